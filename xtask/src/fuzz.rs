@@ -1,0 +1,34 @@
+//! `cargo xtask fuzz`: bounded fuzzing of the parsers with cargo-fuzz.
+
+use crate::shell::{Result, cargo, ensure_cargo_tool, exec, say};
+
+/// Options of `cargo xtask fuzz`.
+#[derive(clap::Args)]
+pub(crate) struct FuzzArgs {
+    /// How long to fuzz each target, in seconds.
+    #[arg(long, default_value_t = 300)]
+    seconds: u64,
+}
+
+/// Fuzz targets: (fuzz directory, target name).
+const TARGETS: &[(&str, &str)] = &[("firmware/activesync/fuzz", "parse_request")];
+
+/// Runs `cargo xtask fuzz`.
+pub(crate) fn run(args: &FuzzArgs) -> Result {
+    fuzz_all(args.seconds)
+}
+
+/// Fuzzes every target for `seconds` each, starting from its committed seed corpus.
+pub(crate) fn fuzz_all(seconds: u64) -> Result {
+    ensure_cargo_tool("cargo-fuzz", "cargo-fuzz")?;
+    for (dir, target) in TARGETS {
+        say(&format!("fuzzing {target} for {seconds} s"));
+        // cargo-fuzz needs unstable compiler flags; the stable toolchain accepts them with
+        // RUSTC_BOOTSTRAP, so no nightly toolchain is required.
+        exec(cargo()
+            .env("RUSTC_BOOTSTRAP", "1")
+            .args(["fuzz", "run", "--fuzz-dir", dir, target, "--"])
+            .arg(format!("-max_total_time={seconds}")))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! `cargo xtask test`: everything CI checks, in one command.
+
+use crate::fuzz;
+use crate::shell::{Result, cargo, exec, say};
+
+/// Options of `cargo xtask test`.
+#[derive(clap::Args)]
+pub(crate) struct TestArgs {
+    /// Seconds to fuzz the ActiveSync parser (0 skips fuzzing).
+    #[arg(long, default_value_t = 60)]
+    fuzz_seconds: u64,
+}
+
+/// Crates that must build without `std`; each is built alone so that no other crate's
+/// features can hide a dependency that pulls `std` in.
+const NO_STD_CRATES: &[&str] = &["postern-decision", "postern-activesync"];
+
+/// Runs the whole test suite.
+pub(crate) fn run(args: &TestArgs) -> Result {
+    for krate in NO_STD_CRATES {
+        say(&format!("building {krate} on its own (no_std + alloc)"));
+        exec(cargo().args(["build", "--package", krate]))?;
+    }
+    say("linting the workspace (clippy, warnings are errors)");
+    exec(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    say("running unit, property, integration and crash tests");
+    exec(cargo().args(["test", "--workspace", "--all-targets"]))?;
+    say("running documentation tests");
+    exec(cargo().args(["test", "--workspace", "--doc"]))?;
+    if args.fuzz_seconds > 0 {
+        fuzz::fuzz_all(args.fuzz_seconds)?;
+    }
+    say("all tests passed");
+    Ok(())
+}
