@@ -1,0 +1,165 @@
+//! What is wrong with a configuration, setting by setting.
+
+use std::fmt;
+
+/// What is wrong with one setting's value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Problem {
+    /// A number is smaller than its minimum.
+    #[error("{value} is below the minimum {min}")]
+    BelowMin {
+        /// The value found.
+        value: u64,
+        /// The smallest value allowed.
+        min: u64,
+    },
+    /// A number is larger than its maximum.
+    #[error("{value} is above the maximum {max}")]
+    AboveMax {
+        /// The value found.
+        value: u64,
+        /// The largest value allowed.
+        max: u64,
+    },
+    /// A text is empty where a value is required.
+    #[error("is empty")]
+    Empty,
+    /// A text is longer than allowed.
+    #[error("is {len} bytes long; at most {max} are allowed")]
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+        /// The limit in bytes.
+        max: usize,
+    },
+    /// A text holds a character it may not hold.
+    #[error("holds {found:?} at byte {at}; {allowed}")]
+    BadChar {
+        /// The offending character.
+        found: char,
+        /// Its byte offset.
+        at: usize,
+        /// Which characters are allowed.
+        allowed: &'static str,
+    },
+    /// A host name breaks the RFC 1123 label rules.
+    #[error("is not an RFC 1123 host name label: {reason}")]
+    BadHostname {
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
+    /// A URL uses a scheme other than `https`.
+    #[error("uses scheme `{scheme}`; only https is allowed")]
+    NotHttps {
+        /// The scheme found.
+        scheme: String,
+    },
+    /// A URL is malformed.
+    #[error("is not a valid https URL: {reason}")]
+    BadUrl {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A file system path is relative.
+    #[error("`{path}` is not an absolute path")]
+    NotAbsolute {
+        /// The path found.
+        path: String,
+    },
+    /// A value that must be unique repeats an earlier one.
+    #[error("`{value}` is already used by {first}")]
+    Duplicate {
+        /// The repeated value.
+        value: String,
+        /// The dotted path of the setting that holds it first.
+        first: String,
+    },
+    /// A value needs another setting to be set a certain way.
+    #[error("{value} needs {requirement}")]
+    Requires {
+        /// The value found.
+        value: String,
+        /// The other setting and the value it needs.
+        requirement: String,
+    },
+}
+
+/// One offending setting: its dotted path and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {problem}")]
+pub struct ValidationError {
+    /// Dotted path of the setting, e.g. `uem.checkins.compliance_interval_secs` or
+    /// `uem.connector.devices[2].user`.
+    pub path: String,
+    /// What is wrong with it.
+    pub problem: Problem,
+}
+
+/// Every offending setting of a configuration, in tree order. Never empty when returned
+/// as an error.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ValidationErrors(Vec<ValidationError>);
+
+impl ValidationErrors {
+    /// The offending settings, in tree order.
+    pub fn errors(&self) -> &[ValidationError] {
+        &self.0
+    }
+
+    /// How many settings are wrong.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nothing is wrong.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The error for the setting at `path`, if that setting is wrong.
+    pub fn get(&self, path: &str) -> Option<&ValidationError> {
+        self.0.iter().find(|e| e.path == path)
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+/// Collects problems while a configuration tree is walked.
+#[derive(Debug, Default)]
+pub(crate) struct Report(Vec<ValidationError>);
+
+impl Report {
+    /// Records `result` for the setting `at.field` if it is a problem.
+    pub(crate) fn check(&mut self, at: &str, field: &str, result: Result<(), Problem>) {
+        if let Err(problem) = result {
+            self.push(format!("{at}.{field}"), problem);
+        }
+    }
+
+    /// Records a problem for the setting at the full dotted `path`.
+    pub(crate) fn push(&mut self, path: String, problem: Problem) {
+        self.0.push(ValidationError { path, problem });
+    }
+
+    /// Ok when nothing was recorded, otherwise every recorded problem.
+    pub(crate) fn finish(self) -> Result<(), ValidationErrors> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors(self.0))
+        }
+    }
+}
