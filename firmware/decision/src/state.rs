@@ -24,6 +24,23 @@ impl DeviceState {
     pub fn permits(self) -> bool {
         matches!(self, DeviceState::Allowed)
     }
+
+    /// Stable short name for logs and the CLI (`allowed`, `blocked`, ...).
+    pub const fn code(self) -> &'static str {
+        match self {
+            DeviceState::Allowed => "allowed",
+            DeviceState::Blocked => "blocked",
+            DeviceState::Quarantined => "quarantined",
+            DeviceState::Wiped => "wiped",
+            DeviceState::Unknown => "unknown",
+        }
+    }
+}
+
+impl core::fmt::Display for DeviceState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.code())
+    }
 }
 
 /// How a cached state came about; it decides what happens when the UEM is back.
@@ -43,4 +60,23 @@ pub enum Provenance {
     Persisted,
     /// Set by a gateway operator from the CLI.
     Operator,
+}
+
+impl Provenance {
+    /// Stable short name for logs and the CLI (`uem`, `outage-rule`, ...).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Provenance::Uem => "uem",
+            Provenance::OutageRule => "outage-rule",
+            Provenance::OutageAppTunnel => "outage-apptunnel",
+            Provenance::Persisted => "persisted",
+            Provenance::Operator => "operator",
+        }
+    }
+}
+
+impl core::fmt::Display for Provenance {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.code())
+    }
 }
