@@ -1,2 +1,125 @@
-//! placeholder
-fn main() {}
+//! `postern-demo`: the decision core and the persistent device cache over sample
+//! ActiveSync and AppTunnel traffic, with a static UEM from the configuration.
+
+mod error;
+mod gateway;
+mod records;
+mod report;
+mod scenario;
+mod static_uem;
+
+use clap::Parser;
+use error::DemoError;
+use gateway::Gateway;
+use postern_config::{Config, Connector};
+use postern_decision::GatewayId;
+use postern_device_cache::{CacheConfig, DeviceCache};
+use report::Row;
+use scenario::Step;
+use static_uem::StaticUem;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Command-line options.
+#[derive(Parser)]
+#[command(about = "Runs Postern's decision core and device cache over sample traffic")]
+struct Args {
+    /// Where the device cache lives (it persists between runs).
+    #[arg(long, default_value = "var/demo")]
+    state_dir: PathBuf,
+    /// A configuration file (TOML) instead of the embedded demo configuration.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// A scenario file instead of the embedded sample traffic.
+    #[arg(long)]
+    scenario: Option<PathBuf>,
+    /// Empty the device cache before running.
+    #[arg(long)]
+    fresh: bool,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(&Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("postern-demo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), DemoError> {
+    let (config, source) = match &args.config {
+        Some(path) => (
+            Config::load(path).map_err(|source| DemoError::Config { path: path.display().to_string(), source })?,
+            path.display().to_string(),
+        ),
+        None => (Config::demo(), "embedded demo configuration".to_owned()),
+    };
+    let Connector::Static(static_config) = &config.uem.connector else {
+        return Err(DemoError::NotStatic);
+    };
+    let uem = StaticUem::from_config(static_config)?;
+    let id = GatewayId::new(&config.gateway.id)
+        .map_err(|source| DemoError::Identifier { setting: "gateway.id".into(), source })?;
+    let steps = match &args.scenario {
+        Some(path) => scenario::parse(
+            &std::fs::read_to_string(path).map_err(|source| DemoError::Io { path: path.clone(), source })?,
+        )?,
+        None => scenario::parse(scenario::SAMPLE)?,
+    };
+
+    let cache_dir = args.state_dir.join("device-cache");
+    let capacity = NonZeroU32::new(config.device_cache.size).unwrap_or(NonZeroU32::MIN);
+    let mut opened = DeviceCache::open(&CacheConfig::new(&cache_dir, capacity))?;
+    if args.fresh {
+        opened.cache.clear()?;
+    }
+    if let Some(recovery) = &opened.recovery {
+        println!("device cache was damaged ({}); kept at {}; starting empty", recovery.damage, recovery.moved_to.display());
+    }
+    println!("Postern demo: gateway {id}, {source}, {} UEM devices", uem.registered.len());
+    println!("device cache: {} (capacity {capacity})", cache_dir.display());
+    let mut gateway = Gateway::new(id, uem, opened.cache, now_ms);
+    let (devices, tunnels) = gateway.restore()?;
+    println!(
+        "start-up: {devices} ActiveSync devices restored (asked again as first accesses), {tunnels} AppTunnels reloaded"
+    );
+    println!();
+    println!("{}", Row::heading());
+    for step in steps {
+        match step {
+            Step::Say(text) => println!("\n-- {text}"),
+            Step::Uem(up) => {
+                gateway.set_uem(up);
+                println!("-- UEM is {}", if up { "reachable" } else { "unreachable" });
+            }
+            Step::Request { method, target } => println!("{}", gateway.request(method, &target)?.line()),
+            Step::Report { device, status } => {
+                if !gateway.uem_report(&device, status) {
+                    println!("-- the UEM has no device {device}");
+                }
+            }
+            Step::Checkin => gateway.checkin()?.iter().for_each(|r| println!("{}", r.line())),
+            Step::Recheck => gateway.recheck()?.iter().for_each(|r| println!("{}", r.line())),
+            Step::AppTunnel { device, app, service } => {
+                println!("{}", gateway.app_tunnel(&device, &app, &service)?.line());
+            }
+        }
+    }
+    println!("\ndevice cache now holds {} entries; run again to see them restored", gateway.cached());
+    Ok(())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}

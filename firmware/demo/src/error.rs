@@ -1,0 +1,50 @@
+//! What can go wrong while running the demo.
+
+use std::path::PathBuf;
+
+/// A failure of the demo run, with what it was doing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum DemoError {
+    /// The configuration could not be loaded.
+    #[error("configuration {path}: {source}")]
+    Config {
+        /// The file, or `<embedded demo>`.
+        path: String,
+        /// Why.
+        source: postern_config::ConfigError,
+    },
+    /// The configuration has no static UEM.
+    #[error("the demo needs uem.connector.kind = \"static\"; other connectors are not built yet")]
+    NotStatic,
+    /// A configured identifier is not acceptable to the decision core.
+    #[error("{setting}: {source}")]
+    Identifier {
+        /// The dotted path of the setting.
+        setting: String,
+        /// Why.
+        source: postern_decision::IdError,
+    },
+    /// The device cache failed.
+    #[error("device cache: {0}")]
+    Cache(#[from] postern_device_cache::CacheError),
+    /// A cache key could not be built.
+    #[error("device cache key: {0}")]
+    Key(#[from] postern_device_cache::KeyError),
+    /// The scenario file is malformed.
+    #[error("scenario line {line}: {message}")]
+    Scenario {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
