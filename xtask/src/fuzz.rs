@@ -1,6 +1,6 @@
 //! `cargo xtask fuzz`: bounded fuzzing of the parsers with cargo-fuzz.
 
-use crate::shell::{Result, cargo, ensure_cargo_tool, exec, say};
+use crate::shell::{Result, StepError, cargo, ensure_cargo_tool, exec, root, say};
 
 /// Options of `cargo xtask fuzz`.
 #[derive(clap::Args)]
@@ -11,7 +11,7 @@ pub(crate) struct FuzzArgs {
 }
 
 /// Fuzz targets: (fuzz directory, target name).
-const TARGETS: &[(&str, &str)] = &[("firmware/activesync/fuzz", "parse_request")];
+const TARGETS: &[(&str, &str)] = &[("firmware/activesync/fuzz", "parse_target")];
 
 /// Runs `cargo xtask fuzz`.
 pub(crate) fn run(args: &FuzzArgs) -> Result {
@@ -23,11 +23,19 @@ pub(crate) fn fuzz_all(seconds: u64) -> Result {
     ensure_cargo_tool("cargo-fuzz", "cargo-fuzz")?;
     for (dir, target) in TARGETS {
         say(&format!("fuzzing {target} for {seconds} s"));
-        // cargo-fuzz needs unstable compiler flags; the stable toolchain accepts them with
-        // RUSTC_BOOTSTRAP, so no nightly toolchain is required.
+        // New inputs go to a scratch corpus so the committed seeds stay as they are.
+        let scratch = root().join("target/fuzz-corpus").join(target);
+        std::fs::create_dir_all(&scratch)
+            .map_err(|e| StepError(format!("creating {}: {e}", scratch.display())))?;
+        let seeds = root().join(dir).join("corpus").join(target);
+        // cargo-fuzz needs unstable compiler flags (sanitizers); the stable toolchain
+        // accepts them with RUSTC_BOOTSTRAP, so no nightly toolchain is required.
         exec(cargo()
             .env("RUSTC_BOOTSTRAP", "1")
-            .args(["fuzz", "run", "--fuzz-dir", dir, target, "--"])
+            .args(["fuzz", "run", "--fuzz-dir", dir, target])
+            .arg(&scratch)
+            .arg(&seeds)
+            .arg("--")
             .arg(format!("-max_total_time={seconds}")))?;
     }
     Ok(())
