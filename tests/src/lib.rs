@@ -1,1 +1,1 @@
-//! placeholder
+//! End-to-end tests that start real processes; the tests live in `tests/`, helper binaries in `src/bin/`.

@@ -1,1 +1,22 @@
-//! placeholder
+//! The persistent, bounded, least-recently-used device cache: sled for durability, an in-memory index for lookups.
+
+mod cache;
+mod error;
+mod key;
+mod lru_index;
+mod record;
+mod record_format;
+mod recovery;
+mod seal;
+mod sled_store;
+
+pub use cache::{CacheConfig, DEFAULT_STORE_CACHE_BYTES, DeviceCache, DeviceIndex, Opened};
+pub use error::{CacheError, KeyError, RecordError};
+pub use key::{
+    APP_ID_MAX, AppId, AppTunnelKey, CacheKey, ENCODED_KEY_MAX, EncodedKey, KeyKind,
+    SERVICE_NAME_MAX, ServiceName,
+};
+pub use lru_index::{Inserted, LruIndex, MAX_INDEX_CAPACITY, Walk};
+pub use record::{CachedState, DeviceRecord};
+pub use record_format::{RECORD_FORMAT_VERSION, decode_record, encode_record};
+pub use recovery::{Damage, Recovery};

@@ -1,0 +1,322 @@
+//! The device cache: a sled store for durability and an in-memory LRU index for lookups.
+//!
+//! Lookups and touches use only the index. Every write goes to the store first, is flushed
+//! to disk, and only then changes the index, so what the index says was acknowledged and
+//! survives a crash.
+
+use crate::error::CacheError;
+use crate::key::{CacheKey, KeyKind, kind_of};
+use crate::lru_index::{Inserted, LruIndex};
+use crate::record::{CachedState, DeviceRecord};
+use crate::record_format::{decode_record, encode_record};
+use crate::recovery::{Recovery, hex, open_or_recover};
+use crate::sled_store::{SledStore, WriteSet};
+use std::collections::HashSet;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+
+/// A record ready to be written: its stored key, stored value and decision state.
+struct Staged {
+    key: Box<[u8]>,
+    value: Vec<u8>,
+    state: CachedState,
+}
+
+/// The entries a write evicts, and how many entries the cache holds after it.
+struct Plan {
+    victims: Vec<Box<[u8]>>,
+    count_after: usize,
+}
+
+/// The in-memory index the cache uses: stored key bytes to decision state.
+pub type DeviceIndex = LruIndex<Box<[u8]>, CachedState>;
+
+/// Bytes of storage-engine page cache used unless configured otherwise. Lookups never
+/// read the store, so it only speeds up writes and record reads.
+pub const DEFAULT_STORE_CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Where the cache lives and how big it may grow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheConfig {
+    /// The cache directory (created if missing).
+    pub path: PathBuf,
+    /// The configured device cache size: the most entries kept (S9).
+    pub capacity: NonZeroU32,
+    /// Bytes of storage-engine page cache.
+    pub store_cache_bytes: u64,
+}
+
+impl CacheConfig {
+    /// A configuration with the default page cache size.
+    pub fn new(path: impl Into<PathBuf>, capacity: NonZeroU32) -> Self {
+        Self {
+            path: path.into(),
+            capacity,
+            store_cache_bytes: DEFAULT_STORE_CACHE_BYTES,
+        }
+    }
+}
+
+/// The result of opening a cache.
+pub struct Opened {
+    /// The open cache.
+    pub cache: DeviceCache,
+    /// Set when the cache on disk was damaged and an empty one took its place: every
+    /// device must then be decided as a first access.
+    pub recovery: Option<Recovery>,
+    /// Entries dropped at open because the store held more than the configured capacity
+    /// (the least recently written went first).
+    pub evicted_at_open: usize,
+}
+
+/// The persistent, bounded, least-recently-used device cache.
+pub struct DeviceCache {
+    store: SledStore,
+    index: DeviceIndex,
+}
+
+impl DeviceCache {
+    /// Opens the cache, rebuilding the index from every stored record. A damaged cache is
+    /// moved aside and replaced by an empty one (see [`Opened::recovery`]); only a cache
+    /// that cannot be opened or created at all is an error.
+    pub fn open(config: &CacheConfig) -> Result<Opened, CacheError> {
+        let (loaded, recovery) = open_or_recover(&config.path, config.store_cache_bytes)?;
+        let mut store = loaded.store;
+        let mut entries = loaded.entries;
+        // The store iterates in key order and the sort is stable: ties stay in key order.
+        entries.sort_by_key(|e| e.updated_ms);
+        let excess = entries.len().saturating_sub(config.capacity.get() as usize);
+        if excess > 0 {
+            let mut writes = WriteSet::new();
+            for e in entries.iter().take(excess) {
+                writes.delete(&e.key);
+            }
+            store.apply_durably(writes, entries.len() - excess)?;
+            tracing::info!(path = %config.path.display(), excess, capacity = config.capacity.get(), "device cache held more entries than its capacity; evicted the least recently written");
+        }
+        let mut index = DeviceIndex::new(config.capacity);
+        index.reserve(entries.len() - excess);
+        for e in entries.into_iter().skip(excess) {
+            index.insert(e.key, e.state);
+        }
+        Ok(Opened {
+            cache: DeviceCache { store, index },
+            recovery,
+            evicted_at_open: excess,
+        })
+    }
+
+    /// The cache directory.
+    pub fn path(&self) -> &Path {
+        self.store.path()
+    }
+
+    /// How many entries the cache holds.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether the cache holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// The most entries the cache holds before it evicts.
+    pub fn capacity(&self) -> NonZeroU32 {
+        self.index.capacity()
+    }
+
+    /// The cached decision state for `key`, from memory only; recency is unchanged.
+    pub fn lookup(&self, key: &CacheKey) -> Option<CachedState> {
+        let bytes = key.encode().ok()?;
+        self.index.get(bytes.as_slice()).copied()
+    }
+
+    /// Marks `key` as the most recently used; returns whether it is cached. Recency lives
+    /// in memory only (see the crate's README for the order after a restart).
+    pub fn touch(&mut self, key: &CacheKey) -> bool {
+        match key.encode() {
+            Ok(bytes) => self.index.touch(bytes.as_slice()),
+            Err(_) => false,
+        }
+    }
+
+    /// The full stored record for `key` (reads the store).
+    pub fn record(&self, key: &CacheKey) -> Result<Option<DeviceRecord>, CacheError> {
+        let bytes = key.encode()?;
+        match self.store.get(&bytes)? {
+            Some(value) => decode_record(&value)
+                .map(Some)
+                .map_err(|source| CacheError::Record {
+                    key: key.to_string(),
+                    source,
+                }),
+            None => Ok(None),
+        }
+    }
+
+    /// Inserts or replaces one record durably (on disk when this returns `Ok`) and makes
+    /// it the most recently used. Returns the keys evicted to make room.
+    pub fn upsert(
+        &mut self,
+        key: &CacheKey,
+        record: &DeviceRecord,
+    ) -> Result<Vec<CacheKey>, CacheError> {
+        self.write(core::iter::once((key, record)))
+    }
+
+    /// Inserts or replaces many records in one atomic, durable write (one flush). The
+    /// records become the most recently used in the given order; when a key repeats, the
+    /// last record wins. Returns the keys evicted to make room.
+    pub fn upsert_batch(
+        &mut self,
+        entries: &[(CacheKey, DeviceRecord)],
+    ) -> Result<Vec<CacheKey>, CacheError> {
+        self.write(entries.iter().map(|(k, r)| (k, r)))
+    }
+
+    fn write<'a>(
+        &mut self,
+        entries: impl Iterator<Item = (&'a CacheKey, &'a DeviceRecord)>,
+    ) -> Result<Vec<CacheKey>, CacheError> {
+        let mut encoded = Vec::new();
+        for (key, record) in entries {
+            let value = encode_record(record).map_err(|source| CacheError::Record {
+                key: key.to_string(),
+                source,
+            })?;
+            encoded.push(Staged {
+                key: Box::from(key.encode()?.as_slice()),
+                value,
+                state: record.cached_state(),
+            });
+        }
+        let Plan {
+            victims,
+            count_after,
+        } = self.plan_evictions(&encoded)?;
+        let mut writes = WriteSet::new();
+        for staged in &mut encoded {
+            writes.put(&staged.key, core::mem::take(&mut staged.value));
+        }
+        for victim in &victims {
+            writes.delete(victim);
+        }
+        self.store.apply_durably(writes, count_after)?;
+        for victim in &victims {
+            self.index.remove(&victim[..]);
+        }
+        let mut stray = Vec::new();
+        for Staged { key, state, .. } in encoded {
+            if let Inserted::Added {
+                evicted: Some((key, _)),
+            } = self.index.insert(key, state)
+            {
+                stray.push(key);
+            }
+        }
+        if !stray.is_empty() {
+            // Unreachable when the plan above is right; keep the store in step regardless.
+            tracing::error!(
+                count = stray.len(),
+                "device cache evicted entries it had not planned to; removing them from the store"
+            );
+            let mut writes = WriteSet::new();
+            stray.iter().for_each(|k| writes.delete(k));
+            self.store.apply_durably(writes, self.index.len())?;
+        }
+        Ok(victims
+            .iter()
+            .chain(&stray)
+            .filter_map(|k| CacheKey::decode(k).ok())
+            .collect())
+    }
+
+    /// Which entries must go so that `incoming` fits (the least recently used ones that
+    /// `incoming` does not name), and how many entries the cache then holds.
+    fn plan_evictions(&self, incoming: &[Staged]) -> Result<Plan, CacheError> {
+        let distinct: HashSet<&[u8]> = incoming.iter().map(|s| &s.key[..]).collect();
+        let capacity = self.index.capacity().get();
+        if distinct.len() > capacity as usize {
+            return Err(CacheError::BatchTooLarge {
+                distinct: distinct.len(),
+                capacity,
+            });
+        }
+        let new = distinct
+            .iter()
+            .filter(|k| !self.index.contains(**k))
+            .count();
+        let need = (self.index.len() + new).saturating_sub(capacity as usize);
+        let victims: Vec<Box<[u8]>> = self
+            .index
+            .iter_lru()
+            .filter(|(k, _)| !distinct.contains(&k[..]))
+            .take(need)
+            .map(|(k, _)| k.clone())
+            .collect();
+        let count_after = self.index.len() + new - victims.len();
+        Ok(Plan {
+            victims,
+            count_after,
+        })
+    }
+
+    /// Removes `key` durably; returns whether it was cached.
+    pub fn remove(&mut self, key: &CacheKey) -> Result<bool, CacheError> {
+        let bytes = key.encode()?;
+        if !self.index.contains(bytes.as_slice()) {
+            return Ok(false);
+        }
+        let mut writes = WriteSet::new();
+        writes.delete(&bytes);
+        self.store.apply_durably(writes, self.index.len() - 1)?;
+        self.index.remove(bytes.as_slice());
+        Ok(true)
+    }
+
+    /// Removes every entry durably.
+    pub fn clear(&mut self) -> Result<(), CacheError> {
+        self.store.clear()?;
+        self.index.clear();
+        Ok(())
+    }
+
+    /// Up to `limit` full records of one kind, most recently used first (reads the store).
+    /// At start-up, `entries(KeyKind::AppTunnel, capacity)` reloads every cached AppTunnel (S7).
+    pub fn entries(
+        &self,
+        kind: KeyKind,
+        limit: usize,
+    ) -> Result<Vec<(CacheKey, DeviceRecord)>, CacheError> {
+        let mut out = Vec::new();
+        for (key, _) in self
+            .index
+            .iter_mru()
+            .filter(|(k, _)| kind_of(k) == Some(kind))
+            .take(limit)
+        {
+            let cache_key = CacheKey::decode(key)?;
+            let Some(value) = self.store.get(key)? else {
+                tracing::warn!(key = %hex(key), "indexed device cache entry has no stored record");
+                continue;
+            };
+            let record = decode_record(&value).map_err(|source| CacheError::Record {
+                key: cache_key.to_string(),
+                source,
+            })?;
+            out.push((cache_key, record));
+        }
+        Ok(out)
+    }
+
+    /// The cached AppTunnels, most recently used first, at most `limit` of them.
+    pub fn app_tunnels(&self, limit: usize) -> Result<Vec<(CacheKey, DeviceRecord)>, CacheError> {
+        self.entries(KeyKind::AppTunnel, limit)
+    }
+
+    /// The index, for inspection (e.g. measuring its memory).
+    pub fn index(&self) -> &DeviceIndex {
+        &self.index
+    }
+}

@@ -1,0 +1,275 @@
+//! What a cache entry is keyed by, and the canonical bytes that key is stored under.
+//!
+//! A stored key is one kind byte followed by the key's fields. The kind byte also orders
+//! the store: every AppTunnel key sorts after every ActiveSync key.
+
+use crate::error::KeyError;
+use core::fmt;
+use postern_decision::{EasDeviceId, UemDeviceId};
+use serde::{Deserialize, Serialize};
+
+/// Longest app id accepted (bundle id or package name).
+pub const APP_ID_MAX: usize = 128;
+/// Longest AppTunnel service name accepted.
+pub const SERVICE_NAME_MAX: usize = 64;
+/// Longest encoded key: kind byte plus three length-prefixed fields (two-byte lengths at most).
+pub const ENCODED_KEY_MAX: usize =
+    1 + (2 + postern_decision::UEM_DEVICE_ID_MAX) + (2 + APP_ID_MAX) + (2 + SERVICE_NAME_MAX);
+
+/// Kind byte of an ActiveSync device key.
+const KIND_ACTIVE_SYNC: u8 = 0x01;
+/// Kind byte of an AppTunnel key.
+const KIND_APP_TUNNEL: u8 = 0x02;
+
+/// The stored form of a key, built on the stack so a lookup allocates nothing.
+pub type EncodedKey = heapless::Vec<u8, ENCODED_KEY_MAX>;
+
+fn bounded(kind: &'static str, s: &str, max: usize) -> Result<String, KeyError> {
+    if s.is_empty() {
+        return Err(KeyError::Empty { kind });
+    }
+    if s.len() > max {
+        return Err(KeyError::TooLong {
+            kind,
+            len: s.len(),
+            max,
+        });
+    }
+    if let Some((at, _)) = s.char_indices().find(|(_, c)| c.is_control()) {
+        return Err(KeyError::BadChar { kind, at });
+    }
+    Ok(String::from(s))
+}
+
+/// The id of an app that uses an AppTunnel (an iOS bundle id or an Android package name).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AppId(String);
+
+impl AppId {
+    /// Validates and wraps an app id: non-empty, no control characters, at most
+    /// [`APP_ID_MAX`] bytes.
+    pub fn new(s: &str) -> Result<Self, KeyError> {
+        bounded("app id", s, APP_ID_MAX).map(Self)
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The name of the AppTunnel service (the back-end rule) a tunnel belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ServiceName(String);
+
+impl ServiceName {
+    /// Validates and wraps a service name: non-empty, no control characters, at most
+    /// [`SERVICE_NAME_MAX`] bytes.
+    pub fn new(s: &str) -> Result<Self, KeyError> {
+        bounded("service name", s, SERVICE_NAME_MAX).map(Self)
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One AppTunnel: an app on an enrolled device reaching one service.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AppTunnelKey {
+    /// The UEM's id for the device.
+    pub uem_device_id: UemDeviceId,
+    /// The app using the tunnel.
+    pub app_id: AppId,
+    /// The service the tunnel reaches.
+    pub service: ServiceName,
+}
+
+/// What a cache entry is keyed by.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CacheKey {
+    /// An ActiveSync device, by its ActiveSync device id.
+    ActiveSync(EasDeviceId),
+    /// An AppTunnel.
+    AppTunnel(AppTunnelKey),
+}
+
+/// Which kind of entry a key names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyKind {
+    /// An ActiveSync device.
+    ActiveSync,
+    /// An AppTunnel.
+    AppTunnel,
+}
+
+impl KeyKind {
+    /// The kind byte every stored key of this kind starts with.
+    pub(crate) fn tag(self) -> u8 {
+        match self {
+            KeyKind::ActiveSync => KIND_ACTIVE_SYNC,
+            KeyKind::AppTunnel => KIND_APP_TUNNEL,
+        }
+    }
+}
+
+/// The fields of an AppTunnel key as they are stored.
+#[derive(Serialize, Deserialize)]
+struct TunnelFields<'a> {
+    uem_device_id: &'a str,
+    app_id: &'a str,
+    service: &'a str,
+}
+
+impl CacheKey {
+    /// Which kind of entry this key names.
+    pub fn kind(&self) -> KeyKind {
+        match self {
+            CacheKey::ActiveSync(_) => KeyKind::ActiveSync,
+            CacheKey::AppTunnel(_) => KeyKind::AppTunnel,
+        }
+    }
+
+    /// The canonical bytes this key is stored and indexed under.
+    pub fn encode(&self) -> Result<EncodedKey, KeyError> {
+        let mut out = EncodedKey::new();
+        out.push(self.kind().tag()).map_err(|_| too_long())?;
+        match self {
+            CacheKey::ActiveSync(id) => {
+                out.extend_from_slice(id.as_str().as_bytes())
+                    .map_err(|_| too_long())?;
+            }
+            CacheKey::AppTunnel(t) => {
+                let fields = TunnelFields {
+                    uem_device_id: t.uem_device_id.as_str(),
+                    app_id: t.app_id.as_str(),
+                    service: t.service.as_str(),
+                };
+                let mut buf = [0u8; ENCODED_KEY_MAX];
+                let used =
+                    postcard::to_slice(&fields, &mut buf).map_err(|e| KeyError::Encoding {
+                        reason: e.to_string(),
+                    })?;
+                out.extend_from_slice(used).map_err(|_| too_long())?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads a key back from its stored bytes, validating every field.
+    pub fn decode(bytes: &[u8]) -> Result<Self, KeyError> {
+        match bytes.split_first() {
+            Some((&KIND_ACTIVE_SYNC, id)) => {
+                let id = core::str::from_utf8(id)
+                    .map_err(|_| KeyError::Malformed { len: bytes.len() })?;
+                Ok(CacheKey::ActiveSync(EasDeviceId::new(id)?))
+            }
+            Some((&KIND_APP_TUNNEL, rest)) => {
+                let fields: TunnelFields<'_> = postcard::from_bytes(rest)
+                    .map_err(|_| KeyError::Malformed { len: bytes.len() })?;
+                Ok(CacheKey::AppTunnel(AppTunnelKey {
+                    uem_device_id: UemDeviceId::new(fields.uem_device_id)?,
+                    app_id: AppId::new(fields.app_id)?,
+                    service: ServiceName::new(fields.service)?,
+                }))
+            }
+            _ => Err(KeyError::Malformed { len: bytes.len() }),
+        }
+    }
+}
+
+impl fmt::Display for CacheKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CacheKey::ActiveSync(id) => write!(f, "activesync:{id}"),
+            CacheKey::AppTunnel(t) => {
+                write!(
+                    f,
+                    "apptunnel:{}/{}/{}",
+                    t.uem_device_id,
+                    t.app_id.as_str(),
+                    t.service.as_str()
+                )
+            }
+        }
+    }
+}
+
+fn too_long() -> KeyError {
+    KeyError::TooLong {
+        kind: "encoded key",
+        len: ENCODED_KEY_MAX + 1,
+        max: ENCODED_KEY_MAX,
+    }
+}
+
+/// Which kind a stored key is, from its first byte alone.
+pub(crate) fn kind_of(bytes: &[u8]) -> Option<KeyKind> {
+    match bytes.first() {
+        Some(&KIND_ACTIVE_SYNC) => Some(KeyKind::ActiveSync),
+        Some(&KIND_APP_TUNNEL) => Some(KeyKind::AppTunnel),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tunnel(uem: &str, app: &str, service: &str) -> CacheKey {
+        CacheKey::AppTunnel(AppTunnelKey {
+            uem_device_id: UemDeviceId::new(uem).expect("valid uem id"),
+            app_id: AppId::new(app).expect("valid app id"),
+            service: ServiceName::new(service).expect("valid service"),
+        })
+    }
+
+    #[test]
+    fn keys_round_trip_through_their_bytes() {
+        let long = "u".repeat(postern_decision::UEM_DEVICE_ID_MAX);
+        let app = "a".repeat(APP_ID_MAX);
+        let service = "s".repeat(SERVICE_NAME_MAX);
+        for key in [
+            CacheKey::ActiveSync(EasDeviceId::new("ABC123").expect("valid id")),
+            tunnel("dev-1", "com.example.mail", "intranet"),
+            tunnel(&long, &app, &service),
+        ] {
+            let bytes = key.encode().expect("encodes");
+            assert_eq!(CacheKey::decode(&bytes).expect("decodes"), key);
+            assert_eq!(kind_of(&bytes), Some(key.kind()));
+        }
+    }
+
+    #[test]
+    fn stored_key_bytes_are_frozen() {
+        let eas = CacheKey::ActiveSync(EasDeviceId::new("Ab1").expect("valid id"));
+        assert_eq!(eas.encode().expect("encodes").as_slice(), b"\x01Ab1");
+        let t = tunnel("d", "app", "svc");
+        assert_eq!(
+            t.encode().expect("encodes").as_slice(),
+            b"\x02\x01d\x03app\x03svc"
+        );
+    }
+
+    #[test]
+    fn malformed_key_bytes_are_refused() {
+        for bad in [
+            &b""[..],
+            b"\x01",
+            b"\x01a-b",
+            b"\x03abc",
+            b"\x02\x05ab",
+            b"\x02\x00\x01a\x01s",
+        ] {
+            assert!(CacheKey::decode(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn bounds_are_enforced() {
+        assert!(AppId::new(&"a".repeat(APP_ID_MAX + 1)).is_err());
+        assert!(ServiceName::new("").is_err());
+        assert!(ServiceName::new("a\nb").is_err());
+    }
+}

@@ -1,0 +1,41 @@
+//! What the cache keeps for one entry.
+
+use postern_decision::{DeviceIdentity, DeviceState, Provenance};
+
+/// Everything persisted for one cached device or AppTunnel.
+///
+/// Timestamps are milliseconds since the Unix epoch as the caller's clock gave them; the
+/// cache never reads a clock.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeviceRecord {
+    /// Who the device is.
+    pub identity: DeviceIdentity,
+    /// Its access state.
+    pub state: DeviceState,
+    /// How that state came about.
+    pub provenance: Provenance,
+    /// When the gateway first saw the device (Unix milliseconds).
+    pub first_seen_ms: u64,
+    /// When this record was last written (Unix milliseconds); after a restart, entries are
+    /// ordered for eviction by this time.
+    pub updated_ms: u64,
+}
+
+/// What a decision needs from the cache; the only per-entry data kept in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CachedState {
+    /// The access state.
+    pub state: DeviceState,
+    /// How that state came about.
+    pub provenance: Provenance,
+}
+
+impl DeviceRecord {
+    /// The part of the record a decision needs.
+    pub fn cached_state(&self) -> CachedState {
+        CachedState {
+            state: self.state,
+            provenance: self.provenance,
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Opening the store and reading every record back; when that fails because the store is
+//! damaged, moving the damaged directory aside (never deleting it) and starting empty.
+
+use crate::error::{CacheError, KeyError, RecordError};
+use crate::key::CacheKey;
+use crate::record::CachedState;
+use crate::record_format::decode_record;
+use crate::seal::{Seal, SealState, read_seal};
+use crate::sled_store::SledStore;
+use core::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+/// What was wrong with a cache that had to be moved aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Damage {
+    /// The storage engine returned an error while opening or reading.
+    Storage {
+        /// The engine's message.
+        message: String,
+    },
+    /// The storage engine panicked while opening or reading.
+    Panicked {
+        /// The panic message.
+        message: String,
+    },
+    /// A stored key is not a key this version knows.
+    BadKey {
+        /// The stored key, in hex.
+        key_hex: String,
+        /// Why it was refused.
+        reason: KeyError,
+    },
+    /// A stored record did not decode.
+    BadRecord {
+        /// The record's key.
+        key: String,
+        /// Why it did not decode.
+        reason: RecordError,
+    },
+    /// The store opened, but without writes that had been acknowledged: it is behind its
+    /// seal (the storage engine dropped part of a damaged log).
+    LostWrites {
+        /// The last write the store holds.
+        store_seq: u64,
+        /// The last write that was acknowledged.
+        sealed_seq: u64,
+    },
+    /// The store holds data but its seal file is gone.
+    SealMissing,
+    /// The seal file is damaged.
+    SealUnreadable {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The store's bookkeeping is damaged or disagrees with the records it holds.
+    Inconsistent {
+        /// What disagrees.
+        reason: String,
+    },
+}
+
+impl fmt::Display for Damage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Damage::Storage { message } => write!(f, "storage error: {message}"),
+            Damage::Panicked { message } => write!(f, "storage engine panicked: {message}"),
+            Damage::BadKey { key_hex, reason } => write!(f, "bad key {key_hex}: {reason}"),
+            Damage::BadRecord { key, reason } => write!(f, "bad record for {key}: {reason}"),
+            Damage::LostWrites {
+                store_seq,
+                sealed_seq,
+            } => {
+                write!(
+                    f,
+                    "store holds writes up to #{store_seq} but #{sealed_seq} was acknowledged"
+                )
+            }
+            Damage::SealMissing => f.write_str("store holds data but its seal file is missing"),
+            Damage::SealUnreadable { reason } => write!(f, "seal file unreadable: {reason}"),
+            Damage::Inconsistent { reason } => {
+                write!(f, "store bookkeeping inconsistent: {reason}")
+            }
+        }
+    }
+}
+
+/// A damaged cache was found at open, moved aside and replaced by an empty one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    /// Where the damaged cache directory now is.
+    pub moved_to: PathBuf,
+    /// What was wrong with it.
+    pub damage: Damage,
+}
+
+/// One record as read at open: what the index needs, and its last write time for ordering.
+pub(crate) struct LoadedEntry {
+    pub(crate) updated_ms: u64,
+    pub(crate) key: Box<[u8]>,
+    pub(crate) state: CachedState,
+}
+
+/// An open store and everything it held.
+pub(crate) struct Loaded {
+    pub(crate) store: SledStore,
+    pub(crate) entries: Vec<LoadedEntry>,
+}
+
+enum Failure {
+    Locked(sled::Error),
+    Damaged(Damage),
+}
+
+/// Opens the cache at `path`; a damaged one is moved aside and replaced by an empty one.
+pub(crate) fn open_or_recover(
+    path: &Path,
+    cache_bytes: u64,
+) -> Result<(Loaded, Option<Recovery>), CacheError> {
+    let damage = match guarded(|| load(path, cache_bytes)) {
+        Ok(loaded) => return Ok((loaded, None)),
+        Err(Failure::Locked(source)) => {
+            return Err(CacheError::Locked {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+        Err(Failure::Damaged(damage)) => damage,
+    };
+    let moved_to = move_aside(path)?;
+    tracing::error!(
+        path = %path.display(),
+        moved_to = %moved_to.display(),
+        damage = %damage,
+        "device cache is damaged: moved aside, starting with an empty cache; devices will be decided as first accesses"
+    );
+    let store = match guarded(|| fresh(path, cache_bytes)) {
+        Ok(store) => store,
+        Err(Failure::Locked(source)) => {
+            return Err(CacheError::Locked {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+        Err(Failure::Damaged(damage)) => {
+            return Err(CacheError::Create {
+                path: path.to_path_buf(),
+                message: damage.to_string(),
+            });
+        }
+    };
+    Ok((
+        Loaded {
+            store,
+            entries: Vec::new(),
+        },
+        Some(Recovery { moved_to, damage }),
+    ))
+}
+
+/// Runs `f`, turning a panic into [`Damage::Panicked`].
+fn guarded<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "non-text panic payload".to_owned());
+            Err(Failure::Damaged(Damage::Panicked { message }))
+        }
+    }
+}
+
+fn classify(error: sled::Error) -> Failure {
+    match &error {
+        sled::Error::Io(e) if e.to_string().contains("could not acquire lock") => {
+            Failure::Locked(error)
+        }
+        _ => Failure::Damaged(Damage::Storage {
+            message: error.to_string(),
+        }),
+    }
+}
+
+fn damaged(damage: Damage) -> Failure {
+    Failure::Damaged(damage)
+}
+
+fn sealed(mut store: SledStore, path: &Path, seq: u64) -> Result<SledStore, Failure> {
+    let seal = Seal::create(path, seq).map_err(|e| {
+        damaged(Damage::Storage {
+            message: format!("seal: {e}"),
+        })
+    })?;
+    store.attach_seal(seq, seal);
+    Ok(store)
+}
+
+fn fresh(path: &Path, cache_bytes: u64) -> Result<SledStore, Failure> {
+    let store = SledStore::open(path, cache_bytes).map_err(classify)?;
+    sealed(store, path, 0)
+}
+
+fn load(path: &Path, cache_bytes: u64) -> Result<Loaded, Failure> {
+    let store = SledStore::open(path, cache_bytes).map_err(classify)?;
+    let meta = store.meta().map_err(classify)?.map_err(|len| {
+        damaged(Damage::Inconsistent {
+            reason: format!("bookkeeping entry of {len} bytes is malformed"),
+        })
+    })?;
+    let mut entries = Vec::new();
+    for item in store.records() {
+        let (key, value) = item.map_err(classify)?;
+        let cache_key = CacheKey::decode(&key).map_err(|reason| {
+            Failure::Damaged(Damage::BadKey {
+                key_hex: hex(&key),
+                reason,
+            })
+        })?;
+        let record = decode_record(&value).map_err(|reason| {
+            Failure::Damaged(Damage::BadRecord {
+                key: cache_key.to_string(),
+                reason,
+            })
+        })?;
+        entries.push(LoadedEntry {
+            updated_ms: record.updated_ms,
+            key: Box::from(&key[..]),
+            state: record.cached_state(),
+        });
+    }
+    let store_seq = meta.map_or(0, |m| m.seq);
+    match read_seal(path) {
+        SealState::Absent if store_seq > 0 || !entries.is_empty() => {
+            return Err(damaged(Damage::SealMissing));
+        }
+        SealState::Absent => {}
+        SealState::Unreadable(reason) => return Err(damaged(Damage::SealUnreadable { reason })),
+        SealState::Sealed(sealed_seq) if store_seq < sealed_seq => {
+            return Err(damaged(Damage::LostWrites {
+                store_seq,
+                sealed_seq,
+            }));
+        }
+        SealState::Sealed(_) => {}
+    }
+    let recorded = meta.map_or(0, |m| m.count);
+    if recorded != entries.len() as u64 {
+        let reason = format!(
+            "bookkeeping says {recorded} records, the store holds {}",
+            entries.len()
+        );
+        return Err(damaged(Damage::Inconsistent { reason }));
+    }
+    Ok(Loaded {
+        store: sealed(store, path, store_seq)?,
+        entries,
+    })
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Renames the damaged directory to the first free `<name>.corrupt-<n>` beside it.
+fn move_aside(path: &Path) -> Result<PathBuf, CacheError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "device-cache".to_owned());
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut target = parent.join(format!("{name}.corrupt-1"));
+    for n in 1..=u32::MAX {
+        target = parent.join(format!("{name}.corrupt-{n}"));
+        if std::fs::symlink_metadata(&target).is_err() {
+            break;
+        }
+    }
+    std::fs::rename(path, &target).map_err(|source| CacheError::MoveAside {
+        path: path.to_path_buf(),
+        to: target.clone(),
+        source,
+    })?;
+    // Make the rename itself durable; a failure here only risks redoing the recovery.
+    if let Err(e) = std::fs::File::open(parent).and_then(|dir| dir.sync_all()) {
+        tracing::warn!(dir = %parent.display(), error = %e, "could not sync the directory after moving the cache aside");
+    }
+    Ok(target)
+}
