@@ -1,0 +1,122 @@
+//! A bounded ring of the most recent log events, each rendered as one line.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, PoisonError};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::Context;
+
+/// How many events are kept by default.
+pub const RECENT_EVENTS: usize = 1000;
+/// Longest line kept per event; longer ones are cut.
+const LINE_MAX: usize = 1024;
+
+/// The most recent log events, shared between the logging layer and its readers.
+#[derive(Clone)]
+pub struct RecentEvents {
+    inner: Arc<Mutex<VecDeque<String>>>,
+    capacity: usize,
+}
+
+impl RecentEvents {
+    /// An empty ring keeping at most `capacity` events.
+    pub fn new(capacity: usize) -> Self {
+        Self { inner: Arc::new(Mutex::new(VecDeque::with_capacity(capacity.min(64)))), capacity }
+    }
+
+    /// The events kept, oldest first.
+    pub fn snapshot(&self) -> Vec<String> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner).iter().cloned().collect()
+    }
+
+    /// The layer that records into this ring.
+    pub fn layer(&self) -> RecentLayer {
+        RecentLayer { events: self.clone() }
+    }
+
+    fn push(&self, line: String) {
+        let mut ring = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if ring.len() >= self.capacity {
+            ring.pop_front();
+        }
+        if self.capacity > 0 {
+            ring.push_back(line);
+        }
+    }
+}
+
+/// A tracing layer that renders each event as `LEVEL target: message key=value …`.
+pub struct RecentLayer {
+    events: RecentEvents,
+}
+
+impl<S: Subscriber> Layer<S> for RecentLayer {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let meta = event.metadata();
+        let mut line = Line { text: format!("{} {}:", meta.level(), meta.target()) };
+        event.record(&mut line);
+        let mut text = line.text;
+        if text.len() > LINE_MAX {
+            let mut cut = LINE_MAX;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+        }
+        self.events.push(text);
+    }
+}
+
+struct Line {
+    text: String,
+}
+
+impl Visit for Line {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            let _ = write!(self.text, " {value}");
+        } else {
+            let _ = write!(self.text, " {}={value:?}", field.name());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.text, " {value:?}");
+        } else {
+            let _ = write!(self.text, " {}={value:?}", field.name());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    #[test]
+    fn keeps_the_most_recent_events_with_their_fields() {
+        let recent = RecentEvents::new(2);
+        let subscriber = tracing_subscriber::registry().with(recent.layer());
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(device = "D1", "first");
+            tracing::warn!(device = "D2", reason = "uem-blocked", "second");
+            tracing::error!(count = 3, "third");
+        });
+        let lines = recent.snapshot();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("WARN ") && lines[0].contains(" second device=\"D2\" reason=\"uem-blocked\""), "{lines:?}");
+        assert!(lines[1].contains("third count=3"), "{lines:?}");
+    }
+
+    #[test]
+    fn long_events_are_cut() {
+        let recent = RecentEvents::new(4);
+        let subscriber = tracing_subscriber::registry().with(recent.layer());
+        let long = "é".repeat(2 * LINE_MAX);
+        tracing::subscriber::with_default(subscriber, || tracing::info!(value = %long, "long"));
+        assert!(recent.snapshot()[0].len() <= LINE_MAX);
+    }
+}
