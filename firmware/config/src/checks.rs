@@ -39,16 +39,25 @@ pub(crate) fn text(value: &str, max: usize) -> Result<(), Problem> {
 
 /// `value` is 1 to `max` ASCII letters and digits (an ActiveSync device id).
 pub(crate) fn alphanumeric(value: &str, max: usize) -> Result<(), Problem> {
+    charset(
+        value,
+        max,
+        |c| c.is_ascii_alphanumeric(),
+        "only ASCII letters and digits are allowed",
+    )
+}
+
+/// `value` is 1 to `max` bytes, every character of which satisfies `ok`; `allowed` says
+/// which characters those are.
+pub(crate) fn charset(
+    value: &str,
+    max: usize,
+    ok: impl Fn(char) -> bool,
+    allowed: &'static str,
+) -> Result<(), Problem> {
     length(value, max)?;
-    match value
-        .char_indices()
-        .find(|(_, c)| !c.is_ascii_alphanumeric())
-    {
-        Some((at, found)) => Err(Problem::BadChar {
-            found,
-            at,
-            allowed: "only ASCII letters and digits are allowed",
-        }),
+    match value.char_indices().find(|(_, c)| !ok(*c)) {
+        Some((at, found)) => Err(Problem::BadChar { found, at, allowed }),
         None => Ok(()),
     }
 }

@@ -1,10 +1,15 @@
 //! The root of the configuration tree.
 
+use crate::accs::AccsSettings;
 use crate::activesync::ActiveSyncSettings;
+use crate::apptunnel::AppTunnelSettings;
 use crate::device_cache::DeviceCacheSettings;
 use crate::error::ConfigError;
 use crate::gateway::GatewaySettings;
+use crate::interfaces::{self, Interface};
+use crate::tls::TlsSettings;
 use crate::uem::UemSettings;
+use crate::users::{self, User};
 use crate::validation::{Report, ValidationErrors};
 use crate::version::{CURRENT_VERSION, VERSION_KEY};
 use serde::{Deserialize, Serialize};
@@ -16,12 +21,26 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// `[gateway]`: this gateway's identity.
     pub gateway: GatewaySettings,
+    /// `[[interfaces]]`: the network interfaces the gateway owns. Default: none, and every
+    /// interface is left as the system brought it up.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interfaces: Vec<Interface>,
+    /// `[tls]`: the server certificate and the oldest TLS version accepted.
+    pub tls: TlsSettings,
     /// `[device_cache]`: the persistent device cache.
     pub device_cache: DeviceCacheSettings,
     /// `[uem]`: the UEM connector and the check-ins.
     pub uem: UemSettings,
     /// `[activesync]`: the ActiveSync proxy.
     pub activesync: ActiveSyncSettings,
+    /// `[apptunnel]`: the AppTunnel services.
+    pub apptunnel: AppTunnelSettings,
+    /// `[accs]`: the administrative portal and its sync interval.
+    pub accs: AccsSettings,
+    /// `[[users]]`: the CLI users. Default: none, and only the serial console can
+    /// configure the gateway.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<User>,
 }
 
 impl Config {
@@ -29,9 +48,14 @@ impl Config {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut report = Report::default();
         self.gateway.check("gateway", &mut report);
+        interfaces::check(&self.interfaces, &mut report);
+        self.tls.check("tls", &mut report);
         self.device_cache.check("device_cache", &mut report);
         self.uem.check("uem", &mut report);
         self.activesync.check("activesync", &mut report);
+        self.apptunnel.check("apptunnel", &mut report);
+        self.accs.check("accs", &mut report);
+        users::check(&self.users, &mut report);
         report.finish()
     }
 

@@ -1,6 +1,8 @@
 //! The gateway's configuration: one typed, validated, versioned tree of settings, stored as TOML.
 
+mod accs;
 mod activesync;
+mod apptunnel;
 mod checks;
 mod config;
 mod connector;
@@ -9,14 +11,23 @@ mod device_cache;
 mod error;
 mod file;
 mod gateway;
+mod interfaces;
 mod load;
 mod migration_steps;
+mod net_checks;
+mod ssh_key;
 mod static_uem;
+mod tls;
 mod uem;
+mod users;
 mod validation;
 mod version;
 
+pub use accs::{ACCS_SYNC_INTERVAL_SECS, AccsSettings};
 pub use activesync::ActiveSyncSettings;
+pub use apptunnel::{
+    APPTUNNEL_IDLE_TIMEOUT_SECS, AppTunnelService, AppTunnelSettings, SERVICE_NAME_MAX, ServiceKind,
+};
 pub use config::Config;
 pub use connector::{
     Connector, GRAPH_CLIENT_ID_MAX, GRAPH_TENANT_MAX, GraphConnector, PosternApiConnector,
@@ -26,15 +37,19 @@ pub use device_cache::{DEVICE_CACHE_SIZE, DeviceCacheSettings};
 pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;
 pub use gateway::{GATEWAY_ID_MAX, GatewaySettings};
+pub use interfaces::{INTERFACE_NAME_MAX, Interface};
 pub use migration_steps::{StepError, insert_if_absent, rename};
+pub use ssh_key::{SSH_KEY_LINE_MAX, SSH_KEY_TYPES, SSH_RSA_MIN_BITS};
 pub use static_uem::{
     ACTIVESYNC_ID_MAX, DeviceState, NewDeviceRule, Platform, StaticConnector, StaticDevice,
     StaticUemSettings, UEM_ID_MAX, USER_MAX,
 };
+pub use tls::{TlsSettings, TlsVersion};
 pub use uem::{
     BACKOFF_CAP_SECS, COMPLIANCE_INTERVAL_SECS, CheckinSettings, INVENTORY_INTERVAL_SECS,
     JITTER_PERCENT, TUNNEL_ACTIONS_INTERVAL_SECS, UemSettings,
 };
+pub use users::{Privilege, USER_NAME_MAX, User};
 pub use validation::{Problem, ValidationError, ValidationErrors};
 pub use version::{
     CURRENT_VERSION, MIGRATIONS, Migration, MigrationFn, VERSION_KEY, checked_current_version,

@@ -83,6 +83,54 @@ pub enum Problem {
         /// The other setting and the value it needs.
         requirement: String,
     },
+    /// A setting is absent although another setting needs it.
+    #[error("is required when {because}")]
+    Missing {
+        /// The other setting that needs it, e.g. `tls.certificate_file is set`.
+        because: String,
+    },
+    /// A value cannot stand together with another setting's value.
+    #[error("conflicts with {with}: {reason}")]
+    Conflicts {
+        /// The dotted path of the other setting.
+        with: String,
+        /// Why the two cannot stand together.
+        reason: &'static str,
+    },
+    /// A network interface name breaks the Linux rules.
+    #[error("is not a Linux interface name: {reason}")]
+    BadInterfaceName {
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
+    /// An IP address, or an address with a prefix length, is malformed or unusable.
+    #[error("is not a usable {expected}: {reason}")]
+    BadAddress {
+        /// What was expected, e.g. `address/prefix (like 192.0.2.10/24)`.
+        expected: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A default gateway lies outside every network of its interface.
+    #[error("{gateway} is not in the network of any {family} address of this interface")]
+    GatewayOffLink {
+        /// The gateway address.
+        gateway: String,
+        /// `IPv4` or `IPv6`.
+        family: &'static str,
+    },
+    /// A back-end server is not a valid `host:port`.
+    #[error("is not a `host:port` server: {reason}")]
+    BadServer {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An SSH public key line is malformed, of an unsupported type or too weak.
+    #[error("is not an accepted OpenSSH public key line: {reason}")]
+    BadSshKey {
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// One offending setting: its dotted path and what is wrong with it.

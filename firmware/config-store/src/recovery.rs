@@ -1,0 +1,277 @@
+//! Opening the history and reading it back; when it is damaged, moving it aside (never
+//! deleting it) and starting a new history from the mirror of the running configuration.
+
+use crate::error::{Damage, StoreError};
+use crate::history::{History, ReadFailure, StoredRevision};
+use crate::mirror::{Mirror, Seal, read_mirror, read_seal, sync_dir};
+use crate::revision::{Pending, PendingConfirmation, RevisionInfo, RevisionKind};
+use postern_config::Config;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+/// The history's directory inside the store directory.
+pub(crate) const HISTORY_DIR: &str = "history";
+/// Who the store's own revisions are recorded as committed by.
+pub(crate) const SYSTEM: &str = "system";
+
+/// A damaged history was found at open, moved aside and replaced by a new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    /// Where the damaged history directory now is.
+    pub moved_to: PathBuf,
+    /// What was wrong with it.
+    pub damage: Damage,
+    /// Whether the running configuration came from the mirror file (`true`) or, with the
+    /// mirror absent or unreadable too, from the initial configuration (`false`).
+    pub from_mirror: bool,
+}
+
+/// The state of a history after open.
+pub(crate) struct Loaded {
+    pub(crate) history: History,
+    /// The newest revision: the running one.
+    pub(crate) newest: RevisionInfo,
+    /// The other kept revisions, oldest first.
+    pub(crate) older: Vec<RevisionInfo>,
+    pub(crate) running: Config,
+    pub(crate) pending: Option<Pending>,
+    pub(crate) recovery: Option<Recovery>,
+}
+
+enum Failure {
+    Locked(sled::Error),
+    Damaged(Damage),
+}
+
+enum Outcome {
+    Existing(Box<Loaded>),
+    Empty(History),
+}
+
+/// Opens the history in `dir`; an empty one starts with the mirror's configuration, or
+/// `initial`; a damaged one is moved aside and a new one started from the mirror.
+pub(crate) fn open_or_recover(dir: &Path, initial: &Config) -> Result<Loaded, StoreError> {
+    let path = dir.join(HISTORY_DIR);
+    let seal = read_seal(dir);
+    let damage = match guarded(|| load(&path, &seal)) {
+        Ok(Outcome::Existing(loaded)) => return Ok(*loaded),
+        Ok(Outcome::Empty(history)) => {
+            let (running, _) = mirror_or(dir, initial);
+            return start(
+                history,
+                running,
+                seal.revision() + 1,
+                RevisionKind::Initial,
+                None,
+            );
+        }
+        Err(Failure::Locked(source)) => return Err(StoreError::Locked { path, source }),
+        Err(Failure::Damaged(damage)) => damage,
+    };
+    let moved_to = move_aside(&path)?;
+    let (running, from_mirror) = mirror_or(dir, initial);
+    tracing::error!(
+        path = %path.display(),
+        moved_to = %moved_to.display(),
+        damage = %damage,
+        from_mirror,
+        "configuration history is damaged: moved aside; starting a new history from the running configuration"
+    );
+    let history = match guarded(|| History::open(&path).map_err(classify)) {
+        Ok(history) => history,
+        Err(Failure::Locked(source)) => return Err(StoreError::Locked { path, source }),
+        Err(Failure::Damaged(failure)) => {
+            return Err(StoreError::Create {
+                path,
+                damage,
+                message: failure.to_string(),
+            });
+        }
+    };
+    let recovery = Recovery {
+        moved_to,
+        damage,
+        from_mirror,
+    };
+    let first = seal.revision() + 1;
+    start(
+        history,
+        running,
+        first,
+        RevisionKind::Recovered,
+        Some(recovery),
+    )
+}
+
+/// The mirror's configuration, or `initial` when there is none that loads; and whether
+/// it came from the mirror.
+fn mirror_or(dir: &Path, initial: &Config) -> (Config, bool) {
+    match read_mirror(dir) {
+        Mirror::Present(config) => (*config, true),
+        Mirror::Absent => (initial.clone(), false),
+        Mirror::Unreadable(error) => {
+            tracing::error!(
+                dir = %dir.display(),
+                error = %error,
+                "the running configuration's mirror does not load; using the initial configuration"
+            );
+            (initial.clone(), false)
+        }
+    }
+}
+
+/// Records `running` as revision `number`, the first of a new history.
+fn start(
+    history: History,
+    running: Config,
+    number: u64,
+    kind: RevisionKind,
+    recovery: Option<Recovery>,
+) -> Result<Loaded, StoreError> {
+    let comment = match &recovery {
+        Some(r) => format!("history damaged ({}); started again", r.damage),
+        None => "first revision".to_owned(),
+    };
+    let info = RevisionInfo {
+        number,
+        committed_at: 0,
+        who: SYSTEM.to_owned(),
+        comment: Some(comment),
+        kind,
+        confirms: None,
+    };
+    let toml = running.to_toml_string().map_err(StoreError::Serialize)?;
+    let revision = StoredRevision { info, toml };
+    history.write(&revision, std::iter::empty(), None)?;
+    Ok(Loaded {
+        history,
+        newest: revision.info,
+        older: Vec::new(),
+        running,
+        pending: None,
+        recovery,
+    })
+}
+
+/// Runs `f`, turning a panic of the storage engine into [`Damage::Panicked`].
+fn guarded<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "non-text panic payload".to_owned());
+            Err(Failure::Damaged(Damage::Panicked { message }))
+        }
+    }
+}
+
+fn classify(error: sled::Error) -> Failure {
+    match &error {
+        sled::Error::Io(e) if e.to_string().contains("could not acquire lock") => {
+            Failure::Locked(error)
+        }
+        _ => Failure::Damaged(Damage::Storage {
+            message: error.to_string(),
+        }),
+    }
+}
+
+fn inconsistent(reason: String) -> Failure {
+    Failure::Damaged(Damage::Inconsistent { reason })
+}
+
+fn load(path: &Path, seal: &Seal) -> Result<Outcome, Failure> {
+    let history = History::open(path).map_err(classify)?;
+    let contents = history.read_all().map_err(|failure| match failure {
+        ReadFailure::Engine(error) => classify(error),
+        ReadFailure::Damaged(damage) => Failure::Damaged(damage),
+    })?;
+    let acknowledged = seal.revision();
+    let mut revisions = contents.revisions;
+    let Some(newest) = revisions.pop() else {
+        if acknowledged > 0 {
+            return Err(Failure::Damaged(Damage::LostCommits {
+                newest: 0,
+                acknowledged,
+            }));
+        }
+        if contents.pending.is_some() {
+            return Err(inconsistent(
+                "a confirmation is pending in an empty history".into(),
+            ));
+        }
+        return Ok(Outcome::Empty(history));
+    };
+    let newest_number = newest.info.number;
+    if newest_number < acknowledged {
+        return Err(Failure::Damaged(Damage::LostCommits {
+            newest: newest_number,
+            acknowledged,
+        }));
+    }
+    let running = Config::from_toml_str(&newest.toml).map_err(|e| {
+        Failure::Damaged(Damage::BadRunning {
+            revision: newest_number,
+            reason: e.to_string(),
+        })
+    })?;
+    let pending = match contents.pending {
+        None => None,
+        Some(stored) if stored.revision != newest_number => {
+            return Err(inconsistent(format!(
+                "confirmation pending for revision {} but the newest is {newest_number}",
+                stored.revision
+            )));
+        }
+        Some(stored) => {
+            let restore = Config::from_toml_str(&stored.restore_toml).map_err(|e| {
+                inconsistent(format!(
+                    "the configuration a pending confirmation restores does not load: {e}"
+                ))
+            })?;
+            Some(Pending {
+                public: PendingConfirmation {
+                    revision: stored.revision,
+                    deadline: stored.deadline,
+                    restores: stored.restores,
+                },
+                restore,
+                restore_toml: stored.restore_toml,
+            })
+        }
+    };
+    Ok(Outcome::Existing(Box::new(Loaded {
+        history,
+        newest: newest.info,
+        older: revisions.into_iter().map(|r| r.info).collect(),
+        running,
+        pending,
+        recovery: None,
+    })))
+}
+
+/// Renames the damaged directory to the first free `<name>.corrupt-<n>` beside it.
+fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let mut n: u32 = 1;
+    let target = loop {
+        let candidate = parent.join(format!("{HISTORY_DIR}.corrupt-{n}"));
+        if std::fs::symlink_metadata(&candidate).is_err() || n == u32::MAX {
+            break candidate;
+        }
+        n += 1;
+    };
+    std::fs::rename(path, &target).map_err(|source| StoreError::Io {
+        op: "move the damaged history aside to",
+        path: target.clone(),
+        source,
+    })?;
+    // Make the rename durable; a failure here only risks redoing the recovery.
+    if let Err(e) = sync_dir(parent) {
+        tracing::warn!(error = %e, "could not flush the directory after moving the history aside");
+    }
+    Ok(target)
+}

@@ -1,0 +1,157 @@
+//! `[[interfaces]]`: the network interfaces the gateway configures.
+
+use crate::net_checks::{self, Cidr};
+use crate::validation::{Problem, Report};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::net::IpAddr;
+
+/// Longest network interface name, in bytes (Linux `IFNAMSIZ` less the final NUL).
+pub const INTERFACE_NAME_MAX: usize = 15;
+
+/// One network interface (`[[interfaces]]`). An interface not listed is left as the
+/// system brought it up; a listed one is owned by the gateway, which sets exactly the
+/// addresses given. There is no DHCP client yet: an interface listed without addresses
+/// has its link up and no address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interface {
+    /// The kernel's name for it, e.g. `eth0`. Required; 1 to 15 bytes of printable ASCII
+    /// other than `/` and `:`, not `.` or `..`; unique across the list.
+    pub name: String,
+    /// Its addresses, each `address/prefix`, e.g. `192.0.2.10/24` or `2001:db8::10/64`.
+    /// Default: none. IPv4 prefixes 1 to 32 and IPv6 prefixes 1 to 128; no unspecified,
+    /// multicast or broadcast address, and for IPv4 up to /30 neither the network nor the
+    /// broadcast address of the prefix. An address may be used once across all interfaces.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
+    /// The default route through this interface, e.g. `192.0.2.1`. Default: absent (no
+    /// default route here). A plain address inside the network of one of the interface's
+    /// addresses of the same family (an IPv6 link-local `fe80::/10` gateway needs none).
+    /// At most one IPv4 and one IPv6 default gateway across all interfaces.
+    #[serde(default)]
+    pub gateway: Option<String>,
+    /// Administratively down: the link is kept down and its addresses unused. Default
+    /// `false`.
+    #[serde(default)]
+    pub shutdown: bool,
+}
+
+impl Interface {
+    /// A listed interface with no address, up, without a default gateway.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            addresses: Vec::new(),
+            gateway: None,
+            shutdown: false,
+        }
+    }
+
+    /// Checks this interface alone; returns its valid addresses with their indices.
+    fn check(&self, at: &str, report: &mut Report) -> Vec<(usize, Cidr)> {
+        report.check(at, "name", interface_name(&self.name));
+        let mut parsed = Vec::new();
+        for (i, address) in self.addresses.iter().enumerate() {
+            match net_checks::cidr(address) {
+                Ok(cidr) => parsed.push((i, cidr)),
+                Err(problem) => report.push(format!("{at}.addresses[{i}]"), problem),
+            }
+        }
+        if let Some(gateway) = &self.gateway {
+            report.check(at, "gateway", check_gateway(gateway, &parsed));
+        }
+        parsed
+    }
+}
+
+/// Checks every interface, then what must hold across them.
+pub(crate) fn check(interfaces: &[Interface], report: &mut Report) {
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    let mut addresses: HashMap<IpAddr, String> = HashMap::new();
+    let mut default_routes: [Option<usize>; 2] = [None, None];
+    for (i, interface) in interfaces.iter().enumerate() {
+        let at = format!("interfaces[{i}]");
+        let parsed = interface.check(&at, report);
+        match names.entry(interface.name.as_str()) {
+            Entry::Occupied(first) => report.push(
+                format!("{at}.name"),
+                Problem::Duplicate {
+                    value: interface.name.clone(),
+                    first: format!("interfaces[{}].name", first.get()),
+                },
+            ),
+            Entry::Vacant(slot) => {
+                slot.insert(i);
+            }
+        }
+        for (index, cidr) in parsed {
+            let here = format!("{at}.addresses[{index}]");
+            match addresses.entry(cidr.addr) {
+                Entry::Occupied(first) => report.push(
+                    here,
+                    Problem::Duplicate {
+                        value: cidr.addr.to_string(),
+                        first: first.get().clone(),
+                    },
+                ),
+                Entry::Vacant(slot) => {
+                    slot.insert(here);
+                }
+            }
+        }
+        if let Some(Ok(gateway)) = interface.gateway.as_deref().map(net_checks::address) {
+            let family = usize::from(gateway.is_ipv6());
+            match default_routes[family] {
+                Some(first) => report.check(
+                    &at,
+                    "gateway",
+                    Err(Problem::Conflicts {
+                        with: format!("interfaces[{first}].gateway"),
+                        reason: "only one default gateway per address family is allowed",
+                    }),
+                ),
+                None => default_routes[family] = Some(i),
+            }
+        }
+    }
+}
+
+fn check_gateway(gateway: &str, addresses: &[(usize, Cidr)]) -> Result<(), Problem> {
+    let addresses = addresses.iter().map(|(_, c)| c);
+    let addr = net_checks::address(gateway)?;
+    if addresses.clone().any(|c| c.addr == addr) {
+        return Err(Problem::BadAddress {
+            expected: "gateway address",
+            reason: "it is an address of this interface itself",
+        });
+    }
+    if net_checks::is_link_local_v6(addr) || addresses.clone().any(|c| c.contains(addr)) {
+        Ok(())
+    } else {
+        Err(Problem::GatewayOffLink {
+            gateway: gateway.to_owned(),
+            family: if addr.is_ipv4() { "IPv4" } else { "IPv6" },
+        })
+    }
+}
+
+/// Linux's rules for an interface name (`dev_valid_name`), restricted to printable ASCII.
+fn interface_name(name: &str) -> Result<(), Problem> {
+    let reason = if name.is_empty() {
+        "it is empty"
+    } else if name.len() > INTERFACE_NAME_MAX {
+        "it is longer than 15 bytes"
+    } else if name == "." || name == ".." {
+        "`.` and `..` are not allowed"
+    } else if !name
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'/' && b != b':')
+    {
+        "only printable ASCII other than white space, '/' and ':' is allowed"
+    } else {
+        return Ok(());
+    };
+    Err(Problem::BadInterfaceName { reason })
+}
