@@ -1,0 +1,123 @@
+//! Keys that act on the whole session: Enter, `?`, Tab, Ctrl-C, Ctrl-Z, Ctrl-D.
+
+use alloc::string::String;
+use core::fmt::Write as _;
+
+use embedded_io::Write;
+
+use crate::backend::Backend;
+use crate::editor::Edit;
+use crate::help::{Completion, Help, complete, help};
+use crate::keys::Key;
+use crate::output::{BELL, Out};
+use crate::prompt::Mode;
+use crate::report::report;
+use crate::session::{Session, prompt_for};
+
+impl Session {
+    /// Handles one key of interactive input.
+    pub(crate) fn key<B: Backend + ?Sized, W: Write>(&mut self, key: Key, backend: &mut B, o: &mut Out<'_, W>) {
+        let edit = {
+            let prompt = prompt_for(&self.grammar, self.mode(), backend.hostname());
+            self.editor.key(key, &prompt, o)
+        };
+        match edit {
+            Edit::Done => {}
+            Edit::Submit => {
+                o.newline();
+                let line = String::from(self.editor.line());
+                self.editor.submit();
+                let indent = self.prompt(backend.hostname()).width();
+                self.execute(&line, backend, o, Some(indent));
+                self.new_prompt(backend, o);
+            }
+            Edit::Help => self.help(backend, o),
+            Edit::Complete => self.complete(backend, o),
+            Edit::Interrupt => {
+                o.str("^C");
+                self.editor.clear();
+                self.new_prompt(backend, o);
+            }
+            Edit::Suspend => {
+                o.str("^Z");
+                self.editor.clear();
+                if self.mode().is_config() {
+                    o.newline();
+                    self.change_mode(Mode::Privileged, backend, o);
+                }
+                self.new_prompt(backend, o);
+            }
+            Edit::Exit => {
+                o.str("exit");
+                o.newline();
+                self.execute("exit", backend, o, None);
+                self.new_prompt(backend, o);
+            }
+        }
+    }
+
+    fn new_prompt<B: Backend + ?Sized, W: Write>(&self, backend: &B, o: &mut Out<'_, W>) {
+        if self.ended {
+            return;
+        }
+        o.fresh_line();
+        self.prompt(backend.hostname()).write(o);
+    }
+
+    fn redraw<B: Backend + ?Sized, W: Write>(&self, backend: &B, o: &mut Out<'_, W>) {
+        o.fresh_line();
+        self.editor.redraw(&self.prompt(backend.hostname()), o);
+    }
+
+    fn help<B: Backend + ?Sized, W: Write>(&mut self, backend: &B, o: &mut Out<'_, W>) {
+        o.str("?");
+        o.newline();
+        let before = self.editor.before_cursor();
+        match help(self.position(self.mode()), before) {
+            Help::Error { error } => {
+                let indent = self.prompt(backend.hostname()).width();
+                report(&error, before, Some(indent), o);
+            }
+            Help::Next { entries, cr } => {
+                let width = entries.iter().map(|(n, _)| n.len()).max().unwrap_or(0).max(4);
+                for (name, text) in &entries {
+                    let _ = writeln!(o, "  {name:<width$}  {text}");
+                }
+                if cr {
+                    o.str("  <cr>");
+                    o.newline();
+                }
+                o.newline();
+            }
+            Help::Prefix { names } if names.is_empty() => o.str("% Unrecognized command\r\n"),
+            Help::Prefix { names } => list(&names, o),
+        }
+        self.redraw(backend, o);
+    }
+
+    fn complete<B: Backend + ?Sized, W: Write>(&mut self, backend: &B, o: &mut Out<'_, W>) {
+        match complete(self.position(self.mode()), self.editor.before_cursor()) {
+            Completion::Insert(text) => {
+                let prompt = prompt_for(&self.grammar, self.mode(), backend.hostname());
+                self.editor.insert_str(&text, &prompt, o);
+            }
+            Completion::List(names) => {
+                o.newline();
+                list(&names, o);
+                self.redraw(backend, o);
+            }
+            Completion::Nothing => o.bytes(BELL),
+        }
+    }
+}
+
+/// Writes words on one line, two spaces apart.
+fn list<W: Write>(names: &[String], o: &mut Out<'_, W>) {
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            o.str("  ");
+        }
+        o.text(name);
+    }
+    o.newline();
+}
