@@ -1,0 +1,65 @@
+//! The action ids of Postern's commands and the ids of its configuration sub-modes.
+
+use postern_cli_engine::{ActionId, SubModeId};
+
+/// `interface NAME` → `(config-if)#`.
+pub(crate) const MODE_INTERFACE: SubModeId = SubModeId(1);
+/// `apptunnel service NAME` → `(config-service)#`.
+pub(crate) const MODE_SERVICE: SubModeId = SubModeId(2);
+/// `uem` → `(config-uem)#`.
+pub(crate) const MODE_UEM: SubModeId = SubModeId(3);
+
+macro_rules! actions {
+    ($($name:ident = $id:literal),* $(,)?) => {
+        $(pub(crate) const $name: ActionId = ActionId($id);)*
+    };
+}
+
+actions! {
+    SHOW_VERSION = 1,
+    SHOW_RUNNING = 2,
+    SHOW_DIFF = 3,
+    SHOW_HISTORY = 4,
+    SHOW_CACHE = 5,
+    SHOW_TUNNELS = 6,
+    SHOW_CHECKINS = 7,
+    SHOW_SOFTWARE = 8,
+    SHOW_LOGGING = 9,
+    SHOW_CANDIDATE = 10,
+    CACHE_CLEAR = 20,
+    CACHE_BLOCK = 21,
+    CACHE_UNBLOCK = 22,
+    RELOAD = 23,
+    HOSTNAME = 30,
+    GATEWAY_ID = 31,
+    CACHE_SIZE = 32,
+    INTERFACE = 33,
+    IF_ADDRESS = 34,
+    IF_GATEWAY = 35,
+    IF_SHUTDOWN = 36,
+    TLS_CERT = 37,
+    TLS_KEY = 38,
+    TLS_MIN = 39,
+    ACTIVESYNC_BACKEND = 40,
+    TUNNEL_IDLE = 41,
+    SERVICE = 42,
+    SERVICE_KIND = 43,
+    SERVICE_SERVER = 44,
+    UEM = 45,
+    UEM_STATIC = 46,
+    UEM_API = 47,
+    UEM_GRAPH = 48,
+    UEM_CHECKIN = 49,
+    UEM_NEW_DEVICE = 50,
+    UEM_QUARANTINE = 51,
+    UEM_DEVICE = 52,
+    USER_PRIVILEGE = 53,
+    USER_KEY = 54,
+    USER = 55,
+    ACCS_PORTAL = 56,
+    ACCS_INTERVAL = 57,
+    ACCS_FETCH = 58,
+    COMMIT = 60,
+    COMMIT_CONFIRMED = 61,
+    ROLLBACK = 62,
+}

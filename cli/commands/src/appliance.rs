@@ -1,0 +1,79 @@
+//! What every CLI session shares: the configuration store, the device cache, the recent
+//! log events, and the hooks into the daemon.
+
+use postern_config_store::ConfigStore;
+use postern_device_cache::DeviceCache;
+use postern_logging::RecentEvents;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// The software version shown by `show version` and `show software`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Wall-clock seconds since the Unix epoch; a parameter so tests can control time.
+pub type Clock = fn() -> u64;
+
+/// The state shared by all CLI sessions of one gateway.
+pub struct Appliance {
+    store: Mutex<ConfigStore>,
+    cache: Mutex<DeviceCache>,
+    logs: RecentEvents,
+    clock: Clock,
+    started_at: u64,
+    reload: Box<dyn Fn() + Send + Sync>,
+}
+
+impl Appliance {
+    /// Bundles the stores; `reload` is called when an administrator types `reload`.
+    pub fn new(
+        store: ConfigStore,
+        cache: DeviceCache,
+        logs: RecentEvents,
+        clock: Clock,
+        reload: Box<dyn Fn() + Send + Sync>,
+    ) -> Self {
+        let started_at = clock();
+        Self { store: Mutex::new(store), cache: Mutex::new(cache), logs, clock, started_at, reload }
+    }
+
+    /// The configuration store. A panic in another session must not lock everyone out,
+    /// so a poisoned lock is taken over.
+    pub fn store(&self) -> MutexGuard<'_, ConfigStore> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The device cache.
+    pub fn cache(&self) -> MutexGuard<'_, DeviceCache> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The recent log events.
+    pub fn logs(&self) -> &RecentEvents {
+        &self.logs
+    }
+
+    /// Now, in Unix seconds.
+    pub fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
+    /// When the appliance started, in Unix seconds.
+    pub fn started_at(&self) -> u64 {
+        self.started_at
+    }
+
+    /// Asks the daemon to restart its software.
+    pub fn request_reload(&self) {
+        (self.reload)();
+    }
+
+    /// Reverts an unconfirmed `commit confirmed` whose deadline passed; the daemon calls
+    /// this periodically. Returns the revision the revert created, if any.
+    pub fn tick(&self) -> Result<Option<u64>, postern_config_store::StoreError> {
+        let now = self.now();
+        let reverted = self.store().tick(now)?;
+        if let Some(info) = &reverted {
+            tracing::warn!(revision = info.number, "commit confirmed was not confirmed in time: configuration rolled back");
+        }
+        Ok(reverted.map(|info| info.number))
+    }
+}

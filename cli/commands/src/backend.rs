@@ -1,0 +1,106 @@
+//! One CLI session's backend: its candidate configuration and the dispatch of actions.
+
+use crate::actions::*;
+use crate::appliance::Appliance;
+use crate::{cache_commands, configure, show};
+use core::fmt::Write;
+use postern_cli_engine::{Backend, CommandError, Invocation, Mode};
+use postern_config_store::Candidate;
+use std::sync::Arc;
+
+/// The backend of one CLI session: who is logged in and their uncommitted candidate.
+pub struct CliBackend {
+    appliance: Arc<Appliance>,
+    user: String,
+    candidate: Option<Candidate>,
+    hostname: String,
+}
+
+/// What a command handler returns.
+pub(crate) type Outcome = Result<(), CommandError>;
+
+/// A failure the operator reads after `% `.
+pub(crate) fn failed(message: impl Into<String>) -> CommandError {
+    CommandError::Failed(message.into())
+}
+
+impl CliBackend {
+    /// A session of `user` (a login name, or `console`).
+    pub fn new(appliance: Arc<Appliance>, user: &str) -> Self {
+        let hostname = appliance.store().running().gateway.hostname.clone();
+        Self { appliance, user: user.to_owned(), candidate: None, hostname }
+    }
+
+    /// This session's candidate, taken from the running configuration on first use.
+    pub(crate) fn candidate(&mut self) -> &mut Candidate {
+        let appliance = &self.appliance;
+        self.candidate.get_or_insert_with(|| appliance.store().candidate())
+    }
+
+    /// The candidate if this session has one.
+    pub(crate) fn existing_candidate(&self) -> Option<&Candidate> {
+        self.candidate.as_ref()
+    }
+
+    /// Replaces (or drops) the candidate.
+    pub(crate) fn set_candidate(&mut self, candidate: Option<Candidate>) {
+        self.candidate = candidate;
+    }
+
+    /// The shared appliance state.
+    pub(crate) fn appliance(&self) -> &Appliance {
+        &self.appliance
+    }
+
+    /// Who is logged in.
+    pub(crate) fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// Refreshes the prompt's hostname from the running configuration.
+    pub(crate) fn refresh_hostname(&mut self) {
+        self.hostname = self.appliance.store().running().gateway.hostname.clone();
+    }
+}
+
+impl Backend for CliBackend {
+    fn hostname(&self) -> &str {
+        &self.hostname
+    }
+
+    fn execute(&mut self, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
+        let action = inv.action();
+        tracing::info!(user = %self.user, action = action.0, keywords = ?inv.keywords(), negated = inv.negated(), "cli command");
+        match action {
+            SHOW_VERSION => show::version(self, out),
+            SHOW_RUNNING => show::running(self, out),
+            SHOW_CANDIDATE => show::candidate(self, out),
+            SHOW_DIFF => show::diff(self, inv, out),
+            SHOW_HISTORY => show::history(self, out),
+            SHOW_CACHE => show::device_cache(self, inv, out),
+            SHOW_TUNNELS => show::tunnels(self, out),
+            SHOW_CHECKINS => show::checkins(self, out),
+            SHOW_SOFTWARE => show::software(self, out),
+            SHOW_LOGGING => show::logging(self, out),
+            CACHE_CLEAR | CACHE_BLOCK | CACHE_UNBLOCK => cache_commands::run(self, inv, out),
+            RELOAD => {
+                writeln!(out, "Reloading the gateway software.")?;
+                self.appliance.request_reload();
+                Ok(())
+            }
+            COMMIT | COMMIT_CONFIRMED | ROLLBACK => configure::transaction(self, inv, out),
+            ACCS_FETCH => configure::accs_fetch(self),
+            _ => configure::edit(self, inv, out),
+        }
+    }
+
+    fn mode_changed(&mut self, from: Mode, to: Mode, out: &mut dyn Write) {
+        let left_config = from.is_config() && !to.is_config();
+        if left_config && self.candidate.as_ref().is_some_and(Candidate::is_changed) {
+            let _ = writeln!(
+                out,
+                "% Uncommitted changes are kept in this session's candidate: `configure terminal` then `commit`, or `rollback 0` to drop them."
+            );
+        }
+    }
+}

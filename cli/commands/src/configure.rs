@@ -1,0 +1,253 @@
+//! CONFIG-mode commands: edits of the session's candidate, and commit / rollback.
+
+use crate::actions::*;
+use crate::backend::{CliBackend, Outcome, failed};
+use core::fmt::Write;
+use postern_cli_engine::{Invocation, Value};
+use postern_config::{
+    AppTunnelService, Config, Connector, DeviceState, GraphConnector, Interface, NewDeviceRule,
+    PosternApiConnector, Privilege, ServiceKind, StaticConnector, StaticDevice, TlsVersion, User,
+};
+use std::path::PathBuf;
+
+fn text<'a>(inv: &Invocation<'a>, name: &str) -> Result<&'a str, postern_cli_engine::CommandError> {
+    inv.arg(name).and_then(Value::as_str).ok_or_else(|| failed(format!("{name} is missing")))
+}
+
+fn number<T: TryFrom<i64>>(inv: &Invocation<'_>, name: &str) -> Result<T, postern_cli_engine::CommandError> {
+    inv.arg(name)
+        .and_then(Value::as_integer)
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(|| failed(format!("{name} is missing or out of range")))
+}
+
+/// The argument that entered the enclosing sub-mode (e.g. the interface name).
+fn frame_arg<'a>(inv: &Invocation<'a>, mode: postern_cli_engine::SubModeId, name: &str) -> Result<&'a str, postern_cli_engine::CommandError> {
+    inv.path()
+        .iter()
+        .rev()
+        .find(|f| f.sub_mode == mode)
+        .and_then(|f| f.arg(name))
+        .and_then(Value::as_str)
+        .ok_or_else(|| failed("not inside the expected configuration mode"))
+}
+
+fn static_uem(config: &mut Config) -> Result<&mut StaticConnector, postern_cli_engine::CommandError> {
+    match &mut config.uem.connector {
+        Connector::Static(s) => Ok(s),
+        _ => Err(failed("only a static UEM lists devices and settings here (connector static)")),
+    }
+}
+
+/// Applies one editing command to the candidate. Nothing is checked beyond the grammar
+/// here: `commit` validates the whole configuration and names every offending setting.
+pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
+    let no = inv.negated();
+    let action = inv.action();
+    let config = session.candidate().config_mut();
+    let defaults = Config::default();
+    match action {
+        HOSTNAME => config.gateway.hostname = if no { defaults.gateway.hostname } else { text(inv, "NAME")?.into() },
+        GATEWAY_ID => config.gateway.id = text(inv, "ID")?.into(),
+        CACHE_SIZE => config.device_cache.size = number(inv, "N")?,
+        INTERFACE => {
+            let name = text(inv, "NAME")?;
+            let present = config.interfaces.iter().any(|i| i.name == name);
+            if no {
+                config.interfaces.retain(|i| i.name != name);
+            } else if !present {
+                config.interfaces.push(Interface::named(name));
+            }
+        }
+        IF_ADDRESS | IF_GATEWAY | IF_SHUTDOWN => {
+            let name = frame_arg(inv, MODE_INTERFACE, "NAME")?;
+            let interface = config
+                .interfaces
+                .iter_mut()
+                .find(|i| i.name == name)
+                .ok_or_else(|| failed(format!("interface {name} is not in the candidate")))?;
+            match action {
+                IF_ADDRESS => {
+                    let address = text(inv, "PREFIX")?;
+                    interface.addresses.retain(|a| a != address);
+                    if !no {
+                        interface.addresses.push(address.into());
+                    }
+                }
+                IF_GATEWAY => interface.gateway = if no { None } else { Some(text(inv, "ADDRESS")?.into()) },
+                _ => interface.shutdown = !no,
+            }
+        }
+        TLS_CERT => config.tls.certificate_file = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) },
+        TLS_KEY => config.tls.key_file = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) },
+        TLS_MIN => config.tls.min_version = if text(inv, "VERSION")? == "1.3" { TlsVersion::Tls13 } else { TlsVersion::Tls12 },
+        ACTIVESYNC_BACKEND => config.activesync.backend_url = if no { None } else { Some(text(inv, "URL")?.into()) },
+        TUNNEL_IDLE => config.apptunnel.idle_timeout_secs = number(inv, "SECONDS")?,
+        SERVICE => {
+            let name = text(inv, "NAME")?;
+            let services = &mut config.apptunnel.services;
+            if no {
+                services.retain(|s| s.name != name);
+            } else if !services.iter().any(|s| s.name == name) {
+                services.push(AppTunnelService { name: name.into(), kind: ServiceKind::Http, servers: Vec::new() });
+            }
+        }
+        SERVICE_KIND | SERVICE_SERVER => {
+            let name = frame_arg(inv, MODE_SERVICE, "NAME")?;
+            let service = config
+                .apptunnel
+                .services
+                .iter_mut()
+                .find(|s| s.name == name)
+                .ok_or_else(|| failed(format!("service {name} is not in the candidate")))?;
+            if action == SERVICE_KIND {
+                service.kind = if text(inv, "KIND")? == "tcp" { ServiceKind::Tcp } else { ServiceKind::Http };
+            } else {
+                let server = text(inv, "HOST:PORT")?;
+                service.servers.retain(|s| s != server);
+                if !no {
+                    service.servers.push(server.into());
+                }
+            }
+        }
+        UEM => {}
+        UEM_STATIC => {
+            if !matches!(config.uem.connector, Connector::Static(_)) {
+                config.uem.connector = Connector::Static(StaticConnector::default());
+            }
+        }
+        UEM_API => {
+            config.uem.connector = Connector::PosternApi(PosternApiConnector { url: text(inv, "URL")?.into(), ca_file: None, gateway_credentials: None });
+        }
+        UEM_GRAPH => {
+            config.uem.connector = Connector::Graph(GraphConnector {
+                tenant: text(inv, "TENANT")?.into(),
+                client_id: text(inv, "CLIENT-ID")?.into(),
+                client_secret_file: PathBuf::from(text(inv, "SECRET-FILE")?),
+                token_url: None,
+                graph_url: None,
+            });
+        }
+        UEM_CHECKIN => {
+            let checkins = &mut config.uem.checkins;
+            let slot = if inv.has_keyword("compliance") {
+                &mut checkins.compliance_interval_secs
+            } else if inv.has_keyword("tunnel-actions") {
+                &mut checkins.tunnel_actions_interval_secs
+            } else if inv.has_keyword("inventory") {
+                &mut checkins.inventory_interval_secs
+            } else if inv.has_keyword("jitter") {
+                &mut checkins.jitter_percent
+            } else {
+                &mut checkins.backoff_cap_secs
+            };
+            *slot = inv.args().first().and_then(|a| a.value.as_integer()).and_then(|n| u32::try_from(n).ok()).ok_or_else(|| failed("value out of range"))?;
+        }
+        UEM_NEW_DEVICE => {
+            static_uem(config)?.settings.new_device_when_unreachable = match text(inv, "RULE")? {
+                "allow" => NewDeviceRule::Allow,
+                "block" => NewDeviceRule::Block,
+                _ => NewDeviceRule::Absent,
+            };
+        }
+        UEM_QUARANTINE => static_uem(config)?.settings.supports_quarantine = !no,
+        UEM_DEVICE => {
+            let id = text(inv, "ACTIVESYNC-ID")?;
+            let devices = &mut static_uem(config)?.devices;
+            devices.retain(|d| d.activesync_id != id);
+            if !no {
+                let state = match text(inv, "STATE")? {
+                    "allowed" => DeviceState::Allowed,
+                    "blocked" => DeviceState::Blocked,
+                    "quarantined" => DeviceState::Quarantined,
+                    _ => DeviceState::Wiped,
+                };
+                devices.push(StaticDevice {
+                    activesync_id: id.into(),
+                    user: text(inv, "USER")?.into(),
+                    uem_id: text(inv, "UEM-ID")?.into(),
+                    platform: Default::default(),
+                    state,
+                    allowed_on_gateway: inv.arg("GATEWAY").and_then(Value::as_str).map(Into::into),
+                });
+            }
+        }
+        USER | USER_PRIVILEGE | USER_KEY => edit_user(config, inv, no)?,
+        ACCS_PORTAL => config.accs.portal_url = if no { None } else { Some(text(inv, "URL")?.into()) },
+        ACCS_INTERVAL => config.accs.sync_interval_secs = number(inv, "SECONDS")?,
+        _ => return Err(failed("this command is not available")),
+    }
+    let _ = out;
+    Ok(())
+}
+
+fn edit_user(config: &mut Config, inv: &Invocation<'_>, no: bool) -> Outcome {
+    let name = text(inv, "NAME")?;
+    if inv.action() == USER {
+        config.users.retain(|u| u.name != name);
+        return Ok(());
+    }
+    if !config.users.iter().any(|u| u.name == name) {
+        config.users.push(User { name: name.into(), privilege: Privilege::Operator, ssh_keys: Vec::new() });
+    }
+    let user = config.users.iter_mut().find(|u| u.name == name).ok_or_else(|| failed("user vanished"))?;
+    if inv.action() == USER_PRIVILEGE {
+        user.privilege = if text(inv, "LEVEL")? == "administrator" { Privilege::Administrator } else { Privilege::Operator };
+    } else {
+        let key = text(inv, "KEY")?.trim();
+        user.ssh_keys.retain(|k| k.trim() != key);
+        if !no {
+            user.ssh_keys.push(key.into());
+        }
+    }
+    Ok(())
+}
+
+/// `commit`, `commit comment …`, `commit confirmed N`, `rollback N`.
+pub(crate) fn transaction(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
+    if inv.action() == ROLLBACK {
+        let n: usize = number(inv, "N")?;
+        let candidate = session.appliance().store().rollback(n).map_err(|e| failed(e.to_string()))?;
+        session.set_candidate(Some(candidate));
+        writeln!(out, "Loaded the configuration of {n} commit(s) back into the candidate; review with `show configuration diff`, then `commit`.")?;
+        return Ok(());
+    }
+    let candidate = session.candidate().clone();
+    let (who, now) = (session.user().to_owned(), session.appliance().now());
+    let comment = inv.arg("TEXT").and_then(Value::as_str);
+    let result = {
+        let mut store = session.appliance().store();
+        if inv.action() == COMMIT_CONFIRMED {
+            store.commit_confirmed(&candidate, number(inv, "MINUTES")?, &who, comment, now)
+        } else {
+            store.commit(&candidate, &who, comment, now)
+        }
+    };
+    let info = result.map_err(|e| failed(e.to_string()))?;
+    session.set_candidate(None);
+    session.refresh_hostname();
+    match info.kind {
+        postern_config_store::RevisionKind::CommitConfirmed { deadline } => writeln!(
+            out,
+            "Committed revision {}; it rolls back by itself in {} s unless confirmed with `commit`.",
+            info.number,
+            deadline.saturating_sub(now)
+        )?,
+        _ => match info.confirms {
+            Some(confirmed) => writeln!(out, "Committed revision {} (confirms revision {confirmed}).", info.number)?,
+            None => writeln!(out, "Committed revision {}.", info.number)?,
+        },
+    }
+    tracing::info!(revision = info.number, who = %who, "configuration committed");
+    Ok(())
+}
+
+/// `accs config-fetch update` (A2): forces a sync with the administrative portal.
+pub(crate) fn accs_fetch(session: &mut CliBackend) -> Outcome {
+    match &session.appliance().store().running().accs.portal_url {
+        None => Err(failed("no administrative portal is configured (accs portal URL); nothing was fetched")),
+        Some(url) => Err(failed(format!(
+            "fetching from the administrative portal ({url}) is not built yet; nothing was fetched"
+        ))),
+    }
+}

@@ -1,0 +1,190 @@
+//! Postern's command tree, declared as data for the engine.
+
+use crate::actions::*;
+use postern_cli_engine::{ArgKind, Grammar, GrammarError, Mode, Node, Privilege};
+
+const WORD: ArgKind = ArgKind::Word { max_len: 64 };
+const LONG_WORD: ArgKind = ArgKind::Word { max_len: 2048 };
+const PATH: ArgKind = ArgKind::Word { max_len: 4096 };
+const SECONDS: ArgKind = ArgKind::Integer { min: 1, max: 86_400 };
+const STATES: &[&str] = &["allowed", "blocked", "quarantined", "wiped"];
+
+fn kw(word: &'static str, help: &'static str) -> Node {
+    Node::keyword(word, help)
+}
+
+fn arg(name: &'static str, kind: ArgKind, help: &'static str) -> Node {
+    Node::arg(name, kind, help)
+}
+
+fn admin(node: Node) -> Node {
+    node.privilege(Privilege::Administrator)
+}
+
+/// `show …`: in EXEC modes and, for what concerns the configuration, in CONFIG modes.
+fn show(in_config: bool) -> Node {
+    let diff = kw("diff", "Compare the candidate (or running) configuration with the running one or a past revision")
+        .action(SHOW_DIFF)
+        .child(kw("rollback", "Compare with a past revision").child(arg(
+            "N",
+            ArgKind::Integer { min: 0, max: 49 },
+            "How many commits back",
+        ).action(SHOW_DIFF)));
+    let configuration = kw("configuration", "Configuration revisions and changes")
+        .child(diff)
+        .child(kw("history", "Committed revisions, newest first").action(SHOW_HISTORY));
+    let mut node = kw("show", "Show running system information")
+        .child(kw("running-config", "The committed configuration").action(SHOW_RUNNING))
+        .child(configuration)
+        .child(kw("candidate-config", "This session's uncommitted configuration").action(SHOW_CANDIDATE));
+    if !in_config {
+        node = node.children([
+            kw("version", "Software version and uptime").action(SHOW_VERSION),
+            kw("device-cache", "Devices and tunnels in the device cache")
+                .action(SHOW_CACHE)
+                .child(arg("ID", WORD, "ActiveSync device id or UEM device id").action(SHOW_CACHE)),
+            kw("tunnels", "AppTunnels in the device cache").action(SHOW_TUNNELS),
+            kw("checkins", "UEM check-ins: last and next runs").action(SHOW_CHECKINS),
+            kw("software", "Installed software and update slots").action(SHOW_SOFTWARE),
+            kw("logging", "Recent log events").action(SHOW_LOGGING),
+        ]);
+    }
+    node
+}
+
+fn device_cache_exec() -> Node {
+    admin(kw("device-cache", "Act on the device cache").children([
+        kw("clear", "Remove entries; the devices are then decided as first accesses")
+            .action(CACHE_CLEAR)
+            .child(arg("ID", WORD, "ActiveSync device id or UEM device id").action(CACHE_CLEAR)),
+        kw("block", "Block a device until unblocked by an operator")
+            .child(arg("ID", WORD, "ActiveSync device id or UEM device id").action(CACHE_BLOCK)),
+        kw("unblock", "Lift an operator block; the device is asked about again")
+            .child(arg("ID", WORD, "ActiveSync device id or UEM device id").action(CACHE_UNBLOCK)),
+    ]))
+}
+
+fn interface_mode() -> [Node; 2] {
+    [
+        kw("ip", "IP settings").children([
+            kw("address", "Add an address").child(arg("PREFIX", WORD, "Address with prefix length, IPv4 or IPv6").both(IF_ADDRESS)),
+            kw("gateway", "Default gateway through this interface")
+                .no_action(IF_GATEWAY)
+                .child(arg("ADDRESS", WORD, "Gateway address").both(IF_GATEWAY)),
+        ]),
+        kw("shutdown", "Keep the interface down").both(IF_SHUTDOWN),
+    ]
+}
+
+fn service_mode() -> [Node; 2] {
+    [
+        kw("kind", "What the service carries").child(arg("KIND", ArgKind::OneOf(&["http", "tcp"]), "http or tcp").action(SERVICE_KIND)),
+        kw("server", "A back-end server").child(arg("HOST:PORT", WORD, "host:port, or *.domain:port for a wildcard service").both(SERVICE_SERVER)),
+    ]
+}
+
+fn uem_mode() -> [Node; 5] {
+    let interval = |word: &'static str, help: &'static str| {
+        kw(word, help).child(arg("SECONDS", SECONDS, "Seconds").action(UEM_CHECKIN))
+    };
+    [
+        kw("connector", "How the gateway reaches the UEM").children([
+            kw("static", "Devices listed in this configuration").action(UEM_STATIC),
+            kw("postern-api", "A UEM speaking the Postern UEM API").child(arg("URL", LONG_WORD, "https URL").action(UEM_API)),
+            kw("graph", "Microsoft Intune through Microsoft Graph").child(arg("TENANT", WORD, "Tenant id").child(
+                arg("CLIENT-ID", WORD, "Application (client) id").child(arg("SECRET-FILE", PATH, "File holding the client secret").action(UEM_GRAPH)),
+            )),
+        ]),
+        kw("checkin", "Check-in schedules").children([
+            interval("compliance", "Interval of the compliance pull"),
+            interval("tunnel-actions", "Interval of the tunnel administrator-action pull"),
+            interval("inventory", "Interval of the tunnel inventory push"),
+            kw("jitter", "Random variation of each wait").child(arg("PERCENT", ArgKind::Integer { min: 0, max: 50 }, "Percent of the interval").action(UEM_CHECKIN)),
+            interval("backoff-cap", "Longest wait between retries while the UEM fails"),
+        ]),
+        kw("new-device-when-unreachable", "Static UEM: what new devices get while the UEM cannot be reached")
+            .child(arg("RULE", ArgKind::OneOf(&["allow", "block", "absent"]), "allow, block, or absent (blocks)").action(UEM_NEW_DEVICE)),
+        kw("supports-quarantine", "Static UEM: quarantine is a compliance action").both(UEM_QUARANTINE),
+        kw("device", "Static UEM: a registered device").child(
+            arg("ACTIVESYNC-ID", WORD, "ActiveSync device id").no_action(UEM_DEVICE).child(
+                arg("USER", LONG_WORD, "User").child(
+                    arg("UEM-ID", WORD, "UEM device id")
+                        .child(arg("STATE", ArgKind::OneOf(STATES), "allowed, blocked, quarantined or wiped").action(UEM_DEVICE).child(
+                            kw("allowed-on", "The gateway the device is allowed on").child(arg("GATEWAY", WORD, "Gateway id").action(UEM_DEVICE)),
+                        )),
+                ),
+            ),
+        ),
+    ]
+}
+
+fn config_mode() -> Vec<Node> {
+    vec![
+        kw("hostname", "The gateway's host name").no_action(HOSTNAME).child(arg("NAME", WORD, "RFC 1123 label").action(HOSTNAME)),
+        kw("gateway-id", "The id this gateway registers under with the UEM").child(arg("ID", WORD, "Gateway id").action(GATEWAY_ID)),
+        kw("device-cache", "Device cache settings").child(
+            kw("size", "Most devices kept").child(arg("N", ArgKind::Integer { min: 1, max: 10_000_000 }, "Devices").action(CACHE_SIZE)),
+        ),
+        kw("interface", "Configure a network interface").child(arg("NAME", ArgKind::Word { max_len: 15 }, "Interface name").both(INTERFACE).enters(MODE_INTERFACE)),
+        kw("tls", "The gateway's TLS server settings").children([
+            kw("certificate", "Certificate chain file (PEM)").no_action(TLS_CERT).child(arg("FILE", PATH, "Absolute path").action(TLS_CERT)),
+            kw("key", "Private key file (PEM)").no_action(TLS_KEY).child(arg("FILE", PATH, "Absolute path").action(TLS_KEY)),
+            kw("min-version", "Lowest TLS version accepted").child(arg("VERSION", ArgKind::OneOf(&["1.2", "1.3"]), "1.2 or 1.3").action(TLS_MIN)),
+        ]),
+        kw("activesync", "ActiveSync proxy settings").child(
+            kw("backend", "The Exchange back end").no_action(ACTIVESYNC_BACKEND).child(arg("URL", LONG_WORD, "https URL").action(ACTIVESYNC_BACKEND)),
+        ),
+        kw("apptunnel", "AppTunnel settings").children([
+            kw("idle-timeout", "Close a tunnel after this long idle").child(arg("SECONDS", SECONDS, "Seconds").action(TUNNEL_IDLE)),
+            kw("service", "Configure an AppTunnel service").child(arg("NAME", WORD, "Service name").both(SERVICE).enters(MODE_SERVICE)),
+        ]),
+        kw("uem", "Configure the UEM connector and check-ins").action(UEM).enters(MODE_UEM),
+        kw("username", "A user of this CLI").child(
+            arg("NAME", ArgKind::Word { max_len: 32 }, "User name").no_action(USER).children([
+                kw("privilege", "What the user may do").child(arg("LEVEL", ArgKind::OneOf(&["operator", "administrator"]), "operator or administrator").action(USER_PRIVILEGE)),
+                kw("ssh-key", "An OpenSSH public key line").child(arg("KEY", ArgKind::Rest { max_len: 16_384 }, "type base64 [comment]").both(USER_KEY)),
+            ]),
+        ),
+        kw("accs", "The administrative portal (federation and conditional access)").children([
+            kw("portal", "Portal URL").no_action(ACCS_PORTAL).child(arg("URL", LONG_WORD, "https URL").action(ACCS_PORTAL)),
+            kw("sync-interval", "Seconds between portal syncs").child(arg("SECONDS", SECONDS, "Seconds").action(ACCS_INTERVAL)),
+            kw("config-fetch", "Fetch from the portal now").child(kw("update", "Fetch now").action(ACCS_FETCH)),
+        ]),
+        kw("commit", "Make the candidate the running configuration")
+            .action(COMMIT)
+            .children([
+                kw("comment", "Record a comment with the revision").child(arg("TEXT", ArgKind::Rest { max_len: 256 }, "Comment").action(COMMIT)),
+                kw("confirmed", "Revert by itself unless confirmed with commit").child(
+                    arg("MINUTES", ArgKind::Integer { min: 1, max: 60 }, "Minutes until the automatic rollback").action(COMMIT_CONFIRMED),
+                ),
+            ]),
+        kw("rollback", "Load a past revision into the candidate").child(arg("N", ArgKind::Integer { min: 0, max: 49 }, "Commits back (0: the running one)").action(ROLLBACK)),
+    ]
+}
+
+/// Builds Postern's command tree.
+pub fn postern_grammar() -> Result<Grammar, GrammarError> {
+    const EXEC: &[Mode] = &[Mode::Exec, Mode::Privileged];
+    let config_modes = [Mode::Config, Mode::Sub(MODE_INTERFACE), Mode::Sub(MODE_SERVICE), Mode::Sub(MODE_UEM)];
+    let mut builder = Grammar::builder()
+        .sub_mode(MODE_INTERFACE, "config-if", Mode::Config)
+        .sub_mode(MODE_SERVICE, "config-service", Mode::Config)
+        .sub_mode(MODE_UEM, "config-uem", Mode::Config)
+        .command(EXEC, show(false))
+        .command(&[Mode::Privileged], device_cache_exec())
+        .command(&[Mode::Privileged], admin(kw("reload", "Restart the gateway software").action(RELOAD)))
+        .command(&config_modes, show(true));
+    for node in config_mode() {
+        builder = builder.command(&[Mode::Config], admin(node));
+    }
+    for node in interface_mode() {
+        builder = builder.command(&[Mode::Sub(MODE_INTERFACE)], admin(node));
+    }
+    for node in service_mode() {
+        builder = builder.command(&[Mode::Sub(MODE_SERVICE)], admin(node));
+    }
+    for node in uem_mode() {
+        builder = builder.command(&[Mode::Sub(MODE_UEM)], admin(node));
+    }
+    builder.build()
+}

@@ -1,0 +1,14 @@
+//! Postern's command set for the CONFIG-mode CLI: the grammar, and a backend over the configuration store and the device cache.
+
+mod actions;
+mod appliance;
+mod backend;
+mod cache_commands;
+mod configure;
+mod grammar;
+mod render;
+mod show;
+
+pub use appliance::{Appliance, Clock, VERSION};
+pub use backend::CliBackend;
+pub use grammar::postern_grammar;

@@ -1,0 +1,114 @@
+//! The configuration rendered as the commands that produce it (`show running-config`).
+
+use postern_config::{Config, Connector, DeviceState, NewDeviceRule, Privilege, ServiceKind, TlsVersion};
+use std::fmt::Write;
+
+/// Renders every setting as a CONFIG-mode command; sub-modes are indented and closed with `!`.
+pub(crate) fn render(config: &Config) -> String {
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    line(format!("hostname {}", config.gateway.hostname));
+    line(format!("gateway-id {}", config.gateway.id));
+    line(format!("device-cache size {}", config.device_cache.size));
+    for interface in &config.interfaces {
+        line(format!("interface {}", interface.name));
+        for address in &interface.addresses {
+            line(format!(" ip address {address}"));
+        }
+        if let Some(gateway) = &interface.gateway {
+            line(format!(" ip gateway {gateway}"));
+        }
+        line(if interface.shutdown { " shutdown".into() } else { " no shutdown".into() });
+        line("!".into());
+    }
+    if let Some(cert) = &config.tls.certificate_file {
+        line(format!("tls certificate {}", cert.display()));
+    }
+    if let Some(key) = &config.tls.key_file {
+        line(format!("tls key {}", key.display()));
+    }
+    line(format!("tls min-version {}", match config.tls.min_version {
+        TlsVersion::Tls13 => "1.3",
+        _ => "1.2",
+    }));
+    if let Some(url) = &config.activesync.backend_url {
+        line(format!("activesync backend {url}"));
+    }
+    line(format!("apptunnel idle-timeout {}", config.apptunnel.idle_timeout_secs));
+    for service in &config.apptunnel.services {
+        line(format!("apptunnel service {}", service.name));
+        line(format!(" kind {}", if service.kind == ServiceKind::Tcp { "tcp" } else { "http" }));
+        for server in &service.servers {
+            line(format!(" server {server}"));
+        }
+        line("!".into());
+    }
+    line("uem".into());
+    render_connector(&config.uem.connector, &mut line);
+    let c = &config.uem.checkins;
+    line(format!(" checkin compliance {}", c.compliance_interval_secs));
+    line(format!(" checkin tunnel-actions {}", c.tunnel_actions_interval_secs));
+    line(format!(" checkin inventory {}", c.inventory_interval_secs));
+    line(format!(" checkin jitter {}", c.jitter_percent));
+    line(format!(" checkin backoff-cap {}", c.backoff_cap_secs));
+    line("!".into());
+    for user in &config.users {
+        let level = if user.privilege == Privilege::Administrator { "administrator" } else { "operator" };
+        line(format!("username {} privilege {level}", user.name));
+        for key in &user.ssh_keys {
+            line(format!("username {} ssh-key {key}", user.name));
+        }
+    }
+    if let Some(url) = &config.accs.portal_url {
+        line(format!("accs portal {url}"));
+    }
+    line(format!("accs sync-interval {}", config.accs.sync_interval_secs));
+    out
+}
+
+fn render_connector(connector: &Connector, line: &mut impl FnMut(String)) {
+    match connector {
+        Connector::Static(s) => {
+            line(" connector static".into());
+            let rule = match s.settings.new_device_when_unreachable {
+                NewDeviceRule::Allow => "allow",
+                NewDeviceRule::Block => "block",
+                NewDeviceRule::Absent => "absent",
+            };
+            line(format!(" new-device-when-unreachable {rule}"));
+            line(if s.settings.supports_quarantine { " supports-quarantine".into() } else { " no supports-quarantine".into() });
+            for d in &s.devices {
+                let state = match d.state {
+                    DeviceState::Allowed => "allowed",
+                    DeviceState::Blocked => "blocked",
+                    DeviceState::Quarantined => "quarantined",
+                    DeviceState::Wiped => "wiped",
+                };
+                let mut text = format!(" device {} {} {} {state}", d.activesync_id, d.user, d.uem_id);
+                if let Some(gateway) = &d.allowed_on_gateway {
+                    let _ = write!(text, " allowed-on {gateway}");
+                }
+                line(text);
+            }
+        }
+        Connector::PosternApi(api) => line(format!(" connector postern-api {}", api.url)),
+        Connector::Graph(g) => line(format!(" connector graph {} {} {}", g.tenant, g.client_id, g.client_secret_file.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_renders_as_commands() {
+        let text = render(&Config::demo());
+        assert!(text.starts_with("hostname postern-demo\ngateway-id postern-1\n"), "{text}");
+        assert!(text.contains("\nuem\n connector static\n new-device-when-unreachable allow\n supports-quarantine\n"), "{text}");
+        assert!(text.contains(" device ApplA1B2C3D4E5F6 alice@example.com uem-0001 allowed\n"), "{text}");
+        assert!(text.contains(" checkin compliance 15\n"), "{text}");
+    }
+}

@@ -1,0 +1,163 @@
+//! `show …` commands.
+
+use crate::appliance::VERSION;
+use crate::backend::{CliBackend, Outcome, failed};
+use crate::cache_commands::{WALK_LIMIT, matching};
+use crate::render::render;
+use core::fmt::Write;
+use postern_cli_engine::{Invocation, Value};
+use postern_device_cache::{CacheKey, DeviceRecord, KeyKind};
+
+/// Most entries one `show device-cache` prints.
+const SHOW_LIMIT: usize = 1000;
+
+pub(crate) fn version(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    let appliance = session.appliance();
+    let uptime = appliance.now().saturating_sub(appliance.started_at());
+    let store = appliance.store();
+    writeln!(out, "Postern gateway software, version {VERSION}")?;
+    writeln!(out, "Hostname {}, gateway id {}", store.running().gateway.hostname, store.running().gateway.id)?;
+    writeln!(out, "Uptime {}d {:02}h {:02}m {:02}s", uptime / 86_400, uptime / 3600 % 24, uptime / 60 % 60, uptime % 60)?;
+    writeln!(out, "Configuration revision {}", store.revision())?;
+    Ok(())
+}
+
+pub(crate) fn running(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    let store = session.appliance().store();
+    writeln!(out, "! revision {}", store.revision())?;
+    out.write_str(&render(store.running()))?;
+    Ok(())
+}
+
+pub(crate) fn candidate(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    match session.existing_candidate() {
+        Some(c) => {
+            writeln!(out, "! candidate based on revision {}", c.base_revision())?;
+            out.write_str(&render(c.config()))?;
+        }
+        None => writeln!(out, "No candidate in this session: it equals the running configuration.")?,
+    }
+    Ok(())
+}
+
+/// `show configuration diff [rollback N]`: the candidate (or, without one, the running
+/// configuration) against the running configuration or a past revision.
+pub(crate) fn diff(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
+    let store = session.appliance().store();
+    let new = session.existing_candidate().map_or_else(|| store.running().clone(), |c| c.config().clone());
+    let diff = match inv.arg("N").and_then(Value::as_integer) {
+        Some(n) => store.compare_rollback(usize::try_from(n).unwrap_or(usize::MAX), &new),
+        None => store.compare_rollback(0, &new),
+    }
+    .map_err(|e| failed(e.to_string()))?;
+    if diff.is_empty() {
+        writeln!(out, "No differences.")?;
+    } else {
+        write!(out, "{diff}")?;
+    }
+    Ok(())
+}
+
+pub(crate) fn history(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    let store = session.appliance().store();
+    writeln!(out, "{:<4} {:>8} {:<12} {:<20} {:<16} comment", "n", "revision", "committed", "by", "kind")?;
+    for (n, info) in store.history().iter().enumerate() {
+        let when = if info.committed_at == 0 { "unknown".to_owned() } else { info.committed_at.to_string() };
+        let kind = format!("{:?}", info.kind);
+        let kind = kind.split([' ', '{']).next().unwrap_or("");
+        writeln!(out, "{n:<4} {:>8} {when:<12} {:<20} {kind:<16} {}", info.number, info.who, info.comment.as_deref().unwrap_or(""))?;
+    }
+    if let Some(pending) = store.pending_confirmation() {
+        writeln!(out, "Revision {} rolls back at {} unless confirmed with `commit`.", pending.revision, pending.deadline)?;
+    }
+    Ok(())
+}
+
+fn describe(key: &CacheKey, record: &DeviceRecord) -> String {
+    let user = record.identity.user.as_ref().map_or("-", |u| u.as_str());
+    let uem = record.identity.uem_device_id.as_ref().map_or("-", |u| u.as_str());
+    let what = match key {
+        CacheKey::ActiveSync(id) => format!("activesync {id}"),
+        CacheKey::AppTunnel(t) => format!("tunnel {}/{}/{}", t.uem_device_id, t.app_id.as_str(), t.service.as_str()),
+    };
+    format!("{what:<48} {user:<28} {uem:<16} {:<12} {}", record.state.code(), record.provenance.code())
+}
+
+fn header(out: &mut dyn Write) -> Outcome {
+    writeln!(out, "{:<48} {:<28} {:<16} {:<12} basis", "entry", "user", "uem device", "state")?;
+    Ok(())
+}
+
+pub(crate) fn device_cache(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
+    let cache = session.appliance().cache();
+    let err = |e: postern_device_cache::CacheError| failed(format!("device cache: {e}"));
+    let entries = match inv.arg("ID").and_then(Value::as_str) {
+        Some(id) => {
+            let found = matching(&cache, id).map_err(err)?;
+            if found.is_empty() {
+                return Err(failed(format!("no device {id} in the device cache")));
+            }
+            found
+        }
+        None => {
+            writeln!(out, "Device cache: {} of {} entries used", cache.len(), cache.capacity())?;
+            let mut all = cache.entries(KeyKind::ActiveSync, SHOW_LIMIT).map_err(err)?;
+            all.extend(cache.app_tunnels(SHOW_LIMIT.saturating_sub(all.len())).map_err(err)?);
+            all
+        }
+    };
+    header(out)?;
+    for (key, record) in &entries {
+        writeln!(out, "{}", describe(key, record))?;
+    }
+    if entries.len() < cache.len() && inv.arg("ID").is_none() {
+        writeln!(out, "(showing the {} most recently used)", entries.len())?;
+    }
+    Ok(())
+}
+
+pub(crate) fn tunnels(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    let cache = session.appliance().cache();
+    let tunnels = cache.app_tunnels(WALK_LIMIT.min(SHOW_LIMIT)).map_err(|e| failed(format!("device cache: {e}")))?;
+    if tunnels.is_empty() {
+        writeln!(out, "No AppTunnels.")?;
+        return Ok(());
+    }
+    header(out)?;
+    for (key, record) in &tunnels {
+        writeln!(out, "{}", describe(key, record))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn checkins(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    let store = session.appliance().store();
+    let c = &store.running().uem.checkins;
+    writeln!(out, "{:<16} {:>9}  last run", "check-in", "interval")?;
+    for (name, secs) in [
+        ("compliance", c.compliance_interval_secs),
+        ("tunnel-actions", c.tunnel_actions_interval_secs),
+        ("inventory", c.inventory_interval_secs),
+    ] {
+        writeln!(out, "{name:<16} {secs:>8}s  never: the check-in scheduler is not built yet")?;
+    }
+    Ok(())
+}
+
+pub(crate) fn software(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    let _ = session;
+    writeln!(out, "Running: Postern {VERSION}")?;
+    writeln!(out, "Update slots: none. Signed A/B updates are not built yet; `software install` is not available.")?;
+    Ok(())
+}
+
+pub(crate) fn logging(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    let events = session.appliance().logs().snapshot();
+    if events.is_empty() {
+        writeln!(out, "No log events.")?;
+    }
+    for event in events {
+        writeln!(out, "{event}")?;
+    }
+    Ok(())
+}

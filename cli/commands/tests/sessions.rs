@@ -1,0 +1,163 @@
+//! Postern's command set driven through the real engine, with a real configuration store
+//! and device cache on disk.
+
+use postern_cli_commands::{Appliance, CliBackend, postern_grammar};
+use postern_cli_engine::{Grammar, Outcome, Privilege, Session};
+use postern_config::Config;
+use postern_config_store::ConfigStore;
+use postern_device_cache::{CacheConfig, DeviceCache};
+use postern_logging::RecentEvents;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+static NOW: AtomicU64 = AtomicU64::new(1_800_000_000);
+
+fn clock() -> u64 {
+    NOW.load(Ordering::SeqCst)
+}
+
+struct Rig {
+    _dir: tempfile::TempDir,
+    appliance: Arc<Appliance>,
+    grammar: Arc<Grammar>,
+}
+
+impl Rig {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = ConfigStore::open(&dir.path().join("config"), Config::demo()).expect("store").store;
+        let capacity = NonZeroU32::new(100).expect("non-zero");
+        let cache = DeviceCache::open(&CacheConfig::new(dir.path().join("cache"), capacity)).expect("cache").cache;
+        let appliance = Arc::new(Appliance::new(store, cache, RecentEvents::new(100), clock, Box::new(|| {})));
+        let grammar = Arc::new(postern_grammar().expect("grammar builds"));
+        Self { _dir: dir, appliance, grammar }
+    }
+
+    /// Runs a `;`-separated script from privileged EXEC in one session.
+    fn run(&self, privilege: Privilege, script: &str) -> (Outcome, String) {
+        let mut session = Session::new(self.grammar.clone(), privilege);
+        if privilege == Privilege::Administrator {
+            session.enable().expect("administrators may enable");
+        }
+        let mut backend = CliBackend::new(self.appliance.clone(), "tester");
+        let mut out = Vec::new();
+        let outcome = session.run_script(script, &mut backend, &mut out).expect("output");
+        (outcome, String::from_utf8(out).expect("utf-8"))
+    }
+
+    fn admin(&self, script: &str) -> String {
+        let (outcome, text) = self.run(Privilege::Administrator, script);
+        assert_eq!(outcome, Outcome::Success, "{script}\n{text}");
+        text
+    }
+
+    fn admin_fails(&self, script: &str) -> String {
+        let (outcome, text) = self.run(Privilege::Administrator, script);
+        assert_eq!(outcome, Outcome::Failed, "{script} should fail:\n{text}");
+        text
+    }
+}
+
+#[test]
+fn show_version_and_abbreviated_running_config() {
+    let rig = Rig::new();
+    assert!(rig.admin("show version").contains("Postern gateway software, version"));
+    let running = rig.admin("sh run");
+    assert!(running.contains("hostname postern-demo"), "{running}");
+    assert!(running.contains(" device ApplA1B2C3D4E5F6 alice@example.com uem-0001 allowed"), "{running}");
+}
+
+#[test]
+fn a_commit_changes_the_running_configuration_and_the_prompt() {
+    let rig = Rig::new();
+    let out = rig.admin("configure terminal ; hostname edge1 ; interface eth0 ; ip address 192.0.2.10/24 ; exit ; commit comment first edge");
+    assert!(out.contains("Committed revision 2."), "{out}");
+    assert_eq!(rig.appliance.store().running().gateway.hostname, "edge1");
+    assert_eq!(rig.appliance.store().running().interfaces[0].addresses, ["192.0.2.10/24"]);
+    let history = rig.admin("show configuration history");
+    assert!(history.contains("first edge"), "{history}");
+}
+
+#[test]
+fn an_invalid_candidate_is_refused_naming_the_setting() {
+    let rig = Rig::new();
+    let out = rig.admin_fails("configure terminal ; apptunnel service crm ; commit");
+    assert!(out.contains("apptunnel.services[0].servers"), "{out}");
+    assert_eq!(rig.appliance.store().revision(), 1, "nothing committed");
+}
+
+#[test]
+fn rollback_loads_a_past_revision_into_the_candidate() {
+    let rig = Rig::new();
+    rig.admin("conf t ; hostname one ; commit");
+    rig.admin("conf t ; hostname two ; commit");
+    let out = rig.admin("conf t ; rollback 1 ; show configuration diff");
+    assert!(out.contains("-hostname = \"two\"") && out.contains("+hostname = \"one\""), "{out}");
+    assert_eq!(rig.appliance.store().running().gateway.hostname, "two", "rollback alone changes nothing");
+    rig.admin("conf t ; rollback 1 ; commit");
+    assert_eq!(rig.appliance.store().running().gateway.hostname, "one");
+}
+
+#[test]
+fn commit_confirmed_reverts_unless_confirmed() {
+    let rig = Rig::new();
+    let out = rig.admin("conf t ; hostname trial ; commit confirmed 2");
+    assert!(out.contains("rolls back by itself in 120 s"), "{out}");
+    NOW.fetch_add(60, Ordering::SeqCst);
+    assert_eq!(rig.appliance.tick().expect("tick"), None, "not yet");
+    NOW.fetch_add(61, Ordering::SeqCst);
+    assert!(rig.appliance.tick().expect("tick").is_some(), "reverted at the deadline");
+    assert_eq!(rig.appliance.store().running().gateway.hostname, "postern-demo");
+
+    rig.admin("conf t ; hostname kept ; commit confirmed 1");
+    let out = rig.admin("conf t ; commit");
+    assert!(out.contains("confirms revision"), "{out}");
+    NOW.fetch_add(3600, Ordering::SeqCst);
+    assert_eq!(rig.appliance.tick().expect("tick"), None);
+    assert_eq!(rig.appliance.store().running().gateway.hostname, "kept");
+}
+
+#[test]
+fn an_operator_can_show_but_not_configure() {
+    let rig = Rig::new();
+    let (outcome, out) = rig.run(Privilege::Operator, "show running-config");
+    assert_eq!(outcome, Outcome::Success, "{out}");
+    let (outcome, out) = rig.run(Privilege::Operator, "enable");
+    assert_eq!(outcome, Outcome::Failed, "{out}");
+    let (outcome, _) = rig.run(Privilege::Operator, "configure terminal");
+    assert_eq!(outcome, Outcome::Failed);
+}
+
+#[test]
+fn device_cache_block_unblock_and_clear() {
+    let rig = Rig::new();
+    let out = rig.admin("device-cache block ApplA1B2C3D4E5F6");
+    assert!(out.contains("Blocked 1 entries"), "{out}");
+    let shown = rig.admin("show device-cache ApplA1B2C3D4E5F6");
+    assert!(shown.contains("blocked") && shown.contains("operator"), "{shown}");
+    rig.admin("device-cache unblock ApplA1B2C3D4E5F6");
+    let out = rig.admin_fails("show device-cache ApplA1B2C3D4E5F6");
+    assert!(out.contains("no device ApplA1B2C3D4E5F6"), "{out}");
+    rig.admin("device-cache block SEC1B0B0B0B0B0B0 ; device-cache clear");
+    assert!(rig.admin("show device-cache").contains("Device cache: 0 of 100 entries used"));
+    let out = rig.admin_fails("device-cache unblock SEC1B0B0B0B0B0B0");
+    assert!(out.contains("is not blocked by an operator"), "{out}");
+}
+
+#[test]
+fn config_fetch_says_plainly_that_no_portal_is_configured() {
+    let rig = Rig::new();
+    let out = rig.admin_fails("configure terminal ; accs config-fetch update");
+    assert!(out.contains("no administrative portal is configured"), "{out}");
+}
+
+#[test]
+fn uem_sub_mode_edits_the_static_connector() {
+    let rig = Rig::new();
+    rig.admin("conf t ; uem ; checkin compliance 20 ; new-device-when-unreachable block ; device NEWPHONE0001 zoe@example.com uem-0100 allowed ; commit");
+    let running = rig.appliance.store().running().clone();
+    assert_eq!(running.uem.checkins.compliance_interval_secs, 20);
+    let text = rig.admin("show running-config");
+    assert!(text.contains(" new-device-when-unreachable block") && text.contains(" device NEWPHONE0001 zoe@example.com uem-0100 allowed"), "{text}");
+}
