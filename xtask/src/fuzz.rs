@@ -11,7 +11,10 @@ pub(crate) struct FuzzArgs {
 }
 
 /// Fuzz targets: (fuzz directory, target name).
-const TARGETS: &[(&str, &str)] = &[("firmware/activesync/fuzz", "parse_target")];
+const TARGETS: &[(&str, &str)] = &[
+    ("firmware/activesync/fuzz", "parse_target"),
+    ("cli/engine/fuzz", "feed_bytes"),
+];
 
 /// Runs `cargo xtask fuzz`.
 pub(crate) fn run(args: &FuzzArgs) -> Result {

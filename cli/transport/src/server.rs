@@ -1,0 +1,106 @@
+//! Starts the configured transports around one session factory and stops them together.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::error::TransportError;
+use crate::serial::{Console, SerialConfig};
+use crate::session::SessionFactory;
+use crate::socket_server::SocketListener;
+use crate::ssh_server::{SshConfig, SshListener};
+
+/// Which transports to run; each one left `None` is not started.
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    /// The SSH server.
+    pub ssh: Option<SshConfig>,
+    /// The scripting socket's path (the daemon uses `/run/postern/cli.sock`).
+    pub socket: Option<PathBuf>,
+    /// The serial console.
+    pub serial: Option<SerialConfig>,
+}
+
+type TaskResult = (&'static str, Result<(), TransportError>);
+
+/// The running transports.
+pub struct Server {
+    ssh_addr: Option<SocketAddr>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<TaskResult>,
+}
+
+impl Server {
+    /// Binds every configured transport (failing before serving anything if one cannot start),
+    /// then serves them in the background. Must be called inside a tokio runtime.
+    pub async fn start(
+        config: ServerConfig,
+        factory: Arc<dyn SessionFactory>,
+    ) -> Result<Self, TransportError> {
+        let ssh = match config.ssh {
+            Some(ssh) => Some(SshListener::bind(ssh).await?),
+            None => None,
+        };
+        let socket = config
+            .socket
+            .as_deref()
+            .map(SocketListener::bind)
+            .transpose()?;
+        let console = config.serial.as_ref().map(Console::open).transpose()?;
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        let ssh_addr = ssh.as_ref().and_then(SshListener::local_addr);
+        if let Some(ssh) = ssh {
+            tracing::info!(addr = ?ssh_addr, "ssh server listening");
+            let (factory, stopped) = (Arc::clone(&factory), stopped.clone());
+            tasks.spawn(async move {
+                ssh.serve(factory, stopped).await;
+                ("ssh", Ok(()))
+            });
+        }
+        if let Some(socket) = socket {
+            let (factory, stopped) = (Arc::clone(&factory), stopped.clone());
+            tasks.spawn(async move {
+                socket.serve(factory, stopped).await;
+                ("socket", Ok(()))
+            });
+        }
+        if let Some(console) = console {
+            tracing::info!(console = ?config.serial, "serial console starting");
+            tasks.spawn_blocking(move || ("serial", console.run(factory, stopped)));
+        }
+        Ok(Server {
+            ssh_addr,
+            stop,
+            tasks,
+        })
+    }
+
+    /// The address the SSH server is bound to, if it runs.
+    pub fn ssh_addr(&self) -> Option<SocketAddr> {
+        self.ssh_addr
+    }
+
+    /// Stops every transport: listeners close, SSH clients are disconnected, the socket file is
+    /// removed, the console's terminal settings are restored. Returns the first transport error.
+    pub async fn shutdown(mut self) -> Result<(), TransportError> {
+        let _ = self.stop.send(true);
+        let mut first_error = None;
+        while let Some(joined) = self.tasks.join_next().await {
+            let error = match joined {
+                Ok((_, Ok(()))) => continue,
+                Ok((_, Err(error))) => error,
+                Err(error) => TransportError::Task {
+                    transport: "transport",
+                    reason: error.to_string(),
+                },
+            };
+            tracing::warn!(%error, "transport ended with an error");
+            first_error.get_or_insert(error);
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}

@@ -1,0 +1,89 @@
+//! The interface between the transports and the CLI: peers, sessions and the factory that makes them.
+
+/// What a peer may do; the transport decides it from how the peer authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Privilege {
+    /// May look (`show` commands) but not configure.
+    Operator,
+    /// May also enter privileged and CONFIG modes.
+    Administrator,
+}
+
+impl Privilege {
+    /// The level's name as written in logs and authorised-key lists.
+    pub fn name(self) -> &'static str {
+        match self {
+            Privilege::Operator => "operator",
+            Privilege::Administrator => "administrator",
+        }
+    }
+}
+
+/// The transport a peer came in through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportKind {
+    /// The serial console (or stdin/stdout): physical access.
+    Serial,
+    /// The SSH server, authenticated by public key.
+    Ssh,
+    /// The local scripting socket, authenticated by the kernel's peer credentials.
+    Socket,
+}
+
+/// Who is on the other end, as the transport authenticated them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    /// The login name (SSH user, `console`, or the socket peer's account name).
+    pub user: String,
+    /// What the peer may do.
+    pub privilege: Privilege,
+    /// How the peer reached the CLI.
+    pub transport: TransportKind,
+}
+
+/// Whether a session goes on after a call to [`Session::feed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep feeding bytes.
+    Continue,
+    /// The user left (`exit` at the top level, for example): close the session.
+    End,
+}
+
+/// One interactive CLI session: bytes in, terminal bytes out. Sans-IO: it never blocks.
+pub trait Session: Send {
+    /// Writes the banner and first prompt.
+    fn start(&mut self, out: &mut Vec<u8>);
+    /// Feeds bytes typed by the user, appending what the terminal should show.
+    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Flow;
+}
+
+/// The result of running command lines non-interactively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneShot {
+    /// Everything the commands printed, lines ending in `\n`.
+    pub output: String,
+    /// False if any command failed (unknown, refused, invalid).
+    pub success: bool,
+}
+
+/// An authorised SSH key: who logs in with it and with which privilege.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorisedKey {
+    /// The login name the key is valid for.
+    pub user: String,
+    /// The privilege the login gets.
+    pub privilege: Privilege,
+    /// The public key as an OpenSSH line (`ssh-ed25519 AAAA… comment`).
+    pub openssh: String,
+}
+
+/// Makes sessions; one factory is shared by all transports (and threads).
+pub trait SessionFactory: Send + Sync + 'static {
+    /// A new interactive session for `peer`.
+    fn interactive(&self, peer: &Peer) -> Box<dyn Session>;
+    /// Runs `lines` (separated by `\n`) as CLI commands for `peer`, non-interactively.
+    fn one_shot(&self, peer: &Peer, lines: &str) -> OneShot;
+    /// The SSH keys allowed to log in now; asked at every authentication attempt.
+    fn authorised_keys(&self) -> Vec<AuthorisedKey>;
+}

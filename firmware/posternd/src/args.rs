@@ -1,0 +1,40 @@
+//! Command-line options of `posternd`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Options of `posternd`.
+#[derive(clap::Parser, Debug)]
+#[command(name = "posternd", version, about = "The Postern gateway daemon")]
+pub(crate) struct Args {
+    /// Where the configuration history and the SSH host key live.
+    #[arg(long, default_value = "/var/lib/postern")]
+    pub(crate) state_dir: PathBuf,
+    /// The device cache directory; defaults to `device_cache.path` of the configuration.
+    #[arg(long)]
+    pub(crate) device_cache: Option<PathBuf>,
+    /// The configuration (TOML) to start from when no configuration has been committed yet.
+    #[arg(long, conflicts_with = "demo")]
+    pub(crate) initial_config: Option<PathBuf>,
+    /// Start from the embedded demo configuration when none has been committed yet.
+    #[arg(long)]
+    pub(crate) demo: bool,
+    /// Serve the CLI over SSH on this address (public keys of configured users only).
+    #[arg(long)]
+    pub(crate) ssh_listen: Option<SocketAddr>,
+    /// The local scripting socket (`postern -c …`).
+    #[arg(long, default_value = "/run/postern/cli.sock")]
+    pub(crate) socket: PathBuf,
+    /// Serve the CLI on this serial console device (e.g. /dev/ttyS0).
+    #[arg(long, conflicts_with = "console")]
+    pub(crate) serial: Option<PathBuf>,
+    /// Serve the CLI on this process's stdin and stdout.
+    #[arg(long)]
+    pub(crate) console: bool,
+    /// Log filter when RUST_LOG is not set.
+    #[arg(long, default_value = "info")]
+    pub(crate) log_filter: String,
+    /// Log JSON lines instead of text.
+    #[arg(long)]
+    pub(crate) log_json: bool,
+}

@@ -1,0 +1,34 @@
+//! `posternd`: the Postern gateway daemon.
+
+mod args;
+mod cli_sessions;
+mod daemon;
+mod error;
+mod state;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = args::Args::parse();
+    let logs = postern_logging::init(&args.log_filter, args.log_json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(daemon::run(&args, logs)) {
+        Ok(daemon::Exit::Stopped) => ExitCode::SUCCESS,
+        Ok(daemon::Exit::Reload) => {
+            drop(runtime);
+            daemon::reexec()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "posternd stopped");
+            eprintln!("posternd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Opening what the daemon keeps on disk: the configuration store and the device cache.
+
+use crate::args::Args;
+use crate::error::DaemonError;
+use postern_config::Config;
+use postern_config_store::ConfigStore;
+use postern_device_cache::{CacheConfig, DeviceCache};
+use std::num::NonZeroU32;
+
+/// The configuration to start from on a first boot.
+fn initial_config(args: &Args) -> Result<Config, DaemonError> {
+    if args.demo {
+        return Ok(Config::demo());
+    }
+    match &args.initial_config {
+        Some(path) => Config::load(path).map_err(|source| DaemonError::InitialConfig { path: path.clone(), source }),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Opens the configuration store (recovering a damaged history from its mirror file).
+pub(crate) fn open_store(args: &Args) -> Result<ConfigStore, DaemonError> {
+    let dir = args.state_dir.join("config");
+    let opened = ConfigStore::open(&dir, initial_config(args)?)?;
+    if let Some(recovery) = &opened.recovery {
+        tracing::error!(
+            moved_to = %recovery.moved_to.display(),
+            damage = %recovery.damage,
+            "configuration history was damaged: moved aside, running configuration restored from its mirror"
+        );
+    }
+    let store = opened.store;
+    tracing::info!(dir = %dir.display(), revision = store.revision(), "configuration store open");
+    Ok(store)
+}
+
+/// Opens the device cache sized by the running configuration (S9).
+pub(crate) fn open_cache(args: &Args, config: &Config) -> Result<DeviceCache, DaemonError> {
+    let path = args.device_cache.clone().unwrap_or_else(|| config.device_cache.path.clone());
+    let capacity = NonZeroU32::new(config.device_cache.size).unwrap_or(NonZeroU32::MIN);
+    let opened = DeviceCache::open(&CacheConfig::new(&path, capacity))?;
+    if let Some(recovery) = &opened.recovery {
+        tracing::error!(
+            moved_to = %recovery.moved_to.display(),
+            damage = %recovery.damage,
+            "device cache was damaged: moved aside; devices will be decided as first accesses"
+        );
+    }
+    tracing::info!(path = %path.display(), entries = opened.cache.len(), capacity = capacity.get(), evicted = opened.evicted_at_open, "device cache open");
+    Ok(opened.cache)
+}
