@@ -2,6 +2,7 @@
 
 mod bench;
 mod fuzz;
+mod packages;
 mod run;
 mod shell;
 mod test;
@@ -18,7 +19,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run Postern: the decision core and device cache over sample ActiveSync traffic.
+    /// Run Postern: sample traffic through the decision core and device cache, then the daemon with its CLI.
     Run(run::RunArgs),
     /// Install what the tests need, then run every test, lint and a bounded fuzz run.
     Test(test::TestArgs),

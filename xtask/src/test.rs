@@ -1,6 +1,6 @@
 //! `cargo xtask test`: everything CI checks, in one command.
 
-use crate::fuzz;
+use crate::{fuzz, packages};
 use crate::shell::{Result, cargo, exec, say};
 
 /// Options of `cargo xtask test`.
@@ -17,6 +17,8 @@ const NO_STD_CRATES: &[&str] = &["postern-decision", "postern-activesync"];
 
 /// Runs the whole test suite.
 pub(crate) fn run(args: &TestArgs) -> Result {
+    say("checking the tools the end-to-end tests use (ssh, tmux, curl, setpriv)");
+    packages::ensure(packages::TEST_TOOLS)?;
     for krate in NO_STD_CRATES {
         say(&format!("building {krate} on its own (no_std + alloc)"));
         exec(cargo().args(["build", "--package", krate]))?;
@@ -26,6 +28,8 @@ pub(crate) fn run(args: &TestArgs) -> Result {
     say("running unit, property, integration and crash tests");
     // Benchmarks are compiled by clippy above; running them (even in test mode, which
     // builds million-device caches) is `cargo xtask bench`'s job.
+    // The end-to-end tests start the workspace's binaries (posternd, postern, postern-uem).
+    exec(cargo().args(["build", "--workspace", "--bins"]))?;
     exec(cargo().args(["test", "--workspace", "--lib", "--bins", "--tests", "--examples"]))?;
     say("running documentation tests");
     exec(cargo().args(["test", "--workspace", "--doc"]))?;
