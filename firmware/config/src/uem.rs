@@ -42,8 +42,8 @@ pub struct CheckinSettings {
     /// Each wait is shortened or lengthened by a random amount up to this percentage of
     /// the interval, so many gateways do not check in in step. Default 10; 0 to 50.
     pub jitter_percent: u32,
-    /// Longest wait, in seconds, between retries of a failed check-in; waits double from
-    /// the interval up to this cap. Default 300; 5 to 3 600.
+    /// Longest wait, in seconds, between retries of a failed check-in; waits start at the
+    /// shorter of the interval and 5 s and double up to this cap. Default 300; 5 to 3 600.
     pub backoff_cap_secs: u32,
 }
 
