@@ -30,6 +30,8 @@ actions! {
     CACHE_BLOCK = 21,
     CACHE_UNBLOCK = 22,
     RELOAD = 23,
+    TEST_ACTIVESYNC = 24,
+    TEST_APPTUNNEL = 25,
     HOSTNAME = 30,
     GATEWAY_ID = 31,
     CACHE_SIZE = 32,

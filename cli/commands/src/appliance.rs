@@ -3,8 +3,9 @@
 
 use postern_config_store::ConfigStore;
 use postern_device_cache::DeviceCache;
+use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// The software version shown by `show version` and `show software`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -12,27 +13,63 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Wall-clock seconds since the Unix epoch; a parameter so tests can control time.
 pub type Clock = fn() -> u64;
 
+/// Renders the check-ins' status for `show checkins`.
+pub type CheckinStatus = Box<dyn Fn() -> String + Send + Sync>;
+
 /// The state shared by all CLI sessions of one gateway.
 pub struct Appliance {
     store: Mutex<ConfigStore>,
-    cache: Mutex<DeviceCache>,
+    gateway: Arc<Gateway>,
     logs: RecentEvents,
     clock: Clock,
     started_at: u64,
     reload: Box<dyn Fn() + Send + Sync>,
+    checkins: Option<CheckinStatus>,
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 impl Appliance {
     /// Bundles the stores; `reload` is called when an administrator types `reload`.
     pub fn new(
         store: ConfigStore,
-        cache: DeviceCache,
+        gateway: Arc<Gateway>,
         logs: RecentEvents,
         clock: Clock,
         reload: Box<dyn Fn() + Send + Sync>,
     ) -> Self {
         let started_at = clock();
-        Self { store: Mutex::new(store), cache: Mutex::new(cache), logs, clock, started_at, reload }
+        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None }
+    }
+
+    /// Shows the check-ins' status with `status` (without it, `show checkins` says none run).
+    #[must_use]
+    pub fn with_checkins(mut self, status: CheckinStatus) -> Self {
+        self.checkins = Some(status);
+        self
+    }
+
+    /// Lets `test activesync` and `test apptunnel` run the gateway's async decisions.
+    #[must_use]
+    pub fn with_runtime(mut self, runtime: tokio::runtime::Handle) -> Self {
+        self.runtime = Some(runtime);
+        self
+    }
+
+    /// The access service.
+    pub fn gateway(&self) -> &Arc<Gateway> {
+        &self.gateway
+    }
+
+    /// The check-ins' status table, if check-ins run.
+    pub fn checkin_status(&self) -> Option<String> {
+        self.checkins.as_ref().map(|status| status())
+    }
+
+    /// Runs a future on the daemon's runtime from a CLI thread, waiting for its result.
+    pub fn block_on<T: Send>(&self, future: impl std::future::Future<Output = T> + Send) -> Option<T> {
+        let runtime = self.runtime.as_ref()?;
+        // A scoped plain thread may block on the runtime whatever thread the CLI runs on.
+        std::thread::scope(|scope| scope.spawn(|| runtime.block_on(future)).join().ok())
     }
 
     /// The configuration store. A panic in another session must not lock everyone out,
@@ -43,7 +80,7 @@ impl Appliance {
 
     /// The device cache.
     pub fn cache(&self) -> MutexGuard<'_, DeviceCache> {
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+        self.gateway.cache()
     }
 
     /// The recent log events.

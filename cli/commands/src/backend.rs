@@ -2,7 +2,7 @@
 
 use crate::actions::*;
 use crate::appliance::Appliance;
-use crate::{cache_commands, configure, show};
+use crate::{cache_commands, configure, show, test_access};
 use core::fmt::Write;
 use postern_cli_engine::{Backend, CommandError, Invocation, Mode};
 use postern_config_store::Candidate;
@@ -83,6 +83,7 @@ impl Backend for CliBackend {
             SHOW_SOFTWARE => show::software(self, out),
             SHOW_LOGGING => show::logging(self, out),
             CACHE_CLEAR | CACHE_BLOCK | CACHE_UNBLOCK => cache_commands::run(self, inv, out),
+            TEST_ACTIVESYNC | TEST_APPTUNNEL => test_access::run(self, inv, out),
             RELOAD => {
                 writeln!(out, "Reloading the gateway software.")?;
                 self.appliance.request_reload();

@@ -64,6 +64,21 @@ fn device_cache_exec() -> Node {
     ]))
 }
 
+/// `test activesync|apptunnel …`: decides an access exactly as the proxy would, and
+/// records it (first accesses ask the UEM and fill the device cache).
+fn test_access() -> Node {
+    kw("test", "Decide an access as the proxy would").children([
+        kw("activesync", "An ActiveSync request").child(arg(
+            "TARGET",
+            ArgKind::Rest { max_len: 2048 },
+            "Request target, e.g. /Microsoft-Server-ActiveSync?Cmd=Sync&User=u&DeviceId=D&DeviceType=iPhone",
+        ).action(TEST_ACTIVESYNC)),
+        kw("apptunnel", "An app's tunnel to a service").child(arg("UEM-ID", WORD, "UEM device id").child(
+            arg("APP", ArgKind::Word { max_len: 128 }, "App id").child(arg("SERVICE", WORD, "Service name").action(TEST_APPTUNNEL)),
+        )),
+    ])
+}
+
 fn interface_mode() -> [Node; 2] {
     [
         kw("ip", "IP settings").children([
@@ -173,6 +188,7 @@ pub fn postern_grammar() -> Result<Grammar, GrammarError> {
         .command(EXEC, show(false))
         .command(&[Mode::Privileged], device_cache_exec())
         .command(&[Mode::Privileged], admin(kw("reload", "Restart the gateway software").action(RELOAD)))
+        .command(&[Mode::Privileged], admin(test_access()))
         .command(&config_modes, show(true));
     for node in config_mode() {
         builder = builder.command(&[Mode::Config], admin(node));

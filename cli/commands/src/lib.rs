@@ -8,7 +8,8 @@ mod configure;
 mod grammar;
 mod render;
 mod show;
+mod test_access;
 
-pub use appliance::{Appliance, Clock, VERSION};
+pub use appliance::{Appliance, CheckinStatus, Clock, VERSION};
 pub use backend::CliBackend;
 pub use grammar::postern_grammar;

@@ -6,7 +6,12 @@ use postern_cli_engine::{Grammar, Outcome, Privilege, Session};
 use postern_config::Config;
 use postern_config_store::ConfigStore;
 use postern_device_cache::{CacheConfig, DeviceCache};
+use postern_decision::{AppTunnelAnswer, EasRequest, GatewayId, UemDeviceId};
+use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
+use postern_uem_api::{AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions};
+use postern_uem_connector::{Features, UemConnector, UemError, UemFuture};
+use std::time::Duration;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -17,7 +22,42 @@ fn clock() -> u64 {
     NOW.load(Ordering::SeqCst)
 }
 
+/// A UEM that never answers: every first access follows the outage rules.
+struct DownUem;
+
+fn down<'a, T: Send + 'a>() -> UemFuture<'a, T> {
+    Box::pin(async { Err(UemError::Unreachable { endpoint: "test".into(), reason: "down".into() }) })
+}
+
+impl UemConnector for DownUem {
+    fn kind(&self) -> &'static str {
+        "down"
+    }
+    fn features(&self) -> Features {
+        Features { tunnel_actions: false, inventory_push: false, long_poll: false }
+    }
+    fn register(&self) -> UemFuture<'_, Settings> {
+        down()
+    }
+    fn lookup<'a>(&'a self, _: &'a EasRequest) -> UemFuture<'a, DeviceLookup> {
+        down()
+    }
+    fn authorise_app<'a>(&'a self, _: &'a UemDeviceId, _: &'a AppId, _: &'a ServiceName) -> UemFuture<'a, AppTunnelAnswer> {
+        down()
+    }
+    fn compliance_changes<'a>(&'a self, _: Option<&'a Cursor>, _: Duration) -> UemFuture<'a, ComplianceChanges> {
+        down()
+    }
+    fn tunnel_actions<'a>(&'a self, _: Option<&'a Cursor>, _: Duration) -> UemFuture<'a, TunnelActions> {
+        down()
+    }
+    fn push_inventory<'a>(&'a self, _: &'a [InventoryEntry]) -> UemFuture<'a, ()> {
+        down()
+    }
+}
+
 struct Rig {
+    _runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
     appliance: Arc<Appliance>,
     grammar: Arc<Grammar>,
@@ -29,9 +69,12 @@ impl Rig {
         let store = ConfigStore::open(&dir.path().join("config"), Config::demo()).expect("store").store;
         let capacity = NonZeroU32::new(100).expect("non-zero");
         let cache = DeviceCache::open(&CacheConfig::new(dir.path().join("cache"), capacity)).expect("cache").cache;
-        let appliance = Arc::new(Appliance::new(store, cache, RecentEvents::new(100), clock, Box::new(|| {})));
+        let id = GatewayId::new("postern-1").expect("id");
+        let gateway = Arc::new(Gateway::new(id, Arc::new(DownUem), cache, || clock() * 1000, Duration::from_secs(1)));
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+        let appliance = Appliance::new(store, gateway, RecentEvents::new(100), clock, Box::new(|| {})).with_runtime(runtime.handle().clone());
         let grammar = Arc::new(postern_grammar().expect("grammar builds"));
-        Self { _dir: dir, appliance, grammar }
+        Self { _runtime: runtime, _dir: dir, appliance: Arc::new(appliance), grammar }
     }
 
     /// Runs a `;`-separated script from privileged EXEC in one session.
@@ -160,4 +203,19 @@ fn uem_sub_mode_edits_the_static_connector() {
     assert_eq!(running.uem.checkins.compliance_interval_secs, 20);
     let text = rig.admin("show running-config");
     assert!(text.contains(" new-device-when-unreachable block") && text.contains(" device NEWPHONE0001 zoe@example.com uem-0100 allowed"), "{text}");
+}
+
+#[test]
+fn test_activesync_decides_through_the_access_service() {
+    let rig = Rig::new();
+    // The UEM is down and never sent its new-device rule: a new device is blocked (S3).
+    let out = rig.admin("test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User=zoe&DeviceId=ZOE0001&DeviceType=iPhone");
+    assert!(out.contains("block reason=no-uem-setting"), "{out}");
+    let shown = rig.admin("show device-cache ZOE0001");
+    assert!(shown.contains("blocked"), "{shown}");
+    // An app's first tunnel during an outage is allowed (S5).
+    let out = rig.admin("test apptunnel uem-9 com.example.crm crm");
+    assert!(out.contains("allow reason=uem-unreachable-apptunnel"), "{out}");
+    let out = rig.admin_fails("test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&DeviceId=bad-id!");
+    assert!(out.contains("malformed request"), "{out}");
 }

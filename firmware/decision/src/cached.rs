@@ -55,11 +55,13 @@ pub fn awaits_checkin(record: &CacheRecord) -> bool {
 /// ActiveSync records are marked [`Provenance::Persisted`] (keeping their state), so they
 /// are evaluated again as first accesses and, while the UEM cannot be reached, keep their
 /// last known state. Records only ever judged by the outage rule keep
-/// [`Provenance::OutageRule`]: they are still new devices. App-tunnel records are
+/// [`Provenance::OutageRule`]: they are still new devices; operator blocks keep
+/// [`Provenance::Operator`]: they hold until an operator lifts them. App-tunnel records are
 /// reloaded as they were; check-ins refresh them.
 #[must_use]
 pub fn restore_at_startup(mut record: CacheRecord) -> CacheRecord {
-    if record.channel == Channel::ActiveSync && record.provenance != Provenance::OutageRule {
+    let keep = matches!(record.provenance, Provenance::OutageRule | Provenance::Operator);
+    if record.channel == Channel::ActiveSync && !keep {
         record.provenance = Provenance::Persisted;
     }
     record

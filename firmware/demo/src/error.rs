@@ -17,6 +17,9 @@ pub(crate) enum DemoError {
     /// The configuration has no static UEM.
     #[error("the demo needs uem.connector.kind = \"static\"; other connectors are not built yet")]
     NotStatic,
+    /// The static UEM could not be built from the configuration.
+    #[error("{0}")]
+    Uem(#[from] postern_uem_connector::SetupError),
     /// A configured identifier is not acceptable to the decision core.
     #[error("{setting}: {source}")]
     Identifier {

@@ -3,15 +3,14 @@
 use crate::error::DemoError;
 use crate::records::{to_decision, to_stored};
 use crate::report::Row;
-use crate::static_uem::StaticUem;
 use postern_activesync::{ActiveSyncRequest, Method};
 use postern_decision::{
-    AppTunnelAnswer, AppTunnelLookup, CacheUpdate, DeviceIdentity, DeviceState, EasDeviceId,
-    EasRequest, FirstAccess, GatewayId, Platform, Provenance, UemDeviceId, UemLookup, UemStatus,
-    UserId, apply_checkin, decide_cached, decide_first_access, decide_first_apptunnel,
-    needs_first_access, restore_at_startup,
+    AppTunnelLookup, CacheUpdate, DeviceIdentity, EasDeviceId, EasRequest, FirstAccess, GatewayId,
+    Platform, Provenance, UemDeviceId, UemLookup, UemStatus, UserId, apply_checkin, decide_cached,
+    decide_first_access, decide_first_apptunnel, needs_first_access, restore_at_startup,
 };
 use postern_device_cache::{AppId, AppTunnelKey, CacheKey, DeviceCache, KeyKind, ServiceName};
+use postern_uem_connector::StaticUem;
 
 /// Every device the demo cache can hold is read back at once: the demo cache is small.
 const SCAN_LIMIT: usize = 1_000_000;
@@ -101,17 +100,17 @@ impl Gateway {
         previous: Option<&postern_device_cache::DeviceRecord>,
     ) -> Result<postern_decision::Decision, DemoError> {
         let previous_decided = previous.map(|p| to_decision(key, p));
-        let lookup = if self.uem_up {
-            UemLookup::Reachable { registered: &self.uem.registered, tunnels: &self.uem.tunnels }
-        } else {
-            UemLookup::Unreachable
+        let answer = self.uem_up.then(|| (self.uem.registered(), self.uem.tunnels_elsewhere()));
+        let lookup = match &answer {
+            Some((registered, tunnels)) => UemLookup::Reachable { registered, tunnels },
+            None => UemLookup::Unreachable,
         };
         let outcome = decide_first_access(&FirstAccess {
             request,
             gateway: &self.id,
             lookup,
-            settings: self.uem.settings,
-            caps: self.uem.caps,
+            settings: self.uem.uem_settings(),
+            caps: self.uem.capabilities(),
             previous: previous_decided.as_ref(),
         });
         match outcome.cache {
@@ -166,7 +165,7 @@ impl Gateway {
             let Some(status) = record.identity.uem_device_id.as_ref().and_then(|id| self.uem.status_of(id)) else {
                 continue;
             };
-            let outcome = apply_checkin(record.clone(), status, self.uem.caps);
+            let outcome = apply_checkin(record.clone(), status, self.uem.capabilities());
             if outcome.record == record {
                 continue;
             }
@@ -202,13 +201,10 @@ impl Gateway {
             row.decided(decide_cached(state.state, state.provenance), "cache");
             return Ok(row);
         }
-        let lookup = match (self.uem_up, self.uem.status_of(device)) {
-            (false, _) => AppTunnelLookup::Unreachable,
-            (true, status) => AppTunnelLookup::Reachable(AppTunnelAnswer {
-                device_policy_ok: status.is_some_and(|s| s.state(self.uem.caps) == DeviceState::Allowed),
-                traffic_rules_ok: true,
-                app_authorised: true,
-            }),
+        let lookup = if self.uem_up {
+            AppTunnelLookup::Reachable(self.uem.authorise(device))
+        } else {
+            AppTunnelLookup::Unreachable
         };
         let outcome = decide_first_apptunnel(identity, lookup, None);
         self.cache.upsert(&key, &to_stored(outcome.record, None, (self.now_ms)()))?;
@@ -217,7 +213,8 @@ impl Gateway {
     }
 
     fn identity_of(&self, device: &UemDeviceId) -> DeviceIdentity {
-        let known = self.uem.registered.iter().find(|d| d.uem_device_id == *device);
+        let known = self.uem.device(device);
+        let known = known.as_ref();
         DeviceIdentity {
             eas_device_id: known.and_then(|d| d.eas_device_id.clone()),
             user: known.and_then(|d| d.user.clone()),

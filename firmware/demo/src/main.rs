@@ -6,7 +6,6 @@ mod gateway;
 mod records;
 mod report;
 mod scenario;
-mod static_uem;
 
 use clap::Parser;
 use error::DemoError;
@@ -15,8 +14,8 @@ use postern_config::{Config, Connector};
 use postern_decision::GatewayId;
 use postern_device_cache::{CacheConfig, DeviceCache};
 use report::Row;
+use postern_uem_connector::StaticUem;
 use scenario::Step;
-use static_uem::StaticUem;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,9 +65,9 @@ fn run(args: &Args) -> Result<(), DemoError> {
     let Connector::Static(static_config) = &config.uem.connector else {
         return Err(DemoError::NotStatic);
     };
-    let uem = StaticUem::from_config(static_config)?;
     let id = GatewayId::new(&config.gateway.id)
         .map_err(|source| DemoError::Identifier { setting: "gateway.id".into(), source })?;
+    let uem = StaticUem::from_config(static_config, &id)?;
     let steps = match &args.scenario {
         Some(path) => scenario::parse(
             &std::fs::read_to_string(path).map_err(|source| DemoError::Io { path: path.clone(), source })?,
@@ -85,7 +84,7 @@ fn run(args: &Args) -> Result<(), DemoError> {
     if let Some(recovery) = &opened.recovery {
         println!("device cache was damaged ({}); kept at {}; starting empty", recovery.damage, recovery.moved_to.display());
     }
-    println!("Postern demo: gateway {id}, {source}, {} UEM devices", uem.registered.len());
+    println!("Postern demo: gateway {id}, {source}, {} UEM devices", uem.device_count());
     println!("device cache: {} (capacity {capacity})", cache_dir.display());
     let mut gateway = Gateway::new(id, uem, opened.cache, now_ms);
     let (devices, tunnels) = gateway.restore()?;

@@ -2,17 +2,23 @@
 //! reload on request.
 
 use crate::args::Args;
+use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
 use crate::error::DaemonError;
-use crate::state::{open_cache, open_store};
+use crate::state::{connector, open_cache, open_store};
 use postern_cli_commands::{Appliance, postern_grammar};
+use postern_decision::GatewayId;
+use postern_gateway::Gateway;
 use postern_cli_transport::{SerialConfig, Server, ServerConfig, SshConfig};
 use postern_logging::RecentEvents;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
+
+/// How long a first access waits for the UEM before the outage rules apply (S3, S5).
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How the daemon ended.
 pub(crate) enum Exit {
@@ -26,13 +32,30 @@ fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
+fn unix_now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// Runs until stopped or reloaded.
 pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonError> {
     let store = open_store(args)?;
     let cache = open_cache(args, store.running())?;
+    let running = store.running().clone();
+    let id = GatewayId::new(&running.gateway.id).map_err(|e| DaemonError::Setting { setting: "gateway.id", reason: e.to_string() })?;
+    let uem = connector(&running, &id)?;
+    tracing::info!(connector = uem.kind(), "UEM connector ready");
+    let gateway = Arc::new(Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT));
+    gateway.restore_at_startup().map_err(|e| DaemonError::Setting { setting: "device_cache", reason: e.to_string() })?;
+    let checkins = Arc::new(Checkins::new(&running.uem.checkins, &gateway));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
-    let appliance = Arc::new(Appliance::new(store, cache, logs, unix_now, Box::new(move || on_reload.notify_one())));
+    let status = checkins.clone();
+    let appliance = Appliance::new(store, gateway, logs, unix_now, Box::new(move || on_reload.notify_one()))
+        .with_checkins(Box::new(move || postern_checkin::render_table(&status.status())))
+        .with_runtime(tokio::runtime::Handle::current());
+    let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);
     if let Some(parent) = args.socket.parent() {
         std::fs::create_dir_all(parent).map_err(|source| DaemonError::Io { path: parent.to_path_buf(), source })?;
@@ -68,6 +91,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         }
     };
     tracing::info!(reload = matches!(exit, Exit::Reload), "posternd stopping");
+    let _ = stop_tx.send(true);
+    let _ = checkin_task.await;
     server.shutdown().await?;
     Ok(exit)
 }

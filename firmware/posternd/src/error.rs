@@ -20,6 +20,14 @@ pub(crate) enum DaemonError {
     /// The device cache could not be opened.
     #[error("device cache: {0}")]
     Cache(#[from] postern_device_cache::CacheError),
+    /// A setting cannot be used as configured.
+    #[error("{setting}: {reason}")]
+    Setting {
+        /// The setting (dotted path).
+        setting: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// The command grammar is inconsistent (a defect, caught at start).
     #[error("command grammar: {0}")]
     Grammar(String),

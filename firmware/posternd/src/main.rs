@@ -1,6 +1,7 @@
 //! `posternd`: the Postern gateway daemon.
 
 mod args;
+mod checkins;
 mod cli_sessions;
 mod daemon;
 mod error;

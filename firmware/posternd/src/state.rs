@@ -2,7 +2,10 @@
 
 use crate::args::Args;
 use crate::error::DaemonError;
-use postern_config::Config;
+use postern_config::{Config, Connector};
+use postern_decision::GatewayId;
+use postern_uem_connector::UemConnector;
+use std::sync::Arc;
 use postern_config_store::ConfigStore;
 use postern_device_cache::{CacheConfig, DeviceCache};
 use std::num::NonZeroU32;
@@ -48,4 +51,15 @@ pub(crate) fn open_cache(args: &Args, config: &Config) -> Result<DeviceCache, Da
     }
     tracing::info!(path = %path.display(), entries = opened.cache.len(), capacity = capacity.get(), evicted = opened.evicted_at_open, "device cache open");
     Ok(opened.cache)
+}
+
+/// The UEM connector the configuration names. A change of connector applies at the next
+/// start (`reload`).
+pub(crate) fn connector(config: &Config, gateway: &GatewayId) -> Result<Arc<dyn UemConnector>, DaemonError> {
+    let setting = |reason: String| DaemonError::Setting { setting: "uem.connector", reason };
+    Ok(match &config.uem.connector {
+        Connector::Static(settings) => Arc::new(postern_uem_connector::StaticUem::from_config(settings, gateway).map_err(|e| setting(e.to_string()))?),
+        Connector::PosternApi(settings) => Arc::new(postern_uem_connector::PosternApiConnector::from_config(settings, gateway).map_err(|e| setting(e.to_string()))?),
+        Connector::Graph(settings) => Arc::new(postern_uem_graph::GraphConnector::new(&postern_uem_graph::GraphSettings::from_config(settings)).map_err(|e| setting(e.to_string()))?),
+    })
 }

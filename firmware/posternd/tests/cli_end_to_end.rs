@@ -1,111 +1,14 @@
 //! posternd as a real process: the CLI over the local socket (the `postern` client), over
 //! SSH (the OpenSSH client) and on the console, with configuration that survives a restart.
 
+mod common;
+
+use common::{DEADLINE, Daemon, cli, keygen, text};
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-const DEADLINE: Duration = Duration::from_secs(30);
-
-/// A running posternd whose log lines are collected; killed when dropped.
-struct Daemon {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Daemon {
-    fn start(dir: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_posternd"))
-            .arg("--state-dir")
-            .arg(dir.join("state"))
-            .arg("--device-cache")
-            .arg(dir.join("cache"))
-            .arg("--socket")
-            .arg(dir.join("cli.sock"))
-            .args(["--initial-config"])
-            .arg(dir.join("initial.toml"))
-            .args(["--ssh-listen", "127.0.0.1:0"])
-            .args(extra)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("posternd starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut daemon = Daemon { child, lines, seen: Vec::new() };
-        daemon.wait_for("posternd ready");
-        daemon
-    }
-
-    /// Waits for a log line containing `needle` and returns it.
-    fn wait_for(&mut self, needle: &str) -> String {
-        let start = Instant::now();
-        while start.elapsed() < DEADLINE {
-            match self.lines.recv_timeout(Duration::from_millis(200)) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        }
-        panic!("no log line with {needle:?}; log so far:\n{}", self.seen.join("\n"));
-    }
-
-    fn ssh_port(&self) -> u16 {
-        let line = self.seen.iter().find(|l| l.contains("SSH CLI listening")).expect("ssh listening line");
-        let addr = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()).expect("addr field");
-        addr.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port")
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The `postern` client, built beside posternd by `cargo test --workspace` / `cargo build`.
-fn postern_client() -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_posternd")).with_file_name("postern");
-    assert!(path.is_file(), "{} is missing: build the workspace's binaries first (cargo build --bins)", path.display());
-    path
-}
-
-fn cli(dir: &Path, script: &str) -> Output {
-    Command::new(postern_client()).arg("--socket").arg(dir.join("cli.sock")).arg("-c").arg(script).output().expect("postern runs")
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
-
-fn keygen(dir: &Path, name: &str) -> String {
-    let path = dir.join(name);
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-        .arg(&path)
-        .status()
-        .expect("ssh-keygen runs");
-    assert!(status.success());
-    std::fs::read_to_string(path.with_extension("pub")).expect("public key").trim().to_owned()
-}
 
 /// A temp dir with an initial configuration: the demo plus an administrator and an operator.
 fn setup() -> tempfile::TempDir {
@@ -209,4 +112,89 @@ fn the_console_serves_the_cli_on_stdin_and_stdout() {
     }
     assert!(seen.contains("Postern gateway software"), "console output:\n{seen}");
     assert!(seen.contains("postern-demo#"), "privileged prompt expected:\n{seen}");
+}
+
+/// Polls `capture` until the screen contains `needle`.
+fn wait_screen(capture: impl Fn() -> String, needle: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let screen = capture();
+        if screen.contains(needle) || start.elapsed() > DEADLINE {
+            return screen;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn an_interactive_ssh_login_has_help_completion_and_modes() {
+    let dir = setup();
+    let daemon = Daemon::start(dir.path(), &[]);
+    let port = daemon.ssh_port();
+    let sock = dir.path().join("tmux.sock");
+    let tmux = |args: &[&str]| Command::new("tmux").arg("-S").arg(&sock).args(args).output().expect("tmux runs");
+    let ssh_cmd = format!(
+        "ssh -tt -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -i {} -p {port} admin@127.0.0.1",
+        dir.path().join("admin").display()
+    );
+    let started = tmux(&["new-session", "-d", "-s", "cli", "-x", "160", "-y", "50", &ssh_cmd]);
+    assert!(started.status.success(), "{}", text(&started));
+    let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "cli", "-S", "-100"]).stdout).into_owned();
+    let shown = wait_screen(screen, "postern-demo>");
+    assert!(shown.contains("postern-demo>"), "no prompt:\n{shown}");
+    tmux(&["send-keys", "-t", "cli", "ena", "Enter"]);
+    assert!(wait_screen(screen, "postern-demo#").contains("postern-demo#"));
+    // `?` after a space lists what may follow with its help, without running anything;
+    // right after letters it lists the words that complete them.
+    tmux(&["send-keys", "-t", "cli", "show ?"]);
+    let shown = wait_screen(screen, "Devices and tunnels in the device cache");
+    assert!(shown.contains("Devices and tunnels in the device cache"), "help missing:\n{shown}");
+    tmux(&["send-keys", "-t", "cli", "C-u", "show ver?"]);
+    let shown = wait_screen(screen, "show ver?\nversion");
+    assert!(shown.contains("\nversion"), "completions missing:\n{shown}");
+    tmux(&["send-keys", "-t", "cli", "C-u"]);
+    // Tab completes a unique prefix.
+    tmux(&["send-keys", "-t", "cli", "conf", "Tab", " t", "Enter"]);
+    let shown = wait_screen(screen, "postern-demo(config)#");
+    assert!(shown.contains("configure"), "no completion:\n{shown}");
+    assert!(shown.contains("postern-demo(config)#"), "not in config mode:\n{shown}");
+    tmux(&["send-keys", "-t", "cli", "hostname bad_name!", "Enter"]);
+    tmux(&["send-keys", "-t", "cli", "commit", "Enter"]);
+    let shown = wait_screen(screen, "gateway.hostname");
+    assert!(shown.contains("gateway.hostname"), "commit must name the setting:\n{shown}");
+    tmux(&["send-keys", "-t", "cli", "C-z"]);
+    tmux(&["send-keys", "-t", "cli", "exit", "Enter"]);
+    tmux(&["kill-server"]);
+}
+
+#[test]
+fn the_serial_console_works_through_a_pty() {
+    use nix::pty::openpty;
+    use std::io::Read;
+    let dir = setup();
+    let pty = openpty(None, None).expect("pty");
+    let slave = nix::unistd::ttyname(&pty.slave).expect("slave name");
+    let slave_arg = slave.to_string_lossy().into_owned();
+    let _daemon = Daemon::start(dir.path(), &["--serial", &slave_arg]);
+    let mut master = std::fs::File::from(pty.master);
+    let mut reader = master.try_clone().expect("clone");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(String::from_utf8_lossy(&buf[..n]).into_owned()).is_err() {
+                break;
+            }
+        }
+    });
+    master.write_all(b"\renable\rsh ver\r").expect("type");
+    let start = Instant::now();
+    let mut seen = String::new();
+    while start.elapsed() < DEADLINE && !seen.contains("Postern gateway software") {
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push_str(&chunk);
+        }
+    }
+    assert!(seen.contains("Postern gateway software"), "console output:\n{seen}");
+    assert!(seen.contains("\r\n"), "the console writes CR LF");
 }

@@ -125,3 +125,12 @@ fn s7_outage_admissions_stay_new_devices_across_a_restart() {
     assert_eq!(out.decision.verdict, Verdict::Block);
     assert_eq!(out.decision.reason, Reason::UemUnreachableFailClosed);
 }
+
+#[test]
+fn s7_operator_blocks_survive_a_restart() {
+    let blocked = record("DEV1", Some("u1"), Blocked, Provenance::Operator);
+    let restored = restore_at_startup(blocked.clone());
+    assert_eq!(restored, blocked, "an operator's block is not turned into a persisted UEM state");
+    let decision = restored.decide();
+    assert_eq!(decision.verdict, Verdict::Block);
+}

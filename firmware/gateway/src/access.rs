@@ -1,0 +1,149 @@
+//! Deciding an access: from the cache (S2), or as a first access asking the UEM (S1, S3,
+//! S4, S5, S7).
+
+use crate::convert::{to_decision, to_stored};
+use crate::error::GatewayError;
+use crate::gateway::Gateway;
+use postern_decision::{
+    AppTunnelLookup, CacheUpdate, Decision, DeviceIdentity, EasRequest, FirstAccess, Provenance,
+    UemDeviceId, UemLookup, decide_cached, decide_first_access, decide_first_apptunnel,
+    needs_first_access,
+};
+use postern_device_cache::{AppTunnelKey, CacheKey, DeviceRecord, KeyKind};
+use postern_uem_connector::UemError;
+use std::future::Future;
+
+impl Gateway {
+    /// Bounds a UEM call by the lookup timeout; a slow UEM counts as unreachable.
+    async fn ask<T>(&self, call: impl Future<Output = Result<T, UemError>>) -> Result<T, UemError> {
+        match tokio::time::timeout(self.lookup_timeout, call).await {
+            Ok(result) => result,
+            Err(_) => Err(UemError::Timeout { endpoint: "first-access lookup".into(), after: self.lookup_timeout }),
+        }
+    }
+
+    /// Decides an ActiveSync request: from the cache when the device is known and its
+    /// entry needs no fresh look (S2), otherwise as a first access (S1; S3 when the UEM
+    /// cannot be reached; S7 for devices restored at start-up).
+    pub async fn activesync_access(&self, request: &EasRequest) -> Result<Decision, GatewayError> {
+        let key = CacheKey::ActiveSync(request.eas_device_id.clone());
+        let cached = {
+            let mut cache = self.cache();
+            let state = cache.lookup(&key);
+            let revisit = matches!(state.map(|s| s.provenance), Some(Provenance::OutageRule | Provenance::Persisted));
+            if let Some(state) = state.filter(|_| !revisit) {
+                cache.touch(&key);
+                return Ok(decide_cached(state.state, state.provenance));
+            }
+            cache.record(&key)?
+        };
+        self.first_access(&key, request, cached.as_ref()).await
+    }
+
+    async fn first_access(&self, key: &CacheKey, request: &EasRequest, previous: Option<&DeviceRecord>) -> Result<Decision, GatewayError> {
+        let answer = self.ask(self.connector.lookup(request)).await;
+        let (registered, tunnels) = match answer {
+            Ok(found) => {
+                let (registered, tunnels) = found.into_decision();
+                (Some(registered), tunnels)
+            }
+            Err(error) => {
+                tracing::warn!(device = %request.eas_device_id, %error, "UEM lookup failed: deciding by the outage rules");
+                (None, Vec::new())
+            }
+        };
+        let lookup = match &registered {
+            Some(registered) => UemLookup::Reachable { registered, tunnels: &tunnels },
+            None => UemLookup::Unreachable,
+        };
+        let uem = self.uem();
+        let previous_record = previous.map(|p| to_decision(key, p));
+        let outcome = decide_first_access(&FirstAccess {
+            request,
+            gateway: &self.id,
+            lookup,
+            settings: uem.settings,
+            caps: uem.caps,
+            previous: previous_record.as_ref(),
+        });
+        let mut cache = self.cache();
+        match outcome.cache {
+            CacheUpdate::Store(record) => {
+                let stored = to_stored(record, previous, (self.clock_ms)());
+                let evicted = cache.upsert(key, &stored)?;
+                if !evicted.is_empty() {
+                    tracing::info!(evicted = evicted.len(), "device cache full: least recently used entries evicted");
+                }
+            }
+            CacheUpdate::Forget => {
+                cache.remove(key)?;
+            }
+        }
+        let decision = outcome.decision;
+        tracing::info!(
+            device = %request.eas_device_id,
+            user = request.user.as_ref().map_or("-", |u| u.as_str()),
+            decision = decision.verdict.code(),
+            reason = decision.reason.code(),
+            basis = %decision.basis,
+            "first ActiveSync access decided"
+        );
+        Ok(decision)
+    }
+
+    /// Decides an app's tunnel to a service: the cached tunnel when there is one (S4's
+    /// reuse), otherwise the UEM's answer, or an outage allowance (S5).
+    pub async fn apptunnel_access(&self, device: &UemDeviceId, app: &str, service: &str) -> Result<Decision, GatewayError> {
+        let key = CacheKey::AppTunnel(AppTunnelKey {
+            uem_device_id: device.clone(),
+            app_id: postern_device_cache::AppId::new(app)?,
+            service: postern_device_cache::ServiceName::new(service)?,
+        });
+        let previous = {
+            let mut cache = self.cache();
+            if let Some(state) = cache.lookup(&key) {
+                cache.touch(&key);
+                return Ok(decide_cached(state.state, state.provenance));
+            }
+            cache.record(&key)?
+        };
+        let app_id = postern_uem_api::AppId::new(app).map_err(|e| GatewayError::Identifier(e.to_string()))?;
+        let service_name = postern_uem_api::ServiceName::new(service).map_err(|e| GatewayError::Identifier(e.to_string()))?;
+        let lookup = match self.ask(self.connector.authorise_app(device, &app_id, &service_name)).await {
+            Ok(answer) => AppTunnelLookup::Reachable(answer),
+            Err(error) => {
+                tracing::warn!(device = %device, %error, "UEM app authorisation failed: outage allowance applies");
+                AppTunnelLookup::Unreachable
+            }
+        };
+        let identity = DeviceIdentity { uem_device_id: Some(device.clone()), ..DeviceIdentity::default() };
+        let previous_record = previous.as_ref().map(|p| to_decision(&key, p));
+        let outcome = decide_first_apptunnel(identity, lookup, previous_record.as_ref());
+        self.cache().upsert(&key, &to_stored(outcome.record, previous.as_ref(), (self.clock_ms)()))?;
+        tracing::info!(device = %device, app, service, decision = outcome.decision.verdict.code(), reason = outcome.decision.reason.code(), "first AppTunnel access decided");
+        Ok(outcome.decision)
+    }
+
+    /// Once the UEM is back: every ActiveSync device admitted or refused by the outage
+    /// rule, restored at start-up, or not matched, is decided again as a first access (S3,
+    /// S7). Returns how many were evaluated.
+    pub async fn reevaluate_first_accesses(&self) -> Result<usize, GatewayError> {
+        let candidates: Vec<_> = {
+            let cache = self.cache();
+            let capacity = cache.capacity().get() as usize;
+            cache
+                .entries(KeyKind::ActiveSync, capacity)?
+                .into_iter()
+                .filter(|(key, stored)| needs_first_access(&to_decision(key, stored)))
+                .collect()
+        };
+        let mut count = 0;
+        for (key, stored) in candidates {
+            let Some(eas) = stored.identity.eas_device_id.clone() else { continue };
+            let request = EasRequest { eas_device_id: eas, user: stored.identity.user.clone(), platform: stored.identity.platform };
+            self.first_access(&key, &request, Some(&stored)).await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}

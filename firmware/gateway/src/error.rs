@@ -1,0 +1,17 @@
+//! Why a gateway operation failed.
+
+/// A failure of the access service. UEM failures are not errors here: they select the
+/// outage rules (S3, S5).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GatewayError {
+    /// The device cache failed; the decision that needed it was a refusal.
+    #[error("device cache: {0}")]
+    Cache(#[from] postern_device_cache::CacheError),
+    /// An identifier from the UEM does not fit the cache's bounds.
+    #[error("cache key: {0}")]
+    Key(#[from] postern_device_cache::KeyError),
+    /// An identifier does not fit the UEM API's bounds.
+    #[error("identifier: {0}")]
+    Identifier(String),
+}

@@ -1,0 +1,101 @@
+//! The gateway: its identity, its device cache, its UEM and what it knows about that UEM.
+
+use crate::convert::{to_decision, to_stored};
+use crate::error::GatewayError;
+use postern_decision::{GatewayId, Reason, UemCapabilities, UemSettings, restore_at_startup};
+use postern_device_cache::{CacheKey, DeviceCache, KeyKind};
+use postern_uem_api::Settings;
+use postern_uem_connector::UemConnector;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// A device or tunnel whose live connections must be closed now (A7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cut {
+    /// The cache entry that stopped permitting traffic.
+    pub key: CacheKey,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// What the gateway knows about its UEM.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UemView {
+    pub(crate) settings: UemSettings,
+    pub(crate) caps: UemCapabilities,
+}
+
+/// The access service shared by the proxy, the check-ins and the CLI.
+pub struct Gateway {
+    pub(crate) id: GatewayId,
+    pub(crate) connector: Arc<dyn UemConnector>,
+    cache: Mutex<DeviceCache>,
+    uem: Mutex<UemView>,
+    cuts: broadcast::Sender<Cut>,
+    pub(crate) clock_ms: fn() -> u64,
+    pub(crate) lookup_timeout: Duration,
+}
+
+impl Gateway {
+    /// A gateway over an open cache. Until the UEM's settings arrive, new ActiveSync
+    /// devices are blocked while the UEM is unreachable (S3).
+    pub fn new(id: GatewayId, connector: Arc<dyn UemConnector>, cache: DeviceCache, clock_ms: fn() -> u64, lookup_timeout: Duration) -> Self {
+        let (cuts, _) = broadcast::channel(1024);
+        let uem = UemView { settings: UemSettings::never_received(), caps: UemCapabilities::new(false) };
+        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, clock_ms, lookup_timeout }
+    }
+
+    /// The device cache. A poisoned lock is taken over: the cache's own writes are atomic.
+    pub fn cache(&self) -> MutexGuard<'_, DeviceCache> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The UEM connector.
+    pub fn connector(&self) -> &Arc<dyn UemConnector> {
+        &self.connector
+    }
+
+    pub(crate) fn uem(&self) -> UemView {
+        *self.uem.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records the settings the UEM provided (S3's new-device rule, quarantine support).
+    pub fn set_uem_settings(&self, settings: &Settings) {
+        let mut uem = self.uem.lock().unwrap_or_else(PoisonError::into_inner);
+        uem.settings = settings.apply_to(uem.settings);
+        uem.caps = settings.capabilities();
+        tracing::info!(outage_policy = ?uem.settings.outage_policy(), supports_quarantine = uem.caps.supports_quarantine, "UEM settings received");
+    }
+
+    /// Subscribes to cuts: every device or tunnel that stops permitting traffic (A7).
+    pub fn subscribe_cuts(&self) -> broadcast::Receiver<Cut> {
+        self.cuts.subscribe()
+    }
+
+    pub(crate) fn announce_cut(&self, cut: Cut) {
+        tracing::warn!(entry = ?cut.key, reason = cut.reason.code(), "cutting live connections");
+        // No subscriber (no proxy yet) is not an error.
+        let _ = self.cuts.send(cut);
+    }
+
+    /// At start-up (S7): ActiveSync devices are marked to be asked about again as first
+    /// accesses, keeping their last state as the fallback while the UEM is unreachable;
+    /// AppTunnels are reloaded as they are, up to the cache size. Returns both counts.
+    pub fn restore_at_startup(&self) -> Result<(usize, usize), GatewayError> {
+        let now = (self.clock_ms)();
+        let mut cache = self.cache();
+        let capacity = cache.capacity().get() as usize;
+        let devices = cache.entries(KeyKind::ActiveSync, capacity)?;
+        let restored: Vec<_> = devices
+            .iter()
+            .map(|(key, stored)| (key.clone(), to_stored(restore_at_startup(to_decision(key, stored)), Some(stored), now)))
+            .collect();
+        for chunk in restored.chunks(10_000) {
+            cache.upsert_batch(chunk)?;
+        }
+        let tunnels = cache.app_tunnels(capacity)?.len();
+        tracing::info!(devices = restored.len(), tunnels, "device cache restored at start-up");
+        Ok((restored.len(), tunnels))
+    }
+}

@@ -1,0 +1,44 @@
+//! The tunnel inventory the gateway pushes to the UEM (S8), blocked states included (A7).
+
+use crate::error::GatewayError;
+use crate::gateway::Gateway;
+use postern_decision::DeviceState;
+use postern_device_cache::{CacheKey, KeyKind};
+use postern_uem_api::{AppId, InventoryEntry, InventoryKind, MAX_INVENTORY_ENTRIES, ServiceName, WireDeviceState};
+
+impl Gateway {
+    /// The inventory: every ActiveSync device and AppTunnel in the cache, most recently
+    /// used first, up to what one push may carry.
+    pub fn inventory(&self) -> Result<Vec<InventoryEntry>, GatewayError> {
+        let cache = self.cache();
+        let mut entries = cache.entries(KeyKind::ActiveSync, MAX_INVENTORY_ENTRIES)?;
+        entries.extend(cache.app_tunnels(MAX_INVENTORY_ENTRIES.saturating_sub(entries.len()))?);
+        let mut inventory = Vec::with_capacity(entries.len());
+        for (key, record) in entries {
+            let state = match record.state {
+                DeviceState::Allowed => WireDeviceState::Allowed,
+                DeviceState::Quarantined => WireDeviceState::Quarantined,
+                DeviceState::Wiped => WireDeviceState::Wiped,
+                _ => WireDeviceState::Blocked,
+            };
+            let (kind, app_id, service) = match &key {
+                CacheKey::ActiveSync(_) => (InventoryKind::Activesync, None, None),
+                CacheKey::AppTunnel(t) => (
+                    InventoryKind::Apptunnel,
+                    AppId::new(t.app_id.as_str()).ok(),
+                    ServiceName::new(t.service.as_str()).ok(),
+                ),
+            };
+            inventory.push(InventoryEntry {
+                kind,
+                activesync_id: record.identity.eas_device_id,
+                user: record.identity.user,
+                uem_device_id: record.identity.uem_device_id,
+                app_id,
+                service,
+                state,
+            });
+        }
+        Ok(inventory)
+    }
+}

@@ -1,0 +1,12 @@
+//! The gateway's access service: decisions from the device cache and the UEM, check-in results applied, live connections cut.
+
+mod access;
+mod checkins;
+mod convert;
+mod error;
+mod gateway;
+mod inventory;
+
+pub use error::GatewayError;
+pub use checkins::Applied;
+pub use gateway::{Cut, Gateway};

@@ -1,0 +1,162 @@
+//! The check-in driver (S8): three independent loops, one per check-in, each asking the
+//! sans-IO scheduler when to run and telling it how the run ended.
+
+use postern_checkin::{CheckinKind, HealthEvent, Outcome, Scheduler, StatusReport};
+use postern_gateway::Gateway;
+use postern_uem_api::Cursor;
+use postern_uem_connector::UemError;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, watch};
+
+/// The scheduler shared by the three loops and `show checkins`.
+pub(crate) struct Checkins {
+    scheduler: Mutex<Scheduler<Cursor>>,
+    epoch: Instant,
+    wake: Notify,
+    registered: AtomicBool,
+    full_resync: AtomicBool,
+}
+
+impl Checkins {
+    /// Check-ins on the configured schedules, with what the connector supports.
+    pub(crate) fn new(settings: &postern_config::CheckinSettings, gateway: &Gateway) -> Self {
+        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        let mut scheduler = Scheduler::new(settings, seed ^ u64::from(std::process::id()));
+        let features = gateway.connector().features();
+        scheduler.set_long_poll(CheckinKind::Compliance, features.long_poll);
+        if !features.tunnel_actions {
+            scheduler.mark_unsupported(CheckinKind::TunnelActions);
+        }
+        if !features.inventory_push {
+            scheduler.mark_unsupported(CheckinKind::Inventory);
+        }
+        Self { scheduler: Mutex::new(scheduler), epoch: Instant::now(), wake: Notify::new(), registered: AtomicBool::new(false), full_resync: AtomicBool::new(false) }
+    }
+
+    fn scheduler(&self) -> std::sync::MutexGuard<'_, Scheduler<Cursor>> {
+        self.scheduler.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn now(&self) -> Duration {
+        self.epoch.elapsed()
+    }
+
+    /// Status for `show checkins`.
+    pub(crate) fn status(&self) -> StatusReport {
+        self.scheduler().status(self.now())
+    }
+
+    /// Runs the three loops until `stop` turns true.
+    pub(crate) async fn run(self: Arc<Self>, gateway: Arc<Gateway>, stop: watch::Receiver<bool>) {
+        let loops = CheckinKind::ALL.map(|kind| tokio::spawn(self.clone().run_kind(kind, gateway.clone(), stop.clone())));
+        for handle in loops {
+            let _ = handle.await;
+        }
+    }
+
+    async fn run_kind(self: Arc<Self>, kind: CheckinKind, gateway: Arc<Gateway>, mut stop: watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let wait = self.scheduler().next_due(kind).map(|due| due.saturating_sub(self.now()));
+            let Some(wait) = wait else {
+                // Unsupported: nothing to do but wait for the end.
+                let _ = stop.changed().await;
+                return;
+            };
+            if !wait.is_zero() {
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    () = self.wake.notified() => continue,
+                    _ = stop.changed() => return,
+                }
+            }
+            let started = self.now();
+            let (cursor, poll_wait) = {
+                let mut s = self.scheduler();
+                if !s.due(started).any(|k| k == kind) {
+                    continue;
+                }
+                s.started(kind, started);
+                (s.cursor(kind).cloned(), s.poll_wait(kind))
+            };
+            let outcome = tokio::select! {
+                outcome = self.run_once(kind, &gateway, cursor, poll_wait) => outcome,
+                _ = stop.changed() => return,
+            };
+            let event = self.scheduler().finished(kind, self.now(), outcome);
+            self.wake.notify_waiters();
+            self.on_health(event, &gateway).await;
+        }
+    }
+
+    async fn on_health(&self, event: Option<HealthEvent>, gateway: &Gateway) {
+        match event {
+            Some(HealthEvent::UemBack { .. }) => {
+                tracing::info!("UEM reachable again: re-evaluating devices admitted during the outage");
+                // The next compliance pull is a full snapshot, so AppTunnels allowed during
+                // the outage get their real state even if their device did not change (S5).
+                self.full_resync.store(true, Ordering::SeqCst);
+                match gateway.reevaluate_first_accesses().await {
+                    Ok(count) => tracing::info!(count, "devices re-evaluated as first accesses"),
+                    Err(error) => tracing::error!(%error, "re-evaluating devices failed"),
+                }
+            }
+            Some(HealthEvent::UemLost { .. }) => tracing::warn!("UEM unreachable: new devices follow the outage rules"),
+            _ => {}
+        }
+    }
+
+    async fn run_once(&self, kind: CheckinKind, gateway: &Gateway, cursor: Option<Cursor>, wait: Duration) -> Outcome<Cursor> {
+        let connector = gateway.connector();
+        let result: Result<Outcome<Cursor>, RunError> = async {
+            match kind {
+                CheckinKind::Compliance => {
+                    if !self.registered.load(Ordering::SeqCst) {
+                        gateway.set_uem_settings(&connector.register().await?);
+                        self.registered.store(true, Ordering::SeqCst);
+                    }
+                    let cursor = if self.full_resync.swap(false, Ordering::SeqCst) { None } else { cursor };
+                    let changes = connector.compliance_changes(cursor.as_ref(), wait).await?;
+                    let applied = gateway.apply_compliance(&changes)?;
+                    tracing::info!(kind = kind.name(), changes = changes.changes.len(), full = changes.full, changed = applied.changed, cut = applied.cut, "compliance check-in");
+                    Ok(Outcome::Success { new_cursor: Some(changes.cursor.clone()), items: changes.changes.len() as u64, more: changes.more })
+                }
+                CheckinKind::TunnelActions => {
+                    let actions = connector.tunnel_actions(cursor.as_ref(), Duration::ZERO).await?;
+                    let applied = gateway.apply_tunnel_actions(&actions)?;
+                    tracing::info!(kind = kind.name(), actions = actions.actions.len(), changed = applied.changed, cut = applied.cut, "tunnel-actions check-in");
+                    Ok(Outcome::Success { new_cursor: Some(actions.cursor.clone()), items: actions.actions.len() as u64, more: actions.more })
+                }
+                _ => {
+                    let inventory = gateway.inventory()?;
+                    connector.push_inventory(&inventory).await?;
+                    Ok(Outcome::Success { new_cursor: None, items: inventory.len() as u64, more: false })
+                }
+            }
+        }
+        .await;
+        result.unwrap_or_else(|error| {
+            tracing::warn!(kind = kind.name(), %error, "check-in failed");
+            match error {
+                RunError::Uem(UemError::CursorRefused { .. }) => Outcome::CursorRefused,
+                RunError::Uem(UemError::Unsupported { .. }) => Outcome::Unsupported,
+                RunError::Uem(other) => Outcome::Failed { error: other.to_string(), retry_after: other.retry_after(), outage: other.is_outage() },
+                // The UEM answered; applying the answer failed here: not an outage.
+                RunError::Local(local) => Outcome::Failed { error: local.to_string(), retry_after: None, outage: false },
+            }
+        })
+    }
+}
+
+/// Why a check-in run failed: the UEM, or the gateway applying the answer.
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    #[error(transparent)]
+    Uem(#[from] UemError),
+    #[error("applying the answer: {0}")]
+    Local(#[from] postern_gateway::GatewayError),
+}

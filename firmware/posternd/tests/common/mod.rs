@@ -1,0 +1,109 @@
+//! Shared by the end-to-end tests: a posternd process, the `postern` client, SSH keys.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A running posternd whose log lines are collected; killed when dropped.
+pub struct Daemon {
+    pub child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Daemon {
+    pub fn start(dir: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_posternd"))
+            .arg("--state-dir")
+            .arg(dir.join("state"))
+            .arg("--device-cache")
+            .arg(dir.join("cache"))
+            .arg("--socket")
+            .arg(dir.join("cli.sock"))
+            .args(["--initial-config"])
+            .arg(dir.join("initial.toml"))
+            .args(["--ssh-listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("posternd starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut daemon = Daemon { child, lines, seen: Vec::new() };
+        daemon.wait_for("posternd ready");
+        daemon
+    }
+
+    /// Waits for a log line containing `needle` and returns it.
+    pub fn wait_for(&mut self, needle: &str) -> String {
+        let start = Instant::now();
+        while start.elapsed() < DEADLINE {
+            match self.lines.recv_timeout(Duration::from_millis(200)) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        panic!("no log line with {needle:?}; log so far:\n{}", self.seen.join("\n"));
+    }
+
+    pub fn ssh_port(&self) -> u16 {
+        let line = self.seen.iter().find(|l| l.contains("SSH CLI listening")).expect("ssh listening line");
+        let addr = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()).expect("addr field");
+        addr.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port")
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `postern` client, built beside posternd by `cargo test --workspace` / `cargo build`.
+pub fn postern_client() -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_posternd")).with_file_name("postern");
+    assert!(path.is_file(), "{} is missing: build the workspace's binaries first (cargo build --bins)", path.display());
+    path
+}
+
+pub fn cli(dir: &Path, script: &str) -> Output {
+    Command::new(postern_client()).arg("--socket").arg(dir.join("cli.sock")).arg("-c").arg(script).output().expect("postern runs")
+}
+
+pub fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+pub fn keygen(dir: &Path, name: &str) -> String {
+    let path = dir.join(name);
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&path)
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(status.success());
+    std::fs::read_to_string(path.with_extension("pub")).expect("public key").trim().to_owned()
+}
+

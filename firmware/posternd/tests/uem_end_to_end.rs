@@ -1,0 +1,200 @@
+//! posternd with the Postern UEM API connector against the reference UEM server, both as
+//! real processes on loopback: first accesses (S1, S3, S5), check-ins (S6, S8), outages,
+//! faults, and how fast a compliance change is enforced (A6).
+
+mod common;
+
+use common::{DEADLINE, Daemon, cli, text};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "gateway-1-secret-token";
+
+/// The reference UEM server, built beside posternd; killed when dropped.
+struct Uem {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+    admin_port: u16,
+}
+
+fn uem_binary() -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_posternd")).with_file_name("postern-uem");
+    assert!(path.is_file(), "{} is missing: build the workspace's binaries first (cargo build --bins)", path.display());
+    path
+}
+
+impl Uem {
+    /// Starts the server; with `port` 0 it picks a port, otherwise it reuses the given one.
+    fn start(dir: &Path, port: u16, admin_port: u16) -> Self {
+        let _ = std::fs::remove_file(dir.join("port"));
+        let _ = std::fs::remove_file(dir.join("admin-port"));
+        let child = Command::new(uem_binary())
+            .arg("serve")
+            .arg("--state")
+            .arg(dir.join("uem-state.json"))
+            .arg("--self-signed")
+            .arg(dir.join("uem-certs"))
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--admin-listen", &format!("127.0.0.1:{admin_port}")])
+            .arg("--port-file")
+            .arg(dir.join("port"))
+            .arg("--admin-port-file")
+            .arg(dir.join("admin-port"))
+            .arg("--faults")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("postern-uem starts");
+        let read = |name: &str| {
+            let start = Instant::now();
+            loop {
+                if let Some(port) = std::fs::read_to_string(dir.join(name)).ok().and_then(|s| s.trim().parse().ok()) {
+                    return port;
+                }
+                assert!(start.elapsed() < DEADLINE, "postern-uem wrote no {name}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        };
+        let (port, admin_port) = (read("port"), read("admin-port"));
+        Uem { child, dir: dir.to_path_buf(), port, admin_port }
+    }
+
+    fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(uem_binary())
+            .args(["admin", "--url", &format!("http://127.0.0.1:{}", self.admin_port)])
+            .args(args)
+            .output()
+            .expect("postern-uem admin runs");
+        assert!(out.status.success(), "admin {args:?}: {}", text(&out));
+        text(&out)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn restart(&mut self) {
+        self.stop();
+        *self = Uem::start(&self.dir.clone(), self.port, self.admin_port);
+    }
+}
+
+impl Drop for Uem {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn setup() -> (tempfile::TempDir, Uem) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let uem = Uem::start(dir.path(), 0, 0);
+    uem.admin(&["token", "postern-1", TOKEN]);
+    uem.admin(&["settings", "--new-device", "allow"]);
+    uem.admin(&["enrol", "--uem-id", "uem-0001", "--activesync-id", "ALICE0001", "--user", "alice@example.com", "--platform", "ios"]);
+    uem.admin(&["enrol", "--uem-id", "uem-0002", "--activesync-id", "BOB0002", "--user", "bob@example.com"]);
+    std::fs::write(dir.path().join("token"), TOKEN).expect("token file");
+    let config = format!(
+        "version = 1\n[gateway]\nid = \"postern-1\"\n[uem.checkins]\ncompliance_interval_secs = 5\ntunnel_actions_interval_secs = 5\ninventory_interval_secs = 10\nbackoff_cap_secs = 5\n\n[uem.connector]\nkind = \"postern-api\"\nurl = \"https://127.0.0.1:{}\"\nca_file = \"{}\"\ngateway_credentials = \"{}\"\n",
+        uem.port,
+        dir.path().join("uem-certs/ca.pem").display(),
+        dir.path().join("token").display()
+    );
+    std::fs::write(dir.path().join("initial.toml"), config).expect("config");
+    (dir, uem)
+}
+
+fn activesync(dir: &Path, device: &str, user: &str) -> String {
+    let out = cli(dir, &format!("test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User={user}&DeviceId={device}&DeviceType=iPhone"));
+    text(&out)
+}
+
+/// Polls `show device-cache ID` until it contains `needle`; returns how long that took.
+fn wait_cache(dir: &Path, id: &str, needle: &str) -> Duration {
+    let start = Instant::now();
+    loop {
+        let shown = text(&cli(dir, &format!("show device-cache {id}")));
+        if shown.contains(needle) {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < DEADLINE, "device-cache {id} never showed {needle:?}; last:\n{shown}\n{}", text(&cli(dir, "show checkins")));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn first_accesses_checkins_and_enforcement_latency() {
+    let (dir, uem) = setup();
+    let mut daemon = Daemon::start(dir.path(), &[]);
+    daemon.wait_for("compliance check-in");
+    // S1: a compliant enrolled device is allowed, an unknown one is not.
+    assert!(activesync(dir.path(), "ALICE0001", "alice%40example.com").contains("allow reason=uem-compliant"));
+    assert!(activesync(dir.path(), "NOBODY0001", "nobody%40example.com").contains("block reason=uem-no-match"));
+    // S4: an app's first tunnel asks the UEM.
+    assert!(text(&cli(dir.path(), "test apptunnel uem-0001 com.example.crm crm")).contains("allow reason=apptunnel-authorised"));
+    // S6 + A6: a violation at the UEM is enforced by the long-polled compliance check-in.
+    let changed = Instant::now();
+    uem.admin(&["status", "uem-0001", "noncompliant", "--action", "block"]);
+    wait_cache(dir.path(), "ALICE0001", "blocked");
+    let to_blocked = changed.elapsed();
+    let changed = Instant::now();
+    uem.admin(&["status", "uem-0001", "compliant"]);
+    wait_cache(dir.path(), "ALICE0001", "allowed");
+    let to_allowed = changed.elapsed();
+    println!("A6 posture freshness with long-poll: compliant->blocked {to_blocked:?}, blocked->allowed {to_allowed:?}");
+    assert!(to_blocked < Duration::from_secs(2) && to_allowed < Duration::from_secs(2), "{to_blocked:?} {to_allowed:?}");
+    // S8: the inventory reaches the UEM.
+    let start = Instant::now();
+    while !uem.admin(&["inventory"]).contains("ALICE0001") {
+        assert!(start.elapsed() < DEADLINE, "no inventory pushed");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let status = text(&cli(dir.path(), "show checkins"));
+    assert!(status.contains("compliance") && status.contains("success"), "{status}");
+}
+
+#[test]
+fn an_outage_uses_the_uem_rules_and_devices_are_asked_about_again() {
+    let (dir, mut uem) = setup();
+    let mut daemon = Daemon::start(dir.path(), &[]);
+    daemon.wait_for("UEM settings received");
+    assert!(activesync(dir.path(), "ALICE0001", "alice%40example.com").contains("allow"));
+    uem.stop();
+    // S3: the UEM said to let new devices in while it is unreachable; known ones keep their state.
+    let out = activesync(dir.path(), "NEWPHONE01", "carol%40example.com");
+    assert!(out.contains("allow reason=uem-unreachable-fail-open"), "{out}");
+    assert!(activesync(dir.path(), "ALICE0001", "alice%40example.com").contains("allow reason=cached-allowed"));
+    // S5: an app's first tunnel is allowed during the outage.
+    assert!(text(&cli(dir.path(), "test apptunnel uem-0002 com.example.crm crm")).contains("allow reason=uem-unreachable-apptunnel"));
+    daemon.wait_for("UEM unreachable");
+    uem.admin_port = 0; // the admin listener moves; the API keeps its port for the gateway
+    uem.restart();
+    uem.admin(&["block", "uem-0002"]);
+    // Back: the outage-admitted device is decided again (it is not enrolled: blocked),
+    // and the tunnel gets its device's real state.
+    wait_cache(dir.path(), "NEWPHONE01", "blocked");
+    wait_cache(dir.path(), "uem-0002", "blocked");
+}
+
+#[test]
+fn faults_and_refused_cursors_never_crash_or_open_the_gateway() {
+    let (dir, uem) = setup();
+    let mut daemon = Daemon::start(dir.path(), &[]);
+    daemon.wait_for("compliance check-in");
+    assert!(activesync(dir.path(), "BOB0002", "bob%40example.com").contains("allow"));
+    for fault in [&["fault", "status500", "--count", "3"][..], &["fault", "garbage", "--count", "3"], &["fault", "huge", "--count", "2"]] {
+        uem.admin(fault);
+        daemon.wait_for("check-in failed");
+        uem.admin(&["fault", "clear"]);
+    }
+    uem.admin(&["fault", "refuse-cursors"]);
+    uem.admin(&["status", "uem-0002", "noncompliant", "--action", "block"]);
+    // The refused cursor leads to a full resync, which still applies the change.
+    wait_cache(dir.path(), "BOB0002", "blocked");
+    uem.admin(&["fault", "refuse-cursors", "--off"]);
+    // The daemon kept serving throughout, and decides a new device by the rules.
+    let out = activesync(dir.path(), "STRANGER01", "x%40example.com");
+    assert!(out.contains("block reason=uem-no-match"), "{out}");
+    assert!(daemon.child.try_wait().expect("status").is_none(), "posternd is still running");
+}
