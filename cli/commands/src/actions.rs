@@ -55,6 +55,8 @@ actions! {
     UEM_NEW_DEVICE = 50,
     UEM_QUARANTINE = 51,
     UEM_DEVICE = 52,
+    UEM_CA = 59,
+    UEM_CREDENTIALS = 63,
     USER_PRIVILEGE = 53,
     USER_KEY = 54,
     USER = 55,

@@ -117,8 +117,24 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
             }
         }
         UEM_API => {
-            config.uem.connector = Connector::PosternApi(PosternApiConnector { url: text(inv, "URL")?.into(), ca_file: None, gateway_credentials: None });
+            let url = text(inv, "URL")?.to_owned();
+            match &mut config.uem.connector {
+                Connector::PosternApi(api) => api.url = url,
+                other => *other = Connector::PosternApi(PosternApiConnector { url, ca_file: None, gateway_credentials: None }),
+            }
         }
+        UEM_CA => {
+            let file = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) };
+            match &mut config.uem.connector {
+                Connector::PosternApi(api) => api.ca_file = file,
+                Connector::Graph(graph) => graph.ca_file = file,
+                Connector::Static(_) => return Err(failed("a static UEM has no certificate: choose connector postern-api or graph first")),
+            }
+        }
+        UEM_CREDENTIALS => match &mut config.uem.connector {
+            Connector::PosternApi(api) => api.gateway_credentials = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) },
+            _ => return Err(failed("credentials apply to connector postern-api only")),
+        },
         UEM_GRAPH => {
             config.uem.connector = Connector::Graph(GraphConnector {
                 tenant: text(inv, "TENANT")?.into(),
@@ -126,6 +142,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
                 client_secret_file: PathBuf::from(text(inv, "SECRET-FILE")?),
                 token_url: None,
                 graph_url: None,
+                ca_file: None,
             });
         }
         UEM_CHECKIN => {

@@ -98,7 +98,7 @@ fn service_mode() -> [Node; 2] {
     ]
 }
 
-fn uem_mode() -> [Node; 5] {
+fn uem_mode() -> [Node; 7] {
     let interval = |word: &'static str, help: &'static str| {
         kw(word, help).child(arg("SECONDS", SECONDS, "Seconds").action(UEM_CHECKIN))
     };
@@ -110,6 +110,12 @@ fn uem_mode() -> [Node; 5] {
                 arg("CLIENT-ID", WORD, "Application (client) id").child(arg("SECRET-FILE", PATH, "File holding the client secret").action(UEM_GRAPH)),
             )),
         ]),
+        kw("ca-file", "PEM file of the authorities trusted for the UEM's certificate")
+            .no_action(UEM_CA)
+            .child(arg("FILE", PATH, "Absolute path").action(UEM_CA)),
+        kw("credentials", "File holding this gateway's bearer token for the Postern UEM API")
+            .no_action(UEM_CREDENTIALS)
+            .child(arg("FILE", PATH, "Absolute path").action(UEM_CREDENTIALS)),
         kw("checkin", "Check-in schedules").children([
             interval("compliance", "Interval of the compliance pull"),
             interval("tunnel-actions", "Interval of the tunnel administrator-action pull"),

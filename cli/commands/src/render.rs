@@ -94,8 +94,21 @@ fn render_connector(connector: &Connector, line: &mut impl FnMut(String)) {
                 line(text);
             }
         }
-        Connector::PosternApi(api) => line(format!(" connector postern-api {}", api.url)),
-        Connector::Graph(g) => line(format!(" connector graph {} {} {}", g.tenant, g.client_id, g.client_secret_file.display())),
+        Connector::PosternApi(api) => {
+            line(format!(" connector postern-api {}", api.url));
+            if let Some(ca) = &api.ca_file {
+                line(format!(" ca-file {}", ca.display()));
+            }
+            if let Some(credentials) = &api.gateway_credentials {
+                line(format!(" credentials {}", credentials.display()));
+            }
+        }
+        Connector::Graph(g) => {
+            line(format!(" connector graph {} {} {}", g.tenant, g.client_id, g.client_secret_file.display()));
+            if let Some(ca) = &g.ca_file {
+                line(format!(" ca-file {}", ca.display()));
+            }
+        }
     }
 }
 

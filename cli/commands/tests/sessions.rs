@@ -219,3 +219,15 @@ fn test_activesync_decides_through_the_access_service() {
     let out = rig.admin_fails("test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&DeviceId=bad-id!");
     assert!(out.contains("malformed request"), "{out}");
 }
+
+#[test]
+fn the_uem_api_connector_is_configured_with_its_files() {
+    let rig = Rig::new();
+    let out = rig.admin_fails("conf t ; uem ; credentials /etc/postern/token");
+    assert!(out.contains("credentials apply to connector postern-api only"), "{out}");
+    rig.admin("conf t ; uem ; connector postern-api https://uem.example.com ; ca-file /etc/postern/uem-ca.pem ; credentials /etc/postern/token ; commit");
+    let text = rig.admin("show running-config").replace("\r\n", "\n");
+    assert!(text.contains(" connector postern-api https://uem.example.com\n ca-file /etc/postern/uem-ca.pem\n credentials /etc/postern/token\n"), "{text}");
+    let out = rig.admin_fails("conf t ; uem ; ca-file relative.pem ; commit");
+    assert!(out.contains("uem.connector.ca_file"), "{out}");
+}

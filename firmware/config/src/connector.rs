@@ -36,12 +36,13 @@ impl Default for Connector {
 pub struct PosternApiConnector {
     /// Base URL of the UEM's API. Required; an https URL.
     pub url: String,
-    /// PEM file of the certificate authorities that may sign the UEM's certificate.
-    /// Default: absent, and the system roots are used. Must be absolute.
+    /// PEM file of the certificate authorities that may sign the UEM's certificate. Must
+    /// be absolute. Needed: the appliance trusts no public roots, so while it is absent
+    /// the gateway treats the UEM as unreachable and says why in `show checkins`.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
-    /// File holding the credentials this gateway presents to the UEM. Default: absent,
-    /// and the gateway presents none. Must be absolute.
+    /// File holding the bearer token this gateway presents to the UEM. Must be absolute.
+    /// Needed: while it is absent the gateway treats the UEM as unreachable.
     #[serde(default)]
     pub gateway_credentials: Option<PathBuf>,
 }
@@ -65,6 +66,10 @@ pub struct GraphConnector {
     /// Graph API base. Default: absent, meaning `https://graph.microsoft.com`. An https URL.
     #[serde(default)]
     pub graph_url: Option<String>,
+    /// PEM file of the certificate authorities trusted for the token and Graph endpoints.
+    /// Default: absent, and the system bundle is used. Must be absolute.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Connector {
@@ -107,6 +112,9 @@ impl GraphConnector {
         }
         if let Some(url) = &self.graph_url {
             report.check(at, "graph_url", checks::https_url(url));
+        }
+        if let Some(path) = &self.ca_file {
+            report.check(at, "ca_file", checks::absolute_path(path));
         }
     }
 }

@@ -62,6 +62,7 @@ fn every_connector_and_optional_setting_round_trips() {
         client_secret_file: "/secret".into(),
         token_url: None,
         graph_url: Some("https://graph.example.com".into()),
+        ca_file: None,
     });
     round_trip(&config);
 }

@@ -65,6 +65,7 @@ fn with_graph(edit: impl FnOnce(&mut GraphConnector)) -> Config {
         client_secret_file: "/var/lib/postern/graph-secret".into(),
         token_url: Some("https://login.example.com/token".into()),
         graph_url: Some("https://graph.example.com".into()),
+        ca_file: None,
     };
     edit(&mut graph);
     let mut config = Config::default();

@@ -42,7 +42,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let cache = open_cache(args, store.running())?;
     let running = store.running().clone();
     let id = GatewayId::new(&running.gateway.id).map_err(|e| DaemonError::Setting { setting: "gateway.id", reason: e.to_string() })?;
-    let uem = connector(&running, &id)?;
+    let uem = connector(&running, &id);
     tracing::info!(connector = uem.kind(), "UEM connector ready");
     let gateway = Arc::new(Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT));
     gateway.restore_at_startup().map_err(|e| DaemonError::Setting { setting: "device_cache", reason: e.to_string() })?;

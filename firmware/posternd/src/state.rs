@@ -4,7 +4,8 @@ use crate::args::Args;
 use crate::error::DaemonError;
 use postern_config::{Config, Connector};
 use postern_decision::GatewayId;
-use postern_uem_connector::UemConnector;
+use postern_uem_connector::{PosternApiConnector, StaticUem, UemConnector, Unusable};
+use postern_uem_graph::{GraphConnector, GraphSettings};
 use std::sync::Arc;
 use postern_config_store::ConfigStore;
 use postern_device_cache::{CacheConfig, DeviceCache};
@@ -54,12 +55,28 @@ pub(crate) fn open_cache(args: &Args, config: &Config) -> Result<DeviceCache, Da
 }
 
 /// The UEM connector the configuration names. A change of connector applies at the next
-/// start (`reload`).
-pub(crate) fn connector(config: &Config, gateway: &GatewayId) -> Result<Arc<dyn UemConnector>, DaemonError> {
-    let setting = |reason: String| DaemonError::Setting { setting: "uem.connector", reason };
-    Ok(match &config.uem.connector {
-        Connector::Static(settings) => Arc::new(postern_uem_connector::StaticUem::from_config(settings, gateway).map_err(|e| setting(e.to_string()))?),
-        Connector::PosternApi(settings) => Arc::new(postern_uem_connector::PosternApiConnector::from_config(settings, gateway).map_err(|e| setting(e.to_string()))?),
-        Connector::Graph(settings) => Arc::new(postern_uem_graph::GraphConnector::new(&postern_uem_graph::GraphSettings::from_config(settings)).map_err(|e| setting(e.to_string()))?),
+/// start (`reload`). A connector that cannot be built (a missing file, say) is replaced by
+/// one that is always unreachable, with the reason: the outage rules then apply, and
+/// `show checkins` says what to fix; the CLI stays available to fix it.
+pub(crate) fn connector(config: &Config, gateway: &GatewayId) -> Arc<dyn UemConnector> {
+    let built: Result<Arc<dyn UemConnector>, String> = match &config.uem.connector {
+        Connector::Static(settings) => StaticUem::from_config(settings, gateway).map(|c| Arc::new(c) as _).map_err(|e| e.to_string()),
+        Connector::PosternApi(settings) => PosternApiConnector::from_config(settings, gateway).map(|c| Arc::new(c) as _).map_err(|e| e.to_string()),
+        Connector::Graph(settings) => {
+            let mut graph = GraphSettings::from_config(settings);
+            if let Some(ca) = &settings.ca_file {
+                graph = graph.with_ca_file(ca.clone());
+            }
+            GraphConnector::new(&graph).map(|c| Arc::new(c) as _).map_err(|e| e.to_string())
+        }
+    };
+    built.unwrap_or_else(|reason| {
+        let kind = match &config.uem.connector {
+            Connector::Static(_) => "static",
+            Connector::PosternApi(_) => "postern-api",
+            Connector::Graph(_) => "graph",
+        };
+        tracing::error!(connector = kind, %reason, "the UEM connector cannot be used: the UEM is treated as unreachable");
+        Arc::new(Unusable::new(kind, reason))
     })
 }

@@ -198,3 +198,17 @@ fn faults_and_refused_cursors_never_crash_or_open_the_gateway() {
     assert!(out.contains("block reason=uem-no-match"), "{out}");
     assert!(daemon.child.try_wait().expect("status").is_none(), "posternd is still running");
 }
+
+#[test]
+fn a_connector_that_cannot_be_built_leaves_the_gateway_up_and_closed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = "version = 1\n[uem.connector]\nkind = \"postern-api\"\nurl = \"https://127.0.0.1:9\"\n";
+    std::fs::write(dir.path().join("initial.toml"), config).expect("config");
+    let mut daemon = Daemon::start(dir.path(), &[]);
+    daemon.wait_for("check-in failed");
+    let status = text(&cli(dir.path(), "show checkins"));
+    assert!(status.contains("uem.connector.ca_file"), "the operator is told what to fix:\n{status}");
+    // Never received a new-device rule: new devices are blocked (S3), never let through.
+    let out = activesync(dir.path(), "ANYONE0001", "a%40example.com");
+    assert!(out.contains("block reason=no-uem-setting"), "{out}");
+}

@@ -297,6 +297,7 @@ impl FakeGraph {
             client_secret_file: self.secret_file.clone(),
             token_url: Some(format!("{}/tenant-1/oauth2/v2.0/token", self.base())),
             graph_url: Some(self.base()),
+            ca_file: None,
         };
         GraphSettings::from_config(&config)
             .with_ca_file(self.ca_file.clone())
