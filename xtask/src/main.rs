@@ -1,6 +1,7 @@
 //! `cargo xtask`: the single entry point for running, testing and benchmarking Postern.
 
 mod bench;
+mod demo_uem;
 mod fuzz;
 mod packages;
 mod run;

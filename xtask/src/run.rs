@@ -1,8 +1,10 @@
 //! `cargo xtask run`: runs what Postern has so far, for real: sample traffic through the
 //! decision core and device cache, then the gateway daemon with its CLI on this terminal.
 
+use crate::demo_uem::DemoUem;
 use crate::packages;
 use crate::shell::{Result, StepError, cargo, exec, root, say};
+use postern_config::{Config, Connector, Privilege, User};
 use std::path::Path;
 use std::process::Command;
 
@@ -21,6 +23,12 @@ pub(crate) struct RunArgs {
     /// The loopback port of the daemon's SSH CLI.
     #[arg(long, default_value_t = 2222)]
     ssh_port: u16,
+    /// The loopback port of the reference UEM server the daemon checks in with.
+    #[arg(long, default_value_t = 8443)]
+    uem_port: u16,
+    /// Use the configuration's static UEM instead of the reference UEM server.
+    #[arg(long)]
+    static_uem: bool,
 }
 
 /// Runs the sample traffic, then posternd in the foreground.
@@ -46,39 +54,52 @@ pub(crate) fn run(args: &RunArgs) -> Result {
         say("creating an SSH key for the demo administrator");
         exec(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "postern-demo-admin", "-f"]).arg(&key))?;
     }
+    say("building posternd, the postern client and the reference UEM server");
+    exec(cargo().args(["build", "--quiet", "--release", "--package", "posternd", "--package", "postern-cli-transport", "--package", "postern-uem-reference"]))?;
+    let mut config = match &args.config {
+        Some(path) => Config::load(path).map_err(|e| StepError(format!("{}: {e}", path.display())))?,
+        None => Config::demo(),
+    };
+    let uem = if args.static_uem {
+        None
+    } else {
+        let uem = DemoUem::start(&state.join("uem"), args.uem_port, &config)?;
+        config.uem.connector = Connector::PosternApi(uem.connector.clone());
+        Some(uem)
+    };
     let initial = state.join("initial.toml");
-    write_initial_config(args.config.as_deref(), &key, &initial)?;
-    say("building posternd and the postern client");
-    exec(cargo().args(["build", "--quiet", "--release", "--package", "posternd", "--package", "postern-cli-transport"]))?;
+    write_initial_config(config, &key, &initial)?;
     let socket = state.join("cli.sock");
     eprintln!();
-    eprintln!("posternd is starting with its CLI on this terminal (type `enable`, then `show device-cache`).");
+    eprintln!("posternd is starting with its CLI on this terminal (type `enable`, then `show checkins`,");
+    eprintln!("`show device-cache`, `test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User=alice&DeviceId=ApplA1B2C3D4E5F6&DeviceType=iPhone`).");
     eprintln!("  over SSH:    ssh -i {} -p {} admin@127.0.0.1", key.display(), args.ssh_port);
     eprintln!("  scripted:    target/release/postern --socket {} -c \"show version\"", socket.display());
+    if let Some(uem) = &uem {
+        eprintln!("  the UEM:     {} status uem-0001 noncompliant --action block", uem.admin_hint());
+    }
     eprintln!("  stop:        Ctrl-C");
     eprintln!();
-    exec(Command::new(root().join("target/release/posternd"))
+    let gateway_state = if args.static_uem { "gateway-static" } else { "gateway" };
+    let result = exec(Command::new(root().join("target/release/posternd"))
         .arg("--state-dir")
-        .arg(state.join("state"))
+        .arg(state.join(gateway_state))
         .arg("--device-cache")
         .arg(state.join("device-cache"))
         .arg("--initial-config")
         .arg(&initial)
         .arg("--socket")
         .arg(&socket)
-        .args(["--ssh-listen", &format!("127.0.0.1:{}", args.ssh_port), "--console", "--log-filter", "warn"]))
+        .args(["--ssh-listen", &format!("127.0.0.1:{}", args.ssh_port), "--console", "--log-filter", "warn"]));
+    drop(uem);
+    result
 }
 
-/// The daemon's first configuration: the demo (or the given file) plus an administrator
-/// who logs in with the demo key. Used only until a configuration is committed.
-fn write_initial_config(config: Option<&Path>, key: &Path, to: &Path) -> Result {
-    let base_path = config.map_or_else(|| root().join("firmware/config/demo.toml"), Path::to_path_buf);
-    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| StepError(format!("reading {}: {e}", p.display())));
-    let base = read(&base_path)?;
-    let public = read(&key.with_extension("pub"))?;
-    let text = format!(
-        "{base}\n# Added by cargo xtask run: the demo administrator.\n[[users]]\nname = \"admin\"\nprivilege = \"administrator\"\nssh_keys = [\"{}\"]\n",
-        public.trim()
-    );
-    std::fs::write(to, text).map_err(|e| StepError(format!("writing {}: {e}", to.display())))
+/// The daemon's first configuration: the given one plus an administrator who logs in with
+/// the demo key. Used only until a configuration is committed.
+fn write_initial_config(mut config: Config, key: &Path, to: &Path) -> Result {
+    let public = std::fs::read_to_string(key.with_extension("pub")).map_err(|e| StepError(format!("reading the demo key: {e}")))?;
+    config.users.retain(|u| u.name != "admin");
+    config.users.push(User { name: "admin".into(), privilege: Privilege::Administrator, ssh_keys: vec![public.trim().to_owned()] });
+    config.save(to).map_err(|e| StepError(format!("writing {}: {e}", to.display())))
 }

@@ -1,7 +1,6 @@
 //! The demo gateway: the decision core and the device cache, driven by scenario steps.
 
 use crate::error::DemoError;
-use crate::records::{to_decision, to_stored};
 use crate::report::Row;
 use postern_activesync::{ActiveSyncRequest, Method};
 use postern_decision::{
@@ -9,7 +8,7 @@ use postern_decision::{
     Platform, Provenance, UemDeviceId, UemLookup, UemStatus, UserId, apply_checkin, decide_cached,
     decide_first_access, decide_first_apptunnel, needs_first_access, restore_at_startup,
 };
-use postern_device_cache::{AppId, AppTunnelKey, CacheKey, DeviceCache, KeyKind, ServiceName};
+use postern_device_cache::{AppId, AppTunnelKey, CacheKey, DeviceCache, DeviceRecord, KeyKind, ServiceName};
 use postern_uem_connector::StaticUem;
 
 /// Every device the demo cache can hold is read back at once: the demo cache is small.
@@ -38,8 +37,8 @@ impl Gateway {
         let restored: Vec<_> = devices
             .iter()
             .map(|(key, rec)| {
-                let record = restore_at_startup(to_decision(key, rec));
-                (key.clone(), to_stored(record, Some(rec), now))
+                let record = restore_at_startup(rec.to_decision(key));
+                (key.clone(), DeviceRecord::from_decision(record, Some(rec), now))
             })
             .collect();
         self.cache.upsert_batch(&restored)?;
@@ -99,7 +98,7 @@ impl Gateway {
         request: &EasRequest,
         previous: Option<&postern_device_cache::DeviceRecord>,
     ) -> Result<postern_decision::Decision, DemoError> {
-        let previous_decided = previous.map(|p| to_decision(key, p));
+        let previous_decided = previous.map(|p| p.to_decision(key));
         let answer = self.uem_up.then(|| (self.uem.registered(), self.uem.tunnels_elsewhere()));
         let lookup = match &answer {
             Some((registered, tunnels)) => UemLookup::Reachable { registered, tunnels },
@@ -115,7 +114,7 @@ impl Gateway {
         });
         match outcome.cache {
             CacheUpdate::Store(record) => {
-                let stored = to_stored(record, previous, (self.now_ms)());
+                let stored = DeviceRecord::from_decision(record, previous, (self.now_ms)());
                 let evicted = self.cache.upsert(key, &stored)?;
                 if !evicted.is_empty() {
                     tracing::info!(evicted = evicted.len(), "device cache full: least recently used entries evicted");
@@ -136,7 +135,7 @@ impl Gateway {
         }
         let mut rows = Vec::new();
         for (key, stored) in self.cache.entries(KeyKind::ActiveSync, SCAN_LIMIT)? {
-            let record = to_decision(&key, &stored);
+            let record = stored.to_decision(&key);
             let Some(eas) = record.identity.eas_device_id.clone().filter(|_| needs_first_access(&record)) else {
                 continue;
             };
@@ -161,7 +160,7 @@ impl Gateway {
         let mut entries = self.cache.entries(KeyKind::ActiveSync, SCAN_LIMIT)?;
         entries.extend(self.cache.app_tunnels(SCAN_LIMIT)?);
         for (key, stored) in entries {
-            let record = to_decision(&key, &stored);
+            let record = stored.to_decision(&key);
             let Some(status) = record.identity.uem_device_id.as_ref().and_then(|id| self.uem.status_of(id)) else {
                 continue;
             };
@@ -176,7 +175,7 @@ impl Gateway {
             let mut row = Row::for_identity(label, &outcome.record.identity);
             row.changed(record.state, outcome.record.state, outcome.reason, outcome.cut_connections);
             rows.push(row);
-            writes.push((key, to_stored(outcome.record, Some(&stored), now)));
+            writes.push((key, DeviceRecord::from_decision(outcome.record, Some(&stored), now)));
         }
         self.cache.upsert_batch(&writes)?;
         Ok(rows)
@@ -207,7 +206,7 @@ impl Gateway {
             AppTunnelLookup::Unreachable
         };
         let outcome = decide_first_apptunnel(identity, lookup, None);
-        self.cache.upsert(&key, &to_stored(outcome.record, None, (self.now_ms)()))?;
+        self.cache.upsert(&key, &DeviceRecord::from_decision(outcome.record, None, (self.now_ms)()))?;
         row.decided(outcome.decision, if self.uem_up { "uem" } else { "outage" });
         Ok(row)
     }

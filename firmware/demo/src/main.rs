@@ -3,7 +3,6 @@
 
 mod error;
 mod gateway;
-mod records;
 mod report;
 mod scenario;
 

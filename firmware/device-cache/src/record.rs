@@ -1,6 +1,7 @@
 //! What the cache keeps for one entry.
 
-use postern_decision::{DeviceIdentity, DeviceState, Provenance};
+use crate::key::{CacheKey, KeyKind};
+use postern_decision::{CacheRecord, Channel, DeviceIdentity, DeviceState, Provenance};
 
 /// Everything persisted for one cached device or AppTunnel.
 ///
@@ -31,6 +32,31 @@ pub struct CachedState {
 }
 
 impl DeviceRecord {
+    /// The decision core's view of this record, stored under `key`.
+    pub fn to_decision(&self, key: &CacheKey) -> CacheRecord {
+        CacheRecord {
+            identity: self.identity.clone(),
+            channel: match key.kind() {
+                KeyKind::ActiveSync => Channel::ActiveSync,
+                KeyKind::AppTunnel => Channel::AppTunnel,
+            },
+            state: self.state,
+            provenance: self.provenance,
+        }
+    }
+
+    /// The record to store for a decided `record`, written at `now_ms`; keeps when the
+    /// device was first seen from the `previous` record, if any.
+    pub fn from_decision(record: CacheRecord, previous: Option<&DeviceRecord>, now_ms: u64) -> Self {
+        DeviceRecord {
+            identity: record.identity,
+            state: record.state,
+            provenance: record.provenance,
+            first_seen_ms: previous.map_or(now_ms, |p| p.first_seen_ms),
+            updated_ms: now_ms,
+        }
+    }
+
     /// The part of the record a decision needs.
     pub fn cached_state(&self) -> CachedState {
         CachedState {

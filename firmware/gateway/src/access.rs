@@ -1,7 +1,6 @@
 //! Deciding an access: from the cache (S2), or as a first access asking the UEM (S1, S3,
 //! S4, S5, S7).
 
-use crate::convert::{to_decision, to_stored};
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use postern_decision::{
@@ -57,7 +56,7 @@ impl Gateway {
             None => UemLookup::Unreachable,
         };
         let uem = self.uem();
-        let previous_record = previous.map(|p| to_decision(key, p));
+        let previous_record = previous.map(|p| p.to_decision(key));
         let outcome = decide_first_access(&FirstAccess {
             request,
             gateway: &self.id,
@@ -69,7 +68,7 @@ impl Gateway {
         let mut cache = self.cache();
         match outcome.cache {
             CacheUpdate::Store(record) => {
-                let stored = to_stored(record, previous, (self.clock_ms)());
+                let stored = DeviceRecord::from_decision(record, previous, (self.clock_ms)());
                 let evicted = cache.upsert(key, &stored)?;
                 if !evicted.is_empty() {
                     tracing::info!(evicted = evicted.len(), "device cache full: least recently used entries evicted");
@@ -117,9 +116,9 @@ impl Gateway {
             }
         };
         let identity = DeviceIdentity { uem_device_id: Some(device.clone()), ..DeviceIdentity::default() };
-        let previous_record = previous.as_ref().map(|p| to_decision(&key, p));
+        let previous_record = previous.as_ref().map(|p| p.to_decision(&key));
         let outcome = decide_first_apptunnel(identity, lookup, previous_record.as_ref());
-        self.cache().upsert(&key, &to_stored(outcome.record, previous.as_ref(), (self.clock_ms)()))?;
+        self.cache().upsert(&key, &DeviceRecord::from_decision(outcome.record, previous.as_ref(), (self.clock_ms)()))?;
         tracing::info!(device = %device, app, service, decision = outcome.decision.verdict.code(), reason = outcome.decision.reason.code(), "first AppTunnel access decided");
         Ok(outcome.decision)
     }
@@ -134,7 +133,7 @@ impl Gateway {
             cache
                 .entries(KeyKind::ActiveSync, capacity)?
                 .into_iter()
-                .filter(|(key, stored)| needs_first_access(&to_decision(key, stored)))
+                .filter(|(key, stored)| needs_first_access(&stored.to_decision(key)))
                 .collect()
         };
         let mut count = 0;

@@ -1,7 +1,6 @@
 //! Applying what the check-ins bring: compliance changes (S6, A4) and administrator
 //! actions on tunnels; each device that stops permitting traffic is cut (A7).
 
-use crate::convert::{to_decision, to_stored};
 use crate::error::GatewayError;
 use crate::gateway::{Cut, Gateway};
 use postern_decision::{DeviceState, Provenance, Reason, UemDeviceId, UemStatus, apply_checkin};
@@ -49,7 +48,7 @@ impl Gateway {
         for change in changes.changes.iter() {
             let Some(entries) = by_device.remove(&change.uem_device_id) else { continue };
             for (key, stored) in entries {
-                let record = to_decision(&key, &stored);
+                let record = stored.to_decision(&key);
                 let outcome = apply_checkin(record.clone(), change.uem_status(), caps);
                 if outcome.record == record {
                     continue;
@@ -58,7 +57,7 @@ impl Gateway {
                 if outcome.cut_connections {
                     cuts.push(Cut { key: key.clone(), reason: outcome.reason });
                 }
-                writes.push((key, to_stored(outcome.record, Some(&stored), now)));
+                writes.push((key, DeviceRecord::from_decision(outcome.record, Some(&stored), now)));
             }
         }
         let mut cache = self.cache();
@@ -104,11 +103,11 @@ impl Gateway {
                 }
                 match action.action {
                     TunnelVerb::Block if stored.state != DeviceState::Blocked => {
-                        let outcome = apply_checkin(to_decision(key, stored), UemStatus::Blocked, self.uem().caps);
+                        let outcome = apply_checkin(stored.to_decision(key), UemStatus::Blocked, self.uem().caps);
                         if outcome.cut_connections {
                             cuts.push(Cut { key: key.clone(), reason: Reason::UemBlocked });
                         }
-                        cache.upsert(key, &to_stored(outcome.record, Some(stored), now))?;
+                        cache.upsert(key, &DeviceRecord::from_decision(outcome.record, Some(stored), now))?;
                         applied.changed += 1;
                     }
                     TunnelVerb::Unblock if stored.state == DeviceState::Blocked && stored.provenance == Provenance::Uem => {

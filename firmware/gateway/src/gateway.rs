@@ -1,9 +1,8 @@
 //! The gateway: its identity, its device cache, its UEM and what it knows about that UEM.
 
-use crate::convert::{to_decision, to_stored};
 use crate::error::GatewayError;
 use postern_decision::{GatewayId, Reason, UemCapabilities, UemSettings, restore_at_startup};
-use postern_device_cache::{CacheKey, DeviceCache, KeyKind};
+use postern_device_cache::{CacheKey, DeviceCache, DeviceRecord, KeyKind};
 use postern_uem_api::Settings;
 use postern_uem_connector::UemConnector;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -89,7 +88,7 @@ impl Gateway {
         let devices = cache.entries(KeyKind::ActiveSync, capacity)?;
         let restored: Vec<_> = devices
             .iter()
-            .map(|(key, stored)| (key.clone(), to_stored(restore_at_startup(to_decision(key, stored)), Some(stored), now)))
+            .map(|(key, stored)| (key.clone(), DeviceRecord::from_decision(restore_at_startup(stored.to_decision(key)), Some(stored), now)))
             .collect();
         for chunk in restored.chunks(10_000) {
             cache.upsert_batch(chunk)?;

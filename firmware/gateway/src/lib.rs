@@ -2,7 +2,6 @@
 
 mod access;
 mod checkins;
-mod convert;
 mod error;
 mod gateway;
 mod inventory;
