@@ -4,6 +4,7 @@
 use postern_checkin::{CheckinKind, HealthEvent, Outcome, Scheduler, StatusReport};
 use postern_gateway::Gateway;
 use postern_uem_api::Cursor;
+use crate::uem_settings::SettingsFile;
 use postern_uem_connector::UemError;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,11 +18,12 @@ pub(crate) struct Checkins {
     wake: Notify,
     registered: AtomicBool,
     full_resync: AtomicBool,
+    settings_file: SettingsFile,
 }
 
 impl Checkins {
     /// Check-ins on the configured schedules, with what the connector supports.
-    pub(crate) fn new(settings: &postern_config::CheckinSettings, gateway: &Gateway) -> Self {
+    pub(crate) fn new(settings: &postern_config::CheckinSettings, gateway: &Gateway, settings_file: SettingsFile) -> Self {
         let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         let mut scheduler = Scheduler::new(settings, seed ^ u64::from(std::process::id()));
         let features = gateway.connector().features();
@@ -32,7 +34,7 @@ impl Checkins {
         if !features.inventory_push {
             scheduler.mark_unsupported(CheckinKind::Inventory);
         }
-        Self { scheduler: Mutex::new(scheduler), epoch: Instant::now(), wake: Notify::new(), registered: AtomicBool::new(false), full_resync: AtomicBool::new(false) }
+        Self { scheduler: Mutex::new(scheduler), epoch: Instant::now(), wake: Notify::new(), registered: AtomicBool::new(false), full_resync: AtomicBool::new(false), settings_file }
     }
 
     fn scheduler(&self) -> std::sync::MutexGuard<'_, Scheduler<Cursor>> {
@@ -116,7 +118,9 @@ impl Checkins {
             match kind {
                 CheckinKind::Compliance => {
                     if !self.registered.load(Ordering::SeqCst) {
-                        gateway.set_uem_settings(&connector.register().await?);
+                        let settings = connector.register().await?;
+                        gateway.set_uem_settings(&settings);
+                        self.settings_file.save(&settings);
                         self.registered.store(true, Ordering::SeqCst);
                     }
                     let cursor = if self.full_resync.swap(false, Ordering::SeqCst) { None } else { cursor };

@@ -6,6 +6,7 @@ use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
 use crate::error::DaemonError;
 use crate::state::{connector, open_cache, open_store};
+use crate::uem_settings::SettingsFile;
 use postern_cli_commands::{Appliance, postern_grammar};
 use postern_decision::GatewayId;
 use postern_gateway::Gateway;
@@ -46,7 +47,11 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     tracing::info!(connector = uem.kind(), "UEM connector ready");
     let gateway = Arc::new(Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT));
     gateway.restore_at_startup().map_err(|e| DaemonError::Setting { setting: "device_cache", reason: e.to_string() })?;
-    let checkins = Arc::new(Checkins::new(&running.uem.checkins, &gateway));
+    let settings_file = SettingsFile::new(&args.state_dir);
+    if let Some(settings) = settings_file.load() {
+        gateway.set_uem_settings(&settings);
+    }
+    let checkins = Arc::new(Checkins::new(&running.uem.checkins, &gateway, settings_file));
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
     let reload = Arc::new(Notify::new());

@@ -6,6 +6,7 @@ mod cli_sessions;
 mod daemon;
 mod error;
 mod state;
+mod uem_settings;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -171,6 +171,11 @@ fn an_outage_uses_the_uem_rules_and_devices_are_asked_about_again() {
     // S5: an app's first tunnel is allowed during the outage.
     assert!(text(&cli(dir.path(), "test apptunnel uem-0002 com.example.crm crm")).contains("allow reason=uem-unreachable-apptunnel"));
     daemon.wait_for("UEM unreachable");
+    // S3 across a restart: the UEM's rule was kept on disk, so a new device still gets it.
+    drop(daemon);
+    let _daemon = Daemon::start(dir.path(), &[]);
+    let out = activesync(dir.path(), "NEWPHONE02", "dave%40example.com");
+    assert!(out.contains("allow reason=uem-unreachable-fail-open"), "{out}");
     uem.admin_port = 0; // the admin listener moves; the API keeps its port for the gateway
     uem.restart();
     uem.admin(&["block", "uem-0002"]);
