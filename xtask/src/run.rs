@@ -48,7 +48,7 @@ pub(crate) fn run(args: &RunArgs) -> Result {
     if args.traffic_only {
         return Ok(());
     }
-    packages::ensure(&[("ssh-keygen", "openssh-client")])?;
+    packages::ensure(&[("ssh-keygen", "openssh-client"), ("ssh", "openssh-client")])?;
     let key = state.join("admin-key");
     if !key.is_file() {
         say("creating an SSH key for the demo administrator");
@@ -70,18 +70,12 @@ pub(crate) fn run(args: &RunArgs) -> Result {
     let initial = state.join("initial.toml");
     write_initial_config(config, &key, &initial)?;
     let socket = state.join("cli.sock");
-    eprintln!();
-    eprintln!("posternd is starting with its CLI on this terminal (type `enable`, then `show checkins`,");
-    eprintln!("`show device-cache`, `test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User=alice&DeviceId=ApplA1B2C3D4E5F6&DeviceType=iPhone`).");
-    eprintln!("  over SSH:    ssh -i {} -p {} admin@127.0.0.1", key.display(), args.ssh_port);
-    eprintln!("  scripted:    target/release/postern --socket {} -c \"show version\"", socket.display());
-    if let Some(uem) = &uem {
-        eprintln!("  the UEM:     {} status uem-0001 noncompliant --action block", uem.admin_hint());
-    }
-    eprintln!("  stop:        Ctrl-C");
-    eprintln!();
     let gateway_state = if args.static_uem { "gateway-static" } else { "gateway" };
-    let result = exec(Command::new(root().join("target/release/posternd"))
+    let log_path = state.join("posternd.log");
+    let log = std::fs::File::create(&log_path).map_err(|e| StepError(format!("{}: {e}", log_path.display())))?;
+    say(&format!("starting posternd (log in {})", log_path.display()));
+    let _ = std::fs::remove_file(&socket);
+    let mut daemon = Command::new(root().join("target/release/posternd"))
         .arg("--state-dir")
         .arg(state.join(gateway_state))
         .arg("--device-cache")
@@ -90,9 +84,48 @@ pub(crate) fn run(args: &RunArgs) -> Result {
         .arg(&initial)
         .arg("--socket")
         .arg(&socket)
-        .args(["--ssh-listen", &format!("127.0.0.1:{}", args.ssh_port), "--console", "--log-filter", "warn"]));
+        .args(["--ssh-listen", &format!("127.0.0.1:{}", args.ssh_port)])
+        .stderr(log)
+        .spawn()
+        .map_err(|e| StepError(format!("starting posternd: {e}")))?;
+    let ready = wait_for_file(&socket);
+    eprintln!();
+    eprintln!("You are now logged in to the gateway's CLI over SSH. Try `enable`, `show checkins`,");
+    eprintln!("`show device-cache`, `?` anywhere, and (Ctrl-V before a `?` types it literally):");
+    eprintln!("  test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User=alice&DeviceId=ApplA1B2C3D4E5F6&DeviceType=iPhone");
+    eprintln!("From another terminal:");
+    eprintln!("  scripted:    target/release/postern --socket {} -c \"show version\"", socket.display());
+    if let Some(uem) = &uem {
+        eprintln!("  the UEM:     {} status uem-0001 noncompliant --action block", uem.admin_hint());
+    }
+    eprintln!("`exit` leaves the CLI and stops the gateway.");
+    eprintln!();
+    let result = ready.and_then(|()| {
+        exec(Command::new("ssh")
+            .arg("-i")
+            .arg(&key)
+            .args(["-p", &args.ssh_port.to_string(), "-o", "StrictHostKeyChecking=accept-new"])
+            .arg("-o")
+            .arg(format!("UserKnownHostsFile={}", state.join("known_hosts").display()))
+            .arg("admin@127.0.0.1"))
+    });
+    say("stopping posternd");
+    let _ = Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status();
+    let _ = daemon.wait();
     drop(uem);
     result
+}
+
+/// Waits until posternd has created its CLI socket (it is then serving).
+fn wait_for_file(path: &Path) -> Result {
+    let start = std::time::Instant::now();
+    while !path.exists() {
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            return Err(StepError(format!("posternd did not start; see {}", path.with_file_name("posternd.log").display())));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(())
 }
 
 /// The daemon's first configuration: the given one plus an administrator who logs in with

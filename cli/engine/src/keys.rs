@@ -60,6 +60,9 @@ enum State {
     Csi { param: u16, len: u8 },
     /// Just saw `ESC O`.
     Ss3,
+    /// Just saw Ctrl-V: the next printable character is taken literally (so `?` can be
+    /// typed into a value, as on IOS).
+    Quote,
 }
 
 /// Byte-at-a-time key decoder; it never stores more than a few integers.
@@ -98,6 +101,13 @@ impl KeyDecoder {
                 }
             },
             State::Csi { param, len } => self.csi(byte, param, len),
+            State::Quote => {
+                self.state = State::Ground;
+                match byte {
+                    0x20..=0x7e => Some(Key::Char(byte)),
+                    _ => self.ground(byte, after_cr),
+                }
+            }
             State::Ss3 => {
                 self.state = State::Ground;
                 match byte {
@@ -185,6 +195,10 @@ impl KeyDecoder {
             0x0e => Some(Key::Down),
             0x10 => Some(Key::Up),
             0x15 => Some(Key::KillLine),
+            0x16 => {
+                self.state = State::Quote;
+                None
+            }
             0x17 => Some(Key::KillWord),
             0x1a => Some(Key::Suspend),
             // UTF-8 lead bytes (and stray 0xf8..): one refusal per character.
@@ -203,6 +217,13 @@ mod tests {
     fn keys(bytes: &[u8]) -> Vec<Key> {
         let mut d = KeyDecoder::default();
         bytes.iter().filter_map(|&b| d.push(b)).collect()
+    }
+
+    #[test]
+    fn ctrl_v_quotes_the_next_character() {
+        assert_eq!(keys(b"a\x16?b?"), [Key::Char(b'a'), Key::Char(b'?'), Key::Char(b'b'), Key::Help]);
+        // A control byte after Ctrl-V keeps its meaning.
+        assert_eq!(keys(b"\x16\r"), [Key::Enter]);
     }
 
     #[test]
