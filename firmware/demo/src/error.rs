@@ -31,9 +31,9 @@ pub(crate) enum DemoError {
     /// The device cache failed.
     #[error("device cache: {0}")]
     Cache(#[from] postern_device_cache::CacheError),
-    /// A cache key could not be built.
-    #[error("device cache key: {0}")]
-    Key(#[from] postern_device_cache::KeyError),
+    /// The access service failed.
+    #[error("gateway: {0}")]
+    Gateway(#[from] postern_gateway::GatewayError),
     /// The scenario file is malformed.
     #[error("scenario line {line}: {message}")]
     Scenario {

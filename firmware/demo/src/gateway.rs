@@ -1,63 +1,107 @@
-//! The demo gateway: the decision core and the device cache, driven by scenario steps.
+//! The demo gateway: Postern's access service over the device cache and a static UEM that
+//! the script can switch off, driven by scenario steps.
 
 use crate::error::DemoError;
 use crate::report::Row;
 use postern_activesync::{ActiveSyncRequest, Method};
-use postern_decision::{
-    AppTunnelLookup, CacheUpdate, DeviceIdentity, EasDeviceId, EasRequest, FirstAccess, GatewayId,
-    Platform, Provenance, UemDeviceId, UemLookup, UemStatus, UserId, apply_checkin, decide_cached,
-    decide_first_access, decide_first_apptunnel, needs_first_access, restore_at_startup,
-};
-use postern_device_cache::{AppId, AppTunnelKey, CacheKey, DeviceCache, DeviceRecord, KeyKind, ServiceName};
-use postern_uem_connector::StaticUem;
+use postern_decision::{AppTunnelAnswer, Decision, EasDeviceId, EasRequest, Platform, UemDeviceId, UemStatus, UserId};
+use postern_device_cache::DeviceCache;
+use postern_gateway::Gateway;
+use postern_uem_api::{AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions};
+use postern_uem_connector::{Features, StaticUem, UemConnector, UemError, UemFuture};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-/// Every device the demo cache can hold is read back at once: the demo cache is small.
-const SCAN_LIMIT: usize = 1_000_000;
-
-/// The decision core, the device cache and a static UEM that can be switched off.
-pub(crate) struct Gateway {
-    id: GatewayId,
+/// A static UEM that answers only while switched on.
+struct Switchable {
     uem: StaticUem,
-    uem_up: bool,
-    cache: DeviceCache,
-    now_ms: fn() -> u64,
+    up: AtomicBool,
 }
 
-impl Gateway {
-    /// A gateway over an open cache.
-    pub(crate) fn new(id: GatewayId, uem: StaticUem, cache: DeviceCache, now_ms: fn() -> u64) -> Self {
-        Self { id, uem, uem_up: true, cache, now_ms }
+impl Switchable {
+    fn call<'a, T: Send + 'a>(&'a self, call: UemFuture<'a, T>) -> UemFuture<'a, T> {
+        if self.up.load(Ordering::SeqCst) {
+            call
+        } else {
+            Box::pin(async { Err(UemError::Unreachable { endpoint: "static".into(), reason: "switched off by the demo script".into() }) })
+        }
+    }
+}
+
+impl UemConnector for Switchable {
+    fn kind(&self) -> &'static str {
+        "static"
+    }
+    fn features(&self) -> Features {
+        self.uem.features()
+    }
+    fn register(&self) -> UemFuture<'_, Settings> {
+        self.call(self.uem.register())
+    }
+    fn lookup<'a>(&'a self, request: &'a EasRequest) -> UemFuture<'a, DeviceLookup> {
+        self.call(self.uem.lookup(request))
+    }
+    fn authorise_app<'a>(&'a self, device: &'a UemDeviceId, app: &'a AppId, service: &'a ServiceName) -> UemFuture<'a, AppTunnelAnswer> {
+        self.call(self.uem.authorise_app(device, app, service))
+    }
+    fn compliance_changes<'a>(&'a self, cursor: Option<&'a Cursor>, wait: Duration) -> UemFuture<'a, ComplianceChanges> {
+        self.call(self.uem.compliance_changes(cursor, wait))
+    }
+    fn tunnel_actions<'a>(&'a self, cursor: Option<&'a Cursor>, wait: Duration) -> UemFuture<'a, TunnelActions> {
+        self.call(self.uem.tunnel_actions(cursor, wait))
+    }
+    fn push_inventory<'a>(&'a self, entries: &'a [InventoryEntry]) -> UemFuture<'a, ()> {
+        self.call(self.uem.push_inventory(entries))
+    }
+}
+
+/// The access service, its switchable UEM and a runtime to drive them step by step.
+pub(crate) struct Demo {
+    gateway: Gateway,
+    uem: Arc<Switchable>,
+    runtime: tokio::runtime::Runtime,
+}
+
+fn decided_by(decision: &Decision) -> &'static str {
+    let code = decision.reason.code();
+    if code.starts_with("cached-") {
+        "cache"
+    } else if code.starts_with("uem-unreachable") || code == "no-uem-setting" || code == "persisted-state" {
+        "outage rule"
+    } else {
+        "uem"
+    }
+}
+
+impl Demo {
+    /// The access service over an open cache, with the UEM's settings already received.
+    pub(crate) fn new(id: postern_decision::GatewayId, uem: StaticUem, cache: DeviceCache, now_ms: fn() -> u64) -> Result<Self, DemoError> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|source| DemoError::Io { path: "async runtime".into(), source })?;
+        let settings = uem.settings();
+        let uem = Arc::new(Switchable { uem, up: AtomicBool::new(true) });
+        let gateway = Gateway::new(id, uem.clone(), cache, now_ms, Duration::from_secs(5));
+        gateway.set_uem_settings(&settings);
+        Ok(Self { gateway, uem, runtime })
     }
 
-    /// Start-up (S7): ActiveSync records are marked to be evaluated again as first
-    /// accesses; returns how many ActiveSync devices and AppTunnels were reloaded.
-    pub(crate) fn restore(&mut self) -> Result<(usize, usize), DemoError> {
-        let now = (self.now_ms)();
-        let devices = self.cache.entries(KeyKind::ActiveSync, SCAN_LIMIT)?;
-        let restored: Vec<_> = devices
-            .iter()
-            .map(|(key, rec)| {
-                let record = restore_at_startup(rec.to_decision(key));
-                (key.clone(), DeviceRecord::from_decision(record, Some(rec), now))
-            })
-            .collect();
-        self.cache.upsert_batch(&restored)?;
-        let tunnels = self.cache.app_tunnels(self.cache.capacity().get() as usize)?;
-        Ok((restored.len(), tunnels.len()))
+    /// Start-up (S7): how many ActiveSync devices and AppTunnels were restored.
+    pub(crate) fn restore(&self) -> Result<(usize, usize), DemoError> {
+        Ok(self.gateway.restore_at_startup()?)
     }
 
     /// Sets whether the UEM answers.
-    pub(crate) fn set_uem(&mut self, up: bool) {
-        self.uem_up = up;
+    pub(crate) fn set_uem(&self, up: bool) {
+        self.uem.up.store(up, Ordering::SeqCst);
     }
 
     /// How many entries the cache holds.
     pub(crate) fn cached(&self) -> usize {
-        self.cache.len()
+        self.gateway.cache().len()
     }
 
     /// Decides one ActiveSync request (S1, S2, S3, S7).
-    pub(crate) fn request(&mut self, method: Method, target: &str) -> Result<Row, DemoError> {
+    pub(crate) fn request(&self, method: Method, target: &str) -> Result<Row, DemoError> {
         let parsed = match ActiveSyncRequest::parse(method, target.as_bytes()) {
             Ok(p) => p,
             Err(e) => return Ok(Row::rejected(target, &e.to_string())),
@@ -70,155 +114,72 @@ impl Gateway {
             Err(e) => return Ok(Row::rejected(target, &e.to_string())),
         };
         let request = EasRequest {
-            eas_device_id: eas.clone(),
+            eas_device_id: eas,
             user: parsed.user().and_then(|u| UserId::new(u).ok()),
             platform: parsed.device_type().map_or(Platform::Other, Platform::from_device_type),
         };
+        let decision = self.runtime.block_on(self.gateway.activesync_access(&request))?;
         let mut row = Row::for_request(&parsed);
-        let key = CacheKey::ActiveSync(eas);
-        let cached = self.cache.lookup(&key);
-        let revisit = matches!(
-            cached.map(|c| c.provenance),
-            Some(Provenance::OutageRule | Provenance::Persisted)
-        );
-        if let Some(state) = cached.filter(|_| !(revisit && self.uem_up)) {
-            self.cache.touch(&key);
-            row.decided(decide_cached(state.state, state.provenance), "cache");
-            return Ok(row);
-        }
-        let previous = self.cache.record(&key)?;
-        let decision = self.first_access(&key, &request, previous.as_ref())?;
-        row.decided(decision, if self.uem_up { "uem" } else { "outage rule" });
+        row.decided(decision, decided_by(&decision));
         Ok(row)
-    }
-
-    fn first_access(
-        &mut self,
-        key: &CacheKey,
-        request: &EasRequest,
-        previous: Option<&postern_device_cache::DeviceRecord>,
-    ) -> Result<postern_decision::Decision, DemoError> {
-        let previous_decided = previous.map(|p| p.to_decision(key));
-        let answer = self.uem_up.then(|| (self.uem.registered(), self.uem.tunnels_elsewhere()));
-        let lookup = match &answer {
-            Some((registered, tunnels)) => UemLookup::Reachable { registered, tunnels },
-            None => UemLookup::Unreachable,
-        };
-        let outcome = decide_first_access(&FirstAccess {
-            request,
-            gateway: &self.id,
-            lookup,
-            settings: self.uem.uem_settings(),
-            caps: self.uem.capabilities(),
-            previous: previous_decided.as_ref(),
-        });
-        match outcome.cache {
-            CacheUpdate::Store(record) => {
-                let stored = DeviceRecord::from_decision(record, previous, (self.now_ms)());
-                let evicted = self.cache.upsert(key, &stored)?;
-                if !evicted.is_empty() {
-                    tracing::info!(evicted = evicted.len(), "device cache full: least recently used entries evicted");
-                }
-            }
-            CacheUpdate::Forget => {
-                self.cache.remove(key)?;
-            }
-        }
-        Ok(outcome.decision)
     }
 
     /// Evaluates again, as first accesses, the devices that need it now that the UEM is
     /// back (S3, S7). Returns one row per device evaluated.
-    pub(crate) fn recheck(&mut self) -> Result<Vec<Row>, DemoError> {
-        if !self.uem_up {
+    pub(crate) fn recheck(&self) -> Result<Vec<Row>, DemoError> {
+        if !self.uem.up.load(Ordering::SeqCst) {
             return Ok(Vec::new());
         }
-        let mut rows = Vec::new();
-        for (key, stored) in self.cache.entries(KeyKind::ActiveSync, SCAN_LIMIT)? {
-            let record = stored.to_decision(&key);
-            let Some(eas) = record.identity.eas_device_id.clone().filter(|_| needs_first_access(&record)) else {
-                continue;
-            };
-            let request = EasRequest { eas_device_id: eas, user: record.identity.user.clone(), platform: record.identity.platform };
-            let decision = self.first_access(&key, &request, Some(&stored))?;
-            let mut row = Row::for_identity("recheck", &record.identity);
-            row.decided(decision, "uem");
-            rows.push(row);
-        }
-        Ok(rows)
+        let decided = self.runtime.block_on(self.gateway.reevaluate_first_accesses())?;
+        Ok(decided
+            .into_iter()
+            .map(|(request, decision)| {
+                let mut row = Row::for_identity("recheck", &request.identity());
+                row.decided(decision, "uem");
+                row
+            })
+            .collect())
     }
 
-    /// The compliance check-in (S6): every cached device matched to the UEM gets the
-    /// UEM's current status. Returns one row per device whose state changed.
-    pub(crate) fn checkin(&mut self) -> Result<Vec<Row>, DemoError> {
-        if !self.uem_up {
+    /// The compliance check-in (S6): the UEM's full list applied to every cached device.
+    /// Returns one row per entry whose state changed.
+    pub(crate) fn checkin(&self) -> Result<Vec<Row>, DemoError> {
+        let Ok(changes) = self.runtime.block_on(self.uem.compliance_changes(None, Duration::ZERO)) else {
             return Ok(Vec::new());
-        }
-        let mut rows = Vec::new();
-        let mut writes = Vec::new();
-        let now = (self.now_ms)();
-        let mut entries = self.cache.entries(KeyKind::ActiveSync, SCAN_LIMIT)?;
-        entries.extend(self.cache.app_tunnels(SCAN_LIMIT)?);
-        for (key, stored) in entries {
-            let record = stored.to_decision(&key);
-            let Some(status) = record.identity.uem_device_id.as_ref().and_then(|id| self.uem.status_of(id)) else {
-                continue;
-            };
-            let outcome = apply_checkin(record.clone(), status, self.uem.capabilities());
-            if outcome.record == record {
-                continue;
-            }
-            let label = match key.kind() {
-                KeyKind::ActiveSync => "checkin (ActiveSync)",
-                KeyKind::AppTunnel => "checkin (tunnel)",
-            };
-            let mut row = Row::for_identity(label, &outcome.record.identity);
-            row.changed(record.state, outcome.record.state, outcome.reason, outcome.cut_connections);
-            rows.push(row);
-            writes.push((key, DeviceRecord::from_decision(outcome.record, Some(&stored), now)));
-        }
-        self.cache.upsert_batch(&writes)?;
-        Ok(rows)
+        };
+        let applied = self.gateway.apply_compliance(&changes)?;
+        Ok(applied
+            .changes
+            .iter()
+            .map(|change| {
+                let label = match change.key {
+                    postern_device_cache::CacheKey::ActiveSync(_) => "checkin (ActiveSync)",
+                    postern_device_cache::CacheKey::AppTunnel(_) => "checkin (tunnel)",
+                };
+                let mut row = Row::for_identity(label, &change.identity);
+                row.changed(change.from, change.to, change.reason, change.cut);
+                row
+            })
+            .collect())
     }
 
     /// Changes what the UEM reports for a device.
-    pub(crate) fn uem_report(&mut self, device: &UemDeviceId, status: UemStatus) -> bool {
-        self.uem.set_status(device, status)
+    pub(crate) fn uem_report(&self, device: &UemDeviceId, status: UemStatus) -> bool {
+        self.uem.uem.set_status(device, status)
     }
 
     /// An app asks for a tunnel (S4, S5); later accesses reuse the cached tunnel.
-    pub(crate) fn app_tunnel(&mut self, device: &UemDeviceId, app: &str, service: &str) -> Result<Row, DemoError> {
-        let key = CacheKey::AppTunnel(AppTunnelKey {
-            uem_device_id: device.clone(),
-            app_id: AppId::new(app)?,
-            service: ServiceName::new(service)?,
-        });
-        let identity = self.identity_of(device);
-        let mut row = Row::for_identity(&format!("tunnel to {service}"), &identity);
-        if let Some(state) = self.cache.lookup(&key) {
-            self.cache.touch(&key);
-            row.decided(decide_cached(state.state, state.provenance), "cache");
-            return Ok(row);
-        }
-        let lookup = if self.uem_up {
-            AppTunnelLookup::Reachable(self.uem.authorise(device))
-        } else {
-            AppTunnelLookup::Unreachable
-        };
-        let outcome = decide_first_apptunnel(identity, lookup, None);
-        self.cache.upsert(&key, &DeviceRecord::from_decision(outcome.record, None, (self.now_ms)()))?;
-        row.decided(outcome.decision, if self.uem_up { "uem" } else { "outage" });
-        Ok(row)
-    }
-
-    fn identity_of(&self, device: &UemDeviceId) -> DeviceIdentity {
-        let known = self.uem.device(device);
-        let known = known.as_ref();
-        DeviceIdentity {
-            eas_device_id: known.and_then(|d| d.eas_device_id.clone()),
-            user: known.and_then(|d| d.user.clone()),
+    pub(crate) fn app_tunnel(&self, device: &UemDeviceId, app: &str, service: &str) -> Result<Row, DemoError> {
+        let decision = self.runtime.block_on(self.gateway.apptunnel_access(device, app, service))?;
+        let known = self.uem.uem.device(device);
+        let identity = postern_decision::DeviceIdentity {
+            eas_device_id: known.as_ref().and_then(|d| d.eas_device_id.clone()),
+            user: known.as_ref().and_then(|d| d.user.clone()),
             uem_device_id: Some(device.clone()),
-            platform: known.map_or(Platform::Other, |d| d.platform),
-        }
+            platform: known.as_ref().map_or(Platform::Other, |d| d.platform),
+        };
+        let mut row = Row::for_identity(&format!("tunnel to {service}"), &identity);
+        row.decided(decision, decided_by(&decision));
+        Ok(row)
     }
 }

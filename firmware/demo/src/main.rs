@@ -8,7 +8,7 @@ mod scenario;
 
 use clap::Parser;
 use error::DemoError;
-use gateway::Gateway;
+use gateway::Demo;
 use postern_config::{Config, Connector};
 use postern_decision::GatewayId;
 use postern_device_cache::{CacheConfig, DeviceCache};
@@ -85,7 +85,7 @@ fn run(args: &Args) -> Result<(), DemoError> {
     }
     println!("Postern demo: gateway {id}, {source}, {} UEM devices", uem.device_count());
     println!("device cache: {} (capacity {capacity})", cache_dir.display());
-    let mut gateway = Gateway::new(id, uem, opened.cache, now_ms);
+    let gateway = Demo::new(id, uem, opened.cache, now_ms)?;
     let (devices, tunnels) = gateway.restore()?;
     println!(
         "start-up: {devices} ActiveSync devices restored (asked again as first accesses), {tunnels} AppTunnels reloaded"

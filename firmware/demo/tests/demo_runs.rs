@@ -33,7 +33,8 @@ fn sample_traffic_is_decided_per_the_contract() {
     assert!(row(&out, "Sync (plain)", "ApplA1B2C3D4E5F6", 1).contains("cached-allowed"));
     assert!(row(&out, "Sync (plain)", "NEWDEV0000000001", 0).contains("allow          uem-unreachable-fail-open"));
     assert!(row(&out, "recheck", "NEWDEV0000000001", 0).contains("block          uem-no-match"));
-    assert!(row(&out, "checkin (tunnel)", "SEC1B0B0B0B0B0B0", 0).contains("allowed -> blocked"));
+    // AppTunnels are known by the UEM device id their certificate names.
+    assert!(row(&out, "checkin (tunnel)", "uem-0002", 0).contains("allowed -> blocked"));
     assert!(row(&out, "checkin (ActiveSync)", "ApplA1B2C3D4E5F6", 0).contains("live connections cut"));
     assert_eq!(out.lines().filter(|l| l.starts_with("malformed") && l.contains("reject 400")).count(), 3);
 }

@@ -125,8 +125,8 @@ impl Gateway {
 
     /// Once the UEM is back: every ActiveSync device admitted or refused by the outage
     /// rule, restored at start-up, or not matched, is decided again as a first access (S3,
-    /// S7). Returns how many were evaluated.
-    pub async fn reevaluate_first_accesses(&self) -> Result<usize, GatewayError> {
+    /// S7). Returns each device evaluated with its new decision.
+    pub async fn reevaluate_first_accesses(&self) -> Result<Vec<(EasRequest, Decision)>, GatewayError> {
         let candidates: Vec<_> = {
             let cache = self.cache();
             let capacity = cache.capacity().get() as usize;
@@ -136,13 +136,13 @@ impl Gateway {
                 .filter(|(key, stored)| needs_first_access(&stored.to_decision(key)))
                 .collect()
         };
-        let mut count = 0;
+        let mut decided = Vec::with_capacity(candidates.len());
         for (key, stored) in candidates {
             let Some(eas) = stored.identity.eas_device_id.clone() else { continue };
             let request = EasRequest { eas_device_id: eas, user: stored.identity.user.clone(), platform: stored.identity.platform };
-            self.first_access(&key, &request, Some(&stored)).await?;
-            count += 1;
+            let decision = self.first_access(&key, &request, Some(&stored)).await?;
+            decided.push((request, decision));
         }
-        Ok(count)
+        Ok(decided)
     }
 }

@@ -3,13 +3,13 @@
 
 use crate::error::GatewayError;
 use crate::gateway::{Cut, Gateway};
-use postern_decision::{DeviceState, Provenance, Reason, UemDeviceId, UemStatus, apply_checkin};
+use postern_decision::{DeviceIdentity, DeviceState, Provenance, Reason, UemDeviceId, UemStatus, apply_checkin};
 use postern_device_cache::{CacheKey, DeviceRecord, KeyKind};
 use postern_uem_api::{ComplianceChanges, TunnelActions, TunnelTarget, TunnelVerb};
 use std::collections::HashMap;
 
 /// What a check-in changed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Applied {
     /// Entries whose state changed.
     pub changed: usize,
@@ -17,6 +17,25 @@ pub struct Applied {
     pub cut: usize,
     /// Entries dropped because a full snapshot no longer lists their device.
     pub forgotten: usize,
+    /// Each state change, for logs and reports.
+    pub changes: Vec<Change>,
+}
+
+/// One entry whose state a check-in changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The cache entry.
+    pub key: CacheKey,
+    /// Who the device is.
+    pub identity: DeviceIdentity,
+    /// Its state before.
+    pub from: DeviceState,
+    /// Its state now.
+    pub to: DeviceState,
+    /// Why.
+    pub reason: Reason,
+    /// Whether its live connections were cut.
+    pub cut: bool,
 }
 
 impl Gateway {
@@ -57,6 +76,14 @@ impl Gateway {
                 if outcome.cut_connections {
                     cuts.push(Cut { key: key.clone(), reason: outcome.reason });
                 }
+                applied.changes.push(Change {
+                    key: key.clone(),
+                    identity: outcome.record.identity.clone(),
+                    from: record.state,
+                    to: outcome.record.state,
+                    reason: outcome.reason,
+                    cut: outcome.cut_connections,
+                });
                 writes.push((key, DeviceRecord::from_decision(outcome.record, Some(&stored), now)));
             }
         }

@@ -7,5 +7,5 @@ mod gateway;
 mod inventory;
 
 pub use error::GatewayError;
-pub use checkins::Applied;
+pub use checkins::{Applied, Change};
 pub use gateway::{Cut, Gateway};

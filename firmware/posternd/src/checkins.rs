@@ -103,7 +103,7 @@ impl Checkins {
                 // the outage get their real state even if their device did not change (S5).
                 self.full_resync.store(true, Ordering::SeqCst);
                 match gateway.reevaluate_first_accesses().await {
-                    Ok(count) => tracing::info!(count, "devices re-evaluated as first accesses"),
+                    Ok(decided) => tracing::info!(count = decided.len(), "devices re-evaluated as first accesses"),
                     Err(error) => tracing::error!(%error, "re-evaluating devices failed"),
                 }
             }

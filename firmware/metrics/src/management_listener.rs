@@ -1,0 +1,148 @@
+//! The management listener: plain HTTP on its own address, `GET /metrics` only.
+//!
+//! Requests are bounded: the head may be at most hyper's minimum buffer (8 KiB), it
+//! must arrive within [`HEADER_READ_TIMEOUT`], a request carrying a body is answered
+//! 413 without reading it, and at most [`MANAGEMENT_MAX_CONNECTIONS`] connections are
+//! served at once (others are closed on accept).
+
+use crate::error::MetricsError;
+use crate::exposition::CONTENT_TYPE;
+use crate::registry::Registry;
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE as CT, TRANSFER_ENCODING};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// How many management connections are served at once.
+pub const MANAGEMENT_MAX_CONNECTIONS: usize = 32;
+/// How long a client may take to send a request head.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest request head accepted (hyper's minimum read buffer).
+const MAX_HEAD_BYTES: usize = 8 * 1024;
+
+/// A running management listener; stops when [`MetricsServer::shutdown`] is called or
+/// it is dropped.
+#[derive(Debug)]
+pub struct MetricsServer {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl MetricsServer {
+    /// Binds `addr` (port 0 picks one) and serves `registry` there in a spawned task.
+    pub async fn bind(addr: SocketAddr, registry: Registry) -> Result<Self, MetricsError> {
+        let bind_err = |source| MetricsError::Bind { addr, source };
+        let listener = TcpListener::bind(addr).await.map_err(bind_err)?;
+        let local = listener.local_addr().map_err(bind_err)?;
+        let task = tokio::spawn(accept_loop(listener, registry));
+        Ok(Self { addr: local, task })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting and closes every open management connection.
+    pub async fn shutdown(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for MetricsServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn accept_loop(listener: TcpListener, registry: Registry) {
+    let slots = Arc::new(Semaphore::new(MANAGEMENT_MAX_CONNECTIONS));
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    Err(error) => {
+                        tracing::warn!(%error, "management accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+                    tracing::warn!(%peer, "management connection refused: too many open");
+                    continue;
+                };
+                let registry = registry.clone();
+                connections.spawn(async move {
+                    let _permit = permit;
+                    serve_connection(stream, registry).await;
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+async fn serve_connection(stream: tokio::net::TcpStream, registry: Registry) {
+    let service = hyper::service::service_fn(move |req| {
+        let registry = registry.clone();
+        async move { Ok::<_, Infallible>(answer(&req, &registry)) }
+    });
+    let result = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+    if let Err(error) = result {
+        tracing::debug!(%error, "management connection ended with an error");
+    }
+}
+
+fn answer(req: &Request<Incoming>, registry: &Registry) -> Response<Full<Bytes>> {
+    let has_body = req.headers().contains_key(TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    if has_body {
+        return plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request bodies are not accepted\n",
+            true,
+        );
+    }
+    if req.uri().path() != "/metrics" {
+        return plain(StatusCode::NOT_FOUND, "not found\n", false);
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET\n", false);
+    }
+    let mut response = Response::new(Full::new(Bytes::from(registry.render())));
+    response
+        .headers_mut()
+        .insert(CT, hyper::header::HeaderValue::from_static(CONTENT_TYPE));
+    response
+}
+
+fn plain(status: StatusCode, text: &'static str, close: bool) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *response.status_mut() = status;
+    if close {
+        response
+            .headers_mut()
+            .insert(CONNECTION, hyper::header::HeaderValue::from_static("close"));
+    }
+    response
+}

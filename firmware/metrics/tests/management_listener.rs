@@ -1,0 +1,66 @@
+//! End-to-end: curl against the management listener.
+
+use postern_metrics::{MetricsServer, Registry};
+use std::process::Command;
+
+/// Runs curl and returns (HTTP status, body).
+fn curl(args: &[&str]) -> (String, String) {
+    let out = Command::new("curl")
+        .args(["-s", "-m", "5", "-w", "\n%{http_code}"])
+        .args(args)
+        .output();
+    let Ok(out) = out else {
+        panic!("curl could not be run");
+    };
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (code.to_owned(), body.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_reads_metrics_and_other_paths_are_404() -> Result<(), Box<dyn std::error::Error>> {
+    let registry = Registry::new();
+    let hits = registry.counter("postern_test_hits_total", "Test hits.")?;
+    let reasons = registry.labelled_counter(
+        "postern_test_reasons_total",
+        "By reason.",
+        "reason",
+        &["a\"b", "c"],
+    )?;
+    hits.add(7);
+    reasons.inc("a\"b");
+    let server = MetricsServer::bind("127.0.0.1:0".parse()?, registry).await?;
+    let base = format!("http://{}", server.local_addr());
+
+    let url = format!("{base}/metrics");
+    let (code, body) = tokio::task::spawn_blocking(move || curl(&[&url])).await?;
+    assert_eq!(code, "200");
+    assert!(body.contains("# TYPE postern_test_hits_total counter\npostern_test_hits_total 7\n"));
+    assert!(body.contains("postern_test_reasons_total{reason=\"a\\\"b\"} 1\n"));
+    assert!(body.contains("postern_test_reasons_total{reason=\"c\"} 0\n"));
+
+    let url = format!("{base}/other");
+    let (code, _) = tokio::task::spawn_blocking(move || curl(&[&url])).await?;
+    assert_eq!(code, "404");
+
+    let url = format!("{base}/metrics");
+    let (code, _) =
+        tokio::task::spawn_blocking(move || curl(&["-X", "POST", "--data", "x=1", &url])).await?;
+    assert_eq!(code, "413");
+
+    let url = format!("{base}/metrics");
+    let (code, _) = tokio::task::spawn_blocking(move || curl(&["-X", "DELETE", &url])).await?;
+    assert_eq!(code, "405");
+
+    // A request head over the bound is refused (hyper answers 431) rather than buffered.
+    let url = format!("{base}/metrics");
+    let big = format!("X-Big: {}", "a".repeat(20_000));
+    let (code, _) = tokio::task::spawn_blocking(move || curl(&["-H", &big, &url])).await?;
+    assert_eq!(code, "431");
+
+    server.shutdown().await;
+    let url = format!("{base}/metrics");
+    let (code, _) = tokio::task::spawn_blocking(move || curl(&[&url])).await?;
+    assert_eq!(code, "000", "the listener is gone after shutdown");
+    Ok(())
+}

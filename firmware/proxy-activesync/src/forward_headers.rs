@@ -1,0 +1,97 @@
+//! What the back end sees of the client's headers, and the client of the back end's.
+
+use crate::config::{HostHeader, ProxyConfig};
+use hyper::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+/// Headers that belong to one connection and never cross the proxy (RFC 9110 7.6.1),
+/// plus the pre-standard ones that are treated the same way.
+const HOP_BY_HOP: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Forwarding headers a client could forge; the proxy sets its own.
+const FORWARDING: [&str; 4] = ["forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"];
+
+/// Removes hop-by-hop headers, including those the `Connection` header names.
+pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in HOP_BY_HOP {
+        headers.remove(name);
+    }
+}
+
+/// Turns the client's headers into the back end's: hop-by-hop removed, `Host` per the
+/// configuration, and `X-Forwarded-For` / `-Proto` / `-Host` set by the proxy alone.
+pub(crate) fn for_backend(headers: &mut HeaderMap, config: &ProxyConfig, peer: std::net::IpAddr, proto: &'static str) {
+    strip_hop_by_hop(headers);
+    let client_host = headers.get(header::HOST).cloned();
+    for name in FORWARDING {
+        headers.remove(name);
+    }
+    if config.host_header == HostHeader::Rewrite || client_host.is_none() {
+        if let Ok(host) = HeaderValue::from_str(&config.backend.host_header()) {
+            headers.insert(header::HOST, host);
+        }
+    }
+    if let Ok(ip) = HeaderValue::from_str(&peer.to_string()) {
+        headers.insert("x-forwarded-for", ip);
+    }
+    headers.insert("x-forwarded-proto", HeaderValue::from_static(proto));
+    if let Some(host) = client_host {
+        headers.insert("x-forwarded-host", host);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_and_forged_forwarding_headers_are_replaced() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, "mail.public.example".parse().unwrap());
+        h.insert(header::CONNECTION, "keep-alive, X-Secret".parse().unwrap());
+        h.insert("x-secret", "1".parse().unwrap());
+        h.insert("keep-alive", "timeout=5".parse().unwrap());
+        h.insert("x-forwarded-for", "6.6.6.6".parse().unwrap());
+        h.insert("ms-asprotocolversion", "14.1".parse().unwrap());
+        let config = ProxyConfig::new("https://exch.internal:8443").unwrap();
+        for_backend(&mut h, &config, "192.0.2.7".parse().unwrap(), "https");
+        assert_eq!(h[header::HOST], "exch.internal:8443");
+        assert_eq!(h["x-forwarded-host"], "mail.public.example");
+        assert_eq!(h["x-forwarded-for"], "192.0.2.7");
+        assert_eq!(h["x-forwarded-proto"], "https");
+        assert_eq!(h["ms-asprotocolversion"], "14.1");
+        for gone in ["connection", "x-secret", "keep-alive"] {
+            assert!(!h.contains_key(gone), "{gone}");
+        }
+    }
+
+    #[test]
+    fn the_client_host_is_kept_when_configured() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, "mail.public.example".parse().unwrap());
+        let mut config = ProxyConfig::new("http://exch.internal").unwrap();
+        config.host_header = HostHeader::Keep;
+        for_backend(&mut h, &config, "::1".parse().unwrap(), "https");
+        assert_eq!(h[header::HOST], "mail.public.example");
+    }
+}

@@ -1,0 +1,18 @@
+//! The ActiveSync reverse proxy: every request decided by the access service, allowed ones streamed to the Exchange back end.
+
+mod answer;
+mod backend;
+mod body;
+mod config;
+mod error;
+mod forward_headers;
+mod live;
+mod proxy;
+mod route;
+
+pub use crate::{
+    body::ProxyBody,
+    config::{BackendUrl, HostHeader, ProxyConfig, Scheme},
+    error::{BackendError, BodyError, ProxyError},
+    proxy::{ActiveSyncProxy, ClientInfo},
+};

@@ -1,0 +1,233 @@
+//! The proxy: route, decide, forward, answer.
+
+use crate::answer::local;
+use crate::backend::{Backend, Connection};
+use crate::body::{AccessRecord, ProxyBody, Relayed, UpBody};
+use crate::config::ProxyConfig;
+use crate::error::{BackendError, ProxyError};
+use crate::forward_headers;
+use crate::live::{self, Registration, Registry};
+use crate::route::{self, Route};
+use hyper::body::Incoming;
+use hyper::http::{Request, Response, StatusCode, Uri};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use postern_decision::EasRequest;
+use postern_gateway::Gateway;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::oneshot;
+use tokio::task::AbortHandle;
+
+/// How long a client may take to send a request's headers on [`ActiveSyncProxy::serve`].
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Who is on the other end of a connection the front end hands over.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientInfo {
+    peer: SocketAddr,
+    proto: &'static str,
+}
+
+impl ClientInfo {
+    /// A client that reached the gateway over TLS (the front end decrypted the stream).
+    pub fn https(peer: SocketAddr) -> Self {
+        Self { peer, proto: "https" }
+    }
+
+    /// A client on a plain connection (tests, or a front end that terminates TLS elsewhere).
+    pub fn http(peer: SocketAddr) -> Self {
+        Self { peer, proto: "http" }
+    }
+}
+
+/// The ActiveSync reverse proxy. Cheap to share (`Arc`); serves any decrypted stream.
+pub struct ActiveSyncProxy {
+    config: ProxyConfig,
+    gateway: Arc<Gateway>,
+    backend: Arc<Backend>,
+    live: Arc<Registry>,
+    watcher: AbortHandle,
+}
+
+impl Drop for ActiveSyncProxy {
+    fn drop(&mut self) {
+        self.watcher.abort();
+    }
+}
+
+impl std::fmt::Debug for ActiveSyncProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActiveSyncProxy").field("backend", &self.config.backend).finish_non_exhaustive()
+    }
+}
+
+/// A forwarded request's link to the cut registry.
+type Live = (Registration, oneshot::Receiver<&'static str>);
+
+impl ActiveSyncProxy {
+    /// A proxy deciding with `gateway` and forwarding to `config.backend`. Must be called
+    /// inside a Tokio runtime: it starts watching the gateway's cuts (A7) at once.
+    pub fn new(gateway: Arc<Gateway>, config: ProxyConfig) -> Result<Arc<Self>, ProxyError> {
+        config.check()?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| ProxyError::NoRuntime)?;
+        let backend = Arc::new(Backend::new(&config)?);
+        let live = Arc::new(Registry::default());
+        let watcher = runtime.spawn(live::watch_cuts(Arc::downgrade(&live), gateway.subscribe_cuts())).abort_handle();
+        Ok(Arc::new(Self { config, gateway, backend, live, watcher }))
+    }
+
+    /// Requests currently forwarded (or being decided) for a device.
+    pub fn live_requests(&self) -> usize {
+        self.live.count()
+    }
+
+    /// Serves one connection (HTTP/1.1, keep-alive) until the client closes it. The front
+    /// end may instead run its own hyper server and call [`ActiveSyncProxy::handle`].
+    pub async fn serve<I>(self: &Arc<Self>, io: I, client: ClientInfo) -> Result<(), hyper::Error>
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let proxy = self.clone();
+        let service = service_fn(move |request| {
+            let proxy = proxy.clone();
+            async move { Ok::<_, Infallible>(proxy.handle(request, client).await) }
+        });
+        http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .serve_connection(TokioIo::new(io), service)
+            .await
+    }
+
+    /// Answers one request: 404 off the ActiveSync path, 405 for other methods, 400 when
+    /// malformed, 503 when no decision can be made, 403 when the device is blocked;
+    /// otherwise the back end's answer (502 when it cannot be reached, 504 when it is slow).
+    pub async fn handle(&self, request: Request<Incoming>, client: ClientInfo) -> Response<ProxyBody> {
+        let mut record = AccessRecord {
+            method: request.method().to_string(),
+            path: request.uri().path().to_owned(),
+            peer: client.peer,
+            device: None,
+            status: 0,
+            bytes_in: Arc::new(AtomicU64::new(0)),
+            bytes_out: 0,
+            started: Instant::now(),
+            outcome: "",
+        };
+        match route::route(request.method(), request.uri(), request.headers()) {
+            Route::NotFound => local(StatusCode::NOT_FOUND, None, "not found", record, "not-found"),
+            Route::MethodNotAllowed => local(StatusCode::METHOD_NOT_ALLOWED, None, "ActiveSync takes POST and OPTIONS", record, "method"),
+            Route::Malformed(why) => {
+                tracing::info!(peer = %client.peer.ip(), error = %why, "malformed ActiveSync request refused");
+                local(StatusCode::BAD_REQUEST, None, &format!("malformed ActiveSync request: {why}"), record, "malformed")
+            }
+            // Discovery names no device: there is nothing to decide on yet, and it only
+            // tells the client which versions and commands the back end supports.
+            Route::Discovery => self.forward(request, client, record, None, false).await,
+            Route::Device { request: eas, command } => {
+                record.device = Some(eas.eas_device_id.to_string());
+                // Registered before deciding, so a cut that lands during the decision
+                // still ends this request.
+                let (registration, mut cut) = self.live.register(eas.eas_device_id.clone());
+                let command_name = command.map_or("-", |c| c.as_str());
+                let decision = match self.gateway.activesync_access(&eas).await {
+                    Ok(decision) => decision,
+                    Err(error) => {
+                        log_decision(&eas, command_name, "error", "gateway-error");
+                        tracing::warn!(device = %eas.eas_device_id, %error, "no decision: refused with 503");
+                        return local(StatusCode::SERVICE_UNAVAILABLE, Some("gateway-error"), "the gateway cannot decide on this device now; try again later", record, "error");
+                    }
+                };
+                log_decision(&eas, command_name, decision.verdict.code(), decision.reason.code());
+                if !decision.allows() {
+                    return local(StatusCode::FORBIDDEN, Some(decision.reason.code()), decision.reason.description(), record, "blocked");
+                }
+                if let Ok(reason) = cut.try_recv() {
+                    return local(StatusCode::FORBIDDEN, Some(reason), "the device was cut", record, "cut");
+                }
+                self.forward(request, client, record, Some((registration, cut)), route::holds(command)).await
+            }
+        }
+    }
+
+    async fn forward(&self, request: Request<Incoming>, client: ClientInfo, record: AccessRecord, live: Option<Live>, holds: bool) -> Response<ProxyBody> {
+        let (mut parts, body) = request.into_parts();
+        forward_headers::for_backend(&mut parts.headers, &self.config, client.peer.ip(), client.proto);
+        if let Some(origin) = parts.uri.path_and_query().and_then(|pq| pq.as_str().parse::<Uri>().ok()) {
+            parts.uri = origin;
+        }
+        let upstream = Request::from_parts(parts, UpBody::new(body, record.bytes_in.clone()));
+        let wait = if holds { self.config.hold_max } else { self.config.response_timeout };
+        let (registration, mut cut) = match live {
+            Some((registration, cut)) => (Some(registration), Some(cut)),
+            None => (None, None),
+        };
+        let cut_signal = async {
+            match cut.as_mut() {
+                Some(rx) => match rx.await {
+                    Ok(reason) => reason,
+                    Err(_) => std::future::pending().await,
+                },
+                None => std::future::pending().await,
+            }
+        };
+        let outcome = tokio::select! {
+            reason = cut_signal => {
+                return local(StatusCode::FORBIDDEN, Some(reason), "the device was cut", record, "cut");
+            }
+            outcome = tokio::time::timeout(wait, self.exchange(upstream)) => outcome,
+        };
+        let (conn, response) = match outcome {
+            Err(_) => {
+                tracing::warn!(after = ?wait, "back end sent no response headers in time: 504");
+                return local(StatusCode::GATEWAY_TIMEOUT, None, "the mail server did not answer in time", record, "backend-timeout");
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "back end unreachable: 502");
+                return local(StatusCode::BAD_GATEWAY, None, "the mail server cannot be reached", record, "backend-down");
+            }
+            Ok(Ok(answer)) => answer,
+        };
+        let (mut parts, inner) = response.into_parts();
+        forward_headers::strip_hop_by_hop(&mut parts.headers);
+        let relayed = Relayed { inner, conn: Some(conn), backend: self.backend.clone(), cut, registration };
+        let body = ProxyBody::relayed(relayed, record, parts.status.as_u16());
+        Response::from_parts(parts, body)
+    }
+
+    /// Sends the request on a pooled connection, or on a new one when the pooled one
+    /// closed before the request left.
+    async fn exchange(&self, request: Request<UpBody>) -> Result<(Connection, Response<Incoming>), BackendError> {
+        let mut request = request;
+        for _ in 0..2 {
+            let mut conn = self.backend.connection().await?;
+            match conn.sender.try_send_request(request).await {
+                Ok(response) => return Ok((conn, response)),
+                Err(mut failed) => match failed.take_message() {
+                    Some(unsent) => request = unsent,
+                    None => return Err(BackendError::Http(failed.into_error())),
+                },
+            }
+        }
+        let mut conn = self.backend.connect_new().await?;
+        Ok(conn.sender.send_request(request).await.map(|response| (conn, response))?)
+    }
+}
+
+fn log_decision(eas: &EasRequest, command: &str, decision: &str, reason: &str) {
+    tracing::info!(
+        target: "postern::decision",
+        device = %eas.eas_device_id,
+        user = eas.user.as_ref().map_or("-", |u| u.as_str()),
+        command,
+        decision,
+        reason,
+        "ActiveSync request decided"
+    );
+}

@@ -1,0 +1,23 @@
+//! Postern's TLS front end: certificates reloaded without dropping connections, connection limits, handshake timeouts, graceful shutdown and privilege dropping.
+
+mod certificate_watcher;
+mod connection_limits;
+mod error;
+mod front_metrics;
+mod handshake;
+mod http_hardening;
+mod listener;
+mod privileges;
+mod service;
+mod tls_config;
+
+pub use certificate_watcher::{CertificateWatcher, ReloadOutcome};
+pub use connection_limits::{ConnectionLimits, Refusal};
+pub use error::FrontError;
+pub use front_metrics::FrontMetrics;
+pub use handshake::HandshakeFailure;
+pub use http_hardening::{HttpLimits, hardened_http1_builder};
+pub use listener::{Listener, ListenerConfig, ListenerHandle, ShutdownReport};
+pub use privileges::{DroppedPrivileges, drop_privileges, raise_open_file_limit};
+pub use service::{ConnectionService, PeerInfo};
+pub use tls_config::{ClientAuth, TlsSettings, build_server_config};
