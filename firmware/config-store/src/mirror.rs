@@ -4,9 +4,9 @@
 
 use crate::error::StoreError;
 use postern_config::{Config, ConfigError};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::io;
+use std::path::Path;
 
 /// The mirror of the running configuration, inside the store directory.
 pub(crate) const MIRROR_FILE: &str = "running.toml";
@@ -84,32 +84,10 @@ pub(crate) fn read_seal(dir: &Path) -> Seal {
 /// Records `revision` as the last acknowledged commit: a temporary file is written and
 /// flushed, renamed over the seal, and the directory flushed.
 pub(crate) fn write_seal(dir: &Path, revision: u64) -> Result<(), StoreError> {
-    let path = dir.join(SEAL_FILE);
-    let temp = dir.join(format!(".{SEAL_FILE}.{}.tmp", std::process::id()));
-    let io = |op, path: &Path| {
-        let path = path.to_path_buf();
-        move |source| StoreError::Io { op, path, source }
-    };
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&temp)
-        .map_err(io("create", &temp))?;
-    file.write_all(format!("{revision}\n").as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(io("write", &temp))?;
-    fs::rename(&temp, &path).map_err(io("rename into place", &path))?;
-    sync_dir(dir)
+    postern_durable_fs::write_atomically(&dir.join(SEAL_FILE), format!("{revision}\n").as_bytes(), 0o644).map_err(fs_error)
 }
 
-/// Flushes the directory `dir`, so renames inside it survive a power cut.
-pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|source| StoreError::Io {
-            op: "flush directory",
-            path: PathBuf::from(dir),
-            source,
-        })
+/// A durable-write failure as the store reports it.
+pub(crate) fn fs_error(e: postern_durable_fs::FsError) -> StoreError {
+    StoreError::Io { op: e.op, path: e.path, source: e.source }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{Damage, StoreError};
 use crate::history::{History, ReadFailure, StoredRevision};
-use crate::mirror::{Mirror, Seal, read_mirror, read_seal, sync_dir};
+use crate::mirror::{Mirror, Seal, fs_error, read_mirror, read_seal};
 use crate::revision::{Pending, PendingConfirmation, RevisionInfo, RevisionKind};
 use postern_config::Config;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -68,7 +68,7 @@ pub(crate) fn open_or_recover(dir: &Path, initial: &Config) -> Result<Loaded, St
         Err(Failure::Locked(source)) => return Err(StoreError::Locked { path, source }),
         Err(Failure::Damaged(damage)) => damage,
     };
-    let moved_to = move_aside(&path)?;
+    let moved_to = postern_durable_fs::move_aside(&path).map_err(fs_error)?;
     let (running, from_mirror) = mirror_or(dir, initial);
     tracing::error!(
         path = %path.display(),
@@ -253,25 +253,3 @@ fn load(path: &Path, seal: &Seal) -> Result<Outcome, Failure> {
     })))
 }
 
-/// Renames the damaged directory to the first free `<name>.corrupt-<n>` beside it.
-fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
-    let parent = path.parent().unwrap_or(Path::new("."));
-    let mut n: u32 = 1;
-    let target = loop {
-        let candidate = parent.join(format!("{HISTORY_DIR}.corrupt-{n}"));
-        if std::fs::symlink_metadata(&candidate).is_err() || n == u32::MAX {
-            break candidate;
-        }
-        n += 1;
-    };
-    std::fs::rename(path, &target).map_err(|source| StoreError::Io {
-        op: "move the damaged history aside to",
-        path: target.clone(),
-        source,
-    })?;
-    // Make the rename durable; a failure here only risks redoing the recovery.
-    if let Err(e) = sync_dir(parent) {
-        tracing::warn!(error = %e, "could not flush the directory after moving the history aside");
-    }
-    Ok(target)
-}

@@ -265,31 +265,6 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Renames the damaged directory to the first free `<name>.corrupt-<n>` beside it.
 fn move_aside(path: &Path) -> Result<PathBuf, CacheError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "device-cache".to_owned());
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut target = parent.join(format!("{name}.corrupt-1"));
-    for n in 1..=u32::MAX {
-        target = parent.join(format!("{name}.corrupt-{n}"));
-        if std::fs::symlink_metadata(&target).is_err() {
-            break;
-        }
-    }
-    std::fs::rename(path, &target).map_err(|source| CacheError::MoveAside {
-        path: path.to_path_buf(),
-        to: target.clone(),
-        source,
-    })?;
-    // Make the rename itself durable; a failure here only risks redoing the recovery.
-    if let Err(e) = std::fs::File::open(parent).and_then(|dir| dir.sync_all()) {
-        tracing::warn!(dir = %parent.display(), error = %e, "could not sync the directory after moving the cache aside");
-    }
-    Ok(target)
+    postern_durable_fs::move_aside(path).map_err(|e| CacheError::MoveAside { path: path.to_path_buf(), to: e.path, source: e.source })
 }

@@ -89,6 +89,19 @@ pub(crate) struct Relayed {
     pub(crate) registration: Option<Registration>,
 }
 
+impl Relayed {
+    /// The back end's body ended cleanly: the connection can serve the next request, and
+    /// the request is no longer live.
+    fn finish(&mut self, record: &mut AccessRecord) {
+        record.outcome = "done";
+        self.registration = None;
+        self.cut = None;
+        if let Some(conn) = self.conn.take() {
+            self.backend.give_back(conn);
+        }
+    }
+}
+
 enum Kind {
     Local(Full<Bytes>),
     Relayed(Relayed),
@@ -110,9 +123,13 @@ impl ProxyBody {
         Self { kind: Kind::Local(Full::new(text)), record }
     }
 
-    pub(crate) fn relayed(relayed: Relayed, mut record: AccessRecord, status: u16) -> Self {
+    pub(crate) fn relayed(mut relayed: Relayed, mut record: AccessRecord, status: u16) -> Self {
         record.status = status;
         record.outcome = "streaming";
+        // An empty body is never polled: the exchange is complete already.
+        if relayed.inner.is_end_stream() {
+            relayed.finish(&mut record);
+        }
         Self { kind: Kind::Relayed(relayed), record }
     }
 }
@@ -152,6 +169,10 @@ impl Body for ProxyBody {
                 if let Some(data) = frame.data_ref() {
                     this.record.bytes_out += data.len() as u64;
                 }
+                // A body of known length may never be polled past its last frame.
+                if relayed.inner.is_end_stream() {
+                    relayed.finish(&mut this.record);
+                }
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(error))) => {
@@ -160,11 +181,7 @@ impl Body for ProxyBody {
                 Poll::Ready(Some(Err(BodyError::Backend(error))))
             }
             Poll::Ready(None) => {
-                this.record.outcome = "done";
-                relayed.registration = None;
-                if let Some(conn) = relayed.conn.take() {
-                    relayed.backend.give_back(conn);
-                }
+                relayed.finish(&mut this.record);
                 Poll::Ready(None)
             }
             Poll::Pending => Poll::Pending,

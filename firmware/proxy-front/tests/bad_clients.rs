@@ -37,17 +37,6 @@ fn client_config_insecure() -> Result<std::sync::Arc<rustls::ClientConfig>, Erro
     ))
 }
 
-/// Waits until `cond` holds or 3 s pass.
-async fn eventually(cond: impl Fn() -> bool) -> bool {
-    for _ in 0..300 {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    cond()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn truncated_hello_and_garbage_do_not_disturb_others() -> TestResult {
     let pki = Pki::new("bad input CA")?;

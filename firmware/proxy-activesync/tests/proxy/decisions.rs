@@ -36,6 +36,7 @@ async fn an_allowed_device_is_forwarded_in_the_base64_form() {
     let again = send(h.addr, "POST", &plain("Sync", ALLOWED, "alice@example.com"), &[]).await;
     assert_eq!(again.status, 200);
     assert_eq!(h.hits(), 2);
+    assert_eq!(h.backend.as_ref().unwrap().record.connections.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

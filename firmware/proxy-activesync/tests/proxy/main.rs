@@ -7,4 +7,5 @@ mod backend_failures;
 mod cuts;
 mod decisions;
 mod https_backend;
+mod logs;
 mod routing;

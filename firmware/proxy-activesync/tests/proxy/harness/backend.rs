@@ -31,6 +31,7 @@ pub struct Seen {
 #[derive(Default)]
 pub struct Record {
     pub hits: AtomicUsize,
+    pub connections: AtomicUsize,
     pub seen: Mutex<Vec<Seen>>,
 }
 
@@ -150,6 +151,7 @@ async fn start_with(tls: Option<TlsAcceptor>) -> Backend {
     let shared = record.clone();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
+            shared.connections.fetch_add(1, Ordering::SeqCst);
             let record = shared.clone();
             let tls = tls.clone();
             tokio::spawn(async move {
