@@ -9,6 +9,7 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("ssh-keygen", "openssh-client"),
     ("tmux", "tmux"),
     ("curl", "curl"),
+    ("openssl", "openssl"),
     ("setpriv", "util-linux"),
 ];
 

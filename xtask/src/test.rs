@@ -17,7 +17,7 @@ const NO_STD_CRATES: &[&str] = &["postern-decision", "postern-activesync"];
 
 /// Runs the whole test suite.
 pub(crate) fn run(args: &TestArgs) -> Result {
-    say("checking the tools the end-to-end tests use (ssh, tmux, curl, setpriv)");
+    say("checking the tools the end-to-end tests use (ssh, tmux, curl, openssl, setpriv)");
     packages::ensure(packages::TEST_TOOLS)?;
     for krate in NO_STD_CRATES {
         say(&format!("building {krate} on its own (no_std + alloc)"));
