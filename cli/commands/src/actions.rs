@@ -57,6 +57,7 @@ actions! {
     UEM_DEVICE = 52,
     UEM_CA = 59,
     UEM_CREDENTIALS = 63,
+    ACTIVESYNC_CA = 64,
     USER_PRIVILEGE = 53,
     USER_KEY = 54,
     USER = 55,

@@ -82,6 +82,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
         TLS_KEY => config.tls.key_file = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) },
         TLS_MIN => config.tls.min_version = if text(inv, "VERSION")? == "1.3" { TlsVersion::Tls13 } else { TlsVersion::Tls12 },
         ACTIVESYNC_BACKEND => config.activesync.backend_url = if no { None } else { Some(text(inv, "URL")?.into()) },
+        ACTIVESYNC_CA => config.activesync.backend_ca_file = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) },
         TUNNEL_IDLE => config.apptunnel.idle_timeout_secs = number(inv, "SECONDS")?,
         SERVICE => {
             let name = text(inv, "NAME")?;

@@ -152,9 +152,12 @@ fn config_mode() -> Vec<Node> {
             kw("key", "Private key file (PEM)").no_action(TLS_KEY).child(arg("FILE", PATH, "Absolute path").action(TLS_KEY)),
             kw("min-version", "Lowest TLS version accepted").child(arg("VERSION", ArgKind::OneOf(&["1.2", "1.3"]), "1.2 or 1.3").action(TLS_MIN)),
         ]),
-        kw("activesync", "ActiveSync proxy settings").child(
-            kw("backend", "The Exchange back end").no_action(ACTIVESYNC_BACKEND).child(arg("URL", LONG_WORD, "https URL").action(ACTIVESYNC_BACKEND)),
-        ),
+        kw("activesync", "ActiveSync proxy settings").children([
+            kw("backend", "The Exchange back end").no_action(ACTIVESYNC_BACKEND).child(arg("URL", LONG_WORD, "https (or http) URL").action(ACTIVESYNC_BACKEND)),
+            kw("backend-ca", "PEM file of the authorities that sign the back end's certificate")
+                .no_action(ACTIVESYNC_CA)
+                .child(arg("FILE", PATH, "Absolute path").action(ACTIVESYNC_CA)),
+        ]),
         kw("apptunnel", "AppTunnel settings").children([
             kw("idle-timeout", "Close a tunnel after this long idle").child(arg("SECONDS", SECONDS, "Seconds").action(TUNNEL_IDLE)),
             kw("service", "Configure an AppTunnel service").child(arg("NAME", WORD, "Service name").both(SERVICE).enters(MODE_SERVICE)),

@@ -37,6 +37,9 @@ pub(crate) fn render(config: &Config) -> String {
     if let Some(url) = &config.activesync.backend_url {
         line(format!("activesync backend {url}"));
     }
+    if let Some(ca) = &config.activesync.backend_ca_file {
+        line(format!("activesync backend-ca {}", ca.display()));
+    }
     line(format!("apptunnel idle-timeout {}", config.apptunnel.idle_timeout_secs));
     for service in &config.apptunnel.services {
         line(format!("apptunnel service {}", service.name));

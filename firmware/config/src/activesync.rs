@@ -10,14 +10,20 @@ use serde::{Deserialize, Serialize};
 pub struct ActiveSyncSettings {
     /// The Exchange back end the proxy forwards allowed requests to, e.g.
     /// `https://mail.example.com`. Default: absent, and ActiveSync is not proxied.
-    /// Must be an https URL.
+    /// An https URL, or http for a back end on a trusted internal network.
     pub backend_url: Option<String>,
+    /// PEM file of the authorities that sign an https back end's certificate. Must be
+    /// absolute; needed for an https back end (the appliance trusts no public roots).
+    pub backend_ca_file: Option<std::path::PathBuf>,
 }
 
 impl ActiveSyncSettings {
     pub(crate) fn check(&self, at: &str, report: &mut Report) {
         if let Some(url) = &self.backend_url {
-            report.check(at, "backend_url", checks::https_url(url));
+            report.check(at, "backend_url", checks::http_or_https_url(url));
+        }
+        if let Some(path) = &self.backend_ca_file {
+            report.check(at, "backend_ca_file", checks::absolute_path(path));
         }
     }
 }

@@ -108,6 +108,14 @@ pub(crate) fn absolute_path(value: &Path) -> Result<(), Problem> {
 
 /// `value` is an `https://` URL with a plausible host, an optional port, no user
 /// information, no white space and at most [`URL_MAX`] bytes.
+/// An https URL, or an http URL with the same rules otherwise.
+pub(crate) fn http_or_https_url(value: &str) -> Result<(), Problem> {
+    match value.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => https_url(&format!("https://{rest}")),
+        _ => https_url(value),
+    }
+}
+
 pub(crate) fn https_url(value: &str) -> Result<(), Problem> {
     let bad = |reason| Err(Problem::BadUrl { reason });
     if value.len() > URL_MAX {

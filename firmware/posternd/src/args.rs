@@ -19,6 +19,13 @@ pub(crate) struct Args {
     /// Start from the embedded demo configuration when none has been committed yet.
     #[arg(long)]
     pub(crate) demo: bool,
+    /// Serve the ActiveSync proxy (TLS) on this address; needs `tls.certificate_file`,
+    /// `tls.key_file` and `activesync.backend_url` in the configuration.
+    #[arg(long)]
+    pub(crate) listen: Option<SocketAddr>,
+    /// Serve Prometheus metrics (plain HTTP, `GET /metrics`) on this management address.
+    #[arg(long)]
+    pub(crate) metrics_listen: Option<SocketAddr>,
     /// Serve the CLI over SSH on this address (public keys of configured users only).
     #[arg(long)]
     pub(crate) ssh_listen: Option<SocketAddr>,

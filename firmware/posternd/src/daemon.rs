@@ -4,6 +4,7 @@
 use crate::args::Args;
 use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
+use crate::data_plane::DataPlane;
 use crate::error::DaemonError;
 use crate::state::{connector, open_cache, open_store};
 use crate::uem_settings::SettingsFile;
@@ -54,6 +55,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let checkins = Arc::new(Checkins::new(&running.uem.checkins, &gateway, settings_file));
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
+    let data_plane = DataPlane::start(&running, gateway.clone(), args.listen, args.metrics_listen).await?;
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
     let status = checkins.clone();
@@ -96,6 +98,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         }
     };
     tracing::info!(reload = matches!(exit, Exit::Reload), "posternd stopping");
+    data_plane.shutdown().await;
     let _ = stop_tx.send(true);
     let _ = checkin_task.await;
     server.shutdown().await?;

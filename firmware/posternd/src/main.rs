@@ -4,6 +4,7 @@ mod args;
 mod checkins;
 mod cli_sessions;
 mod daemon;
+mod data_plane;
 mod error;
 mod state;
 mod uem_settings;

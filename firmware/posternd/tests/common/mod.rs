@@ -67,6 +67,14 @@ impl Daemon {
         panic!("no log line with {needle:?}; log so far:\n{}", self.seen.join("\n"));
     }
 
+    /// A log line containing `needle`, already seen or still to come.
+    pub fn line_with(&mut self, needle: &str) -> String {
+        match self.seen.iter().find(|l| l.contains(needle)) {
+            Some(line) => line.clone(),
+            None => self.wait_for(needle),
+        }
+    }
+
     pub fn ssh_port(&self) -> u16 {
         let line = self.seen.iter().find(|l| l.contains("SSH CLI listening")).expect("ssh listening line");
         let addr = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()).expect("addr field");
