@@ -373,15 +373,20 @@ fn graph_settings_are_checked() {
 }
 
 #[test]
-fn activesync_backend_must_be_https() {
+fn activesync_backend_is_http_or_https() {
     let mut config = Config::default();
     config.activesync.backend_url = Some("http://mail.example.com".into());
+    assert!(config.validate().is_ok(), "an internal http back end is allowed");
+    config.activesync.backend_url = Some("ftp://mail.example.com".into());
     assert_eq!(
         only_problem(&config, "activesync.backend_url"),
         Problem::NotHttps {
-            scheme: "http".into()
+            scheme: "ftp".into()
         }
     );
+    config.activesync.backend_url = Some("https://mail.example.com".into());
+    config.activesync.backend_ca_file = Some("ca.pem".into());
+    only_problem(&config, "activesync.backend_ca_file");
 }
 
 #[test]
