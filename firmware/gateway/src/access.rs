@@ -32,7 +32,7 @@ impl Gateway {
             let revisit = matches!(state.map(|s| s.provenance), Some(Provenance::OutageRule | Provenance::Persisted));
             if let Some(state) = state.filter(|_| !revisit) {
                 cache.touch(&key);
-                return Ok(decide_cached(state.state, state.provenance));
+                return Ok(self.count(decide_cached(state.state, state.provenance)));
             }
             cache.record(&key)?
         };
@@ -87,7 +87,7 @@ impl Gateway {
             basis = %decision.basis,
             "first ActiveSync access decided"
         );
-        Ok(decision)
+        Ok(self.count(decision))
     }
 
     /// Decides an app's tunnel to a service: the cached tunnel when there is one (S4's
@@ -102,7 +102,7 @@ impl Gateway {
             let mut cache = self.cache();
             if let Some(state) = cache.lookup(&key) {
                 cache.touch(&key);
-                return Ok(decide_cached(state.state, state.provenance));
+                return Ok(self.count(decide_cached(state.state, state.provenance)));
             }
             cache.record(&key)?
         };
@@ -120,7 +120,7 @@ impl Gateway {
         let outcome = decide_first_apptunnel(identity, lookup, previous_record.as_ref());
         self.cache().upsert(&key, &DeviceRecord::from_decision(outcome.record, previous.as_ref(), (self.clock_ms)()))?;
         tracing::info!(device = %device, app, service, decision = outcome.decision.verdict.code(), reason = outcome.decision.reason.code(), "first AppTunnel access decided");
-        Ok(outcome.decision)
+        Ok(self.count(outcome.decision))
     }
 
     /// Once the UEM is back: every ActiveSync device admitted or refused by the outage

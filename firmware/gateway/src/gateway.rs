@@ -3,6 +3,7 @@
 use crate::error::GatewayError;
 use postern_decision::{GatewayId, Reason, UemCapabilities, UemSettings, restore_at_startup};
 use postern_device_cache::{CacheKey, DeviceCache, DeviceRecord, KeyKind};
+use postern_metrics::LabelledCounter;
 use postern_uem_api::Settings;
 use postern_uem_connector::UemConnector;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -34,6 +35,7 @@ pub struct Gateway {
     cuts: broadcast::Sender<Cut>,
     pub(crate) clock_ms: fn() -> u64,
     pub(crate) lookup_timeout: Duration,
+    decisions: Option<LabelledCounter>,
 }
 
 impl Gateway {
@@ -42,7 +44,22 @@ impl Gateway {
     pub fn new(id: GatewayId, connector: Arc<dyn UemConnector>, cache: DeviceCache, clock_ms: fn() -> u64, lookup_timeout: Duration) -> Self {
         let (cuts, _) = broadcast::channel(1024);
         let uem = UemView { settings: UemSettings::never_received(), caps: UemCapabilities::new(false) };
-        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, clock_ms, lookup_timeout }
+        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, clock_ms, lookup_timeout, decisions: None }
+    }
+
+    /// Counts every access decision by its reason in `counter` (declared with every
+    /// [`postern_decision::Reason`] code as a label value).
+    #[must_use]
+    pub fn with_decision_counter(mut self, counter: LabelledCounter) -> Self {
+        self.decisions = Some(counter);
+        self
+    }
+
+    pub(crate) fn count(&self, decision: postern_decision::Decision) -> postern_decision::Decision {
+        if let Some(counter) = &self.decisions {
+            counter.inc(decision.reason.code());
+        }
+        decision
     }
 
     /// The device cache. A poisoned lock is taken over: the cache's own writes are atomic.

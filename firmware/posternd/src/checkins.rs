@@ -19,11 +19,33 @@ pub(crate) struct Checkins {
     registered: AtomicBool,
     full_resync: AtomicBool,
     settings_file: SettingsFile,
+    runs: [postern_metrics::LabelledCounter; 3],
+}
+
+/// The results a check-in run is counted under.
+const RESULTS: [&str; 4] = ["success", "failed", "cursor-refused", "unsupported"];
+
+fn result_name<C>(outcome: &Outcome<C>) -> &'static str {
+    match outcome {
+        Outcome::Success { .. } => "success",
+        Outcome::CursorRefused => "cursor-refused",
+        Outcome::Unsupported => "unsupported",
+        _ => "failed",
+    }
 }
 
 impl Checkins {
     /// Check-ins on the configured schedules, with what the connector supports.
-    pub(crate) fn new(settings: &postern_config::CheckinSettings, gateway: &Gateway, settings_file: SettingsFile) -> Self {
+    pub(crate) fn new(
+        settings: &postern_config::CheckinSettings,
+        gateway: &Gateway,
+        settings_file: SettingsFile,
+        registry: &postern_metrics::Registry,
+    ) -> Result<Self, postern_metrics::MetricsError> {
+        let counter = |kind: &str| {
+            registry.labelled_counter(&format!("postern_checkin_{kind}_runs_total"), &format!("Runs of the {kind} check-in by result"), "result", &RESULTS)
+        };
+        let runs = [counter("compliance")?, counter("tunnel_actions")?, counter("inventory")?];
         let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         let mut scheduler = Scheduler::new(settings, seed ^ u64::from(std::process::id()));
         let features = gateway.connector().features();
@@ -34,7 +56,15 @@ impl Checkins {
         if !features.inventory_push {
             scheduler.mark_unsupported(CheckinKind::Inventory);
         }
-        Self { scheduler: Mutex::new(scheduler), epoch: Instant::now(), wake: Notify::new(), registered: AtomicBool::new(false), full_resync: AtomicBool::new(false), settings_file }
+        Ok(Self {
+            scheduler: Mutex::new(scheduler),
+            epoch: Instant::now(),
+            wake: Notify::new(),
+            registered: AtomicBool::new(false),
+            full_resync: AtomicBool::new(false),
+            settings_file,
+            runs,
+        })
     }
 
     fn scheduler(&self) -> std::sync::MutexGuard<'_, Scheduler<Cursor>> {
@@ -89,6 +119,8 @@ impl Checkins {
                 outcome = self.run_once(kind, &gateway, cursor, poll_wait) => outcome,
                 _ = stop.changed() => return,
             };
+            let index = CheckinKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+            self.runs[index].inc(result_name(&outcome));
             let event = self.scheduler().finished(kind, self.now(), outcome);
             self.wake.notify_waiters();
             self.on_health(event, &gateway).await;

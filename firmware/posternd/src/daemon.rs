@@ -46,16 +46,23 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let id = GatewayId::new(&running.gateway.id).map_err(|e| DaemonError::Setting { setting: "gateway.id", reason: e.to_string() })?;
     let uem = connector(&running, &id);
     tracing::info!(connector = uem.kind(), "UEM connector ready");
-    let gateway = Arc::new(Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT));
+    let registry = postern_metrics::Registry::new();
+    let reasons: Vec<&str> = postern_decision::Reason::ALL.iter().map(|r| r.code()).collect();
+    let decisions = registry
+        .labelled_counter("postern_decisions_total", "Access decisions by reason", "reason", &reasons)
+        .map_err(|e| DaemonError::Setting { setting: "metrics", reason: e.to_string() })?;
+    let gateway = Arc::new(Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT).with_decision_counter(decisions));
     gateway.restore_at_startup().map_err(|e| DaemonError::Setting { setting: "device_cache", reason: e.to_string() })?;
     let settings_file = SettingsFile::new(&args.state_dir);
     if let Some(settings) = settings_file.load() {
         gateway.set_uem_settings(&settings);
     }
-    let checkins = Arc::new(Checkins::new(&running.uem.checkins, &gateway, settings_file));
+    let checkins = Checkins::new(&running.uem.checkins, &gateway, settings_file, &registry)
+        .map_err(|e| DaemonError::Setting { setting: "metrics", reason: e.to_string() })?;
+    let checkins = Arc::new(checkins);
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
-    let data_plane = DataPlane::start(&running, gateway.clone(), args.listen, args.metrics_listen).await?;
+    let data_plane = DataPlane::start(&running, gateway.clone(), registry, args.listen, args.metrics_listen).await?;
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
     let status = checkins.clone();

@@ -31,8 +31,7 @@ fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
 impl DataPlane {
     /// Starts the proxy on `listen` (when given and configured) and the metrics listener
     /// on `metrics_listen` (when given).
-    pub(crate) async fn start(config: &Config, gateway: Arc<Gateway>, listen: Option<SocketAddr>, metrics_listen: Option<SocketAddr>) -> Result<Self, DaemonError> {
-        let registry = Registry::new();
+    pub(crate) async fn start(config: &Config, gateway: Arc<Gateway>, registry: Registry, listen: Option<SocketAddr>, metrics_listen: Option<SocketAddr>) -> Result<Self, DaemonError> {
         // A proxy that cannot start leaves the management plane up, so it can be fixed.
         let proxy = match listen {
             Some(addr) => match Self::start_proxy(config, gateway, addr, &registry).await {

@@ -119,4 +119,7 @@ fn allowed_devices_reach_the_back_end_and_blocked_ones_never_do() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
     assert!(body.contains("postern_proxy_connections_accepted_total 3"), "{body}");
+    assert!(body.contains("postern_decisions_total{reason=\"uem-compliant\"} 1"), "{body}");
+    assert!(body.contains("postern_decisions_total{reason=\"uem-blocked\"} 1"), "{body}");
+    assert!(body.contains("postern_checkin_compliance_runs_total{result=\"success\"}"), "{body}");
 }
