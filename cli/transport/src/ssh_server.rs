@@ -20,7 +20,7 @@ use crate::ssh_handler::Connection;
 /// How the SSH server listens and what it allows.
 #[derive(Debug, Clone)]
 pub struct SshConfig {
-    /// The address to listen on (port 0 picks a free port; see [`crate::RunningServer::ssh_addr`]).
+    /// The address to listen on (port 0 picks a free port; see [`crate::Server::ssh_addr`]).
     pub listen: SocketAddr,
     /// The state directory holding the host key (created on first start).
     pub state_dir: PathBuf,
