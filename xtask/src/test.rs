@@ -31,6 +31,8 @@ pub(crate) fn run(args: &TestArgs) -> Result {
     // The end-to-end tests start the workspace's binaries (posternd, postern, postern-uem).
     exec(cargo().args(["build", "--workspace", "--bins"]))?;
     exec(cargo().args(["test", "--workspace", "--lib", "--bins", "--tests", "--examples"]))?;
+    say("building the documentation (broken links are errors)");
+    exec(cargo().env("RUSTDOCFLAGS", "-D warnings").args(["doc", "--workspace", "--no-deps"]))?;
     say("running documentation tests");
     exec(cargo().args(["test", "--workspace", "--doc"]))?;
     if args.fuzz_seconds > 0 {
