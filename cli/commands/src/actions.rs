@@ -58,6 +58,7 @@ actions! {
     UEM_CA = 59,
     UEM_CREDENTIALS = 63,
     ACTIVESYNC_CA = 64,
+    TUNNEL_CA = 65,
     USER_PRIVILEGE = 53,
     USER_KEY = 54,
     USER = 55,

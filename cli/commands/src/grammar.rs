@@ -160,6 +160,9 @@ fn config_mode() -> Vec<Node> {
         ]),
         kw("apptunnel", "AppTunnel settings").children([
             kw("idle-timeout", "Close a tunnel after this long idle").child(arg("SECONDS", SECONDS, "Seconds").action(TUNNEL_IDLE)),
+            kw("client-ca", "PEM file of the authority that issues device certificates")
+                .no_action(TUNNEL_CA)
+                .child(arg("FILE", PATH, "Absolute path").action(TUNNEL_CA)),
             kw("service", "Configure an AppTunnel service").child(arg("NAME", WORD, "Service name").both(SERVICE).enters(MODE_SERVICE)),
         ]),
         kw("uem", "Configure the UEM connector and check-ins").action(UEM).enters(MODE_UEM),

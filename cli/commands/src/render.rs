@@ -41,6 +41,9 @@ pub(crate) fn render(config: &Config) -> String {
         line(format!("activesync backend-ca {}", ca.display()));
     }
     line(format!("apptunnel idle-timeout {}", config.apptunnel.idle_timeout_secs));
+    if let Some(ca) = &config.apptunnel.client_ca_file {
+        line(format!("apptunnel client-ca {}", ca.display()));
+    }
     for service in &config.apptunnel.services {
         line(format!("apptunnel service {}", service.name));
         line(format!(" kind {}", if service.kind == ServiceKind::Tcp { "tcp" } else { "http" }));

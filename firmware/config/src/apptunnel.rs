@@ -24,6 +24,11 @@ pub struct AppTunnelSettings {
     /// traffic is tunnelled. Names must be unique.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<AppTunnelService>,
+    /// PEM file of the authority that issues device identity certificates; apps present
+    /// one to open a tunnel (mutual TLS). Default: absent, and no tunnel is served. Must
+    /// be absolute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for AppTunnelSettings {
@@ -31,6 +36,7 @@ impl Default for AppTunnelSettings {
         Self {
             idle_timeout_secs: 300,
             services: Vec::new(),
+            client_ca_file: None,
         }
     }
 }
@@ -68,6 +74,9 @@ impl AppTunnelSettings {
             "idle_timeout_secs",
             checks::range(self.idle_timeout_secs, &APPTUNNEL_IDLE_TIMEOUT_SECS),
         );
+        if let Some(path) = &self.client_ca_file {
+            report.check(at, "client_ca_file", checks::absolute_path(path));
+        }
         let mut names: HashMap<&str, usize> = HashMap::new();
         for (i, service) in self.services.iter().enumerate() {
             let here = format!("{at}.services[{i}]");

@@ -90,6 +90,7 @@ fn everything() -> Config {
                 servers: vec!["[2001:db8::5]:5432".into()],
             },
         ],
+        client_ca_file: Some("/etc/postern/device-ca.pem".into()),
     };
     config.accs = AccsSettings {
         portal_url: Some("https://portal.example.com".into()),
