@@ -23,6 +23,10 @@ pub(crate) struct Args {
     /// `tls.key_file` and `activesync.backend_url` in the configuration.
     #[arg(long)]
     pub(crate) listen: Option<SocketAddr>,
+    /// Serve AppTunnel (mutual TLS, HTTP CONNECT) on this address; needs the TLS
+    /// certificate and `apptunnel.client_ca_file` in the configuration.
+    #[arg(long)]
+    pub(crate) apptunnel_listen: Option<SocketAddr>,
     /// Serve Prometheus metrics (plain HTTP, `GET /metrics`) on this management address.
     #[arg(long)]
     pub(crate) metrics_listen: Option<SocketAddr>,

@@ -4,7 +4,7 @@
 use crate::args::Args;
 use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
-use crate::data_plane::DataPlane;
+use crate::data_plane::{Addresses, DataPlane};
 use crate::error::DaemonError;
 use crate::state::{connector, open_cache, open_store};
 use crate::uem_settings::SettingsFile;
@@ -62,7 +62,13 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let checkins = Arc::new(checkins);
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
-    let data_plane = DataPlane::start(&running, gateway.clone(), registry, args.listen, args.metrics_listen).await?;
+    let data_plane = DataPlane::start(
+        &running,
+        gateway.clone(),
+        registry,
+        Addresses { activesync: args.listen, apptunnel: args.apptunnel_listen, metrics: args.metrics_listen },
+    )
+    .await?;
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
     let status = checkins.clone();

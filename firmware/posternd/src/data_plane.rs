@@ -7,7 +7,8 @@ use postern_config::Config;
 use postern_gateway::Gateway;
 use postern_metrics::{MetricsServer, Registry};
 use postern_proxy_activesync::{ActiveSyncProxy, ClientInfo, ProxyConfig};
-use postern_proxy_front::{CertificateWatcher, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsSettings};
+use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelProxy};
+use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsSettings};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,10 +19,29 @@ const CERTIFICATE_CHECK: Duration = Duration::from_secs(30);
 /// How long live connections get to finish at shutdown.
 const DRAIN: Duration = Duration::from_secs(10);
 
+/// A running TLS listener and the task re-reading its certificate.
+type Running = (ListenerHandle, JoinHandle<()>);
+
 /// The running listeners.
 pub(crate) struct DataPlane {
-    proxy: Option<(ListenerHandle, JoinHandle<()>)>,
+    proxy: Option<Running>,
+    tunnels: Option<Running>,
     metrics: Option<MetricsServer>,
+}
+
+/// Where the data plane listens.
+pub(crate) struct Addresses {
+    /// The ActiveSync proxy.
+    pub(crate) activesync: Option<SocketAddr>,
+    /// AppTunnel (mutual TLS).
+    pub(crate) apptunnel: Option<SocketAddr>,
+    /// Prometheus metrics (management plane).
+    pub(crate) metrics: Option<SocketAddr>,
+}
+
+/// Logs a listener that could not start; the management plane stays up to fix it.
+fn started(what: &'static str, result: Result<Running, DaemonError>) -> Option<Running> {
+    result.map_err(|error| tracing::error!(%error, "{what} not started")).ok()
 }
 
 fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
@@ -31,19 +51,17 @@ fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
 impl DataPlane {
     /// Starts the proxy on `listen` (when given and configured) and the metrics listener
     /// on `metrics_listen` (when given).
-    pub(crate) async fn start(config: &Config, gateway: Arc<Gateway>, registry: Registry, listen: Option<SocketAddr>, metrics_listen: Option<SocketAddr>) -> Result<Self, DaemonError> {
-        // A proxy that cannot start leaves the management plane up, so it can be fixed.
-        let proxy = match listen {
-            Some(addr) => match Self::start_proxy(config, gateway, addr, &registry).await {
-                Ok(proxy) => Some(proxy),
-                Err(error) => {
-                    tracing::error!(%error, "ActiveSync proxy not started");
-                    None
-                }
-            },
+    pub(crate) async fn start(config: &Config, gateway: Arc<Gateway>, registry: Registry, at: Addresses) -> Result<Self, DaemonError> {
+        let front = FrontMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
+        let proxy = match at.activesync {
+            Some(addr) => started("ActiveSync proxy", Self::start_proxy(config, gateway.clone(), addr, front.clone()).await),
             None => None,
         };
-        let metrics = match metrics_listen {
+        let tunnels = match at.apptunnel {
+            Some(addr) => started("AppTunnel", Self::start_tunnels(config, gateway, addr, front).await),
+            None => None,
+        };
+        let metrics = match at.metrics {
             Some(addr) => {
                 let server = MetricsServer::bind(addr, registry).await.map_err(|e| setting("--metrics-listen", e))?;
                 tracing::info!(addr = %server.local_addr(), "metrics listening");
@@ -51,18 +69,35 @@ impl DataPlane {
             }
             None => None,
         };
-        Ok(Self { proxy, metrics })
+        Ok(Self { proxy, tunnels, metrics })
     }
 
-    async fn start_proxy(config: &Config, gateway: Arc<Gateway>, addr: SocketAddr, registry: &Registry) -> Result<(ListenerHandle, JoinHandle<()>), DaemonError> {
+    /// The server certificate and key from the configuration.
+    fn tls(config: &Config, client_auth: ClientAuth) -> Result<TlsSettings, DaemonError> {
         let cert = config.tls.certificate_file.clone().ok_or_else(|| setting("tls.certificate_file", "is needed to serve the proxy"))?;
         let key = config.tls.key_file.clone().ok_or_else(|| setting("tls.key_file", "is needed to serve the proxy"))?;
+        let mut settings = TlsSettings::new(cert, key);
+        settings.client_auth = client_auth;
+        Ok(settings)
+    }
+
+    async fn start_tunnels(config: &Config, gateway: Arc<Gateway>, addr: SocketAddr, metrics: FrontMetrics) -> Result<Running, DaemonError> {
+        let ca = config.apptunnel.client_ca_file.clone().ok_or_else(|| setting("apptunnel.client_ca_file", "is needed to identify devices"))?;
+        let proxy = AppTunnelProxy::new(gateway, AppTunnelConfig::from_settings(&config.apptunnel)).map_err(|e| setting("apptunnel.services", e))?;
+        let watcher = CertificateWatcher::new(Self::tls(config, ClientAuth::Required(ca))?, metrics.clone()).map_err(|e| setting("tls", e))?;
+        let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
+        let listener = Listener::bind(addr, ListenerConfig::default(), watcher, metrics).await.map_err(|e| setting("--apptunnel-listen", e))?;
+        tracing::info!(addr = %listener.local_addr(), "AppTunnel listening");
+        let handle = listener.serve(move |tls, peer: PeerInfo| proxy.clone().serve(tls, peer));
+        Ok((handle, reload))
+    }
+
+    async fn start_proxy(config: &Config, gateway: Arc<Gateway>, addr: SocketAddr, metrics: FrontMetrics) -> Result<Running, DaemonError> {
         let backend = config.activesync.backend_url.as_deref().ok_or_else(|| setting("activesync.backend_url", "is needed to serve ActiveSync"))?;
         let mut proxy_config = ProxyConfig::new(backend).map_err(|e| setting("activesync.backend_url", e))?;
         proxy_config.backend_ca_file = config.activesync.backend_ca_file.clone();
         let proxy = ActiveSyncProxy::new(gateway, proxy_config).map_err(|e| setting("activesync", e))?;
-        let metrics = FrontMetrics::register(registry).map_err(|e| setting("metrics", e))?;
-        let watcher = CertificateWatcher::new(TlsSettings::new(cert, key), metrics.clone()).map_err(|e| setting("tls", e))?;
+        let watcher = CertificateWatcher::new(Self::tls(config, ClientAuth::None)?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
         let listener = Listener::bind(addr, ListenerConfig::default(), watcher, metrics).await.map_err(|e| setting("--listen", e))?;
         tracing::info!(addr = %listener.local_addr(), "ActiveSync proxy listening");
@@ -79,10 +114,10 @@ impl DataPlane {
 
     /// Stops accepting, lets live connections finish for a while, then stops.
     pub(crate) async fn shutdown(self) {
-        if let Some((handle, reload)) = self.proxy {
+        for (handle, reload) in [self.proxy, self.tunnels].into_iter().flatten() {
             let report = handle.shutdown(DRAIN).await;
             reload.abort();
-            tracing::info!(?report, "proxy drained");
+            tracing::info!(?report, "listener drained");
         }
         if let Some(metrics) = self.metrics {
             metrics.shutdown().await;

@@ -123,3 +123,66 @@ fn allowed_devices_reach_the_back_end_and_blocked_ones_never_do() {
     assert!(body.contains("postern_decisions_total{reason=\"uem-blocked\"} 1"), "{body}");
     assert!(body.contains("postern_checkin_compliance_runs_total{result=\"success\"}"), "{body}");
 }
+
+/// A device-certificate authority and one certificate per UEM device id.
+fn device_pki(dir: &Path, devices: &[&str]) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl runs");
+        assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
+    };
+    run(&["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=device-ca", "-keyout", "device-ca-key.pem", "-out", "device-ca.pem"]);
+    for device in devices {
+        std::fs::write(dir.join(format!("{device}.ext")), format!("subjectAltName=URI:urn:postern:uem-device:{device}\nextendedKeyUsage=clientAuth\n")).expect("ext file");
+        run(&["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", &format!("/CN={device}"), "-keyout", &format!("{device}-key.pem"), "-out", &format!("{device}.csr")]);
+        run(&["x509", "-req", "-in", &format!("{device}.csr"), "-CA", "device-ca.pem", "-CAkey", "device-ca-key.pem", "-CAcreateserial", "-days", "2", "-out", &format!("{device}.pem"), "-extfile", &format!("{device}.ext")]);
+    }
+}
+
+/// curl through the tunnel as `device`; returns (CONNECT status, body).
+fn tunnel(dir: &Path, port: u16, device: &str, backend: u16) -> (String, String) {
+    let out = Command::new("curl")
+        .args(["-s", "-p", "-X", "POST", "--data", "x", "-w", "\n%{http_connect}"])
+        .args(["--proxy", &format!("https://127.0.0.1:{port}"), "--proxy-cacert"])
+        .arg(dir.join("cert.pem"))
+        .arg("--proxy-cert")
+        .arg(dir.join(format!("{device}.pem")))
+        .arg("--proxy-key")
+        .arg(dir.join(format!("{device}-key.pem")))
+        .args(["--proxy-header", "X-Postern-App: com.example.crm"])
+        .arg(format!("http://127.0.0.1:{backend}/tunnelled"))
+        .output()
+        .expect("curl runs");
+    let all = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, status) = all.rsplit_once('\n').unwrap_or(("", &all));
+    (status.to_owned(), body.to_owned())
+}
+
+#[test]
+fn apps_reach_services_through_tunnels_only_for_allowed_devices() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    certificate(dir.path());
+    device_pki(dir.path(), &["uem-0001", "uem-0002"]);
+    let back = backend(dir.path());
+    let config = format!(
+        "{}\n[tls]\ncertificate_file = \"{}\"\nkey_file = \"{}\"\n\n[apptunnel]\nclient_ca_file = \"{}\"\n\n[[apptunnel.services]]\nname = \"crm\"\nkind = \"http\"\nservers = [\"127.0.0.1:{}\"]\n",
+        postern_config::DEMO_TOML,
+        dir.path().join("cert.pem").display(),
+        dir.path().join("key.pem").display(),
+        dir.path().join("device-ca.pem").display(),
+        back.port
+    );
+    std::fs::write(dir.path().join("initial.toml"), config).expect("config");
+    let mut daemon = Daemon::start(dir.path(), &["--apptunnel-listen", "127.0.0.1:0"]);
+    let port = port_from(&daemon.line_with("AppTunnel listening"));
+    // S4: alice's phone is compliant; the UEM authorises the app and the tunnel opens.
+    let (status, body) = tunnel(dir.path(), port, "uem-0001", back.port);
+    assert_eq!(status, "200", "{body}");
+    assert!(body.contains("backend saw the request"), "{body}");
+    // bob's phone is blocked at the UEM: no tunnel, and the service never sees it.
+    let (status, body) = tunnel(dir.path(), port, "uem-0002", back.port);
+    assert_eq!(status, "403", "{body}");
+    let seen = std::fs::read_to_string(dir.path().join("backend.log")).unwrap_or_default();
+    assert_eq!(seen.lines().filter(|l| l.contains("/tunnelled")).count(), 1, "{seen}");
+    let tunnels = text(&common::cli(dir.path(), "show tunnels"));
+    assert!(tunnels.contains("tunnel uem-0001/com.example.crm/crm") && tunnels.contains("allowed"), "{tunnels}");
+}
