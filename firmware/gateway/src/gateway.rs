@@ -3,7 +3,7 @@
 use crate::error::GatewayError;
 use postern_decision::{GatewayId, Reason, UemCapabilities, UemSettings, restore_at_startup};
 use postern_device_cache::{CacheKey, DeviceCache, DeviceRecord, KeyKind};
-use postern_metrics::LabelledCounter;
+use postern_metrics::{Counter, LabelledCounter};
 use postern_uem_api::Settings;
 use postern_uem_connector::UemConnector;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -35,7 +35,8 @@ pub struct Gateway {
     cuts: broadcast::Sender<Cut>,
     pub(crate) clock_ms: fn() -> u64,
     pub(crate) lookup_timeout: Duration,
-    decisions: Option<LabelledCounter>,
+    /// One counter per reason, in `Reason::ALL` order (empty: not counted).
+    decisions: Vec<Counter>,
 }
 
 impl Gateway {
@@ -44,20 +45,27 @@ impl Gateway {
     pub fn new(id: GatewayId, connector: Arc<dyn UemConnector>, cache: DeviceCache, clock_ms: fn() -> u64, lookup_timeout: Duration) -> Self {
         let (cuts, _) = broadcast::channel(1024);
         let uem = UemView { settings: UemSettings::never_received(), caps: UemCapabilities::new(false) };
-        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, clock_ms, lookup_timeout, decisions: None }
+        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, clock_ms, lookup_timeout, decisions: Vec::new() }
     }
 
     /// Counts every access decision by its reason in `counter` (declared with every
     /// [`postern_decision::Reason`] code as a label value).
     #[must_use]
-    pub fn with_decision_counter(mut self, counter: LabelledCounter) -> Self {
-        self.decisions = Some(counter);
+    pub fn with_decision_counter(mut self, counter: &LabelledCounter) -> Self {
+        // Resolved once here, so counting on the hot path is an index and an atomic add.
+        self.decisions = Reason::ALL.iter().filter_map(|r| counter.with(r.code()).cloned()).collect();
+        if self.decisions.len() != Reason::ALL.len() {
+            tracing::warn!("the decision counter does not declare every reason: decisions are not counted");
+            self.decisions.clear();
+        }
         self
     }
 
     pub(crate) fn count(&self, decision: postern_decision::Decision) -> postern_decision::Decision {
-        if let Some(counter) = &self.decisions {
-            counter.inc(decision.reason.code());
+        if !self.decisions.is_empty() {
+            if let Some(i) = Reason::ALL.iter().position(|r| *r == decision.reason) {
+                self.decisions[i].inc();
+            }
         }
         decision
     }

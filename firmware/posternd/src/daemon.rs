@@ -51,7 +51,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let decisions = registry
         .labelled_counter("postern_decisions_total", "Access decisions by reason", "reason", &reasons)
         .map_err(|e| DaemonError::Setting { setting: "metrics", reason: e.to_string() })?;
-    let gateway = Arc::new(Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT).with_decision_counter(decisions));
+    let gateway = Arc::new(Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT).with_decision_counter(&decisions));
     gateway.restore_at_startup().map_err(|e| DaemonError::Setting { setting: "device_cache", reason: e.to_string() })?;
     let settings_file = SettingsFile::new(&args.state_dir);
     if let Some(settings) = settings_file.load() {
