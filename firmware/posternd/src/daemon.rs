@@ -6,7 +6,7 @@ use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
 use crate::data_plane::{Addresses, DataPlane};
 use crate::error::DaemonError;
-use crate::state::{connector, open_cache, open_store};
+use crate::state::{connector, connector_identity, open_cache, open_store};
 use crate::uem_settings::SettingsFile;
 use postern_cli_commands::{Appliance, postern_grammar};
 use postern_decision::GatewayId;
@@ -53,7 +53,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .map_err(|e| DaemonError::Setting { setting: "metrics", reason: e.to_string() })?;
     let gateway = Arc::new(Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT).with_decision_counter(&decisions));
     gateway.restore_at_startup().map_err(|e| DaemonError::Setting { setting: "device_cache", reason: e.to_string() })?;
-    let settings_file = SettingsFile::new(&args.state_dir);
+    let settings_file = SettingsFile::new(&args.state_dir, &connector_identity(&running));
     if let Some(settings) = settings_file.load() {
         gateway.set_uem_settings(&settings);
     }

@@ -80,3 +80,12 @@ pub(crate) fn connector(config: &Config, gateway: &GatewayId) -> Arc<dyn UemConn
         Arc::new(Unusable::new(kind, reason))
     })
 }
+
+/// What identifies the configured UEM: its kind and where it is.
+pub(crate) fn connector_identity(config: &Config) -> String {
+    match &config.uem.connector {
+        Connector::Static(_) => "static".to_owned(),
+        Connector::PosternApi(api) => format!("postern-api {}", api.url),
+        Connector::Graph(graph) => format!("graph {} {}", graph.tenant, graph.graph_url.as_deref().unwrap_or_default()),
+    }
+}

@@ -1,8 +1,9 @@
 //! The settings the UEM provided, kept on disk: after a restart during an outage, new
-//! devices still get the UEM's own rule (S3) instead of "never received".
+//! devices still get the UEM's own rule (S3) instead of "never received". They are kept
+//! per UEM (the file name carries a digest of the connector's identity), so switching to
+//! another UEM starts again from "never received", never from the old UEM's rule.
 
 use postern_uem_api::Settings;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Where the last settings received from the UEM are kept.
@@ -10,13 +11,18 @@ pub(crate) struct SettingsFile {
     path: PathBuf,
 }
 
+/// FNV-1a, 64 bits: a digest that stays the same across builds (unlike std's hasher).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
 /// Largest settings file read back; anything bigger is not ours.
 const MAX_BYTES: u64 = 64 * 1024;
 
 impl SettingsFile {
-    /// The file in the daemon's state directory.
-    pub(crate) fn new(state_dir: &Path) -> Self {
-        Self { path: state_dir.join("uem-settings.json") }
+    /// The file for the UEM named by `connector_identity`, in the daemon's state directory.
+    pub(crate) fn new(state_dir: &Path, connector_identity: &str) -> Self {
+        Self { path: state_dir.join(format!("uem-settings-{:016x}.json", fnv1a(connector_identity.as_bytes()))) }
     }
 
     /// The settings last received, if any could be read. An unreadable file is logged and
@@ -38,17 +44,12 @@ impl SettingsFile {
         }
     }
 
-    /// Keeps `settings` (temporary file, fsync, rename).
+    /// Keeps `settings` (atomically and durably).
     pub(crate) fn save(&self, settings: &Settings) {
-        let result = (|| -> std::io::Result<()> {
-            let body = postern_uem_api::encode(settings).map_err(std::io::Error::other)?;
-            let tmp = self.path.with_extension("json.tmp");
-            let mut file = std::fs::File::create(&tmp)?;
-            file.write_all(&body)?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, &self.path)
-        })();
-        if let Err(error) = result {
+        let written = postern_uem_api::encode(settings)
+            .map_err(|e| e.to_string())
+            .and_then(|body| postern_durable_fs::write_atomically(&self.path, &body, 0o600).map_err(|e| e.to_string()));
+        if let Err(error) = written {
             tracing::error!(path = %self.path.display(), %error, "cannot keep the UEM settings on disk");
         }
     }

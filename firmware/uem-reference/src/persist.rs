@@ -2,9 +2,8 @@
 //! directory) on every change.
 
 use crate::state::{STATE_VERSION, State};
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Largest state file read back (the inventories dominate it).
@@ -84,34 +83,7 @@ pub(crate) fn load(path: &Path) -> Result<State, PersistError> {
 
 /// Writes the state file atomically: readers see the old file or the new one, never a mix.
 pub(crate) fn save(path: &Path, bytes: &[u8]) -> Result<(), PersistError> {
-    let tmp = temp_name(path);
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(io("create", &tmp))?;
-    file.write_all(bytes).map_err(io("write", &tmp))?;
-    file.sync_all().map_err(io("fsync", &tmp))?;
-    drop(file);
-    fs::rename(&tmp, path).map_err(io("rename into place", path))?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io("fsync directory of", path))
-}
-
-fn temp_name(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".tmp");
-    path.with_file_name(name)
+    postern_durable_fs::write_atomically(path, bytes, 0o600).map_err(|e| PersistError::Io { op: e.op, path: e.path, source: e.source })
 }
 
 #[cfg(test)]
@@ -128,7 +100,7 @@ mod tests {
         assert!(save(&path, &bytes).is_ok());
         let back = load(&path).map(|s| s.epoch);
         assert_eq!(back.ok(), Some(state.epoch));
-        assert!(!temp_name(&path).exists());
+        assert_eq!(std::fs::read_dir(dir.path()).map(Iterator::count).unwrap_or(0), 1, "no temporary file is left");
     }
 
     #[test]
@@ -138,7 +110,7 @@ mod tests {
         };
         let path = dir.path().join("state.json");
         assert!(load(&path).is_ok());
-        assert!(fs::write(&path, b"{not json").is_ok());
+        assert!(std::fs::write(&path, b"{not json").is_ok());
         assert!(matches!(load(&path), Err(PersistError::Format { .. })));
     }
 }
