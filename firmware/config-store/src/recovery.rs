@@ -6,7 +6,6 @@ use crate::history::{History, ReadFailure, StoredRevision};
 use crate::mirror::{Mirror, Seal, fs_error, read_mirror, read_seal};
 use crate::revision::{Pending, PendingConfirmation, RevisionInfo, RevisionKind};
 use postern_config::Config;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 /// The history's directory inside the store directory.
@@ -155,27 +154,14 @@ fn start(
 
 /// Runs `f`, turning a panic of the storage engine into [`Damage::Panicked`].
 fn guarded<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(result) => result,
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-text panic payload".to_owned());
-            Err(Failure::Damaged(Damage::Panicked { message }))
-        }
-    }
+    postern_sled_guard::catch_panic(f).unwrap_or_else(|message| Err(Failure::Damaged(Damage::Panicked { message })))
 }
 
 fn classify(error: sled::Error) -> Failure {
-    match &error {
-        sled::Error::Io(e) if e.to_string().contains("could not acquire lock") => {
-            Failure::Locked(error)
-        }
-        _ => Failure::Damaged(Damage::Storage {
-            message: error.to_string(),
-        }),
+    if postern_sled_guard::is_locked(&error) {
+        Failure::Locked(error)
+    } else {
+        Failure::Damaged(Damage::Storage { message: error.to_string() })
     }
 }
 
