@@ -1,10 +1,13 @@
 //! `cargo xtask`: the single entry point for running, testing and benchmarking Postern.
 
 mod bench;
+mod demo_backend;
 mod demo_uem;
 mod fuzz;
+mod image;
 mod packages;
 mod run;
+mod run_vm;
 mod shell;
 mod test;
 
@@ -20,23 +23,32 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run Postern: sample traffic through the decision core and device cache, then the daemon with its CLI.
-    Run(run::RunArgs),
+    /// Build the appliance image if needed and boot it under qemu, the console on this terminal.
+    Run(run_vm::VmArgs),
+    /// Run Postern on this machine instead: sample traffic, then the daemon with its CLI over SSH.
+    RunHost(run::RunArgs),
     /// Install what the tests need, then run every test, lint and a bounded fuzz run.
     Test(test::TestArgs),
     /// Run the criterion benchmarks and print where the reports are.
     Bench(bench::BenchArgs),
     /// Fuzz the ActiveSync parser for a bounded time.
     Fuzz(fuzz::FuzzArgs),
+    /// Build the appliance image for a board (kernel, root file system, manifest).
+    Image(image::ImageArgs),
+    /// Build the image twice from empty target directories and compare the hashes.
+    VerifyReproducible(image::VerifyArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => run::run(&args),
+        Command::Run(args) => run_vm::run(&args),
+        Command::RunHost(args) => run::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
+        Command::Image(args) => image::run(&args),
+        Command::VerifyReproducible(args) => image::verify(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,9 @@ use core::fmt::Write;
 use postern_cli_engine::{Invocation, Value};
 use postern_device_cache::{CacheKey, DeviceRecord, KeyKind};
 
+/// Written into the appliance image by its build: product version and commit.
+const IMAGE_VERSION_FILE: &str = "/etc/postern/version";
+
 /// Most entries one `show device-cache` prints.
 const SHOW_LIMIT: usize = 1000;
 
@@ -16,6 +19,9 @@ pub(crate) fn version(session: &mut CliBackend, out: &mut dyn Write) -> Outcome 
     let uptime = appliance.now().saturating_sub(appliance.started_at());
     let store = appliance.store();
     writeln!(out, "Postern gateway software, version {VERSION}")?;
+    if let Ok(image) = std::fs::read_to_string(IMAGE_VERSION_FILE) {
+        writeln!(out, "Image {}", image.trim())?;
+    }
     writeln!(out, "Hostname {}, gateway id {}", store.running().gateway.hostname, store.running().gateway.id)?;
     writeln!(out, "Uptime {}d {:02}h {:02}m {:02}s", uptime / 86_400, uptime / 3600 % 24, uptime / 60 % 60, uptime % 60)?;
     writeln!(out, "Configuration revision {}", store.revision())?;

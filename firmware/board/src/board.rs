@@ -1,0 +1,166 @@
+//! The board file (`board/<name>.toml`) and its checks.
+
+use crate::BoardError;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// One board: everything the image build, the init and the VM runner need to know that
+/// differs between boards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Board {
+    /// The board's name; also the file's stem.
+    pub name: String,
+    /// The kernel and its modules.
+    pub kernel: Kernel,
+    /// Where the CLI's serial console is.
+    pub console: Console,
+    /// The persistent data area.
+    pub disk: Disk,
+    /// The network devices.
+    pub network: Network,
+    /// How a virtual machine of this board is started; absent for hardware boards.
+    #[serde(default)]
+    pub vm: Option<Vm>,
+}
+
+/// The kernel: a Debian package pinned by version and hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kernel {
+    /// The Debian package, e.g. `linux-image-6.1.0-48-amd64`.
+    pub package: String,
+    /// The package's exact version.
+    pub version: String,
+    /// The sha256 of the `.deb`, lower-case hex.
+    pub deb_sha256: String,
+    /// The kernel command line.
+    pub command_line: String,
+    /// Modules init loads, in order.
+    #[serde(default)]
+    pub modules: Vec<String>,
+}
+
+/// The serial console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Console {
+    /// Its device, e.g. `/dev/ttyS0`.
+    pub device: String,
+}
+
+/// The disk layout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disk {
+    /// The block device of the data area, e.g. `/dev/vda`.
+    pub data_device: String,
+    /// The size of a new data disk made for a VM, in MiB.
+    pub data_size_mib: u32,
+}
+
+/// The network devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// The interfaces the board has, by kernel name.
+    pub interfaces: Vec<String>,
+}
+
+/// How to start a virtual machine of this board with qemu.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vm {
+    /// qemu's `-M` machine type.
+    pub machine: String,
+    /// Memory, in MiB.
+    pub memory_mib: u32,
+    /// qemu's network device model.
+    pub nic_model: String,
+}
+
+impl Board {
+    /// Reads and checks a board file.
+    pub fn load(path: &Path) -> Result<Self, BoardError> {
+        let text = std::fs::read_to_string(path).map_err(|source| BoardError::Read { path: path.to_owned(), source })?;
+        Self::parse(&text).map_err(|e| match e {
+            BoardError::Parse { reason, .. } => BoardError::Parse { path: path.to_owned(), reason },
+            other => other,
+        })
+    }
+
+    /// Parses and checks the text of a board file.
+    pub fn parse(text: &str) -> Result<Self, BoardError> {
+        let board: Board =
+            toml::from_str(text).map_err(|e| BoardError::Parse { path: "<text>".into(), reason: e.to_string() })?;
+        board.check()?;
+        Ok(board)
+    }
+
+    fn check(&self) -> Result<(), BoardError> {
+        let invalid = |setting, reason: &str| BoardError::Invalid {
+            board: self.name.clone(),
+            setting,
+            reason: reason.to_owned(),
+        };
+        if self.name.is_empty() || !self.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(invalid("name", "letters, digits, '-' and '_' only"));
+        }
+        let sha = &self.kernel.deb_sha256;
+        if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(invalid("kernel.deb_sha256", "64 lower-case hex digits"));
+        }
+        if !self.kernel.package.starts_with("linux-image-") {
+            return Err(invalid("kernel.package", "a Debian linux-image-* package"));
+        }
+        for module in &self.kernel.modules {
+            if module.is_empty() || !module.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                return Err(invalid("kernel.modules", &format!("{module:?} is not a module name")));
+            }
+        }
+        for (setting, device) in [("console.device", &self.console.device), ("disk.data_device", &self.disk.data_device)] {
+            if !device.starts_with("/dev/") || device.contains("..") {
+                return Err(invalid(setting, "a device under /dev/"));
+            }
+        }
+        if self.disk.data_size_mib < 64 {
+            return Err(invalid("disk.data_size_mib", "at least 64 MiB"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QEMU: &str = include_str!("../../../board/qemu-x86_64.toml");
+
+    #[test]
+    fn the_qemu_board_loads() {
+        let board = Board::parse(QEMU).expect("qemu board");
+        assert_eq!(board.name, "qemu-x86_64");
+        assert!(board.kernel.modules.iter().any(|m| m == "virtio_net"));
+        assert_eq!(board.vm.as_ref().map(|vm| vm.memory_mib), Some(256));
+    }
+
+    #[test]
+    fn a_bad_hash_names_the_setting() {
+        let text = QEMU.replace("22007ac2", "XX07ac2");
+        let e = Board::parse(&text).expect_err("bad hash");
+        assert!(e.to_string().contains("kernel.deb_sha256"), "{e}");
+    }
+
+    #[test]
+    fn a_device_outside_dev_is_refused() {
+        let text = QEMU.replace("\"/dev/vda\"", "\"/etc/passwd\"");
+        let e = Board::parse(&text).expect_err("bad device");
+        assert!(e.to_string().contains("disk.data_device"), "{e}");
+    }
+
+    #[test]
+    fn unknown_settings_are_refused() {
+        let text = format!("{QEMU}\n[extra]\nx = 1\n");
+        assert!(matches!(Board::parse(&text), Err(BoardError::Parse { .. })));
+    }
+}

@@ -1,0 +1,28 @@
+//! `postern-init`: the appliance's PID 1.
+//!
+//! It mounts the kernel filesystems and makes the root read-only, loads the board's
+//! modules, mounts the data area (formatting it on first boot), configures the network
+//! from the configuration, then starts `posternd` and keeps it running until the
+//! appliance is powered off or rebooted.
+
+mod boot;
+mod data_area;
+mod error;
+mod kernel_modules;
+mod mounts;
+mod netlink;
+mod network;
+mod paths;
+mod restart_policy;
+mod shutdown;
+mod supervisor;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    if nix::unistd::getpid().as_raw() != 1 {
+        eprintln!("postern-init: must run as PID 1 (the appliance's init); nothing done");
+        return ExitCode::FAILURE;
+    }
+    boot::run()
+}

@@ -1,0 +1,170 @@
+//! An appliance image booted under qemu (software emulation) for end-to-end tests: the
+//! serial console on pipes, chosen guest ports forwarded to free loopback ports, and the
+//! VM killed when the handle is dropped.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The artefacts of a built image (`cargo xtask image`).
+#[derive(Debug, Clone)]
+pub struct VmImage {
+    /// The kernel.
+    pub kernel: PathBuf,
+    /// The initramfs holding the root file system.
+    pub initrd: PathBuf,
+    /// The kernel command line.
+    pub cmdline: String,
+}
+
+impl VmImage {
+    /// The image in `dir` (`vmlinuz`, `rootfs.cpio.gz`, `cmdline`).
+    pub fn from_dir(dir: &Path) -> std::io::Result<Self> {
+        let cmdline = std::fs::read_to_string(dir.join("cmdline"))?.trim().to_owned();
+        Ok(Self { kernel: dir.join("vmlinuz"), initrd: dir.join("rootfs.cpio.gz"), cmdline })
+    }
+}
+
+/// A running VM.
+#[derive(Debug)]
+pub struct Vm {
+    child: Child,
+    serial_in: ChildStdin,
+    output: Arc<Mutex<Vec<u8>>>,
+    forwards: Vec<(u16, u16)>,
+    started: Instant,
+}
+
+impl Vm {
+    /// Boots `image` with `disk` as its data disk (virtio), `memory_mib` of RAM and each
+    /// of `guest_ports` reachable at a free loopback port ([`Vm::host_port`]).
+    pub fn boot(image: &VmImage, disk: &Path, memory_mib: u32, guest_ports: &[u16]) -> std::io::Result<Self> {
+        let mut forwards = Vec::new();
+        for &guest in guest_ports {
+            forwards.push((free_port()?, guest));
+        }
+        let netdev = forwards.iter().fold(String::from("user,id=n0"), |mut s, (host, guest)| {
+            s.push_str(&format!(",hostfwd=tcp:127.0.0.1:{host}-:{guest}"));
+            s
+        });
+        let mut child = Command::new("qemu-system-x86_64")
+            .args(["-nodefaults", "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"])
+            .args(["-m", &memory_mib.to_string()])
+            .arg("-kernel")
+            .arg(&image.kernel)
+            .arg("-initrd")
+            .arg(&image.initrd)
+            .args(["-append", &image.cmdline])
+            .arg("-drive")
+            .arg(format!("file={},format=raw,if=virtio", disk.display()))
+            .args(["-netdev", &netdev, "-device", "virtio-net-pci,netdev=n0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let serial_in = child.stdin.take().ok_or_else(|| std::io::Error::other("qemu has no stdin"))?;
+        let output = Arc::new(Mutex::new(Vec::new()));
+        for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>), child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>)]
+            .into_iter()
+            .flatten()
+        {
+            let sink = output.clone();
+            std::thread::spawn(move || copy_into(stream, &sink));
+        }
+        Ok(Self { child, serial_in, output, forwards, started: Instant::now() })
+    }
+
+    /// The loopback port forwarded to `guest`.
+    pub fn host_port(&self, guest: u16) -> Option<u16> {
+        self.forwards.iter().find(|(_, g)| *g == guest).map(|(h, _)| *h)
+    }
+
+    /// Time since qemu started.
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Everything the console printed so far.
+    pub fn serial_log(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().map(|o| o.clone()).unwrap_or_default()).into_owned()
+    }
+
+    /// The console's length so far (a mark for [`Vm::wait_for_after`]).
+    pub fn mark(&self) -> usize {
+        self.output.lock().map(|o| o.len()).unwrap_or(0)
+    }
+
+    /// Waits until the console prints `needle` after byte `mark`; returns what was printed
+    /// from `mark` to the end of the match.
+    pub fn wait_for_after(&self, mark: usize, needle: &str, timeout: Duration) -> Result<String, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = {
+                let out = self.output.lock().map_err(|_| "console buffer poisoned".to_owned())?;
+                String::from_utf8_lossy(out.get(mark..).unwrap_or_default()).into_owned()
+            };
+            if let Some(at) = text.find(needle) {
+                return Ok(text[..at + needle.len()].to_owned());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("no {needle:?} on the console within {timeout:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Types `text` on the serial console.
+    pub fn send(&mut self, text: &str) -> std::io::Result<()> {
+        self.serial_in.write_all(text.as_bytes())?;
+        self.serial_in.flush()
+    }
+
+    /// Waits up to `timeout` for qemu to exit (the guest powered off or rebooted).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+
+    /// Pulls the plug: kills qemu at once, as a power cut would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Vm {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A new, empty (sparse) data disk of `mib` MiB.
+pub fn blank_disk(path: &Path, mib: u64) -> std::io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    file.set_len(mib << 20)
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn copy_into(mut stream: Box<dyn Read + Send>, sink: &Mutex<Vec<u8>>) {
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        if let Ok(mut out) = sink.lock() {
+            out.extend_from_slice(&buf[..n]);
+        }
+    }
+}

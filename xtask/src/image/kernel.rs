@@ -1,0 +1,128 @@
+//! The board's kernel: Debian's package, fetched with apt, checked against the board's
+//! hash, unpacked; its image and the modules the board lists.
+
+use super::hashing::sha256_file;
+use crate::shell::{Result, StepError, exec, say};
+use postern_board::Board;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The unpacked kernel.
+pub(crate) struct Kernel {
+    /// The bootable kernel image (bzImage).
+    pub(crate) image: PathBuf,
+    /// The kernel release, e.g. `6.1.0-48-amd64`.
+    pub(crate) release: String,
+    /// The board's modules in load order: (name, file).
+    pub(crate) modules: Vec<(String, PathBuf)>,
+}
+
+/// Fetches (or finds in `cache`) the board's kernel package and unpacks what the image needs.
+pub(crate) fn fetch(board: &Board, cache: &Path) -> Result<Kernel> {
+    let k = &board.kernel;
+    std::fs::create_dir_all(cache).map_err(|e| StepError(format!("creating {}: {e}", cache.display())))?;
+    let deb = cache.join(format!("{}_{}_amd64.deb", k.package, k.version.replace(':', "%3a")));
+    if !deb.is_file() || sha256_file(&deb)? != k.deb_sha256 {
+        say(&format!("fetching {} {} with apt", k.package, k.version));
+        exec(Command::new("apt-get").args(["download", &format!("{}={}", k.package, k.version)]).current_dir(cache))
+            .map_err(|e| StepError(format!("{e}\n    (is {} {} still in the Debian archive? update board/{}.toml)", k.package, k.version, board.name)))?;
+    }
+    let got = sha256_file(&deb)?;
+    if got != k.deb_sha256 {
+        return Err(StepError(format!(
+            "{} has sha256 {got}, but board/{}.toml pins {}: refusing a kernel that is not the pinned one",
+            deb.display(),
+            board.name,
+            k.deb_sha256
+        )));
+    }
+    let unpacked = cache.join(format!("{}-{}", k.package, k.deb_sha256.get(..16).unwrap_or_default()));
+    if !unpacked.join("boot").is_dir() {
+        let partial = cache.join("unpacking.partial");
+        let _ = std::fs::remove_dir_all(&partial);
+        exec(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&partial))?;
+        std::fs::rename(&partial, &unpacked).map_err(|e| StepError(format!("keeping {}: {e}", unpacked.display())))?;
+    }
+    let release = k.package.strip_prefix("linux-image-").unwrap_or(&k.package).to_owned();
+    let image = unpacked.join("boot").join(format!("vmlinuz-{release}"));
+    if !image.is_file() {
+        return Err(StepError(format!("{} has no boot/vmlinuz-{release}", deb.display())));
+    }
+    let available = index_modules(&unpacked.join("lib/modules").join(&release).join("kernel"))?;
+    let modules = pick_modules(&k.modules, &available)?;
+    Ok(Kernel { image, release, modules })
+}
+
+/// Every `.ko` under `dir`, by module name (`-` and `_` are the same to the kernel).
+fn index_modules(dir: &Path) -> Result<BTreeMap<String, PathBuf>> {
+    let mut found = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| StepError(format!("listing {}: {e}", dir.display())))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Some(name) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".ko")) {
+                found.insert(name.replace('-', "_"), path);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The listed modules' files, checking that each one's dependencies are listed before it.
+fn pick_modules(wanted: &[String], available: &BTreeMap<String, PathBuf>) -> Result<Vec<(String, PathBuf)>> {
+    let mut picked: Vec<(String, PathBuf)> = Vec::new();
+    for name in wanted {
+        let key = name.replace('-', "_");
+        let path = available
+            .get(&key)
+            .ok_or_else(|| StepError(format!("kernel module {name} is not in the kernel package")))?;
+        let bytes = std::fs::read(path).map_err(|e| StepError(format!("reading {}: {e}", path.display())))?;
+        for dep in depends(&bytes) {
+            if !picked.iter().any(|(n, _)| *n == dep) {
+                return Err(StepError(format!("kernel module {name} needs {dep}: list {dep} before it in the board file")));
+            }
+        }
+        picked.push((key, path.clone()));
+    }
+    Ok(picked)
+}
+
+/// The `depends=` list of a module's `.modinfo`.
+fn depends(module: &[u8]) -> Vec<String> {
+    const KEY: &[u8] = b"\0depends=";
+    let Some(at) = module.windows(KEY.len()).position(|w| w == KEY) else { return Vec::new() };
+    let rest = &module[at + KEY.len()..];
+    let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+    String::from_utf8_lossy(&rest[..end]).split(',').filter(|d| !d.is_empty()).map(|d| d.replace('-', "_")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depends_are_read_from_modinfo() {
+        let module = b"\x7fELF....\0license=GPL\0depends=jbd2,mbcache,crc16\0retpoline=Y\0";
+        assert_eq!(depends(module), ["jbd2", "mbcache", "crc16"]);
+        assert!(depends(b"\0depends=\0name=x\0").is_empty());
+        assert!(depends(b"no modinfo").is_empty());
+    }
+
+    #[test]
+    fn a_module_listed_before_its_dependency_is_refused() {
+        let dir = std::env::temp_dir().join(format!("xtask-modules-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("a.ko"), b"\0depends=b\0").expect("a");
+        std::fs::write(dir.join("b.ko"), b"\0depends=\0").expect("b");
+        let available = index_modules(&dir).expect("index");
+        let wrong = pick_modules(&["a".into(), "b".into()], &available);
+        let right = pick_modules(&["b".into(), "a".into()], &available);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(wrong.err().is_some_and(|e| e.0.contains("needs b")));
+        assert_eq!(right.expect("ordered").len(), 2);
+    }
+}

@@ -1,0 +1,110 @@
+//! `cargo xtask image`: the appliance image (kernel, initramfs root, manifest), built
+//! reproducibly from the workspace at the last commit's time.
+
+mod binaries;
+mod hashing;
+mod kernel;
+mod manifest;
+mod reproducible;
+mod rootfs;
+
+use crate::packages;
+use crate::shell::{Result, StepError, root, say};
+use binaries::output;
+use postern_board::Board;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub(crate) use hashing::sha256_file;
+pub(crate) use reproducible::{VerifyArgs, verify};
+
+/// Tools the image build uses, and their Debian packages.
+const IMAGE_TOOLS: &[(&str, &str)] =
+    &[("cpio", "cpio"), ("gzip", "gzip"), ("dpkg-deb", "dpkg"), ("mke2fs", "e2fsprogs"), ("ldd", "libc-bin")];
+
+/// Options of `cargo xtask image`.
+#[derive(clap::Args)]
+pub(crate) struct ImageArgs {
+    /// The board to build for (a file `board/<name>.toml`).
+    #[arg(long, default_value = "qemu-x86_64")]
+    pub(crate) board: String,
+    /// Where to write the artefacts; default `target/image/<board>`.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// The cargo target directory of the image's binaries; default `target/image-build`.
+    #[arg(long)]
+    pub(crate) target_dir: Option<PathBuf>,
+}
+
+/// A built image.
+pub(crate) struct Image {
+    /// The directory holding the artefacts.
+    pub(crate) dir: PathBuf,
+    /// The board it was built for.
+    pub(crate) board: Board,
+}
+
+/// The artefacts of an image, in its directory.
+pub(crate) const ARTEFACTS: &[&str] = &["vmlinuz", "rootfs.cpio.gz", "cmdline"];
+
+/// `cargo xtask image`.
+pub(crate) fn run(args: &ImageArgs) -> Result {
+    let image = build(args)?;
+    say(&format!("image for {} in {}", image.board.name, image.dir.display()));
+    for name in ARTEFACTS.iter().chain(&["manifest.json"]) {
+        let path = image.dir.join(name);
+        println!("{:>12}  {}  {}", human_size(&path), sha256_file(&path)?, path.display());
+    }
+    Ok(())
+}
+
+/// Builds the image for `args.board`.
+pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
+    packages::ensure(IMAGE_TOOLS)?;
+    let board_file = root().join("board").join(format!("{}.toml", args.board));
+    let board = Board::load(&board_file).map_err(|e| StepError(e.to_string()))?;
+    let out = args.out.clone().unwrap_or_else(|| root().join("target/image").join(&board.name));
+    let target_dir = args.target_dir.clone().unwrap_or_else(|| root().join("target/image-build"));
+    let epoch = source_date_epoch()?;
+    let commit = output(Command::new("git").args(["rev-parse", "HEAD"]).current_dir(root()))?;
+    let version = format!("postern {} ({})\n", env!("CARGO_PKG_VERSION"), commit.get(..12).unwrap_or(&commit));
+    let kernel = kernel::fetch(&board, &root().join("target/image-cache"))?;
+    let mut placed = binaries::build(&target_dir, epoch)?;
+    binaries::add_libraries(&mut placed)?;
+    std::fs::create_dir_all(&out).map_err(|e| StepError(format!("creating {}: {e}", out.display())))?;
+    let stage = out.join("root");
+    say(&format!("assembling the root file system in {}", stage.display()));
+    rootfs::stage(&stage, &placed, &kernel.modules, &board_file, &version)?;
+    rootfs::pack(&stage, &out.join("rootfs.cpio.gz"), epoch)?;
+    std::fs::copy(&kernel.image, out.join("vmlinuz")).map_err(|e| StepError(format!("copying the kernel: {e}")))?;
+    std::fs::write(out.join("cmdline"), format!("{}\n", board.kernel.command_line))
+        .map_err(|e| StepError(format!("writing the command line: {e}")))?;
+    let host_packages = binaries::host_packages(&placed);
+    let rustc = output(Command::new("rustc").arg("-V"))?;
+    let inputs = manifest::Inputs {
+        board: &board.name,
+        version: version.trim(),
+        commit: &commit,
+        epoch,
+        rustc: &rustc,
+        kernel: (&board.kernel.package, &board.kernel.version, &board.kernel.deb_sha256),
+        host_packages: &host_packages,
+    };
+    manifest::write(&out, &stage, ARTEFACTS, &inputs)?;
+    say(&format!("kernel release {}, {} modules, {} files placed", kernel.release, kernel.modules.len(), placed.len()));
+    Ok(Image { dir: out, board })
+}
+
+/// `SOURCE_DATE_EPOCH` if set, else the last commit's time.
+fn source_date_epoch() -> Result<u64> {
+    let text = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => v,
+        Err(_) => output(Command::new("git").args(["log", "-1", "--format=%ct"]).current_dir(root()))?,
+    };
+    text.trim().parse().map_err(|_| StepError(format!("SOURCE_DATE_EPOCH {text:?} is not a number of seconds")))
+}
+
+fn human_size(path: &Path) -> String {
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
+}
