@@ -42,6 +42,17 @@ pub(crate) struct Args {
     /// Serve the CLI on this process's stdin and stdout.
     #[arg(long)]
     pub(crate) console: bool,
+    /// After binding every listener and opening the console, run as this user (from the
+    /// password database) with no capability left. The caller makes the state directory,
+    /// the device cache and the CLI socket's directory writable by that user (chown).
+    /// Without `--supervised`, `reload` starts posternd again in place as that user, which
+    /// cannot bind ports below 1024 again; with it, init restarts everything as root.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) user: Option<String>,
+    /// Running under the appliance's init: `reload` exits with status 11, and init reboots
+    /// the appliance, so that listeners, privileges and every setting start afresh.
+    #[arg(long)]
+    pub(crate) supervised: bool,
     /// Log filter when RUST_LOG is not set.
     #[arg(long, default_value = "info")]
     pub(crate) log_filter: String,

@@ -21,6 +21,9 @@ use tokio::sync::{Notify, watch};
 
 /// How long a first access waits for the UEM before the outage rules apply (S3, S5).
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
+/// The open-file limit asked for at start: every proxy connection takes a descriptor on
+/// each side, and the front end admits up to 10 000 per listener.
+const OPEN_FILES: u64 = 65_536;
 
 /// How the daemon ended.
 pub(crate) enum Exit {
@@ -40,6 +43,10 @@ fn unix_now_ms() -> u64 {
 
 /// Runs until stopped or reloaded.
 pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonError> {
+    match postern_proxy_front::raise_open_file_limit(OPEN_FILES) {
+        Ok(limit) => tracing::info!(limit, "open-file limit"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
+    }
     let store = open_store(args)?;
     let cache = open_cache(args, store.running())?;
     let running = store.running().clone();
@@ -92,6 +99,10 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let server = Server::start(config, Arc::new(Sessions::new(appliance.clone(), grammar))).await?;
     if let Some(addr) = server.ssh_addr() {
         tracing::info!(%addr, "SSH CLI listening");
+    }
+    if let Some(user) = &args.user {
+        let dropped = postern_proxy_front::drop_privileges(user).map_err(|e| DaemonError::Setting { setting: "--user", reason: e.to_string() })?;
+        tracing::info!(user = %user, uid = dropped.uid, gid = dropped.gid, "running unprivileged");
     }
     tracing::info!(socket = %args.socket.display(), version = postern_cli_commands::VERSION, "posternd ready");
 

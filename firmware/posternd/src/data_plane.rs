@@ -1,4 +1,4 @@
-//! The data plane: the ActiveSync proxy behind the TLS listener, and the metrics listener
+//! The data plane: the ActiveSync proxy and AppTunnel behind their TLS listeners, and the metrics listener
 //! of the management plane. Started only when the configuration says where the
 //! certificate and the back end are.
 
@@ -6,8 +6,8 @@ use crate::error::DaemonError;
 use postern_config::Config;
 use postern_gateway::Gateway;
 use postern_metrics::{MetricsServer, Registry};
-use postern_proxy_activesync::{ActiveSyncProxy, ClientInfo, ProxyConfig};
-use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelProxy};
+use postern_proxy_activesync::{ActiveSyncProxy, ClientInfo, ProxyConfig, register_request_counter};
+use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelMetrics, AppTunnelProxy};
 use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsSettings};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -53,12 +53,14 @@ impl DataPlane {
     /// on `metrics_listen` (when given).
     pub(crate) async fn start(config: &Config, gateway: Arc<Gateway>, registry: Registry, at: Addresses) -> Result<Self, DaemonError> {
         let front = FrontMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
+        let requests = register_request_counter(&registry).map_err(|e| setting("metrics", e))?;
+        let tunnel_metrics = AppTunnelMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let proxy = match at.activesync {
-            Some(addr) => started("ActiveSync proxy", Self::start_proxy(config, gateway.clone(), addr, front.clone()).await),
+            Some(addr) => started("ActiveSync proxy", Self::start_proxy(config, gateway.clone(), addr, front.clone(), requests).await),
             None => None,
         };
         let tunnels = match at.apptunnel {
-            Some(addr) => started("AppTunnel", Self::start_tunnels(config, gateway, addr, front).await),
+            Some(addr) => started("AppTunnel", Self::start_tunnels(config, gateway, addr, front, tunnel_metrics).await),
             None => None,
         };
         let metrics = match at.metrics {
@@ -81,9 +83,11 @@ impl DataPlane {
         Ok(settings)
     }
 
-    async fn start_tunnels(config: &Config, gateway: Arc<Gateway>, addr: SocketAddr, metrics: FrontMetrics) -> Result<Running, DaemonError> {
+    async fn start_tunnels(config: &Config, gateway: Arc<Gateway>, addr: SocketAddr, metrics: FrontMetrics, tunnel_metrics: AppTunnelMetrics) -> Result<Running, DaemonError> {
         let ca = config.apptunnel.client_ca_file.clone().ok_or_else(|| setting("apptunnel.client_ca_file", "is needed to identify devices"))?;
-        let proxy = AppTunnelProxy::new(gateway, AppTunnelConfig::from_settings(&config.apptunnel)).map_err(|e| setting("apptunnel.services", e))?;
+        let mut tunnel_config = AppTunnelConfig::from_settings(&config.apptunnel);
+        tunnel_config.metrics = Some(tunnel_metrics);
+        let proxy = AppTunnelProxy::new(gateway, tunnel_config).map_err(|e| setting("apptunnel.services", e))?;
         let watcher = CertificateWatcher::new(Self::tls(config, ClientAuth::Required(ca))?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
         let listener = Listener::bind(addr, ListenerConfig::default(), watcher, metrics).await.map_err(|e| setting("--apptunnel-listen", e))?;
@@ -92,10 +96,11 @@ impl DataPlane {
         Ok((handle, reload))
     }
 
-    async fn start_proxy(config: &Config, gateway: Arc<Gateway>, addr: SocketAddr, metrics: FrontMetrics) -> Result<Running, DaemonError> {
+    async fn start_proxy(config: &Config, gateway: Arc<Gateway>, addr: SocketAddr, metrics: FrontMetrics, requests: postern_metrics::LabelledCounter) -> Result<Running, DaemonError> {
         let backend = config.activesync.backend_url.as_deref().ok_or_else(|| setting("activesync.backend_url", "is needed to serve ActiveSync"))?;
         let mut proxy_config = ProxyConfig::new(backend).map_err(|e| setting("activesync.backend_url", e))?;
         proxy_config.backend_ca_file = config.activesync.backend_ca_file.clone();
+        proxy_config.requests = Some(requests);
         let proxy = ActiveSyncProxy::new(gateway, proxy_config).map_err(|e| setting("activesync", e))?;
         let watcher = CertificateWatcher::new(Self::tls(config, ClientAuth::None)?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);

@@ -12,6 +12,9 @@ mod uem_settings;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// The exit status that asks the appliance's init to reboot (see `postern-init`).
+const EXIT_REBOOT: u8 = 11;
+
 fn main() -> ExitCode {
     let args = args::Args::parse();
     let logs = postern_logging::init(&args.log_filter, args.log_json);
@@ -24,6 +27,10 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(daemon::run(&args, logs)) {
         Ok(daemon::Exit::Stopped) => ExitCode::SUCCESS,
+        Ok(daemon::Exit::Reload) if args.supervised => {
+            tracing::info!(status = EXIT_REBOOT, "reload: asking init to reboot the appliance");
+            ExitCode::from(EXIT_REBOOT)
+        }
         Ok(daemon::Exit::Reload) => {
             drop(runtime);
             daemon::reexec()

@@ -60,10 +60,15 @@ pub(crate) struct AccessRecord {
     pub(crate) bytes_out: u64,
     pub(crate) started: Instant,
     pub(crate) outcome: &'static str,
+    /// Counts the request under its outcome when it is done.
+    pub(crate) counter: Option<postern_metrics::LabelledCounter>,
 }
 
 impl Drop for AccessRecord {
     fn drop(&mut self) {
+        if let Some(counter) = &self.counter {
+            counter.inc(self.outcome);
+        }
         tracing::info!(
             target: "postern::access",
             method = %self.method,

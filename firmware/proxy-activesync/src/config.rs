@@ -114,6 +114,12 @@ pub struct ProxyConfig {
     pub connect_timeout: Duration,
     /// Idle back-end connections kept for reuse (default 32).
     pub pool_idle_max: usize,
+    /// Limits on request heads (default: 30 s to send a head, which also bounds the idle
+    /// wait between keep-alive requests; 16 KiB per head, else `431`; 100 headers).
+    pub http: postern_proxy_front::HttpLimits,
+    /// Where requests are counted by outcome (see [`crate::register_request_counter`]);
+    /// nowhere when `None` (the default).
+    pub requests: Option<postern_metrics::LabelledCounter>,
 }
 
 impl ProxyConfig {
@@ -127,6 +133,8 @@ impl ProxyConfig {
             hold_max: Duration::from_secs(35 * 60),
             connect_timeout: Duration::from_secs(10),
             pool_idle_max: 32,
+            http: postern_proxy_front::HttpLimits { header_read_timeout: Duration::from_secs(30), ..postern_proxy_front::HttpLimits::default() },
+            requests: None,
         })
     }
 

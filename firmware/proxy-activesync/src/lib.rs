@@ -8,6 +8,7 @@ mod error;
 mod forward_headers;
 mod live;
 mod proxy;
+mod request_metrics;
 mod route;
 
 pub use crate::{
@@ -15,4 +16,5 @@ pub use crate::{
     config::{BackendUrl, HostHeader, ProxyConfig, Scheme},
     error::{BackendError, BodyError, ProxyError},
     proxy::{ActiveSyncProxy, ClientInfo},
+    request_metrics::{OUTCOMES, register_request_counter},
 };

@@ -10,22 +10,18 @@ use crate::live::{self, Registration, Registry};
 use crate::route::{self, Route};
 use hyper::body::Incoming;
 use hyper::http::{Request, Response, StatusCode, Uri};
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use postern_decision::EasRequest;
 use postern_gateway::Gateway;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
-
-/// How long a client may take to send a request's headers on [`ActiveSyncProxy::serve`].
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Who is on the other end of a connection the front end hands over.
 #[derive(Debug, Clone, Copy)]
@@ -98,11 +94,7 @@ impl ActiveSyncProxy {
             let proxy = proxy.clone();
             async move { Ok::<_, Infallible>(proxy.handle(request, client).await) }
         });
-        http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .serve_connection(TokioIo::new(io), service)
-            .await
+        postern_proxy_front::hardened_http1_builder(&self.config.http).serve_connection(TokioIo::new(io), service).await
     }
 
     /// Answers one request: 404 off the ActiveSync path, 405 for other methods, 400 when
@@ -119,6 +111,7 @@ impl ActiveSyncProxy {
             bytes_out: 0,
             started: Instant::now(),
             outcome: "",
+            counter: self.config.requests.clone(),
         };
         match route::route(request.method(), request.uri(), request.headers()) {
             Route::NotFound => local(StatusCode::NOT_FOUND, None, "not found", record, "not-found"),

@@ -1,17 +1,26 @@
-//! The AppTunnel proxy: apps reach back-end services through CONNECT tunnels over mutual TLS, each tunnel decided per device, app and service.
+//! The AppTunnel proxy: apps reach back-end services through CONNECT tunnels and plain HTTP proxying over mutual TLS, each decided per device, app and service.
 
 mod activity;
+mod config;
+mod device_limits;
 mod error;
+mod forward_headers;
+mod http_forward;
 mod identity;
 mod live_tunnels;
 mod pool;
 mod proxy;
 mod refusal;
+mod requests;
 mod services;
 mod splice;
+mod tunnel_metrics;
 
+pub use config::AppTunnelConfig;
+pub use device_limits::DEFAULT_MAX_CONNECTIONS_PER_DEVICE;
 pub use error::AppTunnelError;
 pub use identity::{DEVICE_URI_PREFIX, IdentityError, device_identity};
 pub use pool::ServerHealth;
-pub use proxy::{APP_HEADER, AppTunnelConfig, AppTunnelProxy, REASON_HEADER};
+pub use proxy::{APP_HEADER, AppTunnelProxy, REASON_HEADER};
 pub use services::{Route, ServiceTable};
+pub use tunnel_metrics::{AppTunnelMetrics, OUTCOMES};

@@ -2,6 +2,7 @@
 
 use postern_device_cache::{AppTunnelKey, CacheKey};
 use postern_gateway::Gateway;
+use postern_metrics::Gauge;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -15,6 +16,8 @@ type ByKey = HashMap<AppTunnelKey, Vec<(u64, watch::Sender<bool>)>>;
 pub(crate) struct LiveTunnels {
     tunnels: Mutex<ByKey>,
     next_id: AtomicU64,
+    /// Follows the number of registered tunnels, when metrics are kept.
+    open: Option<Gauge>,
 }
 
 /// One registered tunnel; dropping it unregisters the tunnel.
@@ -28,6 +31,11 @@ pub(crate) struct TunnelGuard {
 }
 
 impl LiveTunnels {
+    /// No tunnel yet; `open` follows their number.
+    pub(crate) fn new(open: Option<Gauge>) -> Self {
+        Self { open, ..Self::default() }
+    }
+
     fn map(&self) -> MutexGuard<'_, ByKey> {
         self.tunnels.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -38,6 +46,9 @@ impl LiveTunnels {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = watch::channel(false);
         self.map().entry(key.clone()).or_default().push((id, tx));
+        if let Some(open) = &self.open {
+            open.inc();
+        }
         TunnelGuard { live: self.clone(), key, id, cut: rx }
     }
 
@@ -69,6 +80,9 @@ impl Drop for TunnelGuard {
             if tunnels.is_empty() {
                 map.remove(&self.key);
             }
+        }
+        if let Some(open) = &self.live.open {
+            open.dec();
         }
     }
 }

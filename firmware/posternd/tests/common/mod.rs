@@ -1,6 +1,8 @@
 //! Shared by the end-to-end tests: a posternd process, the `postern` client, SSH keys.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod proxy;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -56,3 +56,25 @@ async fn blocked_wiped_and_unknown_devices_get_403_and_the_backend_sees_nothing(
     }
     assert_eq!(h.hits(), 0);
 }
+
+#[tokio::test]
+async fn requests_are_counted_by_outcome() {
+    let registry = postern_metrics::Registry::new();
+    let counter = postern_proxy_activesync::register_request_counter(&registry).unwrap();
+    let h = Harness::start(|config| config.requests = Some(counter.clone())).await;
+    assert_eq!(send(h.addr, "POST", &plain("Sync", ALLOWED, "alice@example.com"), &[]).await.status, 200);
+    assert_eq!(send(h.addr, "POST", &plain("Sync", BLOCKED, "bob@example.com"), &[]).await.status, 403);
+    assert_eq!(send(h.addr, "GET", "/elsewhere", &[]).await.status, 404);
+    let expected = [("done", 1), ("blocked", 1), ("not-found", 1), ("cut", 0)];
+    for _ in 0..100 {
+        if expected.iter().all(|(outcome, n)| counter.get(outcome) == *n) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    for (outcome, n) in expected {
+        assert_eq!(counter.get(outcome), n, "{outcome}");
+    }
+    let text = registry.render();
+    assert!(text.contains("postern_activesync_requests_total{outcome=\"done\"} 1"), "{text}");
+}

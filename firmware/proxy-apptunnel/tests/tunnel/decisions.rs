@@ -65,15 +65,15 @@ async fn curl_reaches_a_service_through_connect_and_is_refused_when_blocked() ->
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_app_must_name_itself_and_only_connect_is_served() -> TestResult {
+async fn an_app_must_name_itself_and_only_proxy_requests_are_served() -> TestResult {
     let h = Harness::start(|_| {}).await?;
     let device = h.pki.device("dev", Naming::Uri("uem-1"))?;
     let target = format!("crm-a.svc.test:{}", h.crm_a.port);
     let missing = open(h.port, &h.pki.ca_pem, &device, &target, None).await?;
     assert_eq!((missing.status, missing.reason.as_deref()), (400, Some("app-missing")));
     let stream = crate::harness::client::connect(h.port, crate::harness::client::tls_config(&h.pki.ca_pem, Some(&device))?).await?;
-    let get = crate::harness::client::request(stream, &format!("GET http://{target}/ HTTP/1.1\r\nHost: {target}\r\nX-Postern-App: {CRM_APP}\r\n\r\n")).await?;
-    assert_eq!((get.status, get.reason.as_deref()), (405, Some("connect-only")));
+    let get = crate::harness::client::request(stream, &format!("GET / HTTP/1.1\r\nHost: {target}\r\nX-Postern-App: {CRM_APP}\r\n\r\n")).await?;
+    assert_eq!((get.status, get.reason.as_deref()), (400, Some("proxy-request-required")));
     let no_port = open(h.port, &h.pki.ca_pem, &device, "crm-a.svc.test", Some(CRM_APP)).await?;
     assert_eq!((no_port.status, no_port.reason.as_deref()), (400, Some("bad-target")));
     assert_eq!(h.crm_a.accepted(), 0);

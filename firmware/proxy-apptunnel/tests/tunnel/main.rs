@@ -5,6 +5,8 @@ mod harness;
 
 mod cuts;
 mod decisions;
+mod device_limit;
+mod http_proxy;
 mod identity;
 mod idle_timeout;
 mod routing;

@@ -79,3 +79,42 @@ pub async fn down() -> u16 {
     drop(listener);
     addr.port()
 }
+
+/// A keep-alive HTTP/1.1 server: reads each request (with a `Content-Length` body) and
+/// answers `200` with the request head it saw, then `body-bytes: <n>`.
+pub async fn mirror() -> Backend {
+    serve(|mut stream| async move {
+        let mut buffered = Vec::new();
+        loop {
+            let head_end = loop {
+                if let Some(at) = buffered.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break at + 4;
+                }
+                let mut chunk = [0u8; 4096];
+                match stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => buffered.extend_from_slice(&chunk[..n]),
+                }
+            };
+            let head = String::from_utf8_lossy(&buffered[..head_end]).into_owned();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.trim().parse().ok()))
+                .unwrap_or(0);
+            while buffered.len() < head_end + length {
+                let mut chunk = [0u8; 4096];
+                match stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => buffered.extend_from_slice(&chunk[..n]),
+                }
+            }
+            buffered.drain(..head_end + length);
+            let body = format!("{head}body-bytes: {length}\n");
+            let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nKeep-Alive: timeout=60\r\nX-Backend: mirror\r\n\r\n{body}", body.len());
+            if stream.write_all(answer.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+    })
+    .await
+}

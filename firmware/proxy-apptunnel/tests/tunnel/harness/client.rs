@@ -107,3 +107,57 @@ pub fn curl(port: u16, ca_pem: &Path, device: &DeviceCert, app: &str, url: &str)
     let (body, connect_status) = stdout.rsplit_once('\n').ok_or("no curl output")?;
     Ok(CurlOutcome { exit: out.status.code().unwrap_or(-1), connect_status: connect_status.to_owned(), body: body.to_owned() })
 }
+
+/// A response read off a kept-alive stream: status, head, and a `Content-Length` body.
+pub struct Reply {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl Reply {
+    /// The value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|line| line.split_once(':').filter(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()))
+    }
+}
+
+/// Writes `request` and reads one response whose body has a `Content-Length`.
+pub async fn exchange(stream: &mut TlsStream<TcpStream>, request: &str) -> Result<Reply, Error> {
+    stream.write_all(request.as_bytes()).await?;
+    stream.flush().await?;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte).await? == 0 {
+            return Err(format!("connection closed after {:?}", String::from_utf8_lossy(&head)).into());
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head)?;
+    let status = head.split_whitespace().nth(1).ok_or("no status")?.parse()?;
+    let mut reply = Reply { status, head, body: String::new() };
+    let length: usize = reply.header("content-length").ok_or("no content-length")?.parse()?;
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).await?;
+    reply.body = String::from_utf8(body)?;
+    Ok(reply)
+}
+
+/// curl sending `url` to the proxy as a plain HTTP proxy request (no CONNECT) as `app`;
+/// returns (exit code, status, body).
+pub fn curl_plain(port: u16, ca_pem: &Path, device: &DeviceCert, app: &str, url: &str) -> Result<(i32, String, String), Error> {
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "10", "--proxy", &format!("https://127.0.0.1:{port}")])
+        .arg("--proxy-cacert")
+        .arg(ca_pem)
+        .arg("--proxy-cert")
+        .arg(&device.cert_file)
+        .arg("--proxy-key")
+        .arg(&device.key_file)
+        .args(["-H", &format!("X-Postern-App: {app}"), "-w", "\n%{http_code}", url])
+        .output()?;
+    let stdout = String::from_utf8(out.stdout)?;
+    let (body, status) = stdout.rsplit_once('\n').ok_or("no curl output")?;
+    Ok((out.status.code().unwrap_or(-1), status.to_owned(), body.to_owned()))
+}

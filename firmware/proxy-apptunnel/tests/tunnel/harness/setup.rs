@@ -9,7 +9,7 @@ use postern_decision::{GatewayId, UemDeviceId};
 use postern_device_cache::{CacheConfig, DeviceCache};
 use postern_gateway::Gateway;
 use postern_metrics::Registry;
-use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelProxy};
+use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelMetrics, AppTunnelProxy};
 use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, TlsSettings};
 use postern_uem_api::{BoundedList, ComplianceChange, ComplianceChanges, Cursor, TunnelAction, TunnelActions, TunnelTarget, TunnelVerb, WireStatus};
 use std::net::{IpAddr, Ipv4Addr};
@@ -40,11 +40,15 @@ pub struct Harness {
     pub gateway: Arc<Gateway>,
     pub front: ListenerHandle,
     pub metrics: FrontMetrics,
+    pub tunnel_metrics: AppTunnelMetrics,
     /// The two live servers of the `crm` service (a third one is down).
     pub crm_a: Backend,
     pub crm_b: Backend,
     /// The HTTP back end reached through the `*.corp.example` wildcard service.
     pub intranet: Backend,
+    /// A keep-alive HTTP back end answering with the request head it saw (service `web`,
+    /// `web.svc.test:<port>`).
+    pub web: Backend,
     /// The port nothing listens on.
     pub down_port: u16,
     _cache_dir: tempfile::TempDir,
@@ -54,6 +58,7 @@ impl Harness {
     /// Starts everything; `tune` adjusts the proxy's configuration.
     pub async fn start(tune: impl FnOnce(&mut AppTunnelConfig)) -> Result<Self, Error> {
         let (crm_a, crm_b, intranet, down_port) = (backends::echo().await, backends::echo().await, backends::http("intranet").await, backends::down().await);
+        let web = backends::mirror().await;
         let cache_dir = tempfile::tempdir()?;
         let id = GatewayId::new("gw-1")?;
         let uem_config = StaticConnector {
@@ -70,17 +75,20 @@ impl Harness {
             service("crm", ServiceKind::Tcp, vec![format!("crm-a.svc.test:{}", crm_a.port), format!("crm-down.svc.test:{down_port}"), format!("crm-b.svc.test:{}", crm_b.port)]),
             service("intranet", ServiceKind::Http, vec![format!("*.corp.example:{}", intranet.port)]),
             service("legacy", ServiceKind::Tcp, vec![format!("legacy.svc.test:{down_port}")]),
+            service("web", ServiceKind::Http, vec![format!("web.svc.test:{}", web.port)]),
         ]);
         config.idle_timeout = Duration::from_secs(30);
         let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        for host in ["crm-a.svc.test", "crm-b.svc.test", "crm-down.svc.test", "legacy.svc.test", "wiki.corp.example", "deep.wiki.corp.example"] {
+        for host in ["crm-a.svc.test", "crm-b.svc.test", "crm-down.svc.test", "legacy.svc.test", "web.svc.test", "wiki.corp.example", "deep.wiki.corp.example"] {
             config.hosts.insert(host.to_owned(), loopback);
         }
+        let registry = Registry::new();
+        let tunnel_metrics = AppTunnelMetrics::register(&registry)?;
+        config.metrics = Some(tunnel_metrics.clone());
         tune(&mut config);
         let proxy = AppTunnelProxy::new(gateway.clone(), config)?;
 
         let pki = Pki::new("device CA")?;
-        let registry = Registry::new();
         let metrics = FrontMetrics::register(&registry)?;
         let mut tls = TlsSettings::new(&pki.server_cert, &pki.server_key);
         tls.client_auth = ClientAuth::Required(pki.ca_pem.clone());
@@ -89,7 +97,7 @@ impl Harness {
         let port = listener.local_addr().port();
         let serving = proxy.clone();
         let front = listener.serve(move |tls, peer| serving.clone().serve(tls, peer));
-        Ok(Self { pki, port, proxy, gateway, front, metrics, crm_a, crm_b, intranet, down_port, _cache_dir: cache_dir })
+        Ok(Self { pki, port, proxy, gateway, front, metrics, tunnel_metrics, crm_a, crm_b, intranet, web, down_port, _cache_dir: cache_dir })
     }
 
     /// An administrator blocks one app's tunnel to one service of `device`; returns the

@@ -1,0 +1,155 @@
+//! Shared by the proxy end-to-end tests: a Python back end, certificates made with
+//! openssl, listener ports from the log, and scraping the metrics listener.
+
+use super::{DEADLINE, text};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A small HTTP back end (Python's http.server) that logs every path it serves.
+pub struct Backend {
+    child: Child,
+    pub port: u16,
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const BACKEND: &str = r#"
+import http.server, sys
+log = open(sys.argv[1], "a")
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(n)
+        log.write(self.path + "\n"); log.flush()
+        seen = "".join(k.lower() + ";" for k in self.headers.keys())
+        body = ("backend saw the request " + self.command + " " + self.path + " headers:" + seen).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def do_POST(self): self.answer()
+    def do_GET(self): self.answer()
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+
+/// Starts the back end, logging paths to `dir/backend.log`.
+pub fn backend(dir: &Path) -> Backend {
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(BACKEND)
+        .arg(dir.join("backend.log"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("port line");
+    Backend { child, port: line.trim().parse().expect("port") }
+}
+
+/// The paths the back end has served.
+pub fn backend_log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("backend.log")).unwrap_or_default()
+}
+
+/// A self-signed server certificate for localhost: `dir/cert.pem`, `dir/key.pem`.
+pub fn certificate(dir: &Path) {
+    let out = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout"])
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .output()
+        .expect("openssl runs");
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// A device-certificate authority (`device-ca.pem`) and one certificate per UEM device id
+/// (`<id>.pem`, `<id>-key.pem`).
+pub fn device_pki(dir: &Path, devices: &[&str]) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl runs");
+        assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
+    };
+    run(&["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=device-ca", "-keyout", "device-ca-key.pem", "-out", "device-ca.pem"]);
+    for device in devices {
+        std::fs::write(dir.join(format!("{device}.ext")), format!("subjectAltName=URI:urn:postern:uem-device:{device}\nextendedKeyUsage=clientAuth\n")).expect("ext file");
+        run(&["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", &format!("/CN={device}"), "-keyout", &format!("{device}-key.pem"), "-out", &format!("{device}.csr")]);
+        run(&["x509", "-req", "-in", &format!("{device}.csr"), "-CA", "device-ca.pem", "-CAkey", "device-ca-key.pem", "-CAcreateserial", "-days", "2", "-out", &format!("{device}.pem"), "-extfile", &format!("{device}.ext")]);
+    }
+}
+
+/// The demo configuration with the TLS pair of [`certificate`], ActiveSync going to the
+/// back end on `backend_port`, and `extra` appended.
+pub fn write_config(dir: &Path, backend_port: u16, extra: &str) {
+    let config = format!(
+        "{}\n[tls]\ncertificate_file = \"{}\"\nkey_file = \"{}\"\n{extra}",
+        postern_config::DEMO_TOML.replace("https://mail.example.com", &format!("http://127.0.0.1:{backend_port}")),
+        dir.join("cert.pem").display(),
+        dir.join("key.pem").display()
+    );
+    std::fs::write(dir.join("initial.toml"), config).expect("config");
+}
+
+/// The `[apptunnel]` section: the device CA of [`device_pki`] and one `crm` service.
+pub fn apptunnel_section(dir: &Path, backend_port: u16) -> String {
+    format!(
+        "\n[apptunnel]\nclient_ca_file = \"{}\"\n\n[[apptunnel.services]]\nname = \"crm\"\nkind = \"http\"\nservers = [\"127.0.0.1:{backend_port}\"]\n",
+        dir.join("device-ca.pem").display()
+    )
+}
+
+/// The port in a `... addr=IP:PORT ...` log line.
+pub fn port_from(line: &str) -> u16 {
+    line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()).and_then(|a| a.rsplit(':').next()).and_then(|p| p.parse().ok()).expect("addr field")
+}
+
+/// A POST to the ActiveSync path with `query`; returns (status line, whole output).
+pub fn activesync(dir: &Path, port: u16, query: &str) -> (String, String) {
+    let out = Command::new("curl")
+        .args(["-s", "-D", "-", "-X", "POST", "--data", "sync", "--cacert"])
+        .arg(dir.join("cert.pem"))
+        .arg(format!("https://127.0.0.1:{port}/Microsoft-Server-ActiveSync?{query}"))
+        .output()
+        .expect("curl runs");
+    let all = String::from_utf8_lossy(&out.stdout).into_owned();
+    let status = all.lines().next().unwrap_or_default().to_owned();
+    (status, all)
+}
+
+/// The query of an allowed device of the demo configuration.
+pub const ALLOWED_QUERY: &str = "Cmd=Sync&User=alice%40example.com&DeviceId=ApplA1B2C3D4E5F6&DeviceType=iPhone";
+
+/// Scrapes `/metrics` until every line of `wanted` is present (or the deadline passes);
+/// returns the last body.
+pub fn metrics_with(port: u16, wanted: &[&str]) -> String {
+    let start = Instant::now();
+    loop {
+        let out = Command::new("curl").args(["-s", &format!("http://127.0.0.1:{port}/metrics")]).output().expect("curl runs");
+        let body = String::from_utf8_lossy(&out.stdout).into_owned();
+        if wanted.iter().all(|w| body.lines().any(|l| l == *w)) || start.elapsed() > DEADLINE {
+            return body;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The value of a `Name:` line of /proc/PID/status.
+pub fn proc_status(pid: u32, name: &str) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status.lines().find_map(|l| l.strip_prefix(&format!("{name}:"))).map(|v| v.trim().to_owned()).unwrap_or_default()
+}
+
+/// Resident memory of process `pid` in KiB.
+pub fn rss_kib(pid: u32) -> u64 {
+    proc_status(pid, "VmRSS").split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0)
+}

@@ -1,0 +1,16 @@
+//! Counting ActiveSync requests by outcome.
+
+use postern_metrics::{LabelledCounter, MetricsError, Registry};
+
+/// Every outcome an ActiveSync request is counted (and access-logged) under: `done` (the
+/// back end's answer relayed whole), `streaming` (the client went away before the answer
+/// ended), `blocked`, `cut`, `not-found`, `method`, `malformed`, `error` (no decision
+/// could be made), `backend-down`, `backend-timeout`, `backend-failed` (the back end
+/// broke off its answer).
+pub const OUTCOMES: [&str; 11] =
+    ["done", "streaming", "blocked", "cut", "not-found", "method", "malformed", "error", "backend-down", "backend-timeout", "backend-failed"];
+
+/// Registers `postern_activesync_requests_total{outcome}` for [`crate::ProxyConfig::requests`].
+pub fn register_request_counter(registry: &Registry) -> Result<LabelledCounter, MetricsError> {
+    registry.labelled_counter("postern_activesync_requests_total", "ActiveSync requests by outcome.", "outcome", &OUTCOMES)
+}
