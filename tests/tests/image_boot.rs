@@ -168,6 +168,16 @@ fn the_image_boots_serves_and_keeps_its_state_across_a_power_cut() {
     assert!(committed.to_lowercase().contains("commit"), "{committed}");
     appliance.console("end", "postern#");
 
+    // `reload` reboots the appliance (qemu runs with -no-reboot, so it exits), and the
+    // back-end change applies from the next boot.
+    appliance.vm.send("reload\r").expect("console input");
+    let stopped = appliance.vm.wait_exit(Duration::from_secs(60));
+    assert!(stopped.is_some(), "the appliance did not reboot\n{}", appliance.vm.serial_log());
+    let log = appliance.vm.serial_log();
+    assert!(log.contains("data area unmounted"), "a clean reboot unmounts the data area\n{log}");
+    drop(appliance);
+    let mut appliance = Appliance::boot(&image, &disk);
+
     // SSH through the forwarded port, keys only.
     let shown = appliance.ssh(&key, "show version");
     assert!(shown.status.success() && text(&shown).contains("postern"), "{}", text(&shown));

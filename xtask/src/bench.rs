@@ -6,8 +6,11 @@ use std::path::Path;
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args)]
 pub(crate) struct BenchArgs {
-    /// Only benchmarks whose name contains this text.
+    /// Only benchmarks whose name contains this text; `proxy` runs Postern and nginx side
+    /// by side instead (see docs/performance-proxy.md).
     filter: Option<String>,
+    #[command(flatten)]
+    proxy: crate::bench_proxy::ProxyArgs,
 }
 
 /// Packages that carry benchmarks.
@@ -15,6 +18,9 @@ const BENCHED: &[&str] = &["postern-activesync", "postern-decision", "postern-de
 
 /// Runs every benchmark, then prints median and spread of each from criterion's reports.
 pub(crate) fn run(args: &BenchArgs) -> Result {
+    if args.filter.as_deref() == Some("proxy") {
+        return crate::bench_proxy::run(&args.proxy);
+    }
     for krate in BENCHED {
         say(&format!("benchmarking {krate}"));
         let mut cmd = cargo();

@@ -1,6 +1,7 @@
 //! `cargo xtask`: the single entry point for running, testing and benchmarking Postern.
 
 mod bench;
+mod bench_proxy;
 mod demo_backend;
 mod demo_uem;
 mod fuzz;

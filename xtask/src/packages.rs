@@ -13,6 +13,11 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("setpriv", "util-linux"),
 ];
 
+/// What `cargo xtask bench proxy` needs besides the test tools: the load generator and
+/// the peer proxy (also the back end), installed only when that benchmark runs.
+pub(crate) const BENCH_PROXY_TOOLS: &[(&str, &str)] =
+    &[("wrk", "wrk"), ("nginx", "nginx"), ("curl", "curl"), ("openssl", "openssl"), ("taskset", "util-linux")];
+
 /// Installs the packages of every missing program with apt-get (through sudo when not
 /// root), saying what it installs.
 pub(crate) fn ensure(tools: &[(&str, &str)]) -> Result {
@@ -22,19 +27,26 @@ pub(crate) fn ensure(tools: &[(&str, &str)]) -> Result {
         return Ok(());
     }
     say(&format!("installing Debian packages: {}", missing.join(" ")));
-    let root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false);
-    let apt = |args: &[&str]| {
-        let mut cmd = if root { Command::new("apt-get") } else { Command::new("sudo") };
-        if !root {
-            cmd.arg("apt-get");
-        }
-        cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
-        cmd
-    };
-    exec(&mut apt(&["update", "-q"]))?;
+    apt_update()?;
     exec(apt(&["install", "-y", "-q", "--no-install-recommends"]).args(&missing))?;
     match tools.iter().find(|(program, _)| !have(program)) {
         Some((program, package)) => Err(StepError(format!("{program} is still missing after installing {package}"))),
         None => Ok(()),
     }
+}
+
+/// Refreshes apt's package lists.
+pub(crate) fn apt_update() -> Result {
+    exec(&mut apt(&["update", "-q"]))
+}
+
+/// An apt-get command, through sudo when not root.
+fn apt(args: &[&str]) -> Command {
+    let root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false);
+    let mut cmd = if root { Command::new("apt-get") } else { Command::new("sudo") };
+    if !root {
+        cmd.arg("apt-get");
+    }
+    cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+    cmd
 }

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: everything CI checks, in one command.
 
+use crate::image::{self, VerifyArgs};
+use crate::shell::{Result, cargo, exec, root, say};
 use crate::{fuzz, packages};
-use crate::shell::{Result, cargo, exec, say};
 
 /// Options of `cargo xtask test`.
 #[derive(clap::Args)]
@@ -9,6 +10,9 @@ pub(crate) struct TestArgs {
     /// Seconds to fuzz the ActiveSync parser (0 skips fuzzing).
     #[arg(long, default_value_t = 60)]
     fuzz_seconds: u64,
+    /// Skip building the appliance image twice and booting it under qemu.
+    #[arg(long)]
+    no_image: bool,
 }
 
 /// Crates that must build without `std`; each is built alone so that no other crate's
@@ -38,6 +42,21 @@ pub(crate) fn run(args: &TestArgs) -> Result {
     if args.fuzz_seconds > 0 {
         fuzz::fuzz_all(args.fuzz_seconds)?;
     }
+    if !args.no_image {
+        test_image()?;
+    }
     say("all tests passed");
     Ok(())
+}
+
+/// The image: built twice from empty target directories with identical hashes (F1), then
+/// booted under qemu by the end-to-end test (F2).
+fn test_image() -> Result {
+    say("building the appliance image twice and comparing (reproducibility)");
+    packages::ensure(&[("qemu-system-x86_64", "qemu-system-x86")])?;
+    image::verify(&VerifyArgs::for_board("qemu-x86_64"))?;
+    say("booting the image under qemu (software emulation)");
+    exec(cargo()
+        .env("POSTERN_IMAGE_DIR", root().join(image::FIRST_BUILD))
+        .args(["test", "--package", "postern-e2e", "--test", "image_boot", "--", "--ignored", "--nocapture"]))
 }

@@ -25,7 +25,19 @@ pub(crate) fn version(session: &mut CliBackend, out: &mut dyn Write) -> Outcome 
     writeln!(out, "Hostname {}, gateway id {}", store.running().gateway.hostname, store.running().gateway.id)?;
     writeln!(out, "Uptime {}d {:02}h {:02}m {:02}s", uptime / 86_400, uptime / 3600 % 24, uptime / 60 % 60, uptime % 60)?;
     writeln!(out, "Configuration revision {}", store.revision())?;
+    if let Some((used, total)) = std::fs::read_to_string("/proc/meminfo").ok().as_deref().and_then(memory_in_use) {
+        writeln!(out, "Memory {} MiB in use of {} MiB", used >> 10, total >> 10)?;
+    }
     Ok(())
+}
+
+/// (in use, total) in KiB from `/proc/meminfo`: in use is total less available.
+fn memory_in_use(meminfo: &str) -> Option<(u64, u64)> {
+    let field = |name: &str| {
+        meminfo.lines().find_map(|l| l.strip_prefix(name)?.trim().strip_suffix("kB")?.trim().parse::<u64>().ok())
+    };
+    let total = field("MemTotal:")?;
+    Some((total.saturating_sub(field("MemAvailable:")?), total))
 }
 
 pub(crate) fn running(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
@@ -170,4 +182,17 @@ pub(crate) fn logging(session: &mut CliBackend, out: &mut dyn Write) -> Outcome 
         writeln!(out, "{event}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memory_in_use;
+
+    #[test]
+    fn memory_in_use_is_total_less_available() {
+        let meminfo = "MemTotal:         250000 kB\nMemFree:          100000 kB\nMemAvailable:     200000 kB\n";
+        assert_eq!(memory_in_use(meminfo), Some((50_000, 250_000)));
+        assert_eq!(memory_in_use("MemTotal: 1 kB\n"), None);
+        assert_eq!(memory_in_use("garbage"), None);
+    }
 }

@@ -68,7 +68,11 @@ fn prepare_state() -> Result<(), InitError> {
         .map_err(InitError::sys(format!("looking up user {DAEMON_USER}")))?
         .map(|u| (u.uid, u.gid))
         .ok_or_else(|| InitError::Failed { step: "preparing the data area".into(), reason: format!("no user {DAEMON_USER} in the image") })?;
-    for dir in [STATE_DIR, LOG_DIR, "/run/postern"] {
+    // posternd opens these as root before it drops to its user: made here, they are the
+    // user's from the first boot on.
+    let config_dir = format!("{STATE_DIR}/config");
+    let cache_dir = format!("{STATE_DIR}/device-cache");
+    for dir in [STATE_DIR, &config_dir, &cache_dir, LOG_DIR, "/run/postern"] {
         std::fs::create_dir_all(dir).map_err(InitError::io(format!("creating {dir}")))?;
     }
     chown_tree(Path::new(STATE_DIR), owner)?;

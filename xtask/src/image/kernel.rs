@@ -2,6 +2,7 @@
 //! hash, unpacked; its image and the modules the board lists.
 
 use super::hashing::sha256_file;
+use crate::packages;
 use crate::shell::{Result, StepError, exec, say};
 use postern_board::Board;
 use std::collections::BTreeMap;
@@ -25,7 +26,13 @@ pub(crate) fn fetch(board: &Board, cache: &Path) -> Result<Kernel> {
     let deb = cache.join(format!("{}_{}_amd64.deb", k.package, k.version.replace(':', "%3a")));
     if !deb.is_file() || sha256_file(&deb)? != k.deb_sha256 {
         say(&format!("fetching {} {} with apt", k.package, k.version));
-        exec(Command::new("apt-get").args(["download", &format!("{}={}", k.package, k.version)]).current_dir(cache))
+        let download = || exec(Command::new("apt-get").args(["download", &format!("{}={}", k.package, k.version)]).current_dir(cache));
+        download()
+            .or_else(|_| {
+                say("refreshing apt's package lists, then trying again");
+                packages::apt_update()?;
+                download()
+            })
             .map_err(|e| StepError(format!("{e}\n    (is {} {} still in the Debian archive? update board/{}.toml)", k.package, k.version, board.name)))?;
     }
     let got = sha256_file(&deb)?;

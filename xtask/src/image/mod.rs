@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub(crate) use hashing::sha256_file;
-pub(crate) use reproducible::{VerifyArgs, verify};
+pub(crate) use reproducible::{FIRST_BUILD, VerifyArgs, verify};
 
 /// Tools the image build uses, and their Debian packages.
 const IMAGE_TOOLS: &[(&str, &str)] =

@@ -13,6 +13,16 @@ pub(crate) struct VerifyArgs {
     board: String,
 }
 
+impl VerifyArgs {
+    /// Verification for `board`.
+    pub(crate) fn for_board(board: &str) -> Self {
+        Self { board: board.to_owned() }
+    }
+}
+
+/// Where the first of the two builds leaves its image, relative to the workspace.
+pub(crate) const FIRST_BUILD: &str = "target/repro/a/image";
+
 /// Builds the image twice in fresh directories and compares every artefact's sha256.
 /// The first build stays in `target/repro/a` for later use (the boot test boots it).
 pub(crate) fn verify(args: &VerifyArgs) -> Result {
@@ -44,7 +54,7 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result {
         say("reproducible: both builds are bit-for-bit identical");
         Ok(())
     } else {
-        let a_dir: PathBuf = base.join("a/image");
+        let a_dir: PathBuf = root().join(FIRST_BUILD);
         Err(StepError(format!(
             "not reproducible: {} differ (compare {} with {})",
             differ.join(", "),

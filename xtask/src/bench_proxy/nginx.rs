@@ -1,0 +1,156 @@
+//! nginx, Debian's package, in two roles: the plain-HTTP back end that answers every
+//! request with a small 200, and the peer proxy (TLS termination, one worker, keep-alive
+//! to the back end) that Postern is compared with.
+
+use super::cpu;
+use super::pki::Pki;
+use super::process::{Spawned, pinned};
+use super::scratch::Scratch;
+use crate::shell::{Result, StepError};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A running nginx (master and workers); stopped when dropped.
+pub(crate) struct Nginx {
+    spawned: Option<Spawned>,
+    workers: Vec<u32>,
+    /// Where it listens.
+    pub(crate) addr: SocketAddr,
+}
+
+/// Settings shared by both roles: one worker, no daemonising, files in the scratch dir.
+fn common(dir: &Path, role: &str) -> String {
+    let d = dir.display();
+    format!(
+        "worker_processes 1;\ndaemon off;\npid {d}/nginx-{role}.pid;\nerror_log {d}/nginx-{role}-error.log warn;\n\
+         events {{ worker_connections 16384; }}\n"
+    )
+}
+
+/// Temporary-file paths inside the scratch dir, so nginx never needs its system ones.
+fn temp_paths(dir: &Path, role: &str) -> String {
+    let d = dir.display();
+    ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+        .iter()
+        .map(|kind| format!("  {kind}_temp_path {d}/nginx-{role}-{kind};\n"))
+        .collect()
+}
+
+/// The back end: `return 200` for every request on `addr` (plain HTTP, keep-alive for as
+/// long as the client wants), and the files of `dir/www` over TLS on `files`.
+fn backend_conf(dir: &Path, addr: SocketAddr, files: SocketAddr, pki: &Pki) -> String {
+    format!(
+        "{}http {{\n{}  access_log off;\n  keepalive_requests 1000000;\n  server {{\n    listen {addr};\n    \
+         location / {{ default_type text/plain; return 200 \"exchange back end\\n\"; }}\n  }}\n  server {{\n    \
+         listen {files} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};\n    root {}/www;\n  }}\n}}\n",
+        common(dir, "backend"),
+        temp_paths(dir, "backend"),
+        pki.server_cert.display(),
+        pki.server_key.display(),
+        dir.display()
+    )
+}
+
+/// The peer proxy: TLS 1.2/1.3 with the benchmark certificate, an access log like
+/// Postern's, and a keep-alive upstream pool.
+fn proxy_conf(dir: &Path, addr: SocketAddr, backend: SocketAddr, pki: &Pki) -> String {
+    format!(
+        "{}http {{\n{}  access_log {}/nginx-proxy-access.log;\n  keepalive_requests 1000000;\n  \
+         upstream exchange {{ server {backend}; keepalive 64; keepalive_requests 1000000; }}\n  server {{\n    \
+         listen {addr} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};\n    ssl_protocols TLSv1.2 TLSv1.3;\n    \
+         location / {{ proxy_pass http://exchange; proxy_http_version 1.1; proxy_set_header Connection \"\"; }}\n  }}\n}}\n",
+        common(dir, "proxy"),
+        temp_paths(dir, "proxy"),
+        dir.display(),
+        pki.server_cert.display(),
+        pki.server_key.display()
+    )
+}
+
+fn program() -> PathBuf {
+    let system = PathBuf::from("/usr/sbin/nginx");
+    if system.is_file() { system } else { PathBuf::from("nginx") }
+}
+
+impl Nginx {
+    /// Starts the back end on `addr` with its TLS file server on `files`, pinned to `cpu`
+    /// when given.
+    pub(crate) fn backend(scratch: &Scratch, addr: SocketAddr, files: SocketAddr, pki: &Pki, cpu: Option<usize>) -> Result<Self> {
+        let conf = scratch.write("nginx-backend.conf", &backend_conf(scratch.path(), addr, files, pki))?;
+        Self::start(scratch.path(), "backend", &conf, addr, cpu)
+    }
+
+    /// Starts the peer proxy on `addr` in front of `backend`, pinned to `cpu` when given.
+    pub(crate) fn proxy(scratch: &Scratch, addr: SocketAddr, backend: SocketAddr, pki: &Pki, cpu: Option<usize>) -> Result<Self> {
+        let conf = scratch.write("nginx-proxy.conf", &proxy_conf(scratch.path(), addr, backend, pki))?;
+        Self::start(scratch.path(), "proxy", &conf, addr, cpu)
+    }
+
+    fn start(dir: &Path, role: &'static str, conf: &Path, addr: SocketAddr, cpu: Option<usize>) -> Result<Self> {
+        let mut cmd = pinned(cpu, &program());
+        cmd.arg("-p").arg(dir).arg("-e").arg(dir.join(format!("nginx-{role}-error.log"))).arg("-c").arg(conf);
+        let name = if role == "proxy" { "nginx (proxy)" } else { "nginx (back end)" };
+        let mut spawned = Spawned::start(name, &mut cmd, &dir.join(format!("nginx-{role}.out")))?;
+        spawned.wait_for_port(addr)?;
+        let master = spawned.pid();
+        let start = Instant::now();
+        let workers = loop {
+            let workers: Vec<u32> = cpu::children(master).into_iter().filter(|&p| cpu::command_name(p).as_deref() == Some("nginx")).collect();
+            if !workers.is_empty() {
+                break workers;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                return Err(StepError(format!("{name} started no worker")));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Ok(Self { spawned: Some(spawned), workers, addr })
+    }
+
+    /// The master and its workers: whose CPU time is the proxy's.
+    pub(crate) fn pids(&self) -> Vec<u32> {
+        self.spawned.iter().map(Spawned::pid).chain(self.workers.iter().copied()).collect()
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        // The master stops its workers on SIGTERM; any left behind are killed by pid.
+        drop(self.spawned.take());
+        for &worker in &self.workers {
+            if let (Some("nginx"), Ok(raw)) = (cpu::command_name(worker).as_deref(), i32::try_from(worker)) {
+                let _ = kill(Pid::from_raw(raw), Signal::SIGKILL);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// nginx itself checks both configurations (`nginx -t`), certificates included.
+    #[test]
+    fn nginx_accepts_both_configurations() {
+        if !program().is_file() && !crate::shell::have("nginx") {
+            eprintln!("nginx is not installed: `cargo xtask bench proxy` installs it");
+            return;
+        }
+        let scratch = Scratch::new().expect("scratch dir");
+        let pki = Pki::create(scratch.path(), &[]).expect("certificates");
+        let addr: SocketAddr = "127.0.0.1:1".parse().expect("addr");
+        let other: SocketAddr = "127.0.0.1:2".parse().expect("addr");
+        let confs = [
+            scratch.write("backend.conf", &backend_conf(scratch.path(), addr, other, &pki)).expect("write"),
+            scratch.write("proxy.conf", &proxy_conf(scratch.path(), addr, addr, &pki)).expect("write"),
+        ];
+        for conf in confs {
+            let out = Command::new(program()).arg("-t").arg("-p").arg(scratch.path()).arg("-e").arg(scratch.path().join("t.log")).arg("-c").arg(&conf).output().expect("nginx runs");
+            assert!(out.status.success(), "{}: {}", conf.display(), String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
