@@ -2,4 +2,4 @@
 
 mod vm;
 
-pub use vm::{Vm, VmImage, blank_disk};
+pub use vm::{Vm, VmImage};

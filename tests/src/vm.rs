@@ -12,19 +12,23 @@ use std::time::{Duration, Instant};
 /// The artefacts of a built image (`cargo xtask image`).
 #[derive(Debug, Clone)]
 pub struct VmImage {
-    /// The kernel.
-    pub kernel: PathBuf,
-    /// The initramfs holding the root file system.
-    pub initrd: PathBuf,
-    /// The kernel command line.
-    pub cmdline: String,
+    /// The factory disk: EFI system partition with slot A, blank data partition.
+    pub disk: PathBuf,
+    /// The UEFI firmware qemu boots.
+    pub firmware: PathBuf,
 }
 
 impl VmImage {
-    /// The image in `dir` (`vmlinuz`, `rootfs.cpio.gz`, `cmdline`).
+    /// The image in `dir` (its `disk.img`), booted with Debian's OVMF.
     pub fn from_dir(dir: &Path) -> std::io::Result<Self> {
-        let cmdline = std::fs::read_to_string(dir.join("cmdline"))?.trim().to_owned();
-        Ok(Self { kernel: dir.join("vmlinuz"), initrd: dir.join("rootfs.cpio.gz"), cmdline })
+        let disk = dir.join("disk.img");
+        std::fs::metadata(&disk)?;
+        Ok(Self { disk, firmware: PathBuf::from("/usr/share/ovmf/OVMF.fd") })
+    }
+
+    /// A fresh copy of the factory disk at `to`, as a new appliance's disk.
+    pub fn fresh_disk(&self, to: &Path) -> std::io::Result<()> {
+        std::fs::copy(&self.disk, to).map(drop)
     }
 }
 
@@ -39,9 +43,10 @@ pub struct Vm {
 }
 
 impl Vm {
-    /// Boots `image` with `disk` as its data disk (virtio), `memory_mib` of RAM and each
-    /// of `guest_ports` reachable at a free loopback port ([`Vm::host_port`]).
-    pub fn boot(image: &VmImage, disk: &Path, memory_mib: u32, guest_ports: &[u16]) -> std::io::Result<Self> {
+    /// Boots `disk` (a copy of `image`'s factory disk, on virtio) with `memory_mib` of RAM
+    /// and each of `guest_ports` reachable at a free loopback port ([`Vm::host_port`]). With
+    /// `stop_on_reboot`, a reboot of the guest ends qemu; otherwise the guest reboots.
+    pub fn boot(image: &VmImage, disk: &Path, memory_mib: u32, guest_ports: &[u16], stop_on_reboot: bool) -> std::io::Result<Self> {
         let mut forwards = Vec::new();
         for &guest in guest_ports {
             forwards.push((free_port()?, guest));
@@ -50,14 +55,15 @@ impl Vm {
             s.push_str(&format!(",hostfwd=tcp:127.0.0.1:{host}-:{guest}"));
             s
         });
-        let mut child = Command::new("qemu-system-x86_64")
-            .args(["-nodefaults", "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"])
+        let mut qemu = Command::new("qemu-system-x86_64");
+        qemu.args(["-nodefaults", "-display", "none", "-serial", "stdio", "-monitor", "none"]);
+        if stop_on_reboot {
+            qemu.arg("-no-reboot");
+        }
+        let mut child = qemu
             .args(["-m", &memory_mib.to_string()])
-            .arg("-kernel")
-            .arg(&image.kernel)
-            .arg("-initrd")
-            .arg(&image.initrd)
-            .args(["-append", &image.cmdline])
+            .arg("-bios")
+            .arg(&image.firmware)
             .arg("-drive")
             .arg(format!("file={},format=raw,if=virtio", disk.display()))
             .args(["-netdev", &netdev, "-device", "virtio-net-pci,netdev=n0"])
@@ -116,10 +122,15 @@ impl Vm {
         }
     }
 
-    /// Types `text` on the serial console.
+    /// Types `text` on the serial console, a few characters at a time as a person or a
+    /// terminal server would, so that the guest's UART never has to hold a whole line.
     pub fn send(&mut self, text: &str) -> std::io::Result<()> {
-        self.serial_in.write_all(text.as_bytes())?;
-        self.serial_in.flush()
+        for chunk in text.as_bytes().chunks(8) {
+            self.serial_in.write_all(chunk)?;
+            self.serial_in.flush()?;
+            std::thread::sleep(Duration::from_millis(15));
+        }
+        Ok(())
     }
 
     /// Waits up to `timeout` for qemu to exit (the guest powered off or rebooted).
@@ -145,12 +156,6 @@ impl Drop for Vm {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-/// A new, empty (sparse) data disk of `mib` MiB.
-pub fn blank_disk(path: &Path, mib: u64) -> std::io::Result<()> {
-    let file = std::fs::File::create(path)?;
-    file.set_len(mib << 20)
 }
 
 fn free_port() -> std::io::Result<u16> {

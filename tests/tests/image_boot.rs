@@ -7,7 +7,7 @@
 //! `POSTERN_IMAGE_DIR` set; by hand: `cargo xtask image`, then
 //! `POSTERN_IMAGE_DIR=target/image/qemu-x86_64 cargo test -p postern-e2e --test image_boot -- --ignored`.
 
-use postern_e2e::{Vm, VmImage, blank_disk};
+use postern_e2e::{Vm, VmImage};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 const SSH: u16 = 22;
 const ACTIVESYNC: u16 = 443;
-const BOOT_LIMIT: Duration = Duration::from_secs(90);
+const BOOT_LIMIT: Duration = Duration::from_secs(150);
 const PROMPT: &str = "postern>";
 const ALICE: &str = "Cmd=Sync&User=alice%40example.com&DeviceId=ApplA1B2C3D4E5F6&DeviceType=iPhone";
 const BOB: &str = "Cmd=Sync&User=bob%40example.com&DeviceId=SEC1B0B0B0B0B0B0&DeviceType=Android";
@@ -81,7 +81,7 @@ struct Appliance {
 
 impl Appliance {
     fn boot(image: &VmImage, disk: &Path) -> Self {
-        let vm = Vm::boot(image, disk, 256, &[SSH, ACTIVESYNC]).expect("qemu starts");
+        let vm = Vm::boot(image, disk, 256, &[SSH, ACTIVESYNC], true).expect("qemu starts");
         let appliance = Self { vm };
         appliance.expect(0, PROMPT, BOOT_LIMIT);
         eprintln!("CLI prompt on the serial console {:.1} s after qemu started", appliance.vm.uptime().as_secs_f64());
@@ -147,8 +147,8 @@ fn text(out: &Output) -> String {
 fn the_image_boots_serves_and_keeps_its_state_across_a_power_cut() {
     let image = image();
     let dir = tempfile::tempdir().expect("temp dir");
-    let disk = dir.path().join("data.img");
-    blank_disk(&disk, 256).expect("data disk");
+    let disk = dir.path().join("disk.img");
+    image.fresh_disk(&disk).expect("a new appliance's disk");
     let key = dir.path().join("admin");
     let made = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "image-test", "-f"]).arg(&key).status().expect("ssh-keygen");
     assert!(made.success());

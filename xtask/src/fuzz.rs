@@ -14,6 +14,7 @@ pub(crate) struct FuzzArgs {
 const TARGETS: &[(&str, &str)] = &[
     ("firmware/activesync/fuzz", "parse_target"),
     ("cli/engine/fuzz", "feed_bytes"),
+    ("firmware/update-bundle/fuzz", "feed_bundle"),
 ];
 
 /// Runs `cargo xtask fuzz`.

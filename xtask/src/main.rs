@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_proxy;
+mod bundle;
 mod demo_backend;
 mod demo_uem;
 mod fuzz;
@@ -38,6 +39,10 @@ enum Command {
     Image(image::ImageArgs),
     /// Build the image twice from empty target directories and compare the hashes.
     VerifyReproducible(image::VerifyArgs),
+    /// Make a signed update bundle of an image (see docs/update-bundle.md).
+    Bundle(bundle::BundleArgs),
+    /// Sign an update bundle again with another key, or make a new signing key pair.
+    Sign(bundle::SignArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +55,8 @@ fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Image(args) => image::run(&args),
         Command::VerifyReproducible(args) => image::verify(&args),
+        Command::Bundle(args) => bundle::run(&args),
+        Command::Sign(args) => bundle::sign(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! Debian packages the tests and `cargo xtask run` need, installed when missing.
 
 use crate::shell::{Result, StepError, exec, have, say};
+use std::path::Path;
 use std::process::Command;
 
 /// (program that must be on the PATH, Debian package that provides it).
@@ -33,6 +34,20 @@ pub(crate) fn ensure(tools: &[(&str, &str)]) -> Result {
         Some((program, package)) => Err(StepError(format!("{program} is still missing after installing {package}"))),
         None => Ok(()),
     }
+}
+
+/// Debian's UEFI firmware for qemu (package ovmf).
+pub(crate) const OVMF: &str = "/usr/share/ovmf/OVMF.fd";
+
+/// Installs `package` unless `file` exists.
+pub(crate) fn ensure_file(file: &Path, package: &str) -> Result {
+    if file.is_file() {
+        return Ok(());
+    }
+    say(&format!("installing Debian package {package} (for {})", file.display()));
+    apt_update()?;
+    exec(&mut apt(&["install", "-y", "-q", "--no-install-recommends", package]))?;
+    if file.is_file() { Ok(()) } else { Err(StepError(format!("{} is still missing after installing {package}", file.display()))) }
 }
 
 /// Refreshes apt's package lists.

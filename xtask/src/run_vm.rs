@@ -4,6 +4,7 @@
 use crate::image::{self, ImageArgs};
 use crate::shell::{Result, StepError, exec, root, say};
 use crate::{demo_backend, packages};
+use std::path::Path;
 use std::process::Command;
 
 /// Where the demo configuration expects the ActiveSync back end (10.0.2.2 inside the VM).
@@ -32,38 +33,57 @@ pub(crate) struct VmArgs {
 
 /// Builds the image, then boots it with the console on this terminal until qemu exits.
 pub(crate) fn run(args: &VmArgs) -> Result {
-    packages::ensure(&[("qemu-system-x86_64", "qemu-system-x86")])?;
-    let built = image::build(&ImageArgs { board: args.board.clone(), out: None, target_dir: None })?;
+    packages::ensure(&[("qemu-system-x86_64", "qemu-system-x86"), ("mcopy", "mtools")])?;
+    packages::ensure_file(Path::new(packages::OVMF), "ovmf")?;
+    let built = image::build(&ImageArgs::new(&args.board, None, None))?;
     let vm = built.board.vm.clone().ok_or_else(|| StepError(format!("board {} is not a virtual machine", built.board.name)))?;
     let state = root().join("var/vm").join(&built.board.name);
     std::fs::create_dir_all(&state).map_err(|e| StepError(format!("creating {}: {e}", state.display())))?;
-    let disk = state.join("data.img");
+    let disk = state.join("disk.img");
     if args.fresh || !disk.is_file() {
-        say(&format!("a blank {} MiB data disk: {}", built.board.disk.data_size_mib, disk.display()));
-        let file = std::fs::File::create(&disk).map_err(|e| StepError(format!("creating {}: {e}", disk.display())))?;
-        file.set_len(u64::from(built.board.disk.data_size_mib) << 20).map_err(|e| StepError(format!("sizing {}: {e}", disk.display())))?;
+        say(&format!("a new appliance disk from the factory image: {}", disk.display()));
+        std::fs::copy(built.dir.join("disk.img"), &disk).map_err(|e| StepError(format!("copying the factory disk: {e}")))?;
+    } else {
+        say("keeping the appliance's disk (configuration, device cache); slot A gets this build");
+        refresh_slot_a(&built.dir, &disk)?;
     }
     match demo_backend::start(DEMO_BACKEND) {
         Ok(()) => say(&format!("demo Exchange back end on {DEMO_BACKEND} (10.0.2.2:8081 from the appliance)")),
         Err(e) => say(&format!("no demo back end ({DEMO_BACKEND}: {e}); allowed requests will get 502")),
     }
     banner(args);
-    let cmdline = std::fs::read_to_string(built.dir.join("cmdline")).map_err(|e| StepError(format!("reading the command line: {e}")))?;
     let forwards = format!(
         "user,id=n0,hostfwd=tcp:127.0.0.1:{}-:22,hostfwd=tcp:127.0.0.1:{}-:443,hostfwd=tcp:127.0.0.1:{}-:9100",
         args.ssh_port, args.https_port, args.metrics_port
     );
     exec(Command::new("qemu-system-x86_64")
-        .args(["-nodefaults", "-display", "none", "-serial", "mon:stdio", "-no-reboot"])
+        .args(["-nodefaults", "-display", "none", "-serial", "mon:stdio"])
         .args(["-M", &vm.machine, "-m", &vm.memory_mib.to_string()])
-        .arg("-kernel")
-        .arg(built.dir.join("vmlinuz"))
-        .arg("-initrd")
-        .arg(built.dir.join("rootfs.cpio.gz"))
-        .args(["-append", cmdline.trim()])
+        .args(["-bios", &vm.firmware])
         .arg("-drive")
         .arg(format!("file={},format=raw,if=virtio", disk.display()))
         .args(["-netdev", &forwards, "-device", &format!("{},netdev=n0", vm.nic_model)]))
+}
+
+/// Replaces slot A of a kept disk with the freshly built system (mtools, on the EFI system
+/// partition at 1 MiB), and makes it the good, preferred entry again.
+fn refresh_slot_a(image: &Path, disk: &Path) -> Result {
+    let esp = format!("{}@@1M", disk.display());
+    let factory = format!("{}@@1M", image.join("disk.img").display());
+    let scratch = image.join("slot-a");
+    let _ = std::fs::remove_dir_all(&scratch);
+    exec(Command::new("mcopy").args(["-s", "-n", "-i", &factory, "::/postern/a"]).arg(&scratch))?;
+    exec(Command::new("mcopy").args(["-n", "-i", &factory, "::/loader/entries/postern-a.conf"]).arg(scratch.join("postern-a.conf")))?;
+    // Old entries of both slots go: slot A is the one system on the disk again.
+    let listing = Command::new("mdir").args(["-b", "-i", &esp, "::/loader/entries"]).output().map_err(|e| StepError(format!("mdir: {e}")))?;
+    for entry in String::from_utf8_lossy(&listing.stdout).lines().filter(|l| l.ends_with(".conf")) {
+        exec(Command::new("mdel").args(["-i", &esp, entry]))?;
+    }
+    for name in ["vmlinuz", "rootfs.cpio.gz", "cmdline", "version"] {
+        exec(Command::new("mcopy").args(["-o", "-i", &esp]).arg(scratch.join(name)).arg(format!("::/postern/a/{name}")))?;
+    }
+    exec(Command::new("mcopy").args(["-o", "-i", &esp]).arg(scratch.join("postern-a.conf")).arg("::/loader/entries/postern-a.conf"))?;
+    std::fs::remove_dir_all(&scratch).map_err(|e| StepError(format!("removing {}: {e}", scratch.display())))
 }
 
 fn banner(args: &VmArgs) {

@@ -18,6 +18,8 @@ pub(crate) struct TestArgs {
 /// Crates that must build without `std`; each is built alone so that no other crate's
 /// features can hide a dependency that pulls `std` in.
 const NO_STD_CRATES: &[&str] = &["postern-decision", "postern-activesync"];
+/// Crates whose `std` feature is on by default; built alone without it as well.
+const NO_STD_WITHOUT_DEFAULTS: &[&str] = &["postern-update-bundle"];
 
 /// Runs the whole test suite.
 pub(crate) fn run(args: &TestArgs) -> Result {
@@ -26,6 +28,10 @@ pub(crate) fn run(args: &TestArgs) -> Result {
     for krate in NO_STD_CRATES {
         say(&format!("building {krate} on its own (no_std + alloc)"));
         exec(cargo().args(["build", "--package", krate]))?;
+    }
+    for krate in NO_STD_WITHOUT_DEFAULTS {
+        say(&format!("building {krate} on its own without its std feature (no_std + alloc)"));
+        exec(cargo().args(["build", "--package", krate, "--no-default-features"]))?;
     }
     say("linting the workspace (clippy, warnings are errors)");
     exec(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
@@ -54,9 +60,13 @@ pub(crate) fn run(args: &TestArgs) -> Result {
 fn test_image() -> Result {
     say("building the appliance image twice and comparing (reproducibility)");
     packages::ensure(&[("qemu-system-x86_64", "qemu-system-x86")])?;
+    packages::ensure_file(std::path::Path::new(packages::OVMF), "ovmf")?;
     image::verify(&VerifyArgs::for_board("qemu-x86_64"))?;
     say("booting the image under qemu (software emulation)");
-    exec(cargo()
-        .env("POSTERN_IMAGE_DIR", root().join(image::FIRST_BUILD))
-        .args(["test", "--package", "postern-e2e", "--test", "image_boot", "--", "--ignored", "--nocapture"]))
+    for test in ["image_boot", "image_update"] {
+        exec(cargo()
+            .env("POSTERN_IMAGE_DIR", root().join(image::FIRST_BUILD))
+            .args(["test", "--package", "postern-e2e", "--test", test, "--", "--ignored", "--nocapture"]))?;
+    }
+    Ok(())
 }

@@ -68,4 +68,6 @@ actions! {
     COMMIT = 60,
     COMMIT_CONFIRMED = 61,
     ROLLBACK = 62,
+    SOFTWARE_INSTALL = 66,
+    SOFTWARE_ROLLBACK = 67,
 }

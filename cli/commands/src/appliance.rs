@@ -5,6 +5,7 @@ use postern_config_store::ConfigStore;
 use postern_device_cache::DeviceCache;
 use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
+use postern_update_agent::UpdateAgent;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// The software version shown by `show version` and `show software`.
@@ -26,6 +27,7 @@ pub struct Appliance {
     reload: Box<dyn Fn() + Send + Sync>,
     checkins: Option<CheckinStatus>,
     runtime: Option<tokio::runtime::Handle>,
+    updates: Result<Arc<UpdateAgent>, String>,
 }
 
 impl Appliance {
@@ -38,7 +40,7 @@ impl Appliance {
         reload: Box<dyn Fn() + Send + Sync>,
     ) -> Self {
         let started_at = clock();
-        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None }
+        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()) }
     }
 
     /// Shows the check-ins' status with `status` (without it, `show checkins` says none run).
@@ -53,6 +55,18 @@ impl Appliance {
     pub fn with_runtime(mut self, runtime: tokio::runtime::Handle) -> Self {
         self.runtime = Some(runtime);
         self
+    }
+
+    /// The update agent (`software install|rollback`, `show software`), or why there is none.
+    #[must_use]
+    pub fn with_updates(mut self, updates: Result<Arc<UpdateAgent>, String>) -> Self {
+        self.updates = updates;
+        self
+    }
+
+    /// The update agent, or why there is none.
+    pub fn update_agent(&self) -> Result<&Arc<UpdateAgent>, String> {
+        self.updates.as_ref().map_err(Clone::clone)
     }
 
     /// The access service.

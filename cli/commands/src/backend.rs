@@ -2,7 +2,7 @@
 
 use crate::actions::*;
 use crate::appliance::Appliance;
-use crate::{cache_commands, configure, show, test_access};
+use crate::{cache_commands, configure, show, software, test_access};
 use core::fmt::Write;
 use postern_cli_engine::{Backend, CommandError, Invocation, Mode};
 use postern_config_store::Candidate;
@@ -80,7 +80,9 @@ impl Backend for CliBackend {
             SHOW_CACHE => show::device_cache(self, inv, out),
             SHOW_TUNNELS => show::tunnels(self, out),
             SHOW_CHECKINS => show::checkins(self, out),
-            SHOW_SOFTWARE => show::software(self, out),
+            SHOW_SOFTWARE => software::show(self, out),
+            SOFTWARE_INSTALL => software::install(self, inv, out),
+            SOFTWARE_ROLLBACK => software::rollback(self, out),
             SHOW_LOGGING => show::logging(self, out),
             CACHE_CLEAR | CACHE_BLOCK | CACHE_UNBLOCK => cache_commands::run(self, inv, out),
             TEST_ACTIVESYNC | TEST_APPTUNNEL => test_access::run(self, inv, out),

@@ -64,6 +64,18 @@ fn device_cache_exec() -> Node {
     ]))
 }
 
+/// `software install SOURCE [ca-file PATH]` and `software rollback`.
+fn software() -> Node {
+    kw("software", "Install a signed update, or switch back to the other system slot").children([
+        kw("install", "Verify a signed update bundle and write it into the inactive slot").child(
+            arg("SOURCE", LONG_WORD, "https URL or absolute file path of the bundle")
+                .action(SOFTWARE_INSTALL)
+                .child(kw("ca-file", "CA of the HTTPS server").child(arg("PATH", PATH, "PEM file on the appliance").action(SOFTWARE_INSTALL))),
+        ),
+        kw("rollback", "Boot the other slot's system from the next reload").action(SOFTWARE_ROLLBACK),
+    ])
+}
+
 /// `test activesync|apptunnel …`: decides an access exactly as the proxy would, and
 /// records it (first accesses ask the UEM and fill the device cache).
 fn test_access() -> Node {
@@ -201,6 +213,7 @@ pub fn postern_grammar() -> Result<Grammar, GrammarError> {
         .command(&[Mode::Privileged], device_cache_exec())
         .command(&[Mode::Privileged], admin(kw("reload", "Restart the gateway software").action(RELOAD)))
         .command(&[Mode::Privileged], admin(test_access()))
+        .command(&[Mode::Privileged], admin(software()))
         .command(&config_modes, show(true));
     for node in config_mode() {
         builder = builder.command(&[Mode::Config], admin(node));

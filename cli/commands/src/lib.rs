@@ -8,6 +8,7 @@ mod configure;
 mod grammar;
 mod render;
 mod show;
+mod software;
 mod test_access;
 
 pub use appliance::{Appliance, CheckinStatus, Clock, VERSION};

@@ -166,13 +166,6 @@ pub(crate) fn checkins(session: &mut CliBackend, out: &mut dyn Write) -> Outcome
     Ok(())
 }
 
-pub(crate) fn software(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
-    let _ = session;
-    writeln!(out, "Running: Postern {VERSION}")?;
-    writeln!(out, "Update slots: none. Signed A/B updates are not built yet; `software install` is not available.")?;
-    Ok(())
-}
-
 pub(crate) fn logging(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
     let events = session.appliance().logs().snapshot();
     if events.is_empty() {

@@ -13,6 +13,8 @@ pub struct Board {
     pub name: String,
     /// The kernel and its modules.
     pub kernel: Kernel,
+    /// The boot loader and the A/B slots.
+    pub boot: Boot,
     /// Where the CLI's serial console is.
     pub console: Console,
     /// The persistent data area.
@@ -39,6 +41,25 @@ pub struct Kernel {
     /// Modules init loads, in order.
     #[serde(default)]
     pub modules: Vec<String>,
+}
+
+/// The boot loader (systemd-boot, a Debian package pinned by version and hash) on the EFI
+/// system partition that holds both system slots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Boot {
+    /// The Debian package holding `systemd-bootx64.efi`.
+    pub loader_package: String,
+    /// The package's exact version.
+    pub loader_version: String,
+    /// The sha256 of the `.deb`, lower-case hex.
+    pub loader_deb_sha256: String,
+    /// Boots a newly installed slot gets to pass its health check.
+    pub tries: u32,
+    /// The EFI system partition's device, e.g. `/dev/vda1`.
+    pub esp_device: String,
+    /// Its size in MiB: room for two systems and one being written.
+    pub esp_size_mib: u32,
 }
 
 /// The serial console.
@@ -77,6 +98,8 @@ pub struct Vm {
     pub memory_mib: u32,
     /// qemu's network device model.
     pub nic_model: String,
+    /// The UEFI firmware image qemu boots.
+    pub firmware: String,
 }
 
 impl Board {
@@ -106,9 +129,16 @@ impl Board {
         if self.name.is_empty() || !self.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
             return Err(invalid("name", "letters, digits, '-' and '_' only"));
         }
-        let sha = &self.kernel.deb_sha256;
-        if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-            return Err(invalid("kernel.deb_sha256", "64 lower-case hex digits"));
+        for (setting, sha) in [("kernel.deb_sha256", &self.kernel.deb_sha256), ("boot.loader_deb_sha256", &self.boot.loader_deb_sha256)] {
+            if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                return Err(invalid(setting, "64 lower-case hex digits"));
+            }
+        }
+        if !(1..=10).contains(&self.boot.tries) {
+            return Err(invalid("boot.tries", "1 to 10"));
+        }
+        if self.boot.esp_size_mib < 64 {
+            return Err(invalid("boot.esp_size_mib", "at least 64 MiB"));
         }
         if !self.kernel.package.starts_with("linux-image-") {
             return Err(invalid("kernel.package", "a Debian linux-image-* package"));
@@ -118,7 +148,11 @@ impl Board {
                 return Err(invalid("kernel.modules", &format!("{module:?} is not a module name")));
             }
         }
-        for (setting, device) in [("console.device", &self.console.device), ("disk.data_device", &self.disk.data_device)] {
+        for (setting, device) in [
+            ("console.device", &self.console.device),
+            ("disk.data_device", &self.disk.data_device),
+            ("boot.esp_device", &self.boot.esp_device),
+        ] {
             if !device.starts_with("/dev/") || device.contains("..") {
                 return Err(invalid(setting, "a device under /dev/"));
             }
@@ -153,7 +187,7 @@ mod tests {
 
     #[test]
     fn a_device_outside_dev_is_refused() {
-        let text = QEMU.replace("\"/dev/vda\"", "\"/etc/passwd\"");
+        let text = QEMU.replace("\"/dev/vda2\"", "\"/etc/passwd\"");
         let e = Board::parse(&text).expect_err("bad device");
         assert!(e.to_string().contains("disk.data_device"), "{e}");
     }

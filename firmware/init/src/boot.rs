@@ -2,6 +2,8 @@
 
 use crate::error::InitError;
 use crate::paths::{BOARD_FILE, DAEMON_USER, DATA, INITIAL_CONFIG, LOG_DIR, RUNNING_CONFIG, STATE_DIR};
+use crate::esp::{self, BootedSlot};
+use crate::health::HealthWatch;
 use crate::supervisor::Ending;
 use crate::{data_area, kernel_modules, mounts, network, shutdown, supervisor};
 use nix::unistd::{Gid, Uid, User, chown};
@@ -9,6 +11,7 @@ use postern_board::Board;
 use postern_config::Config;
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Instant;
 
 /// Where posternd's command line is kept in the image: one argument per line.
 const POSTERND_ARGS: &str = "/etc/postern/posternd.args";
@@ -16,11 +19,20 @@ const POSTERND_ARGS: &str = "/etc/postern/posternd.args";
 /// Boots the appliance and supervises it; only returns by powering off or rebooting.
 pub(crate) fn run() -> ExitCode {
     let _logs = postern_logging::init("info", false);
-    let ending = match boot() {
-        Ok(args) => supervisor::supervise(args).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "supervision failed; rebooting");
+    let mut on_trial = false;
+    let ending = match boot(&mut on_trial) {
+        Ok((args, booted)) => {
+            let health = HealthWatch::new(Instant::now(), on_trial);
+            supervisor::supervise(args, health, mark_good_when_healthy(booted)).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "supervision failed; rebooting");
+                Ending::Reboot
+            })
+        }
+        // A slot on trial that cannot boot uses up a try; a proven one stops visibly.
+        Err(e) if on_trial => {
+            tracing::error!(error = %e, "boot failed on a slot on trial; rebooting");
             Ending::Reboot
-        }),
+        }
         Err(e) => {
             tracing::error!(error = %e, "boot failed; powering off so that the failure stays visible");
             Ending::PowerOff
@@ -29,20 +41,43 @@ pub(crate) fn run() -> ExitCode {
     shutdown::finish(ending)
 }
 
-/// Everything before the daemon starts; returns posternd's arguments.
-fn boot() -> Result<Vec<String>, InitError> {
+/// Everything before the daemon starts; returns posternd's arguments and the booted slot.
+fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitError> {
     mounts::mount_system()?;
     // Ctrl-Alt-Del becomes SIGINT to init (an orderly reboot), not an instant reset.
     nix::sys::reboot::set_cad_enabled(false).map_err(InitError::sys("disabling Ctrl-Alt-Del"))?;
     let board = Board::load(Path::new(BOARD_FILE))?;
     tracing::info!(board = %board.name, "booting");
     kernel_modules::load(&board.kernel.modules)?;
+    let owner = daemon_user()?;
+    let booted = esp::mount_esp(&board.boot.esp_device, owner)?;
+    *on_trial = booted.as_ref().is_some_and(|b| b.on_trial);
     data_area::mount_data(&board.disk.data_device)?;
-    prepare_state()?;
+    prepare_state(owner)?;
     let config = load_config();
     network::configure(&config.interfaces)?;
     let text = std::fs::read_to_string(POSTERND_ARGS).map_err(InitError::io(format!("reading {POSTERND_ARGS}")))?;
-    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect())
+    let args = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
+    Ok((args, booted))
+}
+
+/// Once healthy, a slot on trial is marked good: the boot loader keeps it from then on.
+fn mark_good_when_healthy(booted: Option<BootedSlot>) -> supervisor::OnHealthy {
+    Box::new(move || {
+        let Some(booted) = &booted else { return };
+        match booted.esp.mark_good(booted.slot) {
+            Ok(true) => tracing::info!(slot = %booted.slot, "slot passed its health check: marked good"),
+            Ok(false) => {}
+            Err(e) => tracing::error!(slot = %booted.slot, error = %e, "cannot mark the slot good"),
+        }
+    })
+}
+
+fn daemon_user() -> Result<(Uid, Gid), InitError> {
+    User::from_name(DAEMON_USER)
+        .map_err(InitError::sys(format!("looking up user {DAEMON_USER}")))?
+        .map(|u| (u.uid, u.gid))
+        .ok_or_else(|| InitError::Failed { step: "looking up the daemon's user".into(), reason: format!("no user {DAEMON_USER} in the image") })
 }
 
 /// The running configuration if one was committed, else the image's initial one; a
@@ -63,11 +98,7 @@ fn load_config() -> Config {
 
 /// Creates the state and log directories on the data area, owned by the daemon's user so
 /// that it can write them after dropping root.
-fn prepare_state() -> Result<(), InitError> {
-    let owner = User::from_name(DAEMON_USER)
-        .map_err(InitError::sys(format!("looking up user {DAEMON_USER}")))?
-        .map(|u| (u.uid, u.gid))
-        .ok_or_else(|| InitError::Failed { step: "preparing the data area".into(), reason: format!("no user {DAEMON_USER} in the image") })?;
+fn prepare_state(owner: (Uid, Gid)) -> Result<(), InitError> {
     // posternd opens these as root before it drops to its user: made here, they are the
     // user's from the first boot on.
     let config_dir = format!("{STATE_DIR}/config");

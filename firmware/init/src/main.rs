@@ -8,6 +8,8 @@
 mod boot;
 mod data_area;
 mod error;
+mod esp;
+mod health;
 mod kernel_modules;
 mod mounts;
 mod netlink;

@@ -22,3 +22,7 @@ pub(crate) const MKE2FS: &str = "/sbin/mke2fs";
 pub(crate) const DAEMON_USER: &str = "postern";
 /// The data area's file system label.
 pub(crate) const DATA_LABEL: &str = "postern-data";
+/// posternd's CLI socket, probed by the health check.
+pub(crate) const CLI_SOCKET: &str = "/run/postern/cli.sock";
+/// Where the EFI system partition (boot loader and system slots) is mounted.
+pub(crate) const ESP: &str = "/boot";

@@ -2,7 +2,8 @@
 //! and turning signals into a power-off or a reboot.
 
 use crate::error::InitError;
-use crate::paths::{LOG_DIR, POSTERND};
+use crate::health::{HealthWatch, Verdict};
+use crate::paths::{CLI_SOCKET, LOG_DIR, POSTERND};
 use crate::restart_policy::RestartPolicy;
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
@@ -35,39 +36,83 @@ pub(crate) enum Ending {
     Reboot,
 }
 
+/// What to do when the system first proves healthy.
+pub(crate) type OnHealthy = Box<dyn FnMut()>;
+
 /// The supervised daemon.
 struct Daemon {
     args: Vec<String>,
     running: Option<(Pid, Instant)>,
     restart_at: Option<Instant>,
     policy: RestartPolicy,
+    health: HealthWatch,
+    on_healthy: OnHealthy,
 }
 
 /// Runs `posternd` with `args` until the appliance is to power off or reboot; the daemon
 /// has been stopped when this returns.
-pub(crate) fn supervise(args: Vec<String>) -> Result<Ending, InitError> {
+pub(crate) fn supervise(args: Vec<String>, health: HealthWatch, on_healthy: OnHealthy) -> Result<Ending, InitError> {
     let signals = listen_for_signals()?;
-    let mut daemon = Daemon { args, running: None, restart_at: Some(Instant::now()), policy: RestartPolicy::default() };
+    let mut daemon = Daemon {
+        args,
+        running: None,
+        restart_at: Some(Instant::now()),
+        policy: RestartPolicy::default(),
+        health,
+        on_healthy,
+    };
     let ending = loop {
-        let wait = daemon.restart_at.map_or(Duration::from_secs(3600), |at| at.saturating_duration_since(Instant::now()));
-        match signals.recv_timeout(wait) {
-            Ok(SIGCHLD) => {
-                if let Some(ending) = daemon.reap() {
-                    break ending;
-                }
-            }
+        let mut wait = daemon.restart_at.map_or(Duration::from_secs(3600), |at| at.saturating_duration_since(Instant::now()));
+        if !daemon.health.is_healthy() {
+            wait = wait.min(PROBE_EVERY);
+        }
+        let verdict = match signals.recv_timeout(wait) {
+            Ok(SIGCHLD) => match daemon.reap() {
+                Reaped::Ending(ending) => break ending,
+                Reaped::DaemonStopped => daemon.health.stopped(Instant::now()),
+                Reaped::Nothing => Verdict::Wait,
+            },
             Ok(SIGTERM | SIGINT) => break Ending::Reboot,
             Ok(SIGUSR2 | SIGPWR) => break Ending::PowerOff,
-            Ok(_) => {}
-            Err(RecvTimeoutError::Timeout) => daemon.start(),
+            Ok(_) => Verdict::Wait,
+            Err(RecvTimeoutError::Timeout) => {
+                if daemon.restart_at.is_some_and(|at| at <= Instant::now()) {
+                    daemon.start();
+                }
+                daemon.probe()
+            }
             Err(RecvTimeoutError::Disconnected) => {
                 return Err(InitError::Failed { step: "watching signals".into(), reason: "the signal thread stopped".into() });
+            }
+        };
+        match verdict {
+            Verdict::Wait => {}
+            Verdict::Healthy => {
+                tracing::info!("system healthy: posternd is serving");
+                (daemon.on_healthy)();
+            }
+            Verdict::GiveUp => {
+                tracing::error!("this slot is on trial and failed its health check: rebooting to use up a try");
+                break Ending::Reboot;
             }
         }
     };
     tracing::info!(?ending, "stopping the appliance");
     daemon.stop(&signals);
     Ok(ending)
+}
+
+/// How often an unproven system's daemon is probed.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+
+/// What reaping found.
+enum Reaped {
+    /// posternd asked for the appliance to end.
+    Ending(Ending),
+    /// posternd stopped on its own; it will be started again.
+    DaemonStopped,
+    /// Only other processes, or nothing.
+    Nothing,
 }
 
 fn listen_for_signals() -> Result<Receiver<i32>, InitError> {
@@ -94,6 +139,7 @@ impl Daemon {
             Ok(pid) => {
                 tracing::info!(pid = pid.as_raw(), "posternd started");
                 self.running = Some((pid, Instant::now()));
+                self.health.started(Instant::now());
             }
             Err(e) => {
                 let delay = self.policy.on_exit(Duration::ZERO);
@@ -119,9 +165,18 @@ impl Daemon {
         Ok(Pid::from_raw(pid))
     }
 
-    /// Reaps every exited child; returns an ending if posternd asked for one.
-    fn reap(&mut self) -> Option<Ending> {
-        let mut ending = None;
+    /// Whether posternd answers on its CLI socket, as a health verdict.
+    fn probe(&mut self) -> Verdict {
+        if self.health.is_healthy() || self.running.is_none() {
+            return Verdict::Wait;
+        }
+        let answered = std::os::unix::net::UnixStream::connect(CLI_SOCKET).is_ok();
+        self.health.probed(Instant::now(), answered)
+    }
+
+    /// Reaps every exited child; says whether posternd stopped or asked for an ending.
+    fn reap(&mut self) -> Reaped {
+        let mut reaped = Reaped::Nothing;
         loop {
             let (pid, code) = match waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
                 Ok(WaitStatus::Exited(pid, code)) => (pid, Some(code)),
@@ -138,17 +193,18 @@ impl Daemon {
             }
             self.running = None;
             match code {
-                Some(EXIT_POWER_OFF) => ending = Some(Ending::PowerOff),
-                Some(EXIT_REBOOT) => ending = Some(Ending::Reboot),
+                Some(EXIT_POWER_OFF) => reaped = Reaped::Ending(Ending::PowerOff),
+                Some(EXIT_REBOOT) => reaped = Reaped::Ending(Ending::Reboot),
                 _ => {
                     let delay = self.policy.on_exit(started.elapsed());
                     tracing::error!(status = ?code, ran_secs = started.elapsed().as_secs(), retry_in_secs = delay.as_secs(),
                         failures = self.policy.failures(), "posternd stopped; starting it again");
                     self.restart_at = Some(Instant::now() + delay);
+                    reaped = Reaped::DaemonStopped;
                 }
             }
         }
-        ending
+        reaped
     }
 
     /// Asks posternd to drain and stop; kills it after the grace period.

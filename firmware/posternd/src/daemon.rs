@@ -1,6 +1,7 @@
 //! The daemon's life: open the stores, serve the CLI, revert unconfirmed commits, stop or
 //! reload on request.
 
+use postern_update_agent::{AgentPaths, UpdateAgent};
 use crate::args::Args;
 use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
@@ -81,7 +82,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let status = checkins.clone();
     let appliance = Appliance::new(store, gateway, logs, unix_now, Box::new(move || on_reload.notify_one()))
         .with_checkins(Box::new(move || postern_checkin::render_table(&status.status())))
-        .with_runtime(tokio::runtime::Handle::current());
+        .with_runtime(tokio::runtime::Handle::current())
+        .with_updates(update_agent(args));
     let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);
     if let Some(parent) = args.socket.parent() {
@@ -127,6 +129,16 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let _ = checkin_task.await;
     server.shutdown().await?;
     Ok(exit)
+}
+
+/// The update agent over the EFI system partition, or why there is none.
+fn update_agent(args: &Args) -> Result<Arc<UpdateAgent>, String> {
+    let esp = args.esp.as_ref().ok_or_else(|| "posternd runs without --esp".to_owned())?;
+    let paths = AgentPaths::appliance(esp, &args.state_dir.join("update"));
+    UpdateAgent::open(&paths).map(Arc::new).map_err(|e| {
+        tracing::warn!(error = %e, "software updates unavailable");
+        e.to_string()
+    })
 }
 
 /// Replaces this process with a fresh `posternd` with the same arguments.

@@ -18,7 +18,7 @@ const EXIT_REBOOT: u8 = 11;
 fn main() -> ExitCode {
     let args = args::Args::parse();
     let logs = postern_logging::init(&args.log_filter, args.log_json);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(usize::from(args.worker_threads)).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             tracing::error!(error = %e, "cannot start the async runtime");

@@ -16,6 +16,9 @@ pub(crate) const ACTIVESYNC_USER: &str = "alice%40example.com";
 /// Its ActiveSync device id.
 pub(crate) const ACTIVESYNC_DEVICE: &str = "ApplA1B2C3D4E5F6";
 
+/// posternd's async worker threads in the benchmark: one, like nginx's one worker.
+const WORKER_THREADS: &str = "1";
+
 /// A running posternd; stopped when dropped.
 pub(crate) struct Posternd {
     spawned: Spawned,
@@ -80,6 +83,8 @@ impl Posternd {
         let mut cmd = pinned(cpu, binary);
         cmd.arg("--state-dir").arg(dir.join("state")).arg("--device-cache").arg(dir.join("cache"));
         cmd.arg("--socket").arg(dir.join("cli.sock")).arg("--initial-config").arg(&initial);
+        // One worker thread, as nginx runs one worker process: both are pinned to one core.
+        cmd.args(["--worker-threads", WORKER_THREADS]);
         for (flag, _) in listeners {
             cmd.args([*flag, "127.0.0.1:0"]);
         }

@@ -22,43 +22,48 @@ pub(crate) struct Kernel {
 /// Fetches (or finds in `cache`) the board's kernel package and unpacks what the image needs.
 pub(crate) fn fetch(board: &Board, cache: &Path) -> Result<Kernel> {
     let k = &board.kernel;
+    let unpacked = fetch_deb(&k.package, &k.version, &k.deb_sha256, cache, &board.name)?;
+    let release = k.package.strip_prefix("linux-image-").unwrap_or(&k.package).to_owned();
+    let image = unpacked.join("boot").join(format!("vmlinuz-{release}"));
+    if !image.is_file() {
+        return Err(StepError(format!("{} {} has no boot/vmlinuz-{release}", k.package, k.version)));
+    }
+    let available = index_modules(&unpacked.join("lib/modules").join(&release).join("kernel"))?;
+    let modules = pick_modules(&k.modules, &available)?;
+    Ok(Kernel { image, release, modules })
+}
+
+/// Fetches a Debian package pinned by version and sha256 with apt (or finds it in
+/// `cache`), refuses it if the hash differs, and returns the directory it is unpacked in.
+pub(crate) fn fetch_deb(package: &str, version: &str, sha256: &str, cache: &Path, board: &str) -> Result<PathBuf> {
     std::fs::create_dir_all(cache).map_err(|e| StepError(format!("creating {}: {e}", cache.display())))?;
-    let deb = cache.join(format!("{}_{}_amd64.deb", k.package, k.version.replace(':', "%3a")));
-    if !deb.is_file() || sha256_file(&deb)? != k.deb_sha256 {
-        say(&format!("fetching {} {} with apt", k.package, k.version));
-        let download = || exec(Command::new("apt-get").args(["download", &format!("{}={}", k.package, k.version)]).current_dir(cache));
+    let deb = cache.join(format!("{package}_{}_amd64.deb", version.replace(':', "%3a")));
+    if !deb.is_file() || sha256_file(&deb)? != sha256 {
+        say(&format!("fetching {package} {version} with apt"));
+        let download = || exec(Command::new("apt-get").args(["download", &format!("{package}={version}")]).current_dir(cache));
         download()
             .or_else(|_| {
                 say("refreshing apt's package lists, then trying again");
                 packages::apt_update()?;
                 download()
             })
-            .map_err(|e| StepError(format!("{e}\n    (is {} {} still in the Debian archive? update board/{}.toml)", k.package, k.version, board.name)))?;
+            .map_err(|e| StepError(format!("{e}\n    (is {package} {version} still in the Debian archive? update board/{board}.toml)")))?;
     }
     let got = sha256_file(&deb)?;
-    if got != k.deb_sha256 {
+    if got != sha256 {
         return Err(StepError(format!(
-            "{} has sha256 {got}, but board/{}.toml pins {}: refusing a kernel that is not the pinned one",
-            deb.display(),
-            board.name,
-            k.deb_sha256
+            "{} has sha256 {got}, but board/{board}.toml pins {sha256}: refusing a package that is not the pinned one",
+            deb.display()
         )));
     }
-    let unpacked = cache.join(format!("{}-{}", k.package, k.deb_sha256.get(..16).unwrap_or_default()));
-    if !unpacked.join("boot").is_dir() {
+    let unpacked = cache.join(format!("{package}-{}", sha256.get(..16).unwrap_or_default()));
+    if !unpacked.is_dir() {
         let partial = cache.join("unpacking.partial");
         let _ = std::fs::remove_dir_all(&partial);
         exec(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&partial))?;
         std::fs::rename(&partial, &unpacked).map_err(|e| StepError(format!("keeping {}: {e}", unpacked.display())))?;
     }
-    let release = k.package.strip_prefix("linux-image-").unwrap_or(&k.package).to_owned();
-    let image = unpacked.join("boot").join(format!("vmlinuz-{release}"));
-    if !image.is_file() {
-        return Err(StepError(format!("{} has no boot/vmlinuz-{release}", deb.display())));
-    }
-    let available = index_modules(&unpacked.join("lib/modules").join(&release).join("kernel"))?;
-    let modules = pick_modules(&k.modules, &available)?;
-    Ok(Kernel { image, release, modules })
+    Ok(unpacked)
 }
 
 /// Every `.ko` under `dir`, by module name (`-` and `_` are the same to the kernel).

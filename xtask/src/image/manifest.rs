@@ -13,6 +13,8 @@ pub(crate) struct Inputs<'a> {
     pub(crate) board: &'a str,
     /// The product version string.
     pub(crate) version: &'a str,
+    /// The release number updates compare.
+    pub(crate) release: u64,
     /// The commit built.
     pub(crate) commit: &'a str,
     /// The timestamp every file carries.
@@ -39,6 +41,7 @@ pub(crate) fn write(out: &Path, stage: &Path, artefacts: &[&str], inputs: &Input
         "format": 1,
         "product": "postern",
         "version": inputs.version,
+        "release": inputs.release,
         "commit": inputs.commit,
         "board": inputs.board,
         "source_date_epoch": inputs.epoch,

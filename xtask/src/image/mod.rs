@@ -2,6 +2,7 @@
 //! reproducibly from the workspace at the last commit's time.
 
 mod binaries;
+mod disk;
 mod hashing;
 mod kernel;
 mod manifest;
@@ -12,6 +13,7 @@ use crate::packages;
 use crate::shell::{Result, StepError, root, say};
 use binaries::output;
 use postern_board::Board;
+use postern_boot_slots::SlotVersion;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -19,8 +21,15 @@ pub(crate) use hashing::sha256_file;
 pub(crate) use reproducible::{FIRST_BUILD, VerifyArgs, verify};
 
 /// Tools the image build uses, and their Debian packages.
-const IMAGE_TOOLS: &[(&str, &str)] =
-    &[("cpio", "cpio"), ("gzip", "gzip"), ("dpkg-deb", "dpkg"), ("mke2fs", "e2fsprogs"), ("ldd", "libc-bin")];
+const IMAGE_TOOLS: &[(&str, &str)] = &[
+    ("cpio", "cpio"),
+    ("gzip", "gzip"),
+    ("dpkg-deb", "dpkg"),
+    ("mke2fs", "e2fsprogs"),
+    ("ldd", "libc-bin"),
+    ("mformat", "mtools"),
+    ("sfdisk", "fdisk"),
+];
 
 /// Options of `cargo xtask image`.
 #[derive(clap::Args)]
@@ -34,6 +43,25 @@ pub(crate) struct ImageArgs {
     /// The cargo target directory of the image's binaries; default `target/image-build`.
     #[arg(long)]
     pub(crate) target_dir: Option<PathBuf>,
+    /// The release number updates compare (must grow from one image to the next);
+    /// default: the number of commits up to the one built.
+    #[arg(long)]
+    pub(crate) release: Option<u64>,
+    /// Directory of `*.pub` update-signing public keys the image trusts; default `keys/`
+    /// (the TEST key: never ship an image that trusts it).
+    #[arg(long)]
+    pub(crate) update_keys: Option<PathBuf>,
+    /// The CA certificate (PEM) of the HTTPS update server the image trusts when
+    /// `software install` is given no ca-file; default the TEST CA in `keys/`.
+    #[arg(long)]
+    pub(crate) update_ca: Option<PathBuf>,
+}
+
+impl ImageArgs {
+    /// The defaults for `board`, built in `out` with binaries in `target_dir`.
+    pub(crate) fn new(board: &str, out: Option<PathBuf>, target_dir: Option<PathBuf>) -> Self {
+        Self { board: board.to_owned(), out, target_dir, release: None, update_keys: None, update_ca: None }
+    }
 }
 
 /// A built image.
@@ -45,7 +73,7 @@ pub(crate) struct Image {
 }
 
 /// The artefacts of an image, in its directory.
-pub(crate) const ARTEFACTS: &[&str] = &["vmlinuz", "rootfs.cpio.gz", "cmdline"];
+pub(crate) const ARTEFACTS: &[&str] = &["vmlinuz", "rootfs.cpio.gz", "cmdline", "disk.img"];
 
 /// `cargo xtask image`.
 pub(crate) fn run(args: &ImageArgs) -> Result {
@@ -67,7 +95,14 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
     let target_dir = args.target_dir.clone().unwrap_or_else(|| root().join("target/image-build"));
     let epoch = source_date_epoch()?;
     let commit = output(Command::new("git").args(["rev-parse", "HEAD"]).current_dir(root()))?;
+    let release = match args.release {
+        Some(n) => n,
+        None => output(Command::new("git").args(["rev-list", "--count", "HEAD"]).current_dir(root()))?
+            .parse()
+            .map_err(|e| StepError(format!("counting commits: {e}")))?,
+    };
     let version = format!("postern {} ({})\n", env!("CARGO_PKG_VERSION"), commit.get(..12).unwrap_or(&commit));
+    let slot_version = SlotVersion { number: release, string: format!("{}-r{release}", env!("CARGO_PKG_VERSION")) };
     let kernel = kernel::fetch(&board, &root().join("target/image-cache"))?;
     let mut placed = binaries::build(&target_dir, epoch)?;
     binaries::add_libraries(&mut placed)?;
@@ -75,15 +110,21 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
     let stage = out.join("root");
     say(&format!("assembling the root file system in {}", stage.display()));
     rootfs::stage(&stage, &placed, &kernel.modules, &board_file, &version)?;
+    let keys = args.update_keys.clone().unwrap_or_else(|| root().join("keys"));
+    let ca = args.update_ca.clone().unwrap_or_else(|| root().join("keys/TEST-ONLY-update-server-ca.pem"));
+    rootfs::add_release(&stage, &slot_version, &keys, &ca)?;
     rootfs::pack(&stage, &out.join("rootfs.cpio.gz"), epoch)?;
     std::fs::copy(&kernel.image, out.join("vmlinuz")).map_err(|e| StepError(format!("copying the kernel: {e}")))?;
     std::fs::write(out.join("cmdline"), format!("{}\n", board.kernel.command_line))
         .map_err(|e| StepError(format!("writing the command line: {e}")))?;
+    say("assembling the factory disk (EFI system partition with slot A, blank data partition)");
+    disk::build(&board, &disk::SlotContents { image: &out, version: &slot_version }, &root().join("target/image-cache"), &out, epoch)?;
     let host_packages = binaries::host_packages(&placed);
     let rustc = output(Command::new("rustc").arg("-V"))?;
     let inputs = manifest::Inputs {
         board: &board.name,
         version: version.trim(),
+        release,
         commit: &commit,
         epoch,
         rustc: &rustc,

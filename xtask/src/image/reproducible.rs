@@ -32,7 +32,7 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result {
         let dir = base.join(run);
         let _ = std::fs::remove_dir_all(&dir);
         say(&format!("build {run}: empty target directory {}", dir.join("target").display()));
-        let image = build(&ImageArgs { board: args.board.clone(), out: Some(dir.join("image")), target_dir: Some(dir.join("target")) })?;
+        let image = build(&ImageArgs::new(&args.board, Some(dir.join("image")), Some(dir.join("target"))))?;
         let mut these = Vec::new();
         for name in ARTEFACTS.iter().chain(&["manifest.json"]) {
             these.push((*name, sha256_file(&image.dir.join(name))?));

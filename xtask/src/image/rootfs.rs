@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Empty directories the init mounts on or writes to.
-const DIRECTORIES: &[&str] = &["proc", "sys", "dev", "run", "tmp", "data", "root", "var/lib", "etc/postern"];
+const DIRECTORIES: &[&str] = &["proc", "sys", "dev", "run", "tmp", "data", "boot", "root", "var/lib", "etc/postern"];
 /// Symbolic links: (link, target).
 const LINKS: &[(&str, &str)] = &[("var/lib/postern", "/data/postern"), ("sbin/init", "/init")];
 
@@ -139,4 +139,34 @@ fn write(dest: &Path, text: &str) -> Result {
 fn set_permissions(path: &Path, mode: u32) -> Result {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .map_err(|e| StepError(format!("setting the mode of {}: {e}", path.display())))
+}
+
+/// Writes the release number (`etc/postern/release`: `NUMBER STRING`) and the trusted
+/// update-signing keys (`etc/postern/update-keys/*.pub`) and the update server's CA
+/// (`etc/postern/update-ca.pem`) into the stage.
+pub(crate) fn add_release(stage: &Path, version: &postern_boot_slots::SlotVersion, keys: &Path, update_ca: &Path) -> Result {
+    if update_ca.to_string_lossy().contains("TEST-ONLY") {
+        eprintln!("    warning: the image trusts the TEST update-server CA {} (never ship it)", update_ca.display());
+    }
+    copy(update_ca, &stage.join("etc/postern/update-ca.pem"), 0o644)?;
+    write(&stage.join("etc/postern/release"), &format!("{} {}\n", version.number, version.string))?;
+    let dir = stage.join("etc/postern/update-keys");
+    mkdir(&dir)?;
+    let mut found = 0;
+    for entry in std::fs::read_dir(keys).map_err(|e| StepError(format!("listing {}: {e}", keys.display())))? {
+        let path = entry.map_err(|e| StepError(format!("listing {}: {e}", keys.display())))?.path();
+        if path.extension().is_some_and(|e| e == "pub") {
+            if let Some(name) = path.file_name() {
+                if name.to_string_lossy().contains("TEST-ONLY") {
+                    eprintln!("    warning: the image trusts the TEST update key {} (never ship it)", path.display());
+                }
+                copy(&path, &dir.join(name), 0o644)?;
+                found += 1;
+            }
+        }
+    }
+    if found == 0 {
+        return Err(StepError(format!("no *.pub update-signing keys in {}: the image could never be updated", keys.display())));
+    }
+    Ok(())
 }

@@ -1,0 +1,178 @@
+//! The agent: install into the inactive slot, roll back by hand, report.
+
+use crate::installer::{Installer, Target};
+use crate::records::Records;
+use crate::source::Source;
+use crate::status::SoftwareStatus;
+use crate::UpdateError;
+use postern_board::Board;
+use postern_boot_slots::{Esp, Slot, SlotVersion};
+use postern_update_bundle::TrustedKeys;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Where the agent finds what it works with.
+#[derive(Debug, Clone)]
+pub struct AgentPaths {
+    /// The mounted EFI system partition.
+    pub esp: PathBuf,
+    /// The board file of the running image.
+    pub board_file: PathBuf,
+    /// The running image's `release` file (`NUMBER STRING`).
+    pub release_file: PathBuf,
+    /// The `*.pub` keys the running image trusts.
+    pub keys_dir: PathBuf,
+    /// The agent's records on the data area.
+    pub state_dir: PathBuf,
+    /// The kernel command line (`/proc/cmdline`).
+    pub cmdline_file: PathBuf,
+    /// The CA of the update server, used when an install names no CA file.
+    pub default_ca: PathBuf,
+}
+
+impl AgentPaths {
+    /// The appliance's layout, with `esp` mounted and `state_dir` on the data area.
+    pub fn appliance(esp: &Path, state_dir: &Path) -> Self {
+        Self {
+            esp: esp.to_owned(),
+            board_file: "/etc/postern/board.toml".into(),
+            release_file: "/etc/postern/release".into(),
+            keys_dir: "/etc/postern/update-keys".into(),
+            state_dir: state_dir.to_owned(),
+            cmdline_file: "/proc/cmdline".into(),
+            default_ca: "/etc/postern/update-ca.pem".into(),
+        }
+    }
+}
+
+/// A finished install.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installed {
+    /// The slot written.
+    pub slot: Slot,
+    /// The version it now holds.
+    pub version: SlotVersion,
+    /// Boots it gets to pass its health check.
+    pub tries: u32,
+}
+
+/// The update agent of a running appliance.
+#[derive(Debug)]
+pub struct UpdateAgent {
+    esp: Esp,
+    board: Board,
+    running: Slot,
+    running_version: SlotVersion,
+    keys: TrustedKeys,
+    records: Records,
+    default_ca: PathBuf,
+    busy: AtomicBool,
+}
+
+impl UpdateAgent {
+    /// The agent of the appliance laid out as `paths` says.
+    pub fn open(paths: &AgentPaths) -> Result<Self, UpdateError> {
+        let board = Board::load(&paths.board_file).map_err(|e| UpdateError::NoSlots(e.to_string()))?;
+        let cmdline = std::fs::read_to_string(&paths.cmdline_file).map_err(UpdateError::io("reading", &paths.cmdline_file))?;
+        let running = Slot::from_cmdline(&cmdline).ok_or_else(|| UpdateError::NoSlots("no postern.slot= on the kernel command line".into()))?;
+        let release = std::fs::read_to_string(&paths.release_file).map_err(UpdateError::io("reading", &paths.release_file))?;
+        let running_version = parse_release(&release)
+            .ok_or_else(|| UpdateError::NoSlots(format!("{} is not `NUMBER STRING`", paths.release_file.display())))?;
+        let keys = TrustedKeys::from_dir(&paths.keys_dir)?;
+        Ok(Self {
+            esp: Esp::new(&paths.esp),
+            board,
+            running,
+            running_version,
+            keys,
+            records: Records::new(&paths.state_dir),
+            default_ca: paths.default_ca.clone(),
+            busy: AtomicBool::new(false),
+        })
+    }
+
+    /// Installs the bundle at `source` into the inactive slot and arms it for the board's
+    /// number of tries. An HTTPS source is checked against `ca_file`, or the image's update
+    /// CA when none is given. A refusal changes nothing but the recorded last result.
+    pub async fn install(&self, source: &Source, ca_file: Option<&Path>, now_unix: u64) -> Result<Installed, UpdateError> {
+        let _busy = Busy::take(&self.busy).ok_or_else(|| UpdateError::Payloads("another install is in progress".into()))?;
+        let result = self.install_now(source, ca_file, now_unix).await;
+        let line = match &result {
+            Ok(i) => format!("installed {} ({}) into slot {}; on trial for {} boot(s)", i.version.string, i.version.number, i.slot, i.tries),
+            Err(e) => format!("refused: {e}"),
+        };
+        tracing::info!(result = %line, "software install");
+        self.records.set_last_result(&line)?;
+        result
+    }
+
+    async fn install_now(&self, source: &Source, ca_file: Option<&Path>, now_unix: u64) -> Result<Installed, UpdateError> {
+        let slot = self.running.other();
+        let target = Target {
+            esp: &self.esp,
+            slot,
+            tries: self.board.boot.tries,
+            board: &self.board.name,
+            now_unix,
+            running_version: self.running_version.number,
+            records: &self.records,
+        };
+        let mut installer = Installer::new(&self.keys, target, source.file_len());
+        let ca_file = ca_file.or_else(|| self.default_ca.is_file().then_some(self.default_ca.as_path()));
+        source.pump(ca_file, &mut installer).await?;
+        if installer.manifest().is_none() {
+            return Err(UpdateError::Payloads("the bundle ended before its manifest".into()));
+        }
+        let version = installer.finish()?;
+        Ok(Installed { slot, version, tries: self.board.boot.tries })
+    }
+
+    /// Switches back to the other slot by hand: it is marked good, the running one bad,
+    /// and the other boots at the next reload.
+    pub fn rollback(&self) -> Result<Slot, UpdateError> {
+        let _busy = Busy::take(&self.busy).ok_or_else(|| UpdateError::Payloads("an install is in progress".into()))?;
+        let other = self.running.other();
+        if self.esp.entry(other)?.is_none() || self.esp.version(other).is_none() {
+            return Err(UpdateError::NoSlots(format!("slot {other} holds no system to roll back to")));
+        }
+        self.esp.mark_good(other)?;
+        self.esp.mark_bad(self.running)?;
+        tracing::info!(from = %self.running, to = %other, "software rollback");
+        Ok(other)
+    }
+
+    /// Both slots and the records.
+    pub fn status(&self) -> Result<SoftwareStatus, UpdateError> {
+        Ok(SoftwareStatus {
+            running: self.running,
+            slots: self.esp.slots()?,
+            highest: self.records.highest(self.running_version.number),
+            last_install: self.records.last_result(),
+        })
+    }
+
+    /// The version running now.
+    pub fn running_version(&self) -> &SlotVersion {
+        &self.running_version
+    }
+}
+
+fn parse_release(text: &str) -> Option<SlotVersion> {
+    let (number, string) = text.trim().split_once(' ')?;
+    Some(SlotVersion { number: number.parse().ok()?, string: string.to_owned() })
+}
+
+/// One install or rollback at a time.
+struct Busy<'a>(&'a AtomicBool);
+
+impl<'a> Busy<'a> {
+    fn take(flag: &'a AtomicBool) -> Option<Self> {
+        flag.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).ok().map(|_| Self(flag))
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
