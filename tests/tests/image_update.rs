@@ -11,6 +11,8 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const PROMPT: &str = "postern#";
@@ -89,7 +91,7 @@ impl UpdateServer {
         sh(&format!(
             "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key -out srv.csr -subj /CN=10.0.2.2 2>/dev/null\n\
              printf 'subjectAltName=IP:10.0.2.2\\n' > san.ext\n\
-             openssl x509 -req -in srv.csr -CA {ca}.pem -CAkey {ca}.key -CAcreateserial -days 2 -extfile san.ext -out srv.pem 2>/dev/null",
+             openssl x509 -req -in srv.csr -CA {ca}.pem -CAkey {ca}.key -CAserial ca.srl -CAcreateserial -days 2 -extfile san.ext -out srv.pem 2>/dev/null",
             ca = keys.join("TEST-ONLY-update-server-ca").display()
         ), dir);
         let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
@@ -113,18 +115,25 @@ impl Drop for UpdateServer {
 }
 
 /// A TCP relay to `to` that passes `limit` bytes back to the client, then holds the
-/// connection open and silent: a download that stalls in the middle.
-fn stalling_relay(to: u16, limit: usize) -> u16 {
+/// connection open and silent: a download that stalls in the middle. The flag turns true
+/// once the limit was passed on.
+fn stalling_relay(to: u16, limit: usize) -> (u16, Arc<AtomicBool>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("relay");
     let port = listener.local_addr().expect("addr").port();
+    let reached = Arc::new(AtomicBool::new(false));
+    let flag = reached.clone();
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
             let Ok(server) = TcpStream::connect(("127.0.0.1", to)) else { continue };
             let (mut c_in, mut s_out) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+            let gone = Arc::new(AtomicBool::new(false));
+            let client_gone = gone.clone();
             std::thread::spawn(move || {
                 let _ = std::io::copy(&mut c_in, &mut s_out);
+                client_gone.store(true, Ordering::SeqCst);
             });
             let (mut s_in, mut c_out) = (server, client);
+            let flag = flag.clone();
             std::thread::spawn(move || {
                 let mut sent = 0;
                 let mut buf = [0u8; 16384];
@@ -139,11 +148,16 @@ fn stalling_relay(to: u16, limit: usize) -> u16 {
                     }
                     sent += n;
                 }
-                std::thread::sleep(Duration::from_secs(600));
+                flag.store(sent >= limit, Ordering::SeqCst);
+                // Silent until the client goes away; then both sockets close, which frees
+                // the (one-connection-at-a-time) server.
+                while !gone.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
             });
         }
     });
-    port
+    (port, reached)
 }
 
 struct Console {
@@ -235,11 +249,16 @@ fn updates_install_verified_boot_on_trial_and_roll_back() {
     }
 
     // A power cut in the middle of writing: the old system boots, slot b stays empty.
-    let relay = stalling_relay(server.port, good.len() / 3);
-    let mark = console.vm.mark();
+    // (The console shows a command's output when it ends: the relay says when the
+    // download is a third in, that is, well inside the root file system's payload.)
+    let (relay, reached) = stalling_relay(server.port, good.len() / 3);
     console.vm.send(&format!("software install https://10.0.2.2:{relay}/good.bundle\r")).expect("console");
-    console.expect_after(mark, "Verifying and writing", Duration::from_secs(30));
-    std::thread::sleep(Duration::from_secs(5));
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while !reached.load(Ordering::SeqCst) {
+        assert!(Instant::now() < deadline, "the download never got a third in\n{}", console.vm.serial_log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(2));
     console.vm.kill();
     drop(console);
     let mut console = Console::boot(&image, &disk);
