@@ -152,8 +152,14 @@ impl ActiveSyncProxy {
     async fn forward(&self, request: Request<Incoming>, client: ClientInfo, record: AccessRecord, live: Option<Live>, holds: bool) -> Response<ProxyBody> {
         let (mut parts, body) = request.into_parts();
         forward_headers::for_backend(&mut parts.headers, &self.config, client.peer.ip(), client.proto);
-        if let Some(origin) = parts.uri.path_and_query().and_then(|pq| pq.as_str().parse::<Uri>().ok()) {
-            parts.uri = origin;
+        // Origin form for the back end: the path and query as received, without parsing
+        // them again (the parts share the request's bytes).
+        if let Some(path_and_query) = parts.uri.path_and_query().cloned() {
+            let mut origin = hyper::http::uri::Parts::default();
+            origin.path_and_query = Some(path_and_query);
+            if let Ok(uri) = Uri::from_parts(origin) {
+                parts.uri = uri;
+            }
         }
         let upstream = Request::from_parts(parts, UpBody::new(body, record.bytes_in.clone()));
         let wait = if holds { self.config.hold_max } else { self.config.response_timeout };

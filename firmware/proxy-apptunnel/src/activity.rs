@@ -46,6 +46,10 @@ impl<S> Tracked<S> {
     pub(crate) fn into_inner(self) -> S {
         self.inner
     }
+
+    pub(crate) fn get_ref(&self) -> &S {
+        &self.inner
+    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {

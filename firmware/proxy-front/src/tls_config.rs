@@ -1,5 +1,12 @@
 //! The rustls server configuration: TLS 1.2 and 1.3 only, ring, ALPN `http/1.1`,
 //! optional client-certificate verification against a configured CA.
+//!
+//! Every suite ring offers stays enabled, but the server picks by its own order, AES-128-GCM
+//! first: its SHA-256 key schedule runs on the CPU's SHA instructions where ring's
+//! SHA-384 does not, which makes a full handshake markedly cheaper, and AES-128 encrypts
+//! bulk data faster than AES-256 at a security margin no practical attack approaches.
+//! One TLS 1.3 session ticket is sent per connection (rustls sends two by default): a
+//! client needs one to resume.
 
 use crate::error::FrontError;
 use rustls::ServerConfig;
@@ -78,7 +85,7 @@ pub fn build_server_config(settings: &TlsSettings) -> Result<Arc<ServerConfig>, 
     let chain = read_certificates("certificate chain", &settings.cert_chain)?;
     let key = PrivateKeyDer::from_pem_file(&settings.private_key)
         .map_err(pem_error("private key", &settings.private_key))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(server_provider());
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| FrontError::Tls(e.to_string()))?;
@@ -107,5 +114,46 @@ pub fn build_server_config(settings: &TlsSettings) -> Result<Arc<ServerConfig>, 
         .with_single_cert(chain, key)
         .map_err(|e| FrontError::Tls(e.to_string()))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.ignore_client_order = true;
+    config.send_tls13_tickets = TLS13_TICKETS;
     Ok(Arc::new(config))
+}
+
+/// Session tickets sent after each TLS 1.3 handshake.
+const TLS13_TICKETS: usize = 1;
+
+/// ring's provider with its cipher suites ordered by the server's preference: AES-128-GCM
+/// before AES-256-GCM before ChaCha20-Poly1305, TLS 1.3 suites before TLS 1.2 ones.
+fn server_provider() -> rustls::crypto::CryptoProvider {
+    use rustls::CipherSuite as S;
+    let rank = |suite: S| match suite {
+        S::TLS13_AES_128_GCM_SHA256 => 0,
+        S::TLS13_AES_256_GCM_SHA384 => 1,
+        S::TLS13_CHACHA20_POLY1305_SHA256 => 2,
+        S::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 | S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => 3,
+        S::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 | S::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => 4,
+        _ => 5,
+    };
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.cipher_suites.sort_by_key(|suite| rank(suite.suite()));
+    provider
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aes_128_is_preferred_and_every_suite_stays_enabled() {
+        let all = rustls::crypto::ring::default_provider().cipher_suites.len();
+        let ordered: Vec<_> = server_provider().cipher_suites.iter().map(|s| s.suite()).collect();
+        assert_eq!(ordered.len(), all);
+        assert_eq!(ordered.first(), Some(&rustls::CipherSuite::TLS13_AES_128_GCM_SHA256));
+        let position = |wanted| ordered.iter().position(|s| *s == wanted);
+        assert!(position(rustls::CipherSuite::TLS13_AES_256_GCM_SHA384) < position(rustls::CipherSuite::TLS13_CHACHA20_POLY1305_SHA256));
+        assert!(
+            position(rustls::CipherSuite::TLS13_CHACHA20_POLY1305_SHA256)
+                < position(rustls::CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
+        );
+    }
 }

@@ -18,7 +18,11 @@ async fn tls12_and_tls13_succeed_tls11_fails() -> TestResult {
     let port = front.port;
     let ca = pki.ca_pem.to_string_lossy().into_owned();
 
-    for (flag, proto) in [("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")] {
+    // openssl offers AES-256 first; the server's own order picks AES-128 (tls_config).
+    for (flag, proto, cipher) in [
+        ("-tls1_2", "TLSv1.2", "AES128-GCM-SHA256"),
+        ("-tls1_3", "TLSv1.3", "TLS_AES_128_GCM_SHA256"),
+    ] {
         let ca = ca.clone();
         let out = tokio::task::spawn_blocking(move || {
             s_client(
@@ -42,6 +46,12 @@ async fn tls12_and_tls13_succeed_tls11_fails() -> TestResult {
         );
         assert!(
             text.contains(&format!("New, {proto}, Cipher is")),
+            "{flag}: {text}"
+        );
+        assert!(
+            text.contains(&format!("Cipher is {}", cipher))
+                || text.contains(&format!("Cipher is ECDHE-ECDSA-{cipher}"))
+                || text.contains(&format!("Cipher is ECDHE-RSA-{cipher}")),
             "{flag}: {text}"
         );
         assert!(
