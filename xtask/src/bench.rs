@@ -7,7 +7,8 @@ use std::path::Path;
 #[derive(clap::Args)]
 pub(crate) struct BenchArgs {
     /// Only benchmarks whose name contains this text; `proxy` runs Postern and nginx side
-    /// by side instead (see docs/performance-proxy.md).
+    /// by side instead (see docs/performance-proxy.md); `image` measures the appliance's
+    /// size, boot time and idle memory under qemu.
     filter: Option<String>,
     #[command(flatten)]
     proxy: crate::bench_proxy::ProxyArgs,
@@ -20,6 +21,9 @@ const BENCHED: &[&str] = &["postern-activesync", "postern-decision", "postern-de
 pub(crate) fn run(args: &BenchArgs) -> Result {
     if args.filter.as_deref() == Some("proxy") {
         return crate::bench_proxy::run(&args.proxy);
+    }
+    if args.filter.as_deref() == Some("image") {
+        return crate::bench_image::run();
     }
     for krate in BENCHED {
         say(&format!("benchmarking {krate}"));

@@ -1,6 +1,7 @@
 //! `cargo xtask`: the single entry point for running, testing and benchmarking Postern.
 
 mod bench;
+mod bench_image;
 mod bench_proxy;
 mod bundle;
 mod demo_backend;
