@@ -88,7 +88,7 @@ pub(crate) fn supervise(args: Vec<String>, health: HealthWatch, on_healthy: OnHe
         match verdict {
             Verdict::Wait => {}
             Verdict::Healthy => {
-                tracing::info!("system healthy: posternd is serving");
+                tracing::debug!("system healthy: posternd is serving");
                 (daemon.on_healthy)();
             }
             Verdict::GiveUp => {
