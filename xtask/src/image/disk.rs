@@ -47,7 +47,18 @@ pub(crate) fn build(board: &Board, slot_a: &SlotContents<'_>, cache: &Path, out:
     let loader_conf = file("loader.conf", "timeout 0\neditor no\nauto-entries no\nauto-firmware no\nconsole-mode keep\n")?;
     let entry = file("postern-a.conf", &entry_text(Slot::A, slot_a.version, &cmdline))?;
     let version = file("version", &format!("{} {}\n", slot_a.version.number, slot_a.version.string))?;
-    let touch: Vec<PathBuf> = vec![loader_conf.clone(), entry.clone(), version.clone()];
+    let boot_efi = scratch.join("BOOTX64.EFI");
+    std::fs::copy(&loader, &boot_efi).map_err(|e| StepError(format!("copying {}: {e}", loader.display())))?;
+    // mcopy -m keeps each file's time: every file copied gets the build's time first.
+    let touch: Vec<PathBuf> = vec![
+        loader_conf.clone(),
+        entry.clone(),
+        version.clone(),
+        boot_efi.clone(),
+        slot_a.image.join("vmlinuz"),
+        slot_a.image.join("rootfs.cpio.gz"),
+        slot_a.image.join("cmdline"),
+    ];
     exec(Command::new("touch").args(["-d", &format!("@{epoch}")]).args(&touch))?;
 
     let _ = std::fs::remove_file(&esp);
@@ -65,7 +76,7 @@ pub(crate) fn build(board: &Board, slot_a: &SlotContents<'_>, cache: &Path, out:
         exec(&mut mtools(&["mmd", "-i", &esp_arg, dir]))?;
     }
     let copies: Vec<(PathBuf, String)> = vec![
-        (loader.clone(), "::/EFI/BOOT/BOOTX64.EFI".into()),
+        (boot_efi, "::/EFI/BOOT/BOOTX64.EFI".into()),
         (loader_conf, "::/loader/loader.conf".into()),
         (entry, "::/loader/entries/postern-a.conf".into()),
         (slot_a.image.join("vmlinuz"), "::/postern/a/vmlinuz".into()),
