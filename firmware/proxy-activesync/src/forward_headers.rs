@@ -1,41 +1,11 @@
 //! What the back end sees of the client's headers, and the client of the back end's.
 
 use crate::config::{HostHeader, ProxyConfig};
-use hyper::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-
-/// Headers that belong to one connection and never cross the proxy (RFC 9110 7.6.1),
-/// plus the pre-standard ones that are treated the same way.
-const HOP_BY_HOP: [&str; 9] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
+use hyper::http::header::{self, HeaderMap, HeaderValue};
+pub(crate) use postern_proxy_front::strip_hop_by_hop;
 
 /// Forwarding headers a client could forge; the proxy sets its own.
 const FORWARDING: [&str; 4] = ["forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"];
-
-/// Removes hop-by-hop headers, including those the `Connection` header names.
-pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
-    }
-    for name in HOP_BY_HOP {
-        headers.remove(name);
-    }
-}
 
 /// Turns the client's headers into the back end's: hop-by-hop removed, `Host` per the
 /// configuration, and `X-Forwarded-For` / `-Proto` / `-Host` set by the proxy alone.

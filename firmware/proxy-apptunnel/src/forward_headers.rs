@@ -3,26 +3,10 @@
 
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 
-/// Headers that belong to one connection and never cross the proxy (RFC 9110 7.6.1),
-/// plus the pre-standard ones treated the same way.
-const HOP_BY_HOP: [&str; 7] = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
-
 /// Removes hop-by-hop headers, those the `Connection` header names, and every `Proxy-*`
 /// header (credentials and options meant for this proxy alone).
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
-    }
-    for name in HOP_BY_HOP {
-        headers.remove(name);
-    }
+    postern_proxy_front::strip_hop_by_hop(headers);
     let proxy_only: Vec<HeaderName> = headers.keys().filter(|name| name.as_str().starts_with("proxy-")).cloned().collect();
     for name in proxy_only {
         headers.remove(name);
