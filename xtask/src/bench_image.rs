@@ -5,12 +5,10 @@
 use crate::image::{self, ImageArgs};
 use crate::packages;
 use crate::shell::{Result, StepError, say};
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use postern_e2e::{Vm, VmImage};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// Runs the measurements and prints them.
 pub(crate) fn run() -> Result {
@@ -21,11 +19,12 @@ pub(crate) fn run() -> Result {
     let mib = |bytes: u64| bytes as f64 / f64::from(1u32 << 20);
     let (kernel, rootfs) = (size("vmlinuz"), size("rootfs.cpio.gz"));
     println!("kernel {:.1} MiB, root file system {:.1} MiB, total {:.1} MiB (target: under 40 MiB)", mib(kernel), mib(rootfs), mib(kernel + rootfs));
+    let vm_image = VmImage::from_dir(&built.dir).map_err(|e| StepError(format!("the image: {e}")))?;
     let disk = built.dir.join("bench-disk.img");
-    std::fs::copy(built.dir.join("disk.img"), &disk).map_err(|e| StepError(format!("copying the factory disk: {e}")))?;
+    vm_image.fresh_disk(&disk).map_err(|e| StepError(format!("copying the factory disk: {e}")))?;
     for boot in ["first boot (formats the data area)", "second boot"] {
         say(&format!("booting: {boot}"));
-        let (serving, memory) = measure(&disk)?;
+        let (serving, memory) = measure(&vm_image, &disk)?;
         println!("{boot}: serving after {:.1} s; idle: {memory}", serving.as_secs_f64());
     }
     let _ = std::fs::remove_file(&disk);
@@ -35,61 +34,27 @@ pub(crate) fn run() -> Result {
 
 /// Boots `disk`, times qemu start to the proxy answering a blocked device with 403, then
 /// reads `show version`'s memory line from the console.
-fn measure(disk: &Path) -> Result<(Duration, String)> {
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| StepError(format!("a free port: {e}")))?.port();
-    let start = Instant::now();
-    let mut vm = Vm(Command::new("qemu-system-x86_64")
-        .args(["-nodefaults", "-display", "none", "-serial", "stdio", "-monitor", "none", "-m", "256", "-bios", packages::OVMF])
-        .arg("-drive")
-        .arg(format!("file={},format=raw,if=virtio", disk.display()))
-        .args(["-netdev", &format!("user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:443"), "-device", "virtio-net-pci,netdev=n0"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| StepError(format!("starting qemu: {e}")))?);
-    let console = Arc::new(Mutex::new(Vec::new()));
-    if let Some(mut out) = vm.0.stdout.take() {
-        let sink = console.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = out.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut c) = sink.lock() {
-                    c.extend_from_slice(&buf[..n]);
-                }
-            }
-        });
-    }
+fn measure(image: &VmImage, disk: &Path) -> Result<(Duration, String)> {
+    let mut vm = Vm::boot(image, disk, 256, &[443], true).map_err(|e| StepError(format!("starting qemu: {e}")))?;
+    let port = vm.host_port(443).ok_or_else(|| StepError("the proxy port is not forwarded".into()))?;
     let url = format!("https://127.0.0.1:{port}/Microsoft-Server-ActiveSync?Cmd=Sync&User=bob&DeviceId=SEC1B0B0B0B0B0B0&DeviceType=Android");
     let serving = loop {
         let out = Command::new("curl").args(["-sk", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}", "-d", "x", &url]).output();
         if out.is_ok_and(|o| o.stdout == b"403") {
-            break start.elapsed();
+            break vm.uptime();
         }
-        if start.elapsed() > Duration::from_secs(300) {
+        if vm.uptime() > Duration::from_secs(300) {
             return Err(StepError("the appliance did not serve within 300 s".into()));
         }
         std::thread::sleep(Duration::from_millis(100));
     };
     std::thread::sleep(Duration::from_secs(20));
-    if let Some(stdin) = vm.0.stdin.as_mut() {
-        let _ = stdin.write_all(b"show version\r").and_then(|()| stdin.flush());
-    }
-    std::thread::sleep(Duration::from_secs(3));
-    let text = console.lock().map(|c| String::from_utf8_lossy(&c).into_owned()).unwrap_or_default();
-    let memory = text.lines().rev().find(|l| l.starts_with("Memory")).unwrap_or("memory line not seen").trim().to_owned();
+    let mark = vm.mark();
+    vm.send("show version\r").map_err(|e| StepError(format!("typing on the console: {e}")))?;
+    let memory = vm
+        .wait_for_after(mark, " MiB\r", Duration::from_secs(30))
+        .ok()
+        .and_then(|text| text.lines().find(|l| l.starts_with("Memory")).map(|l| l.trim().to_owned()))
+        .unwrap_or_else(|| "memory line not seen".to_owned());
     Ok((serving, memory))
-}
-
-/// qemu, killed when dropped.
-struct Vm(Child);
-
-impl Drop for Vm {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
