@@ -12,6 +12,9 @@ use tracing_subscriber::layer::Context;
 pub const RECENT_EVENTS: usize = 1000;
 /// Longest line kept per event; longer ones are cut.
 const LINE_MAX: usize = 1024;
+/// The access log: one event per request. It stays out of the ring, where a busy gateway
+/// would push every other event out within milliseconds; it is in the daemon's log.
+const ACCESS_TARGET: &str = "postern::access";
 
 /// The most recent log events, shared between the logging layer and its readers.
 #[derive(Clone)]
@@ -47,7 +50,8 @@ impl RecentEvents {
     }
 }
 
-/// A tracing layer that renders each event as `LEVEL target: message key=value …`.
+/// A tracing layer that renders each event as `LEVEL target: message key=value …`;
+/// access-log events (target `postern::access`) are not kept.
 pub struct RecentLayer {
     events: RecentEvents,
 }
@@ -55,6 +59,9 @@ pub struct RecentLayer {
 impl<S: Subscriber> Layer<S> for RecentLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let meta = event.metadata();
+        if meta.target() == ACCESS_TARGET {
+            return;
+        }
         let mut line = Line { text: format!("{} {}:", meta.level(), meta.target()) };
         event.record(&mut line);
         let mut text = line.text;
@@ -109,6 +116,19 @@ mod tests {
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(lines[0].starts_with("WARN ") && lines[0].contains(" second device=\"D2\" reason=\"uem-blocked\""), "{lines:?}");
         assert!(lines[1].contains("third count=3"), "{lines:?}");
+    }
+
+    #[test]
+    fn access_log_events_stay_out_of_the_ring() {
+        let recent = RecentEvents::new(4);
+        let subscriber = tracing_subscriber::registry().with(recent.layer());
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(target: "postern::access", status = 200, "ActiveSync request");
+            tracing::info!(target: "postern::decision", decision = "block", "ActiveSync request decided");
+        });
+        let lines = recent.snapshot();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("postern::decision"), "{lines:?}");
     }
 
     #[test]

@@ -17,7 +17,13 @@ const EXIT_REBOOT: u8 = 11;
 
 fn main() -> ExitCode {
     let args = args::Args::parse();
-    let logs = postern_logging::init(&args.log_filter, args.log_json);
+    let logs = postern_logging::init_batched(&args.log_filter, args.log_json);
+    let status = serve(&args, logs);
+    postern_logging::flush();
+    status
+}
+
+fn serve(args: &args::Args, logs: postern_logging::RecentEvents) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(usize::from(args.worker_threads)).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -25,7 +31,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(daemon::run(&args, logs)) {
+    match runtime.block_on(daemon::run(args, logs)) {
         Ok(daemon::Exit::Stopped) => ExitCode::SUCCESS,
         Ok(daemon::Exit::Reload) if args.supervised => {
             tracing::info!(status = EXIT_REBOOT, "reload: asking init to reboot the appliance");
@@ -33,10 +39,12 @@ fn main() -> ExitCode {
         }
         Ok(daemon::Exit::Reload) => {
             drop(runtime);
+            postern_logging::flush();
             daemon::reexec()
         }
         Err(e) => {
             tracing::error!(error = %e, "posternd stopped");
+            postern_logging::flush();
             eprintln!("posternd: {e}");
             ExitCode::FAILURE
         }
