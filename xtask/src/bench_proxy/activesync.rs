@@ -46,7 +46,7 @@ fn measure(scratch: &Scratch, who: &Contender<'_>, mode: Connections, load: Load
     if result.errors * 100 > result.requests {
         say(&format!("warning: {} had {} errors in {} requests ({mode:?})", who.name, result.errors, result.requests));
     }
-    Ok(ProxyRun { wrk: result, cpu: after.saturating_sub(before) })
+    Ok(ProxyRun { wrk: result, cpu: after.since(&before) })
 }
 
 /// Both scenarios, each proxy in turn: keep-alive (target 0.8x nginx's CPU per request)

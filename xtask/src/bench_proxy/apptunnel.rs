@@ -3,13 +3,13 @@
 
 use super::bulk;
 use super::idle::{self, Device, IdleMemory};
+use super::nginx::FileServers;
 use super::pki::Pki;
 use super::posternd::{self, Posternd};
 use super::report::Bulk;
 use super::scratch::Scratch;
 use super::tls;
 use crate::shell::{Result, StepError, say};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -39,9 +39,9 @@ impl Plan {
     }
 }
 
-/// Runs the plan against a new posternd serving AppTunnel; `files` is the back end's TLS
-/// file server, which holds the bulk file; `log` is posternd's log filter.
-pub(crate) fn measure(binary: &Path, scratch: &Scratch, pki: &Pki, plan: Plan, files: SocketAddr, log: &str) -> Result<(Option<Bulk>, Option<IdleMemory>)> {
+/// Runs the plan against a new posternd serving AppTunnel; `files` are the back end's file
+/// servers, which hold the bulk file; `log` is posternd's log filter.
+pub(crate) fn measure(binary: &Path, scratch: &Scratch, pki: &Pki, plan: Plan, files: FileServers, log: &str) -> Result<(Option<Bulk>, Option<IdleMemory>)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -49,7 +49,7 @@ pub(crate) fn measure(binary: &Path, scratch: &Scratch, pki: &Pki, plan: Plan, f
         .map_err(|e| StepError(format!("starting the async runtime: {e}")))?;
     let (silent, _silent_task) = runtime.block_on(idle::silent_backend())?;
     let devices = plan.devices();
-    let config = posternd::config(pki, silent, &[("idle", silent), ("bulk", files)], devices)?;
+    let config = posternd::config(pki, silent, &[("idle", silent), ("bulk", files.tls), ("bulk-plain", files.plain)], devices)?;
     let (mut daemon, addrs) = Posternd::start(binary, scratch, "posternd-apptunnel", &config, &[("--apptunnel-listen", "AppTunnel listening")], plan.cpu, log)?;
     let gateway = *addrs.first().ok_or_else(|| StepError("posternd announced no AppTunnel listener".into()))?;
     let memory = if plan.idle_tunnels > 0 {
@@ -66,14 +66,17 @@ pub(crate) fn measure(binary: &Path, scratch: &Scratch, pki: &Pki, plan: Plan, f
         None
     };
     let throughput = if plan.bulk_bytes > 0 {
-        say(&format!("AppTunnel: {} MiB direct, then through a tunnel, best of {BULK_ROUNDS} each", plan.bulk_bytes / 1_048_576));
-        let url = format!("https://{files}/{BULK_FILE}");
-        let (mut direct, mut tunnelled) = (Duration::MAX, Duration::MAX);
+        say(&format!("AppTunnel: {} MiB direct over TLS, then through a tunnel to the plain and the TLS server, best of {BULK_ROUNDS} each", plan.bulk_bytes / 1_048_576));
+        let https = format!("https://{}/{BULK_FILE}", files.tls);
+        let http = format!("http://{}/{BULK_FILE}", files.plain);
+        let device = posternd::bench_device(0);
+        let (mut direct, mut tunnelled, mut tls_in_tunnel) = (Duration::MAX, Duration::MAX, Duration::MAX);
         for _ in 0..BULK_ROUNDS {
-            direct = direct.min(bulk::direct(pki, &url, plan.bulk_bytes)?);
-            tunnelled = tunnelled.min(bulk::tunnelled(pki, gateway, &posternd::bench_device(0), &url, plan.bulk_bytes)?);
+            direct = direct.min(bulk::direct(pki, &https, plan.bulk_bytes)?);
+            tunnelled = tunnelled.min(bulk::tunnelled(pki, gateway, &device, &http, plan.bulk_bytes)?);
+            tls_in_tunnel = tls_in_tunnel.min(bulk::tunnelled(pki, gateway, &device, &https, plan.bulk_bytes)?);
         }
-        Some(Bulk { bytes: plan.bulk_bytes, direct, tunnelled })
+        Some(Bulk { bytes: plan.bulk_bytes, direct, tunnelled, tls_in_tunnel })
     } else {
         None
     };

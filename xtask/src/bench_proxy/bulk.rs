@@ -1,6 +1,7 @@
-//! Bulk throughput: curl fetches a large file from the TLS file server of the back-end
-//! nginx, once directly and once through an AppTunnel (`CONNECT`, mutual TLS with a
-//! device certificate, then TLS end to end inside the tunnel).
+//! Bulk throughput: curl fetches a large file from the back-end nginx directly over TLS,
+//! and through an AppTunnel (`CONNECT`, mutual TLS with a device certificate): from the
+//! plain HTTP file server, the tunnel's TLS being the only encryption as on the direct
+//! connection, and from the TLS file server, TLS end to end inside the tunnel.
 
 use super::pki::Pki;
 use crate::shell::{Result, StepError};

@@ -61,14 +61,38 @@ pub(crate) fn children(parent: u32) -> Vec<u32> {
         .collect()
 }
 
+/// CPU time split into the process's own code (user) and the kernel working for it
+/// (system: system calls, and the network stack they run).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct CpuTime {
+    /// Time in user space.
+    pub(crate) user: Duration,
+    /// Time in the kernel.
+    pub(crate) system: Duration,
+}
+
+impl CpuTime {
+    /// User and system time together.
+    pub(crate) fn total(&self) -> Duration {
+        self.user + self.system
+    }
+
+    /// The time spent since `earlier`.
+    pub(crate) fn since(&self, earlier: &Self) -> Self {
+        Self { user: self.user.saturating_sub(earlier.user), system: self.system.saturating_sub(earlier.system) }
+    }
+}
+
 /// CPU time used so far by a set of processes, summed over their threads.
-pub(crate) fn cpu_time(pids: &[u32], ticks_per_second: u64) -> Result<Duration> {
-    let mut ticks = 0u64;
+pub(crate) fn cpu_time(pids: &[u32], ticks_per_second: u64) -> Result<CpuTime> {
+    let (mut user, mut system) = (0u64, 0u64);
     for &pid in pids {
         let (_, fields) = stat(pid)?;
-        ticks = ticks.saturating_add(field(&fields, UTIME, pid)?).saturating_add(field(&fields, STIME, pid)?);
+        user = user.saturating_add(field(&fields, UTIME, pid)?);
+        system = system.saturating_add(field(&fields, STIME, pid)?);
     }
-    Ok(Duration::from_secs_f64(ticks as f64 / ticks_per_second.max(1) as f64))
+    let seconds = |ticks: u64| Duration::from_secs_f64(ticks as f64 / ticks_per_second.max(1) as f64);
+    Ok(CpuTime { user: seconds(user), system: seconds(system) })
 }
 
 /// Resident memory of `pid` in KiB (VmRSS of /proc/PID/status).
@@ -95,7 +119,8 @@ mod tests {
         }
         assert!(x > 0);
         let used = cpu_time(&[me], clock_ticks()).expect("own stat");
-        assert!(used >= Duration::from_millis(20), "{used:?}");
+        assert!(used.user >= Duration::from_millis(20), "{used:?}");
+        assert_eq!(used.since(&used).total(), Duration::ZERO);
         assert!(resident_kib(me).expect("own status") > 100);
         assert!(command_name(me).is_some());
     }

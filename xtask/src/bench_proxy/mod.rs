@@ -23,7 +23,7 @@ mod wrk;
 use crate::packages;
 use crate::shell::{Result, StepError, say};
 use activesync::{Contender, Load};
-use nginx::Nginx;
+use nginx::{FileServers, Nginx};
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use posternd::Posternd;
 use scratch::{Scratch, free_port};
@@ -98,7 +98,7 @@ pub(crate) fn run(args: &ProxyArgs) -> Result {
     say(&format!("making certificates (ECDSA P-256) for the proxies and {} devices", devices.len()));
     let pki = pki::Pki::create(scratch.path(), &devices)?;
     bulk::make_file(&scratch.path().join("www"), apptunnel::BULK_FILE, plan.bulk_bytes)?;
-    let files = loopback(free_port()?);
+    let files = FileServers { tls: loopback(free_port()?), plain: loopback(free_port()?) };
     let backend = Nginx::backend(&scratch, loopback(free_port()?), files, &pki, load_cpu)?;
     say(&format!("back end: nginx on {}; proxies pinned to CPU {proxy_cpu:?}, wrk and back end to CPU {load_cpu:?}", backend.addr));
     let scenarios = {

@@ -39,17 +39,30 @@ fn temp_paths(dir: &Path, role: &str) -> String {
         .collect()
 }
 
+/// The back end's file servers: the same files over TLS and over plain HTTP.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FileServers {
+    /// HTTPS.
+    pub(crate) tls: SocketAddr,
+    /// Plain HTTP.
+    pub(crate) plain: SocketAddr,
+}
+
 /// The back end: `return 200` for every request on `addr` (plain HTTP, keep-alive for as
-/// long as the client wants), and the files of `dir/www` over TLS on `files`.
-fn backend_conf(dir: &Path, addr: SocketAddr, files: SocketAddr, pki: &Pki) -> String {
+/// long as the client wants), and the files of `dir/www` over TLS and over plain HTTP.
+fn backend_conf(dir: &Path, addr: SocketAddr, files: FileServers, pki: &Pki) -> String {
     format!(
         "{}http {{\n{}  access_log off;\n  keepalive_requests 1000000;\n  server {{\n    listen {addr};\n    \
          location / {{ default_type text/plain; return 200 \"exchange back end\\n\"; }}\n  }}\n  server {{\n    \
-         listen {files} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};\n    root {}/www;\n  }}\n}}\n",
+         listen {} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};\n    root {}/www;\n  }}\n  server {{\n    \
+         listen {};\n    root {}/www;\n  }}\n}}\n",
         common(dir, "backend"),
         temp_paths(dir, "backend"),
+        files.tls,
         pki.server_cert.display(),
         pki.server_key.display(),
+        dir.display(),
+        files.plain,
         dir.display()
     )
 }
@@ -76,9 +89,9 @@ fn program() -> PathBuf {
 }
 
 impl Nginx {
-    /// Starts the back end on `addr` with its TLS file server on `files`, pinned to `cpu`
+    /// Starts the back end on `addr` with its file servers on `files`, pinned to `cpu`
     /// when given.
-    pub(crate) fn backend(scratch: &Scratch, addr: SocketAddr, files: SocketAddr, pki: &Pki, cpu: Option<usize>) -> Result<Self> {
+    pub(crate) fn backend(scratch: &Scratch, addr: SocketAddr, files: FileServers, pki: &Pki, cpu: Option<usize>) -> Result<Self> {
         let conf = scratch.write("nginx-backend.conf", &backend_conf(scratch.path(), addr, files, pki))?;
         Self::start(scratch.path(), "backend", &conf, addr, cpu)
     }
@@ -143,9 +156,9 @@ mod tests {
         let scratch = Scratch::new().expect("scratch dir");
         let pki = Pki::create(scratch.path(), &[]).expect("certificates");
         let addr: SocketAddr = "127.0.0.1:1".parse().expect("addr");
-        let other: SocketAddr = "127.0.0.1:2".parse().expect("addr");
+        let files = FileServers { tls: "127.0.0.1:2".parse().expect("addr"), plain: "127.0.0.1:3".parse().expect("addr") };
         let confs = [
-            scratch.write("backend.conf", &backend_conf(scratch.path(), addr, other, &pki)).expect("write"),
+            scratch.write("backend.conf", &backend_conf(scratch.path(), addr, files, &pki)).expect("write"),
             scratch.write("proxy.conf", &proxy_conf(scratch.path(), addr, addr, &pki)).expect("write"),
         ];
         for conf in confs {
