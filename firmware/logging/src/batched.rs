@@ -47,15 +47,15 @@ impl Shared {
         }
     }
 
-    /// Writes what is pending now; returns false when there was nothing.
-    fn write_pending(&self) -> bool {
+    /// Writes what is pending now.
+    fn write_pending(&self) {
         let mut sink = lock(&self.sink);
         let (bytes, dropped) = {
             let mut pending = lock(&self.pending);
             (std::mem::take(&mut pending.bytes), std::mem::take(&mut pending.dropped))
         };
         if bytes.is_empty() && dropped == 0 {
-            return false;
+            return;
         }
         // A sink that fails has nowhere to report it: the lines are lost, the daemon goes on.
         let _ = sink.write_all(&bytes);
@@ -63,7 +63,6 @@ impl Shared {
             let _ = writeln!(sink, "WARN postern::logging: log output fell behind: {dropped} lines dropped");
         }
         let _ = sink.flush();
-        true
     }
 
     fn run_writer(&self) {

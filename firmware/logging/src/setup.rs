@@ -3,6 +3,7 @@
 
 use crate::batched;
 use crate::recent::{RECENT_EVENTS, RecentEvents};
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -33,13 +34,12 @@ pub fn init_batched(default_filter: &str, json: bool) -> RecentEvents {
 fn install(default_filter: &str, json: bool, batched: Option<batched::Batched>) -> RecentEvents {
     let recent = RecentEvents::new(RECENT_EVENTS);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let stderr = tracing_subscriber::fmt::layer().with_ansi(false);
-    let stderr = match (batched, json) {
-        (Some(batched), true) => stderr.with_writer(batched).json().boxed(),
-        (Some(batched), false) => stderr.with_writer(batched).boxed(),
-        (None, true) => stderr.with_writer(std::io::stderr).json().boxed(),
-        (None, false) => stderr.with_writer(std::io::stderr).boxed(),
+    let writer = match batched {
+        Some(batched) => BoxMakeWriter::new(batched),
+        None => BoxMakeWriter::new(std::io::stderr),
     };
+    let stderr = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer);
+    let stderr = if json { stderr.json().boxed() } else { stderr.boxed() };
     let kept = recent.layer().with_filter(tracing_subscriber::filter::LevelFilter::INFO);
     // A second init in the same process (tests) keeps the first subscriber.
     let _ = tracing_subscriber::registry().with(stderr.with_filter(filter)).with(kept).try_init();
