@@ -20,6 +20,29 @@ struct Shared {
     /// Held while writing, so that a flush and the background writer keep lines in order.
     sink: Mutex<Box<dyn Write + Send>>,
     limit: usize,
+    report: ReportFormat,
+}
+
+/// How the writer reports dropped lines: in the shape of the log's other lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// A [`crate::LineFormat`] text line.
+    Text,
+    /// A JSON line like tracing's JSON format.
+    Json,
+}
+
+impl ReportFormat {
+    fn line(self, dropped: u64) -> String {
+        let mut now = String::with_capacity(27);
+        let _ = crate::timestamp::write_now(&mut now);
+        match self {
+            Self::Text => format!("{now}  WARN postern::logging: log output fell behind dropped={dropped}\n"),
+            Self::Json => format!(
+                "{{\"timestamp\":\"{now}\",\"level\":\"WARN\",\"fields\":{{\"message\":\"log output fell behind\",\"dropped\":{dropped}}},\"target\":\"postern::logging\"}}\n"
+            ),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -60,7 +83,7 @@ impl Shared {
         // A sink that fails has nowhere to report it: the lines are lost, the daemon goes on.
         let _ = sink.write_all(&bytes);
         if dropped > 0 {
-            let _ = writeln!(sink, "WARN postern::logging: log output fell behind: {dropped} lines dropped");
+            let _ = sink.write_all(self.report.line(dropped).as_bytes());
         }
         let _ = sink.flush();
     }
@@ -90,9 +113,10 @@ pub struct Batched {
 }
 
 impl Batched {
-    /// Starts the background writer for `sink`, holding at most `limit` bytes.
-    pub fn start(sink: Box<dyn Write + Send>, limit: usize) -> std::io::Result<Self> {
-        let shared = Arc::new(Shared { pending: Mutex::new(Pending::default()), wake: Condvar::new(), sink: Mutex::new(sink), limit });
+    /// Starts the background writer for `sink`, holding at most `limit` bytes and
+    /// reporting dropped lines in `report`'s shape.
+    pub fn start(sink: Box<dyn Write + Send>, limit: usize, report: ReportFormat) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared { pending: Mutex::new(Pending::default()), wake: Condvar::new(), sink: Mutex::new(sink), limit, report });
         let writer = shared.clone();
         std::thread::Builder::new().name("log-writer".into()).spawn(move || writer.run_writer())?;
         Ok(Self { shared })
@@ -132,11 +156,11 @@ impl<'a> MakeWriter<'a> for Batched {
 static STDERR: OnceLock<Batched> = OnceLock::new();
 
 /// The batched stderr of this process, started on first use.
-pub(crate) fn stderr() -> Option<&'static Batched> {
+pub(crate) fn stderr(report: ReportFormat) -> Option<&'static Batched> {
     if let Some(batched) = STDERR.get() {
         return Some(batched);
     }
-    let started = Batched::start(Box::new(std::io::stderr()), BATCH_LIMIT).ok()?;
+    let started = Batched::start(Box::new(std::io::stderr()), BATCH_LIMIT, report).ok()?;
     Some(STDERR.get_or_init(|| started))
 }
 
@@ -178,7 +202,7 @@ mod tests {
     #[test]
     fn lines_reach_the_sink_whole_and_in_order_without_a_flush() {
         let (sink, mut reader) = socket_sink();
-        let batched = Batched::start(sink, BATCH_LIMIT).expect("start");
+        let batched = Batched::start(sink, BATCH_LIMIT, ReportFormat::Text).expect("start");
         let expected: String = (0..500).map(|n| format!("line {n}\n")).collect();
         for line in expected.lines() {
             batched.make_writer().write_all(format!("{line}\n").as_bytes()).expect("write");
@@ -186,11 +210,11 @@ mod tests {
         assert_eq!(read_until(&mut reader, expected.len()), expected);
     }
 
-    #[test]
-    fn a_sink_that_stops_reading_costs_dropped_lines_not_a_stall() {
+    /// Fills a sink nobody reads far past `limit`, then reads it: returns the drop report.
+    fn drop_report_after_overflow(report: ReportFormat) -> String {
         let (sink, mut reader) = socket_sink();
         let limit = 4096;
-        let batched = Batched::start(sink, limit).expect("start");
+        let batched = Batched::start(sink, limit, report).expect("start");
         let line = [b'x'; 99];
         let started = Instant::now();
         // Far more than the socket buffer and the limit together, nobody reading.
@@ -204,21 +228,41 @@ mod tests {
         let mut all = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut chunk = vec![0u8; 1 << 16];
-        while Instant::now() < deadline && !String::from_utf8_lossy(&all).contains("lines dropped") {
+        let report_line = |all: &[u8]| String::from_utf8_lossy(all).lines().find(|l| l.contains("log output fell behind")).map(str::to_owned);
+        while Instant::now() < deadline && report_line(&all).is_none() {
             match reader.read(&mut chunk) {
                 Ok(0) => break,
                 Ok(n) => all.extend_from_slice(&chunk[..n]),
                 Err(_) => std::thread::sleep(Duration::from_millis(5)),
             }
         }
-        let text = String::from_utf8_lossy(&all);
-        assert!(text.contains("log output fell behind") && text.contains("lines dropped"), "no drop report in {} bytes", all.len());
+        report_line(&all).unwrap_or_else(|| panic!("no drop report in {} bytes", all.len()))
+    }
+
+    fn dropped_count(digits: &str) -> u64 {
+        digits.chars().take_while(char::is_ascii_digit).collect::<String>().parse().expect("a count")
+    }
+
+    #[test]
+    fn a_sink_that_stops_reading_costs_dropped_lines_not_a_stall() {
+        let report = drop_report_after_overflow(ReportFormat::Text);
+        let (_, count) = report.split_once("  WARN postern::logging: log output fell behind dropped=").expect("text report");
+        assert!(dropped_count(count) > 0, "{report}");
+    }
+
+    #[test]
+    fn the_drop_report_is_json_when_the_log_is() {
+        let report = drop_report_after_overflow(ReportFormat::Json);
+        let parsed: serde_json::Value = serde_json::from_str(&report).expect("a JSON line");
+        assert_eq!(parsed["level"], "WARN", "{report}");
+        assert_eq!(parsed["fields"]["message"], "log output fell behind", "{report}");
+        assert!(parsed["fields"]["dropped"].as_u64().is_some_and(|n| n > 0), "{report}");
     }
 
     #[test]
     fn flush_writes_what_is_pending_from_the_caller() {
         let (sink, mut reader) = socket_sink();
-        let batched = Batched::start(sink, BATCH_LIMIT).expect("start");
+        let batched = Batched::start(sink, BATCH_LIMIT, ReportFormat::Text).expect("start");
         batched.make_writer().write_all(b"before exit\n").expect("write");
         batched.flush();
         assert_eq!(read_until(&mut reader, 12), "before exit\n");

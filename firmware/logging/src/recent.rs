@@ -1,9 +1,9 @@
 //! A bounded ring of the most recent log events, each rendered as one line.
 
+use crate::line::FieldWriter;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
-use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::Context;
@@ -50,7 +50,8 @@ impl RecentEvents {
     }
 }
 
-/// A tracing layer that renders each event as `LEVEL target: message key=value …`;
+/// A tracing layer that renders each event as `LEVEL target: message key=value …`, with
+/// values written as in [`crate::LineFormat`];
 /// access-log events (target `postern::access`) are not kept.
 pub struct RecentLayer {
     events: RecentEvents,
@@ -62,9 +63,11 @@ impl<S: Subscriber> Layer<S> for RecentLayer {
         if meta.target() == ACCESS_TARGET {
             return;
         }
-        let mut line = Line { text: format!("{} {}:", meta.level(), meta.target()) };
-        event.record(&mut line);
-        let mut text = line.text;
+        let mut text = String::with_capacity(160);
+        let _ = write!(text, "{} {}: ", meta.level(), meta.target());
+        let mut fields = FieldWriter::new(&mut text);
+        event.record(&mut fields);
+        let _ = fields.finish();
         if text.len() > LINE_MAX {
             let mut cut = LINE_MAX;
             while !text.is_char_boundary(cut) {
@@ -73,28 +76,6 @@ impl<S: Subscriber> Layer<S> for RecentLayer {
             text.truncate(cut);
         }
         self.events.push(text);
-    }
-}
-
-struct Line {
-    text: String,
-}
-
-impl Visit for Line {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            let _ = write!(self.text, " {value}");
-        } else {
-            let _ = write!(self.text, " {}={value:?}", field.name());
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.text, " {value:?}");
-        } else {
-            let _ = write!(self.text, " {}={value:?}", field.name());
-        }
     }
 }
 
@@ -114,7 +95,7 @@ mod tests {
         });
         let lines = recent.snapshot();
         assert_eq!(lines.len(), 2, "{lines:?}");
-        assert!(lines[0].starts_with("WARN ") && lines[0].contains(" second device=\"D2\" reason=\"uem-blocked\""), "{lines:?}");
+        assert!(lines[0].starts_with("WARN ") && lines[0].contains(": second device=D2 reason=uem-blocked"), "{lines:?}");
         assert!(lines[1].contains("third count=3"), "{lines:?}");
     }
 

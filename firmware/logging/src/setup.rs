@@ -1,7 +1,8 @@
-//! Installs the process-wide subscriber: human-readable or JSON lines on stderr, plus the
+//! Installs the process-wide subscriber: Postern's text lines or JSON lines on stderr, plus the
 //! in-memory ring of recent events.
 
 use crate::batched;
+use crate::line::{LineFields, LineFormat};
 use crate::recent::{RECENT_EVENTS, RecentEvents};
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -20,7 +21,8 @@ pub fn init(default_filter: &str, json: bool) -> RecentEvents {
 /// [`crate::flush`] before the process exits; a panic flushes by itself. Falls back to
 /// direct writes when the writer thread cannot start.
 pub fn init_batched(default_filter: &str, json: bool) -> RecentEvents {
-    let Some(batched) = batched::stderr() else {
+    let report = if json { batched::ReportFormat::Json } else { batched::ReportFormat::Text };
+    let Some(batched) = batched::stderr(report) else {
         return init(default_filter, json);
     };
     let previous = std::panic::take_hook();
@@ -39,7 +41,7 @@ fn install(default_filter: &str, json: bool, batched: Option<batched::Batched>) 
         None => BoxMakeWriter::new(std::io::stderr),
     };
     let stderr = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer);
-    let stderr = if json { stderr.json().boxed() } else { stderr.boxed() };
+    let stderr = if json { stderr.json().boxed() } else { stderr.event_format(LineFormat).fmt_fields(LineFields).boxed() };
     let kept = recent.layer().with_filter(tracing_subscriber::filter::LevelFilter::INFO);
     // A second init in the same process (tests) keeps the first subscriber.
     let _ = tracing_subscriber::registry().with(stderr.with_filter(filter)).with(kept).try_init();
