@@ -1,18 +1,21 @@
 //! What the back end sees of the client's headers, and the client of the back end's.
 
 use crate::config::{HostHeader, ProxyConfig};
-use hyper::http::header::{self, HeaderMap, HeaderValue};
+use hyper::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 pub(crate) use postern_proxy_front::strip_hop_by_hop;
 
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 /// Forwarding headers a client could forge; the proxy sets its own.
-const FORWARDING: [&str; 4] = ["forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"];
+const FORWARDING: [HeaderName; 4] = [header::FORWARDED, X_FORWARDED_FOR, X_FORWARDED_PROTO, X_FORWARDED_HOST];
 
 /// Turns the client's headers into the back end's: hop-by-hop removed, `Host` per the
 /// configuration, and `X-Forwarded-For` / `-Proto` / `-Host` set by the proxy alone.
 pub(crate) fn for_backend(headers: &mut HeaderMap, config: &ProxyConfig, peer: std::net::IpAddr, proto: &'static str) {
     strip_hop_by_hop(headers);
     let client_host = headers.get(header::HOST).cloned();
-    for name in FORWARDING {
+    for name in &FORWARDING {
         headers.remove(name);
     }
     if config.host_header == HostHeader::Rewrite || client_host.is_none() {
@@ -21,11 +24,11 @@ pub(crate) fn for_backend(headers: &mut HeaderMap, config: &ProxyConfig, peer: s
         }
     }
     if let Ok(ip) = HeaderValue::from_str(&peer.to_string()) {
-        headers.insert("x-forwarded-for", ip);
+        headers.insert(X_FORWARDED_FOR, ip);
     }
-    headers.insert("x-forwarded-proto", HeaderValue::from_static(proto));
+    headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(proto));
     if let Some(host) = client_host {
-        headers.insert("x-forwarded-host", host);
+        headers.insert(X_FORWARDED_HOST, host);
     }
 }
 
