@@ -6,7 +6,11 @@
 //! SHA-384 does not, which makes a full handshake markedly cheaper, and AES-128 encrypts
 //! bulk data faster than AES-256 at a security margin no practical attack approaches.
 //! One TLS 1.3 session ticket is sent per connection (rustls sends two by default): a
-//! client needs one to resume.
+//! client needs one to resume. Tickets are stateless (the session, client certificate
+//! included, is encrypted into the ticket with a key held only in memory and rotated every
+//! six hours), so resumption works for any number of devices at no memory per session.
+//! Every configuration built gets a new key: a certificate or CA reload ends all earlier
+//! sessions, and a device must pass the new chain of trust in a full handshake.
 
 use crate::error::FrontError;
 use rustls::ServerConfig;
@@ -116,6 +120,10 @@ pub fn build_server_config(settings: &TlsSettings) -> Result<Arc<ServerConfig>, 
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config.ignore_client_order = true;
     config.send_tls13_tickets = TLS13_TICKETS;
+    // Stateless tickets: any number of clients can resume, at no memory per session. A
+    // new ticket key comes with every configuration built, so a certificate or CA reload
+    // ends every earlier session.
+    config.ticketer = rustls::crypto::ring::Ticketer::new().map_err(|e| FrontError::Tls(e.to_string()))?;
     Ok(Arc::new(config))
 }
 
