@@ -130,6 +130,24 @@ impl<W: Write> Visit for FieldWriter<'_, W> {
             self.result = self.write_debug_field(field, value);
         }
     }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if self.result.is_ok() {
+            self.result = self.start(field).and_then(|()| write!(self.out, "{value}"));
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if self.result.is_ok() {
+            self.result = self.start(field).and_then(|()| write!(self.out, "{value}"));
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if self.result.is_ok() {
+            self.result = self.start(field).and_then(|()| self.out.write_str(if value { "true" } else { "false" }));
+        }
+    }
 }
 
 /// A string that reads the same unquoted: printable ASCII, no space, quote or backslash.
@@ -143,11 +161,10 @@ struct EscapeControls<'a, W: Write>(&'a mut W);
 impl<W: Write> Write for EscapeControls<'_, W> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
         let mut rest = text;
-        while let Some(at) = rest.find(char::is_control) {
+        while let Some(at) = first_control(rest) {
             self.0.write_str(&rest[..at])?;
             let mut chars = rest[at..].chars();
-            let control = chars.next().unwrap_or_default();
-            match control {
+            match chars.next().unwrap_or_default() {
                 '\n' => self.0.write_str("\\n")?,
                 '\r' => self.0.write_str("\\r")?,
                 '\t' => self.0.write_str("\\t")?,
@@ -157,6 +174,21 @@ impl<W: Write> Write for EscapeControls<'_, W> {
         }
         self.0.write_str(rest)
     }
+}
+
+/// Where the first control character (C0, DEL or C1) of `text` starts, found byte-wise.
+fn first_control(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = bytes[from..].iter().position(|&b| b < 0x20 || b == 0x7f || b == 0xc2) {
+        let at = from + found;
+        // 0xC2 leads U+0080..U+00BF; of those, U+0080..U+009F are the C1 controls.
+        if bytes[at] != 0xc2 || bytes.get(at + 1).is_some_and(|b| (0x80..0xa0).contains(b)) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -223,6 +255,23 @@ mod tests {
         assert!(lines[0].contains("user=\"x\\n2026"), "{}", lines[0]);
         assert!(lines[1].contains("device=x\\n2026") && lines[1].contains("reason=\"x\\n2026"), "{}", lines[1]);
         assert!(lines[2].ends_with("odd strings empty=\"\" spaced=\"a b\" escape=\"\\u{1b}[31m\""), "{}", lines[2]);
+    }
+
+    #[test]
+    fn the_byte_scan_finds_exactly_the_control_characters() {
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10_ffff).filter_map(char::from_u32) {
+            let text = c.encode_utf8(&mut buf);
+            assert_eq!(first_control(text), c.is_control().then_some(0), "U+{:04X}", u32::from(c));
+        }
+        assert_eq!(first_control("ab\u{a0}\u{85}"), Some(4));
+    }
+
+    #[test]
+    fn c1_controls_are_escaped_and_other_latin1_letters_are_not() {
+        let mut out = String::new();
+        write!(EscapeControls(&mut out), "a\u{85}b\u{a9}c\u{9f}é\u{7f}").unwrap_or_default();
+        assert_eq!(out, "a\\u{85}b\u{a9}c\\u{9f}é\\u{7f}");
     }
 
     #[test]
