@@ -15,8 +15,10 @@ const FORWARDING: [HeaderName; 4] = [header::FORWARDED, X_FORWARDED_FOR, X_FORWA
 pub(crate) fn for_backend(headers: &mut HeaderMap, config: &ProxyConfig, peer: std::net::IpAddr, proto: &'static str) {
     strip_hop_by_hop(headers);
     let client_host = headers.get(header::HOST).cloned();
-    for name in &FORWARDING {
-        headers.remove(name);
+    if headers.keys().any(|name| FORWARDING.contains(name)) {
+        for name in &FORWARDING {
+            headers.remove(name);
+        }
     }
     if config.host_header == HostHeader::Rewrite || client_host.is_none() {
         if let Ok(host) = HeaderValue::from_str(&config.backend.host_header()) {
