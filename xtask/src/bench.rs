@@ -15,7 +15,7 @@ pub(crate) struct BenchArgs {
 }
 
 /// Packages that carry benchmarks.
-const BENCHED: &[&str] = &["postern-activesync", "postern-decision", "postern-device-cache"];
+const BENCHED: &[&str] = &["postern-activesync", "postern-decision", "postern-device-cache", "postern-logging"];
 
 /// Runs every benchmark, then prints median and spread of each from criterion's reports.
 pub(crate) fn run(args: &BenchArgs) -> Result {
