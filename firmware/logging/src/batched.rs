@@ -37,7 +37,7 @@ impl ReportFormat {
         let mut now = String::with_capacity(27);
         let _ = crate::timestamp::write_now(&mut now);
         match self {
-            Self::Text => format!("{now}  WARN postern::logging: log output fell behind dropped={dropped}\n"),
+            Self::Text => format!("{now}{}postern::logging: log output fell behind dropped={dropped}\n", crate::line::padded_level(tracing::Level::WARN)),
             Self::Json => format!(
                 "{{\"timestamp\":\"{now}\",\"level\":\"WARN\",\"fields\":{{\"message\":\"log output fell behind\",\"dropped\":{dropped}}},\"target\":\"postern::logging\"}}\n"
             ),

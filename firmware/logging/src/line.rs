@@ -62,7 +62,7 @@ impl<'writer> FormatFields<'writer> for LineFields {
 }
 
 /// ` INFO ` and the like, right-aligned in five columns like tracing's own format.
-fn padded_level(level: Level) -> &'static str {
+pub(crate) fn padded_level(level: Level) -> &'static str {
     match level {
         Level::TRACE => " TRACE ",
         Level::DEBUG => " DEBUG ",
@@ -112,6 +112,19 @@ impl<'w, W: Write> FieldWriter<'w, W> {
         }
     }
 
+    /// Runs `write` unless an earlier field failed, keeping the first failure.
+    fn record_with(&mut self, write: impl FnOnce(&mut Self) -> fmt::Result) {
+        if self.result.is_ok() {
+            self.result = write(self);
+        }
+    }
+
+    /// Numbers and booleans: nothing in them needs escaping.
+    fn write_display_field(&mut self, field: &Field, value: impl fmt::Display) -> fmt::Result {
+        self.start(field)?;
+        write!(self.out, "{value}")
+    }
+
     fn write_debug_field(&mut self, field: &Field, value: &dyn fmt::Debug) -> fmt::Result {
         self.start(field)?;
         write!(EscapeControls(&mut *self.out), "{value:?}")
@@ -120,33 +133,23 @@ impl<'w, W: Write> FieldWriter<'w, W> {
 
 impl<W: Write> Visit for FieldWriter<'_, W> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if self.result.is_ok() {
-            self.result = self.write_str_field(field, value);
-        }
+        self.record_with(|w| w.write_str_field(field, value));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if self.result.is_ok() {
-            self.result = self.write_debug_field(field, value);
-        }
+        self.record_with(|w| w.write_debug_field(field, value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if self.result.is_ok() {
-            self.result = self.start(field).and_then(|()| write!(self.out, "{value}"));
-        }
+        self.record_with(|w| w.write_display_field(field, value));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if self.result.is_ok() {
-            self.result = self.start(field).and_then(|()| write!(self.out, "{value}"));
-        }
+        self.record_with(|w| w.write_display_field(field, value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        if self.result.is_ok() {
-            self.result = self.start(field).and_then(|()| self.out.write_str(if value { "true" } else { "false" }));
-        }
+        self.record_with(|w| w.write_display_field(field, value));
     }
 }
 
