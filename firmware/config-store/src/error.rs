@@ -9,11 +9,13 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// Another process holds the store open.
-    #[error("configuration store {} is in use by another process: {source}", path.display())]
+    /// Another process holds the store open, and still did after waiting for it.
+    #[error("configuration store {} is in use by another process (still locked after {waited:?}): {source}", path.display())]
     Locked {
         /// The history directory.
         path: PathBuf,
+        /// How long opening waited for the lock.
+        waited: std::time::Duration,
         /// The storage engine's error.
         #[source]
         source: sled::Error,

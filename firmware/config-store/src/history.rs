@@ -76,13 +76,14 @@ fn printable(key: &[u8]) -> String {
 }
 
 impl History {
-    /// Opens (or creates) the history in `path`.
+    /// Opens (or creates) the history in `path`, waiting up to
+    /// [`postern_sled_guard::LOCK_WAIT`] for a lock that another handle still holds.
     pub(crate) fn open(path: &Path) -> Result<Self, sled::Error> {
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(path)
             .cache_capacity(CACHE_BYTES)
-            .flush_every_ms(None)
-            .open()?;
+            .flush_every_ms(None);
+        let db = postern_sled_guard::open(&config, postern_sled_guard::LOCK_WAIT)?;
         Ok(Self {
             db,
             path: path.to_path_buf(),

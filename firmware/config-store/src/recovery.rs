@@ -64,7 +64,7 @@ pub(crate) fn open_or_recover(dir: &Path, initial: &Config) -> Result<Loaded, St
                 None,
             );
         }
-        Err(Failure::Locked(source)) => return Err(StoreError::Locked { path, source }),
+        Err(Failure::Locked(source)) => return Err(locked(path, source)),
         Err(Failure::Damaged(damage)) => damage,
     };
     let moved_to = postern_durable_fs::move_aside(&path).map_err(fs_error)?;
@@ -78,7 +78,7 @@ pub(crate) fn open_or_recover(dir: &Path, initial: &Config) -> Result<Loaded, St
     );
     let history = match guarded(|| History::open(&path).map_err(classify)) {
         Ok(history) => history,
-        Err(Failure::Locked(source)) => return Err(StoreError::Locked { path, source }),
+        Err(Failure::Locked(source)) => return Err(locked(path, source)),
         Err(Failure::Damaged(failure)) => {
             return Err(StoreError::Create {
                 path,
@@ -150,6 +150,14 @@ fn start(
         pending: None,
         recovery,
     })
+}
+
+fn locked(path: PathBuf, source: sled::Error) -> StoreError {
+    StoreError::Locked {
+        path,
+        waited: postern_sled_guard::LOCK_WAIT,
+        source,
+    }
 }
 
 /// Runs `f`, turning a panic of the storage engine into [`Damage::Panicked`].

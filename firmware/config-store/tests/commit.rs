@@ -5,6 +5,8 @@ mod common;
 use common::{T0, commit_hostname, mirror, open, store_dir, with_hostname};
 use postern_config::Config;
 use postern_config_store::{COMMENT_MAX, CommitError, ConfigStore, RevisionKind};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 #[test]
 fn a_new_store_starts_at_revision_1_with_the_initial_configuration() {
@@ -223,14 +225,58 @@ fn commits_survive_reopening() {
 }
 
 #[test]
-fn a_second_open_of_the_same_store_is_refused_not_recovered() {
+fn a_second_open_of_the_same_store_waits_then_is_refused_by_path_not_recovered() {
     let (_root, dir) = store_dir();
     let _store = open(&dir);
+    let started = Instant::now();
     let second = ConfigStore::open(&dir, Config::default());
+    let waited = started.elapsed();
+    let Err(error) = second else {
+        panic!("a held store must not open twice")
+    };
     assert!(
-        matches!(second, Err(postern_config_store::StoreError::Locked { .. })),
-        "{:?}",
-        second.as_ref().map(|o| o.recovery.clone())
+        matches!(error, postern_config_store::StoreError::Locked { .. }),
+        "{error}"
     );
+    assert!(
+        waited >= postern_sled_guard::LOCK_WAIT,
+        "the lock is waited for, bounded: gave up after {waited:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains(&dir.display().to_string()), "{message}");
+    assert!(message.contains("still locked after 5s"), "{message}");
     assert!(!dir.join("history.corrupt-1").exists());
+}
+
+#[test]
+fn a_store_released_by_another_thread_while_waiting_is_opened() {
+    let (_root, dir) = store_dir();
+    let mut store = open(&dir);
+    commit_hostname(&mut store, "edge-9", T0);
+    let (held_tx, held_rx) = mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        held_tx.send(()).expect("test thread listens");
+        std::thread::sleep(Duration::from_millis(300));
+        drop(store);
+    });
+    held_rx.recv().expect("holder started");
+    let started = Instant::now();
+    let reopened = open(&dir);
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "the store was held, so opening must have waited: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(reopened.running().gateway.hostname, "edge-9");
+    holder.join().expect("holder");
+}
+
+#[test]
+fn drop_and_reopen_at_once_always_opens() {
+    let (_root, dir) = store_dir();
+    for i in 0..20u64 {
+        let mut store = open(&dir);
+        commit_hostname(&mut store, &format!("edge-{i}"), T0 + i);
+    }
+    assert_eq!(open(&dir).revision(), 21);
 }

@@ -14,6 +14,7 @@ use crate::sled_store::{SledStore, WriteSet};
 use std::collections::HashSet;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A record ready to be written: its stored key, stored value and decision state.
 struct Staged {
@@ -44,6 +45,8 @@ pub struct CacheConfig {
     pub capacity: NonZeroU32,
     /// Bytes of storage-engine page cache.
     pub store_cache_bytes: u64,
+    /// How long opening waits for the store's lock while another handle holds it.
+    pub lock_wait: Duration,
 }
 
 impl CacheConfig {
@@ -53,6 +56,7 @@ impl CacheConfig {
             path: path.into(),
             capacity,
             store_cache_bytes: DEFAULT_STORE_CACHE_BYTES,
+            lock_wait: postern_sled_guard::LOCK_WAIT,
         }
     }
 }
@@ -80,7 +84,7 @@ impl DeviceCache {
     /// moved aside and replaced by an empty one (see [`Opened::recovery`]); only a cache
     /// that cannot be opened or created at all is an error.
     pub fn open(config: &CacheConfig) -> Result<Opened, CacheError> {
-        let (loaded, recovery) = open_or_recover(&config.path, config.store_cache_bytes)?;
+        let (loaded, recovery) = open_or_recover(config)?;
         let mut store = loaded.store;
         let mut entries = loaded.entries;
         // The store iterates in key order and the sort is stable: ties stay in key order.

@@ -111,11 +111,14 @@ pub enum CacheError {
         #[source]
         source: sled::Error,
     },
-    /// Another process (or another handle in this one) holds the cache open.
-    #[error("device cache at {path} is in use by another process: {source}")]
+    /// Another process (or another handle in this one) holds the cache open, and still
+    /// did after waiting for it.
+    #[error("device cache at {} is in use by another process (still locked after {waited:?}): {source}", path.display())]
     Locked {
         /// The cache directory.
         path: PathBuf,
+        /// How long opening waited for the lock.
+        waited: std::time::Duration,
         /// The storage engine's error.
         #[source]
         source: sled::Error,

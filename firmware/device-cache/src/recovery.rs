@@ -1,6 +1,7 @@
 //! Opening the store and reading every record back; when that fails because the store is
 //! damaged, moving the damaged directory aside (never deleting it) and starting empty.
 
+use crate::cache::CacheConfig;
 use crate::error::{CacheError, KeyError, RecordError};
 use crate::key::CacheKey;
 use crate::record::CachedState;
@@ -114,17 +115,17 @@ enum Failure {
 
 /// Opens the cache at `path`; a damaged one is moved aside and replaced by an empty one.
 pub(crate) fn open_or_recover(
-    path: &Path,
-    cache_bytes: u64,
+    config: &CacheConfig,
 ) -> Result<(Loaded, Option<Recovery>), CacheError> {
-    let damage = match guarded(|| load(path, cache_bytes)) {
+    let path = config.path.as_path();
+    let locked = |source| CacheError::Locked {
+        path: path.to_path_buf(),
+        waited: config.lock_wait,
+        source,
+    };
+    let damage = match guarded(|| load(config)) {
         Ok(loaded) => return Ok((loaded, None)),
-        Err(Failure::Locked(source)) => {
-            return Err(CacheError::Locked {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
+        Err(Failure::Locked(source)) => return Err(locked(source)),
         Err(Failure::Damaged(damage)) => damage,
     };
     let moved_to = move_aside(path)?;
@@ -134,14 +135,9 @@ pub(crate) fn open_or_recover(
         damage = %damage,
         "device cache is damaged: moved aside, starting with an empty cache; devices will be decided as first accesses"
     );
-    let store = match guarded(|| fresh(path, cache_bytes)) {
+    let store = match guarded(|| fresh(config)) {
         Ok(store) => store,
-        Err(Failure::Locked(source)) => {
-            return Err(CacheError::Locked {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
+        Err(Failure::Locked(source)) => return Err(locked(source)),
         Err(Failure::Damaged(damage)) => {
             return Err(CacheError::Create {
                 path: path.to_path_buf(),
@@ -185,13 +181,18 @@ fn sealed(mut store: SledStore, path: &Path, seq: u64) -> Result<SledStore, Fail
     Ok(store)
 }
 
-fn fresh(path: &Path, cache_bytes: u64) -> Result<SledStore, Failure> {
-    let store = SledStore::open(path, cache_bytes).map_err(classify)?;
-    sealed(store, path, 0)
+fn fresh(config: &CacheConfig) -> Result<SledStore, Failure> {
+    let store = open_store(config)?;
+    sealed(store, &config.path, 0)
 }
 
-fn load(path: &Path, cache_bytes: u64) -> Result<Loaded, Failure> {
-    let store = SledStore::open(path, cache_bytes).map_err(classify)?;
+fn open_store(config: &CacheConfig) -> Result<SledStore, Failure> {
+    SledStore::open(&config.path, config.store_cache_bytes, config.lock_wait).map_err(classify)
+}
+
+fn load(config: &CacheConfig) -> Result<Loaded, Failure> {
+    let path = config.path.as_path();
+    let store = open_store(config)?;
     let meta = store.meta().map_err(classify)?.map_err(|len| {
         damaged(Damage::Inconsistent {
             reason: format!("bookkeeping entry of {len} bytes is malformed"),

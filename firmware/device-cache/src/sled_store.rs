@@ -4,6 +4,7 @@
 use crate::error::CacheError;
 use crate::seal::Seal;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The store's own bookkeeping key; it sorts before every record key.
 pub(crate) const META_KEY: &[u8] = b"\x00meta";
@@ -68,12 +69,11 @@ pub(crate) struct SledStore {
 }
 
 impl SledStore {
-    /// Opens (or creates) the database in `path`.
-    pub(crate) fn open(path: &Path, cache_bytes: u64) -> Result<Self, sled::Error> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_bytes)
-            .open()?;
+    /// Opens (or creates) the database in `path`, waiting up to `lock_wait` for a lock
+    /// that another handle still holds.
+    pub(crate) fn open(path: &Path, cache_bytes: u64, lock_wait: Duration) -> Result<Self, sled::Error> {
+        let config = sled::Config::new().path(path).cache_capacity(cache_bytes);
+        let db = postern_sled_guard::open(&config, lock_wait)?;
         Ok(Self {
             db,
             path: path.to_path_buf(),

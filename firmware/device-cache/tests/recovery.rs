@@ -8,6 +8,7 @@ use postern_decision::DeviceState;
 use postern_device_cache::{CacheError, Damage, DeviceCache, Opened};
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A cache directory holding `n` acknowledged records, closed again.
 fn populated(root: &Path, n: u64) -> PathBuf {
@@ -73,7 +74,9 @@ fn recover(path: &Path, exact: Option<(&str, Vec<u8>)>) -> Damage {
     } = open(path, 10_000);
     assert!(again.is_none(), "the replacement cache is healthy");
     assert_eq!(cache.len(), 1);
-    let second = DeviceCache::open(&common::config(path, 10_000));
+    let mut second_config = common::config(path, 10_000);
+    second_config.lock_wait = Duration::from_millis(200);
+    let second = DeviceCache::open(&second_config);
     assert!(
         matches!(second, Err(CacheError::Locked { .. })),
         "a second handle is refused, not recovered"
@@ -189,7 +192,8 @@ fn an_undecodable_record_is_reported() {
     let root = tempfile::tempdir().expect("temp dir");
     let path = populated(root.path(), 5);
     {
-        let db = sled::open(&path).expect("raw open");
+        let config = sled::Config::new().path(&path);
+        let db = postern_sled_guard::open(&config, postern_sled_guard::LOCK_WAIT).expect("raw open");
         let key = eas("D3").encode().expect("key encodes");
         db.insert(key.as_slice(), &b"\x09future format"[..])
             .expect("raw insert");
