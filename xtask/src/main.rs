@@ -12,6 +12,7 @@ mod packages;
 mod run;
 mod run_vm;
 mod shell;
+mod stress;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +43,8 @@ enum Command {
     VerifyReproducible(image::VerifyArgs),
     /// Make a signed update bundle of an image (see docs/update-bundle.md).
     Bundle(bundle::BundleArgs),
+    /// Run the test suite N times while busy threads load every core; print each failure.
+    Stress(stress::StressArgs),
     /// Sign an update bundle again with another key, or make a new signing key pair.
     Sign(bundle::SignArgs),
 }
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::VerifyReproducible(args) => image::verify(&args),
         Command::Bundle(args) => bundle::run(&args),
         Command::Sign(args) => bundle::sign(&args),
+        Command::Stress(args) => stress::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -62,7 +62,7 @@ impl Harness {
         let cache_dir = tempfile::tempdir()?;
         let id = GatewayId::new("gw-1")?;
         let uem_config = StaticConnector {
-            devices: vec![device("EAS1", "uem-1", DeviceState::Allowed), device("EAS2", "uem-2", DeviceState::Blocked)],
+            devices: vec![device("EAS1", "uem-1", DeviceState::Allowed), device("EAS2", "uem-2", DeviceState::Blocked), device("EAS3", "uem-3", DeviceState::Allowed)],
             settings: StaticUemSettings { new_device_when_unreachable: NewDeviceRule::Block, supports_quarantine: true },
         };
         let uem = postern_uem_connector::StaticUem::from_config(&uem_config, &id)?;
