@@ -18,7 +18,7 @@ mod ssh_server;
 pub use error::TransportError;
 pub use host_key::{HOST_KEY_FILE, fingerprint, load_or_create_host_key};
 pub use serial::{CONSOLE_USER, SerialConfig};
-pub use server::{Server, ServerConfig};
+pub use server::{BoundServer, Server, ServerConfig};
 pub use session::{
     AuthorisedKey, Flow, OneShot, Peer, Privilege, Session, SessionFactory, TransportKind,
 };

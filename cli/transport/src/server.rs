@@ -11,7 +11,7 @@ use crate::error::TransportError;
 use crate::serial::{Console, SerialConfig};
 use crate::session::SessionFactory;
 use crate::socket_server::SocketListener;
-use crate::ssh_server::{SshConfig, SshListener};
+use crate::ssh_server::{BoundSsh, SshConfig, SshListener};
 
 /// Which transports to run; each one left `None` is not started.
 #[derive(Debug, Clone, Default)]
@@ -33,15 +33,21 @@ pub struct Server {
     tasks: JoinSet<TaskResult>,
 }
 
-impl Server {
-    /// Binds every configured transport (failing before serving anything if one cannot start),
-    /// then serves them in the background. Must be called inside a tokio runtime.
-    pub async fn start(
-        config: ServerConfig,
-        factory: Arc<dyn SessionFactory>,
-    ) -> Result<Self, TransportError> {
+/// Every configured transport bound (sockets and console opened) but not yet serving:
+/// nothing has been read from a client, and no key file has been read.
+pub struct BoundServer {
+    ssh: Option<BoundSsh>,
+    socket: Option<SocketListener>,
+    console: Option<Console>,
+    serial: Option<SerialConfig>,
+}
+
+impl BoundServer {
+    /// Binds every configured transport, failing before anything serves if one cannot.
+    /// Must be called inside a tokio runtime.
+    pub async fn bind(config: ServerConfig) -> Result<Self, TransportError> {
         let ssh = match config.ssh {
-            Some(ssh) => Some(SshListener::bind(ssh).await?),
+            Some(ssh) => Some(BoundSsh::bind(ssh).await?),
             None => None,
         };
         let socket = config
@@ -50,6 +56,23 @@ impl Server {
             .map(SocketListener::bind)
             .transpose()?;
         let console = config.serial.as_ref().map(Console::open).transpose()?;
+        Ok(Self {
+            ssh,
+            socket,
+            console,
+            serial: config.serial,
+        })
+    }
+
+    /// The address the SSH socket is bound to, if SSH is configured.
+    pub fn ssh_addr(&self) -> Option<SocketAddr> {
+        self.ssh.as_ref().and_then(BoundSsh::local_addr)
+    }
+
+    /// Reads the SSH host key (making one on first use), then serves every transport in
+    /// the background.
+    pub fn serve(self, factory: Arc<dyn SessionFactory>) -> Result<Server, TransportError> {
+        let ssh = self.ssh.map(BoundSsh::ready).transpose()?;
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
         let ssh_addr = ssh.as_ref().and_then(SshListener::local_addr);
@@ -61,15 +84,15 @@ impl Server {
                 ("ssh", Ok(()))
             });
         }
-        if let Some(socket) = socket {
+        if let Some(socket) = self.socket {
             let (factory, stopped) = (Arc::clone(&factory), stopped.clone());
             tasks.spawn(async move {
                 socket.serve(factory, stopped).await;
                 ("socket", Ok(()))
             });
         }
-        if let Some(console) = console {
-            tracing::info!(console = ?config.serial, "serial console starting");
+        if let Some(console) = self.console {
+            tracing::info!(console = ?self.serial, "serial console starting");
             tasks.spawn_blocking(move || ("serial", console.run(factory, stopped)));
         }
         Ok(Server {
@@ -77,6 +100,17 @@ impl Server {
             stop,
             tasks,
         })
+    }
+}
+
+impl Server {
+    /// Binds every configured transport (failing before serving anything if one cannot start),
+    /// then serves them in the background. Must be called inside a tokio runtime.
+    pub async fn start(
+        config: ServerConfig,
+        factory: Arc<dyn SessionFactory>,
+    ) -> Result<Self, TransportError> {
+        BoundServer::bind(config).await?.serve(factory)
     }
 
     /// The address the SSH server is bound to, if it runs.

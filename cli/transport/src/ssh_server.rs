@@ -52,18 +52,15 @@ impl SshConfig {
     }
 }
 
-/// A bound SSH listener, ready to serve.
-pub(crate) struct SshListener {
+/// A bound SSH socket: connections wait in its backlog until [`SshListener::ready`].
+pub(crate) struct BoundSsh {
     listener: TcpListener,
     config: SshConfig,
-    russh: Arc<Config>,
 }
 
-impl SshListener {
-    /// Loads (or creates) the host key and binds the listener.
+impl BoundSsh {
+    /// Binds the listening socket only: no key is read, no connection accepted.
     pub(crate) async fn bind(config: SshConfig) -> Result<Self, TransportError> {
-        let key = load_or_create_host_key(&config.state_dir)?;
-        tracing::info!(fingerprint = %fingerprint(&key), "ssh host key");
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -71,6 +68,19 @@ impl SshListener {
                     addr: config.listen,
                     source,
                 })?;
+        Ok(Self { listener, config })
+    }
+
+    /// The address actually bound.
+    pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    /// Loads (or creates) the host key: the listener is then ready to serve.
+    pub(crate) fn ready(self) -> Result<SshListener, TransportError> {
+        let BoundSsh { listener, config } = self;
+        let key = load_or_create_host_key(&config.state_dir)?;
+        tracing::info!(fingerprint = %fingerprint(&key), "ssh host key");
         let russh = Arc::new(Config {
             server_id: SshId::Standard("SSH-2.0-Postern".into()),
             methods: MethodSet::from(&[MethodKind::PublicKey][..]),
@@ -88,7 +98,16 @@ impl SshListener {
             russh,
         })
     }
+}
 
+/// A bound SSH listener with its host key, ready to serve.
+pub(crate) struct SshListener {
+    listener: TcpListener,
+    config: SshConfig,
+    russh: Arc<Config>,
+}
+
+impl SshListener {
     /// The address actually bound.
     pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
         self.listener.local_addr().ok()

@@ -41,7 +41,19 @@ impl MetricsServer {
     pub async fn bind(addr: SocketAddr, registry: Registry) -> Result<Self, MetricsError> {
         let bind_err = |source| MetricsError::Bind { addr, source };
         let listener = TcpListener::bind(addr).await.map_err(bind_err)?;
-        let local = listener.local_addr().map_err(bind_err)?;
+        Self::serve_on(listener, registry).map_err(|e| match e {
+            MetricsError::Bind { source, .. } => MetricsError::Bind { addr, source },
+            other => other,
+        })
+    }
+
+    /// Serves `registry` on a socket bound earlier (for example before the process gave
+    /// up root), in a spawned task.
+    pub fn serve_on(listener: TcpListener, registry: Registry) -> Result<Self, MetricsError> {
+        let local = listener.local_addr().map_err(|source| MetricsError::Bind {
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            source,
+        })?;
         let task = tokio::spawn(accept_loop(listener, registry));
         Ok(Self { addr: local, task })
     }

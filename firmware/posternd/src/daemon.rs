@@ -5,14 +5,14 @@ use postern_update_agent::{AgentPaths, UpdateAgent};
 use crate::args::Args;
 use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
-use crate::data_plane::{Addresses, DataPlane};
+use crate::data_plane::{Addresses, BoundSockets, DataPlane};
 use crate::error::DaemonError;
 use crate::state::{connector, connector_identity, open_cache, open_store};
 use crate::uem_settings::SettingsFile;
 use postern_cli_commands::{Appliance, postern_grammar};
 use postern_decision::GatewayId;
 use postern_gateway::Gateway;
-use postern_cli_transport::{SerialConfig, Server, ServerConfig, SshConfig};
+use postern_cli_transport::{BoundServer, SerialConfig, ServerConfig, SshConfig};
 use postern_logging::RecentEvents;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -48,6 +48,28 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         Ok(limit) => tracing::info!(limit, "open-file limit"),
         Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
     }
+    // Bind every listener first (privileged ports need root), then give up root, and only
+    // then read the stores, the keys and the certificates and accept connections: no byte
+    // from a client is ever parsed as root.
+    let sockets = BoundSockets::bind(Addresses { activesync: args.listen, apptunnel: args.apptunnel_listen, metrics: args.metrics_listen }).await?;
+    if let Some(parent) = args.socket.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| DaemonError::Io { path: parent.to_path_buf(), source })?;
+    }
+    let config = ServerConfig {
+        ssh: args.ssh_listen.map(|listen| SshConfig::new(listen, args.state_dir.join("ssh"))),
+        socket: Some(args.socket.clone()),
+        serial: match (&args.serial, args.console) {
+            (Some(device), _) => Some(SerialConfig::Device(device.clone())),
+            (None, true) => Some(SerialConfig::Stdio),
+            (None, false) => None,
+        },
+    };
+    let cli = BoundServer::bind(config).await?;
+    if let Some(user) = &args.user {
+        let dropped = postern_proxy_front::drop_privileges(user).map_err(|e| DaemonError::Setting { setting: "--user", reason: e.to_string() })?;
+        tracing::info!(user = %user, uid = dropped.uid, gid = dropped.gid, "running unprivileged");
+    }
+
     let store = open_store(args)?;
     let cache = open_cache(args, store.running())?;
     let running = store.running().clone();
@@ -70,13 +92,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let checkins = Arc::new(checkins);
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
-    let data_plane = DataPlane::start(
-        &running,
-        gateway.clone(),
-        registry,
-        Addresses { activesync: args.listen, apptunnel: args.apptunnel_listen, metrics: args.metrics_listen },
-    )
-    .await?;
+    let data_plane = DataPlane::start(&running, gateway.clone(), registry, sockets)?;
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
     let status = checkins.clone();
@@ -86,25 +102,9 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_updates(update_agent(args));
     let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);
-    if let Some(parent) = args.socket.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| DaemonError::Io { path: parent.to_path_buf(), source })?;
-    }
-    let config = ServerConfig {
-        ssh: args.ssh_listen.map(|listen| SshConfig::new(listen, args.state_dir.join("ssh"))),
-        socket: Some(args.socket.clone()),
-        serial: match (&args.serial, args.console) {
-            (Some(device), _) => Some(SerialConfig::Device(device.clone())),
-            (None, true) => Some(SerialConfig::Stdio),
-            (None, false) => None,
-        },
-    };
-    let server = Server::start(config, Arc::new(Sessions::new(appliance.clone(), grammar))).await?;
+    let server = cli.serve(Arc::new(Sessions::new(appliance.clone(), grammar)))?;
     if let Some(addr) = server.ssh_addr() {
         tracing::info!(%addr, "SSH CLI listening");
-    }
-    if let Some(user) = &args.user {
-        let dropped = postern_proxy_front::drop_privileges(user).map_err(|e| DaemonError::Setting { setting: "--user", reason: e.to_string() })?;
-        tracing::info!(user = %user, uid = dropped.uid, gid = dropped.gid, "running unprivileged");
     }
     tracing::info!(socket = %args.socket.display(), version = postern_cli_commands::VERSION, "posternd ready");
 

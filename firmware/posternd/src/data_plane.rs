@@ -12,6 +12,7 @@ use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 /// How often the certificate files are checked for a new pair.
@@ -39,6 +40,32 @@ pub(crate) struct Addresses {
     pub(crate) metrics: Option<SocketAddr>,
 }
 
+/// The data plane's sockets, bound (as root, for privileged ports) but not yet accepting:
+/// clients wait in the backlog until [`DataPlane::start`] serves them.
+pub(crate) struct BoundSockets {
+    activesync: Option<TcpListener>,
+    apptunnel: Option<TcpListener>,
+    metrics: Option<TcpListener>,
+}
+
+async fn bind(addr: Option<SocketAddr>, flag: &'static str) -> Result<Option<TcpListener>, DaemonError> {
+    match addr {
+        Some(addr) => TcpListener::bind(addr).await.map(Some).map_err(|e| setting(flag, format!("cannot bind {addr}: {e}"))),
+        None => Ok(None),
+    }
+}
+
+impl BoundSockets {
+    /// Binds every address given; nothing is accepted yet.
+    pub(crate) async fn bind(at: Addresses) -> Result<Self, DaemonError> {
+        Ok(Self {
+            activesync: bind(at.activesync, "--listen").await?,
+            apptunnel: bind(at.apptunnel, "--apptunnel-listen").await?,
+            metrics: bind(at.metrics, "--metrics-listen").await?,
+        })
+    }
+}
+
 /// Logs a listener that could not start; the management plane stays up to fix it.
 fn started(what: &'static str, result: Result<Running, DaemonError>) -> Option<Running> {
     result.map_err(|error| tracing::error!(%error, "{what} not started")).ok()
@@ -49,23 +76,23 @@ fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
 }
 
 impl DataPlane {
-    /// Starts the proxy on `listen` (when given and configured) and the metrics listener
-    /// on `metrics_listen` (when given).
-    pub(crate) async fn start(config: &Config, gateway: Arc<Gateway>, registry: Registry, at: Addresses) -> Result<Self, DaemonError> {
+    /// Serves the proxies on their bound sockets (when configured) and the metrics
+    /// listener; reads the certificates now.
+    pub(crate) fn start(config: &Config, gateway: Arc<Gateway>, registry: Registry, at: BoundSockets) -> Result<Self, DaemonError> {
         let front = FrontMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let requests = register_request_counter(&registry).map_err(|e| setting("metrics", e))?;
         let tunnel_metrics = AppTunnelMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let proxy = match at.activesync {
-            Some(addr) => started("ActiveSync proxy", Self::start_proxy(config, gateway.clone(), addr, front.clone(), requests).await),
+            Some(tcp) => started("ActiveSync proxy", Self::start_proxy(config, gateway.clone(), tcp, front.clone(), requests)),
             None => None,
         };
         let tunnels = match at.apptunnel {
-            Some(addr) => started("AppTunnel", Self::start_tunnels(config, gateway, addr, front, tunnel_metrics).await),
+            Some(tcp) => started("AppTunnel", Self::start_tunnels(config, gateway, tcp, front, tunnel_metrics)),
             None => None,
         };
         let metrics = match at.metrics {
-            Some(addr) => {
-                let server = MetricsServer::bind(addr, registry).await.map_err(|e| setting("--metrics-listen", e))?;
+            Some(tcp) => {
+                let server = MetricsServer::serve_on(tcp, registry).map_err(|e| setting("--metrics-listen", e))?;
                 tracing::info!(addr = %server.local_addr(), "metrics listening");
                 Some(server)
             }
@@ -83,20 +110,20 @@ impl DataPlane {
         Ok(settings)
     }
 
-    async fn start_tunnels(config: &Config, gateway: Arc<Gateway>, addr: SocketAddr, metrics: FrontMetrics, tunnel_metrics: AppTunnelMetrics) -> Result<Running, DaemonError> {
+    fn start_tunnels(config: &Config, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, tunnel_metrics: AppTunnelMetrics) -> Result<Running, DaemonError> {
         let ca = config.apptunnel.client_ca_file.clone().ok_or_else(|| setting("apptunnel.client_ca_file", "is needed to identify devices"))?;
         let mut tunnel_config = AppTunnelConfig::from_settings(&config.apptunnel);
         tunnel_config.metrics = Some(tunnel_metrics);
         let proxy = AppTunnelProxy::new(gateway, tunnel_config).map_err(|e| setting("apptunnel.services", e))?;
         let watcher = CertificateWatcher::new(Self::tls(config, ClientAuth::Required(ca))?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
-        let listener = Listener::bind(addr, ListenerConfig::default(), watcher, metrics).await.map_err(|e| setting("--apptunnel-listen", e))?;
+        let listener = Listener::on(tcp, ListenerConfig::default(), watcher, metrics).map_err(|e| setting("--apptunnel-listen", e))?;
         tracing::info!(addr = %listener.local_addr(), "AppTunnel listening");
         let handle = listener.serve(move |tls, peer: PeerInfo| proxy.clone().serve(tls, peer));
         Ok((handle, reload))
     }
 
-    async fn start_proxy(config: &Config, gateway: Arc<Gateway>, addr: SocketAddr, metrics: FrontMetrics, requests: postern_metrics::LabelledCounter) -> Result<Running, DaemonError> {
+    fn start_proxy(config: &Config, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, requests: postern_metrics::LabelledCounter) -> Result<Running, DaemonError> {
         let backend = config.activesync.backend_url.as_deref().ok_or_else(|| setting("activesync.backend_url", "is needed to serve ActiveSync"))?;
         let mut proxy_config = ProxyConfig::new(backend).map_err(|e| setting("activesync.backend_url", e))?;
         proxy_config.backend_ca_file = config.activesync.backend_ca_file.clone();
@@ -104,7 +131,7 @@ impl DataPlane {
         let proxy = ActiveSyncProxy::new(gateway, proxy_config).map_err(|e| setting("activesync", e))?;
         let watcher = CertificateWatcher::new(Self::tls(config, ClientAuth::None)?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
-        let listener = Listener::bind(addr, ListenerConfig::default(), watcher, metrics).await.map_err(|e| setting("--listen", e))?;
+        let listener = Listener::on(tcp, ListenerConfig::default(), watcher, metrics).map_err(|e| setting("--listen", e))?;
         tracing::info!(addr = %listener.local_addr(), "ActiveSync proxy listening");
         let handle = listener.serve(move |tls, peer: PeerInfo| {
             let proxy = proxy.clone();

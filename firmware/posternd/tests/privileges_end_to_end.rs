@@ -1,11 +1,16 @@
 //! `--user`: posternd binds its listeners as root, then runs as the given user with no
-//! capability, and still serves (F5). Needs root; skipped with a reason otherwise.
+//! capability, and only then reads its stores and accepts connections, so no client byte
+//! is parsed as root; and it still serves (F5). Needs root; skipped with a reason otherwise.
 
 mod common;
 
 use common::Daemon;
 use common::proxy::{ALLOWED_QUERY, activesync, backend, certificate, port_from, proc_status, write_config};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 #[test]
 fn the_daemon_drops_root_after_binding_and_keeps_serving() {
@@ -20,16 +25,48 @@ fn the_daemon_drops_root_after_binding_and_keeps_serving() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     certificate(dir.path());
+    // Secret files belong to the daemon's user: it reads them only after giving up root.
+    for secret in ["key.pem", "cert.pem"] {
+        nix::unistd::chown(&dir.path().join(secret), Some(nobody.uid), Some(nobody.gid)).expect("chown");
+    }
     let back = backend(dir.path());
     write_config(dir.path(), back.port, "");
     for owned in ["state", "cache"] {
         std::fs::create_dir(dir.path().join(owned)).expect("mkdir");
         nix::unistd::chown(&dir.path().join(owned), Some(nobody.uid), Some(nobody.gid)).expect("chown");
     }
-    // Port 0 stands in for a privileged port: binding happens before the switch either way.
-    let mut daemon = Daemon::start(dir.path(), &["--listen", "127.0.0.1:0", "--user", "nobody"]);
-    let proxy = port_from(&daemon.line_with("ActiveSync proxy listening"));
+    // A free port stands in for a privileged one: binding happens before the switch either
+    // way. A client knocks on it from before the daemon starts, so the first connection is
+    // there the moment the socket is bound.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let knocking = Arc::new(AtomicBool::new(true));
+    let knocker = {
+        let knocking = knocking.clone();
+        std::thread::spawn(move || {
+            while knocking.load(Ordering::Relaxed) {
+                if let Ok(mut early) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                    let _ = early.write_all(b"\x16\x03\x01\x00\x05hello");
+                    return Some(early);
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            None
+        })
+    };
+    let listen = format!("127.0.0.1:{port}");
+    let mut daemon = Daemon::start(dir.path(), &["--listen", &listen, "--user", "nobody"]);
     daemon.line_with("running unprivileged");
+    let first = daemon.line_with("first connection accepted");
+    knocking.store(false, Ordering::Relaxed);
+    let early = knocker.join().expect("knocker");
+    assert!(early.is_some(), "the early client connected");
+    let proxy = port_from(&daemon.line_with("ActiveSync proxy listening"));
+    assert_eq!(proxy, port);
+    let euid = first.split("euid=").nth(1).and_then(|s| s.split_whitespace().next()).expect("euid field");
+    assert_eq!(euid, nobody.uid.as_raw().to_string(), "the first connection is handled unprivileged: {first}");
+    let position = |needle: &str| daemon.seen_position(needle).unwrap_or_else(|| panic!("{needle} logged"));
+    assert!(position("running unprivileged") < position("first connection accepted"), "root was given up before any connection was accepted");
+    assert!(position("running unprivileged") < position("configuration store open"), "the stores are read after root is given up");
     let pid = daemon.child.id();
     let uid = nobody.uid.as_raw().to_string();
     let gid = nobody.gid.as_raw().to_string();

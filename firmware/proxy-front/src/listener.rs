@@ -93,9 +93,24 @@ impl Listener {
         watcher: Arc<CertificateWatcher>,
         metrics: FrontMetrics,
     ) -> Result<Self, FrontError> {
-        let bind_err = |source| FrontError::Bind { addr, source };
-        let tcp = TcpListener::bind(addr).await.map_err(bind_err)?;
-        let addr = tcp.local_addr().map_err(bind_err)?;
+        let tcp = TcpListener::bind(addr)
+            .await
+            .map_err(|source| FrontError::Bind { addr, source })?;
+        Self::on(tcp, config, watcher, metrics)
+    }
+
+    /// A listener on a socket bound earlier (for example before the process gave up root:
+    /// connections wait in the socket's backlog until [`Listener::serve`]).
+    pub fn on(
+        tcp: TcpListener,
+        config: ListenerConfig,
+        watcher: Arc<CertificateWatcher>,
+        metrics: FrontMetrics,
+    ) -> Result<Self, FrontError> {
+        let addr = tcp.local_addr().map_err(|source| FrontError::Bind {
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            source,
+        })?;
         Ok(Self {
             tcp,
             addr,
@@ -160,14 +175,15 @@ async fn accept_loop<S: ConnectionService>(
 ) -> ShutdownReport {
     let Listener {
         tcp,
+        addr: listener_addr,
         config,
         watcher,
         metrics,
-        ..
     } = listener;
     let tracker = ConnectionTracker::new(config.limits, metrics.connections_live.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
+    let mut first = true;
     let grace = loop {
         tokio::select! {
             grace = &mut stop => break grace.unwrap_or(Duration::ZERO),
@@ -181,6 +197,11 @@ async fn accept_loop<S: ConnectionService>(
                         continue;
                     }
                 };
+                if std::mem::take(&mut first) {
+                    // Shows, from outside, which identity handles the first client bytes.
+                    let euid = nix::unistd::geteuid().as_raw();
+                    tracing::info!(listener = %listener_addr, peer = %addr, euid, "first connection accepted");
+                }
                 let permit = match tracker.try_admit(addr.ip()) {
                     Ok(permit) => permit,
                     Err(limit) => {

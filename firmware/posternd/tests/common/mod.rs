@@ -77,6 +77,11 @@ impl Daemon {
         }
     }
 
+    /// The index of the first line seen so far that contains `needle`.
+    pub fn seen_position(&self, needle: &str) -> Option<usize> {
+        self.seen.iter().position(|l| l.contains(needle))
+    }
+
     pub fn ssh_port(&self) -> u16 {
         let line = self.seen.iter().find(|l| l.contains("SSH CLI listening")).expect("ssh listening line");
         let addr = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()).expect("addr field");
