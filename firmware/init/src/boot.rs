@@ -5,7 +5,7 @@ use crate::paths::{BOARD_FILE, DAEMON_USER, DATA, INITIAL_CONFIG, LOG_DIR, RUNNI
 use crate::esp::{self, BootedSlot};
 use crate::health::HealthWatch;
 use crate::supervisor::Ending;
-use crate::{data_area, kernel_modules, mounts, network, shutdown, supervisor};
+use crate::{data_area, kernel_modules, mounts, network, owner_tree, shutdown, supervisor};
 use nix::unistd::{Gid, Uid, User, chown};
 use postern_board::Board;
 use postern_config::Config;
@@ -106,19 +106,10 @@ fn prepare_state(owner: (Uid, Gid)) -> Result<(), InitError> {
     for dir in [STATE_DIR, &config_dir, &cache_dir, LOG_DIR, "/run/postern"] {
         std::fs::create_dir_all(dir).map_err(InitError::io(format!("creating {dir}")))?;
     }
-    chown_tree(Path::new(STATE_DIR), owner)?;
-    chown_tree(Path::new("/run/postern"), owner)?;
+    let (uid, gid) = owner;
+    owner_tree::chown_tree(Path::new(STATE_DIR), uid, gid)?;
+    owner_tree::chown_tree(Path::new("/run/postern"), uid, gid)?;
     chown(Path::new(DATA), Some(Uid::from_raw(0)), Some(Gid::from_raw(0))).map_err(InitError::sys("owning /data"))?;
     Ok(())
 }
 
-fn chown_tree(path: &Path, (uid, gid): (Uid, Gid)) -> Result<(), InitError> {
-    chown(path, Some(uid), Some(gid)).map_err(InitError::sys(format!("owning {}", path.display())))?;
-    if path.is_dir() && !path.is_symlink() {
-        for entry in std::fs::read_dir(path).map_err(InitError::io(format!("listing {}", path.display())))? {
-            let entry = entry.map_err(InitError::io(format!("listing {}", path.display())))?;
-            chown_tree(&entry.path(), (uid, gid))?;
-        }
-    }
-    Ok(())
-}

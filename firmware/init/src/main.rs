@@ -14,6 +14,7 @@ mod kernel_modules;
 mod mounts;
 mod netlink;
 mod network;
+mod owner_tree;
 mod paths;
 mod restart_policy;
 mod shutdown;
