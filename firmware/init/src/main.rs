@@ -7,6 +7,7 @@
 
 mod boot;
 mod data_area;
+mod data_probe;
 mod error;
 mod esp;
 mod health;
