@@ -47,7 +47,7 @@ pub(crate) fn mount_data(device: &str) -> Result<(), InitError> {
 }
 
 /// Mounts `device` on `target` from its primary superblock.
-fn mount_primary(device: &str, target: &Path) -> Result<(), InitError> {
+pub(crate) fn mount_primary(device: &str, target: &Path) -> Result<(), InitError> {
     mount(Some(device), target, Some("ext4"), FLAGS, Some(OPTIONS))
         .map_err(InitError::sys(format!("mounting the data area {device} on {}", target.display())))
 }
@@ -96,17 +96,17 @@ fn wait_for(path: &Path, limit: Duration) -> Result<(), InitError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::data_probe::tests::{Image, run};
     use std::io;
 
     /// A loop device over an image file, detached on drop.
-    struct Loop(String);
+    pub(crate) struct Loop(pub(crate) String);
 
     impl Loop {
         /// `None` (saying why) where loop devices cannot be had: not root, or none free.
-        fn attach(image: &Image) -> Option<Self> {
+        pub(crate) fn attach(image: &Image) -> Option<Self> {
             if !nix::unistd::geteuid().is_root() {
                 eprintln!("skipped: loop devices need root");
                 return None;
@@ -127,7 +127,7 @@ mod tests {
         }
     }
 
-    fn mount_point(name: &str) -> io::Result<std::path::PathBuf> {
+    pub(crate) fn mount_point(name: &str) -> io::Result<std::path::PathBuf> {
         let dir = std::env::temp_dir().join(format!("postern-init-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         Ok(dir)

@@ -26,7 +26,7 @@ pub(crate) enum InitError {
     /// The data area is neither blank nor mountable; it was left as it is.
     #[error(
         "the data area {device} is damaged and was NOT formatted: {detail}. Its contents are left as they are. \
-         To erase it and start afresh, ask for a factory reset (see the console prompt)"
+         To erase it and start afresh, confirm a factory reset on the serial console at boot"
     )]
     DataAreaDamaged {
         /// The data partition.

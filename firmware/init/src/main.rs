@@ -10,6 +10,7 @@ mod data_area;
 mod data_probe;
 mod error;
 mod esp;
+mod factory_reset;
 mod health;
 mod kernel_modules;
 mod mounts;
