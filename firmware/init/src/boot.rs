@@ -1,11 +1,11 @@
 //! The boot sequence, from the kernel's hand-over to the supervised daemon.
 
 use crate::error::InitError;
-use crate::paths::{BOARD_FILE, DAEMON_USER, DATA, INITIAL_CONFIG, LOG_DIR, RUNNING_CONFIG, STATE_DIR};
+use crate::paths::{BOARD_FILE, DAEMON_USER, DATA, FACTORY_RESET_REQUEST, INITIAL_CONFIG, LOG_DIR, RUNNING_CONFIG, STATE_DIR};
 use crate::esp::{self, BootedSlot};
 use crate::health::HealthWatch;
 use crate::supervisor::Ending;
-use crate::{data_area, kernel_modules, mounts, network, shutdown, supervisor};
+use crate::{data_area, factory_reset, kernel_modules, mounts, network, owner_tree, shutdown, supervisor};
 use nix::unistd::{Gid, Uid, User, chown};
 use postern_board::Board;
 use postern_config::Config;
@@ -52,13 +52,36 @@ fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitEr
     let owner = daemon_user()?;
     let booted = esp::mount_esp(&board.boot.esp_device, owner)?;
     *on_trial = booted.as_ref().is_some_and(|b| b.on_trial);
-    data_area::mount_data(&board.disk.data_device)?;
+    mount_data(&board.disk.data_device, *on_trial)?;
     prepare_state(owner)?;
     let config = load_config();
     network::configure(&config.interfaces)?;
     let text = std::fs::read_to_string(POSTERND_ARGS).map_err(InitError::io(format!("reading {POSTERND_ARGS}")))?;
     let args = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
     Ok((args, booted))
+}
+
+/// Mounts the data area, applying a factory reset posternd asked for. A damaged area
+/// that nothing mounts is erased only when the operator confirms it on the console; a
+/// slot on trial does not ask but reboots, using up a try.
+fn mount_data(device: &str, on_trial: bool) -> Result<(), InitError> {
+    match data_area::mount_data(device) {
+        Ok(()) => factory_reset::apply_if_requested(device, Path::new(DATA), Path::new(FACTORY_RESET_REQUEST)).map(drop),
+        Err(damage @ InitError::DataAreaDamaged { .. }) if !on_trial => {
+            tracing::error!(device, error = %damage, "the data area is damaged and was not formatted: asking on the console");
+            let confirmed = factory_reset::confirm(&damage, &mut std::io::stdin().lock(), &mut std::io::stdout()).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "no console to ask on");
+                false
+            });
+            if !confirmed {
+                return Err(damage);
+            }
+            tracing::warn!(device, "factory reset confirmed on the console: erasing the damaged data area");
+            data_area::format(device)?;
+            data_area::mount_primary(device, Path::new(DATA))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Once healthy, a slot on trial is marked good: the boot loader keeps it from then on.
@@ -106,19 +129,10 @@ fn prepare_state(owner: (Uid, Gid)) -> Result<(), InitError> {
     for dir in [STATE_DIR, &config_dir, &cache_dir, LOG_DIR, "/run/postern"] {
         std::fs::create_dir_all(dir).map_err(InitError::io(format!("creating {dir}")))?;
     }
-    chown_tree(Path::new(STATE_DIR), owner)?;
-    chown_tree(Path::new("/run/postern"), owner)?;
+    let (uid, gid) = owner;
+    owner_tree::chown_tree(Path::new(STATE_DIR), uid, gid)?;
+    owner_tree::chown_tree(Path::new("/run/postern"), uid, gid)?;
     chown(Path::new(DATA), Some(Uid::from_raw(0)), Some(Gid::from_raw(0))).map_err(InitError::sys("owning /data"))?;
     Ok(())
 }
 
-fn chown_tree(path: &Path, (uid, gid): (Uid, Gid)) -> Result<(), InitError> {
-    chown(path, Some(uid), Some(gid)).map_err(InitError::sys(format!("owning {}", path.display())))?;
-    if path.is_dir() && !path.is_symlink() {
-        for entry in std::fs::read_dir(path).map_err(InitError::io(format!("listing {}", path.display())))? {
-            let entry = entry.map_err(InitError::io(format!("listing {}", path.display())))?;
-            chown_tree(&entry.path(), (uid, gid))?;
-        }
-    }
-    Ok(())
-}

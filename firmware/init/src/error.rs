@@ -23,6 +23,17 @@ pub(crate) enum InitError {
     /// The board file is unusable.
     #[error(transparent)]
     Board(#[from] postern_board::BoardError),
+    /// The data area is neither blank nor mountable; it was left as it is.
+    #[error(
+        "the data area {device} is damaged and was NOT formatted: {detail}. Its contents are left as they are. \
+         To erase it and start afresh, confirm a factory reset on the serial console at boot"
+    )]
+    DataAreaDamaged {
+        /// The data partition.
+        device: String,
+        /// What was tried.
+        detail: String,
+    },
     /// A step failed for a reason of its own.
     #[error("{step}: {reason}")]
     Failed {

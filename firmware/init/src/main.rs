@@ -7,13 +7,16 @@
 
 mod boot;
 mod data_area;
+mod data_probe;
 mod error;
 mod esp;
+mod factory_reset;
 mod health;
 mod kernel_modules;
 mod mounts;
 mod netlink;
 mod network;
+mod owner_tree;
 mod paths;
 mod restart_policy;
 mod shutdown;

@@ -12,6 +12,8 @@ pub(crate) const DATA: &str = "/data";
 pub(crate) const STATE_DIR: &str = "/data/postern";
 /// The running configuration's mirror, written by posternd at each commit.
 pub(crate) const RUNNING_CONFIG: &str = "/data/postern/config/running.toml";
+/// posternd's request for a factory reset at the next boot (any file by that name).
+pub(crate) const FACTORY_RESET_REQUEST: &str = "/data/postern/factory-reset";
 /// Logs kept across restarts of posternd.
 pub(crate) const LOG_DIR: &str = "/data/log";
 /// The daemon.
