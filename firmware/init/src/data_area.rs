@@ -127,10 +127,28 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn mount_point(name: &str) -> io::Result<std::path::PathBuf> {
+    /// A mount point directory, detached (lazily, so never busy) and removed on drop,
+    /// whether the test passed or not.
+    pub(crate) struct MountPoint(pub(crate) std::path::PathBuf);
+
+    impl Drop for MountPoint {
+        fn drop(&mut self) {
+            let _ = nix::mount::umount2(&self.0, nix::mount::MntFlags::MNT_DETACH);
+            let _ = std::fs::remove_dir(&self.0);
+        }
+    }
+
+    impl std::ops::Deref for MountPoint {
+        type Target = std::path::Path;
+        fn deref(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+
+    pub(crate) fn mount_point(name: &str) -> io::Result<MountPoint> {
         let dir = std::env::temp_dir().join(format!("postern-init-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        Ok(dir)
+        Ok(MountPoint(dir))
     }
 
     #[test]
@@ -144,8 +162,7 @@ pub(crate) mod tests {
             let superblock = mount_backup(&device.0, &target).map_err(io::Error::other)?;
             let kept = std::fs::read_to_string(target.join("hello"));
             let writable = std::fs::write(target.join("written"), "after");
-            nix::mount::umount(&target)?;
-            std::fs::remove_dir(&target)?;
+            drop(target);
             assert_eq!(kept?, "kept", "{block_size}-byte blocks, mounted with sb={superblock}");
             writable?;
         }
@@ -162,7 +179,7 @@ pub(crate) mod tests {
         let Some(device) = Loop::attach(&image) else { return Ok(()) };
         let target = mount_point("foreign")?;
         let result = mount_backup(&device.0, &target);
-        std::fs::remove_dir(&target)?;
+        drop(target);
         drop(device);
         match result {
             Err(InitError::DataAreaDamaged { device, detail }) => {

@@ -144,14 +144,24 @@ pub(crate) mod tests {
     }
 
     /// A sparse image file, removed on drop.
-    pub(crate) struct Image(pub(crate) PathBuf);
+    /// An image file, removed on drop. While one exists, no other test of this binary
+    /// holds one: a program started for one test (mke2fs, debugfs, losetup) would inherit,
+    /// between its fork and its exec, descriptors another test has open on a mounted
+    /// image, and that test's unmount would then fail as busy.
+    pub(crate) struct Image(
+        pub(crate) PathBuf,
+        #[expect(dead_code, reason = "held, never read: other tests wait while it lives")] std::sync::MutexGuard<'static, ()>,
+    );
+
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
     impl Image {
         pub(crate) fn zeros(name: &str) -> io::Result<Self> {
+            let turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let path = std::env::temp_dir().join(format!("postern-init-{name}-{}.img", std::process::id()));
             let file = std::fs::File::create(&path)?;
             file.set_len(256 * MIB)?;
-            Ok(Self(path))
+            Ok(Self(path, turn))
         }
 
         /// An ext4 file system with `block_size`-byte blocks holding `/hello`.
