@@ -3,12 +3,12 @@
 //! certificate and the back end are.
 
 use crate::error::DaemonError;
-use postern_config::Config;
+use postern_config::{Config, TlsVersion};
 use postern_gateway::Gateway;
 use postern_metrics::{MetricsServer, Registry};
 use postern_proxy_activesync::{ActiveSyncProxy, ClientInfo, ProxyConfig, register_request_counter};
 use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelMetrics, AppTunnelProxy};
-use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsSettings};
+use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor, TlsSettings};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,6 +71,14 @@ fn started(what: &'static str, result: Result<Running, DaemonError>) -> Option<R
     result.map_err(|error| tracing::error!(%error, "{what} not started")).ok()
 }
 
+/// `tls.min_version`: the oldest TLS version towards clients and the ActiveSync back end.
+fn tls_floor(config: &Config) -> TlsFloor {
+    match config.tls.min_version {
+        TlsVersion::Tls12 => TlsFloor::Tls12,
+        TlsVersion::Tls13 => TlsFloor::Tls13,
+    }
+}
+
 fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
     DaemonError::Setting { setting, reason: reason.to_string() }
 }
@@ -107,6 +115,7 @@ impl DataPlane {
         let key = config.tls.key_file.clone().ok_or_else(|| setting("tls.key_file", "is needed to serve the proxy"))?;
         let mut settings = TlsSettings::new(cert, key);
         settings.client_auth = client_auth;
+        settings.floor = tls_floor(config);
         Ok(settings)
     }
 
@@ -128,6 +137,7 @@ impl DataPlane {
         let mut proxy_config = ProxyConfig::new(backend).map_err(|e| setting("activesync.backend_url", e))?;
         proxy_config.backend_ca_file = config.activesync.backend_ca_file.clone();
         proxy_config.requests = Some(requests);
+        proxy_config.backend_tls_floor = tls_floor(config);
         let proxy = ActiveSyncProxy::new(gateway, proxy_config).map_err(|e| setting("activesync", e))?;
         let watcher = CertificateWatcher::new(Self::tls(config, ClientAuth::None)?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);

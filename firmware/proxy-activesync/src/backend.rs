@@ -57,7 +57,7 @@ impl Backend {
                 }
                 let provider = Arc::new(rustls::crypto::ring::default_provider());
                 let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-                    .with_safe_default_protocol_versions()?
+                    .with_protocol_versions(config.backend_tls_floor.versions())?
                     .with_root_certificates(roots)
                     .with_no_client_auth();
                 tls.alpn_protocols = vec![b"http/1.1".to_vec()];

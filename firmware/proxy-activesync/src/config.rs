@@ -120,6 +120,8 @@ pub struct ProxyConfig {
     /// Where requests are counted by outcome (see [`crate::register_request_counter`]);
     /// nowhere when `None` (the default).
     pub requests: Option<postern_metrics::LabelledCounter>,
+    /// The oldest TLS version spoken to an `https` back end. Default TLS 1.2.
+    pub backend_tls_floor: postern_proxy_front::TlsFloor,
 }
 
 impl ProxyConfig {
@@ -135,6 +137,7 @@ impl ProxyConfig {
             pool_idle_max: 32,
             http: postern_proxy_front::HttpLimits { header_read_timeout: Duration::from_secs(30), ..postern_proxy_front::HttpLimits::default() },
             requests: None,
+            backend_tls_floor: postern_proxy_front::TlsFloor::default(),
         })
     }
 

@@ -22,4 +22,4 @@ pub use http_hardening::{HttpLimits, hardened_http1_builder};
 pub use listener::{Listener, ListenerConfig, ListenerHandle, ShutdownReport};
 pub use privileges::{DroppedPrivileges, drop_privileges, raise_open_file_limit};
 pub use service::{ConnectionService, PeerInfo};
-pub use tls_config::{ClientAuth, TlsSettings, build_server_config};
+pub use tls_config::{ClientAuth, TlsFloor, TlsSettings, build_server_config};

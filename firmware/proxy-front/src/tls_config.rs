@@ -33,7 +33,30 @@ pub enum ClientAuth {
     Required(PathBuf),
 }
 
-/// Where the server's certificate chain and key are, and the client-certificate policy.
+/// The oldest TLS version spoken (the configuration's `tls min-version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TlsFloor {
+    /// TLS 1.2 and 1.3.
+    #[default]
+    Tls12,
+    /// TLS 1.3 only.
+    Tls13,
+}
+
+impl TlsFloor {
+    /// The protocol versions rustls may negotiate, newest first.
+    pub fn versions(self) -> &'static [&'static rustls::SupportedProtocolVersion] {
+        static BOTH: [&rustls::SupportedProtocolVersion; 2] = [&rustls::version::TLS13, &rustls::version::TLS12];
+        static ONLY_13: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
+        match self {
+            TlsFloor::Tls12 => &BOTH,
+            TlsFloor::Tls13 => &ONLY_13,
+        }
+    }
+}
+
+/// Where the server's certificate chain and key are, the client-certificate policy and
+/// the oldest TLS version accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsSettings {
     /// PEM file with the server certificate first, then its intermediates.
@@ -42,15 +65,18 @@ pub struct TlsSettings {
     pub private_key: PathBuf,
     /// Client-certificate policy.
     pub client_auth: ClientAuth,
+    /// The oldest TLS version accepted from clients.
+    pub floor: TlsFloor,
 }
 
 impl TlsSettings {
-    /// Settings without client certificates.
+    /// Settings without client certificates, TLS 1.2 and 1.3.
     pub fn new(cert_chain: impl Into<PathBuf>, private_key: impl Into<PathBuf>) -> Self {
         Self {
             cert_chain: cert_chain.into(),
             private_key: private_key.into(),
             client_auth: ClientAuth::None,
+            floor: TlsFloor::default(),
         }
     }
 }
@@ -91,7 +117,7 @@ pub fn build_server_config(settings: &TlsSettings) -> Result<Arc<ServerConfig>, 
         .map_err(pem_error("private key", &settings.private_key))?;
     let provider = Arc::new(server_provider());
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .with_protocol_versions(settings.floor.versions())
         .map_err(|e| FrontError::Tls(e.to_string()))?;
     let builder = match &settings.client_auth {
         ClientAuth::None => builder.with_no_client_auth(),
