@@ -93,7 +93,9 @@ impl UpdateAgent {
         if trust == ImageTrust::Production && keys.get(TEST_KEY_ID).is_some() {
             tracing::warn!(key_id = %TEST_KEY_ID, "the trusted keys include the public TEST key; this production image refuses bundles it signs");
         }
-        let agent = Self {
+        // The floor is not touched here: the daemon opens the agent before it drops its
+        // privileges, and files written now would belong to root. `note_proven` runs later.
+        Ok(Self {
             esp: Esp::new(&paths.esp),
             board,
             running,
@@ -104,11 +106,7 @@ impl UpdateAgent {
             trust,
             proven: AtomicBool::new(false),
             busy: AtomicBool::new(false),
-        };
-        if let Err(e) = agent.note_proven() {
-            tracing::warn!(error = %e, "cannot record the running version as proven yet");
-        }
-        Ok(agent)
+        })
     }
 
     /// Whether this is a production or a test image.
@@ -118,7 +116,8 @@ impl UpdateAgent {
 
     /// Once the running slot is marked good (it booted and passed its health check), raises
     /// the anti-rollback floor to the running version; returns whether the slot is proven.
-    /// Cheap once proven: the daemon calls it every second until then.
+    /// Cheap once proven: the daemon calls it every second until then; installs, rollbacks
+    /// and the status call it first.
     pub fn note_proven(&self) -> Result<bool, UpdateError> {
         if self.proven.load(Ordering::Acquire) {
             return Ok(true);
