@@ -9,7 +9,7 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The artefacts of a built image (`cargo xtask image`).
+/// The artefacts of a built image (`cargo xtask image --test-keys`).
 #[derive(Debug, Clone)]
 pub struct VmImage {
     /// The factory disk: EFI system partition with slot A, blank data partition.

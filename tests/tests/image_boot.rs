@@ -4,7 +4,7 @@
 //! cache across a power cut.
 //!
 //! Needs a built image: `cargo xtask test` builds it and runs this test with
-//! `POSTERN_IMAGE_DIR` set; by hand: `cargo xtask image`, then
+//! `POSTERN_IMAGE_DIR` set; by hand: `cargo xtask image --test-keys`, then
 //! `POSTERN_IMAGE_DIR=target/image/qemu-x86_64 cargo test -p postern-e2e --test image_boot -- --ignored`.
 
 use postern_e2e::{Vm, VmImage};
@@ -27,7 +27,7 @@ fn image() -> VmImage {
     let dir = std::env::var_os("POSTERN_IMAGE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/image/qemu-x86_64"));
-    VmImage::from_dir(&dir).unwrap_or_else(|e| panic!("no image in {} ({e}): run `cargo xtask image` first", dir.display()))
+    VmImage::from_dir(&dir).unwrap_or_else(|e| panic!("no image in {} ({e}): run `cargo xtask image --test-keys` first", dir.display()))
 }
 
 /// A back end on the host that answers every request with 200 and counts them.
@@ -159,6 +159,9 @@ fn the_image_boots_serves_and_keeps_its_state_across_a_power_cut() {
     let mut appliance = Appliance::boot(&image, &disk);
     let version = appliance.console("show version", PROMPT);
     assert!(version.contains("postern"), "{version}");
+    // The tests boot a test image, and it says so: in show version and in the login banner.
+    assert!(version.contains("Image: TEST (trusts the public test signing key"), "{version}");
+    assert!(appliance.vm.serial_log().contains("Image: TEST"), "the console banner names the test image");
     appliance.console("enable", "postern#");
     appliance.console("configure terminal", "(config)#");
     appliance.console("username admin privilege administrator", "(config)#");

@@ -193,7 +193,7 @@ impl Console {
 #[test]
 #[ignore = "needs a built image and qemu: cargo xtask test runs it"]
 fn updates_install_verified_boot_on_trial_and_roll_back() {
-    let image = VmImage::from_dir(&image_dir()).expect("image: run `cargo xtask image` first");
+    let image = VmImage::from_dir(&image_dir()).expect("image: run `cargo xtask image --test-keys` first");
     let dir = tempfile::tempdir().expect("dir");
     let served = dir.path().join("www");
     std::fs::create_dir_all(&served).expect("www");
@@ -233,6 +233,7 @@ fn updates_install_verified_boot_on_trial_and_roll_back() {
     console.run("enable");
     let before = console.run("show software");
     assert!(before.contains("good, running, boots next"), "{before}");
+    assert!(before.contains("Image: TEST"), "a test image says so: {before}");
     for (name, reason) in [
         ("tampered", "sha256"),
         ("wrong-key", "not a trusted key"),

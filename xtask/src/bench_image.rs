@@ -14,7 +14,7 @@ use std::time::Duration;
 pub(crate) fn run() -> Result {
     packages::ensure(&[("qemu-system-x86_64", "qemu-system-x86"), ("curl", "curl")])?;
     packages::ensure_file(Path::new(packages::OVMF), "ovmf")?;
-    let built = image::build(&ImageArgs::new("qemu-x86_64", None, None))?;
+    let built = image::build(&ImageArgs::test_image("qemu-x86_64", None, None))?;
     let size = |name: &str| std::fs::metadata(built.dir.join(name)).map(|m| m.len()).unwrap_or(0);
     let mib = |bytes: u64| bytes as f64 / f64::from(1u32 << 20);
     let (kernel, rootfs) = (size("vmlinuz"), size("rootfs.cpio.gz"));

@@ -35,7 +35,7 @@ pub(crate) struct VmArgs {
 pub(crate) fn run(args: &VmArgs) -> Result {
     packages::ensure(&[("qemu-system-x86_64", "qemu-system-x86"), ("mcopy", "mtools")])?;
     packages::ensure_file(Path::new(packages::OVMF), "ovmf")?;
-    let built = image::build(&ImageArgs::new(&args.board, None, None))?;
+    let built = image::build(&ImageArgs::test_image(&args.board, None, None))?;
     let vm = built.board.vm.clone().ok_or_else(|| StepError(format!("board {} is not a virtual machine", built.board.name)))?;
     let state = root().join("var/vm").join(&built.board.name);
     std::fs::create_dir_all(&state).map_err(|e| StepError(format!("creating {}: {e}", state.display())))?;

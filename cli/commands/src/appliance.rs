@@ -6,6 +6,7 @@ use postern_device_cache::DeviceCache;
 use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
 use postern_update_agent::UpdateAgent;
+use postern_update_bundle::ImageTrust;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// The software version shown by `show version` and `show software`.
@@ -28,6 +29,7 @@ pub struct Appliance {
     checkins: Option<CheckinStatus>,
     runtime: Option<tokio::runtime::Handle>,
     updates: Result<Arc<UpdateAgent>, String>,
+    image_trust: Option<ImageTrust>,
 }
 
 impl Appliance {
@@ -40,7 +42,7 @@ impl Appliance {
         reload: Box<dyn Fn() + Send + Sync>,
     ) -> Self {
         let started_at = clock();
-        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()) }
+        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()), image_trust: None }
     }
 
     /// Shows the check-ins' status with `status` (without it, `show checkins` says none run).
@@ -62,6 +64,19 @@ impl Appliance {
     pub fn with_updates(mut self, updates: Result<Arc<UpdateAgent>, String>) -> Self {
         self.updates = updates;
         self
+    }
+
+    /// Whether the image this runs from is a production or a test image (from its image
+    /// file); without it, no image line is shown (a daemon run outside an appliance image).
+    #[must_use]
+    pub fn with_image_trust(mut self, trust: Option<ImageTrust>) -> Self {
+        self.image_trust = trust;
+        self
+    }
+
+    /// Whether this runs from a production or a test image, if known.
+    pub fn image_trust(&self) -> Option<ImageTrust> {
+        self.image_trust
     }
 
     /// The update agent, or why there is none.

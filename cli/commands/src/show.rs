@@ -19,8 +19,11 @@ pub(crate) fn version(session: &mut CliBackend, out: &mut dyn Write) -> Outcome 
     let uptime = appliance.now().saturating_sub(appliance.started_at());
     let store = appliance.store();
     writeln!(out, "Postern gateway software, version {VERSION}")?;
-    if let Ok(image) = std::fs::read_to_string(IMAGE_VERSION_FILE) {
-        writeln!(out, "Image {}", image.trim())?;
+    if let Ok(build) = std::fs::read_to_string(IMAGE_VERSION_FILE) {
+        writeln!(out, "Build {}", build.trim())?;
+    }
+    if let Some(trust) = appliance.image_trust() {
+        writeln!(out, "Image: {}", trust.summary())?;
     }
     writeln!(out, "Hostname {}, gateway id {}", store.running().gateway.hostname, store.running().gateway.id)?;
     writeln!(out, "Uptime {}d {:02}h {:02}m {:02}s", uptime / 86_400, uptime / 3600 % 24, uptime / 60 % 60, uptime % 60)?;

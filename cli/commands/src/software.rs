@@ -49,7 +49,12 @@ pub(crate) fn show(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
             let status = agent.status().map_err(|e| failed(e.to_string()))?;
             writeln!(out, "{status}")?;
         }
-        Err(reason) => writeln!(out, "Update slots: none ({reason}).")?,
+        Err(reason) => {
+            if let Some(trust) = appliance.image_trust() {
+                writeln!(out, "Image: {}", trust.summary())?;
+            }
+            writeln!(out, "Update slots: none ({reason}).")?;
+        }
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
 use postern_uem_api::{AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions};
 use postern_uem_connector::{Features, UemConnector, UemError, UemFuture};
+use postern_update_bundle::ImageTrust;
 use std::time::Duration;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,6 +66,11 @@ struct Rig {
 
 impl Rig {
     fn new() -> Self {
+        Self::with_image(None)
+    }
+
+    /// A rig whose appliance runs from an image of this trust (none: not from an image).
+    fn with_image(trust: Option<ImageTrust>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = ConfigStore::open(&dir.path().join("config"), Config::demo()).expect("store").store;
         let capacity = NonZeroU32::new(100).expect("non-zero");
@@ -72,7 +78,9 @@ impl Rig {
         let id = GatewayId::new("postern-1").expect("id");
         let gateway = Arc::new(Gateway::new(id, Arc::new(DownUem), cache, || clock() * 1000, Duration::from_secs(1)));
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
-        let appliance = Appliance::new(store, gateway, RecentEvents::new(100), clock, Box::new(|| {})).with_runtime(runtime.handle().clone());
+        let appliance = Appliance::new(store, gateway, RecentEvents::new(100), clock, Box::new(|| {}))
+            .with_runtime(runtime.handle().clone())
+            .with_image_trust(trust);
         let grammar = Arc::new(postern_grammar().expect("grammar builds"));
         Self { _runtime: runtime, _dir: dir, appliance: Arc::new(appliance), grammar }
     }
@@ -109,6 +117,22 @@ fn show_version_and_abbreviated_running_config() {
     let running = rig.admin("sh run");
     assert!(running.contains("hostname postern-demo"), "{running}");
     assert!(running.contains(" device ApplA1B2C3D4E5F6 alice@example.com uem-0001 allowed"), "{running}");
+}
+
+#[test]
+fn a_test_image_says_so_in_show_version_and_show_software_and_a_production_image_too() {
+    let has_line = |out: &str, line: &str| out.lines().any(|l| l.trim_end() == line);
+    let test = Rig::with_image(Some(ImageTrust::Test));
+    for command in ["show version", "show software"] {
+        let out = test.admin(command);
+        assert!(has_line(&out, "Image: TEST (trusts the public test signing key; never use in production)"), "{command}: {out}");
+    }
+    let production = Rig::with_image(Some(ImageTrust::Production));
+    for command in ["show version", "show software"] {
+        let out = production.admin(command);
+        assert!(has_line(&out, "Image: production") && !out.contains("TEST"), "{command}: {out}");
+    }
+    assert!(!Rig::new().admin("show version").contains("Image:"), "no image line outside an image");
 }
 
 #[test]

@@ -4,6 +4,7 @@ use postern_cli_commands::{Appliance, CliBackend};
 use postern_cli_engine::{Grammar, Outcome, Privilege as EnginePrivilege, Session as EngineSession, SessionEvent};
 use postern_cli_transport::{AuthorisedKey, Flow, OneShot, Peer, Privilege, Session, SessionFactory};
 use postern_config::Privilege as ConfigPrivilege;
+use postern_update_bundle::ImageTrust;
 use std::sync::Arc;
 
 /// Makes CLI sessions for every transport.
@@ -31,11 +32,22 @@ impl Sessions {
 struct Interactive {
     session: EngineSession,
     backend: CliBackend,
+    banner: String,
+}
+
+/// What a login sees first: the CLI's name and, when it runs from an image, which kind
+/// (a test image says that it trusts the public test key).
+fn banner(image: Option<ImageTrust>) -> String {
+    let mut banner = String::from("Postern gateway CLI. Type ? for help.\r\n");
+    if let Some(trust) = image {
+        banner.push_str(&format!("Image: {}\r\n", trust.summary()));
+    }
+    banner
 }
 
 impl Session for Interactive {
     fn start(&mut self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"Postern gateway CLI. Type ? for help.\r\n");
+        out.extend_from_slice(self.banner.as_bytes());
         let _ = self.session.start(&self.backend, out);
     }
 
@@ -51,7 +63,7 @@ impl SessionFactory for Sessions {
     fn interactive(&self, peer: &Peer) -> Box<dyn Session> {
         let (session, backend) = self.engine_session(peer);
         tracing::info!(user = %peer.user, transport = ?peer.transport, privilege = peer.privilege.name(), "CLI session started");
-        Box::new(Interactive { session, backend })
+        Box::new(Interactive { session, backend, banner: banner(self.appliance.image_trust()) })
     }
 
     fn one_shot(&self, peer: &Peer, lines: &str) -> OneShot {
@@ -78,5 +90,18 @@ impl SessionFactory for Sessions {
                 user.ssh_keys.iter().map(move |key| AuthorisedKey { user: user.name.clone(), privilege, openssh: key.clone() })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_banner_names_a_test_image_and_a_production_image() {
+        let test = banner(Some(ImageTrust::Test));
+        assert!(test.ends_with("\r\nImage: TEST (trusts the public test signing key; never use in production)\r\n"), "{test}");
+        assert!(banner(Some(ImageTrust::Production)).ends_with("\r\nImage: production\r\n"));
+        assert!(!banner(None).contains("Image"));
     }
 }

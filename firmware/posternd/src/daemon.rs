@@ -2,6 +2,7 @@
 //! reload on request.
 
 use postern_update_agent::{AgentPaths, UpdateAgent};
+use postern_update_bundle::ImageTrust;
 use crate::args::Args;
 use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
@@ -99,7 +100,9 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let appliance = Appliance::new(store, gateway, logs, unix_now, Box::new(move || on_reload.notify_one()))
         .with_checkins(Box::new(move || postern_checkin::render_table(&status.status())))
         .with_runtime(tokio::runtime::Handle::current())
-        .with_updates(update_agent(args));
+        .with_updates(update_agent(args))
+        .with_image_trust(image_trust());
+    let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);
     let server = cli.serve(Arc::new(Sessions::new(appliance.clone(), grammar)))?;
@@ -120,6 +123,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
                 if let Err(e) = appliance.tick() {
                     tracing::error!(error = %e, "reverting an unconfirmed commit failed");
                 }
+                proving = still_proving(proving);
             }
         }
     };
@@ -139,6 +143,41 @@ fn update_agent(args: &Args) -> Result<Arc<UpdateAgent>, String> {
         tracing::warn!(error = %e, "software updates unavailable");
         e.to_string()
     })
+}
+
+/// Whether this runs from a production or a test image, from the image file; none outside
+/// an image.
+fn image_trust() -> Option<ImageTrust> {
+    match postern_update_agent::read_image_trust(std::path::Path::new(postern_update_agent::IMAGE_FILE)) {
+        Ok(Some(ImageTrust::Test)) => {
+            tracing::warn!(trust = "test", "this image trusts the public TEST update key: never use it in production");
+            Some(ImageTrust::Test)
+        }
+        Ok(Some(trust)) => {
+            tracing::info!(trust = trust.name(), "image");
+            Some(trust)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "the image file cannot be read");
+            None
+        }
+    }
+}
+
+/// Until the running slot is marked good, asks the agent each tick whether it is, so the
+/// anti-rollback floor follows it within a second; `None` once proven (or on an error, which
+/// `software install` and `show software` report when they check again).
+fn still_proving(agent: Option<Arc<UpdateAgent>>) -> Option<Arc<UpdateAgent>> {
+    let agent = agent?;
+    match agent.note_proven() {
+        Ok(false) => Some(agent),
+        Ok(true) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot record the running version as proven good");
+            None
+        }
+    }
 }
 
 /// Replaces this process with a fresh `posternd` with the same arguments.

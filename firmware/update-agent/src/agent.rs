@@ -5,9 +5,10 @@ use crate::records::Records;
 use crate::source::Source;
 use crate::status::SoftwareStatus;
 use crate::UpdateError;
+use crate::image::read_image_trust;
 use postern_board::Board;
-use postern_boot_slots::{Esp, Slot, SlotVersion};
-use postern_update_bundle::TrustedKeys;
+use postern_boot_slots::{EntryState, Esp, Slot, SlotVersion};
+use postern_update_bundle::{ImageTrust, TEST_KEY_ID, TrustedKeys};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -28,6 +29,9 @@ pub struct AgentPaths {
     pub cmdline_file: PathBuf,
     /// The CA of the update server, used when an install names no CA file.
     pub default_ca: PathBuf,
+    /// The image file saying whether this is a production or a test image; an image without
+    /// one is treated as production.
+    pub image_file: PathBuf,
 }
 
 impl AgentPaths {
@@ -41,6 +45,7 @@ impl AgentPaths {
             state_dir: state_dir.to_owned(),
             cmdline_file: "/proc/cmdline".into(),
             default_ca: "/etc/postern/update-ca.pem".into(),
+            image_file: crate::IMAGE_FILE.into(),
         }
     }
 }
@@ -66,6 +71,8 @@ pub struct UpdateAgent {
     keys: TrustedKeys,
     records: Records,
     default_ca: PathBuf,
+    trust: ImageTrust,
+    proven: AtomicBool,
     busy: AtomicBool,
 }
 
@@ -79,6 +86,15 @@ impl UpdateAgent {
         let running_version = parse_release(&release)
             .ok_or_else(|| UpdateError::NoSlots(format!("{} is not `NUMBER STRING`", paths.release_file.display())))?;
         let keys = TrustedKeys::from_dir(&paths.keys_dir)?;
+        let trust = read_image_trust(&paths.image_file)?.unwrap_or_else(|| {
+            tracing::warn!(path = %paths.image_file.display(), "no image file: treating this image as a production image");
+            ImageTrust::Production
+        });
+        if trust == ImageTrust::Production && keys.get(TEST_KEY_ID).is_some() {
+            tracing::warn!(key_id = %TEST_KEY_ID, "the trusted keys include the public TEST key; this production image refuses bundles it signs");
+        }
+        // The floor is not touched here: the daemon opens the agent before it drops its
+        // privileges, and files written now would belong to root. `note_proven` runs later.
         Ok(Self {
             esp: Esp::new(&paths.esp),
             board,
@@ -87,8 +103,34 @@ impl UpdateAgent {
             keys,
             records: Records::new(&paths.state_dir),
             default_ca: paths.default_ca.clone(),
+            trust,
+            proven: AtomicBool::new(false),
             busy: AtomicBool::new(false),
         })
+    }
+
+    /// Whether this is a production or a test image.
+    pub fn trust(&self) -> ImageTrust {
+        self.trust
+    }
+
+    /// Once the running slot is marked good (it booted and passed its health check), raises
+    /// the anti-rollback floor to the running version; returns whether the slot is proven.
+    /// Cheap once proven: the daemon calls it every second until then; installs, rollbacks
+    /// and the status call it first.
+    pub fn note_proven(&self) -> Result<bool, UpdateError> {
+        if self.proven.load(Ordering::Acquire) {
+            return Ok(true);
+        }
+        if self.esp.entry(self.running)?.map(|e| e.state()) != Some(EntryState::Good) {
+            return Ok(false);
+        }
+        let number = self.running_version.number;
+        if self.records.raise_floor(number)? {
+            tracing::info!(slot = %self.running, version = number, "the running system is proven good: anti-rollback floor raised");
+        }
+        self.proven.store(true, Ordering::Release);
+        Ok(true)
     }
 
     /// Installs the bundle at `source` into the inactive slot and arms it for the board's
@@ -107,6 +149,7 @@ impl UpdateAgent {
     }
 
     async fn install_now(&self, source: &Source, ca_file: Option<&Path>, now_unix: u64) -> Result<Installed, UpdateError> {
+        self.note_proven()?;
         let slot = self.running.other();
         let target = Target {
             esp: &self.esp,
@@ -116,6 +159,7 @@ impl UpdateAgent {
             now_unix,
             running_version: self.running_version.number,
             records: &self.records,
+            trust: self.trust,
         };
         let mut installer = Installer::new(&self.keys, target, source.file_len());
         let ca_file = ca_file.or_else(|| self.default_ca.is_file().then_some(self.default_ca.as_path()));
@@ -135,6 +179,8 @@ impl UpdateAgent {
         if self.esp.entry(other)?.is_none() || self.esp.version(other).is_none() {
             return Err(UpdateError::NoSlots(format!("slot {other} holds no system to roll back to")));
         }
+        // A running system that proved good keeps its version as the floor after the switch.
+        self.note_proven()?;
         self.esp.mark_good(other)?;
         self.esp.mark_bad(self.running)?;
         tracing::info!(from = %self.running, to = %other, "software rollback");
@@ -143,10 +189,12 @@ impl UpdateAgent {
 
     /// Both slots and the records.
     pub fn status(&self) -> Result<SoftwareStatus, UpdateError> {
+        self.note_proven()?;
         Ok(SoftwareStatus {
             running: self.running,
+            trust: self.trust,
             slots: self.esp.slots()?,
-            highest: self.records.highest(self.running_version.number),
+            floor: self.records.floor(),
             last_install: self.records.last_result(),
         })
     }

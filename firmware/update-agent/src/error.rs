@@ -42,6 +42,14 @@ pub enum UpdateError {
     /// A durable write failed.
     #[error(transparent)]
     Write(#[from] postern_durable_fs::FsError),
+    /// The image file (what the image trusts) could not be understood.
+    #[error("image file {path}: {reason}")]
+    ImageFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The trusted keys could not be loaded.
     #[error("trusted update keys: {0}")]
     Keys(#[from] postern_update_bundle::KeyError),

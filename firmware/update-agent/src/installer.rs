@@ -9,7 +9,7 @@
 use crate::UpdateError;
 use crate::records::Records;
 use postern_boot_slots::{Esp, Slot, SlotVersion};
-use postern_update_bundle::{BundleReader, Event, Manifest, Policy, TrustedKeys, check_policy};
+use postern_update_bundle::{BundleReader, Event, ImageTrust, Manifest, Policy, TrustedKeys, check_policy};
 use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
@@ -26,6 +26,7 @@ pub(crate) struct Target<'a> {
     pub(crate) now_unix: u64,
     pub(crate) running_version: u64,
     pub(crate) records: &'a Records,
+    pub(crate) trust: ImageTrust,
 }
 
 /// A bundle being written into the inactive slot.
@@ -93,17 +94,21 @@ impl<'a> Installer<'a> {
         let cmdline_path = dir.join("cmdline");
         let cmdline = std::fs::read_to_string(&cmdline_path).map_err(UpdateError::io("reading", cmdline_path))?;
         esp.write_entry(slot, &version, &cmdline, Some(self.target.tries))?;
-        self.target.records.raise_highest(manifest.version, self.target.running_version)?;
+        // The anti-rollback floor stays: it rises once this system boots and is marked good.
         Ok(version)
     }
 
     fn accept(&mut self, manifest: Manifest) -> Result<(), UpdateError> {
         let t = &self.target;
-        let highest = t.records.highest(t.running_version);
-        check_policy(
-            &manifest,
-            &Policy { board: t.board, now_unix: t.now_unix, installed_version: t.running_version, highest_installed_version: highest },
-        )?;
+        let floor = t.records.floor().unwrap_or(0);
+        let policy = Policy {
+            board: t.board,
+            now_unix: t.now_unix,
+            installed_version: t.running_version,
+            highest_installed_version: floor,
+            trust: t.trust,
+        };
+        check_policy(&manifest, &policy)?;
         let names: Vec<&str> = manifest.payloads.iter().map(|p| p.name.as_str()).collect();
         let mut sorted = names.clone();
         sorted.sort_unstable();

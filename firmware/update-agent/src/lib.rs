@@ -2,6 +2,7 @@
 
 mod agent;
 mod error;
+mod image;
 mod installer;
 mod records;
 mod source;
@@ -9,5 +10,6 @@ mod status;
 
 pub use agent::{AgentPaths, Installed, UpdateAgent};
 pub use error::UpdateError;
+pub use image::{IMAGE_FILE, read_image_trust};
 pub use source::Source;
 pub use status::SoftwareStatus;

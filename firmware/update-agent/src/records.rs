@@ -1,9 +1,17 @@
-//! What the agent keeps on the data area, where no update can lower it: the highest version
-//! ever installed (anti-rollback) and the result of the last install.
+//! What the agent keeps on the data area, where no update can lower it: the anti-rollback
+//! floor (the highest version that ever booted and passed its health check) and the result
+//! of the last install.
+//!
+//! The floor rises only to the version of a system that is running and marked good, never
+//! to the version of a bundle merely installed: a bundle that never boots good (or is rolled
+//! back by the boot loader) cannot raise it, so it cannot lock genuine updates out.
 
 use crate::UpdateError;
 use postern_durable_fs::write_atomically;
 use std::path::{Path, PathBuf};
+
+/// The file of the floor, in the state directory (its name predates the rule above).
+const FLOOR_FILE: &str = "highest-version";
 
 /// The agent's files in its state directory.
 #[derive(Debug, Clone)]
@@ -16,20 +24,19 @@ impl Records {
         Self { dir: dir.to_owned() }
     }
 
-    /// The highest version ever installed; at least `running` (the factory image counts).
-    pub(crate) fn highest(&self, running: u64) -> u64 {
-        std::fs::read_to_string(self.dir.join("highest-version"))
-            .ok()
-            .and_then(|t| t.trim().parse::<u64>().ok())
-            .map_or(running, |h| h.max(running))
+    /// The anti-rollback floor, if one was recorded.
+    pub(crate) fn floor(&self) -> Option<u64> {
+        std::fs::read_to_string(self.dir.join(FLOOR_FILE)).ok().and_then(|t| t.trim().parse::<u64>().ok())
     }
 
-    /// Raises the highest version ever installed (never lowers it).
-    pub(crate) fn raise_highest(&self, version: u64, running: u64) -> Result<(), UpdateError> {
-        if version <= self.highest(running) {
-            return Ok(());
+    /// Raises the floor to `proven`, the version of a system that booted good (never lowers
+    /// it); returns whether it rose.
+    pub(crate) fn raise_floor(&self, proven: u64) -> Result<bool, UpdateError> {
+        if self.floor().is_some_and(|floor| floor >= proven) {
+            return Ok(false);
         }
-        self.write("highest-version", &format!("{version}\n"))
+        self.write(FLOOR_FILE, &format!("{proven}\n"))?;
+        Ok(true)
     }
 
     /// The last install's result, one line.
@@ -54,13 +61,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_highest_version_only_rises() {
+    fn the_floor_only_rises() {
         let dir = tempfile::tempdir().expect("dir");
         let records = Records::new(&dir.path().join("update"));
-        assert_eq!(records.highest(5), 5, "the running version counts when nothing is recorded");
-        records.raise_highest(9, 5).expect("raise");
-        records.raise_highest(7, 5).expect("no-op");
-        assert_eq!(records.highest(5), 9);
-        assert_eq!(records.highest(12), 12);
+        assert_eq!(records.floor(), None, "nothing recorded yet");
+        assert!(records.raise_floor(9).expect("raise"));
+        assert!(!records.raise_floor(7).expect("no-op"));
+        assert!(!records.raise_floor(9).expect("no-op"));
+        assert_eq!(records.floor(), Some(9));
+        assert!(records.raise_floor(12).expect("raise"));
+        assert_eq!(records.floor(), Some(12));
     }
 }

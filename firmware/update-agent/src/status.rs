@@ -1,7 +1,9 @@
-//! `show software`: both slots, their versions and states, which runs, which boots next,
-//! and the last install's result.
+//! `show software`: whether this is a production or a test image, both slots, their versions
+//! and states, which runs, which boots next, the anti-rollback floor and the last install's
+//! result.
 
 use postern_boot_slots::{EntryState, Slot, SlotInfo, SlotVersion};
+use postern_update_bundle::ImageTrust;
 use std::fmt;
 
 /// What `show software` prints.
@@ -9,10 +11,12 @@ use std::fmt;
 pub struct SoftwareStatus {
     /// The slot this system booted from.
     pub running: Slot,
+    /// Whether this is a production or a test image.
+    pub trust: ImageTrust,
     /// Both slots.
     pub slots: [SlotInfo; 2],
-    /// The highest version ever installed (anti-rollback).
-    pub highest: u64,
+    /// The anti-rollback floor: the highest version that booted good, if one was recorded.
+    pub floor: Option<u64>,
     /// The last install's result, if any.
     pub last_install: Option<String>,
 }
@@ -34,6 +38,7 @@ fn version(v: Option<&SlotVersion>) -> String {
 impl fmt::Display for SoftwareStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let next = self.boots_next();
+        writeln!(f, "Image: {}", self.trust.summary())?;
         writeln!(f, "{:<5} {:<28} State", "Slot", "Version")?;
         for s in &self.slots {
             let mut state = match s.state {
@@ -50,7 +55,10 @@ impl fmt::Display for SoftwareStatus {
             }
             writeln!(f, "{:<5} {:<28} {state}", s.slot.name(), version(s.version.as_ref()))?;
         }
-        writeln!(f, "Highest version ever installed: {} (older bundles are refused)", self.highest)?;
+        match self.floor {
+            Some(floor) => writeln!(f, "Highest version proven good: {floor} (bundles not newer are refused)")?,
+            None => writeln!(f, "Highest version proven good: none yet")?,
+        }
         write!(f, "Last install: {}", self.last_install.as_deref().unwrap_or("none"))
     }
 }
@@ -67,12 +75,17 @@ mod tests {
     fn the_newest_slot_that_is_not_bad_boots_next() {
         let mut status = SoftwareStatus {
             running: Slot::A,
+            trust: ImageTrust::Test,
             slots: [info(Slot::A, 1, Some(EntryState::Good)), info(Slot::B, 2, Some(EntryState::Pending { left: 3 }))],
-            highest: 2,
+            floor: Some(1),
             last_install: Some("installed r2 into slot b".into()),
         };
         assert_eq!(status.boots_next(), Some(Slot::B));
         let text = status.to_string();
+        assert!(text.starts_with("Image: TEST (trusts the public test signing key; never use in production)\n"), "{text}");
+        assert!(text.contains("Highest version proven good: 1 (bundles not newer are refused)"), "{text}");
+        status.trust = ImageTrust::Production;
+        assert!(status.to_string().starts_with("Image: production\n"));
         assert!(text.contains("good, running"), "{text}");
         assert!(text.contains("pending: on trial, 3 boot(s) left, boots next"), "{text}");
         status.slots[1].state = Some(EntryState::Bad);

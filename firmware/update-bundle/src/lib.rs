@@ -6,6 +6,7 @@ extern crate alloc;
 mod error;
 mod header;
 mod hex;
+mod image_trust;
 mod key_error;
 mod key_id;
 mod keys;
@@ -24,6 +25,7 @@ pub use crate::writer::{WriteError, write_bundle};
 pub use crate::{
     error::BundleError,
     header::{Resigned, SignedHeader, resign_header, sign_manifest},
+    image_trust::{ImageTrust, TEST_KEY_ID},
     key_error::KeyError,
     key_id::KeyId,
     keys::{PublicKey, SigningKey},
@@ -34,7 +36,7 @@ pub use crate::{
     manifest::{BundleInfo, Manifest, PayloadEntry},
     manifest_error::ManifestError,
     part::Part,
-    policy::{CLOCK_SKEW_TOLERANCE_SECS, Policy, PolicyError, check_policy},
+    policy::{CLOCK_SKEW_TOLERANCE_SECS, MAX_VERSION_JUMP, Policy, PolicyError, check_policy},
     reader::{BundleReader, Event, Step, Verified},
     trusted_keys::TrustedKeys,
 };

@@ -1,11 +1,20 @@
-//! Whether a verified bundle may be installed on this appliance now: board, time and anti-rollback.
+//! Whether a verified bundle may be installed on this appliance now: who signed it, board,
+//! time and anti-rollback.
 
+use crate::image_trust::{ImageTrust, TEST_KEY_ID};
+use crate::key_id::KeyId;
 use crate::manifest::Manifest;
 use alloc::string::String;
 
 /// How far in the future a bundle's creation time may be before it is refused (one day), so an
 /// appliance whose clock is somewhat behind still accepts a fresh bundle.
 pub const CLOCK_SKEW_TOLERANCE_SECS: u64 = 24 * 60 * 60;
+
+/// How far a bundle's version may be ahead of the running version. A bundle further ahead
+/// (say `u64::MAX`) is refused: once booted, its version would become the anti-rollback floor
+/// and no later release could ever be newer. Release numbers that need bigger steps go
+/// through intermediate releases.
+pub const MAX_VERSION_JUMP: u64 = 100_000;
 
 /// What the appliance knows when it decides whether to install a bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,14 +25,25 @@ pub struct Policy<'a> {
     pub now_unix: u64,
     /// The version number running now.
     pub installed_version: u64,
-    /// The highest version number ever installed, kept where an update cannot lower it.
+    /// The anti-rollback floor: the highest version number that ever booted and passed its
+    /// health check, kept where an update cannot lower it.
     pub highest_installed_version: u64,
+    /// Whether this is a production image (which refuses the committed test key) or a test image.
+    pub trust: ImageTrust,
 }
 
 /// Why a verified bundle may not be installed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PolicyError {
+    /// A production image was given a bundle signed by the committed, public test key.
+    #[error(
+        "bundle is signed by the public TEST key {key_id}; a production image never installs it (build a test image with --test-keys to use it)"
+    )]
+    TestKeyInProduction {
+        /// The signer's key id, [`TEST_KEY_ID`].
+        key_id: KeyId,
+    },
     /// The bundle is for another board.
     #[error("bundle is for board {bundle}, this is {appliance}")]
     WrongBoard {
@@ -60,9 +80,9 @@ pub enum PolicyError {
         /// The version running.
         installed: u64,
     },
-    /// The bundle's version is not newer than a version installed before (anti-rollback).
+    /// The bundle's version is not newer than a version that booted good before (anti-rollback).
     #[error(
-        "bundle version {version} is not newer than {highest}, the highest version ever installed (anti-rollback)"
+        "bundle version {version} is not newer than {highest}, the highest version that ever ran here (anti-rollback)"
     )]
     RolledBack {
         /// The bundle's version.
@@ -70,11 +90,30 @@ pub enum PolicyError {
         /// The highest version ever installed.
         highest: u64,
     },
+    /// The bundle's version is further ahead of the running one than [`MAX_VERSION_JUMP`].
+    #[error(
+        "bundle version {version} is more than {max_jump} ahead of the running version {installed}; refused so that one bundle cannot make every later update look old (anti-rollback)"
+    )]
+    TooFarAhead {
+        /// The bundle's version.
+        version: u64,
+        /// The version running.
+        installed: u64,
+        /// The largest step allowed, [`MAX_VERSION_JUMP`].
+        max_jump: u64,
+    },
 }
 
-/// Refuses a bundle for another board, an expired one, one made in the future beyond the
-/// tolerance, and one whose version is not above both the installed and the highest installed.
+/// Refuses, in a production image, a bundle signed by the committed test key; then a bundle
+/// for another board, an expired one, one made in the future beyond the tolerance, one whose
+/// version is not above both the running one and the anti-rollback floor, and one more than
+/// [`MAX_VERSION_JUMP`] ahead of the running version.
 pub fn check_policy(manifest: &Manifest, policy: &Policy<'_>) -> Result<(), PolicyError> {
+    if policy.trust == ImageTrust::Production && manifest.key_id == TEST_KEY_ID {
+        return Err(PolicyError::TestKeyInProduction {
+            key_id: manifest.key_id,
+        });
+    }
     if manifest.board != policy.board {
         return Err(PolicyError::WrongBoard {
             bundle: manifest.board.clone(),
@@ -104,6 +143,13 @@ pub fn check_policy(manifest: &Manifest, policy: &Policy<'_>) -> Result<(), Poli
         return Err(PolicyError::RolledBack {
             version: manifest.version,
             highest: policy.highest_installed_version,
+        });
+    }
+    if manifest.version.saturating_sub(policy.installed_version) > MAX_VERSION_JUMP {
+        return Err(PolicyError::TooFarAhead {
+            version: manifest.version,
+            installed: policy.installed_version,
+            max_jump: MAX_VERSION_JUMP,
         });
     }
     Ok(())

@@ -1,12 +1,15 @@
-//! The install policy: board, expiry, clock skew and anti-rollback, each refused on its own.
+//! The install policy: the test key in a production image, board, expiry, clock skew,
+//! anti-rollback and the version jump, each refused on its own.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod common;
 
-use common::{key, read_all, small_bundle, trusting};
+use common::{bundle, info, key, payloads, read_all, small_bundle, trusting};
 use postern_update_bundle::{
-    CLOCK_SKEW_TOLERANCE_SECS, Manifest, Policy, PolicyError, check_policy,
+    CLOCK_SKEW_TOLERANCE_SECS, ImageTrust, MAX_VERSION_JUMP, Manifest, Policy, PolicyError,
+    SigningKey, TEST_KEY_ID, check_policy,
 };
+use std::path::Path;
 
 /// The small bundle's manifest: version 2, board qemu-x86_64, created 1.7e9, expires 1.8e9.
 fn manifest() -> Manifest {
@@ -26,7 +29,24 @@ fn policy(
         now_unix,
         installed_version,
         highest_installed_version,
+        trust: ImageTrust::Production,
     }
+}
+
+/// The manifest of a bundle of `version`, signed by `signer` and read by an appliance that
+/// trusts it.
+fn manifest_of(signer: &SigningKey, version: u64) -> Manifest {
+    let bytes = bundle(signer, &info(version), &payloads(0));
+    read_all(&trusting(&[signer]), &bytes)
+        .result
+        .unwrap()
+        .manifest
+}
+
+/// The committed test key (`keys/TEST-ONLY-update-signing.key`).
+fn committed_test_key() -> SigningKey {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../keys/TEST-ONLY-update-signing.key");
+    SigningKey::from_file(&path).unwrap()
 }
 
 const NOW: u64 = 1_750_000_000;
@@ -119,4 +139,68 @@ fn a_version_below_the_highest_ever_installed_is_refused_after_a_rollback() {
             highest: 5
         })
     );
+}
+
+#[test]
+fn a_production_image_refuses_the_committed_test_key_and_a_test_image_accepts_it() {
+    let test_key = committed_test_key();
+    assert_eq!(test_key.public_key().key_id(), TEST_KEY_ID);
+    let signed = manifest_of(&test_key, 2);
+    let error = check_policy(&signed, &policy(NOW, 1, 1)).unwrap_err();
+    assert_eq!(
+        error,
+        PolicyError::TestKeyInProduction {
+            key_id: TEST_KEY_ID
+        }
+    );
+    assert!(
+        error.to_string().contains("public TEST key 6a16a8e7f7557c6b"),
+        "{error}"
+    );
+    let test_image = Policy {
+        trust: ImageTrust::Test,
+        ..policy(NOW, 1, 1)
+    };
+    assert_eq!(check_policy(&signed, &test_image), Ok(()));
+}
+
+#[test]
+fn a_production_image_accepts_its_operators_key() {
+    let operator = key(42);
+    assert_ne!(operator.public_key().key_id(), TEST_KEY_ID);
+    assert_eq!(
+        check_policy(&manifest_of(&operator, 2), &policy(NOW, 1, 1)),
+        Ok(())
+    );
+}
+
+#[test]
+fn a_version_absurdly_far_ahead_is_refused_and_a_normal_step_accepted() {
+    let error = check_policy(&manifest_of(&key(1), u64::MAX), &policy(NOW, 10, 10)).unwrap_err();
+    assert_eq!(
+        error,
+        PolicyError::TooFarAhead {
+            version: u64::MAX,
+            installed: 10,
+            max_jump: MAX_VERSION_JUMP
+        }
+    );
+    let text = error.to_string();
+    assert!(
+        text.contains("more than 100000 ahead of the running version 10"),
+        "{text}"
+    );
+    assert_eq!(
+        check_policy(&manifest_of(&key(1), 11), &policy(NOW, 10, 10)),
+        Ok(())
+    );
+    let largest = 10 + MAX_VERSION_JUMP;
+    assert_eq!(
+        check_policy(&manifest_of(&key(1), largest), &policy(NOW, 10, 10)),
+        Ok(())
+    );
+    assert!(matches!(
+        check_policy(&manifest_of(&key(1), largest + 1), &policy(NOW, 10, 10)),
+        Err(PolicyError::TooFarAhead { .. })
+    ));
 }

@@ -1,6 +1,7 @@
 //! The image's manifest: what went in (versions) and every file with its sha256.
 
 use super::hashing::sha256_file;
+use super::trust::UpdateTrust;
 use crate::shell::{Result, StepError};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -25,6 +26,8 @@ pub(crate) struct Inputs<'a> {
     pub(crate) kernel: (&'a str, &'a str, &'a str),
     /// Debian packages of the host files: package → version.
     pub(crate) host_packages: &'a BTreeMap<String, String>,
+    /// What the image trusts for its updates.
+    pub(crate) trust: &'a UpdateTrust,
 }
 
 /// Writes `manifest.json` in `out`: the inputs, the artefacts and every file of `stage`.
@@ -44,6 +47,8 @@ pub(crate) fn write(out: &Path, stage: &Path, artefacts: &[&str], inputs: &Input
         "release": inputs.release,
         "commit": inputs.commit,
         "board": inputs.board,
+        "trust": inputs.trust.kind.name(),
+        "update_key_ids": inputs.trust.key_ids,
         "source_date_epoch": inputs.epoch,
         "rustc": inputs.rustc,
         "kernel": { "package": inputs.kernel.0, "version": inputs.kernel.1, "deb_sha256": inputs.kernel.2 },

@@ -8,12 +8,14 @@ mod kernel;
 mod manifest;
 mod reproducible;
 mod rootfs;
+mod trust;
 
 use crate::packages;
 use crate::shell::{Result, StepError, root, say};
 use binaries::output;
 use postern_board::Board;
 use postern_boot_slots::SlotVersion;
+use postern_update_bundle::ImageTrust;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -47,20 +49,25 @@ pub(crate) struct ImageArgs {
     /// default: the number of commits up to the one built.
     #[arg(long)]
     pub(crate) release: Option<u64>,
-    /// Directory of `*.pub` update-signing public keys the image trusts; default `keys/`
-    /// (the TEST key: never ship an image that trusts it).
-    #[arg(long)]
+    /// Directory of `*.pub` update-signing public keys the image trusts (yours: see README,
+    /// "Making a production image"). Needed, with `--update-ca`, for a production image.
+    #[arg(long, value_name = "DIR")]
     pub(crate) update_keys: Option<PathBuf>,
-    /// The CA certificate (PEM) of the HTTPS update server the image trusts when
-    /// `software install` is given no ca-file; default the TEST CA in `keys/`.
-    #[arg(long)]
+    /// The CA certificate (PEM) of your HTTPS update server, trusted when `software install`
+    /// is given no ca-file. Needed, with `--update-keys`, for a production image.
+    #[arg(long, value_name = "FILE")]
     pub(crate) update_ca: Option<PathBuf>,
+    /// Build a test image instead: it trusts the committed, public TEST key and CA in `keys/`,
+    /// says so on its console and in `show version`, and must never be shipped.
+    #[arg(long, conflicts_with_all = ["update_keys", "update_ca"])]
+    pub(crate) test_keys: bool,
 }
 
 impl ImageArgs {
-    /// The defaults for `board`, built in `out` with binaries in `target_dir`.
-    pub(crate) fn new(board: &str, out: Option<PathBuf>, target_dir: Option<PathBuf>) -> Self {
-        Self { board: board.to_owned(), out, target_dir, release: None, update_keys: None, update_ca: None }
+    /// A test image for `board` (trusting the committed TEST keys), built in `out` with
+    /// binaries in `target_dir`: what development and the tests boot.
+    pub(crate) fn test_image(board: &str, out: Option<PathBuf>, target_dir: Option<PathBuf>) -> Self {
+        Self { board: board.to_owned(), out, target_dir, release: None, update_keys: None, update_ca: None, test_keys: true }
     }
 }
 
@@ -88,6 +95,12 @@ pub(crate) fn run(args: &ImageArgs) -> Result {
 
 /// Builds the image for `args.board`.
 pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
+    let trust = trust::resolve(args.test_keys, args.update_keys.as_deref(), args.update_ca.as_deref(), &root().join("keys"))
+        .map_err(|e| StepError(e.to_string()))?;
+    match trust.kind {
+        ImageTrust::Test => say("a TEST image: it trusts the public test keys in keys/ (never ship it)"),
+        ImageTrust::Production => say(&format!("a production image trusting update keys {}", trust.key_ids.join(", "))),
+    }
     packages::ensure(IMAGE_TOOLS)?;
     let board_file = root().join("board").join(format!("{}.toml", args.board));
     let board = Board::load(&board_file).map_err(|e| StepError(e.to_string()))?;
@@ -110,9 +123,7 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
     let stage = out.join("root");
     say(&format!("assembling the root file system in {}", stage.display()));
     rootfs::stage(&stage, &placed, &kernel.modules, &board_file, &version)?;
-    let keys = args.update_keys.clone().unwrap_or_else(|| root().join("keys"));
-    let ca = args.update_ca.clone().unwrap_or_else(|| root().join("keys/TEST-ONLY-update-server-ca.pem"));
-    rootfs::add_release(&stage, &slot_version, &keys, &ca)?;
+    rootfs::add_release(&stage, &slot_version, &trust)?;
     rootfs::pack(&stage, &out.join("rootfs.cpio.gz"), epoch)?;
     std::fs::copy(&kernel.image, out.join("vmlinuz")).map_err(|e| StepError(format!("copying the kernel: {e}")))?;
     std::fs::write(out.join("cmdline"), format!("{}\n", board.kernel.command_line))
@@ -130,6 +141,7 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
         rustc: &rustc,
         kernel: (&board.kernel.package, &board.kernel.version, &board.kernel.deb_sha256),
         host_packages: &host_packages,
+        trust: &trust,
     };
     manifest::write(&out, &stage, ARTEFACTS, &inputs)?;
     say(&format!("kernel release {}, {} modules, {} files placed", kernel.release, kernel.modules.len(), placed.len()));

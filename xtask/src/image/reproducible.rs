@@ -1,5 +1,6 @@
 //! `cargo xtask verify-reproducible`: the image built twice from the same commit, each
-//! time from an empty target directory, must be bit-for-bit the same (F1).
+//! time from an empty target directory, must be bit-for-bit the same (F1). It builds test
+//! images (the committed TEST keys), which the image tests then boot.
 
 use super::{ARTEFACTS, ImageArgs, build, sha256_file};
 use crate::shell::{Result, StepError, root, say};
@@ -32,7 +33,7 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result {
         let dir = base.join(run);
         let _ = std::fs::remove_dir_all(&dir);
         say(&format!("build {run}: empty target directory {}", dir.join("target").display()));
-        let image = build(&ImageArgs::new(&args.board, Some(dir.join("image")), Some(dir.join("target"))))?;
+        let image = build(&ImageArgs::test_image(&args.board, Some(dir.join("image")), Some(dir.join("target"))))?;
         let mut these = Vec::new();
         for name in ARTEFACTS.iter().chain(&["manifest.json"]) {
             these.push((*name, sha256_file(&image.dir.join(name))?));

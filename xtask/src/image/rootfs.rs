@@ -2,6 +2,8 @@
 //! newc cpio archive (the initramfs the kernel unpacks), gzip'ed without names or times.
 
 use super::binaries::Placed;
+use super::trust::UpdateTrust;
+use postern_update_bundle::ImageTrust;
 use crate::shell::{Result, StepError, exec, root};
 use std::io::Write;
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -141,32 +143,67 @@ fn set_permissions(path: &Path, mode: u32) -> Result {
         .map_err(|e| StepError(format!("setting the mode of {}: {e}", path.display())))
 }
 
-/// Writes the release number (`etc/postern/release`: `NUMBER STRING`) and the trusted
+/// Writes the release number (`etc/postern/release`: `NUMBER STRING`), the image file saying
+/// whether this is a production or a test image (`etc/postern/image.toml`), the trusted
 /// update-signing keys (`etc/postern/update-keys/*.pub`) and the update server's CA
 /// (`etc/postern/update-ca.pem`) into the stage.
-pub(crate) fn add_release(stage: &Path, version: &postern_boot_slots::SlotVersion, keys: &Path, update_ca: &Path) -> Result {
-    if update_ca.to_string_lossy().contains("TEST-ONLY") {
-        eprintln!("    warning: the image trusts the TEST update-server CA {} (never ship it)", update_ca.display());
-    }
-    copy(update_ca, &stage.join("etc/postern/update-ca.pem"), 0o644)?;
+pub(crate) fn add_release(stage: &Path, version: &postern_boot_slots::SlotVersion, trust: &UpdateTrust) -> Result {
+    copy(&trust.ca, &stage.join("etc/postern/update-ca.pem"), 0o644)?;
     write(&stage.join("etc/postern/release"), &format!("{} {}\n", version.number, version.string))?;
+    write(&stage.join("etc/postern/image.toml"), &image_file(trust.kind))?;
     let dir = stage.join("etc/postern/update-keys");
     mkdir(&dir)?;
-    let mut found = 0;
-    for entry in std::fs::read_dir(keys).map_err(|e| StepError(format!("listing {}: {e}", keys.display())))? {
-        let path = entry.map_err(|e| StepError(format!("listing {}: {e}", keys.display())))?.path();
-        if path.extension().is_some_and(|e| e == "pub") {
-            if let Some(name) = path.file_name() {
-                if name.to_string_lossy().contains("TEST-ONLY") {
-                    eprintln!("    warning: the image trusts the TEST update key {} (never ship it)", path.display());
-                }
-                copy(&path, &dir.join(name), 0o644)?;
-                found += 1;
-            }
+    let listing = |e| StepError(format!("listing {}: {e}", trust.keys.display()));
+    for entry in std::fs::read_dir(&trust.keys).map_err(listing)? {
+        let path = entry.map_err(listing)?.path();
+        if let (Some(name), true) = (path.file_name(), path.extension().is_some_and(|e| e == "pub")) {
+            copy(&path, &dir.join(name), 0o644)?;
         }
     }
-    if found == 0 {
-        return Err(StepError(format!("no *.pub update-signing keys in {}: the image could never be updated", keys.display())));
-    }
     Ok(())
+}
+
+/// The text of `etc/postern/image.toml`, which the update agent and the CLI read.
+fn image_file(kind: ImageTrust) -> String {
+    let meaning = match kind {
+        ImageTrust::Production => "the operator's own update keys and CA only; the public TEST key is refused",
+        ImageTrust::Test => "the public TEST keys of the repository: for development and tests, never production",
+    };
+    format!("# What this image trusts for its updates (written by cargo xtask image):\n# {meaning}.\ntrust = \"{}\"\n", kind.name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_test_image_gets_its_keys_ca_release_and_an_image_file_that_says_test() {
+        let keys = root().join("keys");
+        let trust = super::super::trust::resolve(true, None, None, &keys).expect("test image");
+        let stage = tempfile::tempdir().expect("stage");
+        let version = postern_boot_slots::SlotVersion { number: 7, string: "0.1.0-r7".into() };
+        add_release(stage.path(), &version, &trust).expect("added");
+        let etc = stage.path().join("etc/postern");
+        assert_eq!(std::fs::read_to_string(etc.join("release")).expect("release"), "7 0.1.0-r7\n");
+        assert_eq!(postern_update_agent::read_image_trust(&etc.join("image.toml")).expect("image file"), Some(ImageTrust::Test));
+        let copied = std::fs::read(etc.join("update-keys/TEST-ONLY-update-signing.pub")).expect("trusted key");
+        assert_eq!(copied, std::fs::read(keys.join("TEST-ONLY-update-signing.pub")).expect("committed key"));
+        assert!(!etc.join("update-keys/TEST-ONLY-update-signing.key").exists(), "only public keys go in");
+        assert_eq!(
+            std::fs::read(etc.join("update-ca.pem")).expect("ca"),
+            std::fs::read(keys.join("TEST-ONLY-update-server-ca.pem")).expect("committed ca")
+        );
+    }
+
+    #[test]
+    fn the_image_file_is_what_the_agent_reads() {
+        for kind in [ImageTrust::Production, ImageTrust::Test] {
+            let text = image_file(kind);
+            let dir = tempfile::tempdir().expect("dir");
+            let path = dir.path().join("image.toml");
+            std::fs::write(&path, &text).expect("write");
+            let read = postern_update_agent::read_image_trust(&path).expect("the agent reads it");
+            assert_eq!(read, Some(kind), "{text}");
+        }
+    }
 }
