@@ -220,6 +220,15 @@ fn config_fetch_says_plainly_that_no_portal_is_configured() {
 }
 
 #[test]
+fn a_portal_setting_with_no_effect_is_refused_at_commit_by_name() {
+    let rig = Rig::new();
+    let before = rig.appliance.store().revision();
+    let out = rig.admin_fails("configure terminal ; accs portal https://portal.example.com ; commit");
+    assert!(out.contains("accs.portal_url") && out.contains("not supported yet"), "{out}");
+    assert_eq!(rig.appliance.store().revision(), before, "nothing was committed");
+}
+
+#[test]
 fn uem_sub_mode_edits_the_static_connector() {
     let rig = Rig::new();
     rig.admin("conf t ; uem ; checkin compliance 20 ; new-device-when-unreachable block ; device NEWPHONE0001 zoe@example.com uem-0100 allowed ; commit");

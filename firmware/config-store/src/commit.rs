@@ -130,7 +130,7 @@ impl ConfigStore {
         }
         candidate
             .config()
-            .validate()
+            .validate_for_commit()
             .map_err(CommitError::Invalid)?;
         if candidate.base_revision() != self.revision() && *candidate.base_config() != self.running
         {

@@ -1,7 +1,7 @@
 //! `[accs]`: the administrative portal the gateway fetches its access configuration from.
 
 use crate::checks;
-use crate::validation::Report;
+use crate::validation::{Problem, Report};
 use serde::{Deserialize, Serialize};
 use std::ops::RangeInclusive;
 
@@ -40,5 +40,17 @@ impl AccsSettings {
             "sync_interval_secs",
             checks::range(self.sync_interval_secs, &ACCS_SYNC_INTERVAL_SECS),
         );
+    }
+
+    /// Portal sync (A1, A2) is not built: a portal, or a sync interval other than the
+    /// default, would have no effect, so `commit` refuses them.
+    pub(crate) fn check_supported(&self, at: &str, report: &mut Report) {
+        const WHY: &str = "portal sync is not built in this version";
+        if self.portal_url.is_some() {
+            report.check(at, "portal_url", Err(Problem::Unsupported { why: WHY }));
+        }
+        if self.sync_interval_secs != Self::default().sync_interval_secs {
+            report.check(at, "sync_interval_secs", Err(Problem::Unsupported { why: WHY }));
+        }
     }
 }

@@ -47,16 +47,31 @@ impl Config {
     /// Checks every setting, and reports every offending one by its dotted path.
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut report = Report::default();
-        self.gateway.check("gateway", &mut report);
-        interfaces::check(&self.interfaces, &mut report);
-        self.tls.check("tls", &mut report);
-        self.device_cache.check("device_cache", &mut report);
-        self.uem.check("uem", &mut report);
-        self.activesync.check("activesync", &mut report);
-        self.apptunnel.check("apptunnel", &mut report);
-        self.accs.check("accs", &mut report);
-        users::check(&self.users, &mut report);
+        self.check_all(&mut report);
         report.finish()
+    }
+
+    /// What `commit` checks: every setting as [`Config::validate`] does, and also that no
+    /// setting is one this version can store but not yet put into effect (a stored file
+    /// holding one still loads, so nothing is lost on an upgrade; a new commit of it is
+    /// refused, naming it).
+    pub fn validate_for_commit(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        self.check_all(&mut report);
+        self.accs.check_supported("accs", &mut report);
+        report.finish()
+    }
+
+    fn check_all(&self, report: &mut Report) {
+        self.gateway.check("gateway", report);
+        interfaces::check(&self.interfaces, report);
+        self.tls.check("tls", report);
+        self.device_cache.check("device_cache", report);
+        self.uem.check("uem", report);
+        self.activesync.check("activesync", report);
+        self.apptunnel.check("apptunnel", report);
+        self.accs.check("accs", report);
+        users::check(&self.users, report);
     }
 
     /// The stored form: TOML starting with `version = CURRENT_VERSION`.

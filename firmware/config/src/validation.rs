@@ -89,6 +89,12 @@ pub enum Problem {
         /// The other setting that needs it, e.g. `tls.certificate_file is set`.
         because: String,
     },
+    /// A setting this version stores but cannot yet put into effect: refused at commit.
+    #[error("is not supported yet: {why}")]
+    Unsupported {
+        /// What is missing for it to have an effect.
+        why: &'static str,
+    },
     /// A value cannot stand together with another setting's value.
     #[error("conflicts with {with}: {reason}")]
     Conflicts {

@@ -290,3 +290,18 @@ fn accs_settings_are_checked() {
         assert_valid(&config, "a bound");
     }
 }
+
+#[test]
+fn portal_sync_settings_load_but_a_commit_of_them_is_refused_as_not_supported() {
+    let stored = Config::from_toml_str("[accs]\nportal_url = \"https://portal.example.com\"\nsync_interval_secs = 600\n")
+        .expect("a stored file holding them still loads");
+    assert_valid(&stored, "stored portal settings");
+    let refused = stored.validate_for_commit().expect_err("they would have no effect");
+    for path in ["accs.portal_url", "accs.sync_interval_secs"] {
+        let problem = &refused.get(path).unwrap_or_else(|| panic!("{path} is named: {refused}")).problem;
+        assert!(matches!(problem, Problem::Unsupported { .. }), "{path}: {problem}");
+        assert!(problem.to_string().contains("not supported yet"), "{problem}");
+    }
+    assert_eq!(refused.len(), 2);
+    assert!(Config::default().validate_for_commit().is_ok(), "the defaults commit");
+}
