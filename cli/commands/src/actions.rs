@@ -70,4 +70,7 @@ actions! {
     ROLLBACK = 62,
     SOFTWARE_INSTALL = 66,
     SOFTWARE_ROLLBACK = 67,
+    TLS_IMPORT_CERT = 68,
+    TLS_IMPORT_KEY = 69,
+    SHOW_TLS = 11,
 }

@@ -7,6 +7,7 @@ use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
 use postern_update_agent::UpdateAgent;
 use postern_update_bundle::ImageTrust;
+use crate::tls::TlsControl;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// The software version shown by `show version` and `show software`.
@@ -30,6 +31,7 @@ pub struct Appliance {
     runtime: Option<tokio::runtime::Handle>,
     updates: Result<Arc<UpdateAgent>, String>,
     image_trust: Option<ImageTrust>,
+    tls: Option<Arc<dyn TlsControl>>,
 }
 
 impl Appliance {
@@ -42,7 +44,7 @@ impl Appliance {
         reload: Box<dyn Fn() + Send + Sync>,
     ) -> Self {
         let started_at = clock();
-        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()), image_trust: None }
+        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()), image_trust: None, tls: None }
     }
 
     /// Shows the check-ins' status with `status` (without it, `show checkins` says none run).
@@ -72,6 +74,19 @@ impl Appliance {
     pub fn with_image_trust(mut self, trust: Option<ImageTrust>) -> Self {
         self.image_trust = trust;
         self
+    }
+
+    /// The daemon's TLS identity: `show tls`, `tls import`, and serving a committed
+    /// certificate at once. Without it those commands say there is none.
+    #[must_use]
+    pub fn with_tls(mut self, tls: Arc<dyn TlsControl>) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// The daemon's TLS identity, if it has one.
+    pub fn tls(&self) -> Option<&dyn TlsControl> {
+        self.tls.as_deref()
     }
 
     /// Whether this runs from a production or a test image, if known.
@@ -139,6 +154,12 @@ impl Appliance {
         let reverted = self.store().tick(now)?;
         if let Some(info) = &reverted {
             tracing::warn!(revision = info.number, "commit confirmed was not confirmed in time: configuration rolled back");
+            if let Some(tls) = self.tls() {
+                let running = self.store().running().clone();
+                if let Err(reason) = tls.apply(&running) {
+                    tracing::error!(%reason, "the rolled-back TLS certificate could not be applied; the previous one is still served");
+                }
+            }
         }
         Ok(reverted.map(|info| info.number))
     }

@@ -2,7 +2,7 @@
 
 use crate::actions::*;
 use crate::appliance::Appliance;
-use crate::{cache_commands, configure, show, software, test_access};
+use crate::{cache_commands, configure, show, software, test_access, tls};
 use core::fmt::Write;
 use postern_cli_engine::{Backend, CommandError, Invocation, Mode};
 use postern_config_store::Candidate;
@@ -84,6 +84,8 @@ impl Backend for CliBackend {
             SOFTWARE_INSTALL => software::install(self, inv, out),
             SOFTWARE_ROLLBACK => software::rollback(self, out),
             SHOW_LOGGING => show::logging(self, out),
+            SHOW_TLS => tls::show(self, out),
+            TLS_IMPORT_CERT | TLS_IMPORT_KEY => tls::import(self, inv, out),
             CACHE_CLEAR | CACHE_BLOCK | CACHE_UNBLOCK => cache_commands::run(self, inv, out),
             TEST_ACTIVESYNC | TEST_APPTUNNEL => test_access::run(self, inv, out),
             RELOAD => {

@@ -234,6 +234,7 @@ pub(crate) fn transaction(session: &mut CliBackend, inv: &Invocation<'_>, out: &
     let candidate = session.candidate().clone();
     let (who, now) = (session.user().to_owned(), session.appliance().now());
     let comment = inv.arg("TEXT").and_then(Value::as_str);
+    crate::tls::check_candidate(candidate.config(), session.appliance().store().running())?;
     let result = {
         let mut store = session.appliance().store();
         if inv.action() == COMMIT_CONFIRMED {
@@ -258,7 +259,7 @@ pub(crate) fn transaction(session: &mut CliBackend, inv: &Invocation<'_>, out: &
         },
     }
     tracing::info!(revision = info.number, who = %who, "configuration committed");
-    Ok(())
+    crate::tls::apply(session, out)
 }
 
 /// `accs config-fetch update` (A2): forces a sync with the administrative portal.

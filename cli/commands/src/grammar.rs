@@ -47,6 +47,7 @@ fn show(in_config: bool) -> Node {
             kw("checkins", "UEM check-ins: last and next runs").action(SHOW_CHECKINS),
             kw("software", "Installed software and update slots").action(SHOW_SOFTWARE),
             kw("logging", "Recent log events").action(SHOW_LOGGING),
+            kw("tls", "The TLS certificate served: source, subject, names, validity, fingerprint").action(SHOW_TLS),
         ]);
     }
     node
@@ -162,6 +163,10 @@ fn config_mode() -> Vec<Node> {
         kw("tls", "The gateway's TLS server settings").children([
             kw("certificate", "Certificate chain file (PEM)").no_action(TLS_CERT).child(arg("FILE", PATH, "Absolute path").action(TLS_CERT)),
             kw("key", "Private key file (PEM)").no_action(TLS_KEY).child(arg("FILE", PATH, "Absolute path").action(TLS_KEY)),
+            kw("import", "Paste a PEM certificate or key, ended by a line `quit`").children([
+                kw("certificate", "The certificate chain, leaf first").action(TLS_IMPORT_CERT).pastes(),
+                kw("key", "The private key of the certificate").action(TLS_IMPORT_KEY).pastes(),
+            ]),
             kw("min-version", "Lowest TLS version accepted").child(arg("VERSION", ArgKind::OneOf(&["1.2", "1.3"]), "1.2 or 1.3").action(TLS_MIN)),
         ]),
         kw("activesync", "ActiveSync proxy settings").children([

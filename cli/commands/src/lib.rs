@@ -10,7 +10,9 @@ mod render;
 mod show;
 mod software;
 mod test_access;
+mod tls;
 
 pub use appliance::{Appliance, CheckinStatus, Clock, VERSION};
 pub use backend::CliBackend;
 pub use grammar::postern_grammar;
+pub use tls::{ServedTls, TlsControl, TlsSource};

@@ -46,7 +46,12 @@ fn memory_in_use(meminfo: &str) -> Option<(u64, u64)> {
 pub(crate) fn running(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
     let store = session.appliance().store();
     writeln!(out, "! revision {}", store.revision())?;
-    out.write_str(&render(store.running()))?;
+    let rendered = render(store.running());
+    drop(store);
+    if let Some(comment) = crate::tls::running_comment(session) {
+        writeln!(out, "{comment}")?;
+    }
+    out.write_str(&rendered)?;
     Ok(())
 }
 

@@ -57,6 +57,7 @@ pub struct Invocation<'a> {
     pub(crate) path: &'a [Frame],
     pub(crate) keywords: &'a [&'static str],
     pub(crate) args: &'a [ArgValue],
+    pub(crate) text: Option<&'a str>,
 }
 
 impl<'a> Invocation<'a> {
@@ -93,6 +94,12 @@ impl<'a> Invocation<'a> {
     /// The arguments, in the order typed.
     pub fn args(&self) -> &'a [ArgValue] {
         self.args
+    }
+
+    /// The lines pasted after a command declared with [`Node::pastes`](crate::Node::pastes),
+    /// each ended by `\n`, without the closing `quit`; `None` for other commands.
+    pub fn text(&self) -> Option<&'a str> {
+        self.text
     }
 
     /// The value of the named argument, if it was given.

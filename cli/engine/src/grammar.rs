@@ -223,6 +223,7 @@ fn merge(into: &mut Vec<Node>, node: Node) {
             existing.run = existing.run.or(node.run);
             existing.run_no = existing.run_no.or(node.run_no);
             existing.enters = existing.enters.or(node.enters);
+            existing.pastes |= node.pastes;
             existing.privilege = existing.privilege.max(node.privilege);
             for child in node.children {
                 merge(&mut existing.children, child);

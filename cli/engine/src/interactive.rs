@@ -23,6 +23,24 @@ impl Session {
         };
         match edit {
             Edit::Done => {}
+            Edit::Submit if self.paste.is_some() => {
+                // Pasted lines (a private key, say) never go into the history.
+                o.newline();
+                let line = String::from(self.editor.line());
+                self.editor.clear();
+                self.paste_line(&line, backend, o);
+                self.new_prompt(backend, o);
+            }
+            Edit::Help | Edit::Complete if self.paste.is_some() => {
+                let prompt = prompt_for(&self.grammar, self.mode(), backend.hostname());
+                let literal = if edit == Edit::Help { "?" } else { " " };
+                self.editor.insert_str(literal, &prompt, o);
+            }
+            Edit::Interrupt | Edit::Suspend | Edit::Exit if self.paste.is_some() => {
+                self.editor.clear();
+                self.abandon_paste(o);
+                self.new_prompt(backend, o);
+            }
             Edit::Submit => {
                 o.newline();
                 let line = String::from(self.editor.line());
@@ -61,7 +79,9 @@ impl Session {
             return;
         }
         o.fresh_line();
-        self.prompt(backend.hostname()).write(o);
+        if self.paste.is_none() {
+            self.prompt(backend.hostname()).write(o);
+        }
     }
 
     fn redraw<B: Backend + ?Sized, W: Write>(&self, backend: &B, o: &mut Out<'_, W>) {

@@ -30,6 +30,7 @@ pub(crate) struct Parsed {
     pub(crate) keywords: Vec<&'static str>,
     pub(crate) args: Vec<ArgValue>,
     pub(crate) enters: Option<SubModeId>,
+    pub(crate) pastes: bool,
 }
 
 /// Why a line does not match.
@@ -223,5 +224,6 @@ pub(crate) fn parse(start: Position<'_>, line: &str) -> Result<Parsed, ParseErro
     let action = walk.position.runnable().ok_or(ParseError::Incomplete)?;
     let negated = walk.position.negated;
     let enters = if negated { None } else { walk.position.node.and_then(|n| n.enters) };
-    Ok(Parsed { action, negated, keywords: walk.keywords, args: walk.args, enters })
+    let pastes = !negated && walk.position.node.is_some_and(|n| n.pastes);
+    Ok(Parsed { action, negated, keywords: walk.keywords, args: walk.args, enters, pastes })
 }

@@ -56,6 +56,8 @@ pub struct Node {
     pub(crate) run_no: Option<Action>,
     pub(crate) privilege: Privilege,
     pub(crate) enters: Option<SubModeId>,
+    /// A plain-form line ending here collects pasted lines for its action.
+    pub(crate) pastes: bool,
     pub(crate) children: Vec<Node>,
     /// Set when the grammar is built: some line through this node runs in the plain form.
     pub(crate) reach_yes: bool,
@@ -72,6 +74,7 @@ impl Node {
             run_no: None,
             privilege: Privilege::Operator,
             enters: None,
+            pastes: false,
             children: Vec::new(),
             reach_yes: false,
             reach_no: false,
@@ -114,6 +117,15 @@ impl Node {
     /// A successful plain-form run at this node enters the sub-mode.
     pub fn enters(mut self, sub_mode: SubModeId) -> Self {
         self.enters = Some(sub_mode);
+        self
+    }
+
+    /// A plain-form line ending at this node collects the lines that follow, up to a line
+    /// `quit` (at most [`PASTE_MAX`](crate::PASTE_MAX) bytes), and only then runs its
+    /// action, with that text as [`Invocation::text`](crate::Invocation::text): a PEM
+    /// certificate pasted into the session, for example.
+    pub fn pastes(mut self) -> Self {
+        self.pastes = true;
         self
     }
 

@@ -37,6 +37,9 @@ impl Session {
         o: &mut Out<'_, W>,
         indent: Option<usize>,
     ) -> Outcome {
+        if self.paste.is_some() {
+            return self.paste_line(line, backend, o);
+        }
         if line.len() > LINE_MAX {
             let _ = writeln!(o, "% Line too long (at most {LINE_MAX} characters).");
             return Outcome::Failed;
@@ -61,11 +64,26 @@ impl Session {
         Outcome::Failed
     }
 
-    fn dispatch<B: Backend + ?Sized, W: Write>(&mut self, parsed: Parsed, backend: &mut B, o: &mut Out<'_, W>) -> Outcome {
+    pub(crate) fn dispatch<B: Backend + ?Sized, W: Write>(&mut self, parsed: Parsed, backend: &mut B, o: &mut Out<'_, W>) -> Outcome {
+        self.dispatch_with(parsed, None, backend, o)
+    }
+
+    /// Runs a parsed line, with the text pasted after it; a line that pastes and has no
+    /// text yet starts collecting it instead.
+    pub(crate) fn dispatch_with<B: Backend + ?Sized, W: Write>(
+        &mut self,
+        parsed: Parsed,
+        text: Option<&str>,
+        backend: &mut B,
+        o: &mut Out<'_, W>,
+    ) -> Outcome {
         let id = match parsed.action {
             Action::Builtin(builtin) => return self.builtin(builtin, backend, o),
             Action::Backend(id) => id,
         };
+        if parsed.pastes && text.is_none() {
+            return self.start_paste(parsed, o);
+        }
         let invocation = Invocation {
             action: id,
             negated: parsed.negated,
@@ -73,6 +91,7 @@ impl Session {
             path: &self.frames,
             keywords: &parsed.keywords,
             args: &parsed.args,
+            text,
         };
         let result = backend.execute(&invocation, o);
         o.fresh_line();

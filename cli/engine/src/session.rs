@@ -3,6 +3,8 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use core::fmt::Write as _;
+
 use embedded_io::Write;
 
 use crate::backend::{Backend, Frame};
@@ -60,6 +62,8 @@ pub struct Session {
     decoder: KeyDecoder,
     pub(crate) ended: bool,
     at_line_start: bool,
+    /// The command collecting pasted lines, if one is.
+    pub(crate) paste: Option<crate::paste::Paste>,
 }
 
 impl Session {
@@ -74,6 +78,7 @@ impl Session {
             decoder: KeyDecoder::default(),
             ended: false,
             at_line_start: true,
+            paste: None,
         }
     }
 
@@ -112,6 +117,11 @@ impl Session {
     /// The lines typed so far, oldest first (at most [`HISTORY_LEN`](crate::HISTORY_LEN)).
     pub fn history(&self) -> impl Iterator<Item = &str> {
         self.editor.history().iter()
+    }
+
+    /// Whether a command is collecting pasted lines (until a line `quit`).
+    pub fn is_pasting(&self) -> bool {
+        self.paste.is_some()
     }
 
     /// Whether the session has ended.
@@ -177,6 +187,12 @@ impl Session {
             if outcome != Outcome::Success {
                 return Ok(outcome);
             }
+        }
+        if self.paste.take().is_some() {
+            let mut o = Out::new(out, true);
+            let _ = writeln!(o, "% The pasted text did not end with a line `quit`; nothing was changed.");
+            o.finish()?;
+            return Ok(Outcome::Failed);
         }
         Ok(Outcome::Success)
     }

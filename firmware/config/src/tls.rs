@@ -9,8 +9,9 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TlsSettings {
-    /// PEM file with the server certificate and its chain, leaf first. Default: absent,
-    /// and no certificate is configured. Must be absolute; needs `key_file`.
+    /// PEM file with the server certificate and its chain, leaf first (`tls import
+    /// certificate` sets it). Default: absent, and the gateway serves its self-made
+    /// certificate. Must be absolute; needs `key_file`.
     pub certificate_file: Option<PathBuf>,
     /// PEM file with the certificate's private key. Default: absent. Must be absolute;
     /// needs `certificate_file`.

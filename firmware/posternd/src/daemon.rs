@@ -8,6 +8,7 @@ use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
 use crate::data_plane::{Addresses, BoundSockets, DataPlane};
 use crate::error::DaemonError;
+use crate::tls::DaemonTls;
 use crate::state::{connector, connector_identity, open_cache, open_store};
 use crate::uem_settings::SettingsFile;
 use postern_cli_commands::{Appliance, postern_grammar};
@@ -74,6 +75,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let store = open_store(args)?;
     let cache = open_cache(args, store.running())?;
     let running = store.running().clone();
+    let tls = Arc::new(DaemonTls::open(&args.state_dir, &running)?);
     let id = GatewayId::new(&running.gateway.id).map_err(|e| DaemonError::Setting { setting: "gateway.id", reason: e.to_string() })?;
     let uem = connector(&running, &id);
     tracing::info!(connector = uem.kind(), "UEM connector ready");
@@ -93,7 +95,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let checkins = Arc::new(checkins);
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
-    let data_plane = DataPlane::start(&running, gateway.clone(), registry, sockets)?;
+    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry, sockets)?;
+    tls.watch(data_plane.watchers());
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
     let status = checkins.clone();
@@ -101,7 +104,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_checkins(Box::new(move || postern_checkin::render_table(&status.status())))
         .with_runtime(tokio::runtime::Handle::current())
         .with_updates(update_agent(args))
-        .with_image_trust(image_trust());
+        .with_image_trust(image_trust())
+        .with_tls(tls);
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);

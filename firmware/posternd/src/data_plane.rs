@@ -1,8 +1,9 @@
 //! The data plane: the ActiveSync proxy and AppTunnel behind their TLS listeners, and the metrics listener
-//! of the management plane. Started only when the configuration says where the
-//! certificate and the back end are.
+//! of the management plane. The proxies serve the configured certificate, or the
+//! gateway's self-made one when none is configured; they start when the back end is known.
 
 use crate::error::DaemonError;
+use crate::tls::Pair;
 use postern_config::{Config, TlsVersion};
 use postern_gateway::Gateway;
 use postern_metrics::{MetricsServer, Registry};
@@ -21,13 +22,14 @@ const CERTIFICATE_CHECK: Duration = Duration::from_secs(30);
 const DRAIN: Duration = Duration::from_secs(10);
 
 /// A running TLS listener and the task re-reading its certificate.
-type Running = (ListenerHandle, JoinHandle<()>);
+type Running = (ListenerHandle, JoinHandle<()>, Arc<CertificateWatcher>);
 
 /// The running listeners.
 pub(crate) struct DataPlane {
     proxy: Option<Running>,
     tunnels: Option<Running>,
     metrics: Option<MetricsServer>,
+    watchers: Vec<Arc<CertificateWatcher>>,
 }
 
 /// Where the data plane listens.
@@ -86,16 +88,16 @@ fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
 impl DataPlane {
     /// Serves the proxies on their bound sockets (when configured) and the metrics
     /// listener; reads the certificates now.
-    pub(crate) fn start(config: &Config, gateway: Arc<Gateway>, registry: Registry, at: BoundSockets) -> Result<Self, DaemonError> {
+    pub(crate) fn start(config: &Config, pair: &Pair, gateway: Arc<Gateway>, registry: Registry, at: BoundSockets) -> Result<Self, DaemonError> {
         let front = FrontMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let requests = register_request_counter(&registry).map_err(|e| setting("metrics", e))?;
         let tunnel_metrics = AppTunnelMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let proxy = match at.activesync {
-            Some(tcp) => started("ActiveSync proxy", Self::start_proxy(config, gateway.clone(), tcp, front.clone(), requests)),
+            Some(tcp) => started("ActiveSync proxy", Self::start_proxy(config, pair, gateway.clone(), tcp, front.clone(), requests)),
             None => None,
         };
         let tunnels = match at.apptunnel {
-            Some(tcp) => started("AppTunnel", Self::start_tunnels(config, gateway, tcp, front, tunnel_metrics)),
+            Some(tcp) => started("AppTunnel", Self::start_tunnels(config, pair, gateway, tcp, front, tunnel_metrics)),
             None => None,
         };
         let metrics = match at.metrics {
@@ -106,42 +108,46 @@ impl DataPlane {
             }
             None => None,
         };
-        Ok(Self { proxy, tunnels, metrics })
+        let watchers = [&proxy, &tunnels].into_iter().flatten().map(|(_, _, watcher)| watcher.clone()).collect();
+        Ok(Self { proxy, tunnels, metrics, watchers })
     }
 
-    /// The server certificate and key from the configuration.
-    fn tls(config: &Config, client_auth: ClientAuth) -> Result<TlsSettings, DaemonError> {
-        let cert = config.tls.certificate_file.clone().ok_or_else(|| setting("tls.certificate_file", "is needed to serve the proxy"))?;
-        let key = config.tls.key_file.clone().ok_or_else(|| setting("tls.key_file", "is needed to serve the proxy"))?;
-        let mut settings = TlsSettings::new(cert, key);
+    /// The certificate watchers of the running TLS listeners.
+    pub(crate) fn watchers(&self) -> Vec<Arc<CertificateWatcher>> {
+        self.watchers.clone()
+    }
+
+    /// The server certificate and key to serve.
+    fn tls(config: &Config, pair: &Pair, client_auth: ClientAuth) -> Result<TlsSettings, DaemonError> {
+        let mut settings = TlsSettings::new(&pair.certificate, &pair.key);
         settings.client_auth = client_auth;
         settings.floor = tls_floor(config);
         Ok(settings)
     }
 
-    fn start_tunnels(config: &Config, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, tunnel_metrics: AppTunnelMetrics) -> Result<Running, DaemonError> {
+    fn start_tunnels(config: &Config, pair: &Pair, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, tunnel_metrics: AppTunnelMetrics) -> Result<Running, DaemonError> {
         let ca = config.apptunnel.client_ca_file.clone().ok_or_else(|| setting("apptunnel.client_ca_file", "is needed to identify devices"))?;
         let mut tunnel_config = AppTunnelConfig::from_settings(&config.apptunnel);
         tunnel_config.metrics = Some(tunnel_metrics);
         let proxy = AppTunnelProxy::new(gateway, tunnel_config).map_err(|e| setting("apptunnel.services", e))?;
-        let watcher = CertificateWatcher::new(Self::tls(config, ClientAuth::Required(ca))?, metrics.clone()).map_err(|e| setting("tls", e))?;
+        let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::Required(ca))?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
-        let listener = Listener::on(tcp, ListenerConfig::default(), watcher, metrics).map_err(|e| setting("--apptunnel-listen", e))?;
+        let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), metrics).map_err(|e| setting("--apptunnel-listen", e))?;
         tracing::info!(addr = %listener.local_addr(), "AppTunnel listening");
         let handle = listener.serve(move |tls, peer: PeerInfo| proxy.clone().serve(tls, peer));
-        Ok((handle, reload))
+        Ok((handle, reload, watcher))
     }
 
-    fn start_proxy(config: &Config, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, requests: postern_metrics::LabelledCounter) -> Result<Running, DaemonError> {
+    fn start_proxy(config: &Config, pair: &Pair, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, requests: postern_metrics::LabelledCounter) -> Result<Running, DaemonError> {
         let backend = config.activesync.backend_url.as_deref().ok_or_else(|| setting("activesync.backend_url", "is needed to serve ActiveSync"))?;
         let mut proxy_config = ProxyConfig::new(backend).map_err(|e| setting("activesync.backend_url", e))?;
         proxy_config.backend_ca_file = config.activesync.backend_ca_file.clone();
         proxy_config.requests = Some(requests);
         proxy_config.backend_tls_floor = tls_floor(config);
         let proxy = ActiveSyncProxy::new(gateway, proxy_config).map_err(|e| setting("activesync", e))?;
-        let watcher = CertificateWatcher::new(Self::tls(config, ClientAuth::None)?, metrics.clone()).map_err(|e| setting("tls", e))?;
+        let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::None)?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
-        let listener = Listener::on(tcp, ListenerConfig::default(), watcher, metrics).map_err(|e| setting("--listen", e))?;
+        let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), metrics).map_err(|e| setting("--listen", e))?;
         tracing::info!(addr = %listener.local_addr(), "ActiveSync proxy listening");
         let handle = listener.serve(move |tls, peer: PeerInfo| {
             let proxy = proxy.clone();
@@ -151,12 +157,12 @@ impl DataPlane {
                 }
             }
         });
-        Ok((handle, reload))
+        Ok((handle, reload, watcher))
     }
 
     /// Stops accepting, lets live connections finish for a while, then stops.
     pub(crate) async fn shutdown(self) {
-        for (handle, reload) in [self.proxy, self.tunnels].into_iter().flatten() {
+        for (handle, reload, _) in [self.proxy, self.tunnels].into_iter().flatten() {
             let report = handle.shutdown(DRAIN).await;
             reload.abort();
             tracing::info!(?report, "listener drained");

@@ -7,6 +7,7 @@ mod daemon;
 mod data_plane;
 mod error;
 mod state;
+mod tls;
 mod uem_settings;
 
 use clap::Parser;

@@ -62,10 +62,17 @@ fn stamps(settings: &TlsSettings) -> Vec<FileStamp> {
 /// The current server configuration, swapped when the certificate files change.
 #[derive(Debug)]
 pub struct CertificateWatcher {
-    settings: TlsSettings,
     current: RwLock<Arc<ServerConfig>>,
-    last_seen: Mutex<Vec<FileStamp>>,
+    /// The files in use and what they held at the last check.
+    watched: Mutex<Watched>,
     metrics: FrontMetrics,
+}
+
+/// The settings whose files are watched, and their stamps at the last check.
+#[derive(Debug)]
+struct Watched {
+    settings: TlsSettings,
+    last_seen: Vec<FileStamp>,
 }
 
 impl CertificateWatcher {
@@ -74,9 +81,8 @@ impl CertificateWatcher {
         let seen = stamps(&settings);
         let config = build_server_config(&settings)?;
         Ok(Arc::new(Self {
-            settings,
             current: RwLock::new(config),
-            last_seen: Mutex::new(seen),
+            watched: Mutex::new(Watched { settings, last_seen: seen }),
             metrics,
         }))
     }
@@ -88,22 +94,19 @@ impl CertificateWatcher {
 
     /// Checks the files now and swaps the configuration if they changed and are valid.
     pub fn check_now(&self) -> ReloadOutcome {
-        let now = stamps(&self.settings);
-        let mut last = self
-            .last_seen
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if *last == now {
+        let mut watched = self.watched.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = stamps(&watched.settings);
+        if watched.last_seen == now {
             return ReloadOutcome::Unchanged;
         }
         // Remember what was seen even when refused, so a bad pair is reported once
         // and retried only when the files change again.
-        *last = now;
-        match build_server_config(&self.settings) {
+        watched.last_seen = now;
+        match build_server_config(&watched.settings) {
             Ok(config) => {
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = config;
                 self.metrics.certificate_reloads.inc("reloaded");
-                tracing::info!(cert = %self.settings.cert_chain.display(), "TLS certificate reloaded");
+                tracing::info!(cert = %watched.settings.cert_chain.display(), "TLS certificate reloaded");
                 ReloadOutcome::Reloaded
             }
             Err(error) => {
@@ -112,6 +115,34 @@ impl CertificateWatcher {
                 ReloadOutcome::Refused {
                     reason: error.to_string(),
                 }
+            }
+        }
+    }
+
+    /// Serves the certificate chain and key from other files from now on (a configuration
+    /// change), when they make a valid configuration; otherwise the files in use stay, and
+    /// so does the configuration. Unchanged when the files are those in use.
+    pub fn use_files(&self, cert_chain: &Path, private_key: &Path) -> ReloadOutcome {
+        let mut watched = self.watched.lock().unwrap_or_else(PoisonError::into_inner);
+        if watched.settings.cert_chain == cert_chain && watched.settings.private_key == private_key {
+            return ReloadOutcome::Unchanged;
+        }
+        let mut settings = watched.settings.clone();
+        settings.cert_chain = cert_chain.to_owned();
+        settings.private_key = private_key.to_owned();
+        let seen = stamps(&settings);
+        match build_server_config(&settings) {
+            Ok(config) => {
+                *self.current.write().unwrap_or_else(PoisonError::into_inner) = config;
+                *watched = Watched { settings, last_seen: seen };
+                self.metrics.certificate_reloads.inc("reloaded");
+                tracing::info!(cert = %cert_chain.display(), "TLS certificate files changed: now serving them");
+                ReloadOutcome::Reloaded
+            }
+            Err(error) => {
+                self.metrics.certificate_reloads.inc("refused");
+                tracing::error!(%error, cert = %cert_chain.display(), "new TLS certificate files refused; the previous ones stay in use");
+                ReloadOutcome::Refused { reason: error.to_string() }
             }
         }
     }

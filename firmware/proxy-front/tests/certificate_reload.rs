@@ -146,3 +146,28 @@ async fn broken_pair_is_refused_and_old_one_kept() -> TestResult {
     assert_eq!(round_trip(&mut conn, b"still fine").await?, b"still fine");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_files_are_served_at_once_and_a_mismatched_pair_is_refused() -> TestResult {
+    let pki = Pki::new("first CA")?;
+    let other = Pki::new("second CA")?;
+    let front = start(pki.settings(ClientAuth::None), ListenerConfig::default(), echo).await?;
+    let port = front.port;
+    let original = file_fingerprint(&pki.cert)?;
+
+    // The other pki's certificate with this one's key: refused, the old pair stays.
+    let outcome = front.watcher.use_files(&other.cert, &pki.key);
+    assert!(matches!(outcome, ReloadOutcome::Refused { .. }), "{outcome:?}");
+    assert_eq!(tokio::task::spawn_blocking(move || served_fingerprint(port)).await??, original);
+    assert_eq!(front.watcher.check_now(), ReloadOutcome::Unchanged, "the old files are still the ones watched");
+
+    assert_eq!(front.watcher.use_files(&other.cert, &other.key), ReloadOutcome::Reloaded);
+    assert_eq!(front.watcher.use_files(&other.cert, &other.key), ReloadOutcome::Unchanged);
+    let expected = file_fingerprint(&other.cert)?;
+    assert_eq!(tokio::task::spawn_blocking(move || served_fingerprint(port)).await??, expected);
+
+    // From now on the new files are the ones watched.
+    other.write_server_cert("second, renewed")?;
+    assert_eq!(front.watcher.check_now(), ReloadOutcome::Reloaded);
+    Ok(())
+}

@@ -25,6 +25,7 @@ pub const UEM: ActionId = ActionId(14);
 pub const CONNECTOR: ActionId = ActionId(15);
 pub const URL: ActionId = ActionId(16);
 pub const LOGGING: ActionId = ActionId(17);
+pub const IMPORT: ActionId = ActionId(18);
 
 pub const IF: SubModeId = SubModeId(1);
 pub const UEM_MODE: SubModeId = SubModeId(2);
@@ -76,6 +77,7 @@ pub fn grammar() -> Arc<Grammar> {
             .command(&[Mode::Config], hostname)
             .command(&[Mode::Config], interface)
             .command(&[Mode::Config], logging)
+            .command(&[Mode::Config], Node::keyword("import", "Paste a text, ended by quit").action(IMPORT).pastes())
             .command(&[Mode::Config], Node::keyword("commit", "Make the candidate configuration running").action(COMMIT))
             .command(
                 &[Mode::Config],
@@ -111,6 +113,7 @@ pub struct Call {
     pub path: Vec<(SubModeId, Vec<ArgValue>)>,
     pub keywords: Vec<&'static str>,
     pub args: Vec<ArgValue>,
+    pub text: Option<String>,
 }
 
 /// Records calls; `hostname` changes the prompt; `rollback` fails past revision 9.
@@ -140,6 +143,7 @@ impl Backend for Toy {
             path: inv.path().iter().map(|f| (f.sub_mode, f.args.clone())).collect(),
             keywords: inv.keywords().to_vec(),
             args: inv.args().to_vec(),
+            text: inv.text().map(str::to_owned),
         });
         match inv.action() {
             SHOW_VERSION => writeln!(out, "Postern 0.1.0\nbuilt from source")?,
