@@ -100,7 +100,7 @@ impl DataPlane {
         };
         let metrics = match at.metrics {
             Some(tcp) => {
-                let server = MetricsServer::serve_on(tcp, registry).map_err(|e| setting("--metrics-listen", e))?;
+                let server = MetricsServer::serve_on(tcp, registry, postern_metrics::SourcePrefixes::any()).map_err(|e| setting("--metrics-listen", e))?;
                 tracing::info!(addr = %server.local_addr(), "metrics listening");
                 Some(server)
             }
