@@ -30,6 +30,7 @@ pub struct Appliance {
     runtime: Option<tokio::runtime::Handle>,
     updates: Result<Arc<UpdateAgent>, String>,
     image_trust: Option<ImageTrust>,
+    management: Option<String>,
 }
 
 impl Appliance {
@@ -42,7 +43,7 @@ impl Appliance {
         reload: Box<dyn Fn() + Send + Sync>,
     ) -> Self {
         let started_at = clock();
-        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()), image_trust: None }
+        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()), image_trust: None, management: None }
     }
 
     /// Shows the check-ins' status with `status` (without it, `show checkins` says none run).
@@ -72,6 +73,19 @@ impl Appliance {
     pub fn with_image_trust(mut self, trust: Option<ImageTrust>) -> Self {
         self.image_trust = trust;
         self
+    }
+
+    /// What `show management` reports as the management plane's listeners now (where SSH
+    /// and metrics listen, or why they do not).
+    #[must_use]
+    pub fn with_management(mut self, status: String) -> Self {
+        self.management = Some(status);
+        self
+    }
+
+    /// Where the management plane listens now, as the daemon reported it.
+    pub fn management_status(&self) -> Option<&str> {
+        self.management.as_deref()
     }
 
     /// Whether this runs from a production or a test image, if known.

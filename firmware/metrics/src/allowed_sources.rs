@@ -40,6 +40,11 @@ impl SourcePrefixes {
         Self(None)
     }
 
+    /// No source may connect.
+    pub fn none() -> Self {
+        Self(Some(Vec::new()))
+    }
+
     /// Only sources inside one of `prefixes`, each `network/prefix` (e.g. `10.0.0.0/8`,
     /// `2001:db8::/32`); bits after the prefix length are ignored.
     pub fn parse<S: AsRef<str>>(prefixes: &[S]) -> Result<Self, MetricsError> {
