@@ -14,6 +14,8 @@ const DEMO_TOKEN: &str = "postern-demo-gateway-token";
 pub(crate) struct DemoUem {
     child: Child,
     admin_url: String,
+    /// Its state file; the admin token is beside it.
+    state: std::path::PathBuf,
     /// Where the gateway finds it.
     pub(crate) connector: PosternApiConnector,
 }
@@ -70,6 +72,7 @@ impl DemoUem {
         let mut uem = DemoUem {
             child,
             admin_url: String::new(),
+            state: dir.join("state.json"),
             connector: PosternApiConnector {
                 url: format!("https://127.0.0.1:{port}"),
                 ca_file: Some(dir.join("certs/ca.pem")),
@@ -98,6 +101,8 @@ impl DemoUem {
     pub(crate) fn admin(&self, args: &[&str]) -> Result {
         let out = Command::new(binary())
             .args(["admin", "--url", &self.admin_url])
+            .arg("--state")
+            .arg(&self.state)
             .args(args)
             .output()
             .map_err(|e| StepError(format!("postern-uem admin: {e}")))?;
@@ -110,6 +115,6 @@ impl DemoUem {
 
     /// The admin command line an operator can use while the demo runs.
     pub(crate) fn admin_hint(&self) -> String {
-        format!("{} admin --url {}", binary().display(), self.admin_url)
+        format!("{} admin --url {} --state {}", binary().display(), self.admin_url, self.state.display())
     }
 }

@@ -32,6 +32,7 @@ pub struct Appliance {
     updates: Result<Arc<UpdateAgent>, String>,
     image_trust: Option<ImageTrust>,
     tls: Option<Arc<dyn TlsControl>>,
+    management: Option<String>,
 }
 
 impl Appliance {
@@ -44,7 +45,7 @@ impl Appliance {
         reload: Box<dyn Fn() + Send + Sync>,
     ) -> Self {
         let started_at = clock();
-        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()), image_trust: None, tls: None }
+        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()), image_trust: None, tls: None, management: None }
     }
 
     /// Shows the check-ins' status with `status` (without it, `show checkins` says none run).
@@ -87,6 +88,19 @@ impl Appliance {
     /// The daemon's TLS identity, if it has one.
     pub fn tls(&self) -> Option<&dyn TlsControl> {
         self.tls.as_deref()
+    }
+
+    /// What `show management` reports as the management plane's listeners now (where SSH
+    /// and metrics listen, or why they do not).
+    #[must_use]
+    pub fn with_management(mut self, status: String) -> Self {
+        self.management = Some(status);
+        self
+    }
+
+    /// Where the management plane listens now, as the daemon reported it.
+    pub fn management_status(&self) -> Option<&str> {
+        self.management.as_deref()
     }
 
     /// Whether this runs from a production or a test image, if known.

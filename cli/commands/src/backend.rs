@@ -80,6 +80,7 @@ impl Backend for CliBackend {
             SHOW_CACHE => show::device_cache(self, inv, out),
             SHOW_TUNNELS => show::tunnels(self, out),
             SHOW_CHECKINS => show::checkins(self, out),
+            SHOW_MANAGEMENT => show::management(self, out),
             SHOW_SOFTWARE => software::show(self, out),
             SOFTWARE_INSTALL => software::install(self, inv, out),
             SOFTWARE_ROLLBACK => software::rollback(self, out),

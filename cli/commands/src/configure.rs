@@ -194,6 +194,23 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
         USER | USER_PRIVILEGE | USER_KEY => edit_user(config, inv, no)?,
         ACCS_PORTAL => config.accs.portal_url = if no { None } else { Some(text(inv, "URL")?.into()) },
         ACCS_INTERVAL => config.accs.sync_interval_secs = number(inv, "SECONDS")?,
+        MGMT_ADDRESS => config.management.address = if no { None } else { Some(text(inv, "ADDRESS")?.into()) },
+        MGMT_INTERFACE => config.management.interface = if no { None } else { Some(text(inv, "NAME")?.into()) },
+        MGMT_SSH_PORT => config.management.ssh_port = number(inv, "PORT")?,
+        MGMT_METRICS_PORT => config.management.metrics_port = number(inv, "PORT")?,
+        MGMT_METRICS_ALLOW => {
+            let allowed = &mut config.management.metrics_allowed;
+            match (no, inv.arg("PREFIX").and_then(Value::as_str)) {
+                (true, None) => allowed.clear(),
+                (no, Some(prefix)) => {
+                    allowed.retain(|p| p != prefix);
+                    if !no {
+                        allowed.push(prefix.into());
+                    }
+                }
+                (false, None) => return Err(failed("give a PREFIX")),
+            }
+        }
         _ => return Err(failed("this command is not available")),
     }
     let _ = out;
@@ -232,6 +249,7 @@ pub(crate) fn transaction(session: &mut CliBackend, inv: &Invocation<'_>, out: &
         return Ok(());
     }
     let candidate = session.candidate().clone();
+    let management_before = session.appliance().store().running().management.clone();
     let (who, now) = (session.user().to_owned(), session.appliance().now());
     let comment = inv.arg("TEXT").and_then(Value::as_str);
     crate::tls::check_candidate(candidate.config(), session.appliance().store().running())?;
@@ -257,6 +275,9 @@ pub(crate) fn transaction(session: &mut CliBackend, inv: &Invocation<'_>, out: &
             Some(confirmed) => writeln!(out, "Committed revision {} (confirms revision {confirmed}).", info.number)?,
             None => writeln!(out, "Committed revision {}.", info.number)?,
         },
+    }
+    if candidate.config().management != management_before {
+        writeln!(out, "The management plane (SSH, metrics) moves at the next `reload`; `show management` says where it listens now.")?;
     }
     tracing::info!(revision = info.number, who = %who, "configuration committed");
     crate::tls::apply(session, out)

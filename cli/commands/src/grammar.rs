@@ -45,6 +45,7 @@ fn show(in_config: bool) -> Node {
                 .child(arg("ID", WORD, "ActiveSync device id or UEM device id").action(SHOW_CACHE)),
             kw("tunnels", "AppTunnels in the device cache").action(SHOW_TUNNELS),
             kw("checkins", "UEM check-ins: last and next runs").action(SHOW_CHECKINS),
+            kw("management", "Where SSH and metrics listen, and why").action(SHOW_MANAGEMENT),
             kw("software", "Installed software and update slots").action(SHOW_SOFTWARE),
             kw("logging", "Recent log events").action(SHOW_LOGGING),
             kw("tls", "The TLS certificate served: source, subject, names, validity, fingerprint").action(SHOW_TLS),
@@ -183,6 +184,17 @@ fn config_mode() -> Vec<Node> {
             kw("service", "Configure an AppTunnel service").child(arg("NAME", WORD, "Service name").both(SERVICE).enters(MODE_SERVICE)),
         ]),
         kw("uem", "Configure the UEM connector and check-ins").action(UEM).enters(MODE_UEM),
+        kw("management", "Where SSH and metrics listen (applies at reload)").children([
+            kw("address", "The address SSH and metrics bind").no_action(MGMT_ADDRESS).child(arg("ADDRESS", WORD, "IPv4 or IPv6 address").action(MGMT_ADDRESS)),
+            kw("interface", "The interface whose address SSH and metrics bind")
+                .no_action(MGMT_INTERFACE)
+                .child(arg("NAME", ArgKind::Word { max_len: 15 }, "Interface name").action(MGMT_INTERFACE)),
+            kw("ssh-port", "The SSH CLI's port").child(arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port").action(MGMT_SSH_PORT)),
+            kw("metrics-port", "The metrics listener's port").child(arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port").action(MGMT_METRICS_PORT)),
+            kw("metrics-allow", "A source prefix allowed to read metrics")
+                .no_action(MGMT_METRICS_ALLOW)
+                .child(arg("PREFIX", WORD, "network/prefix, e.g. 10.0.0.0/8").both(MGMT_METRICS_ALLOW)),
+        ]),
         kw("username", "A user of this CLI").child(
             arg("NAME", ArgKind::Word { max_len: 32 }, "User name").no_action(USER).children([
                 kw("privilege", "What the user may do").child(arg("LEVEL", ArgKind::OneOf(&["operator", "administrator"]), "operator or administrator").action(USER_PRIVILEGE)),

@@ -3,6 +3,21 @@
 use postern_config::{Config, Connector, DeviceState, NewDeviceRule, Privilege, ServiceKind, TlsVersion};
 use std::fmt::Write;
 
+/// `management …`: only what differs from the defaults, except that the ports are always shown.
+fn render_management(m: &postern_config::ManagementSettings, line: &mut impl FnMut(String)) {
+    if let Some(address) = &m.address {
+        line(format!("management address {address}"));
+    }
+    if let Some(name) = &m.interface {
+        line(format!("management interface {name}"));
+    }
+    line(format!("management ssh-port {}", m.ssh_port));
+    line(format!("management metrics-port {}", m.metrics_port));
+    for prefix in &m.metrics_allowed {
+        line(format!("management metrics-allow {prefix}"));
+    }
+}
+
 /// Renders every setting as a CONFIG-mode command; sub-modes are indented and closed with `!`.
 pub(crate) fn render(config: &Config) -> String {
     let mut out = String::new();
@@ -52,6 +67,7 @@ pub(crate) fn render(config: &Config) -> String {
         }
         line("!".into());
     }
+    render_management(&config.management, &mut line);
     line("uem".into());
     render_connector(&config.uem.connector, &mut line);
     let c = &config.uem.checkins;

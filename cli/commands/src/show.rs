@@ -174,6 +174,28 @@ pub(crate) fn checkins(session: &mut CliBackend, out: &mut dyn Write) -> Outcome
     Ok(())
 }
 
+/// `show management`: where SSH and metrics listen now (as the daemon started them), and
+/// where the running configuration puts them from the next `reload`.
+pub(crate) fn management(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    match session.appliance().management_status() {
+        Some(now) => writeln!(out, "Now: {now}")?,
+        None => writeln!(out, "Now: not reported by this daemon")?,
+    }
+    let store = session.appliance().store();
+    let configured = match store.running().management_plane() {
+        Ok(plane) => format!(
+            "SSH on {}, metrics on {} (from {}), metrics allowed from {}",
+            plane.ssh,
+            plane.metrics,
+            plane.chosen_by,
+            if plane.metrics_allowed.is_empty() { "no source".to_owned() } else { plane.metrics_allowed.join(", ") }
+        ),
+        Err(why) => format!("SSH and metrics not started: {why}"),
+    };
+    writeln!(out, "Configured (applies at reload): {configured}")?;
+    Ok(())
+}
+
 pub(crate) fn logging(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
     let events = session.appliance().logs().snapshot();
     if events.is_empty() {

@@ -14,6 +14,8 @@ mod ssh_auth;
 mod ssh_channels;
 mod ssh_handler;
 mod ssh_server;
+mod ssh_source_limits;
+mod ssh_source_tracker;
 
 pub use error::TransportError;
 pub use host_key::{HOST_KEY_FILE, fingerprint, load_or_create_host_key};
@@ -29,3 +31,4 @@ pub use socket_protocol::{
 pub use socket_server::socket_privilege;
 pub use ssh_auth::privilege_for;
 pub use ssh_server::SshConfig;
+pub use ssh_source_limits::{Admission, SourceLimits, SourceLimitsConfig, source_key};

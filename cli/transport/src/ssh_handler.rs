@@ -12,6 +12,7 @@ use russh::{Channel, ChannelId, ChannelOpenFailure, Pty};
 use crate::session::{Flow, Peer, SessionFactory, TransportKind};
 use crate::ssh_auth::privilege_for;
 use crate::ssh_channels::Channels;
+use crate::ssh_source_tracker::SourceTracker;
 
 /// One SSH connection's state.
 pub(crate) struct Connection {
@@ -20,6 +21,7 @@ pub(crate) struct Connection {
     peer: Option<Peer>,
     channels: Channels,
     authenticated: Arc<AtomicBool>,
+    source: Option<SourceTracker>,
 }
 
 impl Connection {
@@ -36,7 +38,19 @@ impl Connection {
             peer: None,
             channels: Channels::new(max_channels),
             authenticated,
+            source: None,
         }
+    }
+
+    /// Accounts this connection's logins in its source's limits.
+    pub(crate) fn with_source(mut self, source: SourceTracker) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// Whether the source failed too often: every further attempt is refused.
+    fn source_blocked(&self) -> bool {
+        self.source.as_ref().is_some_and(SourceTracker::is_blocked)
     }
 
     fn user(&self) -> &str {
@@ -48,7 +62,8 @@ impl Connection {
     }
 
     fn refuse_login(&self, user: &str, method: &str) -> Auth {
-        tracing::warn!(peer = %self.addr, user, method, outcome = "refused", "ssh login refused");
+        let blocked = self.source.as_ref().is_some_and(SourceTracker::failed);
+        tracing::warn!(peer = %self.addr, user, method, outcome = "refused", source_blocked = blocked, "ssh login refused");
         Auth::reject()
     }
 }
@@ -87,6 +102,9 @@ impl Handler for Connection {
         user: &str,
         offer: PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
+        if self.source_blocked() {
+            return Ok(self.refuse_login(user, "publickey"));
+        }
         let keys = self.factory.authorised_keys();
         Ok(match privilege_for(&keys, user, offer.public_key) {
             Some(_) => Auth::Accept,
@@ -99,6 +117,9 @@ impl Handler for Connection {
         user: &str,
         key: VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
+        if self.source_blocked() {
+            return Ok(self.refuse_login(user, "publickey"));
+        }
         let keys = self.factory.authorised_keys();
         let Some(privilege) = privilege_for(&keys, user, key.public_key) else {
             return Ok(self.refuse_login(user, "publickey"));
@@ -114,6 +135,9 @@ impl Handler for Connection {
 
     async fn auth_succeeded(&mut self, _session: &mut SshSession) -> Result<(), Self::Error> {
         self.authenticated.store(true, Ordering::SeqCst);
+        if let Some(source) = &mut self.source {
+            source.authenticated();
+        }
         Ok(())
     }
 

@@ -1,9 +1,10 @@
-//! The SSH listener: bounded connections, a login deadline, and a graceful stop.
+//! The SSH listener: bounded connections, per-source limits before a login, a login
+//! deadline, and a graceful stop.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use russh::server::Config;
@@ -16,6 +17,8 @@ use crate::error::TransportError;
 use crate::host_key::{fingerprint, load_or_create_host_key};
 use crate::session::SessionFactory;
 use crate::ssh_handler::Connection;
+use crate::ssh_source_limits::{Admission, SourceLimits, SourceLimitsConfig};
+use crate::ssh_source_tracker::{SharedLimits, SourceTracker};
 
 /// How the SSH server listens and what it allows.
 #[derive(Debug, Clone)]
@@ -26,6 +29,9 @@ pub struct SshConfig {
     pub state_dir: PathBuf,
     /// Connections served at once; more are closed as soon as they are accepted.
     pub max_connections: usize,
+    /// Per-source limits before a login: unauthenticated connections and failed attempts
+    /// per window; a source over them has its new connections closed as soon as accepted.
+    pub source_limits: SourceLimitsConfig,
     /// Session channels open at once on one connection.
     pub max_channels: usize,
     /// Authentication attempts allowed on one connection.
@@ -38,12 +44,14 @@ pub struct SshConfig {
 
 impl SshConfig {
     /// The defaults for `listen` and `state_dir`: 16 connections, 2 channels each, 6 attempts,
-    /// 30 s to log in, 15 min idle.
+    /// 30 s to log in, 15 min idle; per source 4 unauthenticated connections and 10 failed
+    /// attempts a minute.
     pub fn new(listen: SocketAddr, state_dir: impl Into<PathBuf>) -> Self {
         SshConfig {
             listen,
             state_dir: state_dir.into(),
             max_connections: 16,
+            source_limits: SourceLimitsConfig::default(),
             max_channels: 2,
             max_auth_attempts: 6,
             login_timeout: Duration::from_secs(30),
@@ -92,10 +100,12 @@ impl BoundSsh {
             nodelay: true,
             ..Config::default()
         });
+        let limits = Arc::new(Mutex::new(SourceLimits::new(config.source_limits)));
         Ok(SshListener {
             listener,
             config,
             russh,
+            limits,
         })
     }
 }
@@ -105,6 +115,7 @@ pub(crate) struct SshListener {
     listener: TcpListener,
     config: SshConfig,
     russh: Arc<Config>,
+    limits: SharedLimits,
 }
 
 impl SshListener {
@@ -138,6 +149,20 @@ impl SshListener {
                 tracing::warn!(peer = %addr, outcome = "refused", "ssh connection refused: too many connections");
                 continue;
             };
+            let tracker = match SourceTracker::admit(&self.limits, addr.ip()) {
+                Ok(tracker) => tracker,
+                Err(Admission::Blocked { until }) => {
+                    let for_secs = until
+                        .saturating_duration_since(std::time::Instant::now())
+                        .as_secs();
+                    tracing::warn!(peer = %addr, outcome = "refused", for_secs, "ssh connection refused: too many failed logins from this source");
+                    continue;
+                }
+                Err(_) => {
+                    tracing::warn!(peer = %addr, outcome = "refused", "ssh connection refused: too many unauthenticated connections from this source");
+                    continue;
+                }
+            };
             let (russh, config, factory, stop) = (
                 Arc::clone(&self.russh),
                 self.config.clone(),
@@ -145,7 +170,7 @@ impl SshListener {
                 stop.clone(),
             );
             connections.spawn(async move {
-                serve_connection(stream, addr, russh, &config, factory, stop).await;
+                serve_connection(stream, addr, russh, &config, factory, tracker, stop).await;
                 drop(permit);
             });
         }
@@ -161,6 +186,7 @@ async fn serve_connection(
     russh: Arc<Config>,
     config: &SshConfig,
     factory: Arc<dyn SessionFactory>,
+    tracker: SourceTracker,
     mut stop: watch::Receiver<bool>,
 ) {
     tracing::debug!(peer = %addr, "ssh connection accepted");
@@ -170,7 +196,8 @@ async fn serve_connection(
         Some(addr),
         config.max_channels,
         Arc::clone(&authenticated),
-    );
+    )
+    .with_source(tracker);
     let started = tokio::time::timeout(
         config.login_timeout,
         russh::server::run_stream(russh, stream, handler),

@@ -7,6 +7,7 @@ use crate::device_cache::DeviceCacheSettings;
 use crate::error::ConfigError;
 use crate::gateway::GatewaySettings;
 use crate::interfaces::{self, Interface};
+use crate::management::ManagementSettings;
 use crate::tls::TlsSettings;
 use crate::uem::UemSettings;
 use crate::users::{self, User};
@@ -25,6 +26,8 @@ pub struct Config {
     /// interface is left as the system brought it up.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interfaces: Vec<Interface>,
+    /// `[management]`: where SSH and metrics listen, apart from the data plane.
+    pub management: ManagementSettings,
     /// `[tls]`: the server certificate and the oldest TLS version accepted.
     pub tls: TlsSettings,
     /// `[device_cache]`: the persistent device cache.
@@ -65,6 +68,7 @@ impl Config {
     fn check_all(&self, report: &mut Report) {
         self.gateway.check("gateway", report);
         interfaces::check(&self.interfaces, report);
+        self.management.check("management", &self.interfaces, report);
         self.tls.check("tls", report);
         self.device_cache.check("device_cache", report);
         self.uem.check("uem", report);

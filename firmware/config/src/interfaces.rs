@@ -138,7 +138,7 @@ fn check_gateway(gateway: &str, addresses: &[(usize, Cidr)]) -> Result<(), Probl
 }
 
 /// Linux's rules for an interface name (`dev_valid_name`), restricted to printable ASCII.
-fn interface_name(name: &str) -> Result<(), Problem> {
+pub(crate) fn interface_name(name: &str) -> Result<(), Problem> {
     let reason = if name.is_empty() {
         "it is empty"
     } else if name.len() > INTERFACE_NAME_MAX {

@@ -13,6 +13,8 @@ mod file;
 mod gateway;
 mod interfaces;
 mod load;
+mod management;
+mod management_plane;
 mod migration_steps;
 mod net_checks;
 mod ssh_key;
@@ -38,6 +40,8 @@ pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;
 pub use gateway::{GATEWAY_ID_MAX, GatewaySettings};
 pub use interfaces::{INTERFACE_NAME_MAX, Interface};
+pub use management::{METRICS_ALLOWED_MAX, ManagementSettings};
+pub use management_plane::{ChosenBy, ManagementPlane, NoManagementAddress};
 pub use migration_steps::{StepError, insert_if_absent, rename};
 pub use ssh_key::{SSH_KEY_LINE_MAX, SSH_KEY_TYPES, SSH_RSA_MIN_BITS};
 pub use static_uem::{

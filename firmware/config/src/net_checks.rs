@@ -9,6 +9,7 @@ pub(crate) const DNS_NAME_MAX: usize = 253;
 
 const CIDR: &str = "address/prefix (like 192.0.2.10/24 or 2001:db8::10/64)";
 const ADDRESS: &str = "IPv4 or IPv6 address";
+const PREFIX: &str = "network/prefix (like 10.0.0.0/8 or 2001:db8::/32)";
 
 /// An interface address and the length of its network prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,55 @@ impl Cidr {
             _ => false,
         }
     }
+
+    /// The network this address lies in, as `network/prefix`.
+    pub(crate) fn network(&self) -> String {
+        format!("{}/{}", self.network_address(), self.prefix)
+    }
+
+    /// This address with every host bit cleared.
+    fn network_address(&self) -> IpAddr {
+        match self.addr {
+            IpAddr::V4(a) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                Ipv4Addr::from(u32::from(a) & mask).into()
+            }
+            IpAddr::V6(a) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                Ipv6Addr::from(u128::from(a) & mask).into()
+            }
+        }
+    }
+}
+
+/// `value` is a source prefix `network/prefix`: an IPv4 network with a prefix of 0 to 32
+/// or an IPv6 network with a prefix of 0 to 128, with no host bit set.
+pub(crate) fn prefix(value: &str) -> Result<Cidr, Problem> {
+    let bad = |reason| Problem::BadAddress {
+        expected: PREFIX,
+        reason,
+    };
+    let (addr, prefix) = value.split_once('/').ok_or(bad(
+        "it has no prefix length (e.g. /8, or /32 for one host)",
+    ))?;
+    let addr: IpAddr = addr
+        .parse()
+        .map_err(|_| bad("the part before `/` is not an IPv4 or IPv6 address"))?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let prefix = match prefix.parse::<u8>() {
+        Ok(p) if prefix.bytes().all(|b| b.is_ascii_digit()) && p <= max => p,
+        _ if addr.is_ipv4() => return Err(bad("the prefix length is not 0 to 32")),
+        _ => return Err(bad("the prefix length is not 0 to 128")),
+    };
+    let cidr = Cidr { addr, prefix };
+    if cidr.network_address() != addr {
+        return Err(bad("host bits are set after the prefix length"));
+    }
+    Ok(cidr)
 }
 
 /// `value` is `address/prefix`: an IPv4 address with a prefix of 1 to 32, or an IPv6

@@ -1,4 +1,4 @@
-//! The interface, TLS, AppTunnel, user and portal settings came without a version bump:
+//! The interface, management, TLS, AppTunnel, user and portal settings came without a version bump:
 //! version-1 files written before them still load, and files using them round-trip.
 
 use postern_config::{
@@ -15,6 +15,7 @@ const OLD_MINIMAL: &str = "version = 1\n\n[gateway]\nid = \"edge-7\"\nhostname =
 fn assert_new_sections_default(config: &Config) {
     let defaults = Config::default();
     assert!(config.interfaces.is_empty());
+    assert_eq!(config.management, defaults.management);
     assert_eq!(config.tls, defaults.tls);
     assert_eq!(config.apptunnel, defaults.apptunnel);
     assert_eq!(config.accs, defaults.accs);

@@ -21,6 +21,9 @@ pub enum MetricsError {
         /// The metric.
         name: String,
     },
+    /// An allowed source prefix is not `network/prefix`.
+    #[error("{0:?} is not a source prefix like 10.0.0.0/8")]
+    BadPrefix(String),
     /// The management listener could not bind its address.
     #[error("cannot bind the management listener on {addr}: {source}")]
     Bind {

@@ -3,10 +3,14 @@
 //! Requests are bounded: the head may be at most hyper's minimum buffer (8 KiB), it
 //! must arrive within [`HEADER_READ_TIMEOUT`], a request carrying a body is answered
 //! 413 without reading it, and at most [`MANAGEMENT_MAX_CONNECTIONS`] connections are
-//! served at once (others are closed on accept).
+//! served at once (others are closed on accept). A connection from a source outside the
+//! allowed prefixes is closed at accept, before a byte is read, and counted in
+//! [`REFUSED_METRIC`] (`reason="source"`; `reason="busy"` for the connection limit).
 
+use crate::allowed_sources::SourcePrefixes;
 use crate::error::MetricsError;
 use crate::exposition::CONTENT_TYPE;
+use crate::instruments::LabelledCounter;
 use crate::registry::Registry;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -23,6 +27,8 @@ use tokio::task::{JoinHandle, JoinSet};
 
 /// How many management connections are served at once.
 pub const MANAGEMENT_MAX_CONNECTIONS: usize = 32;
+/// The counter of connections closed at accept, by reason (`source`, `busy`).
+pub const REFUSED_METRIC: &str = "postern_management_connections_refused_total";
 /// How long a client may take to send a request head.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest request head accepted (hyper's minimum read buffer).
@@ -37,24 +43,41 @@ pub struct MetricsServer {
 }
 
 impl MetricsServer {
-    /// Binds `addr` (port 0 picks one) and serves `registry` there in a spawned task.
-    pub async fn bind(addr: SocketAddr, registry: Registry) -> Result<Self, MetricsError> {
+    /// Binds `addr` (port 0 picks one) and serves `registry` there, to `allowed` sources
+    /// only, in a spawned task.
+    pub async fn bind(
+        addr: SocketAddr,
+        registry: Registry,
+        allowed: SourcePrefixes,
+    ) -> Result<Self, MetricsError> {
         let bind_err = |source| MetricsError::Bind { addr, source };
         let listener = TcpListener::bind(addr).await.map_err(bind_err)?;
-        Self::serve_on(listener, registry).map_err(|e| match e {
+        Self::serve_on(listener, registry, allowed).map_err(|e| match e {
             MetricsError::Bind { source, .. } => MetricsError::Bind { addr, source },
             other => other,
         })
     }
 
     /// Serves `registry` on a socket bound earlier (for example before the process gave
-    /// up root), in a spawned task.
-    pub fn serve_on(listener: TcpListener, registry: Registry) -> Result<Self, MetricsError> {
+    /// up root), to `allowed` sources only, in a spawned task; registers
+    /// [`REFUSED_METRIC`] in `registry`.
+    pub fn serve_on(
+        listener: TcpListener,
+        registry: Registry,
+        allowed: SourcePrefixes,
+    ) -> Result<Self, MetricsError> {
         let local = listener.local_addr().map_err(|source| MetricsError::Bind {
             addr: SocketAddr::from(([0, 0, 0, 0], 0)),
             source,
         })?;
-        let task = tokio::spawn(accept_loop(listener, registry));
+        let refused = registry.labelled_counter(
+            REFUSED_METRIC,
+            "Management connections closed at accept, by reason",
+            "reason",
+            &["source", "busy"],
+        )?;
+        let gate = Gate { allowed, refused };
+        let task = tokio::spawn(accept_loop(listener, registry, gate));
         Ok(Self { addr: local, task })
     }
 
@@ -76,7 +99,13 @@ impl Drop for MetricsServer {
     }
 }
 
-async fn accept_loop(listener: TcpListener, registry: Registry) {
+/// Who may connect, and the count of those who may not.
+struct Gate {
+    allowed: SourcePrefixes,
+    refused: LabelledCounter,
+}
+
+async fn accept_loop(listener: TcpListener, registry: Registry, gate: Gate) {
     let slots = Arc::new(Semaphore::new(MANAGEMENT_MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     loop {
@@ -90,7 +119,13 @@ async fn accept_loop(listener: TcpListener, registry: Registry) {
                         continue;
                     }
                 };
+                if !gate.allowed.allows(peer.ip()) {
+                    gate.refused.inc("source");
+                    tracing::warn!(%peer, "management connection refused: source not allowed");
+                    continue;
+                }
                 let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+                    gate.refused.inc("busy");
                     tracing::warn!(%peer, "management connection refused: too many open");
                     continue;
                 };

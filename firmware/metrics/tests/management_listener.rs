@@ -1,6 +1,6 @@
 //! End-to-end: curl against the management listener.
 
-use postern_metrics::{MetricsServer, Registry};
+use postern_metrics::{MetricsServer, REFUSED_METRIC, Registry, SourcePrefixes};
 use std::process::Command;
 
 /// Runs curl and returns (HTTP status, body).
@@ -29,7 +29,8 @@ async fn curl_reads_metrics_and_other_paths_are_404() -> Result<(), Box<dyn std:
     )?;
     hits.add(7);
     reasons.inc("a\"b");
-    let server = MetricsServer::bind("127.0.0.1:0".parse()?, registry).await?;
+    let server =
+        MetricsServer::bind("127.0.0.1:0".parse()?, registry, SourcePrefixes::any()).await?;
     let base = format!("http://{}", server.local_addr());
 
     let url = format!("{base}/metrics");
@@ -62,5 +63,29 @@ async fn curl_reads_metrics_and_other_paths_are_404() -> Result<(), Box<dyn std:
     let url = format!("{base}/metrics");
     let (code, _) = tokio::task::spawn_blocking(move || curl(&[&url])).await?;
     assert_eq!(code, "000", "the listener is gone after shutdown");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_outside_the_allowed_prefixes_is_closed_at_accept_and_counted()
+-> Result<(), Box<dyn std::error::Error>> {
+    let allowed = SourcePrefixes::parse(&["127.0.0.1/32"])?;
+    let server = MetricsServer::bind("127.0.0.1:0".parse()?, Registry::new(), allowed).await?;
+    let url = format!("http://{}/metrics", server.local_addr());
+
+    // 127.0.0.2 is loopback too, but outside 127.0.0.1/32: no HTTP answer at all.
+    let from_outside = url.clone();
+    let (code, body) =
+        tokio::task::spawn_blocking(move || curl(&["--interface", "127.0.0.2", &from_outside]))
+            .await?;
+    assert_eq!(code, "000", "refused before any answer, got {code}: {body}");
+
+    let (code, body) =
+        tokio::task::spawn_blocking(move || curl(&["--interface", "127.0.0.1", &url])).await?;
+    assert_eq!(code, "200");
+    assert!(
+        body.contains(&format!("{REFUSED_METRIC}{{reason=\"source\"}} 1\n")),
+        "the refusal is counted:\n{body}"
+    );
     Ok(())
 }

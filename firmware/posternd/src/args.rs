@@ -27,10 +27,13 @@ pub(crate) struct Args {
     /// certificate and `apptunnel.client_ca_file` in the configuration.
     #[arg(long)]
     pub(crate) apptunnel_listen: Option<SocketAddr>,
-    /// Serve Prometheus metrics (plain HTTP, `GET /metrics`) on this management address.
+    /// Serve Prometheus metrics (plain HTTP, `GET /metrics`) on this address instead of the
+    /// configured management address (`[management]`); sources are limited by
+    /// `management.metrics_allowed` when it lists any, otherwise every source may read.
     #[arg(long)]
     pub(crate) metrics_listen: Option<SocketAddr>,
-    /// Serve the CLI over SSH on this address (public keys of configured users only).
+    /// Serve the CLI over SSH (public keys of configured users only) on this address
+    /// instead of the configured management address (`[management]`).
     #[arg(long)]
     pub(crate) ssh_listen: Option<SocketAddr>,
     /// The local scripting socket (`postern -c …`).

@@ -9,12 +9,14 @@ use crate::cli_sessions::Sessions;
 use crate::data_plane::{Addresses, BoundSockets, DataPlane};
 use crate::error::DaemonError;
 use crate::tls::DaemonTls;
+use crate::management::ManagementPlan;
 use crate::state::{connector, connector_identity, open_cache, open_store};
 use crate::uem_settings::SettingsFile;
 use postern_cli_commands::{Appliance, postern_grammar};
 use postern_decision::GatewayId;
 use postern_gateway::Gateway;
-use postern_cli_transport::{BoundServer, SerialConfig, ServerConfig, SshConfig};
+use postern_cli_transport::{BoundServer, SerialConfig, ServerConfig, SshConfig, TransportError};
+use std::net::SocketAddr;
 use postern_logging::RecentEvents;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -53,12 +55,23 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     // Bind every listener first (privileged ports need root), then give up root, and only
     // then read the stores, the keys and the certificates and accept connections: no byte
     // from a client is ever parsed as root.
-    let sockets = BoundSockets::bind(Addresses { activesync: args.listen, apptunnel: args.apptunnel_listen, metrics: args.metrics_listen }).await?;
+    // The management plane's addresses come from the configuration, read as a plain file
+    // now (see management.rs), or from --ssh-listen / --metrics-listen.
+    let management = ManagementPlan::decide(args);
+    management.log();
+    let sockets = BoundSockets::bind(Addresses {
+        activesync: args.listen,
+        apptunnel: args.apptunnel_listen,
+        metrics: management.metrics,
+        metrics_required: management.metrics_from_flag,
+    })
+    .await?;
+    let metrics_addr = sockets.metrics_addr();
     if let Some(parent) = args.socket.parent() {
         std::fs::create_dir_all(parent).map_err(|source| DaemonError::Io { path: parent.to_path_buf(), source })?;
     }
-    let config = ServerConfig {
-        ssh: args.ssh_listen.map(|listen| SshConfig::new(listen, args.state_dir.join("ssh"))),
+    let config = |ssh: Option<SocketAddr>| ServerConfig {
+        ssh: ssh.map(|listen| SshConfig::new(listen, args.state_dir.join("ssh"))),
         socket: Some(args.socket.clone()),
         serial: match (&args.serial, args.console) {
             (Some(device), _) => Some(SerialConfig::Device(device.clone())),
@@ -66,7 +79,14 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
             (None, false) => None,
         },
     };
-    let cli = BoundServer::bind(config).await?;
+    let cli = match BoundServer::bind(config(management.ssh)).await {
+        Err(TransportError::Listen { addr, source }) if !management.ssh_from_flag => {
+            tracing::error!(%addr, error = %source, "SSH not started: the management address cannot be bound");
+            BoundServer::bind(config(None)).await?
+        }
+        other => other?,
+    };
+    let ssh_addr = cli.ssh_addr();
     if let Some(user) = &args.user {
         let dropped = postern_proxy_front::drop_privileges(user).map_err(|e| DaemonError::Setting { setting: "--user", reason: e.to_string() })?;
         tracing::info!(user = %user, uid = dropped.uid, gid = dropped.gid, "running unprivileged");
@@ -95,7 +115,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let checkins = Arc::new(checkins);
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
-    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry, sockets)?;
+    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry, sockets, management.metrics_allowed.clone())?;
     tls.watch(data_plane.watchers());
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
@@ -105,7 +125,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_runtime(tokio::runtime::Handle::current())
         .with_updates(update_agent(args))
         .with_image_trust(image_trust())
-        .with_tls(tls);
+        .with_tls(tls)
+        .with_management(management.status(ssh_addr, metrics_addr));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);

@@ -6,7 +6,7 @@ use crate::error::DaemonError;
 use crate::tls::Pair;
 use postern_config::{Config, TlsVersion};
 use postern_gateway::Gateway;
-use postern_metrics::{MetricsServer, Registry};
+use postern_metrics::{MetricsServer, Registry, SourcePrefixes};
 use postern_proxy_activesync::{ActiveSyncProxy, ClientInfo, ProxyConfig, register_request_counter};
 use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelMetrics, AppTunnelProxy};
 use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor, TlsSettings};
@@ -40,6 +40,9 @@ pub(crate) struct Addresses {
     pub(crate) apptunnel: Option<SocketAddr>,
     /// Prometheus metrics (management plane).
     pub(crate) metrics: Option<SocketAddr>,
+    /// Whether failing to bind `metrics` stops the daemon (an address given by flag) or
+    /// only leaves metrics off (an address from the configuration).
+    pub(crate) metrics_required: bool,
 }
 
 /// The data plane's sockets, bound (as root, for privileged ports) but not yet accepting:
@@ -63,8 +66,21 @@ impl BoundSockets {
         Ok(Self {
             activesync: bind(at.activesync, "--listen").await?,
             apptunnel: bind(at.apptunnel, "--apptunnel-listen").await?,
-            metrics: bind(at.metrics, "--metrics-listen").await?,
+            metrics: match bind(at.metrics, "--metrics-listen").await {
+                Err(error) if !at.metrics_required => {
+                    tracing::error!(%error, "metrics not started: the management address cannot be bound");
+                    None
+                }
+                other => other?,
+            },
         })
+    }
+}
+
+impl BoundSockets {
+    /// The metrics listener's bound address, if it is bound.
+    pub(crate) fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|tcp| tcp.local_addr().ok())
     }
 }
 
@@ -88,7 +104,7 @@ fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
 impl DataPlane {
     /// Serves the proxies on their bound sockets (when configured) and the metrics
     /// listener; reads the certificates now.
-    pub(crate) fn start(config: &Config, pair: &Pair, gateway: Arc<Gateway>, registry: Registry, at: BoundSockets) -> Result<Self, DaemonError> {
+    pub(crate) fn start(config: &Config, pair: &Pair, gateway: Arc<Gateway>, registry: Registry, at: BoundSockets, metrics_allowed: SourcePrefixes) -> Result<Self, DaemonError> {
         let front = FrontMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let requests = register_request_counter(&registry).map_err(|e| setting("metrics", e))?;
         let tunnel_metrics = AppTunnelMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
@@ -102,7 +118,7 @@ impl DataPlane {
         };
         let metrics = match at.metrics {
             Some(tcp) => {
-                let server = MetricsServer::serve_on(tcp, registry).map_err(|e| setting("--metrics-listen", e))?;
+                let server = MetricsServer::serve_on(tcp, registry, metrics_allowed).map_err(|e| setting("--metrics-listen", e))?;
                 tracing::info!(addr = %server.local_addr(), "metrics listening");
                 Some(server)
             }

@@ -63,6 +63,8 @@ impl Uem {
     fn admin(&self, args: &[&str]) -> String {
         let out = Command::new(uem_binary())
             .args(["admin", "--url", &format!("http://127.0.0.1:{}", self.admin_port)])
+            .arg("--state")
+            .arg(self.dir.join("uem-state.json"))
             .args(args)
             .output()
             .expect("postern-uem admin runs");

@@ -1,11 +1,14 @@
 //! The admin listener: enrol devices, change their status, block tunnels, set the
-//! settings, add gateway tokens, list inventories and devices, order test faults.
+//! settings, add gateway tokens, list inventories and devices, order test faults. Every
+//! request needs `Authorization: Bearer <admin token>` (401 otherwise), and a request with
+//! a body needs `Content-Type: application/json` (415 otherwise).
 
 use crate::faults::{FaultOrder, Faults};
 use crate::http::{Body, decoded_segment, error, json, no_content, read_json, segments};
 use crate::state::State;
 use crate::store::Store;
 use hyper::body::Incoming;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
 use postern_uem_api::{
     BearerToken, ErrorCode, MAX_REQUEST_BYTES, Settings, TunnelAction, WireDevice, WireStatus,
@@ -18,6 +21,8 @@ pub(crate) struct AdminContext {
     pub(crate) store: Arc<Store>,
     /// Present only with `--faults`.
     pub(crate) faults: Option<Arc<Faults>>,
+    /// The token every admin request must present.
+    pub(crate) token: BearerToken,
 }
 
 /// `PUT /admin/gateways/{id}/token`.
@@ -36,6 +41,9 @@ pub(crate) struct AppBody {
 
 /// Answers one admin request.
 pub(crate) async fn handle(ctx: Arc<AdminContext>, req: Request<Incoming>) -> Response<Body> {
+    if let Some(refusal) = refusal(&ctx, &req) {
+        return refusal;
+    }
     let path = req.uri().path().to_owned();
     let Some(parts) = segments(&path, "/admin") else {
         return error(ErrorCode::NotFound, "no such resource");
@@ -114,6 +122,39 @@ pub(crate) async fn handle(ctx: Arc<AdminContext>, req: Request<Incoming>) -> Re
         (["faults"], Method::POST) => faults(&ctx, req).await,
         _ => error(ErrorCode::NotFound, "no such admin resource or method"),
     }
+}
+
+/// The answer to a request without the admin token (401) or with a body that is not
+/// declared JSON (415); `None` for a request that may go on.
+fn refusal(ctx: &AdminContext, req: &Request<Incoming>) -> Option<Response<Body>> {
+    let presented = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !presented.is_some_and(|p| ctx.token.matches(p.trim())) {
+        let mut response = error(
+            ErrorCode::Unauthorized,
+            "the admin token is missing or wrong",
+        );
+        response
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return Some(response);
+    }
+    let takes_body = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
+    let json = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    (takes_body && !json).then(|| {
+        error(
+            ErrorCode::UnsupportedMediaType,
+            "a request body must be sent with Content-Type: application/json",
+        )
+    })
 }
 
 async fn enrol(ctx: &AdminContext, req: Request<Incoming>) -> Response<Body> {

@@ -1,6 +1,7 @@
 //! `postern-uem admin --url … COMMAND`: one request to the admin API, the answer printed.
 
 use crate::admin::{AppBody, TokenBody};
+use crate::admin_token::{self, AdminTokenError};
 use crate::cli::{ActionArg, AdminCommand, FaultArg, NewDeviceArg, StatusArg, TunnelArgs};
 use crate::faults::{FaultKind, FaultOrder};
 use http_body_util::{BodyExt, Full, Limited};
@@ -13,6 +14,7 @@ use postern_uem_api::{
     TunnelVerb, WireAction, WireDevice, WirePlatform, WireStatus, WireUemKind,
 };
 use serde::Serialize;
+use std::path::PathBuf;
 use tokio::net::TcpStream;
 
 /// Largest admin answer read (inventories can be long).
@@ -31,6 +33,9 @@ pub(crate) enum AdminError {
     /// An argument has no meaning.
     #[error("{0}")]
     BadArg(String),
+    /// The admin token could not be read.
+    #[error(transparent)]
+    Token(#[from] AdminTokenError),
     /// The server could not be reached.
     #[error("cannot reach the admin API at {addr}: {source}")]
     Connect {
@@ -59,16 +64,28 @@ pub(crate) enum AdminError {
     Json(#[from] serde_json::Error),
 }
 
-/// Runs one admin command and returns the text to print.
-pub(crate) async fn run(url: &str, command: AdminCommand) -> Result<String, AdminError> {
+/// Runs one admin command and returns the text to print; the admin token is read from
+/// `token_file`, or else from beside the server's `state` file.
+pub(crate) async fn run(
+    url: &str,
+    state: Option<PathBuf>,
+    token_file: Option<PathBuf>,
+    command: AdminCommand,
+) -> Result<String, AdminError> {
+    let token_path = match (token_file, state) {
+        (Some(path), _) => path,
+        (None, Some(state)) => admin_token::beside(&state),
+        (None, None) => return Err(AdminError::BadArg("give --state or --token-file".into())),
+    };
+    let token = admin_token::read(&token_path)?;
     let addr = url
         .strip_prefix("http://")
         .map(|rest| rest.trim_end_matches('/'))
         .filter(|a| !a.is_empty() && !a.contains('/'))
         .ok_or_else(|| AdminError::BadUrl(url.to_owned()))?
         .to_owned();
-    let (method, path, body) = request_for(&addr, command).await?;
-    send(&addr, method, &path, body).await
+    let (method, path, body) = request_for(&addr, &token, command).await?;
+    send(&addr, &token, method, &path, body).await
 }
 
 type Call = (Method, String, Option<Vec<u8>>);
@@ -89,7 +106,11 @@ fn seg(s: &str) -> String {
         .collect()
 }
 
-async fn request_for(addr: &str, command: AdminCommand) -> Result<Call, AdminError> {
+async fn request_for(
+    addr: &str,
+    token: &BearerToken,
+    command: AdminCommand,
+) -> Result<Call, AdminError> {
     let status_path = |id: &str| format!("/admin/devices/{}/status", seg(id));
     match command {
         AdminCommand::Enrol {
@@ -139,7 +160,7 @@ async fn request_for(addr: &str, command: AdminCommand) -> Result<Call, AdminErr
             if new_device.is_none() && quarantine.is_none() && kind.is_none() {
                 return Ok((Method::GET, "/admin/settings".into(), None));
             }
-            let current = send(addr, Method::GET, "/admin/settings", None).await?;
+            let current = send(addr, token, Method::GET, "/admin/settings", None).await?;
             let mut settings: Settings = serde_json::from_str(&current)?;
             if let Some(rule) = new_device {
                 settings.new_device_when_unreachable = match rule {
@@ -235,6 +256,7 @@ fn tunnel(verb: TunnelVerb, t: TunnelArgs) -> Result<Call, AdminError> {
 
 async fn send(
     addr: &str,
+    token: &BearerToken,
     method: Method,
     path: &str,
     body: Option<Vec<u8>>,
@@ -250,7 +272,8 @@ async fn send(
     let mut builder = Request::builder()
         .method(method)
         .uri(path)
-        .header("host", addr);
+        .header("host", addr)
+        .header("authorization", format!("Bearer {}", token.as_str()));
     if body.is_some() {
         builder = builder.header("content-type", "application/json");
     }

@@ -22,6 +22,16 @@ pub(crate) enum Command {
         /// The admin API, e.g. http://127.0.0.1:8081.
         #[arg(long)]
         url: String,
+        /// The server's state file: the admin token is read from `admin-token` beside it.
+        #[arg(
+            long,
+            required_unless_present = "token_file",
+            conflicts_with = "token_file"
+        )]
+        state: Option<PathBuf>,
+        /// The admin token file, when the server was given `--admin-token-file`.
+        #[arg(long)]
+        token_file: Option<PathBuf>,
         #[command(subcommand)]
         command: AdminCommand,
     },
@@ -33,9 +43,13 @@ pub(crate) struct ServeArgs {
     /// Address of the API listener (HTTPS); port 0 picks a free one.
     #[arg(long, default_value = "127.0.0.1:8443")]
     pub(crate) listen: String,
-    /// Address of the admin listener (plain HTTP: keep it on loopback).
+    /// Address of the admin listener (plain HTTP with a bearer token: keep it on loopback).
     #[arg(long, default_value = "127.0.0.1:8081")]
     pub(crate) admin_listen: String,
+    /// The admin token file (mode 0600), made with a random token when it does not exist.
+    /// Default: `admin-token` beside the state file.
+    #[arg(long)]
+    pub(crate) admin_token_file: Option<PathBuf>,
     /// The state file (created if missing).
     #[arg(long)]
     pub(crate) state: PathBuf,

@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_client;
+mod admin_token;
 mod api;
 mod api_devices;
 mod api_feeds;
@@ -38,7 +39,12 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             cli::Command::Serve(args) => serve::run(args).await.map_err(|e| e.to_string()),
-            cli::Command::Admin { url, command } => admin_client::run(&url, command)
+            cli::Command::Admin {
+                url,
+                state,
+                token_file,
+                command,
+            } => admin_client::run(&url, state, token_file, command)
                 .await
                 .map(|text| {
                     if !text.is_empty() {

@@ -83,7 +83,11 @@ pub(crate) fn load(path: &Path) -> Result<State, PersistError> {
 
 /// Writes the state file atomically: readers see the old file or the new one, never a mix.
 pub(crate) fn save(path: &Path, bytes: &[u8]) -> Result<(), PersistError> {
-    postern_durable_fs::write_atomically(path, bytes, 0o600).map_err(|e| PersistError::Io { op: e.op, path: e.path, source: e.source })
+    postern_durable_fs::write_atomically(path, bytes, 0o600).map_err(|e| PersistError::Io {
+        op: e.op,
+        path: e.path,
+        source: e.source,
+    })
 }
 
 #[cfg(test)]
@@ -100,7 +104,13 @@ mod tests {
         assert!(save(&path, &bytes).is_ok());
         let back = load(&path).map(|s| s.epoch);
         assert_eq!(back.ok(), Some(state.epoch));
-        assert_eq!(std::fs::read_dir(dir.path()).map(Iterator::count).unwrap_or(0), 1, "no temporary file is left");
+        assert_eq!(
+            std::fs::read_dir(dir.path())
+                .map(Iterator::count)
+                .unwrap_or(0),
+            1,
+            "no temporary file is left"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! ports, serve until SIGINT or SIGTERM.
 
 use crate::admin::AdminContext;
+use crate::admin_token::{self, AdminTokenError};
 use crate::api::ApiContext;
 use crate::cli::ServeArgs;
 use crate::faults::Faults;
@@ -28,6 +29,9 @@ pub(crate) enum ServeError {
     /// TLS could not be set up.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The admin token could not be made or read.
+    #[error(transparent)]
+    AdminToken(#[from] AdminTokenError),
     /// The state file could not be opened.
     #[error(transparent)]
     State(#[from] PersistError),
@@ -54,6 +58,13 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let acceptor = TlsAcceptor::from(tls::server_config(&cert, &key)?);
     let store = Store::open(args.state.clone(), args.log_limit as usize)?;
     let faults = args.faults.then(|| Arc::new(Faults::default()));
+    // The token exists before any port is announced: whoever waits for the admin port
+    // finds the token in place.
+    let token_path = args
+        .admin_token_file
+        .clone()
+        .unwrap_or_else(|| admin_token::beside(&args.state));
+    let token = admin_token::ensure(&token_path)?;
 
     let api = bind(&args.listen).await?;
     let admin = bind(&args.admin_listen).await?;
@@ -66,7 +77,11 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), ServeError> {
         write_port(path, admin_port)?;
     }
     println!("postern-uem: API on https://{}", display(&api));
-    println!("postern-uem: admin on http://{}", display(&admin));
+    println!(
+        "postern-uem: admin on http://{} (token in {})",
+        display(&admin),
+        token_path.display()
+    );
     if faults.is_some() {
         println!("postern-uem: test fault hooks are ON");
     }
@@ -75,7 +90,11 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), ServeError> {
         store: store.clone(),
         faults: faults.clone(),
     });
-    let admin_ctx = Arc::new(AdminContext { store, faults });
+    let admin_ctx = Arc::new(AdminContext {
+        store,
+        faults,
+        token,
+    });
     tokio::spawn(crate::server::serve_api(api, acceptor, api_ctx));
     tokio::spawn(crate::server::serve_admin(admin, admin_ctx));
 

@@ -93,11 +93,14 @@ async fn a_compliance_change_ends_a_held_long_poll_quickly() {
     let cursor = text(&full, "cursor");
 
     let admin_port = uem.admin_port;
+    let state = uem.dir.join("state.json");
     let changer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(500));
         let sent = Instant::now();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_postern-uem"))
             .args(["admin", "--url", &format!("http://127.0.0.1:{admin_port}")])
+            .arg("--state")
+            .arg(&state)
             .args(["status", "dev-1", "noncompliant", "--action", "block"])
             .output()
             .unwrap();

@@ -20,6 +20,16 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(dir: &Path, extra: &[&str]) -> Self {
+        Self::start_with(dir, &["--ssh-listen", "127.0.0.1:0"], extra)
+    }
+
+    /// Starts posternd without `--ssh-listen`: SSH and metrics listen where the
+    /// configuration says.
+    pub fn start_configured(dir: &Path, extra: &[&str]) -> Self {
+        Self::start_with(dir, &[], extra)
+    }
+
+    fn start_with(dir: &Path, listen: &[&str], extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_posternd"))
             .arg("--state-dir")
             .arg(dir.join("state"))
@@ -29,7 +39,7 @@ impl Daemon {
             .arg(dir.join("cli.sock"))
             .args(["--initial-config"])
             .arg(dir.join("initial.toml"))
-            .args(["--ssh-listen", "127.0.0.1:0"])
+            .args(listen)
             .args(extra)
             .env("RUST_LOG", "info")
             .stdin(Stdio::piped())

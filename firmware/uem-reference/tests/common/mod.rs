@@ -84,6 +84,8 @@ impl Uem {
                 "--url",
                 &format!("http://127.0.0.1:{}", self.admin_port),
             ])
+            .arg("--state")
+            .arg(self.dir.join("state.json"))
             .args(args)
             .output()
             .expect("run postern-uem admin");
