@@ -254,13 +254,15 @@ fn a_store_released_by_another_thread_while_waiting_is_opened() {
     let mut store = open(&dir);
     commit_hostname(&mut store, "edge-9", T0);
     let (held_tx, held_rx) = mpsc::channel();
+    // Timed from before the holder exists: it lets go at least 300 ms later however the
+    // threads are scheduled.
+    let started = Instant::now();
     let holder = std::thread::spawn(move || {
         held_tx.send(()).expect("test thread listens");
         std::thread::sleep(Duration::from_millis(300));
         drop(store);
     });
     held_rx.recv().expect("holder started");
-    let started = Instant::now();
     let reopened = open(&dir);
     assert!(
         started.elapsed() >= Duration::from_millis(250),

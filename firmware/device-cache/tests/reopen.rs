@@ -35,11 +35,13 @@ fn a_cache_released_while_waiting_is_opened() {
             .expect("upsert");
     }
     let (release, holder) = hold(&path);
+    // Timed from before the releaser exists: the cache is let go at least 300 ms later
+    // however the threads are scheduled.
+    let started = Instant::now();
     let releaser = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));
         release.send(()).expect("holder listens");
     });
-    let started = Instant::now();
     let mut waiting = config(&path, 100);
     waiting.lock_wait = Duration::from_secs(60);
     let opened = DeviceCache::open(&waiting).expect("opens once the holder lets go");

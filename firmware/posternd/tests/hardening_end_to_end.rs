@@ -113,7 +113,10 @@ fn a_slowloris_client_is_cut_after_the_header_timeout_while_others_are_served() 
             std::thread::sleep(Duration::from_millis(300));
         }
     });
-    std::thread::sleep(Duration::from_secs(1));
+    // The good client comes once the slow one holds a connection past its handshake.
+    let shaken = "postern_proxy_tls_handshakes_total 1";
+    let body = metrics_with(g.metrics, &[shaken]);
+    assert!(body.lines().any(|l| l == shaken), "the slow client never got through its handshake:\n{body}");
     let latency = good_client_is_served(&g);
     assert!(latency < Duration::from_secs(2), "the good client waited {latency:?}");
     let mut answer = String::new();

@@ -82,8 +82,8 @@ async fn slow_handshake_is_cut_at_the_timeout() -> TestResult {
     let timeout = Duration::from_millis(400);
     let front = start(pki.settings(ClientAuth::None), config(100, 100, 400), echo).await?;
     let hello = client_hello()?;
-    // Taken before connecting: the server's deadline starts when it accepts, which can be
-    // before this task runs again after the connect.
+    // Timed from before the connection exists, so the server's clock cannot have started
+    // earlier than ours.
     let started = Instant::now();
     let mut slow = TcpStream::connect(("127.0.0.1", front.port)).await?;
     slow.write_all(&hello[..5]).await?;
@@ -108,12 +108,19 @@ async fn slow_handshake_is_cut_at_the_timeout() -> TestResult {
         closed_after >= timeout,
         "closed too early: {closed_after:?}"
     );
+    // Generous for a loaded machine, and still short of the 5 s at which the trickle
+    // gives up.
     assert!(
-        closed_after < Duration::from_secs(5),
-        "never cut: {closed_after:?}"
+        closed_after < timeout + Duration::from_secs(3),
+        "not cut at the timeout: {closed_after:?}"
     );
-    // The metric says why it was cut; the time it took to notice depends on the load.
-    assert_eq!(front.metrics.handshake_failures.get("timeout"), 1);
+    // The server closes the connection before it counts the failure.
+    let m = front.metrics.clone();
+    assert!(
+        eventually(|| m.handshake_failures.get("timeout") == 1).await,
+        "{}",
+        front.registry.render()
+    );
     let mut good = connect(front.port, client_config(&pki.ca_pem, None)?).await?;
     assert_eq!(round_trip(&mut good, b"served").await?, b"served");
     Ok(())

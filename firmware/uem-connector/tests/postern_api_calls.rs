@@ -188,7 +188,12 @@ async fn a_long_poll_returns_promptly_when_a_change_is_made_during_the_wait() {
     let full = api.compliance_changes(None, Duration::ZERO).await.unwrap();
 
     let url = uem.admin_url();
+    // Timed from before the changer exists: the change, and so the answer carrying it,
+    // comes at least 700 ms later however the threads are scheduled.
+    let started = Instant::now();
     let changer = std::thread::spawn(move || {
+        // Gives the pull time to be held; if it arrived after the change it would still
+        // carry it, so nothing below depends on this being long enough.
         std::thread::sleep(Duration::from_millis(700));
         let ordered = Instant::now();
         admin_at(
@@ -197,7 +202,6 @@ async fn a_long_poll_returns_promptly_when_a_change_is_made_during_the_wait() {
         );
         (ordered, Instant::now())
     });
-    let started = Instant::now();
     let page = api
         .compliance_changes(Some(&full.cursor), Duration::from_secs(30))
         .await

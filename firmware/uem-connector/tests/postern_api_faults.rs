@@ -112,6 +112,8 @@ async fn a_uem_killed_during_a_long_poll_is_unreachable() {
     let full = api.compliance_changes(None, Duration::ZERO).await.unwrap();
     let pull = api.compliance_changes(Some(&full.cursor), Duration::from_secs(30));
     let kill = async {
+        // Gives the pull time to be held. Were it not yet sent, it would meet a closed
+        // port and be unreachable all the same, so nothing below depends on this.
         tokio::time::sleep(Duration::from_millis(500)).await;
         uem.kill();
     };

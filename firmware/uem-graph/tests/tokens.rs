@@ -26,7 +26,8 @@ async fn a_token_is_reused_while_fresh_and_refreshed_before_it_expires() {
         .await
         .expect("second, same token");
     assert_eq!(fake.state.token_requests(), 1);
-    // A three-second token is refreshed once 90 % of its life has passed.
+    // A three-second token is refreshed once 90 % of its life has passed. The token came
+    // before this sleep began and a sleep never ends early, so 2.7 s have surely passed.
     tokio::time::sleep(Duration::from_millis(2_800)).await;
     uem.compliance_changes(None, Duration::ZERO)
         .await

@@ -95,6 +95,8 @@ async fn a_compliance_change_ends_a_held_long_poll_quickly() {
     let admin_port = uem.admin_port;
     let state = uem.dir.join("state.json");
     let changer = std::thread::spawn(move || {
+        // Gives the pull time to be held; if it arrived after the change it would still
+        // carry it, so nothing below depends on this being long enough.
         std::thread::sleep(Duration::from_millis(500));
         let sent = Instant::now();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_postern-uem"))

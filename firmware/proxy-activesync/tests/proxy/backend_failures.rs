@@ -16,10 +16,11 @@ async fn a_backend_that_is_down_gives_502() {
 async fn a_slow_backend_gives_504_after_the_response_timeout() {
     let h = Harness::start(|c| c.response_timeout = Duration::from_millis(500)).await;
     let started = Instant::now();
-    let answer = send(h.addr, "POST", &plain("FolderSync", ALLOWED, "alice@example.com"), &[("x-test-hold-ms", "3000")]).await;
+    let answer = send(h.addr, "POST", &plain("FolderSync", ALLOWED, "alice@example.com"), &[("x-test-hold-ms", "10000")]).await;
     let took = started.elapsed();
     assert_eq!(answer.status, 504);
-    assert!(took >= Duration::from_millis(500) && took < Duration::from_millis(2500), "{took:?}");
+    // The upper bound is generous for a loaded machine, and still half the back end's hold.
+    assert!(took >= Duration::from_millis(500) && took < Duration::from_secs(5), "{took:?}");
     assert_eq!(h.hits(), 1);
 }
 

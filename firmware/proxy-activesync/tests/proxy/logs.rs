@@ -50,8 +50,12 @@ async fn decisions_and_accesses_are_logged_with_their_fields() {
     assert_eq!(fields(&decisions[0]), ("EAS1".into(), "alice@example.com".into(), "Sync".into(), "allow".into(), "uem-compliant".into()));
     assert_eq!(fields(&decisions[1]), ("EAS2".into(), "bob@example.com".into(), "Ping".into(), "block".into(), "uem-blocked".into()));
 
-    // The access event is written when the response body is done with.
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // The access event is written when the response body is done with, which may be
+    // after the client has read it: wait for three, then check there are exactly three.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while captured.events("postern::access").len() < 3 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let accesses = captured.events("postern::access");
     assert_eq!(accesses.len(), 3, "{accesses:?}");
     let by_status = |status: u64| accesses.iter().find(|a| a["status"] == status).unwrap().clone();
