@@ -188,6 +188,7 @@ async fn a_long_poll_returns_promptly_when_a_change_is_made_during_the_wait() {
     let full = api.compliance_changes(None, Duration::ZERO).await.unwrap();
 
     let url = uem.admin_url();
+    let state = uem.state_file();
     // Timed from before the changer exists: the change, and so the answer carrying it,
     // comes at least 700 ms later however the threads are scheduled.
     let started = Instant::now();
@@ -198,6 +199,7 @@ async fn a_long_poll_returns_promptly_when_a_change_is_made_during_the_wait() {
         let ordered = Instant::now();
         admin_at(
             &url,
+            &state,
             &["status", "dev-1", "noncompliant", "--action", "quarantine"],
         );
         (ordered, Instant::now())

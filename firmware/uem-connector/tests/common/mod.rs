@@ -127,7 +127,12 @@ impl Uem {
 
     /// Runs `postern-uem admin --url … ARGS`; panics on failure.
     pub fn admin(&self, args: &[&str]) -> String {
-        admin_at(&self.admin_url(), args)
+        admin_at(&self.admin_url(), &self.state_file(), args)
+    }
+
+    /// The server's state file; its admin token lies beside it.
+    pub fn state_file(&self) -> PathBuf {
+        self.dir.join("state.json")
     }
 
     /// The CA file of `--self-signed`.
@@ -174,10 +179,12 @@ impl Uem {
     }
 }
 
-/// Runs `postern-uem admin --url URL ARGS`; panics on failure.
-pub fn admin_at(url: &str, args: &[&str]) -> String {
+/// Runs `postern-uem admin --url URL --state STATE ARGS` (the admin token is read from
+/// beside the state file); panics on failure.
+pub fn admin_at(url: &str, state: &Path, args: &[&str]) -> String {
     let out = Command::new(reference_binary())
-        .args(["admin", "--url", url])
+        .args(["admin", "--url", url, "--state"])
+        .arg(state)
         .args(args)
         .output()
         .expect("run postern-uem admin");
