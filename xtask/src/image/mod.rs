@@ -3,6 +3,7 @@
 
 mod binaries;
 mod disk;
+mod factory_config;
 mod hashing;
 mod kernel;
 mod manifest;
@@ -124,6 +125,7 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
     say(&format!("assembling the root file system in {}", stage.display()));
     rootfs::stage(&stage, &placed, &kernel.modules, &board_file, &version)?;
     rootfs::add_release(&stage, &slot_version, &trust)?;
+    factory_config::apply(&stage, trust.kind)?;
     rootfs::pack(&stage, &out.join("rootfs.cpio.gz"), epoch)?;
     std::fs::copy(&kernel.image, out.join("vmlinuz")).map_err(|e| StepError(format!("copying the kernel: {e}")))?;
     std::fs::write(out.join("cmdline"), format!("{}\n", board.kernel.command_line))
