@@ -33,7 +33,11 @@ pub struct Appliance {
     image_trust: Option<ImageTrust>,
     tls: Option<Arc<dyn TlsControl>>,
     management: Option<String>,
+    factory_reset: Option<FactoryReset>,
 }
+
+/// Leaves the request for a factory reset where init finds it at the next boot.
+pub type FactoryReset = Box<dyn Fn() -> Result<(), String> + Send + Sync>;
 
 impl Appliance {
     /// Bundles the stores; `reload` is called when an administrator types `reload`.
@@ -45,7 +49,7 @@ impl Appliance {
         reload: Box<dyn Fn() + Send + Sync>,
     ) -> Self {
         let started_at = clock();
-        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()), image_trust: None, tls: None, management: None }
+        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()), image_trust: None, tls: None, management: None, factory_reset: None }
     }
 
     /// Shows the check-ins' status with `status` (without it, `show checkins` says none run).
@@ -159,6 +163,23 @@ impl Appliance {
     /// Asks the daemon to restart its software.
     pub fn request_reload(&self) {
         (self.reload)();
+    }
+
+    /// How `factory-reset confirm` asks init to erase the data area; without it the
+    /// command says this gateway cannot be reset (a daemon run outside an appliance).
+    #[must_use]
+    pub fn with_factory_reset(mut self, request: FactoryReset) -> Self {
+        self.factory_reset = Some(request);
+        self
+    }
+
+    /// Leaves the factory-reset request, then reloads (on the appliance: a reboot, and
+    /// init erases the data area). Says why when it cannot.
+    pub fn factory_reset(&self) -> Result<(), String> {
+        let request = self.factory_reset.as_ref().ok_or("this gateway does not run from an appliance image: there is no data area to erase")?;
+        request()?;
+        self.request_reload();
+        Ok(())
     }
 
     /// Reverts an unconfirmed `commit confirmed` whose deadline passed; the daemon calls

@@ -94,6 +94,18 @@ impl Backend for CliBackend {
                 self.appliance.request_reload();
                 Ok(())
             }
+            FACTORY_RESET => {
+                writeln!(out, "A factory reset erases the configuration and its history, the device cache, the SSH host key, the TLS identity, the logs and the record of installed versions; the gateway then reboots and starts as from the factory.")?;
+                writeln!(out, "Type `factory-reset confirm` to do it.")?;
+                Ok(())
+            }
+            FACTORY_RESET_CONFIRM => match self.appliance.factory_reset() {
+                Ok(()) => {
+                    writeln!(out, "Factory reset requested: rebooting; the data area is erased at the next boot.")?;
+                    Ok(())
+                }
+                Err(reason) => Err(CommandError::Failed(format!("factory reset not requested: {reason}"))),
+            },
             COMMIT | COMMIT_CONFIRMED | ROLLBACK => configure::transaction(self, inv, out),
             ACCS_FETCH => configure::accs_fetch(self),
             _ => configure::edit(self, inv, out),

@@ -229,6 +229,14 @@ pub fn postern_grammar() -> Result<Grammar, GrammarError> {
         .command(EXEC, show(false))
         .command(&[Mode::Privileged], device_cache_exec())
         .command(&[Mode::Privileged], admin(kw("reload", "Restart the gateway software").action(RELOAD)))
+        .command(
+            &[Mode::Privileged],
+            admin(
+                kw("factory-reset", "Erase the configuration, device cache, keys and logs at the next boot")
+                    .action(FACTORY_RESET)
+                    .child(kw("confirm", "Erase them: the gateway reboots and starts as new").action(FACTORY_RESET_CONFIRM)),
+            ),
+        )
         .command(&[Mode::Privileged], admin(test_access()))
         .command(&[Mode::Privileged], admin(software()))
         .command(&config_modes, show(true));

@@ -12,7 +12,7 @@ mod software;
 mod test_access;
 mod tls;
 
-pub use appliance::{Appliance, CheckinStatus, Clock, VERSION};
+pub use appliance::{Appliance, CheckinStatus, Clock, FactoryReset, VERSION};
 pub use backend::CliBackend;
 pub use grammar::postern_grammar;
 pub use tls::{ServedTls, TlsControl, TlsSource};

@@ -220,6 +220,17 @@ fn config_fetch_says_plainly_that_no_portal_is_configured() {
 }
 
 #[test]
+fn factory_reset_outside_an_appliance_says_why_and_does_nothing() {
+    let rig = Rig::new();
+    let out = rig.admin("factory-reset");
+    assert!(out.contains("Type `factory-reset confirm`"), "{out}");
+    let out = rig.admin_fails("factory-reset confirm");
+    assert!(out.contains("factory reset not requested") && out.contains("no data area"), "{out}");
+    let out = rig.run(Privilege::Operator, "factory-reset confirm").1;
+    assert!(!out.contains("Factory reset requested"), "an operator cannot: {out}");
+}
+
+#[test]
 fn a_portal_setting_with_no_effect_is_refused_at_commit_by_name() {
     let rig = Rig::new();
     let before = rig.appliance.store().revision();

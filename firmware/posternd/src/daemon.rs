@@ -126,6 +126,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_updates(update_agent(args))
         .with_image_trust(image_trust())
         .with_tls(tls)
+        .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management(management.status(ssh_addr, metrics_addr));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
@@ -158,6 +159,18 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let _ = checkin_task.await;
     server.shutdown().await?;
     Ok(exit)
+}
+
+/// Writes the factory-reset request into the state directory (on the appliance
+/// `/data/postern/factory-reset`, where init looks for it at the next boot).
+fn factory_reset_request(state_dir: &std::path::Path) -> postern_cli_commands::FactoryReset {
+    let request = state_dir.join("factory-reset");
+    Box::new(move || {
+        let file = std::fs::File::create(&request).map_err(|e| format!("cannot write {}: {e}", request.display()))?;
+        file.sync_all().map_err(|e| format!("cannot write {}: {e}", request.display()))?;
+        tracing::warn!(request = %request.display(), "factory reset requested: the data area is erased at the next boot");
+        Ok(())
+    })
 }
 
 /// The update agent over the EFI system partition, or why there is none.

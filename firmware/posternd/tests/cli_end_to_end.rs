@@ -198,3 +198,19 @@ fn the_serial_console_works_through_a_pty() {
     assert!(seen.contains("Postern gateway software"), "console output:\n{seen}");
     assert!(seen.contains("\r\n"), "the console writes CR LF");
 }
+
+#[test]
+fn factory_reset_asks_for_confirm_then_leaves_the_request_for_init_and_reloads() {
+    let dir = setup();
+    let mut daemon = Daemon::start(dir.path(), &[]);
+    let request = dir.path().join("state/factory-reset");
+    let out = cli(dir.path(), "factory-reset");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("factory-reset confirm"), "{}", text(&out));
+    assert!(!request.exists(), "without confirm nothing is requested");
+    let out = cli(dir.path(), "factory-reset confirm");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("Factory reset requested"), "{}", text(&out));
+    assert!(request.exists(), "the request is where init looks for it");
+    daemon.line_with("posternd stopping reload=true");
+}
