@@ -46,16 +46,7 @@ fn one_source_holding_unauthenticated_connections_does_not_lock_out_another() ->
         "a fourth unauthenticated connection from 127.0.0.1 is closed at once"
     );
 
-    let out = ssh(&f.alice, f.port, "alice")
-        .args(["-b", "127.0.0.2", "show version"])
-        .output()?;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "from 127.0.0.2: {}",
-        stderr(&out)
-    );
-    assert_eq!(stdout(&out), format!("{VERSION_LINE}\n"));
+    another_source_logs_in(&f)?;
 
     drop(held);
     let freed = wait_until(Duration::from_secs(10), || {
@@ -104,15 +95,16 @@ fn a_source_that_fails_too_often_is_shut_out_while_another_logs_in() -> TestResu
     );
     assert!(stdout(&out).is_empty());
 
+    another_source_logs_in(&f)?;
+    f.server.shutdown()
+}
+
+/// alice logs in from 127.0.0.2, whatever 127.0.0.1 did.
+fn another_source_logs_in(f: &SshFixture) -> TestResult {
     let out = ssh(&f.alice, f.port, "alice")
         .args(["-b", "127.0.0.2", "show version"])
         .output()?;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "from 127.0.0.2: {}",
-        stderr(&out)
-    );
+    assert_eq!(out.status.code(), Some(0), "from 127.0.0.2: {}", stderr(&out));
     assert_eq!(stdout(&out), format!("{VERSION_LINE}\n"));
-    f.server.shutdown()
+    Ok(())
 }
