@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use postern_test_wait::eventually;
 use postern_proxy_front::{ClientAuth, ConnectionLimits, ListenerConfig};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use postern_test_wait::eventually_within;
 use postern_proxy_front::{ClientAuth, ConnectionLimits, ListenerConfig, raise_open_file_limit};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
@@ -50,7 +51,7 @@ async fn two_thousand_connections_at_once() -> TestResult {
     }
     let opened_in = started.elapsed();
     let m = front.metrics.clone();
-    until(|| m.connections_live.get() as usize >= CONNECTIONS).await;
+    eventually_within(SETTLE, || m.connections_live.get() as usize >= CONNECTIONS).await;
     assert_eq!(m.connections_live.get() as usize, CONNECTIONS);
 
     let served_at = Instant::now();
@@ -68,7 +69,7 @@ async fn two_thousand_connections_at_once() -> TestResult {
     );
     assert!(good_latency < Duration::from_secs(5));
     drop(held);
-    until(|| m.connections_live.get() <= 1).await;
+    eventually_within(SETTLE, || m.connections_live.get() <= 1).await;
     assert_eq!(
         m.connections_live.get(),
         1,
@@ -76,13 +77,4 @@ async fn two_thousand_connections_at_once() -> TestResult {
     );
     assert_eq!(m.handshake_failures.get("protocol") as usize, CONNECTIONS);
     Ok(())
-}
-
-/// Waits until `cond` holds, or [`SETTLE`] passes (the assertion after it then fails).
-/// Thousands of sockets opening or closing on a loaded machine can take many seconds.
-async fn until(cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + SETTLE;
-    while !cond() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }

@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use postern_test_wait::eventually;
 use postern_proxy_front::{ClientAuth, ListenerConfig, PeerInfo};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;

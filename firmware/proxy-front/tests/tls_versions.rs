@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use postern_test_wait::eventually;
 use postern_proxy_front::{
     ClientAuth, HttpLimits, ListenerConfig, PeerInfo, hardened_http1_builder,
 };

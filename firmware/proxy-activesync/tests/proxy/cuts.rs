@@ -1,7 +1,8 @@
 //! A7: a device cut by a check-in loses its live requests within a second.
 
 use crate::harness::client::{send, send_body};
-use crate::harness::setup::{ALLOWED, Harness, eventually, plain};
+use crate::harness::setup::{ALLOWED, Harness, plain};
+use postern_test_wait::eventually;
 use http_body_util::BodyExt;
 use postern_uem_api::WireStatus;
 use std::time::{Duration, Instant};

@@ -1,7 +1,8 @@
 //! Allowed devices reach the back end in both query forms; blocked ones never do.
 
 use crate::harness::client::send;
-use crate::harness::setup::{ALLOWED, BLOCKED, Harness, WIPED, base64, eventually, plain};
+use crate::harness::setup::{ALLOWED, BLOCKED, Harness, WIPED, base64, plain};
+use postern_test_wait::eventually;
 
 #[tokio::test]
 async fn an_allowed_device_is_forwarded_in_the_plain_form() {

@@ -4,7 +4,8 @@
 use crate::harness::TestResult;
 use crate::harness::client::{is_closed, open, round_trip};
 use crate::harness::pki::Naming;
-use crate::harness::setup::{CRM_APP, Harness, WIKI_APP, eventually};
+use crate::harness::setup::{CRM_APP, Harness, WIKI_APP};
+use postern_test_wait::eventually;
 use postern_uem_api::WireStatus;
 use std::time::{Duration, Instant};
 

@@ -4,7 +4,8 @@
 use crate::harness::TestResult;
 use crate::harness::client::open;
 use crate::harness::pki::Naming;
-use crate::harness::setup::{CRM_APP, Harness, eventually};
+use crate::harness::setup::{CRM_APP, Harness};
+use postern_test_wait::eventually;
 use postern_proxy_apptunnel::DEFAULT_MAX_CONNECTIONS_PER_DEVICE;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,8 @@
 use crate::harness::TestResult;
 use crate::harness::client::{Answer, connect, curl_plain, exchange, request, tls_config};
 use crate::harness::pki::Naming;
-use crate::harness::setup::{CRM_APP, Harness, WIKI_APP, eventually};
+use crate::harness::setup::{CRM_APP, Harness, WIKI_APP};
+use postern_test_wait::eventually;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn absolute_form_requests_are_forwarded_over_one_kept_back_end_connection() -> TestResult {

@@ -4,7 +4,8 @@
 use crate::harness::TestResult;
 use crate::harness::client::{connect, open, tls_config};
 use crate::harness::pki::{Naming, Pki};
-use crate::harness::setup::{CRM_APP, Harness, eventually};
+use crate::harness::setup::{CRM_APP, Harness};
+use postern_test_wait::eventually;
 use postern_proxy_apptunnel::{IdentityError, device_identity};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;

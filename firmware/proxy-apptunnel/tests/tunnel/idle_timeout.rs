@@ -4,7 +4,8 @@
 use crate::harness::TestResult;
 use crate::harness::client::{is_closed, open, round_trip};
 use crate::harness::pki::Naming;
-use crate::harness::setup::{CRM_APP, Harness, eventually};
+use crate::harness::setup::{CRM_APP, Harness};
+use postern_test_wait::eventually;
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

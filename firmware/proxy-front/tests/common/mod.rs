@@ -245,15 +245,3 @@ pub fn rss_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// Waits until `cond` holds or 10 s pass (a loaded machine may be slow); returns whether
-/// it held.
-pub async fn eventually(cond: impl Fn() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::time::Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    cond()
-}

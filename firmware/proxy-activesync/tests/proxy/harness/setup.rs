@@ -110,18 +110,6 @@ impl Harness {
     }
 }
 
-/// Waits until `cond` holds, checking every 10 ms for up to 10 s (a loaded machine may be
-/// slow); returns whether it held.
-pub async fn eventually(cond: impl Fn() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while std::time::Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    cond()
-}
 
 /// A plain-form target.
 pub fn plain(command: &str, device: &str, user: &str) -> String {

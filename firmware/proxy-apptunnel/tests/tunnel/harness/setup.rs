@@ -120,15 +120,3 @@ impl Harness {
     }
 }
 
-/// Waits until `cond` holds or 10 s pass (a loaded machine may be slow); returns whether
-/// it held.
-pub async fn eventually(cond: impl Fn() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while std::time::Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    cond()
-}
