@@ -4,6 +4,7 @@ mod bench;
 mod bench_image;
 mod bench_proxy;
 mod bundle;
+mod debian;
 mod demo_backend;
 mod demo_uem;
 mod fuzz;

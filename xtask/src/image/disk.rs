@@ -3,7 +3,7 @@
 //! appliance to format on first boot. Built with mtools and sfdisk, without root, with
 //! fixed identifiers and times so that it is as reproducible as the rest.
 
-use super::kernel::fetch_deb;
+use super::debs::Debs;
 use crate::shell::{Result, StepError, exec};
 use postern_board::Board;
 use postern_boot_slots::{Slot, SlotVersion, entry_text};
@@ -30,9 +30,10 @@ pub(crate) struct SlotContents<'a> {
 }
 
 /// Writes `out/disk.img`.
-pub(crate) fn build(board: &Board, slot_a: &SlotContents<'_>, cache: &Path, out: &Path, epoch: u64) -> Result<PathBuf> {
+pub(crate) fn build(board: &Board, slot_a: &SlotContents<'_>, debs: &Debs, out: &Path, epoch: u64) -> Result<PathBuf> {
     let b = &board.boot;
-    let loader = fetch_deb(&b.loader_package, &b.loader_version, &b.loader_deb_sha256, cache, &board.name)?
+    let loader = debs
+        .unpacked(&b.loader_package, &b.loader_version, &b.loader_deb_sha256)?
         .join("usr/lib/systemd/boot/efi/systemd-bootx64.efi");
     let esp = out.join("esp.img");
     let scratch = out.join("esp-files");

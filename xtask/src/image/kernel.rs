@@ -1,13 +1,11 @@
-//! The board's kernel: Debian's package, fetched with apt, checked against the board's
-//! hash, unpacked; its image and the modules the board lists.
+//! The board's kernel: Debian's package (pinned, see [`Debs`]), unpacked; its image and
+//! the modules the board lists.
 
-use super::hashing::sha256_file;
-use crate::packages;
-use crate::shell::{Result, StepError, exec, say};
+use super::debs::Debs;
+use crate::shell::{Result, StepError};
 use postern_board::Board;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The unpacked kernel.
 pub(crate) struct Kernel {
@@ -19,51 +17,24 @@ pub(crate) struct Kernel {
     pub(crate) modules: Vec<(String, PathBuf)>,
 }
 
-/// Fetches (or finds in `cache`) the board's kernel package and unpacks what the image needs.
-pub(crate) fn fetch(board: &Board, cache: &Path) -> Result<Kernel> {
+/// The board's kernel package from `debs` (the pinned one), unpacked, with its modules.
+pub(crate) fn fetch(board: &Board, debs: &Debs) -> Result<Kernel> {
     let k = &board.kernel;
-    let unpacked = fetch_deb(&k.package, &k.version, &k.deb_sha256, cache, &board.name)?;
-    let release = k.package.strip_prefix("linux-image-").unwrap_or(&k.package).to_owned();
-    let image = unpacked.join("boot").join(format!("vmlinuz-{release}"));
-    if !image.is_file() {
-        return Err(StepError(format!("{} {} has no boot/vmlinuz-{release}", k.package, k.version)));
-    }
-    let available = index_modules(&unpacked.join("lib/modules").join(&release).join("kernel"))?;
-    let modules = pick_modules(&k.modules, &available)?;
-    Ok(Kernel { image, release, modules })
+    let unpacked = debs.unpacked(&k.package, &k.version, &k.deb_sha256)?;
+    from_unpacked(&k.package, &k.version, &k.modules, &unpacked)
 }
 
-/// Fetches a Debian package pinned by version and sha256 with apt (or finds it in
-/// `cache`), refuses it if the hash differs, and returns the directory it is unpacked in.
-pub(crate) fn fetch_deb(package: &str, version: &str, sha256: &str, cache: &Path, board: &str) -> Result<PathBuf> {
-    std::fs::create_dir_all(cache).map_err(|e| StepError(format!("creating {}: {e}", cache.display())))?;
-    let deb = cache.join(format!("{package}_{}_amd64.deb", version.replace(':', "%3a")));
-    if !deb.is_file() || sha256_file(&deb)? != sha256 {
-        say(&format!("fetching {package} {version} with apt"));
-        let download = || exec(Command::new("apt-get").args(["download", &format!("{package}={version}")]).current_dir(cache));
-        download()
-            .or_else(|_| {
-                say("refreshing apt's package lists, then trying again");
-                packages::apt_update()?;
-                download()
-            })
-            .map_err(|e| StepError(format!("{e}\n    (is {package} {version} still in the Debian archive? update board/{board}.toml)")))?;
+/// The kernel image and the `modules` (in load order) of the unpacked kernel package
+/// `package`; an error names a module the package lacks or lists out of order.
+pub(crate) fn from_unpacked(package: &str, version: &str, modules: &[String], unpacked: &Path) -> Result<Kernel> {
+    let release = package.strip_prefix("linux-image-").unwrap_or(package).to_owned();
+    let image = unpacked.join("boot").join(format!("vmlinuz-{release}"));
+    if !image.is_file() {
+        return Err(StepError(format!("{package} {version} has no boot/vmlinuz-{release}")));
     }
-    let got = sha256_file(&deb)?;
-    if got != sha256 {
-        return Err(StepError(format!(
-            "{} has sha256 {got}, but board/{board}.toml pins {sha256}: refusing a package that is not the pinned one",
-            deb.display()
-        )));
-    }
-    let unpacked = cache.join(format!("{package}-{}", sha256.get(..16).unwrap_or_default()));
-    if !unpacked.is_dir() {
-        let partial = cache.join("unpacking.partial");
-        let _ = std::fs::remove_dir_all(&partial);
-        exec(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&partial))?;
-        std::fs::rename(&partial, &unpacked).map_err(|e| StepError(format!("keeping {}: {e}", unpacked.display())))?;
-    }
-    Ok(unpacked)
+    let available = index_modules(&unpacked.join("lib/modules").join(&release).join("kernel"))?;
+    let modules = pick_modules(modules, &available).map_err(|e| StepError(format!("{package} {version}: {e}")))?;
+    Ok(Kernel { image, release, modules })
 }
 
 /// Every `.ko` under `dir`, by module name (`-` and `_` are the same to the kernel).

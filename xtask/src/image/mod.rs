@@ -2,6 +2,7 @@
 //! reproducibly from the workspace at the last commit's time.
 
 mod binaries;
+mod debs;
 mod disk;
 mod factory_config;
 mod hashing;
@@ -13,13 +14,14 @@ mod trust;
 
 use crate::packages;
 use crate::shell::{Result, StepError, root, say};
-use binaries::output;
+pub(crate) use binaries::output;
 use postern_board::Board;
 use postern_boot_slots::SlotVersion;
 use postern_update_bundle::ImageTrust;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub(crate) use debs::Debs;
 pub(crate) use hashing::sha256_file;
 pub(crate) use reproducible::{FIRST_BUILD, VerifyArgs, verify};
 
@@ -117,7 +119,8 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
     };
     let version = format!("postern {} ({})\n", env!("CARGO_PKG_VERSION"), commit.get(..12).unwrap_or(&commit));
     let slot_version = SlotVersion { number: release, string: format!("{}-r{release}", env!("CARGO_PKG_VERSION")) };
-    let kernel = kernel::fetch(&board, &root().join("target/image-cache"))?;
+    let debs = Debs::new(&board_file, &root().join("target/image-cache"))?;
+    let kernel = kernel::fetch(&board, &debs)?;
     let mut placed = binaries::build(&target_dir, epoch)?;
     binaries::add_libraries(&mut placed)?;
     std::fs::create_dir_all(&out).map_err(|e| StepError(format!("creating {}: {e}", out.display())))?;
@@ -131,7 +134,7 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
     std::fs::write(out.join("cmdline"), format!("{}\n", board.kernel.command_line))
         .map_err(|e| StepError(format!("writing the command line: {e}")))?;
     say("assembling the factory disk (EFI system partition with slot A, blank data partition)");
-    disk::build(&board, &disk::SlotContents { image: &out, version: &slot_version }, &root().join("target/image-cache"), &out, epoch)?;
+    disk::build(&board, &disk::SlotContents { image: &out, version: &slot_version }, &debs, &out, epoch)?;
     let host_packages = binaries::host_packages(&placed);
     let rustc = output(Command::new("rustc").arg("-V"))?;
     let inputs = manifest::Inputs {
