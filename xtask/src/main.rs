@@ -10,6 +10,7 @@ mod demo_uem;
 mod fuzz;
 mod image;
 mod packages;
+mod pins;
 mod run;
 mod run_vm;
 mod shell;
@@ -46,6 +47,8 @@ enum Command {
     Bundle(bundle::BundleArgs),
     /// Run the test suite N times while busy threads load every core; print each failure.
     Stress(stress::StressArgs),
+    /// Move a board's pinned Debian packages (kernel, systemd-boot) to what the archive serves now.
+    Pins(pins::PinsArgs),
     /// Sign an update bundle again with another key, or make a new signing key pair.
     Sign(bundle::SignArgs),
 }
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Bundle(args) => bundle::run(&args),
         Command::Sign(args) => bundle::sign(&args),
         Command::Stress(args) => stress::run(&args),
+        Command::Pins(args) => pins::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -23,6 +23,11 @@ impl Debs {
         Ok(Self { cache: DebCache::for_user()?, work: work.to_owned(), board_file: board_file.to_owned() })
     }
 
+    /// The download cache.
+    pub(crate) fn cache(&self) -> &DebCache {
+        &self.cache
+    }
+
     /// The pinned `package` at `version` with `sha256`, unpacked: from the cache when it
     /// holds that file, else downloaded; a download with another hash is refused.
     pub(crate) fn unpacked(&self, package: &str, version: &str, sha256: &str) -> Result<PathBuf> {

@@ -20,6 +20,8 @@ const DISK_GUID: &str = "5A0E1C8A-1D3B-4C5E-9F70-706F73746572";
 const ESP_GUID: &str = "5A0E1C8A-1D3B-4C5E-9F70-000000000001";
 const DATA_GUID: &str = "5A0E1C8A-1D3B-4C5E-9F70-000000000002";
 const ESP_SERIAL: &str = "50535452";
+/// Where systemd-boot's EFI program lies in its unpacked package.
+pub(crate) const LOADER_EFI: &str = "usr/lib/systemd/boot/efi/systemd-bootx64.efi";
 
 /// What goes into slot A.
 pub(crate) struct SlotContents<'a> {
@@ -34,7 +36,7 @@ pub(crate) fn build(board: &Board, slot_a: &SlotContents<'_>, debs: &Debs, out: 
     let b = &board.boot;
     let loader = debs
         .unpacked(&b.loader_package, &b.loader_version, &b.loader_deb_sha256)?
-        .join("usr/lib/systemd/boot/efi/systemd-bootx64.efi");
+        .join(LOADER_EFI);
     let esp = out.join("esp.img");
     let scratch = out.join("esp-files");
     let _ = std::fs::remove_dir_all(&scratch);

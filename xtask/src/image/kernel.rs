@@ -108,4 +108,20 @@ mod tests {
         assert!(wrong.err().is_some_and(|e| e.0.contains("needs b")));
         assert_eq!(right.expect("ordered").len(), 2);
     }
+
+    #[test]
+    fn a_kernel_package_without_a_listed_module_is_refused() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let release = "6.1.0-57-amd64";
+        std::fs::create_dir_all(tmp.path().join("boot")).expect("boot");
+        std::fs::write(tmp.path().join(format!("boot/vmlinuz-{release}")), b"kernel").expect("vmlinuz");
+        let dir = tmp.path().join(format!("lib/modules/{release}/kernel/fs"));
+        std::fs::create_dir_all(&dir).expect("modules");
+        std::fs::write(dir.join("fat.ko"), b"\0depends=\0").expect("fat");
+        let package = format!("linux-image-{release}");
+        let ok = from_unpacked(&package, "6.1.192-3", &["fat".into()], tmp.path()).expect("fat is there");
+        assert_eq!((ok.release.as_str(), ok.modules.len()), (release, 1));
+        let missing = from_unpacked(&package, "6.1.192-3", &["fat".into(), "vfat".into()], tmp.path());
+        assert!(missing.err().is_some_and(|e| e.0.contains("vfat is not in the kernel package") && e.0.contains(&package)));
+    }
 }

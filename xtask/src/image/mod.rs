@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub(crate) use debs::Debs;
+pub(crate) use disk::LOADER_EFI;
 pub(crate) use hashing::sha256_file;
+pub(crate) use kernel::from_unpacked as kernel_from_unpacked;
 pub(crate) use reproducible::{FIRST_BUILD, VerifyArgs, verify};
 
 /// Tools the image build uses, and their Debian packages.
