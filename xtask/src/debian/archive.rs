@@ -64,6 +64,15 @@ pub(crate) fn parse_search(text: &str) -> Vec<String> {
     text.lines().filter_map(|line| line.split(" - ").next()).map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect()
 }
 
+/// The sha256 in `apt-cache show PACKAGE=VERSION` output (its first record's).
+pub(crate) fn parse_show_sha256(text: &str) -> Option<String> {
+    text.lines()
+        .find_map(|line| line.strip_prefix("SHA256:"))
+        .map(str::trim)
+        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_ascii_lowercase)
+}
+
 /// The newest kernel of `current`'s series and flavour among `names` (highest ABI).
 pub(crate) fn newest_kernel(names: &[String], current: &KernelName) -> Option<KernelName> {
     names
@@ -83,6 +92,12 @@ pub(crate) fn versions(package: &str) -> Result<Vec<String>> {
 pub(crate) fn newest_version(package: &str) -> Result<Option<String>> {
     let all = versions(package)?;
     Ok(version::newest(all.iter().map(String::as_str)).map(str::to_owned))
+}
+
+/// The sha256 apt's lists give for `package` at `version`, if they list it.
+pub(crate) fn listed_sha256(package: &str, version: &str) -> Result<Option<String>> {
+    let text = output(Command::new("apt-cache").args(["show", &format!("{package}={version}")]))?;
+    Ok(parse_show_sha256(&text))
 }
 
 /// The newest kernel package apt's lists offer in `current`'s series and flavour.
@@ -119,6 +134,15 @@ linux-image-amd64 - Linux for 64-bit PCs (meta-package)
         assert_eq!(parse_madison(MADISON, "systemd-boot-efi"), ["252.39-1~deb12u2", "252.38-1~deb12u1"]);
         assert!(parse_madison(MADISON, "linux-image-6.1.0-48-amd64").is_empty());
         assert!(parse_madison("", "systemd-boot-efi").is_empty());
+    }
+
+    #[test]
+    fn show_gives_the_first_records_sha256() {
+        let text = "Package: systemd-boot-efi\nVersion: 252.39-1~deb12u2\nMD5sum: 0123\nSHA256: 8F2B81BDCFAFC466882A0CAE460272DBF10D8D97C6A3C1C6EA33038C155A2F5E\n\n\
+                    Package: systemd-boot-efi\nSHA256: 1111111111111111111111111111111111111111111111111111111111111111\n";
+        assert_eq!(parse_show_sha256(text).as_deref(), Some("8f2b81bdcfafc466882a0cae460272dbf10d8d97c6a3c1c6ea33038c155a2f5e"));
+        assert_eq!(parse_show_sha256("Package: x\nSHA256: short\n"), None);
+        assert_eq!(parse_show_sha256(""), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::image::{Debs, LOADER_EFI, kernel_from_unpacked};
 use crate::packages;
 use crate::shell::{Result, StepError, root, say};
 use postern_board::Board;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Options of `cargo xtask pins update`.
 #[derive(clap::Args)]
@@ -72,7 +72,7 @@ fn kernel_changes(board: &Board, debs: &Debs) -> Result<Vec<Change>> {
         }
         Decision::Move => {}
     }
-    let (deb, sha256) = debs.cache().download(&package, &version)?;
+    let (deb, sha256) = obtain(debs, &package, &version)?;
     let unpacked = debs.unpack(&deb, &package, &sha256)?;
     kernel_from_unpacked(&package, &version, &k.modules, &unpacked)
         .map_err(|e| StepError(format!("not moving the kernel to {package} {version}: {e}")))?;
@@ -97,7 +97,7 @@ fn loader_changes(board: &Board, debs: &Debs) -> Result<Vec<Change>> {
         }
         Decision::Move => {}
     }
-    let (deb, sha256) = debs.cache().download(&b.loader_package, &version)?;
+    let (deb, sha256) = obtain(debs, &b.loader_package, &version)?;
     let loader = debs.unpack(&deb, &b.loader_package, &sha256)?.join(LOADER_EFI);
     if !loader.is_file() {
         return Err(StepError(format!("not moving {} to {version}: it has no {}", b.loader_package, loader.display())));
@@ -112,6 +112,18 @@ fn changed<const N: usize>(table: &'static str, values: [(&'static str, &String,
         .filter(|(_, old, new)| *old != new)
         .map(|(key, old, new)| Change { table, key, old: old.clone(), new })
         .collect()
+}
+
+/// `package` at `version`: the cached file with the sha256 apt's lists give, else a download
+/// (whose hash is then computed from the file, not taken from the lists).
+fn obtain(debs: &Debs, package: &str, version: &str) -> Result<(PathBuf, String)> {
+    if let Some(sha256) = archive::listed_sha256(package, version)?
+        && let Some(deb) = debs.cache().lookup(&sha256)?
+    {
+        say(&format!("{package} {version} is in the cache ({})", deb.display()));
+        return Ok((deb, sha256));
+    }
+    debs.cache().download(package, version)
 }
 
 /// Replaces `path` with `text` atomically (a sibling file renamed over it).
