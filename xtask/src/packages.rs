@@ -12,6 +12,10 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("curl", "curl"),
     ("openssl", "openssl"),
     ("setpriv", "util-linux"),
+    // init's data-area tests make, damage and loop-mount real ext4 images.
+    ("mke2fs", "e2fsprogs"),
+    ("debugfs", "e2fsprogs"),
+    ("losetup", "mount"),
 ];
 
 /// What `cargo xtask bench proxy` needs besides the test tools: the load generator and

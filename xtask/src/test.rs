@@ -23,7 +23,7 @@ const NO_STD_WITHOUT_DEFAULTS: &[&str] = &["postern-update-bundle"];
 
 /// Runs the whole test suite.
 pub(crate) fn run(args: &TestArgs) -> Result {
-    say("checking the tools the end-to-end tests use (ssh, tmux, curl, openssl, setpriv)");
+    say("checking the tools the tests use (ssh, tmux, curl, openssl, setpriv, e2fsprogs, losetup)");
     packages::ensure(packages::TEST_TOOLS)?;
     for krate in NO_STD_CRATES {
         say(&format!("building {krate} on its own (no_std + alloc)"));
