@@ -1,14 +1,20 @@
 //! The agent: install into the inactive slot, roll back by hand, report.
 
+use crate::helper_client::HelperClient;
+use crate::helper_protocol::HelperAnswer;
 use crate::installer::{Installer, Target};
 use crate::records::Records;
 use crate::source::Source;
+use crate::source::BundleSink;
+use crate::staging::Staging;
 use crate::status::SoftwareStatus;
 use crate::UpdateError;
 use crate::image::read_image_trust;
 use postern_board::Board;
 use postern_boot_slots::{EntryState, Esp, Slot, SlotVersion};
 use postern_update_bundle::{ImageTrust, TEST_KEY_ID, TrustedKeys};
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -32,6 +38,10 @@ pub struct AgentPaths {
     /// The image file saying whether this is a production or a test image; an image without
     /// one is treated as production.
     pub image_file: PathBuf,
+    /// The privileged install helper's socket. With one, the agent never writes `esp`
+    /// itself (it is read-only for the daemon): the helper verifies the bundle again and
+    /// writes it. Without one (development, tests), the agent writes `esp` directly.
+    pub install_helper: Option<PathBuf>,
 }
 
 impl AgentPaths {
@@ -46,6 +56,7 @@ impl AgentPaths {
             cmdline_file: "/proc/cmdline".into(),
             default_ca: "/etc/postern/update-ca.pem".into(),
             image_file: crate::IMAGE_FILE.into(),
+            install_helper: Some(crate::HELPER_SOCKET.into()),
         }
     }
 }
@@ -74,6 +85,8 @@ pub struct UpdateAgent {
     trust: ImageTrust,
     proven: AtomicBool,
     busy: AtomicBool,
+    helper: Option<HelperClient>,
+    staging_file: PathBuf,
 }
 
 impl UpdateAgent {
@@ -106,6 +119,8 @@ impl UpdateAgent {
             trust,
             proven: AtomicBool::new(false),
             busy: AtomicBool::new(false),
+            helper: paths.install_helper.as_deref().map(HelperClient::new),
+            staging_file: paths.state_dir.join("incoming.bundle"),
         })
     }
 
@@ -150,31 +165,86 @@ impl UpdateAgent {
 
     async fn install_now(&self, source: &Source, ca_file: Option<&Path>, now_unix: u64) -> Result<Installed, UpdateError> {
         self.note_proven()?;
-        let slot = self.running.other();
-        let target = Target {
+        let ca_file = ca_file.or_else(|| self.default_ca.is_file().then_some(self.default_ca.as_path()));
+        let Some(helper) = &self.helper else {
+            let mut installer = Installer::new(&self.keys, self.target(now_unix), source.file_len());
+            source.pump(ca_file, &mut installer).await?;
+            return self.finish(installer);
+        };
+        // The daemon only fetches: the helper opens nothing the daemon names, it reads the
+        // descriptor handed to it, verifies every byte again and alone writes the slot.
+        let bundle = match source {
+            Source::File(path) => File::open(path).map_err(UpdateError::io("opening", path))?,
+            Source::Https { .. } => {
+                let mut staging = Staging::create(&self.staging_file, u64::from(self.board.boot.esp_size_mib) << 20)?;
+                source.pump(ca_file, &mut staging).await?;
+                staging.finish()?
+            }
+        };
+        let helper = helper.clone();
+        let answer = tokio::task::spawn_blocking(move || helper.install(&bundle))
+            .await
+            .map_err(|e| UpdateError::Helper(format!("the install did not finish: {e}")))??;
+        let _ = std::fs::remove_file(&self.staging_file);
+        match answer {
+            HelperAnswer::Installed { slot, tries, version } => Ok(Installed { slot, version, tries }),
+            HelperAnswer::Error(message) => Err(UpdateError::Helper(message)),
+            other => Err(UpdateError::Helper(format!("the install helper answered {other:?} to an install"))),
+        }
+    }
+
+    /// Verifies the bundle in `file` and writes it into the inactive slot, here and now:
+    /// the install helper's entry point (it runs with the partition writable). Records
+    /// nothing; the daemon that asked records the result.
+    pub fn install_file(&self, mut file: File, now_unix: u64) -> Result<Installed, UpdateError> {
+        let _busy = Busy::take(&self.busy).ok_or_else(|| UpdateError::Payloads("another install is in progress".into()))?;
+        self.note_proven()?;
+        let len = file.metadata().ok().map(|m| m.len());
+        let mut installer = Installer::new(&self.keys, self.target(now_unix), len);
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = file.read(&mut buf).map_err(UpdateError::io("reading", "the bundle handed over"))?;
+            if n == 0 {
+                break;
+            }
+            installer.feed(&buf[..n])?;
+        }
+        self.finish(installer)
+    }
+
+    fn target(&self, now_unix: u64) -> Target<'_> {
+        Target {
             esp: &self.esp,
-            slot,
+            slot: self.running.other(),
             tries: self.board.boot.tries,
             board: &self.board.name,
             now_unix,
             running_version: self.running_version.number,
             records: &self.records,
             trust: self.trust,
-        };
-        let mut installer = Installer::new(&self.keys, target, source.file_len());
-        let ca_file = ca_file.or_else(|| self.default_ca.is_file().then_some(self.default_ca.as_path()));
-        source.pump(ca_file, &mut installer).await?;
+        }
+    }
+
+    fn finish(&self, installer: Installer<'_>) -> Result<Installed, UpdateError> {
         if installer.manifest().is_none() {
             return Err(UpdateError::Payloads("the bundle ended before its manifest".into()));
         }
         let version = installer.finish()?;
-        Ok(Installed { slot, version, tries: self.board.boot.tries })
+        Ok(Installed { slot: self.running.other(), version, tries: self.board.boot.tries })
     }
 
     /// Switches back to the other slot by hand: it is marked good, the running one bad,
     /// and the other boots at the next reload.
     pub fn rollback(&self) -> Result<Slot, UpdateError> {
         let _busy = Busy::take(&self.busy).ok_or_else(|| UpdateError::Payloads("an install is in progress".into()))?;
+        if let Some(helper) = &self.helper {
+            self.note_proven()?;
+            return match helper.rollback()? {
+                HelperAnswer::RolledBack(slot) => Ok(slot),
+                HelperAnswer::Error(message) => Err(UpdateError::Helper(message)),
+                other => Err(UpdateError::Helper(format!("the install helper answered {other:?} to a rollback"))),
+            };
+        }
         let other = self.running.other();
         if self.esp.entry(other)?.is_none() || self.esp.version(other).is_none() {
             return Err(UpdateError::NoSlots(format!("slot {other} holds no system to roll back to")));

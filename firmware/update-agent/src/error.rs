@@ -50,6 +50,9 @@ pub enum UpdateError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The install helper refused, failed or could not be reached (its message).
+    #[error("{0}")]
+    Helper(String),
     /// The trusted keys could not be loaded.
     #[error("trusted update keys: {0}")]
     Keys(#[from] postern_update_bundle::KeyError),

@@ -54,7 +54,7 @@ impl<'a> Installer<'a> {
     }
 
     /// Takes the next bytes of the bundle.
-    pub(crate) fn feed(&mut self, mut chunk: &[u8]) -> Result<(), UpdateError> {
+    fn feed_bytes(&mut self, mut chunk: &[u8]) -> Result<(), UpdateError> {
         loop {
             let reader = self.reader.as_mut().ok_or_else(|| UpdateError::Payloads("the bundle already ended".into()))?;
             let step = reader.feed(chunk)?;
@@ -131,6 +131,12 @@ impl<'a> Installer<'a> {
 
     fn file(&mut self, index: usize) -> Result<&mut (PathBuf, File), UpdateError> {
         self.files.get_mut(index).ok_or_else(|| UpdateError::Payloads(format!("payload {index} has no file")))
+    }
+}
+
+impl crate::source::BundleSink for Installer<'_> {
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), UpdateError> {
+        self.feed_bytes(chunk)
     }
 }
 

@@ -2,14 +2,22 @@
 
 mod agent;
 mod error;
+mod helper_client;
+mod helper_protocol;
 mod image;
 mod installer;
 mod records;
 mod source;
+mod staging;
 mod status;
 
 pub use agent::{AgentPaths, Installed, UpdateAgent};
 pub use error::UpdateError;
+pub use helper_protocol::{HelperAnswer, HelperRequest, MAX_LINE as HELPER_MAX_LINE};
 pub use image::{IMAGE_FILE, read_image_trust};
 pub use source::Source;
 pub use status::SoftwareStatus;
+
+/// Where the install helper listens on the appliance (a directory only root and the
+/// daemon's group may enter).
+pub const HELPER_SOCKET: &str = "/run/postern-install/install.sock";

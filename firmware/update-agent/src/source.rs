@@ -2,7 +2,6 @@
 //! CA the operator names). Bytes are pushed to the installer as they arrive.
 
 use crate::UpdateError;
-use crate::installer::Installer;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
@@ -15,6 +14,12 @@ use std::time::Duration;
 
 /// How long a download may wait for the server at any step.
 const STALL: Duration = Duration::from_secs(30);
+
+/// Where a bundle's bytes go as they arrive: the installer, or a staging file.
+pub(crate) trait BundleSink {
+    /// Takes the next bytes; an error stops the transfer.
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), UpdateError>;
+}
 
 /// A bundle's source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +77,7 @@ impl Source {
     }
 
     /// Reads the whole source into `installer`.
-    pub(crate) async fn pump(&self, ca_file: Option<&Path>, installer: &mut Installer<'_>) -> Result<(), UpdateError> {
+    pub(crate) async fn pump(&self, ca_file: Option<&Path>, installer: &mut dyn BundleSink) -> Result<(), UpdateError> {
         match self {
             Source::File(path) => pump_file(path, installer),
             Source::Https { host, port, path } => {
@@ -88,7 +93,7 @@ impl Source {
     }
 }
 
-fn pump_file(path: &Path, installer: &mut Installer<'_>) -> Result<(), UpdateError> {
+fn pump_file(path: &Path, installer: &mut dyn BundleSink) -> Result<(), UpdateError> {
     let mut file = std::fs::File::open(path).map_err(UpdateError::io("opening", path))?;
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -106,7 +111,7 @@ enum Pumped {
     Refused(UpdateError),
 }
 
-async fn download(host: &str, port: u16, path: &str, ca_file: &Path, installer: &mut Installer<'_>) -> Result<(), Pumped> {
+async fn download(host: &str, port: u16, path: &str, ca_file: &Path, installer: &mut dyn BundleSink) -> Result<(), Pumped> {
     let net = |what: &str| {
         let what = what.to_owned();
         move |e: &dyn std::fmt::Display| Pumped::Network(format!("{what}: {e}"))

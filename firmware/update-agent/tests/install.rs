@@ -63,6 +63,7 @@ fn appliance_with(trust: Option<ImageTrust>, trusted: &[&SigningKey]) -> Applian
         cmdline_file: root.join("cmdline"),
         default_ca: root.join("no-ca.pem"),
         image_file: root.join("image.toml"),
+        install_helper: None,
     };
     Appliance { dir, paths }
 }
