@@ -234,6 +234,7 @@ fn updates_install_verified_boot_on_trial_and_roll_back() {
     let before = console.run("show software");
     assert!(before.contains("good, running, boots next"), "{before}");
     assert!(before.contains("Image: TEST"), "a test image says so: {before}");
+    assert!(before.contains("Boot partition: mounted read-only, written only by the install helper"), "{before}");
     for (name, reason) in [
         ("tampered", "sha256"),
         ("wrong-key", "not a trusted key"),

@@ -5,7 +5,7 @@ use crate::paths::{BOARD_FILE, DAEMON_USER, DATA, FACTORY_RESET_REQUEST, INITIAL
 use crate::esp::{self, BootedSlot};
 use crate::health::HealthWatch;
 use crate::supervisor::Ending;
-use crate::{data_area, factory_reset, kernel_modules, mounts, network, owner_tree, shutdown, supervisor};
+use crate::{data_area, factory_reset, install_helper, kernel_modules, mounts, network, owner_tree, shutdown, supervisor};
 use nix::unistd::{Gid, Uid, User, chown};
 use postern_board::Board;
 use postern_config::Config;
@@ -50,12 +50,15 @@ fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitEr
     tracing::info!(board = %board.name, "booting");
     kernel_modules::load(&board.kernel.modules)?;
     let owner = daemon_user()?;
-    let booted = esp::mount_esp(&board.boot.esp_device, owner)?;
+    let booted = esp::mount_esp(&board.boot.esp_device, owner.1)?;
     *on_trial = booted.as_ref().is_some_and(|b| b.on_trial);
     mount_data(&board.disk.data_device, *on_trial)?;
     prepare_state(owner)?;
     let config = load_config();
     network::configure(&config.interfaces)?;
+    if booted.is_some() {
+        install_helper::start();
+    }
     let text = std::fs::read_to_string(POSTERND_ARGS).map_err(InitError::io(format!("reading {POSTERND_ARGS}")))?;
     let args = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
     Ok((args, booted))
@@ -88,7 +91,7 @@ fn mount_data(device: &str, on_trial: bool) -> Result<(), InitError> {
 fn mark_good_when_healthy(booted: Option<BootedSlot>) -> supervisor::OnHealthy {
     Box::new(move || {
         let Some(booted) = &booted else { return };
-        match booted.esp.mark_good(booted.slot) {
+        match booted.mark_good() {
             Ok(true) => tracing::info!(slot = %booted.slot, "slot passed its health check: marked good"),
             Ok(false) => {}
             Err(e) => tracing::error!(slot = %booted.slot, error = %e, "cannot mark the slot good"),

@@ -12,6 +12,7 @@ mod error;
 mod esp;
 mod factory_reset;
 mod health;
+mod install_helper;
 mod kernel_modules;
 mod mounts;
 mod netlink;

@@ -28,3 +28,7 @@ pub(crate) const DATA_LABEL: &str = "postern-data";
 pub(crate) const CLI_SOCKET: &str = "/run/postern/cli.sock";
 /// Where the EFI system partition (boot loader and system slots) is mounted.
 pub(crate) const ESP: &str = "/boot";
+/// Held by whoever makes the boot partition writable (init, the install helper).
+pub(crate) const ESP_LOCK: &str = "/run/postern-esp.lock";
+/// The privileged helper that alone writes system slots.
+pub(crate) const INSTALL_HELPER: &str = "/usr/libexec/postern-install-helper";

@@ -14,13 +14,15 @@ pub(crate) struct Args {
     pub(crate) state_dir: PathBuf,
     /// The daemon's user: the only one, beside root, whose requests are served.
     pub(crate) user: String,
+    /// Held while the partition is writable (init takes it too, to mark a slot good).
+    pub(crate) lock: PathBuf,
     /// A root directory for the image's files (`/` on the appliance; tests point it
     /// elsewhere): board file, release, trusted keys, image file, kernel command line.
     pub(crate) image_root: PathBuf,
 }
 
 impl Args {
-    /// `--socket PATH --esp PATH --state-dir PATH --user NAME [--image-root PATH]`.
+    /// `--socket PATH --esp PATH --state-dir PATH --user NAME --lock PATH [--image-root PATH]`.
     pub(crate) fn parse(mut words: impl Iterator<Item = String>) -> Result<Self, HelperError> {
         let mut args = Args {
             socket: postern_update_agent::HELPER_SOCKET.into(),
@@ -28,6 +30,7 @@ impl Args {
             state_dir: "/data/postern/update".into(),
             user: "postern".into(),
             image_root: "/".into(),
+            lock: "/run/postern-esp.lock".into(),
         };
         while let Some(flag) = words.next() {
             let value = words.next().ok_or_else(|| HelperError::Usage(format!("{flag} needs a value")))?;
@@ -37,6 +40,7 @@ impl Args {
                 "--state-dir" => args.state_dir = value.into(),
                 "--user" => args.user = value,
                 "--image-root" => args.image_root = value.into(),
+                "--lock" => args.lock = value.into(),
                 other => return Err(HelperError::Usage(format!("unknown option {other}"))),
             }
         }

@@ -2,6 +2,7 @@
 //! read-only again when the window closes, whatever happened in between.
 
 use crate::error::HelperError;
+use nix::fcntl::{Flock, FlockArg};
 use nix::mount::{MsFlags, mount};
 use std::path::{Path, PathBuf};
 
@@ -11,14 +12,22 @@ const BASE: MsFlags = MsFlags::MS_NOSUID.union(MsFlags::MS_NODEV).union(MsFlags:
 /// The partition, writable until this is dropped.
 pub(crate) struct EspWindow {
     esp: PathBuf,
+    _lock: Flock<std::fs::File>,
 }
 
 impl EspWindow {
-    /// Remounts `esp` read-write.
-    pub(crate) fn open(esp: &Path) -> Result<Self, HelperError> {
+    /// Takes `lock` (init takes it too) and remounts `esp` read-write.
+    pub(crate) fn open(esp: &Path, lock: &Path) -> Result<Self, HelperError> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(lock)
+            .map_err(HelperError::io(format!("opening {}", lock.display())))?;
+        let lock = Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| HelperError::sys("locking the boot partition")(e))?;
         remount(esp, BASE).map_err(HelperError::sys(format!("making {} writable", esp.display())))?;
         tracing::debug!(esp = %esp.display(), "boot partition writable");
-        Ok(Self { esp: esp.to_owned() })
+        Ok(Self { esp: esp.to_owned(), _lock: lock })
     }
 }
 

@@ -62,7 +62,7 @@ fn answer(stream: &UnixStream, args: &Args, daemon: Uid) -> HelperAnswer {
                 Ok(_) => return HelperAnswer::Error("refused: the bundle handed over is not a regular file".into()),
                 Err(e) => return HelperAnswer::Error(format!("cannot read the bundle handed over: {e}")),
             }
-            let _writable = match EspWindow::open(&args.esp) {
+            let _writable = match EspWindow::open(&args.esp, &args.lock) {
                 Ok(window) => window,
                 Err(e) => return HelperAnswer::Error(e.to_string()),
             };
@@ -76,7 +76,7 @@ fn answer(stream: &UnixStream, args: &Args, daemon: Uid) -> HelperAnswer {
             if !fds.is_empty() {
                 return HelperAnswer::Error("refused: a rollback carries no file".into());
             }
-            let _writable = match EspWindow::open(&args.esp) {
+            let _writable = match EspWindow::open(&args.esp, &args.lock) {
                 Ok(window) => window,
                 Err(e) => return HelperAnswer::Error(e.to_string()),
             };

@@ -55,6 +55,7 @@ impl Appliance {
             .args(["--esp", &esp.display().to_string()])
             .args(["--state-dir", &root.join("state").display().to_string()])
             .args(["--user", "nobody", "--image-root", &image.display().to_string()])
+            .args(["--lock", &root.join("esp.lock").display().to_string()])
             .spawn()
             .expect("start the helper");
         let app = Self { dir, helper };
@@ -176,6 +177,8 @@ fn the_daemon_installs_through_the_helper_and_the_partition_is_read_only_around_
     let entry = std::fs::read_to_string(app.esp().join("loader/entries/postern-b+3.conf")).expect("armed entry");
     assert!(entry.contains("postern.slot=b"), "{entry}");
     assert!(app.esp_read_only(), "read-only again after the write");
+    let status = app.agent().status().expect("status").to_string();
+    assert!(status.contains("Boot partition: mounted read-only, written only by the install helper"), "{status}");
 
     let slot = app.agent().rollback().expect("rollback through the helper");
     assert_eq!(slot, Slot::B);

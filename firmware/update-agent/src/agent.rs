@@ -7,7 +7,7 @@ use crate::records::Records;
 use crate::source::Source;
 use crate::source::BundleSink;
 use crate::staging::Staging;
-use crate::status::SoftwareStatus;
+use crate::status::{BootPartition, SoftwareStatus};
 use crate::UpdateError;
 use crate::image::read_image_trust;
 use postern_board::Board;
@@ -266,6 +266,7 @@ impl UpdateAgent {
             slots: self.esp.slots()?,
             floor: self.records.floor(),
             last_install: self.records.last_result(),
+            boot_partition: BootPartition { through_helper: self.helper.is_some(), read_only: crate::mount_state::read_only(self.esp.root()) },
         })
     }
 

@@ -6,6 +6,7 @@ mod helper_client;
 mod helper_protocol;
 mod image;
 mod installer;
+mod mount_state;
 mod records;
 mod source;
 mod staging;
@@ -16,7 +17,7 @@ pub use error::UpdateError;
 pub use helper_protocol::{HelperAnswer, HelperRequest, MAX_LINE as HELPER_MAX_LINE};
 pub use image::{IMAGE_FILE, read_image_trust};
 pub use source::Source;
-pub use status::SoftwareStatus;
+pub use status::{BootPartition, SoftwareStatus};
 
 /// Where the install helper listens on the appliance (a directory only root and the
 /// daemon's group may enter).

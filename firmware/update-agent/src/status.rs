@@ -19,6 +19,29 @@ pub struct SoftwareStatus {
     pub floor: Option<u64>,
     /// The last install's result, if any.
     pub last_install: Option<String>,
+    /// How the boot partition is written.
+    pub boot_partition: BootPartition,
+}
+
+/// Who may write the boot partition, and how it is mounted now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BootPartition {
+    /// Whether installs go through the privileged install helper.
+    pub through_helper: bool,
+    /// Whether it is mounted read-only now (`None`: not a mount point).
+    pub read_only: Option<bool>,
+}
+
+impl fmt::Display for BootPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mounted = match self.read_only {
+            Some(true) => "mounted read-only",
+            Some(false) => "mounted read-write",
+            None => "not a mount point",
+        };
+        let writer = if self.through_helper { "written only by the install helper" } else { "written by the daemon itself (no install helper)" };
+        write!(f, "{mounted}, {writer}")
+    }
 }
 
 impl SoftwareStatus {
@@ -59,6 +82,7 @@ impl fmt::Display for SoftwareStatus {
             Some(floor) => writeln!(f, "Highest version proven good: {floor} (bundles not newer are refused)")?,
             None => writeln!(f, "Highest version proven good: none yet")?,
         }
+        writeln!(f, "Boot partition: {}", self.boot_partition)?;
         write!(f, "Last install: {}", self.last_install.as_deref().unwrap_or("none"))
     }
 }
@@ -79,11 +103,13 @@ mod tests {
             slots: [info(Slot::A, 1, Some(EntryState::Good)), info(Slot::B, 2, Some(EntryState::Pending { left: 3 }))],
             floor: Some(1),
             last_install: Some("installed r2 into slot b".into()),
+            boot_partition: BootPartition { through_helper: true, read_only: Some(true) },
         };
         assert_eq!(status.boots_next(), Some(Slot::B));
         let text = status.to_string();
         assert!(text.starts_with("Image: TEST (trusts the public test signing key; never use in production)\n"), "{text}");
         assert!(text.contains("Highest version proven good: 1 (bundles not newer are refused)"), "{text}");
+        assert!(text.contains("Boot partition: mounted read-only, written only by the install helper\n"), "{text}");
         status.trust = ImageTrust::Production;
         assert!(status.to_string().starts_with("Image: production\n"));
         assert!(text.contains("good, running"), "{text}");

@@ -11,6 +11,7 @@ const OURS: &[(&str, &str, &str)] = &[
     ("postern-init", "postern-init", "/init"),
     ("posternd", "posternd", "/usr/bin/posternd"),
     ("postern-cli-transport", "postern", "/usr/bin/postern"),
+    ("postern-install-helper", "postern-install-helper", "/usr/libexec/postern-install-helper"),
 ];
 
 /// Debian programs the image carries: (host path, where it goes in the image).
