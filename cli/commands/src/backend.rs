@@ -2,7 +2,7 @@
 
 use crate::actions::*;
 use crate::appliance::Appliance;
-use crate::{cache_commands, configure, show, software, test_access, tls};
+use crate::{cache_commands, configure, imports, show, software, test_access, tls};
 use core::fmt::Write;
 use postern_cli_engine::{Backend, CommandError, Invocation, Mode};
 use postern_config_store::Candidate;
@@ -87,6 +87,9 @@ impl Backend for CliBackend {
             SHOW_LOGGING => show::logging(self, out),
             SHOW_TLS => tls::show(self, out),
             TLS_IMPORT_CERT | TLS_IMPORT_KEY => tls::import(self, inv, out),
+            ACTIVESYNC_CA_IMPORT | TUNNEL_CA_IMPORT | UEM_CA_IMPORT | UEM_CREDENTIALS_IMPORT | UEM_SECRET_IMPORT => {
+                imports::run(self, inv, out)
+            }
             CACHE_CLEAR | CACHE_BLOCK | CACHE_UNBLOCK => cache_commands::run(self, inv, out),
             TEST_ACTIVESYNC | TEST_APPTUNNEL => test_access::run(self, inv, out),
             RELOAD => {

@@ -112,7 +112,7 @@ fn service_mode() -> [Node; 2] {
     ]
 }
 
-fn uem_mode() -> [Node; 7] {
+fn uem_mode() -> [Node; 8] {
     let interval = |word: &'static str, help: &'static str| {
         kw(word, help).child(arg("SECONDS", SECONDS, "Seconds").action(UEM_CHECKIN))
     };
@@ -130,6 +130,11 @@ fn uem_mode() -> [Node; 7] {
         kw("credentials", "File holding this gateway's bearer token for the Postern UEM API")
             .no_action(UEM_CREDENTIALS)
             .child(arg("FILE", PATH, "Absolute path").action(UEM_CREDENTIALS)),
+        kw("import", "Paste a file's content instead of naming a file, ended by a line `quit`").children([
+            kw("ca", "PEM certificates of the authorities trusted for the UEM").action(UEM_CA_IMPORT).pastes(),
+            kw("credentials", "This gateway's bearer token for the Postern UEM API").action(UEM_CREDENTIALS_IMPORT).pastes(),
+            kw("client-secret", "The Graph application's client secret").action(UEM_SECRET_IMPORT).pastes(),
+        ]),
         kw("checkin", "Check-in schedules").children([
             interval("compliance", "Interval of the compliance pull"),
             interval("tunnel-actions", "Interval of the tunnel administrator-action pull"),
@@ -175,12 +180,18 @@ fn config_mode() -> Vec<Node> {
             kw("backend-ca", "PEM file of the authorities that sign the back end's certificate")
                 .no_action(ACTIVESYNC_CA)
                 .child(arg("FILE", PATH, "Absolute path").action(ACTIVESYNC_CA)),
+            kw("import", "Paste a file's content instead of naming a file, ended by a line `quit`").child(
+                kw("backend-ca", "PEM certificates of the authorities that sign the back end's certificate").action(ACTIVESYNC_CA_IMPORT).pastes(),
+            ),
         ]),
         kw("apptunnel", "AppTunnel settings").children([
             kw("idle-timeout", "Close a tunnel after this long idle").child(arg("SECONDS", SECONDS, "Seconds").action(TUNNEL_IDLE)),
             kw("client-ca", "PEM file of the authority that issues device certificates")
                 .no_action(TUNNEL_CA)
                 .child(arg("FILE", PATH, "Absolute path").action(TUNNEL_CA)),
+            kw("import", "Paste a file's content instead of naming a file, ended by a line `quit`").child(
+                kw("client-ca", "PEM certificate of the authority that issues device certificates").action(TUNNEL_CA_IMPORT).pastes(),
+            ),
             kw("service", "Configure an AppTunnel service").child(arg("NAME", WORD, "Service name").both(SERVICE).enters(MODE_SERVICE)),
         ]),
         kw("uem", "Configure the UEM connector and check-ins").action(UEM).enters(MODE_UEM),

@@ -6,6 +6,7 @@ mod backend;
 mod cache_commands;
 mod configure;
 mod grammar;
+mod imports;
 mod render;
 mod show;
 mod software;

@@ -51,6 +51,9 @@ pub(crate) fn running(session: &mut CliBackend, out: &mut dyn Write) -> Outcome 
     if let Some(comment) = crate::tls::running_comment(session) {
         writeln!(out, "{comment}")?;
     }
+    for comment in crate::imports::running_comments(session.appliance().store().running()) {
+        writeln!(out, "{comment}")?;
+    }
     out.write_str(&rendered)?;
     Ok(())
 }

@@ -39,7 +39,7 @@ pub trait TlsControl: Send + Sync {
     fn apply(&self, running: &Config) -> Result<(), String>;
 }
 
-fn tls_of(session: &CliBackend) -> Result<&dyn TlsControl, postern_cli_engine::CommandError> {
+pub(crate) fn tls_of(session: &CliBackend) -> Result<&dyn TlsControl, postern_cli_engine::CommandError> {
     session.appliance().tls().ok_or_else(|| failed("this gateway has no TLS identity to manage"))
 }
 

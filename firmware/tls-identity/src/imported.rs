@@ -28,7 +28,7 @@ pub struct ImportedCertificate {
 }
 
 /// The first 16 hex digits of a colon-separated fingerprint, lower case.
-fn short(fingerprint: &str) -> String {
+pub(crate) fn short(fingerprint: &str) -> String {
     fingerprint.replace(':', "").to_lowercase().chars().take(16).collect()
 }
 

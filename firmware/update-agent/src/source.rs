@@ -16,7 +16,7 @@ use std::time::Duration;
 const STALL: Duration = Duration::from_secs(30);
 
 /// Where a bundle's bytes go as they arrive: the installer, or a staging file.
-pub(crate) trait BundleSink {
+pub(crate) trait BundleSink: Send {
     /// Takes the next bytes; an error stops the transfer.
     fn feed(&mut self, chunk: &[u8]) -> Result<(), UpdateError>;
 }

@@ -37,16 +37,43 @@ class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self): self.answer()
     def log_message(self, *a): pass
 s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+if len(sys.argv) > 3:
+    import ssl
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(sys.argv[2], sys.argv[3])
+    s.socket = tls.wrap_socket(s.socket, server_side=True)
 print(s.server_address[1], flush=True)
 s.serve_forever()
 "#;
 
 /// Starts the back end, logging paths to `dir/backend.log`.
 pub fn backend(dir: &Path) -> Backend {
+    start_backend(dir, &[])
+}
+
+/// The back end over TLS: its certificate for 127.0.0.1 signed by the authority
+/// `dir/backend-tls/ca.pem` (CN=backend-ca).
+pub fn tls_backend(dir: &Path) -> Backend {
+    let pki = dir.join("backend-tls");
+    std::fs::create_dir_all(&pki).expect("dir");
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").current_dir(&pki).args(args).output().expect("openssl runs");
+        assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
+    };
+    let p256 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    run(&[&["req", "-x509"][..], &p256, &["-days", "2", "-subj", "/CN=backend-ca", "-keyout", "ca-key.pem", "-out", "ca.pem"]].concat());
+    std::fs::write(pki.join("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n").expect("ext");
+    run(&[&["req"][..], &p256, &["-subj", "/CN=127.0.0.1", "-keyout", "key.pem", "-out", "server.csr"]].concat());
+    run(&["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-days", "2", "-out", "cert.pem", "-extfile", "server.ext"]);
+    start_backend(dir, &[pki.join("cert.pem"), pki.join("key.pem")])
+}
+
+fn start_backend(dir: &Path, tls: &[std::path::PathBuf]) -> Backend {
     let mut child = Command::new("python3")
         .arg("-c")
         .arg(BACKEND)
         .arg(dir.join("backend.log"))
+        .args(tls)
         .stdout(Stdio::piped())
         .spawn()
         .expect("python3 starts");
