@@ -16,6 +16,7 @@ mod run_vm;
 mod shell;
 mod stress;
 mod test;
+mod test_production;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

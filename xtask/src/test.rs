@@ -56,7 +56,8 @@ pub(crate) fn run(args: &TestArgs) -> Result {
 }
 
 /// The image: built twice from empty target directories with identical hashes (F1), then
-/// booted under qemu by the end-to-end test (F2).
+/// booted under qemu by the end-to-end tests (F2); then a production image with throwaway
+/// keys (F3).
 fn test_image() -> Result {
     say("building the appliance image twice and comparing (reproducibility)");
     packages::ensure(&[("qemu-system-x86_64", "qemu-system-x86")])?;
@@ -68,5 +69,5 @@ fn test_image() -> Result {
             .env("POSTERN_IMAGE_DIR", root().join(image::FIRST_BUILD))
             .args(["test", "--package", "postern-e2e", "--test", test, "--", "--ignored", "--nocapture"]))?;
     }
-    Ok(())
+    crate::test_production::run(&root().join("target/repro/a/target"))
 }

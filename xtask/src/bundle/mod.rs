@@ -6,4 +6,4 @@ mod make;
 mod sign;
 
 pub(crate) use make::{BundleArgs, run};
-pub(crate) use sign::{SignArgs, sign};
+pub(crate) use sign::{SignArgs, new_key, sign};

@@ -69,7 +69,7 @@ fn resign(key_file: &Path, input: &Path, output: &Path) -> Result {
 }
 
 /// Writes a new key pair: the seed (from the operating system's random source) and the public key.
-fn new_key(file: &Path) -> Result {
+pub(crate) fn new_key(file: &Path) -> Result {
     let public_file = match file.extension() {
         Some(ext) if ext == "key" => file.with_extension("pub"),
         _ => PathBuf::from(format!("{}.pub", file.display())),
