@@ -1,7 +1,8 @@
 //! The boot sequence, from the kernel's hand-over to the supervised daemon.
 
 use crate::error::InitError;
-use crate::paths::{BOARD_FILE, DAEMON_USER, DATA, FACTORY_RESET_REQUEST, INITIAL_CONFIG, LOG_DIR, RUNNING_CONFIG, STATE_DIR};
+use crate::paths::{BOARD_FILE, DAEMON_USER, DATA, FACTORY_RESET_REQUEST, FLOOR_DIR, INITIAL_CONFIG, LOG_DIR, RELEASE_FILE, RUNNING_CONFIG, STATE_DIR};
+use postern_boot_slots::RollbackFloor;
 use crate::esp::{self, BootedSlot};
 use crate::health::HealthWatch;
 use crate::supervisor::Ending;
@@ -87,14 +88,28 @@ fn mount_data(device: &str, on_trial: bool) -> Result<(), InitError> {
     }
 }
 
-/// Once healthy, a slot on trial is marked good: the boot loader keeps it from then on.
+/// Once healthy, a slot on trial is marked good (the boot loader keeps it from then on),
+/// and the anti-rollback floor rises to the running version: init alone writes it.
 fn mark_good_when_healthy(booted: Option<BootedSlot>) -> supervisor::OnHealthy {
     Box::new(move || {
         let Some(booted) = &booted else { return };
         match booted.mark_good() {
             Ok(true) => tracing::info!(slot = %booted.slot, "slot passed its health check: marked good"),
             Ok(false) => {}
-            Err(e) => tracing::error!(slot = %booted.slot, error = %e, "cannot mark the slot good"),
+            Err(e) => {
+                tracing::error!(slot = %booted.slot, error = %e, "cannot mark the slot good");
+                return;
+            }
+        }
+        let running = std::fs::read_to_string(RELEASE_FILE).ok().and_then(|t| t.split_whitespace().next()?.parse::<u64>().ok());
+        let Some(running) = running else {
+            tracing::error!(file = RELEASE_FILE, "no release number: the anti-rollback floor stays");
+            return;
+        };
+        match RollbackFloor::new(FLOOR_DIR).raise(running) {
+            Ok(true) => tracing::info!(version = running, "anti-rollback floor raised"),
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "cannot raise the anti-rollback floor"),
         }
     })
 }

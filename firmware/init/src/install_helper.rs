@@ -1,7 +1,7 @@
 //! Starting the install helper: the root process that alone writes system slots into the
 //! read-only boot partition, at the daemon's request (see `postern-install-helper`).
 
-use crate::paths::{DAEMON_USER, ESP, ESP_LOCK, INSTALL_HELPER, LOG_DIR, STATE_DIR};
+use crate::paths::{DAEMON_USER, ESP, ESP_LOCK, FLOOR_DIR, INSTALL_HELPER, LOG_DIR, STATE_DIR};
 use std::fs::OpenOptions;
 use std::process::{Command, Stdio};
 
@@ -19,7 +19,7 @@ pub(crate) fn start() {
     };
     let state_dir = format!("{STATE_DIR}/update");
     let started = Command::new(INSTALL_HELPER)
-        .args(["--esp", ESP, "--state-dir", &state_dir, "--user", DAEMON_USER, "--lock", ESP_LOCK])
+        .args(["--esp", ESP, "--state-dir", &state_dir, "--floor-dir", FLOOR_DIR, "--user", DAEMON_USER, "--lock", ESP_LOCK])
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)

@@ -32,3 +32,7 @@ pub(crate) const ESP: &str = "/boot";
 pub(crate) const ESP_LOCK: &str = "/run/postern-esp.lock";
 /// The privileged helper that alone writes system slots.
 pub(crate) const INSTALL_HELPER: &str = "/usr/libexec/postern-install-helper";
+/// The anti-rollback floor's directory: root's, outside the daemon's state directory.
+pub(crate) const FLOOR_DIR: &str = "/data/boot-records";
+/// The running image's release (`NUMBER STRING`).
+pub(crate) const RELEASE_FILE: &str = "/etc/postern/release";

@@ -10,8 +10,10 @@ pub(crate) struct Args {
     pub(crate) socket: PathBuf,
     /// The mounted EFI system partition, read-only but during a write.
     pub(crate) esp: PathBuf,
-    /// The update agent's records (the anti-rollback floor).
+    /// The update agent's records.
     pub(crate) state_dir: PathBuf,
+    /// The anti-rollback floor's directory (read only).
+    pub(crate) floor_dir: PathBuf,
     /// The daemon's user: the only one, beside root, whose requests are served.
     pub(crate) user: String,
     /// Held while the partition is writable (init takes it too, to mark a slot good).
@@ -22,12 +24,13 @@ pub(crate) struct Args {
 }
 
 impl Args {
-    /// `--socket PATH --esp PATH --state-dir PATH --user NAME --lock PATH [--image-root PATH]`.
+    /// `--socket PATH --esp PATH --state-dir PATH --floor-dir PATH --user NAME --lock PATH [--image-root PATH]`.
     pub(crate) fn parse(mut words: impl Iterator<Item = String>) -> Result<Self, HelperError> {
         let mut args = Args {
             socket: postern_update_agent::HELPER_SOCKET.into(),
             esp: "/boot".into(),
             state_dir: "/data/postern/update".into(),
+            floor_dir: postern_update_agent::FLOOR_DIR.into(),
             user: "postern".into(),
             image_root: "/".into(),
             lock: "/run/postern-esp.lock".into(),
@@ -38,6 +41,7 @@ impl Args {
                 "--socket" => args.socket = value.into(),
                 "--esp" => args.esp = value.into(),
                 "--state-dir" => args.state_dir = value.into(),
+                "--floor-dir" => args.floor_dir = value.into(),
                 "--user" => args.user = value,
                 "--image-root" => args.image_root = value.into(),
                 "--lock" => args.lock = value.into(),

@@ -122,6 +122,7 @@ fn agent_paths(args: &Args) -> AgentPaths {
         release_file: image("/etc/postern/release"),
         keys_dir: image("/etc/postern/update-keys"),
         state_dir: args.state_dir.clone(),
+        floor_dir: args.floor_dir.clone(),
         cmdline_file: image("/proc/cmdline"),
         default_ca: image("/etc/postern/update-ca.pem"),
         image_file: image(postern_update_agent::IMAGE_FILE),

@@ -54,6 +54,7 @@ impl Appliance {
             .args(["--socket", &root.join("run/install.sock").display().to_string()])
             .args(["--esp", &esp.display().to_string()])
             .args(["--state-dir", &root.join("state").display().to_string()])
+            .args(["--floor-dir", &root.join("floor").display().to_string()])
             .args(["--user", "nobody", "--image-root", &image.display().to_string()])
             .args(["--lock", &root.join("esp.lock").display().to_string()])
             .spawn()
@@ -85,6 +86,7 @@ impl Appliance {
             release_file: image.join("etc/postern/release"),
             keys_dir: image.join("etc/postern/update-keys"),
             state_dir: self.root().join("state"),
+            floor_dir: self.root().join("floor"),
             cmdline_file: image.join("proc/cmdline"),
             default_ca: image.join("none.pem"),
             image_file: image.join("etc/postern/image.toml"),
@@ -195,7 +197,13 @@ fn the_helper_verifies_again_and_a_refusal_changes_nothing() {
     tampered[at] ^= 1;
     let tampered_path = app.root().join("bundles/tampered.bundle");
     std::fs::write(&tampered_path, tampered).expect("write");
-    for (path, reason) in [(tampered_path, "sha256"), (bundle(&app, "test-signed", 11, &test_key), "key")] {
+    let test_signed = bundle(&app, "test-signed", 11, &test_key);
+    let below_floor = bundle(&app, "below-floor", 15, &key());
+    for (path, reason) in [(tampered_path, "sha256"), (test_signed, "key"), (below_floor, "anti-rollback")] {
+        if reason == "anti-rollback" {
+            // The floor init keeps (in root's directory) is what the helper checks against.
+            postern_boot_slots::RollbackFloor::new(app.root().join("floor")).raise(20).expect("floor");
+        }
         let err = app.install(&path).expect_err("refused");
         assert!(err.to_string().contains("refused") && err.to_string().to_lowercase().contains(reason), "{err}");
         assert!(!app.esp().join("loader/entries/postern-b+3.conf").exists(), "no entry armed");

@@ -31,6 +31,8 @@ pub struct AgentPaths {
     pub keys_dir: PathBuf,
     /// The agent's records on the data area.
     pub state_dir: PathBuf,
+    /// The anti-rollback floor's directory (on the appliance root's, written by init).
+    pub floor_dir: PathBuf,
     /// The kernel command line (`/proc/cmdline`).
     pub cmdline_file: PathBuf,
     /// The CA of the update server, used when an install names no CA file.
@@ -53,6 +55,7 @@ impl AgentPaths {
             release_file: "/etc/postern/release".into(),
             keys_dir: "/etc/postern/update-keys".into(),
             state_dir: state_dir.to_owned(),
+            floor_dir: crate::FLOOR_DIR.into(),
             cmdline_file: "/proc/cmdline".into(),
             default_ca: "/etc/postern/update-ca.pem".into(),
             image_file: crate::IMAGE_FILE.into(),
@@ -114,7 +117,7 @@ impl UpdateAgent {
             running,
             running_version,
             keys,
-            records: Records::new(&paths.state_dir),
+            records: Records::new(&paths.state_dir, &paths.floor_dir),
             default_ca: paths.default_ca.clone(),
             trust,
             proven: AtomicBool::new(false),
@@ -141,7 +144,9 @@ impl UpdateAgent {
             return Ok(false);
         }
         let number = self.running_version.number;
-        if self.records.raise_floor(number)? {
+        // With an install helper this is the appliance: init raises the floor (the daemon
+        // cannot write it).
+        if self.helper.is_none() && self.records.raise_floor(number)? {
             tracing::info!(slot = %self.running, version = number, "the running system is proven good: anti-rollback floor raised");
         }
         self.proven.store(true, Ordering::Release);

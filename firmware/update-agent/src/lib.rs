@@ -22,3 +22,7 @@ pub use status::{BootPartition, SoftwareStatus};
 /// Where the install helper listens on the appliance (a directory only root and the
 /// daemon's group may enter).
 pub const HELPER_SOCKET: &str = "/run/postern-install/install.sock";
+
+/// Where the anti-rollback floor is kept on the appliance: a root-only directory of the
+/// data area that init writes when a slot proves good.
+pub const FLOOR_DIR: &str = "/data/boot-records";

@@ -1,42 +1,37 @@
-//! What the agent keeps on the data area, where no update can lower it: the anti-rollback
-//! floor (the highest version that ever booted and passed its health check) and the result
-//! of the last install.
+//! What the agent keeps on the data area: the result of the last install in its state
+//! directory, and the anti-rollback floor (the highest version that ever booted and passed
+//! its health check) in the floor's directory, which on the appliance only init writes.
 //!
 //! The floor rises only to the version of a system that is running and marked good, never
 //! to the version of a bundle merely installed: a bundle that never boots good (or is rolled
 //! back by the boot loader) cannot raise it, so it cannot lock genuine updates out.
 
 use crate::UpdateError;
+use postern_boot_slots::RollbackFloor;
 use postern_durable_fs::write_atomically;
 use std::path::{Path, PathBuf};
 
-/// The file of the floor, in the state directory (its name predates the rule above).
-const FLOOR_FILE: &str = "highest-version";
-
-/// The agent's files in its state directory.
+/// The agent's files in its state directory, and the floor in its own.
 #[derive(Debug, Clone)]
 pub(crate) struct Records {
     dir: PathBuf,
+    floor: RollbackFloor,
 }
 
 impl Records {
-    pub(crate) fn new(dir: &Path) -> Self {
-        Self { dir: dir.to_owned() }
+    pub(crate) fn new(dir: &Path, floor_dir: &Path) -> Self {
+        Self { dir: dir.to_owned(), floor: RollbackFloor::new(floor_dir) }
     }
 
     /// The anti-rollback floor, if one was recorded.
     pub(crate) fn floor(&self) -> Option<u64> {
-        std::fs::read_to_string(self.dir.join(FLOOR_FILE)).ok().and_then(|t| t.trim().parse::<u64>().ok())
+        self.floor.get()
     }
 
     /// Raises the floor to `proven`, the version of a system that booted good (never lowers
     /// it); returns whether it rose.
     pub(crate) fn raise_floor(&self, proven: u64) -> Result<bool, UpdateError> {
-        if self.floor().is_some_and(|floor| floor >= proven) {
-            return Ok(false);
-        }
-        self.write(FLOOR_FILE, &format!("{proven}\n"))?;
-        Ok(true)
+        Ok(self.floor.raise(proven)?)
     }
 
     /// The last install's result, one line.
@@ -53,23 +48,5 @@ impl Records {
         std::fs::create_dir_all(&self.dir).map_err(UpdateError::io("creating", &self.dir))?;
         write_atomically(&self.dir.join(name), text.as_bytes(), 0o600)?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_floor_only_rises() {
-        let dir = tempfile::tempdir().expect("dir");
-        let records = Records::new(&dir.path().join("update"));
-        assert_eq!(records.floor(), None, "nothing recorded yet");
-        assert!(records.raise_floor(9).expect("raise"));
-        assert!(!records.raise_floor(7).expect("no-op"));
-        assert!(!records.raise_floor(9).expect("no-op"));
-        assert_eq!(records.floor(), Some(9));
-        assert!(records.raise_floor(12).expect("raise"));
-        assert_eq!(records.floor(), Some(12));
     }
 }

@@ -60,6 +60,7 @@ fn appliance_with(trust: Option<ImageTrust>, trusted: &[&SigningKey]) -> Applian
         release_file: root.join("release"),
         keys_dir: root.join("keys"),
         state_dir: root.join("update"),
+        floor_dir: root.join("update"),
         cmdline_file: root.join("cmdline"),
         default_ca: root.join("no-ca.pem"),
         image_file: root.join("image.toml"),
