@@ -21,6 +21,7 @@ actions! {
     SHOW_DIFF = 3,
     SHOW_HISTORY = 4,
     SHOW_CACHE = 5,
+    SHOW_BLOCKS = 83,
     SHOW_TUNNELS = 6,
     SHOW_CHECKINS = 7,
     SHOW_SOFTWARE = 8,

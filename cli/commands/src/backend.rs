@@ -79,6 +79,7 @@ impl Backend for CliBackend {
             SHOW_HISTORY => show::history(self, out),
             SHOW_CACHE => show::device_cache(self, inv, out),
             SHOW_TUNNELS => show::tunnels(self, out),
+            SHOW_BLOCKS => cache_commands::show_blocks(self, out),
             SHOW_CHECKINS => show::checkins(self, out),
             SHOW_MANAGEMENT => show::management(self, out),
             SHOW_SOFTWARE => software::show(self, out),

@@ -1,10 +1,12 @@
-//! Privileged commands on the device cache: clear, block, unblock.
+//! Privileged commands on the device cache and the pinned blocks: clear, block, unblock,
+//! block-user, unblock-user, and `show blocks`.
 
 use crate::actions::*;
 use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;
 use postern_cli_engine::{Invocation, Value};
-use postern_decision::{DeviceIdentity, DeviceState, EasDeviceId, Provenance};
+use postern_decision::EasDeviceId;
+use postern_gateway::{BlockOrigin, BlockTarget};
 use postern_device_cache::{CacheKey, DeviceCache, DeviceRecord, KeyKind};
 
 /// The most entries a command walks; the cache bounds itself, this bounds one command.
@@ -34,7 +36,6 @@ pub(crate) fn matching(cache: &DeviceCache, id: &str) -> Result<Vec<(CacheKey, D
 pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
     let id = inv.arg("ID").and_then(Value::as_str);
     let appliance = session.appliance();
-    let now_ms = appliance.now().saturating_mul(1000);
     let user = session.user().to_owned();
     let mut cache = appliance.cache();
     let err = |e: postern_device_cache::CacheError| failed(format!("device cache: {e}"));
@@ -43,7 +44,7 @@ pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn 
             let count = cache.len();
             cache.clear().map_err(err)?;
             tracing::warn!(user = %user, count, "device cache cleared");
-            writeln!(out, "Cleared {count} entries; devices will be decided as first accesses.")?;
+            writeln!(out, "Cleared {count} entries; devices will be decided as first accesses. Pinned blocks stay (show blocks).")?;
         }
         (CACHE_CLEAR, Some(id)) => {
             let found = matching(&cache, id).map_err(err)?;
@@ -53,39 +54,50 @@ pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn 
             tracing::warn!(user = %user, id, count = found.len(), "device cache entries cleared");
             writeln!(out, "Cleared {} entries for {id}.", found.len())?;
         }
-        (CACHE_BLOCK, Some(id)) => {
-            let mut found = matching(&cache, id).map_err(err)?;
-            if found.is_empty() {
-                let eas = EasDeviceId::new(id).map_err(|_| failed(format!("{id} is neither a cached UEM device nor an ActiveSync device id")))?;
-                let identity = DeviceIdentity { eas_device_id: Some(eas.clone()), ..DeviceIdentity::default() };
-                found.push((CacheKey::ActiveSync(eas), DeviceRecord { identity, first_seen_ms: now_ms, ..DeviceRecord::default() }));
+        (CACHE_BLOCK | CACHE_UNBLOCK, _) => {
+            drop(cache);
+            let target = match (id, inv.arg("USER").and_then(Value::as_str)) {
+                (Some(id), _) => BlockTarget::device(id),
+                (None, Some(user)) => BlockTarget::user(user),
+                (None, None) => return Err(failed("an ID or a user is required")),
             }
-            let writes: Vec<_> = found
-                .into_iter()
-                .map(|(key, mut record)| {
-                    record.state = DeviceState::Blocked;
-                    record.provenance = Provenance::Operator;
-                    record.updated_ms = now_ms;
-                    (key, record)
-                })
-                .collect();
-            cache.upsert_batch(&writes).map_err(err)?;
-            tracing::warn!(user = %user, id, count = writes.len(), "device blocked by an operator");
-            writeln!(out, "Blocked {} entries for {id} until `device-cache unblock {id}`.", writes.len())?;
-        }
-        (CACHE_UNBLOCK, Some(id)) => {
-            let found = matching(&cache, id).map_err(err)?;
-            let blocked: Vec<_> = found.into_iter().filter(|(_, r)| r.provenance == Provenance::Operator).collect();
-            if blocked.is_empty() {
-                return Err(failed(format!("{id} is not blocked by an operator")));
+            .map_err(|e| failed(e.to_string()))?;
+            let gateway = appliance.gateway();
+            if inv.action() == CACHE_BLOCK {
+                let report = gateway.block(&target, &user).map_err(|e| failed(e.to_string()))?;
+                let new = if report.listed { "Blocked" } else { "Still blocked" };
+                writeln!(out, "{new} {target} until `device-cache unblock`; {} cache entries marked and their connections cut.", report.cache_entries)?;
+            } else {
+                if let Some(block) = gateway.blocks().get(&target).filter(|b| b.origin == BlockOrigin::Wiped) {
+                    return Err(failed(format!("{} was wiped (since {} ms): only a fresh enrolment lets it back", block.target, block.since_ms)));
+                }
+                let report = gateway.unblock(&target).map_err(|e| failed(e.to_string()))?;
+                if !report.listed && report.cache_entries == 0 {
+                    return Err(failed(format!("{target} is not blocked by an operator")));
+                }
+                writeln!(out, "Unblocked {target}; it will be decided as a first access.")?;
             }
-            for (key, _) in &blocked {
-                cache.remove(key).map_err(err)?;
-            }
-            tracing::warn!(user = %user, id, count = blocked.len(), "operator block lifted");
-            writeln!(out, "Unblocked {id}; it will be decided as a first access.")?;
         }
         _ => return Err(failed("an ID is required")),
     }
+    Ok(())
+}
+
+/// `show blocks`: every pinned block, operator's and wiped.
+pub(crate) fn show_blocks(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    let blocks = session.appliance().gateway().blocks();
+    if blocks.is_empty() {
+        writeln!(out, "No pinned blocks.")?;
+        return Ok(());
+    }
+    writeln!(out, "{:<40} {:<9} {:<16} Since (Unix ms)", "Blocked", "Origin", "By")?;
+    for b in blocks.entries() {
+        let origin = match b.origin {
+            BlockOrigin::Operator => "operator",
+            BlockOrigin::Wiped => "wiped",
+        };
+        writeln!(out, "{:<40} {:<9} {:<16} {}", b.target.to_string(), origin, b.by, b.since_ms)?;
+    }
+    writeln!(out, "{} pinned block(s); never evicted, never lifted by the UEM.", blocks.len())?;
     Ok(())
 }

@@ -44,6 +44,7 @@ fn show(in_config: bool) -> Node {
                 .action(SHOW_CACHE)
                 .child(arg("ID", WORD, "ActiveSync device id or UEM device id").action(SHOW_CACHE)),
             kw("tunnels", "AppTunnels in the device cache").action(SHOW_TUNNELS),
+            kw("blocks", "The pinned blocks: operator blocks and wiped devices").action(SHOW_BLOCKS),
             kw("checkins", "UEM check-ins: last and next runs").action(SHOW_CHECKINS),
             kw("management", "Where SSH and metrics listen, and why").action(SHOW_MANAGEMENT),
             kw("software", "Installed software and update slots").action(SHOW_SOFTWARE),
@@ -59,10 +60,14 @@ fn device_cache_exec() -> Node {
         kw("clear", "Remove entries; the devices are then decided as first accesses")
             .action(CACHE_CLEAR)
             .child(arg("ID", WORD, "ActiveSync device id or UEM device id").action(CACHE_CLEAR)),
-        kw("block", "Block a device until unblocked by an operator")
+        kw("block", "Block a device, seen or not, until an operator unblocks it; cuts its connections")
             .child(arg("ID", WORD, "ActiveSync device id or UEM device id").action(CACHE_BLOCK)),
         kw("unblock", "Lift an operator block; the device is asked about again")
             .child(arg("ID", WORD, "ActiveSync device id or UEM device id").action(CACHE_UNBLOCK)),
+        kw("block-user", "Block every device of a user until an operator unblocks it; cuts their connections")
+            .child(arg("USER", LONG_WORD, "User name").action(CACHE_BLOCK)),
+        kw("unblock-user", "Lift an operator block of a user")
+            .child(arg("USER", LONG_WORD, "User name").action(CACHE_UNBLOCK)),
     ]))
 }
 

@@ -200,14 +200,16 @@ fn an_operator_can_show_but_not_configure() {
 fn device_cache_block_unblock_and_clear() {
     let rig = Rig::new();
     let out = rig.admin("device-cache block ApplA1B2C3D4E5F6");
-    assert!(out.contains("Blocked 1 entries"), "{out}");
-    let shown = rig.admin("show device-cache ApplA1B2C3D4E5F6");
-    assert!(shown.contains("blocked") && shown.contains("operator"), "{shown}");
+    assert!(out.contains("Blocked device ApplA1B2C3D4E5F6") && out.contains("0 cache entries marked"), "{out}");
+    let shown = rig.admin("show blocks");
+    assert!(shown.contains("device ApplA1B2C3D4E5F6") && shown.contains("operator"), "{shown}");
     rig.admin("device-cache unblock ApplA1B2C3D4E5F6");
-    let out = rig.admin_fails("show device-cache ApplA1B2C3D4E5F6");
-    assert!(out.contains("no device ApplA1B2C3D4E5F6"), "{out}");
+    assert!(rig.admin("show blocks").contains("No pinned blocks"));
+    // A cache clear empties the cache but never lifts a pinned block.
     rig.admin("device-cache block SEC1B0B0B0B0B0B0 ; device-cache clear");
     assert!(rig.admin("show device-cache").contains("Device cache: 0 of 100 entries used"));
+    assert!(rig.admin("show blocks").contains("device SEC1B0B0B0B0B0B0"));
+    rig.admin("device-cache unblock SEC1B0B0B0B0B0B0");
     let out = rig.admin_fails("device-cache unblock SEC1B0B0B0B0B0B0");
     assert!(out.contains("is not blocked by an operator"), "{out}");
 }

@@ -59,6 +59,9 @@ reasons! {
     WipedFinal => "wiped-final", "the device was wiped; only a fresh enrolment lets it back";
     /// A gateway operator blocked the device; the UEM cannot lift that.
     OperatorBlockKept => "operator-block-kept", "a gateway operator blocked the device; the UEM's report does not lift it";
+    /// The pinned block list names the device, its UEM device or its user (an operator's
+    /// block), before or without any cache entry.
+    OperatorBlocked => "operator-blocked", "a gateway operator blocked the device, its UEM device or its user";
     /// No registered device matches the request.
     NotRegistered => "uem-no-match", "no device registered with the UEM matches the request";
     /// Several registered devices match equally well and not all of them may pass.

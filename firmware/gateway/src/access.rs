@@ -4,7 +4,7 @@
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use postern_decision::{
-    AppTunnelLookup, CacheUpdate, Decision, DeviceIdentity, EasRequest, FirstAccess, Provenance,
+    AppTunnelLookup, CacheUpdate, Decision, DeviceIdentity, EasRequest, FirstAccess, Provenance, Reason,
     UemDeviceId, UemLookup, decide_cached, decide_first_access, decide_first_apptunnel,
     needs_first_access,
 };
@@ -25,6 +25,10 @@ impl Gateway {
     /// entry needs no fresh look (S2), otherwise as a first access (S1; S3 when the UEM
     /// cannot be reached; S7 for devices restored at start-up).
     pub async fn activesync_access(&self, request: &EasRequest) -> Result<Decision, GatewayError> {
+        let user = request.user.as_ref().map(|u| u.as_str());
+        if let Some(pinned) = self.pinned_decision(Some(request.eas_device_id.as_str()), None, user) {
+            return Ok(self.count(pinned));
+        }
         let key = CacheKey::ActiveSync(request.eas_device_id.clone());
         let cached = {
             let mut cache = self.cache();
@@ -65,6 +69,17 @@ impl Gateway {
             caps: uem.caps,
             previous: previous_record.as_ref(),
         });
+        // A block of the UEM device the UEM matched applies even to a device never seen.
+        let matched = match &outcome.cache {
+            CacheUpdate::Store(record) => record.identity.uem_device_id.as_ref().map(|u| u.as_str().to_owned()),
+            CacheUpdate::Forget => None,
+        };
+        if outcome.decision.reason == Reason::UemWiped {
+            self.pin_wiped(Some(request.eas_device_id.as_str()), matched.as_deref());
+        }
+        if let Some(pinned) = matched.as_deref().and_then(|uem| self.pinned_decision(None, Some(uem), None)) {
+            return Ok(self.count(pinned));
+        }
         let mut cache = self.cache();
         match outcome.cache {
             CacheUpdate::Store(record) => {
@@ -93,6 +108,9 @@ impl Gateway {
     /// Decides an app's tunnel to a service: the cached tunnel when there is one (S4's
     /// reuse), otherwise the UEM's answer, or an outage allowance (S5).
     pub async fn apptunnel_access(&self, device: &UemDeviceId, app: &str, service: &str) -> Result<Decision, GatewayError> {
+        if let Some(pinned) = self.pinned_decision(None, Some(device.as_str()), None) {
+            return Ok(self.count(pinned));
+        }
         let key = CacheKey::AppTunnel(AppTunnelKey {
             uem_device_id: device.clone(),
             app_id: postern_device_cache::AppId::new(app)?,

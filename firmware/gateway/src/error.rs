@@ -11,6 +11,9 @@ pub enum GatewayError {
     /// An identifier from the UEM does not fit the cache's bounds.
     #[error("cache key: {0}")]
     Key(#[from] postern_device_cache::KeyError),
+    /// The pinned block list could not be read, written or grown.
+    #[error("block list: {0}")]
+    Blocks(String),
     /// An identifier does not fit the UEM API's bounds.
     #[error("identifier: {0}")]
     Identifier(String),

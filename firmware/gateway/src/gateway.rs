@@ -1,5 +1,6 @@
 //! The gateway: its identity, its device cache, its UEM and what it knows about that UEM.
 
+use crate::blocks::BlockList;
 use crate::error::GatewayError;
 use postern_decision::{GatewayId, Reason, UemCapabilities, UemSettings, restore_at_startup};
 use postern_device_cache::{CacheKey, DeviceCache, DeviceRecord, KeyKind};
@@ -33,6 +34,7 @@ pub struct Gateway {
     cache: Mutex<DeviceCache>,
     uem: Mutex<UemView>,
     cuts: broadcast::Sender<Cut>,
+    blocks: Mutex<BlockList>,
     pub(crate) clock_ms: fn() -> u64,
     pub(crate) lookup_timeout: Duration,
     /// One counter per reason, in `Reason::ALL` order (empty: not counted).
@@ -45,7 +47,20 @@ impl Gateway {
     pub fn new(id: GatewayId, connector: Arc<dyn UemConnector>, cache: DeviceCache, clock_ms: fn() -> u64, lookup_timeout: Duration) -> Self {
         let (cuts, _) = broadcast::channel(1024);
         let uem = UemView { settings: UemSettings::never_received(), caps: UemCapabilities::new(false) };
-        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, clock_ms, lookup_timeout, decisions: Vec::new() }
+        let blocks = Mutex::new(BlockList::in_memory());
+        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, blocks, clock_ms, lookup_timeout, decisions: Vec::new() }
+    }
+
+    /// Uses `blocks` as the pinned deny list (by default an empty one in memory).
+    #[must_use]
+    pub fn with_block_list(self, blocks: BlockList) -> Self {
+        *self.blocks.lock().unwrap_or_else(PoisonError::into_inner) = blocks;
+        self
+    }
+
+    /// The pinned deny list. A poisoned lock is taken over: its writes are atomic.
+    pub fn blocks(&self) -> MutexGuard<'_, BlockList> {
+        self.blocks.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Counts every access decision by its reason in `counter` (declared with every

@@ -1,11 +1,15 @@
 //! The gateway's access service: decisions from the device cache and the UEM, check-in results applied, live connections cut.
 
 mod access;
+mod blocks;
 mod checkins;
 mod error;
 mod gateway;
 mod inventory;
+mod operator_blocks;
 
+pub use blocks::{BlockList, BlockOrigin, BlockTarget, MAX_BLOCKS, PinnedBlock};
 pub use error::GatewayError;
 pub use checkins::{Applied, Change};
 pub use gateway::{Cut, Gateway};
+pub use operator_blocks::BlockReport;

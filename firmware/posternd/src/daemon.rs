@@ -104,7 +104,11 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let decisions = registry
         .labelled_counter("postern_decisions_total", "Access decisions by reason", "reason", &reasons)
         .map_err(|e| DaemonError::Setting { setting: "metrics", reason: e.to_string() })?;
-    let gateway = Arc::new(Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT).with_decision_counter(&decisions));
+    let blocks = postern_gateway::BlockList::open(&args.state_dir.join("blocks"))
+        .map_err(|e| DaemonError::Setting { setting: "blocks", reason: e.to_string() })?;
+    tracing::info!(pinned = blocks.len(), "pinned blocks loaded");
+    let gateway =
+        Arc::new(Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT).with_decision_counter(&decisions).with_block_list(blocks));
     gateway.restore_at_startup().map_err(|e| DaemonError::Setting { setting: "device_cache", reason: e.to_string() })?;
     let settings_file = SettingsFile::new(&args.state_dir, &connector_identity(&running));
     if let Some(settings) = settings_file.load() {

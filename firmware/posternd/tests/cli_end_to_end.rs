@@ -60,8 +60,8 @@ fn configuration_and_device_cache_survive_a_restart() {
     let _daemon = Daemon::start(dir.path(), &[]);
     let running = text(&cli(dir.path(), "show running-config"));
     assert!(running.contains("hostname edge7"), "{running}");
-    let cached = text(&cli(dir.path(), "show device-cache ApplA1B2C3D4E5F6"));
-    assert!(cached.contains("blocked") && cached.contains("operator"), "{cached}");
+    let pinned = text(&cli(dir.path(), "show blocks"));
+    assert!(pinned.contains("device ApplA1B2C3D4E5F6") && pinned.contains("operator"), "{pinned}");
 }
 
 #[test]

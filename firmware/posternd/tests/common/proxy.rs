@@ -21,7 +21,7 @@ impl Drop for Backend {
 }
 
 const BACKEND: &str = r#"
-import http.server, sys
+import http.server, sys, time
 log = open(sys.argv[1], "a")
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -29,6 +29,8 @@ class H(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(n)
         log.write(self.path + "\n"); log.flush()
+        if "Cmd=Ping" in self.path:
+            time.sleep(60)  # a held ActiveSync Ping
         seen = "".join(k.lower() + ";" for k in self.headers.keys())
         body = ("backend saw the request " + self.command + " " + self.path + " headers:" + seen).encode()
         self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()

@@ -1,0 +1,106 @@
+//! Operator blocks hold (S6, A7): a pinned block refuses a device never seen, cuts a held
+//! Ping at once, outlives `device-cache clear` and a restart, is not lifted by the UEM's
+//! "allowed", covers every device of a user, and only `unblock` lifts it.
+
+mod common;
+
+use common::proxy::{ALLOWED_QUERY, activesync, backend, backend_log, certificate, port_from, write_config};
+use common::{Daemon, cli, text};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ALICE_DEVICE: &str = "ApplA1B2C3D4E5F6";
+const PING: &str = "Cmd=Ping&User=alice%40example.com&DeviceId=ApplA1B2C3D4E5F6&DeviceType=iPhone";
+
+fn proxy(dir: &Path) -> (Daemon, u16) {
+    let mut daemon = Daemon::start(dir, &["--listen", "127.0.0.1:0"]);
+    let port = port_from(&daemon.line_with("ActiveSync proxy listening"));
+    (daemon, port)
+}
+
+fn run(dir: &Path, script: &str) -> String {
+    let out = cli(dir, script);
+    assert_eq!(out.status.code(), Some(0), "{script}: {}", text(&out));
+    text(&out)
+}
+
+fn syncs(dir: &Path) -> usize {
+    backend_log(dir).lines().filter(|l| l.contains("Cmd=Sync")).count()
+}
+
+#[test]
+fn a_block_cuts_a_held_ping_at_once_and_holds_against_the_uem_a_clear_and_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    certificate(dir.path());
+    let back = backend(dir.path());
+    write_config(dir.path(), back.port, "");
+    let (daemon, port) = proxy(dir.path());
+    let (status, all) = activesync(dir.path(), port, ALLOWED_QUERY);
+    assert!(status.contains("200"), "the UEM allows alice's phone: {all}");
+
+    let mut ping = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "50", "-X", "POST", "--data", "ping", "--cacert"])
+        .arg(dir.path().join("cert.pem"))
+        .arg(format!("https://127.0.0.1:{port}/Microsoft-Server-ActiveSync?{PING}"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("curl");
+    let held = Instant::now();
+    while !backend_log(dir.path()).contains("Cmd=Ping") {
+        assert!(held.elapsed() < Duration::from_secs(30), "the Ping never reached the back end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let answer = run(dir.path(), &format!("device-cache block {ALICE_DEVICE}"));
+    let blocked_at = Instant::now();
+    assert!(answer.contains(&format!("Blocked device {ALICE_DEVICE}")) && answer.contains("connections cut"), "{answer}");
+    let ended = loop {
+        if let Some(status) = ping.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(blocked_at.elapsed() < Duration::from_secs(1), "the held Ping was not cut within 1 s of the block");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    eprintln!("held Ping cut {} ms after the block returned ({ended})", blocked_at.elapsed().as_millis());
+
+    let before = syncs(dir.path());
+    let (status, all) = activesync(dir.path(), port, ALLOWED_QUERY);
+    assert!(status.contains("403") && all.to_ascii_lowercase().contains("x-postern-reason: operator-blocked"), "{all}");
+    run(dir.path(), "device-cache clear");
+    let (status, _) = activesync(dir.path(), port, ALLOWED_QUERY);
+    assert!(status.contains("403"), "a cache clear does not lift a pinned block: {status}");
+    let shown = run(dir.path(), "show blocks");
+    assert!(shown.contains(&format!("device {ALICE_DEVICE}")) && shown.contains("operator"), "{shown}");
+
+    drop(daemon);
+    let (_daemon, port) = proxy(dir.path());
+    let (status, _) = activesync(dir.path(), port, ALLOWED_QUERY);
+    assert!(status.contains("403"), "the block outlives a restart while the UEM says allowed: {status}");
+    assert_eq!(syncs(dir.path()), before, "no blocked request reached the back end");
+
+    let answer = run(dir.path(), &format!("device-cache unblock {ALICE_DEVICE}"));
+    assert!(answer.contains("Unblocked"), "{answer}");
+    let (status, _) = activesync(dir.path(), port, ALLOWED_QUERY);
+    assert!(status.contains("200"), "unblocked, the UEM's answer counts again: {status}");
+    assert!(run(dir.path(), "show blocks").contains("No pinned blocks"));
+}
+
+#[test]
+fn devices_never_seen_and_users_are_refused_before_their_first_access() {
+    let dir = tempfile::tempdir().expect("dir");
+    certificate(dir.path());
+    let back = backend(dir.path());
+    write_config(dir.path(), back.port, "");
+    let (_daemon, port) = proxy(dir.path());
+
+    run(dir.path(), "device-cache block-user Alice@Example.com");
+    let (status, all) = activesync(dir.path(), port, ALLOWED_QUERY);
+    assert!(status.contains("403") && all.to_ascii_lowercase().contains("operator-blocked"), "a user's block covers a device never seen: {all}");
+    let refused = cli(dir.path(), "device-cache unblock nobody-blocked-this");
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(text(&refused).contains("is not blocked by an operator"), "{}", text(&refused));
+    run(dir.path(), "device-cache unblock-user alice@example.com");
+    let (status, _) = activesync(dir.path(), port, ALLOWED_QUERY);
+    assert!(status.contains("200"), "{status}");
+    assert_eq!(syncs(dir.path()), 1, "only the allowed request reached the back end");
+}
