@@ -64,6 +64,7 @@ pub struct ActiveSyncRequest {
     pub(crate) locale: Option<u16>,
     pub(crate) options: CommandOptions,
     pub(crate) parameters: ParameterStore,
+    pub(crate) other_parameters: u8,
 }
 
 impl ActiveSyncRequest {
@@ -81,6 +82,7 @@ impl ActiveSyncRequest {
             locale: None,
             options: CommandOptions::default(),
             parameters: ParameterStore::default(),
+            other_parameters: 0,
         }
     }
 
@@ -115,7 +117,8 @@ impl ActiveSyncRequest {
     ///
     /// Only `MS-ASProtocolVersion` and `X-MS-PolicyKey` are read (names compared
     /// case-insensitively). A malformed value is an error; so is a value that differs from
-    /// the one the base64 query (or an earlier copy of the header) gave.
+    /// the one the query (base64 field or plain `PolicyKey`) or an earlier copy of the
+    /// header gave.
     pub fn parse_with_headers<'h, I>(
         method: Method,
         target: &[u8],
@@ -210,7 +213,8 @@ impl ActiveSyncRequest {
         self.protocol_version
     }
 
-    /// The policy key, from the base64 query or the `X-MS-PolicyKey` header.
+    /// The policy key, from the base64 query, the plain form's `PolicyKey` parameter or
+    /// the `X-MS-PolicyKey` header (which must agree).
     pub fn policy_key(&self) -> Option<u32> {
         self.policy_key
     }
@@ -228,6 +232,12 @@ impl ActiveSyncRequest {
     /// The string-valued command parameters, in the order they were sent.
     pub fn parameters(&self) -> impl Iterator<Item = Parameter<'_>> + '_ {
         self.parameters.iter()
+    }
+
+    /// How many plain-form parameters MS-ASHTTP does not list the request carried (at
+    /// most [`crate::MAX_OTHER_PARAMETERS`]); they stay in the target as sent.
+    pub fn other_parameters(&self) -> usize {
+        usize::from(self.other_parameters)
     }
 
     /// The value of one command parameter.
