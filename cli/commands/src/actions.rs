@@ -81,4 +81,5 @@ actions! {
     SHOW_MANAGEMENT = 73,
     FACTORY_RESET = 76,
     FACTORY_RESET_CONFIRM = 77,
+    TUNNEL_CN = 78,
 }

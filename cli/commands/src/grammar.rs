@@ -181,6 +181,7 @@ fn config_mode() -> Vec<Node> {
             kw("client-ca", "PEM file of the authority that issues device certificates")
                 .no_action(TUNNEL_CA)
                 .child(arg("FILE", PATH, "Absolute path").action(TUNNEL_CA)),
+            kw("identity-from-common-name", "Identify a device certificate without a device URI by its common name").both(TUNNEL_CN),
             kw("service", "Configure an AppTunnel service").child(arg("NAME", WORD, "Service name").both(SERVICE).enters(MODE_SERVICE)),
         ]),
         kw("uem", "Configure the UEM connector and check-ins").action(UEM).enters(MODE_UEM),
