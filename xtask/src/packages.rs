@@ -12,6 +12,9 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("curl", "curl"),
     ("openssl", "openssl"),
     ("setpriv", "util-linux"),
+    // AppTunnel's end-to-end test gives posternd its own /etc/hosts in a mount namespace.
+    ("unshare", "util-linux"),
+    ("mount", "mount"),
     // init's data-area tests make, damage and loop-mount real ext4 images.
     ("mke2fs", "e2fsprogs"),
     ("debugfs", "e2fsprogs"),
