@@ -265,8 +265,8 @@ pub enum ParseError {
         /// What is wrong with it.
         source: HeaderError,
     },
-    /// The query (base64 field or plain `PolicyKey`) and a header, or two copies of a
-    /// header, give different values for the same field.
+    /// The base64 query and a header, or two copies of a header, give different values
+    /// for the same field.
     #[error("{field} in the query differs from the header")]
     ConflictingHeader {
         /// Which field.

@@ -117,8 +117,9 @@ impl ActiveSyncRequest {
     ///
     /// Only `MS-ASProtocolVersion` and `X-MS-PolicyKey` are read (names compared
     /// case-insensitively). A malformed value is an error; so is a value that differs from
-    /// the one the query (base64 field or plain `PolicyKey`) or an earlier copy of the
-    /// header gave.
+    /// the one the base64 query or an earlier copy of the header gave. A plain-form
+    /// `PolicyKey` may differ from the header (a client provisioning again sends its old
+    /// key in the header and the new temporary one in the query); it is the one kept.
     pub fn parse_with_headers<'h, I>(
         method: Method,
         target: &[u8],
@@ -128,6 +129,7 @@ impl ActiveSyncRequest {
         I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
     {
         let mut req = Self::parse(method, target)?;
+        let mut header_key = None;
         for (name, value) in headers {
             if name.eq_ignore_ascii_case(b"MS-ASProtocolVersion") {
                 let version =
@@ -145,6 +147,13 @@ impl ActiveSyncRequest {
                     name: "X-MS-PolicyKey",
                     source,
                 })?;
+                header_key = Some(merge(header_key, key, Field::PolicyKey)?);
+            }
+        }
+        if let Some(key) = header_key {
+            // A plain-form `PolicyKey` is the key being acknowledged and wins; a client
+            // that provisions again sends its old key in the header beside it.
+            if req.form == QueryForm::Base64 || req.policy_key.is_none() {
                 req.policy_key = Some(merge(req.policy_key, key, Field::PolicyKey)?);
             }
         }
@@ -213,8 +222,8 @@ impl ActiveSyncRequest {
         self.protocol_version
     }
 
-    /// The policy key, from the base64 query, the plain form's `PolicyKey` parameter or
-    /// the `X-MS-PolicyKey` header (which must agree).
+    /// The policy key: the plain form's `PolicyKey` parameter when present, else the
+    /// base64 field or the `X-MS-PolicyKey` header (which must agree).
     pub fn policy_key(&self) -> Option<u32> {
         self.policy_key
     }

@@ -49,8 +49,31 @@ fn policy_key_in_the_query_is_read_like_the_header() {
             .policy_key(),
         Some(42)
     );
+    // Provisioning again: the old key in the header, the new temporary one in the query.
     assert_eq!(
-        with_key_header("&PolicyKey=42", "43"),
+        with_key_header("&PolicyKey=42", "43")
+            .expect("accepted")
+            .policy_key(),
+        Some(42)
+    );
+    assert_eq!(
+        with_key_header("", "43").expect("accepted").policy_key(),
+        Some(43)
+    );
+    assert!(matches!(
+        with_key_header("&PolicyKey=42", "x"),
+        Err(ParseError::Header {
+            name: "X-MS-PolicyKey",
+            ..
+        })
+    ));
+    let two_headers: [(&[u8], &[u8]); 2] = [(b"X-MS-PolicyKey", b"1"), (b"x-ms-policykey", b"2")];
+    assert_eq!(
+        ActiveSyncRequest::parse_with_headers(
+            Method::Post,
+            format!("{CORE}&PolicyKey=42").as_bytes(),
+            two_headers
+        ),
         Err(ParseError::ConflictingHeader {
             field: Field::PolicyKey
         })

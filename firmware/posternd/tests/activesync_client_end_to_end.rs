@@ -1,7 +1,8 @@
 //! A real third-party ActiveSync client (pyactivesync, pinned in
 //! `activesync/requirements.txt`) through posternd to a WBXML back end
 //! (`activesync/backend.py`): an allowed device provisions twice (the second Provision
-//! carries `PolicyKey` in the query), lists folders, syncs and holds a long Ping; a blocked
+//! carries `PolicyKey` in the query), lists folders, syncs, holds a long Ping and
+//! provisions again (its old key in the header beside the new one in the query); a blocked
 //! device is refused at its first request and the back end never sees it. The base64 query
 //! form and unlisted query parameters reach the back end exactly as sent.
 
@@ -130,9 +131,12 @@ fn a_real_client_provisions_syncs_and_pings_through_the_gateway_and_a_blocked_on
     let seen = backend_log(dir.path());
     let alice: Vec<&str> = seen.lines().filter(|l| l.contains(ALICE.1)).collect();
     let commands: Vec<&str> = alice.iter().filter_map(|l| l.split("Cmd=").nth(1)?.split('&').next()).collect();
-    assert_eq!(commands, ["Provision", "Provision", "FolderSync", "Sync", "Sync", "Ping"], "{seen}");
-    // The second Provision's target reached the back end as the client sent it.
-    assert!(alice[1].ends_with("&DeviceType=iPhone&PolicyKey=1307199584"), "{seen}");
+    assert_eq!(commands, ["Provision", "Provision", "FolderSync", "Sync", "Sync", "Ping", "Provision", "Provision"], "{seen}");
+    // The second Provision's target reached the back end as the client sent it; when
+    // provisioning again, beside the previous key in the header.
+    assert!(alice[1].ends_with("&DeviceType=iPhone&PolicyKey=1307199584 header-key=-"), "{seen}");
+    assert!(out.contains("provisioned again policy-key=3942917221"), "{out}");
+    assert!(alice[7].ends_with("&DeviceType=iPhone&PolicyKey=1307199584 header-key=3942917221"), "{seen}");
 
     // bob's phone is blocked at the UEM: refused at the first Provision, never forwarded.
     let (code, out) = run_client(dir.path(), proxy, BOB);
@@ -146,15 +150,16 @@ fn a_real_client_provisions_syncs_and_pings_through_the_gateway_and_a_blocked_on
     let answer = curl_post(dir.path(), proxy, &query);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("base64 request"), "{answer}");
-    assert!(backend_log(dir.path()).lines().any(|l| l == format!("POST /Microsoft-Server-ActiveSync?{query}")), "{}", backend_log(dir.path()));
+    assert!(backend_log(dir.path()).lines().any(|l| l.starts_with(&format!("POST /Microsoft-Server-ActiveSync?{query} "))), "{}", backend_log(dir.path()));
 
-    // Unlisted parameters are forwarded unchanged; a disagreeing policy key, a smuggled
-    // identity parameter or too many unlisted ones are refused before the back end.
+    // Unlisted parameters are forwarded unchanged; a smuggled or repeated identity
+    // parameter, too many unlisted ones or two disagreeing policy-key headers are refused
+    // before the back end.
     let plain = "Cmd=Settings&User=alice%40example.com&DeviceId=ApplA1B2C3D4E5F6&DeviceType=iPhone";
     let extra = format!("{plain}&ClientVersion=7.2&x-trace=a%20b");
     let answer = curl_post(dir.path(), proxy, &extra);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(backend_log(dir.path()).lines().any(|l| l == format!("POST /Microsoft-Server-ActiveSync?{extra}")), "{}", backend_log(dir.path()));
+    assert!(backend_log(dir.path()).lines().any(|l| l.starts_with(&format!("POST /Microsoft-Server-ActiveSync?{extra} "))), "{}", backend_log(dir.path()));
     let before = backend_log(dir.path()).lines().count();
     let too_many: String = (0..9).map(|i| format!("&P{i}=v")).collect();
     for refused in [format!("{plain}&%44eviceId=SEC1B0B0B0B0B0B0"), format!("{plain}&deviceid=SEC1B0B0B0B0B0B0"), format!("{plain}{too_many}")] {
@@ -162,11 +167,11 @@ fn a_real_client_provisions_syncs_and_pings_through_the_gateway_and_a_blocked_on
         assert!(answer.starts_with("HTTP/1.1 400"), "{refused}: {answer}");
     }
     let out = Command::new("curl")
-        .args(["-s", "-i", "-X", "POST", "--data", "x", "-H", "X-MS-PolicyKey: 1", "--cacert"])
+        .args(["-s", "-i", "-X", "POST", "--data", "x", "-H", "X-MS-PolicyKey: 1", "-H", "X-MS-PolicyKey: 2", "--cacert"])
         .arg(dir.path().join("cert.pem"))
         .arg(format!("https://127.0.0.1:{proxy}/Microsoft-Server-ActiveSync?{plain}&PolicyKey=2"))
         .output()
         .expect("curl runs");
-    assert!(text(&out).starts_with("HTTP/1.1 400"), "{}", text(&out));
+    assert!(text(&out).starts_with("HTTP/1.1 400"), "two disagreeing policy-key headers: {}", text(&out));
     assert_eq!(backend_log(dir.path()).lines().count(), before, "a refused request reached the back end");
 }

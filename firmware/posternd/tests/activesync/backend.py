@@ -4,8 +4,9 @@ to go through its whole first session.
 
 It checks what it is sent as Exchange would: the second Provision must carry the
 temporary policy key (in the query and the body), every later command the final key in
-X-MS-PolicyKey (else 449, "provision again"). Each request's method and target are
-appended to the log file given as the first argument, before it is answered.
+X-MS-PolicyKey (else 449, "provision again"). Each request's method, target and
+X-MS-PolicyKey are appended to the log file given as the first argument, before it is
+answered.
 
 Its WBXML tables are written here from MS-ASWBXML, not taken from the client library.
 """
@@ -113,8 +114,10 @@ def text(nodes, name):
 
 
 def provision(query, headers, tree):
-    key = query.get("PolicyKey") or headers.get("X-MS-PolicyKey")
-    if key is None:
+    acked = text(tree, "Provision.PolicyKey")
+    if acked is None:
+        # The initial request (MS-ASPROV): no key in the body; a client provisioning
+        # again still sends its current key in the header.
         if find(tree, "Settings.DeviceInformation") is None:
             return encode(("Provision.Provision", [("Provision.Status", "165")]))
         policy = [("Provision.PolicyType", "MS-EAS-Provisioning-WBXML"),
@@ -122,7 +125,9 @@ def provision(query, headers, tree):
                   ("Provision.Data", [("Provision.EASProvisionDoc",
                                        [("Provision.DevicePasswordEnabled", "0")])])]
     else:
-        acked = text(tree, "Provision.PolicyKey")
+        # The acknowledgement: the temporary key in the body and in the query (the
+        # client's choice; the header may still carry its previous key).
+        key = query.get("PolicyKey") or headers.get("X-MS-PolicyKey")
         if key != TEMP_KEY or acked != TEMP_KEY or text(find(tree, "Provision.Policy") or [], "Provision.Status") != "1":
             return encode(("Provision.Provision", [("Provision.Status", "3")]))
         policy = [("Provision.PolicyType", "MS-EAS-Provisioning-WBXML"),
@@ -211,7 +216,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def log_request_line(self):
         with log_lock:
-            log.write(f"{self.command} {self.path}\n")
+            log.write(f"{self.command} {self.path} header-key={self.headers.get('X-MS-PolicyKey', '-')}\n")
             log.flush()
 
     def log_message(self, *args):

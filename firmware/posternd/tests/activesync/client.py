@@ -1,6 +1,7 @@
 """Drives a real third-party ActiveSync client (pyactivesync, see requirements.txt)
 through a first session: Provision twice (the second with the policy key in the query,
-as the library sends it), FolderSync, Sync (bootstrap, then items) and a long Ping.
+as the library sends it), FolderSync, Sync (bootstrap, then items), a long Ping, and Provision twice again (the policy-refresh case:
+the old key in the header, the new temporary one in the query).
 
 usage: client.py HOST:PORT CA_FILE USER DEVICE_ID DEVICE_TYPE
 
@@ -31,6 +32,8 @@ with Client(server=server, username=user, password="secret", device_id=device_id
         ping = client.ping([inbox.id], heartbeat=480)
         held = time.monotonic() - started
         print(f"pinged status={ping.status} changed={ping.changed_folder_ids} held={held:.1f}s", flush=True)
+        key = client.provision()
+        print(f"provisioned again policy-key={key}", flush=True)
     except requests.HTTPError as error:
         response = error.response
         reason = response.headers.get("X-Postern-Reason", "-")
