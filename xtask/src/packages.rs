@@ -12,11 +12,20 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("curl", "curl"),
     ("openssl", "openssl"),
     ("setpriv", "util-linux"),
+    // AppTunnel's end-to-end test gives posternd its own /etc/hosts in a mount namespace.
+    ("unshare", "util-linux"),
+    ("mount", "mount"),
     // init's data-area tests make, damage and loop-mount real ext4 images.
     ("mke2fs", "e2fsprogs"),
     ("debugfs", "e2fsprogs"),
     ("losetup", "mount"),
+    // The proxy tests' back ends and the ActiveSync client driver are Python scripts.
+    ("python3", "python3"),
 ];
+
+/// The pinned Python packages of the end-to-end tests (a real ActiveSync client library),
+/// relative to the workspace root, and a module that is importable once they are in.
+pub(crate) const TEST_PYTHON: (&str, &str) = ("firmware/posternd/tests/activesync/requirements.txt", "pyactivesync");
 
 /// What `cargo xtask bench proxy` needs besides the test tools: the load generator and
 /// the peer proxy (also the back end), installed only when that benchmark runs.
@@ -38,6 +47,24 @@ pub(crate) fn ensure(tools: &[(&str, &str)]) -> Result {
         Some((program, package)) => Err(StepError(format!("{program} is still missing after installing {package}"))),
         None => Ok(()),
     }
+}
+
+/// Installs the pinned packages of `requirements` with pip unless Python already
+/// imports `module`; pip itself comes from Debian's python3-pip when missing.
+pub(crate) fn ensure_python((requirements, module): (&str, &str)) -> Result {
+    let imports = |m: &str| Command::new("python3").args(["-c", &format!("import {m}")]).output().is_ok_and(|o| o.status.success());
+    if imports(module) {
+        return Ok(());
+    }
+    if !imports("pip") {
+        say("installing Debian package python3-pip");
+        apt_update()?;
+        exec(&mut apt(&["install", "-y", "-q", "--no-install-recommends", "python3-pip"]))?;
+    }
+    say(&format!("installing the Python packages pinned in {requirements}"));
+    // Debian's own Python refuses pip installs outside a virtual environment unless told.
+    exec(Command::new("python3").args(["-m", "pip", "install", "-q", "--break-system-packages", "-r", requirements]))?;
+    if imports(module) { Ok(()) } else { Err(StepError(format!("python3 still cannot import {module} after installing {requirements}"))) }
 }
 
 /// Debian's UEFI firmware for qemu (package ovmf).

@@ -23,8 +23,10 @@ const NO_STD_WITHOUT_DEFAULTS: &[&str] = &["postern-update-bundle"];
 
 /// Runs the whole test suite.
 pub(crate) fn run(args: &TestArgs) -> Result {
-    say("checking the tools the tests use (ssh, tmux, curl, openssl, setpriv, e2fsprogs, losetup)");
+    say("checking the tools the tests use (ssh, tmux, curl, openssl, setpriv, e2fsprogs, losetup, python3)");
     packages::ensure(packages::TEST_TOOLS)?;
+    say("checking the Python packages the tests use (a real ActiveSync client)");
+    packages::ensure_python(packages::TEST_PYTHON)?;
     for krate in NO_STD_CRATES {
         say(&format!("building {krate} on its own (no_std + alloc)"));
         exec(cargo().args(["build", "--package", krate]))?;

@@ -12,6 +12,9 @@ pub(crate) const MODE_UEM: SubModeId = SubModeId(3);
 macro_rules! actions {
     ($($name:ident = $id:literal),* $(,)?) => {
         $(pub(crate) const $name: ActionId = ActionId($id);)*
+        /// Every action, to check that no two share an id.
+        #[cfg(test)]
+        const ALL: &[(&str, ActionId)] = &[$((stringify!($name), $name)),*];
     };
 }
 
@@ -87,4 +90,19 @@ actions! {
     SHOW_MANAGEMENT = 73,
     FACTORY_RESET = 76,
     FACTORY_RESET_CONFIRM = 77,
+    TUNNEL_CN = 84,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ALL;
+
+    #[test]
+    fn no_two_actions_share_an_id() {
+        for (i, (name, id)) in ALL.iter().enumerate() {
+            if let Some((other, _)) = ALL[..i].iter().find(|(_, o)| o == id) {
+                panic!("{name} and {other} share action id {}", id.0);
+            }
+        }
+    }
 }

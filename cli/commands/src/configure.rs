@@ -84,6 +84,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
         ACTIVESYNC_BACKEND => config.activesync.backend_url = if no { None } else { Some(text(inv, "URL")?.into()) },
         ACTIVESYNC_CA => config.activesync.backend_ca_file = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) },
         TUNNEL_IDLE => config.apptunnel.idle_timeout_secs = number(inv, "SECONDS")?,
+        TUNNEL_CN => config.apptunnel.identity_from_common_name = !no,
         TUNNEL_CA => config.apptunnel.client_ca_file = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) },
         SERVICE => {
             let name = text(inv, "NAME")?;

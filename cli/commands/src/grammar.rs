@@ -197,6 +197,7 @@ fn config_mode() -> Vec<Node> {
             kw("import", "Paste a file's content instead of naming a file, ended by a line `quit`").child(
                 kw("client-ca", "PEM certificate of the authority that issues device certificates").action(TUNNEL_CA_IMPORT).pastes(),
             ),
+            kw("identity-from-common-name", "Identify a device certificate without a device URI by its common name").both(TUNNEL_CN),
             kw("service", "Configure an AppTunnel service").child(arg("NAME", WORD, "Service name").both(SERVICE).enters(MODE_SERVICE)),
         ]),
         kw("uem", "Configure the UEM connector and check-ins").action(UEM).enters(MODE_UEM),

@@ -59,6 +59,9 @@ pub(crate) fn render(config: &Config) -> String {
     if let Some(ca) = &config.apptunnel.client_ca_file {
         line(format!("apptunnel client-ca {}", ca.display()));
     }
+    if config.apptunnel.identity_from_common_name {
+        line("apptunnel identity-from-common-name".into());
+    }
     for service in &config.apptunnel.services {
         line(format!("apptunnel service {}", service.name));
         line(format!(" kind {}", if service.kind == ServiceKind::Tcp { "tcp" } else { "http" }));

@@ -147,6 +147,18 @@ fn a_commit_changes_the_running_configuration_and_the_prompt() {
 }
 
 #[test]
+fn the_common_name_fallback_is_set_rendered_and_cleared_from_the_cli() {
+    let rig = Rig::new();
+    assert!(!rig.appliance.store().running().apptunnel.identity_from_common_name, "off by default");
+    rig.admin("configure terminal ; apptunnel identity-from-common-name ; commit");
+    assert!(rig.appliance.store().running().apptunnel.identity_from_common_name);
+    let running = rig.admin("show running-config");
+    assert!(running.lines().any(|l| l == "apptunnel identity-from-common-name"), "{running}");
+    rig.admin("configure terminal ; no apptunnel identity-from-common-name ; commit");
+    assert!(!rig.appliance.store().running().apptunnel.identity_from_common_name);
+}
+
+#[test]
 fn an_invalid_candidate_is_refused_naming_the_setting() {
     let rig = Rig::new();
     let out = rig.admin_fails("configure terminal ; apptunnel service crm ; commit");

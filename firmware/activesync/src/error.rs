@@ -26,7 +26,9 @@ pub enum Field {
     ProtocolVersion,
     /// The locale of the base64 form.
     Locale,
-    /// The policy key (header or base64 field).
+    /// A plain query parameter that MS-ASHTTP does not list.
+    Other,
+    /// The policy key (header, base64 field or plain `PolicyKey` parameter).
     PolicyKey,
 }
 
@@ -44,6 +46,7 @@ impl Field {
             Self::ProtocolVersion => "ProtocolVersion",
             Self::Locale => "Locale",
             Self::PolicyKey => "PolicyKey",
+            Self::Other => "another parameter",
         }
     }
 }
@@ -98,11 +101,34 @@ pub enum ParseError {
         /// Start of the segment.
         offset: usize,
     },
-    /// A plain query parameter name that MS-ASHTTP does not define.
-    #[error("unknown query parameter at offset {offset}")]
-    UnknownParameter {
+    /// A plain query parameter name outside the listed ones that is empty, too long, or
+    /// has a byte other than an ASCII letter, digit, `-`, `_` or `.`.
+    #[error(
+        "query parameter name at offset {offset} is not 1 to {max} ASCII letters, digits, '-', '_' or '.'"
+    )]
+    InvalidParameterName {
         /// Start of the name.
         offset: usize,
+        /// The longest name allowed.
+        max: usize,
+    },
+    /// More plain query parameters outside the listed ones than the limit.
+    #[error(
+        "more than {max} query parameters MS-ASHTTP does not list (the one at offset {offset} is too many)"
+    )]
+    TooManyParameters {
+        /// The limit.
+        max: usize,
+        /// Start of the first parameter past the limit.
+        offset: usize,
+    },
+    /// The plain form's `PolicyKey` is not an unsigned 32-bit decimal number.
+    #[error("PolicyKey at offset {offset}: {source}")]
+    InvalidPolicyKey {
+        /// Where the value starts.
+        offset: usize,
+        /// What is wrong with it.
+        source: HeaderError,
     },
     /// The same parameter given twice (names compare case-insensitively).
     #[error("{field} is given twice (second at offset {offset})")]
@@ -239,8 +265,9 @@ pub enum ParseError {
         /// What is wrong with it.
         source: HeaderError,
     },
-    /// The base64 query and a header give different values for the same field.
-    #[error("{field} in the base64 query differs from the header")]
+    /// The base64 query and a header, or two copies of a header, give different values
+    /// for the same field.
+    #[error("{field} in the query differs from the header")]
     ConflictingHeader {
         /// Which field.
         field: Field,

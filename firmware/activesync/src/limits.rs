@@ -28,6 +28,17 @@ pub const MAX_PARAMETER_VALUE_LEN: usize = 256;
 /// Total bytes of all command-parameter values of one request, after decoding.
 pub const MAX_PARAMETER_BYTES: usize = 1024;
 
+/// Most parameters of the plain form that MS-ASHTTP does not list (`PolicyKey` is
+/// listed here, see [`crate::ActiveSyncRequest::policy_key`]); they are checked and
+/// forwarded unchanged. Real clients send one or two.
+pub const MAX_OTHER_PARAMETERS: usize = 8;
+
+/// Longest name of such a parameter, in bytes (ASCII letters, digits, `-`, `_`, `.`).
+pub const MAX_OTHER_NAME_LEN: usize = 32;
+
+/// Longest value of such a parameter, in bytes after percent-decoding.
+pub const MAX_OTHER_VALUE_LEN: usize = 256;
+
 /// Distinct command parameters that can be stored (one per [`crate::ParameterName`]).
 pub(crate) const MAX_PARAMETERS: usize = 7;
 

@@ -1,4 +1,11 @@
 //! The plain text query form (MS-ASHTTP 2.2.1.1.1.2): `Cmd=...&User=...&DeviceId=...`.
+//!
+//! Strict where the gateway's decision depends on it: the identity parameters (`Cmd`,
+//! `User`, `DeviceId`, `DeviceType`), the listed command parameters and `PolicyKey` are
+//! decoded, checked and may appear once. Liberal elsewhere: parameters MS-ASHTTP does not
+//! list (real clients send some) are accepted when their name is a plain token and their
+//! value decodes to text, bounded in count and size, and are left in the target, which
+//! the proxy forwards unchanged.
 
 use heapless::{String, Vec};
 
@@ -6,8 +13,10 @@ use crate::{
     command::Command,
     device_id,
     error::{Field, ParseError},
+    headers::parse_policy_key,
     limits::{
-        MAX_COMMAND_NAME_LEN, MAX_DEVICE_ID_LEN, MAX_PARAMETER_BYTES, MAX_PARAMETER_VALUE_LEN,
+        MAX_COMMAND_NAME_LEN, MAX_DEVICE_ID_LEN, MAX_OTHER_NAME_LEN, MAX_OTHER_PARAMETERS,
+        MAX_OTHER_VALUE_LEN, MAX_PARAMETER_BYTES, MAX_PARAMETER_VALUE_LEN,
     },
     parameters::{CommandOptions, ParameterName},
     percent::{self, PercentError},
@@ -23,17 +32,19 @@ enum Key {
     DeviceId,
     DeviceType,
     SaveInSent,
+    Policy,
     Parameter(ParameterName),
 }
 
 impl Key {
     fn from_name(name: &[u8]) -> Option<Self> {
-        const FIXED: [(&[u8], Key); 5] = [
+        const FIXED: [(&[u8], Key); 6] = [
             (b"Cmd", Key::Cmd),
             (b"User", Key::User),
             (b"DeviceId", Key::DeviceId),
             (b"DeviceType", Key::DeviceType),
             (b"SaveInSent", Key::SaveInSent),
+            (b"PolicyKey", Key::Policy),
         ];
         FIXED
             .iter()
@@ -49,6 +60,7 @@ impl Key {
             Key::DeviceId => Field::DeviceId,
             Key::DeviceType => Field::DeviceType,
             Key::SaveInSent => Field::SaveInSent,
+            Key::Policy => Field::PolicyKey,
             Key::Parameter(p) => Field::Parameter(p),
         }
     }
@@ -61,7 +73,8 @@ impl Key {
             Key::DeviceId => 1 << 2,
             Key::DeviceType => 1 << 3,
             Key::SaveInSent => 1 << 4,
-            Key::Parameter(p) => 1 << (5 + p.tag()),
+            Key::Policy => 1 << 5,
+            Key::Parameter(p) => 1 << (6 + p.tag()),
         }
     }
 }
@@ -85,7 +98,10 @@ pub(crate) fn parse(
             .position(|&b| b == b'=')
             .ok_or(ParseError::MalformedParameter { offset: start })?;
         let (name, value) = (&segment[..eq], &segment[eq + 1..]);
-        let key = Key::from_name(name).ok_or(ParseError::UnknownParameter { offset: start })?;
+        let Some(key) = Key::from_name(name) else {
+            other(name, value, start, req)?;
+            continue;
+        };
         if seen & key.bit() != 0 {
             return Err(ParseError::DuplicateParameter {
                 field: key.field(),
@@ -95,6 +111,38 @@ pub(crate) fn parse(
         seen |= key.bit();
         apply(key, value, start + eq + 1, req)?;
     }
+    Ok(())
+}
+
+/// A parameter MS-ASHTTP does not list: checked and counted, not kept (the target that
+/// carries it is forwarded as received). Repeats are allowed: the gateway reads none.
+fn other(
+    name: &[u8],
+    raw: &[u8],
+    offset: usize,
+    req: &mut ActiveSyncRequest,
+) -> Result<(), ParseError> {
+    // A token only: no `%` or `+`, so no server can decode the name into a listed one.
+    let token = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    if name.is_empty() || name.len() > MAX_OTHER_NAME_LEN || !name.iter().all(token) {
+        return Err(ParseError::InvalidParameterName {
+            offset,
+            max: MAX_OTHER_NAME_LEN,
+        });
+    }
+    if usize::from(req.other_parameters) >= MAX_OTHER_PARAMETERS {
+        return Err(ParseError::TooManyParameters {
+            max: MAX_OTHER_PARAMETERS,
+            offset,
+        });
+    }
+    let value_at = offset + name.len() + 1;
+    if !raw.is_empty() {
+        let mut value = String::<MAX_OTHER_VALUE_LEN>::new();
+        decode_into(raw, Field::Other, value_at, &mut value)?;
+        require_free_text(&value, Field::Other, value_at)?;
+    }
+    req.other_parameters += 1;
     Ok(())
 }
 
@@ -130,6 +178,13 @@ fn apply(
             if !text::is_visible_ascii(device_type.as_bytes()) {
                 return Err(ParseError::InvalidCharacter { field, offset });
             }
+        }
+        Key::Policy => {
+            let mut text = String::<16>::new();
+            decode_into(raw, field, offset, &mut text)?;
+            let key = parse_policy_key(text.as_bytes())
+                .map_err(|source| ParseError::InvalidPolicyKey { offset, source })?;
+            req.policy_key = Some(key);
         }
         Key::SaveInSent => match raw {
             b"T" => req.options.0 |= CommandOptions::SAVE_IN_SENT,

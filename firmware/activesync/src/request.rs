@@ -64,6 +64,7 @@ pub struct ActiveSyncRequest {
     pub(crate) locale: Option<u16>,
     pub(crate) options: CommandOptions,
     pub(crate) parameters: ParameterStore,
+    pub(crate) other_parameters: u8,
 }
 
 impl ActiveSyncRequest {
@@ -81,6 +82,7 @@ impl ActiveSyncRequest {
             locale: None,
             options: CommandOptions::default(),
             parameters: ParameterStore::default(),
+            other_parameters: 0,
         }
     }
 
@@ -115,7 +117,9 @@ impl ActiveSyncRequest {
     ///
     /// Only `MS-ASProtocolVersion` and `X-MS-PolicyKey` are read (names compared
     /// case-insensitively). A malformed value is an error; so is a value that differs from
-    /// the one the base64 query (or an earlier copy of the header) gave.
+    /// the one the base64 query or an earlier copy of the header gave. A plain-form
+    /// `PolicyKey` may differ from the header (a client provisioning again sends its old
+    /// key in the header and the new temporary one in the query); it is the one kept.
     pub fn parse_with_headers<'h, I>(
         method: Method,
         target: &[u8],
@@ -125,6 +129,7 @@ impl ActiveSyncRequest {
         I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
     {
         let mut req = Self::parse(method, target)?;
+        let mut header_key = None;
         for (name, value) in headers {
             if name.eq_ignore_ascii_case(b"MS-ASProtocolVersion") {
                 let version =
@@ -142,6 +147,13 @@ impl ActiveSyncRequest {
                     name: "X-MS-PolicyKey",
                     source,
                 })?;
+                header_key = Some(merge(header_key, key, Field::PolicyKey)?);
+            }
+        }
+        if let Some(key) = header_key {
+            // A plain-form `PolicyKey` is the key being acknowledged and wins; a client
+            // that provisions again sends its old key in the header beside it.
+            if req.form == QueryForm::Base64 || req.policy_key.is_none() {
                 req.policy_key = Some(merge(req.policy_key, key, Field::PolicyKey)?);
             }
         }
@@ -210,7 +222,8 @@ impl ActiveSyncRequest {
         self.protocol_version
     }
 
-    /// The policy key, from the base64 query or the `X-MS-PolicyKey` header.
+    /// The policy key: the plain form's `PolicyKey` parameter when present, else the
+    /// base64 field or the `X-MS-PolicyKey` header (which must agree).
     pub fn policy_key(&self) -> Option<u32> {
         self.policy_key
     }
@@ -228,6 +241,12 @@ impl ActiveSyncRequest {
     /// The string-valued command parameters, in the order they were sent.
     pub fn parameters(&self) -> impl Iterator<Item = Parameter<'_>> + '_ {
         self.parameters.iter()
+    }
+
+    /// How many plain-form parameters MS-ASHTTP does not list the request carried (at
+    /// most [`crate::MAX_OTHER_PARAMETERS`]); they stay in the target as sent.
+    pub fn other_parameters(&self) -> usize {
+        usize::from(self.other_parameters)
     }
 
     /// The value of one command parameter.

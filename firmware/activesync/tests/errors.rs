@@ -48,8 +48,11 @@ fn plain_form_errors() {
             ParseError::MalformedParameter { offset: 38 },
         ),
         (
-            format!("{Q}{core}&Foo=1"),
-            ParseError::UnknownParameter { offset: 69 },
+            format!("{Q}{core}&F%6Fo=1"),
+            ParseError::InvalidParameterName {
+                offset: 69,
+                max: 32,
+            },
         ),
         (
             format!("{Q}Cmd=Sync&cmd=Ping"),

@@ -29,6 +29,12 @@ pub struct AppTunnelSettings {
     /// be absolute.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_ca_file: Option<std::path::PathBuf>,
+    /// Whether a device certificate without a `urn:postern:uem-device:` subjectAltName
+    /// URI is identified by its subject common name. Default `false`: such a
+    /// certificate gets no tunnel (`403`, `device-identity-missing`). Turn it on only
+    /// for a device authority that cannot write the URI.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub identity_from_common_name: bool,
 }
 
 impl Default for AppTunnelSettings {
@@ -37,6 +43,7 @@ impl Default for AppTunnelSettings {
             idle_timeout_secs: 300,
             services: Vec::new(),
             client_ca_file: None,
+            identity_from_common_name: false,
         }
     }
 }

@@ -92,6 +92,7 @@ fn everything() -> Config {
             },
         ],
         client_ca_file: Some("/etc/postern/device-ca.pem".into()),
+        identity_from_common_name: true,
     };
     config.accs = AccsSettings {
         portal_url: Some("https://portal.example.com".into()),

@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::proxy::{ALLOWED_QUERY, activesync, apptunnel_section, backend, backend_log, certificate, device_pki, metrics_with, port_from, write_config};
+use common::proxy::{ALLOWED_QUERY, activesync, apptunnel_section, backend, backend_log, certificate, device_pki, metrics_with, port_from, through_tunnel, write_config};
 use common::{Daemon, text};
-use std::path::Path;
 use std::process::Command;
 
 #[test]
@@ -44,27 +43,6 @@ fn allowed_devices_reach_the_back_end_and_blocked_ones_never_do() {
         assert!(body.lines().any(|l| l == line), "{line} missing:\n{body}");
     }
     assert!(body.contains("postern_checkin_compliance_runs_total{result=\"success\"}"), "{body}");
-}
-
-/// curl through the tunnel as `device`: with `connect`, a CONNECT tunnel (`-p`);
-/// otherwise a plain HTTP proxy request. Returns (status the proxy gave, body).
-fn through_tunnel(dir: &Path, port: u16, device: &str, url: &str, connect: bool) -> (String, String) {
-    let mut curl = Command::new("curl");
-    curl.args(["-s", "--max-time", "10", "--proxy", &format!("https://127.0.0.1:{port}"), "--proxy-cacert"])
-        .arg(dir.join("cert.pem"))
-        .arg("--proxy-cert")
-        .arg(dir.join(format!("{device}.pem")))
-        .arg("--proxy-key")
-        .arg(dir.join(format!("{device}-key.pem")));
-    if connect {
-        curl.args(["-p", "-X", "POST", "--data", "x", "--proxy-header", "X-Postern-App: com.example.crm", "-w", "\n%{http_connect}"]);
-    } else {
-        curl.args(["-H", "X-Postern-App: com.example.crm", "-H", "Proxy-Authorization: Basic c2VjcmV0", "-w", "\n%{http_code}"]);
-    }
-    let out = curl.arg(url).output().expect("curl runs");
-    let all = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, status) = all.rsplit_once('\n').unwrap_or(("", &all));
-    (status.to_owned(), body.to_owned())
 }
 
 #[test]

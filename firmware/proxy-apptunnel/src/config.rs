@@ -29,11 +29,14 @@ pub struct AppTunnelConfig {
     pub max_connections_per_device: usize,
     /// Where requests and open tunnels are counted (nowhere when `None`).
     pub metrics: Option<AppTunnelMetrics>,
+    /// Whether a device certificate without a device URI is identified by its subject
+    /// common name (see [`crate::device_identity`]). Default off.
+    pub identity_from_common_name: bool,
 }
 
 impl AppTunnelConfig {
     /// `services` with the defaults: 300 s idle timeout, 5 s connect timeout, 30 s down,
-    /// 64 connections per device, no metrics.
+    /// 64 connections per device, no metrics, no common-name fallback.
     pub fn new(services: Vec<AppTunnelService>) -> Self {
         Self {
             services,
@@ -44,13 +47,16 @@ impl AppTunnelConfig {
             http: HttpLimits::default(),
             max_connections_per_device: DEFAULT_MAX_CONNECTIONS_PER_DEVICE,
             metrics: None,
+            identity_from_common_name: false,
         }
     }
 
-    /// The services and idle timeout of an `[apptunnel]` section, other values default.
+    /// The services, idle timeout and identity rule of an `[apptunnel]` section, other
+    /// values default.
     pub fn from_settings(settings: &AppTunnelSettings) -> Self {
         let mut config = Self::new(settings.services.clone());
         config.idle_timeout = Duration::from_secs(u64::from(settings.idle_timeout_secs));
+        config.identity_from_common_name = settings.identity_from_common_name;
         config
     }
 }

@@ -1,10 +1,11 @@
 //! Which device a client certificate identifies.
 //!
 //! The rule: the UEM device id is taken from a subjectAltName URI
-//! `urn:postern:uem-device:<id>` (the first such URI); a certificate without one is
-//! identified by its subject common name. A certificate with neither, with an id the UEM
-//! could not have issued (empty, too long, control characters), or that does not parse is
-//! refused.
+//! `urn:postern:uem-device:<id>` (the first such URI). A certificate without one is
+//! refused, unless the operator turned on the common-name fallback
+//! (`apptunnel.identity_from_common_name`), when its subject common name is the id. A
+//! certificate naming no device, with an id the UEM could not have issued (empty, too
+//! long, control characters), or that does not parse is refused.
 
 use postern_decision::UemDeviceId;
 use rustls::pki_types::CertificateDer;
@@ -26,6 +27,9 @@ pub enum IdentityError {
     /// Neither a device URI nor a subject common name.
     #[error("client certificate names no device (no {DEVICE_URI_PREFIX} URI, no common name)")]
     NoDeviceName,
+    /// No device URI, and the common-name fallback is off.
+    #[error("client certificate has no {DEVICE_URI_PREFIX} URI (the common name is not used: apptunnel.identity_from_common_name is off)")]
+    NoDeviceUri,
     /// The name found is not a valid UEM device id.
     #[error("client certificate names device {name:?}, not a valid UEM device id: {detail}")]
     InvalidId {
@@ -42,14 +46,15 @@ impl IdentityError {
         match self {
             Self::NoCertificate => "device-certificate-missing",
             Self::Unparseable(_) => "device-certificate-unparseable",
-            Self::NoDeviceName => "device-identity-missing",
+            Self::NoDeviceName | Self::NoDeviceUri => "device-identity-missing",
             Self::InvalidId { .. } => "device-identity-invalid",
         }
     }
 }
 
-/// The UEM device id named by a (verified) client certificate, by the rule above.
-pub fn device_identity(cert: Option<&CertificateDer<'_>>) -> Result<UemDeviceId, IdentityError> {
+/// The UEM device id named by a (verified) client certificate, by the rule above;
+/// `common_name_fallback` turns the fallback to the subject common name on.
+pub fn device_identity(cert: Option<&CertificateDer<'_>>, common_name_fallback: bool) -> Result<UemDeviceId, IdentityError> {
     let der = cert.ok_or(IdentityError::NoCertificate)?;
     let (_, parsed) = x509_parser::parse_x509_certificate(der.as_ref())
         .map_err(|e| IdentityError::Unparseable(e.to_string()))?;
@@ -64,6 +69,7 @@ pub fn device_identity(cert: Option<&CertificateDer<'_>>) -> Result<UemDeviceId,
     });
     let name = match from_uri {
         Some(id) => id.to_owned(),
+        None if !common_name_fallback => return Err(IdentityError::NoDeviceUri),
         None => parsed
             .subject()
             .iter_common_name()

@@ -2,6 +2,7 @@
 
 mod activity;
 mod config;
+mod destinations;
 mod device_limits;
 mod error;
 mod forward_headers;
@@ -15,6 +16,7 @@ mod requests;
 mod services;
 mod splice;
 mod tunnel_metrics;
+mod wildcard;
 
 pub use config::AppTunnelConfig;
 pub use device_limits::DEFAULT_MAX_CONNECTIONS_PER_DEVICE;

@@ -68,7 +68,7 @@ impl AppTunnelProxy {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let identity = device_identity(peer.client_cert.as_ref());
+        let identity = device_identity(peer.client_cert.as_ref(), self.config.identity_from_common_name);
         if let Err(error) = &identity {
             tracing::warn!(client = %peer.addr, reason = error.code(), %error, "AppTunnel client has no device identity: refused");
         }

@@ -4,7 +4,7 @@
 use crate::http_forward::{ForwardFailure, Upstream, absolute_target, origin_request, relay_response};
 use crate::identity::IdentityError;
 use crate::live_tunnels::TunnelGuard;
-use crate::pool;
+use crate::wildcard::{self, WildcardError};
 use crate::proxy::{APP_HEADER, AppTunnelProxy};
 use crate::refusal::{Body, established, refuse};
 use crate::services::{Route, Target};
@@ -154,14 +154,21 @@ impl AppTunnelProxy {
 
     async fn connect_backend(&self, route: &Route, label: &str) -> Result<TcpStream, Refusal> {
         let (hosts, timeout) = (&self.config.hosts, self.config.connect_timeout);
-        let connected = match &route.target {
-            Target::Pool(pool) => pool.connect(hosts, timeout).await,
-            Target::Direct { host, port } => pool::connect(host, *port, hosts, timeout).await,
-        };
-        connected.map_err(|error| {
+        let unreachable = |error: &dyn std::fmt::Display| {
             tracing::warn!(tunnel = %label, %error, "AppTunnel back end unreachable");
             refusal(StatusCode::BAD_GATEWAY, "backend-unreachable", "backend-unreachable")
-        })
+        };
+        match &route.target {
+            Target::Pool(pool) => pool.connect(hosts, timeout).await.map_err(|error| unreachable(&error)),
+            Target::Direct { host, port, explicit } => match wildcard::connect(host, *port, explicit, hosts, timeout).await {
+                Ok(stream) => Ok(stream),
+                Err(error @ WildcardError::Forbidden { .. }) => {
+                    tracing::warn!(tunnel = %label, %error, "AppTunnel wildcard destination refused");
+                    Err(refusal(StatusCode::FORBIDDEN, "destination-forbidden", "destination-forbidden"))
+                }
+                Err(error) => Err(unreachable(&error)),
+            },
+        }
     }
 
     /// Forwards an absolute-form request, reusing the connection's back-end connection

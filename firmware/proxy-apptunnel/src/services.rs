@@ -3,12 +3,15 @@
 //! A service whose `servers` list holds the target `host:port` exactly (host compared
 //! without regard to case) wins; the first such service in configuration order is used.
 //! Otherwise a wildcard entry `*.domain:port` matches any host strictly under `domain`
-//! (any depth, not `domain` itself) on that port; the longest matching domain wins.
+//! (any depth, not `domain` itself) on that port; the longest matching domain wins. A
+//! wildcard never reaches loopback, link-local or the gateway's own addresses unless the
+//! same service names that address and port explicitly (see `destinations`).
 
 use crate::error::AppTunnelError;
 use crate::pool::ServerPool;
 use postern_config::AppTunnelService;
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,8 +26,9 @@ pub struct Route {
 pub(crate) enum Target {
     /// One of the service's servers, round-robin.
     Pool(Arc<ServerPool>),
-    /// The requested host and port (a wildcard service).
-    Direct { host: String, port: u16 },
+    /// The requested host and port (a wildcard service), and the service's explicit
+    /// IP-literal entries, which it may reach even where a wildcard may not.
+    Direct { host: String, port: u16, explicit: Arc<[SocketAddr]> },
 }
 
 impl Route {
@@ -40,12 +44,15 @@ impl Route {
     }
 }
 
+/// `(domain, port, service, the service's explicit IP-literal entries)`.
+type Wildcard = (String, u16, Arc<str>, Arc<[SocketAddr]>);
+
 /// The configured services, indexed for matching.
 #[derive(Debug, Default)]
 pub struct ServiceTable {
     exact: HashMap<(String, u16), (Arc<str>, Arc<ServerPool>)>,
-    /// `(domain, port, service)`, longest domain first.
-    wildcards: Vec<(String, u16, Arc<str>)>,
+    /// Longest domain first.
+    wildcards: Vec<Wildcard>,
     pools: Vec<(Arc<str>, Arc<ServerPool>)>,
 }
 
@@ -66,17 +73,25 @@ impl ServiceTable {
         for service in services {
             let name: Arc<str> = Arc::from(service.name.as_str());
             let mut exact = Vec::new();
+            let mut domains = Vec::new();
             for server in &service.servers {
                 let bad = || AppTunnelError::BadServer { service: service.name.clone(), server: server.clone() };
                 let (host, port) = split_host_port(server).ok_or_else(bad)?;
                 match host.strip_prefix("*.") {
                     Some(domain) if !domain.is_empty() && !domain.contains('*') => {
-                        table.wildcards.push((domain.to_owned(), port, name.clone()));
+                        domains.push((domain.to_owned(), port));
                     }
                     Some(_) => return Err(bad()),
                     None if host.contains('*') => return Err(bad()),
                     None => exact.push((host, port)),
                 }
+            }
+            let explicit: Arc<[SocketAddr]> = exact
+                .iter()
+                .filter_map(|(host, port)| host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok().map(|ip| SocketAddr::new(ip, *port)))
+                .collect();
+            for (domain, port) in domains {
+                table.wildcards.push((domain, port, name.clone(), explicit.clone()));
             }
             if exact.is_empty() {
                 if service.servers.is_empty() {
@@ -90,7 +105,7 @@ impl ServiceTable {
             }
             table.pools.push((name, pool));
         }
-        table.wildcards.sort_by_key(|(domain, _, _)| std::cmp::Reverse(domain.len()));
+        table.wildcards.sort_by_key(|(domain, _, _, _)| std::cmp::Reverse(domain.len()));
         Ok(table)
     }
 
@@ -102,13 +117,13 @@ impl ServiceTable {
         }
         self.wildcards
             .iter()
-            .find(|(domain, p, _)| {
+            .find(|(domain, p, _, _)| {
                 *p == port
                     && host.len() > domain.len() + 1
                     && host.ends_with(domain.as_str())
                     && host.as_bytes().get(host.len() - domain.len() - 1) == Some(&b'.')
             })
-            .map(|(_, _, service)| Route { service: service.clone(), target: Target::Direct { host, port } })
+            .map(|(_, _, service, explicit)| Route { service: service.clone(), target: Target::Direct { host, port, explicit: explicit.clone() } })
     }
 
     /// Each service's pools, for health reports.

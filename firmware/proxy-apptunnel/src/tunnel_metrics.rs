@@ -3,7 +3,7 @@
 use postern_metrics::{Gauge, LabelledCounter, MetricsError, Registry};
 
 /// Every outcome an AppTunnel request is counted under.
-pub const OUTCOMES: [&str; 11] = [
+pub const OUTCOMES: [&str; 12] = [
     "tunnel",
     "forwarded",
     "blocked",
@@ -15,6 +15,7 @@ pub const OUTCOMES: [&str; 11] = [
     "backend-unreachable",
     "backend-timeout",
     "decision-unavailable",
+    "destination-forbidden",
 ];
 
 /// The AppTunnel proxy's instruments; cheap to clone.

@@ -29,8 +29,24 @@ impl Daemon {
         Self::start_with(dir, &[], extra)
     }
 
+    /// Starts posternd in a mount namespace of its own whose `/etc/hosts` is this
+    /// machine's plus `hosts` (lines `ADDRESS NAME`), so the system resolver gives the
+    /// daemon, and only it, those names. Needs root (as the tests run).
+    pub fn start_with_hosts(dir: &Path, hosts: &str, extra: &[&str]) -> Self {
+        let file = dir.join("hosts");
+        let system = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+        std::fs::write(&file, format!("{system}\n{hosts}\n")).expect("hosts file");
+        let mut command = Command::new("unshare");
+        command.args(["--mount", "sh", "-c", "mount --bind \"$0\" /etc/hosts && exec \"$@\""]).arg(file).arg(env!("CARGO_BIN_EXE_posternd"));
+        Self::spawn(command, dir, &["--ssh-listen", "127.0.0.1:0"], extra)
+    }
+
     fn start_with(dir: &Path, listen: &[&str], extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_posternd"))
+        Self::spawn(Command::new(env!("CARGO_BIN_EXE_posternd")), dir, listen, extra)
+    }
+
+    fn spawn(mut command: Command, dir: &Path, listen: &[&str], extra: &[&str]) -> Self {
+        let mut child = command
             .arg("--state-dir")
             .arg(dir.join("state"))
             .arg("--device-cache")

@@ -102,6 +102,19 @@ pub fn certificate(dir: &Path) {
     assert!(out.status.success(), "{}", text(&out));
 }
 
+/// A certificate of the authority of [`device_pki`] that names `device` only by its
+/// subject common name (no device URI): `cn-<device>.pem`, `cn-<device>-key.pem`.
+pub fn common_name_only_device(dir: &Path, device: &str) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl runs");
+        assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
+    };
+    let name = format!("cn-{device}");
+    std::fs::write(dir.join(format!("{name}.ext")), "extendedKeyUsage=clientAuth\n").expect("ext file");
+    run(&["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", &format!("/CN={device}"), "-keyout", &format!("{name}-key.pem"), "-out", &format!("{name}.csr")]);
+    run(&["x509", "-req", "-in", &format!("{name}.csr"), "-CA", "device-ca.pem", "-CAkey", "device-ca-key.pem", "-CAcreateserial", "-days", "2", "-out", &format!("{name}.pem"), "-extfile", &format!("{name}.ext")]);
+}
+
 /// A device-certificate authority (`device-ca.pem`) and one certificate per UEM device id
 /// (`<id>.pem`, `<id>-key.pem`).
 pub fn device_pki(dir: &Path, devices: &[&str]) {
@@ -181,4 +194,25 @@ pub fn proc_status(pid: u32, name: &str) -> String {
 /// Resident memory of process `pid` in KiB.
 pub fn rss_kib(pid: u32) -> u64 {
     proc_status(pid, "VmRSS").split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// curl through the tunnel as `device`: with `connect`, a CONNECT tunnel (`-p`);
+/// otherwise a plain HTTP proxy request. Returns (status the proxy gave, body).
+pub fn through_tunnel(dir: &Path, port: u16, device: &str, url: &str, connect: bool) -> (String, String) {
+    let mut curl = Command::new("curl");
+    curl.args(["-s", "--max-time", "10", "--proxy", &format!("https://127.0.0.1:{port}"), "--proxy-cacert"])
+        .arg(dir.join("cert.pem"))
+        .arg("--proxy-cert")
+        .arg(dir.join(format!("{device}.pem")))
+        .arg("--proxy-key")
+        .arg(dir.join(format!("{device}-key.pem")));
+    if connect {
+        curl.args(["-p", "-X", "POST", "--data", "x", "--proxy-header", "X-Postern-App: com.example.crm", "-w", "\n%{http_connect}"]);
+    } else {
+        curl.args(["-H", "X-Postern-App: com.example.crm", "-H", "Proxy-Authorization: Basic c2VjcmV0", "-w", "\n%{http_code}"]);
+    }
+    let out = curl.arg(url).output().expect("curl runs");
+    let all = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, status) = all.rsplit_once('\n').unwrap_or(("", &all));
+    (status.to_owned(), body.to_owned())
 }

@@ -12,7 +12,7 @@ use postern_proxy_apptunnel::DEFAULT_MAX_CONNECTIONS_PER_DEVICE;
 async fn a_device_over_its_connection_limit_is_refused_with_429() -> TestResult {
     assert_eq!(DEFAULT_MAX_CONNECTIONS_PER_DEVICE, 64);
     let h = Harness::start(|config| config.max_connections_per_device = 2).await?;
-    let (device, other) = (h.pki.device("dev", Naming::Uri("uem-1"))?, h.pki.device("other", Naming::CommonName("uem-3"))?);
+    let (device, other) = (h.pki.device("dev", Naming::Uri("uem-1"))?, h.pki.device("other", Naming::Uri("uem-3"))?);
     let target = format!("crm-a.svc.test:{}", h.crm_a.port);
     let first = open(h.port, &h.pki.ca_pem, &device, &target, Some(CRM_APP)).await?;
     let second = open(h.port, &h.pki.ca_pem, &device, &target, Some(CRM_APP)).await?;

@@ -2,7 +2,7 @@
 //! check, wildcard services, unknown targets.
 
 use crate::harness::TestResult;
-use crate::harness::client::{open, round_trip};
+use crate::harness::client::{curl_plain, open, round_trip};
 use crate::harness::pki::Naming;
 use crate::harness::setup::{CRM_APP, Harness, WIKI_APP};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -38,6 +38,24 @@ async fn a_wildcard_service_reaches_the_requested_host_at_any_depth() -> TestRes
         assert!(response.ends_with(&format!("intranet: GET /{host} HTTP/1.1\n")), "{response}");
     }
     assert_eq!(h.intranet.accepted(), 2);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wildcard_never_reaches_loopback_the_service_does_not_name() -> TestResult {
+    let h = Harness::start(|_| {}).await?;
+    let device = h.pki.device("dev", Naming::Uri("uem-1"))?;
+    // box.lab.example resolves to 127.0.0.1 and `lab` names no address explicitly; the IP
+    // literal of the gateway's own loopback under a numeric wildcard neither.
+    let answer = open(h.port, &h.pki.ca_pem, &device, &format!("box.lab.example:{}", h.intranet.port), Some(WIKI_APP)).await?;
+    assert_eq!((answer.status, answer.reason.as_deref()), (403, Some("destination-forbidden")));
+    // Plain HTTP proxying through the wildcard is refused the same way.
+    let url = format!("http://box.lab.example:{}/x", h.intranet.port);
+    let (port, ca) = (h.port, h.pki.ca_pem.clone());
+    let plain = tokio::task::spawn_blocking(move || curl_plain(port, &ca, &device, WIKI_APP, &url)).await??;
+    assert_eq!((plain.1.as_str(), plain.2.as_str()), ("403", "destination-forbidden\n"));
+    assert_eq!(h.intranet.accepted(), 0, "the wildcard reached loopback");
+    assert_eq!(h.tunnel_metrics.requests.get("destination-forbidden"), 2);
     Ok(())
 }
 

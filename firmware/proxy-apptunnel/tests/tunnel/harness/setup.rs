@@ -73,13 +73,16 @@ impl Harness {
 
         let mut config = AppTunnelConfig::new(vec![
             service("crm", ServiceKind::Tcp, vec![format!("crm-a.svc.test:{}", crm_a.port), format!("crm-down.svc.test:{down_port}"), format!("crm-b.svc.test:{}", crm_b.port)]),
-            service("intranet", ServiceKind::Http, vec![format!("*.corp.example:{}", intranet.port)]),
+            // The wildcard's hosts resolve to loopback here, which a wildcard reaches only
+            // because the service names that address and port explicitly.
+            service("intranet", ServiceKind::Http, vec![format!("*.corp.example:{}", intranet.port), format!("127.0.0.1:{}", intranet.port)]),
+            service("lab", ServiceKind::Http, vec![format!("*.lab.example:{}", intranet.port)]),
             service("legacy", ServiceKind::Tcp, vec![format!("legacy.svc.test:{down_port}")]),
             service("web", ServiceKind::Http, vec![format!("web.svc.test:{}", web.port)]),
         ]);
         config.idle_timeout = Duration::from_secs(30);
         let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        for host in ["crm-a.svc.test", "crm-b.svc.test", "crm-down.svc.test", "legacy.svc.test", "web.svc.test", "wiki.corp.example", "deep.wiki.corp.example"] {
+        for host in ["crm-a.svc.test", "crm-b.svc.test", "crm-down.svc.test", "legacy.svc.test", "web.svc.test", "wiki.corp.example", "deep.wiki.corp.example", "box.lab.example"] {
             config.hosts.insert(host.to_owned(), loopback);
         }
         let registry = Registry::new();
