@@ -69,9 +69,10 @@ impl Console {
     }
 }
 
-/// The fingerprint of the certificate served on the forwarded ActiveSync port, once it answers.
-fn served(vm: &Vm) -> String {
-    let port = vm.host_port(ACTIVESYNC).expect("forwarded");
+/// The fingerprint of the certificate served on the forwarded ActiveSync port, once it
+/// answers (else the appliance's recent log, to say why).
+fn served(console: &mut Console) -> String {
+    let port = console.vm.host_port(ACTIVESYNC).expect("forwarded");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let script = format!("timeout 20 openssl s_client -connect 127.0.0.1:{port} </dev/null 2>/dev/null | openssl x509 -fingerprint -sha256 -noout || true");
@@ -79,7 +80,11 @@ fn served(vm: &Vm) -> String {
         if let Some((_, f)) = out.trim().split_once('=') {
             return f.to_owned();
         }
-        assert!(Instant::now() < deadline, "nothing served on {port}");
+        if Instant::now() > deadline {
+            let logs = console.run("show logging");
+            let config = console.run("show running-config");
+            panic!("nothing served on {port}\n{config}\n{logs}");
+        }
         std::thread::sleep(Duration::from_millis(500));
     }
 }
@@ -168,14 +173,15 @@ fn a_production_image_has_its_own_identity_and_trusts_only_the_operators_key() {
     assert_ne!(own, other_fingerprint, "two appliances must not share a key");
 
     // Give it an address and a back end; they apply at reload.
-    for line in ["configure terminal", "interface eth0", "address 10.0.2.15/24", "exit", "activesync backend http://10.0.2.2:9", "commit", "end"] {
-        console.run(line);
+    for line in ["configure terminal", "interface eth0", "ip address 10.0.2.15/24", "exit", "activesync backend http://10.0.2.2:9", "commit", "end"] {
+        let answer = console.run(line);
+        assert!(!answer.lines().any(|l| l.starts_with('%')), "{line}: {answer}");
     }
     let mark = console.vm.mark();
     console.vm.send("reload\r").expect("console");
     console.expect_after(mark, "postern>", BOOT);
     console.run("enable");
-    assert_eq!(served(&console.vm), own, "the proxy serves the appliance's own identity");
+    assert_eq!(served(&mut console), own, "the proxy serves the appliance's own identity");
 
     // A certificate pasted on the console is served at once.
     let pki = dir.path().join("pki");
@@ -189,7 +195,7 @@ fn a_production_image_has_its_own_identity_and_trusts_only_the_operators_key() {
     assert!(answer.contains("Private key imported"), "{answer}");
     console.run("commit");
     console.run("end");
-    assert_eq!(served(&console.vm), pasted_fingerprint, "served without a reboot");
+    assert_eq!(served(&mut console), pasted_fingerprint, "served without a reboot");
 
     // Updates: the TEST key is refused, the operator's key accepted.
     let url = |name: &str| format!("software install https://10.0.2.2:{}/{name}.bundle", server.port);

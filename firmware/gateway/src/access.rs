@@ -74,11 +74,11 @@ impl Gateway {
             CacheUpdate::Store(record) => record.identity.uem_device_id.as_ref().map(|u| u.as_str().to_owned()),
             CacheUpdate::Forget => None,
         };
-        if outcome.decision.reason == Reason::UemWiped {
-            self.pin_wiped(Some(request.eas_device_id.as_str()), matched.as_deref());
-        }
         if let Some(pinned) = matched.as_deref().and_then(|uem| self.pinned_decision(None, Some(uem), None)) {
             return Ok(self.count(pinned));
+        }
+        if outcome.decision.reason == Reason::UemWiped {
+            self.pin_wiped(Some(request.eas_device_id.as_str()), matched.as_deref());
         }
         let mut cache = self.cache();
         match outcome.cache {
