@@ -104,3 +104,42 @@ fn devices_never_seen_and_users_are_refused_before_their_first_access() {
     assert!(status.contains("200"), "{status}");
     assert_eq!(syncs(dir.path()), 1, "only the allowed request reached the back end");
 }
+
+#[test]
+fn a_block_of_a_uem_device_cuts_its_open_tunnel_at_once_and_refuses_new_ones() {
+    let dir = tempfile::tempdir().expect("dir");
+    certificate(dir.path());
+    common::proxy::device_pki(dir.path(), &["uem-0001"]);
+    let back = backend(dir.path());
+    write_config(dir.path(), back.port, &common::proxy::apptunnel_section(dir.path(), back.port));
+    let mut daemon = Daemon::start(dir.path(), &["--apptunnel-listen", "127.0.0.1:0"]);
+    let port = port_from(&daemon.line_with("AppTunnel listening"));
+    // A tunnel held open by a request the service holds (as a Ping would be).
+    let mut held = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "--max-time", "50", "--proxy", &format!("https://127.0.0.1:{port}"), "--proxy-cacert"])
+        .arg(dir.path().join("cert.pem"))
+        .arg("--proxy-cert")
+        .arg(dir.path().join("uem-0001.pem"))
+        .arg("--proxy-key")
+        .arg(dir.path().join("uem-0001-key.pem"))
+        .args(["-p", "-X", "POST", "--data", "x", "--proxy-header", "X-Postern-App: com.example.crm"])
+        .arg(format!("http://127.0.0.1:{}/held?Cmd=Ping", back.port))
+        .spawn()
+        .expect("curl");
+    let start = Instant::now();
+    while !backend_log(dir.path()).contains("/held") {
+        assert!(start.elapsed() < Duration::from_secs(30), "the tunnelled request never reached the service");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let answer = run(dir.path(), "device-cache block uem-0001");
+    let blocked_at = Instant::now();
+    assert!(answer.contains("Blocked device uem-0001"), "{answer}");
+    while held.try_wait().expect("wait").is_none() {
+        assert!(blocked_at.elapsed() < Duration::from_secs(1), "the open tunnel was not cut within 1 s of the block");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    eprintln!("open tunnel cut {} ms after the block returned", blocked_at.elapsed().as_millis());
+    let (status, _) = common::proxy::through_tunnel(dir.path(), port, "uem-0001", &format!("http://127.0.0.1:{}/again", back.port), true);
+    assert_eq!(status, "403", "a new tunnel of the blocked device is refused");
+    assert!(!backend_log(dir.path()).contains("/again"));
+}
