@@ -1,5 +1,7 @@
 //! End-to-end tests that start real processes; the tests live in `tests/`, helper binaries in `src/bin/`.
 
+mod update_server;
 mod vm;
 
+pub use update_server::UpdateServer;
 pub use vm::{Vm, VmImage};

@@ -6,11 +6,10 @@
 //! Needs `POSTERN_IMAGE_DIR` (the production image) and `POSTERN_OPERATOR_DIR` (holding
 //! `operator.key`, the signing seed, and `ca.pem`/`ca.key`, the update server's CA).
 
-use postern_e2e::{Vm, VmImage};
+use postern_e2e::{UpdateServer, Vm, VmImage};
 use postern_update_bundle::{BundleInfo, SigningKey, write_bundle};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const BOOT: Duration = Duration::from_secs(240);
@@ -103,40 +102,6 @@ fn bundle(image_dir: &Path, dir: &Path, name: &str, version: u64, key: &SigningK
     write_bundle(&info, &refs, key, &mut file).expect("bundle");
 }
 
-/// `openssl s_server -WWW` over `dir`, with a certificate for 10.0.2.2 from the operator's CA.
-struct UpdateServer {
-    child: Child,
-    port: u16,
-}
-
-impl UpdateServer {
-    fn start(dir: &Path, operator: &Path) -> Self {
-        sh(&format!(
-            "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key -out srv.csr -subj /CN=10.0.2.2 2>/dev/null\n\
-             printf 'subjectAltName=IP:10.0.2.2\\n' > san.ext\n\
-             openssl x509 -req -in srv.csr -CA {ca}.pem -CAkey {ca}.key -CAcreateserial -CAserial ca.srl -days 2 -extfile san.ext -out srv.pem 2>/dev/null",
-            ca = operator.join("ca").display()
-        ), dir);
-        let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-        let child = Command::new("openssl")
-            .args(["s_server", "-quiet", "-WWW", "-accept", &port.to_string(), "-cert", "srv.pem", "-key", "srv.key"])
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl s_server");
-        Self { child, port }
-    }
-}
-
-impl Drop for UpdateServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 #[ignore = "needs a production image built with a throwaway key, and qemu: cargo xtask test runs it"]
 fn a_production_image_has_its_own_identity_and_trusts_only_the_operators_key() {
@@ -153,7 +118,7 @@ fn a_production_image_has_its_own_identity_and_trusts_only_the_operators_key() {
     let test_key = SigningKey::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../keys/TEST-ONLY-update-signing.key")).expect("test key");
     bundle(&image_dir, &www, "operator", release + 1, &operator_key);
     bundle(&image_dir, &www, "test-signed", release + 1, &test_key);
-    let server = UpdateServer::start(&www, &operator);
+    let server = UpdateServer::start(&www, &operator.join("ca"));
 
     // A second appliance first: its own identity, made on its first boot.
     let other_disk = dir.path().join("other.img");

@@ -5,12 +5,12 @@
 //!
 //! Needs a built image (see `image_boot.rs`); `cargo xtask test` runs it.
 
-use postern_e2e::{Vm, VmImage};
+use postern_e2e::{UpdateServer, Vm, VmImage};
 use postern_update_bundle::{BundleInfo, SigningKey, write_bundle};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -76,42 +76,6 @@ fn release_of_image() -> u64 {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(image_dir().join("manifest.json")).expect("manifest")).expect("json");
     manifest["release"].as_u64().expect("release number")
-}
-
-/// `openssl s_server -WWW` serving `dir` over TLS with a certificate for 10.0.2.2 (the
-/// host as qemu's guests see it) from the repository's TEST update CA.
-struct UpdateServer {
-    child: Child,
-    port: u16,
-}
-
-impl UpdateServer {
-    fn start(dir: &Path) -> Self {
-        let keys = workspace().join("keys");
-        sh(&format!(
-            "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key -out srv.csr -subj /CN=10.0.2.2 2>/dev/null\n\
-             printf 'subjectAltName=IP:10.0.2.2\\n' > san.ext\n\
-             openssl x509 -req -in srv.csr -CA {ca}.pem -CAkey {ca}.key -CAserial ca.srl -CAcreateserial -days 2 -extfile san.ext -out srv.pem 2>/dev/null",
-            ca = keys.join("TEST-ONLY-update-server-ca").display()
-        ), dir);
-        let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-        let child = Command::new("openssl")
-            .args(["s_server", "-quiet", "-WWW", "-accept", &port.to_string(), "-cert", "srv.pem", "-key", "srv.key"])
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl s_server");
-        Self { child, port }
-    }
-}
-
-impl Drop for UpdateServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A TCP relay to `to` that passes `limit` bytes back to the client, then holds the
@@ -223,7 +187,7 @@ fn updates_install_verified_boot_on_trial_and_roll_back() {
     let mut mixed = good[..header_len].to_vec();
     mixed.extend_from_slice(&other[other_header..]);
     std::fs::write(served.join("mixed.bundle"), &mixed).expect("mixed");
-    let server = UpdateServer::start(&served);
+    let server = UpdateServer::start(&served, &workspace().join("keys/TEST-ONLY-update-server-ca"));
     let url = |name: &str| format!("software install https://10.0.2.2:{}/{name}.bundle", server.port);
 
     // Refusals: each names its reason and changes nothing.
