@@ -130,6 +130,8 @@ pub(crate) fn device_cache(session: &mut CliBackend, inv: &Invocation<'_>, out: 
         }
         None => {
             writeln!(out, "Device cache: {} of {} entries used", cache.len(), cache.capacity())?;
+            let pinned = session.appliance().gateway().blocks().len();
+            writeln!(out, "Pinned blocks: {pinned} (kept apart from the cache: show blocks)")?;
             let mut all = cache.entries(KeyKind::ActiveSync, SHOW_LIMIT).map_err(err)?;
             all.extend(cache.app_tunnels(SHOW_LIMIT.saturating_sub(all.len())).map_err(err)?);
             all
