@@ -1,12 +1,40 @@
-//! The end of the appliance's life: flush, unmount the data area, power off or reboot.
+//! The end of the appliance's life: stop what is left, flush, unmount the data area,
+//! power off or reboot.
 
 use crate::paths::DATA;
 use crate::supervisor::Ending;
 use nix::mount::{MntFlags, umount2};
 use nix::sys::reboot::{RebootMode, reboot};
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+use std::time::{Duration, Instant};
 
-/// Flushes and unmounts the data area, then powers off or reboots. Never returns.
+/// How long the processes left (the install helper) get to end after SIGTERM.
+const TERM_GRACE: Duration = Duration::from_secs(3);
+
+/// Stops every process left (posternd is already stopped): SIGTERM, a short grace with
+/// their exits reaped, then SIGKILL, so none keeps a file of the data area open.
+fn stop_everyone() {
+    if kill(Pid::from_raw(-1), Signal::SIGTERM).is_err() {
+        return; // nobody left
+    }
+    let deadline = Instant::now() + TERM_GRACE;
+    while Instant::now() < deadline {
+        match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+            Err(nix::errno::Errno::ECHILD) => return,
+            Ok(WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(20)),
+            _ => {}
+        }
+    }
+    let _ = kill(Pid::from_raw(-1), Signal::SIGKILL);
+    while waitpid(None, None).is_ok() {}
+}
+
+/// Stops what is left, flushes and unmounts the data area, then powers off or reboots.
+/// Never returns.
 pub(crate) fn finish(ending: Ending) -> ! {
+    stop_everyone();
     nix::unistd::sync();
     match umount2(DATA, MntFlags::empty()) {
         Ok(()) => tracing::info!("data area unmounted"),
