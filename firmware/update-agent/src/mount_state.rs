@@ -14,11 +14,11 @@ pub(crate) fn read_only(mount_point: &Path) -> Option<bool> {
 fn read_only_in(table: &str, mount_point: &str) -> Option<bool> {
     table
         .lines()
-        .filter_map(|line| {
+        .rev()
+        .find_map(|line| {
             let mut fields = line.split(' ').skip(4);
             (fields.next()? == mount_point).then(|| fields.next().is_some_and(|o| o.split(',').any(|o| o == "ro")))
         })
-        .last()
 }
 
 #[cfg(test)]
