@@ -159,3 +159,69 @@ fn check_glibc(placed: &Placed, origin: &BTreeMap<String, String>, needs: &[(Str
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pin(package: &str) -> UserlandPackage {
+        UserlandPackage { package: package.into(), version: "1".into(), deb_sha256: "0".repeat(64), files: Vec::new() }
+    }
+
+    /// A package tree holding copies of this machine's `files` (fixtures for the search).
+    fn tree_with(dir: &Path, files: &[&str]) -> PathBuf {
+        for file in files {
+            let to = dir.join(file.trim_start_matches('/'));
+            std::fs::create_dir_all(to.parent().expect("parent")).expect("dirs");
+            std::fs::copy(file, &to).expect("copy a library of this machine");
+        }
+        dir.to_owned()
+    }
+
+    #[test]
+    fn libraries_come_from_the_packages_and_a_missing_one_names_what_to_pin() {
+        let exe = std::env::current_exe().expect("exe");
+        let needed = elf::read(&std::fs::read(&exe).expect("read")).expect("elf").needed;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut libc_files = vec!["/lib64/ld-linux-x86-64.so.2"];
+        let libs: Vec<String> = needed.iter().filter(|n| *n != "libgcc_s.so.1").map(|n| format!("/lib/x86_64-linux-gnu/{n}")).collect();
+        libc_files.extend(libs.iter().map(String::as_str));
+        let (libc, libgcc, spare) = (pin("libc6"), pin("libgcc-s1"), pin("zlib1g"));
+        let libc_tree = tree_with(&tmp.path().join("libc6"), &libc_files);
+        let board = Path::new("board/test.toml");
+        let program = || Placed::from([("/usr/bin/program".to_owned(), exe.clone())]);
+
+        if needed.iter().any(|n| n == "libgcc_s.so.1") {
+            let only_libc = [Unpacked { pin: &libc, tree: libc_tree.clone() }];
+            let e = add(&mut program(), &only_libc, board).expect_err("libgcc_s is in no package");
+            assert!(e.0.contains("/usr/bin/program needs libgcc_s.so.1") && e.0.contains("board/test.toml"), "{e}");
+            assert!(e.0.contains("[[userland]]"), "{e}");
+        }
+        let libgcc_tree = tree_with(&tmp.path().join("libgcc"), &["/lib/x86_64-linux-gnu/libgcc_s.so.1"]);
+        let both = [Unpacked { pin: &libc, tree: libc_tree.clone() }, Unpacked { pin: &libgcc, tree: libgcc_tree.clone() }];
+        let mut placed = program();
+        let origin = add(&mut placed, &both, board).expect("everything is pinned");
+        assert_eq!(origin.get("/lib64/ld-linux-x86-64.so.2").map(String::as_str), Some("libc6"));
+        assert_eq!(origin.get("/lib/x86_64-linux-gnu/libc.so.6").map(String::as_str), Some("libc6"));
+        assert!(placed.values().all(|source| source == &exe || source.starts_with(tmp.path())), "nothing from the build machine");
+
+        let spare_tree = tree_with(&tmp.path().join("spare"), &[]);
+        let three = [
+            Unpacked { pin: &libc, tree: libc_tree },
+            Unpacked { pin: &libgcc, tree: libgcc_tree },
+            Unpacked { pin: &spare, tree: spare_tree },
+        ];
+        let e = add(&mut program(), &three, board).expect_err("zlib1g gives nothing");
+        assert!(e.0.contains("pins zlib1g in [[userland]], but the image takes no file from it"), "{e}");
+    }
+
+    #[test]
+    fn a_listed_program_the_package_lacks_is_an_error() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut e2fsprogs = pin("e2fsprogs");
+        e2fsprogs.files = vec!["/sbin/mke2fs".into()];
+        let packages = [Unpacked { pin: &e2fsprogs, tree: tmp.path().to_owned() }];
+        let e = add(&mut Placed::new(), &packages, Path::new("b.toml")).expect_err("no mke2fs");
+        assert!(e.0.contains("e2fsprogs 1 (pinned in b.toml) has no file /sbin/mke2fs"), "{e}");
+    }
+}
