@@ -56,6 +56,15 @@ impl Mounts {
         Ok(mounts)
     }
 
+    /// Binds `source` (a path of this machine) at `at` (a path inside `dir`).
+    pub(crate) fn bind_at(&mut self, dir: &Path, source: &Path, at: &Path) -> Result {
+        let at = dir.join(at.strip_prefix("/").unwrap_or(at));
+        for path in [source, &at] {
+            std::fs::create_dir_all(path).map_err(|e| StepError(format!("creating {}: {e}", path.display())))?;
+        }
+        self.mount(Command::new("mount").arg("--bind").arg(source), at)
+    }
+
     fn mount(&mut self, cmd: &mut Command, at: PathBuf) -> Result {
         exec(cmd.arg(&at))?;
         self.points.push(at);

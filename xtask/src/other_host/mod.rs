@@ -45,7 +45,8 @@ pub(crate) fn run(args: &ChrootArgs) -> Result {
 }
 
 /// Builds the test image inside the system at `dir`, with this machine's toolchain and
-/// sources bound at the same paths, its own target directories and package cache.
+/// sources bound at the same paths, its own target directories (the workspace's
+/// `target/` too) and package cache.
 fn build_inside(dir: &Path, board: &str) -> Result {
     let home = PathBuf::from(std::env::var_os("HOME").ok_or_else(|| StepError("HOME is not set".into()))?);
     let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(|| home.join(".cargo"), PathBuf::from);
@@ -55,7 +56,10 @@ fn build_inside(dir: &Path, board: &str) -> Result {
     if !git_common.starts_with(root()) {
         binds.push(git_common);
     }
-    let _mounts = chroot::Mounts::bind(dir, &binds)?;
+    let mut mounts = chroot::Mounts::bind(dir, &binds)?;
+    // The workspace's target/ inside is the system's own: packages are unpacked there anew.
+    let own_target = dir.join(INSIDE.trim_start_matches('/')).join("workspace-target");
+    mounts.bind_at(dir, &own_target, &root().join("target"))?;
     let path = format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", cargo_home.join("bin").display());
     let script = "apt-get update -q && cd \"$0\" && exec cargo xtask image --test-keys --board \"$1\" --out \"$2/image\" --target-dir \"$2/image-build\"";
     crate::shell::exec(
