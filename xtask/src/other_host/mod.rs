@@ -35,11 +35,17 @@ const INSIDE: &str = "/var/tmp/postern-build";
 /// `cargo xtask image-in-chroot`.
 pub(crate) fn run(args: &ChrootArgs) -> Result {
     let dir = root().join(&args.chroot);
+    let head = || output(Command::new("git").args(["rev-parse", "HEAD"]).current_dir(root()));
+    let commit = head()?;
     say("build 1: on this machine");
     let host = build(&ImageArgs::test_image(&args.board, Some(root().join("target/other-host/image")), None))?;
     chroot::make(&dir, &args.mirror, &args.security)?;
     say("build 2: in the Debian 12 system");
     build_inside(&dir, &args.board)?;
+    let now = head()?;
+    if now != commit {
+        return Err(StepError(format!("the commit moved from {commit} to {now} between the two builds: run again without committing meanwhile")));
+    }
     let inside = dir.join(INSIDE.trim_start_matches('/')).join("image");
     report(&dir, &host.dir, &inside)
 }
