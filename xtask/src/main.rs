@@ -9,6 +9,7 @@ mod demo_backend;
 mod demo_uem;
 mod fuzz;
 mod image;
+mod other_host;
 mod packages;
 mod pins;
 mod run;
@@ -44,11 +45,13 @@ enum Command {
     Image(image::ImageArgs),
     /// Build the image twice from empty target directories and compare the hashes.
     VerifyReproducible(image::VerifyArgs),
+    /// Build the image here and in a Debian 12 chroot with other packages; compare the manifests.
+    ImageInChroot(other_host::ChrootArgs),
     /// Make a signed update bundle of an image (see docs/update-bundle.md).
     Bundle(bundle::BundleArgs),
     /// Run the test suite N times while busy threads load every core; print each failure.
     Stress(stress::StressArgs),
-    /// Move a board's pinned Debian packages (kernel, systemd-boot) to what the archive serves now.
+    /// Move a board's pinned Debian packages (kernel, systemd-boot, userland) to what the archive serves now.
     Pins(pins::PinsArgs),
     /// Sign an update bundle again with another key, or make a new signing key pair.
     Sign(bundle::SignArgs),
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Image(args) => image::run(&args),
         Command::VerifyReproducible(args) => image::verify(&args),
+        Command::ImageInChroot(args) => other_host::run(&args),
         Command::Bundle(args) => bundle::run(&args),
         Command::Sign(args) => bundle::sign(&args),
         Command::Stress(args) => stress::run(&args),

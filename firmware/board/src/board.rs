@@ -1,6 +1,7 @@
 //! The board file (`board/<name>.toml`) and its checks.
 
 use crate::BoardError;
+use crate::userland::{self, UserlandPackage};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -24,6 +25,9 @@ pub struct Board {
     /// How a virtual machine of this board is started; absent for hardware boards.
     #[serde(default)]
     pub vm: Option<Vm>,
+    /// The Debian packages the image's programs and shared libraries come from.
+    #[serde(default)]
+    pub userland: Vec<UserlandPackage>,
 }
 
 /// The kernel: a Debian package pinned by version and hash.
@@ -160,7 +164,7 @@ impl Board {
         if self.disk.data_size_mib < 64 {
             return Err(invalid("disk.data_size_mib", "at least 64 MiB"));
         }
-        Ok(())
+        userland::check(&self.userland).map_err(|(setting, reason)| invalid(setting, &reason))
     }
 }
 
@@ -190,6 +194,31 @@ mod tests {
         let text = QEMU.replace("\"/dev/vda2\"", "\"/etc/passwd\"");
         let e = Board::parse(&text).expect_err("bad device");
         assert!(e.to_string().contains("disk.data_device"), "{e}");
+    }
+
+    #[test]
+    fn the_userland_packages_are_read_in_order() {
+        let board = Board::parse(QEMU).expect("qemu board");
+        let e2fsprogs = board.userland.iter().find(|p| p.package == "e2fsprogs").expect("e2fsprogs pinned");
+        assert_eq!(e2fsprogs.files, ["/sbin/mke2fs"]);
+        assert!(board.userland.iter().any(|p| p.package == "libc6" && p.files.is_empty()));
+    }
+
+    #[test]
+    fn a_bad_userland_entry_names_the_setting_and_the_package() {
+        let entry = |name: &str, sha: &str, file: &str| {
+            format!("{QEMU}\n[[userland]]\npackage = \"{name}\"\nversion = \"1.0-1\"\ndeb_sha256 = \"{sha}\"\nfiles = [\"{file}\"]\n")
+        };
+        let good = "0".repeat(64);
+        assert!(Board::parse(&entry("zlib1g", &good, "/bin/x")).is_ok());
+        let e = Board::parse(&entry("zlib1g", "AB", "/bin/x")).expect_err("bad hash");
+        assert!(e.to_string().contains("userland.deb_sha256") && e.to_string().contains("zlib1g"), "{e}");
+        let e = Board::parse(&entry("libc6", &good, "/bin/x")).expect_err("twice");
+        assert!(e.to_string().contains("libc6 is pinned twice"), "{e}");
+        let e = Board::parse(&entry("zlib1g", &good, "bin/../x")).expect_err("relative");
+        assert!(e.to_string().contains("userland.files"), "{e}");
+        let e = Board::parse(&entry("Zlib", &good, "/bin/x")).expect_err("name");
+        assert!(e.to_string().contains("userland.package"), "{e}");
     }
 
     #[test]

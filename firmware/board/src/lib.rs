@@ -2,6 +2,8 @@
 
 mod board;
 mod error;
+mod userland;
 
 pub use board::{Board, Console, Disk, Kernel, Network, Vm};
 pub use error::BoardError;
+pub use userland::UserlandPackage;

@@ -1,5 +1,5 @@
-//! The image's programs: our binaries built reproducibly, the host programs the image
-//! carries, and exactly the shared libraries they load.
+//! The image's own programs: our binaries, built reproducibly. The Debian programs and
+//! the shared libraries come from the board's pinned packages (see `userland`).
 
 use crate::shell::{Result, StepError, cargo, exec, root, say};
 use std::collections::BTreeMap;
@@ -13,9 +13,6 @@ const OURS: &[(&str, &str, &str)] = &[
     ("postern-cli-transport", "postern", "/usr/bin/postern"),
     ("postern-install-helper", "postern-install-helper", "/usr/libexec/postern-install-helper"),
 ];
-
-/// Debian programs the image carries: (host path, where it goes in the image).
-const HOST_PROGRAMS: &[(&str, &str)] = &[("/sbin/mke2fs", "/sbin/mke2fs")];
 
 /// Files to place in the image: destination → source on the build machine.
 pub(crate) type Placed = BTreeMap<String, PathBuf>;
@@ -44,57 +41,7 @@ pub(crate) fn build(target_dir: &Path, epoch: u64) -> Result<Placed> {
     for (_, bin, dest) in OURS {
         placed.insert((*dest).to_owned(), target_dir.join("image").join(bin));
     }
-    for (host, dest) in HOST_PROGRAMS {
-        placed.insert((*dest).to_owned(), PathBuf::from(host));
-    }
     Ok(placed)
-}
-
-/// Adds the shared libraries (and the loader) every placed ELF program needs, as `ldd`
-/// resolves them on this machine, at the same paths.
-pub(crate) fn add_libraries(placed: &mut Placed) -> Result {
-    let programs: Vec<PathBuf> = placed.values().cloned().collect();
-    for program in programs {
-        let text = output(Command::new("ldd").arg(&program))?;
-        for lib in parse_ldd(&text) {
-            let source = std::fs::canonicalize(&lib).map_err(|e| StepError(format!("resolving {lib}: {e}")))?;
-            placed.insert(lib, source);
-        }
-    }
-    Ok(())
-}
-
-/// The absolute library paths in `ldd` output (`libc.so.6 => /lib/…/libc.so.6 (0x…)` and
-/// the loader's `/lib64/ld-linux-x86-64.so.2 (0x…)`).
-fn parse_ldd(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| {
-            let line = line.trim();
-            let path = match line.split_once("=>") {
-                Some((_, right)) => right.trim(),
-                None => line,
-            };
-            let path = path.split_whitespace().next()?;
-            path.starts_with('/').then(|| path.to_owned())
-        })
-        .collect()
-}
-
-/// The Debian package and version of each host file, for the manifest.
-pub(crate) fn host_packages(placed: &Placed) -> BTreeMap<String, String> {
-    let mut packages = BTreeMap::new();
-    for (dest, source) in placed {
-        if source.starts_with(root()) {
-            continue;
-        }
-        let owner = output(Command::new("dpkg").arg("-S").arg(dest))
-            .ok()
-            .and_then(|o| o.split(':').next().map(str::to_owned))
-            .unwrap_or_else(|| "unknown".into());
-        let version = output(Command::new("dpkg-query").args(["-W", "-f=${Version}", &owner])).unwrap_or_else(|_| "unknown".into());
-        packages.insert(owner, version);
-    }
-    packages
 }
 
 /// A command's standard output, trimmed; an error if it fails.
@@ -105,18 +52,4 @@ pub(crate) fn output(cmd: &mut Command) -> Result<String> {
         return Err(StepError(format!("{shown} failed: {}", String::from_utf8_lossy(&out.stderr).trim())));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ldd_output_gives_libraries_and_the_loader() {
-        let text = "\tlinux-vdso.so.1 (0x00007ffd)\n\tlibgcc_s.so.1 => /lib/x86_64-linux-gnu/libgcc_s.so.1 (0x00007f4a)\n\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f4a)\n\t/lib64/ld-linux-x86-64.so.2 (0x00007f4a)\n";
-        assert_eq!(
-            parse_ldd(text),
-            ["/lib/x86_64-linux-gnu/libgcc_s.so.1", "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"]
-        );
-    }
 }

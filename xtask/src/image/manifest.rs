@@ -4,7 +4,7 @@ use super::hashing::sha256_file;
 use super::trust::UpdateTrust;
 use crate::shell::{Result, StepError};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use postern_board::UserlandPackage;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -24,8 +24,8 @@ pub(crate) struct Inputs<'a> {
     pub(crate) rustc: &'a str,
     /// The kernel: (package, version, deb sha256).
     pub(crate) kernel: (&'a str, &'a str, &'a str),
-    /// Debian packages of the host files: package → version.
-    pub(crate) host_packages: &'a BTreeMap<String, String>,
+    /// The pinned Debian packages the programs and libraries come from.
+    pub(crate) userland: &'a [UserlandPackage],
     /// What the image trusts for its updates.
     pub(crate) trust: &'a UpdateTrust,
 }
@@ -52,13 +52,21 @@ pub(crate) fn write(out: &Path, stage: &Path, artefacts: &[&str], inputs: &Input
         "source_date_epoch": inputs.epoch,
         "rustc": inputs.rustc,
         "kernel": { "package": inputs.kernel.0, "version": inputs.kernel.1, "deb_sha256": inputs.kernel.2 },
-        "debian_packages": inputs.host_packages,
+        "debian_packages": debian_packages(inputs.userland),
         "artefacts": built,
         "files": files,
     });
     let text = serde_json::to_string_pretty(&manifest).map_err(|e| StepError(format!("manifest: {e}")))?;
     let path = out.join("manifest.json");
     std::fs::write(&path, text + "\n").map_err(|e| StepError(format!("writing {}: {e}", path.display())))
+}
+
+/// The pinned userland packages: name → version and `.deb` sha256.
+fn debian_packages(pins: &[UserlandPackage]) -> Value {
+    pins.iter()
+        .map(|p| (p.package.clone(), json!({ "version": p.version, "deb_sha256": p.deb_sha256 })))
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
 }
 
 fn collect(base: &Path, dir: &Path, files: &mut Vec<Value>) -> Result {

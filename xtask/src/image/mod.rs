@@ -4,13 +4,16 @@
 mod binaries;
 mod debs;
 mod disk;
+mod elf;
 mod factory_config;
 mod hashing;
 mod kernel;
 mod manifest;
 mod reproducible;
 mod rootfs;
+mod tree;
 mod trust;
+mod userland;
 
 use crate::packages;
 use crate::shell::{Result, StepError, root, say};
@@ -25,6 +28,7 @@ pub(crate) use debs::Debs;
 pub(crate) use disk::LOADER_EFI;
 pub(crate) use hashing::sha256_file;
 pub(crate) use kernel::from_unpacked as kernel_from_unpacked;
+pub(crate) use userland::check_pins as check_userland_pins;
 pub(crate) use reproducible::{FIRST_BUILD, VerifyArgs, verify};
 
 /// Tools the image build uses, and their Debian packages.
@@ -32,8 +36,6 @@ const IMAGE_TOOLS: &[(&str, &str)] = &[
     ("cpio", "cpio"),
     ("gzip", "gzip"),
     ("dpkg-deb", "dpkg"),
-    ("mke2fs", "e2fsprogs"),
-    ("ldd", "libc-bin"),
     ("mformat", "mtools"),
     ("sfdisk", "fdisk"),
 ];
@@ -123,8 +125,9 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
     let slot_version = SlotVersion { number: release, string: format!("{}-r{release}", env!("CARGO_PKG_VERSION")) };
     let debs = Debs::new(&board_file, &root().join("target/image-cache"))?;
     let kernel = kernel::fetch(&board, &debs)?;
+    let userland = userland::unpack(&board.userland, &debs)?;
     let mut placed = binaries::build(&target_dir, epoch)?;
-    binaries::add_libraries(&mut placed)?;
+    userland::add(&mut placed, &userland, &board_file)?;
     std::fs::create_dir_all(&out).map_err(|e| StepError(format!("creating {}: {e}", out.display())))?;
     let stage = out.join("root");
     say(&format!("assembling the root file system in {}", stage.display()));
@@ -137,7 +140,6 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
         .map_err(|e| StepError(format!("writing the command line: {e}")))?;
     say("assembling the factory disk (EFI system partition with slot A, blank data partition)");
     disk::build(&board, &disk::SlotContents { image: &out, version: &slot_version }, &debs, &out, epoch)?;
-    let host_packages = binaries::host_packages(&placed);
     let rustc = output(Command::new("rustc").arg("-V"))?;
     let inputs = manifest::Inputs {
         board: &board.name,
@@ -147,7 +149,7 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
         epoch,
         rustc: &rustc,
         kernel: (&board.kernel.package, &board.kernel.version, &board.kernel.deb_sha256),
-        host_packages: &host_packages,
+        userland: &board.userland,
         trust: &trust,
     };
     manifest::write(&out, &stage, ARTEFACTS, &inputs)?;

@@ -14,7 +14,7 @@ pub(crate) struct PinsArgs {
 /// What to do with the pins.
 #[derive(clap::Subcommand)]
 enum PinsCommand {
-    /// Move the board's kernel and systemd-boot pins to what Debian's archive serves now.
+    /// Move the board's kernel, systemd-boot and userland pins to what Debian's archive serves now.
     Update(update::UpdateArgs),
 }
 

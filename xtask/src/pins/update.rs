@@ -1,14 +1,15 @@
-//! `cargo xtask pins update`: moves a board's kernel (package name, version, sha256) and
-//! systemd-boot (version, sha256) to the newest the archive serves, each downloaded and
-//! hashed; the kernel keeps its series and flavour and must hold the board's modules.
+//! `cargo xtask pins update`: moves a board's kernel (package name, version, sha256),
+//! systemd-boot (version, sha256) and userland packages (version, sha256) to the newest the
+//! archive serves, each downloaded and hashed; the kernel keeps its series and flavour and
+//! must hold the board's modules, the userland must still give every program and library.
 
-use super::board_text::{self, Change};
+use super::board_text::{self, Change, Section};
 use super::decide::{Decision, decide};
 use crate::debian::archive::{self, KernelName};
-use crate::image::{Debs, LOADER_EFI, kernel_from_unpacked};
+use crate::image::{Debs, LOADER_EFI, check_userland_pins, kernel_from_unpacked};
 use crate::packages;
 use crate::shell::{Result, StepError, root, say};
-use postern_board::Board;
+use postern_board::{Board, UserlandPackage};
 use std::path::{Path, PathBuf};
 
 /// Options of `cargo xtask pins update`.
@@ -33,12 +34,13 @@ pub(crate) fn run(args: &UpdateArgs) -> Result {
     let debs = Debs::new(&board_file, &root().join("target/image-cache"))?;
     let mut changes = kernel_changes(&board, &debs)?;
     changes.extend(loader_changes(&board, &debs)?);
+    changes.extend(userland_changes(&board, &debs, &board_file)?);
     if changes.is_empty() {
         say(&format!("{}: every pin is what the archive serves now", board_file.display()));
         return Ok(());
     }
     for c in &changes {
-        println!("{}.{}: {} -> {}", c.table, c.key, c.old, c.new);
+        println!("{}.{}: {} -> {}", c.section, c.key, c.old, c.new);
     }
     let moved = board_text::apply(&text, &changes).map_err(|e| StepError(format!("{}: {e}", board_file.display())))?;
     Board::parse(&moved).map_err(|e| StepError(format!("the moved pins do not make a valid board file: {e}")))?;
@@ -77,7 +79,7 @@ fn kernel_changes(board: &Board, debs: &Debs) -> Result<Vec<Change>> {
     kernel_from_unpacked(&package, &version, &k.modules, &unpacked)
         .map_err(|e| StepError(format!("not moving the kernel to {package} {version}: {e}")))?;
     say(&format!("{package} {version} holds every module the board lists"));
-    Ok(changed("kernel", [("package", &k.package, package), ("version", &k.version, version), ("deb_sha256", &k.deb_sha256, sha256)]))
+    Ok(changed(&Section::Table("kernel"), [("package", &k.package, package), ("version", &k.version, version), ("deb_sha256", &k.deb_sha256, sha256)]))
 }
 
 /// systemd-boot's changes: its newest version, downloaded, hashed and checked to hold
@@ -102,15 +104,41 @@ fn loader_changes(board: &Board, debs: &Debs) -> Result<Vec<Change>> {
     if !loader.is_file() {
         return Err(StepError(format!("not moving {} to {version}: it has no {}", b.loader_package, loader.display())));
     }
-    Ok(changed("boot", [("loader_version", &b.loader_version, version), ("loader_deb_sha256", &b.loader_deb_sha256, sha256)]))
+    Ok(changed(&Section::Table("boot"), [("loader_version", &b.loader_version, version), ("loader_deb_sha256", &b.loader_deb_sha256, sha256)]))
 }
 
-/// The changes of `table` whose new value differs from the old one.
-fn changed<const N: usize>(table: &'static str, values: [(&'static str, &String, String); N]) -> Vec<Change> {
+/// The userland's changes: each package at its newest version, downloaded and hashed;
+/// the moved set must still give every listed program and the libraries they need.
+fn userland_changes(board: &Board, debs: &Debs, board_file: &Path) -> Result<Vec<Change>> {
+    let (mut changes, mut moved) = (Vec::new(), Vec::new());
+    for pin in &board.userland {
+        let version = archive::newest_version(&pin.package)?
+            .ok_or_else(|| StepError(format!("apt-cache madison lists no version of {}", pin.package)))?;
+        match decide((0, &pin.version), (0, &version)) {
+            Decision::Keep => say(&format!("{} kept: {version} is the newest the archive serves", pin.package)),
+            Decision::Older => say(&format!("{} kept: the archive's newest is {version}, older than the pinned {}", pin.package, pin.version)),
+            Decision::Move => {
+                let (_, sha256) = obtain(debs, &pin.package, &version)?;
+                let section = Section::Userland(pin.package.clone());
+                changes.extend(changed(&section, [("version", &pin.version, version.clone()), ("deb_sha256", &pin.deb_sha256, sha256.clone())]));
+                moved.push(UserlandPackage { version, deb_sha256: sha256, ..pin.clone() });
+                continue;
+            }
+        }
+        moved.push(pin.clone());
+    }
+    if !changes.is_empty() {
+        check_userland_pins(&moved, debs, board_file).map_err(|e| StepError(format!("not moving the userland pins: {}", e.0)))?;
+    }
+    Ok(changes)
+}
+
+/// The changes of `section` whose new value differs from the old one.
+fn changed<const N: usize>(section: &Section, values: [(&'static str, &String, String); N]) -> Vec<Change> {
     values
         .into_iter()
         .filter(|(_, old, new)| *old != new)
-        .map(|(key, old, new)| Change { table, key, old: old.clone(), new })
+        .map(|(key, old, new)| Change { section: section.clone(), key, old: old.clone(), new })
         .collect()
 }
 
