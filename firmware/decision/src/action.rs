@@ -73,7 +73,8 @@ const fn strictness(state: DeviceState) -> u8 {
 ///
 /// - a wiped device stays wiped;
 /// - `Block` blocks;
-/// - `Quarantine` quarantines if the UEM supports it, and changes nothing otherwise;
+/// - `Quarantine` quarantines if the UEM supports it, changes nothing if it does not, and
+///   blocks while the UEM's settings (and so its support) were never received;
 /// - email, monitor and notify change nothing.
 ///
 /// An action never loosens a state: quarantining a blocked device leaves it blocked.
@@ -84,6 +85,7 @@ pub const fn apply_action(
 ) -> DeviceState {
     let target = match action {
         ComplianceAction::Block => DeviceState::Blocked,
+        ComplianceAction::Quarantine if !caps.known => DeviceState::Blocked,
         ComplianceAction::Quarantine if caps.supports_quarantine => DeviceState::Quarantined,
         ComplianceAction::Quarantine
         | ComplianceAction::Email

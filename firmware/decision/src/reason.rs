@@ -47,6 +47,8 @@ reasons! {
     UemNonCompliantNotBlocking => "uem-noncompliant-nonblocking", "the UEM reports a violation with a non-blocking action";
     /// The UEM asks for quarantine but does not support it, so nothing changes (A4).
     QuarantineUnsupported => "quarantine-unsupported", "the UEM asks for quarantine, which this UEM kind does not support; ignored";
+    /// The UEM asks for quarantine before its settings were received: blocked (A4).
+    QuarantineSettingsUnknown => "quarantine-settings-unknown", "the UEM asks for quarantine before its settings were received; blocked until they are";
     /// The UEM reports a violation whose action blocks.
     UemNonCompliant => "uem-noncompliant", "the UEM reports a violation with a blocking action";
     /// The UEM reports a violation whose action quarantines.

@@ -38,7 +38,9 @@ impl UemStatus {
             UemStatus::Compliant => Reason::UemCompliant,
             UemStatus::NonCompliant(ComplianceAction::Block) => Reason::UemNonCompliant,
             UemStatus::NonCompliant(ComplianceAction::Quarantine) => {
-                if caps.supports_quarantine {
+                if !caps.known {
+                    Reason::QuarantineSettingsUnknown
+                } else if caps.supports_quarantine {
                     Reason::UemQuarantined
                 } else {
                     Reason::QuarantineUnsupported

@@ -50,13 +50,30 @@ impl fmt::Display for UemKind {
 pub struct UemCapabilities {
     /// Whether a quarantine compliance action means anything (EPMM-style: yes).
     pub supports_quarantine: bool,
+    /// Whether the UEM's settings were ever received. Until they are, a quarantine is
+    /// taken as a block (A4: never let a device the UEM wants quarantined through).
+    #[serde(default = "received")]
+    pub known: bool,
+}
+
+const fn received() -> bool {
+    true
 }
 
 impl UemCapabilities {
-    /// Capabilities with quarantine support as given.
+    /// Capabilities received from the UEM, with quarantine support as given.
     pub const fn new(supports_quarantine: bool) -> Self {
         Self {
             supports_quarantine,
+            known: true,
+        }
+    }
+
+    /// Capabilities of a UEM whose settings were never received.
+    pub const fn unknown() -> Self {
+        Self {
+            supports_quarantine: false,
+            known: false,
         }
     }
 }

@@ -43,10 +43,10 @@ pub struct Gateway {
 
 impl Gateway {
     /// A gateway over an open cache. Until the UEM's settings arrive, new ActiveSync
-    /// devices are blocked while the UEM is unreachable (S3).
+    /// devices are blocked while the UEM is unreachable (S3), and a quarantine blocks (A4).
     pub fn new(id: GatewayId, connector: Arc<dyn UemConnector>, cache: DeviceCache, clock_ms: fn() -> u64, lookup_timeout: Duration) -> Self {
         let (cuts, _) = broadcast::channel(1024);
-        let uem = UemView { settings: UemSettings::never_received(), caps: UemCapabilities::new(false) };
+        let uem = UemView { settings: UemSettings::never_received(), caps: UemCapabilities::unknown() };
         let blocks = Mutex::new(BlockList::in_memory());
         Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, blocks, clock_ms, lookup_timeout, decisions: Vec::new() }
     }

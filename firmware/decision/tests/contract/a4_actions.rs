@@ -23,6 +23,11 @@ const TABLE: &[(DeviceState, ComplianceAction, UemCapabilities, DeviceState)] = 
     (Wiped, Block, EPMM, Wiped),
     (Wiped, Quarantine, EPMM, Wiped),
     (Wiped, Email, NEURONS, Wiped),
+    // Before the UEM's settings arrive, nobody knows whether quarantine means anything.
+    (Allowed, Quarantine, UemCapabilities::unknown(), Blocked),
+    (Unknown, Quarantine, UemCapabilities::unknown(), Blocked),
+    (Wiped, Quarantine, UemCapabilities::unknown(), Wiped),
+    (Allowed, Email, UemCapabilities::unknown(), Allowed),
 ];
 
 #[test]
