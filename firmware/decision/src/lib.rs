@@ -30,7 +30,7 @@ pub use identity::{
     UEM_DEVICE_ID_MAX, USER_ID_MAX, UemDeviceId, UserId,
 };
 pub use lookup::{EasRequest, RegisteredDevice, UemLookup, UnregisteredTunnel};
-pub use matching::{Match, MatchedBy, best_match};
+pub use matching::{Match, MatchedBy, best_match, user_conflict, user_tag};
 pub use reason::Reason;
 pub use state::{DeviceState, Provenance};
 pub use status::UemStatus;

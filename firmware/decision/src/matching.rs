@@ -121,3 +121,61 @@ pub fn best_match<'a>(
     }
     Match::None
 }
+
+/// Whether a request borrows another user's device: the UEM knows the request's ActiveSync
+/// id only under users other than the request's. A request that names no user, or a
+/// device the UEM records without a user, is no conflict (S1 matches it as usual).
+pub fn user_conflict(request: &EasRequest, devices: &[RegisteredDevice]) -> bool {
+    let Some(user) = &request.user else { return false };
+    let same_id = || devices.iter().filter(|d| d.eas_device_id.as_ref() == Some(&request.eas_device_id));
+    same_id().any(|d| d.user.as_ref().is_some_and(|u| u != user)) && !same_id().any(|d| d.user.as_ref() == Some(user))
+}
+
+/// A short tag of a user (FNV-1a of its folded form; 0 for none), kept beside a cached
+/// decision so that a request naming another user is not decided from the cache.
+pub fn user_tag(user: Option<&crate::UserId>) -> u32 {
+    let Some(user) = user else { return 0 };
+    let hash = user.as_str().bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    hash.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EasDeviceId, UemDeviceId, UemStatus, UserId};
+
+    fn device(uem: &str, eas: Option<&str>, user: Option<&str>) -> RegisteredDevice {
+        RegisteredDevice {
+            uem_device_id: UemDeviceId::new(uem).expect("uem id"),
+            eas_device_id: eas.map(|e| EasDeviceId::new(e).expect("eas id")),
+            user: user.map(|u| UserId::new(u).expect("user")),
+            platform: Platform::Ios,
+            status: UemStatus::Compliant,
+        }
+    }
+
+    fn request(user: Option<&str>) -> EasRequest {
+        EasRequest { eas_device_id: EasDeviceId::new("DEV1").expect("id"), user: user.map(|u| UserId::new(u).expect("user")), platform: Platform::Ios }
+    }
+
+    #[test]
+    fn another_users_device_is_a_conflict_and_the_owners_is_not() {
+        let alice = [device("u1", Some("DEV1"), Some("alice@example.com"))];
+        assert!(user_conflict(&request(Some("mallory@example.com")), &alice));
+        assert!(!user_conflict(&request(Some("ALICE@example.com")), &alice), "users compare folded");
+        assert!(!user_conflict(&request(None), &alice), "no user named: S1 decides");
+        let shared = [device("u1", Some("DEV1"), Some("alice@example.com")), device("u2", Some("DEV1"), Some("bob@example.com"))];
+        assert!(!user_conflict(&request(Some("bob@example.com")), &shared), "one of the enrolments is bob's");
+        assert!(!user_conflict(&request(Some("mallory@example.com")), &[device("u1", Some("DEV1"), None)]));
+        assert!(!user_conflict(&request(Some("mallory@example.com")), &[device("u1", None, Some("alice@example.com"))]));
+    }
+
+    #[test]
+    fn user_tags_fold_case_and_none_is_zero() {
+        let tag = |u: &str| user_tag(Some(&UserId::new(u).expect("user")));
+        assert_eq!(user_tag(None), 0);
+        assert_eq!(tag("Alice@Example.com"), tag("alice@example.com"));
+        assert_ne!(tag("alice@example.com"), tag("mallory@example.com"));
+        assert_ne!(tag("alice@example.com"), 0);
+    }
+}

@@ -64,6 +64,9 @@ reasons! {
     /// The pinned block list names the device, its UEM device or its user (an operator's
     /// block), before or without any cache entry.
     OperatorBlocked => "operator-blocked", "a gateway operator blocked the device, its UEM device or its user";
+    /// The request names a user other than the one the UEM (or the cache) has for its
+    /// ActiveSync id: the device is not lent to another user.
+    UserMismatch => "user-mismatch", "the request's user is not the user the device is enrolled for";
     /// No registered device matches the request.
     NotRegistered => "uem-no-match", "no device registered with the UEM matches the request";
     /// Several registered devices match equally well and not all of them may pass.

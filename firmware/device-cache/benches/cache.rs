@@ -117,6 +117,7 @@ fn index_memory(_: &mut Criterion) {
                 CachedState {
                     state: DeviceState::Allowed,
                     provenance: Provenance::Uem,
+                    user_tag: 0,
                 },
             );
         }

@@ -29,6 +29,9 @@ pub struct CachedState {
     pub state: DeviceState,
     /// How that state came about.
     pub provenance: Provenance,
+    /// The recorded user's tag ([`postern_decision::user_tag`]; 0 for none): a request
+    /// naming another user is not decided from the cache.
+    pub user_tag: u32,
 }
 
 impl DeviceRecord {
@@ -62,6 +65,7 @@ impl DeviceRecord {
         CachedState {
             state: self.state,
             provenance: self.provenance,
+            user_tag: postern_decision::user_tag(self.identity.user.as_ref()),
         }
     }
 }

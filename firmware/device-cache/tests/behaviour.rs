@@ -44,6 +44,7 @@ fn acknowledged_writes_survive_reopening() {
     let blocked = CachedState {
         state: DeviceState::Blocked,
         provenance: Provenance::Uem,
+        user_tag: 0,
     };
     assert_eq!(cache.lookup(&eas("A1")), Some(blocked));
     assert_eq!(

@@ -28,6 +28,7 @@ fn index_stays_under_300_bytes_per_device() {
     let state = CachedState {
         state: DeviceState::Allowed,
         provenance: Provenance::Uem,
+        user_tag: 0,
     };
     for n in 0..ENTRIES {
         // 32 characters: the longest ActiveSync id, so the largest key.

@@ -6,7 +6,7 @@ use crate::gateway::Gateway;
 use postern_decision::{
     AppTunnelLookup, CacheUpdate, Decision, DeviceIdentity, EasRequest, FirstAccess, Provenance, Reason,
     UemDeviceId, UemLookup, decide_cached, decide_first_access, decide_first_apptunnel,
-    needs_first_access,
+    needs_first_access, user_conflict, user_tag, Verdict,
 };
 use postern_device_cache::{AppTunnelKey, CacheKey, DeviceRecord, KeyKind};
 use postern_uem_connector::UemError;
@@ -34,7 +34,9 @@ impl Gateway {
             let mut cache = self.cache();
             let state = cache.lookup(&key);
             let revisit = matches!(state.map(|s| s.provenance), Some(Provenance::OutageRule | Provenance::Persisted));
-            if let Some(state) = state.filter(|_| !revisit) {
+            // A request naming another user than the one recorded is decided afresh.
+            let same_user = |tag: u32| tag == 0 || tag == user_tag(request.user.as_ref());
+            if let Some(state) = state.filter(|s| !revisit && same_user(s.user_tag)) {
                 cache.touch(&key);
                 return Ok(self.count(decide_cached(state.state, state.provenance)));
             }
@@ -48,6 +50,14 @@ impl Gateway {
         let (registered, tunnels) = match answer {
             Ok(found) => {
                 let (registered, tunnels) = found.into_decision();
+                if user_conflict(request, &registered) {
+                    tracing::warn!(
+                        device = %request.eas_device_id,
+                        user = request.user.as_ref().map_or("-", |u| u.as_str()),
+                        "the UEM knows this ActiveSync id under another user: refused, the cache left as it was"
+                    );
+                    return Ok(self.count(Decision { verdict: Verdict::Block, reason: Reason::UserMismatch, basis: Provenance::Uem }));
+                }
                 (Some(registered), tunnels)
             }
             Err(error) => {
