@@ -11,6 +11,8 @@ use postern_decision::{
 use postern_device_cache::{AppTunnelKey, CacheKey, DeviceRecord, KeyKind};
 use postern_uem_connector::UemError;
 use std::future::Future;
+use std::net::IpAddr;
+use crate::admission::RETRY_AFTER;
 
 impl Gateway {
     /// Bounds a UEM call by the lookup timeout; a slow UEM counts as unreachable.
@@ -25,24 +27,57 @@ impl Gateway {
     /// entry needs no fresh look (S2), otherwise as a first access (S1; S3 when the UEM
     /// cannot be reached; S7 for devices restored at start-up).
     pub async fn activesync_access(&self, request: &EasRequest) -> Result<Decision, GatewayError> {
+        self.activesync_access_from(request, None).await
+    }
+
+    /// [`Gateway::activesync_access`] for a request from `source`: a device the cache does
+    /// not hold costs `source` one first access of its budget, and waits for a UEM lookup
+    /// slot; either bound reached is [`GatewayError::Busy`].
+    pub async fn activesync_access_from(&self, request: &EasRequest, source: Option<IpAddr>) -> Result<Decision, GatewayError> {
         let user = request.user.as_ref().map(|u| u.as_str());
         if let Some(pinned) = self.pinned_decision(Some(request.eas_device_id.as_str()), None, user) {
             return Ok(self.count(pinned));
         }
         let key = CacheKey::ActiveSync(request.eas_device_id.clone());
-        let cached = {
-            let mut cache = self.cache();
-            let state = cache.lookup(&key);
-            let revisit = matches!(state.map(|s| s.provenance), Some(Provenance::OutageRule | Provenance::Persisted));
-            // A request naming another user than the one recorded is decided afresh.
-            let same_user = |tag: u32| tag == 0 || tag == user_tag(request.user.as_ref());
-            if let Some(state) = state.filter(|s| !revisit && same_user(s.user_tag)) {
-                cache.touch(&key);
-                return Ok(self.count(decide_cached(state.state, state.provenance)));
+        if let Some(decided) = self.from_cache(&key, request) {
+            return Ok(self.count(decided));
+        }
+        // One first access per device at a time: a second request waits for the first's
+        // answer and then takes it from the cache.
+        let _turn = self.admission.device_turn(&request.eas_device_id).await;
+        if let Some(decided) = self.from_cache(&key, request) {
+            return Ok(self.count(decided));
+        }
+        let cached = self.cache().record(&key)?;
+        let now = (self.clock_ms)();
+        if cached.is_none() && self.admission.known_unregistered(&request.eas_device_id, now) {
+            return Ok(self.count(Decision { verdict: Verdict::Block, reason: Reason::NotRegistered, basis: Provenance::Uem }));
+        }
+        if let (None, Some(source)) = (&cached, source) {
+            if !self.admission.charge_source(source, now) {
+                tracing::warn!(%source, device = %request.eas_device_id, "first accesses from this source over budget: busy");
+                return Err(GatewayError::Busy { what: "first accesses from this address", retry_after: RETRY_AFTER });
             }
-            cache.record(&key)?
-        };
+        }
+        let _slot = self.admission.lookup_slot().await.ok_or_else(|| {
+            tracing::warn!(device = %request.eas_device_id, "every UEM lookup slot stayed taken: busy");
+            GatewayError::Busy { what: "UEM lookups", retry_after: RETRY_AFTER }
+        })?;
         self.first_access(&key, request, cached.as_ref()).await
+    }
+
+    /// The decision the cache alone gives, when it may (S2): not for entries to be asked
+    /// about again, nor for a request naming another user than the one recorded.
+    fn from_cache(&self, key: &CacheKey, request: &EasRequest) -> Option<Decision> {
+        let mut cache = self.cache();
+        let state = cache.lookup(key)?;
+        let revisit = matches!(state.provenance, Provenance::OutageRule | Provenance::Persisted);
+        let other_user = state.user_tag != 0 && state.user_tag != user_tag(request.user.as_ref());
+        if revisit || other_user {
+            return None;
+        }
+        cache.touch(key);
+        Some(decide_cached(state.state, state.provenance))
     }
 
     async fn first_access(&self, key: &CacheKey, request: &EasRequest, previous: Option<&DeviceRecord>) -> Result<Decision, GatewayError> {
@@ -90,6 +125,14 @@ impl Gateway {
         if outcome.decision.reason == Reason::UemWiped {
             self.pin_wiped(Some(request.eas_device_id.as_str()), matched.as_deref());
         }
+        // A device nobody registered, never seen before, costs no durable write and
+        // evicts nobody: the answer is remembered in memory for a short while.
+        if previous.is_none() && outcome.decision.reason == Reason::NotRegistered {
+            self.admission.remember_unregistered(&request.eas_device_id, (self.clock_ms)());
+            tracing::info!(device = %request.eas_device_id, "not registered: remembered in memory, not cached");
+            return Ok(self.count(outcome.decision));
+        }
+        self.admission.forget_unregistered(&request.eas_device_id);
         let mut cache = self.cache();
         match outcome.cache {
             CacheUpdate::Store(record) => {

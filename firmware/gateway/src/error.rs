@@ -11,6 +11,16 @@ pub enum GatewayError {
     /// An identifier from the UEM does not fit the cache's bounds.
     #[error("cache key: {0}")]
     Key(#[from] postern_device_cache::KeyError),
+    /// A first access was not attempted now: the source used its budget of first
+    /// accesses, or every UEM lookup slot stayed taken. Overload, not an unreachable UEM:
+    /// answer 503 with Retry-After.
+    #[error("busy: {what}; retry in {} s", retry_after.as_secs())]
+    Busy {
+        /// Which bound was reached.
+        what: &'static str,
+        /// How long the client should wait.
+        retry_after: std::time::Duration,
+    },
     /// The pinned block list could not be read, written or grown.
     #[error("block list: {0}")]
     Blocks(String),

@@ -1,5 +1,6 @@
 //! The gateway: its identity, its device cache, its UEM and what it knows about that UEM.
 
+use crate::admission::Admission;
 use crate::blocks::BlockList;
 use crate::error::GatewayError;
 use postern_decision::{GatewayId, Reason, UemCapabilities, UemSettings, restore_at_startup};
@@ -35,6 +36,7 @@ pub struct Gateway {
     uem: Mutex<UemView>,
     cuts: broadcast::Sender<Cut>,
     blocks: Mutex<BlockList>,
+    pub(crate) admission: Admission,
     pub(crate) clock_ms: fn() -> u64,
     pub(crate) lookup_timeout: Duration,
     /// One counter per reason, in `Reason::ALL` order (empty: not counted).
@@ -48,7 +50,8 @@ impl Gateway {
         let (cuts, _) = broadcast::channel(1024);
         let uem = UemView { settings: UemSettings::never_received(), caps: UemCapabilities::unknown() };
         let blocks = Mutex::new(BlockList::in_memory());
-        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, blocks, clock_ms, lookup_timeout, decisions: Vec::new() }
+        let admission = Admission::default();
+        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, blocks, admission, clock_ms, lookup_timeout, decisions: Vec::new() }
     }
 
     /// Uses `blocks` as the pinned deny list (by default an empty one in memory).
@@ -56,6 +59,11 @@ impl Gateway {
     pub fn with_block_list(self, blocks: BlockList) -> Self {
         *self.blocks.lock().unwrap_or_else(PoisonError::into_inner) = blocks;
         self
+    }
+
+    /// How many "not registered" answers are remembered in memory now.
+    pub fn unregistered_remembered(&self) -> usize {
+        self.admission.unregistered_len()
     }
 
     /// The pinned deny list. A poisoned lock is taken over: its writes are atomic.

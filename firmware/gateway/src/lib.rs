@@ -1,6 +1,7 @@
 //! The gateway's access service: decisions from the device cache and the UEM, check-in results applied, live connections cut.
 
 mod access;
+mod admission;
 mod blocks;
 mod checkins;
 mod error;
@@ -8,6 +9,7 @@ mod gateway;
 mod inventory;
 mod operator_blocks;
 
+pub use admission::{FIRST_ACCESSES_PER_SOURCE, LOOKUP_QUEUE_WAIT, LOOKUPS_IN_FLIGHT, NOT_REGISTERED_MAX, NOT_REGISTERED_TTL, RETRY_AFTER, SOURCE_WINDOW};
 pub use blocks::{BlockList, BlockOrigin, BlockTarget, MAX_BLOCKS, PinnedBlock};
 pub use error::GatewayError;
 pub use checkins::{Applied, Change};

@@ -98,7 +98,8 @@ impl ActiveSyncProxy {
     }
 
     /// Answers one request: 404 off the ActiveSync path, 405 for other methods, 400 when
-    /// malformed, 503 when no decision can be made, 403 when the device is blocked;
+    /// malformed, 503 when no decision can be made (with Retry-After when the gateway is
+    /// busy with first accesses), 403 when the device is blocked;
     /// otherwise the back end's answer (502 when it cannot be reached, 504 when it is slow).
     pub async fn handle(&self, request: Request<Incoming>, client: ClientInfo) -> Response<ProxyBody> {
         let mut record = AccessRecord {
@@ -129,8 +130,14 @@ impl ActiveSyncProxy {
                 // still ends this request.
                 let (registration, mut cut) = self.live.register(eas.eas_device_id.clone());
                 let command_name = command.map_or("-", |c| c.as_str());
-                let decision = match self.gateway.activesync_access(&eas).await {
+                let decision = match self.gateway.activesync_access_from(&eas, Some(client.peer.ip())).await {
                     Ok(decision) => decision,
+                    Err(postern_gateway::GatewayError::Busy { what, retry_after }) => {
+                        log_decision(&eas, command_name, "busy", "overloaded");
+                        let mut answer = local(StatusCode::SERVICE_UNAVAILABLE, Some("overloaded"), &format!("busy ({what}); try again later"), record, "busy");
+                        answer.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from(retry_after.as_secs()));
+                        return answer;
+                    }
                     Err(error) => {
                         log_decision(&eas, command_name, "error", "gateway-error");
                         tracing::warn!(device = %eas.eas_device_id, %error, "no decision: refused with 503");
