@@ -39,13 +39,13 @@ impl Gateway {
             return Ok(self.count(pinned));
         }
         let key = CacheKey::ActiveSync(request.eas_device_id.clone());
-        if let Some(decided) = self.from_cache(&key, request) {
+        if let Some(decided) = self.decided_by_cache(&key, request) {
             return Ok(self.count(decided));
         }
         // One first access per device at a time: a second request waits for the first's
         // answer and then takes it from the cache.
         let _turn = self.admission.device_turn(&request.eas_device_id).await;
-        if let Some(decided) = self.from_cache(&key, request) {
+        if let Some(decided) = self.decided_by_cache(&key, request) {
             return Ok(self.count(decided));
         }
         let cached = self.cache().record(&key)?;
@@ -68,7 +68,7 @@ impl Gateway {
 
     /// The decision the cache alone gives, when it may (S2): not for entries to be asked
     /// about again, nor for a request naming another user than the one recorded.
-    fn from_cache(&self, key: &CacheKey, request: &EasRequest) -> Option<Decision> {
+    fn decided_by_cache(&self, key: &CacheKey, request: &EasRequest) -> Option<Decision> {
         let mut cache = self.cache();
         let state = cache.lookup(key)?;
         let revisit = matches!(state.provenance, Provenance::OutageRule | Provenance::Persisted);
