@@ -20,7 +20,14 @@ pub(crate) struct Checkins {
     full_resync: AtomicBool,
     settings_file: SettingsFile,
     runs: [postern_metrics::LabelledCounter; 3],
+    last_refresh: Mutex<Instant>,
 }
+
+/// Devices decided without a UEM device id (no match, an ambiguous match) are asked about
+/// again at least this often...
+const REFRESH_UNMATCHED: Duration = Duration::from_secs(300);
+/// ...and after a compliance check-in that brought changes, at most this often.
+const REFRESH_ON_CHANGES: Duration = Duration::from_secs(30);
 
 /// The results a check-in run is counted under.
 const RESULTS: [&str; 4] = ["success", "failed", "cursor-refused", "unsupported"];
@@ -64,6 +71,7 @@ impl Checkins {
             full_resync: AtomicBool::new(false),
             settings_file,
             runs,
+            last_refresh: Mutex::new(Instant::now()),
         })
     }
 
@@ -144,6 +152,22 @@ impl Checkins {
         }
     }
 
+    /// Asks the UEM again about the devices decided without a UEM device id (S1's no
+    /// match and ambiguous matches, outage admissions), when due: a candidate of an
+    /// ambiguous match may have changed, or a device may have enrolled since.
+    async fn refresh_unmatched(&self, gateway: &Gateway, changes: bool) {
+        let since = self.last_refresh.lock().unwrap_or_else(PoisonError::into_inner).elapsed();
+        if since < REFRESH_UNMATCHED && !(changes && since >= REFRESH_ON_CHANGES) {
+            return;
+        }
+        *self.last_refresh.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+        match gateway.reevaluate_first_accesses().await {
+            Ok(decided) if !decided.is_empty() => tracing::info!(count = decided.len(), "devices without a UEM device id asked about again"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "asking again about devices without a UEM device id failed"),
+        }
+    }
+
     async fn run_once(&self, kind: CheckinKind, gateway: &Gateway, cursor: Option<Cursor>, wait: Duration) -> Outcome<Cursor> {
         let connector = gateway.connector();
         let result: Result<Outcome<Cursor>, RunError> = async {
@@ -159,6 +183,7 @@ impl Checkins {
                     let changes = connector.compliance_changes(cursor.as_ref(), wait).await?;
                     let applied = gateway.apply_compliance(&changes)?;
                     tracing::info!(kind = kind.name(), changes = changes.changes.len(), full = changes.full, changed = applied.changed, cut = applied.cut, "compliance check-in");
+                    self.refresh_unmatched(gateway, !changes.changes.is_empty()).await;
                     Ok(Outcome::Success { new_cursor: Some(changes.cursor.clone()), items: changes.changes.len() as u64, more: changes.more })
                 }
                 CheckinKind::TunnelActions => {
