@@ -48,16 +48,14 @@ impl Console {
         self.expect_after(mark, "#", Duration::from_secs(180))
     }
 
-    /// Pastes `pem` after `command`, one line at a time (each echoed before the next, so the
-    /// serial line never overruns), ending with `quit`.
+    /// Pastes `pem` after `command`, ending with `quit`, and waits for the next prompt.
+    /// (qemu feeds the serial port only as fast as the guest takes bytes, so nothing is
+    /// lost; the echo is not waited for line by line, as log lines may interleave it.)
     fn paste(&mut self, command: &str, pem: &str) -> String {
         let mark = self.vm.mark();
-        for line in std::iter::once(command).chain(pem.lines()) {
-            let at = self.vm.mark();
-            self.vm.send(&format!("{line}\r")).expect("console");
-            self.expect_after(at, line, Duration::from_secs(60));
-        }
-        self.run("quit");
+        let text: String = std::iter::once(command).chain(pem.lines()).chain(std::iter::once("quit")).map(|l| format!("{l}\r")).collect();
+        self.vm.send(&text).expect("console");
+        self.expect_after(mark, "#", Duration::from_secs(180));
         self.vm.serial_log()[mark..].to_owned()
     }
 
