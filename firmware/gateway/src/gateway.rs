@@ -37,6 +37,7 @@ pub struct Gateway {
     cuts: broadcast::Sender<Cut>,
     blocks: Mutex<BlockList>,
     pub(crate) admission: Admission,
+    inventory_changed: tokio::sync::Notify,
     pub(crate) clock_ms: fn() -> u64,
     pub(crate) lookup_timeout: Duration,
     /// One counter per reason, in `Reason::ALL` order (empty: not counted).
@@ -51,7 +52,8 @@ impl Gateway {
         let uem = UemView { settings: UemSettings::never_received(), caps: UemCapabilities::unknown() };
         let blocks = Mutex::new(BlockList::in_memory());
         let admission = Admission::default();
-        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, blocks, admission, clock_ms, lookup_timeout, decisions: Vec::new() }
+        let inventory_changed = tokio::sync::Notify::new();
+        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, blocks, admission, inventory_changed, clock_ms, lookup_timeout, decisions: Vec::new() }
     }
 
     /// Uses `blocks` as the pinned deny list (by default an empty one in memory).
@@ -59,6 +61,16 @@ impl Gateway {
     pub fn with_block_list(self, blocks: BlockList) -> Self {
         *self.blocks.lock().unwrap_or_else(PoisonError::into_inner) = blocks;
         self
+    }
+
+    /// Resolves when the gateway changed a device's state on its own (an operator block or
+    /// unblock), so the UEM should get the inventory now rather than at its next push (A7).
+    pub async fn inventory_changed(&self) {
+        self.inventory_changed.notified().await;
+    }
+
+    pub(crate) fn note_inventory_changed(&self) {
+        self.inventory_changed.notify_one();
     }
 
     /// How many "not registered" answers are remembered in memory now.

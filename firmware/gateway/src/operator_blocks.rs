@@ -48,6 +48,7 @@ impl Gateway {
             self.announce_cut(Cut { key: key.clone(), reason: Reason::OperatorBlocked });
         }
         tracing::warn!(target = %target, by, cache_entries = marked.len(), "operator block pinned");
+        self.note_inventory_changed();
         Ok(BlockReport { listed, cache_entries: marked.len() })
     }
 
@@ -63,6 +64,7 @@ impl Gateway {
             cache.remove(key)?;
         }
         tracing::warn!(target = %target, lifted = listed, cache_entries = named.len(), "operator block lifted");
+        self.note_inventory_changed();
         Ok(BlockReport { listed, cache_entries: named.len() })
     }
 

@@ -21,6 +21,8 @@ pub(crate) struct Checkins {
     settings_file: SettingsFile,
     runs: [postern_metrics::LabelledCounter; 3],
     last_refresh: Mutex<Instant>,
+    /// The gateway changed the inventory since the last inventory run started.
+    inventory_dirty: AtomicBool,
 }
 
 /// Devices decided without a UEM device id (no match, an ambiguous match) are asked about
@@ -72,6 +74,7 @@ impl Checkins {
             settings_file,
             runs,
             last_refresh: Mutex::new(Instant::now()),
+            inventory_dirty: AtomicBool::new(false),
         })
     }
 
@@ -91,8 +94,26 @@ impl Checkins {
     /// Runs the three loops until `stop` turns true.
     pub(crate) async fn run(self: Arc<Self>, gateway: Arc<Gateway>, stop: watch::Receiver<bool>) {
         let loops = CheckinKind::ALL.map(|kind| tokio::spawn(self.clone().run_kind(kind, gateway.clone(), stop.clone())));
+        let reports = tokio::spawn(self.clone().report_changes(gateway.clone(), stop.clone()));
         for handle in loops {
             let _ = handle.await;
+        }
+        reports.abort();
+    }
+
+    /// A state the gateway changed itself (an operator block) is pushed to the UEM at once:
+    /// the inventory check-in runs now, and its back-off retries it until the UEM takes it.
+    async fn report_changes(self: Arc<Self>, gateway: Arc<Gateway>, mut stop: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                () = gateway.inventory_changed() => {}
+                _ = stop.changed() => return,
+            }
+            self.inventory_dirty.store(true, Ordering::SeqCst);
+            if self.scheduler().run_now(CheckinKind::Inventory).is_ok() {
+                tracing::info!("inventory changed here: pushing it to the UEM now");
+                self.wake.notify_waiters();
+            }
         }
     }
 
@@ -101,6 +122,11 @@ impl Checkins {
             if *stop.borrow() {
                 return;
             }
+            // Registered before the scheduler is read, so a wake that comes in between
+            // (a run brought forward) is not lost.
+            let woken = self.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
             let wait = self.scheduler().next_due(kind).map(|due| due.saturating_sub(self.now()));
             let Some(wait) = wait else {
                 // Unsupported: nothing to do but wait for the end.
@@ -110,7 +136,7 @@ impl Checkins {
             if !wait.is_zero() {
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
-                    () = self.wake.notified() => continue,
+                    () = &mut woken => continue,
                     _ = stop.changed() => return,
                 }
             }
@@ -121,6 +147,10 @@ impl Checkins {
                     continue;
                 }
                 s.started(kind, started);
+                if kind == CheckinKind::Inventory {
+                    // This run reads the inventory as it is now: changes so far are in it.
+                    self.inventory_dirty.store(false, Ordering::SeqCst);
+                }
                 (s.cursor(kind).cloned(), s.poll_wait(kind))
             };
             let outcome = tokio::select! {
@@ -129,7 +159,15 @@ impl Checkins {
             };
             let index = CheckinKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
             self.runs[index].inc(result_name(&outcome));
-            let event = self.scheduler().finished(kind, self.now(), outcome);
+            let event = {
+                let mut s = self.scheduler();
+                let event = s.finished(kind, self.now(), outcome);
+                // A change made while this run was under way is pushed by another run.
+                if kind == CheckinKind::Inventory && self.inventory_dirty.load(Ordering::SeqCst) {
+                    let _ = s.run_now(kind);
+                }
+                event
+            };
             self.wake.notify_waiters();
             self.on_health(event, &gateway).await;
         }

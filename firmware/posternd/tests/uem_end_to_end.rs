@@ -222,3 +222,27 @@ fn a_connector_that_cannot_be_built_leaves_the_gateway_up_and_closed() {
     let out = activesync(dir.path(), "ANYONE0001", "a%40example.com");
     assert!(out.contains("block reason=no-uem-setting"), "{out}");
 }
+
+#[test]
+fn an_operator_block_reaches_the_uem_at_once_not_at_the_next_inventory_push() {
+    let (dir, uem) = setup();
+    // The scheduled push is five minutes away: only the block can make one now.
+    let config = std::fs::read_to_string(dir.path().join("initial.toml")).expect("config");
+    std::fs::write(dir.path().join("initial.toml"), config.replace("inventory_interval_secs = 10", "inventory_interval_secs = 300")).expect("config");
+    let _daemon = Daemon::start(dir.path(), &[]);
+    assert!(activesync(dir.path(), "ALICE0001", "alice%40example.com").contains("allow reason=uem-compliant"));
+    let blocked_in_inventory = || {
+        let inventory = uem.admin(&["inventory"]);
+        let compact: String = inventory.chars().filter(|c| !c.is_whitespace()).collect();
+        compact.split('{').any(|entry| entry.contains("\"ALICE0001\"") && entry.contains("\"blocked\""))
+    };
+    assert!(!blocked_in_inventory(), "not blocked yet");
+    let out = cli(dir.path(), "device-cache block ALICE0001");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let blocked = Instant::now();
+    while !blocked_in_inventory() {
+        assert!(blocked.elapsed() < Duration::from_secs(5), "the block did not reach the UEM within 5 s: {}", uem.admin(&["inventory"]));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    println!("A7: an operator block reached the UEM's inventory {:?} after the command", blocked.elapsed());
+}
