@@ -7,7 +7,7 @@ use crate::esp_window::EspWindow;
 use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
 use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, ReturnFlags, recvmsg};
 use nix::unistd::Uid;
-use postern_update_agent::{AgentPaths, HELPER_MAX_LINE, HelperAnswer, HelperRequest, UpdateAgent};
+use postern_update_agent::{AgentPaths, HELPER_MAX_LINE, HelperAnswer, HelperRequest, UpdateAgent, UpdateError};
 use std::fs::File;
 use std::io::{IoSliceMut, Write};
 use std::mem::MaybeUninit;
@@ -62,30 +62,24 @@ fn answer(stream: &UnixStream, args: &Args, daemon: Uid) -> HelperAnswer {
                 Ok(_) => return HelperAnswer::Error("refused: the bundle handed over is not a regular file".into()),
                 Err(e) => return HelperAnswer::Error(format!("cannot read the bundle handed over: {e}")),
             }
-            let _writable = match EspWindow::open(&args.esp, &args.lock) {
-                Ok(window) => window,
-                Err(e) => return HelperAnswer::Error(e.to_string()),
-            };
             let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            match agent.install_file(file, now) {
-                Ok(installed) => HelperAnswer::Installed { slot: installed.slot, tries: installed.tries, version: installed.version },
-                Err(e) => HelperAnswer::Error(e.to_string()),
-            }
+            writing(args, || agent.install_file(file, now))
+                .map(|installed| HelperAnswer::Installed { slot: installed.slot, tries: installed.tries, version: installed.version })
+                .unwrap_or_else(HelperAnswer::Error)
         }
         HelperRequest::Rollback => {
             if !fds.is_empty() {
                 return HelperAnswer::Error("refused: a rollback carries no file".into());
             }
-            let _writable = match EspWindow::open(&args.esp, &args.lock) {
-                Ok(window) => window,
-                Err(e) => return HelperAnswer::Error(e.to_string()),
-            };
-            match agent.rollback() {
-                Ok(slot) => HelperAnswer::RolledBack(slot),
-                Err(e) => HelperAnswer::Error(e.to_string()),
-            }
+            writing(args, || agent.rollback()).map(HelperAnswer::RolledBack).unwrap_or_else(HelperAnswer::Error)
         }
     }
+}
+
+/// Runs `write` with the partition writable; either failure becomes the answer's message.
+fn writing<T>(args: &Args, write: impl FnOnce() -> Result<T, UpdateError>) -> Result<T, String> {
+    let _writable = EspWindow::open(&args.esp, &args.lock).map_err(|e| e.to_string())?;
+    write().map_err(|e| e.to_string())
 }
 
 /// The request line and the descriptors that came with it (closed when dropped).

@@ -8,11 +8,10 @@
 
 mod common;
 
-use common::proxy::{certificate, port_from, write_config};
+use common::proxy::{Backend, certificate, port_from, spawn_backend, write_config};
 use common::{Daemon, text};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 const ALICE: (&str, &str, &str) = ("alice@example.com", "ApplA1B2C3D4E5F6", "iPhone");
 const BOB: (&str, &str, &str) = ("bob@example.com", "SEC1B0B0B0B0B0B0", "Android");
@@ -35,29 +34,11 @@ fn ensure_client_library() {
     assert!(out.status.success(), "installing the ActiveSync client library failed: {}", text(&out));
 }
 
-/// The WBXML back end; its request log is `dir/eas-backend.log`.
-struct Backend {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// The WBXML back end, logging `METHOD TARGET` lines to `dir/eas-backend.log`.
 fn backend(dir: &Path) -> Backend {
-    let mut child = Command::new("python3")
-        .arg(scripts().join("backend.py"))
-        .arg(dir.join("eas-backend.log"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("port line");
-    Backend { child, port: line.trim().parse().expect("port") }
+    let mut command = Command::new("python3");
+    command.arg(scripts().join("backend.py")).arg(dir.join("eas-backend.log"));
+    spawn_backend(command)
 }
 
 /// What the back end was sent: one `METHOD TARGET` line per request.

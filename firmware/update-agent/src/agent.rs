@@ -5,7 +5,7 @@ use crate::helper_protocol::HelperAnswer;
 use crate::installer::{Installer, Target};
 use crate::records::Records;
 use crate::source::Source;
-use crate::source::BundleSink;
+use crate::source::pump_reader;
 use crate::staging::Staging;
 use crate::status::{BootPartition, SoftwareStatus};
 use crate::UpdateError;
@@ -14,7 +14,6 @@ use postern_board::Board;
 use postern_boot_slots::{EntryState, Esp, Slot, SlotVersion};
 use postern_update_bundle::{ImageTrust, TEST_KEY_ID, TrustedKeys};
 use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -201,19 +200,12 @@ impl UpdateAgent {
     /// Verifies the bundle in `file` and writes it into the inactive slot, here and now:
     /// the install helper's entry point (it runs with the partition writable). Records
     /// nothing; the daemon that asked records the result.
-    pub fn install_file(&self, mut file: File, now_unix: u64) -> Result<Installed, UpdateError> {
+    pub fn install_file(&self, file: File, now_unix: u64) -> Result<Installed, UpdateError> {
         let _busy = Busy::take(&self.busy).ok_or_else(|| UpdateError::Payloads("another install is in progress".into()))?;
         self.note_proven()?;
         let len = file.metadata().ok().map(|m| m.len());
         let mut installer = Installer::new(&self.keys, self.target(now_unix), len);
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let n = file.read(&mut buf).map_err(UpdateError::io("reading", "the bundle handed over"))?;
-            if n == 0 {
-                break;
-            }
-            installer.feed(&buf[..n])?;
-        }
+        pump_reader(file, Path::new("the bundle handed over"), &mut installer)?;
         self.finish(installer)
     }
 

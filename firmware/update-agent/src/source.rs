@@ -94,14 +94,19 @@ impl Source {
 }
 
 fn pump_file(path: &Path, installer: &mut dyn BundleSink) -> Result<(), UpdateError> {
-    let mut file = std::fs::File::open(path).map_err(UpdateError::io("opening", path))?;
+    let file = std::fs::File::open(path).map_err(UpdateError::io("opening", path))?;
+    pump_reader(file, path, installer)
+}
+
+/// Reads all of `reader` (named `name` in errors) into `sink`.
+pub(crate) fn pump_reader(mut reader: impl Read, name: &Path, sink: &mut dyn BundleSink) -> Result<(), UpdateError> {
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = file.read(&mut buf).map_err(UpdateError::io("reading", path))?;
+        let n = reader.read(&mut buf).map_err(UpdateError::io("reading", name))?;
         if n == 0 {
             return Ok(());
         }
-        installer.feed(&buf[..n])?;
+        sink.feed(&buf[..n])?;
     }
 }
 

@@ -71,14 +71,14 @@ pub fn tls_backend(dir: &Path) -> Backend {
 }
 
 fn start_backend(dir: &Path, tls: &[std::path::PathBuf]) -> Backend {
-    let mut child = Command::new("python3")
-        .arg("-c")
-        .arg(BACKEND)
-        .arg(dir.join("backend.log"))
-        .args(tls)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 starts");
+    let mut command = Command::new("python3");
+    command.arg("-c").arg(BACKEND).arg(dir.join("backend.log")).args(tls);
+    spawn_backend(command)
+}
+
+/// Starts a back end that prints the port it listens on as its first line.
+pub fn spawn_backend(mut command: Command) -> Backend {
+    let mut child = command.stdout(Stdio::piped()).spawn().expect("the back end starts");
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("port line");
     Backend { child, port: line.trim().parse().expect("port") }
