@@ -290,3 +290,21 @@ fn the_uem_api_connector_is_configured_with_its_files() {
     let out = rig.admin_fails("conf t ; uem ; ca-file relative.pem ; commit");
     assert!(out.contains("uem.connector.ca_file"), "{out}");
 }
+
+#[test]
+fn times_are_shown_for_people_and_show_output_filters_through_the_real_commands() {
+    let rig = Rig::new();
+    rig.admin("configure terminal ; hostname edge7 ; commit comment named");
+    let history = rig.admin("show configuration history | include named");
+    assert_eq!(history.lines().count(), 1, "{history}");
+    // Other tests move the shared clock on; the moment is always 2027 and "now".
+    assert!(history.contains(" 2027-01-") && history.contains(" UTC (now)"), "{history}");
+    rig.admin("device-cache block ApplA1B2C3D4E5F6");
+    let blocks = rig.admin("show blocks | include ApplA1B2C3D4E5F6");
+    assert!(blocks.contains(" 2027-01-") && blocks.contains(" UTC (now)"), "{blocks}");
+    rig.admin("device-cache unblock ApplA1B2C3D4E5F6");
+    let count = rig.admin("show running-config | count ^hostname");
+    assert!(count.contains("Count: 1 line"), "{count}");
+    let inside = rig.admin("configure terminal ; interface eth0 ; do show running-config | include ^hostname");
+    assert!(inside.contains("hostname edge7"), "{inside}");
+}

@@ -50,7 +50,7 @@ impl Session {
         }
         let mode = self.mode();
         if mode.is_config()
-            && let Some(rest) = line.strip_prefix("do ")
+            && let Some(rest) = line.trim_start().strip_prefix("do ")
         {
             return self.execute_do(line, line.len() - rest.len(), backend, o, indent);
         }
