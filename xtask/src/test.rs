@@ -27,6 +27,7 @@ pub(crate) fn run(args: &TestArgs) -> Result {
     packages::ensure(packages::TEST_TOOLS)?;
     say("checking the Python packages the tests use (a real ActiveSync client)");
     packages::ensure_python(packages::TEST_PYTHON)?;
+    crate::check_docs::run()?;
     for krate in NO_STD_CRATES {
         say(&format!("building {krate} on its own (no_std + alloc)"));
         exec(cargo().args(["build", "--package", krate]))?;
