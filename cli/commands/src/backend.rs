@@ -73,7 +73,7 @@ impl Backend for CliBackend {
         tracing::info!(user = %self.user, action = action.0, keywords = ?inv.keywords(), negated = inv.negated(), "cli command");
         match action {
             SHOW_VERSION => show::version(self, out),
-            SHOW_RUNNING => show::running(self, out),
+            SHOW_RUNNING => show::running(self, inv, out),
             SHOW_CANDIDATE => show::candidate(self, out),
             SHOW_DIFF => show::diff(self, inv, out),
             SHOW_HISTORY => show::history(self, out),

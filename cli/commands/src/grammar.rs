@@ -34,7 +34,11 @@ fn show(in_config: bool) -> Node {
         .child(diff)
         .child(kw("history", "Committed revisions, newest first").action(SHOW_HISTORY));
     let mut node = kw("show", "Show running system information")
-        .child(kw("running-config", "The committed configuration").action(SHOW_RUNNING))
+        .child(kw("running-config", "The committed configuration").action(SHOW_RUNNING).child(arg(
+            "SECTION",
+            ArgKind::OneOf(crate::render::SECTIONS),
+            "Only the commands of one section (e.g. uem, interface, tls)",
+        ).action(SHOW_RUNNING)))
         .child(configuration)
         .child(kw("candidate-config", "This session's uncommitted configuration").action(SHOW_CANDIDATE));
     if !in_config {

@@ -45,11 +45,15 @@ fn memory_in_use(meminfo: &str) -> Option<(u64, u64)> {
     Some((total.saturating_sub(field("MemAvailable:")?), total))
 }
 
-pub(crate) fn running(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+pub(crate) fn running(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
     let store = session.appliance().store();
     writeln!(out, "! revision {}", store.revision())?;
     let rendered = render(store.running());
     drop(store);
+    if let Some(wanted) = inv.arg("SECTION").and_then(Value::as_str) {
+        out.write_str(&crate::render::section(&rendered, wanted))?;
+        return Ok(());
+    }
     if let Some(comment) = crate::tls::running_comment(session) {
         writeln!(out, "{comment}")?;
     }

@@ -303,6 +303,8 @@ fn times_are_shown_for_people_and_show_output_filters_through_the_real_commands(
     let blocks = rig.admin("show blocks | include ApplA1B2C3D4E5F6");
     assert!(blocks.contains(" 2027-01-") && blocks.contains(" UTC (now)"), "{blocks}");
     rig.admin("device-cache unblock ApplA1B2C3D4E5F6");
+    let uem = rig.admin("show running-config uem");
+    assert!(uem.lines().any(|l| l.trim_end() == "uem") && !uem.contains("hostname"), "{uem}");
     let count = rig.admin("show running-config | count ^hostname");
     assert!(count.contains("Count: 1 line"), "{count}");
     let inside = rig.admin("configure terminal ; interface eth0 ; do show running-config | include ^hostname");
