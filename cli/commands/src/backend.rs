@@ -68,6 +68,10 @@ impl Backend for CliBackend {
         &self.hostname
     }
 
+    fn known_values(&self, keywords: &[&'static str], arg: &'static str, typed: &str) -> Vec<String> {
+        crate::completion::known_values(self, keywords, arg, typed)
+    }
+
     fn execute(&mut self, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
         let action = inv.action();
         tracing::info!(user = %self.user, action = action.0, keywords = ?inv.keywords(), negated = inv.negated(), "cli command");

@@ -4,6 +4,7 @@ mod actions;
 mod appliance;
 mod backend;
 mod cache_commands;
+mod completion;
 mod configure;
 mod grammar;
 mod imports;

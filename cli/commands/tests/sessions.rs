@@ -310,3 +310,20 @@ fn times_are_shown_for_people_and_show_output_filters_through_the_real_commands(
     let inside = rig.admin("configure terminal ; interface eth0 ; do show running-config | include ^hostname");
     assert!(inside.contains("hostname edge7"), "{inside}");
 }
+
+#[test]
+fn tab_completes_blocked_devices_users_and_configured_names() {
+    let rig = Rig::new();
+    rig.admin("device-cache block ApplZZ1B2C3D4E5F6 ; device-cache block-user alice@example.com");
+    let typed_then_tab = |keys: &str| {
+        let mut session = Session::new(rig.grammar.clone(), Privilege::Administrator);
+        session.enable().expect("administrators may enable");
+        let mut backend = CliBackend::new(rig.appliance.clone(), "tester");
+        session.feed(keys.as_bytes(), &mut backend, &mut Vec::new()).expect("output");
+        session.line().to_owned()
+    };
+    assert_eq!(typed_then_tab("device-cache unblock Ap\t"), "device-cache unblock ApplZZ1B2C3D4E5F6 ");
+    assert_eq!(typed_then_tab("device-cache unblock-user al\t"), "device-cache unblock-user alice@example.com ");
+    rig.admin("configure terminal ; interface wan7 ; exit ; commit");
+    assert_eq!(typed_then_tab("configure terminal\rinterface w\t"), "interface wan7 ");
+}

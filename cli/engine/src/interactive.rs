@@ -126,7 +126,7 @@ impl Session {
         let (position, before, _) = self.scope(self.editor.before_cursor());
         let completion = match self.filter_word(position, before) {
             Some(word) => pipe::complete(word),
-            None => complete(position, before),
+            None => complete(position, before, &|keywords, arg, typed| backend.known_values(keywords, arg, typed)),
         };
         match completion {
             Completion::Insert(text) => {
