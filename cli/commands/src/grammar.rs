@@ -51,6 +51,7 @@ fn show(in_config: bool) -> Node {
             kw("blocks", "The pinned blocks: operator blocks and wiped devices").action(SHOW_BLOCKS),
             kw("checkins", "UEM check-ins: last and next runs").action(SHOW_CHECKINS),
             kw("management", "Where SSH and metrics listen, and why").action(SHOW_MANAGEMENT),
+            kw("interfaces", "Network interfaces: state, driver, speed, queues, addresses, counters").action(SHOW_INTERFACES),
             kw("software", "Installed software and update slots").action(SHOW_SOFTWARE),
             kw("logging", "Recent log events").action(SHOW_LOGGING),
             kw("tls", "The TLS certificate served: source, subject, names, validity, fingerprint").action(SHOW_TLS),

@@ -8,6 +8,7 @@ mod completion;
 mod configure;
 mod grammar;
 mod imports;
+mod interfaces;
 mod render;
 mod show;
 mod software;

@@ -327,3 +327,11 @@ fn tab_completes_blocked_devices_users_and_configured_names() {
     rig.admin("configure terminal ; interface wan7 ; exit ; commit");
     assert_eq!(typed_then_tab("configure terminal\rinterface w\t"), "interface wan7 ");
 }
+
+#[test]
+fn show_interfaces_lists_the_kernels_interfaces_with_counters() {
+    let rig = Rig::new();
+    let out = rig.admin("show interfaces | begin ^lo ");
+    assert!(out.lines().next().is_some_and(|l| l.starts_with("lo is ")), "{out}");
+    assert!(out.contains("addresses 127.0.0.1/8") && out.contains(" errors ") && out.contains("queues rx "), "{out}");
+}
