@@ -79,6 +79,7 @@ impl Backend for CliBackend {
             SHOW_VERSION => show::version(self, out),
             SHOW_RUNNING => show::running(self, inv, out),
             SHOW_INTERFACES => crate::interfaces::show(self, out),
+            SHOW_PENDING_RELOAD => show::pending_reload(self, out),
             SHOW_CANDIDATE => show::candidate(self, out),
             SHOW_DIFF => show::diff(self, inv, out),
             SHOW_HISTORY => show::history(self, out),

@@ -32,7 +32,8 @@ fn show(in_config: bool) -> Node {
         ).action(SHOW_DIFF)));
     let configuration = kw("configuration", "Configuration revisions and changes")
         .child(diff)
-        .child(kw("history", "Committed revisions, newest first").action(SHOW_HISTORY));
+        .child(kw("history", "Committed revisions, newest first").action(SHOW_HISTORY))
+        .child(kw("pending-reload", "Committed settings that take effect only at the next reload").action(SHOW_PENDING_RELOAD));
     let mut node = kw("show", "Show running system information")
         .child(kw("running-config", "The committed configuration").action(SHOW_RUNNING).child(arg(
             "SECTION",

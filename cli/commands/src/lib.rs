@@ -9,6 +9,7 @@ mod configure;
 mod grammar;
 mod imports;
 mod interfaces;
+mod live;
 mod render;
 mod show;
 mod software;

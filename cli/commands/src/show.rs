@@ -110,6 +110,20 @@ pub(crate) fn history(session: &mut CliBackend, out: &mut dyn Write) -> Outcome 
     Ok(())
 }
 
+/// `show configuration pending-reload`.
+pub(crate) fn pending_reload(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    let pending = session.appliance().pending_reload();
+    if pending.is_empty() {
+        writeln!(out, "Every committed setting is in effect.")?;
+        return Ok(());
+    }
+    writeln!(out, "Committed, in effect from the next `reload`:")?;
+    for setting in pending {
+        writeln!(out, "  {setting}")?;
+    }
+    Ok(())
+}
+
 fn describe(key: &CacheKey, record: &DeviceRecord) -> String {
     let user = record.identity.user.as_ref().map_or("-", |u| u.as_str());
     let uem = record.identity.uem_device_id.as_ref().map_or("-", |u| u.as_str());

@@ -335,3 +335,20 @@ fn show_interfaces_lists_the_kernels_interfaces_with_counters() {
     assert!(out.lines().next().is_some_and(|l| l.starts_with("lo is ")), "{out}");
     assert!(out.contains("addresses 127.0.0.1/8") && out.contains(" errors ") && out.contains("queues rx "), "{out}");
 }
+
+#[test]
+fn a_commit_names_what_waits_for_reload_and_publishes_the_configuration() {
+    let rig = Rig::new();
+    let mut published = rig.appliance.subscribe();
+    assert!(rig.admin("show configuration pending-reload").contains("Every committed setting is in effect"));
+    let out = rig.admin("configure terminal ; tls min-version 1.3 ; hostname edge3 ; commit");
+    assert!(out.contains("Applies at the next `reload`: tls min-version (`show configuration pending-reload`)."), "{out}");
+    assert!(published.has_changed().expect("sender alive"), "the commit published the configuration");
+    assert_eq!(published.borrow_and_update().gateway.hostname, "edge3");
+    let pending = rig.admin("show configuration pending-reload");
+    assert!(pending.contains("  tls min-version") && !pending.contains("hostname"), "{pending}");
+    // Committing the old value back leaves nothing pending.
+    let out = rig.admin("configure terminal ; tls min-version 1.2 ; commit");
+    assert!(!out.contains("Applies at the next"), "{out}");
+    assert!(rig.admin("show configuration pending-reload").contains("Every committed setting is in effect"));
+}

@@ -30,6 +30,10 @@ const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// each side, and the front end admits up to 10 000 per listener.
 const OPEN_FILES: u64 = 65_536;
 
+/// The settings a commit changes in the running services at once; every other changed
+/// setting is named by the commit and `show configuration pending-reload`.
+const LIVE_SETTINGS: &[&str] = &["tls certificate", "tls key"];
+
 /// How the daemon ended.
 pub(crate) enum Exit {
     /// Stopped by a signal or the console closing.
@@ -130,6 +134,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_updates(update_agent(args))
         .with_image_trust(image_trust())
         .with_tls(tls)
+        .with_live_settings(LIVE_SETTINGS)
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management(management.status(ssh_addr, metrics_addr));
     let mut proving = appliance.update_agent().ok().cloned();
