@@ -32,7 +32,7 @@ const OPEN_FILES: u64 = 65_536;
 
 /// The settings a commit changes in the running services at once; every other changed
 /// setting is named by the commit and `show configuration pending-reload`.
-const LIVE_SETTINGS: &[&str] = &["tls certificate", "tls key"];
+const LIVE_SETTINGS: &[&str] = &["tls certificate", "tls key", "device-cache size"];
 
 /// How the daemon ended.
 pub(crate) enum Exit {
@@ -122,7 +122,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .map_err(|e| DaemonError::Setting { setting: "metrics", reason: e.to_string() })?;
     let checkins = Arc::new(checkins);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
+    let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx.clone()));
     let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry, sockets, management.metrics_allowed.clone())?;
     tls.watch(data_plane.watchers());
     let reload = Arc::new(Notify::new());
@@ -137,6 +137,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_live_settings(LIVE_SETTINGS)
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management(management.status(ssh_addr, metrics_addr));
+    let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), appliance.gateway().clone(), stop_rx));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);
@@ -166,6 +167,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     data_plane.shutdown().await;
     let _ = stop_tx.send(true);
     let _ = checkin_task.await;
+    let _ = live_task.await;
     server.shutdown().await?;
     Ok(exit)
 }

@@ -6,6 +6,7 @@ mod cli_sessions;
 mod daemon;
 mod data_plane;
 mod error;
+mod live;
 mod management;
 mod state;
 mod tls;
