@@ -32,7 +32,7 @@ const OPEN_FILES: u64 = 65_536;
 
 /// The settings a commit changes in the running services at once; every other changed
 /// setting is named by the commit and `show configuration pending-reload`.
-const LIVE_SETTINGS: &[&str] = &["tls certificate", "tls key", "device-cache size"];
+const LIVE_SETTINGS: &[&str] = &["tls certificate", "tls key", "device-cache size", "uem checkin"];
 
 /// How the daemon ended.
 pub(crate) enum Exit {
@@ -137,7 +137,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_live_settings(LIVE_SETTINGS)
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management(management.status(ssh_addr, metrics_addr));
-    let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), appliance.gateway().clone(), stop_rx));
+    let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), appliance.gateway().clone(), checkins.clone(), stop_rx));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);

@@ -30,3 +30,16 @@ fn the_device_cache_size_applies_at_commit_and_a_shrink_evicts_the_least_recentl
     assert!(!after.contains("ApplA1B2C3D4E5F6") && after.contains("ApplC0FFEE000001"), "the least recently used went first: {after}");
     assert!(text(&cli(dir.path(), "show configuration pending-reload")).contains("Every committed setting is in effect"));
 }
+
+#[test]
+fn check_in_intervals_apply_at_commit() {
+    let dir = setup();
+    let _daemon = Daemon::start(dir.path(), &[]);
+    let compliance = |shown: &str| shown.lines().find(|l| l.starts_with("compliance")).map(|l| l.split_whitespace().nth(2).unwrap_or("").to_owned());
+    let before = text(&cli(dir.path(), "show checkins"));
+    assert_eq!(compliance(&before).as_deref(), Some("15s"), "the demo configuration's interval: {before}");
+    let out = cli(dir.path(), "configure terminal ; uem ; checkin compliance 7 ; exit ; commit");
+    assert!(out.status.success() && !text(&out).contains("Applies at the next"), "{}", text(&out));
+    let after = text(&cli(dir.path(), "show checkins"));
+    assert_eq!(compliance(&after).as_deref(), Some("7.0s"), "{after}");
+}
