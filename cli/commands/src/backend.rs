@@ -68,6 +68,10 @@ impl Backend for CliBackend {
         &self.hostname
     }
 
+    fn before_prompt(&mut self) {
+        self.refresh_hostname();
+    }
+
     fn known_values(&self, keywords: &[&'static str], arg: &'static str, typed: &str) -> Vec<String> {
         crate::completion::known_values(self, keywords, arg, typed)
     }

@@ -352,3 +352,24 @@ fn a_commit_names_what_waits_for_reload_and_publishes_the_configuration() {
     assert!(!out.contains("Applies at the next"), "{out}");
     assert!(rig.admin("show configuration pending-reload").contains("Every committed setting is in effect"));
 }
+
+#[test]
+fn an_automatic_rollback_is_published_and_every_prompt_follows_it() {
+    let rig = Rig::new();
+    let mut session = Session::new(rig.grammar.clone(), Privilege::Administrator);
+    session.enable().expect("administrators may enable");
+    let mut backend = CliBackend::new(rig.appliance.clone(), "watcher");
+    let mut screen = Vec::new();
+    let mut published = rig.appliance.subscribe();
+    rig.admin("conf t ; hostname trial ; commit confirmed 1");
+    session.feed(b"\r", &mut backend, &mut screen).expect("output");
+    assert!(String::from_utf8_lossy(&screen).ends_with("trial#"), "another session's commit: {}", String::from_utf8_lossy(&screen));
+    published.borrow_and_update();
+    NOW.fetch_add(61, Ordering::SeqCst);
+    assert!(rig.appliance.tick().expect("tick").is_some(), "reverted at the deadline");
+    assert!(published.has_changed().expect("sender alive"), "the revert is published to the services");
+    assert_eq!(published.borrow_and_update().gateway.hostname, "postern-demo");
+    screen.clear();
+    session.feed(b"\r", &mut backend, &mut screen).expect("output");
+    assert!(String::from_utf8_lossy(&screen).ends_with("postern-demo#"), "{}", String::from_utf8_lossy(&screen));
+}

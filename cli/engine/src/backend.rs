@@ -118,6 +118,10 @@ pub trait Backend {
     /// [`Node::enters`](crate::Node::enters) enters its sub-mode.
     fn execute(&mut self, invocation: &Invocation<'_>, out: &mut dyn fmt::Write) -> Result<(), CommandError>;
 
+    /// Called before each new prompt: the moment to pick up a hostname changed elsewhere
+    /// (a commit in another session, an automatic rollback). Does nothing unless implemented.
+    fn before_prompt(&mut self) {}
+
     /// Values Tab may complete for the argument `arg` after `keywords` (spelled in full),
     /// starting with `typed`: device ids, service names, users. Only the first few hundred
     /// are needed. None unless implemented.

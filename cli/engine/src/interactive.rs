@@ -76,10 +76,11 @@ impl Session {
         }
     }
 
-    fn new_prompt<B: Backend + ?Sized, W: Write>(&self, backend: &B, o: &mut Out<'_, W>) {
+    fn new_prompt<B: Backend + ?Sized, W: Write>(&self, backend: &mut B, o: &mut Out<'_, W>) {
         if self.ended {
             return;
         }
+        backend.before_prompt();
         o.fresh_line();
         if self.paste.is_none() {
             self.prompt(backend.hostname()).write(o);
