@@ -52,7 +52,7 @@ fn unix_now_ms() -> u64 {
 
 /// Runs until stopped or reloaded.
 pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonError> {
-    match postern_proxy_front::raise_open_file_limit(OPEN_FILES) {
+    match postern_process::raise_open_file_limit(OPEN_FILES) {
         Ok(limit) => tracing::info!(limit, "open-file limit"),
         Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
     }
@@ -92,7 +92,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     };
     let ssh_addr = cli.ssh_addr();
     if let Some(user) = &args.user {
-        let dropped = postern_proxy_front::drop_privileges(user).map_err(|e| DaemonError::Setting { setting: "--user", reason: e.to_string() })?;
+        let dropped = postern_process::drop_privileges(user).map_err(|e| DaemonError::Setting { setting: "--user", reason: e.to_string() })?;
         tracing::info!(user = %user, uid = dropped.uid, gid = dropped.gid, "running unprivileged");
     }
 
