@@ -45,6 +45,10 @@ pub struct Kernel {
     /// Modules init loads, in order.
     #[serde(default)]
     pub modules: Vec<String>,
+    /// Driver modules the image carries (with their dependencies) and init loads only
+    /// when a device asks for one (its `modalias` matches the driver's aliases).
+    #[serde(default)]
+    pub drivers: Vec<String>,
 }
 
 /// The boot loader (systemd-boot, a Debian package pinned by version and hash) on the EFI
@@ -147,9 +151,11 @@ impl Board {
         if !self.kernel.package.starts_with("linux-image-") {
             return Err(invalid("kernel.package", "a Debian linux-image-* package"));
         }
-        for module in &self.kernel.modules {
-            if module.is_empty() || !module.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-                return Err(invalid("kernel.modules", &format!("{module:?} is not a module name")));
+        for (setting, list) in [("kernel.modules", &self.kernel.modules), ("kernel.drivers", &self.kernel.drivers)] {
+            for module in list {
+                if module.is_empty() || !module.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                    return Err(invalid(setting, &format!("{module:?} is not a module name")));
+                }
             }
         }
         for (setting, device) in [

@@ -50,6 +50,8 @@ fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitEr
     let board = Board::load(Path::new(BOARD_FILE))?;
     tracing::info!(board = %board.name, "booting");
     kernel_modules::load(&board.kernel.modules)?;
+    let drivers = kernel_modules::load_for_hardware(&board.kernel.modules);
+    tracing::info!(count = drivers.len(), "drivers loaded for the hardware present");
     let owner = daemon_user()?;
     let booted = esp::mount_esp(&board.boot.esp_device, owner.1)?;
     *on_trial = booted.as_ref().is_some_and(|b| b.on_trial);

@@ -14,6 +14,7 @@ mod factory_reset;
 mod health;
 mod install_helper;
 mod kernel_modules;
+mod modalias;
 mod mounts;
 mod netlink;
 mod network;

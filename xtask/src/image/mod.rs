@@ -131,7 +131,7 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
     std::fs::create_dir_all(&out).map_err(|e| StepError(format!("creating {}: {e}", out.display())))?;
     let stage = out.join("root");
     say(&format!("assembling the root file system in {}", stage.display()));
-    rootfs::stage(&stage, &placed, &kernel.modules, &board_file, &version)?;
+    rootfs::stage(&stage, &placed, &kernel, &board_file, &version)?;
     rootfs::add_release(&stage, &slot_version, &trust)?;
     factory_config::apply(&stage, trust.kind)?;
     rootfs::pack(&stage, &out.join("rootfs.cpio.gz"), epoch)?;
@@ -153,7 +153,13 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
         trust: &trust,
     };
     manifest::write(&out, &stage, ARTEFACTS, &inputs)?;
-    say(&format!("kernel release {}, {} modules, {} files placed", kernel.release, kernel.modules.len(), placed.len()));
+    say(&format!(
+        "kernel release {}, {} modules, {} driver modules, {} files placed",
+        kernel.release,
+        kernel.modules.len(),
+        kernel.drivers.files.len(),
+        placed.len()
+    ));
     Ok(Image { dir: out, board })
 }
 
