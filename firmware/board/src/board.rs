@@ -158,13 +158,13 @@ impl Board {
                 }
             }
         }
-        for (setting, device) in [
-            ("console.device", &self.console.device),
-            ("disk.data_device", &self.disk.data_device),
-            ("boot.esp_device", &self.boot.esp_device),
-        ] {
-            if !device.starts_with("/dev/") || device.contains("..") {
-                return Err(invalid(setting, "a device under /dev/"));
+        if !self.console.device.starts_with("/dev/") || self.console.device.contains("..") {
+            return Err(invalid("console.device", "a device under /dev/"));
+        }
+        for (setting, device) in [("disk.data_device", &self.disk.data_device), ("boot.esp_device", &self.boot.esp_device)] {
+            let by_label = device.strip_prefix("PARTLABEL=").is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            if !by_label && (!device.starts_with("/dev/") || device.contains("..")) {
+                return Err(invalid(setting, "a device under /dev/ or PARTLABEL=<GPT partition name>"));
             }
         }
         if self.disk.data_size_mib < 64 {

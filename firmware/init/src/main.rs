@@ -5,6 +5,7 @@
 //! from the configuration, then starts `posternd` and keeps it running until the
 //! appliance is powered off or rebooted.
 
+mod block_devices;
 mod boot;
 mod data_area;
 mod data_probe;
