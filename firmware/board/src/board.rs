@@ -189,6 +189,18 @@ mod tests {
     }
 
     #[test]
+    fn the_generic_board_loads_with_drivers_and_disks_by_partition_name() {
+        let board = Board::parse(include_str!("../../../board/x86_64-generic.toml")).expect("generic board");
+        assert_eq!(board.name, "x86_64-generic");
+        for driver in ["e1000e", "igb", "ixgbe", "i40e", "r8169", "mlx5_core", "virtio_net", "vmxnet3", "hv_netvsc", "ena", "nvme", "ahci", "virtio_blk", "vmw_pvscsi", "hv_storvsc"] {
+            assert!(board.kernel.drivers.iter().any(|d| d == driver), "{driver} missing");
+        }
+        assert_eq!(board.disk.data_device, "PARTLABEL=postern-data");
+        let bad = include_str!("../../../board/x86_64-generic.toml").replace("PARTLABEL=postern-data", "PARTLABEL=../x");
+        assert!(Board::parse(&bad).expect_err("bad label").to_string().contains("disk.data_device"));
+    }
+
+    #[test]
     fn a_bad_hash_names_the_setting() {
         let text = QEMU.replace("22007ac2", "XX07ac2");
         let e = Board::parse(&text).expect_err("bad hash");
