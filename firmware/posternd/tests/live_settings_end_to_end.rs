@@ -43,3 +43,24 @@ fn check_in_intervals_apply_at_commit() {
     let after = text(&cli(dir.path(), "show checkins"));
     assert_eq!(compliance(&after).as_deref(), Some("7.0s"), "{after}");
 }
+
+/// Threads of `pid` whose name is the runtime's worker name (truncated by the kernel).
+fn runtime_workers(pid: u32) -> usize {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("task list");
+    tasks
+        .flatten()
+        .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "tokio-rt-worker"))
+        .count()
+}
+
+#[test]
+fn the_runtime_has_one_worker_per_core_unless_told() {
+    let dir = setup();
+    let daemon = Daemon::start(dir.path(), &[]);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    assert_eq!(runtime_workers(daemon.child.id()), cores);
+    drop(daemon);
+    let dir = setup();
+    let daemon = Daemon::start(dir.path(), &["--worker-threads", "3"]);
+    assert_eq!(runtime_workers(daemon.child.id()), 3);
+}
