@@ -42,6 +42,8 @@ pub struct Hardware {
     pub nic: &'static str,
     /// How the disk is attached.
     pub disk: DiskBus,
+    /// Virtual CPUs.
+    pub cpus: u8,
 }
 
 /// A disk controller qemu emulates.
@@ -57,7 +59,7 @@ pub enum DiskBus {
 
 impl Hardware {
     /// The development board's machine: virtio disk and network on `pc`.
-    pub const VIRTIO: Hardware = Hardware { machine: "pc", nic: "virtio-net-pci", disk: DiskBus::Virtio };
+    pub const VIRTIO: Hardware = Hardware { machine: "pc", nic: "virtio-net-pci", disk: DiskBus::Virtio, cpus: 1 };
 
     fn disk_args(&self, disk: &Path) -> Vec<String> {
         let drive = |extra: &str| format!("file={},format=raw,{extra}", disk.display());
@@ -110,7 +112,7 @@ impl Vm {
             qemu.arg("-no-reboot");
         }
         let mut child = qemu
-            .args(["-M", hardware.machine, "-m", &memory_mib.to_string()])
+            .args(["-M", hardware.machine, "-smp", &hardware.cpus.to_string(), "-m", &memory_mib.to_string()])
             .arg("-bios")
             .arg(&image.firmware)
             .args(hardware.disk_args(disk))

@@ -1,8 +1,9 @@
 //! The generic x86_64 image under qemu on the machines that stand in for real gateways and
 //! hypervisors: an Intel e1000e NIC with a SATA (AHCI) disk, a VMware vmxnet3 NIC with an
 //! NVMe disk, and virtio. On each it finds its disk by GPT name, loads the drivers the
-//! hardware asks for, reaches serving, passes traffic through the proxy, and
-//! `show interfaces` names the driver.
+//! hardware asks for, reaches serving, passes traffic through the proxy,
+//! `show interfaces` names the driver, and a single-queue card's receive work is spread
+//! over both cores (read back from the kernel's `rps_cpus`).
 //!
 //! Needs a built image: `cargo xtask test` builds it; by hand:
 //! `cargo xtask image --test-keys --board x86_64-generic`, then
@@ -67,22 +68,27 @@ fn boots_and_serves_on(hardware: Hardware, driver: &str) {
     vm.send("show interfaces | include ^eth\r").expect("console");
     let shown = expect(&vm, mark, "postern#", Duration::from_secs(20));
     assert!(shown.contains(&format!("driver {driver}")), "show interfaces does not name {driver}:\n{shown}");
+    // Two cores and a card with one receive queue: init spreads its receive work over both.
+    let mark = vm.mark();
+    vm.send("show interfaces | include steering\r").expect("console");
+    let shown = expect(&vm, mark, "postern#", Duration::from_secs(20));
+    assert!(shown.contains("receive steering over CPUs 3"), "receive steering not set:\n{shown}");
 }
 
 #[test]
 #[ignore = "needs the generic image; run by cargo xtask test"]
 fn an_intel_nic_with_a_sata_disk() {
-    boots_and_serves_on(Hardware { machine: "q35", nic: "e1000e", disk: DiskBus::Ahci }, "e1000e");
+    boots_and_serves_on(Hardware { machine: "q35", nic: "e1000e", disk: DiskBus::Ahci, cpus: 2 }, "e1000e");
 }
 
 #[test]
 #[ignore = "needs the generic image; run by cargo xtask test"]
 fn a_vmware_nic_with_an_nvme_disk() {
-    boots_and_serves_on(Hardware { machine: "q35", nic: "vmxnet3", disk: DiskBus::Nvme }, "vmxnet3");
+    boots_and_serves_on(Hardware { machine: "q35", nic: "vmxnet3", disk: DiskBus::Nvme, cpus: 2 }, "vmxnet3");
 }
 
 #[test]
 #[ignore = "needs the generic image; run by cargo xtask test"]
 fn virtio() {
-    boots_and_serves_on(Hardware::VIRTIO, "virtio_net");
+    boots_and_serves_on(Hardware { cpus: 2, ..Hardware::VIRTIO }, "virtio_net");
 }

@@ -25,6 +25,8 @@ pub(crate) struct Link {
     pub(crate) driver: Option<String>,
     pub(crate) rx_queues: usize,
     pub(crate) tx_queues: usize,
+    /// The receive packet steering mask of the first receive queue (hex), if set.
+    pub(crate) rps: Option<String>,
     pub(crate) counters: BTreeMap<&'static str, u64>,
 }
 
@@ -58,6 +60,7 @@ fn read_link(dir: &Path) -> Link {
         driver: std::fs::read_link(dir.join("device/driver"))
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())),
+        rps: text("queues/rx-0/rps_cpus").filter(|m| !m.trim_start_matches(['0', ',']).is_empty()),
         rx_queues: queues("rx-"),
         tx_queues: queues("tx-"),
         counters,
@@ -100,7 +103,11 @@ pub(crate) fn describe(link: &Link, addresses: &[String], configured: Option<&st
     writeln!(out)?;
     let shown = if addresses.is_empty() { "none".to_owned() } else { addresses.join(", ") };
     writeln!(out, "  addresses {shown}")?;
-    writeln!(out, "  queues rx {} tx {}", link.rx_queues, link.tx_queues)?;
+    write!(out, "  queues rx {} tx {}", link.rx_queues, link.tx_queues)?;
+    match &link.rps {
+        Some(mask) => writeln!(out, ", receive steering over CPUs {mask}")?,
+        None => writeln!(out)?,
+    }
     let c = |name: &str| link.counters.get(name).copied().unwrap_or(0);
     writeln!(
         out,
@@ -149,6 +156,7 @@ mod tests {
         let eth = dir.path().join("eth9");
         std::fs::create_dir_all(eth.join("statistics")).expect("dirs");
         std::fs::create_dir_all(eth.join("queues/rx-0")).expect("dirs");
+        std::fs::write(eth.join("queues/rx-0/rps_cpus"), "3\n").expect("rps");
         std::fs::create_dir_all(eth.join("queues/rx-1")).expect("dirs");
         std::fs::create_dir_all(eth.join("queues/tx-0")).expect("dirs");
         std::fs::create_dir_all(drivers.path().join("e1000e")).expect("dirs");
@@ -167,6 +175,7 @@ mod tests {
         describe(link, &["192.0.2.1/24".to_owned()], Some("no shutdown"), &mut text).expect("text");
         assert!(text.starts_with("eth9 is up, driver e1000e, 1000 Mb/s full duplex, MTU 1500, MAC 52:54:00:12:34:56\n"), "{text}");
         assert!(text.contains("addresses 192.0.2.1/24") && text.contains("rx 0 bytes 0 packets 3 errors"), "{text}");
+        assert!(text.contains("queues rx 2 tx 1, receive steering over CPUs 3"), "{text}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use postern_boot_slots::RollbackFloor;
 use crate::esp::{self, BootedSlot};
 use crate::health::HealthWatch;
 use crate::supervisor::Ending;
-use crate::{block_devices, data_area, factory_reset, install_helper, kernel_modules, mounts, network, owner_tree, shutdown, supervisor};
+use crate::{block_devices, data_area, factory_reset, install_helper, kernel_modules, mounts, network, nic_queues, owner_tree, shutdown, supervisor};
 use nix::unistd::{Gid, Uid, User, chown};
 use postern_board::Board;
 use postern_config::Config;
@@ -63,6 +63,7 @@ fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitEr
     prepare_state(owner)?;
     let config = load_config();
     network::configure(&config.interfaces)?;
+    nic_queues::spread();
     if booted.is_some() {
         install_helper::start();
     }

@@ -19,6 +19,7 @@ mod modalias;
 mod mounts;
 mod netlink;
 mod network;
+mod nic_queues;
 mod owner_tree;
 mod paths;
 mod restart_policy;

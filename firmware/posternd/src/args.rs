@@ -42,6 +42,10 @@ pub(crate) struct Args {
     /// Serve the CLI on this serial console device (e.g. /dev/ttyS0).
     #[arg(long, conflicts_with = "console")]
     pub(crate) serial: Option<PathBuf>,
+    /// Also serve the CLI on this terminal (e.g. /dev/tty1, the screen's first virtual
+    /// console); repeatable. One that cannot be opened is logged and left out.
+    #[arg(long = "also-console", value_name = "DEVICE")]
+    pub(crate) also_console: Vec<PathBuf>,
     /// Serve the CLI on this process's stdin and stdout.
     #[arg(long)]
     pub(crate) console: bool,

@@ -82,6 +82,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
             (None, true) => Some(SerialConfig::Stdio),
             (None, false) => None,
         },
+        more_consoles: args.also_console.iter().cloned().map(SerialConfig::Device).collect(),
     };
     let cli = match BoundServer::bind(config(management.ssh)).await {
         Err(TransportError::Listen { addr, source }) if !management.ssh_from_flag => {
