@@ -8,8 +8,11 @@ mod activesync;
 mod apptunnel;
 mod bulk;
 mod cpu;
+mod held_backend;
 mod idle;
 mod nginx;
+mod ping_client;
+mod pings;
 mod pki;
 mod posternd;
 mod process;
@@ -19,6 +22,8 @@ mod task;
 mod tls;
 mod tunnel;
 mod wrk;
+
+pub(crate) use pings::{PingArgs, run as run_pings};
 
 use crate::packages;
 use crate::shell::{Result, StepError, say};
