@@ -44,8 +44,19 @@ impl Gateway {
             })
             .collect();
         self.cache().upsert_batch(&marked)?;
-        for (key, _) in &marked {
-            self.announce_cut(Cut { key: key.clone(), reason: Reason::OperatorBlocked });
+        let mut cuts: Vec<CacheKey> = marked.iter().map(|(key, _)| key.clone()).collect();
+        // A device whose cache entry was evicted may still hold live requests (a Ping
+        // held since before the eviction): its ActiveSync id is cut all the same.
+        if let BlockTarget::Device(id) = target {
+            if let Ok(eas) = postern_decision::EasDeviceId::new(id) {
+                let key = CacheKey::ActiveSync(eas);
+                if !cuts.contains(&key) {
+                    cuts.push(key);
+                }
+            }
+        }
+        for key in cuts {
+            self.announce_cut(Cut { key, reason: Reason::OperatorBlocked });
         }
         tracing::warn!(target = %target, by, cache_entries = marked.len(), "operator block pinned");
         self.note_inventory_changed();

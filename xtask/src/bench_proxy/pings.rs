@@ -104,13 +104,23 @@ pub(crate) fn run(args: &PingArgs) -> Result {
     say(&format!("posternd: {n} held Pings from {n} devices (static UEM, all compliant); the back end holds each {hold:?}"));
     let (postern, cut) = {
         let backend = runtime.block_on(HeldBackend::start(hold))?;
-        let config = daemon::config(&pki, backend.addr, &[], n)?;
+        let mut config = daemon::config(&pki, backend.addr, &[], n)?;
+        // The product's default cache size (the demo's is 1 000): every device stays cached,
+        // as on a gateway sized for its fleet.
+        config.device_cache.size = postern_config::DeviceCacheSettings::default().size;
         let (mut posternd, addrs) = Posternd::start(&binary, &scratch, "posternd-pings", &config, &[("--listen", "ActiveSync proxy listening")], proxy_cpu, "info")?;
         let addr = *addrs.first().ok_or_else(|| StepError("posternd announced no ActiveSync listener".into()))?;
         let pid = posternd.pid();
         let (held, mut pings) = runtime.block_on(hold_all(&backend, addr, &tls, n, hold, &|| cpu::resident_kib(pid)))?;
         let socket = scratch.path().join("posternd-pings/cli.sock");
-        let cut = runtime.block_on(block_one(&backend, &mut pings, &client, &socket, n / 2))?;
+        let cut = runtime.block_on(block_one(&backend, &mut pings, &client, &socket, n / 2)).map_err(|e| {
+            let log = std::fs::read_to_string(scratch.path().join("posternd-pings/posternd.log")).unwrap_or_default();
+            let id = ping_client::device_id(n / 2);
+            let lines: Vec<&str> = log.lines().filter(|l| l.contains(&id) || l.contains("cut")).take(20).collect();
+            let shown = Command::new(&client).arg("--socket").arg(&socket).arg("-c").arg(format!("show device-cache {id}\nshow device-cache")).output();
+            let shown = shown.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+            StepError(format!("{e}\nposternd's log about {id}:\n{}\n{shown}", lines.join("\n")))
+        })?;
         posternd.check_running()?;
         pings.into_iter().for_each(|ping| ping.abort());
         (held, cut)
