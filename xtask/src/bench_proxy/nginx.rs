@@ -96,7 +96,7 @@ fn holding_conf(dir: &Path, addr: SocketAddr, backend: SocketAddr, pki: &Pki, he
          upstream exchange {{ server {backend}; keepalive 64; }}\n  server {{\n    \
          listen {addr} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};\n    ssl_protocols TLSv1.2 TLSv1.3;\n    \
          location / {{ proxy_pass http://exchange; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_read_timeout 3600s; }}\n  }}\n}}\n",
-        common(dir, "holding", 2 * held + 1024),
+        common(dir, "holding", 2 * held + 2048),
         temp_paths(dir, "holding"),
         dir.display(),
         pki.server_cert.display(),

@@ -30,7 +30,7 @@ const SETTLE: Duration = Duration::from_millis(1500);
 const CUT_WITHIN: Duration = Duration::from_secs(1);
 
 /// Descriptors kept aside for everything but the held Pings (logs, listeners, the cache).
-const DESCRIPTOR_RESERVE: u64 = 1024;
+const DESCRIPTOR_RESERVE: u64 = 2048;
 
 /// The open-file limit in force (raised as far as allowed), which every process of the
 /// run inherits.
@@ -131,7 +131,11 @@ pub(crate) fn run(args: &PingArgs) -> Result {
         let peer = Nginx::holding_proxy(&scratch, loopback(free_port()?), backend.addr, &pki, n, proxy_cpu)?;
         let pids = peer.pids();
         let rss = || pids.iter().map(|&pid| cpu::resident_kib(pid)).sum::<Result<u64>>();
-        let (held, pings) = runtime.block_on(hold_all(&backend, peer.addr, &tls, n, hold, &rss))?;
+        let (held, pings) = runtime.block_on(hold_all(&backend, peer.addr, &tls, n, hold, &rss)).map_err(|e| {
+            let log = std::fs::read_to_string(scratch.path().join("nginx-holding-error.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(10).collect();
+            StepError(format!("{e}\nnginx's error log, last lines first:\n{}", tail.join("\n")))
+        })?;
         pings.into_iter().for_each(|ping| ping.abort());
         held
     };
@@ -245,7 +249,7 @@ mod tests {
     #[test]
     fn pings_are_bounded_by_the_descriptors_a_process_may_open() {
         assert_eq!(fitting(20_000, 1_048_576), 20_000);
-        assert_eq!(fitting(20_000, 20_000), 9_488);
+        assert_eq!(fitting(20_000, 20_000), 8_976);
         assert_eq!(fitting(10, 100), 0);
     }
 
