@@ -25,12 +25,6 @@ impl ClientInfo {
         Self { peer, proto: "http", shutdown: None }
     }
 
-    /// The same client following `shutdown` (it becomes `true` when the gateway stops).
-    pub fn with_shutdown(mut self, shutdown: watch::Receiver<bool>) -> Self {
-        self.shutdown = Some(shutdown);
-        self
-    }
-
     /// Resolves once shutdown has begun (at once if it already has); never without a signal.
     pub(crate) async fn shutdown_requested(&self) {
         match &self.shutdown {
