@@ -73,7 +73,7 @@ fn raise_open_files(needed: u64) -> Result {
     }
     let (now, _) = getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| StepError(format!("reading RLIMIT_NOFILE: {e}")))?;
     if now < needed {
-        say(&format!("warning: only {now} open files allowed ({needed} wanted); the idle-tunnel figure may fail"));
+        say(&format!("warning: only {now} open files allowed ({needed} wanted); figures that need many connections may fail or be measured on fewer"));
     }
     Ok(())
 }
