@@ -55,7 +55,7 @@ impl ActiveSyncProxy {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ProxyError::NoRuntime)?;
         let backend = Arc::new(Backend::new(&config)?);
         let live = Arc::new(Registry::default());
-        let watcher = runtime.spawn(live::watch_cuts(Arc::downgrade(&live), gateway.subscribe_cuts())).abort_handle();
+        let watcher = runtime.spawn(live::watch_cuts(Arc::downgrade(&live), gateway.subscribe_cuts(), Arc::downgrade(&gateway), gateway.subscribe_blocks())).abort_handle();
         Ok(Arc::new(Self { config, gateway, backend, live, watcher }))
     }
 
@@ -125,7 +125,7 @@ impl ActiveSyncProxy {
                 record.device = Some(eas.eas_device_id.to_string());
                 // Registered before deciding, so a cut that lands during the decision
                 // still ends this request.
-                let (registration, mut cut) = self.live.register(eas.eas_device_id.clone());
+                let (registration, mut cut) = self.live.register(eas.eas_device_id.clone(), eas.user.as_ref().map(|u| u.as_str().to_owned()));
                 let command_name = command.map_or("-", |c| c.as_str());
                 let decision = match self.gateway.activesync_access_from(&eas, Some(client.peer.ip())).await {
                     Ok(decision) => decision,
