@@ -8,10 +8,13 @@ use std::path::Path;
 pub(crate) struct BenchArgs {
     /// Only benchmarks whose name contains this text; `proxy` runs Postern and nginx side
     /// by side instead (see docs/performance-proxy.md); `image` measures the appliance's
-    /// size, boot time and idle memory under qemu.
+    /// size, boot time and idle memory under qemu; `pings` holds 20 000 Pings through
+    /// Postern and nginx (see docs/performance.md).
     filter: Option<String>,
     #[command(flatten)]
     proxy: crate::bench_proxy::ProxyArgs,
+    #[command(flatten)]
+    pings: crate::bench_proxy::PingArgs,
 }
 
 /// Packages that carry benchmarks.
@@ -21,6 +24,9 @@ const BENCHED: &[&str] = &["postern-activesync", "postern-decision", "postern-de
 pub(crate) fn run(args: &BenchArgs) -> Result {
     if args.filter.as_deref() == Some("proxy") {
         return crate::bench_proxy::run(&args.proxy);
+    }
+    if args.filter.as_deref() == Some("pings") {
+        return crate::bench_proxy::run_pings(&args.pings);
     }
     if args.filter.as_deref() == Some("image") {
         return crate::bench_image::run();

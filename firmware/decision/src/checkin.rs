@@ -17,7 +17,11 @@ pub struct CheckinOutcome {
 /// Applies the UEM's report for one device at a check-in (S6, per A4).
 ///
 /// The report sets the state afresh ([`UemStatus::state`]) and the provenance becomes
-/// [`Provenance::Uem`], with two exceptions:
+/// [`Provenance::Uem`], except that a device restored at start-up keeps its
+/// [`Provenance::Persisted`] mark: its first access's checks (matching it again, allowed
+/// on another gateway, S7) are still ahead, and a compliance report answers neither. An app
+/// tunnel let in during an outage gets its real state from its device's report (S5). Two
+/// more exceptions:
 /// - a wiped device stays wiped: a fresh enrolment is a different UEM device, recognised
 ///   at a first access, never through this device's check-ins;
 /// - a block set by a gateway operator is not lifted by a UEM report that would let the
@@ -34,10 +38,14 @@ pub fn apply_checkin(
     } else if record.provenance == Provenance::Operator && !before.permits() && proposed.permits() {
         (record, Reason::OperatorBlockKept)
     } else {
+        let provenance = match record.provenance {
+            Provenance::Persisted => Provenance::Persisted,
+            _ => Provenance::Uem,
+        };
         (
             CacheRecord {
                 state: proposed,
-                provenance: Provenance::Uem,
+                provenance,
                 ..record
             },
             status.reason(caps),

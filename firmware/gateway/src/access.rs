@@ -16,7 +16,7 @@ use crate::admission::RETRY_AFTER;
 
 impl Gateway {
     /// Bounds a UEM call by the lookup timeout; a slow UEM counts as unreachable.
-    async fn ask<T>(&self, call: impl Future<Output = Result<T, UemError>>) -> Result<T, UemError> {
+    pub(crate) async fn ask<T>(&self, call: impl Future<Output = Result<T, UemError>>) -> Result<T, UemError> {
         match tokio::time::timeout(self.lookup_timeout, call).await {
             Ok(result) => result,
             Err(_) => Err(UemError::Timeout { endpoint: "first-access lookup".into(), after: self.lookup_timeout }),

@@ -38,6 +38,8 @@ pub struct Gateway {
     blocks: Mutex<BlockList>,
     pub(crate) admission: Admission,
     inventory_changed: tokio::sync::Notify,
+    /// Bumped at every pinned block added, for proxies that sweep their live requests.
+    pub(crate) blocks_added: tokio::sync::watch::Sender<u64>,
     pub(crate) clock_ms: fn() -> u64,
     pub(crate) lookup_timeout: Duration,
     /// One counter per reason, in `Reason::ALL` order (empty: not counted).
@@ -53,7 +55,8 @@ impl Gateway {
         let blocks = Mutex::new(BlockList::in_memory());
         let admission = Admission::default();
         let inventory_changed = tokio::sync::Notify::new();
-        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, blocks, admission, inventory_changed, clock_ms, lookup_timeout, decisions: Vec::new() }
+        let (blocks_added, _) = tokio::sync::watch::channel(0);
+        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, blocks, admission, inventory_changed, blocks_added, clock_ms, lookup_timeout, decisions: Vec::new() }
     }
 
     /// Uses `blocks` as the pinned deny list (by default an empty one in memory).

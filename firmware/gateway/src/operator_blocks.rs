@@ -17,6 +17,17 @@ pub struct BlockReport {
 }
 
 impl Gateway {
+    /// Changes at every pinned block added: a proxy then checks its live requests with
+    /// [`Gateway::pinned_reason`] and cuts those now refused.
+    pub fn subscribe_blocks(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.blocks_added.subscribe()
+    }
+
+    /// The reason the pinned list refuses an ActiveSync device of `user`, if it does.
+    pub fn pinned_reason(&self, eas: &str, user: Option<&str>) -> Option<Reason> {
+        self.pinned_decision(Some(eas), None, user).map(|d| d.reason)
+    }
+
     /// The decision of the pinned list for a device with these identities, if it names it.
     pub(crate) fn pinned_decision(&self, eas: Option<&str>, uem: Option<&str>, user: Option<&str>) -> Option<Decision> {
         let blocks = self.blocks();
@@ -44,9 +55,23 @@ impl Gateway {
             })
             .collect();
         self.cache().upsert_batch(&marked)?;
-        for (key, _) in &marked {
-            self.announce_cut(Cut { key: key.clone(), reason: Reason::OperatorBlocked });
+        let mut cuts: Vec<CacheKey> = marked.iter().map(|(key, _)| key.clone()).collect();
+        // A device whose cache entry was evicted may still hold live requests (a Ping
+        // held since before the eviction): its ActiveSync id is cut all the same.
+        if let BlockTarget::Device(id) = target {
+            if let Ok(eas) = postern_decision::EasDeviceId::new(id) {
+                let key = CacheKey::ActiveSync(eas);
+                if !cuts.contains(&key) {
+                    cuts.push(key);
+                }
+            }
         }
+        for key in cuts {
+            self.announce_cut(Cut { key, reason: Reason::OperatorBlocked });
+        }
+        // Live requests the cache no longer names (a user's device evicted since its
+        // request began) are found by the proxies' sweep.
+        self.blocks_added.send_modify(|n| *n = n.wrapping_add(1));
         tracing::warn!(target = %target, by, cache_entries = marked.len(), "operator block pinned");
         self.note_inventory_changed();
         Ok(BlockReport { listed, cache_entries: marked.len() })

@@ -92,3 +92,15 @@ async fn the_inventory_lists_devices_and_tunnels_with_their_states() {
     assert_eq!(inventory.len(), 2, "{inventory:?}");
     assert!(inventory.iter().any(|e| e.activesync_id.as_ref().is_some_and(|id| id.as_str() == "SEC1B0B0B0B0B0B0") && e.state == postern_uem_api::WireDeviceState::Blocked));
 }
+
+#[tokio::test]
+async fn a_block_of_a_device_id_cuts_it_even_when_its_cache_entry_was_evicted() {
+    let rig = rig();
+    let mut cuts = rig.gateway.subscribe_cuts();
+    let target = postern_gateway::BlockTarget::Device("Evicted0001".into());
+    let report = rig.gateway.block(&target, "test").expect("blocked");
+    assert_eq!(report.cache_entries, 0, "nothing cached for it");
+    let cut = cuts.try_recv().expect("a cut was announced all the same");
+    assert_eq!(cut.key, CacheKey::ActiveSync(EasDeviceId::new("Evicted0001").expect("id")));
+    assert!(cuts.try_recv().is_err(), "one cut");
+}

@@ -21,6 +21,10 @@ pub(crate) struct Checkins {
     settings_file: SettingsFile,
     runs: [postern_metrics::LabelledCounter; 3],
     last_refresh: Mutex<Instant>,
+    /// A compliance check-in brought changes that no refresh has followed yet.
+    refresh_pending: AtomicBool,
+    /// How often devices without a UEM device id are asked about again.
+    refresh_every: Duration,
     /// The gateway changed the inventory since the last inventory run started.
     inventory_dirty: AtomicBool,
 }
@@ -30,6 +34,27 @@ pub(crate) struct Checkins {
 const REFRESH_UNMATCHED: Duration = Duration::from_secs(300);
 /// ...and after a compliance check-in that brought changes, at most this often.
 const REFRESH_ON_CHANGES: Duration = Duration::from_secs(30);
+/// Overrides [`REFRESH_UNMATCHED`] (whole seconds, at least 1). For the end-to-end tests,
+/// which cannot wait five minutes; not a setting of the appliance.
+const REFRESH_ENV: &str = "POSTERN_TEST_REFRESH_UNMATCHED_SECS";
+
+/// The refresh interval: [`REFRESH_UNMATCHED`] unless the test override is set.
+fn refresh_every() -> Duration {
+    match std::env::var(REFRESH_ENV).ok().and_then(|v| v.parse::<u64>().ok()).filter(|&secs| secs >= 1) {
+        Some(secs) => {
+            tracing::warn!(secs, variable = REFRESH_ENV, "test override: devices without a UEM device id are asked about again at this interval");
+            Duration::from_secs(secs)
+        }
+        None => REFRESH_UNMATCHED,
+    }
+}
+
+/// Whether the devices without a UEM device id are to be asked about again, `since` the
+/// last time: every `every`, or sooner when a check-in brought changes (`pending`), but
+/// not within [`REFRESH_ON_CHANGES`] of the last time (nor of `every`, when shorter).
+fn refresh_due(since: Duration, every: Duration, pending: bool) -> bool {
+    since >= every || (pending && since >= REFRESH_ON_CHANGES.min(every))
+}
 
 /// The results a check-in run is counted under.
 const RESULTS: [&str; 4] = ["success", "failed", "cursor-refused", "unsupported"];
@@ -74,6 +99,8 @@ impl Checkins {
             settings_file,
             runs,
             last_refresh: Mutex::new(Instant::now()),
+            refresh_pending: AtomicBool::new(false),
+            refresh_every: refresh_every(),
             inventory_dirty: AtomicBool::new(false),
         })
     }
@@ -198,18 +225,33 @@ impl Checkins {
     }
 
     /// Asks the UEM again about the devices decided without a UEM device id (S1's no
-    /// match and ambiguous matches, outage admissions), when due: a candidate of an
-    /// ambiguous match may have changed, or a device may have enrolled since.
+    /// match and ambiguous matches, outage admissions, devices restored at start-up), when
+    /// due: a candidate of an ambiguous match may have changed, or a device may have
+    /// enrolled since. Due every `refresh_every`, and once [`REFRESH_ON_CHANGES`] has passed
+    /// since the last refresh when a check-in brought changes (at once or at a later run).
     async fn refresh_unmatched(&self, gateway: &Gateway, changes: bool) {
+        if changes {
+            self.refresh_pending.store(true, Ordering::SeqCst);
+        }
         let since = self.last_refresh.lock().unwrap_or_else(PoisonError::into_inner).elapsed();
-        if since < REFRESH_UNMATCHED && !(changes && since >= REFRESH_ON_CHANGES) {
+        if !refresh_due(since, self.refresh_every, self.refresh_pending.load(Ordering::SeqCst)) {
             return;
         }
         *self.last_refresh.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+        self.refresh_pending.store(false, Ordering::SeqCst);
         match gateway.reevaluate_first_accesses().await {
             Ok(decided) if !decided.is_empty() => tracing::info!(count = decided.len(), "devices without a UEM device id asked about again"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "asking again about devices without a UEM device id failed"),
+        }
+    }
+
+    /// S5: tunnels admitted without the UEM's answer get their real state now.
+    async fn recheck_tunnels(&self, gateway: &Gateway) {
+        match gateway.recheck_outage_tunnels().await {
+            Ok(done) if done.decided + done.pending > 0 => tracing::info!(decided = done.decided, cut = done.cut, pending = done.pending, "outage-admitted tunnels asked about again"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "asking again about outage-admitted tunnels failed"),
         }
     }
 
@@ -229,6 +271,7 @@ impl Checkins {
                     let applied = gateway.apply_compliance(&changes)?;
                     tracing::info!(kind = kind.name(), changes = changes.changes.len(), full = changes.full, changed = applied.changed, cut = applied.cut, "compliance check-in");
                     self.refresh_unmatched(gateway, !changes.changes.is_empty()).await;
+                    self.recheck_tunnels(gateway).await;
                     Ok(Outcome::Success { new_cursor: Some(changes.cursor.clone()), items: changes.changes.len() as u64, more: changes.more })
                 }
                 CheckinKind::TunnelActions => {
@@ -265,4 +308,19 @@ enum RunError {
     Uem(#[from] UemError),
     #[error("applying the answer: {0}")]
     Local(#[from] postern_gateway::GatewayError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refresh_is_due_on_the_schedule_and_soon_after_changes() {
+        let secs = Duration::from_secs;
+        assert!(!refresh_due(secs(10), REFRESH_UNMATCHED, false), "not before the schedule");
+        assert!(refresh_due(secs(300), REFRESH_UNMATCHED, false), "on the schedule, changes or not");
+        assert!(!refresh_due(secs(10), REFRESH_UNMATCHED, true), "changes within 30 s of the last refresh wait");
+        assert!(refresh_due(secs(31), REFRESH_UNMATCHED, true), "changes that waited are acted on at a later run");
+        assert!(refresh_due(secs(2), secs(2), true), "a shorter schedule bounds the wait after changes too");
+    }
 }

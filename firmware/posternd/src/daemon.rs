@@ -27,8 +27,9 @@ use tokio::sync::{Notify, watch};
 /// How long a first access waits for the UEM before the outage rules apply (S3, S5).
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// The open-file limit asked for at start: every proxy connection takes a descriptor on
-/// each side, and the front end admits up to 10 000 per listener.
-const OPEN_FILES: u64 = 65_536;
+/// each side; the ActiveSync listener admits up to 25 000 connections and the AppTunnel
+/// listener 10 000 (data_plane.rs), 70 000 descriptors with both full.
+const OPEN_FILES: u64 = 131_072;
 
 /// The settings a commit changes in the running services at once; every other changed
 /// setting is named by the commit and `show configuration pending-reload`.

@@ -20,6 +20,9 @@ use tokio::task::JoinHandle;
 const CERTIFICATE_CHECK: Duration = Duration::from_secs(30);
 /// How long live connections get to finish at shutdown.
 const DRAIN: Duration = Duration::from_secs(10);
+/// Connections the ActiveSync listener admits at once: most devices hold a Ping open all
+/// the time, so a gateway for 20 000 devices needs room for that many, and some more.
+const ACTIVESYNC_CONNECTIONS: usize = 25_000;
 
 /// A running TLS listener and the task re-reading its certificate.
 type Running = (ListenerHandle, JoinHandle<()>, Arc<CertificateWatcher>);
@@ -163,16 +166,11 @@ impl DataPlane {
         let proxy = ActiveSyncProxy::new(gateway, proxy_config).map_err(|e| setting("activesync", e))?;
         let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::None)?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
-        let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), metrics).map_err(|e| setting("--listen", e))?;
+        let mut front = ListenerConfig::default();
+        front.limits.max_total = ACTIVESYNC_CONNECTIONS;
+        let listener = Listener::on(tcp, front, watcher.clone(), metrics).map_err(|e| setting("--listen", e))?;
         tracing::info!(addr = %listener.local_addr(), "ActiveSync proxy listening");
-        let handle = listener.serve(move |tls, peer: PeerInfo| {
-            let proxy = proxy.clone();
-            async move {
-                if let Err(error) = proxy.serve(tls, ClientInfo::https(peer.addr)).await {
-                    tracing::debug!(peer = %peer.addr, %error, "client connection ended with an error");
-                }
-            }
-        });
+        let handle = listener.serve(move |tls, peer: PeerInfo| proxy.clone().serve(tls, ClientInfo::https(&peer)));
         Ok((handle, reload, watcher))
     }
 

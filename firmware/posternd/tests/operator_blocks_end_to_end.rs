@@ -143,3 +143,35 @@ fn a_block_of_a_uem_device_cuts_its_open_tunnel_at_once_and_refuses_new_ones() {
     assert_eq!(status, "403", "a new tunnel of the blocked device is refused");
     assert!(!backend_log(dir.path()).contains("/again"));
 }
+
+#[test]
+fn a_user_block_cuts_a_held_ping_the_cache_no_longer_names() {
+    let dir = tempfile::tempdir().expect("dir");
+    certificate(dir.path());
+    let back = backend(dir.path());
+    write_config(dir.path(), back.port, "");
+    let (_daemon, port) = proxy(dir.path());
+    let mut ping = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "50", "-X", "POST", "--data", "ping", "--cacert"])
+        .arg(dir.path().join("cert.pem"))
+        .arg(format!("https://127.0.0.1:{port}/Microsoft-Server-ActiveSync?{PING}"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("curl");
+    let held = Instant::now();
+    while !backend_log(dir.path()).contains("Cmd=Ping") {
+        assert!(held.elapsed() < Duration::from_secs(30), "the Ping never reached the back end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The device's entry goes (as an eviction would take it) while its Ping is held.
+    run(dir.path(), "device-cache clear");
+    run(dir.path(), "device-cache block-user alice@example.com");
+    let blocked_at = Instant::now();
+    while ping.try_wait().expect("wait").is_none() {
+        assert!(blocked_at.elapsed() < Duration::from_secs(1), "the held Ping was not cut within 1 s of the user's block");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut code = String::new();
+    std::io::Read::read_to_string(&mut ping.stdout.take().expect("stdout"), &mut code).expect("read");
+    assert_eq!(code, "403", "the Ping was answered 403");
+}

@@ -3,6 +3,7 @@
 mod answer;
 mod backend;
 mod body;
+mod client;
 mod config;
 mod error;
 mod forward_headers;
@@ -15,6 +16,7 @@ pub use crate::{
     body::ProxyBody,
     config::{BackendUrl, HostHeader, ProxyConfig, Scheme},
     error::{BackendError, BodyError, ProxyError},
-    proxy::{ActiveSyncProxy, ClientInfo},
+    client::ClientInfo,
+    proxy::ActiveSyncProxy,
     request_metrics::{OUTCOMES, register_request_counter},
 };

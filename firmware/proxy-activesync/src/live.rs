@@ -2,20 +2,23 @@
 
 use postern_decision::EasDeviceId;
 use postern_device_cache::CacheKey;
-use postern_gateway::Cut;
+use postern_gateway::{Cut, Gateway};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{broadcast, oneshot, watch};
 
 /// The reason code given when cuts were missed and every live request is ended.
 pub(crate) const LAGGED: &str = "cuts-missed";
+
+/// One live request: the sender that ends it, and the user it names.
+type Entry = (oneshot::Sender<&'static str>, Option<String>);
 
 /// Every live request of every device, each with the sender that ends it.
 #[derive(Default)]
 pub(crate) struct Registry {
     next: AtomicU64,
-    live: Mutex<HashMap<EasDeviceId, HashMap<u64, oneshot::Sender<&'static str>>>>,
+    live: Mutex<HashMap<EasDeviceId, HashMap<u64, Entry>>>,
 }
 
 /// A live request; dropping it removes it from the registry.
@@ -38,15 +41,16 @@ impl Drop for Registration {
 }
 
 impl Registry {
-    fn lock(&self) -> MutexGuard<'_, HashMap<EasDeviceId, HashMap<u64, oneshot::Sender<&'static str>>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<EasDeviceId, HashMap<u64, Entry>>> {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Registers a request of `device`; the receiver fires with the reason code of a cut.
-    pub(crate) fn register(self: &Arc<Self>, device: EasDeviceId) -> (Registration, oneshot::Receiver<&'static str>) {
+    /// Registers a request of `device` naming `user`; the receiver fires with the reason
+    /// code of a cut.
+    pub(crate) fn register(self: &Arc<Self>, device: EasDeviceId, user: Option<String>) -> (Registration, oneshot::Receiver<&'static str>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.lock().entry(device.clone()).or_default().insert(id, tx);
+        self.lock().entry(device.clone()).or_default().insert(id, (tx, user));
         (Registration { registry: self.clone(), device, id }, rx)
     }
 
@@ -54,9 +58,27 @@ impl Registry {
     pub(crate) fn cut(&self, device: &EasDeviceId, reason: &'static str) -> usize {
         let requests = self.lock().remove(device).unwrap_or_default();
         let count = requests.len();
-        for (_, tx) in requests {
+        for (_, (tx, _)) in requests {
             let _ = tx.send(reason);
         }
+        count
+    }
+
+    /// Ends every live request that `refused` gives a reason code for (by device and
+    /// user); returns how many.
+    pub(crate) fn sweep(&self, refused: impl Fn(&EasDeviceId, Option<&str>) -> Option<&'static str>) -> usize {
+        let mut live = self.lock();
+        let mut count = 0;
+        for (device, requests) in live.iter_mut() {
+            let ended: Vec<(u64, &'static str)> = requests.iter().filter_map(|(id, (_, user))| refused(device, user.as_deref()).map(|reason| (*id, reason))).collect();
+            for (id, reason) in ended {
+                if let Some((tx, _)) = requests.remove(&id) {
+                    count += 1;
+                    let _ = tx.send(reason);
+                }
+            }
+        }
+        live.retain(|_, requests| !requests.is_empty());
         count
     }
 
@@ -64,7 +86,7 @@ impl Registry {
     pub(crate) fn cut_all(&self, reason: &'static str) -> usize {
         let all = std::mem::take(&mut *self.lock());
         let mut count = 0;
-        for tx in all.into_values().flat_map(HashMap::into_values) {
+        for (tx, _) in all.into_values().flat_map(HashMap::into_values) {
             count += 1;
             let _ = tx.send(reason);
         }
@@ -80,10 +102,24 @@ impl Registry {
 /// Applies the gateway's cuts until the gateway or the registry goes away. If cuts were
 /// missed (more than the channel holds arrived at once), every live request is ended:
 /// the devices' next requests are decided again, which is safe; letting a cut device
-/// keep streaming is not.
-pub(crate) async fn watch_cuts(registry: Weak<Registry>, mut cuts: broadcast::Receiver<Cut>) {
+/// keep streaming is not. At every pinned block added, the live requests are checked
+/// against the pinned list, so a block reaches requests the cache no longer names.
+pub(crate) async fn watch_cuts(registry: Weak<Registry>, mut cuts: broadcast::Receiver<Cut>, gateway: Weak<Gateway>, mut blocks: watch::Receiver<u64>) {
     loop {
-        let received = cuts.recv().await;
+        let received = tokio::select! {
+            received = cuts.recv() => received,
+            changed = blocks.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let (Some(registry), Some(gateway)) = (registry.upgrade(), gateway.upgrade()) else { return };
+                let ended = registry.sweep(|device, user| gateway.pinned_reason(device.as_str(), user).map(|reason| reason.code()));
+                if ended > 0 {
+                    tracing::info!(ended, "pinned block: live requests it names ended");
+                }
+                continue;
+            }
+        };
         let Some(registry) = registry.upgrade() else { return };
         match received {
             Ok(Cut { key: CacheKey::ActiveSync(device), reason }) => {

@@ -1,6 +1,7 @@
 //! The proxy: route, decide, forward, answer.
 
 use crate::answer::local;
+use crate::client::ClientInfo;
 use crate::backend::{Backend, Connection};
 use crate::body::{AccessRecord, ProxyBody, Relayed, UpBody};
 use crate::config::ProxyConfig;
@@ -15,32 +16,12 @@ use hyper_util::rt::TokioIo;
 use postern_decision::EasRequest;
 use postern_gateway::Gateway;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
-
-/// Who is on the other end of a connection the front end hands over.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientInfo {
-    peer: SocketAddr,
-    proto: &'static str,
-}
-
-impl ClientInfo {
-    /// A client that reached the gateway over TLS (the front end decrypted the stream).
-    pub fn https(peer: SocketAddr) -> Self {
-        Self { peer, proto: "https" }
-    }
-
-    /// A client on a plain connection (tests, or a front end that terminates TLS elsewhere).
-    pub fn http(peer: SocketAddr) -> Self {
-        Self { peer, proto: "http" }
-    }
-}
 
 /// The ActiveSync reverse proxy. Cheap to share (`Arc`); serves any decrypted stream.
 pub struct ActiveSyncProxy {
@@ -74,7 +55,7 @@ impl ActiveSyncProxy {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ProxyError::NoRuntime)?;
         let backend = Arc::new(Backend::new(&config)?);
         let live = Arc::new(Registry::default());
-        let watcher = runtime.spawn(live::watch_cuts(Arc::downgrade(&live), gateway.subscribe_cuts())).abort_handle();
+        let watcher = runtime.spawn(live::watch_cuts(Arc::downgrade(&live), gateway.subscribe_cuts(), Arc::downgrade(&gateway), gateway.subscribe_blocks())).abort_handle();
         Ok(Arc::new(Self { config, gateway, backend, live, watcher }))
     }
 
@@ -83,25 +64,41 @@ impl ActiveSyncProxy {
         self.live.count()
     }
 
-    /// Serves one connection (HTTP/1.1, keep-alive) until the client closes it. The front
-    /// end may instead run its own hyper server and call [`ActiveSyncProxy::handle`].
-    pub async fn serve<I>(self: &Arc<Self>, io: I, client: ClientInfo) -> Result<(), hyper::Error>
+    /// Serves one connection (HTTP/1.1, keep-alive) until the client closes it or the
+    /// gateway shuts down: then the request in flight is finished (a held `Ping` or `Sync`
+    /// is answered 503 at once), its answer says `Connection: close`, and an idle
+    /// connection is closed. The front end may instead run its own hyper server and call
+    /// [`ActiveSyncProxy::handle`].
+    pub async fn serve<I>(self: Arc<Self>, io: I, client: ClientInfo)
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let proxy = self.clone();
-        let service = service_fn(move |request| {
-            let proxy = proxy.clone();
-            async move { Ok::<_, Infallible>(proxy.handle(request, client).await) }
-        });
-        postern_proxy_front::hardened_http1_builder(&self.config.http).serve_connection(TokioIo::new(io), service).await
+        let service = {
+            let (proxy, client) = (self.clone(), client.clone());
+            service_fn(move |request| {
+                let (proxy, client) = (proxy.clone(), client.clone());
+                async move { Ok::<_, Infallible>(proxy.handle(request, &client).await) }
+            })
+        };
+        let served = postern_proxy_front::hardened_http1_builder(&self.config.http).serve_connection(TokioIo::new(io), service);
+        tokio::pin!(served);
+        let served = tokio::select! {
+            served = served.as_mut() => served,
+            () = client.shutdown_requested() => {
+                served.as_mut().graceful_shutdown();
+                served.as_mut().await
+            }
+        };
+        if let Err(error) = served {
+            tracing::debug!(peer = %client.peer, %error, "client connection ended with an error");
+        }
     }
 
     /// Answers one request: 404 off the ActiveSync path, 405 for other methods, 400 when
     /// malformed, 503 when no decision can be made (with Retry-After when the gateway is
-    /// busy with first accesses), 403 when the device is blocked;
-    /// otherwise the back end's answer (502 when it cannot be reached, 504 when it is slow).
-    pub async fn handle(&self, request: Request<Incoming>, client: ClientInfo) -> Response<ProxyBody> {
+    /// busy with first accesses), 403 when the device is blocked, 503 (`shutting-down`)
+    /// to a held `Ping` or `Sync` when the gateway stops; otherwise the back end's answer (502 when it cannot be reached, 504 when it is slow).
+    pub async fn handle(&self, request: Request<Incoming>, client: &ClientInfo) -> Response<ProxyBody> {
         let mut record = AccessRecord {
             method: request.method().to_string(),
             path: request.uri().path().to_owned(),
@@ -128,7 +125,7 @@ impl ActiveSyncProxy {
                 record.device = Some(eas.eas_device_id.to_string());
                 // Registered before deciding, so a cut that lands during the decision
                 // still ends this request.
-                let (registration, mut cut) = self.live.register(eas.eas_device_id.clone());
+                let (registration, mut cut) = self.live.register(eas.eas_device_id.clone(), eas.user.as_ref().map(|u| u.as_str().to_owned()));
                 let command_name = command.map_or("-", |c| c.as_str());
                 let decision = match self.gateway.activesync_access_from(&eas, Some(client.peer.ip())).await {
                     Ok(decision) => decision,
@@ -156,7 +153,7 @@ impl ActiveSyncProxy {
         }
     }
 
-    async fn forward(&self, request: Request<Incoming>, client: ClientInfo, record: AccessRecord, live: Option<Live>, holds: bool) -> Response<ProxyBody> {
+    async fn forward(&self, request: Request<Incoming>, client: &ClientInfo, record: AccessRecord, live: Option<Live>, holds: bool) -> Response<ProxyBody> {
         let (mut parts, body) = request.into_parts();
         forward_headers::for_backend(&mut parts.headers, &self.config, client.peer.ip(), client.proto);
         // Origin form for the back end: the path and query as received, without parsing
@@ -183,9 +180,24 @@ impl ActiveSyncProxy {
                 None => std::future::pending().await,
             }
         };
+        // A held request would outlast the drain: answered at once when shutdown begins,
+        // so the client sees a whole answer and asks again (of this gateway or another).
+        let stopping = async {
+            match holds {
+                true => client.shutdown_requested().await,
+                false => std::future::pending().await,
+            }
+        };
         let outcome = tokio::select! {
             reason = cut_signal => {
                 return local(StatusCode::FORBIDDEN, Some(reason), "the device was cut", record, "cut");
+            }
+            () = stopping => {
+                tracing::info!(peer = %client.peer, "held request answered: the gateway is shutting down");
+                let mut answer = local(StatusCode::SERVICE_UNAVAILABLE, Some("shutting-down"), "the gateway is restarting; try again shortly", record, "shutting-down");
+                answer.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from_static("5"));
+                answer.headers_mut().insert(hyper::header::CONNECTION, hyper::header::HeaderValue::from_static("close"));
+                return answer;
             }
             outcome = tokio::time::timeout(wait, self.exchange(upstream)) => outcome,
         };

@@ -7,8 +7,21 @@ use postern_metrics::{LabelledCounter, MetricsError, Registry};
 /// ended), `blocked`, `cut`, `not-found`, `method`, `malformed`, `error` (no decision
 /// could be made), `backend-down`, `backend-timeout`, `backend-failed` (the back end
 /// broke off its answer).
-pub const OUTCOMES: [&str; 11] =
-    ["done", "streaming", "blocked", "cut", "not-found", "method", "malformed", "error", "backend-down", "backend-timeout", "backend-failed"];
+pub const OUTCOMES: [&str; 13] = [
+    "done",
+    "streaming",
+    "blocked",
+    "cut",
+    "not-found",
+    "method",
+    "malformed",
+    "busy",
+    "error",
+    "shutting-down",
+    "backend-down",
+    "backend-timeout",
+    "backend-failed",
+];
 
 /// Registers `postern_activesync_requests_total{outcome}` for [`crate::ProxyConfig::requests`].
 pub fn register_request_counter(registry: &Registry) -> Result<LabelledCounter, MetricsError> {

@@ -8,8 +8,11 @@ mod activesync;
 mod apptunnel;
 mod bulk;
 mod cpu;
+mod held_backend;
 mod idle;
 mod nginx;
+mod ping_client;
+mod pings;
 mod pki;
 mod posternd;
 mod process;
@@ -19,6 +22,8 @@ mod task;
 mod tls;
 mod tunnel;
 mod wrk;
+
+pub(crate) use pings::{PingArgs, run as run_pings};
 
 use crate::packages;
 use crate::shell::{Result, StepError, say};
@@ -68,7 +73,7 @@ fn raise_open_files(needed: u64) -> Result {
     }
     let (now, _) = getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| StepError(format!("reading RLIMIT_NOFILE: {e}")))?;
     if now < needed {
-        say(&format!("warning: only {now} open files allowed ({needed} wanted); the idle-tunnel figure may fail"));
+        say(&format!("warning: only {now} open files allowed ({needed} wanted); figures that need many connections may fail or be measured on fewer"));
     }
     Ok(())
 }

@@ -21,12 +21,17 @@ pub(crate) struct Nginx {
     pub(crate) addr: SocketAddr,
 }
 
-/// Settings shared by both roles: one worker, no daemonising, files in the scratch dir.
-fn common(dir: &Path, role: &str) -> String {
+/// Connections an nginx worker takes unless told otherwise.
+const WORKER_CONNECTIONS: usize = 16_384;
+
+/// Settings shared by every role: one worker with room for `connections` connections (and
+/// the descriptors they need), no daemonising, files in the scratch dir.
+fn common(dir: &Path, role: &str, connections: usize) -> String {
     let d = dir.display();
     format!(
-        "worker_processes 1;\ndaemon off;\npid {d}/nginx-{role}.pid;\nerror_log {d}/nginx-{role}-error.log warn;\n\
-         events {{ worker_connections 16384; }}\n"
+        "worker_processes 1;\nworker_rlimit_nofile {};\ndaemon off;\npid {d}/nginx-{role}.pid;\nerror_log {d}/nginx-{role}-error.log warn;\n\
+         events {{ worker_connections {connections}; }}\n",
+        connections + 1024
     )
 }
 
@@ -56,7 +61,7 @@ fn backend_conf(dir: &Path, addr: SocketAddr, files: FileServers, pki: &Pki) -> 
          location / {{ default_type text/plain; return 200 \"exchange back end\\n\"; }}\n  }}\n  server {{\n    \
          listen {} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};\n    root {}/www;\n  }}\n  server {{\n    \
          listen {};\n    root {}/www;\n  }}\n}}\n",
-        common(dir, "backend"),
+        common(dir, "backend", WORKER_CONNECTIONS),
         temp_paths(dir, "backend"),
         files.tls,
         pki.server_cert.display(),
@@ -75,8 +80,24 @@ fn proxy_conf(dir: &Path, addr: SocketAddr, backend: SocketAddr, pki: &Pki) -> S
          upstream exchange {{ server {backend}; keepalive 64; keepalive_requests 1000000; }}\n  server {{\n    \
          listen {addr} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};\n    ssl_protocols TLSv1.2 TLSv1.3;\n    \
          location / {{ proxy_pass http://exchange; proxy_http_version 1.1; proxy_set_header Connection \"\"; }}\n  }}\n}}\n",
-        common(dir, "proxy"),
+        common(dir, "proxy", WORKER_CONNECTIONS),
         temp_paths(dir, "proxy"),
+        dir.display(),
+        pki.server_cert.display(),
+        pki.server_key.display()
+    )
+}
+
+/// The peer proxy for held requests: as [`proxy_conf`], with room for `held` client and
+/// `held` back-end connections, and a back-end read timeout longer than any hold.
+fn holding_conf(dir: &Path, addr: SocketAddr, backend: SocketAddr, pki: &Pki, held: usize) -> String {
+    format!(
+        "{}http {{\n{}  access_log {}/nginx-holding-access.log;\n  \
+         upstream exchange {{ server {backend}; keepalive 64; }}\n  server {{\n    \
+         listen {addr} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};\n    ssl_protocols TLSv1.2 TLSv1.3;\n    \
+         location / {{ proxy_pass http://exchange; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_read_timeout 3600s; }}\n  }}\n}}\n",
+        common(dir, "holding", 2 * held + 2048),
+        temp_paths(dir, "holding"),
         dir.display(),
         pki.server_cert.display(),
         pki.server_key.display()
@@ -102,10 +123,19 @@ impl Nginx {
         Self::start(scratch.path(), "proxy", &conf, addr, cpu)
     }
 
+    /// Starts the peer proxy for `held` held requests on `addr` in front of `backend`.
+    pub(crate) fn holding_proxy(scratch: &Scratch, addr: SocketAddr, backend: SocketAddr, pki: &Pki, held: usize, cpu: Option<usize>) -> Result<Self> {
+        let conf = scratch.write("nginx-holding.conf", &holding_conf(scratch.path(), addr, backend, pki, held))?;
+        Self::start(scratch.path(), "holding", &conf, addr, cpu)
+    }
+
     fn start(dir: &Path, role: &'static str, conf: &Path, addr: SocketAddr, cpu: Option<usize>) -> Result<Self> {
         let mut cmd = pinned(cpu, &program());
         cmd.arg("-p").arg(dir).arg("-e").arg(dir.join(format!("nginx-{role}-error.log"))).arg("-c").arg(conf);
-        let name = if role == "proxy" { "nginx (proxy)" } else { "nginx (back end)" };
+        let name = match role {
+            "backend" => "nginx (back end)",
+            _ => "nginx (proxy)",
+        };
         let mut spawned = Spawned::start(name, &mut cmd, &dir.join(format!("nginx-{role}.out")))?;
         spawned.wait_for_port(addr)?;
         let master = spawned.pid();
@@ -160,6 +190,7 @@ mod tests {
         let confs = [
             scratch.write("backend.conf", &backend_conf(scratch.path(), addr, files, &pki)).expect("write"),
             scratch.write("proxy.conf", &proxy_conf(scratch.path(), addr, addr, &pki)).expect("write"),
+            scratch.write("holding.conf", &holding_conf(scratch.path(), addr, addr, &pki, 20_000)).expect("write"),
         ];
         for conf in confs {
             let out = Command::new(program()).arg("-t").arg("-p").arg(scratch.path()).arg("-e").arg(scratch.path().join("t.log")).arg("-c").arg(&conf).output().expect("nginx runs");

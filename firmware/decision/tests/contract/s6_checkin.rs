@@ -7,7 +7,7 @@ use postern_decision::{
 
 use ComplianceAction::{Block, Monitor, Quarantine};
 use DeviceState::{Allowed, Blocked, Quarantined, Wiped};
-use Provenance::{Operator, OutageAppTunnel, Uem};
+use Provenance::{Operator, OutageAppTunnel, Persisted, Uem};
 use UemStatus::{Compliant, NonCompliant};
 
 struct Row {
@@ -36,6 +36,9 @@ const TABLE: &[Row] = &[
     Row { before: (Blocked, Operator), status: UemStatus::Wiped, caps: EPMM, after: (Wiped, Uem), reason: Reason::UemWiped, cut: false },
     Row { before: (Allowed, Operator), status: NonCompliant(Block), caps: EPMM, after: (Blocked, Uem), reason: Reason::UemNonCompliant, cut: true },
     Row { before: (Allowed, OutageAppTunnel), status: UemStatus::Blocked, caps: EPMM, after: (Blocked, Uem), reason: Reason::UemBlocked, cut: true },
+    // Restored at start-up (S7): the state follows the report, the first-access mark stays.
+    Row { before: (Allowed, Persisted), status: NonCompliant(Block), caps: EPMM, after: (Blocked, Persisted), reason: Reason::UemNonCompliant, cut: true },
+    Row { before: (Blocked, Persisted), status: Compliant, caps: EPMM, after: (Allowed, Persisted), reason: Reason::UemCompliant, cut: false },
 ];
 
 #[test]

@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod proxy;
+pub mod uem;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -38,6 +39,13 @@ impl Daemon {
         std::fs::write(&file, format!("{system}\n{hosts}\n")).expect("hosts file");
         let mut command = Command::new("unshare");
         command.args(["--mount", "sh", "-c", "mount --bind \"$0\" /etc/hosts && exec \"$@\""]).arg(file).arg(env!("CARGO_BIN_EXE_posternd"));
+        Self::spawn(command, dir, &["--ssh-listen", "127.0.0.1:0"], extra)
+    }
+
+    /// [`Daemon::start`] with extra environment variables (the tests' overrides).
+    pub fn start_env(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_posternd"));
+        command.envs(env.iter().copied());
         Self::spawn(command, dir, &["--ssh-listen", "127.0.0.1:0"], extra)
     }
 
