@@ -19,6 +19,8 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("mke2fs", "e2fsprogs"),
     ("debugfs", "e2fsprogs"),
     ("losetup", "mount"),
+    // The scale-out tests put HAProxy (TCP mode, PROXY protocol, health checks) in front.
+    ("haproxy", "haproxy"),
     // The proxy tests' back ends and the ActiveSync client driver are Python scripts.
     ("python3", "python3"),
 ];

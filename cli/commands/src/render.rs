@@ -55,12 +55,18 @@ pub(crate) fn render(config: &Config) -> String {
     if let Some(ca) = &config.activesync.backend_ca_file {
         line(format!("activesync backend-ca {}", ca.display()));
     }
+    for prefix in &config.activesync.proxy_protocol_from {
+        line(format!("activesync proxy-protocol-from {prefix}"));
+    }
     line(format!("apptunnel idle-timeout {}", config.apptunnel.idle_timeout_secs));
     if let Some(ca) = &config.apptunnel.client_ca_file {
         line(format!("apptunnel client-ca {}", ca.display()));
     }
     if config.apptunnel.identity_from_common_name {
         line("apptunnel identity-from-common-name".into());
+    }
+    for prefix in &config.apptunnel.proxy_protocol_from {
+        line(format!("apptunnel proxy-protocol-from {prefix}"));
     }
     for service in &config.apptunnel.services {
         line(format!("apptunnel service {}", service.name));

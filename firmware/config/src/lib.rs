@@ -3,6 +3,7 @@
 mod accs;
 mod activesync;
 mod apptunnel;
+mod balancers;
 mod checks;
 mod config;
 mod connector;
@@ -27,6 +28,7 @@ mod version;
 
 pub use accs::{ACCS_SYNC_INTERVAL_SECS, AccsSettings};
 pub use activesync::ActiveSyncSettings;
+pub use balancers::BALANCERS_MAX;
 pub use apptunnel::{
     APPTUNNEL_IDLE_TIMEOUT_SECS, AppTunnelService, AppTunnelSettings, SERVICE_NAME_MAX, ServiceKind,
 };

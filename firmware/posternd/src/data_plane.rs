@@ -97,6 +97,15 @@ fn tls_floor(config: &Config) -> TlsFloor {
     }
 }
 
+/// Makes `listener` read a PROXY protocol header from `balancers`, when any are listed.
+fn behind_balancers(listener: Listener, balancers: &[String], at: &'static str) -> Result<Listener, DaemonError> {
+    if balancers.is_empty() {
+        return Ok(listener);
+    }
+    let prefixes = SourcePrefixes::parse(balancers).map_err(|e| setting(at, e))?;
+    Ok(listener.with_proxy_protocol(prefixes))
+}
+
 fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
     DaemonError::Setting { setting, reason: reason.to_string() }
 }
@@ -149,7 +158,8 @@ impl DataPlane {
         let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::Required(ca))?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
         let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), metrics).map_err(|e| setting("--apptunnel-listen", e))?;
-        tracing::info!(addr = %listener.local_addr(), "AppTunnel listening");
+        let listener = behind_balancers(listener, &config.apptunnel.proxy_protocol_from, "apptunnel.proxy_protocol_from")?;
+        tracing::info!(addr = %listener.local_addr(), proxy_protocol = !config.apptunnel.proxy_protocol_from.is_empty(), "AppTunnel listening");
         let handle = listener.serve(move |tls, peer: PeerInfo| proxy.clone().serve(tls, peer));
         Ok((handle, reload, watcher))
     }
@@ -164,7 +174,8 @@ impl DataPlane {
         let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::None)?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
         let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), metrics).map_err(|e| setting("--listen", e))?;
-        tracing::info!(addr = %listener.local_addr(), "ActiveSync proxy listening");
+        let listener = behind_balancers(listener, &config.activesync.proxy_protocol_from, "activesync.proxy_protocol_from")?;
+        tracing::info!(addr = %listener.local_addr(), proxy_protocol = !config.activesync.proxy_protocol_from.is_empty(), "ActiveSync proxy listening");
         let handle = listener.serve(move |tls, peer: PeerInfo| {
             let proxy = proxy.clone();
             async move {

@@ -9,6 +9,7 @@ mod hop_by_hop;
 mod http_hardening;
 mod listener;
 mod privileges;
+mod proxy_header;
 mod service;
 mod tls_config;
 
@@ -20,6 +21,7 @@ pub use handshake::HandshakeFailure;
 pub use hop_by_hop::strip_hop_by_hop;
 pub use http_hardening::{HttpLimits, hardened_http1_builder};
 pub use listener::{Listener, ListenerConfig, ListenerHandle, ShutdownReport};
+pub use proxy_header::ProxyHeaderFailure;
 pub use privileges::{DroppedPrivileges, drop_privileges, raise_open_file_limit};
 pub use service::{ConnectionService, PeerInfo};
 pub use tls_config::{ClientAuth, TlsFloor, TlsSettings, build_server_config};

@@ -157,8 +157,13 @@ pub fn port_from(line: &str) -> u16 {
 
 /// A POST to the ActiveSync path with `query`; returns (status line, whole output).
 pub fn activesync(dir: &Path, port: u16, query: &str) -> (String, String) {
+    activesync_from(dir, "127.0.0.1", port, query)
+}
+
+/// [`activesync`] from the local address `source` (any of 127.0.0.0/8).
+pub fn activesync_from(dir: &Path, source: &str, port: u16, query: &str) -> (String, String) {
     let out = Command::new("curl")
-        .args(["-s", "-D", "-", "-X", "POST", "--data", "sync", "--cacert"])
+        .args(["-s", "--max-time", "10", "--interface", source, "-D", "-", "-X", "POST", "--data", "sync", "--cacert"])
         .arg(dir.join("cert.pem"))
         .arg(format!("https://127.0.0.1:{port}/Microsoft-Server-ActiveSync?{query}"))
         .output()
