@@ -93,6 +93,7 @@ actions! {
     TUNNEL_CN = 84,
     ACTIVESYNC_PROXY_FROM = 160,
     TUNNEL_PROXY_FROM = 161,
+    SHUTDOWN_NOTICE = 162,
 }
 
 #[cfg(test)]

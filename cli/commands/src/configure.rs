@@ -49,6 +49,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
     match action {
         HOSTNAME => config.gateway.hostname = if no { defaults.gateway.hostname } else { text(inv, "NAME")?.into() },
         GATEWAY_ID => config.gateway.id = text(inv, "ID")?.into(),
+        SHUTDOWN_NOTICE => config.gateway.shutdown_notice_secs = number(inv, "SECONDS")?,
         CACHE_SIZE => config.device_cache.size = number(inv, "N")?,
         INTERFACE => {
             let name = text(inv, "NAME")?;

@@ -167,6 +167,8 @@ fn config_mode() -> Vec<Node> {
     vec![
         kw("hostname", "The gateway's host name").no_action(HOSTNAME).child(arg("NAME", WORD, "RFC 1123 label").action(HOSTNAME)),
         kw("gateway-id", "The id this gateway registers under with the UEM").child(arg("ID", WORD, "Gateway id").action(GATEWAY_ID)),
+        kw("shutdown-notice", "Seconds health reads 503 before a shutdown drains (for a load balancer)")
+            .child(arg("SECONDS", ArgKind::Integer { min: 0, max: 300 }, "Seconds, 0 to 300").action(SHUTDOWN_NOTICE)),
         kw("device-cache", "Device cache settings").child(
             kw("size", "Most devices kept").child(arg("N", ArgKind::Integer { min: 1, max: 10_000_000 }, "Devices").action(CACHE_SIZE)),
         ),

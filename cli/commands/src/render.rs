@@ -27,6 +27,9 @@ pub(crate) fn render(config: &Config) -> String {
     };
     line(format!("hostname {}", config.gateway.hostname));
     line(format!("gateway-id {}", config.gateway.id));
+    if config.gateway.shutdown_notice_secs != 0 {
+        line(format!("shutdown-notice {}", config.gateway.shutdown_notice_secs));
+    }
     line(format!("device-cache size {}", config.device_cache.size));
     for interface in &config.interfaces {
         line(format!("interface {}", interface.name));

@@ -173,6 +173,9 @@ fn proxy_protocol_balancers_are_set_rendered_refused_when_malformed_and_cleared(
     rig.admin("configure terminal ; no activesync proxy-protocol-from ; no apptunnel proxy-protocol-from 192.0.2.7/32 ; commit");
     let running = rig.appliance.store().running().clone();
     assert!(running.activesync.proxy_protocol_from.is_empty() && running.apptunnel.proxy_protocol_from.is_empty());
+    rig.admin("configure terminal ; shutdown-notice 6 ; commit");
+    assert_eq!(rig.appliance.store().running().gateway.shutdown_notice_secs, 6);
+    assert!(rig.admin("show running-config").lines().any(|l| l == "shutdown-notice 6"));
 }
 
 #[test]

@@ -40,7 +40,7 @@ pub use demo::DEMO_TOML;
 pub use device_cache::{DEVICE_CACHE_SIZE, DeviceCacheSettings};
 pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;
-pub use gateway::{GATEWAY_ID_MAX, GatewaySettings};
+pub use gateway::{GATEWAY_ID_MAX, GatewaySettings, SHUTDOWN_NOTICE_SECS};
 pub use interfaces::{INTERFACE_NAME_MAX, Interface};
 pub use management::{METRICS_ALLOWED_MAX, ManagementSettings};
 pub use management_plane::{ChosenBy, ManagementPlane, NoManagementAddress};

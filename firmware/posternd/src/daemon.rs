@@ -119,7 +119,9 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let checkins = Arc::new(checkins);
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
-    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry, sockets, management.metrics_allowed.clone())?;
+    let health = postern_metrics::Health::serving();
+    let notice = Duration::from_secs(running.gateway.shutdown_notice_secs.into());
+    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry, sockets, management.metrics_allowed.clone(), health.clone())?;
     tls.watch(data_plane.watchers());
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
@@ -158,6 +160,13 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         }
     };
     tracing::info!(reload = matches!(exit, Exit::Reload), "posternd stopping");
+    // Balancers see the health answers turn first and stop sending new connections;
+    // the listeners keep serving until the notice is over, then drain.
+    health.withdraw();
+    if !notice.is_zero() {
+        tracing::info!(notice_secs = notice.as_secs(), "health withdrawn; serving until the notice ends, then draining");
+        tokio::time::sleep(notice).await;
+    }
     data_plane.shutdown().await;
     let _ = stop_tx.send(true);
     let _ = checkin_task.await;

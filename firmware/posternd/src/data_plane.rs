@@ -6,7 +6,7 @@ use crate::error::DaemonError;
 use crate::tls::Pair;
 use postern_config::{Config, TlsVersion};
 use postern_gateway::Gateway;
-use postern_metrics::{MetricsServer, Registry, SourcePrefixes};
+use postern_metrics::{Health, MetricsServer, Registry, SourcePrefixes};
 use postern_proxy_activesync::{ActiveSyncProxy, ClientInfo, ProxyConfig, register_request_counter};
 use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelMetrics, AppTunnelProxy};
 use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor, TlsSettings};
@@ -113,12 +113,12 @@ fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
 impl DataPlane {
     /// Serves the proxies on their bound sockets (when configured) and the metrics
     /// listener; reads the certificates now.
-    pub(crate) fn start(config: &Config, pair: &Pair, gateway: Arc<Gateway>, registry: Registry, at: BoundSockets, metrics_allowed: SourcePrefixes) -> Result<Self, DaemonError> {
+    pub(crate) fn start(config: &Config, pair: &Pair, gateway: Arc<Gateway>, registry: Registry, at: BoundSockets, metrics_allowed: SourcePrefixes, health: Health) -> Result<Self, DaemonError> {
         let front = FrontMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let requests = register_request_counter(&registry).map_err(|e| setting("metrics", e))?;
         let tunnel_metrics = AppTunnelMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let proxy = match at.activesync {
-            Some(tcp) => started("ActiveSync proxy", Self::start_proxy(config, pair, gateway.clone(), tcp, front.clone(), requests)),
+            Some(tcp) => started("ActiveSync proxy", Self::start_proxy(config, pair, gateway.clone(), tcp, front.clone(), requests, health.clone())),
             None => None,
         };
         let tunnels = match at.apptunnel {
@@ -127,7 +127,7 @@ impl DataPlane {
         };
         let metrics = match at.metrics {
             Some(tcp) => {
-                let server = MetricsServer::serve_on(tcp, registry, metrics_allowed).map_err(|e| setting("--metrics-listen", e))?;
+                let server = MetricsServer::serve_with_health(tcp, registry, metrics_allowed, health).map_err(|e| setting("--metrics-listen", e))?;
                 tracing::info!(addr = %server.local_addr(), "metrics listening");
                 Some(server)
             }
@@ -164,12 +164,13 @@ impl DataPlane {
         Ok((handle, reload, watcher))
     }
 
-    fn start_proxy(config: &Config, pair: &Pair, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, requests: postern_metrics::LabelledCounter) -> Result<Running, DaemonError> {
+    fn start_proxy(config: &Config, pair: &Pair, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, requests: postern_metrics::LabelledCounter, health: Health) -> Result<Running, DaemonError> {
         let backend = config.activesync.backend_url.as_deref().ok_or_else(|| setting("activesync.backend_url", "is needed to serve ActiveSync"))?;
         let mut proxy_config = ProxyConfig::new(backend).map_err(|e| setting("activesync.backend_url", e))?;
         proxy_config.backend_ca_file = config.activesync.backend_ca_file.clone();
         proxy_config.requests = Some(requests);
         proxy_config.backend_tls_floor = tls_floor(config);
+        proxy_config.health = Some(health);
         let proxy = ActiveSyncProxy::new(gateway, proxy_config).map_err(|e| setting("activesync", e))?;
         let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::None)?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);

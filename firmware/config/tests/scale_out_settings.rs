@@ -1,11 +1,12 @@
-//! `activesync.proxy_protocol_from` and `apptunnel.proxy_protocol_from`: prefixes only,
-//! bounded, named by their dotted path when wrong, and absent from a stored file when
-//! empty.
+//! The settings of appliances behind a load balancer: `activesync.proxy_protocol_from`
+//! and `apptunnel.proxy_protocol_from` (prefixes only, bounded, named by their dotted
+//! path when wrong, absent from a stored file when empty) and
+//! `gateway.shutdown_notice_secs` (0 to 300).
 
 mod common;
 
 use common::{assert_valid, only_problem};
-use postern_config::{BALANCERS_MAX, Config};
+use postern_config::{BALANCERS_MAX, Config, Problem};
 
 #[test]
 fn balancer_prefixes_are_checked_by_their_path() {
@@ -36,4 +37,14 @@ fn the_default_reads_no_header_and_stores_nothing() {
     let config = Config::default();
     assert!(config.activesync.proxy_protocol_from.is_empty() && config.apptunnel.proxy_protocol_from.is_empty());
     assert!(!config.to_toml_string().expect("serialises").contains("proxy_protocol_from"));
+}
+
+#[test]
+fn the_shutdown_notice_is_0_to_300_seconds() {
+    let mut config = Config::default();
+    assert_eq!(config.gateway.shutdown_notice_secs, 0);
+    config.gateway.shutdown_notice_secs = 300;
+    assert_valid(&config, "the longest notice");
+    config.gateway.shutdown_notice_secs = 301;
+    assert_eq!(only_problem(&config, "gateway.shutdown_notice_secs"), Problem::AboveMax { value: 301, max: 300 });
 }
