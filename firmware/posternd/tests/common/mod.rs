@@ -3,6 +3,7 @@
 
 pub mod haproxy;
 pub mod proxy;
+pub mod uem;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -102,6 +103,14 @@ impl Daemon {
             Some(line) => line.clone(),
             None => self.wait_for(needle),
         }
+    }
+
+    /// Whether a line containing `needle` has been logged by now, without waiting.
+    pub fn logged(&mut self, needle: &str) -> bool {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        self.seen.iter().any(|l| l.contains(needle))
     }
 
     /// The index of the first line seen so far that contains `needle`.
