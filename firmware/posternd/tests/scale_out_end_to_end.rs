@@ -2,7 +2,8 @@
 //! protocol v2, TLS health checks), with the reference UEM as the one coordinator: devices
 //! spread and are logged with their own addresses; a killed gateway is taken out by the
 //! checks and its devices are served by the others; the UEM lists each device once, on
-//! the gateway holding it; the gateway comes back empty-handed and takes new devices.
+//! the gateway holding it; a block at the UEM reaches the device on its new gateway; the
+//! gateway comes back empty-handed and takes new devices.
 
 mod common;
 
@@ -156,6 +157,13 @@ fn three_gateways_behind_haproxy_hand_devices_over_through_the_uem() {
     let handed_over_after = killed.elapsed();
     until("the UEM to list each device once, on its new gateway", || (holders(&uem) == expected(&held)).then_some(()));
     eprintln!("scale-out: gateway {victim} killed; haproxy took it out after {down_after:?}; its devices were served elsewhere after {handed_over_after:?}");
+
+    // A block at the UEM cuts the first device on whichever gateway holds it now.
+    uem.admin(&["block", "uem-0001"]);
+    let blocking = Instant::now();
+    until("the block to reach the device's new gateway", || activesync_from(top, &address(1), port, &query(1)).0.contains("403").then_some(()));
+    assert!(blocking.elapsed() < Duration::from_secs(10), "the block took {:?}", blocking.elapsed());
+    eprintln!("scale-out: a UEM block was enforced on gateway {} after {:?}", held[&1], blocking.elapsed());
 
     // It comes back empty-handed on the same address and takes new devices.
     gateways[victim - 1] = Some(gateway(top, &top.join(format!("g{victim}-again")), victim, ports[victim - 1], &uem, back.port));
