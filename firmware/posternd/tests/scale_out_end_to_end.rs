@@ -181,3 +181,66 @@ fn three_gateways_behind_haproxy_hand_devices_over_through_the_uem() {
     until("the UEM to list the new device on the returned gateway", || (holders(&uem) == expected(&held)).then_some(()));
     assert_eq!(holders(&uem)[&device(taken)], [format!("postern-{victim}")]);
 }
+
+/// CPU time (user + system) a process has used, in clock ticks (1/100 s).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let field = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // Fields 14 and 15 of /proc/PID/stat, counted after the name.
+    field(11) + field(12)
+}
+
+/// Requests per second and CPU milliseconds per request through 1, 2 and 3 gateways
+/// behind HAProxy (round robin), measured with wrk in one run so the figures compare.
+/// The request is a blocked device's, decided from the cache: the gateways' own work
+/// (TLS, PROXY header, HTTP, decision) without a back end. Run it by hand:
+/// `cargo test -p posternd --release --test scale_out_end_to_end -- --ignored --nocapture`.
+#[test]
+#[ignore = "a benchmark: minutes of CPU, noisy on a shared machine"]
+fn benchmark_requests_per_second_through_one_two_and_three_gateways() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let top = dir.path();
+    certificate(top);
+    let back = backend(top);
+    let uem = Uem::start(top, 0, 0);
+    for g in 1..=3 {
+        uem.admin(&["token", &format!("postern-{g}"), &format!("gateway-{g}-secret-token")]);
+    }
+    uem.admin(&["enrol", "--uem-id", "uem-0001", "--activesync-id", &device(1), "--user", "user1@example.com"]);
+    uem.admin(&["block", "uem-0001"]);
+    let mut gateways: Vec<Daemon> = (1..=3).map(|g| gateway(top, &top.join(format!("g{g}")), g, 0, &uem, back.port)).collect();
+    let ports: Vec<u16> = gateways.iter_mut().map(|g| port_from(&g.line_with("ActiveSync proxy listening"))).collect();
+    std::fs::write(top.join("post.lua"), "wrk.method = \"POST\"\nwrk.body = \"x\"\n").expect("wrk script");
+    let mut baseline = None;
+    for n in 1..=3 {
+        let frontend = Frontend::bind();
+        let servers: String = (0..n).map(|i| format!("  server g{} {}:{} send-proxy-v2 source {BALANCER}\n", i + 1, GATEWAYS[i], ports[i])).collect();
+        let config = format!(
+            "defaults\n  mode tcp\n  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n\
+             frontend devices\n  bind {}\n  default_backend gateways\nbackend gateways\n  balance roundrobin\n{servers}",
+            frontend.bind_arg()
+        );
+        let haproxy = Haproxy::start(top, &config, vec![frontend]);
+        let url = format!("https://127.0.0.1:{}/Microsoft-Server-ActiveSync?{}", haproxy.ports[0], query(1));
+        let status = activesync_from(top, "127.0.0.1", haproxy.ports[0], &query(1)).0;
+        assert!(status.contains("403"), "warm-up: {status}");
+        let pids: Vec<u32> = gateways.iter().take(n).map(|g| g.child.id()).collect();
+        let before: u64 = pids.iter().map(|p| cpu_ticks(*p)).sum();
+        let out = std::process::Command::new("wrk")
+            .args(["-t", "2", "-c", "24", "-d", "8s", "-s"])
+            .arg(top.join("post.lua"))
+            .arg(&url)
+            .output()
+            .expect("wrk runs (Debian package wrk)");
+        let report = String::from_utf8_lossy(&out.stdout).into_owned();
+        let after: u64 = pids.iter().map(|p| cpu_ticks(*p)).sum();
+        let rps: f64 = report.lines().find_map(|l| l.strip_prefix("Requests/sec:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0.0);
+        let requests = rps * 8.0;
+        let cpu_ms_per_request = (after - before) as f64 * 10.0 / requests.max(1.0);
+        let base = *baseline.get_or_insert(rps);
+        eprintln!("scale-out bench: {n} gateway(s): {rps:.0} requests/s ({:.2}x one gateway), gateway CPU {cpu_ms_per_request:.3} ms/request", rps / base);
+        assert!(rps > 0.0, "wrk measured nothing:\n{report}");
+    }
+}
