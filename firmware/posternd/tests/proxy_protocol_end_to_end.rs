@@ -6,7 +6,10 @@
 mod common;
 
 use common::haproxy::{Frontend, Haproxy};
-use common::proxy::{ALLOWED_QUERY, activesync_from, backend, certificate, metrics_with, port_from, write_config};
+use common::proxy::{
+    ALLOWED_QUERY, activesync_from, apptunnel_section, backend, certificate, common_name_only_device, device_pki, metrics_with, port_from, through_tunnel_from,
+    write_config,
+};
 use common::Daemon;
 
 /// The balancer's own address towards the gateway, and the devices' addresses.
@@ -71,4 +74,40 @@ fn the_gateway_sees_the_device_address_through_haproxy_and_refuses_connections_w
     for line in wanted {
         assert!(body.lines().any(|l| l == line), "{line} missing:\n{body}");
     }
+}
+
+#[test]
+fn app_tunnels_through_haproxy_are_seen_from_the_device_address() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    certificate(dir.path());
+    device_pki(dir.path(), &["uem-0001"]);
+    common_name_only_device(dir.path(), "uem-0001");
+    let back = backend(dir.path());
+    let section = apptunnel_section(dir.path(), back.port).replacen("[apptunnel]\n", &format!("[apptunnel]\nproxy_protocol_from = [\"{BALANCER}/32\"]\n"), 1);
+    write_config(dir.path(), back.port, &section);
+    let mut daemon = Daemon::start(dir.path(), &["--apptunnel-listen", "127.0.0.1:0"]);
+    let listening = daemon.line_with("AppTunnel listening");
+    assert!(listening.contains("proxy_protocol=true"), "{listening}");
+    let gateway = port_from(&listening);
+    let frontend = Frontend::bind();
+    let haproxy_config = format!(
+        "defaults\n  mode tcp\n  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n\
+         frontend apps\n  bind {}\n  default_backend gateway\n\
+         backend gateway\n  server g1 127.0.0.1:{gateway} send-proxy-v2 source {BALANCER}\n",
+        frontend.bind_arg()
+    );
+    let haproxy = Haproxy::start(dir.path(), &haproxy_config, vec![frontend]);
+    let url = format!("http://127.0.0.1:{}/tunnelled", back.port);
+    let (status, body) = through_tunnel_from(dir.path(), DEVICE_V2, haproxy.ports[0], "uem-0001", &url, true);
+    assert_eq!(status, "200", "{body}\nhaproxy: {}", haproxy.log());
+    // A certificate without a device URI is refused, and the refusal names the device's
+    // address, not the balancer's.
+    let (status, _) = through_tunnel_from(dir.path(), DEVICE_V1, haproxy.ports[0], "cn-uem-0001", &url, true);
+    assert_eq!(status, "403");
+    let refused = daemon.wait_for("has no device identity");
+    assert!(refused.contains(&format!("client={DEVICE_V1}:")), "{refused}");
+    // Straight to the listener, not from the balancer: closed before TLS.
+    let (status, _) = through_tunnel_from(dir.path(), "127.0.0.1", gateway, "uem-0001", &url, true);
+    assert_ne!(status, "200");
+    daemon.wait_for("not a configured balancer refused");
 }
