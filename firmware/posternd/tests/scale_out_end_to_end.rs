@@ -195,8 +195,8 @@ fn cpu_ticks(pid: u32) -> u64 {
 /// Requests per second and CPU milliseconds per request through 1, 2 and 3 gateways
 /// behind HAProxy (round robin), measured with wrk in one run so the figures compare.
 /// The request is a blocked device's, decided from the cache: the gateways' own work
-/// (TLS, PROXY header, HTTP, decision) without a back end. Run it by hand:
-/// `cargo test -p posternd --release --test scale_out_end_to_end -- --ignored --nocapture`.
+/// (TLS, PROXY header, HTTP, decision) without a back end. `cargo xtask scale` runs it in
+/// a release build.
 #[test]
 #[ignore = "a benchmark: minutes of CPU, noisy on a shared machine"]
 fn benchmark_requests_per_second_through_one_two_and_three_gateways() {
