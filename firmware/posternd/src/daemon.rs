@@ -119,9 +119,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let checkins = Arc::new(checkins);
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
-    let health = postern_metrics::Health::serving();
-    let notice = Duration::from_secs(running.gateway.shutdown_notice_secs.into());
-    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry, sockets, management.metrics_allowed.clone(), health.clone())?;
+    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry, sockets, management.metrics_allowed.clone())?;
     tls.watch(data_plane.watchers());
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
@@ -162,7 +160,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     tracing::info!(reload = matches!(exit, Exit::Reload), "posternd stopping");
     // Balancers see the health answers turn first and stop sending new connections;
     // the listeners keep serving until the notice is over, then drain.
-    health.withdraw();
+    data_plane.withdraw();
+    let notice = Duration::from_secs(running.gateway.shutdown_notice_secs.into());
     if !notice.is_zero() {
         tracing::info!(notice_secs = notice.as_secs(), "health withdrawn; serving until the notice ends, then draining");
         tokio::time::sleep(notice).await;

@@ -30,6 +30,7 @@ pub(crate) struct DataPlane {
     tunnels: Option<Running>,
     metrics: Option<MetricsServer>,
     watchers: Vec<Arc<CertificateWatcher>>,
+    health: Health,
 }
 
 /// Where the data plane listens.
@@ -113,7 +114,8 @@ fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
 impl DataPlane {
     /// Serves the proxies on their bound sockets (when configured) and the metrics
     /// listener; reads the certificates now.
-    pub(crate) fn start(config: &Config, pair: &Pair, gateway: Arc<Gateway>, registry: Registry, at: BoundSockets, metrics_allowed: SourcePrefixes, health: Health) -> Result<Self, DaemonError> {
+    pub(crate) fn start(config: &Config, pair: &Pair, gateway: Arc<Gateway>, registry: Registry, at: BoundSockets, metrics_allowed: SourcePrefixes) -> Result<Self, DaemonError> {
+        let health = Health::serving();
         let front = FrontMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let requests = register_request_counter(&registry).map_err(|e| setting("metrics", e))?;
         let tunnel_metrics = AppTunnelMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
@@ -127,14 +129,14 @@ impl DataPlane {
         };
         let metrics = match at.metrics {
             Some(tcp) => {
-                let server = MetricsServer::serve_with_health(tcp, registry, metrics_allowed, health).map_err(|e| setting("--metrics-listen", e))?;
+                let server = MetricsServer::serve_with_health(tcp, registry, metrics_allowed, health.clone()).map_err(|e| setting("--metrics-listen", e))?;
                 tracing::info!(addr = %server.local_addr(), "metrics listening");
                 Some(server)
             }
             None => None,
         };
         let watchers = [&proxy, &tunnels].into_iter().flatten().map(|(_, _, watcher)| watcher.clone()).collect();
-        Ok(Self { proxy, tunnels, metrics, watchers })
+        Ok(Self { proxy, tunnels, metrics, watchers, health })
     }
 
     /// The certificate watchers of the running TLS listeners.
@@ -186,6 +188,12 @@ impl DataPlane {
             }
         });
         Ok((handle, reload, watcher))
+    }
+
+    /// Turns the health answers (`/health` on the metrics and ActiveSync listeners) to 503;
+    /// the listeners keep serving until [`DataPlane::shutdown`].
+    pub(crate) fn withdraw(&self) {
+        self.health.withdraw();
     }
 
     /// Stops accepting, lets live connections finish for a while, then stops.
