@@ -56,6 +56,9 @@ pub enum ProxyError {
     /// A TLV runs past the end of the header.
     #[error("PROXY protocol v2 header: a TLV runs past the header's end")]
     V2TlvTruncated,
+    /// `parse` was given bytes after the end of the header.
+    #[error("{0} bytes follow the PROXY protocol header in the buffer given to parse")]
+    TrailingBytes(usize),
     /// The buffer given to `emit` is too small.
     #[error("buffer of {have} bytes is too small for a {need}-byte header")]
     BufferTooSmall {

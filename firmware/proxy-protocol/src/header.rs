@@ -65,9 +65,7 @@ impl ProxyHeader {
     pub fn parse(bytes: &[u8]) -> Result<Self, ProxyError> {
         match framing(bytes)? {
             framing::Framing::Need(more) => Err(ProxyError::Truncated { have: bytes.len(), need: bytes.len() + more }),
-            framing::Framing::Complete(len) if len != bytes.len() => {
-                Err(ProxyError::V1Malformed { reason: "bytes after the header" })
-            }
+            framing::Framing::Complete(len) if len != bytes.len() => Err(ProxyError::TrailingBytes(bytes.len() - len)),
             framing::Framing::Complete(_) if bytes[0] == b'P' => Ok(Self {
                 version: Version::V1,
                 command: Command::Proxy,

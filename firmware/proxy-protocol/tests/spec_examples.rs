@@ -43,6 +43,7 @@ fn v1_header_is_taken_exactly_and_the_rest_left_unread() {
     let stream = b"PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\nGET / HTTP/1.1\r\n";
     let (header, len) = read_header(stream).expect("accepted");
     assert_eq!(&stream[len..], b"GET / HTTP/1.1\r\n");
+    assert_eq!(ProxyHeader::parse(stream), Err(ProxyError::TrailingBytes(16)));
     assert_eq!(header.version, Version::V1);
     assert_eq!(header.source(), Some(sa("192.168.0.1:56324")));
 }
