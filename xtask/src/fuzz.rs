@@ -15,6 +15,7 @@ const TARGETS: &[(&str, &str)] = &[
     ("firmware/activesync/fuzz", "parse_target"),
     ("cli/engine/fuzz", "feed_bytes"),
     ("firmware/update-bundle/fuzz", "feed_bundle"),
+    ("firmware/proxy-protocol/fuzz", "parse_header"),
 ];
 
 /// Runs `cargo xtask fuzz`.

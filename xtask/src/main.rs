@@ -15,6 +15,7 @@ mod packages;
 mod pins;
 mod run;
 mod run_vm;
+mod scale;
 mod shell;
 mod stress;
 mod test;
@@ -40,6 +41,8 @@ enum Command {
     Test(test::TestArgs),
     /// Run the criterion benchmarks and print where the reports are.
     Bench(bench::BenchArgs),
+    /// Three gateways behind HAProxy with the reference UEM, then requests/s through 1, 2 and 3.
+    Scale,
     /// Fuzz the ActiveSync parser for a bounded time.
     Fuzz(fuzz::FuzzArgs),
     /// Build the appliance image for a board (kernel, root file system, manifest).
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::RunHost(args) => run::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Scale => scale::run(),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Image(args) => image::run(&args),
         Command::VerifyReproducible(args) => image::verify(&args),

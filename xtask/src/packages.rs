@@ -11,6 +11,8 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("tmux", "tmux"),
     ("curl", "curl"),
     ("openssl", "openssl"),
+    // The scale-out tests put HAProxy (TCP mode, PROXY protocol, health checks) in front.
+    ("haproxy", "haproxy"),
     ("setpriv", "util-linux"),
     // AppTunnel's end-to-end test gives posternd its own /etc/hosts in a mount namespace.
     ("unshare", "util-linux"),

@@ -93,6 +93,9 @@ actions! {
     FACTORY_RESET = 76,
     FACTORY_RESET_CONFIRM = 77,
     TUNNEL_CN = 84,
+    ACTIVESYNC_PROXY_FROM = 160,
+    TUNNEL_PROXY_FROM = 161,
+    SHUTDOWN_NOTICE = 162,
 }
 
 #[cfg(test)]

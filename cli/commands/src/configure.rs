@@ -49,6 +49,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
     match action {
         HOSTNAME => config.gateway.hostname = if no { defaults.gateway.hostname } else { text(inv, "NAME")?.into() },
         GATEWAY_ID => config.gateway.id = text(inv, "ID")?.into(),
+        SHUTDOWN_NOTICE => config.gateway.shutdown_notice_secs = number(inv, "SECONDS")?,
         CACHE_SIZE => config.device_cache.size = number(inv, "N")?,
         INTERFACE => {
             let name = text(inv, "NAME")?;
@@ -199,22 +200,27 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
         MGMT_INTERFACE => config.management.interface = if no { None } else { Some(text(inv, "NAME")?.into()) },
         MGMT_SSH_PORT => config.management.ssh_port = number(inv, "PORT")?,
         MGMT_METRICS_PORT => config.management.metrics_port = number(inv, "PORT")?,
-        MGMT_METRICS_ALLOW => {
-            let allowed = &mut config.management.metrics_allowed;
-            match (no, inv.arg("PREFIX").and_then(Value::as_str)) {
-                (true, None) => allowed.clear(),
-                (no, Some(prefix)) => {
-                    allowed.retain(|p| p != prefix);
-                    if !no {
-                        allowed.push(prefix.into());
-                    }
-                }
-                (false, None) => return Err(failed("give a PREFIX")),
-            }
-        }
+        MGMT_METRICS_ALLOW => edit_prefixes(&mut config.management.metrics_allowed, inv, no)?,
+        ACTIVESYNC_PROXY_FROM => edit_prefixes(&mut config.activesync.proxy_protocol_from, inv, no)?,
+        TUNNEL_PROXY_FROM => edit_prefixes(&mut config.apptunnel.proxy_protocol_from, inv, no)?,
         _ => return Err(failed("this command is not available")),
     }
     let _ = out;
+    Ok(())
+}
+
+/// Adds `PREFIX` to a prefix list, removes it (`no … PREFIX`), or clears the list (`no …`).
+fn edit_prefixes(list: &mut Vec<String>, inv: &Invocation<'_>, no: bool) -> Outcome {
+    match (no, inv.arg("PREFIX").and_then(Value::as_str)) {
+        (true, None) => list.clear(),
+        (no, Some(prefix)) => {
+            list.retain(|p| p != prefix);
+            if !no {
+                list.push(prefix.into());
+            }
+        }
+        (false, None) => return Err(failed("give a PREFIX")),
+    }
     Ok(())
 }
 

@@ -173,6 +173,8 @@ fn config_mode() -> Vec<Node> {
     vec![
         kw("hostname", "The gateway's host name").no_action(HOSTNAME).child(arg("NAME", WORD, "RFC 1123 label").action(HOSTNAME)),
         kw("gateway-id", "The id this gateway registers under with the UEM").child(arg("ID", WORD, "Gateway id").action(GATEWAY_ID)),
+        kw("shutdown-notice", "Seconds health reads 503 before a shutdown drains (for a load balancer)")
+            .child(arg("SECONDS", ArgKind::Integer { min: 0, max: 300 }, "Seconds, 0 to 300").action(SHUTDOWN_NOTICE)),
         kw("device-cache", "Device cache settings").child(
             kw("size", "Most devices kept").child(arg("N", ArgKind::Integer { min: 1, max: 10_000_000 }, "Devices").action(CACHE_SIZE)),
         ),
@@ -191,6 +193,9 @@ fn config_mode() -> Vec<Node> {
             kw("backend-ca", "PEM file of the authorities that sign the back end's certificate")
                 .no_action(ACTIVESYNC_CA)
                 .child(arg("FILE", PATH, "Absolute path").action(ACTIVESYNC_CA)),
+            kw("proxy-protocol-from", "A load balancer that sends a PROXY protocol header first")
+                .no_action(ACTIVESYNC_PROXY_FROM)
+                .child(arg("PREFIX", WORD, "The balancer's network/prefix, e.g. 10.0.5.0/28").both(ACTIVESYNC_PROXY_FROM)),
             kw("import", "Paste a file's content instead of naming a file, ended by a line `quit`").child(
                 kw("backend-ca", "PEM certificates of the authorities that sign the back end's certificate").action(ACTIVESYNC_CA_IMPORT).pastes(),
             ),
@@ -203,6 +208,9 @@ fn config_mode() -> Vec<Node> {
             kw("import", "Paste a file's content instead of naming a file, ended by a line `quit`").child(
                 kw("client-ca", "PEM certificate of the authority that issues device certificates").action(TUNNEL_CA_IMPORT).pastes(),
             ),
+            kw("proxy-protocol-from", "A load balancer that sends a PROXY protocol header first")
+                .no_action(TUNNEL_PROXY_FROM)
+                .child(arg("PREFIX", WORD, "The balancer's network/prefix, e.g. 10.0.5.0/28").both(TUNNEL_PROXY_FROM)),
             kw("identity-from-common-name", "Identify a device certificate without a device URI by its common name").both(TUNNEL_CN),
             kw("service", "Configure an AppTunnel service").child(arg("NAME", WORD, "Service name").both(SERVICE).enters(MODE_SERVICE)),
         ]),

@@ -41,7 +41,7 @@ pub(crate) fn settings(config: &Config) -> BTreeMap<String, String> {
 fn name(line: &str) -> String {
     let words: Vec<&str> = line.split(' ').collect();
     let keep = match words.as_slice() {
-        ["hostname" | "gateway-id" | "uem", ..] => 1,
+        ["hostname" | "gateway-id" | "shutdown-notice" | "uem", ..] => 1,
         ["apptunnel", "service", ..] => 3,
         _ => 2,
     };

@@ -20,7 +20,7 @@ fn render_management(m: &postern_config::ManagementSettings, line: &mut impl FnM
 
 /// The sections of `show running-config SECTION`: the first words of its top-level commands.
 pub(crate) const SECTIONS: &[&str] =
-    &["accs", "activesync", "apptunnel", "device-cache", "gateway-id", "hostname", "interface", "management", "tls", "uem", "username"];
+    &["accs", "activesync", "apptunnel", "device-cache", "gateway-id", "hostname", "interface", "management", "shutdown-notice", "tls", "uem", "username"];
 
 /// The blocks of `rendered` whose top-level command starts with `section`, each with its
 /// indented sub-mode lines and closing `!`.
@@ -48,6 +48,9 @@ pub(crate) fn render(config: &Config) -> String {
     };
     line(format!("hostname {}", config.gateway.hostname));
     line(format!("gateway-id {}", config.gateway.id));
+    if config.gateway.shutdown_notice_secs != 0 {
+        line(format!("shutdown-notice {}", config.gateway.shutdown_notice_secs));
+    }
     line(format!("device-cache size {}", config.device_cache.size));
     for interface in &config.interfaces {
         line(format!("interface {}", interface.name));
@@ -76,12 +79,18 @@ pub(crate) fn render(config: &Config) -> String {
     if let Some(ca) = &config.activesync.backend_ca_file {
         line(format!("activesync backend-ca {}", ca.display()));
     }
+    for prefix in &config.activesync.proxy_protocol_from {
+        line(format!("activesync proxy-protocol-from {prefix}"));
+    }
     line(format!("apptunnel idle-timeout {}", config.apptunnel.idle_timeout_secs));
     if let Some(ca) = &config.apptunnel.client_ca_file {
         line(format!("apptunnel client-ca {}", ca.display()));
     }
     if config.apptunnel.identity_from_common_name {
         line("apptunnel identity-from-common-name".into());
+    }
+    for prefix in &config.apptunnel.proxy_protocol_from {
+        line(format!("apptunnel proxy-protocol-from {prefix}"));
     }
     for service in &config.apptunnel.services {
         line(format!("apptunnel service {}", service.name));

@@ -159,6 +159,26 @@ fn the_common_name_fallback_is_set_rendered_and_cleared_from_the_cli() {
 }
 
 #[test]
+fn proxy_protocol_balancers_are_set_rendered_refused_when_malformed_and_cleared() {
+    let rig = Rig::new();
+    rig.admin("configure terminal ; activesync proxy-protocol-from 10.0.5.0/28 ; apptunnel proxy-protocol-from 192.0.2.7/32 ; commit");
+    let running = rig.appliance.store().running().clone();
+    assert_eq!((running.activesync.proxy_protocol_from.as_slice(), running.apptunnel.proxy_protocol_from.as_slice()), (&["10.0.5.0/28".to_owned()][..], &["192.0.2.7/32".to_owned()][..]));
+    let shown = rig.admin("show running-config");
+    for line in ["activesync proxy-protocol-from 10.0.5.0/28", "apptunnel proxy-protocol-from 192.0.2.7/32"] {
+        assert!(shown.lines().any(|l| l == line), "{line} missing from {shown}");
+    }
+    let out = rig.admin_fails("configure terminal ; activesync proxy-protocol-from 10.0.5.1/28 ; commit");
+    assert!(out.contains("activesync.proxy_protocol_from[1]"), "{out}");
+    rig.admin("configure terminal ; no activesync proxy-protocol-from ; no apptunnel proxy-protocol-from 192.0.2.7/32 ; commit");
+    let running = rig.appliance.store().running().clone();
+    assert!(running.activesync.proxy_protocol_from.is_empty() && running.apptunnel.proxy_protocol_from.is_empty());
+    rig.admin("configure terminal ; shutdown-notice 6 ; commit");
+    assert_eq!(rig.appliance.store().running().gateway.shutdown_notice_secs, 6);
+    assert!(rig.admin("show running-config").lines().any(|l| l == "shutdown-notice 6"));
+}
+
+#[test]
 fn an_invalid_candidate_is_refused_naming_the_setting() {
     let rig = Rig::new();
     let out = rig.admin_fails("configure terminal ; apptunnel service crm ; commit");

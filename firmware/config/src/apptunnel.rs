@@ -35,6 +35,11 @@ pub struct AppTunnelSettings {
     /// for a device authority that cannot write the URI.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub identity_from_common_name: bool,
+    /// The load balancers (source prefixes) whose connections to the AppTunnel listener
+    /// start with a PROXY protocol header (v1 or v2), as `activesync.proxy_protocol_from`
+    /// does for ActiveSync. Default: none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub proxy_protocol_from: Vec<String>,
 }
 
 impl Default for AppTunnelSettings {
@@ -44,6 +49,7 @@ impl Default for AppTunnelSettings {
             services: Vec::new(),
             client_ca_file: None,
             identity_from_common_name: false,
+            proxy_protocol_from: Vec::new(),
         }
     }
 }
@@ -84,6 +90,7 @@ impl AppTunnelSettings {
         if let Some(path) = &self.client_ca_file {
             report.check(at, "client_ca_file", checks::absolute_path(path));
         }
+        crate::balancers::check(at, &self.proxy_protocol_from, report);
         let mut names: HashMap<&str, usize> = HashMap::new();
         for (i, service) in self.services.iter().enumerate() {
             let here = format!("{at}.services[{i}]");

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 /// Longest gateway id, in bytes (the same limit the decision core applies).
 pub const GATEWAY_ID_MAX: usize = 64;
+/// Allowed values of `gateway.shutdown_notice_secs`.
+pub const SHUTDOWN_NOTICE_SECS: std::ops::RangeInclusive<u32> = 0..=300;
 
 /// `[gateway]`: this gateway's identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +20,16 @@ pub struct GatewaySettings {
     /// The gateway's host name. Default `postern`; one RFC 1123 label: 1 to 63 ASCII
     /// letters, digits and hyphens, not starting or ending with a hyphen.
     pub hostname: String,
+    /// Seconds between the start of a graceful shutdown (or reload), when the health
+    /// answers turn to 503, and the moment the data plane stops accepting and drains:
+    /// the time a load balancer's checks need to stop sending new connections (for
+    /// HAProxy, at least `fall` × `inter`). Default 0 (no balancer); 0 to 300.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shutdown_notice_secs: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Default for GatewaySettings {
@@ -25,6 +37,7 @@ impl Default for GatewaySettings {
         Self {
             id: "postern-1".into(),
             hostname: "postern".into(),
+            shutdown_notice_secs: 0,
         }
     }
 }
@@ -33,5 +46,6 @@ impl GatewaySettings {
     pub(crate) fn check(&self, at: &str, report: &mut Report) {
         report.check(at, "id", checks::text(&self.id, GATEWAY_ID_MAX));
         report.check(at, "hostname", checks::hostname_label(&self.hostname));
+        report.check(at, "shutdown_notice_secs", checks::range(self.shutdown_notice_secs, &SHUTDOWN_NOTICE_SECS));
     }
 }

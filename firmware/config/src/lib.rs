@@ -3,6 +3,7 @@
 mod accs;
 mod activesync;
 mod apptunnel;
+mod balancers;
 mod checks;
 mod config;
 mod connector;
@@ -27,6 +28,7 @@ mod version;
 
 pub use accs::{ACCS_SYNC_INTERVAL_SECS, AccsSettings};
 pub use activesync::ActiveSyncSettings;
+pub use balancers::BALANCERS_MAX;
 pub use apptunnel::{
     APPTUNNEL_IDLE_TIMEOUT_SECS, AppTunnelService, AppTunnelSettings, SERVICE_NAME_MAX, ServiceKind,
 };
@@ -38,7 +40,7 @@ pub use demo::DEMO_TOML;
 pub use device_cache::{DEVICE_CACHE_SIZE, DeviceCacheSettings};
 pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;
-pub use gateway::{GATEWAY_ID_MAX, GatewaySettings};
+pub use gateway::{GATEWAY_ID_MAX, GatewaySettings, SHUTDOWN_NOTICE_SECS};
 pub use interfaces::{INTERFACE_NAME_MAX, Interface};
 pub use management::{METRICS_ALLOWED_MAX, ManagementSettings};
 pub use management_plane::{ChosenBy, ManagementPlane, NoManagementAddress};

@@ -93,7 +93,9 @@ fn everything() -> Config {
         ],
         client_ca_file: Some("/etc/postern/device-ca.pem".into()),
         identity_from_common_name: true,
+        proxy_protocol_from: vec!["10.0.5.0/28".into()],
     };
+    config.activesync.proxy_protocol_from = vec!["10.0.5.0/28".into(), "2001:db8:5::/64".into()];
     config.accs = AccsSettings {
         portal_url: Some("https://portal.example.com".into()),
         sync_interval_secs: 300,

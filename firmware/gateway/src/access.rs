@@ -133,18 +133,26 @@ impl Gateway {
             return Ok(self.count(outcome.decision));
         }
         self.admission.forget_unregistered(&request.eas_device_id);
-        let mut cache = self.cache();
-        match outcome.cache {
-            CacheUpdate::Store(record) => {
-                let stored = DeviceRecord::from_decision(record, previous, (self.clock_ms)());
-                let evicted = cache.upsert(key, &stored)?;
-                if !evicted.is_empty() {
-                    tracing::info!(evicted = evicted.len(), "device cache full: least recently used entries evicted");
+        let newly_held = {
+            let mut cache = self.cache();
+            match outcome.cache {
+                CacheUpdate::Store(record) => {
+                    let stored = DeviceRecord::from_decision(record, previous, (self.clock_ms)());
+                    let evicted = cache.upsert(key, &stored)?;
+                    if !evicted.is_empty() {
+                        tracing::info!(evicted = evicted.len(), "device cache full: least recently used entries evicted");
+                    }
+                    previous.is_none()
+                }
+                CacheUpdate::Forget => {
+                    cache.remove(key)?;
+                    false
                 }
             }
-            CacheUpdate::Forget => {
-                cache.remove(key)?;
-            }
+        };
+        if newly_held {
+            // The UEM learns at once that this gateway holds the device (scale-out).
+            self.note_inventory_changed();
         }
         let decision = outcome.decision;
         tracing::info!(

@@ -67,7 +67,8 @@ impl Gateway {
     }
 
     /// Resolves when the gateway changed a device's state on its own (an operator block or
-    /// unblock), so the UEM should get the inventory now rather than at its next push (A7).
+    /// unblock, A7) or holds a device it did not hold before (a first access), so the UEM
+    /// should get the inventory now rather than at its next push.
     pub async fn inventory_changed(&self) {
         self.inventory_changed.notified().await;
     }

@@ -1,4 +1,5 @@
-//! The management listener: plain HTTP on its own address, `GET /metrics` only.
+//! The management listener: plain HTTP on its own address, `GET /metrics` and
+//! `GET /health` (200 while serving, 503 once a graceful shutdown began) only.
 //!
 //! Requests are bounded: the head may be at most hyper's minimum buffer (8 KiB), it
 //! must arrive within [`HEADER_READ_TIMEOUT`], a request carrying a body is answered
@@ -10,6 +11,7 @@
 use crate::allowed_sources::SourcePrefixes;
 use crate::error::MetricsError;
 use crate::exposition::CONTENT_TYPE;
+use crate::health::{HEALTH_PATH, Health};
 use crate::instruments::LabelledCounter;
 use crate::registry::Registry;
 use http_body_util::Full;
@@ -66,6 +68,16 @@ impl MetricsServer {
         registry: Registry,
         allowed: SourcePrefixes,
     ) -> Result<Self, MetricsError> {
+        Self::serve_with_health(listener, registry, allowed, Health::serving())
+    }
+
+    /// [`MetricsServer::serve_on`], answering `GET /health` from `health`.
+    pub fn serve_with_health(
+        listener: TcpListener,
+        registry: Registry,
+        allowed: SourcePrefixes,
+        health: Health,
+    ) -> Result<Self, MetricsError> {
         let local = listener.local_addr().map_err(|source| MetricsError::Bind {
             addr: SocketAddr::from(([0, 0, 0, 0], 0)),
             source,
@@ -77,7 +89,7 @@ impl MetricsServer {
             &["source", "busy"],
         )?;
         let gate = Gate { allowed, refused };
-        let task = tokio::spawn(accept_loop(listener, registry, gate));
+        let task = tokio::spawn(accept_loop(listener, registry, gate, health));
         Ok(Self { addr: local, task })
     }
 
@@ -105,7 +117,7 @@ struct Gate {
     refused: LabelledCounter,
 }
 
-async fn accept_loop(listener: TcpListener, registry: Registry, gate: Gate) {
+async fn accept_loop(listener: TcpListener, registry: Registry, gate: Gate, health: Health) {
     let slots = Arc::new(Semaphore::new(MANAGEMENT_MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     loop {
@@ -129,10 +141,10 @@ async fn accept_loop(listener: TcpListener, registry: Registry, gate: Gate) {
                     tracing::warn!(%peer, "management connection refused: too many open");
                     continue;
                 };
-                let registry = registry.clone();
+                let (registry, health) = (registry.clone(), health.clone());
                 connections.spawn(async move {
                     let _permit = permit;
-                    serve_connection(stream, registry).await;
+                    serve_connection(stream, registry, health).await;
                 });
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -140,10 +152,10 @@ async fn accept_loop(listener: TcpListener, registry: Registry, gate: Gate) {
     }
 }
 
-async fn serve_connection(stream: tokio::net::TcpStream, registry: Registry) {
+async fn serve_connection(stream: tokio::net::TcpStream, registry: Registry, health: Health) {
     let service = hyper::service::service_fn(move |req| {
-        let registry = registry.clone();
-        async move { Ok::<_, Infallible>(answer(&req, &registry)) }
+        let (registry, health) = (registry.clone(), health.clone());
+        async move { Ok::<_, Infallible>(answer(&req, &registry, &health)) }
     });
     let result = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -157,7 +169,7 @@ async fn serve_connection(stream: tokio::net::TcpStream, registry: Registry) {
     }
 }
 
-fn answer(req: &Request<Incoming>, registry: &Registry) -> Response<Full<Bytes>> {
+fn answer(req: &Request<Incoming>, registry: &Registry, health: &Health) -> Response<Full<Bytes>> {
     let has_body = req.headers().contains_key(TRANSFER_ENCODING)
         || req
             .headers()
@@ -170,11 +182,16 @@ fn answer(req: &Request<Incoming>, registry: &Registry) -> Response<Full<Bytes>>
             true,
         );
     }
-    if req.uri().path() != "/metrics" {
+    let path = req.uri().path();
+    if path != "/metrics" && path != HEALTH_PATH {
         return plain(StatusCode::NOT_FOUND, "not found\n", false);
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET\n", false);
+    }
+    if path == HEALTH_PATH {
+        let (status, text) = health.answer();
+        return plain(StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE), text, false);
     }
     let mut response = Response::new(Full::new(Bytes::from(registry.render())));
     response

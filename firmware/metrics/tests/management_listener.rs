@@ -1,6 +1,6 @@
 //! End-to-end: curl against the management listener.
 
-use postern_metrics::{MetricsServer, REFUSED_METRIC, Registry, SourcePrefixes};
+use postern_metrics::{Health, MetricsServer, REFUSED_METRIC, Registry, SourcePrefixes};
 use std::process::Command;
 
 /// Runs curl and returns (HTTP status, body).
@@ -87,5 +87,21 @@ async fn a_source_outside_the_allowed_prefixes_is_closed_at_accept_and_counted()
         body.contains(&format!("{REFUSED_METRIC}{{reason=\"source\"}} 1\n")),
         "the refusal is counted:\n{body}"
     );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_answers_200_while_serving_and_503_once_withdrawn()
+-> Result<(), Box<dyn std::error::Error>> {
+    let health = Health::serving();
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let server = MetricsServer::serve_with_health(tcp, Registry::new(), SourcePrefixes::any(), health.clone())?;
+    let url = format!("http://{}/health", server.local_addr());
+    let probe = url.clone();
+    let (code, body) = tokio::task::spawn_blocking(move || curl(&[&probe])).await?;
+    assert_eq!((code.as_str(), body.as_str()), ("200", "serving\n"));
+    health.withdraw();
+    let (code, body) = tokio::task::spawn_blocking(move || curl(&[&url])).await?;
+    assert_eq!((code.as_str(), body.as_str()), ("503", "withdrawn: shutting down\n"));
     Ok(())
 }

@@ -166,6 +166,14 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         }
     };
     tracing::info!(reload = matches!(exit, Exit::Reload), "posternd stopping");
+    // Balancers see the health answers turn first and stop sending new connections;
+    // the listeners keep serving until the notice is over, then drain.
+    data_plane.withdraw();
+    let notice = Duration::from_secs(running.gateway.shutdown_notice_secs.into());
+    if !notice.is_zero() {
+        tracing::info!(notice_secs = notice.as_secs(), "health withdrawn; serving until the notice ends, then draining");
+        tokio::time::sleep(notice).await;
+    }
     data_plane.shutdown().await;
     let _ = stop_tx.send(true);
     let _ = checkin_task.await;

@@ -6,7 +6,7 @@ use crate::error::DaemonError;
 use crate::tls::Pair;
 use postern_config::{Config, TlsVersion};
 use postern_gateway::Gateway;
-use postern_metrics::{MetricsServer, Registry, SourcePrefixes};
+use postern_metrics::{Health, MetricsServer, Registry, SourcePrefixes};
 use postern_proxy_activesync::{ActiveSyncProxy, ClientInfo, ProxyConfig, register_request_counter};
 use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelMetrics, AppTunnelProxy};
 use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor, TlsSettings};
@@ -33,6 +33,7 @@ pub(crate) struct DataPlane {
     tunnels: Option<Running>,
     metrics: Option<MetricsServer>,
     watchers: Vec<Arc<CertificateWatcher>>,
+    health: Health,
 }
 
 /// Where the data plane listens.
@@ -100,6 +101,15 @@ fn tls_floor(config: &Config) -> TlsFloor {
     }
 }
 
+/// Makes `listener` read a PROXY protocol header from `balancers`, when any are listed.
+fn behind_balancers(listener: Listener, balancers: &[String], at: &'static str) -> Result<Listener, DaemonError> {
+    if balancers.is_empty() {
+        return Ok(listener);
+    }
+    let prefixes = SourcePrefixes::parse(balancers).map_err(|e| setting(at, e))?;
+    Ok(listener.with_proxy_protocol(prefixes))
+}
+
 fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
     DaemonError::Setting { setting, reason: reason.to_string() }
 }
@@ -108,11 +118,12 @@ impl DataPlane {
     /// Serves the proxies on their bound sockets (when configured) and the metrics
     /// listener; reads the certificates now.
     pub(crate) fn start(config: &Config, pair: &Pair, gateway: Arc<Gateway>, registry: Registry, at: BoundSockets, metrics_allowed: SourcePrefixes) -> Result<Self, DaemonError> {
+        let health = Health::serving();
         let front = FrontMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let requests = register_request_counter(&registry).map_err(|e| setting("metrics", e))?;
         let tunnel_metrics = AppTunnelMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let proxy = match at.activesync {
-            Some(tcp) => started("ActiveSync proxy", Self::start_proxy(config, pair, gateway.clone(), tcp, front.clone(), requests)),
+            Some(tcp) => started("ActiveSync proxy", Self::start_proxy(config, pair, gateway.clone(), tcp, front.clone(), requests, health.clone())),
             None => None,
         };
         let tunnels = match at.apptunnel {
@@ -121,14 +132,14 @@ impl DataPlane {
         };
         let metrics = match at.metrics {
             Some(tcp) => {
-                let server = MetricsServer::serve_on(tcp, registry, metrics_allowed).map_err(|e| setting("--metrics-listen", e))?;
+                let server = MetricsServer::serve_with_health(tcp, registry, metrics_allowed, health.clone()).map_err(|e| setting("--metrics-listen", e))?;
                 tracing::info!(addr = %server.local_addr(), "metrics listening");
                 Some(server)
             }
             None => None,
         };
         let watchers = [&proxy, &tunnels].into_iter().flatten().map(|(_, _, watcher)| watcher.clone()).collect();
-        Ok(Self { proxy, tunnels, metrics, watchers })
+        Ok(Self { proxy, tunnels, metrics, watchers, health })
     }
 
     /// The certificate watchers of the running TLS listeners.
@@ -152,26 +163,35 @@ impl DataPlane {
         let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::Required(ca))?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
         let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), metrics).map_err(|e| setting("--apptunnel-listen", e))?;
-        tracing::info!(addr = %listener.local_addr(), "AppTunnel listening");
+        let listener = behind_balancers(listener, &config.apptunnel.proxy_protocol_from, "apptunnel.proxy_protocol_from")?;
+        tracing::info!(addr = %listener.local_addr(), proxy_protocol = !config.apptunnel.proxy_protocol_from.is_empty(), "AppTunnel listening");
         let handle = listener.serve(move |tls, peer: PeerInfo| proxy.clone().serve(tls, peer));
         Ok((handle, reload, watcher))
     }
 
-    fn start_proxy(config: &Config, pair: &Pair, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, requests: postern_metrics::LabelledCounter) -> Result<Running, DaemonError> {
+    fn start_proxy(config: &Config, pair: &Pair, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, requests: postern_metrics::LabelledCounter, health: Health) -> Result<Running, DaemonError> {
         let backend = config.activesync.backend_url.as_deref().ok_or_else(|| setting("activesync.backend_url", "is needed to serve ActiveSync"))?;
         let mut proxy_config = ProxyConfig::new(backend).map_err(|e| setting("activesync.backend_url", e))?;
         proxy_config.backend_ca_file = config.activesync.backend_ca_file.clone();
         proxy_config.requests = Some(requests);
         proxy_config.backend_tls_floor = tls_floor(config);
+        proxy_config.health = Some(health);
         let proxy = ActiveSyncProxy::new(gateway, proxy_config).map_err(|e| setting("activesync", e))?;
         let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::None)?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
         let mut front = ListenerConfig::default();
         front.limits.max_total = ACTIVESYNC_CONNECTIONS;
         let listener = Listener::on(tcp, front, watcher.clone(), metrics).map_err(|e| setting("--listen", e))?;
-        tracing::info!(addr = %listener.local_addr(), "ActiveSync proxy listening");
+        let listener = behind_balancers(listener, &config.activesync.proxy_protocol_from, "activesync.proxy_protocol_from")?;
+        tracing::info!(addr = %listener.local_addr(), proxy_protocol = !config.activesync.proxy_protocol_from.is_empty(), "ActiveSync proxy listening");
         let handle = listener.serve(move |tls, peer: PeerInfo| proxy.clone().serve(tls, ClientInfo::https(&peer)));
         Ok((handle, reload, watcher))
+    }
+
+    /// Turns the health answers (`/health` on the metrics and ActiveSync listeners) to 503;
+    /// the listeners keep serving until [`DataPlane::shutdown`].
+    pub(crate) fn withdraw(&self) {
+        self.health.withdraw();
     }
 
     /// Stops accepting, lets live connections finish for a while, then stops.

@@ -61,7 +61,9 @@ pub(crate) fn open_cache(args: &Args, config: &Config) -> Result<DeviceCache, Da
 pub(crate) fn connector(config: &Config, gateway: &GatewayId) -> Arc<dyn UemConnector> {
     let built: Result<Arc<dyn UemConnector>, String> = match &config.uem.connector {
         Connector::Static(settings) => StaticUem::from_config(settings, gateway).map(|c| Arc::new(c) as _).map_err(|e| e.to_string()),
-        Connector::PosternApi(settings) => PosternApiConnector::from_config(settings, gateway).map(|c| Arc::new(c) as _).map_err(|e| e.to_string()),
+        Connector::PosternApi(settings) => PosternApiConnector::from_config(settings, gateway)
+            .map(|c| Arc::new(c.with_inventory_hold(inventory_hold_secs(config))) as _)
+            .map_err(|e| e.to_string()),
         Connector::Graph(settings) => {
             let mut graph = GraphSettings::from_config(settings);
             if let Some(ca) = &settings.ca_file {
@@ -79,6 +81,13 @@ pub(crate) fn connector(config: &Config, gateway: &GatewayId) -> Arc<dyn UemConn
         tracing::error!(connector = kind, %reason, "the UEM connector cannot be used: the UEM is treated as unreachable");
         Arc::new(Unusable::new(kind, reason))
     })
+}
+
+/// How long the UEM holds this gateway's devices after an inventory push: three inventory
+/// intervals, so one late or failed push (jitter, back-off) does not hand devices over,
+/// and a gateway that is gone releases them within three intervals.
+pub(crate) fn inventory_hold_secs(config: &Config) -> u32 {
+    config.uem.checkins.inventory_interval_secs.saturating_mul(3)
 }
 
 /// What identifies the configured UEM: its kind and where it is.

@@ -62,10 +62,15 @@ pub(crate) struct AccessRecord {
     pub(crate) outcome: &'static str,
     /// Counts the request under its outcome when it is done.
     pub(crate) counter: Option<postern_metrics::LabelledCounter>,
+    /// Neither counted nor logged (a balancer's health check, several a second).
+    pub(crate) quiet: bool,
 }
 
 impl Drop for AccessRecord {
     fn drop(&mut self) {
+        if self.quiet {
+            return;
+        }
         if let Some(counter) = &self.counter {
             counter.inc(self.outcome);
         }

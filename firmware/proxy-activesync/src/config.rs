@@ -122,6 +122,9 @@ pub struct ProxyConfig {
     pub requests: Option<postern_metrics::LabelledCounter>,
     /// The oldest TLS version spoken to an `https` back end. Default TLS 1.2.
     pub backend_tls_floor: postern_proxy_front::TlsFloor,
+    /// Answers `GET /health` for a load balancer's checks (see
+    /// [`postern_metrics::Health`]); `/health` is not found when `None` (the default).
+    pub health: Option<postern_metrics::Health>,
 }
 
 impl ProxyConfig {
@@ -138,6 +141,7 @@ impl ProxyConfig {
             http: postern_proxy_front::HttpLimits { header_read_timeout: Duration::from_secs(30), ..postern_proxy_front::HttpLimits::default() },
             requests: None,
             backend_tls_floor: postern_proxy_front::TlsFloor::default(),
+            health: None,
         })
     }
 

@@ -94,7 +94,8 @@ impl ActiveSyncProxy {
         }
     }
 
-    /// Answers one request: 404 off the ActiveSync path, 405 for other methods, 400 when
+    /// Answers one request: the health answer at `/health` when [`ProxyConfig::health`]
+    /// is set (200 while serving, 503 once a graceful shutdown began), 404 off the ActiveSync path, 405 for other methods, 400 when
     /// malformed, 503 when no decision can be made (with Retry-After when the gateway is
     /// busy with first accesses), 403 when the device is blocked, 503 (`shutting-down`)
     /// to a held `Ping` or `Sync` when the gateway stops; otherwise the back end's answer (502 when it cannot be reached, 504 when it is slow).
@@ -110,7 +111,14 @@ impl ActiveSyncProxy {
             started: Instant::now(),
             outcome: "",
             counter: self.config.requests.clone(),
+            quiet: false,
         };
+        if let (Some(health), postern_metrics::HEALTH_PATH) = (&self.config.health, request.uri().path()) {
+            record.quiet = true;
+            let (status, text) = health.answer();
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return local(status, None, text.trim_end(), record, "health");
+        }
         match route::route(request.method(), request.uri(), request.headers()) {
             Route::NotFound => local(StatusCode::NOT_FOUND, None, "not found", record, "not-found"),
             Route::MethodNotAllowed => local(StatusCode::METHOD_NOT_ALLOWED, None, "ActiveSync takes POST and OPTIONS", record, "method"),

@@ -2,6 +2,7 @@
 
 use crate::error::FrontError;
 use crate::handshake::HandshakeFailure;
+use crate::proxy_header::ProxyHeaderFailure;
 use postern_metrics::{Counter, Gauge, LabelledCounter, Registry};
 
 /// Counters and gauges of the TLS front end; cheap to clone.
@@ -17,6 +18,10 @@ pub struct FrontMetrics {
     pub handshakes_completed: Counter,
     /// Failed TLS handshakes by reason (see [`HandshakeFailure::label`]).
     pub handshake_failures: LabelledCounter,
+    /// Connections on a PROXY protocol listener refused before the handshake, by reason:
+    /// `source` (not from a configured balancer), `header` (missing or malformed header),
+    /// `timeout` (no whole header in time).
+    pub proxy_protocol_refused: LabelledCounter,
     /// Certificate reload attempts by outcome (`reloaded` or `refused`).
     pub certificate_reloads: LabelledCounter,
 }
@@ -48,6 +53,12 @@ impl FrontMetrics {
                 "TLS handshakes that failed, by reason.",
                 "reason",
                 &HandshakeFailure::LABELS,
+            )?,
+            proxy_protocol_refused: registry.labelled_counter(
+                "postern_proxy_proxy_protocol_refused_total",
+                "Connections on a PROXY protocol listener refused before the TLS handshake, by reason.",
+                "reason",
+                &ProxyHeaderFailure::LABELS,
             )?,
             certificate_reloads: registry.labelled_counter(
                 "postern_proxy_certificate_reloads_total",

@@ -25,11 +25,13 @@
 //! ```
 
 use crate::certificate_watcher::CertificateWatcher;
-use crate::connection_limits::{ConnectionLimits, ConnectionTracker};
+use crate::connection_limits::{ConnectionLimits, ConnectionPermit, ConnectionTracker};
 use crate::error::FrontError;
 use crate::front_metrics::FrontMetrics;
 use crate::handshake::accept_tls;
+use crate::proxy_header::read_client_address;
 use crate::service::{ConnectionService, PeerInfo};
+use postern_metrics::SourcePrefixes;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,6 +67,7 @@ pub struct Listener {
     config: ListenerConfig,
     watcher: Arc<CertificateWatcher>,
     metrics: FrontMetrics,
+    proxy_protocol: Option<SourcePrefixes>,
 }
 
 /// How a shutdown went.
@@ -117,7 +120,18 @@ impl Listener {
             config,
             watcher,
             metrics,
+            proxy_protocol: None,
         })
+    }
+
+    /// Expects a PROXY protocol header (v1 or v2) before the TLS handshake of every
+    /// connection, accepted only from `balancers`: a connection from any other source,
+    /// or without a valid header within the handshake timeout, is closed and logged. The
+    /// header's client address is then the connection's address for the limits and for
+    /// the service ([`PeerInfo::addr`]).
+    pub fn with_proxy_protocol(mut self, balancers: SourcePrefixes) -> Self {
+        self.proxy_protocol = Some(balancers);
+        self
     }
 
     /// The address actually bound.
@@ -168,6 +182,21 @@ impl Drop for ListenerHandle {
     }
 }
 
+/// Counts a connection from `addr` against the limits, or counts and logs its refusal.
+fn admit(tracker: &ConnectionTracker, metrics: &FrontMetrics, addr: SocketAddr) -> Option<ConnectionPermit> {
+    match tracker.try_admit(addr.ip()) {
+        Ok(permit) => {
+            metrics.connections_accepted.inc();
+            Some(permit)
+        }
+        Err(limit) => {
+            metrics.connections_refused.inc(limit.label());
+            tracing::debug!(%addr, limit = limit.label(), "connection refused by limit");
+            None
+        }
+    }
+}
+
 async fn accept_loop<S: ConnectionService>(
     listener: Listener,
     service: Arc<S>,
@@ -179,6 +208,7 @@ async fn accept_loop<S: ConnectionService>(
         config,
         watcher,
         metrics,
+        proxy_protocol: proxy_from,
     } = listener;
     let tracker = ConnectionTracker::new(config.limits, metrics.connections_live.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -202,21 +232,43 @@ async fn accept_loop<S: ConnectionService>(
                     let euid = nix::unistd::geteuid().as_raw();
                     tracing::info!(listener = %listener_addr, peer = %addr, euid, "first connection accepted");
                 }
-                let permit = match tracker.try_admit(addr.ip()) {
-                    Ok(permit) => permit,
-                    Err(limit) => {
-                        metrics.connections_refused.inc(limit.label());
-                        tracing::debug!(%addr, limit = limit.label(), "connection refused by limit");
+                // Behind a balancer the limits count clients, known only once the header is read.
+                let permit = if let Some(balancers) = &proxy_from {
+                    if !balancers.allows(addr.ip()) {
+                        metrics.proxy_protocol_refused.inc("source");
+                        tracing::warn!(peer = %addr, "PROXY protocol connection from a source that is not a configured balancer refused");
                         continue;
                     }
+                    None
+                } else {
+                    match admit(&tracker, &metrics, addr) {
+                        Some(permit) => Some(permit),
+                        None => continue,
+                    }
                 };
-                metrics.connections_accepted.inc();
                 let _ = stream.set_nodelay(true);
                 let acceptor = TlsAcceptor::from(watcher.current());
-                let (metrics, service) = (metrics.clone(), Arc::clone(&service));
+                let (metrics, service, tracker) = (metrics.clone(), Arc::clone(&service), tracker.clone());
                 let shutdown = shutdown_rx.clone();
                 connections.spawn(async move {
-                    let _permit = permit;
+                    let mut stream = stream;
+                    let (addr, _permit) = match permit {
+                        Some(permit) => (addr, permit),
+                        None => {
+                            let client = match read_client_address(&mut stream, addr, config.handshake_timeout).await {
+                                Ok(client) => client,
+                                Err(failure) => {
+                                    metrics.proxy_protocol_refused.inc(failure.label());
+                                    tracing::warn!(balancer = %addr, error = %failure, "PROXY protocol connection refused");
+                                    return;
+                                }
+                            };
+                            match admit(&tracker, &metrics, client) {
+                                Some(permit) => (client, permit),
+                                None => return,
+                            }
+                        }
+                    };
                     match accept_tls(acceptor, stream, config.handshake_timeout).await {
                         Err((reason, detail)) => {
                             metrics.handshake_failures.inc(reason.label());

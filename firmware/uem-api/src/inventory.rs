@@ -74,7 +74,16 @@ pub struct InventoryEntry {
 pub struct InventoryReport {
     /// The tunnels.
     pub entries: BoundedList<InventoryEntry, MAX_INVENTORY_ENTRIES>,
+    /// How long, in seconds from its arrival, this report stands for the gateway's
+    /// holdings unless a newer one replaces it ([`HOLD_SECS`]). Once it lapses the UEM
+    /// treats the gateway as holding nothing: its devices are no longer "allowed on
+    /// another gateway" and leave the merged inventory. Absent: until replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_secs: Option<u32>,
 }
+
+/// Allowed values of [`InventoryReport::hold_secs`].
+pub const HOLD_SECS: core::ops::RangeInclusive<u32> = 1..=86_400;
 
 impl From<WireDeviceState> for DeviceState {
     fn from(s: WireDeviceState) -> Self {

@@ -23,7 +23,7 @@ pub use bounded::{BoundedList, ListTooLong};
 pub use changes::{ComplianceChange, ComplianceChanges};
 pub use convert::ConvertError;
 pub use error_body::{ApiError, ErrorCode};
-pub use inventory::{InventoryEntry, InventoryKind, InventoryReport, WireDeviceState};
+pub use inventory::{HOLD_SECS, InventoryEntry, InventoryKind, InventoryReport, WireDeviceState};
 pub use limits::{
     APP_ID_MAX, CURSOR_MAX, ERROR_MESSAGE_MAX, MAX_ACTIONS, MAX_CHANGES, MAX_INVENTORY_ENTRIES,
     MAX_INVENTORY_REQUEST_BYTES, MAX_PAGE, MAX_REGISTERED_MATCHES, MAX_REQUEST_BYTES,

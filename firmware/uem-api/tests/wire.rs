@@ -128,7 +128,12 @@ fn every_type_round_trips() {
         state: WireDeviceState::Quarantined,
     };
     round_trip(&InventoryReport {
+        entries: BoundedList::new(vec![entry.clone()]).unwrap(),
+        hold_secs: None,
+    });
+    round_trip(&InventoryReport {
         entries: BoundedList::new(vec![entry]).unwrap(),
+        hold_secs: Some(900),
     });
     round_trip(&ApiError::new(ErrorCode::CursorGone, "expired"));
 }

@@ -297,6 +297,14 @@ async fn the_inventory_push_reaches_the_uem() {
         listed.contains("ABC1") && listed.contains("crm-backend"),
         "{listed}"
     );
+    assert!(!listed.contains("hold_secs"), "no hold asked for: {listed}");
+    uem.connector()
+        .with_inventory_hold(900)
+        .push_inventory(&entries)
+        .await
+        .unwrap();
+    let listed = uem.admin(&["inventory"]);
+    assert!(listed.contains("\"hold_secs\":900"), "{listed}");
 }
 
 #[tokio::test]

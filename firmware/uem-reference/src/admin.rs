@@ -119,6 +119,9 @@ pub(crate) async fn handle(ctx: Arc<AdminContext>, req: Request<Incoming>) -> Re
             .await
         }
         (["inventories"], Method::GET) => json(StatusCode::OK, &ctx.store.read().await.inventories),
+        (["holders"], Method::GET) => {
+            json(StatusCode::OK, &crate::holders::merged(&*ctx.store.read().await, crate::holders::now_unix()))
+        }
         (["faults"], Method::POST) => faults(&ctx, req).await,
         _ => error(ErrorCode::NotFound, "no such admin resource or method"),
     }

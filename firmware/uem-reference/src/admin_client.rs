@@ -199,6 +199,7 @@ async fn request_for(
             )
         }
         AdminCommand::Inventory => Ok((Method::GET, "/admin/inventories".into(), None)),
+        AdminCommand::Holders => Ok((Method::GET, "/admin/holders".into(), None)),
         AdminCommand::Devices => Ok((Method::GET, "/admin/devices".into(), None)),
         AdminCommand::Fault {
             kind,

@@ -54,8 +54,10 @@ fn unregistered(
     asking: &str,
 ) -> BoundedList<WireTunnel, MAX_UNREGISTERED_TUNNELS> {
     let mut found = Vec::new();
+    let now = crate::holders::now_unix();
     for (gateway, inventory) in &state.inventories {
-        if gateway == asking {
+        // A lapsed inventory holds nothing: its devices may go elsewhere.
+        if gateway == asking || !inventory.current(now) {
             continue;
         }
         let Ok(gateway_id) = GatewayId::new(gateway) else {

@@ -44,9 +44,13 @@ pub(crate) async fn inventory(
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
+    if let Some(hold) = report.hold_secs.filter(|h| !postern_uem_api::HOLD_SECS.contains(h)) {
+        return error(ErrorCode::BadRequest, format!("hold_secs {hold} is outside 1 to 86400"));
+    }
     let stored = ReceivedInventory {
         received_unix,
         entries: report.entries.into_vec(),
+        hold_secs: report.hold_secs,
     };
     let result = ctx
         .store

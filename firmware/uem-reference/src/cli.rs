@@ -203,6 +203,9 @@ pub(crate) enum AdminCommand {
     },
     /// List the inventories received from gateways.
     Inventory,
+    /// List which gateway holds each device now, each device once (lapsed inventories
+    /// left out; a device reported by several gateways goes to the latest report).
+    Holders,
     /// List the enrolled devices.
     Devices,
     /// Order a test fault (server started with `--faults`).

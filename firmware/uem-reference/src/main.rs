@@ -11,6 +11,7 @@ mod api_gateways;
 mod cli;
 mod faults;
 mod feed;
+mod holders;
 mod http;
 mod persist;
 mod self_signed;

@@ -19,6 +19,16 @@ pub(crate) struct ReceivedInventory {
     pub(crate) received_unix: u64,
     /// Its entries.
     pub(crate) entries: Vec<InventoryEntry>,
+    /// How long after `received_unix` it stands, if the gateway said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) hold_secs: Option<u32>,
+}
+
+impl ReceivedInventory {
+    /// Whether it still stands for the gateway's holdings at `now_unix`.
+    pub(crate) fn current(&self, now_unix: u64) -> bool {
+        self.hold_secs.is_none_or(|hold| now_unix < self.received_unix + u64::from(hold))
+    }
 }
 
 /// The whole state, as kept in the state file.

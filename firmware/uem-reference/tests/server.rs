@@ -314,6 +314,60 @@ async fn inventories_reach_the_admin_and_show_as_tunnels_on_other_gateways() {
     );
 }
 
+async fn push(uem: &Uem, gateway: &str, token: &str, body: &str) -> u16 {
+    let path = format!("/api/v1/gateways/{gateway}/inventory");
+    uem.call("PUT", &path, Some(token), Some(body.as_bytes().to_vec()))
+        .await
+        .0
+}
+
+/// The gateway each device is listed on by `holders`, in order.
+fn holders(uem: &Uem) -> Vec<(String, String)> {
+    let listed: serde_json::Value = serde_json::from_str(&uem.admin(&["holders"])).unwrap();
+    let listed = listed.as_array().cloned().unwrap_or_default();
+    listed
+        .iter()
+        .map(|h| (text(h, "activesync_id"), text(h, "gateway_id")))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_lapsed_hold_hands_the_device_over_and_the_merged_inventory_lists_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let uem = Uem::start(dir.path(), &[]);
+    uem.admin(&["token", "gw2", "gw2-secret-token"]);
+    uem.admin(&["token", "gw3", "gw3-secret-token"]);
+    let moving = r#"{"kind":"activesync","activesync_id":"MOVE1","user":"m@example.com","state":"allowed"}"#;
+    let staying = r#"{"kind":"activesync","activesync_id":"STAY2","user":"s@example.com","state":"allowed"}"#;
+    // gw2 holds MOVE1 for 2 s unless it pushes again.
+    let held = format!(r#"{{"hold_secs":2,"entries":[{moving}]}}"#);
+    assert_eq!(push(&uem, "gw2", "gw2-secret-token", &held).await, 204);
+    let (_, found) = uem.get_json("/api/v1/devices/lookup?activesync_id=MOVE1").await;
+    assert_eq!(found["unregistered_tunnels"][0]["gateway_id"], "gw2", "held on gw2: allowed on another gateway for gw1");
+    // gw3 has its own device; an out-of-range hold is refused and stores nothing.
+    let own = format!(r#"{{"hold_secs":600,"entries":[{staying}]}}"#);
+    assert_eq!(push(&uem, "gw3", "gw3-secret-token", &own).await, 204);
+    let too_long = format!(r#"{{"hold_secs":86401,"entries":[{moving}]}}"#);
+    assert_eq!(push(&uem, "gw3", "gw3-secret-token", &too_long).await, 400);
+    assert_eq!(holders(&uem), [("MOVE1".into(), "gw2".into()), ("STAY2".into(), "gw3".into())]);
+
+    // gw2 goes silent: once its hold lapses the device is no longer held anywhere.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    let (_, found) = uem.get_json("/api/v1/devices/lookup?activesync_id=MOVE1").await;
+    assert_eq!(found["unregistered_tunnels"], serde_json::json!([]), "a lapsed hold still refuses the device");
+    assert_eq!(holders(&uem), [("STAY2".into(), "gw3".into())]);
+
+    // gw3 takes it over. Then gw2 comes back still reporting it from its cache: the
+    // device is still listed once, on the gateway whose report came last (the rule, and
+    // its limit, in the README).
+    let both = format!(r#"{{"hold_secs":600,"entries":[{staying},{moving}]}}"#);
+    assert_eq!(push(&uem, "gw3", "gw3-secret-token", &both).await, 204);
+    assert_eq!(holders(&uem), [("MOVE1".into(), "gw3".into()), ("STAY2".into(), "gw3".into())]);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(push(&uem, "gw2", "gw2-secret-token", &held.replace(":2,", ":600,")).await, 204);
+    assert_eq!(holders(&uem), [("MOVE1".into(), "gw2".into()), ("STAY2".into(), "gw3".into())]);
+}
+
 #[tokio::test]
 async fn fault_hooks_fail_the_next_answers_then_stop() {
     let dir = tempfile::tempdir().unwrap();

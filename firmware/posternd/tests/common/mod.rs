@@ -1,6 +1,7 @@
 //! Shared by the end-to-end tests: a posternd process, the `postern` client, SSH keys.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod haproxy;
 pub mod proxy;
 pub mod uem;
 
@@ -109,6 +110,14 @@ impl Daemon {
             Some(line) => line.clone(),
             None => self.wait_for(needle),
         }
+    }
+
+    /// Whether a line containing `needle` has been logged by now, without waiting.
+    pub fn logged(&mut self, needle: &str) -> bool {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        self.seen.iter().any(|l| l.contains(needle))
     }
 
     /// The index of the first line seen so far that contains `needle`.

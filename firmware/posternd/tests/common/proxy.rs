@@ -157,8 +157,13 @@ pub fn port_from(line: &str) -> u16 {
 
 /// A POST to the ActiveSync path with `query`; returns (status line, whole output).
 pub fn activesync(dir: &Path, port: u16, query: &str) -> (String, String) {
+    activesync_from(dir, "127.0.0.1", port, query)
+}
+
+/// [`activesync`] from the local address `source` (any of 127.0.0.0/8).
+pub fn activesync_from(dir: &Path, source: &str, port: u16, query: &str) -> (String, String) {
     let out = Command::new("curl")
-        .args(["-s", "-D", "-", "-X", "POST", "--data", "sync", "--cacert"])
+        .args(["-s", "--max-time", "10", "--interface", source, "-D", "-", "-X", "POST", "--data", "sync", "--cacert"])
         .arg(dir.join("cert.pem"))
         .arg(format!("https://127.0.0.1:{port}/Microsoft-Server-ActiveSync?{query}"))
         .output()
@@ -199,8 +204,13 @@ pub fn rss_kib(pid: u32) -> u64 {
 /// curl through the tunnel as `device`: with `connect`, a CONNECT tunnel (`-p`);
 /// otherwise a plain HTTP proxy request. Returns (status the proxy gave, body).
 pub fn through_tunnel(dir: &Path, port: u16, device: &str, url: &str, connect: bool) -> (String, String) {
+    through_tunnel_from(dir, "127.0.0.1", port, device, url, connect)
+}
+
+/// [`through_tunnel`] from the local address `source` (any of 127.0.0.0/8).
+pub fn through_tunnel_from(dir: &Path, source: &str, port: u16, device: &str, url: &str, connect: bool) -> (String, String) {
     let mut curl = Command::new("curl");
-    curl.args(["-s", "--max-time", "10", "--proxy", &format!("https://127.0.0.1:{port}"), "--proxy-cacert"])
+    curl.args(["-s", "--max-time", "10", "--interface", source, "--proxy", &format!("https://127.0.0.1:{port}"), "--proxy-cacert"])
         .arg(dir.join("cert.pem"))
         .arg("--proxy-cert")
         .arg(dir.join(format!("{device}.pem")))

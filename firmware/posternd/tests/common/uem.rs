@@ -16,7 +16,7 @@ pub struct Uem {
     pub admin_port: u16,
 }
 
-fn uem_binary() -> PathBuf {
+pub fn uem_binary() -> PathBuf {
     let path = Path::new(env!("CARGO_BIN_EXE_posternd")).with_file_name("postern-uem");
     assert!(path.is_file(), "{} is missing: build the workspace's binaries first (cargo build --bins)", path.display());
     path

@@ -20,6 +20,8 @@ use std::time::Duration;
 #[derive(Serialize)]
 struct InventoryBody<'a> {
     entries: &'a [InventoryEntry],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hold_secs: Option<u32>,
 }
 
 impl PosternApiConnector {
@@ -109,7 +111,7 @@ impl PosternApiConnector {
             );
             return Err(self.request_error(&call, reason));
         }
-        let body = encode(&InventoryBody { entries })
+        let body = encode(&InventoryBody { entries, hold_secs: self.inventory_hold })
             .map_err(|e| self.request_error(&call, e.to_string()))?;
         if body.len() > MAX_INVENTORY_REQUEST_BYTES {
             let reason = format!(

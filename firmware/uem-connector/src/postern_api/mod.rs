@@ -24,6 +24,7 @@ use transport::Transport;
 pub struct PosternApiConnector {
     gateway: GatewayId,
     transport: Transport,
+    inventory_hold: Option<u32>,
 }
 
 impl PosternApiConnector {
@@ -59,7 +60,18 @@ impl PosternApiConnector {
                 token,
                 timeouts: Timeouts::default(),
             },
+            inventory_hold: None,
         })
+    }
+
+    /// The same connector asking the UEM to hold this gateway's inventory for `secs`
+    /// after each push (`hold_secs`, clamped to [`postern_uem_api::HOLD_SECS`]): if no
+    /// push renews it in that time, the UEM lets the gateway's devices go elsewhere.
+    #[must_use]
+    pub fn with_inventory_hold(mut self, secs: u32) -> Self {
+        let range = postern_uem_api::HOLD_SECS;
+        self.inventory_hold = Some(secs.clamp(*range.start(), *range.end()));
+        self
     }
 
     /// The same connector with other time limits.
