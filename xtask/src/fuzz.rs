@@ -15,6 +15,7 @@ const TARGETS: &[(&str, &str)] = &[
     ("firmware/activesync/fuzz", "parse_target"),
     ("cli/engine/fuzz", "feed_bytes"),
     ("firmware/update-bundle/fuzz", "feed_bundle"),
+    ("firmware/tnc-wire/fuzz", "layers"),
 ];
 
 /// Runs `cargo xtask fuzz`.
