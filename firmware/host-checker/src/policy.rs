@@ -154,3 +154,44 @@ impl Monitor {
         }
     }
 }
+
+impl SoftwareRule {
+    /// Parses the configuration form `NAME [>= MIN] [< BELOW]`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut words = text.split_whitespace();
+        let name = words.next().ok_or("a software rule needs a package name")?;
+        let mut versions = VersionRange::default();
+        while let Some(op) = words.next() {
+            let version = words
+                .next()
+                .ok_or_else(|| format!("{op} needs a version"))?;
+            let slot = match op {
+                ">=" if versions.min.is_none() => &mut versions.min,
+                "<" if versions.below.is_none() => &mut versions.below,
+                _ => {
+                    return Err(format!(
+                        "expected `>= VERSION` and/or `< VERSION`, found {op:?}"
+                    ));
+                }
+            };
+            *slot = Some(version.to_owned());
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            versions,
+        })
+    }
+}
+
+impl std::fmt::Display for SoftwareRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)?;
+        if let Some(min) = &self.versions.min {
+            write!(f, " >= {min}")?;
+        }
+        if let Some(below) = &self.versions.below {
+            write!(f, " < {below}")?;
+        }
+        Ok(())
+    }
+}

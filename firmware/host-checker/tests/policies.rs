@@ -362,3 +362,18 @@ fn platform_names_map_to_platforms() {
     assert_eq!(PlatformMatch::parse("linux:"), None);
     assert_eq!(PlatformMatch::parse("beos"), None);
 }
+
+#[test]
+fn software_rules_parse_and_print() {
+    for text in [
+        "openssl",
+        "openssl >= 3.0.15",
+        "openssl < 4",
+        "openssl >= 3.0.15 < 4",
+    ] {
+        assert_eq!(SoftwareRule::parse(text).expect(text).to_string(), text);
+    }
+    for bad in ["", "openssl >=", "openssl > 3", "openssl >= 1 >= 2"] {
+        assert!(SoftwareRule::parse(bad).is_err(), "{bad:?}");
+    }
+}

@@ -72,6 +72,11 @@ impl Segmenter {
         })
     }
 
+    /// The base message id the envelopes carry.
+    pub fn base_id(&self) -> u32 {
+        self.base_id
+    }
+
     /// Whether every segment has been handed out.
     pub fn is_done(&self) -> bool {
         self.sent == self.encoded.len()
