@@ -34,6 +34,7 @@ pub struct Appliance {
     tls: Option<Arc<dyn TlsControl>>,
     management: Option<String>,
     factory_reset: Option<FactoryReset>,
+    host_checker: Option<crate::host_checker::HostCheckerStatus>,
 }
 
 /// Leaves the request for a factory reset where init finds it at the next boot.
@@ -49,7 +50,7 @@ impl Appliance {
         reload: Box<dyn Fn() + Send + Sync>,
     ) -> Self {
         let started_at = clock();
-        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()), image_trust: None, tls: None, management: None, factory_reset: None }
+        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()), image_trust: None, tls: None, management: None, factory_reset: None, host_checker: None }
     }
 
     /// Shows the check-ins' status with `status` (without it, `show checkins` says none run).
@@ -120,6 +121,19 @@ impl Appliance {
     /// The access service.
     pub fn gateway(&self) -> &Arc<Gateway> {
         &self.gateway
+    }
+
+    /// Shows the Host Checker verifier's results with `status` (without it, `show
+    /// host-checker results` says the verifier is not running).
+    #[must_use]
+    pub fn with_host_checker(mut self, status: crate::host_checker::HostCheckerStatus) -> Self {
+        self.host_checker = Some(status);
+        self
+    }
+
+    /// The Host Checker results table (all devices, or one), if the verifier runs.
+    pub fn host_checker_results(&self, device: Option<&str>) -> Option<String> {
+        self.host_checker.as_ref().map(|status| status(device))
     }
 
     /// The check-ins' status table, if check-ins run.

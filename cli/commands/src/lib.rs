@@ -6,6 +6,7 @@ mod backend;
 mod cache_commands;
 mod configure;
 mod grammar;
+mod host_checker;
 mod imports;
 mod render;
 mod show;
@@ -13,6 +14,7 @@ mod software;
 mod test_access;
 mod tls;
 
+pub use host_checker::HostCheckerStatus;
 pub use appliance::{Appliance, CheckinStatus, Clock, FactoryReset, VERSION};
 pub use backend::CliBackend;
 pub use grammar::postern_grammar;

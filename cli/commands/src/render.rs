@@ -91,6 +91,7 @@ pub(crate) fn render(config: &Config) -> String {
         line(format!("accs portal {url}"));
     }
     line(format!("accs sync-interval {}", config.accs.sync_interval_secs));
+    crate::host_checker::render(&config.host_checker, &mut line);
     out
 }
 
