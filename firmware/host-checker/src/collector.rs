@@ -26,8 +26,9 @@ pub struct PostureReport {
     pub packages: Vec<Package>,
     /// IP forwarding.
     pub forwarding: ForwardingEnabled,
-    /// Whether a factory default password is enabled.
-    pub default_password: bool,
+    /// Whether a factory default password is enabled; `None` when the endpoint cannot
+    /// tell (the attribute is then not sent).
+    pub default_password: Option<bool>,
 }
 
 impl PostureReport {
@@ -49,7 +50,7 @@ impl PostureReport {
             ietf_type::INSTALLED_PACKAGES => Attribute::InstalledPackages(self.packages.clone()),
             ietf_type::FORWARDING_ENABLED => Attribute::ForwardingEnabled(self.forwarding),
             ietf_type::FACTORY_DEFAULT_PASSWORD_ENABLED => {
-                Attribute::FactoryDefaultPasswordEnabled(self.default_password)
+                Attribute::FactoryDefaultPasswordEnabled(self.default_password?)
             }
             _ => return None,
         })

@@ -31,7 +31,7 @@ fn report(openssl: &str, extra_packages: usize) -> PostureReport {
         config: "x86_64".into(),
         packages,
         forwarding: ForwardingEnabled::Disabled,
-        default_password: false,
+        default_password: Some(false),
     }
 }
 

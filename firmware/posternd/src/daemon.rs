@@ -8,6 +8,7 @@ use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
 use crate::data_plane::{Addresses, BoundSockets, DataPlane};
 use crate::error::DaemonError;
+use crate::host_checker::HostCheckerPlane;
 use crate::tls::DaemonTls;
 use crate::management::ManagementPlan;
 use crate::state::{connector, connector_identity, open_cache, open_store};
@@ -66,6 +67,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         metrics_required: management.metrics_from_flag,
     })
     .await?;
+    let host_checker_socket = crate::host_checker::bind(args.host_checker_listen, crate::management::startup_config(args).as_ref()).await?;
     let metrics_addr = sockets.metrics_addr();
     if let Some(parent) = args.socket.parent() {
         std::fs::create_dir_all(parent).map_err(|source| DaemonError::Io { path: parent.to_path_buf(), source })?;
@@ -119,8 +121,15 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let checkins = Arc::new(checkins);
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
-    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry, sockets, management.metrics_allowed.clone())?;
-    tls.watch(data_plane.watchers());
+    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry.clone(), sockets, management.metrics_allowed.clone())?;
+    let host_checker = host_checker_socket.and_then(|tcp| {
+        HostCheckerPlane::start(&running, &tls.pair(&running), &registry, data_plane.front_metrics(), tcp, unix_now)
+            .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
+            .ok()
+    });
+    let mut watchers = data_plane.watchers();
+    watchers.extend(host_checker.as_ref().map(HostCheckerPlane::watcher));
+    tls.watch(watchers);
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
     let status = checkins.clone();
@@ -132,6 +141,10 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_tls(tls)
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management(management.status(ssh_addr, metrics_addr));
+    let appliance = match host_checker.as_ref().map(HostCheckerPlane::results) {
+        Some(results) => appliance.with_host_checker(Box::new(move |device| results.render(device, unix_now()))),
+        None => appliance,
+    };
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);
@@ -154,11 +167,17 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
                     tracing::error!(error = %e, "reverting an unconfirmed commit failed");
                 }
                 proving = still_proving(proving);
+                if let Some(verifier) = &host_checker {
+                    verifier.follow(&appliance.store().running().host_checker);
+                }
             }
         }
     };
     tracing::info!(reload = matches!(exit, Exit::Reload), "posternd stopping");
     data_plane.shutdown().await;
+    if let Some(verifier) = host_checker {
+        verifier.shutdown(Duration::from_secs(5)).await;
+    }
     let _ = stop_tx.send(true);
     let _ = checkin_task.await;
     server.shutdown().await?;

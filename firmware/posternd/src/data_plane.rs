@@ -30,6 +30,7 @@ pub(crate) struct DataPlane {
     tunnels: Option<Running>,
     metrics: Option<MetricsServer>,
     watchers: Vec<Arc<CertificateWatcher>>,
+    front: FrontMetrics,
 }
 
 /// Where the data plane listens.
@@ -113,7 +114,7 @@ impl DataPlane {
             None => None,
         };
         let tunnels = match at.apptunnel {
-            Some(tcp) => started("AppTunnel", Self::start_tunnels(config, pair, gateway, tcp, front, tunnel_metrics)),
+            Some(tcp) => started("AppTunnel", Self::start_tunnels(config, pair, gateway, tcp, front.clone(), tunnel_metrics)),
             None => None,
         };
         let metrics = match at.metrics {
@@ -125,7 +126,12 @@ impl DataPlane {
             None => None,
         };
         let watchers = [&proxy, &tunnels].into_iter().flatten().map(|(_, _, watcher)| watcher.clone()).collect();
-        Ok(Self { proxy, tunnels, metrics, watchers })
+        Ok(Self { proxy, tunnels, metrics, watchers, front })
+    }
+
+    /// The TLS front's metrics, for other TLS listeners of the data plane.
+    pub(crate) fn front_metrics(&self) -> FrontMetrics {
+        self.front.clone()
     }
 
     /// The certificate watchers of the running TLS listeners.
