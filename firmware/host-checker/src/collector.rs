@@ -100,6 +100,7 @@ pub struct Collector {
     pa_ids: u32,
     max_segment_size: Option<u32>,
     segmenters: Vec<Segmenter>,
+    keep_open: bool,
 }
 
 impl Collector {
@@ -113,7 +114,21 @@ impl Collector {
             pa_ids: 0,
             max_segment_size: None,
             segmenters: Vec::new(),
+            keep_open: false,
         }
+    }
+
+    /// Keeps the session open after a result instead of closing it, so that a change on
+    /// the endpoint can ask for a new assessment with [`Self::retry`].
+    #[must_use]
+    pub fn keep_open(mut self) -> Self {
+        self.keep_open = true;
+        self
+    }
+
+    /// Whether the session stays open after a result.
+    pub fn keeps_open(&self) -> bool {
+        self.keep_open
     }
 
     /// The first message: the Version Request.
@@ -236,6 +251,9 @@ impl Collector {
                     {
                         result.remediation.push(text);
                     }
+                }
+                if self.keep_open {
+                    return Ok(vec![CollectorOutput::Result(result)]);
                 }
                 let close =
                     super::exchange::batch(&mut self.ids, false, BatchType::Close, Vec::new())?;

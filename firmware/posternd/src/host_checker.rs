@@ -18,8 +18,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_rustls::server::TlsStream;
 
-/// How long the verifier waits for the collector's next message.
+/// How long the verifier waits for the collector's next message during an assessment.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a decided session may stay open, idle, for a collector that asks for a new
+/// assessment when the endpoint changes (PB-TNC CRETRY).
+const WATCH_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 /// How often the certificate files are checked for a new pair.
 const CERTIFICATE_CHECK: Duration = Duration::from_secs(30);
 /// Result labels of `postern_host_checker_checks_total`.
@@ -122,9 +125,11 @@ impl HostCheckerPlane {
     }
 }
 
-async fn read_message(tls: &mut TlsStream<TcpStream>, limits: &postern_tnc_wire::Limits) -> Result<Option<Vec<u8>>, String> {
+async fn read_message(tls: &mut TlsStream<TcpStream>, limits: &postern_tnc_wire::Limits, decided: bool) -> Result<Option<Vec<u8>>, String> {
     let mut header = [0u8; HEADER_LEN];
-    match tokio::time::timeout(READ_TIMEOUT, tls.read_exact(&mut header)).await {
+    let wait = if decided { WATCH_TIMEOUT } else { READ_TIMEOUT };
+    match tokio::time::timeout(wait, tls.read_exact(&mut header)).await {
+        Err(_) if decided => return Ok(None),
         Err(_) => return Err("the collector sent nothing for 30 s".into()),
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
         Ok(Err(e)) => return Err(e.to_string()),
@@ -152,8 +157,7 @@ async fn serve(mut tls: TlsStream<TcpStream>, peer: PeerInfo, shared: Arc<Shared
     let limits = config.limits;
     let policies = shared.policies.lock().unwrap_or_else(PoisonError::into_inner).clone();
     let mut verifier = Verifier::new(config, policies);
-    let started = Instant::now();
-    let record = |outcome: Result<postern_host_checker::Decision, String>| {
+    let record = |outcome: Result<postern_host_checker::Decision, String>, started: Instant| {
         let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         shared.millis.add(millis);
         let label = match &outcome {
@@ -168,20 +172,31 @@ async fn serve(mut tls: TlsStream<TcpStream>, peer: PeerInfo, shared: Arc<Shared
         }
         shared.results.record(&device, CheckRecord { at: (shared.clock)(), peer: peer.addr, outcome });
     };
+    // An assessment is timed from its first message: the session's, or the first after
+    // the last decision (a retry).
+    let mut started = Instant::now();
+    let mut decided = false;
     loop {
-        let message = match read_message(&mut tls, &limits).await {
+        let message = match read_message(&mut tls, &limits, decided).await {
             Ok(Some(m)) => m,
             Ok(None) => return,
-            Err(reason) => return record(Err(reason)),
+            Err(reason) => return record(Err(reason), started),
         };
+        if decided {
+            started = Instant::now();
+            decided = false;
+        }
         for output in verifier.receive(&message) {
             match output {
                 VerifierOutput::Send(bytes) => {
                     if let Err(e) = tls.write_all(&bytes).await {
-                        return record(Err(format!("writing to the collector: {e}")));
+                        return record(Err(format!("writing to the collector: {e}")), started);
                     }
                 }
-                VerifierOutput::Decided(decision) => record(Ok(decision)),
+                VerifierOutput::Decided(decision) => {
+                    decided = true;
+                    record(Ok(decision), started);
+                }
                 VerifierOutput::Close => {
                     let _ = tls.shutdown().await;
                     return;
@@ -189,7 +204,7 @@ async fn serve(mut tls: TlsStream<TcpStream>, peer: PeerInfo, shared: Arc<Shared
                 VerifierOutput::Failed(reason) => {
                     let _ = tls.flush().await;
                     let _ = tls.shutdown().await;
-                    return record(Err(reason));
+                    return record(Err(reason), started);
                 }
             }
         }

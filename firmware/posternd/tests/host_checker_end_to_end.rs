@@ -208,3 +208,91 @@ fn openssl_s_client_speaks_pt_tls_only_with_a_device_certificate() {
     assert!(!contains(&out, &version_response), "{}", String::from_utf8_lossy(&out));
     assert!(String::from_utf8_lossy(&out).contains("alert"), "{}", String::from_utf8_lossy(&out));
 }
+
+/// Lines of a child's stdout, as they come.
+fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn next_access(lines: &std::sync::mpsc::Receiver<String>) -> String {
+    loop {
+        let line = lines.recv_timeout(common::DEADLINE).expect("a verdict from the collector");
+        if line.starts_with("Access: ") {
+            return line;
+        }
+    }
+}
+
+/// Replaces `path` the way dpkg does: a new file renamed over the old one.
+fn replace(path: &Path, text: &str) {
+    let new = path.with_extension("new");
+    std::fs::write(&new, text).expect("write");
+    std::fs::rename(&new, path).expect("rename");
+}
+
+#[test]
+fn a_package_change_on_the_endpoint_triggers_a_new_check_that_changes_the_decision() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    server_pki(dir);
+    device_pki(dir, &["dev-watch"]);
+    let port = free_port();
+    let extra = format!("{}{}", apptunnel_section(dir, 9), POLICY.replace("PORT", &port.to_string()));
+    write_config(dir, 9, &extra);
+    let mut daemon = Daemon::start(dir, &[]);
+    daemon.line_with("Host Checker verifier listening");
+
+    let endpoint = dir.join("endpoint");
+    std::fs::create_dir(&endpoint).expect("endpoint dir");
+    let compliant = std::fs::read_to_string(fixtures("compliant").join("status")).expect("fixture");
+    std::fs::write(endpoint.join("status"), &compliant).expect("status");
+    let fixture = fixtures("compliant");
+    let mut child = Command::new(posture_binary())
+        .args(["--server", &format!("127.0.0.1:{port}"), "--server-name", "localhost", "--watch"])
+        .arg("--ca").arg(dir.join("server-ca.pem"))
+        .arg("--cert").arg(dir.join("dev-watch.pem"))
+        .arg("--key").arg(dir.join("dev-watch-key.pem"))
+        .arg("--os-release").arg(fixture.join("os-release"))
+        .arg("--dpkg-status").arg(endpoint.join("status"))
+        .arg("--kernel-release").arg(fixture.join("osrelease"))
+        .arg("--ip-forward").arg(fixture.join("ip_forward"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("postern-posture runs");
+    let lines = lines_of(&mut child);
+    assert_eq!(next_access(&lines), "Access: allowed");
+    daemon.wait_for("compliant=true");
+
+    // telnetd gets installed: the collector notices and the gateway's decision follows.
+    let installed = format!("{compliant}Package: telnetd\nStatus: install ok installed\nVersion: 0.17+2.4-2+deb12u1\n\n");
+    let changed = std::time::Instant::now();
+    replace(&endpoint.join("status"), &installed);
+    let line = daemon.wait_for("compliant=false");
+    let to_denied = changed.elapsed();
+    assert!(line.contains("dev-watch") && line.contains("debian-baseline"), "{line}");
+    assert_eq!(next_access(&lines), "Access: denied");
+    let results = text(&cli(dir, "show host-checker results dev-watch"));
+    assert!(results.contains("non-compliant") && results.contains("FAIL debian-baseline forbidden:telnetd"), "{results}");
+
+    // Removed again (remediated): admitted again.
+    let changed = std::time::Instant::now();
+    replace(&endpoint.join("status"), &compliant);
+    daemon.wait_for("compliant=true");
+    let to_allowed = changed.elapsed();
+    assert_eq!(next_access(&lines), "Access: allowed");
+    eprintln!("endpoint change to gateway decision: {to_denied:?} (to denied), {to_allowed:?} (to allowed), 200 ms of which is the collector's settle time");
+    assert!(to_denied < std::time::Duration::from_secs(5) && to_allowed < std::time::Duration::from_secs(5));
+    let _ = child.kill();
+    let _ = child.wait();
+}

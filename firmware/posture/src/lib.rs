@@ -6,8 +6,10 @@
 mod dpkg_status;
 mod os_release;
 mod sources;
+mod watch;
 
 pub use dpkg_status::{MAX_STATUS_BYTES, parse_dpkg_status};
 pub use os_release::{OsRelease, parse_os_release};
 pub use postern_host_checker::PostureReport;
 pub use sources::{SourceError, Sources, gather};
+pub use watch::{FileWatcher, WatchError};

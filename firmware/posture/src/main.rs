@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use postern_host_checker::{Collector, CollectorOutput, CollectorResult};
-use postern_posture::{Sources, gather};
+use postern_posture::{FileWatcher, Sources, gather};
 use postern_tnc_wire::{
     Limits,
     pb::AccessRecommendation,
@@ -53,6 +53,11 @@ struct Args {
     /// The file holding the IPv4 forwarding switch.
     #[arg(long, default_value = "/proc/sys/net/ipv4/ip_forward")]
     ip_forward: PathBuf,
+    /// After the first verdict, keep the session open and ask for a new assessment
+    /// (PB-TNC retry) whenever os-release or the package database changes; prints each
+    /// verdict. Runs until the verifier closes the session or an error.
+    #[arg(long)]
+    watch: bool,
 }
 
 /// Why the exchange failed.
@@ -68,6 +73,8 @@ enum PostureError {
     Wire(#[from] postern_tnc_wire::WireError),
     #[error("{0}")]
     Exchange(String),
+    #[error("{0}")]
+    Watch(#[from] postern_posture::WatchError),
 }
 
 fn setup(what: impl Into<String>, reason: impl ToString) -> PostureError {
@@ -109,10 +116,63 @@ fn read_message(stream: &mut impl Read, limits: &Limits) -> Result<Vec<u8>, Post
     Ok(message)
 }
 
-fn run(args: &Args) -> Result<CollectorResult, PostureError> {
-    let sources = Sources { os_release: args.os_release.clone(), dpkg_status: args.dpkg_status.clone(), kernel_release: args.kernel_release.clone(), ip_forward: args.ip_forward.clone() };
+type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+
+fn sources(args: &Args) -> Sources {
+    Sources { os_release: args.os_release.clone(), dpkg_status: args.dpkg_status.clone(), kernel_release: args.kernel_release.clone(), ip_forward: args.ip_forward.clone() }
+}
+
+/// Exchanges messages until the next verdict (`Some`) or the end of the session (`None`).
+fn until_result(tls: &mut Tls, collector: &mut Collector, limits: &Limits) -> Result<Option<CollectorResult>, PostureError> {
+    let mut result = None;
+    loop {
+        let message = read_message(tls, limits)?;
+        for output in collector.receive(&message) {
+            match output {
+                CollectorOutput::Send(bytes) => tls.write_all(&bytes)?,
+                CollectorOutput::Result(r) => result = Some(r),
+                CollectorOutput::Close => {
+                    tls.conn.send_close_notify();
+                    let _ = tls.flush();
+                    return Ok(result);
+                }
+                CollectorOutput::Failed(reason) => return Err(PostureError::Exchange(reason)),
+            }
+        }
+        if result.is_some() && !collector_closes(collector) {
+            return Ok(result);
+        }
+    }
+}
+
+/// Whether the collector ends the session after a verdict (not in watch mode).
+fn collector_closes(collector: &Collector) -> bool {
+    !collector.keeps_open()
+}
+
+/// Prints a verdict; whether access is allowed.
+fn print(result: &CollectorResult) -> bool {
+    let assessment = result.assessment.map_or("none".to_owned(), |a| format!("{a:?}"));
+    println!("Assessment: {assessment}");
+    println!("Access: {}", match result.access {
+        Some(AccessRecommendation::Allowed) => "allowed",
+        Some(AccessRecommendation::Isolate) => "isolated",
+        Some(AccessRecommendation::NoAccess) | None => "denied",
+    });
+    if let Some(reason) = &result.reason {
+        println!("Reason: {reason}");
+    }
+    for line in &result.remediation {
+        println!("Remediation: {line}");
+    }
+    result.access == Some(AccessRecommendation::Allowed)
+}
+
+fn run(args: &Args) -> Result<bool, PostureError> {
+    let sources = sources(args);
     let report = gather(&sources)?;
     eprintln!("postern-posture: {} {}, kernel {}, {} packages", report.product, report.version, report.build, report.packages.len());
+    let watcher = if args.watch { Some(FileWatcher::new(&[&sources.os_release, &sources.dpkg_status])?) } else { None };
     let host = args.server.rsplit_once(':').map_or(args.server.as_str(), |(h, _)| h).trim_start_matches('[').trim_end_matches(']');
     let name = ServerName::try_from(args.server_name.clone().unwrap_or_else(|| host.to_owned())).map_err(|e| setup("--server-name", e))?;
     let tcp = TcpStream::connect(&args.server).map_err(|e| setup(format!("connecting to {}", args.server), e))?;
@@ -121,24 +181,24 @@ fn run(args: &Args) -> Result<CollectorResult, PostureError> {
     let mut tls = rustls::StreamOwned::new(connection, tcp);
     let limits = Limits::DEFAULT;
     let mut collector = Collector::new(report, limits);
+    if watcher.is_some() {
+        collector = collector.keep_open();
+    }
     tls.write_all(&collector.start()?)?;
     if let Some(version) = tls.conn.protocol_version() {
         eprintln!("postern-posture: connected with {version:?}");
     }
-    let mut result = None;
+    let result = until_result(&mut tls, &mut collector, &limits)?.ok_or_else(|| PostureError::Exchange("the verifier closed without a result".into()))?;
+    let mut allowed = print(&result);
+    let Some(watcher) = watcher else { return Ok(allowed) };
     loop {
-        let message = read_message(&mut tls, &limits)?;
-        for output in collector.receive(&message) {
-            match output {
-                CollectorOutput::Send(bytes) => tls.write_all(&bytes)?,
-                CollectorOutput::Result(r) => result = Some(r),
-                CollectorOutput::Close => {
-                    tls.conn.send_close_notify();
-                    let _ = tls.flush();
-                    return result.ok_or_else(|| PostureError::Exchange("the verifier closed without a result".into()));
-                }
-                CollectorOutput::Failed(reason) => return Err(PostureError::Exchange(reason)),
-            }
+        watcher.wait_change()?;
+        let report = gather(&sources)?;
+        eprintln!("postern-posture: the endpoint changed ({} packages): asking for a new assessment", report.packages.len());
+        tls.write_all(&collector.retry(report)?)?;
+        match until_result(&mut tls, &mut collector, &limits)? {
+            Some(result) => allowed = print(&result),
+            None => return Ok(allowed),
         }
     }
 }
@@ -146,23 +206,8 @@ fn run(args: &Args) -> Result<CollectorResult, PostureError> {
 fn main() -> ExitCode {
     let args = Args::parse();
     match run(&args) {
-        Ok(result) => {
-            let assessment = result.assessment.map_or("none".to_owned(), |a| format!("{a:?}"));
-            println!("Assessment: {assessment}");
-            let allowed = result.access == Some(AccessRecommendation::Allowed);
-            println!("Access: {}", match result.access {
-                Some(AccessRecommendation::Allowed) => "allowed",
-                Some(AccessRecommendation::Isolate) => "isolated",
-                Some(AccessRecommendation::NoAccess) | None => "denied",
-            });
-            if let Some(reason) = &result.reason {
-                println!("Reason: {reason}");
-            }
-            for line in &result.remediation {
-                println!("Remediation: {line}");
-            }
-            if allowed { ExitCode::SUCCESS } else { ExitCode::from(2) }
-        }
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(2),
         Err(error) => {
             eprintln!("postern-posture: {error}");
             ExitCode::FAILURE
