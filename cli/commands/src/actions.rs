@@ -105,6 +105,7 @@ actions! {
     HC_REMEDIATION_URL = 128,
     HC_SHOW_POLICIES = 129,
     HC_SHOW_RESULTS = 130,
+    HC_REQUIRED_SERVICE = 131,
 }
 
 #[cfg(test)]

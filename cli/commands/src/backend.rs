@@ -113,7 +113,7 @@ impl Backend for CliBackend {
             COMMIT | COMMIT_CONFIRMED | ROLLBACK => configure::transaction(self, inv, out),
             ACCS_FETCH => configure::accs_fetch(self),
             HC_SHOW_POLICIES | HC_SHOW_RESULTS => host_checker::show(self, inv, out),
-            HC_ENABLED | HC_PORT | HC_POLICY | HC_PLATFORM | HC_MIN_OS | HC_REQUIRE | HC_FORBID | HC_DENY_FORWARDING | HC_REMEDIATION_URL => {
+            HC_ENABLED | HC_PORT | HC_POLICY | HC_PLATFORM | HC_MIN_OS | HC_REQUIRE | HC_FORBID | HC_DENY_FORWARDING | HC_REMEDIATION_URL | HC_REQUIRED_SERVICE => {
                 host_checker::edit(self, inv)
             }
             _ => configure::edit(self, inv, out),

@@ -26,7 +26,7 @@ pub(crate) fn config_node() -> Node {
 }
 
 /// The commands of `(config-hc-policy)#`.
-pub(crate) fn policy_mode() -> [Node; 6] {
+pub(crate) fn policy_mode() -> [Node; 7] {
     [
         Node::keyword("platform", "A platform the policy checks")
             .child(Node::arg("PLATFORM", WORD, "linux, linux:<os-release ID>, windows, macos, android or ios").both(HC_PLATFORM)),
@@ -41,6 +41,8 @@ pub(crate) fn policy_mode() -> [Node; 6] {
         Node::keyword("remediation-url", "Where to get fixes, shown with every failed check")
             .no_action(HC_REMEDIATION_URL)
             .child(Node::arg("URL", ArgKind::Word { max_len: 2048 }, "https URL").action(HC_REMEDIATION_URL)),
+        Node::keyword("required-for-service", "An AppTunnel service that admits only devices passing this policy")
+            .child(Node::arg("SERVICE", WORD, "AppTunnel service name").both(HC_REQUIRED_SERVICE)),
     ]
 }
 
@@ -107,6 +109,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
                 }
                 HC_DENY_FORWARDING => policy.deny_forwarding = !no,
                 HC_REMEDIATION_URL => policy.remediation_url = if no { None } else { Some(text(inv, "URL")?.into()) },
+                HC_REQUIRED_SERVICE => toggle(&mut policy.required_for_services, text(inv, "SERVICE")?.into(), no),
                 _ => return Err(failed("this command is not available")),
             }
         }
@@ -145,6 +148,9 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
         if let Some(url) = &p.remediation_url {
             writeln!(out, "  remediation-url {url}")?;
         }
+        for service in &p.required_for_services {
+            writeln!(out, "  required-for-service {service}")?;
+        }
     }
     Ok(())
 }
@@ -174,6 +180,9 @@ pub(crate) fn render(settings: &postern_config::HostCheckerSettings, line: &mut 
         }
         if let Some(url) = &p.remediation_url {
             line(format!(" remediation-url {url}"));
+        }
+        for service in &p.required_for_services {
+            line(format!(" required-for-service {service}"));
         }
         line("!".into());
     }

@@ -79,8 +79,7 @@ impl Config {
         self.activesync.check("activesync", report);
         self.apptunnel.check("apptunnel", report);
         self.accs.check("accs", report);
-        let client_ca = self.apptunnel.client_ca_file.is_some();
-        self.host_checker.check("host_checker", client_ca, report);
+        self.host_checker.check("host_checker", &self.apptunnel, report);
         users::check(&self.users, report);
     }
 

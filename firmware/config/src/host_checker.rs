@@ -69,6 +69,10 @@ pub struct HostCheckerPolicy {
     /// Where to get fixes, added to every failed check's remediation text (https).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remediation_url: Option<String>,
+    /// AppTunnel services (by name) that admit a device only while its last assessment
+    /// passed this policy; others get `403 posture-failed:<policy>`. Needs `enabled`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub required_for_services: Vec<String>,
 }
 
 impl HostCheckerPolicy {
@@ -112,7 +116,19 @@ impl HostCheckerSettings {
             .collect()
     }
 
-    pub(crate) fn check(&self, at: &str, client_ca: bool, report: &mut Report) {
+    /// Service name → the policies it requires (from `required_for_services`).
+    pub fn service_requirements(&self) -> HashMap<String, Vec<String>> {
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for policy in &self.policies {
+            for service in &policy.required_for_services {
+                map.entry(service.clone()).or_default().push(policy.name.clone());
+            }
+        }
+        map
+    }
+
+    pub(crate) fn check(&self, at: &str, apptunnel: &crate::apptunnel::AppTunnelSettings, report: &mut Report) {
+        let client_ca = apptunnel.client_ca_file.is_some();
         if self.port == 0 {
             report.check(at, "port", Err(Problem::BelowMin { value: 0, min: 1 }));
         }
@@ -133,6 +149,14 @@ impl HostCheckerSettings {
             let here = format!("{at}.policies[{i}]");
             if let Some(url) = &policy.remediation_url {
                 report.check(&here, "remediation_url", checks::https_url(url));
+            }
+            for (j, service) in policy.required_for_services.iter().enumerate() {
+                let field = format!("required_for_services[{j}]");
+                if !apptunnel.services.iter().any(|s| s.name == *service) {
+                    report.check(&here, &field, Err(Problem::Requires { value: service.clone(), requirement: "an AppTunnel service of that name".into() }));
+                } else if !self.enabled {
+                    report.check(&here, &field, Err(Problem::Requires { value: service.clone(), requirement: "host_checker.enabled: no device could pass".into() }));
+                }
             }
             if let Err(reason) = policy.to_policy() {
                 report.push(here.clone(), Problem::BadPolicy { reason });

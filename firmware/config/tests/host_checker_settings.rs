@@ -148,3 +148,20 @@ fn patch_monitoring_is_refused_at_commit_until_the_patch_list_exists() {
         Problem::Unsupported { .. }
     ));
 }
+
+#[test]
+fn required_for_services_names_a_service_and_needs_the_verifier() {
+    let mut config = with(vec![HostCheckerPolicy { required_for_services: vec!["crm".into()], ..policy("p") }]);
+    config.apptunnel.client_ca_file = Some("/data/ca.pem".into());
+    assert!(matches!(only_problem(&config, "host_checker.policies[0].required_for_services[0]"), Problem::Requires { .. }));
+    config.apptunnel.services.push(postern_config::AppTunnelService {
+        name: "crm".into(),
+        kind: postern_config::ServiceKind::Http,
+        servers: vec!["10.0.0.1:80".into()],
+    });
+    let Problem::Requires { requirement, .. } = only_problem(&config, "host_checker.policies[0].required_for_services[0]") else { panic!() };
+    assert!(requirement.contains("host_checker.enabled"), "{requirement}");
+    config.host_checker.enabled = true;
+    assert_valid(&config, "a service requiring a policy");
+    assert_eq!(config.host_checker.service_requirements()["crm"], ["p"]);
+}

@@ -9,6 +9,7 @@ use crate::cli_sessions::Sessions;
 use crate::data_plane::{Addresses, BoundSockets, DataPlane};
 use crate::error::DaemonError;
 use crate::host_checker::HostCheckerPlane;
+use postern_proxy_apptunnel::PostureRequirements;
 use crate::tls::DaemonTls;
 use crate::management::ManagementPlan;
 use crate::state::{connector, connector_identity, open_cache, open_store};
@@ -121,9 +122,14 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let checkins = Arc::new(checkins);
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
-    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry.clone(), sockets, management.metrics_allowed.clone())?;
+    // Services that require Host Checker policies consult its results; with the verifier
+    // off (a configuration commit refuses that), nobody passes them.
+    let posture_results = Arc::new(crate::posture_results::PostureResults::default());
+    let requirements = running.host_checker.service_requirements();
+    let posture = (!requirements.is_empty()).then(|| PostureRequirements { by_service: requirements, gate: posture_results.clone() });
+    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry.clone(), sockets, management.metrics_allowed.clone(), posture)?;
     let host_checker = host_checker_socket.and_then(|tcp| {
-        HostCheckerPlane::start(&running, &tls.pair(&running), &registry, data_plane.front_metrics(), tcp, unix_now)
+        HostCheckerPlane::start(&running, &tls.pair(&running), &registry, data_plane.front_metrics(), tcp, unix_now, posture_results)
             .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
             .ok()
     });

@@ -64,7 +64,7 @@ fn policy_set(settings: &HostCheckerSettings) -> Arc<PolicySet> {
 
 impl HostCheckerPlane {
     /// Serves PT-TLS on `tcp` with the configuration's certificate and policies.
-    pub(crate) fn start(config: &Config, pair: &Pair, registry: &Registry, front: FrontMetrics, tcp: TcpListener, clock: fn() -> u64) -> Result<Self, DaemonError> {
+    pub(crate) fn start(config: &Config, pair: &Pair, registry: &Registry, front: FrontMetrics, tcp: TcpListener, clock: fn() -> u64, results: Arc<PostureResults>) -> Result<Self, DaemonError> {
         let ca = config.apptunnel.client_ca_file.clone().ok_or_else(|| setting("apptunnel.client_ca_file", "is needed to identify devices"))?;
         let mut tls = TlsSettings::new(&pair.certificate, &pair.key);
         tls.client_auth = ClientAuth::Required(ca);
@@ -81,7 +81,7 @@ impl HostCheckerPlane {
         let shared = Arc::new(Shared {
             policies: Mutex::new(policy_set(&config.host_checker)),
             seen: Mutex::new(config.host_checker.clone()),
-            results: Arc::new(PostureResults::default()),
+            results,
             checks,
             millis,
             common_name_fallback: config.apptunnel.identity_from_common_name,

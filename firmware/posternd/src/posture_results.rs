@@ -75,3 +75,14 @@ fn summary(record: &CheckRecord) -> &'static str {
         Err(_) => "failed",
     }
 }
+
+impl postern_proxy_apptunnel::PostureGate for PostureResults {
+    fn passed(&self, device: &str, policy: &str) -> bool {
+        let map = self.by_device.lock().unwrap_or_else(PoisonError::into_inner);
+        match map.get(device).map(|r| &r.outcome) {
+            // The policy must have applied (an outcome of it) and none of its rules failed.
+            Some(Ok(decision)) => decision.outcomes.iter().any(|o| o.policy == policy) && !decision.failed_policies.iter().any(|p| p == policy),
+            _ => false,
+        }
+    }
+}

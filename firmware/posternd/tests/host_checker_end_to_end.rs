@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::proxy::{apptunnel_section, device_pki, metrics_with, port_from, write_config};
+use common::proxy::{apptunnel_section, backend, device_pki, metrics_with, port_from, through_tunnel, write_config};
 use common::{Daemon, cli, text};
 use std::io::Write;
 use std::net::TcpListener;
@@ -295,4 +295,36 @@ fn a_package_change_on_the_endpoint_triggers_a_new_check_that_changes_the_decisi
     assert!(to_denied < std::time::Duration::from_secs(5) && to_allowed < std::time::Duration::from_secs(5));
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn a_service_requiring_a_policy_refuses_a_failed_device_and_admits_it_after_remediation() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    server_pki(dir);
+    device_pki(dir, &["uem-0001"]);
+    let back = backend(dir);
+    let port = free_port();
+    let policy = POLICY.replace("PORT", &port.to_string()) + "required_for_services = [\"crm\"]\n";
+    write_config(dir, back.port, &format!("{}{policy}", apptunnel_section(dir, back.port)));
+    let mut daemon = Daemon::start(dir, &["--apptunnel-listen", "127.0.0.1:0"]);
+    let tunnels = port_from(&daemon.line_with("AppTunnel listening"));
+    let url = format!("http://127.0.0.1:{}/crm", back.port);
+
+    // Never assessed: refused, naming the policy.
+    let (status, body) = through_tunnel(dir, tunnels, "uem-0001", &url, false);
+    assert_eq!((status.as_str(), body.trim()), ("403", "posture-failed:debian-baseline"));
+    // Assessed non-compliant: still refused, plain HTTP and CONNECT alike.
+    let bad = posture(dir, port, "uem-0001", "noncompliant", &fixtures("noncompliant").join("status"), "1.3");
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    let (status, body) = through_tunnel(dir, tunnels, "uem-0001", &url, false);
+    assert_eq!((status.as_str(), body.trim()), ("403", "posture-failed:debian-baseline"));
+    assert_eq!(through_tunnel(dir, tunnels, "uem-0001", &url, true).0, "403");
+    // Remediated and assessed again: admitted.
+    let ok = posture(dir, port, "uem-0001", "compliant", &fixtures("compliant").join("status"), "1.3");
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let (status, body) = through_tunnel(dir, tunnels, "uem-0001", &url, true);
+    assert_eq!(status, "200", "{body}");
+    let (status, body) = through_tunnel(dir, tunnels, "uem-0001", &url, false);
+    assert_eq!(status, "200", "{body}");
 }
