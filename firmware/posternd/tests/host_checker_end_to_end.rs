@@ -38,9 +38,29 @@ fn server_pki(dir: &Path) {
     run(&["x509", "-req", "-in", "server.csr", "-CA", "server-ca.pem", "-CAkey", "server-ca-key.pem", "-CAcreateserial", "-days", "2", "-out", "cert.pem", "-extfile", "server.ext"]);
 }
 
-/// A port free now, for the configuration to name (the setting under test is the port).
+/// A port free now on every address, for the configuration to name (the setting under
+/// test is the port). It is taken below the kernel's ephemeral range, so that no
+/// outgoing connection of a parallel test takes it before posternd binds it.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let low: u32 = range.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(32768);
+    let span = low.saturating_sub(20_000).max(1);
+    let seed = std::process::id().wrapping_mul(7919) ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    (0..1000u32)
+        .map(|i| 20_000 + (seed.wrapping_add(i.wrapping_mul(104_729))) % span)
+        .filter_map(|p| u16::try_from(p).ok())
+        .find(|p| TcpListener::bind(("0.0.0.0", *p)).is_ok())
+        .expect("a free port below the ephemeral range")
+}
+
+/// Starts posternd with the verifier on a port of its own choosing (`--host-checker-listen
+/// 127.0.0.1:0`); returns the daemon and that port.
+fn start_on_any_port(dir: &Path, extra: &[&str]) -> (Daemon, u16) {
+    let mut args = vec!["--host-checker-listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let mut daemon = Daemon::start(dir, &args);
+    let port = port_from(&daemon.line_with("Host Checker verifier listening"));
+    (daemon, port)
 }
 
 const POLICY: &str = r#"
@@ -181,11 +201,9 @@ fn openssl_s_client_speaks_pt_tls_only_with_a_device_certificate() {
     let dir = dir.path();
     server_pki(dir);
     device_pki(dir, &["dev-ok"]);
-    let port = free_port();
-    let extra = format!("{}{}", apptunnel_section(dir, 9), POLICY.replace("PORT", &port.to_string()));
+    let extra = format!("{}{}", apptunnel_section(dir, 9), POLICY.replace("PORT", "271"));
     write_config(dir, 9, &extra);
-    let mut daemon = Daemon::start(dir, &[]);
-    daemon.line_with("Host Checker verifier listening");
+    let (mut daemon, port) = start_on_any_port(dir, &[]);
 
     // Version Request (PT-TLS 1), then a PB-TNC batch of an unknown type: the verifier
     // answers the version, then a PB-Error in a CLOSE batch, and closes.
@@ -246,11 +264,9 @@ fn a_package_change_on_the_endpoint_triggers_a_new_check_that_changes_the_decisi
     let dir = dir.path();
     server_pki(dir);
     device_pki(dir, &["dev-watch"]);
-    let port = free_port();
-    let extra = format!("{}{}", apptunnel_section(dir, 9), POLICY.replace("PORT", &port.to_string()));
+    let extra = format!("{}{}", apptunnel_section(dir, 9), POLICY.replace("PORT", "271"));
     write_config(dir, 9, &extra);
-    let mut daemon = Daemon::start(dir, &[]);
-    daemon.line_with("Host Checker verifier listening");
+    let (mut daemon, port) = start_on_any_port(dir, &[]);
 
     let endpoint = dir.join("endpoint");
     std::fs::create_dir(&endpoint).expect("endpoint dir");
@@ -304,10 +320,9 @@ fn a_service_requiring_a_policy_refuses_a_failed_device_and_admits_it_after_reme
     server_pki(dir);
     device_pki(dir, &["uem-0001"]);
     let back = backend(dir);
-    let port = free_port();
-    let policy = POLICY.replace("PORT", &port.to_string()) + "required_for_services = [\"crm\"]\n";
+    let policy = POLICY.replace("PORT", "271") + "required_for_services = [\"crm\"]\n";
     write_config(dir, back.port, &format!("{}{policy}", apptunnel_section(dir, back.port)));
-    let mut daemon = Daemon::start(dir, &["--apptunnel-listen", "127.0.0.1:0"]);
+    let (mut daemon, port) = start_on_any_port(dir, &["--apptunnel-listen", "127.0.0.1:0"]);
     let tunnels = port_from(&daemon.line_with("AppTunnel listening"));
     let url = format!("http://127.0.0.1:{}/crm", back.port);
 
