@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_main};
 use postern_host_checker::{
     Collector, CollectorOutput, PlatformMatch, Policy, PolicySet, PostureReport, SoftwareRule, Verifier, VerifierConfig,
     VerifierOutput, VersionRange,
@@ -75,5 +75,7 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+mod group {
+    criterion::criterion_group!(benches, super::bench);
+}
+criterion_main!(group::benches);
