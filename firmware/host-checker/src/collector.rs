@@ -257,9 +257,11 @@ impl Collector {
                 }
                 let close =
                     super::exchange::batch(&mut self.ids, false, BatchType::Close, Vec::new())?;
+                self.state = State::Done;
                 Ok(vec![
                     CollectorOutput::Result(result),
                     CollectorOutput::Send(close),
+                    CollectorOutput::Close,
                 ])
             }
             BatchType::Close => {

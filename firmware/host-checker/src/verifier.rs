@@ -185,8 +185,10 @@ impl Verifier {
     fn batch(&mut self, batch: &BatchRepr) -> Result<Vec<VerifierOutput>, Failure> {
         match batch.batch_type {
             BatchType::Close => {
+                // The client ends the exchange; strongSwan's server sends nothing back
+                // (its client fails on a CLOSE answered with a CLOSE).
                 self.state = State::Done;
-                Ok(vec![self.close()?, VerifierOutput::Close])
+                Ok(vec![VerifierOutput::Close])
             }
             BatchType::Cretry => {
                 self.posture = Posture::default();
@@ -321,12 +323,6 @@ impl Verifier {
         }
         let bytes =
             batch(&mut self.ids, true, BatchType::Result, messages).map_err(|e| self.local(e))?;
-        Ok(VerifierOutput::Send(bytes))
-    }
-
-    fn close(&mut self) -> Result<VerifierOutput, Failure> {
-        let bytes =
-            batch(&mut self.ids, true, BatchType::Close, Vec::new()).map_err(|e| self.local(e))?;
         Ok(VerifierOutput::Send(bytes))
     }
 

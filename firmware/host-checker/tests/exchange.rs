@@ -115,37 +115,31 @@ fn a_compliant_endpoint_with_a_large_package_list_is_allowed() {
 #[test]
 fn a_non_compliant_endpoint_gets_its_remediation_and_a_retry_changes_the_decision() {
     let mut verifier = Verifier::new(VerifierConfig::default(), policies());
-    let mut collector = Collector::new(report("3.0.11-1~deb12u2", 10), Limits::DEFAULT);
-    let first = collector.start().expect("version request");
-    let mut to_verifier = vec![first];
+    // Kept open after the result, as a collector watching the endpoint is.
+    let mut collector = Collector::new(report("3.0.11-1~deb12u2", 10), Limits::DEFAULT).keep_open();
+    let mut to_verifier = vec![collector.start().expect("version request")];
     let mut results = Vec::new();
     let mut decisions = Vec::new();
-    let mut retried = false;
     while let Some(message) = to_verifier.pop() {
         for out in verifier.receive(&message) {
-            let VerifierOutput::Send(bytes) = out else {
-                if let VerifierOutput::Decided(d) = out {
-                    decisions.push(d);
-                }
-                continue;
-            };
-            for reply in collector.receive(&bytes) {
-                match reply {
-                    CollectorOutput::Send(b) if results.len() == 1 && !retried => {
-                        // Instead of CLOSE after the first result: the endpoint was fixed.
-                        let _ = b;
-                        retried = true;
-                        to_verifier.insert(
-                            0,
-                            collector
-                                .retry(report("3.0.15-1~deb12u1", 10))
-                                .expect("retry"),
-                        );
+            match out {
+                VerifierOutput::Send(bytes) => {
+                    for reply in collector.receive(&bytes) {
+                        match reply {
+                            CollectorOutput::Send(b) => to_verifier.insert(0, b),
+                            CollectorOutput::Result(r) => {
+                                results.push(r);
+                                if results.len() == 1 {
+                                    // The endpoint was fixed: a new assessment (CRETRY).
+                                    to_verifier.insert(0, collector.retry(report("3.0.15-1~deb12u1", 10)).expect("retry"));
+                                }
+                            }
+                            CollectorOutput::Close | CollectorOutput::Failed(_) => panic!("the session stays open"),
+                        }
                     }
-                    CollectorOutput::Send(b) => to_verifier.insert(0, b),
-                    CollectorOutput::Result(r) => results.push(r),
-                    CollectorOutput::Close | CollectorOutput::Failed(_) => {}
                 }
+                VerifierOutput::Decided(d) => decisions.push(d),
+                VerifierOutput::Close | VerifierOutput::Failed(_) => panic!("the session stays open"),
             }
         }
     }
@@ -154,11 +148,7 @@ fn a_non_compliant_endpoint_gets_its_remediation_and_a_retry_changes_the_decisio
     assert!(decisions[1].compliant);
     assert_eq!(results[0].access, Some(AccessRecommendation::NoAccess));
     assert_eq!(results[0].remediation.len(), 1);
-    assert!(
-        results[0].remediation[0].contains("debian-baseline (required:openssl)"),
-        "{:?}",
-        results[0].remediation
-    );
+    assert!(results[0].remediation[0].contains("debian-baseline (required:openssl)"), "{:?}", results[0].remediation);
     assert_eq!(results[1].access, Some(AccessRecommendation::Allowed));
 }
 
