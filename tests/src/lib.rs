@@ -4,4 +4,4 @@ mod update_server;
 mod vm;
 
 pub use update_server::UpdateServer;
-pub use vm::{Vm, VmImage};
+pub use vm::{DiskBus, Hardware, Vm, VmImage};

@@ -32,6 +32,45 @@ impl VmImage {
     }
 }
 
+/// The machine qemu presents: its chipset, network card and disk controller, standing in
+/// for the hardware and hypervisors an appliance meets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hardware {
+    /// qemu's `-M` machine (`pc`, `q35`).
+    pub machine: &'static str,
+    /// qemu's network device (`virtio-net-pci`, `e1000e`, `vmxnet3`).
+    pub nic: &'static str,
+    /// How the disk is attached.
+    pub disk: DiskBus,
+    /// Virtual CPUs.
+    pub cpus: u8,
+}
+
+/// A disk controller qemu emulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiskBus {
+    /// virtio-blk (KVM, most clouds).
+    Virtio,
+    /// SATA on the q35 chipset's AHCI controller (physical boxes).
+    Ahci,
+    /// An NVMe controller (physical boxes, VMware, clouds).
+    Nvme,
+}
+
+impl Hardware {
+    /// The development board's machine: virtio disk and network on `pc`.
+    pub const VIRTIO: Hardware = Hardware { machine: "pc", nic: "virtio-net-pci", disk: DiskBus::Virtio, cpus: 1 };
+
+    fn disk_args(&self, disk: &Path) -> Vec<String> {
+        let drive = |extra: &str| format!("file={},format=raw,{extra}", disk.display());
+        match self.disk {
+            DiskBus::Virtio => vec!["-drive".into(), drive("if=virtio")],
+            DiskBus::Ahci => vec!["-drive".into(), drive("if=none,id=d0"), "-device".into(), "ide-hd,drive=d0,bus=ide.0".into()],
+            DiskBus::Nvme => vec!["-drive".into(), drive("if=none,id=d0"), "-device".into(), "nvme,drive=d0,serial=postern0".into()],
+        }
+    }
+}
+
 /// A running VM.
 #[derive(Debug)]
 pub struct Vm {
@@ -47,6 +86,18 @@ impl Vm {
     /// and each of `guest_ports` reachable at a free loopback port ([`Vm::host_port`]). With
     /// `stop_on_reboot`, a reboot of the guest ends qemu; otherwise the guest reboots.
     pub fn boot(image: &VmImage, disk: &Path, memory_mib: u32, guest_ports: &[u16], stop_on_reboot: bool) -> std::io::Result<Self> {
+        Self::boot_on(Hardware::VIRTIO, image, disk, memory_mib, guest_ports, stop_on_reboot)
+    }
+
+    /// [`Vm::boot`] on other `hardware`.
+    pub fn boot_on(
+        hardware: Hardware,
+        image: &VmImage,
+        disk: &Path,
+        memory_mib: u32,
+        guest_ports: &[u16],
+        stop_on_reboot: bool,
+    ) -> std::io::Result<Self> {
         let mut forwards = Vec::new();
         for &guest in guest_ports {
             forwards.push((free_port()?, guest));
@@ -61,12 +112,11 @@ impl Vm {
             qemu.arg("-no-reboot");
         }
         let mut child = qemu
-            .args(["-m", &memory_mib.to_string()])
+            .args(["-M", hardware.machine, "-smp", &hardware.cpus.to_string(), "-m", &memory_mib.to_string()])
             .arg("-bios")
             .arg(&image.firmware)
-            .arg("-drive")
-            .arg(format!("file={},format=raw,if=virtio", disk.display()))
-            .args(["-netdev", &netdev, "-device", "virtio-net-pci,netdev=n0"])
+            .args(hardware.disk_args(disk))
+            .args(["-netdev", &netdev, "-device", &format!("{},netdev=n0", hardware.nic)])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -4,6 +4,7 @@ mod bench;
 mod bench_image;
 mod bench_proxy;
 mod bundle;
+mod check_docs;
 mod debian;
 mod demo_backend;
 mod demo_uem;
@@ -53,6 +54,8 @@ enum Command {
     Stress(stress::StressArgs),
     /// Move a board's pinned Debian packages (kernel, systemd-boot, userland) to what the archive serves now.
     Pins(pins::PinsArgs),
+    /// Check that every crate README and the contract index (docs/contracts.md) are true.
+    CheckDocs,
     /// Sign an update bundle again with another key, or make a new signing key pair.
     Sign(bundle::SignArgs),
 }
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => bundle::sign(&args),
         Command::Stress(args) => stress::run(&args),
         Command::Pins(args) => pins::run(&args),
+        Command::CheckDocs => check_docs::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

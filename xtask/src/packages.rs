@@ -19,6 +19,8 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("mke2fs", "e2fsprogs"),
     ("debugfs", "e2fsprogs"),
     ("losetup", "mount"),
+    // The image's disk formats (qcow2, VMDK, VHDX, OVA) are converted and compared with it.
+    ("qemu-img", "qemu-utils"),
     // The proxy tests' back ends and the ActiveSync client driver are Python scripts.
     ("python3", "python3"),
 ];

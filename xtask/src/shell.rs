@@ -43,6 +43,16 @@ pub(crate) fn exec(cmd: &mut Command) -> Result {
     }
 }
 
+/// Runs a command and returns what it printed on stdout; fails with its stderr.
+pub(crate) fn capture(cmd: &mut Command) -> Result<String> {
+    let shown = format!("{cmd:?}");
+    let output = cmd.output().map_err(|e| StepError(format!("could not start {shown}: {e}")))?;
+    if !output.status.success() {
+        return Err(StepError(format!("{shown} failed: {}", String::from_utf8_lossy(&output.stderr))));
+    }
+    String::from_utf8(output.stdout).map_err(|e| StepError(format!("{shown} printed non-UTF-8: {e}")))
+}
+
 /// The `cargo` that invoked us.
 pub(crate) fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));

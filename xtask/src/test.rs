@@ -27,6 +27,7 @@ pub(crate) fn run(args: &TestArgs) -> Result {
     packages::ensure(packages::TEST_TOOLS)?;
     say("checking the Python packages the tests use (a real ActiveSync client)");
     packages::ensure_python(packages::TEST_PYTHON)?;
+    crate::check_docs::run()?;
     for krate in NO_STD_CRATES {
         say(&format!("building {krate} on its own (no_std + alloc)"));
         exec(cargo().args(["build", "--package", krate]))?;
@@ -71,5 +72,18 @@ fn test_image() -> Result {
             .env("POSTERN_IMAGE_DIR", root().join(image::FIRST_BUILD))
             .args(["test", "--package", "postern-e2e", "--test", test, "--", "--ignored", "--nocapture"]))?;
     }
+    test_generic_image(&root().join("target/repro/a/target"))?;
     crate::test_production::run(&root().join("target/repro/a/target"))
+}
+
+/// The generic x86_64 board's image (from the binaries already built), booted on an Intel
+/// NIC with a SATA disk, a VMware NIC with an NVMe disk, and virtio.
+fn test_generic_image(binaries: &std::path::Path) -> Result {
+    say("building the generic x86_64 image and booting it on three machines");
+    let out = root().join("target/image/x86_64-generic-test");
+    let args = image::ImageArgs::test_image("x86_64-generic", Some(out.clone()), Some(binaries.to_owned()));
+    image::build(&args)?;
+    exec(cargo()
+        .env("POSTERN_GENERIC_IMAGE_DIR", &out)
+        .args(["test", "--package", "postern-e2e", "--test", "image_generic", "--", "--ignored", "--nocapture", "--test-threads", "1"]))
 }

@@ -33,6 +33,7 @@ pub(crate) fn run(binaries: &Path) -> Result {
         update_keys: Some(keys),
         update_ca: Some(dir.join("ca.pem")),
         test_keys: false,
+        formats: Vec::new(),
     };
     image::build(&args)?;
     say("booting the production image under qemu");

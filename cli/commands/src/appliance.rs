@@ -8,7 +8,9 @@ use postern_logging::RecentEvents;
 use postern_update_agent::UpdateAgent;
 use postern_update_bundle::ImageTrust;
 use crate::tls::TlsControl;
+use postern_config::Config;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use tokio::sync::watch;
 
 /// The software version shown by `show version` and `show software`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -35,6 +37,12 @@ pub struct Appliance {
     management: Option<String>,
     factory_reset: Option<FactoryReset>,
     host_checker: Option<crate::host_checker::HostCheckerStatus>,
+    /// The configuration the services started with.
+    started: Config,
+    /// Settings the services apply at once (names or their first words).
+    live: &'static [&'static str],
+    /// The running configuration, published after every commit and revert.
+    published: watch::Sender<Arc<Config>>,
 }
 
 /// Leaves the request for a factory reset where init finds it at the next boot.
@@ -50,7 +58,52 @@ impl Appliance {
         reload: Box<dyn Fn() + Send + Sync>,
     ) -> Self {
         let started_at = clock();
-        Self { store: Mutex::new(store), gateway, logs, clock, started_at, reload, checkins: None, runtime: None, updates: Err("not started from a system slot".into()), image_trust: None, tls: None, management: None, factory_reset: None, host_checker: None }
+        let started = store.running().clone();
+        let (published, _) = watch::channel(Arc::new(started.clone()));
+        Self {
+            store: Mutex::new(store),
+            gateway,
+            logs,
+            clock,
+            started_at,
+            reload,
+            checkins: None,
+            runtime: None,
+            updates: Err("not started from a system slot".into()),
+            image_trust: None,
+            tls: None,
+            management: None,
+            factory_reset: None,
+            host_checker: None,
+            started,
+            live: &[],
+            published,
+        }
+    }
+
+    /// The settings the daemon's services apply at once when a commit changes them (e.g.
+    /// `tls certificate`, `uem checkin`); every other changed setting waits for `reload`.
+    #[must_use]
+    pub fn with_live_settings(mut self, live: &'static [&'static str]) -> Self {
+        self.live = live;
+        self
+    }
+
+    /// The running configuration as it changes: each service subscribes and applies what
+    /// changed. A new value follows every commit and every automatic revert.
+    pub fn subscribe(&self) -> watch::Receiver<Arc<Config>> {
+        self.published.subscribe()
+    }
+
+    /// Publishes the running configuration to the services (after a commit or revert).
+    pub(crate) fn publish(&self) {
+        let running = Arc::new(self.store().running().clone());
+        self.published.send_replace(running);
+    }
+
+    /// Changed settings that no service applies live: they take effect at the next `reload`.
+    pub fn pending_reload(&self) -> Vec<String> {
+        crate::live::pending_reload(&self.started, self.store().running(), self.live)
     }
 
     /// Shows the check-ins' status with `status` (without it, `show checkins` says none run).
@@ -203,6 +256,7 @@ impl Appliance {
         let reverted = self.store().tick(now)?;
         if let Some(info) = &reverted {
             tracing::warn!(revision = info.number, "commit confirmed was not confirmed in time: configuration rolled back");
+            self.publish();
             if let Some(tls) = self.tls() {
                 let running = self.store().running().clone();
                 if let Err(reason) = tls.apply(&running) {

@@ -68,12 +68,22 @@ impl Backend for CliBackend {
         &self.hostname
     }
 
+    fn before_prompt(&mut self) {
+        self.refresh_hostname();
+    }
+
+    fn known_values(&self, keywords: &[&'static str], arg: &'static str, typed: &str) -> Vec<String> {
+        crate::completion::known_values(self, keywords, arg, typed)
+    }
+
     fn execute(&mut self, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
         let action = inv.action();
         tracing::info!(user = %self.user, action = action.0, keywords = ?inv.keywords(), negated = inv.negated(), "cli command");
         match action {
             SHOW_VERSION => show::version(self, out),
-            SHOW_RUNNING => show::running(self, out),
+            SHOW_RUNNING => show::running(self, inv, out),
+            SHOW_INTERFACES => crate::interfaces::show(self, out),
+            SHOW_PENDING_RELOAD => show::pending_reload(self, out),
             SHOW_CANDIDATE => show::candidate(self, out),
             SHOW_DIFF => show::diff(self, inv, out),
             SHOW_HISTORY => show::history(self, out),

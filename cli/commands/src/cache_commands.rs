@@ -8,6 +8,7 @@ use postern_cli_engine::{Invocation, Value};
 use postern_decision::EasDeviceId;
 use postern_gateway::{BlockOrigin, BlockTarget};
 use postern_device_cache::{CacheKey, DeviceCache, DeviceRecord, KeyKind};
+use postern_logging::human_time;
 
 /// The most entries a command walks; the cache bounds itself, this bounds one command.
 pub(crate) const WALK_LIMIT: usize = 10_000_000;
@@ -69,7 +70,7 @@ pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn 
                 writeln!(out, "{new} {target} until `device-cache unblock`; {} cache entries marked and their connections cut.", report.cache_entries)?;
             } else {
                 if let Some(block) = gateway.blocks().get(&target).filter(|b| b.origin == BlockOrigin::Wiped) {
-                    return Err(failed(format!("{} was wiped (since {} ms): only a fresh enrolment lets it back", block.target, block.since_ms)));
+                    return Err(failed(format!("{} was wiped ({}): only a fresh enrolment lets it back", block.target, human_time(block.since_ms / 1000, session.appliance().now()))));
                 }
                 let report = gateway.unblock(&target).map_err(|e| failed(e.to_string()))?;
                 if !report.listed && report.cache_entries == 0 {
@@ -90,13 +91,14 @@ pub(crate) fn show_blocks(session: &mut CliBackend, out: &mut dyn Write) -> Outc
         writeln!(out, "No pinned blocks.")?;
         return Ok(());
     }
-    writeln!(out, "{:<40} {:<9} {:<16} Since (Unix ms)", "Blocked", "Origin", "By")?;
+    let now = session.appliance().now();
+    writeln!(out, "{:<40} {:<9} {:<16} Since", "Blocked", "Origin", "By")?;
     for b in blocks.entries() {
         let origin = match b.origin {
             BlockOrigin::Operator => "operator",
             BlockOrigin::Wiped => "wiped",
         };
-        writeln!(out, "{:<40} {:<9} {:<16} {}", b.target.to_string(), origin, b.by, b.since_ms)?;
+        writeln!(out, "{:<40} {:<9} {:<16} {}", b.target.to_string(), origin, b.by, human_time(b.since_ms / 1000, now))?;
     }
     writeln!(out, "{} pinned block(s); never evicted, never lifted by the UEM.", blocks.len())?;
     Ok(())

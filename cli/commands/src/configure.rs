@@ -250,7 +250,6 @@ pub(crate) fn transaction(session: &mut CliBackend, inv: &Invocation<'_>, out: &
         return Ok(());
     }
     let candidate = session.candidate().clone();
-    let management_before = session.appliance().store().running().management.clone();
     let (who, now) = (session.user().to_owned(), session.appliance().now());
     let comment = inv.arg("TEXT").and_then(Value::as_str);
     crate::tls::check_candidate(candidate.config(), session.appliance().store().running())?;
@@ -277,10 +276,12 @@ pub(crate) fn transaction(session: &mut CliBackend, inv: &Invocation<'_>, out: &
             None => writeln!(out, "Committed revision {}.", info.number)?,
         },
     }
-    if candidate.config().management != management_before {
-        writeln!(out, "The management plane (SSH, metrics) moves at the next `reload`; `show management` says where it listens now.")?;
-    }
     tracing::info!(revision = info.number, who = %who, "configuration committed");
+    session.appliance().publish();
+    let pending = session.appliance().pending_reload();
+    if !pending.is_empty() {
+        writeln!(out, "Applies at the next `reload`: {} (`show configuration pending-reload`).", pending.join(", "))?;
+    }
     crate::tls::apply(session, out)
 }
 

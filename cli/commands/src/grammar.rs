@@ -32,9 +32,14 @@ fn show(in_config: bool) -> Node {
         ).action(SHOW_DIFF)));
     let configuration = kw("configuration", "Configuration revisions and changes")
         .child(diff)
-        .child(kw("history", "Committed revisions, newest first").action(SHOW_HISTORY));
+        .child(kw("history", "Committed revisions, newest first").action(SHOW_HISTORY))
+        .child(kw("pending-reload", "Committed settings that take effect only at the next reload").action(SHOW_PENDING_RELOAD));
     let mut node = kw("show", "Show running system information")
-        .child(kw("running-config", "The committed configuration").action(SHOW_RUNNING))
+        .child(kw("running-config", "The committed configuration").action(SHOW_RUNNING).child(arg(
+            "SECTION",
+            ArgKind::OneOf(crate::render::SECTIONS),
+            "Only the commands of one section (e.g. uem, interface, tls)",
+        ).action(SHOW_RUNNING)))
         .child(configuration)
         .child(kw("candidate-config", "This session's uncommitted configuration").action(SHOW_CANDIDATE));
     if !in_config {
@@ -47,6 +52,7 @@ fn show(in_config: bool) -> Node {
             kw("blocks", "The pinned blocks: operator blocks and wiped devices").action(SHOW_BLOCKS),
             kw("checkins", "UEM check-ins: last and next runs").action(SHOW_CHECKINS),
             kw("management", "Where SSH and metrics listen, and why").action(SHOW_MANAGEMENT),
+            kw("interfaces", "Network interfaces: state, driver, speed, queues, addresses, counters").action(SHOW_INTERFACES),
             kw("software", "Installed software and update slots").action(SHOW_SOFTWARE),
             kw("logging", "Recent log events").action(SHOW_LOGGING),
             kw("tls", "The TLS certificate served: source, subject, names, validity, fingerprint").action(SHOW_TLS),

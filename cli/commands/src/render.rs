@@ -18,6 +18,27 @@ fn render_management(m: &postern_config::ManagementSettings, line: &mut impl FnM
     }
 }
 
+/// The sections of `show running-config SECTION`: the first words of its top-level commands.
+pub(crate) const SECTIONS: &[&str] =
+    &["accs", "activesync", "apptunnel", "device-cache", "gateway-id", "host-checker", "hostname", "interface", "management", "tls", "uem", "username"];
+
+/// The blocks of `rendered` whose top-level command starts with `section`, each with its
+/// indented sub-mode lines and closing `!`.
+pub(crate) fn section(rendered: &str, section: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in rendered.lines() {
+        if !line.starts_with([' ', '!']) {
+            inside = line.split(' ').next() == Some(section);
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Renders every setting as a CONFIG-mode command; sub-modes are indented and closed with `!`.
 pub(crate) fn render(config: &Config) -> String {
     let mut out = String::new();
@@ -140,6 +161,17 @@ fn render_connector(connector: &Connector, line: &mut impl FnMut(String)) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_top_level_command_is_a_section_and_a_section_keeps_its_sub_mode() {
+        let rendered = super::render(&postern_config::Config::default());
+        for line in rendered.lines().filter(|l| !l.starts_with([' ', '!'])) {
+            let first = line.split(' ').next().unwrap_or_default();
+            assert!(super::SECTIONS.contains(&first), "`{first}` is missing from SECTIONS");
+        }
+        let uem = super::section(&rendered, "uem");
+        assert!(uem.starts_with("uem\n") && uem.ends_with("!\n") && !uem.contains("hostname"), "{uem}");
+    }
+
     use super::*;
 
     #[test]

@@ -7,6 +7,7 @@ use crate::render::render;
 use core::fmt::Write;
 use postern_cli_engine::{Invocation, Value};
 use postern_device_cache::{CacheKey, DeviceRecord, KeyKind};
+use postern_logging::human_time;
 
 /// Written into the appliance image by its build: product version and commit.
 const IMAGE_VERSION_FILE: &str = "/etc/postern/version";
@@ -27,6 +28,7 @@ pub(crate) fn version(session: &mut CliBackend, out: &mut dyn Write) -> Outcome 
     }
     writeln!(out, "Hostname {}, gateway id {}", store.running().gateway.hostname, store.running().gateway.id)?;
     writeln!(out, "Uptime {}d {:02}h {:02}m {:02}s", uptime / 86_400, uptime / 3600 % 24, uptime / 60 % 60, uptime % 60)?;
+    writeln!(out, "Started {}", human_time(appliance.started_at(), appliance.now()))?;
     writeln!(out, "Configuration revision {}", store.revision())?;
     if let Some((used, total)) = std::fs::read_to_string("/proc/meminfo").ok().as_deref().and_then(memory_in_use) {
         writeln!(out, "Memory {} MiB in use of {} MiB", used >> 10, total >> 10)?;
@@ -43,11 +45,15 @@ fn memory_in_use(meminfo: &str) -> Option<(u64, u64)> {
     Some((total.saturating_sub(field("MemAvailable:")?), total))
 }
 
-pub(crate) fn running(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+pub(crate) fn running(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
     let store = session.appliance().store();
     writeln!(out, "! revision {}", store.revision())?;
     let rendered = render(store.running());
     drop(store);
+    if let Some(wanted) = inv.arg("SECTION").and_then(Value::as_str) {
+        out.write_str(&crate::render::section(&rendered, wanted))?;
+        return Ok(());
+    }
     if let Some(comment) = crate::tls::running_comment(session) {
         writeln!(out, "{comment}")?;
     }
@@ -88,16 +94,32 @@ pub(crate) fn diff(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
 }
 
 pub(crate) fn history(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    let now = session.appliance().now();
     let store = session.appliance().store();
-    writeln!(out, "{:<4} {:>8} {:<12} {:<20} {:<16} comment", "n", "revision", "committed", "by", "kind")?;
+    writeln!(out, "{:<4} {:>8} {:<40} {:<20} {:<16} comment", "n", "revision", "committed", "by", "kind")?;
     for (n, info) in store.history().iter().enumerate() {
-        let when = if info.committed_at == 0 { "unknown".to_owned() } else { info.committed_at.to_string() };
+        let when = if info.committed_at == 0 { "unknown".to_owned() } else { human_time(info.committed_at, now) };
         let kind = format!("{:?}", info.kind);
         let kind = kind.split([' ', '{']).next().unwrap_or("");
-        writeln!(out, "{n:<4} {:>8} {when:<12} {:<20} {kind:<16} {}", info.number, info.who, info.comment.as_deref().unwrap_or(""))?;
+        writeln!(out, "{n:<4} {:>8} {when:<40} {:<20} {kind:<16} {}", info.number, info.who, info.comment.as_deref().unwrap_or(""))?;
     }
     if let Some(pending) = store.pending_confirmation() {
-        writeln!(out, "Revision {} rolls back at {} unless confirmed with `commit`.", pending.revision, pending.deadline)?;
+        let at = human_time(pending.deadline, now);
+        writeln!(out, "Revision {} rolls back at {at} unless confirmed with `commit`.", pending.revision)?;
+    }
+    Ok(())
+}
+
+/// `show configuration pending-reload`.
+pub(crate) fn pending_reload(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    let pending = session.appliance().pending_reload();
+    if pending.is_empty() {
+        writeln!(out, "Every committed setting is in effect.")?;
+        return Ok(());
+    }
+    writeln!(out, "Committed, in effect from the next `reload`:")?;
+    for setting in pending {
+        writeln!(out, "  {setting}")?;
     }
     Ok(())
 }

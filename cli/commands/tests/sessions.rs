@@ -319,3 +319,86 @@ fn host_checker_policies_are_configured_rendered_and_refused_by_name() {
     rig.admin("configure terminal ; no host-checker policy debian-baseline ; no host-checker enabled ; commit");
     assert!(rig.appliance.store().running().host_checker.policies.is_empty());
 }
+
+#[test]
+fn times_are_shown_for_people_and_show_output_filters_through_the_real_commands() {
+    let rig = Rig::new();
+    rig.admin("configure terminal ; hostname edge7 ; commit comment named");
+    let history = rig.admin("show configuration history | include named");
+    assert_eq!(history.lines().count(), 1, "{history}");
+    // Other tests move the shared clock on; the moment is always 2027 and "now".
+    assert!(history.contains(" 2027-01-") && history.contains(" UTC (now)"), "{history}");
+    rig.admin("device-cache block ApplA1B2C3D4E5F6");
+    let blocks = rig.admin("show blocks | include ApplA1B2C3D4E5F6");
+    assert!(blocks.contains(" 2027-01-") && blocks.contains(" UTC (now)"), "{blocks}");
+    rig.admin("device-cache unblock ApplA1B2C3D4E5F6");
+    let uem = rig.admin("show running-config uem");
+    assert!(uem.lines().any(|l| l.trim_end() == "uem") && !uem.contains("hostname"), "{uem}");
+    let count = rig.admin("show running-config | count ^hostname");
+    assert!(count.contains("Count: 1 line"), "{count}");
+    let inside = rig.admin("configure terminal ; interface eth0 ; do show running-config | include ^hostname");
+    assert!(inside.contains("hostname edge7"), "{inside}");
+}
+
+#[test]
+fn tab_completes_blocked_devices_users_and_configured_names() {
+    let rig = Rig::new();
+    rig.admin("device-cache block ApplZZ1B2C3D4E5F6 ; device-cache block-user alice@example.com");
+    let typed_then_tab = |keys: &str| {
+        let mut session = Session::new(rig.grammar.clone(), Privilege::Administrator);
+        session.enable().expect("administrators may enable");
+        let mut backend = CliBackend::new(rig.appliance.clone(), "tester");
+        session.feed(keys.as_bytes(), &mut backend, &mut Vec::new()).expect("output");
+        session.line().to_owned()
+    };
+    assert_eq!(typed_then_tab("device-cache unblock Ap\t"), "device-cache unblock ApplZZ1B2C3D4E5F6 ");
+    assert_eq!(typed_then_tab("device-cache unblock-user al\t"), "device-cache unblock-user alice@example.com ");
+    rig.admin("configure terminal ; interface wan7 ; exit ; commit");
+    assert_eq!(typed_then_tab("configure terminal\rinterface w\t"), "interface wan7 ");
+}
+
+#[test]
+fn show_interfaces_lists_the_kernels_interfaces_with_counters() {
+    let rig = Rig::new();
+    let out = rig.admin("show interfaces | begin ^lo ");
+    assert!(out.lines().next().is_some_and(|l| l.starts_with("lo is ")), "{out}");
+    assert!(out.contains("addresses 127.0.0.1/8") && out.contains(" errors ") && out.contains("queues rx "), "{out}");
+}
+
+#[test]
+fn a_commit_names_what_waits_for_reload_and_publishes_the_configuration() {
+    let rig = Rig::new();
+    let mut published = rig.appliance.subscribe();
+    assert!(rig.admin("show configuration pending-reload").contains("Every committed setting is in effect"));
+    let out = rig.admin("configure terminal ; tls min-version 1.3 ; hostname edge3 ; commit");
+    assert!(out.contains("Applies at the next `reload`: tls min-version (`show configuration pending-reload`)."), "{out}");
+    assert!(published.has_changed().expect("sender alive"), "the commit published the configuration");
+    assert_eq!(published.borrow_and_update().gateway.hostname, "edge3");
+    let pending = rig.admin("show configuration pending-reload");
+    assert!(pending.contains("  tls min-version") && !pending.contains("hostname"), "{pending}");
+    // Committing the old value back leaves nothing pending.
+    let out = rig.admin("configure terminal ; tls min-version 1.2 ; commit");
+    assert!(!out.contains("Applies at the next"), "{out}");
+    assert!(rig.admin("show configuration pending-reload").contains("Every committed setting is in effect"));
+}
+
+#[test]
+fn an_automatic_rollback_is_published_and_every_prompt_follows_it() {
+    let rig = Rig::new();
+    let mut session = Session::new(rig.grammar.clone(), Privilege::Administrator);
+    session.enable().expect("administrators may enable");
+    let mut backend = CliBackend::new(rig.appliance.clone(), "watcher");
+    let mut screen = Vec::new();
+    let mut published = rig.appliance.subscribe();
+    rig.admin("conf t ; hostname trial ; commit confirmed 1");
+    session.feed(b"\r", &mut backend, &mut screen).expect("output");
+    assert!(String::from_utf8_lossy(&screen).ends_with("trial#"), "another session's commit: {}", String::from_utf8_lossy(&screen));
+    published.borrow_and_update();
+    NOW.fetch_add(61, Ordering::SeqCst);
+    assert!(rig.appliance.tick().expect("tick").is_some(), "reverted at the deadline");
+    assert!(published.has_changed().expect("sender alive"), "the revert is published to the services");
+    assert_eq!(published.borrow_and_update().gateway.hostname, "postern-demo");
+    screen.clear();
+    session.feed(b"\r", &mut backend, &mut screen).expect("output");
+    assert!(String::from_utf8_lossy(&screen).ends_with("postern-demo#"), "{}", String::from_utf8_lossy(&screen));
+}

@@ -118,6 +118,18 @@ pub trait Backend {
     /// [`Node::enters`](crate::Node::enters) enters its sub-mode.
     fn execute(&mut self, invocation: &Invocation<'_>, out: &mut dyn fmt::Write) -> Result<(), CommandError>;
 
+    /// Called before each new prompt: the moment to pick up a hostname changed elsewhere
+    /// (a commit in another session, an automatic rollback). Does nothing unless implemented.
+    fn before_prompt(&mut self) {}
+
+    /// Values Tab may complete for the argument `arg` after `keywords` (spelled in full),
+    /// starting with `typed`: device ids, service names, users. Only the first few hundred
+    /// are needed. None unless implemented.
+    fn known_values(&self, keywords: &[&'static str], arg: &'static str, typed: &str) -> Vec<String> {
+        let _ = (keywords, arg, typed);
+        Vec::new()
+    }
+
     /// Told after the session changed mode (e.g. to warn about an uncommitted candidate
     /// when leaving CONFIG mode). Does nothing unless implemented.
     fn mode_changed(&mut self, from: Mode, to: Mode, out: &mut dyn fmt::Write) {

@@ -18,6 +18,13 @@ pub(crate) enum Help {
     Prefix { names: Vec<String> },
 }
 
+/// The values the system knows for an argument: (keywords before it, its name, the part
+/// typed) → candidates.
+pub(crate) type KnownValues<'k> = dyn Fn(&[&'static str], &'static str, &str) -> Vec<String> + 'k;
+
+/// Most candidates Tab lists at once.
+const LIST_MAX: usize = 64;
+
 /// What Tab does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Completion {
@@ -83,19 +90,28 @@ pub(crate) fn help(start: Position<'_>, before: &str) -> Help {
 }
 
 /// Tab completion of the word before the cursor.
-pub(crate) fn complete(start: Position<'_>, before: &str) -> Completion {
+///
+/// `known` gives the values the system knows for an argument (device ids, service names),
+/// from the keywords typed before it, the argument's name and the part typed.
+pub(crate) fn complete(start: Position<'_>, before: &str, known: &KnownValues<'_>) -> Completion {
     let (done, Some((_, word))) = split(before) else { return Completion::Nothing };
     let Ok(walked) = walk(start, done) else { return Completion::Nothing };
-    let mut names: Vec<&'static str> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
     for c in walked.position.candidates() {
         match c.arg() {
-            Some((_, ArgKind::OneOf(choices))) => names.extend(choices.iter().filter(|ch| ch.starts_with(word))),
-            Some(_) => {}
-            None => names.extend(c.keyword().filter(|k| k.starts_with(word))),
+            Some((_, ArgKind::OneOf(choices))) => {
+                names.extend(choices.iter().filter(|ch| ch.starts_with(word)).map(|ch| ch.to_string()));
+            }
+            Some((name, kind)) => {
+                let values = known(&walked.keywords, name, word).into_iter().filter(|v| v.starts_with(word) && kind.parse(v).is_some());
+                names.extend(values);
+            }
+            None => names.extend(c.keyword().filter(|k| k.starts_with(word)).map(|k| k.to_string())),
         }
     }
     names.sort_unstable();
     names.dedup();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     match names.as_slice() {
         [] => Completion::Nothing,
         [one] => Completion::Insert(alloc::format!("{} ", one.get(word.len()..).unwrap_or_default())),
@@ -104,7 +120,11 @@ pub(crate) fn complete(start: Position<'_>, before: &str) -> Completion {
             if common.len() > word.len() {
                 Completion::Insert(common.get(word.len()..).unwrap_or_default().to_string())
             } else {
-                Completion::List(many.iter().map(|s| s.to_string()).collect())
+                let mut shown: Vec<String> = many.iter().take(LIST_MAX).map(|s| s.to_string()).collect();
+                if many.len() > LIST_MAX {
+                    shown.push(alloc::format!("({} more)", many.len() - LIST_MAX));
+                }
+                Completion::List(shown)
             }
         }
     }

@@ -9,6 +9,8 @@ use crate::backend::Backend;
 use crate::editor::Edit;
 use crate::help::{Completion, Help, complete, help};
 use crate::keys::Key;
+use crate::matcher::{Position, parse};
+use crate::pipe;
 use crate::output::{BELL, Out};
 use crate::prompt::Mode;
 use crate::report::report;
@@ -74,10 +76,11 @@ impl Session {
         }
     }
 
-    fn new_prompt<B: Backend + ?Sized, W: Write>(&self, backend: &B, o: &mut Out<'_, W>) {
+    fn new_prompt<B: Backend + ?Sized, W: Write>(&self, backend: &mut B, o: &mut Out<'_, W>) {
         if self.ended {
             return;
         }
+        backend.before_prompt();
         o.fresh_line();
         if self.paste.is_none() {
             self.prompt(backend.hostname()).write(o);
@@ -92,10 +95,15 @@ impl Session {
     fn help<B: Backend + ?Sized, W: Write>(&mut self, backend: &B, o: &mut Out<'_, W>) {
         o.str("?");
         o.newline();
-        let before = self.editor.before_cursor();
-        match help(self.position(self.mode()), before) {
+        let full = self.editor.before_cursor();
+        let (position, before, skipped) = self.scope(full);
+        let asked = match self.filter_word(position, before) {
+            Some(word) => pipe::help(word),
+            None => help(position, before),
+        };
+        match asked {
             Help::Error { error } => {
-                let indent = self.prompt(backend.hostname()).width();
+                let indent = self.prompt(backend.hostname()).width() + skipped;
                 report(&error, before, Some(indent), o);
             }
             Help::Next { entries, cr } => {
@@ -116,7 +124,12 @@ impl Session {
     }
 
     fn complete<B: Backend + ?Sized, W: Write>(&mut self, backend: &B, o: &mut Out<'_, W>) {
-        match complete(self.position(self.mode()), self.editor.before_cursor()) {
+        let (position, before, _) = self.scope(self.editor.before_cursor());
+        let completion = match self.filter_word(position, before) {
+            Some(word) => pipe::complete(word),
+            None => complete(position, before, &|keywords, arg, typed| backend.known_values(keywords, arg, typed)),
+        };
+        match completion {
             Completion::Insert(text) => {
                 let prompt = prompt_for(&self.grammar, self.mode(), backend.hostname());
                 self.editor.insert_str(&text, &prompt, o);
@@ -128,6 +141,27 @@ impl Session {
             }
             Completion::Nothing => o.bytes(BELL),
         }
+    }
+}
+
+impl Session {
+    /// Where `?` and Tab match: after `do ` in a CONFIG mode, the privileged EXEC commands
+    /// (with how many bytes `do ` took); elsewhere the current mode's.
+    fn scope<'l>(&self, before: &'l str) -> (Position<'_>, &'l str, usize) {
+        match before.strip_prefix("do ") {
+            Some(rest) if self.mode().is_config() => (self.position(Mode::Privileged), rest, before.len() - rest.len()),
+            _ => (self.position(self.mode()), before, 0),
+        }
+    }
+
+    /// The filter word being typed after the last ` | ` of a `show` command, if the
+    /// cursor is there.
+    fn filter_word<'l>(&self, position: Position<'_>, before: &'l str) -> Option<&'l str> {
+        let at = before.rfind(" | ")?;
+        let word = &before[at + 3..];
+        let (command, _) = pipe::split(&before[..at]);
+        let is_show = parse(position, command).is_ok_and(|p| p.keywords.first() == Some(&"show"));
+        (is_show && !word.contains(' ')).then_some(word)
     }
 }
 

@@ -14,6 +14,7 @@ mod matcher;
 mod node;
 mod output;
 mod paste;
+mod pipe;
 mod privilege;
 mod prompt;
 mod pump;

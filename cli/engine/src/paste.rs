@@ -55,7 +55,7 @@ impl Session {
             let _ = writeln!(o, "% The pasted text is longer than {PASTE_MAX} bytes; nothing was changed.");
             return Outcome::Failed;
         }
-        self.dispatch_with(paste.parsed, Some(&paste.text), backend, o)
+        self.dispatch_with(paste.parsed, Some(&paste.text), None, backend, o)
     }
 
     /// Drops a paste under way (Ctrl-C, Ctrl-Z, Ctrl-D), saying so.

@@ -1,5 +1,8 @@
 //! Running a matched line: the engine's own commands, the backend's, and mode changes.
 
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt::Write as _;
 
 use embedded_io::Write;
@@ -9,8 +12,9 @@ use crate::editor::LINE_MAX;
 use crate::matcher::{ParseError, Parsed, parse};
 use crate::node::{Action, Builtin};
 use crate::output::Out;
-use crate::privilege::Privilege;
+use crate::pipe::{self, Pipe, PipeError};
 use crate::prompt::Mode;
+use crate::privilege::Privilege;
 use crate::report::report;
 use crate::session::{Outcome, Session};
 
@@ -45,6 +49,17 @@ impl Session {
             return Outcome::Failed;
         }
         let mode = self.mode();
+        if mode.is_config()
+            && let Some(rest) = line.trim_start().strip_prefix("do ")
+        {
+            return self.execute_do(line, line.len() - rest.len(), backend, o, indent);
+        }
+        if let (command, Some(filters)) = pipe::split(line)
+            && let Ok(parsed) = parse(self.position(mode), command)
+            && parsed.keywords.first() == Some(&"show")
+        {
+            return self.dispatch_with(parsed, None, Some(filters), backend, o);
+        }
         let error = match parse(self.position(mode), line) {
             Ok(parsed) => return self.dispatch(parsed, backend, o),
             Err(ParseError::Empty) => return Outcome::Success,
@@ -64,20 +79,74 @@ impl Session {
         Outcome::Failed
     }
 
-    pub(crate) fn dispatch<B: Backend + ?Sized, W: Write>(&mut self, parsed: Parsed, backend: &mut B, o: &mut Out<'_, W>) -> Outcome {
-        self.dispatch_with(parsed, None, backend, o)
+    /// `do COMMAND` in a CONFIG mode: runs an EXEC command (a `show`, `ping`…) without
+    /// leaving the mode. Commands that change mode are refused.
+    fn execute_do<B: Backend + ?Sized, W: Write>(
+        &mut self,
+        line: &str,
+        at: usize,
+        backend: &mut B,
+        o: &mut Out<'_, W>,
+        indent: Option<usize>,
+    ) -> Outcome {
+        let (command, filters) = pipe::split(&line[at..]);
+        let filters = filters.filter(|_| parse(self.position(Mode::Privileged), command).is_ok_and(|p| p.keywords.first() == Some(&"show")));
+        let command = if filters.is_some() { command } else { &line[at..] };
+        let parsed = match parse(self.position(Mode::Privileged), command) {
+            Ok(parsed) => parsed,
+            Err(ParseError::Empty) => {
+                o.str("% `do` needs an EXEC command after it (e.g. `do show running-config`).\r\n");
+                return Outcome::Failed;
+            }
+            Err(ParseError::Invalid { offset }) => {
+                report(&ParseError::Invalid { offset: offset + at }, line, indent, o);
+                return Outcome::Failed;
+            }
+            Err(error) => {
+                report(&error, line, indent, o);
+                return Outcome::Failed;
+            }
+        };
+        if parsed.enters.is_some()
+            || matches!(parsed.action, Action::Builtin(b) if !matches!(b, Builtin::Help | Builtin::ShowHistory))
+        {
+            o.str("% `do` runs EXEC commands that stay in this mode; use `end` or `exit` to leave it.\r\n");
+            return Outcome::Failed;
+        }
+        let base = core::mem::replace(&mut self.base, Mode::Privileged);
+        let frames = core::mem::take(&mut self.frames);
+        let outcome = self.dispatch_with(parsed, None, filters, backend, o);
+        self.base = base;
+        self.frames = frames;
+        outcome
     }
 
-    /// Runs a parsed line, with the text pasted after it; a line that pastes and has no
-    /// text yet starts collecting it instead.
+    pub(crate) fn dispatch<B: Backend + ?Sized, W: Write>(&mut self, parsed: Parsed, backend: &mut B, o: &mut Out<'_, W>) -> Outcome {
+        self.dispatch_with(parsed, None, None, backend, o)
+    }
+
+    /// Runs a parsed line, with the text pasted after it, its output through `filters`
+    /// (the text after ` | `); a line that pastes and has no text yet starts collecting it
+    /// instead.
     pub(crate) fn dispatch_with<B: Backend + ?Sized, W: Write>(
         &mut self,
         parsed: Parsed,
         text: Option<&str>,
+        filters: Option<&str>,
         backend: &mut B,
         o: &mut Out<'_, W>,
     ) -> Outcome {
+        if let Some(filters) = filters
+            && let Err(PipeError(message)) = pipe::parse(filters)
+        {
+            let _ = writeln!(o, "% {message}");
+            return Outcome::Failed;
+        }
         let id = match parsed.action {
+            Action::Builtin(Builtin::ShowHistory) if filters.is_some() => {
+                let history: Vec<String> = self.editor.history().iter().map(|l| format!("  {l}")).collect();
+                return finish(filtered(filters, o, |sink| history.iter().try_for_each(|l| writeln!(sink, "{l}")).map_err(CommandError::from)), o);
+            }
             Action::Builtin(builtin) => return self.builtin(builtin, backend, o),
             Action::Backend(id) => id,
         };
@@ -93,24 +162,16 @@ impl Session {
             args: &parsed.args,
             text,
         };
-        let result = backend.execute(&invocation, o);
+        let result = filtered(filters, o, |sink| backend.execute(&invocation, sink));
         o.fresh_line();
-        match result {
-            Ok(()) => {
-                if let Some(sub_mode) = parsed.enters {
-                    let from = self.mode();
-                    self.frames.push(Frame { sub_mode, action: id, keywords: parsed.keywords, args: parsed.args });
-                    backend.mode_changed(from, self.mode(), o);
-                    o.fresh_line();
-                }
-                Outcome::Success
-            }
-            Err(CommandError::Failed(message)) => {
-                let _ = writeln!(o, "% {message}");
-                Outcome::Failed
-            }
-            Err(_) => Outcome::Failed,
+        if result.is_ok()
+            && let Some(sub_mode) = parsed.enters
+        {
+            let from = self.mode();
+            self.frames.push(Frame { sub_mode, action: id, keywords: parsed.keywords, args: parsed.args });
+            backend.mode_changed(from, self.mode(), o);
         }
+        finish(result, o)
     }
 
     fn builtin<B: Backend + ?Sized, W: Write>(&mut self, builtin: Builtin, backend: &mut B, o: &mut Out<'_, W>) -> Outcome {
@@ -172,5 +233,30 @@ impl Session {
             backend.mode_changed(from, self.mode(), o);
             o.fresh_line();
         }
+    }
+}
+
+/// Runs `command` with its output through the filters, if any (already checked to parse).
+fn filtered<W: Write>(
+    filters: Option<&str>,
+    o: &mut Out<'_, W>,
+    command: impl FnOnce(&mut dyn core::fmt::Write) -> Result<(), CommandError>,
+) -> Result<(), CommandError> {
+    let Some(filters) = filters else { return command(o) };
+    let mut pipe = Pipe::new(filters, o).map_err(|PipeError(message)| CommandError::Failed(message))?;
+    let result = command(&mut pipe);
+    result.and(pipe.finish().map_err(CommandError::from))
+}
+
+/// Prints a command's failure and says how it went.
+fn finish<W: Write>(result: Result<(), CommandError>, o: &mut Out<'_, W>) -> Outcome {
+    o.fresh_line();
+    match result {
+        Ok(()) => Outcome::Success,
+        Err(CommandError::Failed(message)) => {
+            let _ = writeln!(o, "% {message}");
+            Outcome::Failed
+        }
+        Err(_) => Outcome::Failed,
     }
 }

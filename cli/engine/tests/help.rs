@@ -171,3 +171,18 @@ fn the_help_command_explains_help() {
     let out = t.line("help");
     assert!(out.contains("question mark '?'"), "{out}");
 }
+
+#[test]
+fn tab_completes_values_the_backend_knows() {
+    let mut t = Term::admin();
+    t.feed("show device-cache Ap\t");
+    assert_eq!(t.session.line(), "show device-cache Appl");
+    let out = t.feed("\t");
+    assert!(out.contains("ApplA1  ApplB2"), "{out:?}");
+    t.feed("B\t");
+    assert_eq!(t.session.line(), "show device-cache ApplB2 ");
+    t.feed("\x15");
+    // A value that the argument's kind would refuse is never offered.
+    t.feed("show device-cache b\t");
+    assert_eq!(t.session.line(), "show device-cache b");
+}

@@ -22,6 +22,10 @@ pub struct ServerConfig {
     pub socket: Option<PathBuf>,
     /// The serial console.
     pub serial: Option<SerialConfig>,
+    /// More consoles offering the same CLI (the screen's virtual terminal, a second
+    /// serial port): each that opens gets its own session; one that cannot be opened is
+    /// logged and left out, so a box without it still starts.
+    pub more_consoles: Vec<SerialConfig>,
 }
 
 type TaskResult = (&'static str, Result<(), TransportError>);
@@ -40,6 +44,7 @@ pub struct BoundServer {
     socket: Option<SocketListener>,
     console: Option<Console>,
     serial: Option<SerialConfig>,
+    more_consoles: Vec<(SerialConfig, Console)>,
 }
 
 impl BoundServer {
@@ -56,11 +61,19 @@ impl BoundServer {
             .map(SocketListener::bind)
             .transpose()?;
         let console = config.serial.as_ref().map(Console::open).transpose()?;
+        let mut more_consoles = Vec::new();
+        for extra in config.more_consoles {
+            match Console::open(&extra) {
+                Ok(console) => more_consoles.push((extra, console)),
+                Err(error) => tracing::warn!(console = ?extra, %error, "console left out"),
+            }
+        }
         Ok(Self {
             ssh,
             socket,
             console,
             serial: config.serial,
+            more_consoles,
         })
     }
 
@@ -90,6 +103,11 @@ impl BoundServer {
                 socket.serve(factory, stopped).await;
                 ("socket", Ok(()))
             });
+        }
+        for (config, console) in self.more_consoles {
+            tracing::info!(console = ?config, "console starting");
+            let (factory, stopped) = (Arc::clone(&factory), stopped.clone());
+            tasks.spawn_blocking(move || ("console", console.run(factory, stopped)));
         }
         if let Some(console) = self.console {
             tracing::info!(console = ?self.serial, "serial console starting");

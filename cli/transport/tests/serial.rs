@@ -132,3 +132,24 @@ fn a_missing_device_or_a_non_terminal_fails_the_start() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn more_consoles_each_get_a_session_and_a_missing_one_is_left_out() -> TestResult {
+    let (serial, screen) = (openpty(None, None)?, openpty(None, None)?);
+    let config = ServerConfig {
+        serial: Some(SerialConfig::Device(ttyname(&serial.slave)?)),
+        more_consoles: vec![SerialConfig::Device(ttyname(&screen.slave)?), SerialConfig::Device(PathBuf::from("/dev/ttyNONE-postern"))],
+        ..ServerConfig::default()
+    };
+    let server = TestServer::start(config, ToyFactory { keys: Vec::new() })?;
+    let (mut serial_master, mut screen_master) = (File::from(serial.master), File::from(screen.master));
+    for master in [&mut serial_master, &mut screen_master] {
+        let mut seen = String::new();
+        assert!(read_until(master, &mut seen, "console# ", 1), "no prompt: {seen:?}");
+        master.write_all(b"show version\r")?;
+        assert!(read_until(master, &mut seen, "console# ", 2), "no answer: {seen:?}");
+        assert!(seen.contains(VERSION_LINE), "{seen:?}");
+    }
+    server.shutdown()?;
+    Ok(())
+}

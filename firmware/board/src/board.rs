@@ -45,6 +45,10 @@ pub struct Kernel {
     /// Modules init loads, in order.
     #[serde(default)]
     pub modules: Vec<String>,
+    /// Driver modules the image carries (with their dependencies) and init loads only
+    /// when a device asks for one (its `modalias` matches the driver's aliases).
+    #[serde(default)]
+    pub drivers: Vec<String>,
 }
 
 /// The boot loader (systemd-boot, a Debian package pinned by version and hash) on the EFI
@@ -147,18 +151,20 @@ impl Board {
         if !self.kernel.package.starts_with("linux-image-") {
             return Err(invalid("kernel.package", "a Debian linux-image-* package"));
         }
-        for module in &self.kernel.modules {
-            if module.is_empty() || !module.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-                return Err(invalid("kernel.modules", &format!("{module:?} is not a module name")));
+        for (setting, list) in [("kernel.modules", &self.kernel.modules), ("kernel.drivers", &self.kernel.drivers)] {
+            for module in list {
+                if module.is_empty() || !module.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                    return Err(invalid(setting, &format!("{module:?} is not a module name")));
+                }
             }
         }
-        for (setting, device) in [
-            ("console.device", &self.console.device),
-            ("disk.data_device", &self.disk.data_device),
-            ("boot.esp_device", &self.boot.esp_device),
-        ] {
-            if !device.starts_with("/dev/") || device.contains("..") {
-                return Err(invalid(setting, "a device under /dev/"));
+        if !self.console.device.starts_with("/dev/") || self.console.device.contains("..") {
+            return Err(invalid("console.device", "a device under /dev/"));
+        }
+        for (setting, device) in [("disk.data_device", &self.disk.data_device), ("boot.esp_device", &self.boot.esp_device)] {
+            let by_label = device.strip_prefix("PARTLABEL=").is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            if !by_label && (!device.starts_with("/dev/") || device.contains("..")) {
+                return Err(invalid(setting, "a device under /dev/ or PARTLABEL=<GPT partition name>"));
             }
         }
         if self.disk.data_size_mib < 64 {
@@ -180,6 +186,18 @@ mod tests {
         assert_eq!(board.name, "qemu-x86_64");
         assert!(board.kernel.modules.iter().any(|m| m == "virtio_net"));
         assert_eq!(board.vm.as_ref().map(|vm| vm.memory_mib), Some(256));
+    }
+
+    #[test]
+    fn the_generic_board_loads_with_drivers_and_disks_by_partition_name() {
+        let board = Board::parse(include_str!("../../../board/x86_64-generic.toml")).expect("generic board");
+        assert_eq!(board.name, "x86_64-generic");
+        for driver in ["e1000e", "igb", "ixgbe", "i40e", "r8169", "mlx5_core", "virtio_net", "vmxnet3", "hv_netvsc", "ena", "nvme", "ahci", "virtio_blk", "vmw_pvscsi", "hv_storvsc"] {
+            assert!(board.kernel.drivers.iter().any(|d| d == driver), "{driver} missing");
+        }
+        assert_eq!(board.disk.data_device, "PARTLABEL=postern-data");
+        let bad = include_str!("../../../board/x86_64-generic.toml").replace("PARTLABEL=postern-data", "PARTLABEL=../x");
+        assert!(Board::parse(&bad).expect_err("bad label").to_string().contains("disk.data_device"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::history::{History, ReadFailure, StoredRevision};
 use crate::mirror::{Mirror, Seal, fs_error, read_mirror, read_seal};
 use crate::revision::{Pending, PendingConfirmation, RevisionInfo, RevisionKind};
 use postern_config::Config;
+use postern_sled_guard::{EngineDamage, OpenFailure, Recovered, RecoveryError, open_or_move_aside};
 use std::path::{Path, PathBuf};
 
 /// The history's directory inside the store directory.
@@ -37,9 +38,16 @@ pub(crate) struct Loaded {
     pub(crate) recovery: Option<Recovery>,
 }
 
-enum Failure {
-    Locked(sled::Error),
-    Damaged(Damage),
+type Failure = OpenFailure<Damage>;
+
+impl EngineDamage for Damage {
+    fn storage(message: String) -> Self {
+        Damage::Storage { message }
+    }
+
+    fn panicked(message: String) -> Self {
+        Damage::Panicked { message }
+    }
 }
 
 enum Outcome {
@@ -52,22 +60,21 @@ enum Outcome {
 pub(crate) fn open_or_recover(dir: &Path, initial: &Config) -> Result<Loaded, StoreError> {
     let path = dir.join(HISTORY_DIR);
     let seal = read_seal(dir);
-    let damage = match guarded(|| load(&path, &seal)) {
-        Ok(Outcome::Existing(loaded)) => return Ok(*loaded),
-        Ok(Outcome::Empty(history)) => {
+    let recovered = open_or_move_aside(&path, || load(&path, &seal), || History::open(&path).map_err(classify));
+    let (history, recovery) = match recovered {
+        Ok(Recovered::Opened(Outcome::Existing(loaded))) => return Ok(*loaded),
+        Ok(Recovered::Opened(Outcome::Empty(history))) => {
             let (running, _) = mirror_or(dir, initial);
-            return start(
-                history,
-                running,
-                seal.revision() + 1,
-                RevisionKind::Initial,
-                None,
-            );
+            return start(history, running, seal.revision() + 1, RevisionKind::Initial, None);
         }
-        Err(Failure::Locked(source)) => return Err(locked(path, source)),
-        Err(Failure::Damaged(damage)) => damage,
+        Ok(Recovered::MovedAside { fresh, moved_to, damage }) => (fresh, (moved_to, damage)),
+        Err(RecoveryError::Locked(source)) => return Err(locked(path, source)),
+        Err(RecoveryError::MoveAside(e)) => return Err(fs_error(e)),
+        Err(RecoveryError::Create { damage, failure }) => {
+            return Err(StoreError::Create { path, damage, message: failure.to_string() });
+        }
     };
-    let moved_to = postern_durable_fs::move_aside(&path).map_err(fs_error)?;
+    let (moved_to, damage) = recovery;
     let (running, from_mirror) = mirror_or(dir, initial);
     tracing::error!(
         path = %path.display(),
@@ -76,30 +83,8 @@ pub(crate) fn open_or_recover(dir: &Path, initial: &Config) -> Result<Loaded, St
         from_mirror,
         "configuration history is damaged: moved aside; starting a new history from the running configuration"
     );
-    let history = match guarded(|| History::open(&path).map_err(classify)) {
-        Ok(history) => history,
-        Err(Failure::Locked(source)) => return Err(locked(path, source)),
-        Err(Failure::Damaged(failure)) => {
-            return Err(StoreError::Create {
-                path,
-                damage,
-                message: failure.to_string(),
-            });
-        }
-    };
-    let recovery = Recovery {
-        moved_to,
-        damage,
-        from_mirror,
-    };
-    let first = seal.revision() + 1;
-    start(
-        history,
-        running,
-        first,
-        RevisionKind::Recovered,
-        Some(recovery),
-    )
+    let recovery = Recovery { moved_to, damage, from_mirror };
+    start(history, running, seal.revision() + 1, RevisionKind::Recovered, Some(recovery))
 }
 
 /// The mirror's configuration, or `initial` when there is none that loads; and whether
@@ -160,17 +145,8 @@ fn locked(path: PathBuf, source: sled::Error) -> StoreError {
     }
 }
 
-/// Runs `f`, turning a panic of the storage engine into [`Damage::Panicked`].
-fn guarded<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
-    postern_sled_guard::catch_panic(f).unwrap_or_else(|message| Err(Failure::Damaged(Damage::Panicked { message })))
-}
-
 fn classify(error: sled::Error) -> Failure {
-    if postern_sled_guard::is_locked(&error) {
-        Failure::Locked(error)
-    } else {
-        Failure::Damaged(Damage::Storage { message: error.to_string() })
-    }
+    Failure::from(error)
 }
 
 fn inconsistent(reason: String) -> Failure {

@@ -266,6 +266,22 @@ impl DeviceCache {
         })
     }
 
+    /// Changes the capacity (`device-cache size` at commit). Shrinking evicts the least
+    /// recently used entries durably first; returns their keys.
+    pub fn resize(&mut self, capacity: NonZeroU32) -> Result<Vec<CacheKey>, CacheError> {
+        let excess = self.index.len().saturating_sub(capacity.get() as usize);
+        let victims: Vec<Box<[u8]>> = self.index.iter_lru().take(excess).map(|(k, _)| k.clone()).collect();
+        if !victims.is_empty() {
+            let mut writes = WriteSet::new();
+            victims.iter().for_each(|k| writes.delete(k));
+            self.store.apply_durably(writes, self.index.len() - victims.len())?;
+        }
+        let evicted = self.index.set_capacity(capacity);
+        debug_assert_eq!(evicted.len(), victims.len(), "the index evicts what the store deleted");
+        tracing::info!(capacity = capacity.get(), evicted = victims.len(), "device cache resized");
+        Ok(victims.iter().filter_map(|k| CacheKey::decode(k).ok()).collect())
+    }
+
     /// Removes `key` durably; returns whether it was cached.
     pub fn remove(&mut self, key: &CacheKey) -> Result<bool, CacheError> {
         let bytes = key.encode()?;

@@ -191,6 +191,20 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
         self.release(at)
     }
 
+    /// Changes the capacity; when it shrinks below the entries held, the least recently
+    /// used go first and are returned.
+    pub fn set_capacity(&mut self, capacity: NonZeroU32) -> Vec<(K, V)> {
+        let mut evicted = Vec::new();
+        while self.len > capacity.get() {
+            match self.pop_lru() {
+                Some(entry) => evicted.push(entry),
+                None => break,
+            }
+        }
+        self.capacity = capacity;
+        evicted
+    }
+
     /// Removes every entry; the capacity stays.
     pub fn clear(&mut self) {
         self.slots.clear();

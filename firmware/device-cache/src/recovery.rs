@@ -9,6 +9,7 @@ use crate::record_format::decode_record;
 use crate::seal::{Seal, SealState, read_seal};
 use crate::sled_store::SledStore;
 use core::fmt;
+use postern_sled_guard::{EngineDamage, OpenFailure, Recovered, RecoveryError, open_or_move_aside};
 use std::path::{Path, PathBuf};
 
 /// What was wrong with a cache that had to be moved aside.
@@ -108,9 +109,16 @@ pub(crate) struct Loaded {
     pub(crate) entries: Vec<LoadedEntry>,
 }
 
-enum Failure {
-    Locked(sled::Error),
-    Damaged(Damage),
+type Failure = OpenFailure<Damage>;
+
+impl EngineDamage for Damage {
+    fn storage(message: String) -> Self {
+        Damage::Storage { message }
+    }
+
+    fn panicked(message: String) -> Self {
+        Damage::Panicked { message }
+    }
 }
 
 /// Opens the cache at `path`; a damaged one is moved aside and replaced by an empty one.
@@ -118,53 +126,25 @@ pub(crate) fn open_or_recover(
     config: &CacheConfig,
 ) -> Result<(Loaded, Option<Recovery>), CacheError> {
     let path = config.path.as_path();
-    let locked = |source| CacheError::Locked {
-        path: path.to_path_buf(),
-        waited: config.lock_wait,
-        source,
-    };
-    let damage = match guarded(|| load(config)) {
-        Ok(loaded) => return Ok((loaded, None)),
-        Err(Failure::Locked(source)) => return Err(locked(source)),
-        Err(Failure::Damaged(damage)) => damage,
-    };
-    let moved_to = move_aside(path)?;
-    tracing::error!(
-        path = %path.display(),
-        moved_to = %moved_to.display(),
-        damage = %damage,
-        "device cache is damaged: moved aside, starting with an empty cache; devices will be decided as first accesses"
-    );
-    let store = match guarded(|| fresh(config)) {
-        Ok(store) => store,
-        Err(Failure::Locked(source)) => return Err(locked(source)),
-        Err(Failure::Damaged(damage)) => {
-            return Err(CacheError::Create {
-                path: path.to_path_buf(),
-                message: damage.to_string(),
-            });
+    match open_or_move_aside(path, || load(config), || fresh(config)) {
+        Ok(Recovered::Opened(loaded)) => Ok((loaded, None)),
+        Ok(Recovered::MovedAside { fresh, moved_to, damage }) => {
+            tracing::error!(
+                path = %path.display(),
+                moved_to = %moved_to.display(),
+                damage = %damage,
+                "device cache is damaged: moved aside, starting with an empty cache; devices will be decided as first accesses"
+            );
+            Ok((Loaded { store: fresh, entries: Vec::new() }, Some(Recovery { moved_to, damage })))
         }
-    };
-    Ok((
-        Loaded {
-            store,
-            entries: Vec::new(),
-        },
-        Some(Recovery { moved_to, damage }),
-    ))
-}
-
-/// Runs `f`, turning a panic into [`Damage::Panicked`].
-fn guarded<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
-    postern_sled_guard::catch_panic(f).unwrap_or_else(|message| Err(Failure::Damaged(Damage::Panicked { message })))
+        Err(RecoveryError::Locked(source)) => Err(CacheError::Locked { path: path.to_path_buf(), waited: config.lock_wait, source }),
+        Err(RecoveryError::MoveAside(e)) => Err(CacheError::MoveAside { path: path.to_path_buf(), to: e.path, source: e.source }),
+        Err(RecoveryError::Create { failure, .. }) => Err(CacheError::Create { path: path.to_path_buf(), message: failure.to_string() }),
+    }
 }
 
 fn classify(error: sled::Error) -> Failure {
-    if postern_sled_guard::is_locked(&error) {
-        Failure::Locked(error)
-    } else {
-        Failure::Damaged(Damage::Storage { message: error.to_string() })
-    }
+    Failure::from(error)
 }
 
 fn damaged(damage: Damage) -> Failure {
@@ -250,8 +230,4 @@ fn load(config: &CacheConfig) -> Result<Loaded, Failure> {
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn move_aside(path: &Path) -> Result<PathBuf, CacheError> {
-    postern_durable_fs::move_aside(path).map_err(|e| CacheError::MoveAside { path: path.to_path_buf(), to: e.path, source: e.source })
 }

@@ -225,3 +225,25 @@ fn clear_empties_the_cache_durably() {
     assert_eq!(cache.lookup(&eas("A")), None);
     assert_eq!(cache.capacity().get(), 10);
 }
+
+#[test]
+fn a_resize_that_shrinks_evicts_the_least_recently_used_durably_and_one_that_grows_keeps_all() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let path = root.path().join("cache");
+    let mut cache = open(&path, 4).cache;
+    for (i, id) in ["A", "B", "C", "D"].into_iter().enumerate() {
+        cache.upsert(&eas(id), &record(DeviceState::Allowed, i as u64)).expect("upsert");
+    }
+    assert!(cache.touch(&eas("A")));
+    let evicted = cache.resize(std::num::NonZeroU32::new(2).expect("non-zero")).expect("resize");
+    assert_eq!(evicted, vec![eas("B"), eas("C")]);
+    assert_eq!((cache.len(), cache.capacity().get()), (2, 2));
+    let evicted = cache.resize(std::num::NonZeroU32::new(10).expect("non-zero")).expect("resize");
+    assert!(evicted.is_empty());
+    cache.upsert(&eas("E"), &record(DeviceState::Allowed, 9)).expect("upsert");
+    assert_eq!(cache.len(), 3, "a grown cache takes new entries without evicting");
+    drop(cache);
+    let cache = open(&path, 10).cache;
+    assert_eq!(cache.record(&eas("B")).expect("read"), None, "the shrink's evictions are persisted");
+    assert!(cache.lookup(&eas("A")).is_some() && cache.lookup(&eas("D")).is_some());
+}

@@ -40,7 +40,8 @@ impl BlockTarget {
         }
     }
 
-    fn id(&self) -> &str {
+    /// The device id or user name blocked.
+    pub fn id(&self) -> &str {
         match self {
             Self::Device(id) | Self::User(id) => id,
         }

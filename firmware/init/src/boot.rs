@@ -6,13 +6,13 @@ use postern_boot_slots::RollbackFloor;
 use crate::esp::{self, BootedSlot};
 use crate::health::HealthWatch;
 use crate::supervisor::Ending;
-use crate::{data_area, factory_reset, install_helper, kernel_modules, mounts, network, owner_tree, shutdown, supervisor};
+use crate::{block_devices, data_area, factory_reset, install_helper, kernel_modules, mounts, network, nic_queues, owner_tree, shutdown, supervisor};
 use nix::unistd::{Gid, Uid, User, chown};
 use postern_board::Board;
 use postern_config::Config;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Where posternd's command line is kept in the image: one argument per line.
 const POSTERND_ARGS: &str = "/etc/postern/posternd.args";
@@ -42,6 +42,9 @@ pub(crate) fn run() -> ExitCode {
     shutdown::finish(ending)
 }
 
+/// How long init waits for a disk the board names to appear.
+const DISK_WAIT: Duration = Duration::from_secs(10);
+
 /// Everything before the daemon starts; returns posternd's arguments and the booted slot.
 fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitError> {
     mounts::mount_system()?;
@@ -50,13 +53,17 @@ fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitEr
     let board = Board::load(Path::new(BOARD_FILE))?;
     tracing::info!(board = %board.name, "booting");
     kernel_modules::load(&board.kernel.modules)?;
+    let drivers = kernel_modules::load_for_hardware(&board.kernel.modules);
+    tracing::info!(count = drivers.len(), "drivers loaded for the hardware present");
     let owner = daemon_user()?;
     let booted = esp::mount_esp(&board.boot.esp_device, owner.1)?;
     *on_trial = booted.as_ref().is_some_and(|b| b.on_trial);
-    mount_data(&board.disk.data_device, *on_trial)?;
+    let data = block_devices::resolve(&board.disk.data_device, DISK_WAIT)?;
+    mount_data(&data.to_string_lossy(), *on_trial)?;
     prepare_state(owner)?;
     let config = load_config();
     network::configure(&config.interfaces)?;
+    nic_queues::spread();
     if booted.is_some() {
         install_helper::start();
     }

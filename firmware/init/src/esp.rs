@@ -9,8 +9,7 @@ use nix::mount::{MsFlags, mount};
 use nix::fcntl::{Flock, FlockArg};
 use nix::unistd::Gid;
 use postern_boot_slots::{EntryState, Esp, Slot};
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The slot this system booted from.
 pub(crate) struct BootedSlot {
@@ -30,13 +29,9 @@ pub(crate) fn mount_esp(device: &str, group: Gid) -> Result<Option<BootedSlot>, 
         tracing::warn!("not booted from a system slot (no postern.slot= on the kernel command line): updates unavailable");
         return Ok(None);
     };
-    let start = Instant::now();
-    while !Path::new(device).exists() {
-        if start.elapsed() > Duration::from_secs(10) {
-            return Err(InitError::Failed { step: format!("waiting for {device}"), reason: "the EFI system partition is missing".into() });
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let device = crate::block_devices::resolve(device, Duration::from_secs(10))?;
+    let device = device.to_string_lossy();
+    let device = device.as_ref();
     let options = format!("uid=0,gid={group},fmask=0137,dmask=0027,shortname=mixed,errors=remount-ro");
     mount(Some(device), ESP, Some("vfat"), BASE_FLAGS | MsFlags::MS_RDONLY, Some(options.as_str()))
         .map_err(InitError::sys(format!("mounting the EFI system partition {device} on {ESP}")))?;

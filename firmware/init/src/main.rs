@@ -5,6 +5,7 @@
 //! from the configuration, then starts `posternd` and keeps it running until the
 //! appliance is powered off or rebooted.
 
+mod block_devices;
 mod boot;
 mod data_area;
 mod data_probe;
@@ -14,9 +15,11 @@ mod factory_reset;
 mod health;
 mod install_helper;
 mod kernel_modules;
+mod modalias;
 mod mounts;
 mod netlink;
 mod network;
+mod nic_queues;
 mod owner_tree;
 mod paths;
 mod restart_policy;

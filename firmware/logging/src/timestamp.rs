@@ -39,6 +39,22 @@ fn ascii(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap_or("?")
 }
 
+/// A moment for people: `2026-12-05 06:07:28 UTC`, then how long ago or ahead of `now`
+/// it is (`(3 min ago)`, `(in 2 h)`, `(now)`); both in Unix seconds.
+pub fn human_time(secs: u64, now: u64) -> String {
+    let mut text = String::from(ascii(&date_time(secs)));
+    text.replace_range(10..11, " ");
+    let (distance, ahead) = if secs > now { (secs - now, true) } else { (now - secs, false) };
+    let span = match distance {
+        0 => return text + " UTC (now)",
+        1..60 => format!("{distance} s"),
+        60..3600 => format!("{} min", distance / 60),
+        3600..172_800 => format!("{} h", distance / 3600),
+        _ => format!("{} days", distance / 86_400),
+    };
+    if ahead { format!("{text} UTC (in {span})") } else { format!("{text} UTC ({span} ago)") }
+}
+
 /// The calendar date and time of day of `secs` after the Unix epoch; years past 9999
 /// are written as 9999.
 fn date_time(secs: u64) -> DateTime {
@@ -85,6 +101,16 @@ mod tests {
         let mut out = String::new();
         write_at(&mut out, secs, micros).unwrap_or_default();
         out
+    }
+
+    #[test]
+    fn human_times_say_how_far_away_they_are() {
+        let now = 1_796_428_799;
+        assert_eq!(human_time(now, now), "2026-12-04 23:59:59 UTC (now)");
+        assert_eq!(human_time(now - 5, now), "2026-12-04 23:59:54 UTC (5 s ago)");
+        assert_eq!(human_time(now - 180, now), "2026-12-04 23:56:59 UTC (3 min ago)");
+        assert_eq!(human_time(now + 7200, now), "2026-12-05 01:59:59 UTC (in 2 h)");
+        assert_eq!(human_time(now - 3 * 86_400, now), "2026-12-01 23:59:59 UTC (3 days ago)");
     }
 
     #[test]

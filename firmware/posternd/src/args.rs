@@ -46,6 +46,10 @@ pub(crate) struct Args {
     /// Serve the CLI on this serial console device (e.g. /dev/ttyS0).
     #[arg(long, conflicts_with = "console")]
     pub(crate) serial: Option<PathBuf>,
+    /// Also serve the CLI on this terminal (e.g. /dev/tty1, the screen's first virtual
+    /// console); repeatable. One that cannot be opened is logged and left out.
+    #[arg(long = "also-console", value_name = "DEVICE")]
+    pub(crate) also_console: Vec<PathBuf>,
     /// Serve the CLI on this process's stdin and stdout.
     #[arg(long)]
     pub(crate) console: bool,
@@ -60,9 +64,10 @@ pub(crate) struct Args {
     /// the appliance, so that listeners, privileges and every setting start afresh.
     #[arg(long)]
     pub(crate) supervised: bool,
-    /// Worker threads of the async runtime that serves every listener (at least 1).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
-    pub(crate) worker_threads: u16,
+    /// Worker threads of the async runtime that serves every listener; default one per
+    /// core the process may run on.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) worker_threads: Option<u16>,
     /// The mounted EFI system partition holding the A/B system slots: enables
     /// `software install|rollback` (the appliance's init mounts it on /boot).
     #[arg(long)]

@@ -92,6 +92,13 @@ impl Checkins {
     }
 
     /// Runs the three loops until `stop` turns true.
+    /// New check-in intervals, jitter and back-off from a commit; the loops wake and follow
+    /// them at once.
+    pub(crate) fn reconfigure(&self, settings: &postern_config::CheckinSettings) {
+        self.scheduler().reconfigure(settings, self.now());
+        self.wake.notify_waiters();
+    }
+
     pub(crate) async fn run(self: Arc<Self>, gateway: Arc<Gateway>, stop: watch::Receiver<bool>) {
         let loops = CheckinKind::ALL.map(|kind| tokio::spawn(self.clone().run_kind(kind, gateway.clone(), stop.clone())));
         let reports = tokio::spawn(self.clone().report_changes(gateway.clone(), stop.clone()));

@@ -32,6 +32,10 @@ const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// each side, and the front end admits up to 10 000 per listener.
 const OPEN_FILES: u64 = 65_536;
 
+/// The settings a commit changes in the running services at once; every other changed
+/// setting is named by the commit and `show configuration pending-reload`.
+const LIVE_SETTINGS: &[&str] = &["tls certificate", "tls key", "device-cache size", "uem checkin", "host-checker policy"];
+
 /// How the daemon ended.
 pub(crate) enum Exit {
     /// Stopped by a signal or the console closing.
@@ -50,7 +54,7 @@ fn unix_now_ms() -> u64 {
 
 /// Runs until stopped or reloaded.
 pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonError> {
-    match postern_proxy_front::raise_open_file_limit(OPEN_FILES) {
+    match postern_process::raise_open_file_limit(OPEN_FILES) {
         Ok(limit) => tracing::info!(limit, "open-file limit"),
         Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
     }
@@ -81,6 +85,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
             (None, true) => Some(SerialConfig::Stdio),
             (None, false) => None,
         },
+        more_consoles: args.also_console.iter().cloned().map(SerialConfig::Device).collect(),
     };
     let cli = match BoundServer::bind(config(management.ssh)).await {
         Err(TransportError::Listen { addr, source }) if !management.ssh_from_flag => {
@@ -91,7 +96,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     };
     let ssh_addr = cli.ssh_addr();
     if let Some(user) = &args.user {
-        let dropped = postern_proxy_front::drop_privileges(user).map_err(|e| DaemonError::Setting { setting: "--user", reason: e.to_string() })?;
+        let dropped = postern_process::drop_privileges(user).map_err(|e| DaemonError::Setting { setting: "--user", reason: e.to_string() })?;
         tracing::info!(user = %user, uid = dropped.uid, gid = dropped.gid, "running unprivileged");
     }
 
@@ -121,13 +126,13 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .map_err(|e| DaemonError::Setting { setting: "metrics", reason: e.to_string() })?;
     let checkins = Arc::new(checkins);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx));
+    let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx.clone()));
     // Services that require Host Checker policies consult its results; with the verifier
     // off (a configuration commit refuses that), nobody passes them.
     let posture_results = Arc::new(crate::posture_results::PostureResults::default());
-    let requirements = running.host_checker.service_requirements();
-    let posture = (!requirements.is_empty()).then(|| PostureRequirements { by_service: requirements, gate: posture_results.clone() });
-    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry.clone(), sockets, management.metrics_allowed.clone(), posture)?;
+    let requirements = Arc::new(std::sync::RwLock::new(running.host_checker.service_requirements()));
+    let posture = PostureRequirements { by_service: requirements.clone(), gate: posture_results.clone() };
+    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry.clone(), sockets, management.metrics_allowed.clone(), Some(posture))?;
     let host_checker = host_checker_socket.and_then(|tcp| {
         HostCheckerPlane::start(&running, &tls.pair(&running), &registry, data_plane.front_metrics(), tcp, unix_now, posture_results)
             .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
@@ -145,12 +150,14 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_updates(update_agent(args))
         .with_image_trust(image_trust())
         .with_tls(tls)
+        .with_live_settings(LIVE_SETTINGS)
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management(management.status(ssh_addr, metrics_addr));
     let appliance = match host_checker.as_ref().map(HostCheckerPlane::results) {
         Some(results) => appliance.with_host_checker(Box::new(move |device| results.render(device, unix_now()))),
         None => appliance,
     };
+    let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), appliance.gateway().clone(), checkins.clone(), stop_rx));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);
@@ -173,8 +180,14 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
                     tracing::error!(error = %e, "reverting an unconfirmed commit failed");
                 }
                 proving = still_proving(proving);
+                let settings = appliance.store().running().host_checker.clone();
                 if let Some(verifier) = &host_checker {
-                    verifier.follow(&appliance.store().running().host_checker);
+                    verifier.follow(&settings);
+                }
+                let wanted = settings.service_requirements();
+                let mut by_service = requirements.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if *by_service != wanted {
+                    *by_service = wanted;
                 }
             }
         }
@@ -186,6 +199,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     }
     let _ = stop_tx.send(true);
     let _ = checkin_task.await;
+    let _ = live_task.await;
     server.shutdown().await?;
     Ok(exit)
 }

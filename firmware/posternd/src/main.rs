@@ -7,6 +7,7 @@ mod daemon;
 mod data_plane;
 mod error;
 mod host_checker;
+mod live;
 mod management;
 mod posture_results;
 mod state;
@@ -28,7 +29,9 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: &args::Args, logs: postern_logging::RecentEvents) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(usize::from(args.worker_threads)).enable_all().build() {
+    let workers = args.worker_threads.map_or_else(|| std::thread::available_parallelism().map_or(2, usize::from), usize::from);
+    tracing::info!(workers, "async runtime");
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             tracing::error!(error = %e, "cannot start the async runtime");

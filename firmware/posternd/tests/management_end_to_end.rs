@@ -85,7 +85,7 @@ fn without_a_management_address_neither_ssh_nor_metrics_starts() {
     );
     let shown = text(&out);
     assert!(out.status.success(), "{shown}");
-    assert!(shown.contains("moves at the next `reload`"), "{shown}");
+    assert!(shown.contains("Applies at the next `reload`: interface eth0, management metrics-allow"), "{shown}");
     assert!(shown.contains("management metrics-allow 10.0.0.0/8"), "{shown}");
     assert!(shown.contains("SSH on 192.0.2.10:22, metrics on 192.0.2.10:9100 (from the only configured interface, eth0), metrics allowed from 10.0.0.0/8"), "{shown}");
 }

@@ -6,9 +6,8 @@ use crate::config::{ProxyConfig, Scheme};
 use crate::error::{BackendError, ProxyError};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
-use std::sync::{Arc, Mutex, PoisonError};
+use rustls::pki_types::ServerName;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -47,23 +46,12 @@ impl Backend {
             Scheme::Https => {
                 let path = config.backend_ca_file.as_ref().ok_or_else(|| ProxyError::MissingCaFile { url: url.authority() })?;
                 let pem = std::fs::read(path).map_err(|source| ProxyError::CaFile { path: path.clone(), source })?;
-                let mut roots = rustls::RootCertStore::empty();
-                for cert in CertificateDer::pem_slice_iter(&pem) {
-                    let cert = cert.map_err(|e| ProxyError::CaCertificates { path: path.clone(), why: e.to_string() })?;
-                    roots.add(cert).map_err(|e| ProxyError::CaCertificates { path: path.clone(), why: e.to_string() })?;
-                }
-                if roots.is_empty() {
-                    return Err(ProxyError::CaCertificates { path: path.clone(), why: "no certificate in the file".into() });
-                }
-                let provider = Arc::new(rustls::crypto::ring::default_provider());
-                let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-                    .with_protocol_versions(config.backend_tls_floor.versions())?
-                    .with_root_certificates(roots)
-                    .with_no_client_auth();
-                tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+                let roots = postern_tls_client::roots_from_pem(&pem)
+                    .map_err(|e| ProxyError::CaCertificates { path: path.clone(), why: e.to_string() })?;
+                let tls = postern_tls_client::client_config(roots, config.backend_tls_floor.versions(), true)?;
                 let name = ServerName::try_from(url.host.clone())
                     .map_err(|_| ProxyError::BackendUrl { url: url.authority(), why: "the host is not a valid TLS server name" })?;
-                Some((TlsConnector::from(Arc::new(tls)), name))
+                Some((TlsConnector::from(tls), name))
             }
         };
         Ok(Self {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// Where the proxy learns whether a device passed a policy.
 pub trait PostureGate: Send + Sync {
@@ -15,8 +15,9 @@ pub trait PostureGate: Send + Sync {
 /// The policies each service requires, and the gate that knows the results.
 #[derive(Clone)]
 pub struct PostureRequirements {
-    /// Service name → the policies its devices must pass.
-    pub by_service: HashMap<String, Vec<String>>,
+    /// Service name → the policies its devices must pass; the daemon replaces it when
+    /// a commit changes it.
+    pub by_service: Arc<RwLock<HashMap<String, Vec<String>>>>,
     /// The results.
     pub gate: Arc<dyn PostureGate>,
 }
@@ -29,7 +30,8 @@ impl fmt::Debug for PostureRequirements {
 
 impl PostureRequirements {
     /// The first policy of `service` that `device` has not passed, if any.
-    pub fn failed_policy(&self, service: &str, device: &str) -> Option<&str> {
-        self.by_service.get(service)?.iter().find(|policy| !self.gate.passed(device, policy)).map(String::as_str)
+    pub fn failed_policy(&self, service: &str, device: &str) -> Option<String> {
+        let by_service = self.by_service.read().unwrap_or_else(PoisonError::into_inner);
+        by_service.get(service)?.iter().find(|policy| !self.gate.passed(device, policy)).cloned()
     }
 }

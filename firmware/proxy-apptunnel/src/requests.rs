@@ -122,6 +122,7 @@ impl AppTunnelProxy {
         };
         let service = ServiceName::new(route.service()).map_err(|_| unknown)?;
         if let Some(policy) = self.config.posture.as_ref().and_then(|p| p.failed_policy(service.as_str(), device.as_str())) {
+            let policy = policy.as_str();
             tracing::info!(client = %connection.client, device = %device, service = service.as_str(), policy, "AppTunnel refused: the device has not passed a policy the service requires");
             return Err(Refusal { reason: Cow::Owned(format!("posture-failed:{policy}")), ..refusal(StatusCode::FORBIDDEN, "", "posture-failed") });
         }

@@ -37,19 +37,4 @@ pub enum FrontError {
     /// Registering the front end's metrics failed.
     #[error("cannot register metrics: {0}")]
     Metrics(#[from] postern_metrics::MetricsError),
-    /// The named user does not exist.
-    #[error("no such user {0:?}")]
-    UnknownUser(String),
-    /// A privilege or resource-limit system call failed.
-    #[error("{call} failed: {source}")]
-    System {
-        /// The call, e.g. "setuid".
-        call: &'static str,
-        /// The errno.
-        #[source]
-        source: nix::Error,
-    },
-    /// The process still has root privileges after dropping them, or the target user is root.
-    #[error("refusing to run as root: {0}")]
-    StillRoot(&'static str),
 }

@@ -8,7 +8,6 @@ mod handshake;
 mod hop_by_hop;
 mod http_hardening;
 mod listener;
-mod privileges;
 mod service;
 mod tls_config;
 
@@ -20,6 +19,5 @@ pub use handshake::HandshakeFailure;
 pub use hop_by_hop::strip_hop_by_hop;
 pub use http_hardening::{HttpLimits, hardened_http1_builder};
 pub use listener::{Listener, ListenerConfig, ListenerHandle, ShutdownReport};
-pub use privileges::{DroppedPrivileges, drop_privileges, raise_open_file_limit};
 pub use service::{ConnectionService, PeerInfo};
 pub use tls_config::{ClientAuth, TlsFloor, TlsSettings, build_server_config};

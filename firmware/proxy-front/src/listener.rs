@@ -14,7 +14,7 @@
 //! let _reload = watcher.spawn_periodic(Duration::from_secs(30));
 //! let addr = "0.0.0.0:443".parse()?;
 //! let listener = Listener::bind(addr, ListenerConfig::default(), watcher, metrics).await?;
-//! drop_privileges("postern")?;
+//! // here the process gives up root (postern_process::drop_privileges)
 //! let handle = listener.serve(|tls, peer: PeerInfo| async move {
 //!     // e.g. hardened_http1_builder(..).serve_connection(TokioIo::new(tls), svc)
 //!     let _ = (tls, peer);

@@ -5,7 +5,8 @@
 mod common;
 use common::*;
 use postern_test_wait::eventually_within;
-use postern_proxy_front::{ClientAuth, ConnectionLimits, ListenerConfig, raise_open_file_limit};
+use postern_process::raise_open_file_limit;
+use postern_proxy_front::{ClientAuth, ConnectionLimits, ListenerConfig};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;

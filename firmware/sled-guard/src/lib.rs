@@ -1,6 +1,10 @@
 //! Opening sled stores defensively: panics inside the engine caught, a held lock told from
 //! damage, and a lock that a just-dropped handle still holds waited out (bounded).
 
+mod recovery;
+
+pub use recovery::{EngineDamage, OpenFailure, Recovered, RecoveryError, guarded, open_or_move_aside};
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 

@@ -2,8 +2,6 @@
 //! certificate authorities or the system bundle.
 
 use crate::setup_error::GraphSetupError;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 use rustls::{ClientConfig, RootCertStore};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,13 +27,7 @@ pub(crate) fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>,
             })?,
     };
     let roots = load_roots(&path)?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    Ok(postern_tls_client::client_config(roots, rustls::DEFAULT_VERSIONS, true)?)
 }
 
 fn load_roots(path: &Path) -> Result<RootCertStore, GraphSetupError> {
@@ -43,18 +35,11 @@ fn load_roots(path: &Path) -> Result<RootCertStore, GraphSetupError> {
         path: path.to_owned(),
         reason,
     };
-    let mut roots = RootCertStore::empty();
-    let certs = CertificateDer::pem_file_iter(path).map_err(|e| bad(e.to_string()))?;
-    let certs = certs
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(e.to_string()))?;
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
     // A system bundle may hold a certificate webpki cannot use; skip it, keep the rest.
-    let (added, skipped) = roots.add_parsable_certificates(certs);
+    let (roots, skipped) = postern_tls_client::roots_from_system_pem(&pem).map_err(|e| bad(e.to_string()))?;
     if skipped > 0 {
-        tracing::debug!(path = %path.display(), added, skipped, "unusable CA certificates skipped");
-    }
-    if roots.is_empty() {
-        return Err(bad("it holds no certificate".to_owned()));
+        tracing::debug!(path = %path.display(), added = roots.len(), skipped, "unusable CA certificates skipped");
     }
     Ok(roots)
 }

@@ -5,11 +5,9 @@ use crate::UpdateError;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a download may wait for the server at any step.
@@ -121,23 +119,15 @@ async fn download(host: &str, port: u16, path: &str, ca_file: &Path, installer: 
         let what = what.to_owned();
         move |e: &dyn std::fmt::Display| Pumped::Network(format!("{what}: {e}"))
     };
-    let mut roots = rustls::RootCertStore::empty();
-    let certs = CertificateDer::pem_file_iter(ca_file).map_err(|e| net(&format!("reading {}", ca_file.display()))(&e))?;
-    for cert in certs {
-        let cert = cert.map_err(|e| net(&format!("reading {}", ca_file.display()))(&e))?;
-        roots.add(cert).map_err(|e| net("loading the CA")(&e))?;
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| net("TLS settings")(&e))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let pem = std::fs::read(ca_file).map_err(|e| net(&format!("reading {}", ca_file.display()))(&e))?;
+    let roots = postern_tls_client::roots_from_pem(&pem).map_err(|e| net(&format!("the CA in {}", ca_file.display()))(&e))?;
+    let config = postern_tls_client::client_config(roots, rustls::DEFAULT_VERSIONS, false).map_err(|e| net("TLS settings")(&e))?;
     let server = ServerName::try_from(host.to_owned()).map_err(|e| net("server name")(&e))?;
     let tcp = tokio::time::timeout(STALL, tokio::net::TcpStream::connect((host, port)))
         .await
         .map_err(|e| net("connecting")(&e))?
         .map_err(|e| net("connecting")(&e))?;
-    let tls = tokio::time::timeout(STALL, tokio_rustls::TlsConnector::from(Arc::new(config)).connect(server, tcp))
+    let tls = tokio::time::timeout(STALL, tokio_rustls::TlsConnector::from(config).connect(server, tcp))
         .await
         .map_err(|e| net("TLS handshake")(&e))?
         .map_err(|e| net("TLS handshake")(&e))?;

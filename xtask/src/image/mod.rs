@@ -6,6 +6,7 @@ mod debs;
 mod disk;
 mod elf;
 mod factory_config;
+mod formats;
 mod hashing;
 mod kernel;
 mod manifest;
@@ -68,13 +69,17 @@ pub(crate) struct ImageArgs {
     /// says so on its console and in `show version`, and must never be shipped.
     #[arg(long, conflicts_with_all = ["update_keys", "update_ca"])]
     pub(crate) test_keys: bool,
+    /// Also write the disk in these formats (repeat or comma-separate): qcow2, vmdk, vhdx,
+    /// ova; raw (`disk.img`) is always written. Each is as reproducible as the raw disk.
+    #[arg(long = "format", value_enum, value_delimiter = ',')]
+    pub(crate) formats: Vec<formats::DiskFormat>,
 }
 
 impl ImageArgs {
     /// A test image for `board` (trusting the committed TEST keys), built in `out` with
     /// binaries in `target_dir`: what development and the tests boot.
     pub(crate) fn test_image(board: &str, out: Option<PathBuf>, target_dir: Option<PathBuf>) -> Self {
-        Self { board: board.to_owned(), out, target_dir, release: None, update_keys: None, update_ca: None, test_keys: true }
+        Self { board: board.to_owned(), out, target_dir, release: None, update_keys: None, update_ca: None, test_keys: true, formats: Vec::new() }
     }
 }
 
@@ -93,8 +98,15 @@ pub(crate) const ARTEFACTS: &[&str] = &["vmlinuz", "rootfs.cpio.gz", "cmdline", 
 pub(crate) fn run(args: &ImageArgs) -> Result {
     let image = build(args)?;
     say(&format!("image for {} in {}", image.board.name, image.dir.display()));
-    for name in ARTEFACTS.iter().chain(&["manifest.json"]) {
-        let path = image.dir.join(name);
+    let mut written: Vec<PathBuf> = ARTEFACTS.iter().chain(&["manifest.json"]).map(|name| image.dir.join(name)).collect();
+    let version = std::fs::read_to_string(image.dir.join("root/etc/postern/version")).unwrap_or_default();
+    for &format in &args.formats {
+        if format != formats::DiskFormat::Raw {
+            say(&format!("writing the disk as {format:?}"));
+            written.push(formats::convert(&image.dir.join("disk.img"), &image.dir, format, &image.board.name, &version, source_date_epoch()?)?);
+        }
+    }
+    for path in written {
         println!("{:>12}  {}  {}", human_size(&path), sha256_file(&path)?, path.display());
     }
     Ok(())
@@ -131,7 +143,7 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
     std::fs::create_dir_all(&out).map_err(|e| StepError(format!("creating {}: {e}", out.display())))?;
     let stage = out.join("root");
     say(&format!("assembling the root file system in {}", stage.display()));
-    rootfs::stage(&stage, &placed, &kernel.modules, &board_file, &version)?;
+    rootfs::stage(&stage, &placed, &kernel, &board_file, &version)?;
     rootfs::add_release(&stage, &slot_version, &trust)?;
     factory_config::apply(&stage, trust.kind)?;
     rootfs::pack(&stage, &out.join("rootfs.cpio.gz"), epoch)?;
@@ -153,7 +165,13 @@ pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
         trust: &trust,
     };
     manifest::write(&out, &stage, ARTEFACTS, &inputs)?;
-    say(&format!("kernel release {}, {} modules, {} files placed", kernel.release, kernel.modules.len(), placed.len()));
+    say(&format!(
+        "kernel release {}, {} modules, {} driver modules, {} files placed",
+        kernel.release,
+        kernel.modules.len(),
+        kernel.drivers.files.len(),
+        placed.len()
+    ));
     Ok(Image { dir: out, board })
 }
 

@@ -2,6 +2,7 @@
 //! newc cpio archive (the initramfs the kernel unpacks), gzip'ed without names or times.
 
 use super::binaries::Placed;
+use super::kernel::Kernel;
 use super::trust::UpdateTrust;
 use postern_update_bundle::ImageTrust;
 use crate::shell::{Result, StepError, exec, root};
@@ -17,7 +18,7 @@ const LINKS: &[(&str, &str)] = &[("var/lib/postern", "/data/postern"), ("sbin/in
 
 /// Fills `stage` (emptied first) with the placed programs, the kernel modules, the
 /// board file and everything under `rootfs/`.
-pub(crate) fn stage(stage: &Path, placed: &Placed, modules: &[(String, PathBuf)], board_file: &Path, version: &str) -> Result {
+pub(crate) fn stage(stage: &Path, placed: &Placed, kernel: &Kernel, board_file: &Path, version: &str) -> Result {
     let _ = std::fs::remove_dir_all(stage);
     for dir in DIRECTORIES {
         mkdir(&stage.join(dir))?;
@@ -25,8 +26,12 @@ pub(crate) fn stage(stage: &Path, placed: &Placed, modules: &[(String, PathBuf)]
     for (dest, source) in placed {
         copy(source, &stage.join(dest.trim_start_matches('/')), 0o755)?;
     }
-    for (name, source) in modules {
+    for (name, source) in kernel.modules.iter().chain(&kernel.drivers.files) {
         copy(source, &stage.join("lib/modules").join(format!("{name}.ko")), 0o644)?;
+    }
+    if !kernel.drivers.files.is_empty() {
+        write(&stage.join("lib/modules/drivers.alias"), &kernel.drivers.aliases)?;
+        write(&stage.join("lib/modules/drivers.dep"), &kernel.drivers.deps)?;
     }
     copy(board_file, &stage.join("etc/postern/board.toml"), 0o644)?;
     write(&stage.join("etc/postern/version"), version)?;

@@ -161,6 +161,15 @@ impl Backend for Toy {
         Ok(())
     }
 
+    fn known_values(&self, keywords: &[&'static str], arg: &'static str, typed: &str) -> Vec<String> {
+        match (keywords, arg) {
+            (["show", "device-cache"], "ID") => {
+                ["ApplA1", "ApplB2", "SEC1", "bad id with spaces"].iter().filter(|v| v.starts_with(typed)).map(|v| v.to_string()).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     fn mode_changed(&mut self, from: Mode, to: Mode, _out: &mut dyn std::fmt::Write) {
         self.mode_changes.push((from, to));
     }

@@ -5,8 +5,6 @@
 use super::timeouts::{CA_FILE_MAX, CREDENTIALS_MAX};
 use crate::SetupError;
 use postern_uem_api::BearerToken;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 use rustls::{ClientConfig, RootCertStore};
 use std::io::Read;
 use std::path::Path;
@@ -49,17 +47,7 @@ fn bad_file(setting: &str, path: &Path, reason: String) -> SetupError {
 /// The trust anchors of a PEM bundle: every `CERTIFICATE` in it, at least one.
 pub(super) fn load_roots(path: &Path) -> Result<RootCertStore, SetupError> {
     let pem = read_bounded(CA_FILE, path, CA_FILE_MAX)?;
-    let mut roots = RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(&pem) {
-        let cert = cert.map_err(|e| bad_file(CA_FILE, path, format!("malformed PEM: {e}")))?;
-        roots
-            .add(cert)
-            .map_err(|e| bad_file(CA_FILE, path, format!("unusable certificate: {e}")))?;
-    }
-    if roots.is_empty() {
-        return Err(bad_file(CA_FILE, path, "holds no certificate".into()));
-    }
-    Ok(roots)
+    postern_tls_client::roots_from_pem(&pem).map_err(|e| bad_file(CA_FILE, path, e.to_string()))
 }
 
 /// The bearer token in a credentials file: its whole text, trimmed.
@@ -75,14 +63,7 @@ pub(super) fn load_token(path: &Path) -> Result<BearerToken, SetupError> {
 /// A TLS client trusting only `roots`: TLS 1.3 and 1.2, ring, HTTP/1.1 over ALPN, the
 /// default in-memory session cache (so later connections resume).
 pub(super) fn client_config(roots: RootCertStore) -> Result<Arc<ClientConfig>, SetupError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(SetupError::Tls)?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    postern_tls_client::client_config(roots, &[&rustls::version::TLS13, &rustls::version::TLS12], true).map_err(SetupError::Tls)
 }
 
 #[cfg(test)]

@@ -12,9 +12,29 @@
 //! is per thread (inherited by threads created afterwards), which is enough for the
 //! daemon, which never executes programs.
 
-use crate::error::FrontError;
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use nix::unistd::{Gid, Uid, User, getegid, geteuid, getgid, getuid, setgid, setgroups, setuid};
+
+/// Why the process set-up failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProcessError {
+    /// The named user does not exist.
+    #[error("no such user {0:?}")]
+    UnknownUser(String),
+    /// A privilege or resource-limit system call failed.
+    #[error("{call} failed: {source}")]
+    System {
+        /// The call, e.g. "setuid".
+        call: &'static str,
+        /// The errno.
+        #[source]
+        source: nix::Error,
+    },
+    /// The process still has root privileges after dropping them, or the target user is root.
+    #[error("refusing to run as root: {0}")]
+    StillRoot(&'static str),
+}
 
 /// The identity the process runs as after [`drop_privileges`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,19 +45,19 @@ pub struct DroppedPrivileges {
     pub gid: u32,
 }
 
-fn sys(call: &'static str) -> impl Fn(nix::Error) -> FrontError {
-    move |source| FrontError::System { call, source }
+fn sys(call: &'static str) -> impl Fn(nix::Error) -> ProcessError {
+    move |source| ProcessError::System { call, source }
 }
 
 /// Switches the process to `user` (name from the password database) and keeps no
 /// capability. Refuses a root target and fails if root could be regained afterwards.
 /// Called when not root, it succeeds only if the process already runs as `user`.
-pub fn drop_privileges(user: &str) -> Result<DroppedPrivileges, FrontError> {
+pub fn drop_privileges(user: &str) -> Result<DroppedPrivileges, ProcessError> {
     let account = User::from_name(user)
         .map_err(sys("getpwnam"))?
-        .ok_or_else(|| FrontError::UnknownUser(user.to_owned()))?;
+        .ok_or_else(|| ProcessError::UnknownUser(user.to_owned()))?;
     if account.uid.is_root() || account.gid.as_raw() == 0 {
-        return Err(FrontError::StillRoot(
+        return Err(ProcessError::StillRoot(
             "the target user or its group is root",
         ));
     }
@@ -48,7 +68,7 @@ pub fn drop_privileges(user: &str) -> Result<DroppedPrivileges, FrontError> {
                 gid: getgid().as_raw(),
             });
         }
-        return Err(FrontError::System {
+        return Err(ProcessError::System {
             call: "setuid",
             source: nix::Error::EPERM,
         });
@@ -64,22 +84,22 @@ pub fn drop_privileges(user: &str) -> Result<DroppedPrivileges, FrontError> {
     })
 }
 
-fn verify_unprivileged() -> Result<(), FrontError> {
+fn verify_unprivileged() -> Result<(), ProcessError> {
     if getuid().is_root() || geteuid().is_root() {
-        return Err(FrontError::StillRoot("user id is still 0"));
+        return Err(ProcessError::StillRoot("user id is still 0"));
     }
     if getgid() == Gid::from_raw(0) || getegid() == Gid::from_raw(0) {
-        return Err(FrontError::StillRoot("group id is still 0"));
+        return Err(ProcessError::StillRoot("group id is still 0"));
     }
     if setuid(Uid::from_raw(0)).is_ok() {
-        return Err(FrontError::StillRoot("root could be regained"));
+        return Err(ProcessError::StillRoot("root could be regained"));
     }
     Ok(())
 }
 
 /// Raises the soft open-file limit towards `wanted` (and the hard limit too when the
 /// process may); returns the soft limit now in force.
-pub fn raise_open_file_limit(wanted: u64) -> Result<u64, FrontError> {
+pub fn raise_open_file_limit(wanted: u64) -> Result<u64, ProcessError> {
     let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(sys("getrlimit"))?;
     if soft >= wanted {
         return Ok(soft);

@@ -1,6 +1,6 @@
 //! Dropping root: exercised in a child process so this test process keeps its identity.
 
-use postern_proxy_front::{FrontError, drop_privileges};
+use postern_process::{ProcessError, drop_privileges};
 use std::process::Command;
 
 const CHILD_ENV: &str = "POSTERN_DROP_PRIVILEGES_CHILD";
@@ -63,7 +63,7 @@ fn drops_root_in_a_child_process() -> Result<(), Box<dyn std::error::Error>> {
         // Unprivileged: switching to another user must fail, not pretend.
         assert!(matches!(
             drop_privileges("nobody"),
-            Err(FrontError::System { call: "setuid", .. })
+            Err(ProcessError::System { call: "setuid", .. })
         ));
         return Ok(());
     }
@@ -126,11 +126,11 @@ fn refuses_root_and_unknown_targets_without_changing_anything() {
     let before = (nix::unistd::getuid(), nix::unistd::getgid());
     assert!(matches!(
         drop_privileges("root"),
-        Err(FrontError::StillRoot(_))
+        Err(ProcessError::StillRoot(_))
     ));
     assert!(matches!(
         drop_privileges("no-such-user-postern-test"),
-        Err(FrontError::UnknownUser(name)) if name == "no-such-user-postern-test"
+        Err(ProcessError::UnknownUser(name)) if name == "no-such-user-postern-test"
     ));
     assert_eq!((nix::unistd::getuid(), nix::unistd::getgid()), before);
 }

@@ -1,0 +1,92 @@
+//! Which settings a commit changed, and which of those the running services apply at once:
+//! the rest wait for `reload`, and the commit and `show configuration pending-reload` say so.
+
+use crate::render::render;
+use postern_config::Config;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Settings the CLI itself reads from the running configuration at each use: the prompt
+/// (hostname) and SSH logins (users and keys).
+const ALWAYS_LIVE: &[&str] = &["hostname", "username"];
+
+/// Each setting of `config`, named as an operator types it (`tls min-version`,
+/// `interface eth0`, `uem checkin`, `apptunnel service mail`), with its rendered lines.
+pub(crate) fn settings(config: &Config) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    let mut block: Option<String> = None;
+    for line in render(config).lines() {
+        if line == "!" {
+            block = None;
+            continue;
+        }
+        let key = match (line.strip_prefix(' '), block.as_deref()) {
+            (Some(sub), Some("uem")) if sub.starts_with("checkin ") => "uem checkin".to_owned(),
+            (Some(_), Some("uem")) => "uem connector".to_owned(),
+            (Some(_), Some(header)) => header.to_owned(),
+            (Some(_), None) => continue,
+            (None, _) => {
+                let key = name(line);
+                block = Some(key.clone());
+                key
+            }
+        };
+        let text = out.entry(key).or_default();
+        text.push_str(line);
+        text.push('\n');
+    }
+    out
+}
+
+/// The name of a top-level command line: its keywords, without the values.
+fn name(line: &str) -> String {
+    let words: Vec<&str> = line.split(' ').collect();
+    let keep = match words.as_slice() {
+        ["hostname" | "gateway-id" | "uem", ..] => 1,
+        ["apptunnel", "service", ..] => 3,
+        _ => 2,
+    };
+    words[..keep.min(words.len())].join(" ")
+}
+
+/// The settings that differ between two configurations.
+pub(crate) fn changed(before: &Config, after: &Config) -> BTreeSet<String> {
+    let (before, after) = (settings(before), settings(after));
+    before.keys().chain(after.keys()).filter(|k| before.get(*k) != after.get(*k)).cloned().collect()
+}
+
+/// Of the settings changed since the services started, those no service applies live
+/// (`live` lists setting names or their first words, e.g. `tls certificate`, `uem`).
+pub(crate) fn pending_reload(started: &Config, running: &Config, live: &[&str]) -> Vec<String> {
+    let is_live = |setting: &str| {
+        ALWAYS_LIVE.iter().chain(live).any(|l| setting == *l || setting.strip_prefix(l).is_some_and(|rest| rest.starts_with(' ')))
+    };
+    changed(started, running).into_iter().filter(|s| !is_live(s)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_named_as_typed_and_sub_modes_group_their_lines() {
+        let mut after = Config::default();
+        after.tls.min_version = postern_config::TlsVersion::Tls13;
+        after.uem.checkins.compliance_interval_secs = 45;
+        after.gateway.hostname = "edge9".into();
+        let changed = changed(&Config::default(), &after);
+        let names: Vec<&str> = changed.iter().map(String::as_str).collect();
+        assert_eq!(names, ["hostname", "tls min-version", "uem checkin"]);
+    }
+
+    #[test]
+    fn only_settings_no_service_applies_live_wait_for_reload() {
+        let mut after = Config::default();
+        after.tls.min_version = postern_config::TlsVersion::Tls13;
+        after.uem.checkins.inventory_interval_secs = 600;
+        after.gateway.hostname = "edge9".into();
+        assert_eq!(pending_reload(&Config::default(), &after, &[]), ["tls min-version", "uem checkin"]);
+        assert_eq!(pending_reload(&Config::default(), &after, &["uem checkin"]), ["tls min-version"]);
+        assert_eq!(pending_reload(&Config::default(), &after, &["tls", "uem"]), Vec::<String>::new());
+        assert_eq!(pending_reload(&after, &after, &[]), Vec::<String>::new());
+    }
+}

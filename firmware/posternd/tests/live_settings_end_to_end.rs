@@ -1,0 +1,66 @@
+//! Settings that apply at commit, observed from outside the running daemon.
+
+mod common;
+
+use common::{Daemon, cli, text};
+
+fn setup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("initial.toml"), postern_config::DEMO_TOML).expect("write config");
+    dir
+}
+
+#[test]
+fn the_device_cache_size_applies_at_commit_and_a_shrink_evicts_the_least_recently_used() {
+    let dir = setup();
+    let _daemon = Daemon::start(dir.path(), &[]);
+    // Three of the demo UEM's devices, oldest first.
+    for (user, device) in [("alice@example.com", "ApplA1B2C3D4E5F6"), ("bob@example.com", "SEC1B0B0B0B0B0B0"), ("carol@example.com", "ApplC0FFEE000001")] {
+        let out = cli(dir.path(), &format!("test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User={user}&DeviceId={device}&DeviceType=iPhone"));
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let before = text(&cli(dir.path(), "show device-cache"));
+    assert!(before.contains("Device cache: 3 of "), "{before}");
+
+    let out = cli(dir.path(), "configure terminal ; device-cache size 2 ; commit");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("Applies at the next"), "{}", text(&out));
+    let after = text(&cli(dir.path(), "show device-cache"));
+    assert!(after.contains("Device cache: 2 of 2 entries used"), "{after}");
+    assert!(!after.contains("ApplA1B2C3D4E5F6") && after.contains("ApplC0FFEE000001"), "the least recently used went first: {after}");
+    assert!(text(&cli(dir.path(), "show configuration pending-reload")).contains("Every committed setting is in effect"));
+}
+
+#[test]
+fn check_in_intervals_apply_at_commit() {
+    let dir = setup();
+    let _daemon = Daemon::start(dir.path(), &[]);
+    let compliance = |shown: &str| shown.lines().find(|l| l.starts_with("compliance")).map(|l| l.split_whitespace().nth(2).unwrap_or("").to_owned());
+    let before = text(&cli(dir.path(), "show checkins"));
+    assert_eq!(compliance(&before).as_deref(), Some("15s"), "the demo configuration's interval: {before}");
+    let out = cli(dir.path(), "configure terminal ; uem ; checkin compliance 7 ; exit ; commit");
+    assert!(out.status.success() && !text(&out).contains("Applies at the next"), "{}", text(&out));
+    let after = text(&cli(dir.path(), "show checkins"));
+    assert_eq!(compliance(&after).as_deref(), Some("7.0s"), "{after}");
+}
+
+/// Threads of `pid` whose name is the runtime's worker name (truncated by the kernel).
+fn runtime_workers(pid: u32) -> usize {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("task list");
+    tasks
+        .flatten()
+        .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "tokio-rt-worker"))
+        .count()
+}
+
+#[test]
+fn the_runtime_has_one_worker_per_core_unless_told() {
+    let dir = setup();
+    let daemon = Daemon::start(dir.path(), &[]);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    assert_eq!(runtime_workers(daemon.child.id()), cores);
+    drop(daemon);
+    let dir = setup();
+    let daemon = Daemon::start(dir.path(), &["--worker-threads", "3"]);
+    assert_eq!(runtime_workers(daemon.child.id()), 3);
+}

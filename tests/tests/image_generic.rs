@@ -1,0 +1,94 @@
+//! The generic x86_64 image under qemu on the machines that stand in for real gateways and
+//! hypervisors: an Intel e1000e NIC with a SATA (AHCI) disk, a VMware vmxnet3 NIC with an
+//! NVMe disk, and virtio. On each it finds its disk by GPT name, loads the drivers the
+//! hardware asks for, reaches serving, passes traffic through the proxy,
+//! `show interfaces` names the driver, and a single-queue card's receive work is spread
+//! over both cores (read back from the kernel's `rps_cpus`).
+//!
+//! Needs a built image: `cargo xtask test` builds it; by hand:
+//! `cargo xtask image --test-keys --board x86_64-generic`, then
+//! `POSTERN_GENERIC_IMAGE_DIR=$PWD/target/image/x86_64-generic cargo test -p postern-e2e --test image_generic -- --ignored`.
+
+use postern_e2e::{DiskBus, Hardware, Vm, VmImage};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const ACTIVESYNC: u16 = 443;
+const BOOT_LIMIT: Duration = Duration::from_secs(180);
+const PROMPT: &str = "postern>";
+const ALICE: &str = "Cmd=Sync&User=alice%40example.com&DeviceId=ApplA1B2C3D4E5F6&DeviceType=iPhone";
+
+fn image() -> VmImage {
+    let dir = std::env::var_os("POSTERN_GENERIC_IMAGE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/image/x86_64-generic"));
+    VmImage::from_dir(&dir).unwrap_or_else(|e| panic!("no image in {} ({e}): run `cargo xtask image --test-keys --board x86_64-generic` first", dir.display()))
+}
+
+fn expect(vm: &Vm, mark: usize, needle: &str, timeout: Duration) -> String {
+    vm.wait_for_after(mark, needle, timeout).unwrap_or_else(|e| panic!("{e}\n--- serial console ---\n{}\n--- end ---", vm.serial_log()))
+}
+
+/// The HTTP status of an ActiveSync request through the forwarded proxy port, retried
+/// until the proxy answers (it starts a little after the CLI).
+fn proxy_answers(vm: &Vm) -> String {
+    let port = vm.host_port(ACTIVESYNC).expect("proxy forwarded");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = Command::new("curl")
+            .args(["-sk", "-m", "20", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "--data", "<Sync/>"])
+            .arg(format!("https://127.0.0.1:{port}/Microsoft-Server-ActiveSync?{ALICE}"))
+            .output()
+            .expect("curl runs");
+        let code = String::from_utf8_lossy(&out.stdout).into_owned();
+        if code != "000" || Instant::now() > deadline {
+            return code;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn boots_and_serves_on(hardware: Hardware, driver: &str) {
+    let image = image();
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let disk = scratch.path().join("disk.img");
+    image.fresh_disk(&disk).expect("disk copy");
+    let mut vm = Vm::boot_on(hardware, &image, &disk, 384, &[ACTIVESYNC], true).expect("qemu starts");
+    expect(&vm, 0, PROMPT, BOOT_LIMIT);
+    eprintln!("{hardware:?}: CLI prompt {:.1} s after qemu started", vm.uptime().as_secs_f64());
+    let log = vm.serial_log();
+    assert!(log.contains(&format!("module={driver}")) || log.contains(&format!("module=\"{driver}\"")), "{driver} was not loaded for the hardware:\n{log}");
+    let code = proxy_answers(&vm);
+    assert_ne!(code, "000", "no answer through the proxy on {hardware:?}:\n{}", vm.serial_log());
+    let mark = vm.mark();
+    vm.send("enable\r").expect("console");
+    expect(&vm, mark, "postern#", Duration::from_secs(20));
+    let mark = vm.mark();
+    vm.send("show interfaces | include ^eth\r").expect("console");
+    let shown = expect(&vm, mark, "postern#", Duration::from_secs(20));
+    assert!(shown.contains(&format!("driver {driver}")), "show interfaces does not name {driver}:\n{shown}");
+    // Two cores and a card with one receive queue: init spreads its receive work over both.
+    let mark = vm.mark();
+    vm.send("show interfaces | include steering\r").expect("console");
+    let shown = expect(&vm, mark, "postern#", Duration::from_secs(20));
+    assert!(shown.contains("receive steering over CPUs 3"), "receive steering not set:\n{shown}");
+}
+
+#[test]
+#[ignore = "needs the generic image; run by cargo xtask test"]
+fn an_intel_nic_with_a_sata_disk() {
+    boots_and_serves_on(Hardware { machine: "q35", nic: "e1000e", disk: DiskBus::Ahci, cpus: 2 }, "e1000e");
+}
+
+#[test]
+#[ignore = "needs the generic image; run by cargo xtask test"]
+fn a_vmware_nic_with_an_nvme_disk() {
+    boots_and_serves_on(Hardware { machine: "q35", nic: "vmxnet3", disk: DiskBus::Nvme, cpus: 2 }, "vmxnet3");
+}
+
+#[test]
+#[ignore = "needs the generic image; run by cargo xtask test"]
+fn virtio() {
+    boots_and_serves_on(Hardware { cpus: 2, ..Hardware::VIRTIO }, "virtio_net");
+}
