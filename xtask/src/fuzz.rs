@@ -16,6 +16,7 @@ const TARGETS: &[(&str, &str)] = &[
     ("cli/engine/fuzz", "feed_bytes"),
     ("firmware/update-bundle/fuzz", "feed_bundle"),
     ("firmware/proxy-protocol/fuzz", "parse_header"),
+    ("firmware/tnc-wire/fuzz", "layers"),
 ];
 
 /// Runs `cargo xtask fuzz`.

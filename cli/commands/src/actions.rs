@@ -9,6 +9,9 @@ pub(crate) const MODE_SERVICE: SubModeId = SubModeId(2);
 /// `uem` → `(config-uem)#`.
 pub(crate) const MODE_UEM: SubModeId = SubModeId(3);
 
+/// `host-checker policy NAME` → `(config-hc-policy)#`.
+pub(crate) const MODE_HC_POLICY: SubModeId = SubModeId(10);
+
 macro_rules! actions {
     ($($name:ident = $id:literal),* $(,)?) => {
         $(pub(crate) const $name: ActionId = ActionId($id);)*
@@ -96,6 +99,18 @@ actions! {
     ACTIVESYNC_PROXY_FROM = 160,
     TUNNEL_PROXY_FROM = 161,
     SHUTDOWN_NOTICE = 162,
+    HC_ENABLED = 120,
+    HC_PORT = 121,
+    HC_POLICY = 122,
+    HC_PLATFORM = 123,
+    HC_MIN_OS = 124,
+    HC_REQUIRE = 125,
+    HC_FORBID = 126,
+    HC_DENY_FORWARDING = 127,
+    HC_REMEDIATION_URL = 128,
+    HC_SHOW_POLICIES = 129,
+    HC_SHOW_RESULTS = 130,
+    HC_REQUIRED_SERVICE = 131,
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ pub struct Appliance {
     tls: Option<Arc<dyn TlsControl>>,
     management: Option<String>,
     factory_reset: Option<FactoryReset>,
+    host_checker: Option<crate::host_checker::HostCheckerStatus>,
     /// The configuration the services started with.
     started: Config,
     /// Settings the services apply at once (names or their first words).
@@ -73,6 +74,7 @@ impl Appliance {
             tls: None,
             management: None,
             factory_reset: None,
+            host_checker: None,
             started,
             live: &[],
             published,
@@ -172,6 +174,19 @@ impl Appliance {
     /// The access service.
     pub fn gateway(&self) -> &Arc<Gateway> {
         &self.gateway
+    }
+
+    /// Shows the Host Checker verifier's results with `status` (without it, `show
+    /// host-checker results` says the verifier is not running).
+    #[must_use]
+    pub fn with_host_checker(mut self, status: crate::host_checker::HostCheckerStatus) -> Self {
+        self.host_checker = Some(status);
+        self
+    }
+
+    /// The Host Checker results table (all devices, or one), if the verifier runs.
+    pub fn host_checker_results(&self, device: Option<&str>) -> Option<String> {
+        self.host_checker.as_ref().map(|status| status(device))
     }
 
     /// The check-ins' status table, if check-ins run.

@@ -2,7 +2,7 @@
 
 use crate::actions::*;
 use crate::appliance::Appliance;
-use crate::{cache_commands, configure, imports, show, software, test_access, tls};
+use crate::{cache_commands, configure, host_checker, imports, show, software, test_access, tls};
 use core::fmt::Write;
 use postern_cli_engine::{Backend, CommandError, Invocation, Mode};
 use postern_config_store::Candidate;
@@ -122,6 +122,10 @@ impl Backend for CliBackend {
             },
             COMMIT | COMMIT_CONFIRMED | ROLLBACK => configure::transaction(self, inv, out),
             ACCS_FETCH => configure::accs_fetch(self),
+            HC_SHOW_POLICIES | HC_SHOW_RESULTS => host_checker::show(self, inv, out),
+            HC_ENABLED | HC_PORT | HC_POLICY | HC_PLATFORM | HC_MIN_OS | HC_REQUIRE | HC_FORBID | HC_DENY_FORWARDING | HC_REMEDIATION_URL | HC_REQUIRED_SERVICE => {
+                host_checker::edit(self, inv)
+            }
             _ => configure::edit(self, inv, out),
         }
     }

@@ -56,6 +56,7 @@ fn show(in_config: bool) -> Node {
             kw("software", "Installed software and update slots").action(SHOW_SOFTWARE),
             kw("logging", "Recent log events").action(SHOW_LOGGING),
             kw("tls", "The TLS certificate served: source, subject, names, validity, fingerprint").action(SHOW_TLS),
+            crate::host_checker::show_node(),
         ]);
     }
     node
@@ -215,6 +216,7 @@ fn config_mode() -> Vec<Node> {
             kw("service", "Configure an AppTunnel service").child(arg("NAME", WORD, "Service name").both(SERVICE).enters(MODE_SERVICE)),
         ]),
         kw("uem", "Configure the UEM connector and check-ins").action(UEM).enters(MODE_UEM),
+        crate::host_checker::config_node(),
         kw("management", "Where SSH and metrics listen (applies at reload)").children([
             kw("address", "The address SSH and metrics bind").no_action(MGMT_ADDRESS).child(arg("ADDRESS", WORD, "IPv4 or IPv6 address").action(MGMT_ADDRESS)),
             kw("interface", "The interface whose address SSH and metrics bind")
@@ -252,11 +254,12 @@ fn config_mode() -> Vec<Node> {
 /// Builds Postern's command tree.
 pub fn postern_grammar() -> Result<Grammar, GrammarError> {
     const EXEC: &[Mode] = &[Mode::Exec, Mode::Privileged];
-    let config_modes = [Mode::Config, Mode::Sub(MODE_INTERFACE), Mode::Sub(MODE_SERVICE), Mode::Sub(MODE_UEM)];
+    let config_modes = [Mode::Config, Mode::Sub(MODE_INTERFACE), Mode::Sub(MODE_SERVICE), Mode::Sub(MODE_UEM), Mode::Sub(MODE_HC_POLICY)];
     let mut builder = Grammar::builder()
         .sub_mode(MODE_INTERFACE, "config-if", Mode::Config)
         .sub_mode(MODE_SERVICE, "config-service", Mode::Config)
         .sub_mode(MODE_UEM, "config-uem", Mode::Config)
+        .sub_mode(MODE_HC_POLICY, "config-hc-policy", Mode::Config)
         .command(EXEC, show(false))
         .command(&[Mode::Privileged], device_cache_exec())
         .command(&[Mode::Privileged], admin(kw("reload", "Restart the gateway software").action(RELOAD)))
@@ -282,6 +285,9 @@ pub fn postern_grammar() -> Result<Grammar, GrammarError> {
     }
     for node in uem_mode() {
         builder = builder.command(&[Mode::Sub(MODE_UEM)], admin(node));
+    }
+    for node in crate::host_checker::policy_mode() {
+        builder = builder.command(&[Mode::Sub(MODE_HC_POLICY)], admin(node));
     }
     builder.build()
 }

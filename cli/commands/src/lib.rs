@@ -7,6 +7,7 @@ mod cache_commands;
 mod completion;
 mod configure;
 mod grammar;
+mod host_checker;
 mod imports;
 mod interfaces;
 mod live;
@@ -16,6 +17,7 @@ mod software;
 mod test_access;
 mod tls;
 
+pub use host_checker::HostCheckerStatus;
 pub use appliance::{Appliance, CheckinStatus, Clock, FactoryReset, VERSION};
 pub use backend::CliBackend;
 pub use grammar::postern_grammar;

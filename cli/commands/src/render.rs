@@ -20,7 +20,7 @@ fn render_management(m: &postern_config::ManagementSettings, line: &mut impl FnM
 
 /// The sections of `show running-config SECTION`: the first words of its top-level commands.
 pub(crate) const SECTIONS: &[&str] =
-    &["accs", "activesync", "apptunnel", "device-cache", "gateway-id", "hostname", "interface", "management", "shutdown-notice", "tls", "uem", "username"];
+    &["accs", "activesync", "apptunnel", "device-cache", "gateway-id", "host-checker", "hostname", "interface", "management", "shutdown-notice", "tls", "uem", "username"];
 
 /// The blocks of `rendered` whose top-level command starts with `section`, each with its
 /// indented sub-mode lines and closing `!`.
@@ -121,6 +121,7 @@ pub(crate) fn render(config: &Config) -> String {
         line(format!("accs portal {url}"));
     }
     line(format!("accs sync-interval {}", config.accs.sync_interval_secs));
+    crate::host_checker::render(&config.host_checker, &mut line);
     out
 }
 

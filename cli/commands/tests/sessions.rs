@@ -312,6 +312,35 @@ fn the_uem_api_connector_is_configured_with_its_files() {
 }
 
 #[test]
+fn host_checker_policies_are_configured_rendered_and_refused_by_name() {
+    let rig = Rig::new();
+    let out = rig.admin_fails("configure terminal ; host-checker enabled ; commit");
+    assert!(out.contains("host_checker.enabled"), "{out}");
+    rig.admin(
+        "configure terminal ; apptunnel client-ca /etc/postern/device-ca.pem ; host-checker enabled ; host-checker port 2710 ; \
+         host-checker policy debian-baseline ; platform linux:debian ; min-os-version 12 ; require openssl  >= 3.0.15 ; \
+         forbid telnetd ; deny-forwarding ; remediation-url https://fix.example/ ; exit ; commit",
+    );
+    let settings = rig.appliance.store().running().host_checker.clone();
+    assert!(settings.enabled);
+    assert_eq!(settings.port, 2710);
+    assert_eq!(settings.policies[0].required, ["openssl >= 3.0.15"], "rules are stored in their canonical form");
+    let running = rig.admin("show running-config");
+    for line in ["host-checker port 2710", "host-checker enabled", "host-checker policy debian-baseline", " platform linux:debian", " require openssl >= 3.0.15", " forbid telnetd", " deny-forwarding"] {
+        assert!(running.lines().any(|l| l == line), "{line:?} missing:\n{running}");
+    }
+    let policies = rig.admin("show host-checker policies");
+    assert!(policies.contains("Host Checker enabled, PT-TLS port 2710, 1 policy"), "{policies}");
+    assert!(rig.admin("show host-checker results").contains("not running"));
+    let bad = rig.admin_fails("configure terminal ; host-checker policy p2 ; platform beos");
+    assert!(bad.contains("\"beos\""), "{bad}");
+    let empty = rig.admin_fails("configure terminal ; host-checker policy p3 ; exit ; commit");
+    assert!(empty.contains("host_checker.policies[1]") && empty.contains("names no platform"), "{empty}");
+    rig.admin("configure terminal ; no host-checker policy debian-baseline ; no host-checker enabled ; commit");
+    assert!(rig.appliance.store().running().host_checker.policies.is_empty());
+}
+
+#[test]
 fn times_are_shown_for_people_and_show_output_filters_through_the_real_commands() {
     let rig = Rig::new();
     rig.admin("configure terminal ; hostname edge7 ; commit comment named");

@@ -6,6 +6,7 @@ use crate::apptunnel::AppTunnelSettings;
 use crate::device_cache::DeviceCacheSettings;
 use crate::error::ConfigError;
 use crate::gateway::GatewaySettings;
+use crate::host_checker::HostCheckerSettings;
 use crate::interfaces::{self, Interface};
 use crate::management::ManagementSettings;
 use crate::tls::TlsSettings;
@@ -40,6 +41,8 @@ pub struct Config {
     pub apptunnel: AppTunnelSettings,
     /// `[accs]`: the administrative portal and its sync interval.
     pub accs: AccsSettings,
+    /// `[host_checker]`: the endpoint posture verifier (PT-TLS) and its policies.
+    pub host_checker: HostCheckerSettings,
     /// `[[users]]`: the CLI users. Default: none, and only the serial console can
     /// configure the gateway.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -62,6 +65,7 @@ impl Config {
         let mut report = Report::default();
         self.check_all(&mut report);
         self.accs.check_supported("accs", &mut report);
+        self.host_checker.check_supported("host_checker", &mut report);
         report.finish()
     }
 
@@ -75,6 +79,7 @@ impl Config {
         self.activesync.check("activesync", report);
         self.apptunnel.check("apptunnel", report);
         self.accs.check("accs", report);
+        self.host_checker.check("host_checker", &self.apptunnel, report);
         users::check(&self.users, report);
     }
 

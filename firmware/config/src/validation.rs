@@ -95,6 +95,12 @@ pub enum Problem {
         /// What is missing for it to have an effect.
         why: &'static str,
     },
+    /// A Host Checker policy or rule that cannot be evaluated.
+    #[error("{reason}")]
+    BadPolicy {
+        /// What is wrong, naming the rule.
+        reason: String,
+    },
     /// A value cannot stand together with another setting's value.
     #[error("conflicts with {with}: {reason}")]
     Conflicts {

@@ -27,6 +27,10 @@ pub(crate) struct Args {
     /// certificate and `apptunnel.client_ca_file` in the configuration.
     #[arg(long)]
     pub(crate) apptunnel_listen: Option<SocketAddr>,
+    /// Serve the Host Checker verifier (PT-TLS) on this address instead of every address
+    /// on `host_checker.port`; it still serves only when `host_checker.enabled`.
+    #[arg(long)]
+    pub(crate) host_checker_listen: Option<SocketAddr>,
     /// Serve Prometheus metrics (plain HTTP, `GET /metrics`) on this address instead of the
     /// configured management address (`[management]`); sources are limited by
     /// `management.metrics_allowed` when it lists any, otherwise every source may read.

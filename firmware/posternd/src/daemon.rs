@@ -8,6 +8,8 @@ use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
 use crate::data_plane::{Addresses, BoundSockets, DataPlane};
 use crate::error::DaemonError;
+use crate::host_checker::HostCheckerPlane;
+use postern_proxy_apptunnel::PostureRequirements;
 use crate::tls::DaemonTls;
 use crate::management::ManagementPlan;
 use crate::state::{connector, connector_identity, open_cache, open_store};
@@ -33,7 +35,7 @@ const OPEN_FILES: u64 = 131_072;
 
 /// The settings a commit changes in the running services at once; every other changed
 /// setting is named by the commit and `show configuration pending-reload`.
-const LIVE_SETTINGS: &[&str] = &["tls certificate", "tls key", "device-cache size", "uem checkin"];
+const LIVE_SETTINGS: &[&str] = &["tls certificate", "tls key", "device-cache size", "uem checkin", "host-checker policy"];
 
 /// How the daemon ended.
 pub(crate) enum Exit {
@@ -71,6 +73,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         metrics_required: management.metrics_from_flag,
     })
     .await?;
+    let host_checker_socket = crate::host_checker::bind(args.host_checker_listen, crate::management::startup_config(args).as_ref()).await?;
     let metrics_addr = sockets.metrics_addr();
     if let Some(parent) = args.socket.parent() {
         std::fs::create_dir_all(parent).map_err(|source| DaemonError::Io { path: parent.to_path_buf(), source })?;
@@ -125,8 +128,20 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let checkins = Arc::new(checkins);
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx.clone()));
-    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry, sockets, management.metrics_allowed.clone())?;
-    tls.watch(data_plane.watchers());
+    // Services that require Host Checker policies consult its results; with the verifier
+    // off (a configuration commit refuses that), nobody passes them.
+    let posture_results = Arc::new(crate::posture_results::PostureResults::default());
+    let requirements = Arc::new(std::sync::RwLock::new(running.host_checker.service_requirements()));
+    let posture = PostureRequirements { by_service: requirements.clone(), gate: posture_results.clone() };
+    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry.clone(), sockets, management.metrics_allowed.clone(), Some(posture))?;
+    let host_checker = host_checker_socket.and_then(|tcp| {
+        HostCheckerPlane::start(&running, &tls.pair(&running), &registry, data_plane.front_metrics(), tcp, unix_now, posture_results)
+            .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
+            .ok()
+    });
+    let mut watchers = data_plane.watchers();
+    watchers.extend(host_checker.as_ref().map(HostCheckerPlane::watcher));
+    tls.watch(watchers);
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
     let status = checkins.clone();
@@ -139,6 +154,10 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_live_settings(LIVE_SETTINGS)
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management(management.status(ssh_addr, metrics_addr));
+    let appliance = match host_checker.as_ref().map(HostCheckerPlane::results) {
+        Some(results) => appliance.with_host_checker(Box::new(move |device| results.render(device, unix_now()))),
+        None => appliance,
+    };
     let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), appliance.gateway().clone(), checkins.clone(), stop_rx));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
@@ -162,6 +181,15 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
                     tracing::error!(error = %e, "reverting an unconfirmed commit failed");
                 }
                 proving = still_proving(proving);
+                let settings = appliance.store().running().host_checker.clone();
+                if let Some(verifier) = &host_checker {
+                    verifier.follow(&settings);
+                }
+                let wanted = settings.service_requirements();
+                let mut by_service = requirements.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if *by_service != wanted {
+                    *by_service = wanted;
+                }
             }
         }
     };
@@ -175,6 +203,9 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         tokio::time::sleep(notice).await;
     }
     data_plane.shutdown().await;
+    if let Some(verifier) = host_checker {
+        verifier.shutdown(Duration::from_secs(5)).await;
+    }
     let _ = stop_tx.send(true);
     let _ = checkin_task.await;
     let _ = live_task.await;

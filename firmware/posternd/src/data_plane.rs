@@ -8,7 +8,7 @@ use postern_config::{Config, TlsVersion};
 use postern_gateway::Gateway;
 use postern_metrics::{Health, MetricsServer, Registry, SourcePrefixes};
 use postern_proxy_activesync::{ActiveSyncProxy, ClientInfo, ProxyConfig, register_request_counter};
-use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelMetrics, AppTunnelProxy};
+use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelMetrics, AppTunnelProxy, PostureRequirements};
 use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor, TlsSettings};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,6 +34,7 @@ pub(crate) struct DataPlane {
     metrics: Option<MetricsServer>,
     watchers: Vec<Arc<CertificateWatcher>>,
     health: Health,
+    front: FrontMetrics,
 }
 
 /// Where the data plane listens.
@@ -117,7 +118,15 @@ fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
 impl DataPlane {
     /// Serves the proxies on their bound sockets (when configured) and the metrics
     /// listener; reads the certificates now.
-    pub(crate) fn start(config: &Config, pair: &Pair, gateway: Arc<Gateway>, registry: Registry, at: BoundSockets, metrics_allowed: SourcePrefixes) -> Result<Self, DaemonError> {
+    pub(crate) fn start(
+        config: &Config,
+        pair: &Pair,
+        gateway: Arc<Gateway>,
+        registry: Registry,
+        at: BoundSockets,
+        metrics_allowed: SourcePrefixes,
+        posture: Option<PostureRequirements>,
+    ) -> Result<Self, DaemonError> {
         let health = Health::serving();
         let front = FrontMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let requests = register_request_counter(&registry).map_err(|e| setting("metrics", e))?;
@@ -127,7 +136,7 @@ impl DataPlane {
             None => None,
         };
         let tunnels = match at.apptunnel {
-            Some(tcp) => started("AppTunnel", Self::start_tunnels(config, pair, gateway, tcp, front, tunnel_metrics)),
+            Some(tcp) => started("AppTunnel", Self::start_tunnels(config, pair, gateway, tcp, front.clone(), tunnel_metrics, posture)),
             None => None,
         };
         let metrics = match at.metrics {
@@ -139,7 +148,12 @@ impl DataPlane {
             None => None,
         };
         let watchers = [&proxy, &tunnels].into_iter().flatten().map(|(_, _, watcher)| watcher.clone()).collect();
-        Ok(Self { proxy, tunnels, metrics, watchers, health })
+        Ok(Self { proxy, tunnels, metrics, watchers, health, front })
+    }
+
+    /// The TLS front's metrics, for other TLS listeners of the data plane.
+    pub(crate) fn front_metrics(&self) -> FrontMetrics {
+        self.front.clone()
     }
 
     /// The certificate watchers of the running TLS listeners.
@@ -155,10 +169,11 @@ impl DataPlane {
         Ok(settings)
     }
 
-    fn start_tunnels(config: &Config, pair: &Pair, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, tunnel_metrics: AppTunnelMetrics) -> Result<Running, DaemonError> {
+    fn start_tunnels(config: &Config, pair: &Pair, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, tunnel_metrics: AppTunnelMetrics, posture: Option<PostureRequirements>) -> Result<Running, DaemonError> {
         let ca = config.apptunnel.client_ca_file.clone().ok_or_else(|| setting("apptunnel.client_ca_file", "is needed to identify devices"))?;
         let mut tunnel_config = AppTunnelConfig::from_settings(&config.apptunnel);
         tunnel_config.metrics = Some(tunnel_metrics);
+        tunnel_config.posture = posture;
         let proxy = AppTunnelProxy::new(gateway, tunnel_config).map_err(|e| setting("apptunnel.services", e))?;
         let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::Required(ca))?, metrics.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);

@@ -31,7 +31,7 @@ pub(crate) struct ManagementPlan {
 }
 
 /// The configuration the daemon will run with, read as a plain file.
-fn startup_config(args: &Args) -> Option<Config> {
+pub(crate) fn startup_config(args: &Args) -> Option<Config> {
     let mirror = args.state_dir.join("config").join("running.toml");
     if mirror.exists() {
         match Config::load(&mirror) {

@@ -32,6 +32,8 @@ pub struct AppTunnelConfig {
     /// Whether a device certificate without a device URI is identified by its subject
     /// common name (see [`crate::device_identity`]). Default off.
     pub identity_from_common_name: bool,
+    /// Host Checker policies services require (none when `None`).
+    pub posture: Option<crate::posture::PostureRequirements>,
 }
 
 impl AppTunnelConfig {
@@ -48,6 +50,7 @@ impl AppTunnelConfig {
             max_connections_per_device: DEFAULT_MAX_CONNECTIONS_PER_DEVICE,
             metrics: None,
             identity_from_common_name: false,
+            posture: None,
         }
     }
 

@@ -12,6 +12,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use postern_decision::{UemDeviceId, Verdict};
 use postern_device_cache::{AppId, AppTunnelKey, ServiceName};
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
@@ -57,12 +58,12 @@ impl Connection {
 /// A request answered by the proxy itself.
 struct Refusal {
     status: StatusCode,
-    reason: &'static str,
+    reason: Cow<'static, str>,
     outcome: &'static str,
 }
 
 const fn refusal(status: StatusCode, reason: &'static str, outcome: &'static str) -> Refusal {
-    Refusal { status, reason, outcome }
+    Refusal { status, reason: Cow::Borrowed(reason), outcome }
 }
 
 /// The answer and the outcome it is counted and logged under.
@@ -75,7 +76,7 @@ impl AppTunnelProxy {
         let (method, target) = (request.method().clone(), request.uri().to_string());
         let (mut response, outcome) = match self.answer(request, connection).await {
             Ok(answer) => answer,
-            Err(refused) => (refuse(refused.status, refused.reason), refused.outcome),
+            Err(refused) => (refuse(refused.status, &refused.reason), refused.outcome),
         };
         if connection.over_limit {
             response.headers_mut().insert(hyper::header::CONNECTION, hyper::header::HeaderValue::from_static("close"));
@@ -101,7 +102,7 @@ impl AppTunnelProxy {
         if connection.over_limit {
             return Err(refusal(StatusCode::TOO_MANY_REQUESTS, "device-connection-limit", "device-limit"));
         }
-        let device = connection.identity.clone().map_err(|error| refusal(StatusCode::FORBIDDEN, error.code(), "no-identity"))?;
+        let device = connection.identity.clone().map_err(|error| Refusal { reason: Cow::Borrowed(error.code()), ..refusal(StatusCode::FORBIDDEN, "", "no-identity") })?;
         let connect = request.method() == Method::CONNECT;
         let target = if connect {
             request.uri().authority().and_then(|a| a.port_u16().map(|port| (a.host().to_owned(), port)))
@@ -120,6 +121,11 @@ impl AppTunnelProxy {
             return Err(unknown);
         };
         let service = ServiceName::new(route.service()).map_err(|_| unknown)?;
+        if let Some(policy) = self.config.posture.as_ref().and_then(|p| p.failed_policy(service.as_str(), device.as_str())) {
+            let policy = policy.as_str();
+            tracing::info!(client = %connection.client, device = %device, service = service.as_str(), policy, "AppTunnel refused: the device has not passed a policy the service requires");
+            return Err(Refusal { reason: Cow::Owned(format!("posture-failed:{policy}")), ..refusal(StatusCode::FORBIDDEN, "", "posture-failed") });
+        }
         let key = AppTunnelKey { uem_device_id: device, app_id: app, service };
         let label = format!("{}/{}/{}->{host}:{port}", key.uem_device_id, key.app_id.as_str(), key.service.as_str());
         if connect {

@@ -3,7 +3,7 @@
 use postern_metrics::{Gauge, LabelledCounter, MetricsError, Registry};
 
 /// Every outcome an AppTunnel request is counted under.
-pub const OUTCOMES: [&str; 12] = [
+pub const OUTCOMES: [&str; 13] = [
     "tunnel",
     "forwarded",
     "blocked",
@@ -16,6 +16,7 @@ pub const OUTCOMES: [&str; 12] = [
     "backend-timeout",
     "decision-unavailable",
     "destination-forbidden",
+    "posture-failed",
 ];
 
 /// The AppTunnel proxy's instruments; cheap to clone.

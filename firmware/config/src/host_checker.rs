@@ -1,0 +1,201 @@
+//! `[host_checker]`: the PT-TLS verifier of endpoint posture and its policies.
+
+use crate::checks;
+use crate::validation::{Problem, Report};
+use postern_host_checker::{Monitor, PlatformMatch, Policy, SoftwareRule};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+/// The IANA port of PT-TLS (RFC 6876).
+pub const HOST_CHECKER_PORT: u16 = 271;
+
+/// `[host_checker]`: whether the verifier listens, where, and the policies it applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HostCheckerSettings {
+    /// Whether the PT-TLS verifier listens. Default `false`. Needs
+    /// `apptunnel.client_ca_file`: clients authenticate with their device certificate.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub enabled: bool,
+    /// TCP port of the verifier on every address. Default 271 (PT-TLS); 1 to 65535;
+    /// applies at the next `reload`.
+    pub port: u16,
+    /// The policies (`[[host_checker.policies]]`), every one applied to the endpoints of
+    /// the platforms it names. Default: none, and every endpoint is denied with "no
+    /// policy can check" its platform. Names must be unique.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<HostCheckerPolicy>,
+}
+
+impl Default for HostCheckerSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            port: HOST_CHECKER_PORT,
+            policies: Vec::new(),
+        }
+    }
+}
+
+/// One policy as configured; see docs/host-checker.md for each rule.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HostCheckerPolicy {
+    /// 1 to 32 of `a-z 0-9 - _`.
+    pub name: String,
+    /// `linux`, `linux:<os-release ID>`, `windows`, `macos`, `android`, `ios`; at least one.
+    pub platforms: Vec<String>,
+    /// Lowest OS version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_os_version: Option<String>,
+    /// Software that must be installed: `NAME [>= MIN] [< BELOW]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub required: Vec<String>,
+    /// Software that must not be installed: `NAME [>= MIN] [< BELOW]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forbidden: Vec<String>,
+    /// Products whose every patch-list fix must be installed (refused at commit until the
+    /// patch list can be imported).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub monitor_products: Vec<String>,
+    /// Advisories that must be applied (refused at commit until the patch list can be
+    /// imported); never together with `monitor_products`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub monitor_patches: Vec<String>,
+    /// Fail endpoints whose IP forwarding is on or unknown.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deny_forwarding: bool,
+    /// Where to get fixes, added to every failed check's remediation text (https).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation_url: Option<String>,
+    /// AppTunnel services (by name) that admit a device only while its last assessment
+    /// passed this policy; others get `403 posture-failed:<policy>`. Needs `enabled`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub required_for_services: Vec<String>,
+}
+
+impl HostCheckerPolicy {
+    /// The engine's policy, or what is wrong with it.
+    pub fn to_policy(&self) -> Result<Policy, String> {
+        let platforms = self
+            .platforms
+            .iter()
+            .map(|p| PlatformMatch::parse(p).ok_or_else(|| format!("platform {p:?}: use linux, linux:<os-release ID>, windows, macos, android or ios")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rules = |list: &[String]| {
+            list.iter()
+                .map(|r| SoftwareRule::parse(r).map_err(|e| format!("rule {r:?}: {e}")))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let policy = Policy {
+            min_os_version: self.min_os_version.clone(),
+            required: rules(&self.required)?,
+            forbidden: rules(&self.forbidden)?,
+            monitor: Monitor::from_lists(
+                &self.name,
+                self.monitor_products.clone(),
+                self.monitor_patches.clone(),
+            )
+            .map_err(|e| e.to_string())?,
+            deny_forwarding: self.deny_forwarding,
+            remediation_url: self.remediation_url.clone(),
+            ..Policy::new(&self.name, platforms)
+        };
+        policy.validate().map_err(|e| e.to_string())?;
+        Ok(policy)
+    }
+}
+
+impl HostCheckerSettings {
+    /// The engine's policies; the invalid ones (which `commit` refuses) are left out.
+    pub fn engine_policies(&self) -> Vec<Policy> {
+        self.policies
+            .iter()
+            .filter_map(|p| p.to_policy().ok())
+            .collect()
+    }
+
+    /// Service name → the policies it requires (from `required_for_services`).
+    pub fn service_requirements(&self) -> HashMap<String, Vec<String>> {
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for policy in &self.policies {
+            for service in &policy.required_for_services {
+                map.entry(service.clone()).or_default().push(policy.name.clone());
+            }
+        }
+        map
+    }
+
+    pub(crate) fn check(&self, at: &str, apptunnel: &crate::apptunnel::AppTunnelSettings, report: &mut Report) {
+        let client_ca = apptunnel.client_ca_file.is_some();
+        if self.port == 0 {
+            report.check(at, "port", Err(Problem::BelowMin { value: 0, min: 1 }));
+        }
+        if self.enabled && !client_ca {
+            report.check(
+                at,
+                "enabled",
+                Err(Problem::Requires {
+                    value: "true".into(),
+                    requirement:
+                        "apptunnel.client_ca_file: devices authenticate with their certificate"
+                            .into(),
+                }),
+            );
+        }
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        for (i, policy) in self.policies.iter().enumerate() {
+            let here = format!("{at}.policies[{i}]");
+            if let Some(url) = &policy.remediation_url {
+                report.check(&here, "remediation_url", checks::https_url(url));
+            }
+            for (j, service) in policy.required_for_services.iter().enumerate() {
+                let field = format!("required_for_services[{j}]");
+                if !apptunnel.services.iter().any(|s| s.name == *service) {
+                    report.check(&here, &field, Err(Problem::Requires { value: service.clone(), requirement: "an AppTunnel service of that name".into() }));
+                } else if !self.enabled {
+                    report.check(&here, &field, Err(Problem::Requires { value: service.clone(), requirement: "host_checker.enabled: no device could pass".into() }));
+                }
+            }
+            if let Err(reason) = policy.to_policy() {
+                report.push(here.clone(), Problem::BadPolicy { reason });
+            }
+            match names.entry(policy.name.as_str()) {
+                Entry::Occupied(first) => report.push(
+                    format!("{here}.name"),
+                    Problem::Duplicate {
+                        value: policy.name.clone(),
+                        first: format!("{at}.policies[{}].name", first.get()),
+                    },
+                ),
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
+                }
+            }
+        }
+    }
+
+    /// Patch monitoring needs the patch list, which cannot be imported yet: `commit`
+    /// refuses it rather than fail every endpoint.
+    pub(crate) fn check_supported(&self, at: &str, report: &mut Report) {
+        const WHY: &str = "the patch list cannot be imported in this version";
+        for (i, policy) in self.policies.iter().enumerate() {
+            let here = format!("{at}.policies[{i}]");
+            if !policy.monitor_products.is_empty() {
+                report.check(
+                    &here,
+                    "monitor_products",
+                    Err(Problem::Unsupported { why: WHY }),
+                );
+            }
+            if !policy.monitor_patches.is_empty() {
+                report.check(
+                    &here,
+                    "monitor_patches",
+                    Err(Problem::Unsupported { why: WHY }),
+                );
+            }
+        }
+    }
+}

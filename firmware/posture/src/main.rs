@@ -1,0 +1,216 @@
+//! `postern-posture`: reports this Linux endpoint's posture to a Postern gateway's Host
+//! Checker over PT-TLS (RFC 6876), authenticated by the device certificate, and prints
+//! the verdict and what to fix. Exit status: 0 access allowed, 2 not allowed, 1 error.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use postern_host_checker::{Collector, CollectorOutput, CollectorResult};
+use postern_posture::{FileWatcher, Sources, gather};
+use postern_tnc_wire::{
+    Limits,
+    pb::AccessRecommendation,
+    pt_tls::{HEADER_LEN, frame_len},
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, pem::PemObject};
+
+/// Options of `postern-posture`.
+#[derive(Parser, Debug)]
+#[command(name = "postern-posture", version, about = "Report this endpoint's posture to a Postern Host Checker")]
+struct Args {
+    /// The verifier, HOST:PORT (PT-TLS; the port is 271 unless configured otherwise).
+    #[arg(long)]
+    server: String,
+    /// The name the verifier's certificate must carry; default: HOST of --server.
+    #[arg(long)]
+    server_name: Option<String>,
+    /// PEM file of the authority that signs the verifier's certificate.
+    #[arg(long)]
+    ca: PathBuf,
+    /// This device's certificate (PEM, issued by the gateway's device authority).
+    #[arg(long)]
+    cert: PathBuf,
+    /// This device's private key (PEM).
+    #[arg(long)]
+    key: PathBuf,
+    /// Use only this TLS version: 1.2 or 1.3 (default: either, 1.3 preferred).
+    #[arg(long, value_parser = ["1.2", "1.3"])]
+    tls_version: Option<String>,
+    /// The os-release file.
+    #[arg(long, default_value = "/etc/os-release")]
+    os_release: PathBuf,
+    /// The dpkg status database.
+    #[arg(long, default_value = "/var/lib/dpkg/status")]
+    dpkg_status: PathBuf,
+    /// The file holding the kernel release.
+    #[arg(long, default_value = "/proc/sys/kernel/osrelease")]
+    kernel_release: PathBuf,
+    /// The file holding the IPv4 forwarding switch.
+    #[arg(long, default_value = "/proc/sys/net/ipv4/ip_forward")]
+    ip_forward: PathBuf,
+    /// After the first verdict, keep the session open and ask for a new assessment
+    /// (PB-TNC retry) whenever os-release or the package database changes; prints each
+    /// verdict. Runs until the verifier closes the session or an error.
+    #[arg(long)]
+    watch: bool,
+}
+
+/// Why the exchange failed.
+#[derive(Debug, thiserror::Error)]
+enum PostureError {
+    #[error("{0}")]
+    Source(#[from] postern_posture::SourceError),
+    #[error("{what}: {reason}")]
+    Setup { what: String, reason: String },
+    #[error("talking to the verifier: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the verifier's message: {0}")]
+    Wire(#[from] postern_tnc_wire::WireError),
+    #[error("{0}")]
+    Exchange(String),
+    #[error("{0}")]
+    Watch(#[from] postern_posture::WatchError),
+}
+
+fn setup(what: impl Into<String>, reason: impl ToString) -> PostureError {
+    PostureError::Setup { what: what.into(), reason: reason.to_string() }
+}
+
+fn tls_config(args: &Args) -> Result<Arc<rustls::ClientConfig>, PostureError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(&args.ca).map_err(|e| setup(args.ca.display().to_string(), e))? {
+        roots.add(cert.map_err(|e| setup(args.ca.display().to_string(), e))?).map_err(|e| setup(args.ca.display().to_string(), e))?;
+    }
+    let chain = CertificateDer::pem_file_iter(&args.cert)
+        .map_err(|e| setup(args.cert.display().to_string(), e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| setup(args.cert.display().to_string(), e))?;
+    let key = PrivateKeyDer::from_pem_file(&args.key).map_err(|e| setup(args.key.display().to_string(), e))?;
+    let versions: &[&rustls::SupportedProtocolVersion] = match args.tls_version.as_deref() {
+        Some("1.2") => &[&rustls::version::TLS12],
+        Some(_) => &[&rustls::version::TLS13],
+        None => &[&rustls::version::TLS13, &rustls::version::TLS12],
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .map_err(|e| setup("TLS", e))?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .map_err(|e| setup("the device certificate", e))?;
+    Ok(Arc::new(config))
+}
+
+fn read_message(stream: &mut impl Read, limits: &Limits) -> Result<Vec<u8>, PostureError> {
+    let mut header = [0u8; HEADER_LEN];
+    stream.read_exact(&mut header)?;
+    let len = frame_len(&header, limits)?;
+    let mut message = header.to_vec();
+    message.resize(len, 0);
+    stream.read_exact(&mut message[HEADER_LEN..])?;
+    Ok(message)
+}
+
+type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+
+fn sources(args: &Args) -> Sources {
+    Sources { os_release: args.os_release.clone(), dpkg_status: args.dpkg_status.clone(), kernel_release: args.kernel_release.clone(), ip_forward: args.ip_forward.clone() }
+}
+
+/// Exchanges messages until the next verdict (`Some`) or the end of the session (`None`).
+fn until_result(tls: &mut Tls, collector: &mut Collector, limits: &Limits) -> Result<Option<CollectorResult>, PostureError> {
+    let mut result = None;
+    loop {
+        let message = read_message(tls, limits)?;
+        for output in collector.receive(&message) {
+            match output {
+                CollectorOutput::Send(bytes) => tls.write_all(&bytes)?,
+                CollectorOutput::Result(r) => result = Some(r),
+                CollectorOutput::Close => {
+                    tls.conn.send_close_notify();
+                    let _ = tls.flush();
+                    return Ok(result);
+                }
+                CollectorOutput::Failed(reason) => return Err(PostureError::Exchange(reason)),
+            }
+        }
+        if result.is_some() && !collector_closes(collector) {
+            return Ok(result);
+        }
+    }
+}
+
+/// Whether the collector ends the session after a verdict (not in watch mode).
+fn collector_closes(collector: &Collector) -> bool {
+    !collector.keeps_open()
+}
+
+/// Prints a verdict; whether access is allowed.
+fn print(result: &CollectorResult) -> bool {
+    let assessment = result.assessment.map_or("none".to_owned(), |a| format!("{a:?}"));
+    println!("Assessment: {assessment}");
+    println!("Access: {}", match result.access {
+        Some(AccessRecommendation::Allowed) => "allowed",
+        Some(AccessRecommendation::Isolate) => "isolated",
+        Some(AccessRecommendation::NoAccess) | None => "denied",
+    });
+    if let Some(reason) = &result.reason {
+        println!("Reason: {reason}");
+    }
+    for line in &result.remediation {
+        println!("Remediation: {line}");
+    }
+    result.access == Some(AccessRecommendation::Allowed)
+}
+
+fn run(args: &Args) -> Result<bool, PostureError> {
+    let sources = sources(args);
+    let report = gather(&sources)?;
+    eprintln!("postern-posture: {} {}, kernel {}, {} packages", report.product, report.version, report.build, report.packages.len());
+    let watcher = if args.watch { Some(FileWatcher::new(&[&sources.os_release, &sources.dpkg_status])?) } else { None };
+    let host = args.server.rsplit_once(':').map_or(args.server.as_str(), |(h, _)| h).trim_start_matches('[').trim_end_matches(']');
+    let name = ServerName::try_from(args.server_name.clone().unwrap_or_else(|| host.to_owned())).map_err(|e| setup("--server-name", e))?;
+    let tcp = TcpStream::connect(&args.server).map_err(|e| setup(format!("connecting to {}", args.server), e))?;
+    tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let connection = rustls::ClientConnection::new(tls_config(args)?, name).map_err(|e| setup("TLS", e))?;
+    let mut tls = rustls::StreamOwned::new(connection, tcp);
+    let limits = Limits::DEFAULT;
+    let mut collector = Collector::new(report, limits);
+    if watcher.is_some() {
+        collector = collector.keep_open();
+    }
+    tls.write_all(&collector.start()?)?;
+    if let Some(version) = tls.conn.protocol_version() {
+        eprintln!("postern-posture: connected with {version:?}");
+    }
+    let result = until_result(&mut tls, &mut collector, &limits)?.ok_or_else(|| PostureError::Exchange("the verifier closed without a result".into()))?;
+    let mut allowed = print(&result);
+    let Some(watcher) = watcher else { return Ok(allowed) };
+    loop {
+        watcher.wait_change()?;
+        let report = gather(&sources)?;
+        eprintln!("postern-posture: the endpoint changed ({} packages): asking for a new assessment", report.packages.len());
+        tls.write_all(&collector.retry(report)?)?;
+        match until_result(&mut tls, &mut collector, &limits)? {
+            Some(result) => allowed = print(&result),
+            None => return Ok(allowed),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(2),
+        Err(error) => {
+            eprintln!("postern-posture: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
