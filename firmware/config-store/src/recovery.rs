@@ -6,7 +6,7 @@ use crate::history::{History, ReadFailure, StoredRevision};
 use crate::mirror::{Mirror, Seal, fs_error, read_mirror, read_seal};
 use crate::revision::{Pending, PendingConfirmation, RevisionInfo, RevisionKind};
 use postern_config::Config;
-use postern_sled_guard::{EngineDamage, OpenFailure, Recovered, RecoveryError, open_or_move_aside};
+use postern_sled_guard::{OpenFailure, Recovered, RecoveryError, open_or_move_aside};
 use std::path::{Path, PathBuf};
 
 /// The history's directory inside the store directory.
@@ -40,15 +40,7 @@ pub(crate) struct Loaded {
 
 type Failure = OpenFailure<Damage>;
 
-impl EngineDamage for Damage {
-    fn storage(message: String) -> Self {
-        Damage::Storage { message }
-    }
-
-    fn panicked(message: String) -> Self {
-        Damage::Panicked { message }
-    }
-}
+postern_sled_guard::engine_damage!(Damage);
 
 enum Outcome {
     Existing(Box<Loaded>),

@@ -9,7 +9,7 @@ use crate::record_format::decode_record;
 use crate::seal::{Seal, SealState, read_seal};
 use crate::sled_store::SledStore;
 use core::fmt;
-use postern_sled_guard::{EngineDamage, OpenFailure, Recovered, RecoveryError, open_or_move_aside};
+use postern_sled_guard::{OpenFailure, Recovered, RecoveryError, open_or_move_aside};
 use std::path::{Path, PathBuf};
 
 /// What was wrong with a cache that had to be moved aside.
@@ -111,15 +111,7 @@ pub(crate) struct Loaded {
 
 type Failure = OpenFailure<Damage>;
 
-impl EngineDamage for Damage {
-    fn storage(message: String) -> Self {
-        Damage::Storage { message }
-    }
-
-    fn panicked(message: String) -> Self {
-        Damage::Panicked { message }
-    }
-}
+postern_sled_guard::engine_damage!(Damage);
 
 /// Opens the cache at `path`; a damaged one is moved aside and replaced by an empty one.
 pub(crate) fn open_or_recover(

@@ -16,6 +16,23 @@ pub trait EngineDamage: Sized {
     fn panicked(message: String) -> Self;
 }
 
+/// Implements [`EngineDamage`] for a damage enum with `Storage { message }` and
+/// `Panicked { message }` variants.
+#[macro_export]
+macro_rules! engine_damage {
+    ($damage:ty) => {
+        impl $crate::EngineDamage for $damage {
+            fn storage(message: String) -> Self {
+                Self::Storage { message }
+            }
+
+            fn panicked(message: String) -> Self {
+                Self::Panicked { message }
+            }
+        }
+    };
+}
+
 /// Why a store did not open: another handle holds it, or it is damaged.
 #[derive(Debug)]
 pub enum OpenFailure<D> {
