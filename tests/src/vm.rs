@@ -65,8 +65,12 @@ impl Hardware {
         let drive = |extra: &str| format!("file={},format=raw,{extra}", disk.display());
         match self.disk {
             DiskBus::Virtio => vec!["-drive".into(), drive("if=virtio")],
-            DiskBus::Ahci => vec!["-drive".into(), drive("if=none,id=d0"), "-device".into(), "ide-hd,drive=d0,bus=ide.0".into()],
-            DiskBus::Nvme => vec!["-drive".into(), drive("if=none,id=d0"), "-device".into(), "nvme,drive=d0,serial=postern0".into()],
+            DiskBus::Ahci => {
+                vec!["-drive".into(), drive("if=none,id=d0"), "-device".into(), "ide-hd,drive=d0,bus=ide.0".into()]
+            }
+            DiskBus::Nvme => {
+                vec!["-drive".into(), drive("if=none,id=d0"), "-device".into(), "nvme,drive=d0,serial=postern0".into()]
+            }
         }
     }
 }
@@ -85,7 +89,13 @@ impl Vm {
     /// Boots `disk` (a copy of `image`'s factory disk, on virtio) with `memory_mib` of RAM
     /// and each of `guest_ports` reachable at a free loopback port ([`Vm::host_port`]). With
     /// `stop_on_reboot`, a reboot of the guest ends qemu; otherwise the guest reboots.
-    pub fn boot(image: &VmImage, disk: &Path, memory_mib: u32, guest_ports: &[u16], stop_on_reboot: bool) -> std::io::Result<Self> {
+    pub fn boot(
+        image: &VmImage,
+        disk: &Path,
+        memory_mib: u32,
+        guest_ports: &[u16],
+        stop_on_reboot: bool,
+    ) -> std::io::Result<Self> {
         Self::boot_on(Hardware::VIRTIO, image, disk, memory_mib, guest_ports, stop_on_reboot)
     }
 
@@ -123,9 +133,12 @@ impl Vm {
             .spawn()?;
         let serial_in = child.stdin.take().ok_or_else(|| std::io::Error::other("qemu has no stdin"))?;
         let output = Arc::new(Mutex::new(Vec::new()));
-        for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>), child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>)]
-            .into_iter()
-            .flatten()
+        for stream in [
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
         {
             let sink = output.clone();
             std::thread::spawn(move || copy_into(stream, &sink));

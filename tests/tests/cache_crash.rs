@@ -27,13 +27,8 @@ use std::time::{Duration, Instant};
 
 const DEVICES: u64 = 300;
 const TUNNELS: u64 = 100;
-const STATES: [DeviceState; 5] = [
-    DeviceState::Allowed,
-    DeviceState::Blocked,
-    DeviceState::Quarantined,
-    DeviceState::Wiped,
-    DeviceState::Unknown,
-];
+const STATES: [DeviceState; 5] =
+    [DeviceState::Allowed, DeviceState::Blocked, DeviceState::Quarantined, DeviceState::Wiped, DeviceState::Unknown];
 const ITERATIONS: u32 = 60;
 const MIN_ITERATIONS: u32 = 40;
 const TIME_BUDGET: Duration = Duration::from_secs(50);
@@ -57,10 +52,7 @@ fn cache_key(name: &str) -> CacheKey {
 }
 
 fn all_names() -> Vec<String> {
-    (0..DEVICES)
-        .map(|n| format!("e:D{n}"))
-        .chain((0..TUNNELS).map(|n| format!("t:u{n}")))
-        .collect()
+    (0..DEVICES).map(|n| format!("e:D{n}")).chain((0..TUNNELS).map(|n| format!("t:u{n}"))).collect()
 }
 
 /// Parses `begin put K S MS ...` / `begin del K` into the values it would set.
@@ -71,12 +63,7 @@ fn parse_begin(line: &str) -> Pending {
         Some("put") => {
             let rest: Vec<&str> = words.collect();
             rest.chunks(3)
-                .map(|c| {
-                    (
-                        c[0].to_owned(),
-                        Some((c[1].parse().expect("state"), c[2].parse().expect("ms"))),
-                    )
-                })
+                .map(|c| (c[0].to_owned(), Some((c[1].parse().expect("state"), c[2].parse().expect("ms")))))
                 .collect()
         }
         _ => panic!("bad begin line {line:?}"),
@@ -87,40 +74,18 @@ fn read_value(cache: &DeviceCache, name: &str) -> Value {
     let key = cache_key(name);
     let record = cache.record(&key).expect("record reads");
     let state = cache.lookup(&key).map(|s| s.state);
-    assert_eq!(
-        state,
-        record.as_ref().map(|r| r.state),
-        "index and store disagree on {name}"
-    );
-    record.map(|r| {
-        (
-            STATES
-                .iter()
-                .position(|s| *s == r.state)
-                .expect("known state"),
-            r.updated_ms,
-        )
-    })
+    assert_eq!(state, record.as_ref().map(|r| r.state), "index and store disagree on {name}");
+    record.map(|r| (STATES.iter().position(|s| *s == r.state).expect("known state"), r.updated_ms))
 }
 
 /// Opens the cache, checks it against `model` (allowing the unacknowledged `pending`
 /// operation to be all there or not at all) and folds what it finds into `model`.
 fn verify(dir: &Path, model: &mut BTreeMap<String, Value>, pending: Pending, context: &str) {
-    let opened = DeviceCache::open(&CacheConfig::new(
-        dir,
-        NonZeroU32::new(100_000).expect("capacity"),
-    ))
-    .expect("cache opens after a kill");
+    let opened = DeviceCache::open(&CacheConfig::new(dir, NonZeroU32::new(100_000).expect("capacity")))
+        .expect("cache opens after a kill");
     if let Some(recovery) = opened.recovery {
-        assert!(
-            recovery.moved_to.exists(),
-            "{context}: damaged copy not kept at {}",
-            recovery.moved_to.display()
-        );
-        assert!(
-            opened.cache.is_empty(),
-            "{context}: cache not empty after recovery"
-        );
+        assert!(recovery.moved_to.exists(), "{context}: damaged copy not kept at {}", recovery.moved_to.display());
+        assert!(opened.cache.is_empty(), "{context}: cache not empty after recovery");
         panic!(
             "{context}: the store was damaged by a kill -9 ({}); kept at {}. Acknowledged writes were lost \
              (reported, not silent), which breaks the durability guarantee",
@@ -134,9 +99,7 @@ fn verify(dir: &Path, model: &mut BTreeMap<String, Value>, pending: Pending, con
     for (name, value) in pending {
         pending_new.insert(name, value);
     }
-    let applied = pending_new
-        .iter()
-        .any(|(name, new)| read_value(&cache, name) == *new && model[name] != *new);
+    let applied = pending_new.iter().any(|(name, new)| read_value(&cache, name) == *new && model[name] != *new);
     if applied {
         expected.extend(pending_new.clone());
     }
@@ -150,20 +113,14 @@ fn verify(dir: &Path, model: &mut BTreeMap<String, Value>, pending: Pending, con
         );
         present += usize::from(found.is_some());
     }
-    assert_eq!(
-        cache.len(),
-        present,
-        "{context}: cache length disagrees with its records"
-    );
+    assert_eq!(cache.len(), present, "{context}: cache length disagrees with its records");
     *model = expected;
 }
 
 #[test]
 fn acknowledged_writes_survive_kill_9() {
-    let seed: u64 = std::env::var("POSTERN_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| rand::rng().random());
+    let seed: u64 =
+        std::env::var("POSTERN_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| rand::rng().random());
     println!("cache crash test seed: {seed} (replay with POSTERN_CRASH_SEED={seed})");
     let mut rng = StdRng::seed_from_u64(seed);
     let root = tempfile::tempdir().expect("temp dir");
@@ -171,14 +128,10 @@ fn acknowledged_writes_survive_kill_9() {
     let mut model: BTreeMap<String, Value> = all_names().into_iter().map(|n| (n, None)).collect();
     let started = Instant::now();
     let (mut iterations, mut acked_total, mut killed_mid_write) = (0u32, 0u64, 0u32);
-    while iterations < ITERATIONS
-        && (started.elapsed() < TIME_BUDGET || iterations < MIN_ITERATIONS)
-    {
+    while iterations < ITERATIONS && (started.elapsed() < TIME_BUDGET || iterations < MIN_ITERATIONS) {
         let writer_seed: u64 = rng.random();
         let delay = Duration::from_millis(rng.random_range(2..150));
-        let context = format!(
-            "seed {seed}, iteration {iterations}, writer seed {writer_seed}, kill after {delay:?}"
-        );
+        let context = format!("seed {seed}, iteration {iterations}, writer seed {writer_seed}, kill after {delay:?}");
         let mut child = Command::new(env!("CARGO_BIN_EXE_cache-crash-writer"))
             .arg(&dir)
             .arg(writer_seed.to_string())
@@ -190,10 +143,7 @@ fn acknowledged_writes_survive_kill_9() {
         let mut line = Vec::new();
         out.read_until(b'\n', &mut line).expect("read opened line");
         let opened = String::from_utf8_lossy(&line).into_owned();
-        assert!(
-            opened.starts_with("opened ") && opened.trim_end().ends_with("recovery=-"),
-            "{context}: {opened:?}"
-        );
+        assert!(opened.starts_with("opened ") && opened.trim_end().ends_with("recovery=-"), "{context}: {opened:?}");
         let pid = Pid::from_raw(i32::try_from(child.id()).expect("pid fits"));
         let killer = std::thread::spawn(move || {
             std::thread::sleep(delay);
@@ -203,9 +153,7 @@ fn acknowledged_writes_survive_kill_9() {
         let mut pending: Pending = Vec::new();
         loop {
             line.clear();
-            let n = out
-                .read_until(b'\n', &mut line)
-                .expect("read writer output");
+            let n = out.read_until(b'\n', &mut line).expect("read writer output");
             if n == 0 || line.last() != Some(&b'\n') {
                 break; // end of output, or a line cut by the kill: its operation never started
             }
@@ -224,10 +172,7 @@ fn acknowledged_writes_survive_kill_9() {
         killer.join().expect("killer thread");
         let status = child.wait().expect("writer reaped");
         killed_mid_write += u32::from(!pending.is_empty());
-        assert!(
-            status.code().is_none_or(|c| c == 0),
-            "{context}: writer failed with {status}"
-        );
+        assert!(status.code().is_none_or(|c| c == 0), "{context}: writer failed with {status}");
         verify(&dir, &mut model, pending, &context);
         iterations += 1;
     }
@@ -235,10 +180,7 @@ fn acknowledged_writes_survive_kill_9() {
         "{iterations} kills in {:.1?}, {acked_total} acknowledged operations, {killed_mid_write} kills during an operation",
         started.elapsed()
     );
-    assert!(
-        iterations >= MIN_ITERATIONS,
-        "only {iterations} iterations ran"
-    );
+    assert!(iterations >= MIN_ITERATIONS, "only {iterations} iterations ran");
     assert!(acked_total > 0, "the writer never acknowledged anything");
     assert!(killed_mid_write > 0, "no kill landed during an operation");
     let live = model.values().filter(|v| v.is_some()).count();

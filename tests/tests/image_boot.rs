@@ -27,7 +27,8 @@ fn image() -> VmImage {
     let dir = std::env::var_os("POSTERN_IMAGE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/image/qemu-x86_64"));
-    VmImage::from_dir(&dir).unwrap_or_else(|e| panic!("no image in {} ({e}): run `cargo xtask image --test-keys` first", dir.display()))
+    VmImage::from_dir(&dir)
+        .unwrap_or_else(|e| panic!("no image in {} ({e}): run `cargo xtask image --test-keys` first", dir.display()))
 }
 
 /// A back end on the host that answers every request with 200 and counts them.
@@ -105,7 +106,16 @@ impl Appliance {
     fn ssh(&self, key: &Path, command: &str) -> Output {
         let port = self.vm.host_port(SSH).expect("ssh forwarded");
         Command::new("ssh")
-            .args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=20"])
+            .args([
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "ConnectTimeout=20",
+            ])
             .arg("-i")
             .arg(key)
             .args(["-p", &port.to_string(), "admin@127.0.0.1", command])
@@ -150,7 +160,11 @@ fn the_image_boots_serves_and_keeps_its_state_across_a_power_cut() {
     let disk = dir.path().join("disk.img");
     image.fresh_disk(&disk).expect("a new appliance's disk");
     let key = dir.path().join("admin");
-    let made = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "image-test", "-f"]).arg(&key).status().expect("ssh-keygen");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "image-test", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen");
     assert!(made.success());
     let public = std::fs::read_to_string(key.with_extension("pub")).expect("public key");
     let (backend_port, seen) = backend();

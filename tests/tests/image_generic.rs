@@ -23,11 +23,14 @@ fn image() -> VmImage {
     let dir = std::env::var_os("POSTERN_GENERIC_IMAGE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/image/x86_64-generic"));
-    VmImage::from_dir(&dir).unwrap_or_else(|e| panic!("no image in {} ({e}): run `cargo xtask image --test-keys --board x86_64-generic` first", dir.display()))
+    VmImage::from_dir(&dir).unwrap_or_else(|e| {
+        panic!("no image in {} ({e}): run `cargo xtask image --test-keys --board x86_64-generic` first", dir.display())
+    })
 }
 
 fn expect(vm: &Vm, mark: usize, needle: &str, timeout: Duration) -> String {
-    vm.wait_for_after(mark, needle, timeout).unwrap_or_else(|e| panic!("{e}\n--- serial console ---\n{}\n--- end ---", vm.serial_log()))
+    vm.wait_for_after(mark, needle, timeout)
+        .unwrap_or_else(|e| panic!("{e}\n--- serial console ---\n{}\n--- end ---", vm.serial_log()))
 }
 
 /// The HTTP status of an ActiveSync request through the forwarded proxy port, retried
@@ -60,7 +63,10 @@ fn boots_and_serves_on(hardware: Hardware, driver: &str, steered: bool) {
     expect(&vm, 0, PROMPT, BOOT_LIMIT);
     eprintln!("{hardware:?}: CLI prompt {:.1} s after qemu started", vm.uptime().as_secs_f64());
     let log = vm.serial_log();
-    assert!(log.contains(&format!("module={driver}")) || log.contains(&format!("module=\"{driver}\"")), "{driver} was not loaded for the hardware:\n{log}");
+    assert!(
+        log.contains(&format!("module={driver}")) || log.contains(&format!("module=\"{driver}\"")),
+        "{driver} was not loaded for the hardware:\n{log}"
+    );
     let code = proxy_answers(&vm);
     assert_ne!(code, "000", "no answer through the proxy on {hardware:?}:\n{}", vm.serial_log());
     let mark = vm.mark();
@@ -76,9 +82,15 @@ fn boots_and_serves_on(hardware: Hardware, driver: &str, steered: bool) {
     vm.send("show interfaces | include queues\r").expect("console");
     let shown = expect(&vm, mark, "postern#", Duration::from_secs(20));
     if steered {
-        assert!(shown.contains("queues rx 1 ") && shown.contains("receive steering over CPUs 3"), "receive steering not set:\n{shown}");
+        assert!(
+            shown.contains("queues rx 1 ") && shown.contains("receive steering over CPUs 3"),
+            "receive steering not set:\n{shown}"
+        );
     } else {
-        assert!(shown.contains("queues rx 2 ") && !shown.contains("steering"), "a multi-queue card needs no steering:\n{shown}");
+        assert!(
+            shown.contains("queues rx 2 ") && !shown.contains("steering"),
+            "a multi-queue card needs no steering:\n{shown}"
+        );
     }
 }
 

@@ -38,7 +38,9 @@ impl Console {
     }
 
     fn expect_after(&self, mark: usize, needle: &str, timeout: Duration) -> String {
-        self.vm.wait_for_after(mark, needle, timeout).unwrap_or_else(|e| panic!("{e}\n--- serial console ---\n{}\n--- end ---", self.vm.serial_log()))
+        self.vm
+            .wait_for_after(mark, needle, timeout)
+            .unwrap_or_else(|e| panic!("{e}\n--- serial console ---\n{}\n--- end ---", self.vm.serial_log()))
     }
 
     /// Types `line` (in privileged or configuration mode) and waits for the next prompt.
@@ -53,7 +55,11 @@ impl Console {
     /// lost; the echo is not waited for line by line, as log lines may interleave it.)
     fn paste(&mut self, command: &str, pem: &str) -> String {
         let mark = self.vm.mark();
-        let text: String = std::iter::once(command).chain(pem.lines()).chain(std::iter::once("quit")).map(|l| format!("{l}\r")).collect();
+        let text: String = std::iter::once(command)
+            .chain(pem.lines())
+            .chain(std::iter::once("quit"))
+            .map(|l| format!("{l}\r"))
+            .collect();
         self.vm.send(&text).expect("console");
         self.expect_after(mark, "#", Duration::from_secs(180));
         self.vm.serial_log()[mark..].to_owned()
@@ -62,7 +68,11 @@ impl Console {
     /// The SHA-256 fingerprint `show tls` prints.
     fn fingerprint(&mut self) -> String {
         let shown = self.run("show tls");
-        shown.lines().find_map(|l| l.trim().strip_prefix("SHA-256:")).map(|f| f.trim().to_owned()).unwrap_or_else(|| panic!("{shown}"))
+        shown
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("SHA-256:"))
+            .map(|f| f.trim().to_owned())
+            .unwrap_or_else(|| panic!("{shown}"))
     }
 }
 
@@ -72,7 +82,9 @@ fn served(console: &mut Console) -> String {
     let port = console.vm.host_port(ACTIVESYNC).expect("forwarded");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let script = format!("timeout 20 openssl s_client -connect 127.0.0.1:{port} </dev/null 2>/dev/null | openssl x509 -fingerprint -sha256 -noout || true");
+        let script = format!(
+            "timeout 20 openssl s_client -connect 127.0.0.1:{port} </dev/null 2>/dev/null | openssl x509 -fingerprint -sha256 -noout || true"
+        );
         let out = sh(&script, Path::new("."));
         if let Some((_, f)) = out.trim().split_once('=') {
             return f.to_owned();
@@ -95,7 +107,13 @@ fn bundle(image_dir: &Path, dir: &Path, name: &str, version: u64, key: &SigningK
     let payloads = ["vmlinuz", "rootfs.cpio.gz", "cmdline"].map(|p| (p, image_dir.join(p)));
     let refs: Vec<(&str, &Path)> = payloads.iter().map(|(n, p)| (*n, p.as_path())).collect();
     let t = now();
-    let info = BundleInfo { version, version_string: format!("0.1.0-r{version}"), board: "qemu-x86_64".into(), created_unix: t - 60, expires_unix: t + 86_400 };
+    let info = BundleInfo {
+        version,
+        version_string: format!("0.1.0-r{version}"),
+        board: "qemu-x86_64".into(),
+        created_unix: t - 60,
+        expires_unix: t + 86_400,
+    };
     let mut file = std::fs::File::create(dir.join(format!("{name}.bundle"))).expect("bundle file");
     write_bundle(&info, &refs, key, &mut file).expect("bundle");
 }
@@ -107,13 +125,19 @@ fn a_production_image_has_its_own_identity_and_trusts_only_the_operators_key() {
     let operator = env_dir("POSTERN_OPERATOR_DIR");
     let image = VmImage::from_dir(&image_dir).expect("production image");
     let manifest = std::fs::read_to_string(image_dir.join("manifest.json")).expect("manifest");
-    assert!(manifest.contains("\"trust\": \"production\"") || manifest.contains("\"trust\":\"production\""), "{manifest}");
+    assert!(
+        manifest.contains("\"trust\": \"production\"") || manifest.contains("\"trust\":\"production\""),
+        "{manifest}"
+    );
     let dir = tempfile::tempdir().expect("dir");
     let www = dir.path().join("www");
     std::fs::create_dir_all(&www).expect("www");
-    let release: u64 = serde_json::from_str::<serde_json::Value>(&manifest).expect("json")["release"].as_u64().expect("release");
+    let release: u64 =
+        serde_json::from_str::<serde_json::Value>(&manifest).expect("json")["release"].as_u64().expect("release");
     let operator_key = SigningKey::from_file(&operator.join("operator.key")).expect("operator key");
-    let test_key = SigningKey::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../keys/TEST-ONLY-update-signing.key")).expect("test key");
+    let test_key =
+        SigningKey::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../keys/TEST-ONLY-update-signing.key"))
+            .expect("test key");
     bundle(&image_dir, &www, "operator", release + 1, &operator_key);
     bundle(&image_dir, &www, "test-signed", release + 1, &test_key);
     let server = UpdateServer::start(&www, &operator.join("ca"));
@@ -136,7 +160,15 @@ fn a_production_image_has_its_own_identity_and_trusts_only_the_operators_key() {
     assert_ne!(own, other_fingerprint, "two appliances must not share a key");
 
     // Give it an address and a back end; they apply at reload.
-    for line in ["configure terminal", "interface eth0", "ip address 10.0.2.15/24", "exit", "activesync backend http://10.0.2.2:9", "commit", "end"] {
+    for line in [
+        "configure terminal",
+        "interface eth0",
+        "ip address 10.0.2.15/24",
+        "exit",
+        "activesync backend http://10.0.2.2:9",
+        "commit",
+        "end",
+    ] {
         let answer = console.run(line);
         assert!(!answer.lines().any(|l| l.starts_with('%')), "{line}: {answer}");
     }
@@ -149,8 +181,16 @@ fn a_production_image_has_its_own_identity_and_trusts_only_the_operators_key() {
     // A certificate pasted on the console is served at once.
     let pki = dir.path().join("pki");
     std::fs::create_dir_all(&pki).expect("pki");
-    sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=gateway.example -keyout key.pem -out cert.pem 2>/dev/null", &pki);
-    let pasted_fingerprint = sh("openssl x509 -fingerprint -sha256 -noout -in cert.pem", &pki).trim().split_once('=').expect("fp").1.to_owned();
+    sh(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=gateway.example -keyout key.pem -out cert.pem 2>/dev/null",
+        &pki,
+    );
+    let pasted_fingerprint = sh("openssl x509 -fingerprint -sha256 -noout -in cert.pem", &pki)
+        .trim()
+        .split_once('=')
+        .expect("fp")
+        .1
+        .to_owned();
     console.run("configure terminal");
     let answer = console.paste("tls import certificate", &std::fs::read_to_string(pki.join("cert.pem")).expect("cert"));
     assert!(answer.contains("Certificate imported"), "{answer}");
@@ -165,5 +205,8 @@ fn a_production_image_has_its_own_identity_and_trusts_only_the_operators_key() {
     let refused = console.run(&url("test-signed"));
     assert!(refused.contains("refused") && refused.contains("Nothing was changed"), "{refused}");
     let installed = console.run(&url("operator"));
-    assert!(installed.contains(&format!("Installed 0.1.0-r{} ({}) into slot b", release + 1, release + 1)), "{installed}");
+    assert!(
+        installed.contains(&format!("Installed 0.1.0-r{} ({}) into slot b", release + 1, release + 1)),
+        "{installed}"
+    );
 }

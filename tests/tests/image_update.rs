@@ -24,7 +24,9 @@ fn workspace() -> PathBuf {
 }
 
 fn image_dir() -> PathBuf {
-    std::env::var_os("POSTERN_IMAGE_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target/image/qemu-x86_64"))
+    std::env::var_os("POSTERN_IMAGE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/image/qemu-x86_64"))
 }
 
 fn now() -> u64 {
@@ -46,7 +48,13 @@ fn rootfs_with(dir: &Path, name: &str, files: &[(&str, &str)]) -> PathBuf {
         std::fs::write(&at, text).expect("overlay file");
     }
     let archive = dir.join(format!("{name}-overlay.cpio.gz"));
-    sh(&format!("find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 | gzip -n > {}", archive.display()), &overlay);
+    sh(
+        &format!(
+            "find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 | gzip -n > {}",
+            archive.display()
+        ),
+        &overlay,
+    );
     let mut rootfs = std::fs::read(image_dir().join("rootfs.cpio.gz")).expect("rootfs");
     rootfs.extend(std::fs::read(&archive).expect("overlay"));
     let out = dir.join(format!("{name}-rootfs.cpio.gz"));
@@ -62,9 +70,19 @@ struct Bundles {
 impl Bundles {
     fn make(&self, name: &str, version: u64, rootfs: &Path, key: &SigningKey, created: u64, expires: u64) -> Vec<u8> {
         let image = image_dir();
-        let payloads = [("vmlinuz", image.join("vmlinuz")), ("rootfs.cpio.gz", rootfs.to_owned()), ("cmdline", image.join("cmdline"))];
+        let payloads = [
+            ("vmlinuz", image.join("vmlinuz")),
+            ("rootfs.cpio.gz", rootfs.to_owned()),
+            ("cmdline", image.join("cmdline")),
+        ];
         let refs: Vec<(&str, &Path)> = payloads.iter().map(|(n, p)| (*n, p.as_path())).collect();
-        let info = BundleInfo { version, version_string: format!("0.1.0-r{version}"), board: "qemu-x86_64".into(), created_unix: created, expires_unix: expires };
+        let info = BundleInfo {
+            version,
+            version_string: format!("0.1.0-r{version}"),
+            board: "qemu-x86_64".into(),
+            created_unix: created,
+            expires_unix: expires,
+        };
         let mut bytes = Vec::new();
         write_bundle(&info, &refs, key, &mut bytes).expect("bundle");
         std::fs::write(self.dir.join(format!("{name}.bundle")), &bytes).expect("write bundle");
@@ -74,7 +92,8 @@ impl Bundles {
 
 fn release_of_image() -> u64 {
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(image_dir().join("manifest.json")).expect("manifest")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(image_dir().join("manifest.json")).expect("manifest"))
+            .expect("json");
     manifest["release"].as_u64().expect("release number")
 }
 
@@ -137,7 +156,9 @@ impl Console {
     }
 
     fn expect_after(&self, mark: usize, needle: &str, timeout: Duration) -> String {
-        self.vm.wait_for_after(mark, needle, timeout).unwrap_or_else(|e| panic!("{e}\n--- serial console ---\n{}\n--- end ---", self.vm.serial_log()))
+        self.vm
+            .wait_for_after(mark, needle, timeout)
+            .unwrap_or_else(|e| panic!("{e}\n--- serial console ---\n{}\n--- end ---", self.vm.serial_log()))
     }
 
     fn run(&mut self, line: &str) -> String {
@@ -167,10 +188,14 @@ fn updates_install_verified_boot_on_trial_and_roll_back() {
     let t = now();
     let newer = rootfs_with(dir.path(), "newer", &[("etc/postern/release", &format!("{} 0.1.0-r{}\n", n + 1, n + 1))]);
     let args = std::fs::read_to_string(workspace().join("rootfs/etc/postern/posternd.args")).expect("args");
-    let broken = rootfs_with(dir.path(), "broken", &[
-        ("etc/postern/release", &format!("{} 0.1.0-r{}\n", n + 2, n + 2)),
-        ("etc/postern/posternd.args", &format!("{args}--no-such-option\n")),
-    ]);
+    let broken = rootfs_with(
+        dir.path(),
+        "broken",
+        &[
+            ("etc/postern/release", &format!("{} 0.1.0-r{}\n", n + 2, n + 2)),
+            ("etc/postern/posternd.args", &format!("{args}--no-such-option\n")),
+        ],
+    );
     let good = bundles.make("good", n + 1, &newer, &key, t - 60, t + DAY);
     let other = bundles.make("broken", bundles.release + 2, &broken, &key, t - 60, t + DAY);
     bundles.make("wrong-key", n + 1, &newer, &SigningKey::from_seed(&[9u8; 32]), t - 60, t + DAY);
@@ -231,7 +256,10 @@ fn updates_install_verified_boot_on_trial_and_roll_back() {
     let mut console = Console::boot(&image, &disk);
     console.run("enable");
     let after_cut = console.run("show software");
-    assert!(after_cut.contains("good, running, boots next") && after_cut.contains("empty (no boot entry)"), "{after_cut}");
+    assert!(
+        after_cut.contains("good, running, boots next") && after_cut.contains("empty (no boot entry)"),
+        "{after_cut}"
+    );
 
     // A good update: installed, rebooted into, marked good.
     let started = Instant::now();

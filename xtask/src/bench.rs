@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: the criterion benchmarks, and a summary of their medians.
 
-use crate::shell::{Result, StepError, cargo, root, exec, say};
+use crate::shell::{Result, StepError, cargo, exec, root, say};
 use std::path::Path;
 
 /// Options of `cargo xtask bench`.

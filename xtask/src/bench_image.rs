@@ -18,7 +18,12 @@ pub(crate) fn run() -> Result {
     let size = |name: &str| std::fs::metadata(built.dir.join(name)).map(|m| m.len()).unwrap_or(0);
     let mib = |bytes: u64| bytes as f64 / f64::from(1u32 << 20);
     let (kernel, rootfs) = (size("vmlinuz"), size("rootfs.cpio.gz"));
-    println!("kernel {:.1} MiB, root file system {:.1} MiB, total {:.1} MiB (target: under 40 MiB)", mib(kernel), mib(rootfs), mib(kernel + rootfs));
+    println!(
+        "kernel {:.1} MiB, root file system {:.1} MiB, total {:.1} MiB (target: under 40 MiB)",
+        mib(kernel),
+        mib(rootfs),
+        mib(kernel + rootfs)
+    );
     let vm_image = VmImage::from_dir(&built.dir).map_err(|e| StepError(format!("the image: {e}")))?;
     let disk = built.dir.join("bench-disk.img");
     vm_image.fresh_disk(&disk).map_err(|e| StepError(format!("copying the factory disk: {e}")))?;
@@ -37,9 +42,13 @@ pub(crate) fn run() -> Result {
 fn measure(image: &VmImage, disk: &Path) -> Result<(Duration, String)> {
     let mut vm = Vm::boot(image, disk, 256, &[443], true).map_err(|e| StepError(format!("starting qemu: {e}")))?;
     let port = vm.host_port(443).ok_or_else(|| StepError("the proxy port is not forwarded".into()))?;
-    let url = format!("https://127.0.0.1:{port}/Microsoft-Server-ActiveSync?Cmd=Sync&User=bob&DeviceId=SEC1B0B0B0B0B0B0&DeviceType=Android");
+    let url = format!(
+        "https://127.0.0.1:{port}/Microsoft-Server-ActiveSync?Cmd=Sync&User=bob&DeviceId=SEC1B0B0B0B0B0B0&DeviceType=Android"
+    );
     let serving = loop {
-        let out = Command::new("curl").args(["-sk", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}", "-d", "x", &url]).output();
+        let out = Command::new("curl")
+            .args(["-sk", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}", "-d", "x", &url])
+            .output();
         if out.is_ok_and(|o| o.stdout == b"403") {
             break vm.uptime();
         }

@@ -37,7 +37,9 @@ fn members() -> Result<Vec<(String, String)>> {
     let root = root();
     let mut members = Vec::new();
     for package in metadata["packages"].as_array().into_iter().flatten() {
-        let (Some(name), Some(manifest)) = (package["name"].as_str(), package["manifest_path"].as_str()) else { continue };
+        let (Some(name), Some(manifest)) = (package["name"].as_str(), package["manifest_path"].as_str()) else {
+            continue;
+        };
         let dir = Path::new(manifest).parent().and_then(|d| d.strip_prefix(&root).ok());
         if let Some(dir) = dir {
             members.push((name.to_owned(), dir.display().to_string()));
@@ -63,11 +65,14 @@ fn check_readme(name: &str, dir: &str) -> Result<Vec<String>> {
     if forbidden.is_empty() {
         return Ok(problems);
     }
-    let tree = capture(cargo().args(["tree", "--package", name, "--edges", "normal", "--prefix", "none", "--format", "{p}"]))?;
+    let tree =
+        capture(cargo().args(["tree", "--package", name, "--edges", "normal", "--prefix", "none", "--format", "{p}"]))?;
     let present: BTreeSet<&str> = tree.lines().filter_map(|l| l.split(' ').next()).collect();
     for dep in forbidden {
         if present.contains(dep.as_str()) {
-            problems.push(format!("{name} depends on `{dep}`, which its README forbids (cargo tree -p {name} -e normal -i {dep})"));
+            problems.push(format!(
+                "{name} depends on `{dep}`, which its README forbids (cargo tree -p {name} -e normal -i {dep})"
+            ));
         }
     }
     Ok(problems)
@@ -109,7 +114,9 @@ fn contract_ids(design: &str) -> Vec<String> {
         .filter_map(|l| l.split(' ').next())
         .filter(|id| {
             let mut chars = id.chars();
-            chars.next().is_some_and(|c| c.is_ascii_uppercase()) && !chars.as_str().is_empty() && chars.all(|c| c.is_ascii_digit())
+            chars.next().is_some_and(|c| c.is_ascii_uppercase())
+                && !chars.as_str().is_empty()
+                && chars.all(|c| c.is_ascii_digit())
         })
         .map(str::to_owned)
         .collect()

@@ -39,7 +39,8 @@ fn serve(stream: TcpStream) {
             return;
         }
         let body = format!("demo Exchange back end: {}\n", request.trim());
-        let reply = format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n{body}", body.len());
+        let reply =
+            format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n{body}", body.len());
         if (&stream).write_all(reply.as_bytes()).is_err() {
             return;
         }

@@ -53,7 +53,10 @@ impl DemoUem {
         let admin_port_file = dir.join("admin-port");
         let _ = std::fs::remove_file(&admin_port_file);
         let log = std::fs::File::create(dir.join("postern-uem.log")).map_err(io)?;
-        say(&format!("starting the reference UEM on 127.0.0.1:{port} (log in {})", dir.join("postern-uem.log").display()));
+        say(&format!(
+            "starting the reference UEM on 127.0.0.1:{port} (log in {})",
+            dir.join("postern-uem.log").display()
+        ));
         let child = Command::new(binary())
             .arg("serve")
             .arg("--state")
@@ -83,12 +86,26 @@ impl DemoUem {
         uem.admin(&["token", &demo.gateway.id, DEMO_TOKEN])?;
         uem.admin(&["settings", "--new-device", "allow", "--quarantine", "true"])?;
         if let Connector::Static(list) = &demo.uem.connector {
-            for device in list.devices.iter().filter(|d| d.allowed_on_gateway.as_deref().is_none_or(|g| g == demo.gateway.id)) {
+            for device in
+                list.devices.iter().filter(|d| d.allowed_on_gateway.as_deref().is_none_or(|g| g == demo.gateway.id))
+            {
                 let platform = format!("{:?}", device.platform).to_lowercase();
-                uem.admin(&["enrol", "--uem-id", &device.uem_id, "--activesync-id", &device.activesync_id, "--user", &device.user, "--platform", &platform])?;
+                uem.admin(&[
+                    "enrol",
+                    "--uem-id",
+                    &device.uem_id,
+                    "--activesync-id",
+                    &device.activesync_id,
+                    "--user",
+                    &device.user,
+                    "--platform",
+                    &platform,
+                ])?;
                 match device.state {
                     DeviceState::Blocked => uem.admin(&["block", &device.uem_id])?,
-                    DeviceState::Quarantined => uem.admin(&["status", &device.uem_id, "noncompliant", "--action", "quarantine"])?,
+                    DeviceState::Quarantined => {
+                        uem.admin(&["status", &device.uem_id, "noncompliant", "--action", "quarantine"])?
+                    }
                     DeviceState::Wiped => uem.admin(&["wipe", &device.uem_id])?,
                     DeviceState::Allowed => {}
                 }
@@ -109,7 +126,11 @@ impl DemoUem {
         if out.status.success() {
             Ok(())
         } else {
-            Err(StepError(format!("postern-uem admin {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())))
+            Err(StepError(format!(
+                "postern-uem admin {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
         }
     }
 

@@ -31,18 +31,19 @@ pub(crate) fn fuzz_all(seconds: u64) -> Result {
         say(&format!("fuzzing {target} for {seconds} s"));
         // New inputs go to a scratch corpus so the committed seeds stay as they are.
         let scratch = root().join("target/fuzz-corpus").join(target);
-        std::fs::create_dir_all(&scratch)
-            .map_err(|e| StepError(format!("creating {}: {e}", scratch.display())))?;
+        std::fs::create_dir_all(&scratch).map_err(|e| StepError(format!("creating {}: {e}", scratch.display())))?;
         let seeds = root().join(dir).join("corpus").join(target);
         // cargo-fuzz needs unstable compiler flags (sanitizers); the stable toolchain
         // accepts them with RUSTC_BOOTSTRAP, so no nightly toolchain is required.
-        exec(cargo()
-            .env("RUSTC_BOOTSTRAP", "1")
-            .args(["fuzz", "run", "--fuzz-dir", dir, target])
-            .arg(&scratch)
-            .arg(&seeds)
-            .arg("--")
-            .arg(format!("-max_total_time={seconds}")))?;
+        exec(
+            cargo()
+                .env("RUSTC_BOOTSTRAP", "1")
+                .args(["fuzz", "run", "--fuzz-dir", dir, target])
+                .arg(&scratch)
+                .arg(&seeds)
+                .arg("--")
+                .arg(format!("-max_total_time={seconds}")),
+        )?;
     }
     Ok(())
 }

@@ -39,7 +39,8 @@ pub(crate) const BENCH_PROXY_TOOLS: &[(&str, &str)] =
 /// Installs the packages of every missing program with apt-get (through sudo when not
 /// root), saying what it installs.
 pub(crate) fn ensure(tools: &[(&str, &str)]) -> Result {
-    let mut missing: Vec<&str> = tools.iter().filter(|(program, _)| !have(program)).map(|(_, package)| *package).collect();
+    let mut missing: Vec<&str> =
+        tools.iter().filter(|(program, _)| !have(program)).map(|(_, package)| *package).collect();
     missing.dedup();
     if missing.is_empty() {
         return Ok(());
@@ -56,7 +57,9 @@ pub(crate) fn ensure(tools: &[(&str, &str)]) -> Result {
 /// Installs the pinned packages of `requirements` with pip unless Python already
 /// imports `module`; pip itself comes from Debian's python3-pip when missing.
 pub(crate) fn ensure_python((requirements, module): (&str, &str)) -> Result {
-    let imports = |m: &str| Command::new("python3").args(["-c", &format!("import {m}")]).output().is_ok_and(|o| o.status.success());
+    let imports = |m: &str| {
+        Command::new("python3").args(["-c", &format!("import {m}")]).output().is_ok_and(|o| o.status.success())
+    };
     if imports(module) {
         return Ok(());
     }
@@ -68,7 +71,11 @@ pub(crate) fn ensure_python((requirements, module): (&str, &str)) -> Result {
     say(&format!("installing the Python packages pinned in {requirements}"));
     // Debian's own Python refuses pip installs outside a virtual environment unless told.
     exec(Command::new("python3").args(["-m", "pip", "install", "-q", "--break-system-packages", "-r", requirements]))?;
-    if imports(module) { Ok(()) } else { Err(StepError(format!("python3 still cannot import {module} after installing {requirements}"))) }
+    if imports(module) {
+        Ok(())
+    } else {
+        Err(StepError(format!("python3 still cannot import {module} after installing {requirements}")))
+    }
 }
 
 /// Debian's UEFI firmware for qemu (package ovmf).
@@ -82,7 +89,11 @@ pub(crate) fn ensure_file(file: &Path, package: &str) -> Result {
     say(&format!("installing Debian package {package} (for {})", file.display()));
     apt_update()?;
     exec(&mut apt(&["install", "-y", "-q", "--no-install-recommends", package]))?;
-    if file.is_file() { Ok(()) } else { Err(StepError(format!("{} is still missing after installing {package}", file.display()))) }
+    if file.is_file() {
+        Ok(())
+    } else {
+        Err(StepError(format!("{} is still missing after installing {package}", file.display())))
+    }
 }
 
 /// Refreshes apt's package lists.

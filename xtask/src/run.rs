@@ -52,10 +52,24 @@ pub(crate) fn run(args: &RunArgs) -> Result {
     let key = state.join("admin-key");
     if !key.is_file() {
         say("creating an SSH key for the demo administrator");
-        exec(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "postern-demo-admin", "-f"]).arg(&key))?;
+        exec(
+            Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C", "postern-demo-admin", "-f"])
+                .arg(&key),
+        )?;
     }
     say("building posternd, the postern client and the reference UEM server");
-    exec(cargo().args(["build", "--quiet", "--release", "--package", "posternd", "--package", "postern-cli-transport", "--package", "postern-uem-reference"]))?;
+    exec(cargo().args([
+        "build",
+        "--quiet",
+        "--release",
+        "--package",
+        "posternd",
+        "--package",
+        "postern-cli-transport",
+        "--package",
+        "postern-uem-reference",
+    ]))?;
     let mut config = match &args.config {
         Some(path) => Config::load(path).map_err(|e| StepError(format!("{}: {e}", path.display())))?,
         None => Config::demo(),
@@ -92,7 +106,9 @@ pub(crate) fn run(args: &RunArgs) -> Result {
     eprintln!();
     eprintln!("You are now logged in to the gateway's CLI over SSH. Try `enable`, `show checkins`,");
     eprintln!("`show device-cache`, `?` anywhere, and (Ctrl-V before a `?` types it literally):");
-    eprintln!("  test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User=alice&DeviceId=ApplA1B2C3D4E5F6&DeviceType=iPhone");
+    eprintln!(
+        "  test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User=alice&DeviceId=ApplA1B2C3D4E5F6&DeviceType=iPhone"
+    );
     eprintln!("From another terminal:");
     eprintln!("  scripted:    target/release/postern --socket {} -c \"show version\"", socket.display());
     if let Some(uem) = &uem {
@@ -101,13 +117,15 @@ pub(crate) fn run(args: &RunArgs) -> Result {
     eprintln!("`exit` leaves the CLI and stops the gateway.");
     eprintln!();
     let result = ready.and_then(|()| {
-        exec(Command::new("ssh")
-            .arg("-i")
-            .arg(&key)
-            .args(["-p", &args.ssh_port.to_string(), "-o", "StrictHostKeyChecking=accept-new"])
-            .arg("-o")
-            .arg(format!("UserKnownHostsFile={}", state.join("known_hosts").display()))
-            .arg("admin@127.0.0.1"))
+        exec(
+            Command::new("ssh")
+                .arg("-i")
+                .arg(&key)
+                .args(["-p", &args.ssh_port.to_string(), "-o", "StrictHostKeyChecking=accept-new"])
+                .arg("-o")
+                .arg(format!("UserKnownHostsFile={}", state.join("known_hosts").display()))
+                .arg("admin@127.0.0.1"),
+        )
     });
     say("stopping posternd");
     let _ = Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status();
@@ -121,7 +139,10 @@ fn wait_for_file(path: &Path) -> Result {
     let start = std::time::Instant::now();
     while !path.exists() {
         if start.elapsed() > std::time::Duration::from_secs(30) {
-            return Err(StepError(format!("posternd did not start; see {}", path.with_file_name("posternd.log").display())));
+            return Err(StepError(format!(
+                "posternd did not start; see {}",
+                path.with_file_name("posternd.log").display()
+            )));
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -131,8 +152,13 @@ fn wait_for_file(path: &Path) -> Result {
 /// The daemon's first configuration: the given one plus an administrator who logs in with
 /// the demo key. Used only until a configuration is committed.
 fn write_initial_config(mut config: Config, key: &Path, to: &Path) -> Result {
-    let public = std::fs::read_to_string(key.with_extension("pub")).map_err(|e| StepError(format!("reading the demo key: {e}")))?;
+    let public = std::fs::read_to_string(key.with_extension("pub"))
+        .map_err(|e| StepError(format!("reading the demo key: {e}")))?;
     config.users.retain(|u| u.name != "admin");
-    config.users.push(User { name: "admin".into(), privilege: Privilege::Administrator, ssh_keys: vec![public.trim().to_owned()] });
+    config.users.push(User {
+        name: "admin".into(),
+        privilege: Privilege::Administrator,
+        ssh_keys: vec![public.trim().to_owned()],
+    });
     config.save(to).map_err(|e| StepError(format!("writing {}: {e}", to.display())))
 }

@@ -13,7 +13,28 @@ const SCALE_TOOLS: &[(&str, &str)] =
 pub(crate) fn run() -> Result {
     ensure(SCALE_TOOLS)?;
     say("building posternd, the postern client and the reference UEM (release)");
-    exec(cargo().args(["build", "--release", "-p", "posternd", "-p", "postern-uem-reference", "-p", "postern-cli-transport", "--bins"]))?;
+    exec(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "posternd",
+        "-p",
+        "postern-uem-reference",
+        "-p",
+        "postern-cli-transport",
+        "--bins",
+    ]))?;
     say("three gateways behind HAProxy, then the benchmark through 1, 2 and 3 of them");
-    exec(cargo().args(["test", "--release", "-p", "posternd", "--test", "scale_out_end_to_end", "--", "--include-ignored", "--nocapture", "--test-threads=1"]))
+    exec(cargo().args([
+        "test",
+        "--release",
+        "-p",
+        "posternd",
+        "--test",
+        "scale_out_end_to_end",
+        "--",
+        "--include-ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]))
 }

@@ -17,10 +17,7 @@ pub(crate) type Result<T = ()> = std::result::Result<T, StepError>;
 
 /// The workspace root (the parent of this crate's directory).
 pub(crate) fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Announces a step on stderr so the operator sees what is happening.
@@ -32,15 +29,8 @@ pub(crate) fn say(what: &str) {
 pub(crate) fn exec(cmd: &mut Command) -> Result {
     let shown = format!("{cmd:?}");
     eprintln!("    $ {shown}");
-    let status = cmd
-        .current_dir_if_unset()
-        .status()
-        .map_err(|e| StepError(format!("could not start {shown}: {e}")))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(StepError(format!("{shown} failed: {status}")))
-    }
+    let status = cmd.current_dir_if_unset().status().map_err(|e| StepError(format!("could not start {shown}: {e}")))?;
+    if status.success() { Ok(()) } else { Err(StepError(format!("{shown} failed: {status}"))) }
 }
 
 /// Runs a command and returns what it printed on stdout; fails with its stderr.
@@ -67,9 +57,7 @@ pub(crate) fn have(program: &str) -> bool {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .map(|home| home.join("bin"));
-    std::env::split_paths(&path)
-        .chain(cargo_bin)
-        .any(|dir| dir.join(program).is_file())
+    std::env::split_paths(&path).chain(cargo_bin).any(|dir| dir.join(program).is_file())
 }
 
 /// Installs a cargo tool unless it is already present.

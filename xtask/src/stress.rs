@@ -84,12 +84,24 @@ pub(crate) fn run(args: &StressArgs) -> Result {
 /// One run of the workspace's tests; the failures found in its output.
 fn suite(log: &Path, seed: u64, run: u32) -> Result<Vec<Failure>> {
     let mut cmd = cargo();
-    cmd.env("PROPTEST_RNG_SEED", seed.to_string())
-        .args(["test", "--workspace", "--lib", "--bins", "--tests", "--examples", "--no-fail-fast"]);
+    cmd.env("PROPTEST_RNG_SEED", seed.to_string()).args([
+        "test",
+        "--workspace",
+        "--lib",
+        "--bins",
+        "--tests",
+        "--examples",
+        "--no-fail-fast",
+    ]);
     let success = logged(&mut cmd, log)?;
     let failures = failures_in(&read(log)?, seed, run);
     if !success && failures.is_empty() {
-        return Ok(vec![Failure { run, seed, binary: "(cargo)".into(), test: format!("the run failed without a test failing; see {}", log.display()) }]);
+        return Ok(vec![Failure {
+            run,
+            seed,
+            binary: "(cargo)".into(),
+            test: format!("the run failed without a test failing; see {}", log.display()),
+        }]);
     }
     Ok(failures)
 }
@@ -100,8 +112,16 @@ fn image_tests(log: &Path, seed: u64, run: u32) -> Result<Vec<Failure>> {
     for test in ["image_boot", "image_update"] {
         let part = log.with_extension(format!("{test}.log"));
         let mut cmd = cargo();
-        cmd.env("POSTERN_IMAGE_DIR", root().join(image::FIRST_BUILD))
-            .args(["test", "--package", "postern-e2e", "--test", test, "--", "--ignored", "--nocapture"]);
+        cmd.env("POSTERN_IMAGE_DIR", root().join(image::FIRST_BUILD)).args([
+            "test",
+            "--package",
+            "postern-e2e",
+            "--test",
+            test,
+            "--",
+            "--ignored",
+            "--nocapture",
+        ]);
         let success = logged(&mut cmd, &part)?;
         let failures = failures_in(&read(&part)?, seed, run);
         if !success && failures.is_empty() {
@@ -116,11 +136,8 @@ fn image_tests(log: &Path, seed: u64, run: u32) -> Result<Vec<Failure>> {
 fn logged(cmd: &mut std::process::Command, log: &Path) -> Result<bool> {
     let file = File::create(log).map_err(|e| StepError(format!("cannot create {}: {e}", log.display())))?;
     let err = file.try_clone().map_err(|e| StepError(format!("cannot share {}: {e}", log.display())))?;
-    let status = cmd
-        .stdout(file)
-        .stderr(err)
-        .status()
-        .map_err(|e| StepError(format!("could not start {cmd:?}: {e}")))?;
+    let status =
+        cmd.stdout(file).stderr(err).status().map_err(|e| StepError(format!("could not start {cmd:?}: {e}")))?;
     Ok(status.success())
 }
 
@@ -141,7 +158,8 @@ fn failures_in(output: &str, seed: u64, run: u32) -> Vec<Failure> {
             binary = rest.to_owned();
         } else if let Some(test) = line.strip_prefix("test ").and_then(|l| l.strip_suffix(" ... FAILED")) {
             failures.push(Failure { run, seed, binary: binary.clone(), test: test.to_owned() });
-        } else if line.starts_with("error: test failed, to rerun pass") && !failures.iter().any(|f| f.binary == binary) {
+        } else if line.starts_with("error: test failed, to rerun pass") && !failures.iter().any(|f| f.binary == binary)
+        {
             // The binary died without reporting a test (a crash or an abort).
             failures.push(Failure { run, seed, binary: binary.clone(), test: line.to_owned() });
         }
@@ -150,9 +168,7 @@ fn failures_in(output: &str, seed: u64, run: u32) -> Vec<Failure> {
 }
 
 fn seed_from_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |d| d.as_secs())
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs())
 }
 
 /// Busy threads that keep the cores loaded until dropped.
@@ -205,9 +221,16 @@ error: test failed, to rerun pass `-p x --test crash`
 ";
         let found = failures_in(output, 7, 1);
         let named: Vec<_> = found.iter().map(|f| (f.binary.as_str(), f.test.as_str(), f.seed)).collect();
-        assert_eq!(named, vec![
-            ("tests/recovery.rs (target/debug/deps/recovery-1)", "an_undecodable_record_is_reported", 7),
-            ("tests/crash.rs (target/debug/deps/crash-3)", "error: test failed, to rerun pass `-p x --test crash`", 7),
-        ]);
+        assert_eq!(
+            named,
+            vec![
+                ("tests/recovery.rs (target/debug/deps/recovery-1)", "an_undecodable_record_is_reported", 7),
+                (
+                    "tests/crash.rs (target/debug/deps/crash-3)",
+                    "error: test failed, to rerun pass `-p x --test crash`",
+                    7
+                ),
+            ]
+        );
     }
 }

@@ -27,6 +27,8 @@ pub(crate) fn run(args: &TestArgs) -> Result {
     packages::ensure(packages::TEST_TOOLS)?;
     say("checking the Python packages the tests use (a real ActiveSync client)");
     packages::ensure_python(packages::TEST_PYTHON)?;
+    say("checking the formatting (cargo fmt --check; rustfmt.toml holds the house style)");
+    exec(cargo().args(["fmt", "--all", "--check"]))?;
     crate::check_docs::run()?;
     for krate in NO_STD_CRATES {
         say(&format!("building {krate} on its own (no_std + alloc)"));
@@ -68,9 +70,16 @@ fn test_image() -> Result {
     image::verify(&VerifyArgs::for_board("qemu-x86_64"))?;
     say("booting the image under qemu (software emulation)");
     for test in ["image_boot", "image_update"] {
-        exec(cargo()
-            .env("POSTERN_IMAGE_DIR", root().join(image::FIRST_BUILD))
-            .args(["test", "--package", "postern-e2e", "--test", test, "--", "--ignored", "--nocapture"]))?;
+        exec(cargo().env("POSTERN_IMAGE_DIR", root().join(image::FIRST_BUILD)).args([
+            "test",
+            "--package",
+            "postern-e2e",
+            "--test",
+            test,
+            "--",
+            "--ignored",
+            "--nocapture",
+        ]))?;
     }
     test_generic_image(&root().join("target/repro/a/target"))?;
     crate::test_production::run(&root().join("target/repro/a/target"))
@@ -83,7 +92,16 @@ fn test_generic_image(binaries: &std::path::Path) -> Result {
     let out = root().join("target/image/x86_64-generic-test");
     let args = image::ImageArgs::test_image("x86_64-generic", Some(out.clone()), Some(binaries.to_owned()));
     image::build(&args)?;
-    exec(cargo()
-        .env("POSTERN_GENERIC_IMAGE_DIR", &out)
-        .args(["test", "--package", "postern-e2e", "--test", "image_generic", "--", "--ignored", "--nocapture", "--test-threads", "1"]))
+    exec(cargo().env("POSTERN_GENERIC_IMAGE_DIR", &out).args([
+        "test",
+        "--package",
+        "postern-e2e",
+        "--test",
+        "image_generic",
+        "--",
+        "--ignored",
+        "--nocapture",
+        "--test-threads",
+        "1",
+    ]))
 }

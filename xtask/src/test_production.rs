@@ -19,11 +19,14 @@ pub(crate) fn run(binaries: &Path) -> Result {
     std::fs::create_dir_all(&keys).map_err(|e| StepError(format!("creating {}: {e}", keys.display())))?;
     say("making a throwaway operator signing key and update CA for the production image");
     new_key(&dir.join("operator.key"))?;
-    std::fs::rename(dir.join("operator.pub"), keys.join("operator.pub")).map_err(|e| StepError(format!("placing the public key: {e}")))?;
-    exec(Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
-        .args(["-subj", "/CN=throwaway update CA", "-keyout", "ca.key", "-out", "ca.pem"])
-        .current_dir(&dir))?;
+    std::fs::rename(dir.join("operator.pub"), keys.join("operator.pub"))
+        .map_err(|e| StepError(format!("placing the public key: {e}")))?;
+    exec(
+        Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
+            .args(["-subj", "/CN=throwaway update CA", "-keyout", "ca.key", "-out", "ca.pem"])
+            .current_dir(&dir),
+    )?;
     say("building a production image with them");
     let args = ImageArgs {
         board: "qemu-x86_64".into(),
@@ -37,8 +40,14 @@ pub(crate) fn run(binaries: &Path) -> Result {
     };
     image::build(&args)?;
     say("booting the production image under qemu");
-    exec(cargo()
-        .env("POSTERN_IMAGE_DIR", dir.join("image"))
-        .env("POSTERN_OPERATOR_DIR", &dir)
-        .args(["test", "--package", "postern-e2e", "--test", "image_production", "--", "--ignored", "--nocapture"]))
+    exec(cargo().env("POSTERN_IMAGE_DIR", dir.join("image")).env("POSTERN_OPERATOR_DIR", &dir).args([
+        "test",
+        "--package",
+        "postern-e2e",
+        "--test",
+        "image_production",
+        "--",
+        "--ignored",
+        "--nocapture",
+    ]))
 }

@@ -1,14 +1,14 @@
 //! What every CLI session shares: the configuration store, the device cache, the recent
 //! log events, and the hooks into the daemon.
 
+use crate::tls::TlsControl;
+use postern_config::Config;
 use postern_config_store::ConfigStore;
 use postern_device_cache::DeviceCache;
 use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
 use postern_update_agent::UpdateAgent;
 use postern_update_bundle::ImageTrust;
-use crate::tls::TlsControl;
-use postern_config::Config;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::watch;
 
@@ -243,7 +243,10 @@ impl Appliance {
     /// Leaves the factory-reset request, then reloads (on the appliance: a reboot, and
     /// init erases the data area). Says why when it cannot.
     pub fn factory_reset(&self) -> Result<(), String> {
-        let request = self.factory_reset.as_ref().ok_or("this gateway does not run from an appliance image: there is no data area to erase")?;
+        let request = self
+            .factory_reset
+            .as_ref()
+            .ok_or("this gateway does not run from an appliance image: there is no data area to erase")?;
         request()?;
         self.request_reload();
         Ok(())
@@ -255,7 +258,10 @@ impl Appliance {
         let now = self.now();
         let reverted = self.store().tick(now)?;
         if let Some(info) = &reverted {
-            tracing::warn!(revision = info.number, "commit confirmed was not confirmed in time: configuration rolled back");
+            tracing::warn!(
+                revision = info.number,
+                "commit confirmed was not confirmed in time: configuration rolled back"
+            );
             self.publish();
             if let Some(tls) = self.tls() {
                 let running = self.store().running().clone();

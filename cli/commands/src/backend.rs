@@ -109,7 +109,10 @@ impl Backend for CliBackend {
                 Ok(())
             }
             FACTORY_RESET => {
-                writeln!(out, "A factory reset erases the configuration and its history, the device cache, the SSH host key, the TLS identity, the logs and the record of installed versions; the gateway then reboots and starts as from the factory.")?;
+                writeln!(
+                    out,
+                    "A factory reset erases the configuration and its history, the device cache, the SSH host key, the TLS identity, the logs and the record of installed versions; the gateway then reboots and starts as from the factory."
+                )?;
                 writeln!(out, "Type `factory-reset confirm` to do it.")?;
                 Ok(())
             }
@@ -123,9 +126,8 @@ impl Backend for CliBackend {
             COMMIT | COMMIT_CONFIRMED | ROLLBACK => configure::transaction(self, inv, out),
             ACCS_FETCH => configure::accs_fetch(self),
             HC_SHOW_POLICIES | HC_SHOW_RESULTS => host_checker::show(self, inv, out),
-            HC_ENABLED | HC_PORT | HC_POLICY | HC_PLATFORM | HC_MIN_OS | HC_REQUIRE | HC_FORBID | HC_DENY_FORWARDING | HC_REMEDIATION_URL | HC_REQUIRED_SERVICE => {
-                host_checker::edit(self, inv)
-            }
+            HC_ENABLED | HC_PORT | HC_POLICY | HC_PLATFORM | HC_MIN_OS | HC_REQUIRE | HC_FORBID
+            | HC_DENY_FORWARDING | HC_REMEDIATION_URL | HC_REQUIRED_SERVICE => host_checker::edit(self, inv),
             _ => configure::edit(self, inv, out),
         }
     }

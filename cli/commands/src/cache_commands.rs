@@ -6,8 +6,8 @@ use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;
 use postern_cli_engine::{Invocation, Value};
 use postern_decision::EasDeviceId;
-use postern_gateway::{BlockOrigin, BlockTarget};
 use postern_device_cache::{CacheKey, DeviceCache, DeviceRecord, KeyKind};
+use postern_gateway::{BlockOrigin, BlockTarget};
 use postern_logging::human_time;
 
 /// The most entries a command walks; the cache bounds itself, this bounds one command.
@@ -15,7 +15,10 @@ pub(crate) const WALK_LIMIT: usize = 10_000_000;
 
 /// Every cached entry an operator's ID names: the ActiveSync device with that id, and
 /// the AppTunnels of the UEM device with that id.
-pub(crate) fn matching(cache: &DeviceCache, id: &str) -> Result<Vec<(CacheKey, DeviceRecord)>, postern_device_cache::CacheError> {
+pub(crate) fn matching(
+    cache: &DeviceCache,
+    id: &str,
+) -> Result<Vec<(CacheKey, DeviceRecord)>, postern_device_cache::CacheError> {
     let mut found = Vec::new();
     if let Ok(eas) = EasDeviceId::new(id) {
         let key = CacheKey::ActiveSync(eas);
@@ -45,7 +48,10 @@ pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn 
             let count = cache.len();
             cache.clear().map_err(err)?;
             tracing::warn!(user = %user, count, "device cache cleared");
-            writeln!(out, "Cleared {count} entries; devices will be decided as first accesses. Pinned blocks stay (show blocks).")?;
+            writeln!(
+                out,
+                "Cleared {count} entries; devices will be decided as first accesses. Pinned blocks stay (show blocks)."
+            )?;
         }
         (CACHE_CLEAR, Some(id)) => {
             let found = matching(&cache, id).map_err(err)?;
@@ -67,10 +73,18 @@ pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn 
             if inv.action() == CACHE_BLOCK {
                 let report = gateway.block(&target, &user).map_err(|e| failed(e.to_string()))?;
                 let new = if report.listed { "Blocked" } else { "Still blocked" };
-                writeln!(out, "{new} {target} until `device-cache unblock`; {} cache entries marked and their connections cut.", report.cache_entries)?;
+                writeln!(
+                    out,
+                    "{new} {target} until `device-cache unblock`; {} cache entries marked and their connections cut.",
+                    report.cache_entries
+                )?;
             } else {
                 if let Some(block) = gateway.blocks().get(&target).filter(|b| b.origin == BlockOrigin::Wiped) {
-                    return Err(failed(format!("{} was wiped ({}): only a fresh enrolment lets it back", block.target, human_time(block.since_ms / 1000, session.appliance().now()))));
+                    return Err(failed(format!(
+                        "{} was wiped ({}): only a fresh enrolment lets it back",
+                        block.target,
+                        human_time(block.since_ms / 1000, session.appliance().now())
+                    )));
                 }
                 let report = gateway.unblock(&target).map_err(|e| failed(e.to_string()))?;
                 if !report.listed && report.cache_entries == 0 {
@@ -98,7 +112,14 @@ pub(crate) fn show_blocks(session: &mut CliBackend, out: &mut dyn Write) -> Outc
             BlockOrigin::Operator => "operator",
             BlockOrigin::Wiped => "wiped",
         };
-        writeln!(out, "{:<40} {:<9} {:<16} {}", b.target.to_string(), origin, b.by, human_time(b.since_ms / 1000, now))?;
+        writeln!(
+            out,
+            "{:<40} {:<9} {:<16} {}",
+            b.target.to_string(),
+            origin,
+            b.by,
+            human_time(b.since_ms / 1000, now)
+        )?;
     }
     writeln!(out, "{} pinned block(s); never evicted, never lifted by the UEM.", blocks.len())?;
     Ok(())

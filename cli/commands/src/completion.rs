@@ -11,7 +11,12 @@ const OFFERED_MAX: usize = 256;
 const SCANNED_MAX: usize = 100_000;
 
 /// The values known for `arg` after `keywords`, starting with `typed`.
-pub(crate) fn known_values(session: &CliBackend, keywords: &[&'static str], arg: &'static str, typed: &str) -> Vec<String> {
+pub(crate) fn known_values(
+    session: &CliBackend,
+    keywords: &[&'static str],
+    arg: &'static str,
+    typed: &str,
+) -> Vec<String> {
     let appliance = session.appliance();
     let mut values: Vec<String> = match (keywords, arg) {
         ([.., "device-cache"] | ["device-cache", "clear" | "block"], "ID") => cached_ids(session, typed),
@@ -52,5 +57,12 @@ fn cached_ids(session: &CliBackend, typed: &str) -> Vec<String> {
 }
 
 fn blocked(session: &CliBackend, kind: impl Fn(&BlockTarget) -> bool) -> Vec<String> {
-    session.appliance().gateway().blocks().entries().filter(|b| kind(&b.target)).map(|b| b.target.id().to_owned()).collect()
+    session
+        .appliance()
+        .gateway()
+        .blocks()
+        .entries()
+        .filter(|b| kind(&b.target))
+        .map(|b| b.target.id().to_owned())
+        .collect()
 }

@@ -5,8 +5,8 @@ use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;
 use postern_cli_engine::{Invocation, Value};
 use postern_config::{
-    AppTunnelService, Config, Connector, DeviceState, GraphConnector, Interface, NewDeviceRule,
-    PosternApiConnector, Privilege, ServiceKind, StaticConnector, StaticDevice, TlsVersion, User,
+    AppTunnelService, Config, Connector, DeviceState, GraphConnector, Interface, NewDeviceRule, PosternApiConnector,
+    Privilege, ServiceKind, StaticConnector, StaticDevice, TlsVersion, User,
 };
 use std::path::PathBuf;
 
@@ -22,7 +22,11 @@ fn number<T: TryFrom<i64>>(inv: &Invocation<'_>, name: &str) -> Result<T, poster
 }
 
 /// The argument that entered the enclosing sub-mode (e.g. the interface name).
-fn frame_arg<'a>(inv: &Invocation<'a>, mode: postern_cli_engine::SubModeId, name: &str) -> Result<&'a str, postern_cli_engine::CommandError> {
+fn frame_arg<'a>(
+    inv: &Invocation<'a>,
+    mode: postern_cli_engine::SubModeId,
+    name: &str,
+) -> Result<&'a str, postern_cli_engine::CommandError> {
     inv.path()
         .iter()
         .rev()
@@ -81,9 +85,13 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
         }
         TLS_CERT => config.tls.certificate_file = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) },
         TLS_KEY => config.tls.key_file = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) },
-        TLS_MIN => config.tls.min_version = if text(inv, "VERSION")? == "1.3" { TlsVersion::Tls13 } else { TlsVersion::Tls12 },
+        TLS_MIN => {
+            config.tls.min_version = if text(inv, "VERSION")? == "1.3" { TlsVersion::Tls13 } else { TlsVersion::Tls12 }
+        }
         ACTIVESYNC_BACKEND => config.activesync.backend_url = if no { None } else { Some(text(inv, "URL")?.into()) },
-        ACTIVESYNC_CA => config.activesync.backend_ca_file = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) },
+        ACTIVESYNC_CA => {
+            config.activesync.backend_ca_file = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) }
+        }
         TUNNEL_IDLE => config.apptunnel.idle_timeout_secs = number(inv, "SECONDS")?,
         TUNNEL_CN => config.apptunnel.identity_from_common_name = !no,
         TUNNEL_CA => config.apptunnel.client_ca_file = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) },
@@ -124,7 +132,10 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
             let url = text(inv, "URL")?.to_owned();
             match &mut config.uem.connector {
                 Connector::PosternApi(api) => api.url = url,
-                other => *other = Connector::PosternApi(PosternApiConnector { url, ca_file: None, gateway_credentials: None }),
+                other => {
+                    *other =
+                        Connector::PosternApi(PosternApiConnector { url, ca_file: None, gateway_credentials: None })
+                }
             }
         }
         UEM_CA => {
@@ -132,11 +143,15 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
             match &mut config.uem.connector {
                 Connector::PosternApi(api) => api.ca_file = file,
                 Connector::Graph(graph) => graph.ca_file = file,
-                Connector::Static(_) => return Err(failed("a static UEM has no certificate: choose connector postern-api or graph first")),
+                Connector::Static(_) => {
+                    return Err(failed("a static UEM has no certificate: choose connector postern-api or graph first"));
+                }
             }
         }
         UEM_CREDENTIALS => match &mut config.uem.connector {
-            Connector::PosternApi(api) => api.gateway_credentials = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) },
+            Connector::PosternApi(api) => {
+                api.gateway_credentials = if no { None } else { Some(PathBuf::from(text(inv, "FILE")?)) }
+            }
             _ => return Err(failed("credentials apply to connector postern-api only")),
         },
         UEM_GRAPH => {
@@ -162,7 +177,12 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
             } else {
                 &mut checkins.backoff_cap_secs
             };
-            *slot = inv.args().first().and_then(|a| a.value.as_integer()).and_then(|n| u32::try_from(n).ok()).ok_or_else(|| failed("value out of range"))?;
+            *slot = inv
+                .args()
+                .first()
+                .and_then(|a| a.value.as_integer())
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| failed("value out of range"))?;
         }
         UEM_NEW_DEVICE => {
             static_uem(config)?.settings.new_device_when_unreachable = match text(inv, "RULE")? {
@@ -235,7 +255,8 @@ fn edit_user(config: &mut Config, inv: &Invocation<'_>, no: bool) -> Outcome {
     }
     let user = config.users.iter_mut().find(|u| u.name == name).ok_or_else(|| failed("user vanished"))?;
     if inv.action() == USER_PRIVILEGE {
-        user.privilege = if text(inv, "LEVEL")? == "administrator" { Privilege::Administrator } else { Privilege::Operator };
+        user.privilege =
+            if text(inv, "LEVEL")? == "administrator" { Privilege::Administrator } else { Privilege::Operator };
     } else {
         let key = text(inv, "KEY")?.trim();
         user.ssh_keys.retain(|k| k.trim() != key);
@@ -252,7 +273,10 @@ pub(crate) fn transaction(session: &mut CliBackend, inv: &Invocation<'_>, out: &
         let n: usize = number(inv, "N")?;
         let candidate = session.appliance().store().rollback(n).map_err(|e| failed(e.to_string()))?;
         session.set_candidate(Some(candidate));
-        writeln!(out, "Loaded the configuration of {n} commit(s) back into the candidate; review with `show configuration diff`, then `commit`.")?;
+        writeln!(
+            out,
+            "Loaded the configuration of {n} commit(s) back into the candidate; review with `show configuration diff`, then `commit`."
+        )?;
         return Ok(());
     }
     let candidate = session.candidate().clone();

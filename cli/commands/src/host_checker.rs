@@ -20,16 +20,21 @@ pub(crate) fn config_node() -> Node {
         Node::keyword("enabled", "Listen for posture collectors (needs apptunnel client-ca)").both(HC_ENABLED),
         Node::keyword("port", "TCP port of the verifier (applies at reload)")
             .child(Node::arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port (PT-TLS: 271)").action(HC_PORT)),
-        Node::keyword("policy", "Configure a Host Checker policy")
-            .child(Node::arg("NAME", ArgKind::Word { max_len: 32 }, "Policy name: a-z 0-9 - _").both(HC_POLICY).enters(MODE_HC_POLICY)),
+        Node::keyword("policy", "Configure a Host Checker policy").child(
+            Node::arg("NAME", ArgKind::Word { max_len: 32 }, "Policy name: a-z 0-9 - _")
+                .both(HC_POLICY)
+                .enters(MODE_HC_POLICY),
+        ),
     ])
 }
 
 /// The commands of `(config-hc-policy)#`.
 pub(crate) fn policy_mode() -> [Node; 7] {
     [
-        Node::keyword("platform", "A platform the policy checks")
-            .child(Node::arg("PLATFORM", WORD, "linux, linux:<os-release ID>, windows, macos, android or ios").both(HC_PLATFORM)),
+        Node::keyword("platform", "A platform the policy checks").child(
+            Node::arg("PLATFORM", WORD, "linux, linux:<os-release ID>, windows, macos, android or ios")
+                .both(HC_PLATFORM),
+        ),
         Node::keyword("min-os-version", "Lowest OS version")
             .no_action(HC_MIN_OS)
             .child(Node::arg("VERSION", WORD, "Version, e.g. 12 or 22.04").action(HC_MIN_OS)),
@@ -37,7 +42,8 @@ pub(crate) fn policy_mode() -> [Node; 7] {
             .child(Node::arg("RULE", RULE, "NAME [>= MIN] [< BELOW]").both(HC_REQUIRE)),
         Node::keyword("forbid", "Software that must not be installed")
             .child(Node::arg("RULE", RULE, "NAME [>= MIN] [< BELOW]").both(HC_FORBID)),
-        Node::keyword("deny-forwarding", "Fail endpoints whose IP forwarding is on or unknown").both(HC_DENY_FORWARDING),
+        Node::keyword("deny-forwarding", "Fail endpoints whose IP forwarding is on or unknown")
+            .both(HC_DENY_FORWARDING),
         Node::keyword("remediation-url", "Where to get fixes, shown with every failed check")
             .no_action(HC_REMEDIATION_URL)
             .child(Node::arg("URL", ArgKind::Word { max_len: 2048 }, "https URL").action(HC_REMEDIATION_URL)),
@@ -75,7 +81,11 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
     match inv.action() {
         HC_ENABLED => settings.enabled = !no,
         HC_PORT => {
-            settings.port = inv.arg("PORT").and_then(Value::as_integer).and_then(|n| u16::try_from(n).ok()).ok_or_else(|| failed("PORT is out of range"))?;
+            settings.port = inv
+                .arg("PORT")
+                .and_then(Value::as_integer)
+                .and_then(|n| u16::try_from(n).ok())
+                .ok_or_else(|| failed("PORT is out of range"))?;
         }
         HC_POLICY => {
             let name = text(inv, "NAME")?;
@@ -94,11 +104,19 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
                 .and_then(|f| f.arg("NAME"))
                 .and_then(Value::as_str)
                 .ok_or_else(|| failed("not inside a host-checker policy"))?;
-            let policy = settings.policies.iter_mut().find(|p| p.name == name).ok_or_else(|| failed(format!("policy {name} is not in the candidate")))?;
+            let policy = settings
+                .policies
+                .iter_mut()
+                .find(|p| p.name == name)
+                .ok_or_else(|| failed(format!("policy {name} is not in the candidate")))?;
             match action {
                 HC_PLATFORM => {
                     let platform = text(inv, "PLATFORM")?;
-                    PlatformMatch::parse(platform).ok_or_else(|| failed(format!("{platform:?} is not linux, linux:<os-release ID>, windows, macos, android or ios")))?;
+                    PlatformMatch::parse(platform).ok_or_else(|| {
+                        failed(format!(
+                            "{platform:?} is not linux, linux:<os-release ID>, windows, macos, android or ios"
+                        ))
+                    })?;
                     toggle(&mut policy.platforms, platform.into(), no);
                 }
                 HC_MIN_OS => policy.min_os_version = if no { None } else { Some(text(inv, "VERSION")?.into()) },
@@ -130,7 +148,13 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
     let store = session.appliance().store();
     let settings = &store.running().host_checker;
     let state = if settings.enabled { "enabled" } else { "disabled" };
-    writeln!(out, "Host Checker {state}, PT-TLS port {}, {} polic{}", settings.port, settings.policies.len(), if settings.policies.len() == 1 { "y" } else { "ies" })?;
+    writeln!(
+        out,
+        "Host Checker {state}, PT-TLS port {}, {} polic{}",
+        settings.port,
+        settings.policies.len(),
+        if settings.policies.len() == 1 { "y" } else { "ies" }
+    )?;
     for p in &settings.policies {
         writeln!(out, "policy {} (platforms: {})", p.name, p.platforms.join(", "))?;
         if let Some(v) = &p.min_os_version {

@@ -4,7 +4,9 @@
 //! in the state directory (mode 0600) and named in the candidate; `commit` applies it.
 //! `show running-config` describes each such file by fingerprint, never by content.
 
-use crate::actions::{ACTIVESYNC_CA_IMPORT, TUNNEL_CA_IMPORT, UEM_CA_IMPORT, UEM_CREDENTIALS_IMPORT, UEM_SECRET_IMPORT};
+use crate::actions::{
+    ACTIVESYNC_CA_IMPORT, TUNNEL_CA_IMPORT, UEM_CA_IMPORT, UEM_CREDENTIALS_IMPORT, UEM_SECRET_IMPORT,
+};
 use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;
 use postern_cli_engine::Invocation;
@@ -24,9 +26,15 @@ pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn 
     // Where the stored file goes, checked before anything is written.
     let connector = &session.candidate().config().uem.connector;
     match (action, connector) {
-        (UEM_CA_IMPORT, Connector::Static(_)) => return Err(failed("a static UEM has no certificate: choose connector postern-api or graph first")),
-        (UEM_CREDENTIALS_IMPORT, c) if !matches!(c, Connector::PosternApi(_)) => return Err(failed("credentials apply to connector postern-api only")),
-        (UEM_SECRET_IMPORT, c) if !matches!(c, Connector::Graph(_)) => return Err(failed("a client secret applies to connector graph only")),
+        (UEM_CA_IMPORT, Connector::Static(_)) => {
+            return Err(failed("a static UEM has no certificate: choose connector postern-api or graph first"));
+        }
+        (UEM_CREDENTIALS_IMPORT, c) if !matches!(c, Connector::PosternApi(_)) => {
+            return Err(failed("credentials apply to connector postern-api only"));
+        }
+        (UEM_SECRET_IMPORT, c) if !matches!(c, Connector::Graph(_)) => {
+            return Err(failed("a client secret applies to connector graph only"));
+        }
         _ => {}
     }
     let path = if matches!(action, UEM_CREDENTIALS_IMPORT | UEM_SECRET_IMPORT) {
@@ -77,7 +85,8 @@ pub(crate) fn running_comments(config: &Config) -> Vec<String> {
         }
         Connector::Static(_) => {}
     }
-    let mut lines: Vec<String> = authorities.into_iter().map(|(setting, path)| authority_comment(setting, path)).collect();
+    let mut lines: Vec<String> =
+        authorities.into_iter().map(|(setting, path)| authority_comment(setting, path)).collect();
     lines.extend(secrets.into_iter().map(|(setting, path)| secret_comment(setting, path)));
     lines
 }
@@ -85,7 +94,8 @@ pub(crate) fn running_comments(config: &Config) -> Vec<String> {
 fn authority_comment(setting: &str, path: &Path) -> String {
     match describe_authorities(path) {
         Ok(certificates) => {
-            let listed: Vec<String> = certificates.iter().map(|c| format!("{} SHA-256 {}", c.subject, c.sha256)).collect();
+            let listed: Vec<String> =
+                certificates.iter().map(|c| format!("{} SHA-256 {}", c.subject, c.sha256)).collect();
             format!("! {setting}: {}", listed.join("; "))
         }
         Err(e) => format!("! {setting}: unusable ({e})"),

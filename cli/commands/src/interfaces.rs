@@ -39,7 +39,9 @@ pub(crate) fn read_links(root: &Path) -> Vec<Link> {
 }
 
 fn read_link(dir: &Path) -> Link {
-    let text = |name: &str| std::fs::read_to_string(dir.join(name)).ok().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let text = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).ok().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+    };
     let queues = |prefix: &str| {
         std::fs::read_dir(dir.join("queues"))
             .map(|d| d.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with(prefix)).count())
@@ -73,7 +75,12 @@ fn addresses() -> BTreeMap<String, Vec<String>> {
     let Ok(all) = nix::ifaddrs::getifaddrs() else { return out };
     for entry in all {
         let (Some(address), Some(mask)) = (entry.address, entry.netmask) else { continue };
-        let text = match (address.as_sockaddr_in(), mask.as_sockaddr_in(), address.as_sockaddr_in6(), mask.as_sockaddr_in6()) {
+        let text = match (
+            address.as_sockaddr_in(),
+            mask.as_sockaddr_in(),
+            address.as_sockaddr_in6(),
+            mask.as_sockaddr_in6(),
+        ) {
             (Some(a), Some(m), _, _) => format!("{}/{}", a.ip(), m.ip().to_bits().count_ones()),
             (_, _, Some(a), Some(m)) => format!("{}/{}", a.ip(), m.ip().to_bits().count_ones()),
             _ => continue,
@@ -84,7 +91,12 @@ fn addresses() -> BTreeMap<String, Vec<String>> {
 }
 
 /// Writes one interface.
-pub(crate) fn describe(link: &Link, addresses: &[String], configured: Option<&str>, out: &mut dyn Write) -> core::fmt::Result {
+pub(crate) fn describe(
+    link: &Link,
+    addresses: &[String],
+    configured: Option<&str>,
+    out: &mut dyn Write,
+) -> core::fmt::Result {
     write!(out, "{} is {}", link.name, link.state)?;
     if let Some(driver) = &link.driver {
         write!(out, ", driver {driver}")?;
@@ -162,7 +174,13 @@ mod tests {
         std::fs::create_dir_all(drivers.path().join("e1000e")).expect("dirs");
         std::fs::create_dir_all(eth.join("device")).expect("dirs");
         std::os::unix::fs::symlink(drivers.path().join("e1000e"), eth.join("device/driver")).expect("link");
-        for (file, text) in [("operstate", "up\n"), ("address", "52:54:00:12:34:56\n"), ("mtu", "1500\n"), ("speed", "1000\n"), ("duplex", "full\n")] {
+        for (file, text) in [
+            ("operstate", "up\n"),
+            ("address", "52:54:00:12:34:56\n"),
+            ("mtu", "1500\n"),
+            ("speed", "1000\n"),
+            ("duplex", "full\n"),
+        ] {
             std::fs::write(eth.join(file), text).expect("write");
         }
         std::fs::write(eth.join("statistics/rx_errors"), "3\n").expect("write");
@@ -170,10 +188,16 @@ mod tests {
         let names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["eth9"]);
         let link = &links[0];
-        assert_eq!((link.driver.as_deref(), link.speed, link.rx_queues, link.tx_queues), (Some("e1000e"), Some(1000), 2, 1));
+        assert_eq!(
+            (link.driver.as_deref(), link.speed, link.rx_queues, link.tx_queues),
+            (Some("e1000e"), Some(1000), 2, 1)
+        );
         let mut text = String::new();
         describe(link, &["192.0.2.1/24".to_owned()], Some("no shutdown"), &mut text).expect("text");
-        assert!(text.starts_with("eth9 is up, driver e1000e, 1000 Mb/s full duplex, MTU 1500, MAC 52:54:00:12:34:56\n"), "{text}");
+        assert!(
+            text.starts_with("eth9 is up, driver e1000e, 1000 Mb/s full duplex, MTU 1500, MAC 52:54:00:12:34:56\n"),
+            "{text}"
+        );
         assert!(text.contains("addresses 192.0.2.1/24") && text.contains("rx 0 bytes 0 packets 3 errors"), "{text}");
         assert!(text.contains("queues rx 2 tx 1, receive steering over CPUs 3"), "{text}");
     }

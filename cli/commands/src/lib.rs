@@ -17,8 +17,8 @@ mod software;
 mod test_access;
 mod tls;
 
-pub use host_checker::HostCheckerStatus;
 pub use appliance::{Appliance, CheckinStatus, Clock, FactoryReset, VERSION};
 pub use backend::CliBackend;
 pub use grammar::postern_grammar;
+pub use host_checker::HostCheckerStatus;
 pub use tls::{ServedTls, TlsControl, TlsSource};

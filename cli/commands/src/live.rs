@@ -58,7 +58,10 @@ pub(crate) fn changed(before: &Config, after: &Config) -> BTreeSet<String> {
 /// (`live` lists setting names or their first words, e.g. `tls certificate`, `uem`).
 pub(crate) fn pending_reload(started: &Config, running: &Config, live: &[&str]) -> Vec<String> {
     let is_live = |setting: &str| {
-        ALWAYS_LIVE.iter().chain(live).any(|l| setting == *l || setting.strip_prefix(l).is_some_and(|rest| rest.starts_with(' ')))
+        ALWAYS_LIVE
+            .iter()
+            .chain(live)
+            .any(|l| setting == *l || setting.strip_prefix(l).is_some_and(|rest| rest.starts_with(' ')))
     };
     changed(started, running).into_iter().filter(|s| !is_live(s)).collect()
 }

@@ -19,8 +19,21 @@ fn render_management(m: &postern_config::ManagementSettings, line: &mut impl FnM
 }
 
 /// The sections of `show running-config SECTION`: the first words of its top-level commands.
-pub(crate) const SECTIONS: &[&str] =
-    &["accs", "activesync", "apptunnel", "device-cache", "gateway-id", "host-checker", "hostname", "interface", "management", "shutdown-notice", "tls", "uem", "username"];
+pub(crate) const SECTIONS: &[&str] = &[
+    "accs",
+    "activesync",
+    "apptunnel",
+    "device-cache",
+    "gateway-id",
+    "host-checker",
+    "hostname",
+    "interface",
+    "management",
+    "shutdown-notice",
+    "tls",
+    "uem",
+    "username",
+];
 
 /// The blocks of `rendered` whose top-level command starts with `section`, each with its
 /// indented sub-mode lines and closing `!`.
@@ -69,10 +82,13 @@ pub(crate) fn render(config: &Config) -> String {
     if let Some(key) = &config.tls.key_file {
         line(format!("tls key {}", key.display()));
     }
-    line(format!("tls min-version {}", match config.tls.min_version {
-        TlsVersion::Tls13 => "1.3",
-        _ => "1.2",
-    }));
+    line(format!(
+        "tls min-version {}",
+        match config.tls.min_version {
+            TlsVersion::Tls13 => "1.3",
+            _ => "1.2",
+        }
+    ));
     if let Some(url) = &config.activesync.backend_url {
         line(format!("activesync backend {url}"));
     }
@@ -135,7 +151,11 @@ fn render_connector(connector: &Connector, line: &mut impl FnMut(String)) {
                 NewDeviceRule::Absent => "absent",
             };
             line(format!(" new-device-when-unreachable {rule}"));
-            line(if s.settings.supports_quarantine { " supports-quarantine".into() } else { " no supports-quarantine".into() });
+            line(if s.settings.supports_quarantine {
+                " supports-quarantine".into()
+            } else {
+                " no supports-quarantine".into()
+            });
             for d in &s.devices {
                 let state = match d.state {
                     DeviceState::Allowed => "allowed",
@@ -187,7 +207,10 @@ mod tests {
     fn the_demo_renders_as_commands() {
         let text = render(&Config::demo());
         assert!(text.starts_with("hostname postern-demo\ngateway-id postern-1\n"), "{text}");
-        assert!(text.contains("\nuem\n connector static\n new-device-when-unreachable allow\n supports-quarantine\n"), "{text}");
+        assert!(
+            text.contains("\nuem\n connector static\n new-device-when-unreachable allow\n supports-quarantine\n"),
+            "{text}"
+        );
         assert!(text.contains(" device ApplA1B2C3D4E5F6 alice@example.com uem-0001 allowed\n"), "{text}");
         assert!(text.contains(" checkin compliance 15\n"), "{text}");
     }

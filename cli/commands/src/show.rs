@@ -27,7 +27,14 @@ pub(crate) fn version(session: &mut CliBackend, out: &mut dyn Write) -> Outcome 
         writeln!(out, "Image: {}", trust.summary())?;
     }
     writeln!(out, "Hostname {}, gateway id {}", store.running().gateway.hostname, store.running().gateway.id)?;
-    writeln!(out, "Uptime {}d {:02}h {:02}m {:02}s", uptime / 86_400, uptime / 3600 % 24, uptime / 60 % 60, uptime % 60)?;
+    writeln!(
+        out,
+        "Uptime {}d {:02}h {:02}m {:02}s",
+        uptime / 86_400,
+        uptime / 3600 % 24,
+        uptime / 60 % 60,
+        uptime % 60
+    )?;
     writeln!(out, "Started {}", human_time(appliance.started_at(), appliance.now()))?;
     writeln!(out, "Configuration revision {}", store.revision())?;
     if let Some((used, total)) = std::fs::read_to_string("/proc/meminfo").ok().as_deref().and_then(memory_in_use) {
@@ -101,7 +108,13 @@ pub(crate) fn history(session: &mut CliBackend, out: &mut dyn Write) -> Outcome 
         let when = if info.committed_at == 0 { "unknown".to_owned() } else { human_time(info.committed_at, now) };
         let kind = format!("{:?}", info.kind);
         let kind = kind.split([' ', '{']).next().unwrap_or("");
-        writeln!(out, "{n:<4} {:>8} {when:<40} {:<20} {kind:<16} {}", info.number, info.who, info.comment.as_deref().unwrap_or(""))?;
+        writeln!(
+            out,
+            "{n:<4} {:>8} {when:<40} {:<20} {kind:<16} {}",
+            info.number,
+            info.who,
+            info.comment.as_deref().unwrap_or("")
+        )?;
     }
     if let Some(pending) = store.pending_confirmation() {
         let at = human_time(pending.deadline, now);

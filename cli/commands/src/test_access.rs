@@ -18,7 +18,8 @@ pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn 
     let gateway = appliance.gateway().clone();
     let decision = if inv.action() == TEST_ACTIVESYNC {
         let target = text(inv, "TARGET")?;
-        let parsed = ActiveSyncRequest::parse(Method::Post, target.as_bytes()).map_err(|e| failed(format!("malformed request: {e}")))?;
+        let parsed = ActiveSyncRequest::parse(Method::Post, target.as_bytes())
+            .map_err(|e| failed(format!("malformed request: {e}")))?;
         let device = parsed.device_id().ok_or_else(|| failed("the request names no device"))?;
         let request = EasRequest {
             eas_device_id: EasDeviceId::new(device).map_err(|e| failed(e.to_string()))?,
@@ -31,9 +32,8 @@ pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn 
         let (app, service) = (text(inv, "APP")?.to_owned(), text(inv, "SERVICE")?.to_owned());
         appliance.block_on(async move { gateway.apptunnel_access(&device, &app, &service).await })
     };
-    let decision = decision
-        .ok_or_else(|| failed("the access service is not running"))?
-        .map_err(|e| failed(e.to_string()))?;
+    let decision =
+        decision.ok_or_else(|| failed("the access service is not running"))?.map_err(|e| failed(e.to_string()))?;
     writeln!(out, "{} reason={} basis={}", decision.verdict.code(), decision.reason.code(), decision.basis)?;
     Ok(())
 }

@@ -2,8 +2,8 @@
 //! PEM), the key-matches-certificate check before a commit, and handing a committed change
 //! to the daemon at once.
 
-use crate::backend::{CliBackend, Outcome, failed};
 use crate::actions::TLS_IMPORT_CERT;
+use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;
 use postern_cli_engine::Invocation;
 use postern_config::Config;
@@ -58,7 +58,9 @@ pub(crate) fn import(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut d
         let s = &stored.summary;
         writeln!(out, "Certificate imported: subject {}, issuer {}, SHA-256 {}.", s.subject, s.issuer, s.sha256)?;
         match &tls.key_file {
-            Some(key) if check_files(&stored.path, key).is_ok() => writeln!(out, "The configured key matches it; `commit` to serve it.")?,
+            Some(key) if check_files(&stored.path, key).is_ok() => {
+                writeln!(out, "The configured key matches it; `commit` to serve it.")?
+            }
             _ => writeln!(out, "Now paste its private key with `tls import key`, then `commit`.")?,
         }
         tracing::info!(sha256 = %s.sha256, subject = %s.subject, "TLS certificate imported into the candidate");
@@ -71,8 +73,13 @@ pub(crate) fn import(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut d
     let path = imports.store_key(text, chain.as_deref()).map_err(|e| refused(&e))?;
     session.candidate().config_mut().tls.key_file = Some(path);
     match chain {
-        Some(_) => writeln!(out, "Private key imported; it matches the candidate's certificate. `commit` to serve them.")?,
-        None => writeln!(out, "Private key imported. Now paste its certificate with `tls import certificate`, then `commit`.")?,
+        Some(_) => {
+            writeln!(out, "Private key imported; it matches the candidate's certificate. `commit` to serve them.")?
+        }
+        None => writeln!(
+            out,
+            "Private key imported. Now paste its certificate with `tls import certificate`, then `commit`."
+        )?,
     }
     tracing::info!("TLS private key imported into the candidate");
     Ok(())

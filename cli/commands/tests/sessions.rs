@@ -5,17 +5,19 @@ use postern_cli_commands::{Appliance, CliBackend, postern_grammar};
 use postern_cli_engine::{Grammar, Outcome, Privilege, Session};
 use postern_config::Config;
 use postern_config_store::ConfigStore;
-use postern_device_cache::{CacheConfig, DeviceCache};
 use postern_decision::{AppTunnelAnswer, EasRequest, GatewayId, UemDeviceId};
+use postern_device_cache::{CacheConfig, DeviceCache};
 use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
-use postern_uem_api::{AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions};
+use postern_uem_api::{
+    AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions,
+};
 use postern_uem_connector::{Features, UemConnector, UemError, UemFuture};
 use postern_update_bundle::ImageTrust;
-use std::time::Duration;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 static NOW: AtomicU64 = AtomicU64::new(1_800_000_000);
 
@@ -43,7 +45,12 @@ impl UemConnector for DownUem {
     fn lookup<'a>(&'a self, _: &'a EasRequest) -> UemFuture<'a, DeviceLookup> {
         down()
     }
-    fn authorise_app<'a>(&'a self, _: &'a UemDeviceId, _: &'a AppId, _: &'a ServiceName) -> UemFuture<'a, AppTunnelAnswer> {
+    fn authorise_app<'a>(
+        &'a self,
+        _: &'a UemDeviceId,
+        _: &'a AppId,
+        _: &'a ServiceName,
+    ) -> UemFuture<'a, AppTunnelAnswer> {
         down()
     }
     fn compliance_changes<'a>(&'a self, _: Option<&'a Cursor>, _: Duration) -> UemFuture<'a, ComplianceChanges> {
@@ -77,7 +84,8 @@ impl Rig {
         let cache = DeviceCache::open(&CacheConfig::new(dir.path().join("cache"), capacity)).expect("cache").cache;
         let id = GatewayId::new("postern-1").expect("id");
         let gateway = Arc::new(Gateway::new(id, Arc::new(DownUem), cache, || clock() * 1000, Duration::from_secs(1)));
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
         let appliance = Appliance::new(store, gateway, RecentEvents::new(100), clock, Box::new(|| {}))
             .with_runtime(runtime.handle().clone())
             .with_image_trust(trust);
@@ -125,7 +133,10 @@ fn a_test_image_says_so_in_show_version_and_show_software_and_a_production_image
     let test = Rig::with_image(Some(ImageTrust::Test));
     for command in ["show version", "show software"] {
         let out = test.admin(command);
-        assert!(has_line(&out, "Image: TEST (trusts the public test signing key; never use in production)"), "{command}: {out}");
+        assert!(
+            has_line(&out, "Image: TEST (trusts the public test signing key; never use in production)"),
+            "{command}: {out}"
+        );
     }
     let production = Rig::with_image(Some(ImageTrust::Production));
     for command in ["show version", "show software"] {
@@ -163,7 +174,10 @@ fn proxy_protocol_balancers_are_set_rendered_refused_when_malformed_and_cleared(
     let rig = Rig::new();
     rig.admin("configure terminal ; activesync proxy-protocol-from 10.0.5.0/28 ; apptunnel proxy-protocol-from 192.0.2.7/32 ; commit");
     let running = rig.appliance.store().running().clone();
-    assert_eq!((running.activesync.proxy_protocol_from.as_slice(), running.apptunnel.proxy_protocol_from.as_slice()), (&["10.0.5.0/28".to_owned()][..], &["192.0.2.7/32".to_owned()][..]));
+    assert_eq!(
+        (running.activesync.proxy_protocol_from.as_slice(), running.apptunnel.proxy_protocol_from.as_slice()),
+        (&["10.0.5.0/28".to_owned()][..], &["192.0.2.7/32".to_owned()][..])
+    );
     let shown = rig.admin("show running-config");
     for line in ["activesync proxy-protocol-from 10.0.5.0/28", "apptunnel proxy-protocol-from 192.0.2.7/32"] {
         assert!(shown.lines().any(|l| l == line), "{line} missing from {shown}");
@@ -281,14 +295,19 @@ fn uem_sub_mode_edits_the_static_connector() {
     let running = rig.appliance.store().running().clone();
     assert_eq!(running.uem.checkins.compliance_interval_secs, 20);
     let text = rig.admin("show running-config");
-    assert!(text.contains(" new-device-when-unreachable block") && text.contains(" device NEWPHONE0001 zoe@example.com uem-0100 allowed"), "{text}");
+    assert!(
+        text.contains(" new-device-when-unreachable block")
+            && text.contains(" device NEWPHONE0001 zoe@example.com uem-0100 allowed"),
+        "{text}"
+    );
 }
 
 #[test]
 fn test_activesync_decides_through_the_access_service() {
     let rig = Rig::new();
     // The UEM is down and never sent its new-device rule: a new device is blocked (S3).
-    let out = rig.admin("test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User=zoe&DeviceId=ZOE0001&DeviceType=iPhone");
+    let out =
+        rig.admin("test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User=zoe&DeviceId=ZOE0001&DeviceType=iPhone");
     assert!(out.contains("block reason=no-uem-setting"), "{out}");
     let shown = rig.admin("show device-cache ZOE0001");
     assert!(shown.contains("blocked"), "{shown}");
@@ -326,7 +345,15 @@ fn host_checker_policies_are_configured_rendered_and_refused_by_name() {
     assert_eq!(settings.port, 2710);
     assert_eq!(settings.policies[0].required, ["openssl >= 3.0.15"], "rules are stored in their canonical form");
     let running = rig.admin("show running-config");
-    for line in ["host-checker port 2710", "host-checker enabled", "host-checker policy debian-baseline", " platform linux:debian", " require openssl >= 3.0.15", " forbid telnetd", " deny-forwarding"] {
+    for line in [
+        "host-checker port 2710",
+        "host-checker enabled",
+        "host-checker policy debian-baseline",
+        " platform linux:debian",
+        " require openssl >= 3.0.15",
+        " forbid telnetd",
+        " deny-forwarding",
+    ] {
         assert!(running.lines().any(|l| l == line), "{line:?} missing:\n{running}");
     }
     let policies = rig.admin("show host-checker policies");
@@ -391,7 +418,10 @@ fn a_commit_names_what_waits_for_reload_and_publishes_the_configuration() {
     let mut published = rig.appliance.subscribe();
     assert!(rig.admin("show configuration pending-reload").contains("Every committed setting is in effect"));
     let out = rig.admin("configure terminal ; tls min-version 1.3 ; hostname edge3 ; commit");
-    assert!(out.contains("Applies at the next `reload`: tls min-version (`show configuration pending-reload`)."), "{out}");
+    assert!(
+        out.contains("Applies at the next `reload`: tls min-version (`show configuration pending-reload`)."),
+        "{out}"
+    );
     assert!(published.has_changed().expect("sender alive"), "the commit published the configuration");
     assert_eq!(published.borrow_and_update().gateway.hostname, "edge3");
     let pending = rig.admin("show configuration pending-reload");
@@ -412,7 +442,11 @@ fn an_automatic_rollback_is_published_and_every_prompt_follows_it() {
     let mut published = rig.appliance.subscribe();
     rig.admin("conf t ; hostname trial ; commit confirmed 1");
     session.feed(b"\r", &mut backend, &mut screen).expect("output");
-    assert!(String::from_utf8_lossy(&screen).ends_with("trial#"), "another session's commit: {}", String::from_utf8_lossy(&screen));
+    assert!(
+        String::from_utf8_lossy(&screen).ends_with("trial#"),
+        "another session's commit: {}",
+        String::from_utf8_lossy(&screen)
+    );
     published.borrow_and_update();
     NOW.fetch_add(61, Ordering::SeqCst);
     assert!(rig.appliance.tick().expect("tick").is_some(), "reverted at the deadline");

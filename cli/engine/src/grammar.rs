@@ -190,8 +190,11 @@ fn sub_id(mode: Mode) -> u8 {
 fn builtins(mode: Mode) -> Vec<Node> {
     let help = Node::builtin("help", "Description of the interactive help system", Builtin::Help);
     let history = || {
-        Node::keyword("show", "Show running system information")
-            .child(Node::builtin("history", "Commands typed in this session", Builtin::ShowHistory))
+        Node::keyword("show", "Show running system information").child(Node::builtin(
+            "history",
+            "Commands typed in this session",
+            Builtin::ShowHistory,
+        ))
     };
     match mode {
         Mode::Exec => alloc::vec![
@@ -201,8 +204,11 @@ fn builtins(mode: Mode) -> Vec<Node> {
             history(),
         ],
         Mode::Privileged => alloc::vec![
-            Node::builtin("configure", "Enter configuration mode", Builtin::Configure)
-                .child(Node::builtin("terminal", "Configure from the terminal", Builtin::Configure)),
+            Node::builtin("configure", "Enter configuration mode", Builtin::Configure).child(Node::builtin(
+                "terminal",
+                "Configure from the terminal",
+                Builtin::Configure
+            )),
             Node::builtin("disable", "Turn off privileged commands", Builtin::Disable),
             Node::builtin("exit", "Exit from the EXEC", Builtin::Exit),
             help,

@@ -103,7 +103,9 @@ pub(crate) fn complete(start: Position<'_>, before: &str, known: &KnownValues<'_
                 names.extend(choices.iter().filter(|ch| ch.starts_with(word)).map(|ch| ch.to_string()));
             }
             Some((name, kind)) => {
-                let values = known(&walked.keywords, name, word).into_iter().filter(|v| v.starts_with(word) && kind.parse(v).is_some());
+                let values = known(&walked.keywords, name, word)
+                    .into_iter()
+                    .filter(|v| v.starts_with(word) && kind.parse(v).is_some());
                 names.extend(values);
             }
             None => names.extend(c.keyword().filter(|k| k.starts_with(word)).map(|k| k.to_string())),
@@ -132,9 +134,9 @@ pub(crate) fn complete(start: Position<'_>, before: &str, known: &KnownValues<'_
 
 fn common_prefix<'a>(names: &[&'a str]) -> &'a str {
     let Some(first) = names.first() else { return "" };
-    let len = names.iter().skip(1).fold(first.len(), |len, n| {
-        first.bytes().zip(n.bytes()).take(len).take_while(|(a, b)| a == b).count()
-    });
+    let len = names
+        .iter()
+        .skip(1)
+        .fold(first.len(), |len, n| first.bytes().zip(n.bytes()).take(len).take_while(|(a, b)| a == b).count());
     first.get(..len).unwrap_or_default()
 }
-

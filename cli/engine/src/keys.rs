@@ -57,7 +57,10 @@ enum State {
     /// Just saw ESC.
     Escape,
     /// Inside `ESC [`: first numeric parameter (saturating), bytes seen so far.
-    Csi { param: u16, len: u8 },
+    Csi {
+        param: u16,
+        len: u8,
+    },
     /// Just saw `ESC O`.
     Ss3,
     /// Just saw Ctrl-V: the next printable character is taken literally (so `?` can be

@@ -75,12 +75,13 @@ enum Step<'g> {
 
 /// Splits a line into words with their byte offsets.
 pub(crate) fn words(line: &str) -> impl Iterator<Item = (usize, &str)> {
-    line.split(' ').scan(0usize, |at, w| {
-        let start = *at;
-        *at += w.len() + 1;
-        Some((start, w))
-    })
-    .filter(|(_, w)| !w.is_empty())
+    line.split(' ')
+        .scan(0usize, |at, w| {
+            let start = *at;
+            *at += w.len() + 1;
+            Some((start, w))
+        })
+        .filter(|(_, w)| !w.is_empty())
 }
 
 impl<'g> Position<'g> {
@@ -118,14 +119,14 @@ impl<'g> Position<'g> {
         if let Some((c, _)) = keywords().find(|(_, k)| *k == word) {
             return Ok(Step::Matched(c, None));
         }
-        let hidden = self.level().iter().find(|n| {
-            n.reaches(self.negated) && n.privilege > self.privilege && n.keyword_text() == Some(word)
-        });
+        let hidden = self
+            .level()
+            .iter()
+            .find(|n| n.reaches(self.negated) && n.privilege > self.privilege && n.keyword_text() == Some(word));
         if let Some(node) = hidden {
             return Err(ParseError::Denied { word: node.label() });
         }
-        let prefixed: Vec<(Candidate<'g>, &'static str)> =
-            keywords().filter(|(_, k)| k.starts_with(word)).collect();
+        let prefixed: Vec<(Candidate<'g>, &'static str)> = keywords().filter(|(_, k)| k.starts_with(word)).collect();
         match prefixed.as_slice() {
             [(one, _)] => return Ok(Step::Matched(*one, None)),
             [] => {}

@@ -27,13 +27,19 @@ pub(crate) struct Paste {
 impl Session {
     /// Starts collecting the text for `parsed`.
     pub(crate) fn start_paste<W: Write>(&mut self, parsed: Parsed, o: &mut Out<'_, W>) -> Outcome {
-        let _ = writeln!(o, "Paste the text now; end it with a line containing only `quit` (at most {PASTE_MAX} bytes).");
+        let _ =
+            writeln!(o, "Paste the text now; end it with a line containing only `quit` (at most {PASTE_MAX} bytes).");
         self.paste = Some(Paste { parsed, text: String::new(), too_long: false });
         Outcome::Success
     }
 
     /// Takes one pasted line, or on `quit` runs the command with the text.
-    pub(crate) fn paste_line<B: Backend + ?Sized, W: Write>(&mut self, line: &str, backend: &mut B, o: &mut Out<'_, W>) -> Outcome {
+    pub(crate) fn paste_line<B: Backend + ?Sized, W: Write>(
+        &mut self,
+        line: &str,
+        backend: &mut B,
+        o: &mut Out<'_, W>,
+    ) -> Outcome {
         let Some(paste) = self.paste.as_mut() else {
             return Outcome::Failed;
         };

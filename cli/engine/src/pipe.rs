@@ -104,7 +104,10 @@ fn compile(filter: &str, pattern: &str) -> Result<Regex, PipeError> {
     }
     // ASCII classes (`\d`, `\w`): the appliance carries no Unicode tables.
     let syntax = regex_automata::util::syntax::Config::new().unicode(false).utf8(false);
-    Regex::builder().syntax(syntax).build(pattern).map_err(|e| PipeError(format!("Invalid regular expression after `| {filter}`: {e}")))
+    Regex::builder()
+        .syntax(syntax)
+        .build(pattern)
+        .map_err(|e| PipeError(format!("Invalid regular expression after `| {filter}`: {e}")))
 }
 
 /// A chain of filters, fed the command's output and writing what passes to `inner`.

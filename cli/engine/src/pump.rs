@@ -19,7 +19,12 @@ pub enum PumpError<R, W> {
 
 /// Writes the first prompt, then reads, feeds and writes until the session ends or the
 /// input reaches its end (a read of zero bytes).
-pub fn pump<B, R, W>(session: &mut Session, backend: &mut B, input: &mut R, output: &mut W) -> Result<(), PumpError<R::Error, W::Error>>
+pub fn pump<B, R, W>(
+    session: &mut Session,
+    backend: &mut B,
+    input: &mut R,
+    output: &mut W,
+) -> Result<(), PumpError<R::Error, W::Error>>
 where
     B: Backend + ?Sized,
     R: Read,

@@ -13,8 +13,8 @@ use crate::matcher::{ParseError, Parsed, parse};
 use crate::node::{Action, Builtin};
 use crate::output::Out;
 use crate::pipe::{self, Pipe, PipeError};
-use crate::prompt::Mode;
 use crate::privilege::Privilege;
+use crate::prompt::Mode;
 use crate::report::report;
 use crate::session::{Outcome, Session};
 
@@ -90,7 +90,9 @@ impl Session {
         indent: Option<usize>,
     ) -> Outcome {
         let (command, filters) = pipe::split(&line[at..]);
-        let filters = filters.filter(|_| parse(self.position(Mode::Privileged), command).is_ok_and(|p| p.keywords.first() == Some(&"show")));
+        let filters = filters.filter(|_| {
+            parse(self.position(Mode::Privileged), command).is_ok_and(|p| p.keywords.first() == Some(&"show"))
+        });
         let command = if filters.is_some() { command } else { &line[at..] };
         let parsed = match parse(self.position(Mode::Privileged), command) {
             Ok(parsed) => parsed,
@@ -121,7 +123,12 @@ impl Session {
         outcome
     }
 
-    pub(crate) fn dispatch<B: Backend + ?Sized, W: Write>(&mut self, parsed: Parsed, backend: &mut B, o: &mut Out<'_, W>) -> Outcome {
+    pub(crate) fn dispatch<B: Backend + ?Sized, W: Write>(
+        &mut self,
+        parsed: Parsed,
+        backend: &mut B,
+        o: &mut Out<'_, W>,
+    ) -> Outcome {
         self.dispatch_with(parsed, None, None, backend, o)
     }
 
@@ -145,7 +152,12 @@ impl Session {
         let id = match parsed.action {
             Action::Builtin(Builtin::ShowHistory) if filters.is_some() => {
                 let history: Vec<String> = self.editor.history().iter().map(|l| format!("  {l}")).collect();
-                return finish(filtered(filters, o, |sink| history.iter().try_for_each(|l| writeln!(sink, "{l}")).map_err(CommandError::from)), o);
+                return finish(
+                    filtered(filters, o, |sink| {
+                        history.iter().try_for_each(|l| writeln!(sink, "{l}")).map_err(CommandError::from)
+                    }),
+                    o,
+                );
             }
             Action::Builtin(builtin) => return self.builtin(builtin, backend, o),
             Action::Backend(id) => id,
@@ -174,7 +186,12 @@ impl Session {
         finish(result, o)
     }
 
-    fn builtin<B: Backend + ?Sized, W: Write>(&mut self, builtin: Builtin, backend: &mut B, o: &mut Out<'_, W>) -> Outcome {
+    fn builtin<B: Backend + ?Sized, W: Write>(
+        &mut self,
+        builtin: Builtin,
+        backend: &mut B,
+        o: &mut Out<'_, W>,
+    ) -> Outcome {
         match builtin {
             Builtin::Enable => {
                 if self.privilege < Privilege::Administrator {

@@ -24,10 +24,7 @@ fn bad_grammars_are_refused_with_the_reason() {
             Grammar::builder().command(&[Mode::Sub(SUB)], Node::keyword("x", "x").action(A)).build(),
             GrammarError::UnknownSubMode { id: 7 },
         ),
-        (
-            Grammar::builder().sub_mode(SUB, "config-x", Mode::Privileged).build(),
-            GrammarError::BadParent { id: 7 },
-        ),
+        (Grammar::builder().sub_mode(SUB, "config-x", Mode::Privileged).build(), GrammarError::BadParent { id: 7 }),
         (
             Grammar::builder().sub_mode(SUB, "a", Mode::Config).sub_mode(SUB, "b", Mode::Config).build(),
             GrammarError::DuplicateSubMode { id: 7 },

@@ -2,8 +2,7 @@
 mod common;
 
 use common::{
-    CLEAR, DESCRIPTION, HOSTNAME, IP_ADDRESS, IPV6, LOGGING, SHOW_CACHE, SHOW_RUNNING, SHOW_VERSION, SHUTDOWN,
-    Term,
+    CLEAR, DESCRIPTION, HOSTNAME, IP_ADDRESS, IPV6, LOGGING, SHOW_CACHE, SHOW_RUNNING, SHOW_VERSION, SHUTDOWN, Term,
 };
 use postern_cli_engine::{Mode, Outcome, Privilege, Value};
 
@@ -185,10 +184,8 @@ fn exec_only_commands_are_not_found_in_user_exec() {
 fn scripts_run_line_by_line_and_stop_at_the_first_failure() {
     let mut t = Term::admin();
     let mut out = Vec::new();
-    let outcome = t
-        .session
-        .run_script("configure terminal ; hostname x\ncommit", &mut t.backend, &mut out)
-        .expect("vec");
+    let outcome =
+        t.session.run_script("configure terminal ; hostname x\ncommit", &mut t.backend, &mut out).expect("vec");
     assert_eq!(outcome, Outcome::Success);
     assert_eq!(t.backend.host, "x");
     assert_eq!(t.session.mode(), Mode::Config);

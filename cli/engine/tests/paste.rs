@@ -24,7 +24,10 @@ fn typed_lines_up_to_quit_are_the_commands_text_and_stay_out_of_history() {
     assert!(!t.session.is_pasting());
     assert_eq!(imports(&t), [Some("-----BEGIN SECRET-----\nab+/cd? ==\n-----END SECRET-----\n".to_owned())]);
     assert_eq!(t.session.mode(), Mode::Config);
-    assert!(t.session.history().all(|line| !line.contains("SECRET") && !line.contains("ab+/")), "pasted lines are not history");
+    assert!(
+        t.session.history().all(|line| !line.contains("SECRET") && !line.contains("ab+/")),
+        "pasted lines are not history"
+    );
     t.line("hostname after");
     assert_eq!(t.backend.host, "after", "the session reads commands again");
 }
@@ -61,7 +64,8 @@ fn an_oversized_paste_is_refused_and_runs_nothing() {
 fn a_script_without_quit_and_a_ctrl_c_run_nothing() {
     let mut t = Term::admin();
     let mut out = Vec::new();
-    let outcome = t.session.run_script("configure terminal\nimport\nhalf a text", &mut t.backend, &mut out).expect("vec");
+    let outcome =
+        t.session.run_script("configure terminal\nimport\nhalf a text", &mut t.backend, &mut out).expect("vec");
     assert_eq!(outcome, Outcome::Failed);
     assert!(String::from_utf8_lossy(&out).contains("did not end with a line `quit`"));
     assert!(!t.session.is_pasting());

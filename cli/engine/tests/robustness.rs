@@ -2,7 +2,7 @@
 //! the engine emit anything but plain text and its own few control sequences.
 mod common;
 
-use common::{Screen, Toy, Term, grammar};
+use common::{Screen, Term, Toy, grammar};
 use postern_cli_engine::{HISTORY_LEN, LINE_MAX, Privilege, Session, pump};
 use proptest::prelude::*;
 
@@ -12,10 +12,35 @@ fn chunk() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..64),
         prop::sample::select(vec![
-            &b"show "[..], b"sh run\r", b"enable\r", b"conf t\r", b"interface eth0\r", b"no ", b"?", b"\t",
-            b"exit\r", b"end\r", b"\x1a", b"\x03", b"\x15", b"\x17", b"\x1b[A", b"\x1b[B", b"\x1b[C", b"\x1b[D",
-            b"\x1bOA", b"\x1b[12;40R", b"\x1b", b"\r\n", b"\r\0", b"hostname ", b"rollback 7\r", b"ip address ",
-            b"description ", b"\x04", b"\x7f",
+            &b"show "[..],
+            b"sh run\r",
+            b"enable\r",
+            b"conf t\r",
+            b"interface eth0\r",
+            b"no ",
+            b"?",
+            b"\t",
+            b"exit\r",
+            b"end\r",
+            b"\x1a",
+            b"\x03",
+            b"\x15",
+            b"\x17",
+            b"\x1b[A",
+            b"\x1b[B",
+            b"\x1b[C",
+            b"\x1b[D",
+            b"\x1bOA",
+            b"\x1b[12;40R",
+            b"\x1b",
+            b"\r\n",
+            b"\r\0",
+            b"hostname ",
+            b"rollback 7\r",
+            b"ip address ",
+            b"description ",
+            b"\x04",
+            b"\x7f",
         ])
         .prop_map(<[u8]>::to_vec),
         "[ -~]{0,600}".prop_map(String::into_bytes),

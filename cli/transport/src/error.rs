@@ -63,10 +63,6 @@ pub enum TransportError {
 impl TransportError {
     /// An [`TransportError::Io`] for `path`.
     pub(crate) fn io(what: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        TransportError::Io {
-            what,
-            path: path.into(),
-            source,
-        }
+        TransportError::Io { what, path: path.into(), source }
     }
 }

@@ -28,9 +28,7 @@ pub fn load_or_create_host_key(dir: &Path) -> Result<PrivateKey, TransportError>
         .create(dir)
         .map_err(|e| TransportError::io("creating state directory", dir, e))?;
     let key = generate(&path)?;
-    let pem = key
-        .to_openssh(LineEnding::LF)
-        .map_err(|e| host_key_error(&path, e))?;
+    let pem = key.to_openssh(LineEnding::LF).map_err(|e| host_key_error(&path, e))?;
     // create_new: never overwrite a key another process wrote meanwhile, never follow a link.
     let mut file = OpenOptions::new()
         .write(true)
@@ -66,10 +64,7 @@ fn generate(path: &Path) -> Result<PrivateKey, TransportError> {
 }
 
 fn host_key_error(path: &Path, e: impl std::fmt::Display) -> TransportError {
-    TransportError::HostKey {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    }
+    TransportError::HostKey { path: path.to_path_buf(), reason: e.to_string() }
 }
 
 #[cfg(test)]
@@ -82,9 +77,7 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let state = dir.path().join("state");
         let first = load_or_create_host_key(&state)?;
-        let mode = fs::metadata(state.join(HOST_KEY_FILE))?
-            .permissions()
-            .mode();
+        let mode = fs::metadata(state.join(HOST_KEY_FILE))?.permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         let second = load_or_create_host_key(&state)?;
         assert_eq!(fingerprint(&first), fingerprint(&second));
@@ -98,10 +91,7 @@ mod tests {
         let dir = tempfile::tempdir()?;
         fs::write(dir.path().join(HOST_KEY_FILE), b"not a key")?;
         let result = load_or_create_host_key(dir.path());
-        assert!(
-            matches!(result, Err(TransportError::HostKey { .. })),
-            "{result:?}"
-        );
+        assert!(matches!(result, Err(TransportError::HostKey { .. })), "{result:?}");
         Ok(())
     }
 }

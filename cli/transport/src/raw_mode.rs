@@ -18,22 +18,12 @@ impl RawMode {
     /// Saves `tty`'s settings and switches it to raw mode (no echo, no line editing, no signals,
     /// no output processing, 8-bit bytes).
     pub(crate) fn enter(tty: File, path: &Path) -> Result<Self, TransportError> {
-        let error = |what| {
-            move |source| TransportError::Terminal {
-                what,
-                path: path.to_path_buf(),
-                source,
-            }
-        };
+        let error = |what| move |source| TransportError::Terminal { what, path: path.to_path_buf(), source };
         let saved = tcgetattr(&tty).map_err(error("reading settings"))?;
         let mut raw = saved.clone();
         cfmakeraw(&mut raw);
         tcsetattr(&tty, SetArg::TCSAFLUSH, &raw).map_err(error("entering raw mode"))?;
-        Ok(RawMode {
-            tty,
-            path: path.to_path_buf(),
-            saved,
-        })
+        Ok(RawMode { tty, path: path.to_path_buf(), saved })
     }
 
     /// The terminal.

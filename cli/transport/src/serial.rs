@@ -75,33 +75,16 @@ impl Console {
         factory: Arc<dyn SessionFactory>,
         stop: watch::Receiver<bool>,
     ) -> Result<(), TransportError> {
-        let peer = Peer {
-            user: CONSOLE_USER.into(),
-            privilege: Privilege::Administrator,
-            transport: TransportKind::Serial,
-        };
+        let peer =
+            Peer { user: CONSOLE_USER.into(), privilege: Privilege::Administrator, transport: TransportKind::Serial };
         let (end, path) = match &self {
             Console::Device(raw) => {
-                let output = raw
-                    .tty()
-                    .try_clone()
-                    .map_err(|e| TransportError::io("opening console", raw.path(), e))?;
-                (
-                    serve(
-                        raw.tty(),
-                        output,
-                        Some(Crlf::default()),
-                        &*factory,
-                        &peer,
-                        &stop,
-                    ),
-                    raw.path(),
-                )
+                let output = raw.tty().try_clone().map_err(|e| TransportError::io("opening console", raw.path(), e))?;
+                (serve(raw.tty(), output, Some(Crlf::default()), &*factory, &peer, &stop), raw.path())
             }
-            Console::Stdio(input) => (
-                serve(input, std::io::stdout(), None, &*factory, &peer, &stop),
-                Path::new("stdin"),
-            ),
+            Console::Stdio(input) => {
+                (serve(input, std::io::stdout(), None, &*factory, &peer, &stop), Path::new("stdin"))
+            }
         };
         match end {
             Ok(end) => {
@@ -172,9 +155,7 @@ fn serve(
 /// Feeds `input` one byte at a time (console input is slow), so that the bytes after the one
 /// that ends the session are not lost; returns them if the session ended.
 fn feed_bytewise(session: &mut dyn Session, input: &[u8], out: &mut Vec<u8>) -> Option<Vec<u8>> {
-    let ended = input
-        .iter()
-        .position(|byte| session.feed(std::slice::from_ref(byte), out) == Flow::End)?;
+    let ended = input.iter().position(|byte| session.feed(std::slice::from_ref(byte), out) == Flow::End)?;
     Some(input.get(ended + 1..).unwrap_or_default().to_vec())
 }
 

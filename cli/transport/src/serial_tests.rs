@@ -38,10 +38,7 @@ impl SessionFactory for Factory {
         Box::new(LineSession(Vec::new()))
     }
     fn one_shot(&self, _peer: &Peer, _lines: &str) -> OneShot {
-        OneShot {
-            output: String::new(),
-            success: false,
-        }
+        OneShot { output: String::new(), success: false }
     }
     fn authorised_keys(&self) -> Vec<AuthorisedKey> {
         Vec::new()
@@ -54,16 +51,11 @@ fn pipe() -> Result<(File, File), Box<dyn std::error::Error>> {
 }
 
 fn peer() -> Peer {
-    Peer {
-        user: CONSOLE_USER.into(),
-        privilege: Privilege::Administrator,
-        transport: TransportKind::Serial,
-    }
+    Peer { user: CONSOLE_USER.into(), privilege: Privilege::Administrator, transport: TransportKind::Serial }
 }
 
 #[test]
-fn sessions_restart_after_exit_and_the_loop_ends_with_the_input()
--> Result<(), Box<dyn std::error::Error>> {
+fn sessions_restart_after_exit_and_the_loop_ends_with_the_input() -> Result<(), Box<dyn std::error::Error>> {
     let (input, mut writer) = pipe()?;
     writer.write_all(b"show version\nexit\nagain\n")?;
     drop(writer);
@@ -71,10 +63,7 @@ fn sessions_restart_after_exit_and_the_loop_ends_with_the_input()
     let mut output = Vec::new();
     let end = serve(&input, &mut output, None, &Factory, &peer(), &stop)?;
     assert_eq!(end, End::EndOfInput);
-    assert_eq!(
-        String::from_utf8(output)?,
-        "hello\n> got show version\n> hello\n> got again\n> "
-    );
+    assert_eq!(String::from_utf8(output)?, "hello\n> got show version\n> hello\n> got again\n> ");
     Ok(())
 }
 
@@ -83,14 +72,7 @@ fn a_terminal_gets_crlf_and_a_stop_ends_the_loop() -> Result<(), Box<dyn std::er
     let (input, _writer) = pipe()?;
     let (_stop_tx, stop) = watch::channel(true);
     let mut output = Vec::new();
-    let end = serve(
-        &input,
-        &mut output,
-        Some(Crlf::default()),
-        &Factory,
-        &peer(),
-        &stop,
-    )?;
+    let end = serve(&input, &mut output, Some(Crlf::default()), &Factory, &peer(), &stop)?;
     assert_eq!(end, End::Stopped);
     assert_eq!(output, b"hello\r\n> ");
     Ok(())

@@ -55,11 +55,7 @@ impl BoundServer {
             Some(ssh) => Some(BoundSsh::bind(ssh).await?),
             None => None,
         };
-        let socket = config
-            .socket
-            .as_deref()
-            .map(SocketListener::bind)
-            .transpose()?;
+        let socket = config.socket.as_deref().map(SocketListener::bind).transpose()?;
         let console = config.serial.as_ref().map(Console::open).transpose()?;
         let mut more_consoles = Vec::new();
         for extra in config.more_consoles {
@@ -68,13 +64,7 @@ impl BoundServer {
                 Err(error) => tracing::warn!(console = ?extra, %error, "console left out"),
             }
         }
-        Ok(Self {
-            ssh,
-            socket,
-            console,
-            serial: config.serial,
-            more_consoles,
-        })
+        Ok(Self { ssh, socket, console, serial: config.serial, more_consoles })
     }
 
     /// The address the SSH socket is bound to, if SSH is configured.
@@ -113,21 +103,14 @@ impl BoundServer {
             tracing::info!(console = ?self.serial, "serial console starting");
             tasks.spawn_blocking(move || ("serial", console.run(factory, stopped)));
         }
-        Ok(Server {
-            ssh_addr,
-            stop,
-            tasks,
-        })
+        Ok(Server { ssh_addr, stop, tasks })
     }
 }
 
 impl Server {
     /// Binds every configured transport (failing before serving anything if one cannot start),
     /// then serves them in the background. Must be called inside a tokio runtime.
-    pub async fn start(
-        config: ServerConfig,
-        factory: Arc<dyn SessionFactory>,
-    ) -> Result<Self, TransportError> {
+    pub async fn start(config: ServerConfig, factory: Arc<dyn SessionFactory>) -> Result<Self, TransportError> {
         BoundServer::bind(config).await?.serve(factory)
     }
 
@@ -145,10 +128,7 @@ impl Server {
             let error = match joined {
                 Ok((_, Ok(()))) => continue,
                 Ok((_, Err(error))) => error,
-                Err(error) => TransportError::Task {
-                    transport: "transport",
-                    reason: error.to_string(),
-                },
+                Err(error) => TransportError::Task { transport: "transport", reason: error.to_string() },
             };
             tracing::warn!(%error, "transport ended with an error");
             first_error.get_or_insert(error);

@@ -39,23 +39,10 @@ pub enum ClientError {
 
 /// Sends `lines` to the CLI socket at `path` and waits (at most `timeout` per read or write)
 /// for the response.
-pub fn run_lines(
-    path: &Path,
-    lines: Vec<String>,
-    timeout: Duration,
-) -> Result<Response, ClientError> {
-    let io = |source| ClientError::Io {
-        path: path.into(),
-        source,
-    };
-    let protocol = |reason: String| ClientError::Protocol {
-        path: path.into(),
-        reason,
-    };
-    let mut stream = UnixStream::connect(path).map_err(|source| ClientError::Connect {
-        path: path.into(),
-        source,
-    })?;
+pub fn run_lines(path: &Path, lines: Vec<String>, timeout: Duration) -> Result<Response, ClientError> {
+    let io = |source| ClientError::Io { path: path.into(), source };
+    let protocol = |reason: String| ClientError::Protocol { path: path.into(), reason };
+    let mut stream = UnixStream::connect(path).map_err(|source| ClientError::Connect { path: path.into(), source })?;
     stream.set_read_timeout(Some(timeout)).map_err(io)?;
     stream.set_write_timeout(Some(timeout)).map_err(io)?;
     let request = encode_frame(&Request { lines }).map_err(|e| protocol(e.to_string()))?;
@@ -64,10 +51,7 @@ pub fn run_lines(
     let limit = u64::try_from(MAX_RESPONSE_BYTES).unwrap_or(u64::MAX);
     stream.take(limit).read_to_end(&mut reply).map_err(io)?;
     if reply.last() != Some(&b'\n') {
-        return Err(protocol(format!(
-            "incomplete response ({} bytes)",
-            reply.len()
-        )));
+        return Err(protocol(format!("incomplete response ({} bytes)", reply.len())));
     }
     serde_json::from_slice(&reply).map_err(|e| protocol(e.to_string()))
 }

@@ -60,16 +60,12 @@ where
 {
     let mut line = Vec::new();
     let limit_u64 = u64::try_from(limit).unwrap_or(u64::MAX);
-    BufReader::new(reader.take(limit_u64))
-        .read_until(b'\n', &mut line)
-        .await?;
+    BufReader::new(reader.take(limit_u64)).read_until(b'\n', &mut line).await?;
     if line.last() != Some(&b'\n') {
         return Err(if line.len() >= limit {
             FrameError::TooLong { limit }
         } else {
-            FrameError::Truncated {
-                received: line.len(),
-            }
+            FrameError::Truncated { received: line.len() }
         });
     }
     Ok(serde_json::from_slice(&line)?)
@@ -87,23 +83,14 @@ mod tests {
     use super::*;
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .map(|rt| rt.block_on(f))
-            .unwrap_or_else(|e| panic!("{e}"))
+        tokio::runtime::Builder::new_current_thread().build().map(|rt| rt.block_on(f)).unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
     fn a_request_round_trips() -> Result<(), Box<dyn std::error::Error>> {
-        let request = Request {
-            lines: vec!["show version".into(), "say \"hi\"\n".into()],
-        };
+        let request = Request { lines: vec!["show version".into(), "say \"hi\"\n".into()] };
         let bytes = encode_frame(&request)?;
-        assert_eq!(
-            bytes.iter().filter(|&&b| b == b'\n').count(),
-            1,
-            "one line on the wire"
-        );
+        assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 1, "one line on the wire");
         let back: Request = block_on(read_frame(&bytes[..], MAX_REQUEST_BYTES))?;
         assert_eq!(back, request);
         Ok(())
@@ -115,16 +102,10 @@ mod tests {
         let r: Result<Request, _> = block_on(read_frame(&long[..], 10));
         assert!(matches!(r, Err(FrameError::TooLong { limit: 10 })), "{r:?}");
         let r: Result<Request, _> = block_on(read_frame(&b"{\"lines\":[]"[..], 100));
-        assert!(
-            matches!(r, Err(FrameError::Truncated { received: 11 })),
-            "{r:?}"
-        );
+        assert!(matches!(r, Err(FrameError::Truncated { received: 11 })), "{r:?}");
         let r: Result<Request, _> = block_on(read_frame(&b"{\"lines\":[1]}\n"[..], 100));
         assert!(matches!(r, Err(FrameError::Json(_))), "{r:?}");
         let r: Result<Request, _> = block_on(read_frame(&b"{\"lines\":[],\"x\":1}\n"[..], 100));
-        assert!(
-            matches!(r, Err(FrameError::Json(_))),
-            "unknown fields are refused: {r:?}"
-        );
+        assert!(matches!(r, Err(FrameError::Json(_))), "unknown fields are refused: {r:?}");
     }
 }

@@ -23,11 +23,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The privilege of a socket peer: root and the server's own user administer, everyone else operates.
 pub fn socket_privilege(peer_uid: u32, own_uid: u32) -> Privilege {
-    if peer_uid == 0 || peer_uid == own_uid {
-        Privilege::Administrator
-    } else {
-        Privilege::Operator
-    }
+    if peer_uid == 0 || peer_uid == own_uid { Privilege::Administrator } else { Privilege::Operator }
 }
 
 /// A bound scripting socket.
@@ -43,14 +39,10 @@ impl SocketListener {
     pub(crate) fn bind(path: &Path) -> Result<Self, TransportError> {
         match fs::symlink_metadata(path) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(TransportError::UnsafeSocketPath {
-                    path: path.into(),
-                    reason: "it is a symbolic link",
-                });
+                return Err(TransportError::UnsafeSocketPath { path: path.into(), reason: "it is a symbolic link" });
             }
             Ok(meta) if meta.file_type().is_socket() => {
-                fs::remove_file(path)
-                    .map_err(|e| TransportError::io("removing stale socket", path, e))?;
+                fs::remove_file(path).map_err(|e| TransportError::io("removing stale socket", path, e))?;
             }
             Ok(_) => {
                 return Err(TransportError::UnsafeSocketPath {
@@ -61,23 +53,15 @@ impl SocketListener {
             Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => return Err(TransportError::io("inspecting socket path", path, e)),
         }
-        let listener =
-            UnixListener::bind(path).map_err(|e| TransportError::io("binding socket", path, e))?;
+        let listener = UnixListener::bind(path).map_err(|e| TransportError::io("binding socket", path, e))?;
         fs::set_permissions(path, fs::Permissions::from_mode(0o600))
             .map_err(|e| TransportError::io("restricting socket", path, e))?;
         tracing::info!(path = %path.display(), "scripting socket listening");
-        Ok(SocketListener {
-            listener,
-            path: path.into(),
-        })
+        Ok(SocketListener { listener, path: path.into() })
     }
 
     /// Serves requests until `stop` turns true; the socket file goes when the listener is dropped.
-    pub(crate) async fn serve(
-        self,
-        factory: Arc<dyn SessionFactory>,
-        mut stop: watch::Receiver<bool>,
-    ) {
+    pub(crate) async fn serve(self, factory: Arc<dyn SessionFactory>, mut stop: watch::Receiver<bool>) {
         let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
         let own_uid = geteuid().as_raw();
         let mut connections = JoinSet::new();
@@ -95,10 +79,7 @@ impl SocketListener {
                 }
             };
             let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-                tracing::warn!(
-                    outcome = "refused",
-                    "socket connection refused: too many connections"
-                );
+                tracing::warn!(outcome = "refused", "socket connection refused: too many connections");
                 continue;
             };
             let factory = Arc::clone(&factory);
@@ -128,39 +109,20 @@ async fn serve_connection(mut stream: UnixStream, own_uid: u32, factory: Arc<dyn
             return tracing::warn!(%error, outcome = "refused", "socket peer credentials unavailable");
         }
     };
-    let peer = Peer {
-        user: user_name(uid),
-        privilege: socket_privilege(uid, own_uid),
-        transport: TransportKind::Socket,
-    };
-    let request = tokio::time::timeout(
-        REQUEST_TIMEOUT,
-        read_frame::<Request, _>(&mut stream, MAX_REQUEST_BYTES),
-    )
-    .await;
+    let peer =
+        Peer { user: user_name(uid), privilege: socket_privilege(uid, own_uid), transport: TransportKind::Socket };
+    let request = tokio::time::timeout(REQUEST_TIMEOUT, read_frame::<Request, _>(&mut stream, MAX_REQUEST_BYTES)).await;
     let response = match request {
         Ok(Ok(request)) => {
             let lines = request.lines.join("\n");
             let run_peer = peer.clone();
             match tokio::task::spawn_blocking(move || factory.one_shot(&run_peer, &lines)).await {
-                Ok(result) => Response {
-                    output: result.output,
-                    success: result.success,
-                },
-                Err(error) => Response {
-                    output: format!("% internal error: {error}\n"),
-                    success: false,
-                },
+                Ok(result) => Response { output: result.output, success: result.success },
+                Err(error) => Response { output: format!("% internal error: {error}\n"), success: false },
             }
         }
-        Ok(Err(error)) => Response {
-            output: format!("% bad request: {error}\n"),
-            success: false,
-        },
-        Err(_) => Response {
-            output: "% bad request: timed out\n".into(),
-            success: false,
-        },
+        Ok(Err(error)) => Response { output: format!("% bad request: {error}\n"), success: false },
+        Err(_) => Response { output: "% bad request: timed out\n".into(), success: false },
     };
     tracing::info!(uid, user = %peer.user, privilege = peer.privilege.name(), success = response.success, "socket request");
     match encode_frame(&response) {
@@ -195,25 +157,16 @@ mod tests {
     }
 
     #[test]
-    fn symlinks_and_regular_files_are_refused_stale_sockets_replaced()
-    -> Result<(), Box<dyn std::error::Error>> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+    fn symlinks_and_regular_files_are_refused_stale_sockets_replaced() -> Result<(), Box<dyn std::error::Error>> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let _guard = rt.enter();
         let dir = tempfile::tempdir()?;
         let target = dir.path().join("target");
         fs::write(&target, b"precious")?;
         let link = dir.path().join("link.sock");
         std::os::unix::fs::symlink(&target, &link)?;
-        assert!(matches!(
-            SocketListener::bind(&link),
-            Err(TransportError::UnsafeSocketPath { .. })
-        ));
-        assert!(matches!(
-            SocketListener::bind(&target),
-            Err(TransportError::UnsafeSocketPath { .. })
-        ));
+        assert!(matches!(SocketListener::bind(&link), Err(TransportError::UnsafeSocketPath { .. })));
+        assert!(matches!(SocketListener::bind(&target), Err(TransportError::UnsafeSocketPath { .. })));
         assert_eq!(fs::read(&target)?, b"precious");
 
         let path = dir.path().join("cli.sock");

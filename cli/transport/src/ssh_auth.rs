@@ -27,17 +27,11 @@ pub fn privilege_for(keys: &[AuthorisedKey], user: &str, offered: &PublicKey) ->
 mod tests {
     use super::*;
 
-    const KEY_A: &str =
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIjxdR/aiIBDkH0vle0H5ePiCvs7yAwhFQjFfILvLz6T a@x";
-    const KEY_B: &str =
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFskJprtZOcVhl1Pp/NjSrUviTdnPAWaJ9EhY+n7wOYL b@x";
+    const KEY_A: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIjxdR/aiIBDkH0vle0H5ePiCvs7yAwhFQjFfILvLz6T a@x";
+    const KEY_B: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFskJprtZOcVhl1Pp/NjSrUviTdnPAWaJ9EhY+n7wOYL b@x";
 
     fn key(user: &str, privilege: Privilege, openssh: &str) -> AuthorisedKey {
-        AuthorisedKey {
-            user: user.into(),
-            privilege,
-            openssh: openssh.into(),
-        }
+        AuthorisedKey { user: user.into(), privilege, openssh: openssh.into() }
     }
 
     fn public(line: &str) -> PublicKey {
@@ -46,18 +40,9 @@ mod tests {
 
     #[test]
     fn user_and_key_must_both_match() {
-        let keys = [
-            key("alice", Privilege::Administrator, KEY_A),
-            key("bob", Privilege::Operator, KEY_B),
-        ];
-        assert_eq!(
-            privilege_for(&keys, "alice", &public(KEY_A)),
-            Some(Privilege::Administrator)
-        );
-        assert_eq!(
-            privilege_for(&keys, "bob", &public(KEY_B)),
-            Some(Privilege::Operator)
-        );
+        let keys = [key("alice", Privilege::Administrator, KEY_A), key("bob", Privilege::Operator, KEY_B)];
+        assert_eq!(privilege_for(&keys, "alice", &public(KEY_A)), Some(Privilege::Administrator));
+        assert_eq!(privilege_for(&keys, "bob", &public(KEY_B)), Some(Privilege::Operator));
         assert_eq!(privilege_for(&keys, "alice", &public(KEY_B)), None);
         assert_eq!(privilege_for(&keys, "bob", &public(KEY_A)), None);
         assert_eq!(privilege_for(&keys, "carol", &public(KEY_A)), None);
@@ -66,25 +51,13 @@ mod tests {
     #[test]
     fn comments_are_ignored_and_bad_lines_skipped() {
         let renamed = KEY_A.replace("a@x", "laptop");
-        let keys = [
-            key("alice", Privilege::Operator, "garbage"),
-            key("alice", Privilege::Operator, &renamed),
-        ];
-        assert_eq!(
-            privilege_for(&keys, "alice", &public(KEY_A)),
-            Some(Privilege::Operator)
-        );
+        let keys = [key("alice", Privilege::Operator, "garbage"), key("alice", Privilege::Operator, &renamed)];
+        assert_eq!(privilege_for(&keys, "alice", &public(KEY_A)), Some(Privilege::Operator));
     }
 
     #[test]
     fn the_higher_privilege_wins_for_a_duplicate() {
-        let keys = [
-            key("alice", Privilege::Operator, KEY_A),
-            key("alice", Privilege::Administrator, KEY_A),
-        ];
-        assert_eq!(
-            privilege_for(&keys, "alice", &public(KEY_A)),
-            Some(Privilege::Administrator)
-        );
+        let keys = [key("alice", Privilege::Operator, KEY_A), key("alice", Privilege::Administrator, KEY_A)];
+        assert_eq!(privilege_for(&keys, "alice", &public(KEY_A)), Some(Privilege::Administrator));
     }
 }

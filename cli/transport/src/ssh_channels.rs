@@ -30,10 +30,7 @@ type Sent = Result<(), russh::Error>;
 
 impl Channels {
     pub(crate) fn new(max: usize) -> Self {
-        Channels {
-            max,
-            open: HashMap::new(),
-        }
+        Channels { max, open: HashMap::new() }
     }
 
     /// Records a new channel; false if the limit is reached.
@@ -105,10 +102,7 @@ impl Channels {
         state.used = true;
         let result = match std::str::from_utf8(command) {
             Ok(lines) => factory.one_shot(peer, lines),
-            Err(_) => OneShot {
-                output: "% command is not valid UTF-8\n".into(),
-                success: false,
-            },
+            Err(_) => OneShot { output: "% command is not valid UTF-8\n".into(), success: false },
         };
         send(state, id, result.output.as_bytes(), ssh)?;
         self.finish(id, u32::from(!result.success), ssh)?;
@@ -116,12 +110,7 @@ impl Channels {
     }
 
     /// Feeds client bytes to the channel's interactive session; closes the channel when it ends.
-    pub(crate) fn data(
-        &mut self,
-        id: ChannelId,
-        data: &[u8],
-        ssh: &mut SshSession,
-    ) -> Result<Flow, russh::Error> {
+    pub(crate) fn data(&mut self, id: ChannelId, data: &[u8], ssh: &mut SshSession) -> Result<Flow, russh::Error> {
         let Some(state) = self.open.get_mut(&id) else {
             return Ok(Flow::Continue);
         };

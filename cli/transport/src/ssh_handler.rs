@@ -4,9 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use russh::server::{
-    Auth, ChannelOpenHandle, Handler, Msg, PublicKeyOffer, Session as SshSession, VerifiedPublicKey,
-};
+use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, PublicKeyOffer, Session as SshSession, VerifiedPublicKey};
 use russh::{Channel, ChannelId, ChannelOpenFailure, Pty};
 
 use crate::session::{Flow, Peer, SessionFactory, TransportKind};
@@ -32,14 +30,7 @@ impl Connection {
         authenticated: Arc<AtomicBool>,
     ) -> Self {
         let addr = addr.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
-        Connection {
-            factory,
-            addr,
-            peer: None,
-            channels: Channels::new(max_channels),
-            authenticated,
-            source: None,
-        }
+        Connection { factory, addr, peer: None, channels: Channels::new(max_channels), authenticated, source: None }
     }
 
     /// Accounts this connection's logins in its source's limits.
@@ -97,11 +88,7 @@ impl Handler for Connection {
         Ok(self.refuse_login(user, "certificate"))
     }
 
-    async fn auth_publickey_offered(
-        &mut self,
-        user: &str,
-        offer: PublicKeyOffer<'_>,
-    ) -> Result<Auth, Self::Error> {
+    async fn auth_publickey_offered(&mut self, user: &str, offer: PublicKeyOffer<'_>) -> Result<Auth, Self::Error> {
         if self.source_blocked() {
             return Ok(self.refuse_login(user, "publickey"));
         }
@@ -112,11 +99,7 @@ impl Handler for Connection {
         })
     }
 
-    async fn auth_publickey(
-        &mut self,
-        user: &str,
-        key: VerifiedPublicKey<'_>,
-    ) -> Result<Auth, Self::Error> {
+    async fn auth_publickey(&mut self, user: &str, key: VerifiedPublicKey<'_>) -> Result<Auth, Self::Error> {
         if self.source_blocked() {
             return Ok(self.refuse_login(user, "publickey"));
         }
@@ -125,11 +108,7 @@ impl Handler for Connection {
             return Ok(self.refuse_login(user, "publickey"));
         };
         tracing::info!(peer = %self.addr, user, privilege = privilege.name(), outcome = "accepted", "ssh login");
-        self.peer = Some(Peer {
-            user: user.to_owned(),
-            privilege,
-            transport: TransportKind::Ssh,
-        });
+        self.peer = Some(Peer { user: user.to_owned(), privilege, transport: TransportKind::Ssh });
         Ok(Auth::Accept)
     }
 
@@ -166,9 +145,7 @@ impl Handler for Connection {
         _s: &mut SshSession,
     ) -> Result<(), Self::Error> {
         self.refuse("x11 channel");
-        reply
-            .reject(ChannelOpenFailure::AdministrativelyProhibited)
-            .await;
+        reply.reject(ChannelOpenFailure::AdministrativelyProhibited).await;
         Ok(())
     }
 
@@ -183,9 +160,7 @@ impl Handler for Connection {
         _s: &mut SshSession,
     ) -> Result<(), Self::Error> {
         self.refuse(&format!("direct-tcpip to {host}:{port}"));
-        reply
-            .reject(ChannelOpenFailure::AdministrativelyProhibited)
-            .await;
+        reply.reject(ChannelOpenFailure::AdministrativelyProhibited).await;
         Ok(())
     }
 
@@ -200,9 +175,7 @@ impl Handler for Connection {
         _s: &mut SshSession,
     ) -> Result<(), Self::Error> {
         self.refuse("forwarded-tcpip channel");
-        reply
-            .reject(ChannelOpenFailure::AdministrativelyProhibited)
-            .await;
+        reply.reject(ChannelOpenFailure::AdministrativelyProhibited).await;
         Ok(())
     }
 
@@ -214,36 +187,21 @@ impl Handler for Connection {
         _s: &mut SshSession,
     ) -> Result<(), Self::Error> {
         self.refuse(&format!("direct-streamlocal to {path}"));
-        reply
-            .reject(ChannelOpenFailure::AdministrativelyProhibited)
-            .await;
+        reply.reject(ChannelOpenFailure::AdministrativelyProhibited).await;
         Ok(())
     }
 
-    async fn tcpip_forward(
-        &mut self,
-        address: &str,
-        port: &mut u32,
-        _s: &mut SshSession,
-    ) -> Result<bool, Self::Error> {
+    async fn tcpip_forward(&mut self, address: &str, port: &mut u32, _s: &mut SshSession) -> Result<bool, Self::Error> {
         self.refuse(&format!("tcpip-forward {address}:{port}"));
         Ok(false)
     }
 
-    async fn streamlocal_forward(
-        &mut self,
-        path: &str,
-        _s: &mut SshSession,
-    ) -> Result<bool, Self::Error> {
+    async fn streamlocal_forward(&mut self, path: &str, _s: &mut SshSession) -> Result<bool, Self::Error> {
         self.refuse(&format!("streamlocal-forward {path}"));
         Ok(false)
     }
 
-    async fn agent_request(
-        &mut self,
-        _channel: ChannelId,
-        _s: &mut SshSession,
-    ) -> Result<bool, Self::Error> {
+    async fn agent_request(&mut self, _channel: ChannelId, _s: &mut SshSession) -> Result<bool, Self::Error> {
         self.refuse("agent forwarding");
         Ok(false)
     }
@@ -297,18 +255,11 @@ impl Handler for Connection {
         self.channels.pty(channel, session)
     }
 
-    async fn shell_request(
-        &mut self,
-        channel: ChannelId,
-        session: &mut SshSession,
-    ) -> Result<(), Self::Error> {
+    async fn shell_request(&mut self, channel: ChannelId, session: &mut SshSession) -> Result<(), Self::Error> {
         let Some(peer) = self.peer.as_ref() else {
             return session.channel_failure(channel);
         };
-        if self
-            .channels
-            .shell(channel, &*self.factory, peer, session)?
-        {
+        if self.channels.shell(channel, &*self.factory, peer, session)? {
             tracing::info!(peer = %self.addr, user = %peer.user, "ssh interactive session started");
         }
         Ok(())
@@ -323,40 +274,24 @@ impl Handler for Connection {
         let Some(peer) = self.peer.as_ref() else {
             return session.channel_failure(channel);
         };
-        if let Some(success) = self
-            .channels
-            .exec(channel, &*self.factory, peer, data, session)?
-        {
+        if let Some(success) = self.channels.exec(channel, &*self.factory, peer, data, session)? {
             tracing::info!(peer = %self.addr, user = %peer.user, success, "ssh command run");
         }
         Ok(())
     }
 
-    async fn data(
-        &mut self,
-        channel: ChannelId,
-        data: &[u8],
-        session: &mut SshSession,
-    ) -> Result<(), Self::Error> {
+    async fn data(&mut self, channel: ChannelId, data: &[u8], session: &mut SshSession) -> Result<(), Self::Error> {
         if self.channels.data(channel, data, session)? == Flow::End {
             tracing::info!(peer = %self.addr, user = self.user(), "ssh interactive session ended");
         }
         Ok(())
     }
 
-    async fn channel_eof(
-        &mut self,
-        channel: ChannelId,
-        session: &mut SshSession,
-    ) -> Result<(), Self::Error> {
+    async fn channel_eof(&mut self, channel: ChannelId, session: &mut SshSession) -> Result<(), Self::Error> {
         self.channels.eof(channel, session)
     }
 
-    async fn channel_close(
-        &mut self,
-        channel: ChannelId,
-        _session: &mut SshSession,
-    ) -> Result<(), Self::Error> {
+    async fn channel_close(&mut self, channel: ChannelId, _session: &mut SshSession) -> Result<(), Self::Error> {
         self.channels.close(channel);
         Ok(())
     }

@@ -69,13 +69,9 @@ pub(crate) struct BoundSsh {
 impl BoundSsh {
     /// Binds the listening socket only: no key is read, no connection accepted.
     pub(crate) async fn bind(config: SshConfig) -> Result<Self, TransportError> {
-        let listener =
-            TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| TransportError::Listen {
-                    addr: config.listen,
-                    source,
-                })?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| TransportError::Listen { addr: config.listen, source })?;
         Ok(Self { listener, config })
     }
 
@@ -101,12 +97,7 @@ impl BoundSsh {
             ..Config::default()
         });
         let limits = Arc::new(Mutex::new(SourceLimits::new(config.source_limits)));
-        Ok(SshListener {
-            listener,
-            config,
-            russh,
-            limits,
-        })
+        Ok(SshListener { listener, config, russh, limits })
     }
 }
 
@@ -125,11 +116,7 @@ impl SshListener {
     }
 
     /// Accepts connections until `stop` turns true, then disconnects every client.
-    pub(crate) async fn serve(
-        self,
-        factory: Arc<dyn SessionFactory>,
-        mut stop: watch::Receiver<bool>,
-    ) {
+    pub(crate) async fn serve(self, factory: Arc<dyn SessionFactory>, mut stop: watch::Receiver<bool>) {
         let permits = Arc::new(Semaphore::new(self.config.max_connections));
         let mut connections = JoinSet::new();
         loop {
@@ -152,9 +139,7 @@ impl SshListener {
             let tracker = match SourceTracker::admit(&self.limits, addr.ip()) {
                 Ok(tracker) => tracker,
                 Err(Admission::Blocked { until }) => {
-                    let for_secs = until
-                        .saturating_duration_since(std::time::Instant::now())
-                        .as_secs();
+                    let for_secs = until.saturating_duration_since(std::time::Instant::now()).as_secs();
                     tracing::warn!(peer = %addr, outcome = "refused", for_secs, "ssh connection refused: too many failed logins from this source");
                     continue;
                 }
@@ -163,12 +148,8 @@ impl SshListener {
                     continue;
                 }
             };
-            let (russh, config, factory, stop) = (
-                Arc::clone(&self.russh),
-                self.config.clone(),
-                Arc::clone(&factory),
-                stop.clone(),
-            );
+            let (russh, config, factory, stop) =
+                (Arc::clone(&self.russh), self.config.clone(), Arc::clone(&factory), stop.clone());
             connections.spawn(async move {
                 serve_connection(stream, addr, russh, &config, factory, tracker, stop).await;
                 drop(permit);
@@ -191,18 +172,9 @@ async fn serve_connection(
 ) {
     tracing::debug!(peer = %addr, "ssh connection accepted");
     let authenticated = Arc::new(AtomicBool::new(false));
-    let handler = Connection::new(
-        factory,
-        Some(addr),
-        config.max_channels,
-        Arc::clone(&authenticated),
-    )
-    .with_source(tracker);
-    let started = tokio::time::timeout(
-        config.login_timeout,
-        russh::server::run_stream(russh, stream, handler),
-    )
-    .await;
+    let handler =
+        Connection::new(factory, Some(addr), config.max_channels, Arc::clone(&authenticated)).with_source(tracker);
+    let started = tokio::time::timeout(config.login_timeout, russh::server::run_stream(russh, stream, handler)).await;
     let mut running = match started {
         Ok(Ok(running)) => running,
         Ok(Err(error)) => {
@@ -234,13 +206,8 @@ async fn serve_connection(
         }
     };
     tracing::info!(peer = %addr, outcome = "disconnected", reason, "ssh connection closed by server");
-    let _ = handle
-        .disconnect(Disconnect::ByApplication, reason.into(), String::new())
-        .await;
-    if tokio::time::timeout(Duration::from_secs(5), running)
-        .await
-        .is_err()
-    {
+    let _ = handle.disconnect(Disconnect::ByApplication, reason.into(), String::new()).await;
+    if tokio::time::timeout(Duration::from_secs(5), running).await.is_err() {
         tracing::warn!(peer = %addr, "ssh connection did not close in time; dropped");
     }
 }

@@ -24,12 +24,7 @@ pub struct SourceLimitsConfig {
 impl Default for SourceLimitsConfig {
     /// 4 unauthenticated connections, 10 failures a minute, 4096 sources.
     fn default() -> Self {
-        Self {
-            max_unauthenticated: 4,
-            max_failures: 10,
-            window: Duration::from_secs(60),
-            max_sources: 4096,
-        }
+        Self { max_unauthenticated: 4, max_failures: 10, window: Duration::from_secs(60), max_sources: 4096 }
     }
 }
 
@@ -77,10 +72,7 @@ pub fn source_key(addr: IpAddr) -> IpAddr {
 impl SourceLimits {
     /// An empty table with these limits.
     pub fn new(config: SourceLimitsConfig) -> Self {
-        Self {
-            config,
-            sources: HashMap::new(),
-        }
+        Self { config, sources: HashMap::new() }
     }
 
     /// Decides on a new connection from `source`; an admitted one counts as unauthenticated
@@ -91,16 +83,11 @@ impl SourceLimits {
         if !self.sources.contains_key(&key) {
             self.make_room(now);
         }
-        let state = self.sources.entry(key).or_insert(SourceState {
-            unauthenticated: 0,
-            failures: 0,
-            window_start: now,
-        });
+        let state =
+            self.sources.entry(key).or_insert(SourceState { unauthenticated: 0, failures: 0, window_start: now });
         expire(state, now, config.window);
         if state.failures >= config.max_failures {
-            return Admission::Blocked {
-                until: state.window_start + config.window,
-            };
+            return Admission::Blocked { until: state.window_start + config.window };
         }
         if state.unauthenticated >= config.max_unauthenticated {
             return Admission::TooManyUnauthenticated;
@@ -127,12 +114,10 @@ impl SourceLimits {
     /// Whether `source` is blocked now.
     pub fn is_blocked(&mut self, source: IpAddr, now: Instant) -> bool {
         let config = self.config;
-        self.sources
-            .get_mut(&source_key(source))
-            .is_some_and(|state| {
-                expire(state, now, config.window);
-                state.failures >= config.max_failures
-            })
+        self.sources.get_mut(&source_key(source)).is_some_and(|state| {
+            expire(state, now, config.window);
+            state.failures >= config.max_failures
+        })
     }
 
     /// An admitted connection from `source` logged in: it no longer counts as
@@ -169,9 +154,7 @@ impl SourceLimits {
             return;
         }
         let window = self.config.window;
-        self.sources.retain(|_, s| {
-            s.unauthenticated > 0 || (s.failures > 0 && now < s.window_start + window)
-        });
+        self.sources.retain(|_, s| s.unauthenticated > 0 || (s.failures > 0 && now < s.window_start + window));
         if self.sources.len() < self.config.max_sources {
             return;
         }

@@ -18,27 +18,12 @@ fn a_source_holds_at_most_its_unauthenticated_connections() {
     let (mut l, now) = (limits(16), Instant::now());
     assert_eq!(l.admit(ip("192.0.2.1"), now), Admission::Admitted);
     assert_eq!(l.admit(ip("192.0.2.1"), now), Admission::Admitted);
-    assert_eq!(
-        l.admit(ip("192.0.2.1"), now),
-        Admission::TooManyUnauthenticated
-    );
-    assert_eq!(
-        l.admit(ip("192.0.2.2"), now),
-        Admission::Admitted,
-        "another source is not held back"
-    );
+    assert_eq!(l.admit(ip("192.0.2.1"), now), Admission::TooManyUnauthenticated);
+    assert_eq!(l.admit(ip("192.0.2.2"), now), Admission::Admitted, "another source is not held back");
     l.authenticated(ip("192.0.2.1"));
-    assert_eq!(
-        l.admit(ip("192.0.2.1"), now),
-        Admission::Admitted,
-        "a login frees its slot"
-    );
+    assert_eq!(l.admit(ip("192.0.2.1"), now), Admission::Admitted, "a login frees its slot");
     l.closed(ip("192.0.2.1"));
-    assert_eq!(
-        l.admit(ip("192.0.2.1"), now),
-        Admission::Admitted,
-        "a close frees its slot"
-    );
+    assert_eq!(l.admit(ip("192.0.2.1"), now), Admission::Admitted, "a close frees its slot");
 }
 
 #[test]
@@ -51,15 +36,9 @@ fn failures_block_a_source_for_the_rest_of_the_window_only() {
     assert!(l.failed(a, t0 + Duration::from_secs(20)));
     l.closed(a);
     let until = t0 + Duration::from_secs(60);
-    assert_eq!(
-        l.admit(a, t0 + Duration::from_secs(59)),
-        Admission::Blocked { until }
-    );
+    assert_eq!(l.admit(a, t0 + Duration::from_secs(59)), Admission::Blocked { until });
     assert!(l.is_blocked(a, t0 + Duration::from_secs(30)));
-    assert_eq!(
-        l.admit(ip("192.0.2.9"), t0 + Duration::from_secs(30)),
-        Admission::Admitted
-    );
+    assert_eq!(l.admit(ip("192.0.2.9"), t0 + Duration::from_secs(30)), Admission::Admitted);
     assert_eq!(l.admit(a, until), Admission::Admitted, "a new window");
     assert!(!l.is_blocked(a, until));
 }
@@ -82,17 +61,11 @@ fn ipv6_counts_by_its_64_and_mapped_ipv4_as_ipv4() {
     let (mut l, now) = (limits(16), Instant::now());
     assert_eq!(l.admit(ip("2001:db8::1"), now), Admission::Admitted);
     assert_eq!(l.admit(ip("2001:db8::2:3"), now), Admission::Admitted);
-    assert_eq!(
-        l.admit(ip("2001:db8::ffff"), now),
-        Admission::TooManyUnauthenticated
-    );
+    assert_eq!(l.admit(ip("2001:db8::ffff"), now), Admission::TooManyUnauthenticated);
     assert_eq!(l.admit(ip("2001:db8:0:1::1"), now), Admission::Admitted);
     assert_eq!(l.admit(ip("::ffff:192.0.2.1"), now), Admission::Admitted);
     assert_eq!(l.admit(ip("192.0.2.1"), now), Admission::Admitted);
-    assert_eq!(
-        l.admit(ip("192.0.2.1"), now),
-        Admission::TooManyUnauthenticated
-    );
+    assert_eq!(l.admit(ip("192.0.2.1"), now), Admission::TooManyUnauthenticated);
 }
 
 #[test]

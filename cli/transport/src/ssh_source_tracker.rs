@@ -21,11 +21,7 @@ impl SourceTracker {
     /// Admits a connection from `source`, or says why not.
     pub(crate) fn admit(limits: &SharedLimits, source: IpAddr) -> Result<Self, Admission> {
         match lock(limits).admit(source, Instant::now()) {
-            Admission::Admitted => Ok(Self {
-                limits: Arc::clone(limits),
-                source,
-                authenticated: false,
-            }),
+            Admission::Admitted => Ok(Self { limits: Arc::clone(limits), source, authenticated: false }),
             refused => Err(refused),
         }
     }

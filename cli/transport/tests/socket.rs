@@ -11,18 +11,11 @@ use postern_cli_transport::ServerConfig;
 use common::{TestResult, TestServer, ToyFactory, VERSION_LINE, stderr, stdout};
 
 fn postern(socket: &Path, args: &[&str]) -> std::io::Result<Output> {
-    Command::new(env!("CARGO_BIN_EXE_postern"))
-        .arg("--socket")
-        .arg(socket)
-        .args(args)
-        .output()
+    Command::new(env!("CARGO_BIN_EXE_postern")).arg("--socket").arg(socket).args(args).output()
 }
 
 fn start(socket: &Path) -> Result<TestServer, Box<dyn std::error::Error>> {
-    let config = ServerConfig {
-        socket: Some(socket.to_path_buf()),
-        ..ServerConfig::default()
-    };
+    let config = ServerConfig { socket: Some(socket.to_path_buf()), ..ServerConfig::default() };
     TestServer::start(config, ToyFactory { keys: Vec::new() })
 }
 
@@ -31,10 +24,7 @@ fn commands_print_their_output_and_the_exit_code_tells_success() -> TestResult {
     let dir = tempfile::tempdir()?;
     let socket = dir.path().join("cli.sock");
     let server = start(&socket)?;
-    assert_eq!(
-        std::fs::metadata(&socket)?.permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(std::fs::metadata(&socket)?.permissions().mode() & 0o777, 0o600);
 
     let out = postern(&socket, &["-c", "show version"])?;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -42,20 +32,12 @@ fn commands_print_their_output_and_the_exit_code_tells_success() -> TestResult {
 
     let out = postern(&socket, &["-c", "show version; fail"])?;
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stdout(&out),
-        format!("{VERSION_LINE}\n% failed on purpose\n")
-    );
+    assert_eq!(stdout(&out), format!("{VERSION_LINE}\n% failed on purpose\n"));
 
     let out = postern(&socket, &["-c", "configure terminal", "-c", "whoami"])?;
     assert_eq!(out.status.code(), Some(0));
-    let me = nix::unistd::User::from_uid(nix::unistd::geteuid())?
-        .map(|u| u.name)
-        .unwrap_or_default();
-    assert_eq!(
-        stdout(&out),
-        format!("configured\n{me} administrator Socket\n")
-    );
+    let me = nix::unistd::User::from_uid(nix::unistd::geteuid())?.map(|u| u.name).unwrap_or_default();
+    assert_eq!(stdout(&out), format!("configured\n{me} administrator Socket\n"));
 
     server.shutdown()?;
     assert!(!socket.exists(), "the socket file is removed at shutdown");
@@ -103,33 +85,18 @@ fn other_users_are_operators_when_the_socket_is_opened_to_them() -> TestResult {
     let server = start(&socket)?;
     let as_nobody = |args: &[&str]| {
         Command::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                env!("CARGO_BIN_EXE_postern"),
-                "--socket",
-            ])
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_postern"), "--socket"])
             .arg(&socket)
             .args(args)
             .output()
     };
     let out = as_nobody(&["-c", "show version"])?;
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "0600 keeps other users out: {}",
-        stderr(&out)
-    );
+    assert_eq!(out.status.code(), Some(2), "0600 keeps other users out: {}", stderr(&out));
 
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o666))?;
     let out = as_nobody(&["-c", "whoami"])?;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stdout(&out).ends_with(" operator Socket\n"),
-        "{}",
-        stdout(&out)
-    );
+    assert!(stdout(&out).ends_with(" operator Socket\n"), "{}", stdout(&out));
     let out = as_nobody(&["-c", "configure terminal"])?;
     assert_eq!(out.status.code(), Some(1));
     server.shutdown()

@@ -17,10 +17,7 @@ struct TrustAnyHost;
 impl client::Handler for TrustAnyHost {
     type Error = russh::Error;
 
-    async fn check_server_key(
-        &mut self,
-        _key: &PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
+    async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
         Ok(true)
     }
 }
@@ -31,16 +28,9 @@ async fn connect(f: &SshFixture) -> Result<Handle<TrustAnyHost>, Box<dyn std::er
 }
 
 async fn login(f: &SshFixture) -> Result<Handle<TrustAnyHost>, Box<dyn std::error::Error>> {
-    let mut handle = client::connect(
-        Arc::new(client::Config::default()),
-        ("127.0.0.1", f.port),
-        TrustAnyHost,
-    )
-    .await?;
+    let mut handle = client::connect(Arc::new(client::Config::default()), ("127.0.0.1", f.port), TrustAnyHost).await?;
     let key = load_secret_key(&f.alice, None)?;
-    let auth = handle
-        .authenticate_publickey("alice", PrivateKeyWithHashAlg::new(Arc::new(key), None))
-        .await?;
+    let auth = handle.authenticate_publickey("alice", PrivateKeyWithHashAlg::new(Arc::new(key), None)).await?;
     assert!(auth.success());
     Ok(handle)
 }
@@ -58,9 +48,7 @@ async fn reply(channel: &mut russh::Channel<client::Msg>) -> Option<ChannelMsg> 
 #[test]
 fn only_the_cli_requests_succeed_and_channels_are_bounded() -> TestResult {
     let f = SshFixture::start()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let handle = login(&f).await?;
         let mut first = handle.channel_open_session().await?;
@@ -68,28 +56,14 @@ fn only_the_cli_requests_succeed_and_channels_are_bounded() -> TestResult {
         let third = handle.channel_open_session().await;
         assert!(third.is_err(), "a third channel is refused (limit 2)");
 
-        first
-            .request_x11(true, false, "MIT-MAGIC-COOKIE-1", "00", 0)
-            .await?;
-        assert!(
-            matches!(reply(&mut first).await, Some(ChannelMsg::Failure)),
-            "x11"
-        );
+        first.request_x11(true, false, "MIT-MAGIC-COOKIE-1", "00", 0).await?;
+        assert!(matches!(reply(&mut first).await, Some(ChannelMsg::Failure)), "x11");
         first.agent_forward(true).await?;
-        assert!(
-            matches!(reply(&mut first).await, Some(ChannelMsg::Failure)),
-            "agent"
-        );
+        assert!(matches!(reply(&mut first).await, Some(ChannelMsg::Failure)), "agent");
         first.set_env(true, "LD_PRELOAD", "/tmp/x.so").await?;
-        assert!(
-            matches!(reply(&mut first).await, Some(ChannelMsg::Failure)),
-            "env"
-        );
+        assert!(matches!(reply(&mut first).await, Some(ChannelMsg::Failure)), "env");
         first.request_subsystem(true, "sftp").await?;
-        assert!(
-            matches!(reply(&mut first).await, Some(ChannelMsg::Failure)),
-            "subsystem"
-        );
+        assert!(matches!(reply(&mut first).await, Some(ChannelMsg::Failure)), "subsystem");
 
         first.exec(true, "show version").await?;
         assert!(matches!(reply(&mut first).await, Some(ChannelMsg::Success)));
@@ -102,26 +76,17 @@ fn only_the_cli_requests_succeed_and_channels_are_bounded() -> TestResult {
                 _ => {}
             }
         }
-        assert_eq!(
-            String::from_utf8_lossy(&output),
-            format!("{VERSION_LINE}\n")
-        );
+        assert_eq!(String::from_utf8_lossy(&output), format!("{VERSION_LINE}\n"));
         assert_eq!(status, Some(0));
 
         second.request_shell(true).await?;
-        assert!(matches!(
-            reply(&mut second).await,
-            Some(ChannelMsg::Success)
-        ));
+        assert!(matches!(reply(&mut second).await, Some(ChannelMsg::Success)));
         second.exec(true, "show version").await?;
         loop {
             match reply(&mut second).await {
                 Some(ChannelMsg::Data { .. }) => continue,
                 other => {
-                    assert!(
-                        matches!(other, Some(ChannelMsg::Failure)),
-                        "exec after shell: {other:?}"
-                    );
+                    assert!(matches!(other, Some(ChannelMsg::Failure)), "exec after shell: {other:?}");
                     break;
                 }
             }
@@ -135,25 +100,18 @@ fn only_the_cli_requests_succeed_and_channels_are_bounded() -> TestResult {
 #[test]
 fn none_password_and_keyboard_interactive_fail_and_attempts_are_bounded() -> TestResult {
     let f = SshFixture::start_with(|c| c.max_auth_attempts = 3)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let mut handle = connect(&f).await?;
         let none = handle.authenticate_none("alice").await?;
         assert!(!none.success());
-        if let client::AuthResult::Failure {
-            remaining_methods, ..
-        } = &none
-        {
+        if let client::AuthResult::Failure { remaining_methods, .. } = &none {
             let offered: Vec<_> = remaining_methods.iter().map(<&str>::from).collect();
             assert_eq!(offered, ["publickey"]);
         }
         let password = handle.authenticate_password("alice", "hunter2").await?;
         assert!(!password.success());
-        let interactive = handle
-            .authenticate_keyboard_interactive_start("alice", None)
-            .await;
+        let interactive = handle.authenticate_keyboard_interactive_start("alice", None).await;
         let refused = match interactive {
             Ok(client::KeyboardInteractiveAuthResponse::Failure { .. }) | Err(_) => true,
             Ok(_) => false,
@@ -161,13 +119,8 @@ fn none_password_and_keyboard_interactive_fail_and_attempts_are_bounded() -> Tes
         assert!(refused, "keyboard-interactive refused");
         // The attempts are used up: even the right key is no longer tried on this connection.
         let key = load_secret_key(&f.alice, None)?;
-        let late = handle
-            .authenticate_publickey("alice", PrivateKeyWithHashAlg::new(Arc::new(key), None))
-            .await;
-        assert!(
-            !late.is_ok_and(|r| r.success()),
-            "no login after the attempts ran out"
-        );
+        let late = handle.authenticate_publickey("alice", PrivateKeyWithHashAlg::new(Arc::new(key), None)).await;
+        assert!(!late.is_ok_and(|r| r.success()), "no login after the attempts ran out");
         Ok::<_, Box<dyn std::error::Error>>(())
     })?;
     drop(runtime);

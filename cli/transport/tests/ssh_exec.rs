@@ -8,20 +8,13 @@ use common::{TestResult, VERSION_LINE, ssh, stderr, stdout};
 #[test]
 fn exec_runs_cli_lines_and_reports_success_in_the_exit_status() -> TestResult {
     let f = SshFixture::start()?;
-    let out = ssh(&f.alice, f.port, "alice")
-        .arg("show version")
-        .output()?;
+    let out = ssh(&f.alice, f.port, "alice").arg("show version").output()?;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     assert_eq!(stdout(&out), format!("{VERSION_LINE}\n"));
 
-    let out = ssh(&f.alice, f.port, "alice")
-        .arg("show version\nfail")
-        .output()?;
+    let out = ssh(&f.alice, f.port, "alice").arg("show version\nfail").output()?;
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stdout(&out),
-        format!("{VERSION_LINE}\n% failed on purpose\n")
-    );
+    assert_eq!(stdout(&out), format!("{VERSION_LINE}\n% failed on purpose\n"));
 
     let out = ssh(&f.alice, f.port, "alice").arg("whoami").output()?;
     assert_eq!(stdout(&out), "alice administrator Ssh\n");
@@ -34,15 +27,8 @@ fn the_command_string_never_reaches_a_shell() -> TestResult {
     let marker = f.dir.path().join("pwned");
     let attempt = format!("echo hi; touch {} && echo $((6*7))", marker.display());
     let out = ssh(&f.alice, f.port, "alice").arg(&attempt).output()?;
-    assert_eq!(
-        stdout(&out),
-        format!("echo: {attempt}\n"),
-        "the line went to the CLI verbatim"
-    );
-    assert!(
-        !out.stdout.windows(2).any(|w| w == b"42"),
-        "no shell expanded anything"
-    );
+    assert_eq!(stdout(&out), format!("echo: {attempt}\n"), "the line went to the CLI verbatim");
+    assert!(!out.stdout.windows(2).any(|w| w == b"42"), "no shell expanded anything");
     assert!(!marker.exists());
     f.server.shutdown()
 }
@@ -50,16 +36,12 @@ fn the_command_string_never_reaches_a_shell() -> TestResult {
 #[test]
 fn an_operator_cannot_configure_an_administrator_can() -> TestResult {
     let f = SshFixture::start()?;
-    let out = ssh(&f.bob, f.port, "bob")
-        .arg("configure terminal")
-        .output()?;
+    let out = ssh(&f.bob, f.port, "bob").arg("configure terminal").output()?;
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout(&out), "% operators may not configure\n");
     let out = ssh(&f.bob, f.port, "bob").arg("whoami").output()?;
     assert_eq!(stdout(&out), "bob operator Ssh\n");
-    let out = ssh(&f.alice, f.port, "alice")
-        .arg("configure terminal")
-        .output()?;
+    let out = ssh(&f.alice, f.port, "alice").arg("configure terminal").output()?;
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stdout(&out), "configured\n");
     f.server.shutdown()
@@ -68,24 +50,10 @@ fn an_operator_cannot_configure_an_administrator_can() -> TestResult {
 #[test]
 fn unknown_keys_and_keys_of_other_users_are_refused() -> TestResult {
     let f = SshFixture::start()?;
-    for (key, user) in [
-        (&f.mallory, "alice"),
-        (&f.bob, "alice"),
-        (&f.alice, "root"),
-        (&f.alice, "bob"),
-    ] {
+    for (key, user) in [(&f.mallory, "alice"), (&f.bob, "alice"), (&f.alice, "root"), (&f.alice, "bob")] {
         let out = ssh(key, f.port, user).arg("show version").output()?;
-        assert_eq!(
-            out.status.code(),
-            Some(255),
-            "{user} with {}",
-            key.display()
-        );
-        assert!(
-            stderr(&out).contains("Permission denied (publickey)"),
-            "{}",
-            stderr(&out)
-        );
+        assert_eq!(out.status.code(), Some(255), "{user} with {}", key.display());
+        assert!(stderr(&out).contains("Permission denied (publickey)"), "{}", stderr(&out));
         assert!(stdout(&out).is_empty());
     }
     f.server.shutdown()
@@ -96,20 +64,11 @@ fn password_and_keyboard_interactive_are_not_offered() -> TestResult {
     let f = SshFixture::start()?;
     for method in ["password", "keyboard-interactive", "none"] {
         let out = ssh(&f.alice, f.port, "alice")
-            .args([
-                "-o",
-                &format!("PreferredAuthentications={method}"),
-                "-o",
-                "PubkeyAuthentication=no",
-            ])
+            .args(["-o", &format!("PreferredAuthentications={method}"), "-o", "PubkeyAuthentication=no"])
             .arg("show version")
             .output()?;
         assert_eq!(out.status.code(), Some(255), "{method}");
-        assert!(
-            stderr(&out).contains("Permission denied (publickey)"),
-            "{method}: {}",
-            stderr(&out)
-        );
+        assert!(stderr(&out).contains("Permission denied (publickey)"), "{method}: {}", stderr(&out));
         assert!(stdout(&out).is_empty());
     }
     f.server.shutdown()

@@ -15,11 +15,7 @@ struct Tmux {
 
 impl Tmux {
     fn run(&self, args: &[&str]) -> std::io::Result<Output> {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
+        Command::new("tmux").arg("-S").arg(&self.socket).args(args).output()
     }
 
     fn screen(&self) -> String {
@@ -29,9 +25,7 @@ impl Tmux {
     }
 
     fn wait_for(&self, text: &str, count: usize) -> bool {
-        wait_until(Duration::from_secs(15), || {
-            self.screen().matches(text).count() >= count
-        })
+        wait_until(Duration::from_secs(15), || self.screen().matches(text).count() >= count)
     }
 }
 
@@ -55,49 +49,23 @@ fn ssh_line(f: &SshFixture, key: &Path, user: &str, done: &Path) -> String {
 fn typing_a_command_shows_its_output_and_a_new_prompt() -> TestResult {
     let f = SshFixture::start()?;
     let done = f.dir.path().join("done");
-    let tmux = Tmux {
-        socket: f.dir.path().join("tmux.sock"),
-    };
+    let tmux = Tmux { socket: f.dir.path().join("tmux.sock") };
     let line = ssh_line(&f, &f.alice, "alice", &done);
-    let started = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "cli",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &line,
-    ])?;
-    assert!(
-        started.status.success(),
-        "tmux: {}",
-        String::from_utf8_lossy(&started.stderr)
-    );
+    let started = tmux.run(&["new-session", "-d", "-s", "cli", "-x", "100", "-y", "30", &line])?;
+    assert!(started.status.success(), "tmux: {}", String::from_utf8_lossy(&started.stderr));
 
     assert!(tmux.wait_for("alice#", 1), "no prompt: {:?}", tmux.screen());
     tmux.run(&["send-keys", "-t", "cli", "show version", "Enter"])?;
-    assert!(
-        tmux.wait_for("alice#", 2),
-        "no second prompt: {:?}",
-        tmux.screen()
-    );
+    assert!(tmux.wait_for("alice#", 2), "no second prompt: {:?}", tmux.screen());
     let screen = tmux.screen();
     let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
     let typed = lines.iter().position(|l| *l == "alice# show version");
-    assert!(
-        typed.is_some(),
-        "typed line echoed once, on the prompt: {screen:?}"
-    );
+    assert!(typed.is_some(), "typed line echoed once, on the prompt: {screen:?}");
     let next = typed.and_then(|i| lines.get(i + 1..i + 3));
     assert_eq!(next, Some(&[VERSION_LINE, "alice#"][..]), "{screen:?}");
 
     tmux.run(&["send-keys", "-t", "cli", "exit", "Enter"])?;
-    assert!(
-        wait_until(Duration::from_secs(10), || done.exists()),
-        "ssh did not end on exit"
-    );
+    assert!(wait_until(Duration::from_secs(10), || done.exists()), "ssh did not end on exit");
     assert_eq!(std::fs::read_to_string(&done)?.trim(), "rc=0");
     f.server.shutdown()
 }
@@ -106,27 +74,11 @@ fn typing_a_command_shows_its_output_and_a_new_prompt() -> TestResult {
 fn an_operator_session_refuses_configuration() -> TestResult {
     let f = SshFixture::start()?;
     let done = f.dir.path().join("done");
-    let tmux = Tmux {
-        socket: f.dir.path().join("tmux.sock"),
-    };
+    let tmux = Tmux { socket: f.dir.path().join("tmux.sock") };
     let line = ssh_line(&f, &f.bob, "bob", &done);
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "cli",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &line,
-    ])?;
+    tmux.run(&["new-session", "-d", "-s", "cli", "-x", "100", "-y", "30", &line])?;
     assert!(tmux.wait_for("bob>", 1), "no prompt: {:?}", tmux.screen());
     tmux.run(&["send-keys", "-t", "cli", "configure terminal", "Enter"])?;
-    assert!(
-        tmux.wait_for("% operators may not configure", 1),
-        "{:?}",
-        tmux.screen()
-    );
+    assert!(tmux.wait_for("% operators may not configure", 1), "{:?}", tmux.screen());
     f.server.shutdown()
 }

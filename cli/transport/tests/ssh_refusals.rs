@@ -13,16 +13,9 @@ use common::{TestResult, ssh, stderr, stdout, wait_until};
 #[test]
 fn the_sftp_subsystem_is_refused() -> TestResult {
     let f = SshFixture::start()?;
-    let out = ssh(&f.alice, f.port, "alice")
-        .args(["-s", "sftp"])
-        .stdin(Stdio::null())
-        .output()?;
+    let out = ssh(&f.alice, f.port, "alice").args(["-s", "sftp"]).stdin(Stdio::null()).output()?;
     assert_ne!(out.status.code(), Some(0));
-    assert!(
-        stderr(&out).contains("subsystem request failed"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("subsystem request failed"), "{}", stderr(&out));
     f.server.shutdown()
 }
 
@@ -30,20 +23,10 @@ fn the_sftp_subsystem_is_refused() -> TestResult {
 fn remote_port_forwarding_is_refused() -> TestResult {
     let f = SshFixture::start()?;
     let out = ssh(&f.alice, f.port, "alice")
-        .args([
-            "-N",
-            "-o",
-            "ExitOnForwardFailure=yes",
-            "-R",
-            "127.0.0.1:0:127.0.0.1:9",
-        ])
+        .args(["-N", "-o", "ExitOnForwardFailure=yes", "-R", "127.0.0.1:0:127.0.0.1:9"])
         .output()?;
     assert_eq!(out.status.code(), Some(255));
-    assert!(
-        stderr(&out).contains("forwarding failed"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("forwarding failed"), "{}", stderr(&out));
     f.server.shutdown()
 }
 
@@ -53,17 +36,9 @@ fn local_port_forwarding_never_reaches_the_target() -> TestResult {
     let target = TcpListener::bind("127.0.0.1:0")?;
     target.set_nonblocking(true)?;
     let local_port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let forward = format!(
-        "127.0.0.1:{local_port}:127.0.0.1:{}",
-        target.local_addr()?.port()
-    );
-    let mut client = ssh(&f.alice, f.port, "alice")
-        .args(["-N", "-L", &forward])
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let listening = wait_until(Duration::from_secs(10), || {
-        TcpStream::connect(("127.0.0.1", local_port)).is_ok()
-    });
+    let forward = format!("127.0.0.1:{local_port}:127.0.0.1:{}", target.local_addr()?.port());
+    let mut client = ssh(&f.alice, f.port, "alice").args(["-N", "-L", &forward]).stderr(Stdio::piped()).spawn()?;
+    let listening = wait_until(Duration::from_secs(10), || TcpStream::connect(("127.0.0.1", local_port)).is_ok());
     let mut through = TcpStream::connect(("127.0.0.1", local_port));
     let mut byte = [0u8; 1];
     let read = through.as_mut().map(|s| {
@@ -73,20 +48,9 @@ fn local_port_forwarding_never_reaches_the_target() -> TestResult {
     let _ = client.kill();
     let out = client.wait_with_output()?;
     assert!(listening, "ssh -L never listened: {}", stderr(&out));
-    assert!(
-        matches!(read, Ok(Ok(0))),
-        "the forwarded connection is closed at once: {read:?}"
-    );
-    assert!(
-        stderr(&out).contains("administratively prohibited"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(
-        target.accept().map_err(|e| e.kind()).err(),
-        Some(ErrorKind::WouldBlock),
-        "target untouched"
-    );
+    assert!(matches!(read, Ok(Ok(0))), "the forwarded connection is closed at once: {read:?}");
+    assert!(stderr(&out).contains("administratively prohibited"), "{}", stderr(&out));
+    assert_eq!(target.accept().map_err(|e| e.kind()).err(), Some(ErrorKind::WouldBlock), "target untouched");
     f.server.shutdown()
 }
 
@@ -94,14 +58,7 @@ fn local_port_forwarding_never_reaches_the_target() -> TestResult {
 fn agent_and_x11_forwarding_requests_do_not_stop_the_cli() -> TestResult {
     let f = SshFixture::start()?;
     let out = ssh(&f.alice, f.port, "alice")
-        .args([
-            "-A",
-            "-X",
-            "-o",
-            "SetEnv=LC_POSTERN=1",
-            "-o",
-            "ForwardX11Trusted=no",
-        ])
+        .args(["-A", "-X", "-o", "SetEnv=LC_POSTERN=1", "-o", "ForwardX11Trusted=no"])
         .env("DISPLAY", ":99")
         .env("SSH_AUTH_SOCK", f.dir.path().join("agent.sock"))
         .arg("show version")
@@ -133,10 +90,7 @@ fn a_silent_client_is_dropped_at_the_login_timeout() -> TestResult {
     let f = SshFixture::start_with(|c| c.login_timeout = Duration::from_secs(1))?;
     let mut silent = TcpStream::connect(("127.0.0.1", f.port))?;
     let took = closed_within(&mut silent, Duration::from_secs(10));
-    assert!(
-        took.is_some_and(|t| t >= Duration::from_millis(900)),
-        "closed after {took:?}"
-    );
+    assert!(took.is_some_and(|t| t >= Duration::from_millis(900)), "closed after {took:?}");
     f.server.shutdown()
 }
 

@@ -12,10 +12,7 @@ use crate::{
     device_id,
     error::{Field, ParseError},
     headers::ProtocolVersion,
-    limits::{
-        MAX_DECODED_QUERY_LEN, MAX_DEVICE_TYPE_LEN, MAX_PARAMETER_BYTES, MAX_QUERY_LEN,
-        MAX_USER_LEN,
-    },
+    limits::{MAX_DECODED_QUERY_LEN, MAX_DEVICE_TYPE_LEN, MAX_PARAMETER_BYTES, MAX_QUERY_LEN, MAX_USER_LEN},
     parameters::{CommandOptions, ParameterName},
     percent,
     request::ActiveSyncRequest,
@@ -35,16 +32,11 @@ const TAG_USER: u8 = 8;
 ///
 /// `%2B`, `%2F` and `%3D` (any `%XX`) are undone first: some clients escape the
 /// base64 characters that are special in URLs.
-pub(crate) fn parse(
-    query: &[u8],
-    base: usize,
-    req: &mut ActiveSyncRequest,
-) -> Result<(), ParseError> {
+pub(crate) fn parse(query: &[u8], base: usize, req: &mut ActiveSyncRequest) -> Result<(), ParseError> {
     let mut unescaped = Vec::<u8, MAX_QUERY_LEN>::new();
     let escaped = query.contains(&b'%');
     let text = if escaped {
-        percent::decode(query, false, &mut unescaped)
-            .map_err(|_| ParseError::InvalidBase64 { offset: base })?;
+        percent::decode(query, false, &mut unescaped).map_err(|_| ParseError::InvalidBase64 { offset: base })?;
         unescaped.as_slice()
     } else {
         query
@@ -53,8 +45,7 @@ pub(crate) fn parse(
     let len = ENGINE.decode_slice(text, &mut bytes).map_err(|e| {
         let at = match e {
             base64::DecodeSliceError::DecodeError(
-                base64::DecodeError::InvalidByte(i, _)
-                | base64::DecodeError::InvalidLastSymbol(i, _),
+                base64::DecodeError::InvalidByte(i, _) | base64::DecodeError::InvalidLastSymbol(i, _),
             ) if !escaped => i,
             _ => 0,
         };
@@ -68,8 +59,7 @@ pub(crate) fn parse_bytes(bytes: &[u8], req: &mut ActiveSyncRequest) -> Result<(
     let mut r = Reader { bytes, pos: 0 };
 
     let value = r.byte(Field::ProtocolVersion)?;
-    let version = ProtocolVersion::from_byte(value)
-        .ok_or(ParseError::UnknownProtocolVersionByte { value })?;
+    let version = ProtocolVersion::from_byte(value).ok_or(ParseError::UnknownProtocolVersionByte { value })?;
     if !version.allows_base64_query() {
         return Err(ParseError::Base64NotAllowed { version });
     }
@@ -98,10 +88,7 @@ pub(crate) fn parse_bytes(bytes: &[u8], req: &mut ActiveSyncRequest) -> Result<(
             Some(u32::from_le_bytes([k[0], k[1], k[2], k[3]]))
         }
         len => {
-            return Err(ParseError::InvalidPolicyKeyLength {
-                len,
-                decoded_offset: at,
-            });
+            return Err(ParseError::InvalidPolicyKeyLength { len, decoded_offset: at });
         }
     };
 
@@ -114,14 +101,8 @@ pub(crate) fn parse_bytes(bytes: &[u8], req: &mut ActiveSyncRequest) -> Result<(
     while !r.done() {
         let at = r.pos;
         let tag = r.byte(Field::Options)?;
-        let field = tag_field(tag).ok_or(ParseError::UnknownParameterTag {
-            tag,
-            decoded_offset: at,
-        })?;
-        let len = r.byte(field).map_err(|_| ParseError::Truncated {
-            field,
-            decoded_offset: at,
-        })?;
+        let field = tag_field(tag).ok_or(ParseError::UnknownParameterTag { tag, decoded_offset: at })?;
+        let len = r.byte(field).map_err(|_| ParseError::Truncated { field, decoded_offset: at })?;
         let value = r.take_at(len, field, at)?;
         if seen & (1 << tag) != 0 {
             return Err(ParseError::DuplicateParameter { field, offset: at });
@@ -152,34 +133,25 @@ fn apply_parameter(
             [bits] => req.options = CommandOptions(*bits),
             _ => {
                 let len = u8::try_from(value.len()).unwrap_or(u8::MAX);
-                return Err(ParseError::InvalidOptionsLength {
-                    len,
-                    decoded_offset: at,
-                });
+                return Err(ParseError::InvalidOptionsLength { len, decoded_offset: at });
             }
         },
         (_, Field::Parameter(name)) => {
             let value = free_text(value, field, at)?;
             req.parameters
                 .insert(name, value)
-                .map_err(|_| ParseError::ParametersTooLong {
-                    max: MAX_PARAMETER_BYTES,
-                    offset: at,
-                })?;
+                .map_err(|_| ParseError::ParametersTooLong { max: MAX_PARAMETER_BYTES, offset: at })?;
         }
         _ => {
             if value.is_empty() {
                 return Err(ParseError::Empty { field, offset: at });
             }
             let user = free_text(value, field, at)?;
-            req.user
-                .insert(String::new())
-                .push_str(user)
-                .map_err(|_| ParseError::TooLong {
-                    field,
-                    max: MAX_USER_LEN,
-                    offset: at,
-                })?;
+            req.user.insert(String::new()).push_str(user).map_err(|_| ParseError::TooLong {
+                field,
+                max: MAX_USER_LEN,
+                offset: at,
+            })?;
         }
     }
     Ok(())
@@ -202,11 +174,7 @@ fn device_type_text(value: &[u8], at: usize) -> Result<String<MAX_DEVICE_TYPE_LE
     }
     let mut out = String::new();
     for &b in value {
-        out.push(char::from(b)).map_err(|_| ParseError::TooLong {
-            field,
-            max: MAX_DEVICE_TYPE_LEN,
-            offset: at,
-        })?;
+        out.push(char::from(b)).map_err(|_| ParseError::TooLong { field, max: MAX_DEVICE_TYPE_LEN, offset: at })?;
     }
     Ok(out)
 }
@@ -223,14 +191,7 @@ impl<'a> Reader<'a> {
     }
 
     fn byte(&mut self, field: Field) -> Result<u8, ParseError> {
-        let b = self
-            .bytes
-            .get(self.pos)
-            .copied()
-            .ok_or(ParseError::Truncated {
-                field,
-                decoded_offset: self.pos,
-            })?;
+        let b = self.bytes.get(self.pos).copied().ok_or(ParseError::Truncated { field, decoded_offset: self.pos })?;
         self.pos += 1;
         Ok(b)
     }
@@ -245,13 +206,8 @@ impl<'a> Reader<'a> {
     }
 
     fn take_len(&mut self, len: usize, field: Field, at: usize) -> Result<&'a [u8], ParseError> {
-        let slice = self
-            .bytes
-            .get(self.pos..self.pos + len)
-            .ok_or(ParseError::Truncated {
-                field,
-                decoded_offset: at,
-            })?;
+        let slice =
+            self.bytes.get(self.pos..self.pos + len).ok_or(ParseError::Truncated { field, decoded_offset: at })?;
         self.pos += len;
         Ok(slice)
     }

@@ -98,34 +98,22 @@ impl Command {
 
     /// The command named `name`, compared ASCII case-insensitively.
     pub fn from_name(name: &[u8]) -> Option<Self> {
-        TABLE
-            .iter()
-            .find(|(_, n, _)| n.as_bytes().eq_ignore_ascii_case(name))
-            .map(|(c, _, _)| *c)
+        TABLE.iter().find(|(_, n, _)| n.as_bytes().eq_ignore_ascii_case(name)).map(|(c, _, _)| *c)
     }
 
     /// The command with base64 command code `code` (MS-ASHTTP 2.2.1.1.1.1.2).
     pub fn from_code(code: u8) -> Option<Self> {
-        TABLE
-            .iter()
-            .find(|(_, _, c)| *c == Some(code))
-            .map(|(cmd, _, _)| *cmd)
+        TABLE.iter().find(|(_, _, c)| *c == Some(code)).map(|(cmd, _, _)| *cmd)
     }
 
     /// The command's name as sent in `Cmd=`.
     pub fn as_str(self) -> &'static str {
-        TABLE
-            .iter()
-            .find(|(c, _, _)| *c == self)
-            .map_or("", |(_, n, _)| n)
+        TABLE.iter().find(|(c, _, _)| *c == self).map_or("", |(_, n, _)| n)
     }
 
     /// The command's base64 code, if MS-ASHTTP assigns one.
     pub fn code(self) -> Option<u8> {
-        TABLE
-            .iter()
-            .find(|(c, _, _)| *c == self)
-            .and_then(|(_, _, code)| *code)
+        TABLE.iter().find(|(c, _, _)| *c == self).and_then(|(_, _, code)| *code)
     }
 }
 

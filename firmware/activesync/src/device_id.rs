@@ -30,31 +30,20 @@ pub(crate) fn text_id(value: &[u8], offset: usize) -> Result<DeviceId, ParseErro
         return Err(ParseError::Empty { field, offset });
     }
     if value.len() > MAX_DEVICE_ID_LEN {
-        return Err(ParseError::TooLong {
-            field,
-            max: MAX_DEVICE_ID_LEN,
-            offset,
-        });
+        return Err(ParseError::TooLong { field, max: MAX_DEVICE_ID_LEN, offset });
     }
     let mut id = DeviceId::new();
     for &b in value {
         if !b.is_ascii_alphanumeric() {
             return Err(ParseError::InvalidCharacter { field, offset });
         }
-        id.push(char::from(b)).map_err(|_| ParseError::TooLong {
-            field,
-            max: MAX_DEVICE_ID_LEN,
-            offset,
-        })?;
+        id.push(char::from(b)).map_err(|_| ParseError::TooLong { field, max: MAX_DEVICE_ID_LEN, offset })?;
     }
     Ok(id)
 }
 
 /// Maps the base64 form's device id bytes to text (see [`DeviceIdSource`]).
-pub(crate) fn from_bytes(
-    bytes: &[u8],
-    decoded_offset: usize,
-) -> Result<(DeviceId, DeviceIdSource), ParseError> {
+pub(crate) fn from_bytes(bytes: &[u8], decoded_offset: usize) -> Result<(DeviceId, DeviceIdSource), ParseError> {
     if text::is_alphanumeric(bytes) && bytes.len() <= MAX_DEVICE_ID_LEN {
         return text_id(bytes, decoded_offset).map(|id| (id, DeviceIdSource::Text));
     }
@@ -70,12 +59,11 @@ pub(crate) fn from_bytes(
     for &b in bytes {
         for nibble in [b >> 4, b & 0x0f] {
             let digit = HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
-            id.push(char::from(digit))
-                .map_err(|_| ParseError::TooLong {
-                    field: Field::DeviceId,
-                    max: MAX_DEVICE_ID_BINARY_LEN,
-                    offset: decoded_offset,
-                })?;
+            id.push(char::from(digit)).map_err(|_| ParseError::TooLong {
+                field: Field::DeviceId,
+                max: MAX_DEVICE_ID_BINARY_LEN,
+                offset: decoded_offset,
+            })?;
         }
     }
     Ok((id, DeviceIdSource::BinaryHex))

@@ -103,9 +103,7 @@ pub enum ParseError {
     },
     /// A plain query parameter name outside the listed ones that is empty, too long, or
     /// has a byte other than an ASCII letter, digit, `-`, `_` or `.`.
-    #[error(
-        "query parameter name at offset {offset} is not 1 to {max} ASCII letters, digits, '-', '_' or '.'"
-    )]
+    #[error("query parameter name at offset {offset} is not 1 to {max} ASCII letters, digits, '-', '_' or '.'")]
     InvalidParameterName {
         /// Start of the name.
         offset: usize,
@@ -113,9 +111,7 @@ pub enum ParseError {
         max: usize,
     },
     /// More plain query parameters outside the listed ones than the limit.
-    #[error(
-        "more than {max} query parameters MS-ASHTTP does not list (the one at offset {offset} is too many)"
-    )]
+    #[error("more than {max} query parameters MS-ASHTTP does not list (the one at offset {offset} is too many)")]
     TooManyParameters {
         /// The limit.
         max: usize,

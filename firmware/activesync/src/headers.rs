@@ -53,26 +53,17 @@ impl ProtocolVersion {
 
     /// The version named by the base64 form's protocol version byte (`141` is 14.1).
     pub fn from_byte(byte: u8) -> Option<Self> {
-        VERSIONS
-            .iter()
-            .find(|(_, _, b)| *b == byte)
-            .map(|(v, _, _)| *v)
+        VERSIONS.iter().find(|(_, _, b)| *b == byte).map(|(v, _, _)| *v)
     }
 
     /// The version as the header writes it (`14.1`).
     pub fn as_str(self) -> &'static str {
-        VERSIONS
-            .iter()
-            .find(|(v, _, _)| *v == self)
-            .map_or("", |(_, s, _)| s)
+        VERSIONS.iter().find(|(v, _, _)| *v == self).map_or("", |(_, s, _)| s)
     }
 
     /// The version as the base64 form's protocol version byte writes it (`141`).
     pub fn as_byte(self) -> u8 {
-        VERSIONS
-            .iter()
-            .find(|(v, _, _)| *v == self)
-            .map_or(0, |(_, _, b)| *b)
+        VERSIONS.iter().find(|(v, _, _)| *v == self).map_or(0, |(_, _, b)| *b)
     }
 
     /// Whether a client of this version may use the base64 query form (12.1 and later).
@@ -110,19 +101,12 @@ pub fn parse_policy_key(value: &[u8]) -> Result<u32, HeaderError> {
 }
 
 fn trim_start_ows(value: &[u8]) -> &[u8] {
-    let n = value
-        .iter()
-        .take_while(|b| matches!(b, b' ' | b'\t'))
-        .count();
+    let n = value.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
     &value[n..]
 }
 
 fn trim_ows(value: &[u8]) -> &[u8] {
     let value = trim_start_ows(value);
-    let n = value
-        .iter()
-        .rev()
-        .take_while(|b| matches!(b, b' ' | b'\t'))
-        .count();
+    let n = value.iter().rev().take_while(|b| matches!(b, b' ' | b'\t')).count();
     &value[..value.len() - n]
 }

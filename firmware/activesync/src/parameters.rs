@@ -50,26 +50,17 @@ impl ParameterName {
 
     /// The parameter's name in the plain query.
     pub fn as_str(self) -> &'static str {
-        NAMES
-            .iter()
-            .find(|(p, _, _)| *p == self)
-            .map_or("", |(_, n, _)| n)
+        NAMES.iter().find(|(p, _, _)| *p == self).map_or("", |(_, n, _)| n)
     }
 
     /// The parameter's tag in the base64 query.
     pub fn tag(self) -> u8 {
-        NAMES
-            .iter()
-            .find(|(p, _, _)| *p == self)
-            .map_or(0, |(_, _, t)| *t)
+        NAMES.iter().find(|(p, _, _)| *p == self).map_or(0, |(_, _, t)| *t)
     }
 
     /// The parameter named `name`, compared ASCII case-insensitively.
     pub fn from_name(name: &[u8]) -> Option<Self> {
-        NAMES
-            .iter()
-            .find(|(_, n, _)| n.as_bytes().eq_ignore_ascii_case(name))
-            .map(|(p, _, _)| *p)
+        NAMES.iter().find(|(_, n, _)| n.as_bytes().eq_ignore_ascii_case(name)).map(|(p, _, _)| *p)
     }
 
     /// The parameter with base64 tag `tag`.
@@ -138,9 +129,7 @@ impl ParameterStore {
         let (Ok(start), Ok(end)) = (u16::try_from(start), u16::try_from(self.text.len())) else {
             return Err(StoreError::Full);
         };
-        self.entries
-            .push((name, start, end))
-            .map_err(|_| StoreError::Full)
+        self.entries.push((name, start, end)).map_err(|_| StoreError::Full)
     }
 
     pub(crate) fn get(&self, name: ParameterName) -> Option<&str> {
@@ -150,10 +139,7 @@ impl ParameterStore {
     pub(crate) fn iter(&self) -> impl Iterator<Item = Parameter<'_>> + '_ {
         self.entries.iter().map(|&(name, start, end)| Parameter {
             name,
-            value: self
-                .text
-                .get(usize::from(start)..usize::from(end))
-                .unwrap_or(""),
+            value: self.text.get(usize::from(start)..usize::from(end)).unwrap_or(""),
         })
     }
 }

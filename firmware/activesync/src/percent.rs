@@ -24,8 +24,7 @@ pub(crate) fn decode<const N: usize>(
     while let Some(rest) = raw.get(i..).filter(|r| !r.is_empty()) {
         // Copy the run up to the next escape in one go.
         let run = rest.iter().position(special).unwrap_or(rest.len());
-        out.extend_from_slice(&rest[..run])
-            .map_err(|_| PercentError::Overflow)?;
+        out.extend_from_slice(&rest[..run]).map_err(|_| PercentError::Overflow)?;
         i += run;
         let byte = match rest.get(run) {
             None => break,

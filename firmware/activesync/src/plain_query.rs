@@ -15,8 +15,8 @@ use crate::{
     error::{Field, ParseError},
     headers::parse_policy_key,
     limits::{
-        MAX_COMMAND_NAME_LEN, MAX_DEVICE_ID_LEN, MAX_OTHER_NAME_LEN, MAX_OTHER_PARAMETERS,
-        MAX_OTHER_VALUE_LEN, MAX_PARAMETER_BYTES, MAX_PARAMETER_VALUE_LEN,
+        MAX_COMMAND_NAME_LEN, MAX_DEVICE_ID_LEN, MAX_OTHER_NAME_LEN, MAX_OTHER_PARAMETERS, MAX_OTHER_VALUE_LEN,
+        MAX_PARAMETER_BYTES, MAX_PARAMETER_VALUE_LEN,
     },
     parameters::{CommandOptions, ParameterName},
     percent::{self, PercentError},
@@ -80,11 +80,7 @@ impl Key {
 }
 
 /// Parses `query` (found at `base` in the target) into `req`.
-pub(crate) fn parse(
-    query: &[u8],
-    base: usize,
-    req: &mut ActiveSyncRequest,
-) -> Result<(), ParseError> {
+pub(crate) fn parse(query: &[u8], base: usize, req: &mut ActiveSyncRequest) -> Result<(), ParseError> {
     let mut seen = 0u16;
     let mut offset = base;
     for segment in query.split(|&b| b == b'&') {
@@ -93,20 +89,14 @@ pub(crate) fn parse(
         if segment.is_empty() {
             continue;
         }
-        let eq = segment
-            .iter()
-            .position(|&b| b == b'=')
-            .ok_or(ParseError::MalformedParameter { offset: start })?;
+        let eq = segment.iter().position(|&b| b == b'=').ok_or(ParseError::MalformedParameter { offset: start })?;
         let (name, value) = (&segment[..eq], &segment[eq + 1..]);
         let Some(key) = Key::from_name(name) else {
             other(name, value, start, req)?;
             continue;
         };
         if seen & key.bit() != 0 {
-            return Err(ParseError::DuplicateParameter {
-                field: key.field(),
-                offset: start,
-            });
+            return Err(ParseError::DuplicateParameter { field: key.field(), offset: start });
         }
         seen |= key.bit();
         apply(key, value, start + eq + 1, req)?;
@@ -116,25 +106,14 @@ pub(crate) fn parse(
 
 /// A parameter MS-ASHTTP does not list: checked and counted, not kept (the target that
 /// carries it is forwarded as received). Repeats are allowed: the gateway reads none.
-fn other(
-    name: &[u8],
-    raw: &[u8],
-    offset: usize,
-    req: &mut ActiveSyncRequest,
-) -> Result<(), ParseError> {
+fn other(name: &[u8], raw: &[u8], offset: usize, req: &mut ActiveSyncRequest) -> Result<(), ParseError> {
     // A token only: no `%` or `+`, so no server can decode the name into a listed one.
     let token = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
     if name.is_empty() || name.len() > MAX_OTHER_NAME_LEN || !name.iter().all(token) {
-        return Err(ParseError::InvalidParameterName {
-            offset,
-            max: MAX_OTHER_NAME_LEN,
-        });
+        return Err(ParseError::InvalidParameterName { offset, max: MAX_OTHER_NAME_LEN });
     }
     if usize::from(req.other_parameters) >= MAX_OTHER_PARAMETERS {
-        return Err(ParseError::TooManyParameters {
-            max: MAX_OTHER_PARAMETERS,
-            offset,
-        });
+        return Err(ParseError::TooManyParameters { max: MAX_OTHER_PARAMETERS, offset });
     }
     let value_at = offset + name.len() + 1;
     if !raw.is_empty() {
@@ -146,21 +125,13 @@ fn other(
     Ok(())
 }
 
-fn apply(
-    key: Key,
-    raw: &[u8],
-    offset: usize,
-    req: &mut ActiveSyncRequest,
-) -> Result<(), ParseError> {
+fn apply(key: Key, raw: &[u8], offset: usize, req: &mut ActiveSyncRequest) -> Result<(), ParseError> {
     let field = key.field();
     match key {
         Key::Cmd => {
             let mut name = String::<MAX_COMMAND_NAME_LEN>::new();
-            decode_into(raw, field, offset, &mut name)
-                .map_err(|e| unknown_command_if_too_long(e, offset))?;
-            req.command = Some(
-                Command::from_name(name.as_bytes()).ok_or(ParseError::UnknownCommand { offset })?,
-            );
+            decode_into(raw, field, offset, &mut name).map_err(|e| unknown_command_if_too_long(e, offset))?;
+            req.command = Some(Command::from_name(name.as_bytes()).ok_or(ParseError::UnknownCommand { offset })?);
         }
         Key::User => {
             let user = req.user.insert(String::new());
@@ -182,8 +153,8 @@ fn apply(
         Key::Policy => {
             let mut text = String::<16>::new();
             decode_into(raw, field, offset, &mut text)?;
-            let key = parse_policy_key(text.as_bytes())
-                .map_err(|source| ParseError::InvalidPolicyKey { offset, source })?;
+            let key =
+                parse_policy_key(text.as_bytes()).map_err(|source| ParseError::InvalidPolicyKey { offset, source })?;
             req.policy_key = Some(key);
         }
         Key::SaveInSent => match raw {
@@ -197,59 +168,33 @@ fn apply(
             require_free_text(&value, field, offset)?;
             req.parameters
                 .insert(name, &value)
-                .map_err(|_| ParseError::ParametersTooLong {
-                    max: MAX_PARAMETER_BYTES,
-                    offset,
-                })?;
+                .map_err(|_| ParseError::ParametersTooLong { max: MAX_PARAMETER_BYTES, offset })?;
         }
     }
     Ok(())
 }
 
 /// Percent-decodes a non-empty UTF-8 value of at most `N` bytes into `out`.
-fn decode_into<const N: usize>(
-    raw: &[u8],
-    field: Field,
-    offset: usize,
-    out: &mut String<N>,
-) -> Result<(), ParseError> {
+fn decode_into<const N: usize>(raw: &[u8], field: Field, offset: usize, out: &mut String<N>) -> Result<(), ParseError> {
     if raw.is_empty() {
         return Err(ParseError::Empty { field, offset });
     }
-    let too_long = |_| ParseError::TooLong {
-        field,
-        max: N,
-        offset,
-    };
+    let too_long = |_| ParseError::TooLong { field, max: N, offset };
     let not_utf8 = |_| ParseError::InvalidCharacter { field, offset };
     if !raw.iter().any(|&b| b == b'%' || b == b'+') {
         // Nothing to decode: the target check already limited `raw` to visible ASCII.
-        return out
-            .push_str(core::str::from_utf8(raw).map_err(not_utf8)?)
-            .map_err(too_long);
+        return out.push_str(core::str::from_utf8(raw).map_err(not_utf8)?).map_err(too_long);
     }
     let mut bytes = Vec::<u8, N>::new();
     percent::decode(raw, true, &mut bytes).map_err(|e| match e {
-        PercentError::BadEscape(i) => ParseError::BadPercentEncoding {
-            field,
-            offset: offset + i,
-        },
-        PercentError::Overflow => ParseError::TooLong {
-            field,
-            max: N,
-            offset,
-        },
+        PercentError::BadEscape(i) => ParseError::BadPercentEncoding { field, offset: offset + i },
+        PercentError::Overflow => ParseError::TooLong { field, max: N, offset },
     })?;
-    out.push_str(core::str::from_utf8(&bytes).map_err(not_utf8)?)
-        .map_err(too_long)
+    out.push_str(core::str::from_utf8(&bytes).map_err(not_utf8)?).map_err(too_long)
 }
 
 fn require_free_text(value: &str, field: Field, offset: usize) -> Result<(), ParseError> {
-    if text::is_free_text(value) {
-        Ok(())
-    } else {
-        Err(ParseError::InvalidCharacter { field, offset })
-    }
+    if text::is_free_text(value) { Ok(()) } else { Err(ParseError::InvalidCharacter { field, offset }) }
 }
 
 fn unknown_command_if_too_long(error: ParseError, offset: usize) -> ParseError {

@@ -120,11 +120,7 @@ impl ActiveSyncRequest {
     /// the one the base64 query or an earlier copy of the header gave. A plain-form
     /// `PolicyKey` may differ from the header (a client provisioning again sends its old
     /// key in the header and the new temporary one in the query); it is the one kept.
-    pub fn parse_with_headers<'h, I>(
-        method: Method,
-        target: &[u8],
-        headers: I,
-    ) -> Result<Self, ParseError>
+    pub fn parse_with_headers<'h, I>(method: Method, target: &[u8], headers: I) -> Result<Self, ParseError>
     where
         I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
     {
@@ -132,21 +128,12 @@ impl ActiveSyncRequest {
         let mut header_key = None;
         for (name, value) in headers {
             if name.eq_ignore_ascii_case(b"MS-ASProtocolVersion") {
-                let version =
-                    ProtocolVersion::parse(value).map_err(|source| ParseError::Header {
-                        name: "MS-ASProtocolVersion",
-                        source,
-                    })?;
-                req.protocol_version = Some(merge(
-                    req.protocol_version,
-                    version,
-                    Field::ProtocolVersion,
-                )?);
+                let version = ProtocolVersion::parse(value)
+                    .map_err(|source| ParseError::Header { name: "MS-ASProtocolVersion", source })?;
+                req.protocol_version = Some(merge(req.protocol_version, version, Field::ProtocolVersion)?);
             } else if name.eq_ignore_ascii_case(b"X-MS-PolicyKey") {
-                let key = parse_policy_key(value).map_err(|source| ParseError::Header {
-                    name: "X-MS-PolicyKey",
-                    source,
-                })?;
+                let key =
+                    parse_policy_key(value).map_err(|source| ParseError::Header { name: "X-MS-PolicyKey", source })?;
                 header_key = Some(merge(header_key, key, Field::PolicyKey)?);
             }
         }
@@ -169,10 +156,7 @@ impl ActiveSyncRequest {
         }
         let missing = [
             (self.command.is_none(), Field::Command),
-            (
-                self.form == QueryForm::Plain && self.user.is_none(),
-                Field::User,
-            ),
+            (self.form == QueryForm::Plain && self.user.is_none(), Field::User),
             (self.device_id.is_none(), Field::DeviceId),
             (self.device_type.is_none(), Field::DeviceType),
         ];

@@ -11,10 +11,7 @@ pub(crate) const MAX_TARGET_LEN: usize = ACTIVESYNC_PATH.len() + 2 + MAX_QUERY_L
 /// Splits `target` into its query (if it has a `?`) and the query's offset in `target`.
 pub(crate) fn split(target: &[u8]) -> Result<(Option<&[u8]>, usize), ParseError> {
     if target.len() > MAX_TARGET_LEN {
-        return Err(ParseError::TargetTooLong {
-            len: target.len(),
-            max: MAX_TARGET_LEN,
-        });
+        return Err(ParseError::TargetTooLong { len: target.len(), max: MAX_TARGET_LEN });
     }
     // A branch-free pass first (it vectorises); locate the culprit only on failure.
     if target.iter().fold(false, |bad, &b| bad | !allowed(b)) {
@@ -40,20 +37,12 @@ fn allowed(b: u8) -> bool {
 fn check_path(path: &[u8]) -> Result<(), ParseError> {
     let expected = ACTIVESYNC_PATH.as_bytes();
     let base = path.get(..expected.len()).unwrap_or(path);
-    if let Some(offset) = base
-        .iter()
-        .zip(expected)
-        .position(|(a, b)| !a.eq_ignore_ascii_case(b))
-    {
+    if let Some(offset) = base.iter().zip(expected).position(|(a, b)| !a.eq_ignore_ascii_case(b)) {
         return Err(ParseError::WrongPath { offset });
     }
     match path.get(expected.len()..) {
         Some([]) | Some([b'/']) => Ok(()),
-        Some([b'/', ..]) => Err(ParseError::WrongPath {
-            offset: expected.len() + 1,
-        }),
-        Some(_) | None => Err(ParseError::WrongPath {
-            offset: base.len().min(expected.len()),
-        }),
+        Some([b'/', ..]) => Err(ParseError::WrongPath { offset: expected.len() + 1 }),
+        Some(_) | None => Err(ParseError::WrongPath { offset: base.len().min(expected.len()) }),
     }
 }

@@ -10,10 +10,7 @@ use postern_activesync::{
 /// Percent-escapes `+`, `/` and `=` in the query part of `target`.
 fn escape_query(target: &str) -> String {
     let (path, query) = target.split_once('?').expect("has a query");
-    let query = query
-        .replace('+', "%2B")
-        .replace('/', "%2F")
-        .replace('=', "%3D");
+    let query = query.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
     format!("{path}?{query}")
 }
 
@@ -53,13 +50,7 @@ fn every_base64_version_byte() {
         (160, ProtocolVersion::V16_0),
         (161, ProtocolVersion::V16_1),
     ] {
-        let req = parse(
-            &Binary {
-                version: byte,
-                ..Binary::default()
-            }
-            .target(),
-        );
+        let req = parse(&Binary { version: byte, ..Binary::default() }.target());
         assert_eq!(req.protocol_version(), Some(version));
     }
 }
@@ -89,67 +80,34 @@ fn tagged_parameters() {
     assert_eq!(req.parameter(ParameterName::CollectionId), Some("5"));
     assert_eq!(req.parameter(ParameterName::ItemId), Some("5:17"));
     assert_eq!(req.parameter(ParameterName::LongId), Some("RgAAAAD"));
-    assert_eq!(
-        req.parameter(ParameterName::Occurrence),
-        Some("20260101T090000Z")
-    );
-    assert_eq!(
-        req.parameter(ParameterName::AttachmentName),
-        Some("att.bin")
-    );
+    assert_eq!(req.parameter(ParameterName::Occurrence), Some("20260101T090000Z"));
+    assert_eq!(req.parameter(ParameterName::AttachmentName), Some("att.bin"));
     assert_eq!(req.parameters().count(), 5);
 }
 
 #[test]
 fn empty_parameter_values_are_allowed_as_the_spec_says() {
-    let req = parse(
-        &Binary {
-            parameters: vec![(3, Vec::new())],
-            ..Binary::default()
-        }
-        .target(),
-    );
+    let req = parse(&Binary { parameters: vec![(3, Vec::new())], ..Binary::default() }.target());
     assert_eq!(req.parameter(ParameterName::ItemId), Some(""));
 }
 
 #[test]
 fn binary_guid_device_id_becomes_upper_case_hex() {
-    let guid = [
-        0x3f, 0x25, 0x04, 0xe0, 0x4f, 0x89, 0x11, 0xd3, 0x9a, 0x0c, 0x03, 0x05, 0xe8, 0x2c, 0x33,
-        0x01,
-    ];
-    let req = parse(
-        &Binary {
-            device_id: &guid,
-            ..Binary::default()
-        }
-        .target(),
-    );
+    let guid = [0x3f, 0x25, 0x04, 0xe0, 0x4f, 0x89, 0x11, 0xd3, 0x9a, 0x0c, 0x03, 0x05, 0xe8, 0x2c, 0x33, 0x01];
+    let req = parse(&Binary { device_id: &guid, ..Binary::default() }.target());
     assert_eq!(req.device_id(), Some("3F2504E04F8911D39A0C0305E82C3301"));
     assert_eq!(req.device_id_source(), DeviceIdSource::BinaryHex);
 }
 
 #[test]
 fn short_binary_device_id_becomes_hex_too() {
-    let req = parse(
-        &Binary {
-            device_id: &[0x00, 0xff, 0x10],
-            ..Binary::default()
-        }
-        .target(),
-    );
+    let req = parse(&Binary { device_id: &[0x00, 0xff, 0x10], ..Binary::default() }.target());
     assert_eq!(req.device_id(), Some("00FF10"));
 }
 
 #[test]
 fn text_device_id_is_kept_as_sent() {
-    let req = parse(
-        &Binary {
-            device_id: b"androidc123456789",
-            ..Binary::default()
-        }
-        .target(),
-    );
+    let req = parse(&Binary { device_id: b"androidc123456789", ..Binary::default() }.target());
     assert_eq!(req.device_id(), Some("androidc123456789"));
     assert_eq!(req.device_id_source(), DeviceIdSource::Text);
 }
@@ -157,12 +115,7 @@ fn text_device_id_is_kept_as_sent() {
 #[test]
 fn padding_may_be_missing_and_escaped() {
     // 11 bytes encode to 16 characters ending in "=": try with, without and escaped.
-    let bytes = Binary {
-        device_id: b"A",
-        device_type: b"SP",
-        ..Binary::default()
-    }
-    .bytes();
+    let bytes = Binary { device_id: b"A", device_type: b"SP", ..Binary::default() }.bytes();
     let padded = target_for(&bytes);
     assert!(padded.ends_with('='), "{padded}");
     let unpadded = padded.trim_end_matches('=').to_owned();
@@ -176,11 +129,7 @@ fn padding_may_be_missing_and_escaped() {
 #[test]
 fn escaped_plus_and_slash_in_base64() {
     // Device type "~~~" and the policy key 0xFBFFFFFF put '+' and '/' into the encoding.
-    let binary = Binary {
-        device_type: b"~~~?>",
-        policy_key: Some(0xFBFF_FFFF),
-        ..Binary::default()
-    };
+    let binary = Binary { device_type: b"~~~?>", policy_key: Some(0xFBFF_FFFF), ..Binary::default() };
     let raw = binary.target();
     assert!(raw.contains('+') || raw.contains('/'), "{raw}");
     let escaped = escape_query(&raw);

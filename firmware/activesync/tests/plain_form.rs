@@ -1,15 +1,12 @@
 //! The plain query form and the decisions documented in the README.
 
-use postern_activesync::{
-    ActiveSyncRequest, Command, Method, ParameterName, ParseError, QueryForm,
-};
+use postern_activesync::{ActiveSyncRequest, Command, Method, ParameterName, ParseError, QueryForm};
 
 fn post(target: &str) -> Result<ActiveSyncRequest, ParseError> {
     ActiveSyncRequest::parse(Method::Post, target.as_bytes())
 }
 
-const BASE: &str =
-    "/Microsoft-Server-ActiveSync?Cmd=Sync&User=jdoe&DeviceId=ABC123&DeviceType=iPhone";
+const BASE: &str = "/Microsoft-Server-ActiveSync?Cmd=Sync&User=jdoe&DeviceId=ABC123&DeviceType=iPhone";
 
 #[test]
 fn core_fields() {
@@ -35,10 +32,8 @@ fn parameter_names_and_command_names_ignore_case() {
 
 #[test]
 fn values_keep_their_case() {
-    let req = post(
-        "/Microsoft-Server-ActiveSync?Cmd=Ping&User=JDoe&DeviceId=AbC123&DeviceType=SAMSUNGSMG991B",
-    )
-    .expect("parses");
+    let req = post("/Microsoft-Server-ActiveSync?Cmd=Ping&User=JDoe&DeviceId=AbC123&DeviceType=SAMSUNGSMG991B")
+        .expect("parses");
     assert_eq!(req.user(), Some("JDoe"));
     assert_eq!(req.device_id(), Some("AbC123"));
     assert_eq!(req.device_type(), Some("SAMSUNGSMG991B"));
@@ -46,30 +41,27 @@ fn values_keep_their_case() {
 
 #[test]
 fn percent_decoding_and_plus_as_space() {
-    let req = post("/Microsoft-Server-ActiveSync?Cmd=Sync&User=CONTOSO%5Cj+doe%40contoso.com&DeviceId=ABC123&DeviceType=iPhone")
-        .expect("parses");
-    assert_eq!(req.user(), Some("CONTOSO\\j doe@contoso.com"));
-    let plus = post(
-        "/Microsoft-Server-ActiveSync?Cmd=Sync&User=j%2Bdoe&DeviceId=ABC123&DeviceType=iPhone",
+    let req = post(
+        "/Microsoft-Server-ActiveSync?Cmd=Sync&User=CONTOSO%5Cj+doe%40contoso.com&DeviceId=ABC123&DeviceType=iPhone",
     )
     .expect("parses");
+    assert_eq!(req.user(), Some("CONTOSO\\j doe@contoso.com"));
+    let plus =
+        post("/Microsoft-Server-ActiveSync?Cmd=Sync&User=j%2Bdoe&DeviceId=ABC123&DeviceType=iPhone").expect("parses");
     assert_eq!(plus.user(), Some("j+doe"));
 }
 
 #[test]
 fn utf8_user_names_are_kept() {
-    let req = post(
-        "/Microsoft-Server-ActiveSync?Cmd=Sync&User=j%C3%BCrgen&DeviceId=ABC123&DeviceType=iPhone",
-    )
-    .expect("parses");
+    let req = post("/Microsoft-Server-ActiveSync?Cmd=Sync&User=j%C3%BCrgen&DeviceId=ABC123&DeviceType=iPhone")
+        .expect("parses");
     assert_eq!(req.user(), Some("jürgen"));
 }
 
 #[test]
 fn order_is_free_and_empty_segments_are_skipped() {
     let req =
-        post("/Microsoft-Server-ActiveSync?DeviceType=Android&&DeviceId=x1&User=u&Cmd=Provision&")
-            .expect("parses");
+        post("/Microsoft-Server-ActiveSync?DeviceType=Android&&DeviceId=x1&User=u&Cmd=Provision&").expect("parses");
     assert_eq!(req.command(), Some(Command::Provision));
     assert_eq!(req.device_id(), Some("x1"));
 }
@@ -107,11 +99,7 @@ fn path_letter_case_and_one_trailing_slash() {
         "/microsoft-server-activesync?Cmd=Sync&User=u&DeviceId=d&DeviceType=t",
         "/MICROSOFT-SERVER-ACTIVESYNC/?Cmd=Sync&User=u&DeviceId=d&DeviceType=t",
     ] {
-        assert_eq!(
-            post(target).map(|r| r.command()),
-            Ok(Some(Command::Sync)),
-            "{target}"
-        );
+        assert_eq!(post(target).map(|r| r.command()), Ok(Some(Command::Sync)), "{target}");
     }
 }
 
@@ -132,8 +120,7 @@ fn options_may_carry_a_partial_query() {
 #[test]
 fn every_command_name_round_trips() {
     for command in Command::ALL {
-        let target =
-            format!("/Microsoft-Server-ActiveSync?Cmd={command}&User=u&DeviceId=d&DeviceType=t");
+        let target = format!("/Microsoft-Server-ActiveSync?Cmd={command}&User=u&DeviceId=d&DeviceType=t");
         assert_eq!(post(&target).map(|r| r.command()), Ok(Some(command)));
     }
 }
@@ -151,10 +138,7 @@ fn longest_values_fit() {
     assert_eq!(req.device_id().map(str::len), Some(32));
     assert_eq!(req.user().map(str::len), Some(256));
     assert_eq!(req.device_type().map(str::len), Some(64));
-    assert_eq!(
-        req.parameter(ParameterName::ItemId).map(str::len),
-        Some(256)
-    );
+    assert_eq!(req.parameter(ParameterName::ItemId).map(str::len), Some(256));
 }
 
 #[test]

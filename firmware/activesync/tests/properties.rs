@@ -5,8 +5,7 @@ mod common;
 use common::{Binary, target_for};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use postern_activesync::{
-    ActiveSyncRequest, Command, DeviceIdSource, Method, ParameterName, ProtocolVersion, QueryForm,
-    parse_policy_key,
+    ActiveSyncRequest, Command, DeviceIdSource, Method, ParameterName, ProtocolVersion, QueryForm, parse_policy_key,
 };
 use proptest::prelude::*;
 
@@ -123,19 +122,11 @@ struct PlainFields {
 impl PlainFields {
     fn encode(&self, value: &str) -> String {
         let encoded = utf8_percent_encode(value, NON_ALPHANUMERIC).to_string();
-        if self.space_as_plus {
-            encoded.replace("%20", "+")
-        } else {
-            encoded
-        }
+        if self.space_as_plus { encoded.replace("%20", "+") } else { encoded }
     }
 
     fn name(&self, name: &str) -> String {
-        if self.upper_case_names {
-            name.to_ascii_uppercase()
-        } else {
-            name.to_owned()
-        }
+        if self.upper_case_names { name.to_ascii_uppercase() } else { name.to_owned() }
     }
 
     fn target(&self) -> String {
@@ -146,10 +137,7 @@ impl PlainFields {
             (self.name("DeviceType"), self.encode(&self.device_type)),
         ];
         if let Some(save) = self.save_in_sent {
-            pairs.push((
-                self.name("SaveInSent"),
-                if save { "T" } else { "F" }.to_owned(),
-            ));
+            pairs.push((self.name("SaveInSent"), if save { "T" } else { "F" }.to_owned()));
         }
         for (name, value) in &self.parameters {
             pairs.push((self.name(name.as_str()), self.encode(value)));
@@ -163,10 +151,7 @@ fn plain_fields() -> impl Strategy<Value = PlainFields> {
     let parameters = proptest::sample::subsequence(ParameterName::ALL.to_vec(), 0..=3)
         .prop_flat_map(|names| {
             let n = names.len();
-            (
-                Just(names),
-                proptest::collection::vec("[^\\p{Cc}]{1,30}", n),
-            )
+            (Just(names), proptest::collection::vec("[^\\p{Cc}]{1,30}", n))
         })
         .prop_map(|(names, values)| names.into_iter().zip(values).collect::<Vec<_>>());
     (
@@ -179,18 +164,14 @@ fn plain_fields() -> impl Strategy<Value = PlainFields> {
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(
-            |(command, user, device_id, device_type, save_in_sent, parameters, upper, plus)| {
-                PlainFields {
-                    command,
-                    user,
-                    device_id,
-                    device_type,
-                    save_in_sent,
-                    parameters,
-                    upper_case_names: upper,
-                    space_as_plus: plus,
-                }
-            },
-        )
+        .prop_map(|(command, user, device_id, device_type, save_in_sent, parameters, upper, plus)| PlainFields {
+            command,
+            user,
+            device_id,
+            device_type,
+            save_in_sent,
+            parameters,
+            upper_case_names: upper,
+            space_as_plus: plus,
+        })
 }

@@ -1,19 +1,15 @@
 //! The examples printed in MS-ASHTTP itself, parsed as the spec describes them.
 
-use postern_activesync::{
-    ActiveSyncRequest, Command, DeviceIdSource, Method, ProtocolVersion, QueryForm,
-};
+use postern_activesync::{ActiveSyncRequest, Command, DeviceIdSource, Method, ProtocolVersion, QueryForm};
 
 /// MS-ASHTTP 2.2.1.1.1.1 (Base64-Encoded Query Value) gives this URI as its example.
 /// Decoded: version 140 (14.0), command code 0 (Sync), locale 0x0409, device id
 /// length 10 "v140Device", policy key length 0, device type length 10 "SmartPhone".
 #[test]
 fn base64_example_of_section_2_2_1_1_1_1() {
-    let req = ActiveSyncRequest::parse(
-        Method::Post,
-        b"/Microsoft-Server-ActiveSync?jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l",
-    )
-    .expect("the spec's example parses");
+    let req =
+        ActiveSyncRequest::parse(Method::Post, b"/Microsoft-Server-ActiveSync?jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l")
+            .expect("the spec's example parses");
     assert_eq!(req.form(), QueryForm::Base64);
     assert_eq!(req.protocol_version(), Some(ProtocolVersion::V14_0));
     assert_eq!(req.command(), Some(Command::Sync));
@@ -70,11 +66,9 @@ fn both_examples_name_the_same_device() {
         b"/Microsoft-Server-ActiveSync?Cmd=FolderSync&User=fakename&DeviceId=v140Device&DeviceType=SmartPhone",
     )
     .expect("plain parses");
-    let encoded = ActiveSyncRequest::parse(
-        Method::Post,
-        b"/Microsoft-Server-ActiveSync?jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l",
-    )
-    .expect("base64 parses");
+    let encoded =
+        ActiveSyncRequest::parse(Method::Post, b"/Microsoft-Server-ActiveSync?jAAJBAp2MTQwRGV2aWNlAApTbWFydFBob25l")
+            .expect("base64 parses");
     assert_eq!(plain.device_id(), encoded.device_id());
     assert_eq!(plain.device_type(), encoded.device_type());
 }
@@ -109,10 +103,6 @@ fn command_code_table() {
     }
     let assigned: Vec<u8> = table.iter().map(|(c, _)| *c).collect();
     for code in (0..=u8::MAX).filter(|c| !assigned.contains(c)) {
-        assert_eq!(
-            Command::from_code(code),
-            None,
-            "code {code} is not in the table"
-        );
+        assert_eq!(Command::from_code(code), None, "code {code} is not in the table");
     }
 }

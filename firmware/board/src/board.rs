@@ -113,7 +113,8 @@ pub struct Vm {
 impl Board {
     /// Reads and checks a board file.
     pub fn load(path: &Path) -> Result<Self, BoardError> {
-        let text = std::fs::read_to_string(path).map_err(|source| BoardError::Read { path: path.to_owned(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| BoardError::Read { path: path.to_owned(), source })?;
         Self::parse(&text).map_err(|e| match e {
             BoardError::Parse { reason, .. } => BoardError::Parse { path: path.to_owned(), reason },
             other => other,
@@ -137,7 +138,9 @@ impl Board {
         if self.name.is_empty() || !self.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
             return Err(invalid("name", "letters, digits, '-' and '_' only"));
         }
-        for (setting, sha) in [("kernel.deb_sha256", &self.kernel.deb_sha256), ("boot.loader_deb_sha256", &self.boot.loader_deb_sha256)] {
+        for (setting, sha) in
+            [("kernel.deb_sha256", &self.kernel.deb_sha256), ("boot.loader_deb_sha256", &self.boot.loader_deb_sha256)]
+        {
             if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
                 return Err(invalid(setting, "64 lower-case hex digits"));
             }
@@ -161,8 +164,12 @@ impl Board {
         if !self.console.device.starts_with("/dev/") || self.console.device.contains("..") {
             return Err(invalid("console.device", "a device under /dev/"));
         }
-        for (setting, device) in [("disk.data_device", &self.disk.data_device), ("boot.esp_device", &self.boot.esp_device)] {
-            let by_label = device.strip_prefix("PARTLABEL=").is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        for (setting, device) in
+            [("disk.data_device", &self.disk.data_device), ("boot.esp_device", &self.boot.esp_device)]
+        {
+            let by_label = device.strip_prefix("PARTLABEL=").is_some_and(|l| {
+                !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
             if !by_label && (!device.starts_with("/dev/") || device.contains("..")) {
                 return Err(invalid(setting, "a device under /dev/ or PARTLABEL=<GPT partition name>"));
             }
@@ -192,11 +199,28 @@ mod tests {
     fn the_generic_board_loads_with_drivers_and_disks_by_partition_name() {
         let board = Board::parse(include_str!("../../../board/x86_64-generic.toml")).expect("generic board");
         assert_eq!(board.name, "x86_64-generic");
-        for driver in ["e1000e", "igb", "ixgbe", "i40e", "r8169", "mlx5_core", "virtio_net", "vmxnet3", "hv_netvsc", "ena", "nvme", "ahci", "virtio_blk", "vmw_pvscsi", "hv_storvsc"] {
+        for driver in [
+            "e1000e",
+            "igb",
+            "ixgbe",
+            "i40e",
+            "r8169",
+            "mlx5_core",
+            "virtio_net",
+            "vmxnet3",
+            "hv_netvsc",
+            "ena",
+            "nvme",
+            "ahci",
+            "virtio_blk",
+            "vmw_pvscsi",
+            "hv_storvsc",
+        ] {
             assert!(board.kernel.drivers.iter().any(|d| d == driver), "{driver} missing");
         }
         assert_eq!(board.disk.data_device, "PARTLABEL=postern-data");
-        let bad = include_str!("../../../board/x86_64-generic.toml").replace("PARTLABEL=postern-data", "PARTLABEL=../x");
+        let bad =
+            include_str!("../../../board/x86_64-generic.toml").replace("PARTLABEL=postern-data", "PARTLABEL=../x");
         assert!(Board::parse(&bad).expect_err("bad label").to_string().contains("disk.data_device"));
     }
 
@@ -225,7 +249,9 @@ mod tests {
     #[test]
     fn a_bad_userland_entry_names_the_setting_and_the_package() {
         let entry = |name: &str, sha: &str, file: &str| {
-            format!("{QEMU}\n[[userland]]\npackage = \"{name}\"\nversion = \"1.0-1\"\ndeb_sha256 = \"{sha}\"\nfiles = [\"{file}\"]\n")
+            format!(
+                "{QEMU}\n[[userland]]\npackage = \"{name}\"\nversion = \"1.0-1\"\ndeb_sha256 = \"{sha}\"\nfiles = [\"{file}\"]\n"
+            )
         };
         let good = "0".repeat(64);
         assert!(Board::parse(&entry("zlib1g", &good, "/bin/x")).is_ok());

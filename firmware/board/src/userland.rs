@@ -37,7 +37,8 @@ pub(crate) fn check(packages: &[UserlandPackage]) -> Result<(), (&'static str, S
             return Err(("userland.deb_sha256", format!("{}: 64 lower-case hex digits", p.package)));
         }
         for file in &p.files {
-            if !file.starts_with('/') || file.ends_with('/') || file.split('/').any(|part| part == ".." || part == ".") {
+            if !file.starts_with('/') || file.ends_with('/') || file.split('/').any(|part| part == ".." || part == ".")
+            {
                 return Err(("userland.files", format!("{}: {file:?} is not an absolute path of a file", p.package)));
             }
         }

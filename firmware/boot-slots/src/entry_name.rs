@@ -112,7 +112,9 @@ mod tests {
 
     #[test]
     fn other_files_are_not_entries() {
-        for name in ["loader.conf", "postern-c.conf", "postern-a+x.conf", "postern-a", "postern-a+1-y.conf", "other-a.conf"] {
+        for name in
+            ["loader.conf", "postern-c.conf", "postern-a+x.conf", "postern-a", "postern-a+1-y.conf", "other-a.conf"]
+        {
             assert_eq!(EntryName::parse(name), None, "{name}");
         }
     }

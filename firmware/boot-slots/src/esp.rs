@@ -62,7 +62,8 @@ impl Esp {
     /// A slot's boot entry, if it has one.
     pub fn entry(&self, slot: Slot) -> Result<Option<EntryName>, SlotError> {
         let dir = self.entries_dir();
-        let listing = std::fs::read_dir(&dir).map_err(|source| SlotError::Io { what: "listing", path: dir.clone(), source })?;
+        let listing =
+            std::fs::read_dir(&dir).map_err(|source| SlotError::Io { what: "listing", path: dir.clone(), source })?;
         for item in listing {
             let item = item.map_err(|source| SlotError::Io { what: "listing", path: dir.clone(), source })?;
             if let Some(entry) = item.file_name().to_str().and_then(EntryName::parse) {
@@ -104,13 +105,23 @@ impl Esp {
     }
 
     /// Writes a slot's entry, to be tried `tries` times (or good with `None`).
-    pub fn write_entry(&self, slot: Slot, version: &SlotVersion, cmdline: &str, tries: Option<u32>) -> Result<(), SlotError> {
+    pub fn write_entry(
+        &self,
+        slot: Slot,
+        version: &SlotVersion,
+        cmdline: &str,
+        tries: Option<u32>,
+    ) -> Result<(), SlotError> {
         self.remove_entry(slot)?;
         let name = match tries {
             Some(tries) => EntryName::pending(slot, tries),
             None => EntryName { slot, counter: None },
         };
-        write_atomically(&self.entries_dir().join(name.file_name()), entry_text(slot, version, cmdline).as_bytes(), 0o644)?;
+        write_atomically(
+            &self.entries_dir().join(name.file_name()),
+            entry_text(slot, version, cmdline).as_bytes(),
+            0o644,
+        )?;
         Ok(())
     }
 

@@ -37,7 +37,11 @@ impl RollbackFloor {
         if self.get().is_some_and(|floor| floor >= proven) {
             return Ok(false);
         }
-        std::fs::create_dir_all(&self.dir).map_err(|source| SlotError::Io { what: "creating", path: self.dir.clone(), source })?;
+        std::fs::create_dir_all(&self.dir).map_err(|source| SlotError::Io {
+            what: "creating",
+            path: self.dir.clone(),
+            source,
+        })?;
         write_atomically(&self.dir.join(FLOOR_FILE), format!("{proven}\n").as_bytes(), 0o644)?;
         Ok(true)
     }

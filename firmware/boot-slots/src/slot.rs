@@ -43,7 +43,10 @@ impl Slot {
 
     /// The slot named on a kernel command line (`… postern.slot=b …`).
     pub fn from_cmdline(cmdline: &str) -> Option<Slot> {
-        cmdline.split_whitespace().find_map(|word| word.strip_prefix(CMDLINE_KEY)?.strip_prefix('=')).and_then(Slot::from_name)
+        cmdline
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix(CMDLINE_KEY)?.strip_prefix('='))
+            .and_then(Slot::from_name)
     }
 }
 

@@ -55,10 +55,7 @@ impl UemHealth {
         let event = match *self {
             UemHealth::Reachable { .. } => return None,
             UemHealth::Unknown => None,
-            UemHealth::Unreachable { since } => Some(HealthEvent::UemBack {
-                down_since: since,
-                back_at: now,
-            }),
+            UemHealth::Unreachable { since } => Some(HealthEvent::UemBack { down_since: since, back_at: now }),
         };
         *self = UemHealth::Reachable { since: now };
         event
@@ -97,21 +94,14 @@ mod tests {
         assert_eq!(h.outage(s(2)), Some(HealthEvent::UemLost { since: s(2) }));
         assert_eq!(h.outage(s(3)), None);
         assert_eq!(h, UemHealth::Unreachable { since: s(2) });
-        assert_eq!(
-            h.answered(s(9)),
-            Some(HealthEvent::UemBack {
-                down_since: s(2),
-                back_at: s(9)
-            })
-        );
+        assert_eq!(h.answered(s(9)), Some(HealthEvent::UemBack { down_since: s(2), back_at: s(9) }));
         assert_eq!(h.answered(s(10)), None);
         assert!(h.is_reachable());
     }
 
     #[test]
     fn serialises_with_a_state_tag_and_milliseconds() {
-        let json =
-            serde_json::to_string(&UemHealth::Unreachable { since: s(3) }).unwrap_or_default();
+        let json = serde_json::to_string(&UemHealth::Unreachable { since: s(3) }).unwrap_or_default();
         assert_eq!(json, r#"{"state":"unreachable","since_ms":3000}"#);
         let back: Result<UemHealth, _> = serde_json::from_str(&json);
         assert_eq!(back.ok(), Some(UemHealth::Unreachable { since: s(3) }));

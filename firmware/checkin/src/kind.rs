@@ -17,11 +17,7 @@ pub enum CheckinKind {
 
 impl CheckinKind {
     /// The three kinds, in the order status lists them.
-    pub const ALL: [CheckinKind; 3] = [
-        CheckinKind::Compliance,
-        CheckinKind::TunnelActions,
-        CheckinKind::Inventory,
-    ];
+    pub const ALL: [CheckinKind; 3] = [CheckinKind::Compliance, CheckinKind::TunnelActions, CheckinKind::Inventory];
 
     /// The name used in logs, status and the CLI (`compliance`, `tunnel-actions`,
     /// `inventory`).

@@ -21,6 +21,4 @@ pub use scheduler::Scheduler;
 pub use status::{CheckinStatus, Counts, LastError, LastRun, StatusReport};
 pub use table::render_table;
 pub use text::ERROR_TEXT_MAX;
-pub use timing::{
-    BACKOFF_BASE_MAX, LONG_POLL_MIN_CYCLE, LONG_POLL_WAIT_MAX, MIN_PERIOD, RETRY_AFTER_MAX,
-};
+pub use timing::{BACKOFF_BASE_MAX, LONG_POLL_MIN_CYCLE, LONG_POLL_WAIT_MAX, MIN_PERIOD, RETRY_AFTER_MAX};

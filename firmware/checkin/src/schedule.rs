@@ -66,11 +66,7 @@ impl<C> Schedule<C> {
 
     /// The longest the UEM may hold a pull of this check-in (zero: plain poll).
     pub(crate) fn poll_wait(&self) -> Duration {
-        if self.long_poll && self.supported {
-            self.timing.long_poll_wait()
-        } else {
-            Duration::ZERO
-        }
+        if self.long_poll && self.supported { self.timing.long_poll_wait() } else { Duration::ZERO }
     }
 
     pub(crate) fn set_long_poll(&mut self, enabled: bool) {
@@ -93,11 +89,7 @@ impl<C> Schedule<C> {
         let mut items = 0;
         self.counts.runs = self.counts.runs.saturating_add(1);
         let signal = match outcome {
-            Outcome::Success {
-                new_cursor,
-                items: applied,
-                more,
-            } => {
+            Outcome::Success { new_cursor, items: applied, more } => {
                 items = applied;
                 self.counts.successes = self.counts.successes.saturating_add(1);
                 self.counts.items = self.counts.items.saturating_add(applied);
@@ -115,17 +107,9 @@ impl<C> Schedule<C> {
                 };
                 Signal::Answered
             }
-            Outcome::Failed {
-                error,
-                retry_after,
-                outage,
-            } => {
+            Outcome::Failed { error, retry_after, outage } => {
                 self.fail(now, &error, retry_after, entropy);
-                if outage {
-                    Signal::Outage
-                } else {
-                    Signal::Silent
-                }
+                if outage { Signal::Outage } else { Signal::Silent }
             }
             Outcome::CursorRefused if self.cursor.take().is_some() => {
                 self.counts.resyncs = self.counts.resyncs.saturating_add(1);
@@ -135,12 +119,7 @@ impl<C> Schedule<C> {
             }
             Outcome::CursorRefused => {
                 result = RunResult::Failed;
-                self.fail(
-                    now,
-                    "the UEM refused a pull that had no cursor",
-                    None,
-                    entropy,
-                );
+                self.fail(now, "the UEM refused a pull that had no cursor", None, entropy);
                 Signal::Answered
             }
             Outcome::Unsupported => {
@@ -149,12 +128,7 @@ impl<C> Schedule<C> {
                 Signal::Silent
             }
         };
-        self.last_run = Some(LastRun {
-            started,
-            ended: now,
-            result,
-            items,
-        });
+        self.last_run = Some(LastRun { started, ended: now, result, items });
         signal
     }
 
@@ -169,10 +143,7 @@ impl<C> Schedule<C> {
     }
 
     fn note_error(&mut self, at: Duration, text: &str) {
-        self.last_error = Some(LastError {
-            at,
-            text: bounded_error(text),
-        });
+        self.last_error = Some(LastError { at, text: bounded_error(text) });
     }
 
     /// Runs it as soon as the driver next asks what is due, ignoring any back-off and
@@ -201,10 +172,7 @@ impl<C> Schedule<C> {
         } else {
             timing.backoff_delay(self.failures, entropy)
         };
-        self.next_due = self
-            .next_due
-            .min(now.saturating_add(wait))
-            .max(self.not_before);
+        self.next_due = self.next_due.min(now.saturating_add(wait)).max(self.not_before);
     }
 
     pub(crate) fn status(&self, now: Duration) -> CheckinStatus {

@@ -47,8 +47,7 @@ impl<C> Scheduler<C> {
     /// value so gateways do not check in in step; the same seed replays the same schedule.
     pub fn new(settings: &CheckinSettings, seed: u64) -> Self {
         Self {
-            schedules: CheckinKind::ALL
-                .map(|k| Schedule::new(k, Timing::from_settings(settings, k))),
+            schedules: CheckinKind::ALL.map(|k| Schedule::new(k, Timing::from_settings(settings, k))),
             health: UemHealth::Unknown,
             entropy: Entropy::new(seed),
         }
@@ -77,11 +76,7 @@ impl<C> Scheduler<C> {
     /// `None` when nothing is pending (every check-in is running or unsupported): wait for
     /// a run to finish or for a trigger.
     pub fn next_wake(&self, now: Duration) -> Option<Duration> {
-        self.schedules
-            .iter()
-            .filter_map(Schedule::pending_due)
-            .min()
-            .map(|due| due.saturating_sub(now))
+        self.schedules.iter().filter_map(Schedule::pending_due).min().map(|due| due.saturating_sub(now))
     }
 
     /// When `kind` runs next (an offset from the epoch); `None` while it runs or if it is
@@ -119,12 +114,7 @@ impl<C> Scheduler<C> {
 
     /// A run of `kind` ended at `now` with `outcome`; schedules its next run. Returns the
     /// UEM health change this caused, if any (each change is reported once).
-    pub fn finished(
-        &mut self,
-        kind: CheckinKind,
-        now: Duration,
-        outcome: Outcome<C>,
-    ) -> Option<HealthEvent> {
+    pub fn finished(&mut self, kind: CheckinKind, now: Duration, outcome: Outcome<C>) -> Option<HealthEvent> {
         let entropy = self.entropy.next_u32();
         match self.get_mut(kind).finish(now, outcome, entropy) {
             Signal::Answered => self.health.answered(now),
@@ -158,10 +148,6 @@ impl<C> Scheduler<C> {
 
     /// The state of every check-in at `now`, for `show checkins`.
     pub fn status(&self, now: Duration) -> StatusReport {
-        StatusReport {
-            now,
-            checkins: self.schedules.iter().map(|s| s.status(now)).collect(),
-            uem: self.health,
-        }
+        StatusReport { now, checkins: self.schedules.iter().map(|s| s.status(now)).collect(), uem: self.health }
     }
 }

@@ -90,10 +90,9 @@ fn health(now: Duration, uem: UemHealth) -> String {
         UemHealth::Reachable { since } => {
             format!("reachable (for {})", human(now.saturating_sub(since)))
         }
-        UemHealth::Unreachable { since } => format!(
-            "unreachable for {}; new devices follow the outage rules",
-            human(now.saturating_sub(since))
-        ),
+        UemHealth::Unreachable { since } => {
+            format!("unreachable for {}; new devices follow the outage rules", human(now.saturating_sub(since)))
+        }
     }
 }
 

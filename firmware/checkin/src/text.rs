@@ -32,10 +32,7 @@ mod tests {
 
     #[test]
     fn short_text_is_kept_on_one_line() {
-        assert_eq!(
-            bounded_error(" 500\r\nInternal\tError "),
-            "500  Internal Error"
-        );
+        assert_eq!(bounded_error(" 500\r\nInternal\tError "), "500  Internal Error");
     }
 
     #[test]

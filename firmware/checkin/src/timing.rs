@@ -134,10 +134,7 @@ mod tests {
         let t = timing(30, 20, 60);
         assert_eq!(t.backoff_delay(10, 0), Duration::from_secs(60));
         let low = t.backoff_delay(10, u32::MAX);
-        assert!(
-            low >= Duration::from_secs(48) && low < Duration::from_secs(49),
-            "{low:?}"
-        );
+        assert!(low >= Duration::from_secs(48) && low < Duration::from_secs(49), "{low:?}");
     }
 
     #[test]

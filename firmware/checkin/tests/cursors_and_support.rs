@@ -33,10 +33,7 @@ fn a_refused_cursor_is_dropped_and_a_full_pull_follows_at_once() {
     let st = &s.status(secs(60)).checkins[1];
     assert_eq!(st.counts.resyncs, 1);
     assert_eq!(st.counts.failures, 0);
-    assert_eq!(
-        st.last_run.map(|r| r.result),
-        Some(RunResult::CursorRefused)
-    );
+    assert_eq!(st.last_run.map(|r| r.result), Some(RunResult::CursorRefused));
     assert!(!st.has_cursor);
 }
 
@@ -58,10 +55,7 @@ fn an_unsupported_check_in_is_never_scheduled_again() {
     for t in [0, 301, 10_000, 10_000_000] {
         assert!(!s.due(secs(t)).any(|k| k == Inventory));
     }
-    assert_eq!(
-        s.run_now(Inventory),
-        Err(CheckinError::Unsupported { kind: Inventory })
-    );
+    assert_eq!(s.run_now(Inventory), Err(CheckinError::Unsupported { kind: Inventory }));
     s.reconfigure(&settings(), secs(5));
     assert_eq!(s.next_due(Inventory), None);
     let st = &s.status(secs(5)).checkins[2];
@@ -77,10 +71,7 @@ fn an_unsupported_check_in_is_never_scheduled_again() {
 fn marking_unsupported_up_front_keeps_it_from_ever_running() {
     let mut s = scheduler();
     s.mark_unsupported(TunnelActions);
-    assert_eq!(
-        s.due(secs(0)).collect::<Vec<_>>(),
-        vec![Compliance, Inventory]
-    );
+    assert_eq!(s.due(secs(0)).collect::<Vec<_>>(), vec![Compliance, Inventory]);
     assert!(!s.status(secs(0)).checkins[1].supported);
 }
 
@@ -129,10 +120,7 @@ fn run_now_overrides_back_off_and_retry_after() {
 fn run_now_while_running_is_refused() {
     let mut s = scheduler();
     s.started(Inventory, secs(0));
-    assert_eq!(
-        s.run_now(Inventory),
-        Err(CheckinError::AlreadyRunning { kind: Inventory })
-    );
+    assert_eq!(s.run_now(Inventory), Err(CheckinError::AlreadyRunning { kind: Inventory }));
 }
 
 #[test]
@@ -175,8 +163,5 @@ fn finishing_a_run_that_was_never_started_is_recorded_not_fatal() {
     let mut s = scheduler();
     s.finished(TunnelActions, secs(9), ok(3));
     let run = s.status(secs(9)).checkins[1].last_run;
-    assert_eq!(
-        run.map(|r| (r.started, r.ended, r.items)),
-        Some((secs(9), secs(9), 3))
-    );
+    assert_eq!(run.map(|r| (r.started, r.ended, r.items)), Some((secs(9), secs(9), 3)));
 }

@@ -1,8 +1,6 @@
 //! Properties of the scheduler over random sequences of runs, outcomes and triggers.
 
-use postern_checkin::{
-    CheckinKind, HealthEvent, MIN_PERIOD, Outcome, RETRY_AFTER_MAX, Scheduler, UemHealth,
-};
+use postern_checkin::{CheckinKind, HealthEvent, MIN_PERIOD, Outcome, RETRY_AFTER_MAX, Scheduler, UemHealth};
 use postern_config::CheckinSettings;
 use proptest::prelude::*;
 use std::time::Duration;
@@ -18,20 +16,15 @@ enum Op {
 }
 
 fn settings(jitter_max: u32) -> impl Strategy<Value = CheckinSettings> {
-    (
-        0u32..=4_000,
-        0u32..=4_000,
-        0u32..=90_000,
-        0..=jitter_max,
-        0u32..=4_000,
-    )
-        .prop_map(|(c, t, i, j, cap)| CheckinSettings {
+    (0u32..=4_000, 0u32..=4_000, 0u32..=90_000, 0..=jitter_max, 0u32..=4_000).prop_map(|(c, t, i, j, cap)| {
+        CheckinSettings {
             compliance_interval_secs: c,
             tunnel_actions_interval_secs: t,
             inventory_interval_secs: i,
             jitter_percent: j,
             backoff_cap_secs: cap,
-        })
+        }
+    })
 }
 
 fn outcome() -> impl Strategy<Value = Outcome<String>> {
@@ -80,11 +73,7 @@ fn interval(cfg: &CheckinSettings, kind: CheckinKind) -> Duration {
 
 /// The longest wait the rules allow after a finish: the interval with full jitter, the
 /// back-off cap, or the (bounded) Retry-After, whichever is longest.
-fn longest_wait(
-    cfg: &CheckinSettings,
-    kind: CheckinKind,
-    retry_after: Option<Duration>,
-) -> Duration {
+fn longest_wait(cfg: &CheckinSettings, kind: CheckinKind, retry_after: Option<Duration>) -> Duration {
     let jittered = interval(cfg, kind) * (100 + cfg.jitter_percent) / 100;
     let asked = retry_after.unwrap_or_default().min(RETRY_AFTER_MAX);
     jittered.max(secs(cfg.backoff_cap_secs)).max(asked)

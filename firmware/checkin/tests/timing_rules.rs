@@ -11,10 +11,7 @@ use CheckinKind::{Compliance, Inventory, TunnelActions};
 #[test]
 fn every_check_in_is_due_at_start() {
     let s = scheduler();
-    assert_eq!(
-        s.due(Duration::ZERO).collect::<Vec<_>>(),
-        CheckinKind::ALL.to_vec()
-    );
+    assert_eq!(s.due(Duration::ZERO).collect::<Vec<_>>(), CheckinKind::ALL.to_vec());
     assert_eq!(s.next_wake(Duration::ZERO), Some(Duration::ZERO));
 }
 
@@ -59,14 +56,8 @@ fn jitter_stays_within_the_percentage_and_spreads() {
         waits.push(wait);
         now = next;
     }
-    assert!(
-        waits.iter().any(|w| *w < secs(26)),
-        "never near the low end"
-    );
-    assert!(
-        waits.iter().any(|w| *w > secs(34)),
-        "never near the high end"
-    );
+    assert!(waits.iter().any(|w| *w < secs(26)), "never near the low end");
+    assert!(waits.iter().any(|w| *w > secs(34)), "never near the high end");
 }
 
 #[test]
@@ -75,9 +66,7 @@ fn the_seed_determines_the_jitter() {
     cfg.jitter_percent = 10;
     let trace = |seed| {
         let mut s: Scheduler<String> = Scheduler::new(&cfg, seed);
-        (0..10u64)
-            .map(|i| run(&mut s, Compliance, secs(i * 100), ok(0)))
-            .collect::<Vec<_>>()
+        (0..10u64).map(|i| run(&mut s, Compliance, secs(i * 100), ok(0))).collect::<Vec<_>>()
     };
     assert_eq!(trace(1), trace(1));
     assert_ne!(trace(1), trace(2));
@@ -106,15 +95,9 @@ fn backoff_doubles_is_capped_and_resets_on_success() {
 fn retry_after_is_never_undercut() {
     let mut s = scheduler();
     let now = secs(50);
-    assert_eq!(
-        run(&mut s, Compliance, now, throttled(secs(100))),
-        Some(now + secs(100))
-    );
+    assert_eq!(run(&mut s, Compliance, now, throttled(secs(100))), Some(now + secs(100)));
     // A short Retry-After does not shorten the back-off (second failure: 10 s).
-    assert_eq!(
-        run(&mut s, Compliance, now, throttled(secs(1))),
-        Some(now + secs(10))
-    );
+    assert_eq!(run(&mut s, Compliance, now, throttled(secs(1))), Some(now + secs(10)));
 }
 
 #[test]
@@ -128,16 +111,9 @@ fn an_absurd_retry_after_is_cut_to_the_maximum() {
 #[test]
 fn more_to_pull_runs_again_at_once() {
     let mut s = scheduler();
-    let more = Outcome::Success {
-        new_cursor: Some("p1".to_owned()),
-        items: 500,
-        more: true,
-    };
+    let more = Outcome::Success { new_cursor: Some("p1".to_owned()), items: 500, more: true };
     assert_eq!(run(&mut s, Compliance, secs(3), more), Some(secs(3)));
-    assert_eq!(
-        s.due(secs(3)).collect::<Vec<_>>(),
-        vec![Compliance, TunnelActions, Inventory]
-    );
+    assert_eq!(s.due(secs(3)).collect::<Vec<_>>(), vec![Compliance, TunnelActions, Inventory]);
 }
 
 #[test]
@@ -148,11 +124,7 @@ fn a_failing_inventory_push_does_not_delay_the_pulls() {
         let now = secs(t);
         for kind in s.due(now) {
             s.started(kind, now);
-            let outcome = if kind == Inventory {
-                throttled(secs(120))
-            } else {
-                ok(1)
-            };
+            let outcome = if kind == Inventory { throttled(secs(120)) } else { ok(1) };
             s.finished(kind, now, outcome);
             runs[kind.index_for_tests()] += 1;
         }
@@ -167,10 +139,7 @@ trait IndexForTests {
 
 impl IndexForTests for CheckinKind {
     fn index_for_tests(self) -> usize {
-        CheckinKind::ALL
-            .iter()
-            .position(|k| *k == self)
-            .unwrap_or(usize::MAX)
+        CheckinKind::ALL.iter().position(|k| *k == self).unwrap_or(usize::MAX)
     }
 }
 
@@ -179,8 +148,5 @@ fn a_slow_compliance_run_does_not_hold_back_the_others() {
     let mut s = scheduler();
     s.started(Compliance, secs(0));
     run(&mut s, TunnelActions, secs(0), ok(0));
-    assert_eq!(
-        s.due(secs(60)).collect::<Vec<_>>(),
-        vec![TunnelActions, Inventory]
-    );
+    assert_eq!(s.due(secs(60)).collect::<Vec<_>>(), vec![TunnelActions, Inventory]);
 }

@@ -8,11 +8,7 @@ use postern_checkin::{CheckinKind, HealthEvent, Outcome, UemHealth};
 use CheckinKind::{Compliance, Inventory, TunnelActions};
 
 fn local_failure() -> Outcome<String> {
-    Outcome::Failed {
-        error: "cache write failed".to_owned(),
-        retry_after: None,
-        outage: false,
-    }
+    Outcome::Failed { error: "cache write failed".to_owned(), retry_after: None, outage: false }
 }
 
 #[test]
@@ -44,10 +40,7 @@ fn uem_back_is_reported_exactly_once_per_outage() {
     for (kind, t, outcome) in script {
         s.started(kind, secs(t));
         match s.finished(kind, secs(t), outcome) {
-            Some(HealthEvent::UemBack {
-                down_since,
-                back_at,
-            }) => {
+            Some(HealthEvent::UemBack { down_since, back_at }) => {
                 backs += 1;
                 assert!(down_since < back_at);
             }
@@ -63,19 +56,13 @@ fn uem_back_is_reported_exactly_once_per_outage() {
 fn uem_back_carries_when_the_outage_began() {
     let mut s = scheduler();
     s.started(Compliance, secs(0));
-    assert_eq!(
-        s.finished(Compliance, secs(0), outage()),
-        Some(HealthEvent::UemLost { since: secs(0) })
-    );
+    assert_eq!(s.finished(Compliance, secs(0), outage()), Some(HealthEvent::UemLost { since: secs(0) }));
     run(&mut s, Inventory, secs(4), outage());
     assert_eq!(s.health(), UemHealth::Unreachable { since: secs(0) });
     s.started(Compliance, secs(5));
     assert_eq!(
         s.finished(Compliance, secs(5), ok(0)),
-        Some(HealthEvent::UemBack {
-            down_since: secs(0),
-            back_at: secs(5)
-        })
+        Some(HealthEvent::UemBack { down_since: secs(0), back_at: secs(5) })
     );
 }
 
@@ -86,10 +73,7 @@ fn local_failures_and_unsupported_say_nothing_about_the_uem() {
     s.started(Inventory, secs(1));
     assert_eq!(s.finished(Inventory, secs(1), local_failure()), None);
     s.started(TunnelActions, secs(2));
-    assert_eq!(
-        s.finished(TunnelActions, secs(2), Outcome::Unsupported),
-        None
-    );
+    assert_eq!(s.finished(TunnelActions, secs(2), Outcome::Unsupported), None);
     assert_eq!(s.health(), UemHealth::Reachable { since: secs(0) });
 }
 
@@ -99,11 +83,5 @@ fn a_refused_cursor_shows_the_uem_is_back() {
     run(&mut s, Compliance, secs(0), outage());
     s.started(Compliance, secs(5));
     let event = s.finished(Compliance, secs(5), Outcome::CursorRefused);
-    assert_eq!(
-        event,
-        Some(HealthEvent::UemBack {
-            down_since: secs(0),
-            back_at: secs(5)
-        })
-    );
+    assert_eq!(event, Some(HealthEvent::UemBack { down_since: secs(0), back_at: secs(5) }));
 }

@@ -14,11 +14,7 @@ pub struct Candidate {
 
 impl Candidate {
     pub(crate) fn new(base: u64, base_config: Config, config: Config) -> Self {
-        Self {
-            base,
-            base_config,
-            config,
-        }
+        Self { base, base_config, config }
     }
 
     /// The revision that was running when this candidate was taken.

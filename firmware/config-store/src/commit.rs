@@ -6,8 +6,7 @@ use crate::history::StoredRevision;
 use crate::mirror::{write_mirror, write_seal};
 use crate::recovery::SYSTEM;
 use crate::revision::{
-    COMMENT_MAX, CONFIRM_MINUTES, Pending, PendingConfirmation, RevisionInfo, RevisionKind,
-    WHO_MAX, check_text,
+    COMMENT_MAX, CONFIRM_MINUTES, Pending, PendingConfirmation, RevisionInfo, RevisionKind, WHO_MAX, check_text,
 };
 use crate::store::ConfigStore;
 use postern_config::Config;
@@ -48,39 +47,23 @@ impl ConfigStore {
         now: u64,
     ) -> Result<RevisionInfo, CommitError> {
         if !CONFIRM_MINUTES.contains(&minutes) {
-            return Err(CommitError::ConfirmMinutes {
-                minutes,
-                allowed: CONFIRM_MINUTES,
-            });
+            return Err(CommitError::ConfirmMinutes { minutes, allowed: CONFIRM_MINUTES });
         }
         self.check_commit(candidate, who, comment)?;
         if *candidate.config() == self.running && self.pending.is_none() {
             return Err(CommitError::NoChanges);
         }
         let deadline = now.saturating_add(u64::from(minutes) * 60);
-        let info = self.next_info(
-            who,
-            comment,
-            now,
-            RevisionKind::CommitConfirmed { deadline },
-            None,
-        );
+        let info = self.next_info(who, comment, now, RevisionKind::CommitConfirmed { deadline }, None);
         let (restores, restore, restore_toml) = match &self.pending {
             Some(p) => (p.public.restores, p.restore.clone(), p.restore_toml.clone()),
             None => {
-                let toml = self
-                    .running
-                    .to_toml_string()
-                    .map_err(StoreError::Serialize)?;
+                let toml = self.running.to_toml_string().map_err(StoreError::Serialize)?;
                 (self.revision(), self.running.clone(), toml)
             }
         };
         let pending = Pending {
-            public: PendingConfirmation {
-                revision: info.number,
-                deadline,
-                restores,
-            },
+            public: PendingConfirmation { revision: info.number, deadline, restores },
             restore,
             restore_toml,
         };
@@ -98,9 +81,7 @@ impl ConfigStore {
         if now < pending.public.deadline {
             return Ok(None);
         }
-        let PendingConfirmation {
-            revision, restores, ..
-        } = pending.public;
+        let PendingConfirmation { revision, restores, .. } = pending.public;
         let restore = pending.restore.clone();
         let comment = format!(
             "commit confirmed at revision {revision} was not confirmed in time; restored \
@@ -118,22 +99,13 @@ impl ConfigStore {
         Ok(Some(info))
     }
 
-    fn check_commit(
-        &self,
-        candidate: &Candidate,
-        who: &str,
-        comment: Option<&str>,
-    ) -> Result<(), CommitError> {
+    fn check_commit(&self, candidate: &Candidate, who: &str, comment: Option<&str>) -> Result<(), CommitError> {
         check_text("who", who, WHO_MAX)?;
         if let Some(comment) = comment {
             check_text("comment", comment, COMMENT_MAX)?;
         }
-        candidate
-            .config()
-            .validate_for_commit()
-            .map_err(CommitError::Invalid)?;
-        if candidate.base_revision() != self.revision() && *candidate.base_config() != self.running
-        {
+        candidate.config().validate_for_commit().map_err(CommitError::Invalid)?;
+        if candidate.base_revision() != self.revision() && *candidate.base_config() != self.running {
             return Err(CommitError::Conflict {
                 who: self.newest.who.clone(),
                 revision: self.revision(),
@@ -174,15 +146,9 @@ impl ConfigStore {
         let toml = config.to_toml_string().map_err(StoreError::Serialize)?;
         write_mirror(&self.dir, &config)?;
         let excess = (self.older.len() + 2).saturating_sub(self.keep.get());
-        let dropped = (self.older.iter().chain([&self.newest]))
-            .take(excess)
-            .map(|r| r.number);
+        let dropped = (self.older.iter().chain([&self.newest])).take(excess).map(|r| r.number);
         let stored = StoredRevision { info, toml };
-        if let Err(error) = self.history.write(
-            &stored,
-            dropped,
-            pending.as_ref().map(Pending::stored).as_ref(),
-        ) {
+        if let Err(error) = self.history.write(&stored, dropped, pending.as_ref().map(Pending::stored).as_ref()) {
             if let Err(mirror) = write_mirror(&self.dir, &self.running) {
                 tracing::error!(error = %mirror, "cannot restore the running configuration's mirror after a failed commit");
             }
@@ -192,8 +158,7 @@ impl ConfigStore {
             tracing::warn!(error = %error, "cannot record the committed revision number");
         }
         let info = stored.info;
-        self.older
-            .push(std::mem::replace(&mut self.newest, info.clone()));
+        self.older.push(std::mem::replace(&mut self.newest, info.clone()));
         self.older.drain(..excess.min(self.older.len()));
         self.running = config;
         self.pending = pending;

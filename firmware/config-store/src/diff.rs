@@ -72,13 +72,7 @@ impl Diff {
 impl fmt::Display for DiffLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DiffLine::Hunk {
-                old_start,
-                old_len,
-                new_start,
-                new_len,
-                section,
-            } => {
+            DiffLine::Hunk { old_start, old_len, new_start, new_len, section } => {
                 write!(f, "@@ -{old_start},{old_len} +{new_start},{new_len} @@")?;
                 match section {
                     Some(section) => write!(f, " {section}"),
@@ -118,10 +112,8 @@ pub fn diff_text(old: &str, new: &str) -> Diff {
             continue;
         };
         let (old_from, new_from) = (first.old_range().start, first.new_range().start);
-        let (old_len, new_len) = (
-            last.old_range().end.saturating_sub(old_from),
-            last.new_range().end.saturating_sub(new_from),
-        );
+        let (old_len, new_len) =
+            (last.old_range().end.saturating_sub(old_from), last.new_range().end.saturating_sub(new_from));
         lines.push(DiffLine::Hunk {
             old_start: start_number(old_from, old_len),
             old_len,

@@ -187,13 +187,9 @@ impl fmt::Display for Damage {
                 write!(f, "newest revision {revision} does not load: {reason}")
             }
             Damage::Inconsistent { reason } => write!(f, "history inconsistent: {reason}"),
-            Damage::LostCommits {
-                newest,
-                acknowledged,
-            } => write!(
-                f,
-                "history holds revisions up to {newest} but revision {acknowledged} was committed"
-            ),
+            Damage::LostCommits { newest, acknowledged } => {
+                write!(f, "history holds revisions up to {newest} but revision {acknowledged} was committed")
+            }
         }
     }
 }

@@ -79,15 +79,9 @@ impl History {
     /// Opens (or creates) the history in `path`, waiting up to
     /// [`postern_sled_guard::LOCK_WAIT`] for a lock that another handle still holds.
     pub(crate) fn open(path: &Path) -> Result<Self, sled::Error> {
-        let config = sled::Config::new()
-            .path(path)
-            .cache_capacity(CACHE_BYTES)
-            .flush_every_ms(None);
+        let config = sled::Config::new().path(path).cache_capacity(CACHE_BYTES).flush_every_ms(None);
         let db = postern_sled_guard::open(&config, postern_sled_guard::LOCK_WAIT)?;
-        Ok(Self {
-            db,
-            path: path.to_path_buf(),
-        })
+        Ok(Self { db, path: path.to_path_buf() })
     }
 
     /// Reads every entry; a value that does not decode, or revision numbers that are not
@@ -96,12 +90,7 @@ impl History {
         let mut contents = Contents::default();
         for item in self.db.iter() {
             let (key, value) = item.map_err(ReadFailure::Engine)?;
-            let bad = |reason: String| {
-                ReadFailure::Damaged(Damage::BadEntry {
-                    key: printable(&key),
-                    reason,
-                })
-            };
+            let bad = |reason: String| ReadFailure::Damaged(Damage::BadEntry { key: printable(&key), reason });
             if &key[..] == PENDING_KEY {
                 contents.pending = Some(decode(&value).map_err(bad)?);
                 continue;
@@ -118,10 +107,7 @@ impl History {
             if let Some(previous) = contents.revisions.last() {
                 if previous.info.number + 1 != number {
                     return Err(ReadFailure::Damaged(Damage::Inconsistent {
-                        reason: format!(
-                            "revision {number} follows revision {}",
-                            previous.info.number
-                        ),
+                        reason: format!("revision {number} follows revision {}", previous.info.number),
                     }));
                 }
             }
@@ -132,14 +118,8 @@ impl History {
 
     /// The stored revision `number`.
     pub(crate) fn revision(&self, number: u64) -> Result<StoredRevision, StoreError> {
-        let value = self
-            .db
-            .get(revision_key(number))
-            .map_err(|source| self.storage("read a revision", source))?;
-        let damaged = |reason: String| StoreError::RevisionDamaged {
-            revision: number,
-            reason,
-        };
+        let value = self.db.get(revision_key(number)).map_err(|source| self.storage("read a revision", source))?;
+        let damaged = |reason: String| StoreError::RevisionDamaged { revision: number, reason };
         decode(&value.ok_or_else(|| damaged("it is missing".to_owned()))?).map_err(damaged)
     }
 
@@ -156,10 +136,7 @@ impl History {
             reason: format!("cannot be encoded: {e}"),
         };
         let mut batch = sled::Batch::default();
-        batch.insert(
-            &revision_key(revision.info.number),
-            encode(revision).map_err(encoding)?,
-        );
+        batch.insert(&revision_key(revision.info.number), encode(revision).map_err(encoding)?);
         for number in drop {
             batch.remove(&revision_key(number));
         }
@@ -167,20 +144,12 @@ impl History {
             Some(pending) => batch.insert(PENDING_KEY, encode(pending).map_err(encoding)?),
             None => batch.remove(PENDING_KEY),
         }
-        self.db
-            .apply_batch(batch)
-            .map_err(|source| self.storage("record a commit", source))?;
-        self.db
-            .flush()
-            .map_err(|source| self.storage("flush a commit to disk", source))?;
+        self.db.apply_batch(batch).map_err(|source| self.storage("record a commit", source))?;
+        self.db.flush().map_err(|source| self.storage("flush a commit to disk", source))?;
         Ok(())
     }
 
     fn storage(&self, op: &'static str, source: sled::Error) -> StoreError {
-        StoreError::Storage {
-            op,
-            path: self.path.clone(),
-            source,
-        }
+        StoreError::Storage { op, path: self.path.clone(), source }
     }
 }

@@ -14,7 +14,5 @@ pub use candidate::Candidate;
 pub use diff::{Diff, DiffLine, diff, diff_text};
 pub use error::{CommitError, Damage, StoreError};
 pub use recovery::Recovery;
-pub use revision::{
-    COMMENT_MAX, CONFIRM_MINUTES, PendingConfirmation, RevisionInfo, RevisionKind, WHO_MAX,
-};
+pub use revision::{COMMENT_MAX, CONFIRM_MINUTES, PendingConfirmation, RevisionInfo, RevisionKind, WHO_MAX};
 pub use store::{ConfigStore, KEEP_DEFAULT, Opened};

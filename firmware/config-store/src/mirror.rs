@@ -28,9 +28,7 @@ pub(crate) fn read_mirror(dir: &Path) -> Mirror {
     let path = dir.join(MIRROR_FILE);
     match Config::load(&path) {
         Ok(config) => Mirror::Present(Box::new(config)),
-        Err(ConfigError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
-            Mirror::Absent
-        }
+        Err(ConfigError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => Mirror::Absent,
         Err(error) => Mirror::Unreadable(error),
     }
 }
@@ -38,9 +36,7 @@ pub(crate) fn read_mirror(dir: &Path) -> Mirror {
 /// Writes `config` to the mirror in `dir` atomically and durably.
 pub(crate) fn write_mirror(dir: &Path, config: &Config) -> Result<(), StoreError> {
     let path = dir.join(MIRROR_FILE);
-    config
-        .save(&path)
-        .map_err(|source| StoreError::Mirror { path, source })
+    config.save(&path).map_err(|source| StoreError::Mirror { path, source })
 }
 
 /// What the seal file says.
@@ -68,13 +64,8 @@ impl Seal {
 pub(crate) fn read_seal(dir: &Path) -> Seal {
     match fs::read_to_string(dir.join(SEAL_FILE)) {
         Ok(text) => match text.strip_suffix('\n').map(str::parse::<u64>) {
-            Some(Ok(n)) if text.bytes().next().is_some_and(|b| b.is_ascii_digit()) => {
-                Seal::Revision(n)
-            }
-            _ => Seal::Unreadable(format!(
-                "{} bytes that are not a revision number",
-                text.len()
-            )),
+            Some(Ok(n)) if text.bytes().next().is_some_and(|b| b.is_ascii_digit()) => Seal::Revision(n),
+            _ => Seal::Unreadable(format!("{} bytes that are not a revision number", text.len())),
         },
         Err(e) if e.kind() == io::ErrorKind::NotFound => Seal::Absent,
         Err(e) => Seal::Unreadable(e.to_string()),
@@ -84,7 +75,8 @@ pub(crate) fn read_seal(dir: &Path) -> Seal {
 /// Records `revision` as the last acknowledged commit: a temporary file is written and
 /// flushed, renamed over the seal, and the directory flushed.
 pub(crate) fn write_seal(dir: &Path, revision: u64) -> Result<(), StoreError> {
-    postern_durable_fs::write_atomically(&dir.join(SEAL_FILE), format!("{revision}\n").as_bytes(), 0o644).map_err(fs_error)
+    postern_durable_fs::write_atomically(&dir.join(SEAL_FILE), format!("{revision}\n").as_bytes(), 0o644)
+        .map_err(fs_error)
 }
 
 /// A durable-write failure as the store reports it.

@@ -108,33 +108,16 @@ fn start(
         Some(r) => format!("history damaged ({}); started again", r.damage),
         None => "first revision".to_owned(),
     };
-    let info = RevisionInfo {
-        number,
-        committed_at: 0,
-        who: SYSTEM.to_owned(),
-        comment: Some(comment),
-        kind,
-        confirms: None,
-    };
+    let info =
+        RevisionInfo { number, committed_at: 0, who: SYSTEM.to_owned(), comment: Some(comment), kind, confirms: None };
     let toml = running.to_toml_string().map_err(StoreError::Serialize)?;
     let revision = StoredRevision { info, toml };
     history.write(&revision, std::iter::empty(), None)?;
-    Ok(Loaded {
-        history,
-        newest: revision.info,
-        older: Vec::new(),
-        running,
-        pending: None,
-        recovery,
-    })
+    Ok(Loaded { history, newest: revision.info, older: Vec::new(), running, pending: None, recovery })
 }
 
 fn locked(path: PathBuf, source: sled::Error) -> StoreError {
-    StoreError::Locked {
-        path,
-        waited: postern_sled_guard::LOCK_WAIT,
-        source,
-    }
+    StoreError::Locked { path, waited: postern_sled_guard::LOCK_WAIT, source }
 }
 
 fn classify(error: sled::Error) -> Failure {
@@ -155,31 +138,19 @@ fn load(path: &Path, seal: &Seal) -> Result<Outcome, Failure> {
     let mut revisions = contents.revisions;
     let Some(newest) = revisions.pop() else {
         if acknowledged > 0 {
-            return Err(Failure::Damaged(Damage::LostCommits {
-                newest: 0,
-                acknowledged,
-            }));
+            return Err(Failure::Damaged(Damage::LostCommits { newest: 0, acknowledged }));
         }
         if contents.pending.is_some() {
-            return Err(inconsistent(
-                "a confirmation is pending in an empty history".into(),
-            ));
+            return Err(inconsistent("a confirmation is pending in an empty history".into()));
         }
         return Ok(Outcome::Empty(history));
     };
     let newest_number = newest.info.number;
     if newest_number < acknowledged {
-        return Err(Failure::Damaged(Damage::LostCommits {
-            newest: newest_number,
-            acknowledged,
-        }));
+        return Err(Failure::Damaged(Damage::LostCommits { newest: newest_number, acknowledged }));
     }
-    let running = Config::from_toml_str(&newest.toml).map_err(|e| {
-        Failure::Damaged(Damage::BadRunning {
-            revision: newest_number,
-            reason: e.to_string(),
-        })
-    })?;
+    let running = Config::from_toml_str(&newest.toml)
+        .map_err(|e| Failure::Damaged(Damage::BadRunning { revision: newest_number, reason: e.to_string() }))?;
     let pending = match contents.pending {
         None => None,
         Some(stored) if stored.revision != newest_number => {
@@ -190,9 +161,7 @@ fn load(path: &Path, seal: &Seal) -> Result<Outcome, Failure> {
         }
         Some(stored) => {
             let restore = Config::from_toml_str(&stored.restore_toml).map_err(|e| {
-                inconsistent(format!(
-                    "the configuration a pending confirmation restores does not load: {e}"
-                ))
+                inconsistent(format!("the configuration a pending confirmation restores does not load: {e}"))
             })?;
             Some(Pending {
                 public: PendingConfirmation {
@@ -214,4 +183,3 @@ fn load(path: &Path, seal: &Seal) -> Result<Outcome, Failure> {
         recovery: None,
     })))
 }
-

@@ -47,33 +47,14 @@ impl ConfigStore {
     }
 
     /// As [`ConfigStore::open`], keeping the last `keep` revisions.
-    pub fn open_keeping(
-        dir: &Path,
-        initial: Config,
-        keep: NonZeroUsize,
-    ) -> Result<Opened, StoreError> {
+    pub fn open_keeping(dir: &Path, initial: Config, keep: NonZeroUsize) -> Result<Opened, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
             op: "create the store directory",
             path: dir.to_path_buf(),
             source,
         })?;
-        let Loaded {
-            history,
-            newest,
-            older,
-            running,
-            pending,
-            recovery,
-        } = open_or_recover(dir, &initial)?;
-        let store = Self {
-            dir: dir.to_path_buf(),
-            history,
-            keep,
-            newest,
-            older,
-            running,
-            pending,
-        };
+        let Loaded { history, newest, older, running, pending, recovery } = open_or_recover(dir, &initial)?;
+        let store = Self { dir: dir.to_path_buf(), history, keep, newest, older, running, pending };
         store.reconcile_files();
         Ok(Opened { store, recovery })
     }
@@ -124,10 +105,7 @@ impl ConfigStore {
 
     /// The kept revisions, newest (`rollback 0`) first.
     pub fn history(&self) -> Vec<RevisionInfo> {
-        std::iter::once(&self.newest)
-            .chain(self.older.iter().rev())
-            .cloned()
-            .collect()
+        std::iter::once(&self.newest).chain(self.older.iter().rev()).cloned().collect()
     }
 
     /// The pending `commit confirmed`, if one awaits confirmation.
@@ -145,11 +123,7 @@ impl ConfigStore {
     /// that commit.
     pub fn rollback(&self, n: usize) -> Result<Candidate, StoreError> {
         let config = self.revision_config(n)?;
-        Ok(Candidate::new(
-            self.revision(),
-            self.running.clone(),
-            config,
-        ))
+        Ok(Candidate::new(self.revision(), self.running.clone(), config))
     }
 
     /// The configuration of `n` commits back (0 is the running one).
@@ -159,10 +133,8 @@ impl ConfigStore {
             return Ok(self.running.clone());
         }
         let stored = self.history.revision(number)?;
-        Config::from_toml_str(&stored.toml).map_err(|source| StoreError::RevisionUnreadable {
-            revision: number,
-            source,
-        })
+        Config::from_toml_str(&stored.toml)
+            .map_err(|source| StoreError::RevisionUnreadable { revision: number, source })
     }
 
     /// What committing `candidate` would change in the running configuration.
@@ -186,9 +158,6 @@ impl ConfigStore {
             .checked_sub(n)
             .and_then(|index| self.older.get(index))
             .map(|r| r.number)
-            .ok_or(StoreError::RollbackOutOfRange {
-                requested: n,
-                available: 0..=self.older.len(),
-            })
+            .ok_or(StoreError::RollbackOutOfRange { requested: n, available: 0..=self.older.len() })
     }
 }

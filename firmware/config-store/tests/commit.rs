@@ -32,15 +32,9 @@ fn a_commit_becomes_the_running_configuration_and_is_recorded() {
     candidate.config_mut().gateway.hostname = "edge-1".into();
     candidate.config_mut().device_cache.size = 5000;
     assert!(candidate.is_changed());
-    assert_eq!(
-        store.running(),
-        &Config::default(),
-        "a candidate changes nothing"
-    );
+    assert_eq!(store.running(), &Config::default(), "a candidate changes nothing");
 
-    let info = store
-        .commit(&candidate, "alice", Some("rename"), T0)
-        .expect("commits");
+    let info = store.commit(&candidate, "alice", Some("rename"), T0).expect("commits");
     assert_eq!(info.number, 2);
     assert_eq!(info.committed_at, T0);
     assert_eq!(info.who, "alice");
@@ -64,40 +58,21 @@ fn an_invalid_candidate_is_refused_naming_every_setting_and_nothing_changes() {
     let mut candidate = store.candidate();
     candidate.config_mut().gateway.hostname = "bad_host".into();
     candidate.config_mut().uem.checkins.compliance_interval_secs = 1;
-    let error = store
-        .commit(&candidate, "alice", None, T0 + 10)
-        .expect_err("invalid");
+    let error = store.commit(&candidate, "alice", None, T0 + 10).expect_err("invalid");
     let CommitError::Invalid(errors) = &error else {
         panic!("expected Invalid, got {error:?}");
     };
     assert!(errors.get("gateway.hostname").is_some(), "{errors}");
-    assert!(
-        errors
-            .get("uem.checkins.compliance_interval_secs")
-            .is_some(),
-        "{errors}"
-    );
+    assert!(errors.get("uem.checkins.compliance_interval_secs").is_some(), "{errors}");
     let message = error.to_string();
     assert!(message.contains("gateway.hostname: "), "{message}");
-    assert!(
-        message.contains("uem.checkins.compliance_interval_secs: 1 is below the minimum 5"),
-        "{message}"
-    );
+    assert!(message.contains("uem.checkins.compliance_interval_secs: 1 is below the minimum 5"), "{message}");
 
     let confirmed = store.commit_confirmed(&candidate, 5, "alice", None, T0 + 10);
-    assert!(
-        matches!(confirmed, Err(CommitError::Invalid(_))),
-        "{confirmed:?}"
-    );
-    assert_eq!(
-        (store.revision(), store.running().clone(), store.history()),
-        before
-    );
+    assert!(matches!(confirmed, Err(CommitError::Invalid(_))), "{confirmed:?}");
+    assert_eq!((store.revision(), store.running().clone(), store.history()), before);
     assert_eq!(store.pending_confirmation(), None);
-    assert_eq!(
-        std::fs::read(dir.join("running.toml")).expect("mirror"),
-        mirror_before
-    );
+    assert_eq!(std::fs::read(dir.join("running.toml")).expect("mirror"), mirror_before);
     drop(store);
     assert_eq!(open(&dir).revision(), 2, "nothing was stored");
 }
@@ -107,20 +82,11 @@ fn an_unchanged_candidate_has_nothing_to_commit() {
     let (_root, dir) = store_dir();
     let mut store = open(&dir);
     let candidate = store.candidate();
-    assert!(matches!(
-        store.commit(&candidate, "alice", None, T0),
-        Err(CommitError::NoChanges)
-    ));
-    assert!(matches!(
-        store.commit_confirmed(&candidate, 5, "alice", None, T0),
-        Err(CommitError::NoChanges)
-    ));
+    assert!(matches!(store.commit(&candidate, "alice", None, T0), Err(CommitError::NoChanges)));
+    assert!(matches!(store.commit_confirmed(&candidate, 5, "alice", None, T0), Err(CommitError::NoChanges)));
     let mut reverted = with_hostname(&store, "edge-1");
     reverted.config_mut().gateway.hostname = Config::default().gateway.hostname;
-    assert!(matches!(
-        store.commit(&reverted, "alice", None, T0),
-        Err(CommitError::NoChanges)
-    ));
+    assert!(matches!(store.commit(&reverted, "alice", None, T0), Err(CommitError::NoChanges)));
     assert_eq!(store.revision(), 1);
 }
 
@@ -131,33 +97,21 @@ fn a_second_session_committing_first_makes_the_other_conflict() {
     let alice = with_hostname(&store, "alice-edge");
     let mut bob = store.candidate();
     bob.config_mut().device_cache.size = 42;
-    store
-        .commit(&alice, "alice", None, T0)
-        .expect("alice first");
+    store.commit(&alice, "alice", None, T0).expect("alice first");
 
-    let error = store
-        .commit(&bob, "bob", None, T0 + 5)
-        .expect_err("conflict");
-    assert!(
-        matches!(&error, CommitError::Conflict { who, revision: 2, base: 1 } if who == "alice"),
-        "{error:?}"
-    );
+    let error = store.commit(&bob, "bob", None, T0 + 5).expect_err("conflict");
+    assert!(matches!(&error, CommitError::Conflict { who, revision: 2, base: 1 } if who == "alice"), "{error:?}");
     assert_eq!(
         error.to_string(),
         "configuration changed by alice at revision 2 since your edit began (at revision 1); nothing was committed"
     );
-    assert!(matches!(
-        store.commit_confirmed(&bob, 1, "bob", None, T0 + 5),
-        Err(CommitError::Conflict { .. })
-    ));
+    assert!(matches!(store.commit_confirmed(&bob, 1, "bob", None, T0 + 5), Err(CommitError::Conflict { .. })));
     assert_eq!(store.running().gateway.hostname, "alice-edge");
     assert_eq!(store.revision(), 2);
 
     let mut again = store.candidate();
     again.config_mut().device_cache.size = 42;
-    store
-        .commit(&again, "bob", None, T0 + 6)
-        .expect("a fresh candidate commits");
+    store.commit(&again, "bob", None, T0 + 6).expect("a fresh candidate commits");
     assert_eq!(store.running().gateway.hostname, "alice-edge");
     assert_eq!(store.running().device_cache.size, 42);
 }
@@ -170,13 +124,9 @@ fn no_conflict_when_the_running_configuration_came_back_to_the_base() {
     old.config_mut().device_cache.size = 7;
     commit_hostname(&mut store, "edge-1", T0);
     let back = store.rollback(1).expect("rollback 1");
-    store
-        .commit(&back, "alice", None, T0 + 1)
-        .expect("back to revision 1");
+    store.commit(&back, "alice", None, T0 + 1).expect("back to revision 1");
     assert_eq!(store.revision(), 3);
-    let info = store
-        .commit(&old, "bob", None, T0 + 2)
-        .expect("no conflict");
+    let info = store.commit(&old, "bob", None, T0 + 2).expect("no conflict");
     assert_eq!(info.number, 4);
 }
 
@@ -194,9 +144,7 @@ fn who_and_comment_are_bounded_text() {
         ("alice", Some(""), "comment"),
     ];
     for (who, comment, field) in cases {
-        let error = store
-            .commit(&candidate, who, comment, T0)
-            .expect_err("refused");
+        let error = store.commit(&candidate, who, comment, T0).expect_err("refused");
         assert!(
             matches!(&error, CommitError::BadText { field: f, .. } if *f == field),
             "{who:?} {comment:?}: {error:?}"
@@ -204,9 +152,7 @@ fn who_and_comment_are_bounded_text() {
     }
     assert_eq!(store.revision(), 1);
     let fits = "c".repeat(COMMENT_MAX);
-    store
-        .commit(&candidate, "alice", Some(&fits), T0)
-        .expect("at the limit");
+    store.commit(&candidate, "alice", Some(&fits), T0).expect("at the limit");
 }
 
 #[test]
@@ -231,17 +177,9 @@ fn a_second_open_of_the_same_store_waits_then_is_refused_by_path_not_recovered()
     let started = Instant::now();
     let second = ConfigStore::open(&dir, Config::default());
     let waited = started.elapsed();
-    let Err(error) = second else {
-        panic!("a held store must not open twice")
-    };
-    assert!(
-        matches!(error, postern_config_store::StoreError::Locked { .. }),
-        "{error}"
-    );
-    assert!(
-        waited >= postern_sled_guard::LOCK_WAIT,
-        "the lock is waited for, bounded: gave up after {waited:?}"
-    );
+    let Err(error) = second else { panic!("a held store must not open twice") };
+    assert!(matches!(error, postern_config_store::StoreError::Locked { .. }), "{error}");
+    assert!(waited >= postern_sled_guard::LOCK_WAIT, "the lock is waited for, bounded: gave up after {waited:?}");
     let message = error.to_string();
     assert!(message.contains(&dir.display().to_string()), "{message}");
     assert!(message.contains("still locked after 5s"), "{message}");

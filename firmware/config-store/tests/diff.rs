@@ -14,14 +14,8 @@ fn apply(old: &str, diff: &Diff) -> Result<String, String> {
     let mut at = 0usize;
     for line in diff.lines() {
         match line {
-            DiffLine::Hunk {
-                old_start, old_len, ..
-            } => {
-                let start = if *old_len == 0 {
-                    *old_start
-                } else {
-                    old_start - 1
-                };
+            DiffLine::Hunk { old_start, old_len, .. } => {
+                let start = if *old_len == 0 { *old_start } else { old_start - 1 };
                 if start < at || start > old.len() {
                     return Err(format!("hunk at {old_start} out of order"));
                 }
@@ -58,20 +52,11 @@ fn a_changed_setting_shows_as_minus_and_plus_under_its_table() {
     let mut new = old.clone();
     new.gateway.hostname = "edge-1".into();
     let d = diff(&old, &new).expect("diffs");
-    assert_eq!(
-        d.changes(),
-        ["-hostname = \"postern\"", "+hostname = \"edge-1\""]
-    );
+    assert_eq!(d.changes(), ["-hostname = \"postern\"", "+hostname = \"edge-1\""]);
     let text = d.to_string();
     let first = text.lines().next().expect("a hunk header");
-    assert!(
-        first.starts_with("@@ -") && first.ends_with("@@ [gateway]"),
-        "{text}"
-    );
-    assert!(
-        text.contains("\n id = \"postern-1\"\n"),
-        "context lines: {text}"
-    );
+    assert!(first.starts_with("@@ -") && first.ends_with("@@ [gateway]"), "{text}");
+    assert!(text.contains("\n id = \"postern-1\"\n"), "context lines: {text}");
     assert_eq!(
         apply(&old.to_toml_string().expect("toml"), &d),
         Ok(new.to_toml_string().expect("toml").trim_end().to_owned())
@@ -82,37 +67,22 @@ fn a_changed_setting_shows_as_minus_and_plus_under_its_table() {
 fn an_added_user_shows_as_added_lines() {
     let old = Config::default();
     let mut new = old.clone();
-    new.users.push(User {
-        name: "noc".into(),
-        privilege: Privilege::Operator,
-        ssh_keys: Vec::new(),
-    });
+    new.users.push(User { name: "noc".into(), privilege: Privilege::Operator, ssh_keys: Vec::new() });
     let d = diff(&old, &new).expect("diffs");
     let changes = d.changes();
     assert!(changes.iter().all(|l| l.starts_with('+')), "{changes:?}");
     assert!(changes.contains(&"+[[users]]".to_owned()), "{changes:?}");
-    assert!(
-        changes.contains(&"+name = \"noc\"".to_owned()),
-        "{changes:?}"
-    );
-    assert!(
-        changes.contains(&"+privilege = \"operator\"".to_owned()),
-        "{changes:?}"
-    );
+    assert!(changes.contains(&"+name = \"noc\"".to_owned()), "{changes:?}");
+    assert!(changes.contains(&"+privilege = \"operator\"".to_owned()), "{changes:?}");
 }
 
 #[test]
 fn the_exact_form_of_a_small_diff() {
     let old = "a = 1\n[t]\nb = 2\nc = 3\n";
     let new = "a = 1\n[t]\nb = 20\nc = 3\nd = 4\n";
-    assert_eq!(
-        diff_text(old, new).to_string(),
-        "@@ -1,4 +1,5 @@ [t]\n a = 1\n [t]\n-b = 2\n+b = 20\n c = 3\n+d = 4\n"
-    );
+    assert_eq!(diff_text(old, new).to_string(), "@@ -1,4 +1,5 @@ [t]\n a = 1\n [t]\n-b = 2\n+b = 20\n c = 3\n+d = 4\n");
     let far = (0..20).map(|i| format!("k{i} = {i}\n")).collect::<String>();
-    let changed = far
-        .replace("k2 = 2", "k2 = 0")
-        .replace("k17 = 17", "k17 = 0");
+    let changed = far.replace("k2 = 2", "k2 = 0").replace("k17 = 17", "k17 = 0");
     let hunks: Vec<String> = diff_text(&far, &changed)
         .lines()
         .iter()
@@ -129,37 +99,21 @@ fn the_store_compares_a_candidate_and_past_revisions() {
     commit_hostname(&mut store, "one", T0);
     commit_hostname(&mut store, "two", T0 + 1);
     let mut candidate = store.candidate();
-    assert!(
-        store
-            .compare_candidate(&candidate)
-            .expect("diff")
-            .is_empty()
-    );
+    assert!(store.compare_candidate(&candidate).expect("diff").is_empty());
     candidate.config_mut().gateway.hostname = "three".into();
     assert_eq!(
         store.compare_candidate(&candidate).expect("diff").changes(),
         ["-hostname = \"two\"", "+hostname = \"three\""]
     );
     assert_eq!(
-        store
-            .compare_rollback(2, store.running())
-            .expect("diff")
-            .changes(),
+        store.compare_rollback(2, store.running()).expect("diff").changes(),
         ["-hostname = \"postern\"", "+hostname = \"two\""]
     );
     assert_eq!(
-        store
-            .compare_rollback(1, candidate.config())
-            .expect("diff")
-            .changes(),
+        store.compare_rollback(1, candidate.config()).expect("diff").changes(),
         ["-hostname = \"one\"", "+hostname = \"three\""]
     );
-    assert!(
-        store
-            .compare_rollback(0, store.running())
-            .expect("diff")
-            .is_empty()
-    );
+    assert!(store.compare_rollback(0, store.running()).expect("diff").is_empty());
 }
 
 proptest! {

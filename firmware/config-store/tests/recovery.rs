@@ -19,37 +19,25 @@ fn populated(dir: &Path) -> Config {
 
 /// Opens the damaged store and checks the recovery contract; returns the recovery.
 fn recover(dir: &Path, expected_running: &Config) -> Recovery {
-    let Opened {
-        mut store,
-        recovery,
-    } = ConfigStore::open(dir, Config::default()).expect("a damaged store still opens");
+    let Opened { mut store, recovery } =
+        ConfigStore::open(dir, Config::default()).expect("a damaged store still opens");
     let recovery = recovery.expect("the damage is reported");
     assert_eq!(recovery.moved_to, dir.join("history.corrupt-1"));
     assert!(recovery.moved_to.is_dir(), "the damaged history is kept");
-    assert_eq!(
-        store.running(),
-        expected_running,
-        "the running configuration survives"
-    );
+    assert_eq!(store.running(), expected_running, "the running configuration survives");
     let history = store.history();
     assert_eq!(history.len(), 1, "a new history");
     assert_eq!(history[0].kind, RevisionKind::Recovered);
     commit_hostname(&mut store, "after", T0 + 100);
     drop(store);
     let store = open(dir);
-    assert_eq!(
-        store.running().gateway.hostname,
-        "after",
-        "the new history works"
-    );
+    assert_eq!(store.running().gateway.hostname, "after", "the new history works");
     assert!(!dir.join("history.corrupt-2").exists());
     recovery
 }
 
 fn garbage(len: usize, seed: u64) -> Vec<u8> {
-    (0..len as u64)
-        .map(|i| (i.wrapping_add(seed).wrapping_mul(2_654_435_761) >> 7) as u8)
-        .collect()
+    (0..len as u64).map(|i| (i.wrapping_add(seed).wrapping_mul(2_654_435_761) >> 7) as u8).collect()
 }
 
 #[test]
@@ -67,11 +55,7 @@ fn garbage_over_every_history_file_is_recovered_from_the_mirror() {
     let recovery = recover(&dir, &running);
     assert!(recovery.from_mirror);
     let store = open(&dir);
-    assert_eq!(
-        store.history()[1].number,
-        5,
-        "numbering continues after the last commit"
-    );
+    assert_eq!(store.history()[1].number, 5, "numbering continues after the last commit");
 }
 
 #[test]
@@ -90,13 +74,7 @@ fn a_history_that_lost_commits_is_recovered_from_the_mirror() {
     let running = populated(&dir);
     std::fs::write(dir.join("committed-revision"), "9\n").expect("seal ahead");
     let recovery = recover(&dir, &running);
-    assert_eq!(
-        recovery.damage,
-        Damage::LostCommits {
-            newest: 4,
-            acknowledged: 9
-        }
-    );
+    assert_eq!(recovery.damage, Damage::LostCommits { newest: 4, acknowledged: 9 });
 }
 
 #[test]
@@ -105,13 +83,7 @@ fn an_emptied_history_is_recovered_from_the_mirror() {
     let running = populated(&dir);
     std::fs::remove_dir_all(dir.join("history")).expect("remove");
     let recovery = recover(&dir, &running);
-    assert_eq!(
-        recovery.damage,
-        Damage::LostCommits {
-            newest: 0,
-            acknowledged: 4
-        }
-    );
+    assert_eq!(recovery.damage, Damage::LostCommits { newest: 0, acknowledged: 4 });
 }
 
 #[test]
@@ -140,9 +112,7 @@ fn the_mirror_is_rewritten_when_missing_or_behind() {
     // is the truth, since that commit was never acknowledged.
     let mut unacknowledged = running.clone();
     unacknowledged.gateway.hostname = "never-committed".into();
-    unacknowledged
-        .save(&dir.join("running.toml"))
-        .expect("save");
+    unacknowledged.save(&dir.join("running.toml")).expect("save");
     let store = open(&dir);
     assert_eq!(store.running(), &running);
     assert_eq!(store.revision(), 4);

@@ -14,31 +14,18 @@ fn rollback_loads_an_older_configuration_into_a_candidate_only() {
     }
     for (n, expected) in [(0, "three"), (1, "two"), (2, "one"), (3, "postern")] {
         let candidate = store.rollback(n).expect("kept");
-        assert_eq!(
-            candidate.config().gateway.hostname,
-            expected,
-            "rollback {n}"
-        );
+        assert_eq!(candidate.config().gateway.hostname, expected, "rollback {n}");
         assert_eq!(candidate.base_revision(), 4);
         assert_eq!(candidate.is_changed(), n != 0);
     }
-    assert_eq!(
-        store.running().gateway.hostname,
-        "three",
-        "rollback changes nothing"
-    );
+    assert_eq!(store.running().gateway.hostname, "three", "rollback changes nothing");
     assert_eq!(store.revision(), 4);
 
     let candidate = store.rollback(2).expect("kept");
-    let info = store
-        .commit(&candidate, "alice", Some("back to one"), T0 + 9)
-        .expect("commits");
+    let info = store.commit(&candidate, "alice", Some("back to one"), T0 + 9).expect("commits");
     assert_eq!((info.number, info.kind), (5, RevisionKind::Commit));
     assert_eq!(store.running().gateway.hostname, "one");
-    assert_eq!(
-        store.rollback(1).expect("kept").config().gateway.hostname,
-        "three"
-    );
+    assert_eq!(store.rollback(1).expect("kept").config().gateway.hostname, "three");
 }
 
 #[test]
@@ -51,10 +38,7 @@ fn rollback_beyond_the_history_names_the_range() {
         matches!(&error, StoreError::RollbackOutOfRange { requested: 2, available } if *available == (0..=1)),
         "{error:?}"
     );
-    assert_eq!(
-        error.to_string(),
-        "rollback 2: the history keeps rollback 0 to 1"
-    );
+    assert_eq!(error.to_string(), "rollback 2: the history keeps rollback 0 to 1");
     assert!(store.rollback(usize::MAX).is_err());
     assert!(store.compare_rollback(5, store.running()).is_err());
 }
@@ -68,22 +52,13 @@ fn the_history_keeps_the_last_n_revisions() {
     }
     let numbers: Vec<u64> = store.history().iter().map(|r| r.number).collect();
     assert_eq!(numbers, [7, 6, 5]);
-    assert_eq!(
-        store.rollback(2).expect("kept").config().gateway.hostname,
-        "edge-3"
-    );
-    assert!(matches!(
-        store.rollback(3),
-        Err(StoreError::RollbackOutOfRange { .. })
-    ));
+    assert_eq!(store.rollback(2).expect("kept").config().gateway.hostname, "edge-3");
+    assert!(matches!(store.rollback(3), Err(StoreError::RollbackOutOfRange { .. })));
     drop(store);
     let store = open_keeping(&dir, 3);
     let numbers: Vec<u64> = store.history().iter().map(|r| r.number).collect();
     assert_eq!(numbers, [7, 6, 5], "trimmed on disk too");
-    assert_eq!(
-        store.rollback(2).expect("kept").config().gateway.hostname,
-        "edge-3"
-    );
+    assert_eq!(store.rollback(2).expect("kept").config().gateway.hostname, "edge-3");
 }
 
 #[test]
@@ -92,9 +67,7 @@ fn keeping_one_revision_still_commits_and_reverts() {
     let mut store = open_keeping(&dir, 1);
     commit_hostname(&mut store, "one", T0);
     assert_eq!(store.history().len(), 1);
-    store
-        .commit_confirmed(&common::with_hostname(&store, "two"), 1, "alice", None, T0)
-        .expect("commits");
+    store.commit_confirmed(&common::with_hostname(&store, "two"), 1, "alice", None, T0).expect("commits");
     assert_eq!(store.history().len(), 1);
     store.tick(T0 + 60).expect("tick").expect("reverts");
     assert_eq!(store.running().gateway.hostname, "one");
@@ -112,10 +85,7 @@ fn the_default_history_is_rollback_0_to_49() {
         commit_hostname(&mut store, &format!("edge-{i}"), T0 + i);
     }
     assert_eq!(store.history().len(), 50);
-    assert_eq!(
-        store.rollback(49).expect("kept").config().gateway.hostname,
-        "edge-10"
-    );
+    assert_eq!(store.rollback(49).expect("kept").config().gateway.hostname, "edge-10");
     assert!(store.rollback(50).is_err());
 }
 
@@ -126,17 +96,8 @@ fn history_is_newest_first_with_who_when_and_comment() {
     commit_hostname(&mut store, "one", T0);
     commit_hostname(&mut store, "two", T0 + 60);
     let history = store.history();
-    let summary: Vec<(u64, u64, &str, Option<&str>)> = history
-        .iter()
-        .map(|r| {
-            (
-                r.number,
-                r.committed_at,
-                r.who.as_str(),
-                r.comment.as_deref(),
-            )
-        })
-        .collect();
+    let summary: Vec<(u64, u64, &str, Option<&str>)> =
+        history.iter().map(|r| (r.number, r.committed_at, r.who.as_str(), r.comment.as_deref())).collect();
     assert_eq!(
         summary,
         [

@@ -23,10 +23,7 @@ pub struct AccsSettings {
 
 impl Default for AccsSettings {
     fn default() -> Self {
-        Self {
-            portal_url: None,
-            sync_interval_secs: 900,
-        }
+        Self { portal_url: None, sync_interval_secs: 900 }
     }
 }
 
@@ -35,11 +32,7 @@ impl AccsSettings {
         if let Some(url) = &self.portal_url {
             report.check(at, "portal_url", checks::https_url(url));
         }
-        report.check(
-            at,
-            "sync_interval_secs",
-            checks::range(self.sync_interval_secs, &ACCS_SYNC_INTERVAL_SECS),
-        );
+        report.check(at, "sync_interval_secs", checks::range(self.sync_interval_secs, &ACCS_SYNC_INTERVAL_SECS));
     }
 
     /// Portal sync (A1, A2) is not built: a portal, or a sync interval other than the

@@ -82,11 +82,7 @@ pub enum ServiceKind {
 
 impl AppTunnelSettings {
     pub(crate) fn check(&self, at: &str, report: &mut Report) {
-        report.check(
-            at,
-            "idle_timeout_secs",
-            checks::range(self.idle_timeout_secs, &APPTUNNEL_IDLE_TIMEOUT_SECS),
-        );
+        report.check(at, "idle_timeout_secs", checks::range(self.idle_timeout_secs, &APPTUNNEL_IDLE_TIMEOUT_SECS));
         if let Some(path) = &self.client_ca_file {
             report.check(at, "client_ca_file", checks::absolute_path(path));
         }
@@ -137,10 +133,7 @@ impl AppTunnelService {
             match seen.entry(server.as_str()) {
                 Entry::Occupied(first) => report.push(
                     here,
-                    Problem::Duplicate {
-                        value: server.clone(),
-                        first: format!("{at}.servers[{}]", first.get()),
-                    },
+                    Problem::Duplicate { value: server.clone(), first: format!("{at}.servers[{}]", first.get()) },
                 ),
                 Entry::Vacant(slot) => {
                     slot.insert(i);

@@ -14,10 +14,7 @@ pub(crate) fn check(at: &str, prefixes: &[String], report: &mut Report) {
         report.check(
             at,
             "proxy_protocol_from",
-            Err(Problem::AboveMax {
-                value: prefixes.len() as u64,
-                max: BALANCERS_MAX as u64,
-            }),
+            Err(Problem::AboveMax { value: prefixes.len() as u64, max: BALANCERS_MAX as u64 }),
         );
     }
     for (i, prefix) in prefixes.iter().enumerate() {

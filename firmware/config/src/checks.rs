@@ -10,15 +10,9 @@ pub(crate) const URL_MAX: usize = 2048;
 /// `value` lies within `bounds`.
 pub(crate) fn range(value: u32, bounds: &RangeInclusive<u32>) -> Result<(), Problem> {
     if value < *bounds.start() {
-        Err(Problem::BelowMin {
-            value: value.into(),
-            min: (*bounds.start()).into(),
-        })
+        Err(Problem::BelowMin { value: value.into(), min: (*bounds.start()).into() })
     } else if value > *bounds.end() {
-        Err(Problem::AboveMax {
-            value: value.into(),
-            max: (*bounds.end()).into(),
-        })
+        Err(Problem::AboveMax { value: value.into(), max: (*bounds.end()).into() })
     } else {
         Ok(())
     }
@@ -28,23 +22,14 @@ pub(crate) fn range(value: u32, bounds: &RangeInclusive<u32>) -> Result<(), Prob
 pub(crate) fn text(value: &str, max: usize) -> Result<(), Problem> {
     length(value, max)?;
     match value.char_indices().find(|(_, c)| c.is_control()) {
-        Some((at, found)) => Err(Problem::BadChar {
-            found,
-            at,
-            allowed: "control characters are not allowed",
-        }),
+        Some((at, found)) => Err(Problem::BadChar { found, at, allowed: "control characters are not allowed" }),
         None => Ok(()),
     }
 }
 
 /// `value` is 1 to `max` ASCII letters and digits (an ActiveSync device id).
 pub(crate) fn alphanumeric(value: &str, max: usize) -> Result<(), Problem> {
-    charset(
-        value,
-        max,
-        |c| c.is_ascii_alphanumeric(),
-        "only ASCII letters and digits are allowed",
-    )
+    charset(value, max, |c| c.is_ascii_alphanumeric(), "only ASCII letters and digits are allowed")
 }
 
 /// `value` is 1 to `max` bytes, every character of which satisfies `ok`; `allowed` says
@@ -66,10 +51,7 @@ fn length(value: &str, max: usize) -> Result<(), Problem> {
     if value.is_empty() {
         Err(Problem::Empty)
     } else if value.len() > max {
-        Err(Problem::TooLong {
-            len: value.len(),
-            max,
-        })
+        Err(Problem::TooLong { len: value.len(), max })
     } else {
         Ok(())
     }
@@ -82,10 +64,7 @@ pub(crate) fn hostname_label(value: &str) -> Result<(), Problem> {
         "it is empty"
     } else if value.len() > 63 {
         "it is longer than 63 characters"
-    } else if !value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    {
+    } else if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         "only ASCII letters, digits and '-' are allowed"
     } else if value.starts_with('-') || value.ends_with('-') {
         "it starts or ends with '-'"
@@ -97,13 +76,7 @@ pub(crate) fn hostname_label(value: &str) -> Result<(), Problem> {
 
 /// `value` is an absolute file system path.
 pub(crate) fn absolute_path(value: &Path) -> Result<(), Problem> {
-    if value.is_absolute() {
-        Ok(())
-    } else {
-        Err(Problem::NotAbsolute {
-            path: value.display().to_string(),
-        })
-    }
+    if value.is_absolute() { Ok(()) } else { Err(Problem::NotAbsolute { path: value.display().to_string() }) }
 }
 
 /// `value` is an `https://` URL with a plausible host, an optional port, no user
@@ -128,9 +101,7 @@ pub(crate) fn https_url(value: &str) -> Result<(), Problem> {
         return bad("it has no scheme (expected https://)");
     };
     if !scheme.eq_ignore_ascii_case("https") {
-        return Err(Problem::NotHttps {
-            scheme: scheme.to_owned(),
-        });
+        return Err(Problem::NotHttps { scheme: scheme.to_owned() });
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.contains('@') {
@@ -141,21 +112,15 @@ pub(crate) fn https_url(value: &str) -> Result<(), Problem> {
         return bad("it has no host");
     }
     let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        !v6.is_empty()
-            && v6
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        !v6.is_empty() && v6.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
     } else {
-        host.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
     };
     if !host_ok {
         return bad("its host holds characters a host name cannot hold");
     }
     match port {
-        Some(p)
-            if !(p.bytes().all(|b| b.is_ascii_digit()) && matches!(p.parse::<u16>(), Ok(1..))) =>
-        {
+        Some(p) if !(p.bytes().all(|b| b.is_ascii_digit()) && matches!(p.parse::<u16>(), Ok(1..))) => {
             bad("its port is not a number 1 to 65535")
         }
         _ => Ok(()),

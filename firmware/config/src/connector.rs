@@ -97,16 +97,8 @@ impl PosternApiConnector {
 impl GraphConnector {
     fn check(&self, at: &str, report: &mut Report) {
         report.check(at, "tenant", checks::text(&self.tenant, GRAPH_TENANT_MAX));
-        report.check(
-            at,
-            "client_id",
-            checks::text(&self.client_id, GRAPH_CLIENT_ID_MAX),
-        );
-        report.check(
-            at,
-            "client_secret_file",
-            checks::absolute_path(&self.client_secret_file),
-        );
+        report.check(at, "client_id", checks::text(&self.client_id, GRAPH_CLIENT_ID_MAX));
+        report.check(at, "client_secret_file", checks::absolute_path(&self.client_secret_file));
         if let Some(url) = &self.token_url {
             report.check(at, "token_url", checks::https_url(url));
         }

@@ -23,10 +23,7 @@ pub struct DeviceCacheSettings {
 
 impl Default for DeviceCacheSettings {
     fn default() -> Self {
-        Self {
-            size: 100_000,
-            path: PathBuf::from("/var/lib/postern/device-cache"),
-        }
+        Self { size: 100_000, path: PathBuf::from("/var/lib/postern/device-cache") }
     }
 }
 

@@ -34,11 +34,7 @@ fn is_zero(n: &u32) -> bool {
 
 impl Default for GatewaySettings {
     fn default() -> Self {
-        Self {
-            id: "postern-1".into(),
-            hostname: "postern".into(),
-            shutdown_notice_secs: 0,
-        }
+        Self { id: "postern-1".into(), hostname: "postern".into(), shutdown_notice_secs: 0 }
     }
 }
 

@@ -30,11 +30,7 @@ pub struct HostCheckerSettings {
 
 impl Default for HostCheckerSettings {
     fn default() -> Self {
-        Self {
-            enabled: false,
-            port: HOST_CHECKER_PORT,
-            policies: Vec::new(),
-        }
+        Self { enabled: false, port: HOST_CHECKER_PORT, policies: Vec::new() }
     }
 }
 
@@ -81,7 +77,11 @@ impl HostCheckerPolicy {
         let platforms = self
             .platforms
             .iter()
-            .map(|p| PlatformMatch::parse(p).ok_or_else(|| format!("platform {p:?}: use linux, linux:<os-release ID>, windows, macos, android or ios")))
+            .map(|p| {
+                PlatformMatch::parse(p).ok_or_else(|| {
+                    format!("platform {p:?}: use linux, linux:<os-release ID>, windows, macos, android or ios")
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let rules = |list: &[String]| {
             list.iter()
@@ -92,12 +92,8 @@ impl HostCheckerPolicy {
             min_os_version: self.min_os_version.clone(),
             required: rules(&self.required)?,
             forbidden: rules(&self.forbidden)?,
-            monitor: Monitor::from_lists(
-                &self.name,
-                self.monitor_products.clone(),
-                self.monitor_patches.clone(),
-            )
-            .map_err(|e| e.to_string())?,
+            monitor: Monitor::from_lists(&self.name, self.monitor_products.clone(), self.monitor_patches.clone())
+                .map_err(|e| e.to_string())?,
             deny_forwarding: self.deny_forwarding,
             remediation_url: self.remediation_url.clone(),
             ..Policy::new(&self.name, platforms)
@@ -110,10 +106,7 @@ impl HostCheckerPolicy {
 impl HostCheckerSettings {
     /// The engine's policies; the invalid ones (which `commit` refuses) are left out.
     pub fn engine_policies(&self) -> Vec<Policy> {
-        self.policies
-            .iter()
-            .filter_map(|p| p.to_policy().ok())
-            .collect()
+        self.policies.iter().filter_map(|p| p.to_policy().ok()).collect()
     }
 
     /// Service name → the policies it requires (from `required_for_services`).
@@ -138,9 +131,7 @@ impl HostCheckerSettings {
                 "enabled",
                 Err(Problem::Requires {
                     value: "true".into(),
-                    requirement:
-                        "apptunnel.client_ca_file: devices authenticate with their certificate"
-                            .into(),
+                    requirement: "apptunnel.client_ca_file: devices authenticate with their certificate".into(),
                 }),
             );
         }
@@ -153,9 +144,23 @@ impl HostCheckerSettings {
             for (j, service) in policy.required_for_services.iter().enumerate() {
                 let field = format!("required_for_services[{j}]");
                 if !apptunnel.services.iter().any(|s| s.name == *service) {
-                    report.check(&here, &field, Err(Problem::Requires { value: service.clone(), requirement: "an AppTunnel service of that name".into() }));
+                    report.check(
+                        &here,
+                        &field,
+                        Err(Problem::Requires {
+                            value: service.clone(),
+                            requirement: "an AppTunnel service of that name".into(),
+                        }),
+                    );
                 } else if !self.enabled {
-                    report.check(&here, &field, Err(Problem::Requires { value: service.clone(), requirement: "host_checker.enabled: no device could pass".into() }));
+                    report.check(
+                        &here,
+                        &field,
+                        Err(Problem::Requires {
+                            value: service.clone(),
+                            requirement: "host_checker.enabled: no device could pass".into(),
+                        }),
+                    );
                 }
             }
             if let Err(reason) = policy.to_policy() {
@@ -183,18 +188,10 @@ impl HostCheckerSettings {
         for (i, policy) in self.policies.iter().enumerate() {
             let here = format!("{at}.policies[{i}]");
             if !policy.monitor_products.is_empty() {
-                report.check(
-                    &here,
-                    "monitor_products",
-                    Err(Problem::Unsupported { why: WHY }),
-                );
+                report.check(&here, "monitor_products", Err(Problem::Unsupported { why: WHY }));
             }
             if !policy.monitor_patches.is_empty() {
-                report.check(
-                    &here,
-                    "monitor_patches",
-                    Err(Problem::Unsupported { why: WHY }),
-                );
+                report.check(&here, "monitor_patches", Err(Problem::Unsupported { why: WHY }));
             }
         }
     }

@@ -41,12 +41,7 @@ pub struct Interface {
 impl Interface {
     /// A listed interface with no address, up, without a default gateway.
     pub fn named(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            addresses: Vec::new(),
-            gateway: None,
-            shutdown: false,
-        }
+        Self { name: name.into(), addresses: Vec::new(), gateway: None, shutdown: false }
     }
 
     /// Checks this interface alone; returns its valid addresses with their indices.
@@ -89,13 +84,9 @@ pub(crate) fn check(interfaces: &[Interface], report: &mut Report) {
         for (index, cidr) in parsed {
             let here = format!("{at}.addresses[{index}]");
             match addresses.entry(cidr.addr) {
-                Entry::Occupied(first) => report.push(
-                    here,
-                    Problem::Duplicate {
-                        value: cidr.addr.to_string(),
-                        first: first.get().clone(),
-                    },
-                ),
+                Entry::Occupied(first) => {
+                    report.push(here, Problem::Duplicate { value: cidr.addr.to_string(), first: first.get().clone() })
+                }
                 Entry::Vacant(slot) => {
                     slot.insert(here);
                 }
@@ -145,10 +136,7 @@ pub(crate) fn interface_name(name: &str) -> Result<(), Problem> {
         "it is longer than 15 bytes"
     } else if name == "." || name == ".." {
         "`.` and `..` are not allowed"
-    } else if !name
-        .bytes()
-        .all(|b| b.is_ascii_graphic() && b != b'/' && b != b':')
-    {
+    } else if !name.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b':') {
         "only printable ASCII other than white space, '/' and ':' is allowed"
     } else {
         return Ok(());

@@ -29,14 +29,10 @@ mod version;
 
 pub use accs::{ACCS_SYNC_INTERVAL_SECS, AccsSettings};
 pub use activesync::ActiveSyncSettings;
+pub use apptunnel::{APPTUNNEL_IDLE_TIMEOUT_SECS, AppTunnelService, AppTunnelSettings, SERVICE_NAME_MAX, ServiceKind};
 pub use balancers::BALANCERS_MAX;
-pub use apptunnel::{
-    APPTUNNEL_IDLE_TIMEOUT_SECS, AppTunnelService, AppTunnelSettings, SERVICE_NAME_MAX, ServiceKind,
-};
 pub use config::Config;
-pub use connector::{
-    Connector, GRAPH_CLIENT_ID_MAX, GRAPH_TENANT_MAX, GraphConnector, PosternApiConnector,
-};
+pub use connector::{Connector, GRAPH_CLIENT_ID_MAX, GRAPH_TENANT_MAX, GraphConnector, PosternApiConnector};
 pub use demo::DEMO_TOML;
 pub use device_cache::{DEVICE_CACHE_SIZE, DeviceCacheSettings};
 pub use error::ConfigError;
@@ -49,17 +45,17 @@ pub use management_plane::{ChosenBy, ManagementPlane, NoManagementAddress};
 pub use migration_steps::{StepError, insert_if_absent, rename};
 pub use ssh_key::{SSH_KEY_LINE_MAX, SSH_KEY_TYPES, SSH_RSA_MIN_BITS};
 pub use static_uem::{
-    ACTIVESYNC_ID_MAX, DeviceState, NewDeviceRule, Platform, StaticConnector, StaticDevice,
-    StaticUemSettings, UEM_ID_MAX, USER_MAX,
+    ACTIVESYNC_ID_MAX, DeviceState, NewDeviceRule, Platform, StaticConnector, StaticDevice, StaticUemSettings,
+    UEM_ID_MAX, USER_MAX,
 };
 pub use tls::{TlsSettings, TlsVersion};
 pub use uem::{
-    BACKOFF_CAP_SECS, COMPLIANCE_INTERVAL_SECS, CheckinSettings, INVENTORY_INTERVAL_SECS,
-    JITTER_PERCENT, TUNNEL_ACTIONS_INTERVAL_SECS, UemSettings,
+    BACKOFF_CAP_SECS, COMPLIANCE_INTERVAL_SECS, CheckinSettings, INVENTORY_INTERVAL_SECS, JITTER_PERCENT,
+    TUNNEL_ACTIONS_INTERVAL_SECS, UemSettings,
 };
 pub use users::{Privilege, USER_NAME_MAX, User};
 pub use validation::{Problem, ValidationError, ValidationErrors};
 pub use version::{
-    CURRENT_VERSION, MIGRATIONS, Migration, MigrationFn, VERSION_KEY, checked_current_version,
-    current_version, migrate, stored_version,
+    CURRENT_VERSION, MIGRATIONS, Migration, MigrationFn, VERSION_KEY, checked_current_version, current_version,
+    migrate, stored_version,
 };

@@ -2,9 +2,7 @@
 
 use crate::config::Config;
 use crate::error::ConfigError;
-use crate::version::{
-    MIGRATIONS, Migration, VERSION_KEY, checked_current_version, migrate, stored_version,
-};
+use crate::version::{MIGRATIONS, Migration, VERSION_KEY, checked_current_version, migrate, stored_version};
 use serde::Deserialize;
 use toml::Table;
 use toml::de::{DeTable, Deserializer};
@@ -44,7 +42,5 @@ fn from_text(text: &str) -> Result<Config, ConfigError> {
 /// Deserialises a migrated table (it has no text, hence no line numbers).
 fn from_table(mut table: Table, from: u32) -> Result<Config, ConfigError> {
     table.remove(VERSION_KEY);
-    table
-        .try_into()
-        .map_err(|source| ConfigError::SchemaAfterMigration { from, source })
+    table.try_into().map_err(|source| ConfigError::SchemaAfterMigration { from, source })
 }

@@ -40,13 +40,7 @@ pub struct ManagementSettings {
 
 impl Default for ManagementSettings {
     fn default() -> Self {
-        Self {
-            address: None,
-            interface: None,
-            ssh_port: 22,
-            metrics_port: 9100,
-            metrics_allowed: Vec::new(),
-        }
+        Self { address: None, interface: None, ssh_port: 22, metrics_port: 9100, metrics_allowed: Vec::new() }
     }
 }
 
@@ -67,10 +61,7 @@ impl ManagementSettings {
             };
             report.check(at, "interface", result);
         }
-        for (field, port) in [
-            ("ssh_port", self.ssh_port),
-            ("metrics_port", self.metrics_port),
-        ] {
+        for (field, port) in [("ssh_port", self.ssh_port), ("metrics_port", self.metrics_port)] {
             if port == 0 {
                 report.check(at, field, Err(Problem::BelowMin { value: 0, min: 1 }));
             }
@@ -89,10 +80,7 @@ impl ManagementSettings {
             report.check(
                 at,
                 "metrics_allowed",
-                Err(Problem::AboveMax {
-                    value: self.metrics_allowed.len() as u64,
-                    max: METRICS_ALLOWED_MAX as u64,
-                }),
+                Err(Problem::AboveMax { value: self.metrics_allowed.len() as u64, max: METRICS_ALLOWED_MAX as u64 }),
             );
         }
         for (i, prefix) in self.metrics_allowed.iter().enumerate() {

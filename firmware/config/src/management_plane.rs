@@ -71,20 +71,15 @@ impl Config {
         let settings = &self.management;
         let (address, chosen_by) = match (&settings.address, &settings.interface) {
             (Some(text), _) => {
-                let addr = net_checks::address(text)
-                    .map_err(|_| NoManagementAddress::BadAddress(text.clone()))?;
+                let addr = net_checks::address(text).map_err(|_| NoManagementAddress::BadAddress(text.clone()))?;
                 (addr, ChosenBy::Address)
             }
-            (None, Some(name)) => (
-                first_address(&self.interfaces, name)?.addr,
-                ChosenBy::Interface(name.clone()),
-            ),
+            (None, Some(name)) => (first_address(&self.interfaces, name)?.addr, ChosenBy::Interface(name.clone())),
             (None, None) => match self.interfaces.as_slice() {
                 [] => return Err(NoManagementAddress::NoInterface),
-                [only] => (
-                    first_address(&self.interfaces, &only.name)?.addr,
-                    ChosenBy::OnlyInterface(only.name.clone()),
-                ),
+                [only] => {
+                    (first_address(&self.interfaces, &only.name)?.addr, ChosenBy::OnlyInterface(only.name.clone()))
+                }
                 several => return Err(NoManagementAddress::SeveralInterfaces(several.len())),
             },
         };

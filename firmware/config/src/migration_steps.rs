@@ -53,10 +53,7 @@ pub fn rename(mut table: Table, from: &[&str], to: &[&str]) -> Result<Table, Ste
     };
     let target = table_at(&mut table, to_parent, true)?.ok_or(StepError::EmptyPath)?;
     if target.contains_key(*to_leaf) {
-        return Err(StepError::BothSet {
-            from: from.join("."),
-            to: to.join("."),
-        });
+        return Err(StepError::BothSet { from: from.join("."), to: to.join(".") });
     }
     target.insert((*to_leaf).to_owned(), value);
     Ok(table)
@@ -75,11 +72,7 @@ pub fn insert_if_absent(mut table: Table, path: &[&str], value: Value) -> Result
 
 /// The table at `path`; missing tables are created when `create` is set, otherwise
 /// `None` is returned.
-fn table_at<'t>(
-    table: &'t mut Table,
-    path: &[&str],
-    create: bool,
-) -> Result<Option<&'t mut Table>, StepError> {
+fn table_at<'t>(table: &'t mut Table, path: &[&str], create: bool) -> Result<Option<&'t mut Table>, StepError> {
     let mut here = table;
     for (depth, key) in path.iter().enumerate() {
         if !here.contains_key(*key) {
@@ -92,10 +85,7 @@ fn table_at<'t>(
             Some(Value::Table(next)) => next,
             Some(other) => {
                 let key = path[..=depth].join(".");
-                return Err(StepError::NotATable {
-                    key,
-                    found: other.type_str(),
-                });
+                return Err(StepError::NotATable { key, found: other.type_str() });
             }
             None => return Ok(None),
         };

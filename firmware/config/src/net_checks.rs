@@ -23,15 +23,11 @@ impl Cidr {
     pub(crate) fn contains(&self, other: IpAddr) -> bool {
         match (self.addr, other) {
             (IpAddr::V4(a), IpAddr::V4(b)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
                 u32::from(a) & mask == u32::from(b) & mask
             }
             (IpAddr::V6(a), IpAddr::V6(b)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
                 u128::from(a) & mask == u128::from(b) & mask
             }
             _ => false,
@@ -47,15 +43,11 @@ impl Cidr {
     fn network_address(&self) -> IpAddr {
         match self.addr {
             IpAddr::V4(a) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
                 Ipv4Addr::from(u32::from(a) & mask).into()
             }
             IpAddr::V6(a) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
                 Ipv6Addr::from(u128::from(a) & mask).into()
             }
         }
@@ -65,16 +57,9 @@ impl Cidr {
 /// `value` is a source prefix `network/prefix`: an IPv4 network with a prefix of 0 to 32
 /// or an IPv6 network with a prefix of 0 to 128, with no host bit set.
 pub(crate) fn prefix(value: &str) -> Result<Cidr, Problem> {
-    let bad = |reason| Problem::BadAddress {
-        expected: PREFIX,
-        reason,
-    };
-    let (addr, prefix) = value.split_once('/').ok_or(bad(
-        "it has no prefix length (e.g. /8, or /32 for one host)",
-    ))?;
-    let addr: IpAddr = addr
-        .parse()
-        .map_err(|_| bad("the part before `/` is not an IPv4 or IPv6 address"))?;
+    let bad = |reason| Problem::BadAddress { expected: PREFIX, reason };
+    let (addr, prefix) = value.split_once('/').ok_or(bad("it has no prefix length (e.g. /8, or /32 for one host)"))?;
+    let addr: IpAddr = addr.parse().map_err(|_| bad("the part before `/` is not an IPv4 or IPv6 address"))?;
     let max = if addr.is_ipv4() { 32 } else { 128 };
     let prefix = match prefix.parse::<u8>() {
         Ok(p) if prefix.bytes().all(|b| b.is_ascii_digit()) && p <= max => p,
@@ -92,16 +77,9 @@ pub(crate) fn prefix(value: &str) -> Result<Cidr, Problem> {
 /// address with a prefix of 1 to 128, usable on an interface (not unspecified, multicast
 /// or broadcast, and for IPv4 prefixes up to /30 not the network or broadcast address).
 pub(crate) fn cidr(value: &str) -> Result<Cidr, Problem> {
-    let bad = |reason| Problem::BadAddress {
-        expected: CIDR,
-        reason,
-    };
-    let (addr, prefix) = value
-        .split_once('/')
-        .ok_or(bad("it has no prefix length (e.g. /24)"))?;
-    let addr: IpAddr = addr
-        .parse()
-        .map_err(|_| bad("the part before `/` is not an IPv4 or IPv6 address"))?;
+    let bad = |reason| Problem::BadAddress { expected: CIDR, reason };
+    let (addr, prefix) = value.split_once('/').ok_or(bad("it has no prefix length (e.g. /24)"))?;
+    let addr: IpAddr = addr.parse().map_err(|_| bad("the part before `/` is not an IPv4 or IPv6 address"))?;
     let max = if addr.is_ipv4() { 32 } else { 128 };
     let prefix = match prefix.parse::<u8>() {
         Ok(p) if prefix.bytes().all(|b| b.is_ascii_digit()) && (1..=max).contains(&p) => p,
@@ -123,13 +101,8 @@ pub(crate) fn cidr(value: &str) -> Result<Cidr, Problem> {
 
 /// `value` is a plain IPv4 or IPv6 address a host can send to (a default gateway).
 pub(crate) fn address(value: &str) -> Result<IpAddr, Problem> {
-    let bad = |reason| Problem::BadAddress {
-        expected: ADDRESS,
-        reason,
-    };
-    let addr: IpAddr = value
-        .parse()
-        .map_err(|_| bad("it is not an IPv4 or IPv6 address (no prefix length here)"))?;
+    let bad = |reason| Problem::BadAddress { expected: ADDRESS, reason };
+    let addr: IpAddr = value.parse().map_err(|_| bad("it is not an IPv4 or IPv6 address (no prefix length here)"))?;
     usable(addr).map_err(bad)?;
     Ok(addr)
 }
@@ -167,21 +140,14 @@ pub(crate) fn dns_name(value: &str) -> Result<(), &'static str> {
         if label.len() > 63 {
             return Err("a label of the host name is longer than 63 bytes");
         }
-        if !label
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
+        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return Err("the host name holds characters other than letters, digits, '-' and '.'");
         }
         if label.starts_with('-') || label.ends_with('-') {
             return Err("a label of the host name starts or ends with '-'");
         }
     }
-    if value
-        .rsplit('.')
-        .next()
-        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
-    {
+    if value.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
         return Err("the host is neither an IPv4 address nor a name (its last label is numeric)");
     }
     Ok(())
@@ -212,9 +178,7 @@ pub(crate) fn server(value: &str) -> Result<(), Problem> {
     }
     if let Some(domain) = host.strip_prefix("*.") {
         if !domain.contains('.') {
-            return bad(
-                "a wildcard must cover a domain of at least two labels, e.g. *.corp.example",
-            );
+            return bad("a wildcard must cover a domain of at least two labels, e.g. *.corp.example");
         }
         return dns_name(domain).map_err(|reason| Problem::BadServer { reason });
     }

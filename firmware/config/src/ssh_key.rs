@@ -6,13 +6,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 /// The public key types accepted for logging in, as OpenSSH names them.
-pub const SSH_KEY_TYPES: &[&str] = &[
-    "ssh-ed25519",
-    "ecdsa-sha2-nistp256",
-    "ecdsa-sha2-nistp384",
-    "ecdsa-sha2-nistp521",
-    "ssh-rsa",
-];
+pub const SSH_KEY_TYPES: &[&str] =
+    &["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"];
 /// Longest public key line, in bytes.
 pub const SSH_KEY_LINE_MAX: usize = 8 * 1024;
 /// Smallest RSA modulus accepted, in bits.
@@ -39,12 +34,8 @@ pub(crate) fn check(line: &str) -> Result<KeyId<'_>, Problem> {
             SSH_KEY_TYPES.join(", ")
         )));
     }
-    let encoded = words
-        .next()
-        .ok_or_else(|| bad("the base64 key after the type is missing".into()))?;
-    let blob = STANDARD
-        .decode(encoded)
-        .map_err(|e| bad(format!("the key is not valid base64: {e}")))?;
+    let encoded = words.next().ok_or_else(|| bad("the base64 key after the type is missing".into()))?;
+    let blob = STANDARD.decode(encoded).map_err(|e| bad(format!("the key is not valid base64: {e}")))?;
     check_blob(key_type, &blob).map_err(|reason| bad(reason.into()))?;
     Ok((key_type, encoded))
 }
@@ -89,11 +80,7 @@ fn check_blob(key_type: &str, blob: &[u8]) -> Result<(), &'static str> {
             }
         }
     }
-    if rest.is_empty() {
-        Ok(())
-    } else {
-        Err("the key blob has trailing bytes")
-    }
+    if rest.is_empty() { Ok(()) } else { Err("the key blob has trailing bytes") }
 }
 
 /// Reads one SSH `string`: a 32-bit big-endian length and that many bytes.

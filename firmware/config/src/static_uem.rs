@@ -115,10 +115,7 @@ impl StaticConnector {
             uem_ids.note(&device.uem_id, i, at, report);
             if device.state == DeviceState::Quarantined && !self.settings.supports_quarantine {
                 let requirement = format!("{at}.settings.supports_quarantine = true");
-                let problem = Problem::Requires {
-                    value: "quarantined".into(),
-                    requirement,
-                };
+                let problem = Problem::Requires { value: "quarantined".into(), requirement };
                 report.check(&here, "state", Err(problem));
             }
         }
@@ -133,10 +130,7 @@ struct FirstUse<'a> {
 
 impl<'a> FirstUse<'a> {
     fn new(field: &'static str) -> Self {
-        Self {
-            field,
-            seen: HashMap::new(),
-        }
+        Self { field, seen: HashMap::new() }
     }
 
     /// Records `value` of device `index`, or a duplicate if an earlier device holds it.
@@ -144,10 +138,7 @@ impl<'a> FirstUse<'a> {
         match self.seen.entry(value) {
             Entry::Occupied(first) => {
                 let first = format!("{at}.devices[{}].{}", first.get(), self.field);
-                let problem = Problem::Duplicate {
-                    value: value.into(),
-                    first,
-                };
+                let problem = Problem::Duplicate { value: value.into(), first };
                 report.push(format!("{at}.devices[{index}].{}", self.field), problem);
             }
             Entry::Vacant(slot) => {
@@ -159,19 +150,11 @@ impl<'a> FirstUse<'a> {
 
 impl StaticDevice {
     fn check(&self, at: &str, report: &mut Report) {
-        report.check(
-            at,
-            "activesync_id",
-            checks::alphanumeric(&self.activesync_id, ACTIVESYNC_ID_MAX),
-        );
+        report.check(at, "activesync_id", checks::alphanumeric(&self.activesync_id, ACTIVESYNC_ID_MAX));
         report.check(at, "user", checks::text(&self.user, USER_MAX));
         report.check(at, "uem_id", checks::text(&self.uem_id, UEM_ID_MAX));
         if let Some(gateway) = &self.allowed_on_gateway {
-            report.check(
-                at,
-                "allowed_on_gateway",
-                checks::text(gateway, GATEWAY_ID_MAX),
-            );
+            report.check(at, "allowed_on_gateway", checks::text(gateway, GATEWAY_ID_MAX));
         }
     }
 }

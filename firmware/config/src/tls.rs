@@ -22,9 +22,7 @@ pub struct TlsSettings {
 }
 
 /// A TLS protocol version the gateway can be limited to.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum TlsVersion {
     /// `"1.2"`: TLS 1.2 and 1.3.
     #[default]
@@ -43,11 +41,7 @@ impl TlsSettings {
         if let Some(path) = &self.key_file {
             report.check(at, "key_file", checks::absolute_path(path));
         }
-        let missing = |other: &str| {
-            Err(Problem::Missing {
-                because: format!("{at}.{other} is set"),
-            })
-        };
+        let missing = |other: &str| Err(Problem::Missing { because: format!("{at}.{other} is set") });
         match (&self.certificate_file, &self.key_file) {
             (Some(_), None) => report.check(at, "key_file", missing("certificate_file")),
             (None, Some(_)) => report.check(at, "certificate_file", missing("key_file")),

@@ -69,33 +69,14 @@ impl UemSettings {
 impl CheckinSettings {
     pub(crate) fn check(&self, at: &str, report: &mut Report) {
         let c = |v, b| checks::range(v, b);
-        report.check(
-            at,
-            "compliance_interval_secs",
-            c(self.compliance_interval_secs, &COMPLIANCE_INTERVAL_SECS),
-        );
+        report.check(at, "compliance_interval_secs", c(self.compliance_interval_secs, &COMPLIANCE_INTERVAL_SECS));
         report.check(
             at,
             "tunnel_actions_interval_secs",
-            c(
-                self.tunnel_actions_interval_secs,
-                &TUNNEL_ACTIONS_INTERVAL_SECS,
-            ),
+            c(self.tunnel_actions_interval_secs, &TUNNEL_ACTIONS_INTERVAL_SECS),
         );
-        report.check(
-            at,
-            "inventory_interval_secs",
-            c(self.inventory_interval_secs, &INVENTORY_INTERVAL_SECS),
-        );
-        report.check(
-            at,
-            "jitter_percent",
-            c(self.jitter_percent, &JITTER_PERCENT),
-        );
-        report.check(
-            at,
-            "backoff_cap_secs",
-            c(self.backoff_cap_secs, &BACKOFF_CAP_SECS),
-        );
+        report.check(at, "inventory_interval_secs", c(self.inventory_interval_secs, &INVENTORY_INTERVAL_SECS));
+        report.check(at, "jitter_percent", c(self.jitter_percent, &JITTER_PERCENT));
+        report.check(at, "backoff_cap_secs", c(self.backoff_cap_secs, &BACKOFF_CAP_SECS));
     }
 }

@@ -30,9 +30,7 @@ pub struct User {
 }
 
 /// A CLI privilege level.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Privilege {
     /// `operator`: may run `show` commands only.
@@ -52,10 +50,7 @@ pub(crate) fn check(users: &[User], report: &mut Report) {
         match names.entry(user.name.as_str()) {
             Entry::Occupied(first) => report.push(
                 format!("{at}.name"),
-                Problem::Duplicate {
-                    value: user.name.clone(),
-                    first: format!("users[{}].name", first.get()),
-                },
+                Problem::Duplicate { value: user.name.clone(), first: format!("users[{}].name", first.get()) },
             ),
             Entry::Vacant(slot) => {
                 slot.insert(i);
@@ -90,21 +85,14 @@ fn user_name(name: &str) -> Result<(), Problem> {
         "only lower-case ASCII letters, digits, '-' and '_' are allowed",
     )?;
     if name.starts_with('-') {
-        return Err(Problem::BadChar {
-            found: '-',
-            at: 0,
-            allowed: "a name may not start with '-'",
-        });
+        return Err(Problem::BadChar { found: '-', at: 0, allowed: "a name may not start with '-'" });
     }
     Ok(())
 }
 
 /// The start and end of a long base64 key, for messages.
 fn abbreviated(encoded: &str) -> String {
-    match (
-        encoded.get(..12),
-        encoded.get(encoded.len().saturating_sub(8)..),
-    ) {
+    match (encoded.get(..12), encoded.get(encoded.len().saturating_sub(8)..)) {
         (Some(head), Some(tail)) if encoded.len() > 24 => format!("{head}…{tail}"),
         _ => encoded.to_owned(),
     }

@@ -216,10 +216,6 @@ impl Report {
 
     /// Ok when nothing was recorded, otherwise every recorded problem.
     pub(crate) fn finish(self) -> Result<(), ValidationErrors> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ValidationErrors(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(ValidationErrors(self.0)) }
     }
 }

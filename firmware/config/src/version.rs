@@ -44,13 +44,9 @@ pub fn stored_version(table: &Table) -> Result<u32, ConfigError> {
         None => Ok(1),
         Some(Value::Integer(n)) => match u32::try_from(*n) {
             Ok(v) if v >= 1 => Ok(v),
-            _ => Err(ConfigError::BadVersion {
-                found: n.to_string(),
-            }),
+            _ => Err(ConfigError::BadVersion { found: n.to_string() }),
         },
-        Some(other) => Err(ConfigError::BadVersion {
-            found: other.to_string(),
-        }),
+        Some(other) => Err(ConfigError::BadVersion { found: other.to_string() }),
     }
 }
 
@@ -59,11 +55,7 @@ pub fn checked_current_version(steps: &[Migration]) -> Result<u32, ConfigError> 
     for (index, step) in steps.iter().enumerate() {
         let expected = current_version(&steps[..index]);
         if step.from != expected {
-            return Err(ConfigError::MigrationList {
-                index,
-                expected,
-                found: step.from,
-            });
+            return Err(ConfigError::MigrationList { index, expected, found: step.from });
         }
     }
     Ok(current_version(steps))
@@ -76,10 +68,7 @@ pub fn migrate(mut table: Table, steps: &[Migration]) -> Result<Table, ConfigErr
     let current = checked_current_version(steps)?;
     let stored = stored_version(&table)?;
     if stored > current {
-        return Err(ConfigError::TooNew {
-            stored,
-            supported: current,
-        });
+        return Err(ConfigError::TooNew { stored, supported: current });
     }
     table.remove(VERSION_KEY);
     for step in steps.iter().filter(|step| step.from >= stored) {

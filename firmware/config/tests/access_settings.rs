@@ -9,7 +9,8 @@ use postern_config::{Config, Privilege, Problem, TlsVersion, User};
 use std::path::PathBuf;
 
 /// Real key lines, as `ssh-keygen` wrote them.
-const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPenvWdOl8DYC77+csuqHME/l8xmn52MizfqavJ3gsOm ed25519@example";
+const ED25519: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPenvWdOl8DYC77+csuqHME/l8xmn52MizfqavJ3gsOm ed25519@example";
 const ECDSA_256: &str = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBHvI0E3fP1Z0U23+RRsiFy6ibhIhmRJLIp8sPWZR4sY8aveNIuG4BXpuYWEF0UDW7CZ+G8tKZyoQHDmBQGmFpAQ= ecdsa256@example";
 const ECDSA_384: &str = "ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBBJoaanixvlbLhj7Q+GEX+zi2c8MzLvN/iV1Rf885wZ5TVOgV1dvTaTYvNp1qpRraQV29jj1mJT/E3kaEpnOVR+LkZXE1HXxWEfPLvV+RE0I8gKFNicuvIRjjHUXf/VucA== ecdsa384@example";
 const ECDSA_521: &str = "ecdsa-sha2-nistp521 AAAAE2VjZHNhLXNoYTItbmlzdHA1MjEAAAAIbmlzdHA1MjEAAACFBACHJe9has2NjR2gOL9ucSTZ5gH9a5lRFqMdAvcGGQm9rZo+Pl3iojEA4y2gjyk9k3AJebTgUGLoI81wPio3qAZwHgEh4+XUswD8sGpmnU/xAcYlEecUj6Nn4c3kYxMRaJhThngsa4CwDiGYbgvDU9gQWYCO5ha5QuQOPTjD8i65uBPXIg== ecdsa521@example";
@@ -25,18 +26,12 @@ fn user(name: &str, keys: &[&str]) -> User {
 }
 
 fn with_users(users: Vec<User>) -> Config {
-    Config {
-        users,
-        ..Config::default()
-    }
+    Config { users, ..Config::default() }
 }
 
 /// An SSH wire `string`.
 fn string(bytes: &[u8]) -> Vec<u8> {
-    let mut out = u32::try_from(bytes.len())
-        .expect("short")
-        .to_be_bytes()
-        .to_vec();
+    let mut out = u32::try_from(bytes.len()).expect("short").to_be_bytes().to_vec();
     out.extend_from_slice(bytes);
     out
 }
@@ -69,26 +64,15 @@ fn tls_files_are_absolute_and_come_in_pairs() {
     config.tls.certificate_file = Some(PathBuf::from("/etc/postern/tls/cert.pem"));
     assert_eq!(
         only_problem(&config, "tls.key_file"),
-        Problem::Missing {
-            because: "tls.certificate_file is set".into()
-        }
+        Problem::Missing { because: "tls.certificate_file is set".into() }
     );
     config.tls.key_file = Some(PathBuf::from("key.pem"));
-    assert!(matches!(
-        only_problem(&config, "tls.key_file"),
-        Problem::NotAbsolute { .. }
-    ));
+    assert!(matches!(only_problem(&config, "tls.key_file"), Problem::NotAbsolute { .. }));
     config.tls.certificate_file = None;
     config.tls.key_file = Some(PathBuf::from("/etc/postern/tls/key.pem"));
-    assert!(matches!(
-        only_problem(&config, "tls.certificate_file"),
-        Problem::Missing { .. }
-    ));
+    assert!(matches!(only_problem(&config, "tls.certificate_file"), Problem::Missing { .. }));
     config.tls.certificate_file = Some(PathBuf::from("cert.pem"));
-    assert!(matches!(
-        only_problem(&config, "tls.certificate_file"),
-        Problem::NotAbsolute { .. }
-    ));
+    assert!(matches!(only_problem(&config, "tls.certificate_file"), Problem::NotAbsolute { .. }));
     config.tls.certificate_file = Some(PathBuf::from("/etc/postern/tls/cert.pem"));
     config.tls.min_version = TlsVersion::Tls13;
     assert_valid(&config, "a certificate, its key and TLS 1.3");
@@ -98,13 +82,8 @@ fn tls_files_are_absolute_and_come_in_pairs() {
 fn tls_older_than_1_2_is_refused_by_name() {
     for old in ["1.0", "1.1", "1", "SSLv3"] {
         let text = format!("[tls]\nmin_version = \"{old}\"\n");
-        let message = Config::from_toml_str(&text)
-            .expect_err("refused")
-            .to_string();
-        assert!(
-            message.contains("min_version") && message.contains("`1.2`"),
-            "{old}: {message}"
-        );
+        let message = Config::from_toml_str(&text).expect_err("refused").to_string();
+        assert!(message.contains("min_version") && message.contains("`1.2`"), "{old}: {message}");
     }
     let config = Config::from_toml_str("[tls]\nmin_version = \"1.3\"\n").expect("1.3 loads");
     assert_eq!(config.tls.min_version, TlsVersion::Tls13);
@@ -118,20 +97,12 @@ fn no_users_by_default() {
 #[test]
 fn user_names_are_short_lower_case_and_unique() {
     let at = "users[0].name";
-    assert_eq!(
-        only_problem(&with_users(vec![user("", &[])]), at),
-        Problem::Empty
-    );
+    assert_eq!(only_problem(&with_users(vec![user("", &[])]), at), Problem::Empty);
     assert!(matches!(
         only_problem(&with_users(vec![user(&"a".repeat(33), &[])]), at),
         Problem::TooLong { len: 33, max: 32 }
     ));
-    for (bad, found) in [
-        ("Admin", 'A'),
-        ("ad min", ' '),
-        ("ad.min", '.'),
-        ("-admin", '-'),
-    ] {
+    for (bad, found) in [("Admin", 'A'), ("ad min", ' '), ("ad.min", '.'), ("-admin", '-')] {
         assert!(
             matches!(
                 only_problem(&with_users(vec![user(bad, &[])]), at),
@@ -146,10 +117,7 @@ fn user_names_are_short_lower_case_and_unique() {
     let twins = with_users(vec![user("ops", &[]), user("ops", &[])]);
     assert_eq!(
         only_problem(&twins, "users[1].name"),
-        Problem::Duplicate {
-            value: "ops".into(),
-            first: "users[0].name".into()
-        }
+        Problem::Duplicate { value: "ops".into(), first: "users[0].name".into() }
     );
 }
 
@@ -157,15 +125,9 @@ fn user_names_are_short_lower_case_and_unique() {
 fn real_key_lines_of_every_accepted_type_are_valid() {
     let keys = [ED25519, ECDSA_256, ECDSA_384, ECDSA_521, RSA_2048];
     assert_valid(&with_users(vec![user("admin", &keys)]), "every key type");
-    let no_comment = ED25519
-        .rsplit_once(' ')
-        .map(|(k, _)| k)
-        .expect("has a comment");
+    let no_comment = ED25519.rsplit_once(' ').map(|(k, _)| k).expect("has a comment");
     let spaced_comment = format!("{no_comment} Jane Doe's laptop");
-    let config = with_users(vec![
-        user("a", &[no_comment]),
-        user("b", &[&spaced_comment]),
-    ]);
+    let config = with_users(vec![user("a", &[no_comment]), user("b", &[&spaced_comment])]);
     let errors = config.validate().expect_err("the same key twice");
     assert_eq!(errors.len(), 1, "{errors}");
     assert_eq!(errors.errors()[0].path, "users[1].ssh_keys[0]");
@@ -180,58 +142,22 @@ fn malformed_key_lines_are_refused() {
     let ed_blob = ED25519.split(' ').nth(1).expect("blob");
     let cases = [
         (String::new(), "empty"),
-        (
-            "ssh-dss AAAAB3NzaC1kc3M= x".to_owned(),
-            "not an accepted key type",
-        ),
-        (
-            format!("from=\"10.0.0.1\" ssh-ed25519 {ed_blob}"),
-            "not an accepted key type",
-        ),
+        ("ssh-dss AAAAB3NzaC1kc3M= x".to_owned(), "not an accepted key type"),
+        (format!("from=\"10.0.0.1\" ssh-ed25519 {ed_blob}"), "not an accepted key type"),
         ("ssh-ed25519".to_owned(), "missing"),
         ("ssh-ed25519 not*base64".to_owned(), "not valid base64"),
         (format!("ssh-rsa {ed_blob} mislabelled"), "another type"),
         (format!("ecdsa-sha2-nistp256 {ed_blob}"), "another type"),
-        (
-            format!("{ED25519}\nssh-ed25519 {ed_blob}"),
-            "control characters",
-        ),
-        (
-            format!("ssh-ed25519 {}", "A".repeat(8 * 1024)),
-            "longer than",
-        ),
+        (format!("{ED25519}\nssh-ed25519 {ed_blob}"), "control characters"),
+        (format!("ssh-ed25519 {}", "A".repeat(8 * 1024)), "longer than"),
         (RSA_1024.to_owned(), "shorter than 2048 bits"),
-        (
-            line("ssh-ed25519", &[b"ssh-ed25519", &[7; 31]]),
-            "not 32 bytes",
-        ),
-        (
-            line("ssh-ed25519", &[b"ssh-ed25519", &[7; 32], b"x"]),
-            "trailing",
-        ),
+        (line("ssh-ed25519", &[b"ssh-ed25519", &[7; 31]]), "not 32 bytes"),
+        (line("ssh-ed25519", &[b"ssh-ed25519", &[7; 32], b"x"]), "trailing"),
         (line("ssh-ed25519", &[b"ssh-ed25519"]), "truncated"),
-        (
-            line(
-                "ecdsa-sha2-nistp256",
-                &[b"ecdsa-sha2-nistp256", b"nistp384", &[4; 65]],
-            ),
-            "curve",
-        ),
-        (
-            line(
-                "ecdsa-sha2-nistp256",
-                &[b"ecdsa-sha2-nistp256", b"nistp256", &[2; 33]],
-            ),
-            "point",
-        ),
-        (
-            line("ssh-rsa", &[b"ssh-rsa", &[1], &[0xff; 256]]),
-            "exponent",
-        ),
-        (
-            line("ssh-rsa", &[b"ssh-rsa", &[1, 0, 1], &[0, 0x7f, 0xff]]),
-            "2048 bits",
-        ),
+        (line("ecdsa-sha2-nistp256", &[b"ecdsa-sha2-nistp256", b"nistp384", &[4; 65]]), "curve"),
+        (line("ecdsa-sha2-nistp256", &[b"ecdsa-sha2-nistp256", b"nistp256", &[2; 33]]), "point"),
+        (line("ssh-rsa", &[b"ssh-rsa", &[1], &[0xff; 256]]), "exponent"),
+        (line("ssh-rsa", &[b"ssh-rsa", &[1, 0, 1], &[0, 0x7f, 0xff]]), "2048 bits"),
     ];
     for (key, expected) in cases {
         let reason = key_problem(&key);
@@ -246,10 +172,7 @@ fn rsa_bit_length_is_counted_exactly() {
     let mut modulus = vec![0u8; 257];
     modulus[1] = 0x80; // 0x00 0x80 …: exactly 2048 bits
     let exact = line("ssh-rsa", &[b"ssh-rsa", &[1, 0, 1], &modulus]);
-    assert_valid(
-        &with_users(vec![user("a", &[&exact])]),
-        "a 2048-bit modulus",
-    );
+    assert_valid(&with_users(vec![user("a", &[&exact])]), "a 2048-bit modulus");
     let mut short = vec![0u8; 257];
     short[1] = 0x7f; // 2047 bits
     let short = line("ssh-rsa", &[b"ssh-rsa", &[1, 0, 1], &short]);
@@ -267,24 +190,13 @@ fn accs_defaults_to_no_portal_and_a_15_minute_sync() {
 fn accs_settings_are_checked() {
     let mut config = Config::default();
     config.accs.portal_url = Some("http://portal.example.com".into());
-    assert_eq!(
-        only_problem(&config, "accs.portal_url"),
-        Problem::NotHttps {
-            scheme: "http".into()
-        }
-    );
+    assert_eq!(only_problem(&config, "accs.portal_url"), Problem::NotHttps { scheme: "http".into() });
     config.accs.portal_url = Some("https://portal.example.com/accs".into());
     assert_valid(&config, "an https portal");
     config.accs.sync_interval_secs = 59;
-    assert_eq!(
-        only_problem(&config, "accs.sync_interval_secs"),
-        Problem::BelowMin { value: 59, min: 60 }
-    );
+    assert_eq!(only_problem(&config, "accs.sync_interval_secs"), Problem::BelowMin { value: 59, min: 60 });
     config.accs.sync_interval_secs = 86_401;
-    assert!(matches!(
-        only_problem(&config, "accs.sync_interval_secs"),
-        Problem::AboveMax { .. }
-    ));
+    assert!(matches!(only_problem(&config, "accs.sync_interval_secs"), Problem::AboveMax { .. }));
     for good in [60, 86_400] {
         config.accs.sync_interval_secs = good;
         assert_valid(&config, "a bound");
@@ -293,8 +205,9 @@ fn accs_settings_are_checked() {
 
 #[test]
 fn portal_sync_settings_load_but_a_commit_of_them_is_refused_as_not_supported() {
-    let stored = Config::from_toml_str("[accs]\nportal_url = \"https://portal.example.com\"\nsync_interval_secs = 600\n")
-        .expect("a stored file holding them still loads");
+    let stored =
+        Config::from_toml_str("[accs]\nportal_url = \"https://portal.example.com\"\nsync_interval_secs = 600\n")
+            .expect("a stored file holding them still loads");
     assert_valid(&stored, "stored portal settings");
     let refused = stored.validate_for_commit().expect_err("they would have no effect");
     for path in ["accs.portal_url", "accs.sync_interval_secs"] {

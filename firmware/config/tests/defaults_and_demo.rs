@@ -33,42 +33,20 @@ fn demo_parses_and_validates() {
 fn demo_covers_every_case() {
     let config = Config::demo();
     let Connector::Static(uem) = &config.uem.connector else {
-        panic!(
-            "demo uses the static connector, found {:?}",
-            config.uem.connector
-        );
+        panic!("demo uses the static connector, found {:?}", config.uem.connector);
     };
-    assert!(
-        (5..=8).contains(&uem.devices.len()),
-        "about six devices, found {}",
-        uem.devices.len()
-    );
+    assert!((5..=8).contains(&uem.devices.len()), "about six devices, found {}", uem.devices.len());
     let states: HashSet<DeviceState> = uem.devices.iter().map(|d| d.state).collect();
-    for state in [
-        DeviceState::Allowed,
-        DeviceState::Blocked,
-        DeviceState::Quarantined,
-        DeviceState::Wiped,
-    ] {
+    for state in [DeviceState::Allowed, DeviceState::Blocked, DeviceState::Quarantined, DeviceState::Wiped] {
         assert!(states.contains(&state), "no device is {state:?}");
     }
     let elsewhere = uem.devices.iter().filter(|d| {
-        d.state == DeviceState::Allowed
-            && d.allowed_on_gateway
-                .as_deref()
-                .is_some_and(|g| g != config.gateway.id)
+        d.state == DeviceState::Allowed && d.allowed_on_gateway.as_deref().is_some_and(|g| g != config.gateway.id)
     });
-    assert_eq!(
-        elsewhere.count(),
-        1,
-        "one device allowed on another gateway"
-    );
+    assert_eq!(elsewhere.count(), 1, "one device allowed on another gateway");
     let platforms: HashSet<Platform> = uem.devices.iter().map(|d| d.platform).collect();
     assert!(platforms.len() >= 3, "several platforms: {platforms:?}");
-    assert_eq!(
-        uem.settings.new_device_when_unreachable,
-        NewDeviceRule::Allow
-    );
+    assert_eq!(uem.settings.new_device_when_unreachable, NewDeviceRule::Allow);
     assert!(uem.settings.supports_quarantine);
     assert!(config.activesync.backend_url.is_some());
 }

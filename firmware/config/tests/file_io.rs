@@ -19,10 +19,7 @@ fn save_then_load_gives_the_same_configuration() {
     let demo = Config::demo();
     demo.save(&path).expect("saves");
     assert_eq!(Config::load(&path).expect("loads"), demo);
-    assert_eq!(
-        fs::read_to_string(&path).expect("readable"),
-        demo.to_toml_string().expect("serialises")
-    );
+    assert_eq!(fs::read_to_string(&path).expect("readable"), demo.to_toml_string().expect("serialises"));
 }
 
 #[test]
@@ -53,20 +50,14 @@ fn a_failed_save_keeps_the_old_file_and_names_the_path() {
         other => panic!("expected an I/O error, got {other:?}"),
     }
     assert_eq!(names_in(dir.path()), ["occupied", "postern.toml"]);
-    assert_eq!(
-        Config::load(&path).expect("old file intact"),
-        Config::demo()
-    );
+    assert_eq!(Config::load(&path).expect("old file intact"), Config::demo());
 }
 
 #[test]
 fn save_into_a_missing_directory_fails_cleanly() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("missing").join("postern.toml");
-    assert!(matches!(
-        Config::default().save(&path),
-        Err(ConfigError::Io { .. })
-    ));
+    assert!(matches!(Config::default().save(&path), Err(ConfigError::Io { .. })));
 }
 
 #[test]
@@ -87,13 +78,7 @@ fn load_refuses_an_oversized_file() {
     let path = dir.path().join("huge.toml");
     let size = usize::try_from(MAX_FILE_BYTES).expect("fits") + 1;
     fs::write(&path, "#".repeat(size)).expect("write");
-    assert!(matches!(
-        Config::load(&path),
-        Err(ConfigError::TooLarge {
-            limit: MAX_FILE_BYTES,
-            ..
-        })
-    ));
+    assert!(matches!(Config::load(&path), Err(ConfigError::TooLarge { limit: MAX_FILE_BYTES, .. })));
 }
 
 #[test]
@@ -103,8 +88,5 @@ fn load_checks_what_it_reads() {
     fs::write(&path, "[device_cache]\nsize = 0\n").expect("write");
     assert!(matches!(Config::load(&path), Err(ConfigError::Invalid(_))));
     fs::write(&path, [0xff, 0xfe, b'\n']).expect("write");
-    assert!(matches!(
-        Config::load(&path),
-        Err(ConfigError::Io { op: "read", .. })
-    ));
+    assert!(matches!(Config::load(&path), Err(ConfigError::Io { op: "read", .. })));
 }

@@ -32,10 +32,7 @@ fn defaults_are_off_on_port_271_without_policies() {
     assert_eq!(config.host_checker.port, 271);
     assert!(config.host_checker.policies.is_empty());
     let old = "version = 1\n\n[gateway]\nid = \"edge-7\"\n";
-    assert_eq!(
-        Config::from_toml_str(old).expect("loads").host_checker,
-        config.host_checker
-    );
+    assert_eq!(Config::from_toml_str(old).expect("loads").host_checker, config.host_checker);
 }
 
 #[test]
@@ -57,37 +54,21 @@ fn a_policy_round_trips_through_the_stored_form() {
 fn enabling_needs_the_device_authority() {
     let mut config = Config::default();
     config.host_checker.enabled = true;
-    assert!(matches!(
-        only_problem(&config, "host_checker.enabled"),
-        Problem::Requires { .. }
-    ));
+    assert!(matches!(only_problem(&config, "host_checker.enabled"), Problem::Requires { .. }));
     config.host_checker.enabled = false;
     config.host_checker.port = 0;
-    assert!(matches!(
-        only_problem(&config, "host_checker.port"),
-        Problem::BelowMin { .. }
-    ));
+    assert!(matches!(only_problem(&config, "host_checker.port"), Problem::BelowMin { .. }));
 }
 
 #[test]
 fn bad_policies_are_refused_naming_the_policy() {
-    let bad_platform = HostCheckerPolicy {
-        platforms: vec!["beos".into()],
-        ..policy("p")
-    };
-    let Problem::BadPolicy { reason } =
-        only_problem(&with(vec![bad_platform]), "host_checker.policies[0]")
-    else {
+    let bad_platform = HostCheckerPolicy { platforms: vec!["beos".into()], ..policy("p") };
+    let Problem::BadPolicy { reason } = only_problem(&with(vec![bad_platform]), "host_checker.policies[0]") else {
         panic!()
     };
     assert!(reason.contains("\"beos\""), "{reason}");
-    let bad_rule = HostCheckerPolicy {
-        required: vec!["openssl > 3".into()],
-        ..policy("p")
-    };
-    let Problem::BadPolicy { reason } =
-        only_problem(&with(vec![bad_rule]), "host_checker.policies[0]")
-    else {
+    let bad_rule = HostCheckerPolicy { required: vec!["openssl > 3".into()], ..policy("p") };
+    let Problem::BadPolicy { reason } = only_problem(&with(vec![bad_rule]), "host_checker.policies[0]") else {
         panic!()
     };
     assert!(reason.contains("openssl > 3"), "{reason}");
@@ -96,70 +77,49 @@ fn bad_policies_are_refused_naming_the_policy() {
         monitor_patches: vec!["DSA-1-1".into()],
         ..policy("p")
     };
-    let Problem::BadPolicy { reason } = only_problem(&with(vec![both]), "host_checker.policies[0]")
-    else {
-        panic!()
-    };
+    let Problem::BadPolicy { reason } = only_problem(&with(vec![both]), "host_checker.policies[0]") else { panic!() };
     assert!(reason.contains("products and specific patches"), "{reason}");
-    let empty = HostCheckerPolicy {
-        name: "e".into(),
-        platforms: vec!["ios".into()],
-        ..HostCheckerPolicy::default()
-    };
+    let empty = HostCheckerPolicy { name: "e".into(), platforms: vec!["ios".into()], ..HostCheckerPolicy::default() };
+    assert!(matches!(only_problem(&with(vec![empty]), "host_checker.policies[0]"), Problem::BadPolicy { .. }));
     assert!(matches!(
-        only_problem(&with(vec![empty]), "host_checker.policies[0]"),
-        Problem::BadPolicy { .. }
-    ));
-    assert!(matches!(
-        only_problem(
-            &with(vec![policy("a"), policy("a")]),
-            "host_checker.policies[1].name"
-        ),
+        only_problem(&with(vec![policy("a"), policy("a")]), "host_checker.policies[1].name"),
         Problem::Duplicate { .. }
     ));
-    let http = HostCheckerPolicy {
-        remediation_url: Some("http://fix.example/".into()),
-        ..policy("p")
-    };
+    let http = HostCheckerPolicy { remediation_url: Some("http://fix.example/".into()), ..policy("p") };
     assert!(matches!(
-        only_problem(
-            &with(vec![http]),
-            "host_checker.policies[0].remediation_url"
-        ),
+        only_problem(&with(vec![http]), "host_checker.policies[0].remediation_url"),
         Problem::NotHttps { .. }
     ));
 }
 
 #[test]
 fn patch_monitoring_is_refused_at_commit_until_the_patch_list_exists() {
-    let products = HostCheckerPolicy {
-        monitor_products: vec!["openssl".into()],
-        ..policy("p")
-    };
+    let products = HostCheckerPolicy { monitor_products: vec!["openssl".into()], ..policy("p") };
     let config = with(vec![products]);
     assert_valid(&config, "a stored file with patch monitoring still loads");
     let errors = config.validate_for_commit().expect_err("refused at commit");
-    assert_eq!(
-        errors.errors()[0].path,
-        "host_checker.policies[0].monitor_products"
-    );
-    assert!(matches!(
-        errors.errors()[0].problem,
-        Problem::Unsupported { .. }
-    ));
+    assert_eq!(errors.errors()[0].path, "host_checker.policies[0].monitor_products");
+    assert!(matches!(errors.errors()[0].problem, Problem::Unsupported { .. }));
 }
 
 #[test]
 fn required_for_services_names_a_service_and_needs_the_verifier() {
     let mut config = with(vec![HostCheckerPolicy { required_for_services: vec!["crm".into()], ..policy("p") }]);
     config.apptunnel.client_ca_file = Some("/data/ca.pem".into());
-    assert!(matches!(only_problem(&config, "host_checker.policies[0].required_for_services[0]"), Problem::Requires { .. }));
+    assert!(matches!(
+        only_problem(&config, "host_checker.policies[0].required_for_services[0]"),
+        Problem::Requires { .. }
+    ));
     config.apptunnel.services.push(postern_config::AppTunnelService {
         name: "crm".into(),
         kind: postern_config::ServiceKind::Http,
         servers: vec!["10.0.0.1:80".into()],
     });
-    let Problem::Requires { requirement, .. } = only_problem(&config, "host_checker.policies[0].required_for_services[0]") else { panic!() };
+    let Problem::Requires { requirement, .. } =
+        only_problem(&config, "host_checker.policies[0].required_for_services[0]")
+    else {
+        panic!()
+    };
     assert!(requirement.contains("host_checker.enabled"), "{requirement}");
     config.host_checker.enabled = true;
     assert_valid(&config, "a service requiring a policy");

@@ -8,17 +8,11 @@ use postern_config::{ChosenBy, Config, Interface, NoManagementAddress, Problem};
 use std::net::{IpAddr, Ipv4Addr};
 
 fn eth(name: &str, addresses: &[&str]) -> Interface {
-    Interface {
-        addresses: addresses.iter().map(|a| (*a).to_owned()).collect(),
-        ..Interface::named(name)
-    }
+    Interface { addresses: addresses.iter().map(|a| (*a).to_owned()).collect(), ..Interface::named(name) }
 }
 
 fn with(interfaces: Vec<Interface>) -> Config {
-    Config {
-        interfaces,
-        ..Config::default()
-    }
+    Config { interfaces, ..Config::default() }
 }
 
 #[test]
@@ -40,10 +34,7 @@ fn an_old_file_without_the_section_loads_with_it_defaulted() {
 
 #[test]
 fn a_full_section_round_trips() {
-    let mut config = with(vec![
-        eth("eth0", &["192.0.2.10/24"]),
-        eth("mgmt0", &["10.1.2.3/16"]),
-    ]);
+    let mut config = with(vec![eth("eth0", &["192.0.2.10/24"]), eth("mgmt0", &["10.1.2.3/16"])]);
     config.management.interface = Some("mgmt0".into());
     config.management.ssh_port = 2222;
     config.management.metrics_allowed = vec!["10.0.0.0/8".into(), "2001:db8::/32".into()];
@@ -55,8 +46,7 @@ fn a_full_section_round_trips() {
 
 #[test]
 fn an_unknown_key_is_refused() {
-    let error = Config::from_toml_str("version = 1\n[management]\nlisten = \"0.0.0.0\"\n")
-        .expect_err("refused");
+    let error = Config::from_toml_str("version = 1\n[management]\nlisten = \"0.0.0.0\"\n").expect_err("refused");
     assert!(error.to_string().contains("listen"), "{error}");
 }
 
@@ -64,67 +54,40 @@ fn an_unknown_key_is_refused() {
 fn bad_values_are_named_by_their_path() {
     let mut config = Config::default();
     config.management.address = Some("0.0.0.0".into());
-    assert!(matches!(
-        only_problem(&config, "management.address"),
-        Problem::BadAddress { .. }
-    ));
+    assert!(matches!(only_problem(&config, "management.address"), Problem::BadAddress { .. }));
 
     let mut config = Config::default();
     config.management.ssh_port = 0;
-    assert!(matches!(
-        only_problem(&config, "management.ssh_port"),
-        Problem::BelowMin { .. }
-    ));
+    assert!(matches!(only_problem(&config, "management.ssh_port"), Problem::BelowMin { .. }));
 
     let mut config = Config::default();
     config.management.metrics_port = 22;
-    assert!(matches!(
-        only_problem(&config, "management.metrics_port"),
-        Problem::Conflicts { .. }
-    ));
+    assert!(matches!(only_problem(&config, "management.metrics_port"), Problem::Conflicts { .. }));
 
     let mut config = Config::default();
     config.management.metrics_allowed = vec!["10.0.0.0/8".into(), "10.1.0.0/8".into()];
-    assert!(matches!(
-        only_problem(&config, "management.metrics_allowed[1]"),
-        Problem::BadAddress { .. }
-    ));
+    assert!(matches!(only_problem(&config, "management.metrics_allowed[1]"), Problem::BadAddress { .. }));
 
     let mut config = Config::default();
     config.management.metrics_allowed = vec!["10.0.0.1".into()];
-    assert!(matches!(
-        only_problem(&config, "management.metrics_allowed[0]"),
-        Problem::BadAddress { .. }
-    ));
+    assert!(matches!(only_problem(&config, "management.metrics_allowed[0]"), Problem::BadAddress { .. }));
 
     let mut config = Config::default();
     config.management.metrics_allowed = vec!["10.0.0.1/32".into(); 65];
-    assert!(matches!(
-        only_problem(&config, "management.metrics_allowed"),
-        Problem::AboveMax { .. }
-    ));
+    assert!(matches!(only_problem(&config, "management.metrics_allowed"), Problem::AboveMax { .. }));
 }
 
 #[test]
 fn the_interface_must_be_listed_up_and_addressed_and_not_beside_an_address() {
     let mut config = with(vec![eth("eth0", &["192.0.2.10/24"]), eth("eth1", &[])]);
     config.management.interface = Some("eth9".into());
-    assert!(matches!(
-        only_problem(&config, "management.interface"),
-        Problem::Requires { .. }
-    ));
+    assert!(matches!(only_problem(&config, "management.interface"), Problem::Requires { .. }));
     config.management.interface = Some("eth1".into());
-    assert!(matches!(
-        only_problem(&config, "management.interface"),
-        Problem::Requires { .. }
-    ));
+    assert!(matches!(only_problem(&config, "management.interface"), Problem::Requires { .. }));
     config.management.interface = Some("eth0".into());
     assert_valid(&config, "a listed interface with an address");
     config.management.address = Some("192.0.2.10".into());
-    assert!(matches!(
-        only_problem(&config, "management.interface"),
-        Problem::Conflicts { .. }
-    ));
+    assert!(matches!(only_problem(&config, "management.interface"), Problem::Conflicts { .. }));
 }
 
 #[test]
@@ -135,40 +98,21 @@ fn without_a_management_address_the_only_interface_is_used() {
     assert_eq!(plane.ssh, (ip, 22).into());
     assert_eq!(plane.metrics, (ip, 9100).into());
     assert_eq!(plane.chosen_by, ChosenBy::OnlyInterface("eth0".into()));
-    assert_eq!(
-        plane.metrics_allowed,
-        ["10.0.2.0/24"],
-        "the management network by default"
-    );
+    assert_eq!(plane.metrics_allowed, ["10.0.2.0/24"], "the management network by default");
 }
 
 #[test]
 fn without_a_management_address_nothing_listens_on_every_address() {
-    assert_eq!(
-        Config::default().management_plane(),
-        Err(NoManagementAddress::NoInterface)
-    );
-    let two = with(vec![
-        eth("eth0", &["192.0.2.10/24"]),
-        eth("eth1", &["198.51.100.1/24"]),
-    ]);
-    assert_eq!(
-        two.management_plane(),
-        Err(NoManagementAddress::SeveralInterfaces(2))
-    );
+    assert_eq!(Config::default().management_plane(), Err(NoManagementAddress::NoInterface));
+    let two = with(vec![eth("eth0", &["192.0.2.10/24"]), eth("eth1", &["198.51.100.1/24"])]);
+    assert_eq!(two.management_plane(), Err(NoManagementAddress::SeveralInterfaces(2)));
     let bare = with(vec![eth("eth0", &[])]);
-    assert_eq!(
-        bare.management_plane(),
-        Err(NoManagementAddress::NoAddressOn("eth0".into()))
-    );
+    assert_eq!(bare.management_plane(), Err(NoManagementAddress::NoAddressOn("eth0".into())));
 }
 
 #[test]
 fn a_named_interface_or_address_is_used_and_the_allowed_list_given_wins() {
-    let mut config = with(vec![
-        eth("eth0", &["192.0.2.10/24"]),
-        eth("eth1", &["198.51.100.1/24"]),
-    ]);
+    let mut config = with(vec![eth("eth0", &["192.0.2.10/24"]), eth("eth1", &["198.51.100.1/24"])]);
     config.management.interface = Some("eth1".into());
     config.management.metrics_port = 9200;
     let plane = config.management_plane().expect("resolved");
@@ -185,11 +129,7 @@ fn a_named_interface_or_address_is_used_and_the_allowed_list_given_wins() {
 
     config.management.metrics_allowed.clear();
     assert!(
-        config
-            .management_plane()
-            .expect("resolved")
-            .metrics_allowed
-            .is_empty(),
+        config.management_plane().expect("resolved").metrics_allowed.is_empty(),
         "no interface has that address: no source allowed"
     );
 }

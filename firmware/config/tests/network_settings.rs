@@ -6,10 +6,7 @@ use common::{assert_valid, only_problem};
 use postern_config::{AppTunnelService, Config, Interface, Problem, ServiceKind};
 
 fn with_interfaces(interfaces: Vec<Interface>) -> Config {
-    Config {
-        interfaces,
-        ..Config::default()
-    }
+    Config { interfaces, ..Config::default() }
 }
 
 fn eth(name: &str, addresses: &[&str], gateway: Option<&str>) -> Interface {
@@ -38,40 +35,18 @@ fn service(name: &str, servers: &[&str]) -> AppTunnelService {
 fn no_interfaces_by_default_and_a_full_set_is_valid() {
     assert!(Config::default().interfaces.is_empty());
     let config = with_interfaces(vec![
-        eth(
-            "eth0",
-            &["192.0.2.10/24", "2001:db8::10/64"],
-            Some("192.0.2.1"),
-        ),
+        eth("eth0", &["192.0.2.10/24", "2001:db8::10/64"], Some("192.0.2.1")),
         eth("eth1", &["198.51.100.5/31"], Some("fe80::1")),
-        Interface {
-            shutdown: true,
-            ..Interface::named("mgmt.100")
-        },
+        Interface { shutdown: true, ..Interface::named("mgmt.100") },
     ]);
     assert_valid(&config, "two addressed interfaces and one shut down");
 }
 
 #[test]
 fn interface_names_follow_linux_rules() {
-    for bad in [
-        "",
-        "a234567890123456",
-        ".",
-        "..",
-        "eth/0",
-        "eth:0",
-        "eth 0",
-        "étH0",
-    ] {
-        let problem = only_problem(
-            &with_interfaces(vec![eth(bad, &[], None)]),
-            "interfaces[0].name",
-        );
-        assert!(
-            matches!(problem, Problem::BadInterfaceName { .. }),
-            "{bad:?}: {problem}"
-        );
+    for bad in ["", "a234567890123456", ".", "..", "eth/0", "eth:0", "eth 0", "étH0"] {
+        let problem = only_problem(&with_interfaces(vec![eth(bad, &[], None)]), "interfaces[0].name");
+        assert!(matches!(problem, Problem::BadInterfaceName { .. }), "{bad:?}: {problem}");
     }
     for good in ["eth0", "a23456789012345", "br-lan", "vlan.10", "wg_0"] {
         assert_valid(&with_interfaces(vec![eth(good, &[], None)]), good);
@@ -83,10 +58,7 @@ fn interface_names_are_unique() {
     let config = with_interfaces(vec![eth("eth0", &[], None), eth("eth0", &[], None)]);
     assert_eq!(
         only_problem(&config, "interfaces[1].name"),
-        Problem::Duplicate {
-            value: "eth0".into(),
-            first: "interfaces[0].name".into()
-        }
+        Problem::Duplicate { value: "eth0".into(), first: "interfaces[0].name".into() }
     );
 }
 
@@ -116,19 +88,9 @@ fn addresses_need_a_usable_address_and_prefix() {
     for address in bad {
         let config = with_interfaces(vec![eth("eth0", &["192.0.2.10/24", address], None)]);
         let problem = only_problem(&config, "interfaces[0].addresses[1]");
-        assert!(
-            matches!(problem, Problem::BadAddress { .. }),
-            "{address}: {problem}"
-        );
+        assert!(matches!(problem, Problem::BadAddress { .. }), "{address}: {problem}");
     }
-    for good in [
-        "192.0.2.1/24",
-        "10.0.0.0/31",
-        "10.0.0.1/32",
-        "2001:db8::/64",
-        "::1/128",
-        "fe80::2/64",
-    ] {
+    for good in ["192.0.2.1/24", "10.0.0.0/31", "10.0.0.1/32", "2001:db8::/64", "::1/128", "fe80::2/64"] {
         assert_valid(&with_interfaces(vec![eth("eth0", &[good], None)]), good);
     }
 }
@@ -141,10 +103,7 @@ fn an_address_is_used_once_across_interfaces() {
     ]);
     assert_eq!(
         only_problem(&config, "interfaces[1].addresses[1]"),
-        Problem::Duplicate {
-            value: "192.0.2.10".into(),
-            first: "interfaces[0].addresses[0]".into()
-        }
+        Problem::Duplicate { value: "192.0.2.10".into(), first: "interfaces[0].addresses[0]".into() }
     );
 }
 
@@ -153,34 +112,16 @@ fn a_gateway_is_a_plain_address_on_the_interface_network() {
     let at = "interfaces[0].gateway";
     let addresses = ["192.0.2.10/24", "2001:db8::10/64"];
     let gateway = |g: &str| with_interfaces(vec![eth("eth0", &addresses, Some(g))]);
-    for bad in [
-        "192.0.2.1/24",
-        "gw.example",
-        "0.0.0.0",
-        "224.0.0.1",
-        "192.0.2.10",
-    ] {
-        assert!(
-            matches!(only_problem(&gateway(bad), at), Problem::BadAddress { .. }),
-            "{bad}"
-        );
+    for bad in ["192.0.2.1/24", "gw.example", "0.0.0.0", "224.0.0.1", "192.0.2.10"] {
+        assert!(matches!(only_problem(&gateway(bad), at), Problem::BadAddress { .. }), "{bad}");
     }
     assert_eq!(
         only_problem(&gateway("198.51.100.1"), at),
-        Problem::GatewayOffLink {
-            gateway: "198.51.100.1".into(),
-            family: "IPv4"
-        }
+        Problem::GatewayOffLink { gateway: "198.51.100.1".into(), family: "IPv4" }
     );
-    assert!(matches!(
-        only_problem(&gateway("2001:db9::1"), at),
-        Problem::GatewayOffLink { family: "IPv6", .. }
-    ));
+    assert!(matches!(only_problem(&gateway("2001:db9::1"), at), Problem::GatewayOffLink { family: "IPv6", .. }));
     let no_v6 = with_interfaces(vec![eth("eth0", &["192.0.2.10/24"], Some("2001:db8::1"))]);
-    assert!(matches!(
-        only_problem(&no_v6, at),
-        Problem::GatewayOffLink { .. }
-    ));
+    assert!(matches!(only_problem(&no_v6, at), Problem::GatewayOffLink { .. }));
     for good in ["192.0.2.254", "2001:db8::1", "fe80::1"] {
         assert_valid(&gateway(good), good);
     }
@@ -208,18 +149,9 @@ fn apptunnel_idle_timeout_is_bounded() {
     let mut config = Config::default();
     assert_eq!(config.apptunnel.idle_timeout_secs, 300);
     config.apptunnel.idle_timeout_secs = 9;
-    assert_eq!(
-        only_problem(&config, "apptunnel.idle_timeout_secs"),
-        Problem::BelowMin { value: 9, min: 10 }
-    );
+    assert_eq!(only_problem(&config, "apptunnel.idle_timeout_secs"), Problem::BelowMin { value: 9, min: 10 });
     config.apptunnel.idle_timeout_secs = 86_401;
-    assert_eq!(
-        only_problem(&config, "apptunnel.idle_timeout_secs"),
-        Problem::AboveMax {
-            value: 86_401,
-            max: 86_400
-        }
-    );
+    assert_eq!(only_problem(&config, "apptunnel.idle_timeout_secs"), Problem::AboveMax { value: 86_401, max: 86_400 });
     for good in [10, 86_400] {
         config.apptunnel.idle_timeout_secs = good;
         assert_valid(&config, "a bound");
@@ -229,51 +161,29 @@ fn apptunnel_idle_timeout_is_bounded() {
 #[test]
 fn service_names_are_short_plain_and_unique() {
     let at = "apptunnel.services[0].name";
-    assert_eq!(
-        only_problem(&with_service("", &["a.example:80"]), at),
-        Problem::Empty
-    );
+    assert_eq!(only_problem(&with_service("", &["a.example:80"]), at), Problem::Empty);
     assert!(matches!(
         only_problem(&with_service(&"s".repeat(65), &["a.example:80"]), at),
         Problem::TooLong { len: 65, max: 64 }
     ));
     assert!(matches!(
         only_problem(&with_service("crm app", &["a.example:80"]), at),
-        Problem::BadChar {
-            found: ' ',
-            at: 3,
-            ..
-        }
+        Problem::BadChar { found: ' ', at: 3, .. }
     ));
-    assert_valid(
-        &with_service(&"s".repeat(64), &["a.example:80"]),
-        "64 bytes",
-    );
-    assert_valid(
-        &with_service("CRM_v2.intranet-1", &["a.example:80"]),
-        "all classes",
-    );
+    assert_valid(&with_service(&"s".repeat(64), &["a.example:80"]), "64 bytes");
+    assert_valid(&with_service("CRM_v2.intranet-1", &["a.example:80"]), "all classes");
 
     let mut config = with_service("crm", &["a.example:80"]);
-    config
-        .apptunnel
-        .services
-        .push(service("crm", &["b.example:80"]));
+    config.apptunnel.services.push(service("crm", &["b.example:80"]));
     assert_eq!(
         only_problem(&config, "apptunnel.services[1].name"),
-        Problem::Duplicate {
-            value: "crm".into(),
-            first: "apptunnel.services[0].name".into()
-        }
+        Problem::Duplicate { value: "crm".into(), first: "apptunnel.services[0].name".into() }
     );
 }
 
 #[test]
 fn a_service_needs_servers() {
-    assert_eq!(
-        only_problem(&with_service("crm", &[]), "apptunnel.services[0].servers"),
-        Problem::Empty
-    );
+    assert_eq!(only_problem(&with_service("crm", &[]), "apptunnel.services[0].servers"), Problem::Empty);
 }
 
 #[test]
@@ -305,21 +215,12 @@ fn servers_are_host_and_port() {
     for server in bad {
         let config = with_service("crm", &["crm.example:443", server]);
         let problem = only_problem(&config, "apptunnel.services[0].servers[1]");
-        assert!(
-            matches!(problem, Problem::BadServer { .. }),
-            "{server}: {problem}"
-        );
+        assert!(matches!(problem, Problem::BadServer { .. }), "{server}: {problem}");
     }
     let long_label = format!("{}.example:443", "l".repeat(64));
-    only_problem(
-        &with_service("crm", &[&long_label]),
-        "apptunnel.services[0].servers[0]",
-    );
+    only_problem(&with_service("crm", &[&long_label]), "apptunnel.services[0].servers[0]");
     let long_name = format!("{}example:443", "abcdefghi.".repeat(25));
-    only_problem(
-        &with_service("crm", &[&long_name]),
-        "apptunnel.services[0].servers[0]",
-    );
+    only_problem(&with_service("crm", &[&long_name]), "apptunnel.services[0].servers[0]");
     let good = [
         "crm.example:443",
         "CRM:8080",
@@ -336,15 +237,9 @@ fn a_server_is_listed_once_per_service() {
     let config = with_service("crm", &["a.example:443", "b.example:443", "a.example:443"]);
     assert_eq!(
         only_problem(&config, "apptunnel.services[0].servers[2]"),
-        Problem::Duplicate {
-            value: "a.example:443".into(),
-            first: "apptunnel.services[0].servers[0]".into()
-        }
+        Problem::Duplicate { value: "a.example:443".into(), first: "apptunnel.services[0].servers[0]".into() }
     );
     let mut tcp = with_service("crm", &["a.example:443"]);
-    tcp.apptunnel.services.push(AppTunnelService {
-        kind: ServiceKind::Tcp,
-        ..service("db", &["a.example:443"])
-    });
+    tcp.apptunnel.services.push(AppTunnelService { kind: ServiceKind::Tcp, ..service("db", &["a.example:443"]) });
     assert_valid(&tcp, "the same server in two services");
 }

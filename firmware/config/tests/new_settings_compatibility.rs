@@ -2,8 +2,8 @@
 //! version-1 files written before them still load, and files using them round-trip.
 
 use postern_config::{
-    AccsSettings, AppTunnelService, AppTunnelSettings, CURRENT_VERSION, Config, DEMO_TOML,
-    Interface, Privilege, ServiceKind, TlsSettings, TlsVersion, User,
+    AccsSettings, AppTunnelService, AppTunnelSettings, CURRENT_VERSION, Config, DEMO_TOML, Interface, Privilege,
+    ServiceKind, TlsSettings, TlsVersion, User,
 };
 
 const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPenvWdOl8DYC77+csuqHME/l8xmn52MizfqavJ3gsOm admin@example";
@@ -45,13 +45,7 @@ fn an_old_minimal_file_still_loads() {
 #[test]
 fn defaults_write_no_empty_lists_or_absent_values() {
     let text = Config::default().to_toml_string().expect("serialises");
-    for absent in [
-        "interfaces",
-        "users",
-        "services",
-        "portal_url",
-        "certificate_file",
-    ] {
+    for absent in ["interfaces", "users", "services", "portal_url", "certificate_file"] {
         assert!(!text.contains(absent), "{absent} written:\n{text}");
     }
     for present in ["[tls]", "min_version = \"1.2\"", "[apptunnel]", "[accs]"] {
@@ -67,10 +61,7 @@ fn everything() -> Config {
             gateway: Some("192.0.2.1".into()),
             ..Interface::named("eth0")
         },
-        Interface {
-            shutdown: true,
-            ..Interface::named("eth1")
-        },
+        Interface { shutdown: true, ..Interface::named("eth1") },
     ];
     config.tls = TlsSettings {
         certificate_file: Some("/etc/postern/tls/cert.pem".into()),
@@ -85,32 +76,17 @@ fn everything() -> Config {
                 kind: ServiceKind::Http,
                 servers: vec!["*.corp.example:443".into(), "wiki.example:8443".into()],
             },
-            AppTunnelService {
-                name: "db".into(),
-                kind: ServiceKind::Tcp,
-                servers: vec!["[2001:db8::5]:5432".into()],
-            },
+            AppTunnelService { name: "db".into(), kind: ServiceKind::Tcp, servers: vec!["[2001:db8::5]:5432".into()] },
         ],
         client_ca_file: Some("/etc/postern/device-ca.pem".into()),
         identity_from_common_name: true,
         proxy_protocol_from: vec!["10.0.5.0/28".into()],
     };
     config.activesync.proxy_protocol_from = vec!["10.0.5.0/28".into(), "2001:db8:5::/64".into()];
-    config.accs = AccsSettings {
-        portal_url: Some("https://portal.example.com".into()),
-        sync_interval_secs: 300,
-    };
+    config.accs = AccsSettings { portal_url: Some("https://portal.example.com".into()), sync_interval_secs: 300 };
     config.users = vec![
-        User {
-            name: "admin".into(),
-            privilege: Privilege::Administrator,
-            ssh_keys: vec![ED25519.into()],
-        },
-        User {
-            name: "noc".into(),
-            privilege: Privilege::Operator,
-            ssh_keys: Vec::new(),
-        },
+        User { name: "admin".into(), privilege: Privilege::Administrator, ssh_keys: vec![ED25519.into()] },
+        User { name: "noc".into(), privilege: Privilege::Operator, ssh_keys: Vec::new() },
     ];
     config
 }
@@ -150,19 +126,10 @@ fn unknown_keys_in_the_new_sections_are_refused_by_name() {
         ("[accs]\nportal = \"https://p.example\"\n", "portal"),
     ];
     for (text, key) in cases {
-        let message = Config::from_toml_str(text)
-            .expect_err("refused")
-            .to_string();
-        assert!(
-            message.contains(&format!("unknown field `{key}`")),
-            "{message}"
-        );
+        let message = Config::from_toml_str(text).expect_err("refused").to_string();
+        assert!(message.contains(&format!("unknown field `{key}`")), "{message}");
     }
-    let message = Config::from_toml_str("[[users]]\nname = \"a\"\nprivilege = \"root\"\n")
-        .expect_err("refused")
-        .to_string();
-    assert!(
-        message.contains("root") && message.contains("administrator"),
-        "{message}"
-    );
+    let message =
+        Config::from_toml_str("[[users]]\nname = \"a\"\nprivilege = \"root\"\n").expect_err("refused").to_string();
+    assert!(message.contains("root") && message.contains("administrator"), "{message}");
 }

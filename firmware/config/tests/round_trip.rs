@@ -1,16 +1,13 @@
 //! Writing a configuration as TOML and reading it back gives the same configuration.
 
 use postern_config::{
-    CURRENT_VERSION, Config, Connector, DeviceState, GraphConnector, NewDeviceRule, Platform,
-    PosternApiConnector, StaticConnector, StaticDevice, StaticUemSettings,
+    CURRENT_VERSION, Config, Connector, DeviceState, GraphConnector, NewDeviceRule, Platform, PosternApiConnector,
+    StaticConnector, StaticDevice, StaticUemSettings,
 };
 
 fn round_trip(config: &Config) {
     let text = config.to_toml_string().expect("serialises");
-    assert!(
-        text.starts_with(&format!("version = {CURRENT_VERSION}\n")),
-        "{text}"
-    );
+    assert!(text.starts_with(&format!("version = {CURRENT_VERSION}\n")), "{text}");
     let back = Config::from_toml_str(&text).unwrap_or_else(|e| panic!("{e}\n--- text:\n{text}"));
     assert_eq!(&back, config, "--- text:\n{text}");
 }
@@ -42,10 +39,7 @@ fn every_connector_and_optional_setting_round_trips() {
             state: DeviceState::Wiped,
             allowed_on_gateway: Some("other".into()),
         }],
-        settings: StaticUemSettings {
-            new_device_when_unreachable: NewDeviceRule::Block,
-            supports_quarantine: true,
-        },
+        settings: StaticUemSettings { new_device_when_unreachable: NewDeviceRule::Block, supports_quarantine: true },
     });
     round_trip(&config);
 

@@ -20,7 +20,9 @@ fn balancer_prefixes_are_checked_by_their_path() {
     config.activesync.proxy_protocol_from = vec!["10.0.5.1/28".into(), "balancer".into()];
     config.apptunnel.proxy_protocol_from = vec!["10.0.0.0/8".into(); BALANCERS_MAX + 1];
     let errors = config.validate().expect_err("refused").to_string();
-    for path in ["activesync.proxy_protocol_from[0]", "activesync.proxy_protocol_from[1]", "apptunnel.proxy_protocol_from"] {
+    for path in
+        ["activesync.proxy_protocol_from[0]", "activesync.proxy_protocol_from[1]", "apptunnel.proxy_protocol_from"]
+    {
         assert!(errors.contains(path), "{path} not named in: {errors}");
     }
 }

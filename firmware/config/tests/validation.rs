@@ -1,27 +1,18 @@
 //! Every validation rule refuses a bad value and names the setting by its dotted path.
 
 use postern_config::{
-    Config, ConfigError, Connector, DeviceState, GraphConnector, Platform, PosternApiConnector,
-    Problem, StaticConnector, StaticDevice, StaticUemSettings,
+    Config, ConfigError, Connector, DeviceState, GraphConnector, Platform, PosternApiConnector, Problem,
+    StaticConnector, StaticDevice, StaticUemSettings,
 };
 use std::path::PathBuf;
 
 /// The one problem of `config`, which must be at `path`; its message must name `path`.
 fn only_problem(config: &Config, path: &str) -> Problem {
-    let errors = config
-        .validate()
-        .expect_err("the configuration should be refused");
-    assert_eq!(
-        errors.len(),
-        1,
-        "exactly one error expected, got:\n{errors}"
-    );
+    let errors = config.validate().expect_err("the configuration should be refused");
+    assert_eq!(errors.len(), 1, "exactly one error expected, got:\n{errors}");
     let error = &errors.errors()[0];
     assert_eq!(error.path, path, "wrong setting blamed: {error}");
-    assert!(
-        error.to_string().starts_with(&format!("{path}: ")),
-        "message must name the setting: {error}"
-    );
+    assert!(error.to_string().starts_with(&format!("{path}: ")), "message must name the setting: {error}");
     error.problem.clone()
 }
 
@@ -38,10 +29,7 @@ fn device(n: u32) -> StaticDevice {
 
 fn with_static(devices: Vec<StaticDevice>, supports_quarantine: bool) -> Config {
     let mut config = Config::default();
-    let settings = StaticUemSettings {
-        supports_quarantine,
-        ..StaticUemSettings::default()
-    };
+    let settings = StaticUemSettings { supports_quarantine, ..StaticUemSettings::default() };
     config.uem.connector = Connector::Static(StaticConnector { devices, settings });
     config
 }
@@ -75,10 +63,7 @@ fn with_graph(edit: impl FnOnce(&mut GraphConnector)) -> Config {
 
 #[test]
 fn the_bases_are_valid() {
-    assert_eq!(
-        with_static(vec![device(1), device(2)], false).validate(),
-        Ok(())
-    );
+    assert_eq!(with_static(vec![device(1), device(2)], false).validate(), Ok(()));
     assert_eq!(with_api(|_| {}).validate(), Ok(()));
     assert_eq!(with_graph(|_| {}).validate(), Ok(()));
 }
@@ -88,10 +73,7 @@ fn message_format_is_path_colon_problem() {
     let mut config = Config::default();
     config.uem.checkins.compliance_interval_secs = 0;
     let errors = config.validate().expect_err("0 is out of bounds");
-    assert_eq!(
-        errors.to_string(),
-        "uem.checkins.compliance_interval_secs: 0 is below the minimum 5"
-    );
+    assert_eq!(errors.to_string(), "uem.checkins.compliance_interval_secs: 0 is below the minimum 5");
 }
 
 #[test]
@@ -100,19 +82,9 @@ fn gateway_id_is_bounded_text() {
     config.gateway.id = String::new();
     assert_eq!(only_problem(&config, "gateway.id"), Problem::Empty);
     config.gateway.id = "g".repeat(65);
-    assert_eq!(
-        only_problem(&config, "gateway.id"),
-        Problem::TooLong { len: 65, max: 64 }
-    );
+    assert_eq!(only_problem(&config, "gateway.id"), Problem::TooLong { len: 65, max: 64 });
     config.gateway.id = "gw\n1".into();
-    assert!(matches!(
-        only_problem(&config, "gateway.id"),
-        Problem::BadChar {
-            found: '\n',
-            at: 2,
-            ..
-        }
-    ));
+    assert!(matches!(only_problem(&config, "gateway.id"), Problem::BadChar { found: '\n', at: 2, .. }));
     config.gateway.id = "g".repeat(64);
     assert_eq!(config.validate(), Ok(()));
 }
@@ -120,20 +92,10 @@ fn gateway_id_is_bounded_text() {
 #[test]
 fn hostname_follows_rfc_1123_label_rules() {
     let mut config = Config::default();
-    for bad in [
-        "",
-        "-edge",
-        "edge-",
-        "under_score",
-        "dotted.name",
-        &"h".repeat(64),
-    ] {
+    for bad in ["", "-edge", "edge-", "under_score", "dotted.name", &"h".repeat(64)] {
         config.gateway.hostname = bad.into();
         assert!(
-            matches!(
-                only_problem(&config, "gateway.hostname"),
-                Problem::BadHostname { .. }
-            ),
+            matches!(only_problem(&config, "gateway.hostname"), Problem::BadHostname { .. }),
             "{bad:?} should be refused"
         );
     }
@@ -147,18 +109,9 @@ fn hostname_follows_rfc_1123_label_rules() {
 fn device_cache_size_is_bounded() {
     let mut config = Config::default();
     config.device_cache.size = 0;
-    assert_eq!(
-        only_problem(&config, "device_cache.size"),
-        Problem::BelowMin { value: 0, min: 1 }
-    );
+    assert_eq!(only_problem(&config, "device_cache.size"), Problem::BelowMin { value: 0, min: 1 });
     config.device_cache.size = 10_000_001;
-    assert_eq!(
-        only_problem(&config, "device_cache.size"),
-        Problem::AboveMax {
-            value: 10_000_001,
-            max: 10_000_000
-        }
-    );
+    assert_eq!(only_problem(&config, "device_cache.size"), Problem::AboveMax { value: 10_000_001, max: 10_000_000 });
     for good in [1, 10_000_000] {
         config.device_cache.size = good;
         assert_eq!(config.validate(), Ok(()));
@@ -169,66 +122,29 @@ fn device_cache_size_is_bounded() {
 fn device_cache_path_is_absolute() {
     let mut config = Config::default();
     config.device_cache.path = PathBuf::from("var/lib/cache");
-    assert!(matches!(
-        only_problem(&config, "device_cache.path"),
-        Problem::NotAbsolute { .. }
-    ));
+    assert!(matches!(only_problem(&config, "device_cache.path"), Problem::NotAbsolute { .. }));
 }
 
 #[test]
 fn every_checkin_setting_is_bounded() {
     type Field = fn(&mut Config) -> &mut u32;
     let fields: [(&str, Field, u32, u32); 5] = [
-        (
-            "compliance_interval_secs",
-            |c| &mut c.uem.checkins.compliance_interval_secs,
-            5,
-            3_600,
-        ),
-        (
-            "tunnel_actions_interval_secs",
-            |c| &mut c.uem.checkins.tunnel_actions_interval_secs,
-            5,
-            3_600,
-        ),
-        (
-            "inventory_interval_secs",
-            |c| &mut c.uem.checkins.inventory_interval_secs,
-            10,
-            86_400,
-        ),
-        (
-            "jitter_percent",
-            |c| &mut c.uem.checkins.jitter_percent,
-            0,
-            50,
-        ),
-        (
-            "backoff_cap_secs",
-            |c| &mut c.uem.checkins.backoff_cap_secs,
-            5,
-            3_600,
-        ),
+        ("compliance_interval_secs", |c| &mut c.uem.checkins.compliance_interval_secs, 5, 3_600),
+        ("tunnel_actions_interval_secs", |c| &mut c.uem.checkins.tunnel_actions_interval_secs, 5, 3_600),
+        ("inventory_interval_secs", |c| &mut c.uem.checkins.inventory_interval_secs, 10, 86_400),
+        ("jitter_percent", |c| &mut c.uem.checkins.jitter_percent, 0, 50),
+        ("backoff_cap_secs", |c| &mut c.uem.checkins.backoff_cap_secs, 5, 3_600),
     ];
     for (name, field, min, max) in fields {
         let path = format!("uem.checkins.{name}");
         let mut config = Config::default();
         if min > 0 {
             *field(&mut config) = min - 1;
-            let expected = Problem::BelowMin {
-                value: (min - 1).into(),
-                min: min.into(),
-            };
+            let expected = Problem::BelowMin { value: (min - 1).into(), min: min.into() };
             assert_eq!(only_problem(&config, &path), expected);
         }
         *field(&mut config) = max + 1;
-        assert_eq!(
-            only_problem(&config, &path),
-            Problem::AboveMax {
-                value: (max + 1).into(),
-                max: max.into()
-            }
-        );
+        assert_eq!(only_problem(&config, &path), Problem::AboveMax { value: (max + 1).into(), max: max.into() });
         for good in [min, max] {
             *field(&mut config) = good;
             assert_eq!(config.validate(), Ok(()), "{path} = {good}");
@@ -246,12 +162,8 @@ fn static_device_fields_are_checked() {
         ("user", |d| d.user = String::new()),
         ("user", |d| d.user = "u\u{7}".into()),
         ("uem_id", |d| d.uem_id = "x".repeat(65)),
-        ("allowed_on_gateway", |d| {
-            d.allowed_on_gateway = Some(String::new())
-        }),
-        ("allowed_on_gateway", |d| {
-            d.allowed_on_gateway = Some("g".repeat(65))
-        }),
+        ("allowed_on_gateway", |d| d.allowed_on_gateway = Some(String::new())),
+        ("allowed_on_gateway", |d| d.allowed_on_gateway = Some("g".repeat(65))),
     ];
     for (field, edit) in cases {
         let mut bad = device(2);
@@ -269,10 +181,7 @@ fn duplicate_device_ids_name_both_devices() {
     let problem = only_problem(&config, "uem.connector.devices[2].activesync_id");
     assert_eq!(
         problem,
-        Problem::Duplicate {
-            value: "Dev0001".into(),
-            first: "uem.connector.devices[0].activesync_id".into()
-        }
+        Problem::Duplicate { value: "Dev0001".into(), first: "uem.connector.devices[0].activesync_id".into() }
     );
 
     let mut twin = device(3);
@@ -285,16 +194,8 @@ fn duplicate_device_ids_name_both_devices() {
 fn quarantine_needs_a_uem_that_supports_it() {
     let mut held = device(1);
     held.state = DeviceState::Quarantined;
-    let problem = only_problem(
-        &with_static(vec![held.clone()], false),
-        "uem.connector.devices[0].state",
-    );
-    assert!(
-        problem
-            .to_string()
-            .contains("uem.connector.settings.supports_quarantine = true"),
-        "{problem}"
-    );
+    let problem = only_problem(&with_static(vec![held.clone()], false), "uem.connector.devices[0].state");
+    assert!(problem.to_string().contains("uem.connector.settings.supports_quarantine = true"), "{problem}");
     assert_eq!(with_static(vec![held], true).validate(), Ok(()));
 }
 
@@ -317,59 +218,25 @@ fn postern_api_settings_are_checked() {
         only_problem(&with_api(|a| a.url = url.into()), "uem.connector.url");
     }
     assert_eq!(
-        only_problem(
-            &with_api(|a| a.url = "HTTP://x".into()),
-            "uem.connector.url"
-        ),
-        Problem::NotHttps {
-            scheme: "HTTP".into()
-        }
+        only_problem(&with_api(|a| a.url = "HTTP://x".into()), "uem.connector.url"),
+        Problem::NotHttps { scheme: "HTTP".into() }
     );
     let long = format!("https://uem.example.com/{}", "p".repeat(2048));
     only_problem(&with_api(|a| a.url = long), "uem.connector.url");
-    for good in [
-        "HTTPS://uem.example.com",
-        "https://[::1]:8443/x",
-        "https://10.0.0.1/api?x=1#f",
-    ] {
-        assert_eq!(
-            with_api(|a| a.url = good.into()).validate(),
-            Ok(()),
-            "{good}"
-        );
+    for good in ["HTTPS://uem.example.com", "https://[::1]:8443/x", "https://10.0.0.1/api?x=1#f"] {
+        assert_eq!(with_api(|a| a.url = good.into()).validate(), Ok(()), "{good}");
     }
-    only_problem(
-        &with_api(|a| a.ca_file = Some("ca.pem".into())),
-        "uem.connector.ca_file",
-    );
-    only_problem(
-        &with_api(|a| a.gateway_credentials = Some("token".into())),
-        "uem.connector.gateway_credentials",
-    );
+    only_problem(&with_api(|a| a.ca_file = Some("ca.pem".into())), "uem.connector.ca_file");
+    only_problem(&with_api(|a| a.gateway_credentials = Some("token".into())), "uem.connector.gateway_credentials");
 }
 
 #[test]
 fn graph_settings_are_checked() {
-    only_problem(
-        &with_graph(|g| g.tenant = String::new()),
-        "uem.connector.tenant",
-    );
-    only_problem(
-        &with_graph(|g| g.client_id = "c".repeat(129)),
-        "uem.connector.client_id",
-    );
-    only_problem(
-        &with_graph(|g| g.client_secret_file = "secret".into()),
-        "uem.connector.client_secret_file",
-    );
-    only_problem(
-        &with_graph(|g| g.token_url = Some("http://login.example.com".into())),
-        "uem.connector.token_url",
-    );
-    only_problem(
-        &with_graph(|g| g.graph_url = Some("graph.example.com".into())),
-        "uem.connector.graph_url",
-    );
+    only_problem(&with_graph(|g| g.tenant = String::new()), "uem.connector.tenant");
+    only_problem(&with_graph(|g| g.client_id = "c".repeat(129)), "uem.connector.client_id");
+    only_problem(&with_graph(|g| g.client_secret_file = "secret".into()), "uem.connector.client_secret_file");
+    only_problem(&with_graph(|g| g.token_url = Some("http://login.example.com".into())), "uem.connector.token_url");
+    only_problem(&with_graph(|g| g.graph_url = Some("graph.example.com".into())), "uem.connector.graph_url");
 }
 
 #[test]
@@ -378,12 +245,7 @@ fn activesync_backend_is_http_or_https() {
     config.activesync.backend_url = Some("http://mail.example.com".into());
     assert!(config.validate().is_ok(), "an internal http back end is allowed");
     config.activesync.backend_url = Some("ftp://mail.example.com".into());
-    assert_eq!(
-        only_problem(&config, "activesync.backend_url"),
-        Problem::NotHttps {
-            scheme: "ftp".into()
-        }
-    );
+    assert_eq!(only_problem(&config, "activesync.backend_url"), Problem::NotHttps { scheme: "ftp".into() });
     config.activesync.backend_url = Some("https://mail.example.com".into());
     config.activesync.backend_ca_file = Some("ca.pem".into());
     only_problem(&config, "activesync.backend_ca_file");
@@ -400,12 +262,7 @@ fn every_offending_setting_is_reported_in_tree_order() {
     let paths: Vec<&str> = errors.errors().iter().map(|e| e.path.as_str()).collect();
     assert_eq!(
         paths,
-        [
-            "gateway.hostname",
-            "device_cache.size",
-            "uem.checkins.jitter_percent",
-            "activesync.backend_url"
-        ]
+        ["gateway.hostname", "device_cache.size", "uem.checkins.jitter_percent", "activesync.backend_url"]
     );
     assert_eq!(errors.to_string().lines().count(), 4);
 }
@@ -416,12 +273,7 @@ fn loading_refuses_invalid_values_listing_them_all() {
     match Config::from_toml_str(text) {
         Err(ConfigError::Invalid(errors)) => {
             assert!(errors.get("device_cache.size").is_some(), "{errors}");
-            assert!(
-                errors
-                    .get("uem.checkins.compliance_interval_secs")
-                    .is_some(),
-                "{errors}"
-            );
+            assert!(errors.get("uem.checkins.compliance_interval_secs").is_some(), "{errors}");
             assert_eq!(errors.len(), 2);
         }
         other => panic!("expected ConfigError::Invalid, got {other:?}"),

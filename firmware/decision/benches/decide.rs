@@ -3,9 +3,9 @@
 
 use criterion::{BenchmarkId, Criterion, black_box, criterion_main};
 use postern_decision::{
-    ComplianceAction, DeviceState, EasDeviceId, EasRequest, FirstAccess, GatewayId, Platform,
-    Provenance, RegisteredDevice, UemDeviceId, UemKind, UemLookup, UemSettings, UemStatus,
-    UnregisteredTunnel, UserId, decide_cached, decide_first_access,
+    ComplianceAction, DeviceState, EasDeviceId, EasRequest, FirstAccess, GatewayId, Platform, Provenance,
+    RegisteredDevice, UemDeviceId, UemKind, UemLookup, UemSettings, UemStatus, UnregisteredTunnel, UserId,
+    decide_cached, decide_first_access,
 };
 
 fn cache_hit(c: &mut Criterion) {
@@ -43,18 +43,12 @@ fn candidates(n: usize) -> Option<(Vec<RegisteredDevice>, Vec<UnregisteredTunnel
 }
 
 fn first_access(c: &mut Criterion) {
-    let (Ok(eas), Ok(user), Ok(here)) = (
-        EasDeviceId::new("DEV1"),
-        UserId::new("alice@corp.example"),
-        GatewayId::new("gw-a"),
-    ) else {
+    let (Ok(eas), Ok(user), Ok(here)) =
+        (EasDeviceId::new("DEV1"), UserId::new("alice@corp.example"), GatewayId::new("gw-a"))
+    else {
         return;
     };
-    let request = EasRequest {
-        eas_device_id: eas,
-        user: Some(user),
-        platform: Platform::Ios,
-    };
+    let request = EasRequest { eas_device_id: eas, user: Some(user), platform: Platform::Ios };
     let mut group = c.benchmark_group("s1_first_access");
     for n in [1usize, 100] {
         let Some((devices, tunnels)) = candidates(n) else {
@@ -65,10 +59,7 @@ fn first_access(c: &mut Criterion) {
                 decide_first_access(black_box(&FirstAccess {
                     request: &request,
                     gateway: &here,
-                    lookup: UemLookup::Reachable {
-                        registered: &devices,
-                        tunnels: &tunnels,
-                    },
+                    lookup: UemLookup::Reachable { registered: &devices, tunnels: &tunnels },
                     settings: UemSettings::never_received(),
                     caps: UemKind::Epmm.capabilities(),
                     previous: None,

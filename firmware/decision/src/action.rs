@@ -35,10 +35,7 @@ impl ComplianceAction {
 
     /// Whether the action never changes access (email, monitor, notify).
     pub const fn is_non_blocking(self) -> bool {
-        matches!(
-            self,
-            ComplianceAction::Email | ComplianceAction::Monitor | ComplianceAction::Notify
-        )
+        matches!(self, ComplianceAction::Email | ComplianceAction::Monitor | ComplianceAction::Notify)
     }
 
     /// Stable short name for logs (`block`, `quarantine`, `email`, ...).
@@ -78,11 +75,7 @@ const fn strictness(state: DeviceState) -> u8 {
 /// - email, monitor and notify change nothing.
 ///
 /// An action never loosens a state: quarantining a blocked device leaves it blocked.
-pub const fn apply_action(
-    state: DeviceState,
-    action: ComplianceAction,
-    caps: UemCapabilities,
-) -> DeviceState {
+pub const fn apply_action(state: DeviceState, action: ComplianceAction, caps: UemCapabilities) -> DeviceState {
     let target = match action {
         ComplianceAction::Block => DeviceState::Blocked,
         ComplianceAction::Quarantine if !caps.known => DeviceState::Blocked,
@@ -92,11 +85,7 @@ pub const fn apply_action(
         | ComplianceAction::Monitor
         | ComplianceAction::Notify => return state,
     };
-    if strictness(target) > strictness(state) {
-        target
-    } else {
-        state
-    }
+    if strictness(target) > strictness(state) { target } else { state }
 }
 
 #[cfg(test)]
@@ -108,18 +97,12 @@ mod tests {
         let mut sorted = ComplianceAction::ALL;
         sorted.sort();
         assert_eq!(sorted, ComplianceAction::ALL);
-        assert_eq!(
-            ComplianceAction::ALL.iter().max(),
-            Some(&ComplianceAction::Block)
-        );
+        assert_eq!(ComplianceAction::ALL.iter().max(), Some(&ComplianceAction::Block));
     }
 
     #[test]
     fn quarantine_never_loosens_a_block() {
         let caps = UemCapabilities::new(true);
-        assert_eq!(
-            apply_action(DeviceState::Blocked, ComplianceAction::Quarantine, caps),
-            DeviceState::Blocked
-        );
+        assert_eq!(apply_action(DeviceState::Blocked, ComplianceAction::Quarantine, caps), DeviceState::Blocked);
     }
 }

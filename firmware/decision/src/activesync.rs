@@ -1,9 +1,8 @@
 //! S1, S3 and S7: a first ActiveSync access (or one evaluated as such after a restart).
 
 use crate::{
-    CacheRecord, Channel, Decision, DeviceIdentity, DeviceState, EasRequest, GatewayId, Match,
-    MatchedBy, OutagePolicy, Platform, Provenance, Reason, RegisteredDevice, UemCapabilities,
-    UemLookup, UemSettings, best_match,
+    CacheRecord, Channel, Decision, DeviceIdentity, DeviceState, EasRequest, GatewayId, Match, MatchedBy, OutagePolicy,
+    Platform, Provenance, Reason, RegisteredDevice, UemCapabilities, UemLookup, UemSettings, best_match,
 };
 
 /// Everything a first ActiveSync access is decided from.
@@ -71,13 +70,8 @@ pub const fn new_device_rule(settings: UemSettings) -> Decision {
 pub fn decide_first_access(input: &FirstAccess<'_>) -> FirstAccessOutcome {
     match input.lookup {
         UemLookup::Unreachable => while_unreachable(input),
-        UemLookup::Reachable {
-            registered,
-            tunnels,
-        } => {
-            let elsewhere = tunnels
-                .iter()
-                .any(|t| t.gateway != *input.gateway && t.matches(input.request));
+        UemLookup::Reachable { registered, tunnels } => {
+            let elsewhere = tunnels.iter().any(|t| t.gateway != *input.gateway && t.matches(input.request));
             if elsewhere {
                 return refuse_allowed_elsewhere(input);
             }
@@ -87,12 +81,7 @@ pub fn decide_first_access(input: &FirstAccess<'_>) -> FirstAccessOutcome {
 }
 
 fn store(identity: DeviceIdentity, decision: Decision, state: DeviceState) -> CacheUpdate {
-    CacheUpdate::Store(CacheRecord {
-        identity,
-        channel: Channel::ActiveSync,
-        state,
-        provenance: decision.basis,
-    })
+    CacheUpdate::Store(CacheRecord { identity, channel: Channel::ActiveSync, state, provenance: decision.basis })
 }
 
 fn outcome(
@@ -103,11 +92,7 @@ fn outcome(
     matched_by: Option<MatchedBy>,
 ) -> FirstAccessOutcome {
     let decision = Decision::from_state(state, reason, basis);
-    FirstAccessOutcome {
-        decision,
-        cache: store(identity, decision, state),
-        matched_by,
-    }
+    FirstAccessOutcome { decision, cache: store(identity, decision, state), matched_by }
 }
 
 fn wiped_before<'a>(input: &FirstAccess<'a>) -> Option<&'a CacheRecord> {
@@ -115,13 +100,7 @@ fn wiped_before<'a>(input: &FirstAccess<'a>) -> Option<&'a CacheRecord> {
 }
 
 fn stay_wiped(previous: &CacheRecord, basis: Provenance) -> FirstAccessOutcome {
-    outcome(
-        previous.identity.clone(),
-        DeviceState::Wiped,
-        Reason::WipedFinal,
-        basis,
-        None,
-    )
+    outcome(previous.identity.clone(), DeviceState::Wiped, Reason::WipedFinal, basis, None)
 }
 
 fn while_unreachable(input: &FirstAccess<'_>) -> FirstAccessOutcome {
@@ -129,35 +108,16 @@ fn while_unreachable(input: &FirstAccess<'_>) -> FirstAccessOutcome {
     // ever judged by the outage rule is still a new device: the rule (maybe changed
     // since) decides it again.
     let known = input.previous.filter(|p| {
-        p.state == DeviceState::Wiped
-            || (p.state != DeviceState::Unknown && p.provenance != Provenance::OutageRule)
+        p.state == DeviceState::Wiped || (p.state != DeviceState::Unknown && p.provenance != Provenance::OutageRule)
     });
     if let Some(previous) = known {
-        let reason = if previous.state == DeviceState::Wiped {
-            Reason::WipedFinal
-        } else {
-            Reason::PersistedState
-        };
-        return outcome(
-            previous.identity.clone(),
-            previous.state,
-            reason,
-            Provenance::Persisted,
-            None,
-        );
+        let reason = if previous.state == DeviceState::Wiped { Reason::WipedFinal } else { Reason::PersistedState };
+        return outcome(previous.identity.clone(), previous.state, reason, Provenance::Persisted, None);
     }
     // S3: a new device gets the UEM-provided new-device rule.
     let decision = new_device_rule(input.settings);
-    let state = if decision.allows() {
-        DeviceState::Allowed
-    } else {
-        DeviceState::Blocked
-    };
-    FirstAccessOutcome {
-        decision,
-        cache: store(input.request.identity(), decision, state),
-        matched_by: None,
-    }
+    let state = if decision.allows() { DeviceState::Allowed } else { DeviceState::Blocked };
+    FirstAccessOutcome { decision, cache: store(input.request.identity(), decision, state), matched_by: None }
 }
 
 fn refuse_allowed_elsewhere(input: &FirstAccess<'_>) -> FirstAccessOutcome {
@@ -165,11 +125,7 @@ fn refuse_allowed_elsewhere(input: &FirstAccess<'_>) -> FirstAccessOutcome {
         return stay_wiped(previous, Provenance::Uem);
     }
     FirstAccessOutcome {
-        decision: Decision::from_state(
-            DeviceState::Blocked,
-            Reason::AllowedOnOtherGateway,
-            Provenance::Uem,
-        ),
+        decision: Decision::from_state(DeviceState::Blocked, Reason::AllowedOnOtherGateway, Provenance::Uem),
         cache: CacheUpdate::Forget,
         matched_by: None,
     }
@@ -180,11 +136,7 @@ fn matched_identity(request: &EasRequest, device: &RegisteredDevice) -> DeviceId
         eas_device_id: Some(request.eas_device_id.clone()),
         user: request.user.clone().or_else(|| device.user.clone()),
         uem_device_id: Some(device.uem_device_id.clone()),
-        platform: if request.platform == Platform::Other {
-            device.platform
-        } else {
-            request.platform
-        },
+        platform: if request.platform == Platform::Other { device.platform } else { request.platform },
     }
 }
 
@@ -203,13 +155,7 @@ fn with_answer(input: &FirstAccess<'_>, registered: &[RegisteredDevice]) -> Firs
     }
     let basis = Provenance::Uem;
     match found {
-        Match::None => outcome(
-            input.request.identity(),
-            DeviceState::Blocked,
-            Reason::NotRegistered,
-            basis,
-            None,
-        ),
+        Match::None => outcome(input.request.identity(), DeviceState::Blocked, Reason::NotRegistered, basis, None),
         Match::One(device, by) => outcome(
             matched_identity(input.request, device),
             device.status.state(input.caps),

@@ -47,11 +47,9 @@ pub fn decide_first_apptunnel(
         (DeviceState::Wiped, Reason::WipedFinal, Provenance::Uem)
     } else {
         match lookup {
-            AppTunnelLookup::Unreachable => (
-                DeviceState::Allowed,
-                Reason::UemUnreachableAppTunnel,
-                Provenance::OutageAppTunnel,
-            ),
+            AppTunnelLookup::Unreachable => {
+                (DeviceState::Allowed, Reason::UemUnreachableAppTunnel, Provenance::OutageAppTunnel)
+            }
             AppTunnelLookup::Reachable(answer) => {
                 let (state, reason) = judge(answer);
                 (state, reason, Provenance::Uem)
@@ -60,12 +58,7 @@ pub fn decide_first_apptunnel(
     };
     AppTunnelOutcome {
         decision: Decision::from_state(state, reason, basis),
-        record: CacheRecord {
-            identity,
-            channel: Channel::AppTunnel,
-            state,
-            provenance: basis,
-        },
+        record: CacheRecord { identity, channel: Channel::AppTunnel, state, provenance: basis },
     }
 }
 

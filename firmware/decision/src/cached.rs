@@ -36,10 +36,7 @@ pub fn needs_first_access(record: &CacheRecord) -> bool {
         _ => {
             unmatched
                 || matches!(record.state, DeviceState::Unknown)
-                || matches!(
-                    record.provenance,
-                    Provenance::OutageRule | Provenance::Persisted
-                )
+                || matches!(record.provenance, Provenance::OutageRule | Provenance::Persisted)
         }
     }
 }

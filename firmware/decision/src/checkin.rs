@@ -26,11 +26,7 @@ pub struct CheckinOutcome {
 ///   at a first access, never through this device's check-ins;
 /// - a block set by a gateway operator is not lifted by a UEM report that would let the
 ///   device through (the UEM may still make it stricter).
-pub fn apply_checkin(
-    record: CacheRecord,
-    status: UemStatus,
-    caps: UemCapabilities,
-) -> CheckinOutcome {
+pub fn apply_checkin(record: CacheRecord, status: UemStatus, caps: UemCapabilities) -> CheckinOutcome {
     let before = record.state;
     let proposed = status.state(caps);
     let (record, reason) = if before == DeviceState::Wiped {
@@ -42,19 +38,8 @@ pub fn apply_checkin(
             Provenance::Persisted => Provenance::Persisted,
             _ => Provenance::Uem,
         };
-        (
-            CacheRecord {
-                state: proposed,
-                provenance,
-                ..record
-            },
-            status.reason(caps),
-        )
+        (CacheRecord { state: proposed, provenance, ..record }, status.reason(caps))
     };
     let cut_connections = before.permits() && !record.state.permits();
-    CheckinOutcome {
-        record,
-        reason,
-        cut_connections,
-    }
+    CheckinOutcome { record, reason, cut_connections }
 }

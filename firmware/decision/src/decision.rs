@@ -16,11 +16,7 @@ pub enum Verdict {
 impl Verdict {
     /// The verdict a state implies: only `Allowed` lets traffic through.
     pub const fn for_state(state: DeviceState) -> Self {
-        if matches!(state, DeviceState::Allowed) {
-            Verdict::Allow
-        } else {
-            Verdict::Block
-        }
+        if matches!(state, DeviceState::Allowed) { Verdict::Allow } else { Verdict::Block }
     }
 
     /// `allow` or `block`.
@@ -46,11 +42,7 @@ pub struct Decision {
 impl Decision {
     /// The decision a state implies, with its reason and basis.
     pub const fn from_state(state: DeviceState, reason: Reason, basis: Provenance) -> Self {
-        Self {
-            verdict: Verdict::for_state(state),
-            reason,
-            basis,
-        }
+        Self { verdict: Verdict::for_state(state), reason, basis }
     }
 
     /// Whether the traffic may pass.
@@ -62,13 +54,7 @@ impl Decision {
 impl fmt::Display for Decision {
     /// `allow reason=cached-allowed basis=uem`: one log field set.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} reason={} basis={}",
-            self.verdict.code(),
-            self.reason.code(),
-            self.basis.code()
-        )
+        write!(f, "{} reason={} basis={}", self.verdict.code(), self.reason.code(), self.basis.code())
     }
 }
 

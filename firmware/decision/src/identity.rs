@@ -58,11 +58,7 @@ impl EasDeviceId {
             return Err(IdError::Empty { kind: KIND });
         }
         if id.len() > EAS_DEVICE_ID_MAX {
-            return Err(IdError::TooLong {
-                kind: KIND,
-                len: id.len(),
-                max: EAS_DEVICE_ID_MAX,
-            });
+            return Err(IdError::TooLong { kind: KIND, len: id.len(), max: EAS_DEVICE_ID_MAX });
         }
         if let Some(at) = id.bytes().position(|b| !b.is_ascii_alphanumeric()) {
             return Err(IdError::BadChar { kind: KIND, at });
@@ -96,11 +92,7 @@ fn bounded_text(kind: &'static str, s: &str, max: usize) -> Result<String, IdErr
         return Err(IdError::Empty { kind });
     }
     if s.len() > max {
-        return Err(IdError::TooLong {
-            kind,
-            len: s.len(),
-            max,
-        });
+        return Err(IdError::TooLong { kind, len: s.len(), max });
     }
     if let Some((at, _)) = s.char_indices().find(|(_, c)| c.is_control()) {
         return Err(IdError::BadChar { kind, at });
@@ -173,8 +165,7 @@ impl Platform {
     /// Best guess from an ActiveSync `DeviceType` (e.g. `iPhone`, `Android`, `WindowsMail`).
     pub fn from_device_type(device_type: &str) -> Self {
         let t = device_type.as_bytes();
-        let starts =
-            |p: &str| t.len() >= p.len() && t[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+        let starts = |p: &str| t.len() >= p.len() && t[..p.len()].eq_ignore_ascii_case(p.as_bytes());
         if starts("iphone") || starts("ipad") || starts("ipod") {
             Platform::Ios
         } else if starts("android") || starts("samsung") || starts("pixel") {

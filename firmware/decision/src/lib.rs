@@ -18,16 +18,14 @@ mod status;
 mod uem;
 
 pub use action::{ComplianceAction, apply_action};
-pub use activesync::{
-    CacheUpdate, FirstAccess, FirstAccessOutcome, decide_first_access, new_device_rule,
-};
+pub use activesync::{CacheUpdate, FirstAccess, FirstAccessOutcome, decide_first_access, new_device_rule};
 pub use apptunnel::{AppTunnelAnswer, AppTunnelLookup, AppTunnelOutcome, decide_first_apptunnel};
 pub use cached::{awaits_checkin, decide_cached, needs_first_access, restore_at_startup};
 pub use checkin::{CheckinOutcome, apply_checkin};
 pub use decision::{CacheRecord, Channel, Decision, Verdict};
 pub use identity::{
-    DeviceIdentity, EAS_DEVICE_ID_MAX, EasDeviceId, GATEWAY_ID_MAX, GatewayId, IdError, Platform,
-    UEM_DEVICE_ID_MAX, USER_ID_MAX, UemDeviceId, UserId,
+    DeviceIdentity, EAS_DEVICE_ID_MAX, EasDeviceId, GATEWAY_ID_MAX, GatewayId, IdError, Platform, UEM_DEVICE_ID_MAX,
+    USER_ID_MAX, UemDeviceId, UserId,
 };
 pub use lookup::{EasRequest, RegisteredDevice, UemLookup, UnregisteredTunnel};
 pub use matching::{Match, MatchedBy, best_match, user_conflict, user_tag};

@@ -46,14 +46,8 @@ enum Narrowing {
 impl Narrowing {
     fn apply(self, f: Filter) -> Filter {
         match self {
-            Narrowing::SameUser => Filter {
-                same_user: true,
-                ..f
-            },
-            Narrowing::SamePlatform => Filter {
-                same_platform: true,
-                ..f
-            },
+            Narrowing::SameUser => Filter { same_user: true, ..f },
+            Narrowing::SamePlatform => Filter { same_platform: true, ..f },
         }
     }
 }
@@ -66,8 +60,7 @@ fn fits(request: &EasRequest, device: &RegisteredDevice, f: Filter) -> bool {
         MatchedBy::User => device.eas_device_id.is_none() && user_agrees,
     };
     tier && (!f.same_user || user_agrees)
-        && (!f.same_platform
-            || (request.platform != Platform::Other && device.platform == request.platform))
+        && (!f.same_platform || (request.platform != Platform::Other && device.platform == request.platform))
 }
 
 fn count(request: &EasRequest, devices: &[RegisteredDevice], f: Filter) -> usize {
@@ -79,17 +72,9 @@ fn count(request: &EasRequest, devices: &[RegisteredDevice], f: Filter) -> usize
 /// Within a tier, several candidates are narrowed by agreeing user (ActiveSync tier) and
 /// by agreeing platform; a narrowing that would leave nobody is skipped. If several remain
 /// the result is [`Match::Ambiguous`]. Linear in the number of candidates; no allocation.
-pub fn best_match<'a>(
-    request: &EasRequest,
-    devices: &'a [RegisteredDevice],
-    caps: UemCapabilities,
-) -> Match<'a> {
+pub fn best_match<'a>(request: &EasRequest, devices: &'a [RegisteredDevice], caps: UemCapabilities) -> Match<'a> {
     for by in [MatchedBy::EasDeviceId, MatchedBy::User] {
-        let mut filter = Filter {
-            by,
-            same_user: false,
-            same_platform: false,
-        };
+        let mut filter = Filter { by, same_user: false, same_platform: false };
         let mut n = count(request, devices, filter);
         if n == 0 {
             continue;
@@ -113,11 +98,7 @@ pub fn best_match<'a>(
             }
         }
         let all_permit = fitting.all(|d| d.status.state(caps).permits());
-        return Match::Ambiguous {
-            by,
-            count: n,
-            all_permit,
-        };
+        return Match::Ambiguous { by, count: n, all_permit };
     }
     Match::None
 }
@@ -155,7 +136,11 @@ mod tests {
     }
 
     fn request(user: Option<&str>) -> EasRequest {
-        EasRequest { eas_device_id: EasDeviceId::new("DEV1").expect("id"), user: user.map(|u| UserId::new(u).expect("user")), platform: Platform::Ios }
+        EasRequest {
+            eas_device_id: EasDeviceId::new("DEV1").expect("id"),
+            user: user.map(|u| UserId::new(u).expect("user")),
+            platform: Platform::Ios,
+        }
     }
 
     #[test]
@@ -164,10 +149,16 @@ mod tests {
         assert!(user_conflict(&request(Some("mallory@example.com")), &alice));
         assert!(!user_conflict(&request(Some("ALICE@example.com")), &alice), "users compare folded");
         assert!(!user_conflict(&request(None), &alice), "no user named: S1 decides");
-        let shared = [device("u1", Some("DEV1"), Some("alice@example.com")), device("u2", Some("DEV1"), Some("bob@example.com"))];
+        let shared = [
+            device("u1", Some("DEV1"), Some("alice@example.com")),
+            device("u2", Some("DEV1"), Some("bob@example.com")),
+        ];
         assert!(!user_conflict(&request(Some("bob@example.com")), &shared), "one of the enrolments is bob's");
         assert!(!user_conflict(&request(Some("mallory@example.com")), &[device("u1", Some("DEV1"), None)]));
-        assert!(!user_conflict(&request(Some("mallory@example.com")), &[device("u1", None, Some("alice@example.com"))]));
+        assert!(!user_conflict(
+            &request(Some("mallory@example.com")),
+            &[device("u1", None, Some("alice@example.com"))]
+        ));
     }
 
     #[test]

@@ -110,10 +110,7 @@ mod tests {
         for (i, a) in Reason::ALL.iter().enumerate() {
             let code = a.code();
             assert!(code.len() <= 32, "{code} is long");
-            assert!(
-                code.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
-                "{code}"
-            );
+            assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{code}");
             for b in &Reason::ALL[i + 1..] {
                 assert_ne!(code, b.code(), "{a:?} and {b:?} share a code");
             }

@@ -46,9 +46,9 @@ impl UemStatus {
                     Reason::QuarantineUnsupported
                 }
             }
-            UemStatus::NonCompliant(
-                ComplianceAction::Email | ComplianceAction::Monitor | ComplianceAction::Notify,
-            ) => Reason::UemNonCompliantNotBlocking,
+            UemStatus::NonCompliant(ComplianceAction::Email | ComplianceAction::Monitor | ComplianceAction::Notify) => {
+                Reason::UemNonCompliantNotBlocking
+            }
             UemStatus::Blocked => Reason::UemBlocked,
             UemStatus::Wiped => Reason::UemWiped,
         }

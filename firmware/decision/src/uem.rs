@@ -63,18 +63,12 @@ const fn received() -> bool {
 impl UemCapabilities {
     /// Capabilities received from the UEM, with quarantine support as given.
     pub const fn new(supports_quarantine: bool) -> Self {
-        Self {
-            supports_quarantine,
-            known: true,
-        }
+        Self { supports_quarantine, known: true }
     }
 
     /// Capabilities of a UEM whose settings were never received.
     pub const fn unknown() -> Self {
-        Self {
-            supports_quarantine: false,
-            known: false,
-        }
+        Self { supports_quarantine: false, known: false }
     }
 }
 
@@ -104,17 +98,13 @@ impl UemSettings {
     /// The state of a gateway that has never heard the UEM's settings: new devices are
     /// blocked during an outage (S3).
     pub const fn never_received() -> Self {
-        Self {
-            outage_policy: None,
-        }
+        Self { outage_policy: None }
     }
 
     /// Records the new-device rule just received from the UEM.
     #[must_use]
     pub const fn with_outage_policy(self, policy: OutagePolicy) -> Self {
-        Self {
-            outage_policy: Some(policy),
-        }
+        Self { outage_policy: Some(policy) }
     }
 
     /// The new-device rule, if the UEM ever sent one.

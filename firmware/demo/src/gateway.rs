@@ -7,7 +7,9 @@ use postern_activesync::{ActiveSyncRequest, Method};
 use postern_decision::{AppTunnelAnswer, Decision, EasDeviceId, EasRequest, Platform, UemDeviceId, UemStatus, UserId};
 use postern_device_cache::DeviceCache;
 use postern_gateway::Gateway;
-use postern_uem_api::{AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions};
+use postern_uem_api::{
+    AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions,
+};
 use postern_uem_connector::{Features, StaticUem, UemConnector, UemError, UemFuture};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,7 +26,12 @@ impl Switchable {
         if self.up.load(Ordering::SeqCst) {
             call
         } else {
-            Box::pin(async { Err(UemError::Unreachable { endpoint: "static".into(), reason: "switched off by the demo script".into() }) })
+            Box::pin(async {
+                Err(UemError::Unreachable {
+                    endpoint: "static".into(),
+                    reason: "switched off by the demo script".into(),
+                })
+            })
         }
     }
 }
@@ -42,10 +49,19 @@ impl UemConnector for Switchable {
     fn lookup<'a>(&'a self, request: &'a EasRequest) -> UemFuture<'a, DeviceLookup> {
         self.call(self.uem.lookup(request))
     }
-    fn authorise_app<'a>(&'a self, device: &'a UemDeviceId, app: &'a AppId, service: &'a ServiceName) -> UemFuture<'a, AppTunnelAnswer> {
+    fn authorise_app<'a>(
+        &'a self,
+        device: &'a UemDeviceId,
+        app: &'a AppId,
+        service: &'a ServiceName,
+    ) -> UemFuture<'a, AppTunnelAnswer> {
         self.call(self.uem.authorise_app(device, app, service))
     }
-    fn compliance_changes<'a>(&'a self, cursor: Option<&'a Cursor>, wait: Duration) -> UemFuture<'a, ComplianceChanges> {
+    fn compliance_changes<'a>(
+        &'a self,
+        cursor: Option<&'a Cursor>,
+        wait: Duration,
+    ) -> UemFuture<'a, ComplianceChanges> {
         self.call(self.uem.compliance_changes(cursor, wait))
     }
     fn tunnel_actions<'a>(&'a self, cursor: Option<&'a Cursor>, wait: Duration) -> UemFuture<'a, TunnelActions> {
@@ -76,8 +92,16 @@ fn decided_by(decision: &Decision) -> &'static str {
 
 impl Demo {
     /// The access service over an open cache, with the UEM's settings already received.
-    pub(crate) fn new(id: postern_decision::GatewayId, uem: StaticUem, cache: DeviceCache, now_ms: fn() -> u64) -> Result<Self, DemoError> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|source| DemoError::Io { path: "async runtime".into(), source })?;
+    pub(crate) fn new(
+        id: postern_decision::GatewayId,
+        uem: StaticUem,
+        cache: DeviceCache,
+        now_ms: fn() -> u64,
+    ) -> Result<Self, DemoError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|source| DemoError::Io { path: "async runtime".into(), source })?;
         let settings = uem.settings();
         let uem = Arc::new(Switchable { uem, up: AtomicBool::new(true) });
         let gateway = Gateway::new(id, uem.clone(), cache, now_ms, Duration::from_secs(5));

@@ -12,8 +12,8 @@ use gateway::Demo;
 use postern_config::{Config, Connector};
 use postern_decision::GatewayId;
 use postern_device_cache::{CacheConfig, DeviceCache};
-use report::Row;
 use postern_uem_connector::StaticUem;
+use report::Row;
 use scenario::Step;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -39,9 +39,7 @@ struct Args {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()))
         .with_writer(std::io::stderr)
         .init();
     match run(&Args::parse()) {
@@ -81,7 +79,11 @@ fn run(args: &Args) -> Result<(), DemoError> {
         opened.cache.clear()?;
     }
     if let Some(recovery) = &opened.recovery {
-        println!("device cache was damaged ({}); kept at {}; starting empty", recovery.damage, recovery.moved_to.display());
+        println!(
+            "device cache was damaged ({}); kept at {}; starting empty",
+            recovery.damage,
+            recovery.moved_to.display()
+        );
     }
     println!("Postern demo: gateway {id}, {source}, {} UEM devices", uem.device_count());
     println!("device cache: {} (capacity {capacity})", cache_dir.display());

@@ -22,11 +22,7 @@ impl Row {
             _ => "no query",
         };
         let command = request.command().map_or("-", |c| c.as_str());
-        Self::new(
-            format!("{command} ({form})"),
-            request.device_id().unwrap_or("-"),
-            request.user().unwrap_or("-"),
-        )
+        Self::new(format!("{command} ({form})"), request.device_id().unwrap_or("-"), request.user().unwrap_or("-"))
     }
 
     /// A row for a device known by its identity.
@@ -53,7 +49,14 @@ impl Row {
     }
 
     fn new(what: String, device: &str, user: &str) -> Self {
-        Self { what, device: device.into(), user: user.into(), outcome: String::new(), reason: String::new(), by: String::new() }
+        Self {
+            what,
+            device: device.into(),
+            user: user.into(),
+            outcome: String::new(),
+            reason: String::new(),
+            by: String::new(),
+        }
     }
 
     /// Records a decision, and logs it.

@@ -60,8 +60,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Step>, DemoError> {
             ("uem", ["up"]) => Step::Uem(true),
             ("uem", ["down"]) => Step::Uem(false),
             ("request", [method, target]) => Step::Request {
-                method: Method::parse(method.as_bytes())
-                    .map_err(|e| bad(format!("method {method:?}: {e}")))?,
+                method: Method::parse(method.as_bytes()).map_err(|e| bad(format!("method {method:?}: {e}")))?,
                 target: (*target).to_owned(),
             },
             ("uem-report", [device, status]) => Step::Report {

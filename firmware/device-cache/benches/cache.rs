@@ -7,12 +7,9 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented public functions
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use postern_decision::{
-    DeviceIdentity, DeviceState, EasDeviceId, Platform, Provenance, UemDeviceId,
-};
+use postern_decision::{DeviceIdentity, DeviceState, EasDeviceId, Platform, Provenance, UemDeviceId};
 use postern_device_cache::{
-    AppId, AppTunnelKey, CacheConfig, CacheKey, CachedState, DeviceCache, DeviceIndex,
-    DeviceRecord, ServiceName,
+    AppId, AppTunnelKey, CacheConfig, CacheKey, CachedState, DeviceCache, DeviceIndex, DeviceRecord, ServiceName,
 };
 use std::hint::black_box;
 use std::num::NonZeroU32;
@@ -25,19 +22,14 @@ const BUILD_BATCH: usize = 10_000;
 
 /// A 32-character ActiveSync id (the longest allowed, so the index's worst case).
 fn eas(n: u32) -> CacheKey {
-    let id = format!(
-        "{:016X}{:016X}",
-        u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        n
-    );
+    let id = format!("{:016X}{:016X}", u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15), n);
     CacheKey::ActiveSync(EasDeviceId::new(&id).expect("valid id"))
 }
 
 /// A tunnel key shaped like a real one: a UUID device id, a bundle id and a service name.
 fn tunnel(n: u32) -> CacheKey {
     CacheKey::AppTunnel(AppTunnelKey {
-        uem_device_id: UemDeviceId::new(&format!("5f0c2a9e-7d41-4c1b-9a7e-{n:012x}"))
-            .expect("valid id"),
+        uem_device_id: UemDeviceId::new(&format!("5f0c2a9e-7d41-4c1b-9a7e-{n:012x}")).expect("valid id"),
         app_id: AppId::new("com.example.enterprise.mail").expect("valid app"),
         service: ServiceName::new("intranet-web").expect("valid service"),
     })
@@ -45,10 +37,7 @@ fn tunnel(n: u32) -> CacheKey {
 
 fn record(state: DeviceState, ms: u64) -> DeviceRecord {
     DeviceRecord {
-        identity: DeviceIdentity {
-            platform: Platform::Ios,
-            ..DeviceIdentity::default()
-        },
+        identity: DeviceIdentity { platform: Platform::Ios, ..DeviceIdentity::default() },
         state,
         provenance: Provenance::Uem,
         first_seen_ms: 1_700_000_000_000,
@@ -59,12 +48,7 @@ fn record(state: DeviceState, ms: u64) -> DeviceRecord {
 fn resident_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     // Second field: resident pages; x86_64 Linux pages are 4 KiB.
-    statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 4096
+    statm.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0) * 4096
 }
 
 fn cache_dir(name: &str) -> PathBuf {
@@ -103,10 +87,7 @@ fn built_cache(name: &str, n: u32, key: fn(u32) -> CacheKey) -> DeviceCache {
 /// kept alive while the next is measured, so freed memory is not counted twice.
 fn index_memory(_: &mut Criterion) {
     let mut keep = Vec::new();
-    for (label, key) in [
-        ("32-char ActiveSync ids", eas as fn(u32) -> CacheKey),
-        ("AppTunnel keys", tunnel),
-    ] {
+    for (label, key) in [("32-char ActiveSync ids", eas as fn(u32) -> CacheKey), ("AppTunnel keys", tunnel)] {
         let n: u32 = 1_000_000;
         let before = resident_bytes();
         let mut index = DeviceIndex::new(NonZeroU32::new(n).expect("non-zero"));
@@ -114,18 +95,12 @@ fn index_memory(_: &mut Criterion) {
             let bytes = key(i).encode().expect("encodes");
             index.insert(
                 Box::from(bytes.as_slice()),
-                CachedState {
-                    state: DeviceState::Allowed,
-                    provenance: Provenance::Uem,
-                    user_tag: 0,
-                },
+                CachedState { state: DeviceState::Allowed, provenance: Provenance::Uem, user_tag: 0 },
             );
         }
         let after = resident_bytes();
         let per = after.saturating_sub(before) as f64 / f64::from(n);
-        println!(
-            "index memory, {label}: {per:.1} bytes of RSS per cached device ({n} entries, target < 300)"
-        );
+        println!("index memory, {label}: {per:.1} bytes of RSS per cached device ({n} entries, target < 300)");
         keep.push(black_box(index));
     }
 }
@@ -133,9 +108,7 @@ fn index_memory(_: &mut Criterion) {
 fn lookup_and_insert(c: &mut Criterion) {
     for n in SIZES {
         let mut cache = built_cache(&format!("bench-eas-{n}"), n, eas);
-        let probe: Vec<CacheKey> = (0..4096u32)
-            .map(|i| eas(i.wrapping_mul(2_654_435_761) % n))
-            .collect();
+        let probe: Vec<CacheKey> = (0..4096u32).map(|i| eas(i.wrapping_mul(2_654_435_761) % n)).collect();
         let mut group = c.benchmark_group("lookup");
         let mut i = 0usize;
         group.bench_function(BenchmarkId::from_parameter(n), |b| {
@@ -153,9 +126,7 @@ fn lookup_and_insert(c: &mut Criterion) {
             b.iter(|| {
                 i = (i + 1) % probe.len();
                 ms += 1;
-                cache
-                    .upsert(&probe[i], &record(DeviceState::Blocked, ms))
-                    .expect("upsert")
+                cache.upsert(&probe[i], &record(DeviceState::Blocked, ms)).expect("upsert")
             })
         });
         group.finish();
@@ -168,9 +139,7 @@ fn lookup_and_insert(c: &mut Criterion) {
                 || {
                     start = (start + 1000) % n;
                     ms += 1;
-                    (start..start + 1000)
-                        .map(|k| (eas(k % n), record(DeviceState::Allowed, ms)))
-                        .collect::<Vec<_>>()
+                    (start..start + 1000).map(|k| (eas(k % n), record(DeviceState::Allowed, ms))).collect::<Vec<_>>()
                 },
                 |batch| cache.upsert_batch(&batch).expect("batch"),
                 BatchSize::LargeInput,
@@ -182,10 +151,7 @@ fn lookup_and_insert(c: &mut Criterion) {
 
 fn reload_app_tunnels(c: &mut Criterion) {
     drop(built_cache("bench-tunnels-100k", TUNNELS, tunnel));
-    let config = CacheConfig::new(
-        cache_dir("bench-tunnels-100k"),
-        NonZeroU32::new(TUNNELS).expect("non-zero"),
-    );
+    let config = CacheConfig::new(cache_dir("bench-tunnels-100k"), NonZeroU32::new(TUNNELS).expect("non-zero"));
     let mut group = c.benchmark_group("reload_100k_app_tunnels");
     group.sample_size(10);
     group.bench_function("open_and_index", |b| {

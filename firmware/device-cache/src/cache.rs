@@ -103,11 +103,7 @@ impl DeviceCache {
         for e in entries.into_iter().skip(excess) {
             index.insert(e.key, e.state);
         }
-        Ok(Opened {
-            cache: DeviceCache { store, index },
-            recovery,
-            evicted_at_open: excess,
-        })
+        Ok(Opened { cache: DeviceCache { store, index }, recovery, evicted_at_open: excess })
     }
 
     /// The cache directory.
@@ -149,33 +145,23 @@ impl DeviceCache {
     pub fn record(&self, key: &CacheKey) -> Result<Option<DeviceRecord>, CacheError> {
         let bytes = key.encode()?;
         match self.store.get(&bytes)? {
-            Some(value) => decode_record(&value)
-                .map(Some)
-                .map_err(|source| CacheError::Record {
-                    key: key.to_string(),
-                    source,
-                }),
+            Some(value) => {
+                decode_record(&value).map(Some).map_err(|source| CacheError::Record { key: key.to_string(), source })
+            }
             None => Ok(None),
         }
     }
 
     /// Inserts or replaces one record durably (on disk when this returns `Ok`) and makes
     /// it the most recently used. Returns the keys evicted to make room.
-    pub fn upsert(
-        &mut self,
-        key: &CacheKey,
-        record: &DeviceRecord,
-    ) -> Result<Vec<CacheKey>, CacheError> {
+    pub fn upsert(&mut self, key: &CacheKey, record: &DeviceRecord) -> Result<Vec<CacheKey>, CacheError> {
         self.write(core::iter::once((key, record)))
     }
 
     /// Inserts or replaces many records in one atomic, durable write (one flush). The
     /// records become the most recently used in the given order; when a key repeats, the
     /// last record wins. Returns the keys evicted to make room.
-    pub fn upsert_batch(
-        &mut self,
-        entries: &[(CacheKey, DeviceRecord)],
-    ) -> Result<Vec<CacheKey>, CacheError> {
+    pub fn upsert_batch(&mut self, entries: &[(CacheKey, DeviceRecord)]) -> Result<Vec<CacheKey>, CacheError> {
         self.write(entries.iter().map(|(k, r)| (k, r)))
     }
 
@@ -185,20 +171,10 @@ impl DeviceCache {
     ) -> Result<Vec<CacheKey>, CacheError> {
         let mut encoded = Vec::new();
         for (key, record) in entries {
-            let value = encode_record(record).map_err(|source| CacheError::Record {
-                key: key.to_string(),
-                source,
-            })?;
-            encoded.push(Staged {
-                key: Box::from(key.encode()?.as_slice()),
-                value,
-                state: record.cached_state(),
-            });
+            let value = encode_record(record).map_err(|source| CacheError::Record { key: key.to_string(), source })?;
+            encoded.push(Staged { key: Box::from(key.encode()?.as_slice()), value, state: record.cached_state() });
         }
-        let Plan {
-            victims,
-            count_after,
-        } = self.plan_evictions(&encoded)?;
+        let Plan { victims, count_after } = self.plan_evictions(&encoded)?;
         let mut writes = WriteSet::new();
         for staged in &mut encoded {
             writes.put(&staged.key, core::mem::take(&mut staged.value));
@@ -212,10 +188,7 @@ impl DeviceCache {
         }
         let mut stray = Vec::new();
         for Staged { key, state, .. } in encoded {
-            if let Inserted::Added {
-                evicted: Some((key, _)),
-            } = self.index.insert(key, state)
-            {
+            if let Inserted::Added { evicted: Some((key, _)) } = self.index.insert(key, state) {
                 stray.push(key);
             }
         }
@@ -229,11 +202,7 @@ impl DeviceCache {
             stray.iter().for_each(|k| writes.delete(k));
             self.store.apply_durably(writes, self.index.len())?;
         }
-        Ok(victims
-            .iter()
-            .chain(&stray)
-            .filter_map(|k| CacheKey::decode(k).ok())
-            .collect())
+        Ok(victims.iter().chain(&stray).filter_map(|k| CacheKey::decode(k).ok()).collect())
     }
 
     /// Which entries must go so that `incoming` fits (the least recently used ones that
@@ -242,15 +211,9 @@ impl DeviceCache {
         let distinct: HashSet<&[u8]> = incoming.iter().map(|s| &s.key[..]).collect();
         let capacity = self.index.capacity().get();
         if distinct.len() > capacity as usize {
-            return Err(CacheError::BatchTooLarge {
-                distinct: distinct.len(),
-                capacity,
-            });
+            return Err(CacheError::BatchTooLarge { distinct: distinct.len(), capacity });
         }
-        let new = distinct
-            .iter()
-            .filter(|k| !self.index.contains(**k))
-            .count();
+        let new = distinct.iter().filter(|k| !self.index.contains(**k)).count();
         let need = (self.index.len() + new).saturating_sub(capacity as usize);
         let victims: Vec<Box<[u8]>> = self
             .index
@@ -260,10 +223,7 @@ impl DeviceCache {
             .map(|(k, _)| k.clone())
             .collect();
         let count_after = self.index.len() + new - victims.len();
-        Ok(Plan {
-            victims,
-            count_after,
-        })
+        Ok(Plan { victims, count_after })
     }
 
     /// Changes the capacity (`device-cache size` at commit). Shrinking evicts the least
@@ -304,27 +264,16 @@ impl DeviceCache {
 
     /// Up to `limit` full records of one kind, most recently used first (reads the store).
     /// At start-up, `entries(KeyKind::AppTunnel, capacity)` reloads every cached AppTunnel (S7).
-    pub fn entries(
-        &self,
-        kind: KeyKind,
-        limit: usize,
-    ) -> Result<Vec<(CacheKey, DeviceRecord)>, CacheError> {
+    pub fn entries(&self, kind: KeyKind, limit: usize) -> Result<Vec<(CacheKey, DeviceRecord)>, CacheError> {
         let mut out = Vec::new();
-        for (key, _) in self
-            .index
-            .iter_mru()
-            .filter(|(k, _)| kind_of(k) == Some(kind))
-            .take(limit)
-        {
+        for (key, _) in self.index.iter_mru().filter(|(k, _)| kind_of(k) == Some(kind)).take(limit) {
             let cache_key = CacheKey::decode(key)?;
             let Some(value) = self.store.get(key)? else {
                 tracing::warn!(key = %hex(key), "indexed device cache entry has no stored record");
                 continue;
             };
-            let record = decode_record(&value).map_err(|source| CacheError::Record {
-                key: cache_key.to_string(),
-                source,
-            })?;
+            let record =
+                decode_record(&value).map_err(|source| CacheError::Record { key: cache_key.to_string(), source })?;
             out.push((cache_key, record));
         }
         Ok(out)

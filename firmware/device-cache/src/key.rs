@@ -29,11 +29,7 @@ fn bounded(kind: &'static str, s: &str, max: usize) -> Result<String, KeyError> 
         return Err(KeyError::Empty { kind });
     }
     if s.len() > max {
-        return Err(KeyError::TooLong {
-            kind,
-            len: s.len(),
-            max,
-        });
+        return Err(KeyError::TooLong { kind, len: s.len(), max });
     }
     if let Some((at, _)) = s.char_indices().find(|(_, c)| c.is_control()) {
         return Err(KeyError::BadChar { kind, at });
@@ -137,8 +133,7 @@ impl CacheKey {
         out.push(self.kind().tag()).map_err(|_| too_long())?;
         match self {
             CacheKey::ActiveSync(id) => {
-                out.extend_from_slice(id.as_str().as_bytes())
-                    .map_err(|_| too_long())?;
+                out.extend_from_slice(id.as_str().as_bytes()).map_err(|_| too_long())?;
             }
             CacheKey::AppTunnel(t) => {
                 let fields = TunnelFields {
@@ -148,9 +143,7 @@ impl CacheKey {
                 };
                 let mut buf = [0u8; ENCODED_KEY_MAX];
                 let used =
-                    postcard::to_slice(&fields, &mut buf).map_err(|e| KeyError::Encoding {
-                        reason: e.to_string(),
-                    })?;
+                    postcard::to_slice(&fields, &mut buf).map_err(|e| KeyError::Encoding { reason: e.to_string() })?;
                 out.extend_from_slice(used).map_err(|_| too_long())?;
             }
         }
@@ -161,13 +154,12 @@ impl CacheKey {
     pub fn decode(bytes: &[u8]) -> Result<Self, KeyError> {
         match bytes.split_first() {
             Some((&KIND_ACTIVE_SYNC, id)) => {
-                let id = core::str::from_utf8(id)
-                    .map_err(|_| KeyError::Malformed { len: bytes.len() })?;
+                let id = core::str::from_utf8(id).map_err(|_| KeyError::Malformed { len: bytes.len() })?;
                 Ok(CacheKey::ActiveSync(EasDeviceId::new(id)?))
             }
             Some((&KIND_APP_TUNNEL, rest)) => {
-                let fields: TunnelFields<'_> = postcard::from_bytes(rest)
-                    .map_err(|_| KeyError::Malformed { len: bytes.len() })?;
+                let fields: TunnelFields<'_> =
+                    postcard::from_bytes(rest).map_err(|_| KeyError::Malformed { len: bytes.len() })?;
                 Ok(CacheKey::AppTunnel(AppTunnelKey {
                     uem_device_id: UemDeviceId::new(fields.uem_device_id)?,
                     app_id: AppId::new(fields.app_id)?,
@@ -184,24 +176,14 @@ impl fmt::Display for CacheKey {
         match self {
             CacheKey::ActiveSync(id) => write!(f, "activesync:{id}"),
             CacheKey::AppTunnel(t) => {
-                write!(
-                    f,
-                    "apptunnel:{}/{}/{}",
-                    t.uem_device_id,
-                    t.app_id.as_str(),
-                    t.service.as_str()
-                )
+                write!(f, "apptunnel:{}/{}/{}", t.uem_device_id, t.app_id.as_str(), t.service.as_str())
             }
         }
     }
 }
 
 fn too_long() -> KeyError {
-    KeyError::TooLong {
-        kind: "encoded key",
-        len: ENCODED_KEY_MAX + 1,
-        max: ENCODED_KEY_MAX,
-    }
+    KeyError::TooLong { kind: "encoded key", len: ENCODED_KEY_MAX + 1, max: ENCODED_KEY_MAX }
 }
 
 /// Which kind a stored key is, from its first byte alone.
@@ -246,22 +228,12 @@ mod tests {
         let eas = CacheKey::ActiveSync(EasDeviceId::new("Ab1").expect("valid id"));
         assert_eq!(eas.encode().expect("encodes").as_slice(), b"\x01Ab1");
         let t = tunnel("d", "app", "svc");
-        assert_eq!(
-            t.encode().expect("encodes").as_slice(),
-            b"\x02\x01d\x03app\x03svc"
-        );
+        assert_eq!(t.encode().expect("encodes").as_slice(), b"\x02\x01d\x03app\x03svc");
     }
 
     #[test]
     fn malformed_key_bytes_are_refused() {
-        for bad in [
-            &b""[..],
-            b"\x01",
-            b"\x01a-b",
-            b"\x03abc",
-            b"\x02\x05ab",
-            b"\x02\x00\x01a\x01s",
-        ] {
+        for bad in [&b""[..], b"\x01", b"\x01a-b", b"\x03abc", b"\x02\x05ab", b"\x02\x00\x01a\x01s"] {
             assert!(CacheKey::decode(bad).is_err(), "accepted {bad:?}");
         }
     }

@@ -13,8 +13,7 @@ mod sled_store;
 pub use cache::{CacheConfig, DEFAULT_STORE_CACHE_BYTES, DeviceCache, DeviceIndex, Opened};
 pub use error::{CacheError, KeyError, RecordError};
 pub use key::{
-    APP_ID_MAX, AppId, AppTunnelKey, CacheKey, ENCODED_KEY_MAX, EncodedKey, KeyKind,
-    SERVICE_NAME_MAX, ServiceName,
+    APP_ID_MAX, AppId, AppTunnelKey, CacheKey, ENCODED_KEY_MAX, EncodedKey, KeyKind, SERVICE_NAME_MAX, ServiceName,
 };
 pub use lru_index::{Inserted, LruIndex, MAX_INDEX_CAPACITY, Walk};
 pub use record::{CachedState, DeviceRecord};

@@ -50,8 +50,7 @@ pub struct LruIndex<K, V> {
 impl<K: Hash + Eq, V> LruIndex<K, V> {
     /// An empty index that holds at most `capacity` entries (capped at [`MAX_INDEX_CAPACITY`]).
     pub fn new(capacity: NonZeroU32) -> Self {
-        let capacity =
-            NonZeroU32::new(capacity.get().min(MAX_INDEX_CAPACITY)).unwrap_or(NonZeroU32::MIN);
+        let capacity = NonZeroU32::new(capacity.get().min(MAX_INDEX_CAPACITY)).unwrap_or(NonZeroU32::MIN);
         Self {
             slots: Vec::new(),
             table: HashTable::new(),
@@ -70,12 +69,7 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
         let room = (self.capacity.get() - self.len) as usize;
         let additional = additional.min(room);
         self.slots.reserve(additional);
-        let Self {
-            table,
-            slots,
-            hasher,
-            ..
-        } = self;
+        let Self { table, slots, hasher, .. } = self;
         table.reserve(additional, |&i| slot_hash(hasher, slots, i));
     }
 
@@ -145,19 +139,10 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
                 None => Inserted::Added { evicted: None },
             };
         }
-        let evicted = if self.len >= self.capacity.get() {
-            self.pop_lru()
-        } else {
-            None
-        };
+        let evicted = if self.len >= self.capacity.get() { self.pop_lru() } else { None };
         let hash = self.hasher.hash_one(&key);
         let at = self.allocate(key, value);
-        let Self {
-            table,
-            slots,
-            hasher,
-            ..
-        } = self;
+        let Self { table, slots, hasher, .. } = self;
         table.insert_unique(hash, at, |&i| slot_hash(hasher, slots, i));
         self.push_front(at);
         self.len += 1;
@@ -172,9 +157,7 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
     {
         let hash = self.hasher.hash_one(key);
         let Self { table, slots, .. } = self;
-        let found = table
-            .find_entry(hash, |&i| slot_key_is(slots, i, key))
-            .ok()?;
+        let found = table.find_entry(hash, |&i| slot_key_is(slots, i, key)).ok()?;
         let (at, _) = found.remove();
         self.release(at).map(|(_, v)| v)
     }
@@ -217,20 +200,12 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
 
     /// Entries from the most to the least recently used.
     pub fn iter_mru(&self) -> Walk<'_, K, V> {
-        Walk {
-            index: self,
-            at: self.head,
-            towards_tail: true,
-        }
+        Walk { index: self, at: self.head, towards_tail: true }
     }
 
     /// Entries from the least to the most recently used (the eviction order).
     pub fn iter_lru(&self) -> Walk<'_, K, V> {
-        Walk {
-            index: self,
-            at: self.tail,
-            towards_tail: false,
-        }
+        Walk { index: self, at: self.tail, towards_tail: false }
     }
 
     fn find<Q>(&self, key: &Q) -> Option<u32>
@@ -239,15 +214,11 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.hasher.hash_one(key);
-        self.table
-            .find(hash, |&i| slot_key_is(&self.slots, i, key))
-            .copied()
+        self.table.find(hash, |&i| slot_key_is(&self.slots, i, key)).copied()
     }
 
     fn entry(&self, at: u32) -> Option<&(K, V)> {
-        self.slots
-            .get(at as usize)
-            .and_then(|slot| slot.entry.as_ref())
+        self.slots.get(at as usize).and_then(|slot| slot.entry.as_ref())
     }
 
     fn allocate(&mut self, key: K, value: V) -> u32 {
@@ -262,11 +233,7 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
         // `len < capacity <= MAX_INDEX_CAPACITY` and the free list is empty, so the slab
         // holds fewer than `u32::MAX` slots and the new number fits.
         let at = u32::try_from(self.slots.len()).unwrap_or(NIL);
-        self.slots.push(Slot {
-            entry: Some((key, value)),
-            prev: NIL,
-            next: NIL,
-        });
+        self.slots.push(Slot { entry: Some((key, value)), prev: NIL, next: NIL });
         at
     }
 
@@ -316,10 +283,7 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
 }
 
 fn slot_key_is<K: Borrow<Q>, Q: Eq + ?Sized, V>(slots: &[Slot<K, V>], at: u32, key: &Q) -> bool {
-    slots
-        .get(at as usize)
-        .and_then(|slot| slot.entry.as_ref())
-        .is_some_and(|(k, _)| k.borrow() == key)
+    slots.get(at as usize).and_then(|slot| slot.entry.as_ref()).is_some_and(|(k, _)| k.borrow() == key)
 }
 
 fn slot_hash<K: Hash, V>(hasher: &RandomState, slots: &[Slot<K, V>], at: u32) -> u64 {
@@ -341,11 +305,7 @@ impl<'a, K, V> Iterator for Walk<'a, K, V> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let slot = self.index.slots.get(self.at as usize)?;
-        self.at = if self.towards_tail {
-            slot.next
-        } else {
-            slot.prev
-        };
+        self.at = if self.towards_tail { slot.next } else { slot.prev };
         slot.entry.as_ref().map(|(k, v)| (k, v))
     }
 }

@@ -15,12 +15,7 @@ fn evicts_the_least_recently_used_key() {
     assert_eq!(index.insert("a", 1), Inserted::Added { evicted: None });
     assert_eq!(index.insert("b", 2), Inserted::Added { evicted: None });
     assert!(index.touch("a"));
-    assert_eq!(
-        index.insert("c", 3),
-        Inserted::Added {
-            evicted: Some(("b", 2))
-        }
-    );
+    assert_eq!(index.insert("c", 3), Inserted::Added { evicted: Some(("b", 2)) });
     assert_eq!(mru_keys(&index), vec!["c", "a"]);
     assert_eq!(index.get("b"), None);
     assert_eq!(index.len(), 2);
@@ -44,12 +39,7 @@ fn get_does_not_change_recency_but_touch_does() {
     index.insert(1u8, ());
     index.insert(2u8, ());
     assert!(index.get(&1).is_some());
-    assert_eq!(
-        index.insert(3u8, ()),
-        Inserted::Added {
-            evicted: Some((1, ()))
-        }
-    );
+    assert_eq!(index.insert(3u8, ()), Inserted::Added { evicted: Some((1, ())) });
     assert!(!index.touch(&1));
 }
 
@@ -106,11 +96,7 @@ impl Model {
             self.order.insert(0, (k, v));
             return Inserted::Updated(old);
         }
-        let evicted = if self.order.len() >= self.capacity {
-            self.order.pop()
-        } else {
-            None
-        };
+        let evicted = if self.order.len() >= self.capacity { self.order.pop() } else { None };
         self.order.insert(0, (k, v));
         Inserted::Added { evicted }
     }

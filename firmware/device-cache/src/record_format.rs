@@ -7,9 +7,7 @@
 
 use crate::error::RecordError;
 use crate::record::DeviceRecord;
-use postern_decision::{
-    DeviceIdentity, DeviceState, EasDeviceId, Platform, Provenance, UemDeviceId, UserId,
-};
+use postern_decision::{DeviceIdentity, DeviceState, EasDeviceId, Platform, Provenance, UemDeviceId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// The format version new records are written in.
@@ -42,9 +40,7 @@ pub fn encode_record(record: &DeviceRecord) -> Result<Vec<u8>, RecordError> {
         updated_ms: record.updated_ms,
     };
     let mut out = vec![RECORD_FORMAT_VERSION];
-    let body = postcard::to_allocvec(&body).map_err(|e| RecordError::Encoding {
-        reason: e.to_string(),
-    })?;
+    let body = postcard::to_allocvec(&body).map_err(|e| RecordError::Encoding { reason: e.to_string() })?;
     out.extend_from_slice(&body);
     Ok(out)
 }
@@ -60,8 +56,7 @@ pub fn decode_record(bytes: &[u8]) -> Result<DeviceRecord, RecordError> {
 
 fn decode_v1(body: &[u8]) -> Result<DeviceRecord, RecordError> {
     let malformed = |reason: String| RecordError::Malformed { version: 1, reason };
-    let (b, rest): (BodyV1<'_>, _) =
-        postcard::take_from_bytes(body).map_err(|e| malformed(e.to_string()))?;
+    let (b, rest): (BodyV1<'_>, _) = postcard::take_from_bytes(body).map_err(|e| malformed(e.to_string()))?;
     if !rest.is_empty() {
         return Err(malformed(format!("{} trailing bytes", rest.len())));
     }
@@ -80,10 +75,7 @@ fn decode_v1(body: &[u8]) -> Result<DeviceRecord, RecordError> {
 }
 
 fn unrepresentable(field: &'static str, value: impl core::fmt::Debug) -> RecordError {
-    RecordError::Unrepresentable {
-        field,
-        value: format!("{value:?}"),
-    }
+    RecordError::Unrepresentable { field, value: format!("{value:?}") }
 }
 
 fn platform_code(p: Platform) -> Result<u8, RecordError> {
@@ -105,10 +97,7 @@ fn platform_from(code: u8) -> Result<Platform, RecordError> {
         3 => Platform::Windows,
         4 => Platform::MacOs,
         code => {
-            return Err(RecordError::BadCode {
-                field: "platform",
-                code,
-            });
+            return Err(RecordError::BadCode { field: "platform", code });
         }
     })
 }
@@ -132,10 +121,7 @@ fn state_from(code: u8) -> Result<DeviceState, RecordError> {
         3 => DeviceState::Quarantined,
         4 => DeviceState::Wiped,
         code => {
-            return Err(RecordError::BadCode {
-                field: "state",
-                code,
-            });
+            return Err(RecordError::BadCode { field: "state", code });
         }
     })
 }
@@ -159,10 +145,7 @@ fn provenance_from(code: u8) -> Result<Provenance, RecordError> {
         3 => Provenance::Persisted,
         4 => Provenance::Operator,
         code => {
-            return Err(RecordError::BadCode {
-                field: "provenance",
-                code,
-            });
+            return Err(RecordError::BadCode { field: "provenance", code });
         }
     })
 }

@@ -35,38 +35,20 @@ fn frozen_version_1_record_still_decodes() {
 
 #[test]
 fn version_1_writes_the_frozen_bytes() {
-    assert_eq!(
-        encode_record(&frozen_v1_value()).expect("encodes"),
-        FROZEN_V1
-    );
+    assert_eq!(encode_record(&frozen_v1_value()).expect("encodes"), FROZEN_V1);
 }
 
 #[test]
 fn unknown_versions_and_garbage_are_refused() {
     assert_eq!(decode_record(b""), Err(RecordError::Empty));
-    assert_eq!(
-        decode_record(b"\x02\x00"),
-        Err(RecordError::UnknownVersion { version: 2 })
-    );
-    assert!(matches!(
-        decode_record(b"\x01\x07"),
-        Err(RecordError::Malformed { version: 1, .. })
-    ));
+    assert_eq!(decode_record(b"\x02\x00"), Err(RecordError::UnknownVersion { version: 2 }));
+    assert!(matches!(decode_record(b"\x01\x07"), Err(RecordError::Malformed { version: 1, .. })));
     let mut trailing = FROZEN_V1.to_vec();
     trailing.push(0);
-    assert!(matches!(
-        decode_record(&trailing),
-        Err(RecordError::Malformed { .. })
-    ));
+    assert!(matches!(decode_record(&trailing), Err(RecordError::Malformed { .. })));
     let mut bad_state = FROZEN_V1.to_vec();
     bad_state[30] = 9;
-    assert_eq!(
-        decode_record(&bad_state),
-        Err(RecordError::BadCode {
-            field: "state",
-            code: 9
-        })
-    );
+    assert_eq!(decode_record(&bad_state), Err(RecordError::BadCode { field: "state", code: 9 }));
     let mut bad_id = FROZEN_V1.to_vec();
     bad_id[3] = b'-';
     assert!(matches!(decode_record(&bad_id), Err(RecordError::Id(_))));

@@ -69,14 +69,8 @@ impl fmt::Display for Damage {
             Damage::Panicked { message } => write!(f, "storage engine panicked: {message}"),
             Damage::BadKey { key_hex, reason } => write!(f, "bad key {key_hex}: {reason}"),
             Damage::BadRecord { key, reason } => write!(f, "bad record for {key}: {reason}"),
-            Damage::LostWrites {
-                store_seq,
-                sealed_seq,
-            } => {
-                write!(
-                    f,
-                    "store holds writes up to #{store_seq} but #{sealed_seq} was acknowledged"
-                )
+            Damage::LostWrites { store_seq, sealed_seq } => {
+                write!(f, "store holds writes up to #{store_seq} but #{sealed_seq} was acknowledged")
             }
             Damage::SealMissing => f.write_str("store holds data but its seal file is missing"),
             Damage::SealUnreadable { reason } => write!(f, "seal file unreadable: {reason}"),
@@ -114,9 +108,7 @@ type Failure = OpenFailure<Damage>;
 postern_sled_guard::engine_damage!(Damage);
 
 /// Opens the cache at `path`; a damaged one is moved aside and replaced by an empty one.
-pub(crate) fn open_or_recover(
-    config: &CacheConfig,
-) -> Result<(Loaded, Option<Recovery>), CacheError> {
+pub(crate) fn open_or_recover(config: &CacheConfig) -> Result<(Loaded, Option<Recovery>), CacheError> {
     let path = config.path.as_path();
     match open_or_move_aside(path, || load(config), || fresh(config)) {
         Ok(Recovered::Opened(loaded)) => Ok((loaded, None)),
@@ -129,9 +121,15 @@ pub(crate) fn open_or_recover(
             );
             Ok((Loaded { store: fresh, entries: Vec::new() }, Some(Recovery { moved_to, damage })))
         }
-        Err(RecoveryError::Locked(source)) => Err(CacheError::Locked { path: path.to_path_buf(), waited: config.lock_wait, source }),
-        Err(RecoveryError::MoveAside(e)) => Err(CacheError::MoveAside { path: path.to_path_buf(), to: e.path, source: e.source }),
-        Err(RecoveryError::Create { failure, .. }) => Err(CacheError::Create { path: path.to_path_buf(), message: failure.to_string() }),
+        Err(RecoveryError::Locked(source)) => {
+            Err(CacheError::Locked { path: path.to_path_buf(), waited: config.lock_wait, source })
+        }
+        Err(RecoveryError::MoveAside(e)) => {
+            Err(CacheError::MoveAside { path: path.to_path_buf(), to: e.path, source: e.source })
+        }
+        Err(RecoveryError::Create { failure, .. }) => {
+            Err(CacheError::Create { path: path.to_path_buf(), message: failure.to_string() })
+        }
     }
 }
 
@@ -144,11 +142,7 @@ fn damaged(damage: Damage) -> Failure {
 }
 
 fn sealed(mut store: SledStore, path: &Path, seq: u64) -> Result<SledStore, Failure> {
-    let seal = Seal::create(path, seq).map_err(|e| {
-        damaged(Damage::Storage {
-            message: format!("seal: {e}"),
-        })
-    })?;
+    let seal = Seal::create(path, seq).map_err(|e| damaged(Damage::Storage { message: format!("seal: {e}") }))?;
     store.attach_seal(seq, seal);
     Ok(store)
 }
@@ -166,25 +160,15 @@ fn load(config: &CacheConfig) -> Result<Loaded, Failure> {
     let path = config.path.as_path();
     let store = open_store(config)?;
     let meta = store.meta().map_err(classify)?.map_err(|len| {
-        damaged(Damage::Inconsistent {
-            reason: format!("bookkeeping entry of {len} bytes is malformed"),
-        })
+        damaged(Damage::Inconsistent { reason: format!("bookkeeping entry of {len} bytes is malformed") })
     })?;
     let mut entries = Vec::new();
     for item in store.records() {
         let (key, value) = item.map_err(classify)?;
-        let cache_key = CacheKey::decode(&key).map_err(|reason| {
-            Failure::Damaged(Damage::BadKey {
-                key_hex: hex(&key),
-                reason,
-            })
-        })?;
-        let record = decode_record(&value).map_err(|reason| {
-            Failure::Damaged(Damage::BadRecord {
-                key: cache_key.to_string(),
-                reason,
-            })
-        })?;
+        let cache_key =
+            CacheKey::decode(&key).map_err(|reason| Failure::Damaged(Damage::BadKey { key_hex: hex(&key), reason }))?;
+        let record = decode_record(&value)
+            .map_err(|reason| Failure::Damaged(Damage::BadRecord { key: cache_key.to_string(), reason }))?;
         entries.push(LoadedEntry {
             updated_ms: record.updated_ms,
             key: Box::from(&key[..]),
@@ -199,25 +183,16 @@ fn load(config: &CacheConfig) -> Result<Loaded, Failure> {
         SealState::Absent => {}
         SealState::Unreadable(reason) => return Err(damaged(Damage::SealUnreadable { reason })),
         SealState::Sealed(sealed_seq) if store_seq < sealed_seq => {
-            return Err(damaged(Damage::LostWrites {
-                store_seq,
-                sealed_seq,
-            }));
+            return Err(damaged(Damage::LostWrites { store_seq, sealed_seq }));
         }
         SealState::Sealed(_) => {}
     }
     let recorded = meta.map_or(0, |m| m.count);
     if recorded != entries.len() as u64 {
-        let reason = format!(
-            "bookkeeping says {recorded} records, the store holds {}",
-            entries.len()
-        );
+        let reason = format!("bookkeeping says {recorded} records, the store holds {}", entries.len());
         return Err(damaged(Damage::Inconsistent { reason }));
     }
-    Ok(Loaded {
-        store: sealed(store, path, store_seq)?,
-        entries,
-    })
+    Ok(Loaded { store: sealed(store, path, store_seq)?, entries })
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

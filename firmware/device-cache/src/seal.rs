@@ -65,12 +65,7 @@ pub(crate) struct Seal {
 impl Seal {
     /// Opens (creating if needed) the seal in `dir` and writes `seq` to it durably.
     pub(crate) fn create(dir: &Path, seq: u64) -> io::Result<Self> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(dir.join(SEAL_FILE))?;
+        let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(dir.join(SEAL_FILE))?;
         let seal = Self { file };
         seal.write(seq)?;
         seal.file.sync_all()?;
@@ -97,11 +92,7 @@ mod tests {
         assert_eq!(read_seal(dir.path()), SealState::Sealed(7));
         seal.write(u64::MAX - 1).expect("seal written");
         assert_eq!(read_seal(dir.path()), SealState::Sealed(u64::MAX - 1));
-        std::fs::write(
-            dir.path().join(SEAL_FILE),
-            b"PSTNSEAL\x01\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0",
-        )
-        .expect("overwrite");
+        std::fs::write(dir.path().join(SEAL_FILE), b"PSTNSEAL\x01\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0").expect("overwrite");
         assert!(matches!(read_seal(dir.path()), SealState::Unreadable(_)));
         std::fs::write(dir.path().join(SEAL_FILE), b"short").expect("overwrite");
         assert!(matches!(read_seal(dir.path()), SealState::Unreadable(_)));

@@ -28,10 +28,7 @@ impl Meta {
 
     fn decode(bytes: &[u8]) -> Option<Self> {
         let (seq, count) = bytes.split_at_checked(8)?;
-        Some(Self {
-            seq: u64::from_be_bytes(seq.try_into().ok()?),
-            count: u64::from_be_bytes(count.try_into().ok()?),
-        })
+        Some(Self { seq: u64::from_be_bytes(seq.try_into().ok()?), count: u64::from_be_bytes(count.try_into().ok()?) })
     }
 }
 
@@ -43,10 +40,7 @@ pub(crate) struct WriteSet {
 
 impl WriteSet {
     pub(crate) fn new() -> Self {
-        Self {
-            batch: sled::Batch::default(),
-            empty: true,
-        }
+        Self { batch: sled::Batch::default(), empty: true }
     }
 
     pub(crate) fn put(&mut self, key: &[u8], value: Vec<u8>) {
@@ -74,12 +68,7 @@ impl SledStore {
     pub(crate) fn open(path: &Path, cache_bytes: u64, lock_wait: Duration) -> Result<Self, sled::Error> {
         let config = sled::Config::new().path(path).cache_capacity(cache_bytes);
         let db = postern_sled_guard::open(&config, lock_wait)?;
-        Ok(Self {
-            db,
-            path: path.to_path_buf(),
-            seq: 0,
-            seal: None,
-        })
+        Ok(Self { db, path: path.to_path_buf(), seq: 0, seal: None })
     }
 
     /// The stored bookkeeping: `Ok(None)` when there is none yet, `Err` with the stored
@@ -102,35 +91,18 @@ impl SledStore {
     }
 
     fn failed(&self, op: &'static str) -> impl FnOnce(sled::Error) -> CacheError + '_ {
-        move |source| CacheError::Storage {
-            path: self.path.clone(),
-            op,
-            source,
-        }
+        move |source| CacheError::Storage { path: self.path.clone(), op, source }
     }
 
     /// Applies `writes` atomically, together with the bookkeeping (the store then holds
     /// `count` records), and returns only once they are on disk and sealed.
-    pub(crate) fn apply_durably(
-        &mut self,
-        mut writes: WriteSet,
-        count: usize,
-    ) -> Result<(), CacheError> {
+    pub(crate) fn apply_durably(&mut self, mut writes: WriteSet, count: usize) -> Result<(), CacheError> {
         if writes.empty {
             return Ok(());
         }
         let seq = self.seq + 1;
-        writes.batch.insert(
-            META_KEY,
-            &Meta {
-                seq,
-                count: count as u64,
-            }
-            .encode()[..],
-        );
-        self.db
-            .apply_batch(writes.batch)
-            .map_err(self.failed("write"))?;
+        writes.batch.insert(META_KEY, &Meta { seq, count: count as u64 }.encode()[..]);
+        self.db.apply_batch(writes.batch).map_err(self.failed("write"))?;
         self.flush()?;
         self.seq = seq;
         if let Some(Err(e)) = self.seal.as_ref().map(|seal| seal.write(seq)) {
@@ -164,11 +136,7 @@ impl SledStore {
     }
 
     /// Every stored record key and value, in key order (the bookkeeping is skipped).
-    pub(crate) fn records(
-        &self,
-    ) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), sled::Error>> {
-        self.db
-            .iter()
-            .filter(|item| !matches!(item, Ok((k, _)) if &k[..] == META_KEY))
+    pub(crate) fn records(&self) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), sled::Error>> {
+        self.db.iter().filter(|item| !matches!(item, Ok((k, _)) if &k[..] == META_KEY))
     }
 }

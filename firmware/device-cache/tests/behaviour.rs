@@ -13,55 +13,29 @@ fn acknowledged_writes_survive_reopening() {
     let path = root.path().join("cache");
     {
         let mut cache = open(&path, 100).cache;
-        cache
-            .upsert(&eas("A1"), &record(DeviceState::Allowed, 10))
-            .expect("upsert");
-        cache
-            .upsert(&eas("A1"), &record(DeviceState::Blocked, 20))
-            .expect("update");
-        cache
-            .upsert(&eas("Gone"), &record(DeviceState::Allowed, 30))
-            .expect("upsert");
+        cache.upsert(&eas("A1"), &record(DeviceState::Allowed, 10)).expect("upsert");
+        cache.upsert(&eas("A1"), &record(DeviceState::Blocked, 20)).expect("update");
+        cache.upsert(&eas("Gone"), &record(DeviceState::Allowed, 30)).expect("upsert");
         assert!(cache.remove(&eas("Gone")).expect("remove"));
         assert!(!cache.remove(&eas("Never")).expect("remove absent"));
         let batch = vec![
-            (
-                tunnel("uem-1", "com.example.mail"),
-                record(DeviceState::Quarantined, 40),
-            ),
+            (tunnel("uem-1", "com.example.mail"), record(DeviceState::Quarantined, 40)),
             (eas("B2"), record(DeviceState::Wiped, 41)),
         ];
         assert!(cache.upsert_batch(&batch).expect("batch").is_empty());
     }
-    let Opened {
-        cache,
-        recovery,
-        evicted_at_open,
-    } = open(&path, 100);
+    let Opened { cache, recovery, evicted_at_open } = open(&path, 100);
     assert!(recovery.is_none());
     assert_eq!(evicted_at_open, 0);
     assert_eq!(cache.len(), 3);
-    let blocked = CachedState {
-        state: DeviceState::Blocked,
-        provenance: Provenance::Uem,
-        user_tag: 0,
-    };
+    let blocked = CachedState { state: DeviceState::Blocked, provenance: Provenance::Uem, user_tag: 0 };
     assert_eq!(cache.lookup(&eas("A1")), Some(blocked));
-    assert_eq!(
-        cache.record(&eas("A1")).expect("read"),
-        Some(record(DeviceState::Blocked, 20))
-    );
+    assert_eq!(cache.record(&eas("A1")).expect("read"), Some(record(DeviceState::Blocked, 20)));
     assert_eq!(cache.lookup(&eas("Gone")), None);
     assert_eq!(cache.record(&eas("Gone")).expect("read"), None);
-    assert_eq!(
-        cache.lookup(&eas("B2")).map(|s| s.state),
-        Some(DeviceState::Wiped)
-    );
+    assert_eq!(cache.lookup(&eas("B2")).map(|s| s.state), Some(DeviceState::Wiped));
     let t = tunnel("uem-1", "com.example.mail");
-    assert_eq!(
-        cache.record(&t).expect("read"),
-        Some(record(DeviceState::Quarantined, 40))
-    );
+    assert_eq!(cache.record(&t).expect("read"), Some(record(DeviceState::Quarantined, 40)));
 }
 
 #[test]
@@ -70,28 +44,17 @@ fn evicts_the_least_recently_used_entry_from_memory_and_disk() {
     let path = root.path().join("cache");
     let mut cache = open(&path, 3).cache;
     for (i, id) in ["A", "B", "C"].into_iter().enumerate() {
-        assert!(
-            cache
-                .upsert(&eas(id), &record(DeviceState::Allowed, i as u64))
-                .expect("upsert")
-                .is_empty()
-        );
+        assert!(cache.upsert(&eas(id), &record(DeviceState::Allowed, i as u64)).expect("upsert").is_empty());
     }
     assert!(cache.touch(&eas("A")));
     assert!(!cache.touch(&eas("Z")));
-    let evicted = cache
-        .upsert(&eas("D"), &record(DeviceState::Allowed, 9))
-        .expect("upsert");
+    let evicted = cache.upsert(&eas("D"), &record(DeviceState::Allowed, 9)).expect("upsert");
     assert_eq!(evicted, vec![eas("B")]);
     assert_eq!(cache.len(), 3);
     assert_eq!(cache.lookup(&eas("B")), None);
     drop(cache);
     let cache = open(&path, 3).cache;
-    assert_eq!(
-        cache.record(&eas("B")).expect("read"),
-        None,
-        "eviction is persisted too"
-    );
+    assert_eq!(cache.record(&eas("B")).expect("read"), None, "eviction is persisted too");
     assert_eq!(cache.len(), 3);
 }
 
@@ -100,31 +63,14 @@ fn a_batch_evicts_only_entries_it_does_not_name() {
     let root = tempfile::tempdir().expect("temp dir");
     let mut cache = open(&root.path().join("cache"), 3).cache;
     for (i, id) in ["A", "B", "C"].into_iter().enumerate() {
-        cache
-            .upsert(&eas(id), &record(DeviceState::Allowed, i as u64))
-            .expect("upsert");
+        cache.upsert(&eas(id), &record(DeviceState::Allowed, i as u64)).expect("upsert");
     }
     // "A" is the least recently used, but the batch names it, so it stays.
-    let batch = vec![
-        (eas("A"), record(DeviceState::Blocked, 5)),
-        (eas("D"), record(DeviceState::Allowed, 6)),
-    ];
+    let batch = vec![(eas("A"), record(DeviceState::Blocked, 5)), (eas("D"), record(DeviceState::Allowed, 6))];
     assert_eq!(cache.upsert_batch(&batch).expect("batch"), vec![eas("B")]);
-    assert_eq!(
-        cache.lookup(&eas("A")).map(|s| s.state),
-        Some(DeviceState::Blocked)
-    );
-    let too_big: Vec<_> = ["P", "Q", "R", "S"]
-        .iter()
-        .map(|id| (eas(id), record(DeviceState::Allowed, 1)))
-        .collect();
-    assert!(matches!(
-        cache.upsert_batch(&too_big),
-        Err(CacheError::BatchTooLarge {
-            distinct: 4,
-            capacity: 3
-        })
-    ));
+    assert_eq!(cache.lookup(&eas("A")).map(|s| s.state), Some(DeviceState::Blocked));
+    let too_big: Vec<_> = ["P", "Q", "R", "S"].iter().map(|id| (eas(id), record(DeviceState::Allowed, 1))).collect();
+    assert!(matches!(cache.upsert_batch(&too_big), Err(CacheError::BatchTooLarge { distinct: 4, capacity: 3 })));
     assert_eq!(cache.len(), 3, "a refused batch changes nothing");
     assert!(cache.lookup(&eas("P")).is_none());
 }
@@ -137,25 +83,13 @@ fn after_a_restart_the_least_recently_written_go_first() {
         let mut cache = open(&path, 10).cache;
         // Written in key order, but with write times that put "C" oldest and "A" newest.
         for (id, ms) in [("A", 300), ("B", 200), ("C", 100), ("D", 250)] {
-            cache
-                .upsert(&eas(id), &record(DeviceState::Allowed, ms))
-                .expect("upsert");
+            cache.upsert(&eas(id), &record(DeviceState::Allowed, ms)).expect("upsert");
         }
     }
-    let Opened {
-        mut cache,
-        evicted_at_open,
-        ..
-    } = open(&path, 3);
+    let Opened { mut cache, evicted_at_open, .. } = open(&path, 3);
     assert_eq!(evicted_at_open, 1);
-    assert_eq!(
-        cache.lookup(&eas("C")),
-        None,
-        "the oldest write was dropped to fit the smaller capacity"
-    );
-    let evicted = cache
-        .upsert(&eas("E"), &record(DeviceState::Allowed, 400))
-        .expect("upsert");
+    assert_eq!(cache.lookup(&eas("C")), None, "the oldest write was dropped to fit the smaller capacity");
+    let evicted = cache.upsert(&eas("E"), &record(DeviceState::Allowed, 400)).expect("upsert");
     assert_eq!(evicted, vec![eas("B")]);
     drop(cache);
     assert_eq!(open(&path, 3).cache.len(), 3);
@@ -165,33 +99,13 @@ fn after_a_restart_the_least_recently_written_go_first() {
 fn app_tunnels_are_listed_most_recent_first_up_to_a_limit() {
     let root = tempfile::tempdir().expect("temp dir");
     let mut cache = open(&root.path().join("cache"), 10).cache;
-    cache
-        .upsert(&tunnel("u1", "app.one"), &record(DeviceState::Allowed, 1))
-        .expect("upsert");
-    cache
-        .upsert(&eas("E1"), &record(DeviceState::Allowed, 2))
-        .expect("upsert");
-    cache
-        .upsert(&tunnel("u2", "app.two"), &record(DeviceState::Blocked, 3))
-        .expect("upsert");
-    cache
-        .upsert(&tunnel("u3", "app.three"), &record(DeviceState::Allowed, 4))
-        .expect("upsert");
+    cache.upsert(&tunnel("u1", "app.one"), &record(DeviceState::Allowed, 1)).expect("upsert");
+    cache.upsert(&eas("E1"), &record(DeviceState::Allowed, 2)).expect("upsert");
+    cache.upsert(&tunnel("u2", "app.two"), &record(DeviceState::Blocked, 3)).expect("upsert");
+    cache.upsert(&tunnel("u3", "app.three"), &record(DeviceState::Allowed, 4)).expect("upsert");
     cache.touch(&tunnel("u1", "app.one"));
-    let keys: Vec<_> = cache
-        .app_tunnels(10)
-        .expect("list")
-        .into_iter()
-        .map(|(k, _)| k)
-        .collect();
-    assert_eq!(
-        keys,
-        vec![
-            tunnel("u1", "app.one"),
-            tunnel("u3", "app.three"),
-            tunnel("u2", "app.two")
-        ]
-    );
+    let keys: Vec<_> = cache.app_tunnels(10).expect("list").into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, vec![tunnel("u1", "app.one"), tunnel("u3", "app.three"), tunnel("u2", "app.two")]);
     let two = cache.app_tunnels(2).expect("list");
     assert_eq!(two.len(), 2);
     assert_eq!(two[1].1, record(DeviceState::Allowed, 4));
@@ -205,21 +119,13 @@ fn clear_empties_the_cache_durably() {
     let path = root.path().join("cache");
     {
         let mut cache = open(&path, 10).cache;
-        cache
-            .upsert(&eas("A"), &record(DeviceState::Allowed, 1))
-            .expect("upsert");
-        cache
-            .upsert(&tunnel("u", "app"), &record(DeviceState::Allowed, 1))
-            .expect("upsert");
+        cache.upsert(&eas("A"), &record(DeviceState::Allowed, 1)).expect("upsert");
+        cache.upsert(&tunnel("u", "app"), &record(DeviceState::Allowed, 1)).expect("upsert");
         cache.clear().expect("clear");
         assert!(cache.is_empty());
-        cache
-            .upsert(&eas("B"), &record(DeviceState::Blocked, 2))
-            .expect("upsert after clear");
+        cache.upsert(&eas("B"), &record(DeviceState::Blocked, 2)).expect("upsert after clear");
     }
-    let Opened {
-        cache, recovery, ..
-    } = open(&path, 10);
+    let Opened { cache, recovery, .. } = open(&path, 10);
     assert!(recovery.is_none());
     assert_eq!(cache.len(), 1);
     assert_eq!(cache.lookup(&eas("A")), None);

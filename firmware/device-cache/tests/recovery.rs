@@ -13,23 +13,12 @@ use std::time::Duration;
 /// A cache directory holding `n` acknowledged records, closed again.
 fn populated(root: &Path, n: u64) -> PathBuf {
     let path = root.join("cache");
-    let Opened {
-        mut cache,
-        recovery,
-        ..
-    } = open(&path, 10_000);
+    let Opened { mut cache, recovery, .. } = open(&path, 10_000);
     assert!(recovery.is_none());
     for i in 0..n {
-        cache
-            .upsert(&eas(&format!("D{i}")), &record(DeviceState::Allowed, i))
-            .expect("upsert");
+        cache.upsert(&eas(&format!("D{i}")), &record(DeviceState::Allowed, i)).expect("upsert");
     }
-    cache
-        .upsert(
-            &tunnel("uem-1", "com.example.app"),
-            &record(DeviceState::Blocked, n),
-        )
-        .expect("upsert");
+    cache.upsert(&tunnel("uem-1", "com.example.app"), &record(DeviceState::Blocked, n)).expect("upsert");
     path
 }
 
@@ -39,48 +28,28 @@ fn populated(root: &Path, n: u64) -> PathBuf {
 /// while it opens, before any damage can be seen, so only files it has not touched (its
 /// configuration, the seal) can be compared exactly; the others must still be there.
 fn recover(path: &Path, exact: Option<(&str, Vec<u8>)>) -> Damage {
-    let seal =
-        std::fs::read(path.join("postern-seal")).expect("seal exists before the damage is found");
-    let Opened {
-        mut cache,
-        recovery,
-        ..
-    } = open(path, 10_000);
+    let seal = std::fs::read(path.join("postern-seal")).expect("seal exists before the damage is found");
+    let Opened { mut cache, recovery, .. } = open(path, 10_000);
     let recovery = recovery.expect("damage must be reported");
     assert_eq!(recovery.moved_to, path.with_file_name("cache.corrupt-1"));
     assert!(recovery.moved_to.is_dir(), "damaged copy must be kept");
-    assert!(
-        recovery.moved_to.join("db").exists(),
-        "damaged data file must be kept"
-    );
-    assert_eq!(
-        std::fs::read(recovery.moved_to.join("postern-seal")).expect("seal kept"),
-        seal
-    );
+    assert!(recovery.moved_to.join("db").exists(), "damaged data file must be kept");
+    assert_eq!(std::fs::read(recovery.moved_to.join("postern-seal")).expect("seal kept"), seal);
     if let Some((file, bytes)) = exact {
         let kept = std::fs::read(recovery.moved_to.join(file)).expect("damaged file kept");
         assert_eq!(kept, bytes, "damaged file must be kept as it was");
     }
     assert!(cache.is_empty(), "the replacement cache starts empty");
     assert_eq!(cache.lookup(&eas("D0")), None);
-    cache
-        .upsert(&eas("After"), &record(DeviceState::Blocked, 1))
-        .expect("new cache takes writes");
+    cache.upsert(&eas("After"), &record(DeviceState::Blocked, 1)).expect("new cache takes writes");
     drop(cache);
-    let Opened {
-        cache,
-        recovery: again,
-        ..
-    } = open(path, 10_000);
+    let Opened { cache, recovery: again, .. } = open(path, 10_000);
     assert!(again.is_none(), "the replacement cache is healthy");
     assert_eq!(cache.len(), 1);
     let mut second_config = common::config(path, 10_000);
     second_config.lock_wait = Duration::from_millis(200);
     let second = DeviceCache::open(&second_config);
-    assert!(
-        matches!(second, Err(CacheError::Locked { .. })),
-        "a second handle is refused, not recovered"
-    );
+    assert!(matches!(second, Err(CacheError::Locked { .. })), "a second handle is refused, not recovered");
     assert!(!path.with_file_name("cache.corrupt-2").exists());
     recovery.damage
 }
@@ -95,15 +64,10 @@ fn garbage_over_the_data_file_is_recovered() {
     let root = tempfile::tempdir().expect("temp dir");
     let path = populated(root.path(), 300);
     let len = std::fs::metadata(path.join("db")).expect("db exists").len();
-    let garbage: Vec<u8> = (0..len)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8)
-        .collect();
+    let garbage: Vec<u8> = (0..len).map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8).collect();
     overwrite(&path.join("db"), &garbage);
     let damage = recover(&path, None);
-    assert!(
-        !matches!(damage, Damage::BadKey { .. } | Damage::BadRecord { .. }),
-        "{damage:?}"
-    );
+    assert!(!matches!(damage, Damage::BadKey { .. } | Damage::BadRecord { .. }), "{damage:?}");
 }
 
 #[test]
@@ -129,26 +93,14 @@ fn a_flipped_region_inside_the_data_file_is_recovered() {
 fn a_truncated_data_file_is_recovered() {
     let root = tempfile::tempdir().expect("temp dir");
     let path = populated(root.path(), 300);
-    let file = OpenOptions::new()
-        .write(true)
-        .open(path.join("db"))
-        .expect("open db");
+    let file = OpenOptions::new().write(true).open(path.join("db")).expect("open db");
     let len = file.metadata().expect("metadata").len();
     file.set_len(len / 2).expect("truncate");
     drop(file);
     // sled reads a truncated log as a torn tail and opens without error: only the seal
     // shows that acknowledged writes are gone.
     let damage = recover(&path, None);
-    assert!(
-        matches!(
-            damage,
-            Damage::LostWrites {
-                sealed_seq: 301,
-                ..
-            }
-        ),
-        "{damage:?}"
-    );
+    assert!(matches!(damage, Damage::LostWrites { sealed_seq: 301, .. }), "{damage:?}");
 }
 
 #[test]
@@ -167,14 +119,9 @@ fn a_file_where_the_cache_directory_should_be_is_recovered() {
     let root = tempfile::tempdir().expect("temp dir");
     let path = root.path().join("cache");
     std::fs::write(&path, b"not a directory").expect("write file");
-    let Opened {
-        cache, recovery, ..
-    } = open(&path, 10);
+    let Opened { cache, recovery, .. } = open(&path, 10);
     let recovery = recovery.expect("damage must be reported");
-    assert_eq!(
-        std::fs::read(&recovery.moved_to).expect("kept"),
-        b"not a directory"
-    );
+    assert_eq!(std::fs::read(&recovery.moved_to).expect("kept"), b"not a directory");
     assert!(cache.is_empty());
 }
 
@@ -195,18 +142,12 @@ fn an_undecodable_record_is_reported() {
         let config = sled::Config::new().path(&path);
         let db = postern_sled_guard::open(&config, postern_sled_guard::LOCK_WAIT).expect("raw open");
         let key = eas("D3").encode().expect("key encodes");
-        db.insert(key.as_slice(), &b"\x09future format"[..])
-            .expect("raw insert");
+        db.insert(key.as_slice(), &b"\x09future format"[..]).expect("raw insert");
         db.flush().expect("raw flush");
     }
-    let Opened {
-        cache, recovery, ..
-    } = open(&path, 10);
+    let Opened { cache, recovery, .. } = open(&path, 10);
     let damage = recovery.map(|r| r.damage);
-    assert!(
-        matches!(damage, Some(Damage::BadRecord { ref key, .. }) if key == "activesync:D3"),
-        "{damage:?}"
-    );
+    assert!(matches!(damage, Some(Damage::BadRecord { ref key, .. }) if key == "activesync:D3"), "{damage:?}");
     assert!(cache.is_empty());
 }
 
@@ -222,8 +163,7 @@ fn repeated_recoveries_keep_every_damaged_copy() {
         assert_eq!(moved_to, root.path().join(format!("cache.corrupt-{n}")));
     }
     for n in 1..=3 {
-        let kept =
-            std::fs::read(root.path().join(format!("cache.corrupt-{n}/conf"))).expect("kept");
+        let kept = std::fs::read(root.path().join(format!("cache.corrupt-{n}/conf"))).expect("kept");
         assert_eq!(kept, format!("garbage {n}").as_bytes());
     }
 }

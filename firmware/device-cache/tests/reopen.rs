@@ -30,9 +30,7 @@ fn a_cache_released_while_waiting_is_opened() {
     let path = root.path().join("cache");
     {
         let mut cache = open(&path, 100).cache;
-        cache
-            .upsert(&eas("Kept"), &record(DeviceState::Allowed, 1))
-            .expect("upsert");
+        cache.upsert(&eas("Kept"), &record(DeviceState::Allowed, 1)).expect("upsert");
     }
     let (release, holder) = hold(&path);
     // Timed from before the releaser exists: the cache is let go at least 300 ms later
@@ -84,9 +82,7 @@ fn drop_and_reopen_at_once_always_opens() {
     let path = root.path().join("cache");
     for i in 0..20u64 {
         let mut cache = open(&path, 100).cache;
-        cache
-            .upsert(&eas(&format!("D{i}")), &record(DeviceState::Allowed, i))
-            .expect("upsert");
+        cache.upsert(&eas(&format!("D{i}")), &record(DeviceState::Allowed, i)).expect("upsert");
         assert_eq!(cache.len() as u64, i + 1);
     }
 }

@@ -101,7 +101,8 @@ mod tests {
     #[test]
     fn a_failed_write_names_the_operation_and_path() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let error = write_atomically(&dir.path().join("missing/state.json"), b"x", 0o600).expect_err("no such directory");
+        let error =
+            write_atomically(&dir.path().join("missing/state.json"), b"x", 0o600).expect_err("no such directory");
         assert_eq!(error.op, "create");
         assert!(error.to_string().contains("missing"), "{error}");
     }

@@ -1,18 +1,18 @@
 //! Deciding an access: from the cache (S2), or as a first access asking the UEM (S1, S3,
 //! S4, S5, S7).
 
+use crate::admission::RETRY_AFTER;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use postern_decision::{
-    AppTunnelLookup, CacheUpdate, Decision, DeviceIdentity, EasRequest, FirstAccess, Provenance, Reason,
-    UemDeviceId, UemLookup, decide_cached, decide_first_access, decide_first_apptunnel,
-    needs_first_access, user_conflict, user_tag, Verdict,
+    AppTunnelLookup, CacheUpdate, Decision, DeviceIdentity, EasRequest, FirstAccess, Provenance, Reason, UemDeviceId,
+    UemLookup, Verdict, decide_cached, decide_first_access, decide_first_apptunnel, needs_first_access, user_conflict,
+    user_tag,
 };
 use postern_device_cache::{AppTunnelKey, CacheKey, DeviceRecord, KeyKind};
 use postern_uem_connector::UemError;
 use std::future::Future;
 use std::net::IpAddr;
-use crate::admission::RETRY_AFTER;
 
 impl Gateway {
     /// Bounds a UEM call by the lookup timeout; a slow UEM counts as unreachable.
@@ -33,7 +33,11 @@ impl Gateway {
     /// [`Gateway::activesync_access`] for a request from `source`: a device the cache does
     /// not hold costs `source` one first access of its budget, and waits for a UEM lookup
     /// slot; either bound reached is [`GatewayError::Busy`].
-    pub async fn activesync_access_from(&self, request: &EasRequest, source: Option<IpAddr>) -> Result<Decision, GatewayError> {
+    pub async fn activesync_access_from(
+        &self,
+        request: &EasRequest,
+        source: Option<IpAddr>,
+    ) -> Result<Decision, GatewayError> {
         let user = request.user.as_ref().map(|u| u.as_str());
         if let Some(pinned) = self.pinned_decision(Some(request.eas_device_id.as_str()), None, user) {
             return Ok(self.count(pinned));
@@ -51,7 +55,11 @@ impl Gateway {
         let cached = self.cache().record(&key)?;
         let now = (self.clock_ms)();
         if cached.is_none() && self.admission.known_unregistered(&request.eas_device_id, now) {
-            return Ok(self.count(Decision { verdict: Verdict::Block, reason: Reason::NotRegistered, basis: Provenance::Uem }));
+            return Ok(self.count(Decision {
+                verdict: Verdict::Block,
+                reason: Reason::NotRegistered,
+                basis: Provenance::Uem,
+            }));
         }
         if let (None, Some(source)) = (&cached, source) {
             if !self.admission.charge_source(source, now) {
@@ -80,7 +88,12 @@ impl Gateway {
         Some(decide_cached(state.state, state.provenance))
     }
 
-    async fn first_access(&self, key: &CacheKey, request: &EasRequest, previous: Option<&DeviceRecord>) -> Result<Decision, GatewayError> {
+    async fn first_access(
+        &self,
+        key: &CacheKey,
+        request: &EasRequest,
+        previous: Option<&DeviceRecord>,
+    ) -> Result<Decision, GatewayError> {
         let answer = self.ask(self.connector.lookup(request)).await;
         let (registered, tunnels) = match answer {
             Ok(found) => {
@@ -91,7 +104,11 @@ impl Gateway {
                         user = request.user.as_ref().map_or("-", |u| u.as_str()),
                         "the UEM knows this ActiveSync id under another user: refused, the cache left as it was"
                     );
-                    return Ok(self.count(Decision { verdict: Verdict::Block, reason: Reason::UserMismatch, basis: Provenance::Uem }));
+                    return Ok(self.count(Decision {
+                        verdict: Verdict::Block,
+                        reason: Reason::UserMismatch,
+                        basis: Provenance::Uem,
+                    }));
                 }
                 (Some(registered), tunnels)
             }
@@ -140,7 +157,10 @@ impl Gateway {
                     let stored = DeviceRecord::from_decision(record, previous, (self.clock_ms)());
                     let evicted = cache.upsert(key, &stored)?;
                     if !evicted.is_empty() {
-                        tracing::info!(evicted = evicted.len(), "device cache full: least recently used entries evicted");
+                        tracing::info!(
+                            evicted = evicted.len(),
+                            "device cache full: least recently used entries evicted"
+                        );
                     }
                     previous.is_none()
                 }
@@ -168,7 +188,12 @@ impl Gateway {
 
     /// Decides an app's tunnel to a service: the cached tunnel when there is one (S4's
     /// reuse), otherwise the UEM's answer, or an outage allowance (S5).
-    pub async fn apptunnel_access(&self, device: &UemDeviceId, app: &str, service: &str) -> Result<Decision, GatewayError> {
+    pub async fn apptunnel_access(
+        &self,
+        device: &UemDeviceId,
+        app: &str,
+        service: &str,
+    ) -> Result<Decision, GatewayError> {
         if let Some(pinned) = self.pinned_decision(None, Some(device.as_str()), None) {
             return Ok(self.count(pinned));
         }
@@ -186,7 +211,8 @@ impl Gateway {
             cache.record(&key)?
         };
         let app_id = postern_uem_api::AppId::new(app).map_err(|e| GatewayError::Identifier(e.to_string()))?;
-        let service_name = postern_uem_api::ServiceName::new(service).map_err(|e| GatewayError::Identifier(e.to_string()))?;
+        let service_name =
+            postern_uem_api::ServiceName::new(service).map_err(|e| GatewayError::Identifier(e.to_string()))?;
         let lookup = match self.ask(self.connector.authorise_app(device, &app_id, &service_name)).await {
             Ok(answer) => AppTunnelLookup::Reachable(answer),
             Err(error) => {
@@ -197,7 +223,8 @@ impl Gateway {
         let identity = DeviceIdentity { uem_device_id: Some(device.clone()), ..DeviceIdentity::default() };
         let previous_record = previous.as_ref().map(|p| p.to_decision(&key));
         let outcome = decide_first_apptunnel(identity, lookup, previous_record.as_ref());
-        self.cache().upsert(&key, &DeviceRecord::from_decision(outcome.record, previous.as_ref(), (self.clock_ms)()))?;
+        self.cache()
+            .upsert(&key, &DeviceRecord::from_decision(outcome.record, previous.as_ref(), (self.clock_ms)()))?;
         tracing::info!(device = %device, app, service, decision = outcome.decision.verdict.code(), reason = outcome.decision.reason.code(), "first AppTunnel access decided");
         Ok(self.count(outcome.decision))
     }
@@ -218,7 +245,11 @@ impl Gateway {
         let mut decided = Vec::with_capacity(candidates.len());
         for (key, stored) in candidates {
             let Some(eas) = stored.identity.eas_device_id.clone() else { continue };
-            let request = EasRequest { eas_device_id: eas, user: stored.identity.user.clone(), platform: stored.identity.platform };
+            let request = EasRequest {
+                eas_device_id: eas,
+                user: stored.identity.user.clone(),
+                platform: stored.identity.platform,
+            };
             let decision = self.first_access(&key, &request, Some(&stored)).await?;
             decided.push((request, decision));
         }

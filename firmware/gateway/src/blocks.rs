@@ -55,8 +55,13 @@ impl fmt::Display for BlockTarget {
 }
 
 fn checked(id: &str) -> Result<&str, GatewayError> {
-    if id.is_empty() || id.len() > ID_MAX || !id.chars().all(|c| c.is_ascii_graphic() || (!c.is_ascii() && !c.is_control())) {
-        return Err(GatewayError::Identifier(format!("a block names 1 to {ID_MAX} printable characters without spaces, not {id:?}")));
+    if id.is_empty()
+        || id.len() > ID_MAX
+        || !id.chars().all(|c| c.is_ascii_graphic() || (!c.is_ascii() && !c.is_control()))
+    {
+        return Err(GatewayError::Identifier(format!(
+            "a block names 1 to {ID_MAX} printable characters without spaces, not {id:?}"
+        )));
     }
     Ok(id)
 }
@@ -129,14 +134,20 @@ impl BlockList {
         }
         if damaged > 0 {
             let aside = file.with_extension("damaged");
-            std::fs::copy(file, &aside).map_err(|e| GatewayError::Blocks(format!("keeping {}: {e}", aside.display())))?;
+            std::fs::copy(file, &aside)
+                .map_err(|e| GatewayError::Blocks(format!("keeping {}: {e}", aside.display())))?;
             tracing::error!(damaged, kept = %aside.display(), "the block list had damaged lines; the file as found is kept");
         }
         Ok(list)
     }
 
     /// The block that applies to a device with these identities, if any.
-    pub fn matching(&self, eas_device_id: Option<&str>, uem_device_id: Option<&str>, user: Option<&str>) -> Option<&PinnedBlock> {
+    pub fn matching(
+        &self,
+        eas_device_id: Option<&str>,
+        uem_device_id: Option<&str>,
+        user: Option<&str>,
+    ) -> Option<&PinnedBlock> {
         if self.entries.is_empty() {
             return None;
         }
@@ -196,14 +207,20 @@ impl BlockList {
 
     fn save(&self) -> Result<(), GatewayError> {
         let Some(file) = &self.file else { return Ok(()) };
-        let text: String = self.entries.values().map(|b| format!("{}\t{}\t{}\t{}\t{}\n", b.target.kind(), b.origin.code(), b.since_ms, b.by, b.target.id())).collect();
-        postern_durable_fs::write_atomically(file, text.as_bytes(), 0o600).map_err(|e| GatewayError::Blocks(format!("writing {}: {e}", file.display())))
+        let text: String = self
+            .entries
+            .values()
+            .map(|b| format!("{}\t{}\t{}\t{}\t{}\n", b.target.kind(), b.origin.code(), b.since_ms, b.by, b.target.id()))
+            .collect();
+        postern_durable_fs::write_atomically(file, text.as_bytes(), 0o600)
+            .map_err(|e| GatewayError::Blocks(format!("writing {}: {e}", file.display())))
     }
 }
 
 fn parse_line(line: &str) -> Option<PinnedBlock> {
     let mut fields = line.splitn(5, '\t');
-    let (kind, origin, since, by, id) = (fields.next()?, fields.next()?, fields.next()?, fields.next()?, fields.next()?);
+    let (kind, origin, since, by, id) =
+        (fields.next()?, fields.next()?, fields.next()?, fields.next()?, fields.next()?);
     let target = match kind {
         "device" => BlockTarget::device(id).ok()?,
         "user" => BlockTarget::user(id).ok()?,
@@ -230,8 +247,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let file = dir.path().join("blocks");
         let mut list = BlockList::open(&file).expect("empty");
-        assert!(list.insert(block(BlockTarget::device("ApplXYZ").expect("id"), BlockOrigin::Operator)).expect("insert"));
-        assert!(list.insert(block(BlockTarget::user("Bob@Example.com").expect("user"), BlockOrigin::Operator)).expect("insert"));
+        assert!(
+            list.insert(block(BlockTarget::device("ApplXYZ").expect("id"), BlockOrigin::Operator)).expect("insert")
+        );
+        assert!(
+            list.insert(block(BlockTarget::user("Bob@Example.com").expect("user"), BlockOrigin::Operator))
+                .expect("insert")
+        );
         assert!(list.insert(block(BlockTarget::device("uem-7").expect("id"), BlockOrigin::Wiped)).expect("insert"));
         let list = BlockList::open(&file).expect("reopen");
         assert_eq!(list.len(), 3);
@@ -258,7 +280,8 @@ mod tests {
     fn damaged_lines_are_skipped_and_the_file_kept_aside() {
         let dir = tempfile::tempdir().expect("dir");
         let file = dir.path().join("blocks");
-        std::fs::write(&file, "device\toperator\t5\tadmin\tApplXYZ\ngarbage line\nuser\tnobody-knows\t1\tx\ty\n").expect("write");
+        std::fs::write(&file, "device\toperator\t5\tadmin\tApplXYZ\ngarbage line\nuser\tnobody-knows\t1\tx\ty\n")
+            .expect("write");
         let list = BlockList::open(&file).expect("open");
         assert_eq!(list.len(), 1);
         assert!(dir.path().join("blocks.damaged").exists());

@@ -123,7 +123,9 @@ impl Gateway {
                 let CacheKey::AppTunnel(tunnel) = key else { continue };
                 let targeted = match &action.target {
                     TunnelTarget::AllTunnels => true,
-                    TunnelTarget::App { app_id, service } => tunnel.app_id.as_str() == app_id.as_str() && tunnel.service.as_str() == service.as_str(),
+                    TunnelTarget::App { app_id, service } => {
+                        tunnel.app_id.as_str() == app_id.as_str() && tunnel.service.as_str() == service.as_str()
+                    }
                 };
                 if !targeted {
                     continue;
@@ -137,7 +139,9 @@ impl Gateway {
                         cache.upsert(key, &DeviceRecord::from_decision(outcome.record, Some(stored), now))?;
                         applied.changed += 1;
                     }
-                    TunnelVerb::Unblock if stored.state == DeviceState::Blocked && stored.provenance == Provenance::Uem => {
+                    TunnelVerb::Unblock
+                        if stored.state == DeviceState::Blocked && stored.provenance == Provenance::Uem =>
+                    {
                         cache.remove(key)?;
                         applied.changed += 1;
                     }

@@ -49,14 +49,33 @@ pub struct Gateway {
 impl Gateway {
     /// A gateway over an open cache. Until the UEM's settings arrive, new ActiveSync
     /// devices are blocked while the UEM is unreachable (S3), and a quarantine blocks (A4).
-    pub fn new(id: GatewayId, connector: Arc<dyn UemConnector>, cache: DeviceCache, clock_ms: fn() -> u64, lookup_timeout: Duration) -> Self {
+    pub fn new(
+        id: GatewayId,
+        connector: Arc<dyn UemConnector>,
+        cache: DeviceCache,
+        clock_ms: fn() -> u64,
+        lookup_timeout: Duration,
+    ) -> Self {
         let (cuts, _) = broadcast::channel(1024);
         let uem = UemView { settings: UemSettings::never_received(), caps: UemCapabilities::unknown() };
         let blocks = Mutex::new(BlockList::in_memory());
         let admission = Admission::default();
         let inventory_changed = tokio::sync::Notify::new();
         let (blocks_added, _) = tokio::sync::watch::channel(0);
-        Self { id, connector, cache: Mutex::new(cache), uem: Mutex::new(uem), cuts, blocks, admission, inventory_changed, blocks_added, clock_ms, lookup_timeout, decisions: Vec::new() }
+        Self {
+            id,
+            connector,
+            cache: Mutex::new(cache),
+            uem: Mutex::new(uem),
+            cuts,
+            blocks,
+            admission,
+            inventory_changed,
+            blocks_added,
+            clock_ms,
+            lookup_timeout,
+            decisions: Vec::new(),
+        }
     }
 
     /// Uses `blocks` as the pinned deny list (by default an empty one in memory).
@@ -152,7 +171,12 @@ impl Gateway {
         let devices = cache.entries(KeyKind::ActiveSync, capacity)?;
         let restored: Vec<_> = devices
             .iter()
-            .map(|(key, stored)| (key.clone(), DeviceRecord::from_decision(restore_at_startup(stored.to_decision(key)), Some(stored), now)))
+            .map(|(key, stored)| {
+                (
+                    key.clone(),
+                    DeviceRecord::from_decision(restore_at_startup(stored.to_decision(key)), Some(stored), now),
+                )
+            })
             .collect();
         for chunk in restored.chunks(10_000) {
             cache.upsert_batch(chunk)?;

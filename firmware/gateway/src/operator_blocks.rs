@@ -43,7 +43,12 @@ impl Gateway {
     /// their live connections before returning.
     pub fn block(&self, target: &BlockTarget, by: &str) -> Result<BlockReport, GatewayError> {
         let now = (self.clock_ms)();
-        let listed = self.blocks().insert(PinnedBlock { target: target.clone(), origin: BlockOrigin::Operator, since_ms: now, by: by.to_owned() })?;
+        let listed = self.blocks().insert(PinnedBlock {
+            target: target.clone(),
+            origin: BlockOrigin::Operator,
+            since_ms: now,
+            by: by.to_owned(),
+        })?;
         let named = self.entries_named(target)?;
         let marked: Vec<(CacheKey, DeviceRecord)> = named
             .into_iter()
@@ -82,8 +87,12 @@ impl Gateway {
     /// afresh.
     pub fn unblock(&self, target: &BlockTarget) -> Result<BlockReport, GatewayError> {
         let listed = self.blocks().remove_operator(target)?;
-        let named: Vec<CacheKey> =
-            self.entries_named(target)?.into_iter().filter(|(_, r)| r.provenance == Provenance::Operator).map(|(k, _)| k).collect();
+        let named: Vec<CacheKey> = self
+            .entries_named(target)?
+            .into_iter()
+            .filter(|(_, r)| r.provenance == Provenance::Operator)
+            .map(|(k, _)| k)
+            .collect();
         let mut cache = self.cache();
         for key in &named {
             cache.remove(key)?;
@@ -99,7 +108,9 @@ impl Gateway {
         let mut blocks = self.blocks();
         for id in [eas, uem].into_iter().flatten() {
             let Ok(target) = BlockTarget::device(id) else { continue };
-            if let Err(e) = blocks.insert(PinnedBlock { target, origin: BlockOrigin::Wiped, since_ms: now, by: "uem".into() }) {
+            if let Err(e) =
+                blocks.insert(PinnedBlock { target, origin: BlockOrigin::Wiped, since_ms: now, by: "uem".into() })
+            {
                 tracing::error!(device = id, error = %e, "a wiped device could not be pinned");
             }
         }
@@ -120,7 +131,9 @@ impl Gateway {
                         || matches!(&key, CacheKey::ActiveSync(e) if e.as_str() == id)
                         || identity.uem_device_id.as_ref().is_some_and(|u| u.as_str() == id)
                 }
-                BlockTarget::User(user) => identity.user.as_ref().is_some_and(|u| u.as_str().eq_ignore_ascii_case(user)),
+                BlockTarget::User(user) => {
+                    identity.user.as_ref().is_some_and(|u| u.as_str().eq_ignore_ascii_case(user))
+                }
             };
             if hit {
                 uem_ids.extend(identity.uem_device_id.as_ref().map(|u| u.as_str().to_owned()));

@@ -27,13 +27,19 @@ impl Gateway {
         let waiting: Vec<(CacheKey, DeviceRecord)> = {
             let cache = self.cache();
             let capacity = cache.capacity().get() as usize;
-            cache.app_tunnels(capacity)?.into_iter().filter(|(key, stored)| awaits_checkin(&stored.to_decision(key))).collect()
+            cache
+                .app_tunnels(capacity)?
+                .into_iter()
+                .filter(|(key, stored)| awaits_checkin(&stored.to_decision(key)))
+                .collect()
         };
         let mut done = TunnelsRechecked::default();
         for (key, stored) in waiting {
             let CacheKey::AppTunnel(tunnel) = &key else { continue };
-            let app = postern_uem_api::AppId::new(tunnel.app_id.as_str()).map_err(|e| GatewayError::Identifier(e.to_string()))?;
-            let service = postern_uem_api::ServiceName::new(tunnel.service.as_str()).map_err(|e| GatewayError::Identifier(e.to_string()))?;
+            let app = postern_uem_api::AppId::new(tunnel.app_id.as_str())
+                .map_err(|e| GatewayError::Identifier(e.to_string()))?;
+            let service = postern_uem_api::ServiceName::new(tunnel.service.as_str())
+                .map_err(|e| GatewayError::Identifier(e.to_string()))?;
             let answer = match self.ask(self.connector.authorise_app(&tunnel.uem_device_id, &app, &service)).await {
                 Ok(answer) => answer,
                 Err(error) => {
@@ -43,9 +49,11 @@ impl Gateway {
                 }
             };
             let previous = stored.to_decision(&key);
-            let outcome = decide_first_apptunnel(previous.identity.clone(), AppTunnelLookup::Reachable(answer), Some(&previous));
+            let outcome =
+                decide_first_apptunnel(previous.identity.clone(), AppTunnelLookup::Reachable(answer), Some(&previous));
             let cut = previous.state.permits() && !outcome.record.state.permits();
-            self.cache().upsert(&key, &DeviceRecord::from_decision(outcome.record, Some(&stored), (self.clock_ms)()))?;
+            self.cache()
+                .upsert(&key, &DeviceRecord::from_decision(outcome.record, Some(&stored), (self.clock_ms)()))?;
             tracing::info!(
                 device = %tunnel.uem_device_id,
                 app = tunnel.app_id.as_str(),

@@ -2,7 +2,9 @@
 //! cuts and re-evaluation.
 
 use postern_config::{Config, Connector};
-use postern_decision::{ComplianceAction, EasDeviceId, EasRequest, GatewayId, Platform, UemDeviceId, UemStatus, UserId, Verdict};
+use postern_decision::{
+    ComplianceAction, EasDeviceId, EasRequest, GatewayId, Platform, UemDeviceId, UemStatus, UserId, Verdict,
+};
 use postern_device_cache::{CacheConfig, CacheKey, DeviceCache};
 use postern_gateway::Gateway;
 use postern_uem_connector::{StaticUem, UemConnector};
@@ -26,14 +28,20 @@ fn rig() -> Rig {
     let Connector::Static(list) = &config.uem.connector else { panic!("the demo has a static UEM") };
     let id = GatewayId::new("postern-1").expect("id");
     let uem = Arc::new(StaticUem::from_config(list, &id).expect("static UEM"));
-    let cache = DeviceCache::open(&CacheConfig::new(dir.path().join("cache"), NonZeroU32::new(100).expect("size"))).expect("cache").cache;
+    let cache = DeviceCache::open(&CacheConfig::new(dir.path().join("cache"), NonZeroU32::new(100).expect("size")))
+        .expect("cache")
+        .cache;
     let gateway = Gateway::new(id, uem.clone(), cache, now_ms, Duration::from_secs(1));
     gateway.set_uem_settings(&uem.settings());
     Rig { _dir: dir, uem, gateway }
 }
 
 fn request(device: &str, user: &str) -> EasRequest {
-    EasRequest { eas_device_id: EasDeviceId::new(device).expect("id"), user: Some(UserId::new(user).expect("user")), platform: Platform::Ios }
+    EasRequest {
+        eas_device_id: EasDeviceId::new(device).expect("id"),
+        user: Some(UserId::new(user).expect("user")),
+        platform: Platform::Ios,
+    }
 }
 
 #[tokio::test]
@@ -76,7 +84,10 @@ async fn a_full_snapshot_forgets_devices_the_uem_no_longer_lists() {
     let alice = request("ApplA1B2C3D4E5F6", "alice@example.com");
     rig.gateway.activesync_access(&alice).await.expect("decided");
     let mut changes = rig.uem.compliance_changes(None, Duration::ZERO).await.expect("snapshot");
-    changes.changes = postern_uem_api::BoundedList::new(changes.changes.into_vec().into_iter().filter(|c| c.uem_device_id.as_str() != "uem-0001").collect()).expect("bounded");
+    changes.changes = postern_uem_api::BoundedList::new(
+        changes.changes.into_vec().into_iter().filter(|c| c.uem_device_id.as_str() != "uem-0001").collect(),
+    )
+    .expect("bounded");
     let applied = rig.gateway.apply_compliance(&changes).expect("applied");
     assert_eq!((applied.forgotten, applied.cut), (1, 1), "{applied:?}");
     assert!(rig.gateway.cache().lookup(&CacheKey::ActiveSync(alice.eas_device_id)).is_none());
@@ -86,11 +97,16 @@ async fn a_full_snapshot_forgets_devices_the_uem_no_longer_lists() {
 async fn the_inventory_lists_devices_and_tunnels_with_their_states() {
     let rig = rig();
     rig.gateway.activesync_access(&request("SEC1B0B0B0B0B0B0", "bob@example.com")).await.expect("decided");
-    let tunnel = rig.gateway.apptunnel_access(&UemDeviceId::new("uem-0001").expect("id"), "com.example.crm", "crm").await.expect("decided");
+    let tunnel = rig
+        .gateway
+        .apptunnel_access(&UemDeviceId::new("uem-0001").expect("id"), "com.example.crm", "crm")
+        .await
+        .expect("decided");
     assert_eq!(tunnel.reason.code(), "apptunnel-authorised");
     let inventory = rig.gateway.inventory().expect("inventory");
     assert_eq!(inventory.len(), 2, "{inventory:?}");
-    assert!(inventory.iter().any(|e| e.activesync_id.as_ref().is_some_and(|id| id.as_str() == "SEC1B0B0B0B0B0B0") && e.state == postern_uem_api::WireDeviceState::Blocked));
+    assert!(inventory.iter().any(|e| e.activesync_id.as_ref().is_some_and(|id| id.as_str() == "SEC1B0B0B0B0B0B0")
+        && e.state == postern_uem_api::WireDeviceState::Blocked));
 }
 
 #[tokio::test]

@@ -35,13 +35,26 @@ impl UemConnector for SlowCounting {
             self.inner.lookup(request).await
         })
     }
-    fn authorise_app<'a>(&'a self, device: &'a UemDeviceId, app: &'a AppId, service: &'a ServiceName) -> UemFuture<'a, postern_decision::AppTunnelAnswer> {
+    fn authorise_app<'a>(
+        &'a self,
+        device: &'a UemDeviceId,
+        app: &'a AppId,
+        service: &'a ServiceName,
+    ) -> UemFuture<'a, postern_decision::AppTunnelAnswer> {
         self.inner.authorise_app(device, app, service)
     }
-    fn compliance_changes<'a>(&'a self, cursor: Option<&'a postern_uem_api::Cursor>, wait: Duration) -> UemFuture<'a, postern_uem_api::ComplianceChanges> {
+    fn compliance_changes<'a>(
+        &'a self,
+        cursor: Option<&'a postern_uem_api::Cursor>,
+        wait: Duration,
+    ) -> UemFuture<'a, postern_uem_api::ComplianceChanges> {
         self.inner.compliance_changes(cursor, wait)
     }
-    fn tunnel_actions<'a>(&'a self, cursor: Option<&'a postern_uem_api::Cursor>, wait: Duration) -> UemFuture<'a, postern_uem_api::TunnelActions> {
+    fn tunnel_actions<'a>(
+        &'a self,
+        cursor: Option<&'a postern_uem_api::Cursor>,
+        wait: Duration,
+    ) -> UemFuture<'a, postern_uem_api::TunnelActions> {
         self.inner.tunnel_actions(cursor, wait)
     }
     fn push_inventory<'a>(&'a self, entries: &'a [postern_uem_api::InventoryEntry]) -> UemFuture<'a, ()> {
@@ -59,8 +72,13 @@ async fn concurrent_first_accesses_of_one_device_ask_the_uem_once() {
     let config = Config::demo();
     let Connector::Static(list) = &config.uem.connector else { panic!("the demo has a static UEM") };
     let id = GatewayId::new("postern-1").expect("id");
-    let uem = Arc::new(SlowCounting { inner: StaticUem::from_config(list, &id).expect("static UEM"), lookups: AtomicUsize::new(0) });
-    let cache = DeviceCache::open(&CacheConfig::new(dir.path().join("cache"), NonZeroU32::new(100).expect("size"))).expect("cache").cache;
+    let uem = Arc::new(SlowCounting {
+        inner: StaticUem::from_config(list, &id).expect("static UEM"),
+        lookups: AtomicUsize::new(0),
+    });
+    let cache = DeviceCache::open(&CacheConfig::new(dir.path().join("cache"), NonZeroU32::new(100).expect("size")))
+        .expect("cache")
+        .cache;
     let gateway = Arc::new(Gateway::new(id, uem.clone(), cache, now_ms, Duration::from_secs(5)));
     gateway.set_uem_settings(&uem.inner.settings());
     let alice = EasRequest {

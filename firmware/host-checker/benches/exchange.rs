@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_main};
 use postern_host_checker::{
-    Collector, CollectorOutput, PlatformMatch, Policy, PolicySet, PostureReport, SoftwareRule, Verifier, VerifierConfig,
-    VerifierOutput, VersionRange,
+    Collector, CollectorOutput, PlatformMatch, Policy, PolicySet, PostureReport, SoftwareRule, Verifier,
+    VerifierConfig, VerifierOutput, VersionRange,
 };
 use postern_tnc_wire::{
     Limits,
@@ -31,7 +31,10 @@ fn report(packages: usize) -> PostureReport {
 fn policies() -> Arc<PolicySet> {
     let policy = Policy {
         min_os_version: Some("12".into()),
-        required: vec![SoftwareRule { name: "openssl".into(), versions: VersionRange { min: Some("3.0.15".into()), below: None } }],
+        required: vec![SoftwareRule {
+            name: "openssl".into(),
+            versions: VersionRange { min: Some("3.0.15".into()), below: None },
+        }],
         forbidden: vec![SoftwareRule { name: "telnetd".into(), versions: VersionRange::default() }],
         deny_forwarding: true,
         ..Policy::new("baseline", vec![PlatformMatch::LinuxDistribution("debian".into())])

@@ -37,11 +37,9 @@ impl PostureReport {
             return None;
         }
         Some(match kind.kind {
-            ietf_type::PRODUCT_INFORMATION => Attribute::ProductInformation {
-                vendor_id: 0,
-                product_id: 0,
-                name: self.product.clone(),
-            },
+            ietf_type::PRODUCT_INFORMATION => {
+                Attribute::ProductInformation { vendor_id: 0, product_id: 0, name: self.product.clone() }
+            }
             ietf_type::STRING_VERSION => Attribute::StringVersion {
                 version: self.version.clone(),
                 build: self.build.clone(),
@@ -135,11 +133,7 @@ impl Collector {
     pub fn start(&mut self) -> Result<Vec<u8>, WireError> {
         pt_tls(
             &mut self.ids,
-            PtTlsBody::VersionRequest {
-                min: PT_TLS_VERSION,
-                max: PT_TLS_VERSION,
-                preferred: PT_TLS_VERSION,
-            },
+            PtTlsBody::VersionRequest { min: PT_TLS_VERSION, max: PT_TLS_VERSION, preferred: PT_TLS_VERSION },
         )
     }
 
@@ -147,12 +141,7 @@ impl Collector {
     fn first_batch(&mut self, batch_type: BatchType) -> Result<Vec<u8>, WireError> {
         let report = [ietf_type::PRODUCT_INFORMATION, ietf_type::STRING_VERSION]
             .iter()
-            .filter_map(|kind| {
-                self.report.attribute(AttributeType {
-                    vendor_id: PEN_IETF,
-                    kind: *kind,
-                })
-            })
+            .filter_map(|kind| self.report.attribute(AttributeType { vendor_id: PEN_IETF, kind: *kind }))
             .collect();
         let mut messages = vec![PbMessage::LanguagePreference("Accept-Language: en".into())];
         if batch_type == BatchType::Cdata {
@@ -195,23 +184,17 @@ impl Collector {
             }
             (State::Sasl, PtTlsBody::SaslMechanisms(mechanisms)) if mechanisms.is_empty() => {
                 self.state = State::Batches;
-                Ok(vec![CollectorOutput::Send(
-                    self.first_batch(BatchType::Cdata)
-                        .map_err(|e| e.to_string())?,
-                )])
+                Ok(vec![CollectorOutput::Send(self.first_batch(BatchType::Cdata).map_err(|e| e.to_string())?)])
             }
             (State::Sasl, PtTlsBody::SaslMechanisms(mechanisms)) => Err(format!(
                 "the verifier asks for SASL ({}); only certificate authentication is supported",
                 mechanisms.join(", ")
             )),
             (State::Batches, PtTlsBody::PbTncBatch(bytes)) => {
-                let parsed =
-                    BatchRepr::parse_bytes(&bytes, &self.limits).map_err(|e| e.to_string())?;
+                let parsed = BatchRepr::parse_bytes(&bytes, &self.limits).map_err(|e| e.to_string())?;
                 self.batch(&parsed).map_err(|e| e.to_string())
             }
-            (_, PtTlsBody::Error { code, .. }) => {
-                Err(format!("the verifier sent PT-TLS error {code}"))
-            }
+            (_, PtTlsBody::Error { code, .. }) => Err(format!("the verifier sent PT-TLS error {code}")),
             (state, body) => Err(format!("unexpected {body:?} in state {state:?}")),
         }
     }
@@ -237,61 +220,35 @@ impl Collector {
                     match message {
                         PbMessage::AssessmentResult(a) => result.assessment = Some(*a),
                         PbMessage::AccessRecommendation(a) => result.access = Some(*a),
-                        PbMessage::ReasonString { reason, .. } => {
-                            result.reason = Some(reason.clone())
-                        }
+                        PbMessage::ReasonString { reason, .. } => result.reason = Some(reason.clone()),
                         _ => {}
                     }
                 }
                 for attribute in attributes(batch, &self.limits)? {
-                    if let Attribute::RemediationInstructions(RemediationParameters::Text {
-                        text,
-                        ..
-                    }) = attribute
-                    {
+                    if let Attribute::RemediationInstructions(RemediationParameters::Text { text, .. }) = attribute {
                         result.remediation.push(text);
                     }
                 }
                 if self.keep_open {
                     return Ok(vec![CollectorOutput::Result(result)]);
                 }
-                let close =
-                    super::exchange::batch(&mut self.ids, false, BatchType::Close, Vec::new())?;
+                let close = super::exchange::batch(&mut self.ids, false, BatchType::Close, Vec::new())?;
                 self.state = State::Done;
-                Ok(vec![
-                    CollectorOutput::Result(result),
-                    CollectorOutput::Send(close),
-                    CollectorOutput::Close,
-                ])
+                Ok(vec![CollectorOutput::Result(result), CollectorOutput::Send(close), CollectorOutput::Close])
             }
             BatchType::Close => {
                 self.state = State::Done;
                 Ok(vec![CollectorOutput::Close])
             }
-            other => Err(WireError::InvalidValue {
-                what: "batch type from the verifier",
-                value: other as u32,
-            }),
+            other => Err(WireError::InvalidValue { what: "batch type from the verifier", value: other as u32 }),
         }
     }
 
-    fn answer(
-        &mut self,
-        attribute: Attribute,
-        reply: &mut Vec<Attribute>,
-    ) -> Result<(), WireError> {
+    fn answer(&mut self, attribute: Attribute, reply: &mut Vec<Attribute>) -> Result<(), WireError> {
         match attribute {
-            Attribute::MaxAttributeSize {
-                request: true,
-                max_attribute_size,
-                max_segment_size,
-            } => {
+            Attribute::MaxAttributeSize { request: true, max_attribute_size, max_segment_size } => {
                 self.max_segment_size = Some(max_segment_size);
-                reply.push(Attribute::MaxAttributeSize {
-                    request: false,
-                    max_attribute_size,
-                    max_segment_size,
-                });
+                reply.push(Attribute::MaxAttributeSize { request: false, max_attribute_size, max_segment_size });
             }
             Attribute::AttributeRequest(kinds) => {
                 for kind in kinds {
@@ -312,10 +269,7 @@ impl Collector {
             }
             Attribute::NextSegmentRequest { cancel, base_id } => {
                 let Some(at) = self.segmenters.iter().position(|s| s.base_id() == base_id) else {
-                    return Err(WireError::InvalidValue {
-                        what: "Next Segment Request base id",
-                        value: base_id,
-                    });
+                    return Err(WireError::InvalidValue { what: "Next Segment Request base id", value: base_id });
                 };
                 if cancel {
                     self.segmenters.remove(at);

@@ -70,14 +70,8 @@ impl Ctx<'_> {
 }
 
 fn in_range(version: &str, range: &VersionRange) -> bool {
-    range
-        .min
-        .as_deref()
-        .is_none_or(|min| compare_versions(version, min) != Ordering::Less)
-        && range
-            .below
-            .as_deref()
-            .is_none_or(|below| compare_versions(version, below) == Ordering::Less)
+    range.min.as_deref().is_none_or(|min| compare_versions(version, min) != Ordering::Less)
+        && range.below.as_deref().is_none_or(|below| compare_versions(version, below) == Ordering::Less)
 }
 
 fn describe(range: &VersionRange) -> String {
@@ -91,20 +85,14 @@ fn describe(range: &VersionRange) -> String {
 
 /// Evaluates `posture` against every policy that applies to its platform. A posture
 /// without a platform, or on a platform no policy checks, is not compliant (H4).
-pub fn evaluate(
-    policies: &[Policy],
-    posture: &Posture,
-    patch_list: Option<&PatchList>,
-) -> Decision {
+pub fn evaluate(policies: &[Policy], posture: &Posture, patch_list: Option<&PatchList>) -> Decision {
     let platform_failure = |reason: String| Decision {
         compliant: false,
         outcomes: vec![RuleOutcome {
             policy: "*".to_owned(),
             check: "platform".to_owned(),
             passed: false,
-            remediation: Some(format!(
-                "{reason}. Use a supported operating system or ask the administrator."
-            )),
+            remediation: Some(format!("{reason}. Use a supported operating system or ask the administrator.")),
             reason,
         }],
         failed_policies: vec!["*".to_owned()],
@@ -112,36 +100,22 @@ pub fn evaluate(
     let Some(platform) = &posture.platform else {
         return platform_failure("the endpoint reported no operating system".to_owned());
     };
-    let applicable: Vec<&Policy> = policies
-        .iter()
-        .filter(|p| p.platforms.iter().any(|m| m.covers(platform)))
-        .collect();
+    let applicable: Vec<&Policy> = policies.iter().filter(|p| p.platforms.iter().any(|m| m.covers(platform))).collect();
     if applicable.is_empty() {
         return platform_failure(format!("no policy can check {platform}"));
     }
     let mut outcomes = Vec::new();
     for policy in applicable {
-        let mut ctx = Ctx {
-            policy,
-            outcomes: Vec::new(),
-        };
+        let mut ctx = Ctx { policy, outcomes: Vec::new() };
         os_version(&mut ctx, posture);
         software(&mut ctx, posture);
         switches(&mut ctx, posture);
         patches(&mut ctx, posture, patch_list);
         outcomes.append(&mut ctx.outcomes);
     }
-    let mut failed_policies: Vec<String> = outcomes
-        .iter()
-        .filter(|o| !o.passed)
-        .map(|o| o.policy.clone())
-        .collect();
+    let mut failed_policies: Vec<String> = outcomes.iter().filter(|o| !o.passed).map(|o| o.policy.clone()).collect();
     failed_policies.dedup();
-    Decision {
-        compliant: failed_policies.is_empty(),
-        outcomes,
-        failed_policies,
-    }
+    Decision { compliant: failed_policies.is_empty(), outcomes, failed_policies }
 }
 
 fn os_version(ctx: &mut Ctx<'_>, posture: &Posture) {
@@ -150,12 +124,7 @@ fn os_version(ctx: &mut Ctx<'_>, posture: &Posture) {
     };
     let check = "min-os-version".to_owned();
     match &posture.os_version {
-        None => ctx.fail(
-            check,
-            "the OS version was not reported".into(),
-            "Update the posture collector.",
-            None,
-        ),
+        None => ctx.fail(check, "the OS version was not reported".into(), "Update the posture collector.", None),
         Some(v) if compare_versions(v, &min) == Ordering::Less => ctx.fail(
             check,
             format!("OS version {v} is older than {min}"),
@@ -198,10 +167,7 @@ fn software(ctx: &mut Ctx<'_>, posture: &Posture) {
                 &format!("Remove {}.", rule.name),
                 None,
             ),
-            Some(v) => ctx.pass(
-                check,
-                format!("{} {v} is outside the forbidden {range}", rule.name),
-            ),
+            Some(v) => ctx.pass(check, format!("{} {v} is outside the forbidden {range}", rule.name)),
             None => ctx.pass(check, format!("{} is not installed", rule.name)),
         }
     }
@@ -211,15 +177,10 @@ fn switches(ctx: &mut Ctx<'_>, posture: &Posture) {
     if ctx.policy.deny_forwarding {
         let check = "forwarding".to_owned();
         match posture.forwarding {
-            Some(ForwardingEnabled::Disabled) => {
-                ctx.pass(check, "IP forwarding is disabled".into())
+            Some(ForwardingEnabled::Disabled) => ctx.pass(check, "IP forwarding is disabled".into()),
+            Some(ForwardingEnabled::Enabled) => {
+                ctx.fail(check, "IP forwarding is enabled".into(), "Disable IP forwarding.", None)
             }
-            Some(ForwardingEnabled::Enabled) => ctx.fail(
-                check,
-                "IP forwarding is enabled".into(),
-                "Disable IP forwarding.",
-                None,
-            ),
             _ => ctx.fail(
                 check,
                 "IP forwarding state is unknown".into(),
@@ -232,12 +193,9 @@ fn switches(ctx: &mut Ctx<'_>, posture: &Posture) {
         let check = "default-password".to_owned();
         match posture.default_password {
             Some(false) => ctx.pass(check, "no factory default password".into()),
-            Some(true) => ctx.fail(
-                check,
-                "a factory default password is enabled".into(),
-                "Change the default password.",
-                None,
-            ),
+            Some(true) => {
+                ctx.fail(check, "a factory default password is enabled".into(), "Change the default password.", None)
+            }
             None => ctx.fail(
                 check,
                 "factory default password state is unknown".into(),
@@ -278,25 +236,14 @@ fn patches(ctx: &mut Ctx<'_>, posture: &Posture, list: Option<&PatchList>) {
                 let missing: Vec<PatchEntry> = list
                     .entries
                     .iter()
-                    .filter(|e| {
-                        &e.product == product && e.platform.covers(&platform) && !ignored(e)
-                    })
+                    .filter(|e| &e.product == product && e.platform.covers(&platform) && !ignored(e))
                     .filter(|e| compare_versions(installed, &e.fixed_version) == Ordering::Less)
                     .cloned()
                     .collect();
-                match missing
-                    .iter()
-                    .max_by(|a, b| compare_versions(&a.fixed_version, &b.fixed_version))
-                {
-                    None => ctx.pass(
-                        check,
-                        format!("{product} {installed} carries every listed patch"),
-                    ),
+                match missing.iter().max_by(|a, b| compare_versions(&a.fixed_version, &b.fixed_version)) {
+                    None => ctx.pass(check, format!("{product} {installed} carries every listed patch")),
                     Some(newest) => {
-                        let ids: Vec<String> = missing
-                            .iter()
-                            .map(|e| format!("{} ({})", e.id, e.severity))
-                            .collect();
+                        let ids: Vec<String> = missing.iter().map(|e| format!("{} ({})", e.id, e.severity)).collect();
                         ctx.fail(
                             check,
                             format!("{product} {installed} lacks {}", ids.join(", ")),
@@ -322,24 +269,16 @@ fn patches(ctx: &mut Ctx<'_>, posture: &Posture, list: Option<&PatchList>) {
                 if !entry.platform.covers(&platform) {
                     ctx.pass(check, format!("{id} does not apply to {platform}"));
                 } else if ignored(&entry) {
-                    ctx.pass(
-                        check,
-                        format!("{id} is {} and that severity is ignored", entry.severity),
-                    );
+                    ctx.pass(check, format!("{id} is {} and that severity is ignored", entry.severity));
                 } else {
                     match posture.packages.get(&entry.product) {
                         None => ctx.pass(check, format!("{} is not installed", entry.product)),
-                        Some(v) if compare_versions(v, &entry.fixed_version) == Ordering::Less => {
-                            ctx.fail(
-                                check,
-                                format!("{} {v} lacks {id} ({})", entry.product, entry.severity),
-                                &format!(
-                                    "Upgrade {} to {} or later.",
-                                    entry.product, entry.fixed_version
-                                ),
-                                entry.url.as_deref(),
-                            )
-                        }
+                        Some(v) if compare_versions(v, &entry.fixed_version) == Ordering::Less => ctx.fail(
+                            check,
+                            format!("{} {v} lacks {id} ({})", entry.product, entry.severity),
+                            &format!("Upgrade {} to {} or later.", entry.product, entry.fixed_version),
+                            entry.url.as_deref(),
+                        ),
                         Some(v) => ctx.pass(check, format!("{} {v} carries {id}", entry.product)),
                     }
                 }

@@ -29,29 +29,14 @@ impl Ids {
 
 /// One PT-TLS message as bytes.
 pub(crate) fn pt_tls(ids: &mut Ids, body: PtTlsBody) -> Result<Vec<u8>, WireError> {
-    PtTlsRepr {
-        identifier: ids.next(),
-        body,
-    }
-    .to_bytes()
+    PtTlsRepr { identifier: ids.next(), body }.to_bytes()
 }
 
 /// A PB-PA message carrying `attributes` in one PA-TNC message of the OS subtype.
-pub(crate) fn pb_pa(
-    identifier: u32,
-    attributes: Vec<Attribute>,
-    from_server: bool,
-) -> Result<PbMessage, WireError> {
-    let body = PaMessageRepr {
-        identifier,
-        attributes,
-    }
-    .to_bytes()?;
-    let (collector_id, validator_id) = if from_server {
-        (COLLECTOR_ID, VALIDATOR_ID)
-    } else {
-        (COLLECTOR_ID, ANY_VALIDATOR)
-    };
+pub(crate) fn pb_pa(identifier: u32, attributes: Vec<Attribute>, from_server: bool) -> Result<PbMessage, WireError> {
+    let body = PaMessageRepr { identifier, attributes }.to_bytes()?;
+    let (collector_id, validator_id) =
+        if from_server { (COLLECTOR_ID, VALIDATOR_ID) } else { (COLLECTOR_ID, ANY_VALIDATOR) };
     Ok(PbMessage::Pa(PbPa {
         exclusive: false,
         vendor_id: PEN_IETF,
@@ -69,12 +54,7 @@ pub(crate) fn batch(
     batch_type: BatchType,
     messages: Vec<PbMessage>,
 ) -> Result<Vec<u8>, WireError> {
-    let batch = BatchRepr {
-        from_server,
-        batch_type,
-        messages,
-    }
-    .to_bytes()?;
+    let batch = BatchRepr { from_server, batch_type, messages }.to_bytes()?;
     pt_tls(ids, PtTlsBody::PbTncBatch(batch))
 }
 

@@ -28,13 +28,7 @@ impl Platform {
             "macos" | "mac os x" | "os x" => Self::MacOs,
             "android" => Self::Android,
             "ios" | "ipados" => Self::Ios,
-            _ => Self::Linux(
-                lower
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
+            _ => Self::Linux(lower.split_whitespace().next().unwrap_or_default().to_owned()),
         }
     }
 
@@ -99,9 +93,7 @@ impl PlatformMatch {
             _ => {
                 let id = s.strip_prefix("linux:")?;
                 if id.is_empty()
-                    || !id.bytes().all(|c| {
-                        c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(&c)
-                    })
+                    || !id.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(&c))
                 {
                     return None;
                 }

@@ -107,19 +107,12 @@ impl Policy {
     pub fn validate(&self) -> Result<(), PolicyError> {
         let name_ok = !self.name.is_empty()
             && self.name.len() <= 32
-            && self
-                .name
-                .bytes()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_');
+            && self.name.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_');
         if !name_ok {
-            return Err(PolicyError::BadName {
-                name: self.name.clone(),
-            });
+            return Err(PolicyError::BadName { name: self.name.clone() });
         }
         if self.platforms.is_empty() {
-            return Err(PolicyError::NoPlatform {
-                policy: self.name.clone(),
-            });
+            return Err(PolicyError::NoPlatform { policy: self.name.clone() });
         }
         let checks_something = self.min_os_version.is_some()
             || !self.required.is_empty()
@@ -128,9 +121,7 @@ impl Policy {
             || self.deny_forwarding
             || self.deny_default_password;
         if !checks_something {
-            return Err(PolicyError::NoRule {
-                policy: self.name.clone(),
-            });
+            return Err(PolicyError::NoRule { policy: self.name.clone() });
         }
         Ok(())
     }
@@ -139,18 +130,12 @@ impl Policy {
 impl Monitor {
     /// The monitor for a policy that lists `products` and `patches`; both non-empty is
     /// refused.
-    pub fn from_lists(
-        policy: &str,
-        products: Vec<String>,
-        patches: Vec<String>,
-    ) -> Result<Self, PolicyError> {
+    pub fn from_lists(policy: &str, products: Vec<String>, patches: Vec<String>) -> Result<Self, PolicyError> {
         match (products.is_empty(), patches.is_empty()) {
             (true, true) => Ok(Self::Nothing),
             (false, true) => Ok(Self::Products(products)),
             (true, false) => Ok(Self::Patches(patches)),
-            (false, false) => Err(PolicyError::ProductsAndPatches {
-                policy: policy.to_owned(),
-            }),
+            (false, false) => Err(PolicyError::ProductsAndPatches { policy: policy.to_owned() }),
         }
     }
 }
@@ -162,24 +147,17 @@ impl SoftwareRule {
         let name = words.next().ok_or("a software rule needs a package name")?;
         let mut versions = VersionRange::default();
         while let Some(op) = words.next() {
-            let version = words
-                .next()
-                .ok_or_else(|| format!("{op} needs a version"))?;
+            let version = words.next().ok_or_else(|| format!("{op} needs a version"))?;
             let slot = match op {
                 ">=" if versions.min.is_none() => &mut versions.min,
                 "<" if versions.below.is_none() => &mut versions.below,
                 _ => {
-                    return Err(format!(
-                        "expected `>= VERSION` and/or `< VERSION`, found {op:?}"
-                    ));
+                    return Err(format!("expected `>= VERSION` and/or `< VERSION`, found {op:?}"));
                 }
             };
             *slot = Some(version.to_owned());
         }
-        Ok(Self {
-            name: name.to_owned(),
-            versions,
-        })
+        Ok(Self { name: name.to_owned(), versions })
     }
 }
 

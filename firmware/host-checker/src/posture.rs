@@ -28,9 +28,7 @@ impl Posture {
     pub fn absorb(&mut self, attributes: &[Attribute]) {
         for attribute in attributes {
             match attribute {
-                Attribute::ProductInformation { name, .. } => {
-                    self.platform = Some(Platform::from_product_name(name))
-                }
+                Attribute::ProductInformation { name, .. } => self.platform = Some(Platform::from_product_name(name)),
                 Attribute::StringVersion { version, build, .. } => {
                     self.os_version = Some(version.clone());
                     self.build = Some(build.clone());

@@ -7,10 +7,7 @@ use std::sync::Arc;
 use postern_tnc_wire::{
     Limits, PEN_IETF, RemediationParameters, WireError,
     pa::{Attribute, AttributeType, Reassembler, ietf_type},
-    pb::{
-        self, AccessRecommendation, AssessmentResult, BatchRepr, BatchType, PbError, PbErrorDetail,
-        PbMessage,
-    },
+    pb::{self, AccessRecommendation, AssessmentResult, BatchRepr, BatchType, PbError, PbErrorDetail, PbMessage},
     pt_tls::{ErrorCode, PT_TLS_VERSION, PtTlsBody, PtTlsRepr},
 };
 
@@ -45,11 +42,7 @@ pub struct VerifierConfig {
 
 impl Default for VerifierConfig {
     fn default() -> Self {
-        Self {
-            limits: Limits::DEFAULT,
-            max_segment_size: 16 * 1024,
-            max_batches: 256,
-        }
+        Self { limits: Limits::DEFAULT, max_segment_size: 16 * 1024, max_batches: 256 }
     }
 }
 
@@ -162,16 +155,13 @@ impl Verifier {
                         "too many batches in one session".into(),
                     ));
                 }
-                let parsed = BatchRepr::parse_bytes(&bytes, &self.config.limits).map_err(|e| {
-                    self.pb_error(pb::error_code::INVALID_PARAMETER, 0, e.to_string())
-                })?;
+                let parsed = BatchRepr::parse_bytes(&bytes, &self.config.limits)
+                    .map_err(|e| self.pb_error(pb::error_code::INVALID_PARAMETER, 0, e.to_string()))?;
                 self.batch(&parsed)
             }
             (_, PtTlsBody::Error { code, .. }) => {
                 self.state = State::Done;
-                Ok(vec![VerifierOutput::Failed(format!(
-                    "client sent PT-TLS error {code}"
-                ))])
+                Ok(vec![VerifierOutput::Failed(format!("client sent PT-TLS error {code}"))])
             }
             (_, PtTlsBody::Vendor { .. } | PtTlsBody::Experimental(_)) => Ok(Vec::new()),
             (state, _) => Err(self.pt_error(
@@ -211,23 +201,14 @@ impl Verifier {
         let mut next_segments = Vec::new();
         for attribute in &attributes {
             match attribute {
-                Attribute::SegmentEnvelope {
-                    more,
-                    start,
-                    base_id,
-                    segment,
-                } => match self.reassembler.push(*more, *start, *base_id, segment) {
+                Attribute::SegmentEnvelope { more, start, base_id, segment } => match self
+                    .reassembler
+                    .push(*more, *start, *base_id, segment)
+                {
                     Ok(Some(whole)) => self.posture.absorb(std::slice::from_ref(&whole)),
-                    Ok(None) => next_segments.push(Attribute::NextSegmentRequest {
-                        cancel: false,
-                        base_id: *base_id,
-                    }),
+                    Ok(None) => next_segments.push(Attribute::NextSegmentRequest { cancel: false, base_id: *base_id }),
                     Err(e) => {
-                        return Err(self.pb_error(
-                            pb::error_code::INVALID_PARAMETER,
-                            0,
-                            e.to_string(),
-                        ));
+                        return Err(self.pb_error(pb::error_code::INVALID_PARAMETER, 0, e.to_string()));
                     }
                 },
                 other => self.posture.absorb(std::slice::from_ref(other)),
@@ -239,24 +220,14 @@ impl Verifier {
         if !self.requested {
             return Ok(vec![self.request()?]);
         }
-        let decision = evaluate(
-            &self.policies.policies,
-            &self.posture,
-            self.policies.patch_list.as_ref(),
-        );
+        let decision = evaluate(&self.policies.policies, &self.posture, self.policies.patch_list.as_ref());
         let result = self.result(&decision)?;
         Ok(vec![result, VerifierOutput::Decided(decision)])
     }
 
     fn request(&mut self) -> Result<VerifierOutput, Failure> {
         self.requested = true;
-        let wanted = REQUESTED
-            .iter()
-            .map(|kind| AttributeType {
-                vendor_id: PEN_IETF,
-                kind: *kind,
-            })
-            .collect();
+        let wanted = REQUESTED.iter().map(|kind| AttributeType { vendor_id: PEN_IETF, kind: *kind }).collect();
         self.sdata(vec![
             Attribute::MaxAttributeSize {
                 request: true,
@@ -271,8 +242,7 @@ impl Verifier {
         let pa = self.pa_ids;
         self.pa_ids += 1;
         let message = pb_pa(pa, attributes, true).map_err(|e| self.local(e))?;
-        let bytes = batch(&mut self.ids, true, BatchType::Sdata, vec![message])
-            .map_err(|e| self.local(e))?;
+        let bytes = batch(&mut self.ids, true, BatchType::Sdata, vec![message]).map_err(|e| self.local(e))?;
         Ok(VerifierOutput::Send(bytes))
     }
 
@@ -280,16 +250,9 @@ impl Verifier {
         let (assessment, access) = if decision.compliant {
             (AssessmentResult::Compliant, AccessRecommendation::Allowed)
         } else {
-            (
-                AssessmentResult::MajorNonCompliance,
-                AccessRecommendation::NoAccess,
-            )
+            (AssessmentResult::MajorNonCompliance, AccessRecommendation::NoAccess)
         };
-        let failures: Vec<&str> = decision
-            .outcomes
-            .iter()
-            .filter_map(|o| o.remediation.as_deref())
-            .collect();
+        let failures: Vec<&str> = decision.outcomes.iter().filter_map(|o| o.remediation.as_deref()).collect();
         let reason = if decision.compliant {
             "compliant: every Host Checker rule passed".to_owned()
         } else {
@@ -308,59 +271,37 @@ impl Verifier {
             pb_pa(pa, pa_attributes, true).map_err(|e| self.local(e))?,
             PbMessage::AssessmentResult(assessment),
             PbMessage::AccessRecommendation(access),
-            PbMessage::ReasonString {
-                reason,
-                language: "en".into(),
-            },
+            PbMessage::ReasonString { reason, language: "en".into() },
         ];
         if !failures.is_empty() {
-            messages.push(PbMessage::RemediationParameters(
-                RemediationParameters::Text {
-                    text: failures.join("\n"),
-                    language: "en".into(),
-                },
-            ));
+            messages.push(PbMessage::RemediationParameters(RemediationParameters::Text {
+                text: failures.join("\n"),
+                language: "en".into(),
+            }));
         }
-        let bytes =
-            batch(&mut self.ids, true, BatchType::Result, messages).map_err(|e| self.local(e))?;
+        let bytes = batch(&mut self.ids, true, BatchType::Result, messages).map_err(|e| self.local(e))?;
         Ok(VerifierOutput::Send(bytes))
     }
 
     fn send(&mut self, body: PtTlsBody) -> Result<VerifierOutput, Failure> {
-        pt_tls(&mut self.ids, body)
-            .map(VerifierOutput::Send)
-            .map_err(|e| self.local(e))
+        pt_tls(&mut self.ids, body).map(VerifierOutput::Send).map_err(|e| self.local(e))
     }
 
     fn local(&self, e: WireError) -> Failure {
-        Failure {
-            reply: None,
-            reason: format!("cannot build a reply: {e}"),
-        }
+        Failure { reply: None, reason: format!("cannot build a reply: {e}") }
     }
 
     fn pt_error(&mut self, code: ErrorCode, original: &[u8], reason: String) -> Failure {
         // RFC 6876: a copy of the offending message, bounded here to its header.
         let copy = original[..original.len().min(16)].to_vec();
-        let reply = pt_tls(
-            &mut self.ids,
-            PtTlsBody::Error {
-                vendor_id: PEN_IETF,
-                code: code as u32,
-                original: copy,
-            },
-        )
-        .ok();
+        let reply =
+            pt_tls(&mut self.ids, PtTlsBody::Error { vendor_id: PEN_IETF, code: code as u32, original: copy }).ok();
         Failure { reply, reason }
     }
 
     fn pb_error(&mut self, code: u16, offset: u32, reason: String) -> Failure {
-        let error = PbMessage::Error(PbError {
-            fatal: true,
-            vendor_id: PEN_IETF,
-            code,
-            detail: PbErrorDetail::Offset(offset),
-        });
+        let error =
+            PbMessage::Error(PbError { fatal: true, vendor_id: PEN_IETF, code, detail: PbErrorDetail::Offset(offset) });
         let reply = batch(&mut self.ids, true, BatchType::Close, vec![error]).ok();
         Failure { reply, reason }
     }

@@ -9,9 +9,7 @@ use std::cmp::Ordering;
 pub fn compare_versions(a: &str, b: &str) -> Ordering {
     let (ea, ua, ra) = split(a);
     let (eb, ub, rb) = split(b);
-    ea.cmp(&eb)
-        .then_with(|| compare_part(ua, ub))
-        .then_with(|| compare_part(ra, rb))
+    ea.cmp(&eb).then_with(|| compare_part(ua, ub)).then_with(|| compare_part(ra, rb))
 }
 
 fn split(v: &str) -> (u64, &str, &str) {

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use postern_host_checker::{
-    Collector, CollectorOutput, CollectorResult, Decision, PlatformMatch, Policy, PolicySet,
-    PostureReport, SoftwareRule, Verifier, VerifierConfig, VerifierOutput, VersionRange,
+    Collector, CollectorOutput, CollectorResult, Decision, PlatformMatch, Policy, PolicySet, PostureReport,
+    SoftwareRule, Verifier, VerifierConfig, VerifierOutput, VersionRange,
 };
 use postern_tnc_wire::{
     Limits,
@@ -16,14 +16,10 @@ use postern_tnc_wire::{
 };
 
 fn report(openssl: &str, extra_packages: usize) -> PostureReport {
-    let mut packages = vec![Package {
-        name: "openssl".into(),
-        version: openssl.into(),
-    }];
-    packages.extend((0..extra_packages).map(|i| Package {
-        name: format!("lib-{i:05}"),
-        version: format!("2.{i}.1-3+deb12u1"),
-    }));
+    let mut packages = vec![Package { name: "openssl".into(), version: openssl.into() }];
+    packages.extend(
+        (0..extra_packages).map(|i| Package { name: format!("lib-{i:05}"), version: format!("2.{i}.1-3+deb12u1") }),
+    );
     PostureReport {
         product: "debian".into(),
         version: "12".into(),
@@ -40,30 +36,17 @@ fn policies() -> Arc<PolicySet> {
         min_os_version: Some("12".into()),
         required: vec![SoftwareRule {
             name: "openssl".into(),
-            versions: VersionRange {
-                min: Some("3.0.15".into()),
-                below: None,
-            },
+            versions: VersionRange { min: Some("3.0.15".into()), below: None },
         }],
         deny_forwarding: true,
-        ..Policy::new(
-            "debian-baseline",
-            vec![PlatformMatch::LinuxDistribution("debian".into())],
-        )
+        ..Policy::new("debian-baseline", vec![PlatformMatch::LinuxDistribution("debian".into())])
     };
-    Arc::new(PolicySet {
-        policies: vec![policy],
-        patch_list: None,
-    })
+    Arc::new(PolicySet { policies: vec![policy], patch_list: None })
 }
 
 /// Runs messages between the two until the collector closes; returns the decision, the
 /// collector's result and how many PT-TLS messages the collector sent.
-fn run(
-    verifier: &mut Verifier,
-    collector: &mut Collector,
-    first: Vec<u8>,
-) -> (Decision, CollectorResult, usize) {
+fn run(verifier: &mut Verifier, collector: &mut Collector, first: Vec<u8>) -> (Decision, CollectorResult, usize) {
     let mut to_verifier = vec![first];
     let (mut decision, mut result, mut sent) = (None, None, 0);
     let mut closed = false;
@@ -99,11 +82,7 @@ fn a_compliant_endpoint_with_a_large_package_list_is_allowed() {
     let first = collector.start().expect("version request");
     let (decision, result, sent) = run(&mut verifier, &mut collector, first);
     assert!(decision.compliant, "{decision:?}");
-    assert_eq!(
-        verifier.posture().packages.len(),
-        2001,
-        "the whole list arrived"
-    );
+    assert_eq!(verifier.posture().packages.len(), 2001, "the whole list arrived");
     // Version request, first CDATA, attributes with the first segment, the next segments,
     // CLOSE: a 60 KiB list in 16 KiB segments takes several round trips.
     assert!(sent >= 7, "{sent} messages: the package list was segmented");
@@ -131,7 +110,8 @@ fn a_non_compliant_endpoint_gets_its_remediation_and_a_retry_changes_the_decisio
                                 results.push(r);
                                 if results.len() == 1 {
                                     // The endpoint was fixed: a new assessment (CRETRY).
-                                    to_verifier.insert(0, collector.retry(report("3.0.15-1~deb12u1", 10)).expect("retry"));
+                                    to_verifier
+                                        .insert(0, collector.retry(report("3.0.15-1~deb12u1", 10)).expect("retry"));
                                 }
                             }
                             CollectorOutput::Close | CollectorOutput::Failed(_) => panic!("the session stays open"),
@@ -156,30 +136,19 @@ fn a_non_compliant_endpoint_gets_its_remediation_and_a_retry_changes_the_decisio
 fn bad_input_gets_an_error_message_and_ends_the_session() {
     let mut verifier = Verifier::new(VerifierConfig::default(), policies());
     let out = verifier.receive(b"\0\0\0\0\0\0\0\x01\0\0\0\x14\0\0\0\0\0\x02\x02\x02");
-    let [VerifierOutput::Send(reply), VerifierOutput::Failed(reason)] = &out[..] else {
-        panic!("{out:?}")
-    };
+    let [VerifierOutput::Send(reply), VerifierOutput::Failed(reason)] = &out[..] else { panic!("{out:?}") };
     assert!(reason.contains("PT-TLS 2..=2"), "{reason}");
     let reply = PtTlsRepr::parse_bytes(reply, &Limits::DEFAULT).expect("an error message");
-    assert!(
-        matches!(reply.body, PtTlsBody::Error { code: 2, .. }),
-        "Version Not Supported"
-    );
+    assert!(matches!(reply.body, PtTlsBody::Error { code: 2, .. }), "Version Not Supported");
 
     let mut verifier = Verifier::new(VerifierConfig::default(), policies());
     let out = verifier.receive(b"garbage");
     assert!(matches!(out.last(), Some(VerifierOutput::Failed(_))));
     // A batch before version negotiation is refused too.
     let mut verifier = Verifier::new(VerifierConfig::default(), policies());
-    let batch = PtTlsRepr {
-        identifier: 0,
-        body: PtTlsBody::PbTncBatch(vec![2, 0, 0, 1, 0, 0, 0, 8]),
-    }
-    .to_bytes()
-    .expect("emits");
+    let batch = PtTlsRepr { identifier: 0, body: PtTlsBody::PbTncBatch(vec![2, 0, 0, 1, 0, 0, 0, 8]) }
+        .to_bytes()
+        .expect("emits");
     let out = verifier.receive(&batch);
-    assert!(
-        matches!(out.last(), Some(VerifierOutput::Failed(r)) if r.contains("not allowed")),
-        "{out:?}"
-    );
+    assert!(matches!(out.last(), Some(VerifierOutput::Failed(r)) if r.contains("not allowed")), "{out:?}");
 }

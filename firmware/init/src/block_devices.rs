@@ -25,7 +25,10 @@ pub(crate) fn resolve(setting: &str, wait: Duration) -> Result<PathBuf, InitErro
             return Ok(path);
         }
         if start.elapsed() > wait {
-            return Err(InitError::Failed { step: format!("waiting for the disk {setting}"), reason: format!("no such device after {} s", wait.as_secs()) });
+            return Err(InitError::Failed {
+                step: format!("waiting for the disk {setting}"),
+                reason: format!("no such device after {} s", wait.as_secs()),
+            });
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -34,7 +37,8 @@ pub(crate) fn resolve(setting: &str, wait: Duration) -> Result<PathBuf, InitErro
 /// The kernel name (`nvme0n1p2`, `sda2`) of the partition whose GPT name is `label`, from
 /// each block device's `uevent` under `sys_block`; the first in name order if several.
 pub(crate) fn by_partition_name(sys_block: &Path, label: &str) -> Option<String> {
-    let mut names: Vec<String> = std::fs::read_dir(sys_block).ok()?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(sys_block).ok()?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     names.into_iter().find(|name| {
         let uevent = std::fs::read_to_string(sys_block.join(name).join("uevent")).unwrap_or_default();

@@ -1,14 +1,20 @@
 //! The boot sequence, from the kernel's hand-over to the supervised daemon.
 
 use crate::error::InitError;
-use crate::paths::{BOARD_FILE, DAEMON_USER, DATA, FACTORY_RESET_REQUEST, FLOOR_DIR, INITIAL_CONFIG, LOG_DIR, RELEASE_FILE, RUNNING_CONFIG, STATE_DIR};
-use postern_boot_slots::RollbackFloor;
 use crate::esp::{self, BootedSlot};
 use crate::health::HealthWatch;
+use crate::paths::{
+    BOARD_FILE, DAEMON_USER, DATA, FACTORY_RESET_REQUEST, FLOOR_DIR, INITIAL_CONFIG, LOG_DIR, RELEASE_FILE,
+    RUNNING_CONFIG, STATE_DIR,
+};
 use crate::supervisor::Ending;
-use crate::{block_devices, data_area, factory_reset, install_helper, kernel_modules, mounts, network, nic_queues, owner_tree, shutdown, supervisor};
+use crate::{
+    block_devices, data_area, factory_reset, install_helper, kernel_modules, mounts, network, nic_queues, owner_tree,
+    shutdown, supervisor,
+};
 use nix::unistd::{Gid, Uid, User, chown};
 use postern_board::Board;
+use postern_boot_slots::RollbackFloor;
 use postern_config::Config;
 use std::path::Path;
 use std::process::ExitCode;
@@ -68,7 +74,8 @@ fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitEr
         install_helper::start();
     }
     let text = std::fs::read_to_string(POSTERND_ARGS).map_err(InitError::io(format!("reading {POSTERND_ARGS}")))?;
-    let args = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
+    let args =
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
     Ok((args, booted))
 }
 
@@ -77,13 +84,16 @@ fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitEr
 /// slot on trial does not ask but reboots, using up a try.
 fn mount_data(device: &str, on_trial: bool) -> Result<(), InitError> {
     match data_area::mount_data(device) {
-        Ok(()) => factory_reset::apply_if_requested(device, Path::new(DATA), Path::new(FACTORY_RESET_REQUEST)).map(drop),
+        Ok(()) => {
+            factory_reset::apply_if_requested(device, Path::new(DATA), Path::new(FACTORY_RESET_REQUEST)).map(drop)
+        }
         Err(damage @ InitError::DataAreaDamaged { .. }) if !on_trial => {
             tracing::error!(device, error = %damage, "the data area is damaged and was not formatted: asking on the console");
-            let confirmed = factory_reset::confirm(&damage, &mut std::io::stdin().lock(), &mut std::io::stdout()).unwrap_or_else(|e| {
-                tracing::error!(error = %e, "no console to ask on");
-                false
-            });
+            let confirmed = factory_reset::confirm(&damage, &mut std::io::stdin().lock(), &mut std::io::stdout())
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "no console to ask on");
+                    false
+                });
             if !confirmed {
                 return Err(damage);
             }
@@ -108,7 +118,8 @@ fn mark_good_when_healthy(booted: Option<BootedSlot>) -> supervisor::OnHealthy {
                 return;
             }
         }
-        let running = std::fs::read_to_string(RELEASE_FILE).ok().and_then(|t| t.split_whitespace().next()?.parse::<u64>().ok());
+        let running =
+            std::fs::read_to_string(RELEASE_FILE).ok().and_then(|t| t.split_whitespace().next()?.parse::<u64>().ok());
         let Some(running) = running else {
             tracing::error!(file = RELEASE_FILE, "no release number: the anti-rollback floor stays");
             return;
@@ -125,7 +136,10 @@ fn daemon_user() -> Result<(Uid, Gid), InitError> {
     User::from_name(DAEMON_USER)
         .map_err(InitError::sys(format!("looking up user {DAEMON_USER}")))?
         .map(|u| (u.uid, u.gid))
-        .ok_or_else(|| InitError::Failed { step: "looking up the daemon's user".into(), reason: format!("no user {DAEMON_USER} in the image") })
+        .ok_or_else(|| InitError::Failed {
+            step: "looking up the daemon's user".into(),
+            reason: format!("no user {DAEMON_USER} in the image"),
+        })
 }
 
 /// The running configuration if one was committed, else the image's initial one; a
@@ -160,4 +174,3 @@ fn prepare_state(owner: (Uid, Gid)) -> Result<(), InitError> {
     chown(Path::new(DATA), Some(Uid::from_raw(0)), Some(Gid::from_raw(0))).map_err(InitError::sys("owning /data"))?;
     Ok(())
 }
-

@@ -67,7 +67,10 @@ pub(crate) fn mount_backup(device: &str, target: &Path) -> Result<u64, InitError
             Err(e) => refused.push(format!("sb={superblock}: {e}")),
         }
     }
-    Err(InitError::DataAreaDamaged { device: device.to_owned(), detail: format!("no backup superblock mounts ({})", refused.join(", ")) })
+    Err(InitError::DataAreaDamaged {
+        device: device.to_owned(),
+        detail: format!("no backup superblock mounts ({})", refused.join(", ")),
+    })
 }
 
 /// Makes a new, empty ext4 file system on `device`.
@@ -88,7 +91,10 @@ fn wait_for(path: &Path, limit: Duration) -> Result<(), InitError> {
     let start = Instant::now();
     while !path.exists() {
         if start.elapsed() > limit {
-            return Err(InitError::Failed { step: format!("waiting for {}", path.display()), reason: format!("not there after {limit:?}") });
+            return Err(InitError::Failed {
+                step: format!("waiting for {}", path.display()),
+                reason: format!("not there after {limit:?}"),
+            });
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -173,7 +179,10 @@ pub(crate) mod tests {
     fn a_foreign_partition_is_refused_and_left_as_it_was() -> io::Result<()> {
         let image = Image::zeros("foreign")?;
         let pattern: Vec<u8> = (0..1 << 20).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
-        std::fs::OpenOptions::new().write(true).open(&image.0).and_then(|f| std::os::unix::fs::FileExt::write_all_at(&f, &pattern, 0))?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&image.0)
+            .and_then(|f| std::os::unix::fs::FileExt::write_all_at(&f, &pattern, 0))?;
         let probed = || std::fs::File::open(&image.0).and_then(|f| data_probe::read_regions(&f));
         let before = probed()?;
         let Some(device) = Loop::attach(&image) else { return Ok(()) };

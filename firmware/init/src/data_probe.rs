@@ -150,7 +150,8 @@ pub(crate) mod tests {
     /// image, and that test's unmount would then fail as busy.
     pub(crate) struct Image(
         pub(crate) PathBuf,
-        #[expect(dead_code, reason = "held, never read: other tests wait while it lives")] std::sync::MutexGuard<'static, ()>,
+        #[expect(dead_code, reason = "held, never read: other tests wait while it lives")]
+        std::sync::MutexGuard<'static, ()>,
     );
 
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -241,20 +242,28 @@ pub(crate) mod tests {
     #[test]
     fn the_backup_list_finds_the_data_behind_a_zeroed_superblock() -> io::Result<()> {
         for block_size in [1024u64, 2048, 4096] {
-            let image = Image::ext4(&format!("backups-{block_size}"), u32::try_from(block_size).map_err(io::Error::other)?)?;
+            let image =
+                Image::ext4(&format!("backups-{block_size}"), u32::try_from(block_size).map_err(io::Error::other)?)?;
             image.zero(SUPERBLOCK_OFFSET as u64, 1024)?;
             let debugfs = e2fs("debugfs");
             // debugfs reports its failures on stderr only: the data is judged by stdout.
             let primary = run(Command::new(&debugfs).args(["-R", "cat /hello"]).arg(&image.0))?;
             assert_ne!(primary, "kept", "the primary superblock is really gone");
             // The entries of the list that fall on a block boundary of this size.
-            let usable: Vec<u64> = BACKUP_SUPERBLOCKS.iter().filter(|&&kib| kib * KIB % block_size == 0).map(|kib| kib * KIB / block_size).collect();
+            let usable: Vec<u64> = BACKUP_SUPERBLOCKS
+                .iter()
+                .filter(|&&kib| kib * KIB % block_size == 0)
+                .map(|kib| kib * KIB / block_size)
+                .collect();
             let found = usable.iter().filter(|&&block| {
                 // -c: catastrophic mode, the backup's stale bitmaps are not read.
                 let args = ["-c", "-s", &block.to_string(), "-b", &block_size.to_string(), "-R", "cat /hello"];
                 run(Command::new(&debugfs).args(args).arg(&image.0)).is_ok_and(|text| text == "kept")
             });
-            assert!(found.count() >= 1, "no listed backup superblock of a {block_size}-byte-block file system holds its data");
+            assert!(
+                found.count() >= 1,
+                "no listed backup superblock of a {block_size}-byte-block file system holds its data"
+            );
         }
         Ok(())
     }

@@ -5,8 +5,8 @@
 
 use crate::error::InitError;
 use crate::paths::{ESP, ESP_LOCK};
-use nix::mount::{MsFlags, mount};
 use nix::fcntl::{Flock, FlockArg};
+use nix::mount::{MsFlags, mount};
 use nix::unistd::Gid;
 use postern_boot_slots::{EntryState, Esp, Slot};
 use std::time::Duration;
@@ -26,7 +26,9 @@ pub(crate) struct BootedSlot {
 pub(crate) fn mount_esp(device: &str, group: Gid) -> Result<Option<BootedSlot>, InitError> {
     let cmdline = std::fs::read_to_string("/proc/cmdline").map_err(InitError::io("reading /proc/cmdline"))?;
     let Some(slot) = Slot::from_cmdline(&cmdline) else {
-        tracing::warn!("not booted from a system slot (no postern.slot= on the kernel command line): updates unavailable");
+        tracing::warn!(
+            "not booted from a system slot (no postern.slot= on the kernel command line): updates unavailable"
+        );
         return Ok(None);
     };
     let device = crate::block_devices::resolve(device, Duration::from_secs(10))?;
@@ -36,7 +38,9 @@ pub(crate) fn mount_esp(device: &str, group: Gid) -> Result<Option<BootedSlot>, 
     mount(Some(device), ESP, Some("vfat"), BASE_FLAGS | MsFlags::MS_RDONLY, Some(options.as_str()))
         .map_err(InitError::sys(format!("mounting the EFI system partition {device} on {ESP}")))?;
     let esp = Esp::new(ESP);
-    let state = esp.entry(slot).map_err(|e| InitError::Failed { step: format!("reading slot {slot}'s boot entry"), reason: e.to_string() })?;
+    let state = esp
+        .entry(slot)
+        .map_err(|e| InitError::Failed { step: format!("reading slot {slot}'s boot entry"), reason: e.to_string() })?;
     let on_trial = matches!(state.map(|e| e.state()), Some(EntryState::Pending { .. } | EntryState::Bad));
     tracing::info!(%slot, on_trial, "booted from slot");
     Ok(Some(BootedSlot { esp, slot, on_trial }))
@@ -49,7 +53,9 @@ impl BootedSlot {
     /// Marks the booted slot good inside a write window; returns whether it changed.
     pub(crate) fn mark_good(&self) -> Result<bool, InitError> {
         let _window = WriteWindow::open()?;
-        self.esp.mark_good(self.slot).map_err(|e| InitError::Failed { step: format!("marking slot {} good", self.slot), reason: e.to_string() })
+        self.esp
+            .mark_good(self.slot)
+            .map_err(|e| InitError::Failed { step: format!("marking slot {} good", self.slot), reason: e.to_string() })
     }
 }
 
@@ -60,8 +66,14 @@ struct WriteWindow {
 
 impl WriteWindow {
     fn open() -> Result<Self, InitError> {
-        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(ESP_LOCK).map_err(InitError::io(format!("opening {ESP_LOCK}")))?;
-        let lock = Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| InitError::sys(format!("locking {ESP_LOCK}"))(e))?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(ESP_LOCK)
+            .map_err(InitError::io(format!("opening {ESP_LOCK}")))?;
+        let lock = Flock::lock(file, FlockArg::LockExclusive)
+            .map_err(|(_, e)| InitError::sys(format!("locking {ESP_LOCK}"))(e))?;
         remount(BASE_FLAGS).map_err(InitError::sys(format!("making {ESP} writable")))?;
         Ok(Self { _lock: lock })
     }

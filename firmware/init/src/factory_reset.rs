@@ -30,7 +30,8 @@ pub(crate) fn apply_if_requested(device: &str, target: &Path, request: &Path) ->
     }
     tracing::warn!(device, request = %request.display(), "factory reset requested: erasing the data area");
     nix::unistd::sync();
-    umount(target).map_err(InitError::sys(format!("unmounting the data area {} for the factory reset", target.display())))?;
+    umount(target)
+        .map_err(InitError::sys(format!("unmounting the data area {} for the factory reset", target.display())))?;
     data_area::format(device)?;
     data_area::mount_primary(device, target)?;
     tracing::warn!(device, "factory reset done: the data area is empty");

@@ -19,7 +19,18 @@ pub(crate) fn start() {
     };
     let state_dir = format!("{STATE_DIR}/update");
     let started = Command::new(INSTALL_HELPER)
-        .args(["--esp", ESP, "--state-dir", &state_dir, "--floor-dir", FLOOR_DIR, "--user", DAEMON_USER, "--lock", ESP_LOCK])
+        .args([
+            "--esp",
+            ESP,
+            "--state-dir",
+            &state_dir,
+            "--floor-dir",
+            FLOOR_DIR,
+            "--user",
+            DAEMON_USER,
+            "--lock",
+            ESP_LOCK,
+        ])
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
@@ -27,6 +38,8 @@ pub(crate) fn start() {
         .spawn();
     match started {
         Ok(child) => tracing::info!(pid = child.id(), "install helper started"),
-        Err(e) => tracing::error!(helper = INSTALL_HELPER, error = %e, "cannot start the install helper: installs are unavailable"),
+        Err(e) => {
+            tracing::error!(helper = INSTALL_HELPER, error = %e, "cannot start the install helper: installs are unavailable")
+        }
     }
 }

@@ -19,10 +19,34 @@ fn kernel_mounts() -> [Mount; 6] {
     [
         Mount { source: "proc", target: "/proc", fstype: "proc", flags: nosuid_nodev_noexec, data: None },
         Mount { source: "sysfs", target: "/sys", fstype: "sysfs", flags: nosuid_nodev_noexec, data: None },
-        Mount { source: "devtmpfs", target: "/dev", fstype: "devtmpfs", flags: MsFlags::MS_NOSUID, data: Some("mode=0755") },
-        Mount { source: "devpts", target: "/dev/pts", fstype: "devpts", flags: MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC, data: Some("mode=0620,ptmxmode=0666") },
-        Mount { source: "tmpfs", target: "/run", fstype: "tmpfs", flags: nosuid_nodev_noexec, data: Some("mode=0755,size=16m") },
-        Mount { source: "tmpfs", target: "/tmp", fstype: "tmpfs", flags: nosuid_nodev_noexec, data: Some("mode=1777,size=32m") },
+        Mount {
+            source: "devtmpfs",
+            target: "/dev",
+            fstype: "devtmpfs",
+            flags: MsFlags::MS_NOSUID,
+            data: Some("mode=0755"),
+        },
+        Mount {
+            source: "devpts",
+            target: "/dev/pts",
+            fstype: "devpts",
+            flags: MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+            data: Some("mode=0620,ptmxmode=0666"),
+        },
+        Mount {
+            source: "tmpfs",
+            target: "/run",
+            fstype: "tmpfs",
+            flags: nosuid_nodev_noexec,
+            data: Some("mode=0755,size=16m"),
+        },
+        Mount {
+            source: "tmpfs",
+            target: "/tmp",
+            fstype: "tmpfs",
+            flags: nosuid_nodev_noexec,
+            data: Some("mode=1777,size=32m"),
+        },
     ]
 }
 
@@ -39,7 +63,10 @@ pub(crate) fn mount_system() -> Result<(), InitError> {
             std::fs::create_dir_all(m.target).map_err(InitError::io("creating /dev/pts"))?;
         }
         if !Path::new(m.target).is_dir() {
-            return Err(InitError::Failed { step: format!("mounting {}", m.target), reason: "no such directory in the image".into() });
+            return Err(InitError::Failed {
+                step: format!("mounting {}", m.target),
+                reason: "no such directory in the image".into(),
+            });
         }
         mount(Some(m.source), m.target, Some(m.fstype), m.flags, m.data)
             .map_err(InitError::sys(format!("mounting {} on {}", m.fstype, m.target)))?;

@@ -55,7 +55,16 @@ impl Request {
                 RTM_NEWADDR
             }
             Request::DefaultRoute { index, gateway } => {
-                out.extend_from_slice(&[family(gateway), 0, 0, 0, RT_TABLE_MAIN, RTPROT_STATIC, RT_SCOPE_UNIVERSE, RTN_UNICAST]);
+                out.extend_from_slice(&[
+                    family(gateway),
+                    0,
+                    0,
+                    0,
+                    RT_TABLE_MAIN,
+                    RTPROT_STATIC,
+                    RT_SCOPE_UNIVERSE,
+                    RTN_UNICAST,
+                ]);
                 out.extend_from_slice(&0u32.to_ne_bytes()); // flags
                 push_attr(&mut out, RTA_GATEWAY, &octets(gateway));
                 push_attr(&mut out, RTA_OIF, &index.to_ne_bytes());

@@ -59,15 +59,19 @@ pub(crate) fn configure(interfaces: &[Interface]) -> Result<(), InitError> {
         };
         routing.send(&Request::LinkUp { index }, &format!("bringing up {name}"))?;
         for text in &interface.addresses {
-            let (address, prefix) = parse_cidr(text)
-                .ok_or_else(|| InitError::Failed { step: format!("address of {name}"), reason: format!("{text:?} is not address/prefix") })?;
+            let (address, prefix) = parse_cidr(text).ok_or_else(|| InitError::Failed {
+                step: format!("address of {name}"),
+                reason: format!("{text:?} is not address/prefix"),
+            })?;
             routing.send(&Request::Address { index, address, prefix }, &format!("adding {text} to {name}"))?;
         }
         if let Some(gateway) = &interface.gateway {
-            let gateway: IpAddr = gateway
-                .parse()
-                .map_err(|_| InitError::Failed { step: format!("gateway of {name}"), reason: format!("{gateway:?} is not an address") })?;
-            routing.send(&Request::DefaultRoute { index, gateway }, &format!("default route via {gateway} on {name}"))?;
+            let gateway: IpAddr = gateway.parse().map_err(|_| InitError::Failed {
+                step: format!("gateway of {name}"),
+                reason: format!("{gateway:?} is not an address"),
+            })?;
+            routing
+                .send(&Request::DefaultRoute { index, gateway }, &format!("default route via {gateway} on {name}"))?;
         }
         tracing::info!(interface = name, addresses = ?interface.addresses, gateway = ?interface.gateway, "interface up");
     }

@@ -52,7 +52,10 @@ pub(crate) fn spread() -> usize {
         if name == "lo" || !queues.is_dir() {
             continue;
         }
-        let count = |prefix: &str| std::fs::read_dir(&queues).map_or(0, |d| d.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(prefix)).count());
+        let count = |prefix: &str| {
+            std::fs::read_dir(&queues)
+                .map_or(0, |d| d.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(prefix)).count())
+        };
         for (file, mask) in plan(cpus, count("rx-"), count("tx-")) {
             match std::fs::write(Path::new(&queues).join(&file), &mask) {
                 Ok(()) => set += 1,
@@ -82,9 +85,16 @@ mod tests {
         assert_eq!(plan(1, 1, 1), Vec::<(String, String)>::new(), "nothing to spread on one core");
         assert_eq!(
             plan(4, 1, 2),
-            [("rx-0/rps_cpus".into(), "f".into()), ("tx-0/xps_cpus".into(), "1".into()), ("tx-1/xps_cpus".into(), "2".into())]
+            [
+                ("rx-0/rps_cpus".into(), "f".into()),
+                ("tx-0/xps_cpus".into(), "1".into()),
+                ("tx-1/xps_cpus".into(), "2".into())
+            ]
         );
         let multi = plan(2, 4, 4);
-        assert!(multi.iter().all(|(f, _)| f.starts_with("tx-")), "a card with a queue per core steers in hardware: {multi:?}");
+        assert!(
+            multi.iter().all(|(f, _)| f.starts_with("tx-")),
+            "a card with a queue per core steers in hardware: {multi:?}"
+        );
     }
 }

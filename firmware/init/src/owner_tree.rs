@@ -23,7 +23,8 @@ const MAX_DEPTH: usize = 32;
 ///
 /// A `root` that is itself a link is left alone (with a warning), like every link below it.
 pub(crate) fn chown_tree(root: &Path, uid: Uid, gid: Gid) -> Result<(), InitError> {
-    let stat = fstatat(nix::fcntl::AT_FDCWD, root, AtFlags::AT_SYMLINK_NOFOLLOW).map_err(InitError::sys(format!("inspecting {}", root.display())))?;
+    let stat = fstatat(nix::fcntl::AT_FDCWD, root, AtFlags::AT_SYMLINK_NOFOLLOW)
+        .map_err(InitError::sys(format!("inspecting {}", root.display())))?;
     match SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT {
         SFlag::S_IFLNK => {
             tracing::warn!(path = %root.display(), "a symbolic link where a state directory should be: left alone");
@@ -32,7 +33,8 @@ pub(crate) fn chown_tree(root: &Path, uid: Uid, gid: Gid) -> Result<(), InitErro
         SFlag::S_IFDIR => {
             // O_NOFOLLOW: a directory swapped for a link since fails here instead.
             let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-            let dir = open(root, flags, Mode::empty()).map_err(InitError::sys(format!("opening {}", root.display())))?;
+            let dir =
+                open(root, flags, Mode::empty()).map_err(InitError::sys(format!("opening {}", root.display())))?;
             Walk { uid, gid }.dir(dir, root.to_path_buf(), 0)
         }
         _ => fchownat(nix::fcntl::AT_FDCWD, root, Some(uid), Some(gid), AtFlags::AT_SYMLINK_NOFOLLOW)
@@ -56,12 +58,16 @@ impl Walk {
         }
         for name in names(&dir, &path)? {
             let here = path.join(name.to_string_lossy().as_ref());
-            let stat = fstatat(&dir, name.as_c_str(), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(InitError::sys(format!("inspecting {}", here.display())))?;
+            let stat = fstatat(&dir, name.as_c_str(), AtFlags::AT_SYMLINK_NOFOLLOW)
+                .map_err(InitError::sys(format!("inspecting {}", here.display())))?;
             match SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT {
-                SFlag::S_IFLNK => tracing::warn!(path = %here.display(), "symbolic link in a state directory: left alone, not followed"),
+                SFlag::S_IFLNK => {
+                    tracing::warn!(path = %here.display(), "symbolic link in a state directory: left alone, not followed")
+                }
                 SFlag::S_IFDIR => {
                     let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-                    let sub = openat(&dir, name.as_c_str(), flags, Mode::empty()).map_err(InitError::sys(format!("opening {}", here.display())))?;
+                    let sub = openat(&dir, name.as_c_str(), flags, Mode::empty())
+                        .map_err(InitError::sys(format!("opening {}", here.display())))?;
                     self.dir(sub, here, depth + 1)?;
                 }
                 _ if self.foreign_hard_link(&stat) => {

@@ -62,7 +62,8 @@ pub(crate) fn supervise(args: Vec<String>, health: HealthWatch, on_healthy: OnHe
         on_healthy,
     };
     let ending = loop {
-        let mut wait = daemon.restart_at.map_or(Duration::from_secs(3600), |at| at.saturating_duration_since(Instant::now()));
+        let mut wait =
+            daemon.restart_at.map_or(Duration::from_secs(3600), |at| at.saturating_duration_since(Instant::now()));
         if !daemon.health.is_healthy() {
             wait = wait.min(PROBE_EVERY);
         }
@@ -82,7 +83,10 @@ pub(crate) fn supervise(args: Vec<String>, health: HealthWatch, on_healthy: OnHe
                 daemon.probe()
             }
             Err(RecvTimeoutError::Disconnected) => {
-                return Err(InitError::Failed { step: "watching signals".into(), reason: "the signal thread stopped".into() });
+                return Err(InitError::Failed {
+                    step: "watching signals".into(),
+                    reason: "the signal thread stopped".into(),
+                });
             }
         };
         match verdict {
@@ -161,7 +165,8 @@ impl Daemon {
             .env("PATH", "/usr/bin:/sbin")
             .spawn()
             .map_err(InitError::io(format!("starting {POSTERND}")))?;
-        let pid = i32::try_from(child.id()).map_err(|_| InitError::Failed { step: "starting posternd".into(), reason: "pid out of range".into() })?;
+        let pid = i32::try_from(child.id())
+            .map_err(|_| InitError::Failed { step: "starting posternd".into(), reason: "pid out of range".into() })?;
         Ok(Pid::from_raw(pid))
     }
 
@@ -233,5 +238,9 @@ fn open_log(name: &str) -> Result<std::fs::File, InitError> {
     if std::fs::metadata(&path).is_ok_and(|m| m.len() > LOG_ROTATE_BYTES) {
         let _ = std::fs::rename(&path, path.with_extension("log.1"));
     }
-    OpenOptions::new().create(true).append(true).open(&path).map_err(InitError::io(format!("opening {}", path.display())))
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(InitError::io(format!("opening {}", path.display())))
 }

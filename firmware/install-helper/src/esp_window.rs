@@ -24,7 +24,8 @@ impl EspWindow {
             .write(true)
             .open(lock)
             .map_err(HelperError::io(format!("opening {}", lock.display())))?;
-        let lock = Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| HelperError::sys("locking the boot partition")(e))?;
+        let lock = Flock::lock(file, FlockArg::LockExclusive)
+            .map_err(|(_, e)| HelperError::sys("locking the boot partition")(e))?;
         remount(esp, BASE).map_err(HelperError::sys(format!("making {} writable", esp.display())))?;
         tracing::debug!(esp = %esp.display(), "boot partition writable");
         Ok(Self { esp: esp.to_owned(), _lock: lock })
@@ -36,7 +37,9 @@ impl Drop for EspWindow {
         nix::unistd::sync();
         match remount(&self.esp, BASE | MsFlags::MS_RDONLY) {
             Ok(()) => tracing::debug!(esp = %self.esp.display(), "boot partition read-only again"),
-            Err(e) => tracing::error!(esp = %self.esp.display(), error = %e, "cannot make the boot partition read-only again"),
+            Err(e) => {
+                tracing::error!(esp = %self.esp.display(), error = %e, "cannot make the boot partition read-only again")
+            }
         }
     }
 }

@@ -33,14 +33,16 @@ fn bind(args: &Args, group: Gid) -> Result<UnixListener, HelperError> {
     let dir = socket.parent().ok_or_else(|| HelperError::Usage(format!("{} has no directory", socket.display())))?;
     std::fs::create_dir_all(dir).map_err(HelperError::io(format!("creating {}", dir.display())))?;
     chown(dir, Some(Uid::from_raw(0)), Some(group)).map_err(HelperError::sys(format!("owning {}", dir.display())))?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750)).map_err(HelperError::io(format!("protecting {}", dir.display())))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750))
+        .map_err(HelperError::io(format!("protecting {}", dir.display())))?;
     match std::fs::remove_file(socket) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(HelperError::io(format!("removing the old {}", socket.display()))(e)),
     }
     let listener = UnixListener::bind(socket).map_err(HelperError::io(format!("listening on {}", socket.display())))?;
-    chown(socket, Some(Uid::from_raw(0)), Some(group)).map_err(HelperError::sys(format!("owning {}", socket.display())))?;
+    chown(socket, Some(Uid::from_raw(0)), Some(group))
+        .map_err(HelperError::sys(format!("owning {}", socket.display())))?;
     std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o660))
         .map_err(HelperError::io(format!("protecting {}", socket.display())))?;
     Ok(listener)

@@ -5,9 +5,9 @@
 use crate::args::Args;
 use crate::esp_window::EspWindow;
 use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
-use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, ReturnFlags, recvmsg};
 use nix::unistd::Uid;
 use postern_update_agent::{AgentPaths, HELPER_MAX_LINE, HelperAnswer, HelperRequest, UpdateAgent, UpdateError};
+use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, ReturnFlags, recvmsg};
 use std::fs::File;
 use std::io::{IoSliceMut, Write};
 use std::mem::MaybeUninit;
@@ -38,7 +38,9 @@ fn answer(stream: &UnixStream, args: &Args, daemon: Uid) -> HelperAnswer {
     // Read first (bounded), so that every client gets its answer rather than a reset.
     let received = receive(stream);
     if !peer.is_root() && peer != daemon {
-        return HelperAnswer::Error(format!("refused: uid {peer} may not ask for installs, only the daemon's user may"));
+        return HelperAnswer::Error(format!(
+            "refused: uid {peer} may not ask for installs, only the daemon's user may"
+        ));
     }
     let (line, mut fds) = match received {
         Ok(received) => received,
@@ -54,7 +56,10 @@ fn answer(stream: &UnixStream, args: &Args, daemon: Uid) -> HelperAnswer {
     match request {
         HelperRequest::Install => {
             if fds.len() != 1 {
-                return HelperAnswer::Error(format!("refused: an install carries exactly one open bundle, this one {}", fds.len()));
+                return HelperAnswer::Error(format!(
+                    "refused: an install carries exactly one open bundle, this one {}",
+                    fds.len()
+                ));
             }
             let file = File::from(fds.remove(0));
             match file.metadata() {
@@ -64,7 +69,11 @@ fn answer(stream: &UnixStream, args: &Args, daemon: Uid) -> HelperAnswer {
             }
             let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
             writing(args, || agent.install_file(file, now))
-                .map(|installed| HelperAnswer::Installed { slot: installed.slot, tries: installed.tries, version: installed.version })
+                .map(|installed| HelperAnswer::Installed {
+                    slot: installed.slot,
+                    tries: installed.tries,
+                    version: installed.version,
+                })
                 .unwrap_or_else(HelperAnswer::Error)
         }
         HelperRequest::Rollback => {

@@ -27,8 +27,14 @@ impl Appliance {
         let root = dir.path();
         let esp = root.join("esp");
         std::fs::create_dir_all(&esp).expect("esp dir");
-        mount(Some("tmpfs"), &esp, Some("tmpfs"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC, Some("size=16m"))
-            .expect("mount tmpfs");
+        mount(
+            Some("tmpfs"),
+            &esp,
+            Some("tmpfs"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+            Some("size=16m"),
+        )
+        .expect("mount tmpfs");
         for sub in ["loader/entries", "postern/a", "postern/b"] {
             std::fs::create_dir_all(esp.join(sub)).expect("esp dirs");
         }
@@ -36,7 +42,8 @@ impl Appliance {
         let factory = SlotVersion { number: 10, string: "r10".into() };
         handle.write_entry(Slot::A, &factory, "console=ttyS0", None).expect("slot a entry");
         handle.write_version(Slot::A, &factory).expect("slot a version");
-        let flags = MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+        let flags =
+            MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
         mount(None::<&str>, &esp, None::<&str>, flags, None::<&str>).expect("read-only");
         let image = root.join("image");
         for (path, text) in [
@@ -136,13 +143,20 @@ fn bundle(app: &Appliance, name: &str, version: u64, signer: &SigningKey) -> Pat
         .iter()
         .map(|p| {
             let path = dir.join(format!("{name}-{p}"));
-            let body = if *p == "cmdline" { "console=ttyS0\n".to_owned() } else { format!("{p} {version}\n").repeat(2000) };
+            let body =
+                if *p == "cmdline" { "console=ttyS0\n".to_owned() } else { format!("{p} {version}\n").repeat(2000) };
             std::fs::write(&path, body).expect("payload");
             (*p, path)
         })
         .collect();
     let now = now();
-    let info = BundleInfo { version, version_string: format!("r{version}"), board: "qemu-x86_64".into(), created_unix: now - 60, expires_unix: now + 86_400 };
+    let info = BundleInfo {
+        version,
+        version_string: format!("r{version}"),
+        board: "qemu-x86_64".into(),
+        created_unix: now - 60,
+        expires_unix: now + 86_400,
+    };
     let out = dir.join(format!("{name}.bundle"));
     let refs: Vec<(&str, &Path)> = payloads.iter().map(|(n, p)| (*n, p.as_path())).collect();
     write_bundle(&info, &refs, signer, &mut std::fs::File::create(&out).expect("bundle")).expect("write bundle");
@@ -171,7 +185,8 @@ fn nobody() -> (u32, u32) {
 fn the_daemon_installs_through_the_helper_and_the_partition_is_read_only_around_it() {
     let app = Appliance::start();
     assert!(app.esp_read_only(), "read-only before");
-    let err = std::fs::write(app.esp().join("postern-b-planted"), "x").expect_err("even root cannot write it outside the window");
+    let err = std::fs::write(app.esp().join("postern-b-planted"), "x")
+        .expect_err("even root cannot write it outside the window");
     assert_eq!(err.raw_os_error(), Some(nix::libc::EROFS), "{err}");
 
     let installed = app.install(&bundle(&app, "good", 11, &key())).expect("installed through the helper");
@@ -190,7 +205,9 @@ fn the_daemon_installs_through_the_helper_and_the_partition_is_read_only_around_
 #[test]
 fn the_helper_verifies_again_and_a_refusal_changes_nothing() {
     let app = Appliance::start();
-    let test_key = SigningKey::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../keys/TEST-ONLY-update-signing.key")).expect("test key");
+    let test_key =
+        SigningKey::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../keys/TEST-ONLY-update-signing.key"))
+            .expect("test key");
     let good = bundle(&app, "good", 11, &key());
     let mut tampered = std::fs::read(&good).expect("read");
     let at = tampered.len() - 10;
@@ -207,7 +224,11 @@ fn the_helper_verifies_again_and_a_refusal_changes_nothing() {
         let err = app.install(&path).expect_err("refused");
         assert!(err.to_string().contains("refused") && err.to_string().to_lowercase().contains(reason), "{err}");
         assert!(!app.esp().join("loader/entries/postern-b+3.conf").exists(), "no entry armed");
-        assert!(!app.esp().join("postern/b").exists() || std::fs::read_dir(app.esp().join("postern/b")).expect("dir").next().is_none(), "slot b stays empty");
+        assert!(
+            !app.esp().join("postern/b").exists()
+                || std::fs::read_dir(app.esp().join("postern/b")).expect("dir").next().is_none(),
+            "slot b stays empty"
+        );
         assert!(app.esp_read_only(), "read-only after a refusal");
     }
 }
@@ -217,7 +238,10 @@ fn strangers_and_malformed_requests_are_refused() {
     let app = Appliance::start();
     let (_, nogroup) = nobody();
     let outsider = ask_as(&app.socket(), (65533, 65533), "rollback\n");
-    assert!(outsider.contains("connect: Permission denied"), "a user outside the daemon's group cannot reach it: {outsider}");
+    assert!(
+        outsider.contains("connect: Permission denied"),
+        "a user outside the daemon's group cannot reach it: {outsider}"
+    );
     let in_group = ask_as(&app.socket(), (65533, nogroup), "rollback\n");
     assert!(in_group.starts_with("error refused: uid 65533"), "only the daemon's user may ask: {in_group}");
     let daemon = ask_as(&app.socket(), nobody(), "install\n");

@@ -25,7 +25,12 @@ fn bench_with(c: &mut Criterion, name: &str, subscriber: impl Subscriber + Send 
 }
 
 fn log_line(c: &mut Criterion) {
-    let postern = tracing_subscriber::fmt().with_ansi(false).with_writer(std::io::sink).event_format(LineFormat).fmt_fields(LineFields).finish();
+    let postern = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(std::io::sink)
+        .event_format(LineFormat)
+        .fmt_fields(LineFields)
+        .finish();
     bench_with(c, "log_line_postern", postern);
     let tracing_default = tracing_subscriber::fmt().with_ansi(false).with_writer(std::io::sink).finish();
     bench_with(c, "log_line_tracing_default", tracing_default);

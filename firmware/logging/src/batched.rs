@@ -37,7 +37,10 @@ impl ReportFormat {
         let mut now = String::with_capacity(27);
         let _ = crate::timestamp::write_now(&mut now);
         match self {
-            Self::Text => format!("{now}{}postern::logging: log output fell behind dropped={dropped}\n", crate::line::padded_level(tracing::Level::WARN)),
+            Self::Text => format!(
+                "{now}{}postern::logging: log output fell behind dropped={dropped}\n",
+                crate::line::padded_level(tracing::Level::WARN)
+            ),
             Self::Json => format!(
                 "{{\"timestamp\":\"{now}\",\"level\":\"WARN\",\"fields\":{{\"message\":\"log output fell behind\",\"dropped\":{dropped}}},\"target\":\"postern::logging\"}}\n"
             ),
@@ -116,7 +119,13 @@ impl Batched {
     /// Starts the background writer for `sink`, holding at most `limit` bytes and
     /// reporting dropped lines in `report`'s shape.
     pub fn start(sink: Box<dyn Write + Send>, limit: usize, report: ReportFormat) -> std::io::Result<Self> {
-        let shared = Arc::new(Shared { pending: Mutex::new(Pending::default()), wake: Condvar::new(), sink: Mutex::new(sink), limit, report });
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending::default()),
+            wake: Condvar::new(),
+            sink: Mutex::new(sink),
+            limit,
+            report,
+        });
         let writer = shared.clone();
         std::thread::Builder::new().name("log-writer".into()).spawn(move || writer.run_writer())?;
         Ok(Self { shared })
@@ -228,7 +237,9 @@ mod tests {
         let mut all = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut chunk = vec![0u8; 1 << 16];
-        let report_line = |all: &[u8]| String::from_utf8_lossy(all).lines().find(|l| l.contains("log output fell behind")).map(str::to_owned);
+        let report_line = |all: &[u8]| {
+            String::from_utf8_lossy(all).lines().find(|l| l.contains("log output fell behind")).map(str::to_owned)
+        };
         while Instant::now() < deadline && report_line(&all).is_none() {
             match reader.read(&mut chunk) {
                 Ok(0) => break,
@@ -246,7 +257,8 @@ mod tests {
     #[test]
     fn a_sink_that_stops_reading_costs_dropped_lines_not_a_stall() {
         let report = drop_report_after_overflow(ReportFormat::Text);
-        let (_, count) = report.split_once("  WARN postern::logging: log output fell behind dropped=").expect("text report");
+        let (_, count) =
+            report.split_once("  WARN postern::logging: log output fell behind dropped=").expect("text report");
         assert!(dropped_count(count) > 0, "{report}");
     }
 

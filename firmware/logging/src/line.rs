@@ -242,7 +242,11 @@ mod tests {
         });
         assert_eq!(lines.len(), 1, "{lines:?}");
         let line = &lines[0];
-        assert_eq!(&line[26..], "Z  INFO postern::decision: ActiveSync request decided device=ApplA1B2C3 user=\"CORP\\\\alice\" command=Sync status=200 retried=false", "{line}");
+        assert_eq!(
+            &line[26..],
+            "Z  INFO postern::decision: ActiveSync request decided device=ApplA1B2C3 user=\"CORP\\\\alice\" command=Sync status=200 retried=false",
+            "{line}"
+        );
     }
 
     #[test]
@@ -284,7 +288,11 @@ mod tests {
             let _entered = span.enter();
             tracing::error!(target: "postern::proxy", "back end unreachable");
         });
-        assert!(lines[0].contains(" ERROR conn{peer=192.0.2.7:4711}: postern::proxy: back end unreachable"), "{}", lines[0]);
+        assert!(
+            lines[0].contains(" ERROR conn{peer=192.0.2.7:4711}: postern::proxy: back end unreachable"),
+            "{}",
+            lines[0]
+        );
     }
 
     #[test]

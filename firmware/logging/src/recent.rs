@@ -95,7 +95,10 @@ mod tests {
         });
         let lines = recent.snapshot();
         assert_eq!(lines.len(), 2, "{lines:?}");
-        assert!(lines[0].starts_with("WARN ") && lines[0].contains(": second device=D2 reason=uem-blocked"), "{lines:?}");
+        assert!(
+            lines[0].starts_with("WARN ") && lines[0].contains(": second device=D2 reason=uem-blocked"),
+            "{lines:?}"
+        );
         assert!(lines[1].contains("third count=3"), "{lines:?}");
     }
 

@@ -41,7 +41,8 @@ fn install(default_filter: &str, json: bool, batched: Option<batched::Batched>) 
         None => BoxMakeWriter::new(std::io::stderr),
     };
     let stderr = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer);
-    let stderr = if json { stderr.json().boxed() } else { stderr.event_format(LineFormat).fmt_fields(LineFields).boxed() };
+    let stderr =
+        if json { stderr.json().boxed() } else { stderr.event_format(LineFormat).fmt_fields(LineFields).boxed() };
     let kept = recent.layer().with_filter(tracing_subscriber::filter::LevelFilter::INFO);
     // A second init in the same process (tests) keeps the first subscriber.
     let _ = tracing_subscriber::registry().with(stderr.with_filter(filter)).with(kept).try_init();

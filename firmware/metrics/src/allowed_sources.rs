@@ -18,9 +18,7 @@ impl Prefix {
                 u32::from(net) & mask == u32::from(a) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(a)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.len))
-                    .unwrap_or(0);
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.len)).unwrap_or(0);
                 u128::from(net) & mask == u128::from(a) & mask
             }
             _ => false,
@@ -48,10 +46,7 @@ impl SourcePrefixes {
     /// Only sources inside one of `prefixes`, each `network/prefix` (e.g. `10.0.0.0/8`,
     /// `2001:db8::/32`); bits after the prefix length are ignored.
     pub fn parse<S: AsRef<str>>(prefixes: &[S]) -> Result<Self, MetricsError> {
-        let parsed = prefixes
-            .iter()
-            .map(|text| parse_one(text.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let parsed = prefixes.iter().map(|text| parse_one(text.as_ref())).collect::<Result<Vec<_>, _>>()?;
         Ok(Self(Some(parsed)))
     }
 
@@ -61,9 +56,7 @@ impl SourcePrefixes {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(source, IpAddr::V4),
             v4 => v4,
         };
-        self.0
-            .as_ref()
-            .is_none_or(|list| list.iter().any(|p| p.contains(source)))
+        self.0.as_ref().is_none_or(|list| list.iter().any(|p| p.contains(source)))
     }
 }
 

@@ -17,9 +17,7 @@ pub(crate) fn is_label_name(name: &str) -> bool {
 
 fn valid(name: &str, extra: impl Fn(char) -> bool) -> bool {
     let mut chars = name.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || extra(c));
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || extra(c));
     first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || extra(c))
 }
 
@@ -40,19 +38,10 @@ pub(crate) fn write_header(out: &mut String, name: &str, help: &str, kind: &str)
 }
 
 /// Writes one sample line, with an optional single label.
-pub(crate) fn write_sample(
-    out: &mut String,
-    name: &str,
-    label: Option<(&str, &str)>,
-    value: impl std::fmt::Display,
-) {
+pub(crate) fn write_sample(out: &mut String, name: &str, label: Option<(&str, &str)>, value: impl std::fmt::Display) {
     match label {
         Some((key, val)) => {
-            let _ = writeln!(
-                out,
-                "{name}{{{key}=\"{}\"}} {value}",
-                escape_label_value(val)
-            );
+            let _ = writeln!(out, "{name}{{{key}=\"{}\"}} {value}", escape_label_value(val));
         }
         None => {
             let _ = writeln!(out, "{name} {value}");

@@ -61,10 +61,7 @@ pub struct LabelledCounter {
 impl LabelledCounter {
     /// The counter for `value`, or `None` when `value` was not declared.
     pub fn with(&self, value: &str) -> Option<&Counter> {
-        self.series
-            .iter()
-            .find(|(v, _)| v.as_ref() == value)
-            .map(|(_, c)| c)
+        self.series.iter().find(|(v, _)| v.as_ref() == value).map(|(_, c)| c)
     }
 
     /// Adds one to the series for `value`; returns false (and counts nothing) when

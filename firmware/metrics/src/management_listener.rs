@@ -47,11 +47,7 @@ pub struct MetricsServer {
 impl MetricsServer {
     /// Binds `addr` (port 0 picks one) and serves `registry` there, to `allowed` sources
     /// only, in a spawned task.
-    pub async fn bind(
-        addr: SocketAddr,
-        registry: Registry,
-        allowed: SourcePrefixes,
-    ) -> Result<Self, MetricsError> {
+    pub async fn bind(addr: SocketAddr, registry: Registry, allowed: SourcePrefixes) -> Result<Self, MetricsError> {
         let bind_err = |source| MetricsError::Bind { addr, source };
         let listener = TcpListener::bind(addr).await.map_err(bind_err)?;
         Self::serve_on(listener, registry, allowed).map_err(|e| match e {
@@ -63,11 +59,7 @@ impl MetricsServer {
     /// Serves `registry` on a socket bound earlier (for example before the process gave
     /// up root), to `allowed` sources only, in a spawned task; registers
     /// [`REFUSED_METRIC`] in `registry`.
-    pub fn serve_on(
-        listener: TcpListener,
-        registry: Registry,
-        allowed: SourcePrefixes,
-    ) -> Result<Self, MetricsError> {
+    pub fn serve_on(listener: TcpListener, registry: Registry, allowed: SourcePrefixes) -> Result<Self, MetricsError> {
         Self::serve_with_health(listener, registry, allowed, Health::serving())
     }
 
@@ -78,10 +70,9 @@ impl MetricsServer {
         allowed: SourcePrefixes,
         health: Health,
     ) -> Result<Self, MetricsError> {
-        let local = listener.local_addr().map_err(|source| MetricsError::Bind {
-            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-            source,
-        })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| MetricsError::Bind { addr: SocketAddr::from(([0, 0, 0, 0], 0)), source })?;
         let refused = registry.labelled_counter(
             REFUSED_METRIC,
             "Management connections closed at accept, by reason",
@@ -171,16 +162,9 @@ async fn serve_connection(stream: tokio::net::TcpStream, registry: Registry, hea
 
 fn answer(req: &Request<Incoming>, registry: &Registry, health: &Health) -> Response<Full<Bytes>> {
     let has_body = req.headers().contains_key(TRANSFER_ENCODING)
-        || req
-            .headers()
-            .get(CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() != b"0");
+        || req.headers().get(CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0");
     if has_body {
-        return plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request bodies are not accepted\n",
-            true,
-        );
+        return plain(StatusCode::PAYLOAD_TOO_LARGE, "request bodies are not accepted\n", true);
     }
     let path = req.uri().path();
     if path != "/metrics" && path != HEALTH_PATH {
@@ -194,9 +178,7 @@ fn answer(req: &Request<Incoming>, registry: &Registry, health: &Health) -> Resp
         return plain(StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE), text, false);
     }
     let mut response = Response::new(Full::new(Bytes::from(registry.render())));
-    response
-        .headers_mut()
-        .insert(CT, hyper::header::HeaderValue::from_static(CONTENT_TYPE));
+    response.headers_mut().insert(CT, hyper::header::HeaderValue::from_static(CONTENT_TYPE));
     response
 }
 
@@ -204,9 +186,7 @@ fn plain(status: StatusCode, text: &'static str, close: bool) -> Response<Full<B
     let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *response.status_mut() = status;
     if close {
-        response
-            .headers_mut()
-            .insert(CONNECTION, hyper::header::HeaderValue::from_static("close"));
+        response.headers_mut().insert(CONNECTION, hyper::header::HeaderValue::from_static("close"));
     }
     response
 }

@@ -55,23 +55,15 @@ impl Registry {
         values: &[&str],
     ) -> Result<LabelledCounter, MetricsError> {
         if !is_label_name(label) {
-            return Err(MetricsError::InvalidName {
-                kind: "label",
-                name: label.to_owned(),
-            });
+            return Err(MetricsError::InvalidName { kind: "label", name: label.to_owned() });
         }
         let distinct: HashSet<&&str> = values.iter().collect();
         if values.is_empty() || distinct.len() != values.len() {
-            return Err(MetricsError::BadLabelValues {
-                name: name.to_owned(),
-            });
+            return Err(MetricsError::BadLabelValues { name: name.to_owned() });
         }
         let family = LabelledCounter {
             label: label.into(),
-            series: values
-                .iter()
-                .map(|v| (Arc::<str>::from(*v), Counter::default()))
-                .collect(),
+            series: values.iter().map(|v| (Arc::<str>::from(*v), Counter::default())).collect(),
         };
         self.add(name, help, Instrument::Labelled(family.clone()))?;
         Ok(family)
@@ -79,20 +71,13 @@ impl Registry {
 
     fn add(&self, name: &str, help: &str, instrument: Instrument) -> Result<(), MetricsError> {
         if !is_metric_name(name) {
-            return Err(MetricsError::InvalidName {
-                kind: "metric",
-                name: name.to_owned(),
-            });
+            return Err(MetricsError::InvalidName { kind: "metric", name: name.to_owned() });
         }
         let mut families = self.families.lock().unwrap_or_else(PoisonError::into_inner);
         if families.iter().any(|f| f.name == name) {
             return Err(MetricsError::Duplicate(name.to_owned()));
         }
-        families.push(Family {
-            name: name.to_owned(),
-            help: help.to_owned(),
-            instrument,
-        });
+        families.push(Family { name: name.to_owned(), help: help.to_owned(), instrument });
         Ok(())
     }
 
@@ -165,14 +150,8 @@ mod tests {
     fn refuses_bad_and_duplicate_names() -> Result<(), MetricsError> {
         let reg = Registry::new();
         reg.counter("a_total", "x")?;
-        assert!(matches!(
-            reg.counter("a_total", "x"),
-            Err(MetricsError::Duplicate(_))
-        ));
-        assert!(matches!(
-            reg.gauge("bad-name", "x"),
-            Err(MetricsError::InvalidName { .. })
-        ));
+        assert!(matches!(reg.counter("a_total", "x"), Err(MetricsError::Duplicate(_))));
+        assert!(matches!(reg.gauge("bad-name", "x"), Err(MetricsError::InvalidName { .. })));
         assert!(matches!(
             reg.labelled_counter("b_total", "x", "__l", &["v"]),
             Err(MetricsError::InvalidName { kind: "label", .. })
@@ -181,10 +160,7 @@ mod tests {
             reg.labelled_counter("b_total", "x", "l", &["v", "v"]),
             Err(MetricsError::BadLabelValues { .. })
         ));
-        assert!(matches!(
-            reg.labelled_counter("b_total", "x", "l", &[]),
-            Err(MetricsError::BadLabelValues { .. })
-        ));
+        assert!(matches!(reg.labelled_counter("b_total", "x", "l", &[]), Err(MetricsError::BadLabelValues { .. })));
         Ok(())
     }
 }

@@ -5,10 +5,7 @@ use std::process::Command;
 
 /// Runs curl and returns (HTTP status, body).
 fn curl(args: &[&str]) -> (String, String) {
-    let out = Command::new("curl")
-        .args(["-s", "-m", "5", "-w", "\n%{http_code}"])
-        .args(args)
-        .output();
+    let out = Command::new("curl").args(["-s", "-m", "5", "-w", "\n%{http_code}"]).args(args).output();
     let Ok(out) = out else {
         panic!("curl could not be run");
     };
@@ -21,16 +18,10 @@ fn curl(args: &[&str]) -> (String, String) {
 async fn curl_reads_metrics_and_other_paths_are_404() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::new();
     let hits = registry.counter("postern_test_hits_total", "Test hits.")?;
-    let reasons = registry.labelled_counter(
-        "postern_test_reasons_total",
-        "By reason.",
-        "reason",
-        &["a\"b", "c"],
-    )?;
+    let reasons = registry.labelled_counter("postern_test_reasons_total", "By reason.", "reason", &["a\"b", "c"])?;
     hits.add(7);
     reasons.inc("a\"b");
-    let server =
-        MetricsServer::bind("127.0.0.1:0".parse()?, registry, SourcePrefixes::any()).await?;
+    let server = MetricsServer::bind("127.0.0.1:0".parse()?, registry, SourcePrefixes::any()).await?;
     let base = format!("http://{}", server.local_addr());
 
     let url = format!("{base}/metrics");
@@ -45,8 +36,7 @@ async fn curl_reads_metrics_and_other_paths_are_404() -> Result<(), Box<dyn std:
     assert_eq!(code, "404");
 
     let url = format!("{base}/metrics");
-    let (code, _) =
-        tokio::task::spawn_blocking(move || curl(&["-X", "POST", "--data", "x=1", &url])).await?;
+    let (code, _) = tokio::task::spawn_blocking(move || curl(&["-X", "POST", "--data", "x=1", &url])).await?;
     assert_eq!(code, "413");
 
     let url = format!("{base}/metrics");
@@ -75,24 +65,17 @@ async fn a_source_outside_the_allowed_prefixes_is_closed_at_accept_and_counted()
 
     // 127.0.0.2 is loopback too, but outside 127.0.0.1/32: no HTTP answer at all.
     let from_outside = url.clone();
-    let (code, body) =
-        tokio::task::spawn_blocking(move || curl(&["--interface", "127.0.0.2", &from_outside]))
-            .await?;
+    let (code, body) = tokio::task::spawn_blocking(move || curl(&["--interface", "127.0.0.2", &from_outside])).await?;
     assert_eq!(code, "000", "refused before any answer, got {code}: {body}");
 
-    let (code, body) =
-        tokio::task::spawn_blocking(move || curl(&["--interface", "127.0.0.1", &url])).await?;
+    let (code, body) = tokio::task::spawn_blocking(move || curl(&["--interface", "127.0.0.1", &url])).await?;
     assert_eq!(code, "200");
-    assert!(
-        body.contains(&format!("{REFUSED_METRIC}{{reason=\"source\"}} 1\n")),
-        "the refusal is counted:\n{body}"
-    );
+    assert!(body.contains(&format!("{REFUSED_METRIC}{{reason=\"source\"}} 1\n")), "the refusal is counted:\n{body}");
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn health_answers_200_while_serving_and_503_once_withdrawn()
--> Result<(), Box<dyn std::error::Error>> {
+async fn health_answers_200_while_serving_and_503_once_withdrawn() -> Result<(), Box<dyn std::error::Error>> {
     let health = Health::serving();
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let server = MetricsServer::serve_with_health(tcp, Registry::new(), SourcePrefixes::any(), health.clone())?;

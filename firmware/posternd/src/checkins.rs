@@ -1,10 +1,10 @@
 //! The check-in driver (S8): three independent loops, one per check-in, each asking the
 //! sans-IO scheduler when to run and telling it how the run ended.
 
+use crate::uem_settings::SettingsFile;
 use postern_checkin::{CheckinKind, HealthEvent, Outcome, Scheduler, StatusReport};
 use postern_gateway::Gateway;
 use postern_uem_api::Cursor;
-use crate::uem_settings::SettingsFile;
 use postern_uem_connector::UemError;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -42,7 +42,11 @@ const REFRESH_ENV: &str = "POSTERN_TEST_REFRESH_UNMATCHED_SECS";
 fn refresh_every() -> Duration {
     match std::env::var(REFRESH_ENV).ok().and_then(|v| v.parse::<u64>().ok()).filter(|&secs| secs >= 1) {
         Some(secs) => {
-            tracing::warn!(secs, variable = REFRESH_ENV, "test override: devices without a UEM device id are asked about again at this interval");
+            tracing::warn!(
+                secs,
+                variable = REFRESH_ENV,
+                "test override: devices without a UEM device id are asked about again at this interval"
+            );
             Duration::from_secs(secs)
         }
         None => REFRESH_UNMATCHED,
@@ -77,10 +81,16 @@ impl Checkins {
         registry: &postern_metrics::Registry,
     ) -> Result<Self, postern_metrics::MetricsError> {
         let counter = |kind: &str| {
-            registry.labelled_counter(&format!("postern_checkin_{kind}_runs_total"), &format!("Runs of the {kind} check-in by result"), "result", &RESULTS)
+            registry.labelled_counter(
+                &format!("postern_checkin_{kind}_runs_total"),
+                &format!("Runs of the {kind} check-in by result"),
+                "result",
+                &RESULTS,
+            )
         };
         let runs = [counter("compliance")?, counter("tunnel_actions")?, counter("inventory")?];
-        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        let seed =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         let mut scheduler = Scheduler::new(settings, seed ^ u64::from(std::process::id()));
         let features = gateway.connector().features();
         scheduler.set_long_poll(CheckinKind::Compliance, features.long_poll);
@@ -127,7 +137,8 @@ impl Checkins {
     }
 
     pub(crate) async fn run(self: Arc<Self>, gateway: Arc<Gateway>, stop: watch::Receiver<bool>) {
-        let loops = CheckinKind::ALL.map(|kind| tokio::spawn(self.clone().run_kind(kind, gateway.clone(), stop.clone())));
+        let loops =
+            CheckinKind::ALL.map(|kind| tokio::spawn(self.clone().run_kind(kind, gateway.clone(), stop.clone())));
         let reports = tokio::spawn(self.clone().report_changes(gateway.clone(), stop.clone()));
         for handle in loops {
             let _ = handle.await;
@@ -240,7 +251,9 @@ impl Checkins {
         *self.last_refresh.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
         self.refresh_pending.store(false, Ordering::SeqCst);
         match gateway.reevaluate_first_accesses().await {
-            Ok(decided) if !decided.is_empty() => tracing::info!(count = decided.len(), "devices without a UEM device id asked about again"),
+            Ok(decided) if !decided.is_empty() => {
+                tracing::info!(count = decided.len(), "devices without a UEM device id asked about again")
+            }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "asking again about devices without a UEM device id failed"),
         }
@@ -249,13 +262,24 @@ impl Checkins {
     /// S5: tunnels admitted without the UEM's answer get their real state now.
     async fn recheck_tunnels(&self, gateway: &Gateway) {
         match gateway.recheck_outage_tunnels().await {
-            Ok(done) if done.decided + done.pending > 0 => tracing::info!(decided = done.decided, cut = done.cut, pending = done.pending, "outage-admitted tunnels asked about again"),
+            Ok(done) if done.decided + done.pending > 0 => tracing::info!(
+                decided = done.decided,
+                cut = done.cut,
+                pending = done.pending,
+                "outage-admitted tunnels asked about again"
+            ),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "asking again about outage-admitted tunnels failed"),
         }
     }
 
-    async fn run_once(&self, kind: CheckinKind, gateway: &Gateway, cursor: Option<Cursor>, wait: Duration) -> Outcome<Cursor> {
+    async fn run_once(
+        &self,
+        kind: CheckinKind,
+        gateway: &Gateway,
+        cursor: Option<Cursor>,
+        wait: Duration,
+    ) -> Outcome<Cursor> {
         let connector = gateway.connector();
         let result: Result<Outcome<Cursor>, RunError> = async {
             match kind {
@@ -269,16 +293,37 @@ impl Checkins {
                     let cursor = if self.full_resync.swap(false, Ordering::SeqCst) { None } else { cursor };
                     let changes = connector.compliance_changes(cursor.as_ref(), wait).await?;
                     let applied = gateway.apply_compliance(&changes)?;
-                    tracing::info!(kind = kind.name(), changes = changes.changes.len(), full = changes.full, changed = applied.changed, cut = applied.cut, "compliance check-in");
+                    tracing::info!(
+                        kind = kind.name(),
+                        changes = changes.changes.len(),
+                        full = changes.full,
+                        changed = applied.changed,
+                        cut = applied.cut,
+                        "compliance check-in"
+                    );
                     self.refresh_unmatched(gateway, !changes.changes.is_empty()).await;
                     self.recheck_tunnels(gateway).await;
-                    Ok(Outcome::Success { new_cursor: Some(changes.cursor.clone()), items: changes.changes.len() as u64, more: changes.more })
+                    Ok(Outcome::Success {
+                        new_cursor: Some(changes.cursor.clone()),
+                        items: changes.changes.len() as u64,
+                        more: changes.more,
+                    })
                 }
                 CheckinKind::TunnelActions => {
                     let actions = connector.tunnel_actions(cursor.as_ref(), Duration::ZERO).await?;
                     let applied = gateway.apply_tunnel_actions(&actions)?;
-                    tracing::info!(kind = kind.name(), actions = actions.actions.len(), changed = applied.changed, cut = applied.cut, "tunnel-actions check-in");
-                    Ok(Outcome::Success { new_cursor: Some(actions.cursor.clone()), items: actions.actions.len() as u64, more: actions.more })
+                    tracing::info!(
+                        kind = kind.name(),
+                        actions = actions.actions.len(),
+                        changed = applied.changed,
+                        cut = applied.cut,
+                        "tunnel-actions check-in"
+                    );
+                    Ok(Outcome::Success {
+                        new_cursor: Some(actions.cursor.clone()),
+                        items: actions.actions.len() as u64,
+                        more: actions.more,
+                    })
                 }
                 _ => {
                     let inventory = gateway.inventory()?;
@@ -293,9 +338,15 @@ impl Checkins {
             match error {
                 RunError::Uem(UemError::CursorRefused { .. }) => Outcome::CursorRefused,
                 RunError::Uem(UemError::Unsupported { .. }) => Outcome::Unsupported,
-                RunError::Uem(other) => Outcome::Failed { error: other.to_string(), retry_after: other.retry_after(), outage: other.is_outage() },
+                RunError::Uem(other) => Outcome::Failed {
+                    error: other.to_string(),
+                    retry_after: other.retry_after(),
+                    outage: other.is_outage(),
+                },
                 // The UEM answered; applying the answer failed here: not an outage.
-                RunError::Local(local) => Outcome::Failed { error: local.to_string(), retry_after: None, outage: false },
+                RunError::Local(local) => {
+                    Outcome::Failed { error: local.to_string(), retry_after: None, outage: false }
+                }
             }
         })
     }

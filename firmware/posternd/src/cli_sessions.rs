@@ -87,7 +87,11 @@ impl SessionFactory for Sessions {
                     ConfigPrivilege::Administrator => Privilege::Administrator,
                     _ => Privilege::Operator,
                 };
-                user.ssh_keys.iter().map(move |key| AuthorisedKey { user: user.name.clone(), privilege, openssh: key.clone() })
+                user.ssh_keys.iter().map(move |key| AuthorisedKey {
+                    user: user.name.clone(),
+                    privilege,
+                    openssh: key.clone(),
+                })
             })
             .collect()
     }
@@ -100,7 +104,10 @@ mod tests {
     #[test]
     fn the_banner_names_a_test_image_and_a_production_image() {
         let test = banner(Some(ImageTrust::Test));
-        assert!(test.ends_with("\r\nImage: TEST (trusts the public test signing key; never use in production)\r\n"), "{test}");
+        assert!(
+            test.ends_with("\r\nImage: TEST (trusts the public test signing key; never use in production)\r\n"),
+            "{test}"
+        );
         assert!(banner(Some(ImageTrust::Production)).ends_with("\r\nImage: production\r\n"));
         assert!(!banner(None).contains("Image"));
     }

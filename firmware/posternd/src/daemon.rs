@@ -1,25 +1,25 @@
 //! The daemon's life: open the stores, serve the CLI, revert unconfirmed commits, stop or
 //! reload on request.
 
-use postern_update_agent::{AgentPaths, UpdateAgent};
-use postern_update_bundle::ImageTrust;
 use crate::args::Args;
 use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
 use crate::data_plane::{Addresses, BoundSockets, DataPlane};
 use crate::error::DaemonError;
 use crate::host_checker::HostCheckerPlane;
-use postern_proxy_apptunnel::PostureRequirements;
-use crate::tls::DaemonTls;
 use crate::management::ManagementPlan;
 use crate::state::{connector, connector_identity, open_cache, open_store};
+use crate::tls::DaemonTls;
 use crate::uem_settings::SettingsFile;
 use postern_cli_commands::{Appliance, postern_grammar};
+use postern_cli_transport::{BoundServer, SerialConfig, ServerConfig, SshConfig, TransportError};
 use postern_decision::GatewayId;
 use postern_gateway::Gateway;
-use postern_cli_transport::{BoundServer, SerialConfig, ServerConfig, SshConfig, TransportError};
-use std::net::SocketAddr;
 use postern_logging::RecentEvents;
+use postern_proxy_apptunnel::PostureRequirements;
+use postern_update_agent::{AgentPaths, UpdateAgent};
+use postern_update_bundle::ImageTrust;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,7 +35,8 @@ const OPEN_FILES: u64 = 131_072;
 
 /// The settings a commit changes in the running services at once; every other changed
 /// setting is named by the commit and `show configuration pending-reload`.
-const LIVE_SETTINGS: &[&str] = &["tls certificate", "tls key", "device-cache size", "uem checkin", "host-checker policy"];
+const LIVE_SETTINGS: &[&str] =
+    &["tls certificate", "tls key", "device-cache size", "uem checkin", "host-checker policy"];
 
 /// How the daemon ended.
 pub(crate) enum Exit {
@@ -50,7 +51,9 @@ fn unix_now() -> u64 {
 }
 
 fn unix_now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Runs until stopped or reloaded.
@@ -73,7 +76,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         metrics_required: management.metrics_from_flag,
     })
     .await?;
-    let host_checker_socket = crate::host_checker::bind(args.host_checker_listen, crate::management::startup_config(args).as_ref()).await?;
+    let host_checker_socket =
+        crate::host_checker::bind(args.host_checker_listen, crate::management::startup_config(args).as_ref()).await?;
     let metrics_addr = sockets.metrics_addr();
     if let Some(parent) = args.socket.parent() {
         std::fs::create_dir_all(parent).map_err(|source| DaemonError::Io { path: parent.to_path_buf(), source })?;
@@ -97,7 +101,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     };
     let ssh_addr = cli.ssh_addr();
     if let Some(user) = &args.user {
-        let dropped = postern_process::drop_privileges(user).map_err(|e| DaemonError::Setting { setting: "--user", reason: e.to_string() })?;
+        let dropped = postern_process::drop_privileges(user)
+            .map_err(|e| DaemonError::Setting { setting: "--user", reason: e.to_string() })?;
         tracing::info!(user = %user, uid = dropped.uid, gid = dropped.gid, "running unprivileged");
     }
 
@@ -105,7 +110,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let cache = open_cache(args, store.running())?;
     let running = store.running().clone();
     let tls = Arc::new(DaemonTls::open(&args.state_dir, &running)?);
-    let id = GatewayId::new(&running.gateway.id).map_err(|e| DaemonError::Setting { setting: "gateway.id", reason: e.to_string() })?;
+    let id = GatewayId::new(&running.gateway.id)
+        .map_err(|e| DaemonError::Setting { setting: "gateway.id", reason: e.to_string() })?;
     let uem = connector(&running, &id);
     tracing::info!(connector = uem.kind(), "UEM connector ready");
     let registry = postern_metrics::Registry::new();
@@ -116,9 +122,14 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let blocks = postern_gateway::BlockList::open(&args.state_dir.join("blocks"))
         .map_err(|e| DaemonError::Setting { setting: "blocks", reason: e.to_string() })?;
     tracing::info!(pinned = blocks.len(), "pinned blocks loaded");
-    let gateway =
-        Arc::new(Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT).with_decision_counter(&decisions).with_block_list(blocks));
-    gateway.restore_at_startup().map_err(|e| DaemonError::Setting { setting: "device_cache", reason: e.to_string() })?;
+    let gateway = Arc::new(
+        Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT)
+            .with_decision_counter(&decisions)
+            .with_block_list(blocks),
+    );
+    gateway
+        .restore_at_startup()
+        .map_err(|e| DaemonError::Setting { setting: "device_cache", reason: e.to_string() })?;
     let settings_file = SettingsFile::new(&args.state_dir, &connector_identity(&running));
     if let Some(settings) = settings_file.load() {
         gateway.set_uem_settings(&settings);
@@ -133,11 +144,27 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let posture_results = Arc::new(crate::posture_results::PostureResults::default());
     let requirements = Arc::new(std::sync::RwLock::new(running.host_checker.service_requirements()));
     let posture = PostureRequirements { by_service: requirements.clone(), gate: posture_results.clone() };
-    let data_plane = DataPlane::start(&running, &tls.pair(&running), gateway.clone(), registry.clone(), sockets, management.metrics_allowed.clone(), Some(posture))?;
+    let data_plane = DataPlane::start(
+        &running,
+        &tls.pair(&running),
+        gateway.clone(),
+        registry.clone(),
+        sockets,
+        management.metrics_allowed.clone(),
+        Some(posture),
+    )?;
     let host_checker = host_checker_socket.and_then(|tcp| {
-        HostCheckerPlane::start(&running, &tls.pair(&running), &registry, data_plane.front_metrics(), tcp, unix_now, posture_results)
-            .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
-            .ok()
+        HostCheckerPlane::start(
+            &running,
+            &tls.pair(&running),
+            &registry,
+            data_plane.front_metrics(),
+            tcp,
+            unix_now,
+            posture_results,
+        )
+        .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
+        .ok()
     });
     let mut watchers = data_plane.watchers();
     watchers.extend(host_checker.as_ref().map(HostCheckerPlane::watcher));
@@ -158,7 +185,12 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         Some(results) => appliance.with_host_checker(Box::new(move |device| results.render(device, unix_now()))),
         None => appliance,
     };
-    let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), appliance.gateway().clone(), checkins.clone(), stop_rx));
+    let live_task = tokio::spawn(crate::live::apply_commits(
+        appliance.subscribe(),
+        appliance.gateway().clone(),
+        checkins.clone(),
+        stop_rx,
+    ));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);
@@ -168,8 +200,10 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     }
     tracing::info!(socket = %args.socket.display(), version = postern_cli_commands::VERSION, "posternd ready");
 
-    let mut term = signal(SignalKind::terminate()).map_err(|source| DaemonError::Io { path: "SIGTERM".into(), source })?;
-    let mut int = signal(SignalKind::interrupt()).map_err(|source| DaemonError::Io { path: "SIGINT".into(), source })?;
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|source| DaemonError::Io { path: "SIGTERM".into(), source })?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|source| DaemonError::Io { path: "SIGINT".into(), source })?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let exit = loop {
         tokio::select! {
@@ -199,7 +233,10 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     data_plane.withdraw();
     let notice = Duration::from_secs(running.gateway.shutdown_notice_secs.into());
     if !notice.is_zero() {
-        tracing::info!(notice_secs = notice.as_secs(), "health withdrawn; serving until the notice ends, then draining");
+        tracing::info!(
+            notice_secs = notice.as_secs(),
+            "health withdrawn; serving until the notice ends, then draining"
+        );
         tokio::time::sleep(notice).await;
     }
     data_plane.shutdown().await;

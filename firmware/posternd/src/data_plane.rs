@@ -9,7 +9,10 @@ use postern_gateway::Gateway;
 use postern_metrics::{Health, MetricsServer, Registry, SourcePrefixes};
 use postern_proxy_activesync::{ActiveSyncProxy, ClientInfo, ProxyConfig, register_request_counter};
 use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelMetrics, AppTunnelProxy, PostureRequirements};
-use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor, TlsSettings};
+use postern_proxy_front::{
+    CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor,
+    TlsSettings,
+};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,7 +63,9 @@ pub(crate) struct BoundSockets {
 
 async fn bind(addr: Option<SocketAddr>, flag: &'static str) -> Result<Option<TcpListener>, DaemonError> {
     match addr {
-        Some(addr) => TcpListener::bind(addr).await.map(Some).map_err(|e| setting(flag, format!("cannot bind {addr}: {e}"))),
+        Some(addr) => {
+            TcpListener::bind(addr).await.map(Some).map_err(|e| setting(flag, format!("cannot bind {addr}: {e}")))
+        }
         None => Ok(None),
     }
 }
@@ -132,16 +137,23 @@ impl DataPlane {
         let requests = register_request_counter(&registry).map_err(|e| setting("metrics", e))?;
         let tunnel_metrics = AppTunnelMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let proxy = match at.activesync {
-            Some(tcp) => started("ActiveSync proxy", Self::start_proxy(config, pair, gateway.clone(), tcp, front.clone(), requests, health.clone())),
+            Some(tcp) => started(
+                "ActiveSync proxy",
+                Self::start_proxy(config, pair, gateway.clone(), tcp, front.clone(), requests, health.clone()),
+            ),
             None => None,
         };
         let tunnels = match at.apptunnel {
-            Some(tcp) => started("AppTunnel", Self::start_tunnels(config, pair, gateway, tcp, front.clone(), tunnel_metrics, posture)),
+            Some(tcp) => started(
+                "AppTunnel",
+                Self::start_tunnels(config, pair, gateway, tcp, front.clone(), tunnel_metrics, posture),
+            ),
             None => None,
         };
         let metrics = match at.metrics {
             Some(tcp) => {
-                let server = MetricsServer::serve_with_health(tcp, registry, metrics_allowed, health.clone()).map_err(|e| setting("--metrics-listen", e))?;
+                let server = MetricsServer::serve_with_health(tcp, registry, metrics_allowed, health.clone())
+                    .map_err(|e| setting("--metrics-listen", e))?;
                 tracing::info!(addr = %server.local_addr(), "metrics listening");
                 Some(server)
             }
@@ -169,35 +181,64 @@ impl DataPlane {
         Ok(settings)
     }
 
-    fn start_tunnels(config: &Config, pair: &Pair, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, tunnel_metrics: AppTunnelMetrics, posture: Option<PostureRequirements>) -> Result<Running, DaemonError> {
-        let ca = config.apptunnel.client_ca_file.clone().ok_or_else(|| setting("apptunnel.client_ca_file", "is needed to identify devices"))?;
+    fn start_tunnels(
+        config: &Config,
+        pair: &Pair,
+        gateway: Arc<Gateway>,
+        tcp: TcpListener,
+        metrics: FrontMetrics,
+        tunnel_metrics: AppTunnelMetrics,
+        posture: Option<PostureRequirements>,
+    ) -> Result<Running, DaemonError> {
+        let ca = config
+            .apptunnel
+            .client_ca_file
+            .clone()
+            .ok_or_else(|| setting("apptunnel.client_ca_file", "is needed to identify devices"))?;
         let mut tunnel_config = AppTunnelConfig::from_settings(&config.apptunnel);
         tunnel_config.metrics = Some(tunnel_metrics);
         tunnel_config.posture = posture;
         let proxy = AppTunnelProxy::new(gateway, tunnel_config).map_err(|e| setting("apptunnel.services", e))?;
-        let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::Required(ca))?, metrics.clone()).map_err(|e| setting("tls", e))?;
+        let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::Required(ca))?, metrics.clone())
+            .map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
-        let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), metrics).map_err(|e| setting("--apptunnel-listen", e))?;
-        let listener = behind_balancers(listener, &config.apptunnel.proxy_protocol_from, "apptunnel.proxy_protocol_from")?;
+        let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), metrics)
+            .map_err(|e| setting("--apptunnel-listen", e))?;
+        let listener =
+            behind_balancers(listener, &config.apptunnel.proxy_protocol_from, "apptunnel.proxy_protocol_from")?;
         tracing::info!(addr = %listener.local_addr(), proxy_protocol = !config.apptunnel.proxy_protocol_from.is_empty(), "AppTunnel listening");
         let handle = listener.serve(move |tls, peer: PeerInfo| proxy.clone().serve(tls, peer));
         Ok((handle, reload, watcher))
     }
 
-    fn start_proxy(config: &Config, pair: &Pair, gateway: Arc<Gateway>, tcp: TcpListener, metrics: FrontMetrics, requests: postern_metrics::LabelledCounter, health: Health) -> Result<Running, DaemonError> {
-        let backend = config.activesync.backend_url.as_deref().ok_or_else(|| setting("activesync.backend_url", "is needed to serve ActiveSync"))?;
+    fn start_proxy(
+        config: &Config,
+        pair: &Pair,
+        gateway: Arc<Gateway>,
+        tcp: TcpListener,
+        metrics: FrontMetrics,
+        requests: postern_metrics::LabelledCounter,
+        health: Health,
+    ) -> Result<Running, DaemonError> {
+        let backend = config
+            .activesync
+            .backend_url
+            .as_deref()
+            .ok_or_else(|| setting("activesync.backend_url", "is needed to serve ActiveSync"))?;
         let mut proxy_config = ProxyConfig::new(backend).map_err(|e| setting("activesync.backend_url", e))?;
         proxy_config.backend_ca_file = config.activesync.backend_ca_file.clone();
         proxy_config.requests = Some(requests);
         proxy_config.backend_tls_floor = tls_floor(config);
         proxy_config.health = Some(health);
         let proxy = ActiveSyncProxy::new(gateway, proxy_config).map_err(|e| setting("activesync", e))?;
-        let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::None)?, metrics.clone()).map_err(|e| setting("tls", e))?;
+        let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::None)?, metrics.clone())
+            .map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
         let mut front = ListenerConfig::default();
         front.limits.max_total = ACTIVESYNC_CONNECTIONS;
         let listener = Listener::on(tcp, front, watcher.clone(), metrics).map_err(|e| setting("--listen", e))?;
-        let listener = behind_balancers(listener, &config.activesync.proxy_protocol_from, "activesync.proxy_protocol_from")?;
+        let listener =
+            behind_balancers(listener, &config.activesync.proxy_protocol_from, "activesync.proxy_protocol_from")?;
         tracing::info!(addr = %listener.local_addr(), proxy_protocol = !config.activesync.proxy_protocol_from.is_empty(), "ActiveSync proxy listening");
         let handle = listener.serve(move |tls, peer: PeerInfo| proxy.clone().serve(tls, ClientInfo::https(&peer)));
         Ok((handle, reload, watcher))

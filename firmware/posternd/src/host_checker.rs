@@ -8,7 +8,10 @@ use crate::tls::Pair;
 use postern_config::{Config, HostCheckerSettings};
 use postern_host_checker::{PolicySet, Verifier, VerifierConfig, VerifierOutput};
 use postern_metrics::{Counter, LabelledCounter, Registry};
-use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor, TlsSettings};
+use postern_proxy_front::{
+    CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor,
+    TlsSettings,
+};
 use postern_tnc_wire::pt_tls::{HEADER_LEN, frame_len};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,10 +33,16 @@ const RESULTS: &[&str] = &["compliant", "noncompliant", "failed"];
 
 /// Where the verifier listens: `--host-checker-listen`, else every address on
 /// `host_checker.port`; nothing unless `host_checker.enabled`.
-pub(crate) async fn bind(flag: Option<SocketAddr>, startup: Option<&Config>) -> Result<Option<TcpListener>, DaemonError> {
+pub(crate) async fn bind(
+    flag: Option<SocketAddr>,
+    startup: Option<&Config>,
+) -> Result<Option<TcpListener>, DaemonError> {
     let Some(settings) = startup.map(|c| &c.host_checker).filter(|s| s.enabled) else { return Ok(None) };
     let addr = flag.unwrap_or(SocketAddr::from((Ipv4Addr::UNSPECIFIED, settings.port)));
-    TcpListener::bind(addr).await.map(Some).map_err(|e| DaemonError::Setting { setting: "host_checker.port", reason: format!("cannot bind {addr}: {e}") })
+    TcpListener::bind(addr)
+        .await
+        .map(Some)
+        .map_err(|e| DaemonError::Setting { setting: "host_checker.port", reason: format!("cannot bind {addr}: {e}") })
 }
 
 struct Shared {
@@ -64,8 +73,20 @@ fn policy_set(settings: &HostCheckerSettings) -> Arc<PolicySet> {
 
 impl HostCheckerPlane {
     /// Serves PT-TLS on `tcp` with the configuration's certificate and policies.
-    pub(crate) fn start(config: &Config, pair: &Pair, registry: &Registry, front: FrontMetrics, tcp: TcpListener, clock: fn() -> u64, results: Arc<PostureResults>) -> Result<Self, DaemonError> {
-        let ca = config.apptunnel.client_ca_file.clone().ok_or_else(|| setting("apptunnel.client_ca_file", "is needed to identify devices"))?;
+    pub(crate) fn start(
+        config: &Config,
+        pair: &Pair,
+        registry: &Registry,
+        front: FrontMetrics,
+        tcp: TcpListener,
+        clock: fn() -> u64,
+        results: Arc<PostureResults>,
+    ) -> Result<Self, DaemonError> {
+        let ca = config
+            .apptunnel
+            .client_ca_file
+            .clone()
+            .ok_or_else(|| setting("apptunnel.client_ca_file", "is needed to identify devices"))?;
         let mut tls = TlsSettings::new(&pair.certificate, &pair.key);
         tls.client_auth = ClientAuth::Required(ca);
         tls.floor = match config.tls.min_version {
@@ -73,10 +94,18 @@ impl HostCheckerPlane {
             _ => TlsFloor::Tls12,
         };
         let checks = registry
-            .labelled_counter("postern_host_checker_checks_total", "Host Checker assessments by result", "result", RESULTS)
+            .labelled_counter(
+                "postern_host_checker_checks_total",
+                "Host Checker assessments by result",
+                "result",
+                RESULTS,
+            )
             .map_err(|e| setting("metrics", e))?;
         let millis = registry
-            .counter("postern_host_checker_check_milliseconds_total", "Time spent in Host Checker assessments, from the first message to the decision")
+            .counter(
+                "postern_host_checker_check_milliseconds_total",
+                "Time spent in Host Checker assessments, from the first message to the decision",
+            )
             .map_err(|e| setting("metrics", e))?;
         let shared = Arc::new(Shared {
             policies: Mutex::new(policy_set(&config.host_checker)),
@@ -89,7 +118,8 @@ impl HostCheckerPlane {
         });
         let watcher = CertificateWatcher::new(tls, front.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
-        let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), front).map_err(|e| setting("host_checker.port", e))?;
+        let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), front)
+            .map_err(|e| setting("host_checker.port", e))?;
         tracing::info!(addr = %listener.local_addr(), policies = config.host_checker.policies.len(), "Host Checker verifier listening");
         let serving = shared.clone();
         let handle = listener.serve(move |tls, peer: PeerInfo| serve(tls, peer, serving.clone()));
@@ -113,7 +143,10 @@ impl HostCheckerPlane {
         if *seen != *running {
             *self.shared.policies.lock().unwrap_or_else(PoisonError::into_inner) = policy_set(running);
             *seen = running.clone();
-            tracing::info!(policies = running.policies.len(), "Host Checker policies changed by a commit: in effect now");
+            tracing::info!(
+                policies = running.policies.len(),
+                "Host Checker policies changed by a commit: in effect now"
+            );
         }
     }
 
@@ -125,7 +158,11 @@ impl HostCheckerPlane {
     }
 }
 
-async fn read_message(tls: &mut TlsStream<TcpStream>, limits: &postern_tnc_wire::Limits, decided: bool) -> Result<Option<Vec<u8>>, String> {
+async fn read_message(
+    tls: &mut TlsStream<TcpStream>,
+    limits: &postern_tnc_wire::Limits,
+    decided: bool,
+) -> Result<Option<Vec<u8>>, String> {
     let mut header = [0u8; HEADER_LEN];
     let wait = if decided { WATCH_TIMEOUT } else { READ_TIMEOUT };
     match tokio::time::timeout(wait, tls.read_exact(&mut header)).await {
@@ -146,7 +183,8 @@ async fn read_message(tls: &mut TlsStream<TcpStream>, limits: &postern_tnc_wire:
 }
 
 async fn serve(mut tls: TlsStream<TcpStream>, peer: PeerInfo, shared: Arc<Shared>) {
-    let device = match postern_proxy_apptunnel::device_identity(peer.client_cert.as_ref(), shared.common_name_fallback) {
+    let device = match postern_proxy_apptunnel::device_identity(peer.client_cert.as_ref(), shared.common_name_fallback)
+    {
         Ok(id) => id.to_string(),
         Err(error) => {
             tracing::warn!(peer = %peer.addr, %error, "Host Checker client without a device identity: closed");
@@ -167,7 +205,9 @@ async fn serve(mut tls: TlsStream<TcpStream>, peer: PeerInfo, shared: Arc<Shared
         };
         shared.checks.inc(label);
         match &outcome {
-            Ok(d) => tracing::info!(device = %device, peer = %peer.addr, compliant = d.compliant, failed = ?d.failed_policies, millis, "host check decided"),
+            Ok(d) => {
+                tracing::info!(device = %device, peer = %peer.addr, compliant = d.compliant, failed = ?d.failed_policies, millis, "host check decided")
+            }
             Err(reason) => tracing::warn!(device = %device, peer = %peer.addr, %reason, "host check failed"),
         }
         shared.results.record(&device, CheckRecord { at: (shared.clock)(), peer: peer.addr, outcome });

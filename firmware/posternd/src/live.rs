@@ -42,7 +42,9 @@ fn apply(before: &Config, after: &Config, gateway: &Gateway, checkins: &Checkins
     {
         match gateway.cache().resize(size) {
             Ok(evicted) => tracing::info!(size = size.get(), evicted = evicted.len(), "device cache size applied"),
-            Err(error) => tracing::error!(size = size.get(), %error, "device cache size not applied; it applies at the next reload"),
+            Err(error) => {
+                tracing::error!(size = size.get(), %error, "device cache size not applied; it applies at the next reload")
+            }
         }
     }
 }

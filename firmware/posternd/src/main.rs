@@ -29,7 +29,8 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: &args::Args, logs: postern_logging::RecentEvents) -> ExitCode {
-    let workers = args.worker_threads.map_or_else(|| std::thread::available_parallelism().map_or(2, usize::from), usize::from);
+    let workers =
+        args.worker_threads.map_or_else(|| std::thread::available_parallelism().map_or(2, usize::from), usize::from);
     tracing::info!(workers, "async runtime");
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build() {
         Ok(rt) => rt,

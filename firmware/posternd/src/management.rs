@@ -38,7 +38,9 @@ pub(crate) fn startup_config(args: &Args) -> Option<Config> {
             Ok(config) => return Some(config),
             // As init does for the interfaces: a damaged mirror falls back to the initial
             // configuration (the store reports the damage when it opens).
-            Err(error) => tracing::error!(path = %mirror.display(), %error, "cannot read the running configuration for the management plane"),
+            Err(error) => {
+                tracing::error!(path = %mirror.display(), %error, "cannot read the running configuration for the management plane")
+            }
         }
     }
     if args.demo {

@@ -47,10 +47,23 @@ impl PostureResults {
             let Some(record) = map.get(device) else {
                 return format!("No Host Checker result for device {device}.\n");
             };
-            let _ = writeln!(out, "device {device}: {} ({} s ago, from {})", summary(record), now.saturating_sub(record.at), record.peer);
+            let _ = writeln!(
+                out,
+                "device {device}: {} ({} s ago, from {})",
+                summary(record),
+                now.saturating_sub(record.at),
+                record.peer
+            );
             if let Ok(decision) = &record.outcome {
                 for o in &decision.outcomes {
-                    let _ = writeln!(out, "  {} {} {}: {}", if o.passed { "pass" } else { "FAIL" }, o.policy, o.check, o.reason);
+                    let _ = writeln!(
+                        out,
+                        "  {} {} {}: {}",
+                        if o.passed { "pass" } else { "FAIL" },
+                        o.policy,
+                        o.check,
+                        o.reason
+                    );
                 }
             }
             return out;
@@ -62,7 +75,8 @@ impl PostureResults {
                 Ok(d) => d.failed_policies.join(", "),
                 Err(reason) => reason.clone(),
             };
-            let _ = writeln!(out, "{device:<24} {:<14} {:>8}  {detail}", summary(record), now.saturating_sub(record.at));
+            let _ =
+                writeln!(out, "{device:<24} {:<14} {:>8}  {detail}", summary(record), now.saturating_sub(record.at));
         }
         out
     }
@@ -81,7 +95,10 @@ impl postern_proxy_apptunnel::PostureGate for PostureResults {
         let map = self.by_device.lock().unwrap_or_else(PoisonError::into_inner);
         match map.get(device).map(|r| &r.outcome) {
             // The policy must have applied (an outcome of it) and none of its rules failed.
-            Some(Ok(decision)) => decision.outcomes.iter().any(|o| o.policy == policy) && !decision.failed_policies.iter().any(|p| p == policy),
+            Some(Ok(decision)) => {
+                decision.outcomes.iter().any(|o| o.policy == policy)
+                    && !decision.failed_policies.iter().any(|p| p == policy)
+            }
             _ => false,
         }
     }

@@ -3,13 +3,13 @@
 use crate::args::Args;
 use crate::error::DaemonError;
 use postern_config::{Config, Connector};
+use postern_config_store::ConfigStore;
 use postern_decision::GatewayId;
+use postern_device_cache::{CacheConfig, DeviceCache};
 use postern_uem_connector::{PosternApiConnector, StaticUem, UemConnector, Unusable};
 use postern_uem_graph::{GraphConnector, GraphSettings};
-use std::sync::Arc;
-use postern_config_store::ConfigStore;
-use postern_device_cache::{CacheConfig, DeviceCache};
 use std::num::NonZeroU32;
+use std::sync::Arc;
 
 /// The configuration to start from on a first boot.
 fn initial_config(args: &Args) -> Result<Config, DaemonError> {
@@ -60,7 +60,9 @@ pub(crate) fn open_cache(args: &Args, config: &Config) -> Result<DeviceCache, Da
 /// `show checkins` says what to fix; the CLI stays available to fix it.
 pub(crate) fn connector(config: &Config, gateway: &GatewayId) -> Arc<dyn UemConnector> {
     let built: Result<Arc<dyn UemConnector>, String> = match &config.uem.connector {
-        Connector::Static(settings) => StaticUem::from_config(settings, gateway).map(|c| Arc::new(c) as _).map_err(|e| e.to_string()),
+        Connector::Static(settings) => {
+            StaticUem::from_config(settings, gateway).map(|c| Arc::new(c) as _).map_err(|e| e.to_string())
+        }
         Connector::PosternApi(settings) => PosternApiConnector::from_config(settings, gateway)
             .map(|c| Arc::new(c.with_inventory_hold(inventory_hold_secs(config))) as _)
             .map_err(|e| e.to_string()),

@@ -44,11 +44,17 @@ impl DaemonTls {
     /// Opens (or, on first boot, makes) the self-made identity in `STATE_DIR/tls`. Must
     /// run after root is given up, so the key belongs to the daemon's user.
     pub(crate) fn open(state_dir: &Path, running: &Config) -> Result<Self, DaemonError> {
-        let dir = std::path::absolute(state_dir.join("tls")).map_err(|source| DaemonError::Io { path: state_dir.join("tls"), source })?;
+        let dir = std::path::absolute(state_dir.join("tls"))
+            .map_err(|source| DaemonError::Io { path: state_dir.join("tls"), source })?;
         let self_made = ensure_self_made(&dir.join("self"), &running.gateway.hostname, &addresses(running))
             .map_err(|e| DaemonError::Setting { setting: "tls (self-made identity)", reason: e.to_string() })?;
         tracing::info!(sha256 = %self_made.sha256, created = self_made.created, cert = %self_made.certificate.display(), "self-made TLS identity");
-        let tls = Self { dir, self_made, watchers: OnceLock::new(), served: Mutex::new(Pair { source: TlsSource::SelfMade, certificate: PathBuf::new(), key: PathBuf::new() }) };
+        let tls = Self {
+            dir,
+            self_made,
+            watchers: OnceLock::new(),
+            served: Mutex::new(Pair { source: TlsSource::SelfMade, certificate: PathBuf::new(), key: PathBuf::new() }),
+        };
         let pair = tls.pair(running);
         *tls.served.lock().unwrap_or_else(PoisonError::into_inner) = pair;
         Ok(tls)
@@ -57,8 +63,14 @@ impl DaemonTls {
     /// The pair `config` asks for: its files, or the self-made identity when it names none.
     pub(crate) fn pair(&self, config: &Config) -> Pair {
         match (&config.tls.certificate_file, &config.tls.key_file) {
-            (Some(certificate), Some(key)) => Pair { source: TlsSource::Installed, certificate: certificate.clone(), key: key.clone() },
-            _ => Pair { source: TlsSource::SelfMade, certificate: self.self_made.certificate.clone(), key: self.self_made.key.clone() },
+            (Some(certificate), Some(key)) => {
+                Pair { source: TlsSource::Installed, certificate: certificate.clone(), key: key.clone() }
+            }
+            _ => Pair {
+                source: TlsSource::SelfMade,
+                certificate: self.self_made.certificate.clone(),
+                key: self.self_made.key.clone(),
+            },
         }
     }
 

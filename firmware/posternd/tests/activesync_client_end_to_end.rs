@@ -107,12 +107,17 @@ fn a_real_client_provisions_syncs_and_pings_through_the_gateway_and_a_blocked_on
     assert!(out.contains("folders 5:Inbox,6:Sent Items"), "{out}");
     assert!(out.contains("synced sync-key=2 subjects=['through the gateway']"), "{out}");
     assert!(out.contains("pinged status=2 changed=['5']"), "{out}");
-    let held: f64 = out.split("held=").nth(1).and_then(|s| s.split('s').next()).and_then(|s| s.parse().ok()).expect("held time");
+    let held: f64 =
+        out.split("held=").nth(1).and_then(|s| s.split('s').next()).and_then(|s| s.parse().ok()).expect("held time");
     assert!(held >= 5.0, "the Ping came back before the back end answered it: {out}");
     let seen = backend_log(dir.path());
     let alice: Vec<&str> = seen.lines().filter(|l| l.contains(ALICE.1)).collect();
     let commands: Vec<&str> = alice.iter().filter_map(|l| l.split("Cmd=").nth(1)?.split('&').next()).collect();
-    assert_eq!(commands, ["Provision", "Provision", "FolderSync", "Sync", "Sync", "Ping", "Provision", "Provision"], "{seen}");
+    assert_eq!(
+        commands,
+        ["Provision", "Provision", "FolderSync", "Sync", "Sync", "Ping", "Provision", "Provision"],
+        "{seen}"
+    );
     // The second Provision's target reached the back end as the client sent it; when
     // provisioning again, beside the previous key in the header.
     assert!(alice[1].ends_with("&DeviceType=iPhone&PolicyKey=1307199584 header-key=-"), "{seen}");
@@ -131,7 +136,11 @@ fn a_real_client_provisions_syncs_and_pings_through_the_gateway_and_a_blocked_on
     let answer = curl_post(dir.path(), proxy, &query);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("base64 request"), "{answer}");
-    assert!(backend_log(dir.path()).lines().any(|l| l.starts_with(&format!("POST /Microsoft-Server-ActiveSync?{query} "))), "{}", backend_log(dir.path()));
+    assert!(
+        backend_log(dir.path()).lines().any(|l| l.starts_with(&format!("POST /Microsoft-Server-ActiveSync?{query} "))),
+        "{}",
+        backend_log(dir.path())
+    );
 
     // Unlisted parameters are forwarded unchanged; a smuggled or repeated identity
     // parameter, too many unlisted ones or two disagreeing policy-key headers are refused
@@ -140,15 +149,35 @@ fn a_real_client_provisions_syncs_and_pings_through_the_gateway_and_a_blocked_on
     let extra = format!("{plain}&ClientVersion=7.2&x-trace=a%20b");
     let answer = curl_post(dir.path(), proxy, &extra);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(backend_log(dir.path()).lines().any(|l| l.starts_with(&format!("POST /Microsoft-Server-ActiveSync?{extra} "))), "{}", backend_log(dir.path()));
+    assert!(
+        backend_log(dir.path()).lines().any(|l| l.starts_with(&format!("POST /Microsoft-Server-ActiveSync?{extra} "))),
+        "{}",
+        backend_log(dir.path())
+    );
     let before = backend_log(dir.path()).lines().count();
     let too_many: String = (0..9).map(|i| format!("&P{i}=v")).collect();
-    for refused in [format!("{plain}&%44eviceId=SEC1B0B0B0B0B0B0"), format!("{plain}&deviceid=SEC1B0B0B0B0B0B0"), format!("{plain}{too_many}")] {
+    for refused in [
+        format!("{plain}&%44eviceId=SEC1B0B0B0B0B0B0"),
+        format!("{plain}&deviceid=SEC1B0B0B0B0B0B0"),
+        format!("{plain}{too_many}"),
+    ] {
         let answer = curl_post(dir.path(), proxy, &refused);
         assert!(answer.starts_with("HTTP/1.1 400"), "{refused}: {answer}");
     }
     let out = Command::new("curl")
-        .args(["-s", "-i", "-X", "POST", "--data", "x", "-H", "X-MS-PolicyKey: 1", "-H", "X-MS-PolicyKey: 2", "--cacert"])
+        .args([
+            "-s",
+            "-i",
+            "-X",
+            "POST",
+            "--data",
+            "x",
+            "-H",
+            "X-MS-PolicyKey: 1",
+            "-H",
+            "X-MS-PolicyKey: 2",
+            "--cacert",
+        ])
         .arg(dir.path().join("cert.pem"))
         .arg(format!("https://127.0.0.1:{proxy}/Microsoft-Server-ActiveSync?{plain}&PolicyKey=2"))
         .output()

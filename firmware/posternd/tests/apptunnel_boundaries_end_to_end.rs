@@ -6,7 +6,10 @@
 
 mod common;
 
-use common::proxy::{apptunnel_section, backend, backend_log, certificate, common_name_only_device, device_pki, metrics_with, port_from, through_tunnel, write_config};
+use common::proxy::{
+    apptunnel_section, backend, backend_log, certificate, common_name_only_device, device_pki, metrics_with, port_from,
+    through_tunnel, write_config,
+};
 use common::{Daemon, cli, text};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, TcpListener};
@@ -34,7 +37,8 @@ fn a_common_name_names_the_device_only_when_the_setting_is_on() {
         let (status, body) = through_tunnel(dir.path(), port, "uem-0001", &url, true);
         assert_eq!(status, "200", "{body}");
         let (status, body) = through_tunnel(dir.path(), port, "cn-uem-0001", &url, true);
-        let plain = through_tunnel(dir.path(), port, "cn-uem-0001", &format!("http://127.0.0.1:{}/plain", back.port), false);
+        let plain =
+            through_tunnel(dir.path(), port, "cn-uem-0001", &format!("http://127.0.0.1:{}/plain", back.port), false);
         let seen = backend_log(dir.path());
         let running = text(&cli(dir.path(), "show running-config"));
         if fallback {
@@ -45,7 +49,11 @@ fn a_common_name_names_the_device_only_when_the_setting_is_on() {
         } else {
             assert_eq!(status, "403", "{body}");
             assert_eq!((plain.0.as_str(), plain.1.as_str()), ("403", "device-identity-missing\n"));
-            assert_eq!(seen.lines().filter(|l| l.contains("/tunnelled")).count(), 1, "the common name opened a tunnel: {seen}");
+            assert_eq!(
+                seen.lines().filter(|l| l.contains("/tunnelled")).count(),
+                1,
+                "the common name opened a tunnel: {seen}"
+            );
             assert!(!seen.contains("/plain"), "{seen}");
             assert!(!running.contains("identity-from-common-name"), "{running}");
             daemon.line_with("common name is not used");
@@ -69,7 +77,8 @@ fn counting_backend() -> (u16, Arc<AtomicUsize>) {
                 while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
                     line.clear();
                 }
-                let _ = (&stream).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\nConnection: close\r\n\r\nreached");
+                let _ =
+                    (&stream).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\nConnection: close\r\n\r\nreached");
             });
         }
     });
@@ -78,7 +87,11 @@ fn counting_backend() -> (u16, Arc<AtomicUsize>) {
 
 /// An IPv4 address of this machine other than loopback and link-local, if it has one.
 fn own_address() -> Option<IpAddr> {
-    nix::ifaddrs::getifaddrs().ok()?.filter_map(|i| i.address?.as_sockaddr_in().map(|a| a.ip())).find(|ip| !ip.is_loopback() && !ip.is_link_local()).map(IpAddr::V4)
+    nix::ifaddrs::getifaddrs()
+        .ok()?
+        .filter_map(|i| i.address?.as_sockaddr_in().map(|a| a.ip()))
+        .find(|ip| !ip.is_loopback() && !ip.is_link_local())
+        .map(IpAddr::V4)
 }
 
 #[test]
@@ -89,7 +102,9 @@ fn a_wildcard_service_never_reaches_the_gateway_itself_unless_the_service_names_
     let back = backend(dir.path());
     let (port, reached) = counting_backend();
     let own = own_address();
-    let mut hosts = String::from("127.0.0.1 loop.lab.example\n169.254.169.254 meta.lab.example\n0.0.0.0 any.lab.example\n127.0.0.1 db.named.example\n");
+    let mut hosts = String::from(
+        "127.0.0.1 loop.lab.example\n169.254.169.254 meta.lab.example\n0.0.0.0 any.lab.example\n127.0.0.1 db.named.example\n",
+    );
     if let Some(ip) = own {
         hosts.push_str(&format!("{ip} own.lab.example\n"));
     }
@@ -98,7 +113,11 @@ fn a_wildcard_service_never_reaches_the_gateway_itself_unless_the_service_names_
         apptunnel_section(dir.path(), back.port)
     );
     write_config(dir.path(), back.port, &services);
-    let mut daemon = Daemon::start_with_hosts(dir.path(), &hosts, &["--apptunnel-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"]);
+    let mut daemon = Daemon::start_with_hosts(
+        dir.path(),
+        &hosts,
+        &["--apptunnel-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"],
+    );
     let tunnels = port_from(&daemon.line_with("AppTunnel listening"));
     let metrics = port_from(&daemon.line_with("metrics listening"));
 
@@ -119,7 +138,8 @@ fn a_wildcard_service_never_reaches_the_gateway_itself_unless_the_service_names_
 
     // The same loopback address, named explicitly by the service, is reached through its
     // wildcard; and directly, as the service's own server.
-    let (status, body) = through_tunnel(dir.path(), tunnels, "uem-0001", &format!("http://db.named.example:{port}/y"), true);
+    let (status, body) =
+        through_tunnel(dir.path(), tunnels, "uem-0001", &format!("http://db.named.example:{port}/y"), true);
     assert_eq!((status.as_str(), body.as_str()), ("200", "reached"));
     let (status, body) = through_tunnel(dir.path(), tunnels, "uem-0001", &format!("http://127.0.0.1:{port}/z"), true);
     assert_eq!((status.as_str(), body.as_str()), ("200", "reached"));

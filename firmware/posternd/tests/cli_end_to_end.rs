@@ -25,7 +25,16 @@ fn setup() -> tempfile::TempDir {
 
 fn ssh(dir: &Path, port: u16, key: &str, command: &str) -> Output {
     Command::new("ssh")
-        .args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR"])
+        .args([
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "LogLevel=ERROR",
+        ])
         .arg("-i")
         .arg(dir.join(key))
         .args(["-p", &port.to_string()])
@@ -139,7 +148,8 @@ fn an_interactive_ssh_login_has_help_completion_and_modes() {
     );
     let started = tmux(&["new-session", "-d", "-s", "cli", "-x", "160", "-y", "50", &ssh_cmd]);
     assert!(started.status.success(), "{}", text(&started));
-    let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "cli", "-S", "-100"]).stdout).into_owned();
+    let screen =
+        || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "cli", "-S", "-100"]).stdout).into_owned();
     let shown = wait_screen(screen, "postern-demo>");
     assert!(shown.contains("postern-demo>"), "no prompt:\n{shown}");
     tmux(&["send-keys", "-t", "cli", "ena", "Enter"]);

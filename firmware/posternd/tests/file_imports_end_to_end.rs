@@ -6,7 +6,10 @@
 
 mod common;
 
-use common::proxy::{ALLOWED_QUERY, activesync, apptunnel_section, backend_log, certificate, device_pki, port_from, tls_backend, write_config};
+use common::proxy::{
+    ALLOWED_QUERY, activesync, apptunnel_section, backend_log, certificate, device_pki, port_from, tls_backend,
+    write_config,
+};
 use common::{Daemon, cli, text};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -19,7 +22,11 @@ fn paste(command: &str, pem: &Path) -> String {
 
 /// The SHA-256 fingerprint of a PEM certificate file, as openssl prints it.
 fn fingerprint(path: &Path) -> String {
-    let out = Command::new("openssl").args(["x509", "-fingerprint", "-sha256", "-noout", "-in"]).arg(path).output().expect("openssl");
+    let out = Command::new("openssl")
+        .args(["x509", "-fingerprint", "-sha256", "-noout", "-in"])
+        .arg(path)
+        .output()
+        .expect("openssl");
     text(&out).split_once('=').map(|(_, f)| f.trim().to_owned()).expect("fingerprint")
 }
 
@@ -36,8 +43,11 @@ fn a_pasted_backend_ca_lets_the_proxy_reach_an_https_back_end() {
     let back = tls_backend(dir.path());
     write_config(dir.path(), back.port, "");
     let config = std::fs::read_to_string(dir.path().join("initial.toml")).expect("config");
-    std::fs::write(dir.path().join("initial.toml"), config.replace(&format!("http://127.0.0.1:{}", back.port), &format!("https://127.0.0.1:{}", back.port)))
-        .expect("https back end");
+    std::fs::write(
+        dir.path().join("initial.toml"),
+        config.replace(&format!("http://127.0.0.1:{}", back.port), &format!("https://127.0.0.1:{}", back.port)),
+    )
+    .expect("https back end");
     let mut daemon = Daemon::start(dir.path(), &["--listen", "127.0.0.1:0"]);
     let refused = daemon.line_with("ActiveSync proxy not started");
     assert!(refused.contains("no CA file is configured"), "an https back end without its CA is not used: {refused}");
@@ -51,7 +61,10 @@ fn a_pasted_backend_ca_lets_the_proxy_reach_an_https_back_end() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("1 certificate(s) imported"), "{}", text(&out));
     let running = text(&cli(dir.path(), "show running-config"));
-    assert!(running.contains(&format!("! activesync backend-ca: CN=backend-ca SHA-256 {}", fingerprint(&ca))), "{running}");
+    assert!(
+        running.contains(&format!("! activesync backend-ca: CN=backend-ca SHA-256 {}", fingerprint(&ca))),
+        "{running}"
+    );
 
     // Back-end settings apply at reload: posternd starts again from the committed state.
     drop(daemon);
@@ -71,7 +84,19 @@ fn tunnel_as(dir: &Path, port: u16, device: &str, backend_port: u16) -> String {
         .arg(dir.join(format!("{device}.pem")))
         .arg("--proxy-key")
         .arg(dir.join(format!("{device}-key.pem")))
-        .args(["-p", "-X", "POST", "--data", "x", "--proxy-header", "X-Postern-App: com.example.crm", "-o", "/dev/null", "-w", "%{http_connect}"])
+        .args([
+            "-p",
+            "-X",
+            "POST",
+            "--data",
+            "x",
+            "--proxy-header",
+            "X-Postern-App: com.example.crm",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_connect}",
+        ])
         .arg(format!("http://127.0.0.1:{backend_port}/tunnelled"))
         .output()
         .expect("curl");
@@ -97,17 +122,34 @@ fn a_pasted_client_ca_decides_which_device_certificates_open_tunnels() {
     let (daemon, _) = proxy(dir.path(), &["--apptunnel-listen", "127.0.0.1:0"]);
     let mut daemon = daemon;
     let tunnel_port = port_from(&daemon.line_with("AppTunnel listening"));
-    assert_eq!(tunnel_as(dir.path(), tunnel_port, "uem-0001", back.port), "000", "a device of another authority is refused at the handshake");
+    assert_eq!(
+        tunnel_as(dir.path(), tunnel_port, "uem-0001", back.port),
+        "000",
+        "a device of another authority is refused at the handshake"
+    );
 
-    let out = cli(dir.path(), &format!("configure terminal\n{}commit\n", paste("apptunnel import client-ca", &new.join("device-ca.pem"))));
+    let out = cli(
+        dir.path(),
+        &format!("configure terminal\n{}commit\n", paste("apptunnel import client-ca", &new.join("device-ca.pem"))),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let running = text(&cli(dir.path(), "show running-config"));
-    assert!(running.contains(&format!("! apptunnel client-ca: CN=device-ca SHA-256 {}", fingerprint(&new.join("device-ca.pem")))), "{running}");
+    assert!(
+        running.contains(&format!(
+            "! apptunnel client-ca: CN=device-ca SHA-256 {}",
+            fingerprint(&new.join("device-ca.pem"))
+        )),
+        "{running}"
+    );
 
     drop(daemon);
     let (mut daemon, _) = proxy(dir.path(), &["--apptunnel-listen", "127.0.0.1:0"]);
     let tunnel_port = port_from(&daemon.line_with("AppTunnel listening"));
-    assert_eq!(tunnel_as(dir.path(), tunnel_port, "uem-0001", back.port), "200", "the pasted authority's device gets through");
+    assert_eq!(
+        tunnel_as(dir.path(), tunnel_port, "uem-0001", back.port),
+        "200",
+        "the pasted authority's device gets through"
+    );
     assert!(backend_log(dir.path()).contains("/tunnelled"));
 }
 
@@ -128,7 +170,10 @@ fn uem_credentials_and_ca_are_pasted_stored_privately_and_never_shown() {
     let out = cli(dir.path(), &script);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let running = text(&cli(dir.path(), "show running-config"));
-    assert!(running.contains(&format!("! uem ca: CN=localhost SHA-256 {}", fingerprint(&dir.path().join("cert.pem")))), "{running}");
+    assert!(
+        running.contains(&format!("! uem ca: CN=localhost SHA-256 {}", fingerprint(&dir.path().join("cert.pem")))),
+        "{running}"
+    );
     assert!(running.contains("! uem credentials: installed"), "{running}");
     assert!(!running.contains("tok-secret-123"), "a secret is never shown: {running}");
     let stored: Vec<_> = std::fs::read_dir(dir.path().join("state/tls/imported"))

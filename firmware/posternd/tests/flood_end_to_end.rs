@@ -62,7 +62,13 @@ fn a_flood_of_random_device_ids_neither_evicts_known_devices_nor_reaches_the_uem
         .expect("python3");
     let seconds = started.elapsed().as_secs_f64();
     let report = text(&out);
-    let count = |status: &str| report.lines().find_map(|l| l.strip_prefix(&format!("{status} "))).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+    let count = |status: &str| {
+        report
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{status} ")))
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     let (refused, busy) = (count("403"), count("503"));
     assert_eq!(refused + busy, 10_000, "every flood request refused or told to wait: {report}");
     assert!(report.contains("retry-after 10"), "busy answers say when to come back: {report}");
@@ -73,7 +79,10 @@ fn a_flood_of_random_device_ids_neither_evicts_known_devices_nor_reaches_the_uem
         .find_map(|l| l.strip_prefix("postern_decisions_total{reason=\"uem-no-match\"} "))
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    assert!(lookups <= u64::from(postern_gateway::FIRST_ACCESSES_PER_SOURCE), "UEM lookups bounded by the source's budget: {lookups}");
+    assert!(
+        lookups <= u64::from(postern_gateway::FIRST_ACCESSES_PER_SOURCE),
+        "UEM lookups bounded by the source's budget: {lookups}"
+    );
     assert_eq!(refused, lookups, "each refusal was one lookup (random ids never repeat)");
     let cache = text(&cli(dir.path(), "show device-cache"));
     assert!(cache.contains("Device cache: 1 of"), "no flood id was cached, the known device stayed: {cache}");

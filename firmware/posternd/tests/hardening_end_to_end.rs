@@ -5,7 +5,10 @@
 mod common;
 
 use common::Daemon;
-use common::proxy::{ALLOWED_QUERY, activesync, apptunnel_section, backend, backend_log, certificate, device_pki, metrics_with, port_from, rss_kib, write_config};
+use common::proxy::{
+    ALLOWED_QUERY, activesync, apptunnel_section, backend, backend_log, certificate, device_pki, metrics_with,
+    port_from, rss_kib, write_config,
+};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
 use std::os::fd::OwnedFd;
@@ -31,7 +34,10 @@ fn gateway() -> Gateway {
     device_pki(dir.path(), &["uem-0001"]);
     let back = backend(dir.path());
     write_config(dir.path(), back.port, &apptunnel_section(dir.path(), back.port));
-    let mut daemon = Daemon::start(dir.path(), &["--listen", "127.0.0.1:0", "--apptunnel-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"]);
+    let mut daemon = Daemon::start(
+        dir.path(),
+        &["--listen", "127.0.0.1:0", "--apptunnel-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"],
+    );
     let activesync = port_from(&daemon.line_with("ActiveSync proxy listening"));
     let apptunnel = port_from(&daemon.line_with("AppTunnel listening"));
     let metrics = port_from(&daemon.line_with("metrics listening"));
@@ -66,8 +72,10 @@ fn raw_over_tls(dir: &Path, port: u16, raw: &[u8]) -> String {
 fn malformed_and_oversized_requests_get_clear_answers() {
     let g = gateway();
     let path = format!("/Microsoft-Server-ActiveSync?{ALLOWED_QUERY}");
-    let big_header = format!("POST {path} HTTP/1.1\r\nHost: gw\r\nX-Big: {}\r\nContent-Length: 0\r\n\r\n", "a".repeat(17 * 1024));
-    let long_line = format!("POST {path}&pad={} HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n", "b".repeat(20 * 1024));
+    let big_header =
+        format!("POST {path} HTTP/1.1\r\nHost: gw\r\nX-Big: {}\r\nContent-Length: 0\r\n\r\n", "a".repeat(17 * 1024));
+    let long_line =
+        format!("POST {path}&pad={} HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n", "b".repeat(20 * 1024));
     let many: String = (0..101).map(|i| format!("X-H{i}: v\r\n")).collect();
     let many_headers = format!("POST {path} HTTP/1.1\r\nHost: gw\r\n{many}Content-Length: 0\r\n\r\n");
     let cases = [
@@ -75,11 +83,18 @@ fn malformed_and_oversized_requests_get_clear_answers() {
         (long_line, "HTTP/1.1 431"),
         (many_headers, "HTTP/1.1 431"),
         ("HELLO WORLD\r\n\r\n".to_owned(), "HTTP/1.1 400"),
-        (format!("POST {path} HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello"), "HTTP/1.1 400"),
+        (
+            format!("POST {path} HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello"),
+            "HTTP/1.1 400",
+        ),
     ];
     for (request, expected) in &cases {
         let answer = raw_over_tls(g.dir.path(), g.activesync, request.as_bytes());
-        assert!(answer.starts_with(expected), "{expected} expected for a {}-byte request, got {answer:?}", request.len());
+        assert!(
+            answer.starts_with(expected),
+            "{expected} expected for a {}-byte request, got {answer:?}",
+            request.len()
+        );
     }
     assert!(!backend_log(g.dir.path()).contains("ApplA1B2C3D4E5F6"), "a refused request reached the back end");
     good_client_is_served(&g);
@@ -151,7 +166,8 @@ fn truncated_tls_records_do_not_disturb_other_clients() {
     let started = Instant::now();
     let mut buf = [0u8; 64];
     let read = stalled.read(&mut buf);
-    let still_open = matches!(&read, Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
+    let still_open =
+        matches!(&read, Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
     assert!(!still_open, "the stalled connection was not closed: {read:?}");
     assert!(started.elapsed() < Duration::from_secs(12), "not cut in time: {:?}", started.elapsed());
     let timed_out = "postern_proxy_tls_handshake_failures_total{reason=\"timeout\"} 1";
@@ -183,7 +199,8 @@ fn ten_thousand_connections_at_once_leave_a_good_client_served_within_the_memory
     let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).expect("getrlimit");
     let need = WANTED + 512;
     if soft < need {
-        let _ = setrlimit(Resource::RLIMIT_NOFILE, need.min(hard.max(need)), hard.max(need)).or_else(|_| setrlimit(Resource::RLIMIT_NOFILE, hard, hard));
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, need.min(hard.max(need)), hard.max(need))
+            .or_else(|_| setrlimit(Resource::RLIMIT_NOFILE, hard, hard));
     }
     let (soft, _) = getrlimit(Resource::RLIMIT_NOFILE).expect("getrlimit");
     let count = WANTED.min(soft.saturating_sub(512));
@@ -198,7 +215,12 @@ fn ten_thousand_connections_at_once_leave_a_good_client_served_within_the_memory
     let started = Instant::now();
     let mut open = Vec::new();
     for i in 0..count {
-        let source = Ipv4Addr::new(127, 1, u8::try_from(i / 200 / 250).unwrap_or(0), u8::try_from(i / 200 % 250 + 1).unwrap_or(1));
+        let source = Ipv4Addr::new(
+            127,
+            1,
+            u8::try_from(i / 200 / 250).unwrap_or(0),
+            u8::try_from(i / 200 % 250 + 1).unwrap_or(1),
+        );
         let port = if i % 2 == 0 { g.activesync } else { g.apptunnel };
         match connect_from(source, port) {
             Ok(fd) => open.push(fd),
@@ -214,7 +236,9 @@ fn ten_thousand_connections_at_once_leave_a_good_client_served_within_the_memory
     let live = metric(&body, "postern_proxy_connections_live");
     let latency = good_client_is_served(&g);
     let during = rss_kib(pid);
-    eprintln!("{count} connections opened in {opened_in:?}, {live} still open; good client served in {latency:?}; VmRSS {before} KiB before, {during} KiB during");
+    eprintln!(
+        "{count} connections opened in {opened_in:?}, {live} still open; good client served in {latency:?}; VmRSS {before} KiB before, {during} KiB during"
+    );
     assert!(live > 0, "the flood was still open while the good client was served");
     assert!(latency < Duration::from_secs(3), "the good client waited {latency:?}");
     assert!(during < RSS_BOUND_KIB, "VmRSS {during} KiB with {live} connections open");

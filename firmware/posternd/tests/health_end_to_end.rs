@@ -15,7 +15,12 @@ const BALANCER: &str = "127.0.0.2";
 const NOTICE_SECS: u64 = 4;
 
 fn get(url: &str, extra: &[&str]) -> (String, String) {
-    let out = Command::new("curl").args(["-s", "-k", "--max-time", "5", "-w", "\n%{http_code}"]).args(extra).arg(url).output().expect("curl runs");
+    let out = Command::new("curl")
+        .args(["-s", "-k", "--max-time", "5", "-w", "\n%{http_code}"])
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("curl runs");
     let all = String::from_utf8_lossy(&out.stdout).into_owned();
     let (body, code) = all.rsplit_once('\n').unwrap_or(("", &all));
     (code.to_owned(), body.to_owned())
@@ -37,7 +42,8 @@ fn haproxy_takes_the_gateway_out_before_it_stops_accepting() {
     write_config(dir.path(), back.port, "");
     let config = dir.path().join("initial.toml");
     let text = std::fs::read_to_string(&config).expect("config");
-    let text = text.replacen("[activesync]\n", &format!("[activesync]\nproxy_protocol_from = [\"{BALANCER}/32\"]\n"), 1);
+    let text =
+        text.replacen("[activesync]\n", &format!("[activesync]\nproxy_protocol_from = [\"{BALANCER}/32\"]\n"), 1);
     let text = text.replacen("[gateway]\n", &format!("[gateway]\nshutdown_notice_secs = {NOTICE_SECS}\n"), 1);
     std::fs::write(&config, text).expect("config");
     let mut daemon = Daemon::start(dir.path(), &["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"]);
@@ -59,9 +65,12 @@ fn haproxy_takes_the_gateway_out_before_it_stops_accepting() {
     );
     let haproxy = Haproxy::start(dir.path(), &haproxy_config, vec![frontend]);
     let port = haproxy.ports[0];
-    until("a request through haproxy", || activesync_from(dir.path(), "127.0.0.1", port, ALLOWED_QUERY).0.contains("200"));
+    until("a request through haproxy", || {
+        activesync_from(dir.path(), "127.0.0.1", port, ALLOWED_QUERY).0.contains("200")
+    });
 
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(daemon.child.id() as i32), nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(daemon.child.id() as i32), nix::sys::signal::Signal::SIGTERM)
+        .expect("SIGTERM");
     let stopping = Instant::now();
     daemon.wait_for("health withdrawn");
     assert_eq!(get(&management_health, &[]).0, "503");
@@ -71,9 +80,15 @@ fn haproxy_takes_the_gateway_out_before_it_stops_accepting() {
     // HAProxy sends no new connection to it now; the gateway itself still serves one.
     let (status, _) = activesync_from(dir.path(), "127.0.0.1", port, ALLOWED_QUERY);
     assert!(!status.contains("200"), "haproxy still sent a device to a withdrawn gateway: {status}");
-    let (code, body) = get(&format!("https://127.0.0.1:{gateway}/Microsoft-Server-ActiveSync?{ALLOWED_QUERY}"), &[&over_proxy_protocol[..], &["-X", "POST", "--data", "x"]].concat());
+    let (code, body) = get(
+        &format!("https://127.0.0.1:{gateway}/Microsoft-Server-ActiveSync?{ALLOWED_QUERY}"),
+        &[&over_proxy_protocol[..], &["-X", "POST", "--data", "x"]].concat(),
+    );
     assert_eq!(code, "200", "the gateway stopped serving before its notice ended: {body}");
-    assert!(stopping.elapsed() < Duration::from_secs(NOTICE_SECS), "the checks were too slow for this test: down after {down_after:?}");
+    assert!(
+        stopping.elapsed() < Duration::from_secs(NOTICE_SECS),
+        "the checks were too slow for this test: down after {down_after:?}"
+    );
     daemon.wait_for("listener shut down");
     assert!(stopping.elapsed() >= Duration::from_secs(NOTICE_SECS), "the listener drained before the notice ended");
 }

@@ -32,10 +32,35 @@ fn server_pki(dir: &Path) {
         assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
     };
     let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    run(&[&["req", "-x509"][..], &ec, &["-days", "2", "-subj", "/CN=server-ca", "-keyout", "server-ca-key.pem", "-out", "server-ca.pem"]].concat());
-    std::fs::write(dir.join("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").expect("ext");
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &["-days", "2", "-subj", "/CN=server-ca", "-keyout", "server-ca-key.pem", "-out", "server-ca.pem"],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("ext");
     run(&[&["req"][..], &ec, &["-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "server.csr"]].concat());
-    run(&["x509", "-req", "-in", "server.csr", "-CA", "server-ca.pem", "-CAkey", "server-ca-key.pem", "-CAcreateserial", "-days", "2", "-out", "cert.pem", "-extfile", "server.ext"]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "server-ca.pem",
+        "-CAkey",
+        "server-ca-key.pem",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        "cert.pem",
+        "-extfile",
+        "server.ext",
+    ]);
 }
 
 /// A port free now on every address, for the configuration to name (the setting under
@@ -45,7 +70,8 @@ fn free_port() -> u16 {
     let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
     let low: u32 = range.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(32768);
     let span = low.saturating_sub(20_000).max(1);
-    let seed = std::process::id().wrapping_mul(7919) ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let seed = std::process::id().wrapping_mul(7919)
+        ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     (0..1000u32)
         .map(|i| 20_000 + (seed.wrapping_add(i.wrapping_mul(104_729))) % span)
         .filter_map(|p| u16::try_from(p).ok())
@@ -105,7 +131,9 @@ fn posture(dir: &Path, port: u16, device: &str, image: &str, status: &Path, tls:
 fn large_status(dir: &Path, extra: usize) -> PathBuf {
     let mut text = std::fs::read_to_string(fixtures("compliant").join("status")).expect("fixture");
     for i in 0..extra {
-        text.push_str(&format!("Package: lib-generated-{i:04}\nStatus: install ok installed\nVersion: 2.{i}.1-3+deb12u1\n\n"));
+        text.push_str(&format!(
+            "Package: lib-generated-{i:04}\nStatus: install ok installed\nVersion: 2.{i}.1-3+deb12u1\n\n"
+        ));
     }
     let path = dir.join("status-large");
     std::fs::write(&path, text).expect("status file");
@@ -141,7 +169,10 @@ fn compliant_and_non_compliant_endpoints_through_tls_1_3_and_1_2() {
     let bad_text = text(&bad);
     assert_eq!(bad.status.code(), Some(2), "{bad_text}");
     assert!(bad_text.contains("connected with TLSv1_2"), "{bad_text}");
-    assert!(bad_text.contains("Access: denied") && bad_text.contains("Reason: not compliant: 4 check(s) failed"), "{bad_text}");
+    assert!(
+        bad_text.contains("Access: denied") && bad_text.contains("Reason: not compliant: 4 check(s) failed"),
+        "{bad_text}"
+    );
     for check in [
         "debian-baseline (min-os-version): OS version 11 is older than 12. Upgrade the operating system to 12 or later.",
         "debian-baseline (required:openssl): openssl 1.1.1w-0+deb11u1 is not >= 3.0.15. Install openssl >= 3.0.15.",
@@ -155,18 +186,29 @@ fn compliant_and_non_compliant_endpoints_through_tls_1_3_and_1_2() {
     // The gateway recorded both, by device identity from the certificate.
     let results = text(&cli(dir, "show host-checker results"));
     assert!(results.lines().any(|l| l.starts_with("dev-ok") && l.contains(" compliant ")), "{results}");
-    assert!(results.lines().any(|l| l.starts_with("dev-bad") && l.contains("non-compliant") && l.contains("debian-baseline")), "{results}");
+    assert!(
+        results
+            .lines()
+            .any(|l| l.starts_with("dev-bad") && l.contains("non-compliant") && l.contains("debian-baseline")),
+        "{results}"
+    );
     let one = text(&cli(dir, "show host-checker results dev-bad"));
     assert!(one.contains("FAIL debian-baseline forbidden:telnetd: telnetd 0.17-42 is installed"), "{one}");
-    let metrics = metrics_with(metrics_port, &[
-        "postern_host_checker_checks_total{result=\"compliant\"} 1",
-        "postern_host_checker_checks_total{result=\"noncompliant\"} 1",
-    ]);
+    let metrics = metrics_with(
+        metrics_port,
+        &[
+            "postern_host_checker_checks_total{result=\"compliant\"} 1",
+            "postern_host_checker_checks_total{result=\"noncompliant\"} 1",
+        ],
+    );
     assert!(metrics.contains("postern_host_checker_checks_total{result=\"noncompliant\"} 1"), "{metrics}");
 
     // A commit takes effect at once: without the forbidden-software rule and the
     // forwarding rule, the same endpoint fails two checks instead of four.
-    let commit = text(&cli(dir, "configure terminal ; host-checker policy debian-baseline ; no forbid telnetd ; no deny-forwarding ; exit ; commit"));
+    let commit = text(&cli(
+        dir,
+        "configure terminal ; host-checker policy debian-baseline ; no forbid telnetd ; no deny-forwarding ; exit ; commit",
+    ));
     assert!(commit.contains("Committed revision"), "{commit}");
     daemon.wait_for("Host Checker policies changed by a commit");
     let again = text(&posture(dir, port, "dev-bad", "noncompliant", &fixtures("noncompliant").join("status"), "1.3"));
@@ -275,13 +317,20 @@ fn a_package_change_on_the_endpoint_triggers_a_new_check_that_changes_the_decisi
     let fixture = fixtures("compliant");
     let mut child = Command::new(posture_binary())
         .args(["--server", &format!("127.0.0.1:{port}"), "--server-name", "localhost", "--watch"])
-        .arg("--ca").arg(dir.join("server-ca.pem"))
-        .arg("--cert").arg(dir.join("dev-watch.pem"))
-        .arg("--key").arg(dir.join("dev-watch-key.pem"))
-        .arg("--os-release").arg(fixture.join("os-release"))
-        .arg("--dpkg-status").arg(endpoint.join("status"))
-        .arg("--kernel-release").arg(fixture.join("osrelease"))
-        .arg("--ip-forward").arg(fixture.join("ip_forward"))
+        .arg("--ca")
+        .arg(dir.join("server-ca.pem"))
+        .arg("--cert")
+        .arg(dir.join("dev-watch.pem"))
+        .arg("--key")
+        .arg(dir.join("dev-watch-key.pem"))
+        .arg("--os-release")
+        .arg(fixture.join("os-release"))
+        .arg("--dpkg-status")
+        .arg(endpoint.join("status"))
+        .arg("--kernel-release")
+        .arg(fixture.join("osrelease"))
+        .arg("--ip-forward")
+        .arg(fixture.join("ip_forward"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -291,7 +340,8 @@ fn a_package_change_on_the_endpoint_triggers_a_new_check_that_changes_the_decisi
     daemon.wait_for("compliant=true");
 
     // telnetd gets installed: the collector notices and the gateway's decision follows.
-    let installed = format!("{compliant}Package: telnetd\nStatus: install ok installed\nVersion: 0.17+2.4-2+deb12u1\n\n");
+    let installed =
+        format!("{compliant}Package: telnetd\nStatus: install ok installed\nVersion: 0.17+2.4-2+deb12u1\n\n");
     let changed = std::time::Instant::now();
     replace(&endpoint.join("status"), &installed);
     let line = daemon.wait_for("compliant=false");
@@ -299,7 +349,10 @@ fn a_package_change_on_the_endpoint_triggers_a_new_check_that_changes_the_decisi
     assert!(line.contains("dev-watch") && line.contains("debian-baseline"), "{line}");
     assert_eq!(next_access(&lines), "Access: denied");
     let results = text(&cli(dir, "show host-checker results dev-watch"));
-    assert!(results.contains("non-compliant") && results.contains("FAIL debian-baseline forbidden:telnetd"), "{results}");
+    assert!(
+        results.contains("non-compliant") && results.contains("FAIL debian-baseline forbidden:telnetd"),
+        "{results}"
+    );
 
     // Removed again (remediated): admitted again.
     let changed = std::time::Instant::now();
@@ -307,7 +360,9 @@ fn a_package_change_on_the_endpoint_triggers_a_new_check_that_changes_the_decisi
     daemon.wait_for("compliant=true");
     let to_allowed = changed.elapsed();
     assert_eq!(next_access(&lines), "Access: allowed");
-    eprintln!("endpoint change to gateway decision: {to_denied:?} (to denied), {to_allowed:?} (to allowed), 200 ms of which is the collector's settle time");
+    eprintln!(
+        "endpoint change to gateway decision: {to_denied:?} (to denied), {to_allowed:?} (to allowed), 200 ms of which is the collector's settle time"
+    );
     assert!(to_denied < std::time::Duration::from_secs(5) && to_allowed < std::time::Duration::from_secs(5));
     let _ = child.kill();
     let _ = child.wait();

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::proxy::{ALLOWED_QUERY, activesync, backend, backend_log, certificate, port_from, write_config};
 use common::Daemon;
+use common::proxy::{ALLOWED_QUERY, activesync, backend, backend_log, certificate, port_from, write_config};
 
 const BORROWED: &str = "Cmd=Sync&User=mallory%40example.com&DeviceId=ApplA1B2C3D4E5F6&DeviceType=iPhone";
 

@@ -15,8 +15,17 @@ fn the_device_cache_size_applies_at_commit_and_a_shrink_evicts_the_least_recentl
     let dir = setup();
     let _daemon = Daemon::start(dir.path(), &[]);
     // Three of the demo UEM's devices, oldest first.
-    for (user, device) in [("alice@example.com", "ApplA1B2C3D4E5F6"), ("bob@example.com", "SEC1B0B0B0B0B0B0"), ("carol@example.com", "ApplC0FFEE000001")] {
-        let out = cli(dir.path(), &format!("test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User={user}&DeviceId={device}&DeviceType=iPhone"));
+    for (user, device) in [
+        ("alice@example.com", "ApplA1B2C3D4E5F6"),
+        ("bob@example.com", "SEC1B0B0B0B0B0B0"),
+        ("carol@example.com", "ApplC0FFEE000001"),
+    ] {
+        let out = cli(
+            dir.path(),
+            &format!(
+                "test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User={user}&DeviceId={device}&DeviceType=iPhone"
+            ),
+        );
         assert!(out.status.success(), "{}", text(&out));
     }
     let before = text(&cli(dir.path(), "show device-cache"));
@@ -27,15 +36,25 @@ fn the_device_cache_size_applies_at_commit_and_a_shrink_evicts_the_least_recentl
     assert!(!text(&out).contains("Applies at the next"), "{}", text(&out));
     let after = text(&cli(dir.path(), "show device-cache"));
     assert!(after.contains("Device cache: 2 of 2 entries used"), "{after}");
-    assert!(!after.contains("ApplA1B2C3D4E5F6") && after.contains("ApplC0FFEE000001"), "the least recently used went first: {after}");
-    assert!(text(&cli(dir.path(), "show configuration pending-reload")).contains("Every committed setting is in effect"));
+    assert!(
+        !after.contains("ApplA1B2C3D4E5F6") && after.contains("ApplC0FFEE000001"),
+        "the least recently used went first: {after}"
+    );
+    assert!(
+        text(&cli(dir.path(), "show configuration pending-reload")).contains("Every committed setting is in effect")
+    );
 }
 
 #[test]
 fn check_in_intervals_apply_at_commit() {
     let dir = setup();
     let _daemon = Daemon::start(dir.path(), &[]);
-    let compliance = |shown: &str| shown.lines().find(|l| l.starts_with("compliance")).map(|l| l.split_whitespace().nth(2).unwrap_or("").to_owned());
+    let compliance = |shown: &str| {
+        shown
+            .lines()
+            .find(|l| l.starts_with("compliance"))
+            .map(|l| l.split_whitespace().nth(2).unwrap_or("").to_owned())
+    };
     let before = text(&cli(dir.path(), "show checkins"));
     assert_eq!(compliance(&before).as_deref(), Some("15s"), "the demo configuration's interval: {before}");
     let out = cli(dir.path(), "configure terminal ; uem ; checkin compliance 7 ; exit ; commit");

@@ -40,7 +40,16 @@ fn ssh_and_metrics_listen_on_the_configured_management_address_only() {
     daemon.line_with("metrics listening");
 
     let out = Command::new("ssh")
-        .args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR"])
+        .args([
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "LogLevel=ERROR",
+        ])
         .arg("-i")
         .arg(dir.path().join("admin"))
         .args(["-p", &ssh_port.to_string(), "admin@127.0.0.1", "show management"])
@@ -48,7 +57,12 @@ fn ssh_and_metrics_listen_on_the_configured_management_address_only() {
         .expect("ssh runs");
     let shown = text(&out);
     assert!(out.status.success(), "{shown}");
-    assert!(shown.contains(&format!("Now: SSH 127.0.0.1:{ssh_port}, metrics 127.0.0.1:{metrics_port} (allowed from 127.0.0.1/32)")), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "Now: SSH 127.0.0.1:{ssh_port}, metrics 127.0.0.1:{metrics_port} (allowed from 127.0.0.1/32)"
+        )),
+        "{shown}"
+    );
     assert!(shown.contains("from management address"), "{shown}");
 
     // Bound to the management address, not every address: 127.0.0.2 is loopback too.

@@ -40,7 +40,20 @@ fn a_block_cuts_a_held_ping_at_once_and_holds_against_the_uem_a_clear_and_a_rest
     assert!(status.contains("200"), "the UEM allows alice's phone: {all}");
 
     let mut ping = Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "50", "-X", "POST", "--data", "ping", "--cacert"])
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "50",
+            "-X",
+            "POST",
+            "--data",
+            "ping",
+            "--cacert",
+        ])
         .arg(dir.path().join("cert.pem"))
         .arg(format!("https://127.0.0.1:{port}/Microsoft-Server-ActiveSync?{PING}"))
         .stdout(Stdio::piped())
@@ -53,7 +66,10 @@ fn a_block_cuts_a_held_ping_at_once_and_holds_against_the_uem_a_clear_and_a_rest
     }
     let answer = run(dir.path(), &format!("device-cache block {ALICE_DEVICE}"));
     let blocked_at = Instant::now();
-    assert!(answer.contains(&format!("Blocked device {ALICE_DEVICE}")) && answer.contains("connections cut"), "{answer}");
+    assert!(
+        answer.contains(&format!("Blocked device {ALICE_DEVICE}")) && answer.contains("connections cut"),
+        "{answer}"
+    );
     let ended = loop {
         if let Some(status) = ping.try_wait().expect("wait") {
             break status;
@@ -95,7 +111,10 @@ fn devices_never_seen_and_users_are_refused_before_their_first_access() {
 
     run(dir.path(), "device-cache block-user Alice@Example.com");
     let (status, all) = activesync(dir.path(), port, ALLOWED_QUERY);
-    assert!(status.contains("403") && all.to_ascii_lowercase().contains("operator-blocked"), "a user's block covers a device never seen: {all}");
+    assert!(
+        status.contains("403") && all.to_ascii_lowercase().contains("operator-blocked"),
+        "a user's block covers a device never seen: {all}"
+    );
     let refused = cli(dir.path(), "device-cache unblock nobody-blocked-this");
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     assert!(text(&refused).contains("is not blocked by an operator"), "{}", text(&refused));
@@ -116,7 +135,16 @@ fn a_block_of_a_uem_device_cuts_its_open_tunnel_at_once_and_refuses_new_ones() {
     let port = port_from(&daemon.line_with("AppTunnel listening"));
     // A tunnel held open by a request the service holds (as a Ping would be).
     let mut held = Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "--max-time", "50", "--proxy", &format!("https://127.0.0.1:{port}"), "--proxy-cacert"])
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            "50",
+            "--proxy",
+            &format!("https://127.0.0.1:{port}"),
+            "--proxy-cacert",
+        ])
         .arg(dir.path().join("cert.pem"))
         .arg("--proxy-cert")
         .arg(dir.path().join("uem-0001.pem"))
@@ -139,7 +167,13 @@ fn a_block_of_a_uem_device_cuts_its_open_tunnel_at_once_and_refuses_new_ones() {
         std::thread::sleep(Duration::from_millis(10));
     }
     eprintln!("open tunnel cut {} ms after the block returned", blocked_at.elapsed().as_millis());
-    let (status, _) = common::proxy::through_tunnel(dir.path(), port, "uem-0001", &format!("http://127.0.0.1:{}/again", back.port), true);
+    let (status, _) = common::proxy::through_tunnel(
+        dir.path(),
+        port,
+        "uem-0001",
+        &format!("http://127.0.0.1:{}/again", back.port),
+        true,
+    );
     assert_eq!(status, "403", "a new tunnel of the blocked device is refused");
     assert!(!backend_log(dir.path()).contains("/again"));
 }
@@ -152,7 +186,20 @@ fn a_user_block_cuts_a_held_ping_the_cache_no_longer_names() {
     write_config(dir.path(), back.port, "");
     let (_daemon, port) = proxy(dir.path());
     let mut ping = Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "50", "-X", "POST", "--data", "ping", "--cacert"])
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "50",
+            "-X",
+            "POST",
+            "--data",
+            "ping",
+            "--cacert",
+        ])
         .arg(dir.path().join("cert.pem"))
         .arg(format!("https://127.0.0.1:{port}/Microsoft-Server-ActiveSync?{PING}"))
         .stdout(Stdio::piped())
@@ -168,7 +215,10 @@ fn a_user_block_cuts_a_held_ping_the_cache_no_longer_names() {
     run(dir.path(), "device-cache block-user alice@example.com");
     let blocked_at = Instant::now();
     while ping.try_wait().expect("wait").is_none() {
-        assert!(blocked_at.elapsed() < Duration::from_secs(1), "the held Ping was not cut within 1 s of the user's block");
+        assert!(
+            blocked_at.elapsed() < Duration::from_secs(1),
+            "the held Ping was not cut within 1 s of the user's block"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let mut code = String::new();

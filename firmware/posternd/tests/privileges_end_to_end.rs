@@ -65,12 +65,22 @@ fn the_daemon_drops_root_after_binding_and_keeps_serving() {
     let euid = first.split("euid=").nth(1).and_then(|s| s.split_whitespace().next()).expect("euid field");
     assert_eq!(euid, nobody.uid.as_raw().to_string(), "the first connection is handled unprivileged: {first}");
     let position = |needle: &str| daemon.seen_position(needle).unwrap_or_else(|| panic!("{needle} logged"));
-    assert!(position("running unprivileged") < position("first connection accepted"), "root was given up before any connection was accepted");
-    assert!(position("running unprivileged") < position("configuration store open"), "the stores are read after root is given up");
+    assert!(
+        position("running unprivileged") < position("first connection accepted"),
+        "root was given up before any connection was accepted"
+    );
+    assert!(
+        position("running unprivileged") < position("configuration store open"),
+        "the stores are read after root is given up"
+    );
     let pid = daemon.child.id();
     let uid = nobody.uid.as_raw().to_string();
     let gid = nobody.gid.as_raw().to_string();
-    assert_eq!(proc_status(pid, "Uid").split_whitespace().collect::<Vec<_>>(), [uid.as_str(); 4], "real, effective, saved and filesystem uid");
+    assert_eq!(
+        proc_status(pid, "Uid").split_whitespace().collect::<Vec<_>>(),
+        [uid.as_str(); 4],
+        "real, effective, saved and filesystem uid"
+    );
     assert_eq!(proc_status(pid, "Gid").split_whitespace().collect::<Vec<_>>(), [gid.as_str(); 4]);
     assert_eq!(proc_status(pid, "Groups"), gid, "only the user's own group is left");
     for set in ["CapEff", "CapPrm", "CapInh", "CapAmb"] {
@@ -81,7 +91,10 @@ fn the_daemon_drops_root_after_binding_and_keeps_serving() {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("tasks");
     for task in tasks.flatten() {
         let status = std::fs::read_to_string(task.path().join("status")).expect("task status");
-        assert!(status.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().skip(1).all(|u| u == uid)), "{status}");
+        assert!(
+            status.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().skip(1).all(|u| u == uid)),
+            "{status}"
+        );
     }
     let (status, all) = activesync(dir.path(), proxy, ALLOWED_QUERY);
     assert!(status.contains("200"), "{all}");

@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::proxy::{ALLOWED_QUERY, activesync, apptunnel_section, backend, backend_log, certificate, device_pki, metrics_with, port_from, through_tunnel, write_config};
+use common::proxy::{
+    ALLOWED_QUERY, activesync, apptunnel_section, backend, backend_log, certificate, device_pki, metrics_with,
+    port_from, through_tunnel, write_config,
+};
 use common::{Daemon, text};
 use std::process::Command;
 
@@ -21,14 +24,18 @@ fn allowed_devices_reach_the_back_end_and_blocked_ones_never_do() {
     let (status, all) = activesync(dir.path(), proxy, ALLOWED_QUERY);
     assert!(status.contains("200"), "{all}");
     assert!(all.contains("backend saw the request"), "{all}");
-    let (status, all) = activesync(dir.path(), proxy, "Cmd=Sync&User=bob%40example.com&DeviceId=SEC1B0B0B0B0B0B0&DeviceType=Android");
+    let (status, all) =
+        activesync(dir.path(), proxy, "Cmd=Sync&User=bob%40example.com&DeviceId=SEC1B0B0B0B0B0B0&DeviceType=Android");
     assert!(status.contains("403"), "{all}");
     assert!(all.to_ascii_lowercase().contains("x-postern-reason: uem-blocked"), "{all}");
     let (status, all) = activesync(dir.path(), proxy, "Cmd=Sync&DeviceId=not-valid!");
     assert!(status.contains("400"), "{all}");
     let seen = backend_log(dir.path());
     assert!(seen.contains("ApplA1B2C3D4E5F6"), "{seen}");
-    assert!(!seen.contains("SEC1B0B0B0B0B0B0") && !seen.contains("not-valid"), "the back end saw a refused request: {seen}");
+    assert!(
+        !seen.contains("SEC1B0B0B0B0B0B0") && !seen.contains("not-valid"),
+        "the back end saw a refused request: {seen}"
+    );
 
     let wanted = [
         "postern_proxy_connections_accepted_total 3",
@@ -52,7 +59,8 @@ fn apps_reach_services_through_tunnels_only_for_allowed_devices() {
     device_pki(dir.path(), &["uem-0001", "uem-0002"]);
     let back = backend(dir.path());
     write_config(dir.path(), back.port, &apptunnel_section(dir.path(), back.port));
-    let mut daemon = Daemon::start(dir.path(), &["--apptunnel-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"]);
+    let mut daemon =
+        Daemon::start(dir.path(), &["--apptunnel-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"]);
     let port = port_from(&daemon.line_with("AppTunnel listening"));
     let metrics = port_from(&daemon.line_with("metrics listening"));
     let url = format!("http://127.0.0.1:{}/tunnelled", back.port);
@@ -62,7 +70,8 @@ fn apps_reach_services_through_tunnels_only_for_allowed_devices() {
     assert!(body.contains("backend saw the request POST /tunnelled"), "{body}");
     // The same app as a plain HTTP proxy client: decided from the cache, forwarded in
     // origin form without the proxy's own headers.
-    let (status, body) = through_tunnel(dir.path(), port, "uem-0001", &format!("http://127.0.0.1:{}/plain?x=1", back.port), false);
+    let (status, body) =
+        through_tunnel(dir.path(), port, "uem-0001", &format!("http://127.0.0.1:{}/plain?x=1", back.port), false);
     assert_eq!(status, "200", "{body}");
     assert!(body.contains("backend saw the request GET /plain?x=1 headers:"), "{body}");
     assert!(!body.contains("proxy-") && !body.contains("x-postern-app"), "proxy headers reached the back end: {body}");

@@ -5,12 +5,12 @@
 
 mod common;
 
+use common::Daemon;
 use common::haproxy::{Frontend, Haproxy};
 use common::proxy::{
-    ALLOWED_QUERY, activesync_from, apptunnel_section, backend, certificate, common_name_only_device, device_pki, metrics_with, port_from, through_tunnel_from,
-    write_config,
+    ALLOWED_QUERY, activesync_from, apptunnel_section, backend, certificate, common_name_only_device, device_pki,
+    metrics_with, port_from, through_tunnel_from, write_config,
 };
-use common::Daemon;
 
 /// The balancer's own address towards the gateway, and the devices' addresses.
 const BALANCER: &str = "127.0.0.2";
@@ -25,7 +25,8 @@ fn the_gateway_sees_the_device_address_through_haproxy_and_refuses_connections_w
     write_config(dir.path(), back.port, "");
     let config = dir.path().join("initial.toml");
     let text = std::fs::read_to_string(&config).expect("config");
-    let text = text.replacen("[activesync]\n", &format!("[activesync]\nproxy_protocol_from = [\"{BALANCER}/32\"]\n"), 1);
+    let text =
+        text.replacen("[activesync]\n", &format!("[activesync]\nproxy_protocol_from = [\"{BALANCER}/32\"]\n"), 1);
     std::fs::write(&config, text).expect("config");
     let mut daemon = Daemon::start(dir.path(), &["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"]);
     let gateway = port_from(&daemon.line_with("ActiveSync proxy listening"));
@@ -52,7 +53,10 @@ fn the_gateway_sees_the_device_address_through_haproxy_and_refuses_connections_w
         assert!(access.contains("ActiveSync request") && access.contains("device=ApplA1B2C3D4E5F6"), "{access}");
     }
     // No request was logged as the balancer's (an address without a port: access lines).
-    assert!(daemon.seen_position(&format!("peer={BALANCER} ")).is_none(), "a request was logged with the balancer's address");
+    assert!(
+        daemon.seen_position(&format!("peer={BALANCER} ")).is_none(),
+        "a request was logged with the balancer's address"
+    );
 
     // Straight to the gateway from a source that is not the balancer: closed at accept.
     let (status, _) = activesync_from(dir.path(), "127.0.0.1", gateway, ALLOWED_QUERY);
@@ -83,7 +87,11 @@ fn app_tunnels_through_haproxy_are_seen_from_the_device_address() {
     device_pki(dir.path(), &["uem-0001"]);
     common_name_only_device(dir.path(), "uem-0001");
     let back = backend(dir.path());
-    let section = apptunnel_section(dir.path(), back.port).replacen("[apptunnel]\n", &format!("[apptunnel]\nproxy_protocol_from = [\"{BALANCER}/32\"]\n"), 1);
+    let section = apptunnel_section(dir.path(), back.port).replacen(
+        "[apptunnel]\n",
+        &format!("[apptunnel]\nproxy_protocol_from = [\"{BALANCER}/32\"]\n"),
+        1,
+    );
     write_config(dir.path(), back.port, &section);
     let mut daemon = Daemon::start(dir.path(), &["--apptunnel-listen", "127.0.0.1:0"]);
     let listening = daemon.line_with("AppTunnel listening");

@@ -23,7 +23,17 @@ fn restored_devices_keep_their_first_access_checks_through_an_outage_until_the_u
     drop(daemon);
     // While the gateway is down, the UEM hands alice's phone to bob: only matching the
     // device again (a first access) can tell; its compliance stays "compliant".
-    uem.admin(&["enrol", "--uem-id", "uem-0001", "--activesync-id", "ALICE0001", "--user", "bob@example.com", "--platform", "ios"]);
+    uem.admin(&[
+        "enrol",
+        "--uem-id",
+        "uem-0001",
+        "--activesync-id",
+        "ALICE0001",
+        "--user",
+        "bob@example.com",
+        "--platform",
+        "ios",
+    ]);
     uem.stop();
 
     let mut daemon = Daemon::start(dir.path(), &[]);

@@ -112,10 +112,22 @@ fn three_gateways_behind_haproxy_hand_devices_over_through_the_uem() {
         uem.admin(&["token", &format!("postern-{g}"), &format!("gateway-{g}-secret-token")]);
     }
     for n in 1..=DEVICES {
-        uem.admin(&["enrol", "--uem-id", &format!("uem-{n:04}"), "--activesync-id", &device(n), "--user", &format!("user{n}@example.com")]);
+        uem.admin(&[
+            "enrol",
+            "--uem-id",
+            &format!("uem-{n:04}"),
+            "--activesync-id",
+            &device(n),
+            "--user",
+            &format!("user{n}@example.com"),
+        ]);
     }
-    let mut gateways: Vec<Option<Daemon>> = (1..=3).map(|g| Some(gateway(top, &top.join(format!("g{g}")), g, 0, &uem, back.port))).collect();
-    let ports: Vec<u16> = gateways.iter_mut().map(|g| port_from(&g.as_mut().expect("running").line_with("ActiveSync proxy listening"))).collect();
+    let mut gateways: Vec<Option<Daemon>> =
+        (1..=3).map(|g| Some(gateway(top, &top.join(format!("g{g}")), g, 0, &uem, back.port))).collect();
+    let ports: Vec<u16> = gateways
+        .iter_mut()
+        .map(|g| port_from(&g.as_mut().expect("running").line_with("ActiveSync proxy listening")))
+        .collect();
 
     let frontend = Frontend::bind();
     let servers: String = (0..3)
@@ -138,14 +150,18 @@ fn three_gateways_behind_haproxy_hand_devices_over_through_the_uem() {
     let used: std::collections::BTreeSet<_> = held.values().collect();
     assert!(used.len() >= 2, "balance source put every device on one gateway: {held:?}");
     // The UEM lists each device once, on the gateway that holds it.
-    let expected = |held: &BTreeMap<usize, usize>| held.iter().map(|(n, g)| (device(*n), vec![format!("postern-{g}")])).collect::<BTreeMap<_, _>>();
+    let expected = |held: &BTreeMap<usize, usize>| {
+        held.iter().map(|(n, g)| (device(*n), vec![format!("postern-{g}")])).collect::<BTreeMap<_, _>>()
+    };
     until("the UEM to list each device on its gateway", || (holders(&uem) == expected(&held)).then_some(()));
 
     // The gateway holding the first device dies.
     let victim = held[&1];
     let killed = Instant::now();
     gateways[victim - 1] = None;
-    until("haproxy to take the dead gateway out", || haproxy.log().contains(&format!("gateways/g{victim} is DOWN")).then_some(()));
+    until("haproxy to take the dead gateway out", || {
+        haproxy.log().contains(&format!("gateways/g{victim} is DOWN")).then_some(())
+    });
     let down_after = killed.elapsed();
     for (n, g) in held.clone() {
         if g == victim {
@@ -156,18 +172,25 @@ fn three_gateways_behind_haproxy_hand_devices_over_through_the_uem() {
     }
     let handed_over_after = killed.elapsed();
     until("the UEM to list each device once, on its new gateway", || (holders(&uem) == expected(&held)).then_some(()));
-    eprintln!("scale-out: gateway {victim} killed; haproxy took it out after {down_after:?}; its devices were served elsewhere after {handed_over_after:?}");
+    eprintln!(
+        "scale-out: gateway {victim} killed; haproxy took it out after {down_after:?}; its devices were served elsewhere after {handed_over_after:?}"
+    );
 
     // A block at the UEM cuts the first device on whichever gateway holds it now.
     uem.admin(&["block", "uem-0001"]);
     let blocking = Instant::now();
-    until("the block to reach the device's new gateway", || activesync_from(top, &address(1), port, &query(1)).0.contains("403").then_some(()));
+    until("the block to reach the device's new gateway", || {
+        activesync_from(top, &address(1), port, &query(1)).0.contains("403").then_some(())
+    });
     assert!(blocking.elapsed() < Duration::from_secs(10), "the block took {:?}", blocking.elapsed());
     eprintln!("scale-out: a UEM block was enforced on gateway {} after {:?}", held[&1], blocking.elapsed());
 
     // It comes back empty-handed on the same address and takes new devices.
-    gateways[victim - 1] = Some(gateway(top, &top.join(format!("g{victim}-again")), victim, ports[victim - 1], &uem, back.port));
-    until("haproxy to put the gateway back", || haproxy.log().contains(&format!("gateways/g{victim} is UP")).then_some(()));
+    gateways[victim - 1] =
+        Some(gateway(top, &top.join(format!("g{victim}-again")), victim, ports[victim - 1], &uem, back.port));
+    until("haproxy to put the gateway back", || {
+        haproxy.log().contains(&format!("gateways/g{victim} is UP")).then_some(())
+    });
     let mut taken = None;
     for n in 7..=DEVICES {
         let g = serve(top, port, &mut gateways, n);
@@ -177,8 +200,11 @@ fn three_gateways_behind_haproxy_hand_devices_over_through_the_uem() {
             break;
         }
     }
-    let taken = taken.unwrap_or_else(|| panic!("the returning gateway took none of {} new devices: {held:?}", DEVICES - 6));
-    until("the UEM to list the new device on the returned gateway", || (holders(&uem) == expected(&held)).then_some(()));
+    let taken =
+        taken.unwrap_or_else(|| panic!("the returning gateway took none of {} new devices: {held:?}", DEVICES - 6));
+    until("the UEM to list the new device on the returned gateway", || {
+        (holders(&uem) == expected(&held)).then_some(())
+    });
     assert_eq!(holders(&uem)[&device(taken)], [format!("postern-{victim}")]);
 }
 
@@ -210,13 +236,16 @@ fn benchmark_requests_per_second_through_one_two_and_three_gateways() {
     }
     uem.admin(&["enrol", "--uem-id", "uem-0001", "--activesync-id", &device(1), "--user", "user1@example.com"]);
     uem.admin(&["block", "uem-0001"]);
-    let mut gateways: Vec<Daemon> = (1..=3).map(|g| gateway(top, &top.join(format!("g{g}")), g, 0, &uem, back.port)).collect();
+    let mut gateways: Vec<Daemon> =
+        (1..=3).map(|g| gateway(top, &top.join(format!("g{g}")), g, 0, &uem, back.port)).collect();
     let ports: Vec<u16> = gateways.iter_mut().map(|g| port_from(&g.line_with("ActiveSync proxy listening"))).collect();
     std::fs::write(top.join("post.lua"), "wrk.method = \"POST\"\nwrk.body = \"x\"\n").expect("wrk script");
     let mut baseline = None;
     for n in 1..=3 {
         let frontend = Frontend::bind();
-        let servers: String = (0..n).map(|i| format!("  server g{} {}:{} send-proxy-v2 source {BALANCER}\n", i + 1, GATEWAYS[i], ports[i])).collect();
+        let servers: String = (0..n)
+            .map(|i| format!("  server g{} {}:{} send-proxy-v2 source {BALANCER}\n", i + 1, GATEWAYS[i], ports[i]))
+            .collect();
         let config = format!(
             "defaults\n  mode tcp\n  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n\
              frontend devices\n  bind {}\n  default_backend gateways\nbackend gateways\n  balance roundrobin\n{servers}",
@@ -236,11 +265,18 @@ fn benchmark_requests_per_second_through_one_two_and_three_gateways() {
             .expect("wrk runs (Debian package wrk)");
         let report = String::from_utf8_lossy(&out.stdout).into_owned();
         let after: u64 = pids.iter().map(|p| cpu_ticks(*p)).sum();
-        let rps: f64 = report.lines().find_map(|l| l.strip_prefix("Requests/sec:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0.0);
+        let rps: f64 = report
+            .lines()
+            .find_map(|l| l.strip_prefix("Requests/sec:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0);
         let requests = rps * 8.0;
         let cpu_ms_per_request = (after - before) as f64 * 10.0 / requests.max(1.0);
         let base = *baseline.get_or_insert(rps);
-        eprintln!("scale-out bench: {n} gateway(s): {rps:.0} requests/s ({:.2}x one gateway), gateway CPU {cpu_ms_per_request:.3} ms/request", rps / base);
+        eprintln!(
+            "scale-out bench: {n} gateway(s): {rps:.0} requests/s ({:.2}x one gateway), gateway CPU {cpu_ms_per_request:.3} ms/request",
+            rps / base
+        );
         assert!(rps > 0.0, "wrk measured nothing:\n{report}");
     }
 }

@@ -74,7 +74,11 @@ fn sigterm_answers_a_held_ping_closes_an_idle_connection_and_exits_within_the_dr
     assert!(status.success());
     let term = Instant::now();
     let ping = lines.next().expect("the Ping's end");
-    assert_eq!(ping.split_whitespace().take(4).collect::<Vec<_>>(), ["ping", "503", "shutting-down", "close"], "a whole answer, not a reset: {ping}");
+    assert_eq!(
+        ping.split_whitespace().take(4).collect::<Vec<_>>(),
+        ["ping", "503", "shutting-down", "close"],
+        "a whole answer, not a reset: {ping}"
+    );
     let idle = lines.next().expect("the idle connection's end");
     assert_eq!(idle, "idle closed", "the idle keep-alive connection is closed in order");
     let exited = loop {

@@ -34,7 +34,9 @@ fn fingerprint_field(output: &str) -> String {
 
 /// The SHA-256 fingerprint of the certificate the proxy on `port` presents.
 fn served(port: u16) -> String {
-    let script = format!("timeout 15 openssl s_client -connect 127.0.0.1:{port} </dev/null 2>/dev/null | openssl x509 -fingerprint -sha256 -noout");
+    let script = format!(
+        "timeout 15 openssl s_client -connect 127.0.0.1:{port} </dev/null 2>/dev/null | openssl x509 -fingerprint -sha256 -noout"
+    );
     let out = Command::new("sh").arg("-c").arg(script).output().expect("openssl runs");
     let fingerprint = fingerprint_field(&text(&out));
     assert!(!fingerprint.is_empty(), "no certificate served: {}", text(&out));
@@ -43,7 +45,11 @@ fn served(port: u16) -> String {
 
 /// The SHA-256 fingerprint of a PEM certificate file.
 fn of_file(path: &Path) -> String {
-    let out = Command::new("openssl").args(["x509", "-fingerprint", "-sha256", "-noout", "-in"]).arg(path).output().expect("openssl runs");
+    let out = Command::new("openssl")
+        .args(["x509", "-fingerprint", "-sha256", "-noout", "-in"])
+        .arg(path)
+        .output()
+        .expect("openssl runs");
     fingerprint_field(&text(&out))
 }
 
@@ -88,7 +94,11 @@ fn a_pasted_certificate_is_served_at_once_and_a_mismatched_key_is_refused() {
 
     let garbage = cli(dir.path(), "configure terminal\ntls import certificate\nnot a certificate\nquit\n");
     assert_eq!(garbage.status.code(), Some(1), "{}", text(&garbage));
-    assert!(text(&garbage).contains("no -----BEGIN CERTIFICATE----- block found; nothing was changed"), "{}", text(&garbage));
+    assert!(
+        text(&garbage).contains("no -----BEGIN CERTIFICATE----- block found; nothing was changed"),
+        "{}",
+        text(&garbage)
+    );
 
     let script = format!(
         "configure terminal\n{}{}commit\n",
@@ -117,9 +127,17 @@ fn a_pasted_certificate_is_served_at_once_and_a_mismatched_key_is_refused() {
     assert!(text(&out).contains("the private key does not match the certificate"), "{}", text(&out));
     assert!(text(&out).contains("nothing was changed"), "{}", text(&out));
     // ... and at the commit, when only the certificate changes.
-    let out = cli(dir.path(), &format!("configure terminal\n{}commit\n", paste("tls import certificate", &two.join("cert.pem"))));
+    let out = cli(
+        dir.path(),
+        &format!("configure terminal\n{}commit\n", paste("tls import certificate", &two.join("cert.pem"))),
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("tls: the private key does not match the certificate") && text(&out).contains("nothing was committed"), "{}", text(&out));
+    assert!(
+        text(&out).contains("tls: the private key does not match the certificate")
+            && text(&out).contains("nothing was committed"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(served(port), installed, "the installed certificate is still served");
 
     // Back to the self-made identity.

@@ -17,7 +17,10 @@ fn first_accesses_checkins_and_enforcement_latency() {
     assert!(activesync(dir.path(), "ALICE0001", "alice%40example.com").contains("allow reason=uem-compliant"));
     assert!(activesync(dir.path(), "NOBODY0001", "nobody%40example.com").contains("block reason=uem-no-match"));
     // S4: an app's first tunnel asks the UEM.
-    assert!(text(&cli(dir.path(), "test apptunnel uem-0001 com.example.crm crm")).contains("allow reason=apptunnel-authorised"));
+    assert!(
+        text(&cli(dir.path(), "test apptunnel uem-0001 com.example.crm crm"))
+            .contains("allow reason=apptunnel-authorised")
+    );
     // S6 + A6: a violation at the UEM is enforced by the long-polled compliance check-in.
     let changed = Instant::now();
     uem.admin(&["status", "uem-0001", "noncompliant", "--action", "block"]);
@@ -31,7 +34,10 @@ fn first_accesses_checkins_and_enforcement_latency() {
     wait_cache(dir.path(), "ALICE0001", "allowed");
     let to_allowed = changed.elapsed();
     println!("A6 posture freshness with long-poll: compliant->blocked {to_blocked:?}, blocked->allowed {to_allowed:?}");
-    assert!(to_blocked < Duration::from_secs(2) && to_allowed < Duration::from_secs(2), "{to_blocked:?} {to_allowed:?}");
+    assert!(
+        to_blocked < Duration::from_secs(2) && to_allowed < Duration::from_secs(2),
+        "{to_blocked:?} {to_allowed:?}"
+    );
     // S8: the inventory reaches the UEM.
     let start = Instant::now();
     while !uem.admin(&["inventory"]).contains("ALICE0001") {
@@ -54,7 +60,10 @@ fn an_outage_uses_the_uem_rules_and_devices_are_asked_about_again() {
     assert!(out.contains("allow reason=uem-unreachable-fail-open"), "{out}");
     assert!(activesync(dir.path(), "ALICE0001", "alice%40example.com").contains("allow reason=cached-allowed"));
     // S5: an app's first tunnel is allowed during the outage.
-    assert!(text(&cli(dir.path(), "test apptunnel uem-0002 com.example.crm crm")).contains("allow reason=uem-unreachable-apptunnel"));
+    assert!(
+        text(&cli(dir.path(), "test apptunnel uem-0002 com.example.crm crm"))
+            .contains("allow reason=uem-unreachable-apptunnel")
+    );
     daemon.wait_for("UEM unreachable");
     // S3 across a restart: the UEM's rule was kept on disk, so a new device still gets it.
     drop(daemon);
@@ -76,7 +85,11 @@ fn faults_and_refused_cursors_never_crash_or_open_the_gateway() {
     let mut daemon = Daemon::start(dir.path(), &[]);
     daemon.wait_for("compliance check-in");
     assert!(activesync(dir.path(), "BOB0002", "bob%40example.com").contains("allow"));
-    for fault in [&["fault", "status500", "--count", "3"][..], &["fault", "garbage", "--count", "3"], &["fault", "huge", "--count", "2"]] {
+    for fault in [
+        &["fault", "status500", "--count", "3"][..],
+        &["fault", "garbage", "--count", "3"],
+        &["fault", "huge", "--count", "2"],
+    ] {
         uem.admin(fault);
         daemon.wait_for("check-in failed");
         uem.admin(&["fault", "clear"]);
@@ -111,7 +124,11 @@ fn an_operator_block_reaches_the_uem_at_once_not_at_the_next_inventory_push() {
     let (dir, uem) = setup();
     // The scheduled push is five minutes away: only the block can make one now.
     let config = std::fs::read_to_string(dir.path().join("initial.toml")).expect("config");
-    std::fs::write(dir.path().join("initial.toml"), config.replace("inventory_interval_secs = 10", "inventory_interval_secs = 300")).expect("config");
+    std::fs::write(
+        dir.path().join("initial.toml"),
+        config.replace("inventory_interval_secs = 10", "inventory_interval_secs = 300"),
+    )
+    .expect("config");
     let _daemon = Daemon::start(dir.path(), &[]);
     assert!(activesync(dir.path(), "ALICE0001", "alice%40example.com").contains("allow reason=uem-compliant"));
     let blocked_in_inventory = || {
@@ -124,7 +141,11 @@ fn an_operator_block_reaches_the_uem_at_once_not_at_the_next_inventory_push() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let blocked = Instant::now();
     while !blocked_in_inventory() {
-        assert!(blocked.elapsed() < Duration::from_secs(5), "the block did not reach the UEM within 5 s: {}", uem.admin(&["inventory"]));
+        assert!(
+            blocked.elapsed() < Duration::from_secs(5),
+            "the block did not reach the UEM within 5 s: {}",
+            uem.admin(&["inventory"])
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     println!("A7: an operator block reached the UEM's inventory {:?} after the command", blocked.elapsed());

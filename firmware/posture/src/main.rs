@@ -84,7 +84,9 @@ fn setup(what: impl Into<String>, reason: impl ToString) -> PostureError {
 fn tls_config(args: &Args) -> Result<Arc<rustls::ClientConfig>, PostureError> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(&args.ca).map_err(|e| setup(args.ca.display().to_string(), e))? {
-        roots.add(cert.map_err(|e| setup(args.ca.display().to_string(), e))?).map_err(|e| setup(args.ca.display().to_string(), e))?;
+        roots
+            .add(cert.map_err(|e| setup(args.ca.display().to_string(), e))?)
+            .map_err(|e| setup(args.ca.display().to_string(), e))?;
     }
     let chain = CertificateDer::pem_file_iter(&args.cert)
         .map_err(|e| setup(args.cert.display().to_string(), e))?
@@ -119,11 +121,20 @@ fn read_message(stream: &mut impl Read, limits: &Limits) -> Result<Vec<u8>, Post
 type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
 
 fn sources(args: &Args) -> Sources {
-    Sources { os_release: args.os_release.clone(), dpkg_status: args.dpkg_status.clone(), kernel_release: args.kernel_release.clone(), ip_forward: args.ip_forward.clone() }
+    Sources {
+        os_release: args.os_release.clone(),
+        dpkg_status: args.dpkg_status.clone(),
+        kernel_release: args.kernel_release.clone(),
+        ip_forward: args.ip_forward.clone(),
+    }
 }
 
 /// Exchanges messages until the next verdict (`Some`) or the end of the session (`None`).
-fn until_result(tls: &mut Tls, collector: &mut Collector, limits: &Limits) -> Result<Option<CollectorResult>, PostureError> {
+fn until_result(
+    tls: &mut Tls,
+    collector: &mut Collector,
+    limits: &Limits,
+) -> Result<Option<CollectorResult>, PostureError> {
     let mut result = None;
     loop {
         let message = read_message(tls, limits)?;
@@ -154,11 +165,14 @@ fn collector_closes(collector: &Collector) -> bool {
 fn print(result: &CollectorResult) -> bool {
     let assessment = result.assessment.map_or("none".to_owned(), |a| format!("{a:?}"));
     println!("Assessment: {assessment}");
-    println!("Access: {}", match result.access {
-        Some(AccessRecommendation::Allowed) => "allowed",
-        Some(AccessRecommendation::Isolate) => "isolated",
-        Some(AccessRecommendation::NoAccess) | None => "denied",
-    });
+    println!(
+        "Access: {}",
+        match result.access {
+            Some(AccessRecommendation::Allowed) => "allowed",
+            Some(AccessRecommendation::Isolate) => "isolated",
+            Some(AccessRecommendation::NoAccess) | None => "denied",
+        }
+    );
     if let Some(reason) = &result.reason {
         println!("Reason: {reason}");
     }
@@ -171,10 +185,22 @@ fn print(result: &CollectorResult) -> bool {
 fn run(args: &Args) -> Result<bool, PostureError> {
     let sources = sources(args);
     let report = gather(&sources)?;
-    eprintln!("postern-posture: {} {}, kernel {}, {} packages", report.product, report.version, report.build, report.packages.len());
+    eprintln!(
+        "postern-posture: {} {}, kernel {}, {} packages",
+        report.product,
+        report.version,
+        report.build,
+        report.packages.len()
+    );
     let watcher = if args.watch { Some(FileWatcher::new(&[&sources.os_release, &sources.dpkg_status])?) } else { None };
-    let host = args.server.rsplit_once(':').map_or(args.server.as_str(), |(h, _)| h).trim_start_matches('[').trim_end_matches(']');
-    let name = ServerName::try_from(args.server_name.clone().unwrap_or_else(|| host.to_owned())).map_err(|e| setup("--server-name", e))?;
+    let host = args
+        .server
+        .rsplit_once(':')
+        .map_or(args.server.as_str(), |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let name = ServerName::try_from(args.server_name.clone().unwrap_or_else(|| host.to_owned()))
+        .map_err(|e| setup("--server-name", e))?;
     let tcp = TcpStream::connect(&args.server).map_err(|e| setup(format!("connecting to {}", args.server), e))?;
     tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
     let connection = rustls::ClientConnection::new(tls_config(args)?, name).map_err(|e| setup("TLS", e))?;
@@ -188,13 +214,17 @@ fn run(args: &Args) -> Result<bool, PostureError> {
     if let Some(version) = tls.conn.protocol_version() {
         eprintln!("postern-posture: connected with {version:?}");
     }
-    let result = until_result(&mut tls, &mut collector, &limits)?.ok_or_else(|| PostureError::Exchange("the verifier closed without a result".into()))?;
+    let result = until_result(&mut tls, &mut collector, &limits)?
+        .ok_or_else(|| PostureError::Exchange("the verifier closed without a result".into()))?;
     let mut allowed = print(&result);
     let Some(watcher) = watcher else { return Ok(allowed) };
     loop {
         watcher.wait_change()?;
         let report = gather(&sources)?;
-        eprintln!("postern-posture: the endpoint changed ({} packages): asking for a new assessment", report.packages.len());
+        eprintln!(
+            "postern-posture: the endpoint changed ({} packages): asking for a new assessment",
+            report.packages.len()
+        );
         tls.write_all(&collector.retry(report)?)?;
         match until_result(&mut tls, &mut collector, &limits)? {
             Some(result) => allowed = print(&result),

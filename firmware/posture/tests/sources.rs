@@ -8,13 +8,21 @@ use postern_tnc_wire::pa::ForwardingEnabled;
 
 fn fixture(name: &str) -> Sources {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
-    Sources { os_release: dir.join("os-release"), dpkg_status: dir.join("status"), kernel_release: dir.join("osrelease"), ip_forward: dir.join("ip_forward") }
+    Sources {
+        os_release: dir.join("os-release"),
+        dpkg_status: dir.join("status"),
+        kernel_release: dir.join("osrelease"),
+        ip_forward: dir.join("ip_forward"),
+    }
 }
 
 #[test]
 fn the_compliant_fixture_reads_as_debian_12_without_forwarding() {
     let report = gather(&fixture("compliant")).expect("reads");
-    assert_eq!((report.product.as_str(), report.version.as_str(), report.build.as_str()), ("debian", "12", "6.1.0-28-amd64"));
+    assert_eq!(
+        (report.product.as_str(), report.version.as_str(), report.build.as_str()),
+        ("debian", "12", "6.1.0-28-amd64")
+    );
     assert_eq!(report.forwarding, ForwardingEnabled::Disabled);
     let names: Vec<&str> = report.packages.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["bash", "openssl", "libc6", "auditd"], "telnetd is only config files, not installed");
@@ -38,7 +46,8 @@ fn the_noncompliant_fixture_and_missing_sources() {
 
 #[test]
 fn os_release_quoting_and_defaults() {
-    let release = parse_os_release("# comment\nID=\"Ubuntu\"\nVERSION_ID='22.04'\nNAME=\"a \\\"quoted\\\" name\"\nbroken line\n");
+    let release =
+        parse_os_release("# comment\nID=\"Ubuntu\"\nVERSION_ID='22.04'\nNAME=\"a \\\"quoted\\\" name\"\nbroken line\n");
     assert_eq!((release.id.as_str(), release.version_id.as_str()), ("ubuntu", "22.04"));
     assert_eq!(parse_os_release("").id, "linux", "os-release(5): ID defaults to linux");
 }

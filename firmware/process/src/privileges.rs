@@ -53,35 +53,23 @@ fn sys(call: &'static str) -> impl Fn(nix::Error) -> ProcessError {
 /// capability. Refuses a root target and fails if root could be regained afterwards.
 /// Called when not root, it succeeds only if the process already runs as `user`.
 pub fn drop_privileges(user: &str) -> Result<DroppedPrivileges, ProcessError> {
-    let account = User::from_name(user)
-        .map_err(sys("getpwnam"))?
-        .ok_or_else(|| ProcessError::UnknownUser(user.to_owned()))?;
+    let account =
+        User::from_name(user).map_err(sys("getpwnam"))?.ok_or_else(|| ProcessError::UnknownUser(user.to_owned()))?;
     if account.uid.is_root() || account.gid.as_raw() == 0 {
-        return Err(ProcessError::StillRoot(
-            "the target user or its group is root",
-        ));
+        return Err(ProcessError::StillRoot("the target user or its group is root"));
     }
     if !geteuid().is_root() {
         if getuid() == account.uid && geteuid() == account.uid {
-            return Ok(DroppedPrivileges {
-                uid: account.uid.as_raw(),
-                gid: getgid().as_raw(),
-            });
+            return Ok(DroppedPrivileges { uid: account.uid.as_raw(), gid: getgid().as_raw() });
         }
-        return Err(ProcessError::System {
-            call: "setuid",
-            source: nix::Error::EPERM,
-        });
+        return Err(ProcessError::System { call: "setuid", source: nix::Error::EPERM });
     }
     setgroups(&[account.gid]).map_err(sys("setgroups"))?;
     setgid(account.gid).map_err(sys("setgid"))?;
     setuid(account.uid).map_err(sys("setuid"))?;
     nix::sys::prctl::set_no_new_privs().map_err(sys("prctl(PR_SET_NO_NEW_PRIVS)"))?;
     verify_unprivileged()?;
-    Ok(DroppedPrivileges {
-        uid: getuid().as_raw(),
-        gid: getgid().as_raw(),
-    })
+    Ok(DroppedPrivileges { uid: getuid().as_raw(), gid: getgid().as_raw() })
 }
 
 fn verify_unprivileged() -> Result<(), ProcessError> {

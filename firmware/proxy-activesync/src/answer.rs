@@ -8,7 +8,13 @@ use hyper::http::{HeaderValue, Response, StatusCode, header};
 pub(crate) const REASON_HEADER: &str = "x-postern-reason";
 
 /// A local answer: `status`, a one-line text body, and the reason code when there is one.
-pub(crate) fn local(status: StatusCode, reason: Option<&'static str>, text: &str, record: AccessRecord, outcome: &'static str) -> hyper::http::Response<ProxyBody> {
+pub(crate) fn local(
+    status: StatusCode,
+    reason: Option<&'static str>,
+    text: &str,
+    record: AccessRecord,
+    outcome: &'static str,
+) -> hyper::http::Response<ProxyBody> {
     let body = ProxyBody::local(Bytes::from(format!("{text}\n")), record, status.as_u16(), outcome);
     let mut response = Response::new(body);
     *response.status_mut() = status;

@@ -44,13 +44,18 @@ impl Backend {
         let tls = match url.scheme {
             Scheme::Http => None,
             Scheme::Https => {
-                let path = config.backend_ca_file.as_ref().ok_or_else(|| ProxyError::MissingCaFile { url: url.authority() })?;
+                let path = config
+                    .backend_ca_file
+                    .as_ref()
+                    .ok_or_else(|| ProxyError::MissingCaFile { url: url.authority() })?;
                 let pem = std::fs::read(path).map_err(|source| ProxyError::CaFile { path: path.clone(), source })?;
                 let roots = postern_tls_client::roots_from_pem(&pem)
                     .map_err(|e| ProxyError::CaCertificates { path: path.clone(), why: e.to_string() })?;
                 let tls = postern_tls_client::client_config(roots, config.backend_tls_floor.versions(), true)?;
-                let name = ServerName::try_from(url.host.clone())
-                    .map_err(|_| ProxyError::BackendUrl { url: url.authority(), why: "the host is not a valid TLS server name" })?;
+                let name = ServerName::try_from(url.host.clone()).map_err(|_| ProxyError::BackendUrl {
+                    url: url.authority(),
+                    why: "the host is not a valid TLS server name",
+                })?;
                 Some((TlsConnector::from(tls), name))
             }
         };
@@ -111,7 +116,10 @@ impl Backend {
             Ok(result) => result,
             Err(_) => Err(BackendError::Connect {
                 authority: self.authority.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no connection within {:?}", self.connect_timeout)),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no connection within {:?}", self.connect_timeout),
+                ),
             }),
         }
     }

@@ -66,7 +66,11 @@ impl BackendUrl {
 
     /// `host:port` as a TCP address to connect to.
     pub fn authority(&self) -> String {
-        if self.host.contains(':') { format!("[{}]:{}", self.host, self.port) } else { format!("{}:{}", self.host, self.port) }
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
     }
 
     /// The `Host` header value for the back end: the port only when it is not the default.
@@ -138,7 +142,10 @@ impl ProxyConfig {
             hold_max: Duration::from_secs(35 * 60),
             connect_timeout: Duration::from_secs(10),
             pool_idle_max: 32,
-            http: postern_proxy_front::HttpLimits { header_read_timeout: Duration::from_secs(30), ..postern_proxy_front::HttpLimits::default() },
+            http: postern_proxy_front::HttpLimits {
+                header_read_timeout: Duration::from_secs(30),
+                ..postern_proxy_front::HttpLimits::default()
+            },
             requests: None,
             backend_tls_floor: postern_proxy_front::TlsFloor::default(),
             health: None,
@@ -164,14 +171,26 @@ mod tests {
         assert_eq!((u.scheme, u.host.as_str(), u.port), (Scheme::Https, "mail.example.com", 443));
         assert_eq!(u.host_header(), "mail.example.com");
         let u = BackendUrl::parse("HTTP://10.0.0.5:8080").unwrap();
-        assert_eq!((u.scheme, u.authority(), u.host_header()), (Scheme::Http, "10.0.0.5:8080".into(), "10.0.0.5:8080".into()));
+        assert_eq!(
+            (u.scheme, u.authority(), u.host_header()),
+            (Scheme::Http, "10.0.0.5:8080".into(), "10.0.0.5:8080".into())
+        );
         let u = BackendUrl::parse("http://[::1]:81").unwrap();
         assert_eq!((u.host.as_str(), u.authority()), ("::1", "[::1]:81".into()));
     }
 
     #[test]
     fn bad_urls_are_refused() {
-        for url in ["ftp://x", "https://", "https://h:0", "https://h:99999", "https://h/path", "https://u@h", "https://h?x", "https://[::1"] {
+        for url in [
+            "ftp://x",
+            "https://",
+            "https://h:0",
+            "https://h:99999",
+            "https://h/path",
+            "https://u@h",
+            "https://h?x",
+            "https://[::1",
+        ] {
             assert!(BackendUrl::parse(url).is_err(), "{url}");
         }
     }

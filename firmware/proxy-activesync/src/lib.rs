@@ -14,9 +14,9 @@ mod route;
 
 pub use crate::{
     body::ProxyBody,
+    client::ClientInfo,
     config::{BackendUrl, HostHeader, ProxyConfig, Scheme},
     error::{BackendError, BodyError, ProxyError},
-    client::ClientInfo,
     proxy::ActiveSyncProxy,
     request_metrics::{OUTCOMES, register_request_counter},
 };

@@ -47,7 +47,11 @@ impl Registry {
 
     /// Registers a request of `device` naming `user`; the receiver fires with the reason
     /// code of a cut.
-    pub(crate) fn register(self: &Arc<Self>, device: EasDeviceId, user: Option<String>) -> (Registration, oneshot::Receiver<&'static str>) {
+    pub(crate) fn register(
+        self: &Arc<Self>,
+        device: EasDeviceId,
+        user: Option<String>,
+    ) -> (Registration, oneshot::Receiver<&'static str>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.lock().entry(device.clone()).or_default().insert(id, (tx, user));
@@ -70,7 +74,10 @@ impl Registry {
         let mut live = self.lock();
         let mut count = 0;
         for (device, requests) in live.iter_mut() {
-            let ended: Vec<(u64, &'static str)> = requests.iter().filter_map(|(id, (_, user))| refused(device, user.as_deref()).map(|reason| (*id, reason))).collect();
+            let ended: Vec<(u64, &'static str)> = requests
+                .iter()
+                .filter_map(|(id, (_, user))| refused(device, user.as_deref()).map(|reason| (*id, reason)))
+                .collect();
             for (id, reason) in ended {
                 if let Some((tx, _)) = requests.remove(&id) {
                     count += 1;
@@ -104,7 +111,12 @@ impl Registry {
 /// the devices' next requests are decided again, which is safe; letting a cut device
 /// keep streaming is not. At every pinned block added, the live requests are checked
 /// against the pinned list, so a block reaches requests the cache no longer names.
-pub(crate) async fn watch_cuts(registry: Weak<Registry>, mut cuts: broadcast::Receiver<Cut>, gateway: Weak<Gateway>, mut blocks: watch::Receiver<u64>) {
+pub(crate) async fn watch_cuts(
+    registry: Weak<Registry>,
+    mut cuts: broadcast::Receiver<Cut>,
+    gateway: Weak<Gateway>,
+    mut blocks: watch::Receiver<u64>,
+) {
     loop {
         let received = tokio::select! {
             received = cuts.recv() => received,

@@ -1,9 +1,9 @@
 //! The proxy: route, decide, forward, answer.
 
 use crate::answer::local;
-use crate::client::ClientInfo;
 use crate::backend::{Backend, Connection};
 use crate::body::{AccessRecord, ProxyBody, Relayed, UpBody};
+use crate::client::ClientInfo;
 use crate::config::ProxyConfig;
 use crate::error::{BackendError, ProxyError};
 use crate::forward_headers;
@@ -55,7 +55,14 @@ impl ActiveSyncProxy {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ProxyError::NoRuntime)?;
         let backend = Arc::new(Backend::new(&config)?);
         let live = Arc::new(Registry::default());
-        let watcher = runtime.spawn(live::watch_cuts(Arc::downgrade(&live), gateway.subscribe_cuts(), Arc::downgrade(&gateway), gateway.subscribe_blocks())).abort_handle();
+        let watcher = runtime
+            .spawn(live::watch_cuts(
+                Arc::downgrade(&live),
+                gateway.subscribe_cuts(),
+                Arc::downgrade(&gateway),
+                gateway.subscribe_blocks(),
+            ))
+            .abort_handle();
         Ok(Arc::new(Self { config, gateway, backend, live, watcher }))
     }
 
@@ -80,7 +87,8 @@ impl ActiveSyncProxy {
                 async move { Ok::<_, Infallible>(proxy.handle(request, &client).await) }
             })
         };
-        let served = postern_proxy_front::hardened_http1_builder(&self.config.http).serve_connection(TokioIo::new(io), service);
+        let served =
+            postern_proxy_front::hardened_http1_builder(&self.config.http).serve_connection(TokioIo::new(io), service);
         tokio::pin!(served);
         let served = tokio::select! {
             served = served.as_mut() => served,
@@ -121,10 +129,18 @@ impl ActiveSyncProxy {
         }
         match route::route(request.method(), request.uri(), request.headers()) {
             Route::NotFound => local(StatusCode::NOT_FOUND, None, "not found", record, "not-found"),
-            Route::MethodNotAllowed => local(StatusCode::METHOD_NOT_ALLOWED, None, "ActiveSync takes POST and OPTIONS", record, "method"),
+            Route::MethodNotAllowed => {
+                local(StatusCode::METHOD_NOT_ALLOWED, None, "ActiveSync takes POST and OPTIONS", record, "method")
+            }
             Route::Malformed(why) => {
                 tracing::info!(peer = %client.peer.ip(), error = %why, "malformed ActiveSync request refused");
-                local(StatusCode::BAD_REQUEST, None, &format!("malformed ActiveSync request: {why}"), record, "malformed")
+                local(
+                    StatusCode::BAD_REQUEST,
+                    None,
+                    &format!("malformed ActiveSync request: {why}"),
+                    record,
+                    "malformed",
+                )
             }
             // Discovery names no device: there is nothing to decide on yet, and it only
             // tells the client which versions and commands the back end supports.
@@ -133,25 +149,47 @@ impl ActiveSyncProxy {
                 record.device = Some(eas.eas_device_id.to_string());
                 // Registered before deciding, so a cut that lands during the decision
                 // still ends this request.
-                let (registration, mut cut) = self.live.register(eas.eas_device_id.clone(), eas.user.as_ref().map(|u| u.as_str().to_owned()));
+                let (registration, mut cut) =
+                    self.live.register(eas.eas_device_id.clone(), eas.user.as_ref().map(|u| u.as_str().to_owned()));
                 let command_name = command.map_or("-", |c| c.as_str());
                 let decision = match self.gateway.activesync_access_from(&eas, Some(client.peer.ip())).await {
                     Ok(decision) => decision,
                     Err(postern_gateway::GatewayError::Busy { what, retry_after }) => {
                         log_decision(&eas, command_name, "busy", "overloaded");
-                        let mut answer = local(StatusCode::SERVICE_UNAVAILABLE, Some("overloaded"), &format!("busy ({what}); try again later"), record, "busy");
-                        answer.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from(retry_after.as_secs()));
+                        let mut answer = local(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            Some("overloaded"),
+                            &format!("busy ({what}); try again later"),
+                            record,
+                            "busy",
+                        );
+                        answer.headers_mut().insert(
+                            hyper::header::RETRY_AFTER,
+                            hyper::header::HeaderValue::from(retry_after.as_secs()),
+                        );
                         return answer;
                     }
                     Err(error) => {
                         log_decision(&eas, command_name, "error", "gateway-error");
                         tracing::warn!(device = %eas.eas_device_id, %error, "no decision: refused with 503");
-                        return local(StatusCode::SERVICE_UNAVAILABLE, Some("gateway-error"), "the gateway cannot decide on this device now; try again later", record, "error");
+                        return local(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            Some("gateway-error"),
+                            "the gateway cannot decide on this device now; try again later",
+                            record,
+                            "error",
+                        );
                     }
                 };
                 log_decision(&eas, command_name, decision.verdict.code(), decision.reason.code());
                 if !decision.allows() {
-                    return local(StatusCode::FORBIDDEN, Some(decision.reason.code()), decision.reason.description(), record, "blocked");
+                    return local(
+                        StatusCode::FORBIDDEN,
+                        Some(decision.reason.code()),
+                        decision.reason.description(),
+                        record,
+                        "blocked",
+                    );
                 }
                 if let Ok(reason) = cut.try_recv() {
                     return local(StatusCode::FORBIDDEN, Some(reason), "the device was cut", record, "cut");
@@ -161,7 +199,14 @@ impl ActiveSyncProxy {
         }
     }
 
-    async fn forward(&self, request: Request<Incoming>, client: &ClientInfo, record: AccessRecord, live: Option<Live>, holds: bool) -> Response<ProxyBody> {
+    async fn forward(
+        &self,
+        request: Request<Incoming>,
+        client: &ClientInfo,
+        record: AccessRecord,
+        live: Option<Live>,
+        holds: bool,
+    ) -> Response<ProxyBody> {
         let (mut parts, body) = request.into_parts();
         forward_headers::for_backend(&mut parts.headers, &self.config, client.peer.ip(), client.proto);
         // Origin form for the back end: the path and query as received, without parsing
@@ -212,11 +257,23 @@ impl ActiveSyncProxy {
         let (conn, response) = match outcome {
             Err(_) => {
                 tracing::warn!(after = ?wait, "back end sent no response headers in time: 504");
-                return local(StatusCode::GATEWAY_TIMEOUT, None, "the mail server did not answer in time", record, "backend-timeout");
+                return local(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    None,
+                    "the mail server did not answer in time",
+                    record,
+                    "backend-timeout",
+                );
             }
             Ok(Err(error)) => {
                 tracing::warn!(%error, "back end unreachable: 502");
-                return local(StatusCode::BAD_GATEWAY, None, "the mail server cannot be reached", record, "backend-down");
+                return local(
+                    StatusCode::BAD_GATEWAY,
+                    None,
+                    "the mail server cannot be reached",
+                    record,
+                    "backend-down",
+                );
             }
             Ok(Ok(answer)) => answer,
         };

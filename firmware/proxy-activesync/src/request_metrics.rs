@@ -25,5 +25,10 @@ pub const OUTCOMES: [&str; 13] = [
 
 /// Registers `postern_activesync_requests_total{outcome}` for [`crate::ProxyConfig::requests`].
 pub fn register_request_counter(registry: &Registry) -> Result<LabelledCounter, MetricsError> {
-    registry.labelled_counter("postern_activesync_requests_total", "ActiveSync requests by outcome.", "outcome", &OUTCOMES)
+    registry.labelled_counter(
+        "postern_activesync_requests_total",
+        "ActiveSync requests by outcome.",
+        "outcome",
+        &OUTCOMES,
+    )
 }

@@ -102,11 +102,15 @@ mod tests {
 
     #[test]
     fn unlisted_parameters_pass_and_a_query_policy_key_is_checked() {
-        let second_provision = "/Microsoft-Server-ActiveSync?Cmd=Provision&User=a%40b.c&DeviceId=Dev1&DeviceType=iPhone&PolicyKey=7";
+        let second_provision =
+            "/Microsoft-Server-ActiveSync?Cmd=Provision&User=a%40b.c&DeviceId=Dev1&DeviceType=iPhone&PolicyKey=7";
         assert!(matches!(go("POST", second_provision, &[("X-MS-PolicyKey", "7")]), Route::Device { .. }));
         // Provisioning again: the previous key in the header beside the new one.
         assert!(matches!(go("POST", second_provision, &[("X-MS-PolicyKey", "8")]), Route::Device { .. }));
-        assert!(matches!(go("POST", second_provision, &[("X-MS-PolicyKey", "8"), ("X-MS-PolicyKey", "9")]), Route::Malformed(_)));
+        assert!(matches!(
+            go("POST", second_provision, &[("X-MS-PolicyKey", "8"), ("X-MS-PolicyKey", "9")]),
+            Route::Malformed(_)
+        ));
         assert!(matches!(go("POST", &format!("{second_provision}0x"), &[]), Route::Malformed(_)));
         let extra = "/Microsoft-Server-ActiveSync?Cmd=Sync&User=u&DeviceId=Dev1&DeviceType=iPhone&ClientVersion=7";
         assert!(matches!(go("POST", extra, &[]), Route::Device { .. }));

@@ -20,7 +20,8 @@ const MAX_GROWTH: u64 = 16 * 1024 * 1024;
 async fn bodies_of_64_mib_stream_both_ways_in_flat_memory() {
     let h = Harness::start(|_| {}).await;
     // Warm up: one small exchange, so allocator and connection set-up are not counted.
-    let warm = send_body(h.addr, "POST", &plain("Sync", ALLOWED, "alice@example.com"), &[], generated(1024 * 1024)).await;
+    let warm =
+        send_body(h.addr, "POST", &plain("Sync", ALLOWED, "alice@example.com"), &[], generated(1024 * 1024)).await;
     warm.into_body().collect().await.unwrap();
     let baseline = rss_bytes();
     let peak = Arc::new(AtomicU64::new(baseline));
@@ -36,7 +37,14 @@ async fn bodies_of_64_mib_stream_both_ways_in_flat_memory() {
     };
     let started = Instant::now();
     let size = SIZE.to_string();
-    let response = send_body(h.addr, "POST", &plain("SendMail", ALLOWED, "alice@example.com"), &[("x-test-download", &size)], generated(SIZE)).await;
+    let response = send_body(
+        h.addr,
+        "POST",
+        &plain("SendMail", ALLOWED, "alice@example.com"),
+        &[("x-test-download", &size)],
+        generated(SIZE),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let mut body = response.into_body();
     let mut received = 0u64;
@@ -49,7 +57,11 @@ async fn bodies_of_64_mib_stream_both_ways_in_flat_memory() {
     done.store(true, Ordering::Relaxed);
     sampler.join().unwrap();
     let growth = peak.load(Ordering::Relaxed).saturating_sub(baseline);
-    println!("64 MiB up + 64 MiB down in {took:?}; RSS baseline {} KiB, peak growth {} KiB", baseline / 1024, growth / 1024);
+    println!(
+        "64 MiB up + 64 MiB down in {took:?}; RSS baseline {} KiB, peak growth {} KiB",
+        baseline / 1024,
+        growth / 1024
+    );
     assert_eq!(received, SIZE);
     assert_eq!(h.backend.as_ref().unwrap().record.last().body_bytes, SIZE);
     assert!(growth < MAX_GROWTH, "memory grew by {growth} bytes");

@@ -7,7 +7,8 @@ use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 /// header (credentials and options meant for this proxy alone).
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
     postern_proxy_front::strip_hop_by_hop(headers);
-    let proxy_only: Vec<HeaderName> = headers.keys().filter(|name| name.as_str().starts_with("proxy-")).cloned().collect();
+    let proxy_only: Vec<HeaderName> =
+        headers.keys().filter(|name| name.as_str().starts_with("proxy-")).cloned().collect();
     for name in proxy_only {
         headers.remove(name);
     }

@@ -55,7 +55,12 @@ impl Drop for Upstream {
 impl Upstream {
     /// Speaks HTTP/1.1 over `stream`. The connection ends when the tunnel is cut, which
     /// also ends a response body still streaming.
-    pub(crate) async fn open(stream: TcpStream, guard: TunnelGuard, key: AppTunnelKey, target: (String, u16)) -> Result<Self, hyper::Error> {
+    pub(crate) async fn open(
+        stream: TcpStream,
+        guard: TunnelGuard,
+        key: AppTunnelKey,
+        target: (String, u16),
+    ) -> Result<Self, hyper::Error> {
         let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
         let mut cut = guard.cut.clone();
         let task = tokio::spawn(async move {
@@ -75,7 +80,11 @@ impl Upstream {
     }
 
     /// Sends `request` and waits up to `wait` for the response head.
-    pub(crate) async fn exchange(&mut self, request: Request<Incoming>, wait: Duration) -> Result<Response<Incoming>, ForwardFailure> {
+    pub(crate) async fn exchange(
+        &mut self,
+        request: Request<Incoming>,
+        wait: Duration,
+    ) -> Result<Response<Incoming>, ForwardFailure> {
         match tokio::time::timeout(READY_WAIT, self.sender.ready()).await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => return Err(ForwardFailure::Failed(error)),

@@ -28,7 +28,9 @@ pub enum IdentityError {
     #[error("client certificate names no device (no {DEVICE_URI_PREFIX} URI, no common name)")]
     NoDeviceName,
     /// No device URI, and the common-name fallback is off.
-    #[error("client certificate has no {DEVICE_URI_PREFIX} URI (the common name is not used: apptunnel.identity_from_common_name is off)")]
+    #[error(
+        "client certificate has no {DEVICE_URI_PREFIX} URI (the common name is not used: apptunnel.identity_from_common_name is off)"
+    )]
     NoDeviceUri,
     /// The name found is not a valid UEM device id.
     #[error("client certificate names device {name:?}, not a valid UEM device id: {detail}")]
@@ -54,13 +56,14 @@ impl IdentityError {
 
 /// The UEM device id named by a (verified) client certificate, by the rule above;
 /// `common_name_fallback` turns the fallback to the subject common name on.
-pub fn device_identity(cert: Option<&CertificateDer<'_>>, common_name_fallback: bool) -> Result<UemDeviceId, IdentityError> {
+pub fn device_identity(
+    cert: Option<&CertificateDer<'_>>,
+    common_name_fallback: bool,
+) -> Result<UemDeviceId, IdentityError> {
     let der = cert.ok_or(IdentityError::NoCertificate)?;
-    let (_, parsed) = x509_parser::parse_x509_certificate(der.as_ref())
-        .map_err(|e| IdentityError::Unparseable(e.to_string()))?;
-    let san = parsed
-        .subject_alternative_name()
-        .map_err(|e| IdentityError::Unparseable(e.to_string()))?;
+    let (_, parsed) =
+        x509_parser::parse_x509_certificate(der.as_ref()).map_err(|e| IdentityError::Unparseable(e.to_string()))?;
+    let san = parsed.subject_alternative_name().map_err(|e| IdentityError::Unparseable(e.to_string()))?;
     let from_uri = san.and_then(|ext| {
         ext.value.general_names.iter().find_map(|name| match name {
             GeneralName::URI(uri) => uri.strip_prefix(DEVICE_URI_PREFIX),
@@ -78,8 +81,5 @@ pub fn device_identity(cert: Option<&CertificateDer<'_>>, common_name_fallback: 
             .ok_or(IdentityError::NoDeviceName)?
             .to_owned(),
     };
-    UemDeviceId::new(&name).map_err(|e| IdentityError::InvalidId {
-        detail: e.to_string(),
-        name,
-    })
+    UemDeviceId::new(&name).map_err(|e| IdentityError::InvalidId { detail: e.to_string(), name })
 }

@@ -53,7 +53,8 @@ pub(crate) struct ServerPool {
 
 impl ServerPool {
     pub(crate) fn new(servers: Vec<(String, u16)>, down_for: Duration) -> Self {
-        let servers = servers.into_iter().map(|(host, port)| Server { host, port, down_until: Mutex::new(None) }).collect();
+        let servers =
+            servers.into_iter().map(|(host, port)| Server { host, port, down_until: Mutex::new(None) }).collect();
         Self { servers, next: AtomicUsize::new(0), down_for }
     }
 
@@ -89,7 +90,12 @@ impl ServerPool {
         Err(last_error)
     }
 
-    async fn try_server(&self, server: &Server, hosts: &HashMap<String, IpAddr>, timeout: Duration) -> io::Result<TcpStream> {
+    async fn try_server(
+        &self,
+        server: &Server,
+        hosts: &HashMap<String, IpAddr>,
+        timeout: Duration,
+    ) -> io::Result<TcpStream> {
         match connect(&server.host, server.port, hosts, timeout).await {
             Ok(stream) => {
                 server.mark(None);
@@ -106,7 +112,12 @@ impl ServerPool {
 
 /// Connects to `host:port` within `timeout`, taking the address from `hosts` when the
 /// name is listed there and from the system resolver otherwise.
-pub(crate) async fn connect(host: &str, port: u16, hosts: &HashMap<String, IpAddr>, timeout: Duration) -> io::Result<TcpStream> {
+pub(crate) async fn connect(
+    host: &str,
+    port: u16,
+    hosts: &HashMap<String, IpAddr>,
+    timeout: Duration,
+) -> io::Result<TcpStream> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let attempt = async {
         match hosts.get(host).copied().or_else(|| bare.parse::<IpAddr>().ok()) {
@@ -120,6 +131,9 @@ pub(crate) async fn connect(host: &str, port: u16, hosts: &HashMap<String, IpAdd
             let _ = stream.set_nodelay(true);
             Ok(stream)
         }
-        Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, format!("connect to {host}:{port} timed out after {timeout:?}"))),
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("connect to {host}:{port} timed out after {timeout:?}"),
+        )),
     }
 }

@@ -33,7 +33,11 @@ pub struct AppTunnelProxy {
 
 impl std::fmt::Debug for AppTunnelProxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppTunnelProxy").field("table", &self.table).field("config", &self.config).field("live", &self.live).finish_non_exhaustive()
+        f.debug_struct("AppTunnelProxy")
+            .field("table", &self.table)
+            .field("config", &self.config)
+            .field("live", &self.live)
+            .finish_non_exhaustive()
     }
 }
 
@@ -57,7 +61,9 @@ impl AppTunnelProxy {
     pub fn health(&self) -> Vec<ServerHealth> {
         self.table
             .pools()
-            .flat_map(|(service, pool)| pool.health().map(|(server, up)| ServerHealth { service: service.to_string(), server, up }))
+            .flat_map(|(service, pool)| {
+                pool.health().map(|(server, up)| ServerHealth { service: service.to_string(), server, up })
+            })
             .collect()
     }
 
@@ -86,7 +92,8 @@ impl AppTunnelProxy {
                 async move { Ok::<_, Infallible>(this.handle(request, &connection).await) }
             })
         };
-        let served = hardened_http1_builder(&self.config.http).serve_connection(TokioIo::new(stream), service).with_upgrades();
+        let served =
+            hardened_http1_builder(&self.config.http).serve_connection(TokioIo::new(stream), service).with_upgrades();
         tokio::pin!(served);
         let served = tokio::select! {
             served = served.as_mut() => served,

@@ -4,10 +4,10 @@
 use crate::http_forward::{ForwardFailure, Upstream, absolute_target, origin_request, relay_response};
 use crate::identity::IdentityError;
 use crate::live_tunnels::TunnelGuard;
-use crate::wildcard::{self, WildcardError};
 use crate::proxy::{APP_HEADER, AppTunnelProxy};
 use crate::refusal::{Body, established, refuse};
 use crate::services::{Route, Target};
+use crate::wildcard::{self, WildcardError};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use postern_decision::{UemDeviceId, Verdict};
@@ -102,7 +102,10 @@ impl AppTunnelProxy {
         if connection.over_limit {
             return Err(refusal(StatusCode::TOO_MANY_REQUESTS, "device-connection-limit", "device-limit"));
         }
-        let device = connection.identity.clone().map_err(|error| Refusal { reason: Cow::Borrowed(error.code()), ..refusal(StatusCode::FORBIDDEN, "", "no-identity") })?;
+        let device = connection.identity.clone().map_err(|error| Refusal {
+            reason: Cow::Borrowed(error.code()),
+            ..refusal(StatusCode::FORBIDDEN, "", "no-identity")
+        })?;
         let connect = request.method() == Method::CONNECT;
         let target = if connect {
             request.uri().authority().and_then(|a| a.port_u16().map(|port| (a.host().to_owned(), port)))
@@ -112,8 +115,13 @@ impl AppTunnelProxy {
         if !connect && request.uri().authority().is_none() {
             return Err(refusal(StatusCode::BAD_REQUEST, "proxy-request-required", "bad-request"));
         }
-        let app_header = request.headers().get(APP_HEADER).ok_or(refusal(StatusCode::BAD_REQUEST, "app-missing", "bad-request"))?;
-        let app = app_header.to_str().ok().and_then(|app| AppId::new(app.trim()).ok()).ok_or(refusal(StatusCode::BAD_REQUEST, "app-invalid", "bad-request"))?;
+        let app_header =
+            request.headers().get(APP_HEADER).ok_or(refusal(StatusCode::BAD_REQUEST, "app-missing", "bad-request"))?;
+        let app = app_header.to_str().ok().and_then(|app| AppId::new(app.trim()).ok()).ok_or(refusal(
+            StatusCode::BAD_REQUEST,
+            "app-invalid",
+            "bad-request",
+        ))?;
         let (host, port) = target.ok_or(refusal(StatusCode::BAD_REQUEST, "bad-target", "bad-request"))?;
         let unknown = refusal(StatusCode::NOT_FOUND, "unknown-service", "unknown-service");
         let Some(route) = self.table.resolve(&host, port) else {
@@ -121,10 +129,15 @@ impl AppTunnelProxy {
             return Err(unknown);
         };
         let service = ServiceName::new(route.service()).map_err(|_| unknown)?;
-        if let Some(policy) = self.config.posture.as_ref().and_then(|p| p.failed_policy(service.as_str(), device.as_str())) {
+        if let Some(policy) =
+            self.config.posture.as_ref().and_then(|p| p.failed_policy(service.as_str(), device.as_str()))
+        {
             let policy = policy.as_str();
             tracing::info!(client = %connection.client, device = %device, service = service.as_str(), policy, "AppTunnel refused: the device has not passed a policy the service requires");
-            return Err(Refusal { reason: Cow::Owned(format!("posture-failed:{policy}")), ..refusal(StatusCode::FORBIDDEN, "", "posture-failed") });
+            return Err(Refusal {
+                reason: Cow::Owned(format!("posture-failed:{policy}")),
+                ..refusal(StatusCode::FORBIDDEN, "", "posture-failed")
+            });
         }
         let key = AppTunnelKey { uem_device_id: device, app_id: app, service };
         let label = format!("{}/{}/{}->{host}:{port}", key.uem_device_id, key.app_id.as_str(), key.service.as_str());
@@ -144,7 +157,11 @@ impl AppTunnelProxy {
 
     /// The gateway's decision for `key` (S4, S5): `Ok` when allowed.
     async fn decide(&self, key: &AppTunnelKey, label: &str) -> Result<(), Refusal> {
-        let decision = match self.gateway.apptunnel_access(&key.uem_device_id, key.app_id.as_str(), key.service.as_str()).await {
+        let decision = match self
+            .gateway
+            .apptunnel_access(&key.uem_device_id, key.app_id.as_str(), key.service.as_str())
+            .await
+        {
             Ok(decision) => decision,
             Err(error) => {
                 tracing::error!(tunnel = %label, %error, "AppTunnel decision failed: refused");
@@ -166,20 +183,30 @@ impl AppTunnelProxy {
         };
         match &route.target {
             Target::Pool(pool) => pool.connect(hosts, timeout).await.map_err(|error| unreachable(&error)),
-            Target::Direct { host, port, explicit } => match wildcard::connect(host, *port, explicit, hosts, timeout).await {
-                Ok(stream) => Ok(stream),
-                Err(error @ WildcardError::Forbidden { .. }) => {
-                    tracing::warn!(tunnel = %label, %error, "AppTunnel wildcard destination refused");
-                    Err(refusal(StatusCode::FORBIDDEN, "destination-forbidden", "destination-forbidden"))
+            Target::Direct { host, port, explicit } => {
+                match wildcard::connect(host, *port, explicit, hosts, timeout).await {
+                    Ok(stream) => Ok(stream),
+                    Err(error @ WildcardError::Forbidden { .. }) => {
+                        tracing::warn!(tunnel = %label, %error, "AppTunnel wildcard destination refused");
+                        Err(refusal(StatusCode::FORBIDDEN, "destination-forbidden", "destination-forbidden"))
+                    }
+                    Err(error) => Err(unreachable(&error)),
                 }
-                Err(error) => Err(unreachable(&error)),
-            },
+            }
         }
     }
 
     /// Forwards an absolute-form request, reusing the connection's back-end connection
     /// when the previous request went to the same target for the same app.
-    async fn forward(&self, request: Request<Incoming>, connection: &Connection, key: AppTunnelKey, target: (String, u16), route: &Route, label: &str) -> Result<Answer, Refusal> {
+    async fn forward(
+        &self,
+        request: Request<Incoming>,
+        connection: &Connection,
+        key: AppTunnelKey,
+        target: (String, u16),
+        route: &Route,
+        label: &str,
+    ) -> Result<Answer, Refusal> {
         let kept = Connection::lock(&connection.upstream).take().filter(|upstream| upstream.usable_for(&key, &target));
         // A new tunnel is registered before its decision, so a cut cannot fall between.
         let (mut upstream, guard) = match kept {
@@ -196,7 +223,9 @@ impl AppTunnelProxy {
                     refusal(StatusCode::BAD_GATEWAY, "backend-unreachable", "backend-unreachable")
                 })?
             }
-            (None, None) => return Err(refusal(StatusCode::SERVICE_UNAVAILABLE, "decision-unavailable", "decision-unavailable")),
+            (None, None) => {
+                return Err(refusal(StatusCode::SERVICE_UNAVAILABLE, "decision-unavailable", "decision-unavailable"));
+            }
         };
         let cut = refusal(StatusCode::FORBIDDEN, "tunnel-cut", "cut");
         if *upstream.guard.cut.borrow() {

@@ -88,7 +88,13 @@ impl ServiceTable {
             }
             let explicit: Arc<[SocketAddr]> = exact
                 .iter()
-                .filter_map(|(host, port)| host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok().map(|ip| SocketAddr::new(ip, *port)))
+                .filter_map(|(host, port)| {
+                    host.trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<IpAddr>()
+                        .ok()
+                        .map(|ip| SocketAddr::new(ip, *port))
+                })
                 .collect();
             for (domain, port) in domains {
                 table.wildcards.push((domain, port, name.clone(), explicit.clone()));
@@ -123,7 +129,10 @@ impl ServiceTable {
                     && host.ends_with(domain.as_str())
                     && host.as_bytes().get(host.len() - domain.len() - 1) == Some(&b'.')
             })
-            .map(|(_, _, service, explicit)| Route { service: service.clone(), target: Target::Direct { host, port, explicit: explicit.clone() } })
+            .map(|(_, _, service, explicit)| Route {
+                service: service.clone(),
+                target: Target::Direct { host, port, explicit: explicit.clone() },
+            })
     }
 
     /// Each service's pools, for health reports.

@@ -67,7 +67,8 @@ where
         };
         let relay = async {
             let up = first_bytes(&mut client, &mut backend).await?;
-            let (more_up, down) = tokio::io::copy_bidirectional_with_sizes(&mut client, &mut backend, RELAY_BUFFER, RELAY_BUFFER).await?;
+            let (more_up, down) =
+                tokio::io::copy_bidirectional_with_sizes(&mut client, &mut backend, RELAY_BUFFER, RELAY_BUFFER).await?;
             Ok::<_, io::Error>((up + more_up, down))
         };
         tokio::select! {

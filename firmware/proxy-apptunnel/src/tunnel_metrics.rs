@@ -33,8 +33,16 @@ impl AppTunnelMetrics {
     /// Registers `postern_apptunnel_tunnels_open` and `postern_apptunnel_requests_total`.
     pub fn register(registry: &Registry) -> Result<Self, MetricsError> {
         Ok(Self {
-            tunnels_open: registry.gauge("postern_apptunnel_tunnels_open", "AppTunnel tunnels open now (CONNECT tunnels and plain HTTP back-end connections).")?,
-            requests: registry.labelled_counter("postern_apptunnel_requests_total", "AppTunnel requests by outcome.", "outcome", &OUTCOMES)?,
+            tunnels_open: registry.gauge(
+                "postern_apptunnel_tunnels_open",
+                "AppTunnel tunnels open now (CONNECT tunnels and plain HTTP back-end connections).",
+            )?,
+            requests: registry.labelled_counter(
+                "postern_apptunnel_requests_total",
+                "AppTunnel requests by outcome.",
+                "outcome",
+                &OUTCOMES,
+            )?,
         })
     }
 }

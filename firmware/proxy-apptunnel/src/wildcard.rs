@@ -38,7 +38,13 @@ pub(crate) enum WildcardError {
 
 /// Connects to `host:port` for a wildcard service whose explicit IP-literal entries are
 /// `explicit`, within `timeout` (resolution included).
-pub(crate) async fn connect(host: &str, port: u16, explicit: &[SocketAddr], hosts: &HashMap<String, IpAddr>, timeout: Duration) -> Result<TcpStream, WildcardError> {
+pub(crate) async fn connect(
+    host: &str,
+    port: u16,
+    explicit: &[SocketAddr],
+    hosts: &HashMap<String, IpAddr>,
+    timeout: Duration,
+) -> Result<TcpStream, WildcardError> {
     let io_error = |source| WildcardError::Io { host: host.to_owned(), port, source };
     let attempt = async {
         let candidates = resolve(host, port, hosts).await.map_err(io_error)?;
@@ -61,7 +67,9 @@ pub(crate) async fn connect(host: &str, port: u16, explicit: &[SocketAddr], host
         }
         Err(match last_error {
             Some(error) => io_error(error),
-            None if reasons.is_empty() => io_error(io::Error::new(io::ErrorKind::NotFound, "the name resolves to no address")),
+            None if reasons.is_empty() => {
+                io_error(io::Error::new(io::ErrorKind::NotFound, "the name resolves to no address"))
+            }
             None => WildcardError::Forbidden { host: host.to_owned(), port, reasons },
         })
     };

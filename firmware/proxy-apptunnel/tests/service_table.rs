@@ -5,7 +5,11 @@ use postern_proxy_apptunnel::{AppTunnelError, ServiceTable};
 use std::time::Duration;
 
 fn service(name: &str, servers: &[&str]) -> AppTunnelService {
-    AppTunnelService { name: name.into(), kind: ServiceKind::Tcp, servers: servers.iter().map(|s| (*s).to_owned()).collect() }
+    AppTunnelService {
+        name: name.into(),
+        kind: ServiceKind::Tcp,
+        servers: servers.iter().map(|s| (*s).to_owned()).collect(),
+    }
 }
 
 fn table(services: &[AppTunnelService]) -> ServiceTable {
@@ -48,9 +52,14 @@ fn the_first_service_listing_a_server_owns_it() {
 fn malformed_entries_are_refused_with_their_service() {
     for bad in ["no-port", "host:0", "host:99999", "*.:443", "a.*.example:443", ":443", "*.x.example:port"] {
         match ServiceTable::new(&[service("svc", &[bad])], Duration::from_secs(1)) {
-            Err(AppTunnelError::BadServer { service, server }) => assert_eq!((service.as_str(), server.as_str()), ("svc", bad)),
+            Err(AppTunnelError::BadServer { service, server }) => {
+                assert_eq!((service.as_str(), server.as_str()), ("svc", bad))
+            }
             other => panic!("{bad}: {other:?}"),
         }
     }
-    assert!(matches!(ServiceTable::new(&[service("empty", &[])], Duration::from_secs(1)), Err(AppTunnelError::NoServer { .. })));
+    assert!(matches!(
+        ServiceTable::new(&[service("empty", &[])], Duration::from_secs(1)),
+        Err(AppTunnelError::NoServer { .. })
+    ));
 }

@@ -49,10 +49,7 @@ impl FileStamp {
 }
 
 fn stamps(settings: &TlsSettings) -> Vec<FileStamp> {
-    let mut files = vec![
-        FileStamp::of(&settings.cert_chain),
-        FileStamp::of(&settings.private_key),
-    ];
+    let mut files = vec![FileStamp::of(&settings.cert_chain), FileStamp::of(&settings.private_key)];
     if let ClientAuth::Optional(ca) | ClientAuth::Required(ca) = &settings.client_auth {
         files.push(FileStamp::of(ca));
     }
@@ -112,9 +109,7 @@ impl CertificateWatcher {
             Err(error) => {
                 self.metrics.certificate_reloads.inc("refused");
                 tracing::error!(%error, "new TLS certificate refused; the previous one stays in use");
-                ReloadOutcome::Refused {
-                    reason: error.to_string(),
-                }
+                ReloadOutcome::Refused { reason: error.to_string() }
             }
         }
     }
@@ -157,10 +152,7 @@ impl CertificateWatcher {
             loop {
                 ticker.tick().await;
                 let w = Arc::clone(&watcher);
-                if tokio::task::spawn_blocking(move || w.check_now())
-                    .await
-                    .is_err()
-                {
+                if tokio::task::spawn_blocking(move || w.check_now()).await.is_err() {
                     tracing::error!("certificate check task failed");
                 }
             }

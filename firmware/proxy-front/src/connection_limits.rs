@@ -18,10 +18,7 @@ pub struct ConnectionLimits {
 impl Default for ConnectionLimits {
     /// 10 000 in total, 256 per IP address.
     fn default() -> Self {
-        Self {
-            max_total: 10_000,
-            max_per_ip: 256,
-        }
+        Self { max_total: 10_000, max_per_ip: 256 }
     }
 }
 
@@ -69,11 +66,7 @@ pub(crate) struct ConnectionPermit {
 
 impl ConnectionTracker {
     pub(crate) fn new(limits: ConnectionLimits, live: Gauge) -> Self {
-        Self {
-            limits,
-            counts: Arc::default(),
-            live,
-        }
+        Self { limits, counts: Arc::default(), live }
     }
 
     /// Admits a connection from `ip`, or says which limit it hit.
@@ -89,11 +82,7 @@ impl ConnectionTracker {
         *from_ip += 1;
         counts.total += 1;
         self.live.inc();
-        Ok(ConnectionPermit {
-            ip,
-            counts: Arc::clone(&self.counts),
-            live: self.live.clone(),
-        })
+        Ok(ConnectionPermit { ip, counts: Arc::clone(&self.counts), live: self.live.clone() })
     }
 }
 
@@ -118,13 +107,7 @@ mod tests {
     #[test]
     fn limits_and_release() {
         let live = Gauge::default();
-        let t = ConnectionTracker::new(
-            ConnectionLimits {
-                max_total: 3,
-                max_per_ip: 2,
-            },
-            live.clone(),
-        );
+        let t = ConnectionTracker::new(ConnectionLimits { max_total: 3, max_per_ip: 2 }, live.clone());
         let a: IpAddr = [10, 0, 0, 1].into();
         let b: IpAddr = [10, 0, 0, 2].into();
         let p1 = t.try_admit(a);

@@ -40,14 +40,10 @@ impl FrontMetrics {
                 "limit",
                 &["total", "per_ip"],
             )?,
-            connections_live: registry.gauge(
-                "postern_proxy_connections_live",
-                "Connections open on the proxy listener.",
-            )?,
-            handshakes_completed: registry.counter(
-                "postern_proxy_tls_handshakes_total",
-                "TLS handshakes completed.",
-            )?,
+            connections_live: registry
+                .gauge("postern_proxy_connections_live", "Connections open on the proxy listener.")?,
+            handshakes_completed: registry
+                .counter("postern_proxy_tls_handshakes_total", "TLS handshakes completed.")?,
             handshake_failures: registry.labelled_counter(
                 "postern_proxy_tls_handshake_failures_total",
                 "TLS handshakes that failed, by reason.",

@@ -22,8 +22,7 @@ pub enum HandshakeFailure {
 
 impl HandshakeFailure {
     /// Every label value, in the order the metrics show them.
-    pub const LABELS: [&'static str; 4] =
-        ["timeout", "protocol", "no_certificate", "bad_certificate"];
+    pub const LABELS: [&'static str; 4] = ["timeout", "protocol", "no_certificate", "bad_certificate"];
 
     /// The metric label for this reason.
     pub fn label(self) -> &'static str {
@@ -37,9 +36,7 @@ impl HandshakeFailure {
 
     /// Classifies an error returned by the rustls acceptor.
     fn classify(error: &io::Error) -> Self {
-        let tls = error
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+        let tls = error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>());
         match tls {
             Some(rustls::Error::NoCertificatesPresented) => Self::NoCertificate,
             Some(rustls::Error::InvalidCertificate(_)) => Self::BadCertificate,
@@ -55,10 +52,7 @@ pub(crate) async fn accept_tls(
     timeout: Duration,
 ) -> Result<TlsStream<TcpStream>, (HandshakeFailure, String)> {
     match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
-        Err(_) => Err((
-            HandshakeFailure::Timeout,
-            format!("no handshake within {timeout:?}"),
-        )),
+        Err(_) => Err((HandshakeFailure::Timeout, format!("no handshake within {timeout:?}"))),
         Ok(Err(error)) => Err((HandshakeFailure::classify(&error), error.to_string())),
         Ok(Ok(tls)) => Ok(tls),
     }

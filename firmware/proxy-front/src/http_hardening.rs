@@ -47,11 +47,7 @@ pub struct HttpLimits {
 impl Default for HttpLimits {
     /// 10 s, 16 KiB, 100 headers.
     fn default() -> Self {
-        Self {
-            header_read_timeout: Duration::from_secs(10),
-            max_head_bytes: 16 * 1024,
-            max_headers: 100,
-        }
+        Self { header_read_timeout: Duration::from_secs(10), max_head_bytes: 16 * 1024, max_headers: 100 }
     }
 }
 

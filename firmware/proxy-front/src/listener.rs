@@ -52,10 +52,7 @@ pub struct ListenerConfig {
 impl Default for ListenerConfig {
     /// Default limits and a 10 s handshake timeout.
     fn default() -> Self {
-        Self {
-            limits: ConnectionLimits::default(),
-            handshake_timeout: Duration::from_secs(10),
-        }
+        Self { limits: ConnectionLimits::default(), handshake_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -96,9 +93,7 @@ impl Listener {
         watcher: Arc<CertificateWatcher>,
         metrics: FrontMetrics,
     ) -> Result<Self, FrontError> {
-        let tcp = TcpListener::bind(addr)
-            .await
-            .map_err(|source| FrontError::Bind { addr, source })?;
+        let tcp = TcpListener::bind(addr).await.map_err(|source| FrontError::Bind { addr, source })?;
         Self::on(tcp, config, watcher, metrics)
     }
 
@@ -110,18 +105,10 @@ impl Listener {
         watcher: Arc<CertificateWatcher>,
         metrics: FrontMetrics,
     ) -> Result<Self, FrontError> {
-        let addr = tcp.local_addr().map_err(|source| FrontError::Bind {
-            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-            source,
-        })?;
-        Ok(Self {
-            tcp,
-            addr,
-            config,
-            watcher,
-            metrics,
-            proxy_protocol: None,
-        })
+        let addr = tcp
+            .local_addr()
+            .map_err(|source| FrontError::Bind { addr: SocketAddr::from(([0, 0, 0, 0], 0)), source })?;
+        Ok(Self { tcp, addr, config, watcher, metrics, proxy_protocol: None })
     }
 
     /// Expects a PROXY protocol header (v1 or v2) before the TLS handshake of every
@@ -144,11 +131,7 @@ impl Listener {
         let (stop_tx, stop_rx) = oneshot::channel();
         let addr = self.addr;
         let task = tokio::spawn(accept_loop(self, Arc::new(service), stop_rx));
-        ListenerHandle {
-            addr,
-            stop: Some(stop_tx),
-            task,
-        }
+        ListenerHandle { addr, stop: Some(stop_tx), task }
     }
 }
 
@@ -166,10 +149,7 @@ impl ListenerHandle {
         }
         match (&mut self.task).await {
             Ok(report) => report,
-            Err(_) => ShutdownReport {
-                finished: 0,
-                aborted: 0,
-            },
+            Err(_) => ShutdownReport { finished: 0, aborted: 0 },
         }
     }
 }
@@ -202,14 +182,7 @@ async fn accept_loop<S: ConnectionService>(
     service: Arc<S>,
     mut stop: oneshot::Receiver<Duration>,
 ) -> ShutdownReport {
-    let Listener {
-        tcp,
-        addr: listener_addr,
-        config,
-        watcher,
-        metrics,
-        proxy_protocol: proxy_from,
-    } = listener;
+    let Listener { tcp, addr: listener_addr, config, watcher, metrics, proxy_protocol: proxy_from } = listener;
     let tracker = ConnectionTracker::new(config.limits, metrics.connections_live.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let mut connections = JoinSet::new();

@@ -42,7 +42,11 @@ impl ProxyHeaderFailure {
 /// Reads the header within `deadline`; returns the client's address, or `peer` itself
 /// for a header that names none (v2 LOCAL, v1 `UNKNOWN`, v2 UNSPEC: the balancer's own
 /// connection, e.g. a health check).
-pub(crate) async fn read_client_address(stream: &mut TcpStream, peer: SocketAddr, deadline: Duration) -> Result<SocketAddr, ProxyHeaderFailure> {
+pub(crate) async fn read_client_address(
+    stream: &mut TcpStream,
+    peer: SocketAddr,
+    deadline: Duration,
+) -> Result<SocketAddr, ProxyHeaderFailure> {
     let header = tokio::time::timeout(deadline, read_header(stream))
         .await
         .map_err(|_| ProxyHeaderFailure::Timeout(deadline))??;

@@ -33,11 +33,7 @@ impl PeerInfo {
 /// `Fn(TlsStream<TcpStream>, PeerInfo) -> impl Future<Output = ()>` closure.
 pub trait ConnectionService: Send + Sync + 'static {
     /// Serves `stream` until it ends; the listener counts the connection live until then.
-    fn serve(
-        &self,
-        stream: TlsStream<TcpStream>,
-        peer: PeerInfo,
-    ) -> impl Future<Output = ()> + Send + 'static;
+    fn serve(&self, stream: TlsStream<TcpStream>, peer: PeerInfo) -> impl Future<Output = ()> + Send + 'static;
 }
 
 impl<F, Fut> ConnectionService for F
@@ -45,11 +41,7 @@ where
     F: Fn(TlsStream<TcpStream>, PeerInfo) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    fn serve(
-        &self,
-        stream: TlsStream<TcpStream>,
-        peer: PeerInfo,
-    ) -> impl Future<Output = ()> + Send + 'static {
+    fn serve(&self, stream: TlsStream<TcpStream>, peer: PeerInfo) -> impl Future<Output = ()> + Send + 'static {
         self(stream, peer)
     }
 }

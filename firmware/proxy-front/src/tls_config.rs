@@ -81,31 +81,19 @@ impl TlsSettings {
     }
 }
 
-fn pem_error(
-    what: &'static str,
-    path: &Path,
-) -> impl Fn(rustls::pki_types::pem::Error) -> FrontError {
+fn pem_error(what: &'static str, path: &Path) -> impl Fn(rustls::pki_types::pem::Error) -> FrontError {
     let path = path.to_owned();
-    move |e| FrontError::Pem {
-        what,
-        path: path.clone(),
-        reason: e.to_string(),
-    }
+    move |e| FrontError::Pem { what, path: path.clone(), reason: e.to_string() }
 }
 
 /// Reads every certificate in a PEM file; an empty file is an error.
-fn read_certificates(
-    what: &'static str,
-    path: &Path,
-) -> Result<Vec<CertificateDer<'static>>, FrontError> {
+fn read_certificates(what: &'static str, path: &Path) -> Result<Vec<CertificateDer<'static>>, FrontError> {
     let certs = CertificateDer::pem_file_iter(path)
         .map_err(pem_error(what, path))?
         .collect::<Result<Vec<_>, _>>()
         .map_err(pem_error(what, path))?;
     if certs.is_empty() {
-        return Err(FrontError::NoCertificate {
-            path: path.to_owned(),
-        });
+        return Err(FrontError::NoCertificate { path: path.to_owned() });
     }
     Ok(certs)
 }
@@ -113,8 +101,8 @@ fn read_certificates(
 /// Builds the server configuration from `settings`, checking that key and certificate match.
 pub fn build_server_config(settings: &TlsSettings) -> Result<Arc<ServerConfig>, FrontError> {
     let chain = read_certificates("certificate chain", &settings.cert_chain)?;
-    let key = PrivateKeyDer::from_pem_file(&settings.private_key)
-        .map_err(pem_error("private key", &settings.private_key))?;
+    let key =
+        PrivateKeyDer::from_pem_file(&settings.private_key).map_err(pem_error("private key", &settings.private_key))?;
     let provider = Arc::new(server_provider());
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_protocol_versions(settings.floor.versions())
@@ -124,9 +112,7 @@ pub fn build_server_config(settings: &TlsSettings) -> Result<Arc<ServerConfig>, 
         ClientAuth::Optional(ca) | ClientAuth::Required(ca) => {
             let mut roots = rustls::RootCertStore::empty();
             for cert in read_certificates("client CA", ca)? {
-                roots
-                    .add(cert)
-                    .map_err(|e| FrontError::Tls(format!("client CA {}: {e}", ca.display())))?;
+                roots.add(cert).map_err(|e| FrontError::Tls(format!("client CA {}: {e}", ca.display())))?;
             }
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
             let verifier = if matches!(settings.client_auth, ClientAuth::Optional(_)) {
@@ -134,15 +120,11 @@ pub fn build_server_config(settings: &TlsSettings) -> Result<Arc<ServerConfig>, 
             } else {
                 verifier
             };
-            let verifier = verifier
-                .build()
-                .map_err(|e| FrontError::Tls(e.to_string()))?;
+            let verifier = verifier.build().map_err(|e| FrontError::Tls(e.to_string()))?;
             builder.with_client_cert_verifier(verifier)
         }
     };
-    let mut config = builder
-        .with_single_cert(chain, key)
-        .map_err(|e| FrontError::Tls(e.to_string()))?;
+    let mut config = builder.with_single_cert(chain, key).map_err(|e| FrontError::Tls(e.to_string()))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config.ignore_client_order = true;
     config.send_tls13_tickets = TLS13_TICKETS;
@@ -184,7 +166,10 @@ mod tests {
         assert_eq!(ordered.len(), all);
         assert_eq!(ordered.first(), Some(&rustls::CipherSuite::TLS13_AES_128_GCM_SHA256));
         let position = |wanted| ordered.iter().position(|s| *s == wanted);
-        assert!(position(rustls::CipherSuite::TLS13_AES_256_GCM_SHA384) < position(rustls::CipherSuite::TLS13_CHACHA20_POLY1305_SHA256));
+        assert!(
+            position(rustls::CipherSuite::TLS13_AES_256_GCM_SHA384)
+                < position(rustls::CipherSuite::TLS13_CHACHA20_POLY1305_SHA256)
+        );
         assert!(
             position(rustls::CipherSuite::TLS13_CHACHA20_POLY1305_SHA256)
                 < position(rustls::CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)

@@ -3,18 +3,15 @@
 
 mod common;
 use common::*;
-use postern_test_wait::eventually;
 use postern_proxy_front::{ClientAuth, ConnectionLimits, ListenerConfig};
+use postern_test_wait::eventually;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 fn config(max_total: usize, max_per_ip: usize, handshake_ms: u64) -> ListenerConfig {
     ListenerConfig {
-        limits: ConnectionLimits {
-            max_total,
-            max_per_ip,
-        },
+        limits: ConnectionLimits { max_total, max_per_ip },
         handshake_timeout: Duration::from_millis(handshake_ms),
     }
 }
@@ -41,12 +38,7 @@ fn client_config_insecure() -> Result<std::sync::Arc<rustls::ClientConfig>, Erro
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn truncated_hello_and_garbage_do_not_disturb_others() -> TestResult {
     let pki = Pki::new("bad input CA")?;
-    let front = start(
-        pki.settings(ClientAuth::None),
-        config(100, 100, 5_000),
-        echo,
-    )
-    .await?;
+    let front = start(pki.settings(ClientAuth::None), config(100, 100, 5_000), echo).await?;
     let mut good = connect(front.port, client_config(&pki.ca_pem, None)?).await?;
     assert_eq!(round_trip(&mut good, b"one").await?, b"one");
 
@@ -57,8 +49,7 @@ async fn truncated_hello_and_garbage_do_not_disturb_others() -> TestResult {
         half.write_all(&hello[..hello.len() / 2]).await?;
         drop(half);
         let mut junk = TcpStream::connect(("127.0.0.1", front.port)).await?;
-        junk.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n\x00\xff\x16\x03\x01\xff\xff")
-            .await?;
+        junk.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n\x00\xff\x16\x03\x01\xff\xff").await?;
         let mut buf = [0u8; 64];
         // The server answers garbage with an alert or a close, never a hang.
         let read = tokio::time::timeout(Duration::from_secs(2), junk.read(&mut buf)).await;
@@ -68,11 +59,7 @@ async fn truncated_hello_and_garbage_do_not_disturb_others() -> TestResult {
     let mut fresh = connect(front.port, client_config(&pki.ca_pem, None)?).await?;
     assert_eq!(round_trip(&mut fresh, b"three").await?, b"three");
     let m = front.metrics.clone();
-    assert!(
-        eventually(|| m.handshake_failures.get("protocol") == 40).await,
-        "{}",
-        front.registry.render()
-    );
+    assert!(eventually(|| m.handshake_failures.get("protocol") == 40).await, "{}", front.registry.render());
     assert_eq!(front.metrics.handshakes_completed.get(), 2);
     Ok(())
 }
@@ -97,31 +84,20 @@ async fn slow_handshake_is_cut_at_the_timeout() -> TestResult {
         }
         sent += 1;
         let mut buf = [0u8; 16];
-        if let Ok(Ok(0)) = tokio::time::timeout(Duration::from_millis(1), slow.read(&mut buf)).await
-        {
+        if let Ok(Ok(0)) = tokio::time::timeout(Duration::from_millis(1), slow.read(&mut buf)).await {
             break started.elapsed();
         }
         if started.elapsed() > Duration::from_secs(5) {
             break started.elapsed();
         }
     };
-    assert!(
-        closed_after >= timeout,
-        "closed too early: {closed_after:?}"
-    );
+    assert!(closed_after >= timeout, "closed too early: {closed_after:?}");
     // Generous for a loaded machine, and still short of the 5 s at which the trickle
     // gives up.
-    assert!(
-        closed_after < timeout + Duration::from_secs(3),
-        "not cut at the timeout: {closed_after:?}"
-    );
+    assert!(closed_after < timeout + Duration::from_secs(3), "not cut at the timeout: {closed_after:?}");
     // The server closes the connection before it counts the failure.
     let m = front.metrics.clone();
-    assert!(
-        eventually(|| m.handshake_failures.get("timeout") == 1).await,
-        "{}",
-        front.registry.render()
-    );
+    assert!(eventually(|| m.handshake_failures.get("timeout") == 1).await, "{}", front.registry.render());
     let mut good = connect(front.port, client_config(&pki.ca_pem, None)?).await?;
     assert_eq!(round_trip(&mut good, b"served").await?, b"served");
     Ok(())
@@ -139,10 +115,7 @@ async fn per_ip_limit_refuses_the_extra_connections() -> TestResult {
         held.push(c);
     }
     for _ in 0..2 {
-        assert!(
-            connect(front.port, cfg.clone()).await.is_err(),
-            "a 4th connection from one IP"
-        );
+        assert!(connect(front.port, cfg.clone()).await.is_err(), "a 4th connection from one IP");
     }
     assert_eq!(front.metrics.connections_refused.get("per_ip"), 2);
     assert_eq!(front.metrics.connections_live.get(), 3);

@@ -9,52 +9,26 @@ use std::time::{Duration, Instant};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swap_is_picked_up_and_live_connection_survives() -> TestResult {
     let pki = Pki::new("reload CA")?;
-    let front = start(
-        pki.settings(ClientAuth::None),
-        ListenerConfig::default(),
-        echo,
-    )
-    .await?;
+    let front = start(pki.settings(ClientAuth::None), ListenerConfig::default(), echo).await?;
     let port = front.port;
     let first = file_fingerprint(&pki.cert)?;
-    assert_eq!(
-        tokio::task::spawn_blocking(move || served_fingerprint(port)).await??,
-        first
-    );
+    assert_eq!(tokio::task::spawn_blocking(move || served_fingerprint(port)).await??, first);
 
     let mut live = connect(port, client_config(&pki.ca_pem, None)?).await?;
     assert_eq!(round_trip(&mut live, b"before").await?, b"before");
-    let live_cert = live
-        .get_ref()
-        .1
-        .peer_certificates()
-        .and_then(|c| c.first())
-        .cloned()
-        .ok_or("no cert")?;
+    let live_cert = live.get_ref().1.peer_certificates().and_then(|c| c.first()).cloned().ok_or("no cert")?;
 
     pki.write_server_cert("second")?;
     let second = file_fingerprint(&pki.cert)?;
     assert_ne!(first, second);
     assert_eq!(front.watcher.check_now(), ReloadOutcome::Reloaded);
     assert_eq!(front.watcher.check_now(), ReloadOutcome::Unchanged);
-    assert_eq!(
-        tokio::task::spawn_blocking(move || served_fingerprint(port)).await??,
-        second
-    );
+    assert_eq!(tokio::task::spawn_blocking(move || served_fingerprint(port)).await??, second);
 
     // The connection opened before the swap still works, on the old certificate.
-    assert_eq!(
-        round_trip(&mut live, b"after the swap").await?,
-        b"after the swap"
-    );
+    assert_eq!(round_trip(&mut live, b"after the swap").await?, b"after the swap");
     let new_conn = connect(port, client_config(&pki.ca_pem, None)?).await?;
-    let new_cert = new_conn
-        .get_ref()
-        .1
-        .peer_certificates()
-        .and_then(|c| c.first())
-        .cloned()
-        .ok_or("no cert")?;
+    let new_cert = new_conn.get_ref().1.peer_certificates().and_then(|c| c.first()).cloned().ok_or("no cert")?;
     assert_ne!(live_cert, new_cert);
     assert_eq!(front.metrics.certificate_reloads.get("reloaded"), 1);
     Ok(())
@@ -63,12 +37,7 @@ async fn swap_is_picked_up_and_live_connection_survives() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn periodic_check_picks_up_a_swap() -> TestResult {
     let pki = Pki::new("periodic CA")?;
-    let front = start(
-        pki.settings(ClientAuth::None),
-        ListenerConfig::default(),
-        echo,
-    )
-    .await?;
+    let front = start(pki.settings(ClientAuth::None), ListenerConfig::default(), echo).await?;
     let _task = front.watcher.spawn_periodic(Duration::from_millis(100));
     pki.write_server_cert("periodic second")?;
     let expected = file_fingerprint(&pki.cert)?;
@@ -89,54 +58,27 @@ async fn periodic_check_picks_up_a_swap() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_pair_is_refused_and_old_one_kept() -> TestResult {
     let pki = Pki::new("broken CA")?;
-    let front = start(
-        pki.settings(ClientAuth::None),
-        ListenerConfig::default(),
-        echo,
-    )
-    .await?;
+    let front = start(pki.settings(ClientAuth::None), ListenerConfig::default(), echo).await?;
     let port = front.port;
     let original = file_fingerprint(&pki.cert)?;
 
     // Garbage in the certificate file.
     let good_cert = std::fs::read(&pki.cert)?;
-    std::fs::write(
-        &pki.cert,
-        b"-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n",
-    )?;
-    assert!(matches!(
-        front.watcher.check_now(),
-        ReloadOutcome::Refused { .. }
-    ));
-    assert_eq!(
-        front.watcher.check_now(),
-        ReloadOutcome::Unchanged,
-        "reported once"
-    );
-    assert_eq!(
-        tokio::task::spawn_blocking(move || served_fingerprint(port)).await??,
-        original
-    );
+    std::fs::write(&pki.cert, b"-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n")?;
+    assert!(matches!(front.watcher.check_now(), ReloadOutcome::Refused { .. }));
+    assert_eq!(front.watcher.check_now(), ReloadOutcome::Unchanged, "reported once");
+    assert_eq!(tokio::task::spawn_blocking(move || served_fingerprint(port)).await??, original);
 
     // A valid certificate whose key does not match.
     let (other_cert, _other_key) = pki.issue("mismatch", vec!["localhost".into()], false)?;
     std::fs::write(&pki.cert, other_cert)?;
     let outcome = front.watcher.check_now();
-    assert!(
-        matches!(&outcome, ReloadOutcome::Refused { reason } if !reason.is_empty()),
-        "{outcome:?}"
-    );
-    assert_eq!(
-        tokio::task::spawn_blocking(move || served_fingerprint(port)).await??,
-        original
-    );
+    assert!(matches!(&outcome, ReloadOutcome::Refused { reason } if !reason.is_empty()), "{outcome:?}");
+    assert_eq!(tokio::task::spawn_blocking(move || served_fingerprint(port)).await??, original);
 
     // An empty file.
     std::fs::write(&pki.cert, b"")?;
-    assert!(matches!(
-        front.watcher.check_now(),
-        ReloadOutcome::Refused { .. }
-    ));
+    assert!(matches!(front.watcher.check_now(), ReloadOutcome::Refused { .. }));
     assert_eq!(front.metrics.certificate_reloads.get("refused"), 3);
     assert_eq!(front.metrics.certificate_reloads.get("reloaded"), 0);
 

@@ -4,9 +4,9 @@
 
 mod common;
 use common::*;
-use postern_test_wait::eventually_within;
 use postern_process::raise_open_file_limit;
 use postern_proxy_front::{ClientAuth, ConnectionLimits, ListenerConfig};
+use postern_test_wait::eventually_within;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -20,16 +20,10 @@ const SETTLE: Duration = Duration::from_secs(60);
 async fn two_thousand_connections_at_once() -> TestResult {
     // Client and server ends both live in this process, plus margin.
     let limit = raise_open_file_limit(2 * CONNECTIONS as u64 + 512)?;
-    assert!(
-        limit >= 2 * CONNECTIONS as u64 + 512,
-        "open-file limit stuck at {limit}"
-    );
+    assert!(limit >= 2 * CONNECTIONS as u64 + 512, "open-file limit stuck at {limit}");
     let pki = Pki::new("many CA")?;
     let config = ListenerConfig {
-        limits: ConnectionLimits {
-            max_total: 10_000,
-            max_per_ip: 10_000,
-        },
+        limits: ConnectionLimits { max_total: 10_000, max_per_ip: 10_000 },
         handshake_timeout: Duration::from_secs(30),
     };
     let front = start(pki.settings(ClientAuth::None), config, echo).await?;
@@ -57,10 +51,7 @@ async fn two_thousand_connections_at_once() -> TestResult {
 
     let served_at = Instant::now();
     let mut good = connect(port, client_config(&pki.ca_pem, None)?).await?;
-    assert_eq!(
-        round_trip(&mut good, b"still served").await?,
-        b"still served"
-    );
+    assert_eq!(round_trip(&mut good, b"still served").await?, b"still served");
     let good_latency = served_at.elapsed();
     let rss_after = rss_kib().ok_or("no VmRSS")?;
     println!(
@@ -71,11 +62,7 @@ async fn two_thousand_connections_at_once() -> TestResult {
     assert!(good_latency < Duration::from_secs(5));
     drop(held);
     eventually_within(SETTLE, || m.connections_live.get() <= 1).await;
-    assert_eq!(
-        m.connections_live.get(),
-        1,
-        "the abandoned handshakes are released"
-    );
+    assert_eq!(m.connections_live.get(), 1, "the abandoned handshakes are released");
     assert_eq!(m.handshake_failures.get("protocol") as usize, CONNECTIONS);
     Ok(())
 }

@@ -5,8 +5,7 @@ mod common;
 use common::*;
 use postern_metrics::{Registry, SourcePrefixes};
 use postern_proxy_front::{
-    CertificateWatcher, ClientAuth, ConnectionLimits, FrontMetrics, Listener, ListenerConfig,
-    PeerInfo,
+    CertificateWatcher, ClientAuth, ConnectionLimits, FrontMetrics, Listener, ListenerConfig, PeerInfo,
 };
 use postern_proxy_protocol::{Addresses, Command, ProxyHeader, Version};
 use rustls::pki_types::ServerName;
@@ -17,26 +16,17 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Opens a connection that claims to be from `client`, and reads what the service saw.
-async fn as_client(
-    port: u16,
-    client: &str,
-    tls: Arc<rustls::ClientConfig>,
-) -> Result<String, Error> {
+async fn as_client(port: u16, client: &str, tls: Arc<rustls::ClientConfig>) -> Result<String, Error> {
     let mut tcp = TcpStream::connect(("127.0.0.1", port)).await?;
     let header = ProxyHeader {
         version: Version::V2,
         command: Command::Proxy,
-        addresses: Addresses::Tcp {
-            source: client.parse()?,
-            destination: SocketAddr::from(([127, 0, 0, 1], port)),
-        },
+        addresses: Addresses::Tcp { source: client.parse()?, destination: SocketAddr::from(([127, 0, 0, 1], port)) },
     };
     let mut buf = [0u8; 64];
     let len = header.emit(&mut buf)?;
     tcp.write_all(&buf[..len]).await?;
-    let mut stream = tokio_rustls::TlsConnector::from(tls)
-        .connect(ServerName::try_from("localhost")?, tcp)
-        .await?;
+    let mut stream = tokio_rustls::TlsConnector::from(tls).connect(ServerName::try_from("localhost")?, tcp).await?;
     let mut seen = vec![0u8; 64];
     let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut seen)).await??;
     Ok(String::from_utf8_lossy(&seen[..n]).into_owned())
@@ -49,10 +39,7 @@ async fn the_per_address_limit_and_the_service_see_the_client_not_the_balancer()
     let metrics = FrontMetrics::register(&registry)?;
     let watcher = CertificateWatcher::new(pki.settings(ClientAuth::None), metrics.clone())?;
     let config = ListenerConfig {
-        limits: ConnectionLimits {
-            max_total: 100,
-            max_per_ip: 1,
-        },
+        limits: ConnectionLimits { max_total: 100, max_per_ip: 1 },
         handshake_timeout: Duration::from_secs(5),
     };
     let listener = Listener::bind("127.0.0.1:0".parse()?, config, watcher, metrics.clone())

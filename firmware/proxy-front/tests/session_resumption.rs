@@ -60,7 +60,8 @@ async fn seen_certificate(port: u16, config: Arc<rustls::ClientConfig>) -> Resul
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resumed_mutual_tls_session_still_names_its_device() -> TestResult {
     let pki = Pki::new("device CA")?;
-    let front = start(pki.settings(ClientAuth::Required(pki.ca_pem.clone())), ListenerConfig::default(), show_cert).await?;
+    let front =
+        start(pki.settings(ClientAuth::Required(pki.ca_pem.clone())), ListenerConfig::default(), show_cert).await?;
     let (cert, key) = pki.issue("device-42", vec!["device-42".into()], true)?;
     let device = client_config(&pki.ca_pem, Some((&cert, &key)))?;
     let expected = CertificateDer::from_pem_slice(cert.as_bytes())?.to_vec();

@@ -1,7 +1,7 @@
 //! The validated meaning of a header of either version.
 
 use crate::error::ProxyError;
-use crate::v2::{INET6_LEN, INET_LEN, Packet, UNIX_LEN, V2_HEADER_LEN};
+use crate::v2::{INET_LEN, INET6_LEN, Packet, UNIX_LEN, V2_HEADER_LEN};
 use crate::{framing, v1};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -66,11 +66,9 @@ impl ProxyHeader {
         match framing(bytes)? {
             framing::Framing::Need(more) => Err(ProxyError::Truncated { have: bytes.len(), need: bytes.len() + more }),
             framing::Framing::Complete(len) if len != bytes.len() => Err(ProxyError::TrailingBytes(bytes.len() - len)),
-            framing::Framing::Complete(_) if bytes[0] == b'P' => Ok(Self {
-                version: Version::V1,
-                command: Command::Proxy,
-                addresses: v1::parse(bytes)?,
-            }),
+            framing::Framing::Complete(_) if bytes[0] == b'P' => {
+                Ok(Self { version: Version::V1, command: Command::Proxy, addresses: v1::parse(bytes)? })
+            }
             framing::Framing::Complete(_) => Self::parse_v2(&Packet::new_checked(bytes)?),
         }
     }
@@ -130,8 +128,12 @@ impl ProxyHeader {
         let buf = buf.get_mut(..len).ok_or(ProxyError::BufferTooSmall { have, need: len })?;
         let (family, source, destination) = match self.addresses {
             Addresses::Unspecified => (0x00, None, None),
-            Addresses::Tcp { source, destination } => (family_of(source, destination)? | 0x01, Some(source), Some(destination)),
-            Addresses::Udp { source, destination } => (family_of(source, destination)? | 0x02, Some(source), Some(destination)),
+            Addresses::Tcp { source, destination } => {
+                (family_of(source, destination)? | 0x01, Some(source), Some(destination))
+            }
+            Addresses::Udp { source, destination } => {
+                (family_of(source, destination)? | 0x02, Some(source), Some(destination))
+            }
             Addresses::Unix => (0x31, None, None),
         };
         let mut packet = Packet::new_unchecked(&mut *buf);
@@ -218,7 +220,11 @@ fn addresses(family: u8, payload: &[u8]) -> Result<(Addresses, usize), ProxyErro
         0x00 => Addresses::Unspecified,
         0x11 | 0x12 | 0x21 | 0x22 => {
             let (source, destination) = if family >> 4 == 1 { pair(4, &v4) } else { pair(16, &v6) };
-            if family & 0x0f == 1 { Addresses::Tcp { source, destination } } else { Addresses::Udp { source, destination } }
+            if family & 0x0f == 1 {
+                Addresses::Tcp { source, destination }
+            } else {
+                Addresses::Udp { source, destination }
+            }
         }
         _ => Addresses::Unix,
     };

@@ -27,4 +27,4 @@ pub use error::ProxyError;
 pub use framing::{Framing, MIN_LEN, framing};
 pub use header::{Addresses, Command, ProxyHeader, Version};
 pub use v1::V1_MAX_LEN;
-pub use v2::{Packet, SIGNATURE, V2_HEADER_LEN, V2_MAX_LEN, Tlv, Tlvs};
+pub use v2::{Packet, SIGNATURE, Tlv, Tlvs, V2_HEADER_LEN, V2_MAX_LEN};

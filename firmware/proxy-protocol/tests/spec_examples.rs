@@ -1,6 +1,8 @@
 //! The examples and limits of HAProxy's proxy-protocol.txt.
 
-use postern_proxy_protocol::{Addresses, Command, Framing, ProxyError, ProxyHeader, SIGNATURE, V1_MAX_LEN, Version, framing};
+use postern_proxy_protocol::{
+    Addresses, Command, Framing, ProxyError, ProxyHeader, SIGNATURE, V1_MAX_LEN, Version, framing,
+};
 use proptest::prelude::*;
 use std::net::SocketAddr;
 
@@ -26,13 +28,20 @@ fn read_header(stream: &[u8]) -> Result<(ProxyHeader, usize), ProxyError> {
 #[test]
 fn v1_worst_cases_from_the_spec_fit_in_107_bytes() {
     let tcp4 = b"PROXY TCP4 255.255.255.255 255.255.255.255 65535 65535\r\n";
-    let tcp6 = b"PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n";
+    let tcp6 =
+        b"PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n";
     let unknown = b"PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n";
     assert_eq!((tcp4.len(), tcp6.len(), unknown.len()), (56, 104, 107));
     let h = ProxyHeader::parse(tcp4).expect("accepted");
-    assert_eq!(h.addresses, Addresses::Tcp { source: sa("255.255.255.255:65535"), destination: sa("255.255.255.255:65535") });
+    assert_eq!(
+        h.addresses,
+        Addresses::Tcp { source: sa("255.255.255.255:65535"), destination: sa("255.255.255.255:65535") }
+    );
     assert_eq!(h.source(), Some(sa("255.255.255.255:65535")));
-    assert_eq!(ProxyHeader::parse(tcp6).expect("accepted").source(), Some(sa("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535")));
+    assert_eq!(
+        ProxyHeader::parse(tcp6).expect("accepted").source(),
+        Some(sa("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535"))
+    );
     assert_eq!(ProxyHeader::parse(unknown).expect("accepted").addresses, Addresses::Unspecified);
     assert_eq!(ProxyHeader::parse(b"PROXY UNKNOWN\r\n").expect("accepted").addresses, Addresses::Unspecified);
     assert_eq!(unknown.len(), V1_MAX_LEN);

@@ -135,7 +135,9 @@ mod tests {
         assert!(path.is_dir(), "a sound store stays where it is");
 
         let recovered = open_or_move_aside::<u8, u8, Toy>(&path, || Err(OpenFailure::Damaged(Toy::Bad)), || Ok(2));
-        let Ok(Recovered::MovedAside { fresh, moved_to, damage }) = recovered else { panic!("recovered: {recovered:?}") };
+        let Ok(Recovered::MovedAside { fresh, moved_to, damage }) = recovered else {
+            panic!("recovered: {recovered:?}")
+        };
         assert_eq!((fresh, damage), (2, Toy::Bad));
         assert!(moved_to.is_dir() && !path.exists(), "the damaged store is kept beside, never deleted");
     }
@@ -145,7 +147,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("store");
         std::fs::create_dir(&path).expect("dir");
-        let result = open_or_move_aside::<u8, u8, Toy>(&path, || panic!("engine bug"), || Err(OpenFailure::Damaged(Toy::Bad)));
+        let result =
+            open_or_move_aside::<u8, u8, Toy>(&path, || panic!("engine bug"), || Err(OpenFailure::Damaged(Toy::Bad)));
         let Err(RecoveryError::Create { damage, failure }) = result else { panic!("{result:?}") };
         assert_eq!((damage, failure), (Toy::Panicked("engine bug".into()), Toy::Bad));
     }

@@ -37,9 +37,6 @@ mod tests {
         assert!(eventually(|| checks.fetch_add(1, Ordering::Relaxed) >= 3).await);
         let started = Instant::now();
         assert!(!eventually_within(Duration::from_millis(50), || false).await);
-        assert!(
-            started.elapsed() >= Duration::from_millis(50),
-            "it waited the whole deadline"
-        );
+        assert!(started.elapsed() >= Duration::from_millis(50), "it waited the whole deadline");
     }
 }

@@ -73,7 +73,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let one = ensure_self_made(&dir.path().join("a"), "one", &[]).expect("made");
         let two = ensure_self_made(&dir.path().join("b"), "two", &[]).expect("made");
-        let bundle = std::fs::read_to_string(one.certificate).expect("pem") + &std::fs::read_to_string(two.certificate).expect("pem");
+        let bundle = std::fs::read_to_string(one.certificate).expect("pem")
+            + &std::fs::read_to_string(two.certificate).expect("pem");
         let imports = ImportDir::new(dir.path().join("imported"));
         let stored = imports.store_authorities(&bundle).expect("stored");
         assert_eq!(stored.certificates.len(), 2);

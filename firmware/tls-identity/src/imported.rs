@@ -46,7 +46,9 @@ impl ImportDir {
     /// Checks a pasted chain and stores it as `<leaf sha-256>.crt` (mode 0600).
     pub fn store_certificate(&self, text: &str) -> Result<ImportedCertificate, IdentityError> {
         let chain = parse_chain(text)?;
-        let leaf = chain.first().ok_or_else(|| IdentityError::Pem { what: "the certificate", reason: "empty chain".into() })?;
+        let leaf = chain
+            .first()
+            .ok_or_else(|| IdentityError::Pem { what: "the certificate", reason: "empty chain".into() })?;
         let summary = summarize(leaf)?;
         private_dir(&self.dir)?;
         let path = self.dir.join(format!("{}.crt", short(&summary.sha256)));
@@ -61,8 +63,10 @@ impl ImportDir {
         if let Some(chain) = chain {
             check_pair(chain, &key)?;
         }
-        let signer = rustls::crypto::ring::sign::any_supported_type(&key).map_err(|e| IdentityError::Key(e.to_string()))?;
-        let public = signer.public_key().ok_or_else(|| IdentityError::Key("its public half cannot be derived".into()))?;
+        let signer =
+            rustls::crypto::ring::sign::any_supported_type(&key).map_err(|e| IdentityError::Key(e.to_string()))?;
+        let public =
+            signer.public_key().ok_or_else(|| IdentityError::Key("its public half cannot be derived".into()))?;
         private_dir(&self.dir)?;
         let path = self.dir.join(format!("{}.key", short(&fingerprint(public.as_ref()))));
         write_atomically(&path, text.as_bytes(), 0o600)?;

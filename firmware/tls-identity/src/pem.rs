@@ -56,7 +56,9 @@ pub fn check_pair(chain: &[CertificateDer<'static>], key: &PrivateKeyDer<'_>) ->
     let leaf = chain.first().map(|c| fingerprint(c.as_ref())).unwrap_or_default();
     match CertifiedKey::new(chain.to_vec(), signer).keys_match() {
         Ok(()) => Ok(()),
-        Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) => Err(IdentityError::KeyMismatch { certificate: leaf }),
+        Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) => {
+            Err(IdentityError::KeyMismatch { certificate: leaf })
+        }
         Err(e) => Err(IdentityError::Key(e.to_string())),
     }
 }

@@ -48,7 +48,9 @@ fn name(general: &GeneralName<'_>) -> String {
         GeneralName::DNSName(dns) => format!("DNS:{dns}"),
         GeneralName::IPAddress(bytes) => match bytes.len() {
             4 => <[u8; 4]>::try_from(*bytes).map(|b| format!("IP:{}", std::net::Ipv4Addr::from(b))).unwrap_or_default(),
-            16 => <[u8; 16]>::try_from(*bytes).map(|b| format!("IP:{}", std::net::Ipv6Addr::from(b))).unwrap_or_default(),
+            16 => {
+                <[u8; 16]>::try_from(*bytes).map(|b| format!("IP:{}", std::net::Ipv6Addr::from(b))).unwrap_or_default()
+            }
             _ => "IP:?".into(),
         },
         GeneralName::URI(uri) => format!("URI:{uri}"),

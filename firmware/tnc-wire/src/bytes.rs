@@ -22,11 +22,7 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
         if self.remaining() < n {
-            return Err(WireError::Truncated {
-                what: self.what,
-                needed: self.pos + n,
-                available: self.buf.len(),
-            });
+            return Err(WireError::Truncated { what: self.what, needed: self.pos + n, available: self.buf.len() });
         }
         let out = &self.buf[self.pos..self.pos + n];
         self.pos += n;
@@ -74,17 +70,9 @@ impl<'a> Reader<'a> {
 /// UTF-8 without NUL, as RFC 5792 and RFC 5793 require of their strings.
 pub(crate) fn text(bytes: &[u8], field: &'static str) -> Result<String, WireError> {
     if bytes.contains(&0) {
-        return Err(WireError::Invalid {
-            what: field,
-            reason: "NUL inside a string",
-        });
+        return Err(WireError::Invalid { what: field, reason: "NUL inside a string" });
     }
-    core::str::from_utf8(bytes)
-        .map(String::from)
-        .map_err(|_| WireError::Invalid {
-            what: field,
-            reason: "not UTF-8",
-        })
+    core::str::from_utf8(bytes).map(String::from).map_err(|_| WireError::Invalid { what: field, reason: "not UTF-8" })
 }
 
 /// An appending big-endian writer.
@@ -142,11 +130,7 @@ pub(crate) fn to_vec(len: usize, emit: impl FnOnce(&mut [u8])) -> Vec<u8> {
 /// Checks a string fits an 8-bit length prefix.
 pub(crate) fn check_len8(s: &str, what: &'static str) -> Result<(), WireError> {
     if s.len() > 255 {
-        return Err(WireError::TooLarge {
-            what,
-            len: s.len() as u64,
-            max: 255,
-        });
+        return Err(WireError::TooLarge { what, len: s.len() as u64, max: 255 });
     }
     Ok(())
 }

@@ -44,25 +44,16 @@ impl RemediationParameters {
         let vendor_id = r.u24()?;
         let kind = r.u32()?;
         match (vendor_id, kind) {
-            (PEN_IETF, REMEDIATION_URI) => {
-                Ok(Self::Uri(crate::bytes::text(r.rest(), "remediation URI")?))
-            }
+            (PEN_IETF, REMEDIATION_URI) => Ok(Self::Uri(crate::bytes::text(r.rest(), "remediation URI")?)),
             (PEN_IETF, REMEDIATION_STRING) => {
                 let text = r.string32("remediation string")?;
                 let language = r.string8("remediation language code")?;
                 if r.remaining() != 0 {
-                    return Err(WireError::Invalid {
-                        what,
-                        reason: "bytes after the language code",
-                    });
+                    return Err(WireError::Invalid { what, reason: "bytes after the language code" });
                 }
                 Ok(Self::Text { text, language })
             }
-            _ => Ok(Self::Vendor {
-                vendor_id,
-                kind,
-                data: r.rest().to_vec(),
-            }),
+            _ => Ok(Self::Vendor { vendor_id, kind, data: r.rest().to_vec() }),
         }
     }
 
@@ -97,11 +88,7 @@ impl RemediationParameters {
                 w.string32(text);
                 w.string8(language);
             }
-            Self::Vendor {
-                vendor_id,
-                kind,
-                data,
-            } => {
+            Self::Vendor { vendor_id, kind, data } => {
                 w.u24(*vendor_id);
                 w.u32(*kind);
                 w.bytes(data);

@@ -15,17 +15,13 @@ fn seed(name: &str) -> Vec<u8> {
 
 fn pa_messages(name: &str) -> Vec<PaMessageRepr> {
     let message = PtTlsRepr::parse_bytes(&seed(name), &Limits::DEFAULT).expect("PT-TLS parses");
-    let PtTlsBody::PbTncBatch(batch) = message.body else {
-        panic!("{name}: not a batch")
-    };
+    let PtTlsBody::PbTncBatch(batch) = message.body else { panic!("{name}: not a batch") };
     let batch = BatchRepr::parse_bytes(&batch, &Limits::DEFAULT).expect("batch parses");
     batch
         .messages
         .iter()
         .filter_map(|m| match m {
-            PbMessage::Pa(pa) => {
-                Some(PaMessageRepr::parse_bytes(&pa.body, &Limits::DEFAULT).expect("PA parses"))
-            }
+            PbMessage::Pa(pa) => Some(PaMessageRepr::parse_bytes(&pa.body, &Limits::DEFAULT).expect("PA parses")),
             _ => None,
         })
         .collect()
@@ -36,38 +32,16 @@ fn seeds_reach_their_layers() {
     assert!(PtTlsRepr::parse_bytes(&seed("version-request"), &Limits::DEFAULT).is_ok());
     assert!(PtTlsRepr::parse_bytes(&seed("pt-tls-error"), &Limits::DEFAULT).is_ok());
     assert_eq!(pa_messages("cdata-os-attributes")[0].attributes.len(), 4);
-    assert_eq!(
-        pa_messages("sdata-attribute-request")[0].attributes.len(),
-        2
-    );
-    let message =
-        PtTlsRepr::parse_bytes(&seed("result-remediation"), &Limits::DEFAULT).expect("parses");
-    let PtTlsBody::PbTncBatch(batch) = message.body else {
-        panic!("not a batch")
-    };
-    assert_eq!(
-        BatchRepr::parse_bytes(&batch, &Limits::DEFAULT)
-            .expect("parses")
-            .messages
-            .len(),
-        4
-    );
+    assert_eq!(pa_messages("sdata-attribute-request")[0].attributes.len(), 2);
+    let message = PtTlsRepr::parse_bytes(&seed("result-remediation"), &Limits::DEFAULT).expect("parses");
+    let PtTlsBody::PbTncBatch(batch) = message.body else { panic!("not a batch") };
+    assert_eq!(BatchRepr::parse_bytes(&batch, &Limits::DEFAULT).expect("parses").messages.len(), 4);
 
     let mut reassembler = Reassembler::new(Limits::DEFAULT);
     let mut rebuilt = None;
     for attribute in &pa_messages("cdata-segments")[0].attributes {
-        let Attribute::SegmentEnvelope {
-            more,
-            start,
-            base_id,
-            segment,
-        } = attribute
-        else {
-            panic!("not an envelope")
-        };
-        rebuilt = reassembler
-            .push(*more, *start, *base_id, segment)
-            .expect("reassembles");
+        let Attribute::SegmentEnvelope { more, start, base_id, segment } = attribute else { panic!("not an envelope") };
+        rebuilt = reassembler.push(*more, *start, *base_id, segment).expect("reassembles");
     }
     assert!(matches!(rebuilt, Some(Attribute::InstalledPackages(p)) if p.len() == 2));
 }

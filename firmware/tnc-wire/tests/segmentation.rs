@@ -8,12 +8,7 @@ use postern_tnc_wire::{
 
 fn packages(n: usize) -> Attribute {
     Attribute::InstalledPackages(
-        (0..n)
-            .map(|i| Package {
-                name: format!("package-{i:05}"),
-                version: format!("1.{i}.0-1+deb12u1"),
-            })
-            .collect(),
+        (0..n).map(|i| Package { name: format!("package-{i:05}"), version: format!("1.{i}.0-1+deb12u1") }).collect(),
     )
 }
 
@@ -29,28 +24,14 @@ fn forty_kib_of_packages_arrive_in_segments() {
     while let Some(envelope) = segmenter.next_envelope() {
         envelopes += 1;
         // Each envelope crosses inside its own PA-TNC message, as on the wire.
-        let wire = PaMessageRepr {
-            identifier: envelopes,
-            attributes: vec![envelope],
-        }
-        .to_bytes()
-        .expect("emits");
+        let wire = PaMessageRepr { identifier: envelopes, attributes: vec![envelope] }.to_bytes().expect("emits");
         let parsed = PaMessageRepr::parse_bytes(&wire, &Limits::DEFAULT).expect("parses");
-        let Attribute::SegmentEnvelope {
-            more,
-            start,
-            base_id,
-            segment,
-        } = &parsed.attributes[0]
-        else {
+        let Attribute::SegmentEnvelope { more, start, base_id, segment } = &parsed.attributes[0] else {
             panic!("not an envelope");
         };
         assert!(segment.len() <= 4000);
         assert_eq!(*start, envelopes == 1);
-        if let Some(done) = reassembler
-            .push(*more, *start, *base_id, segment)
-            .expect("reassembles")
-        {
+        if let Some(done) = reassembler.push(*more, *start, *base_id, segment).expect("reassembles") {
             rebuilt = Some(done);
         }
     }
@@ -63,42 +44,17 @@ fn forty_kib_of_packages_arrive_in_segments() {
 fn reassembly_is_bounded_and_checked() {
     let attribute = packages(100);
     let bytes = attribute.to_bytes().expect("emits");
-    let small = Limits {
-        max_reassembled_attribute: 100,
-        ..Limits::DEFAULT
-    };
+    let small = Limits { max_reassembled_attribute: 100, ..Limits::DEFAULT };
     let mut reassembler = Reassembler::new(small);
-    assert!(matches!(
-        reassembler.push(true, true, 1, &bytes[..50]),
-        Err(WireError::TooLarge { .. })
-    ));
+    assert!(matches!(reassembler.push(true, true, 1, &bytes[..50]), Err(WireError::TooLarge { .. })));
 
     let mut reassembler = Reassembler::new(Limits::DEFAULT);
-    assert!(
-        reassembler.push(false, false, 2, &bytes[..50]).is_err(),
-        "no open transfer"
-    );
-    assert_eq!(
-        reassembler
-            .push(true, true, 3, &bytes[..50])
-            .expect("first"),
-        None
-    );
-    assert!(
-        reassembler.push(false, false, 3, &bytes[50..60]).is_err(),
-        "ends short"
-    );
+    assert!(reassembler.push(false, false, 2, &bytes[..50]).is_err(), "no open transfer");
+    assert_eq!(reassembler.push(true, true, 3, &bytes[..50]).expect("first"), None);
+    assert!(reassembler.push(false, false, 3, &bytes[50..60]).is_err(), "ends short");
     assert!(!reassembler.is_pending(3), "a failed transfer is dropped");
     let mut too_long = bytes.clone();
     too_long.extend_from_slice(&[0; 8]);
-    assert_eq!(
-        reassembler
-            .push(true, true, 4, &too_long[..50])
-            .expect("first"),
-        None
-    );
-    assert!(
-        reassembler.push(false, false, 4, &too_long[50..]).is_err(),
-        "more than declared"
-    );
+    assert_eq!(reassembler.push(true, true, 4, &too_long[..50]).expect("first"), None);
+    assert!(reassembler.push(false, false, 4, &too_long[50..]).is_err(), "more than declared");
 }

@@ -68,11 +68,7 @@ impl TryFrom<RawAction> for TunnelAction {
             (Some(app_id), Some(service)) => TunnelTarget::App { app_id, service },
             _ => return Err(HalfTarget),
         };
-        Ok(TunnelAction {
-            action: r.action,
-            uem_device_id: r.uem_device_id,
-            target,
-        })
+        Ok(TunnelAction { action: r.action, uem_device_id: r.uem_device_id, target })
     }
 }
 
@@ -82,12 +78,7 @@ impl From<TunnelAction> for RawAction {
             TunnelTarget::AllTunnels => (None, None),
             TunnelTarget::App { app_id, service } => (Some(app_id), Some(service)),
         };
-        RawAction {
-            action: a.action,
-            uem_device_id: a.uem_device_id,
-            app_id,
-            service,
-        }
+        RawAction { action: a.action, uem_device_id: a.uem_device_id, app_id, service }
     }
 }
 

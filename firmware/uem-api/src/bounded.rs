@@ -25,10 +25,7 @@ impl<T, const MAX: usize> BoundedList<T, MAX> {
     /// Wraps a list, refusing one longer than `MAX`.
     pub fn new(items: Vec<T>) -> Result<Self, ListTooLong> {
         if items.len() > MAX {
-            return Err(ListTooLong {
-                len: items.len(),
-                max: MAX,
-            });
+            return Err(ListTooLong { len: items.len(), max: MAX });
         }
         Ok(Self(items))
     }
@@ -85,10 +82,7 @@ impl<'de, T: Deserialize<'de>, const MAX: usize> Visitor<'de> for BoundedVisitor
         let mut items = Vec::with_capacity(hint);
         while let Some(item) = seq.next_element()? {
             if items.len() == MAX {
-                return Err(serde::de::Error::custom(ListTooLong {
-                    len: MAX + 1,
-                    max: MAX,
-                }));
+                return Err(serde::de::Error::custom(ListTooLong { len: MAX + 1, max: MAX }));
             }
             items.push(item);
         }

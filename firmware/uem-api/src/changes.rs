@@ -13,18 +13,10 @@ pub struct ComplianceChange {
     #[serde(with = "id_serde::uem")]
     pub uem_device_id: UemDeviceId,
     /// Its ActiveSync device id, if known.
-    #[serde(
-        default,
-        with = "id_serde::opt_eas",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "id_serde::opt_eas", skip_serializing_if = "Option::is_none")]
     pub activesync_id: Option<EasDeviceId>,
     /// Its user, if known.
-    #[serde(
-        default,
-        with = "id_serde::opt_user",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "id_serde::opt_user", skip_serializing_if = "Option::is_none")]
     pub user: Option<UserId>,
     /// Its status (the whole truth: not relative to earlier changes).
     pub status: WireStatus,

@@ -13,9 +13,6 @@ pub struct ConvertError {
 
 impl ConvertError {
     pub(crate) fn new(what: &'static str, value: impl std::fmt::Debug) -> Self {
-        Self {
-            what,
-            value: format!("{value:?}"),
-        }
+        Self { what, value: format!("{value:?}") }
     }
 }

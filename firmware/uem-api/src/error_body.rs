@@ -61,10 +61,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error with its message cut to [`ERROR_MESSAGE_MAX`] bytes at a character boundary.
     pub fn new(error: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            error,
-            message: cut(message.into()),
-        }
+        Self { error, message: cut(message.into()) }
     }
 }
 

@@ -21,19 +21,14 @@ macro_rules! id_serde {
         pub(crate) mod $opt {
             use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-            pub(crate) fn serialize<S: Serializer>(
-                v: &Option<$ty>,
-                s: S,
-            ) -> Result<S::Ok, S::Error> {
+            pub(crate) fn serialize<S: Serializer>(v: &Option<$ty>, s: S) -> Result<S::Ok, S::Error> {
                 match v {
                     Some(v) => s.serialize_str(v.as_str()),
                     None => s.serialize_none(),
                 }
             }
 
-            pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-                d: D,
-            ) -> Result<Option<$ty>, D::Error> {
+            pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$ty>, D::Error> {
                 match Option::<String>::deserialize(d)? {
                     Some(text) => <$ty>::new(&text).map(Some).map_err(D::Error::custom),
                     None => Ok(None),

@@ -26,13 +26,12 @@ pub use error_body::{ApiError, ErrorCode};
 pub use inventory::{HOLD_SECS, InventoryEntry, InventoryKind, InventoryReport, WireDeviceState};
 pub use limits::{
     APP_ID_MAX, CURSOR_MAX, ERROR_MESSAGE_MAX, MAX_ACTIONS, MAX_CHANGES, MAX_INVENTORY_ENTRIES,
-    MAX_INVENTORY_REQUEST_BYTES, MAX_PAGE, MAX_REGISTERED_MATCHES, MAX_REQUEST_BYTES,
-    MAX_RESPONSE_BYTES, MAX_UNREGISTERED_TUNNELS, MAX_WAIT_SECS, SERVICE_MAX, TOKEN_MAX,
+    MAX_INVENTORY_REQUEST_BYTES, MAX_PAGE, MAX_REGISTERED_MATCHES, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES,
+    MAX_UNREGISTERED_TUNNELS, MAX_WAIT_SECS, SERVICE_MAX, TOKEN_MAX,
 };
 pub use lookup::{DeviceLookup, WireDevice, WireTunnel};
 pub use paths::{
-    ACTIONS_PATH, API_BASE, AUTHORISE_PATH, CHANGES_PATH, LOOKUP_PATH, SETTINGS_PATH,
-    inventory_path, register_path,
+    ACTIONS_PATH, API_BASE, AUTHORISE_PATH, CHANGES_PATH, LOOKUP_PATH, SETTINGS_PATH, inventory_path, register_path,
 };
 pub use query::{LookupQuery, PollQuery, QueryError};
 pub use settings::{NewDeviceRule, Registration, Settings, WireUemKind};

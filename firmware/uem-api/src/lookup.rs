@@ -3,9 +3,7 @@
 use crate::id_serde;
 use crate::limits::{MAX_REGISTERED_MATCHES, MAX_UNREGISTERED_TUNNELS};
 use crate::{BoundedList, WirePlatform, WireStatus};
-use postern_decision::{
-    EasDeviceId, GatewayId, RegisteredDevice, UemDeviceId, UnregisteredTunnel, UserId,
-};
+use postern_decision::{EasDeviceId, GatewayId, RegisteredDevice, UemDeviceId, UnregisteredTunnel, UserId};
 use serde::{Deserialize, Serialize};
 
 /// A device registered with the UEM.
@@ -15,18 +13,10 @@ pub struct WireDevice {
     #[serde(with = "id_serde::uem")]
     pub uem_device_id: UemDeviceId,
     /// Its ActiveSync device id, if the UEM knows it.
-    #[serde(
-        default,
-        with = "id_serde::opt_eas",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "id_serde::opt_eas", skip_serializing_if = "Option::is_none")]
     pub activesync_id: Option<EasDeviceId>,
     /// The user it is enrolled for.
-    #[serde(
-        default,
-        with = "id_serde::opt_user",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "id_serde::opt_user", skip_serializing_if = "Option::is_none")]
     pub user: Option<UserId>,
     /// Its platform.
     #[serde(default)]
@@ -39,18 +29,10 @@ pub struct WireDevice {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct WireTunnel {
     /// The tunnel's ActiveSync device id, if any.
-    #[serde(
-        default,
-        with = "id_serde::opt_eas",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "id_serde::opt_eas", skip_serializing_if = "Option::is_none")]
     pub activesync_id: Option<EasDeviceId>,
     /// The tunnel's user, if any.
-    #[serde(
-        default,
-        with = "id_serde::opt_user",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "id_serde::opt_user", skip_serializing_if = "Option::is_none")]
     pub user: Option<UserId>,
     /// The gateway on which the device is allowed.
     #[serde(with = "id_serde::gateway")]
@@ -80,21 +62,13 @@ impl From<WireDevice> for RegisteredDevice {
 
 impl From<WireTunnel> for UnregisteredTunnel {
     fn from(t: WireTunnel) -> Self {
-        UnregisteredTunnel {
-            eas_device_id: t.activesync_id,
-            user: t.user,
-            gateway: t.gateway_id,
-        }
+        UnregisteredTunnel { eas_device_id: t.activesync_id, user: t.user, gateway: t.gateway_id }
     }
 }
 
 impl From<UnregisteredTunnel> for WireTunnel {
     fn from(t: UnregisteredTunnel) -> Self {
-        WireTunnel {
-            activesync_id: t.eas_device_id,
-            user: t.user,
-            gateway_id: t.gateway,
-        }
+        WireTunnel { activesync_id: t.eas_device_id, user: t.user, gateway_id: t.gateway }
     }
 }
 
@@ -103,10 +77,7 @@ impl DeviceLookup {
     pub fn into_decision(self) -> (Vec<RegisteredDevice>, Vec<UnregisteredTunnel>) {
         (
             self.registered.into_iter().map(Into::into).collect(),
-            self.unregistered_tunnels
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            self.unregistered_tunnels.into_iter().map(Into::into).collect(),
         )
     }
 }

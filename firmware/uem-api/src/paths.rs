@@ -23,10 +23,7 @@ pub fn register_path(gateway: &GatewayId) -> String {
 
 /// `PUT`: a gateway's tunnel inventory.
 pub fn inventory_path(gateway: &GatewayId) -> String {
-    format!(
-        "{API_BASE}/gateways/{}/inventory",
-        segment(gateway.as_str())
-    )
+    format!("{API_BASE}/gateways/{}/inventory", segment(gateway.as_str()))
 }
 
 fn segment(s: &str) -> String {

@@ -6,11 +6,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use postern_decision::{EasDeviceId, IdError, UserId};
 
 /// Characters escaped in a query value or path segment: all but `A-Z a-z 0-9 - . _ ~`.
-pub(crate) const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+pub(crate) const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Longest query string a server reads.
 const QUERY_MAX: usize = 2_048;
@@ -73,23 +69,14 @@ pub struct PollQuery {
 
 fn pairs(query: &str) -> Result<impl Iterator<Item = (&str, &str)>, QueryError> {
     if query.len() > QUERY_MAX {
-        return Err(QueryError::TooLong {
-            len: query.len(),
-            max: QUERY_MAX,
-        });
+        return Err(QueryError::TooLong { len: query.len(), max: QUERY_MAX });
     }
-    Ok(query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| p.split_once('=').unwrap_or((p, ""))))
+    Ok(query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))))
 }
 
 fn decoded(name: &'static str, raw: &str) -> Result<String, QueryError> {
     let plus_as_space = raw.replace('+', " ");
-    percent_decode_str(&plus_as_space)
-        .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| QueryError::NotUtf8(name))
+    percent_decode_str(&plus_as_space).decode_utf8().map(|s| s.into_owned()).map_err(|_| QueryError::NotUtf8(name))
 }
 
 fn set_once<T>(slot: &mut Option<T>, name: &'static str, v: T) -> Result<(), QueryError> {
@@ -108,16 +95,10 @@ impl LookupQuery {
     pub fn to_query_string(&self) -> String {
         let mut parts = Vec::new();
         if let Some(id) = &self.activesync_id {
-            parts.push(format!(
-                "activesync_id={}",
-                utf8_percent_encode(id.as_str(), COMPONENT)
-            ));
+            parts.push(format!("activesync_id={}", utf8_percent_encode(id.as_str(), COMPONENT)));
         }
         if let Some(user) = &self.user {
-            parts.push(format!(
-                "user={}",
-                utf8_percent_encode(user.as_str(), COMPONENT)
-            ));
+            parts.push(format!("user={}", utf8_percent_encode(user.as_str(), COMPONENT)));
         }
         parts.join("&")
     }
@@ -142,10 +123,7 @@ impl LookupQuery {
         if activesync_id.is_none() && user.is_none() {
             return Err(QueryError::NothingToLookUp);
         }
-        Ok(Self {
-            activesync_id,
-            user,
-        })
+        Ok(Self { activesync_id, user })
     }
 }
 
@@ -165,27 +143,16 @@ impl PollQuery {
             match name {
                 "cursor" => {
                     let v = decoded("cursor", raw)?;
-                    set_once(
-                        &mut cursor,
-                        "cursor",
-                        Cursor::new(&v).map_err(bad("cursor"))?,
-                    )?;
+                    set_once(&mut cursor, "cursor", Cursor::new(&v).map_err(bad("cursor"))?)?;
                 }
                 "wait" => {
-                    let secs = raw
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|s| *s <= MAX_WAIT_SECS)
-                        .ok_or(QueryError::BadWait)?;
+                    let secs = raw.parse::<u32>().ok().filter(|s| *s <= MAX_WAIT_SECS).ok_or(QueryError::BadWait)?;
                     set_once(&mut wait, "wait", secs)?;
                 }
                 other => return Err(QueryError::Unknown(truncated(other))),
             }
         }
-        Ok(Self {
-            cursor,
-            wait_secs: wait.unwrap_or(0),
-        })
+        Ok(Self { cursor, wait_secs: wait.unwrap_or(0) })
     }
 }
 

@@ -98,9 +98,7 @@ impl TryFrom<UemStatus> for WireStatus {
     fn try_from(s: UemStatus) -> Result<Self, ConvertError> {
         Ok(match s {
             UemStatus::Compliant => WireStatus::Compliant,
-            UemStatus::NonCompliant(action) => WireStatus::Noncompliant {
-                action: action.try_into()?,
-            },
+            UemStatus::NonCompliant(action) => WireStatus::Noncompliant { action: action.try_into()? },
             UemStatus::Blocked => WireStatus::Blocked,
             UemStatus::Wiped => WireStatus::Wiped,
             other => return Err(ConvertError::new("UEM status", other)),

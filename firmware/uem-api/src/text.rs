@@ -10,11 +10,7 @@ fn check(kind: &'static str, s: &str, max: usize, ok: fn(char) -> bool) -> Resul
         return Err(IdError::Empty { kind });
     }
     if s.len() > max {
-        return Err(IdError::TooLong {
-            kind,
-            len: s.len(),
-            max,
-        });
+        return Err(IdError::TooLong { kind, len: s.len(), max });
     }
     match s.char_indices().find(|(_, c)| !ok(*c)) {
         Some((at, _)) => Err(IdError::BadChar { kind, at }),

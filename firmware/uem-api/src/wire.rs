@@ -57,38 +57,23 @@ pub enum WireError {
 /// Decodes one API body of at most `max` bytes.
 pub fn decode<T: DeserializeOwned>(body: &[u8], max: usize) -> Result<T, WireError> {
     if body.len() > max {
-        return Err(WireError::TooLarge {
-            len: body.len(),
-            max,
-        });
+        return Err(WireError::TooLarge { len: body.len(), max });
     }
     serde_json::from_slice(body).map_err(|source| {
         let (line, column) = (source.line(), source.column());
         match source.classify() {
             serde_json::error::Category::Eof => WireError::Truncated(source),
             serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
-                WireError::Syntax {
-                    line,
-                    column,
-                    source,
-                }
+                WireError::Syntax { line, column, source }
             }
-            serde_json::error::Category::Data => WireError::Invalid {
-                target: short_name::<T>(),
-                line,
-                column,
-                source,
-            },
+            serde_json::error::Category::Data => WireError::Invalid { target: short_name::<T>(), line, column, source },
         }
     })
 }
 
 /// Encodes one API body.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, WireError> {
-    serde_json::to_vec(value).map_err(|source| WireError::Encode {
-        target: short_name::<T>(),
-        source,
-    })
+    serde_json::to_vec(value).map_err(|source| WireError::Encode { target: short_name::<T>(), source })
 }
 
 fn short_name<T>() -> &'static str {

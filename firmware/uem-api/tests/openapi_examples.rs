@@ -48,10 +48,7 @@ fn check<T: DeserializeOwned + Serialize>(name: &str, json: &str) {
             }
         }
     }
-    assert_eq!(
-        again, original,
-        "example of {name} does not survive a round trip"
-    );
+    assert_eq!(again, original, "example of {name} does not survive a round trip");
 }
 
 #[test]
@@ -75,19 +72,13 @@ fn every_schema_example_decodes_and_round_trips() {
         "InventoryReport",
     ];
     assert_eq!(
-        examples
-            .keys()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .len(),
+        examples.keys().map(String::as_str).collect::<Vec<_>>().len(),
         expected.len(),
         "schemas with examples: {:?}",
         examples.keys()
     );
     for name in expected {
-        let json = examples
-            .get(name)
-            .unwrap_or_else(|| panic!("no example for {name}"));
+        let json = examples.get(name).unwrap_or_else(|| panic!("no example for {name}"));
         match name {
             "Error" => check::<ApiError>(name, json),
             "Status" => check::<WireStatus>(name, json),

@@ -3,8 +3,7 @@
 use crate::error::UemError;
 use postern_decision::{AppTunnelAnswer, EasRequest, UemDeviceId};
 use postern_uem_api::{
-    AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings,
-    TunnelActions,
+    AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -52,18 +51,11 @@ pub trait UemConnector: Send + Sync {
 
     /// Compliance changes since `cursor` (a full snapshot without one); with `wait`, the
     /// UEM may hold the request until something changes (long-poll).
-    fn compliance_changes<'a>(
-        &'a self,
-        cursor: Option<&'a Cursor>,
-        wait: Duration,
-    ) -> UemFuture<'a, ComplianceChanges>;
+    fn compliance_changes<'a>(&'a self, cursor: Option<&'a Cursor>, wait: Duration)
+    -> UemFuture<'a, ComplianceChanges>;
 
     /// Administrator actions on tunnels since `cursor`.
-    fn tunnel_actions<'a>(
-        &'a self,
-        cursor: Option<&'a Cursor>,
-        wait: Duration,
-    ) -> UemFuture<'a, TunnelActions>;
+    fn tunnel_actions<'a>(&'a self, cursor: Option<&'a Cursor>, wait: Duration) -> UemFuture<'a, TunnelActions>;
 
     /// Sends the gateway's tunnel inventory (ActiveSync and app), replacing the last one.
     fn push_inventory<'a>(&'a self, entries: &'a [InventoryEntry]) -> UemFuture<'a, ()>;

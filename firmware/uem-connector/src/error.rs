@@ -86,12 +86,7 @@ pub enum UemError {
 impl UemError {
     /// Whether the UEM should be treated as unreachable for a first access (S3, S5).
     pub fn is_outage(&self) -> bool {
-        !matches!(
-            self,
-            UemError::Unsupported { .. }
-                | UemError::CursorRefused { .. }
-                | UemError::Request { .. }
-        )
+        !matches!(self, UemError::Unsupported { .. } | UemError::CursorRefused { .. } | UemError::Request { .. })
     }
 
     /// The wait the UEM asked for, if it asked.

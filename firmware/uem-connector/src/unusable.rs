@@ -5,7 +5,9 @@
 use crate::connector::{Features, UemConnector, UemFuture};
 use crate::error::UemError;
 use postern_decision::{AppTunnelAnswer, EasRequest, UemDeviceId};
-use postern_uem_api::{AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions};
+use postern_uem_api::{
+    AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions,
+};
 use std::time::Duration;
 
 /// A connector that cannot reach anything, and says why.
@@ -21,7 +23,9 @@ impl Unusable {
     }
 
     fn fail<'a, T: Send + 'a>(&'a self) -> UemFuture<'a, T> {
-        Box::pin(async move { Err(UemError::Unreachable { endpoint: self.kind.to_owned(), reason: self.reason.clone() }) })
+        Box::pin(
+            async move { Err(UemError::Unreachable { endpoint: self.kind.to_owned(), reason: self.reason.clone() }) },
+        )
     }
 }
 
@@ -42,7 +46,12 @@ impl UemConnector for Unusable {
         self.fail()
     }
 
-    fn authorise_app<'a>(&'a self, _: &'a UemDeviceId, _: &'a AppId, _: &'a ServiceName) -> UemFuture<'a, AppTunnelAnswer> {
+    fn authorise_app<'a>(
+        &'a self,
+        _: &'a UemDeviceId,
+        _: &'a AppId,
+        _: &'a ServiceName,
+    ) -> UemFuture<'a, AppTunnelAnswer> {
         self.fail()
     }
 

@@ -8,8 +8,8 @@ mod common;
 use common::{Certs, TOKEN, Uem, admin_at};
 use postern_decision::{EasDeviceId, EasRequest, Platform, UemDeviceId, UserId};
 use postern_uem_api::{
-    AppId, InventoryEntry, InventoryKind, NewDeviceRule, ServiceName, TunnelTarget, TunnelVerb,
-    WireAction, WireDeviceState, WireStatus,
+    AppId, InventoryEntry, InventoryKind, NewDeviceRule, ServiceName, TunnelTarget, TunnelVerb, WireAction,
+    WireDeviceState, WireStatus,
 };
 use postern_uem_connector::{UemConnector, UemError};
 use std::time::{Duration, Instant};
@@ -32,26 +32,12 @@ async fn register_returns_the_uem_settings() {
     let uem = Uem::start(dir.path(), Certs::SelfSigned);
     let api = uem.connector();
     let settings = api.register().await.unwrap();
-    assert_eq!(
-        settings.new_device_when_unreachable,
-        Some(NewDeviceRule::Allow)
-    );
+    assert_eq!(settings.new_device_when_unreachable, Some(NewDeviceRule::Allow));
     assert!(settings.supports_quarantine);
 
-    uem.admin(&[
-        "settings",
-        "--new-device",
-        "block",
-        "--quarantine",
-        "false",
-        "--kind",
-        "neurons",
-    ]);
+    uem.admin(&["settings", "--new-device", "block", "--quarantine", "false", "--kind", "neurons"]);
     let settings = api.register().await.unwrap();
-    assert_eq!(
-        settings.new_device_when_unreachable,
-        Some(NewDeviceRule::Block)
-    );
+    assert_eq!(settings.new_device_when_unreachable, Some(NewDeviceRule::Block));
     assert!(!settings.supports_quarantine);
     assert_eq!(api.kind(), "postern-api");
     let f = api.features();
@@ -67,23 +53,12 @@ async fn lookup_finds_by_activesync_id_and_by_user_and_reports_tunnels_elsewhere
     let api = uem.connector();
 
     let by_id = api.lookup(&request("ABC1", None)).await.unwrap();
-    let ids: Vec<_> = by_id
-        .registered
-        .iter()
-        .map(|d| d.uem_device_id.as_str())
-        .collect();
+    let ids: Vec<_> = by_id.registered.iter().map(|d| d.uem_device_id.as_str()).collect();
     assert_eq!(ids, ["dev-1"]);
     assert_eq!(by_id.registered[0].status, WireStatus::Compliant);
 
-    let by_user = api
-        .lookup(&request("NEWPHONE1", Some("Bob@Example.com")))
-        .await
-        .unwrap();
-    let ids: Vec<_> = by_user
-        .registered
-        .iter()
-        .map(|d| d.uem_device_id.as_str())
-        .collect();
+    let by_user = api.lookup(&request("NEWPHONE1", Some("Bob@Example.com"))).await.unwrap();
+    let ids: Vec<_> = by_user.registered.iter().map(|d| d.uem_device_id.as_str()).collect();
     assert_eq!(ids, ["dev-2"]);
     assert!(by_user.unregistered_tunnels.is_empty());
 
@@ -104,10 +79,7 @@ async fn lookup_finds_by_activesync_id_and_by_user_and_reports_tunnels_elsewhere
     assert_eq!(found.unregistered_tunnels.len(), 1);
     assert_eq!(found.unregistered_tunnels[0].gateway_id.as_str(), "gw2");
     let own = gw2.lookup(&request("UNREG7", None)).await.unwrap();
-    assert!(
-        own.unregistered_tunnels.is_empty(),
-        "a gateway's own tunnels are not listed"
-    );
+    assert!(own.unregistered_tunnels.is_empty(), "a gateway's own tunnels are not listed");
 }
 
 #[tokio::test]
@@ -116,24 +88,14 @@ async fn authorise_reports_the_three_checks() {
     let uem = Uem::start(dir.path(), Certs::SelfSigned);
     uem.enrol("dev-1", "ABC1", "alice@example.com");
     let api = uem.connector();
-    let (app, svc) = (
-        AppId::new("com.example.mail").unwrap(),
-        ServiceName::new("intranet").unwrap(),
-    );
+    let (app, svc) = (AppId::new("com.example.mail").unwrap(), ServiceName::new("intranet").unwrap());
 
     let ok = api.authorise_app(&dev("dev-1"), &app, &svc).await.unwrap();
     assert!(ok.device_policy_ok && ok.traffic_rules_ok && ok.app_authorised);
 
     // `--authorised` is a flag: without it the app is refused.
     uem.admin(&["app", "com.example.mail"]);
-    uem.admin(&[
-        "block-tunnel",
-        "dev-1",
-        "--app",
-        "com.example.mail",
-        "--service",
-        "intranet",
-    ]);
+    uem.admin(&["block-tunnel", "dev-1", "--app", "com.example.mail", "--service", "intranet"]);
     let refused = api.authorise_app(&dev("dev-1"), &app, &svc).await.unwrap();
     assert!(refused.device_policy_ok && !refused.traffic_rules_ok && !refused.app_authorised);
 
@@ -155,26 +117,17 @@ async fn compliance_feed_is_a_snapshot_then_incremental_and_a_refused_cursor_say
     let full = api.compliance_changes(None, Duration::ZERO).await.unwrap();
     assert!(full.full);
     assert_eq!(full.changes.len(), 2);
-    let quiet = api
-        .compliance_changes(Some(&full.cursor), Duration::ZERO)
-        .await
-        .unwrap();
+    let quiet = api.compliance_changes(Some(&full.cursor), Duration::ZERO).await.unwrap();
     assert!(!quiet.full && quiet.changes.is_empty());
 
     uem.admin(&["wipe", "dev-2"]);
-    let page = api
-        .compliance_changes(Some(&quiet.cursor), Duration::ZERO)
-        .await
-        .unwrap();
+    let page = api.compliance_changes(Some(&quiet.cursor), Duration::ZERO).await.unwrap();
     assert_eq!(page.changes.len(), 1);
     assert_eq!(page.changes[0].uem_device_id.as_str(), "dev-2");
     assert_eq!(page.changes[0].status, WireStatus::Wiped);
 
     uem.admin(&["fault", "refuse-cursors"]);
-    let err = api
-        .compliance_changes(Some(&page.cursor), Duration::ZERO)
-        .await
-        .unwrap_err();
+    let err = api.compliance_changes(Some(&page.cursor), Duration::ZERO).await.unwrap_err();
     assert!(matches!(err, UemError::CursorRefused { .. }), "{err}");
     assert!(!err.is_outage());
 }
@@ -197,31 +150,16 @@ async fn a_long_poll_returns_promptly_when_a_change_is_made_during_the_wait() {
         // carry it, so nothing below depends on this being long enough.
         std::thread::sleep(Duration::from_millis(700));
         let ordered = Instant::now();
-        admin_at(
-            &url,
-            &state,
-            &["status", "dev-1", "noncompliant", "--action", "quarantine"],
-        );
+        admin_at(&url, &state, &["status", "dev-1", "noncompliant", "--action", "quarantine"]);
         (ordered, Instant::now())
     });
-    let page = api
-        .compliance_changes(Some(&full.cursor), Duration::from_secs(30))
-        .await
-        .unwrap();
+    let page = api.compliance_changes(Some(&full.cursor), Duration::from_secs(30)).await.unwrap();
     let answered = Instant::now();
     let (ordered, acknowledged) = changer.join().unwrap();
 
     assert_eq!(page.changes.len(), 1);
-    assert_eq!(
-        page.changes[0].status,
-        WireStatus::Noncompliant {
-            action: WireAction::Quarantine
-        }
-    );
-    assert!(
-        answered.duration_since(started) >= Duration::from_millis(600),
-        "the pull was held"
-    );
+    assert_eq!(page.changes[0].status, WireStatus::Noncompliant { action: WireAction::Quarantine });
+    assert!(answered.duration_since(started) >= Duration::from_millis(600), "the pull was held");
     let latency = answered.saturating_duration_since(ordered);
     println!(
         "long-poll: change ordered -> held pull answered in {latency:?} \
@@ -236,14 +174,7 @@ async fn tunnel_actions_are_a_snapshot_then_incremental() {
     let dir = tempfile::tempdir().unwrap();
     let uem = Uem::start(dir.path(), Certs::SelfSigned);
     uem.enrol("dev-1", "ABC1", "alice@example.com");
-    uem.admin(&[
-        "block-tunnel",
-        "dev-1",
-        "--app",
-        "com.example.mail",
-        "--service",
-        "intranet",
-    ]);
+    uem.admin(&["block-tunnel", "dev-1", "--app", "com.example.mail", "--service", "intranet"]);
     let api = uem.connector();
 
     let full = api.tunnel_actions(None, Duration::ZERO).await.unwrap();
@@ -255,10 +186,7 @@ async fn tunnel_actions_are_a_snapshot_then_incremental() {
     );
 
     uem.admin(&["block-tunnel", "dev-1"]);
-    let page = api
-        .tunnel_actions(Some(&full.cursor), Duration::from_secs(5))
-        .await
-        .unwrap();
+    let page = api.tunnel_actions(Some(&full.cursor), Duration::from_secs(5)).await.unwrap();
     assert!(!page.full);
     assert_eq!(page.actions.len(), 1);
     assert_eq!(page.actions[0].target, TunnelTarget::AllTunnels);
@@ -293,16 +221,9 @@ async fn the_inventory_push_reaches_the_uem() {
     api.push_inventory(&entries).await.unwrap();
     let listed = uem.admin(&["inventory"]);
     assert!(listed.contains("gw1"), "{listed}");
-    assert!(
-        listed.contains("ABC1") && listed.contains("crm-backend"),
-        "{listed}"
-    );
+    assert!(listed.contains("ABC1") && listed.contains("crm-backend"), "{listed}");
     assert!(!listed.contains("hold_secs"), "no hold asked for: {listed}");
-    uem.connector()
-        .with_inventory_hold(900)
-        .push_inventory(&entries)
-        .await
-        .unwrap();
+    uem.connector().with_inventory_hold(900).push_inventory(&entries).await.unwrap();
     let listed = uem.admin(&["inventory"]);
     assert!(listed.contains("\"hold_secs\":900"), "{listed}");
 }

@@ -17,19 +17,14 @@ async fn a_500_is_a_status_error_with_the_uem_message() {
     uem.admin(&["fault", "status500"]);
     let err = api.register().await.unwrap_err();
     match &err {
-        UemError::Status {
-            status, message, ..
-        } => {
+        UemError::Status { status, message, .. } => {
             assert_eq!(*status, 500);
             assert!(message.contains("injected fault"), "{message}");
         }
         other => panic!("expected a status error, got {other}"),
     }
     assert!(err.is_outage());
-    assert!(
-        api.register().await.is_ok(),
-        "the fault was for one answer only"
-    );
+    assert!(api.register().await.is_ok(), "the fault was for one answer only");
 }
 
 #[tokio::test]
@@ -38,10 +33,7 @@ async fn garbage_json_is_a_bad_answer() {
     let uem = Uem::start(dir.path(), Certs::SelfSigned);
     let api = uem.connector();
     uem.admin(&["fault", "garbage", "--count", "2"]);
-    let err = api
-        .compliance_changes(None, Duration::ZERO)
-        .await
-        .unwrap_err();
+    let err = api.compliance_changes(None, Duration::ZERO).await.unwrap_err();
     assert!(matches!(err, UemError::BadAnswer { .. }), "{err}");
     let err = api.register().await.unwrap_err();
     assert!(matches!(err, UemError::BadAnswer { .. }), "{err}");
@@ -58,25 +50,16 @@ async fn an_answer_slower_than_the_deadline_is_a_timeout() {
     let start = Instant::now();
     let err = api.register().await.unwrap_err();
     let took = start.elapsed();
-    assert!(
-        matches!(err, UemError::Timeout { after, .. } if after == Duration::from_secs(1)),
-        "{err}"
-    );
+    assert!(matches!(err, UemError::Timeout { after, .. } if after == Duration::from_secs(1)), "{err}");
     assert!(took < Duration::from_millis(2500), "gave up after {took:?}");
     assert!(err.is_outage());
 
     // A long-poll's deadline is its wait plus the request deadline.
     let full = api.compliance_changes(None, Duration::ZERO).await.unwrap();
     let start = Instant::now();
-    let quiet = api
-        .compliance_changes(Some(&full.cursor), Duration::from_secs(2))
-        .await
-        .unwrap();
+    let quiet = api.compliance_changes(Some(&full.cursor), Duration::from_secs(2)).await.unwrap();
     assert!(quiet.changes.is_empty());
-    assert!(
-        start.elapsed() >= Duration::from_millis(1900),
-        "the server held the pull"
-    );
+    assert!(start.elapsed() >= Duration::from_millis(1900), "the server held the pull");
 }
 
 #[tokio::test]
@@ -89,18 +72,12 @@ async fn a_killed_uem_is_unreachable_and_works_again_once_restarted() {
 
     uem.kill();
     let err = api.register().await.unwrap_err();
-    assert!(
-        matches!(err, UemError::Unreachable { ref reason, .. } if reason.contains("connect")),
-        "{err}"
-    );
+    assert!(matches!(err, UemError::Unreachable { ref reason, .. } if reason.contains("connect")), "{err}");
     assert!(err.is_outage());
 
     uem.restart();
     assert!(api.register().await.is_ok());
-    let page = api
-        .compliance_changes(Some(&full.cursor), Duration::ZERO)
-        .await
-        .unwrap();
+    let page = api.compliance_changes(Some(&full.cursor), Duration::ZERO).await.unwrap();
     assert!(page.changes.is_empty(), "the cursor survived the restart");
 }
 

@@ -10,19 +10,14 @@ use common::{Certs, Uem};
 use postern_config::PosternApiConnector as ApiConfig;
 use postern_decision::GatewayId;
 use postern_uem_connector::{PosternApiConnector, SetupError, UemConnector, UemError};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-    date_time_ymd,
-};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose, date_time_ymd};
 use std::path::{Path, PathBuf};
 
 /// A test CA written to `dir/NAME-ca.pem`, and its issuer.
 fn make_ca(dir: &Path, name: &str) -> (PathBuf, Issuer<'static, KeyPair>) {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params
-        .distinguished_name
-        .push(DnType::CommonName, format!("{name} test CA"));
+    params.distinguished_name.push(DnType::CommonName, format!("{name} test CA"));
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let key = KeyPair::generate().unwrap();
     let cert = params.self_signed(&key).unwrap();
@@ -47,16 +42,10 @@ fn make_server_cert(
     params.not_after = date_time_ymd(until, 1, 1);
     let key = KeyPair::generate().unwrap();
     let cert = params.signed_by(&key, issuer).unwrap();
-    let (cert_path, key_path) = (
-        dir.join(format!("{name}.pem")),
-        dir.join(format!("{name}-key.pem")),
-    );
+    let (cert_path, key_path) = (dir.join(format!("{name}.pem")), dir.join(format!("{name}-key.pem")));
     std::fs::write(&cert_path, cert.pem()).unwrap();
     std::fs::write(&key_path, key.serialize_pem()).unwrap();
-    Certs::Given {
-        cert: cert_path,
-        key: key_path,
-    }
+    Certs::Given { cert: cert_path, key: key_path }
 }
 
 fn unreachable_reason(err: UemError) -> String {
@@ -80,13 +69,7 @@ async fn a_certificate_from_an_untrusted_ca_is_unreachable() {
 async fn an_expired_certificate_is_unreachable() {
     let dir = tempfile::tempdir().unwrap();
     let (ca, issuer) = make_ca(dir.path(), "site");
-    let certs = make_server_cert(
-        dir.path(),
-        "expired",
-        &["localhost", "127.0.0.1"],
-        (2020, 2021),
-        &issuer,
-    );
+    let certs = make_server_cert(dir.path(), "expired", &["localhost", "127.0.0.1"], (2020, 2021), &issuer);
     let uem = Uem::start(dir.path(), certs);
     let api = uem.connector_for("gw1", common::TOKEN, &ca);
     let reason = unreachable_reason(api.register().await.unwrap_err());
@@ -97,13 +80,7 @@ async fn an_expired_certificate_is_unreachable() {
 async fn a_certificate_for_another_name_is_unreachable() {
     let dir = tempfile::tempdir().unwrap();
     let (ca, issuer) = make_ca(dir.path(), "site");
-    let certs = make_server_cert(
-        dir.path(),
-        "elsewhere",
-        &["uem.example.net"],
-        (2020, 2099),
-        &issuer,
-    );
+    let certs = make_server_cert(dir.path(), "elsewhere", &["uem.example.net"], (2020, 2099), &issuer);
     let uem = Uem::start(dir.path(), certs);
     let api = uem.connector_for("gw1", common::TOKEN, &ca);
     let reason = unreachable_reason(api.register().await.unwrap_err());
@@ -113,12 +90,7 @@ async fn a_certificate_for_another_name_is_unreachable() {
     drop(uem);
     let good = make_server_cert(dir.path(), "good", &["localhost"], (2020, 2099), &issuer);
     let uem = Uem::start(dir.path(), good);
-    assert!(
-        uem.connector_for("gw1", common::TOKEN, &ca)
-            .register()
-            .await
-            .is_ok()
-    );
+    assert!(uem.connector_for("gw1", common::TOKEN, &ca).register().await.is_ok());
 }
 
 #[test]
@@ -128,41 +100,20 @@ fn the_connector_is_not_built_without_a_ca_file_or_credentials() {
     let token = dir.path().join("token");
     std::fs::write(&token, "t0ken").unwrap();
     let (ca, _) = make_ca(dir.path(), "site");
-    let config = ApiConfig {
-        url: "https://uem.example.com".into(),
-        ca_file: None,
-        gateway_credentials: Some(token.clone()),
-    };
+    let config =
+        ApiConfig { url: "https://uem.example.com".into(), ca_file: None, gateway_credentials: Some(token.clone()) };
     let err = PosternApiConnector::from_config(&config, &gw).unwrap_err();
-    assert!(
-        matches!(&err, SetupError::Missing { setting, .. } if setting == "uem.connector.ca_file"),
-        "{err}"
-    );
+    assert!(matches!(&err, SetupError::Missing { setting, .. } if setting == "uem.connector.ca_file"), "{err}");
 
-    let no_token = ApiConfig {
-        ca_file: Some(ca.clone()),
-        gateway_credentials: None,
-        ..config.clone()
-    };
+    let no_token = ApiConfig { ca_file: Some(ca.clone()), gateway_credentials: None, ..config.clone() };
     let err = PosternApiConnector::from_config(&no_token, &gw).unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with("uem.connector.gateway_credentials is required"),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("uem.connector.gateway_credentials is required"), "{err}");
 
-    let plain = ApiConfig {
-        url: "http://uem.example.com".into(),
-        ca_file: Some(ca.clone()),
-        ..config.clone()
-    };
+    let plain = ApiConfig { url: "http://uem.example.com".into(), ca_file: Some(ca.clone()), ..config.clone() };
     let err = PosternApiConnector::from_config(&plain, &gw).unwrap_err();
     assert!(err.to_string().starts_with("uem.connector.url"), "{err}");
 
-    let fine = ApiConfig {
-        ca_file: Some(ca),
-        ..config
-    };
+    let fine = ApiConfig { ca_file: Some(ca), ..config };
     let api = PosternApiConnector::from_config(&fine, &gw).unwrap();
     assert_eq!(api.base_url(), "https://uem.example.com");
 }

@@ -18,11 +18,7 @@ use tokio::sync::Mutex;
 use tokio_rustls::TlsConnector;
 
 /// What a form value keeps unescaped (RFC 3986 unreserved).
-const FORM: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const FORM: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 /// The wait assumed for a 429 without a usable `Retry-After`.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
 
@@ -43,11 +39,7 @@ impl GraphClient {
     /// A client for these settings; checks the URLs, the trust store and the secret file.
     pub(crate) fn new(settings: &GraphSettings) -> Result<Self, GraphSetupError> {
         let parse = |field, url: &str| {
-            Endpoint::parse(url).map_err(|reason| GraphSetupError::BadUrl {
-                field,
-                url: url.to_owned(),
-                reason,
-            })
+            Endpoint::parse(url).map_err(|reason| GraphSetupError::BadUrl { field, url: url.to_owned(), reason })
         };
         let token_endpoint = parse("token_url", &settings.token_url)?;
         let graph = parse("graph_url", &settings.graph_url)?;
@@ -63,11 +55,7 @@ impl GraphClient {
         Ok(Self {
             tls,
             scope: format!("https://{}/.default", graph.authority),
-            base: format!(
-                "https://{}{}",
-                graph.authority,
-                graph.target.path().trim_end_matches('/')
-            ),
+            base: format!("https://{}{}", graph.authority, graph.target.path().trim_end_matches('/')),
             token_endpoint,
             graph,
             client_id: settings.client_id.clone(),
@@ -114,9 +102,7 @@ impl GraphClient {
         let shown = self.token_endpoint.display();
         let secret = read_secret(&self.secret_file).map_err(|e| {
             tracing::error!(error = %e, "client secret unavailable");
-            UemError::Unauthorised {
-                endpoint: shown.clone(),
-            }
+            UemError::Unauthorised { endpoint: shown.clone() }
         })?;
         let form = format!(
             "client_id={}&scope={}&client_secret={}&grant_type=client_credentials",
@@ -140,12 +126,8 @@ impl GraphClient {
             .await?;
             match reply.status {
                 200 => {
-                    return AccessToken::parse(&reply.body, Instant::now()).map_err(|reason| {
-                        UemError::BadAnswer {
-                            endpoint: shown.clone(),
-                            reason,
-                        }
-                    });
+                    return AccessToken::parse(&reply.body, Instant::now())
+                        .map_err(|reason| UemError::BadAnswer { endpoint: shown.clone(), reason });
                 }
                 400 | 401 => {
                     tracing::error!(refusal = %refusal_text(&reply.body), "token endpoint refused the client credentials");
@@ -153,39 +135,23 @@ impl GraphClient {
                 }
                 429 | 503 => self.wait_out(&reply, &shown, &mut throttled).await?,
                 status => {
-                    return Err(UemError::Status {
-                        endpoint: shown,
-                        status,
-                        message: refusal_text(&reply.body),
-                    });
+                    return Err(UemError::Status { endpoint: shown, status, message: refusal_text(&reply.body) });
                 }
             }
         }
     }
 
     /// Waits out a 429/503 if the limits allow, or ends the call with `Throttled`.
-    async fn wait_out(
-        &self,
-        reply: &Reply,
-        shown: &str,
-        throttled: &mut u32,
-    ) -> Result<(), UemError> {
+    async fn wait_out(&self, reply: &Reply, shown: &str, throttled: &mut u32) -> Result<(), UemError> {
         let wait = match (reply.status, reply.retry_after) {
             (_, Some(wait)) => wait,
             (429, None) => DEFAULT_RETRY_AFTER,
             (status, None) => {
-                return Err(UemError::Status {
-                    endpoint: shown.to_owned(),
-                    status,
-                    message: error_text(&reply.body),
-                });
+                return Err(UemError::Status { endpoint: shown.to_owned(), status, message: error_text(&reply.body) });
             }
         };
         if *throttled >= self.limits.max_throttle_retries || wait > self.limits.max_inline_wait {
-            return Err(UemError::Throttled {
-                endpoint: shown.to_owned(),
-                retry_after: wait,
-            });
+            return Err(UemError::Throttled { endpoint: shown.to_owned(), retry_after: wait });
         }
         *throttled += 1;
         tracing::warn!(
@@ -227,11 +193,7 @@ impl GraphClient {
                 401 => return Err(UemError::Unauthorised { endpoint: shown }),
                 429 | 503 => self.wait_out(&reply, &shown, &mut throttled).await?,
                 status => {
-                    return Err(UemError::Status {
-                        endpoint: shown,
-                        status,
-                        message: error_text(&reply.body),
-                    });
+                    return Err(UemError::Status { endpoint: shown, status, message: error_text(&reply.body) });
                 }
             }
         }
@@ -252,22 +214,15 @@ impl GraphClient {
             }
             pages += 1;
             let body = self.get(&url).await?;
-            let bad = |reason: String| UemError::BadAnswer {
-                endpoint: url.display(),
-                reason,
-            };
-            let page: DevicePage = serde_json::from_slice(&body)
-                .map_err(|e| bad(format!("not a managedDevice page: {e}")))?;
+            let bad = |reason: String| UemError::BadAnswer { endpoint: url.display(), reason };
+            let page: DevicePage =
+                serde_json::from_slice(&body).map_err(|e| bad(format!("not a managedDevice page: {e}")))?;
             if devices.len() + page.value.len() > self.limits.max_devices {
-                return Err(bad(format!(
-                    "the listing holds over {} devices",
-                    self.limits.max_devices
-                )));
+                return Err(bad(format!("the listing holds over {} devices", self.limits.max_devices)));
             }
             devices.extend(page.value);
             if let Some(link) = page.next_link {
-                let link_ep = Endpoint::parse(&link)
-                    .map_err(|e| bad(format!("unusable @odata.nextLink: {e}")))?;
+                let link_ep = Endpoint::parse(&link).map_err(|e| bad(format!("unusable @odata.nextLink: {e}")))?;
                 if !link_ep.same_origin(&self.graph) {
                     return Err(bad("@odata.nextLink leads to another host".to_owned()));
                 }

@@ -9,8 +9,7 @@ use crate::snapshot::snapshot;
 use crate::{query, wire::ManagedDevice};
 use postern_decision::{AppTunnelAnswer, EasRequest, UemCapabilities, UemDeviceId, UemStatus};
 use postern_uem_api::{
-    AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings,
-    TunnelActions, WireUemKind,
+    AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions, WireUemKind,
 };
 use postern_uem_connector::{Features, UemConnector, UemError, UemFuture};
 use std::future::Future;
@@ -30,35 +29,21 @@ impl GraphConnector {
     /// A connector for these settings. Checks the URLs, loads the trusted certificate
     /// authorities and reads the secret file once; contacts nothing.
     pub fn new(settings: &GraphSettings) -> Result<Self, GraphSetupError> {
-        Ok(Self {
-            client: GraphClient::new(settings)?,
-            lookup: Lookup::new(),
-        })
+        Ok(Self { client: GraphClient::new(settings)?, lookup: Lookup::new() })
     }
 
     /// The settings Intune implies: no new-device rule (so the gateway blocks new devices
     /// while Intune is unreachable, S3), and quarantine meaningful because Exchange's
     /// `quarantined` state maps to the quarantine action.
     pub const fn settings() -> Settings {
-        Settings {
-            new_device_when_unreachable: None,
-            supports_quarantine: true,
-            kind: WireUemKind::Neurons,
-        }
+        Settings { new_device_when_unreachable: None, supports_quarantine: true, kind: WireUemKind::Neurons }
     }
 
-    async fn bounded<T>(
-        &self,
-        what: &str,
-        call: impl Future<Output = Result<T, UemError>>,
-    ) -> Result<T, UemError> {
+    async fn bounded<T>(&self, what: &str, call: impl Future<Output = Result<T, UemError>>) -> Result<T, UemError> {
         let after = self.client.limits().call_timeout;
-        tokio::time::timeout(after, call).await.unwrap_or_else(|_| {
-            Err(UemError::Timeout {
-                endpoint: format!("Graph {what}"),
-                after,
-            })
-        })
+        tokio::time::timeout(after, call)
+            .await
+            .unwrap_or_else(|_| Err(UemError::Timeout { endpoint: format!("Graph {what}"), after }))
     }
 
     async fn register_call(&self) -> Result<Settings, UemError> {
@@ -71,11 +56,10 @@ impl GraphConnector {
         let url = self.client.url(&query::device(device.as_str()))?;
         let policy_ok = match self.client.get(&url).await {
             Ok(body) => {
-                let found: ManagedDevice =
-                    serde_json::from_slice(&body).map_err(|e| UemError::BadAnswer {
-                        endpoint: url.display(),
-                        reason: format!("not a managedDevice: {e}"),
-                    })?;
+                let found: ManagedDevice = serde_json::from_slice(&body).map_err(|e| UemError::BadAnswer {
+                    endpoint: url.display(),
+                    reason: format!("not a managedDevice: {e}"),
+                })?;
                 to_wire_device(&found).is_some_and(|d| {
                     UemStatus::from(d.status)
                         .state(UemCapabilities::new(Self::settings().supports_quarantine))
@@ -86,20 +70,13 @@ impl GraphConnector {
             Err(UemError::Status { status: 404, .. }) => false,
             Err(e) => return Err(e),
         };
-        Ok(AppTunnelAnswer {
-            device_policy_ok: policy_ok,
-            traffic_rules_ok: true,
-            app_authorised: true,
-        })
+        Ok(AppTunnelAnswer { device_policy_ok: policy_ok, traffic_rules_ok: true, app_authorised: true })
     }
 
     async fn changes_call(&self) -> Result<ComplianceChanges, UemError> {
         let url = self.client.url(&query::all_devices())?;
         let devices = self.client.list(url.clone()).await?;
-        snapshot(&devices).map_err(|reason| UemError::BadAnswer {
-            endpoint: url.display(),
-            reason,
-        })
+        snapshot(&devices).map_err(|reason| UemError::BadAnswer { endpoint: url.display(), reason })
     }
 }
 
@@ -109,11 +86,7 @@ impl UemConnector for GraphConnector {
     }
 
     fn features(&self) -> Features {
-        Features {
-            tunnel_actions: false,
-            inventory_push: false,
-            long_poll: false,
-        }
+        Features { tunnel_actions: false, inventory_push: false, long_poll: false }
     }
 
     fn register(&self) -> UemFuture<'_, Settings> {
@@ -145,25 +118,11 @@ impl UemConnector for GraphConnector {
         Box::pin(self.bounded("compliance", self.changes_call()))
     }
 
-    fn tunnel_actions<'a>(
-        &'a self,
-        _cursor: Option<&'a Cursor>,
-        _wait: Duration,
-    ) -> UemFuture<'a, TunnelActions> {
-        Box::pin(async {
-            Err(UemError::Unsupported {
-                connector: KIND,
-                what: "tunnel actions",
-            })
-        })
+    fn tunnel_actions<'a>(&'a self, _cursor: Option<&'a Cursor>, _wait: Duration) -> UemFuture<'a, TunnelActions> {
+        Box::pin(async { Err(UemError::Unsupported { connector: KIND, what: "tunnel actions" }) })
     }
 
     fn push_inventory<'a>(&'a self, _entries: &'a [InventoryEntry]) -> UemFuture<'a, ()> {
-        Box::pin(async {
-            Err(UemError::Unsupported {
-                connector: KIND,
-                what: "tunnel inventory push",
-            })
-        })
+        Box::pin(async { Err(UemError::Unsupported { connector: KIND, what: "tunnel inventory push" }) })
     }
 }

@@ -27,24 +27,12 @@ impl Endpoint {
         if authority.as_str().contains('@') {
             return Err("URL carries user information".to_owned());
         }
-        let host = authority
-            .host()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
+        let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_owned();
         if host.is_empty() {
             return Err("URL has an empty host".to_owned());
         }
-        let target = uri
-            .path_and_query()
-            .cloned()
-            .unwrap_or_else(|| PathAndQuery::from_static("/"));
-        Ok(Self {
-            host,
-            port: authority.port_u16().unwrap_or(443),
-            authority: authority.as_str().to_owned(),
-            target,
-        })
+        let target = uri.path_and_query().cloned().unwrap_or_else(|| PathAndQuery::from_static("/"));
+        Ok(Self { host, port: authority.port_u16().unwrap_or(443), authority: authority.as_str().to_owned(), target })
     }
 
     /// Whether `other` is on the same scheme, host and port (a link may only lead there,
@@ -65,8 +53,7 @@ mod tests {
 
     #[test]
     fn keeps_the_target_verbatim() {
-        let e = Endpoint::parse("https://Graph.example:8443/v1.0/x?$skiptoken=A%2Bb%3D%3D&$top=5")
-            .expect("valid URL");
+        let e = Endpoint::parse("https://Graph.example:8443/v1.0/x?$skiptoken=A%2Bb%3D%3D&$top=5").expect("valid URL");
         assert_eq!(e.host, "Graph.example");
         assert_eq!(e.port, 8443);
         assert_eq!(e.target.as_str(), "/v1.0/x?$skiptoken=A%2Bb%3D%3D&$top=5");
@@ -76,13 +63,7 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_plain_https() {
-        for bad in [
-            "http://graph.example/",
-            "graph.example/x",
-            "https://u:p@graph.example/",
-            "https:///x",
-            "",
-        ] {
+        for bad in ["http://graph.example/", "graph.example/x", "https://u:p@graph.example/", "https:///x", ""] {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
         let v6 = Endpoint::parse("https://[::1]:9/").expect("valid URL");

@@ -3,9 +3,7 @@
 use crate::endpoint::Endpoint;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Bytes;
-use hyper::header::{
-    ACCEPT, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER,
-};
+use hyper::header::{ACCEPT, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
 use hyper::{Method, Request, Uri};
 use hyper_util::rt::TokioIo;
 use postern_uem_connector::UemError;
@@ -59,10 +57,7 @@ pub(crate) async fn exchange(tls: &TlsConnector, req: Exchange<'_>) -> Result<Re
     let shown = req.endpoint.display();
     match tokio::time::timeout(req.timeout, run(tls, &req, &shown)).await {
         Ok(reply) => reply,
-        Err(_) => Err(UemError::Timeout {
-            endpoint: shown,
-            after: req.timeout,
-        }),
+        Err(_) => Err(UemError::Timeout { endpoint: shown, after: req.timeout }),
     }
 }
 
@@ -72,14 +67,9 @@ async fn run(tls: &TlsConnector, req: &Exchange<'_>, shown: &str) -> Result<Repl
         reason: format!("{what}: {e}"),
     };
     let ep = req.endpoint;
-    let tcp = TcpStream::connect((ep.host.as_str(), ep.port))
-        .await
-        .map_err(|e| unreachable("connect", &e))?;
+    let tcp = TcpStream::connect((ep.host.as_str(), ep.port)).await.map_err(|e| unreachable("connect", &e))?;
     let name = ServerName::try_from(ep.host.clone()).map_err(|e| unreachable("server name", &e))?;
-    let stream = tls
-        .connect(name, tcp)
-        .await
-        .map_err(|e| unreachable("TLS handshake", &e))?;
+    let stream = tls.connect(name, tcp).await.map_err(|e| unreachable("TLS handshake", &e))?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| unreachable("HTTP handshake", &e))?;
@@ -103,13 +93,8 @@ async fn run(tls: &TlsConnector, req: &Exchange<'_>, shown: &str) -> Result<Repl
         }
         None => Bytes::new(),
     };
-    let request = builder
-        .body(Full::new(body))
-        .map_err(|e| unreachable("request", &e))?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| unreachable("request", &e))?;
+    let request = builder.body(Full::new(body)).map_err(|e| unreachable("request", &e))?;
+    let response = sender.send_request(request).await.map_err(|e| unreachable("request", &e))?;
 
     let status = response.status().as_u16();
     let headers = response.headers();
@@ -118,10 +103,7 @@ async fn run(tls: &TlsConnector, req: &Exchange<'_>, shown: &str) -> Result<Repl
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(|s| Duration::from_secs(s).min(RETRY_AFTER_MAX));
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let too_big = |declared: Option<u64>| UemError::BadAnswer {
         endpoint: shown.to_owned(),
         reason: match declared {
@@ -143,9 +125,5 @@ async fn run(tls: &TlsConnector, req: &Exchange<'_>, shown: &str) -> Result<Repl
             }
         })?
         .to_bytes();
-    Ok(Reply {
-        status,
-        retry_after,
-        body,
-    })
+    Ok(Reply { status, retry_after, body })
 }

@@ -26,26 +26,16 @@ fn same(a: Option<&str>, b: &str) -> bool {
 
 impl Lookup {
     pub(crate) fn new() -> Self {
-        Self {
-            filter_refused: AtomicBool::new(false),
-        }
+        Self { filter_refused: AtomicBool::new(false) }
     }
 
     /// The registered devices that may match `request` (ActiveSync id matches first); no
     /// unregistered tunnels, which Intune does not know of.
-    pub(crate) async fn run(
-        &self,
-        client: &GraphClient,
-        request: &EasRequest,
-    ) -> Result<DeviceLookup, UemError> {
+    pub(crate) async fn run(&self, client: &GraphClient, request: &EasRequest) -> Result<DeviceLookup, UemError> {
         let eas = request.eas_device_id.as_str();
         let user = request.user.as_ref().map(|u| u.as_str());
         let found = match self.filtered(client, eas, user).await {
-            Err(UemError::Status {
-                status: 400,
-                message,
-                ..
-            }) => {
+            Err(UemError::Status { status: 400, message, .. }) => {
                 tracing::warn!(%message, "Graph refused a managedDevices $filter; matching locally from now on");
                 self.filter_refused.store(true, Ordering::Relaxed);
                 self.scanned(client, eas, user).await?
@@ -54,10 +44,7 @@ impl Lookup {
         };
         let mut registered = Vec::new();
         for device in found.iter().filter_map(to_wire_device) {
-            if registered
-                .iter()
-                .any(|d: &postern_uem_api::WireDevice| d.uem_device_id == device.uem_device_id)
-            {
+            if registered.iter().any(|d: &postern_uem_api::WireDevice| d.uem_device_id == device.uem_device_id) {
                 continue;
             }
             if registered.len() == MAX_REGISTERED_MATCHES {
@@ -87,15 +74,9 @@ impl Lookup {
         if self.filter_refused.load(Ordering::Relaxed) {
             return self.scanned(client, eas, user).await;
         }
-        let mut found = client
-            .list(client.url(&query::devices_where("easDeviceId", eas))?)
-            .await?;
+        let mut found = client.list(client.url(&query::devices_where("easDeviceId", eas))?).await?;
         if let Some(user) = user {
-            found.extend(
-                client
-                    .list(client.url(&query::devices_where("userPrincipalName", user))?)
-                    .await?,
-            );
+            found.extend(client.list(client.url(&query::devices_where("userPrincipalName", user))?).await?);
         }
         Ok(found)
     }
@@ -110,8 +91,7 @@ impl Lookup {
         let (mut by_eas, by_user): (Vec<_>, Vec<_>) = all
             .into_iter()
             .filter(|d| {
-                same(d.eas_device_id.as_deref(), eas)
-                    || user.is_some_and(|u| same(d.user_principal_name.as_deref(), u))
+                same(d.eas_device_id.as_deref(), eas) || user.is_some_and(|u| same(d.user_principal_name.as_deref(), u))
             })
             .partition(|d| same(d.eas_device_id.as_deref(), eas));
         by_eas.extend(by_user);

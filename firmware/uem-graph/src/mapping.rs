@@ -15,21 +15,11 @@ use postern_uem_api::{ComplianceChange, WireAction, WireDevice, WirePlatform, Wi
 fn severity(s: WireStatus) -> u8 {
     match s {
         WireStatus::Compliant => 0,
-        WireStatus::Noncompliant {
-            action: WireAction::Email,
-        } => 1,
-        WireStatus::Noncompliant {
-            action: WireAction::Monitor,
-        } => 2,
-        WireStatus::Noncompliant {
-            action: WireAction::Notify,
-        } => 3,
-        WireStatus::Noncompliant {
-            action: WireAction::Quarantine,
-        } => 4,
-        WireStatus::Noncompliant {
-            action: WireAction::Block,
-        } => 5,
+        WireStatus::Noncompliant { action: WireAction::Email } => 1,
+        WireStatus::Noncompliant { action: WireAction::Monitor } => 2,
+        WireStatus::Noncompliant { action: WireAction::Notify } => 3,
+        WireStatus::Noncompliant { action: WireAction::Quarantine } => 4,
+        WireStatus::Noncompliant { action: WireAction::Block } => 5,
         WireStatus::Blocked => 6,
         WireStatus::Wiped => 7,
     }
@@ -39,9 +29,7 @@ fn from_compliance(c: ComplianceState) -> WireStatus {
     match c {
         ComplianceState::Compliant => WireStatus::Compliant,
         // Intune: non-compliant "but still has access to corporate resources".
-        ComplianceState::InGracePeriod => WireStatus::Noncompliant {
-            action: WireAction::Notify,
-        },
+        ComplianceState::InGracePeriod => WireStatus::Noncompliant { action: WireAction::Notify },
         // Everything else is refused by Intune's own conditional access too: not
         // evaluated yet, failed, in conflict, judged elsewhere, or a value we do not know.
         ComplianceState::Noncompliant
@@ -49,9 +37,7 @@ fn from_compliance(c: ComplianceState) -> WireStatus {
         | ComplianceState::Error
         | ComplianceState::Unknown
         | ComplianceState::ConfigManager
-        | ComplianceState::Unrecognised => WireStatus::Noncompliant {
-            action: WireAction::Block,
-        },
+        | ComplianceState::Unrecognised => WireStatus::Noncompliant { action: WireAction::Block },
     }
 }
 
@@ -60,13 +46,9 @@ fn from_exchange(e: ExchangeAccessState) -> WireStatus {
         ExchangeAccessState::None | ExchangeAccessState::Unknown | ExchangeAccessState::Allowed => {
             WireStatus::Compliant
         }
-        ExchangeAccessState::Quarantined => WireStatus::Noncompliant {
-            action: WireAction::Quarantine,
-        },
+        ExchangeAccessState::Quarantined => WireStatus::Noncompliant { action: WireAction::Quarantine },
         ExchangeAccessState::Blocked => WireStatus::Blocked,
-        ExchangeAccessState::Unrecognised => WireStatus::Noncompliant {
-            action: WireAction::Block,
-        },
+        ExchangeAccessState::Unrecognised => WireStatus::Noncompliant { action: WireAction::Block },
     }
 }
 
@@ -111,16 +93,8 @@ pub(crate) fn to_wire_device(d: &ManagedDevice) -> Option<WireDevice> {
     };
     Some(WireDevice {
         uem_device_id,
-        activesync_id: d
-            .eas_device_id
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .and_then(|s| EasDeviceId::new(s).ok()),
-        user: d
-            .user_principal_name
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .and_then(|s| UserId::new(s).ok()),
+        activesync_id: d.eas_device_id.as_deref().filter(|s| !s.is_empty()).and_then(|s| EasDeviceId::new(s).ok()),
+        user: d.user_principal_name.as_deref().filter(|s| !s.is_empty()).and_then(|s| UserId::new(s).ok()),
         platform: platform(d.operating_system.as_deref()),
         status: wire_status(d.compliance_state, d.exchange_access_state),
     })
@@ -128,10 +102,5 @@ pub(crate) fn to_wire_device(d: &ManagedDevice) -> Option<WireDevice> {
 
 /// The compliance record of a device for a full snapshot.
 pub(crate) fn to_change(d: WireDevice) -> ComplianceChange {
-    ComplianceChange {
-        uem_device_id: d.uem_device_id,
-        activesync_id: d.activesync_id,
-        user: d.user,
-        status: d.status,
-    }
+    ComplianceChange { uem_device_id: d.uem_device_id, activesync_id: d.activesync_id, user: d.user, status: d.status }
 }

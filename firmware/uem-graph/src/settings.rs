@@ -83,14 +83,8 @@ impl GraphSettings {
             tenant: config.tenant.clone(),
             client_id: config.client_id.clone(),
             client_secret_file: config.client_secret_file.clone(),
-            token_url: config
-                .token_url
-                .clone()
-                .unwrap_or_else(|| default_token_url(&config.tenant)),
-            graph_url: config
-                .graph_url
-                .clone()
-                .unwrap_or_else(|| DEFAULT_GRAPH_URL.to_owned()),
+            token_url: config.token_url.clone().unwrap_or_else(|| default_token_url(&config.tenant)),
+            graph_url: config.graph_url.clone().unwrap_or_else(|| DEFAULT_GRAPH_URL.to_owned()),
             ca_file: None,
             limits: GraphLimits::default(),
         }

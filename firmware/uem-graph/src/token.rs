@@ -24,9 +24,7 @@ pub(crate) struct AccessToken {
 
 impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessToken")
-            .field("refresh_at", &self.refresh_at)
-            .finish_non_exhaustive()
+        f.debug_struct("AccessToken").field("refresh_at", &self.refresh_at).finish_non_exhaustive()
     }
 }
 
@@ -63,8 +61,8 @@ pub(crate) fn refresh_point(now: Instant, life: Duration) -> Instant {
 impl AccessToken {
     /// Parses a successful token endpoint answer received at `now`.
     pub(crate) fn parse(body: &[u8], now: Instant) -> Result<Self, String> {
-        let answer: TokenAnswer = serde_json::from_slice(body)
-            .map_err(|e| format!("token answer is not usable JSON: {e}"))?;
+        let answer: TokenAnswer =
+            serde_json::from_slice(body).map_err(|e| format!("token answer is not usable JSON: {e}"))?;
         if let Some(kind) = &answer.token_type {
             if !kind.eq_ignore_ascii_case("bearer") {
                 return Err(format!("token type `{}` is not bearer", clip(kind)));
@@ -72,29 +70,20 @@ impl AccessToken {
         }
         let secs = match answer.expires_in {
             Seconds::Number(n) => n,
-            Seconds::Text(t) => t
-                .trim()
-                .parse()
-                .map_err(|_| "expires_in is not a number".to_owned())?,
+            Seconds::Text(t) => t.trim().parse().map_err(|_| "expires_in is not a number".to_owned())?,
         };
         if secs == 0 {
             return Err("the token expires at once".to_owned());
         }
         let value = answer.access_token;
         if value.is_empty() || value.len() > TOKEN_MAX {
-            return Err(format!(
-                "token length {} is outside 1..={TOKEN_MAX}",
-                value.len()
-            ));
+            return Err(format!("token length {} is outside 1..={TOKEN_MAX}", value.len()));
         }
         if !value.bytes().all(|b| b.is_ascii_graphic()) {
             return Err("token holds characters a header cannot carry".to_owned());
         }
         let life = Duration::from_secs(secs).min(LIFE_MAX);
-        Ok(Self {
-            value,
-            refresh_at: refresh_point(now, life),
-        })
+        Ok(Self { value, refresh_at: refresh_point(now, life) })
     }
 
     /// Whether the token may still be used at `now`.
@@ -128,11 +117,8 @@ mod tests {
     #[test]
     fn an_hour_token_is_refreshed_five_minutes_early() {
         let now = Instant::now();
-        let t = AccessToken::parse(
-            br#"{"token_type":"Bearer","expires_in":3600,"access_token":"abc.def"}"#,
-            now,
-        )
-        .expect("valid");
+        let t = AccessToken::parse(br#"{"token_type":"Bearer","expires_in":3600,"access_token":"abc.def"}"#, now)
+            .expect("valid");
         assert_eq!(t.value(), "abc.def");
         assert!(t.fresh_at(now + Duration::from_secs(3_600 - 301)));
         assert!(!t.fresh_at(now + Duration::from_secs(3_600 - 300)));
@@ -141,8 +127,7 @@ mod tests {
     #[test]
     fn a_short_token_is_refreshed_at_ninety_percent() {
         let now = Instant::now();
-        let t =
-            AccessToken::parse(br#"{"expires_in":"100","access_token":"x"}"#, now).expect("valid");
+        let t = AccessToken::parse(br#"{"expires_in":"100","access_token":"x"}"#, now).expect("valid");
         assert!(t.fresh_at(now + Duration::from_millis(89_900)));
         assert!(!t.fresh_at(now + Duration::from_secs(90)));
     }
@@ -159,17 +144,14 @@ mod tests {
             br#"{"access_token":"x"}"#,
             b"not json",
         ] {
-            assert!(
-                AccessToken::parse(body, now).is_err(),
-                "{}",
-                String::from_utf8_lossy(body)
-            );
+            assert!(AccessToken::parse(body, now).is_err(), "{}", String::from_utf8_lossy(body));
         }
     }
 
     #[test]
     fn refusals_are_described() {
-        let text = refusal_text(br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret"}"#);
+        let text =
+            refusal_text(br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret"}"#);
         assert_eq!(text, "invalid_client: AADSTS7000215: Invalid client secret");
     }
 }

@@ -7,8 +7,7 @@ use serde::Deserialize;
 pub(crate) const MAX_PAGE_DEVICES: usize = 5_000;
 
 /// The properties asked for with `$select`, in the order Graph is asked for them.
-pub(crate) const SELECT: &str =
-    "id,userPrincipalName,easDeviceId,complianceState,exchangeAccessState,operatingSystem";
+pub(crate) const SELECT: &str = "id,userPrincipalName,easDeviceId,complianceState,exchangeAccessState,operatingSystem";
 
 /// Intune's `complianceState` of a device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Default)]
@@ -99,11 +98,7 @@ struct ErrorDetail {
 /// `code: message` from a Graph error body, bounded; empty when the body is not one.
 pub(crate) fn error_text(body: &[u8]) -> String {
     match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(b) => format!(
-            "{}: {}",
-            crate::token::clip(&b.error.code),
-            crate::token::clip(&b.error.message)
-        ),
+        Ok(b) => format!("{}: {}", crate::token::clip(&b.error.code), crate::token::clip(&b.error.message)),
         Err(_) => String::new(),
     }
 }
@@ -133,19 +128,10 @@ mod tests {
             page.next_link.as_deref(),
             Some("https://graph.microsoft.com/v1.0/deviceManagement/managedDevices?$skiptoken=X")
         );
-        assert_eq!(
-            page.value[0].compliance_state,
-            ComplianceState::InGracePeriod
-        );
-        assert_eq!(
-            page.value[0].exchange_access_state,
-            ExchangeAccessState::Quarantined
-        );
+        assert_eq!(page.value[0].compliance_state, ComplianceState::InGracePeriod);
+        assert_eq!(page.value[0].exchange_access_state, ExchangeAccessState::Quarantined);
         assert_eq!(page.value[1].compliance_state, ComplianceState::Unknown);
-        assert_eq!(
-            page.value[1].exchange_access_state,
-            ExchangeAccessState::Unrecognised
-        );
+        assert_eq!(page.value[1].exchange_access_state, ExchangeAccessState::Unrecognised);
     }
 
     #[test]

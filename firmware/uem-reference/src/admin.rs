@@ -10,9 +10,7 @@ use crate::store::Store;
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
-use postern_uem_api::{
-    BearerToken, ErrorCode, MAX_REQUEST_BYTES, Settings, TunnelAction, WireDevice, WireStatus,
-};
+use postern_uem_api::{BearerToken, ErrorCode, MAX_REQUEST_BYTES, Settings, TunnelAction, WireDevice, WireStatus};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -84,9 +82,7 @@ pub(crate) async fn handle(ctx: Arc<AdminContext>, req: Request<Incoming>) -> Re
             .await
         }
         (["gateways", gw, "token"], Method::PUT) => {
-            let Some(gw) =
-                decoded_segment(gw).filter(|g| postern_decision::GatewayId::new(g).is_ok())
-            else {
+            let Some(gw) = decoded_segment(gw).filter(|g| postern_decision::GatewayId::new(g).is_ok()) else {
                 return error(ErrorCode::BadRequest, "bad gateway id in the path");
             };
             let body: TokenBody = match read_json(req, MAX_REQUEST_BYTES).await {
@@ -100,8 +96,7 @@ pub(crate) async fn handle(ctx: Arc<AdminContext>, req: Request<Incoming>) -> Re
             .await
         }
         (["apps", app], Method::PUT) => {
-            let Some(app) = decoded_segment(app).filter(|a| postern_uem_api::AppId::new(a).is_ok())
-            else {
+            let Some(app) = decoded_segment(app).filter(|a| postern_uem_api::AppId::new(a).is_ok()) else {
                 return error(ErrorCode::BadRequest, "bad app id in the path");
             };
             let body: AppBody = match read_json(req, MAX_REQUEST_BYTES).await {
@@ -130,19 +125,11 @@ pub(crate) async fn handle(ctx: Arc<AdminContext>, req: Request<Incoming>) -> Re
 /// The answer to a request without the admin token (401) or with a body that is not
 /// declared JSON (415); `None` for a request that may go on.
 fn refusal(ctx: &AdminContext, req: &Request<Incoming>) -> Option<Response<Body>> {
-    let presented = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let presented =
+        req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     if !presented.is_some_and(|p| ctx.token.matches(p.trim())) {
-        let mut response = error(
-            ErrorCode::Unauthorized,
-            "the admin token is missing or wrong",
-        );
-        response
-            .headers_mut()
-            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        let mut response = error(ErrorCode::Unauthorized, "the admin token is missing or wrong");
+        response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return Some(response);
     }
     let takes_body = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
@@ -153,10 +140,7 @@ fn refusal(ctx: &AdminContext, req: &Request<Incoming>) -> Option<Response<Body>
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
     (takes_body && !json).then(|| {
-        error(
-            ErrorCode::UnsupportedMediaType,
-            "a request body must be sent with Content-Type: application/json",
-        )
+        error(ErrorCode::UnsupportedMediaType, "a request body must be sent with Content-Type: application/json")
     })
 }
 
@@ -180,11 +164,7 @@ async fn set_status(ctx: &AdminContext, id: String, req: Request<Incoming>) -> R
         Err(response) => return response,
     };
     let limit = ctx.store.log_limit;
-    match ctx
-        .store
-        .update(move |s| s.set_status(&id, status, limit))
-        .await
-    {
+    match ctx.store.update(move |s| s.set_status(&id, status, limit)).await {
         Ok(Ok(device)) => json(StatusCode::OK, &device),
         Ok(Err(e)) => error(ErrorCode::NotFound, e.to_string()),
         Err(e) => error(ErrorCode::Internal, e.to_string()),
@@ -203,10 +183,7 @@ async fn change(
 
 async fn faults(ctx: &AdminContext, req: Request<Incoming>) -> Response<Body> {
     let Some(faults) = ctx.faults.clone() else {
-        return error(
-            ErrorCode::NotFound,
-            "test faults are off; start the server with --faults",
-        );
+        return error(ErrorCode::NotFound, "test faults are off; start the server with --faults");
     };
     match read_json::<FaultOrder>(req, MAX_REQUEST_BYTES).await {
         Ok(order) => {

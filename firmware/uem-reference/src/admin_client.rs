@@ -10,8 +10,8 @@ use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use postern_decision::{EasDeviceId, IdError, UemDeviceId, UserId};
 use postern_uem_api::{
-    AppId, BearerToken, NewDeviceRule, ServiceName, Settings, TunnelAction, TunnelTarget,
-    TunnelVerb, WireAction, WireDevice, WirePlatform, WireStatus, WireUemKind,
+    AppId, BearerToken, NewDeviceRule, ServiceName, Settings, TunnelAction, TunnelTarget, TunnelVerb, WireAction,
+    WireDevice, WirePlatform, WireStatus, WireUemKind,
 };
 use serde::Serialize;
 use std::path::PathBuf;
@@ -106,23 +106,12 @@ fn seg(s: &str) -> String {
         .collect()
 }
 
-async fn request_for(
-    addr: &str,
-    token: &BearerToken,
-    command: AdminCommand,
-) -> Result<Call, AdminError> {
+async fn request_for(addr: &str, token: &BearerToken, command: AdminCommand) -> Result<Call, AdminError> {
     let status_path = |id: &str| format!("/admin/devices/{}/status", seg(id));
     match command {
-        AdminCommand::Enrol {
-            uem_id,
-            activesync_id,
-            user,
-            platform,
-        } => {
-            let platform: WirePlatform =
-                serde_json::from_value(serde_json::Value::String(platform)).map_err(|_| {
-                    AdminError::BadArg("platform: ios, android, windows, macos or other".into())
-                })?;
+        AdminCommand::Enrol { uem_id, activesync_id, user, platform } => {
+            let platform: WirePlatform = serde_json::from_value(serde_json::Value::String(platform))
+                .map_err(|_| AdminError::BadArg("platform: ios, android, windows, macos or other".into()))?;
             let device = WireDevice {
                 uem_device_id: UemDeviceId::new(&uem_id)?,
                 activesync_id: activesync_id.as_deref().map(EasDeviceId::new).transpose()?,
@@ -132,31 +121,15 @@ async fn request_for(
             };
             with(Method::POST, "/admin/devices".into(), &device)
         }
-        AdminCommand::Status {
-            uem_id,
-            status,
-            action,
-        } => {
+        AdminCommand::Status { uem_id, status, action } => {
             UemDeviceId::new(&uem_id)?;
-            with(
-                Method::PUT,
-                status_path(&uem_id),
-                &wire_status(status, action)?,
-            )
+            with(Method::PUT, status_path(&uem_id), &wire_status(status, action)?)
         }
-        AdminCommand::Block { uem_id } => {
-            with(Method::PUT, status_path(&uem_id), &WireStatus::Blocked)
-        }
-        AdminCommand::Wipe { uem_id } => {
-            with(Method::PUT, status_path(&uem_id), &WireStatus::Wiped)
-        }
+        AdminCommand::Block { uem_id } => with(Method::PUT, status_path(&uem_id), &WireStatus::Blocked),
+        AdminCommand::Wipe { uem_id } => with(Method::PUT, status_path(&uem_id), &WireStatus::Wiped),
         AdminCommand::BlockTunnel(t) => tunnel(TunnelVerb::Block, t),
         AdminCommand::UnblockTunnel(t) => tunnel(TunnelVerb::Unblock, t),
-        AdminCommand::Settings {
-            new_device,
-            quarantine,
-            kind,
-        } => {
+        AdminCommand::Settings { new_device, quarantine, kind } => {
             if new_device.is_none() && quarantine.is_none() && kind.is_none() {
                 return Ok((Method::GET, "/admin/settings".into(), None));
             }
@@ -173,40 +146,24 @@ async fn request_for(
                 settings.supports_quarantine = q;
             }
             if let Some(kind) = kind {
-                settings.kind =
-                    serde_json::from_value::<WireUemKind>(serde_json::Value::String(kind))
-                        .map_err(|_| AdminError::BadArg("kind: epmm or neurons".into()))?;
+                settings.kind = serde_json::from_value::<WireUemKind>(serde_json::Value::String(kind))
+                    .map_err(|_| AdminError::BadArg("kind: epmm or neurons".into()))?;
             }
             with(Method::PUT, "/admin/settings".into(), &settings)
         }
         AdminCommand::Token { gateway_id, token } => {
             postern_decision::GatewayId::new(&gateway_id)?;
-            let body = TokenBody {
-                token: BearerToken::new(&token)?,
-            };
-            with(
-                Method::PUT,
-                format!("/admin/gateways/{}/token", seg(&gateway_id)),
-                &body,
-            )
+            let body = TokenBody { token: BearerToken::new(&token)? };
+            with(Method::PUT, format!("/admin/gateways/{}/token", seg(&gateway_id)), &body)
         }
         AdminCommand::App { app_id, authorised } => {
             AppId::new(&app_id)?;
-            with(
-                Method::PUT,
-                format!("/admin/apps/{}", seg(&app_id)),
-                &AppBody { authorised },
-            )
+            with(Method::PUT, format!("/admin/apps/{}", seg(&app_id)), &AppBody { authorised })
         }
         AdminCommand::Inventory => Ok((Method::GET, "/admin/inventories".into(), None)),
         AdminCommand::Holders => Ok((Method::GET, "/admin/holders".into(), None)),
         AdminCommand::Devices => Ok((Method::GET, "/admin/devices".into(), None)),
-        AdminCommand::Fault {
-            kind,
-            count,
-            secs,
-            off,
-        } => {
+        AdminCommand::Fault { kind, count, secs, off } => {
             let next = |fault| FaultOrder::Next { fault, count };
             let order = match kind {
                 FaultArg::Status500 => next(FaultKind::Status500),
@@ -241,17 +198,12 @@ fn wire_status(status: StatusArg, action: Option<ActionArg>) -> Result<WireStatu
 
 fn tunnel(verb: TunnelVerb, t: TunnelArgs) -> Result<Call, AdminError> {
     let target = match (t.app, t.service) {
-        (Some(app), Some(service)) => TunnelTarget::App {
-            app_id: AppId::new(&app)?,
-            service: ServiceName::new(&service)?,
-        },
+        (Some(app), Some(service)) => {
+            TunnelTarget::App { app_id: AppId::new(&app)?, service: ServiceName::new(&service)? }
+        }
         _ => TunnelTarget::AllTunnels,
     };
-    let action = TunnelAction {
-        action: verb,
-        uem_device_id: UemDeviceId::new(&t.uem_id)?,
-        target,
-    };
+    let action = TunnelAction { action: verb, uem_device_id: UemDeviceId::new(&t.uem_id)?, target };
     with(Method::POST, "/admin/tunnels/actions".into(), &action)
 }
 
@@ -262,12 +214,7 @@ async fn send(
     path: &str,
     body: Option<Vec<u8>>,
 ) -> Result<String, AdminError> {
-    let tcp = TcpStream::connect(addr)
-        .await
-        .map_err(|source| AdminError::Connect {
-            addr: addr.to_owned(),
-            source,
-        })?;
+    let tcp = TcpStream::connect(addr).await.map_err(|source| AdminError::Connect { addr: addr.to_owned(), source })?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await?;
     tokio::spawn(conn);
     let mut builder = Request::builder()

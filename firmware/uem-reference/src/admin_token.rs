@@ -50,29 +50,16 @@ pub(crate) fn ensure(path: &Path) -> Result<BearerToken, AdminTokenError> {
         rand::random::<u64>(),
         rand::random::<u64>()
     );
-    let created = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path);
+    let created = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
     match created {
         Ok(mut file) => {
-            let io = |op, source| AdminTokenError::Io {
-                path: path.to_owned(),
-                op,
-                source,
-            };
-            file.write_all(format!("{token}\n").as_bytes())
-                .map_err(|e| io("write", e))?;
+            let io = |op, source| AdminTokenError::Io { path: path.to_owned(), op, source };
+            file.write_all(format!("{token}\n").as_bytes()).map_err(|e| io("write", e))?;
             file.sync_all().map_err(|e| io("sync", e))?;
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let mode = std::fs::metadata(path)
-                .map_err(|source| AdminTokenError::Io {
-                    path: path.to_owned(),
-                    op: "inspect",
-                    source,
-                })?
+                .map_err(|source| AdminTokenError::Io { path: path.to_owned(), op: "inspect", source })?
                 .permissions()
                 .mode();
             if mode & 0o077 != 0 {
@@ -83,11 +70,7 @@ pub(crate) fn ensure(path: &Path) -> Result<BearerToken, AdminTokenError> {
             }
         }
         Err(source) => {
-            return Err(AdminTokenError::Io {
-                path: path.to_owned(),
-                op: "create",
-                source,
-            });
+            return Err(AdminTokenError::Io { path: path.to_owned(), op: "create", source });
         }
     }
     read(path)
@@ -100,10 +83,7 @@ pub(crate) fn read(path: &Path) -> Result<BearerToken, AdminTokenError> {
         op: "read",
         source,
     })?;
-    BearerToken::new(text.trim()).map_err(|e| AdminTokenError::Bad {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    })
+    BearerToken::new(text.trim()).map_err(|e| AdminTokenError::Bad { path: path.to_owned(), reason: e.to_string() })
 }
 
 #[cfg(test)]
@@ -116,10 +96,7 @@ mod tests {
         let path = beside(&dir.path().join("state.json"));
         let first = ensure(&path)?;
         assert_eq!(first.as_str().len(), 64);
-        assert_eq!(
-            std::fs::metadata(&path)?.permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
         assert_eq!(ensure(&path)?, first, "kept across starts");
         assert_eq!(read(&path)?, first);
         let other = tempfile::tempdir()?;

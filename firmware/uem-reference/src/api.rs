@@ -29,9 +29,7 @@ pub(crate) struct Caller {
 pub(crate) async fn handle(ctx: Arc<ApiContext>, req: Request<Incoming>) -> Response<Body> {
     let Some(caller) = authenticate(&ctx, &req).await else {
         let mut response = error(ErrorCode::Unauthorized, "a valid bearer token is required");
-        response
-            .headers_mut()
-            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
     };
     if let Some(fault) = ctx.faults.as_ref().and_then(|f| f.take()) {
@@ -52,14 +50,11 @@ async fn route(ctx: &ApiContext, caller: Caller, req: Request<Incoming>) -> Resp
     };
     let method = req.method().clone();
     match (parts.as_slice(), &method) {
-        (["gateways", gw, _], _) if !same_gateway(&caller, gw) => error(
-            ErrorCode::Forbidden,
-            "the token belongs to a different gateway",
-        ),
-        (["gateways", _, "register"], &Method::POST) => api_gateways::register(ctx, caller).await,
-        (["gateways", _, "inventory"], &Method::PUT) => {
-            api_gateways::inventory(ctx, caller, req).await
+        (["gateways", gw, _], _) if !same_gateway(&caller, gw) => {
+            error(ErrorCode::Forbidden, "the token belongs to a different gateway")
         }
+        (["gateways", _, "register"], &Method::POST) => api_gateways::register(ctx, caller).await,
+        (["gateways", _, "inventory"], &Method::PUT) => api_gateways::inventory(ctx, caller, req).await,
         (["settings"], &Method::GET) => api_gateways::settings(ctx).await,
         (["devices", "lookup"], &Method::GET) => api_devices::lookup(ctx, caller, &req).await,
         (["apptunnels", "authorise"], &Method::POST) => api_devices::authorise(ctx, req).await,
@@ -73,10 +68,7 @@ async fn route(ctx: &ApiContext, caller: Caller, req: Request<Incoming>) -> Resp
             | ["compliance", "changes"]
             | ["tunnels", "actions"],
             _,
-        ) => error(
-            ErrorCode::MethodNotAllowed,
-            format!("{method} is not allowed here"),
-        ),
+        ) => error(ErrorCode::MethodNotAllowed, format!("{method} is not allowed here")),
         _ => error(ErrorCode::NotFound, "no such resource"),
     }
 }

@@ -7,17 +7,12 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use postern_decision::GatewayId;
 use postern_uem_api::{
-    AuthoriseRequest, AuthoriseResponse, BoundedList, DeviceLookup, ErrorCode, InventoryKind,
-    LookupQuery, MAX_REGISTERED_MATCHES, MAX_REQUEST_BYTES, MAX_UNREGISTERED_TUNNELS,
-    WireDeviceState, WireStatus, WireTunnel,
+    AuthoriseRequest, AuthoriseResponse, BoundedList, DeviceLookup, ErrorCode, InventoryKind, LookupQuery,
+    MAX_REGISTERED_MATCHES, MAX_REQUEST_BYTES, MAX_UNREGISTERED_TUNNELS, WireDeviceState, WireStatus, WireTunnel,
 };
 
 /// `GET /api/v1/devices/lookup?activesync_id=…&user=…`.
-pub(crate) async fn lookup(
-    ctx: &ApiContext,
-    caller: Caller,
-    req: &Request<Incoming>,
-) -> Response<Body> {
+pub(crate) async fn lookup(ctx: &ApiContext, caller: Caller, req: &Request<Incoming>) -> Response<Body> {
     let query = match LookupQuery::parse(req.uri().query().unwrap_or("")) {
         Ok(q) => q,
         Err(e) => return error(ErrorCode::BadRequest, e.to_string()),
@@ -30,16 +25,12 @@ pub(crate) async fn lookup(
     json(StatusCode::OK, &answer)
 }
 
-fn registered(
-    state: &State,
-    q: &LookupQuery,
-) -> BoundedList<postern_uem_api::WireDevice, MAX_REGISTERED_MATCHES> {
+fn registered(state: &State, q: &LookupQuery) -> BoundedList<postern_uem_api::WireDevice, MAX_REGISTERED_MATCHES> {
     let found = state
         .devices
         .values()
         .filter(|d| {
-            (q.activesync_id.is_some() && d.activesync_id == q.activesync_id)
-                || (q.user.is_some() && d.user == q.user)
+            (q.activesync_id.is_some() && d.activesync_id == q.activesync_id) || (q.user.is_some() && d.user == q.user)
         })
         .take(MAX_REGISTERED_MATCHES)
         .cloned()
@@ -48,11 +39,7 @@ fn registered(
 }
 
 /// ActiveSync devices that other gateways report as allowed without a UEM device id.
-fn unregistered(
-    state: &State,
-    q: &LookupQuery,
-    asking: &str,
-) -> BoundedList<WireTunnel, MAX_UNREGISTERED_TUNNELS> {
+fn unregistered(state: &State, q: &LookupQuery, asking: &str) -> BoundedList<WireTunnel, MAX_UNREGISTERED_TUNNELS> {
     let mut found = Vec::new();
     let now = crate::holders::now_unix();
     for (gateway, inventory) in &state.inventories {
@@ -64,9 +51,8 @@ fn unregistered(
             continue;
         };
         for e in &inventory.entries {
-            let unregistered = e.kind == InventoryKind::Activesync
-                && e.state == WireDeviceState::Allowed
-                && e.uem_device_id.is_none();
+            let unregistered =
+                e.kind == InventoryKind::Activesync && e.state == WireDeviceState::Allowed && e.uem_device_id.is_none();
             let matches = (e.activesync_id.is_some() && e.activesync_id == q.activesync_id)
                 || (e.activesync_id.is_none() && e.user.is_some() && e.user == q.user);
             if unregistered && matches && found.len() < MAX_UNREGISTERED_TUNNELS {
@@ -101,15 +87,7 @@ pub(crate) async fn authorise(ctx: &ApiContext, req: Request<Incoming>) -> Respo
         ),
         WireStatus::Blocked | WireStatus::Wiped => false,
     });
-    let traffic_rules_ok = device.is_some()
-        && !state.tunnel_blocked(uem_id, ask.app_id.as_str(), ask.service.as_str());
+    let traffic_rules_ok = device.is_some() && !state.tunnel_blocked(uem_id, ask.app_id.as_str(), ask.service.as_str());
     let app_authorised = !state.refused_apps.contains(ask.app_id.as_str());
-    json(
-        StatusCode::OK,
-        &AuthoriseResponse {
-            device_policy_ok,
-            traffic_rules_ok,
-            app_authorised,
-        },
-    )
+    json(StatusCode::OK, &AuthoriseResponse { device_policy_ok, traffic_rules_ok, app_authorised })
 }

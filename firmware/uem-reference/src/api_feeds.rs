@@ -6,9 +6,7 @@ use crate::http::{Body, error, json};
 use crate::state::{State, change_of};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
-use postern_uem_api::{
-    BoundedList, ComplianceChanges, Cursor, ErrorCode, PollQuery, TunnelActions,
-};
+use postern_uem_api::{BoundedList, ComplianceChanges, Cursor, ErrorCode, PollQuery, TunnelActions};
 use serde::Serialize;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -64,93 +62,50 @@ async fn feed<T: Serialize>(
 }
 
 fn gone() -> Response<Body> {
-    error(
-        ErrorCode::CursorGone,
-        "the cursor is unknown or expired; pull again without a cursor for a full snapshot",
-    )
+    error(ErrorCode::CursorGone, "the cursor is unknown or expired; pull again without a cursor for a full snapshot")
 }
 
 fn compliance_page(state: &State, after: Option<&Cursor>) -> Outcome<ComplianceChanges> {
     let epoch = &state.epoch;
     let Some(after) = after else {
         let all = state.devices.values().map(change_of).collect();
-        let (Some(cursor), Ok(changes)) = (
-            cursor(FeedKind::Compliance, epoch, state.changes.head()),
-            BoundedList::new(all),
-        ) else {
+        let (Some(cursor), Ok(changes)) =
+            (cursor(FeedKind::Compliance, epoch, state.changes.head()), BoundedList::new(all))
+        else {
             return Outcome::Gone;
         };
-        return Outcome::Ready(ComplianceChanges {
-            cursor,
-            full: true,
-            more: false,
-            changes,
-        });
+        return Outcome::Ready(ComplianceChanges { cursor, full: true, more: false, changes });
     };
-    let Some(page) =
-        parse_cursor(FeedKind::Compliance, epoch, after).and_then(|seq| state.changes.after(seq))
-    else {
+    let Some(page) = parse_cursor(FeedKind::Compliance, epoch, after).and_then(|seq| state.changes.after(seq)) else {
         return Outcome::Gone;
     };
     let empty = page.items.is_empty();
     let items = page.items.into_iter().cloned().collect();
-    let (Some(cursor), Ok(changes)) = (
-        cursor(FeedKind::Compliance, epoch, page.last),
-        BoundedList::new(items),
-    ) else {
+    let (Some(cursor), Ok(changes)) = (cursor(FeedKind::Compliance, epoch, page.last), BoundedList::new(items)) else {
         return Outcome::Gone;
     };
-    let answer = ComplianceChanges {
-        cursor,
-        full: false,
-        more: page.more,
-        changes,
-    };
-    if empty {
-        Outcome::Nothing(answer)
-    } else {
-        Outcome::Ready(answer)
-    }
+    let answer = ComplianceChanges { cursor, full: false, more: page.more, changes };
+    if empty { Outcome::Nothing(answer) } else { Outcome::Ready(answer) }
 }
 
 fn action_page(state: &State, after: Option<&Cursor>) -> Outcome<TunnelActions> {
     let epoch = &state.epoch;
     let Some(after) = after else {
-        let (Some(cursor), Ok(actions)) = (
-            cursor(FeedKind::Actions, epoch, state.actions.head()),
-            BoundedList::new(state.tunnel_blocks.clone()),
-        ) else {
+        let (Some(cursor), Ok(actions)) =
+            (cursor(FeedKind::Actions, epoch, state.actions.head()), BoundedList::new(state.tunnel_blocks.clone()))
+        else {
             return Outcome::Gone;
         };
-        return Outcome::Ready(TunnelActions {
-            cursor,
-            full: true,
-            more: false,
-            actions,
-        });
+        return Outcome::Ready(TunnelActions { cursor, full: true, more: false, actions });
     };
-    let Some(page) =
-        parse_cursor(FeedKind::Actions, epoch, after).and_then(|seq| state.actions.after(seq))
-    else {
+    let Some(page) = parse_cursor(FeedKind::Actions, epoch, after).and_then(|seq| state.actions.after(seq)) else {
         return Outcome::Gone;
     };
     let empty = page.items.is_empty();
     let items = page.items.into_iter().cloned().collect();
-    let (Some(cursor), Ok(actions)) = (
-        cursor(FeedKind::Actions, epoch, page.last),
-        BoundedList::new(items),
-    ) else {
+    let (Some(cursor), Ok(actions)) = (cursor(FeedKind::Actions, epoch, page.last), BoundedList::new(items)) else {
         return Outcome::Gone;
     };
-    let answer = TunnelActions {
-        cursor,
-        full: false,
-        more: page.more,
-        actions,
-    };
-    if empty {
-        Outcome::Nothing(answer)
-    } else {
-        Outcome::Ready(answer)
-    }
+    let answer = TunnelActions { cursor, full: false, more: page.more, actions };
+    if empty { Outcome::Nothing(answer) } else { Outcome::Ready(answer) }
 }

@@ -13,13 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub(crate) async fn register(ctx: &ApiContext, caller: Caller) -> Response<Body> {
     let settings = ctx.store.read().await.settings;
     match GatewayId::new(&caller.gateway_id) {
-        Ok(gateway_id) => json(
-            StatusCode::OK,
-            &Registration {
-                gateway_id,
-                settings,
-            },
-        ),
+        Ok(gateway_id) => json(StatusCode::OK, &Registration { gateway_id, settings }),
         Err(e) => error(ErrorCode::Internal, format!("stored gateway id: {e}")),
     }
 }
@@ -31,27 +25,16 @@ pub(crate) async fn settings(ctx: &ApiContext) -> Response<Body> {
 }
 
 /// `PUT /api/v1/gateways/{id}/inventory`: replaces the gateway's inventory.
-pub(crate) async fn inventory(
-    ctx: &ApiContext,
-    caller: Caller,
-    req: Request<Incoming>,
-) -> Response<Body> {
+pub(crate) async fn inventory(ctx: &ApiContext, caller: Caller, req: Request<Incoming>) -> Response<Body> {
     let report: InventoryReport = match read_json(req, MAX_INVENTORY_REQUEST_BYTES).await {
         Ok(r) => r,
         Err(response) => return response,
     };
-    let received_unix = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let received_unix = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     if let Some(hold) = report.hold_secs.filter(|h| !postern_uem_api::HOLD_SECS.contains(h)) {
         return error(ErrorCode::BadRequest, format!("hold_secs {hold} is outside 1 to 86400"));
     }
-    let stored = ReceivedInventory {
-        received_unix,
-        entries: report.entries.into_vec(),
-        hold_secs: report.hold_secs,
-    };
+    let stored = ReceivedInventory { received_unix, entries: report.entries.into_vec(), hold_secs: report.hold_secs };
     let result = ctx
         .store
         .update(|s| {

@@ -23,11 +23,7 @@ pub(crate) enum Command {
         #[arg(long)]
         url: String,
         /// The server's state file: the admin token is read from `admin-token` beside it.
-        #[arg(
-            long,
-            required_unless_present = "token_file",
-            conflicts_with = "token_file"
-        )]
+        #[arg(long, required_unless_present = "token_file", conflicts_with = "token_file")]
         state: Option<PathBuf>,
         /// The admin token file, when the server was given `--admin-token-file`.
         #[arg(long)]

@@ -68,9 +68,7 @@ impl Faults {
     /// Applies an order.
     pub(crate) fn order(&self, order: FaultOrder) {
         match order {
-            FaultOrder::Next { fault, count } => {
-                self.set_pending((count > 0).then_some((fault, count)))
-            }
+            FaultOrder::Next { fault, count } => self.set_pending((count > 0).then_some((fault, count))),
             FaultOrder::RefuseCursors { on } => self.refuse_cursors.store(on, Ordering::SeqCst),
             FaultOrder::Clear => {
                 self.set_pending(None);
@@ -103,12 +101,9 @@ impl Faults {
 pub(crate) fn answer(kind: FaultKind) -> Option<Response<Body>> {
     match kind {
         FaultKind::Status500 => Some(error(ErrorCode::Internal, "injected fault: status 500")),
-        FaultKind::Garbage => Some(with_type(
-            StatusCode::OK,
-            full(Bytes::from_static(
-                b"{\"cursor\": <<this is not JSON>> \x00\xff",
-            )),
-        )),
+        FaultKind::Garbage => {
+            Some(with_type(StatusCode::OK, full(Bytes::from_static(b"{\"cursor\": <<this is not JSON>> \x00\xff"))))
+        }
         FaultKind::Huge => Some(with_type(StatusCode::OK, HugeBody::new().boxed())),
         FaultKind::Slow { .. } => None,
     }
@@ -131,11 +126,7 @@ struct HugeBody {
 
 impl HugeBody {
     fn new() -> Self {
-        Self {
-            left: HUGE_BYTES,
-            chunk: Bytes::from(vec![b'x'; CHUNK]),
-            started: false,
-        }
+        Self { left: HUGE_BYTES, chunk: Bytes::from(vec![b'x'; CHUNK]), started: false }
     }
 }
 
@@ -143,10 +134,7 @@ impl hyper::body::Body for HugeBody {
     type Data = Bytes;
     type Error = Infallible;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         if self.left == 0 {
             return Poll::Ready(None);
         }
@@ -178,10 +166,7 @@ mod tests {
     #[test]
     fn a_fault_applies_to_exactly_count_answers() {
         let faults = Faults::default();
-        faults.order(FaultOrder::Next {
-            fault: FaultKind::Garbage,
-            count: 2,
-        });
+        faults.order(FaultOrder::Next { fault: FaultKind::Garbage, count: 2 });
         assert_eq!(faults.take(), Some(FaultKind::Garbage));
         assert_eq!(faults.take(), Some(FaultKind::Garbage));
         assert_eq!(faults.take(), None);

@@ -16,11 +16,7 @@ pub(crate) struct Feed<T> {
 
 impl<T> Default for Feed<T> {
     fn default() -> Self {
-        Self {
-            head: 0,
-            floor: 0,
-            entries: VecDeque::new(),
-        }
+        Self { head: 0, floor: 0, entries: VecDeque::new() }
     }
 }
 
@@ -66,11 +62,7 @@ impl<T> Feed<T> {
             items.push(item);
             last = *seq;
         }
-        Some(Page {
-            items,
-            last,
-            more: last < self.head,
-        })
+        Some(Page { items, last, more: last < self.head })
     }
 }
 
@@ -117,9 +109,7 @@ mod tests {
             feed.push(i, 4);
         }
         assert!(feed.after(5).is_none(), "seq 5 was trimmed");
-        let page = feed
-            .after(6)
-            .map(|p| p.items.into_iter().copied().collect::<Vec<_>>());
+        let page = feed.after(6).map(|p| p.items.into_iter().copied().collect::<Vec<_>>());
         assert_eq!(page, Some(vec![6, 7, 8, 9]));
         assert!(feed.after(11).is_none(), "future cursor");
     }
@@ -127,20 +117,8 @@ mod tests {
     #[test]
     fn cursors_belong_to_one_feed_and_epoch() {
         let c = cursor(FeedKind::Compliance, "e1", 7);
-        assert_eq!(
-            c.as_ref()
-                .and_then(|c| parse_cursor(FeedKind::Compliance, "e1", c)),
-            Some(7)
-        );
-        assert_eq!(
-            c.as_ref()
-                .and_then(|c| parse_cursor(FeedKind::Actions, "e1", c)),
-            None
-        );
-        assert_eq!(
-            c.as_ref()
-                .and_then(|c| parse_cursor(FeedKind::Compliance, "e2", c)),
-            None
-        );
+        assert_eq!(c.as_ref().and_then(|c| parse_cursor(FeedKind::Compliance, "e1", c)), Some(7));
+        assert_eq!(c.as_ref().and_then(|c| parse_cursor(FeedKind::Actions, "e1", c)), None);
+        assert_eq!(c.as_ref().and_then(|c| parse_cursor(FeedKind::Compliance, "e2", c)), None);
     }
 }

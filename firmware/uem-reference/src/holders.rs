@@ -53,7 +53,11 @@ pub(crate) fn merged(state: &State, now_unix: u64) -> Vec<Holding> {
             let newer = |h: &Holding| inventory.received_unix > h.received_unix;
             let key = identity(entry);
             if held.get(&key).is_none_or(newer) {
-                let holding = Holding { gateway_id: gateway.clone(), received_unix: inventory.received_unix, entry: entry.clone() };
+                let holding = Holding {
+                    gateway_id: gateway.clone(),
+                    received_unix: inventory.received_unix,
+                    entry: entry.clone(),
+                };
                 held.insert(key, holding);
             }
         }

@@ -22,10 +22,7 @@ pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
 pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
     match serde_json::to_vec(value) {
         Ok(bytes) => with_type(status, full(bytes)),
-        Err(e) => error(
-            ErrorCode::Internal,
-            format!("cannot encode the answer: {e}"),
-        ),
+        Err(e) => error(ErrorCode::Internal, format!("cannot encode the answer: {e}")),
     }
 }
 
@@ -33,9 +30,7 @@ pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body
 pub(crate) fn with_type(status: StatusCode, body: Body) -> Response<Body> {
     let mut response = Response::new(body);
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -48,47 +43,25 @@ pub(crate) fn no_content() -> Response<Body> {
 
 /// An error answer: `{"error": code, "message": …}` with the code's status.
 pub(crate) fn error(code: ErrorCode, message: impl Into<String>) -> Response<Body> {
-    let status =
-        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = ApiError::new(code, message);
     match serde_json::to_vec(&body) {
         Ok(bytes) => with_type(status, full(bytes)),
-        Err(_) => with_type(
-            status,
-            full(Bytes::from_static(
-                b"{\"error\":\"internal\",\"message\":\"\"}",
-            )),
-        ),
+        Err(_) => with_type(status, full(Bytes::from_static(b"{\"error\":\"internal\",\"message\":\"\"}"))),
     }
 }
 
 /// Reads a JSON request body of at most `max` bytes into `T`; the error is the answer to
 /// send (413 too large, 415 not JSON, 400 malformed).
-pub(crate) async fn read_json<T: DeserializeOwned>(
-    req: Request<Incoming>,
-    max: usize,
-) -> Result<T, Response<Body>> {
+pub(crate) async fn read_json<T: DeserializeOwned>(req: Request<Incoming>, max: usize) -> Result<T, Response<Body>> {
     if let Some(ct) = req.headers().get(CONTENT_TYPE) {
-        let ok = ct
-            .to_str()
-            .map(|v| {
-                v.trim_start()
-                    .to_ascii_lowercase()
-                    .starts_with("application/json")
-            })
-            .unwrap_or(false);
+        let ok =
+            ct.to_str().map(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json")).unwrap_or(false);
         if !ok {
-            return Err(error(
-                ErrorCode::UnsupportedMediaType,
-                "the body must be application/json",
-            ));
+            return Err(error(ErrorCode::UnsupportedMediaType, "the body must be application/json"));
         }
     }
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > max as u64) {
         return Err(too_large(max));
     }
@@ -96,20 +69,14 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large(max)),
         Err(e) => {
-            return Err(error(
-                ErrorCode::BadRequest,
-                format!("cannot read the body: {e}"),
-            ));
+            return Err(error(ErrorCode::BadRequest, format!("cannot read the body: {e}")));
         }
     };
     decode(&bytes, max).map_err(|e| error(ErrorCode::BadRequest, e.to_string()))
 }
 
 fn too_large(max: usize) -> Response<Body> {
-    error(
-        ErrorCode::PayloadTooLarge,
-        format!("the body is larger than {max} bytes"),
-    )
+    error(ErrorCode::PayloadTooLarge, format!("the body is larger than {max} bytes"))
 }
 
 /// Splits a path below `prefix` into its segments (`None` if it is not below it).

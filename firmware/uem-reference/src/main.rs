@@ -26,11 +26,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("postern-uem: cannot start the runtime: {e}");
@@ -40,19 +36,16 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             cli::Command::Serve(args) => serve::run(args).await.map_err(|e| e.to_string()),
-            cli::Command::Admin {
-                url,
-                state,
-                token_file,
-                command,
-            } => admin_client::run(&url, state, token_file, command)
-                .await
-                .map(|text| {
-                    if !text.is_empty() {
-                        println!("{text}");
-                    }
-                })
-                .map_err(|e| e.to_string()),
+            cli::Command::Admin { url, state, token_file, command } => {
+                admin_client::run(&url, state, token_file, command)
+                    .await
+                    .map(|text| {
+                        if !text.is_empty() {
+                            println!("{text}");
+                        }
+                    })
+                    .map_err(|e| e.to_string())
+            }
         }
     });
     match outcome {

@@ -62,21 +62,14 @@ pub(crate) fn load(path: &Path) -> Result<State, PersistError> {
         Err(e) => return Err(io("open", path)(e)),
     };
     let mut text = Vec::new();
-    file.take(STATE_FILE_MAX + 1)
-        .read_to_end(&mut text)
-        .map_err(io("read", path))?;
+    file.take(STATE_FILE_MAX + 1).read_to_end(&mut text).map_err(io("read", path))?;
     if text.len() as u64 > STATE_FILE_MAX {
         return Err(PersistError::TooLarge { path: path.into() });
     }
-    let state: State = serde_json::from_slice(&text).map_err(|source| PersistError::Format {
-        path: path.into(),
-        source,
-    })?;
+    let state: State =
+        serde_json::from_slice(&text).map_err(|source| PersistError::Format { path: path.into(), source })?;
     if state.version != STATE_VERSION {
-        return Err(PersistError::Version {
-            path: path.into(),
-            found: state.version,
-        });
+        return Err(PersistError::Version { path: path.into(), found: state.version });
     }
     Ok(state)
 }
@@ -104,20 +97,12 @@ mod tests {
         assert!(save(&path, &bytes).is_ok());
         let back = load(&path).map(|s| s.epoch);
         assert_eq!(back.ok(), Some(state.epoch));
-        assert_eq!(
-            std::fs::read_dir(dir.path())
-                .map(Iterator::count)
-                .unwrap_or(0),
-            1,
-            "no temporary file is left"
-        );
+        assert_eq!(std::fs::read_dir(dir.path()).map(Iterator::count).unwrap_or(0), 1, "no temporary file is left");
     }
 
     #[test]
     fn a_missing_file_is_a_fresh_state_and_garbage_is_an_error() {
-        let Ok(dir) = tempfile::tempdir() else {
-            panic!("tempdir")
-        };
+        let Ok(dir) = tempfile::tempdir() else { panic!("tempdir") };
         let path = dir.path().join("state.json");
         assert!(load(&path).is_ok());
         assert!(std::fs::write(&path, b"{not json").is_ok());

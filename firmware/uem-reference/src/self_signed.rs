@@ -47,37 +47,22 @@ pub(crate) fn ensure(dir: &Path) -> Result<(PathBuf, PathBuf), CertGenError> {
 
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Postern reference UEM test CA");
+    ca_params.distinguished_name.push(DnType::CommonName, "Postern reference UEM test CA");
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let ca_key = KeyPair::generate()?;
     let ca_cert = ca_params.self_signed(&ca_key)?;
     let issuer = Issuer::new(ca_params, ca_key);
 
-    let names = vec![
-        "localhost".to_owned(),
-        "127.0.0.1".to_owned(),
-        "::1".to_owned(),
-    ];
+    let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
     let mut params = CertificateParams::new(names)?;
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "Postern reference UEM");
+    params.distinguished_name.push(DnType::CommonName, "Postern reference UEM");
     params.use_authority_key_identifier_extension = true;
     let server_key = KeyPair::generate()?;
     let server_cert = params.signed_by(&server_key, &issuer)?;
 
-    let mut key_file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&key)
-        .map_err(io(&key))?;
-    key_file
-        .write_all(server_key.serialize_pem().as_bytes())
-        .map_err(io(&key))?;
+    let mut key_file =
+        fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&key).map_err(io(&key))?;
+    key_file.write_all(server_key.serialize_pem().as_bytes()).map_err(io(&key))?;
     fs::write(&cert, server_cert.pem()).map_err(io(&cert))?;
     fs::write(&ca, ca_cert.pem()).map_err(io(&ca))?;
     Ok((cert, key))

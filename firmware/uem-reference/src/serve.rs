@@ -60,10 +60,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let faults = args.faults.then(|| Arc::new(Faults::default()));
     // The token exists before any port is announced: whoever waits for the admin port
     // finds the token in place.
-    let token_path = args
-        .admin_token_file
-        .clone()
-        .unwrap_or_else(|| admin_token::beside(&args.state));
+    let token_path = args.admin_token_file.clone().unwrap_or_else(|| admin_token::beside(&args.state));
     let token = admin_token::ensure(&token_path)?;
 
     let api = bind(&args.listen).await?;
@@ -77,24 +74,13 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), ServeError> {
         write_port(path, admin_port)?;
     }
     println!("postern-uem: API on https://{}", display(&api));
-    println!(
-        "postern-uem: admin on http://{} (token in {})",
-        display(&admin),
-        token_path.display()
-    );
+    println!("postern-uem: admin on http://{} (token in {})", display(&admin), token_path.display());
     if faults.is_some() {
         println!("postern-uem: test fault hooks are ON");
     }
 
-    let api_ctx = Arc::new(ApiContext {
-        store: store.clone(),
-        faults: faults.clone(),
-    });
-    let admin_ctx = Arc::new(AdminContext {
-        store,
-        faults,
-        token,
-    });
+    let api_ctx = Arc::new(ApiContext { store: store.clone(), faults: faults.clone() });
+    let admin_ctx = Arc::new(AdminContext { store, faults, token });
     tokio::spawn(crate::server::serve_api(api, acceptor, api_ctx));
     tokio::spawn(crate::server::serve_admin(admin, admin_ctx));
 
@@ -111,40 +97,24 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), ServeError> {
 }
 
 async fn bind(addr: &str) -> Result<TcpListener, ServeError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| ServeError::Io {
-            op: "listen on",
-            what: addr.to_owned(),
-            source,
-        })
+    TcpListener::bind(addr).await.map_err(|source| ServeError::Io { op: "listen on", what: addr.to_owned(), source })
 }
 
 fn port(listener: &TcpListener, addr: &str) -> Result<u16, ServeError> {
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|source| ServeError::Io {
-            op: "read the port of",
-            what: addr.to_owned(),
-            source,
-        })
+    listener.local_addr().map(|a| a.port()).map_err(|source| ServeError::Io {
+        op: "read the port of",
+        what: addr.to_owned(),
+        source,
+    })
 }
 
 fn display(listener: &TcpListener) -> String {
-    listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default()
+    listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
 }
 
 /// Writes the port atomically, so a reader never sees a half-written number.
 fn write_port(path: &Path, port: u16) -> Result<(), ServeError> {
-    let io = |op, source| ServeError::Io {
-        op,
-        what: path.display().to_string(),
-        source,
-    };
+    let io = |op, source| ServeError::Io { op, what: path.display().to_string(), source };
     let mut tmp = PathBuf::from(path);
     tmp.set_extension("tmp");
     std::fs::write(&tmp, format!("{port}\n")).map_err(|e| io("write", e))?;

@@ -40,8 +40,7 @@ pub(crate) async fn serve_api(listener: TcpListener, tls: TlsAcceptor, ctx: Arc<
         let (tls, ctx) = (tls.clone(), ctx.clone());
         tokio::spawn(async move {
             let _permit = permit;
-            let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(tcp)).await
-            else {
+            let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(tcp)).await else {
                 return;
             };
             serve_connection(stream, move |req| api::handle(ctx.clone(), req)).await;

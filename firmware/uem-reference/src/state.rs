@@ -3,8 +3,8 @@
 
 use crate::feed::Feed;
 use postern_uem_api::{
-    BearerToken, ComplianceChange, InventoryEntry, MAX_CHANGES, NewDeviceRule, Settings,
-    TunnelAction, TunnelTarget, TunnelVerb, WireDevice, WireStatus, WireUemKind,
+    BearerToken, ComplianceChange, InventoryEntry, MAX_CHANGES, NewDeviceRule, Settings, TunnelAction, TunnelTarget,
+    TunnelVerb, WireDevice, WireStatus, WireUemKind,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -104,10 +104,7 @@ impl State {
         status: WireStatus,
         limit: usize,
     ) -> Result<WireDevice, ChangeError> {
-        let device = self
-            .devices
-            .get_mut(uem_id)
-            .ok_or_else(|| ChangeError::NoSuchDevice(uem_id.to_owned()))?;
+        let device = self.devices.get_mut(uem_id).ok_or_else(|| ChangeError::NoSuchDevice(uem_id.to_owned()))?;
         device.status = status;
         let device = device.clone();
         self.changes.push(change_of(&device), limit);
@@ -116,8 +113,7 @@ impl State {
 
     /// Blocks or unblocks a tunnel (or all of a device's) and records the action.
     pub(crate) fn tunnel_action(&mut self, action: TunnelAction, limit: usize) {
-        let same =
-            |b: &TunnelAction| b.uem_device_id == action.uem_device_id && b.target == action.target;
+        let same = |b: &TunnelAction| b.uem_device_id == action.uem_device_id && b.target == action.target;
         self.tunnel_blocks.retain(|b| !same(b));
         if action.action == TunnelVerb::Block {
             self.tunnel_blocks.push(action.clone());
@@ -131,10 +127,7 @@ impl State {
             b.uem_device_id.as_str() == uem_id
                 && match &b.target {
                     TunnelTarget::AllTunnels => true,
-                    TunnelTarget::App {
-                        app_id: a,
-                        service: s,
-                    } => a.as_str() == app_id && s.as_str() == service,
+                    TunnelTarget::App { app_id: a, service: s } => a.as_str() == app_id && s.as_str() == service,
                 }
         })
     }

@@ -21,18 +21,10 @@ impl Store {
     pub(crate) fn open(path: PathBuf, log_limit: usize) -> Result<Arc<Self>, PersistError> {
         let mut state = persist::load(&path)?;
         state.trim(log_limit);
-        let bytes = serde_json::to_vec(&state).map_err(|source| PersistError::Format {
-            path: path.clone(),
-            source,
-        })?;
+        let bytes = serde_json::to_vec(&state).map_err(|source| PersistError::Format { path: path.clone(), source })?;
         persist::save(&path, &bytes)?;
         let (changed, _) = watch::channel(0);
-        Ok(Arc::new(Self {
-            state: Mutex::new(state),
-            path,
-            log_limit,
-            changed,
-        }))
+        Ok(Arc::new(Self { state: Mutex::new(state), path, log_limit, changed }))
     }
 
     /// Reads the state.
@@ -65,10 +57,7 @@ impl Store {
             Ok(b) => b,
             Err(source) => {
                 *guard = before;
-                return Err(PersistError::Format {
-                    path: self.path.clone(),
-                    source,
-                });
+                return Err(PersistError::Format { path: self.path.clone(), source });
             }
         };
         let path = self.path.clone();

@@ -1,15 +1,15 @@
 //! The agent: install into the inactive slot, roll back by hand, report.
 
+use crate::UpdateError;
 use crate::helper_client::HelperClient;
 use crate::helper_protocol::HelperAnswer;
+use crate::image::read_image_trust;
 use crate::installer::{Installer, Target};
 use crate::records::Records;
 use crate::source::Source;
 use crate::source::pump_reader;
 use crate::staging::Staging;
 use crate::status::{BootPartition, SoftwareStatus};
-use crate::UpdateError;
-use crate::image::read_image_trust;
 use postern_board::Board;
 use postern_boot_slots::{EntryState, Esp, Slot, SlotVersion};
 use postern_update_bundle::{ImageTrust, TEST_KEY_ID, TrustedKeys};
@@ -95,9 +95,12 @@ impl UpdateAgent {
     /// The agent of the appliance laid out as `paths` says.
     pub fn open(paths: &AgentPaths) -> Result<Self, UpdateError> {
         let board = Board::load(&paths.board_file).map_err(|e| UpdateError::NoSlots(e.to_string()))?;
-        let cmdline = std::fs::read_to_string(&paths.cmdline_file).map_err(UpdateError::io("reading", &paths.cmdline_file))?;
-        let running = Slot::from_cmdline(&cmdline).ok_or_else(|| UpdateError::NoSlots("no postern.slot= on the kernel command line".into()))?;
-        let release = std::fs::read_to_string(&paths.release_file).map_err(UpdateError::io("reading", &paths.release_file))?;
+        let cmdline =
+            std::fs::read_to_string(&paths.cmdline_file).map_err(UpdateError::io("reading", &paths.cmdline_file))?;
+        let running = Slot::from_cmdline(&cmdline)
+            .ok_or_else(|| UpdateError::NoSlots("no postern.slot= on the kernel command line".into()))?;
+        let release =
+            std::fs::read_to_string(&paths.release_file).map_err(UpdateError::io("reading", &paths.release_file))?;
         let running_version = parse_release(&release)
             .ok_or_else(|| UpdateError::NoSlots(format!("{} is not `NUMBER STRING`", paths.release_file.display())))?;
         let keys = TrustedKeys::from_dir(&paths.keys_dir)?;
@@ -155,11 +158,20 @@ impl UpdateAgent {
     /// Installs the bundle at `source` into the inactive slot and arms it for the board's
     /// number of tries. An HTTPS source is checked against `ca_file`, or the image's update
     /// CA when none is given. A refusal changes nothing but the recorded last result.
-    pub async fn install(&self, source: &Source, ca_file: Option<&Path>, now_unix: u64) -> Result<Installed, UpdateError> {
-        let _busy = Busy::take(&self.busy).ok_or_else(|| UpdateError::Payloads("another install is in progress".into()))?;
+    pub async fn install(
+        &self,
+        source: &Source,
+        ca_file: Option<&Path>,
+        now_unix: u64,
+    ) -> Result<Installed, UpdateError> {
+        let _busy =
+            Busy::take(&self.busy).ok_or_else(|| UpdateError::Payloads("another install is in progress".into()))?;
         let result = self.install_now(source, ca_file, now_unix).await;
         let line = match &result {
-            Ok(i) => format!("installed {} ({}) into slot {}; on trial for {} boot(s)", i.version.string, i.version.number, i.slot, i.tries),
+            Ok(i) => format!(
+                "installed {} ({}) into slot {}; on trial for {} boot(s)",
+                i.version.string, i.version.number, i.slot, i.tries
+            ),
             Err(e) => format!("refused: {e}"),
         };
         tracing::info!(result = %line, "software install");
@@ -167,7 +179,12 @@ impl UpdateAgent {
         result
     }
 
-    async fn install_now(&self, source: &Source, ca_file: Option<&Path>, now_unix: u64) -> Result<Installed, UpdateError> {
+    async fn install_now(
+        &self,
+        source: &Source,
+        ca_file: Option<&Path>,
+        now_unix: u64,
+    ) -> Result<Installed, UpdateError> {
         self.note_proven()?;
         let ca_file = ca_file.or_else(|| self.default_ca.is_file().then_some(self.default_ca.as_path()));
         let Some(helper) = &self.helper else {
@@ -201,7 +218,8 @@ impl UpdateAgent {
     /// the install helper's entry point (it runs with the partition writable). Records
     /// nothing; the daemon that asked records the result.
     pub fn install_file(&self, file: File, now_unix: u64) -> Result<Installed, UpdateError> {
-        let _busy = Busy::take(&self.busy).ok_or_else(|| UpdateError::Payloads("another install is in progress".into()))?;
+        let _busy =
+            Busy::take(&self.busy).ok_or_else(|| UpdateError::Payloads("another install is in progress".into()))?;
         self.note_proven()?;
         let len = file.metadata().ok().map(|m| m.len());
         let mut installer = Installer::new(&self.keys, self.target(now_unix), len);
@@ -263,7 +281,10 @@ impl UpdateAgent {
             slots: self.esp.slots()?,
             floor: self.records.floor(),
             last_install: self.records.last_result(),
-            boot_partition: BootPartition { through_helper: self.helper.is_some(), read_only: crate::mount_state::read_only(self.esp.root()) },
+            boot_partition: BootPartition {
+                through_helper: self.helper.is_some(),
+                read_only: crate::mount_state::read_only(self.esp.root()),
+            },
         })
     }
 

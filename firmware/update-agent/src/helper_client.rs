@@ -37,20 +37,25 @@ impl HelperClient {
     }
 
     fn ask(&self, request: HelperRequest, bundle: Option<&File>) -> Result<HelperAnswer, UpdateError> {
-        let unreachable = |e: std::io::Error| UpdateError::Helper(format!("the install helper at {} cannot be reached: {e}", self.socket.display()));
+        let unreachable = |e: std::io::Error| {
+            UpdateError::Helper(format!("the install helper at {} cannot be reached: {e}", self.socket.display()))
+        };
         let mut stream = UnixStream::connect(&self.socket).map_err(unreachable)?;
         stream.set_read_timeout(Some(INSTALL_TIMEOUT)).map_err(unreachable)?;
         let line = request.emit();
         let fds: Vec<i32> = bundle.iter().map(|f| f.as_raw_fd()).collect();
-        let control: Vec<ControlMessage<'_>> = if fds.is_empty() { Vec::new() } else { vec![ControlMessage::ScmRights(&fds)] };
-        let sent = sendmsg::<()>(stream.as_raw_fd(), &[IoSlice::new(line.as_bytes())], &control, MsgFlags::empty(), None)
-            .map_err(|e| unreachable(e.into()))?;
+        let control: Vec<ControlMessage<'_>> =
+            if fds.is_empty() { Vec::new() } else { vec![ControlMessage::ScmRights(&fds)] };
+        let sent =
+            sendmsg::<()>(stream.as_raw_fd(), &[IoSlice::new(line.as_bytes())], &control, MsgFlags::empty(), None)
+                .map_err(|e| unreachable(e.into()))?;
         if sent != line.len() {
             return Err(UpdateError::Helper("the install helper took part of the request".into()));
         }
         let mut answer = Vec::new();
         (&mut stream).take(MAX_LINE as u64).read_to_end(&mut answer).map_err(unreachable)?;
         let text = String::from_utf8_lossy(&answer);
-        HelperAnswer::parse(&text).ok_or_else(|| UpdateError::Helper(format!("the install helper answered {:?}", text.trim())))
+        HelperAnswer::parse(&text)
+            .ok_or_else(|| UpdateError::Helper(format!("the install helper answered {:?}", text.trim())))
     }
 }

@@ -112,7 +112,11 @@ mod tests {
     #[test]
     fn answers_round_trip() {
         let answers = [
-            HelperAnswer::Installed { slot: Slot::B, tries: 3, version: SlotVersion { number: 12, string: "0.1.0-r12 test".into() } },
+            HelperAnswer::Installed {
+                slot: Slot::B,
+                tries: 3,
+                version: SlotVersion { number: 12, string: "0.1.0-r12 test".into() },
+            },
             HelperAnswer::RolledBack(Slot::A),
             HelperAnswer::Error("bundle refused: signature does not verify".into()),
         ];

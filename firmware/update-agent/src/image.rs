@@ -24,8 +24,8 @@ pub fn read_image_trust(path: &Path) -> Result<Option<ImageTrust>, UpdateError> 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(UpdateError::io("reading", path)(e)),
     };
-    let file: ImageFile =
-        toml::from_str(&text).map_err(|e| UpdateError::ImageFile { path: path.to_owned(), reason: e.message().to_owned() })?;
+    let file: ImageFile = toml::from_str(&text)
+        .map_err(|e| UpdateError::ImageFile { path: path.to_owned(), reason: e.message().to_owned() })?;
     Ok(Some(file.trust))
 }
 

@@ -56,7 +56,8 @@ impl<'a> Installer<'a> {
     /// Takes the next bytes of the bundle.
     fn feed_bytes(&mut self, mut chunk: &[u8]) -> Result<(), UpdateError> {
         loop {
-            let reader = self.reader.as_mut().ok_or_else(|| UpdateError::Payloads("the bundle already ended".into()))?;
+            let reader =
+                self.reader.as_mut().ok_or_else(|| UpdateError::Payloads("the bundle already ended".into()))?;
             let step = reader.feed(chunk)?;
             chunk = &chunk[step.consumed..];
             match step.event {
@@ -115,7 +116,9 @@ impl<'a> Installer<'a> {
         let mut wanted = PAYLOADS;
         wanted.sort_unstable();
         if sorted != wanted {
-            return Err(UpdateError::Payloads(format!("a system needs payloads {PAYLOADS:?}, the bundle has {names:?}")));
+            return Err(UpdateError::Payloads(format!(
+                "a system needs payloads {PAYLOADS:?}, the bundle has {names:?}"
+            )));
         }
         let dir = t.esp.slot_dir(t.slot);
         std::fs::create_dir_all(&dir).map_err(UpdateError::io("creating", dir.clone()))?;

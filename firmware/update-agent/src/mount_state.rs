@@ -12,13 +12,10 @@ pub(crate) fn read_only(mount_point: &Path) -> Option<bool> {
 /// The last mount of `mount_point` in `table` (mountinfo's format: the fifth field is the
 /// mount point, the sixth its per-mount options).
 fn read_only_in(table: &str, mount_point: &str) -> Option<bool> {
-    table
-        .lines()
-        .rev()
-        .find_map(|line| {
-            let mut fields = line.split(' ').skip(4);
-            (fields.next()? == mount_point).then(|| fields.next().is_some_and(|o| o.split(',').any(|o| o == "ro")))
-        })
+    table.lines().rev().find_map(|line| {
+        let mut fields = line.split(' ').skip(4);
+        (fields.next()? == mount_point).then(|| fields.next().is_some_and(|o| o.split(',').any(|o| o == "ro")))
+    })
 }
 
 #[cfg(test)]

@@ -81,7 +81,9 @@ impl Source {
             Source::Https { host, port, path } => {
                 let name = format!("https://{host}:{port}{path}");
                 let fail = |reason: String| UpdateError::Source { source_name: name.clone(), reason };
-                let ca_file = ca_file.ok_or_else(|| fail("an HTTPS download needs the CA that signed the server's certificate (ca-file)".into()))?;
+                let ca_file = ca_file.ok_or_else(|| {
+                    fail("an HTTPS download needs the CA that signed the server's certificate (ca-file)".into())
+                })?;
                 download(host, *port, path, ca_file, installer).await.map_err(|e| match e {
                     Pumped::Network(reason) => fail(reason),
                     Pumped::Refused(e) => e,
@@ -114,14 +116,22 @@ enum Pumped {
     Refused(UpdateError),
 }
 
-async fn download(host: &str, port: u16, path: &str, ca_file: &Path, installer: &mut dyn BundleSink) -> Result<(), Pumped> {
+async fn download(
+    host: &str,
+    port: u16,
+    path: &str,
+    ca_file: &Path,
+    installer: &mut dyn BundleSink,
+) -> Result<(), Pumped> {
     let net = |what: &str| {
         let what = what.to_owned();
         move |e: &dyn std::fmt::Display| Pumped::Network(format!("{what}: {e}"))
     };
     let pem = std::fs::read(ca_file).map_err(|e| net(&format!("reading {}", ca_file.display()))(&e))?;
-    let roots = postern_tls_client::roots_from_pem(&pem).map_err(|e| net(&format!("the CA in {}", ca_file.display()))(&e))?;
-    let config = postern_tls_client::client_config(roots, rustls::DEFAULT_VERSIONS, false).map_err(|e| net("TLS settings")(&e))?;
+    let roots =
+        postern_tls_client::roots_from_pem(&pem).map_err(|e| net(&format!("the CA in {}", ca_file.display()))(&e))?;
+    let config = postern_tls_client::client_config(roots, rustls::DEFAULT_VERSIONS, false)
+        .map_err(|e| net("TLS settings")(&e))?;
     let server = ServerName::try_from(host.to_owned()).map_err(|e| net("server name")(&e))?;
     let tcp = tokio::time::timeout(STALL, tokio::net::TcpStream::connect((host, port)))
         .await

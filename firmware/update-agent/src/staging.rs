@@ -47,7 +47,10 @@ impl BundleSink for Staging {
         self.written += chunk.len() as u64;
         if self.written > self.limit {
             let _ = std::fs::remove_file(&self.path);
-            return Err(UpdateError::Payloads(format!("the download is larger than the boot partition ({} bytes)", self.limit)));
+            return Err(UpdateError::Payloads(format!(
+                "the download is larger than the boot partition ({} bytes)",
+                self.limit
+            )));
         }
         self.file.write_all(chunk).map_err(UpdateError::io("writing", &self.path))
     }

@@ -39,7 +39,11 @@ impl fmt::Display for BootPartition {
             Some(false) => "mounted read-write",
             None => "not a mount point",
         };
-        let writer = if self.through_helper { "written only by the install helper" } else { "written by the daemon itself (no install helper)" };
+        let writer = if self.through_helper {
+            "written only by the install helper"
+        } else {
+            "written by the daemon itself (no install helper)"
+        };
         write!(f, "{mounted}, {writer}")
     }
 }
@@ -49,7 +53,8 @@ impl SoftwareStatus {
     /// systemd-boot sorts entries by version and puts bad ones last).
     pub fn boots_next(&self) -> Option<Slot> {
         let number = |s: &SlotInfo| s.version.as_ref().map_or(0, |v| v.number);
-        let bootable = self.slots.iter().filter(|s| matches!(s.state, Some(EntryState::Good | EntryState::Pending { .. })));
+        let bootable =
+            self.slots.iter().filter(|s| matches!(s.state, Some(EntryState::Good | EntryState::Pending { .. })));
         bootable.max_by_key(|s| number(s)).or_else(|| self.slots.iter().find(|s| s.state.is_some())).map(|s| s.slot)
     }
 }
@@ -107,7 +112,10 @@ mod tests {
         };
         assert_eq!(status.boots_next(), Some(Slot::B));
         let text = status.to_string();
-        assert!(text.starts_with("Image: TEST (trusts the public test signing key; never use in production)\n"), "{text}");
+        assert!(
+            text.starts_with("Image: TEST (trusts the public test signing key; never use in production)\n"),
+            "{text}"
+        );
         assert!(text.contains("Highest version proven good: 1 (bundles not newer are refused)"), "{text}");
         assert!(text.contains("Boot partition: mounted read-only, written only by the install helper\n"), "{text}");
         status.trust = ImageTrust::Production;

@@ -76,12 +76,22 @@ fn bundle(app: &Appliance, name: &str, version: u64, board: &str, key: &SigningK
         .iter()
         .map(|p| {
             let path = root.join(format!("{name}-{p}"));
-            let body = if *p == "cmdline" { "console=ttyS0 quiet\n".to_owned() } else { format!("{p} of version {version}\n").repeat(5000) };
+            let body = if *p == "cmdline" {
+                "console=ttyS0 quiet\n".to_owned()
+            } else {
+                format!("{p} of version {version}\n").repeat(5000)
+            };
             std::fs::write(&path, body).expect("payload");
             (*p, path)
         })
         .collect();
-    let info = BundleInfo { version, version_string: format!("r{version}"), board: board.into(), created_unix: NOW - 60, expires_unix: NOW + 86_400 };
+    let info = BundleInfo {
+        version,
+        version_string: format!("r{version}"),
+        board: board.into(),
+        created_unix: NOW - 60,
+        expires_unix: NOW + 86_400,
+    };
     let out = root.join(format!("{name}.bundle"));
     let mut file = std::fs::File::create(&out).expect("bundle file");
     let refs: Vec<(&str, &Path)> = payloads.iter().map(|(n, p)| (*n, p.as_path())).collect();
@@ -118,7 +128,9 @@ fn a_good_bundle_lands_in_the_inactive_slot_on_trial() {
     assert_eq!((installed.slot, installed.version.number, installed.tries), (Slot::B, 11, 3));
     let esp = &app.paths.esp;
     assert_eq!(std::fs::read_to_string(esp.join("postern/b/cmdline")).expect("cmdline"), "console=ttyS0 quiet\n");
-    assert!(std::fs::read_to_string(esp.join("postern/b/vmlinuz")).expect("kernel").starts_with("vmlinuz of version 11"));
+    assert!(
+        std::fs::read_to_string(esp.join("postern/b/vmlinuz")).expect("kernel").starts_with("vmlinuz of version 11")
+    );
     let entry = std::fs::read_to_string(esp.join("loader/entries/postern-b+3.conf")).expect("armed entry");
     assert!(entry.contains("options console=ttyS0 quiet postern.slot=b"), "{entry}");
     let status = UpdateAgent::open(&app.paths).expect("agent").status().expect("status");
@@ -198,7 +210,8 @@ fn a_production_image_refuses_the_test_key_even_when_it_trusts_its_public_half()
     let text = e.to_string();
     assert!(text.contains("public TEST key 6a16a8e7f7557c6b") && text.contains("production image"), "{text}");
     assert_eq!(snapshot(&app.paths.esp), before, "the refusal changed the slots");
-    let installed = install(&app, &bundle(&app, "operator", 11, "qemu-x86_64", &operator_key())).expect("operator key accepted");
+    let installed =
+        install(&app, &bundle(&app, "operator", 11, "qemu-x86_64", &operator_key())).expect("operator key accepted");
     assert_eq!((installed.slot, installed.version.number), (Slot::B, 11));
     let status = UpdateAgent::open(&app.paths).expect("agent").status().expect("status");
     assert!(status.to_string().starts_with("Image: production\n"), "{status}");
@@ -225,7 +238,13 @@ fn a_version_absurdly_far_ahead_is_refused_and_leaves_the_floor() {
     let before = snapshot(&app.paths.esp);
     let e = install(&app, &bundle(&app, "max", u64::MAX, "qemu-x86_64", &key())).expect_err("refused");
     let text = e.to_string();
-    assert!(text.contains(&format!("bundle version {} is more than {MAX_VERSION_JUMP} ahead of the running version 10", u64::MAX)), "{text}");
+    assert!(
+        text.contains(&format!(
+            "bundle version {} is more than {MAX_VERSION_JUMP} ahead of the running version 10",
+            u64::MAX
+        )),
+        "{text}"
+    );
     assert_eq!(snapshot(&app.paths.esp), before);
     let status = UpdateAgent::open(&app.paths).expect("agent").status().expect("status");
     assert_eq!(status.floor, Some(10));

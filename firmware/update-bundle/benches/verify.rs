@@ -1,9 +1,7 @@
 //! Verifier cost: the signed header alone, and a 4 MiB bundle streamed in 64 KiB chunks.
 
 use criterion::{Criterion, Throughput, criterion_main};
-use postern_update_bundle::{
-    BundleInfo, BundleReader, PayloadEntry, SigningKey, TrustedKeys, sign_manifest,
-};
+use postern_update_bundle::{BundleInfo, BundleReader, PayloadEntry, SigningKey, TrustedKeys, sign_manifest};
 use std::hint::black_box;
 
 const PAYLOAD_LEN: usize = 4 << 20;
@@ -18,9 +16,7 @@ fn bundle(key: &SigningKey, payload_len: usize) -> Vec<u8> {
         expires_unix: 1_800_000_000,
     };
     let entries = vec![PayloadEntry::for_bytes("rootfs.cpio.gz", &payload)];
-    let mut bytes = sign_manifest(&info, entries, key)
-        .map(|h| h.bytes)
-        .unwrap_or_default();
+    let mut bytes = sign_manifest(&info, entries, key).map(|h| h.bytes).unwrap_or_default();
     bytes.extend_from_slice(&payload);
     bytes
 }
@@ -56,9 +52,7 @@ fn verify_benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("verify 4 MiB bundle");
     group.throughput(Throughput::Bytes(large.len() as u64));
     group.sample_size(20);
-    group.bench_function("64 KiB chunks", |b| {
-        b.iter(|| verify(&trusted, black_box(&large), 64 * 1024))
-    });
+    group.bench_function("64 KiB chunks", |b| b.iter(|| verify(&trusted, black_box(&large), 64 * 1024)));
     group.finish();
 }
 

@@ -33,16 +33,12 @@ pub fn sign_manifest(
     key: &SigningKey,
 ) -> Result<SignedHeader, BundleError> {
     let manifest = Manifest::new(info, payloads, key.key_id())?;
-    let encoded = postcard::to_allocvec(&manifest).map_err(|e| BundleError::MalformedManifest {
-        reason: e.to_string(),
-    })?;
+    let encoded =
+        postcard::to_allocvec(&manifest).map_err(|e| BundleError::MalformedManifest { reason: e.to_string() })?;
     let length = u32::try_from(encoded.len())
         .ok()
         .filter(|length| *length <= MAX_MANIFEST_LEN)
-        .ok_or(BundleError::ManifestTooLarge {
-            length: u32::MAX,
-            max: MAX_MANIFEST_LEN,
-        })?;
+        .ok_or(BundleError::ManifestTooLarge { length: u32::MAX, max: MAX_MANIFEST_LEN })?;
     let mut bytes = Vec::with_capacity(MANIFEST_OFFSET + encoded.len() + SIGNATURE_LEN);
     bytes.extend_from_slice(&MAGIC);
     bytes.extend_from_slice(&length.to_le_bytes());
@@ -63,17 +59,11 @@ pub fn resign_header(bundle: &[u8], key: &SigningKey) -> Result<Resigned, Bundle
         expected: expected as u64,
         offset: bundle.len() as u64,
     };
-    let magic = bundle
-        .get(..MAGIC.len())
-        .ok_or_else(|| too_short(Part::Magic, bundle.len(), MAGIC.len()))?;
+    let magic = bundle.get(..MAGIC.len()).ok_or_else(|| too_short(Part::Magic, bundle.len(), MAGIC.len()))?;
     check_magic(magic)?;
-    let length_bytes = bundle.get(MAGIC.len()..MANIFEST_OFFSET).ok_or_else(|| {
-        too_short(
-            Part::ManifestLength,
-            bundle.len() - MAGIC.len(),
-            MANIFEST_OFFSET - MAGIC.len(),
-        )
-    })?;
+    let length_bytes = bundle
+        .get(MAGIC.len()..MANIFEST_OFFSET)
+        .ok_or_else(|| too_short(Part::ManifestLength, bundle.len() - MAGIC.len(), MANIFEST_OFFSET - MAGIC.len()))?;
     let length = manifest_length(length_bytes)?;
     let end = MANIFEST_OFFSET + length;
     let encoded = bundle
@@ -82,26 +72,17 @@ pub fn resign_header(bundle: &[u8], key: &SigningKey) -> Result<Resigned, Bundle
     let manifest = decode_manifest(encoded)?;
     let old_header_len = end + SIGNATURE_LEN;
     if bundle.len() < old_header_len {
-        return Err(too_short(
-            Part::Signature,
-            bundle.len() - end,
-            SIGNATURE_LEN,
-        ));
+        return Err(too_short(Part::Signature, bundle.len() - end, SIGNATURE_LEN));
     }
     let header = sign_manifest(&BundleInfo::from(&manifest), manifest.payloads, key)?;
-    Ok(Resigned {
-        header,
-        old_header_len,
-    })
+    Ok(Resigned { header, old_header_len })
 }
 
 /// Refuses `found` unless it is a prefix of the magic.
 pub(crate) fn check_magic(found: &[u8]) -> Result<(), BundleError> {
     match found.iter().zip(MAGIC).position(|(a, b)| *a != b) {
         None => Ok(()),
-        Some(first_wrong) => Err(BundleError::BadMagic {
-            found: found[..=first_wrong].to_vec(),
-        }),
+        Some(first_wrong) => Err(BundleError::BadMagic { found: found[..=first_wrong].to_vec() }),
     }
 }
 
@@ -109,30 +90,20 @@ pub(crate) fn check_magic(found: &[u8]) -> Result<(), BundleError> {
 pub(crate) fn manifest_length(bytes: &[u8]) -> Result<usize, BundleError> {
     let array: [u8; 4] = bytes
         .try_into()
-        .map_err(|_| BundleError::MalformedManifest {
-            reason: "the manifest length is not 4 bytes".to_string(),
-        })?;
+        .map_err(|_| BundleError::MalformedManifest { reason: "the manifest length is not 4 bytes".to_string() })?;
     let length = u32::from_le_bytes(array);
     if length > MAX_MANIFEST_LEN {
-        return Err(BundleError::ManifestTooLarge {
-            length,
-            max: MAX_MANIFEST_LEN,
-        });
+        return Err(BundleError::ManifestTooLarge { length, max: MAX_MANIFEST_LEN });
     }
     Ok(length as usize)
 }
 
 /// Decodes manifest bytes: the format first, then the whole manifest, with nothing left over.
 pub(crate) fn decode_manifest(encoded: &[u8]) -> Result<Manifest, BundleError> {
-    let malformed = |e: postcard::Error| BundleError::MalformedManifest {
-        reason: e.to_string(),
-    };
+    let malformed = |e: postcard::Error| BundleError::MalformedManifest { reason: e.to_string() };
     let (format, _) = postcard::take_from_bytes::<u16>(encoded).map_err(malformed)?;
     if format != FORMAT {
-        return Err(BundleError::UnsupportedFormat {
-            format,
-            supported: FORMAT,
-        });
+        return Err(BundleError::UnsupportedFormat { format, supported: FORMAT });
     }
     let (manifest, rest) = postcard::take_from_bytes::<Manifest>(encoded).map_err(malformed)?;
     if !rest.is_empty() {

@@ -17,20 +17,12 @@ pub struct PublicKey {
 impl PublicKey {
     /// A public key from its 32 bytes; refuses invalid and weak (small-order) keys.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
-        let key = ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| {
-            KeyError::InvalidPublicKey {
-                reason: "not a point on the curve",
-            }
-        })?;
+        let key = ed25519_dalek::VerifyingKey::from_bytes(bytes)
+            .map_err(|_| KeyError::InvalidPublicKey { reason: "not a point on the curve" })?;
         if key.is_weak() {
-            return Err(KeyError::InvalidPublicKey {
-                reason: "a weak, small-order key",
-            });
+            return Err(KeyError::InvalidPublicKey { reason: "a weak, small-order key" });
         }
-        Ok(Self {
-            key,
-            id: KeyId::of_public_key(bytes),
-        })
+        Ok(Self { key, id: KeyId::of_public_key(bytes) })
     }
 
     /// A public key from the text of a `.pub` file: 64 hex digits, `#` comment lines allowed.
@@ -50,18 +42,12 @@ impl PublicKey {
 
     /// The text of a `.pub` file: a comment naming the key id, then the key in hex.
     pub fn to_text(&self, comment: &str) -> String {
-        alloc::format!(
-            "# {comment}\n# key id {}\n{}\n",
-            self.id,
-            Hex(self.key.as_bytes())
-        )
+        alloc::format!("# {comment}\n# key id {}\n{}\n", self.id, Hex(self.key.as_bytes()))
     }
 
     /// Checks `signature` over `message` (strict: no malleable signatures).
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8; 64]) -> bool {
-        self.key
-            .verify_strict(message, &Signature::from_bytes(signature))
-            .is_ok()
+        self.key.verify_strict(message, &Signature::from_bytes(signature)).is_ok()
     }
 }
 
@@ -83,10 +69,7 @@ impl SigningKey {
     pub fn from_seed(seed: &[u8; 32]) -> Self {
         let key = ed25519_dalek::SigningKey::from_bytes(seed);
         let verifying = key.verifying_key();
-        let public = PublicKey {
-            key: verifying,
-            id: KeyId::of_public_key(verifying.as_bytes()),
-        };
+        let public = PublicKey { key: verifying, id: KeyId::of_public_key(verifying.as_bytes()) };
         Self { key, public }
     }
 
@@ -107,11 +90,7 @@ impl SigningKey {
 
     /// The text of a key file: a comment, then the seed in hex. Keep it secret.
     pub fn to_text(&self, comment: &str) -> String {
-        alloc::format!(
-            "# {comment}\n# key id {}\n{}\n",
-            self.public.id,
-            Hex(self.key.as_bytes())
-        )
+        alloc::format!("# {comment}\n# key id {}\n{}\n", self.public.id, Hex(self.key.as_bytes()))
     }
 
     /// Signs `message`.
@@ -143,18 +122,9 @@ impl PublicKey {
 }
 
 #[cfg(feature = "std")]
-fn read_key_file<T>(
-    path: &std::path::Path,
-    parse: fn(&str) -> Result<T, KeyError>,
-) -> Result<T, KeyError> {
-    let text = std::fs::read_to_string(path).map_err(|source| KeyError::Io {
-        path: path.into(),
-        source,
-    })?;
-    parse(&text).map_err(|e| KeyError::File {
-        path: path.into(),
-        source: alloc::boxed::Box::new(e),
-    })
+fn read_key_file<T>(path: &std::path::Path, parse: fn(&str) -> Result<T, KeyError>) -> Result<T, KeyError> {
+    let text = std::fs::read_to_string(path).map_err(|source| KeyError::Io { path: path.into(), source })?;
+    parse(&text).map_err(|e| KeyError::File { path: path.into(), source: alloc::boxed::Box::new(e) })
 }
 
 /// The single key line of a key file's text, decoded.
@@ -168,10 +138,8 @@ fn key_line(text: &str) -> Result<[u8; 32], KeyError> {
         if found.is_some() {
             return Err(KeyError::SecondKey { line: index + 1 });
         }
-        let bytes = hex::decode::<32>(line).ok_or(KeyError::NotHex {
-            line: index + 1,
-            length: line.chars().count(),
-        })?;
+        let bytes =
+            hex::decode::<32>(line).ok_or(KeyError::NotHex { line: index + 1, length: line.chars().count() })?;
         found = Some(bytes);
     }
     found.ok_or(KeyError::Missing)

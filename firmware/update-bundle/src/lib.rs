@@ -30,8 +30,8 @@ pub use crate::{
     key_id::KeyId,
     keys::{PublicKey, SigningKey},
     limits::{
-        FORMAT, MAGIC, MAX_BOARD_LEN, MAX_HEADER_LEN, MAX_MANIFEST_LEN, MAX_NAME_LEN,
-        MAX_PAYLOAD_LEN, MAX_PAYLOADS, MAX_VERSION_STRING_LEN, SIGNATURE_LEN,
+        FORMAT, MAGIC, MAX_BOARD_LEN, MAX_HEADER_LEN, MAX_MANIFEST_LEN, MAX_NAME_LEN, MAX_PAYLOAD_LEN, MAX_PAYLOADS,
+        MAX_VERSION_STRING_LEN, SIGNATURE_LEN,
     },
     manifest::{BundleInfo, Manifest, PayloadEntry},
     manifest_error::ManifestError,

@@ -1,9 +1,7 @@
 //! The manifest: what a bundle holds, for which board and version, signed by which key.
 
 use crate::key_id::KeyId;
-use crate::limits::{
-    FORMAT, MAX_BOARD_LEN, MAX_NAME_LEN, MAX_PAYLOAD_LEN, MAX_PAYLOADS, MAX_VERSION_STRING_LEN,
-};
+use crate::limits::{FORMAT, MAX_BOARD_LEN, MAX_NAME_LEN, MAX_PAYLOAD_LEN, MAX_PAYLOADS, MAX_VERSION_STRING_LEN};
 use crate::manifest_error::ManifestError;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -47,11 +45,7 @@ pub struct PayloadEntry {
 impl PayloadEntry {
     /// An entry from its parts.
     pub fn new(name: impl Into<String>, length: u64, sha256: [u8; 32]) -> Self {
-        Self {
-            name: name.into(),
-            length,
-            sha256,
-        }
+        Self { name: name.into(), length, sha256 }
     }
 
     /// The entry describing `data`.
@@ -77,11 +71,7 @@ pub struct BundleInfo {
 
 impl Manifest {
     /// The manifest of `info` and `payloads`, to be signed by `key_id`; checked with [`Manifest::validate`].
-    pub(crate) fn new(
-        info: &BundleInfo,
-        payloads: Vec<PayloadEntry>,
-        key_id: KeyId,
-    ) -> Result<Self, ManifestError> {
+    pub(crate) fn new(info: &BundleInfo, payloads: Vec<PayloadEntry>, key_id: KeyId) -> Result<Self, ManifestError> {
         let manifest = Self {
             format: FORMAT,
             version: info.version,
@@ -102,25 +92,14 @@ impl Manifest {
             return Err(ManifestError::NoPayloads);
         }
         if self.payloads.len() > MAX_PAYLOADS {
-            return Err(ManifestError::TooManyPayloads {
-                count: self.payloads.len(),
-                max: MAX_PAYLOADS,
-            });
+            return Err(ManifestError::TooManyPayloads { count: self.payloads.len(), max: MAX_PAYLOADS });
         }
         for (index, payload) in self.payloads.iter().enumerate() {
             if !is_name(&payload.name, MAX_NAME_LEN) || payload.name.starts_with('.') {
-                return Err(ManifestError::BadPayloadName {
-                    name: payload.name.clone(),
-                    max: MAX_NAME_LEN,
-                });
+                return Err(ManifestError::BadPayloadName { name: payload.name.clone(), max: MAX_NAME_LEN });
             }
-            if self.payloads[..index]
-                .iter()
-                .any(|earlier| earlier.name == payload.name)
-            {
-                return Err(ManifestError::DuplicatePayloadName {
-                    name: payload.name.clone(),
-                });
+            if self.payloads[..index].iter().any(|earlier| earlier.name == payload.name) {
+                return Err(ManifestError::DuplicatePayloadName { name: payload.name.clone() });
             }
             if payload.length > MAX_PAYLOAD_LEN {
                 return Err(ManifestError::PayloadTooLarge {
@@ -131,19 +110,10 @@ impl Manifest {
             }
         }
         if !is_name(&self.board, MAX_BOARD_LEN) {
-            return Err(ManifestError::BadBoard {
-                board: self.board.clone(),
-                max: MAX_BOARD_LEN,
-            });
+            return Err(ManifestError::BadBoard { board: self.board.clone(), max: MAX_BOARD_LEN });
         }
-        let printable = self
-            .version_string
-            .bytes()
-            .all(|b| (0x20..0x7f).contains(&b));
-        if !printable
-            || self.version_string.is_empty()
-            || self.version_string.len() > MAX_VERSION_STRING_LEN
-        {
+        let printable = self.version_string.bytes().all(|b| (0x20..0x7f).contains(&b));
+        if !printable || self.version_string.is_empty() || self.version_string.len() > MAX_VERSION_STRING_LEN {
             return Err(ManifestError::BadVersionString {
                 version_string: self.version_string.clone(),
                 max: MAX_VERSION_STRING_LEN,
@@ -160,10 +130,7 @@ impl Manifest {
 
     /// The total length of the payloads, in bytes.
     pub fn payload_bytes(&self) -> u64 {
-        self.payloads
-            .iter()
-            .map(|p| p.length)
-            .fold(0, u64::saturating_add)
+        self.payloads.iter().map(|p| p.length).fold(0, u64::saturating_add)
     }
 }
 
@@ -183,7 +150,5 @@ impl From<&Manifest> for BundleInfo {
 fn is_name(name: &str, max: usize) -> bool {
     !name.is_empty()
         && name.len() <= max
-        && name.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
-        })
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
 }

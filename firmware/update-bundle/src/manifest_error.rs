@@ -18,9 +18,7 @@ pub enum ManifestError {
         max: usize,
     },
     /// A payload name that is empty, too long, starts with a dot or uses other than `[a-z0-9._-]`.
-    #[error(
-        "payload name {name:?} is not 1 to {max} characters of [a-z0-9._-] not starting with a dot"
-    )]
+    #[error("payload name {name:?} is not 1 to {max} characters of [a-z0-9._-] not starting with a dot")]
     BadPayloadName {
         /// The name.
         name: String,
@@ -60,9 +58,7 @@ pub enum ManifestError {
         max: usize,
     },
     /// The expiry is not after the creation time.
-    #[error(
-        "the bundle expires (unix time {expires_unix}) no later than it was created ({created_unix})"
-    )]
+    #[error("the bundle expires (unix time {expires_unix}) no later than it was created ({created_unix})")]
     ExpiresBeforeCreated {
         /// Creation time.
         created_unix: u64,

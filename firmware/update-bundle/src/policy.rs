@@ -110,21 +110,13 @@ pub enum PolicyError {
 /// [`MAX_VERSION_JUMP`] ahead of the running version.
 pub fn check_policy(manifest: &Manifest, policy: &Policy<'_>) -> Result<(), PolicyError> {
     if policy.trust == ImageTrust::Production && manifest.key_id == TEST_KEY_ID {
-        return Err(PolicyError::TestKeyInProduction {
-            key_id: manifest.key_id,
-        });
+        return Err(PolicyError::TestKeyInProduction { key_id: manifest.key_id });
     }
     if manifest.board != policy.board {
-        return Err(PolicyError::WrongBoard {
-            bundle: manifest.board.clone(),
-            appliance: policy.board.into(),
-        });
+        return Err(PolicyError::WrongBoard { bundle: manifest.board.clone(), appliance: policy.board.into() });
     }
     if policy.now_unix > manifest.expires_unix {
-        return Err(PolicyError::Expired {
-            expires_unix: manifest.expires_unix,
-            now_unix: policy.now_unix,
-        });
+        return Err(PolicyError::Expired { expires_unix: manifest.expires_unix, now_unix: policy.now_unix });
     }
     if manifest.created_unix > policy.now_unix.saturating_add(CLOCK_SKEW_TOLERANCE_SECS) {
         return Err(PolicyError::CreatedInFuture {
@@ -134,16 +126,10 @@ pub fn check_policy(manifest: &Manifest, policy: &Policy<'_>) -> Result<(), Poli
         });
     }
     if manifest.version <= policy.installed_version {
-        return Err(PolicyError::NotNewer {
-            version: manifest.version,
-            installed: policy.installed_version,
-        });
+        return Err(PolicyError::NotNewer { version: manifest.version, installed: policy.installed_version });
     }
     if manifest.version <= policy.highest_installed_version {
-        return Err(PolicyError::RolledBack {
-            version: manifest.version,
-            highest: policy.highest_installed_version,
-        });
+        return Err(PolicyError::RolledBack { version: manifest.version, highest: policy.highest_installed_version });
     }
     if manifest.version.saturating_sub(policy.installed_version) > MAX_VERSION_JUMP {
         return Err(PolicyError::TooFarAhead {

@@ -84,12 +84,7 @@ struct Body {
 impl<'k> BundleReader<'k> {
     /// A reader that accepts bundles signed by one of `trusted`.
     pub fn new(trusted: &'k TrustedKeys) -> Self {
-        Self {
-            trusted,
-            input_len: None,
-            offset: 0,
-            state: State::Header(Vec::new()),
-        }
+        Self { trusted, input_len: None, offset: 0, state: State::Header(Vec::new()) }
     }
 
     /// Also refuses the bundle, before releasing any payload byte, unless it is `len` bytes long
@@ -124,16 +119,10 @@ impl<'k> BundleReader<'k> {
             State::Failed => Err(BundleError::AlreadyFailed),
             State::Header(header) => Err(truncated_header(&header, offset)),
             State::Body(body) => match body.manifest.payloads.get(body.index) {
-                None => Ok(Verified {
-                    manifest: body.manifest,
-                    bundle_len: offset,
-                }),
+                None => Ok(Verified { manifest: body.manifest, bundle_len: offset }),
                 Some(_) if body.remaining == 0 => Err(BundleError::EventsPending),
                 Some(entry) => Err(BundleError::Truncated {
-                    part: Part::Payload {
-                        index: body.index,
-                        name: entry.name.clone(),
-                    },
+                    part: Part::Payload { index: body.index, name: entry.name.clone() },
                     received: entry.length - body.remaining,
                     expected: entry.length,
                     offset,
@@ -142,11 +131,7 @@ impl<'k> BundleReader<'k> {
         }
     }
 
-    fn read_header<'a>(
-        &mut self,
-        mut header: Vec<u8>,
-        input: &'a [u8],
-    ) -> Result<Step<'a>, BundleError> {
+    fn read_header<'a>(&mut self, mut header: Vec<u8>, input: &'a [u8]) -> Result<Step<'a>, BundleError> {
         let mut used = 0;
         loop {
             let (target, complete) = header_target(&header)?;
@@ -159,17 +144,11 @@ impl<'k> BundleReader<'k> {
             }
             if header.len() < target {
                 self.state = State::Header(header);
-                return Ok(Step {
-                    consumed: used,
-                    event: None,
-                });
+                return Ok(Step { consumed: used, event: None });
             }
             if complete {
                 let manifest = self.verify_header(&header)?;
-                return Ok(Step {
-                    consumed: used,
-                    event: Some(Event::ManifestVerified(manifest)),
-                });
+                return Ok(Step { consumed: used, event: Some(Event::ManifestVerified(manifest)) });
             }
         }
     }
@@ -178,18 +157,11 @@ impl<'k> BundleReader<'k> {
     fn verify_header(&mut self, header: &[u8]) -> Result<Manifest, BundleError> {
         let signed_len = header.len() - SIGNATURE_LEN;
         let manifest = decode_manifest(&header[MANIFEST_OFFSET..signed_len])?;
-        let key = self
-            .trusted
-            .get(manifest.key_id)
-            .ok_or(BundleError::UnknownKey {
-                key_id: manifest.key_id,
-            })?;
+        let key = self.trusted.get(manifest.key_id).ok_or(BundleError::UnknownKey { key_id: manifest.key_id })?;
         let mut signature = [0u8; SIGNATURE_LEN];
         signature.copy_from_slice(&header[signed_len..]);
         if !key.verify(&header[..signed_len], &signature) {
-            return Err(BundleError::BadSignature {
-                key_id: manifest.key_id,
-            });
+            return Err(BundleError::BadSignature { key_id: manifest.key_id });
         }
         manifest.validate()?;
         let expected = (header.len() as u64).saturating_add(manifest.payload_bytes());
@@ -197,31 +169,18 @@ impl<'k> BundleReader<'k> {
             return Err(BundleError::WrongLength { expected, actual });
         }
         let remaining = manifest.payloads.first().map_or(0, |p| p.length);
-        self.state = State::Body(Box::new(Body {
-            manifest: manifest.clone(),
-            index: 0,
-            remaining,
-            hasher: Sha256::new(),
-        }));
+        self.state =
+            State::Body(Box::new(Body { manifest: manifest.clone(), index: 0, remaining, hasher: Sha256::new() }));
         Ok(manifest)
     }
 
-    fn read_body<'a>(
-        &mut self,
-        mut body: Box<Body>,
-        input: &'a [u8],
-    ) -> Result<Step<'a>, BundleError> {
+    fn read_body<'a>(&mut self, mut body: Box<Body>, input: &'a [u8]) -> Result<Step<'a>, BundleError> {
         let Some(entry) = body.manifest.payloads.get(body.index) else {
             if !input.is_empty() {
-                return Err(BundleError::TrailingBytes {
-                    offset: self.offset,
-                });
+                return Err(BundleError::TrailingBytes { offset: self.offset });
             }
             self.state = State::Body(body);
-            return Ok(Step {
-                consumed: 0,
-                event: None,
-            });
+            return Ok(Step { consumed: 0, event: None });
         };
         if body.remaining == 0 {
             let actual: [u8; 32] = core::mem::take(&mut body.hasher).finalize().into();
@@ -235,23 +194,13 @@ impl<'k> BundleReader<'k> {
             }
             let index = body.index;
             body.index += 1;
-            body.remaining = body
-                .manifest
-                .payloads
-                .get(body.index)
-                .map_or(0, |p| p.length);
+            body.remaining = body.manifest.payloads.get(body.index).map_or(0, |p| p.length);
             self.state = State::Body(body);
-            return Ok(Step {
-                consumed: 0,
-                event: Some(Event::PayloadComplete { index }),
-            });
+            return Ok(Step { consumed: 0, event: Some(Event::PayloadComplete { index }) });
         }
         if input.is_empty() {
             self.state = State::Body(body);
-            return Ok(Step {
-                consumed: 0,
-                event: None,
-            });
+            return Ok(Step { consumed: 0, event: None });
         }
         let take = usize::try_from(body.remaining).map_or(input.len(), |r| r.min(input.len()));
         let data = &input[..take];
@@ -260,10 +209,7 @@ impl<'k> BundleReader<'k> {
         self.offset += take as u64;
         let index = body.index;
         self.state = State::Body(body);
-        Ok(Step {
-            consumed: take,
-            event: Some(Event::PayloadData { index, data }),
-        })
+        Ok(Step { consumed: take, event: Some(Event::PayloadData { index, data }) })
     }
 }
 
@@ -291,10 +237,5 @@ fn truncated_header(header: &[u8], offset: u64) -> BundleError {
         Ok((target, false)) => (Part::Manifest, MANIFEST_OFFSET, target - MANIFEST_OFFSET),
         Err(e) => return e,
     };
-    BundleError::Truncated {
-        part,
-        received: (header.len() - start) as u64,
-        expected: expected as u64,
-        offset,
-    }
+    BundleError::Truncated { part, received: (header.len() - start) as u64, expected: expected as u64, offset }
 }

@@ -20,9 +20,7 @@ impl TrustedKeys {
     /// Adds a key; refuses a second key with the same id (the same key twice is harmless).
     pub fn insert(&mut self, key: PublicKey) -> Result<(), KeyError> {
         match self.keys.get(&key.key_id()) {
-            Some(existing) if *existing != key => Err(KeyError::DuplicateKeyId {
-                key_id: key.key_id(),
-            }),
+            Some(existing) if *existing != key => Err(KeyError::DuplicateKeyId { key_id: key.key_id() }),
             _ => {
                 self.keys.insert(key.key_id(), key);
                 Ok(())
@@ -64,10 +62,7 @@ impl TrustedKeys {
 impl TrustedKeys {
     /// The keys of every `*.pub` file in `dir`; refuses a directory without any.
     pub fn from_dir(dir: &std::path::Path) -> Result<Self, KeyError> {
-        let io = |source| KeyError::Io {
-            path: dir.into(),
-            source,
-        };
+        let io = |source| KeyError::Io { path: dir.into(), source };
         let mut paths = std::vec::Vec::new();
         for entry in std::fs::read_dir(dir).map_err(io)? {
             let path = entry.map_err(io)?.path();

@@ -63,9 +63,7 @@ pub fn write_bundle(
         })?;
         let sha256: [u8; 32] = hasher.finalize().into();
         if length != entry.length || sha256 != entry.sha256 {
-            return Err(WriteError::Changed {
-                path: path.to_path_buf(),
-            });
+            return Err(WriteError::Changed { path: path.to_path_buf() });
         }
     }
     out.flush().map_err(WriteError::Write)?;
@@ -73,14 +71,8 @@ pub fn write_bundle(
 }
 
 /// Reads `path` in chunks, handing each to `each`; returns its length.
-fn stream(
-    path: &Path,
-    mut each: impl FnMut(&[u8]) -> std::io::Result<()>,
-) -> Result<u64, WriteError> {
-    let read_error = |source| WriteError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
+fn stream(path: &Path, mut each: impl FnMut(&[u8]) -> std::io::Result<()>) -> Result<u64, WriteError> {
+    let read_error = |source| WriteError::Read { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(read_error)?;
     let mut buffer = vec![0u8; 64 * 1024];
     let mut length = 0u64;

@@ -5,8 +5,7 @@ mod common;
 
 use common::{Seen, bundle, info, key, payloads, read_all, read_with, small_bundle, trusting};
 use postern_update_bundle::{
-    BundleError, BundleReader, KeyId, MAGIC, PayloadEntry, resign_header, sign_manifest,
-    write_bundle,
+    BundleError, BundleReader, KeyId, MAGIC, PayloadEntry, resign_header, sign_manifest, write_bundle,
 };
 
 #[test]
@@ -17,18 +16,12 @@ fn a_bundle_round_trips_with_its_manifest_and_payloads() {
     let verified = outcome.result.as_ref().unwrap().clone();
     let manifest = &verified.manifest;
     assert_eq!(verified.bundle_len, bytes.len() as u64);
-    assert_eq!(
-        (manifest.version, manifest.version_string.as_str()),
-        (2, "postern 0.2.0")
-    );
+    assert_eq!((manifest.version, manifest.version_string.as_str()), (2, "postern 0.2.0"));
     assert_eq!(manifest.board, "qemu-x86_64");
     assert_eq!(manifest.key_id, signer.key_id());
     assert_eq!(manifest.format, 1);
     for (index, (name, data)) in payloads(0).iter().enumerate() {
-        assert_eq!(
-            manifest.payloads[index],
-            PayloadEntry::for_bytes(*name, data)
-        );
+        assert_eq!(manifest.payloads[index], PayloadEntry::for_bytes(*name, data));
         assert_eq!(&outcome.data(index), data, "payload {name}");
     }
     assert_eq!(&bytes[..8], &MAGIC);
@@ -49,24 +42,12 @@ fn events_come_in_order_and_the_manifest_before_any_payload_byte() {
             Seen::Manifest(_) => None,
         })
         .collect();
-    let complete_at: Vec<usize> = order
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, c))| *c)
-        .map(|(at, _)| at)
-        .collect();
+    let complete_at: Vec<usize> = order.iter().enumerate().filter(|(_, (_, c))| *c).map(|(at, _)| at).collect();
     assert_eq!(complete_at.len(), 2);
     assert_eq!(complete_at[1], order.len() - 1, "payload 1 completes last");
     assert!(order[..complete_at[0]].iter().all(|(i, _)| *i == 0));
     assert!(order[complete_at[0] + 1..].iter().all(|(i, _)| *i == 1));
-    assert_eq!(
-        outcome
-            .events
-            .iter()
-            .filter(|e| matches!(e, Seen::Manifest(_)))
-            .count(),
-        1
-    );
+    assert_eq!(outcome.events.iter().filter(|e| matches!(e, Seen::Manifest(_))).count(), 1);
 }
 
 #[test]
@@ -74,33 +55,18 @@ fn one_byte_and_odd_chunk_sizes_release_the_same_bytes() {
     let bytes = small_bundle();
     let trusted = trusting(&[&key(1)]);
     let whole = read_all(&trusted, &bytes);
-    for pattern in [
-        vec![1],
-        vec![2, 3],
-        vec![7, 1, 64],
-        vec![100, 1],
-        vec![1000],
-    ] {
+    for pattern in [vec![1], vec![2, 3], vec![7, 1, 64], vec![100, 1], vec![1000]] {
         let mut sizes = pattern.iter().copied().cycle();
-        let chunked = read_with(BundleReader::new(&trusted), &bytes, || {
-            sizes.next().unwrap_or(1)
-        });
+        let chunked = read_with(BundleReader::new(&trusted), &bytes, || sizes.next().unwrap_or(1));
         assert_eq!(chunked.result, whole.result, "chunk pattern {pattern:?}");
-        assert_eq!(
-            (chunked.data(0), chunked.data(1)),
-            (whole.data(0), whole.data(1))
-        );
+        assert_eq!((chunked.data(0), chunked.data(1)), (whole.data(0), whole.data(1)));
     }
 }
 
 #[test]
 fn an_empty_payload_completes_without_input() {
     let signer = key(4);
-    let bytes = bundle(
-        &signer,
-        &info(3),
-        &[("empty", Vec::new()), ("tail", vec![9; 5])],
-    );
+    let bytes = bundle(&signer, &info(3), &[("empty", Vec::new()), ("tail", vec![9; 5])]);
     let outcome = read_with(BundleReader::new(&trusting(&[&signer])), &bytes, || 1);
     assert!(outcome.result.is_ok());
     assert!(outcome.events.contains(&Seen::Complete(0)));
@@ -119,10 +85,7 @@ fn the_announced_input_length_is_checked_before_any_payload_byte() {
     assert!(!outcome.released_data());
     assert_eq!(
         outcome.error(),
-        BundleError::WrongLength {
-            expected: bytes.len() as u64,
-            actual: bytes.len() as u64 + 1
-        }
+        BundleError::WrongLength { expected: bytes.len() as u64, actual: bytes.len() as u64 + 1 }
     );
 }
 
@@ -148,12 +111,7 @@ fn a_resigned_bundle_verifies_with_the_new_key_only() {
     assert_eq!(accepted.manifest.payloads, original.manifest.payloads);
     assert_eq!(accepted.manifest.version, original.manifest.version);
     let refused = read_all(&trusting(&[&old]), &moved).error();
-    assert_eq!(
-        refused,
-        BundleError::UnknownKey {
-            key_id: new.key_id()
-        }
-    );
+    assert_eq!(refused, BundleError::UnknownKey { key_id: new.key_id() });
 }
 
 #[test]
@@ -161,21 +119,8 @@ fn resigning_needs_the_whole_header() {
     let bytes = small_bundle();
     let cut = common::header_len(&bytes) - 1;
     let error = resign_header(&bytes[..cut], &key(2)).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            BundleError::Truncated {
-                received: 63,
-                expected: 64,
-                ..
-            }
-        ),
-        "{error}"
-    );
-    assert!(matches!(
-        resign_header(b"NOTABUNDLE", &key(2)),
-        Err(BundleError::BadMagic { .. })
-    ));
+    assert!(matches!(error, BundleError::Truncated { received: 63, expected: 64, .. }), "{error}");
+    assert!(matches!(resign_header(b"NOTABUNDLE", &key(2)), Err(BundleError::BadMagic { .. })));
 }
 
 #[test]
@@ -189,8 +134,7 @@ fn write_bundle_reads_payload_files_and_the_result_verifies() {
             (name, path, data)
         })
         .collect();
-    let list: Vec<(&str, &std::path::Path)> =
-        files.iter().map(|(n, p, _)| (*n, p.as_path())).collect();
+    let list: Vec<(&str, &std::path::Path)> = files.iter().map(|(n, p, _)| (*n, p.as_path())).collect();
     let signer = key(6);
     let mut out = Vec::new();
     let manifest = write_bundle(&info(9), &list, &signer, &mut out).unwrap();
@@ -200,10 +144,7 @@ fn write_bundle_reads_payload_files_and_the_result_verifies() {
         assert_eq!(&outcome.data(index), data);
     }
     let in_memory = bundle(&signer, &info(9), &payloads(5));
-    assert_eq!(
-        out, in_memory,
-        "the file writer and the in-memory layout agree"
-    );
+    assert_eq!(out, in_memory, "the file writer and the in-memory layout agree");
 }
 
 #[test]
@@ -212,8 +153,5 @@ fn key_ids_are_the_sha256_prefix_of_the_public_key() {
     let signer = key(3);
     let digest = Sha256::digest(signer.public_key().to_bytes());
     assert_eq!(signer.key_id().0.as_slice(), &digest[..8]);
-    assert_eq!(
-        KeyId(*b"\x01\x02\xab\xcd\x00\x10\xff\x7f").to_string(),
-        "0102abcd0010ff7f"
-    );
+    assert_eq!(KeyId(*b"\x01\x02\xab\xcd\x00\x10\xff\x7f").to_string(), "0102abcd0010ff7f");
 }

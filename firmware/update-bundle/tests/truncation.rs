@@ -10,10 +10,7 @@ use postern_update_bundle::{BundleError, BundleReader, Event, Part};
 fn expected_at(bundle: &[u8], cut: usize) -> (Part, usize, usize) {
     let header = header_len(bundle);
     let manifest_end = header - 64;
-    let payload = |index: usize, name: &str| Part::Payload {
-        index,
-        name: name.into(),
-    };
+    let payload = |index: usize, name: &str| Part::Payload { index, name: name.into() };
     match cut {
         0..8 => (Part::Magic, cut, 8),
         8..12 => (Part::ManifestLength, cut - 8, 4),
@@ -65,17 +62,9 @@ fn truncated_at_every_offset_fed_in_random_chunks() {
 fn the_message_says_where_the_input_ended() {
     let bytes = small_bundle();
     let cut = header_len(&bytes) + 300 + 10;
-    let error = read_with(
-        BundleReader::new(&trusting(&[&key(1)])),
-        &bytes[..cut],
-        || 1,
-    )
-    .error();
+    let error = read_with(BundleReader::new(&trusting(&[&key(1)])), &bytes[..cut], || 1).error();
     let text = error.to_string();
-    assert!(
-        text.contains("payload 1 (rootfs.cpio.gz)") && text.contains("10 of its 517"),
-        "{text}"
-    );
+    assert!(text.contains("payload 1 (rootfs.cpio.gz)") && text.contains("10 of its 517"), "{text}");
     assert!(text.contains(&format!("byte {cut}")), "{text}");
 }
 
@@ -103,15 +92,10 @@ fn the_last_payload_completes_only_after_its_check() {
     while !rest.is_empty() {
         let step = reader.feed(rest).unwrap();
         rest = &rest[step.consumed..];
-        last = step
-            .event
-            .map(|e| matches!(e, Event::PayloadData { index: 1, .. }));
+        last = step.event.map(|e| matches!(e, Event::PayloadData { index: 1, .. }));
     }
     assert_eq!(last, Some(true), "the input ends on payload data");
-    assert_eq!(
-        reader.feed(&[]).unwrap().event,
-        Some(Event::PayloadComplete { index: 1 })
-    );
+    assert_eq!(reader.feed(&[]).unwrap().event, Some(Event::PayloadComplete { index: 1 }));
     assert_eq!(reader.feed(&[]).unwrap().event, None);
     assert_eq!(reader.offset(), bytes.len() as u64);
     assert_eq!(reader.finish().unwrap().bundle_len, bytes.len() as u64);

@@ -7,9 +7,7 @@
 //! `begin del KEY`, `ack`, `error TEXT`, `done`.
 
 use postern_decision::{DeviceIdentity, DeviceState, EasDeviceId, Provenance, UemDeviceId};
-use postern_device_cache::{
-    AppId, AppTunnelKey, CacheConfig, CacheKey, DeviceCache, DeviceRecord, ServiceName,
-};
+use postern_device_cache::{AppId, AppTunnelKey, CacheConfig, CacheKey, DeviceCache, DeviceRecord, ServiceName};
 use std::io::Write;
 use std::num::NonZeroU32;
 use std::process::ExitCode;
@@ -20,13 +18,8 @@ const DEVICES: u64 = 300;
 const TUNNELS: u64 = 100;
 const CAPACITY: u32 = 100_000;
 const MAX_OPS: u64 = 200_000;
-const STATES: [DeviceState; 5] = [
-    DeviceState::Allowed,
-    DeviceState::Blocked,
-    DeviceState::Quarantined,
-    DeviceState::Wiped,
-    DeviceState::Unknown,
-];
+const STATES: [DeviceState; 5] =
+    [DeviceState::Allowed, DeviceState::Blocked, DeviceState::Quarantined, DeviceState::Wiped, DeviceState::Unknown];
 
 /// xorshift64*: a small deterministic generator, enough to vary the operations.
 struct Rng(u64);
@@ -71,9 +64,7 @@ fn record(state: DeviceState, ms: u64) -> DeviceRecord {
 
 fn say(line: &str) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}")
-        .and_then(|()| out.flush())
-        .map_err(|e| e.to_string())
+    writeln!(out, "{line}").and_then(|()| out.flush()).map_err(|e| e.to_string())
 }
 
 fn run() -> Result<(), String> {
@@ -86,13 +77,8 @@ fn run() -> Result<(), String> {
     let mut rng = Rng(seed | 1);
     let capacity = NonZeroU32::new(CAPACITY).ok_or("capacity")?;
     let opened = DeviceCache::open(&CacheConfig::new(dir, capacity)).map_err(|e| e.to_string())?;
-    let recovery = opened
-        .recovery
-        .map_or("-".into(), |r| r.moved_to.display().to_string());
-    say(&format!(
-        "opened len={} recovery={recovery}",
-        opened.cache.len()
-    ))?;
+    let recovery = opened.recovery.map_or("-".into(), |r| r.moved_to.display().to_string());
+    say(&format!("opened len={} recovery={recovery}", opened.cache.len()))?;
     let mut cache = opened.cache;
     for _ in 0..MAX_OPS {
         let kind = rng.below(10);

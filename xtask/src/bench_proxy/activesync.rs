@@ -33,7 +33,14 @@ pub(crate) struct Load {
 }
 
 /// Drives one proxy with one kind of traffic and reads its CPU time around the run.
-fn measure(scratch: &Scratch, who: &Contender<'_>, mode: Connections, load: Load, ticks: u64, device: (&str, &str)) -> Result<ProxyRun> {
+fn measure(
+    scratch: &Scratch,
+    who: &Contender<'_>,
+    mode: Connections,
+    load: Load,
+    ticks: u64,
+    device: (&str, &str),
+) -> Result<ProxyRun> {
     let url = wrk::url(who.addr, device.0, device.1);
     wrk::run(scratch, &url, mode, load.connections, WARM_UP_SECONDS, load.cpu)?;
     let pids = (who.pids)();
@@ -51,7 +58,13 @@ fn measure(scratch: &Scratch, who: &Contender<'_>, mode: Connections, load: Load
 
 /// Both scenarios, each proxy in turn: keep-alive (target 0.8x nginx's CPU per request)
 /// and a new TLS connection per request (target 0.5x).
-pub(crate) fn compare(scratch: &Scratch, postern: &Contender<'_>, nginx: &Contender<'_>, load: Load, device: (&str, &str)) -> Result<Vec<Scenario>> {
+pub(crate) fn compare(
+    scratch: &Scratch,
+    postern: &Contender<'_>,
+    nginx: &Contender<'_>,
+    load: Load,
+    device: (&str, &str),
+) -> Result<Vec<Scenario>> {
     let ticks = cpu::clock_ticks();
     let plan = [
         ("keep-alive, 1 KiB POST", Connections::KeepAlive, 0.8),

@@ -41,7 +41,14 @@ impl Plan {
 
 /// Runs the plan against a new posternd serving AppTunnel; `files` are the back end's file
 /// servers, which hold the bulk file; `log` is posternd's log filter.
-pub(crate) fn measure(binary: &Path, scratch: &Scratch, pki: &Pki, plan: Plan, files: FileServers, log: &str) -> Result<(Option<Bulk>, Option<IdleMemory>)> {
+pub(crate) fn measure(
+    binary: &Path,
+    scratch: &Scratch,
+    pki: &Pki,
+    plan: Plan,
+    files: FileServers,
+    log: &str,
+) -> Result<(Option<Bulk>, Option<IdleMemory>)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -49,8 +56,17 @@ pub(crate) fn measure(binary: &Path, scratch: &Scratch, pki: &Pki, plan: Plan, f
         .map_err(|e| StepError(format!("starting the async runtime: {e}")))?;
     let (silent, _silent_task) = runtime.block_on(idle::silent_backend())?;
     let devices = plan.devices();
-    let config = posternd::config(pki, silent, &[("idle", silent), ("bulk", files.tls), ("bulk-plain", files.plain)], devices)?;
-    let (mut daemon, addrs) = Posternd::start(binary, scratch, "posternd-apptunnel", &config, &[("--apptunnel-listen", "AppTunnel listening")], plan.cpu, log)?;
+    let config =
+        posternd::config(pki, silent, &[("idle", silent), ("bulk", files.tls), ("bulk-plain", files.plain)], devices)?;
+    let (mut daemon, addrs) = Posternd::start(
+        binary,
+        scratch,
+        "posternd-apptunnel",
+        &config,
+        &[("--apptunnel-listen", "AppTunnel listening")],
+        plan.cpu,
+        log,
+    )?;
     let gateway = *addrs.first().ok_or_else(|| StepError("posternd announced no AppTunnel listener".into()))?;
     let memory = if plan.idle_tunnels > 0 {
         let identities = (0..devices)
@@ -66,7 +82,10 @@ pub(crate) fn measure(binary: &Path, scratch: &Scratch, pki: &Pki, plan: Plan, f
         None
     };
     let throughput = if plan.bulk_bytes > 0 {
-        say(&format!("AppTunnel: {} MiB direct over TLS, then through a tunnel to the plain and the TLS server, best of {BULK_ROUNDS} each", plan.bulk_bytes / 1_048_576));
+        say(&format!(
+            "AppTunnel: {} MiB direct over TLS, then through a tunnel to the plain and the TLS server, best of {BULK_ROUNDS} each",
+            plan.bulk_bytes / 1_048_576
+        ));
         let https = format!("https://{}/{BULK_FILE}", files.tls);
         let http = format!("http://{}/{BULK_FILE}", files.plain);
         let device = posternd::bench_device(0);

@@ -30,11 +30,23 @@ fn parse(out: &str) -> Option<(u64, Duration)> {
 }
 
 fn fetch(mut cmd: Command, expect: u64, path: &str) -> Result<Duration> {
-    cmd.args(["--silent", "--show-error", "--fail", "--output", "/dev/null", "--write-out", "%{size_download} %{time_total}"]);
+    cmd.args([
+        "--silent",
+        "--show-error",
+        "--fail",
+        "--output",
+        "/dev/null",
+        "--write-out",
+        "%{size_download} %{time_total}",
+    ]);
     let out = cmd.output().map_err(|e| StepError(format!("running curl ({path}): {e}")))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        return Err(StepError(format!("curl ({path}) failed: {}{}", stdout.trim(), String::from_utf8_lossy(&out.stderr).trim())));
+        return Err(StepError(format!(
+            "curl ({path}) failed: {}{}",
+            stdout.trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
     }
     match parse(&stdout) {
         Some((size, took)) if size == expect => Ok(took),

@@ -110,11 +110,10 @@ mod tests {
     use super::*;
 
     fn rusage_user() -> Duration {
-        nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
-            .map_or(Duration::ZERO, |usage| {
-                let t = usage.user_time();
-                Duration::new(t.tv_sec().unsigned_abs(), u32::try_from(t.tv_usec()).unwrap_or(0) * 1000)
-            })
+        nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF).map_or(Duration::ZERO, |usage| {
+            let t = usage.user_time();
+            Duration::new(t.tv_sec().unsigned_abs(), u32::try_from(t.tv_usec()).unwrap_or(0) * 1000)
+        })
     }
 
     #[test]

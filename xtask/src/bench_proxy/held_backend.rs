@@ -25,7 +25,9 @@ impl HeldBackend {
     /// Starts it on a free loopback port; every request is answered `hold` after it came,
     /// unless its connection closes first.
     pub(crate) async fn start(hold: Duration) -> Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| StepError(format!("binding the holding back end: {e}")))?;
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| StepError(format!("binding the holding back end: {e}")))?;
         let addr = listener.local_addr().map_err(|e| StepError(format!("the holding back end's address: {e}")))?;
         let held = Arc::new(AtomicUsize::new(0));
         let counter = held.clone();

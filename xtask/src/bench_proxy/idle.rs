@@ -52,7 +52,8 @@ impl IdleMemory {
 
 /// A TCP back end that accepts connections and holds them without reading or writing.
 pub(crate) async fn silent_backend() -> Result<(SocketAddr, TaskGuard)> {
-    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| StepError(format!("binding the idle back end: {e}")))?;
+    let listener =
+        TcpListener::bind("127.0.0.1:0").await.map_err(|e| StepError(format!("binding the idle back end: {e}")))?;
     let addr = listener.local_addr().map_err(|e| StepError(format!("the idle back end's address: {e}")))?;
     let task = tokio::spawn(async move {
         let mut held = Vec::new();
@@ -64,7 +65,12 @@ pub(crate) async fn silent_backend() -> Result<(SocketAddr, TaskGuard)> {
 }
 
 /// Opens `per_device` tunnels for each device to `target`, `IN_FLIGHT` at a time.
-async fn open_many(gateway: SocketAddr, devices: &[Device], per_device: usize, target: SocketAddr) -> Result<Vec<Tunnel>> {
+async fn open_many(
+    gateway: SocketAddr,
+    devices: &[Device],
+    per_device: usize,
+    target: SocketAddr,
+) -> Result<Vec<Tunnel>> {
     let mut jobs = devices.iter().flat_map(|d| std::iter::repeat_n(d.clone(), per_device));
     let mut running = JoinSet::new();
     let mut open = Vec::with_capacity(devices.len() * per_device);
@@ -82,7 +88,13 @@ async fn open_many(gateway: SocketAddr, devices: &[Device], per_device: usize, t
 
 /// Opens one warm-up tunnel per device (its first access, decided by the UEM), reads the
 /// daemon's memory, opens `per_device` more per device, and reads it again.
-pub(crate) async fn measure(daemon_pid: u32, gateway: SocketAddr, devices: &[Device], per_device: usize, target: SocketAddr) -> Result<IdleMemory> {
+pub(crate) async fn measure(
+    daemon_pid: u32,
+    gateway: SocketAddr,
+    devices: &[Device],
+    per_device: usize,
+    target: SocketAddr,
+) -> Result<IdleMemory> {
     let warm = open_many(gateway, devices, 1, target).await?;
     tokio::time::sleep(SETTLE).await;
     let before_kib = cpu::resident_kib(daemon_pid)?;

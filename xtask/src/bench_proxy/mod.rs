@@ -63,17 +63,21 @@ pub(crate) struct ProxyArgs {
 /// Raises this process's open-file limit (inherited by everything it starts) so that
 /// thousands of tunnels fit, on both ends.
 fn raise_open_files(needed: u64) -> Result {
-    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| StepError(format!("reading RLIMIT_NOFILE: {e}")))?;
+    let (soft, hard) =
+        getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| StepError(format!("reading RLIMIT_NOFILE: {e}")))?;
     if soft >= needed {
         return Ok(());
     }
     // Raising the hard limit needs privileges; otherwise go as far as it allows.
     if setrlimit(Resource::RLIMIT_NOFILE, needed, needed.max(hard)).is_err() {
-        setrlimit(Resource::RLIMIT_NOFILE, needed.min(hard), hard).map_err(|e| StepError(format!("raising RLIMIT_NOFILE: {e}")))?;
+        setrlimit(Resource::RLIMIT_NOFILE, needed.min(hard), hard)
+            .map_err(|e| StepError(format!("raising RLIMIT_NOFILE: {e}")))?;
     }
     let (now, _) = getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| StepError(format!("reading RLIMIT_NOFILE: {e}")))?;
     if now < needed {
-        say(&format!("warning: only {now} open files allowed ({needed} wanted); figures that need many connections may fail or be measured on fewer"));
+        say(&format!(
+            "warning: only {now} open files allowed ({needed} wanted); figures that need many connections may fail or be measured on fewer"
+        ));
     }
     Ok(())
 }
@@ -98,18 +102,34 @@ pub(crate) fn run(args: &ProxyArgs) -> Result {
     let binary = posternd::build()?;
     let (proxy_cpu, load_cpu) = cores();
     let scratch = Scratch::new()?;
-    let plan = apptunnel::Plan { bulk_bytes: args.bulk_mib.saturating_mul(1_048_576), idle_tunnels: args.idle_tunnels, cpu: proxy_cpu };
+    let plan = apptunnel::Plan {
+        bulk_bytes: args.bulk_mib.saturating_mul(1_048_576),
+        idle_tunnels: args.idle_tunnels,
+        cpu: proxy_cpu,
+    };
     let devices: Vec<String> = (0..plan.devices()).map(posternd::bench_device).collect();
     say(&format!("making certificates (ECDSA P-256) for the proxies and {} devices", devices.len()));
     let pki = pki::Pki::create(scratch.path(), &devices)?;
     bulk::make_file(&scratch.path().join("www"), apptunnel::BULK_FILE, plan.bulk_bytes)?;
     let files = FileServers { tls: loopback(free_port()?), plain: loopback(free_port()?) };
     let backend = Nginx::backend(&scratch, loopback(free_port()?), files, &pki, load_cpu)?;
-    say(&format!("back end: nginx on {}; proxies pinned to CPU {proxy_cpu:?}, wrk and back end to CPU {load_cpu:?}", backend.addr));
+    say(&format!(
+        "back end: nginx on {}; proxies pinned to CPU {proxy_cpu:?}, wrk and back end to CPU {load_cpu:?}",
+        backend.addr
+    ));
     let scenarios = {
         let config = posternd::config(&pki, backend.addr, &[], 0)?;
-        let (mut daemon, addrs) = Posternd::start(&binary, &scratch, "posternd-activesync", &config, &[("--listen", "ActiveSync proxy listening")], proxy_cpu, &args.postern_log)?;
-        let postern_addr = *addrs.first().ok_or_else(|| StepError("posternd announced no ActiveSync listener".into()))?;
+        let (mut daemon, addrs) = Posternd::start(
+            &binary,
+            &scratch,
+            "posternd-activesync",
+            &config,
+            &[("--listen", "ActiveSync proxy listening")],
+            proxy_cpu,
+            &args.postern_log,
+        )?;
+        let postern_addr =
+            *addrs.first().ok_or_else(|| StepError("posternd announced no ActiveSync listener".into()))?;
         let peer = Nginx::proxy(&scratch, loopback(free_port()?), backend.addr, &pki, proxy_cpu)?;
         let daemon_pid = daemon.pid();
         let postern_pids = move || vec![daemon_pid];
@@ -117,7 +137,13 @@ pub(crate) fn run(args: &ProxyArgs) -> Result {
         let postern = Contender { name: "Postern", addr: postern_addr, pids: &postern_pids };
         let nginx = Contender { name: "nginx", addr: peer.addr, pids: &nginx_pids };
         let load = Load { seconds: args.seconds, connections: args.connections, cpu: load_cpu };
-        let scenarios = activesync::compare(&scratch, &postern, &nginx, load, (posternd::ACTIVESYNC_USER, posternd::ACTIVESYNC_DEVICE))?;
+        let scenarios = activesync::compare(
+            &scratch,
+            &postern,
+            &nginx,
+            load,
+            (posternd::ACTIVESYNC_USER, posternd::ACTIVESYNC_DEVICE),
+        )?;
         daemon.check_running()?;
         scenarios
     };

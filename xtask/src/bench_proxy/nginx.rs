@@ -112,19 +112,38 @@ fn program() -> PathBuf {
 impl Nginx {
     /// Starts the back end on `addr` with its file servers on `files`, pinned to `cpu`
     /// when given.
-    pub(crate) fn backend(scratch: &Scratch, addr: SocketAddr, files: FileServers, pki: &Pki, cpu: Option<usize>) -> Result<Self> {
+    pub(crate) fn backend(
+        scratch: &Scratch,
+        addr: SocketAddr,
+        files: FileServers,
+        pki: &Pki,
+        cpu: Option<usize>,
+    ) -> Result<Self> {
         let conf = scratch.write("nginx-backend.conf", &backend_conf(scratch.path(), addr, files, pki))?;
         Self::start(scratch.path(), "backend", &conf, addr, cpu)
     }
 
     /// Starts the peer proxy on `addr` in front of `backend`, pinned to `cpu` when given.
-    pub(crate) fn proxy(scratch: &Scratch, addr: SocketAddr, backend: SocketAddr, pki: &Pki, cpu: Option<usize>) -> Result<Self> {
+    pub(crate) fn proxy(
+        scratch: &Scratch,
+        addr: SocketAddr,
+        backend: SocketAddr,
+        pki: &Pki,
+        cpu: Option<usize>,
+    ) -> Result<Self> {
         let conf = scratch.write("nginx-proxy.conf", &proxy_conf(scratch.path(), addr, backend, pki))?;
         Self::start(scratch.path(), "proxy", &conf, addr, cpu)
     }
 
     /// Starts the peer proxy for `held` held requests on `addr` in front of `backend`.
-    pub(crate) fn holding_proxy(scratch: &Scratch, addr: SocketAddr, backend: SocketAddr, pki: &Pki, held: usize, cpu: Option<usize>) -> Result<Self> {
+    pub(crate) fn holding_proxy(
+        scratch: &Scratch,
+        addr: SocketAddr,
+        backend: SocketAddr,
+        pki: &Pki,
+        held: usize,
+        cpu: Option<usize>,
+    ) -> Result<Self> {
         let conf = scratch.write("nginx-holding.conf", &holding_conf(scratch.path(), addr, backend, pki, held))?;
         Self::start(scratch.path(), "holding", &conf, addr, cpu)
     }
@@ -141,7 +160,10 @@ impl Nginx {
         let master = spawned.pid();
         let start = Instant::now();
         let workers = loop {
-            let workers: Vec<u32> = cpu::children(master).into_iter().filter(|&p| cpu::command_name(p).as_deref() == Some("nginx")).collect();
+            let workers: Vec<u32> = cpu::children(master)
+                .into_iter()
+                .filter(|&p| cpu::command_name(p).as_deref() == Some("nginx"))
+                .collect();
             if !workers.is_empty() {
                 break workers;
             }
@@ -186,14 +208,24 @@ mod tests {
         let scratch = Scratch::new().expect("scratch dir");
         let pki = Pki::create(scratch.path(), &[]).expect("certificates");
         let addr: SocketAddr = "127.0.0.1:1".parse().expect("addr");
-        let files = FileServers { tls: "127.0.0.1:2".parse().expect("addr"), plain: "127.0.0.1:3".parse().expect("addr") };
+        let files =
+            FileServers { tls: "127.0.0.1:2".parse().expect("addr"), plain: "127.0.0.1:3".parse().expect("addr") };
         let confs = [
             scratch.write("backend.conf", &backend_conf(scratch.path(), addr, files, &pki)).expect("write"),
             scratch.write("proxy.conf", &proxy_conf(scratch.path(), addr, addr, &pki)).expect("write"),
             scratch.write("holding.conf", &holding_conf(scratch.path(), addr, addr, &pki, 20_000)).expect("write"),
         ];
         for conf in confs {
-            let out = Command::new(program()).arg("-t").arg("-p").arg(scratch.path()).arg("-e").arg(scratch.path().join("t.log")).arg("-c").arg(&conf).output().expect("nginx runs");
+            let out = Command::new(program())
+                .arg("-t")
+                .arg("-p")
+                .arg(scratch.path())
+                .arg("-e")
+                .arg(scratch.path().join("t.log"))
+                .arg("-c")
+                .arg(&conf)
+                .output()
+                .expect("nginx runs");
             assert!(out.status.success(), "{}: {}", conf.display(), String::from_utf8_lossy(&out.stderr));
         }
     }

@@ -42,7 +42,8 @@ fn request(n: usize) -> String {
 /// the answer.
 pub(crate) async fn send(proxy: SocketAddr, from: IpAddr, tls: &TlsConnector, n: usize) -> Result<JoinHandle<PingEnd>> {
     let tcp = tcp_from(from, proxy).await?;
-    let mut stream = tls.connect(server_name(), tcp).await.map_err(|e| StepError(format!("TLS to {proxy} from {from}: {e}")))?;
+    let mut stream =
+        tls.connect(server_name(), tcp).await.map_err(|e| StepError(format!("TLS to {proxy} from {from}: {e}")))?;
     let io = |e: std::io::Error| StepError(format!("Ping of device {n}: {e}"));
     stream.write_all(request(n).as_bytes()).await.map_err(io)?;
     stream.write_all(BODY).await.map_err(io)?;

@@ -35,7 +35,9 @@ const DESCRIPTOR_RESERVE: u64 = 2048;
 /// The open-file limit in force (raised as far as allowed), which every process of the
 /// run inherits.
 fn open_file_limit() -> Result<u64> {
-    nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).map(|(soft, _)| soft).map_err(|e| StepError(format!("reading RLIMIT_NOFILE: {e}")))
+    nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+        .map(|(soft, _)| soft)
+        .map_err(|e| StepError(format!("reading RLIMIT_NOFILE: {e}")))
 }
 
 /// How many of `wanted` Pings fit under `limit` open files per process: each takes two
@@ -83,7 +85,9 @@ struct Cut {
 /// Runs the benchmark and prints its figures; a cut that misses its second is an error.
 pub(crate) fn run(args: &PingArgs) -> Result {
     packages::ensure(packages::BENCH_PROXY_TOOLS)?;
-    raise_open_files(u64::try_from(args.pings).unwrap_or(u64::MAX).saturating_mul(2).saturating_add(DESCRIPTOR_RESERVE))?;
+    raise_open_files(
+        u64::try_from(args.pings).unwrap_or(u64::MAX).saturating_mul(2).saturating_add(DESCRIPTOR_RESERVE),
+    )?;
     let n = fitting(args.pings, open_file_limit()?);
     if n < args.pings {
         say(&format!(
@@ -99,25 +103,45 @@ pub(crate) fn run(args: &PingArgs) -> Result {
     let pki = Pki::create(scratch.path(), &[])?;
     let tls = tls::connector(&pki.ca, None)?;
     let hold = Duration::from_secs(args.hold_secs);
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().map_err(|e| StepError(format!("starting the async runtime: {e}")))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| StepError(format!("starting the async runtime: {e}")))?;
 
-    say(&format!("posternd: {n} held Pings from {n} devices (static UEM, all compliant); the back end holds each {hold:?}"));
+    say(&format!(
+        "posternd: {n} held Pings from {n} devices (static UEM, all compliant); the back end holds each {hold:?}"
+    ));
     let (postern, cut) = {
         let backend = runtime.block_on(HeldBackend::start(hold))?;
         let mut config = daemon::config(&pki, backend.addr, &[], n)?;
         // The product's default cache size (the demo's is 1 000): every device stays cached,
         // as on a gateway sized for its fleet.
         config.device_cache.size = postern_config::DeviceCacheSettings::default().size;
-        let (mut posternd, addrs) = Posternd::start(&binary, &scratch, "posternd-pings", &config, &[("--listen", "ActiveSync proxy listening")], proxy_cpu, "info")?;
+        let (mut posternd, addrs) = Posternd::start(
+            &binary,
+            &scratch,
+            "posternd-pings",
+            &config,
+            &[("--listen", "ActiveSync proxy listening")],
+            proxy_cpu,
+            "info",
+        )?;
         let addr = *addrs.first().ok_or_else(|| StepError("posternd announced no ActiveSync listener".into()))?;
         let pid = posternd.pid();
-        let (held, mut pings) = runtime.block_on(hold_all(&backend, addr, &tls, n, hold, &|| cpu::resident_kib(pid)))?;
+        let (held, mut pings) =
+            runtime.block_on(hold_all(&backend, addr, &tls, n, hold, &|| cpu::resident_kib(pid)))?;
         let socket = scratch.path().join("posternd-pings/cli.sock");
         let cut = runtime.block_on(block_one(&backend, &mut pings, &client, &socket, n / 2)).map_err(|e| {
             let log = std::fs::read_to_string(scratch.path().join("posternd-pings/posternd.log")).unwrap_or_default();
             let id = ping_client::device_id(n / 2);
             let lines: Vec<&str> = log.lines().filter(|l| l.contains(&id) || l.contains("cut")).take(20).collect();
-            let shown = Command::new(&client).arg("--socket").arg(&socket).arg("-c").arg(format!("show device-cache {id}\nshow device-cache")).output();
+            let shown = Command::new(&client)
+                .arg("--socket")
+                .arg(&socket)
+                .arg("-c")
+                .arg(format!("show device-cache {id}\nshow device-cache"))
+                .output();
             let shown = shown.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
             StepError(format!("{e}\nposternd's log about {id}:\n{}\n{shown}", lines.join("\n")))
         })?;
@@ -142,7 +166,9 @@ pub(crate) fn run(args: &PingArgs) -> Result {
     say("results");
     print!("{}", render(&postern, &nginx, &cut));
     if cut.status != 403 || cut.after_command > CUT_WITHIN || cut.others_ended > 0 {
-        return Err(StepError(format!("the block did not cut exactly the blocked device's Ping within {CUT_WITHIN:?}: {cut:?}")));
+        return Err(StepError(format!(
+            "the block did not cut exactly the blocked device's Ping within {CUT_WITHIN:?}: {cut:?}"
+        )));
     }
     Ok(())
 }
@@ -157,7 +183,14 @@ fn build() -> Result<(PathBuf, PathBuf)> {
 
 /// Reads the proxy's memory, opens `n` Pings, waits until the back end holds them all,
 /// and reads the memory again. Returns the figures and each Ping's answer task.
-async fn hold_all(backend: &HeldBackend, proxy: SocketAddr, tls: &TlsConnector, n: usize, hold: Duration, rss: &dyn Fn() -> Result<u64>) -> Result<(Held, Vec<JoinHandle<PingEnd>>)> {
+async fn hold_all(
+    backend: &HeldBackend,
+    proxy: SocketAddr,
+    tls: &TlsConnector,
+    n: usize,
+    hold: Duration,
+    rss: &dyn Fn() -> Result<u64>,
+) -> Result<(Held, Vec<JoinHandle<PingEnd>>)> {
     tokio::time::sleep(SETTLE).await;
     let before_kib = rss()?;
     let start = Instant::now();
@@ -167,7 +200,12 @@ async fn hold_all(backend: &HeldBackend, proxy: SocketAddr, tls: &TlsConnector, 
     loop {
         while running.len() < IN_FLIGHT && next < n {
             let (tls, device) = (tls.clone(), next);
-            running.spawn(async move { (device, ping_client::send(proxy, idle::source_address(device / DEVICES_PER_ADDRESS), &tls, device).await) });
+            running.spawn(async move {
+                (
+                    device,
+                    ping_client::send(proxy, idle::source_address(device / DEVICES_PER_ADDRESS), &tls, device).await,
+                )
+            });
             next += 1;
         }
         let Some(joined) = running.join_next().await else { break };
@@ -176,7 +214,11 @@ async fn hold_all(backend: &HeldBackend, proxy: SocketAddr, tls: &TlsConnector, 
     }
     while backend.held() < n {
         if start.elapsed() > hold / 2 {
-            return Err(StepError(format!("only {} of {n} Pings reached the back end in {:?}", backend.held(), start.elapsed())));
+            return Err(StepError(format!(
+                "only {} of {n} Pings reached the back end in {:?}",
+                backend.held(),
+                start.elapsed()
+            )));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -186,28 +228,54 @@ async fn hold_all(backend: &HeldBackend, proxy: SocketAddr, tls: &TlsConnector, 
     let pings: Vec<_> = pings.into_iter().flatten().collect();
     let ended = pings.iter().filter(|p| p.is_finished()).count();
     if ended > 0 || backend.held() < n {
-        return Err(StepError(format!("{ended} Pings were answered before the measurement ended; the back end holds {}", backend.held())));
+        return Err(StepError(format!(
+            "{ended} Pings were answered before the measurement ended; the back end holds {}",
+            backend.held()
+        )));
     }
     Ok((Held { pings: n, opened_in, before_kib, after_kib }, pings))
 }
 
 /// Blocks device `victim` with `device-cache block` over the CLI socket and waits for its
 /// Ping to end; then counts the others still held.
-async fn block_one(backend: &HeldBackend, pings: &mut [JoinHandle<PingEnd>], client: &Path, socket: &Path, victim: usize) -> Result<Cut> {
+async fn block_one(
+    backend: &HeldBackend,
+    pings: &mut [JoinHandle<PingEnd>],
+    client: &Path,
+    socket: &Path,
+    victim: usize,
+) -> Result<Cut> {
     let id = ping_client::device_id(victim);
     let started = Instant::now();
-    let out = Command::new(client).arg("--socket").arg(socket).arg("-c").arg(format!("device-cache block {id}")).output().map_err(|e| StepError(format!("running {}: {e}", client.display())))?;
+    let out = Command::new(client)
+        .arg("--socket")
+        .arg(socket)
+        .arg("-c")
+        .arg(format!("device-cache block {id}"))
+        .output()
+        .map_err(|e| StepError(format!("running {}: {e}", client.display())))?;
     let returned = Instant::now();
     if !out.status.success() {
-        return Err(StepError(format!("device-cache block {id} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))));
+        return Err(StepError(format!(
+            "device-cache block {id} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )));
     }
     say(&format!("blocked {id}: the command took {:?}", returned - started));
     let ping = pings.get_mut(victim).ok_or_else(|| StepError(format!("no Ping for device {victim}")))?;
-    let end = tokio::time::timeout(Duration::from_secs(10), ping).await.map_err(|_| StepError(format!("the Ping of {id} was still held 10 s after the block")))?;
+    let end = tokio::time::timeout(Duration::from_secs(10), ping)
+        .await
+        .map_err(|_| StepError(format!("the Ping of {id} was still held 10 s after the block")))?;
     let end = end.map_err(|e| StepError(format!("the Ping task of {id} failed: {e}")))?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let others_ended = pings.iter().enumerate().filter(|(i, p)| *i != victim && p.is_finished()).count();
-    Ok(Cut { status: end.status, after_command: end.at.saturating_duration_since(returned), others_held: backend.held(), others_ended })
+    Ok(Cut {
+        status: end.status,
+        after_command: end.at.saturating_duration_since(returned),
+        others_held: backend.held(),
+        others_ended,
+    })
 }
 
 /// The table of the run.

@@ -55,7 +55,10 @@ impl Pki {
         let server = pki.issue("localhost", "IP:127.0.0.1,DNS:localhost", "serverAuth", "server");
         wait(finish(server)?, "the server certificate")?;
         for batch in devices.chunks(PARALLEL) {
-            let running: Vec<_> = batch.iter().map(|device| pki.device_command(device).and_then(finish).map(|c| (c, device))).collect::<Result<_>>()?;
+            let running: Vec<_> = batch
+                .iter()
+                .map(|device| pki.device_command(device).and_then(finish).map(|c| (c, device)))
+                .collect::<Result<_>>()?;
             for (child, device) in running {
                 wait(child, device)?;
             }
@@ -81,12 +84,19 @@ impl Pki {
         cmd.arg("-addext").arg(format!("subjectAltName={san}"));
         cmd.arg("-addext").arg(format!("extendedKeyUsage={usage}"));
         cmd.args(["-addext", "basicConstraints=critical,CA:FALSE"]);
-        cmd.arg("-keyout").arg(self.dir.join(format!("{file}-key.pem"))).arg("-out").arg(self.dir.join(format!("{file}.pem")));
+        cmd.arg("-keyout")
+            .arg(self.dir.join(format!("{file}-key.pem")))
+            .arg("-out")
+            .arg(self.dir.join(format!("{file}.pem")));
         cmd
     }
 
     fn device_command(&self, device: &str) -> Result<Command> {
-        if device.is_empty() || !device.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') || device == "server" || device == "ca" {
+        if device.is_empty()
+            || !device.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            || device == "server"
+            || device == "ca"
+        {
             return Err(StepError(format!("{device:?} is not a usable device id for a file name")));
         }
         Ok(self.issue(device, &format!("URI:urn:postern:uem-device:{device}"), "clientAuth", device))
@@ -104,7 +114,8 @@ mod tests {
     use crate::bench_proxy::scratch::Scratch;
 
     fn x509(path: &Path) -> String {
-        let out = Command::new("openssl").args(["x509", "-noout", "-text", "-in"]).arg(path).output().expect("openssl runs");
+        let out =
+            Command::new("openssl").args(["x509", "-noout", "-text", "-in"]).arg(path).output().expect("openssl runs");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -116,7 +127,12 @@ mod tests {
         let server = x509(&pki.server_cert);
         let device = x509(&pki.device("bench-0000").0);
         for text in [&server, &device] {
-            assert!(text.contains("Issuer: CN = postern-bench-ca") && text.contains("CA:FALSE") && text.contains("prime256v1"), "{text}");
+            assert!(
+                text.contains("Issuer: CN = postern-bench-ca")
+                    && text.contains("CA:FALSE")
+                    && text.contains("prime256v1"),
+                "{text}"
+            );
         }
         assert!(server.contains("IP Address:127.0.0.1"), "{server}");
         assert!(device.contains("URI:urn:postern:uem-device:bench-0000"), "{device}");

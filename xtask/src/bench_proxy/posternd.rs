@@ -45,7 +45,12 @@ pub(crate) fn bench_device(n: usize) -> String {
 /// The configuration: the demo's, with the benchmark certificate, `backend` as the
 /// Exchange back end, `services` as AppTunnel services, and `devices` bench devices
 /// added to the static UEM, all allowed.
-pub(crate) fn config(pki: &Pki, backend: SocketAddr, services: &[(&str, SocketAddr)], devices: usize) -> Result<Config> {
+pub(crate) fn config(
+    pki: &Pki,
+    backend: SocketAddr,
+    services: &[(&str, SocketAddr)],
+    devices: usize,
+) -> Result<Config> {
     let mut config = Config::demo();
     config.tls.certificate_file = Some(pki.server_cert.clone());
     config.tls.key_file = Some(pki.server_key.clone());
@@ -53,7 +58,11 @@ pub(crate) fn config(pki: &Pki, backend: SocketAddr, services: &[(&str, SocketAd
     config.apptunnel.client_ca_file = Some(pki.ca.clone());
     config.apptunnel.services = services
         .iter()
-        .map(|(name, addr)| AppTunnelService { name: (*name).to_owned(), kind: ServiceKind::Tcp, servers: vec![addr.to_string()] })
+        .map(|(name, addr)| AppTunnelService {
+            name: (*name).to_owned(),
+            kind: ServiceKind::Tcp,
+            servers: vec![addr.to_string()],
+        })
         .collect();
     let Connector::Static(uem) = &mut config.uem.connector else {
         return Err(StepError("the demo configuration no longer uses a static UEM".into()));
@@ -75,7 +84,15 @@ impl Posternd {
     /// (command-line flag, log line that announces it) on free loopback ports; returns the
     /// daemon and each listener's address, in order. `log` is the log filter; it must
     /// keep posternd's own info lines, which announce the listeners.
-    pub(crate) fn start(binary: &Path, scratch: &Scratch, name: &str, config: &Config, listeners: &[(&str, &str)], cpu: Option<usize>, log: &str) -> Result<(Self, Vec<SocketAddr>)> {
+    pub(crate) fn start(
+        binary: &Path,
+        scratch: &Scratch,
+        name: &str,
+        config: &Config,
+        listeners: &[(&str, &str)],
+        cpu: Option<usize>,
+        log: &str,
+    ) -> Result<(Self, Vec<SocketAddr>)> {
         let dir = scratch.path().join(name);
         std::fs::create_dir_all(&dir).map_err(|e| StepError(format!("creating {}: {e}", dir.display())))?;
         let initial = dir.join("initial.toml");
@@ -92,7 +109,10 @@ impl Posternd {
         let log = dir.join("posternd.log");
         let mut spawned = Spawned::start("posternd", &mut cmd, &log)?;
         spawned.wait_for_line(&log, "posternd ready")?;
-        let addrs = listeners.iter().map(|(_, needle)| spawned.wait_for_line(&log, needle).and_then(|line| logged_addr(&line))).collect::<Result<_>>()?;
+        let addrs = listeners
+            .iter()
+            .map(|(_, needle)| spawned.wait_for_line(&log, needle).and_then(|line| logged_addr(&line)))
+            .collect::<Result<_>>()?;
         Ok((Self { spawned, log }, addrs))
     }
 

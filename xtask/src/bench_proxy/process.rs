@@ -120,7 +120,9 @@ pub(crate) fn pinned(cpu: Option<usize>, program: &Path) -> Command {
 pub(crate) fn logged_addr(line: &str) -> Result<SocketAddr> {
     line.split("addr=")
         .nth(1)
-        .map(|rest| rest.chars().take_while(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']')).collect::<String>())
+        .map(|rest| {
+            rest.chars().take_while(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']')).collect::<String>()
+        })
         .and_then(|addr| addr.parse().ok())
         .ok_or_else(|| StepError(format!("no address in the log line {line:?}")))
 }

@@ -98,9 +98,19 @@ fn row(out: &mut String, scenario: &str, proxy: &str, run: &ProxyRun) {
 }
 
 /// Renders everything measured, the ratios and the verdicts.
-pub(crate) fn render(scenarios: &[Scenario], bulk: Option<&Bulk>, idle: Option<&IdleMemory>, idle_target_kib: f64, bulk_target: f64) -> String {
+pub(crate) fn render(
+    scenarios: &[Scenario],
+    bulk: Option<&Bulk>,
+    idle: Option<&IdleMemory>,
+    idle_target_kib: f64,
+    bulk_target: f64,
+) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<26} {:<8} {:>10} {:>10} {:>12} {:>8} {:>8} {:>9} {:>7}", "scenario", "proxy", "req/s", "p99 ms", "CPU µs/req", "user", "kernel", "requests", "errors");
+    let _ = writeln!(
+        out,
+        "{:<26} {:<8} {:>10} {:>10} {:>12} {:>8} {:>8} {:>9} {:>7}",
+        "scenario", "proxy", "req/s", "p99 ms", "CPU µs/req", "user", "kernel", "requests", "errors"
+    );
     for s in scenarios {
         row(&mut out, s.name, "Postern", &s.postern);
         row(&mut out, "", "nginx", &s.nginx);
@@ -120,8 +130,19 @@ pub(crate) fn render(scenarios: &[Scenario], bulk: Option<&Bulk>, idle: Option<&
     for s in scenarios {
         let cpu = ratio(s.postern.cpu_us_per_request(), s.nginx.cpu_us_per_request());
         let p99 = ratio(s.postern.wrk.p99.as_secs_f64(), s.nginx.wrk.p99.as_secs_f64());
-        let _ = writeln!(out, "  {:<52} {cpu:>6.2}x  target <= {:.2}x  {}", format!("{}: proxy CPU per request", s.name), s.cpu_target, verdict(cpu <= s.cpu_target));
-        let _ = writeln!(out, "  {:<52} {p99:>6.2}x  target <= 1.00x  {}", format!("{}: p99 latency", s.name), verdict(p99 <= 1.0));
+        let _ = writeln!(
+            out,
+            "  {:<52} {cpu:>6.2}x  target <= {:.2}x  {}",
+            format!("{}: proxy CPU per request", s.name),
+            s.cpu_target,
+            verdict(cpu <= s.cpu_target)
+        );
+        let _ = writeln!(
+            out,
+            "  {:<52} {p99:>6.2}x  target <= 1.00x  {}",
+            format!("{}: p99 latency", s.name),
+            verdict(p99 <= 1.0)
+        );
     }
     if let Some(b) = bulk {
         let _ = writeln!(
@@ -162,26 +183,56 @@ mod tests {
 
     /// A run whose CPU time is one quarter user, three quarters kernel.
     fn run(requests: u64, p99_us: u64, cpu_ms: u64) -> ProxyRun {
-        let wrk = WrkResult { requests, elapsed: Duration::from_secs(10), p99: Duration::from_micros(p99_us), errors: 0 };
-        ProxyRun { wrk, cpu: CpuTime { user: Duration::from_millis(cpu_ms / 4), system: Duration::from_millis(cpu_ms - cpu_ms / 4) } }
+        let wrk =
+            WrkResult { requests, elapsed: Duration::from_secs(10), p99: Duration::from_micros(p99_us), errors: 0 };
+        ProxyRun {
+            wrk,
+            cpu: CpuTime {
+                user: Duration::from_millis(cpu_ms / 4),
+                system: Duration::from_millis(cpu_ms - cpu_ms / 4),
+            },
+        }
     }
 
     #[test]
     fn ratios_and_verdicts_follow_the_numbers() {
         // Postern: 20 µs per request, p99 1 ms; nginx: 30 µs, 2 ms.
-        let keep = Scenario { name: "keep-alive", postern: run(100_000, 1000, 2000), nginx: run(100_000, 2000, 3000), cpu_target: 0.8 };
+        let keep = Scenario {
+            name: "keep-alive",
+            postern: run(100_000, 1000, 2000),
+            nginx: run(100_000, 2000, 3000),
+            cpu_target: 0.8,
+        };
         // Postern: 300 µs per connection; nginx 450 µs: 0.67x misses the 0.5x target.
-        let fresh = Scenario { name: "new TLS", postern: run(10_000, 3000, 3000), nginx: run(10_000, 3000, 4500), cpu_target: 0.5 };
-        let bulk = Bulk { bytes: 1 << 30, direct: Duration::from_secs(1), tunnelled: Duration::from_secs(2), tls_in_tunnel: Duration::from_secs(4) };
+        let fresh = Scenario {
+            name: "new TLS",
+            postern: run(10_000, 3000, 3000),
+            nginx: run(10_000, 3000, 4500),
+            cpu_target: 0.5,
+        };
+        let bulk = Bulk {
+            bytes: 1 << 30,
+            direct: Duration::from_secs(1),
+            tunnelled: Duration::from_secs(2),
+            tls_in_tunnel: Duration::from_secs(4),
+        };
         let idle = IdleMemory { tunnels: 5000, before_kib: 10_000, after_kib: 110_000 };
         let text = render(&[keep, fresh], Some(&bulk), Some(&idle), 64.0, 0.8);
-        let line = |needle: &str| text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle} in\n{text}")).to_owned();
-        assert!(line("keep-alive: proxy CPU").contains("0.67x") && line("keep-alive: proxy CPU").ends_with("PASS"), "{text}");
+        let line = |needle: &str| {
+            text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle} in\n{text}")).to_owned()
+        };
+        assert!(
+            line("keep-alive: proxy CPU").contains("0.67x") && line("keep-alive: proxy CPU").ends_with("PASS"),
+            "{text}"
+        );
         assert!(line("keep-alive: p99").contains("0.50x") && line("keep-alive: p99").ends_with("PASS"), "{text}");
         assert!(line("new TLS: proxy CPU").contains("0.67x") && line("new TLS: proxy CPU").ends_with("MISS"), "{text}");
         assert!(line("new TLS: p99").contains("1.00x") && line("new TLS: p99").ends_with("PASS"), "{text}");
         assert!(line("bulk").contains("0.50x") && line("bulk").contains("MISS"), "{text}");
-        assert!(line("TLS inside the tunnel").contains("0.25x") && line("TLS inside the tunnel").contains("256 MiB/s"), "{text}");
+        assert!(
+            line("TLS inside the tunnel").contains("0.25x") && line("TLS inside the tunnel").contains("256 MiB/s"),
+            "{text}"
+        );
         assert!(line("idle tunnel").contains("20.0 KiB") && line("idle tunnel").contains("PASS"), "{text}");
         let postern_line = line("Postern");
         let postern: Vec<&str> = postern_line.split_whitespace().collect();

@@ -38,7 +38,9 @@ pub(crate) fn connector(ca: &Path, identity: Option<(&Path, &Path)>) -> Result<T
         .map_err(tls_error("TLS versions"))?
         .with_root_certificates(roots);
     let config = match identity {
-        Some((cert, key_file)) => builder.with_client_auth_cert(certs(cert)?, key(key_file)?).map_err(tls_error("the device certificate"))?,
+        Some((cert, key_file)) => {
+            builder.with_client_auth_cert(certs(cert)?, key(key_file)?).map_err(tls_error("the device certificate"))?
+        }
         None => builder.with_no_client_auth(),
     };
     Ok(TlsConnector::from(Arc::new(config)))

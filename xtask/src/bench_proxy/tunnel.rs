@@ -30,7 +30,8 @@ pub(crate) async fn tcp_from(from: IpAddr, to: SocketAddr) -> Result<TcpStream> 
 /// with the device identity in `tls`.
 pub(crate) async fn open(gateway: SocketAddr, from: IpAddr, tls: &TlsConnector, target: SocketAddr) -> Result<Tunnel> {
     let tcp = tcp_from(from, gateway).await?;
-    let mut stream = tls.connect(server_name(), tcp).await.map_err(|e| StepError(format!("TLS to the gateway from {from}: {e}")))?;
+    let mut stream =
+        tls.connect(server_name(), tcp).await.map_err(|e| StepError(format!("TLS to the gateway from {from}: {e}")))?;
     let request = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nX-Postern-App: {APP}\r\n\r\n");
     let io = |e: std::io::Error| StepError(format!("CONNECT {target} from {from}: {e}"));
     stream.write_all(request.as_bytes()).await.map_err(io)?;
@@ -43,7 +44,8 @@ pub(crate) async fn open(gateway: SocketAddr, from: IpAddr, tls: &TlsConnector, 
         }
         head.push(stream.read_u8().await.map_err(io)?);
     }
-    check_established(&String::from_utf8_lossy(&head)).map_err(|why| StepError(format!("CONNECT {target} from {from}: {why}")))?;
+    check_established(&String::from_utf8_lossy(&head))
+        .map_err(|why| StepError(format!("CONNECT {target} from {from}: {why}")))?;
     Ok(stream)
 }
 
@@ -68,7 +70,8 @@ mod tests {
     #[test]
     fn only_a_2xx_head_opens_the_tunnel_and_a_refusal_says_why() {
         assert_eq!(check_established("HTTP/1.1 200 OK\r\n\r\n"), Ok(()));
-        let refused = check_established("HTTP/1.1 429 Too Many Requests\r\nX-Postern-Reason: device-limit\r\n\r\n").expect_err("refused");
+        let refused = check_established("HTTP/1.1 429 Too Many Requests\r\nX-Postern-Reason: device-limit\r\n\r\n")
+            .expect_err("refused");
         assert!(refused.contains("429") && refused.contains("device-limit"), "{refused}");
         assert!(check_established("garbage").is_err());
         assert!(check_established("HTTP/1.1 2000 OK\r\n\r\n").is_err());

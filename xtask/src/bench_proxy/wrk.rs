@@ -72,7 +72,8 @@ pub(crate) fn url(proxy: SocketAddr, user: &str, device: &str) -> String {
 /// Parses the script's summary line out of wrk's output.
 fn parse(output: &str) -> Option<WrkResult> {
     let line = output.lines().find_map(|l| l.strip_prefix(MARK))?;
-    let value = |key: &str| line.split_whitespace().find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse::<u64>().ok());
+    let value =
+        |key: &str| line.split_whitespace().find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse::<u64>().ok());
     Some(WrkResult {
         requests: value("requests")?,
         elapsed: Duration::from_micros(value("duration_us")?),
@@ -83,7 +84,14 @@ fn parse(output: &str) -> Option<WrkResult> {
 
 /// Runs wrk (one thread, `connections` open at once) against `url` for `seconds`, pinned
 /// to `cpu` when given.
-pub(crate) fn run(scratch: &Scratch, url: &str, mode: Connections, connections: u32, seconds: u64, cpu: Option<usize>) -> Result<WrkResult> {
+pub(crate) fn run(
+    scratch: &Scratch,
+    url: &str,
+    mode: Connections,
+    connections: u32,
+    seconds: u64,
+    cpu: Option<usize>,
+) -> Result<WrkResult> {
     let name = match mode {
         Connections::KeepAlive => "wrk-keepalive.lua",
         Connections::NewPerRequest => "wrk-close.lua",
@@ -97,12 +105,27 @@ pub(crate) fn run(scratch: &Scratch, url: &str, mode: Connections, connections: 
         }
         None => Command::new("wrk"),
     };
-    cmd.args(["--threads", "1", "--connections", &connections.to_string(), "--duration", &format!("{seconds}s"), "--timeout", "5s", "--latency", "--script"]);
+    cmd.args([
+        "--threads",
+        "1",
+        "--connections",
+        &connections.to_string(),
+        "--duration",
+        &format!("{seconds}s"),
+        "--timeout",
+        "5s",
+        "--latency",
+        "--script",
+    ]);
     cmd.arg(&script).arg(url);
     let out = cmd.output().map_err(|e| StepError(format!("running wrk: {e}")))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        return Err(StepError(format!("wrk failed ({}): {stdout}{}", out.status, String::from_utf8_lossy(&out.stderr))));
+        return Err(StepError(format!(
+            "wrk failed ({}): {stdout}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )));
     }
     parse(&stdout).ok_or_else(|| StepError(format!("wrk printed no summary line:\n{stdout}")))
 }

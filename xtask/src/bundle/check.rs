@@ -10,9 +10,7 @@ use std::path::Path;
 pub(super) fn verify_file(path: &Path, key: &PublicKey) -> Result<Verified> {
     let fail = |what: String| StepError(format!("{}: {what}", path.display()));
     let mut trusted = TrustedKeys::new();
-    trusted
-        .insert(key.clone())
-        .map_err(|e| fail(e.to_string()))?;
+    trusted.insert(key.clone()).map_err(|e| fail(e.to_string()))?;
     let mut file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
     let size = file.metadata().map_err(|e| fail(e.to_string()))?.len();
     let mut reader = BundleReader::new(&trusted).with_input_len(size);
@@ -39,22 +37,13 @@ pub(super) fn show(path: &Path, verified: &Verified) -> Result {
     println!("bundle   {}", path.display());
     println!("sha256   {}", sha256_file(path)?);
     println!("bytes    {}", verified.bundle_len);
-    println!(
-        "version  {} ({})",
-        manifest.version, manifest.version_string
-    );
+    println!("version  {} ({})", manifest.version, manifest.version_string);
     println!("board    {}", manifest.board);
-    println!(
-        "valid    unix {} to {}",
-        manifest.created_unix, manifest.expires_unix
-    );
+    println!("valid    unix {} to {}", manifest.created_unix, manifest.expires_unix);
     println!("key id   {}", manifest.key_id);
     for payload in &manifest.payloads {
         let sha256: String = payload.sha256.iter().map(|b| format!("{b:02x}")).collect();
-        println!(
-            "payload  {:<16} {:>12} bytes  sha256 {sha256}",
-            payload.name, payload.length
-        );
+        println!("payload  {:<16} {:>12} bytes  sha256 {sha256}", payload.name, payload.length);
     }
     Ok(())
 }

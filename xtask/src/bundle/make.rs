@@ -44,8 +44,7 @@ pub(crate) struct BundleArgs {
 pub(crate) fn run(args: &BundleArgs) -> Result {
     let image = root().join(&args.image);
     let (image_board, image_version) = read_image_manifest(&image.join("manifest.json"))?;
-    let key =
-        SigningKey::from_file(&root().join(&args.key)).map_err(|e| StepError(e.to_string()))?;
+    let key = SigningKey::from_file(&root().join(&args.key)).map_err(|e| StepError(e.to_string()))?;
     let created_unix = match args.created_unix {
         Some(t) => t,
         None => default_created()?,
@@ -59,29 +58,13 @@ pub(crate) fn run(args: &BundleArgs) -> Result {
     };
     let out = match &args.out {
         Some(out) => root().join(out),
-        None => root()
-            .join("target/bundle")
-            .join(format!("{}-{}.bundle", info.board, info.version)),
+        None => root().join("target/bundle").join(format!("{}-{}.bundle", info.board, info.version)),
     };
-    let files: Vec<(&str, PathBuf)> = args
-        .payloads
-        .iter()
-        .map(|name| (name.as_str(), image.join(name)))
-        .collect();
-    let list: Vec<(&str, &Path)> = files
-        .iter()
-        .map(|(name, path)| (*name, path.as_path()))
-        .collect();
-    say(&format!(
-        "signing version {} for {} with key {}",
-        info.version,
-        info.board,
-        key.key_id()
-    ));
+    let files: Vec<(&str, PathBuf)> = args.payloads.iter().map(|name| (name.as_str(), image.join(name))).collect();
+    let list: Vec<(&str, &Path)> = files.iter().map(|(name, path)| (*name, path.as_path())).collect();
+    say(&format!("signing version {} for {} with key {}", info.version, info.board, key.key_id()));
     write_atomically(&out, |file| {
-        write_bundle(&info, &list, &key, file)
-            .map(|_| ())
-            .map_err(|e| StepError(e.to_string()))
+        write_bundle(&info, &list, &key, file).map(|_| ()).map_err(|e| StepError(e.to_string()))
     })?;
     let verified = verify_file(&out, key.public_key())?;
     show(&out, &verified)
@@ -90,10 +73,7 @@ pub(crate) fn run(args: &BundleArgs) -> Result {
 /// The image manifest's `board` and `version`.
 fn read_image_manifest(path: &Path) -> Result<(String, String)> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        StepError(format!(
-            "reading {} (build the image first: cargo xtask image): {e}",
-            path.display()
-        ))
+        StepError(format!("reading {} (build the image first: cargo xtask image): {e}", path.display()))
     })?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| StepError(format!("{}: {e}", path.display())))?;
@@ -109,10 +89,7 @@ fn read_image_manifest(path: &Path) -> Result<(String, String)> {
 /// `SOURCE_DATE_EPOCH` if set (a reproducible bundle), else the time now.
 fn default_created() -> Result<u64> {
     if let Ok(text) = std::env::var("SOURCE_DATE_EPOCH") {
-        return text
-            .trim()
-            .parse()
-            .map_err(|_| StepError(format!("SOURCE_DATE_EPOCH {text:?} is not a number")));
+        return text.trim().parse().map_err(|_| StepError(format!("SOURCE_DATE_EPOCH {text:?} is not a number")));
     }
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -121,10 +98,7 @@ fn default_created() -> Result<u64> {
 }
 
 /// Writes `out` through a temporary file beside it, renamed into place only when complete.
-pub(super) fn write_atomically(
-    out: &Path,
-    write: impl FnOnce(&mut dyn std::io::Write) -> Result,
-) -> Result {
+pub(super) fn write_atomically(out: &Path, write: impl FnOnce(&mut dyn std::io::Write) -> Result) -> Result {
     let fail = |what: &str, e: std::io::Error| StepError(format!("{what} {}: {e}", out.display()));
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).map_err(|e| fail("creating the directory of", e))?;
@@ -133,9 +107,7 @@ pub(super) fn write_atomically(
     let file = std::fs::File::create(&partial).map_err(|e| fail("creating", e))?;
     let mut writer = std::io::BufWriter::new(file);
     write(&mut writer)?;
-    let file = writer
-        .into_inner()
-        .map_err(|e| fail("writing", e.into_error()))?;
+    let file = writer.into_inner().map_err(|e| fail("writing", e.into_error()))?;
     file.sync_all().map_err(|e| fail("syncing", e))?;
     std::fs::rename(&partial, out).map_err(|e| fail("renaming into", e))
 }

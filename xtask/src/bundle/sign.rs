@@ -33,9 +33,7 @@ pub(crate) fn sign(args: &SignArgs) -> Result {
         (None, Some(key), Some(input), Some(output)) => {
             resign(&root().join(key), &root().join(input), &root().join(output))
         }
-        _ => Err(StepError(
-            "give --new-key FILE, or --key, --in and --out".into(),
-        )),
+        _ => Err(StepError("give --new-key FILE, or --key, --in and --out".into())),
     }
 }
 
@@ -45,22 +43,13 @@ fn resign(key_file: &Path, input: &Path, output: &Path) -> Result {
     let fail = |e: std::io::Error| StepError(format!("reading {}: {e}", input.display()));
     let mut file = std::fs::File::open(input).map_err(fail)?;
     let mut head = Vec::with_capacity(MAX_HEADER_LEN);
-    (&mut file)
-        .take(MAX_HEADER_LEN as u64)
-        .read_to_end(&mut head)
-        .map_err(fail)?;
-    let resigned =
-        resign_header(&head, &key).map_err(|e| StepError(format!("{}: {e}", input.display())))?;
-    say(&format!(
-        "signing {} again with key {}",
-        input.display(),
-        key.key_id()
-    ));
+    (&mut file).take(MAX_HEADER_LEN as u64).read_to_end(&mut head).map_err(fail)?;
+    let resigned = resign_header(&head, &key).map_err(|e| StepError(format!("{}: {e}", input.display())))?;
+    say(&format!("signing {} again with key {}", input.display(), key.key_id()));
     write_atomically(output, |out| {
         let werr = |e: std::io::Error| StepError(format!("writing {}: {e}", output.display()));
         out.write_all(&resigned.header.bytes).map_err(werr)?;
-        out.write_all(head.get(resigned.old_header_len..).unwrap_or_default())
-            .map_err(werr)?;
+        out.write_all(head.get(resigned.old_header_len..).unwrap_or_default()).map_err(werr)?;
         std::io::copy(&mut file, out).map_err(fail)?;
         Ok(())
     })?;
@@ -88,22 +77,8 @@ pub(crate) fn new_key(file: &Path) -> Result {
             .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
             .map_err(|e| StepError(format!("writing {}: {e}", path.display())))
     };
-    create(
-        file,
-        0o600,
-        key.to_text("Postern update signing key (ed25519 seed). Secret: never commit it."),
-    )?;
-    create(
-        &public_file,
-        0o644,
-        key.public_key()
-            .to_text("Postern update signing public key"),
-    )?;
-    say(&format!(
-        "key {} in {}, public key in {}",
-        key.key_id(),
-        file.display(),
-        public_file.display()
-    ));
+    create(file, 0o600, key.to_text("Postern update signing key (ed25519 seed). Secret: never commit it."))?;
+    create(&public_file, 0o644, key.public_key().to_text("Postern update signing public key"))?;
+    say(&format!("key {} in {}, public key in {}", key.key_id(), file.display(), public_file.display()));
     Ok(())
 }

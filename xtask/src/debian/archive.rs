@@ -25,7 +25,11 @@ impl KernelName {
         let (series, rest) = rest.split_once('-')?;
         let (abi, flavour) = rest.split_once('-')?;
         let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-        if !series.bytes().all(|b| b.is_ascii_digit() || b == b'.') || !plain(flavour) || flavour.ends_with("-dbg") || flavour.ends_with("-unsigned") {
+        if !series.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            || !plain(flavour)
+            || flavour.ends_with("-dbg")
+            || flavour.ends_with("-unsigned")
+        {
             return None;
         }
         Some(Self { series: series.to_owned(), abi: abi.parse().ok()?, flavour: flavour.to_owned() })
@@ -61,7 +65,12 @@ pub(crate) fn parse_madison(text: &str, package: &str) -> Vec<String> {
 
 /// The package names in `apt-cache search` output (`NAME - DESCRIPTION` lines).
 pub(crate) fn parse_search(text: &str) -> Vec<String> {
-    text.lines().filter_map(|line| line.split(" - ").next()).map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect()
+    text.lines()
+        .filter_map(|line| line.split(" - ").next())
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The sha256 in `apt-cache show PACKAGE=VERSION` output (its first record's).
@@ -140,7 +149,10 @@ linux-image-amd64 - Linux for 64-bit PCs (meta-package)
     fn show_gives_the_first_records_sha256() {
         let text = "Package: systemd-boot-efi\nVersion: 252.39-1~deb12u2\nMD5sum: 0123\nSHA256: 8F2B81BDCFAFC466882A0CAE460272DBF10D8D97C6A3C1C6EA33038C155A2F5E\n\n\
                     Package: systemd-boot-efi\nSHA256: 1111111111111111111111111111111111111111111111111111111111111111\n";
-        assert_eq!(parse_show_sha256(text).as_deref(), Some("8f2b81bdcfafc466882a0cae460272dbf10d8d97c6a3c1c6ea33038c155a2f5e"));
+        assert_eq!(
+            parse_show_sha256(text).as_deref(),
+            Some("8f2b81bdcfafc466882a0cae460272dbf10d8d97c6a3c1c6ea33038c155a2f5e")
+        );
         assert_eq!(parse_show_sha256("Package: x\nSHA256: short\n"), None);
         assert_eq!(parse_show_sha256(""), None);
     }

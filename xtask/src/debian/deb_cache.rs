@@ -38,7 +38,8 @@ impl DebCache {
 
     /// The cache in `dir`, created if missing.
     pub(crate) fn at(dir: PathBuf) -> Result<Self> {
-        std::fs::create_dir_all(&dir).map_err(|e| StepError(format!("creating the package cache {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| StepError(format!("creating the package cache {}: {e}", dir.display())))?;
         Ok(Self { dir })
     }
 
@@ -70,7 +71,11 @@ impl DebCache {
         let _ = std::fs::remove_dir_all(&partial);
         std::fs::create_dir_all(&partial).map_err(|e| StepError(format!("creating {}: {e}", partial.display())))?;
         say(&format!("fetching {package} {version} with apt"));
-        let download = || exec(Command::new("apt-get").args(["download", "-q", &format!("{package}={version}")]).current_dir(&partial));
+        let download = || {
+            exec(
+                Command::new("apt-get").args(["download", "-q", &format!("{package}={version}")]).current_dir(&partial),
+            )
+        };
         let fetched = download().or_else(|_| {
             say("refreshing apt's package lists, then trying again");
             packages::apt_update()?;

@@ -25,7 +25,14 @@ pub(crate) fn gather(package: &str) -> Offers {
 }
 
 /// The message: the board file, the pin, the cause, what is offered, how to move the pin.
-pub(crate) fn explain(board_file: &Path, package: &str, pinned: &str, offers: &Offers, cause: &str, cache: &Path) -> String {
+pub(crate) fn explain(
+    board_file: &Path,
+    package: &str,
+    pinned: &str,
+    offers: &Offers,
+    cause: &str,
+    cache: &Path,
+) -> String {
     let board = board_file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let mut text = format!(
         "{} pins {package} version {pinned}, which apt cannot download: {cause}\n    \
@@ -40,7 +47,10 @@ pub(crate) fn explain(board_file: &Path, package: &str, pinned: &str, offers: &O
         text += &format!("    The archive offers {package} now in: {}.\n", offered.join(", "));
     }
     if let Some((kernel, v)) = &offers.newest_kernel {
-        text += &format!("    The newest kernel of that series it lists: {kernel} {}.\n", v.as_deref().unwrap_or("(no version listed)"));
+        text += &format!(
+            "    The newest kernel of that series it lists: {kernel} {}.\n",
+            v.as_deref().unwrap_or("(no version listed)")
+        );
     }
     text += &format!(
         "    Move the board's pins to what the archive serves: cargo xtask pins update --board {board}\n    \
@@ -60,7 +70,14 @@ mod tests {
             same_name: vec![],
             newest_kernel: Some(("linux-image-6.1.0-57-amd64".into(), Some("6.1.192-3".into()))),
         };
-        let text = explain(Path::new("/w/board/qemu-x86_64.toml"), "linux-image-6.1.0-48-amd64", "6.1.172-1", &offers, "E: not found", Path::new("/c"));
+        let text = explain(
+            Path::new("/w/board/qemu-x86_64.toml"),
+            "linux-image-6.1.0-48-amd64",
+            "6.1.172-1",
+            &offers,
+            "E: not found",
+            Path::new("/c"),
+        );
         for part in [
             "/w/board/qemu-x86_64.toml pins linux-image-6.1.0-48-amd64 version 6.1.172-1",
             "E: not found",
@@ -75,7 +92,8 @@ mod tests {
 
     #[test]
     fn versions_still_offered_under_the_name_are_listed_newest_first() {
-        let offers = Offers { same_name: vec!["252.38-1~deb12u1".into(), "252.39-1~deb12u2".into()], newest_kernel: None };
+        let offers =
+            Offers { same_name: vec!["252.38-1~deb12u1".into(), "252.39-1~deb12u2".into()], newest_kernel: None };
         let text = explain(Path::new("board/b.toml"), "systemd-boot-efi", "252.30-1", &offers, "gone", Path::new("/c"));
         assert!(text.contains("offers systemd-boot-efi now in: 252.39-1~deb12u2, 252.38-1~deb12u1."), "{text}");
         assert!(!text.contains("newest kernel"), "{text}");

@@ -41,7 +41,14 @@ impl Debs {
     /// Downloads the pinned file into the cache, explaining what to do when apt cannot.
     fn download_pinned(&self, package: &str, version: &str, sha256: &str) -> Result<PathBuf> {
         let (deb, got) = self.cache.download(package, version).map_err(|e| {
-            StepError(unavailable::explain(&self.board_file, package, version, &unavailable::gather(package), &e.0, self.cache.dir()))
+            StepError(unavailable::explain(
+                &self.board_file,
+                package,
+                version,
+                &unavailable::gather(package),
+                &e.0,
+                self.cache.dir(),
+            ))
         })?;
         if got != sha256 {
             let _ = std::fs::remove_file(&deb);
@@ -62,7 +69,8 @@ impl Debs {
             let partial = self.work.join("unpacking.partial");
             let _ = std::fs::remove_dir_all(&partial);
             exec(Command::new("dpkg-deb").arg("-x").arg(deb).arg(&partial))?;
-            std::fs::rename(&partial, &unpacked).map_err(|e| StepError(format!("keeping {}: {e}", unpacked.display())))?;
+            std::fs::rename(&partial, &unpacked)
+                .map_err(|e| StepError(format!("keeping {}: {e}", unpacked.display())))?;
         }
         Ok(unpacked)
     }

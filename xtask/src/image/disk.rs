@@ -34,20 +34,20 @@ pub(crate) struct SlotContents<'a> {
 /// Writes `out/disk.img`.
 pub(crate) fn build(board: &Board, slot_a: &SlotContents<'_>, debs: &Debs, out: &Path, epoch: u64) -> Result<PathBuf> {
     let b = &board.boot;
-    let loader = debs
-        .unpacked(&b.loader_package, &b.loader_version, &b.loader_deb_sha256)?
-        .join(LOADER_EFI);
+    let loader = debs.unpacked(&b.loader_package, &b.loader_version, &b.loader_deb_sha256)?.join(LOADER_EFI);
     let esp = out.join("esp.img");
     let scratch = out.join("esp-files");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).map_err(|e| StepError(format!("creating {}: {e}", scratch.display())))?;
-    let cmdline = std::fs::read_to_string(slot_a.image.join("cmdline")).map_err(|e| StepError(format!("reading cmdline: {e}")))?;
+    let cmdline = std::fs::read_to_string(slot_a.image.join("cmdline"))
+        .map_err(|e| StepError(format!("reading cmdline: {e}")))?;
     let file = |name: &str, text: &str| -> Result<PathBuf> {
         let path = scratch.join(name);
         std::fs::write(&path, text).map_err(|e| StepError(format!("writing {}: {e}", path.display())))?;
         Ok(path)
     };
-    let loader_conf = file("loader.conf", "timeout 0\neditor no\nauto-entries no\nauto-firmware no\nconsole-mode keep\n")?;
+    let loader_conf =
+        file("loader.conf", "timeout 0\neditor no\nauto-entries no\nauto-firmware no\nconsole-mode keep\n")?;
     let entry = file("postern-a.conf", &entry_text(Slot::A, slot_a.version, &cmdline))?;
     let version = file("version", &format!("{} {}\n", slot_a.version.number, slot_a.version.string))?;
     let boot_efi = scratch.join("BOOTX64.EFI");
@@ -75,7 +75,8 @@ pub(crate) fn build(board: &Board, slot_a: &SlotContents<'_>, debs: &Debs, out: 
     };
     let esp_arg = esp.display().to_string();
     exec(&mut mtools(&["mformat", "-i", &esp_arg, "-F", "-v", "POSTERN", "-N", ESP_SERIAL, "::"]))?;
-    for dir in ["::/EFI", "::/EFI/BOOT", "::/loader", "::/loader/entries", "::/postern", "::/postern/a", "::/postern/b"] {
+    for dir in ["::/EFI", "::/EFI/BOOT", "::/loader", "::/loader/entries", "::/postern", "::/postern/a", "::/postern/b"]
+    {
         exec(&mut mtools(&["mmd", "-i", &esp_arg, dir]))?;
     }
     let copies: Vec<(PathBuf, String)> = vec![
@@ -97,7 +98,9 @@ pub(crate) fn build(board: &Board, slot_a: &SlotContents<'_>, debs: &Debs, out: 
     let data_start = esp_start + u64::from(b.esp_size_mib) * MIB;
     let total = data_start + u64::from(board.disk.data_size_mib) * MIB + MIB;
     let _ = std::fs::remove_file(&disk);
-    std::fs::File::create(&disk).and_then(|f| f.set_len(total)).map_err(|e| StepError(format!("creating {}: {e}", disk.display())))?;
+    std::fs::File::create(&disk)
+        .and_then(|f| f.set_len(total))
+        .map_err(|e| StepError(format!("creating {}: {e}", disk.display())))?;
     let layout = format!(
         "label: gpt\nlabel-id: {DISK_GUID}\nunit: sectors\nfirst-lba: 2048\n\
          start={}, size={}, type={ESP_TYPE}, uuid={ESP_GUID}, name=\"postern-esp\"\n\
@@ -123,10 +126,12 @@ pub(crate) fn build(board: &Board, slot_a: &SlotContents<'_>, debs: &Debs, out: 
     if !status.success() {
         return Err(StepError(format!("sfdisk failed: {status}")));
     }
-    exec(Command::new("dd")
-        .arg(format!("if={}", esp.display()))
-        .arg(format!("of={}", disk.display()))
-        .args(["bs=1M", &format!("seek={}", esp_start / MIB), "conv=notrunc,sparse", "status=none"]))?;
+    exec(Command::new("dd").arg(format!("if={}", esp.display())).arg(format!("of={}", disk.display())).args([
+        "bs=1M",
+        &format!("seek={}", esp_start / MIB),
+        "conv=notrunc,sparse",
+        "status=none",
+    ]))?;
     std::fs::remove_file(&esp).map_err(|e| StepError(format!("removing {}: {e}", esp.display())))?;
     std::fs::remove_dir_all(&scratch).map_err(|e| StepError(format!("removing {}: {e}", scratch.display())))?;
     Ok(disk)

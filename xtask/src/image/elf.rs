@@ -70,7 +70,9 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Linking, String> {
         .ok_or("the dynamic string table is outside every loaded segment")?;
     let strings = slice(bytes, file_offset, strsz)?;
     for name in needed {
-        linking.needed.push(c_string(strings.get(to_usize(name)?..).ok_or("a DT_NEEDED name outside the string table")?)?);
+        linking
+            .needed
+            .push(c_string(strings.get(to_usize(name)?..).ok_or("a DT_NEEDED name outside the string table")?)?);
     }
     linking.glibc_versions = strings
         .split(|&b| b == 0)

@@ -38,9 +38,17 @@ impl DiskFormat {
 }
 
 /// Writes `format` of the raw disk `raw` into `out`; returns its path.
-pub(crate) fn convert(raw: &Path, out: &Path, format: DiskFormat, board: &str, version: &str, epoch: u64) -> Result<PathBuf> {
+pub(crate) fn convert(
+    raw: &Path,
+    out: &Path,
+    format: DiskFormat,
+    board: &str,
+    version: &str,
+    epoch: u64,
+) -> Result<PathBuf> {
     let target = out.join(format.file_name());
-    let seed: [u8; 32] = Sha256::digest(std::fs::read(raw).map_err(|e| StepError(format!("reading {}: {e}", raw.display())))?).into();
+    let seed: [u8; 32] =
+        Sha256::digest(std::fs::read(raw).map_err(|e| StepError(format!("reading {}: {e}", raw.display())))?).into();
     match format {
         DiskFormat::Raw => return Ok(raw.to_path_buf()),
         DiskFormat::Qcow2 => qemu_img(raw, &target, "qcow2", &[])?,
@@ -73,7 +81,9 @@ fn qemu_img(raw: &Path, target: &Path, format: &str, options: &[&str]) -> Result
 fn fix_vmdk(path: &Path, seed: &[u8; 32]) -> Result {
     let mut bytes = std::fs::read(path).map_err(|e| StepError(format!("reading {}: {e}", path.display())))?;
     let head = &bytes[..bytes.len().min(64 * 1024)];
-    let at = find(head, b"\nCID=").ok_or_else(|| StepError(format!("{}: no CID in the VMDK descriptor", path.display())))? + 5;
+    let at = find(head, b"\nCID=")
+        .ok_or_else(|| StepError(format!("{}: no CID in the VMDK descriptor", path.display())))?
+        + 5;
     let cid = format!("{:08x}", u32::from_be_bytes([seed[0], seed[1], seed[2], seed[3]]));
     bytes[at..at + 8].copy_from_slice(cid.as_bytes());
     std::fs::write(path, bytes).map_err(|e| StepError(format!("writing {}: {e}", path.display())))
@@ -85,7 +95,8 @@ fn fix_vmdk(path: &Path, seed: &[u8; 32]) -> Result {
 fn fix_vhdx(path: &Path, seed: &[u8; 32]) -> Result {
     const HEADERS: [usize; 2] = [64 * 1024, 128 * 1024];
     const REGION_TABLE: usize = 192 * 1024;
-    const METADATA_REGION: [u8; 16] = guid(0x8B7C_A206, 0x4790, 0x4B9A, [0xB8, 0xFE, 0x57, 0x5F, 0x05, 0x0F, 0x88, 0x6E]);
+    const METADATA_REGION: [u8; 16] =
+        guid(0x8B7C_A206, 0x4790, 0x4B9A, [0xB8, 0xFE, 0x57, 0x5F, 0x05, 0x0F, 0x88, 0x6E]);
     const PAGE_83: [u8; 16] = guid(0xBECA_12AB, 0xB2E6, 0x4523, [0x93, 0xEF, 0xC3, 0x09, 0xE0, 0x00, 0xC7, 0x46]);
     let bad = |what: &str| StepError(format!("{}: {what}", path.display()));
     let mut bytes = std::fs::read(path).map_err(|e| StepError(format!("reading {}: {e}", path.display())))?;
@@ -94,7 +105,10 @@ fn fix_vhdx(path: &Path, seed: &[u8; 32]) -> Result {
     }
     // The sequence numbers start random; keep which header is current, renumbered 1 and 2.
     let sequence = |at: usize| bytes.get(at + 8..at + 16).and_then(|s| s.try_into().ok()).map(u64::from_le_bytes);
-    let (first, second) = (sequence(HEADERS[0]).ok_or_else(|| bad("truncated header"))?, sequence(HEADERS[1]).ok_or_else(|| bad("truncated header"))?);
+    let (first, second) = (
+        sequence(HEADERS[0]).ok_or_else(|| bad("truncated header"))?,
+        sequence(HEADERS[1]).ok_or_else(|| bad("truncated header"))?,
+    );
     let numbers: [u64; 2] = if first > second { [2, 1] } else { [1, 2] };
     for (at, number) in HEADERS.into_iter().zip(numbers) {
         let header = bytes.get_mut(at..at + 4096).ok_or_else(|| bad("truncated header"))?;
@@ -108,11 +122,15 @@ fn fix_vhdx(path: &Path, seed: &[u8; 32]) -> Result {
             return Err(bad("a log is in use: it cannot be cleared"));
         }
         let log_length = u32::from_le_bytes(header[68..72].try_into().unwrap_or_default()) as usize;
-        let log_offset = usize::try_from(u64::from_le_bytes(header[72..80].try_into().unwrap_or_default())).unwrap_or(usize::MAX);
+        let log_offset =
+            usize::try_from(u64::from_le_bytes(header[72..80].try_into().unwrap_or_default())).unwrap_or(usize::MAX);
         header[4..8].fill(0);
         let crc = crc32c(header);
         header[4..8].copy_from_slice(&crc.to_le_bytes());
-        let log = log_offset.checked_add(log_length).and_then(|end| bytes.get_mut(log_offset..end)).ok_or_else(|| bad("log outside the file"))?;
+        let log = log_offset
+            .checked_add(log_length)
+            .and_then(|end| bytes.get_mut(log_offset..end))
+            .ok_or_else(|| bad("log outside the file"))?;
         log.fill(0);
     }
     let table = bytes.get(REGION_TABLE..REGION_TABLE + 64 * 1024).ok_or_else(|| bad("no region table"))?;
@@ -120,7 +138,9 @@ fn fix_vhdx(path: &Path, seed: &[u8; 32]) -> Result {
     let metadata = (0..count.min(2047))
         .map(|i| &table[16 + i * 32..48 + i * 32])
         .find(|entry| entry[..16] == METADATA_REGION)
-        .map(|entry| usize::try_from(u64::from_le_bytes(entry[16..24].try_into().unwrap_or_default())).unwrap_or(usize::MAX))
+        .map(|entry| {
+            usize::try_from(u64::from_le_bytes(entry[16..24].try_into().unwrap_or_default())).unwrap_or(usize::MAX)
+        })
         .ok_or_else(|| bad("no metadata region"))?;
     let header = bytes.get(metadata..metadata + 32).ok_or_else(|| bad("metadata outside the file"))?;
     let items = u16::from_le_bytes(header[10..12].try_into().unwrap_or_default()) as usize;
@@ -171,12 +191,22 @@ fn ova(raw: &Path, out: &Path, target: &Path, seed: &[u8; 32], board: &str, vers
     std::fs::write(parts.join("postern.ovf"), ovf(board, version.trim(), capacity, size))
         .map_err(|e| StepError(format!("writing the OVF descriptor: {e}")))?;
     let _ = std::fs::remove_file(target);
-    exec(Command::new("tar")
-        .args(["--format=ustar", "--owner=0", "--group=0", "--numeric-owner", "--mode=0644", &format!("--mtime=@{epoch}"), "-cf"])
-        .arg(target)
-        .arg("-C")
-        .arg(&parts)
-        .args(["postern.ovf", "postern-disk1.vmdk"]))
+    exec(
+        Command::new("tar")
+            .args([
+                "--format=ustar",
+                "--owner=0",
+                "--group=0",
+                "--numeric-owner",
+                "--mode=0644",
+                &format!("--mtime=@{epoch}"),
+                "-cf",
+            ])
+            .arg(target)
+            .arg("-C")
+            .arg(&parts)
+            .args(["postern.ovf", "postern-disk1.vmdk"]),
+    )
 }
 
 /// The OVF 1.0 descriptor of one VM: 2 vCPUs, 1 GiB, one SCSI disk, one VMXNET3 NIC,
@@ -227,7 +257,10 @@ mod tests {
 
     #[test]
     fn guids_are_written_mixed_endian() {
-        assert_eq!(&guid(0x8B7C_A206, 0x4790, 0x4B9A, [0xB8, 0xFE, 0x57, 0x5F, 0x05, 0x0F, 0x88, 0x6E])[..8], &[0x06, 0xA2, 0x7C, 0x8B, 0x90, 0x47, 0x9A, 0x4B]);
+        assert_eq!(
+            &guid(0x8B7C_A206, 0x4790, 0x4B9A, [0xB8, 0xFE, 0x57, 0x5F, 0x05, 0x0F, 0x88, 0x6E])[..8],
+            &[0x06, 0xA2, 0x7C, 0x8B, 0x90, 0x47, 0x9A, 0x4B]
+        );
     }
 
     /// Each format, converted twice from the same raw disk, is the same bytes, and
@@ -250,14 +283,29 @@ mod tests {
             }
             let (first, second) = (a.join(format.file_name()), b.join(format.file_name()));
             let (x, y) = (std::fs::read(&first).expect("a"), std::fs::read(&second).expect("b"));
-            let differ: Vec<usize> = x.iter().zip(&y).enumerate().filter(|(_, (p, q))| p != q).map(|(i, _)| i).take(8).collect();
-            assert!(x.len() == y.len() && differ.is_empty(), "{format:?} is not reproducible: lengths {} and {}, first differing offsets {differ:?}", x.len(), y.len());
+            let differ: Vec<usize> =
+                x.iter().zip(&y).enumerate().filter(|(_, (p, q))| p != q).map(|(i, _)| i).take(8).collect();
+            assert!(
+                x.len() == y.len() && differ.is_empty(),
+                "{format:?} is not reproducible: lengths {} and {}, first differing offsets {differ:?}",
+                x.len(),
+                y.len()
+            );
             let converted = if format == DiskFormat::Ova { a.join("ova/postern-disk1.vmdk") } else { first };
-            let same = Command::new("qemu-img").arg("compare").arg(&raw).arg(&converted).output().expect("qemu-img runs");
+            let same =
+                Command::new("qemu-img").arg("compare").arg(&raw).arg(&converted).output().expect("qemu-img runs");
             assert!(same.status.success(), "{format:?}: {}", String::from_utf8_lossy(&same.stdout));
             if format == DiskFormat::Vhdx {
-                let check = Command::new("qemu-img").args(["check", "-f", "vhdx"]).arg(&converted).output().expect("qemu-img runs");
-                assert!(check.status.success(), "patched VHDX fails its check: {}", String::from_utf8_lossy(&check.stdout));
+                let check = Command::new("qemu-img")
+                    .args(["check", "-f", "vhdx"])
+                    .arg(&converted)
+                    .output()
+                    .expect("qemu-img runs");
+                assert!(
+                    check.status.success(),
+                    "patched VHDX fails its check: {}",
+                    String::from_utf8_lossy(&check.stdout)
+                );
             }
         }
     }

@@ -37,7 +37,8 @@ pub(crate) fn fetch(board: &Board, debs: &Debs) -> Result<Kernel> {
     let unpacked = debs.unpacked(&k.package, &k.version, &k.deb_sha256)?;
     let mut kernel = from_unpacked(&k.package, &k.version, &k.modules, &unpacked)?;
     let available = index_modules(&unpacked.join("lib/modules").join(&kernel.release).join("kernel"))?;
-    kernel.drivers = drivers(&k.drivers, &kernel.modules, &available).map_err(|e| StepError(format!("{} {}: {e}", k.package, k.version)))?;
+    kernel.drivers = drivers(&k.drivers, &kernel.modules, &available)
+        .map_err(|e| StepError(format!("{} {}: {e}", k.package, k.version)))?;
     Ok(kernel)
 }
 
@@ -82,7 +83,8 @@ fn closure(name: &str, available: &BTreeMap<String, PathBuf>, order: &mut Vec<St
     if depth > 16 {
         return Err(StepError(format!("kernel module {name}: dependencies nest too deep (a cycle?)")));
     }
-    let path = available.get(name).ok_or_else(|| StepError(format!("kernel module {name} is not in the kernel package")))?;
+    let path =
+        available.get(name).ok_or_else(|| StepError(format!("kernel module {name} is not in the kernel package")))?;
     let bytes = std::fs::read(path).map_err(|e| StepError(format!("reading {}: {e}", path.display())))?;
     for dep in depends(&bytes) {
         closure(&dep, available, order, depth + 1)?;
@@ -133,7 +135,9 @@ fn pick_modules(wanted: &[String], available: &BTreeMap<String, PathBuf>) -> Res
         let bytes = std::fs::read(path).map_err(|e| StepError(format!("reading {}: {e}", path.display())))?;
         for dep in depends(&bytes) {
             if !picked.iter().any(|(n, _)| *n == dep) {
-                return Err(StepError(format!("kernel module {name} needs {dep}: list {dep} before it in the board file")));
+                return Err(StepError(format!(
+                    "kernel module {name} needs {dep}: list {dep} before it in the board file"
+                )));
             }
         }
         picked.push((key, path.clone()));
@@ -178,10 +182,15 @@ mod tests {
     #[test]
     fn drivers_bring_their_dependencies_aliases_and_load_order() {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("ahci.ko"), b"\0alias=pci:v*d*sv*sd*bc01sc06i01*\0depends=libahci,libata\0alias=pci:v00008086d00002922sv*sd*bc*sc*i*\0").expect("ahci");
+        std::fs::write(
+            dir.path().join("ahci.ko"),
+            b"\0alias=pci:v*d*sv*sd*bc01sc06i01*\0depends=libahci,libata\0alias=pci:v00008086d00002922sv*sd*bc*sc*i*\0",
+        )
+        .expect("ahci");
         std::fs::write(dir.path().join("libahci.ko"), b"\0depends=libata\0").expect("libahci");
         std::fs::write(dir.path().join("libata.ko"), b"\0depends=\0").expect("libata");
-        std::fs::write(dir.path().join("e1000e.ko"), b"\0alias=pci:v00008086d000010D3sv*sd*bc*sc*i*\0depends=\0").expect("e1000e");
+        std::fs::write(dir.path().join("e1000e.ko"), b"\0alias=pci:v00008086d000010D3sv*sd*bc*sc*i*\0depends=\0")
+            .expect("e1000e");
         let available = index_modules(dir.path()).expect("index");
         let base = vec![("libata".to_owned(), dir.path().join("libata.ko"))];
         let set = drivers(&["ahci".into(), "e1000e".into()], &base, &available).expect("drivers");
@@ -192,7 +201,11 @@ mod tests {
             set.aliases,
             "alias pci:v*d*sv*sd*bc01sc06i01* ahci\nalias pci:v00008086d000010D3sv*sd*bc*sc*i* e1000e\nalias pci:v00008086d00002922sv*sd*bc*sc*i* ahci\n"
         );
-        assert!(drivers(&["nope".into()], &base, &available).err().is_some_and(|e| e.0.contains("nope is not in the kernel package")));
+        assert!(
+            drivers(&["nope".into()], &base, &available)
+                .err()
+                .is_some_and(|e| e.0.contains("nope is not in the kernel package"))
+        );
     }
 
     #[test]
@@ -222,6 +235,8 @@ mod tests {
         let ok = from_unpacked(&package, "6.1.192-3", &["fat".into()], tmp.path()).expect("fat is there");
         assert_eq!((ok.release.as_str(), ok.modules.len()), (release, 1));
         let missing = from_unpacked(&package, "6.1.192-3", &["fat".into(), "vfat".into()], tmp.path());
-        assert!(missing.err().is_some_and(|e| e.0.contains("vfat is not in the kernel package") && e.0.contains(&package)));
+        assert!(
+            missing.err().is_some_and(|e| e.0.contains("vfat is not in the kernel package") && e.0.contains(&package))
+        );
     }
 }

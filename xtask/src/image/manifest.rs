@@ -3,8 +3,8 @@
 use super::hashing::sha256_file;
 use super::trust::UpdateTrust;
 use crate::shell::{Result, StepError};
-use serde_json::{Value, json};
 use postern_board::UserlandPackage;
+use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 

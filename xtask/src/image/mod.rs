@@ -29,17 +29,12 @@ pub(crate) use debs::Debs;
 pub(crate) use disk::LOADER_EFI;
 pub(crate) use hashing::sha256_file;
 pub(crate) use kernel::from_unpacked as kernel_from_unpacked;
-pub(crate) use userland::check_pins as check_userland_pins;
 pub(crate) use reproducible::{FIRST_BUILD, VerifyArgs, verify};
+pub(crate) use userland::check_pins as check_userland_pins;
 
 /// Tools the image build uses, and their Debian packages.
-const IMAGE_TOOLS: &[(&str, &str)] = &[
-    ("cpio", "cpio"),
-    ("gzip", "gzip"),
-    ("dpkg-deb", "dpkg"),
-    ("mformat", "mtools"),
-    ("sfdisk", "fdisk"),
-];
+const IMAGE_TOOLS: &[(&str, &str)] =
+    &[("cpio", "cpio"), ("gzip", "gzip"), ("dpkg-deb", "dpkg"), ("mformat", "mtools"), ("sfdisk", "fdisk")];
 
 /// Options of `cargo xtask image`.
 #[derive(clap::Args)]
@@ -79,7 +74,16 @@ impl ImageArgs {
     /// A test image for `board` (trusting the committed TEST keys), built in `out` with
     /// binaries in `target_dir`: what development and the tests boot.
     pub(crate) fn test_image(board: &str, out: Option<PathBuf>, target_dir: Option<PathBuf>) -> Self {
-        Self { board: board.to_owned(), out, target_dir, release: None, update_keys: None, update_ca: None, test_keys: true, formats: Vec::new() }
+        Self {
+            board: board.to_owned(),
+            out,
+            target_dir,
+            release: None,
+            update_keys: None,
+            update_ca: None,
+            test_keys: true,
+            formats: Vec::new(),
+        }
     }
 }
 
@@ -98,12 +102,20 @@ pub(crate) const ARTEFACTS: &[&str] = &["vmlinuz", "rootfs.cpio.gz", "cmdline", 
 pub(crate) fn run(args: &ImageArgs) -> Result {
     let image = build(args)?;
     say(&format!("image for {} in {}", image.board.name, image.dir.display()));
-    let mut written: Vec<PathBuf> = ARTEFACTS.iter().chain(&["manifest.json"]).map(|name| image.dir.join(name)).collect();
+    let mut written: Vec<PathBuf> =
+        ARTEFACTS.iter().chain(&["manifest.json"]).map(|name| image.dir.join(name)).collect();
     let version = std::fs::read_to_string(image.dir.join("root/etc/postern/version")).unwrap_or_default();
     for &format in &args.formats {
         if format != formats::DiskFormat::Raw {
             say(&format!("writing the disk as {format:?}"));
-            written.push(formats::convert(&image.dir.join("disk.img"), &image.dir, format, &image.board.name, &version, source_date_epoch()?)?);
+            written.push(formats::convert(
+                &image.dir.join("disk.img"),
+                &image.dir,
+                format,
+                &image.board.name,
+                &version,
+                source_date_epoch()?,
+            )?);
         }
     }
     for path in written {
@@ -114,8 +126,9 @@ pub(crate) fn run(args: &ImageArgs) -> Result {
 
 /// Builds the image for `args.board`.
 pub(crate) fn build(args: &ImageArgs) -> Result<Image> {
-    let trust = trust::resolve(args.test_keys, args.update_keys.as_deref(), args.update_ca.as_deref(), &root().join("keys"))
-        .map_err(|e| StepError(e.to_string()))?;
+    let trust =
+        trust::resolve(args.test_keys, args.update_keys.as_deref(), args.update_ca.as_deref(), &root().join("keys"))
+            .map_err(|e| StepError(e.to_string()))?;
     match trust.kind {
         ImageTrust::Test => say("a TEST image: it trusts the public test keys in keys/ (never ship it)"),
         ImageTrust::Production => say(&format!("a production image trusting update keys {}", trust.key_ids.join(", "))),

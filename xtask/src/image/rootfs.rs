@@ -4,8 +4,8 @@
 use super::binaries::Placed;
 use super::kernel::Kernel;
 use super::trust::UpdateTrust;
-use postern_update_bundle::ImageTrust;
 use crate::shell::{Result, StepError, exec, root};
+use postern_update_bundle::ImageTrust;
 use std::io::Write;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
@@ -64,7 +64,8 @@ pub(crate) fn pack(stage: &Path, archive: &Path, epoch: u64) -> Result {
     touch.args(["-h", "-d", &format!("@{epoch}")]).args(&entries).current_dir(stage);
     exec(&mut touch)?;
     let cpio_out = archive.with_file_name("rootfs.cpio.partial");
-    let out = std::fs::File::create(&cpio_out).map_err(|e| StepError(format!("creating {}: {e}", cpio_out.display())))?;
+    let out =
+        std::fs::File::create(&cpio_out).map_err(|e| StepError(format!("creating {}: {e}", cpio_out.display())))?;
     let mut cpio = Command::new("cpio")
         .args(["--null", "--reproducible", "--quiet", "-o", "-H", "newc", "-R", "0:0"])
         .current_dir(stage)
@@ -75,7 +76,9 @@ pub(crate) fn pack(stage: &Path, archive: &Path, epoch: u64) -> Result {
     {
         let mut stdin = cpio.stdin.take().ok_or_else(|| StepError("cpio has no stdin".into()))?;
         for entry in &entries {
-            stdin.write_all(entry.as_os_str().as_encoded_bytes()).and_then(|()| stdin.write_all(b"\0"))
+            stdin
+                .write_all(entry.as_os_str().as_encoded_bytes())
+                .and_then(|()| stdin.write_all(b"\0"))
                 .map_err(|e| StepError(format!("feeding cpio: {e}")))?;
         }
     }
@@ -84,7 +87,8 @@ pub(crate) fn pack(stage: &Path, archive: &Path, epoch: u64) -> Result {
         return Err(StepError(format!("cpio failed: {status}")));
     }
     let gz = std::fs::File::create(archive).map_err(|e| StepError(format!("creating {}: {e}", archive.display())))?;
-    let input = std::fs::File::open(&cpio_out).map_err(|e| StepError(format!("reading {}: {e}", cpio_out.display())))?;
+    let input =
+        std::fs::File::open(&cpio_out).map_err(|e| StepError(format!("reading {}: {e}", cpio_out.display())))?;
     exec(Command::new("gzip").args(["-9", "-n", "-c"]).stdin(input).stdout(gz))?;
     std::fs::remove_file(&cpio_out).map_err(|e| StepError(format!("removing {}: {e}", cpio_out.display())))
 }
@@ -134,7 +138,8 @@ fn copy(source: &Path, dest: &Path, mode: u32) -> Result {
     if let Some(parent) = dest.parent() {
         mkdir(parent)?;
     }
-    std::fs::copy(source, dest).map_err(|e| StepError(format!("copying {} to {}: {e}", source.display(), dest.display())))?;
+    std::fs::copy(source, dest)
+        .map_err(|e| StepError(format!("copying {} to {}: {e}", source.display(), dest.display())))?;
     set_permissions(dest, mode)
 }
 
@@ -174,7 +179,10 @@ fn image_file(kind: ImageTrust) -> String {
         ImageTrust::Production => "the operator's own update keys and CA only; the public TEST key is refused",
         ImageTrust::Test => "the public TEST keys of the repository: for development and tests, never production",
     };
-    format!("# What this image trusts for its updates (written by cargo xtask image):\n# {meaning}.\ntrust = \"{}\"\n", kind.name())
+    format!(
+        "# What this image trusts for its updates (written by cargo xtask image):\n# {meaning}.\ntrust = \"{}\"\n",
+        kind.name()
+    )
 }
 
 #[cfg(test)]
@@ -190,7 +198,10 @@ mod tests {
         add_release(stage.path(), &version, &trust).expect("added");
         let etc = stage.path().join("etc/postern");
         assert_eq!(std::fs::read_to_string(etc.join("release")).expect("release"), "7 0.1.0-r7\n");
-        assert_eq!(postern_update_agent::read_image_trust(&etc.join("image.toml")).expect("image file"), Some(ImageTrust::Test));
+        assert_eq!(
+            postern_update_agent::read_image_trust(&etc.join("image.toml")).expect("image file"),
+            Some(ImageTrust::Test)
+        );
         let copied = std::fs::read(etc.join("update-keys/TEST-ONLY-update-signing.pub")).expect("trusted key");
         assert_eq!(copied, std::fs::read(keys.join("TEST-ONLY-update-signing.pub")).expect("committed key"));
         assert!(!etc.join("update-keys/TEST-ONLY-update-signing.key").exists(), "only public keys go in");

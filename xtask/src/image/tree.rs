@@ -68,8 +68,14 @@ mod tests {
         std::fs::write(t.join("lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"), b"ld").expect("ld");
         symlink("../../../../etc/passwd", t.join("lib/escape")).expect("escape");
         symlink("loop", t.join("lib/loop")).expect("loop");
-        assert_eq!(resolve(t, "/lib/x86_64-linux-gnu/libext2fs.so.2"), Some(t.join("lib/x86_64-linux-gnu/libext2fs.so.2.4")));
-        assert_eq!(resolve(t, "/lib64/ld-linux-x86-64.so.2"), Some(t.join("lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")));
+        assert_eq!(
+            resolve(t, "/lib/x86_64-linux-gnu/libext2fs.so.2"),
+            Some(t.join("lib/x86_64-linux-gnu/libext2fs.so.2.4"))
+        );
+        assert_eq!(
+            resolve(t, "/lib64/ld-linux-x86-64.so.2"),
+            Some(t.join("lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"))
+        );
         assert_eq!(resolve(t, "/lib/escape"), None, "a link cannot climb out of the tree");
         assert_eq!(resolve(t, "/lib/loop"), None);
         assert_eq!(resolve(t, "/lib/x86_64-linux-gnu/libnone.so.1"), None);

@@ -40,22 +40,30 @@ pub(crate) enum TrustError {
         missing: &'static str,
     },
     /// `--test-keys` together with the operator's keys or CA.
-    #[error("--test-keys builds a test image with the committed TEST keys; it cannot be combined with --update-keys or --update-ca")]
+    #[error(
+        "--test-keys builds a test image with the committed TEST keys; it cannot be combined with --update-keys or --update-ca"
+    )]
     Mixed,
     /// A key file named like the committed test key.
-    #[error("{path}: a file named {TEST_MARK}* is a committed test key or CA; a production image cannot trust it (use --test-keys for a test image)")]
+    #[error(
+        "{path}: a file named {TEST_MARK}* is a committed test key or CA; a production image cannot trust it (use --test-keys for a test image)"
+    )]
     TestName {
         /// The file.
         path: PathBuf,
     },
     /// A key whose id is the committed test key's, whatever its file's name.
-    #[error("{path}: key id {TEST_KEY_ID} is the committed, public TEST signing key; a production image cannot trust it (use --test-keys for a test image)")]
+    #[error(
+        "{path}: key id {TEST_KEY_ID} is the committed, public TEST signing key; a production image cannot trust it (use --test-keys for a test image)"
+    )]
     TestKey {
         /// The file.
         path: PathBuf,
     },
     /// The CA is the committed test CA, whatever its file's name.
-    #[error("{path}: this is the committed TEST update-server CA (its key is public); a production image cannot trust it (use --test-keys for a test image)")]
+    #[error(
+        "{path}: this is the committed TEST update-server CA (its key is public); a production image cannot trust it (use --test-keys for a test image)"
+    )]
     TestCa {
         /// The file.
         path: PathBuf,
@@ -86,13 +94,23 @@ pub(crate) enum TrustError {
 
 /// Settles the image's update trust from the options of `cargo xtask image`; `repo_keys` is
 /// the repository's `keys/` directory (the committed test keys).
-pub(crate) fn resolve(test_keys: bool, update_keys: Option<&Path>, update_ca: Option<&Path>, repo_keys: &Path) -> Result<UpdateTrust, TrustError> {
+pub(crate) fn resolve(
+    test_keys: bool,
+    update_keys: Option<&Path>,
+    update_ca: Option<&Path>,
+    repo_keys: &Path,
+) -> Result<UpdateTrust, TrustError> {
     if test_keys {
         if update_keys.is_some() || update_ca.is_some() {
             return Err(TrustError::Mixed);
         }
         let key_ids = key_ids(repo_keys)?.into_iter().map(|(_, id)| id).collect();
-        return Ok(UpdateTrust { kind: ImageTrust::Test, keys: repo_keys.to_owned(), ca: repo_keys.join(TEST_CA_FILE), key_ids });
+        return Ok(UpdateTrust {
+            kind: ImageTrust::Test,
+            keys: repo_keys.to_owned(),
+            ca: repo_keys.join(TEST_CA_FILE),
+            key_ids,
+        });
     }
     let (keys, ca) = match (update_keys, update_ca) {
         (Some(keys), Some(ca)) => (keys, ca),

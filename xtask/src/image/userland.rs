@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Where the loader looks for libraries, in its order (Debian's multiarch layout first).
-const LIBRARY_DIRS: &[&str] = &["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"];
+const LIBRARY_DIRS: &[&str] =
+    &["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"];
 
 /// One pinned package, unpacked.
 pub(crate) struct Unpacked<'a> {
@@ -25,14 +26,20 @@ pub(crate) struct Unpacked<'a> {
 
 /// Unpacks every pinned package of `pins` (from the cache, else downloaded and checked).
 pub(crate) fn unpack<'a>(pins: &'a [UserlandPackage], debs: &Debs) -> Result<Vec<Unpacked<'a>>> {
-    pins.iter().map(|pin| Ok(Unpacked { pin, tree: debs.unpacked(&pin.package, &pin.version, &pin.deb_sha256)? })).collect()
+    pins.iter()
+        .map(|pin| Ok(Unpacked { pin, tree: debs.unpacked(&pin.package, &pin.version, &pin.deb_sha256)? }))
+        .collect()
 }
 
 /// Adds to `placed` the programs the packages list and the libraries and loader every
 /// placed ELF program needs; returns the package each added file came from. A library no
 /// package ships, a package nothing is taken from, or a libc older than the programs need
 /// is an error that says what to pin.
-pub(crate) fn add(placed: &mut Placed, packages: &[Unpacked<'_>], board_file: &Path) -> Result<BTreeMap<String, String>> {
+pub(crate) fn add(
+    placed: &mut Placed,
+    packages: &[Unpacked<'_>],
+    board_file: &Path,
+) -> Result<BTreeMap<String, String>> {
     let origin = close(placed, packages, board_file)?;
     for p in packages {
         if !origin.values().any(|o| *o == p.pin.package) {
@@ -57,8 +64,14 @@ fn close(placed: &mut Placed, packages: &[Unpacked<'_>], board_file: &Path) -> R
     let mut origin = BTreeMap::new();
     for p in packages {
         for file in &p.pin.files {
-            let source = tree::resolve(&p.tree, file)
-                .ok_or_else(|| StepError(format!("{} {} (pinned in {}) has no file {file}", p.pin.package, p.pin.version, board_file.display())))?;
+            let source = tree::resolve(&p.tree, file).ok_or_else(|| {
+                StepError(format!(
+                    "{} {} (pinned in {}) has no file {file}",
+                    p.pin.package,
+                    p.pin.version,
+                    board_file.display()
+                ))
+            })?;
             placed.insert(file.clone(), source);
             origin.insert(file.clone(), p.pin.package.clone());
         }
@@ -70,7 +83,8 @@ fn close(placed: &mut Placed, packages: &[Unpacked<'_>], board_file: &Path) -> R
         if !done.insert(dest.clone()) {
             continue;
         }
-        let bytes = std::fs::read(&placed[&dest]).map_err(|e| StepError(format!("reading {}: {e}", placed[&dest].display())))?;
+        let bytes = std::fs::read(&placed[&dest])
+            .map_err(|e| StepError(format!("reading {}: {e}", placed[&dest].display())))?;
         if !elf::is_elf(&bytes) {
             continue;
         }
@@ -82,10 +96,13 @@ fn close(placed: &mut Placed, packages: &[Unpacked<'_>], board_file: &Path) -> R
         }
         for name in &linking.needed {
             // The loader satisfies a need for itself (libc.so.6 needs ld-linux-x86-64.so.2).
-            if loader_name.as_deref() == Some(name.as_str()) || placed.keys().any(|d| d.ends_with(&format!("/{name}")) && is_loader(d)) {
+            if loader_name.as_deref() == Some(name.as_str())
+                || placed.keys().any(|d| d.ends_with(&format!("/{name}")) && is_loader(d))
+            {
                 continue;
             }
-            let (package, lib_dest, source) = find_library(packages, name).ok_or_else(|| missing(&dest, name, board_file))?;
+            let (package, lib_dest, source) =
+                find_library(packages, name).ok_or_else(|| missing(&dest, name, board_file))?;
             place(placed, &mut origin, &mut todo, &lib_dest, source, package);
         }
         if linking.needed.iter().any(|n| n == "libc.so.6") {
@@ -100,7 +117,14 @@ fn is_loader(dest: &str) -> bool {
     dest.rsplit('/').next().is_some_and(|n| n.starts_with("ld-linux"))
 }
 
-fn place(placed: &mut Placed, origin: &mut BTreeMap<String, String>, todo: &mut Vec<String>, dest: &str, source: PathBuf, package: &str) {
+fn place(
+    placed: &mut Placed,
+    origin: &mut BTreeMap<String, String>,
+    todo: &mut Vec<String>,
+    dest: &str,
+    source: PathBuf,
+    package: &str,
+) {
     if !placed.contains_key(dest) {
         placed.insert(dest.to_owned(), source);
         origin.insert(dest.to_owned(), package.to_owned());
@@ -130,8 +154,12 @@ fn missing(program: &str, name: &str, board_file: &Path) -> StepError {
         .ok()
         .and_then(|o| o.lines().next().and_then(|l| l.split(':').next()).map(str::to_owned));
     let pin = match hint {
-        Some(package) => format!("pin the Debian package that ships it ({package} on this machine) as a [[userland]] entry"),
-        None => format!("pin the Debian package that ships it (`apt-file search {file}` names it) as a [[userland]] entry"),
+        Some(package) => {
+            format!("pin the Debian package that ships it ({package} on this machine) as a [[userland]] entry")
+        }
+        None => {
+            format!("pin the Debian package that ships it (`apt-file search {file}` names it) as a [[userland]] entry")
+        }
     };
     StepError(format!(
         "{program} needs {name}, which no package pinned in {} ships (looked in {}): {pin}",
@@ -184,7 +212,8 @@ mod tests {
         let needed = elf::read(&std::fs::read(&exe).expect("read")).expect("elf").needed;
         let tmp = tempfile::tempdir().expect("tempdir");
         let mut libc_files = vec!["/lib64/ld-linux-x86-64.so.2"];
-        let libs: Vec<String> = needed.iter().filter(|n| *n != "libgcc_s.so.1").map(|n| format!("/lib/x86_64-linux-gnu/{n}")).collect();
+        let libs: Vec<String> =
+            needed.iter().filter(|n| *n != "libgcc_s.so.1").map(|n| format!("/lib/x86_64-linux-gnu/{n}")).collect();
         libc_files.extend(libs.iter().map(String::as_str));
         let (libc, libgcc, spare) = (pin("libc6"), pin("libgcc-s1"), pin("zlib1g"));
         let libc_tree = tree_with(&tmp.path().join("libc6"), &libc_files);
@@ -198,12 +227,16 @@ mod tests {
             assert!(e.0.contains("[[userland]]"), "{e}");
         }
         let libgcc_tree = tree_with(&tmp.path().join("libgcc"), &["/lib/x86_64-linux-gnu/libgcc_s.so.1"]);
-        let both = [Unpacked { pin: &libc, tree: libc_tree.clone() }, Unpacked { pin: &libgcc, tree: libgcc_tree.clone() }];
+        let both =
+            [Unpacked { pin: &libc, tree: libc_tree.clone() }, Unpacked { pin: &libgcc, tree: libgcc_tree.clone() }];
         let mut placed = program();
         let origin = add(&mut placed, &both, board).expect("everything is pinned");
         assert_eq!(origin.get("/lib64/ld-linux-x86-64.so.2").map(String::as_str), Some("libc6"));
         assert_eq!(origin.get("/lib/x86_64-linux-gnu/libc.so.6").map(String::as_str), Some("libc6"));
-        assert!(placed.values().all(|source| source == &exe || source.starts_with(tmp.path())), "nothing from the build machine");
+        assert!(
+            placed.values().all(|source| source == &exe || source.starts_with(tmp.path())),
+            "nothing from the build machine"
+        );
 
         let spare_tree = tree_with(&tmp.path().join("spare"), &[]);
         let three = [

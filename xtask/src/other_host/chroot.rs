@@ -21,18 +21,30 @@ pub(crate) fn make(dir: &Path, mirror: &str, security: &str) -> Result {
         let partial = dir.with_extension("partial");
         let _ = std::fs::remove_dir_all(&partial);
         say(&format!("making a Debian 12 system in {} (debootstrap, minbase + {})", dir.display(), PACKAGES.join(" ")));
-        exec(Command::new("debootstrap").args(["--variant=minbase", &format!("--include={}", PACKAGES.join(",")), "bookworm"]).arg(&partial).arg(mirror))?;
+        exec(
+            Command::new("debootstrap")
+                .args(["--variant=minbase", &format!("--include={}", PACKAGES.join(",")), "bookworm"])
+                .arg(&partial)
+                .arg(mirror),
+        )?;
         std::fs::rename(&partial, dir).map_err(|e| StepError(format!("keeping {}: {e}", dir.display())))?;
     }
-    let sources = format!("deb {mirror} bookworm main\ndeb {mirror} bookworm-updates main\ndeb {security} bookworm-security main\n");
+    let sources = format!(
+        "deb {mirror} bookworm main\ndeb {mirror} bookworm-updates main\ndeb {security} bookworm-security main\n"
+    );
     write(&dir.join("etc/apt/sources.list"), &sources)?;
-    std::fs::copy("/etc/resolv.conf", dir.join("etc/resolv.conf")).map_err(|e| StepError(format!("copying resolv.conf: {e}")))?;
+    std::fs::copy("/etc/resolv.conf", dir.join("etc/resolv.conf"))
+        .map_err(|e| StepError(format!("copying resolv.conf: {e}")))?;
     Ok(())
 }
 
 /// The installed packages of the system at `dir` (`/` for this machine): `name version` lines.
 pub(crate) fn package_list(dir: &Path) -> Result<Vec<String>> {
-    let text = output(Command::new("dpkg-query").arg(format!("--admindir={}", dir.join("var/lib/dpkg").display())).args(["-W", "-f=${db:Status-Abbrev}${Package} ${Version}\n"]))?;
+    let text = output(
+        Command::new("dpkg-query")
+            .arg(format!("--admindir={}", dir.join("var/lib/dpkg").display()))
+            .args(["-W", "-f=${db:Status-Abbrev}${Package} ${Version}\n"]),
+    )?;
     Ok(text.lines().filter_map(|l| l.strip_prefix("ii ")).map(|l| l.trim().to_owned()).collect())
 }
 

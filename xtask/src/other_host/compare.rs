@@ -101,7 +101,10 @@ mod tests {
         assert!(!c.same());
         assert_eq!(
             c.files,
-            [("/etc/extra".to_owned(), "absent".to_owned(), "ee".to_owned()), ("/init".to_owned(), "aa".to_owned(), "bb".to_owned())]
+            [
+                ("/etc/extra".to_owned(), "absent".to_owned(), "ee".to_owned()),
+                ("/init".to_owned(), "aa".to_owned(), "bb".to_owned())
+            ]
         );
         assert_eq!(c.other, [("disk.img".to_owned(), "aa".to_owned(), "bb".to_owned())]);
     }

@@ -44,7 +44,9 @@ pub(crate) fn run(args: &ChrootArgs) -> Result {
     build_inside(&dir, &args.board)?;
     let now = head()?;
     if now != commit {
-        return Err(StepError(format!("the commit moved from {commit} to {now} between the two builds: run again without committing meanwhile")));
+        return Err(StepError(format!(
+            "the commit moved from {commit} to {now} between the two builds: run again without committing meanwhile"
+        )));
     }
     let inside = dir.join(INSIDE.trim_start_matches('/')).join("image");
     report(&dir, &host.dir, &inside)
@@ -57,7 +59,9 @@ fn build_inside(dir: &Path, board: &str) -> Result {
     let home = PathBuf::from(std::env::var_os("HOME").ok_or_else(|| StepError("HOME is not set".into()))?);
     let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(|| home.join(".cargo"), PathBuf::from);
     let rustup_home = std::env::var_os("RUSTUP_HOME").map_or_else(|| home.join(".rustup"), PathBuf::from);
-    let git_common = PathBuf::from(output(Command::new("git").args(["rev-parse", "--path-format=absolute", "--git-common-dir"]).current_dir(root()))?);
+    let git_common = PathBuf::from(output(
+        Command::new("git").args(["rev-parse", "--path-format=absolute", "--git-common-dir"]).current_dir(root()),
+    )?);
     let mut binds = vec![root(), cargo_home.clone(), rustup_home.clone()];
     if !git_common.starts_with(root()) {
         binds.push(git_common);
@@ -89,9 +93,17 @@ fn report(dir: &Path, host: &Path, inside: &Path) -> Result {
     let (here, there) = (chroot::package_list(Path::new("/"))?, chroot::package_list(dir)?);
     let only_here = here.iter().filter(|p| !there.contains(p)).count();
     let only_there = there.iter().filter(|p| !here.contains(p)).count();
-    println!("packages installed: this machine {}, the Debian 12 system {} ({only_here} only here, {only_there} only there, by name and version)", here.len(), there.len());
+    println!(
+        "packages installed: this machine {}, the Debian 12 system {} ({only_here} only here, {only_there} only there, by name and version)",
+        here.len(),
+        there.len()
+    );
     for name in ["e2fsprogs", "libc6", "gcc-12", "binutils"] {
-        let version = |list: &[String]| list.iter().find_map(|p| p.strip_prefix(&format!("{name} ")).map(str::to_owned)).unwrap_or_else(|| "not installed".into());
+        let version = |list: &[String]| {
+            list.iter()
+                .find_map(|p| p.strip_prefix(&format!("{name} ")).map(str::to_owned))
+                .unwrap_or_else(|| "not installed".into())
+        };
         println!("  {name:<10} this machine {:<22} the Debian 12 system {}", version(&here), version(&there));
     }
     let comparison = compare::compare(&read_manifest(host)?, &read_manifest(inside)?);

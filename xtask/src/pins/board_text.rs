@@ -41,9 +41,12 @@ pub(crate) fn apply(text: &str, changes: &[Change]) -> Result<String, String> {
             return Err(format!("{}.{}: the value {:?} would need escaping", change.section, change.key, change.new));
         }
         let (start, end) = section(&lines, &change.section)?;
-        let at = find(&lines[start..end], change.key).map(|i| start + i).ok_or_else(|| format!("the board file's {} has no {}", change.section, change.key))?;
-        lines[at] = replace_value(&lines[at], &change.old, &change.new)
-            .ok_or_else(|| format!("{}.{} is not the string {:?} in the board file", change.section, change.key, change.old))?;
+        let at = find(&lines[start..end], change.key)
+            .map(|i| start + i)
+            .ok_or_else(|| format!("the board file's {} has no {}", change.section, change.key))?;
+        lines[at] = replace_value(&lines[at], &change.old, &change.new).ok_or_else(|| {
+            format!("{}.{} is not the string {:?} in the board file", change.section, change.key, change.old)
+        })?;
     }
     Ok(lines.concat())
 }
@@ -58,7 +61,11 @@ fn section(lines: &[String], section: &Section) -> Result<(usize, usize), String
     match section {
         Section::Table(table) => {
             let header = format!("[{table}]");
-            let start = lines.iter().position(|l| l.trim() == header).ok_or_else(|| format!("the board file has no {header} table"))? + 1;
+            let start = lines
+                .iter()
+                .position(|l| l.trim() == header)
+                .ok_or_else(|| format!("the board file has no {header} table"))?
+                + 1;
             Ok((start, end_of(start)))
         }
         Section::Userland(package) => lines
@@ -67,7 +74,8 @@ fn section(lines: &[String], section: &Section) -> Result<(usize, usize), String
             .filter(|(_, l)| l.trim() == "[[userland]]")
             .map(|(i, _)| (i + 1, end_of(i + 1)))
             .find(|&(start, end)| {
-                find(&lines[start..end], "package").is_some_and(|at| quoted(&lines[start + at]) == Some(package.as_str()))
+                find(&lines[start..end], "package")
+                    .is_some_and(|at| quoted(&lines[start + at]) == Some(package.as_str()))
             })
             .ok_or_else(|| format!("the board file has no [[userland]] entry with package = {package:?}")),
     }
@@ -75,7 +83,9 @@ fn section(lines: &[String], section: &Section) -> Result<(usize, usize), String
 
 /// The index of the line `key = ...` among `lines`.
 fn find(lines: &[String], key: &str) -> Option<usize> {
-    lines.iter().position(|line| line.trim_start().strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('=')))
+    lines
+        .iter()
+        .position(|line| line.trim_start().strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('=')))
 }
 
 /// The quoted string value of a `key = "value"` line.
@@ -164,7 +174,10 @@ mod tests {
         let moved = postern_board::Board::parse(&text).expect("still a board");
         let get = |name: &str| moved.userland.iter().find(|p| p.package == name).cloned().expect("pinned");
         assert_eq!((get("libc6").version, get("libc6").deb_sha256), ("2.36-9+deb12u99".to_owned(), "b".repeat(64)));
-        assert_eq!((get("e2fsprogs").version, get("e2fsprogs").deb_sha256), ("1.47.0-2+b3".to_owned(), e2fs.deb_sha256.clone()));
+        assert_eq!(
+            (get("e2fsprogs").version, get("e2fsprogs").deb_sha256),
+            ("1.47.0-2+b3".to_owned(), e2fs.deb_sha256.clone())
+        );
         assert_eq!(get("e2fsprogs").files, ["/sbin/mke2fs"]);
         let libgcc = board.userland.iter().find(|p| p.package == "libgcc-s1").expect("libgcc-s1");
         assert_eq!(&get("libgcc-s1"), libgcc, "other entries are untouched");
@@ -179,6 +192,9 @@ mod tests {
         assert_eq!(out, text.replacen("package = \"b\"\nversion = \"1\"", "package = \"b\"\nversion = \"2\"", 1));
         assert!(apply(text, &[userland("c", "version", "1", "2")]).is_err_and(|e| e.contains("package = \"c\"")));
         let no_version = "[[userland]]\npackage = \"a\"\n[[userland]]\npackage = \"b\"\nversion = \"1\"\n";
-        assert!(apply(no_version, &[userland("a", "version", "1", "2")]).is_err_and(|e| e.contains("userland[a] has no version")));
+        assert!(
+            apply(no_version, &[userland("a", "version", "1", "2")])
+                .is_err_and(|e| e.contains("userland[a] has no version"))
+        );
     }
 }

@@ -26,7 +26,8 @@ pub(crate) struct UpdateArgs {
 /// `cargo xtask pins update`.
 pub(crate) fn run(args: &UpdateArgs) -> Result {
     let board_file = root().join("board").join(format!("{}.toml", args.board));
-    let text = std::fs::read_to_string(&board_file).map_err(|e| StepError(format!("reading {}: {e}", board_file.display())))?;
+    let text = std::fs::read_to_string(&board_file)
+        .map_err(|e| StepError(format!("reading {}: {e}", board_file.display())))?;
     let board = Board::parse(&text).map_err(|e| StepError(format!("{}: {e}", board_file.display())))?;
     packages::ensure(&[("dpkg-deb", "dpkg")])?;
     say("refreshing apt's package lists");
@@ -62,14 +63,18 @@ fn kernel_changes(board: &Board, debs: &Debs) -> Result<Vec<Change>> {
     let newest = archive::newest_kernel_offered(&pinned)?
         .ok_or_else(|| StepError(format!("apt's lists offer no package matching {}", pinned.search_pattern())))?;
     let package = newest.package();
-    let version = archive::newest_version(&package)?.ok_or_else(|| StepError(format!("apt-cache madison lists no version of {package}")))?;
+    let version = archive::newest_version(&package)?
+        .ok_or_else(|| StepError(format!("apt-cache madison lists no version of {package}")))?;
     match decide((pinned.abi, &k.version), (newest.abi, &version)) {
         Decision::Keep => {
             say(&format!("kernel kept: {package} {version} is the newest of its series the archive serves"));
             return Ok(Vec::new());
         }
         Decision::Older => {
-            say(&format!("kernel kept: the archive's newest is {package} {version}, older than the pinned {} {} (are apt's lists stale?)", k.package, k.version));
+            say(&format!(
+                "kernel kept: the archive's newest is {package} {version}, older than the pinned {} {} (are apt's lists stale?)",
+                k.package, k.version
+            ));
             return Ok(Vec::new());
         }
         Decision::Move => {}
@@ -79,7 +84,10 @@ fn kernel_changes(board: &Board, debs: &Debs) -> Result<Vec<Change>> {
     kernel_from_unpacked(&package, &version, &k.modules, &unpacked)
         .map_err(|e| StepError(format!("not moving the kernel to {package} {version}: {e}")))?;
     say(&format!("{package} {version} holds every module the board lists"));
-    Ok(changed(&Section::Table("kernel"), [("package", &k.package, package), ("version", &k.version, version), ("deb_sha256", &k.deb_sha256, sha256)]))
+    Ok(changed(
+        &Section::Table("kernel"),
+        [("package", &k.package, package), ("version", &k.version, version), ("deb_sha256", &k.deb_sha256, sha256)],
+    ))
 }
 
 /// systemd-boot's changes: its newest version, downloaded, hashed and checked to hold
@@ -94,7 +102,10 @@ fn loader_changes(board: &Board, debs: &Debs) -> Result<Vec<Change>> {
             return Ok(Vec::new());
         }
         Decision::Older => {
-            say(&format!("{} kept: the archive's newest is {version}, older than the pinned {}", b.loader_package, b.loader_version));
+            say(&format!(
+                "{} kept: the archive's newest is {version}, older than the pinned {}",
+                b.loader_package, b.loader_version
+            ));
             return Ok(Vec::new());
         }
         Decision::Move => {}
@@ -104,7 +115,10 @@ fn loader_changes(board: &Board, debs: &Debs) -> Result<Vec<Change>> {
     if !loader.is_file() {
         return Err(StepError(format!("not moving {} to {version}: it has no {}", b.loader_package, loader.display())));
     }
-    Ok(changed(&Section::Table("boot"), [("loader_version", &b.loader_version, version), ("loader_deb_sha256", &b.loader_deb_sha256, sha256)]))
+    Ok(changed(
+        &Section::Table("boot"),
+        [("loader_version", &b.loader_version, version), ("loader_deb_sha256", &b.loader_deb_sha256, sha256)],
+    ))
 }
 
 /// The userland's changes: each package at its newest version, downloaded and hashed;
@@ -116,11 +130,17 @@ fn userland_changes(board: &Board, debs: &Debs, board_file: &Path) -> Result<Vec
             .ok_or_else(|| StepError(format!("apt-cache madison lists no version of {}", pin.package)))?;
         match decide((0, &pin.version), (0, &version)) {
             Decision::Keep => say(&format!("{} kept: {version} is the newest the archive serves", pin.package)),
-            Decision::Older => say(&format!("{} kept: the archive's newest is {version}, older than the pinned {}", pin.package, pin.version)),
+            Decision::Older => say(&format!(
+                "{} kept: the archive's newest is {version}, older than the pinned {}",
+                pin.package, pin.version
+            )),
             Decision::Move => {
                 let (_, sha256) = obtain(debs, &pin.package, &version)?;
                 let section = Section::Userland(pin.package.clone());
-                changes.extend(changed(&section, [("version", &pin.version, version.clone()), ("deb_sha256", &pin.deb_sha256, sha256.clone())]));
+                changes.extend(changed(
+                    &section,
+                    [("version", &pin.version, version.clone()), ("deb_sha256", &pin.deb_sha256, sha256.clone())],
+                ));
                 moved.push(UserlandPackage { version, deb_sha256: sha256, ..pin.clone() });
                 continue;
             }
@@ -128,7 +148,8 @@ fn userland_changes(board: &Board, debs: &Debs, board_file: &Path) -> Result<Vec
         moved.push(pin.clone());
     }
     if !changes.is_empty() {
-        check_userland_pins(&moved, debs, board_file).map_err(|e| StepError(format!("not moving the userland pins: {}", e.0)))?;
+        check_userland_pins(&moved, debs, board_file)
+            .map_err(|e| StepError(format!("not moving the userland pins: {}", e.0)))?;
     }
     Ok(changes)
 }

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use postern_cli_engine::{
-    ActionId, ArgKind, ArgValue, Backend, CommandError, Grammar, Invocation, Mode, Node, Privilege, Session,
-    SubModeId,
+    ActionId, ArgKind, ArgValue, Backend, CommandError, Grammar, Invocation, Mode, Node, Privilege, Session, SubModeId,
 };
 
 pub const SHOW_VERSION: ActionId = ActionId(1);
@@ -39,25 +38,23 @@ pub fn grammar() -> Arc<Grammar> {
         Node::keyword("running-config", "Current operating configuration")
             .privilege(Privilege::Administrator)
             .action(SHOW_RUNNING),
-        Node::keyword("device-cache", "Devices in the cache").action(SHOW_CACHE).child(
-            Node::arg("ID", ArgKind::Word { max_len: 64 }, "One device, by ActiveSync id").action(SHOW_CACHE),
-        ),
+        Node::keyword("device-cache", "Devices in the cache")
+            .action(SHOW_CACHE)
+            .child(Node::arg("ID", ArgKind::Word { max_len: 64 }, "One device, by ActiveSync id").action(SHOW_CACHE)),
     ]);
     let hostname = Node::keyword("hostname", "Set the system's network name")
         .no_action(HOSTNAME)
         .child(Node::arg("WORD", ArgKind::Word { max_len: 63 }, "This system's network name").both(HOSTNAME));
-    let interface = Node::keyword("interface", "Select an interface to configure").child(
-        Node::arg("WORD", ArgKind::Word { max_len: 15 }, "Interface name").action(INTERFACE).enters(IF),
-    );
+    let interface = Node::keyword("interface", "Select an interface to configure")
+        .child(Node::arg("WORD", ArgKind::Word { max_len: 15 }, "Interface name").action(INTERFACE).enters(IF));
     let ip = Node::keyword("ip", "Interface Internet Protocol config commands").child(
         Node::keyword("address", "Set the IP address of an interface")
             .no_action(IP_ADDRESS)
             .child(Node::arg("A.B.C.D/N", ArgKind::Ipv4Prefix, "IP address and prefix length").both(IP_ADDRESS)),
     );
     let logging = Node::keyword("logging", "Logging control").child(
-        Node::keyword("level", "Lowest severity logged").child(
-            Node::arg("LEVEL", ArgKind::OneOf(&["debug", "info", "warning"]), "Severity").both(LOGGING),
-        ),
+        Node::keyword("level", "Lowest severity logged")
+            .child(Node::arg("LEVEL", ArgKind::OneOf(&["debug", "info", "warning"]), "Severity").both(LOGGING)),
     );
     Arc::new(
         Grammar::builder()
@@ -78,27 +75,40 @@ pub fn grammar() -> Arc<Grammar> {
             .command(&[Mode::Config], interface)
             .command(&[Mode::Config], logging)
             .command(&[Mode::Config], Node::keyword("import", "Paste a text, ended by quit").action(IMPORT).pastes())
-            .command(&[Mode::Config], Node::keyword("commit", "Make the candidate configuration running").action(COMMIT))
             .command(
                 &[Mode::Config],
-                Node::keyword("rollback", "Load a previous configuration into the candidate")
-                    .child(Node::arg("N", ArgKind::Integer { min: 0, max: 49 }, "Revision, 0 = latest").action(ROLLBACK)),
+                Node::keyword("commit", "Make the candidate configuration running").action(COMMIT),
+            )
+            .command(
+                &[Mode::Config],
+                Node::keyword("rollback", "Load a previous configuration into the candidate").child(
+                    Node::arg("N", ArgKind::Integer { min: 0, max: 49 }, "Revision, 0 = latest").action(ROLLBACK),
+                ),
             )
             .command(&[Mode::Config], Node::keyword("uem", "Configure the UEM connection").action(UEM).enters(UEM_MODE))
             .command(&[Mode::Sub(IF)], ip)
-            .command(&[Mode::Sub(IF)], Node::keyword("ipv6", "IPv6 interface commands").child(
-                Node::keyword("enable", "Enable IPv6 on the interface").both(IPV6),
-            ))
+            .command(
+                &[Mode::Sub(IF)],
+                Node::keyword("ipv6", "IPv6 interface commands")
+                    .child(Node::keyword("enable", "Enable IPv6 on the interface").both(IPV6)),
+            )
             .command(&[Mode::Sub(IF)], Node::keyword("shutdown", "Shut the interface down").both(SHUTDOWN))
-            .command(&[Mode::Sub(IF)], Node::keyword("description", "Interface description").child(
-                Node::arg("LINE", ArgKind::Rest { max_len: 80 }, "Up to 80 characters").both(DESCRIPTION),
-            ))
-            .command(&[Mode::Sub(UEM_MODE)], Node::keyword("connector", "Configure a connector").child(
-                Node::arg("NAME", ArgKind::Word { max_len: 32 }, "Connector name").action(CONNECTOR).enters(CONN),
-            ))
-            .command(&[Mode::Sub(CONN)], Node::keyword("url", "Connector URL").child(
-                Node::arg("URL", ArgKind::Word { max_len: 200 }, "https://…").action(URL),
-            ))
+            .command(
+                &[Mode::Sub(IF)],
+                Node::keyword("description", "Interface description")
+                    .child(Node::arg("LINE", ArgKind::Rest { max_len: 80 }, "Up to 80 characters").both(DESCRIPTION)),
+            )
+            .command(
+                &[Mode::Sub(UEM_MODE)],
+                Node::keyword("connector", "Configure a connector").child(
+                    Node::arg("NAME", ArgKind::Word { max_len: 32 }, "Connector name").action(CONNECTOR).enters(CONN),
+                ),
+            )
+            .command(
+                &[Mode::Sub(CONN)],
+                Node::keyword("url", "Connector URL")
+                    .child(Node::arg("URL", ArgKind::Word { max_len: 200 }, "https://…").action(URL)),
+            )
             .build()
             .expect("the toy grammar is valid"),
     )
@@ -163,9 +173,11 @@ impl Backend for Toy {
 
     fn known_values(&self, keywords: &[&'static str], arg: &'static str, typed: &str) -> Vec<String> {
         match (keywords, arg) {
-            (["show", "device-cache"], "ID") => {
-                ["ApplA1", "ApplB2", "SEC1", "bad id with spaces"].iter().filter(|v| v.starts_with(typed)).map(|v| v.to_string()).collect()
-            }
+            (["show", "device-cache"], "ID") => ["ApplA1", "ApplB2", "SEC1", "bad id with spaces"]
+                .iter()
+                .filter(|v| v.starts_with(typed))
+                .map(|v| v.to_string())
+                .collect(),
             _ => Vec::new(),
         }
     }

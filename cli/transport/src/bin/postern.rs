@@ -31,11 +31,7 @@ fn main() -> ExitCode {
         eprintln!("postern: no command given");
         return ExitCode::from(2);
     }
-    match run_lines(
-        &args.socket,
-        lines,
-        Duration::from_secs(args.timeout.max(1)),
-    ) {
+    match run_lines(&args.socket, lines, Duration::from_secs(args.timeout.max(1))) {
         Ok(response) => {
             print!("{}", response.output);
             ExitCode::from(if response.success { 0 } else { 1 })

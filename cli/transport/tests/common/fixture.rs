@@ -21,9 +21,7 @@ impl SshFixture {
         Self::start_with(|_| {})
     }
 
-    pub fn start_with(
-        tune: impl FnOnce(&mut SshConfig),
-    ) -> Result<Self, Box<dyn std::error::Error>> {
+    pub fn start_with(tune: impl FnOnce(&mut SshConfig)) -> Result<Self, Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let (alice, alice_pub) = keygen(dir.path(), "alice")?;
         let (bob, bob_pub) = keygen(dir.path(), "bob")?;
@@ -37,21 +35,8 @@ impl SshFixture {
                 authorised("bob", Privilege::Operator, &bob_pub),
             ],
         };
-        let server = TestServer::start(
-            ServerConfig {
-                ssh: Some(ssh),
-                ..ServerConfig::default()
-            },
-            factory,
-        )?;
+        let server = TestServer::start(ServerConfig { ssh: Some(ssh), ..ServerConfig::default() }, factory)?;
         let port = server.ssh_port();
-        Ok(SshFixture {
-            dir,
-            alice,
-            bob,
-            mallory,
-            server,
-            port,
-        })
+        Ok(SshFixture { dir, alice, bob, mallory, server, port })
     }
 }

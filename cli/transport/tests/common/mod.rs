@@ -22,30 +22,16 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    pub fn start(
-        config: ServerConfig,
-        factory: ToyFactory,
-    ) -> Result<Self, Box<dyn std::error::Error>> {
+    pub fn start(config: ServerConfig, factory: ToyFactory) -> Result<Self, Box<dyn std::error::Error>> {
         // Server logs go to the test output (shown with --nocapture).
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter("postern_cli_transport=debug")
-            .try_init();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?;
+        let _ = tracing_subscriber::fmt().with_env_filter("postern_cli_transport=debug").try_init();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         let server = runtime.block_on(Server::start(config, Arc::new(factory)))?;
-        Ok(TestServer {
-            runtime,
-            server: Some(server),
-        })
+        Ok(TestServer { runtime, server: Some(server) })
     }
 
     pub fn ssh_port(&self) -> u16 {
-        self.server
-            .as_ref()
-            .and_then(Server::ssh_addr)
-            .map_or(0, |a| a.port())
+        self.server.as_ref().and_then(Server::ssh_addr).map_or(0, |a| a.port())
     }
 
     pub fn shutdown(mut self) -> TestResult {
@@ -67,10 +53,8 @@ impl Drop for TestServer {
 /// Generates an ed25519 key pair with ssh-keygen; returns the private key path and public line.
 pub fn keygen(dir: &Path, name: &str) -> Result<(PathBuf, String), Box<dyn std::error::Error>> {
     let key = dir.join(name);
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-        .arg(&key)
-        .status()?;
+    let status =
+        Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"]).arg(&key).status()?;
     if !status.success() {
         return Err(format!("ssh-keygen failed: {status}").into());
     }
@@ -79,11 +63,7 @@ pub fn keygen(dir: &Path, name: &str) -> Result<(PathBuf, String), Box<dyn std::
 }
 
 pub fn authorised(user: &str, privilege: Privilege, public: &str) -> AuthorisedKey {
-    AuthorisedKey {
-        user: user.into(),
-        privilege,
-        openssh: public.into(),
-    }
+    AuthorisedKey { user: user.into(), privilege, openssh: public.into() }
 }
 
 /// An `ssh` command for `user` at 127.0.0.1:`port` with `key`, batch mode, no known-hosts file.
@@ -95,20 +75,8 @@ pub fn ssh(key: &Path, port: u16, user: &str) -> Command {
         .arg("-i")
         .arg(key)
         .args(["-p", &port.to_string()])
-        .args([
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "ConnectTimeout=10",
-        ])
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-        ])
+        .args(["-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10"])
+        .args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"])
         .arg(format!("{user}@127.0.0.1"))
         .env_remove("SSH_AUTH_SOCK");
     command

@@ -1,8 +1,6 @@
 //! A toy CLI standing in for the real engine: enough behaviour to tell transports apart.
 
-use postern_cli_transport::{
-    AuthorisedKey, Flow, OneShot, Peer, Privilege, Session, SessionFactory,
-};
+use postern_cli_transport::{AuthorisedKey, Flow, OneShot, Peer, Privilege, Session, SessionFactory};
 
 pub const VERSION_LINE: &str = "Postern toy 1.0";
 
@@ -12,16 +10,7 @@ fn run_line(peer: &Peer, line: &str) -> (String, bool, bool) {
     match line {
         "" => (String::new(), true, false),
         "show version" => (format!("{VERSION_LINE}\n"), true, false),
-        "whoami" => (
-            format!(
-                "{} {} {:?}\n",
-                peer.user,
-                peer.privilege.name(),
-                peer.transport
-            ),
-            true,
-            false,
-        ),
+        "whoami" => (format!("{} {} {:?}\n", peer.user, peer.privilege.name(), peer.transport), true, false),
         "exit" => (String::new(), true, true),
         "fail" => ("% failed on purpose\n".into(), false, false),
         _ if line.starts_with("configure") => match peer.privilege {
@@ -39,11 +28,7 @@ struct ToySession {
 
 impl ToySession {
     fn prompt(&self) -> String {
-        let mark = if self.peer.privilege == Privilege::Administrator {
-            '#'
-        } else {
-            '>'
-        };
+        let mark = if self.peer.privilege == Privilege::Administrator { '#' } else { '>' };
         format!("{}{mark} ", self.peer.user)
     }
 }
@@ -81,10 +66,7 @@ pub struct ToyFactory {
 
 impl SessionFactory for ToyFactory {
     fn interactive(&self, peer: &Peer) -> Box<dyn Session> {
-        Box::new(ToySession {
-            peer: peer.clone(),
-            line: Vec::new(),
-        })
+        Box::new(ToySession { peer: peer.clone(), line: Vec::new() })
     }
 
     fn one_shot(&self, peer: &Peer, lines: &str) -> OneShot {

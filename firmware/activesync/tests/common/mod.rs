@@ -61,8 +61,5 @@ impl Binary<'_> {
 
 /// `/Microsoft-Server-ActiveSync?<base64 of bytes>`.
 pub fn target_for(bytes: &[u8]) -> String {
-    format!(
-        "/Microsoft-Server-ActiveSync?{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    )
+    format!("/Microsoft-Server-ActiveSync?{}", base64::engine::general_purpose::STANDARD.encode(bytes))
 }

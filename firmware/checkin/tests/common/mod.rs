@@ -29,38 +29,22 @@ pub(crate) fn scheduler() -> Scheduler<String> {
 
 /// A success with `items` applied, keeping the cursor.
 pub(crate) fn ok(items: u64) -> Outcome<String> {
-    Outcome::Success {
-        new_cursor: None,
-        items,
-        more: false,
-    }
+    Outcome::Success { new_cursor: None, items, more: false }
 }
 
 /// A success that brings a new cursor.
 pub(crate) fn ok_with_cursor(cursor: &str) -> Outcome<String> {
-    Outcome::Success {
-        new_cursor: Some(cursor.to_owned()),
-        items: 1,
-        more: false,
-    }
+    Outcome::Success { new_cursor: Some(cursor.to_owned()), items: 1, more: false }
 }
 
 /// An outage failure without Retry-After.
 pub(crate) fn outage() -> Outcome<String> {
-    Outcome::Failed {
-        error: "connection refused".to_owned(),
-        retry_after: None,
-        outage: true,
-    }
+    Outcome::Failed { error: "connection refused".to_owned(), retry_after: None, outage: true }
 }
 
 /// An outage failure with Retry-After.
 pub(crate) fn throttled(retry_after: Duration) -> Outcome<String> {
-    Outcome::Failed {
-        error: "429 too many requests".to_owned(),
-        retry_after: Some(retry_after),
-        outage: true,
-    }
+    Outcome::Failed { error: "429 too many requests".to_owned(), retry_after: Some(retry_after), outage: true }
 }
 
 /// Starts and finishes `kind` at `now` with `outcome`; returns its next due time.

@@ -27,9 +27,7 @@ pub(crate) fn open(dir: &Path) -> ConfigStore {
 /// Opens the store in `dir` keeping `keep` revisions.
 pub(crate) fn open_keeping(dir: &Path, keep: usize) -> ConfigStore {
     let keep = NonZeroUsize::new(keep).expect("not zero");
-    ConfigStore::open_keeping(dir, Config::default(), keep)
-        .expect("opens")
-        .store
+    ConfigStore::open_keeping(dir, Config::default(), keep).expect("opens").store
 }
 
 /// A candidate from `store` with the host name set to `hostname`.
@@ -42,14 +40,7 @@ pub(crate) fn with_hostname(store: &ConfigStore, hostname: &str) -> Candidate {
 /// Commits the host name `hostname` as `who` at `now`.
 pub(crate) fn commit_hostname(store: &mut ConfigStore, hostname: &str, now: u64) -> RevisionInfo {
     let candidate = with_hostname(store, hostname);
-    store
-        .commit(
-            &candidate,
-            "admin",
-            Some(&format!("hostname {hostname}")),
-            now,
-        )
-        .expect("commits")
+    store.commit(&candidate, "admin", Some(&format!("hostname {hostname}")), now).expect("commits")
 }
 
 /// The configuration in the store's mirror file.

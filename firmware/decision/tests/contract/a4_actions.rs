@@ -33,11 +33,7 @@ const TABLE: &[(DeviceState, ComplianceAction, UemCapabilities, DeviceState)] = 
 #[test]
 fn a4_compliance_actions() {
     for &(before, action, caps, after) in TABLE {
-        assert_eq!(
-            apply_action(before, action, caps),
-            after,
-            "{before:?} + {action:?} with {caps:?}"
-        );
+        assert_eq!(apply_action(before, action, caps), after, "{before:?} + {action:?} with {caps:?}");
     }
 }
 

@@ -1,9 +1,8 @@
 //! Builders shared by the contract tests.
 
 use postern_decision::{
-    CacheRecord, Channel, DeviceIdentity, DeviceState, EasDeviceId, EasRequest, GatewayId,
-    Platform, Provenance, RegisteredDevice, UemCapabilities, UemDeviceId, UemKind, UemStatus,
-    UnregisteredTunnel, UserId,
+    CacheRecord, Channel, DeviceIdentity, DeviceState, EasDeviceId, EasRequest, GatewayId, Platform, Provenance,
+    RegisteredDevice, UemCapabilities, UemDeviceId, UemKind, UemStatus, UnregisteredTunnel, UserId,
 };
 
 pub(crate) const EPMM: UemCapabilities = UemKind::Epmm.capabilities();
@@ -28,11 +27,7 @@ pub(crate) fn gateway(s: &str) -> GatewayId {
 }
 
 pub(crate) fn request(eas_id: &str, user_id: Option<&str>, platform: Platform) -> EasRequest {
-    EasRequest {
-        eas_device_id: eas(eas_id),
-        user: user_id.map(user),
-        platform,
-    }
+    EasRequest { eas_device_id: eas(eas_id), user: user_id.map(user), platform }
 }
 
 pub(crate) fn registered(
@@ -52,19 +47,10 @@ pub(crate) fn registered(
 }
 
 pub(crate) fn tunnel(eas_id: Option<&str>, user_id: Option<&str>, on: &str) -> UnregisteredTunnel {
-    UnregisteredTunnel {
-        eas_device_id: eas_id.map(eas),
-        user: user_id.map(user),
-        gateway: gateway(on),
-    }
+    UnregisteredTunnel { eas_device_id: eas_id.map(eas), user: user_id.map(user), gateway: gateway(on) }
 }
 
-pub(crate) fn record(
-    eas_id: &str,
-    uem_id: Option<&str>,
-    state: DeviceState,
-    provenance: Provenance,
-) -> CacheRecord {
+pub(crate) fn record(eas_id: &str, uem_id: Option<&str>, state: DeviceState, provenance: Provenance) -> CacheRecord {
     CacheRecord {
         identity: DeviceIdentity {
             eas_device_id: Some(eas(eas_id)),

@@ -2,10 +2,10 @@
 
 use crate::common::{ELSEWHERE, HERE, eas, gateway, record, tunnel, uem, user};
 use postern_decision::{
-    AppTunnelAnswer, AppTunnelLookup, CacheRecord, CacheUpdate, ComplianceAction, DeviceState,
-    EasRequest, FirstAccess, OutagePolicy, Platform, Provenance, Reason, RegisteredDevice,
-    UemCapabilities, UemLookup, UemSettings, UemStatus, UnregisteredTunnel, apply_action,
-    apply_checkin, decide_cached, decide_first_access, decide_first_apptunnel, restore_at_startup,
+    AppTunnelAnswer, AppTunnelLookup, CacheRecord, CacheUpdate, ComplianceAction, DeviceState, EasRequest, FirstAccess,
+    OutagePolicy, Platform, Provenance, Reason, RegisteredDevice, UemCapabilities, UemLookup, UemSettings, UemStatus,
+    UnregisteredTunnel, apply_action, apply_checkin, decide_cached, decide_first_access, decide_first_apptunnel,
+    restore_at_startup,
 };
 use proptest::prelude::*;
 
@@ -55,11 +55,7 @@ fn any_settings() -> impl Strategy<Value = UemSettings> {
 }
 
 fn any_platform() -> impl Strategy<Value = Platform> {
-    prop_oneof![
-        Just(Platform::Ios),
-        Just(Platform::Android),
-        Just(Platform::Other)
-    ]
+    prop_oneof![Just(Platform::Ios), Just(Platform::Android), Just(Platform::Other)]
 }
 
 /// Small pools of ids, so that generated devices and requests often match.
@@ -68,49 +64,31 @@ fn maybe_eas() -> impl Strategy<Value = Option<&'static str>> {
 }
 
 fn maybe_user() -> impl Strategy<Value = Option<&'static str>> {
-    proptest::option::of(prop_oneof![
-        Just("alice@corp.example"),
-        Just("bob@corp.example")
-    ])
+    proptest::option::of(prop_oneof![Just("alice@corp.example"), Just("bob@corp.example")])
 }
 
 fn any_request() -> impl Strategy<Value = EasRequest> {
-    (
-        prop_oneof![Just("DEV1"), Just("DEV2")],
-        maybe_user(),
-        any_platform(),
-    )
-        .prop_map(|(e, u, p)| EasRequest {
-            eas_device_id: eas(e),
-            user: u.map(user),
-            platform: p,
-        })
+    (prop_oneof![Just("DEV1"), Just("DEV2")], maybe_user(), any_platform()).prop_map(|(e, u, p)| EasRequest {
+        eas_device_id: eas(e),
+        user: u.map(user),
+        platform: p,
+    })
 }
 
 fn registered_with(uem_ids: &'static [&'static str]) -> impl Strategy<Value = RegisteredDevice> {
-    (
-        proptest::sample::select(uem_ids),
-        maybe_eas(),
-        maybe_user(),
-        any_platform(),
-        any_status(),
-    )
-        .prop_map(|(id, e, u, platform, status)| RegisteredDevice {
+    (proptest::sample::select(uem_ids), maybe_eas(), maybe_user(), any_platform(), any_status()).prop_map(
+        |(id, e, u, platform, status)| RegisteredDevice {
             uem_device_id: uem(id),
             eas_device_id: e.map(eas),
             user: u.map(user),
             platform,
             status,
-        })
+        },
+    )
 }
 
 fn any_tunnel() -> impl Strategy<Value = UnregisteredTunnel> {
-    (
-        maybe_eas(),
-        maybe_user(),
-        prop_oneof![Just(HERE), Just(ELSEWHERE)],
-    )
-        .prop_map(|(e, u, on)| tunnel(e, u, on))
+    (maybe_eas(), maybe_user(), prop_oneof![Just(HERE), Just(ELSEWHERE)]).prop_map(|(e, u, on)| tunnel(e, u, on))
 }
 
 /// One thing that can happen to a device, in any order.
@@ -131,12 +109,11 @@ enum Event {
 
 /// Events about one enrolment: every registered device the UEM reports is `u1`.
 fn any_event() -> impl Strategy<Value = Event> {
-    let answer =
-        (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(d, t, a)| AppTunnelAnswer {
-            device_policy_ok: d,
-            traffic_rules_ok: t,
-            app_authorised: a,
-        });
+    let answer = (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(d, t, a)| AppTunnelAnswer {
+        device_policy_ok: d,
+        traffic_rules_ok: t,
+        app_authorised: a,
+    });
     prop_oneof![
         (any_status(), any_caps()).prop_map(|(s, c)| Event::Checkin(s, c)),
         (
@@ -147,13 +124,7 @@ fn any_event() -> impl Strategy<Value = Event> {
             any_caps(),
         )
             .prop_map(|(reachable, registered, tunnels, settings, caps)| {
-                Event::FirstAccess {
-                    reachable,
-                    registered,
-                    tunnels,
-                    settings,
-                    caps,
-                }
+                Event::FirstAccess { reachable, registered, tunnels, settings, caps }
             }),
         proptest::option::of(answer).prop_map(Event::AppTunnel),
         Just(Event::Restart),
@@ -169,27 +140,14 @@ fn step(record: CacheRecord, event: &Event) -> (CacheRecord, bool) {
             let allowed = out.record.decide().allows();
             (out.record, allowed)
         }
-        Event::FirstAccess {
-            reachable,
-            registered,
-            tunnels,
-            settings,
-            caps,
-        } => {
+        Event::FirstAccess { reachable, registered, tunnels, settings, caps } => {
             let req = EasRequest {
                 eas_device_id: eas("DEV1"),
                 user: Some(user("alice@corp.example")),
                 platform: Platform::Ios,
             };
             let here = gateway(HERE);
-            let lookup = if *reachable {
-                UemLookup::Reachable {
-                    registered,
-                    tunnels,
-                }
-            } else {
-                UemLookup::Unreachable
-            };
+            let lookup = if *reachable { UemLookup::Reachable { registered, tunnels } } else { UemLookup::Unreachable };
             let input = FirstAccess {
                 request: &req,
                 gateway: &here,

@@ -2,9 +2,8 @@
 
 use crate::common::{ELSEWHERE, EPMM, HERE, NEURONS, gateway, registered, request, tunnel, uem};
 use postern_decision::{
-    CacheUpdate, ComplianceAction, DeviceState, FirstAccess, MatchedBy, Platform, Provenance,
-    Reason, RegisteredDevice, UemCapabilities, UemLookup, UemSettings, UemStatus,
-    UnregisteredTunnel, Verdict, decide_first_access,
+    CacheUpdate, ComplianceAction, DeviceState, FirstAccess, MatchedBy, Platform, Provenance, Reason, RegisteredDevice,
+    UemCapabilities, UemLookup, UemSettings, UemStatus, UnregisteredTunnel, Verdict, decide_first_access,
 };
 
 const ALICE: Option<&str> = Some("alice@corp.example");
@@ -52,10 +51,7 @@ fn rows() -> Vec<Row> {
         Row {
             name: "ActiveSync id beats user",
             caps: EPMM,
-            registered: vec![
-                registered("u2", None, ALICE, Ios, BLOCK),
-                registered("u1", Some("DEV1"), ALICE, Ios, OK),
-            ],
+            registered: vec![registered("u2", None, ALICE, Ios, BLOCK), registered("u1", Some("DEV1"), ALICE, Ios, OK)],
             tunnels: vec![],
             verdict: Allow,
             reason: Reason::UemCompliant,
@@ -135,10 +131,7 @@ fn rows() -> Vec<Row> {
         Row {
             name: "two user matches, both compliant",
             caps: EPMM,
-            registered: vec![
-                registered("u4", None, ALICE, Other, OK),
-                registered("u5", None, ALICE, Other, OK),
-            ],
+            registered: vec![registered("u4", None, ALICE, Other, OK), registered("u5", None, ALICE, Other, OK)],
             tunnels: vec![],
             verdict: Allow,
             reason: Reason::AmbiguousMatchAllCompliant,
@@ -148,10 +141,7 @@ fn rows() -> Vec<Row> {
         Row {
             name: "two user matches, one blocked",
             caps: EPMM,
-            registered: vec![
-                registered("u4", None, ALICE, Other, OK),
-                registered("u5", None, ALICE, Other, BLOCK),
-            ],
+            registered: vec![registered("u4", None, ALICE, Other, OK), registered("u5", None, ALICE, Other, BLOCK)],
             tunnels: vec![],
             verdict: Block,
             reason: Reason::AmbiguousMatch,
@@ -161,10 +151,7 @@ fn rows() -> Vec<Row> {
         Row {
             name: "two user matches told apart by platform",
             caps: EPMM,
-            registered: vec![
-                registered("u6", None, ALICE, Android, BLOCK),
-                registered("u7", None, ALICE, Ios, OK),
-            ],
+            registered: vec![registered("u6", None, ALICE, Android, BLOCK), registered("u7", None, ALICE, Ios, OK)],
             tunnels: vec![],
             verdict: Allow,
             reason: Reason::UemCompliant,
@@ -197,13 +184,7 @@ fn rows() -> Vec<Row> {
         Row {
             name: "blocked by an administrator",
             caps: EPMM,
-            registered: vec![registered(
-                "u1",
-                Some("DEV1"),
-                ALICE,
-                Ios,
-                UemStatus::Blocked,
-            )],
+            registered: vec![registered("u1", Some("DEV1"), ALICE, Ios, UemStatus::Blocked)],
             tunnels: vec![],
             verdict: Block,
             reason: Reason::UemBlocked,
@@ -257,10 +238,7 @@ fn s1_first_activesync_access() {
         let input = FirstAccess {
             request: &req,
             gateway: &here,
-            lookup: UemLookup::Reachable {
-                registered: &row.registered,
-                tunnels: &row.tunnels,
-            },
+            lookup: UemLookup::Reachable { registered: &row.registered, tunnels: &row.tunnels },
             settings: UemSettings::never_received(),
             caps: row.caps,
             previous: None,
@@ -275,24 +253,9 @@ fn s1_first_activesync_access() {
             (Some((uem_id, state)), CacheUpdate::Store(record)) => {
                 assert_eq!(record.state, state, "{}", row.name);
                 assert_eq!(record.provenance, Provenance::Uem, "{}", row.name);
-                assert_eq!(
-                    record.identity.uem_device_id,
-                    uem_id.map(uem),
-                    "{}",
-                    row.name
-                );
-                assert_eq!(
-                    record.identity.eas_device_id.as_ref(),
-                    Some(&req.eas_device_id),
-                    "{}",
-                    row.name
-                );
-                assert_eq!(
-                    record.decide().verdict,
-                    row.verdict,
-                    "{}: S2 agrees",
-                    row.name
-                );
+                assert_eq!(record.identity.uem_device_id, uem_id.map(uem), "{}", row.name);
+                assert_eq!(record.identity.eas_device_id.as_ref(), Some(&req.eas_device_id), "{}", row.name);
+                assert_eq!(record.decide().verdict, row.verdict, "{}: S2 agrees", row.name);
             }
             (want, got) => panic!("{}: expected {want:?}, got {got:?}", row.name),
         }
@@ -307,10 +270,7 @@ fn s1_user_only_request_fills_in_the_uem_user_and_platform() {
     let out = decide_first_access(&FirstAccess {
         request: &req,
         gateway: &here,
-        lookup: UemLookup::Reachable {
-            registered: &devices,
-            tunnels: &[],
-        },
+        lookup: UemLookup::Reachable { registered: &devices, tunnels: &[] },
         settings: UemSettings::never_received(),
         caps: EPMM,
         previous: None,

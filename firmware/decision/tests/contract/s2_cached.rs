@@ -27,18 +27,12 @@ fn s2_later_access_from_cache() {
         assert_eq!(decision.verdict, verdict, "{state:?}/{provenance:?}");
         assert_eq!(decision.reason, reason, "{state:?}/{provenance:?}");
         assert_eq!(decision.basis, provenance, "{state:?}/{provenance:?}");
-        assert_eq!(
-            record("DEV1", Some("u1"), state, provenance).decide(),
-            decision
-        );
+        assert_eq!(record("DEV1", Some("u1"), state, provenance).decide(), decision);
     }
 }
 
 #[test]
 fn s2_decision_prints_as_one_log_field_set() {
     let decision = decide_cached(DeviceState::Allowed, Provenance::OutageRule);
-    assert_eq!(
-        decision.to_string(),
-        "allow reason=cached-allowed basis=outage-rule"
-    );
+    assert_eq!(decision.to_string(), "allow reason=cached-allowed basis=outage-rule");
 }

@@ -2,9 +2,8 @@
 
 use crate::common::{EPMM, HERE, gateway, registered, request};
 use postern_decision::{
-    CacheRecord, ComplianceAction, DeviceState, FirstAccess, OutagePolicy, Platform, Provenance,
-    Reason, UemLookup, UemSettings, UemStatus, Verdict, decide_first_access, needs_first_access,
-    new_device_rule,
+    CacheRecord, ComplianceAction, DeviceState, FirstAccess, OutagePolicy, Platform, Provenance, Reason, UemLookup,
+    UemSettings, UemStatus, Verdict, decide_first_access, needs_first_access, new_device_rule,
 };
 
 #[rustfmt::skip]
@@ -24,14 +23,7 @@ fn first_access(
 ) -> postern_decision::FirstAccessOutcome {
     let req = request("DEV1", Some("alice@corp.example"), Platform::Ios);
     let here = gateway(HERE);
-    decide_first_access(&FirstAccess {
-        request: &req,
-        gateway: &here,
-        lookup,
-        settings,
-        caps: EPMM,
-        previous,
-    })
+    decide_first_access(&FirstAccess { request: &req, gateway: &here, lookup, settings, caps: EPMM, previous })
 }
 
 #[test]
@@ -45,10 +37,7 @@ fn s3_new_device_while_uem_unreachable() {
         let record = out.cache.record().cloned().unwrap_or_default();
         assert_eq!(record.provenance, Provenance::OutageRule, "{settings:?}");
         assert_eq!(record.decide().verdict, verdict, "{settings:?}: S2 agrees");
-        assert!(
-            needs_first_access(&record),
-            "{settings:?}: re-evaluated when the UEM is back"
-        );
+        assert!(needs_first_access(&record), "{settings:?}: re-evaluated when the UEM is back");
     }
 }
 
@@ -62,33 +51,17 @@ const BACK: &[(UemStatus, Verdict, Reason)] = &[
 #[test]
 fn s3_outage_admissions_are_re_evaluated_when_the_uem_is_back() {
     let open = UemSettings::never_received().with_outage_policy(OutagePolicy::FailOpen);
-    let admitted = first_access(open, UemLookup::Unreachable, None)
-        .cache
-        .record()
-        .cloned()
-        .unwrap_or_default();
+    let admitted = first_access(open, UemLookup::Unreachable, None).cache.record().cloned().unwrap_or_default();
     assert_eq!(admitted.state, DeviceState::Allowed);
     for &(status, verdict, reason) in BACK {
-        let devices = [registered(
-            "u1",
-            Some("DEV1"),
-            Some("alice@corp.example"),
-            Platform::Ios,
-            status,
-        )];
-        let lookup = UemLookup::Reachable {
-            registered: &devices,
-            tunnels: &[],
-        };
+        let devices = [registered("u1", Some("DEV1"), Some("alice@corp.example"), Platform::Ios, status)];
+        let lookup = UemLookup::Reachable { registered: &devices, tunnels: &[] };
         let out = first_access(open, lookup, Some(&admitted));
         assert_eq!(out.decision.verdict, verdict, "{status:?}");
         assert_eq!(out.decision.reason, reason, "{status:?}");
         let record = out.cache.record().cloned().unwrap_or_default();
         assert_eq!(record.provenance, Provenance::Uem, "{status:?}");
-        assert!(
-            !needs_first_access(&record),
-            "{status:?}: settled by the UEM"
-        );
+        assert!(!needs_first_access(&record), "{status:?}: settled by the UEM");
     }
 }
 
@@ -105,17 +78,9 @@ fn s3_outage_admissions_follow_the_current_rule_while_the_uem_is_still_down() {
         let settings = UemSettings::never_received().with_outage_policy(then);
         let first = first_access(settings, UemLookup::Unreachable, None);
         let admitted = first.cache.record().cloned().unwrap_or_default();
-        let again = first_access(
-            settings.with_outage_policy(now),
-            UemLookup::Unreachable,
-            Some(&admitted),
-        );
+        let again = first_access(settings.with_outage_policy(now), UemLookup::Unreachable, Some(&admitted));
         assert_eq!(again.decision.verdict, verdict, "{then:?} -> {now:?}");
         assert_eq!(again.decision.reason, reason, "{then:?} -> {now:?}");
-        assert_eq!(
-            again.decision.basis,
-            Provenance::OutageRule,
-            "{then:?} -> {now:?}"
-        );
+        assert_eq!(again.decision.basis, Provenance::OutageRule, "{then:?} -> {now:?}");
     }
 }

@@ -2,20 +2,12 @@
 
 use crate::common::{EPMM, record, uem, user};
 use postern_decision::{
-    AppTunnelAnswer, AppTunnelLookup, Channel, DeviceIdentity, DeviceState, Platform, Provenance,
-    Reason, UemStatus, Verdict, apply_checkin, awaits_checkin, decide_first_apptunnel,
+    AppTunnelAnswer, AppTunnelLookup, Channel, DeviceIdentity, DeviceState, Platform, Provenance, Reason, UemStatus,
+    Verdict, apply_checkin, awaits_checkin, decide_first_apptunnel,
 };
 
-const fn answer(
-    device_policy_ok: bool,
-    traffic_rules_ok: bool,
-    app_authorised: bool,
-) -> AppTunnelLookup {
-    AppTunnelLookup::Reachable(AppTunnelAnswer {
-        device_policy_ok,
-        traffic_rules_ok,
-        app_authorised,
-    })
+const fn answer(device_policy_ok: bool, traffic_rules_ok: bool, app_authorised: bool) -> AppTunnelLookup {
+    AppTunnelLookup::Reachable(AppTunnelAnswer { device_policy_ok, traffic_rules_ok, app_authorised })
 }
 
 #[rustfmt::skip]
@@ -47,16 +39,8 @@ fn s5_first_apptunnel_access() {
         assert_eq!(out.decision.basis, basis, "{lookup:?}");
         assert_eq!(out.record.channel, Channel::AppTunnel, "{lookup:?}");
         assert_eq!(out.record.provenance, basis, "{lookup:?}");
-        assert_eq!(
-            out.record.decide().verdict,
-            verdict,
-            "{lookup:?}: later accesses reuse it"
-        );
-        assert_eq!(
-            awaits_checkin(&out.record),
-            basis == Provenance::OutageAppTunnel,
-            "{lookup:?}"
-        );
+        assert_eq!(out.record.decide().verdict, verdict, "{lookup:?}: later accesses reuse it");
+        assert_eq!(awaits_checkin(&out.record), basis == Provenance::OutageAppTunnel, "{lookup:?}");
     }
 }
 

@@ -1,9 +1,7 @@
 //! S6: a compliance change seen at a check-in.
 
 use crate::common::{EPMM, NEURONS, record};
-use postern_decision::{
-    ComplianceAction, DeviceState, Provenance, Reason, UemCapabilities, UemStatus, apply_checkin,
-};
+use postern_decision::{ComplianceAction, DeviceState, Provenance, Reason, UemCapabilities, UemStatus, apply_checkin};
 
 use ComplianceAction::{Block, Monitor, Quarantine};
 use DeviceState::{Allowed, Blocked, Quarantined, Wiped};
@@ -46,16 +44,9 @@ fn s6_checkin_compliance_change() {
     for (i, row) in TABLE.iter().enumerate() {
         let before = record("DEV1", Some("u1"), row.before.0, row.before.1);
         let out = apply_checkin(before.clone(), row.status, row.caps);
-        assert_eq!(
-            (out.record.state, out.record.provenance),
-            row.after,
-            "row {i}"
-        );
+        assert_eq!((out.record.state, out.record.provenance), row.after, "row {i}");
         assert_eq!(out.reason, row.reason, "row {i}");
         assert_eq!(out.cut_connections, row.cut, "row {i}");
-        assert_eq!(
-            out.record.identity, before.identity,
-            "row {i}: identity is kept"
-        );
+        assert_eq!(out.record.identity, before.identity, "row {i}: identity is kept");
     }
 }

@@ -3,9 +3,8 @@
 
 use crate::common::{EPMM, HERE, gateway, record, registered, request};
 use postern_decision::{
-    CacheRecord, Channel, ComplianceAction, DeviceState, FirstAccess, OutagePolicy, Platform,
-    Provenance, Reason, UemLookup, UemSettings, UemStatus, Verdict, decide_first_access,
-    needs_first_access, restore_at_startup,
+    CacheRecord, Channel, ComplianceAction, DeviceState, FirstAccess, OutagePolicy, Platform, Provenance, Reason,
+    UemLookup, UemSettings, UemStatus, Verdict, decide_first_access, needs_first_access, restore_at_startup,
 };
 
 use DeviceState::{Allowed, Blocked, Quarantined, Unknown, Wiped};
@@ -45,18 +44,11 @@ fn s7_startup_while_uem_unreachable() {
     for &(state, settings, verdict, reason, stored) in UNREACHABLE {
         let restored = restore_at_startup(record("DEV1", Some("u1"), state, Provenance::Uem));
         assert_eq!(restored.provenance, Provenance::Persisted, "{state:?}");
-        assert!(
-            needs_first_access(&restored),
-            "{state:?}: asked again at start-up"
-        );
+        assert!(needs_first_access(&restored), "{state:?}: asked again at start-up");
         let out = decide(&restored, UemLookup::Unreachable, settings);
         assert_eq!(out.decision.verdict, verdict, "{state:?}/{settings:?}");
         assert_eq!(out.decision.reason, reason, "{state:?}/{settings:?}");
-        assert_eq!(
-            out.cache.record().map(|r| r.state),
-            Some(stored),
-            "{state:?}/{settings:?}"
-        );
+        assert_eq!(out.cache.record().map(|r| r.state), Some(stored), "{state:?}/{settings:?}");
     }
 }
 
@@ -75,40 +67,21 @@ const REACHABLE: &[(DeviceState, UemStatus, &str, Verdict, Reason)] = &[
 fn s7_startup_devices_are_first_accesses_again() {
     for &(state, status, uem_id, verdict, reason) in REACHABLE {
         let restored = restore_at_startup(record("DEV1", Some("u1"), state, Provenance::Uem));
-        let devices = [registered(
-            uem_id,
-            Some("DEV1"),
-            Some("alice@corp.example"),
-            Platform::Ios,
-            status,
-        )];
+        let devices = [registered(uem_id, Some("DEV1"), Some("alice@corp.example"), Platform::Ios, status)];
         let out = decide(
             &restored,
-            UemLookup::Reachable {
-                registered: &devices,
-                tunnels: &[],
-            },
+            UemLookup::Reachable { registered: &devices, tunnels: &[] },
             UemSettings::never_received(),
         );
-        assert_eq!(
-            out.decision.verdict, verdict,
-            "{state:?}/{status:?}/{uem_id}"
-        );
+        assert_eq!(out.decision.verdict, verdict, "{state:?}/{status:?}/{uem_id}");
         assert_eq!(out.decision.reason, reason, "{state:?}/{status:?}/{uem_id}");
-        assert_eq!(
-            out.decision.basis,
-            Provenance::Uem,
-            "{state:?}/{status:?}/{uem_id}"
-        );
+        assert_eq!(out.decision.basis, Provenance::Uem, "{state:?}/{status:?}/{uem_id}");
     }
 }
 
 #[test]
 fn s7_apptunnels_are_reloaded_as_they_were() {
-    let tunnel = CacheRecord {
-        channel: Channel::AppTunnel,
-        ..record("DEV1", Some("u1"), Allowed, Provenance::Uem)
-    };
+    let tunnel = CacheRecord { channel: Channel::AppTunnel, ..record("DEV1", Some("u1"), Allowed, Provenance::Uem) };
     let restored = restore_at_startup(tunnel.clone());
     assert_eq!(restored, tunnel);
     assert!(!needs_first_access(&restored));

@@ -1,9 +1,7 @@
 //! Keys and records shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
-use postern_decision::{
-    DeviceIdentity, DeviceState, EasDeviceId, Platform, Provenance, UemDeviceId,
-};
+use postern_decision::{DeviceIdentity, DeviceState, EasDeviceId, Platform, Provenance, UemDeviceId};
 use postern_device_cache::{
     AppId, AppTunnelKey, CacheConfig, CacheKey, DeviceCache, DeviceRecord, Opened, ServiceName,
 };
@@ -24,10 +22,7 @@ pub fn tunnel(uem: &str, app: &str) -> CacheKey {
 
 pub fn record(state: DeviceState, updated_ms: u64) -> DeviceRecord {
     DeviceRecord {
-        identity: DeviceIdentity {
-            platform: Platform::Android,
-            ..DeviceIdentity::default()
-        },
+        identity: DeviceIdentity { platform: Platform::Android, ..DeviceIdentity::default() },
         state,
         provenance: Provenance::Uem,
         first_seen_ms: 1_000,

@@ -46,9 +46,17 @@ impl Haproxy {
         std::fs::write(&path, config).expect("haproxy.cfg");
         for frontend in &frontends {
             let fd = frontend.listener.as_raw_fd();
-            nix::fcntl::fcntl(&frontend.listener, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty())).unwrap_or_else(|e| panic!("inheritable fd {fd}: {e}"));
+            nix::fcntl::fcntl(&frontend.listener, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()))
+                .unwrap_or_else(|e| panic!("inheritable fd {fd}: {e}"));
         }
-        let mut child = Command::new("haproxy").arg("-db").arg("-f").arg(&path).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("haproxy starts (Debian package haproxy)");
+        let mut child = Command::new("haproxy")
+            .arg("-db")
+            .arg("-f")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("haproxy starts (Debian package haproxy)");
         let ports = frontends.iter().map(Frontend::port).collect();
         // haproxy has its own copies now; ours would keep accepting beside it.
         drop(frontends);

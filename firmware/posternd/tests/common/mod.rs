@@ -39,7 +39,10 @@ impl Daemon {
         let system = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
         std::fs::write(&file, format!("{system}\n{hosts}\n")).expect("hosts file");
         let mut command = Command::new("unshare");
-        command.args(["--mount", "sh", "-c", "mount --bind \"$0\" /etc/hosts && exec \"$@\""]).arg(file).arg(env!("CARGO_BIN_EXE_posternd"));
+        command
+            .args(["--mount", "sh", "-c", "mount --bind \"$0\" /etc/hosts && exec \"$@\""])
+            .arg(file)
+            .arg(env!("CARGO_BIN_EXE_posternd"));
         Self::spawn(command, dir, &["--ssh-listen", "127.0.0.1:0"], extra)
     }
 
@@ -147,7 +150,13 @@ pub fn postern_client() -> PathBuf {
 }
 
 pub fn cli(dir: &Path, script: &str) -> Output {
-    Command::new(postern_client()).arg("--socket").arg(dir.join("cli.sock")).arg("-c").arg(script).output().expect("postern runs")
+    Command::new(postern_client())
+        .arg("--socket")
+        .arg(dir.join("cli.sock"))
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("postern runs")
 }
 
 pub fn text(output: &Output) -> String {
@@ -164,4 +173,3 @@ pub fn keygen(dir: &Path, name: &str) -> String {
     assert!(status.success());
     std::fs::read_to_string(path.with_extension("pub")).expect("public key").trim().to_owned()
 }
-

@@ -63,10 +63,31 @@ pub fn tls_backend(dir: &Path) -> Backend {
         assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
     };
     let p256 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    run(&[&["req", "-x509"][..], &p256, &["-days", "2", "-subj", "/CN=backend-ca", "-keyout", "ca-key.pem", "-out", "ca.pem"]].concat());
+    run(&[
+        &["req", "-x509"][..],
+        &p256,
+        &["-days", "2", "-subj", "/CN=backend-ca", "-keyout", "ca-key.pem", "-out", "ca.pem"],
+    ]
+    .concat());
     std::fs::write(pki.join("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n").expect("ext");
     run(&[&["req"][..], &p256, &["-subj", "/CN=127.0.0.1", "-keyout", "key.pem", "-out", "server.csr"]].concat());
-    run(&["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-days", "2", "-out", "cert.pem", "-extfile", "server.ext"]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca-key.pem",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        "cert.pem",
+        "-extfile",
+        "server.ext",
+    ]);
     start_backend(dir, &[pki.join("cert.pem"), pki.join("key.pem")])
 }
 
@@ -92,7 +113,19 @@ pub fn backend_log(dir: &Path) -> String {
 /// A self-signed server certificate for localhost: `dir/cert.pem`, `dir/key.pem`.
 pub fn certificate(dir: &Path) {
     let out = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+        ])
         .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout"])
         .arg(dir.join("key.pem"))
         .arg("-out")
@@ -111,8 +144,37 @@ pub fn common_name_only_device(dir: &Path, device: &str) {
     };
     let name = format!("cn-{device}");
     std::fs::write(dir.join(format!("{name}.ext")), "extendedKeyUsage=clientAuth\n").expect("ext file");
-    run(&["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", &format!("/CN={device}"), "-keyout", &format!("{name}-key.pem"), "-out", &format!("{name}.csr")]);
-    run(&["x509", "-req", "-in", &format!("{name}.csr"), "-CA", "device-ca.pem", "-CAkey", "device-ca-key.pem", "-CAcreateserial", "-days", "2", "-out", &format!("{name}.pem"), "-extfile", &format!("{name}.ext")]);
+    run(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        &format!("/CN={device}"),
+        "-keyout",
+        &format!("{name}-key.pem"),
+        "-out",
+        &format!("{name}.csr"),
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        &format!("{name}.csr"),
+        "-CA",
+        "device-ca.pem",
+        "-CAkey",
+        "device-ca-key.pem",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        &format!("{name}.pem"),
+        "-extfile",
+        &format!("{name}.ext"),
+    ]);
 }
 
 /// A device-certificate authority (`device-ca.pem`) and one certificate per UEM device id
@@ -122,11 +184,60 @@ pub fn device_pki(dir: &Path, devices: &[&str]) {
         let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl runs");
         assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
     };
-    run(&["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=device-ca", "-keyout", "device-ca-key.pem", "-out", "device-ca.pem"]);
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=device-ca",
+        "-keyout",
+        "device-ca-key.pem",
+        "-out",
+        "device-ca.pem",
+    ]);
     for device in devices {
-        std::fs::write(dir.join(format!("{device}.ext")), format!("subjectAltName=URI:urn:postern:uem-device:{device}\nextendedKeyUsage=clientAuth\n")).expect("ext file");
-        run(&["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", &format!("/CN={device}"), "-keyout", &format!("{device}-key.pem"), "-out", &format!("{device}.csr")]);
-        run(&["x509", "-req", "-in", &format!("{device}.csr"), "-CA", "device-ca.pem", "-CAkey", "device-ca-key.pem", "-CAcreateserial", "-days", "2", "-out", &format!("{device}.pem"), "-extfile", &format!("{device}.ext")]);
+        std::fs::write(
+            dir.join(format!("{device}.ext")),
+            format!("subjectAltName=URI:urn:postern:uem-device:{device}\nextendedKeyUsage=clientAuth\n"),
+        )
+        .expect("ext file");
+        run(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            &format!("/CN={device}"),
+            "-keyout",
+            &format!("{device}-key.pem"),
+            "-out",
+            &format!("{device}.csr"),
+        ]);
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{device}.csr"),
+            "-CA",
+            "device-ca.pem",
+            "-CAkey",
+            "device-ca-key.pem",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            &format!("{device}.pem"),
+            "-extfile",
+            &format!("{device}.ext"),
+        ]);
     }
 }
 
@@ -152,7 +263,12 @@ pub fn apptunnel_section(dir: &Path, backend_port: u16) -> String {
 
 /// The port in a `... addr=IP:PORT ...` log line.
 pub fn port_from(line: &str) -> u16 {
-    line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()).and_then(|a| a.rsplit(':').next()).and_then(|p| p.parse().ok()).expect("addr field")
+    line.split("addr=")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|a| a.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .expect("addr field")
 }
 
 /// A POST to the ActiveSync path with `query`; returns (status line, whole output).
@@ -181,7 +297,8 @@ pub const ALLOWED_QUERY: &str = "Cmd=Sync&User=alice%40example.com&DeviceId=Appl
 pub fn metrics_with(port: u16, wanted: &[&str]) -> String {
     let start = Instant::now();
     loop {
-        let out = Command::new("curl").args(["-s", &format!("http://127.0.0.1:{port}/metrics")]).output().expect("curl runs");
+        let out =
+            Command::new("curl").args(["-s", &format!("http://127.0.0.1:{port}/metrics")]).output().expect("curl runs");
         let body = String::from_utf8_lossy(&out.stdout).into_owned();
         if wanted.iter().all(|w| body.lines().any(|l| l == *w)) || start.elapsed() > DEADLINE {
             return body;
@@ -208,18 +325,51 @@ pub fn through_tunnel(dir: &Path, port: u16, device: &str, url: &str, connect: b
 }
 
 /// [`through_tunnel`] from the local address `source` (any of 127.0.0.0/8).
-pub fn through_tunnel_from(dir: &Path, source: &str, port: u16, device: &str, url: &str, connect: bool) -> (String, String) {
+pub fn through_tunnel_from(
+    dir: &Path,
+    source: &str,
+    port: u16,
+    device: &str,
+    url: &str,
+    connect: bool,
+) -> (String, String) {
     let mut curl = Command::new("curl");
-    curl.args(["-s", "--max-time", "10", "--interface", source, "--proxy", &format!("https://127.0.0.1:{port}"), "--proxy-cacert"])
-        .arg(dir.join("cert.pem"))
-        .arg("--proxy-cert")
-        .arg(dir.join(format!("{device}.pem")))
-        .arg("--proxy-key")
-        .arg(dir.join(format!("{device}-key.pem")));
+    curl.args([
+        "-s",
+        "--max-time",
+        "10",
+        "--interface",
+        source,
+        "--proxy",
+        &format!("https://127.0.0.1:{port}"),
+        "--proxy-cacert",
+    ])
+    .arg(dir.join("cert.pem"))
+    .arg("--proxy-cert")
+    .arg(dir.join(format!("{device}.pem")))
+    .arg("--proxy-key")
+    .arg(dir.join(format!("{device}-key.pem")));
     if connect {
-        curl.args(["-p", "-X", "POST", "--data", "x", "--proxy-header", "X-Postern-App: com.example.crm", "-w", "\n%{http_connect}"]);
+        curl.args([
+            "-p",
+            "-X",
+            "POST",
+            "--data",
+            "x",
+            "--proxy-header",
+            "X-Postern-App: com.example.crm",
+            "-w",
+            "\n%{http_connect}",
+        ]);
     } else {
-        curl.args(["-H", "X-Postern-App: com.example.crm", "-H", "Proxy-Authorization: Basic c2VjcmV0", "-w", "\n%{http_code}"]);
+        curl.args([
+            "-H",
+            "X-Postern-App: com.example.crm",
+            "-H",
+            "Proxy-Authorization: Basic c2VjcmV0",
+            "-w",
+            "\n%{http_code}",
+        ]);
     }
     let out = curl.arg(url).output().expect("curl runs");
     let all = String::from_utf8_lossy(&out.stdout).into_owned();

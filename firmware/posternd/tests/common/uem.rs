@@ -91,7 +91,17 @@ pub fn setup() -> (tempfile::TempDir, Uem) {
     let uem = Uem::start(dir.path(), 0, 0);
     uem.admin(&["token", "postern-1", TOKEN]);
     uem.admin(&["settings", "--new-device", "allow"]);
-    uem.admin(&["enrol", "--uem-id", "uem-0001", "--activesync-id", "ALICE0001", "--user", "alice@example.com", "--platform", "ios"]);
+    uem.admin(&[
+        "enrol",
+        "--uem-id",
+        "uem-0001",
+        "--activesync-id",
+        "ALICE0001",
+        "--user",
+        "alice@example.com",
+        "--platform",
+        "ios",
+    ]);
     uem.admin(&["enrol", "--uem-id", "uem-0002", "--activesync-id", "BOB0002", "--user", "bob@example.com"]);
     std::fs::write(dir.path().join("token"), TOKEN).expect("token file");
     let config = format!(
@@ -105,7 +115,12 @@ pub fn setup() -> (tempfile::TempDir, Uem) {
 }
 
 pub fn activesync(dir: &Path, device: &str, user: &str) -> String {
-    let out = cli(dir, &format!("test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User={user}&DeviceId={device}&DeviceType=iPhone"));
+    let out = cli(
+        dir,
+        &format!(
+            "test activesync /Microsoft-Server-ActiveSync?Cmd=Sync&User={user}&DeviceId={device}&DeviceType=iPhone"
+        ),
+    );
     text(&out)
 }
 
@@ -117,8 +132,11 @@ pub fn wait_cache(dir: &Path, id: &str, needle: &str) -> Duration {
         if shown.contains(needle) {
             return start.elapsed();
         }
-        assert!(start.elapsed() < DEADLINE, "device-cache {id} never showed {needle:?}; last:\n{shown}\n{}", text(&cli(dir, "show checkins")));
+        assert!(
+            start.elapsed() < DEADLINE,
+            "device-cache {id} never showed {needle:?}; last:\n{shown}\n{}",
+            text(&cli(dir, "show checkins"))
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
-

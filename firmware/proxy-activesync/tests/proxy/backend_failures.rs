@@ -16,7 +16,8 @@ async fn a_backend_that_is_down_gives_502() {
 async fn a_slow_backend_gives_504_after_the_response_timeout() {
     let h = Harness::start(|c| c.response_timeout = Duration::from_millis(500)).await;
     let started = Instant::now();
-    let answer = send(h.addr, "POST", &plain("FolderSync", ALLOWED, "alice@example.com"), &[("x-test-hold-ms", "10000")]).await;
+    let answer =
+        send(h.addr, "POST", &plain("FolderSync", ALLOWED, "alice@example.com"), &[("x-test-hold-ms", "10000")]).await;
     let took = started.elapsed();
     assert_eq!(answer.status, 504);
     // The upper bound is generous for a loaded machine, and still half the back end's hold.
@@ -32,7 +33,8 @@ async fn a_held_ping_waits_past_the_response_timeout_up_to_the_hold_maximum() {
     })
     .await;
     let started = Instant::now();
-    let answer = send(h.addr, "POST", &plain("Ping", ALLOWED, "alice@example.com"), &[("x-test-hold-ms", "3000")]).await;
+    let answer =
+        send(h.addr, "POST", &plain("Ping", ALLOWED, "alice@example.com"), &[("x-test-hold-ms", "3000")]).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     assert!(started.elapsed() >= Duration::from_secs(3));
     assert_eq!(h.proxy.live_requests(), 0);
@@ -42,6 +44,7 @@ async fn a_held_ping_waits_past_the_response_timeout_up_to_the_hold_maximum() {
         c.hold_max = Duration::from_secs(1);
     })
     .await;
-    let answer = send(h.addr, "POST", &plain("Ping", ALLOWED, "alice@example.com"), &[("x-test-hold-ms", "3000")]).await;
+    let answer =
+        send(h.addr, "POST", &plain("Ping", ALLOWED, "alice@example.com"), &[("x-test-hold-ms", "3000")]).await;
     assert_eq!(answer.status, 504);
 }

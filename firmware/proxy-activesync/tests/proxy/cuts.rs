@@ -2,8 +2,8 @@
 
 use crate::harness::client::{send, send_body};
 use crate::harness::setup::{ALLOWED, Harness, plain};
-use postern_test_wait::eventually;
 use http_body_util::BodyExt;
+use postern_test_wait::eventually;
 use postern_uem_api::WireStatus;
 use std::time::{Duration, Instant};
 
@@ -12,12 +12,20 @@ async fn a_cut_ends_a_held_ping_within_a_second() {
     let h = Harness::start(|_| {}).await;
     assert_eq!(send(h.addr, "POST", &plain("Sync", ALLOWED, "alice@example.com"), &[]).await.status, 200);
     let addr = h.addr;
-    let held = tokio::spawn(async move { send(addr, "POST", &plain("Ping", ALLOWED, "alice@example.com"), &[("x-test-hold-ms", "30000")]).await });
+    let held = tokio::spawn(async move {
+        send(addr, "POST", &plain("Ping", ALLOWED, "alice@example.com"), &[("x-test-hold-ms", "30000")]).await
+    });
     // The Ping is held once the back end has it; the Sync's entry is gone by then.
-    assert!(eventually(|| h.hits() == 2 && h.proxy.live_requests() == 1).await, "hits {}, live {}", h.hits(), h.proxy.live_requests());
+    assert!(
+        eventually(|| h.hits() == 2 && h.proxy.live_requests() == 1).await,
+        "hits {}, live {}",
+        h.hits(),
+        h.proxy.live_requests()
+    );
     let cut_at = Instant::now();
     assert_eq!(h.uem_reports("uem-1", WireStatus::Blocked), 1);
-    let answer = tokio::time::timeout(Duration::from_secs(1), held).await.expect("the held Ping ended within a second").unwrap();
+    let answer =
+        tokio::time::timeout(Duration::from_secs(1), held).await.expect("the held Ping ended within a second").unwrap();
     assert!(cut_at.elapsed() < Duration::from_secs(1));
     assert_eq!(answer.status, 403);
     assert_eq!(answer.header("x-postern-reason"), Some("uem-blocked"));
@@ -32,7 +40,14 @@ async fn a_cut_ends_a_held_ping_within_a_second() {
 #[tokio::test]
 async fn a_cut_ends_a_response_that_is_streaming() {
     let h = Harness::start(|_| {}).await;
-    let response = send_body(h.addr, "POST", &plain("ItemOperations", ALLOWED, "alice@example.com"), &[("x-test-drip", "1000")], http_body_util::Empty::new()).await;
+    let response = send_body(
+        h.addr,
+        "POST",
+        &plain("ItemOperations", ALLOWED, "alice@example.com"),
+        &[("x-test-drip", "1000")],
+        http_body_util::Empty::new(),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let mut body = response.into_body();
     let first = body.frame().await.unwrap().unwrap();

@@ -8,7 +8,18 @@ use postern_test_wait::eventually;
 async fn an_allowed_device_is_forwarded_in_the_plain_form() {
     let h = Harness::start(|_| {}).await;
     let target = plain("FolderSync", ALLOWED, "alice@example.com");
-    let answer = send(h.addr, "POST", &target, &[("MS-ASProtocolVersion", "14.1"), ("Connection", "keep-alive, X-Client-Private"), ("X-Client-Private", "1"), ("X-Forwarded-For", "6.6.6.6")]).await;
+    let answer = send(
+        h.addr,
+        "POST",
+        &target,
+        &[
+            ("MS-ASProtocolVersion", "14.1"),
+            ("Connection", "keep-alive, X-Client-Private"),
+            ("X-Client-Private", "1"),
+            ("X-Forwarded-For", "6.6.6.6"),
+        ],
+    )
+    .await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     assert_eq!(answer.text(), "received 8");
     assert_eq!(answer.header("ms-server-activesync"), Some("15.1"));

@@ -46,7 +46,10 @@ async fn an_https_backend_signed_by_the_configured_ca_is_reached() {
     let answer = send(h.addr, "POST", &plain("Sync", ALLOWED, "alice@example.com"), &[]).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     assert_eq!(h.hits(), 1);
-    assert_eq!(h.backend.as_ref().unwrap().record.last().headers["host"], format!("localhost:{}", h.backend.as_ref().unwrap().addr.port()).as_str());
+    assert_eq!(
+        h.backend.as_ref().unwrap().record.last().headers["host"],
+        format!("localhost:{}", h.backend.as_ref().unwrap().addr.port()).as_str()
+    );
 }
 
 #[tokio::test]

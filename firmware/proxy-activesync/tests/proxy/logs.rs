@@ -46,9 +46,17 @@ async fn decisions_and_accesses_are_logged_with_their_fields() {
 
     let decisions = captured.events("postern::decision");
     assert_eq!(decisions.len(), 2, "{decisions:?}");
-    let fields = |e: &Value| (e["device"].clone(), e["user"].clone(), e["command"].clone(), e["decision"].clone(), e["reason"].clone());
-    assert_eq!(fields(&decisions[0]), ("EAS1".into(), "alice@example.com".into(), "Sync".into(), "allow".into(), "uem-compliant".into()));
-    assert_eq!(fields(&decisions[1]), ("EAS2".into(), "bob@example.com".into(), "Ping".into(), "block".into(), "uem-blocked".into()));
+    let fields = |e: &Value| {
+        (e["device"].clone(), e["user"].clone(), e["command"].clone(), e["decision"].clone(), e["reason"].clone())
+    };
+    assert_eq!(
+        fields(&decisions[0]),
+        ("EAS1".into(), "alice@example.com".into(), "Sync".into(), "allow".into(), "uem-compliant".into())
+    );
+    assert_eq!(
+        fields(&decisions[1]),
+        ("EAS2".into(), "bob@example.com".into(), "Ping".into(), "block".into(), "uem-blocked".into())
+    );
 
     // The access event is written when the response body is done with, which may be
     // after the client has read it: wait for three, then check there are exactly three.

@@ -39,8 +39,10 @@ async fn an_administrator_block_cuts_that_tunnel_only() -> TestResult {
 async fn a_device_turning_non_compliant_loses_every_tunnel() -> TestResult {
     let h = Harness::start(|_| {}).await?;
     let device = h.pki.device("dev", Naming::Uri("uem-1"))?;
-    let mut crm = open(h.port, &h.pki.ca_pem, &device, &format!("crm-a.svc.test:{}", h.crm_a.port), Some(CRM_APP)).await?;
-    let mut wiki = open(h.port, &h.pki.ca_pem, &device, &format!("wiki.corp.example:{}", h.intranet.port), Some(WIKI_APP)).await?;
+    let mut crm =
+        open(h.port, &h.pki.ca_pem, &device, &format!("crm-a.svc.test:{}", h.crm_a.port), Some(CRM_APP)).await?;
+    let mut wiki =
+        open(h.port, &h.pki.ca_pem, &device, &format!("wiki.corp.example:{}", h.intranet.port), Some(WIKI_APP)).await?;
     assert_eq!((crm.status, wiki.status), (200, 200));
 
     let cut_at = Instant::now();

@@ -28,12 +28,14 @@ async fn a_blocked_device_is_refused_and_reaches_no_back_end() -> TestResult {
     let h = Harness::start(|_| {}).await?;
     let device = h.pki.device("blocked", Naming::Uri("uem-2"))?;
     let before = h.crm_a.accepted() + h.crm_b.accepted();
-    let answer = open(h.port, &h.pki.ca_pem, &device, &format!("crm-a.svc.test:{}", h.crm_a.port), Some(CRM_APP)).await?;
+    let answer =
+        open(h.port, &h.pki.ca_pem, &device, &format!("crm-a.svc.test:{}", h.crm_a.port), Some(CRM_APP)).await?;
     assert_eq!(answer.status, 403);
     assert_eq!(answer.reason.as_deref(), Some("device-policy-violation"));
     assert_eq!(h.crm_a.accepted() + h.crm_b.accepted(), before);
     // The refusal is cached: asked again, refused again with the cached reason.
-    let again = open(h.port, &h.pki.ca_pem, &device, &format!("crm-a.svc.test:{}", h.crm_a.port), Some(CRM_APP)).await?;
+    let again =
+        open(h.port, &h.pki.ca_pem, &device, &format!("crm-a.svc.test:{}", h.crm_a.port), Some(CRM_APP)).await?;
     assert_eq!((again.status, again.reason.as_deref()), (403, Some("cached-blocked")));
     Ok(())
 }
@@ -71,8 +73,14 @@ async fn an_app_must_name_itself_and_only_proxy_requests_are_served() -> TestRes
     let target = format!("crm-a.svc.test:{}", h.crm_a.port);
     let missing = open(h.port, &h.pki.ca_pem, &device, &target, None).await?;
     assert_eq!((missing.status, missing.reason.as_deref()), (400, Some("app-missing")));
-    let stream = crate::harness::client::connect(h.port, crate::harness::client::tls_config(&h.pki.ca_pem, Some(&device))?).await?;
-    let get = crate::harness::client::request(stream, &format!("GET / HTTP/1.1\r\nHost: {target}\r\nX-Postern-App: {CRM_APP}\r\n\r\n")).await?;
+    let stream =
+        crate::harness::client::connect(h.port, crate::harness::client::tls_config(&h.pki.ca_pem, Some(&device))?)
+            .await?;
+    let get = crate::harness::client::request(
+        stream,
+        &format!("GET / HTTP/1.1\r\nHost: {target}\r\nX-Postern-App: {CRM_APP}\r\n\r\n"),
+    )
+    .await?;
     assert_eq!((get.status, get.reason.as_deref()), (400, Some("proxy-request-required")));
     let no_port = open(h.port, &h.pki.ca_pem, &device, "crm-a.svc.test", Some(CRM_APP)).await?;
     assert_eq!((no_port.status, no_port.reason.as_deref()), (400, Some("bad-target")));

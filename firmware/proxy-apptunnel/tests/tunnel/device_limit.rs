@@ -5,8 +5,8 @@ use crate::harness::TestResult;
 use crate::harness::client::open;
 use crate::harness::pki::Naming;
 use crate::harness::setup::{CRM_APP, Harness};
-use postern_test_wait::eventually;
 use postern_proxy_apptunnel::DEFAULT_MAX_CONNECTIONS_PER_DEVICE;
+use postern_test_wait::eventually;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_over_its_connection_limit_is_refused_with_429() -> TestResult {

@@ -33,7 +33,11 @@ async fn absolute_form_requests_are_forwarded_over_one_kept_back_end_connection(
     let body = "x".repeat(100_000);
     let second = exchange(&mut stream, &format!("POST http://{web}/upload HTTP/1.1\r\nHost: {web}\r\nX-Postern-App: {CRM_APP}\r\nContent-Length: {}\r\n\r\n{body}", body.len())).await?;
     assert_eq!(second.status, 200);
-    assert!(second.body.starts_with("POST /upload HTTP/1.1") && second.body.ends_with("body-bytes: 100000\n"), "{}", second.body);
+    assert!(
+        second.body.starts_with("POST /upload HTTP/1.1") && second.body.ends_with("body-bytes: 100000\n"),
+        "{}",
+        second.body
+    );
     assert_eq!(h.web.accepted(), 1, "both requests went over one back-end connection");
     assert_eq!(h.tunnel_metrics.requests.get("forwarded"), 2);
     drop(stream);
@@ -69,11 +73,16 @@ async fn requests_that_are_not_proxy_requests_or_name_no_service_are_refused() -
         ("GET /page HTTP/1.1\r\nHost: web.svc.test\r\n".to_owned(), 400, "proxy-request-required"),
         (format!("GET https://web.svc.test:{}/ HTTP/1.1\r\nHost: web.svc.test\r\n", h.web.port), 400, "bad-target"),
         ("GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\n".to_owned(), 404, "unknown-service"),
-        (format!("GET http://web.svc.test:{}/ HTTP/1.1\r\nHost: web.svc.test\r\n", h.web.port + 1), 404, "unknown-service"),
+        (
+            format!("GET http://web.svc.test:{}/ HTTP/1.1\r\nHost: web.svc.test\r\n", h.web.port + 1),
+            404,
+            "unknown-service",
+        ),
     ];
     for (head, status, reason) in cases {
         let stream = connect(h.port, tls_config(&h.pki.ca_pem, Some(&device))?).await?;
-        let Answer { status: got, reason: why, .. } = request(stream, &format!("{head}X-Postern-App: {CRM_APP}\r\n\r\n")).await?;
+        let Answer { status: got, reason: why, .. } =
+            request(stream, &format!("{head}X-Postern-App: {CRM_APP}\r\n\r\n")).await?;
         assert_eq!((got, why.as_deref()), (status, Some(reason)), "{head}");
     }
     assert_eq!(h.web.accepted(), 0);

@@ -5,8 +5,8 @@ use crate::harness::TestResult;
 use crate::harness::client::{connect, open, tls_config};
 use crate::harness::pki::{Naming, Pki};
 use crate::harness::setup::{CRM_APP, Harness};
-use postern_test_wait::eventually;
 use postern_proxy_apptunnel::{IdentityError, device_identity};
+use postern_test_wait::eventually;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use tokio::io::AsyncReadExt;
@@ -57,7 +57,8 @@ async fn a_common_name_identifies_the_device_when_there_is_no_uri_and_the_fallba
 async fn a_certificate_naming_no_device_is_refused_with_a_reason() -> TestResult {
     let h = Harness::start(|_| {}).await?;
     let nameless = h.pki.device("nameless", Naming::Nothing)?;
-    let answer = open(h.port, &h.pki.ca_pem, &nameless, &format!("crm-a.svc.test:{}", h.crm_a.port), Some(CRM_APP)).await?;
+    let answer =
+        open(h.port, &h.pki.ca_pem, &nameless, &format!("crm-a.svc.test:{}", h.crm_a.port), Some(CRM_APP)).await?;
     assert_eq!((answer.status, answer.reason.as_deref()), (403, Some("device-identity-missing")));
     assert_eq!(h.crm_a.accepted(), 0);
     Ok(())
@@ -81,7 +82,12 @@ async fn no_certificate_or_an_untrusted_one_fails_the_handshake() -> TestResult 
     let intruder = stranger.device("intruder", Naming::Uri("uem-1"))?;
     assert!(refused(tls_config(&h.pki.ca_pem, Some(&intruder))?).await, "untrusted certificate");
     let m = h.metrics.clone();
-    assert!(eventually(|| m.handshake_failures.get("no_certificate") == 1 && m.handshake_failures.get("bad_certificate") == 1).await);
+    assert!(
+        eventually(
+            || m.handshake_failures.get("no_certificate") == 1 && m.handshake_failures.get("bad_certificate") == 1
+        )
+        .await
+    );
     assert_eq!(h.proxy.live_tunnels(), 0);
     Ok(())
 }

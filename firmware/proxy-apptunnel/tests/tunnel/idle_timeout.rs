@@ -26,10 +26,16 @@ async fn an_idle_tunnel_closes_and_a_new_connect_reopens_it() -> TestResult {
     }
     // Bytes last moved in the tunnel after `last_sent`, so the silence it saw is shorter
     // than this measure, bar the millisecond it rounds its clock down to.
-    assert!(tokio::time::timeout(Duration::from_secs(10), is_closed(&mut answer.stream)).await?, "the idle tunnel was closed");
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), is_closed(&mut answer.stream)).await?,
+        "the idle tunnel was closed"
+    );
     let idle_for = last_sent.elapsed();
     // The upper bound is generous (a loaded machine); a tunnel never closed fails above.
-    assert!(idle_for + Duration::from_millis(1) >= idle && idle_for < idle + Duration::from_secs(5), "closed after {idle_for:?} of silence");
+    assert!(
+        idle_for + Duration::from_millis(1) >= idle && idle_for < idle + Duration::from_secs(5),
+        "closed after {idle_for:?} of silence"
+    );
     let p = h.proxy.clone();
     assert!(eventually(|| p.live_tunnels() == 0).await);
 

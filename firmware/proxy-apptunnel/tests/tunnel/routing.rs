@@ -30,7 +30,8 @@ async fn a_wildcard_service_reaches_the_requested_host_at_any_depth() -> TestRes
     let h = Harness::start(|_| {}).await?;
     let device = h.pki.device("dev", Naming::Uri("uem-1"))?;
     for host in ["wiki.corp.example", "DEEP.wiki.corp.example"] {
-        let mut answer = open(h.port, &h.pki.ca_pem, &device, &format!("{host}:{}", h.intranet.port), Some(WIKI_APP)).await?;
+        let mut answer =
+            open(h.port, &h.pki.ca_pem, &device, &format!("{host}:{}", h.intranet.port), Some(WIKI_APP)).await?;
         assert_eq!(answer.status, 200, "{host}");
         answer.stream.write_all(format!("GET /{host} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes()).await?;
         let mut response = String::new();
@@ -47,7 +48,8 @@ async fn a_wildcard_never_reaches_loopback_the_service_does_not_name() -> TestRe
     let device = h.pki.device("dev", Naming::Uri("uem-1"))?;
     // box.lab.example resolves to 127.0.0.1 and `lab` names no address explicitly; the IP
     // literal of the gateway's own loopback under a numeric wildcard neither.
-    let answer = open(h.port, &h.pki.ca_pem, &device, &format!("box.lab.example:{}", h.intranet.port), Some(WIKI_APP)).await?;
+    let answer =
+        open(h.port, &h.pki.ca_pem, &device, &format!("box.lab.example:{}", h.intranet.port), Some(WIKI_APP)).await?;
     assert_eq!((answer.status, answer.reason.as_deref()), (403, Some("destination-forbidden")));
     // Plain HTTP proxying through the wildcard is refused the same way.
     let url = format!("http://box.lab.example:{}/x", h.intranet.port);

@@ -4,12 +4,10 @@
 
 use postern_metrics::Registry;
 use postern_proxy_front::{
-    CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle,
-    PeerInfo, TlsSettings,
+    CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsSettings,
 };
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
 };
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -44,13 +42,7 @@ impl Pki {
         std::fs::write(&ca_pem, cert.pem())?;
         let issuer = Issuer::new(params, key);
         let (cert, key) = (dir.path().join("server.pem"), dir.path().join("server.key"));
-        let pki = Self {
-            issuer,
-            dir,
-            ca_pem,
-            cert,
-            key,
-        };
+        let pki = Self { issuer, dir, ca_pem, cert, key };
         pki.write_server_cert("first")?;
         Ok(pki)
     }
@@ -64,12 +56,7 @@ impl Pki {
     }
 
     /// A certificate and key PEM signed by this CA.
-    pub fn issue(
-        &self,
-        cn: &str,
-        names: Vec<String>,
-        client: bool,
-    ) -> Result<(String, String), Error> {
+    pub fn issue(&self, cn: &str, names: Vec<String>, client: bool) -> Result<(String, String), Error> {
         let mut params = CertificateParams::new(names)?;
         params.distinguished_name.push(DnType::CommonName, cn);
         params.use_authority_key_identifier_extension = true;
@@ -105,22 +92,10 @@ pub async fn start<S: postern_proxy_front::ConnectionService>(
     let registry = Registry::new();
     let metrics = FrontMetrics::register(&registry)?;
     let watcher = CertificateWatcher::new(settings, metrics.clone())?;
-    let listener = Listener::bind(
-        "127.0.0.1:0".parse()?,
-        config,
-        Arc::clone(&watcher),
-        metrics.clone(),
-    )
-    .await?;
+    let listener = Listener::bind("127.0.0.1:0".parse()?, config, Arc::clone(&watcher), metrics.clone()).await?;
     let port = listener.local_addr().port();
     let handle = listener.serve(service);
-    Ok(Front {
-        handle,
-        metrics,
-        registry,
-        watcher,
-        port,
-    })
+    Ok(Front { handle, metrics, registry, watcher, port })
 }
 
 /// Echoes bytes back until the client closes.
@@ -142,13 +117,7 @@ pub async fn echo(mut tls: tokio_rustls::server::TlsStream<TcpStream>, _peer: Pe
 /// Runs openssl s_client against the port with `extra` flags; stdin is closed at once.
 pub fn s_client(port: u16, extra: &[&str]) -> Result<Output, Error> {
     Ok(Command::new("openssl")
-        .args([
-            "s_client",
-            "-connect",
-            &format!("127.0.0.1:{port}"),
-            "-servername",
-            "localhost",
-        ])
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost"])
         .args(extra)
         .stdin(Stdio::null())
         .output()?)
@@ -165,12 +134,7 @@ pub fn fingerprint_of_pem(pem: &[u8]) -> Result<String, Error> {
     child.stdin.take().ok_or("no stdin")?.write_all(pem)?;
     let out = child.wait_with_output()?;
     let text = String::from_utf8(out.stdout)?;
-    let fp = text
-        .trim()
-        .rsplit('=')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let fp = text.trim().rsplit('=').next().unwrap_or_default().to_owned();
     if fp.is_empty() {
         return Err("openssl printed no fingerprint".into());
     }
@@ -188,24 +152,18 @@ pub fn file_fingerprint(path: &Path) -> Result<String, Error> {
 }
 
 /// A Rust TLS client trusting `ca_pem`, optionally with a client certificate.
-pub fn client_config(
-    ca_pem: &Path,
-    identity: Option<(&str, &str)>,
-) -> Result<Arc<rustls::ClientConfig>, Error> {
+pub fn client_config(ca_pem: &Path, identity: Option<(&str, &str)>) -> Result<Arc<rustls::ClientConfig>, Error> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(ca_pem)? {
         roots.add(cert?)?;
     }
-    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_root_certificates(roots);
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots);
     let config = match identity {
         None => builder.with_no_client_auth(),
         Some((cert, key)) => {
-            let chain =
-                CertificateDer::pem_slice_iter(cert.as_bytes()).collect::<Result<Vec<_>, _>>()?;
+            let chain = CertificateDer::pem_slice_iter(cert.as_bytes()).collect::<Result<Vec<_>, _>>()?;
             let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(key.as_bytes())?;
             builder.with_client_auth_cert(chain, key)?
         }
@@ -219,16 +177,11 @@ pub async fn connect(
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, Error> {
     let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
     let connector = tokio_rustls::TlsConnector::from(config);
-    Ok(connector
-        .connect(ServerName::try_from("localhost")?, tcp)
-        .await?)
+    Ok(connector.connect(ServerName::try_from("localhost")?, tcp).await?)
 }
 
 /// Writes `msg` and reads the same number of bytes back.
-pub async fn round_trip<S: AsyncReadExt + AsyncWriteExt + Unpin>(
-    s: &mut S,
-    msg: &[u8],
-) -> Result<Vec<u8>, Error> {
+pub async fn round_trip<S: AsyncReadExt + AsyncWriteExt + Unpin>(s: &mut S, msg: &[u8]) -> Result<Vec<u8>, Error> {
     s.write_all(msg).await?;
     s.flush().await?;
     let mut back = vec![0u8; msg.len()];
@@ -244,4 +197,3 @@ pub fn rss_kib() -> Option<u64> {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
-

@@ -165,22 +165,14 @@ pub enum Attribute {
 
 fn exact(value: &[u8], len: usize, what: &'static str) -> Result<(), WireError> {
     if value.len() != len {
-        return Err(WireError::LengthMismatch {
-            what,
-            declared: len as u64,
-            actual: value.len(),
-        });
+        return Err(WireError::LengthMismatch { what, declared: len as u64, actual: value.len() });
     }
     Ok(())
 }
 
 fn count(n: usize, limits: &Limits, what: &'static str) -> Result<(), WireError> {
     if n > limits.max_list_entries {
-        return Err(WireError::TooLarge {
-            what,
-            len: n as u64,
-            max: limits.max_list_entries as u64,
-        });
+        return Err(WireError::TooLarge { what, len: n as u64, max: limits.max_list_entries as u64 });
     }
     Ok(())
 }
@@ -201,10 +193,7 @@ impl Attribute {
             });
         }
         if vendor_id == PEN_RESERVED {
-            return Err(WireError::Invalid {
-                what: "PA-TNC attribute",
-                reason: "reserved vendor id",
-            });
+            return Err(WireError::Invalid { what: "PA-TNC attribute", reason: "reserved vendor id" });
         }
         let value = &bytes[ATTRIBUTE_HEADER_LEN..len];
         let parsed = match vendor_id {
@@ -214,18 +203,10 @@ impl Attribute {
         };
         match parsed {
             Some(a) => Ok((a, len)),
-            None if flags & NOSKIP != 0 => Err(WireError::UnsupportedMandatory {
-                what: "PA-TNC attribute",
-                vendor_id,
-                kind,
-            }),
-            None => Ok((
-                Self::Unknown {
-                    kind: AttributeType { vendor_id, kind },
-                    value: value.to_vec(),
-                },
-                len,
-            )),
+            None if flags & NOSKIP != 0 => {
+                Err(WireError::UnsupportedMandatory { what: "PA-TNC attribute", vendor_id, kind })
+            }
+            None => Ok((Self::Unknown { kind: AttributeType { vendor_id, kind }, value: value.to_vec() }, len)),
         }
     }
 
@@ -243,21 +224,14 @@ impl Attribute {
                 let mut types = Vec::with_capacity(value.len() / 8);
                 while r.remaining() > 0 {
                     let _reserved = r.u8()?;
-                    types.push(AttributeType {
-                        vendor_id: r.u24()?,
-                        kind: r.u32()?,
-                    });
+                    types.push(AttributeType { vendor_id: r.u24()?, kind: r.u32()? });
                 }
                 Self::AttributeRequest(types)
             }
             ietf::PRODUCT_INFORMATION => {
                 let vendor_id = r.u24()?;
                 let product_id = r.u16()?;
-                Self::ProductInformation {
-                    vendor_id,
-                    product_id,
-                    name: text(r.rest(), "product name")?,
-                }
+                Self::ProductInformation { vendor_id, product_id, name: text(r.rest(), "product name")? }
             }
             ietf::NUMERIC_VERSION => {
                 exact(value, 16, "Numeric Version")?;
@@ -274,16 +248,9 @@ impl Attribute {
                 let build = r.string8("build number")?;
                 let config = r.string8("configuration version")?;
                 if r.remaining() != 0 {
-                    return Err(WireError::Invalid {
-                        what: "String Version",
-                        reason: "bytes after the last field",
-                    });
+                    return Err(WireError::Invalid { what: "String Version", reason: "bytes after the last field" });
                 }
-                Self::StringVersion {
-                    version,
-                    build,
-                    config,
-                }
+                Self::StringVersion { version, build, config }
             }
             ietf::OPERATIONAL_STATUS => {
                 exact(value, 24, "Operational Status")?;
@@ -296,11 +263,7 @@ impl Attribute {
                         value: u32::from(status.max(result)),
                     });
                 }
-                Self::OperationalStatus(OperationalStatus {
-                    status,
-                    result,
-                    last_use: text(r.take(20)?, "last use")?,
-                })
+                Self::OperationalStatus(OperationalStatus { status, result, last_use: text(r.take(20)?, "last use")? })
             }
             ietf::PORT_FILTER => {
                 if value.is_empty() || value.len() % 4 != 0 {
@@ -313,11 +276,7 @@ impl Attribute {
                 let mut entries = Vec::with_capacity(value.len() / 4);
                 while r.remaining() > 0 {
                     let blocked = r.u8()? & 0x01 != 0;
-                    entries.push(PortFilterEntry {
-                        blocked,
-                        protocol: r.u8()?,
-                        port: r.u16()?,
-                    });
+                    entries.push(PortFilterEntry { blocked, protocol: r.u8()?, port: r.u16()? });
                 }
                 Self::PortFilter(entries)
             }
@@ -349,19 +308,15 @@ impl Attribute {
                 let _reserved = r.u8()?;
                 let vendor_id = r.u24()?;
                 let code = r.u32()?;
-                Self::PaTncError {
-                    vendor_id,
-                    code,
-                    information: r.rest().to_vec(),
-                }
+                Self::PaTncError { vendor_id, code, information: r.rest().to_vec() }
             }
             ietf::ASSESSMENT_RESULT => {
                 exact(value, 4, "Assessment Result")?;
                 Self::AssessmentResult(AssessmentResult::from_wire(r.u32()?)?)
             }
-            ietf::REMEDIATION_INSTRUCTIONS => Self::RemediationInstructions(
-                RemediationParameters::parse(value, "Remediation Instructions")?,
-            ),
+            ietf::REMEDIATION_INSTRUCTIONS => {
+                Self::RemediationInstructions(RemediationParameters::parse(value, "Remediation Instructions")?)
+            }
             ietf::FORWARDING_ENABLED => {
                 exact(value, 4, "Forwarding Enabled")?;
                 Self::ForwardingEnabled(match r.u32()? {
@@ -369,10 +324,7 @@ impl Attribute {
                     1 => ForwardingEnabled::Enabled,
                     2 => ForwardingEnabled::Unknown,
                     v => {
-                        return Err(WireError::InvalidValue {
-                            what: "Forwarding Enabled",
-                            value: v,
-                        });
+                        return Err(WireError::InvalidValue { what: "Forwarding Enabled", value: v });
                     }
                 })
             }
@@ -382,10 +334,7 @@ impl Attribute {
                     0 => false,
                     1 => true,
                     v => {
-                        return Err(WireError::InvalidValue {
-                            what: "Factory Default Password Enabled",
-                            value: v,
-                        });
+                        return Err(WireError::InvalidValue { what: "Factory Default Password Enabled", value: v });
                     }
                 })
             }
@@ -417,10 +366,7 @@ impl Attribute {
             tcg::NEXT_SEGMENT_REQUEST => {
                 exact(value, 4, "Next Segment Request")?;
                 let flags = r.u8()?;
-                Self::NextSegmentRequest {
-                    cancel: flags & NEXT_CANCEL != 0,
-                    base_id: r.u24()?,
-                }
+                Self::NextSegmentRequest { cancel: flags & NEXT_CANCEL != 0, base_id: r.u24()? }
             }
             _ => return Ok(None),
         }))

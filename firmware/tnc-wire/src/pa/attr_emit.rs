@@ -24,15 +24,9 @@ impl Attribute {
             Self::AssessmentResult(_) => (PEN_IETF, ietf::ASSESSMENT_RESULT),
             Self::RemediationInstructions(_) => (PEN_IETF, ietf::REMEDIATION_INSTRUCTIONS),
             Self::ForwardingEnabled(_) => (PEN_IETF, ietf::FORWARDING_ENABLED),
-            Self::FactoryDefaultPasswordEnabled(_) => {
-                (PEN_IETF, ietf::FACTORY_DEFAULT_PASSWORD_ENABLED)
-            }
-            Self::MaxAttributeSize { request: true, .. } => {
-                (PEN_TCG, tcg::MAX_ATTRIBUTE_SIZE_REQUEST)
-            }
-            Self::MaxAttributeSize { request: false, .. } => {
-                (PEN_TCG, tcg::MAX_ATTRIBUTE_SIZE_RESPONSE)
-            }
+            Self::FactoryDefaultPasswordEnabled(_) => (PEN_IETF, ietf::FACTORY_DEFAULT_PASSWORD_ENABLED),
+            Self::MaxAttributeSize { request: true, .. } => (PEN_TCG, tcg::MAX_ATTRIBUTE_SIZE_REQUEST),
+            Self::MaxAttributeSize { request: false, .. } => (PEN_TCG, tcg::MAX_ATTRIBUTE_SIZE_RESPONSE),
             Self::SegmentEnvelope { .. } => (PEN_TCG, tcg::SEGMENT_ENVELOPE),
             Self::NextSegmentRequest { .. } => (PEN_TCG, tcg::NEXT_SEGMENT_REQUEST),
             Self::Unknown { kind, .. } => return *kind,
@@ -46,23 +40,14 @@ impl Attribute {
             Self::AttributeRequest(types) => 8 * types.len(),
             Self::ProductInformation { name, .. } => 5 + name.len(),
             Self::NumericVersion { .. } => 16,
-            Self::StringVersion {
-                version,
-                build,
-                config,
-            } => 3 + version.len() + build.len() + config.len(),
+            Self::StringVersion { version, build, config } => 3 + version.len() + build.len() + config.len(),
             Self::OperationalStatus(_) => 24,
             Self::PortFilter(entries) => 4 * entries.len(),
             Self::InstalledPackages(packages) => {
-                4 + packages
-                    .iter()
-                    .map(|p| 2 + p.name.len() + p.version.len())
-                    .sum::<usize>()
+                4 + packages.iter().map(|p| 2 + p.name.len() + p.version.len()).sum::<usize>()
             }
             Self::PaTncError { information, .. } => 8 + information.len(),
-            Self::AssessmentResult(_)
-            | Self::ForwardingEnabled(_)
-            | Self::FactoryDefaultPasswordEnabled(_) => 4,
+            Self::AssessmentResult(_) | Self::ForwardingEnabled(_) | Self::FactoryDefaultPasswordEnabled(_) => 4,
             Self::RemediationInstructions(p) => p.buffer_len(),
             Self::MaxAttributeSize { .. } => 8,
             Self::SegmentEnvelope { segment, .. } => 4 + segment.len(),
@@ -74,11 +59,7 @@ impl Attribute {
     /// Checks every field fits its length prefix or width.
     pub fn check(&self) -> Result<(), WireError> {
         match self {
-            Self::StringVersion {
-                version,
-                build,
-                config,
-            } => {
+            Self::StringVersion { version, build, config } => {
                 check_len8(version, "product version")?;
                 check_len8(build, "build number")?;
                 check_len8(config, "configuration version")
@@ -96,9 +77,7 @@ impl Attribute {
                     check_len8(&p.version, "package version")
                 })
             }
-            Self::OperationalStatus(s)
-                if s.last_use.len() != 20 || s.status > 3 || s.result > 3 =>
-            {
+            Self::OperationalStatus(s) if s.last_use.len() != 20 || s.status > 3 || s.result > 3 => {
                 Err(WireError::Invalid {
                     what: "Operational Status",
                     reason: "status/result over 3 or last use not 20 bytes",
@@ -108,10 +87,7 @@ impl Attribute {
             Self::SegmentEnvelope { base_id, .. } | Self::NextSegmentRequest { base_id, .. }
                 if *base_id > 0x00ff_ffff =>
             {
-                Err(WireError::InvalidValue {
-                    what: "base message id",
-                    value: *base_id,
-                })
+                Err(WireError::InvalidValue { what: "base message id", value: *base_id })
             }
             _ => Ok(()),
         }
@@ -132,33 +108,19 @@ impl Attribute {
                 w.u24(t.vendor_id);
                 w.u32(t.kind);
             }),
-            Self::ProductInformation {
-                vendor_id,
-                product_id,
-                name,
-            } => {
+            Self::ProductInformation { vendor_id, product_id, name } => {
                 w.u24(*vendor_id);
                 w.u16(*product_id);
                 w.bytes(name.as_bytes());
             }
-            Self::NumericVersion {
-                major,
-                minor,
-                build,
-                service_pack_major,
-                service_pack_minor,
-            } => {
+            Self::NumericVersion { major, minor, build, service_pack_major, service_pack_minor } => {
                 w.u32(*major);
                 w.u32(*minor);
                 w.u32(*build);
                 w.u16(*service_pack_major);
                 w.u16(*service_pack_minor);
             }
-            Self::StringVersion {
-                version,
-                build,
-                config,
-            } => {
+            Self::StringVersion { version, build, config } => {
                 w.string8(version);
                 w.string8(build);
                 w.string8(config);
@@ -182,11 +144,7 @@ impl Attribute {
                     w.string8(&p.version);
                 });
             }
-            Self::PaTncError {
-                vendor_id,
-                code,
-                information,
-            } => {
+            Self::PaTncError { vendor_id, code, information } => {
                 w.u8(0);
                 w.u24(*vendor_id);
                 w.u32(*code);
@@ -196,20 +154,11 @@ impl Attribute {
             Self::RemediationInstructions(p) => p.emit(&mut w),
             Self::ForwardingEnabled(f) => w.u32(*f as u32),
             Self::FactoryDefaultPasswordEnabled(on) => w.u32(u32::from(*on)),
-            Self::MaxAttributeSize {
-                max_attribute_size,
-                max_segment_size,
-                ..
-            } => {
+            Self::MaxAttributeSize { max_attribute_size, max_segment_size, .. } => {
                 w.u32(*max_attribute_size);
                 w.u32(*max_segment_size);
             }
-            Self::SegmentEnvelope {
-                more,
-                start,
-                base_id,
-                segment,
-            } => {
+            Self::SegmentEnvelope { more, start, base_id, segment } => {
                 w.u8(if *more { SEG_MORE } else { 0 } | if *start { SEG_START } else { 0 });
                 w.u24(*base_id);
                 w.bytes(segment);

@@ -34,10 +34,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
         }
         let p = Self { buffer };
         if p.version() != PA_TNC_VERSION {
-            return Err(WireError::Version {
-                what: "PA-TNC message",
-                version: p.version(),
-            });
+            return Err(WireError::Version { what: "PA-TNC message", version: p.version() });
         }
         Ok(p)
     }
@@ -86,10 +83,7 @@ impl PaMessageRepr {
             attributes.push(attribute);
             rest = &rest[used..];
         }
-        Ok(Self {
-            identifier: packet.identifier(),
-            attributes,
-        })
+        Ok(Self { identifier: packet.identifier(), attributes })
     }
 
     /// Parses a whole message from bytes.
@@ -99,12 +93,7 @@ impl PaMessageRepr {
 
     /// Bytes of the emitted message.
     pub fn buffer_len(&self) -> usize {
-        MESSAGE_HEADER_LEN
-            + self
-                .attributes
-                .iter()
-                .map(|a| ATTRIBUTE_HEADER_LEN + a.value_len())
-                .sum::<usize>()
+        MESSAGE_HEADER_LEN + self.attributes.iter().map(|a| ATTRIBUTE_HEADER_LEN + a.value_len()).sum::<usize>()
     }
 
     /// Emits into `buf` ([`Self::buffer_len`] bytes); refuses attributes whose fields do

@@ -9,8 +9,7 @@ mod message;
 mod seg;
 
 pub use attr::{
-    ATTRIBUTE_HEADER_LEN, Attribute, AttributeType, ForwardingEnabled, OperationalStatus, Package,
-    PortFilterEntry,
+    ATTRIBUTE_HEADER_LEN, Attribute, AttributeType, ForwardingEnabled, OperationalStatus, Package, PortFilterEntry,
 };
 pub use message::{MESSAGE_HEADER_LEN, PA_TNC_VERSION, PaMessageRepr, Packet};
 pub use seg::{Reassembler, SEGMENT_ENVELOPE_HEADER_LEN, Segmenter};

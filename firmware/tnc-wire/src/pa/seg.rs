@@ -25,29 +25,14 @@ pub struct Segmenter {
 impl Segmenter {
     /// Segments `attribute` under `base_id` (24 bits; strongSwan uses the PA-TNC message
     /// identifier's low bits) into segments of at most `max_segment_size` bytes.
-    pub fn new(
-        attribute: &Attribute,
-        base_id: u32,
-        max_segment_size: u32,
-    ) -> Result<Self, WireError> {
+    pub fn new(attribute: &Attribute, base_id: u32, max_segment_size: u32) -> Result<Self, WireError> {
         if base_id > 0x00ff_ffff {
-            return Err(WireError::InvalidValue {
-                what: "base message id",
-                value: base_id,
-            });
+            return Err(WireError::InvalidValue { what: "base message id", value: base_id });
         }
         if max_segment_size == 0 {
-            return Err(WireError::InvalidValue {
-                what: "maximum segment size",
-                value: 0,
-            });
+            return Err(WireError::InvalidValue { what: "maximum segment size", value: 0 });
         }
-        Ok(Self {
-            encoded: attribute.to_bytes()?,
-            sent: 0,
-            base_id,
-            max_segment_size: max_segment_size as usize,
-        })
+        Ok(Self { encoded: attribute.to_bytes()?, sent: 0, base_id, max_segment_size: max_segment_size as usize })
     }
 
     /// Whether the attribute needs no segmentation (it fits one segment).
@@ -64,12 +49,7 @@ impl Segmenter {
         let end = (self.sent + self.max_segment_size).min(self.encoded.len());
         let segment = self.encoded[self.sent..end].to_vec();
         self.sent = end;
-        Some(Attribute::SegmentEnvelope {
-            more: end < self.encoded.len(),
-            start,
-            base_id: self.base_id,
-            segment,
-        })
+        Some(Attribute::SegmentEnvelope { more: end < self.encoded.len(), start, base_id: self.base_id, segment })
     }
 
     /// The base message id the envelopes carry.
@@ -101,10 +81,7 @@ pub struct Reassembler {
 impl Reassembler {
     /// An empty reassembler.
     pub fn new(limits: Limits) -> Self {
-        Self {
-            limits,
-            in_flight: Vec::new(),
-        }
+        Self { limits, in_flight: Vec::new() }
     }
 
     /// Whether a transfer under `base_id` awaits more segments.
@@ -169,20 +146,13 @@ impl Reassembler {
                     max: self.limits.max_reassembled_attribute.into(),
                 });
             }
-            self.in_flight.push(InFlight {
-                base_id,
-                declared: declared as usize,
-                bytes: Vec::new(),
-            });
+            self.in_flight.push(InFlight { base_id, declared: declared as usize, bytes: Vec::new() });
         }
         let flight = self
             .in_flight
             .iter_mut()
             .find(|f| f.base_id == base_id)
-            .ok_or(WireError::Invalid {
-                what: "Segment Envelope",
-                reason: "no open transfer with this base id",
-            })?;
+            .ok_or(WireError::Invalid { what: "Segment Envelope", reason: "no open transfer with this base id" })?;
         if flight.bytes.len() + segment.len() > flight.declared {
             return Err(WireError::LengthMismatch {
                 what: "segmented attribute",
@@ -203,10 +173,7 @@ impl Reassembler {
         }
         let (attribute, _) = Attribute::parse(&flight.bytes, &self.limits)?;
         if matches!(attribute, Attribute::SegmentEnvelope { .. }) {
-            return Err(WireError::Invalid {
-                what: "Segment Envelope",
-                reason: "an envelope inside an envelope",
-            });
+            return Err(WireError::Invalid { what: "Segment Envelope", reason: "an envelope inside an envelope" });
         }
         Ok(Some(attribute))
     }

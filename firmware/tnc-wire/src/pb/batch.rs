@@ -66,24 +66,14 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn new_checked(buffer: T, limits: &Limits) -> Result<Self, WireError> {
         let len = buffer.as_ref().len();
         if len < BATCH_HEADER_LEN {
-            return Err(WireError::Truncated {
-                what: "PB-TNC batch header",
-                needed: BATCH_HEADER_LEN,
-                available: len,
-            });
+            return Err(WireError::Truncated { what: "PB-TNC batch header", needed: BATCH_HEADER_LEN, available: len });
         }
         let p = Self { buffer };
         if p.version() != PB_TNC_VERSION {
-            return Err(WireError::Version {
-                what: "PB-TNC batch",
-                version: p.version(),
-            });
+            return Err(WireError::Version { what: "PB-TNC batch", version: p.version() });
         }
         if BatchType::from_wire(p.batch_type_raw()).is_none() {
-            return Err(WireError::InvalidValue {
-                what: "PB-TNC batch type",
-                value: p.batch_type_raw().into(),
-            });
+            return Err(WireError::InvalidValue { what: "PB-TNC batch type", value: p.batch_type_raw().into() });
         }
         let declared = p.batch_length();
         if declared > limits.max_batch {
@@ -94,11 +84,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
             });
         }
         if declared as usize != len {
-            return Err(WireError::LengthMismatch {
-                what: "PB-TNC batch",
-                declared: declared.into(),
-                actual: len,
-            });
+            return Err(WireError::LengthMismatch { what: "PB-TNC batch", declared: declared.into(), actual: len });
         }
         Ok(p)
     }
@@ -147,11 +133,8 @@ impl BatchRepr {
     /// does); skippable messages of unknown types are kept as [`PbMessage::Unknown`].
     pub fn parse<T: AsRef<[u8]>>(packet: &Packet<T>, limits: &Limits) -> Result<Self, WireError> {
         let from_server = packet.from_server();
-        let batch_type =
-            BatchType::from_wire(packet.batch_type_raw()).ok_or(WireError::InvalidValue {
-                what: "PB-TNC batch type",
-                value: packet.batch_type_raw().into(),
-            })?;
+        let batch_type = BatchType::from_wire(packet.batch_type_raw())
+            .ok_or(WireError::InvalidValue { what: "PB-TNC batch type", value: packet.batch_type_raw().into() })?;
         if batch_type.from_client() == from_server && batch_type != BatchType::Close {
             return Err(WireError::Invalid {
                 what: "PB-TNC batch",
@@ -172,20 +155,13 @@ impl BatchRepr {
             rest = &rest[used..];
             if message.result_only() && batch_type != BatchType::Result {
                 if !from_server {
-                    return Err(WireError::Invalid {
-                        what: "PB-TNC batch",
-                        reason: "result message from a client",
-                    });
+                    return Err(WireError::Invalid { what: "PB-TNC batch", reason: "result message from a client" });
                 }
                 continue;
             }
             messages.push(message);
         }
-        Ok(Self {
-            from_server,
-            batch_type,
-            messages,
-        })
+        Ok(Self { from_server, batch_type, messages })
     }
 
     /// Parses a whole batch from bytes.
@@ -195,12 +171,7 @@ impl BatchRepr {
 
     /// Bytes of the emitted batch.
     pub fn buffer_len(&self) -> usize {
-        BATCH_HEADER_LEN
-            + self
-                .messages
-                .iter()
-                .map(|m| MESSAGE_HEADER_LEN + m.value_len())
-                .sum::<usize>()
+        BATCH_HEADER_LEN + self.messages.iter().map(|m| MESSAGE_HEADER_LEN + m.value_len()).sum::<usize>()
     }
 
     /// Emits into `buf`, which must be [`Self::buffer_len`] bytes long.

@@ -40,10 +40,7 @@ impl AssessmentResult {
             3 => Self::Error,
             4 => Self::DontKnow,
             _ => {
-                return Err(WireError::InvalidValue {
-                    what: "assessment result",
-                    value: v,
-                });
+                return Err(WireError::InvalidValue { what: "assessment result", value: v });
             }
         })
     }
@@ -174,50 +171,25 @@ impl PbMessage {
             });
         }
         if vendor_id == PEN_RESERVED || kind == u32::MAX {
-            return Err(WireError::Invalid {
-                what: "PB-TNC message",
-                reason: "reserved vendor id or type",
-            });
+            return Err(WireError::Invalid { what: "PB-TNC message", reason: "reserved vendor id or type" });
         }
         let noskip = flags & NOSKIP != 0;
         let value = &bytes[MESSAGE_HEADER_LEN..len];
         if vendor_id != PEN_IETF || kind > ty::REASON_STRING {
             if noskip {
-                return Err(WireError::UnsupportedMandatory {
-                    what: "PB-TNC message",
-                    vendor_id,
-                    kind,
-                });
+                return Err(WireError::UnsupportedMandatory { what: "PB-TNC message", vendor_id, kind });
             }
-            return Ok((
-                Self::Unknown {
-                    vendor_id,
-                    kind,
-                    value: value.to_vec(),
-                },
-                len,
-            ));
+            return Ok((Self::Unknown { vendor_id, kind, value: value.to_vec() }, len));
         }
         let (min, exact, noskip_rule) = rules(kind);
         if len < min || (exact && len != min) {
-            return Err(WireError::LengthMismatch {
-                what: "PB-TNC message",
-                declared: min as u64,
-                actual: len,
-            });
+            return Err(WireError::LengthMismatch { what: "PB-TNC message", declared: min as u64, actual: len });
         }
         if kind == ty::EXPERIMENTAL && noskip {
-            return Err(WireError::UnsupportedMandatory {
-                what: "PB-TNC message",
-                vendor_id,
-                kind,
-            });
+            return Err(WireError::UnsupportedMandatory { what: "PB-TNC message", vendor_id, kind });
         }
         if noskip_rule.is_some_and(|required| required != noskip) {
-            return Err(WireError::Invalid {
-                what: "PB-TNC message",
-                reason: "NOSKIP flag wrong for its type",
-            });
+            return Err(WireError::Invalid { what: "PB-TNC message", reason: "NOSKIP flag wrong for its type" });
         }
         Ok((Self::parse_value(kind, value)?, len))
     }
@@ -249,16 +221,13 @@ impl PbMessage {
                     2 => AccessRecommendation::NoAccess,
                     3 => AccessRecommendation::Isolate,
                     v => {
-                        return Err(WireError::InvalidValue {
-                            what: "access recommendation",
-                            value: v.into(),
-                        });
+                        return Err(WireError::InvalidValue { what: "access recommendation", value: v.into() });
                     }
                 })
             }
-            ty::REMEDIATION_PARAMETERS => Self::RemediationParameters(
-                RemediationParameters::parse(value, "PB-Remediation-Parameters")?,
-            ),
+            ty::REMEDIATION_PARAMETERS => {
+                Self::RemediationParameters(RemediationParameters::parse(value, "PB-Remediation-Parameters")?)
+            }
             ty::ERROR => {
                 let fatal = r.u8()? & FATAL != 0;
                 let vendor_id = r.u24()?;
@@ -267,27 +236,14 @@ impl PbMessage {
                 let rest = r.rest();
                 let detail = match (vendor_id, code, rest) {
                     (PEN_IETF, super::error_code::VERSION_NOT_SUPPORTED, [bad, max, min, _]) => {
-                        PbErrorDetail::Version {
-                            bad: *bad,
-                            max: *max,
-                            min: *min,
-                        }
+                        PbErrorDetail::Version { bad: *bad, max: *max, min: *min }
                     }
-                    (PEN_IETF, _, [a, b, c, d]) => {
-                        PbErrorDetail::Offset(u32::from_be_bytes([*a, *b, *c, *d]))
-                    }
+                    (PEN_IETF, _, [a, b, c, d]) => PbErrorDetail::Offset(u32::from_be_bytes([*a, *b, *c, *d])),
                     _ => PbErrorDetail::Raw(rest.to_vec()),
                 };
-                Self::Error(PbError {
-                    fatal,
-                    vendor_id,
-                    code,
-                    detail,
-                })
+                Self::Error(PbError { fatal, vendor_id, code, detail })
             }
-            ty::LANGUAGE_PREFERENCE => {
-                Self::LanguagePreference(text(value, "PB-Language-Preference")?)
-            }
+            ty::LANGUAGE_PREFERENCE => Self::LanguagePreference(text(value, "PB-Language-Preference")?),
             _ => {
                 let reason = r.string32("PB-Reason-String")?;
                 let language = r.string8("PB-Reason-String language code")?;
@@ -323,9 +279,7 @@ impl PbMessage {
             Self::Error(_) => (PEN_IETF, ty::ERROR, true),
             Self::LanguagePreference(_) => (PEN_IETF, ty::LANGUAGE_PREFERENCE, false),
             Self::ReasonString { .. } => (PEN_IETF, ty::REASON_STRING, false),
-            Self::Unknown {
-                vendor_id, kind, ..
-            } => (*vendor_id, *kind, false),
+            Self::Unknown { vendor_id, kind, .. } => (*vendor_id, *kind, false),
         }
     }
 
@@ -350,9 +304,7 @@ impl PbMessage {
     pub(crate) fn check(&self) -> Result<(), WireError> {
         match self {
             Self::RemediationParameters(p) => p.check(),
-            Self::ReasonString { language, .. } => {
-                check_len8(language, "PB-Reason-String language code")
-            }
+            Self::ReasonString { language, .. } => check_len8(language, "PB-Reason-String language code"),
             _ => Ok(()),
         }
     }

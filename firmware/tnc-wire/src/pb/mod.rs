@@ -6,8 +6,7 @@ mod message;
 
 pub use batch::{BATCH_HEADER_LEN, BatchRepr, BatchType, PB_TNC_VERSION, Packet};
 pub use message::{
-    AccessRecommendation, AssessmentResult, MESSAGE_HEADER_LEN, PbError, PbErrorDetail, PbMessage,
-    PbPa,
+    AccessRecommendation, AssessmentResult, MESSAGE_HEADER_LEN, PbError, PbErrorDetail, PbMessage, PbPa,
 };
 
 /// PB-TNC message types of the IETF namespace.

@@ -107,14 +107,9 @@ fn mechanism_name(bytes: &[u8]) -> Result<String, WireError> {
     // RFC 4422 §3.1: 1 to 20 characters of A-Z, 0-9, '-' and '_'.
     let ok = !bytes.is_empty()
         && bytes.len() <= 20
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_');
+        && bytes.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_');
     if !ok {
-        return Err(WireError::Invalid {
-            what: "SASL mechanism name",
-            reason: "not 1-20 of A-Z 0-9 - _",
-        });
+        return Err(WireError::Invalid { what: "SASL mechanism name", reason: "not 1-20 of A-Z 0-9 - _" });
     }
     crate::bytes::text(bytes, "SASL mechanism name")
 }
@@ -127,14 +122,7 @@ impl PtTlsRepr {
         let vendor_id = packet.vendor_id();
         let message_type = packet.message_type();
         if vendor_id != PEN_IETF {
-            return Ok(Self {
-                identifier,
-                body: PtTlsBody::Vendor {
-                    vendor_id,
-                    message_type,
-                    value: value.to_vec(),
-                },
-            });
+            return Ok(Self { identifier, body: PtTlsBody::Vendor { vendor_id, message_type, value: value.to_vec() } });
         }
         let mut r = Reader::new(value, "PT-TLS message value");
         let body = match message_type {
@@ -142,11 +130,7 @@ impl PtTlsRepr {
             ty::VERSION_REQUEST => {
                 exact(value, 4, "PT-TLS Version Request")?;
                 let _reserved = r.u8()?;
-                PtTlsBody::VersionRequest {
-                    min: r.u8()?,
-                    max: r.u8()?,
-                    preferred: r.u8()?,
-                }
+                PtTlsBody::VersionRequest { min: r.u8()?, max: r.u8()?, preferred: r.u8()? }
             }
             ty::VERSION_RESPONSE => {
                 exact(value, 4, "PT-TLS Version Response")?;
@@ -164,42 +148,25 @@ impl PtTlsRepr {
             ty::SASL_MECHANISM_SELECTION => {
                 let len = usize::from(r.u8()? & 0x1f);
                 let mechanism = mechanism_name(r.take(len)?)?;
-                PtTlsBody::SaslMechanismSelection {
-                    mechanism,
-                    initial: r.rest().to_vec(),
-                }
+                PtTlsBody::SaslMechanismSelection { mechanism, initial: r.rest().to_vec() }
             }
             ty::SASL_AUTHENTICATION_DATA => PtTlsBody::SaslAuthenticationData(value.to_vec()),
             ty::SASL_RESULT => {
                 let code = r.u16()?;
                 if code > SASL_MECHANISM_FAILURE {
-                    return Err(WireError::InvalidValue {
-                        what: "SASL result code",
-                        value: code.into(),
-                    });
+                    return Err(WireError::InvalidValue { what: "SASL result code", value: code.into() });
                 }
-                PtTlsBody::SaslResult {
-                    code,
-                    data: r.rest().to_vec(),
-                }
+                PtTlsBody::SaslResult { code, data: r.rest().to_vec() }
             }
             ty::PB_TNC_BATCH => PtTlsBody::PbTncBatch(value.to_vec()),
             ty::ERROR => {
                 let _reserved = r.u8()?;
                 let vendor_id = r.u24()?;
                 let code = r.u32()?;
-                PtTlsBody::Error {
-                    vendor_id,
-                    code,
-                    original: r.rest().to_vec(),
-                }
+                PtTlsBody::Error { vendor_id, code, original: r.rest().to_vec() }
             }
             other => {
-                return Err(WireError::UnsupportedMandatory {
-                    what: "PT-TLS message",
-                    vendor_id,
-                    kind: other,
-                });
+                return Err(WireError::UnsupportedMandatory { what: "PT-TLS message", vendor_id, kind: other });
             }
         };
         Ok(Self { identifier, body })
@@ -221,11 +188,7 @@ impl PtTlsRepr {
             PtTlsBody::SaslResult { .. } => (PEN_IETF, ty::SASL_RESULT),
             PtTlsBody::PbTncBatch(_) => (PEN_IETF, ty::PB_TNC_BATCH),
             PtTlsBody::Error { .. } => (PEN_IETF, ty::ERROR),
-            PtTlsBody::Vendor {
-                vendor_id,
-                message_type,
-                ..
-            } => (*vendor_id, *message_type),
+            PtTlsBody::Vendor { vendor_id, message_type, .. } => (*vendor_id, *message_type),
         }
     }
 
@@ -239,9 +202,7 @@ impl PtTlsRepr {
                 | PtTlsBody::Vendor { value: v, .. } => v.len(),
                 PtTlsBody::VersionRequest { .. } | PtTlsBody::VersionResponse(_) => 4,
                 PtTlsBody::SaslMechanisms(names) => names.iter().map(|n| 1 + n.len()).sum(),
-                PtTlsBody::SaslMechanismSelection { mechanism, initial } => {
-                    1 + mechanism.len() + initial.len()
-                }
+                PtTlsBody::SaslMechanismSelection { mechanism, initial } => 1 + mechanism.len() + initial.len(),
                 PtTlsBody::SaslResult { data, .. } => 2 + data.len(),
                 PtTlsBody::Error { original, .. } => 8 + original.len(),
             }
@@ -249,22 +210,17 @@ impl PtTlsRepr {
 
     /// Emits into `packet`, whose buffer must be [`Self::buffer_len`] bytes. Refuses
     /// mechanism names that are not valid SASL names and messages over 4 GiB.
-    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(
-        &self,
-        packet: &mut Packet<T>,
-    ) -> Result<(), WireError> {
+    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, packet: &mut Packet<T>) -> Result<(), WireError> {
         let len = u32::try_from(self.buffer_len()).map_err(|_| WireError::TooLarge {
             what: "PT-TLS message",
             len: self.buffer_len() as u64,
             max: u64::from(u32::MAX),
         })?;
         match &self.body {
-            PtTlsBody::SaslMechanisms(names) => names
-                .iter()
-                .try_for_each(|n| mechanism_name(n.as_bytes()).map(drop))?,
-            PtTlsBody::SaslMechanismSelection { mechanism, .. } => {
-                drop(mechanism_name(mechanism.as_bytes())?)
+            PtTlsBody::SaslMechanisms(names) => {
+                names.iter().try_for_each(|n| mechanism_name(n.as_bytes()).map(drop))?
             }
+            PtTlsBody::SaslMechanismSelection { mechanism, .. } => drop(mechanism_name(mechanism.as_bytes())?),
             _ => {}
         }
         let (vendor_id, message_type) = self.vendor_and_type();
@@ -275,11 +231,7 @@ impl PtTlsRepr {
             | PtTlsBody::SaslAuthenticationData(v)
             | PtTlsBody::PbTncBatch(v)
             | PtTlsBody::Vendor { value: v, .. } => w.bytes(v),
-            PtTlsBody::VersionRequest {
-                min,
-                max,
-                preferred,
-            } => w.bytes(&[0, *min, *max, *preferred]),
+            PtTlsBody::VersionRequest { min, max, preferred } => w.bytes(&[0, *min, *max, *preferred]),
             PtTlsBody::VersionResponse(v) => w.bytes(&[0, 0, 0, *v]),
             PtTlsBody::SaslMechanisms(names) => names.iter().for_each(|n| w.string8(n)),
             PtTlsBody::SaslMechanismSelection { mechanism, initial } => {
@@ -290,11 +242,7 @@ impl PtTlsRepr {
                 w.u16(*code);
                 w.bytes(data);
             }
-            PtTlsBody::Error {
-                vendor_id,
-                code,
-                original,
-            } => {
+            PtTlsBody::Error { vendor_id, code, original } => {
                 w.u8(0);
                 w.u24(*vendor_id);
                 w.u32(*code);
@@ -314,11 +262,7 @@ impl PtTlsRepr {
 
 fn exact(value: &[u8], len: usize, what: &'static str) -> Result<(), WireError> {
     if value.len() != len {
-        return Err(WireError::LengthMismatch {
-            what,
-            declared: len as u64,
-            actual: value.len(),
-        });
+        return Err(WireError::LengthMismatch { what, declared: len as u64, actual: value.len() });
     }
     Ok(())
 }

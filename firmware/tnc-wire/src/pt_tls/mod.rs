@@ -6,8 +6,7 @@ mod body;
 mod packet;
 
 pub use body::{
-    ErrorCode, PT_TLS_VERSION, PtTlsBody, PtTlsRepr, SASL_ABORT, SASL_FAILURE,
-    SASL_MECHANISM_FAILURE, SASL_SUCCESS,
+    ErrorCode, PT_TLS_VERSION, PtTlsBody, PtTlsRepr, SASL_ABORT, SASL_FAILURE, SASL_MECHANISM_FAILURE, SASL_SUCCESS,
 };
 pub use packet::{HEADER_LEN, Packet, frame_len};
 

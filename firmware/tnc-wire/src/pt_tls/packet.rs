@@ -22,11 +22,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn new_checked(buffer: T, limits: &Limits) -> Result<Self, WireError> {
         let len = buffer.as_ref().len();
         if len < HEADER_LEN {
-            return Err(WireError::Truncated {
-                what: "PT-TLS header",
-                needed: HEADER_LEN,
-                available: len,
-            });
+            return Err(WireError::Truncated { what: "PT-TLS header", needed: HEADER_LEN, available: len });
         }
         let packet = Self { buffer };
         let declared = packet.message_length();
@@ -100,10 +96,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
 
 fn check_length(declared: u32, limits: &Limits) -> Result<(), WireError> {
     if (declared as usize) < HEADER_LEN {
-        return Err(WireError::Invalid {
-            what: "PT-TLS message length",
-            reason: "shorter than the header",
-        });
+        return Err(WireError::Invalid { what: "PT-TLS message length", reason: "shorter than the header" });
     }
     if declared > limits.max_pt_tls_message {
         return Err(WireError::TooLarge {

@@ -14,31 +14,22 @@ use postern_uem_api::{ApiError, ERROR_MESSAGE_MAX};
 use std::time::{Duration, SystemTime};
 
 /// The body of a successful answer (at most `cap` bytes), or the error the answer means.
-pub(super) async fn read<B>(
-    response: Response<B>,
-    cap: usize,
-    endpoint: &str,
-) -> Result<Vec<u8>, UemError>
+pub(super) async fn read<B>(response: Response<B>, cap: usize, endpoint: &str) -> Result<Vec<u8>, UemError>
 where
     B: Body<Data = Bytes>,
     B::Error: std::fmt::Display,
 {
     let (parts, body) = response.into_parts();
     if parts.status.is_success() {
-        return read_capped(body, cap)
-            .await
-            .map_err(|e| body_error(e, endpoint));
+        return read_capped(body, cap).await.map_err(|e| body_error(e, endpoint));
     }
     let retry_after = parts
         .headers
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_retry_after(v, SystemTime::now()));
-    let message = if needs_message(parts.status) {
-        Some(error_message(read_capped(body, ERROR_ANSWER).await))
-    } else {
-        None
-    };
+    let message =
+        if needs_message(parts.status) { Some(error_message(read_capped(body, ERROR_ANSWER).await)) } else { None };
     Err(classify(parts.status, retry_after, message, endpoint))
 }
 
@@ -49,14 +40,10 @@ fn needs_message(status: StatusCode) -> bool {
 /// A body that could not be read: cut off by the cap, or the connection failed.
 pub(super) fn body_error(e: BodyError, endpoint: &str) -> UemError {
     match e {
-        BodyError::Broken(_) => UemError::Unreachable {
-            endpoint: endpoint.to_owned(),
-            reason: e.to_string(),
-        },
-        BodyError::Declared { .. } | BodyError::TooLong { .. } => UemError::BadAnswer {
-            endpoint: endpoint.to_owned(),
-            reason: e.to_string(),
-        },
+        BodyError::Broken(_) => UemError::Unreachable { endpoint: endpoint.to_owned(), reason: e.to_string() },
+        BodyError::Declared { .. } | BodyError::TooLong { .. } => {
+            UemError::BadAnswer { endpoint: endpoint.to_owned(), reason: e.to_string() }
+        }
     }
 }
 
@@ -83,10 +70,7 @@ pub(super) fn classify(
     match (status.as_u16(), retry_after) {
         (401 | 403, _) => UemError::Unauthorised { endpoint },
         (410, _) => UemError::CursorRefused { endpoint },
-        (429 | 503, Some(retry_after)) => UemError::Throttled {
-            endpoint,
-            retry_after,
-        },
+        (429 | 503, Some(retry_after)) => UemError::Throttled { endpoint, retry_after },
         (status, _) => {
             let mut message = message.unwrap_or_default();
             if message.len() > ERROR_MESSAGE_MAX {
@@ -96,11 +80,7 @@ pub(super) fn classify(
                 }
                 message.truncate(end);
             }
-            UemError::Status {
-                endpoint,
-                status,
-                message,
-            }
+            UemError::Status { endpoint, status, message }
         }
     }
 }
@@ -121,10 +101,7 @@ pub(super) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
 /// The headers' `Retry-After`, for tests of whole answers.
 #[cfg(test)]
 fn retry_after_of(headers: &hyper::header::HeaderMap, now: SystemTime) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, now))
+    headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| parse_retry_after(v, now))
 }
 
 #[cfg(test)]
@@ -139,44 +116,24 @@ mod tests {
         for (k, v) in headers {
             r = r.header(*k, *v);
         }
-        r.body(Full::new(Bytes::from_static(body.as_bytes())))
-            .unwrap()
+        r.body(Full::new(Bytes::from_static(body.as_bytes()))).unwrap()
     }
 
     async fn error_of(status: u16, headers: &[(&str, &str)], body: &'static str) -> UemError {
-        read(answer(status, headers, body), 1024, "GET x")
-            .await
-            .unwrap_err()
+        read(answer(status, headers, body), 1024, "GET x").await.unwrap_err()
     }
 
     #[tokio::test]
     async fn statuses_map_to_what_the_gateway_does_about_them() {
-        assert!(matches!(
-            error_of(401, &[], "").await,
-            UemError::Unauthorised { .. }
-        ));
-        assert!(matches!(
-            error_of(403, &[], "").await,
-            UemError::Unauthorised { .. }
-        ));
-        assert!(matches!(
-            error_of(410, &[], "").await,
-            UemError::CursorRefused { .. }
-        ));
+        assert!(matches!(error_of(401, &[], "").await, UemError::Unauthorised { .. }));
+        assert!(matches!(error_of(403, &[], "").await, UemError::Unauthorised { .. }));
+        assert!(matches!(error_of(410, &[], "").await, UemError::CursorRefused { .. }));
         let e = error_of(429, &[("retry-after", "7")], "").await;
         assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
         let e = error_of(503, &[("retry-after", "Fri, 31 Dec 1999 23:59:59 GMT")], "").await;
         assert_eq!(e.retry_after(), Some(Duration::ZERO), "a date in the past");
-        let e = error_of(
-            503,
-            &[],
-            r#"{"error":"unavailable","message":"going down"}"#,
-        )
-        .await;
-        assert!(
-            matches!(e, UemError::Status { status: 503, ref message, .. } if message == "going down"),
-            "{e}"
-        );
+        let e = error_of(503, &[], r#"{"error":"unavailable","message":"going down"}"#).await;
+        assert!(matches!(e, UemError::Status { status: 503, ref message, .. } if message == "going down"), "{e}");
         let e = error_of(500, &[], "<html>oops</html>").await;
         assert!(
             matches!(e, UemError::Status { status: 500, ref message, .. } if message == "(no JSON error body)"),
@@ -188,9 +145,7 @@ mod tests {
     async fn a_success_body_over_the_cap_is_a_bad_answer() {
         let ok = read(answer(200, &[], "{}"), 2, "GET x").await.unwrap();
         assert_eq!(ok, b"{}");
-        let e = read(answer(200, &[], "{}  "), 2, "GET x")
-            .await
-            .unwrap_err();
+        let e = read(answer(200, &[], "{}  "), 2, "GET x").await.unwrap_err();
         assert!(matches!(e, UemError::BadAnswer { .. }), "{e}");
     }
 
@@ -198,24 +153,11 @@ mod tests {
     fn retry_after_dates_count_from_now_and_are_bounded() {
         let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
         let mut h = HeaderMap::new();
-        h.insert(
-            RETRY_AFTER,
-            "Sun, 06 Nov 1994 08:50:07 GMT".parse().unwrap(),
-        );
+        h.insert(RETRY_AFTER, "Sun, 06 Nov 1994 08:50:07 GMT".parse().unwrap());
         assert_eq!(retry_after_of(&h, now), Some(Duration::from_secs(30)));
-        h.insert(
-            RETRY_AFTER,
-            "Sunday, 06-Nov-94 08:49:47 GMT".parse().unwrap(),
-        );
-        assert_eq!(
-            retry_after_of(&h, now),
-            Some(Duration::from_secs(10)),
-            "RFC 850 form"
-        );
-        assert_eq!(
-            parse_retry_after("99999999999999999999999", now),
-            Some(MAX_RETRY_AFTER)
-        );
+        h.insert(RETRY_AFTER, "Sunday, 06-Nov-94 08:49:47 GMT".parse().unwrap());
+        assert_eq!(retry_after_of(&h, now), Some(Duration::from_secs(10)), "RFC 850 form");
+        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(MAX_RETRY_AFTER));
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("", now), None);
         assert_eq!(parse_retry_after("-5", now), None);

@@ -86,10 +86,7 @@ mod tests {
     async fn an_undeclared_endless_body_stops_right_after_the_cap() {
         let mut endless = Endless { served: 0 };
         let err = read_capped(&mut endless, 1024 * 1024).await.unwrap_err();
-        assert!(
-            matches!(err, BodyError::TooLong { cap: 1_048_576 }),
-            "{err}"
-        );
+        assert!(matches!(err, BodyError::TooLong { cap: 1_048_576 }), "{err}");
         assert_eq!(endless.served, 17, "16 chunks fit, the 17th passes the cap");
     }
 
@@ -97,16 +94,7 @@ mod tests {
     async fn a_declared_length_over_the_cap_is_refused_unread() {
         let body = http_body_util::Full::new(Bytes::from(vec![b' '; 2048]));
         let err = read_capped(body, 1024).await.unwrap_err();
-        assert!(
-            matches!(
-                err,
-                BodyError::Declared {
-                    declared: 2048,
-                    cap: 1024
-                }
-            ),
-            "{err}"
-        );
+        assert!(matches!(err, BodyError::Declared { declared: 2048, cap: 1024 }), "{err}");
         let body = http_body_util::Full::new(Bytes::from_static(b"{}"));
         assert_eq!(read_capped(body, 2).await.unwrap(), b"{}");
     }

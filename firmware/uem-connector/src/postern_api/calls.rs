@@ -7,10 +7,10 @@ use crate::{Features, UemConnector, UemError, UemFuture};
 use hyper::Method;
 use postern_decision::{AppTunnelAnswer, EasRequest, UemDeviceId};
 use postern_uem_api::{
-    ACTIONS_PATH, AUTHORISE_PATH, AppId, AuthoriseRequest, AuthoriseResponse, CHANGES_PATH,
-    ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, LOOKUP_PATH, LookupQuery,
-    MAX_INVENTORY_ENTRIES, MAX_INVENTORY_REQUEST_BYTES, MAX_WAIT_SECS, PollQuery, Registration,
-    ServiceName, Settings, TunnelActions, decode, encode, inventory_path, register_path,
+    ACTIONS_PATH, AUTHORISE_PATH, AppId, AuthoriseRequest, AuthoriseResponse, CHANGES_PATH, ComplianceChanges, Cursor,
+    DeviceLookup, InventoryEntry, LOOKUP_PATH, LookupQuery, MAX_INVENTORY_ENTRIES, MAX_INVENTORY_REQUEST_BYTES,
+    MAX_WAIT_SECS, PollQuery, Registration, ServiceName, Settings, TunnelActions, decode, encode, inventory_path,
+    register_path,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -26,14 +26,7 @@ struct InventoryBody<'a> {
 
 impl PosternApiConnector {
     fn call(&self, method: Method, path: String, cap: usize) -> Call {
-        Call {
-            method,
-            path,
-            query: None,
-            body: None,
-            cap,
-            deadline: self.transport.timeouts.request,
-        }
+        Call { method, path, query: None, body: None, cap, deadline: self.transport.timeouts.request }
     }
 
     /// Sends a call and decodes its answer.
@@ -41,28 +34,17 @@ impl PosternApiConnector {
         let endpoint = self.transport.endpoint(&call);
         let cap = call.cap;
         let bytes = self.transport.exchange(call).await?;
-        decode(&bytes, cap).map_err(|e| UemError::BadAnswer {
-            endpoint,
-            reason: e.to_string(),
-        })
+        decode(&bytes, cap).map_err(|e| UemError::BadAnswer { endpoint, reason: e.to_string() })
     }
 
     fn request_error(&self, call: &Call, reason: String) -> UemError {
-        UemError::Request {
-            endpoint: self.transport.endpoint(call),
-            reason,
-        }
+        UemError::Request { endpoint: self.transport.endpoint(call), reason }
     }
 
     /// A feed pull: `wait` (at most 30 s, whole seconds) on top of the request deadline.
     fn poll(&self, path: &str, cursor: Option<&Cursor>, wait: Duration) -> Call {
-        let wait_secs = u32::try_from(wait.as_secs())
-            .unwrap_or(u32::MAX)
-            .min(MAX_WAIT_SECS);
-        let query = PollQuery {
-            cursor: cursor.cloned(),
-            wait_secs,
-        };
+        let wait_secs = u32::try_from(wait.as_secs()).unwrap_or(u32::MAX).min(MAX_WAIT_SECS);
+        let query = PollQuery { cursor: cursor.cloned(), wait_secs };
         let mut call = self.call(Method::GET, path.to_owned(), FEED_ANSWER);
         call.query = Some(query.to_query_string());
         call.deadline += Duration::from_secs(u64::from(wait_secs));
@@ -76,10 +58,7 @@ impl PosternApiConnector {
         if registration.gateway_id != self.gateway {
             return Err(UemError::BadAnswer {
                 endpoint,
-                reason: format!(
-                    "registered gateway `{}` instead of `{}`",
-                    registration.gateway_id, self.gateway
-                ),
+                reason: format!("registered gateway `{}` instead of `{}`", registration.gateway_id, self.gateway),
             });
         }
         Ok(registration.settings)
@@ -92,11 +71,8 @@ impl PosternApiConnector {
         service: &ServiceName,
     ) -> Result<AppTunnelAnswer, UemError> {
         let mut call = self.call(Method::POST, AUTHORISE_PATH.to_owned(), SMALL_ANSWER);
-        let question = AuthoriseRequest {
-            uem_device_id: device.clone(),
-            app_id: app.clone(),
-            service: service.clone(),
-        };
+        let question =
+            AuthoriseRequest { uem_device_id: device.clone(), app_id: app.clone(), service: service.clone() };
         call.body = Some(encode(&question).map_err(|e| self.request_error(&call, e.to_string()))?);
         let answer: AuthoriseResponse = self.fetch(call).await?;
         Ok(answer.into())
@@ -105,19 +81,14 @@ impl PosternApiConnector {
     async fn push_now(&self, entries: &[InventoryEntry]) -> Result<(), UemError> {
         let mut call = self.call(Method::PUT, inventory_path(&self.gateway), SMALL_ANSWER);
         if entries.len() > MAX_INVENTORY_ENTRIES {
-            let reason = format!(
-                "{} inventory entries; API v1 carries at most {MAX_INVENTORY_ENTRIES}",
-                entries.len()
-            );
+            let reason = format!("{} inventory entries; API v1 carries at most {MAX_INVENTORY_ENTRIES}", entries.len());
             return Err(self.request_error(&call, reason));
         }
         let body = encode(&InventoryBody { entries, hold_secs: self.inventory_hold })
             .map_err(|e| self.request_error(&call, e.to_string()))?;
         if body.len() > MAX_INVENTORY_REQUEST_BYTES {
-            let reason = format!(
-                "the inventory is {} bytes; API v1 carries at most {MAX_INVENTORY_REQUEST_BYTES}",
-                body.len()
-            );
+            let reason =
+                format!("the inventory is {} bytes; API v1 carries at most {MAX_INVENTORY_REQUEST_BYTES}", body.len());
             return Err(self.request_error(&call, reason));
         }
         call.body = Some(body);
@@ -131,11 +102,7 @@ impl UemConnector for PosternApiConnector {
     }
 
     fn features(&self) -> Features {
-        Features {
-            tunnel_actions: true,
-            inventory_push: true,
-            long_poll: true,
-        }
+        Features { tunnel_actions: true, inventory_push: true, long_poll: true }
     }
 
     fn register(&self) -> UemFuture<'_, Settings> {
@@ -143,10 +110,7 @@ impl UemConnector for PosternApiConnector {
     }
 
     fn lookup<'a>(&'a self, request: &'a EasRequest) -> UemFuture<'a, DeviceLookup> {
-        let query = LookupQuery {
-            activesync_id: Some(request.eas_device_id.clone()),
-            user: request.user.clone(),
-        };
+        let query = LookupQuery { activesync_id: Some(request.eas_device_id.clone()), user: request.user.clone() };
         let mut call = self.call(Method::GET, LOOKUP_PATH.to_owned(), LOOKUP_ANSWER);
         call.query = Some(query.to_query_string());
         Box::pin(self.fetch(call))
@@ -169,11 +133,7 @@ impl UemConnector for PosternApiConnector {
         Box::pin(self.fetch(self.poll(CHANGES_PATH, cursor, wait)))
     }
 
-    fn tunnel_actions<'a>(
-        &'a self,
-        cursor: Option<&'a Cursor>,
-        wait: Duration,
-    ) -> UemFuture<'a, TunnelActions> {
+    fn tunnel_actions<'a>(&'a self, cursor: Option<&'a Cursor>, wait: Duration) -> UemFuture<'a, TunnelActions> {
         Box::pin(self.fetch(self.poll(ACTIONS_PATH, cursor, wait)))
     }
 

@@ -43,23 +43,15 @@ impl PosternApiConnector {
             why: "the gateway has no system trust store; name the PEM bundle of the \
                   certificate authorities that may sign the UEM's certificate",
         })?;
-        let credentials = config
-            .gateway_credentials
-            .as_deref()
-            .ok_or(SetupError::Missing {
-                setting: setup::CREDENTIALS.to_owned(),
-                why: "the UEM identifies the gateway by the bearer token in this file",
-            })?;
+        let credentials = config.gateway_credentials.as_deref().ok_or(SetupError::Missing {
+            setting: setup::CREDENTIALS.to_owned(),
+            why: "the UEM identifies the gateway by the bearer token in this file",
+        })?;
         let tls = setup::client_config(setup::load_roots(ca_file)?)?;
         let token = setup::load_token(credentials)?;
         Ok(Self {
             gateway: gateway.clone(),
-            transport: Transport {
-                origin,
-                tls: TlsConnector::from(tls),
-                token,
-                timeouts: Timeouts::default(),
-            },
+            transport: Transport { origin, tls: TlsConnector::from(tls), token, timeouts: Timeouts::default() },
             inventory_hold: None,
         })
     }

@@ -34,16 +34,12 @@ impl Origin {
         if uri.query().is_some() || url.contains('#') {
             return Err("a query or fragment is not allowed".into());
         }
-        let host = authority
-            .host()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
+        let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_owned();
         if host.is_empty() {
             return Err("no host".into());
         }
-        let server_name = ServerName::try_from(host.clone())
-            .map_err(|e| format!("`{host}` is not a valid TLS server name: {e}"))?;
+        let server_name =
+            ServerName::try_from(host.clone()).map_err(|e| format!("`{host}` is not a valid TLS server name: {e}"))?;
         Ok(Self {
             port: authority.port_u16().unwrap_or(443),
             authority: authority.as_str().to_owned(),
@@ -71,10 +67,7 @@ mod tests {
         assert_eq!(o.prefix, "/mdm");
         assert_eq!(o.authority, "uem.example.com:8443");
         let o = Origin::parse("https://[::1]").unwrap();
-        assert_eq!(
-            (o.host.as_str(), o.port, o.prefix.as_str()),
-            ("::1", 443, "")
-        );
+        assert_eq!((o.host.as_str(), o.port, o.prefix.as_str()), ("::1", 443, ""));
     }
 
     #[test]

@@ -17,31 +17,19 @@ pub(super) const CREDENTIALS: &str = "uem.connector.gateway_credentials";
 
 /// Reads at most `max` bytes of a file; a longer file is an error.
 fn read_bounded(setting: &str, path: &Path, max: usize) -> Result<Vec<u8>, SetupError> {
-    let io = |source| SetupError::File {
-        setting: setting.to_owned(),
-        path: path.to_owned(),
-        source,
-    };
+    let io = |source| SetupError::File { setting: setting.to_owned(), path: path.to_owned(), source };
     let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
     let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
     file.take(limit).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() > max {
-        return Err(SetupError::FileTooLarge {
-            setting: setting.to_owned(),
-            path: path.to_owned(),
-            max,
-        });
+        return Err(SetupError::FileTooLarge { setting: setting.to_owned(), path: path.to_owned(), max });
     }
     Ok(bytes)
 }
 
 fn bad_file(setting: &str, path: &Path, reason: String) -> SetupError {
-    SetupError::BadFile {
-        setting: setting.to_owned(),
-        path: path.to_owned(),
-        reason,
-    }
+    SetupError::BadFile { setting: setting.to_owned(), path: path.to_owned(), reason }
 }
 
 /// The trust anchors of a PEM bundle: every `CERTIFICATE` in it, at least one.
@@ -53,17 +41,16 @@ pub(super) fn load_roots(path: &Path) -> Result<RootCertStore, SetupError> {
 /// The bearer token in a credentials file: its whole text, trimmed.
 pub(super) fn load_token(path: &Path) -> Result<BearerToken, SetupError> {
     let bytes = read_bounded(CREDENTIALS, path, CREDENTIALS_MAX)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| bad_file(CREDENTIALS, path, "not UTF-8 text".into()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| bad_file(CREDENTIALS, path, "not UTF-8 text".into()))?;
     // The error names the rule broken, never the token.
-    BearerToken::new(text.trim())
-        .map_err(|e| bad_file(CREDENTIALS, path, format!("not a bearer token: {e}")))
+    BearerToken::new(text.trim()).map_err(|e| bad_file(CREDENTIALS, path, format!("not a bearer token: {e}")))
 }
 
 /// A TLS client trusting only `roots`: TLS 1.3 and 1.2, ring, HTTP/1.1 over ALPN, the
 /// default in-memory session cache (so later connections resume).
 pub(super) fn client_config(roots: RootCertStore) -> Result<Arc<ClientConfig>, SetupError> {
-    postern_tls_client::client_config(roots, &[&rustls::version::TLS13, &rustls::version::TLS12], true).map_err(SetupError::Tls)
+    postern_tls_client::client_config(roots, &[&rustls::version::TLS13, &rustls::version::TLS12], true)
+        .map_err(SetupError::Tls)
 }
 
 #[cfg(test)]
@@ -79,15 +66,9 @@ mod tests {
         assert_eq!(load_token(&path).unwrap().as_str(), "gw1-secret");
         std::fs::write(&path, "two words-secret").unwrap();
         let err = load_token(&path).unwrap_err().to_string();
-        assert!(
-            err.starts_with(CREDENTIALS) && !err.contains("words-secret"),
-            "{err}"
-        );
+        assert!(err.starts_with(CREDENTIALS) && !err.contains("words-secret"), "{err}");
         std::fs::write(&path, vec![b'a'; CREDENTIALS_MAX + 1]).unwrap();
-        assert!(matches!(
-            load_token(&path),
-            Err(SetupError::FileTooLarge { .. })
-        ));
+        assert!(matches!(load_token(&path), Err(SetupError::FileTooLarge { .. })));
     }
 
     #[test]

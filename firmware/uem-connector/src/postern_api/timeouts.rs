@@ -16,10 +16,7 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Self {
-            connect: Duration::from_secs(5),
-            request: Duration::from_secs(15),
-        }
+        Self { connect: Duration::from_secs(5), request: Duration::from_secs(15) }
     }
 }
 

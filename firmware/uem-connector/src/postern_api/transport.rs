@@ -56,10 +56,7 @@ impl Drop for AbortOnDrop {
 }
 
 fn unreachable(endpoint: &str, reason: String) -> UemError {
-    UemError::Unreachable {
-        endpoint: endpoint.to_owned(),
-        reason,
-    }
+    UemError::Unreachable { endpoint: endpoint.to_owned(), reason }
 }
 
 /// An error and its causes, on one line.
@@ -87,10 +84,7 @@ impl Transport {
         let deadline = call.deadline;
         match timeout(deadline, self.attempt(call, &endpoint)).await {
             Ok(result) => result,
-            Err(_) => Err(UemError::Timeout {
-                endpoint,
-                after: deadline,
-            }),
+            Err(_) => Err(UemError::Timeout { endpoint, after: deadline }),
         }
     }
 
@@ -108,20 +102,15 @@ impl Transport {
                 .map_err(|e| unreachable(endpoint, format!("TLS handshake failed: {}", chain(&e))))
         };
         let limit = self.timeouts.connect;
-        timeout(limit, connecting).await.unwrap_or_else(|_| {
-            Err(unreachable(
-                endpoint,
-                format!("no connection within {limit:?}"),
-            ))
-        })
+        timeout(limit, connecting)
+            .await
+            .unwrap_or_else(|_| Err(unreachable(endpoint, format!("no connection within {limit:?}"))))
     }
 
     async fn attempt(&self, call: Call, endpoint: &str) -> Result<Vec<u8>, UemError> {
         let cap = call.cap;
-        let request = self.request(call).map_err(|e| UemError::Request {
-            endpoint: endpoint.to_owned(),
-            reason: chain(&e),
-        })?;
+        let request =
+            self.request(call).map_err(|e| UemError::Request { endpoint: endpoint.to_owned(), reason: chain(&e) })?;
         let tls = self.connect(endpoint).await?;
         let (mut sender, connection) = hyper::client::conn::http1::Builder::new()
             .max_buf_size(HEAD_MAX)
@@ -153,10 +142,7 @@ impl Transport {
             .header(HOST, self.origin.authority.as_str())
             .header(AUTHORIZATION, bearer)
             .header(ACCEPT, "application/json")
-            .header(
-                USER_AGENT,
-                concat!("postern-gateway/", env!("CARGO_PKG_VERSION")),
-            );
+            .header(USER_AGENT, concat!("postern-gateway/", env!("CARGO_PKG_VERSION")));
         if call.body.is_some() {
             builder = builder.header(CONTENT_TYPE, "application/json");
         }

@@ -6,8 +6,8 @@ use super::feed;
 use crate::{Features, UemConnector, UemError, UemFuture};
 use postern_decision::{AppTunnelAnswer, EasRequest, UemDeviceId, UemStatus};
 use postern_uem_api::{
-    AppId, BoundedList, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName,
-    Settings, TunnelActions, WireDevice, WireTunnel,
+    AppId, BoundedList, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions,
+    WireDevice, WireTunnel,
 };
 use std::time::Duration;
 
@@ -18,10 +18,7 @@ fn ready<'a, T: Send + 'a>(result: Result<T, UemError>) -> UemFuture<'a, T> {
 }
 
 fn unsupported<'a, T: Send + 'a>(what: &'static str) -> UemFuture<'a, T> {
-    ready(Err(UemError::Unsupported {
-        connector: KIND,
-        what,
-    }))
+    ready(Err(UemError::Unsupported { connector: KIND, what }))
 }
 
 /// Keeps the first `MAX` items, as a UEM caps its answer.
@@ -46,11 +43,7 @@ impl StaticUem {
         let registered: Vec<WireDevice> = devices
             .iter()
             .filter(|d| same_device(&d.wire, request))
-            .chain(
-                devices
-                    .iter()
-                    .filter(|d| !same_device(&d.wire, request) && same_user(&d.wire, request)),
-            )
+            .chain(devices.iter().filter(|d| !same_device(&d.wire, request) && same_user(&d.wire, request)))
             .map(|d| d.wire.clone())
             .collect();
         let tunnels: Vec<WireTunnel> = devices
@@ -59,10 +52,7 @@ impl StaticUem {
             .filter_map(|d| self.tunnel_elsewhere(d))
             .map(Into::into)
             .collect();
-        DeviceLookup {
-            registered: capped(registered),
-            unregistered_tunnels: capped(tunnels),
-        }
+        DeviceLookup { registered: capped(registered), unregistered_tunnels: capped(tunnels) }
     }
 
     /// What [`UemConnector::authorise_app`] answers for any app and service on `device`:
@@ -78,11 +68,7 @@ impl StaticUem {
                 app_authorised: true,
             },
             // Like any UEM: an unknown device fails the device and traffic checks.
-            None => AppTunnelAnswer {
-                device_policy_ok: false,
-                traffic_rules_ok: false,
-                app_authorised: true,
-            },
+            None => AppTunnelAnswer { device_policy_ok: false, traffic_rules_ok: false, app_authorised: true },
         }
     }
 
@@ -97,20 +83,13 @@ impl StaticUem {
                 changes: capped(all),
             });
         };
-        let since =
-            self.feed
-                .position(cursor, state.version)
-                .ok_or_else(|| UemError::CursorRefused {
-                    endpoint: "static UEM compliance feed".to_owned(),
-                })?;
+        let since = self
+            .feed
+            .position(cursor, state.version)
+            .ok_or_else(|| UemError::CursorRefused { endpoint: "static UEM compliance feed".to_owned() })?;
         let devices: &[Device] = &state.devices;
         let (changes, upto, more) = feed::changes_since(devices, since, state.version);
-        Ok(ComplianceChanges {
-            cursor: self.feed.cursor(upto),
-            full: false,
-            more,
-            changes: capped(changes),
-        })
+        Ok(ComplianceChanges { cursor: self.feed.cursor(upto), full: false, more, changes: capped(changes) })
     }
 }
 
@@ -126,11 +105,7 @@ impl UemConnector for StaticUem {
     }
 
     fn features(&self) -> Features {
-        Features {
-            tunnel_actions: false,
-            inventory_push: false,
-            long_poll: false,
-        }
+        Features { tunnel_actions: false, inventory_push: false, long_poll: false }
     }
 
     fn register(&self) -> UemFuture<'_, Settings> {
@@ -159,11 +134,7 @@ impl UemConnector for StaticUem {
         ready(self.answer_changes(cursor))
     }
 
-    fn tunnel_actions<'a>(
-        &'a self,
-        _cursor: Option<&'a Cursor>,
-        _wait: Duration,
-    ) -> UemFuture<'a, TunnelActions> {
+    fn tunnel_actions<'a>(&'a self, _cursor: Option<&'a Cursor>, _wait: Duration) -> UemFuture<'a, TunnelActions> {
         unsupported("the tunnel-action feed")
     }
 

@@ -1,9 +1,7 @@
 //! The configured devices, checked and put into the API's terms.
 
 use crate::SetupError;
-use postern_config::{
-    DeviceState as ConfigState, Platform as ConfigPlatform, StaticConnector, StaticDevice,
-};
+use postern_config::{DeviceState as ConfigState, Platform as ConfigPlatform, StaticConnector, StaticDevice};
 use postern_decision::{EasDeviceId, GatewayId, IdError, UemDeviceId, UserId};
 use postern_uem_api::{MAX_CHANGES, WireAction, WireDevice, WirePlatform, WireStatus};
 
@@ -31,12 +29,7 @@ pub(super) fn convert(config: &StaticConnector) -> Result<Vec<Device>, SetupErro
             max: MAX_CHANGES,
         });
     }
-    config
-        .devices
-        .iter()
-        .enumerate()
-        .map(|(i, d)| device(i, d))
-        .collect()
+    config.devices.iter().enumerate().map(|(i, d)| device(i, d)).collect()
 }
 
 fn device(index: usize, d: &StaticDevice) -> Result<Device, SetupError> {
@@ -47,12 +40,8 @@ fn device(index: usize, d: &StaticDevice) -> Result<Device, SetupError> {
     let activesync_id = EasDeviceId::new(&d.activesync_id).map_err(at("activesync_id"))?;
     let user = UserId::new(&d.user).map_err(at("user"))?;
     let uem_device_id = UemDeviceId::new(&d.uem_id).map_err(at("uem_id"))?;
-    let allowed_on = d
-        .allowed_on_gateway
-        .as_deref()
-        .map(GatewayId::new)
-        .transpose()
-        .map_err(at("allowed_on_gateway"))?;
+    let allowed_on =
+        d.allowed_on_gateway.as_deref().map(GatewayId::new).transpose().map_err(at("allowed_on_gateway"))?;
     Ok(Device {
         wire: WireDevice {
             uem_device_id,
@@ -81,9 +70,7 @@ fn status(s: ConfigState) -> WireStatus {
     match s {
         ConfigState::Allowed => WireStatus::Compliant,
         ConfigState::Blocked => WireStatus::Blocked,
-        ConfigState::Quarantined => WireStatus::Noncompliant {
-            action: WireAction::Quarantine,
-        },
+        ConfigState::Quarantined => WireStatus::Noncompliant { action: WireAction::Quarantine },
         ConfigState::Wiped => WireStatus::Wiped,
     }
 }

@@ -37,10 +37,7 @@ impl FeedId {
         };
         // 17 to 55 characters of `s`, hex digits, `-` and decimal digits, whatever the
         // numbers: always a valid cursor.
-        #[allow(
-            clippy::expect_used,
-            reason = "the format above always yields a cursor"
-        )]
+        #[allow(clippy::expect_used, reason = "the format above always yields a cursor")]
         Cursor::new(&text).expect("a static cursor is 17 to 55 cursor characters")
     }
 
@@ -69,11 +66,7 @@ impl FeedId {
 
 /// The changes after `since`, oldest first, at most one page; and whether more wait.
 /// Returns the version the next cursor continues after.
-pub(super) fn changes_since(
-    devices: &[Device],
-    since: u64,
-    current: u64,
-) -> (Vec<ComplianceChange>, u64, bool) {
+pub(super) fn changes_since(devices: &[Device], since: u64, current: u64) -> (Vec<ComplianceChange>, u64, bool) {
     let mut changed: Vec<&Device> = devices.iter().filter(|d| d.changed_at > since).collect();
     changed.sort_by_key(|d| d.changed_at);
     let more = changed.len() > MAX_PAGE;
@@ -101,17 +94,12 @@ fn digest(config: &StaticConnector, gateway: &GatewayId) -> u64 {
     let mut text = String::new();
     text.push_str(gateway.as_str());
     let s = &config.settings;
-    text.push_str(&format!(
-        "\u{1}{:?}\u{1}{}",
-        s.new_device_when_unreachable, s.supports_quarantine
-    ));
+    text.push_str(&format!("\u{1}{:?}\u{1}{}", s.new_device_when_unreachable, s.supports_quarantine));
     for d in &config.devices {
         text.push_str(&format!(
             "\u{1}{}\u{2}{}\u{2}{}\u{2}{:?}\u{2}{:?}\u{2}{:?}",
             d.activesync_id, d.user, d.uem_id, d.platform, d.state, d.allowed_on_gateway
         ));
     }
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }

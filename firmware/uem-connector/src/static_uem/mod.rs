@@ -12,8 +12,7 @@ use devices::Device;
 use feed::FeedId;
 use postern_config::{NewDeviceRule as ConfigRule, StaticConnector};
 use postern_decision::{
-    GatewayId, RegisteredDevice, UemCapabilities, UemDeviceId, UemSettings, UemStatus,
-    UnregisteredTunnel,
+    GatewayId, RegisteredDevice, UemCapabilities, UemDeviceId, UemSettings, UemStatus, UnregisteredTunnel,
 };
 use postern_uem_api::{NewDeviceRule, Settings, WireStatus, WireUemKind};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
@@ -52,20 +51,13 @@ impl StaticUem {
             },
             supports_quarantine,
             // API v1 names no `static` family: report the one whose capabilities match.
-            kind: if supports_quarantine {
-                WireUemKind::Epmm
-            } else {
-                WireUemKind::Neurons
-            },
+            kind: if supports_quarantine { WireUemKind::Epmm } else { WireUemKind::Neurons },
         };
         Ok(Self {
             gateway: gateway.clone(),
             settings,
             feed: FeedId::new(config, gateway),
-            state: RwLock::new(State {
-                devices,
-                version: 0,
-            }),
+            state: RwLock::new(State { devices, version: 0 }),
         })
     }
 
@@ -92,11 +84,7 @@ impl StaticUem {
     /// Every device with its current status, in configuration order.
     pub fn registered(&self) -> Vec<RegisteredDevice> {
         let state = self.read();
-        state
-            .devices
-            .iter()
-            .map(|d| d.wire.clone().into())
-            .collect()
+        state.devices.iter().map(|d| d.wire.clone().into()).collect()
     }
 
     /// One device with its current status.
@@ -110,11 +98,7 @@ impl StaticUem {
     /// reports for them.
     pub fn tunnels_elsewhere(&self) -> Vec<UnregisteredTunnel> {
         let state = self.read();
-        state
-            .devices
-            .iter()
-            .filter_map(|d| self.tunnel_elsewhere(d))
-            .collect()
+        state.devices.iter().filter_map(|d| self.tunnel_elsewhere(d)).collect()
     }
 
     /// The status the UEM currently reports for a device.
@@ -131,11 +115,7 @@ impl StaticUem {
         };
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
         let version = state.version + 1;
-        let Some(device) = state
-            .devices
-            .iter_mut()
-            .find(|d| d.wire.uem_device_id == *id)
-        else {
+        let Some(device) = state.devices.iter_mut().find(|d| d.wire.uem_device_id == *id) else {
             return false;
         };
         device.wire.status = wire;

@@ -1,12 +1,6 @@
 //! Runs the reference UEM (`postern-uem`) as a real process and builds connectors for it.
 
-#![allow(
-    dead_code,
-    unreachable_pub,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "shared by several test files"
-)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, reason = "shared by several test files")]
 
 use postern_config::PosternApiConnector as ApiConfig;
 use postern_decision::GatewayId;
@@ -22,10 +16,7 @@ pub const TOKEN: &str = "gw1-secret-token";
 /// directory as this test (`<target>/debug/postern-uem`, next to `deps/`).
 pub fn reference_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the test executable's path");
-    let debug = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test executable lives in <target>/debug/deps");
+    let debug = exe.parent().and_then(Path::parent).expect("the test executable lives in <target>/debug/deps");
     let binary = debug.join("postern-uem");
     assert!(
         binary.is_file(),
@@ -91,19 +82,10 @@ impl Uem {
             Certs::SelfSigned => cmd.arg("--self-signed").arg(dir.join("certs")),
             Certs::Given { cert, key } => cmd.arg("--cert").arg(cert).arg("--key").arg(key),
         };
-        let child = cmd
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("spawn postern-uem");
+        let child = cmd.stdout(Stdio::null()).spawn().expect("spawn postern-uem");
         let port = wait_for_port(&port_file);
         let admin_port = wait_for_port(&admin_file);
-        Self {
-            child,
-            dir: dir.to_owned(),
-            port,
-            admin_port,
-            certs,
-        }
+        Self { child, dir: dir.to_owned(), port, admin_port, certs }
     }
 
     /// Kills the process (SIGKILL).
@@ -159,23 +141,12 @@ impl Uem {
         let mut timeouts = Timeouts::default();
         timeouts.connect = Duration::from_secs(2);
         timeouts.request = Duration::from_secs(3);
-        self.connector_for("gw1", TOKEN, &self.ca_file())
-            .with_timeouts(timeouts)
+        self.connector_for("gw1", TOKEN, &self.ca_file()).with_timeouts(timeouts)
     }
 
     /// Enrols a device, compliant.
     pub fn enrol(&self, id: &str, eas: &str, user: &str) {
-        self.admin(&[
-            "enrol",
-            "--uem-id",
-            id,
-            "--activesync-id",
-            eas,
-            "--user",
-            user,
-            "--platform",
-            "ios",
-        ]);
+        self.admin(&["enrol", "--uem-id", id, "--activesync-id", eas, "--user", user, "--platform", "ios"]);
     }
 }
 
@@ -188,11 +159,7 @@ pub fn admin_at(url: &str, state: &Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("run postern-uem admin");
-    assert!(
-        out.status.success(),
-        "admin {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "admin {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

@@ -94,29 +94,17 @@ struct Endless;
 impl Body for Endless {
     type Data = Bytes;
     type Error = Infallible;
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(
-            &[b' '; 16 * 1024],
-        )))))
+    fn poll_frame(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(&[b' '; 16 * 1024])))))
     }
 }
 
-fn full(
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
-) -> Response<BoxBody<Bytes, Infallible>> {
-    let mut r = Response::builder()
-        .status(status)
-        .header("content-type", "application/json");
+fn full(status: u16, headers: Vec<(&'static str, String)>, body: Vec<u8>) -> Response<BoxBody<Bytes, Infallible>> {
+    let mut r = Response::builder().status(status).header("content-type", "application/json");
     for (k, v) in headers {
         r = r.header(k, v);
     }
-    r.body(Full::new(Bytes::from(body)).boxed())
-        .expect("response")
+    r.body(Full::new(Bytes::from(body)).boxed()).expect("response")
 }
 
 fn form_value<'a>(form: &'a str, key: &str) -> Option<std::borrow::Cow<'a, str>> {
@@ -132,18 +120,9 @@ async fn handle(
     script: Arc<Script>,
     refuse_secret: bool,
 ) -> Result<Response<BoxBody<Bytes, Infallible>>, Infallible> {
-    let target = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
+    let target = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
     if target == "/tenant-1/oauth2/v2.0/token" {
-        let body = req
-            .into_body()
-            .collect()
-            .await
-            .map(|b| b.to_bytes())
-            .unwrap_or_default();
+        let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         let form = String::from_utf8_lossy(&body).into_owned();
         let good = form_value(&form, "grant_type").as_deref() == Some("client_credentials")
             && form_value(&form, "client_id").as_deref() == Some(CLIENT_ID)
@@ -156,7 +135,8 @@ async fn handle(
             tokens.len()
         };
         if !good {
-            let refusal = r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}"#;
+            let refusal =
+                r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}"#;
             return Ok(full(401, Vec::new(), refusal.as_bytes().to_vec()));
         }
         let expires_in = *state.expires_in.lock().expect("lock");
@@ -177,16 +157,12 @@ async fn handle(
         return Ok(full(
             401,
             Vec::new(),
-            br#"{"error":{"code":"InvalidAuthenticationToken","message":"unknown token"}}"#
-                .to_vec(),
+            br#"{"error":{"code":"InvalidAuthenticationToken","message":"unknown token"}}"#.to_vec(),
         ));
     }
     Ok(match script(&seen, &state) {
         Answer::Plain(status, headers, body) => full(status, headers, body),
-        Answer::Endless => Response::builder()
-            .status(200)
-            .body(Endless.boxed())
-            .expect("response"),
+        Answer::Endless => Response::builder().status(200).body(Endless.boxed()).expect("response"),
         Answer::Stall(d) => {
             tokio::time::sleep(d).await;
             full(200, Vec::new(), b"{}".to_vec())
@@ -201,8 +177,7 @@ fn certificates() -> (String, Vec<CertificateDer<'static>>, PrivateKeyDer<'stati
     let ca_key = KeyPair::generate().expect("key");
     let ca_cert = ca_params.self_signed(&ca_key).expect("ca");
     let issuer = Issuer::new(ca_params, ca_key);
-    let params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-        .expect("params");
+    let params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).expect("params");
     let key = KeyPair::generate().expect("key");
     let cert = params.signed_by(&key, &issuer).expect("cert");
     let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
@@ -261,12 +236,9 @@ impl FakeGraph {
                     let Ok(tls) = acceptor.accept(tcp).await else {
                         return;
                     };
-                    let service = service_fn(move |req| {
-                        handle(req, state.clone(), script.clone(), refuse_secret)
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tls), service)
-                        .await;
+                    let service = service_fn(move |req| handle(req, state.clone(), script.clone(), refuse_secret));
+                    let _ =
+                        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), service).await;
                 });
             }
         });
@@ -275,13 +247,7 @@ impl FakeGraph {
         std::fs::write(&ca_file, ca_pem).expect("write ca");
         let secret_file = dir.path().join("client-secret");
         std::fs::write(&secret_file, format!("{SECRET}\n")).expect("write secret");
-        Self {
-            port,
-            state,
-            dir,
-            ca_file,
-            secret_file,
-        }
+        Self { port, state, dir, ca_file, secret_file }
     }
 
     /// The Graph base URL.
@@ -299,9 +265,7 @@ impl FakeGraph {
             graph_url: Some(self.base()),
             ca_file: None,
         };
-        GraphSettings::from_config(&config)
-            .with_ca_file(self.ca_file.clone())
-            .with_limits(limits)
+        GraphSettings::from_config(&config).with_ca_file(self.ca_file.clone()).with_limits(limits)
     }
 
     /// A connector with the default limits.

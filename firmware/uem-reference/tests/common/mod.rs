@@ -60,12 +60,7 @@ impl Uem {
             .expect("spawn postern-uem");
         let port = wait_for_port(&port_file);
         let admin_port = wait_for_port(&admin_file);
-        let uem = Self {
-            child,
-            dir: dir.to_owned(),
-            port,
-            admin_port,
-        };
+        let uem = Self { child, dir: dir.to_owned(), port, admin_port };
         uem.admin(&["token", "gw1", TOKEN]);
         uem
     }
@@ -79,21 +74,13 @@ impl Uem {
     /// Runs `postern-uem admin --url … ARGS` and returns its output; panics on failure.
     pub fn admin(&self, args: &[&str]) -> String {
         let out = Command::new(env!("CARGO_BIN_EXE_postern-uem"))
-            .args([
-                "admin",
-                "--url",
-                &format!("http://127.0.0.1:{}", self.admin_port),
-            ])
+            .args(["admin", "--url", &format!("http://127.0.0.1:{}", self.admin_port)])
             .arg("--state")
             .arg(self.dir.join("state.json"))
             .args(args)
             .output()
             .expect("run postern-uem admin");
-        assert!(
-            out.status.success(),
-            "admin {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "admin {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -114,38 +101,23 @@ impl Uem {
             .expect("versions")
             .with_root_certificates(roots)
             .with_no_client_auth();
-        let tcp = TcpStream::connect(("127.0.0.1", self.port))
-            .await
-            .expect("connect");
+        let tcp = TcpStream::connect(("127.0.0.1", self.port)).await.expect("connect");
         let name = ServerName::try_from("localhost").expect("name");
-        let tls = TlsConnector::from(Arc::new(config))
-            .connect(name, tcp)
-            .await
-            .expect("TLS handshake");
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
-            .await
-            .expect("HTTP handshake");
+        let tls = TlsConnector::from(Arc::new(config)).connect(name, tcp).await.expect("TLS handshake");
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.expect("HTTP handshake");
         tokio::spawn(conn);
-        let mut req = hyper::Request::builder()
-            .method(method)
-            .uri(path_and_query)
-            .header("host", "localhost");
+        let mut req = hyper::Request::builder().method(method).uri(path_and_query).header("host", "localhost");
         if let Some(token) = token {
             req = req.header("authorization", format!("Bearer {token}"));
         }
         if body.is_some() {
             req = req.header("content-type", "application/json");
         }
-        let req = req
-            .body(Full::new(Bytes::from(body.unwrap_or_default())))
-            .expect("request");
+        let req = req.body(Full::new(Bytes::from(body.unwrap_or_default()))).expect("request");
         let response = sender.send_request(req).await.expect("send");
         let status = response.status().as_u16();
-        let bytes = Limited::new(response.into_body(), 64 * 1024 * 1024)
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
+        let bytes = Limited::new(response.into_body(), 64 * 1024 * 1024).collect().await.expect("body").to_bytes();
         (status, bytes)
     }
 

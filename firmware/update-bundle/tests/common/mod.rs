@@ -1,14 +1,9 @@
 //! Shared fixtures: keys, small bundles, and a driver that feeds a reader in chunks.
-#![allow(
-    dead_code,
-    unreachable_pub,
-    clippy::unwrap_used,
-    reason = "shared by several test files"
-)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, reason = "shared by several test files")]
 
 use postern_update_bundle::{
-    BundleError, BundleInfo, BundleReader, Event, Manifest, PayloadEntry, SigningKey, TrustedKeys,
-    Verified, sign_manifest,
+    BundleError, BundleInfo, BundleReader, Event, Manifest, PayloadEntry, SigningKey, TrustedKeys, Verified,
+    sign_manifest,
 };
 
 /// A deterministic test key.
@@ -38,21 +33,14 @@ pub fn info(version: u64) -> BundleInfo {
 
 /// The two payloads of a small image.
 pub fn payloads(seed: u8) -> Vec<(&'static str, Vec<u8>)> {
-    let kernel = (0..300u32)
-        .map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed))
-        .collect();
-    let rootfs = (0..517u32)
-        .map(|i| (i as u8).wrapping_mul(13) ^ seed)
-        .collect();
+    let kernel = (0..300u32).map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed)).collect();
+    let rootfs = (0..517u32).map(|i| (i as u8).wrapping_mul(13) ^ seed).collect();
     vec![("vmlinuz", kernel), ("rootfs.cpio.gz", rootfs)]
 }
 
 /// A signed bundle of `payloads`.
 pub fn bundle(key: &SigningKey, info: &BundleInfo, payloads: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let entries = payloads
-        .iter()
-        .map(|(name, data)| PayloadEntry::for_bytes(*name, data))
-        .collect();
+    let entries = payloads.iter().map(|(name, data)| PayloadEntry::for_bytes(*name, data)).collect();
     let mut bytes = sign_manifest(info, entries, key).unwrap().bytes;
     for (_, data) in payloads {
         bytes.extend_from_slice(data);
@@ -62,14 +50,7 @@ pub fn bundle(key: &SigningKey, info: &BundleInfo, payloads: &[(&str, Vec<u8>)])
 
 /// A bundle of two tiny payloads (`vmlinuz` 24 bytes, `rootfs.cpio.gz` 40 bytes), signed by key 1.
 pub fn tiny_bundle() -> Vec<u8> {
-    bundle(
-        &key(1),
-        &info(2),
-        &[
-            ("vmlinuz", vec![0xa5; 24]),
-            ("rootfs.cpio.gz", (0..40).collect()),
-        ],
-    )
+    bundle(&key(1), &info(2), &[("vmlinuz", vec![0xa5; 24]), ("rootfs.cpio.gz", (0..40).collect())])
 }
 
 /// The default small bundle: version 2, signed by key 1.
@@ -125,11 +106,7 @@ impl Outcome {
 }
 
 /// Feeds `input` to a reader in chunks whose sizes `next_chunk` picks (at least 1), then finishes.
-pub fn read_with(
-    reader: BundleReader<'_>,
-    input: &[u8],
-    mut next_chunk: impl FnMut() -> usize,
-) -> Outcome {
+pub fn read_with(reader: BundleReader<'_>, input: &[u8], mut next_chunk: impl FnMut() -> usize) -> Outcome {
     let mut reader = reader;
     let mut events = Vec::new();
     let mut rest = input;
@@ -140,40 +117,26 @@ pub fn read_with(
         loop {
             match reader.feed(chunk) {
                 Err(e) => {
-                    return Outcome {
-                        events,
-                        result: Err(e),
-                    };
+                    return Outcome { events, result: Err(e) };
                 }
                 Ok(step) => {
                     assert!(step.consumed <= chunk.len());
                     chunk = &chunk[step.consumed..];
                     match step.event {
                         None => {
-                            assert!(
-                                chunk.is_empty(),
-                                "no event but {} bytes left unconsumed",
-                                chunk.len()
-                            );
+                            assert!(chunk.is_empty(), "no event but {} bytes left unconsumed", chunk.len());
                             break;
                         }
                         Some(Event::ManifestVerified(m)) => events.push(Seen::Manifest(m)),
-                        Some(Event::PayloadData { index, data }) => {
-                            events.push(Seen::Data(index, data.to_vec()))
-                        }
-                        Some(Event::PayloadComplete { index }) => {
-                            events.push(Seen::Complete(index))
-                        }
+                        Some(Event::PayloadData { index, data }) => events.push(Seen::Data(index, data.to_vec())),
+                        Some(Event::PayloadComplete { index }) => events.push(Seen::Complete(index)),
                         Some(other) => panic!("unknown event {other:?}"),
                     }
                 }
             }
         }
         if rest.is_empty() {
-            return Outcome {
-                events,
-                result: reader.finish(),
-            };
+            return Outcome { events, result: reader.finish() };
         }
     }
 }

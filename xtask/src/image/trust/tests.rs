@@ -73,7 +73,8 @@ fn a_production_image_refuses_test_names_and_the_test_ca() {
     assert!(matches!(e, TrustError::TestName { .. }), "{e}");
 
     let (_dir, keys, _) = operator();
-    let e = resolve(false, Some(&keys), Some(&repo_keys().join("TEST-ONLY-update-server-ca.pem")), &repo_keys()).expect_err("refused");
+    let e = resolve(false, Some(&keys), Some(&repo_keys().join("TEST-ONLY-update-server-ca.pem")), &repo_keys())
+        .expect_err("refused");
     assert!(matches!(e, TrustError::TestName { .. }), "{e}");
     // The test CA under another name, re-wrapped, after another certificate: still the test CA.
     let test_ca = std::fs::read_to_string(repo_keys().join("TEST-ONLY-update-server-ca.pem")).expect("test ca");

@@ -122,7 +122,10 @@ async fn answer(record: Arc<Record>, request: Request<Incoming>) -> Result<Respo
     }
     let mut response = Response::builder().status(200).header("ms-server-activesync", "15.1");
     if parts.method == hyper::http::Method::OPTIONS {
-        response = response.header("ms-asprotocolversions", "14.0,14.1,16.0,16.1").header("connection", "x-backend-private").header("x-backend-private", "1");
+        response = response
+            .header("ms-asprotocolversions", "14.0,14.1,16.0,16.1")
+            .header("connection", "x-backend-private")
+            .header("x-backend-private", "1");
     }
     let body: AnyBody = if let Some(n) = header_u64(&parts.headers, "x-test-download") {
         Generated::new(n).boxed()

@@ -28,7 +28,13 @@ impl Answer {
 }
 
 /// Sends one request with `body` and returns the response with its body unread.
-pub async fn send_body<B>(proxy: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)], body: B) -> Response<Incoming>
+pub async fn send_body<B>(
+    proxy: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: B,
+) -> Response<Incoming>
 where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

@@ -74,7 +74,8 @@ impl Harness {
         let id = GatewayId::new("gw-1").unwrap();
         let uem = postern_uem_connector::StaticUem::from_config(&uem_config(), &id).unwrap();
         let settings = uem.settings();
-        let opened = DeviceCache::open(&CacheConfig::new(dir.path().join("cache"), NonZeroU32::new(1000).unwrap())).unwrap();
+        let opened =
+            DeviceCache::open(&CacheConfig::new(dir.path().join("cache"), NonZeroU32::new(1000).unwrap())).unwrap();
         let gateway = Arc::new(Gateway::new(id, Arc::new(uem), opened.cache, now_ms, Duration::from_secs(2)));
         gateway.set_uem_settings(&settings);
         let mut config = ProxyConfig::new(url).unwrap();
@@ -99,7 +100,12 @@ impl Harness {
 
     /// The UEM reports a device with a new status (a check-in's compliance pull).
     pub fn uem_reports(&self, uem_id: &str, status: WireStatus) -> usize {
-        let change = ComplianceChange { uem_device_id: UemDeviceId::new(uem_id).unwrap(), activesync_id: None, user: None, status };
+        let change = ComplianceChange {
+            uem_device_id: UemDeviceId::new(uem_id).unwrap(),
+            activesync_id: None,
+            user: None,
+            status,
+        };
         let changes = ComplianceChanges {
             cursor: Cursor::new("c1").unwrap(),
             full: false,
@@ -109,7 +115,6 @@ impl Harness {
         self.gateway.apply_compliance(&changes).unwrap().cut
     }
 }
-
 
 /// A plain-form target.
 pub fn plain(command: &str, device: &str, user: &str) -> String {

@@ -99,7 +99,11 @@ pub async fn mirror() -> Backend {
             let head = String::from_utf8_lossy(&buffered[..head_end]).into_owned();
             let length: usize = head
                 .lines()
-                .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.trim().parse().ok()))
+                .find_map(|l| {
+                    l.split_once(':')
+                        .filter(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                        .and_then(|(_, v)| v.trim().parse().ok())
+                })
                 .unwrap_or(0);
             while buffered.len() < head_end + length {
                 let mut chunk = [0u8; 4096];
@@ -110,7 +114,10 @@ pub async fn mirror() -> Backend {
             }
             buffered.drain(..head_end + length);
             let body = format!("{head}body-bytes: {length}\n");
-            let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nKeep-Alive: timeout=60\r\nX-Backend: mirror\r\n\r\n{body}", body.len());
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nKeep-Alive: timeout=60\r\nX-Backend: mirror\r\n\r\n{body}",
+                body.len()
+            );
             if stream.write_all(answer.as_bytes()).await.is_err() {
                 return;
             }

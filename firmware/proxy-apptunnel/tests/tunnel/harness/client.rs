@@ -64,7 +64,13 @@ pub async fn request(mut stream: TlsStream<TcpStream>, request: &str) -> Result<
 }
 
 /// Connects with `device`'s certificate and sends `CONNECT target` as `app`.
-pub async fn open(port: u16, ca_pem: &Path, device: &DeviceCert, target: &str, app: Option<&str>) -> Result<Answer, Error> {
+pub async fn open(
+    port: u16,
+    ca_pem: &Path,
+    device: &DeviceCert,
+    target: &str,
+    app: Option<&str>,
+) -> Result<Answer, Error> {
     let stream = connect(port, tls_config(ca_pem, Some(device))?).await?;
     let app_line = app.map(|app| format!("X-Postern-App: {app}\r\n")).unwrap_or_default();
     request(stream, &format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n{app_line}\r\n")).await
@@ -105,7 +111,11 @@ pub fn curl(port: u16, ca_pem: &Path, device: &DeviceCert, app: &str, url: &str)
         .output()?;
     let stdout = String::from_utf8(out.stdout)?;
     let (body, connect_status) = stdout.rsplit_once('\n').ok_or("no curl output")?;
-    Ok(CurlOutcome { exit: out.status.code().unwrap_or(-1), connect_status: connect_status.to_owned(), body: body.to_owned() })
+    Ok(CurlOutcome {
+        exit: out.status.code().unwrap_or(-1),
+        connect_status: connect_status.to_owned(),
+        body: body.to_owned(),
+    })
 }
 
 /// A response read off a kept-alive stream: status, head, and a `Content-Length` body.
@@ -118,7 +128,9 @@ pub struct Reply {
 impl Reply {
     /// The value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().find_map(|line| line.split_once(':').filter(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()))
+        self.head.lines().find_map(|line| {
+            line.split_once(':').filter(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+        })
     }
 }
 
@@ -146,7 +158,13 @@ pub async fn exchange(stream: &mut TlsStream<TcpStream>, request: &str) -> Resul
 
 /// curl sending `url` to the proxy as a plain HTTP proxy request (no CONNECT) as `app`;
 /// returns (exit code, status, body).
-pub fn curl_plain(port: u16, ca_pem: &Path, device: &DeviceCert, app: &str, url: &str) -> Result<(i32, String, String), Error> {
+pub fn curl_plain(
+    port: u16,
+    ca_pem: &Path,
+    device: &DeviceCert,
+    app: &str,
+    url: &str,
+) -> Result<(i32, String, String), Error> {
     let out = Command::new("curl")
         .args(["-sS", "--max-time", "10", "--proxy", &format!("https://127.0.0.1:{port}")])
         .arg("--proxy-cacert")

@@ -3,7 +3,10 @@
 
 use super::Error;
 use postern_proxy_apptunnel::DEVICE_URI_PREFIX;
-use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType};
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType,
+};
 use std::path::PathBuf;
 
 pub struct Pki {
@@ -70,7 +73,8 @@ impl Pki {
         params.use_authority_key_identifier_extension = true;
         let key = KeyPair::generate()?;
         let cert = params.signed_by(&key, &self.issuer)?;
-        let (cert_file, key_file) = (self.dir.path().join(format!("{file}.pem")), self.dir.path().join(format!("{file}-key.pem")));
+        let (cert_file, key_file) =
+            (self.dir.path().join(format!("{file}.pem")), self.dir.path().join(format!("{file}-key.pem")));
         std::fs::write(&cert_file, cert.pem())?;
         std::fs::write(&key_file, key.serialize_pem())?;
         Ok(DeviceCert { cert_pem: cert.pem(), key_pem: key.serialize_pem(), cert_file, key_file })

@@ -4,14 +4,22 @@
 use super::Error;
 use super::backends::{self, Backend};
 use super::pki::Pki;
-use postern_config::{AppTunnelService, DeviceState, NewDeviceRule, Platform, ServiceKind, StaticConnector, StaticDevice, StaticUemSettings};
+use postern_config::{
+    AppTunnelService, DeviceState, NewDeviceRule, Platform, ServiceKind, StaticConnector, StaticDevice,
+    StaticUemSettings,
+};
 use postern_decision::{GatewayId, UemDeviceId};
 use postern_device_cache::{CacheConfig, DeviceCache};
 use postern_gateway::Gateway;
 use postern_metrics::Registry;
 use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelMetrics, AppTunnelProxy};
-use postern_proxy_front::{CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, TlsSettings};
-use postern_uem_api::{BoundedList, ComplianceChange, ComplianceChanges, Cursor, TunnelAction, TunnelActions, TunnelTarget, TunnelVerb, WireStatus};
+use postern_proxy_front::{
+    CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, TlsSettings,
+};
+use postern_uem_api::{
+    BoundedList, ComplianceChange, ComplianceChanges, Cursor, TunnelAction, TunnelActions, TunnelTarget, TunnelVerb,
+    WireStatus,
+};
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -21,7 +29,14 @@ pub const CRM_APP: &str = "com.example.crm";
 pub const WIKI_APP: &str = "com.example.wiki";
 
 fn device(eas: &str, uem: &str, state: DeviceState) -> StaticDevice {
-    StaticDevice { activesync_id: eas.into(), user: format!("{uem}@example.com"), uem_id: uem.into(), platform: Platform::Ios, state, allowed_on_gateway: None }
+    StaticDevice {
+        activesync_id: eas.into(),
+        user: format!("{uem}@example.com"),
+        uem_id: uem.into(),
+        platform: Platform::Ios,
+        state,
+        allowed_on_gateway: None,
+    }
 }
 
 fn now_ms() -> u64 {
@@ -57,32 +72,63 @@ pub struct Harness {
 impl Harness {
     /// Starts everything; `tune` adjusts the proxy's configuration.
     pub async fn start(tune: impl FnOnce(&mut AppTunnelConfig)) -> Result<Self, Error> {
-        let (crm_a, crm_b, intranet, down_port) = (backends::echo().await, backends::echo().await, backends::http("intranet").await, backends::down().await);
+        let (crm_a, crm_b, intranet, down_port) =
+            (backends::echo().await, backends::echo().await, backends::http("intranet").await, backends::down().await);
         let web = backends::mirror().await;
         let cache_dir = tempfile::tempdir()?;
         let id = GatewayId::new("gw-1")?;
         let uem_config = StaticConnector {
-            devices: vec![device("EAS1", "uem-1", DeviceState::Allowed), device("EAS2", "uem-2", DeviceState::Blocked), device("EAS3", "uem-3", DeviceState::Allowed)],
-            settings: StaticUemSettings { new_device_when_unreachable: NewDeviceRule::Block, supports_quarantine: true },
+            devices: vec![
+                device("EAS1", "uem-1", DeviceState::Allowed),
+                device("EAS2", "uem-2", DeviceState::Blocked),
+                device("EAS3", "uem-3", DeviceState::Allowed),
+            ],
+            settings: StaticUemSettings {
+                new_device_when_unreachable: NewDeviceRule::Block,
+                supports_quarantine: true,
+            },
         };
         let uem = postern_uem_connector::StaticUem::from_config(&uem_config, &id)?;
         let settings = uem.settings();
-        let cache = DeviceCache::open(&CacheConfig::new(cache_dir.path().join("cache"), NonZeroU32::new(1000).ok_or("size")?))?.cache;
+        let cache =
+            DeviceCache::open(&CacheConfig::new(cache_dir.path().join("cache"), NonZeroU32::new(1000).ok_or("size")?))?
+                .cache;
         let gateway = Arc::new(Gateway::new(id, Arc::new(uem), cache, now_ms, Duration::from_secs(2)));
         gateway.set_uem_settings(&settings);
 
         let mut config = AppTunnelConfig::new(vec![
-            service("crm", ServiceKind::Tcp, vec![format!("crm-a.svc.test:{}", crm_a.port), format!("crm-down.svc.test:{down_port}"), format!("crm-b.svc.test:{}", crm_b.port)]),
+            service(
+                "crm",
+                ServiceKind::Tcp,
+                vec![
+                    format!("crm-a.svc.test:{}", crm_a.port),
+                    format!("crm-down.svc.test:{down_port}"),
+                    format!("crm-b.svc.test:{}", crm_b.port),
+                ],
+            ),
             // The wildcard's hosts resolve to loopback here, which a wildcard reaches only
             // because the service names that address and port explicitly.
-            service("intranet", ServiceKind::Http, vec![format!("*.corp.example:{}", intranet.port), format!("127.0.0.1:{}", intranet.port)]),
+            service(
+                "intranet",
+                ServiceKind::Http,
+                vec![format!("*.corp.example:{}", intranet.port), format!("127.0.0.1:{}", intranet.port)],
+            ),
             service("lab", ServiceKind::Http, vec![format!("*.lab.example:{}", intranet.port)]),
             service("legacy", ServiceKind::Tcp, vec![format!("legacy.svc.test:{down_port}")]),
             service("web", ServiceKind::Http, vec![format!("web.svc.test:{}", web.port)]),
         ]);
         config.idle_timeout = Duration::from_secs(30);
         let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        for host in ["crm-a.svc.test", "crm-b.svc.test", "crm-down.svc.test", "legacy.svc.test", "web.svc.test", "wiki.corp.example", "deep.wiki.corp.example", "box.lab.example"] {
+        for host in [
+            "crm-a.svc.test",
+            "crm-b.svc.test",
+            "crm-down.svc.test",
+            "legacy.svc.test",
+            "web.svc.test",
+            "wiki.corp.example",
+            "deep.wiki.corp.example",
+            "box.lab.example",
+        ] {
             config.hosts.insert(host.to_owned(), loopback);
         }
         let registry = Registry::new();
@@ -96,11 +142,26 @@ impl Harness {
         let mut tls = TlsSettings::new(&pki.server_cert, &pki.server_key);
         tls.client_auth = ClientAuth::Required(pki.ca_pem.clone());
         let watcher = CertificateWatcher::new(tls, metrics.clone())?;
-        let listener = Listener::bind("127.0.0.1:0".parse()?, ListenerConfig::default(), watcher, metrics.clone()).await?;
+        let listener =
+            Listener::bind("127.0.0.1:0".parse()?, ListenerConfig::default(), watcher, metrics.clone()).await?;
         let port = listener.local_addr().port();
         let serving = proxy.clone();
         let front = listener.serve(move |tls, peer| serving.clone().serve(tls, peer));
-        Ok(Self { pki, port, proxy, gateway, front, metrics, tunnel_metrics, crm_a, crm_b, intranet, web, down_port, _cache_dir: cache_dir })
+        Ok(Self {
+            pki,
+            port,
+            proxy,
+            gateway,
+            front,
+            metrics,
+            tunnel_metrics,
+            crm_a,
+            crm_b,
+            intranet,
+            web,
+            down_port,
+            _cache_dir: cache_dir,
+        })
     }
 
     /// An administrator blocks one app's tunnel to one service of `device`; returns the
@@ -109,17 +170,30 @@ impl Harness {
         let action = TunnelAction {
             action: TunnelVerb::Block,
             uem_device_id: UemDeviceId::new(device)?,
-            target: TunnelTarget::App { app_id: postern_uem_api::AppId::new(app)?, service: postern_uem_api::ServiceName::new(service)? },
+            target: TunnelTarget::App {
+                app_id: postern_uem_api::AppId::new(app)?,
+                service: postern_uem_api::ServiceName::new(service)?,
+            },
         };
-        let actions = TunnelActions { cursor: Cursor::new("a1")?, full: false, more: false, actions: BoundedList::new(vec![action])? };
+        let actions = TunnelActions {
+            cursor: Cursor::new("a1")?,
+            full: false,
+            more: false,
+            actions: BoundedList::new(vec![action])?,
+        };
         Ok(self.gateway.apply_tunnel_actions(&actions)?.cut)
     }
 
     /// The UEM reports `device` with a new status at a check-in; returns the entries cut.
     pub fn uem_reports(&self, device: &str, status: WireStatus) -> Result<usize, Error> {
-        let change = ComplianceChange { uem_device_id: UemDeviceId::new(device)?, activesync_id: None, user: None, status };
-        let changes = ComplianceChanges { cursor: Cursor::new("c1")?, full: false, more: false, changes: BoundedList::new(vec![change])? };
+        let change =
+            ComplianceChange { uem_device_id: UemDeviceId::new(device)?, activesync_id: None, user: None, status };
+        let changes = ComplianceChanges {
+            cursor: Cursor::new("c1")?,
+            full: false,
+            more: false,
+            changes: BoundedList::new(vec![change])?,
+        };
         Ok(self.gateway.apply_compliance(&changes)?.cut)
     }
 }
-
