@@ -28,6 +28,10 @@ pub(crate) fn run(args: &TestArgs) -> Result {
     say("checking the Python packages the tests use (a real ActiveSync client)");
     packages::ensure_python(packages::TEST_PYTHON)?;
     say("checking the formatting (cargo fmt --check; rustfmt.toml holds the house style)");
+    if !cargo().args(["fmt", "--version"]).output().is_ok_and(|o| o.status.success()) {
+        say("installing rustfmt (needed and not found)");
+        exec(std::process::Command::new("rustup").args(["component", "add", "rustfmt"]))?;
+    }
     exec(cargo().args(["fmt", "--all", "--check"]))?;
     crate::check_docs::run()?;
     for krate in NO_STD_CRATES {
