@@ -36,7 +36,7 @@ const OPEN_FILES: u64 = 131_072;
 /// The settings a commit changes in the running services at once; every other changed
 /// setting is named by the commit and `show configuration pending-reload`.
 const LIVE_SETTINGS: &[&str] =
-    &["tls certificate", "tls key", "device-cache size", "uem checkin", "host-checker policy"];
+    &["tls certificate", "tls key", "device-cache size", "uem checkin", "host-checker policy", "shutdown-notice"];
 
 /// How the daemon ended.
 pub(crate) enum Exit {
@@ -231,7 +231,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     // Balancers see the health answers turn first and stop sending new connections;
     // the listeners keep serving until the notice is over, then drain.
     data_plane.withdraw();
-    let notice = Duration::from_secs(running.gateway.shutdown_notice_secs.into());
+    // Read now, not at start: `shutdown-notice` applies at commit.
+    let notice = Duration::from_secs(appliance.store().running().gateway.shutdown_notice_secs.into());
     if !notice.is_zero() {
         tracing::info!(
             notice_secs = notice.as_secs(),

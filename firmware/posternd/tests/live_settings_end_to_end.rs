@@ -83,3 +83,18 @@ fn the_runtime_has_one_worker_per_core_unless_told() {
     let daemon = Daemon::start(dir.path(), &["--worker-threads", "3"]);
     assert_eq!(runtime_workers(daemon.child.id()), 3);
 }
+
+#[test]
+fn the_shutdown_notice_applies_at_commit() {
+    let dir = setup();
+    let mut daemon = Daemon::start(dir.path(), &[]);
+    let out = cli(dir.path(), "configure terminal ; shutdown-notice 2 ; commit");
+    assert!(out.status.success() && !text(&out).contains("Applies at the next"), "{}", text(&out));
+    let stopping = std::time::Instant::now();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(daemon.child.id() as i32), nix::sys::signal::Signal::SIGTERM)
+        .expect("SIGTERM");
+    let withdrawn = daemon.wait_for("health withdrawn");
+    assert!(withdrawn.contains("notice_secs=2"), "{withdrawn}");
+    daemon.child.wait().expect("posternd exits");
+    assert!(stopping.elapsed() >= std::time::Duration::from_secs(2), "stopped before the committed notice ended");
+}
