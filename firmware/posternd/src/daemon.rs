@@ -35,8 +35,15 @@ const OPEN_FILES: u64 = 131_072;
 
 /// The settings a commit changes in the running services at once; every other changed
 /// setting is named by the commit and `show configuration pending-reload`.
-const LIVE_SETTINGS: &[&str] =
-    &["tls certificate", "tls key", "device-cache size", "uem checkin", "host-checker policy", "shutdown-notice"];
+const LIVE_SETTINGS: &[&str] = &[
+    "tls certificate",
+    "tls key",
+    "device-cache size",
+    "uem checkin",
+    "host-checker policy",
+    "shutdown-notice",
+    "apptunnel idle-timeout",
+];
 
 /// How the daemon ended.
 pub(crate) enum Exit {
@@ -189,6 +196,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         appliance.subscribe(),
         appliance.gateway().clone(),
         checkins.clone(),
+        data_plane.tunnel_proxy(),
         stop_rx,
     ));
     let mut proving = appliance.update_agent().ok().cloned();

@@ -38,6 +38,7 @@ pub(crate) struct DataPlane {
     watchers: Vec<Arc<CertificateWatcher>>,
     health: Health,
     front: FrontMetrics,
+    tunnel_proxy: Option<Arc<AppTunnelProxy>>,
 }
 
 /// Where the data plane listens.
@@ -143,12 +144,17 @@ impl DataPlane {
             ),
             None => None,
         };
-        let tunnels = match at.apptunnel {
-            Some(tcp) => started(
-                "AppTunnel",
-                Self::start_tunnels(config, pair, gateway, tcp, front.clone(), tunnel_metrics, posture),
-            ),
-            None => None,
+        let (tunnels, tunnel_proxy) = match at.apptunnel {
+            Some(tcp) => {
+                match Self::start_tunnels(config, pair, gateway, tcp, front.clone(), tunnel_metrics, posture) {
+                    Ok((running, proxy)) => (Some(running), Some(proxy)),
+                    Err(error) => {
+                        tracing::error!(%error, "AppTunnel not started");
+                        (None, None)
+                    }
+                }
+            }
+            None => (None, None),
         };
         let metrics = match at.metrics {
             Some(tcp) => {
@@ -160,7 +166,12 @@ impl DataPlane {
             None => None,
         };
         let watchers = [&proxy, &tunnels].into_iter().flatten().map(|(_, _, watcher)| watcher.clone()).collect();
-        Ok(Self { proxy, tunnels, metrics, watchers, health, front })
+        Ok(Self { proxy, tunnels, metrics, watchers, health, front, tunnel_proxy })
+    }
+
+    /// The running AppTunnel proxy, for settings that apply at commit.
+    pub(crate) fn tunnel_proxy(&self) -> Option<Arc<AppTunnelProxy>> {
+        self.tunnel_proxy.clone()
     }
 
     /// The TLS front's metrics, for other TLS listeners of the data plane.
@@ -189,7 +200,7 @@ impl DataPlane {
         metrics: FrontMetrics,
         tunnel_metrics: AppTunnelMetrics,
         posture: Option<PostureRequirements>,
-    ) -> Result<Running, DaemonError> {
+    ) -> Result<(Running, Arc<AppTunnelProxy>), DaemonError> {
         let ca = config
             .apptunnel
             .client_ca_file
@@ -207,8 +218,9 @@ impl DataPlane {
         let listener =
             behind_balancers(listener, &config.apptunnel.proxy_protocol_from, "apptunnel.proxy_protocol_from")?;
         tracing::info!(addr = %listener.local_addr(), proxy_protocol = !config.apptunnel.proxy_protocol_from.is_empty(), "AppTunnel listening");
-        let handle = listener.serve(move |tls, peer: PeerInfo| proxy.clone().serve(tls, peer));
-        Ok((handle, reload, watcher))
+        let serving = proxy.clone();
+        let handle = listener.serve(move |tls, peer: PeerInfo| serving.clone().serve(tls, peer));
+        Ok(((handle, reload, watcher), proxy))
     }
 
     fn start_proxy(

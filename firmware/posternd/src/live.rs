@@ -4,8 +4,10 @@
 use crate::checkins::Checkins;
 use postern_config::Config;
 use postern_gateway::Gateway;
+use postern_proxy_apptunnel::AppTunnelProxy;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// Applies each published configuration until the sender goes away or `stop` is set.
@@ -13,6 +15,7 @@ pub(crate) async fn apply_commits(
     mut published: watch::Receiver<Arc<Config>>,
     gateway: Arc<Gateway>,
     checkins: Arc<Checkins>,
+    tunnels: Option<Arc<AppTunnelProxy>>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut applied = published.borrow_and_update().clone();
@@ -22,12 +25,17 @@ pub(crate) async fn apply_commits(
             _ = stop.changed() => return,
         }
         let next = published.borrow_and_update().clone();
-        apply(&applied, &next, &gateway, &checkins);
+        apply(&applied, &next, &gateway, &checkins, tunnels.as_deref());
         applied = next;
     }
 }
 
-fn apply(before: &Config, after: &Config, gateway: &Gateway, checkins: &Checkins) {
+fn apply(before: &Config, after: &Config, gateway: &Gateway, checkins: &Checkins, tunnels: Option<&AppTunnelProxy>) {
+    if before.apptunnel.idle_timeout_secs != after.apptunnel.idle_timeout_secs
+        && let Some(tunnels) = tunnels
+    {
+        tunnels.set_idle_timeout(Duration::from_secs(after.apptunnel.idle_timeout_secs.into()));
+    }
     if before.uem.checkins != after.uem.checkins {
         checkins.reconfigure(&after.uem.checkins);
         tracing::info!(

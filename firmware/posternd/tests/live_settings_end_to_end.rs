@@ -98,3 +98,17 @@ fn the_shutdown_notice_applies_at_commit() {
     daemon.child.wait().expect("posternd exits");
     assert!(stopping.elapsed() >= std::time::Duration::from_secs(2), "stopped before the committed notice ended");
 }
+
+/// The effect on tunnels is shown by proxy-apptunnel's
+/// `a_changed_idle_timeout_applies_to_tunnels_opened_afterwards`; here, that the daemon
+/// treats the setting as live (the demo configuration runs no AppTunnel listener).
+#[test]
+fn the_apptunnel_idle_timeout_is_applied_at_commit_not_held_for_reload() {
+    let dir = setup();
+    let _daemon = Daemon::start(dir.path(), &[]);
+    let out = cli(dir.path(), "configure terminal ; apptunnel idle-timeout 45 ; commit");
+    assert!(out.status.success() && !text(&out).contains("Applies at the next"), "{}", text(&out));
+    assert!(
+        text(&cli(dir.path(), "show configuration pending-reload")).contains("Every committed setting is in effect")
+    );
+}

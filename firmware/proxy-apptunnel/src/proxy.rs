@@ -15,6 +15,8 @@ use postern_gateway::Gateway;
 use postern_proxy_front::{PeerInfo, hardened_http1_builder};
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 /// The request header in which the app names itself (its app id).
@@ -29,6 +31,8 @@ pub struct AppTunnelProxy {
     pub(crate) config: AppTunnelConfig,
     pub(crate) live: Arc<LiveTunnels>,
     pub(crate) devices: Arc<DeviceLimits>,
+    /// The idle timeout in milliseconds: the configuration's, until a commit changes it.
+    pub(crate) idle_timeout_ms: AtomicU64,
 }
 
 impl std::fmt::Debug for AppTunnelProxy {
@@ -49,7 +53,21 @@ impl AppTunnelProxy {
         let live = Arc::new(LiveTunnels::new(config.metrics.as_ref().map(|m| m.tunnels_open.clone())));
         follow_cuts(&gateway, Arc::downgrade(&live));
         let devices = DeviceLimits::new(config.max_connections_per_device);
-        Ok(Arc::new(Self { gateway, table, config, live, devices }))
+        let idle_timeout_ms = AtomicU64::new(u64::try_from(config.idle_timeout.as_millis()).unwrap_or(u64::MAX));
+        Ok(Arc::new(Self { gateway, table, config, live, devices, idle_timeout_ms }))
+    }
+
+    /// A new idle timeout (`apptunnel idle-timeout` at commit): tunnels and back-end
+    /// exchanges that start from now on use it; open ones keep the one they began with.
+    pub fn set_idle_timeout(&self, timeout: Duration) {
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self.idle_timeout_ms.store(ms, Ordering::Relaxed);
+        tracing::info!(idle_timeout_ms = ms, "AppTunnel idle timeout changed");
+    }
+
+    /// The idle timeout in force.
+    pub(crate) fn idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.idle_timeout_ms.load(Ordering::Relaxed))
     }
 
     /// How many tunnels are open now (CONNECT tunnels and plain HTTP back-end connections).
@@ -120,7 +138,7 @@ impl AppTunnelProxy {
                 return;
             }
         };
-        let end = splice(client, backend, self.config.idle_timeout, guard.cut.clone()).await;
+        let end = splice(client, backend, self.idle_timeout(), guard.cut.clone()).await;
         match &end {
             End::Closed { up, down } => tracing::info!(tunnel = %label, end = end.code(), up, down, "AppTunnel closed"),
             End::Failed(error) => tracing::info!(tunnel = %label, end = end.code(), %error, "AppTunnel closed"),

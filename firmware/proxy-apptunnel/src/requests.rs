@@ -231,14 +231,14 @@ impl AppTunnelProxy {
         if *upstream.guard.cut.borrow() {
             return Err(cut);
         }
-        match upstream.exchange(origin_request(request), self.config.idle_timeout).await {
+        match upstream.exchange(origin_request(request), self.idle_timeout()).await {
             Ok(response) => {
                 *Connection::lock(&connection.upstream) = Some(upstream);
                 Ok((relay_response(response), "forwarded"))
             }
             Err(_) if *upstream.guard.cut.borrow() => Err(cut),
             Err(ForwardFailure::Timeout) => {
-                tracing::warn!(tunnel = %label, after = ?self.config.idle_timeout, "AppTunnel back end sent no response head in time");
+                tracing::warn!(tunnel = %label, after = ?self.idle_timeout(), "AppTunnel back end sent no response head in time");
                 Err(refusal(StatusCode::GATEWAY_TIMEOUT, "backend-timeout", "backend-timeout"))
             }
             Err(ForwardFailure::Failed(error)) => {

@@ -44,3 +44,21 @@ async fn an_idle_tunnel_closes_and_a_new_connect_reopens_it() -> TestResult {
     assert_eq!(round_trip(&mut again.stream, b"reopened").await?, b"reopened");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_idle_timeout_applies_to_tunnels_opened_afterwards() -> TestResult {
+    let h = Harness::start(|config| config.idle_timeout = Duration::from_secs(300)).await?;
+    h.proxy.set_idle_timeout(Duration::from_secs(1));
+    let device = h.pki.device("dev", Naming::Uri("uem-1"))?;
+    let target = format!("crm-a.svc.test:{}", h.crm_a.port);
+    let mut answer = open(h.port, &h.pki.ca_pem, &device, &target, Some(CRM_APP)).await?;
+    assert_eq!(answer.status, 200);
+    assert_eq!(round_trip(&mut answer.stream, b"ping").await?, b"ping");
+    let silent = Instant::now();
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), is_closed(&mut answer.stream)).await?,
+        "the tunnel was closed by the new idle timeout, not the configured 300 s"
+    );
+    assert!(silent.elapsed() < Duration::from_secs(8), "closed after {:?}", silent.elapsed());
+    Ok(())
+}
