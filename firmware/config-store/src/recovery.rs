@@ -52,7 +52,7 @@ enum Outcome {
 pub(crate) fn open_or_recover(dir: &Path, initial: &Config) -> Result<Loaded, StoreError> {
     let path = dir.join(HISTORY_DIR);
     let seal = read_seal(dir);
-    let recovered = open_or_move_aside(&path, || load(&path, &seal), || History::open(&path).map_err(classify));
+    let recovered = open_or_move_aside(&path, || load(&path, &seal), || History::open(&path).map_err(Failure::from));
     let (history, recovery) = match recovered {
         Ok(Recovered::Opened(Outcome::Existing(loaded))) => return Ok(*loaded),
         Ok(Recovered::Opened(Outcome::Empty(history))) => {
@@ -120,18 +120,14 @@ fn locked(path: PathBuf, source: sled::Error) -> StoreError {
     StoreError::Locked { path, waited: postern_sled_guard::LOCK_WAIT, source }
 }
 
-fn classify(error: sled::Error) -> Failure {
-    Failure::from(error)
-}
-
 fn inconsistent(reason: String) -> Failure {
     Failure::Damaged(Damage::Inconsistent { reason })
 }
 
 fn load(path: &Path, seal: &Seal) -> Result<Outcome, Failure> {
-    let history = History::open(path).map_err(classify)?;
+    let history = History::open(path).map_err(Failure::from)?;
     let contents = history.read_all().map_err(|failure| match failure {
-        ReadFailure::Engine(error) => classify(error),
+        ReadFailure::Engine(error) => Failure::from(error),
         ReadFailure::Damaged(damage) => Failure::Damaged(damage),
     })?;
     let acknowledged = seal.revision();

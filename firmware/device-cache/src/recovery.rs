@@ -133,10 +133,6 @@ pub(crate) fn open_or_recover(config: &CacheConfig) -> Result<(Loaded, Option<Re
     }
 }
 
-fn classify(error: sled::Error) -> Failure {
-    Failure::from(error)
-}
-
 fn damaged(damage: Damage) -> Failure {
     Failure::Damaged(damage)
 }
@@ -153,18 +149,18 @@ fn fresh(config: &CacheConfig) -> Result<SledStore, Failure> {
 }
 
 fn open_store(config: &CacheConfig) -> Result<SledStore, Failure> {
-    SledStore::open(&config.path, config.store_cache_bytes, config.lock_wait).map_err(classify)
+    SledStore::open(&config.path, config.store_cache_bytes, config.lock_wait).map_err(Failure::from)
 }
 
 fn load(config: &CacheConfig) -> Result<Loaded, Failure> {
     let path = config.path.as_path();
     let store = open_store(config)?;
-    let meta = store.meta().map_err(classify)?.map_err(|len| {
+    let meta = store.meta().map_err(Failure::from)?.map_err(|len| {
         damaged(Damage::Inconsistent { reason: format!("bookkeeping entry of {len} bytes is malformed") })
     })?;
     let mut entries = Vec::new();
     for item in store.records() {
-        let (key, value) = item.map_err(classify)?;
+        let (key, value) = item.map_err(Failure::from)?;
         let cache_key =
             CacheKey::decode(&key).map_err(|reason| Failure::Damaged(Damage::BadKey { key_hex: hex(&key), reason }))?;
         let record = decode_record(&value)

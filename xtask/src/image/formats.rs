@@ -5,7 +5,6 @@
 //! stale log) are replaced by values derived from the raw disk's hash.
 
 use crate::shell::{Result, StepError, exec};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -47,8 +46,7 @@ pub(crate) fn convert(
     epoch: u64,
 ) -> Result<PathBuf> {
     let target = out.join(format.file_name());
-    let seed: [u8; 32] =
-        Sha256::digest(std::fs::read(raw).map_err(|e| StepError(format!("reading {}: {e}", raw.display())))?).into();
+    let seed = super::hashing::sha256_digest(raw)?;
     match format {
         DiskFormat::Raw => return Ok(raw.to_path_buf()),
         DiskFormat::Qcow2 => qemu_img(raw, &target, "qcow2", &[])?,

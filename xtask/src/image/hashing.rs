@@ -7,6 +7,11 @@ use std::path::Path;
 
 /// The sha256 of a file's contents, lower-case hex.
 pub(crate) fn sha256_file(path: &Path) -> Result<String> {
+    Ok(hex(&sha256_digest(path)?))
+}
+
+/// The sha256 of a file's contents, read in 64 KiB pieces.
+pub(crate) fn sha256_digest(path: &Path) -> Result<[u8; 32]> {
     let mut file = std::fs::File::open(path).map_err(|e| StepError(format!("reading {}: {e}", path.display())))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
@@ -17,7 +22,7 @@ pub(crate) fn sha256_file(path: &Path) -> Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(hasher.finalize().into())
 }
 
 /// Lower-case hex of bytes.
