@@ -40,7 +40,7 @@ pub struct Appliance {
     /// The configuration the services started with.
     started: Config,
     /// Settings the services apply at once (names or their first words).
-    live: &'static [&'static str],
+    live: Vec<&'static str>,
     /// The running configuration, published after every commit and revert.
     published: watch::Sender<Arc<Config>>,
 }
@@ -76,7 +76,7 @@ impl Appliance {
             factory_reset: None,
             host_checker: None,
             started,
-            live: &[],
+            live: Vec::new(),
             published,
         }
     }
@@ -84,7 +84,7 @@ impl Appliance {
     /// The settings the daemon's services apply at once when a commit changes them (e.g.
     /// `tls certificate`, `uem checkin`); every other changed setting waits for `reload`.
     #[must_use]
-    pub fn with_live_settings(mut self, live: &'static [&'static str]) -> Self {
+    pub fn with_live_settings(mut self, live: Vec<&'static str>) -> Self {
         self.live = live;
         self
     }
@@ -103,7 +103,7 @@ impl Appliance {
 
     /// Changed settings that no service applies live: they take effect at the next `reload`.
     pub fn pending_reload(&self) -> Vec<String> {
-        crate::live::pending_reload(&self.started, self.store().running(), self.live)
+        crate::live::pending_reload(&self.started, self.store().running(), &self.live)
     }
 
     /// Shows the check-ins' status with `status` (without it, `show checkins` says none run).

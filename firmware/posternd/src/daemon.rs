@@ -7,6 +7,7 @@ use crate::cli_sessions::Sessions;
 use crate::data_plane::{Addresses, BoundSockets, DataPlane};
 use crate::error::DaemonError;
 use crate::host_checker::HostCheckerPlane;
+use crate::live::LiveServices;
 use crate::management::ManagementPlan;
 use crate::state::{connector, connector_identity, open_cache, open_store};
 use crate::tls::DaemonTls;
@@ -32,18 +33,6 @@ const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// each side; the ActiveSync listener admits up to 25 000 connections and the AppTunnel
 /// listener 10 000 (data_plane.rs), 70 000 descriptors with both full.
 const OPEN_FILES: u64 = 131_072;
-
-/// The settings a commit changes in the running services at once; every other changed
-/// setting is named by the commit and `show configuration pending-reload`.
-const LIVE_SETTINGS: &[&str] = &[
-    "tls certificate",
-    "tls key",
-    "device-cache size",
-    "uem checkin",
-    "host-checker policy",
-    "shutdown-notice",
-    "apptunnel idle-timeout",
-];
 
 /// How the daemon ended.
 pub(crate) enum Exit {
@@ -175,30 +164,31 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     });
     let mut watchers = data_plane.watchers();
     watchers.extend(host_checker.as_ref().map(HostCheckerPlane::watcher));
-    tls.watch(watchers);
+    tls.watch(watchers.clone());
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
     let status = checkins.clone();
+    let live = LiveServices {
+        gateway: gateway.clone(),
+        checkins: checkins.clone(),
+        tunnels: data_plane.tunnel_proxy(),
+        activesync: data_plane.activesync_proxy(),
+        watchers: watchers.clone(),
+    };
     let appliance = Appliance::new(store, gateway, logs, unix_now, Box::new(move || on_reload.notify_one()))
         .with_checkins(Box::new(move || postern_checkin::render_table(&status.status())))
         .with_runtime(tokio::runtime::Handle::current())
         .with_updates(update_agent(args))
         .with_image_trust(image_trust())
         .with_tls(tls)
-        .with_live_settings(LIVE_SETTINGS)
+        .with_live_settings(live.settings())
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management(management.status(ssh_addr, metrics_addr));
     let appliance = match host_checker.as_ref().map(HostCheckerPlane::results) {
         Some(results) => appliance.with_host_checker(Box::new(move |device| results.render(device, unix_now()))),
         None => appliance,
     };
-    let live_task = tokio::spawn(crate::live::apply_commits(
-        appliance.subscribe(),
-        appliance.gateway().clone(),
-        checkins.clone(),
-        data_plane.tunnel_proxy(),
-        stop_rx,
-    ));
+    let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), live, stop_rx));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);

@@ -39,6 +39,7 @@ pub(crate) struct DataPlane {
     health: Health,
     front: FrontMetrics,
     tunnel_proxy: Option<Arc<AppTunnelProxy>>,
+    activesync_proxy: Option<Arc<ActiveSyncProxy>>,
 }
 
 /// Where the data plane listens.
@@ -95,13 +96,8 @@ impl BoundSockets {
     }
 }
 
-/// Logs a listener that could not start; the management plane stays up to fix it.
-fn started(what: &'static str, result: Result<Running, DaemonError>) -> Option<Running> {
-    result.map_err(|error| tracing::error!(%error, "{what} not started")).ok()
-}
-
 /// `tls.min_version`: the oldest TLS version towards clients and the ActiveSync back end.
-fn tls_floor(config: &Config) -> TlsFloor {
+pub(crate) fn tls_floor(config: &Config) -> TlsFloor {
     match config.tls.min_version {
         TlsVersion::Tls12 => TlsFloor::Tls12,
         TlsVersion::Tls13 => TlsFloor::Tls13,
@@ -137,12 +133,17 @@ impl DataPlane {
         let front = FrontMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let requests = register_request_counter(&registry).map_err(|e| setting("metrics", e))?;
         let tunnel_metrics = AppTunnelMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
-        let proxy = match at.activesync {
-            Some(tcp) => started(
-                "ActiveSync proxy",
-                Self::start_proxy(config, pair, gateway.clone(), tcp, front.clone(), requests, health.clone()),
-            ),
-            None => None,
+        let (proxy, activesync_proxy) = match at.activesync {
+            Some(tcp) => {
+                match Self::start_proxy(config, pair, gateway.clone(), tcp, front.clone(), requests, health.clone()) {
+                    Ok((running, proxy)) => (Some(running), Some(proxy)),
+                    Err(error) => {
+                        tracing::error!(%error, "ActiveSync proxy not started");
+                        (None, None)
+                    }
+                }
+            }
+            None => (None, None),
         };
         let (tunnels, tunnel_proxy) = match at.apptunnel {
             Some(tcp) => {
@@ -166,12 +167,17 @@ impl DataPlane {
             None => None,
         };
         let watchers = [&proxy, &tunnels].into_iter().flatten().map(|(_, _, watcher)| watcher.clone()).collect();
-        Ok(Self { proxy, tunnels, metrics, watchers, health, front, tunnel_proxy })
+        Ok(Self { proxy, tunnels, metrics, watchers, health, front, tunnel_proxy, activesync_proxy })
     }
 
     /// The running AppTunnel proxy, for settings that apply at commit.
     pub(crate) fn tunnel_proxy(&self) -> Option<Arc<AppTunnelProxy>> {
         self.tunnel_proxy.clone()
+    }
+
+    /// The running ActiveSync proxy, for settings that apply at commit.
+    pub(crate) fn activesync_proxy(&self) -> Option<Arc<ActiveSyncProxy>> {
+        self.activesync_proxy.clone()
     }
 
     /// The TLS front's metrics, for other TLS listeners of the data plane.
@@ -231,7 +237,7 @@ impl DataPlane {
         metrics: FrontMetrics,
         requests: postern_metrics::LabelledCounter,
         health: Health,
-    ) -> Result<Running, DaemonError> {
+    ) -> Result<(Running, Arc<ActiveSyncProxy>), DaemonError> {
         let backend = config
             .activesync
             .backend_url
@@ -252,8 +258,9 @@ impl DataPlane {
         let listener =
             behind_balancers(listener, &config.activesync.proxy_protocol_from, "activesync.proxy_protocol_from")?;
         tracing::info!(addr = %listener.local_addr(), proxy_protocol = !config.activesync.proxy_protocol_from.is_empty(), "ActiveSync proxy listening");
-        let handle = listener.serve(move |tls, peer: PeerInfo| proxy.clone().serve(tls, ClientInfo::https(&peer)));
-        Ok((handle, reload, watcher))
+        let serving = proxy.clone();
+        let handle = listener.serve(move |tls, peer: PeerInfo| serving.clone().serve(tls, ClientInfo::https(&peer)));
+        Ok(((handle, reload, watcher), proxy))
     }
 
     /// Turns the health answers (`/health` on the metrics and ActiveSync listeners) to 503;

@@ -2,20 +2,61 @@
 //! with the last one applied, and what changed goes to the service that owns it.
 
 use crate::checkins::Checkins;
+use crate::data_plane::tls_floor;
 use postern_config::Config;
 use postern_gateway::Gateway;
+use postern_proxy_activesync::ActiveSyncProxy;
 use postern_proxy_apptunnel::AppTunnelProxy;
+use postern_proxy_front::{CertificateWatcher, ClientAuth, ReloadOutcome};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// The running services a commit reaches.
+pub(crate) struct LiveServices {
+    /// Decisions and the device cache.
+    pub(crate) gateway: Arc<Gateway>,
+    /// The UEM check-in schedule.
+    pub(crate) checkins: Arc<Checkins>,
+    /// The AppTunnel proxy, when it runs.
+    pub(crate) tunnels: Option<Arc<AppTunnelProxy>>,
+    /// The ActiveSync proxy, when it runs.
+    pub(crate) activesync: Option<Arc<ActiveSyncProxy>>,
+    /// Every TLS listener's configuration (ActiveSync, AppTunnel, Host Checker).
+    pub(crate) watchers: Vec<Arc<CertificateWatcher>>,
+}
+
+impl LiveServices {
+    /// The settings these services apply at commit, as the CLI names them; the others
+    /// wait for `reload`. A proxy that is not running cannot take its services or back end
+    /// live (the commit may be what lets it start); a value it only reads when it starts,
+    /// like the idle timeout, is in effect either way.
+    pub(crate) fn settings(&self) -> Vec<&'static str> {
+        let mut live = vec![
+            "tls certificate",
+            "tls key",
+            "tls min-version",
+            "device-cache size",
+            "uem checkin",
+            "host-checker policy",
+            "shutdown-notice",
+            "apptunnel idle-timeout",
+        ];
+        if self.tunnels.is_some() {
+            live.extend(["apptunnel service", "apptunnel client-ca"]);
+        }
+        if self.activesync.is_some() {
+            live.extend(["activesync backend", "activesync backend-ca"]);
+        }
+        live
+    }
+}
+
 /// Applies each published configuration until the sender goes away or `stop` is set.
 pub(crate) async fn apply_commits(
     mut published: watch::Receiver<Arc<Config>>,
-    gateway: Arc<Gateway>,
-    checkins: Arc<Checkins>,
-    tunnels: Option<Arc<AppTunnelProxy>>,
+    services: LiveServices,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut applied = published.borrow_and_update().clone();
@@ -25,19 +66,21 @@ pub(crate) async fn apply_commits(
             _ = stop.changed() => return,
         }
         let next = published.borrow_and_update().clone();
-        apply(&applied, &next, &gateway, &checkins, tunnels.as_deref());
+        apply(&applied, &next, &services);
         applied = next;
     }
 }
 
-fn apply(before: &Config, after: &Config, gateway: &Gateway, checkins: &Checkins, tunnels: Option<&AppTunnelProxy>) {
-    if before.apptunnel.idle_timeout_secs != after.apptunnel.idle_timeout_secs
-        && let Some(tunnels) = tunnels
-    {
-        tunnels.set_idle_timeout(Duration::from_secs(after.apptunnel.idle_timeout_secs.into()));
+fn apply(before: &Config, after: &Config, services: &LiveServices) {
+    apply_tls(before, after, &services.watchers);
+    if let Some(tunnels) = services.tunnels.as_deref() {
+        apply_apptunnel(before, after, tunnels);
+    }
+    if let Some(proxy) = services.activesync.as_deref() {
+        apply_activesync(before, after, proxy);
     }
     if before.uem.checkins != after.uem.checkins {
-        checkins.reconfigure(&after.uem.checkins);
+        services.checkins.reconfigure(&after.uem.checkins);
         tracing::info!(
             compliance = after.uem.checkins.compliance_interval_secs,
             tunnel_actions = after.uem.checkins.tunnel_actions_interval_secs,
@@ -48,11 +91,64 @@ fn apply(before: &Config, after: &Config, gateway: &Gateway, checkins: &Checkins
     if before.device_cache.size != after.device_cache.size
         && let Some(size) = NonZeroU32::new(after.device_cache.size)
     {
-        match gateway.cache().resize(size) {
+        match services.gateway.cache().resize(size) {
             Ok(evicted) => tracing::info!(size = size.get(), evicted = evicted.len(), "device cache size applied"),
             Err(error) => {
                 tracing::error!(size = size.get(), %error, "device cache size not applied; it applies at the next reload")
             }
         }
+    }
+}
+
+/// `tls min-version` on every TLS listener, and `apptunnel client-ca` on those that ask
+/// for device certificates (AppTunnel and Host Checker). New handshakes use them.
+fn apply_tls(before: &Config, after: &Config, watchers: &[Arc<CertificateWatcher>]) {
+    let floor = tls_floor(after);
+    let client_ca = after
+        .apptunnel
+        .client_ca_file
+        .clone()
+        .filter(|_| before.apptunnel.client_ca_file != after.apptunnel.client_ca_file);
+    if before.tls.min_version == after.tls.min_version && client_ca.is_none() {
+        return;
+    }
+    for watcher in watchers {
+        let outcome = watcher.reconfigure(|settings| {
+            settings.floor = floor;
+            if let (ClientAuth::Required(ca), Some(new)) = (&mut settings.client_auth, &client_ca) {
+                ca.clone_from(new);
+            }
+        });
+        if let ReloadOutcome::Refused { reason } = outcome {
+            tracing::error!(%reason, "TLS settings not applied; the listener keeps the previous ones");
+        }
+    }
+}
+
+fn apply_apptunnel(before: &Config, after: &Config, tunnels: &AppTunnelProxy) {
+    if before.apptunnel.idle_timeout_secs != after.apptunnel.idle_timeout_secs {
+        tunnels.set_idle_timeout(Duration::from_secs(after.apptunnel.idle_timeout_secs.into()));
+    }
+    if before.apptunnel.services != after.apptunnel.services
+        && let Err(error) = tunnels.set_services(&after.apptunnel.services)
+    {
+        tracing::error!(%error, "AppTunnel services not applied; the previous ones stay in force");
+    }
+}
+
+fn apply_activesync(before: &Config, after: &Config, proxy: &ActiveSyncProxy) {
+    let (old, new) = (&before.activesync, &after.activesync);
+    if old.backend_url == new.backend_url
+        && old.backend_ca_file == new.backend_ca_file
+        && before.tls.min_version == after.tls.min_version
+    {
+        return;
+    }
+    let Some(url) = new.backend_url.as_deref() else {
+        tracing::error!("the ActiveSync back end was removed: the proxy keeps the previous one until reload");
+        return;
+    };
+    if let Err(error) = proxy.set_backend(url, new.backend_ca_file.clone(), tls_floor(after)) {
+        tracing::error!(%error, "ActiveSync back end not applied; the previous one stays in force");
     }
 }

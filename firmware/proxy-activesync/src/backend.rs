@@ -32,6 +32,8 @@ impl Drop for Connection {
 /// The back end: where it is, how to speak TLS to it, and its idle connections.
 pub(crate) struct Backend {
     authority: String,
+    /// What the back end gets as `Host` when the proxy rewrites it.
+    pub(crate) host_header: String,
     tls: Option<(TlsConnector, ServerName<'static>)>,
     connect_timeout: Duration,
     idle: Mutex<Vec<Connection>>,
@@ -61,6 +63,7 @@ impl Backend {
         };
         Ok(Self {
             authority: url.authority(),
+            host_header: url.host_header(),
             tls,
             connect_timeout: config.connect_timeout,
             idle: Mutex::new(Vec::new()),

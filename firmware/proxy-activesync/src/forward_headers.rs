@@ -12,7 +12,13 @@ const FORWARDING: [HeaderName; 4] = [header::FORWARDED, X_FORWARDED_FOR, X_FORWA
 
 /// Turns the client's headers into the back end's: hop-by-hop removed, `Host` per the
 /// configuration, and `X-Forwarded-For` / `-Proto` / `-Host` set by the proxy alone.
-pub(crate) fn for_backend(headers: &mut HeaderMap, config: &ProxyConfig, peer: std::net::IpAddr, proto: &'static str) {
+pub(crate) fn for_backend(
+    headers: &mut HeaderMap,
+    config: &ProxyConfig,
+    backend_host: &str,
+    peer: std::net::IpAddr,
+    proto: &'static str,
+) {
     strip_hop_by_hop(headers);
     let client_host = headers.get(header::HOST).cloned();
     if headers.keys().any(|name| FORWARDING.contains(name)) {
@@ -21,7 +27,7 @@ pub(crate) fn for_backend(headers: &mut HeaderMap, config: &ProxyConfig, peer: s
         }
     }
     if config.host_header == HostHeader::Rewrite || client_host.is_none() {
-        if let Ok(host) = HeaderValue::from_str(&config.backend.host_header()) {
+        if let Ok(host) = HeaderValue::from_str(backend_host) {
             headers.insert(header::HOST, host);
         }
     }
@@ -49,7 +55,7 @@ mod tests {
         h.insert("x-forwarded-for", "6.6.6.6".parse().unwrap());
         h.insert("ms-asprotocolversion", "14.1".parse().unwrap());
         let config = ProxyConfig::new("https://exch.internal:8443").unwrap();
-        for_backend(&mut h, &config, "192.0.2.7".parse().unwrap(), "https");
+        for_backend(&mut h, &config, &config.backend.host_header(), "192.0.2.7".parse().unwrap(), "https");
         assert_eq!(h[header::HOST], "exch.internal:8443");
         assert_eq!(h["x-forwarded-host"], "mail.public.example");
         assert_eq!(h["x-forwarded-for"], "192.0.2.7");
@@ -66,7 +72,7 @@ mod tests {
         h.insert(header::HOST, "mail.public.example".parse().unwrap());
         let mut config = ProxyConfig::new("http://exch.internal").unwrap();
         config.host_header = HostHeader::Keep;
-        for_backend(&mut h, &config, "::1".parse().unwrap(), "https");
+        for_backend(&mut h, &config, &config.backend.host_header(), "::1".parse().unwrap(), "https");
         assert_eq!(h[header::HOST], "mail.public.example");
     }
 }

@@ -16,8 +16,9 @@ use hyper_util::rt::TokioIo;
 use postern_decision::EasRequest;
 use postern_gateway::Gateway;
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::oneshot;
@@ -27,7 +28,8 @@ use tokio::task::AbortHandle;
 pub struct ActiveSyncProxy {
     config: ProxyConfig,
     gateway: Arc<Gateway>,
-    backend: Arc<Backend>,
+    /// The back end in force: the configuration's, until a commit changes it.
+    backend: RwLock<Arc<Backend>>,
     live: Arc<Registry>,
     watcher: AbortHandle,
 }
@@ -40,7 +42,7 @@ impl Drop for ActiveSyncProxy {
 
 impl std::fmt::Debug for ActiveSyncProxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ActiveSyncProxy").field("backend", &self.config.backend).finish_non_exhaustive()
+        f.debug_struct("ActiveSyncProxy").field("backend", &self.backend().host_header).finish_non_exhaustive()
     }
 }
 
@@ -53,7 +55,7 @@ impl ActiveSyncProxy {
     pub fn new(gateway: Arc<Gateway>, config: ProxyConfig) -> Result<Arc<Self>, ProxyError> {
         config.check()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ProxyError::NoRuntime)?;
-        let backend = Arc::new(Backend::new(&config)?);
+        let backend = RwLock::new(Arc::new(Backend::new(&config)?));
         let live = Arc::new(Registry::default());
         let watcher = runtime
             .spawn(live::watch_cuts(
@@ -64,6 +66,29 @@ impl ActiveSyncProxy {
             ))
             .abort_handle();
         Ok(Arc::new(Self { config, gateway, backend, live, watcher }))
+    }
+
+    /// Forwards to another back end from now on (`activesync backend`, `backend-ca` or
+    /// `tls min-version` at commit). Requests already forwarded, held Pings included,
+    /// finish with the back end they began with. On an error nothing changes.
+    pub fn set_backend(
+        &self,
+        url: &str,
+        ca_file: Option<PathBuf>,
+        floor: postern_proxy_front::TlsFloor,
+    ) -> Result<(), ProxyError> {
+        let mut config = self.config.clone();
+        config.backend = crate::config::BackendUrl::parse(url)?;
+        config.backend_ca_file = ca_file;
+        config.backend_tls_floor = floor;
+        let backend = Arc::new(Backend::new(&config)?);
+        tracing::info!(backend = %config.backend.authority(), ?floor, "ActiveSync back end changed: new requests go to it");
+        *self.backend.write().unwrap_or_else(PoisonError::into_inner) = backend;
+        Ok(())
+    }
+
+    fn backend(&self) -> Arc<Backend> {
+        Arc::clone(&self.backend.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Requests currently forwarded (or being decided) for a device.
@@ -207,8 +232,15 @@ impl ActiveSyncProxy {
         live: Option<Live>,
         holds: bool,
     ) -> Response<ProxyBody> {
+        let backend = self.backend();
         let (mut parts, body) = request.into_parts();
-        forward_headers::for_backend(&mut parts.headers, &self.config, client.peer.ip(), client.proto);
+        forward_headers::for_backend(
+            &mut parts.headers,
+            &self.config,
+            &backend.host_header,
+            client.peer.ip(),
+            client.proto,
+        );
         // Origin form for the back end: the path and query as received, without parsing
         // them again (the parts share the request's bytes).
         if let Some(path_and_query) = parts.uri.path_and_query().cloned() {
@@ -252,7 +284,7 @@ impl ActiveSyncProxy {
                 answer.headers_mut().insert(hyper::header::CONNECTION, hyper::header::HeaderValue::from_static("close"));
                 return answer;
             }
-            outcome = tokio::time::timeout(wait, self.exchange(upstream)) => outcome,
+            outcome = tokio::time::timeout(wait, Self::exchange(&backend, upstream)) => outcome,
         };
         let (conn, response) = match outcome {
             Err(_) => {
@@ -279,17 +311,20 @@ impl ActiveSyncProxy {
         };
         let (mut parts, inner) = response.into_parts();
         forward_headers::strip_hop_by_hop(&mut parts.headers);
-        let relayed = Relayed { inner, conn: Some(conn), backend: self.backend.clone(), cut, registration };
+        let relayed = Relayed { inner, conn: Some(conn), backend, cut, registration };
         let body = ProxyBody::relayed(relayed, record, parts.status.as_u16());
         Response::from_parts(parts, body)
     }
 
     /// Sends the request on a pooled connection, or on a new one when the pooled one
     /// closed before the request left.
-    async fn exchange(&self, request: Request<UpBody>) -> Result<(Connection, Response<Incoming>), BackendError> {
+    async fn exchange(
+        backend: &Backend,
+        request: Request<UpBody>,
+    ) -> Result<(Connection, Response<Incoming>), BackendError> {
         let mut request = request;
         for _ in 0..2 {
-            let mut conn = self.backend.connection().await?;
+            let mut conn = backend.connection().await?;
             match conn.sender.try_send_request(request).await {
                 Ok(response) => return Ok((conn, response)),
                 Err(mut failed) => match failed.take_message() {
@@ -298,7 +333,7 @@ impl ActiveSyncProxy {
                 },
             }
         }
-        let mut conn = self.backend.connect_new().await?;
+        let mut conn = backend.connect_new().await?;
         Ok(conn.sender.send_request(request).await.map(|response| (conn, response))?)
     }
 }

@@ -62,6 +62,13 @@ impl LiveTunnels {
         })
     }
 
+    /// Cuts every tunnel whose key `matches`; returns how many.
+    pub(crate) fn cut_where(&self, matches: impl Fn(&AppTunnelKey) -> bool) -> usize {
+        let map = self.map();
+        let cut = map.iter().filter(|(key, _)| matches(key)).flat_map(|(_, tunnels)| tunnels);
+        cut.map(|(_, tx)| tx.send_replace(true)).count()
+    }
+
     /// How many tunnels are registered.
     pub(crate) fn count(&self) -> usize {
         self.map().values().map(Vec::len).sum()

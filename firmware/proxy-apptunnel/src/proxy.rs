@@ -11,11 +11,12 @@ use crate::requests::{Connection, Pending};
 use crate::services::ServiceTable;
 use crate::splice::{End, splice};
 use hyper_util::rt::TokioIo;
+use postern_config::AppTunnelService;
 use postern_gateway::Gateway;
 use postern_proxy_front::{PeerInfo, hardened_http1_builder};
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -27,7 +28,9 @@ pub const REASON_HEADER: &str = "x-postern-reason";
 /// The AppTunnel proxy, shared by every connection.
 pub struct AppTunnelProxy {
     pub(crate) gateway: Arc<Gateway>,
-    pub(crate) table: ServiceTable,
+    /// The services in force and their routing table: the configuration's, until a commit
+    /// changes them.
+    services: RwLock<(Vec<AppTunnelService>, Arc<ServiceTable>)>,
     pub(crate) config: AppTunnelConfig,
     pub(crate) live: Arc<LiveTunnels>,
     pub(crate) devices: Arc<DeviceLimits>,
@@ -38,7 +41,7 @@ pub struct AppTunnelProxy {
 impl std::fmt::Debug for AppTunnelProxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppTunnelProxy")
-            .field("table", &self.table)
+            .field("services", &self.services)
             .field("config", &self.config)
             .field("live", &self.live)
             .finish_non_exhaustive()
@@ -49,12 +52,13 @@ impl AppTunnelProxy {
     /// A proxy deciding through `gateway`. Starts following the gateway's cuts, so it
     /// must be called inside a Tokio runtime.
     pub fn new(gateway: Arc<Gateway>, config: AppTunnelConfig) -> Result<Arc<Self>, AppTunnelError> {
-        let table = ServiceTable::new(&config.services, config.down_for)?;
+        let table = Arc::new(ServiceTable::new(&config.services, config.down_for)?);
+        let services = RwLock::new((config.services.clone(), table));
         let live = Arc::new(LiveTunnels::new(config.metrics.as_ref().map(|m| m.tunnels_open.clone())));
         follow_cuts(&gateway, Arc::downgrade(&live));
         let devices = DeviceLimits::new(config.max_connections_per_device);
         let idle_timeout_ms = AtomicU64::new(u64::try_from(config.idle_timeout.as_millis()).unwrap_or(u64::MAX));
-        Ok(Arc::new(Self { gateway, table, config, live, devices, idle_timeout_ms }))
+        Ok(Arc::new(Self { gateway, services, config, live, devices, idle_timeout_ms }))
     }
 
     /// A new idle timeout (`apptunnel idle-timeout` at commit): tunnels and back-end
@@ -63,6 +67,29 @@ impl AppTunnelProxy {
         let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
         self.idle_timeout_ms.store(ms, Ordering::Relaxed);
         tracing::info!(idle_timeout_ms = ms, "AppTunnel idle timeout changed");
+    }
+
+    /// New services (`apptunnel service …` at commit): requests and tunnels from now on are
+    /// routed by them. Live tunnels of a service that was removed or whose servers changed
+    /// are cut (they may reach a destination the operator took away); the others go on.
+    /// Returns how many were cut. On an error nothing changes.
+    pub fn set_services(&self, services: &[AppTunnelService]) -> Result<usize, AppTunnelError> {
+        let table = Arc::new(ServiceTable::new(services, self.config.down_for)?);
+        let before = std::mem::replace(
+            &mut *self.services.write().unwrap_or_else(PoisonError::into_inner),
+            (services.to_vec(), table),
+        )
+        .0;
+        let kept: Vec<&str> =
+            before.iter().filter(|old| services.contains(old)).map(|service| service.name.as_str()).collect();
+        let cut = self.live.cut_where(|key| !kept.contains(&key.service.as_str()));
+        tracing::info!(services = services.len(), tunnels_cut = cut, "AppTunnel services changed");
+        Ok(cut)
+    }
+
+    /// The routing table in force.
+    pub(crate) fn table(&self) -> Arc<ServiceTable> {
+        Arc::clone(&self.services.read().unwrap_or_else(PoisonError::into_inner).1)
     }
 
     /// The idle timeout in force.
@@ -77,7 +104,7 @@ impl AppTunnelProxy {
 
     /// Every server of every non-wildcard service and whether it is up.
     pub fn health(&self) -> Vec<ServerHealth> {
-        self.table
+        self.table()
             .pools()
             .flat_map(|(service, pool)| {
                 pool.health().map(|(server, up)| ServerHealth { service: service.to_string(), server, up })

@@ -124,7 +124,7 @@ impl AppTunnelProxy {
         ))?;
         let (host, port) = target.ok_or(refusal(StatusCode::BAD_REQUEST, "bad-target", "bad-request"))?;
         let unknown = refusal(StatusCode::NOT_FOUND, "unknown-service", "unknown-service");
-        let Some(route) = self.table.resolve(&host, port) else {
+        let Some(route) = self.table().resolve(&host, port) else {
             tracing::info!(client = %connection.client, device = %device, app = app.as_str(), target = %format_args!("{host}:{port}"), "AppTunnel refused: no service for the target");
             return Err(unknown);
         };

@@ -89,6 +89,11 @@ impl CertificateWatcher {
         Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
+    /// The settings in use.
+    pub fn settings(&self) -> TlsSettings {
+        self.watched.lock().unwrap_or_else(PoisonError::into_inner).settings.clone()
+    }
+
     /// Checks the files now and swaps the configuration if they changed and are valid.
     pub fn check_now(&self) -> ReloadOutcome {
         let mut watched = self.watched.lock().unwrap_or_else(PoisonError::into_inner);
@@ -118,25 +123,35 @@ impl CertificateWatcher {
     /// change), when they make a valid configuration; otherwise the files in use stay, and
     /// so does the configuration. Unchanged when the files are those in use.
     pub fn use_files(&self, cert_chain: &Path, private_key: &Path) -> ReloadOutcome {
+        self.reconfigure(|settings| {
+            settings.cert_chain = cert_chain.to_owned();
+            settings.private_key = private_key.to_owned();
+        })
+    }
+
+    /// Changes the settings in use (certificate files, client-certificate CA, TLS floor)
+    /// for new connections when the changed settings make a valid configuration; otherwise
+    /// the settings in use stay, and so does the configuration. Connections already open
+    /// keep the configuration they began with.
+    pub fn reconfigure(&self, change: impl FnOnce(&mut TlsSettings)) -> ReloadOutcome {
         let mut watched = self.watched.lock().unwrap_or_else(PoisonError::into_inner);
-        if watched.settings.cert_chain == cert_chain && watched.settings.private_key == private_key {
+        let mut settings = watched.settings.clone();
+        change(&mut settings);
+        if settings == watched.settings {
             return ReloadOutcome::Unchanged;
         }
-        let mut settings = watched.settings.clone();
-        settings.cert_chain = cert_chain.to_owned();
-        settings.private_key = private_key.to_owned();
         let seen = stamps(&settings);
         match build_server_config(&settings) {
             Ok(config) => {
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = config;
+                tracing::info!(cert = %settings.cert_chain.display(), floor = ?settings.floor, client_auth = ?settings.client_auth, "TLS settings changed: new connections use them");
                 *watched = Watched { settings, last_seen: seen };
                 self.metrics.certificate_reloads.inc("reloaded");
-                tracing::info!(cert = %cert_chain.display(), "TLS certificate files changed: now serving them");
                 ReloadOutcome::Reloaded
             }
             Err(error) => {
                 self.metrics.certificate_reloads.inc("refused");
-                tracing::error!(%error, cert = %cert_chain.display(), "new TLS certificate files refused; the previous ones stay in use");
+                tracing::error!(%error, cert = %settings.cert_chain.display(), "new TLS settings refused; the previous ones stay in use");
                 ReloadOutcome::Refused { reason: error.to_string() }
             }
         }
