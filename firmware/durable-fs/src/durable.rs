@@ -1,5 +1,6 @@
 //! The three durable file operations every store of the gateway needs.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -41,7 +42,10 @@ pub fn sync_dir(dir: &Path) -> Result<(), FsError> {
 /// serialised by the caller.
 pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FsError> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    // One temporary file per write, so two writes of one file never share one.
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let write = WRITES.fetch_add(1, Ordering::Relaxed);
+    let temp = path.with_file_name(format!(".{name}.{}.{write}.tmp", std::process::id()));
     let written = OpenOptions::new()
         .write(true)
         .create(true)

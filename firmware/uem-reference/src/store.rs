@@ -41,7 +41,7 @@ impl Store {
     }
 
     /// Changes the state with `f`; if `f` succeeds, the state file is written before the
-    /// lock is released and long-polls are woken. If the write fails the change is
+    /// lock is released and long-polls are woken (the write blocks this worker briefly). If the write fails the change is
     /// undone in memory as well.
     pub(crate) async fn update<T, E>(
         &self,
@@ -60,15 +60,10 @@ impl Store {
                 return Err(PersistError::Format { path: self.path.clone(), source });
             }
         };
-        let path = self.path.clone();
-        let written = tokio::task::spawn_blocking(move || persist::save(&path, &bytes)).await;
-        let written = written.unwrap_or_else(|join| {
-            Err(PersistError::Io {
-                op: "write",
-                path: self.path.clone(),
-                source: std::io::Error::other(join.to_string()),
-            })
-        });
+        // Written here, with no await between the change and the write: a request whose
+        // future is dropped (its client went away) cannot release the lock while its
+        // write is still under way and let a later write overtake it.
+        let written = persist::save(&self.path, &bytes);
         if let Err(e) = written {
             *guard = before;
             return Err(e);

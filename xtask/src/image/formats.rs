@@ -75,16 +75,29 @@ fn qemu_img(raw: &Path, target: &Path, format: &str, options: &[&str]) -> Result
     exec(cmd.arg(raw).arg(target))
 }
 
-/// Replaces the VMDK descriptor's random content id (`CID=xxxxxxxx`) with one from `seed`.
+/// Replaces the VMDK descriptor's random content id with eight hex digits from `seed`.
+/// qemu-img writes the id without leading zeros (`CID=%x`), so it may be shorter: the
+/// rest of the descriptor text then moves up into the zeros that pad it.
 fn fix_vmdk(path: &Path, seed: &[u8; 32]) -> Result {
     let mut bytes = std::fs::read(path).map_err(|e| StepError(format!("reading {}: {e}", path.display())))?;
-    let head = &bytes[..bytes.len().min(64 * 1024)];
-    let at = find(head, b"\nCID=")
-        .ok_or_else(|| StepError(format!("{}: no CID in the VMDK descriptor", path.display())))?
-        + 5;
     let cid = format!("{:08x}", u32::from_be_bytes([seed[0], seed[1], seed[2], seed[3]]));
-    bytes[at..at + 8].copy_from_slice(cid.as_bytes());
+    set_vmdk_cid(&mut bytes, cid.as_bytes()).map_err(|why| StepError(format!("{}: {why}", path.display())))?;
     std::fs::write(path, bytes).map_err(|e| StepError(format!("writing {}: {e}", path.display())))
+}
+
+/// Sets the value of the descriptor's `CID=` line to `cid` (8 bytes) in place.
+fn set_vmdk_cid(bytes: &mut [u8], cid: &[u8]) -> std::result::Result<(), &'static str> {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let at = find(head, b"\nCID=").ok_or("no CID in the VMDK descriptor")? + 5;
+    let end = at + head[at..].iter().position(|&b| b == b'\n').ok_or("the CID line does not end")?;
+    let text_end = at + head[at..].iter().position(|&b| b == 0).ok_or("the descriptor has no padding")?;
+    let grow = cid.len().checked_sub(end - at).ok_or("the CID is longer than 8 hex digits")?;
+    if bytes.get(text_end..text_end + grow).is_none_or(|pad| pad.iter().any(|&b| b != 0)) {
+        return Err("no room in the descriptor for the CID");
+    }
+    bytes.copy_within(end..text_end, end + grow);
+    bytes[at..at + cid.len()].copy_from_slice(cid);
+    Ok(())
 }
 
 /// VHDX (MS-VHDX): the two headers' sequence numbers, FileWriteGuid and DataWriteGuid (then
@@ -306,5 +319,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_short_cid_is_widened_and_the_descriptor_text_moves_up() {
+        let descriptor = |cid: &str| {
+            let mut bytes = vec![0u8; 80];
+            let text = format!("# Disk DescriptorFile\nversion=1\nCID={cid}\nparentCID=ffffffff\n");
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            bytes
+        };
+        let (mut short, mut full) = (descriptor("abc12"), descriptor("12345678"));
+        assert_eq!(set_vmdk_cid(&mut short, b"0badcafe"), Ok(()));
+        assert_eq!(set_vmdk_cid(&mut full, b"0badcafe"), Ok(()));
+        assert_eq!(short, full, "the same bytes whatever id qemu-img drew");
+        assert!(String::from_utf8_lossy(&full).contains("\nCID=0badcafe\nparentCID=ffffffff\n"));
+        let mut crowded = descriptor("abc12");
+        crowded[62..].fill(b'x');
+        assert_eq!(set_vmdk_cid(&mut crowded, b"0badcafe"), Err("no room in the descriptor for the CID"));
     }
 }
