@@ -26,10 +26,11 @@ pub(crate) fn config_node() -> Node {
                 .enters(MODE_HC_POLICY),
         ),
     ])
+    .children(crate::host_checker_patch_list::config_nodes())
 }
 
 /// The commands of `(config-hc-policy)#`.
-pub(crate) fn policy_mode() -> [Node; 7] {
+pub(crate) fn policy_mode() -> [Node; 9] {
     [
         Node::keyword("platform", "A platform the policy checks").child(
             Node::arg("PLATFORM", WORD, "linux, linux:<os-release ID>, windows, macos, android or ios")
@@ -49,6 +50,10 @@ pub(crate) fn policy_mode() -> [Node; 7] {
             .child(Node::arg("URL", ArgKind::Word { max_len: 2048 }, "https URL").action(HC_REMEDIATION_URL)),
         Node::keyword("required-for-service", "An AppTunnel service that admits only devices passing this policy")
             .child(Node::arg("SERVICE", WORD, "AppTunnel service name").both(HC_REQUIRED_SERVICE)),
+        Node::keyword("monitor-product", "A product that must carry every patch of the patch list")
+            .child(Node::arg("PRODUCT", WORD, "Package or product name").both(HC_MONITOR_PRODUCT)),
+        Node::keyword("monitor-patch", "An advisory of the patch list that must be applied")
+            .child(Node::arg("ID", WORD, "Advisory id, e.g. DSA-5678-1").both(HC_MONITOR_PATCH)),
     ]
 }
 
@@ -59,6 +64,7 @@ pub(crate) fn show_node() -> Node {
         Node::keyword("results", "The last posture decision per device")
             .action(HC_SHOW_RESULTS)
             .child(Node::arg("DEVICE", WORD, "UEM device id").action(HC_SHOW_RESULTS)),
+        crate::host_checker_patch_list::show_node(),
     ])
 }
 
@@ -128,6 +134,8 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
                 HC_DENY_FORWARDING => policy.deny_forwarding = !no,
                 HC_REMEDIATION_URL => policy.remediation_url = if no { None } else { Some(text(inv, "URL")?.into()) },
                 HC_REQUIRED_SERVICE => toggle(&mut policy.required_for_services, text(inv, "SERVICE")?.into(), no),
+                HC_MONITOR_PRODUCT => toggle(&mut policy.monitor_products, text(inv, "PRODUCT")?.into(), no),
+                HC_MONITOR_PATCH => toggle(&mut policy.monitor_patches, text(inv, "ID")?.into(), no),
                 _ => return Err(failed("this command is not available")),
             }
         }
@@ -175,6 +183,12 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
         for service in &p.required_for_services {
             writeln!(out, "  required-for-service {service}")?;
         }
+        for product in &p.monitor_products {
+            writeln!(out, "  monitor-product {product}")?;
+        }
+        for id in &p.monitor_patches {
+            writeln!(out, "  monitor-patch {id}")?;
+        }
     }
     Ok(())
 }
@@ -185,6 +199,7 @@ pub(crate) fn render(settings: &postern_config::HostCheckerSettings, line: &mut 
     if settings.enabled {
         line("host-checker enabled".into());
     }
+    crate::host_checker_patch_list::render(settings, line);
     for p in &settings.policies {
         line(format!("host-checker policy {}", p.name));
         for platform in &p.platforms {
@@ -207,6 +222,12 @@ pub(crate) fn render(settings: &postern_config::HostCheckerSettings, line: &mut 
         }
         for service in &p.required_for_services {
             line(format!(" required-for-service {service}"));
+        }
+        for product in &p.monitor_products {
+            line(format!(" monitor-product {product}"));
+        }
+        for id in &p.monitor_patches {
+            line(format!(" monitor-patch {id}"));
         }
         line("!".into());
     }

@@ -6,6 +6,7 @@ use postern_host_checker::{Monitor, PlatformMatch, Policy, SoftwareRule};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::path::PathBuf;
 
 /// The IANA port of PT-TLS (RFC 6876).
 pub const HOST_CHECKER_PORT: u16 = 271;
@@ -26,11 +27,33 @@ pub struct HostCheckerSettings {
     /// policy can check" its platform. Names must be unique.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<HostCheckerPolicy>,
+    /// Staging URL (https) of the vendor patch list, fetched every
+    /// `patch_list_interval_secs`; default none (the list is imported by hand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch_list_url: Option<String>,
+    /// The authorities trusted for the staging server's certificate (PEM); required with
+    /// `patch_list_url`, and the only ones trusted for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch_list_ca_file: Option<PathBuf>,
+    /// Seconds between fetches of `patch_list_url`. Default 3600; 5 to 604 800.
+    pub patch_list_interval_secs: u32,
 }
+
+/// Default seconds between patch-list fetches.
+pub const PATCH_LIST_INTERVAL_SECS: u32 = 3600;
+const PATCH_LIST_INTERVAL_MIN: u32 = 5;
+const PATCH_LIST_INTERVAL_MAX: u32 = 7 * 24 * 3600;
 
 impl Default for HostCheckerSettings {
     fn default() -> Self {
-        Self { enabled: false, port: HOST_CHECKER_PORT, policies: Vec::new() }
+        Self {
+            enabled: false,
+            port: HOST_CHECKER_PORT,
+            policies: Vec::new(),
+            patch_list_url: None,
+            patch_list_ca_file: None,
+            patch_list_interval_secs: PATCH_LIST_INTERVAL_SECS,
+        }
     }
 }
 
@@ -51,12 +74,12 @@ pub struct HostCheckerPolicy {
     /// Software that must not be installed: `NAME [>= MIN] [< BELOW]`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub forbidden: Vec<String>,
-    /// Products whose every patch-list fix must be installed (refused at commit until the
-    /// patch list can be imported).
+    /// Products whose every patch-list fix must be installed (fails every endpoint while
+    /// no patch list is imported).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub monitor_products: Vec<String>,
-    /// Advisories that must be applied (refused at commit until the patch list can be
-    /// imported); never together with `monitor_products`.
+    /// Advisories (patch-list ids) that must be applied; never together with
+    /// `monitor_products`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub monitor_patches: Vec<String>,
     /// Fail endpoints whose IP forwarding is on or unknown.
@@ -135,6 +158,7 @@ impl HostCheckerSettings {
                 }),
             );
         }
+        self.check_patch_list_source(at, report);
         let mut names: HashMap<&str, usize> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {
             let here = format!("{at}.policies[{i}]");
@@ -180,19 +204,39 @@ impl HostCheckerSettings {
             }
         }
     }
+}
 
-    /// Patch monitoring needs the patch list, which cannot be imported yet: `commit`
-    /// refuses it rather than fail every endpoint.
-    pub(crate) fn check_supported(&self, at: &str, report: &mut Report) {
-        const WHY: &str = "the patch list cannot be imported in this version";
-        for (i, policy) in self.policies.iter().enumerate() {
-            let here = format!("{at}.policies[{i}]");
-            if !policy.monitor_products.is_empty() {
-                report.check(&here, "monitor_products", Err(Problem::Unsupported { why: WHY }));
+impl HostCheckerSettings {
+    fn check_patch_list_source(&self, at: &str, report: &mut Report) {
+        if let Some(url) = &self.patch_list_url {
+            report.check(at, "patch_list_url", checks::https_url(url));
+            if self.patch_list_ca_file.is_none() {
+                report.check(
+                    at,
+                    "patch_list_url",
+                    Err(Problem::Requires {
+                        value: url.clone(),
+                        requirement: "patch_list_ca_file: the staging server's CA is pinned".into(),
+                    }),
+                );
             }
-            if !policy.monitor_patches.is_empty() {
-                report.check(&here, "monitor_patches", Err(Problem::Unsupported { why: WHY }));
-            }
+        }
+        if let Some(path) = &self.patch_list_ca_file {
+            report.check(at, "patch_list_ca_file", checks::absolute_path(path));
+        }
+        let secs = self.patch_list_interval_secs;
+        if secs < PATCH_LIST_INTERVAL_MIN {
+            report.check(
+                at,
+                "patch_list_interval_secs",
+                Err(Problem::BelowMin { value: secs.into(), min: PATCH_LIST_INTERVAL_MIN.into() }),
+            );
+        } else if secs > PATCH_LIST_INTERVAL_MAX {
+            report.check(
+                at,
+                "patch_list_interval_secs",
+                Err(Problem::AboveMax { value: secs.into(), max: PATCH_LIST_INTERVAL_MAX.into() }),
+            );
         }
     }
 }

@@ -93,13 +93,34 @@ fn bad_policies_are_refused_naming_the_policy() {
 }
 
 #[test]
-fn patch_monitoring_is_refused_at_commit_until_the_patch_list_exists() {
+fn patch_monitoring_commits() {
     let products = HostCheckerPolicy { monitor_products: vec!["openssl".into()], ..policy("p") };
-    let config = with(vec![products]);
-    assert_valid(&config, "a stored file with patch monitoring still loads");
-    let errors = config.validate_for_commit().expect_err("refused at commit");
-    assert_eq!(errors.errors()[0].path, "host_checker.policies[0].monitor_products");
-    assert!(matches!(errors.errors()[0].problem, Problem::Unsupported { .. }));
+    let patches = HostCheckerPolicy { monitor_patches: vec!["DSA-1-1".into()], ..policy("q") };
+    let config = with(vec![products, patches]);
+    config.validate_for_commit().expect("patch monitoring commits");
+}
+
+#[test]
+fn the_patch_list_source_is_https_with_a_pinned_ca_and_a_bounded_interval() {
+    let mut config = Config::default();
+    config.host_checker.patch_list_url = Some("https://staging.example/patches.json".into());
+    let Problem::Requires { requirement, .. } = only_problem(&config, "host_checker.patch_list_url") else {
+        panic!("a URL without its CA is refused");
+    };
+    assert!(requirement.contains("patch_list_ca_file"), "{requirement}");
+    config.host_checker.patch_list_ca_file = Some("/data/staging-ca.pem".into());
+    assert_valid(&config, "a URL with its CA");
+    config.host_checker.patch_list_url = Some("http://staging.example/patches.json".into());
+    assert!(matches!(only_problem(&config, "host_checker.patch_list_url"), Problem::NotHttps { .. }));
+    config.host_checker.patch_list_url = None;
+    config.host_checker.patch_list_ca_file = Some("relative.pem".into());
+    only_problem(&config, "host_checker.patch_list_ca_file");
+    config.host_checker.patch_list_ca_file = None;
+    config.host_checker.patch_list_interval_secs = 4;
+    assert!(matches!(only_problem(&config, "host_checker.patch_list_interval_secs"), Problem::BelowMin { .. }));
+    config.host_checker.patch_list_interval_secs = 700_000;
+    assert!(matches!(only_problem(&config, "host_checker.patch_list_interval_secs"), Problem::AboveMax { .. }));
+    assert_eq!(Config::default().host_checker.patch_list_interval_secs, postern_config::PATCH_LIST_INTERVAL_SECS);
 }
 
 #[test]

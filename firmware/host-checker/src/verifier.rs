@@ -25,7 +25,7 @@ pub struct PolicySet {
     /// The policies.
     pub policies: Vec<Policy>,
     /// The patch list, when one has been imported.
-    pub patch_list: Option<PatchList>,
+    pub patch_list: Option<Arc<PatchList>>,
 }
 
 /// Settings of one verifier session.
@@ -220,7 +220,7 @@ impl Verifier {
         if !self.requested {
             return Ok(vec![self.request()?]);
         }
-        let decision = evaluate(&self.policies.policies, &self.posture, self.policies.patch_list.as_ref());
+        let decision = evaluate(&self.policies.policies, &self.posture, self.policies.patch_list.as_deref());
         let result = self.result(&decision)?;
         Ok(vec![result, VerifierOutput::Decided(decision)])
     }

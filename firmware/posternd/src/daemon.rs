@@ -7,6 +7,7 @@ use crate::cli_sessions::Sessions;
 use crate::data_plane::{Addresses, BoundSockets, DataPlane};
 use crate::error::DaemonError;
 use crate::host_checker::HostCheckerPlane;
+use crate::patch_list_store::PatchListStore;
 use crate::management::ManagementPlan;
 use crate::state::{connector, connector_identity, open_cache, open_store};
 use crate::tls::DaemonTls;
@@ -41,6 +42,7 @@ const LIVE_SETTINGS: &[&str] = &[
     "device-cache size",
     "uem checkin",
     "host-checker policy",
+    "host-checker patch-list",
     "shutdown-notice",
     "apptunnel idle-timeout",
 ];
@@ -149,6 +151,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     // Services that require Host Checker policies consult its results; with the verifier
     // off (a configuration commit refuses that), nobody passes them.
     let posture_results = Arc::new(crate::posture_results::PostureResults::default());
+    let patch_list = Arc::new(PatchListStore::open(&args.state_dir.join("host-checker"), unix_now));
     let requirements = Arc::new(std::sync::RwLock::new(running.host_checker.service_requirements()));
     let posture = PostureRequirements { by_service: requirements.clone(), gate: posture_results.clone() };
     let data_plane = DataPlane::start(
@@ -169,6 +172,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
             tcp,
             unix_now,
             posture_results,
+            patch_list.clone(),
         )
         .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
         .ok()
@@ -187,11 +191,13 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_tls(tls)
         .with_live_settings(LIVE_SETTINGS)
         .with_factory_reset(factory_reset_request(&args.state_dir))
-        .with_management(management.status(ssh_addr, metrics_addr));
+        .with_management(management.status(ssh_addr, metrics_addr))
+        .with_patch_list(patch_list.clone());
     let appliance = match host_checker.as_ref().map(HostCheckerPlane::results) {
         Some(results) => appliance.with_host_checker(Box::new(move |device| results.render(device, unix_now()))),
         None => appliance,
     };
+    let fetch_task = tokio::spawn(crate::patch_list_fetch::run(patch_list, appliance.subscribe(), stop_rx.clone()));
     let live_task = tokio::spawn(crate::live::apply_commits(
         appliance.subscribe(),
         appliance.gateway().clone(),
@@ -255,6 +261,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let _ = stop_tx.send(true);
     let _ = checkin_task.await;
     let _ = live_task.await;
+    let _ = fetch_task.await;
     server.shutdown().await?;
     Ok(exit)
 }

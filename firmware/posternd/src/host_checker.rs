@@ -3,6 +3,7 @@
 //! [`Verifier`] per connection, the decision recorded per device and counted.
 
 use crate::error::DaemonError;
+use crate::patch_list_store::PatchListStore;
 use crate::posture_results::{CheckRecord, PostureResults};
 use crate::tls::Pair;
 use postern_config::{Config, HostCheckerSettings};
@@ -46,7 +47,9 @@ pub(crate) async fn bind(
 }
 
 struct Shared {
-    policies: Mutex<Arc<PolicySet>>,
+    /// The policy set and the patch-list generation it was built with.
+    policies: Mutex<(Arc<PolicySet>, u64)>,
+    patch_list: Arc<PatchListStore>,
     seen: Mutex<HostCheckerSettings>,
     results: Arc<PostureResults>,
     checks: LabelledCounter,
@@ -67,8 +70,21 @@ fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
     DaemonError::Setting { setting, reason: reason.to_string() }
 }
 
-fn policy_set(settings: &HostCheckerSettings) -> Arc<PolicySet> {
-    Arc::new(PolicySet { policies: settings.engine_policies(), patch_list: None })
+fn policy_set(settings: &HostCheckerSettings, patch_list: &PatchListStore) -> (Arc<PolicySet>, u64) {
+    let generation = patch_list.generation();
+    (Arc::new(PolicySet { policies: settings.engine_policies(), patch_list: patch_list.current() }), generation)
+}
+
+impl Shared {
+    /// The policies for a new session, with the patch list in use now.
+    fn current_policies(&self) -> Arc<PolicySet> {
+        let mut policies = self.policies.lock().unwrap_or_else(PoisonError::into_inner);
+        if policies.1 != self.patch_list.generation() {
+            let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+            *policies = policy_set(&seen, &self.patch_list);
+        }
+        policies.0.clone()
+    }
 }
 
 impl HostCheckerPlane {
@@ -81,6 +97,7 @@ impl HostCheckerPlane {
         tcp: TcpListener,
         clock: fn() -> u64,
         results: Arc<PostureResults>,
+        patch_list: Arc<PatchListStore>,
     ) -> Result<Self, DaemonError> {
         let ca = config
             .apptunnel
@@ -108,7 +125,8 @@ impl HostCheckerPlane {
             )
             .map_err(|e| setting("metrics", e))?;
         let shared = Arc::new(Shared {
-            policies: Mutex::new(policy_set(&config.host_checker)),
+            policies: Mutex::new(policy_set(&config.host_checker, &patch_list)),
+            patch_list,
             seen: Mutex::new(config.host_checker.clone()),
             results,
             checks,
@@ -141,7 +159,8 @@ impl HostCheckerPlane {
     pub(crate) fn follow(&self, running: &HostCheckerSettings) {
         let mut seen = self.shared.seen.lock().unwrap_or_else(PoisonError::into_inner);
         if *seen != *running {
-            *self.shared.policies.lock().unwrap_or_else(PoisonError::into_inner) = policy_set(running);
+            *self.shared.policies.lock().unwrap_or_else(PoisonError::into_inner) =
+                policy_set(running, &self.shared.patch_list);
             *seen = running.clone();
             tracing::info!(
                 policies = running.policies.len(),
@@ -193,7 +212,7 @@ async fn serve(mut tls: TlsStream<TcpStream>, peer: PeerInfo, shared: Arc<Shared
     };
     let config = VerifierConfig::default();
     let limits = config.limits;
-    let policies = shared.policies.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let policies = shared.current_policies();
     let mut verifier = Verifier::new(config, policies);
     let record = |outcome: Result<postern_host_checker::Decision, String>, started: Instant| {
         let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);

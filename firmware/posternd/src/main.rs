@@ -9,6 +9,8 @@ mod error;
 mod host_checker;
 mod live;
 mod management;
+mod patch_list_fetch;
+mod patch_list_store;
 mod posture_results;
 mod state;
 mod tls;

@@ -7,61 +7,12 @@
 mod common;
 
 use common::proxy::{apptunnel_section, backend, device_pki, metrics_with, port_from, through_tunnel, write_config};
+use common::posture::{fixtures, posture, posture_binary, server_pki, start_on_any_port};
 use common::{Daemon, cli, text};
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn posture_binary() -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_posternd")).with_file_name("postern-posture");
-    assert!(path.is_file(), "{} is missing: build the workspace's binaries first (cargo build --bins)", path.display());
-    path
-}
-
-fn fixtures(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../posture/fixtures").join(name)
-}
-
-/// A server authority (`server-ca.pem`) and the gateway's certificate for localhost
-/// signed by it (`cert.pem`, `key.pem`, as [`write_config`] names them): the collector
-/// verifies with webpki, which refuses a self-signed CA certificate as a server's.
-fn server_pki(dir: &Path) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl runs");
-        assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
-    };
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    run(&[
-        &["req", "-x509"][..],
-        &ec,
-        &["-days", "2", "-subj", "/CN=server-ca", "-keyout", "server-ca-key.pem", "-out", "server-ca.pem"],
-    ]
-    .concat());
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .expect("ext");
-    run(&[&["req"][..], &ec, &["-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "server.csr"]].concat());
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "server-ca.pem",
-        "-CAkey",
-        "server-ca-key.pem",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-out",
-        "cert.pem",
-        "-extfile",
-        "server.ext",
-    ]);
-}
+use std::process::{Command, Stdio};
 
 /// A port free now on every address, for the configuration to name (the setting under
 /// test is the port). It is taken below the kernel's ephemeral range, so that no
@@ -79,16 +30,6 @@ fn free_port() -> u16 {
         .expect("a free port below the ephemeral range")
 }
 
-/// Starts posternd with the verifier on a port of its own choosing (`--host-checker-listen
-/// 127.0.0.1:0`); returns the daemon and that port.
-fn start_on_any_port(dir: &Path, extra: &[&str]) -> (Daemon, u16) {
-    let mut args = vec!["--host-checker-listen", "127.0.0.1:0"];
-    args.extend_from_slice(extra);
-    let mut daemon = Daemon::start(dir, &args);
-    let port = port_from(&daemon.line_with("Host Checker verifier listening"));
-    (daemon, port)
-}
-
 const POLICY: &str = r#"
 [host_checker]
 enabled = true
@@ -103,29 +44,6 @@ forbidden = ["telnetd"]
 deny_forwarding = true
 remediation_url = "https://fix.example/debian"
 "#;
-
-/// Runs the collector as `device` against `port` with the fixture `image`'s files.
-fn posture(dir: &Path, port: u16, device: &str, image: &str, status: &Path, tls: &str) -> Output {
-    let fixture = fixtures(image);
-    Command::new(posture_binary())
-        .args(["--server", &format!("127.0.0.1:{port}"), "--server-name", "localhost", "--tls-version", tls])
-        .arg("--ca")
-        .arg(dir.join("server-ca.pem"))
-        .arg("--cert")
-        .arg(dir.join(format!("{device}.pem")))
-        .arg("--key")
-        .arg(dir.join(format!("{device}-key.pem")))
-        .arg("--os-release")
-        .arg(fixture.join("os-release"))
-        .arg("--dpkg-status")
-        .arg(status)
-        .arg("--kernel-release")
-        .arg(fixture.join("osrelease"))
-        .arg("--ip-forward")
-        .arg(fixture.join("ip_forward"))
-        .output()
-        .expect("postern-posture runs")
-}
 
 /// The compliant fixture's packages plus `extra` more: a full system's list.
 fn large_status(dir: &Path, extra: usize) -> PathBuf {
