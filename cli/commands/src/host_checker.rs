@@ -16,17 +16,19 @@ const RULE: ArgKind = ArgKind::Rest { max_len: 512 };
 
 /// `host-checker …` in CONFIG mode.
 pub(crate) fn config_node() -> Node {
-    Node::keyword("host-checker", "Endpoint posture verifier (PT-TLS) and its policies").children([
-        Node::keyword("enabled", "Listen for posture collectors (needs apptunnel client-ca)").both(HC_ENABLED),
-        Node::keyword("port", "TCP port of the verifier (applies at reload)")
-            .child(Node::arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port (PT-TLS: 271)").action(HC_PORT)),
-        Node::keyword("policy", "Configure a Host Checker policy").child(
-            Node::arg("NAME", ArgKind::Word { max_len: 32 }, "Policy name: a-z 0-9 - _")
-                .both(HC_POLICY)
-                .enters(MODE_HC_POLICY),
-        ),
-    ])
-    .children(crate::host_checker_patch_list::config_nodes())
+    Node::keyword("host-checker", "Endpoint posture verifier (PT-TLS) and its policies")
+        .children([
+            Node::keyword("enabled", "Listen for posture collectors (needs apptunnel client-ca)").both(HC_ENABLED),
+            Node::keyword("port", "TCP port of the verifier (applies at reload)").child(
+                Node::arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port (PT-TLS: 271)").action(HC_PORT),
+            ),
+            Node::keyword("policy", "Configure a Host Checker policy").child(
+                Node::arg("NAME", ArgKind::Word { max_len: 32 }, "Policy name: a-z 0-9 - _")
+                    .both(HC_POLICY)
+                    .enters(MODE_HC_POLICY),
+            ),
+        ])
+        .children(crate::host_checker_patch_list::config_nodes())
 }
 
 /// The commands of `(config-hc-policy)#`.

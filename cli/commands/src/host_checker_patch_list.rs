@@ -20,9 +20,9 @@ pub trait PatchListControl: Send + Sync {
 pub(crate) fn config_nodes() -> [Node; 2] {
     [
         Node::keyword("patch-list", "Where the vendor patch list is fetched from").children([
-            Node::keyword("url", "Staging URL (https) fetched on an interval").no_action(HC_PATCH_URL).child(
-                Node::arg("URL", ArgKind::Word { max_len: 2048 }, "https URL of the list").action(HC_PATCH_URL),
-            ),
+            Node::keyword("url", "Staging URL (https) fetched on an interval")
+                .no_action(HC_PATCH_URL)
+                .child(Node::arg("URL", ArgKind::Word { max_len: 2048 }, "https URL of the list").action(HC_PATCH_URL)),
             Node::keyword("ca-file", "PEM file of the authorities trusted for the staging server")
                 .no_action(HC_PATCH_CA)
                 .child(Node::arg("FILE", ArgKind::Word { max_len: 4096 }, "Absolute path").action(HC_PATCH_CA)),
@@ -57,7 +57,8 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
             settings.patch_list_url = if no { None } else { inv.arg("URL").and_then(Value::as_str).map(Into::into) }
         }
         HC_PATCH_CA => {
-            settings.patch_list_ca_file = if no { None } else { inv.arg("FILE").and_then(Value::as_str).map(Into::into) }
+            settings.patch_list_ca_file =
+                if no { None } else { inv.arg("FILE").and_then(Value::as_str).map(Into::into) }
         }
         HC_PATCH_INTERVAL => {
             settings.patch_list_interval_secs = if no {

@@ -6,7 +6,8 @@
 //! `show running-config` describes each such file by fingerprint, never by content.
 
 use crate::actions::{
-    ACTIVESYNC_CA_IMPORT, HC_PATCH_CA_IMPORT, TUNNEL_CA_IMPORT, UEM_CA_IMPORT, UEM_CREDENTIALS_IMPORT, UEM_SECRET_IMPORT,
+    ACTIVESYNC_CA_IMPORT, HC_PATCH_CA_IMPORT, TUNNEL_CA_IMPORT, UEM_CA_IMPORT, UEM_CREDENTIALS_IMPORT,
+    UEM_SECRET_IMPORT,
 };
 use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;

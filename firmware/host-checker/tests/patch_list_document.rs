@@ -23,9 +23,8 @@ fn a_document_becomes_a_versioned_list_of_advisories() {
 
 #[test]
 fn bad_documents_are_refused_with_their_reason() {
-    let doc = |products: &str| {
-        format!(r#"{{"format": "postern-patch-list/1", "version": 2, "products": [{products}]}}"#)
-    };
+    let doc =
+        |products: &str| format!(r#"{{"format": "postern-patch-list/1", "version": 2, "products": [{products}]}}"#);
     let patch = |fields: &str| doc(&format!(r#"{{"platform": "linux", "name": "p", "patches": [{fields}]}}"#));
     let cases: Vec<(String, &str)> = vec![
         ("not json".into(), "is not a postern-patch-list/1 document"),

@@ -7,8 +7,8 @@ use crate::cli_sessions::Sessions;
 use crate::data_plane::{Addresses, BoundSockets, DataPlane};
 use crate::error::DaemonError;
 use crate::host_checker::HostCheckerPlane;
-use crate::patch_list_store::PatchListStore;
 use crate::management::ManagementPlan;
+use crate::patch_list_store::PatchListStore;
 use crate::state::{connector, connector_identity, open_cache, open_store};
 use crate::tls::DaemonTls;
 use crate::uem_settings::SettingsFile;
@@ -171,8 +171,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
             data_plane.front_metrics(),
             tcp,
             unix_now,
-            posture_results,
-            patch_list.clone(),
+            crate::host_checker::PostureStores { results: posture_results, patch_list: patch_list.clone() },
         )
         .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
         .ok()

@@ -58,6 +58,15 @@ struct Shared {
     clock: fn() -> u64,
 }
 
+/// What the verifier keeps beside its sessions: each device's last decision and the
+/// patch list.
+pub(crate) struct PostureStores {
+    /// The last decision per device.
+    pub(crate) results: Arc<PostureResults>,
+    /// The patch list in use.
+    pub(crate) patch_list: Arc<PatchListStore>,
+}
+
 /// The running verifier.
 pub(crate) struct HostCheckerPlane {
     handle: ListenerHandle,
@@ -96,9 +105,9 @@ impl HostCheckerPlane {
         front: FrontMetrics,
         tcp: TcpListener,
         clock: fn() -> u64,
-        results: Arc<PostureResults>,
-        patch_list: Arc<PatchListStore>,
+        stores: PostureStores,
     ) -> Result<Self, DaemonError> {
+        let PostureStores { results, patch_list } = stores;
         let ca = config
             .apptunnel
             .client_ca_file

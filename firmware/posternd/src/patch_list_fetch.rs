@@ -25,7 +25,8 @@ async fn get(url: &str, ca_file: &Path, limit: usize) -> Result<Vec<u8>, String>
         return Err(format!("{url} is not an https URL"));
     };
     let pem = std::fs::read(ca_file).map_err(|e| format!("reading {}: {e}", ca_file.display()))?;
-    let roots = postern_tls_client::roots_from_pem(&pem).map_err(|e| format!("the CA in {}: {e}", ca_file.display()))?;
+    let roots =
+        postern_tls_client::roots_from_pem(&pem).map_err(|e| format!("the CA in {}: {e}", ca_file.display()))?;
     let config = postern_tls_client::client_config(roots, rustls::DEFAULT_VERSIONS, true)
         .map_err(|e| format!("TLS settings: {e}"))?;
     let server = ServerName::try_from(host.clone()).map_err(|e| format!("server name: {e}"))?;
@@ -96,7 +97,9 @@ pub(crate) async fn run(
             let outcome = fetch_once(&store, url, ca_file).await;
             match &outcome {
                 Ok(done) => tracing::info!(%url, outcome = %done, "patch list fetched"),
-                Err(reason) => tracing::warn!(%url, %reason, "patch list fetch failed; the last good list stays in use"),
+                Err(reason) => {
+                    tracing::warn!(%url, %reason, "patch list fetch failed; the last good list stays in use")
+                }
             }
             store.record_fetch(url, outcome);
         }

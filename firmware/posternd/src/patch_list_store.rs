@@ -146,7 +146,8 @@ impl PatchListStore {
             }
         }
         let imported_at = (self.clock)();
-        let kept = Kept { sha256: actual.clone(), source: source.to_owned(), imported_at, document: document.to_owned() };
+        let kept =
+            Kept { sha256: actual.clone(), source: source.to_owned(), imported_at, document: document.to_owned() };
         let store = |reason: String| PatchImportError::Store { path: self.path.clone(), reason };
         let bytes = serde_json::to_vec(&kept).map_err(|e| store(e.to_string()))?;
         if let Some(dir) = self.path.parent() {

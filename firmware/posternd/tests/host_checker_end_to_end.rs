@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::proxy::{apptunnel_section, backend, device_pki, metrics_with, port_from, through_tunnel, write_config};
 use common::posture::{fixtures, posture, posture_binary, server_pki, start_on_any_port};
+use common::proxy::{apptunnel_section, backend, device_pki, metrics_with, port_from, through_tunnel, write_config};
 use common::{Daemon, cli, text};
 use std::io::Write;
 use std::net::TcpListener;

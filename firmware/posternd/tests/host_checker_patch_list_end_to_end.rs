@@ -60,8 +60,10 @@ fn a_patch_list_pasted_or_fetched_decides_patch_monitoring_and_survives_a_restar
     let (mut daemon, port) = start_on_any_port(dir, &[]);
 
     // Patch monitoring commits now; with no list, every endpoint fails it.
-    let commit =
-        text(&cli(dir, "configure terminal ; host-checker policy debian-patches ; monitor-patch DSA-5678-1 ; exit ; commit"));
+    let commit = text(&cli(
+        dir,
+        "configure terminal ; host-checker policy debian-patches ; monitor-patch DSA-5678-1 ; exit ; commit",
+    ));
     assert!(commit.contains("Committed revision"), "{commit}");
     daemon.wait_for("Host Checker policies changed by a commit");
     let none = text(&cli(dir, "show host-checker patch-list"));
@@ -78,13 +80,17 @@ fn a_patch_list_pasted_or_fetched_decides_patch_monitoring_and_survives_a_restar
     let pasted = import(dir, &v2, &sha256sum(&v2));
     assert!(text(&pasted).contains("Patch list version 2 (1 advisories"), "{}", text(&pasted));
     let shown = text(&cli(dir, "show host-checker patch-list"));
-    assert!(shown.contains("Patch list version 2, 1 advisories, imported") && shown.contains("from the CLI"), "{shown}");
+    assert!(
+        shown.contains("Patch list version 2, 1 advisories, imported") && shown.contains("from the CLI"),
+        "{shown}"
+    );
     let ok = verdict(dir, port, "dev-ok", "compliant");
     assert!(ok.contains("Access: allowed"), "openssl 3.0.15-1~deb12u1 carries DSA-5678-1:\n{ok}");
     let bad = verdict(dir, port, "dev-bad", "noncompliant");
     assert!(
-        bad.lines().any(|l| l.starts_with("Remediation: debian-patches (patch:DSA-5678-1): openssl 1.1.1w-0+deb11u1 lacks DSA-5678-1 (important)")
-            && l.ends_with("https://security.example/dsa-5678")),
+        bad.lines().any(|l| l.starts_with(
+            "Remediation: debian-patches (patch:DSA-5678-1): openssl 1.1.1w-0+deb11u1 lacks DSA-5678-1 (important)"
+        ) && l.ends_with("https://security.example/dsa-5678")),
         "{bad}"
     );
 
@@ -108,7 +114,10 @@ fn a_patch_list_pasted_or_fetched_decides_patch_monitoring_and_survives_a_restar
     let fetched = daemon.wait_for("patch list fetched");
     assert!(fetched.contains("version 3"), "{fetched}");
     let shown = text(&cli(dir, "show host-checker patch-list"));
-    assert!(shown.contains("Patch list version 3, 1 advisories, imported") && shown.contains(&format!("from {url}")), "{shown}");
+    assert!(
+        shown.contains("Patch list version 3, 1 advisories, imported") && shown.contains(&format!("from {url}")),
+        "{shown}"
+    );
     let now_denied = verdict(dir, port, "dev-ok", "compliant");
     assert!(
         now_denied.contains("Access: denied") && now_denied.contains("Upgrade openssl to 3.0.16-1~deb12u1 or later."),

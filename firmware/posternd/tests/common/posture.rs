@@ -91,7 +91,6 @@ pub fn posture(dir: &Path, port: u16, device: &str, image: &str, status: &Path, 
         .expect("postern-posture runs")
 }
 
-
 const STAGING: &str = r#"
 import functools, http.server, ssl, sys
 handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
