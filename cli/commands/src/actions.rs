@@ -119,6 +119,7 @@ actions! {
     HC_MONITOR_PRODUCT = 137,
     HC_MONITOR_PATCH = 138,
     HC_SHOW_PATCH_LIST = 139,
+    HC_IGNORE_SEVERITY = 140,
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub(crate) fn config_node() -> Node {
 }
 
 /// The commands of `(config-hc-policy)#`.
-pub(crate) fn policy_mode() -> [Node; 9] {
+pub(crate) fn policy_mode() -> [Node; 10] {
     [
         Node::keyword("platform", "A platform the policy checks").child(
             Node::arg("PLATFORM", WORD, "linux, linux:<os-release ID>, windows, macos, android or ios")
@@ -56,6 +56,10 @@ pub(crate) fn policy_mode() -> [Node; 9] {
             .child(Node::arg("PRODUCT", WORD, "Package or product name").both(HC_MONITOR_PRODUCT)),
         Node::keyword("monitor-patch", "An advisory of the patch list that must be applied")
             .child(Node::arg("ID", WORD, "Advisory id, e.g. DSA-5678-1").both(HC_MONITOR_PATCH)),
+        Node::keyword("ignore-severity", "Patches of this severity are not required").child(
+            Node::arg("SEVERITY", ArgKind::OneOf(&["low", "moderate", "important", "critical"]), "Severity")
+                .both(HC_IGNORE_SEVERITY),
+        ),
     ]
 }
 
@@ -138,6 +142,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
                 HC_REQUIRED_SERVICE => toggle(&mut policy.required_for_services, text(inv, "SERVICE")?.into(), no),
                 HC_MONITOR_PRODUCT => toggle(&mut policy.monitor_products, text(inv, "PRODUCT")?.into(), no),
                 HC_MONITOR_PATCH => toggle(&mut policy.monitor_patches, text(inv, "ID")?.into(), no),
+                HC_IGNORE_SEVERITY => toggle(&mut policy.ignore_severities, text(inv, "SEVERITY")?.into(), no),
                 _ => return Err(failed("this command is not available")),
             }
         }
@@ -191,6 +196,9 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
         for id in &p.monitor_patches {
             writeln!(out, "  monitor-patch {id}")?;
         }
+        for severity in &p.ignore_severities {
+            writeln!(out, "  ignore-severity {severity}")?;
+        }
     }
     Ok(())
 }
@@ -230,6 +238,9 @@ pub(crate) fn render(settings: &postern_config::HostCheckerSettings, line: &mut 
         }
         for id in &p.monitor_patches {
             line(format!(" monitor-patch {id}"));
+        }
+        for severity in &p.ignore_severities {
+            line(format!(" ignore-severity {severity}"));
         }
         line("!".into());
     }

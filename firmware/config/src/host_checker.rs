@@ -2,7 +2,7 @@
 
 use crate::checks;
 use crate::validation::{Problem, Report};
-use postern_host_checker::{Monitor, PlatformMatch, Policy, SoftwareRule};
+use postern_host_checker::{Monitor, PlatformMatch, Policy, Severity, SoftwareRule};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -82,6 +82,10 @@ pub struct HostCheckerPolicy {
     /// `monitor_products`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub monitor_patches: Vec<String>,
+    /// Severities whose patches `monitor_*` does not require: `low`, `moderate`,
+    /// `important`, `critical` (`medium` and `high` read as moderate and important).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignore_severities: Vec<String>,
     /// Fail endpoints whose IP forwarding is on or unknown.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deny_forwarding: bool,
@@ -117,6 +121,15 @@ impl HostCheckerPolicy {
             forbidden: rules(&self.forbidden)?,
             monitor: Monitor::from_lists(&self.name, self.monitor_products.clone(), self.monitor_patches.clone())
                 .map_err(|e| e.to_string())?,
+            ignore_severities: self
+                .ignore_severities
+                .iter()
+                .map(|s| {
+                    Severity::parse(s).ok_or_else(|| {
+                        format!("severity {s:?}: use low, moderate (medium), important (high) or critical")
+                    })
+                })
+                .collect::<Result<_, _>>()?,
             deny_forwarding: self.deny_forwarding,
             remediation_url: self.remediation_url.clone(),
             ..Policy::new(&self.name, platforms)

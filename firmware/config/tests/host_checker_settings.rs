@@ -95,9 +95,18 @@ fn bad_policies_are_refused_naming_the_policy() {
 #[test]
 fn patch_monitoring_commits() {
     let products = HostCheckerPolicy { monitor_products: vec!["openssl".into()], ..policy("p") };
-    let patches = HostCheckerPolicy { monitor_patches: vec!["DSA-1-1".into()], ..policy("q") };
+    let patches = HostCheckerPolicy {
+        monitor_patches: vec!["DSA-1-1".into()],
+        ignore_severities: vec!["low".into(), "medium".into()],
+        ..policy("q")
+    };
     let config = with(vec![products, patches]);
     config.validate_for_commit().expect("patch monitoring commits");
+    let bad = HostCheckerPolicy { ignore_severities: vec!["urgent".into()], ..policy("r") };
+    let Problem::BadPolicy { reason } = only_problem(&with(vec![bad]), "host_checker.policies[0]") else {
+        panic!("an unknown severity is refused");
+    };
+    assert!(reason.contains("severity \"urgent\""), "{reason}");
 }
 
 #[test]

@@ -94,6 +94,17 @@ fn a_patch_list_pasted_or_fetched_decides_patch_monitoring_and_survives_a_restar
         "{bad}"
     );
 
+    // Ignoring its severity (important) passes the old openssl too.
+    let ignore = "configure terminal ; host-checker policy debian-patches ; ignore-severity important ; exit ; commit";
+    assert!(text(&cli(dir, ignore)).contains("Committed revision"));
+    daemon.wait_for("Host Checker policies changed by a commit");
+    let ignored = verdict(dir, port, "dev-bad", "noncompliant");
+    assert!(ignored.contains("Access: allowed"), "{ignored}");
+    let strict =
+        "configure terminal ; host-checker policy debian-patches ; no ignore-severity important ; exit ; commit";
+    assert!(text(&cli(dir, strict)).contains("Committed revision"));
+    daemon.wait_for("Host Checker policies changed by a commit");
+
     // Fetched from the staging server: version 3 moves the fix past the compliant image.
     let files = dir.join("staging");
     std::fs::create_dir_all(&files).expect("staging dir");
