@@ -150,7 +150,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx.clone()));
     // Services that require Host Checker policies consult its results; with the verifier
     // off (a configuration commit refuses that), nobody passes them.
-    let posture_results = Arc::new(crate::posture_results::PostureResults::default());
+    let posture_results =
+        Arc::new(crate::posture_results::PostureResults::open(&args.state_dir.join("host-checker/results")));
     let patch_list = Arc::new(PatchListStore::open(&args.state_dir.join("host-checker"), unix_now));
     let requirements = Arc::new(std::sync::RwLock::new(running.host_checker.service_requirements()));
     let posture = PostureRequirements { by_service: requirements.clone(), gate: posture_results.clone() };

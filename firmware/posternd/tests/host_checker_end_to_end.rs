@@ -2,7 +2,8 @@
 //! real `postern-posture` collector reports a compliant and a non-compliant system
 //! image (fixtures) through TLS 1.3 and 1.2 and gets the verdict and the remediation;
 //! `openssl s_client` checks the TLS part (device certificate required) and the PT-TLS
-//! version exchange; the CLI shows each device's result and metrics count the checks.
+//! version exchange; the CLI shows each device's result and metrics count the checks;
+//! a service requiring a policy follows the device's last decision, across a restart.
 
 mod common;
 
@@ -315,4 +316,14 @@ fn a_service_requiring_a_policy_refuses_a_failed_device_and_admits_it_after_reme
     assert_eq!(status, "200", "{body}");
     let (status, body) = through_tunnel(dir, tunnels, "uem-0001", &url, false);
     assert_eq!(status, "200", "{body}");
+
+    // A restart keeps the decision: admitted without a new assessment, and shown.
+    drop(daemon);
+    let (mut daemon, _port) = start_on_any_port(dir, &["--apptunnel-listen", "127.0.0.1:0"]);
+    assert!(daemon.line_with("posture results restored").contains("devices=1"));
+    let tunnels = port_from(&daemon.line_with("AppTunnel listening"));
+    let (status, body) = through_tunnel(dir, tunnels, "uem-0001", &url, false);
+    assert_eq!(status, "200", "{body}");
+    let results = text(&cli(dir, "show host-checker results uem-0001"));
+    assert!(results.contains("device uem-0001: compliant"), "{results}");
 }
