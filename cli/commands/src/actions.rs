@@ -120,6 +120,7 @@ actions! {
     HC_MONITOR_PATCH = 138,
     HC_SHOW_PATCH_LIST = 139,
     HC_IGNORE_SEVERITY = 140,
+    HC_REQUIRED_ACTIVESYNC = 141,
 }
 
 #[cfg(test)]

@@ -131,9 +131,20 @@ impl Backend for CliBackend {
             COMMIT | COMMIT_CONFIRMED | ROLLBACK => configure::transaction(self, inv, out),
             ACCS_FETCH => configure::accs_fetch(self),
             HC_SHOW_POLICIES | HC_SHOW_RESULTS => host_checker::show(self, inv, out),
-            HC_ENABLED | HC_PORT | HC_POLICY | HC_PLATFORM | HC_MIN_OS | HC_REQUIRE | HC_FORBID
-            | HC_DENY_FORWARDING | HC_REMEDIATION_URL | HC_REQUIRED_SERVICE | HC_MONITOR_PRODUCT | HC_MONITOR_PATCH
-            | HC_IGNORE_SEVERITY => host_checker::edit(self, inv),
+            HC_ENABLED
+            | HC_PORT
+            | HC_POLICY
+            | HC_PLATFORM
+            | HC_MIN_OS
+            | HC_REQUIRE
+            | HC_FORBID
+            | HC_DENY_FORWARDING
+            | HC_REMEDIATION_URL
+            | HC_REQUIRED_SERVICE
+            | HC_MONITOR_PRODUCT
+            | HC_MONITOR_PATCH
+            | HC_IGNORE_SEVERITY
+            | HC_REQUIRED_ACTIVESYNC => host_checker::edit(self, inv),
             HC_PATCH_URL | HC_PATCH_CA | HC_PATCH_INTERVAL => host_checker_patch_list::edit(self, inv),
             HC_PATCH_IMPORT => host_checker_patch_list::import(self, inv, out),
             HC_SHOW_PATCH_LIST => host_checker_patch_list::show(self, out),

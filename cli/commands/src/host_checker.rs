@@ -32,7 +32,7 @@ pub(crate) fn config_node() -> Node {
 }
 
 /// The commands of `(config-hc-policy)#`.
-pub(crate) fn policy_mode() -> [Node; 10] {
+pub(crate) fn policy_mode() -> [Node; 11] {
     [
         Node::keyword("platform", "A platform the policy checks").child(
             Node::arg("PLATFORM", WORD, "linux, linux:<os-release ID>, windows, macos, android or ios")
@@ -52,6 +52,8 @@ pub(crate) fn policy_mode() -> [Node; 10] {
             .child(Node::arg("URL", ArgKind::Word { max_len: 2048 }, "https URL").action(HC_REMEDIATION_URL)),
         Node::keyword("required-for-service", "An AppTunnel service that admits only devices passing this policy")
             .child(Node::arg("SERVICE", WORD, "AppTunnel service name").both(HC_REQUIRED_SERVICE)),
+        Node::keyword("required-for-activesync", "The ActiveSync back end admits only devices passing this policy")
+            .both(HC_REQUIRED_ACTIVESYNC),
         Node::keyword("monitor-product", "A product that must carry every patch of the patch list")
             .child(Node::arg("PRODUCT", WORD, "Package or product name").both(HC_MONITOR_PRODUCT)),
         Node::keyword("monitor-patch", "An advisory of the patch list that must be applied")
@@ -142,6 +144,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
                 HC_REQUIRED_SERVICE => toggle(&mut policy.required_for_services, text(inv, "SERVICE")?.into(), no),
                 HC_MONITOR_PRODUCT => toggle(&mut policy.monitor_products, text(inv, "PRODUCT")?.into(), no),
                 HC_MONITOR_PATCH => toggle(&mut policy.monitor_patches, text(inv, "ID")?.into(), no),
+                HC_REQUIRED_ACTIVESYNC => policy.required_for_activesync = !no,
                 HC_IGNORE_SEVERITY => toggle(&mut policy.ignore_severities, text(inv, "SEVERITY")?.into(), no),
                 _ => return Err(failed("this command is not available")),
             }
@@ -190,6 +193,9 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
         for service in &p.required_for_services {
             writeln!(out, "  required-for-service {service}")?;
         }
+        if p.required_for_activesync {
+            writeln!(out, "  required-for-activesync")?;
+        }
         for product in &p.monitor_products {
             writeln!(out, "  monitor-product {product}")?;
         }
@@ -232,6 +238,9 @@ pub(crate) fn render(settings: &postern_config::HostCheckerSettings, line: &mut 
         }
         for service in &p.required_for_services {
             line(format!(" required-for-service {service}"));
+        }
+        if p.required_for_activesync {
+            line(" required-for-activesync".into());
         }
         for product in &p.monitor_products {
             line(format!(" monitor-product {product}"));

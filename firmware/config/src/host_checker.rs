@@ -96,6 +96,11 @@ pub struct HostCheckerPolicy {
     /// passed this policy; others get `403 posture-failed:<policy>`. Needs `enabled`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub required_for_services: Vec<String>,
+    /// The ActiveSync back end admits a device only while its UEM device's last
+    /// assessment passed this policy; others get `403 posture-failed:<policy>`. Needs
+    /// `enabled`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub required_for_activesync: bool,
 }
 
 impl HostCheckerPolicy {
@@ -156,6 +161,11 @@ impl HostCheckerSettings {
         map
     }
 
+    /// The policies the ActiveSync back end requires (from `required_for_activesync`).
+    pub fn activesync_requirements(&self) -> Vec<String> {
+        self.policies.iter().filter(|p| p.required_for_activesync).map(|p| p.name.clone()).collect()
+    }
+
     pub(crate) fn check(&self, at: &str, apptunnel: &crate::apptunnel::AppTunnelSettings, report: &mut Report) {
         let client_ca = apptunnel.client_ca_file.is_some();
         if self.port == 0 {
@@ -199,6 +209,16 @@ impl HostCheckerSettings {
                         }),
                     );
                 }
+            }
+            if policy.required_for_activesync && !self.enabled {
+                report.check(
+                    &here,
+                    "required_for_activesync",
+                    Err(Problem::Requires {
+                        value: "true".into(),
+                        requirement: "host_checker.enabled: no device could pass".into(),
+                    }),
+                );
             }
             if let Err(reason) = policy.to_policy() {
                 report.push(here.clone(), Problem::BadPolicy { reason });

@@ -155,3 +155,16 @@ fn required_for_services_names_a_service_and_needs_the_verifier() {
     assert_valid(&config, "a service requiring a policy");
     assert_eq!(config.host_checker.service_requirements()["crm"], ["p"]);
 }
+
+#[test]
+fn required_for_activesync_needs_the_verifier() {
+    let mut config = with(vec![HostCheckerPolicy { required_for_activesync: true, ..policy("p") }]);
+    assert!(matches!(
+        only_problem(&config, "host_checker.policies[0].required_for_activesync"),
+        Problem::Requires { .. }
+    ));
+    config.host_checker.enabled = true;
+    config.apptunnel.client_ca_file = Some("/data/ca.pem".into());
+    assert_valid(&config, "with the verifier on");
+    assert_eq!(config.host_checker.activesync_requirements(), vec!["p".to_owned()]);
+}

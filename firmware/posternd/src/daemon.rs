@@ -4,7 +4,7 @@
 use crate::args::Args;
 use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
-use crate::data_plane::{Addresses, BoundSockets, DataPlane};
+use crate::data_plane::{Addresses, BoundSockets, DataPlane, PostureGates};
 use crate::error::DaemonError;
 use crate::host_checker::HostCheckerPlane;
 use crate::management::ManagementPlan;
@@ -154,7 +154,20 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         Arc::new(crate::posture_results::PostureResults::open(&args.state_dir.join("host-checker/results")));
     let patch_list = Arc::new(PatchListStore::open(&args.state_dir.join("host-checker"), unix_now));
     let requirements = Arc::new(std::sync::RwLock::new(running.host_checker.service_requirements()));
-    let posture = PostureRequirements { by_service: requirements.clone(), gate: posture_results.clone() };
+    let activesync_requires = Arc::new(std::sync::RwLock::new(running.host_checker.activesync_requirements()));
+    let posture = PostureGates {
+        apptunnel: Some(PostureRequirements { by_service: requirements.clone(), gate: posture_results.clone() }),
+        activesync: Some(postern_proxy_activesync::ActiveSyncPosture {
+            policies: activesync_requires.clone(),
+            results: posture_results.clone(),
+        }),
+    };
+    let cut_on_failure = crate::posture_cuts::cut_on_failure(
+        gateway.clone(),
+        posture_results.clone(),
+        requirements.clone(),
+        activesync_requires.clone(),
+    );
     let data_plane = DataPlane::start(
         &running,
         &tls.pair(&running),
@@ -162,7 +175,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         registry.clone(),
         sockets,
         management.metrics_allowed.clone(),
-        Some(posture),
+        posture,
     )?;
     let host_checker = host_checker_socket.and_then(|tcp| {
         HostCheckerPlane::start(
@@ -172,7 +185,11 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
             data_plane.front_metrics(),
             tcp,
             unix_now,
-            crate::host_checker::PostureStores { results: posture_results, patch_list: patch_list.clone() },
+            crate::host_checker::PostureStores {
+                results: posture_results,
+                patch_list: patch_list.clone(),
+                on_failure: cut_on_failure,
+            },
         )
         .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
         .ok()
@@ -237,6 +254,11 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
                 let mut by_service = requirements.write().unwrap_or_else(std::sync::PoisonError::into_inner);
                 if *by_service != wanted {
                     *by_service = wanted;
+                }
+                let wanted = settings.activesync_requirements();
+                let mut activesync = activesync_requires.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if *activesync != wanted {
+                    *activesync = wanted;
                 }
             }
         }

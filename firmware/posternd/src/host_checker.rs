@@ -50,6 +50,7 @@ struct Shared {
     /// The policy set and the patch-list generation it was built with.
     policies: Mutex<(Arc<PolicySet>, u64)>,
     patch_list: Arc<PatchListStore>,
+    on_failure: crate::posture_cuts::OnFailure,
     seen: Mutex<HostCheckerSettings>,
     results: Arc<PostureResults>,
     checks: LabelledCounter,
@@ -65,6 +66,8 @@ pub(crate) struct PostureStores {
     pub(crate) results: Arc<PostureResults>,
     /// The patch list in use.
     pub(crate) patch_list: Arc<PatchListStore>,
+    /// Told of every device whose assessment failed, after it was recorded.
+    pub(crate) on_failure: crate::posture_cuts::OnFailure,
 }
 
 /// The running verifier.
@@ -107,7 +110,7 @@ impl HostCheckerPlane {
         clock: fn() -> u64,
         stores: PostureStores,
     ) -> Result<Self, DaemonError> {
-        let PostureStores { results, patch_list } = stores;
+        let PostureStores { results, patch_list, on_failure } = stores;
         let ca = config
             .apptunnel
             .client_ca_file
@@ -136,6 +139,7 @@ impl HostCheckerPlane {
         let shared = Arc::new(Shared {
             policies: Mutex::new(policy_set(&config.host_checker, &patch_list)),
             patch_list,
+            on_failure,
             seen: Mutex::new(config.host_checker.clone()),
             results,
             checks,
@@ -238,7 +242,11 @@ async fn serve(mut tls: TlsStream<TcpStream>, peer: PeerInfo, shared: Arc<Shared
             }
             Err(reason) => tracing::warn!(device = %device, peer = %peer.addr, %reason, "host check failed"),
         }
+        let failed = !matches!(&outcome, Ok(d) if d.compliant);
         shared.results.record(&device, CheckRecord { at: (shared.clock)(), peer: peer.addr, outcome });
+        if failed {
+            (shared.on_failure)(&device);
+        }
     };
     // An assessment is timed from its first message: the session's, or the first after
     // the last decision (a retry).

@@ -11,6 +11,7 @@ mod live;
 mod management;
 mod patch_list_fetch;
 mod patch_list_store;
+mod posture_cuts;
 mod posture_results;
 mod state;
 mod tls;

@@ -138,6 +138,12 @@ fn summary(record: &CheckRecord) -> &'static str {
     }
 }
 
+impl postern_proxy_activesync::DevicePosture for PostureResults {
+    fn passed(&self, device: &str, policy: &str) -> bool {
+        postern_proxy_apptunnel::PostureGate::passed(self, device, policy)
+    }
+}
+
 impl postern_proxy_apptunnel::PostureGate for PostureResults {
     fn passed(&self, device: &str, policy: &str) -> bool {
         let map = self.by_device.lock().unwrap_or_else(PoisonError::into_inner);
