@@ -121,6 +121,8 @@ actions! {
     HC_SHOW_PATCH_LIST = 139,
     HC_IGNORE_SEVERITY = 140,
     HC_REQUIRED_ACTIVESYNC = 141,
+    HC_SHOW_SESSIONS = 142,
+    HC_RECHECK = 143,
 }
 
 #[cfg(test)]

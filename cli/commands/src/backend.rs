@@ -130,9 +130,10 @@ impl Backend for CliBackend {
             },
             COMMIT | COMMIT_CONFIRMED | ROLLBACK => configure::transaction(self, inv, out),
             ACCS_FETCH => configure::accs_fetch(self),
-            HC_SHOW_POLICIES | HC_SHOW_RESULTS => host_checker::show(self, inv, out),
+            HC_SHOW_POLICIES | HC_SHOW_RESULTS | HC_SHOW_SESSIONS => host_checker::show(self, inv, out),
             HC_ENABLED
             | HC_PORT
+            | HC_RECHECK
             | HC_POLICY
             | HC_PLATFORM
             | HC_MIN_OS

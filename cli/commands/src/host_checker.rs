@@ -1,5 +1,5 @@
 //! Host Checker commands: the verifier's settings and policies in CONFIG mode, and
-//! `show host-checker policies|results [DEVICE]`.
+//! `show host-checker policies|results [DEVICE]|sessions`.
 
 use crate::actions::*;
 use crate::backend::{CliBackend, Outcome, failed};
@@ -19,6 +19,9 @@ pub(crate) fn config_node() -> Node {
     Node::keyword("host-checker", "Endpoint posture verifier (PT-TLS) and its policies")
         .children([
             Node::keyword("enabled", "Listen for posture collectors (needs apptunnel client-ca)").both(HC_ENABLED),
+            Node::keyword("recheck-interval", "Ask open sessions for a new assessment this long after each decision")
+                .no_action(HC_RECHECK)
+                .child(Node::arg("SECONDS", ArgKind::Integer { min: 5, max: 86_400 }, "Seconds").action(HC_RECHECK)),
             Node::keyword("port", "TCP port of the verifier (applies at reload)").child(
                 Node::arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port (PT-TLS: 271)").action(HC_PORT),
             ),
@@ -73,6 +76,7 @@ pub(crate) fn show_node() -> Node {
             .action(HC_SHOW_RESULTS)
             .child(Node::arg("DEVICE", WORD, "UEM device id").action(HC_SHOW_RESULTS)),
         crate::host_checker_patch_list::show_node(),
+        Node::keyword("sessions", "The collectors connected now").action(HC_SHOW_SESSIONS),
     ])
 }
 
@@ -100,6 +104,16 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
                 .and_then(Value::as_integer)
                 .and_then(|n| u16::try_from(n).ok())
                 .ok_or_else(|| failed("PORT is out of range"))?;
+        }
+        HC_RECHECK => {
+            settings.recheck_interval_secs = if no {
+                0
+            } else {
+                inv.arg("SECONDS")
+                    .and_then(Value::as_integer)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| failed("SECONDS is out of range"))?
+            }
         }
         HC_POLICY => {
             let name = text(inv, "NAME")?;
@@ -155,6 +169,13 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
 
 /// `show host-checker policies` and `show host-checker results [DEVICE]`.
 pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
+    if inv.action() == HC_SHOW_SESSIONS {
+        match session.appliance().host_checker_sessions() {
+            Some(table) => out.write_str(&table)?,
+            None => writeln!(out, "The Host Checker verifier is not running (host-checker enabled, then reload).")?,
+        }
+        return Ok(());
+    }
     if inv.action() == HC_SHOW_RESULTS {
         let device = inv.arg("DEVICE").and_then(Value::as_str);
         match session.appliance().host_checker_results(device) {
@@ -212,6 +233,9 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
 /// `host-checker …` lines of `show running-config`.
 pub(crate) fn render(settings: &postern_config::HostCheckerSettings, line: &mut impl FnMut(String)) {
     line(format!("host-checker port {}", settings.port));
+    if settings.recheck_interval_secs > 0 {
+        line(format!("host-checker recheck-interval {}", settings.recheck_interval_secs));
+    }
     if settings.enabled {
         line("host-checker enabled".into());
     }

@@ -37,6 +37,14 @@ pub struct HostCheckerSettings {
     pub patch_list_ca_file: Option<PathBuf>,
     /// Seconds between fetches of `patch_list_url`. Default 3600; 5 to 604 800.
     pub patch_list_interval_secs: u32,
+    /// Seconds after a decision before the verifier asks a collector whose session stays
+    /// open for a new assessment (PB-TNC SRETRY). Default 0: never; else 5 to 86 400.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub recheck_interval_secs: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Default seconds between patch-list fetches.
@@ -53,6 +61,7 @@ impl Default for HostCheckerSettings {
             patch_list_url: None,
             patch_list_ca_file: None,
             patch_list_interval_secs: PATCH_LIST_INTERVAL_SECS,
+            recheck_interval_secs: 0,
         }
     }
 }
@@ -256,6 +265,11 @@ impl HostCheckerSettings {
         }
         if let Some(path) = &self.patch_list_ca_file {
             report.check(at, "patch_list_ca_file", checks::absolute_path(path));
+        }
+        match self.recheck_interval_secs {
+            0 | 5..=86_400 => {}
+            n @ 1..5 => report.check(at, "recheck_interval_secs", Err(Problem::BelowMin { value: n.into(), min: 5 })),
+            n => report.check(at, "recheck_interval_secs", Err(Problem::AboveMax { value: n.into(), max: 86_400 })),
         }
         let secs = self.patch_list_interval_secs;
         if secs < PATCH_LIST_INTERVAL_MIN {

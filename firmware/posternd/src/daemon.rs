@@ -42,6 +42,7 @@ const LIVE_SETTINGS: &[&str] = &[
     "device-cache size",
     "uem checkin",
     "host-checker policy",
+    "host-checker recheck-interval",
     "host-checker patch-list",
     "shutdown-notice",
     "apptunnel idle-timeout",
@@ -210,8 +211,10 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management(management.status(ssh_addr, metrics_addr))
         .with_patch_list(patch_list.clone());
-    let appliance = match host_checker.as_ref().map(HostCheckerPlane::results) {
-        Some(results) => appliance.with_host_checker(Box::new(move |device| results.render(device, unix_now()))),
+    let appliance = match host_checker.as_ref().map(|v| (v.results(), v.sessions())) {
+        Some((results, sessions)) => appliance
+            .with_host_checker(Box::new(move |device| results.render(device, unix_now())))
+            .with_host_checker_sessions(Box::new(move || sessions.render(unix_now()))),
         None => appliance,
     };
     let fetch_task = tokio::spawn(crate::patch_list_fetch::run(patch_list, appliance.subscribe(), stop_rx.clone()));

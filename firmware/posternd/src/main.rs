@@ -7,6 +7,8 @@ mod daemon;
 mod data_plane;
 mod error;
 mod host_checker;
+mod host_checker_session;
+mod host_checker_sessions;
 mod live;
 mod management;
 mod patch_list_fetch;

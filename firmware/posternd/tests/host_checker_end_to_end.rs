@@ -7,7 +7,9 @@
 
 mod common;
 
-use common::posture::{fixtures, posture, posture_binary, server_pki, start_on_any_port};
+use common::posture::{
+    fixtures, lines_of, next_access, posture, posture_binary, replace, server_pki, start_on_any_port,
+};
 use common::proxy::{apptunnel_section, backend, device_pki, metrics_with, port_from, through_tunnel, write_config};
 use common::{Daemon, cli, text};
 use std::io::Write;
@@ -189,36 +191,6 @@ fn openssl_s_client_speaks_pt_tls_only_with_a_device_certificate() {
 }
 
 /// Lines of a child's stdout, as they come.
-fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
-    use std::io::BufRead;
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn next_access(lines: &std::sync::mpsc::Receiver<String>) -> String {
-    loop {
-        let line = lines.recv_timeout(common::DEADLINE).expect("a verdict from the collector");
-        if line.starts_with("Access: ") {
-            return line;
-        }
-    }
-}
-
-/// Replaces `path` the way dpkg does: a new file renamed over the old one.
-fn replace(path: &Path, text: &str) {
-    let new = path.with_extension("new");
-    std::fs::write(&new, text).expect("write");
-    std::fs::rename(&new, path).expect("rename");
-}
-
 #[test]
 fn a_package_change_on_the_endpoint_triggers_a_new_check_that_changes_the_decision() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -12,4 +12,4 @@ pub use dpkg_status::{MAX_STATUS_BYTES, parse_dpkg_status};
 pub use os_release::{OsRelease, parse_os_release};
 pub use postern_host_checker::PostureReport;
 pub use sources::{SourceError, Sources, gather};
-pub use watch::{FileWatcher, WatchError};
+pub use watch::{FileWatcher, WatchError, Woken};

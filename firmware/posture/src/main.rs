@@ -11,13 +11,14 @@ use std::time::Duration;
 
 use clap::Parser;
 use postern_host_checker::{Collector, CollectorOutput, CollectorResult};
-use postern_posture::{FileWatcher, Sources, gather};
+use postern_posture::{FileWatcher, Sources, Woken, gather};
 use postern_tnc_wire::{
     Limits,
     pb::AccessRecommendation,
     pt_tls::{HEADER_LEN, frame_len},
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, pem::PemObject};
+use std::os::fd::AsFd;
 
 /// Options of `postern-posture`.
 #[derive(Parser, Debug)]
@@ -58,6 +59,11 @@ struct Args {
     /// verdict. Runs until the verifier closes the session or an error.
     #[arg(long)]
     watch: bool,
+    /// After the first verdict, keep the session open and answer the verifier's own
+    /// requests for a new assessment (PB-TNC SRETRY, on the gateway's schedule) by
+    /// reading the endpoint again; prints each verdict. `--watch` answers them too.
+    #[arg(long)]
+    keep_open: bool,
 }
 
 /// Why the exchange failed.
@@ -129,11 +135,13 @@ fn sources(args: &Args) -> Sources {
     }
 }
 
-/// Exchanges messages until the next verdict (`Some`) or the end of the session (`None`).
+/// Exchanges messages until the next verdict (`Some`) or the end of the session (`None`);
+/// a verifier's request for a new assessment is answered with the endpoint read again.
 fn until_result(
     tls: &mut Tls,
     collector: &mut Collector,
     limits: &Limits,
+    sources: &Sources,
 ) -> Result<Option<CollectorResult>, PostureError> {
     let mut result = None;
     loop {
@@ -148,6 +156,14 @@ fn until_result(
                     return Ok(result);
                 }
                 CollectorOutput::Failed(reason) => return Err(PostureError::Exchange(reason)),
+                CollectorOutput::Recheck => {
+                    let report = gather(sources)?;
+                    eprintln!(
+                        "postern-posture: the verifier asks for a new assessment ({} packages)",
+                        report.packages.len()
+                    );
+                    tls.write_all(&collector.answer_recheck(report)?)?;
+                }
             }
         }
         if result.is_some() && !collector_closes(collector) {
@@ -207,26 +223,35 @@ fn run(args: &Args) -> Result<bool, PostureError> {
     let mut tls = rustls::StreamOwned::new(connection, tcp);
     let limits = Limits::DEFAULT;
     let mut collector = Collector::new(report, limits);
-    if watcher.is_some() {
+    if watcher.is_some() || args.keep_open {
         collector = collector.keep_open();
     }
     tls.write_all(&collector.start()?)?;
     if let Some(version) = tls.conn.protocol_version() {
         eprintln!("postern-posture: connected with {version:?}");
     }
-    let result = until_result(&mut tls, &mut collector, &limits)?
+    let result = until_result(&mut tls, &mut collector, &limits, &sources)?
         .ok_or_else(|| PostureError::Exchange("the verifier closed without a result".into()))?;
     let mut allowed = print(&result);
-    let Some(watcher) = watcher else { return Ok(allowed) };
+    if !collector.keeps_open() {
+        return Ok(allowed);
+    }
+    // Between assessments the verifier may stay quiet for hours.
+    tls.sock.set_read_timeout(None)?;
     loop {
-        watcher.wait_change()?;
-        let report = gather(&sources)?;
-        eprintln!(
-            "postern-posture: the endpoint changed ({} packages): asking for a new assessment",
-            report.packages.len()
-        );
-        tls.write_all(&collector.retry(report)?)?;
-        match until_result(&mut tls, &mut collector, &limits)? {
+        let woken = match &watcher {
+            Some(watcher) => watcher.wait_change_or(tls.sock.as_fd())?,
+            None => Woken::Readable,
+        };
+        if woken == Woken::Changed {
+            let report = gather(&sources)?;
+            eprintln!(
+                "postern-posture: the endpoint changed ({} packages): asking for a new assessment",
+                report.packages.len()
+            );
+            tls.write_all(&collector.retry(report)?)?;
+        }
+        match until_result(&mut tls, &mut collector, &limits, &sources)? {
             Some(result) => allowed = print(&result),
             None => return Ok(allowed),
         }

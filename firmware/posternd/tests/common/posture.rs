@@ -112,3 +112,61 @@ pub fn staging_server(dir: &Path, files: &Path) -> super::proxy::Backend {
     command.arg("-c").arg(STAGING).arg(files).arg(pki.join("cert.pem")).arg(pki.join("key.pem"));
     super::proxy::spawn_backend(command)
 }
+
+/// The lines a child prints on stdout, as they come.
+pub fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The next `Access: …` line of a collector.
+pub fn next_access(lines: &std::sync::mpsc::Receiver<String>) -> String {
+    loop {
+        let line = lines.recv_timeout(super::DEADLINE).expect("a verdict from the collector");
+        if line.starts_with("Access: ") {
+            return line;
+        }
+    }
+}
+
+/// Replaces `path` the way dpkg does: a new file renamed over the old one.
+pub fn replace(path: &Path, text: &str) {
+    let new = path.with_extension("new");
+    std::fs::write(&new, text).expect("write");
+    std::fs::rename(&new, path).expect("rename");
+}
+
+/// `postern-posture` for `device` kept running with `mode` (`--watch` or `--keep-open`),
+/// reading the dpkg status at `status` and the compliant fixture's other files.
+pub fn running_collector(dir: &Path, port: u16, device: &str, status: &Path, mode: &str) -> std::process::Child {
+    let fixture = fixtures("compliant");
+    Command::new(posture_binary())
+        .args(["--server", &format!("127.0.0.1:{port}"), "--server-name", "localhost", mode])
+        .arg("--ca")
+        .arg(dir.join("server-ca.pem"))
+        .arg("--cert")
+        .arg(dir.join(format!("{device}.pem")))
+        .arg("--key")
+        .arg(dir.join(format!("{device}-key.pem")))
+        .arg("--os-release")
+        .arg(fixture.join("os-release"))
+        .arg("--dpkg-status")
+        .arg(status)
+        .arg("--kernel-release")
+        .arg(fixture.join("osrelease"))
+        .arg("--ip-forward")
+        .arg(fixture.join("ip_forward"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("postern-posture runs")
+}
