@@ -123,6 +123,8 @@ actions! {
     HC_REQUIRED_ACTIVESYNC = 141,
     HC_SHOW_SESSIONS = 142,
     HC_RECHECK = 143,
+    HC_WEBHOOK = 144,
+    HC_WEBHOOK_CA = 145,
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 use crate::actions::*;
 use crate::appliance::Appliance;
 use crate::{
-    cache_commands, configure, host_checker, host_checker_patch_list, imports, show, software, test_access, tls,
+    cache_commands, configure, host_checker, host_checker_patch_list, host_checker_webhook, imports, show, software,
+    test_access, tls,
 };
 use core::fmt::Write;
 use postern_cli_engine::{Backend, CommandError, Invocation, Mode};
@@ -148,6 +149,7 @@ impl Backend for CliBackend {
             | HC_REQUIRED_ACTIVESYNC => host_checker::edit(self, inv),
             HC_PATCH_URL | HC_PATCH_CA | HC_PATCH_INTERVAL => host_checker_patch_list::edit(self, inv),
             HC_PATCH_IMPORT => host_checker_patch_list::import(self, inv, out),
+            HC_WEBHOOK | HC_WEBHOOK_CA => host_checker_webhook::edit(self, inv),
             HC_SHOW_PATCH_LIST => host_checker_patch_list::show(self, out),
             _ => configure::edit(self, inv, out),
         }

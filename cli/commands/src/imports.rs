@@ -78,6 +78,9 @@ pub(crate) fn running_comments(config: &Config) -> Vec<String> {
     authorities.extend(config.activesync.backend_ca_file.as_ref().map(|p| ("activesync backend-ca", p)));
     authorities.extend(config.apptunnel.client_ca_file.as_ref().map(|p| ("apptunnel client-ca", p)));
     authorities.extend(config.host_checker.patch_list_ca_file.as_ref().map(|p| ("host-checker patch-list ca", p)));
+    authorities.extend(
+        config.host_checker.remediation_webhook_ca_file.as_ref().map(|p| ("host-checker remediation-webhook-ca", p)),
+    );
     match &config.uem.connector {
         Connector::PosternApi(api) => {
             authorities.extend(api.ca_file.as_ref().map(|p| ("uem ca", p)));

@@ -41,6 +41,14 @@ pub struct HostCheckerSettings {
     /// open for a new assessment (PB-TNC SRETRY). Default 0: never; else 5 to 86 400.
     #[serde(skip_serializing_if = "is_zero")]
     pub recheck_interval_secs: u32,
+    /// HTTPS URL that gets a JSON POST per failed check (H6), retried with back-off;
+    /// default none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation_webhook_url: Option<String>,
+    /// The authorities trusted for the webhook's certificate (PEM); required with
+    /// `remediation_webhook_url`, and the only ones trusted for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation_webhook_ca_file: Option<PathBuf>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -62,6 +70,8 @@ impl Default for HostCheckerSettings {
             patch_list_ca_file: None,
             patch_list_interval_secs: PATCH_LIST_INTERVAL_SECS,
             recheck_interval_secs: 0,
+            remediation_webhook_url: None,
+            remediation_webhook_ca_file: None,
         }
     }
 }
@@ -265,6 +275,22 @@ impl HostCheckerSettings {
         }
         if let Some(path) = &self.patch_list_ca_file {
             report.check(at, "patch_list_ca_file", checks::absolute_path(path));
+        }
+        if let Some(url) = &self.remediation_webhook_url {
+            report.check(at, "remediation_webhook_url", checks::https_url(url));
+            if self.remediation_webhook_ca_file.is_none() {
+                report.check(
+                    at,
+                    "remediation_webhook_url",
+                    Err(Problem::Requires {
+                        value: url.clone(),
+                        requirement: "remediation_webhook_ca_file: the receiver's CA is pinned".into(),
+                    }),
+                );
+            }
+        }
+        if let Some(path) = &self.remediation_webhook_ca_file {
+            report.check(at, "remediation_webhook_ca_file", checks::absolute_path(path));
         }
         match self.recheck_interval_secs {
             0 | 5..=86_400 => {}

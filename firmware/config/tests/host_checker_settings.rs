@@ -168,3 +168,17 @@ fn required_for_activesync_needs_the_verifier() {
     assert_valid(&config, "with the verifier on");
     assert_eq!(config.host_checker.activesync_requirements(), vec!["p".to_owned()]);
 }
+
+#[test]
+fn the_remediation_webhook_is_https_with_a_pinned_ca() {
+    let mut config = Config::default();
+    config.host_checker.remediation_webhook_url = Some("https://itsm.example/hook".into());
+    let Problem::Requires { requirement, .. } = only_problem(&config, "host_checker.remediation_webhook_url") else {
+        panic!("a webhook without its CA is refused");
+    };
+    assert!(requirement.contains("remediation_webhook_ca_file"), "{requirement}");
+    config.host_checker.remediation_webhook_ca_file = Some("/data/itsm-ca.pem".into());
+    assert_valid(&config, "a webhook with its CA");
+    config.host_checker.remediation_webhook_url = Some("http://itsm.example/hook".into());
+    assert!(matches!(only_problem(&config, "host_checker.remediation_webhook_url"), Problem::NotHttps { .. }));
+}

@@ -163,6 +163,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
             results: posture_results.clone(),
         }),
     };
+    let (remediation_hook, remediation_pending) = crate::remediation_hook::RemediationHook::new();
     let cut_on_failure = crate::posture_cuts::cut_on_failure(
         gateway.clone(),
         posture_results.clone(),
@@ -190,6 +191,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
                 results: posture_results,
                 patch_list: patch_list.clone(),
                 on_failure: cut_on_failure,
+                remediation: remediation_hook,
             },
         )
         .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
@@ -217,6 +219,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
             .with_host_checker_sessions(Box::new(move || sessions.render(unix_now()))),
         None => appliance,
     };
+    remediation_pending.send(appliance.subscribe(), stop_rx.clone());
     let fetch_task = tokio::spawn(crate::patch_list_fetch::run(patch_list, appliance.subscribe(), stop_rx.clone()));
     let live_task = tokio::spawn(crate::live::apply_commits(
         appliance.subscribe(),

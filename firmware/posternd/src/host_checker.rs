@@ -47,6 +47,7 @@ pub(crate) struct Shared {
     policies: Mutex<(Arc<PolicySet>, u64)>,
     patch_list: Arc<PatchListStore>,
     pub(crate) on_failure: crate::posture_cuts::OnFailure,
+    pub(crate) remediation: crate::remediation_hook::RemediationHook,
     seen: Mutex<HostCheckerSettings>,
     pub(crate) results: Arc<PostureResults>,
     pub(crate) sessions: Arc<Sessions>,
@@ -65,6 +66,8 @@ pub(crate) struct PostureStores {
     pub(crate) patch_list: Arc<PatchListStore>,
     /// Told of every device whose assessment failed, after it was recorded.
     pub(crate) on_failure: crate::posture_cuts::OnFailure,
+    /// Where failed checks go (the remediation webhook).
+    pub(crate) remediation: crate::remediation_hook::RemediationHook,
 }
 
 /// The running verifier.
@@ -113,7 +116,7 @@ impl HostCheckerPlane {
         clock: fn() -> u64,
         stores: PostureStores,
     ) -> Result<Self, DaemonError> {
-        let PostureStores { results, patch_list, on_failure } = stores;
+        let PostureStores { results, patch_list, on_failure, remediation } = stores;
         let ca = config
             .apptunnel
             .client_ca_file
@@ -143,6 +146,7 @@ impl HostCheckerPlane {
             policies: Mutex::new(policy_set(&config.host_checker, &patch_list)),
             patch_list,
             on_failure,
+            remediation,
             seen: Mutex::new(config.host_checker.clone()),
             results,
             sessions: Arc::new(Sessions::default()),

@@ -88,6 +88,9 @@ pub(crate) async fn serve(mut tls: TlsStream<TcpStream>, peer: PeerInfo, device:
             Err(reason) => tracing::warn!(device = %device, peer = %peer.addr, %reason, "host check failed"),
         }
         let failed = !matches!(&outcome, Ok(d) if d.compliant);
+        if let Ok(decision) = &outcome {
+            shared.remediation.failed(&device, peer.addr, (shared.clock)(), decision);
+        }
         shared.results.record(&device, CheckRecord { at: (shared.clock)(), peer: peer.addr, outcome });
         if failed {
             (shared.on_failure)(&device);

@@ -3,74 +3,21 @@
 //! writes it). A failed fetch keeps the list in use and is shown as failed.
 
 use crate::patch_list_store::PatchListStore;
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use postern_config::{Config, HostCheckerSettings};
-use postern_update_agent::Source;
-use rustls::pki_types::ServerName;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// How long a fetch may wait for the server at any step.
-const STALL: Duration = Duration::from_secs(20);
 /// The largest patch list fetched.
 const MAX_DOCUMENT: usize = 16 << 20;
 
-/// Fetches one `https://` URL's body, at most `limit` bytes.
+/// Fetches one `https://` URL's body, at most `limit` bytes; anything but 200 fails.
 async fn get(url: &str, ca_file: &Path, limit: usize) -> Result<Vec<u8>, String> {
-    let Ok(Source::Https { host, port, path }) = Source::parse(url) else {
-        return Err(format!("{url} is not an https URL"));
-    };
-    let pem = std::fs::read(ca_file).map_err(|e| format!("reading {}: {e}", ca_file.display()))?;
-    let roots =
-        postern_tls_client::roots_from_pem(&pem).map_err(|e| format!("the CA in {}: {e}", ca_file.display()))?;
-    let config = postern_tls_client::client_config(roots, rustls::DEFAULT_VERSIONS, true)
-        .map_err(|e| format!("TLS settings: {e}"))?;
-    let server = ServerName::try_from(host.clone()).map_err(|e| format!("server name: {e}"))?;
-    let step = |what: &'static str| move |e: &dyn std::fmt::Display| format!("{what}: {e}");
-    let tcp = tokio::time::timeout(STALL, tokio::net::TcpStream::connect((host.as_str(), port)))
-        .await
-        .map_err(|e| step("connecting")(&e))?
-        .map_err(|e| step("connecting")(&e))?;
-    let tls = tokio::time::timeout(STALL, tokio_rustls::TlsConnector::from(config).connect(server, tcp))
-        .await
-        .map_err(|e| step("TLS handshake")(&e))?
-        .map_err(|e| step("TLS handshake")(&e))?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.map_err(|e| step("HTTP")(&e))?;
-    let driver = tokio::spawn(connection);
-    let request = hyper::Request::get(path)
-        .header(hyper::header::HOST, host)
-        .header(hyper::header::USER_AGENT, "postern-patch-list")
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| step("request")(&e))?;
-    let result = async {
-        let response = tokio::time::timeout(STALL, sender.send_request(request))
-            .await
-            .map_err(|e| step("waiting for the answer")(&e))?
-            .map_err(|e| step("waiting for the answer")(&e))?;
-        if response.status() != hyper::StatusCode::OK {
-            return Err(format!("{url}: the server answered {}", response.status()));
-        }
-        let mut body = response.into_body();
-        let mut bytes = Vec::new();
-        while let Some(frame) = tokio::time::timeout(STALL, body.frame()).await.map_err(|e| step("reading")(&e))? {
-            let frame = frame.map_err(|e| step("reading")(&e))?;
-            if let Some(data) = frame.data_ref() {
-                if bytes.len() + data.len() > limit {
-                    return Err(format!("{url} is larger than {limit} bytes"));
-                }
-                bytes.extend_from_slice(data);
-            }
-        }
-        Ok(bytes)
+    match crate::https_client::request(hyper::Method::GET, url, ca_file, None, limit).await? {
+        (hyper::StatusCode::OK, body) => Ok(body),
+        (status, _) => Err(format!("{url}: the server answered {status}")),
     }
-    .await;
-    driver.abort();
-    result
 }
 
 /// Fetches the list and its digest and offers them to `store`.

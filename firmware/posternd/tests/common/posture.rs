@@ -170,3 +170,40 @@ pub fn running_collector(dir: &Path, port: u16, device: &str, status: &Path, mod
         .spawn()
         .expect("postern-posture runs")
 }
+
+const RECEIVER: &str = r#"
+import http.server, ssl, sys
+log = open(sys.argv[1], "a")
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        log.write(self.headers.get("Content-Type", "") + " " + body.decode() + "\n"); log.flush()
+        self.send_response(204); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[4])), H)
+tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+tls.load_cert_chain(sys.argv[2], sys.argv[3])
+s.socket = tls.wrap_socket(s.socket, server_side=True)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+
+/// A webhook receiver over HTTPS on `port` (0: any) that appends each POST's content type
+/// and body to `dir/webhook.log`, one line each, with the certificate of
+/// [`super::proxy::backend_pki`] (made first if missing).
+pub fn webhook_receiver(dir: &Path, port: u16) -> super::proxy::Backend {
+    let pki = dir.join("backend-tls");
+    if !pki.join("cert.pem").is_file() {
+        super::proxy::backend_pki(dir);
+    }
+    let mut command = Command::new("python3");
+    command
+        .arg("-c")
+        .arg(RECEIVER)
+        .arg(dir.join("webhook.log"))
+        .arg(pki.join("cert.pem"))
+        .arg(pki.join("key.pem"))
+        .arg(port.to_string());
+    super::proxy::spawn_backend(command)
+}
