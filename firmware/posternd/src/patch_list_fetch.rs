@@ -41,7 +41,10 @@ pub(crate) async fn run(
         let settings: HostCheckerSettings = running.borrow_and_update().host_checker.clone();
         let wait = Duration::from_secs(settings.patch_list_interval_secs.into());
         if let (Some(url), Some(ca_file)) = (&settings.patch_list_url, &settings.patch_list_ca_file) {
-            let outcome = fetch_once(&store, url, ca_file).await;
+            let outcome = tokio::select! {
+                outcome = fetch_once(&store, url, ca_file) => outcome,
+                _ = stop.changed() => return,
+            };
             match &outcome {
                 Ok(done) => tracing::info!(%url, outcome = %done, "patch list fetched"),
                 Err(reason) => {

@@ -21,10 +21,12 @@ pub(crate) fn cut_on_failure(
     Arc::new(move |device: &str| {
         let mut required: Vec<String> = activesync.read().unwrap_or_else(PoisonError::into_inner).clone();
         required.extend(by_service.read().unwrap_or_else(PoisonError::into_inner).values().flatten().cloned());
-        let Some(policy) = required.iter().find(|p| !results.passed(device, p)) else { return };
-        match gateway.cut_for_posture(device) {
+        let Some(policy) = required.iter().find(|p| !results.passed(device, p)).cloned() else { return };
+        // The cache walk reads the store: off the async workers.
+        let (gateway, device) = (gateway.clone(), device.to_owned());
+        tokio::task::spawn_blocking(move || match gateway.cut_for_posture(&device) {
             Ok(entries) => tracing::warn!(device, %policy, entries, "posture failed: live connections cut"),
             Err(error) => tracing::error!(device, %policy, %error, "posture failed, but its connections were not cut"),
-        }
+        });
     })
 }
