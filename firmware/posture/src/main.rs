@@ -48,6 +48,12 @@ struct Args {
     /// The dpkg status database.
     #[arg(long, default_value = "/var/lib/dpkg/status")]
     dpkg_status: PathBuf,
+    /// Read the installed packages from this list instead of the dpkg database: one
+    /// `NAME VERSION` per line, as `rpm -qa --queryformat '%{NAME}
+    /// %{EPOCHNUM}:%{VERSION}-%{RELEASE}\n'` writes it (the RPM database itself is not
+    /// read). Versions are compared in Debian's order, not RPM's.
+    #[arg(long)]
+    rpm_list: Option<PathBuf>,
     /// The file holding the kernel release.
     #[arg(long, default_value = "/proc/sys/kernel/osrelease")]
     kernel_release: PathBuf,
@@ -130,6 +136,7 @@ fn sources(args: &Args) -> Sources {
     Sources {
         os_release: args.os_release.clone(),
         dpkg_status: args.dpkg_status.clone(),
+        rpm_list: args.rpm_list.clone(),
         kernel_release: args.kernel_release.clone(),
         ip_forward: args.ip_forward.clone(),
     }
@@ -208,7 +215,8 @@ fn run(args: &Args) -> Result<bool, PostureError> {
         report.build,
         report.packages.len()
     );
-    let watcher = if args.watch { Some(FileWatcher::new(&[&sources.os_release, &sources.dpkg_status])?) } else { None };
+    let watcher =
+        if args.watch { Some(FileWatcher::new(&[&sources.os_release, sources.packages_file()])?) } else { None };
     let host = args
         .server
         .rsplit_once(':')
