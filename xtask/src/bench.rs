@@ -9,7 +9,8 @@ pub(crate) struct BenchArgs {
     /// Only benchmarks whose name contains this text; `proxy` runs Postern and nginx side
     /// by side instead (see docs/performance-proxy.md); `image` measures the appliance's
     /// size, boot time and idle memory under qemu; `pings` holds 20 000 Pings through
-    /// Postern and nginx (see docs/performance.md).
+    /// Postern and nginx (see docs/performance.md); `host-checker` times checks and
+    /// endpoint changes against a real posternd (see docs/host-checker.md).
     filter: Option<String>,
     #[command(flatten)]
     proxy: crate::bench_proxy::ProxyArgs,
@@ -31,6 +32,9 @@ pub(crate) fn run(args: &BenchArgs) -> Result {
     if args.filter.as_deref() == Some("image") {
         return crate::bench_image::run();
     }
+    if args.filter.as_deref() == Some("host-checker") {
+        return host_checker();
+    }
     for krate in BENCHED {
         say(&format!("benchmarking {krate}"));
         let mut cmd = cargo();
@@ -49,6 +53,35 @@ pub(crate) fn run(args: &BenchArgs) -> Result {
         println!("{name:<60} {:>12} ± {}", human(median), human(mad));
     }
     Ok(())
+}
+
+/// The Host Checker benchmark: posternd, `postern-posture` and `openssl s_client` as
+/// real processes (firmware/posternd/tests/host_checker_bench.rs), release builds.
+fn host_checker() -> Result {
+    say("building posternd, postern-posture and postern (release)");
+    exec(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "posternd",
+        "--package",
+        "postern-posture",
+        "--package",
+        "postern-cli-transport",
+        "--bins",
+    ]))?;
+    say("benchmarking Host Checker (see docs/host-checker.md)");
+    exec(cargo().args([
+        "test",
+        "--release",
+        "--package",
+        "posternd",
+        "--test",
+        "host_checker_bench",
+        "--",
+        "--ignored",
+        "--nocapture",
+    ]))
 }
 
 /// Finds every `new/estimates.json` under `dir` and reads its median and MAD (ns).

@@ -37,6 +37,8 @@ pub struct Appliance {
     management: Option<String>,
     factory_reset: Option<FactoryReset>,
     host_checker: Option<crate::host_checker::HostCheckerStatus>,
+    patch_list: Option<Arc<dyn crate::host_checker_patch_list::PatchListControl>>,
+    host_checker_sessions: Option<Box<dyn Fn() -> String + Send + Sync>>,
     /// The configuration the services started with.
     started: Config,
     /// Settings the services apply at once (names or their first words).
@@ -75,6 +77,8 @@ impl Appliance {
             management: None,
             factory_reset: None,
             host_checker: None,
+            patch_list: None,
+            host_checker_sessions: None,
             started,
             live: Vec::new(),
             published,
@@ -187,6 +191,30 @@ impl Appliance {
     /// The Host Checker results table (all devices, or one), if the verifier runs.
     pub fn host_checker_results(&self, device: Option<&str>) -> Option<String> {
         self.host_checker.as_ref().map(|status| status(device))
+    }
+
+    /// Imports and shows the Host Checker's patch list through `control`.
+    #[must_use]
+    pub fn with_patch_list(mut self, control: Arc<dyn crate::host_checker_patch_list::PatchListControl>) -> Self {
+        self.patch_list = Some(control);
+        self
+    }
+
+    /// Shows the verifier's open sessions with `table`.
+    #[must_use]
+    pub fn with_host_checker_sessions(mut self, table: Box<dyn Fn() -> String + Send + Sync>) -> Self {
+        self.host_checker_sessions = Some(table);
+        self
+    }
+
+    /// The table of the verifier's open sessions, if the verifier runs.
+    pub fn host_checker_sessions(&self) -> Option<String> {
+        self.host_checker_sessions.as_ref().map(|table| table())
+    }
+
+    /// The patch list store, if the daemon keeps one.
+    pub fn patch_list(&self) -> Option<&dyn crate::host_checker_patch_list::PatchListControl> {
+        self.patch_list.as_deref()
     }
 
     /// The check-ins' status table, if check-ins run.

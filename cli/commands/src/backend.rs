@@ -2,7 +2,10 @@
 
 use crate::actions::*;
 use crate::appliance::Appliance;
-use crate::{cache_commands, configure, host_checker, imports, show, software, test_access, tls};
+use crate::{
+    cache_commands, configure, host_checker, host_checker_patch_list, host_checker_webhook, imports, show, software,
+    test_access, tls,
+};
 use core::fmt::Write;
 use postern_cli_engine::{Backend, CommandError, Invocation, Mode};
 use postern_config_store::Candidate;
@@ -98,9 +101,12 @@ impl Backend for CliBackend {
             SHOW_LOGGING => show::logging(self, out),
             SHOW_TLS => tls::show(self, out),
             TLS_IMPORT_CERT | TLS_IMPORT_KEY => tls::import(self, inv, out),
-            ACTIVESYNC_CA_IMPORT | TUNNEL_CA_IMPORT | UEM_CA_IMPORT | UEM_CREDENTIALS_IMPORT | UEM_SECRET_IMPORT => {
-                imports::run(self, inv, out)
-            }
+            ACTIVESYNC_CA_IMPORT
+            | TUNNEL_CA_IMPORT
+            | HC_PATCH_CA_IMPORT
+            | UEM_CA_IMPORT
+            | UEM_CREDENTIALS_IMPORT
+            | UEM_SECRET_IMPORT => imports::run(self, inv, out),
             CACHE_CLEAR | CACHE_BLOCK | CACHE_UNBLOCK => cache_commands::run(self, inv, out),
             TEST_ACTIVESYNC | TEST_APPTUNNEL => test_access::run(self, inv, out),
             RELOAD => {
@@ -125,9 +131,26 @@ impl Backend for CliBackend {
             },
             COMMIT | COMMIT_CONFIRMED | ROLLBACK => configure::transaction(self, inv, out),
             ACCS_FETCH => configure::accs_fetch(self),
-            HC_SHOW_POLICIES | HC_SHOW_RESULTS => host_checker::show(self, inv, out),
-            HC_ENABLED | HC_PORT | HC_POLICY | HC_PLATFORM | HC_MIN_OS | HC_REQUIRE | HC_FORBID
-            | HC_DENY_FORWARDING | HC_REMEDIATION_URL | HC_REQUIRED_SERVICE => host_checker::edit(self, inv),
+            HC_SHOW_POLICIES | HC_SHOW_RESULTS | HC_SHOW_SESSIONS => host_checker::show(self, inv, out),
+            HC_ENABLED
+            | HC_PORT
+            | HC_RECHECK
+            | HC_POLICY
+            | HC_PLATFORM
+            | HC_MIN_OS
+            | HC_REQUIRE
+            | HC_FORBID
+            | HC_DENY_FORWARDING
+            | HC_REMEDIATION_URL
+            | HC_REQUIRED_SERVICE
+            | HC_MONITOR_PRODUCT
+            | HC_MONITOR_PATCH
+            | HC_IGNORE_SEVERITY
+            | HC_REQUIRED_ACTIVESYNC => host_checker::edit(self, inv),
+            HC_PATCH_URL | HC_PATCH_CA | HC_PATCH_INTERVAL => host_checker_patch_list::edit(self, inv),
+            HC_PATCH_IMPORT => host_checker_patch_list::import(self, inv, out),
+            HC_WEBHOOK | HC_WEBHOOK_CA => host_checker_webhook::edit(self, inv),
+            HC_SHOW_PATCH_LIST => host_checker_patch_list::show(self, out),
             _ => configure::edit(self, inv, out),
         }
     }

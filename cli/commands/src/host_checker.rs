@@ -1,5 +1,5 @@
 //! Host Checker commands: the verifier's settings and policies in CONFIG mode, and
-//! `show host-checker policies|results [DEVICE]`.
+//! `show host-checker policies|results [DEVICE]|sessions`.
 
 use crate::actions::*;
 use crate::backend::{CliBackend, Outcome, failed};
@@ -16,20 +16,27 @@ const RULE: ArgKind = ArgKind::Rest { max_len: 512 };
 
 /// `host-checker …` in CONFIG mode.
 pub(crate) fn config_node() -> Node {
-    Node::keyword("host-checker", "Endpoint posture verifier (PT-TLS) and its policies").children([
-        Node::keyword("enabled", "Listen for posture collectors (needs apptunnel client-ca)").both(HC_ENABLED),
-        Node::keyword("port", "TCP port of the verifier (applies at reload)")
-            .child(Node::arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port (PT-TLS: 271)").action(HC_PORT)),
-        Node::keyword("policy", "Configure a Host Checker policy").child(
-            Node::arg("NAME", ArgKind::Word { max_len: 32 }, "Policy name: a-z 0-9 - _")
-                .both(HC_POLICY)
-                .enters(MODE_HC_POLICY),
-        ),
-    ])
+    Node::keyword("host-checker", "Endpoint posture verifier (PT-TLS) and its policies")
+        .children([
+            Node::keyword("enabled", "Listen for posture collectors (needs apptunnel client-ca)").both(HC_ENABLED),
+            Node::keyword("recheck-interval", "Ask open sessions for a new assessment this long after each decision")
+                .no_action(HC_RECHECK)
+                .child(Node::arg("SECONDS", ArgKind::Integer { min: 5, max: 86_400 }, "Seconds").action(HC_RECHECK)),
+            Node::keyword("port", "TCP port of the verifier (applies at reload)").child(
+                Node::arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port (PT-TLS: 271)").action(HC_PORT),
+            ),
+            Node::keyword("policy", "Configure a Host Checker policy").child(
+                Node::arg("NAME", ArgKind::Word { max_len: 32 }, "Policy name: a-z 0-9 - _")
+                    .both(HC_POLICY)
+                    .enters(MODE_HC_POLICY),
+            ),
+        ])
+        .children(crate::host_checker_patch_list::config_nodes())
+        .children(crate::host_checker_webhook::config_nodes())
 }
 
 /// The commands of `(config-hc-policy)#`.
-pub(crate) fn policy_mode() -> [Node; 7] {
+pub(crate) fn policy_mode() -> [Node; 11] {
     [
         Node::keyword("platform", "A platform the policy checks").child(
             Node::arg("PLATFORM", WORD, "linux, linux:<os-release ID>, windows, macos, android or ios")
@@ -49,6 +56,16 @@ pub(crate) fn policy_mode() -> [Node; 7] {
             .child(Node::arg("URL", ArgKind::Word { max_len: 2048 }, "https URL").action(HC_REMEDIATION_URL)),
         Node::keyword("required-for-service", "An AppTunnel service that admits only devices passing this policy")
             .child(Node::arg("SERVICE", WORD, "AppTunnel service name").both(HC_REQUIRED_SERVICE)),
+        Node::keyword("required-for-activesync", "The ActiveSync back end admits only devices passing this policy")
+            .both(HC_REQUIRED_ACTIVESYNC),
+        Node::keyword("monitor-product", "A product that must carry every patch of the patch list")
+            .child(Node::arg("PRODUCT", WORD, "Package or product name").both(HC_MONITOR_PRODUCT)),
+        Node::keyword("monitor-patch", "An advisory of the patch list that must be applied")
+            .child(Node::arg("ID", WORD, "Advisory id, e.g. DSA-5678-1").both(HC_MONITOR_PATCH)),
+        Node::keyword("ignore-severity", "Patches of this severity are not required").child(
+            Node::arg("SEVERITY", ArgKind::OneOf(&["low", "moderate", "important", "critical"]), "Severity")
+                .both(HC_IGNORE_SEVERITY),
+        ),
     ]
 }
 
@@ -59,6 +76,8 @@ pub(crate) fn show_node() -> Node {
         Node::keyword("results", "The last posture decision per device")
             .action(HC_SHOW_RESULTS)
             .child(Node::arg("DEVICE", WORD, "UEM device id").action(HC_SHOW_RESULTS)),
+        crate::host_checker_patch_list::show_node(),
+        Node::keyword("sessions", "The collectors connected now").action(HC_SHOW_SESSIONS),
     ])
 }
 
@@ -86,6 +105,16 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
                 .and_then(Value::as_integer)
                 .and_then(|n| u16::try_from(n).ok())
                 .ok_or_else(|| failed("PORT is out of range"))?;
+        }
+        HC_RECHECK => {
+            settings.recheck_interval_secs = if no {
+                0
+            } else {
+                inv.arg("SECONDS")
+                    .and_then(Value::as_integer)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| failed("SECONDS is out of range"))?
+            }
         }
         HC_POLICY => {
             let name = text(inv, "NAME")?;
@@ -128,6 +157,10 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
                 HC_DENY_FORWARDING => policy.deny_forwarding = !no,
                 HC_REMEDIATION_URL => policy.remediation_url = if no { None } else { Some(text(inv, "URL")?.into()) },
                 HC_REQUIRED_SERVICE => toggle(&mut policy.required_for_services, text(inv, "SERVICE")?.into(), no),
+                HC_MONITOR_PRODUCT => toggle(&mut policy.monitor_products, text(inv, "PRODUCT")?.into(), no),
+                HC_MONITOR_PATCH => toggle(&mut policy.monitor_patches, text(inv, "ID")?.into(), no),
+                HC_REQUIRED_ACTIVESYNC => policy.required_for_activesync = !no,
+                HC_IGNORE_SEVERITY => toggle(&mut policy.ignore_severities, text(inv, "SEVERITY")?.into(), no),
                 _ => return Err(failed("this command is not available")),
             }
         }
@@ -137,6 +170,13 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
 
 /// `show host-checker policies` and `show host-checker results [DEVICE]`.
 pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
+    if inv.action() == HC_SHOW_SESSIONS {
+        match session.appliance().host_checker_sessions() {
+            Some(table) => out.write_str(&table)?,
+            None => writeln!(out, "The Host Checker verifier is not running (host-checker enabled, then reload).")?,
+        }
+        return Ok(());
+    }
     if inv.action() == HC_SHOW_RESULTS {
         let device = inv.arg("DEVICE").and_then(Value::as_str);
         match session.appliance().host_checker_results(device) {
@@ -175,6 +215,18 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
         for service in &p.required_for_services {
             writeln!(out, "  required-for-service {service}")?;
         }
+        if p.required_for_activesync {
+            writeln!(out, "  required-for-activesync")?;
+        }
+        for product in &p.monitor_products {
+            writeln!(out, "  monitor-product {product}")?;
+        }
+        for id in &p.monitor_patches {
+            writeln!(out, "  monitor-patch {id}")?;
+        }
+        for severity in &p.ignore_severities {
+            writeln!(out, "  ignore-severity {severity}")?;
+        }
     }
     Ok(())
 }
@@ -182,9 +234,14 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
 /// `host-checker …` lines of `show running-config`.
 pub(crate) fn render(settings: &postern_config::HostCheckerSettings, line: &mut impl FnMut(String)) {
     line(format!("host-checker port {}", settings.port));
+    if settings.recheck_interval_secs > 0 {
+        line(format!("host-checker recheck-interval {}", settings.recheck_interval_secs));
+    }
     if settings.enabled {
         line("host-checker enabled".into());
     }
+    crate::host_checker_patch_list::render(settings, line);
+    crate::host_checker_webhook::render(settings, line);
     for p in &settings.policies {
         line(format!("host-checker policy {}", p.name));
         for platform in &p.platforms {
@@ -207,6 +264,18 @@ pub(crate) fn render(settings: &postern_config::HostCheckerSettings, line: &mut 
         }
         for service in &p.required_for_services {
             line(format!(" required-for-service {service}"));
+        }
+        if p.required_for_activesync {
+            line(" required-for-activesync".into());
+        }
+        for product in &p.monitor_products {
+            line(format!(" monitor-product {product}"));
+        }
+        for id in &p.monitor_patches {
+            line(format!(" monitor-patch {id}"));
+        }
+        for severity in &p.ignore_severities {
+            line(format!(" ignore-severity {severity}"));
         }
         line("!".into());
     }

@@ -1,11 +1,13 @@
 //! Pasting what a setting would name a file for, on a sealed appliance with no file
-//! transfer: `activesync import backend-ca`, `apptunnel import client-ca`, and in `uem`
+//! transfer: `activesync import backend-ca`, `apptunnel import client-ca`,
+//! `host-checker import patch-list-ca`, and in `uem`
 //! mode `import ca`, `import credentials`, `import client-secret`. Each is checked, stored
 //! in the state directory (mode 0600) and named in the candidate; `commit` applies it.
 //! `show running-config` describes each such file by fingerprint, never by content.
 
 use crate::actions::{
-    ACTIVESYNC_CA_IMPORT, TUNNEL_CA_IMPORT, UEM_CA_IMPORT, UEM_CREDENTIALS_IMPORT, UEM_SECRET_IMPORT,
+    ACTIVESYNC_CA_IMPORT, HC_PATCH_CA_IMPORT, TUNNEL_CA_IMPORT, UEM_CA_IMPORT, UEM_CREDENTIALS_IMPORT,
+    UEM_SECRET_IMPORT,
 };
 use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;
@@ -53,6 +55,7 @@ pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn 
     let slot = match (action, &mut config.uem.connector) {
         (ACTIVESYNC_CA_IMPORT, _) => &mut config.activesync.backend_ca_file,
         (TUNNEL_CA_IMPORT, _) => &mut config.apptunnel.client_ca_file,
+        (HC_PATCH_CA_IMPORT, _) => &mut config.host_checker.patch_list_ca_file,
         (UEM_CA_IMPORT, Connector::PosternApi(api)) => &mut api.ca_file,
         (UEM_CA_IMPORT, Connector::Graph(graph)) => &mut graph.ca_file,
         (UEM_CREDENTIALS_IMPORT, Connector::PosternApi(api)) => &mut api.gateway_credentials,
@@ -74,6 +77,10 @@ pub(crate) fn running_comments(config: &Config) -> Vec<String> {
     let mut secrets: Vec<(&str, &PathBuf)> = Vec::new();
     authorities.extend(config.activesync.backend_ca_file.as_ref().map(|p| ("activesync backend-ca", p)));
     authorities.extend(config.apptunnel.client_ca_file.as_ref().map(|p| ("apptunnel client-ca", p)));
+    authorities.extend(config.host_checker.patch_list_ca_file.as_ref().map(|p| ("host-checker patch-list ca", p)));
+    authorities.extend(
+        config.host_checker.remediation_webhook_ca_file.as_ref().map(|p| ("host-checker remediation-webhook-ca", p)),
+    );
     match &config.uem.connector {
         Connector::PosternApi(api) => {
             authorities.extend(api.ca_file.as_ref().map(|p| ("uem ca", p)));

@@ -65,7 +65,6 @@ impl Config {
         let mut report = Report::default();
         self.check_all(&mut report);
         self.accs.check_supported("accs", &mut report);
-        self.host_checker.check_supported("host_checker", &mut report);
         report.finish()
     }
 

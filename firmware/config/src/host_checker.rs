@@ -2,10 +2,11 @@
 
 use crate::checks;
 use crate::validation::{Problem, Report};
-use postern_host_checker::{Monitor, PlatformMatch, Policy, SoftwareRule};
+use postern_host_checker::{Monitor, PlatformMatch, Policy, Severity, SoftwareRule};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::path::PathBuf;
 
 /// The IANA port of PT-TLS (RFC 6876).
 pub const HOST_CHECKER_PORT: u16 = 271;
@@ -26,11 +27,52 @@ pub struct HostCheckerSettings {
     /// policy can check" its platform. Names must be unique.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<HostCheckerPolicy>,
+    /// Staging URL (https) of the vendor patch list, fetched every
+    /// `patch_list_interval_secs`; default none (the list is imported by hand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch_list_url: Option<String>,
+    /// The authorities trusted for the staging server's certificate (PEM); required with
+    /// `patch_list_url`, and the only ones trusted for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch_list_ca_file: Option<PathBuf>,
+    /// Seconds between fetches of `patch_list_url`. Default 3600; 5 to 604 800.
+    pub patch_list_interval_secs: u32,
+    /// Seconds after a decision before the verifier asks a collector whose session stays
+    /// open for a new assessment (PB-TNC SRETRY). Default 0: never; else 5 to 86 400.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub recheck_interval_secs: u32,
+    /// HTTPS URL that gets a JSON POST per failed check (H6), retried with back-off;
+    /// default none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation_webhook_url: Option<String>,
+    /// The authorities trusted for the webhook's certificate (PEM); required with
+    /// `remediation_webhook_url`, and the only ones trusted for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation_webhook_ca_file: Option<PathBuf>,
 }
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// Default seconds between patch-list fetches.
+pub const PATCH_LIST_INTERVAL_SECS: u32 = 3600;
+const PATCH_LIST_INTERVAL_MIN: u32 = 5;
+const PATCH_LIST_INTERVAL_MAX: u32 = 7 * 24 * 3600;
 
 impl Default for HostCheckerSettings {
     fn default() -> Self {
-        Self { enabled: false, port: HOST_CHECKER_PORT, policies: Vec::new() }
+        Self {
+            enabled: false,
+            port: HOST_CHECKER_PORT,
+            policies: Vec::new(),
+            patch_list_url: None,
+            patch_list_ca_file: None,
+            patch_list_interval_secs: PATCH_LIST_INTERVAL_SECS,
+            recheck_interval_secs: 0,
+            remediation_webhook_url: None,
+            remediation_webhook_ca_file: None,
+        }
     }
 }
 
@@ -51,14 +93,18 @@ pub struct HostCheckerPolicy {
     /// Software that must not be installed: `NAME [>= MIN] [< BELOW]`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub forbidden: Vec<String>,
-    /// Products whose every patch-list fix must be installed (refused at commit until the
-    /// patch list can be imported).
+    /// Products whose every patch-list fix must be installed (fails every endpoint while
+    /// no patch list is imported).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub monitor_products: Vec<String>,
-    /// Advisories that must be applied (refused at commit until the patch list can be
-    /// imported); never together with `monitor_products`.
+    /// Advisories (patch-list ids) that must be applied; never together with
+    /// `monitor_products`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub monitor_patches: Vec<String>,
+    /// Severities whose patches `monitor_*` does not require: `low`, `moderate`,
+    /// `important`, `critical` (`medium` and `high` read as moderate and important).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignore_severities: Vec<String>,
     /// Fail endpoints whose IP forwarding is on or unknown.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deny_forwarding: bool,
@@ -69,6 +115,11 @@ pub struct HostCheckerPolicy {
     /// passed this policy; others get `403 posture-failed:<policy>`. Needs `enabled`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub required_for_services: Vec<String>,
+    /// The ActiveSync back end admits a device only while its UEM device's last
+    /// assessment passed this policy; others get `403 posture-failed:<policy>`. Needs
+    /// `enabled`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub required_for_activesync: bool,
 }
 
 impl HostCheckerPolicy {
@@ -94,6 +145,15 @@ impl HostCheckerPolicy {
             forbidden: rules(&self.forbidden)?,
             monitor: Monitor::from_lists(&self.name, self.monitor_products.clone(), self.monitor_patches.clone())
                 .map_err(|e| e.to_string())?,
+            ignore_severities: self
+                .ignore_severities
+                .iter()
+                .map(|s| {
+                    Severity::parse(s).ok_or_else(|| {
+                        format!("severity {s:?}: use low, moderate (medium), important (high) or critical")
+                    })
+                })
+                .collect::<Result<_, _>>()?,
             deny_forwarding: self.deny_forwarding,
             remediation_url: self.remediation_url.clone(),
             ..Policy::new(&self.name, platforms)
@@ -120,6 +180,11 @@ impl HostCheckerSettings {
         map
     }
 
+    /// The policies the ActiveSync back end requires (from `required_for_activesync`).
+    pub fn activesync_requirements(&self) -> Vec<String> {
+        self.policies.iter().filter(|p| p.required_for_activesync).map(|p| p.name.clone()).collect()
+    }
+
     pub(crate) fn check(&self, at: &str, apptunnel: &crate::apptunnel::AppTunnelSettings, report: &mut Report) {
         let client_ca = apptunnel.client_ca_file.is_some();
         if self.port == 0 {
@@ -135,6 +200,7 @@ impl HostCheckerSettings {
                 }),
             );
         }
+        self.check_patch_list_source(at, report);
         let mut names: HashMap<&str, usize> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {
             let here = format!("{at}.policies[{i}]");
@@ -163,6 +229,16 @@ impl HostCheckerSettings {
                     );
                 }
             }
+            if policy.required_for_activesync && !self.enabled {
+                report.check(
+                    &here,
+                    "required_for_activesync",
+                    Err(Problem::Requires {
+                        value: "true".into(),
+                        requirement: "host_checker.enabled: no device could pass".into(),
+                    }),
+                );
+            }
             if let Err(reason) = policy.to_policy() {
                 report.push(here.clone(), Problem::BadPolicy { reason });
             }
@@ -180,19 +256,60 @@ impl HostCheckerSettings {
             }
         }
     }
+}
 
-    /// Patch monitoring needs the patch list, which cannot be imported yet: `commit`
-    /// refuses it rather than fail every endpoint.
-    pub(crate) fn check_supported(&self, at: &str, report: &mut Report) {
-        const WHY: &str = "the patch list cannot be imported in this version";
-        for (i, policy) in self.policies.iter().enumerate() {
-            let here = format!("{at}.policies[{i}]");
-            if !policy.monitor_products.is_empty() {
-                report.check(&here, "monitor_products", Err(Problem::Unsupported { why: WHY }));
+impl HostCheckerSettings {
+    fn check_patch_list_source(&self, at: &str, report: &mut Report) {
+        if let Some(url) = &self.patch_list_url {
+            report.check(at, "patch_list_url", checks::https_url(url));
+            if self.patch_list_ca_file.is_none() {
+                report.check(
+                    at,
+                    "patch_list_url",
+                    Err(Problem::Requires {
+                        value: url.clone(),
+                        requirement: "patch_list_ca_file: the staging server's CA is pinned".into(),
+                    }),
+                );
             }
-            if !policy.monitor_patches.is_empty() {
-                report.check(&here, "monitor_patches", Err(Problem::Unsupported { why: WHY }));
+        }
+        if let Some(path) = &self.patch_list_ca_file {
+            report.check(at, "patch_list_ca_file", checks::absolute_path(path));
+        }
+        if let Some(url) = &self.remediation_webhook_url {
+            report.check(at, "remediation_webhook_url", checks::https_url(url));
+            if self.remediation_webhook_ca_file.is_none() {
+                report.check(
+                    at,
+                    "remediation_webhook_url",
+                    Err(Problem::Requires {
+                        value: url.clone(),
+                        requirement: "remediation_webhook_ca_file: the receiver's CA is pinned".into(),
+                    }),
+                );
             }
+        }
+        if let Some(path) = &self.remediation_webhook_ca_file {
+            report.check(at, "remediation_webhook_ca_file", checks::absolute_path(path));
+        }
+        match self.recheck_interval_secs {
+            0 | 5..=86_400 => {}
+            n @ 1..5 => report.check(at, "recheck_interval_secs", Err(Problem::BelowMin { value: n.into(), min: 5 })),
+            n => report.check(at, "recheck_interval_secs", Err(Problem::AboveMax { value: n.into(), max: 86_400 })),
+        }
+        let secs = self.patch_list_interval_secs;
+        if secs < PATCH_LIST_INTERVAL_MIN {
+            report.check(
+                at,
+                "patch_list_interval_secs",
+                Err(Problem::BelowMin { value: secs.into(), min: PATCH_LIST_INTERVAL_MIN.into() }),
+            );
+        } else if secs > PATCH_LIST_INTERVAL_MAX {
+            report.check(
+                at,
+                "patch_list_interval_secs",
+                Err(Problem::AboveMax { value: secs.into(), max: PATCH_LIST_INTERVAL_MAX.into() }),
+            );
         }
     }
 }

@@ -93,13 +93,43 @@ fn bad_policies_are_refused_naming_the_policy() {
 }
 
 #[test]
-fn patch_monitoring_is_refused_at_commit_until_the_patch_list_exists() {
+fn patch_monitoring_commits() {
     let products = HostCheckerPolicy { monitor_products: vec!["openssl".into()], ..policy("p") };
-    let config = with(vec![products]);
-    assert_valid(&config, "a stored file with patch monitoring still loads");
-    let errors = config.validate_for_commit().expect_err("refused at commit");
-    assert_eq!(errors.errors()[0].path, "host_checker.policies[0].monitor_products");
-    assert!(matches!(errors.errors()[0].problem, Problem::Unsupported { .. }));
+    let patches = HostCheckerPolicy {
+        monitor_patches: vec!["DSA-1-1".into()],
+        ignore_severities: vec!["low".into(), "medium".into()],
+        ..policy("q")
+    };
+    let config = with(vec![products, patches]);
+    config.validate_for_commit().expect("patch monitoring commits");
+    let bad = HostCheckerPolicy { ignore_severities: vec!["urgent".into()], ..policy("r") };
+    let Problem::BadPolicy { reason } = only_problem(&with(vec![bad]), "host_checker.policies[0]") else {
+        panic!("an unknown severity is refused");
+    };
+    assert!(reason.contains("severity \"urgent\""), "{reason}");
+}
+
+#[test]
+fn the_patch_list_source_is_https_with_a_pinned_ca_and_a_bounded_interval() {
+    let mut config = Config::default();
+    config.host_checker.patch_list_url = Some("https://staging.example/patches.json".into());
+    let Problem::Requires { requirement, .. } = only_problem(&config, "host_checker.patch_list_url") else {
+        panic!("a URL without its CA is refused");
+    };
+    assert!(requirement.contains("patch_list_ca_file"), "{requirement}");
+    config.host_checker.patch_list_ca_file = Some("/data/staging-ca.pem".into());
+    assert_valid(&config, "a URL with its CA");
+    config.host_checker.patch_list_url = Some("http://staging.example/patches.json".into());
+    assert!(matches!(only_problem(&config, "host_checker.patch_list_url"), Problem::NotHttps { .. }));
+    config.host_checker.patch_list_url = None;
+    config.host_checker.patch_list_ca_file = Some("relative.pem".into());
+    only_problem(&config, "host_checker.patch_list_ca_file");
+    config.host_checker.patch_list_ca_file = None;
+    config.host_checker.patch_list_interval_secs = 4;
+    assert!(matches!(only_problem(&config, "host_checker.patch_list_interval_secs"), Problem::BelowMin { .. }));
+    config.host_checker.patch_list_interval_secs = 700_000;
+    assert!(matches!(only_problem(&config, "host_checker.patch_list_interval_secs"), Problem::AboveMax { .. }));
+    assert_eq!(Config::default().host_checker.patch_list_interval_secs, postern_config::PATCH_LIST_INTERVAL_SECS);
 }
 
 #[test]
@@ -124,4 +154,31 @@ fn required_for_services_names_a_service_and_needs_the_verifier() {
     config.host_checker.enabled = true;
     assert_valid(&config, "a service requiring a policy");
     assert_eq!(config.host_checker.service_requirements()["crm"], ["p"]);
+}
+
+#[test]
+fn required_for_activesync_needs_the_verifier() {
+    let mut config = with(vec![HostCheckerPolicy { required_for_activesync: true, ..policy("p") }]);
+    assert!(matches!(
+        only_problem(&config, "host_checker.policies[0].required_for_activesync"),
+        Problem::Requires { .. }
+    ));
+    config.host_checker.enabled = true;
+    config.apptunnel.client_ca_file = Some("/data/ca.pem".into());
+    assert_valid(&config, "with the verifier on");
+    assert_eq!(config.host_checker.activesync_requirements(), vec!["p".to_owned()]);
+}
+
+#[test]
+fn the_remediation_webhook_is_https_with_a_pinned_ca() {
+    let mut config = Config::default();
+    config.host_checker.remediation_webhook_url = Some("https://itsm.example/hook".into());
+    let Problem::Requires { requirement, .. } = only_problem(&config, "host_checker.remediation_webhook_url") else {
+        panic!("a webhook without its CA is refused");
+    };
+    assert!(requirement.contains("remediation_webhook_ca_file"), "{requirement}");
+    config.host_checker.remediation_webhook_ca_file = Some("/data/itsm-ca.pem".into());
+    assert_valid(&config, "a webhook with its CA");
+    config.host_checker.remediation_webhook_url = Some("http://itsm.example/hook".into());
+    assert!(matches!(only_problem(&config, "host_checker.remediation_webhook_url"), Problem::NotHttps { .. }));
 }

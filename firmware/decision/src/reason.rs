@@ -64,6 +64,9 @@ reasons! {
     /// The pinned block list names the device, its UEM device or its user (an operator's
     /// block), before or without any cache entry.
     OperatorBlocked => "operator-blocked", "a gateway operator blocked the device, its UEM device or its user";
+    /// H4: the device's last Host Checker assessment did not pass a policy its resource
+    /// requires (or it was never assessed); the refusal names the policy.
+    PostureFailed => "posture-failed", "the device's last Host Checker assessment did not pass a policy the resource requires";
     /// The request names a user other than the one the UEM (or the cache) has for its
     /// ActiveSync id: the device is not lent to another user.
     UserMismatch => "user-mismatch", "the request's user is not the user the device is enrolled for";

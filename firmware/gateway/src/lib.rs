@@ -9,6 +9,7 @@ mod gateway;
 mod inventory;
 mod operator_blocks;
 mod outage_tunnels;
+mod posture;
 
 pub use admission::{
     FIRST_ACCESSES_PER_SOURCE, LOOKUP_QUEUE_WAIT, LOOKUPS_IN_FLIGHT, NOT_REGISTERED_MAX, NOT_REGISTERED_TTL,

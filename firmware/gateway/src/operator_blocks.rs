@@ -118,7 +118,7 @@ impl Gateway {
 
     /// Every cache entry `target` names: ActiveSync devices by id, UEM device id or user,
     /// and the AppTunnels of the UEM devices found.
-    fn entries_named(&self, target: &BlockTarget) -> Result<Vec<(CacheKey, DeviceRecord)>, GatewayError> {
+    pub(crate) fn entries_named(&self, target: &BlockTarget) -> Result<Vec<(CacheKey, DeviceRecord)>, GatewayError> {
         let cache = self.cache();
         let capacity = cache.capacity().get() as usize;
         let mut uem_ids: Vec<String> = Vec::new();

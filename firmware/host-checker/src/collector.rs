@@ -79,6 +79,9 @@ pub enum CollectorOutput {
     Close,
     /// The exchange failed.
     Failed(String),
+    /// The verifier asks for a new assessment (PB-TNC SRETRY): gather the endpoint's
+    /// posture again and answer with [`Collector::answer_recheck`].
+    Recheck,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +102,8 @@ pub struct Collector {
     max_segment_size: Option<u32>,
     segmenters: Vec<Segmenter>,
     keep_open: bool,
+    /// The attributes of an SRETRY awaiting a fresh report.
+    recheck: Option<Vec<Attribute>>,
 }
 
 impl Collector {
@@ -112,6 +117,7 @@ impl Collector {
             pa_ids: 0,
             max_segment_size: None,
             segmenters: Vec::new(),
+            recheck: None,
             keep_open: false,
         }
     }
@@ -158,6 +164,19 @@ impl Collector {
         self.first_batch(BatchType::Cretry)
     }
 
+    /// Answers the verifier's SRETRY (after [`CollectorOutput::Recheck`]) with `report`,
+    /// the endpoint's posture gathered again.
+    pub fn answer_recheck(&mut self, report: PostureReport) -> Result<Vec<u8>, WireError> {
+        self.report = report;
+        self.segmenters.clear();
+        let mut reply = Vec::new();
+        for attribute in self.recheck.take().unwrap_or_default() {
+            self.answer(attribute, &mut reply)?;
+        }
+        let message = self.pa(reply)?;
+        batch(&mut self.ids, false, BatchType::Cdata, vec![message])
+    }
+
     fn pa(&mut self, attributes: Vec<Attribute>) -> Result<PbMessage, WireError> {
         let id = self.pa_ids;
         self.pa_ids += 1;
@@ -201,7 +220,11 @@ impl Collector {
 
     fn batch(&mut self, batch: &BatchRepr) -> Result<Vec<CollectorOutput>, WireError> {
         match batch.batch_type {
-            BatchType::Sdata | BatchType::Sretry => {
+            BatchType::Sretry => {
+                self.recheck = Some(attributes(batch, &self.limits)?);
+                Ok(vec![CollectorOutput::Recheck])
+            }
+            BatchType::Sdata => {
                 let mut reply = Vec::new();
                 for attribute in attributes(batch, &self.limits)? {
                     self.answer(attribute, &mut reply)?;

@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// The outcome of one rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RuleOutcome {
     /// The policy (`*` for the platform check that precedes all policies).
     pub policy: String,
@@ -27,7 +27,7 @@ pub struct RuleOutcome {
 }
 
 /// The decision for one posture.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Decision {
     /// Every rule passed.
     pub compliant: bool,

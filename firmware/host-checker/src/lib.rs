@@ -9,6 +9,7 @@ mod collector;
 mod evaluate;
 mod exchange;
 mod patch_list;
+mod patch_list_document;
 mod platform;
 mod policy;
 mod posture;
@@ -20,6 +21,7 @@ pub use crate::{
     evaluate::{Decision, RuleOutcome, evaluate},
     exchange::{ANY_VALIDATOR, COLLECTOR_ID, VALIDATOR_ID},
     patch_list::{PatchEntry, PatchList, Severity},
+    patch_list_document::{MAX_PATCHES, PATCH_LIST_FORMAT, PatchListError},
     platform::{Platform, PlatformMatch},
     policy::{Monitor, Policy, PolicyError, SoftwareRule, VersionRange},
     posture::Posture,

@@ -25,7 +25,7 @@ pub struct PolicySet {
     /// The policies.
     pub policies: Vec<Policy>,
     /// The patch list, when one has been imported.
-    pub patch_list: Option<PatchList>,
+    pub patch_list: Option<Arc<PatchList>>,
 }
 
 /// Settings of one verifier session.
@@ -77,6 +77,9 @@ pub struct Verifier {
     posture: Posture,
     reassembler: Reassembler,
     requested: bool,
+    /// The batch count when the last decision was sent: the session is between
+    /// assessments while no batch arrived since.
+    decided_at_batch: Option<u32>,
 }
 
 /// The attributes the verifier asks for.
@@ -102,6 +105,7 @@ impl Verifier {
             posture: Posture::default(),
             reassembler,
             requested: false,
+            decided_at_batch: None,
         }
     }
 
@@ -181,10 +185,8 @@ impl Verifier {
                 Ok(vec![VerifierOutput::Close])
             }
             BatchType::Cretry => {
-                self.posture = Posture::default();
-                self.requested = false;
-                self.reassembler = Reassembler::new(self.config.limits);
-                Ok(vec![self.request()?])
+                self.restart();
+                Ok(vec![self.request(BatchType::Sdata)?])
             }
             BatchType::Cdata => self.cdata(batch),
             _ => Err(self.pb_error(
@@ -218,31 +220,62 @@ impl Verifier {
             return Ok(vec![self.sdata(next_segments)?]);
         }
         if !self.requested {
-            return Ok(vec![self.request()?]);
+            return Ok(vec![self.request(BatchType::Sdata)?]);
         }
-        let decision = evaluate(&self.policies.policies, &self.posture, self.policies.patch_list.as_ref());
+        let decision = evaluate(&self.policies.policies, &self.posture, self.policies.patch_list.as_deref());
         let result = self.result(&decision)?;
+        self.decided_at_batch = Some(self.batches);
         Ok(vec![result, VerifierOutput::Decided(decision)])
     }
 
-    fn request(&mut self) -> Result<VerifierOutput, Failure> {
+    /// A new assessment in the same session; the batch bound applies per assessment.
+    fn restart(&mut self) {
+        self.batches = 0;
+        self.decided_at_batch = None;
+        self.posture = Posture::default();
+        self.requested = false;
+        self.reassembler = Reassembler::new(self.config.limits);
+    }
+
+    /// Asks the collector for a new assessment (PB-TNC SRETRY with the attribute
+    /// request), once a decision was made and the session stayed open; the bytes to
+    /// send, or `None` when the session is not between assessments.
+    pub fn recheck(&mut self) -> Option<Vec<u8>> {
+        if self.state != State::Batches || !self.requested || self.decided_at_batch != Some(self.batches) {
+            return None;
+        }
+        self.restart();
+        match self.request(BatchType::Sretry) {
+            Ok(VerifierOutput::Send(bytes)) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    fn request(&mut self, batch_type: BatchType) -> Result<VerifierOutput, Failure> {
         self.requested = true;
         let wanted = REQUESTED.iter().map(|kind| AttributeType { vendor_id: PEN_IETF, kind: *kind }).collect();
-        self.sdata(vec![
-            Attribute::MaxAttributeSize {
-                request: true,
-                max_attribute_size: self.config.limits.max_reassembled_attribute,
-                max_segment_size: self.config.max_segment_size,
-            },
-            Attribute::AttributeRequest(wanted),
-        ])
+        self.server_batch(
+            batch_type,
+            vec![
+                Attribute::MaxAttributeSize {
+                    request: true,
+                    max_attribute_size: self.config.limits.max_reassembled_attribute,
+                    max_segment_size: self.config.max_segment_size,
+                },
+                Attribute::AttributeRequest(wanted),
+            ],
+        )
     }
 
     fn sdata(&mut self, attributes: Vec<Attribute>) -> Result<VerifierOutput, Failure> {
+        self.server_batch(BatchType::Sdata, attributes)
+    }
+
+    fn server_batch(&mut self, batch_type: BatchType, attributes: Vec<Attribute>) -> Result<VerifierOutput, Failure> {
         let pa = self.pa_ids;
         self.pa_ids += 1;
         let message = pb_pa(pa, attributes, true).map_err(|e| self.local(e))?;
-        let bytes = batch(&mut self.ids, true, BatchType::Sdata, vec![message]).map_err(|e| self.local(e))?;
+        let bytes = batch(&mut self.ids, true, batch_type, vec![message]).map_err(|e| self.local(e))?;
         Ok(VerifierOutput::Send(bytes))
     }
 

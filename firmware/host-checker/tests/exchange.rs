@@ -62,6 +62,7 @@ fn run(verifier: &mut Verifier, collector: &mut Collector, first: Vec<u8>) -> (D
                             CollectorOutput::Result(r) => result = Some(r),
                             CollectorOutput::Close => closed = true,
                             CollectorOutput::Failed(reason) => panic!("collector failed: {reason}"),
+                            CollectorOutput::Recheck => panic!("no recheck was asked for"),
                         }
                     }
                 }
@@ -114,7 +115,9 @@ fn a_non_compliant_endpoint_gets_its_remediation_and_a_retry_changes_the_decisio
                                         .insert(0, collector.retry(report("3.0.15-1~deb12u1", 10)).expect("retry"));
                                 }
                             }
-                            CollectorOutput::Close | CollectorOutput::Failed(_) => panic!("the session stays open"),
+                            CollectorOutput::Close | CollectorOutput::Failed(_) | CollectorOutput::Recheck => {
+                                panic!("the session stays open")
+                            }
                         }
                     }
                 }
@@ -130,6 +133,69 @@ fn a_non_compliant_endpoint_gets_its_remediation_and_a_retry_changes_the_decisio
     assert_eq!(results[0].remediation.len(), 1);
     assert!(results[0].remediation[0].contains("debian-baseline (required:openssl)"), "{:?}", results[0].remediation);
     assert_eq!(results[1].access, Some(AccessRecommendation::Allowed));
+}
+
+/// Delivers `message` to the verifier and everything that follows, until neither side
+/// has more to say; the decisions made and the collector's results.
+fn exchange(
+    verifier: &mut Verifier,
+    collector: &mut Collector,
+    first: Vec<u8>,
+    recheck_report: &mut Option<PostureReport>,
+) -> (Vec<Decision>, Vec<CollectorResult>) {
+    let (mut decisions, mut results) = (Vec::new(), Vec::new());
+    let mut to_verifier = vec![first];
+    let mut to_collector: Vec<Vec<u8>> = Vec::new();
+    loop {
+        if let Some(bytes) = to_collector.pop() {
+            for reply in collector.receive(&bytes) {
+                match reply {
+                    CollectorOutput::Send(b) => to_verifier.insert(0, b),
+                    CollectorOutput::Result(r) => results.push(r),
+                    CollectorOutput::Recheck => {
+                        let report = recheck_report.take().expect("one recheck");
+                        to_verifier.insert(0, collector.answer_recheck(report).expect("answer"));
+                    }
+                    CollectorOutput::Close | CollectorOutput::Failed(_) => panic!("the session stays open"),
+                }
+            }
+        } else if let Some(message) = to_verifier.pop() {
+            for out in verifier.receive(&message) {
+                match out {
+                    VerifierOutput::Send(bytes) => to_collector.insert(0, bytes),
+                    VerifierOutput::Decided(d) => decisions.push(d),
+                    VerifierOutput::Close | VerifierOutput::Failed(_) => panic!("the session stays open"),
+                }
+            }
+        } else {
+            return (decisions, results);
+        }
+    }
+}
+
+#[test]
+fn a_recheck_the_verifier_asks_for_reads_the_endpoint_again() {
+    let mut verifier = Verifier::new(VerifierConfig::default(), policies());
+    assert!(verifier.recheck().is_none(), "nothing to recheck before a decision");
+    let mut collector = Collector::new(report("3.0.15-1~deb12u1", 3000), Limits::DEFAULT).keep_open();
+    let first = collector.start().expect("version request");
+    let mut fresh = Some(report("3.0.11-1~deb12u2", 3000));
+    let (decisions, results) = exchange(&mut verifier, &mut collector, first, &mut fresh);
+    assert_eq!((decisions.len(), results.len()), (1, 1));
+    assert!(decisions[0].compliant);
+    // The endpoint changed; the verifier's schedule asks (SRETRY); the answer is segmented
+    // again (3 000 packages) and decides anew.
+    let sretry = verifier.recheck().expect("between assessments");
+    assert!(verifier.recheck().is_none(), "one recheck at a time");
+    let mut to_collector = collector.receive(&sretry);
+    let Some(CollectorOutput::Recheck) = to_collector.pop() else { panic!("the collector is asked to recheck") };
+    let answer = collector.answer_recheck(fresh.take().expect("report")).expect("answer");
+    let (decisions, results) = exchange(&mut verifier, &mut collector, answer, &mut None);
+    assert_eq!(decisions.len(), 1);
+    assert!(!decisions[0].compliant, "{:?}", decisions[0]);
+    assert_eq!(verifier.posture().packages.len(), 3001);
+    assert_eq!(results[0].access, Some(AccessRecommendation::NoAccess));
+    assert!(verifier.recheck().is_some(), "and again later");
 }
 
 #[test]

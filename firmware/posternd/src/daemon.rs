@@ -4,11 +4,12 @@
 use crate::args::Args;
 use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
-use crate::data_plane::{Addresses, BoundSockets, DataPlane};
+use crate::data_plane::{Addresses, BoundSockets, DataPlane, PostureGates};
 use crate::error::DaemonError;
 use crate::host_checker::HostCheckerPlane;
 use crate::live::LiveServices;
 use crate::management::ManagementPlan;
+use crate::patch_list_store::PatchListStore;
 use crate::state::{connector, connector_identity, open_cache, open_store};
 use crate::tls::DaemonTls;
 use crate::uem_settings::SettingsFile;
@@ -137,9 +138,25 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let checkin_task = tokio::spawn(checkins.clone().run(gateway.clone(), stop_rx.clone()));
     // Services that require Host Checker policies consult its results; with the verifier
     // off (a configuration commit refuses that), nobody passes them.
-    let posture_results = Arc::new(crate::posture_results::PostureResults::default());
+    let posture_results =
+        Arc::new(crate::posture_results::PostureResults::open(&args.state_dir.join("host-checker/results")));
+    let patch_list = Arc::new(PatchListStore::open(&args.state_dir.join("host-checker"), unix_now));
     let requirements = Arc::new(std::sync::RwLock::new(running.host_checker.service_requirements()));
-    let posture = PostureRequirements { by_service: requirements.clone(), gate: posture_results.clone() };
+    let activesync_requires = Arc::new(std::sync::RwLock::new(running.host_checker.activesync_requirements()));
+    let posture = PostureGates {
+        apptunnel: Some(PostureRequirements { by_service: requirements.clone(), gate: posture_results.clone() }),
+        activesync: Some(postern_proxy_activesync::ActiveSyncPosture {
+            policies: activesync_requires.clone(),
+            results: posture_results.clone(),
+        }),
+    };
+    let (remediation_hook, remediation_pending) = crate::remediation_hook::RemediationHook::new();
+    let cut_on_failure = crate::posture_cuts::cut_on_failure(
+        gateway.clone(),
+        posture_results.clone(),
+        requirements.clone(),
+        activesync_requires.clone(),
+    );
     let data_plane = DataPlane::start(
         &running,
         &tls.pair(&running),
@@ -147,7 +164,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         registry.clone(),
         sockets,
         management.metrics_allowed.clone(),
-        Some(posture),
+        posture,
     )?;
     let host_checker = host_checker_socket.and_then(|tcp| {
         HostCheckerPlane::start(
@@ -157,7 +174,12 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
             data_plane.front_metrics(),
             tcp,
             unix_now,
-            posture_results,
+            crate::host_checker::PostureStores {
+                results: posture_results,
+                patch_list: patch_list.clone(),
+                on_failure: cut_on_failure,
+                remediation: remediation_hook,
+            },
         )
         .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
         .ok()
@@ -183,11 +205,16 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_tls(tls)
         .with_live_settings(live.settings())
         .with_factory_reset(factory_reset_request(&args.state_dir))
-        .with_management(management.status(ssh_addr, metrics_addr));
-    let appliance = match host_checker.as_ref().map(HostCheckerPlane::results) {
-        Some(results) => appliance.with_host_checker(Box::new(move |device| results.render(device, unix_now()))),
+        .with_management(management.status(ssh_addr, metrics_addr))
+        .with_patch_list(patch_list.clone());
+    let appliance = match host_checker.as_ref().map(|v| (v.results(), v.sessions())) {
+        Some((results, sessions)) => appliance
+            .with_host_checker(Box::new(move |device| results.render(device, unix_now())))
+            .with_host_checker_sessions(Box::new(move || sessions.render(unix_now()))),
         None => appliance,
     };
+    remediation_pending.send(appliance.subscribe(), stop_rx.clone());
+    let fetch_task = tokio::spawn(crate::patch_list_fetch::run(patch_list, appliance.subscribe(), stop_rx.clone()));
     let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), live, stop_rx));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
@@ -222,6 +249,11 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
                 if *by_service != wanted {
                     *by_service = wanted;
                 }
+                let wanted = settings.activesync_requirements();
+                let mut activesync = activesync_requires.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if *activesync != wanted {
+                    *activesync = wanted;
+                }
             }
         }
     };
@@ -245,6 +277,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let _ = stop_tx.send(true);
     let _ = checkin_task.await;
     let _ = live_task.await;
+    let _ = fetch_task.await;
     server.shutdown().await?;
     Ok(exit)
 }

@@ -117,6 +117,14 @@ fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
     DaemonError::Setting { setting, reason: reason.to_string() }
 }
 
+/// The Host Checker requirements of the proxies (H4).
+pub(crate) struct PostureGates {
+    /// AppTunnel services' policies.
+    pub(crate) apptunnel: Option<PostureRequirements>,
+    /// The ActiveSync back end's policies.
+    pub(crate) activesync: Option<postern_proxy_activesync::ActiveSyncPosture>,
+}
+
 impl DataPlane {
     /// Serves the proxies on their bound sockets (when configured) and the metrics
     /// listener; reads the certificates now.
@@ -127,7 +135,7 @@ impl DataPlane {
         registry: Registry,
         at: BoundSockets,
         metrics_allowed: SourcePrefixes,
-        posture: Option<PostureRequirements>,
+        posture: PostureGates,
     ) -> Result<Self, DaemonError> {
         let health = Health::serving();
         let front = FrontMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
@@ -135,7 +143,12 @@ impl DataPlane {
         let tunnel_metrics = AppTunnelMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let (proxy, activesync_proxy) = match at.activesync {
             Some(tcp) => {
-                match Self::start_proxy(config, pair, gateway.clone(), tcp, front.clone(), requests, health.clone()) {
+                let extras = |proxy: &mut ProxyConfig| {
+                    proxy.requests = Some(requests);
+                    proxy.health = Some(health.clone());
+                    proxy.posture = posture.activesync;
+                };
+                match Self::start_proxy(config, pair, gateway.clone(), tcp, front.clone(), extras) {
                     Ok((running, proxy)) => (Some(running), Some(proxy)),
                     Err(error) => {
                         tracing::error!(%error, "ActiveSync proxy not started");
@@ -147,7 +160,8 @@ impl DataPlane {
         };
         let (tunnels, tunnel_proxy) = match at.apptunnel {
             Some(tcp) => {
-                match Self::start_tunnels(config, pair, gateway, tcp, front.clone(), tunnel_metrics, posture) {
+                match Self::start_tunnels(config, pair, gateway, tcp, front.clone(), tunnel_metrics, posture.apptunnel)
+                {
                     Ok((running, proxy)) => (Some(running), Some(proxy)),
                     Err(error) => {
                         tracing::error!(%error, "AppTunnel not started");
@@ -235,8 +249,7 @@ impl DataPlane {
         gateway: Arc<Gateway>,
         tcp: TcpListener,
         metrics: FrontMetrics,
-        requests: postern_metrics::LabelledCounter,
-        health: Health,
+        extras: impl FnOnce(&mut ProxyConfig),
     ) -> Result<(Running, Arc<ActiveSyncProxy>), DaemonError> {
         let backend = config
             .activesync
@@ -245,9 +258,8 @@ impl DataPlane {
             .ok_or_else(|| setting("activesync.backend_url", "is needed to serve ActiveSync"))?;
         let mut proxy_config = ProxyConfig::new(backend).map_err(|e| setting("activesync.backend_url", e))?;
         proxy_config.backend_ca_file = config.activesync.backend_ca_file.clone();
-        proxy_config.requests = Some(requests);
         proxy_config.backend_tls_floor = tls_floor(config);
-        proxy_config.health = Some(health);
+        extras(&mut proxy_config);
         let proxy = ActiveSyncProxy::new(gateway, proxy_config).map_err(|e| setting("activesync", e))?;
         let watcher = CertificateWatcher::new(Self::tls(config, pair, ClientAuth::None)?, metrics.clone())
             .map_err(|e| setting("tls", e))?;

@@ -40,6 +40,8 @@ impl LiveServices {
             "device-cache size",
             "uem checkin",
             "host-checker policy",
+            "host-checker recheck-interval",
+            "host-checker patch-list",
             "shutdown-notice",
             "apptunnel idle-timeout",
         ];

@@ -2,66 +2,20 @@
 //! real `postern-posture` collector reports a compliant and a non-compliant system
 //! image (fixtures) through TLS 1.3 and 1.2 and gets the verdict and the remediation;
 //! `openssl s_client` checks the TLS part (device certificate required) and the PT-TLS
-//! version exchange; the CLI shows each device's result and metrics count the checks.
+//! version exchange; the CLI shows each device's result and metrics count the checks;
+//! a service requiring a policy follows the device's last decision, across a restart.
 
 mod common;
 
+use common::posture::{
+    fixtures, lines_of, next_access, posture, posture_binary, replace, server_pki, start_on_any_port,
+};
 use common::proxy::{apptunnel_section, backend, device_pki, metrics_with, port_from, through_tunnel, write_config};
 use common::{Daemon, cli, text};
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn posture_binary() -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_posternd")).with_file_name("postern-posture");
-    assert!(path.is_file(), "{} is missing: build the workspace's binaries first (cargo build --bins)", path.display());
-    path
-}
-
-fn fixtures(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../posture/fixtures").join(name)
-}
-
-/// A server authority (`server-ca.pem`) and the gateway's certificate for localhost
-/// signed by it (`cert.pem`, `key.pem`, as [`write_config`] names them): the collector
-/// verifies with webpki, which refuses a self-signed CA certificate as a server's.
-fn server_pki(dir: &Path) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl runs");
-        assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
-    };
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    run(&[
-        &["req", "-x509"][..],
-        &ec,
-        &["-days", "2", "-subj", "/CN=server-ca", "-keyout", "server-ca-key.pem", "-out", "server-ca.pem"],
-    ]
-    .concat());
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .expect("ext");
-    run(&[&["req"][..], &ec, &["-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "server.csr"]].concat());
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "server-ca.pem",
-        "-CAkey",
-        "server-ca-key.pem",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-out",
-        "cert.pem",
-        "-extfile",
-        "server.ext",
-    ]);
-}
+use std::process::{Command, Stdio};
 
 /// A port free now on every address, for the configuration to name (the setting under
 /// test is the port). It is taken below the kernel's ephemeral range, so that no
@@ -79,16 +33,6 @@ fn free_port() -> u16 {
         .expect("a free port below the ephemeral range")
 }
 
-/// Starts posternd with the verifier on a port of its own choosing (`--host-checker-listen
-/// 127.0.0.1:0`); returns the daemon and that port.
-fn start_on_any_port(dir: &Path, extra: &[&str]) -> (Daemon, u16) {
-    let mut args = vec!["--host-checker-listen", "127.0.0.1:0"];
-    args.extend_from_slice(extra);
-    let mut daemon = Daemon::start(dir, &args);
-    let port = port_from(&daemon.line_with("Host Checker verifier listening"));
-    (daemon, port)
-}
-
 const POLICY: &str = r#"
 [host_checker]
 enabled = true
@@ -103,29 +47,6 @@ forbidden = ["telnetd"]
 deny_forwarding = true
 remediation_url = "https://fix.example/debian"
 "#;
-
-/// Runs the collector as `device` against `port` with the fixture `image`'s files.
-fn posture(dir: &Path, port: u16, device: &str, image: &str, status: &Path, tls: &str) -> Output {
-    let fixture = fixtures(image);
-    Command::new(posture_binary())
-        .args(["--server", &format!("127.0.0.1:{port}"), "--server-name", "localhost", "--tls-version", tls])
-        .arg("--ca")
-        .arg(dir.join("server-ca.pem"))
-        .arg("--cert")
-        .arg(dir.join(format!("{device}.pem")))
-        .arg("--key")
-        .arg(dir.join(format!("{device}-key.pem")))
-        .arg("--os-release")
-        .arg(fixture.join("os-release"))
-        .arg("--dpkg-status")
-        .arg(status)
-        .arg("--kernel-release")
-        .arg(fixture.join("osrelease"))
-        .arg("--ip-forward")
-        .arg(fixture.join("ip_forward"))
-        .output()
-        .expect("postern-posture runs")
-}
 
 /// The compliant fixture's packages plus `extra` more: a full system's list.
 fn large_status(dir: &Path, extra: usize) -> PathBuf {
@@ -270,36 +191,6 @@ fn openssl_s_client_speaks_pt_tls_only_with_a_device_certificate() {
 }
 
 /// Lines of a child's stdout, as they come.
-fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
-    use std::io::BufRead;
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn next_access(lines: &std::sync::mpsc::Receiver<String>) -> String {
-    loop {
-        let line = lines.recv_timeout(common::DEADLINE).expect("a verdict from the collector");
-        if line.starts_with("Access: ") {
-            return line;
-        }
-    }
-}
-
-/// Replaces `path` the way dpkg does: a new file renamed over the old one.
-fn replace(path: &Path, text: &str) {
-    let new = path.with_extension("new");
-    std::fs::write(&new, text).expect("write");
-    std::fs::rename(&new, path).expect("rename");
-}
-
 #[test]
 fn a_package_change_on_the_endpoint_triggers_a_new_check_that_changes_the_decision() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -397,4 +288,14 @@ fn a_service_requiring_a_policy_refuses_a_failed_device_and_admits_it_after_reme
     assert_eq!(status, "200", "{body}");
     let (status, body) = through_tunnel(dir, tunnels, "uem-0001", &url, false);
     assert_eq!(status, "200", "{body}");
+
+    // A restart keeps the decision: admitted without a new assessment, and shown.
+    drop(daemon);
+    let (mut daemon, _port) = start_on_any_port(dir, &["--apptunnel-listen", "127.0.0.1:0"]);
+    assert!(daemon.line_with("posture results restored").contains("devices=1"));
+    let tunnels = port_from(&daemon.line_with("AppTunnel listening"));
+    let (status, body) = through_tunnel(dir, tunnels, "uem-0001", &url, false);
+    assert_eq!(status, "200", "{body}");
+    let results = text(&cli(dir, "show host-checker results uem-0001"));
+    assert!(results.contains("device uem-0001: compliant"), "{results}");
 }

@@ -11,13 +11,14 @@ use std::time::Duration;
 
 use clap::Parser;
 use postern_host_checker::{Collector, CollectorOutput, CollectorResult};
-use postern_posture::{FileWatcher, Sources, gather};
+use postern_posture::{FileWatcher, Sources, Woken, gather};
 use postern_tnc_wire::{
     Limits,
     pb::AccessRecommendation,
     pt_tls::{HEADER_LEN, frame_len},
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, pem::PemObject};
+use std::os::fd::AsFd;
 
 /// Options of `postern-posture`.
 #[derive(Parser, Debug)]
@@ -47,6 +48,12 @@ struct Args {
     /// The dpkg status database.
     #[arg(long, default_value = "/var/lib/dpkg/status")]
     dpkg_status: PathBuf,
+    /// Read the installed packages from this list instead of the dpkg database: one
+    /// `NAME VERSION` per line, as `rpm -qa --queryformat '%{NAME}
+    /// %{EPOCHNUM}:%{VERSION}-%{RELEASE}\n'` writes it (the RPM database itself is not
+    /// read). Versions are compared in Debian's order, not RPM's.
+    #[arg(long)]
+    rpm_list: Option<PathBuf>,
     /// The file holding the kernel release.
     #[arg(long, default_value = "/proc/sys/kernel/osrelease")]
     kernel_release: PathBuf,
@@ -58,6 +65,11 @@ struct Args {
     /// verdict. Runs until the verifier closes the session or an error.
     #[arg(long)]
     watch: bool,
+    /// After the first verdict, keep the session open and answer the verifier's own
+    /// requests for a new assessment (PB-TNC SRETRY, on the gateway's schedule) by
+    /// reading the endpoint again; prints each verdict. `--watch` answers them too.
+    #[arg(long)]
+    keep_open: bool,
 }
 
 /// Why the exchange failed.
@@ -124,16 +136,19 @@ fn sources(args: &Args) -> Sources {
     Sources {
         os_release: args.os_release.clone(),
         dpkg_status: args.dpkg_status.clone(),
+        rpm_list: args.rpm_list.clone(),
         kernel_release: args.kernel_release.clone(),
         ip_forward: args.ip_forward.clone(),
     }
 }
 
-/// Exchanges messages until the next verdict (`Some`) or the end of the session (`None`).
+/// Exchanges messages until the next verdict (`Some`) or the end of the session (`None`);
+/// a verifier's request for a new assessment is answered with the endpoint read again.
 fn until_result(
     tls: &mut Tls,
     collector: &mut Collector,
     limits: &Limits,
+    sources: &Sources,
 ) -> Result<Option<CollectorResult>, PostureError> {
     let mut result = None;
     loop {
@@ -148,6 +163,14 @@ fn until_result(
                     return Ok(result);
                 }
                 CollectorOutput::Failed(reason) => return Err(PostureError::Exchange(reason)),
+                CollectorOutput::Recheck => {
+                    let report = gather(sources)?;
+                    eprintln!(
+                        "postern-posture: the verifier asks for a new assessment ({} packages)",
+                        report.packages.len()
+                    );
+                    tls.write_all(&collector.answer_recheck(report)?)?;
+                }
             }
         }
         if result.is_some() && !collector_closes(collector) {
@@ -192,7 +215,8 @@ fn run(args: &Args) -> Result<bool, PostureError> {
         report.build,
         report.packages.len()
     );
-    let watcher = if args.watch { Some(FileWatcher::new(&[&sources.os_release, &sources.dpkg_status])?) } else { None };
+    let watcher =
+        if args.watch { Some(FileWatcher::new(&[&sources.os_release, sources.packages_file()])?) } else { None };
     let host = args
         .server
         .rsplit_once(':')
@@ -207,26 +231,35 @@ fn run(args: &Args) -> Result<bool, PostureError> {
     let mut tls = rustls::StreamOwned::new(connection, tcp);
     let limits = Limits::DEFAULT;
     let mut collector = Collector::new(report, limits);
-    if watcher.is_some() {
+    if watcher.is_some() || args.keep_open {
         collector = collector.keep_open();
     }
     tls.write_all(&collector.start()?)?;
     if let Some(version) = tls.conn.protocol_version() {
         eprintln!("postern-posture: connected with {version:?}");
     }
-    let result = until_result(&mut tls, &mut collector, &limits)?
+    let result = until_result(&mut tls, &mut collector, &limits, &sources)?
         .ok_or_else(|| PostureError::Exchange("the verifier closed without a result".into()))?;
     let mut allowed = print(&result);
-    let Some(watcher) = watcher else { return Ok(allowed) };
+    if !collector.keeps_open() {
+        return Ok(allowed);
+    }
+    // Between assessments the verifier may stay quiet for hours.
+    tls.sock.set_read_timeout(None)?;
     loop {
-        watcher.wait_change()?;
-        let report = gather(&sources)?;
-        eprintln!(
-            "postern-posture: the endpoint changed ({} packages): asking for a new assessment",
-            report.packages.len()
-        );
-        tls.write_all(&collector.retry(report)?)?;
-        match until_result(&mut tls, &mut collector, &limits)? {
+        let woken = match &watcher {
+            Some(watcher) => watcher.wait_change_or(tls.sock.as_fd())?,
+            None => Woken::Readable,
+        };
+        if woken == Woken::Changed {
+            let report = gather(&sources)?;
+            eprintln!(
+                "postern-posture: the endpoint changed ({} packages): asking for a new assessment",
+                report.packages.len()
+            );
+            tls.write_all(&collector.retry(report)?)?;
+        }
+        match until_result(&mut tls, &mut collector, &limits, &sources)? {
             Some(result) => allowed = print(&result),
             None => return Ok(allowed),
         }

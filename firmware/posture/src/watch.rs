@@ -3,7 +3,7 @@
 //! over it.
 
 use std::ffi::OsString;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,15 @@ use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 
 /// Quiet time after a change before it counts as done (dpkg writes several files).
 const SETTLE: Duration = Duration::from_millis(200);
+
+/// What ended [`FileWatcher::wait_change_or`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Woken {
+    /// A watched file changed.
+    Changed,
+    /// The other descriptor has something to read.
+    Readable,
+}
 
 /// Watches a set of files.
 pub struct FileWatcher {
@@ -74,6 +83,31 @@ impl FileWatcher {
                 break;
             }
         }
+        self.settle()
+    }
+
+    /// Blocks until a watched file changed (and then stayed quiet for a moment):
+    /// `Changed`, or until `other` (the verifier's socket) is readable: `Readable`.
+    pub fn wait_change_or(&self, other: BorrowedFd<'_>) -> Result<Woken, WatchError> {
+        loop {
+            let mut fds = [PollFd::new(self.inotify.as_fd(), PollFlags::POLLIN), PollFd::new(other, PollFlags::POLLIN)];
+            match poll(&mut fds, PollTimeout::NONE) {
+                Ok(_) => {}
+                Err(nix::Error::EINTR) => continue,
+                Err(source) => return Err(WatchError { path: "inotify".into(), source }),
+            }
+            let ready = |fd: &PollFd<'_>| fd.revents().is_some_and(|r| !r.is_empty());
+            if ready(&fds[1]) {
+                return Ok(Woken::Readable);
+            }
+            if ready(&fds[0]) && self.drain()? {
+                self.settle()?;
+                return Ok(Woken::Changed);
+            }
+        }
+    }
+
+    fn settle(&self) -> Result<(), WatchError> {
         let mut quiet_since = Instant::now();
         while quiet_since.elapsed() < SETTLE {
             if self.wait_readable(PollTimeout::from(50u16))? && self.drain()? {

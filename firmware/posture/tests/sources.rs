@@ -11,6 +11,7 @@ fn fixture(name: &str) -> Sources {
     Sources {
         os_release: dir.join("os-release"),
         dpkg_status: dir.join("status"),
+        rpm_list: None,
         kernel_release: dir.join("osrelease"),
         ip_forward: dir.join("ip_forward"),
     }
@@ -42,6 +43,33 @@ fn the_noncompliant_fixture_and_missing_sources() {
     sources.dpkg_status = "/nonexistent".into();
     let error = gather(&sources).expect_err("the package database is required").to_string();
     assert!(error.contains("/nonexistent"), "{error}");
+}
+
+#[test]
+fn an_rpm_list_stands_in_for_the_package_database() {
+    let dir = tempfile::tempdir().expect("dir");
+    let list = dir.path().join("rpm-qa.txt");
+    std::fs::write(
+        &list,
+        "openssl 1:3.0.7-27.el9
+telnet-server 1:0.17-85.el9
+",
+    )
+    .expect("list");
+    let mut sources = fixture("compliant");
+    sources.rpm_list = Some(list.clone());
+    sources.dpkg_status = "/nonexistent".into();
+    let report = gather(&sources).expect("reads the list, not dpkg");
+    let names: Vec<&str> = report.packages.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["openssl", "telnet-server"]);
+    assert_eq!(sources.packages_file(), list.as_path());
+    std::fs::write(
+        &list, "openssl
+",
+    )
+    .expect("broken");
+    let error = gather(&sources).expect_err("a malformed line").to_string();
+    assert!(error.contains("rpm-qa.txt: line 1"), "{error}");
 }
 
 #[test]

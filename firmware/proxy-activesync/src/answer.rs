@@ -10,7 +10,7 @@ pub(crate) const REASON_HEADER: &str = "x-postern-reason";
 /// A local answer: `status`, a one-line text body, and the reason code when there is one.
 pub(crate) fn local(
     status: StatusCode,
-    reason: Option<&'static str>,
+    reason: Option<&str>,
     text: &str,
     record: AccessRecord,
     outcome: &'static str,
@@ -21,8 +21,8 @@ pub(crate) fn local(
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(reason) = reason {
-        headers.insert(REASON_HEADER, HeaderValue::from_static(reason));
+    if let Some(reason) = reason.and_then(|r| HeaderValue::from_str(r).ok()) {
+        headers.insert(REASON_HEADER, reason);
     }
     if status == StatusCode::METHOD_NOT_ALLOWED {
         headers.insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));

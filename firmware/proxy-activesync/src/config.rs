@@ -129,6 +129,9 @@ pub struct ProxyConfig {
     /// Answers `GET /health` for a load balancer's checks (see
     /// [`postern_metrics::Health`]); `/health` is not found when `None` (the default).
     pub health: Option<postern_metrics::Health>,
+    /// Host Checker policies every device must have passed (H4); none when `None` (the
+    /// default).
+    pub posture: Option<crate::posture::ActiveSyncPosture>,
 }
 
 impl ProxyConfig {
@@ -149,6 +152,7 @@ impl ProxyConfig {
             requests: None,
             backend_tls_floor: postern_proxy_front::TlsFloor::default(),
             health: None,
+            posture: None,
         })
     }
 

@@ -8,6 +8,7 @@ mod config;
 mod error;
 mod forward_headers;
 mod live;
+mod posture;
 mod proxy;
 mod request_metrics;
 mod route;
@@ -17,6 +18,7 @@ pub use crate::{
     client::ClientInfo,
     config::{BackendUrl, HostHeader, ProxyConfig, Scheme},
     error::{BackendError, BodyError, ProxyError},
+    posture::{ActiveSyncPosture, DevicePosture},
     proxy::ActiveSyncProxy,
     request_metrics::{OUTCOMES, register_request_counter},
 };

@@ -216,6 +216,20 @@ impl ActiveSyncProxy {
                         "blocked",
                     );
                 }
+                if let Some(posture) = &self.config.posture {
+                    let device = self.gateway.uem_device_of(&eas.eas_device_id);
+                    if let Some(policy) = posture.failed_policy(device.as_deref()) {
+                        log_decision(&eas, command_name, "block", "posture-failed");
+                        self.gateway.count_posture_refusal();
+                        return local(
+                            StatusCode::FORBIDDEN,
+                            Some(&format!("posture-failed:{policy}")),
+                            &format!("the device has not passed the Host Checker policy {policy}"),
+                            record,
+                            "posture-failed",
+                        );
+                    }
+                }
                 if let Ok(reason) = cut.try_recv() {
                     return local(StatusCode::FORBIDDEN, Some(reason), "the device was cut", record, "cut");
                 }

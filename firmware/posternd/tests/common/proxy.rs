@@ -56,6 +56,13 @@ pub fn backend(dir: &Path) -> Backend {
 /// The back end over TLS: its certificate for 127.0.0.1 signed by the authority
 /// `dir/backend-tls/ca.pem` (CN=backend-ca).
 pub fn tls_backend(dir: &Path) -> Backend {
+    let pki = backend_pki(dir);
+    start_backend(dir, &[pki.join("cert.pem"), pki.join("key.pem")])
+}
+
+/// `dir/backend-tls`: an authority (`ca.pem`, CN=backend-ca) and a server certificate for
+/// 127.0.0.1 it signed (`cert.pem`, `key.pem`).
+pub fn backend_pki(dir: &Path) -> std::path::PathBuf {
     let pki = dir.join("backend-tls");
     std::fs::create_dir_all(&pki).expect("dir");
     let run = |args: &[&str]| {
@@ -88,7 +95,7 @@ pub fn tls_backend(dir: &Path) -> Backend {
         "-extfile",
         "server.ext",
     ]);
-    start_backend(dir, &[pki.join("cert.pem"), pki.join("key.pem")])
+    pki
 }
 
 fn start_backend(dir: &Path, tls: &[std::path::PathBuf]) -> Backend {

@@ -1,0 +1,138 @@
+//! The remediation webhook (H6): every failed check of an assessment becomes one JSON
+//! POST to the configured HTTPS URL (trusting only its pinned CA), sent in order and
+//! retried with back-off until the receiver answers 2xx or the attempts run out.
+
+use postern_config::Config;
+use postern_host_checker::Decision;
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// Failed checks waiting to be sent; beyond this, new ones are dropped (and logged).
+const QUEUE: usize = 4096;
+/// Attempts per failed check.
+const ATTEMPTS: u32 = 8;
+/// The first wait before a retry; each retry doubles it (1, 2, 4 … 64 s).
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+
+/// One failed check, as POSTed.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct FailedCheck {
+    /// The device (its certificate identity).
+    pub(crate) device: String,
+    /// Where the collector connected from.
+    pub(crate) peer: SocketAddr,
+    /// When the assessment was decided (Unix seconds).
+    pub(crate) at: u64,
+    /// The policy.
+    pub(crate) policy: String,
+    /// The check, e.g. `required:openssl`.
+    pub(crate) check: String,
+    /// Why it failed.
+    pub(crate) reason: String,
+    /// What to do and where to get the fix.
+    pub(crate) remediation: Option<String>,
+}
+
+/// Where failed checks are handed to the sender.
+#[derive(Clone)]
+pub(crate) struct RemediationHook {
+    queue: mpsc::Sender<FailedCheck>,
+}
+
+/// The failed checks queued, for the sender to start on once the running
+/// configuration can be followed.
+pub(crate) struct Pending(mpsc::Receiver<FailedCheck>);
+
+impl Pending {
+    /// Starts the sender, which follows the running configuration's webhook settings.
+    pub(crate) fn send(self, running: watch::Receiver<Arc<Config>>, stop: watch::Receiver<bool>) {
+        tokio::spawn(send_all(self.0, running, stop));
+    }
+}
+
+impl RemediationHook {
+    /// The hook and its queue.
+    pub(crate) fn new() -> (Self, Pending) {
+        let (queue, pending) = mpsc::channel(QUEUE);
+        (Self { queue }, Pending(pending))
+    }
+
+    /// Queues every failed check of `decision` (nothing when no webhook is configured:
+    /// the sender drops them).
+    pub(crate) fn failed(&self, device: &str, peer: SocketAddr, at: u64, decision: &Decision) {
+        for outcome in decision.outcomes.iter().filter(|o| !o.passed) {
+            let check = FailedCheck {
+                device: device.to_owned(),
+                peer,
+                at,
+                policy: outcome.policy.clone(),
+                check: outcome.check.clone(),
+                reason: outcome.reason.clone(),
+                remediation: outcome.remediation.clone(),
+            };
+            if self.queue.try_send(check).is_err() {
+                tracing::error!(device, check = %outcome.check, "remediation webhook queue full: failed check dropped");
+            }
+        }
+    }
+}
+
+fn target(running: &watch::Receiver<Arc<Config>>) -> Option<(String, PathBuf)> {
+    let settings = &running.borrow().host_checker;
+    Some((settings.remediation_webhook_url.clone()?, settings.remediation_webhook_ca_file.clone()?))
+}
+
+async fn send_all(
+    mut pending: mpsc::Receiver<FailedCheck>,
+    running: watch::Receiver<Arc<Config>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let check = tokio::select! {
+            check = pending.recv() => match check { Some(c) => c, None => return },
+            _ = stop.changed() => return,
+        };
+        let body = match serde_json::to_vec(&check) {
+            Ok(body) => body,
+            Err(error) => {
+                tracing::error!(%error, "a failed check could not be written as JSON");
+                continue;
+            }
+        };
+        let mut backoff = FIRST_BACKOFF;
+        for attempt in 1..=ATTEMPTS {
+            // Read at every attempt: a commit changes the receiver at once.
+            let Some((url, ca_file)) = target(&running) else { break };
+            let sent = crate::https_client::request(
+                hyper::Method::POST,
+                &url,
+                &ca_file,
+                Some(("application/json", body.clone())),
+                64 * 1024,
+            )
+            .await;
+            let error = match sent {
+                Ok((status, _)) if status.is_success() => {
+                    tracing::info!(device = %check.device, check = %check.check, %url, attempt, "remediation webhook sent");
+                    break;
+                }
+                Ok((status, _)) => format!("the receiver answered {status}"),
+                Err(error) => error,
+            };
+            if attempt == ATTEMPTS {
+                tracing::error!(device = %check.device, check = %check.check, %url, %error, "remediation webhook gave up after {ATTEMPTS} attempts");
+                break;
+            }
+            tracing::warn!(device = %check.device, check = %check.check, %url, attempt, %error, retry_in_secs = backoff.as_secs(), "remediation webhook failed; retrying");
+            tokio::select! {
+                () = tokio::time::sleep(backoff) => {}
+                _ = stop.changed() => return,
+            }
+            backoff *= 2;
+        }
+    }
+}
