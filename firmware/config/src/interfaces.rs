@@ -12,8 +12,8 @@ pub const INTERFACE_NAME_MAX: usize = 15;
 
 /// One network interface (`[[interfaces]]`). An interface not listed is left as the
 /// system brought it up; a listed one is owned by the gateway, which sets exactly the
-/// addresses given. There is no DHCP client yet: an interface listed without addresses
-/// has its link up and no address.
+/// addresses given, plus with `dhcp` the address its DHCP lease gives. An interface listed
+/// without addresses and without `dhcp` has its link up and no IPv4 address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Interface {
@@ -36,12 +36,18 @@ pub struct Interface {
     /// `false`.
     #[serde(default)]
     pub shutdown: bool,
+    /// Get an IPv4 address, default route and DNS servers by DHCP, and IPv6 addresses by
+    /// SLAAC (router advertisements), besides the static `addresses`. A static `gateway`
+    /// on any interface wins over the lease's router. Default `false`: no DHCP, and router
+    /// advertisements are ignored on this interface.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub dhcp: bool,
 }
 
 impl Interface {
     /// A listed interface with no address, up, without a default gateway.
     pub fn named(name: impl Into<String>) -> Self {
-        Self { name: name.into(), addresses: Vec::new(), gateway: None, shutdown: false }
+        Self { name: name.into(), addresses: Vec::new(), gateway: None, shutdown: false, dhcp: false }
     }
 
     /// Checks this interface alone; returns its valid addresses with their indices.

@@ -1,11 +1,13 @@
-//! rtnetlink messages, encoded and decoded without I/O: bring a link up, add an address,
-//! add a default route, and read the kernel's acknowledgement.
+//! rtnetlink messages, encoded and decoded without I/O: bring a link up, add or remove an
+//! address or a default route, and read the kernel's acknowledgement.
 
 use std::net::IpAddr;
 
 const RTM_NEWLINK: u16 = 16;
 const RTM_NEWADDR: u16 = 20;
+const RTM_DELADDR: u16 = 21;
 const RTM_NEWROUTE: u16 = 24;
+const RTM_DELROUTE: u16 = 25;
 const NLMSG_ERROR: u16 = 2;
 const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_ACK: u16 = 0x4;
@@ -26,18 +28,49 @@ const HEADER_LEN: usize = 16;
 
 /// One request to the kernel's routing socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Request {
+pub enum Request {
     /// Set the link with this index up.
-    LinkUp { index: u32 },
+    LinkUp {
+        /// The link.
+        index: u32,
+    },
     /// Add (or replace) an address with its prefix length on a link.
-    Address { index: u32, address: IpAddr, prefix: u8 },
+    Address {
+        /// The link.
+        index: u32,
+        /// The address.
+        address: IpAddr,
+        /// Its prefix length.
+        prefix: u8,
+    },
     /// Add (or replace) the default route through a gateway on a link.
-    DefaultRoute { index: u32, gateway: IpAddr },
+    DefaultRoute {
+        /// The link.
+        index: u32,
+        /// The next hop.
+        gateway: IpAddr,
+    },
+    /// Remove an address from a link.
+    RemoveAddress {
+        /// The link.
+        index: u32,
+        /// The address.
+        address: IpAddr,
+        /// Its prefix length.
+        prefix: u8,
+    },
+    /// Remove the default route through a gateway on a link.
+    RemoveDefaultRoute {
+        /// The link.
+        index: u32,
+        /// The next hop.
+        gateway: IpAddr,
+    },
 }
 
 impl Request {
     /// The message bytes, with sequence number `seq`, asking for an acknowledgement.
-    pub(crate) fn emit(&self, seq: u32) -> Vec<u8> {
+    pub fn emit(&self, seq: u32) -> Vec<u8> {
         let mut out = vec![0u8; HEADER_LEN];
         let kind = match self {
             Request::LinkUp { index } => {
@@ -47,14 +80,14 @@ impl Request {
                 out.extend_from_slice(&IFF_UP.to_ne_bytes()); // change mask
                 RTM_NEWLINK
             }
-            Request::Address { index, address, prefix } => {
+            Request::Address { index, address, prefix } | Request::RemoveAddress { index, address, prefix } => {
                 out.extend_from_slice(&[family(address), *prefix, 0, RT_SCOPE_UNIVERSE]);
                 out.extend_from_slice(&index.to_ne_bytes());
                 push_attr(&mut out, IFA_LOCAL, &octets(address));
                 push_attr(&mut out, IFA_ADDRESS, &octets(address));
-                RTM_NEWADDR
+                if matches!(self, Request::Address { .. }) { RTM_NEWADDR } else { RTM_DELADDR }
             }
-            Request::DefaultRoute { index, gateway } => {
+            Request::DefaultRoute { index, gateway } | Request::RemoveDefaultRoute { index, gateway } => {
                 out.extend_from_slice(&[
                     family(gateway),
                     0,
@@ -68,12 +101,14 @@ impl Request {
                 out.extend_from_slice(&0u32.to_ne_bytes()); // flags
                 push_attr(&mut out, RTA_GATEWAY, &octets(gateway));
                 push_attr(&mut out, RTA_OIF, &index.to_ne_bytes());
-                RTM_NEWROUTE
+                if matches!(self, Request::DefaultRoute { .. }) { RTM_NEWROUTE } else { RTM_DELROUTE }
             }
         };
         let flags = match self {
-            Request::LinkUp { .. } => NLM_F_REQUEST | NLM_F_ACK,
-            _ => NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE,
+            Request::Address { .. } | Request::DefaultRoute { .. } => {
+                NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE
+            }
+            _ => NLM_F_REQUEST | NLM_F_ACK,
         };
         let len = u32::try_from(out.len()).unwrap_or(u32::MAX);
         out[0..4].copy_from_slice(&len.to_ne_bytes());
@@ -86,7 +121,7 @@ impl Request {
 
 /// What the kernel answered to the request with sequence number `seq`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Ack {
+pub enum Ack {
     /// Done.
     Ok,
     /// Refused with this errno.
@@ -96,7 +131,7 @@ pub(crate) enum Ack {
 }
 
 /// Finds the acknowledgement of `seq` among the messages in `buf`.
-pub(crate) fn parse_ack(buf: &[u8], seq: u32) -> Ack {
+pub fn parse_ack(buf: &[u8], seq: u32) -> Ack {
     let mut rest = buf;
     while rest.len() >= HEADER_LEN {
         let len = u32::from_ne_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
@@ -166,6 +201,20 @@ mod tests {
         assert_eq!(msg[16], AF_INET6);
         assert_eq!(msg[17], 0, "a default route has no destination prefix");
         assert_eq!(u32::from_ne_bytes([msg[52], msg[53], msg[54], msg[55]]), 3);
+    }
+
+    #[test]
+    fn removals_have_the_layout_of_their_additions_and_neither_create_nor_replace() {
+        let address = IpAddr::V4(Ipv4Addr::new(10, 0, 2, 15));
+        let add = Request::Address { index: 2, address, prefix: 24 }.emit(1);
+        let remove = Request::RemoveAddress { index: 2, address, prefix: 24 }.emit(1);
+        assert_eq!((add.len(), &add[16..]), (remove.len(), &remove[16..]));
+        assert_eq!(u16::from_ne_bytes([remove[4], remove[5]]), RTM_DELADDR);
+        assert_eq!(u16::from_ne_bytes([remove[6], remove[7]]), NLM_F_REQUEST | NLM_F_ACK);
+        let gateway = IpAddr::V4(Ipv4Addr::new(10, 0, 2, 2));
+        let route = Request::RemoveDefaultRoute { index: 2, gateway }.emit(1);
+        assert_eq!(u16::from_ne_bytes([route[4], route[5]]), RTM_DELROUTE);
+        assert_eq!(route[16..], Request::DefaultRoute { index: 2, gateway }.emit(1)[16..]);
     }
 
     #[test]
