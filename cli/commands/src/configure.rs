@@ -64,7 +64,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
                 config.interfaces.push(Interface::named(name));
             }
         }
-        IF_ADDRESS | IF_GATEWAY | IF_SHUTDOWN => {
+        IF_ADDRESS | IF_DHCP | IF_GATEWAY | IF_SHUTDOWN => {
             let name = frame_arg(inv, MODE_INTERFACE, "NAME")?;
             let interface = config
                 .interfaces
@@ -79,6 +79,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
                         interface.addresses.push(address.into());
                     }
                 }
+                IF_DHCP => interface.dhcp = !no,
                 IF_GATEWAY => interface.gateway = if no { None } else { Some(text(inv, "ADDRESS")?.into()) },
                 _ => interface.shutdown = !no,
             }

@@ -125,8 +125,10 @@ fn test_access() -> Node {
 fn interface_mode() -> [Node; 2] {
     [
         kw("ip", "IP settings").children([
-            kw("address", "Add an address")
-                .child(arg("PREFIX", WORD, "Address with prefix length, IPv4 or IPv6").both(IF_ADDRESS)),
+            kw("address", "Add an address").children([
+                kw("dhcp", "IPv4 address, default route and DNS by DHCP; IPv6 by SLAAC").both(IF_DHCP),
+                arg("PREFIX", WORD, "Address with prefix length, IPv4 or IPv6").both(IF_ADDRESS),
+            ]),
             kw("gateway", "Default gateway through this interface")
                 .no_action(IF_GATEWAY)
                 .child(arg("ADDRESS", WORD, "Gateway address").both(IF_GATEWAY)),

@@ -1,8 +1,10 @@
 //! `show interfaces`: each network interface as the kernel reports it (state, driver,
-//! speed, queues, addresses, counters), beside what the running configuration says.
+//! speed, queues, addresses, counters), beside what the running configuration says, and
+//! the DHCP lease of an interface configured for DHCP.
 
 use crate::backend::{CliBackend, Outcome};
 use core::fmt::Write;
+use postern_dhcp_client::lease_file::{LEASE_DIR, LeaseRecord, utc};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -136,6 +138,25 @@ pub(crate) fn describe(
     writeln!(out, "  configured: {}", configured.unwrap_or("not in the running configuration"))
 }
 
+/// The DHCP line of an interface configured for DHCP: its lease, or why there is none.
+pub(crate) fn describe_lease(lease: Result<Option<LeaseRecord>, String>, out: &mut dyn Write) -> core::fmt::Result {
+    let lease = match lease {
+        Ok(Some(lease)) => lease,
+        Ok(None) => return writeln!(out, "  dhcp: no lease (asking)"),
+        Err(error) => return writeln!(out, "  dhcp: lease unreadable: {error}"),
+    };
+    write!(out, "  dhcp lease {}/{} from {}", lease.address, lease.prefix, lease.server)?;
+    if let Some(router) = lease.router {
+        write!(out, ", router {router}")?;
+    }
+    if !lease.dns_servers.is_empty() {
+        let dns: Vec<String> = lease.dns_servers.iter().map(ToString::to_string).collect();
+        write!(out, ", dns {}", dns.join(" "))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "    obtained {}, renews {}, expires {}", utc(lease.obtained), utc(lease.renews), utc(lease.expires))
+}
+
 /// `show interfaces`.
 pub(crate) fn show(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
     let links = read_links(Path::new(SYS_NET));
@@ -147,9 +168,16 @@ pub(crate) fn show(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
             for a in &i.addresses {
                 text.push_str(&format!(", ip address {a}"));
             }
+            if i.dhcp {
+                text.push_str(", ip address dhcp");
+            }
             text
         });
         describe(link, addresses.get(&link.name).map_or(&[], Vec::as_slice), configured.as_deref(), out)?;
+        if running.interfaces.iter().any(|i| i.name == link.name && i.dhcp && !i.shutdown) {
+            let lease = LeaseRecord::read(Path::new(LEASE_DIR), &link.name).map_err(|e| e.to_string());
+            describe_lease(lease, out)?;
+        }
     }
     for missing in running.interfaces.iter().filter(|i| !links.iter().any(|l| l.name == i.name)) {
         writeln!(out, "{} is configured but not present", missing.name)?;
@@ -200,6 +228,30 @@ mod tests {
         );
         assert!(text.contains("addresses 192.0.2.1/24") && text.contains("rx 0 bytes 0 packets 3 errors"), "{text}");
         assert!(text.contains("queues rx 2 tx 1, receive steering over CPUs 3"), "{text}");
+    }
+
+    #[test]
+    fn a_lease_is_shown_with_its_server_router_dns_and_times() {
+        let lease = LeaseRecord {
+            address: "10.0.2.15".parse().expect("address"),
+            prefix: 24,
+            router: Some("10.0.2.2".parse().expect("address")),
+            dns_servers: vec!["10.0.2.3".parse().expect("address")],
+            server: "10.0.2.2".parse().expect("address"),
+            obtained: 1_796_487_005,
+            renews: 1_796_530_205,
+            expires: 1_796_573_405,
+        };
+        let mut text = String::new();
+        describe_lease(Ok(Some(lease)), &mut text).expect("text");
+        assert_eq!(
+            text,
+            "  dhcp lease 10.0.2.15/24 from 10.0.2.2, router 10.0.2.2, dns 10.0.2.3\n    obtained 2026-12-05 16:10:05 UTC, \
+             renews 2026-12-06 04:10:05 UTC, expires 2026-12-06 16:10:05 UTC\n"
+        );
+        let mut text = String::new();
+        describe_lease(Ok(None), &mut text).expect("text");
+        assert_eq!(text, "  dhcp: no lease (asking)\n");
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub(crate) fn render(config: &Config) -> String {
         for address in &interface.addresses {
             line(format!(" ip address {address}"));
         }
+        if interface.dhcp {
+            line(" ip address dhcp".into());
+        }
         if let Some(gateway) = &interface.gateway {
             line(format!(" ip gateway {gateway}"));
         }

@@ -405,6 +405,19 @@ fn tab_completes_blocked_devices_users_and_configured_names() {
 }
 
 #[test]
+fn dhcp_on_an_interface_is_set_rendered_and_cleared() {
+    let rig = Rig::new();
+    rig.admin("configure terminal ; interface wan0 ; ip address dhcp ; ip address 192.0.2.10/24 ; exit ; commit");
+    let wan = rig.appliance.store().running().interfaces.iter().find(|i| i.name == "wan0").cloned().expect("wan0");
+    assert!(wan.dhcp && wan.addresses == ["192.0.2.10/24"], "{wan:?}");
+    let running = rig.admin("show running-config | begin ^interface wan0");
+    let lines: Vec<&str> = running.lines().map(str::trim_end).collect();
+    assert!(lines.windows(2).any(|w| w == [" ip address 192.0.2.10/24", " ip address dhcp"]), "{running}");
+    rig.admin("configure terminal ; interface wan0 ; no ip address dhcp ; exit ; commit");
+    assert!(!rig.appliance.store().running().interfaces.iter().any(|i| i.dhcp));
+}
+
+#[test]
 fn show_interfaces_lists_the_kernels_interfaces_with_counters() {
     let rig = Rig::new();
     let out = rig.admin("show interfaces | begin ^lo ");
