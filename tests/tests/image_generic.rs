@@ -3,7 +3,9 @@
 //! NVMe disk, and virtio. On each it finds its disk by GPT name, loads the drivers the
 //! hardware asks for, reaches serving, passes traffic through the proxy,
 //! `show interfaces` names the driver, and a single-queue card's receive work is spread
-//! over both cores (read back from the kernel's `rps_cpus`).
+//! over both cores (read back from the kernel's `rps_cpus`). On virtio it is then switched
+//! to DHCP with no static address and rebooted: qemu's DHCP server gives it 10.0.2.15, the
+//! default route and a DNS server, `show interfaces` shows the lease, and it serves again.
 //!
 //! Needs a built image: `cargo xtask test` builds it; by hand:
 //! `cargo xtask image --test-keys --board x86_64-generic`, then
@@ -52,14 +54,22 @@ fn proxy_answers(vm: &Vm) -> String {
     }
 }
 
+/// Sends `line` on the console and waits for a prompt ending in `prompt_end`.
+fn console(vm: &mut Vm, line: &str, prompt_end: &str) -> String {
+    let mark = vm.mark();
+    vm.send(&format!("{line}\r")).expect("console");
+    expect(vm, mark, prompt_end, Duration::from_secs(30))
+}
+
 /// Boots on `hardware`; `steered`: whether the card has fewer receive queues than the two
-/// cores, so that init must spread its receive work in software.
-fn boots_and_serves_on(hardware: Hardware, driver: &str, steered: bool) {
+/// cores, so that init must spread its receive work in software. Returns the running VM
+/// (which reboots in place when the appliance does) and the directory of its disk.
+fn boots_and_serves_on(hardware: Hardware, driver: &str, steered: bool) -> (Vm, tempfile::TempDir) {
     let image = image();
     let scratch = tempfile::tempdir().expect("temp dir");
     let disk = scratch.path().join("disk.img");
     image.fresh_disk(&disk).expect("disk copy");
-    let mut vm = Vm::boot_on(hardware, &image, &disk, 384, &[ACTIVESYNC], true).expect("qemu starts");
+    let mut vm = Vm::boot_on(hardware, &image, &disk, 384, &[ACTIVESYNC], false).expect("qemu starts");
     expect(&vm, 0, PROMPT, BOOT_LIMIT);
     eprintln!("{hardware:?}: CLI prompt {:.1} s after qemu started", vm.uptime().as_secs_f64());
     let log = vm.serial_log();
@@ -92,6 +102,7 @@ fn boots_and_serves_on(hardware: Hardware, driver: &str, steered: bool) {
             "a multi-queue card needs no steering:\n{shown}"
         );
     }
+    (vm, scratch)
 }
 
 #[test]
@@ -108,6 +119,40 @@ fn a_vmware_nic_with_an_nvme_disk() {
 
 #[test]
 #[ignore = "needs the generic image; run by cargo xtask test"]
-fn virtio() {
-    boots_and_serves_on(Hardware { cpus: 2, ..Hardware::VIRTIO }, "virtio_net", true);
+fn virtio_then_dhcp() {
+    let (mut vm, _disk) = boots_and_serves_on(Hardware { cpus: 2, ..Hardware::VIRTIO }, "virtio_net", true);
+    console(&mut vm, "configure terminal", "(config)#");
+    console(&mut vm, "interface eth0", "(config-if)#");
+    for line in ["no ip address 10.0.2.15/24", "no ip gateway", "ip address dhcp"] {
+        console(&mut vm, line, "(config-if)#");
+    }
+    console(&mut vm, "exit", "(config)#");
+    let committed = console(&mut vm, "commit", "(config)#");
+    assert!(committed.contains("Committed"), "{committed}");
+    console(&mut vm, "end", "postern#");
+    let mark = vm.mark();
+    vm.send("reload\r").expect("console");
+    // The same qemu boots the appliance again, now with no static address.
+    expect(&vm, mark, "data area unmounted", Duration::from_secs(60));
+    let mark = vm.mark();
+    expect(&vm, mark, "DHCP lease bound", BOOT_LIMIT);
+    expect(&vm, mark, PROMPT, BOOT_LIMIT);
+    let log = vm.serial_log();
+    assert!(
+        log.lines().any(|l| l.contains("DHCP lease bound") && l.contains("10.0.2.15")),
+        "qemu's DHCP server gives 10.0.2.15:\n{log}"
+    );
+    let code = proxy_answers(&vm);
+    assert_ne!(code, "000", "no answer through the proxy on a DHCP address:\n{}", vm.serial_log());
+    console(&mut vm, "enable", "postern#");
+    let shown = console(&mut vm, "show interfaces | begin ^eth0", "postern#");
+    assert!(shown.contains("addresses 10.0.2.15/24"), "{shown}");
+    assert!(shown.contains("ip address dhcp"), "{shown}");
+    assert!(
+        shown.contains("dhcp lease 10.0.2.15/24 from 10.0.2.2, router 10.0.2.2, dns 10.0.2.3"),
+        "show interfaces shows the lease:\n{shown}"
+    );
+    assert!(shown.contains(" expires 20"), "{shown}");
+    // qemu's user network also advertises fec0::/64: SLAAC gives an address in it.
+    assert!(shown.contains("fec0::"), "an IPv6 address by SLAAC:\n{shown}");
 }
