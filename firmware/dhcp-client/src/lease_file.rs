@@ -9,6 +9,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Where the appliance keeps its lease records.
 pub const LEASE_DIR: &str = "/run/postern/dhcp";
+/// The resolver file made from every lease's DNS servers, in the lease directory; the
+/// image's `/etc/resolv.conf` links to it (on the appliance `/run/postern/dhcp/resolv.conf`).
+pub const RESOLV_CONF: &str = "resolv.conf";
 
 /// A lease as recorded, with wall-clock times (seconds since the Unix epoch, UTC).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,6 +148,38 @@ impl LeaseRecord {
     }
 }
 
+/// Rewrites [`RESOLV_CONF`] in `dir` from the DNS servers of every lease recorded there
+/// (each once, in the order of the interfaces' names); with none, the file is removed.
+pub fn write_resolv_conf(dir: &Path) -> Result<(), LeaseFileError> {
+    let io = |source| LeaseFileError::Io { path: dir.join(RESOLV_CONF), source };
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".lease").map(str::to_owned))
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    names.sort();
+    let mut servers: Vec<Ipv4Addr> = Vec::new();
+    for name in names {
+        for server in LeaseRecord::read(dir, &name)?.map(|r| r.dns_servers).unwrap_or_default() {
+            if !servers.contains(&server) {
+                servers.push(server);
+            }
+        }
+    }
+    let path = dir.join(RESOLV_CONF);
+    if servers.is_empty() {
+        return match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
+            _ => Ok(()),
+        };
+    }
+    let text: String = servers.iter().map(|s| format!("nameserver {s}\n")).collect();
+    let temporary = dir.join(".resolv.conf.new");
+    std::fs::write(&temporary, text).map_err(io)?;
+    std::fs::rename(&temporary, &path).map_err(io)
+}
+
 /// `2026-12-05 16:10:00 UTC` for seconds since the Unix epoch.
 pub fn utc(unix: u64) -> String {
     let (days, rest) = (unix / 86_400, unix % 86_400);
@@ -186,6 +221,30 @@ mod tests {
         LeaseRecord::remove(dir.path(), "eth0").expect("removed");
         assert_eq!(LeaseRecord::read(dir.path(), "eth0").expect("read"), None);
         LeaseRecord::remove(dir.path(), "eth0").expect("a missing record is fine");
+    }
+
+    #[test]
+    fn the_resolver_file_lists_every_leases_dns_servers_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        let record = |dns: &[[u8; 4]]| LeaseRecord {
+            address: Ipv4Addr::new(10, 0, 2, 15),
+            prefix: 24,
+            router: None,
+            dns_servers: dns.iter().map(|d| Ipv4Addr::from(*d)).collect(),
+            server: Ipv4Addr::new(10, 0, 2, 2),
+            obtained: 0,
+            renews: 0,
+            expires: 0,
+        };
+        record(&[[10, 0, 2, 3], [10, 0, 2, 4]]).write(dir.path(), "eth0").expect("written");
+        record(&[[10, 0, 2, 4], [192, 0, 2, 53]]).write(dir.path(), "eth1").expect("written");
+        write_resolv_conf(dir.path()).expect("resolv.conf");
+        let text = std::fs::read_to_string(dir.path().join(RESOLV_CONF)).expect("read");
+        assert_eq!(text, "nameserver 10.0.2.3\nnameserver 10.0.2.4\nnameserver 192.0.2.53\n");
+        LeaseRecord::remove(dir.path(), "eth0").expect("removed");
+        LeaseRecord::remove(dir.path(), "eth1").expect("removed");
+        write_resolv_conf(dir.path()).expect("resolv.conf");
+        assert!(!dir.path().join(RESOLV_CONF).exists(), "no lease, no resolver file");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Runs a [`Client`] on a UDP socket bound to its interface (port 68, `SO_BINDTODEVICE`,
 //! broadcast allowed), on the monotonic clock, and carries out its events.
 
-use crate::lease_file::LeaseRecord;
+use crate::lease_file::{LeaseRecord, write_resolv_conf};
 use crate::machine::{Client, Event, Lease};
 use crate::wire::{Packet, Repr};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -125,7 +125,7 @@ fn handle(
             sink.bound(held.as_ref(), &lease)?;
             *held = Some(lease.clone());
             let record = LeaseRecord::of(&lease, origin.elapsed(), SystemTime::now());
-            if let Err(error) = record.write(lease_dir, interface) {
+            if let Err(error) = record.write(lease_dir, interface).and_then(|()| write_resolv_conf(lease_dir)) {
                 tracing::error!(interface, %error, "lease not recorded");
             }
             tracing::info!(
@@ -137,7 +137,7 @@ fn handle(
         Event::Lost(lease) => {
             *held = None;
             sink.lost(&lease)?;
-            if let Err(error) = LeaseRecord::remove(lease_dir, interface) {
+            if let Err(error) = LeaseRecord::remove(lease_dir, interface).and_then(|()| write_resolv_conf(lease_dir)) {
                 tracing::error!(interface, %error, "lease record not removed");
             }
             tracing::warn!(interface, address = %lease.address, "DHCP lease lost: address removed");

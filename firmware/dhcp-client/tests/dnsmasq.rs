@@ -1,7 +1,7 @@
 //! The client against a real DHCP server: `postern-dhcp` in one network namespace, dnsmasq
 //! in another, joined by a veth pair. The lease's address, default route and DNS servers
 //! appear in the kernel and the lease record, the lease is renewed at T1, and when the
-//! server is gone the address and route are removed at expiry. dnsmasq's router
+//! server is gone the address, route and DNS servers are removed at expiry. dnsmasq's router
 //! advertisements give the interface an IPv6 address by SLAAC. Needs root.
 
 use std::net::Ipv4Addr;
@@ -153,6 +153,8 @@ fn a_lease_is_applied_renewed_and_removed_at_expiry() {
     assert_eq!(first.prefix, 24);
     assert_eq!((first.router, first.server), (Some(Ipv4Addr::new(192, 0, 2, 1)), Ipv4Addr::new(192, 0, 2, 1)));
     assert_eq!(first.dns_servers, [Ipv4Addr::new(192, 0, 2, 53)]);
+    let resolv = std::fs::read_to_string(leases.join("resolv.conf")).expect("resolv.conf");
+    assert_eq!(resolv, "nameserver 192.0.2.53\n");
     assert_eq!((first.renews - first.obtained, first.expires - first.obtained), (10, 120));
     let address = format!("{}/24", first.address);
     let shown = link.client_says(&["-4", "addr", "show", "dev", CLIENT_VETH]);
@@ -182,4 +184,5 @@ fn a_lease_is_applied_renewed_and_removed_at_expiry() {
     assert!(routes.trim().is_empty(), "a default route outlived the lease:\n{routes}");
     let log = link.logs();
     assert!(log.contains("DHCP lease lost"), "{log}");
+    assert!(!leases.join("resolv.conf").exists(), "the expired lease's DNS servers are gone");
 }
