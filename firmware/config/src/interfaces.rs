@@ -42,12 +42,31 @@ pub struct Interface {
     /// advertisements are ignored on this interface.
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     pub dhcp: bool,
+    /// Which network card gets `name`, by its Ethernet address, e.g. `52:54:00:12:34:56`
+    /// (any case). init renames the kernel's interface of that card to `name` before
+    /// configuring it, so that a reboot or an added card does not renumber it. Default:
+    /// absent (the kernel's name is `name`). At most one of `match_mac` and `match_pci`;
+    /// unique across the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_mac: Option<String>,
+    /// Which network card gets `name`, by its PCI address, e.g. `0000:00:03.0` (domain,
+    /// bus, device, function, in hex). As `match_mac`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_pci: Option<String>,
 }
 
 impl Interface {
     /// A listed interface with no address, up, without a default gateway.
     pub fn named(name: impl Into<String>) -> Self {
-        Self { name: name.into(), addresses: Vec::new(), gateway: None, shutdown: false, dhcp: false }
+        Self {
+            name: name.into(),
+            addresses: Vec::new(),
+            gateway: None,
+            shutdown: false,
+            dhcp: false,
+            match_mac: None,
+            match_pci: None,
+        }
     }
 
     /// Checks this interface alone; returns its valid addresses with their indices.
@@ -63,7 +82,49 @@ impl Interface {
         if let Some(gateway) = &self.gateway {
             report.check(at, "gateway", check_gateway(gateway, &parsed));
         }
+        if let Some(mac) = &self.match_mac {
+            report.check(at, "match_mac", mac_address(mac));
+        }
+        if let Some(pci) = &self.match_pci {
+            report.check(at, "match_pci", pci_address(pci));
+            if self.match_mac.is_some() {
+                let conflict =
+                    Problem::Conflicts { with: format!("{at}.match_mac"), reason: "a card is matched one way" };
+                report.check(at, "match_pci", Err(conflict));
+            }
+        }
         parsed
+    }
+}
+
+/// Six hex bytes separated by `:`.
+fn mac_address(text: &str) -> Result<(), Problem> {
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() == 6 && parts.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit())) {
+        Ok(())
+    } else {
+        Err(Problem::BadAddress { expected: "MAC address", reason: "six hex bytes separated by ':' are expected" })
+    }
+}
+
+/// `DDDD:BB:DD.F`: PCI domain, bus, device (below 0x20) and function (0 to 7), in hex.
+fn pci_address(text: &str) -> Result<(), Problem> {
+    let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let fields: Vec<&str> = text.split([':', '.']).collect();
+    let valid = matches!(fields.as_slice(), [domain, bus, device, function]
+        if hex(domain, 4) && hex(bus, 2) && hex(device, 2) && hex(function, 1)
+            && u8::from_str_radix(device, 16).is_ok_and(|d| d < 0x20)
+            && u8::from_str_radix(function, 16).is_ok_and(|f| f < 8))
+        && text.as_bytes().get(4) == Some(&b':')
+        && text.as_bytes().get(7) == Some(&b':')
+        && text.as_bytes().get(10) == Some(&b'.');
+    if valid {
+        Ok(())
+    } else {
+        Err(Problem::BadAddress {
+            expected: "PCI address",
+            reason: "DDDD:BB:DD.F in hex is expected, e.g. 0000:00:03.0",
+        })
     }
 }
 
@@ -72,9 +133,22 @@ pub(crate) fn check(interfaces: &[Interface], report: &mut Report) {
     let mut names: HashMap<&str, usize> = HashMap::new();
     let mut addresses: HashMap<IpAddr, String> = HashMap::new();
     let mut default_routes: [Option<usize>; 2] = [None, None];
+    let mut matches: HashMap<String, String> = HashMap::new();
     for (i, interface) in interfaces.iter().enumerate() {
         let at = format!("interfaces[{i}]");
         let parsed = interface.check(&at, report);
+        let rules = [("match_mac", &interface.match_mac), ("match_pci", &interface.match_pci)];
+        for (field, value) in rules.iter().filter_map(|(f, v)| Some((f, v.as_ref()?))) {
+            match matches.entry(value.to_ascii_lowercase()) {
+                Entry::Occupied(first) => report.push(
+                    format!("{at}.{field}"),
+                    Problem::Duplicate { value: value.clone(), first: first.get().clone() },
+                ),
+                Entry::Vacant(slot) => {
+                    slot.insert(format!("{at}.{field}"));
+                }
+            }
+        }
         match names.entry(interface.name.as_str()) {
             Entry::Occupied(first) => report.push(
                 format!("{at}.name"),

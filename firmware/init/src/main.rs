@@ -18,6 +18,7 @@ mod install_helper;
 mod kernel_modules;
 mod modalias;
 mod mounts;
+mod naming;
 mod network;
 mod nic_queues;
 mod owner_tree;

@@ -15,6 +15,7 @@ const NLM_F_REPLACE: u16 = 0x100;
 const NLM_F_CREATE: u16 = 0x400;
 const IFF_UP: u32 = 0x1;
 const IFA_ADDRESS: u16 = 1;
+const IFLA_IFNAME: u16 = 3;
 const IFA_LOCAL: u16 = 2;
 const RTA_OIF: u16 = 4;
 const RTA_GATEWAY: u16 = 5;
@@ -33,6 +34,18 @@ pub enum Request {
     LinkUp {
         /// The link.
         index: u32,
+    },
+    /// Set the link with this index down.
+    LinkDown {
+        /// The link.
+        index: u32,
+    },
+    /// Give the link with this index another name (it must be down).
+    Rename {
+        /// The link.
+        index: u32,
+        /// Its new name, at most 15 bytes.
+        name: String,
     },
     /// Add (or replace) an address with its prefix length on a link.
     Address {
@@ -78,6 +91,19 @@ impl Request {
                 out.extend_from_slice(&index.to_ne_bytes());
                 out.extend_from_slice(&IFF_UP.to_ne_bytes()); // flags
                 out.extend_from_slice(&IFF_UP.to_ne_bytes()); // change mask
+                RTM_NEWLINK
+            }
+            Request::LinkDown { index } | Request::Rename { index, .. } => {
+                out.extend_from_slice(&[0, 0, 0, 0]); // family, pad, type
+                out.extend_from_slice(&index.to_ne_bytes());
+                out.extend_from_slice(&0u32.to_ne_bytes()); // flags
+                let change: u32 = if matches!(self, Request::LinkDown { .. }) { IFF_UP } else { 0 };
+                out.extend_from_slice(&change.to_ne_bytes());
+                if let Request::Rename { name, .. } = self {
+                    let mut text = name.as_bytes().to_vec();
+                    text.push(0);
+                    push_attr(&mut out, IFLA_IFNAME, &text);
+                }
                 RTM_NEWLINK
             }
             Request::Address { index, address, prefix } | Request::RemoveAddress { index, address, prefix } => {
@@ -215,6 +241,21 @@ mod tests {
         let route = Request::RemoveDefaultRoute { index: 2, gateway }.emit(1);
         assert_eq!(u16::from_ne_bytes([route[4], route[5]]), RTM_DELROUTE);
         assert_eq!(route[16..], Request::DefaultRoute { index: 2, gateway }.emit(1)[16..]);
+    }
+
+    #[test]
+    fn a_rename_carries_the_name_with_its_nul_and_changes_no_flag() {
+        let msg = Request::Rename { index: 4, name: "wan".into() }.emit(9);
+        // header 16 + ifinfomsg 16 + IFLA_IFNAME (4 + "wan\0")
+        assert_eq!(msg.len(), 40);
+        assert_eq!(u16::from_ne_bytes([msg[4], msg[5]]), RTM_NEWLINK);
+        assert_eq!(u32::from_ne_bytes([msg[20], msg[21], msg[22], msg[23]]), 4);
+        assert_eq!(&msg[24..32], &[0; 8], "flags and change mask");
+        assert_eq!(u16::from_ne_bytes([msg[34], msg[35]]), IFLA_IFNAME);
+        assert_eq!(&msg[36..40], b"wan\0");
+        let down = Request::LinkDown { index: 4 }.emit(1);
+        assert_eq!(u32::from_ne_bytes([down[24], down[25], down[26], down[27]]), 0, "no flag set");
+        assert_eq!(u32::from_ne_bytes([down[28], down[29], down[30], down[31]]), IFF_UP, "IFF_UP cleared");
     }
 
     #[test]
