@@ -64,7 +64,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
                 config.interfaces.push(Interface::named(name));
             }
         }
-        IF_ADDRESS | IF_DHCP | IF_GATEWAY | IF_SHUTDOWN => {
+        IF_ADDRESS | IF_DHCP | IF_GATEWAY | IF_SHUTDOWN | IF_MATCH | IF_MATCH_MAC | IF_MATCH_PCI => {
             let name = frame_arg(inv, MODE_INTERFACE, "NAME")?;
             let interface = config
                 .interfaces
@@ -80,6 +80,10 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
                     }
                 }
                 IF_DHCP => interface.dhcp = !no,
+                IF_MATCH => (interface.match_mac, interface.match_pci) = (None, None),
+                IF_MATCH_MAC | IF_MATCH_PCI if no => (interface.match_mac, interface.match_pci) = (None, None),
+                IF_MATCH_MAC => (interface.match_mac, interface.match_pci) = (Some(text(inv, "MAC")?.into()), None),
+                IF_MATCH_PCI => (interface.match_mac, interface.match_pci) = (None, Some(text(inv, "ADDRESS")?.into())),
                 IF_GATEWAY => interface.gateway = if no { None } else { Some(text(inv, "ADDRESS")?.into()) },
                 _ => interface.shutdown = !no,
             }

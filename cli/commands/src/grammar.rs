@@ -122,7 +122,7 @@ fn test_access() -> Node {
     ])
 }
 
-fn interface_mode() -> [Node; 2] {
+fn interface_mode() -> [Node; 3] {
     [
         kw("ip", "IP settings").children([
             kw("address", "Add an address").children([
@@ -134,6 +134,13 @@ fn interface_mode() -> [Node; 2] {
                 .child(arg("ADDRESS", WORD, "Gateway address").both(IF_GATEWAY)),
         ]),
         kw("shutdown", "Keep the interface down").both(IF_SHUTDOWN),
+        kw("match", "The network card that gets this name").no_action(IF_MATCH).children([
+            kw("mac", "By its Ethernet address")
+                .child(arg("MAC", ArgKind::Word { max_len: 17 }, "aa:bb:cc:dd:ee:ff").both(IF_MATCH_MAC)),
+            kw("pci", "By its PCI address").child(
+                arg("ADDRESS", ArgKind::Word { max_len: 12 }, "DDDD:BB:DD.F, e.g. 0000:00:03.0").both(IF_MATCH_PCI),
+            ),
+        ]),
     ]
 }
 

@@ -165,6 +165,12 @@ pub(crate) fn show(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
     for link in &links {
         let configured = running.interfaces.iter().find(|i| i.name == link.name).map(|i| {
             let mut text = if i.shutdown { "shutdown".to_owned() } else { "no shutdown".to_owned() };
+            if let Some(mac) = &i.match_mac {
+                text.push_str(&format!(", match mac {mac}"));
+            }
+            if let Some(pci) = &i.match_pci {
+                text.push_str(&format!(", match pci {pci}"));
+            }
             for a in &i.addresses {
                 text.push_str(&format!(", ip address {a}"));
             }

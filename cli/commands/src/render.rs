@@ -67,6 +67,12 @@ pub(crate) fn render(config: &Config) -> String {
     line(format!("device-cache size {}", config.device_cache.size));
     for interface in &config.interfaces {
         line(format!("interface {}", interface.name));
+        if let Some(mac) = &interface.match_mac {
+            line(format!(" match mac {mac}"));
+        }
+        if let Some(pci) = &interface.match_pci {
+            line(format!(" match pci {pci}"));
+        }
         for address in &interface.addresses {
             line(format!(" ip address {address}"));
         }

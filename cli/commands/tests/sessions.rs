@@ -418,6 +418,24 @@ fn dhcp_on_an_interface_is_set_rendered_and_cleared() {
 }
 
 #[test]
+fn an_interface_is_matched_by_mac_or_pci_one_way_and_bad_values_are_refused() {
+    let rig = Rig::new();
+    rig.admin("configure terminal ; interface wan ; match mac 52:54:00:12:34:56 ; exit ; commit");
+    let wan = rig.appliance.store().running().interfaces.iter().find(|i| i.name == "wan").cloned().expect("wan");
+    assert_eq!((wan.match_mac.as_deref(), wan.match_pci.as_deref()), (Some("52:54:00:12:34:56"), None));
+    rig.admin("configure terminal ; interface wan ; match pci 0000:00:09.0 ; exit ; commit");
+    let running = rig.admin("show running-config | begin ^interface wan");
+    let lines: Vec<&str> = running.lines().map(str::trim_end).collect();
+    assert!(lines.windows(2).any(|w| w == ["interface wan", " match pci 0000:00:09.0"]), "{running}");
+    assert!(!running.contains("match mac"), "one way only: {running}");
+    let refused = rig.admin_fails("configure terminal ; interface wan ; match pci 0000:00:33.0 ; exit ; commit");
+    assert!(refused.contains("match_pci") && refused.contains("PCI address"), "{refused}");
+    rig.admin("configure terminal ; interface wan ; no match ; exit ; commit");
+    let wan = rig.appliance.store().running().interfaces.iter().find(|i| i.name == "wan").cloned().expect("wan");
+    assert_eq!((wan.match_mac, wan.match_pci), (None, None));
+}
+
+#[test]
 fn show_interfaces_lists_the_kernels_interfaces_with_counters() {
     let rig = Rig::new();
     let out = rig.admin("show interfaces | begin ^lo ");
