@@ -3,15 +3,17 @@
 //! NVMe disk, and virtio. On each it finds its disk by GPT name, loads the drivers the
 //! hardware asks for, reaches serving, passes traffic through the proxy,
 //! `show interfaces` names the driver, and a single-queue card's receive work is spread
-//! over both cores (read back from the kernel's `rps_cpus`). On virtio it is then switched
-//! to DHCP with no static address and rebooted: qemu's DHCP server gives it 10.0.2.15, the
-//! default route and a DNS server, `show interfaces` shows the lease, and it serves again.
+//! over both cores (read back from the kernel's `rps_cpus`). On virtio, with two cards,
+//! the configuration then names them (`wan` by its MAC, `lan` by its PCI address), puts
+//! `wan` on DHCP with no static address, and the appliance reboots: the cards carry the
+//! configured names, qemu's DHCP server gives `wan` 10.0.2.15, the default route and a
+//! DNS server, SLAAC an IPv6 address, `show interfaces` shows the lease, and it serves.
 //!
 //! Needs a built image: `cargo xtask test` builds it; by hand:
 //! `cargo xtask image --test-keys --board x86_64-generic`, then
 //! `POSTERN_GENERIC_IMAGE_DIR=$PWD/target/image/x86_64-generic cargo test -p postern-e2e --test image_generic -- --ignored`.
 
-use postern_e2e::{DiskBus, Hardware, Vm, VmImage};
+use postern_e2e::{DiskBus, FIRST_NIC_MAC, Hardware, SECOND_NIC_MAC, SECOND_NIC_PCI, Vm, VmImage};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -108,22 +110,37 @@ fn boots_and_serves_on(hardware: Hardware, driver: &str, steered: bool) -> (Vm, 
 #[test]
 #[ignore = "needs the generic image; run by cargo xtask test"]
 fn an_intel_nic_with_a_sata_disk() {
-    boots_and_serves_on(Hardware { machine: "q35", nic: "e1000e", disk: DiskBus::Ahci, cpus: 2 }, "e1000e", true);
+    boots_and_serves_on(
+        Hardware { machine: "q35", nic: "e1000e", disk: DiskBus::Ahci, cpus: 2, second_nic: false },
+        "e1000e",
+        true,
+    );
 }
 
 #[test]
 #[ignore = "needs the generic image; run by cargo xtask test"]
 fn a_vmware_nic_with_an_nvme_disk() {
-    boots_and_serves_on(Hardware { machine: "q35", nic: "vmxnet3", disk: DiskBus::Nvme, cpus: 2 }, "vmxnet3", false);
+    boots_and_serves_on(
+        Hardware { machine: "q35", nic: "vmxnet3", disk: DiskBus::Nvme, cpus: 2, second_nic: false },
+        "vmxnet3",
+        false,
+    );
 }
 
 #[test]
 #[ignore = "needs the generic image; run by cargo xtask test"]
-fn virtio_then_dhcp() {
-    let (mut vm, _disk) = boots_and_serves_on(Hardware { cpus: 2, ..Hardware::VIRTIO }, "virtio_net", true);
+fn virtio_then_named_cards_and_dhcp() {
+    let hardware = Hardware { cpus: 2, second_nic: true, ..Hardware::VIRTIO };
+    let (mut vm, _disk) = boots_and_serves_on(hardware, "virtio_net", true);
     console(&mut vm, "configure terminal", "(config)#");
-    console(&mut vm, "interface eth0", "(config-if)#");
-    for line in ["no ip address 10.0.2.15/24", "no ip gateway", "ip address dhcp"] {
+    console(&mut vm, "no interface eth0", "(config)#");
+    console(&mut vm, "interface wan", "(config-if)#");
+    for line in [&format!("match mac {FIRST_NIC_MAC}"), "ip address dhcp"] {
+        console(&mut vm, line, "(config-if)#");
+    }
+    console(&mut vm, "exit", "(config)#");
+    console(&mut vm, "interface lan", "(config-if)#");
+    for line in [&format!("match pci {SECOND_NIC_PCI}"), "ip address 192.168.77.1/24"] {
         console(&mut vm, line, "(config-if)#");
     }
     console(&mut vm, "exit", "(config)#");
@@ -132,7 +149,7 @@ fn virtio_then_dhcp() {
     console(&mut vm, "end", "postern#");
     let mark = vm.mark();
     vm.send("reload\r").expect("console");
-    // The same qemu boots the appliance again, now with no static address.
+    // The same qemu boots the appliance again, now with no static address on `wan`.
     expect(&vm, mark, "data area unmounted", Duration::from_secs(60));
     let mark = vm.mark();
     expect(&vm, mark, "DHCP lease bound", BOOT_LIMIT);
@@ -145,14 +162,21 @@ fn virtio_then_dhcp() {
     let code = proxy_answers(&vm);
     assert_ne!(code, "000", "no answer through the proxy on a DHCP address:\n{}", vm.serial_log());
     console(&mut vm, "enable", "postern#");
-    let shown = console(&mut vm, "show interfaces | begin ^eth0", "postern#");
-    assert!(shown.contains("addresses 10.0.2.15/24"), "{shown}");
-    assert!(shown.contains("ip address dhcp"), "{shown}");
+    let shown = console(&mut vm, "show interfaces", "postern#");
+    assert!(!shown.contains("eth0") && !shown.contains("eth1"), "the kernel's names are gone:\n{shown}");
+    // Sorted by name: lan, lo, wan.
+    let wan = shown.split("\nwan is ").nth(1).unwrap_or_default();
+    assert!(wan.contains(&format!("MAC {FIRST_NIC_MAC}")) && wan.contains("addresses 10.0.2.15/24"), "{shown}");
+    assert!(wan.contains(&format!("match mac {FIRST_NIC_MAC}")) && wan.contains("ip address dhcp"), "{shown}");
+    let lan = shown.split("\nlan is ").nth(1).and_then(|t| t.split("\nlo is ").next()).unwrap_or_default();
+    assert!(lan.contains(&format!("MAC {SECOND_NIC_MAC}")) && lan.contains("addresses 192.168.77.1/24"), "{shown}");
+    assert!(lan.contains(&format!("match pci {SECOND_NIC_PCI}")), "{shown}");
     assert!(
         shown.contains("dhcp lease 10.0.2.15/24 from 10.0.2.2, router 10.0.2.2, dns 10.0.2.3"),
         "show interfaces shows the lease:\n{shown}"
     );
     assert!(shown.contains(" expires 20"), "{shown}");
     // qemu's user network also advertises fec0::/64: SLAAC gives an address in it.
-    assert!(shown.contains("fec0::"), "an IPv6 address by SLAAC:\n{shown}");
+    assert!(wan.contains("fec0::"), "an IPv6 address by SLAAC:\n{shown}");
+    assert!(!lan.contains("fec0::"), "a static interface takes no advertised address:\n{shown}");
 }
