@@ -1,6 +1,10 @@
 //! The kernel's routing socket (rtnetlink): [`message`] encodes requests and reads
 //! acknowledgements without I/O; [`Routing`] sends them and waits for the answer.
+//! [`ethtool`] sets offloads and ring sizes through the ethtool netlink family.
 
+pub mod attr;
+pub mod ethtool;
+pub mod ethtool_msg;
 pub mod message;
 
 pub use message::Request;

@@ -16,6 +16,7 @@ const NLM_F_CREATE: u16 = 0x400;
 const IFF_UP: u32 = 0x1;
 const IFA_ADDRESS: u16 = 1;
 const IFLA_IFNAME: u16 = 3;
+const IFLA_MTU: u16 = 4;
 const IFA_LOCAL: u16 = 2;
 const RTA_OIF: u16 = 4;
 const RTA_GATEWAY: u16 = 5;
@@ -46,6 +47,13 @@ pub enum Request {
         index: u32,
         /// Its new name, at most 15 bytes.
         name: String,
+    },
+    /// Set the link's MTU.
+    Mtu {
+        /// The link.
+        index: u32,
+        /// The MTU, in bytes.
+        mtu: u32,
     },
     /// Add (or replace) an address with its prefix length on a link.
     Address {
@@ -93,7 +101,7 @@ impl Request {
                 out.extend_from_slice(&IFF_UP.to_ne_bytes()); // change mask
                 RTM_NEWLINK
             }
-            Request::LinkDown { index } | Request::Rename { index, .. } => {
+            Request::LinkDown { index } | Request::Rename { index, .. } | Request::Mtu { index, .. } => {
                 out.extend_from_slice(&[0, 0, 0, 0]); // family, pad, type
                 out.extend_from_slice(&index.to_ne_bytes());
                 out.extend_from_slice(&0u32.to_ne_bytes()); // flags
@@ -103,6 +111,9 @@ impl Request {
                     let mut text = name.as_bytes().to_vec();
                     text.push(0);
                     push_attr(&mut out, IFLA_IFNAME, &text);
+                }
+                if let Request::Mtu { mtu, .. } = self {
+                    push_attr(&mut out, IFLA_MTU, &mtu.to_ne_bytes());
                 }
                 RTM_NEWLINK
             }
@@ -186,17 +197,7 @@ fn octets(address: &IpAddr) -> Vec<u8> {
     }
 }
 
-fn push_attr(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
-    let len = u16::try_from(4 + data.len()).unwrap_or(u16::MAX);
-    out.extend_from_slice(&len.to_ne_bytes());
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(data);
-    out.resize(align(out.len()), 0);
-}
-
-const fn align(len: usize) -> usize {
-    (len + 3) & !3
-}
+use crate::attr::{align, push as push_attr};
 
 #[cfg(test)]
 mod tests {
