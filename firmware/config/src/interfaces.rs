@@ -3,8 +3,8 @@
 use crate::net_checks::{self, Cidr};
 use crate::validation::{Problem, Report};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 /// Longest network interface name, in bytes (Linux `IFNAMSIZ` less the final NUL).
@@ -53,7 +53,25 @@ pub struct Interface {
     /// bus, device, function, in hex). As `match_mac`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub match_pci: Option<String>,
+    /// The link's MTU in bytes, 68 to 65535 (the driver may allow less). Default: absent
+    /// (the driver's, usually 1500).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+    /// Receive ring size (descriptors), 1 to 65536, within the driver's maximum. Default:
+    /// absent (the driver's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rx_ring: Option<u32>,
+    /// Transmit ring size (descriptors), as `rx_ring`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_ring: Option<u32>,
+    /// Offloads turned on or off, by name: `gro`, `gso`, `tso`, `rx-checksum`,
+    /// `tx-checksum`. Default: none listed (the driver's settings).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub offloads: BTreeMap<String, bool>,
 }
+
+/// The offloads `offloads` may name.
+pub const OFFLOADS: [&str; 5] = ["gro", "gso", "tso", "rx-checksum", "tx-checksum"];
 
 impl Interface {
     /// A listed interface with no address, up, without a default gateway.
@@ -66,6 +84,10 @@ impl Interface {
             dhcp: false,
             match_mac: None,
             match_pci: None,
+            mtu: None,
+            rx_ring: None,
+            tx_ring: None,
+            offloads: BTreeMap::new(),
         }
     }
 
@@ -84,6 +106,21 @@ impl Interface {
         }
         if let Some(mac) = &self.match_mac {
             report.check(at, "match_mac", mac_address(mac));
+        }
+        for (field, value, min, max) in
+            [("mtu", self.mtu, 68, 65_535), ("rx_ring", self.rx_ring, 1, 65_536), ("tx_ring", self.tx_ring, 1, 65_536)]
+        {
+            match value.map(u64::from) {
+                Some(v) if v < min => report.check(at, field, Err(Problem::BelowMin { value: v, min })),
+                Some(v) if v > max => report.check(at, field, Err(Problem::AboveMax { value: v, max })),
+                _ => {}
+            }
+        }
+        for name in self.offloads.keys().filter(|n| !OFFLOADS.contains(&n.as_str())) {
+            report.push(
+                format!("{at}.offloads.{name}"),
+                Problem::Unsupported { why: "offloads are gro, gso, tso, rx-checksum and tx-checksum" },
+            );
         }
         if let Some(pci) = &self.match_pci {
             report.check(at, "match_pci", pci_address(pci));

@@ -272,3 +272,32 @@ fn interfaces_are_matched_by_a_valid_unique_mac_or_pci_address_one_way_each() {
     let both = Interface { match_pci: Some("0000:00:09.0".into()), ..by_mac("wan", "52:54:00:12:34:56") };
     assert!(matches!(only_problem(&with_interfaces(vec![both]), "interfaces[0].match_pci"), Problem::Conflicts { .. }));
 }
+
+#[test]
+fn mtu_rings_and_offloads_are_bounded_and_named() {
+    let tuned = Interface {
+        mtu: Some(9000),
+        rx_ring: Some(4096),
+        tx_ring: Some(1),
+        offloads: [("gro".to_owned(), false), ("tx-checksum".to_owned(), true)].into(),
+        ..Interface::named("eth0")
+    };
+    assert_valid(&with_interfaces(vec![tuned.clone()]), "tuned");
+    let small = Interface { mtu: Some(67), ..tuned.clone() };
+    assert_eq!(
+        only_problem(&with_interfaces(vec![small]), "interfaces[0].mtu"),
+        Problem::BelowMin { value: 67, min: 68 }
+    );
+    let big = Interface { rx_ring: Some(65_537), ..tuned.clone() };
+    assert_eq!(
+        only_problem(&with_interfaces(vec![big]), "interfaces[0].rx_ring"),
+        Problem::AboveMax { value: 65_537, max: 65_536 }
+    );
+    let zero = Interface { tx_ring: Some(0), ..tuned.clone() };
+    assert!(matches!(only_problem(&with_interfaces(vec![zero]), "interfaces[0].tx_ring"), Problem::BelowMin { .. }));
+    let unknown = Interface { offloads: [("lro".to_owned(), false)].into(), ..tuned };
+    assert!(matches!(
+        only_problem(&with_interfaces(vec![unknown]), "interfaces[0].offloads.lro"),
+        Problem::Unsupported { .. }
+    ));
+}

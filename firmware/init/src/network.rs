@@ -1,8 +1,9 @@
 //! Networking from the configuration's `[[interfaces]]`: links up, addresses, default
-//! routes, over the kernel's routing socket; DHCP and SLAAC where configured.
+//! routes, over the kernel's routing socket; MTU, rings and offloads; DHCP and SLAAC
+//! where configured.
 
-use crate::dhcp;
 use crate::error::InitError;
+use crate::{dhcp, nic_settings};
 use postern_config::Interface;
 use postern_rtnetlink::{Request, Routing};
 use std::net::IpAddr;
@@ -29,6 +30,7 @@ pub(crate) fn configure(interfaces: &[Interface]) -> Result<(), InitError> {
             }
         };
         dhcp::set_slaac(name, interface.dhcp);
+        nic_settings::apply(&mut routing, interface, index);
         routing.send(&Request::LinkUp { index }, &format!("bringing up {name}"))?;
         for text in &interface.addresses {
             let (address, prefix) = parse_cidr(text).ok_or_else(|| InitError::Failed {

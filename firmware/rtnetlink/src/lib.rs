@@ -8,6 +8,10 @@ pub mod ethtool_msg;
 pub mod message;
 
 pub use message::Request;
+
+/// Where init records, per interface (`<name>.refused`, one line each), the settings its
+/// driver refused, for `show interfaces`.
+pub const REFUSED_DIR: &str = "/run/postern/nic";
 use message::{Ack, parse_ack};
 use nix::sys::socket::{AddressFamily, MsgFlags, NetlinkAddr, SockFlag, SockProtocol, SockType, recv, sendto, socket};
 use std::os::fd::{AsRawFd, OwnedFd};
