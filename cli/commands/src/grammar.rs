@@ -122,7 +122,7 @@ fn test_access() -> Node {
     ])
 }
 
-fn interface_mode() -> [Node; 3] {
+fn interface_mode() -> [Node; 7] {
     [
         kw("ip", "IP settings").children([
             kw("address", "Add an address").children([
@@ -134,6 +134,20 @@ fn interface_mode() -> [Node; 3] {
                 .child(arg("ADDRESS", WORD, "Gateway address").both(IF_GATEWAY)),
         ]),
         kw("shutdown", "Keep the interface down").both(IF_SHUTDOWN),
+        kw("mtu", "The link's MTU")
+            .no_action(IF_MTU)
+            .child(arg("BYTES", ArgKind::Integer { min: 68, max: 65_535 }, "Bytes, 68 to 65535").both(IF_MTU)),
+        kw("rx-ring", "Receive ring size")
+            .no_action(IF_RX_RING)
+            .child(arg("N", ArgKind::Integer { min: 1, max: 65_536 }, "Descriptors").both(IF_RX_RING)),
+        kw("tx-ring", "Transmit ring size")
+            .no_action(IF_TX_RING)
+            .child(arg("N", ArgKind::Integer { min: 1, max: 65_536 }, "Descriptors").both(IF_TX_RING)),
+        kw("offload", "Turn an offload on or off").child(
+            arg("NAME", ArgKind::OneOf(&postern_config::OFFLOADS), "gro, gso, tso, rx-checksum or tx-checksum")
+                .no_action(IF_OFFLOAD)
+                .child(arg("STATE", ArgKind::OneOf(&["on", "off"]), "on or off").action(IF_OFFLOAD)),
+        ),
         kw("match", "The network card that gets this name").no_action(IF_MATCH).children([
             kw("mac", "By its Ethernet address")
                 .child(arg("MAC", ArgKind::Word { max_len: 17 }, "aa:bb:cc:dd:ee:ff").both(IF_MATCH_MAC)),

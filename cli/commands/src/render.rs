@@ -79,6 +79,14 @@ pub(crate) fn render(config: &Config) -> String {
         if interface.dhcp {
             line(" ip address dhcp".into());
         }
+        for (name, value) in [("mtu", interface.mtu), ("rx-ring", interface.rx_ring), ("tx-ring", interface.tx_ring)] {
+            if let Some(value) = value {
+                line(format!(" {name} {value}"));
+            }
+        }
+        for (name, on) in &interface.offloads {
+            line(format!(" offload {name} {}", if *on { "on" } else { "off" }));
+        }
         if let Some(gateway) = &interface.gateway {
             line(format!(" ip gateway {gateway}"));
         }

@@ -436,6 +436,24 @@ fn an_interface_is_matched_by_mac_or_pci_one_way_and_bad_values_are_refused() {
 }
 
 #[test]
+fn mtu_rings_and_offloads_are_set_rendered_and_cleared() {
+    let rig = Rig::new();
+    rig.admin("configure terminal ; interface eth0 ; mtu 9000 ; rx-ring 1024 ; tx-ring 512 ; offload gro off ; offload tx-checksum on ; exit ; commit");
+    let eth0 = rig.appliance.store().running().interfaces.iter().find(|i| i.name == "eth0").cloned().expect("eth0");
+    assert_eq!((eth0.mtu, eth0.rx_ring, eth0.tx_ring), (Some(9000), Some(1024), Some(512)));
+    assert_eq!(eth0.offloads, [("gro".to_owned(), false), ("tx-checksum".to_owned(), true)].into());
+    let running = rig.admin("show running-config | begin ^interface eth0");
+    for line in [" mtu 9000", " rx-ring 1024", " tx-ring 512", " offload gro off", " offload tx-checksum on"] {
+        assert!(running.lines().any(|l| l.trim_end() == line), "{line}: {running}");
+    }
+    rig.admin_fails("configure terminal ; interface eth0 ; offload lro off");
+    rig.admin_fails("configure terminal ; interface eth0 ; mtu 67");
+    rig.admin("configure terminal ; interface eth0 ; no mtu ; no rx-ring ; no tx-ring ; no offload gro ; no offload tx-checksum ; exit ; commit");
+    let eth0 = rig.appliance.store().running().interfaces.iter().find(|i| i.name == "eth0").cloned().expect("eth0");
+    assert_eq!((eth0.mtu, eth0.rx_ring, eth0.tx_ring, eth0.offloads.len()), (None, None, None, 0));
+}
+
+#[test]
 fn show_interfaces_lists_the_kernels_interfaces_with_counters() {
     let rig = Rig::new();
     let out = rig.admin("show interfaces | begin ^lo ");
