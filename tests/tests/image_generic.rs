@@ -7,7 +7,8 @@
 //! the configuration then names them (`wan` by its MAC, `lan` by its PCI address), puts
 //! `wan` on DHCP with no static address, and the appliance reboots: the cards carry the
 //! configured names, qemu's DHCP server gives `wan` 10.0.2.15, the default route and a
-//! DNS server, SLAAC an IPv6 address, `show interfaces` shows the lease, and it serves.
+//! DNS server, SLAAC an IPv6 address, `show interfaces` shows the lease, and it serves;
+//! the MTU, offload and ring settings are read back from the kernel.
 //!
 //! Needs a built image: `cargo xtask test` builds it; by hand:
 //! `cargo xtask image --test-keys --board x86_64-generic`, then
@@ -135,12 +136,12 @@ fn virtio_then_named_cards_and_dhcp() {
     console(&mut vm, "configure terminal", "(config)#");
     console(&mut vm, "no interface eth0", "(config)#");
     console(&mut vm, "interface wan", "(config-if)#");
-    for line in [&format!("match mac {FIRST_NIC_MAC}"), "ip address dhcp"] {
+    for line in [&format!("match mac {FIRST_NIC_MAC}"), "ip address dhcp", "offload gro off", "rx-ring 128"] {
         console(&mut vm, line, "(config-if)#");
     }
     console(&mut vm, "exit", "(config)#");
     console(&mut vm, "interface lan", "(config-if)#");
-    for line in [&format!("match pci {SECOND_NIC_PCI}"), "ip address 192.168.77.1/24"] {
+    for line in [&format!("match pci {SECOND_NIC_PCI}"), "ip address 192.168.77.1/24", "mtu 1400"] {
         console(&mut vm, line, "(config-if)#");
     }
     console(&mut vm, "exit", "(config)#");
@@ -171,6 +172,15 @@ fn virtio_then_named_cards_and_dhcp() {
     let lan = shown.split("\nlan is ").nth(1).and_then(|t| t.split("\nlo is ").next()).unwrap_or_default();
     assert!(lan.contains(&format!("MAC {SECOND_NIC_MAC}")) && lan.contains("addresses 192.168.77.1/24"), "{shown}");
     assert!(lan.contains(&format!("match pci {SECOND_NIC_PCI}")), "{shown}");
+    // MTU, offloads and rings as configured, read back from the kernel; a ring size the
+    // driver cannot take is shown as refused, never dropped silently.
+    assert!(lan.contains("MTU 1400") && wan.contains("MTU 1500"), "{shown}");
+    assert!(wan.contains("offloads gro off") && lan.contains("offloads gro on"), "{shown}");
+    assert!(
+        wan.contains("rings rx 128 ") || wan.contains("refused by the driver: rx-ring"),
+        "the rx-ring setting is applied or reported:\n{shown}"
+    );
+    eprintln!("show interfaces after the reboot:\n{shown}");
     assert!(
         shown.contains("dhcp lease 10.0.2.15/24 from 10.0.2.2, router 10.0.2.2, dns 10.0.2.3"),
         "show interfaces shows the lease:\n{shown}"
