@@ -141,7 +141,7 @@ fn virtio_then_named_cards_and_dhcp() {
     }
     console(&mut vm, "exit", "(config)#");
     console(&mut vm, "interface lan", "(config-if)#");
-    for line in [&format!("match pci {SECOND_NIC_PCI}"), "ip address 192.168.77.1/24", "mtu 1400"] {
+    for line in [&format!("match pci {SECOND_NIC_PCI}"), "ip address 192.168.77.1/24", "mtu 1400", "rx-ring 4096"] {
         console(&mut vm, line, "(config-if)#");
     }
     console(&mut vm, "exit", "(config)#");
@@ -172,14 +172,15 @@ fn virtio_then_named_cards_and_dhcp() {
     let lan = shown.split("\nlan is ").nth(1).and_then(|t| t.split("\nlo is ").next()).unwrap_or_default();
     assert!(lan.contains(&format!("MAC {SECOND_NIC_MAC}")) && lan.contains("addresses 192.168.77.1/24"), "{shown}");
     assert!(lan.contains(&format!("match pci {SECOND_NIC_PCI}")), "{shown}");
-    // MTU, offloads and rings as configured, read back from the kernel; a ring size the
-    // driver cannot take is shown as refused, never dropped silently.
+    // MTU, offloads and rings as configured, read back from the kernel; a ring size above
+    // the driver's maximum is shown as refused, never dropped silently.
     assert!(lan.contains("MTU 1400") && wan.contains("MTU 1500"), "{shown}");
     assert!(wan.contains("offloads gro off") && lan.contains("offloads gro on"), "{shown}");
-    assert!(
-        wan.contains("rings rx 128 ") || wan.contains("refused by the driver: rx-ring"),
-        "the rx-ring setting is applied or reported:\n{shown}"
-    );
+    assert!(wan.contains("rings rx 128 (max 256) tx 256 (max 256)"), "{shown}");
+    assert!(lan.contains("rings rx 256 (max 256)"), "{shown}");
+    assert!(lan.contains("refused by the driver: rx-ring 4096: above the driver's maximum 256"), "{shown}");
+    let log = vm.serial_log();
+    assert!(log.contains("the driver refused a configured setting"), "the refusal is logged too:\n{log}");
     eprintln!("show interfaces after the reboot:\n{shown}");
     assert!(
         shown.contains("dhcp lease 10.0.2.15/24 from 10.0.2.2, router 10.0.2.2, dns 10.0.2.3"),
