@@ -141,7 +141,13 @@ fn virtio_then_named_cards_and_dhcp() {
     }
     console(&mut vm, "exit", "(config)#");
     console(&mut vm, "interface lan", "(config-if)#");
-    for line in [&format!("match pci {SECOND_NIC_PCI}"), "ip address 192.168.77.1/24", "mtu 1400", "rx-ring 4096"] {
+    for line in [
+        &format!("match pci {SECOND_NIC_PCI}"),
+        "ip address 192.168.77.1/24",
+        "mtu 1400",
+        "rx-ring 4096",
+        "no steering",
+    ] {
         console(&mut vm, line, "(config-if)#");
     }
     console(&mut vm, "exit", "(config)#");
@@ -178,6 +184,8 @@ fn virtio_then_named_cards_and_dhcp() {
     assert!(wan.contains("offloads gro off") && lan.contains("offloads gro on"), "{shown}");
     assert!(wan.contains("rings rx 128 (max 256) tx 256 (max 256)"), "{shown}");
     assert!(lan.contains("rings rx 256 (max 256)"), "{shown}");
+    // Software steering is off where configured so, on where not.
+    assert!(wan.contains("receive steering over CPUs 3") && !lan.contains("receive steering"), "{shown}");
     assert!(lan.contains("refused by the driver: rx-ring 4096: above the driver's maximum 256"), "{shown}");
     let log = vm.serial_log();
     assert!(log.contains("the driver refused a configured setting"), "the refusal is logged too:\n{log}");

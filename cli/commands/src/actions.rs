@@ -101,6 +101,7 @@ actions! {
     IF_RX_RING = 187,
     IF_TX_RING = 188,
     IF_OFFLOAD = 189,
+    IF_STEERING = 190,
     FACTORY_RESET = 76,
     FACTORY_RESET_CONFIRM = 77,
     TUNNEL_CN = 84,

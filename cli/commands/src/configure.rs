@@ -65,7 +65,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
             }
         }
         IF_ADDRESS | IF_DHCP | IF_GATEWAY | IF_SHUTDOWN | IF_MATCH | IF_MATCH_MAC | IF_MATCH_PCI | IF_MTU
-        | IF_RX_RING | IF_TX_RING | IF_OFFLOAD => {
+        | IF_RX_RING | IF_TX_RING | IF_OFFLOAD | IF_STEERING => {
             let name = frame_arg(inv, MODE_INTERFACE, "NAME")?;
             let interface = config
                 .interfaces
@@ -81,6 +81,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
                     }
                 }
                 IF_DHCP => interface.dhcp = !no,
+                IF_STEERING => interface.steering = !no,
                 IF_MTU => interface.mtu = if no { None } else { Some(number(inv, "BYTES")?) },
                 IF_RX_RING => interface.rx_ring = if no { None } else { Some(number(inv, "N")?) },
                 IF_TX_RING => interface.tx_ring = if no { None } else { Some(number(inv, "N")?) },

@@ -122,7 +122,7 @@ fn test_access() -> Node {
     ])
 }
 
-fn interface_mode() -> [Node; 7] {
+fn interface_mode() -> [Node; 8] {
     [
         kw("ip", "IP settings").children([
             kw("address", "Add an address").children([
@@ -148,6 +148,7 @@ fn interface_mode() -> [Node; 7] {
                 .no_action(IF_OFFLOAD)
                 .child(arg("STATE", ArgKind::OneOf(&["on", "off"]), "on or off").action(IF_OFFLOAD)),
         ),
+        kw("steering", "Spread a single-queue card's work over the cores (RPS/XPS)").both(IF_STEERING),
         kw("match", "The network card that gets this name").no_action(IF_MATCH).children([
             kw("mac", "By its Ethernet address")
                 .child(arg("MAC", ArgKind::Word { max_len: 17 }, "aa:bb:cc:dd:ee:ff").both(IF_MATCH_MAC)),

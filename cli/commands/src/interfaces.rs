@@ -230,6 +230,9 @@ pub(crate) fn show(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
             for (name, on) in &i.offloads {
                 text.push_str(&format!(", offload {name} {}", if *on { "on" } else { "off" }));
             }
+            if !i.steering {
+                text.push_str(", no steering");
+            }
             text
         });
         describe(link, addresses.get(&link.name).map_or(&[], Vec::as_slice), configured.as_deref(), out)?;

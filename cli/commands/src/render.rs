@@ -87,6 +87,9 @@ pub(crate) fn render(config: &Config) -> String {
         for (name, on) in &interface.offloads {
             line(format!(" offload {name} {}", if *on { "on" } else { "off" }));
         }
+        if !interface.steering {
+            line(" no steering".into());
+        }
         if let Some(gateway) = &interface.gateway {
             line(format!(" ip gateway {gateway}"));
         }

@@ -446,6 +446,10 @@ fn mtu_rings_and_offloads_are_set_rendered_and_cleared() {
     for line in [" mtu 9000", " rx-ring 1024", " tx-ring 512", " offload gro off", " offload tx-checksum on"] {
         assert!(running.lines().any(|l| l.trim_end() == line), "{line}: {running}");
     }
+    rig.admin("configure terminal ; interface eth0 ; no steering ; exit ; commit");
+    assert!(rig.admin("show running-config | begin ^interface eth0").lines().any(|l| l.trim_end() == " no steering"));
+    rig.admin("configure terminal ; interface eth0 ; steering ; exit ; commit");
+    assert!(rig.appliance.store().running().interfaces.iter().all(|i| i.steering));
     rig.admin_fails("configure terminal ; interface eth0 ; offload lro off");
     rig.admin_fails("configure terminal ; interface eth0 ; mtu 67");
     rig.admin("configure terminal ; interface eth0 ; no mtu ; no rx-ring ; no tx-ring ; no offload gro ; no offload tx-checksum ; exit ; commit");

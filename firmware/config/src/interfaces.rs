@@ -68,6 +68,18 @@ pub struct Interface {
     /// `tx-checksum`. Default: none listed (the driver's settings).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub offloads: BTreeMap<String, bool>,
+    /// Whether init spreads the card's receive and transmit work over the cores in
+    /// software (RPS/XPS) when it has fewer queues than cores. Default `true`.
+    #[serde(default = "steering_default", skip_serializing_if = "is_steering_default")]
+    pub steering: bool,
+}
+
+fn steering_default() -> bool {
+    true
+}
+
+fn is_steering_default(steering: &bool) -> bool {
+    *steering
 }
 
 /// The offloads `offloads` may name.
@@ -88,6 +100,7 @@ impl Interface {
             rx_ring: None,
             tx_ring: None,
             offloads: BTreeMap::new(),
+            steering: true,
         }
     }
 

@@ -70,7 +70,8 @@ fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitEr
     let config = load_config();
     naming::apply(&config.interfaces);
     network::configure(&config.interfaces)?;
-    nic_queues::spread();
+    let unsteered: Vec<&str> = config.interfaces.iter().filter(|i| !i.steering).map(|i| i.name.as_str()).collect();
+    nic_queues::spread(&unsteered);
     if booted.is_some() {
         install_helper::start();
     }
