@@ -9,7 +9,8 @@ pub(crate) struct BenchArgs {
     /// Only benchmarks whose name contains this text; `proxy` runs Postern and nginx side
     /// by side instead (see docs/performance-proxy.md); `image` measures the appliance's
     /// size, boot time and idle memory under qemu; `pings` holds 20 000 Pings through
-    /// Postern and nginx (see docs/performance.md).
+    /// Postern and nginx (see docs/performance.md); `nic` measures the proxy on qemu's
+    /// NICs with and without receive/transmit steering.
     filter: Option<String>,
     #[command(flatten)]
     proxy: crate::bench_proxy::ProxyArgs,
@@ -30,6 +31,9 @@ pub(crate) fn run(args: &BenchArgs) -> Result {
     }
     if args.filter.as_deref() == Some("image") {
         return crate::bench_image::run();
+    }
+    if args.filter.as_deref() == Some("nic") {
+        return crate::bench_nic::run();
     }
     for krate in BENCHED {
         say(&format!("benchmarking {krate}"));
