@@ -4,4 +4,4 @@ mod update_server;
 mod vm;
 
 pub use update_server::UpdateServer;
-pub use vm::{DiskBus, Hardware, Vm, VmImage};
+pub use vm::{DiskBus, FIRST_NIC_MAC, Hardware, SECOND_NIC_MAC, SECOND_NIC_PCI, Vm, VmImage};

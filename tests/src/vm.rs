@@ -44,7 +44,18 @@ pub struct Hardware {
     pub disk: DiskBus,
     /// Virtual CPUs.
     pub cpus: u8,
+    /// A second card of the same model at PCI address [`SECOND_NIC_PCI`] with the Ethernet
+    /// address [`SECOND_NIC_MAC`], on a network of its own (nothing forwarded). The first
+    /// card has qemu's first address, [`FIRST_NIC_MAC`].
+    pub second_nic: bool,
 }
+
+/// The Ethernet address qemu gives the first card.
+pub const FIRST_NIC_MAC: &str = "52:54:00:12:34:56";
+/// The Ethernet address of the second card ([`Hardware::second_nic`]).
+pub const SECOND_NIC_MAC: &str = "52:54:00:12:34:57";
+/// The PCI address of the second card ([`Hardware::second_nic`]).
+pub const SECOND_NIC_PCI: &str = "0000:00:09.0";
 
 /// A disk controller qemu emulates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +70,17 @@ pub enum DiskBus {
 
 impl Hardware {
     /// The development board's machine: virtio disk and network on `pc`.
-    pub const VIRTIO: Hardware = Hardware { machine: "pc", nic: "virtio-net-pci", disk: DiskBus::Virtio, cpus: 1 };
+    pub const VIRTIO: Hardware =
+        Hardware { machine: "pc", nic: "virtio-net-pci", disk: DiskBus::Virtio, cpus: 1, second_nic: false };
+
+    fn second_nic_args(&self) -> Vec<String> {
+        if !self.second_nic {
+            return Vec::new();
+        }
+        let slot = SECOND_NIC_PCI.rsplit(':').next().and_then(|s| s.split('.').next()).unwrap_or("09");
+        let device = format!("{},netdev=n1,mac={SECOND_NIC_MAC},addr=0x{slot}", self.nic);
+        vec!["-netdev".into(), "user,id=n1,restrict=on".into(), "-device".into(), device]
+    }
 
     fn disk_args(&self, disk: &Path) -> Vec<String> {
         let drive = |extra: &str| format!("file={},format=raw,{extra}", disk.display());
@@ -127,6 +148,7 @@ impl Vm {
             .arg(&image.firmware)
             .args(hardware.disk_args(disk))
             .args(["-netdev", &netdev, "-device", &format!("{},netdev=n0", hardware.nic)])
+            .args(hardware.second_nic_args())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

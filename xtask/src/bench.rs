@@ -10,7 +10,8 @@ pub(crate) struct BenchArgs {
     /// by side instead (see docs/performance-proxy.md); `image` measures the appliance's
     /// size, boot time and idle memory under qemu; `pings` holds 20 000 Pings through
     /// Postern and nginx (see docs/performance.md); `host-checker` times checks and
-    /// endpoint changes against a real posternd (see docs/host-checker.md).
+    /// endpoint changes against a real posternd (see docs/host-checker.md); `nic` measures
+    /// the proxy on qemu's NICs with and without receive/transmit steering.
     filter: Option<String>,
     #[command(flatten)]
     proxy: crate::bench_proxy::ProxyArgs,
@@ -34,6 +35,9 @@ pub(crate) fn run(args: &BenchArgs) -> Result {
     }
     if args.filter.as_deref() == Some("host-checker") {
         return host_checker();
+    }
+    if args.filter.as_deref() == Some("nic") {
+        return crate::bench_nic::run();
     }
     for krate in BENCHED {
         say(&format!("benchmarking {krate}"));

@@ -17,6 +17,7 @@ const TARGETS: &[(&str, &str)] = &[
     ("firmware/update-bundle/fuzz", "feed_bundle"),
     ("firmware/proxy-protocol/fuzz", "parse_header"),
     ("firmware/tnc-wire/fuzz", "layers"),
+    ("firmware/dhcp-client/fuzz", "parse_message"),
 ];
 
 /// Runs `cargo xtask fuzz`.

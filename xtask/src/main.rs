@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_image;
+mod bench_nic;
 mod bench_proxy;
 mod bundle;
 mod check_docs;

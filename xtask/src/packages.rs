@@ -25,6 +25,10 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("qemu-img", "qemu-utils"),
     // The proxy tests' back ends and the ActiveSync client driver are Python scripts.
     ("python3", "python3"),
+    // The DHCP client's test runs against a real DHCP server in a network namespace.
+    ("dnsmasq", "dnsmasq-base"),
+    // Offloads set through ethtool netlink are read back with ethtool.
+    ("ethtool", "ethtool"),
 ];
 
 /// The pinned Python packages of the end-to-end tests (a real ActiveSync client library),

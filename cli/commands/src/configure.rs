@@ -64,7 +64,8 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
                 config.interfaces.push(Interface::named(name));
             }
         }
-        IF_ADDRESS | IF_GATEWAY | IF_SHUTDOWN => {
+        IF_ADDRESS | IF_DHCP | IF_GATEWAY | IF_SHUTDOWN | IF_MATCH | IF_MATCH_MAC | IF_MATCH_PCI | IF_MTU
+        | IF_RX_RING | IF_TX_RING | IF_OFFLOAD | IF_STEERING => {
             let name = frame_arg(inv, MODE_INTERFACE, "NAME")?;
             let interface = config
                 .interfaces
@@ -79,6 +80,23 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
                         interface.addresses.push(address.into());
                     }
                 }
+                IF_DHCP => interface.dhcp = !no,
+                IF_STEERING => interface.steering = !no,
+                IF_MTU => interface.mtu = if no { None } else { Some(number(inv, "BYTES")?) },
+                IF_RX_RING => interface.rx_ring = if no { None } else { Some(number(inv, "N")?) },
+                IF_TX_RING => interface.tx_ring = if no { None } else { Some(number(inv, "N")?) },
+                IF_OFFLOAD => {
+                    let name = text(inv, "NAME")?.to_owned();
+                    if no {
+                        interface.offloads.remove(&name);
+                    } else {
+                        interface.offloads.insert(name, text(inv, "STATE")? == "on");
+                    }
+                }
+                IF_MATCH => (interface.match_mac, interface.match_pci) = (None, None),
+                IF_MATCH_MAC | IF_MATCH_PCI if no => (interface.match_mac, interface.match_pci) = (None, None),
+                IF_MATCH_MAC => (interface.match_mac, interface.match_pci) = (Some(text(inv, "MAC")?.into()), None),
+                IF_MATCH_PCI => (interface.match_mac, interface.match_pci) = (None, Some(text(inv, "ADDRESS")?.into())),
                 IF_GATEWAY => interface.gateway = if no { None } else { Some(text(inv, "ADDRESS")?.into()) },
                 _ => interface.shutdown = !no,
             }

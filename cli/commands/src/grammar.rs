@@ -122,16 +122,40 @@ fn test_access() -> Node {
     ])
 }
 
-fn interface_mode() -> [Node; 2] {
+fn interface_mode() -> [Node; 8] {
     [
         kw("ip", "IP settings").children([
-            kw("address", "Add an address")
-                .child(arg("PREFIX", WORD, "Address with prefix length, IPv4 or IPv6").both(IF_ADDRESS)),
+            kw("address", "Add an address").children([
+                kw("dhcp", "IPv4 address, default route and DNS by DHCP; IPv6 by SLAAC").both(IF_DHCP),
+                arg("PREFIX", WORD, "Address with prefix length, IPv4 or IPv6").both(IF_ADDRESS),
+            ]),
             kw("gateway", "Default gateway through this interface")
                 .no_action(IF_GATEWAY)
                 .child(arg("ADDRESS", WORD, "Gateway address").both(IF_GATEWAY)),
         ]),
         kw("shutdown", "Keep the interface down").both(IF_SHUTDOWN),
+        kw("mtu", "The link's MTU")
+            .no_action(IF_MTU)
+            .child(arg("BYTES", ArgKind::Integer { min: 68, max: 65_535 }, "Bytes, 68 to 65535").both(IF_MTU)),
+        kw("rx-ring", "Receive ring size")
+            .no_action(IF_RX_RING)
+            .child(arg("N", ArgKind::Integer { min: 1, max: 65_536 }, "Descriptors").both(IF_RX_RING)),
+        kw("tx-ring", "Transmit ring size")
+            .no_action(IF_TX_RING)
+            .child(arg("N", ArgKind::Integer { min: 1, max: 65_536 }, "Descriptors").both(IF_TX_RING)),
+        kw("offload", "Turn an offload on or off").child(
+            arg("NAME", ArgKind::OneOf(&postern_config::OFFLOADS), "gro, gso, tso, rx-checksum or tx-checksum")
+                .no_action(IF_OFFLOAD)
+                .child(arg("STATE", ArgKind::OneOf(&["on", "off"]), "on or off").action(IF_OFFLOAD)),
+        ),
+        kw("steering", "Spread a single-queue card's work over the cores (RPS/XPS)").both(IF_STEERING),
+        kw("match", "The network card that gets this name").no_action(IF_MATCH).children([
+            kw("mac", "By its Ethernet address")
+                .child(arg("MAC", ArgKind::Word { max_len: 17 }, "aa:bb:cc:dd:ee:ff").both(IF_MATCH_MAC)),
+            kw("pci", "By its PCI address").child(
+                arg("ADDRESS", ArgKind::Word { max_len: 12 }, "DDDD:BB:DD.F, e.g. 0000:00:03.0").both(IF_MATCH_PCI),
+            ),
+        ]),
     ]
 }
 

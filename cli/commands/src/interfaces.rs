@@ -1,8 +1,13 @@
 //! `show interfaces`: each network interface as the kernel reports it (state, driver,
-//! speed, queues, addresses, counters), beside what the running configuration says.
+//! speed, queues, addresses, counters), beside what the running configuration says, and
+//! the DHCP lease of an interface configured for DHCP.
 
 use crate::backend::{CliBackend, Outcome};
 use core::fmt::Write;
+use postern_dhcp_client::lease_file::{LEASE_DIR, LeaseRecord, utc};
+use postern_rtnetlink::REFUSED_DIR;
+use postern_rtnetlink::ethtool::{Ethtool, Offload};
+use postern_rtnetlink::ethtool_msg::Rings;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -136,20 +141,106 @@ pub(crate) fn describe(
     writeln!(out, "  configured: {}", configured.unwrap_or("not in the running configuration"))
 }
 
+/// What the driver reports through ethtool: offloads and ring sizes.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Tuning {
+    /// Each offload and whether it is on; empty when the driver does not say.
+    pub(crate) offloads: Vec<(&'static str, bool)>,
+    /// Ring sizes, when the driver has them.
+    pub(crate) rings: Option<Rings>,
+    /// Configured settings the driver refused at boot.
+    pub(crate) refused: Vec<String>,
+}
+
+/// Reads the tuning of the interface `name` from the kernel and init's record.
+fn read_tuning(ethtool: Option<&mut Ethtool>, name: &str) -> Tuning {
+    let mut tuning = Tuning::default();
+    if let (Some(ethtool), Ok(index)) = (ethtool, nix::net::if_::if_nametoindex(name)) {
+        if let Ok(active) = ethtool.active_features(index) {
+            tuning.offloads = Offload::ALL.iter().map(|o| (o.name(), o.is_on(&active))).collect();
+        }
+        tuning.rings = ethtool.rings(index).ok().filter(|r| r.rx_max > 0 || r.tx_max > 0);
+    }
+    let refused = std::fs::read_to_string(Path::new(REFUSED_DIR).join(format!("{name}.refused"))).unwrap_or_default();
+    tuning.refused = refused.lines().map(str::to_owned).collect();
+    tuning
+}
+
+/// The offload, ring and refusal lines of an interface.
+pub(crate) fn describe_tuning(tuning: &Tuning, out: &mut dyn Write) -> core::fmt::Result {
+    if !tuning.offloads.is_empty() {
+        let shown: Vec<String> =
+            tuning.offloads.iter().map(|(name, on)| format!("{name} {}", if *on { "on" } else { "off" })).collect();
+        writeln!(out, "  offloads {}", shown.join(", "))?;
+    }
+    if let Some(r) = tuning.rings {
+        writeln!(out, "  rings rx {} (max {}) tx {} (max {})", r.rx, r.rx_max, r.tx, r.tx_max)?;
+    }
+    for what in &tuning.refused {
+        writeln!(out, "  refused by the driver: {what}")?;
+    }
+    Ok(())
+}
+
+/// The DHCP line of an interface configured for DHCP: its lease, or why there is none.
+pub(crate) fn describe_lease(lease: Result<Option<LeaseRecord>, String>, out: &mut dyn Write) -> core::fmt::Result {
+    let lease = match lease {
+        Ok(Some(lease)) => lease,
+        Ok(None) => return writeln!(out, "  dhcp: no lease (asking)"),
+        Err(error) => return writeln!(out, "  dhcp: lease unreadable: {error}"),
+    };
+    write!(out, "  dhcp lease {}/{} from {}", lease.address, lease.prefix, lease.server)?;
+    if let Some(router) = lease.router {
+        write!(out, ", router {router}")?;
+    }
+    if !lease.dns_servers.is_empty() {
+        let dns: Vec<String> = lease.dns_servers.iter().map(ToString::to_string).collect();
+        write!(out, ", dns {}", dns.join(" "))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "    obtained {}, renews {}, expires {}", utc(lease.obtained), utc(lease.renews), utc(lease.expires))
+}
+
 /// `show interfaces`.
 pub(crate) fn show(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
     let links = read_links(Path::new(SYS_NET));
     let addresses = addresses();
     let running = session.appliance().store().running().clone();
+    let mut ethtool = Ethtool::open().ok();
     for link in &links {
         let configured = running.interfaces.iter().find(|i| i.name == link.name).map(|i| {
             let mut text = if i.shutdown { "shutdown".to_owned() } else { "no shutdown".to_owned() };
+            if let Some(mac) = &i.match_mac {
+                text.push_str(&format!(", match mac {mac}"));
+            }
+            if let Some(pci) = &i.match_pci {
+                text.push_str(&format!(", match pci {pci}"));
+            }
             for a in &i.addresses {
                 text.push_str(&format!(", ip address {a}"));
+            }
+            if i.dhcp {
+                text.push_str(", ip address dhcp");
+            }
+            for (name, value) in [("mtu", i.mtu), ("rx-ring", i.rx_ring), ("tx-ring", i.tx_ring)] {
+                if let Some(value) = value {
+                    text.push_str(&format!(", {name} {value}"));
+                }
+            }
+            for (name, on) in &i.offloads {
+                text.push_str(&format!(", offload {name} {}", if *on { "on" } else { "off" }));
+            }
+            if !i.steering {
+                text.push_str(", no steering");
             }
             text
         });
         describe(link, addresses.get(&link.name).map_or(&[], Vec::as_slice), configured.as_deref(), out)?;
+        describe_tuning(&read_tuning(ethtool.as_mut(), &link.name), out)?;
+        if running.interfaces.iter().any(|i| i.name == link.name && i.dhcp && !i.shutdown) {
+            let lease = LeaseRecord::read(Path::new(LEASE_DIR), &link.name).map_err(|e| e.to_string());
+            describe_lease(lease, out)?;
+        }
     }
     for missing in running.interfaces.iter().filter(|i| !links.iter().any(|l| l.name == i.name)) {
         writeln!(out, "{} is configured but not present", missing.name)?;
@@ -200,6 +291,46 @@ mod tests {
         );
         assert!(text.contains("addresses 192.0.2.1/24") && text.contains("rx 0 bytes 0 packets 3 errors"), "{text}");
         assert!(text.contains("queues rx 2 tx 1, receive steering over CPUs 3"), "{text}");
+    }
+
+    #[test]
+    fn a_lease_is_shown_with_its_server_router_dns_and_times() {
+        let lease = LeaseRecord {
+            address: "10.0.2.15".parse().expect("address"),
+            prefix: 24,
+            router: Some("10.0.2.2".parse().expect("address")),
+            dns_servers: vec!["10.0.2.3".parse().expect("address")],
+            server: "10.0.2.2".parse().expect("address"),
+            obtained: 1_796_487_005,
+            renews: 1_796_530_205,
+            expires: 1_796_573_405,
+        };
+        let mut text = String::new();
+        describe_lease(Ok(Some(lease)), &mut text).expect("text");
+        assert_eq!(
+            text,
+            "  dhcp lease 10.0.2.15/24 from 10.0.2.2, router 10.0.2.2, dns 10.0.2.3\n    obtained 2026-12-05 16:10:05 UTC, \
+             renews 2026-12-06 04:10:05 UTC, expires 2026-12-06 16:10:05 UTC\n"
+        );
+        let mut text = String::new();
+        describe_lease(Ok(None), &mut text).expect("text");
+        assert_eq!(text, "  dhcp: no lease (asking)\n");
+    }
+
+    #[test]
+    fn offloads_rings_and_refusals_are_described() {
+        let tuning = Tuning {
+            offloads: vec![("gro", true), ("tso", false)],
+            rings: Some(Rings { rx: 256, tx: 256, rx_max: 4096, tx_max: 4096 }),
+            refused: vec!["rx-ring 8192: above the driver's maximum 4096".into()],
+        };
+        let mut text = String::new();
+        describe_tuning(&tuning, &mut text).expect("text");
+        assert_eq!(
+            text,
+            "  offloads gro on, tso off\n  rings rx 256 (max 4096) tx 256 (max 4096)\n  \
+             refused by the driver: rx-ring 8192: above the driver's maximum 4096\n"
+        );
     }
 
     #[test]

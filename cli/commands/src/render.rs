@@ -67,8 +67,28 @@ pub(crate) fn render(config: &Config) -> String {
     line(format!("device-cache size {}", config.device_cache.size));
     for interface in &config.interfaces {
         line(format!("interface {}", interface.name));
+        if let Some(mac) = &interface.match_mac {
+            line(format!(" match mac {mac}"));
+        }
+        if let Some(pci) = &interface.match_pci {
+            line(format!(" match pci {pci}"));
+        }
         for address in &interface.addresses {
             line(format!(" ip address {address}"));
+        }
+        if interface.dhcp {
+            line(" ip address dhcp".into());
+        }
+        for (name, value) in [("mtu", interface.mtu), ("rx-ring", interface.rx_ring), ("tx-ring", interface.tx_ring)] {
+            if let Some(value) = value {
+                line(format!(" {name} {value}"));
+            }
+        }
+        for (name, on) in &interface.offloads {
+            line(format!(" offload {name} {}", if *on { "on" } else { "off" }));
+        }
+        if !interface.steering {
+            line(" no steering".into());
         }
         if let Some(gateway) = &interface.gateway {
             line(format!(" ip gateway {gateway}"));

@@ -405,6 +405,59 @@ fn tab_completes_blocked_devices_users_and_configured_names() {
 }
 
 #[test]
+fn dhcp_on_an_interface_is_set_rendered_and_cleared() {
+    let rig = Rig::new();
+    rig.admin("configure terminal ; interface wan0 ; ip address dhcp ; ip address 192.0.2.10/24 ; exit ; commit");
+    let wan = rig.appliance.store().running().interfaces.iter().find(|i| i.name == "wan0").cloned().expect("wan0");
+    assert!(wan.dhcp && wan.addresses == ["192.0.2.10/24"], "{wan:?}");
+    let running = rig.admin("show running-config | begin ^interface wan0");
+    let lines: Vec<&str> = running.lines().map(str::trim_end).collect();
+    assert!(lines.windows(2).any(|w| w == [" ip address 192.0.2.10/24", " ip address dhcp"]), "{running}");
+    rig.admin("configure terminal ; interface wan0 ; no ip address dhcp ; exit ; commit");
+    assert!(!rig.appliance.store().running().interfaces.iter().any(|i| i.dhcp));
+}
+
+#[test]
+fn an_interface_is_matched_by_mac_or_pci_one_way_and_bad_values_are_refused() {
+    let rig = Rig::new();
+    rig.admin("configure terminal ; interface wan ; match mac 52:54:00:12:34:56 ; exit ; commit");
+    let wan = rig.appliance.store().running().interfaces.iter().find(|i| i.name == "wan").cloned().expect("wan");
+    assert_eq!((wan.match_mac.as_deref(), wan.match_pci.as_deref()), (Some("52:54:00:12:34:56"), None));
+    rig.admin("configure terminal ; interface wan ; match pci 0000:00:09.0 ; exit ; commit");
+    let running = rig.admin("show running-config | begin ^interface wan");
+    let lines: Vec<&str> = running.lines().map(str::trim_end).collect();
+    assert!(lines.windows(2).any(|w| w == ["interface wan", " match pci 0000:00:09.0"]), "{running}");
+    assert!(!running.contains("match mac"), "one way only: {running}");
+    let refused = rig.admin_fails("configure terminal ; interface wan ; match pci 0000:00:33.0 ; exit ; commit");
+    assert!(refused.contains("match_pci") && refused.contains("PCI address"), "{refused}");
+    rig.admin("configure terminal ; interface wan ; no match ; exit ; commit");
+    let wan = rig.appliance.store().running().interfaces.iter().find(|i| i.name == "wan").cloned().expect("wan");
+    assert_eq!((wan.match_mac, wan.match_pci), (None, None));
+}
+
+#[test]
+fn mtu_rings_and_offloads_are_set_rendered_and_cleared() {
+    let rig = Rig::new();
+    rig.admin("configure terminal ; interface eth0 ; mtu 9000 ; rx-ring 1024 ; tx-ring 512 ; offload gro off ; offload tx-checksum on ; exit ; commit");
+    let eth0 = rig.appliance.store().running().interfaces.iter().find(|i| i.name == "eth0").cloned().expect("eth0");
+    assert_eq!((eth0.mtu, eth0.rx_ring, eth0.tx_ring), (Some(9000), Some(1024), Some(512)));
+    assert_eq!(eth0.offloads, [("gro".to_owned(), false), ("tx-checksum".to_owned(), true)].into());
+    let running = rig.admin("show running-config | begin ^interface eth0");
+    for line in [" mtu 9000", " rx-ring 1024", " tx-ring 512", " offload gro off", " offload tx-checksum on"] {
+        assert!(running.lines().any(|l| l.trim_end() == line), "{line}: {running}");
+    }
+    rig.admin("configure terminal ; interface eth0 ; no steering ; exit ; commit");
+    assert!(rig.admin("show running-config | begin ^interface eth0").lines().any(|l| l.trim_end() == " no steering"));
+    rig.admin("configure terminal ; interface eth0 ; steering ; exit ; commit");
+    assert!(rig.appliance.store().running().interfaces.iter().all(|i| i.steering));
+    rig.admin_fails("configure terminal ; interface eth0 ; offload lro off");
+    rig.admin_fails("configure terminal ; interface eth0 ; mtu 67");
+    rig.admin("configure terminal ; interface eth0 ; no mtu ; no rx-ring ; no tx-ring ; no offload gro ; no offload tx-checksum ; exit ; commit");
+    let eth0 = rig.appliance.store().running().interfaces.iter().find(|i| i.name == "eth0").cloned().expect("eth0");
+    assert_eq!((eth0.mtu, eth0.rx_ring, eth0.tx_ring, eth0.offloads.len()), (None, None, None, 0));
+}
+
+#[test]
 fn show_interfaces_lists_the_kernels_interfaces_with_counters() {
     let rig = Rig::new();
     let out = rig.admin("show interfaces | begin ^lo ");

@@ -39,7 +39,7 @@ pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;
 pub use gateway::{GATEWAY_ID_MAX, GatewaySettings, SHUTDOWN_NOTICE_SECS};
 pub use host_checker::{HOST_CHECKER_PORT, HostCheckerPolicy, HostCheckerSettings, PATCH_LIST_INTERVAL_SECS};
-pub use interfaces::{INTERFACE_NAME_MAX, Interface};
+pub use interfaces::{INTERFACE_NAME_MAX, Interface, OFFLOADS};
 pub use management::{METRICS_ALLOWED_MAX, ManagementSettings};
 pub use management_plane::{ChosenBy, ManagementPlane, NoManagementAddress};
 pub use migration_steps::{StepError, insert_if_absent, rename};

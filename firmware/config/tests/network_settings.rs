@@ -243,3 +243,61 @@ fn a_server_is_listed_once_per_service() {
     tcp.apptunnel.services.push(AppTunnelService { kind: ServiceKind::Tcp, ..service("db", &["a.example:443"]) });
     assert_valid(&tcp, "the same server in two services");
 }
+
+#[test]
+fn interfaces_are_matched_by_a_valid_unique_mac_or_pci_address_one_way_each() {
+    let by_mac = |name: &str, mac: &str| Interface { match_mac: Some(mac.into()), ..Interface::named(name) };
+    let by_pci = |name: &str, pci: &str| Interface { match_pci: Some(pci.into()), ..Interface::named(name) };
+    assert_valid(
+        &with_interfaces(vec![
+            by_mac("wan", "52:54:00:12:34:56"),
+            by_pci("lan", "0000:00:09.0"),
+            by_mac("x", "AA:bb:CC:00:11:22"),
+        ]),
+        "a MAC and a PCI match",
+    );
+    for bad in ["52:54:00:12:34", "52-54-00-12-34-56", "52:54:00:12:34:5g", "525400123456"] {
+        let problem = only_problem(&with_interfaces(vec![by_mac("wan", bad)]), "interfaces[0].match_mac");
+        assert!(matches!(problem, Problem::BadAddress { expected: "MAC address", .. }), "{bad:?}: {problem}");
+    }
+    for bad in ["00:09.0", "0000:00:09", "0000:00:20.0", "0000:00:09.8", "0000.00:09:0", "0000:00:9.0"] {
+        let problem = only_problem(&with_interfaces(vec![by_pci("lan", bad)]), "interfaces[0].match_pci");
+        assert!(matches!(problem, Problem::BadAddress { expected: "PCI address", .. }), "{bad:?}: {problem}");
+    }
+    let duplicate = with_interfaces(vec![by_mac("wan", "52:54:00:12:34:56"), by_mac("lan", "52:54:00:12:34:56")]);
+    assert_eq!(
+        only_problem(&duplicate, "interfaces[1].match_mac"),
+        Problem::Duplicate { value: "52:54:00:12:34:56".into(), first: "interfaces[0].match_mac".into() }
+    );
+    let both = Interface { match_pci: Some("0000:00:09.0".into()), ..by_mac("wan", "52:54:00:12:34:56") };
+    assert!(matches!(only_problem(&with_interfaces(vec![both]), "interfaces[0].match_pci"), Problem::Conflicts { .. }));
+}
+
+#[test]
+fn mtu_rings_and_offloads_are_bounded_and_named() {
+    let tuned = Interface {
+        mtu: Some(9000),
+        rx_ring: Some(4096),
+        tx_ring: Some(1),
+        offloads: [("gro".to_owned(), false), ("tx-checksum".to_owned(), true)].into(),
+        ..Interface::named("eth0")
+    };
+    assert_valid(&with_interfaces(vec![tuned.clone()]), "tuned");
+    let small = Interface { mtu: Some(67), ..tuned.clone() };
+    assert_eq!(
+        only_problem(&with_interfaces(vec![small]), "interfaces[0].mtu"),
+        Problem::BelowMin { value: 67, min: 68 }
+    );
+    let big = Interface { rx_ring: Some(65_537), ..tuned.clone() };
+    assert_eq!(
+        only_problem(&with_interfaces(vec![big]), "interfaces[0].rx_ring"),
+        Problem::AboveMax { value: 65_537, max: 65_536 }
+    );
+    let zero = Interface { tx_ring: Some(0), ..tuned.clone() };
+    assert!(matches!(only_problem(&with_interfaces(vec![zero]), "interfaces[0].tx_ring"), Problem::BelowMin { .. }));
+    let unknown = Interface { offloads: [("lro".to_owned(), false)].into(), ..tuned };
+    assert!(matches!(
+        only_problem(&with_interfaces(vec![unknown]), "interfaces[0].offloads.lro"),
+        Problem::Unsupported { .. }
+    ));
+}

@@ -119,7 +119,7 @@ fn new_settings_written_by_hand_load_with_their_defaults() {
 #[test]
 fn unknown_keys_in_the_new_sections_are_refused_by_name() {
     let cases = [
-        ("[[interfaces]]\nname = \"eth0\"\nmtu = 1500\n", "mtu"),
+        ("[[interfaces]]\nname = \"eth0\"\nspeed = 1000\n", "speed"),
         ("[tls]\nciphers = \"all\"\n", "ciphers"),
         ("[apptunnel]\nidle_timeout = 5\n", "idle_timeout"),
         ("[[users]]\nname = \"a\"\npassword = \"x\"\n", "password"),

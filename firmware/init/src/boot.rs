@@ -9,8 +9,8 @@ use crate::paths::{
 };
 use crate::supervisor::Ending;
 use crate::{
-    block_devices, data_area, factory_reset, install_helper, kernel_modules, mounts, network, nic_queues, owner_tree,
-    shutdown, supervisor,
+    block_devices, data_area, factory_reset, install_helper, kernel_modules, mounts, naming, network, nic_queues,
+    owner_tree, shutdown, supervisor,
 };
 use nix::unistd::{Gid, Uid, User, chown};
 use postern_board::Board;
@@ -68,8 +68,10 @@ fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitEr
     mount_data(&data.to_string_lossy(), *on_trial)?;
     prepare_state(owner)?;
     let config = load_config();
+    naming::apply(&config.interfaces);
     network::configure(&config.interfaces)?;
-    nic_queues::spread();
+    let unsteered: Vec<&str> = config.interfaces.iter().filter(|i| !i.steering).map(|i| i.name.as_str()).collect();
+    nic_queues::spread(&unsteered);
     if booted.is_some() {
         install_helper::start();
     }

@@ -57,3 +57,9 @@ impl InitError {
         move |source| Self::Io { step, source }
     }
 }
+
+impl From<postern_rtnetlink::RoutingError> for InitError {
+    fn from(e: postern_rtnetlink::RoutingError) -> Self {
+        Self::Sys { step: e.what, source: e.source }
+    }
+}

@@ -1,53 +1,25 @@
 //! Networking from the configuration's `[[interfaces]]`: links up, addresses, default
-//! routes, over the kernel's routing socket.
+//! routes, over the kernel's routing socket; MTU, rings and offloads; DHCP and SLAAC
+//! where configured.
 
 use crate::error::InitError;
-use crate::netlink::{Ack, Request, parse_ack};
-use nix::sys::socket::{AddressFamily, MsgFlags, NetlinkAddr, SockFlag, SockProtocol, SockType, recv, sendto, socket};
+use crate::{dhcp, nic_settings};
 use postern_config::Interface;
+use postern_rtnetlink::{Request, Routing};
 use std::net::IpAddr;
-use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-/// A connection to the kernel's routing socket.
-struct Routing {
-    fd: OwnedFd,
-    seq: u32,
-}
-
-impl Routing {
-    fn open() -> Result<Self, InitError> {
-        let fd = socket(AddressFamily::Netlink, SockType::Raw, SockFlag::SOCK_CLOEXEC, SockProtocol::NetlinkRoute)
-            .map_err(InitError::sys("opening the routing socket"))?;
-        Ok(Self { fd, seq: 0 })
-    }
-
-    fn send(&mut self, request: &Request, what: &str) -> Result<(), InitError> {
-        self.seq += 1;
-        let message = request.emit(self.seq);
-        sendto(self.fd.as_raw_fd(), &message, &NetlinkAddr::new(0, 0), MsgFlags::empty())
-            .map_err(InitError::sys(what.to_owned()))?;
-        let mut buf = vec![0u8; 8192];
-        loop {
-            let n = recv(self.fd.as_raw_fd(), &mut buf, MsgFlags::empty()).map_err(InitError::sys(what.to_owned()))?;
-            match parse_ack(&buf[..n], self.seq) {
-                Ack::Ok => return Ok(()),
-                Ack::Errno(errno) => {
-                    return Err(InitError::Sys { step: what.to_owned(), source: nix::errno::Errno::from_raw(errno) });
-                }
-                Ack::Missing => {}
-            }
-        }
-    }
-}
-
 /// Brings up `lo`, then each configured interface that is not shut down, with its
-/// addresses and default gateway. An interface that does not exist is reported and
+/// addresses and default gateway, and a DHCP client where configured (whose router is
+/// the default route unless a static IPv4 gateway is set). An interface that does not exist is reported and
 /// skipped: the gateway still serves on the others.
 pub(crate) fn configure(interfaces: &[Interface]) -> Result<(), InitError> {
     let mut routing = Routing::open()?;
     let lo = index_of("lo", Duration::ZERO)?;
     routing.send(&Request::LinkUp { index: lo }, "bringing up lo")?;
+    let static_v4_gateway = interfaces
+        .iter()
+        .any(|i| !i.shutdown && i.gateway.as_deref().is_some_and(|g| g.parse::<std::net::Ipv4Addr>().is_ok()));
     for interface in interfaces.iter().filter(|i| !i.shutdown) {
         let name = interface.name.as_str();
         let index = match index_of(name, Duration::from_secs(5)) {
@@ -57,6 +29,8 @@ pub(crate) fn configure(interfaces: &[Interface]) -> Result<(), InitError> {
                 continue;
             }
         };
+        dhcp::set_slaac(name, interface.dhcp);
+        nic_settings::apply(&mut routing, interface, index);
         routing.send(&Request::LinkUp { index }, &format!("bringing up {name}"))?;
         for text in &interface.addresses {
             let (address, prefix) = parse_cidr(text).ok_or_else(|| InitError::Failed {
@@ -73,7 +47,10 @@ pub(crate) fn configure(interfaces: &[Interface]) -> Result<(), InitError> {
             routing
                 .send(&Request::DefaultRoute { index, gateway }, &format!("default route via {gateway} on {name}"))?;
         }
-        tracing::info!(interface = name, addresses = ?interface.addresses, gateway = ?interface.gateway, "interface up");
+        if interface.dhcp {
+            dhcp::start(name, index, !static_v4_gateway);
+        }
+        tracing::info!(interface = name, addresses = ?interface.addresses, gateway = ?interface.gateway, dhcp = interface.dhcp, "interface up");
     }
     Ok(())
 }

@@ -40,9 +40,10 @@ pub(crate) fn mask(cpus: &[usize]) -> String {
     groups.join(",")
 }
 
-/// Applies the plan to every interface but loopback; returns how many queues were set.
-/// A queue the kernel refuses (a driver without the file) is logged and skipped.
-pub(crate) fn spread() -> usize {
+/// Applies the plan to every interface but loopback and those named in `unsteered`;
+/// returns how many queues were set. A queue the kernel refuses (a driver without the
+/// file) is logged and skipped.
+pub(crate) fn spread(unsteered: &[&str]) -> usize {
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     let Ok(links) = std::fs::read_dir(SYS_NET) else { return 0 };
     let mut set = 0;
@@ -50,6 +51,10 @@ pub(crate) fn spread() -> usize {
         let name = link.file_name().to_string_lossy().into_owned();
         let queues = link.path().join("queues");
         if name == "lo" || !queues.is_dir() {
+            continue;
+        }
+        if unsteered.contains(&name.as_str()) {
+            tracing::info!(interface = %name, "receive and transmit steering off, as configured");
             continue;
         }
         let count = |prefix: &str| {

@@ -5,6 +5,7 @@ mod error;
 mod exposition;
 mod health;
 mod instruments;
+pub mod interface_counters;
 mod management_listener;
 mod registry;
 
@@ -13,4 +14,4 @@ pub use error::MetricsError;
 pub use health::{HEALTH_PATH, Health};
 pub use instruments::{Counter, Gauge, LabelledCounter};
 pub use management_listener::{MANAGEMENT_MAX_CONNECTIONS, MetricsServer, REFUSED_METRIC};
-pub use registry::Registry;
+pub use registry::{Collect, Registry};

@@ -6,11 +6,26 @@ use crate::instruments::{Counter, Gauge, LabelledCounter};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 
-#[derive(Debug)]
+/// Reads a labelled counter family's samples when the registry is rendered: (label
+/// value, count) pairs.
+pub type Collect = Arc<dyn Fn() -> Vec<(String, u64)> + Send + Sync>;
+
 enum Instrument {
     Counter(Counter),
     Gauge(Gauge),
     Labelled(LabelledCounter),
+    Collected { label: String, collect: Collect },
+}
+
+impl std::fmt::Debug for Instrument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Instrument::Counter(c) => f.debug_tuple("Counter").field(c).finish(),
+            Instrument::Gauge(g) => f.debug_tuple("Gauge").field(g).finish(),
+            Instrument::Labelled(l) => f.debug_tuple("Labelled").field(l).finish(),
+            Instrument::Collected { label, .. } => f.debug_struct("Collected").field("label", label).finish(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -69,6 +84,15 @@ impl Registry {
         Ok(family)
     }
 
+    /// Registers a counter family with one label whose samples `collect` reads at each
+    /// rendering (counts the kernel keeps, such as an interface's errors).
+    pub fn collected_counter(&self, name: &str, help: &str, label: &str, collect: Collect) -> Result<(), MetricsError> {
+        if !is_label_name(label) {
+            return Err(MetricsError::InvalidName { kind: "label", name: label.to_owned() });
+        }
+        self.add(name, help, Instrument::Collected { label: label.to_owned(), collect })
+    }
+
     fn add(&self, name: &str, help: &str, instrument: Instrument) -> Result<(), MetricsError> {
         if !is_metric_name(name) {
             return Err(MetricsError::InvalidName { kind: "metric", name: name.to_owned() });
@@ -99,6 +123,12 @@ impl Registry {
                     write_header(&mut out, &f.name, &f.help, "counter");
                     for (value, c) in l.series.iter() {
                         write_sample(&mut out, &f.name, Some((l.label(), value)), c.get());
+                    }
+                }
+                Instrument::Collected { label, collect } => {
+                    write_header(&mut out, &f.name, &f.help, "counter");
+                    for (value, count) in collect() {
+                        write_sample(&mut out, &f.name, Some((label, &value)), count);
                     }
                 }
             }

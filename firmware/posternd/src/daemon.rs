@@ -22,6 +22,7 @@ use postern_proxy_apptunnel::PostureRequirements;
 use postern_update_agent::{AgentPaths, UpdateAgent};
 use postern_update_bundle::ImageTrust;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -115,6 +116,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let reasons: Vec<&str> = postern_decision::Reason::ALL.iter().map(|r| r.code()).collect();
     let decisions = registry
         .labelled_counter("postern_decisions_total", "Access decisions by reason", "reason", &reasons)
+        .map_err(|e| DaemonError::Setting { setting: "metrics", reason: e.to_string() })?;
+    postern_metrics::interface_counters::register(&registry, Path::new(postern_metrics::interface_counters::SYS_NET))
         .map_err(|e| DaemonError::Setting { setting: "metrics", reason: e.to_string() })?;
     let blocks = postern_gateway::BlockList::open(&args.state_dir.join("blocks"))
         .map_err(|e| DaemonError::Setting { setting: "blocks", reason: e.to_string() })?;

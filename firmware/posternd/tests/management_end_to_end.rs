@@ -75,6 +75,13 @@ fn ssh_and_metrics_listen_on_the_configured_management_address_only() {
     let (code, body) = curl("127.0.0.1", &url);
     assert_eq!(code, "200");
     assert!(body.contains("postern_management_connections_refused_total{reason=\"source\"} 1"), "{body}");
+    // The interfaces' kernel counters, under each interface's name (loopback left out).
+    assert!(body.contains("# TYPE postern_interface_rx_errors_total counter"), "{body}");
+    for link in std::fs::read_dir("/sys/class/net").expect("interfaces").flatten() {
+        let name = link.file_name().to_string_lossy().into_owned();
+        let sample = format!("postern_interface_rx_bytes_total{{interface=\"{name}\"}} ");
+        assert_eq!(body.contains(&sample), name != "lo", "{name}: {body}");
+    }
 }
 
 #[test]

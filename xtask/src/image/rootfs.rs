@@ -14,7 +14,12 @@ use std::process::{Command, Stdio};
 /// Empty directories the init mounts on or writes to.
 const DIRECTORIES: &[&str] = &["proc", "sys", "dev", "run", "tmp", "data", "boot", "root", "var/lib", "etc/postern"];
 /// Symbolic links: (link, target).
-const LINKS: &[(&str, &str)] = &[("var/lib/postern", "/data/postern"), ("sbin/init", "/init")];
+const LINKS: &[(&str, &str)] = &[
+    ("var/lib/postern", "/data/postern"),
+    ("sbin/init", "/init"),
+    // Name lookups use the DNS servers of the DHCP leases (postern-dhcp-client writes it).
+    ("etc/resolv.conf", "/run/postern/dhcp/resolv.conf"),
+];
 
 /// Fills `stage` (emptied first) with the placed programs, the kernel modules, the
 /// board file and everything under `rootfs/`.

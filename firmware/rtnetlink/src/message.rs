@@ -1,11 +1,13 @@
-//! rtnetlink messages, encoded and decoded without I/O: bring a link up, add an address,
-//! add a default route, and read the kernel's acknowledgement.
+//! rtnetlink messages, encoded and decoded without I/O: bring a link up, add or remove an
+//! address or a default route, and read the kernel's acknowledgement.
 
 use std::net::IpAddr;
 
 const RTM_NEWLINK: u16 = 16;
 const RTM_NEWADDR: u16 = 20;
+const RTM_DELADDR: u16 = 21;
 const RTM_NEWROUTE: u16 = 24;
+const RTM_DELROUTE: u16 = 25;
 const NLMSG_ERROR: u16 = 2;
 const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_ACK: u16 = 0x4;
@@ -13,6 +15,8 @@ const NLM_F_REPLACE: u16 = 0x100;
 const NLM_F_CREATE: u16 = 0x400;
 const IFF_UP: u32 = 0x1;
 const IFA_ADDRESS: u16 = 1;
+const IFLA_IFNAME: u16 = 3;
+const IFLA_MTU: u16 = 4;
 const IFA_LOCAL: u16 = 2;
 const RTA_OIF: u16 = 4;
 const RTA_GATEWAY: u16 = 5;
@@ -26,18 +30,68 @@ const HEADER_LEN: usize = 16;
 
 /// One request to the kernel's routing socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Request {
+pub enum Request {
     /// Set the link with this index up.
-    LinkUp { index: u32 },
+    LinkUp {
+        /// The link.
+        index: u32,
+    },
+    /// Set the link with this index down.
+    LinkDown {
+        /// The link.
+        index: u32,
+    },
+    /// Give the link with this index another name (it must be down).
+    Rename {
+        /// The link.
+        index: u32,
+        /// Its new name, at most 15 bytes.
+        name: String,
+    },
+    /// Set the link's MTU.
+    Mtu {
+        /// The link.
+        index: u32,
+        /// The MTU, in bytes.
+        mtu: u32,
+    },
     /// Add (or replace) an address with its prefix length on a link.
-    Address { index: u32, address: IpAddr, prefix: u8 },
+    Address {
+        /// The link.
+        index: u32,
+        /// The address.
+        address: IpAddr,
+        /// Its prefix length.
+        prefix: u8,
+    },
     /// Add (or replace) the default route through a gateway on a link.
-    DefaultRoute { index: u32, gateway: IpAddr },
+    DefaultRoute {
+        /// The link.
+        index: u32,
+        /// The next hop.
+        gateway: IpAddr,
+    },
+    /// Remove an address from a link.
+    RemoveAddress {
+        /// The link.
+        index: u32,
+        /// The address.
+        address: IpAddr,
+        /// Its prefix length.
+        prefix: u8,
+    },
+    /// Remove the default route through a gateway on a link.
+    RemoveDefaultRoute {
+        /// The link.
+        index: u32,
+        /// The next hop.
+        gateway: IpAddr,
+    },
 }
 
 impl Request {
     /// The message bytes, with sequence number `seq`, asking for an acknowledgement.
-    pub(crate) fn emit(&self, seq: u32) -> Vec<u8> {
+    pub fn emit(&self, seq: u32) -> Vec<u8> {
         let mut out = vec![0u8; HEADER_LEN];
         let kind = match self {
             Request::LinkUp { index } => {
@@ -47,14 +101,30 @@ impl Request {
                 out.extend_from_slice(&IFF_UP.to_ne_bytes()); // change mask
                 RTM_NEWLINK
             }
-            Request::Address { index, address, prefix } => {
+            Request::LinkDown { index } | Request::Rename { index, .. } | Request::Mtu { index, .. } => {
+                out.extend_from_slice(&[0, 0, 0, 0]); // family, pad, type
+                out.extend_from_slice(&index.to_ne_bytes());
+                out.extend_from_slice(&0u32.to_ne_bytes()); // flags
+                let change: u32 = if matches!(self, Request::LinkDown { .. }) { IFF_UP } else { 0 };
+                out.extend_from_slice(&change.to_ne_bytes());
+                if let Request::Rename { name, .. } = self {
+                    let mut text = name.as_bytes().to_vec();
+                    text.push(0);
+                    push_attr(&mut out, IFLA_IFNAME, &text);
+                }
+                if let Request::Mtu { mtu, .. } = self {
+                    push_attr(&mut out, IFLA_MTU, &mtu.to_ne_bytes());
+                }
+                RTM_NEWLINK
+            }
+            Request::Address { index, address, prefix } | Request::RemoveAddress { index, address, prefix } => {
                 out.extend_from_slice(&[family(address), *prefix, 0, RT_SCOPE_UNIVERSE]);
                 out.extend_from_slice(&index.to_ne_bytes());
                 push_attr(&mut out, IFA_LOCAL, &octets(address));
                 push_attr(&mut out, IFA_ADDRESS, &octets(address));
-                RTM_NEWADDR
+                if matches!(self, Request::Address { .. }) { RTM_NEWADDR } else { RTM_DELADDR }
             }
-            Request::DefaultRoute { index, gateway } => {
+            Request::DefaultRoute { index, gateway } | Request::RemoveDefaultRoute { index, gateway } => {
                 out.extend_from_slice(&[
                     family(gateway),
                     0,
@@ -68,12 +138,14 @@ impl Request {
                 out.extend_from_slice(&0u32.to_ne_bytes()); // flags
                 push_attr(&mut out, RTA_GATEWAY, &octets(gateway));
                 push_attr(&mut out, RTA_OIF, &index.to_ne_bytes());
-                RTM_NEWROUTE
+                if matches!(self, Request::DefaultRoute { .. }) { RTM_NEWROUTE } else { RTM_DELROUTE }
             }
         };
         let flags = match self {
-            Request::LinkUp { .. } => NLM_F_REQUEST | NLM_F_ACK,
-            _ => NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE,
+            Request::Address { .. } | Request::DefaultRoute { .. } => {
+                NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE
+            }
+            _ => NLM_F_REQUEST | NLM_F_ACK,
         };
         let len = u32::try_from(out.len()).unwrap_or(u32::MAX);
         out[0..4].copy_from_slice(&len.to_ne_bytes());
@@ -86,7 +158,7 @@ impl Request {
 
 /// What the kernel answered to the request with sequence number `seq`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Ack {
+pub enum Ack {
     /// Done.
     Ok,
     /// Refused with this errno.
@@ -96,7 +168,7 @@ pub(crate) enum Ack {
 }
 
 /// Finds the acknowledgement of `seq` among the messages in `buf`.
-pub(crate) fn parse_ack(buf: &[u8], seq: u32) -> Ack {
+pub fn parse_ack(buf: &[u8], seq: u32) -> Ack {
     let mut rest = buf;
     while rest.len() >= HEADER_LEN {
         let len = u32::from_ne_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
@@ -125,17 +197,7 @@ fn octets(address: &IpAddr) -> Vec<u8> {
     }
 }
 
-fn push_attr(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
-    let len = u16::try_from(4 + data.len()).unwrap_or(u16::MAX);
-    out.extend_from_slice(&len.to_ne_bytes());
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(data);
-    out.resize(align(out.len()), 0);
-}
-
-const fn align(len: usize) -> usize {
-    (len + 3) & !3
-}
+use crate::attr::{align, push as push_attr};
 
 #[cfg(test)]
 mod tests {
@@ -166,6 +228,35 @@ mod tests {
         assert_eq!(msg[16], AF_INET6);
         assert_eq!(msg[17], 0, "a default route has no destination prefix");
         assert_eq!(u32::from_ne_bytes([msg[52], msg[53], msg[54], msg[55]]), 3);
+    }
+
+    #[test]
+    fn removals_have_the_layout_of_their_additions_and_neither_create_nor_replace() {
+        let address = IpAddr::V4(Ipv4Addr::new(10, 0, 2, 15));
+        let add = Request::Address { index: 2, address, prefix: 24 }.emit(1);
+        let remove = Request::RemoveAddress { index: 2, address, prefix: 24 }.emit(1);
+        assert_eq!((add.len(), &add[16..]), (remove.len(), &remove[16..]));
+        assert_eq!(u16::from_ne_bytes([remove[4], remove[5]]), RTM_DELADDR);
+        assert_eq!(u16::from_ne_bytes([remove[6], remove[7]]), NLM_F_REQUEST | NLM_F_ACK);
+        let gateway = IpAddr::V4(Ipv4Addr::new(10, 0, 2, 2));
+        let route = Request::RemoveDefaultRoute { index: 2, gateway }.emit(1);
+        assert_eq!(u16::from_ne_bytes([route[4], route[5]]), RTM_DELROUTE);
+        assert_eq!(route[16..], Request::DefaultRoute { index: 2, gateway }.emit(1)[16..]);
+    }
+
+    #[test]
+    fn a_rename_carries_the_name_with_its_nul_and_changes_no_flag() {
+        let msg = Request::Rename { index: 4, name: "wan".into() }.emit(9);
+        // header 16 + ifinfomsg 16 + IFLA_IFNAME (4 + "wan\0")
+        assert_eq!(msg.len(), 40);
+        assert_eq!(u16::from_ne_bytes([msg[4], msg[5]]), RTM_NEWLINK);
+        assert_eq!(u32::from_ne_bytes([msg[20], msg[21], msg[22], msg[23]]), 4);
+        assert_eq!(&msg[24..32], &[0; 8], "flags and change mask");
+        assert_eq!(u16::from_ne_bytes([msg[34], msg[35]]), IFLA_IFNAME);
+        assert_eq!(&msg[36..40], b"wan\0");
+        let down = Request::LinkDown { index: 4 }.emit(1);
+        assert_eq!(u32::from_ne_bytes([down[24], down[25], down[26], down[27]]), 0, "no flag set");
+        assert_eq!(u32::from_ne_bytes([down[28], down[29], down[30], down[31]]), IFF_UP, "IFF_UP cleared");
     }
 
     #[test]
