@@ -20,6 +20,8 @@ use crate::socket_protocol::{MAX_REQUEST_BYTES, Request, Response, encode_frame,
 
 const MAX_CONNECTIONS: usize = 16;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long requests in flight get to answer once the server stops.
+const STOP_DRAIN: Duration = Duration::from_secs(5);
 
 /// The privilege of a socket peer: root and the server's own user administer, everyone else operates.
 pub fn socket_privilege(peer_uid: u32, own_uid: u32) -> Privilege {
@@ -60,7 +62,8 @@ impl SocketListener {
         Ok(SocketListener { listener, path: path.into() })
     }
 
-    /// Serves requests until `stop` turns true; the socket file goes when the listener is dropped.
+    /// Serves requests until `stop` turns true, then lets those in flight answer (for up
+    /// to [`STOP_DRAIN`]); the socket file goes when the listener is dropped.
     pub(crate) async fn serve(self, factory: Arc<dyn SessionFactory>, mut stop: watch::Receiver<bool>) {
         let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
         let own_uid = geteuid().as_raw();
@@ -88,7 +91,13 @@ impl SocketListener {
                 drop(permit);
             });
         }
-        connections.shutdown().await;
+        // A request in flight (e.g. the `reload` or `factory-reset confirm` that stopped
+        // the daemon) still gets its answer; one that takes longer than this is cut.
+        let drained = tokio::time::timeout(STOP_DRAIN, async { while connections.join_next().await.is_some() {} });
+        if drained.await.is_err() {
+            tracing::warn!(left = connections.len(), "socket requests cut at stop");
+            connections.shutdown().await;
+        }
         tracing::info!(path = %self.path.display(), "scripting socket stopped");
     }
 }

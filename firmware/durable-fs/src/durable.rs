@@ -1,10 +1,10 @@
 //! The three durable file operations every store of the gateway needs.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A failed file operation: what was being done, to which path, and why.
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,9 @@
 //! Spreading each network card's receive and transmit work over the cores: a card with
-//! fewer receive queues than cores gets receive packet steering (RPS) over every core, and
-//! each transmit queue a core of its own (XPS), as a network box's operator expects.
+//! fewer receive queues than cores gets receive packet steering (RPS) over every core,
+//! each transmit queue a core of its own (XPS), and the card's interrupts (MSI/MSI-X
+//! vectors) go round the cores, as a network box's operator expects (there is no
+//! irqbalance on the appliance). A vector whose affinity the kernel manages itself
+//! refuses the write and keeps the kernel's spread.
 
 use std::path::Path;
 
@@ -23,6 +26,37 @@ pub(crate) fn plan(cpus: usize, rx_queues: usize, tx_queues: usize) -> Vec<(Stri
         writes.push((format!("tx-{queue}/xps_cpus"), mask(&[queue % cpus])));
     }
     writes
+}
+
+/// Which core each of a card's interrupt vectors goes to: round the cores, in vector order.
+pub(crate) fn irq_plan(cpus: usize, mut irqs: Vec<u32>) -> Vec<(u32, usize)> {
+    if cpus < 2 {
+        return Vec::new();
+    }
+    irqs.sort_unstable();
+    irqs.into_iter().enumerate().map(|(i, irq)| (irq, i % cpus)).collect()
+}
+
+/// The MSI/MSI-X vectors of interface `name`'s device (none for a virtual interface or a
+/// card on a legacy interrupt).
+fn msi_irqs(name: &str) -> Vec<u32> {
+    let dir = Path::new(SYS_NET).join(name).join("device/msi_irqs");
+    std::fs::read_dir(dir).map_or_else(
+        |_| Vec::new(),
+        |entries| entries.flatten().filter_map(|e| e.file_name().to_string_lossy().parse().ok()).collect(),
+    )
+}
+
+/// Points each of `name`'s interrupt vectors at its core; returns how many were set.
+fn spread_irqs(name: &str, cpus: usize) -> usize {
+    let mut set = 0;
+    for (irq, cpu) in irq_plan(cpus, msi_irqs(name)) {
+        match std::fs::write(format!("/proc/irq/{irq}/smp_affinity_list"), cpu.to_string()) {
+            Ok(()) => set += 1,
+            Err(error) => tracing::info!(interface = %name, irq, %error, "interrupt affinity left to the kernel"),
+        }
+    }
+    set
 }
 
 /// The kernel's CPU mask text: hex, in comma-separated groups of 32 CPUs, highest first.
@@ -67,7 +101,8 @@ pub(crate) fn spread(unsteered: &[&str]) -> usize {
                 Err(error) => tracing::warn!(interface = %name, queue = %file, %error, "queue steering not set"),
             }
         }
-        tracing::info!(interface = %name, cpus, "receive and transmit queues spread over the cores");
+        let irqs = spread_irqs(&name, cpus);
+        tracing::info!(interface = %name, cpus, irqs, "receive and transmit queues spread over the cores");
     }
     set
 }
@@ -83,6 +118,13 @@ mod tests {
         assert_eq!(mask(&[0, 1, 2, 3, 4, 5, 6, 7]), "ff");
         assert_eq!(mask(&[33]), "2,00000000");
         assert_eq!(mask(&(0..40).collect::<Vec<_>>()), "ff,ffffffff");
+    }
+
+    #[test]
+    fn interrupt_vectors_go_round_the_cores_in_vector_order() {
+        assert_eq!(irq_plan(1, vec![30, 31]), Vec::<(u32, usize)>::new(), "nothing to spread on one core");
+        assert_eq!(irq_plan(2, vec![42, 40, 41]), [(40, 0), (41, 1), (42, 0)]);
+        assert_eq!(irq_plan(4, vec![7]), [(7, 0)]);
     }
 
     #[test]

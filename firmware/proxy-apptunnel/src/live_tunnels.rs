@@ -65,8 +65,12 @@ impl LiveTunnels {
     /// Cuts every tunnel whose key `matches`; returns how many.
     pub(crate) fn cut_where(&self, matches: impl Fn(&AppTunnelKey) -> bool) -> usize {
         let map = self.map();
-        let cut = map.iter().filter(|(key, _)| matches(key)).flat_map(|(_, tunnels)| tunnels);
-        cut.map(|(_, tx)| tx.send_replace(true)).count()
+        let mut cut = 0;
+        for (_, tx) in map.iter().filter(|(key, _)| matches(key)).flat_map(|(_, tunnels)| tunnels) {
+            tx.send_replace(true);
+            cut += 1;
+        }
+        cut
     }
 
     /// How many tunnels are registered.
