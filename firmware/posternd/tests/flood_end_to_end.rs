@@ -49,6 +49,8 @@ fn a_flood_of_random_device_ids_neither_evicts_known_devices_nor_reaches_the_uem
     let mut daemon = Daemon::start(dir.path(), &["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"]);
     let port = port_from(&daemon.line_with("ActiveSync proxy listening"));
     let metrics = port_from(&daemon.line_with("metrics listening"));
+    // The source's budget window opens with alice's first access (a lookup of its own).
+    let budget_opened = Instant::now();
     let (status, _) = activesync(dir.path(), port, ALLOWED_QUERY);
     assert!(status.contains("200"), "alice's phone is known and cached");
     let rss_before = rss_kib(daemon.child.id());
@@ -73,6 +75,10 @@ fn a_flood_of_random_device_ids_neither_evicts_known_devices_nor_reaches_the_uem
     assert_eq!(refused + busy, 10_000, "every flood request refused or told to wait: {report}");
     assert!(report.contains("retry-after 10"), "busy answers say when to come back: {report}");
 
+    // On a loaded machine the flood may outlast one budget window: each window it spans
+    // gives the source a fresh budget, and no more.
+    let windows =
+        (budget_opened.elapsed().as_secs_f64() / postern_gateway::SOURCE_WINDOW.as_secs_f64()).floor() as u64 + 1;
     let body = metrics_with(metrics, &[]);
     let lookups: u64 = body
         .lines()
@@ -80,8 +86,8 @@ fn a_flood_of_random_device_ids_neither_evicts_known_devices_nor_reaches_the_uem
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(
-        lookups <= u64::from(postern_gateway::FIRST_ACCESSES_PER_SOURCE),
-        "UEM lookups bounded by the source's budget: {lookups}"
+        lookups <= u64::from(postern_gateway::FIRST_ACCESSES_PER_SOURCE) * windows,
+        "UEM lookups bounded by the source's budget: {lookups} in {windows} window(s)"
     );
     assert_eq!(refused, lookups, "each refusal was one lookup (random ids never repeat)");
     let cache = text(&cli(dir.path(), "show device-cache"));
