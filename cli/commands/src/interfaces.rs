@@ -4,7 +4,8 @@
 
 use crate::backend::{CliBackend, Outcome};
 use core::fmt::Write;
-use postern_dhcp_client::lease_file::{LEASE_DIR, LeaseRecord, utc};
+use postern_dhcp_client::lease_file::{LEASE_DIR, LeaseRecord};
+use postern_logging::utc_time;
 use postern_rtnetlink::REFUSED_DIR;
 use postern_rtnetlink::ethtool::{Ethtool, Offload};
 use postern_rtnetlink::ethtool_msg::Rings;
@@ -198,7 +199,13 @@ pub(crate) fn describe_lease(lease: Result<Option<LeaseRecord>, String>, out: &m
         write!(out, ", dns {}", dns.join(" "))?;
     }
     writeln!(out)?;
-    writeln!(out, "    obtained {}, renews {}, expires {}", utc(lease.obtained), utc(lease.renews), utc(lease.expires))
+    writeln!(
+        out,
+        "    obtained {}, renews {}, expires {}",
+        utc_time(lease.obtained),
+        utc_time(lease.renews),
+        utc_time(lease.expires)
+    )
 }
 
 /// `show interfaces`.

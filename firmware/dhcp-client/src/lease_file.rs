@@ -180,22 +180,6 @@ pub fn write_resolv_conf(dir: &Path) -> Result<(), LeaseFileError> {
     std::fs::rename(&temporary, &path).map_err(io)
 }
 
-/// `2026-12-05 16:10:00 UTC` for seconds since the Unix epoch.
-pub fn utc(unix: u64) -> String {
-    let (days, rest) = (unix / 86_400, unix % 86_400);
-    // Days to a civil date (proleptic Gregorian), after Howard Hinnant's algorithm.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    format!("{year}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rest / 3600, rest % 3600 / 60, rest % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,12 +237,5 @@ mod tests {
         std::fs::write(LeaseRecord::path(dir.path(), "eth0"), "address = 10.0.2.15\n").expect("write");
         let error = LeaseRecord::read(dir.path(), "eth0").expect_err("malformed").to_string();
         assert!(error.contains("has no prefix"), "{error}");
-    }
-
-    #[test]
-    fn times_are_shown_in_utc() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
-        assert_eq!(utc(1_796_487_005), "2026-12-05 16:10:05 UTC");
     }
 }

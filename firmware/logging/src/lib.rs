@@ -10,4 +10,4 @@ pub use batched::{BATCH_LIMIT, BatchWriter, Batched, ReportFormat, flush};
 pub use line::{LineFields, LineFormat};
 pub use recent::{RECENT_EVENTS, RecentEvents, RecentLayer};
 pub use setup::{init, init_batched};
-pub use timestamp::human_time;
+pub use timestamp::{human_time, utc_time};

@@ -39,20 +39,26 @@ fn ascii(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap_or("?")
 }
 
+/// A moment as `2026-12-05 06:07:28 UTC`, in Unix seconds.
+pub fn utc_time(secs: u64) -> String {
+    let mut text = String::from(ascii(&date_time(secs)));
+    text.replace_range(10..11, " ");
+    text + " UTC"
+}
+
 /// A moment for people: `2026-12-05 06:07:28 UTC`, then how long ago or ahead of `now`
 /// it is (`(3 min ago)`, `(in 2 h)`, `(now)`); both in Unix seconds.
 pub fn human_time(secs: u64, now: u64) -> String {
-    let mut text = String::from(ascii(&date_time(secs)));
-    text.replace_range(10..11, " ");
+    let text = utc_time(secs);
     let (distance, ahead) = if secs > now { (secs - now, true) } else { (now - secs, false) };
     let span = match distance {
-        0 => return text + " UTC (now)",
+        0 => return text + " (now)",
         1..60 => format!("{distance} s"),
         60..3600 => format!("{} min", distance / 60),
         3600..172_800 => format!("{} h", distance / 3600),
         _ => format!("{} days", distance / 86_400),
     };
-    if ahead { format!("{text} UTC (in {span})") } else { format!("{text} UTC ({span} ago)") }
+    if ahead { format!("{text} (in {span})") } else { format!("{text} ({span} ago)") }
 }
 
 /// The calendar date and time of day of `secs` after the Unix epoch; years past 9999
@@ -96,6 +102,13 @@ fn put_digits(out: &mut [u8], mut value: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_shown_in_utc() {
+        assert_eq!(utc_time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc_time(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(utc_time(1_796_487_005), "2026-12-05 16:10:05 UTC");
+    }
 
     fn at(secs: u64, micros: u32) -> String {
         let mut out = String::new();
