@@ -195,7 +195,26 @@ fn virtio_then_named_cards_and_dhcp() {
         "show interfaces shows the lease:\n{shown}"
     );
     assert!(shown.contains(" expires 20"), "{shown}");
-    // qemu's user network also advertises fec0::/64: SLAAC gives an address in it.
+    // qemu's user network also advertises fec0::/64: SLAAC gives an address in it once
+    // the kernel's router solicitation is answered and the address has passed duplicate
+    // detection, which can be after the proxy first answers.
+    let shown = slaac_address_shown(&mut vm);
+    let wan = shown.split("\nwan is ").nth(1).unwrap_or_default();
+    let lan = shown.split("\nlan is ").nth(1).and_then(|t| t.split("\nlo is ").next()).unwrap_or_default();
     assert!(wan.contains("fec0::"), "an IPv6 address by SLAAC:\n{shown}");
     assert!(!lan.contains("fec0::"), "a static interface takes no advertised address:\n{shown}");
+}
+
+/// `show interfaces` once `wan` has an address from qemu's advertised `fec0::/64`, or
+/// after 60 s without one.
+fn slaac_address_shown(vm: &mut Vm) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let shown = console(vm, "show interfaces", "postern#");
+        let has = shown.split("\nwan is ").nth(1).is_some_and(|wan| wan.contains("fec0::"));
+        if has || Instant::now() > deadline {
+            return shown;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
 }

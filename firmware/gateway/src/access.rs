@@ -94,7 +94,7 @@ impl Gateway {
         request: &EasRequest,
         previous: Option<&DeviceRecord>,
     ) -> Result<Decision, GatewayError> {
-        let answer = self.ask(self.connector.lookup(request)).await;
+        let answer = self.ask(self.connector().lookup(request)).await;
         let (registered, tunnels) = match answer {
             Ok(found) => {
                 let (registered, tunnels) = found.into_decision();
@@ -213,7 +213,7 @@ impl Gateway {
         let app_id = postern_uem_api::AppId::new(app).map_err(|e| GatewayError::Identifier(e.to_string()))?;
         let service_name =
             postern_uem_api::ServiceName::new(service).map_err(|e| GatewayError::Identifier(e.to_string()))?;
-        let lookup = match self.ask(self.connector.authorise_app(device, &app_id, &service_name)).await {
+        let lookup = match self.ask(self.connector().authorise_app(device, &app_id, &service_name)).await {
             Ok(answer) => AppTunnelLookup::Reachable(answer),
             Err(error) => {
                 tracing::warn!(device = %device, %error, "UEM app authorisation failed: outage allowance applies");

@@ -8,7 +8,7 @@ use postern_device_cache::{CacheKey, DeviceCache, DeviceRecord, KeyKind};
 use postern_metrics::{Counter, LabelledCounter};
 use postern_uem_api::Settings;
 use postern_uem_connector::UemConnector;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -31,7 +31,7 @@ pub(crate) struct UemView {
 /// The access service shared by the proxy, the check-ins and the CLI.
 pub struct Gateway {
     pub(crate) id: GatewayId,
-    pub(crate) connector: Arc<dyn UemConnector>,
+    connector: RwLock<Arc<dyn UemConnector>>,
     cache: Mutex<DeviceCache>,
     uem: Mutex<UemView>,
     cuts: broadcast::Sender<Cut>,
@@ -64,7 +64,7 @@ impl Gateway {
         let (blocks_added, _) = tokio::sync::watch::channel(0);
         Self {
             id,
-            connector,
+            connector: RwLock::new(connector),
             cache: Mutex::new(cache),
             uem: Mutex::new(uem),
             cuts,
@@ -133,9 +133,24 @@ impl Gateway {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The UEM connector.
-    pub fn connector(&self) -> &Arc<dyn UemConnector> {
-        &self.connector
+    /// The UEM connector in use now.
+    pub fn connector(&self) -> Arc<dyn UemConnector> {
+        self.connector.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Puts `connector` in place of the current one (a committed change of UEM): calls
+    /// already under way finish with the old one, every later call goes to the new one.
+    /// What the old UEM provided goes with it: the new UEM's `settings` as last kept for
+    /// it, or none yet (new devices are then blocked while it is unreachable, S3).
+    pub fn switch_connector(&self, connector: Arc<dyn UemConnector>, settings: Option<&Settings>) {
+        let kind = connector.kind();
+        *self.connector.write().unwrap_or_else(PoisonError::into_inner) = connector;
+        *self.uem.lock().unwrap_or_else(PoisonError::into_inner) =
+            UemView { settings: UemSettings::never_received(), caps: UemCapabilities::unknown() };
+        tracing::info!(connector = kind, "UEM connector switched");
+        if let Some(settings) = settings {
+            self.set_uem_settings(settings);
+        }
     }
 
     pub(crate) fn uem(&self) -> UemView {

@@ -5,6 +5,7 @@ use crate::uem_settings::SettingsFile;
 use postern_checkin::{CheckinKind, HealthEvent, Outcome, Scheduler, StatusReport};
 use postern_gateway::Gateway;
 use postern_uem_api::Cursor;
+use postern_uem_connector::Features;
 use postern_uem_connector::UemError;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,7 +19,10 @@ pub(crate) struct Checkins {
     wake: Notify,
     registered: AtomicBool,
     full_resync: AtomicBool,
-    settings_file: SettingsFile,
+    settings_file: Mutex<SettingsFile>,
+    /// Bumped when a commit puts another UEM in place: runs under way for the old one
+    /// end, and their answers are dropped.
+    generation: watch::Sender<u64>,
     runs: [postern_metrics::LabelledCounter; 3],
     last_refresh: Mutex<Instant>,
     /// A compliance check-in brought changes that no refresh has followed yet.
@@ -89,24 +93,15 @@ impl Checkins {
             )
         };
         let runs = [counter("compliance")?, counter("tunnel_actions")?, counter("inventory")?];
-        let seed =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
-        let mut scheduler = Scheduler::new(settings, seed ^ u64::from(std::process::id()));
-        let features = gateway.connector().features();
-        scheduler.set_long_poll(CheckinKind::Compliance, features.long_poll);
-        if !features.tunnel_actions {
-            scheduler.mark_unsupported(CheckinKind::TunnelActions);
-        }
-        if !features.inventory_push {
-            scheduler.mark_unsupported(CheckinKind::Inventory);
-        }
+        let scheduler = scheduler_for(settings, gateway.connector().features());
         Ok(Self {
             scheduler: Mutex::new(scheduler),
             epoch: Instant::now(),
             wake: Notify::new(),
             registered: AtomicBool::new(false),
             full_resync: AtomicBool::new(false),
-            settings_file,
+            settings_file: Mutex::new(settings_file),
+            generation: watch::Sender::new(0),
             runs,
             last_refresh: Mutex::new(Instant::now()),
             refresh_pending: AtomicBool::new(false),
@@ -133,6 +128,23 @@ impl Checkins {
     /// them at once.
     pub(crate) fn reconfigure(&self, settings: &postern_config::CheckinSettings) {
         self.scheduler().reconfigure(settings, self.now());
+        self.wake.notify_waiters();
+    }
+
+    /// Starts again for another UEM (the gateway already uses its connector): a fresh
+    /// schedule with what it supports, no cursors, registration first, its settings kept
+    /// in `settings_file`. Runs under way with the old UEM end at once.
+    pub(crate) fn switch_uem(
+        &self,
+        settings: &postern_config::CheckinSettings,
+        features: Features,
+        settings_file: SettingsFile,
+    ) {
+        *self.scheduler() = scheduler_for(settings, features);
+        *self.settings_file.lock().unwrap_or_else(PoisonError::into_inner) = settings_file;
+        self.registered.store(false, Ordering::SeqCst);
+        self.full_resync.store(false, Ordering::SeqCst);
+        self.generation.send_modify(|generation| *generation += 1);
         self.wake.notify_waiters();
     }
 
@@ -172,11 +184,14 @@ impl Checkins {
             let woken = self.wake.notified();
             tokio::pin!(woken);
             woken.as_mut().enable();
+            let mut switched = self.generation.subscribe();
             let wait = self.scheduler().next_due(kind).map(|due| due.saturating_sub(self.now()));
             let Some(wait) = wait else {
-                // Unsupported: nothing to do but wait for the end.
-                let _ = stop.changed().await;
-                return;
+                // Unsupported: nothing to do until the end, or another UEM.
+                tokio::select! {
+                    _ = switched.changed() => continue,
+                    _ = stop.changed() => return,
+                }
             };
             if !wait.is_zero() {
                 tokio::select! {
@@ -200,8 +215,13 @@ impl Checkins {
             };
             let outcome = tokio::select! {
                 outcome = self.run_once(kind, &gateway, cursor, poll_wait) => outcome,
+                _ = switched.changed() => continue,
                 _ = stop.changed() => return,
             };
+            if switched.has_changed().unwrap_or(true) {
+                // Another UEM took over while this answer was being applied.
+                continue;
+            }
             let index = CheckinKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
             self.runs[index].inc(result_name(&outcome));
             let event = {
@@ -287,7 +307,7 @@ impl Checkins {
                     if !self.registered.load(Ordering::SeqCst) {
                         let settings = connector.register().await?;
                         gateway.set_uem_settings(&settings);
-                        self.settings_file.save(&settings);
+                        self.settings_file.lock().unwrap_or_else(PoisonError::into_inner).save(&settings);
                         self.registered.store(true, Ordering::SeqCst);
                     }
                     let cursor = if self.full_resync.swap(false, Ordering::SeqCst) { None } else { cursor };
@@ -350,6 +370,21 @@ impl Checkins {
             }
         })
     }
+}
+
+/// A schedule for `settings`, with the check-ins a connector of `features` cannot do marked
+/// unsupported.
+fn scheduler_for(settings: &postern_config::CheckinSettings, features: Features) -> Scheduler<Cursor> {
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let mut scheduler = Scheduler::new(settings, seed ^ u64::from(std::process::id()));
+    scheduler.set_long_poll(CheckinKind::Compliance, features.long_poll);
+    if !features.tunnel_actions {
+        scheduler.mark_unsupported(CheckinKind::TunnelActions);
+    }
+    if !features.inventory_push {
+        scheduler.mark_unsupported(CheckinKind::Inventory);
+    }
+    scheduler
 }
 
 /// Why a check-in run failed: the UEM, or the gateway applying the answer.

@@ -3,12 +3,16 @@
 
 use crate::checkins::Checkins;
 use crate::data_plane::tls_floor;
+use crate::state::{connector, connector_identity, inventory_hold_secs};
+use crate::uem_settings::SettingsFile;
 use postern_config::Config;
+use postern_decision::GatewayId;
 use postern_gateway::Gateway;
 use postern_proxy_activesync::ActiveSyncProxy;
 use postern_proxy_apptunnel::AppTunnelProxy;
 use postern_proxy_front::{CertificateWatcher, ClientAuth, ReloadOutcome};
 use std::num::NonZeroU32;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -19,6 +23,10 @@ pub(crate) struct LiveServices {
     pub(crate) gateway: Arc<Gateway>,
     /// The UEM check-in schedule.
     pub(crate) checkins: Arc<Checkins>,
+    /// This gateway's id, which a new UEM connector is built with.
+    pub(crate) gateway_id: GatewayId,
+    /// Where the settings each UEM provided are kept.
+    pub(crate) state_dir: PathBuf,
     /// The AppTunnel proxy, when it runs.
     pub(crate) tunnels: Option<Arc<AppTunnelProxy>>,
     /// The ActiveSync proxy, when it runs.
@@ -39,6 +47,7 @@ impl LiveServices {
             "tls min-version",
             "device-cache size",
             "uem checkin",
+            "uem connector",
             "host-checker policy",
             "host-checker recheck-interval",
             "host-checker patch-list",
@@ -81,7 +90,9 @@ fn apply(before: &Config, after: &Config, services: &LiveServices) {
     if let Some(proxy) = services.activesync.as_deref() {
         apply_activesync(before, after, proxy);
     }
-    if before.uem.checkins != after.uem.checkins {
+    if before.uem.connector != after.uem.connector || inventory_hold_secs(before) != inventory_hold_secs(after) {
+        switch_uem(after, services);
+    } else if before.uem.checkins != after.uem.checkins {
         services.checkins.reconfigure(&after.uem.checkins);
         tracing::info!(
             compliance = after.uem.checkins.compliance_interval_secs,
@@ -153,4 +164,18 @@ fn apply_activesync(before: &Config, after: &Config, proxy: &ActiveSyncProxy) {
     if let Err(error) = proxy.set_backend(url, new.backend_ca_file.clone(), tls_floor(after)) {
         tracing::error!(%error, "ActiveSync back end not applied; the previous one stays in force");
     }
+}
+
+/// Another UEM, or the same one reached differently (address, credentials, CA, the
+/// inventory hold its connector asks for): a new connector takes every later call, the
+/// check-ins start again with it (registration, then a full compliance pull), and the
+/// UEM's settings are the ones kept for it, if any. Decisions already in the cache stay
+/// until the new UEM's answers change them, as after a `reload`.
+fn switch_uem(after: &Config, services: &LiveServices) {
+    let uem = connector(after, &services.gateway_id);
+    let features = uem.features();
+    let settings_file = SettingsFile::new(&services.state_dir, &connector_identity(after));
+    services.gateway.switch_connector(uem, settings_file.load().as_ref());
+    services.checkins.switch_uem(&after.uem.checkins, features, settings_file);
+    tracing::info!(connector = %connector_identity(after), "UEM connector applied");
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::uem::{activesync, setup, wait_cache};
+use common::uem::{Uem, activesync, setup, wait_cache};
 use common::{DEADLINE, Daemon, cli, text};
 use std::time::{Duration, Instant};
 
@@ -149,4 +149,54 @@ fn an_operator_block_reaches_the_uem_at_once_not_at_the_next_inventory_push() {
         std::thread::sleep(Duration::from_millis(50));
     }
     println!("A7: an operator block reached the UEM's inventory {:?} after the command", blocked.elapsed());
+}
+
+#[test]
+fn a_committed_uem_connector_takes_over_at_once() {
+    let (dir, _first) = setup();
+    let mut daemon = Daemon::start(dir.path(), &[]);
+    daemon.wait_for("compliance check-in");
+    assert!(activesync(dir.path(), "ALICE0001", "alice%40example.com").contains("allow reason=uem-compliant"));
+    // Another UEM, with its own CA and token, that knows Alice's phone as non-compliant
+    // and a phone the first one never heard of.
+    let other_dir = tempfile::tempdir().expect("temp dir");
+    let other = Uem::start(other_dir.path(), 0, 0);
+    other.admin(&["token", "postern-1", "second-uem-token"]);
+    other.admin(&["settings", "--new-device", "block"]);
+    for (uem_id, eas_id, user) in
+        [("b-0001", "ALICE0001", "alice@example.com"), ("b-0009", "CAROL0009", "carol@example.com")]
+    {
+        other.admin(&["enrol", "--uem-id", uem_id, "--activesync-id", eas_id, "--user", user]);
+    }
+    other.admin(&["status", "b-0001", "noncompliant", "--action", "block"]);
+    std::fs::write(other_dir.path().join("token"), "second-uem-token").expect("token file");
+    let script = format!(
+        "configure terminal\nuem\nconnector postern-api https://127.0.0.1:{}\nca-file {}\ncredentials {}\nexit\ncommit\n",
+        other.port,
+        other_dir.path().join("uem-certs/ca.pem").display(),
+        other_dir.path().join("token").display()
+    );
+    let committed = text(&cli(dir.path(), &script));
+    assert!(committed.contains("Committed"), "{committed}");
+    assert!(!committed.contains("next `reload`"), "the connector applies at commit:\n{committed}");
+    daemon.wait_for("UEM connector applied");
+    // The check-ins start again with the new UEM: after its full pull (which drops what
+    // only the old UEM knew), Alice's phone is decided by the new UEM, and its own devices
+    // are found at their first access.
+    let start = Instant::now();
+    let alice = loop {
+        let out = activesync(dir.path(), "ALICE0001", "alice%40example.com");
+        if out.contains("block") || start.elapsed() > DEADLINE {
+            break out;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(alice.contains("block reason=uem-noncompliant"), "{alice}\n{}", text(&cli(dir.path(), "show checkins")));
+    let carol = activesync(dir.path(), "CAROL0009", "carol%40example.com");
+    assert!(carol.contains("allow reason=uem-compliant"), "the new UEM answers first accesses:\n{carol}");
+    let bob = activesync(dir.path(), "BOB0002", "bob%40example.com");
+    assert!(bob.contains("block reason=uem-no-match"), "the old UEM is no longer asked:\n{bob}");
+    let pending = text(&cli(dir.path(), "show configuration pending-reload"));
+    assert!(!pending.contains("uem"), "{pending}");
+    assert!(daemon.child.try_wait().expect("status").is_none(), "posternd is still running");
 }
