@@ -20,7 +20,8 @@ pub(crate) struct BenchArgs {
 }
 
 /// Packages that carry benchmarks.
-const BENCHED: &[&str] = &["postern-activesync", "postern-decision", "postern-device-cache", "postern-logging"];
+const BENCHED: &[&str] =
+    &["postern-activesync", "postern-decision", "postern-device-cache", "postern-gateway", "postern-logging"];
 
 /// Runs every benchmark, then prints median and spread of each from criterion's reports.
 pub(crate) fn run(args: &BenchArgs) -> Result {

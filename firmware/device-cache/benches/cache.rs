@@ -95,7 +95,7 @@ fn index_memory(_: &mut Criterion) {
             let bytes = key(i).encode().expect("encodes");
             index.insert(
                 Box::from(bytes.as_slice()),
-                CachedState { state: DeviceState::Allowed, provenance: Provenance::Uem, user_tag: 0 },
+                CachedState { state: DeviceState::Allowed, provenance: Provenance::Uem, user_tag: 0, uem_tag: 0 },
             );
         }
         let after = resident_bytes();

@@ -98,7 +98,7 @@ impl DeviceCache {
             store.apply_durably(writes, entries.len() - excess)?;
             tracing::info!(path = %config.path.display(), excess, capacity = config.capacity.get(), "device cache held more entries than its capacity; evicted the least recently written");
         }
-        let mut index = DeviceIndex::new(config.capacity);
+        let mut index = DeviceIndex::grouped(config.capacity, |state| state.uem_tag);
         index.reserve(entries.len() - excess);
         for e in entries.into_iter().skip(excess) {
             index.insert(e.key, e.state);
@@ -267,16 +267,37 @@ impl DeviceCache {
     pub fn entries(&self, kind: KeyKind, limit: usize) -> Result<Vec<(CacheKey, DeviceRecord)>, CacheError> {
         let mut out = Vec::new();
         for (key, _) in self.index.iter_mru().filter(|(k, _)| kind_of(k) == Some(kind)).take(limit) {
-            let cache_key = CacheKey::decode(key)?;
-            let Some(value) = self.store.get(key)? else {
-                tracing::warn!(key = %hex(key), "indexed device cache entry has no stored record");
-                continue;
-            };
-            let record =
-                decode_record(&value).map_err(|source| CacheError::Record { key: cache_key.to_string(), source })?;
-            out.push((cache_key, record));
+            out.extend(self.read_indexed(key)?);
         }
         Ok(out)
+    }
+
+    /// The full records whose UEM device tag is `tag` ([`crate::uem_tag`]), without
+    /// changing their recency (reads the store for those entries only). Devices whose ids
+    /// share a tag come together: check each record's id.
+    pub fn entries_by_uem_tag(&self, tag: u64) -> Result<Vec<(CacheKey, DeviceRecord)>, CacheError> {
+        let mut out = Vec::new();
+        for (key, _) in self.index.iter_group(tag) {
+            out.extend(self.read_indexed(key)?);
+        }
+        Ok(out)
+    }
+
+    /// The UEM device tags of the cached entries, each once (from memory).
+    pub fn uem_tags(&self) -> HashSet<u64> {
+        self.index.group_tags()
+    }
+
+    /// The stored record of an indexed key; none (and a warning) when the store lacks it.
+    fn read_indexed(&self, key: &[u8]) -> Result<Option<(CacheKey, DeviceRecord)>, CacheError> {
+        let cache_key = CacheKey::decode(key)?;
+        let Some(value) = self.store.get(key)? else {
+            tracing::warn!(key = %hex(key), "indexed device cache entry has no stored record");
+            return Ok(None);
+        };
+        let record =
+            decode_record(&value).map_err(|source| CacheError::Record { key: cache_key.to_string(), source })?;
+        Ok(Some((cache_key, record)))
     }
 
     /// The cached AppTunnels, most recently used first, at most `limit` of them.

@@ -16,6 +16,6 @@ pub use key::{
     APP_ID_MAX, AppId, AppTunnelKey, CacheKey, ENCODED_KEY_MAX, EncodedKey, KeyKind, SERVICE_NAME_MAX, ServiceName,
 };
 pub use lru_index::{Inserted, LruIndex, MAX_INDEX_CAPACITY, Walk};
-pub use record::{CachedState, DeviceRecord};
+pub use record::{CachedState, DeviceRecord, uem_tag};
 pub use record_format::{RECORD_FORMAT_VERSION, decode_record, encode_record};
 pub use recovery::{Damage, Recovery};

@@ -35,10 +35,14 @@ pub enum Inserted<K, V> {
 }
 
 /// A bounded map that remembers the order in which its keys were last used and evicts the
-/// least recently used key when a new key arrives while it is full.
+/// least recently used key when a new key arrives while it is full. Entries can also be
+/// found by a group tag their value carries (see [`LruIndex::grouped`]).
 pub struct LruIndex<K, V> {
     slots: Vec<Slot<K, V>>,
     table: HashTable<u32>,
+    /// Slot numbers by the group tag of their value (tag 0: in no group).
+    groups: HashTable<u32>,
+    group_of: fn(&V) -> u64,
     hasher: RandomState,
     head: u32,
     tail: u32,
@@ -50,10 +54,18 @@ pub struct LruIndex<K, V> {
 impl<K: Hash + Eq, V> LruIndex<K, V> {
     /// An empty index that holds at most `capacity` entries (capped at [`MAX_INDEX_CAPACITY`]).
     pub fn new(capacity: NonZeroU32) -> Self {
+        Self::grouped(capacity, |_| 0)
+    }
+
+    /// An empty index whose entries can also be listed by `group_of(value)`, a tag (0 for
+    /// none) that many keys may share; [`LruIndex::iter_group`] lists them in O(group size).
+    pub fn grouped(capacity: NonZeroU32, group_of: fn(&V) -> u64) -> Self {
         let capacity = NonZeroU32::new(capacity.get().min(MAX_INDEX_CAPACITY)).unwrap_or(NonZeroU32::MIN);
         Self {
             slots: Vec::new(),
             table: HashTable::new(),
+            groups: HashTable::new(),
+            group_of,
             hasher: RandomState::new(),
             head: NIL,
             tail: NIL,
@@ -128,11 +140,19 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
         if let Some(at) = self.find::<K>(&key) {
             self.unlink(at);
             self.push_front(at);
+            let group = (self.group_of)(&value);
             let old = self
                 .slots
                 .get_mut(at as usize)
                 .and_then(|slot| slot.entry.as_mut())
                 .map(|(_, v)| core::mem::replace(v, value));
+            if let Some(old) = &old {
+                let before = (self.group_of)(old);
+                if before != group {
+                    self.ungroup(at, before);
+                    self.group(at, group);
+                }
+            }
             // `find` only returns occupied slots, so `old` is always there.
             return match old {
                 Some(old) => Inserted::Updated(old),
@@ -141,9 +161,11 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
         }
         let evicted = if self.len >= self.capacity.get() { self.pop_lru() } else { None };
         let hash = self.hasher.hash_one(&key);
+        let group = (self.group_of)(&value);
         let at = self.allocate(key, value);
         let Self { table, slots, hasher, .. } = self;
         table.insert_unique(hash, at, |&i| slot_hash(hasher, slots, i));
+        self.group(at, group);
         self.push_front(at);
         self.len += 1;
         Inserted::Added { evicted }
@@ -192,6 +214,7 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
     pub fn clear(&mut self) {
         self.slots.clear();
         self.table.clear();
+        self.groups.clear();
         self.head = NIL;
         self.tail = NIL;
         self.free = NIL;
@@ -206,6 +229,39 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
     /// Entries from the least to the most recently used (the eviction order).
     pub fn iter_lru(&self) -> Walk<'_, K, V> {
         Walk { index: self, at: self.tail, towards_tail: false }
+    }
+
+    /// The entries whose value's group tag is `tag` (none for tag 0), in no set order.
+    pub fn iter_group(&self, tag: u64) -> impl Iterator<Item = (&K, &V)> {
+        let group_of = self.group_of;
+        let hash = if tag == 0 { None } else { Some(mix(tag)) };
+        hash.into_iter()
+            .flat_map(|hash| self.groups.iter_hash(hash))
+            .filter_map(|&at| self.entry(at))
+            .filter(move |(_, v)| group_of(v) == tag)
+            .map(|(k, v)| (k, v))
+    }
+
+    /// The distinct group tags of the entries, each once, in no set order.
+    pub fn group_tags(&self) -> std::collections::HashSet<u64> {
+        self.groups.iter().filter_map(|&at| self.entry(at)).map(|(_, v)| (self.group_of)(v)).collect()
+    }
+
+    fn group(&mut self, at: u32, tag: u64) {
+        if tag == 0 {
+            return;
+        }
+        let Self { groups, slots, group_of, .. } = self;
+        groups.insert_unique(mix(tag), at, |&i| slot_group_hash(*group_of, slots, i));
+    }
+
+    fn ungroup(&mut self, at: u32, tag: u64) {
+        if tag == 0 {
+            return;
+        }
+        if let Ok(found) = self.groups.find_entry(mix(tag), |&i| i == at) {
+            found.remove();
+        }
     }
 
     fn find<Q>(&self, key: &Q) -> Option<u32>
@@ -237,8 +293,11 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
         at
     }
 
-    /// Unlinks slot `at` from the recency list and puts it on the free list.
+    /// Unlinks slot `at` from the recency list and its group and puts it on the free list.
     fn release(&mut self, at: u32) -> Option<(K, V)> {
+        if let Some(tag) = self.entry(at).map(|(_, v)| (self.group_of)(v)) {
+            self.ungroup(at, tag);
+        }
         self.unlink(at);
         let free = self.free;
         let slot = self.slots.get_mut(at as usize)?;
@@ -291,6 +350,21 @@ fn slot_hash<K: Hash, V>(hasher: &RandomState, slots: &[Slot<K, V>], at: u32) ->
         Some((k, _)) => hasher.hash_one(k),
         None => 0,
     }
+}
+
+fn slot_group_hash<K, V>(group_of: fn(&V) -> u64, slots: &[Slot<K, V>], at: u32) -> u64 {
+    match slots.get(at as usize).and_then(|slot| slot.entry.as_ref()) {
+        Some((_, v)) => mix(group_of(v)),
+        None => 0,
+    }
+}
+
+/// Spreads a tag's bits over the hash (splitmix64's finaliser): the table reads both ends.
+fn mix(tag: u64) -> u64 {
+    let mut z = tag.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// An iterator over an [`LruIndex`] in recency order.

@@ -142,7 +142,7 @@ fn op() -> impl Strategy<Value = Op> {
 proptest! {
     #[test]
     fn behaves_like_the_model(capacity in 1u32..12, ops in proptest::collection::vec(op(), 0..200)) {
-        let mut index = LruIndex::new(cap(capacity));
+        let mut index = LruIndex::grouped(cap(capacity), |v: &u16| u64::from(*v % 4));
         let mut model = Model { order: Vec::new(), capacity: capacity as usize };
         for op in ops {
             match op {
@@ -166,6 +166,18 @@ proptest! {
             prop_assert_eq!(&lru, &model.order);
             prop_assert_eq!(index.len(), model.order.len());
             prop_assert!(index.slots.len() <= capacity as usize);
+            // Groups follow inserts, updates that change a value's group, and removals.
+            for tag in 0..4u64 {
+                let mut grouped: Vec<(u8, u16)> = index.iter_group(tag).map(|(k, v)| (*k, *v)).collect();
+                grouped.sort_unstable();
+                let mut expected: Vec<(u8, u16)> =
+                    model.order.iter().copied().filter(|(_, v)| tag != 0 && u64::from(*v % 4) == tag).collect();
+                expected.sort_unstable();
+                prop_assert_eq!(grouped, expected);
+            }
+            let tags: std::collections::HashSet<u64> =
+                model.order.iter().map(|(_, v)| u64::from(*v % 4)).filter(|t| *t != 0).collect();
+            prop_assert_eq!(index.group_tags(), tags);
         }
     }
 }

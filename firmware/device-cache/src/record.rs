@@ -1,7 +1,7 @@
 //! What the cache keeps for one entry.
 
 use crate::key::{CacheKey, KeyKind};
-use postern_decision::{CacheRecord, Channel, DeviceIdentity, DeviceState, Provenance};
+use postern_decision::{CacheRecord, Channel, DeviceIdentity, DeviceState, Provenance, UemDeviceId};
 
 /// Everything persisted for one cached device or AppTunnel.
 ///
@@ -32,6 +32,20 @@ pub struct CachedState {
     /// The recorded user's tag ([`postern_decision::user_tag`]; 0 for none): a request
     /// naming another user is not decided from the cache.
     pub user_tag: u32,
+    /// The UEM device's tag ([`uem_tag`]; 0 for none): the cache lists the entries of one
+    /// UEM device by it without reading the store.
+    pub uem_tag: u64,
+}
+
+/// A tag for a UEM device id (FNV-1a, 64 bits; never 0, which means none). Ids that
+/// differ may share a tag: the records read by it are checked against the id.
+pub fn uem_tag(id: Option<&UemDeviceId>) -> u64 {
+    let Some(id) = id else { return 0 };
+    let hash = id
+        .as_str()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3));
+    hash.max(1)
 }
 
 impl DeviceRecord {
@@ -66,6 +80,7 @@ impl DeviceRecord {
             state: self.state,
             provenance: self.provenance,
             user_tag: postern_decision::user_tag(self.identity.user.as_ref()),
+            uem_tag: uem_tag(self.identity.uem_device_id.as_ref()),
         }
     }
 }

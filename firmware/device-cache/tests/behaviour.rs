@@ -28,7 +28,7 @@ fn acknowledged_writes_survive_reopening() {
     assert!(recovery.is_none());
     assert_eq!(evicted_at_open, 0);
     assert_eq!(cache.len(), 3);
-    let blocked = CachedState { state: DeviceState::Blocked, provenance: Provenance::Uem, user_tag: 0 };
+    let blocked = CachedState { state: DeviceState::Blocked, provenance: Provenance::Uem, user_tag: 0, uem_tag: 0 };
     assert_eq!(cache.lookup(&eas("A1")), Some(blocked));
     assert_eq!(cache.record(&eas("A1")).expect("read"), Some(record(DeviceState::Blocked, 20)));
     assert_eq!(cache.lookup(&eas("Gone")), None);
@@ -152,4 +152,50 @@ fn a_resize_that_shrinks_evicts_the_least_recently_used_durably_and_one_that_gro
     let cache = open(&path, 10).cache;
     assert_eq!(cache.record(&eas("B")).expect("read"), None, "the shrink's evictions are persisted");
     assert!(cache.lookup(&eas("A")).is_some() && cache.lookup(&eas("D")).is_some());
+}
+
+#[test]
+fn entries_are_found_by_their_uem_device_across_writes_evictions_and_reopening() {
+    use postern_decision::UemDeviceId;
+    use postern_device_cache::{DeviceRecord, uem_tag};
+    let of = |uem: &str, state: DeviceState| {
+        let mut r: DeviceRecord = record(state, 1);
+        r.identity.uem_device_id = Some(UemDeviceId::new(uem).expect("id"));
+        r
+    };
+    let tag = |uem: &str| uem_tag(Some(&UemDeviceId::new(uem).expect("id")));
+    let keys = |cache: &postern_device_cache::DeviceCache, uem: &str| {
+        let mut keys: Vec<String> =
+            cache.entries_by_uem_tag(tag(uem)).expect("read").iter().map(|(k, _)| k.to_string()).collect();
+        keys.sort();
+        keys
+    };
+    let root = tempfile::tempdir().expect("temp dir");
+    let path = root.path().join("cache");
+    {
+        let mut cache = open(&path, 4).cache;
+        cache.upsert(&eas("A1"), &of("uem-a", DeviceState::Allowed)).expect("upsert");
+        cache.upsert(&tunnel("uem-a", "com.example.mail"), &of("uem-a", DeviceState::Allowed)).expect("upsert");
+        cache.upsert(&eas("B1"), &of("uem-b", DeviceState::Allowed)).expect("upsert");
+        cache.upsert(&eas("N1"), &record(DeviceState::Allowed, 1)).expect("no UEM device id");
+        assert_eq!(keys(&cache, "uem-a").len(), 2);
+        assert_eq!(cache.uem_tags(), [tag("uem-a"), tag("uem-b")].into_iter().collect());
+        // A record that now names another UEM device moves to that device.
+        cache.upsert(&eas("B1"), &of("uem-c", DeviceState::Blocked)).expect("update");
+        assert!(keys(&cache, "uem-b").is_empty());
+        assert_eq!(keys(&cache, "uem-c").len(), 1);
+    }
+    let mut cache = open(&path, 4).cache;
+    assert_eq!(keys(&cache, "uem-a").len(), 2, "rebuilt from the store at open");
+    assert_eq!(keys(&cache, "uem-c").len(), 1);
+    assert!(cache.remove(&eas("A1")).expect("remove"));
+    assert_eq!(keys(&cache, "uem-a").len(), 1);
+    // An eviction takes the entry out of its device's list too.
+    cache.upsert(&eas("X1"), &of("uem-x", DeviceState::Allowed)).expect("upsert");
+    cache.upsert(&eas("X2"), &of("uem-x", DeviceState::Allowed)).expect("evicts the least recent");
+    assert_eq!(cache.len(), 4);
+    let listed: usize = ["uem-a", "uem-c", "uem-x"].iter().map(|u| keys(&cache, u).len()).sum();
+    let without_device = usize::from(cache.lookup(&eas("N1")).is_some());
+    assert_eq!(listed, cache.len() - without_device, "every cached entry with a UEM device is listed once");
+    assert_eq!(cache.entries_by_uem_tag(0).expect("read").len(), 0, "tag 0 is no device");
 }

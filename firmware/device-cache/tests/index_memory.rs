@@ -20,12 +20,18 @@ fn resident_bytes() -> u64 {
 #[ignore = "allocates a million entries; run on demand"]
 fn index_stays_under_300_bytes_per_device() {
     let before = resident_bytes();
-    let mut index = DeviceIndex::new(NonZeroU32::new(ENTRIES).expect("non-zero"));
-    let state = CachedState { state: DeviceState::Allowed, provenance: Provenance::Uem, user_tag: 0 };
+    // Grouped by UEM device, as the cache builds it: every entry in a group of its own.
+    let mut index = DeviceIndex::grouped(NonZeroU32::new(ENTRIES).expect("non-zero"), |s| s.uem_tag);
     for n in 0..ENTRIES {
         // 32 characters: the longest ActiveSync id, so the largest key.
         let id = format!("{:016X}{:016X}", u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15), n);
         let key = CacheKey::ActiveSync(EasDeviceId::new(&id).expect("valid id")).encode().expect("encodes");
+        let state = CachedState {
+            state: DeviceState::Allowed,
+            provenance: Provenance::Uem,
+            user_tag: 0,
+            uem_tag: u64::from(n) + 1,
+        };
         index.insert(Box::from(key.as_slice()), state);
     }
     let per_device = resident_bytes().saturating_sub(before) as f64 / f64::from(ENTRIES);

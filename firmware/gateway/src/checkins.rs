@@ -4,9 +4,9 @@
 use crate::error::GatewayError;
 use crate::gateway::{Cut, Gateway};
 use postern_decision::{DeviceIdentity, DeviceState, Provenance, Reason, UemDeviceId, UemStatus, apply_checkin};
-use postern_device_cache::{CacheKey, DeviceRecord, KeyKind};
+use postern_device_cache::{CacheKey, DeviceRecord, uem_tag};
 use postern_uem_api::{ComplianceChanges, TunnelActions, TunnelTarget, TunnelVerb};
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 /// What a check-in changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -38,70 +38,83 @@ pub struct Change {
     pub cut: bool,
 }
 
-impl Gateway {
-    /// Every cached entry, grouped by the UEM device it belongs to.
-    fn entries_by_device(&self) -> Result<HashMap<UemDeviceId, Vec<(CacheKey, DeviceRecord)>>, GatewayError> {
-        let cache = self.cache();
-        let capacity = cache.capacity().get() as usize;
-        let mut all = cache.entries(KeyKind::ActiveSync, capacity)?;
-        all.extend(cache.app_tunnels(capacity)?);
-        let mut by_device: HashMap<UemDeviceId, Vec<_>> = HashMap::new();
-        for (key, record) in all {
-            if let Some(id) = record.identity.uem_device_id.clone() {
-                by_device.entry(id).or_default().push((key, record));
-            }
-        }
-        Ok(by_device)
-    }
+/// Devices read or written per hold of the cache's lock: requests wait at most this long.
+const DEVICES_PER_LOCK: usize = 256;
 
+impl Gateway {
     /// Applies a compliance pull (S6 with A4's semantics). A full snapshot also drops
     /// entries of devices the UEM no longer lists, so they are decided as first accesses
-    /// again (never let through on an old state).
+    /// again (never let through on an old state). Only the entries of the devices named
+    /// are read (found by their UEM device id in the cache's index), a few at a time, so
+    /// requests are never held up by a walk of the whole cache.
     pub fn apply_compliance(&self, changes: &ComplianceChanges) -> Result<Applied, GatewayError> {
-        let mut by_device = self.entries_by_device()?;
         let caps = self.uem().caps;
         let now = (self.clock_ms)();
         let mut applied = Applied::default();
-        let mut writes = Vec::new();
         let mut cuts = Vec::new();
-        for change in changes.changes.iter() {
-            let Some(entries) = by_device.remove(&change.uem_device_id) else { continue };
-            for (key, stored) in entries {
-                let record = stored.to_decision(&key);
-                let outcome = apply_checkin(record.clone(), change.uem_status(), caps);
-                if outcome.record == record {
-                    continue;
+        let forget = changes.full && !changes.more;
+        let listed: HashSet<&UemDeviceId> = changes.changes.iter().map(|c| &c.uem_device_id).collect();
+        let mut unlisted = Vec::new();
+        for chunk in changes.changes.chunks(DEVICES_PER_LOCK) {
+            let mut writes = Vec::new();
+            let cache = self.cache();
+            for change in chunk {
+                for (key, stored) in cache.entries_by_uem_tag(uem_tag(Some(&change.uem_device_id)))? {
+                    match stored.identity.uem_device_id.as_ref() {
+                        Some(id) if *id == change.uem_device_id => {}
+                        // Another device that shares the tag.
+                        Some(id) if forget && !listed.contains(id) => {
+                            unlisted.push((key, stored));
+                            continue;
+                        }
+                        _ => continue,
+                    }
+                    let record = stored.to_decision(&key);
+                    let outcome = apply_checkin(record.clone(), change.uem_status(), caps);
+                    if outcome.record == record {
+                        continue;
+                    }
+                    applied.changed += 1;
+                    if outcome.cut_connections {
+                        cuts.push(Cut { key: key.clone(), reason: outcome.reason });
+                    }
+                    applied.changes.push(Change {
+                        key: key.clone(),
+                        identity: outcome.record.identity.clone(),
+                        from: record.state,
+                        to: outcome.record.state,
+                        reason: outcome.reason,
+                        cut: outcome.cut_connections,
+                    });
+                    writes.push((key, DeviceRecord::from_decision(outcome.record, Some(&stored), now)));
                 }
-                applied.changed += 1;
-                if outcome.cut_connections {
-                    cuts.push(Cut { key: key.clone(), reason: outcome.reason });
-                }
-                applied.changes.push(Change {
-                    key: key.clone(),
-                    identity: outcome.record.identity.clone(),
-                    from: record.state,
-                    to: outcome.record.state,
-                    reason: outcome.reason,
-                    cut: outcome.cut_connections,
-                });
-                writes.push((key, DeviceRecord::from_decision(outcome.record, Some(&stored), now)));
+            }
+            drop(cache);
+            if !writes.is_empty() {
+                self.cache().upsert_batch(&writes)?;
             }
         }
-        let mut cache = self.cache();
-        for chunk in writes.chunks(10_000) {
-            cache.upsert_batch(chunk)?;
-        }
-        if changes.full && !changes.more {
-            for (key, stored) in by_device.into_values().flatten() {
-                if stored.provenance != Provenance::Operator && cache.remove(&key)? {
-                    applied.forgotten += 1;
-                    if stored.state.permits() {
-                        cuts.push(Cut { key, reason: Reason::NotRegistered });
+        if forget {
+            let listed_tags: HashSet<u64> = listed.iter().map(|id| uem_tag(Some(id))).collect();
+            let absent: Vec<u64> = self.cache().uem_tags().into_iter().filter(|t| !listed_tags.contains(t)).collect();
+            for chunk in absent.chunks(DEVICES_PER_LOCK) {
+                let cache = self.cache();
+                for tag in chunk {
+                    unlisted.extend(cache.entries_by_uem_tag(*tag)?);
+                }
+            }
+            for chunk in unlisted.chunks(DEVICES_PER_LOCK) {
+                let mut cache = self.cache();
+                for (key, stored) in chunk {
+                    if stored.provenance != Provenance::Operator && cache.remove(key)? {
+                        applied.forgotten += 1;
+                        if stored.state.permits() {
+                            cuts.push(Cut { key: key.clone(), reason: Reason::NotRegistered });
+                        }
                     }
                 }
             }
         }
-        drop(cache);
         applied.cut = cuts.len();
         for cut in cuts {
             self.announce_cut(cut);
@@ -112,14 +125,15 @@ impl Gateway {
     /// Applies administrator actions on tunnels: a block cuts the tunnel now; an unblock
     /// drops the block so the next access asks the UEM again.
     pub fn apply_tunnel_actions(&self, actions: &TunnelActions) -> Result<Applied, GatewayError> {
-        let by_device = self.entries_by_device()?;
         let now = (self.clock_ms)();
         let mut applied = Applied::default();
         let mut cache = self.cache();
         let mut cuts = Vec::new();
         for action in actions.actions.iter() {
-            let Some(entries) = by_device.get(&action.uem_device_id) else { continue };
-            for (key, stored) in entries {
+            let entries = cache.entries_by_uem_tag(uem_tag(Some(&action.uem_device_id)))?;
+            let of_device =
+                entries.iter().filter(|(_, r)| r.identity.uem_device_id.as_ref() == Some(&action.uem_device_id));
+            for (key, stored) in of_device {
                 let CacheKey::AppTunnel(tunnel) = key else { continue };
                 let targeted = match &action.target {
                     TunnelTarget::AllTunnels => true,
