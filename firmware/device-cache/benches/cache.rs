@@ -90,12 +90,14 @@ fn index_memory(_: &mut Criterion) {
     for (label, key) in [("32-char ActiveSync ids", eas as fn(u32) -> CacheKey), ("AppTunnel keys", tunnel)] {
         let n: u32 = 1_000_000;
         let before = resident_bytes();
-        let mut index = DeviceIndex::new(NonZeroU32::new(n).expect("non-zero"));
+        // Grouped by UEM device as the cache builds it, each entry a device of its own.
+        let mut index = DeviceIndex::grouped(NonZeroU32::new(n).expect("non-zero"), |s| s.uem_tag);
         for i in 0..n {
             let bytes = key(i).encode().expect("encodes");
+            let uem_tag = u64::from(i) + 1;
             index.insert(
                 Box::from(bytes.as_slice()),
-                CachedState { state: DeviceState::Allowed, provenance: Provenance::Uem, user_tag: 0, uem_tag: 0 },
+                CachedState { state: DeviceState::Allowed, provenance: Provenance::Uem, user_tag: 0, uem_tag },
             );
         }
         let after = resident_bytes();
