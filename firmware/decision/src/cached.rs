@@ -27,16 +27,19 @@ pub const fn decide_cached(state: DeviceState, provenance: Provenance) -> Decisi
 /// Wiped records matched to a UEM device are final and are not re-evaluated. App-tunnel
 /// records are refreshed by check-ins instead (see [`awaits_checkin`]).
 pub fn needs_first_access(record: &CacheRecord) -> bool {
-    if record.channel != Channel::ActiveSync {
-        return false;
-    }
-    let unmatched = record.identity.uem_device_id.is_none();
-    match record.state {
-        DeviceState::Wiped => unmatched || record.provenance == Provenance::Persisted,
+    record.channel == Channel::ActiveSync
+        && state_needs_first_access(record.state, record.provenance, record.identity.uem_device_id.is_none())
+}
+
+/// [`needs_first_access`] for an ActiveSync record known only by its state, provenance
+/// and whether it is `unmatched` to a UEM device (what the cache keeps in memory).
+pub fn state_needs_first_access(state: DeviceState, provenance: Provenance, unmatched: bool) -> bool {
+    match state {
+        DeviceState::Wiped => unmatched || provenance == Provenance::Persisted,
         _ => {
             unmatched
-                || matches!(record.state, DeviceState::Unknown)
-                || matches!(record.provenance, Provenance::OutageRule | Provenance::Persisted)
+                || matches!(state, DeviceState::Unknown)
+                || matches!(provenance, Provenance::OutageRule | Provenance::Persisted)
         }
     }
 }

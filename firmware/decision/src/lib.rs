@@ -20,7 +20,7 @@ mod uem;
 pub use action::{ComplianceAction, apply_action};
 pub use activesync::{CacheUpdate, FirstAccess, FirstAccessOutcome, decide_first_access, new_device_rule};
 pub use apptunnel::{AppTunnelAnswer, AppTunnelLookup, AppTunnelOutcome, decide_first_apptunnel};
-pub use cached::{awaits_checkin, decide_cached, needs_first_access, restore_at_startup};
+pub use cached::{awaits_checkin, decide_cached, needs_first_access, restore_at_startup, state_needs_first_access};
 pub use checkin::{CheckinOutcome, apply_checkin};
 pub use decision::{CacheRecord, Channel, Decision, Verdict};
 pub use identity::{

@@ -283,6 +283,22 @@ impl DeviceCache {
         Ok(out)
     }
 
+    /// Up to `limit` keys of one kind whose in-memory state passes `wanted`, most recently
+    /// used first; reads nothing from the store, so callers can read the records a few at
+    /// a time.
+    pub fn keys_where(
+        &self,
+        kind: KeyKind,
+        limit: usize,
+        wanted: impl Fn(&CachedState) -> bool,
+    ) -> Result<Vec<CacheKey>, CacheError> {
+        let mut out = Vec::new();
+        for (key, _) in self.index.iter_mru().filter(|(k, s)| kind_of(k) == Some(kind) && wanted(s)).take(limit) {
+            out.push(CacheKey::decode(key)?);
+        }
+        Ok(out)
+    }
+
     /// The UEM device tags of the cached entries, each once (from memory).
     pub fn uem_tags(&self) -> HashSet<u64> {
         self.index.group_tags()

@@ -6,8 +6,8 @@ use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use postern_decision::{
     AppTunnelLookup, CacheUpdate, Decision, DeviceIdentity, EasRequest, FirstAccess, Provenance, Reason, UemDeviceId,
-    UemLookup, Verdict, decide_cached, decide_first_access, decide_first_apptunnel, needs_first_access, user_conflict,
-    user_tag,
+    UemLookup, Verdict, decide_cached, decide_first_access, decide_first_apptunnel, needs_first_access,
+    state_needs_first_access, user_conflict, user_tag,
 };
 use postern_device_cache::{AppTunnelKey, CacheKey, DeviceRecord, KeyKind};
 use postern_uem_connector::UemError;
@@ -233,15 +233,18 @@ impl Gateway {
     /// rule, restored at start-up, or not matched, is decided again as a first access (S3,
     /// S7). Returns each device evaluated with its new decision.
     pub async fn reevaluate_first_accesses(&self) -> Result<Vec<(EasRequest, Decision)>, GatewayError> {
-        let candidates: Vec<_> = {
+        let keys = {
             let cache = self.cache();
             let capacity = cache.capacity().get() as usize;
-            cache
-                .entries(KeyKind::ActiveSync, capacity)?
-                .into_iter()
-                .filter(|(key, stored)| needs_first_access(&stored.to_decision(key)))
-                .collect()
+            cache.keys_where(KeyKind::ActiveSync, capacity, |s| {
+                state_needs_first_access(s.state, s.provenance, s.uem_tag == 0)
+            })?
         };
+        let candidates: Vec<_> = self
+            .records_of(&keys)?
+            .into_iter()
+            .filter(|(key, stored)| needs_first_access(&stored.to_decision(key)))
+            .collect();
         let mut decided = Vec::with_capacity(candidates.len());
         for (key, stored) in candidates {
             let Some(eas) = stored.identity.eas_device_id.clone() else { continue };

@@ -39,7 +39,7 @@ pub struct Change {
 }
 
 /// Devices read or written per hold of the cache's lock: requests wait at most this long.
-const DEVICES_PER_LOCK: usize = 256;
+pub(crate) const DEVICES_PER_LOCK: usize = 256;
 
 impl Gateway {
     /// Applies a compliance pull (S6 with A4's semantics). A full snapshot also drops

@@ -133,6 +133,21 @@ impl Gateway {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The stored records of `keys`, read a few at a time so that requests, which take the
+    /// same lock, never wait for a long walk; keys gone meanwhile are skipped.
+    pub(crate) fn records_of(&self, keys: &[CacheKey]) -> Result<Vec<(CacheKey, DeviceRecord)>, GatewayError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(crate::checkins::DEVICES_PER_LOCK) {
+            let cache = self.cache();
+            for key in chunk {
+                if let Some(record) = cache.record(key)? {
+                    out.push((key.clone(), record));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The UEM connector in use now.
     pub fn connector(&self) -> Arc<dyn UemConnector> {
         self.connector.read().unwrap_or_else(PoisonError::into_inner).clone()

@@ -10,9 +10,17 @@ impl Gateway {
     /// The inventory: every ActiveSync device and AppTunnel in the cache, most recently
     /// used first, up to what one push may carry.
     pub fn inventory(&self) -> Result<Vec<InventoryEntry>, GatewayError> {
-        let cache = self.cache();
-        let mut entries = cache.entries(KeyKind::ActiveSync, MAX_INVENTORY_ENTRIES)?;
-        entries.extend(cache.app_tunnels(MAX_INVENTORY_ENTRIES.saturating_sub(entries.len()))?);
+        let keys = {
+            let cache = self.cache();
+            let mut keys = cache.keys_where(KeyKind::ActiveSync, MAX_INVENTORY_ENTRIES, |_| true)?;
+            keys.extend(cache.keys_where(
+                KeyKind::AppTunnel,
+                MAX_INVENTORY_ENTRIES.saturating_sub(keys.len()),
+                |_| true,
+            )?);
+            keys
+        };
+        let entries = self.records_of(&keys)?;
         let mut inventory = Vec::with_capacity(entries.len());
         for (key, record) in entries {
             let state = match record.state {

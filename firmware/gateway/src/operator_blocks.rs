@@ -119,11 +119,17 @@ impl Gateway {
     /// Every cache entry `target` names: ActiveSync devices by id, UEM device id or user,
     /// and the AppTunnels of the UEM devices found.
     pub(crate) fn entries_named(&self, target: &BlockTarget) -> Result<Vec<(CacheKey, DeviceRecord)>, GatewayError> {
-        let cache = self.cache();
-        let capacity = cache.capacity().get() as usize;
+        let (devices, tunnels) = {
+            let cache = self.cache();
+            let capacity = cache.capacity().get() as usize;
+            (
+                cache.keys_where(KeyKind::ActiveSync, capacity, |_| true)?,
+                cache.keys_where(KeyKind::AppTunnel, capacity, |_| true)?,
+            )
+        };
         let mut uem_ids: Vec<String> = Vec::new();
         let mut found = Vec::new();
-        for (key, record) in cache.entries(KeyKind::ActiveSync, capacity)? {
+        for (key, record) in self.records_of(&devices)? {
             let identity = &record.identity;
             let hit = match target {
                 BlockTarget::Device(id) => {
@@ -143,7 +149,11 @@ impl Gateway {
         if let BlockTarget::Device(id) = target {
             uem_ids.push(id.clone());
         }
-        for (key, record) in cache.entries(KeyKind::AppTunnel, capacity)? {
+        let tunnels: Vec<CacheKey> = tunnels
+            .into_iter()
+            .filter(|k| matches!(k, CacheKey::AppTunnel(t) if uem_ids.iter().any(|u| u == t.uem_device_id.as_str())))
+            .collect();
+        for (key, record) in self.records_of(&tunnels)? {
             if let CacheKey::AppTunnel(t) = &key {
                 if uem_ids.iter().any(|u| u == t.uem_device_id.as_str()) {
                     found.push((key, record));

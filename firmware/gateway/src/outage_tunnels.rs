@@ -6,8 +6,8 @@
 
 use crate::error::GatewayError;
 use crate::gateway::{Cut, Gateway};
-use postern_decision::{AppTunnelLookup, awaits_checkin, decide_first_apptunnel};
-use postern_device_cache::{CacheKey, DeviceRecord};
+use postern_decision::{AppTunnelLookup, Provenance, awaits_checkin, decide_first_apptunnel};
+use postern_device_cache::{CacheKey, DeviceRecord, KeyKind};
 
 /// What asking again about outage-admitted tunnels did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -24,15 +24,16 @@ impl Gateway {
     /// Asks the UEM again about every app tunnel admitted without its answer and stores
     /// the real state; a tunnel that no longer permits traffic is cut (A7).
     pub async fn recheck_outage_tunnels(&self) -> Result<TunnelsRechecked, GatewayError> {
-        let waiting: Vec<(CacheKey, DeviceRecord)> = {
+        let keys = {
             let cache = self.cache();
             let capacity = cache.capacity().get() as usize;
-            cache
-                .app_tunnels(capacity)?
-                .into_iter()
-                .filter(|(key, stored)| awaits_checkin(&stored.to_decision(key)))
-                .collect()
+            cache.keys_where(KeyKind::AppTunnel, capacity, |s| s.provenance == Provenance::OutageAppTunnel)?
         };
+        let waiting: Vec<(CacheKey, DeviceRecord)> = self
+            .records_of(&keys)?
+            .into_iter()
+            .filter(|(key, stored)| awaits_checkin(&stored.to_decision(key)))
+            .collect();
         let mut done = TunnelsRechecked::default();
         for (key, stored) in waiting {
             let CacheKey::AppTunnel(tunnel) = &key else { continue };
