@@ -47,7 +47,21 @@ pub enum IdError {
 ///
 /// Stored inline (no heap), so the cache index can hold millions of them compactly.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct EasDeviceId(heapless::String<EAS_DEVICE_ID_MAX>);
+
+impl TryFrom<String> for EasDeviceId {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, IdError> {
+        Self::new(&s)
+    }
+}
+
+impl From<EasDeviceId> for String {
+    fn from(id: EasDeviceId) -> String {
+        String::from(id.as_str())
+    }
+}
 
 impl EasDeviceId {
     /// Validates and wraps an ActiveSync device id. Letters keep their case; ActiveSync
@@ -104,7 +118,21 @@ macro_rules! text_id {
     ($(#[$doc:meta])* $name:ident, $kind:literal, $max:expr, fold_case = $fold:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Debug)]
+        #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
+
+        impl TryFrom<String> for $name {
+            type Error = IdError;
+            fn try_from(s: String) -> Result<Self, IdError> {
+                Self::new(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
 
         impl $name {
             #[doc = concat!("Validates and wraps a ", $kind, ": non-empty, no control characters, bounded length.")]

@@ -6,7 +6,6 @@ mod bounded;
 mod changes;
 mod convert;
 mod error_body;
-mod id_serde;
 mod inventory;
 mod limits;
 mod lookup;
