@@ -4,7 +4,7 @@ use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use postern_decision::DeviceState;
 use postern_device_cache::{CacheKey, KeyKind};
-use postern_uem_api::{AppId, InventoryEntry, InventoryKind, MAX_INVENTORY_ENTRIES, ServiceName, WireDeviceState};
+use postern_uem_api::{InventoryEntry, InventoryKind, MAX_INVENTORY_ENTRIES, WireDeviceState};
 
 impl Gateway {
     /// The inventory: every ActiveSync device and AppTunnel in the cache, most recently
@@ -33,8 +33,8 @@ impl Gateway {
                 CacheKey::ActiveSync(_) => (InventoryKind::Activesync, None, None),
                 CacheKey::AppTunnel(t) => (
                     InventoryKind::Apptunnel,
-                    AppId::new(t.app_id.as_str()).ok(),
-                    ServiceName::new(t.service.as_str()).ok(),
+                    Some(t.app_id.clone()),
+                    Some(t.service.clone()),
                 ),
             };
             inventory.push(InventoryEntry {
