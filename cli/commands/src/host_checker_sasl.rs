@@ -19,7 +19,7 @@ pub(crate) fn config_nodes() -> [Node; 2] {
         .no_action(HC_SASL_MODE)
         .child(Node::arg("MODE", ArgKind::OneOf(MODES), "off, optional or required").action(HC_SASL_MODE)),
         Node::keyword("sasl-user", "A SASL PLAIN account of the PT-TLS listener").child(
-            Node::arg("NAME", ArgKind::Word { max_len: SASL_USER_MAX }, "User name: letters, digits . _ @ -")
+            Node::arg("NAME", ArgKind::Word { max_len: SASL_USER_MAX }, "User name: letters, digits . _ @ - = , :")
                 .no_action(HC_SASL_USER)
                 .children([
                     Node::keyword("password", "Set the password (stored as a salted hash)").child(

@@ -53,7 +53,8 @@ impl SaslMode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SaslUser {
-    /// 1 to 64 of `a-z A-Z 0-9 . _ @ -`; unique.
+    /// 1 to 64 of `a-z A-Z 0-9 . _ @ - = , :` (strongSwan's client sends its identity,
+    /// such as `CN=dev-1`); unique.
     pub name: String,
     /// `pbkdf2-sha256$ITERATIONS$SALT$HASH` (salt and hash in unpadded base64), as
     /// [`hash_password`] writes it.
@@ -117,8 +118,8 @@ pub(crate) fn user_name(name: &str) -> Result<(), Problem> {
     checks::charset(
         name,
         SASL_USER_MAX,
-        |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'),
-        "only ASCII letters, digits, '.', '_', '@' and '-' are allowed",
+        |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-' | '=' | ',' | ':'),
+        "only ASCII letters, digits, '.', '_', '@', '-', '=', ',' and ':' are allowed",
     )
 }
 

@@ -56,6 +56,9 @@ pub(crate) struct Shared {
     pub(crate) millis: Counter,
     common_name_fallback: bool,
     pub(crate) clock: fn() -> u64,
+    /// `host_checker.sasl.mode` as the listener started: its TLS handshake follows it,
+    /// so a commit changes it at the next reload (the accounts change at once).
+    sasl_mode: postern_config::SaslMode,
 }
 
 /// What the verifier keeps beside its sessions: each device's last decision and the
@@ -95,9 +98,10 @@ impl Shared {
         (secs > 0).then(|| Duration::from_secs(secs.into()))
     }
 
-    /// The committed SASL settings.
+    /// The SASL mode the listener started with and the committed accounts.
     pub(crate) fn sasl(&self) -> postern_config::HostCheckerSasl {
-        self.seen.lock().unwrap_or_else(PoisonError::into_inner).sasl.clone()
+        let users = self.seen.lock().unwrap_or_else(PoisonError::into_inner).sasl.users.clone();
+        postern_config::HostCheckerSasl { mode: self.sasl_mode, users }
     }
 
     /// The policies for a new session, with the patch list in use now.
@@ -165,6 +169,7 @@ impl HostCheckerPlane {
             millis,
             common_name_fallback: config.apptunnel.identity_from_common_name,
             clock,
+            sasl_mode: config.host_checker.sasl.mode,
         });
         let watcher = CertificateWatcher::new(tls, front.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
