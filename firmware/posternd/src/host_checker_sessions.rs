@@ -56,8 +56,8 @@ impl Sessions {
         let mut out = format!("{} collector session(s) open\n", live.len());
         let _ = writeln!(
             out,
-            "{:<24} {:<22} {:>9} {:>11} {:<14} {:>9}  {}",
-            "device", "address", "since (s)", "checked (s)", "last result", "rechecks", "auth"
+            "{:<24} {:<22} {:>9} {:>11} {:<14} {:>9}  auth",
+            "device", "address", "since (s)", "checked (s)", "last result", "rechecks"
         );
         for s in live.values() {
             let (checked, result) = match s.last_check {
