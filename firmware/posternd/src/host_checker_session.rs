@@ -74,6 +74,9 @@ pub(crate) async fn serve(
     sasl: Option<SaslAccounts>,
     shared: Arc<Shared>,
 ) {
+    // While SASL is under way a message may cost a password hash (tens of milliseconds):
+    // it is checked off the runtime's worker.
+    let mut sasl_pending = sasl.is_some();
     let config = VerifierConfig { sasl, ..VerifierConfig::default() };
     let limits = config.limits;
     let mut verifier = Verifier::new(config, shared.current_policies());
@@ -161,7 +164,12 @@ pub(crate) async fn serve(
             started = Instant::now();
             decided = false;
         }
-        for output in verifier.receive(&message) {
+        let outputs = if sasl_pending {
+            tokio::task::block_in_place(|| verifier.receive(&message))
+        } else {
+            verifier.receive(&message)
+        };
+        for output in outputs {
             match output {
                 VerifierOutput::Send(bytes) => {
                     if let Err(e) = tls.write_all(&bytes).await {
@@ -183,6 +191,7 @@ pub(crate) async fn serve(
                     return record(&device, Err(reason), started);
                 }
                 VerifierOutput::Authenticated { user } => {
+                    sasl_pending = false;
                     tracing::info!(device = %device, peer = %peer.addr, user = %user, "Host Checker SASL PLAIN authenticated");
                     session.authenticated(&method(&identity, Some(&user)), user_only.then_some(user.as_str()));
                     if user_only {
