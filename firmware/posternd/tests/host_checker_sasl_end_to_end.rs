@@ -5,11 +5,14 @@
 //! logged without the password; a device certificate is not asked for a password. With
 //! `required`, a certificate alone is not enough. With SASL off, none is offered and a
 //! client without a certificate is refused. `show host-checker sessions` says how each
-//! session authenticated.
+//! session authenticated. `openssl s_client`, speaking PT-TLS by hand in strongSwan's
+//! layout, meets the bounded attempts and the refusal of a batch before authentication.
 
 mod common;
 
-use common::posture::{fixtures, lines_of, next_access, posture_binary, server_pki, start_on_any_port};
+use common::posture::{
+    contains, fixtures, lines_of, next_access, posture_binary, s_client, server_pki, start_on_any_port,
+};
 use common::proxy::{apptunnel_section, device_pki, write_config};
 use common::{cli, text};
 use std::path::Path;
@@ -164,4 +167,45 @@ fn with_sasl_off_none_is_offered_and_a_certificate_is_required() {
     let (code, out) = run(collector(dir, port, None, &["--sasl-user", "alice"], Some(PASSWORD)));
     assert_eq!(code, Some(1), "{out}");
     assert!(!out.contains("Access:"), "{out}");
+}
+
+/// One PT-TLS message: IETF vendor, `kind`, identifier `id`, `value`.
+fn pt_tls(kind: u8, id: u8, value: &[u8]) -> Vec<u8> {
+    let len = u8::try_from(16 + value.len()).expect("short message");
+    [&[0, 0, 0, 0, 0, 0, 0, kind, 0, 0, 0, len, 0, 0, 0, id][..], value].concat()
+}
+
+#[test]
+fn attempts_are_bounded_and_no_batch_passes_before_authentication_over_a_real_socket() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    server_pki(dir);
+    device_pki(dir, &[]);
+    config(dir, "optional");
+    let (mut daemon, port) = start_on_any_port(dir, &[]);
+    let version_request = pt_tls(1, 0, &[0, 1, 1, 1]);
+    // strongSwan's Mechanism Selection: "PLAIN", then "" NUL "alice" NUL password.
+    let wrong = pt_tls(4, 1, &[&[5][..], b"PLAIN", b"\0alice\0guess-1"].concat());
+    let offer = pt_tls(3, 1, &[&[5][..], b"PLAIN"].concat());
+    let input = [version_request.clone(), wrong.clone(), wrong.clone(), wrong].concat();
+    let out = s_client(dir, port, &["-tls1_3"], &input);
+    let shown = String::from_utf8_lossy(&out);
+    assert!(contains(&out, &offer), "the PLAIN offer: {shown}");
+    let failure = pt_tls(6, 2, &[0, 1]);
+    assert!(contains(&out, &failure), "a SASL failure result: {shown}");
+    let abort = pt_tls(6, 6, &[0, 2]);
+    assert!(contains(&out, &abort), "an abort after the third: {shown}");
+    // PT-TLS Error 3 (SASL Mechanism Error) quoting the failed selection's header.
+    let error_head = [0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 40, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 3];
+    assert!(contains(&out, &error_head), "a PT-TLS error: {shown}");
+    let line = daemon.wait_for("SASL authentication failed 3 time(s)");
+    assert!(line.contains("host check failed"), "{line}");
+    assert!(!daemon.logged("guess-1"), "no password in the log");
+
+    // A PB-TNC batch instead of SASL: PT-TLS Error 4 (Invalid Message), no assessment.
+    let batch = pt_tls(7, 1, &[2, 0, 0, 1, 0, 0, 0, 8]);
+    let out = s_client(dir, port, &["-tls1_2"], &[version_request, batch].concat());
+    let invalid = [0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 40, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 4];
+    assert!(contains(&out, &invalid), "{}", String::from_utf8_lossy(&out));
+    daemon.wait_for("message not allowed in state Sasl");
 }
