@@ -83,7 +83,7 @@ pub(crate) async fn serve(
     // A session without a certificate is named by its SASL user once authenticated.
     let mut device = match &identity {
         Identity::Device(device) => device.clone(),
-        Identity::UserOnly => String::new(),
+        Identity::UserOnly => "-".to_owned(),
     };
     let session = shared.sessions.open(&device, peer.addr, (shared.clock)(), &method(&identity, None));
     let user_only = identity == Identity::UserOnly;

@@ -64,11 +64,10 @@ impl Sessions {
                 Some((at, result)) => (now.saturating_sub(at).to_string(), result),
                 None => ("-".to_owned(), "in progress"),
             };
-            let device = if s.device.is_empty() { "-" } else { s.device.as_str() };
             let _ = writeln!(
                 out,
                 "{:<24} {:<22} {:>9} {:>11} {:<14} {:>9}  {}",
-                device,
+                s.device,
                 s.peer.to_string(),
                 now.saturating_sub(s.since),
                 checked,
