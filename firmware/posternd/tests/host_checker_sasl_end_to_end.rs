@@ -115,6 +115,19 @@ fn optional_sasl_authenticates_a_collector_without_a_certificate_and_refuses_a_w
         sessions.lines().any(|l| l.starts_with("sasl:alice") && l.trim_end().ends_with("sasl:alice")),
         "{sessions}"
     );
+
+    // Accounts apply at commit: bob is added and alice removed.
+    let commit = text(&cli(
+        dir,
+        "configure terminal ; host-checker sasl-user bob password Bobs-pass-2 ; no host-checker sasl-user alice ; commit",
+    ));
+    assert!(commit.contains("Committed revision"), "{commit}");
+    daemon.wait_for("Host Checker policies changed by a commit");
+    let (code, out) = run(collector(dir, port, None, &["--sasl-user", "bob"], Some("Bobs-pass-2")));
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(collector(dir, port, None, &["--sasl-user", "alice"], Some(PASSWORD)));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("refused SASL PLAIN for user alice"), "{out}");
 }
 
 #[test]
@@ -154,19 +167,36 @@ fn required_sasl_needs_the_certificate_and_the_password() {
 }
 
 #[test]
-fn with_sasl_off_none_is_offered_and_a_certificate_is_required() {
+fn with_sasl_off_none_is_offered_and_a_certificate_is_required_until_a_reload_takes_a_new_mode() {
     let dir = tempfile::tempdir().expect("temp dir");
     let dir = dir.path();
     server_pki(dir);
     device_pki(dir, &["dev-off"]);
     config(dir, "off");
-    let (_daemon, port) = start_on_any_port(dir, &[]);
+    let (mut daemon, port) = start_on_any_port(dir, &[]);
     let (code, out) = run(collector(dir, port, Some("dev-off"), &["--sasl-user", "alice"], Some(PASSWORD)));
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("the verifier offered no SASL; the device certificate alone authenticated"), "{out}");
     let (code, out) = run(collector(dir, port, None, &["--sasl-user", "alice"], Some(PASSWORD)));
     assert_eq!(code, Some(1), "{out}");
     assert!(!out.contains("Access:"), "{out}");
+
+    // The mode applies at reload: committed, it waits; reloaded, a password is taken.
+    let commit = text(&cli(dir, "configure terminal ; host-checker sasl-mode optional ; commit"));
+    assert!(commit.contains("Applies at the next `reload`: host-checker sasl-mode"), "{commit}");
+    let (code, _) = run(collector(dir, port, None, &["--sasl-user", "alice"], Some(PASSWORD)));
+    assert_eq!(code, Some(1), "not before the reload");
+    let seen = daemon.line_with("Host Checker verifier listening");
+    let _ = cli(dir, "reload");
+    let port = loop {
+        let line = daemon.wait_for("Host Checker verifier listening");
+        if line != seen {
+            break common::proxy::port_from(&line);
+        }
+    };
+    let (code, out) = run(collector(dir, port, None, &["--sasl-user", "alice"], Some(PASSWORD)));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("authenticated as SASL user alice"), "{out}");
 }
 
 /// One PT-TLS message: IETF vendor, `kind`, identifier `id`, `value`.
