@@ -134,6 +134,9 @@ actions! {
     HC_RECHECK = 143,
     HC_WEBHOOK = 144,
     HC_WEBHOOK_CA = 145,
+    HC_SASL_MODE = 200,
+    HC_SASL_USER = 201,
+    HC_SASL_USER_HASH = 202,
 }
 
 #[cfg(test)]

@@ -150,6 +150,7 @@ impl Backend for CliBackend {
             HC_PATCH_URL | HC_PATCH_CA | HC_PATCH_INTERVAL => host_checker_patch_list::edit(self, inv),
             HC_PATCH_IMPORT => host_checker_patch_list::import(self, inv, out),
             HC_WEBHOOK | HC_WEBHOOK_CA => host_checker_webhook::edit(self, inv),
+            HC_SASL_MODE | HC_SASL_USER | HC_SASL_USER_HASH => crate::host_checker_sasl::edit(self, inv),
             HC_SHOW_PATCH_LIST => host_checker_patch_list::show(self, out),
             _ => configure::edit(self, inv, out),
         }

@@ -33,6 +33,7 @@ pub(crate) fn config_node() -> Node {
         ])
         .children(crate::host_checker_patch_list::config_nodes())
         .children(crate::host_checker_webhook::config_nodes())
+        .children(crate::host_checker_sasl::config_nodes())
 }
 
 /// The commands of `(config-hc-policy)#`.
@@ -242,6 +243,7 @@ pub(crate) fn render(settings: &postern_config::HostCheckerSettings, line: &mut 
     }
     crate::host_checker_patch_list::render(settings, line);
     crate::host_checker_webhook::render(settings, line);
+    crate::host_checker_sasl::render(settings, line);
     for p in &settings.policies {
         line(format!("host-checker policy {}", p.name));
         for platform in &p.platforms {

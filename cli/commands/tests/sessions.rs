@@ -368,6 +368,36 @@ fn host_checker_policies_are_configured_rendered_and_refused_by_name() {
 }
 
 #[test]
+fn sasl_accounts_are_hashed_at_once_rendered_as_hashes_and_refused_by_name() {
+    let rig = Rig::new();
+    let out = rig.admin_fails("configure terminal ; host-checker sasl-mode optional ; commit");
+    assert!(out.contains("host_checker.sasl.mode"), "{out}");
+    rig.admin(
+        "configure terminal ; host-checker sasl-mode optional ; host-checker sasl-user alice password s3cret! ; commit",
+    );
+    let sasl = rig.appliance.store().running().host_checker.sasl.clone();
+    assert_eq!(sasl.mode, postern_config::SaslMode::Optional);
+    assert!(sasl.verify("alice", b"s3cret!") && !sasl.verify("alice", b"s3cret"));
+    let running = rig.admin("show running-config");
+    assert!(!running.contains("s3cret"), "{running}");
+    assert!(running.lines().any(|l| l == "host-checker sasl-mode optional"), "{running}");
+    let hash_line =
+        running.lines().find(|l| l.starts_with("host-checker sasl-user alice password-hash pbkdf2-sha256$"));
+    let hash_line = hash_line.unwrap_or_else(|| panic!("no hash line:\n{running}")).to_owned();
+    // The printed line restores the same account.
+    rig.admin("configure terminal ; no host-checker sasl-mode ; no host-checker sasl-user alice ; commit");
+    assert!(rig.appliance.store().running().host_checker.sasl.users.is_empty());
+    rig.admin(&format!("configure terminal ; host-checker sasl-mode required ; {hash_line} ; commit"));
+    assert!(rig.appliance.store().running().host_checker.sasl.verify("alice", b"s3cret!"));
+    let bad = rig.admin_fails("configure terminal ; host-checker sasl-user bob password-hash md5$x ; commit");
+    assert!(bad.contains("host_checker.sasl.users[1].password_hash"), "{bad}");
+    let missing = rig.admin_fails("configure terminal ; no host-checker sasl-user carol");
+    assert!(missing.contains("no SASL user carol"), "{missing}");
+    rig.admin("configure terminal ; no host-checker sasl-mode ; no host-checker sasl-user alice ; commit");
+    assert!(rig.appliance.store().running().host_checker.sasl.is_default());
+}
+
+#[test]
 fn times_are_shown_for_people_and_show_output_filters_through_the_real_commands() {
     let rig = Rig::new();
     rig.admin("configure terminal ; hostname edge7 ; commit comment named");

@@ -49,6 +49,9 @@ pub struct HostCheckerSettings {
     /// `remediation_webhook_url`, and the only ones trusted for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remediation_webhook_ca_file: Option<PathBuf>,
+    /// SASL PLAIN on the PT-TLS listener (`[host_checker.sasl]`); default off.
+    #[serde(skip_serializing_if = "crate::HostCheckerSasl::is_default")]
+    pub sasl: crate::HostCheckerSasl,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -72,6 +75,7 @@ impl Default for HostCheckerSettings {
             recheck_interval_secs: 0,
             remediation_webhook_url: None,
             remediation_webhook_ca_file: None,
+            sasl: crate::HostCheckerSasl::default(),
         }
     }
 }
@@ -201,6 +205,7 @@ impl HostCheckerSettings {
             );
         }
         self.check_patch_list_source(at, report);
+        self.sasl.check(at, report);
         let mut names: HashMap<&str, usize> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {
             let here = format!("{at}.policies[{i}]");

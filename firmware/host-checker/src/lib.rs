@@ -13,6 +13,7 @@ mod patch_list_document;
 mod platform;
 mod policy;
 mod posture;
+mod sasl;
 mod verifier;
 mod version;
 
@@ -25,6 +26,7 @@ pub use crate::{
     platform::{Platform, PlatformMatch},
     policy::{Monitor, Policy, PolicyError, SoftwareRule, VersionRange},
     posture::Posture,
+    sasl::{PasswordCheck, SASL_MAX_ATTEMPTS, SaslAccounts, SaslRejection},
     verifier::{PolicySet, Verifier, VerifierConfig, VerifierOutput},
     version::compare_versions,
 };

@@ -7,6 +7,7 @@ mod daemon;
 mod data_plane;
 mod error;
 mod host_checker;
+mod host_checker_sasl;
 mod host_checker_session;
 mod host_checker_sessions;
 mod https_client;
