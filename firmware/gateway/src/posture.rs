@@ -6,13 +6,27 @@ use crate::blocks::BlockTarget;
 use crate::error::GatewayError;
 use crate::gateway::{Cut, Gateway};
 use postern_decision::{EasDeviceId, Reason};
-use postern_device_cache::CacheKey;
+use postern_device_cache::{CacheKey, KeyKind};
 
 impl Gateway {
     /// The UEM device id the device cache holds for ActiveSync device `eas`.
     pub fn uem_device_of(&self, eas: &EasDeviceId) -> Option<String> {
         let record = self.cache().record(&CacheKey::ActiveSync(eas.clone())).ok()??;
         record.identity.uem_device_id.map(|u| u.as_str().to_owned())
+    }
+
+    /// The user the device cache knows for UEM device `uem_device`: that of an
+    /// ActiveSync device linked to it (the first found; none when no linked record names
+    /// a user). Walks the cache's ActiveSync records.
+    pub fn user_of_uem_device(&self, uem_device: &str) -> Result<Option<String>, GatewayError> {
+        let cache = self.cache();
+        let capacity = cache.capacity().get() as usize;
+        let entries = cache.entries(KeyKind::ActiveSync, capacity)?;
+        Ok(entries.into_iter().find_map(|(_, record)| {
+            let identity = record.identity;
+            identity.uem_device_id.filter(|u| u.as_str() == uem_device)?;
+            identity.user.map(|u| u.as_str().to_owned())
+        }))
     }
 
     /// Counts a refusal a proxy made from posture under `postern_decisions_total`.

@@ -14,6 +14,7 @@ mod live;
 mod management;
 mod patch_list_fetch;
 mod patch_list_store;
+mod posture_access;
 mod posture_cuts;
 mod posture_results;
 mod remediation_hook;
