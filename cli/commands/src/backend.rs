@@ -3,7 +3,7 @@
 use crate::actions::*;
 use crate::appliance::Appliance;
 use crate::{
-    cache_commands, configure, host_checker, host_checker_patch_list, host_checker_webhook, imports, show, software,
+    cache_commands, configure, host_checker, host_checker_patch_list, host_checker_roles, host_checker_webhook, imports, show, software,
     test_access, tls,
 };
 use core::fmt::Write;
@@ -150,6 +150,10 @@ impl Backend for CliBackend {
             HC_PATCH_URL | HC_PATCH_CA | HC_PATCH_INTERVAL => host_checker_patch_list::edit(self, inv),
             HC_PATCH_IMPORT => host_checker_patch_list::import(self, inv, out),
             HC_WEBHOOK | HC_WEBHOOK_CA => host_checker_webhook::edit(self, inv),
+            HC_ROLE | HC_ROLE_POLICY | HC_ROLE_SERVICE | HC_ROLE_ACTIVESYNC | HC_ROLE_USER | HC_REALM_POLICY => {
+                host_checker_roles::edit(self, inv)
+            }
+            HC_SHOW_ROLES => host_checker_roles::show(self, out),
             HC_SHOW_PATCH_LIST => host_checker_patch_list::show(self, out),
             _ => configure::edit(self, inv, out),
         }
