@@ -3,8 +3,8 @@
 use crate::actions::*;
 use crate::appliance::Appliance;
 use crate::{
-    cache_commands, configure, host_checker, host_checker_patch_list, host_checker_roles, host_checker_webhook, imports, show, software,
-    test_access, tls,
+    cache_commands, configure, host_checker, host_checker_patch_list, host_checker_roles, host_checker_webhook,
+    imports, show, software, test_access, tls,
 };
 use core::fmt::Write;
 use postern_cli_engine::{Backend, CommandError, Invocation, Mode};

@@ -14,9 +14,8 @@ const WORD: ArgKind = ArgKind::Word { max_len: 64 };
 /// The commands under `host-checker` in CONFIG mode.
 pub(crate) fn config_nodes() -> [Node; 2] {
     [
-        Node::keyword("role", "Configure a role: its policies, resources and users").child(
-            Node::arg("NAME", NAME, "Role name: a-z 0-9 - _").both(HC_ROLE).enters(MODE_HC_ROLE),
-        ),
+        Node::keyword("role", "Configure a role: its policies, resources and users")
+            .child(Node::arg("NAME", NAME, "Role name: a-z 0-9 - _").both(HC_ROLE).enters(MODE_HC_ROLE)),
         Node::keyword("realm-policy", "A policy every device must pass before any resource")
             .child(Node::arg("POLICY", NAME, "Host Checker policy name").both(HC_REALM_POLICY)),
     ]

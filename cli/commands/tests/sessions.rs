@@ -391,16 +391,29 @@ fn host_checker_roles_and_realm_policies_are_configured_shown_and_refused_by_nam
     }
     let roles = rig.admin("show host-checker roles").replace("\r\n", "\n");
     assert!(roles.contains("realm policies: baseline\n"), "{roles}");
-    assert!(roles.contains("role kiosk\n  policies: none (no check)\n  opens: service crm\n  users: kiosk@corp.example"), "{roles}");
-    assert!(roles.contains("role staff\n  policies: baseline\n  opens: service crm, activesync\n  users: *@corp.example"), "{roles}");
+    assert!(
+        roles.contains("role kiosk\n  policies: none (no check)\n  opens: service crm\n  users: kiosk@corp.example"),
+        "{roles}"
+    );
+    assert!(
+        roles.contains("role staff\n  policies: baseline\n  opens: service crm, activesync\n  users: *@corp.example"),
+        "{roles}"
+    );
     let bad = rig.admin_fails("configure terminal ; host-checker role r2 ; user a*b");
     assert!(bad.contains("\"a*b\" is not a user name"), "{bad}");
-    let unknown = rig.admin_fails("configure terminal ; host-checker role r3 ; policy nope ; service crm ; user * ; exit ; commit");
-    assert!(unknown.contains("host_checker.roles[2].policies[0]") && unknown.contains("a Host Checker policy"), "{unknown}");
+    let unknown = rig
+        .admin_fails("configure terminal ; host-checker role r3 ; policy nope ; service crm ; user * ; exit ; commit");
+    assert!(
+        unknown.contains("host_checker.roles[2].policies[0]") && unknown.contains("a Host Checker policy"),
+        "{unknown}"
+    );
     let empty = rig.admin_fails("configure terminal ; host-checker role r4 ; exit ; commit");
     assert!(empty.contains("opens nothing") && empty.contains("maps no user"), "{empty}");
     let gone = rig.admin_fails("configure terminal ; no host-checker policy baseline ; commit");
-    assert!(gone.contains("host_checker.realm_policies[0]") && gone.contains("host_checker.roles[0].policies[0]"), "{gone}");
+    assert!(
+        gone.contains("host_checker.realm_policies[0]") && gone.contains("host_checker.roles[0].policies[0]"),
+        "{gone}"
+    );
     rig.admin("configure terminal ; no host-checker realm-policy baseline ; no host-checker role staff ; commit");
     let settings = rig.appliance.store().running().host_checker.clone();
     assert!(settings.realm_policies.is_empty());

@@ -78,12 +78,7 @@ impl HostCheckerSettings {
         AccessRules { realm_policies: self.realm_policies.clone(), roles }
     }
 
-    pub(crate) fn check_roles(
-        &self,
-        at: &str,
-        apptunnel: &crate::apptunnel::AppTunnelSettings,
-        report: &mut Report,
-    ) {
+    pub(crate) fn check_roles(&self, at: &str, apptunnel: &crate::apptunnel::AppTunnelSettings, report: &mut Report) {
         let known_policy = |name: &str| self.policies.iter().any(|p| p.name == name);
         let needs_enabled = |report: &mut Report, here: &str, field: &str, value: &str| {
             if !self.enabled {
@@ -164,9 +159,7 @@ impl HostCheckerSettings {
                 if UserMatch::parse(user).is_none() {
                     report.push(
                         format!("{here}.users[{j}]"),
-                        Problem::BadPolicy {
-                            reason: format!("user {user:?}: use a user name, *@DOMAIN or *"),
-                        },
+                        Problem::BadPolicy { reason: format!("user {user:?}: use a user name, *@DOMAIN or *") },
                     );
                 }
             }

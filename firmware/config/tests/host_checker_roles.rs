@@ -39,10 +39,10 @@ fn role(name: &str, policies: &[&str], services: &[&str], users: &[&str]) -> Hos
 fn two_roles_one_with_a_check_and_one_without_are_valid_and_reach_the_engine() {
     let mut config = config();
     config.host_checker.roles.push(role("staff", &["baseline"], &["crm"], &["*@corp.example"]));
-    config.host_checker.roles.push(HostCheckerRole {
-        activesync: true,
-        ..role("kiosk", &[], &["crm"], &["kiosk@corp.example"])
-    });
+    config
+        .host_checker
+        .roles
+        .push(HostCheckerRole { activesync: true, ..role("kiosk", &[], &["crm"], &["kiosk@corp.example"]) });
     config.host_checker.realm_policies.push("baseline".into());
     assert_valid(&config, "two roles and a realm policy");
     let rules = config.host_checker.access_rules();
@@ -54,7 +54,10 @@ fn two_roles_one_with_a_check_and_one_without_are_valid_and_reach_the_engine() {
         Admission::Role("kiosk".into())
     );
     let stored = toml::to_string(&config).expect("serialises");
-    assert!(stored.contains("[[host_checker.roles]]") && stored.contains("realm_policies = [\"baseline\"]"), "{stored}");
+    assert!(
+        stored.contains("[[host_checker.roles]]") && stored.contains("realm_policies = [\"baseline\"]"),
+        "{stored}"
+    );
     let back: Config = toml::from_str(&stored).expect("parses");
     assert_eq!(back.host_checker, config.host_checker);
 }

@@ -45,9 +45,9 @@ impl UserMatch {
         match (self, user) {
             (Self::Everyone, _) => true,
             (Self::User(want), Some(user)) => want.eq_ignore_ascii_case(user),
-            (Self::Domain(domain), Some(user)) => user
-                .rsplit_once('@')
-                .is_some_and(|(name, at)| !name.is_empty() && at.eq_ignore_ascii_case(domain)),
+            (Self::Domain(domain), Some(user)) => {
+                user.rsplit_once('@').is_some_and(|(name, at)| !name.is_empty() && at.eq_ignore_ascii_case(domain))
+            }
             (_, None) => false,
         }
     }
