@@ -155,7 +155,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         apptunnel: Some(PostureRequirements { gate: access.clone() }),
         activesync: Some(postern_proxy_activesync::ActiveSyncPosture { results: access }),
     };
-    let (remediation_hook, remediation_pending) = crate::remediation_hook::RemediationHook::new();
+    let (remediation_hook, remediation_pending) =
+        crate::remediation_hook::RemediationHook::open(&args.state_dir.join("host-checker/webhook"));
     let cut_on_failure =
         crate::posture_cuts::cut_on_failure(gateway.clone(), posture_results.clone(), access_rules.clone());
     let data_plane = DataPlane::start(

@@ -18,6 +18,7 @@ mod posture_access;
 mod posture_cuts;
 mod posture_results;
 mod remediation_hook;
+mod remediation_queue;
 mod state;
 mod tls;
 mod uem_settings;
