@@ -415,9 +415,12 @@ fn host_checker_roles_and_realm_policies_are_configured_shown_and_refused_by_nam
         "{gone}"
     );
     rig.admin("configure terminal ; no host-checker realm-policy baseline ; no host-checker role staff ; commit");
+    rig.admin("configure terminal ; host-checker role everyone ; service crm ; user * ; commit");
     let settings = rig.appliance.store().running().host_checker.clone();
     assert!(settings.realm_policies.is_empty());
-    assert_eq!(settings.roles.len(), 1);
+    let names: Vec<&str> = settings.roles.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["kiosk", "everyone"]);
+    assert_eq!(settings.roles[1].users, ["*"]);
 }
 
 #[test]
