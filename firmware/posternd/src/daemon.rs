@@ -146,11 +146,11 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         Arc::new(crate::posture_results::PostureResults::open(&args.state_dir.join("host-checker/results")));
     let patch_list = Arc::new(PatchListStore::open(&args.state_dir.join("host-checker"), unix_now));
     let access_rules = Arc::new(std::sync::RwLock::new(running.host_checker.access_rules()));
-    let access = Arc::new(crate::posture_access::PostureAccess {
-        rules: access_rules.clone(),
-        results: posture_results.clone(),
-        gateway: gateway.clone(),
-    });
+    let access = Arc::new(crate::posture_access::PostureAccess::new(
+        access_rules.clone(),
+        posture_results.clone(),
+        gateway.clone(),
+    ));
     let posture = PostureGates {
         apptunnel: Some(PostureRequirements { gate: access.clone() }),
         activesync: Some(postern_proxy_activesync::ActiveSyncPosture { results: access }),

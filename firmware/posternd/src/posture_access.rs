@@ -4,19 +4,52 @@
 use crate::posture_results::PostureResults;
 use postern_gateway::Gateway;
 use postern_host_checker::{AccessRules, Admission, Resource};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+/// UEM devices whose user is remembered; beyond this the memory starts afresh.
+const USERS_REMEMBERED: usize = 20_000;
 
 /// What the proxies consult; the daemon replaces `rules` when a commit changes them.
 pub(crate) struct PostureAccess {
     /// The realm policies and roles in force.
-    pub(crate) rules: Arc<RwLock<AccessRules>>,
+    rules: Arc<RwLock<AccessRules>>,
     /// The last decision per device.
-    pub(crate) results: Arc<PostureResults>,
+    results: Arc<PostureResults>,
     /// The device cache, for an AppTunnel device's user.
-    pub(crate) gateway: Arc<Gateway>,
+    gateway: Arc<Gateway>,
+    /// UEM device → its user, learned from its ActiveSync requests or found once in the
+    /// device cache (a walk of its ActiveSync records), so tunnels do not walk the cache.
+    users: Mutex<HashMap<String, Option<String>>>,
 }
 
 impl PostureAccess {
+    /// The gate over `rules` and `results`, finding users through `gateway`.
+    pub(crate) fn new(rules: Arc<RwLock<AccessRules>>, results: Arc<PostureResults>, gateway: Arc<Gateway>) -> Self {
+        Self { rules, results, gateway, users: Mutex::new(HashMap::new()) }
+    }
+
+    fn remember(&self, device: &str, user: Option<String>) {
+        let mut users = self.users.lock().unwrap_or_else(PoisonError::into_inner);
+        if users.len() >= USERS_REMEMBERED && !users.contains_key(device) {
+            users.clear();
+        }
+        users.insert(device.to_owned(), user);
+    }
+
+    /// The user of UEM device `device`: remembered, or found in the device cache.
+    fn user_of(&self, device: &str) -> Option<String> {
+        if let Some(user) = self.users.lock().unwrap_or_else(PoisonError::into_inner).get(device) {
+            return user.clone();
+        }
+        let user = self.gateway.user_of_uem_device(device).unwrap_or_else(|error| {
+            tracing::warn!(device, %error, "the device cache could not give the device's user");
+            None
+        });
+        self.remember(device, user.clone());
+        user
+    }
+
     fn rules(&self) -> std::sync::RwLockReadGuard<'_, AccessRules> {
         self.rules.read().unwrap_or_else(PoisonError::into_inner)
     }
@@ -43,20 +76,19 @@ impl postern_proxy_apptunnel::PostureGate for PostureAccess {
 
     fn role(&self, device: &str, service: &str) -> Option<String> {
         let resource = Resource::Service(service);
-        let user = if self.rules().needs_user(resource) {
-            self.gateway.user_of_uem_device(device).unwrap_or_else(|error| {
-                tracing::warn!(device, %error, "the device cache could not give the device's user");
-                None
-            })
-        } else {
-            None
-        };
+        let user = if self.rules().needs_user(resource) { self.user_of(device) } else { None };
         self.decide(resource, Some(device), user.as_deref())
     }
 }
 
 impl postern_proxy_activesync::DevicePosture for PostureAccess {
     fn refusal(&self, device: Option<&str>, user: Option<&str>) -> Option<String> {
+        if let (Some(device), Some(user)) = (device, user) {
+            let known = self.users.lock().unwrap_or_else(PoisonError::into_inner).get(device).cloned();
+            if known.as_ref().and_then(Option::as_deref) != Some(user) {
+                self.remember(device, Some(user.to_owned()));
+            }
+        }
         self.decide(Resource::ActiveSync, device, user)
     }
 }

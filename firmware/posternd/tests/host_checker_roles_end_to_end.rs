@@ -119,6 +119,14 @@ fn a_user_gets_a_role_without_a_check_where_one_exists_and_a_checked_role_after_
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     assert_eq!(sync(), refused("posture-failed:debian-baseline"));
     assert_eq!(tunnel().1, "posture-failed:debian-baseline");
+
+    // After a restart, before any ActiveSync request, the tunnel's user is found in the
+    // device cache: still alice, so still staff's refusal (an unknown user: no-role).
+    drop(daemon);
+    let (mut daemon, _) = start_on_any_port(dir, &["--listen", "127.0.0.1:0", "--apptunnel-listen", "127.0.0.1:0"]);
+    let tunnels = port_from(&daemon.line_with("AppTunnel listening"));
+    let (status, body) = through_tunnel(dir, tunnels, DEVICE, &url, false);
+    assert_eq!((status.as_str(), body.trim()), ("403", "posture-failed:debian-baseline"));
 }
 
 #[test]
