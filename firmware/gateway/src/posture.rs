@@ -5,8 +5,8 @@
 use crate::blocks::BlockTarget;
 use crate::error::GatewayError;
 use crate::gateway::{Cut, Gateway};
-use postern_decision::{EasDeviceId, Reason};
-use postern_device_cache::{CacheKey, KeyKind};
+use postern_decision::{EasDeviceId, Reason, UemDeviceId};
+use postern_device_cache::{CacheKey, uem_tag};
 
 impl Gateway {
     /// The UEM device id the device cache holds for ActiveSync device `eas`.
@@ -17,14 +17,16 @@ impl Gateway {
 
     /// The user the device cache knows for UEM device `uem_device`: that of an
     /// ActiveSync device linked to it (the first found; none when no linked record names
-    /// a user). Walks the cache's ActiveSync records.
+    /// a user, or the id is not a valid UEM device id). Reads only the entries of that
+    /// device's tag.
     pub fn user_of_uem_device(&self, uem_device: &str) -> Result<Option<String>, GatewayError> {
-        let cache = self.cache();
-        let capacity = cache.capacity().get() as usize;
-        let entries = cache.entries(KeyKind::ActiveSync, capacity)?;
-        Ok(entries.into_iter().find_map(|(_, record)| {
+        let Ok(id) = UemDeviceId::new(uem_device) else { return Ok(None) };
+        let entries = self.cache().entries_by_uem_tag(uem_tag(Some(&id)))?;
+        Ok(entries.into_iter().find_map(|(key, record)| {
             let identity = record.identity;
-            identity.uem_device_id.filter(|u| u.as_str() == uem_device)?;
+            if !matches!(key, CacheKey::ActiveSync(_)) || identity.uem_device_id.as_ref() != Some(&id) {
+                return None;
+            }
             identity.user.map(|u| u.as_str().to_owned())
         }))
     }
