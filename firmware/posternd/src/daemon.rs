@@ -155,8 +155,10 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         apptunnel: Some(PostureRequirements { gate: access.clone() }),
         activesync: Some(postern_proxy_activesync::ActiveSyncPosture { results: access }),
     };
-    let (remediation_hook, remediation_pending) =
-        crate::remediation_hook::RemediationHook::open(&args.state_dir.join("host-checker/webhook"));
+    let (remediation_hook, remediation_pending) = crate::remediation_hook::RemediationHook::open(
+        &args.state_dir.join("host-checker/webhook"),
+        running.host_checker.remediation_webhook_url.is_some(),
+    );
     let cut_on_failure =
         crate::posture_cuts::cut_on_failure(gateway.clone(), posture_results.clone(), access_rules.clone());
     let data_plane = DataPlane::start(

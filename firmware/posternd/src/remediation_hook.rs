@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
@@ -44,6 +45,8 @@ pub(crate) struct FailedCheck {
 pub(crate) struct RemediationHook {
     queue: Arc<DurableQueue>,
     queued: Arc<Notify>,
+    /// Whether a webhook is configured: without one, failed checks are not queued.
+    configured: Arc<AtomicBool>,
 }
 
 /// The failed checks queued, for the sender to start on once the running
@@ -53,26 +56,38 @@ pub(crate) struct Pending(RemediationHook);
 impl Pending {
     /// Starts the sender, which follows the running configuration's webhook settings.
     pub(crate) fn send(self, running: watch::Receiver<Arc<Config>>, stop: watch::Receiver<bool>) {
+        let (configured, mut follow) = (self.0.configured.clone(), running.clone());
+        tokio::spawn(async move {
+            loop {
+                let url = follow.borrow_and_update().host_checker.remediation_webhook_url.is_some();
+                configured.store(url, Ordering::Relaxed);
+                if follow.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
         tokio::spawn(send_all(self.0, running, stop));
     }
 }
 
 impl RemediationHook {
     /// The hook and its queue, kept in `dir` (the checks a previous run left are sent
-    /// first).
-    pub(crate) fn open(dir: &std::path::Path) -> (Self, Pending) {
+    /// first); `configured` says whether the configuration at start names a webhook.
+    pub(crate) fn open(dir: &std::path::Path, configured: bool) -> (Self, Pending) {
         let queue = Arc::new(DurableQueue::open(dir, QUEUE));
         let pending = queue.len();
         if pending > 0 {
             tracing::info!(pending, "remediation webhook checks resumed");
         }
-        let hook = Self { queue, queued: Arc::new(Notify::new()) };
+        let hook = Self { queue, queued: Arc::new(Notify::new()), configured: Arc::new(AtomicBool::new(configured)) };
         (hook.clone(), Pending(hook))
     }
 
-    /// Queues every failed check of `decision` (nothing is sent while no webhook is
-    /// configured: the sender drops them).
+    /// Queues every failed check of `decision`; nothing while no webhook is configured.
     pub(crate) fn failed(&self, device: &str, peer: SocketAddr, at: u64, decision: &Decision) {
+        if !self.configured.load(Ordering::Relaxed) {
+            return;
+        }
         for outcome in decision.outcomes.iter().filter(|o| !o.passed) {
             self.queue.push(FailedCheck {
                 device: device.to_owned(),

@@ -169,4 +169,6 @@ fn a_realm_policy_refuses_every_resource_before_the_uem_until_the_device_passes_
     assert_eq!((status.as_str(), body.trim()), ("403", "posture-failed:debian-baseline"));
     let (_, head) = activesync(dir, mail, ALLOWED_QUERY);
     assert_eq!(reason(&head), Some("posture-failed:debian-baseline"), "{head}");
+    // No webhook is configured: failed checks are not queued for one.
+    assert!(!dir.join("state/host-checker/webhook").exists());
 }
