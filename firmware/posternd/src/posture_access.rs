@@ -19,7 +19,7 @@ pub(crate) struct PostureAccess {
     /// The device cache, for an AppTunnel device's user.
     gateway: Arc<Gateway>,
     /// UEM device → its user, learned from its ActiveSync requests or found once in the
-    /// device cache (a walk of its ActiveSync records), so tunnels do not walk the cache.
+    /// device cache (that UEM device's entries), so tunnels seldom read the cache.
     users: Mutex<HashMap<String, Option<String>>>,
 }
 
