@@ -352,12 +352,14 @@ pub fn postern_grammar() -> Result<Grammar, GrammarError> {
         Mode::Sub(MODE_SERVICE),
         Mode::Sub(MODE_UEM),
         Mode::Sub(MODE_HC_POLICY),
+        Mode::Sub(MODE_HC_ROLE),
     ];
     let mut builder = Grammar::builder()
         .sub_mode(MODE_INTERFACE, "config-if", Mode::Config)
         .sub_mode(MODE_SERVICE, "config-service", Mode::Config)
         .sub_mode(MODE_UEM, "config-uem", Mode::Config)
         .sub_mode(MODE_HC_POLICY, "config-hc-policy", Mode::Config)
+        .sub_mode(MODE_HC_ROLE, "config-hc-role", Mode::Config)
         .command(EXEC, show(false))
         .command(&[Mode::Privileged], device_cache_exec())
         .command(&[Mode::Privileged], admin(kw("reload", "Restart the gateway software").action(RELOAD)))
@@ -389,6 +391,9 @@ pub fn postern_grammar() -> Result<Grammar, GrammarError> {
     }
     for node in crate::host_checker::policy_mode() {
         builder = builder.command(&[Mode::Sub(MODE_HC_POLICY)], admin(node));
+    }
+    for node in crate::host_checker_roles::role_mode() {
+        builder = builder.command(&[Mode::Sub(MODE_HC_ROLE)], admin(node));
     }
     builder.build()
 }

@@ -14,6 +14,7 @@ mod file;
 mod gateway;
 mod host_checker;
 mod host_checker_sasl;
+mod host_checker_roles;
 mod interfaces;
 mod load;
 mod management;
@@ -44,6 +45,7 @@ pub use host_checker_sasl::{
     HostCheckerSasl, SASL_HASH_ITERATIONS, SASL_PASSWORD_MAX, SASL_USER_MAX, SaslMode, SaslUser, hash_password,
     verify_password,
 };
+pub use host_checker_roles::HostCheckerRole;
 pub use interfaces::{INTERFACE_NAME_MAX, Interface, OFFLOADS};
 pub use management::{METRICS_ALLOWED_MAX, ManagementSettings};
 pub use management_plane::{ChosenBy, ManagementPlane, NoManagementAddress};

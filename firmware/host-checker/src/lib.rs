@@ -3,7 +3,8 @@
 //! levels from a vendor patch list (products or specific patches, never both), ignored
 //! severities, forwarding and factory-default passwords — evaluated against the posture
 //! an endpoint reported. Every rule yields pass or fail with a reason and, on failure,
-//! remediation text naming the check and where to get the fix.
+//! remediation text naming the check and where to get the fix. Realm policies and
+//! roles decide which resources a device reaches from the policies it passed.
 
 mod collector;
 mod evaluate;
@@ -14,6 +15,7 @@ mod platform;
 mod policy;
 mod posture;
 mod sasl;
+mod roles;
 mod verifier;
 mod version;
 
@@ -27,6 +29,7 @@ pub use crate::{
     policy::{Monitor, Policy, PolicyError, SoftwareRule, VersionRange},
     posture::Posture,
     sasl::{PasswordCheck, SASL_MAX_ATTEMPTS, SaslAccounts, SaslRejection},
+    roles::{AccessRules, Admission, Refusal, Resource, Role, UserMatch},
     verifier::{PolicySet, Verifier, VerifierConfig, VerifierOutput},
     version::compare_versions,
 };
