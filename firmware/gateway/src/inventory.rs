@@ -31,11 +31,7 @@ impl Gateway {
             };
             let (kind, app_id, service) = match &key {
                 CacheKey::ActiveSync(_) => (InventoryKind::Activesync, None, None),
-                CacheKey::AppTunnel(t) => (
-                    InventoryKind::Apptunnel,
-                    Some(t.app_id.clone()),
-                    Some(t.service.clone()),
-                ),
+                CacheKey::AppTunnel(t) => (InventoryKind::Apptunnel, Some(t.app_id.clone()), Some(t.service.clone())),
             };
             inventory.push(InventoryEntry {
                 kind,

@@ -14,8 +14,8 @@ mod patch_list_document;
 mod platform;
 mod policy;
 mod posture;
-mod sasl;
 mod roles;
+mod sasl;
 mod verifier;
 mod version;
 
@@ -28,8 +28,8 @@ pub use crate::{
     platform::{Platform, PlatformMatch},
     policy::{Monitor, Policy, PolicyError, SoftwareRule, VersionRange},
     posture::Posture,
-    sasl::{PasswordCheck, SASL_MAX_ATTEMPTS, SaslAccounts, SaslRejection},
     roles::{AccessRules, Admission, Refusal, Resource, Role, UserMatch},
+    sasl::{PasswordCheck, SASL_MAX_ATTEMPTS, SaslAccounts, SaslRejection},
     verifier::{PolicySet, Verifier, VerifierConfig, VerifierOutput},
     version::compare_versions,
 };
