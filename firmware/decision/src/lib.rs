@@ -12,6 +12,7 @@ mod decision;
 mod identity;
 mod lookup;
 mod matching;
+mod privilege;
 mod reason;
 mod state;
 mod status;
@@ -29,6 +30,7 @@ pub use identity::{
 };
 pub use lookup::{EasRequest, RegisteredDevice, UemLookup, UnregisteredTunnel};
 pub use matching::{Match, MatchedBy, best_match, user_conflict, user_tag};
+pub use privilege::Privilege;
 pub use reason::Reason;
 pub use state::{DeviceState, Provenance};
 pub use status::UemStatus;
