@@ -1,6 +1,6 @@
 //! The domain's words are defined once: every identifier type, state and level the
-//! appliance's crates share has one definition in the workspace (issue F4/F5 house rule:
-//! one vocabulary). Words still defined twice are listed with where, so the list can only
+//! appliance's crates share has one definition in the workspace (F4, F5: one
+//! vocabulary). Words still defined twice are listed with where, so the list can only
 //! shrink: a new copy fails the check, and so does a listed copy that is gone.
 
 use std::collections::BTreeMap;
