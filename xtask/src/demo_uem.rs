@@ -2,7 +2,7 @@
 //! enrolled with the demo configuration's devices, stopped when the run ends.
 
 use crate::shell::{Result, StepError, root, say};
-use postern_config::{Config, Connector, DeviceState, PosternApiConnector};
+use postern_config::{Config, Connector, PosternApiConnector, ReportedState};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -102,12 +102,12 @@ impl DemoUem {
                     &platform,
                 ])?;
                 match device.state {
-                    DeviceState::Blocked => uem.admin(&["block", &device.uem_id])?,
-                    DeviceState::Quarantined => {
+                    ReportedState::Blocked => uem.admin(&["block", &device.uem_id])?,
+                    ReportedState::Quarantined => {
                         uem.admin(&["status", &device.uem_id, "noncompliant", "--action", "quarantine"])?
                     }
-                    DeviceState::Wiped => uem.admin(&["wipe", &device.uem_id])?,
-                    DeviceState::Allowed => {}
+                    ReportedState::Wiped => uem.admin(&["wipe", &device.uem_id])?,
+                    ReportedState::Allowed => {}
                 }
             }
         }

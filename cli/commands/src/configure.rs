@@ -5,8 +5,8 @@ use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;
 use postern_cli_engine::{Invocation, Value};
 use postern_config::{
-    AppTunnelService, Config, Connector, DeviceState, GraphConnector, Interface, NewDeviceRule, PosternApiConnector,
-    Privilege, ServiceKind, StaticConnector, StaticDevice, TlsVersion, User,
+    AppTunnelService, Config, Connector, GraphConnector, Interface, NewDeviceRule, PosternApiConnector, Privilege,
+    ReportedState, ServiceKind, StaticConnector, StaticDevice, TlsVersion, User,
 };
 use std::path::PathBuf;
 
@@ -216,10 +216,10 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
             devices.retain(|d| d.activesync_id != id);
             if !no {
                 let state = match text(inv, "STATE")? {
-                    "allowed" => DeviceState::Allowed,
-                    "blocked" => DeviceState::Blocked,
-                    "quarantined" => DeviceState::Quarantined,
-                    _ => DeviceState::Wiped,
+                    "allowed" => ReportedState::Allowed,
+                    "blocked" => ReportedState::Blocked,
+                    "quarantined" => ReportedState::Quarantined,
+                    _ => ReportedState::Wiped,
                 };
                 devices.push(StaticDevice {
                     activesync_id: id.into(),

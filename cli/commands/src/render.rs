@@ -1,6 +1,6 @@
 //! The configuration rendered as the commands that produce it (`show running-config`).
 
-use postern_config::{Config, Connector, DeviceState, NewDeviceRule, Privilege, ServiceKind, TlsVersion};
+use postern_config::{Config, Connector, NewDeviceRule, Privilege, ReportedState, ServiceKind, TlsVersion};
 use std::fmt::Write;
 
 /// `management …`: only what differs from the defaults, except that the ports are always shown.
@@ -178,10 +178,10 @@ fn render_connector(connector: &Connector, line: &mut impl FnMut(String)) {
             });
             for d in &s.devices {
                 let state = match d.state {
-                    DeviceState::Allowed => "allowed",
-                    DeviceState::Blocked => "blocked",
-                    DeviceState::Quarantined => "quarantined",
-                    DeviceState::Wiped => "wiped",
+                    ReportedState::Allowed => "allowed",
+                    ReportedState::Blocked => "blocked",
+                    ReportedState::Quarantined => "quarantined",
+                    ReportedState::Wiped => "wiped",
                 };
                 let mut text = format!(" device {} {} {} {state}", d.activesync_id, d.user, d.uem_id);
                 if let Some(gateway) = &d.allowed_on_gateway {

@@ -52,7 +52,7 @@ pub use management_plane::{ChosenBy, ManagementPlane, NoManagementAddress};
 pub use migration_steps::{StepError, insert_if_absent, rename};
 pub use ssh_key::{SSH_KEY_LINE_MAX, SSH_KEY_TYPES, SSH_RSA_MIN_BITS};
 pub use static_uem::{
-    ACTIVESYNC_ID_MAX, DeviceState, NewDeviceRule, Platform, StaticConnector, StaticDevice, StaticUemSettings,
+    ACTIVESYNC_ID_MAX, NewDeviceRule, Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings,
     UEM_ID_MAX, USER_MAX,
 };
 pub use tls::{TlsSettings, TlsVersion};

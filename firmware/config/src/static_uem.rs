@@ -42,7 +42,7 @@ pub struct StaticDevice {
     pub platform: Platform,
     /// The access state the UEM reports. Required; `quarantined` needs
     /// `supports_quarantine = true`.
-    pub state: DeviceState,
+    pub state: ReportedState,
     /// The gateway id the device is already allowed on. Default: absent (any gateway).
     /// 1 to 64 bytes, no control characters.
     #[serde(default)]
@@ -73,27 +73,14 @@ pub enum NewDeviceRule {
     Absent,
 }
 
-/// A device's operating system family, as a static UEM records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    /// `ios`: Apple iOS / iPadOS.
-    Ios,
-    /// `android`: Google Android.
-    Android,
-    /// `windows`: Microsoft Windows.
-    Windows,
-    /// `macos`: Apple macOS.
-    Macos,
-    /// `other`: anything else.
-    #[default]
-    Other,
-}
+/// A device's operating system family (`ios`, `android`, `windows`, `macos`, `other`):
+/// the decision core's.
+pub use postern_decision::Platform;
 
 /// A device's access state, as a static UEM reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DeviceState {
+pub enum ReportedState {
     /// `allowed`: may reach e-mail and back ends.
     Allowed,
     /// `blocked`: refused.
@@ -113,7 +100,7 @@ impl StaticConnector {
             device.check(&here, report);
             eas_ids.note(&device.activesync_id, i, at, report);
             uem_ids.note(&device.uem_id, i, at, report);
-            if device.state == DeviceState::Quarantined && !self.settings.supports_quarantine {
+            if device.state == ReportedState::Quarantined && !self.settings.supports_quarantine {
                 let requirement = format!("{at}.settings.supports_quarantine = true");
                 let problem = Problem::Requires { value: "quarantined".into(), requirement };
                 report.check(&here, "state", Err(problem));

@@ -1,6 +1,6 @@
 //! The defaults and the embedded demo configuration are valid and mean what they say.
 
-use postern_config::{Config, Connector, DEMO_TOML, DeviceState, NewDeviceRule, Platform};
+use postern_config::{Config, Connector, DEMO_TOML, NewDeviceRule, Platform, ReportedState};
 use std::collections::HashSet;
 
 #[test]
@@ -36,12 +36,12 @@ fn demo_covers_every_case() {
         panic!("demo uses the static connector, found {:?}", config.uem.connector);
     };
     assert!((5..=8).contains(&uem.devices.len()), "about six devices, found {}", uem.devices.len());
-    let states: HashSet<DeviceState> = uem.devices.iter().map(|d| d.state).collect();
-    for state in [DeviceState::Allowed, DeviceState::Blocked, DeviceState::Quarantined, DeviceState::Wiped] {
+    let states: HashSet<ReportedState> = uem.devices.iter().map(|d| d.state).collect();
+    for state in [ReportedState::Allowed, ReportedState::Blocked, ReportedState::Quarantined, ReportedState::Wiped] {
         assert!(states.contains(&state), "no device is {state:?}");
     }
     let elsewhere = uem.devices.iter().filter(|d| {
-        d.state == DeviceState::Allowed && d.allowed_on_gateway.as_deref().is_some_and(|g| g != config.gateway.id)
+        d.state == ReportedState::Allowed && d.allowed_on_gateway.as_deref().is_some_and(|g| g != config.gateway.id)
     });
     assert_eq!(elsewhere.count(), 1, "one device allowed on another gateway");
     let platforms: HashSet<Platform> = uem.devices.iter().map(|d| d.platform).collect();

@@ -1,7 +1,7 @@
 //! Writing a configuration as TOML and reading it back gives the same configuration.
 
 use postern_config::{
-    CURRENT_VERSION, Config, Connector, DeviceState, GraphConnector, NewDeviceRule, Platform, PosternApiConnector,
+    CURRENT_VERSION, Config, Connector, GraphConnector, NewDeviceRule, Platform, PosternApiConnector, ReportedState,
     StaticConnector, StaticDevice, StaticUemSettings,
 };
 
@@ -36,7 +36,7 @@ fn every_connector_and_optional_setting_round_trips() {
             user: "EXAMPLE\\ünïcode".into(),
             uem_id: "42".into(),
             platform: Platform::Windows,
-            state: DeviceState::Wiped,
+            state: ReportedState::Wiped,
             allowed_on_gateway: Some("other".into()),
         }],
         settings: StaticUemSettings { new_device_when_unreachable: NewDeviceRule::Block, supports_quarantine: true },

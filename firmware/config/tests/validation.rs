@@ -1,7 +1,7 @@
 //! Every validation rule refuses a bad value and names the setting by its dotted path.
 
 use postern_config::{
-    Config, ConfigError, Connector, DeviceState, GraphConnector, Platform, PosternApiConnector, Problem,
+    Config, ConfigError, Connector, GraphConnector, Platform, PosternApiConnector, Problem, ReportedState,
     StaticConnector, StaticDevice, StaticUemSettings,
 };
 use std::path::PathBuf;
@@ -22,7 +22,7 @@ fn device(n: u32) -> StaticDevice {
         user: format!("user{n}@example.com"),
         uem_id: format!("uem-{n}"),
         platform: Platform::Ios,
-        state: DeviceState::Allowed,
+        state: ReportedState::Allowed,
         allowed_on_gateway: None,
     }
 }
@@ -193,7 +193,7 @@ fn duplicate_device_ids_name_both_devices() {
 #[test]
 fn quarantine_needs_a_uem_that_supports_it() {
     let mut held = device(1);
-    held.state = DeviceState::Quarantined;
+    held.state = ReportedState::Quarantined;
     let problem = only_problem(&with_static(vec![held.clone()], false), "uem.connector.devices[0].state");
     assert!(problem.to_string().contains("uem.connector.settings.supports_quarantine = true"), "{problem}");
     assert_eq!(with_static(vec![held], true).validate(), Ok(()));

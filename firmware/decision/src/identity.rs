@@ -188,6 +188,7 @@ text_id!(
 
 /// The device's operating system family, as far as the gateway can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Platform {
     /// Apple iOS / iPadOS.

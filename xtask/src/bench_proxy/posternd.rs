@@ -6,7 +6,7 @@ use super::pki::Pki;
 use super::process::{Spawned, logged_addr, pinned};
 use super::scratch::Scratch;
 use crate::shell::{Result, StepError, cargo, exec, root, say};
-use postern_config::{AppTunnelService, Config, Connector, DeviceState, Platform, ServiceKind, StaticDevice};
+use postern_config::{AppTunnelService, Config, Connector, Platform, ReportedState, ServiceKind, StaticDevice};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -72,7 +72,7 @@ pub(crate) fn config(
         user: format!("bench{n:04}@example.com"),
         uem_id: bench_device(n),
         platform: Platform::Ios,
-        state: DeviceState::Allowed,
+        state: ReportedState::Allowed,
         allowed_on_gateway: None,
     }));
     config.validate().map_err(|e| StepError(format!("the benchmark configuration is invalid: {e}")))?;
@@ -140,10 +140,10 @@ mod tests {
         let Connector::Static(uem) = &config.uem.connector else { panic!("static UEM expected") };
         for n in 0..3 {
             let device = uem.devices.iter().find(|d| d.uem_id == bench_device(n)).expect("bench device present");
-            assert_eq!(device.state, DeviceState::Allowed);
+            assert_eq!(device.state, ReportedState::Allowed);
         }
         let alice = uem.devices.iter().find(|d| d.activesync_id == ACTIVESYNC_DEVICE).expect("the ActiveSync device");
-        assert_eq!(alice.state, DeviceState::Allowed);
+        assert_eq!(alice.state, ReportedState::Allowed);
         assert_eq!(alice.user.replace('@', "%40"), ACTIVESYNC_USER);
         assert_eq!(config.activesync.backend_url.as_deref(), Some("http://127.0.0.1:9"));
     }

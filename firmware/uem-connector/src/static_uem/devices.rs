@@ -1,9 +1,9 @@
 //! The configured devices, checked and put into the API's terms.
 
 use crate::SetupError;
-use postern_config::{DeviceState as ConfigState, Platform as ConfigPlatform, StaticConnector, StaticDevice};
+use postern_config::{ReportedState, StaticConnector, StaticDevice};
 use postern_decision::{EasDeviceId, GatewayId, IdError, UemDeviceId, UserId};
-use postern_uem_api::{MAX_CHANGES, WireAction, WireDevice, WirePlatform, WireStatus};
+use postern_uem_api::{MAX_CHANGES, WireAction, WireDevice, WireStatus};
 
 /// The setting path of the device list.
 pub(super) const DEVICES: &str = "uem.connector.devices";
@@ -47,7 +47,7 @@ fn device(index: usize, d: &StaticDevice) -> Result<Device, SetupError> {
             uem_device_id,
             activesync_id: Some(activesync_id),
             user: Some(user),
-            platform: platform(d.platform),
+            platform: d.platform.into(),
             status: status(d.state),
         },
         allowed_on,
@@ -55,22 +55,12 @@ fn device(index: usize, d: &StaticDevice) -> Result<Device, SetupError> {
     })
 }
 
-fn platform(p: ConfigPlatform) -> WirePlatform {
-    match p {
-        ConfigPlatform::Ios => WirePlatform::Ios,
-        ConfigPlatform::Android => WirePlatform::Android,
-        ConfigPlatform::Windows => WirePlatform::Windows,
-        ConfigPlatform::Macos => WirePlatform::Macos,
-        ConfigPlatform::Other => WirePlatform::Other,
-    }
-}
-
 /// A configured access state as the status a UEM would report for it.
-fn status(s: ConfigState) -> WireStatus {
+fn status(s: ReportedState) -> WireStatus {
     match s {
-        ConfigState::Allowed => WireStatus::Compliant,
-        ConfigState::Blocked => WireStatus::Blocked,
-        ConfigState::Quarantined => WireStatus::Noncompliant { action: WireAction::Quarantine },
-        ConfigState::Wiped => WireStatus::Wiped,
+        ReportedState::Allowed => WireStatus::Compliant,
+        ReportedState::Blocked => WireStatus::Blocked,
+        ReportedState::Quarantined => WireStatus::Noncompliant { action: WireAction::Quarantine },
+        ReportedState::Wiped => WireStatus::Wiped,
     }
 }

@@ -3,7 +3,7 @@
 use super::StaticUem;
 use crate::{SetupError, UemConnector, UemError};
 use postern_config::{
-    DeviceState, NewDeviceRule as ConfigRule, Platform, StaticConnector, StaticDevice, StaticUemSettings,
+    NewDeviceRule as ConfigRule, Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings,
 };
 use postern_decision::{
     ComplianceAction, EasDeviceId, EasRequest, GatewayId, Platform as DecisionPlatform, UemDeviceId, UemStatus, UserId,
@@ -11,7 +11,7 @@ use postern_decision::{
 use postern_uem_api::{AppId, NewDeviceRule, ServiceName, WireAction, WireStatus};
 use std::time::Duration;
 
-fn device(eas: &str, user: &str, uem: &str, state: DeviceState) -> StaticDevice {
+fn device(eas: &str, user: &str, uem: &str, state: ReportedState) -> StaticDevice {
     StaticDevice {
         activesync_id: eas.into(),
         user: user.into(),
@@ -23,16 +23,16 @@ fn device(eas: &str, user: &str, uem: &str, state: DeviceState) -> StaticDevice 
 }
 
 fn config() -> StaticConnector {
-    let mut elsewhere = device("EAS5", "erin@example.com", "uem-5", DeviceState::Allowed);
+    let mut elsewhere = device("EAS5", "erin@example.com", "uem-5", ReportedState::Allowed);
     elsewhere.allowed_on_gateway = Some("gw-2".into());
-    let mut here = device("EAS6", "frank@example.com", "uem-6", DeviceState::Allowed);
+    let mut here = device("EAS6", "frank@example.com", "uem-6", ReportedState::Allowed);
     here.allowed_on_gateway = Some("gw-1".into());
     StaticConnector {
         devices: vec![
-            device("EAS1", "alice@example.com", "uem-1", DeviceState::Allowed),
-            device("EAS2", "bob@example.com", "uem-2", DeviceState::Blocked),
-            device("EAS3", "alice@example.com", "uem-3", DeviceState::Quarantined),
-            device("EAS4", "dave@example.com", "uem-4", DeviceState::Wiped),
+            device("EAS1", "alice@example.com", "uem-1", ReportedState::Allowed),
+            device("EAS2", "bob@example.com", "uem-2", ReportedState::Blocked),
+            device("EAS3", "alice@example.com", "uem-3", ReportedState::Quarantined),
+            device("EAS4", "dave@example.com", "uem-4", ReportedState::Wiped),
             elsewhere,
             here,
         ],
@@ -84,7 +84,7 @@ async fn register_returns_the_configured_settings() {
     let mut c = config();
     c.settings.new_device_when_unreachable = ConfigRule::Absent;
     c.settings.supports_quarantine = false;
-    c.devices.retain(|d| d.state != DeviceState::Quarantined);
+    c.devices.retain(|d| d.state != ReportedState::Quarantined);
     let plain = StaticUem::from_config(&c, &gw("gw-1")).unwrap();
     let settings = plain.register().await.unwrap();
     assert_eq!(settings.new_device_when_unreachable, None);
@@ -192,8 +192,9 @@ async fn tunnel_actions_and_inventory_are_unsupported() {
 #[tokio::test]
 async fn many_changes_come_in_pages_of_at_most_a_thousand() {
     let mut c = config();
-    c.devices =
-        (0..1500).map(|i| device(&format!("E{i}"), "x@example.com", &format!("u-{i}"), DeviceState::Allowed)).collect();
+    c.devices = (0..1500)
+        .map(|i| device(&format!("E{i}"), "x@example.com", &format!("u-{i}"), ReportedState::Allowed))
+        .collect();
     let uem = StaticUem::from_config(&c, &gw("gw-1")).unwrap();
     let full = uem.compliance_changes(None, Duration::ZERO).await.unwrap();
     for i in (0..1500).rev() {

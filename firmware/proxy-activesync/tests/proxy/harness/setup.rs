@@ -3,7 +3,7 @@
 
 use super::backend::{self, Backend};
 use base64::Engine as _;
-use postern_config::{DeviceState, NewDeviceRule, Platform, StaticConnector, StaticDevice, StaticUemSettings};
+use postern_config::{NewDeviceRule, Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings};
 use postern_decision::{GatewayId, UemDeviceId};
 use postern_device_cache::{CacheConfig, DeviceCache};
 use postern_gateway::Gateway;
@@ -19,7 +19,7 @@ pub const ALLOWED: &str = "EAS1";
 pub const BLOCKED: &str = "EAS2";
 pub const WIPED: &str = "EAS4";
 
-fn device(eas: &str, user: &str, uem: &str, state: DeviceState) -> StaticDevice {
+fn device(eas: &str, user: &str, uem: &str, state: ReportedState) -> StaticDevice {
     StaticDevice {
         activesync_id: eas.into(),
         user: user.into(),
@@ -33,9 +33,9 @@ fn device(eas: &str, user: &str, uem: &str, state: DeviceState) -> StaticDevice 
 fn uem_config() -> StaticConnector {
     StaticConnector {
         devices: vec![
-            device(ALLOWED, "alice@example.com", "uem-1", DeviceState::Allowed),
-            device(BLOCKED, "bob@example.com", "uem-2", DeviceState::Blocked),
-            device(WIPED, "dave@example.com", "uem-4", DeviceState::Wiped),
+            device(ALLOWED, "alice@example.com", "uem-1", ReportedState::Allowed),
+            device(BLOCKED, "bob@example.com", "uem-2", ReportedState::Blocked),
+            device(WIPED, "dave@example.com", "uem-4", ReportedState::Wiped),
         ],
         settings: StaticUemSettings { new_device_when_unreachable: NewDeviceRule::Block, supports_quarantine: true },
     }

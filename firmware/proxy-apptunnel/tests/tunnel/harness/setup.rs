@@ -5,7 +5,7 @@ use super::Error;
 use super::backends::{self, Backend};
 use super::pki::Pki;
 use postern_config::{
-    AppTunnelService, DeviceState, NewDeviceRule, Platform, ServiceKind, StaticConnector, StaticDevice,
+    AppTunnelService, NewDeviceRule, Platform, ReportedState, ServiceKind, StaticConnector, StaticDevice,
     StaticUemSettings,
 };
 use postern_decision::{GatewayId, UemDeviceId};
@@ -28,7 +28,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const CRM_APP: &str = "com.example.crm";
 pub const WIKI_APP: &str = "com.example.wiki";
 
-fn device(eas: &str, uem: &str, state: DeviceState) -> StaticDevice {
+fn device(eas: &str, uem: &str, state: ReportedState) -> StaticDevice {
     StaticDevice {
         activesync_id: eas.into(),
         user: format!("{uem}@example.com"),
@@ -79,9 +79,9 @@ impl Harness {
         let id = GatewayId::new("gw-1")?;
         let uem_config = StaticConnector {
             devices: vec![
-                device("EAS1", "uem-1", DeviceState::Allowed),
-                device("EAS2", "uem-2", DeviceState::Blocked),
-                device("EAS3", "uem-3", DeviceState::Allowed),
+                device("EAS1", "uem-1", ReportedState::Allowed),
+                device("EAS2", "uem-2", ReportedState::Blocked),
+                device("EAS3", "uem-3", ReportedState::Allowed),
             ],
             settings: StaticUemSettings {
                 new_device_when_unreachable: NewDeviceRule::Block,
