@@ -242,7 +242,7 @@ impl Repr {
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, WireError> {
         let frame = self.to_frame()?;
         let got = buf.len();
-        let out = buf.get_mut(..frame.len()).ok_or_else(|| WireError::BufferTooShort { got, needed: frame.len() })?;
+        let out = buf.get_mut(..frame.len()).ok_or(WireError::BufferTooShort { got, needed: frame.len() })?;
         out.copy_from_slice(&frame);
         Ok(frame.len())
     }
