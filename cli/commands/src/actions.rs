@@ -12,6 +12,9 @@ pub(crate) const MODE_UEM: SubModeId = SubModeId(3);
 /// `host-checker policy NAME` → `(config-hc-policy)#`.
 pub(crate) const MODE_HC_POLICY: SubModeId = SubModeId(10);
 
+/// `agent resource NAME` → `(config-agent-resource)#`.
+pub(crate) const MODE_AGENT_RESOURCE: SubModeId = SubModeId(12);
+
 macro_rules! actions {
     ($($name:ident = $id:literal),* $(,)?) => {
         $(pub(crate) const $name: ActionId = ActionId($id);)*
@@ -134,6 +137,13 @@ actions! {
     HC_RECHECK = 143,
     HC_WEBHOOK = 144,
     HC_WEBHOOK_CA = 145,
+    AGENT_ENABLED = 230,
+    AGENT_PORT = 231,
+    AGENT_RESOURCE = 232,
+    AGENT_PREFIX = 233,
+    AGENT_RESOURCE_PORT = 234,
+    AGENT_SERVICE = 235,
+    AGENT_SHOW_SESSIONS = 236,
 }
 
 #[cfg(test)]

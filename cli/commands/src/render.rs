@@ -158,6 +158,7 @@ pub(crate) fn render(config: &Config) -> String {
     }
     line(format!("accs sync-interval {}", config.accs.sync_interval_secs));
     crate::host_checker::render(&config.host_checker, &mut line);
+    crate::agent::render(&config.agent, &mut line);
     out
 }
 

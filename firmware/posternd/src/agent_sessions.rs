@@ -1,0 +1,221 @@
+//! The agents' sessions: a cookie (32 random bytes) per session, the device it belongs
+//! to, when it began and was last seen, kept in memory and in a file under the state
+//! directory (0600) so that an agent resumes its session across a gateway restart.
+//! A session unseen for [`SESSION_EXPIRY_SECS`] expires; a revoked one is forgotten.
+
+use postern_agent_wire::{COOKIE_LEN, Cookie};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use tokio::sync::mpsc;
+
+/// How long a session's cookie stays valid after it was last seen.
+pub(crate) const SESSION_EXPIRY_SECS: u64 = 24 * 3600;
+/// The most sessions kept; the least recently seen goes first.
+const MAX_SESSIONS: usize = 100_000;
+
+/// What the gateway pushes to a connected agent.
+#[derive(Debug, Clone)]
+pub(crate) enum Push {
+    /// The protected resources changed.
+    Resources,
+    /// The session ended for this reason; the connection closes after it.
+    Revoked(String),
+}
+
+/// One session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Session {
+    pub(crate) id: u64,
+    pub(crate) device: String,
+    pub(crate) since: u64,
+    pub(crate) last_seen: u64,
+}
+
+/// A connected agent of a session.
+struct Live {
+    address: SocketAddr,
+    push: mpsc::UnboundedSender<Push>,
+}
+
+#[derive(Default)]
+struct Table {
+    next_id: u64,
+    by_cookie: HashMap<Cookie, Session>,
+    live: HashMap<u64, Live>,
+}
+
+/// Why a cookie does not resume a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CookieUnknown;
+
+/// The session store.
+pub(crate) struct Sessions {
+    table: Mutex<Table>,
+    file: PathBuf,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn unhex(text: &str) -> Option<Cookie> {
+    if text.len() != COOKIE_LEN * 2 {
+        return None;
+    }
+    let mut out = [0u8; COOKIE_LEN];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+impl Sessions {
+    /// The sessions saved in `file`, those expired at `now` left out; a line that does not
+    /// parse is logged and skipped (the agent then starts a new session).
+    pub(crate) fn open(file: PathBuf, now: u64) -> Self {
+        let mut table = Table { next_id: 1, ..Table::default() };
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            for line in text.lines() {
+                let fields: Vec<&str> = line.split(' ').collect();
+                let parsed = match fields.as_slice() {
+                    [id, cookie, device, since, seen] => {
+                        (|| Some((id.parse().ok()?, unhex(cookie)?, device, since.parse().ok()?, seen.parse().ok()?)))()
+                    }
+                    _ => None,
+                };
+                let Some((id, cookie, device, since, last_seen)) = parsed else {
+                    tracing::warn!(file = %file.display(), "an agent session line does not parse: skipped");
+                    continue;
+                };
+                table.next_id = table.next_id.max(id + 1);
+                if now.saturating_sub(last_seen) < SESSION_EXPIRY_SECS {
+                    table.by_cookie.insert(cookie, Session { id, device: (*device).to_owned(), since, last_seen });
+                }
+            }
+        }
+        tracing::info!(sessions = table.by_cookie.len(), file = %file.display(), "agent sessions loaded");
+        Self { table: Mutex::new(table), file }
+    }
+
+    fn table(&self) -> MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn save(&self, table: &Table) {
+        let mut text = String::new();
+        for (cookie, s) in &table.by_cookie {
+            let _ = writeln!(text, "{} {} {} {} {}", s.id, hex(cookie), s.device, s.since, s.last_seen);
+        }
+        if let Some(dir) = self.file.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let Err(error) = postern_durable_fs::write_atomically(&self.file, text.as_bytes(), 0o600) {
+            tracing::error!(file = %self.file.display(), %error, "agent sessions not saved: agents start new sessions after a restart");
+        }
+    }
+
+    /// A new session for `device`, connected from `address`; returns it and its cookie.
+    pub(crate) fn open_new(
+        &self,
+        device: &str,
+        address: SocketAddr,
+        now: u64,
+        push: mpsc::UnboundedSender<Push>,
+    ) -> (Session, Cookie) {
+        let mut cookie = [0u8; COOKIE_LEN];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut cookie);
+        let mut table = self.table();
+        table.by_cookie.retain(|_, s| now.saturating_sub(s.last_seen) < SESSION_EXPIRY_SECS);
+        if table.by_cookie.len() >= MAX_SESSIONS {
+            let oldest = table.by_cookie.iter().min_by_key(|(_, s)| s.last_seen).map(|(c, _)| *c);
+            if let Some(oldest) = oldest {
+                table.by_cookie.remove(&oldest);
+            }
+        }
+        let id = table.next_id;
+        table.next_id += 1;
+        let session = Session { id, device: device.to_owned(), since: now, last_seen: now };
+        table.by_cookie.insert(cookie, session.clone());
+        table.live.insert(id, Live { address, push });
+        self.save(&table);
+        (session, cookie)
+    }
+
+    /// Resumes the session of `cookie` if it is `device`'s and unexpired.
+    pub(crate) fn resume(
+        &self,
+        cookie: &Cookie,
+        device: &str,
+        address: SocketAddr,
+        now: u64,
+        push: mpsc::UnboundedSender<Push>,
+    ) -> Result<Session, CookieUnknown> {
+        let mut table = self.table();
+        let session = table.by_cookie.get_mut(cookie).ok_or(CookieUnknown)?;
+        if session.device != device || now.saturating_sub(session.last_seen) >= SESSION_EXPIRY_SECS {
+            return Err(CookieUnknown);
+        }
+        session.last_seen = now;
+        let session = session.clone();
+        if let Some(old) = table.live.insert(session.id, Live { address, push }) {
+            let _ = old.push.send(Push::Revoked("resumed-elsewhere".into()));
+        }
+        self.save(&table);
+        Ok(session)
+    }
+
+    /// Notes that the session's agent was heard from.
+    pub(crate) fn seen(&self, cookie: &Cookie, now: u64) {
+        if let Some(session) = self.table().by_cookie.get_mut(cookie) {
+            session.last_seen = now;
+        }
+    }
+
+    /// The agent of session `id` disconnected (the session stays, to be resumed); its
+    /// last-seen time is saved.
+    pub(crate) fn disconnected(&self, id: u64, push: &mpsc::UnboundedSender<Push>) {
+        let mut table = self.table();
+        if table.live.get(&id).is_some_and(|l| l.push.same_channel(push)) {
+            table.live.remove(&id);
+        }
+        self.save(&table);
+    }
+
+    /// Ends every session of `device`: forgotten, and a connected agent told why.
+    /// Returns how many there were.
+    pub(crate) fn revoke_device(&self, device: &str, reason: &str) -> usize {
+        let mut table = self.table();
+        let ids: Vec<u64> = table.by_cookie.values().filter(|s| s.device == device).map(|s| s.id).collect();
+        table.by_cookie.retain(|_, s| s.device != device);
+        for id in &ids {
+            if let Some(live) = table.live.remove(id) {
+                let _ = live.push.send(Push::Revoked(reason.to_owned()));
+            }
+        }
+        if !ids.is_empty() {
+            self.save(&table);
+        }
+        ids.len()
+    }
+
+    /// Tells every connected agent that the resources changed; returns how many.
+    pub(crate) fn push_resources(&self) -> usize {
+        let table = self.table();
+        table.live.values().filter(|l| l.push.send(Push::Resources).is_ok()).count()
+    }
+
+    /// Every session with its agent's address, if connected, ordered by id.
+    pub(crate) fn list(&self) -> Vec<(Session, Option<SocketAddr>)> {
+        let table = self.table();
+        let mut all: Vec<_> =
+            table.by_cookie.values().map(|s| (s.clone(), table.live.get(&s.id).map(|l| l.address))).collect();
+        all.sort_by_key(|(s, _)| s.id);
+        all
+    }
+}
