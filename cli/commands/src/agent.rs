@@ -31,9 +31,8 @@ pub(crate) fn resource_mode() -> [Node; 3] {
     [
         Node::keyword("prefix", "A destination prefix the resource covers")
             .child(Node::arg("PREFIX", WORD, "ADDRESS/LENGTH, e.g. 10.1.0.0/16").both(AGENT_PREFIX)),
-        Node::keyword("port", "A destination port the resource covers (none: every port)").child(
-            Node::arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port").both(AGENT_RESOURCE_PORT),
-        ),
+        Node::keyword("port", "A destination port the resource covers (none: every port)")
+            .child(Node::arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port").both(AGENT_RESOURCE_PORT)),
         Node::keyword("service", "The AppTunnel service the traffic is carried to")
             .child(Node::arg("SERVICE", WORD, "AppTunnel service name").action(AGENT_SERVICE)),
     ]
@@ -41,9 +40,11 @@ pub(crate) fn resource_mode() -> [Node; 3] {
 
 /// `show agent …` in EXEC modes.
 pub(crate) fn show_node() -> Node {
-    Node::keyword("agent", "Endpoint agents")
-        .children([Node::keyword("sessions", "Agent sessions: device, user, address, since, last seen")
-            .action(AGENT_SHOW_SESSIONS)])
+    Node::keyword("agent", "Endpoint agents").children([Node::keyword(
+        "sessions",
+        "Agent sessions: device, user, address, since, last seen",
+    )
+    .action(AGENT_SHOW_SESSIONS)])
 }
 
 /// `show agent sessions`.
@@ -60,7 +61,10 @@ fn text<'a>(inv: &Invocation<'a>, name: &str) -> Result<&'a str, postern_cli_eng
 }
 
 fn port(inv: &Invocation<'_>) -> Result<u16, postern_cli_engine::CommandError> {
-    inv.arg("PORT").and_then(Value::as_integer).and_then(|n| u16::try_from(n).ok()).ok_or_else(|| failed("PORT is out of range"))
+    inv.arg("PORT")
+        .and_then(Value::as_integer)
+        .and_then(|n| u16::try_from(n).ok())
+        .ok_or_else(|| failed("PORT is out of range"))
 }
 
 /// Applies one agent editing command to the candidate.
@@ -135,5 +139,6 @@ pub(crate) fn render(settings: &postern_config::AgentSettings, line: &mut impl F
         if !r.service.is_empty() {
             line(format!(" service {}", r.service));
         }
+        line("!".into());
     }
 }

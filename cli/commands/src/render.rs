@@ -22,6 +22,7 @@ fn render_management(m: &postern_config::ManagementSettings, line: &mut impl FnM
 pub(crate) const SECTIONS: &[&str] = &[
     "accs",
     "activesync",
+    "agent",
     "apptunnel",
     "device-cache",
     "gateway-id",

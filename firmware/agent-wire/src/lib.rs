@@ -7,12 +7,14 @@ extern crate alloc;
 
 mod bytes;
 mod error;
+mod frames;
 mod message;
 mod packet;
 mod resource;
 
 pub use crate::{
     error::WireError,
+    frames::FrameBuffer,
     message::{COOKIE_LEN, Cookie, MessageType, RefuseReason, Repr},
     packet::{HEADER_LEN, MAX_FRAME, Packet, frame_len},
     resource::{MAX_NAME, MAX_PORTS, MAX_PREFIXES, MAX_RESOURCES, Prefix, Resource},

@@ -121,3 +121,23 @@ fn prefixes_are_checked() {
         Err(WireError::Invalid { detail: "host bits set", .. })
     ));
 }
+
+#[test]
+fn frames_are_reassembled_byte_by_byte_and_bad_lengths_refused_early() {
+    use postern_agent_wire::FrameBuffer;
+    let mut stream = Repr::Ping(5).to_frame().expect("ping");
+    stream.extend(Repr::Resources(vec![intranet()]).to_frame().expect("resources"));
+    let mut frames = FrameBuffer::default();
+    let mut out = Vec::new();
+    for byte in &stream {
+        frames.push(std::slice::from_ref(byte));
+        while let Some(message) = frames.next_message().expect("valid") {
+            out.push(message);
+        }
+    }
+    assert_eq!(out, [Repr::Ping(5), Repr::Resources(vec![intranet()])]);
+    assert!(!frames.is_partial());
+    let mut frames = FrameBuffer::default();
+    frames.push(&[0xff, 0xff, 0xff, 0xff, 6]);
+    assert!(matches!(frames.next_message(), Err(WireError::FrameLength(_))));
+}

@@ -1,8 +1,8 @@
 //! The root of the configuration tree.
 
 use crate::accs::AccsSettings;
-use crate::agent::AgentSettings;
 use crate::activesync::ActiveSyncSettings;
+use crate::agent::AgentSettings;
 use crate::apptunnel::AppTunnelSettings;
 use crate::device_cache::DeviceCacheSettings;
 use crate::error::ConfigError;

@@ -1,8 +1,8 @@
 //! The gateway's configuration: one typed, validated, versioned tree of settings, stored as TOML.
 
 mod accs;
-mod agent;
 mod activesync;
+mod agent;
 mod apptunnel;
 mod balancers;
 mod checks;
@@ -29,8 +29,8 @@ mod validation;
 mod version;
 
 pub use accs::{ACCS_SYNC_INTERVAL_SECS, AccsSettings};
-pub use agent::{AGENT_PORT, AGENT_RESOURCE_NAME_MAX, AgentResource, AgentSettings};
 pub use activesync::ActiveSyncSettings;
+pub use agent::{AGENT_PORT, AGENT_RESOURCE_NAME_MAX, AgentResource, AgentSettings};
 pub use apptunnel::{APPTUNNEL_IDLE_TIMEOUT_SECS, AppTunnelService, AppTunnelSettings, SERVICE_NAME_MAX, ServiceKind};
 pub use balancers::BALANCERS_MAX;
 pub use config::Config;

@@ -28,7 +28,10 @@ const CERTIFICATE_CHECK: Duration = Duration::from_secs(30);
 
 /// Where the control channel listens: `--agent-listen`, else every address on
 /// `agent.port`; nothing unless `agent.enabled`.
-pub(crate) async fn bind(flag: Option<SocketAddr>, startup: Option<&Config>) -> Result<Option<TcpListener>, DaemonError> {
+pub(crate) async fn bind(
+    flag: Option<SocketAddr>,
+    startup: Option<&Config>,
+) -> Result<Option<TcpListener>, DaemonError> {
     let Some(settings) = startup.map(|c| &c.agent).filter(|s| s.enabled) else { return Ok(None) };
     let addr = flag.unwrap_or(SocketAddr::from((Ipv4Addr::UNSPECIFIED, settings.port)));
     TcpListener::bind(addr)
@@ -148,8 +151,8 @@ impl AgentPlane {
         });
         let watcher = CertificateWatcher::new(tls, front.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
-        let listener =
-            Listener::on(tcp, ListenerConfig::default(), watcher.clone(), front).map_err(|e| setting("agent.port", e))?;
+        let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), front)
+            .map_err(|e| setting("agent.port", e))?;
         tracing::info!(addr = %listener.local_addr(), resources = config.agent.resources.len(), "agent control channel listening");
         let serving = shared.clone();
         let handle = listener.serve(move |tls, peer: PeerInfo| serve(tls, peer, serving.clone()));

@@ -4,7 +4,7 @@
 
 use crate::agent::Shared;
 use crate::agent_sessions::{CookieUnknown, Push};
-use postern_agent_wire::{HEADER_LEN, Packet, RefuseReason, Repr, frame_len};
+use postern_agent_wire::{FrameBuffer, RefuseReason, Repr};
 use postern_proxy_front::PeerInfo;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -19,31 +19,27 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long an agent may stay silent (it pings every 15 s) before the connection closes.
 const SILENCE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Reads whole frames; what was read of an unfinished one is kept (cancel-safe).
+/// Reads whole messages; what was read of an unfinished frame is kept (cancel-safe).
 #[derive(Default)]
 pub(crate) struct FrameReader {
-    buf: Vec<u8>,
+    frames: FrameBuffer,
 }
 
 impl FrameReader {
     /// The next message, `None` at the end of the stream between frames.
     pub(crate) async fn next(&mut self, tls: &mut TlsStream<TcpStream>) -> Result<Option<Repr>, String> {
         loop {
-            if let Some(header) = self.buf.first_chunk::<HEADER_LEN>() {
-                let len = frame_len(header).map_err(|e| e.to_string())?;
-                if self.buf.len() >= len {
-                    let rest = self.buf.split_off(len);
-                    let frame = std::mem::replace(&mut self.buf, rest);
-                    let packet = Packet::new_checked(&frame[..]).map_err(|e| e.to_string())?;
-                    return Repr::parse(&packet).map(Some).map_err(|e| e.to_string());
-                }
+            if let Some(message) = self.frames.next_message().map_err(|e| e.to_string())? {
+                return Ok(Some(message));
             }
             let mut chunk = [0u8; 16 * 1024];
             match tls.read(&mut chunk).await {
-                Ok(0) if self.buf.is_empty() => return Ok(None),
+                Ok(0) if !self.frames.is_partial() => return Ok(None),
                 Ok(0) => return Err("the agent stopped mid-frame".into()),
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && self.buf.is_empty() => return Ok(None),
+                Ok(n) => self.frames.push(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !self.frames.is_partial() => {
+                    return Ok(None);
+                }
                 Err(e) => return Err(e.to_string()),
             }
         }
@@ -119,7 +115,9 @@ pub(crate) async fn serve(
     shared.sessions.disconnected(session.id, &push_tx);
     match outcome {
         Ok(why) => tracing::info!(device, peer = %peer.addr, session = session.id, why, "agent disconnected"),
-        Err(error) => tracing::warn!(device, peer = %peer.addr, session = session.id, %error, "agent connection failed"),
+        Err(error) => {
+            tracing::warn!(device, peer = %peer.addr, session = session.id, %error, "agent connection failed")
+        }
     }
 }
 
