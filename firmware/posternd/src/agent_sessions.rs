@@ -79,7 +79,12 @@ impl Sessions {
     /// The sessions saved in `file`, those expired at `now` left out; a line that does not
     /// parse is logged and skipped (the agent then starts a new session).
     pub(crate) fn open(file: PathBuf, now: u64) -> Self {
-        let mut table = Table { next_id: 1, ..Table::default() };
+        // Ids increase from the Unix time in milliseconds at start, so that a session id
+        // is not handed out twice even if the file is lost.
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let mut table = Table { next_id: start, ..Table::default() };
         if let Ok(text) = std::fs::read_to_string(&file) {
             for line in text.lines() {
                 let fields: Vec<&str> = line.split(' ').collect();
