@@ -26,14 +26,11 @@ use tokio_rustls::server::TlsStream;
 /// How often the certificate files are checked for a new pair.
 const CERTIFICATE_CHECK: Duration = Duration::from_secs(30);
 
-/// Where the control channel listens: `--agent-listen`, else every address on
-/// `agent.port`; nothing unless `agent.enabled`.
-pub(crate) async fn bind(
-    flag: Option<SocketAddr>,
-    startup: Option<&Config>,
-) -> Result<Option<TcpListener>, DaemonError> {
+/// Where the control channel listens: every address on `agent.port`; nothing unless
+/// `agent.enabled`.
+pub(crate) async fn bind(startup: Option<&Config>) -> Result<Option<TcpListener>, DaemonError> {
     let Some(settings) = startup.map(|c| &c.agent).filter(|s| s.enabled) else { return Ok(None) };
-    let addr = flag.unwrap_or(SocketAddr::from((Ipv4Addr::UNSPECIFIED, settings.port)));
+    let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, settings.port));
     TcpListener::bind(addr)
         .await
         .map(Some)

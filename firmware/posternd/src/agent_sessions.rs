@@ -2,6 +2,9 @@
 //! to, when it began and was last seen, kept in memory and in a file under the state
 //! directory (0600) so that an agent resumes its session across a gateway restart.
 //! A session unseen for [`SESSION_EXPIRY_SECS`] expires; a revoked one is forgotten.
+//! The file holds a line per session: `ID COOKIE-HEX SINCE LAST-SEEN DEVICE`; it is
+//! rewritten when a session opens, resumes, disconnects or is revoked (last-seen times
+//! of connected agents are kept in memory between).
 
 use postern_agent_wire::{COOKIE_LEN, Cookie};
 use std::collections::HashMap;
@@ -87,9 +90,10 @@ impl Sessions {
         let mut table = Table { next_id: start, ..Table::default() };
         if let Ok(text) = std::fs::read_to_string(&file) {
             for line in text.lines() {
-                let fields: Vec<&str> = line.split(' ').collect();
+                // The device id comes last: it may hold spaces, never a line break.
+                let fields: Vec<&str> = line.splitn(5, ' ').collect();
                 let parsed = match fields.as_slice() {
-                    [id, cookie, device, since, seen] => {
+                    [id, cookie, since, seen, device] => {
                         (|| Some((id.parse().ok()?, unhex(cookie)?, device, since.parse().ok()?, seen.parse().ok()?)))()
                     }
                     _ => None,
@@ -115,7 +119,7 @@ impl Sessions {
     fn save(&self, table: &Table) {
         let mut text = String::new();
         for (cookie, s) in &table.by_cookie {
-            let _ = writeln!(text, "{} {} {} {} {}", s.id, hex(cookie), s.device, s.since, s.last_seen);
+            let _ = writeln!(text, "{} {} {} {} {}", s.id, hex(cookie), s.since, s.last_seen, s.device);
         }
         if let Some(dir) = self.file.parent() {
             let _ = std::fs::create_dir_all(dir);
@@ -222,5 +226,76 @@ impl Sessions {
             table.by_cookie.values().map(|s| (s.clone(), table.live.get(&s.id).map(|l| l.address))).collect();
         all.sort_by_key(|(s, _)| s.id);
         all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    const ADDR: &str = "192.0.2.7:40000";
+
+    fn channel() -> (mpsc::UnboundedSender<Push>, mpsc::UnboundedReceiver<Push>) {
+        mpsc::unbounded_channel()
+    }
+
+    #[test]
+    fn a_cookie_resumes_its_session_after_a_reload_from_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("agent/sessions");
+        let sessions = Sessions::open(file.clone(), 1000);
+        let (tx, _rx) = channel();
+        let (session, cookie) = sessions.open_new("laptop-1", ADDR.parse().expect("addr"), 1000, tx.clone());
+        sessions.disconnected(session.id, &tx);
+        assert_eq!(std::fs::metadata(&file).expect("saved").permissions().mode() & 0o777, 0o600);
+        let reloaded = Sessions::open(file, 2000);
+        let (tx, _rx) = channel();
+        let resumed = reloaded.resume(&cookie, "laptop-1", ADDR.parse().expect("addr"), 2000, tx).expect("resumes");
+        assert_eq!((resumed.id, resumed.since, resumed.last_seen), (session.id, 1000, 2000));
+        let (tx, _rx) = channel();
+        let (next, _) = reloaded.open_new("laptop-2", ADDR.parse().expect("addr"), 2000, tx);
+        assert!(next.id > session.id, "ids are never reused");
+    }
+
+    #[test]
+    fn a_cookie_of_another_device_an_expired_or_unknown_one_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sessions = Sessions::open(dir.path().join("sessions"), 0);
+        let (tx, _rx) = channel();
+        let (_, cookie) = sessions.open_new("laptop-1", ADDR.parse().expect("addr"), 0, tx.clone());
+        let addr = ADDR.parse().expect("addr");
+        assert_eq!(sessions.resume(&cookie, "laptop-2", addr, 1, tx.clone()), Err(CookieUnknown));
+        assert_eq!(sessions.resume(&[0; 32], "laptop-1", addr, 1, tx.clone()), Err(CookieUnknown));
+        assert_eq!(sessions.resume(&cookie, "laptop-1", addr, SESSION_EXPIRY_SECS, tx.clone()), Err(CookieUnknown));
+        assert!(Sessions::open(dir.path().join("sessions"), SESSION_EXPIRY_SECS).list().is_empty(), "expired on load");
+    }
+
+    #[test]
+    fn revoking_a_device_forgets_its_sessions_and_tells_its_agent() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sessions = Sessions::open(dir.path().join("sessions"), 0);
+        let (tx, mut rx) = channel();
+        let (_, cookie) = sessions.open_new("laptop-1", ADDR.parse().expect("addr"), 0, tx.clone());
+        let (other, mut other_rx) = channel();
+        sessions.open_new("laptop-2", ADDR.parse().expect("addr"), 0, other);
+        assert_eq!(sessions.push_resources(), 2);
+        assert!(matches!(rx.try_recv(), Ok(Push::Resources)));
+        assert_eq!(sessions.revoke_device("laptop-1", "operator-blocked"), 1);
+        assert!(matches!(rx.try_recv(), Ok(Push::Revoked(reason)) if reason == "operator-blocked"));
+        assert_eq!(sessions.resume(&cookie, "laptop-1", ADDR.parse().expect("addr"), 1, tx), Err(CookieUnknown));
+        assert_eq!(sessions.list().len(), 1);
+        assert!(matches!(other_rx.try_recv(), Ok(Push::Resources)));
+        assert!(other_rx.try_recv().is_err(), "the other device keeps its session");
+    }
+
+    #[test]
+    fn a_damaged_line_is_skipped() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("sessions");
+        std::fs::write(&file, format!("7 {} 5 6 laptop 1\nnot a session\n", "ab".repeat(32))).expect("file");
+        let sessions = Sessions::open(file, 10);
+        assert_eq!(sessions.list()[0].0.device, "laptop 1");
+        assert_eq!(sessions.list().len(), 1);
     }
 }

@@ -31,10 +31,6 @@ pub(crate) struct Args {
     /// on `host_checker.port`; it still serves only when `host_checker.enabled`.
     #[arg(long)]
     pub(crate) host_checker_listen: Option<SocketAddr>,
-    /// Serve the endpoint agents' control channel on this address instead of every
-    /// address on `agent.port`; it still serves only when `agent.enabled`.
-    #[arg(long)]
-    pub(crate) agent_listen: Option<SocketAddr>,
     /// Serve Prometheus metrics (plain HTTP, `GET /metrics`) on this address instead of the
     /// configured management address (`[management]`); sources are limited by
     /// `management.metrics_allowed` when it lists any, otherwise every source may read.

@@ -76,7 +76,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     .await?;
     let host_checker_socket =
         crate::host_checker::bind(args.host_checker_listen, crate::management::startup_config(args).as_ref()).await?;
-    let agent_socket = crate::agent::bind(args.agent_listen, crate::management::startup_config(args).as_ref()).await?;
+    let agent_socket = crate::agent::bind(crate::management::startup_config(args).as_ref()).await?;
     let metrics_addr = sockets.metrics_addr();
     if let Some(parent) = args.socket.parent() {
         std::fs::create_dir_all(parent).map_err(|source| DaemonError::Io { path: parent.to_path_buf(), source })?;
