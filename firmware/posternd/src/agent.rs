@@ -25,6 +25,8 @@ use tokio_rustls::server::TlsStream;
 
 /// How often the certificate files are checked for a new pair.
 const CERTIFICATE_CHECK: Duration = Duration::from_secs(30);
+/// How often changed sessions are written to their file.
+const SESSIONS_FLUSH: Duration = Duration::from_secs(1);
 
 /// Where the control channel listens: every address on `agent.port`; nothing unless
 /// `agent.enabled`.
@@ -153,8 +155,17 @@ impl AgentPlane {
         tracing::info!(addr = %listener.local_addr(), resources = config.agent.resources.len(), "agent control channel listening");
         let serving = shared.clone();
         let handle = listener.serve(move |tls, peer: PeerInfo| serve(tls, peer, serving.clone()));
+        let flushing = shared.sessions.clone();
         let tasks = vec![
             reload,
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(SESSIONS_FLUSH);
+                loop {
+                    every.tick().await;
+                    let sessions = flushing.clone();
+                    let _ = tokio::task::spawn_blocking(move || sessions.flush()).await;
+                }
+            }),
             tokio::spawn(follow_commits(shared.clone(), commits)),
             tokio::spawn(follow_blocks(shared.clone(), gateway.subscribe_blocks())),
             tokio::spawn(follow_cuts(shared.clone(), gateway.subscribe_cuts())),
@@ -180,6 +191,7 @@ impl AgentPlane {
         for task in self.tasks {
             task.abort();
         }
+        self.shared.sessions.flush();
         tracing::info!(?report, "agent control channel closed");
     }
 }

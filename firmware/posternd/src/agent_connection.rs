@@ -111,7 +111,10 @@ pub(crate) async fn serve(
     };
     tracing::info!(device, peer = %peer.addr, session = session.id, resumed, agent_version = %version, "agent session open");
     let welcome = Repr::Welcome { session: session.id, cookie, resources: shared.resources() };
-    let outcome = run(&mut tls, &mut reader, &welcome, &mut push_rx, &shared, &cookie).await;
+    let outcome = tokio::select! {
+        outcome = run(&mut tls, &mut reader, &welcome, &mut push_rx, &shared, &cookie) => outcome,
+        () = peer.shutdown_requested() => Ok("the gateway is stopping"),
+    };
     shared.sessions.disconnected(session.id, &push_tx);
     match outcome {
         Ok(why) => tracing::info!(device, peer = %peer.addr, session = session.id, why, "agent disconnected"),

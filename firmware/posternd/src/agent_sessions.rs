@@ -3,8 +3,9 @@
 //! directory (0600) so that an agent resumes its session across a gateway restart.
 //! A session unseen for [`SESSION_EXPIRY_SECS`] expires; a revoked one is forgotten.
 //! The file holds a line per session: `ID COOKIE-HEX SINCE LAST-SEEN DEVICE`; it is
-//! rewritten when a session opens, resumes, disconnects or is revoked (last-seen times
-//! of connected agents are kept in memory between).
+//! rewritten (atomically) at most once a second when sessions opened, resumed,
+//! disconnected or were revoked ([`Sessions::flush`]), and when posternd stops: a crash
+//! loses at most the last second's new sessions, whose agents then start afresh.
 
 use postern_agent_wire::{COOKIE_LEN, Cookie};
 use std::collections::HashMap;
@@ -46,6 +47,8 @@ struct Live {
 #[derive(Default)]
 struct Table {
     next_id: u64,
+    /// Changed since the file was last written.
+    dirty: bool,
     by_cookie: HashMap<Cookie, Session>,
     live: HashMap<u64, Live>,
 }
@@ -58,6 +61,8 @@ pub(crate) struct CookieUnknown;
 pub(crate) struct Sessions {
     table: Mutex<Table>,
     file: PathBuf,
+    /// Held while the file is written, so that writes do not overtake each other.
+    writing: Mutex<()>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -109,23 +114,32 @@ impl Sessions {
             }
         }
         tracing::info!(sessions = table.by_cookie.len(), file = %file.display(), "agent sessions loaded");
-        Self { table: Mutex::new(table), file }
+        Self { table: Mutex::new(table), file, writing: Mutex::new(()) }
     }
 
     fn table(&self) -> MutexGuard<'_, Table> {
         self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn save(&self, table: &Table) {
+    /// Writes the sessions to the file if they changed since the last write.
+    pub(crate) fn flush(&self) {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut table = self.table();
+        if !table.dirty {
+            return;
+        }
+        table.dirty = false;
         let mut text = String::new();
         for (cookie, s) in &table.by_cookie {
             let _ = writeln!(text, "{} {} {} {} {}", s.id, hex(cookie), s.since, s.last_seen, s.device);
         }
+        drop(table);
         if let Some(dir) = self.file.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
         if let Err(error) = postern_durable_fs::write_atomically(&self.file, text.as_bytes(), 0o600) {
             tracing::error!(file = %self.file.display(), %error, "agent sessions not saved: agents start new sessions after a restart");
+            self.table().dirty = true;
         }
     }
 
@@ -152,7 +166,7 @@ impl Sessions {
         let session = Session { id, device: device.to_owned(), since: now, last_seen: now };
         table.by_cookie.insert(cookie, session.clone());
         table.live.insert(id, Live { address, push });
-        self.save(&table);
+        table.dirty = true;
         (session, cookie)
     }
 
@@ -175,7 +189,7 @@ impl Sessions {
         if let Some(old) = table.live.insert(session.id, Live { address, push }) {
             let _ = old.push.send(Push::Revoked("resumed-elsewhere".into()));
         }
-        self.save(&table);
+        table.dirty = true;
         Ok(session)
     }
 
@@ -193,7 +207,7 @@ impl Sessions {
         if table.live.get(&id).is_some_and(|l| l.push.same_channel(push)) {
             table.live.remove(&id);
         }
-        self.save(&table);
+        table.dirty = true;
     }
 
     /// Ends every session of `device`: forgotten, and a connected agent told why.
@@ -208,7 +222,7 @@ impl Sessions {
             }
         }
         if !ids.is_empty() {
-            self.save(&table);
+            table.dirty = true;
         }
         ids.len()
     }
@@ -248,6 +262,7 @@ mod tests {
         let (tx, _rx) = channel();
         let (session, cookie) = sessions.open_new("laptop-1", ADDR.parse().expect("addr"), 1000, tx.clone());
         sessions.disconnected(session.id, &tx);
+        sessions.flush();
         assert_eq!(std::fs::metadata(&file).expect("saved").permissions().mode() & 0o777, 0o600);
         let reloaded = Sessions::open(file, 2000);
         let (tx, _rx) = channel();
@@ -268,6 +283,7 @@ mod tests {
         assert_eq!(sessions.resume(&cookie, "laptop-2", addr, 1, tx.clone()), Err(CookieUnknown));
         assert_eq!(sessions.resume(&[0; 32], "laptop-1", addr, 1, tx.clone()), Err(CookieUnknown));
         assert_eq!(sessions.resume(&cookie, "laptop-1", addr, SESSION_EXPIRY_SECS, tx.clone()), Err(CookieUnknown));
+        sessions.flush();
         assert!(Sessions::open(dir.path().join("sessions"), SESSION_EXPIRY_SECS).list().is_empty(), "expired on load");
     }
 

@@ -112,6 +112,17 @@ impl Drop for Agent {
     }
 }
 
+/// Stops posternd as a service manager does (SIGTERM) and waits for it to exit.
+fn stop(mut daemon: Daemon) {
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(daemon.child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+    let start = Instant::now();
+    while daemon.child.try_wait().expect("wait").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(15), "posternd did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn session_of(status: &str) -> String {
     status.lines().find_map(|l| l.strip_prefix("Session: ")).expect("a session line").to_owned()
 }
@@ -131,7 +142,6 @@ fn the_agent_gets_resources_follows_commits_and_resumes_its_session_after_a_rest
     let session = session_of(&status);
     assert_eq!(std::fs::metadata(agent.state.join("cookie")).expect("cookie").len(), 32);
     assert_eq!(mode(&agent.state.join("cookie")), 0o600, "the cookie is the agent's alone");
-    assert_eq!(mode(&dir.join("state/agent/sessions")), 0o600, "the gateway's sessions are its alone");
     let shown = text(&cli(dir, "show agent sessions"));
     assert!(shown.contains("1 agent session(s), 1 connected"), "{shown}");
     let row = shown.lines().find(|l| l.contains("laptop-1")).unwrap_or_else(|| panic!("no laptop-1 row:\n{shown}"));
@@ -144,7 +154,8 @@ fn the_agent_gets_resources_follows_commits_and_resumes_its_session_after_a_rest
     assert!(status.contains("Resources: 2"), "{status}");
 
     // posternd restarts: the agent comes back with its cookie, to the same session.
-    drop(daemon);
+    stop(daemon);
+    assert_eq!(mode(&dir.join("state/agent/sessions")), 0o600, "the gateway's sessions are its alone");
     agent.wait_status(2, |s| s.contains("State: reconnecting"));
     let mut daemon = Daemon::start(dir, &[]);
     let status = agent.wait_status(0, |s| s.contains("State: connected"));
@@ -165,7 +176,7 @@ fn an_unknown_cookie_leads_to_a_new_session_and_a_blocked_device_is_revoked_and_
 
     // The gateway forgets its sessions: the cookie is refused, the agent re-authenticates
     // and says so.
-    drop(daemon);
+    stop(daemon);
     std::fs::remove_file(dir.join("state/agent/sessions")).expect("sessions file");
     let mut daemon = Daemon::start(dir, &[]);
     let status =
