@@ -150,6 +150,7 @@ fn the_agent_gets_resources_follows_commits_and_resumes_its_session_after_a_rest
     // A commit that adds a resource reaches the connected agent.
     let out = cli(dir, "configure terminal ; agent resource wiki ; prefix 10.2.0.0/24 ; service crm ; exit ; commit");
     assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("reload"), "resources apply at once: {}", text(&out));
     let status = agent.wait_status(0, |s| s.contains("wiki -> service crm: 10.2.0.0/24 all ports"));
     assert!(status.contains("Resources: 2"), "{status}");
 
