@@ -3,12 +3,14 @@
 //! certificate of the AppTunnel client CA, gets the protected resources, follows a commit
 //! that changes them, resumes its session with its cookie after posternd restarts (same
 //! session id), starts afresh when the gateway no longer knows the cookie, and is revoked
-//! at once when the device is blocked from the CLI; a blocked device is refused.
+//! at once when the device is blocked from the CLI or made non-compliant at the UEM; a
+//! blocked device is refused.
 
 mod common;
 
 use common::posture::server_pki;
 use common::proxy::{apptunnel_section, device_pki, port_from, write_config};
+use common::uem::setup;
 use common::{Daemon, cli, free_configured_port, text};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -37,7 +39,7 @@ fn gateway(dir: &Path) -> (Daemon, u16) {
     (daemon, port)
 }
 
-/// An agent with its own state directory `name`, logging to `name.log`.
+/// An agent of `device` with its own state directory `name`, logging to `name.log`.
 struct Agent {
     child: Child,
     config: PathBuf,
@@ -47,6 +49,10 @@ struct Agent {
 
 impl Agent {
     fn start(dir: &Path, port: u16, name: &str) -> Self {
+        Self::of_device(dir, port, name, "laptop-1")
+    }
+
+    fn of_device(dir: &Path, port: u16, name: &str, device: &str) -> Self {
         let state = dir.join(name);
         let config = dir.join(format!("{name}.toml"));
         std::fs::write(
@@ -54,8 +60,8 @@ impl Agent {
             format!(
                 "gateway = \"127.0.0.1:{port}\"\nca_file = \"{}\"\ncertificate_file = \"{}\"\nkey_file = \"{}\"\nstate_dir = \"{}\"\n",
                 dir.join("server-ca.pem").display(),
-                dir.join("laptop-1.pem").display(),
-                dir.join("laptop-1-key.pem").display(),
+                dir.join(format!("{device}.pem")).display(),
+                dir.join(format!("{device}-key.pem")).display(),
                 state.display()
             ),
         )
@@ -206,4 +212,39 @@ fn an_unknown_cookie_leads_to_a_new_session_and_a_blocked_device_is_revoked_and_
     let status = second.wait_status(3, |s| s.contains("refused: device-blocked (operator-blocked)"));
     assert!(!status.contains("Session:"), "{status}");
     assert!(!second.state.join("cookie").exists());
+}
+
+#[test]
+fn a_device_made_non_compliant_at_the_uem_loses_its_session_at_the_check_in() {
+    let (dir, uem) = setup();
+    let dir = dir.path();
+    server_pki(dir);
+    device_pki(dir, &["uem-0001"]);
+    let port = free_configured_port();
+    let extra = format!(
+        "\n[tls]\ncertificate_file = \"{}\"\nkey_file = \"{}\"\n{}\n[agent]\nenabled = true\nport = {port}\n",
+        dir.join("cert.pem").display(),
+        dir.join("key.pem").display(),
+        apptunnel_section(dir, 9)
+    );
+    let mut config = std::fs::read_to_string(dir.join("initial.toml")).expect("config");
+    config.push_str(&extra);
+    std::fs::write(dir.join("initial.toml"), config).expect("config");
+    let mut daemon = Daemon::start(dir, &[]);
+    daemon.wait_for("compliance check-in");
+    // The gateway knows the device: its ActiveSync access and an app's tunnel.
+    assert!(common::uem::activesync(dir, "ALICE0001", "alice%40example.com").contains("allow"));
+    assert!(text(&cli(dir, "test apptunnel uem-0001 com.example.crm crm")).contains("allow"));
+    let agent = Agent::of_device(dir, port, "agent", "uem-0001");
+    agent.wait_status(0, |s| s.contains("State: connected"));
+    let shown = text(&cli(dir, "show agent sessions"));
+    assert!(shown.lines().any(|l| l.contains("uem-0001") && l.contains("alice@example.com")), "user column: {shown}");
+
+    uem.admin(&["status", "uem-0001", "noncompliant", "--action", "block"]);
+    let changed = Instant::now();
+    agent.wait_status(4, |s| s.contains("State: revoked: uem-noncompliant"));
+    println!("agent revoked {:?} after the UEM's change", changed.elapsed());
+    assert!(daemon.wait_for("agent session revoked").contains("uem-0001"));
+    let second = Agent::of_device(dir, port, "second", "uem-0001");
+    second.wait_status(3, |s| s.contains("refused: device-blocked (blocked)"));
 }
