@@ -52,7 +52,11 @@ async fn send(tls: &mut TlsStream<TcpStream>, repr: &Repr) -> Result<(), String>
     tls.flush().await.map_err(|e| e.to_string())
 }
 
-async fn refuse(tls: &mut TlsStream<TcpStream>, reason: RefuseReason, detail: String) {
+async fn refuse(tls: &mut TlsStream<TcpStream>, reason: RefuseReason, mut detail: String) {
+    // The wire carries up to 128 bytes of detail: cut at a character boundary.
+    while detail.len() > 128 {
+        detail.pop();
+    }
     let _ = send(tls, &Repr::Refused { reason, detail }).await;
     let _ = tls.shutdown().await;
 }

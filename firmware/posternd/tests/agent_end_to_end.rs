@@ -9,7 +9,7 @@
 mod common;
 
 use common::posture::server_pki;
-use common::proxy::{apptunnel_section, device_pki, port_from, write_config};
+use common::proxy::{apptunnel_section, common_name_only_device, device_pki, port_from, write_config};
 use common::uem::setup;
 use common::{Daemon, cli, free_configured_port, text};
 use std::os::unix::fs::PermissionsExt;
@@ -152,6 +152,29 @@ fn the_agent_gets_resources_follows_commits_and_resumes_its_session_after_a_rest
     assert!(shown.contains("1 agent session(s), 1 connected"), "{shown}");
     let row = shown.lines().find(|l| l.contains("laptop-1")).unwrap_or_else(|| panic!("no laptop-1 row:\n{shown}"));
     assert!(row.trim_start().starts_with(&session) && row.contains("127.0.0.1:"), "{row}");
+
+    // Without a device certificate there is no TLS session (openssl s_client, a Hello
+    // frame as input); a certificate naming no device gets a refusal.
+    let out = Command::new("openssl")
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-ign_eof", "-CAfile"])
+        .arg(dir.join("server-ca.pem"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(&[0, 0, 0, 4, 1, 1, b'x', 0])?;
+            child.wait_with_output()
+        })
+        .expect("openssl runs");
+    let all = text(&out);
+    assert!(all.contains("certificate required"), "a client without a certificate is refused:\n{all}");
+    common_name_only_device(dir, "laptop-9");
+    let nameless = Agent::of_device(dir, port, "nameless", "cn-laptop-9");
+    let status = nameless.wait_status(3, |s| s.contains("refused: device-unidentified"));
+    assert!(status.contains("urn:postern:uem-device"), "the refusal says what is missing: {status}");
+    drop(nameless);
 
     // A commit that adds a resource reaches the connected agent.
     let out = cli(dir, "configure terminal ; agent resource wiki ; prefix 10.2.0.0/24 ; service crm ; exit ; commit");
