@@ -6,6 +6,7 @@ mod bench_nic;
 mod bench_proxy;
 mod bundle;
 mod check_docs;
+mod check_vocabulary;
 mod debian;
 mod demo_backend;
 mod demo_uem;
@@ -80,7 +81,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => bundle::sign(&args),
         Command::Stress(args) => stress::run(&args),
         Command::Pins(args) => pins::run(&args),
-        Command::CheckDocs => check_docs::run(),
+        Command::CheckDocs => check_docs::run().and_then(|()| check_vocabulary::run()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

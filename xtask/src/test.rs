@@ -35,6 +35,7 @@ pub(crate) fn run(args: &TestArgs) -> Result {
     }
     exec(cargo().args(["fmt", "--all", "--check"]))?;
     crate::check_docs::run()?;
+    crate::check_vocabulary::run()?;
     for krate in NO_STD_CRATES {
         say(&format!("building {krate} on its own (no_std + alloc)"));
         exec(cargo().args(["build", "--package", krate]))?;

@@ -11,6 +11,8 @@ pub(crate) const MODE_UEM: SubModeId = SubModeId(3);
 
 /// `host-checker policy NAME` → `(config-hc-policy)#`.
 pub(crate) const MODE_HC_POLICY: SubModeId = SubModeId(10);
+/// `host-checker role NAME` → `(config-hc-role)#`.
+pub(crate) const MODE_HC_ROLE: SubModeId = SubModeId(11);
 
 /// `agent resource NAME` → `(config-agent-resource)#`.
 pub(crate) const MODE_AGENT_RESOURCE: SubModeId = SubModeId(12);
@@ -137,6 +139,16 @@ actions! {
     HC_RECHECK = 143,
     HC_WEBHOOK = 144,
     HC_WEBHOOK_CA = 145,
+    HC_SASL_MODE = 200,
+    HC_SASL_USER = 201,
+    HC_SASL_USER_HASH = 202,
+    HC_ROLE = 210,
+    HC_ROLE_POLICY = 211,
+    HC_ROLE_SERVICE = 212,
+    HC_ROLE_ACTIVESYNC = 213,
+    HC_ROLE_USER = 214,
+    HC_REALM_POLICY = 215,
+    HC_SHOW_ROLES = 216,
     AGENT_ENABLED = 230,
     AGENT_PORT = 231,
     AGENT_RESOURCE = 232,

@@ -3,8 +3,8 @@
 use crate::actions::*;
 use crate::appliance::Appliance;
 use crate::{
-    cache_commands, configure, host_checker, host_checker_patch_list, host_checker_webhook, imports, show, software,
-    test_access, tls,
+    cache_commands, configure, host_checker, host_checker_patch_list, host_checker_roles, host_checker_webhook,
+    imports, show, software, test_access, tls,
 };
 use core::fmt::Write;
 use postern_cli_engine::{Backend, CommandError, Invocation, Mode};
@@ -154,6 +154,11 @@ impl Backend for CliBackend {
             HC_PATCH_URL | HC_PATCH_CA | HC_PATCH_INTERVAL => host_checker_patch_list::edit(self, inv),
             HC_PATCH_IMPORT => host_checker_patch_list::import(self, inv, out),
             HC_WEBHOOK | HC_WEBHOOK_CA => host_checker_webhook::edit(self, inv),
+            HC_SASL_MODE | HC_SASL_USER | HC_SASL_USER_HASH => crate::host_checker_sasl::edit(self, inv),
+            HC_ROLE | HC_ROLE_POLICY | HC_ROLE_SERVICE | HC_ROLE_ACTIVESYNC | HC_ROLE_USER | HC_REALM_POLICY => {
+                host_checker_roles::edit(self, inv)
+            }
+            HC_SHOW_ROLES => host_checker_roles::show(self, out),
             HC_SHOW_PATCH_LIST => host_checker_patch_list::show(self, out),
             _ => configure::edit(self, inv, out),
         }

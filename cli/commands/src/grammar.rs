@@ -355,6 +355,7 @@ pub fn postern_grammar() -> Result<Grammar, GrammarError> {
         Mode::Sub(MODE_UEM),
         Mode::Sub(MODE_HC_POLICY),
         Mode::Sub(MODE_AGENT_RESOURCE),
+        Mode::Sub(MODE_HC_ROLE),
     ];
     let mut builder = Grammar::builder()
         .sub_mode(MODE_INTERFACE, "config-if", Mode::Config)
@@ -362,6 +363,7 @@ pub fn postern_grammar() -> Result<Grammar, GrammarError> {
         .sub_mode(MODE_UEM, "config-uem", Mode::Config)
         .sub_mode(MODE_HC_POLICY, "config-hc-policy", Mode::Config)
         .sub_mode(MODE_AGENT_RESOURCE, "config-agent-resource", Mode::Config)
+        .sub_mode(MODE_HC_ROLE, "config-hc-role", Mode::Config)
         .command(EXEC, show(false))
         .command(&[Mode::Privileged], device_cache_exec())
         .command(&[Mode::Privileged], admin(kw("reload", "Restart the gateway software").action(RELOAD)))
@@ -396,6 +398,9 @@ pub fn postern_grammar() -> Result<Grammar, GrammarError> {
     }
     for node in crate::agent::resource_mode() {
         builder = builder.command(&[Mode::Sub(MODE_AGENT_RESOURCE)], admin(node));
+    }
+    for node in crate::host_checker_roles::role_mode() {
+        builder = builder.command(&[Mode::Sub(MODE_HC_ROLE)], admin(node));
     }
     builder.build()
 }

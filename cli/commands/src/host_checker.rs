@@ -33,6 +33,8 @@ pub(crate) fn config_node() -> Node {
         ])
         .children(crate::host_checker_patch_list::config_nodes())
         .children(crate::host_checker_webhook::config_nodes())
+        .children(crate::host_checker_sasl::config_nodes())
+        .children(crate::host_checker_roles::config_nodes())
 }
 
 /// The commands of `(config-hc-policy)#`.
@@ -78,6 +80,7 @@ pub(crate) fn show_node() -> Node {
             .child(Node::arg("DEVICE", WORD, "UEM device id").action(HC_SHOW_RESULTS)),
         crate::host_checker_patch_list::show_node(),
         Node::keyword("sessions", "The collectors connected now").action(HC_SHOW_SESSIONS),
+        Node::keyword("roles", "The realm policies and roles in force").action(HC_SHOW_ROLES),
     ])
 }
 
@@ -242,6 +245,7 @@ pub(crate) fn render(settings: &postern_config::HostCheckerSettings, line: &mut 
     }
     crate::host_checker_patch_list::render(settings, line);
     crate::host_checker_webhook::render(settings, line);
+    crate::host_checker_sasl::render(settings, line);
     for p in &settings.policies {
         line(format!("host-checker policy {}", p.name));
         for platform in &p.platforms {
@@ -279,4 +283,5 @@ pub(crate) fn render(settings: &postern_config::HostCheckerSettings, line: &mut 
         }
         line("!".into());
     }
+    crate::host_checker_roles::render(settings, line);
 }

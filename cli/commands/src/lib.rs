@@ -10,6 +10,8 @@ mod configure;
 mod grammar;
 mod host_checker;
 mod host_checker_patch_list;
+mod host_checker_roles;
+mod host_checker_sasl;
 mod host_checker_webhook;
 mod imports;
 mod interfaces;

@@ -368,6 +368,92 @@ fn host_checker_policies_are_configured_rendered_and_refused_by_name() {
 }
 
 #[test]
+fn sasl_accounts_are_hashed_at_once_rendered_as_hashes_and_refused_by_name() {
+    let rig = Rig::new();
+    let out = rig.admin_fails("configure terminal ; host-checker sasl-mode optional ; commit");
+    assert!(out.contains("host_checker.sasl.mode"), "{out}");
+    rig.admin(
+        "configure terminal ; host-checker sasl-mode optional ; host-checker sasl-user alice password s3cret! ; commit",
+    );
+    let sasl = rig.appliance.store().running().host_checker.sasl.clone();
+    assert_eq!(sasl.mode, postern_config::SaslMode::Optional);
+    assert!(sasl.verify("alice", b"s3cret!") && !sasl.verify("alice", b"s3cret"));
+    let running = rig.admin("show running-config");
+    assert!(!running.contains("s3cret"), "{running}");
+    assert!(running.lines().any(|l| l == "host-checker sasl-mode optional"), "{running}");
+    let hash_line =
+        running.lines().find(|l| l.starts_with("host-checker sasl-user alice password-hash pbkdf2-sha256$"));
+    let hash_line = hash_line.unwrap_or_else(|| panic!("no hash line:\n{running}")).to_owned();
+    // The printed line restores the same account.
+    rig.admin("configure terminal ; no host-checker sasl-mode ; no host-checker sasl-user alice ; commit");
+    assert!(rig.appliance.store().running().host_checker.sasl.users.is_empty());
+    rig.admin(&format!("configure terminal ; host-checker sasl-mode required ; {hash_line} ; commit"));
+    assert!(rig.appliance.store().running().host_checker.sasl.verify("alice", b"s3cret!"));
+    let bad = rig.admin_fails("configure terminal ; host-checker sasl-user bob password-hash md5$x ; commit");
+    assert!(bad.contains("host_checker.sasl.users[1].password_hash"), "{bad}");
+    let missing = rig.admin_fails("configure terminal ; no host-checker sasl-user carol");
+    assert!(missing.contains("no SASL user carol"), "{missing}");
+    rig.admin("configure terminal ; no host-checker sasl-mode ; no host-checker sasl-user alice ; commit");
+    assert!(rig.appliance.store().running().host_checker.sasl.is_default());
+}
+
+#[test]
+fn host_checker_roles_and_realm_policies_are_configured_shown_and_refused_by_name() {
+    let rig = Rig::new();
+    rig.admin(
+        "configure terminal ; apptunnel client-ca /etc/postern/device-ca.pem ; apptunnel service crm ; server 10.0.0.1:80 ; exit ; \
+         host-checker enabled ; host-checker policy baseline ; platform linux:debian ; min-os-version 12 ; exit ; \
+         host-checker role staff ; policy baseline ; service crm ; activesync ; user *@corp.example ; exit ; \
+         host-checker role kiosk ; service crm ; user kiosk@corp.example ; exit ; host-checker realm-policy baseline ; commit",
+    );
+    let running = rig.admin("show running-config");
+    for line in [
+        "host-checker realm-policy baseline",
+        "host-checker role staff",
+        " policy baseline",
+        " service crm",
+        " activesync",
+        " user *@corp.example",
+        "host-checker role kiosk",
+        " user kiosk@corp.example",
+    ] {
+        assert!(running.lines().any(|l| l == line), "{line:?} missing:\n{running}");
+    }
+    let roles = rig.admin("show host-checker roles").replace("\r\n", "\n");
+    assert!(roles.contains("realm policies: baseline\n"), "{roles}");
+    assert!(
+        roles.contains("role kiosk\n  policies: none (no check)\n  opens: service crm\n  users: kiosk@corp.example"),
+        "{roles}"
+    );
+    assert!(
+        roles.contains("role staff\n  policies: baseline\n  opens: service crm, activesync\n  users: *@corp.example"),
+        "{roles}"
+    );
+    let bad = rig.admin_fails("configure terminal ; host-checker role r2 ; user a*b");
+    assert!(bad.contains("\"a*b\" is not a user name"), "{bad}");
+    let unknown = rig
+        .admin_fails("configure terminal ; host-checker role r3 ; policy nope ; service crm ; user * ; exit ; commit");
+    assert!(
+        unknown.contains("host_checker.roles[2].policies[0]") && unknown.contains("a Host Checker policy"),
+        "{unknown}"
+    );
+    let empty = rig.admin_fails("configure terminal ; host-checker role r4 ; exit ; commit");
+    assert!(empty.contains("opens nothing") && empty.contains("maps no user"), "{empty}");
+    let gone = rig.admin_fails("configure terminal ; no host-checker policy baseline ; commit");
+    assert!(
+        gone.contains("host_checker.realm_policies[0]") && gone.contains("host_checker.roles[0].policies[0]"),
+        "{gone}"
+    );
+    rig.admin("configure terminal ; no host-checker realm-policy baseline ; no host-checker role staff ; commit");
+    rig.admin("configure terminal ; host-checker role everyone ; service crm ; user * ; commit");
+    let settings = rig.appliance.store().running().host_checker.clone();
+    assert!(settings.realm_policies.is_empty());
+    let names: Vec<&str> = settings.roles.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["kiosk", "everyone"]);
+    assert_eq!(settings.roles[1].users, ["*"]);
+}
+
+#[test]
 fn times_are_shown_for_people_and_show_output_filters_through_the_real_commands() {
     let rig = Rig::new();
     rig.admin("configure terminal ; hostname edge7 ; commit comment named");

@@ -1,23 +1,7 @@
 //! The interface between the transports and the CLI: peers, sessions and the factory that makes them.
 
 /// What a peer may do; the transport decides it from how the peer authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Privilege {
-    /// May look (`show` commands) but not configure.
-    Operator,
-    /// May also enter privileged and CONFIG modes.
-    Administrator,
-}
-
-impl Privilege {
-    /// The level's name as written in logs and authorised-key lists.
-    pub fn name(self) -> &'static str {
-        match self {
-            Privilege::Operator => "operator",
-            Privilege::Administrator => "administrator",
-        }
-    }
-}
+pub use postern_decision::Privilege;
 
 /// The transport a peer came in through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -49,6 +49,17 @@ pub struct HostCheckerSettings {
     /// `remediation_webhook_url`, and the only ones trusted for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remediation_webhook_ca_file: Option<PathBuf>,
+    /// SASL PLAIN on the PT-TLS listener (`[host_checker.sasl]`); default off.
+    #[serde(skip_serializing_if = "crate::HostCheckerSasl::is_default")]
+    pub sasl: crate::HostCheckerSasl,
+    /// Policies every device must have passed before it reaches any resource (realm
+    /// level, H4), whatever its roles; default none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub realm_policies: Vec<String>,
+    /// The roles (`[[host_checker.roles]]`, H4): a resource some role opens admits a
+    /// device only through a role of its user whose policies it passed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<crate::host_checker_roles::HostCheckerRole>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -72,6 +83,9 @@ impl Default for HostCheckerSettings {
             recheck_interval_secs: 0,
             remediation_webhook_url: None,
             remediation_webhook_ca_file: None,
+            sasl: crate::HostCheckerSasl::default(),
+            realm_policies: Vec::new(),
+            roles: Vec::new(),
         }
     }
 }
@@ -169,22 +183,6 @@ impl HostCheckerSettings {
         self.policies.iter().filter_map(|p| p.to_policy().ok()).collect()
     }
 
-    /// Service name → the policies it requires (from `required_for_services`).
-    pub fn service_requirements(&self) -> HashMap<String, Vec<String>> {
-        let mut map: HashMap<String, Vec<String>> = HashMap::new();
-        for policy in &self.policies {
-            for service in &policy.required_for_services {
-                map.entry(service.clone()).or_default().push(policy.name.clone());
-            }
-        }
-        map
-    }
-
-    /// The policies the ActiveSync back end requires (from `required_for_activesync`).
-    pub fn activesync_requirements(&self) -> Vec<String> {
-        self.policies.iter().filter(|p| p.required_for_activesync).map(|p| p.name.clone()).collect()
-    }
-
     pub(crate) fn check(&self, at: &str, apptunnel: &crate::apptunnel::AppTunnelSettings, report: &mut Report) {
         let client_ca = apptunnel.client_ca_file.is_some();
         if self.port == 0 {
@@ -201,6 +199,8 @@ impl HostCheckerSettings {
             );
         }
         self.check_patch_list_source(at, report);
+        self.sasl.check(at, report);
+        self.check_roles(at, apptunnel, report);
         let mut names: HashMap<&str, usize> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {
             let here = format!("{at}.policies[{i}]");

@@ -14,6 +14,8 @@ mod error;
 mod file;
 mod gateway;
 mod host_checker;
+mod host_checker_roles;
+mod host_checker_sasl;
 mod interfaces;
 mod load;
 mod management;
@@ -41,6 +43,11 @@ pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;
 pub use gateway::{GATEWAY_ID_MAX, GatewaySettings, SHUTDOWN_NOTICE_SECS};
 pub use host_checker::{HOST_CHECKER_PORT, HostCheckerPolicy, HostCheckerSettings, PATCH_LIST_INTERVAL_SECS};
+pub use host_checker_roles::HostCheckerRole;
+pub use host_checker_sasl::{
+    HostCheckerSasl, SASL_HASH_ITERATIONS, SASL_PASSWORD_MAX, SASL_USER_MAX, SaslMode, SaslUser, hash_password,
+    verify_password,
+};
 pub use interfaces::{INTERFACE_NAME_MAX, Interface, OFFLOADS};
 pub use management::{METRICS_ALLOWED_MAX, ManagementSettings};
 pub use management_plane::{ChosenBy, ManagementPlane, NoManagementAddress};

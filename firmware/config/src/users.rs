@@ -29,16 +29,8 @@ pub struct User {
     pub ssh_keys: Vec<String>,
 }
 
-/// A CLI privilege level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Privilege {
-    /// `operator`: may run `show` commands only.
-    #[default]
-    Operator,
-    /// `administrator`: may also enter privileged and CONFIG modes, and commit.
-    Administrator,
-}
+/// A CLI privilege level (the decision core's).
+pub use postern_decision::Privilege;
 
 /// Checks every user, then that names and keys are unique across them.
 pub(crate) fn check(users: &[User], report: &mut Report) {

@@ -143,6 +143,12 @@ pub enum Problem {
         /// What is wrong with it.
         reason: String,
     },
+    /// A stored password hash is not in the accepted format.
+    #[error("is not a password hash this version accepts: {reason}")]
+    BadPasswordHash {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 /// One offending setting: its dotted path and what is wrong with it.

@@ -153,7 +153,11 @@ fn required_for_services_names_a_service_and_needs_the_verifier() {
     assert!(requirement.contains("host_checker.enabled"), "{requirement}");
     config.host_checker.enabled = true;
     assert_valid(&config, "a service requiring a policy");
-    assert_eq!(config.host_checker.service_requirements()["crm"], ["p"]);
+    let rules = config.host_checker.access_rules();
+    assert_eq!(rules.roles.len(), 1);
+    assert_eq!(rules.roles[0].name, "required-for:crm");
+    assert_eq!(rules.roles[0].policies, ["p"]);
+    assert_eq!(rules.roles[0].users, [postern_host_checker::UserMatch::Everyone]);
 }
 
 #[test]
@@ -166,7 +170,9 @@ fn required_for_activesync_needs_the_verifier() {
     config.host_checker.enabled = true;
     config.apptunnel.client_ca_file = Some("/data/ca.pem".into());
     assert_valid(&config, "with the verifier on");
-    assert_eq!(config.host_checker.activesync_requirements(), vec!["p".to_owned()]);
+    let rules = config.host_checker.access_rules();
+    assert_eq!(rules.roles.len(), 1);
+    assert!(rules.roles[0].activesync && rules.roles[0].policies == ["p"]);
 }
 
 #[test]

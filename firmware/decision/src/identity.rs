@@ -12,6 +12,11 @@ pub const USER_ID_MAX: usize = 256;
 pub const UEM_DEVICE_ID_MAX: usize = 64;
 /// Longest gateway id the gateway accepts.
 pub const GATEWAY_ID_MAX: usize = 64;
+/// Longest app id accepted (an iOS bundle id or an Android package name).
+pub const APP_ID_MAX: usize = 128;
+/// Longest AppTunnel service name accepted from the UEM or a device (the configuration
+/// names its own services in at most 64 ASCII characters).
+pub const SERVICE_NAME_MAX: usize = 128;
 
 /// Why an identifier was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,7 +52,21 @@ pub enum IdError {
 ///
 /// Stored inline (no heap), so the cache index can hold millions of them compactly.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct EasDeviceId(heapless::String<EAS_DEVICE_ID_MAX>);
+
+impl TryFrom<String> for EasDeviceId {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, IdError> {
+        Self::new(&s)
+    }
+}
+
+impl From<EasDeviceId> for String {
+    fn from(id: EasDeviceId) -> String {
+        String::from(id.as_str())
+    }
+}
 
 impl EasDeviceId {
     /// Validates and wraps an ActiveSync device id. Letters keep their case; ActiveSync
@@ -104,7 +123,21 @@ macro_rules! text_id {
     ($(#[$doc:meta])* $name:ident, $kind:literal, $max:expr, fold_case = $fold:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Debug)]
+        #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
+
+        impl TryFrom<String> for $name {
+            type Error = IdError;
+            fn try_from(s: String) -> Result<Self, IdError> {
+                Self::new(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
 
         impl $name {
             #[doc = concat!("Validates and wraps a ", $kind, ": non-empty, no control characters, bounded length.")]
@@ -142,6 +175,15 @@ text_id!(
 text_id!(
     /// The id under which a gateway is registered with the UEM.
     GatewayId, "gateway id", GATEWAY_ID_MAX, fold_case = false
+);
+text_id!(
+    /// The id of an app that uses an AppTunnel (an iOS bundle id or an Android package
+    /// name).
+    AppId, "app id", APP_ID_MAX, fold_case = false
+);
+text_id!(
+    /// The name of the AppTunnel service (the back-end rule) a tunnel belongs to.
+    ServiceName, "service name", SERVICE_NAME_MAX, fold_case = false
 );
 
 /// The device's operating system family, as far as the gateway can tell.

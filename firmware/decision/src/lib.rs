@@ -12,6 +12,7 @@ mod decision;
 mod identity;
 mod lookup;
 mod matching;
+mod privilege;
 mod reason;
 mod state;
 mod status;
@@ -24,11 +25,12 @@ pub use cached::{awaits_checkin, decide_cached, needs_first_access, restore_at_s
 pub use checkin::{CheckinOutcome, apply_checkin};
 pub use decision::{CacheRecord, Channel, Decision, Verdict};
 pub use identity::{
-    DeviceIdentity, EAS_DEVICE_ID_MAX, EasDeviceId, GATEWAY_ID_MAX, GatewayId, IdError, Platform, UEM_DEVICE_ID_MAX,
-    USER_ID_MAX, UemDeviceId, UserId,
+    APP_ID_MAX, AppId, DeviceIdentity, EAS_DEVICE_ID_MAX, EasDeviceId, GATEWAY_ID_MAX, GatewayId, IdError, Platform,
+    SERVICE_NAME_MAX, ServiceName, UEM_DEVICE_ID_MAX, USER_ID_MAX, UemDeviceId, UserId,
 };
 pub use lookup::{EasRequest, RegisteredDevice, UemLookup, UnregisteredTunnel};
 pub use matching::{Match, MatchedBy, best_match, user_conflict, user_tag};
+pub use privilege::Privilege;
 pub use reason::Reason;
 pub use state::{DeviceState, Provenance};
 pub use status::UemStatus;

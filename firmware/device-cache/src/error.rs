@@ -7,12 +7,6 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
-    /// A field was empty.
-    #[error("{kind} is empty")]
-    Empty {
-        /// Which field.
-        kind: &'static str,
-    },
     /// A field was longer than allowed.
     #[error("{kind} is {len} bytes long; at most {max} are allowed")]
     TooLong {
@@ -22,14 +16,6 @@ pub enum KeyError {
         len: usize,
         /// The limit.
         max: usize,
-    },
-    /// A field held a control character.
-    #[error("{kind} holds a control character at byte {at}")]
-    BadChar {
-        /// Which field.
-        kind: &'static str,
-        /// Byte offset of the character.
-        at: usize,
     },
     /// Stored key bytes were not a key this version knows.
     #[error("stored key of {len} bytes is malformed or of an unknown kind")]

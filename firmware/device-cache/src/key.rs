@@ -5,13 +5,9 @@
 
 use crate::error::KeyError;
 use core::fmt;
-use postern_decision::{EasDeviceId, UemDeviceId};
+use postern_decision::{APP_ID_MAX, AppId, EasDeviceId, SERVICE_NAME_MAX, ServiceName, UemDeviceId};
 use serde::{Deserialize, Serialize};
 
-/// Longest app id accepted (bundle id or package name).
-pub const APP_ID_MAX: usize = 128;
-/// Longest AppTunnel service name accepted.
-pub const SERVICE_NAME_MAX: usize = 64;
 /// Longest encoded key: kind byte plus three length-prefixed fields (two-byte lengths at most).
 pub const ENCODED_KEY_MAX: usize =
     1 + (2 + postern_decision::UEM_DEVICE_ID_MAX) + (2 + APP_ID_MAX) + (2 + SERVICE_NAME_MAX);
@@ -23,53 +19,6 @@ const KIND_APP_TUNNEL: u8 = 0x02;
 
 /// The stored form of a key, built on the stack so a lookup allocates nothing.
 pub type EncodedKey = heapless::Vec<u8, ENCODED_KEY_MAX>;
-
-fn bounded(kind: &'static str, s: &str, max: usize) -> Result<String, KeyError> {
-    if s.is_empty() {
-        return Err(KeyError::Empty { kind });
-    }
-    if s.len() > max {
-        return Err(KeyError::TooLong { kind, len: s.len(), max });
-    }
-    if let Some((at, _)) = s.char_indices().find(|(_, c)| c.is_control()) {
-        return Err(KeyError::BadChar { kind, at });
-    }
-    Ok(String::from(s))
-}
-
-/// The id of an app that uses an AppTunnel (an iOS bundle id or an Android package name).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct AppId(String);
-
-impl AppId {
-    /// Validates and wraps an app id: non-empty, no control characters, at most
-    /// [`APP_ID_MAX`] bytes.
-    pub fn new(s: &str) -> Result<Self, KeyError> {
-        bounded("app id", s, APP_ID_MAX).map(Self)
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// The name of the AppTunnel service (the back-end rule) a tunnel belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ServiceName(String);
-
-impl ServiceName {
-    /// Validates and wraps a service name: non-empty, no control characters, at most
-    /// [`SERVICE_NAME_MAX`] bytes.
-    pub fn new(s: &str) -> Result<Self, KeyError> {
-        bounded("service name", s, SERVICE_NAME_MAX).map(Self)
-    }
-
-    /// The name as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// One AppTunnel: an app on an enrolled device reaching one service.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -12,10 +12,10 @@ mod sled_store;
 
 pub use cache::{CacheConfig, DEFAULT_STORE_CACHE_BYTES, DeviceCache, DeviceIndex, Opened};
 pub use error::{CacheError, KeyError, RecordError};
-pub use key::{
-    APP_ID_MAX, AppId, AppTunnelKey, CacheKey, ENCODED_KEY_MAX, EncodedKey, KeyKind, SERVICE_NAME_MAX, ServiceName,
-};
+pub use key::{AppTunnelKey, CacheKey, ENCODED_KEY_MAX, EncodedKey, KeyKind};
 pub use lru_index::{Inserted, LruIndex, MAX_INDEX_CAPACITY, Walk};
+/// The parts of an AppTunnel key, defined once in the decision core.
+pub use postern_decision::{APP_ID_MAX, AppId, SERVICE_NAME_MAX, ServiceName};
 pub use record::{CachedState, DeviceRecord, uem_tag};
 pub use record_format::{RECORD_FORMAT_VERSION, decode_record, encode_record};
 pub use recovery::{Damage, Recovery};

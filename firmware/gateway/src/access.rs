@@ -5,9 +5,9 @@ use crate::admission::RETRY_AFTER;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use postern_decision::{
-    AppTunnelLookup, CacheUpdate, Decision, DeviceIdentity, EasRequest, FirstAccess, Provenance, Reason, UemDeviceId,
-    UemLookup, Verdict, decide_cached, decide_first_access, decide_first_apptunnel, needs_first_access,
-    state_needs_first_access, user_conflict, user_tag,
+    AppId, AppTunnelLookup, CacheUpdate, Decision, DeviceIdentity, EasRequest, FirstAccess, Provenance, Reason,
+    ServiceName, UemDeviceId, UemLookup, Verdict, decide_cached, decide_first_access, decide_first_apptunnel,
+    needs_first_access, state_needs_first_access, user_conflict, user_tag,
 };
 use postern_device_cache::{AppTunnelKey, CacheKey, DeviceRecord, KeyKind};
 use postern_uem_connector::UemError;
@@ -197,10 +197,11 @@ impl Gateway {
         if let Some(pinned) = self.pinned_decision(None, Some(device.as_str()), None) {
             return Ok(self.count(pinned));
         }
+        let (app_id, service_name) = (AppId::new(app)?, ServiceName::new(service)?);
         let key = CacheKey::AppTunnel(AppTunnelKey {
             uem_device_id: device.clone(),
-            app_id: postern_device_cache::AppId::new(app)?,
-            service: postern_device_cache::ServiceName::new(service)?,
+            app_id: app_id.clone(),
+            service: service_name.clone(),
         });
         let previous = {
             let mut cache = self.cache();
@@ -210,9 +211,6 @@ impl Gateway {
             }
             cache.record(&key)?
         };
-        let app_id = postern_uem_api::AppId::new(app).map_err(|e| GatewayError::Identifier(e.to_string()))?;
-        let service_name =
-            postern_uem_api::ServiceName::new(service).map_err(|e| GatewayError::Identifier(e.to_string()))?;
         let lookup = match self.ask(self.connector().authorise_app(device, &app_id, &service_name)).await {
             Ok(answer) => AppTunnelLookup::Reachable(answer),
             Err(error) => {

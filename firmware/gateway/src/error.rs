@@ -24,7 +24,10 @@ pub enum GatewayError {
     /// The pinned block list could not be read, written or grown.
     #[error("block list: {0}")]
     Blocks(String),
-    /// An identifier does not fit the UEM API's bounds.
+    /// An identifier does not fit its bounds.
+    #[error("identifier: {0}")]
+    Id(#[from] postern_decision::IdError),
+    /// A block names something that cannot be a device or a user.
     #[error("identifier: {0}")]
     Identifier(String),
 }

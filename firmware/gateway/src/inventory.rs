@@ -4,7 +4,7 @@ use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use postern_decision::DeviceState;
 use postern_device_cache::{CacheKey, KeyKind};
-use postern_uem_api::{AppId, InventoryEntry, InventoryKind, MAX_INVENTORY_ENTRIES, ServiceName, WireDeviceState};
+use postern_uem_api::{InventoryEntry, InventoryKind, MAX_INVENTORY_ENTRIES, WireDeviceState};
 
 impl Gateway {
     /// The inventory: every ActiveSync device and AppTunnel in the cache, most recently
@@ -31,11 +31,7 @@ impl Gateway {
             };
             let (kind, app_id, service) = match &key {
                 CacheKey::ActiveSync(_) => (InventoryKind::Activesync, None, None),
-                CacheKey::AppTunnel(t) => (
-                    InventoryKind::Apptunnel,
-                    AppId::new(t.app_id.as_str()).ok(),
-                    ServiceName::new(t.service.as_str()).ok(),
-                ),
+                CacheKey::AppTunnel(t) => (InventoryKind::Apptunnel, Some(t.app_id.clone()), Some(t.service.clone())),
             };
             inventory.push(InventoryEntry {
                 kind,

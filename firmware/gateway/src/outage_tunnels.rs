@@ -37,11 +37,10 @@ impl Gateway {
         let mut done = TunnelsRechecked::default();
         for (key, stored) in waiting {
             let CacheKey::AppTunnel(tunnel) = &key else { continue };
-            let app = postern_uem_api::AppId::new(tunnel.app_id.as_str())
-                .map_err(|e| GatewayError::Identifier(e.to_string()))?;
-            let service = postern_uem_api::ServiceName::new(tunnel.service.as_str())
-                .map_err(|e| GatewayError::Identifier(e.to_string()))?;
-            let answer = match self.ask(self.connector().authorise_app(&tunnel.uem_device_id, &app, &service)).await {
+            let answer = match self
+                .ask(self.connector().authorise_app(&tunnel.uem_device_id, &tunnel.app_id, &tunnel.service))
+                .await
+            {
                 Ok(answer) => answer,
                 Err(error) => {
                     tracing::info!(device = %tunnel.uem_device_id, app = tunnel.app_id.as_str(), service = tunnel.service.as_str(), %error, "outage-admitted tunnel: still no answer from the UEM");

@@ -5,14 +5,30 @@
 use crate::blocks::BlockTarget;
 use crate::error::GatewayError;
 use crate::gateway::{Cut, Gateway};
-use postern_decision::{EasDeviceId, Reason};
-use postern_device_cache::CacheKey;
+use postern_decision::{EasDeviceId, Reason, UemDeviceId};
+use postern_device_cache::{CacheKey, uem_tag};
 
 impl Gateway {
     /// The UEM device id the device cache holds for ActiveSync device `eas`.
     pub fn uem_device_of(&self, eas: &EasDeviceId) -> Option<String> {
         let record = self.cache().record(&CacheKey::ActiveSync(eas.clone())).ok()??;
         record.identity.uem_device_id.map(|u| u.as_str().to_owned())
+    }
+
+    /// The user the device cache knows for UEM device `uem_device`: that of an
+    /// ActiveSync device linked to it (the first found; none when no linked record names
+    /// a user, or the id is not a valid UEM device id). Reads only the entries of that
+    /// device's tag.
+    pub fn user_of_uem_device(&self, uem_device: &str) -> Result<Option<String>, GatewayError> {
+        let Ok(id) = UemDeviceId::new(uem_device) else { return Ok(None) };
+        let entries = self.cache().entries_by_uem_tag(uem_tag(Some(&id)))?;
+        Ok(entries.into_iter().find_map(|(key, record)| {
+            let identity = record.identity;
+            if !matches!(key, CacheKey::ActiveSync(_)) || identity.uem_device_id.as_ref() != Some(&id) {
+                return None;
+            }
+            identity.user.map(|u| u.as_str().to_owned())
+        }))
     }
 
     /// Counts a refusal a proxy made from posture under `postern_decisions_total`.

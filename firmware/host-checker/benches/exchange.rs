@@ -59,7 +59,10 @@ fn assess(policies: &Arc<PolicySet>, report: &PostureReport) -> bool {
                     }
                 }
                 VerifierOutput::Decided(d) => compliant = d.compliant,
-                VerifierOutput::Close | VerifierOutput::Failed(_) => {}
+                VerifierOutput::Close
+                | VerifierOutput::Failed(_)
+                | VerifierOutput::Authenticated { .. }
+                | VerifierOutput::SaslRejected { .. } => {}
             }
         }
     }

@@ -6,7 +6,7 @@ use postern_tnc_wire::{
     Limits, PEN_IETF, RemediationParameters, WireError,
     pa::{Attribute, AttributeType, ForwardingEnabled, Package, Segmenter, ietf_type},
     pb::{AccessRecommendation, AssessmentResult, BatchRepr, BatchType, PbMessage},
-    pt_tls::{PT_TLS_VERSION, PtTlsBody, PtTlsRepr},
+    pt_tls::{PLAIN, PT_TLS_VERSION, PtTlsBody, PtTlsRepr, SASL_SUCCESS, SaslPlain},
 };
 
 use crate::exchange::{Ids, attributes, batch, pb_pa, pt_tls};
@@ -88,6 +88,8 @@ pub enum CollectorOutput {
 enum State {
     Version,
     Sasl,
+    /// PLAIN was selected; awaiting the SASL Result (or an empty challenge).
+    SaslPending,
     Batches,
     Done,
 }
@@ -104,6 +106,10 @@ pub struct Collector {
     keep_open: bool,
     /// The attributes of an SRETRY awaiting a fresh report.
     recheck: Option<Vec<Attribute>>,
+    /// SASL PLAIN credentials, used when the verifier offers PLAIN.
+    sasl: Option<SaslPlain>,
+    /// Whether SASL PLAIN succeeded in this session.
+    sasl_authenticated: bool,
 }
 
 impl Collector {
@@ -119,7 +125,21 @@ impl Collector {
             segmenters: Vec::new(),
             recheck: None,
             keep_open: false,
+            sasl: None,
+            sasl_authenticated: false,
         }
+    }
+
+    /// Authenticates as `user` with `password` (SASL PLAIN) when the verifier offers it.
+    #[must_use]
+    pub fn with_sasl_plain(mut self, user: String, password: Vec<u8>) -> Self {
+        self.sasl = Some(SaslPlain { authzid: String::new(), authcid: user, password });
+        self
+    }
+
+    /// Whether the verifier accepted the SASL PLAIN credentials in this session.
+    pub fn sasl_authenticated(&self) -> bool {
+        self.sasl_authenticated
     }
 
     /// Keeps the session open after a result instead of closing it, so that a change on
@@ -205,9 +225,20 @@ impl Collector {
                 self.state = State::Batches;
                 Ok(vec![CollectorOutput::Send(self.first_batch(BatchType::Cdata).map_err(|e| e.to_string())?)])
             }
-            (State::Sasl, PtTlsBody::SaslMechanisms(mechanisms)) => Err(format!(
-                "the verifier asks for SASL ({}); only certificate authentication is supported",
-                mechanisms.join(", ")
+            (State::Sasl, PtTlsBody::SaslMechanisms(mechanisms)) => self.select(&mechanisms),
+            (State::SaslPending, PtTlsBody::SaslAuthenticationData(challenge)) if challenge.is_empty() => {
+                let plain = self.sasl.as_ref().map(SaslPlain::to_bytes).transpose().map_err(|e| e.to_string())?;
+                let data = PtTlsBody::SaslAuthenticationData(plain.unwrap_or_default());
+                Ok(vec![CollectorOutput::Send(pt_tls(&mut self.ids, data).map_err(|e| e.to_string())?)])
+            }
+            (State::SaslPending, PtTlsBody::SaslResult { code, .. }) if code == SASL_SUCCESS => {
+                self.sasl_authenticated = true;
+                self.state = State::Sasl;
+                Ok(Vec::new())
+            }
+            (State::SaslPending, PtTlsBody::SaslResult { code, .. }) => Err(format!(
+                "the verifier refused SASL PLAIN for user {} (result {code}: unknown user or wrong password)",
+                self.sasl.as_ref().map_or("", |p| p.authcid.as_str())
             )),
             (State::Batches, PtTlsBody::PbTncBatch(bytes)) => {
                 let parsed = BatchRepr::parse_bytes(&bytes, &self.limits).map_err(|e| e.to_string())?;
@@ -216,6 +247,21 @@ impl Collector {
             (_, PtTlsBody::Error { code, .. }) => Err(format!("the verifier sent PT-TLS error {code}")),
             (state, body) => Err(format!("unexpected {body:?} in state {state:?}")),
         }
+    }
+
+    /// Answers a non-empty SASL Mechanisms message with PLAIN and the credentials.
+    fn select(&mut self, mechanisms: &[String]) -> Result<Vec<CollectorOutput>, String> {
+        let offered = mechanisms.join(", ");
+        let Some(plain) = &self.sasl else {
+            return Err(format!("the verifier requires SASL authentication ({offered}); give a SASL user"));
+        };
+        if !mechanisms.iter().any(|m| m == PLAIN) {
+            return Err(format!("the verifier offers SASL {offered}, not PLAIN"));
+        }
+        let initial = plain.to_bytes().map_err(|e| e.to_string())?;
+        let selection = PtTlsBody::SaslMechanismSelection { mechanism: PLAIN.to_owned(), initial };
+        self.state = State::SaslPending;
+        Ok(vec![CollectorOutput::Send(pt_tls(&mut self.ids, selection).map_err(|e| e.to_string())?)])
     }
 
     fn batch(&mut self, batch: &BatchRepr) -> Result<Vec<CollectorOutput>, WireError> {

@@ -3,7 +3,8 @@
 //! levels from a vendor patch list (products or specific patches, never both), ignored
 //! severities, forwarding and factory-default passwords — evaluated against the posture
 //! an endpoint reported. Every rule yields pass or fail with a reason and, on failure,
-//! remediation text naming the check and where to get the fix.
+//! remediation text naming the check and where to get the fix. Realm policies and
+//! roles decide which resources a device reaches from the policies it passed.
 
 mod collector;
 mod evaluate;
@@ -13,6 +14,8 @@ mod patch_list_document;
 mod platform;
 mod policy;
 mod posture;
+mod roles;
+mod sasl;
 mod verifier;
 mod version;
 
@@ -25,6 +28,8 @@ pub use crate::{
     platform::{Platform, PlatformMatch},
     policy::{Monitor, Policy, PolicyError, SoftwareRule, VersionRange},
     posture::Posture,
+    roles::{AccessRules, Admission, Refusal, Resource, Role, UserMatch},
+    sasl::{PasswordCheck, SASL_MAX_ATTEMPTS, SaslAccounts, SaslRejection},
     verifier::{PolicySet, Verifier, VerifierConfig, VerifierOutput},
     version::compare_versions,
 };

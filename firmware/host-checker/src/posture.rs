@@ -29,8 +29,8 @@ impl Posture {
         for attribute in attributes {
             match attribute {
                 Attribute::ProductInformation { name, .. } => self.platform = Some(Platform::from_product_name(name)),
-                Attribute::StringVersion { version, build, .. } => {
-                    self.os_version = Some(version.clone());
+                Attribute::StringVersion { version, build, config } => {
+                    self.os_version = Some(os_version(version, build, config).to_owned());
                     self.build = Some(build.clone());
                 }
                 Attribute::NumericVersion { major, minor, .. } if self.os_version.is_none() => {
@@ -53,5 +53,18 @@ impl Posture {
         let mut posture = Self::default();
         posture.absorb(attributes);
         posture
+    }
+}
+
+/// Machine architectures as `uname -m` and Debian name them.
+const ARCHITECTURES: &[&str] =
+    &["x86_64", "amd64", "i386", "i686", "aarch64", "arm64", "armhf", "armel", "armv7l", "ppc64le", "s390x", "riscv64"];
+
+/// The OS version of a String Version. strongSwan's OS IMC writes `VERSION ARCH` (e.g.
+/// `12 x86_64`) with build and configuration empty: the architecture is taken off then.
+fn os_version<'a>(version: &'a str, build: &str, config: &str) -> &'a str {
+    match version.rsplit_once(' ') {
+        Some((head, arch)) if build.is_empty() && config.is_empty() && ARCHITECTURES.contains(&arch) => head,
+        _ => version,
     }
 }

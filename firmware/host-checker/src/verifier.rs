@@ -17,6 +17,7 @@ use crate::{
     patch_list::PatchList,
     policy::Policy,
     posture::Posture,
+    sasl::{SaslAccounts, SaslRejection, SaslServer, SaslStep, offer},
 };
 
 /// What the verifier checks against: the committed policies and the patch list.
@@ -38,11 +39,14 @@ pub struct VerifierConfig {
     pub max_segment_size: u32,
     /// Most PB-TNC batches a client may send in one session.
     pub max_batches: u32,
+    /// SASL PLAIN after version negotiation, before any batch; `None`: the TLS client
+    /// certificate alone authenticates (an empty mechanism list ends the phase at once).
+    pub sasl: Option<SaslAccounts>,
 }
 
 impl Default for VerifierConfig {
     fn default() -> Self {
-        Self { limits: Limits::DEFAULT, max_segment_size: 16 * 1024, max_batches: 256 }
+        Self { limits: Limits::DEFAULT, max_segment_size: 16 * 1024, max_batches: 256, sasl: None }
     }
 }
 
@@ -57,11 +61,26 @@ pub enum VerifierOutput {
     Close,
     /// The session failed (an error message has been queued before this); close.
     Failed(String),
+    /// SASL PLAIN authenticated `user`.
+    Authenticated {
+        /// The authentication identity.
+        user: String,
+    },
+    /// One SASL attempt failed (a `Failed` follows when it was the last).
+    SaslRejected {
+        /// The user name the client gave, when the message held one.
+        user: Option<String>,
+        /// Why.
+        why: SaslRejection,
+        /// Failed attempts so far in this session.
+        attempt: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Version,
+    Sasl,
     Batches,
     Done,
 }
@@ -71,6 +90,7 @@ pub struct Verifier {
     config: VerifierConfig,
     policies: Arc<PolicySet>,
     state: State,
+    sasl: Option<SaslServer>,
     ids: Ids,
     pa_ids: u32,
     batches: u32,
@@ -95,7 +115,9 @@ impl Verifier {
     /// A session awaiting the client's Version Request.
     pub fn new(config: VerifierConfig, policies: Arc<PolicySet>) -> Self {
         let reassembler = Reassembler::new(config.limits);
+        let sasl = config.sasl.clone().map(SaslServer::new);
         Self {
+            sasl,
             config,
             policies,
             state: State::Version,
@@ -142,13 +164,18 @@ impl Verifier {
                         format!("client speaks PT-TLS {min}..={max}"),
                     ));
                 }
+                let response = self.send(PtTlsBody::VersionResponse(PT_TLS_VERSION))?;
+                if self.sasl.is_some() {
+                    self.state = State::Sasl;
+                    return Ok(vec![response, self.send(offer())?]);
+                }
                 self.state = State::Batches;
                 // Client authentication was the TLS certificate: an empty mechanism list
                 // ends the SASL phase at once (as strongSwan's server does).
-                Ok(vec![
-                    self.send(PtTlsBody::VersionResponse(PT_TLS_VERSION))?,
-                    self.send(PtTlsBody::SaslMechanisms(Vec::new()))?,
-                ])
+                Ok(vec![response, self.send(PtTlsBody::SaslMechanisms(Vec::new()))?])
+            }
+            (State::Sasl, body @ (PtTlsBody::SaslMechanismSelection { .. } | PtTlsBody::SaslAuthenticationData(_))) => {
+                self.sasl_step(&body, message)
             }
             (State::Batches, PtTlsBody::PbTncBatch(bytes)) => {
                 self.batches += 1;
@@ -173,6 +200,44 @@ impl Verifier {
                 message,
                 format!("message not allowed in state {state:?}"),
             )),
+        }
+    }
+
+    fn sasl_step(&mut self, body: &PtTlsBody, message: &[u8]) -> Result<Vec<VerifierOutput>, Failure> {
+        let step = match self.sasl.as_mut() {
+            Some(sasl) => sasl.receive(body),
+            None => SaslStep::Unexpected,
+        };
+        match step {
+            SaslStep::Continue(replies) => replies.into_iter().map(|r| self.send(r)).collect(),
+            SaslStep::Authenticated { user, replies } => {
+                self.state = State::Batches;
+                let mut out = vec![VerifierOutput::Authenticated { user }];
+                for reply in replies {
+                    out.push(self.send(reply)?);
+                }
+                Ok(out)
+            }
+            SaslStep::Rejected { user, why, attempt, last, replies } => {
+                let mut out = vec![VerifierOutput::SaslRejected { user, why, attempt }];
+                for reply in replies {
+                    out.push(self.send(reply)?);
+                }
+                if last {
+                    let failure = self.pt_error(
+                        ErrorCode::SaslMechanismError,
+                        message,
+                        format!("SASL authentication failed {attempt} time(s): {why}"),
+                    );
+                    self.state = State::Done;
+                    out.extend(failure.reply.map(VerifierOutput::Send));
+                    out.push(VerifierOutput::Failed(failure.reason));
+                }
+                Ok(out)
+            }
+            SaslStep::Unexpected => {
+                Err(self.pt_error(ErrorCode::InvalidMessage, message, "message not allowed in state Sasl".into()))
+            }
         }
     }
 

@@ -67,7 +67,8 @@ fn run(verifier: &mut Verifier, collector: &mut Collector, first: Vec<u8>) -> (D
                     }
                 }
                 VerifierOutput::Decided(d) => decision = Some(d),
-                VerifierOutput::Close => {}
+                VerifierOutput::Close | VerifierOutput::Authenticated { .. } => {}
+                VerifierOutput::SaslRejected { .. } => panic!("no SASL in this exchange"),
                 VerifierOutput::Failed(reason) => panic!("verifier failed: {reason}"),
             }
         }
@@ -123,6 +124,7 @@ fn a_non_compliant_endpoint_gets_its_remediation_and_a_retry_changes_the_decisio
                 }
                 VerifierOutput::Decided(d) => decisions.push(d),
                 VerifierOutput::Close | VerifierOutput::Failed(_) => panic!("the session stays open"),
+                VerifierOutput::Authenticated { .. } | VerifierOutput::SaslRejected { .. } => panic!("no SASL here"),
             }
         }
     }
@@ -165,6 +167,9 @@ fn exchange(
                     VerifierOutput::Send(bytes) => to_collector.insert(0, bytes),
                     VerifierOutput::Decided(d) => decisions.push(d),
                     VerifierOutput::Close | VerifierOutput::Failed(_) => panic!("the session stays open"),
+                    VerifierOutput::Authenticated { .. } | VerifierOutput::SaslRejected { .. } => {
+                        panic!("no SASL here")
+                    }
                 }
             }
         } else {

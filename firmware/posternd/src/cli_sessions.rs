@@ -1,9 +1,8 @@
 //! Connects the CLI transports to the engine and Postern's command set.
 
 use postern_cli_commands::{Appliance, CliBackend};
-use postern_cli_engine::{Grammar, Outcome, Privilege as EnginePrivilege, Session as EngineSession, SessionEvent};
-use postern_cli_transport::{AuthorisedKey, Flow, OneShot, Peer, Privilege, Session, SessionFactory};
-use postern_config::Privilege as ConfigPrivilege;
+use postern_cli_engine::{Grammar, Outcome, Session as EngineSession, SessionEvent};
+use postern_cli_transport::{AuthorisedKey, Flow, OneShot, Peer, Session, SessionFactory};
 use postern_update_bundle::ImageTrust;
 use std::sync::Arc;
 
@@ -20,11 +19,7 @@ impl Sessions {
     }
 
     fn engine_session(&self, peer: &Peer) -> (EngineSession, CliBackend) {
-        let privilege = match peer.privilege {
-            Privilege::Administrator => EnginePrivilege::Administrator,
-            Privilege::Operator => EnginePrivilege::Operator,
-        };
-        (EngineSession::new(self.grammar.clone(), privilege), CliBackend::new(self.appliance.clone(), &peer.user))
+        (EngineSession::new(self.grammar.clone(), peer.privilege), CliBackend::new(self.appliance.clone(), &peer.user))
     }
 }
 
@@ -83,10 +78,7 @@ impl SessionFactory for Sessions {
             .users
             .iter()
             .flat_map(|user| {
-                let privilege = match user.privilege {
-                    ConfigPrivilege::Administrator => Privilege::Administrator,
-                    _ => Privilege::Operator,
-                };
+                let privilege = user.privilege;
                 user.ssh_keys.iter().map(move |key| AuthorisedKey {
                     user: user.name.clone(),
                     privilege,

@@ -146,22 +146,22 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let posture_results =
         Arc::new(crate::posture_results::PostureResults::open(&args.state_dir.join("host-checker/results")));
     let patch_list = Arc::new(PatchListStore::open(&args.state_dir.join("host-checker"), unix_now));
-    let requirements = Arc::new(std::sync::RwLock::new(running.host_checker.service_requirements()));
-    let activesync_requires = Arc::new(std::sync::RwLock::new(running.host_checker.activesync_requirements()));
-    let posture = PostureGates {
-        apptunnel: Some(PostureRequirements { by_service: requirements.clone(), gate: posture_results.clone() }),
-        activesync: Some(postern_proxy_activesync::ActiveSyncPosture {
-            policies: activesync_requires.clone(),
-            results: posture_results.clone(),
-        }),
-    };
-    let (remediation_hook, remediation_pending) = crate::remediation_hook::RemediationHook::new();
-    let cut_on_failure = crate::posture_cuts::cut_on_failure(
-        gateway.clone(),
+    let access_rules = Arc::new(std::sync::RwLock::new(running.host_checker.access_rules()));
+    let access = Arc::new(crate::posture_access::PostureAccess::new(
+        access_rules.clone(),
         posture_results.clone(),
-        requirements.clone(),
-        activesync_requires.clone(),
+        gateway.clone(),
+    ));
+    let posture = PostureGates {
+        apptunnel: Some(PostureRequirements { gate: access.clone() }),
+        activesync: Some(postern_proxy_activesync::ActiveSyncPosture { results: access }),
+    };
+    let (remediation_hook, remediation_pending) = crate::remediation_hook::RemediationHook::open(
+        &args.state_dir.join("host-checker/webhook"),
+        running.host_checker.remediation_webhook_url.is_some(),
     );
+    let cut_on_failure =
+        crate::posture_cuts::cut_on_failure(gateway.clone(), posture_results.clone(), access_rules.clone());
     let data_plane = DataPlane::start(
         &running,
         &tls.pair(&running),
@@ -260,15 +260,10 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
                 if let Some(verifier) = &host_checker {
                     verifier.follow(&settings);
                 }
-                let wanted = settings.service_requirements();
-                let mut by_service = requirements.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if *by_service != wanted {
-                    *by_service = wanted;
-                }
-                let wanted = settings.activesync_requirements();
-                let mut activesync = activesync_requires.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if *activesync != wanted {
-                    *activesync = wanted;
+                let wanted = settings.access_rules();
+                let mut rules = access_rules.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if *rules != wanted {
+                    *rules = wanted;
                 }
             }
         }

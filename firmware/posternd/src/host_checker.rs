@@ -4,6 +4,7 @@
 //! patch list they use, the sessions open.
 
 use crate::error::DaemonError;
+use crate::host_checker_sasl::Identity;
 use crate::host_checker_sessions::Sessions;
 use crate::patch_list_store::PatchListStore;
 use crate::posture_results::PostureResults;
@@ -55,6 +56,9 @@ pub(crate) struct Shared {
     pub(crate) millis: Counter,
     common_name_fallback: bool,
     pub(crate) clock: fn() -> u64,
+    /// `host_checker.sasl.mode` as the listener started: its TLS handshake follows it,
+    /// so a commit changes it at the next reload (the accounts change at once).
+    sasl_mode: postern_config::SaslMode,
 }
 
 /// What the verifier keeps beside its sessions: each device's last decision and the
@@ -94,6 +98,12 @@ impl Shared {
         (secs > 0).then(|| Duration::from_secs(secs.into()))
     }
 
+    /// The SASL mode the listener started with and the committed accounts.
+    pub(crate) fn sasl(&self) -> postern_config::HostCheckerSasl {
+        let users = self.seen.lock().unwrap_or_else(PoisonError::into_inner).sasl.users.clone();
+        postern_config::HostCheckerSasl { mode: self.sasl_mode, users }
+    }
+
     /// The policies for a new session, with the patch list in use now.
     pub(crate) fn current_policies(&self) -> Arc<PolicySet> {
         let mut policies = self.policies.lock().unwrap_or_else(PoisonError::into_inner);
@@ -123,7 +133,12 @@ impl HostCheckerPlane {
             .clone()
             .ok_or_else(|| setting("apptunnel.client_ca_file", "is needed to identify devices"))?;
         let mut tls = TlsSettings::new(&pair.certificate, &pair.key);
-        tls.client_auth = ClientAuth::Required(ca);
+        // A client without a certificate gets past the handshake only when SASL may
+        // stand in for it; `plan` refuses it again per session if a commit changed that.
+        tls.client_auth = match config.host_checker.sasl.mode {
+            postern_config::SaslMode::Optional => ClientAuth::Optional(ca),
+            _ => ClientAuth::Required(ca),
+        };
         tls.floor = match config.tls.min_version {
             postern_config::TlsVersion::Tls13 => TlsFloor::Tls13,
             _ => TlsFloor::Tls12,
@@ -154,6 +169,7 @@ impl HostCheckerPlane {
             millis,
             common_name_fallback: config.apptunnel.identity_from_common_name,
             clock,
+            sasl_mode: config.host_checker.sasl.mode,
         });
         let watcher = CertificateWatcher::new(tls, front.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
@@ -204,13 +220,23 @@ impl HostCheckerPlane {
 }
 
 async fn serve(tls: TlsStream<TcpStream>, peer: PeerInfo, shared: Arc<Shared>) {
-    let device = match postern_proxy_apptunnel::device_identity(peer.client_cert.as_ref(), shared.common_name_fallback)
-    {
-        Ok(id) => id.to_string(),
-        Err(error) => {
-            tracing::warn!(peer = %peer.addr, %error, "Host Checker client without a device identity: closed");
+    let identity = if peer.client_cert.is_none() {
+        Identity::UserOnly
+    } else {
+        match postern_proxy_apptunnel::device_identity(peer.client_cert.as_ref(), shared.common_name_fallback) {
+            Ok(id) => Identity::Device(id.to_string()),
+            Err(error) => {
+                tracing::warn!(peer = %peer.addr, %error, "Host Checker client without a device identity: closed");
+                return;
+            }
+        }
+    };
+    let sasl = match crate::host_checker_sasl::plan(&shared.sasl(), &identity) {
+        Ok(sasl) => sasl,
+        Err(reason) => {
+            tracing::warn!(peer = %peer.addr, reason, "Host Checker client refused before PT-TLS");
             return;
         }
     };
-    crate::host_checker_session::serve(tls, peer, device, shared).await;
+    crate::host_checker_session::serve(tls, peer, identity, sasl, shared).await;
 }

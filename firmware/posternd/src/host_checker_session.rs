@@ -4,8 +4,9 @@
 //! schedule (`host_checker.recheck_interval_secs`).
 
 use crate::host_checker::Shared;
+use crate::host_checker_sasl::{Identity, method};
 use crate::posture_results::CheckRecord;
-use postern_host_checker::{Verifier, VerifierConfig, VerifierOutput};
+use postern_host_checker::{SaslAccounts, Verifier, VerifierConfig, VerifierOutput};
 use postern_proxy_front::PeerInfo;
 use postern_tnc_wire::pt_tls::{HEADER_LEN, frame_len};
 use std::sync::Arc;
@@ -65,13 +66,28 @@ enum Wait {
     Tick,
 }
 
-/// Serves one collector, identified as `device`.
-pub(crate) async fn serve(mut tls: TlsStream<TcpStream>, peer: PeerInfo, device: String, shared: Arc<Shared>) {
-    let config = VerifierConfig::default();
+/// Serves one collector, identified as `identity`, with SASL PLAIN first when `sasl`.
+pub(crate) async fn serve(
+    mut tls: TlsStream<TcpStream>,
+    peer: PeerInfo,
+    identity: Identity,
+    sasl: Option<SaslAccounts>,
+    shared: Arc<Shared>,
+) {
+    // While SASL is under way a message may cost a password hash (tens of milliseconds):
+    // it is checked off the runtime's worker.
+    let mut sasl_pending = sasl.is_some();
+    let config = VerifierConfig { sasl, ..VerifierConfig::default() };
     let limits = config.limits;
     let mut verifier = Verifier::new(config, shared.current_policies());
-    let session = shared.sessions.open(&device, peer.addr, (shared.clock)());
-    let record = |outcome: Result<postern_host_checker::Decision, String>, started: Instant| {
+    // A session without a certificate is named by its SASL user once authenticated.
+    let mut device = match &identity {
+        Identity::Device(device) => device.clone(),
+        Identity::UserOnly => "-".to_owned(),
+    };
+    let session = shared.sessions.open(&device, peer.addr, (shared.clock)(), &method(&identity, None));
+    let user_only = identity == Identity::UserOnly;
+    let record = |device: &str, outcome: Result<postern_host_checker::Decision, String>, started: Instant| {
         let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         shared.millis.add(millis);
         let label = match &outcome {
@@ -87,13 +103,17 @@ pub(crate) async fn serve(mut tls: TlsStream<TcpStream>, peer: PeerInfo, device:
             }
             Err(reason) => tracing::warn!(device = %device, peer = %peer.addr, %reason, "host check failed"),
         }
+        if user_only {
+            // No device: nothing is recorded that a device's access could follow.
+            return;
+        }
         let failed = !matches!(&outcome, Ok(d) if d.compliant);
         if let Ok(decision) = &outcome {
-            shared.remediation.failed(&device, peer.addr, (shared.clock)(), decision);
+            shared.remediation.failed(device, peer.addr, (shared.clock)(), decision);
         }
-        shared.results.record(&device, CheckRecord { at: (shared.clock)(), peer: peer.addr, outcome });
+        shared.results.record(device, CheckRecord { at: (shared.clock)(), peer: peer.addr, outcome });
         if failed {
-            (shared.on_failure)(&device);
+            (shared.on_failure)(device);
         }
     };
     let mut reader = FrameReader::default();
@@ -132,29 +152,34 @@ pub(crate) async fn serve(mut tls: TlsStream<TcpStream>, peer: PeerInfo, device:
                 started = Instant::now();
                 decided = false;
                 if let Err(e) = tls.write_all(&bytes).await {
-                    return record(Err(format!("writing to the collector: {e}")), started);
+                    return record(&device, Err(format!("writing to the collector: {e}")), started);
                 }
                 continue;
             }
             Wait::Message(Ok(Some(m))) => m,
             Wait::Message(Ok(None)) => return,
-            Wait::Message(Err(reason)) => return record(Err(reason), started),
+            Wait::Message(Err(reason)) => return record(&device, Err(reason), started),
         };
         if decided {
             started = Instant::now();
             decided = false;
         }
-        for output in verifier.receive(&message) {
+        let outputs = if sasl_pending {
+            tokio::task::block_in_place(|| verifier.receive(&message))
+        } else {
+            verifier.receive(&message)
+        };
+        for output in outputs {
             match output {
                 VerifierOutput::Send(bytes) => {
                     if let Err(e) = tls.write_all(&bytes).await {
-                        return record(Err(format!("writing to the collector: {e}")), started);
+                        return record(&device, Err(format!("writing to the collector: {e}")), started);
                     }
                 }
                 VerifierOutput::Decided(decision) => {
                     decided = true;
                     decided_at = Instant::now();
-                    record(Ok(decision), started);
+                    record(&device, Ok(decision), started);
                 }
                 VerifierOutput::Close => {
                     let _ = tls.shutdown().await;
@@ -163,7 +188,25 @@ pub(crate) async fn serve(mut tls: TlsStream<TcpStream>, peer: PeerInfo, device:
                 VerifierOutput::Failed(reason) => {
                     let _ = tls.flush().await;
                     let _ = tls.shutdown().await;
-                    return record(Err(reason), started);
+                    return record(&device, Err(reason), started);
+                }
+                VerifierOutput::Authenticated { user } => {
+                    sasl_pending = false;
+                    tracing::info!(device = %device, peer = %peer.addr, user = %user, "Host Checker SASL PLAIN authenticated");
+                    session.authenticated(&method(&identity, Some(&user)), user_only.then_some(user.as_str()));
+                    if user_only {
+                        device = format!("sasl:{user}");
+                    }
+                }
+                VerifierOutput::SaslRejected { user, why, attempt } => {
+                    tracing::warn!(
+                        device = %device,
+                        peer = %peer.addr,
+                        user = user.as_deref().unwrap_or("-"),
+                        %why,
+                        attempt,
+                        "Host Checker SASL PLAIN refused"
+                    );
                 }
             }
         }

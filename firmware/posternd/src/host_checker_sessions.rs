@@ -13,6 +13,7 @@ struct Session {
     since: u64,
     last_check: Option<(u64, &'static str)>,
     rechecks: u32,
+    auth: String,
 }
 
 /// Every open PT-TLS session.
@@ -33,10 +34,18 @@ impl Sessions {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Enters a session of `device` from `peer` opened at `now` (Unix seconds).
-    pub(crate) fn open(self: &Arc<Self>, device: &str, peer: SocketAddr, now: u64) -> SessionEntry {
+    /// Enters a session of `device` from `peer` opened at `now` (Unix seconds), so far
+    /// authenticated by `auth`.
+    pub(crate) fn open(self: &Arc<Self>, device: &str, peer: SocketAddr, now: u64, auth: &str) -> SessionEntry {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        let session = Session { device: device.to_owned(), peer, since: now, last_check: None, rechecks: 0 };
+        let session = Session {
+            device: device.to_owned(),
+            peer,
+            since: now,
+            last_check: None,
+            rechecks: 0,
+            auth: auth.to_owned(),
+        };
         self.lock().insert(id, session);
         SessionEntry { sessions: self.clone(), id }
     }
@@ -47,7 +56,7 @@ impl Sessions {
         let mut out = format!("{} collector session(s) open\n", live.len());
         let _ = writeln!(
             out,
-            "{:<24} {:<22} {:>9} {:>11} {:<14} {:>9}",
+            "{:<24} {:<22} {:>9} {:>11} {:<14} {:>9}  auth",
             "device", "address", "since (s)", "checked (s)", "last result", "rechecks"
         );
         for s in live.values() {
@@ -57,13 +66,14 @@ impl Sessions {
             };
             let _ = writeln!(
                 out,
-                "{:<24} {:<22} {:>9} {:>11} {:<14} {:>9}",
+                "{:<24} {:<22} {:>9} {:>11} {:<14} {:>9}  {}",
                 s.device,
                 s.peer.to_string(),
                 now.saturating_sub(s.since),
                 checked,
                 result,
-                s.rechecks
+                s.rechecks,
+                s.auth
             );
         }
         out
@@ -75,6 +85,17 @@ impl SessionEntry {
     pub(crate) fn checked(&self, now: u64, result: &'static str) {
         if let Some(s) = self.sessions.lock().get_mut(&self.id) {
             s.last_check = Some((now, result));
+        }
+    }
+
+    /// Notes how the session authenticated once SASL succeeded; a session without a
+    /// certificate is named by its user from then on.
+    pub(crate) fn authenticated(&self, auth: &str, user_only: Option<&str>) {
+        if let Some(s) = self.sessions.lock().get_mut(&self.id) {
+            s.auth = auth.to_owned();
+            if let Some(user) = user_only {
+                s.device = format!("sasl:{user}");
+            }
         }
     }
 

@@ -51,6 +51,7 @@ impl LiveServices {
             "host-checker policy",
             "host-checker recheck-interval",
             "host-checker patch-list",
+            "host-checker sasl-user",
             "shutdown-notice",
             "apptunnel idle-timeout",
         ];

@@ -1,27 +1,28 @@
-//! A failed assessment ends the device's live connections to every resource whose
-//! policies it no longer passes (H4), as a block does (A7).
+//! A failed assessment ends the device's live connections when it no longer passes a
+//! policy a realm or a role requires (H4), as a block does (A7).
 
 use crate::posture_results::PostureResults;
 use postern_gateway::Gateway;
-use postern_proxy_apptunnel::PostureGate;
-use std::collections::HashMap;
+use postern_host_checker::AccessRules;
 use std::sync::{Arc, PoisonError, RwLock};
 
 /// Called with a device after its failed assessment was recorded.
 pub(crate) type OnFailure = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// Cuts `device`'s ActiveSync devices and AppTunnels when a policy any resource requires
-/// (an AppTunnel service or the ActiveSync back end) is no longer passed.
+/// Cuts `device`'s ActiveSync devices and AppTunnels when a policy a realm or any role
+/// requires is no longer passed (the proxies then decide its next requests anew, so a
+/// user with a role that still admits the device gets back in at once).
 pub(crate) fn cut_on_failure(
     gateway: Arc<Gateway>,
     results: Arc<PostureResults>,
-    by_service: Arc<RwLock<HashMap<String, Vec<String>>>>,
-    activesync: Arc<RwLock<Vec<String>>>,
+    rules: Arc<RwLock<AccessRules>>,
 ) -> OnFailure {
     Arc::new(move |device: &str| {
-        let mut required: Vec<String> = activesync.read().unwrap_or_else(PoisonError::into_inner).clone();
-        required.extend(by_service.read().unwrap_or_else(PoisonError::into_inner).values().flatten().cloned());
-        let Some(policy) = required.iter().find(|p| !results.passed(device, p)).cloned() else { return };
+        let policy = {
+            let rules = rules.read().unwrap_or_else(PoisonError::into_inner);
+            rules.required_policies().find(|p| !results.passed(device, p)).map(str::to_owned)
+        };
+        let Some(policy) = policy else { return };
         // The cache walk reads the store: off the async workers.
         let (gateway, device) = (gateway.clone(), device.to_owned());
         tokio::task::spawn_blocking(move || match gateway.cut_for_posture(&device) {

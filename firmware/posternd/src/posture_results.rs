@@ -138,17 +138,12 @@ fn summary(record: &CheckRecord) -> &'static str {
     }
 }
 
-impl postern_proxy_activesync::DevicePosture for PostureResults {
-    fn passed(&self, device: &str, policy: &str) -> bool {
-        postern_proxy_apptunnel::PostureGate::passed(self, device, policy)
-    }
-}
-
-impl postern_proxy_apptunnel::PostureGate for PostureResults {
-    fn passed(&self, device: &str, policy: &str) -> bool {
+impl PostureResults {
+    /// Whether `device`'s last assessment passed `policy`: the policy applied (an
+    /// outcome of it) and none of its rules failed; a device never assessed has not.
+    pub(crate) fn passed(&self, device: &str, policy: &str) -> bool {
         let map = self.by_device.lock().unwrap_or_else(PoisonError::into_inner);
         match map.get(device).map(|r| &r.outcome) {
-            // The policy must have applied (an outcome of it) and none of its rules failed.
             Some(Ok(decision)) => {
                 decision.outcomes.iter().any(|o| o.policy == policy)
                     && !decision.failed_policies.iter().any(|p| p == policy)

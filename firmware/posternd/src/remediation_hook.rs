@@ -1,17 +1,20 @@
 //! The remediation webhook (H6): every failed check of an assessment becomes one JSON
 //! POST to the configured HTTPS URL (trusting only its pinned CA), sent in order and
-//! retried with back-off until the receiver answers 2xx or the attempts run out.
+//! retried with back-off until the receiver answers 2xx or the attempts run out. Checks
+//! wait in a durable queue on the data area, so a restart resumes them.
 
+use crate::remediation_queue::DurableQueue;
 use postern_config::Config;
 use postern_host_checker::Decision;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, watch};
 
-/// Failed checks waiting to be sent; beyond this, new ones are dropped (and logged).
+/// Failed checks waiting to be sent; beyond this, the oldest are dropped (and logged).
 const QUEUE: usize = 4096;
 /// Attempts per failed check.
 const ATTEMPTS: u32 = 8;
@@ -19,7 +22,7 @@ const ATTEMPTS: u32 = 8;
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 
 /// One failed check, as POSTed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct FailedCheck {
     /// The device (its certificate identity).
     pub(crate) device: String,
@@ -40,32 +43,53 @@ pub(crate) struct FailedCheck {
 /// Where failed checks are handed to the sender.
 #[derive(Clone)]
 pub(crate) struct RemediationHook {
-    queue: mpsc::Sender<FailedCheck>,
+    queue: Arc<DurableQueue>,
+    queued: Arc<Notify>,
+    /// Whether a webhook is configured: without one, failed checks are not queued.
+    configured: Arc<AtomicBool>,
 }
 
 /// The failed checks queued, for the sender to start on once the running
 /// configuration can be followed.
-pub(crate) struct Pending(mpsc::Receiver<FailedCheck>);
+pub(crate) struct Pending(RemediationHook);
 
 impl Pending {
     /// Starts the sender, which follows the running configuration's webhook settings.
     pub(crate) fn send(self, running: watch::Receiver<Arc<Config>>, stop: watch::Receiver<bool>) {
+        let (configured, mut follow) = (self.0.configured.clone(), running.clone());
+        tokio::spawn(async move {
+            loop {
+                let url = follow.borrow_and_update().host_checker.remediation_webhook_url.is_some();
+                configured.store(url, Ordering::Relaxed);
+                if follow.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
         tokio::spawn(send_all(self.0, running, stop));
     }
 }
 
 impl RemediationHook {
-    /// The hook and its queue.
-    pub(crate) fn new() -> (Self, Pending) {
-        let (queue, pending) = mpsc::channel(QUEUE);
-        (Self { queue }, Pending(pending))
+    /// The hook and its queue, kept in `dir` (the checks a previous run left are sent
+    /// first); `configured` says whether the configuration at start names a webhook.
+    pub(crate) fn open(dir: &std::path::Path, configured: bool) -> (Self, Pending) {
+        let queue = Arc::new(DurableQueue::open(dir, QUEUE));
+        let pending = queue.len();
+        if pending > 0 {
+            tracing::info!(pending, "remediation webhook checks resumed");
+        }
+        let hook = Self { queue, queued: Arc::new(Notify::new()), configured: Arc::new(AtomicBool::new(configured)) };
+        (hook.clone(), Pending(hook))
     }
 
-    /// Queues every failed check of `decision` (nothing when no webhook is configured:
-    /// the sender drops them).
+    /// Queues every failed check of `decision`; nothing while no webhook is configured.
     pub(crate) fn failed(&self, device: &str, peer: SocketAddr, at: u64, decision: &Decision) {
+        if !self.configured.load(Ordering::Relaxed) {
+            return;
+        }
         for outcome in decision.outcomes.iter().filter(|o| !o.passed) {
-            let check = FailedCheck {
+            self.queue.push(FailedCheck {
                 device: device.to_owned(),
                 peer,
                 at,
@@ -73,11 +97,9 @@ impl RemediationHook {
                 check: outcome.check.clone(),
                 reason: outcome.reason.clone(),
                 remediation: outcome.remediation.clone(),
-            };
-            if self.queue.try_send(check).is_err() {
-                tracing::error!(device, check = %outcome.check, "remediation webhook queue full: failed check dropped");
-            }
+            });
         }
+        self.queued.notify_one();
     }
 }
 
@@ -86,53 +108,65 @@ fn target(running: &watch::Receiver<Arc<Config>>) -> Option<(String, PathBuf)> {
     Some((settings.remediation_webhook_url.clone()?, settings.remediation_webhook_ca_file.clone()?))
 }
 
-async fn send_all(
-    mut pending: mpsc::Receiver<FailedCheck>,
-    running: watch::Receiver<Arc<Config>>,
-    mut stop: watch::Receiver<bool>,
-) {
+async fn send_all(hook: RemediationHook, running: watch::Receiver<Arc<Config>>, mut stop: watch::Receiver<bool>) {
     loop {
-        let check = tokio::select! {
-            check = pending.recv() => match check { Some(c) => c, None => return },
-            _ = stop.changed() => return,
-        };
-        let body = match serde_json::to_vec(&check) {
-            Ok(body) => body,
-            Err(error) => {
-                tracing::error!(%error, "a failed check could not be written as JSON");
-                continue;
-            }
-        };
-        let mut backoff = FIRST_BACKOFF;
-        for attempt in 1..=ATTEMPTS {
-            // Read at every attempt: a commit changes the receiver at once.
-            let Some((url, ca_file)) = target(&running) else { break };
-            let sent = crate::https_client::request(
-                hyper::Method::POST,
-                &url,
-                &ca_file,
-                Some(("application/json", body.clone())),
-                64 * 1024,
-            )
-            .await;
-            let error = match sent {
-                Ok((status, _)) if status.is_success() => {
-                    tracing::info!(device = %check.device, check = %check.check, %url, attempt, "remediation webhook sent");
-                    break;
-                }
-                Ok((status, _)) => format!("the receiver answered {status}"),
-                Err(error) => error,
-            };
-            if attempt == ATTEMPTS {
-                tracing::error!(device = %check.device, check = %check.check, %url, %error, "remediation webhook gave up after {ATTEMPTS} attempts");
-                break;
-            }
-            tracing::warn!(device = %check.device, check = %check.check, %url, attempt, %error, retry_in_secs = backoff.as_secs(), "remediation webhook failed; retrying");
+        let Some((seq, check)) = hook.queue.front() else {
             tokio::select! {
-                () = tokio::time::sleep(backoff) => {}
+                () = hook.queued.notified() => continue,
                 _ = stop.changed() => return,
             }
-            backoff *= 2;
+        };
+        if !deliver(&check, &running, &mut stop).await {
+            return;
         }
+        hook.queue.remove(seq);
     }
+}
+
+/// Sends one check with its retries; `false` when the gateway stops first (the check
+/// stays queued for the next start).
+async fn deliver(
+    check: &FailedCheck,
+    running: &watch::Receiver<Arc<Config>>,
+    stop: &mut watch::Receiver<bool>,
+) -> bool {
+    let body = match serde_json::to_vec(check) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "a failed check could not be written as JSON");
+            return true;
+        }
+    };
+    let mut backoff = FIRST_BACKOFF;
+    for attempt in 1..=ATTEMPTS {
+        // Read at every attempt: a commit changes the receiver at once.
+        let Some((url, ca_file)) = target(running) else { return true };
+        let sent = crate::https_client::request(
+            hyper::Method::POST,
+            &url,
+            &ca_file,
+            Some(("application/json", body.clone())),
+            64 * 1024,
+        )
+        .await;
+        let error = match sent {
+            Ok((status, _)) if status.is_success() => {
+                tracing::info!(device = %check.device, check = %check.check, %url, attempt, "remediation webhook sent");
+                return true;
+            }
+            Ok((status, _)) => format!("the receiver answered {status}"),
+            Err(error) => error,
+        };
+        if attempt == ATTEMPTS {
+            tracing::error!(device = %check.device, check = %check.check, %url, %error, attempts = ATTEMPTS, "remediation webhook gave up");
+            return true;
+        }
+        tracing::warn!(device = %check.device, check = %check.check, %url, attempt, %error, retry_in_secs = backoff.as_secs(), "remediation webhook failed; retrying");
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            _ = stop.changed() => return false,
+        }
+        backoff *= 2;
+    }
+    true
 }

@@ -8,11 +8,11 @@
 mod common;
 
 use common::posture::{
-    fixtures, lines_of, next_access, posture, posture_binary, replace, server_pki, start_on_any_port,
+    contains, fixtures, lines_of, next_access, posture, posture_binary, replace, s_client, server_pki,
+    start_on_any_port,
 };
 use common::proxy::{apptunnel_section, backend, device_pki, metrics_with, port_from, through_tunnel, write_config};
 use common::{Daemon, cli, text};
-use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -134,28 +134,6 @@ fn compliant_and_non_compliant_endpoints_through_tls_1_3_and_1_2() {
     daemon.wait_for("Host Checker policies changed by a commit");
     let again = text(&posture(dir, port, "dev-bad", "noncompliant", &fixtures("noncompliant").join("status"), "1.3"));
     assert!(again.contains("Reason: not compliant: 2 check(s) failed"), "{again}");
-}
-
-/// `openssl s_client` with `input` on stdin (kept open until the server closes).
-fn s_client(dir: &Path, port: u16, extra: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new("openssl")
-        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-ign_eof"])
-        .arg("-CAfile")
-        .arg(dir.join("server-ca.pem"))
-        .args(extra)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl runs");
-    child.stdin.take().expect("stdin").write_all(input).expect("input");
-    let out = child.wait_with_output().expect("openssl ends");
-    [out.stdout, out.stderr].concat()
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[test]

@@ -61,9 +61,9 @@ fn a_scheduled_recheck_changes_the_decision_after_the_endpoint_changed() {
     eprintln!("decision changed {} ms after the commit of a 5 s schedule", committed.elapsed().as_millis());
     let sessions = text(&cli(dir, "show host-checker sessions"));
     assert!(
-        sessions
-            .lines()
-            .any(|l| l.starts_with("dev-open") && l.contains("noncompliant") && l.trim_end().ends_with('1')),
+        sessions.lines().any(|l| l.starts_with("dev-open")
+            && l.contains("noncompliant")
+            && l.trim_end().ends_with(" 1  certificate")),
         "one recheck, the last result non-compliant: {sessions}"
     );
     let shown = text(&cli(dir, "show running-config"));

@@ -95,3 +95,47 @@ fn failed_checks_are_posted_and_retried_until_the_receiver_is_back() {
     let sent = daemon.wait_for("remediation webhook sent");
     assert!(sent.contains("check=required:openssl") && !sent.contains("attempt=1 "), "{sent}");
 }
+
+#[test]
+fn checks_waiting_for_a_receiver_survive_a_kill_and_arrive_exactly_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    server_pki(dir);
+    device_pki(dir, &["dev-bad"]);
+    // A port the receiver will listen on later; down until then.
+    let receiver_port = webhook_receiver(dir, 0).port;
+    let webhook = format!(
+        "remediation_webhook_url = \"https://127.0.0.1:{receiver_port}/hooks/posture\"\nremediation_webhook_ca_file = \"{}\"\n",
+        dir.join("backend-tls/ca.pem").display()
+    );
+    let policy = POLICY.replace("enabled = true\n", &format!("enabled = true\n{webhook}"));
+    write_config(dir, 9, &format!("{}{policy}", apptunnel_section(dir, 9)));
+    let (mut daemon, port) = start_on_any_port(dir, &[]);
+    let bad = posture(dir, port, "dev-bad", "noncompliant", &fixtures("noncompliant").join("status"), "1.3");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(daemon.wait_for("remediation webhook failed; retrying").contains("check=required:openssl"));
+    let queued = dir.join("state/host-checker/webhook");
+    assert_eq!(std::fs::read_dir(&queued).expect("queue directory").count(), 2, "both checks are kept on disk");
+
+    // Killed (SIGKILL) while the receiver is down; started again, it resumes both.
+    drop(daemon);
+    let (mut daemon, _port) = start_on_any_port(dir, &[]);
+    assert!(daemon.line_with("remediation webhook checks resumed").contains("pending=2"));
+    let _receiver = webhook_receiver(dir, receiver_port);
+    let got = wait_received(dir, 2);
+    let checks: Vec<&str> = got.iter().map(|c| c["check"].as_str().expect("check")).collect();
+    assert_eq!(checks, ["required:openssl", "forbidden:telnetd"], "{got:?}");
+    daemon.wait_for("remediation webhook sent");
+    daemon.wait_for("remediation webhook sent");
+    let start = Instant::now();
+    while std::fs::read_dir(&queued).expect("queue directory").count() > 0 {
+        assert!(start.elapsed() < Duration::from_secs(10), "sent checks stay queued");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Once each: a restart now sends nothing again.
+    drop(daemon);
+    let (mut daemon, _port) = start_on_any_port(dir, &[]);
+    assert!(!daemon.logged("remediation webhook checks resumed"));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(received(dir).len(), 2, "{:?}", received(dir));
+}

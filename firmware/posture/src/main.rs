@@ -1,6 +1,6 @@
 //! `postern-posture`: reports this Linux endpoint's posture to a Postern gateway's Host
-//! Checker over PT-TLS (RFC 6876), authenticated by the device certificate, and prints
-//! the verdict and what to fix. Exit status: 0 access allowed, 2 not allowed, 1 error.
+//! Checker over PT-TLS (RFC 6876), authenticated by the device certificate and/or a SASL
+//! PLAIN user, and prints the verdict and what to fix. Exit status: 0 access allowed, 2 not allowed, 1 error.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -33,12 +33,21 @@ struct Args {
     /// PEM file of the authority that signs the verifier's certificate.
     #[arg(long)]
     ca: PathBuf,
-    /// This device's certificate (PEM, issued by the gateway's device authority).
-    #[arg(long)]
-    cert: PathBuf,
+    /// This device's certificate (PEM, issued by the gateway's device authority); may be
+    /// left out with --sasl-user when the gateway takes a password instead.
+    #[arg(long, requires = "key", required_unless_present = "sasl_user")]
+    cert: Option<PathBuf>,
     /// This device's private key (PEM).
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    /// Authenticate as this SASL PLAIN user when the verifier asks for it. The password
+    /// comes from --sasl-password-file or the POSTERN_SASL_PASSWORD environment variable,
+    /// never from the command line.
     #[arg(long)]
-    key: PathBuf,
+    sasl_user: Option<String>,
+    /// File whose first line is the SASL password.
+    #[arg(long, requires = "sasl_user")]
+    sasl_password_file: Option<PathBuf>,
     /// Use only this TLS version: 1.2 or 1.3 (default: either, 1.3 preferred).
     #[arg(long, value_parser = ["1.2", "1.3"])]
     tls_version: Option<String>,
@@ -100,24 +109,47 @@ fn tls_config(args: &Args) -> Result<Arc<rustls::ClientConfig>, PostureError> {
             .add(cert.map_err(|e| setup(args.ca.display().to_string(), e))?)
             .map_err(|e| setup(args.ca.display().to_string(), e))?;
     }
-    let chain = CertificateDer::pem_file_iter(&args.cert)
-        .map_err(|e| setup(args.cert.display().to_string(), e))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| setup(args.cert.display().to_string(), e))?;
-    let key = PrivateKeyDer::from_pem_file(&args.key).map_err(|e| setup(args.key.display().to_string(), e))?;
     let versions: &[&rustls::SupportedProtocolVersion] = match args.tls_version.as_deref() {
         Some("1.2") => &[&rustls::version::TLS12],
         Some(_) => &[&rustls::version::TLS13],
         None => &[&rustls::version::TLS13, &rustls::version::TLS12],
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
         .map_err(|e| setup("TLS", e))?
-        .with_root_certificates(roots)
-        .with_client_auth_cert(chain, key)
-        .map_err(|e| setup("the device certificate", e))?;
+        .with_root_certificates(roots);
+    let (Some(cert), Some(key)) = (&args.cert, &args.key) else {
+        return Ok(Arc::new(builder.with_no_client_auth()));
+    };
+    let chain = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| setup(cert.display().to_string(), e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| setup(cert.display().to_string(), e))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| setup(key.display().to_string(), e))?;
+    let config = builder.with_client_auth_cert(chain, key).map_err(|e| setup("the device certificate", e))?;
     Ok(Arc::new(config))
+}
+
+/// The environment variable that may hold the SASL password.
+const PASSWORD_ENV: &str = "POSTERN_SASL_PASSWORD";
+
+/// The SASL PLAIN password: the first line of --sasl-password-file, else the environment.
+fn sasl_password(args: &Args) -> Result<Vec<u8>, PostureError> {
+    let password = match &args.sasl_password_file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| setup(path.display().to_string(), e))?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        None => std::env::var(PASSWORD_ENV)
+            .map_err(|_| setup("--sasl-user", format!("needs --sasl-password-file or {PASSWORD_ENV}")))?,
+    };
+    if password.is_empty() {
+        return Err(setup("the SASL password", "is empty"));
+    }
+    Ok(password.into_bytes())
 }
 
 fn read_message(stream: &mut impl Read, limits: &Limits) -> Result<Vec<u8>, PostureError> {
@@ -231,6 +263,9 @@ fn run(args: &Args) -> Result<bool, PostureError> {
     let mut tls = rustls::StreamOwned::new(connection, tcp);
     let limits = Limits::DEFAULT;
     let mut collector = Collector::new(report, limits);
+    if let Some(user) = &args.sasl_user {
+        collector = collector.with_sasl_plain(user.clone(), sasl_password(args)?);
+    }
     if watcher.is_some() || args.keep_open {
         collector = collector.keep_open();
     }
@@ -240,6 +275,13 @@ fn run(args: &Args) -> Result<bool, PostureError> {
     }
     let result = until_result(&mut tls, &mut collector, &limits, &sources)?
         .ok_or_else(|| PostureError::Exchange("the verifier closed without a result".into()))?;
+    match (&args.sasl_user, collector.sasl_authenticated()) {
+        (Some(user), true) => eprintln!("postern-posture: authenticated as SASL user {user}"),
+        (Some(_), false) => {
+            eprintln!("postern-posture: the verifier offered no SASL; the device certificate alone authenticated")
+        }
+        (None, _) => {}
+    }
     let mut allowed = print(&result);
     if !collector.keeps_open() {
         return Ok(allowed);

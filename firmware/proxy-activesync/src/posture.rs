@@ -1,38 +1,32 @@
-//! Role-level posture on the ActiveSync back end (H4): a device the gateway allows is
-//! still refused while its UEM device's last Host Checker assessment did not pass every
-//! policy the back end requires, with `X-Postern-Reason: posture-failed:<policy>`.
+//! Realm and role posture on the ActiveSync back end (H4): a device the gateway allows
+//! is still refused while its UEM device's last Host Checker assessment did not pass a
+//! realm policy, or no role of its user that opens the back end has its policies
+//! passed: `X-Postern-Reason: posture-failed:<policy>` or `no-role`.
 
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
-/// Where the proxy learns whether a device passed a policy.
+/// Where the proxy learns whether a device may reach the back end.
 pub trait DevicePosture: Send + Sync {
-    /// Whether UEM device `device`'s last assessment passed `policy` (a device never
-    /// assessed has not).
-    fn passed(&self, device: &str, policy: &str) -> bool;
+    /// The refusal reason for UEM device `device` (none when the cache does not know
+    /// which it is: a guarded back end then refuses) acting for `user`, or `None`.
+    fn refusal(&self, device: Option<&str>, user: Option<&str>) -> Option<String>;
 }
 
-/// The policies the back end requires, and where the results are.
+/// The gate the proxy consults; the daemon follows committed roles behind it.
 #[derive(Clone)]
 pub struct ActiveSyncPosture {
-    /// The policies every device must pass; the daemon replaces them when a commit
-    /// changes them (empty: no check).
-    pub policies: Arc<RwLock<Vec<String>>>,
-    /// The results.
+    /// The gate.
     pub results: Arc<dyn DevicePosture>,
 }
 
 impl fmt::Debug for ActiveSyncPosture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActiveSyncPosture").field("policies", &self.policies).finish_non_exhaustive()
+        f.debug_struct("ActiveSyncPosture").finish_non_exhaustive()
     }
 }
 
-impl ActiveSyncPosture {
-    /// The first required policy the UEM device `device` (none when the cache does not
-    /// know which it is) has not passed.
-    pub(crate) fn failed_policy(&self, device: Option<&str>) -> Option<String> {
-        let policies = self.policies.read().unwrap_or_else(PoisonError::into_inner);
-        policies.iter().find(|policy| !device.is_some_and(|d| self.results.passed(d, policy))).cloned()
-    }
+/// The metrics outcome of a refusal reason.
+pub(crate) fn outcome(reason: &str) -> &'static str {
+    if reason == "no-role" { "no-role" } else { "posture-failed" }
 }

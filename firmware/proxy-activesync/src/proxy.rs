@@ -218,15 +218,17 @@ impl ActiveSyncProxy {
                 }
                 if let Some(posture) = &self.config.posture {
                     let device = self.gateway.uem_device_of(&eas.eas_device_id);
-                    if let Some(policy) = posture.failed_policy(device.as_deref()) {
-                        log_decision(&eas, command_name, "block", "posture-failed");
+                    let user = eas.user.as_ref().map(|u| u.as_str());
+                    if let Some(reason) = posture.results.refusal(device.as_deref(), user) {
+                        let outcome = crate::posture::outcome(&reason);
+                        log_decision(&eas, command_name, "block", outcome);
                         self.gateway.count_posture_refusal();
                         return local(
                             StatusCode::FORBIDDEN,
-                            Some(&format!("posture-failed:{policy}")),
-                            &format!("the device has not passed the Host Checker policy {policy}"),
+                            Some(&reason),
+                            "the device has not passed the Host Checker policies of a role that opens the back end",
                             record,
-                            "posture-failed",
+                            outcome,
                         );
                     }
                 }

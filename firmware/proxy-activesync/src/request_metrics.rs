@@ -5,14 +5,15 @@ use postern_metrics::{LabelledCounter, MetricsError, Registry};
 /// Every outcome an ActiveSync request is counted (and access-logged) under: `done` (the
 /// back end's answer relayed whole), `streaming` (the client went away before the answer
 /// ended), `blocked`, `posture-failed` (allowed, but a required Host Checker policy was
-/// not passed), `cut`, `not-found`, `method`, `malformed`, `error` (no decision
+/// not passed), `no-role` (allowed, but no role of the user opens the back end), `cut`, `not-found`, `method`, `malformed`, `error` (no decision
 /// could be made), `backend-down`, `backend-timeout`, `backend-failed` (the back end
 /// broke off its answer).
-pub const OUTCOMES: [&str; 14] = [
+pub const OUTCOMES: [&str; 15] = [
     "done",
     "streaming",
     "blocked",
     "posture-failed",
+    "no-role",
     "cut",
     "not-found",
     "method",

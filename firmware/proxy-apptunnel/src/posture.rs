@@ -1,37 +1,35 @@
-//! Role-level posture (H4): services that admit a device only while its last Host
-//! Checker assessment passed given policies; refused with `posture-failed:<policy>`.
+//! Realm and role posture (H4): a device whose last Host Checker assessment did not pass
+//! a realm policy is refused before the UEM is asked; a service some role guards admits
+//! it only through a role of its user whose policies it passed, checked once the gateway
+//! allowed the tunnel. Refusals carry `posture-failed:<policy>` or `no-role`.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
-/// Where the proxy learns whether a device passed a policy.
+/// Where the proxy learns whether a device may reach a service.
 pub trait PostureGate: Send + Sync {
-    /// Whether `device`'s last assessment passed `policy` (a device never assessed has
-    /// not).
-    fn passed(&self, device: &str, policy: &str) -> bool;
+    /// Realm level: the refusal reason when UEM device `device` has not passed a realm
+    /// policy (a device never assessed has not).
+    fn realm(&self, device: &str) -> Option<String>;
+    /// Role level: the refusal reason when no role of the device's user that opens
+    /// `service` has its policies passed; `None` also for a service no role guards.
+    fn role(&self, device: &str, service: &str) -> Option<String>;
 }
 
-/// The policies each service requires, and the gate that knows the results.
+/// The gate the proxy consults; the daemon follows committed roles behind it.
 #[derive(Clone)]
 pub struct PostureRequirements {
-    /// Service name → the policies its devices must pass; the daemon replaces it when
-    /// a commit changes it.
-    pub by_service: Arc<RwLock<HashMap<String, Vec<String>>>>,
-    /// The results.
+    /// The gate.
     pub gate: Arc<dyn PostureGate>,
 }
 
 impl fmt::Debug for PostureRequirements {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PostureRequirements").field("by_service", &self.by_service).finish_non_exhaustive()
+        f.debug_struct("PostureRequirements").finish_non_exhaustive()
     }
 }
 
-impl PostureRequirements {
-    /// The first policy of `service` that `device` has not passed, if any.
-    pub fn failed_policy(&self, service: &str, device: &str) -> Option<String> {
-        let by_service = self.by_service.read().unwrap_or_else(PoisonError::into_inner);
-        by_service.get(service)?.iter().find(|policy| !self.gate.passed(device, policy)).cloned()
-    }
+/// The metrics outcome of a refusal reason.
+pub(crate) fn outcome(reason: &str) -> &'static str {
+    if reason == "no-role" { "no-role" } else { "posture-failed" }
 }

@@ -66,6 +66,12 @@ const fn refusal(status: StatusCode, reason: &'static str, outcome: &'static str
     Refusal { status, reason: Cow::Borrowed(reason), outcome }
 }
 
+/// A posture refusal (realm or role, H4): `403` with its reason.
+fn posture_refusal(reason: String) -> Refusal {
+    let outcome = crate::posture::outcome(&reason);
+    Refusal { status: StatusCode::FORBIDDEN, reason: Cow::Owned(reason), outcome }
+}
+
 /// The answer and the outcome it is counted and logged under.
 type Answer = (Response<Body>, &'static str);
 
@@ -129,21 +135,16 @@ impl AppTunnelProxy {
             return Err(unknown);
         };
         let service = ServiceName::new(route.service()).map_err(|_| unknown)?;
-        if let Some(policy) =
-            self.config.posture.as_ref().and_then(|p| p.failed_policy(service.as_str(), device.as_str()))
-        {
-            let policy = policy.as_str();
-            tracing::info!(client = %connection.client, device = %device, service = service.as_str(), policy, "AppTunnel refused: the device has not passed a policy the service requires");
-            return Err(Refusal {
-                reason: Cow::Owned(format!("posture-failed:{policy}")),
-                ..refusal(StatusCode::FORBIDDEN, "", "posture-failed")
-            });
+        if let Some(reason) = self.config.posture.as_ref().and_then(|p| p.gate.realm(device.as_str())) {
+            tracing::info!(client = %connection.client, device = %device, service = service.as_str(), %reason, "AppTunnel refused: the device has not passed a realm policy");
+            return Err(posture_refusal(reason));
         }
         let key = AppTunnelKey { uem_device_id: device, app_id: app, service };
         let label = format!("{}/{}/{}->{host}:{port}", key.uem_device_id, key.app_id.as_str(), key.service.as_str());
         if connect {
             let guard = self.live.register(key.clone());
             self.decide(&key, &label).await?;
+            self.role_check(&key, &label)?;
             let backend = self.connect_backend(&route, &label).await?;
             if *guard.cut.borrow() {
                 return Err(refusal(StatusCode::FORBIDDEN, "tunnel-cut", "cut"));
@@ -153,6 +154,18 @@ impl AppTunnelProxy {
             return Ok((established(), "tunnel"));
         }
         self.forward(request, connection, key, (host, port), &route, &label).await
+    }
+
+    /// Role level (H4), once the gateway allowed the tunnel: `Ok` when a role of the
+    /// device's user opens the service with its policies passed, or no role guards it.
+    fn role_check(&self, key: &AppTunnelKey, label: &str) -> Result<(), Refusal> {
+        let Some(reason) =
+            self.config.posture.as_ref().and_then(|p| p.gate.role(key.uem_device_id.as_str(), key.service.as_str()))
+        else {
+            return Ok(());
+        };
+        tracing::info!(tunnel = %label, %reason, "AppTunnel refused: no role of the device's user opens the service with its policies passed");
+        Err(posture_refusal(reason))
     }
 
     /// The gateway's decision for `key` (S4, S5): `Ok` when allowed.
@@ -214,6 +227,7 @@ impl AppTunnelProxy {
             None => (None, Some(self.live.register(key.clone()))),
         };
         self.decide(&key, label).await?;
+        self.role_check(&key, label)?;
         let mut upstream = match (upstream.take(), guard) {
             (Some(upstream), _) => upstream,
             (None, Some(guard)) => {

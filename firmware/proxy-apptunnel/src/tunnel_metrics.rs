@@ -3,7 +3,7 @@
 use postern_metrics::{Gauge, LabelledCounter, MetricsError, Registry};
 
 /// Every outcome an AppTunnel request is counted under.
-pub const OUTCOMES: [&str; 13] = [
+pub const OUTCOMES: [&str; 14] = [
     "tunnel",
     "forwarded",
     "blocked",
@@ -17,6 +17,7 @@ pub const OUTCOMES: [&str; 13] = [
     "decision-unavailable",
     "destination-forbidden",
     "posture-failed",
+    "no-role",
 ];
 
 /// The AppTunnel proxy's instruments; cheap to clone.

@@ -31,6 +31,10 @@ fn pa_messages(name: &str) -> Vec<PaMessageRepr> {
 fn seeds_reach_their_layers() {
     assert!(PtTlsRepr::parse_bytes(&seed("version-request"), &Limits::DEFAULT).is_ok());
     assert!(PtTlsRepr::parse_bytes(&seed("pt-tls-error"), &Limits::DEFAULT).is_ok());
+    assert!(PtTlsRepr::parse_bytes(&seed("sasl-result-one-octet"), &Limits::DEFAULT).is_ok());
+    let selection = PtTlsRepr::parse_bytes(&seed("sasl-plain-selection"), &Limits::DEFAULT).expect("parses");
+    let PtTlsBody::SaslMechanismSelection { initial, .. } = selection.body else { panic!("not a selection") };
+    assert!(postern_tnc_wire::pt_tls::SaslPlain::parse(&initial).is_ok());
     assert_eq!(pa_messages("cdata-os-attributes")[0].attributes.len(), 4);
     assert_eq!(pa_messages("sdata-attribute-request")[0].attributes.len(), 2);
     let message = PtTlsRepr::parse_bytes(&seed("result-remediation"), &Limits::DEFAULT).expect("parses");

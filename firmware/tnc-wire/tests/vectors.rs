@@ -239,3 +239,37 @@ fn tcg_segmentation_attributes_layout() {
     assert_eq!(bytes, expected);
     assert_eq!(PaMessageRepr::parse_bytes(&bytes, &Limits::DEFAULT).expect("parses"), message);
 }
+
+#[test]
+fn pt_tls_sasl_result_of_one_octet_as_strongswan_server_writes_it() {
+    use postern_tnc_wire::pt_tls::{SASL_ABORT, SASL_SUCCESS};
+    // pt_tls_server.c writes the result with write_uint8.
+    let success = hex("00000000 00000006 00000011 00000002 00");
+    let repr = PtTlsRepr::parse_bytes(&success, &Limits::DEFAULT).expect("parses");
+    assert_eq!(repr.body, PtTlsBody::SaslResult { code: SASL_SUCCESS, data: vec![] });
+    let abort = hex("00000000 00000006 00000011 00000002 02");
+    let repr = PtTlsRepr::parse_bytes(&abort, &Limits::DEFAULT).expect("parses");
+    assert_eq!(repr.body, PtTlsBody::SaslResult { code: SASL_ABORT, data: vec![] });
+    // RFC 6876's two octets, as we emit them.
+    assert_eq!(repr.to_bytes().expect("emits"), hex("00000000 00000006 00000012 00000002 0002"));
+    assert!(PtTlsRepr::parse_bytes(&hex("00000000 00000006 00000011 00000002 07"), &Limits::DEFAULT).is_err());
+}
+
+#[test]
+fn sasl_plain_message_as_strongswan_client_builds_it() {
+    use postern_tnc_wire::pt_tls::SaslPlain;
+    // sasl_plain.c: "" NUL client-id NUL password, sent as the selection's initial response.
+    let selection = hex("00000000 00000004 00000024 00000001 05 504c41494e 00 616c696365 00 73336372337421");
+    let repr = PtTlsRepr::parse_bytes(&selection, &Limits::DEFAULT).expect("parses");
+    let PtTlsBody::SaslMechanismSelection { mechanism, initial } = &repr.body else { panic!("{repr:?}") };
+    assert_eq!(mechanism, "PLAIN");
+    let plain = SaslPlain::parse(initial).expect("PLAIN parses");
+    assert_eq!((plain.authzid.as_str(), plain.authcid.as_str()), ("", "alice"));
+    assert_eq!(plain.password, b"s3cr3t!");
+    assert_eq!(plain.to_bytes().expect("emits"), *initial);
+    assert!(!format!("{plain:?}").contains("s3cr3t"), "Debug hides the password");
+    for bad in [&b"alice\0pw"[..], b"\0\0pw", b"\0alice\0", b"\0alice\0pw\0x", b"\0\xff\0pw"] {
+        assert!(SaslPlain::parse(bad).is_err(), "{bad:?}");
+    }
+    assert!(SaslPlain::parse(&[&b"\0alice\0"[..], &[b'x'; 256]].concat()).is_err(), "password over 255 octets");
+}

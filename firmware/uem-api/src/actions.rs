@@ -1,6 +1,5 @@
 //! `GET /api/v1/tunnels/actions`: administrator actions on tunnels since a cursor (S8).
 
-use crate::id_serde;
 use crate::limits::MAX_ACTIONS;
 use crate::{AppId, BoundedList, Cursor, ServiceName};
 use postern_decision::UemDeviceId;
@@ -46,7 +45,6 @@ pub struct TunnelAction {
 #[derive(Serialize, Deserialize)]
 struct RawAction {
     action: TunnelVerb,
-    #[serde(with = "id_serde::uem")]
     uem_device_id: UemDeviceId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     app_id: Option<AppId>,

@@ -1,6 +1,5 @@
 //! `POST /api/v1/apptunnels/authorise`: may this app reach this service from this device (S4)?
 
-use crate::id_serde;
 use crate::{AppId, ServiceName};
 use postern_decision::{AppTunnelAnswer, UemDeviceId};
 use serde::{Deserialize, Serialize};
@@ -9,7 +8,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AuthoriseRequest {
     /// The device the tunnel comes from.
-    #[serde(with = "id_serde::uem")]
     pub uem_device_id: UemDeviceId,
     /// The app asking.
     pub app_id: AppId,

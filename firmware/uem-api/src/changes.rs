@@ -1,6 +1,5 @@
 //! `GET /api/v1/compliance/changes`: compliance changes since a cursor (S6, S8).
 
-use crate::id_serde;
 use crate::limits::MAX_CHANGES;
 use crate::{BoundedList, Cursor, WireStatus};
 use postern_decision::{EasDeviceId, UemDeviceId, UemStatus, UserId};
@@ -10,13 +9,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ComplianceChange {
     /// The device.
-    #[serde(with = "id_serde::uem")]
     pub uem_device_id: UemDeviceId,
     /// Its ActiveSync device id, if known.
-    #[serde(default, with = "id_serde::opt_eas", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activesync_id: Option<EasDeviceId>,
     /// Its user, if known.
-    #[serde(default, with = "id_serde::opt_user", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserId>,
     /// Its status (the whole truth: not relative to earlier changes).
     pub status: WireStatus,

@@ -1,6 +1,5 @@
 //! `PUT /api/v1/gateways/{gateway_id}/inventory`: the gateway's tunnels, for the UEM's view (S8).
 
-use crate::id_serde;
 use crate::limits::MAX_INVENTORY_ENTRIES;
 use crate::{AppId, BoundedList, ConvertError, ServiceName};
 use postern_decision::{DeviceState, EasDeviceId, UemDeviceId, UserId};
@@ -39,13 +38,13 @@ pub struct InventoryEntry {
     /// ActiveSync device or app tunnel.
     pub kind: InventoryKind,
     /// The ActiveSync device id, if any.
-    #[serde(default, with = "id_serde::opt_eas", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activesync_id: Option<EasDeviceId>,
     /// The user, if known.
-    #[serde(default, with = "id_serde::opt_user", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserId>,
     /// The UEM's device id, once matched (absent for an unregistered device).
-    #[serde(default, with = "id_serde::opt_uem", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uem_device_id: Option<UemDeviceId>,
     /// The app (app tunnels).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -6,7 +6,6 @@ mod bounded;
 mod changes;
 mod convert;
 mod error_body;
-mod id_serde;
 mod inventory;
 mod limits;
 mod lookup;
@@ -33,8 +32,10 @@ pub use lookup::{DeviceLookup, WireDevice, WireTunnel};
 pub use paths::{
     ACTIONS_PATH, API_BASE, AUTHORISE_PATH, CHANGES_PATH, LOOKUP_PATH, SETTINGS_PATH, inventory_path, register_path,
 };
+/// App ids and service names are the decision core's own.
+pub use postern_decision::{AppId, ServiceName};
 pub use query::{LookupQuery, PollQuery, QueryError};
 pub use settings::{NewDeviceRule, Registration, Settings, WireUemKind};
 pub use status::{WireAction, WirePlatform, WireStatus};
-pub use text::{AppId, BearerToken, Cursor, ServiceName};
+pub use text::{BearerToken, Cursor};
 pub use wire::{WireError, decode, encode};

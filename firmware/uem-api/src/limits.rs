@@ -12,10 +12,10 @@ pub const MAX_ACTIONS: usize = 50_000;
 pub const MAX_INVENTORY_ENTRIES: usize = 50_000;
 /// Most entries an incremental (cursor) answer carries; `more` says whether others wait.
 pub const MAX_PAGE: usize = 1_000;
-/// Longest app id, in bytes.
-pub const APP_ID_MAX: usize = 128;
-/// Longest service name, in bytes.
-pub const SERVICE_MAX: usize = 128;
+/// Longest app id, in bytes (the decision core's bound).
+pub const APP_ID_MAX: usize = postern_decision::APP_ID_MAX;
+/// Longest service name, in bytes (the decision core's bound).
+pub const SERVICE_MAX: usize = postern_decision::SERVICE_NAME_MAX;
 /// Longest cursor, in bytes.
 pub const CURSOR_MAX: usize = 128;
 /// Longest bearer token, in bytes.

@@ -1,6 +1,5 @@
 //! `GET /api/v1/devices/lookup`: devices and tunnels that may match an ActiveSync device (S1).
 
-use crate::id_serde;
 use crate::limits::{MAX_REGISTERED_MATCHES, MAX_UNREGISTERED_TUNNELS};
 use crate::{BoundedList, WirePlatform, WireStatus};
 use postern_decision::{EasDeviceId, GatewayId, RegisteredDevice, UemDeviceId, UnregisteredTunnel, UserId};
@@ -10,13 +9,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct WireDevice {
     /// The UEM's id for the device.
-    #[serde(with = "id_serde::uem")]
     pub uem_device_id: UemDeviceId,
     /// Its ActiveSync device id, if the UEM knows it.
-    #[serde(default, with = "id_serde::opt_eas", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activesync_id: Option<EasDeviceId>,
     /// The user it is enrolled for.
-    #[serde(default, with = "id_serde::opt_user", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserId>,
     /// Its platform.
     #[serde(default)]
@@ -29,13 +27,12 @@ pub struct WireDevice {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct WireTunnel {
     /// The tunnel's ActiveSync device id, if any.
-    #[serde(default, with = "id_serde::opt_eas", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activesync_id: Option<EasDeviceId>,
     /// The tunnel's user, if any.
-    #[serde(default, with = "id_serde::opt_user", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserId>,
     /// The gateway on which the device is allowed.
-    #[serde(with = "id_serde::gateway")]
     pub gateway_id: GatewayId,
 }
 

@@ -1,7 +1,6 @@
 //! The UEM-provided settings and the registration answer.
 
 use crate::ConvertError;
-use crate::id_serde;
 use postern_decision::{GatewayId, OutagePolicy, UemCapabilities, UemKind, UemSettings};
 use serde::{Deserialize, Serialize};
 
@@ -43,7 +42,6 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Registration {
     /// The gateway id the UEM registered (the one in the path).
-    #[serde(with = "id_serde::gateway")]
     pub gateway_id: GatewayId,
     /// The settings, as `GET /api/v1/settings` would answer.
     pub settings: Settings,

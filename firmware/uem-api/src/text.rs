@@ -1,6 +1,6 @@
 //! Bounded text fields of the API that the decision core has no type for.
 
-use crate::limits::{APP_ID_MAX, CURSOR_MAX, SERVICE_MAX, TOKEN_MAX};
+use crate::limits::{CURSOR_MAX, TOKEN_MAX};
 use postern_decision::IdError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -16,10 +16,6 @@ fn check(kind: &'static str, s: &str, max: usize, ok: fn(char) -> bool) -> Resul
         Some((at, _)) => Err(IdError::BadChar { kind, at }),
         None => Ok(()),
     }
-}
-
-fn printable(c: char) -> bool {
-    !c.is_control()
 }
 
 fn cursor_char(c: char) -> bool {
@@ -74,15 +70,6 @@ macro_rules! bounded_text {
 }
 
 bounded_text!(
-    /// An app's id as the UEM knows it (bundle id, package name): 1 to 128 bytes, no
-    /// control characters.
-    AppId, "app id", APP_ID_MAX, printable
-);
-bounded_text!(
-    /// A back-end service name an app tunnel reaches: 1 to 128 bytes, no control characters.
-    ServiceName, "service name", SERVICE_MAX, printable
-);
-bounded_text!(
     /// An opaque position in a change feed: 1 to 128 of `A-Z a-z 0-9 - _ . ~`, so it
     /// travels in a query string unescaped.
     Cursor, "cursor", CURSOR_MAX, cursor_char
@@ -134,18 +121,6 @@ impl From<BearerToken> for String {
 impl fmt::Debug for BearerToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("BearerToken(..)")
-    }
-}
-
-impl fmt::Debug for AppId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "AppId({})", self.0)
-    }
-}
-
-impl fmt::Debug for ServiceName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ServiceName({})", self.0)
     }
 }
 

@@ -182,6 +182,11 @@ fn ids_and_strings_out_of_bounds_are_refused() {
     let half = br#"{"action":"block","uem_device_id":"d","app_id":"x"}"#;
     assert!(matches!(decode::<TunnelAction>(half, 4096), Err(WireError::Invalid { .. })));
     assert!(BearerToken::new("has space").is_err());
+    // The decision core's ids check themselves when deserialised, wherever they appear.
+    assert_eq!(decode::<UserId>(br#""Alice@Example.COM""#, 64).unwrap().as_str(), "alice@example.com");
+    assert!(decode::<EasDeviceId>(br#""has space""#, 64).is_err());
+    assert!(decode::<GatewayId>(br#""""#, 64).is_err());
+    assert!(decode::<UemDeviceId>(format!(r#""{}""#, "x".repeat(65)).as_bytes(), 128).is_err());
     assert!(ApiError::new(ErrorCode::Internal, "é".repeat(2000)).message.len() <= ERROR_MESSAGE_MAX);
 }
 

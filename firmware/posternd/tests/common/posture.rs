@@ -207,3 +207,27 @@ pub fn webhook_receiver(dir: &Path, port: u16) -> super::proxy::Backend {
         .arg(port.to_string());
     super::proxy::spawn_backend(command)
 }
+
+/// `openssl s_client` with `input` on stdin (kept open until the server closes).
+pub fn s_client(dir: &Path, port: u16, extra: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-ign_eof"])
+        .arg("-CAfile")
+        .arg(dir.join("server-ca.pem"))
+        .args(extra)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl runs");
+    child.stdin.take().expect("stdin").write_all(input).expect("input");
+    let out = child.wait_with_output().expect("openssl ends");
+    [out.stdout, out.stderr].concat()
+}
+
+/// Whether `needle` occurs in `haystack`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}

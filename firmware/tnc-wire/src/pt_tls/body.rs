@@ -152,7 +152,9 @@ impl PtTlsRepr {
             }
             ty::SASL_AUTHENTICATION_DATA => PtTlsBody::SaslAuthenticationData(value.to_vec()),
             ty::SASL_RESULT => {
-                let code = r.u16()?;
+                // RFC 6876 §3.8.6 has a 16-bit code; strongSwan's server writes one octet
+                // (and its client reads one): a lone octet is taken as the code.
+                let code = if value.len() == 1 { u16::from(r.u8()?) } else { r.u16()? };
                 if code > SASL_MECHANISM_FAILURE {
                     return Err(WireError::InvalidValue { what: "SASL result code", value: code.into() });
                 }

@@ -4,11 +4,13 @@
 
 mod body;
 mod packet;
+mod sasl_plain;
 
 pub use body::{
     ErrorCode, PT_TLS_VERSION, PtTlsBody, PtTlsRepr, SASL_ABORT, SASL_FAILURE, SASL_MECHANISM_FAILURE, SASL_SUCCESS,
 };
 pub use packet::{HEADER_LEN, Packet, frame_len};
+pub use sasl_plain::{PLAIN, PLAIN_FIELD_MAX, SaslPlain};
 
 /// PT-TLS message types of the IETF namespace (vendor id 0).
 pub mod message_type {
