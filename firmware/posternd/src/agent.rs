@@ -57,11 +57,8 @@ impl Shared {
     /// Why the gateway refuses `device` a session, if it does: a pinned block (operator,
     /// wiped), or a cache entry of the device blocked, quarantined or wiped by the UEM.
     pub(crate) fn refusal(&self, device: &str) -> Option<String> {
-        if let Some(block) = self.gateway.blocks().matching(None, Some(device), None) {
-            return Some(match block.origin {
-                BlockOrigin::Operator => "operator-blocked".into(),
-                BlockOrigin::Wiped => "wiped".into(),
-            });
+        if let Some(reason) = self.pinned(device) {
+            return Some(reason);
         }
         let id = postern_decision::UemDeviceId::new(device).ok()?;
         let entries = self.gateway.cache().entries_by_uem_tag(uem_tag(Some(&id))).ok()?;
@@ -70,6 +67,19 @@ impl Shared {
             .filter(|(_, r)| r.identity.uem_device_id.as_ref() == Some(&id))
             .find(|(_, r)| !r.state.permits() && r.state != postern_decision::DeviceState::Unknown)
             .map(|(_, r)| r.state.code().to_owned())
+    }
+
+    /// Why the pinned list (operator blocks, wiped devices) refuses `device`, if it does.
+    fn pinned(&self, device: &str) -> Option<String> {
+        self.gateway.blocks().matching(None, Some(device), None).map(|block| match block.origin {
+            BlockOrigin::Operator => "operator-blocked".into(),
+            BlockOrigin::Wiped => "wiped".into(),
+        })
+    }
+
+    /// The devices that hold a session, each once.
+    fn devices(&self) -> std::collections::BTreeSet<String> {
+        self.sessions.list().into_iter().map(|(s, _)| s.device).collect()
     }
 
     /// The user of `device` as the device cache knows it.
@@ -218,9 +228,9 @@ async fn follow_commits(shared: Arc<Shared>, commits: oneshot::Receiver<watch::R
 async fn follow_blocks(shared: Arc<Shared>, mut blocks: watch::Receiver<u64>) {
     while blocks.changed().await.is_ok() {
         blocks.borrow_and_update();
-        let devices: Vec<String> = shared.sessions.list().into_iter().map(|(s, _)| s.device).collect();
-        for device in devices {
-            if let Some(reason) = shared.refusal(&device) {
+        // A block changed the pinned list only: that is all there is to check.
+        for device in shared.devices() {
+            if let Some(reason) = shared.pinned(&device) {
                 revoke(&shared, &device, &reason);
             }
         }
@@ -241,8 +251,7 @@ async fn follow_cuts(shared: Arc<Shared>, mut cuts: broadcast::Receiver<postern_
             }
             Err(broadcast::error::RecvError::Lagged(missed)) => {
                 tracing::warn!(missed, "cuts missed: checking every agent session against the gateway");
-                let devices: Vec<String> = shared.sessions.list().into_iter().map(|(s, _)| s.device).collect();
-                for device in devices {
+                for device in shared.devices() {
                     if let Some(reason) = shared.refusal(&device) {
                         revoke(&shared, &device, &reason);
                     }
