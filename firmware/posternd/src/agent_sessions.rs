@@ -2,12 +2,14 @@
 //! to, when it began and was last seen, kept in memory and in a file under the state
 //! directory (0600) so that an agent resumes its session across a gateway restart.
 //! A session unseen for [`SESSION_EXPIRY_SECS`] expires; a revoked one is forgotten.
-//! The file holds a line per session: `ID COOKIE-HEX SINCE LAST-SEEN DEVICE`; it is
+//! Only the cookie's SHA-256 is kept, so the file does not hold what an agent presents.
+//! The file holds a line per session: `ID SHA256-HEX SINCE LAST-SEEN DEVICE`; it is
 //! rewritten (atomically) at most once a second when sessions opened, resumed,
 //! disconnected or were revoked ([`Sessions::flush`]), and when posternd stops: a crash
 //! loses at most the last second's new sessions, whose agents then start afresh.
 
 use postern_agent_wire::{COOKIE_LEN, Cookie};
+use sha2::Digest as _;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -49,7 +51,8 @@ struct Table {
     next_id: u64,
     /// Changed since the file was last written.
     dirty: bool,
-    by_cookie: HashMap<Cookie, Session>,
+    /// Sessions by the SHA-256 of their cookie.
+    by_cookie: HashMap<[u8; 32], Session>,
     live: HashMap<u64, Live>,
 }
 
@@ -65,6 +68,11 @@ pub(crate) struct Sessions {
     writing: Mutex<()>,
 }
 
+/// What a cookie is stored and looked up by.
+fn digest(cookie: &Cookie) -> [u8; 32] {
+    sha2::Sha256::digest(cookie).into()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
         let _ = write!(s, "{b:02x}");
@@ -72,7 +80,7 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-fn unhex(text: &str) -> Option<Cookie> {
+fn unhex(text: &str) -> Option<[u8; 32]> {
     if text.len() != COOKIE_LEN * 2 {
         return None;
     }
@@ -98,18 +106,18 @@ impl Sessions {
                 // The device id comes last: it may hold spaces, never a line break.
                 let fields: Vec<&str> = line.splitn(5, ' ').collect();
                 let parsed = match fields.as_slice() {
-                    [id, cookie, since, seen, device] => {
-                        (|| Some((id.parse().ok()?, unhex(cookie)?, device, since.parse().ok()?, seen.parse().ok()?)))()
+                    [id, key, since, seen, device] => {
+                        (|| Some((id.parse().ok()?, unhex(key)?, device, since.parse().ok()?, seen.parse().ok()?)))()
                     }
                     _ => None,
                 };
-                let Some((id, cookie, device, since, last_seen)) = parsed else {
+                let Some((id, key, device, since, last_seen)) = parsed else {
                     tracing::warn!(file = %file.display(), "an agent session line does not parse: skipped");
                     continue;
                 };
                 table.next_id = table.next_id.max(id + 1);
                 if now.saturating_sub(last_seen) < SESSION_EXPIRY_SECS {
-                    table.by_cookie.insert(cookie, Session { id, device: (*device).to_owned(), since, last_seen });
+                    table.by_cookie.insert(key, Session { id, device: (*device).to_owned(), since, last_seen });
                 }
             }
         }
@@ -130,8 +138,8 @@ impl Sessions {
         }
         table.dirty = false;
         let mut text = String::new();
-        for (cookie, s) in &table.by_cookie {
-            let _ = writeln!(text, "{} {} {} {} {}", s.id, hex(cookie), s.since, s.last_seen, s.device);
+        for (key, s) in &table.by_cookie {
+            let _ = writeln!(text, "{} {} {} {} {}", s.id, hex(key), s.since, s.last_seen, s.device);
         }
         drop(table);
         if let Some(dir) = self.file.parent() {
@@ -164,7 +172,7 @@ impl Sessions {
         let id = table.next_id;
         table.next_id += 1;
         let session = Session { id, device: device.to_owned(), since: now, last_seen: now };
-        table.by_cookie.insert(cookie, session.clone());
+        table.by_cookie.insert(digest(&cookie), session.clone());
         table.live.insert(id, Live { address, push });
         table.dirty = true;
         (session, cookie)
@@ -180,7 +188,7 @@ impl Sessions {
         push: mpsc::UnboundedSender<Push>,
     ) -> Result<Session, CookieUnknown> {
         let mut table = self.table();
-        let session = table.by_cookie.get_mut(cookie).ok_or(CookieUnknown)?;
+        let session = table.by_cookie.get_mut(&digest(cookie)).ok_or(CookieUnknown)?;
         if session.device != device || now.saturating_sub(session.last_seen) >= SESSION_EXPIRY_SECS {
             return Err(CookieUnknown);
         }
@@ -195,7 +203,7 @@ impl Sessions {
 
     /// Notes that the session's agent was heard from.
     pub(crate) fn seen(&self, cookie: &Cookie, now: u64) {
-        if let Some(session) = self.table().by_cookie.get_mut(cookie) {
+        if let Some(session) = self.table().by_cookie.get_mut(&digest(cookie)) {
             session.last_seen = now;
         }
     }
@@ -264,6 +272,8 @@ mod tests {
         sessions.disconnected(session.id, &tx);
         sessions.flush();
         assert_eq!(std::fs::metadata(&file).expect("saved").permissions().mode() & 0o777, 0o600);
+        let saved = std::fs::read_to_string(&file).expect("saved");
+        assert!(!saved.contains(&hex(&cookie)) && saved.contains(&hex(&digest(&cookie))), "only the digest: {saved}");
         let reloaded = Sessions::open(file, 2000);
         let (tx, _rx) = channel();
         let resumed = reloaded.resume(&cookie, "laptop-1", ADDR.parse().expect("addr"), 2000, tx).expect("resumes");
