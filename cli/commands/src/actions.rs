@@ -14,6 +14,9 @@ pub(crate) const MODE_HC_POLICY: SubModeId = SubModeId(10);
 /// `host-checker role NAME` → `(config-hc-role)#`.
 pub(crate) const MODE_HC_ROLE: SubModeId = SubModeId(11);
 
+/// `agent resource NAME` → `(config-agent-resource)#`.
+pub(crate) const MODE_AGENT_RESOURCE: SubModeId = SubModeId(12);
+
 macro_rules! actions {
     ($($name:ident = $id:literal),* $(,)?) => {
         $(pub(crate) const $name: ActionId = ActionId($id);)*
@@ -146,6 +149,13 @@ actions! {
     HC_ROLE_USER = 214,
     HC_REALM_POLICY = 215,
     HC_SHOW_ROLES = 216,
+    AGENT_ENABLED = 230,
+    AGENT_PORT = 231,
+    AGENT_RESOURCE = 232,
+    AGENT_PREFIX = 233,
+    AGENT_RESOURCE_PORT = 234,
+    AGENT_SERVICE = 235,
+    AGENT_SHOW_SESSIONS = 236,
 }
 
 #[cfg(test)]

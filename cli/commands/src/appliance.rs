@@ -39,6 +39,7 @@ pub struct Appliance {
     host_checker: Option<crate::host_checker::HostCheckerStatus>,
     patch_list: Option<Arc<dyn crate::host_checker_patch_list::PatchListControl>>,
     host_checker_sessions: Option<Box<dyn Fn() -> String + Send + Sync>>,
+    agent_sessions: Option<Box<dyn Fn() -> String + Send + Sync>>,
     /// The configuration the services started with.
     started: Config,
     /// Settings the services apply at once (names or their first words).
@@ -79,6 +80,7 @@ impl Appliance {
             host_checker: None,
             patch_list: None,
             host_checker_sessions: None,
+            agent_sessions: None,
             started,
             live: Vec::new(),
             published,
@@ -210,6 +212,18 @@ impl Appliance {
     /// The table of the verifier's open sessions, if the verifier runs.
     pub fn host_checker_sessions(&self) -> Option<String> {
         self.host_checker_sessions.as_ref().map(|table| table())
+    }
+
+    /// Shows the endpoint agents' sessions with `table`.
+    #[must_use]
+    pub fn with_agent_sessions(mut self, table: Box<dyn Fn() -> String + Send + Sync>) -> Self {
+        self.agent_sessions = Some(table);
+        self
+    }
+
+    /// The table of the agents' sessions, if the control channel runs.
+    pub fn agent_sessions(&self) -> Option<String> {
+        self.agent_sessions.as_ref().map(|table| table())
     }
 
     /// The patch list store, if the daemon keeps one.

@@ -65,6 +65,7 @@ fn show(in_config: bool) -> Node {
             kw("logging", "Recent log events").action(SHOW_LOGGING),
             kw("tls", "The TLS certificate served: source, subject, names, validity, fingerprint").action(SHOW_TLS),
             crate::host_checker::show_node(),
+            crate::agent::show_node(),
         ]);
     }
     node
@@ -296,6 +297,7 @@ fn config_mode() -> Vec<Node> {
         ]),
         kw("uem", "Configure the UEM connector and check-ins").action(UEM).enters(MODE_UEM),
         crate::host_checker::config_node(),
+        crate::agent::config_node(),
         kw("management", "Where SSH and metrics listen (applies at reload)").children([
             kw("address", "The address SSH and metrics bind")
                 .no_action(MGMT_ADDRESS)
@@ -352,6 +354,7 @@ pub fn postern_grammar() -> Result<Grammar, GrammarError> {
         Mode::Sub(MODE_SERVICE),
         Mode::Sub(MODE_UEM),
         Mode::Sub(MODE_HC_POLICY),
+        Mode::Sub(MODE_AGENT_RESOURCE),
         Mode::Sub(MODE_HC_ROLE),
     ];
     let mut builder = Grammar::builder()
@@ -359,6 +362,7 @@ pub fn postern_grammar() -> Result<Grammar, GrammarError> {
         .sub_mode(MODE_SERVICE, "config-service", Mode::Config)
         .sub_mode(MODE_UEM, "config-uem", Mode::Config)
         .sub_mode(MODE_HC_POLICY, "config-hc-policy", Mode::Config)
+        .sub_mode(MODE_AGENT_RESOURCE, "config-agent-resource", Mode::Config)
         .sub_mode(MODE_HC_ROLE, "config-hc-role", Mode::Config)
         .command(EXEC, show(false))
         .command(&[Mode::Privileged], device_cache_exec())
@@ -391,6 +395,9 @@ pub fn postern_grammar() -> Result<Grammar, GrammarError> {
     }
     for node in crate::host_checker::policy_mode() {
         builder = builder.command(&[Mode::Sub(MODE_HC_POLICY)], admin(node));
+    }
+    for node in crate::agent::resource_mode() {
+        builder = builder.command(&[Mode::Sub(MODE_AGENT_RESOURCE)], admin(node));
     }
     for node in crate::host_checker_roles::role_mode() {
         builder = builder.command(&[Mode::Sub(MODE_HC_ROLE)], admin(node));

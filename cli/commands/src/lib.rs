@@ -1,6 +1,7 @@
 //! Postern's command set for the CONFIG-mode CLI: the grammar, and a backend over the configuration store and the device cache.
 
 mod actions;
+mod agent;
 mod appliance;
 mod backend;
 mod cache_commands;

@@ -22,6 +22,7 @@ fn render_management(m: &postern_config::ManagementSettings, line: &mut impl FnM
 pub(crate) const SECTIONS: &[&str] = &[
     "accs",
     "activesync",
+    "agent",
     "apptunnel",
     "device-cache",
     "gateway-id",
@@ -158,6 +159,7 @@ pub(crate) fn render(config: &Config) -> String {
     }
     line(format!("accs sync-interval {}", config.accs.sync_interval_secs));
     crate::host_checker::render(&config.host_checker, &mut line);
+    crate::agent::render(&config.agent, &mut line);
     out
 }
 

@@ -595,3 +595,41 @@ fn an_automatic_rollback_is_published_and_every_prompt_follows_it() {
     session.feed(b"\r", &mut backend, &mut screen).expect("output");
     assert!(String::from_utf8_lossy(&screen).ends_with("postern-demo#"), "{}", String::from_utf8_lossy(&screen));
 }
+
+#[test]
+fn agent_resources_are_configured_rendered_and_refused_by_name() {
+    let rig = Rig::new();
+    let out = rig.admin_fails("configure terminal ; agent enabled ; commit");
+    assert!(out.contains("agent.enabled"), "{out}");
+    let out = rig.admin_fails(
+        "configure terminal ; apptunnel client-ca /etc/postern/device-ca.pem ; agent resource intranet ; \
+         prefix 10.1.0.0/16 ; service erp ; exit ; commit",
+    );
+    assert!(out.contains("agent.resources[0].service") && out.contains("erp"), "{out}");
+    let out = rig.admin_fails("configure terminal ; agent resource intranet ; prefix 10.1.0.1/16");
+    assert!(out.contains("host bits set"), "{out}");
+    rig.admin(
+        "configure terminal ; apptunnel client-ca /etc/postern/device-ca.pem ; apptunnel service crm ; kind http ; \
+         server 10.1.0.5:443 ; exit ; agent enabled ; agent port 4444 ; agent resource intranet ; prefix 10.1.0.0/16 ; \
+         prefix fd00:1::/64 ; port 443 ; port 8443 ; no port 8443 ; service crm ; exit ; commit",
+    );
+    let settings = rig.appliance.store().running().agent.clone();
+    assert!(settings.enabled);
+    assert_eq!(settings.port, 4444);
+    assert_eq!(settings.resources[0].prefixes, ["10.1.0.0/16", "fd00:1::/64"]);
+    assert_eq!(settings.resources[0].ports, [443]);
+    let running = rig.admin("show running-config");
+    for line in [
+        "agent port 4444",
+        "agent enabled",
+        "agent resource intranet",
+        " prefix fd00:1::/64",
+        " port 443",
+        " service crm",
+    ] {
+        assert!(running.lines().any(|l| l == line), "{line:?} missing:\n{running}");
+    }
+    assert!(rig.admin("show agent sessions").contains("not running"), "no control channel in this rig");
+    rig.admin("configure terminal ; no agent resource intranet ; commit");
+    assert!(rig.appliance.store().running().agent.resources.is_empty());
+}

@@ -2,6 +2,7 @@
 
 use crate::accs::AccsSettings;
 use crate::activesync::ActiveSyncSettings;
+use crate::agent::AgentSettings;
 use crate::apptunnel::AppTunnelSettings;
 use crate::device_cache::DeviceCacheSettings;
 use crate::error::ConfigError;
@@ -43,6 +44,8 @@ pub struct Config {
     pub accs: AccsSettings,
     /// `[host_checker]`: the endpoint posture verifier (PT-TLS) and its policies.
     pub host_checker: HostCheckerSettings,
+    /// `[agent]`: the endpoint agents' control channel and the protected resources.
+    pub agent: AgentSettings,
     /// `[[users]]`: the CLI users. Default: none, and only the serial console can
     /// configure the gateway.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -79,6 +82,7 @@ impl Config {
         self.apptunnel.check("apptunnel", report);
         self.accs.check("accs", report);
         self.host_checker.check("host_checker", &self.apptunnel, report);
+        self.agent.check("agent", &self.apptunnel, report);
         users::check(&self.users, report);
     }
 

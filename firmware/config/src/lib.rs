@@ -2,6 +2,7 @@
 
 mod accs;
 mod activesync;
+mod agent;
 mod apptunnel;
 mod balancers;
 mod checks;
@@ -31,6 +32,7 @@ mod version;
 
 pub use accs::{ACCS_SYNC_INTERVAL_SECS, AccsSettings};
 pub use activesync::ActiveSyncSettings;
+pub use agent::{AGENT_PORT, AGENT_RESOURCE_NAME_MAX, AgentResource, AgentSettings};
 pub use apptunnel::{APPTUNNEL_IDLE_TIMEOUT_SECS, AppTunnelService, AppTunnelSettings, SERVICE_NAME_MAX, ServiceKind};
 pub use balancers::BALANCERS_MAX;
 pub use config::Config;

@@ -76,6 +76,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     .await?;
     let host_checker_socket =
         crate::host_checker::bind(args.host_checker_listen, crate::management::startup_config(args).as_ref()).await?;
+    let agent_socket = crate::agent::bind(crate::management::startup_config(args).as_ref()).await?;
     let metrics_addr = sockets.metrics_addr();
     if let Some(parent) = args.socket.parent() {
         std::fs::create_dir_all(parent).map_err(|source| DaemonError::Io { path: parent.to_path_buf(), source })?;
@@ -188,8 +189,10 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
         .ok()
     });
+    let agent = agent_socket.and_then(|tcp| start_agent(args, &running, &tls, &data_plane, &gateway, tcp));
     let mut watchers = data_plane.watchers();
     watchers.extend(host_checker.as_ref().map(HostCheckerPlane::watcher));
+    watchers.extend(agent.as_ref().map(|(plane, _)| plane.watcher()));
     tls.watch(watchers.clone());
     let reload = Arc::new(Notify::new());
     let on_reload = reload.clone();
@@ -209,7 +212,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_updates(update_agent(args))
         .with_image_trust(image_trust())
         .with_tls(tls)
-        .with_live_settings(live.settings())
+        .with_live_settings(live_settings(&live, agent.is_some()))
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management(management.status(ssh_addr, metrics_addr))
         .with_patch_list(patch_list.clone());
@@ -217,6 +220,13 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         Some((results, sessions)) => appliance
             .with_host_checker(Box::new(move |device| results.render(device, unix_now())))
             .with_host_checker_sessions(Box::new(move || sessions.render(unix_now()))),
+        None => appliance,
+    };
+    let appliance = match &agent {
+        Some((plane, commits)) => {
+            commits.send(appliance.subscribe());
+            appliance.with_agent_sessions(plane.table())
+        }
         None => appliance,
     };
     remediation_pending.send(appliance.subscribe(), stop_rx.clone());
@@ -275,12 +285,50 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     if let Some(verifier) = host_checker {
         verifier.shutdown(Duration::from_secs(5)).await;
     }
+    if let Some((plane, _)) = agent {
+        plane.shutdown().await;
+    }
     let _ = stop_tx.send(true);
     let _ = checkin_task.await;
     let _ = live_task.await;
     let _ = fetch_task.await;
     server.shutdown().await?;
     Ok(exit)
+}
+
+/// The settings services apply at once: the agents' resources too while agents are served.
+fn live_settings(live: &LiveServices, agent: bool) -> Vec<&'static str> {
+    let mut settings = live.settings();
+    if agent {
+        settings.push("agent resource");
+    }
+    settings
+}
+
+/// Starts the agents' control channel, or logs why not; the commits reach it once the
+/// appliance exists (the returned sender).
+fn start_agent(
+    args: &Args,
+    running: &postern_config::Config,
+    tls: &DaemonTls,
+    data_plane: &DataPlane,
+    gateway: &Arc<Gateway>,
+    tcp: tokio::net::TcpListener,
+) -> Option<(crate::agent::AgentPlane, crate::agent::CommitsLater)> {
+    let (commits, later) = crate::agent::CommitsLater::new();
+    crate::agent::AgentPlane::start(crate::agent::AgentInputs {
+        config: running,
+        pair: &tls.pair(running),
+        front: data_plane.front_metrics(),
+        tcp,
+        gateway: gateway.clone(),
+        state_dir: &args.state_dir,
+        clock: unix_now,
+        commits: later,
+    })
+    .map(|plane| (plane, commits))
+    .map_err(|error| tracing::error!(%error, "agent control channel not started"))
+    .ok()
 }
 
 /// Writes the factory-reset request into the state directory (on the appliance

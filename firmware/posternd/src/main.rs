@@ -1,5 +1,8 @@
 //! `posternd`: the Postern gateway daemon.
 
+mod agent;
+mod agent_connection;
+mod agent_sessions;
 mod args;
 mod checkins;
 mod cli_sessions;

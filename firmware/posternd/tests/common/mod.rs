@@ -174,3 +174,20 @@ pub fn keygen(dir: &Path, name: &str) -> String {
     assert!(status.success());
     std::fs::read_to_string(path.with_extension("pub")).expect("public key").trim().to_owned()
 }
+
+/// A port free now on every address, for a configuration to name (when the setting under
+/// test is the port, or a restart must find the service where it was). It is taken below
+/// the kernel's ephemeral range, so that no outgoing connection of a parallel test takes
+/// it before posternd binds it.
+pub fn free_configured_port() -> u16 {
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let low: u32 = range.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(32768);
+    let span = low.saturating_sub(20_000).max(1);
+    let seed = std::process::id().wrapping_mul(7919)
+        ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    (0..1000u32)
+        .map(|i| 20_000 + (seed.wrapping_add(i.wrapping_mul(104_729))) % span)
+        .filter_map(|p| u16::try_from(p).ok())
+        .find(|p| std::net::TcpListener::bind(("0.0.0.0", *p)).is_ok())
+        .expect("a free port below the ephemeral range")
+}

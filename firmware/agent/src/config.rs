@@ -1,0 +1,59 @@
+//! The agent's configuration file (TOML).
+
+use crate::error::AgentError;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Every setting of the agent; all are required.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AgentConfig {
+    /// The gateway's control channel, `HOST:PORT`; HOST is also the name its certificate
+    /// must carry (a DNS name or an IP address).
+    pub(crate) gateway: String,
+    /// The authorities trusted for the gateway's certificate (PEM), and only they.
+    pub(crate) ca_file: PathBuf,
+    /// The device certificate (PEM chain) the gateway identifies the device by.
+    pub(crate) certificate_file: PathBuf,
+    /// Its private key (PEM).
+    pub(crate) key_file: PathBuf,
+    /// Where the session cookie (0600) and the status are kept.
+    pub(crate) state_dir: PathBuf,
+}
+
+impl AgentConfig {
+    /// Reads and checks `path`.
+    pub(crate) fn load(path: &Path) -> Result<Self, AgentError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| AgentError::Io { what: format!("reading {}", path.display()), source })?;
+        let config: Self = toml::from_str(&text)
+            .map_err(|e| AgentError::Config { path: path.to_path_buf(), reason: e.to_string() })?;
+        config.host().map_err(|reason| AgentError::Config { path: path.to_path_buf(), reason })?;
+        Ok(config)
+    }
+
+    /// The host part of `gateway`, without brackets.
+    pub(crate) fn host(&self) -> Result<&str, String> {
+        let (host, port) =
+            self.gateway.rsplit_once(':').ok_or_else(|| format!("gateway {:?} is not HOST:PORT", self.gateway))?;
+        port.parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| format!("gateway {:?}: the port is not 1 to 65535", self.gateway))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(format!("gateway {:?} names no host", self.gateway));
+        }
+        Ok(host)
+    }
+
+    /// The stored session cookie.
+    pub(crate) fn cookie_file(&self) -> PathBuf {
+        self.state_dir.join("cookie")
+    }
+
+    /// The status `postern-agent status` reads.
+    pub(crate) fn status_file(&self) -> PathBuf {
+        self.state_dir.join("status")
+    }
+}
