@@ -13,25 +13,8 @@ use common::posture::{
 };
 use common::proxy::{apptunnel_section, backend, device_pki, metrics_with, port_from, through_tunnel, write_config};
 use common::{Daemon, cli, text};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-
-/// A port free now on every address, for the configuration to name (the setting under
-/// test is the port). It is taken below the kernel's ephemeral range, so that no
-/// outgoing connection of a parallel test takes it before posternd binds it.
-fn free_port() -> u16 {
-    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
-    let low: u32 = range.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(32768);
-    let span = low.saturating_sub(20_000).max(1);
-    let seed = std::process::id().wrapping_mul(7919)
-        ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    (0..1000u32)
-        .map(|i| 20_000 + (seed.wrapping_add(i.wrapping_mul(104_729))) % span)
-        .filter_map(|p| u16::try_from(p).ok())
-        .find(|p| TcpListener::bind(("0.0.0.0", *p)).is_ok())
-        .expect("a free port below the ephemeral range")
-}
 
 const POLICY: &str = r#"
 [host_checker]
@@ -67,7 +50,7 @@ fn compliant_and_non_compliant_endpoints_through_tls_1_3_and_1_2() {
     let dir = dir.path();
     server_pki(dir);
     device_pki(dir, &["dev-ok", "dev-bad"]);
-    let port = free_port();
+    let port = common::free_configured_port();
     let extra = format!("{}{}", apptunnel_section(dir, 9), POLICY.replace("PORT", &port.to_string()));
     write_config(dir, 9, &extra);
     let mut daemon = Daemon::start(dir, &["--metrics-listen", "127.0.0.1:0"]);
