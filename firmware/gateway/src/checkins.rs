@@ -2,7 +2,7 @@
 //! actions on tunnels; each device that stops permitting traffic is cut (A7).
 
 use crate::error::GatewayError;
-use crate::gateway::{Cut, Gateway};
+use crate::gateway::{Cut, DEVICES_PER_LOCK, Gateway};
 use postern_decision::{DeviceIdentity, DeviceState, Provenance, Reason, UemDeviceId, UemStatus, apply_checkin};
 use postern_device_cache::{CacheKey, DeviceRecord, uem_tag};
 use postern_uem_api::{ComplianceChanges, TunnelActions, TunnelTarget, TunnelVerb};
@@ -38,9 +38,6 @@ pub struct Change {
     pub cut: bool,
 }
 
-/// Devices read or written per hold of the cache's lock: requests wait at most this long.
-pub(crate) const DEVICES_PER_LOCK: usize = 256;
-
 impl Gateway {
     /// Applies a compliance pull (S6 with A4's semantics). A full snapshot also drops
     /// entries of devices the UEM no longer lists, so they are decided as first accesses
@@ -53,7 +50,8 @@ impl Gateway {
         let mut applied = Applied::default();
         let mut cuts = Vec::new();
         let forget = changes.full && !changes.more;
-        let listed: HashSet<&UemDeviceId> = changes.changes.iter().map(|c| &c.uem_device_id).collect();
+        let listed: HashSet<&UemDeviceId> =
+            if forget { changes.changes.iter().map(|c| &c.uem_device_id).collect() } else { HashSet::new() };
         let mut unlisted = Vec::new();
         for chunk in changes.changes.chunks(DEVICES_PER_LOCK) {
             let mut writes = Vec::new();

@@ -12,6 +12,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
+/// Devices read or written per hold of the cache's lock, which requests take too: a
+/// request waits for at most this many record reads.
+pub(crate) const DEVICES_PER_LOCK: usize = 256;
+
 /// A device or tunnel whose live connections must be closed now (A7).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cut {
@@ -137,7 +141,7 @@ impl Gateway {
     /// same lock, never wait for a long walk; keys gone meanwhile are skipped.
     pub(crate) fn records_of(&self, keys: &[CacheKey]) -> Result<Vec<(CacheKey, DeviceRecord)>, GatewayError> {
         let mut out = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(crate::checkins::DEVICES_PER_LOCK) {
+        for chunk in keys.chunks(DEVICES_PER_LOCK) {
             let cache = self.cache();
             for key in chunk {
                 if let Some(record) = cache.record(key)? {

@@ -175,8 +175,9 @@ fn apply_activesync(before: &Config, after: &Config, proxy: &ActiveSyncProxy) {
 fn switch_uem(after: &Config, services: &LiveServices) {
     let uem = connector(after, &services.gateway_id);
     let features = uem.features();
-    let settings_file = SettingsFile::new(&services.state_dir, &connector_identity(after));
+    let identity = connector_identity(after);
+    let settings_file = SettingsFile::new(&services.state_dir, &identity);
     services.gateway.switch_connector(uem, settings_file.load().as_ref());
     services.checkins.switch_uem(&after.uem.checkins, features, settings_file);
-    tracing::info!(connector = %connector_identity(after), "UEM connector applied");
+    tracing::info!(connector = %identity, "UEM connector applied");
 }

@@ -68,11 +68,14 @@ pub fn start_on_any_port(dir: &Path, extra: &[&str]) -> (Daemon, u16) {
     (daemon, port)
 }
 
-/// Runs the collector as `device` against `port` with the fixture `image`'s files.
-pub fn posture(dir: &Path, port: u16, device: &str, image: &str, status: &Path, tls: &str) -> Output {
+/// `postern-posture` as `device` against `port`, reading the dpkg status at `status` and
+/// the fixture `image`'s other files; `extra` goes before them.
+fn collector_command(dir: &Path, port: u16, device: &str, image: &str, status: &Path, extra: &[&str]) -> Command {
     let fixture = fixtures(image);
-    Command::new(posture_binary())
-        .args(["--server", &format!("127.0.0.1:{port}"), "--server-name", "localhost", "--tls-version", tls])
+    let mut command = Command::new(posture_binary());
+    command
+        .args(["--server", &format!("127.0.0.1:{port}"), "--server-name", "localhost"])
+        .args(extra)
         .arg("--ca")
         .arg(dir.join("server-ca.pem"))
         .arg("--cert")
@@ -86,9 +89,13 @@ pub fn posture(dir: &Path, port: u16, device: &str, image: &str, status: &Path, 
         .arg("--kernel-release")
         .arg(fixture.join("osrelease"))
         .arg("--ip-forward")
-        .arg(fixture.join("ip_forward"))
-        .output()
-        .expect("postern-posture runs")
+        .arg(fixture.join("ip_forward"));
+    command
+}
+
+/// Runs the collector as `device` against `port` with the fixture `image`'s files.
+pub fn posture(dir: &Path, port: u16, device: &str, image: &str, status: &Path, tls: &str) -> Output {
+    collector_command(dir, port, device, image, status, &["--tls-version", tls]).output().expect("postern-posture runs")
 }
 
 const STAGING: &str = r#"
@@ -148,23 +155,7 @@ pub fn replace(path: &Path, text: &str) {
 /// `postern-posture` for `device` kept running with `mode` (`--watch` or `--keep-open`),
 /// reading the dpkg status at `status` and the compliant fixture's other files.
 pub fn running_collector(dir: &Path, port: u16, device: &str, status: &Path, mode: &str) -> std::process::Child {
-    let fixture = fixtures("compliant");
-    Command::new(posture_binary())
-        .args(["--server", &format!("127.0.0.1:{port}"), "--server-name", "localhost", mode])
-        .arg("--ca")
-        .arg(dir.join("server-ca.pem"))
-        .arg("--cert")
-        .arg(dir.join(format!("{device}.pem")))
-        .arg("--key")
-        .arg(dir.join(format!("{device}-key.pem")))
-        .arg("--os-release")
-        .arg(fixture.join("os-release"))
-        .arg("--dpkg-status")
-        .arg(status)
-        .arg("--kernel-release")
-        .arg(fixture.join("osrelease"))
-        .arg("--ip-forward")
-        .arg(fixture.join("ip_forward"))
+    collector_command(dir, port, device, "compliant", status, &[mode])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
