@@ -5,7 +5,7 @@ use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;
 use postern_cli_engine::{Invocation, Value};
 use postern_config::{
-    AppTunnelService, Config, Connector, GraphConnector, Interface, NewDeviceRule, PosternApiConnector, Privilege,
+    AppTunnelService, Config, Connector, GraphConnector, Interface, OutagePolicy, PosternApiConnector, Privilege,
     ReportedState, ServiceKind, StaticConnector, StaticDevice, TlsVersion, User,
 };
 use std::path::PathBuf;
@@ -203,11 +203,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
                 .ok_or_else(|| failed("value out of range"))?;
         }
         UEM_NEW_DEVICE => {
-            static_uem(config)?.settings.new_device_when_unreachable = match text(inv, "RULE")? {
-                "allow" => NewDeviceRule::Allow,
-                "block" => NewDeviceRule::Block,
-                _ => NewDeviceRule::Absent,
-            };
+            static_uem(config)?.settings.new_device_when_unreachable = OutagePolicy::from_code(text(inv, "RULE")?);
         }
         UEM_QUARANTINE => static_uem(config)?.settings.supports_quarantine = !no,
         UEM_DEVICE => {

@@ -1,6 +1,6 @@
 //! The configuration rendered as the commands that produce it (`show running-config`).
 
-use postern_config::{Config, Connector, NewDeviceRule, Privilege, ReportedState, ServiceKind, TlsVersion};
+use postern_config::{Config, Connector, OutagePolicy, Privilege, ReportedState, ServiceKind, TlsVersion};
 use std::fmt::Write;
 
 /// `management …`: only what differs from the defaults, except that the ports are always shown.
@@ -167,11 +167,7 @@ fn render_connector(connector: &Connector, line: &mut impl FnMut(String)) {
     match connector {
         Connector::Static(s) => {
             line(" connector static".into());
-            let rule = match s.settings.new_device_when_unreachable {
-                NewDeviceRule::Allow => "allow",
-                NewDeviceRule::Block => "block",
-                NewDeviceRule::Absent => "absent",
-            };
+            let rule = s.settings.new_device_when_unreachable.map_or("absent", OutagePolicy::code);
             line(format!(" new-device-when-unreachable {rule}"));
             line(if s.settings.supports_quarantine {
                 " supports-quarantine".into()

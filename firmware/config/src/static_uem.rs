@@ -3,6 +3,7 @@
 use crate::checks;
 use crate::gateway::GATEWAY_ID_MAX;
 use crate::validation::{Problem, Report};
+use postern_decision::OutagePolicy;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -53,24 +54,35 @@ pub struct StaticDevice {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StaticUemSettings {
-    /// What to do with a device seen for the first time while the UEM cannot be reached.
-    /// Default `absent`: the UEM never provided the rule, so such devices are blocked.
-    pub new_device_when_unreachable: NewDeviceRule,
+    /// What to do with a device seen for the first time while the UEM cannot be reached:
+    /// `allow`, `block`, or `absent` (the default: the UEM never provided the rule, so
+    /// such devices are blocked).
+    #[serde(with = "absent_rule")]
+    pub new_device_when_unreachable: Option<OutagePolicy>,
     /// Whether this UEM can quarantine devices (EPMM-style). Default `false`.
     pub supports_quarantine: bool,
 }
 
-/// The UEM-provided rule for new devices while the UEM is unreachable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NewDeviceRule {
-    /// `allow`: let new devices in, and re-evaluate them when the UEM is back.
-    Allow,
-    /// `block`: refuse new devices.
-    Block,
-    /// `absent`: the UEM has not provided the rule; the gateway blocks.
-    #[default]
-    Absent,
+/// The outage rule in TOML: the decision core's `allow` or `block`, or `absent`.
+mod absent_rule {
+    use postern_decision::OutagePolicy;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    const ABSENT: &str = "absent";
+
+    pub(super) fn serialize<S: Serializer>(rule: &Option<OutagePolicy>, out: S) -> Result<S::Ok, S::Error> {
+        out.serialize_str(rule.map_or(ABSENT, OutagePolicy::code))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<Option<OutagePolicy>, D::Error> {
+        let text = String::deserialize(input)?;
+        if text == ABSENT {
+            return Ok(None);
+        }
+        OutagePolicy::from_code(&text)
+            .map(Some)
+            .ok_or_else(|| D::Error::unknown_variant(&text, &["allow", "block", ABSENT]))
+    }
 }
 
 /// A device's operating system family (`ios`, `android`, `windows`, `macos`, `other`):

@@ -1,6 +1,6 @@
 //! The defaults and the embedded demo configuration are valid and mean what they say.
 
-use postern_config::{Config, Connector, DEMO_TOML, NewDeviceRule, Platform, ReportedState};
+use postern_config::{Config, Connector, DEMO_TOML, OutagePolicy, Platform, ReportedState};
 use std::collections::HashSet;
 
 #[test]
@@ -46,7 +46,7 @@ fn demo_covers_every_case() {
     assert_eq!(elsewhere.count(), 1, "one device allowed on another gateway");
     let platforms: HashSet<Platform> = uem.devices.iter().map(|d| d.platform).collect();
     assert!(platforms.len() >= 3, "several platforms: {platforms:?}");
-    assert_eq!(uem.settings.new_device_when_unreachable, NewDeviceRule::Allow);
+    assert_eq!(uem.settings.new_device_when_unreachable, Some(OutagePolicy::FailOpen));
     assert!(uem.settings.supports_quarantine);
     assert!(config.activesync.backend_url.is_some());
 }

@@ -1,7 +1,7 @@
 //! Writing a configuration as TOML and reading it back gives the same configuration.
 
 use postern_config::{
-    CURRENT_VERSION, Config, Connector, GraphConnector, NewDeviceRule, Platform, PosternApiConnector, ReportedState,
+    CURRENT_VERSION, Config, Connector, GraphConnector, OutagePolicy, Platform, PosternApiConnector, ReportedState,
     StaticConnector, StaticDevice, StaticUemSettings,
 };
 
@@ -39,7 +39,7 @@ fn every_connector_and_optional_setting_round_trips() {
             state: ReportedState::Wiped,
             allowed_on_gateway: Some("other".into()),
         }],
-        settings: StaticUemSettings { new_device_when_unreachable: NewDeviceRule::Block, supports_quarantine: true },
+        settings: StaticUemSettings { new_device_when_unreachable: Some(OutagePolicy::FailClosed), supports_quarantine: true },
     });
     round_trip(&config);
 
@@ -59,4 +59,27 @@ fn every_connector_and_optional_setting_round_trips() {
         ca_file: None,
     });
     round_trip(&config);
+}
+
+/// The outage rule is written `allow`, `block` or `absent`, and nothing else is read.
+#[test]
+fn outage_rule_spellings_round_trip_and_a_typo_is_refused() {
+    for rule in [None, Some(OutagePolicy::FailOpen), Some(OutagePolicy::FailClosed)] {
+        let mut config = Config::default();
+        config.uem.connector = Connector::Static(StaticConnector {
+            settings: StaticUemSettings { new_device_when_unreachable: rule, supports_quarantine: false },
+            ..StaticConnector::default()
+        });
+        let text = config.to_toml_string().expect("serialises");
+        let spelled = rule.map_or("absent", OutagePolicy::code);
+        assert!(text.contains(&format!("new_device_when_unreachable = \"{spelled}\"")), "{text}");
+        round_trip(&config);
+    }
+    let mut config = Config::default();
+    config.uem.connector = Connector::Static(StaticConnector::default());
+    let text = config.to_toml_string().expect("serialises");
+    let typo = text.replace("new_device_when_unreachable = \"absent\"", "new_device_when_unreachable = \"alow\"");
+    assert_ne!(typo, text);
+    let error = Config::from_toml_str(&typo).expect_err("a misspelt rule is refused").to_string();
+    assert!(error.contains("alow") && error.contains("allow"), "{error}");
 }

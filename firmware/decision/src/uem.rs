@@ -73,14 +73,41 @@ impl UemCapabilities {
 }
 
 /// The UEM-provided rule for new ActiveSync devices while the UEM cannot be reached (S3).
+/// Spelled `allow` and `block` on the wire, in the configuration and in the CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
 pub enum OutagePolicy {
-    /// Allow new devices while the UEM is unreachable (the reference product's default
-    /// on the UEM side).
+    /// `allow`: admit new devices while the UEM is unreachable, and decide them again
+    /// when it is back (the reference product's default on the UEM side).
+    #[serde(rename = "allow")]
     FailOpen,
-    /// Block new devices while the UEM is unreachable.
+    /// `block`: refuse new devices while the UEM is unreachable.
+    #[serde(rename = "block")]
     FailClosed,
+}
+
+impl OutagePolicy {
+    /// The rule's name: `allow` or `block`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            OutagePolicy::FailOpen => "allow",
+            OutagePolicy::FailClosed => "block",
+        }
+    }
+
+    /// The rule named `allow` or `block`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "allow" => Some(OutagePolicy::FailOpen),
+            "block" => Some(OutagePolicy::FailClosed),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for OutagePolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
 }
 
 /// Settings the UEM hands down to the gateway.

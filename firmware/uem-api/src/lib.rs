@@ -32,10 +32,10 @@ pub use lookup::{DeviceLookup, WireDevice, WireTunnel};
 pub use paths::{
     ACTIONS_PATH, API_BASE, AUTHORISE_PATH, CHANGES_PATH, LOOKUP_PATH, SETTINGS_PATH, inventory_path, register_path,
 };
-/// App ids and service names are the decision core's own.
-pub use postern_decision::{AppId, ServiceName};
+/// App ids, service names and the outage rule are the decision core's own.
+pub use postern_decision::{AppId, OutagePolicy, ServiceName};
 pub use query::{LookupQuery, PollQuery, QueryError};
-pub use settings::{NewDeviceRule, Registration, Settings, WireUemKind};
+pub use settings::{Registration, Settings, WireUemKind};
 pub use status::{WireAction, WirePlatform, WireStatus};
 pub use text::{BearerToken, Cursor};
 pub use wire::{WireError, decode, encode};

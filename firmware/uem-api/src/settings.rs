@@ -4,17 +4,6 @@ use crate::ConvertError;
 use postern_decision::{GatewayId, OutagePolicy, UemCapabilities, UemKind, UemSettings};
 use serde::{Deserialize, Serialize};
 
-/// The rule for new ActiveSync devices while the UEM is unreachable (S3): `allow` or
-/// `block`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NewDeviceRule {
-    /// Fail open: admit new devices.
-    Allow,
-    /// Fail closed: refuse new devices.
-    Block,
-}
-
 /// The family of UEM behind the API: `epmm` or `neurons`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -30,7 +19,7 @@ pub enum WireUemKind {
 pub struct Settings {
     /// The new-device rule; `null` while the UEM administrator has not set one (the
     /// gateway then keeps the rule it last received, or blocks if it never had one).
-    pub new_device_when_unreachable: Option<NewDeviceRule>,
+    pub new_device_when_unreachable: Option<OutagePolicy>,
     /// Whether a `quarantine` action means anything (authoritative over `kind`).
     pub supports_quarantine: bool,
     /// The UEM's family.
@@ -45,26 +34,6 @@ pub struct Registration {
     pub gateway_id: GatewayId,
     /// The settings, as `GET /api/v1/settings` would answer.
     pub settings: Settings,
-}
-
-impl From<NewDeviceRule> for OutagePolicy {
-    fn from(r: NewDeviceRule) -> Self {
-        match r {
-            NewDeviceRule::Allow => OutagePolicy::FailOpen,
-            NewDeviceRule::Block => OutagePolicy::FailClosed,
-        }
-    }
-}
-
-impl TryFrom<OutagePolicy> for NewDeviceRule {
-    type Error = ConvertError;
-    fn try_from(p: OutagePolicy) -> Result<Self, ConvertError> {
-        match p {
-            OutagePolicy::FailOpen => Ok(NewDeviceRule::Allow),
-            OutagePolicy::FailClosed => Ok(NewDeviceRule::Block),
-            other => Err(ConvertError::new("outage policy", other)),
-        }
-    }
 }
 
 impl From<WireUemKind> for UemKind {
@@ -97,7 +66,7 @@ impl Settings {
     /// a `null` rule keeps whatever the gateway had (never back to "never received").
     pub fn apply_to(&self, current: UemSettings) -> UemSettings {
         match self.new_device_when_unreachable {
-            Some(rule) => current.with_outage_policy(rule.into()),
+            Some(rule) => current.with_outage_policy(rule),
             None => current,
         }
     }

@@ -53,7 +53,7 @@ fn every_type_round_trips() {
         registered: BoundedList::new(vec![device(1, WireStatus::Compliant)]).unwrap(),
         unregistered_tunnels: BoundedList::new(vec![tunnel]).unwrap(),
     });
-    for rule in [None, Some(NewDeviceRule::Allow), Some(NewDeviceRule::Block)] {
+    for rule in [None, Some(OutagePolicy::FailOpen), Some(OutagePolicy::FailClosed)] {
         let settings =
             Settings { new_device_when_unreachable: rule, supports_quarantine: false, kind: WireUemKind::Neurons };
         round_trip(&settings);
@@ -134,7 +134,7 @@ fn conversions_to_the_decision_core_keep_meaning() {
     let keep = UemSettings::never_received().with_outage_policy(OutagePolicy::FailOpen);
     let unset = Settings { new_device_when_unreachable: None, supports_quarantine: true, kind: WireUemKind::Epmm };
     assert_eq!(unset.apply_to(keep).outage_policy(), Some(OutagePolicy::FailOpen), "null keeps the rule");
-    let block = Settings { new_device_when_unreachable: Some(NewDeviceRule::Block), ..unset };
+    let block = Settings { new_device_when_unreachable: Some(OutagePolicy::FailClosed), ..unset };
     assert_eq!(block.apply_to(keep).outage_policy(), Some(OutagePolicy::FailClosed));
     assert!(unset.capabilities().supports_quarantine);
 

@@ -8,7 +8,7 @@ mod common;
 use common::{Certs, TOKEN, Uem, admin_at};
 use postern_decision::{EasDeviceId, EasRequest, Platform, UemDeviceId, UserId};
 use postern_uem_api::{
-    AppId, InventoryEntry, InventoryKind, NewDeviceRule, ServiceName, TunnelTarget, TunnelVerb, WireAction,
+    AppId, InventoryEntry, InventoryKind, OutagePolicy, ServiceName, TunnelTarget, TunnelVerb, WireAction,
     WireDeviceState, WireStatus,
 };
 use postern_uem_connector::{UemConnector, UemError};
@@ -32,12 +32,12 @@ async fn register_returns_the_uem_settings() {
     let uem = Uem::start(dir.path(), Certs::SelfSigned);
     let api = uem.connector();
     let settings = api.register().await.unwrap();
-    assert_eq!(settings.new_device_when_unreachable, Some(NewDeviceRule::Allow));
+    assert_eq!(settings.new_device_when_unreachable, Some(OutagePolicy::FailOpen));
     assert!(settings.supports_quarantine);
 
     uem.admin(&["settings", "--new-device", "block", "--quarantine", "false", "--kind", "neurons"]);
     let settings = api.register().await.unwrap();
-    assert_eq!(settings.new_device_when_unreachable, Some(NewDeviceRule::Block));
+    assert_eq!(settings.new_device_when_unreachable, Some(OutagePolicy::FailClosed));
     assert!(!settings.supports_quarantine);
     assert_eq!(api.kind(), "postern-api");
     let f = api.features();

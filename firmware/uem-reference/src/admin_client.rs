@@ -10,7 +10,7 @@ use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use postern_decision::{EasDeviceId, IdError, UemDeviceId, UserId};
 use postern_uem_api::{
-    AppId, BearerToken, NewDeviceRule, ServiceName, Settings, TunnelAction, TunnelTarget, TunnelVerb, WireAction,
+    AppId, BearerToken, OutagePolicy, ServiceName, Settings, TunnelAction, TunnelTarget, TunnelVerb, WireAction,
     WireDevice, WirePlatform, WireStatus, WireUemKind,
 };
 use serde::Serialize;
@@ -137,8 +137,8 @@ async fn request_for(addr: &str, token: &BearerToken, command: AdminCommand) -> 
             let mut settings: Settings = serde_json::from_str(&current)?;
             if let Some(rule) = new_device {
                 settings.new_device_when_unreachable = match rule {
-                    NewDeviceArg::Allow => Some(NewDeviceRule::Allow),
-                    NewDeviceArg::Block => Some(NewDeviceRule::Block),
+                    NewDeviceArg::Allow => Some(OutagePolicy::FailOpen),
+                    NewDeviceArg::Block => Some(OutagePolicy::FailClosed),
                     NewDeviceArg::Unset => None,
                 };
             }

@@ -3,7 +3,7 @@
 
 use crate::feed::Feed;
 use postern_uem_api::{
-    BearerToken, ComplianceChange, InventoryEntry, MAX_CHANGES, NewDeviceRule, Settings, TunnelAction, TunnelTarget,
+    BearerToken, ComplianceChange, InventoryEntry, MAX_CHANGES, OutagePolicy, Settings, TunnelAction, TunnelTarget,
     TunnelVerb, WireDevice, WireStatus, WireUemKind,
 };
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,7 @@ impl State {
             version: STATE_VERSION,
             epoch: format!("{:016x}", rand::random::<u64>()),
             settings: Settings {
-                new_device_when_unreachable: Some(NewDeviceRule::Allow),
+                new_device_when_unreachable: Some(OutagePolicy::FailOpen),
                 supports_quarantine: true,
                 kind: WireUemKind::Epmm,
             },

@@ -10,11 +10,11 @@ mod tests;
 use crate::SetupError;
 use devices::Device;
 use feed::FeedId;
-use postern_config::{NewDeviceRule as ConfigRule, StaticConnector};
+use postern_config::StaticConnector;
 use postern_decision::{
     GatewayId, RegisteredDevice, UemCapabilities, UemDeviceId, UemSettings, UemStatus, UnregisteredTunnel,
 };
-use postern_uem_api::{NewDeviceRule, Settings, WireStatus, WireUemKind};
+use postern_uem_api::{Settings, WireStatus, WireUemKind};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 /// A UEM held in the configuration: a fixed device list whose statuses only
@@ -44,11 +44,7 @@ impl StaticUem {
         let devices = devices::convert(config)?;
         let supports_quarantine = config.settings.supports_quarantine;
         let settings = Settings {
-            new_device_when_unreachable: match config.settings.new_device_when_unreachable {
-                ConfigRule::Allow => Some(NewDeviceRule::Allow),
-                ConfigRule::Block => Some(NewDeviceRule::Block),
-                ConfigRule::Absent => None,
-            },
+            new_device_when_unreachable: config.settings.new_device_when_unreachable,
             supports_quarantine,
             // API v1 names no `static` family: report the one whose capabilities match.
             kind: if supports_quarantine { WireUemKind::Epmm } else { WireUemKind::Neurons },

@@ -3,12 +3,12 @@
 use super::StaticUem;
 use crate::{SetupError, UemConnector, UemError};
 use postern_config::{
-    NewDeviceRule as ConfigRule, Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings,
+    OutagePolicy, Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings,
 };
 use postern_decision::{
     ComplianceAction, EasDeviceId, EasRequest, GatewayId, Platform as DecisionPlatform, UemDeviceId, UemStatus, UserId,
 };
-use postern_uem_api::{AppId, NewDeviceRule, ServiceName, WireAction, WireStatus};
+use postern_uem_api::{AppId, ServiceName, WireAction, WireStatus};
 use std::time::Duration;
 
 fn device(eas: &str, user: &str, uem: &str, state: ReportedState) -> StaticDevice {
@@ -36,7 +36,7 @@ fn config() -> StaticConnector {
             elsewhere,
             here,
         ],
-        settings: StaticUemSettings { new_device_when_unreachable: ConfigRule::Allow, supports_quarantine: true },
+        settings: StaticUemSettings { new_device_when_unreachable: Some(OutagePolicy::FailOpen), supports_quarantine: true },
     }
 }
 
@@ -78,11 +78,11 @@ fn a_bad_device_setting_is_named_in_the_error() {
 async fn register_returns_the_configured_settings() {
     let uem = uem();
     let settings = uem.register().await.unwrap();
-    assert_eq!(settings.new_device_when_unreachable, Some(NewDeviceRule::Allow));
+    assert_eq!(settings.new_device_when_unreachable, Some(OutagePolicy::FailOpen));
     assert!(settings.supports_quarantine);
 
     let mut c = config();
-    c.settings.new_device_when_unreachable = ConfigRule::Absent;
+    c.settings.new_device_when_unreachable = None;
     c.settings.supports_quarantine = false;
     c.devices.retain(|d| d.state != ReportedState::Quarantined);
     let plain = StaticUem::from_config(&c, &gw("gw-1")).unwrap();

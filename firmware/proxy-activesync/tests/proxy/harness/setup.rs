@@ -3,7 +3,7 @@
 
 use super::backend::{self, Backend};
 use base64::Engine as _;
-use postern_config::{NewDeviceRule, Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings};
+use postern_config::{OutagePolicy, Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings};
 use postern_decision::{GatewayId, UemDeviceId};
 use postern_device_cache::{CacheConfig, DeviceCache};
 use postern_gateway::Gateway;
@@ -37,7 +37,7 @@ fn uem_config() -> StaticConnector {
             device(BLOCKED, "bob@example.com", "uem-2", ReportedState::Blocked),
             device(WIPED, "dave@example.com", "uem-4", ReportedState::Wiped),
         ],
-        settings: StaticUemSettings { new_device_when_unreachable: NewDeviceRule::Block, supports_quarantine: true },
+        settings: StaticUemSettings { new_device_when_unreachable: Some(OutagePolicy::FailClosed), supports_quarantine: true },
     }
 }
 

@@ -5,7 +5,7 @@ use super::Error;
 use super::backends::{self, Backend};
 use super::pki::Pki;
 use postern_config::{
-    AppTunnelService, NewDeviceRule, Platform, ReportedState, ServiceKind, StaticConnector, StaticDevice,
+    AppTunnelService, OutagePolicy, Platform, ReportedState, ServiceKind, StaticConnector, StaticDevice,
     StaticUemSettings,
 };
 use postern_decision::{GatewayId, UemDeviceId};
@@ -84,7 +84,7 @@ impl Harness {
                 device("EAS3", "uem-3", ReportedState::Allowed),
             ],
             settings: StaticUemSettings {
-                new_device_when_unreachable: NewDeviceRule::Block,
+                new_device_when_unreachable: Some(OutagePolicy::FailClosed),
                 supports_quarantine: true,
             },
         };
