@@ -52,13 +52,12 @@ pub use interfaces::{INTERFACE_NAME_MAX, Interface, OFFLOADS};
 pub use management::{METRICS_ALLOWED_MAX, ManagementSettings};
 pub use management_plane::{ChosenBy, ManagementPlane, NoManagementAddress};
 pub use migration_steps::{StepError, insert_if_absent, rename};
-pub use ssh_key::{SSH_KEY_LINE_MAX, SSH_KEY_TYPES, SSH_RSA_MIN_BITS};
-pub use static_uem::{
-    ACTIVESYNC_ID_MAX, Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings,
-    UEM_ID_MAX, USER_MAX,
-};
 /// The outage rule (S3) is the decision core's.
 pub use postern_decision::OutagePolicy;
+pub use ssh_key::{SSH_KEY_LINE_MAX, SSH_KEY_TYPES, SSH_RSA_MIN_BITS};
+pub use static_uem::{
+    ACTIVESYNC_ID_MAX, Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings, UEM_ID_MAX, USER_MAX,
+};
 pub use tls::{TlsSettings, TlsVersion};
 pub use uem::{
     BACKOFF_CAP_SECS, COMPLIANCE_INTERVAL_SECS, CheckinSettings, INVENTORY_INTERVAL_SECS, JITTER_PERCENT,

@@ -39,7 +39,10 @@ fn every_connector_and_optional_setting_round_trips() {
             state: ReportedState::Wiped,
             allowed_on_gateway: Some("other".into()),
         }],
-        settings: StaticUemSettings { new_device_when_unreachable: Some(OutagePolicy::FailClosed), supports_quarantine: true },
+        settings: StaticUemSettings {
+            new_device_when_unreachable: Some(OutagePolicy::FailClosed),
+            supports_quarantine: true,
+        },
     });
     round_trip(&config);
 

@@ -2,9 +2,7 @@
 
 use super::StaticUem;
 use crate::{SetupError, UemConnector, UemError};
-use postern_config::{
-    OutagePolicy, Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings,
-};
+use postern_config::{OutagePolicy, Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings};
 use postern_decision::{
     ComplianceAction, EasDeviceId, EasRequest, GatewayId, Platform as DecisionPlatform, UemDeviceId, UemStatus, UserId,
 };
@@ -36,7 +34,10 @@ fn config() -> StaticConnector {
             elsewhere,
             here,
         ],
-        settings: StaticUemSettings { new_device_when_unreachable: Some(OutagePolicy::FailOpen), supports_quarantine: true },
+        settings: StaticUemSettings {
+            new_device_when_unreachable: Some(OutagePolicy::FailOpen),
+            supports_quarantine: true,
+        },
     }
 }
 

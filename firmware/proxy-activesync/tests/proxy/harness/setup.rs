@@ -37,7 +37,10 @@ fn uem_config() -> StaticConnector {
             device(BLOCKED, "bob@example.com", "uem-2", ReportedState::Blocked),
             device(WIPED, "dave@example.com", "uem-4", ReportedState::Wiped),
         ],
-        settings: StaticUemSettings { new_device_when_unreachable: Some(OutagePolicy::FailClosed), supports_quarantine: true },
+        settings: StaticUemSettings {
+            new_device_when_unreachable: Some(OutagePolicy::FailClosed),
+            supports_quarantine: true,
+        },
     }
 }
 
