@@ -14,8 +14,8 @@
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use postern_decision::{DeviceState, EasDeviceId, UemDeviceId};
-use postern_device_cache::{AppId, AppTunnelKey, CacheConfig, CacheKey, DeviceCache, ServiceName};
+use postern_decision::{AccessKey, DeviceState, EasDeviceId, TunnelKey, UemDeviceId};
+use postern_device_cache::{AppId, CacheConfig, DeviceCache, ServiceName};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -39,10 +39,10 @@ type Value = Option<(usize, u64)>;
 /// The keys an operation that was started but not acknowledged may or may not have set.
 type Pending = Vec<(String, Value)>;
 
-fn cache_key(name: &str) -> CacheKey {
+fn cache_key(name: &str) -> AccessKey {
     match name.split_once(':') {
-        Some(("e", id)) => CacheKey::ActiveSync(EasDeviceId::new(id).expect("device id")),
-        Some(("t", uem)) => CacheKey::AppTunnel(AppTunnelKey {
+        Some(("e", id)) => AccessKey::ActiveSync(EasDeviceId::new(id).expect("device id")),
+        Some(("t", uem)) => AccessKey::AppTunnel(TunnelKey {
             uem_device_id: UemDeviceId::new(uem).expect("uem id"),
             app_id: AppId::new(&format!("app.{}", &uem[1..])).expect("app id"),
             service: ServiceName::new("intranet").expect("service"),

@@ -21,6 +21,9 @@ const WORDS: &[&str] = &[
     "OutagePolicy",
     "DeviceState",
     "Platform",
+    "Channel",
+    "AccessKey",
+    "TunnelKey",
 ];
 
 /// Words defined more than once today, and the files that define them (sorted).

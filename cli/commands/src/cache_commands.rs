@@ -5,8 +5,8 @@ use crate::actions::*;
 use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;
 use postern_cli_engine::{Invocation, Value};
-use postern_decision::EasDeviceId;
-use postern_device_cache::{CacheKey, DeviceCache, DeviceRecord, KeyKind};
+use postern_decision::{AccessKey, Channel, EasDeviceId};
+use postern_device_cache::{DeviceCache, DeviceRecord};
 use postern_gateway::{BlockOrigin, BlockTarget};
 use postern_logging::human_time;
 
@@ -18,16 +18,16 @@ pub(crate) const WALK_LIMIT: usize = 10_000_000;
 pub(crate) fn matching(
     cache: &DeviceCache,
     id: &str,
-) -> Result<Vec<(CacheKey, DeviceRecord)>, postern_device_cache::CacheError> {
+) -> Result<Vec<(AccessKey, DeviceRecord)>, postern_device_cache::CacheError> {
     let mut found = Vec::new();
     if let Ok(eas) = EasDeviceId::new(id) {
-        let key = CacheKey::ActiveSync(eas);
+        let key = AccessKey::ActiveSync(eas);
         if let Some(record) = cache.record(&key)? {
             found.push((key, record));
         }
     }
-    for (key, record) in cache.entries(KeyKind::AppTunnel, WALK_LIMIT)? {
-        if let CacheKey::AppTunnel(t) = &key {
+    for (key, record) in cache.entries(Channel::AppTunnel, WALK_LIMIT)? {
+        if let AccessKey::AppTunnel(t) = &key {
             if t.uem_device_id.as_str() == id {
                 found.push((key, record));
             }

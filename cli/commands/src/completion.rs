@@ -2,7 +2,8 @@
 //! service, interface and user names of the configuration.
 
 use crate::backend::CliBackend;
-use postern_device_cache::CacheKey;
+use postern_decision::AccessKey;
+use postern_device_cache::StoredKey;
 use postern_gateway::BlockTarget;
 
 /// Most values offered for one Tab press.
@@ -41,9 +42,9 @@ fn cached_ids(session: &CliBackend, typed: &str) -> Vec<String> {
     let cache = session.appliance().cache();
     let mut ids = Vec::new();
     for (key, _) in cache.index().iter_mru().take(SCANNED_MAX) {
-        let id = match CacheKey::decode(key) {
-            Ok(CacheKey::ActiveSync(id)) => id.as_str().to_owned(),
-            Ok(CacheKey::AppTunnel(tunnel)) => tunnel.uem_device_id.as_str().to_owned(),
+        let id = match AccessKey::decode(key) {
+            Ok(AccessKey::ActiveSync(id)) => id.as_str().to_owned(),
+            Ok(AccessKey::AppTunnel(tunnel)) => tunnel.uem_device_id.as_str().to_owned(),
             Err(_) => continue,
         };
         if id.starts_with(typed) && !ids.contains(&id) {

@@ -6,7 +6,8 @@ use crate::cache_commands::{WALK_LIMIT, matching};
 use crate::render::render;
 use core::fmt::Write;
 use postern_cli_engine::{Invocation, Value};
-use postern_device_cache::{CacheKey, DeviceRecord, KeyKind};
+use postern_decision::{AccessKey, Channel};
+use postern_device_cache::DeviceRecord;
 use postern_logging::human_time;
 
 /// Written into the appliance image by its build: product version and commit.
@@ -137,12 +138,12 @@ pub(crate) fn pending_reload(session: &mut CliBackend, out: &mut dyn Write) -> O
     Ok(())
 }
 
-fn describe(key: &CacheKey, record: &DeviceRecord) -> String {
+fn describe(key: &AccessKey, record: &DeviceRecord) -> String {
     let user = record.identity.user.as_ref().map_or("-", |u| u.as_str());
     let uem = record.identity.uem_device_id.as_ref().map_or("-", |u| u.as_str());
     let what = match key {
-        CacheKey::ActiveSync(id) => format!("activesync {id}"),
-        CacheKey::AppTunnel(t) => format!("tunnel {}/{}/{}", t.uem_device_id, t.app_id.as_str(), t.service.as_str()),
+        AccessKey::ActiveSync(id) => format!("activesync {id}"),
+        AccessKey::AppTunnel(t) => format!("tunnel {}/{}/{}", t.uem_device_id, t.app_id.as_str(), t.service.as_str()),
     };
     format!("{what:<48} {user:<28} {uem:<16} {:<12} {}", record.state.code(), record.provenance.code())
 }
@@ -167,7 +168,7 @@ pub(crate) fn device_cache(session: &mut CliBackend, inv: &Invocation<'_>, out: 
             writeln!(out, "Device cache: {} of {} entries used", cache.len(), cache.capacity())?;
             let pinned = session.appliance().gateway().blocks().len();
             writeln!(out, "Pinned blocks: {pinned} (kept apart from the cache: show blocks)")?;
-            let mut all = cache.entries(KeyKind::ActiveSync, SHOW_LIMIT).map_err(err)?;
+            let mut all = cache.entries(Channel::ActiveSync, SHOW_LIMIT).map_err(err)?;
             all.extend(cache.app_tunnels(SHOW_LIMIT.saturating_sub(all.len())).map_err(err)?);
             all
         }

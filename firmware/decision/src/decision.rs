@@ -60,7 +60,6 @@ impl fmt::Display for Decision {
 
 /// Which way a device reaches the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[non_exhaustive]
 pub enum Channel {
     /// Exchange ActiveSync e-mail.
     #[default]

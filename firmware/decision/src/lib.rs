@@ -3,6 +3,7 @@
 
 extern crate alloc;
 
+mod access_key;
 mod action;
 mod activesync;
 mod apptunnel;
@@ -18,6 +19,7 @@ mod state;
 mod status;
 mod uem;
 
+pub use access_key::{AccessKey, TunnelKey};
 pub use action::{ComplianceAction, apply_action};
 pub use activesync::{CacheUpdate, FirstAccess, FirstAccessOutcome, decide_first_access, new_device_rule};
 pub use apptunnel::{AppTunnelAnswer, AppTunnelLookup, AppTunnelOutcome, decide_first_apptunnel};

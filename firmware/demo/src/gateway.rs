@@ -177,8 +177,8 @@ impl Demo {
             .iter()
             .map(|change| {
                 let label = match change.key {
-                    postern_device_cache::CacheKey::ActiveSync(_) => "checkin (ActiveSync)",
-                    postern_device_cache::CacheKey::AppTunnel(_) => "checkin (tunnel)",
+                    postern_decision::AccessKey::ActiveSync(_) => "checkin (ActiveSync)",
+                    postern_decision::AccessKey::AppTunnel(_) => "checkin (tunnel)",
                 };
                 let mut row = Row::for_identity(label, &change.identity);
                 row.changed(change.from, change.to, change.reason, change.cut);

@@ -7,10 +7,11 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented public functions
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use postern_decision::{DeviceIdentity, DeviceState, EasDeviceId, Platform, Provenance, UemDeviceId};
-use postern_device_cache::{
-    AppId, AppTunnelKey, CacheConfig, CacheKey, CachedState, DeviceCache, DeviceIndex, DeviceRecord, ServiceName,
+use postern_decision::{
+    AccessKey, AppId, DeviceIdentity, DeviceState, EasDeviceId, Platform, Provenance, ServiceName, TunnelKey,
+    UemDeviceId,
 };
+use postern_device_cache::{CacheConfig, CachedState, DeviceCache, DeviceIndex, DeviceRecord, StoredKey};
 use std::hint::black_box;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -21,14 +22,14 @@ const TUNNELS: u32 = 100_000;
 const BUILD_BATCH: usize = 10_000;
 
 /// A 32-character ActiveSync id (the longest allowed, so the index's worst case).
-fn eas(n: u32) -> CacheKey {
+fn eas(n: u32) -> AccessKey {
     let id = format!("{:016X}{:016X}", u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15), n);
-    CacheKey::ActiveSync(EasDeviceId::new(&id).expect("valid id"))
+    AccessKey::ActiveSync(EasDeviceId::new(&id).expect("valid id"))
 }
 
 /// A tunnel key shaped like a real one: a UUID device id, a bundle id and a service name.
-fn tunnel(n: u32) -> CacheKey {
-    CacheKey::AppTunnel(AppTunnelKey {
+fn tunnel(n: u32) -> AccessKey {
+    AccessKey::AppTunnel(TunnelKey {
         uem_device_id: UemDeviceId::new(&format!("5f0c2a9e-7d41-4c1b-9a7e-{n:012x}")).expect("valid id"),
         app_id: AppId::new("com.example.enterprise.mail").expect("valid app"),
         service: ServiceName::new("intranet-web").expect("valid service"),
@@ -56,7 +57,7 @@ fn cache_dir(name: &str) -> PathBuf {
 }
 
 /// Opens (building it on first use) a cache of `n` entries made by `key`.
-fn built_cache(name: &str, n: u32, key: fn(u32) -> CacheKey) -> DeviceCache {
+fn built_cache(name: &str, n: u32, key: fn(u32) -> AccessKey) -> DeviceCache {
     let path = cache_dir(name);
     let config = CacheConfig::new(&path, NonZeroU32::new(n).expect("non-zero"));
     if let Ok(opened) = DeviceCache::open(&config) {
@@ -87,7 +88,7 @@ fn built_cache(name: &str, n: u32, key: fn(u32) -> CacheKey) -> DeviceCache {
 /// kept alive while the next is measured, so freed memory is not counted twice.
 fn index_memory(_: &mut Criterion) {
     let mut keep = Vec::new();
-    for (label, key) in [("32-char ActiveSync ids", eas as fn(u32) -> CacheKey), ("AppTunnel keys", tunnel)] {
+    for (label, key) in [("32-char ActiveSync ids", eas as fn(u32) -> AccessKey), ("AppTunnel keys", tunnel)] {
         let n: u32 = 1_000_000;
         let before = resident_bytes();
         // Grouped by UEM device as the cache builds it, each entry a device of its own.
@@ -110,7 +111,7 @@ fn index_memory(_: &mut Criterion) {
 fn lookup_and_insert(c: &mut Criterion) {
     for n in SIZES {
         let mut cache = built_cache(&format!("bench-eas-{n}"), n, eas);
-        let probe: Vec<CacheKey> = (0..4096u32).map(|i| eas(i.wrapping_mul(2_654_435_761) % n)).collect();
+        let probe: Vec<AccessKey> = (0..4096u32).map(|i| eas(i.wrapping_mul(2_654_435_761) % n)).collect();
         let mut group = c.benchmark_group("lookup");
         let mut i = 0usize;
         group.bench_function(BenchmarkId::from_parameter(n), |b| {

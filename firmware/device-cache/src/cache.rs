@@ -5,12 +5,13 @@
 //! survives a crash.
 
 use crate::error::CacheError;
-use crate::key::{CacheKey, KeyKind, kind_of};
+use crate::key::{StoredKey, kind_of};
 use crate::lru_index::{Inserted, LruIndex};
 use crate::record::{CachedState, DeviceRecord};
 use crate::record_format::{decode_record, encode_record};
 use crate::recovery::{Recovery, hex, open_or_recover};
 use crate::sled_store::{SledStore, WriteSet};
+use postern_decision::{AccessKey, Channel};
 use std::collections::HashSet;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -127,14 +128,14 @@ impl DeviceCache {
     }
 
     /// The cached decision state for `key`, from memory only; recency is unchanged.
-    pub fn lookup(&self, key: &CacheKey) -> Option<CachedState> {
+    pub fn lookup(&self, key: &AccessKey) -> Option<CachedState> {
         let bytes = key.encode().ok()?;
         self.index.get(bytes.as_slice()).copied()
     }
 
     /// Marks `key` as the most recently used; returns whether it is cached. Recency lives
     /// in memory only (see the crate's README for the order after a restart).
-    pub fn touch(&mut self, key: &CacheKey) -> bool {
+    pub fn touch(&mut self, key: &AccessKey) -> bool {
         match key.encode() {
             Ok(bytes) => self.index.touch(bytes.as_slice()),
             Err(_) => false,
@@ -142,7 +143,7 @@ impl DeviceCache {
     }
 
     /// The full stored record for `key` (reads the store).
-    pub fn record(&self, key: &CacheKey) -> Result<Option<DeviceRecord>, CacheError> {
+    pub fn record(&self, key: &AccessKey) -> Result<Option<DeviceRecord>, CacheError> {
         let bytes = key.encode()?;
         match self.store.get(&bytes)? {
             Some(value) => {
@@ -154,21 +155,21 @@ impl DeviceCache {
 
     /// Inserts or replaces one record durably (on disk when this returns `Ok`) and makes
     /// it the most recently used. Returns the keys evicted to make room.
-    pub fn upsert(&mut self, key: &CacheKey, record: &DeviceRecord) -> Result<Vec<CacheKey>, CacheError> {
+    pub fn upsert(&mut self, key: &AccessKey, record: &DeviceRecord) -> Result<Vec<AccessKey>, CacheError> {
         self.write(core::iter::once((key, record)))
     }
 
     /// Inserts or replaces many records in one atomic, durable write (one flush). The
     /// records become the most recently used in the given order; when a key repeats, the
     /// last record wins. Returns the keys evicted to make room.
-    pub fn upsert_batch(&mut self, entries: &[(CacheKey, DeviceRecord)]) -> Result<Vec<CacheKey>, CacheError> {
+    pub fn upsert_batch(&mut self, entries: &[(AccessKey, DeviceRecord)]) -> Result<Vec<AccessKey>, CacheError> {
         self.write(entries.iter().map(|(k, r)| (k, r)))
     }
 
     fn write<'a>(
         &mut self,
-        entries: impl Iterator<Item = (&'a CacheKey, &'a DeviceRecord)>,
-    ) -> Result<Vec<CacheKey>, CacheError> {
+        entries: impl Iterator<Item = (&'a AccessKey, &'a DeviceRecord)>,
+    ) -> Result<Vec<AccessKey>, CacheError> {
         let mut encoded = Vec::new();
         for (key, record) in entries {
             let value = encode_record(record).map_err(|source| CacheError::Record { key: key.to_string(), source })?;
@@ -202,7 +203,7 @@ impl DeviceCache {
             stray.iter().for_each(|k| writes.delete(k));
             self.store.apply_durably(writes, self.index.len())?;
         }
-        Ok(victims.iter().chain(&stray).filter_map(|k| CacheKey::decode(k).ok()).collect())
+        Ok(victims.iter().chain(&stray).filter_map(|k| AccessKey::decode(k).ok()).collect())
     }
 
     /// Which entries must go so that `incoming` fits (the least recently used ones that
@@ -228,7 +229,7 @@ impl DeviceCache {
 
     /// Changes the capacity (`device-cache size` at commit). Shrinking evicts the least
     /// recently used entries durably first; returns their keys.
-    pub fn resize(&mut self, capacity: NonZeroU32) -> Result<Vec<CacheKey>, CacheError> {
+    pub fn resize(&mut self, capacity: NonZeroU32) -> Result<Vec<AccessKey>, CacheError> {
         let excess = self.index.len().saturating_sub(capacity.get() as usize);
         let victims: Vec<Box<[u8]>> = self.index.iter_lru().take(excess).map(|(k, _)| k.clone()).collect();
         if !victims.is_empty() {
@@ -239,11 +240,11 @@ impl DeviceCache {
         let evicted = self.index.set_capacity(capacity);
         debug_assert_eq!(evicted.len(), victims.len(), "the index evicts what the store deleted");
         tracing::info!(capacity = capacity.get(), evicted = victims.len(), "device cache resized");
-        Ok(victims.iter().filter_map(|k| CacheKey::decode(k).ok()).collect())
+        Ok(victims.iter().filter_map(|k| AccessKey::decode(k).ok()).collect())
     }
 
     /// Removes `key` durably; returns whether it was cached.
-    pub fn remove(&mut self, key: &CacheKey) -> Result<bool, CacheError> {
+    pub fn remove(&mut self, key: &AccessKey) -> Result<bool, CacheError> {
         let bytes = key.encode()?;
         if !self.index.contains(bytes.as_slice()) {
             return Ok(false);
@@ -263,8 +264,8 @@ impl DeviceCache {
     }
 
     /// Up to `limit` full records of one kind, most recently used first (reads the store).
-    /// At start-up, `entries(KeyKind::AppTunnel, capacity)` reloads every cached AppTunnel (S7).
-    pub fn entries(&self, kind: KeyKind, limit: usize) -> Result<Vec<(CacheKey, DeviceRecord)>, CacheError> {
+    /// At start-up, `entries(Channel::AppTunnel, capacity)` reloads every cached AppTunnel (S7).
+    pub fn entries(&self, kind: Channel, limit: usize) -> Result<Vec<(AccessKey, DeviceRecord)>, CacheError> {
         let mut out = Vec::new();
         for (key, _) in self.index.iter_mru().filter(|(k, _)| kind_of(k) == Some(kind)).take(limit) {
             out.extend(self.read_indexed(key)?);
@@ -275,7 +276,7 @@ impl DeviceCache {
     /// The full records whose UEM device tag is `tag` ([`crate::uem_tag`]), without
     /// changing their recency (reads the store for those entries only). Devices whose ids
     /// share a tag come together: check each record's id.
-    pub fn entries_by_uem_tag(&self, tag: u64) -> Result<Vec<(CacheKey, DeviceRecord)>, CacheError> {
+    pub fn entries_by_uem_tag(&self, tag: u64) -> Result<Vec<(AccessKey, DeviceRecord)>, CacheError> {
         let mut out = Vec::new();
         for (key, _) in self.index.iter_group(tag) {
             out.extend(self.read_indexed(key)?);
@@ -288,13 +289,13 @@ impl DeviceCache {
     /// a time.
     pub fn keys_where(
         &self,
-        kind: KeyKind,
+        kind: Channel,
         limit: usize,
         wanted: impl Fn(&CachedState) -> bool,
-    ) -> Result<Vec<CacheKey>, CacheError> {
+    ) -> Result<Vec<AccessKey>, CacheError> {
         let mut out = Vec::new();
         for (key, _) in self.index.iter_mru().filter(|(k, s)| kind_of(k) == Some(kind) && wanted(s)).take(limit) {
-            out.push(CacheKey::decode(key)?);
+            out.push(AccessKey::decode(key)?);
         }
         Ok(out)
     }
@@ -305,8 +306,8 @@ impl DeviceCache {
     }
 
     /// The stored record of an indexed key; none (and a warning) when the store lacks it.
-    fn read_indexed(&self, key: &[u8]) -> Result<Option<(CacheKey, DeviceRecord)>, CacheError> {
-        let cache_key = CacheKey::decode(key)?;
+    fn read_indexed(&self, key: &[u8]) -> Result<Option<(AccessKey, DeviceRecord)>, CacheError> {
+        let cache_key = AccessKey::decode(key)?;
         let Some(value) = self.store.get(key)? else {
             tracing::warn!(key = %hex(key), "indexed device cache entry has no stored record");
             return Ok(None);
@@ -317,8 +318,8 @@ impl DeviceCache {
     }
 
     /// The cached AppTunnels, most recently used first, at most `limit` of them.
-    pub fn app_tunnels(&self, limit: usize) -> Result<Vec<(CacheKey, DeviceRecord)>, CacheError> {
-        self.entries(KeyKind::AppTunnel, limit)
+    pub fn app_tunnels(&self, limit: usize) -> Result<Vec<(AccessKey, DeviceRecord)>, CacheError> {
+        self.entries(Channel::AppTunnel, limit)
     }
 
     /// The index, for inspection (e.g. measuring its memory).

@@ -4,8 +4,9 @@
 //! the store: every AppTunnel key sorts after every ActiveSync key.
 
 use crate::error::KeyError;
-use core::fmt;
-use postern_decision::{APP_ID_MAX, AppId, EasDeviceId, SERVICE_NAME_MAX, ServiceName, UemDeviceId};
+use postern_decision::{
+    APP_ID_MAX, AccessKey, AppId, Channel, EasDeviceId, SERVICE_NAME_MAX, ServiceName, TunnelKey, UemDeviceId,
+};
 use serde::{Deserialize, Serialize};
 
 /// Longest encoded key: kind byte plus three length-prefixed fields (two-byte lengths at most).
@@ -20,42 +21,19 @@ const KIND_APP_TUNNEL: u8 = 0x02;
 /// The stored form of a key, built on the stack so a lookup allocates nothing.
 pub type EncodedKey = heapless::Vec<u8, ENCODED_KEY_MAX>;
 
-/// One AppTunnel: an app on an enrolled device reaching one service.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct AppTunnelKey {
-    /// The UEM's id for the device.
-    pub uem_device_id: UemDeviceId,
-    /// The app using the tunnel.
-    pub app_id: AppId,
-    /// The service the tunnel reaches.
-    pub service: ServiceName,
+/// Storing a key: its canonical bytes, and back.
+pub trait StoredKey: Sized {
+    /// The canonical bytes this key is stored and indexed under.
+    fn encode(&self) -> Result<EncodedKey, KeyError>;
+    /// Reads a key back from its stored bytes, validating every field.
+    fn decode(bytes: &[u8]) -> Result<Self, KeyError>;
 }
 
-/// What a cache entry is keyed by.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CacheKey {
-    /// An ActiveSync device, by its ActiveSync device id.
-    ActiveSync(EasDeviceId),
-    /// An AppTunnel.
-    AppTunnel(AppTunnelKey),
-}
-
-/// Which kind of entry a key names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum KeyKind {
-    /// An ActiveSync device.
-    ActiveSync,
-    /// An AppTunnel.
-    AppTunnel,
-}
-
-impl KeyKind {
-    /// The kind byte every stored key of this kind starts with.
-    pub(crate) fn tag(self) -> u8 {
-        match self {
-            KeyKind::ActiveSync => KIND_ACTIVE_SYNC,
-            KeyKind::AppTunnel => KIND_APP_TUNNEL,
-        }
+/// The kind byte every stored key of a channel starts with.
+pub(crate) const fn tag(channel: Channel) -> u8 {
+    match channel {
+        Channel::ActiveSync => KIND_ACTIVE_SYNC,
+        Channel::AppTunnel => KIND_APP_TUNNEL,
     }
 }
 
@@ -67,24 +45,15 @@ struct TunnelFields<'a> {
     service: &'a str,
 }
 
-impl CacheKey {
-    /// Which kind of entry this key names.
-    pub fn kind(&self) -> KeyKind {
-        match self {
-            CacheKey::ActiveSync(_) => KeyKind::ActiveSync,
-            CacheKey::AppTunnel(_) => KeyKind::AppTunnel,
-        }
-    }
-
-    /// The canonical bytes this key is stored and indexed under.
-    pub fn encode(&self) -> Result<EncodedKey, KeyError> {
+impl StoredKey for AccessKey {
+    fn encode(&self) -> Result<EncodedKey, KeyError> {
         let mut out = EncodedKey::new();
-        out.push(self.kind().tag()).map_err(|_| too_long())?;
+        out.push(tag(self.channel())).map_err(|_| too_long())?;
         match self {
-            CacheKey::ActiveSync(id) => {
+            AccessKey::ActiveSync(id) => {
                 out.extend_from_slice(id.as_str().as_bytes()).map_err(|_| too_long())?;
             }
-            CacheKey::AppTunnel(t) => {
+            AccessKey::AppTunnel(t) => {
                 let fields = TunnelFields {
                     uem_device_id: t.uem_device_id.as_str(),
                     app_id: t.app_id.as_str(),
@@ -99,17 +68,16 @@ impl CacheKey {
         Ok(out)
     }
 
-    /// Reads a key back from its stored bytes, validating every field.
-    pub fn decode(bytes: &[u8]) -> Result<Self, KeyError> {
+    fn decode(bytes: &[u8]) -> Result<Self, KeyError> {
         match bytes.split_first() {
             Some((&KIND_ACTIVE_SYNC, id)) => {
                 let id = core::str::from_utf8(id).map_err(|_| KeyError::Malformed { len: bytes.len() })?;
-                Ok(CacheKey::ActiveSync(EasDeviceId::new(id)?))
+                Ok(AccessKey::ActiveSync(EasDeviceId::new(id)?))
             }
             Some((&KIND_APP_TUNNEL, rest)) => {
                 let fields: TunnelFields<'_> =
                     postcard::from_bytes(rest).map_err(|_| KeyError::Malformed { len: bytes.len() })?;
-                Ok(CacheKey::AppTunnel(AppTunnelKey {
+                Ok(AccessKey::AppTunnel(TunnelKey {
                     uem_device_id: UemDeviceId::new(fields.uem_device_id)?,
                     app_id: AppId::new(fields.app_id)?,
                     service: ServiceName::new(fields.service)?,
@@ -120,26 +88,15 @@ impl CacheKey {
     }
 }
 
-impl fmt::Display for CacheKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CacheKey::ActiveSync(id) => write!(f, "activesync:{id}"),
-            CacheKey::AppTunnel(t) => {
-                write!(f, "apptunnel:{}/{}/{}", t.uem_device_id, t.app_id.as_str(), t.service.as_str())
-            }
-        }
-    }
-}
-
 fn too_long() -> KeyError {
     KeyError::TooLong { kind: "encoded key", len: ENCODED_KEY_MAX + 1, max: ENCODED_KEY_MAX }
 }
 
 /// Which kind a stored key is, from its first byte alone.
-pub(crate) fn kind_of(bytes: &[u8]) -> Option<KeyKind> {
+pub(crate) fn kind_of(bytes: &[u8]) -> Option<Channel> {
     match bytes.first() {
-        Some(&KIND_ACTIVE_SYNC) => Some(KeyKind::ActiveSync),
-        Some(&KIND_APP_TUNNEL) => Some(KeyKind::AppTunnel),
+        Some(&KIND_ACTIVE_SYNC) => Some(Channel::ActiveSync),
+        Some(&KIND_APP_TUNNEL) => Some(Channel::AppTunnel),
         _ => None,
     }
 }
@@ -148,8 +105,8 @@ pub(crate) fn kind_of(bytes: &[u8]) -> Option<KeyKind> {
 mod tests {
     use super::*;
 
-    fn tunnel(uem: &str, app: &str, service: &str) -> CacheKey {
-        CacheKey::AppTunnel(AppTunnelKey {
+    fn tunnel(uem: &str, app: &str, service: &str) -> AccessKey {
+        AccessKey::AppTunnel(TunnelKey {
             uem_device_id: UemDeviceId::new(uem).expect("valid uem id"),
             app_id: AppId::new(app).expect("valid app id"),
             service: ServiceName::new(service).expect("valid service"),
@@ -162,19 +119,19 @@ mod tests {
         let app = "a".repeat(APP_ID_MAX);
         let service = "s".repeat(SERVICE_NAME_MAX);
         for key in [
-            CacheKey::ActiveSync(EasDeviceId::new("ABC123").expect("valid id")),
+            AccessKey::ActiveSync(EasDeviceId::new("ABC123").expect("valid id")),
             tunnel("dev-1", "com.example.mail", "intranet"),
             tunnel(&long, &app, &service),
         ] {
             let bytes = key.encode().expect("encodes");
-            assert_eq!(CacheKey::decode(&bytes).expect("decodes"), key);
-            assert_eq!(kind_of(&bytes), Some(key.kind()));
+            assert_eq!(AccessKey::decode(&bytes).expect("decodes"), key);
+            assert_eq!(kind_of(&bytes), Some(key.channel()));
         }
     }
 
     #[test]
     fn stored_key_bytes_are_frozen() {
-        let eas = CacheKey::ActiveSync(EasDeviceId::new("Ab1").expect("valid id"));
+        let eas = AccessKey::ActiveSync(EasDeviceId::new("Ab1").expect("valid id"));
         assert_eq!(eas.encode().expect("encodes").as_slice(), b"\x01Ab1");
         let t = tunnel("d", "app", "svc");
         assert_eq!(t.encode().expect("encodes").as_slice(), b"\x02\x01d\x03app\x03svc");
@@ -183,7 +140,7 @@ mod tests {
     #[test]
     fn malformed_key_bytes_are_refused() {
         for bad in [&b""[..], b"\x01", b"\x01a-b", b"\x03abc", b"\x02\x05ab", b"\x02\x00\x01a\x01s"] {
-            assert!(CacheKey::decode(bad).is_err(), "accepted {bad:?}");
+            assert!(AccessKey::decode(bad).is_err(), "accepted {bad:?}");
         }
     }
 

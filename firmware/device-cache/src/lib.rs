@@ -12,7 +12,7 @@ mod sled_store;
 
 pub use cache::{CacheConfig, DEFAULT_STORE_CACHE_BYTES, DeviceCache, DeviceIndex, Opened};
 pub use error::{CacheError, KeyError, RecordError};
-pub use key::{AppTunnelKey, CacheKey, ENCODED_KEY_MAX, EncodedKey, KeyKind};
+pub use key::{ENCODED_KEY_MAX, EncodedKey, StoredKey};
 pub use lru_index::{Inserted, LruIndex, MAX_INDEX_CAPACITY, Walk};
 /// The parts of an AppTunnel key, defined once in the decision core.
 pub use postern_decision::{APP_ID_MAX, AppId, SERVICE_NAME_MAX, ServiceName};

@@ -1,7 +1,6 @@
 //! What the cache keeps for one entry.
 
-use crate::key::{CacheKey, KeyKind};
-use postern_decision::{CacheRecord, Channel, DeviceIdentity, DeviceState, Provenance, UemDeviceId};
+use postern_decision::{AccessKey, CacheRecord, DeviceIdentity, DeviceState, Provenance, UemDeviceId};
 
 /// Everything persisted for one cached device or AppTunnel.
 ///
@@ -50,13 +49,10 @@ pub fn uem_tag(id: Option<&UemDeviceId>) -> u64 {
 
 impl DeviceRecord {
     /// The decision core's view of this record, stored under `key`.
-    pub fn to_decision(&self, key: &CacheKey) -> CacheRecord {
+    pub fn to_decision(&self, key: &AccessKey) -> CacheRecord {
         CacheRecord {
             identity: self.identity.clone(),
-            channel: match key.kind() {
-                KeyKind::ActiveSync => Channel::ActiveSync,
-                KeyKind::AppTunnel => Channel::AppTunnel,
-            },
+            channel: key.channel(),
             state: self.state,
             provenance: self.provenance,
         }

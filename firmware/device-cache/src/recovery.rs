@@ -3,12 +3,13 @@
 
 use crate::cache::CacheConfig;
 use crate::error::{CacheError, KeyError, RecordError};
-use crate::key::CacheKey;
+use crate::key::StoredKey;
 use crate::record::CachedState;
 use crate::record_format::decode_record;
 use crate::seal::{Seal, SealState, read_seal};
 use crate::sled_store::SledStore;
 use core::fmt;
+use postern_decision::AccessKey;
 use postern_sled_guard::{OpenFailure, Recovered, RecoveryError, open_or_move_aside};
 use std::path::{Path, PathBuf};
 
@@ -161,8 +162,8 @@ fn load(config: &CacheConfig) -> Result<Loaded, Failure> {
     let mut entries = Vec::new();
     for item in store.records() {
         let (key, value) = item.map_err(Failure::from)?;
-        let cache_key =
-            CacheKey::decode(&key).map_err(|reason| Failure::Damaged(Damage::BadKey { key_hex: hex(&key), reason }))?;
+        let cache_key = AccessKey::decode(&key)
+            .map_err(|reason| Failure::Damaged(Damage::BadKey { key_hex: hex(&key), reason }))?;
         let record = decode_record(&value)
             .map_err(|reason| Failure::Damaged(Damage::BadRecord { key: cache_key.to_string(), reason }))?;
         entries.push(LoadedEntry {

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{eas, open, record, tunnel};
-use postern_decision::{DeviceState, Provenance};
-use postern_device_cache::{CacheError, CachedState, KeyKind, Opened};
+use postern_decision::{Channel, DeviceState, Provenance};
+use postern_device_cache::{CacheError, CachedState, Opened};
 
 #[test]
 fn acknowledged_writes_survive_reopening() {
@@ -109,7 +109,7 @@ fn app_tunnels_are_listed_most_recent_first_up_to_a_limit() {
     let two = cache.app_tunnels(2).expect("list");
     assert_eq!(two.len(), 2);
     assert_eq!(two[1].1, record(DeviceState::Allowed, 4));
-    let devices = cache.entries(KeyKind::ActiveSync, 10).expect("list");
+    let devices = cache.entries(Channel::ActiveSync, 10).expect("list");
     assert_eq!(devices, vec![(eas("E1"), record(DeviceState::Allowed, 2))]);
 }
 

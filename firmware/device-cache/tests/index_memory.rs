@@ -2,8 +2,8 @@
 //! Ignored by default (it allocates a million entries); run with
 //! `cargo test --release -p postern-device-cache --test index_memory -- --ignored`.
 
-use postern_decision::{DeviceState, EasDeviceId, Provenance};
-use postern_device_cache::{CacheKey, CachedState, DeviceIndex};
+use postern_decision::{AccessKey, DeviceState, EasDeviceId, Provenance};
+use postern_device_cache::{CachedState, DeviceIndex, StoredKey};
 use std::num::NonZeroU32;
 
 const ENTRIES: u32 = 1_000_000;
@@ -25,7 +25,7 @@ fn index_stays_under_300_bytes_per_device() {
     for n in 0..ENTRIES {
         // 32 characters: the longest ActiveSync id, so the largest key.
         let id = format!("{:016X}{:016X}", u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15), n);
-        let key = CacheKey::ActiveSync(EasDeviceId::new(&id).expect("valid id")).encode().expect("encodes");
+        let key = AccessKey::ActiveSync(EasDeviceId::new(&id).expect("valid id")).encode().expect("encodes");
         let state = CachedState {
             state: DeviceState::Allowed,
             provenance: Provenance::Uem,

@@ -5,7 +5,7 @@ mod common;
 
 use common::{eas, open, record, tunnel};
 use postern_decision::DeviceState;
-use postern_device_cache::{CacheError, Damage, DeviceCache, Opened};
+use postern_device_cache::{CacheError, Damage, DeviceCache, Opened, StoredKey};
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -9,8 +9,10 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented public functions
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use postern_decision::{DeviceIdentity, DeviceState, EasDeviceId, GatewayId, Platform, Provenance, UemDeviceId};
-use postern_device_cache::{CacheConfig, CacheKey, DeviceCache, DeviceRecord};
+use postern_decision::{
+    AccessKey, DeviceIdentity, DeviceState, EasDeviceId, GatewayId, Platform, Provenance, UemDeviceId,
+};
+use postern_device_cache::{CacheConfig, DeviceCache, DeviceRecord};
 use postern_gateway::Gateway;
 use postern_uem_api::{BoundedList, ComplianceChange, ComplianceChanges, Cursor, WireAction, WireStatus};
 use postern_uem_connector::Unusable;
@@ -24,8 +26,8 @@ const SIZES: [u32; 2] = [1_000, 1_000_000];
 const BUILD_BATCH: usize = 10_000;
 const PULL: u32 = 50_000;
 
-fn eas(n: u32) -> CacheKey {
-    CacheKey::ActiveSync(EasDeviceId::new(&format!("DEV{n:012}")).expect("valid id"))
+fn eas(n: u32) -> AccessKey {
+    AccessKey::ActiveSync(EasDeviceId::new(&format!("DEV{n:012}")).expect("valid id"))
 }
 
 fn uem(n: u32) -> UemDeviceId {

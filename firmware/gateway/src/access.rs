@@ -5,11 +5,11 @@ use crate::admission::RETRY_AFTER;
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use postern_decision::{
-    AppId, AppTunnelLookup, CacheUpdate, Decision, DeviceIdentity, EasRequest, FirstAccess, Provenance, Reason,
-    ServiceName, UemDeviceId, UemLookup, Verdict, decide_cached, decide_first_access, decide_first_apptunnel,
-    needs_first_access, state_needs_first_access, user_conflict, user_tag,
+    AccessKey, AppId, AppTunnelLookup, CacheUpdate, Channel, Decision, DeviceIdentity, EasRequest, FirstAccess,
+    Provenance, Reason, ServiceName, TunnelKey, UemDeviceId, UemLookup, Verdict, decide_cached, decide_first_access,
+    decide_first_apptunnel, needs_first_access, state_needs_first_access, user_conflict, user_tag,
 };
-use postern_device_cache::{AppTunnelKey, CacheKey, DeviceRecord, KeyKind};
+use postern_device_cache::DeviceRecord;
 use postern_uem_connector::UemError;
 use std::future::Future;
 use std::net::IpAddr;
@@ -42,7 +42,7 @@ impl Gateway {
         if let Some(pinned) = self.pinned_decision(Some(request.eas_device_id.as_str()), None, user) {
             return Ok(self.count(pinned));
         }
-        let key = CacheKey::ActiveSync(request.eas_device_id.clone());
+        let key = AccessKey::ActiveSync(request.eas_device_id.clone());
         if let Some(decided) = self.decided_by_cache(&key, request) {
             return Ok(self.count(decided));
         }
@@ -76,7 +76,7 @@ impl Gateway {
 
     /// The decision the cache alone gives, when it may (S2): not for entries to be asked
     /// about again, nor for a request naming another user than the one recorded.
-    fn decided_by_cache(&self, key: &CacheKey, request: &EasRequest) -> Option<Decision> {
+    fn decided_by_cache(&self, key: &AccessKey, request: &EasRequest) -> Option<Decision> {
         let mut cache = self.cache();
         let state = cache.lookup(key)?;
         let revisit = matches!(state.provenance, Provenance::OutageRule | Provenance::Persisted);
@@ -90,7 +90,7 @@ impl Gateway {
 
     async fn first_access(
         &self,
-        key: &CacheKey,
+        key: &AccessKey,
         request: &EasRequest,
         previous: Option<&DeviceRecord>,
     ) -> Result<Decision, GatewayError> {
@@ -198,7 +198,7 @@ impl Gateway {
             return Ok(self.count(pinned));
         }
         let (app_id, service_name) = (AppId::new(app)?, ServiceName::new(service)?);
-        let key = CacheKey::AppTunnel(AppTunnelKey {
+        let key = AccessKey::AppTunnel(TunnelKey {
             uem_device_id: device.clone(),
             app_id: app_id.clone(),
             service: service_name.clone(),
@@ -234,7 +234,7 @@ impl Gateway {
         let keys = {
             let cache = self.cache();
             let capacity = cache.capacity().get() as usize;
-            cache.keys_where(KeyKind::ActiveSync, capacity, |s| {
+            cache.keys_where(Channel::ActiveSync, capacity, |s| {
                 state_needs_first_access(s.state, s.provenance, s.uem_tag == 0)
             })?
         };

@@ -3,8 +3,10 @@
 
 use crate::error::GatewayError;
 use crate::gateway::{Cut, DEVICES_PER_LOCK, Gateway};
-use postern_decision::{DeviceIdentity, DeviceState, Provenance, Reason, UemDeviceId, UemStatus, apply_checkin};
-use postern_device_cache::{CacheKey, DeviceRecord, uem_tag};
+use postern_decision::{
+    AccessKey, DeviceIdentity, DeviceState, Provenance, Reason, UemDeviceId, UemStatus, apply_checkin,
+};
+use postern_device_cache::{DeviceRecord, uem_tag};
 use postern_uem_api::{ComplianceChanges, TunnelActions, TunnelTarget, TunnelVerb};
 use std::collections::HashSet;
 
@@ -25,7 +27,7 @@ pub struct Applied {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// The cache entry.
-    pub key: CacheKey,
+    pub key: AccessKey,
     /// Who the device is.
     pub identity: DeviceIdentity,
     /// Its state before.
@@ -132,7 +134,7 @@ impl Gateway {
             let of_device =
                 entries.iter().filter(|(_, r)| r.identity.uem_device_id.as_ref() == Some(&action.uem_device_id));
             for (key, stored) in of_device {
-                let CacheKey::AppTunnel(tunnel) = key else { continue };
+                let AccessKey::AppTunnel(tunnel) = key else { continue };
                 let targeted = match &action.target {
                     TunnelTarget::AllTunnels => true,
                     TunnelTarget::App { app_id, service } => {

@@ -3,8 +3,8 @@
 use crate::admission::Admission;
 use crate::blocks::BlockList;
 use crate::error::GatewayError;
-use postern_decision::{GatewayId, Reason, UemCapabilities, UemSettings, restore_at_startup};
-use postern_device_cache::{CacheKey, DeviceCache, DeviceRecord, KeyKind};
+use postern_decision::{AccessKey, Channel, GatewayId, Reason, UemCapabilities, UemSettings, restore_at_startup};
+use postern_device_cache::{DeviceCache, DeviceRecord};
 use postern_metrics::{Counter, LabelledCounter};
 use postern_uem_api::Settings;
 use postern_uem_connector::UemConnector;
@@ -20,7 +20,7 @@ pub(crate) const DEVICES_PER_LOCK: usize = 256;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cut {
     /// The cache entry that stopped permitting traffic.
-    pub key: CacheKey,
+    pub key: AccessKey,
     /// Why.
     pub reason: Reason,
 }
@@ -139,7 +139,7 @@ impl Gateway {
 
     /// The stored records of `keys`, read a few at a time so that requests, which take the
     /// same lock, never wait for a long walk; keys gone meanwhile are skipped.
-    pub(crate) fn records_of(&self, keys: &[CacheKey]) -> Result<Vec<(CacheKey, DeviceRecord)>, GatewayError> {
+    pub(crate) fn records_of(&self, keys: &[AccessKey]) -> Result<Vec<(AccessKey, DeviceRecord)>, GatewayError> {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(DEVICES_PER_LOCK) {
             let cache = self.cache();
@@ -202,7 +202,7 @@ impl Gateway {
         let now = (self.clock_ms)();
         let mut cache = self.cache();
         let capacity = cache.capacity().get() as usize;
-        let devices = cache.entries(KeyKind::ActiveSync, capacity)?;
+        let devices = cache.entries(Channel::ActiveSync, capacity)?;
         let restored: Vec<_> = devices
             .iter()
             .map(|(key, stored)| {

@@ -2,8 +2,7 @@
 
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
-use postern_decision::DeviceState;
-use postern_device_cache::{CacheKey, KeyKind};
+use postern_decision::{AccessKey, Channel, DeviceState};
 use postern_uem_api::{InventoryEntry, InventoryKind, MAX_INVENTORY_ENTRIES, WireDeviceState};
 
 impl Gateway {
@@ -12,9 +11,9 @@ impl Gateway {
     pub fn inventory(&self) -> Result<Vec<InventoryEntry>, GatewayError> {
         let keys = {
             let cache = self.cache();
-            let mut keys = cache.keys_where(KeyKind::ActiveSync, MAX_INVENTORY_ENTRIES, |_| true)?;
+            let mut keys = cache.keys_where(Channel::ActiveSync, MAX_INVENTORY_ENTRIES, |_| true)?;
             keys.extend(cache.keys_where(
-                KeyKind::AppTunnel,
+                Channel::AppTunnel,
                 MAX_INVENTORY_ENTRIES.saturating_sub(keys.len()),
                 |_| true,
             )?);
@@ -30,8 +29,8 @@ impl Gateway {
                 _ => WireDeviceState::Blocked,
             };
             let (kind, app_id, service) = match &key {
-                CacheKey::ActiveSync(_) => (InventoryKind::Activesync, None, None),
-                CacheKey::AppTunnel(t) => (InventoryKind::Apptunnel, Some(t.app_id.clone()), Some(t.service.clone())),
+                AccessKey::ActiveSync(_) => (InventoryKind::Activesync, None, None),
+                AccessKey::AppTunnel(t) => (InventoryKind::Apptunnel, Some(t.app_id.clone()), Some(t.service.clone())),
             };
             inventory.push(InventoryEntry {
                 kind,

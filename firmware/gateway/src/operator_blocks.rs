@@ -4,8 +4,8 @@
 use crate::blocks::{BlockOrigin, BlockTarget, PinnedBlock};
 use crate::error::GatewayError;
 use crate::gateway::{Cut, Gateway};
-use postern_decision::{Decision, DeviceState, Provenance, Reason, Verdict};
-use postern_device_cache::{CacheKey, DeviceRecord, KeyKind};
+use postern_decision::{AccessKey, Channel, Decision, DeviceState, Provenance, Reason, Verdict};
+use postern_device_cache::DeviceRecord;
 
 /// What a block or an unblock touched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +50,7 @@ impl Gateway {
             by: by.to_owned(),
         })?;
         let named = self.entries_named(target)?;
-        let marked: Vec<(CacheKey, DeviceRecord)> = named
+        let marked: Vec<(AccessKey, DeviceRecord)> = named
             .into_iter()
             .map(|(key, mut record)| {
                 record.state = DeviceState::Blocked;
@@ -60,12 +60,12 @@ impl Gateway {
             })
             .collect();
         self.cache().upsert_batch(&marked)?;
-        let mut cuts: Vec<CacheKey> = marked.iter().map(|(key, _)| key.clone()).collect();
+        let mut cuts: Vec<AccessKey> = marked.iter().map(|(key, _)| key.clone()).collect();
         // A device whose cache entry was evicted may still hold live requests (a Ping
         // held since before the eviction): its ActiveSync id is cut all the same.
         if let BlockTarget::Device(id) = target {
             if let Ok(eas) = postern_decision::EasDeviceId::new(id) {
-                let key = CacheKey::ActiveSync(eas);
+                let key = AccessKey::ActiveSync(eas);
                 if !cuts.contains(&key) {
                     cuts.push(key);
                 }
@@ -87,7 +87,7 @@ impl Gateway {
     /// afresh.
     pub fn unblock(&self, target: &BlockTarget) -> Result<BlockReport, GatewayError> {
         let listed = self.blocks().remove_operator(target)?;
-        let named: Vec<CacheKey> = self
+        let named: Vec<AccessKey> = self
             .entries_named(target)?
             .into_iter()
             .filter(|(_, r)| r.provenance == Provenance::Operator)
@@ -118,13 +118,13 @@ impl Gateway {
 
     /// Every cache entry `target` names: ActiveSync devices by id, UEM device id or user,
     /// and the AppTunnels of the UEM devices found.
-    pub(crate) fn entries_named(&self, target: &BlockTarget) -> Result<Vec<(CacheKey, DeviceRecord)>, GatewayError> {
+    pub(crate) fn entries_named(&self, target: &BlockTarget) -> Result<Vec<(AccessKey, DeviceRecord)>, GatewayError> {
         let (devices, tunnels) = {
             let cache = self.cache();
             let capacity = cache.capacity().get() as usize;
             (
-                cache.keys_where(KeyKind::ActiveSync, capacity, |_| true)?,
-                cache.keys_where(KeyKind::AppTunnel, capacity, |_| true)?,
+                cache.keys_where(Channel::ActiveSync, capacity, |_| true)?,
+                cache.keys_where(Channel::AppTunnel, capacity, |_| true)?,
             )
         };
         let mut uem_ids: Vec<String> = Vec::new();
@@ -134,7 +134,7 @@ impl Gateway {
             let hit = match target {
                 BlockTarget::Device(id) => {
                     identity.eas_device_id.as_ref().is_some_and(|e| e.as_str() == id)
-                        || matches!(&key, CacheKey::ActiveSync(e) if e.as_str() == id)
+                        || matches!(&key, AccessKey::ActiveSync(e) if e.as_str() == id)
                         || identity.uem_device_id.as_ref().is_some_and(|u| u.as_str() == id)
                 }
                 BlockTarget::User(user) => {
@@ -149,12 +149,12 @@ impl Gateway {
         if let BlockTarget::Device(id) = target {
             uem_ids.push(id.clone());
         }
-        let tunnels: Vec<CacheKey> = tunnels
+        let tunnels: Vec<AccessKey> = tunnels
             .into_iter()
-            .filter(|k| matches!(k, CacheKey::AppTunnel(t) if uem_ids.iter().any(|u| u == t.uem_device_id.as_str())))
+            .filter(|k| matches!(k, AccessKey::AppTunnel(t) if uem_ids.iter().any(|u| u == t.uem_device_id.as_str())))
             .collect();
         for (key, record) in self.records_of(&tunnels)? {
-            if let CacheKey::AppTunnel(t) = &key {
+            if let AccessKey::AppTunnel(t) = &key {
                 if uem_ids.iter().any(|u| u == t.uem_device_id.as_str()) {
                     found.push((key, record));
                 }

@@ -6,8 +6,8 @@
 
 use crate::error::GatewayError;
 use crate::gateway::{Cut, Gateway};
-use postern_decision::{AppTunnelLookup, Provenance, awaits_checkin, decide_first_apptunnel};
-use postern_device_cache::{CacheKey, DeviceRecord, KeyKind};
+use postern_decision::{AccessKey, AppTunnelLookup, Channel, Provenance, awaits_checkin, decide_first_apptunnel};
+use postern_device_cache::DeviceRecord;
 
 /// What asking again about outage-admitted tunnels did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -27,16 +27,16 @@ impl Gateway {
         let keys = {
             let cache = self.cache();
             let capacity = cache.capacity().get() as usize;
-            cache.keys_where(KeyKind::AppTunnel, capacity, |s| s.provenance == Provenance::OutageAppTunnel)?
+            cache.keys_where(Channel::AppTunnel, capacity, |s| s.provenance == Provenance::OutageAppTunnel)?
         };
-        let waiting: Vec<(CacheKey, DeviceRecord)> = self
+        let waiting: Vec<(AccessKey, DeviceRecord)> = self
             .records_of(&keys)?
             .into_iter()
             .filter(|(key, stored)| awaits_checkin(&stored.to_decision(key)))
             .collect();
         let mut done = TunnelsRechecked::default();
         for (key, stored) in waiting {
-            let CacheKey::AppTunnel(tunnel) = &key else { continue };
+            let AccessKey::AppTunnel(tunnel) = &key else { continue };
             let answer = match self
                 .ask(self.connector().authorise_app(&tunnel.uem_device_id, &tunnel.app_id, &tunnel.service))
                 .await

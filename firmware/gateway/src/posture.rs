@@ -5,13 +5,13 @@
 use crate::blocks::BlockTarget;
 use crate::error::GatewayError;
 use crate::gateway::{Cut, Gateway};
-use postern_decision::{EasDeviceId, Reason, UemDeviceId};
-use postern_device_cache::{CacheKey, uem_tag};
+use postern_decision::{AccessKey, EasDeviceId, Reason, UemDeviceId};
+use postern_device_cache::uem_tag;
 
 impl Gateway {
     /// The UEM device id the device cache holds for ActiveSync device `eas`.
     pub fn uem_device_of(&self, eas: &EasDeviceId) -> Option<String> {
-        let record = self.cache().record(&CacheKey::ActiveSync(eas.clone())).ok()??;
+        let record = self.cache().record(&AccessKey::ActiveSync(eas.clone())).ok()??;
         record.identity.uem_device_id.map(|u| u.as_str().to_owned())
     }
 
@@ -24,7 +24,7 @@ impl Gateway {
         let entries = self.cache().entries_by_uem_tag(uem_tag(Some(&id)))?;
         Ok(entries.into_iter().find_map(|(key, record)| {
             let identity = record.identity;
-            if !matches!(key, CacheKey::ActiveSync(_)) || identity.uem_device_id.as_ref() != Some(&id) {
+            if !matches!(key, AccessKey::ActiveSync(_)) || identity.uem_device_id.as_ref() != Some(&id) {
                 return None;
             }
             identity.user.map(|u| u.as_str().to_owned())

@@ -3,9 +3,9 @@
 
 use postern_config::{Config, Connector};
 use postern_decision::{
-    ComplianceAction, EasDeviceId, EasRequest, GatewayId, Platform, UemDeviceId, UemStatus, UserId, Verdict,
+    AccessKey, ComplianceAction, EasDeviceId, EasRequest, GatewayId, Platform, UemDeviceId, UemStatus, UserId, Verdict,
 };
-use postern_device_cache::{CacheConfig, CacheKey, DeviceCache};
+use postern_device_cache::{CacheConfig, DeviceCache};
 use postern_gateway::Gateway;
 use postern_uem_connector::{StaticUem, UemConnector};
 use std::num::NonZeroU32;
@@ -60,7 +60,7 @@ async fn first_access_then_cache_then_a_check_in_cuts() {
     let applied = rig.gateway.apply_compliance(&changes).expect("applied");
     assert_eq!((applied.changed, applied.cut), (1, 1), "{applied:?}");
     let cut = cuts.try_recv().expect("a cut was announced");
-    assert_eq!(cut.key, CacheKey::ActiveSync(alice.eas_device_id.clone()));
+    assert_eq!(cut.key, AccessKey::ActiveSync(alice.eas_device_id.clone()));
     let after = rig.gateway.activesync_access(&alice).await.expect("decided");
     assert_eq!((after.verdict, after.reason.code()), (Verdict::Block, "cached-blocked"));
 }
@@ -90,7 +90,7 @@ async fn a_full_snapshot_forgets_devices_the_uem_no_longer_lists() {
     .expect("bounded");
     let applied = rig.gateway.apply_compliance(&changes).expect("applied");
     assert_eq!((applied.forgotten, applied.cut), (1, 1), "{applied:?}");
-    assert!(rig.gateway.cache().lookup(&CacheKey::ActiveSync(alice.eas_device_id)).is_none());
+    assert!(rig.gateway.cache().lookup(&AccessKey::ActiveSync(alice.eas_device_id)).is_none());
 }
 
 #[tokio::test]
@@ -117,6 +117,6 @@ async fn a_block_of_a_device_id_cuts_it_even_when_its_cache_entry_was_evicted() 
     let report = rig.gateway.block(&target, "test").expect("blocked");
     assert_eq!(report.cache_entries, 0, "nothing cached for it");
     let cut = cuts.try_recv().expect("a cut was announced all the same");
-    assert_eq!(cut.key, CacheKey::ActiveSync(EasDeviceId::new("Evicted0001").expect("id")));
+    assert_eq!(cut.key, AccessKey::ActiveSync(EasDeviceId::new("Evicted0001").expect("id")));
     assert!(cuts.try_recv().is_err(), "one cut");
 }

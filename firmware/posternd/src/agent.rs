@@ -8,7 +8,8 @@ use crate::error::DaemonError;
 use crate::tls::Pair;
 use postern_agent_wire::Resource;
 use postern_config::Config;
-use postern_device_cache::{CacheKey, uem_tag};
+use postern_decision::AccessKey;
+use postern_device_cache::uem_tag;
 use postern_gateway::{BlockOrigin, Gateway};
 use postern_proxy_front::{
     CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor,
@@ -242,8 +243,8 @@ async fn follow_cuts(shared: Arc<Shared>, mut cuts: broadcast::Receiver<postern_
         match cuts.recv().await {
             Ok(cut) => {
                 let device = match &cut.key {
-                    CacheKey::AppTunnel(key) => Some(key.uem_device_id.to_string()),
-                    CacheKey::ActiveSync(eas) => shared.gateway.uem_device_of(eas),
+                    AccessKey::AppTunnel(key) => Some(key.uem_device_id.to_string()),
+                    AccessKey::ActiveSync(eas) => shared.gateway.uem_device_of(eas),
                 };
                 if let Some(device) = device {
                     revoke(&shared, &device, cut.reason.code());

@@ -1,7 +1,6 @@
 //! Live requests per device, so a cut (A7) can end them at once.
 
-use postern_decision::EasDeviceId;
-use postern_device_cache::CacheKey;
+use postern_decision::{AccessKey, EasDeviceId};
 use postern_gateway::{Cut, Gateway};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -134,7 +133,7 @@ pub(crate) async fn watch_cuts(
         };
         let Some(registry) = registry.upgrade() else { return };
         match received {
-            Ok(Cut { key: CacheKey::ActiveSync(device), reason }) => {
+            Ok(Cut { key: AccessKey::ActiveSync(device), reason }) => {
                 let ended = registry.cut(&device, reason.code());
                 tracing::info!(device = %device, reason = reason.code(), ended, "ActiveSync device cut: live requests ended");
             }

@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Request, Response, Uri};
 use hyper_util::rt::TokioIo;
-use postern_device_cache::AppTunnelKey;
+use postern_decision::TunnelKey;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::task::AbortHandle;
@@ -39,7 +39,7 @@ pub(crate) enum ForwardFailure {
 
 /// A back-end connection for one device, app and target; a live tunnel until dropped.
 pub(crate) struct Upstream {
-    key: AppTunnelKey,
+    key: TunnelKey,
     target: (String, u16),
     sender: SendRequest<Incoming>,
     task: AbortHandle,
@@ -58,7 +58,7 @@ impl Upstream {
     pub(crate) async fn open(
         stream: TcpStream,
         guard: TunnelGuard,
-        key: AppTunnelKey,
+        key: TunnelKey,
         target: (String, u16),
     ) -> Result<Self, hyper::Error> {
         let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
@@ -75,7 +75,7 @@ impl Upstream {
     }
 
     /// Whether a request of `key` to `target` may reuse this connection.
-    pub(crate) fn usable_for(&self, key: &AppTunnelKey, target: &(String, u16)) -> bool {
+    pub(crate) fn usable_for(&self, key: &TunnelKey, target: &(String, u16)) -> bool {
         self.key == *key && self.target == *target && !*self.guard.cut.borrow() && !self.sender.is_closed()
     }
 

@@ -1,6 +1,6 @@
 //! The tunnels open now, by cache key, so a cut (A7) can close them.
 
-use postern_device_cache::{AppTunnelKey, CacheKey};
+use postern_decision::{AccessKey, TunnelKey};
 use postern_gateway::Gateway;
 use postern_metrics::Gauge;
 use std::collections::HashMap;
@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use tokio::sync::{broadcast, watch};
 
 /// Each live tunnel of a key: its id and the sender that cuts it.
-type ByKey = HashMap<AppTunnelKey, Vec<(u64, watch::Sender<bool>)>>;
+type ByKey = HashMap<TunnelKey, Vec<(u64, watch::Sender<bool>)>>;
 
 /// Live tunnels by key; each holds the sender that cuts it.
 #[derive(Debug, Default)]
@@ -24,7 +24,7 @@ pub(crate) struct LiveTunnels {
 #[derive(Debug)]
 pub(crate) struct TunnelGuard {
     live: Arc<LiveTunnels>,
-    key: AppTunnelKey,
+    key: TunnelKey,
     id: u64,
     /// Becomes `true` when the tunnel is cut.
     pub(crate) cut: watch::Receiver<bool>,
@@ -42,7 +42,7 @@ impl LiveTunnels {
 
     /// Registers a tunnel for `key`. Register before deciding: a cut announced after the
     /// registration reaches the tunnel; one announced before is already in the cache.
-    pub(crate) fn register(self: &Arc<Self>, key: AppTunnelKey) -> TunnelGuard {
+    pub(crate) fn register(self: &Arc<Self>, key: TunnelKey) -> TunnelGuard {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = watch::channel(false);
         self.map().entry(key.clone()).or_default().push((id, tx));
@@ -53,7 +53,7 @@ impl LiveTunnels {
     }
 
     /// Cuts every tunnel of `key`; returns how many.
-    pub(crate) fn cut(&self, key: &AppTunnelKey) -> usize {
+    pub(crate) fn cut(&self, key: &TunnelKey) -> usize {
         self.map().get(key).map_or(0, |tunnels| {
             tunnels.iter().for_each(|(_, tx)| {
                 tx.send_replace(true);
@@ -63,7 +63,7 @@ impl LiveTunnels {
     }
 
     /// Cuts every tunnel whose key `matches`; returns how many.
-    pub(crate) fn cut_where(&self, matches: impl Fn(&AppTunnelKey) -> bool) -> usize {
+    pub(crate) fn cut_where(&self, matches: impl Fn(&TunnelKey) -> bool) -> usize {
         let map = self.map();
         let mut cut = 0;
         for (_, tx) in map.iter().filter(|(key, _)| matches(key)).flat_map(|(_, tunnels)| tunnels) {
@@ -78,7 +78,7 @@ impl LiveTunnels {
         self.map().values().map(Vec::len).sum()
     }
 
-    fn keys(&self) -> Vec<AppTunnelKey> {
+    fn keys(&self) -> Vec<TunnelKey> {
         self.map().keys().cloned().collect()
     }
 }
@@ -110,7 +110,7 @@ pub(crate) fn follow_cuts(gateway: &Arc<Gateway>, live: Weak<LiveTunnels>) {
             let Some(live) = live.upgrade() else { return };
             match received {
                 Ok(cut) => {
-                    if let CacheKey::AppTunnel(key) = &cut.key {
+                    if let AccessKey::AppTunnel(key) = &cut.key {
                         let closed = live.cut(key);
                         tracing::info!(device = %key.uem_device_id, app = key.app_id.as_str(), service = key.service.as_str(), reason = cut.reason.code(), closed, "AppTunnel cut");
                     }
@@ -119,7 +119,7 @@ pub(crate) fn follow_cuts(gateway: &Arc<Gateway>, live: Weak<LiveTunnels>) {
                     let Some(gateway) = gateway.upgrade() else { return };
                     tracing::warn!(missed, "cuts missed: checking every live tunnel against the cache");
                     for key in live.keys() {
-                        let state = gateway.cache().lookup(&CacheKey::AppTunnel(key.clone()));
+                        let state = gateway.cache().lookup(&AccessKey::AppTunnel(key.clone()));
                         if !state.is_some_and(|s| s.state.permits()) {
                             live.cut(&key);
                         }

@@ -10,8 +10,8 @@ use crate::services::{Route, Target};
 use crate::wildcard::{self, WildcardError};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
-use postern_decision::{UemDeviceId, Verdict};
-use postern_device_cache::{AppId, AppTunnelKey, ServiceName};
+use postern_decision::{TunnelKey, UemDeviceId, Verdict};
+use postern_device_cache::{AppId, ServiceName};
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -139,7 +139,7 @@ impl AppTunnelProxy {
             tracing::info!(client = %connection.client, device = %device, service = service.as_str(), %reason, "AppTunnel refused: the device has not passed a realm policy");
             return Err(posture_refusal(reason));
         }
-        let key = AppTunnelKey { uem_device_id: device, app_id: app, service };
+        let key = TunnelKey { uem_device_id: device, app_id: app, service };
         let label = format!("{}/{}/{}->{host}:{port}", key.uem_device_id, key.app_id.as_str(), key.service.as_str());
         if connect {
             let guard = self.live.register(key.clone());
@@ -158,7 +158,7 @@ impl AppTunnelProxy {
 
     /// Role level (H4), once the gateway allowed the tunnel: `Ok` when a role of the
     /// device's user opens the service with its policies passed, or no role guards it.
-    fn role_check(&self, key: &AppTunnelKey, label: &str) -> Result<(), Refusal> {
+    fn role_check(&self, key: &TunnelKey, label: &str) -> Result<(), Refusal> {
         let Some(reason) =
             self.config.posture.as_ref().and_then(|p| p.gate.role(key.uem_device_id.as_str(), key.service.as_str()))
         else {
@@ -169,7 +169,7 @@ impl AppTunnelProxy {
     }
 
     /// The gateway's decision for `key` (S4, S5): `Ok` when allowed.
-    async fn decide(&self, key: &AppTunnelKey, label: &str) -> Result<(), Refusal> {
+    async fn decide(&self, key: &TunnelKey, label: &str) -> Result<(), Refusal> {
         let decision = match self
             .gateway
             .apptunnel_access(&key.uem_device_id, key.app_id.as_str(), key.service.as_str())
@@ -215,7 +215,7 @@ impl AppTunnelProxy {
         &self,
         request: Request<Incoming>,
         connection: &Connection,
-        key: AppTunnelKey,
+        key: TunnelKey,
         target: (String, u16),
         route: &Route,
         label: &str,

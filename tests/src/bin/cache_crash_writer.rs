@@ -6,8 +6,8 @@
 //! Lines: `opened len=N recovery=PATH|-`, `begin put KEY STATE MS [KEY STATE MS]...`,
 //! `begin del KEY`, `ack`, `error TEXT`, `done`.
 
-use postern_decision::{DeviceIdentity, DeviceState, EasDeviceId, Provenance, UemDeviceId};
-use postern_device_cache::{AppId, AppTunnelKey, CacheConfig, CacheKey, DeviceCache, DeviceRecord, ServiceName};
+use postern_decision::{AccessKey, DeviceIdentity, DeviceState, EasDeviceId, Provenance, TunnelKey, UemDeviceId};
+use postern_device_cache::{AppId, CacheConfig, DeviceCache, DeviceRecord, ServiceName};
 use std::io::Write;
 use std::num::NonZeroU32;
 use std::process::ExitCode;
@@ -38,18 +38,18 @@ impl Rng {
 }
 
 /// The key named `e:D<n>` or `t:u<n>` in the protocol.
-fn key(n: u64) -> Result<(String, CacheKey), String> {
+fn key(n: u64) -> Result<(String, AccessKey), String> {
     if n < DEVICES {
         let id = EasDeviceId::new(&format!("D{n}")).map_err(|e| e.to_string())?;
-        return Ok((format!("e:D{n}"), CacheKey::ActiveSync(id)));
+        return Ok((format!("e:D{n}"), AccessKey::ActiveSync(id)));
     }
     let t = n - DEVICES;
-    let key = AppTunnelKey {
+    let key = TunnelKey {
         uem_device_id: UemDeviceId::new(&format!("u{t}")).map_err(|e| e.to_string())?,
         app_id: AppId::new(&format!("app.{t}")).map_err(|e| e.to_string())?,
         service: ServiceName::new("intranet").map_err(|e| e.to_string())?,
     };
-    Ok((format!("t:u{t}"), CacheKey::AppTunnel(key)))
+    Ok((format!("t:u{t}"), AccessKey::AppTunnel(key)))
 }
 
 fn record(state: DeviceState, ms: u64) -> DeviceRecord {

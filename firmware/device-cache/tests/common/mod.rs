@@ -1,19 +1,20 @@
 //! Keys and records shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
-use postern_decision::{DeviceIdentity, DeviceState, EasDeviceId, Platform, Provenance, UemDeviceId};
-use postern_device_cache::{
-    AppId, AppTunnelKey, CacheConfig, CacheKey, DeviceCache, DeviceRecord, Opened, ServiceName,
+use postern_decision::{
+    AccessKey, AppId, DeviceIdentity, DeviceState, EasDeviceId, Platform, Provenance, ServiceName, TunnelKey,
+    UemDeviceId,
 };
+use postern_device_cache::{CacheConfig, DeviceCache, DeviceRecord, Opened};
 use std::num::NonZeroU32;
 use std::path::Path;
 
-pub fn eas(id: &str) -> CacheKey {
-    CacheKey::ActiveSync(EasDeviceId::new(id).expect("valid ActiveSync id"))
+pub fn eas(id: &str) -> AccessKey {
+    AccessKey::ActiveSync(EasDeviceId::new(id).expect("valid ActiveSync id"))
 }
 
-pub fn tunnel(uem: &str, app: &str) -> CacheKey {
-    CacheKey::AppTunnel(AppTunnelKey {
+pub fn tunnel(uem: &str, app: &str) -> AccessKey {
+    AccessKey::AppTunnel(TunnelKey {
         uem_device_id: UemDeviceId::new(uem).expect("valid UEM id"),
         app_id: AppId::new(app).expect("valid app id"),
         service: ServiceName::new("intranet").expect("valid service"),
