@@ -3,6 +3,7 @@
 use crate::checks;
 use crate::net_checks;
 use crate::validation::{Problem, Report};
+use postern_decision::SERVICE_NAME_MAX;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -10,8 +11,6 @@ use std::ops::RangeInclusive;
 
 /// Allowed values of `apptunnel.idle_timeout_secs`.
 pub const APPTUNNEL_IDLE_TIMEOUT_SECS: RangeInclusive<u32> = 10..=86_400;
-/// Longest AppTunnel service name, in bytes.
-pub const SERVICE_NAME_MAX: usize = 64;
 
 /// `[apptunnel]`: AppTunnel services and how long an idle tunnel is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! Checks of single values, shared by every section of the tree.
 
 use crate::validation::Problem;
+use postern_decision::IdError;
 use std::ops::RangeInclusive;
 use std::path::Path;
 
@@ -27,10 +28,26 @@ pub(crate) fn text(value: &str, max: usize) -> Result<(), Problem> {
     }
 }
 
-/// `value` is 1 to `max` ASCII letters and digits (an ActiveSync device id).
-pub(crate) fn alphanumeric(value: &str, max: usize) -> Result<(), Problem> {
-    charset(value, max, |c| c.is_ascii_alphanumeric(), "only ASCII letters and digits are allowed")
+/// `value` is accepted by the decision core's constructor `make`: each identifier has one
+/// bound and one character rule, the decision core's. `allowed` names the characters.
+pub(crate) fn identifier<T>(
+    value: &str,
+    make: impl FnOnce(&str) -> Result<T, IdError>,
+    allowed: &'static str,
+) -> Result<(), Problem> {
+    match make(value) {
+        Ok(_) => Ok(()),
+        Err(IdError::Empty { .. }) => Err(Problem::Empty),
+        Err(IdError::TooLong { len, max, .. }) => Err(Problem::TooLong { len, max }),
+        Err(IdError::BadChar { at, .. }) => {
+            Err(Problem::BadChar { found: value[at..].chars().next().unwrap_or_default(), at, allowed })
+        }
+        Err(other) => Err(Problem::BadIdentifier { reason: other.to_string() }),
+    }
 }
+
+/// What any text identifier may hold.
+pub(crate) const NO_CONTROL: &str = "control characters are not allowed";
 
 /// `value` is 1 to `max` bytes, every character of which satisfies `ok`; `allowed` says
 /// which characters those are.

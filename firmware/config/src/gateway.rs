@@ -2,10 +2,9 @@
 
 use crate::checks;
 use crate::validation::Report;
+use postern_decision::GatewayId;
 use serde::{Deserialize, Serialize};
 
-/// Longest gateway id, in bytes (the same limit the decision core applies).
-pub const GATEWAY_ID_MAX: usize = 64;
 /// Allowed values of `gateway.shutdown_notice_secs`.
 pub const SHUTDOWN_NOTICE_SECS: std::ops::RangeInclusive<u32> = 0..=300;
 
@@ -40,7 +39,7 @@ impl Default for GatewaySettings {
 
 impl GatewaySettings {
     pub(crate) fn check(&self, at: &str, report: &mut Report) {
-        report.check(at, "id", checks::text(&self.id, GATEWAY_ID_MAX));
+        report.check(at, "id", checks::identifier(&self.id, GatewayId::new, checks::NO_CONTROL));
         report.check(at, "hostname", checks::hostname_label(&self.hostname));
         report.check(at, "shutdown_notice_secs", checks::range(self.shutdown_notice_secs, &SHUTDOWN_NOTICE_SECS));
     }

@@ -33,7 +33,7 @@ mod version;
 pub use accs::{ACCS_SYNC_INTERVAL_SECS, AccsSettings};
 pub use activesync::ActiveSyncSettings;
 pub use agent::{AGENT_PORT, AGENT_RESOURCE_NAME_MAX, AgentResource, AgentSettings};
-pub use apptunnel::{APPTUNNEL_IDLE_TIMEOUT_SECS, AppTunnelService, AppTunnelSettings, SERVICE_NAME_MAX, ServiceKind};
+pub use apptunnel::{APPTUNNEL_IDLE_TIMEOUT_SECS, AppTunnelService, AppTunnelSettings, ServiceKind};
 pub use balancers::BALANCERS_MAX;
 pub use config::Config;
 pub use connector::{Connector, GRAPH_CLIENT_ID_MAX, GRAPH_TENANT_MAX, GraphConnector, PosternApiConnector};
@@ -41,7 +41,7 @@ pub use demo::DEMO_TOML;
 pub use device_cache::{DEVICE_CACHE_SIZE, DeviceCacheSettings};
 pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;
-pub use gateway::{GATEWAY_ID_MAX, GatewaySettings, SHUTDOWN_NOTICE_SECS};
+pub use gateway::{GatewaySettings, SHUTDOWN_NOTICE_SECS};
 pub use host_checker::{HOST_CHECKER_PORT, HostCheckerPolicy, HostCheckerSettings, PATCH_LIST_INTERVAL_SECS};
 pub use host_checker_roles::HostCheckerRole;
 pub use host_checker_sasl::{
@@ -55,9 +55,7 @@ pub use migration_steps::{StepError, insert_if_absent, rename};
 /// The outage rule (S3) is the decision core's.
 pub use postern_decision::OutagePolicy;
 pub use ssh_key::{SSH_KEY_LINE_MAX, SSH_KEY_TYPES, SSH_RSA_MIN_BITS};
-pub use static_uem::{
-    ACTIVESYNC_ID_MAX, Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings, UEM_ID_MAX, USER_MAX,
-};
+pub use static_uem::{Platform, ReportedState, StaticConnector, StaticDevice, StaticUemSettings};
 pub use tls::{TlsSettings, TlsVersion};
 pub use uem::{
     BACKOFF_CAP_SECS, COMPLIANCE_INTERVAL_SECS, CheckinSettings, INVENTORY_INTERVAL_SECS, JITTER_PERCENT,

@@ -1,19 +1,11 @@
 //! `kind = "static"`: a UEM written into the configuration.
 
 use crate::checks;
-use crate::gateway::GATEWAY_ID_MAX;
 use crate::validation::{Problem, Report};
-use postern_decision::OutagePolicy;
+use postern_decision::{EasDeviceId, GatewayId, OutagePolicy, UemDeviceId, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-
-/// Longest ActiveSync device id, in bytes (MS-ASHTTP).
-pub const ACTIVESYNC_ID_MAX: usize = 32;
-/// Longest user id, in bytes.
-pub const USER_MAX: usize = 256;
-/// Longest UEM device id, in bytes.
-pub const UEM_ID_MAX: usize = 64;
 
 /// A static UEM: a fixed device list and the settings a UEM provides to the gateway.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -149,11 +141,12 @@ impl<'a> FirstUse<'a> {
 
 impl StaticDevice {
     fn check(&self, at: &str, report: &mut Report) {
-        report.check(at, "activesync_id", checks::alphanumeric(&self.activesync_id, ACTIVESYNC_ID_MAX));
-        report.check(at, "user", checks::text(&self.user, USER_MAX));
-        report.check(at, "uem_id", checks::text(&self.uem_id, UEM_ID_MAX));
+        let letters_digits = "only ASCII letters and digits are allowed";
+        report.check(at, "activesync_id", checks::identifier(&self.activesync_id, EasDeviceId::new, letters_digits));
+        report.check(at, "user", checks::identifier(&self.user, UserId::new, checks::NO_CONTROL));
+        report.check(at, "uem_id", checks::identifier(&self.uem_id, UemDeviceId::new, checks::NO_CONTROL));
         if let Some(gateway) = &self.allowed_on_gateway {
-            report.check(at, "allowed_on_gateway", checks::text(gateway, GATEWAY_ID_MAX));
+            report.check(at, "allowed_on_gateway", checks::identifier(gateway, GatewayId::new, checks::NO_CONTROL));
         }
     }
 }

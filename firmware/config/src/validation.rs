@@ -101,6 +101,12 @@ pub enum Problem {
         /// What is wrong, naming the rule.
         reason: String,
     },
+    /// An identifier the decision core refuses, for a reason the variants above do not name.
+    #[error("{reason}")]
+    BadIdentifier {
+        /// The decision core's reason.
+        reason: String,
+    },
     /// A value cannot stand together with another setting's value.
     #[error("conflicts with {with}: {reason}")]
     Conflicts {

@@ -4,6 +4,7 @@ mod common;
 
 use common::{assert_valid, only_problem};
 use postern_config::{AppTunnelService, Config, Interface, Problem, ServiceKind};
+use postern_decision::SERVICE_NAME_MAX;
 
 fn with_interfaces(interfaces: Vec<Interface>) -> Config {
     Config { interfaces, ..Config::default() }
@@ -163,14 +164,14 @@ fn service_names_are_short_plain_and_unique() {
     let at = "apptunnel.services[0].name";
     assert_eq!(only_problem(&with_service("", &["a.example:80"]), at), Problem::Empty);
     assert!(matches!(
-        only_problem(&with_service(&"s".repeat(65), &["a.example:80"]), at),
-        Problem::TooLong { len: 65, max: 64 }
+        only_problem(&with_service(&"s".repeat(SERVICE_NAME_MAX + 1), &["a.example:80"]), at),
+        Problem::TooLong { len, max: SERVICE_NAME_MAX } if len == SERVICE_NAME_MAX + 1
     ));
     assert!(matches!(
         only_problem(&with_service("crm app", &["a.example:80"]), at),
         Problem::BadChar { found: ' ', at: 3, .. }
     ));
-    assert_valid(&with_service(&"s".repeat(64), &["a.example:80"]), "64 bytes");
+    assert_valid(&with_service(&"s".repeat(SERVICE_NAME_MAX), &["a.example:80"]), "the decision core's bound");
     assert_valid(&with_service("CRM_v2.intranet-1", &["a.example:80"]), "all classes");
 
     let mut config = with_service("crm", &["a.example:80"]);
