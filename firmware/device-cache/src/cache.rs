@@ -2,11 +2,14 @@
 //!
 //! Lookups and touches use only the index. Every write goes to the store first, is flushed
 //! to disk, and only then changes the index, so what the index says was acknowledged and
-//! survives a crash.
+//! survives a crash. The index has its own lock, held for memory work only, never across a
+//! store read or flush: a [`CacheReader`] looks devices up while a write is on its way to
+//! the disk.
 
 use crate::error::CacheError;
 use crate::key::{StoredKey, kind_of};
 use crate::lru_index::{Inserted, LruIndex};
+use crate::reader::{CacheReader, SharedIndex, lock};
 use crate::record::{CachedState, DeviceRecord};
 use crate::record_format::{decode_record, encode_record};
 use crate::recovery::{Recovery, hex, open_or_recover};
@@ -15,6 +18,7 @@ use postern_decision::{AccessKey, Channel};
 use std::collections::HashSet;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// A record ready to be written: its stored key, stored value and decision state.
@@ -77,7 +81,7 @@ pub struct Opened {
 /// The persistent, bounded, least-recently-used device cache.
 pub struct DeviceCache {
     store: SledStore,
-    index: DeviceIndex,
+    index: SharedIndex,
 }
 
 impl DeviceCache {
@@ -104,6 +108,7 @@ impl DeviceCache {
         for e in entries.into_iter().skip(excess) {
             index.insert(e.key, e.state);
         }
+        let index = Arc::new(Mutex::new(index));
         Ok(Opened { cache: DeviceCache { store, index }, recovery, evicted_at_open: excess })
     }
 
@@ -114,32 +119,33 @@ impl DeviceCache {
 
     /// How many entries the cache holds.
     pub fn len(&self) -> usize {
-        self.index.len()
+        lock(&self.index).len()
     }
 
     /// Whether the cache holds no entry.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        lock(&self.index).is_empty()
     }
 
     /// The most entries the cache holds before it evicts.
     pub fn capacity(&self) -> NonZeroU32 {
-        self.index.capacity()
+        lock(&self.index).capacity()
+    }
+
+    /// A reader of this cache's memory that does not wait for its writes.
+    pub fn reader(&self) -> CacheReader {
+        CacheReader { index: Arc::clone(&self.index) }
     }
 
     /// The cached decision state for `key`, from memory only; recency is unchanged.
     pub fn lookup(&self, key: &AccessKey) -> Option<CachedState> {
-        let bytes = key.encode().ok()?;
-        self.index.get(bytes.as_slice()).copied()
+        self.reader().lookup(key)
     }
 
     /// Marks `key` as the most recently used; returns whether it is cached. Recency lives
     /// in memory only (see the crate's README for the order after a restart).
-    pub fn touch(&mut self, key: &AccessKey) -> bool {
-        match key.encode() {
-            Ok(bytes) => self.index.touch(bytes.as_slice()),
-            Err(_) => false,
-        }
+    pub fn touch(&self, key: &AccessKey) -> bool {
+        self.reader().touch(key)
     }
 
     /// The full stored record for `key` (reads the store).
@@ -175,7 +181,7 @@ impl DeviceCache {
             let value = encode_record(record).map_err(|source| CacheError::Record { key: key.to_string(), source })?;
             encoded.push(Staged { key: Box::from(key.encode()?.as_slice()), value, state: record.cached_state() });
         }
-        let Plan { victims, count_after } = self.plan_evictions(&encoded)?;
+        let Plan { victims, count_after } = plan_evictions(&lock(&self.index), &encoded)?;
         let mut writes = WriteSet::new();
         for staged in &mut encoded {
             writes.put(&staged.key, core::mem::take(&mut staged.value));
@@ -184,15 +190,18 @@ impl DeviceCache {
             writes.delete(victim);
         }
         self.store.apply_durably(writes, count_after)?;
+        let mut index = lock(&self.index);
         for victim in &victims {
-            self.index.remove(&victim[..]);
+            index.remove(&victim[..]);
         }
         let mut stray = Vec::new();
         for Staged { key, state, .. } in encoded {
-            if let Inserted::Added { evicted: Some((key, _)) } = self.index.insert(key, state) {
+            if let Inserted::Added { evicted: Some((key, _)) } = index.insert(key, state) {
                 stray.push(key);
             }
         }
+        let len = index.len();
+        drop(index);
         if !stray.is_empty() {
             // Unreachable when the plan above is right; keep the store in step regardless.
             tracing::error!(
@@ -201,43 +210,25 @@ impl DeviceCache {
             );
             let mut writes = WriteSet::new();
             stray.iter().for_each(|k| writes.delete(k));
-            self.store.apply_durably(writes, self.index.len())?;
+            self.store.apply_durably(writes, len)?;
         }
         Ok(victims.iter().chain(&stray).filter_map(|k| AccessKey::decode(k).ok()).collect())
-    }
-
-    /// Which entries must go so that `incoming` fits (the least recently used ones that
-    /// `incoming` does not name), and how many entries the cache then holds.
-    fn plan_evictions(&self, incoming: &[Staged]) -> Result<Plan, CacheError> {
-        let distinct: HashSet<&[u8]> = incoming.iter().map(|s| &s.key[..]).collect();
-        let capacity = self.index.capacity().get();
-        if distinct.len() > capacity as usize {
-            return Err(CacheError::BatchTooLarge { distinct: distinct.len(), capacity });
-        }
-        let new = distinct.iter().filter(|k| !self.index.contains(**k)).count();
-        let need = (self.index.len() + new).saturating_sub(capacity as usize);
-        let victims: Vec<Box<[u8]>> = self
-            .index
-            .iter_lru()
-            .filter(|(k, _)| !distinct.contains(&k[..]))
-            .take(need)
-            .map(|(k, _)| k.clone())
-            .collect();
-        let count_after = self.index.len() + new - victims.len();
-        Ok(Plan { victims, count_after })
     }
 
     /// Changes the capacity (`device-cache size` at commit). Shrinking evicts the least
     /// recently used entries durably first; returns their keys.
     pub fn resize(&mut self, capacity: NonZeroU32) -> Result<Vec<AccessKey>, CacheError> {
-        let excess = self.index.len().saturating_sub(capacity.get() as usize);
-        let victims: Vec<Box<[u8]>> = self.index.iter_lru().take(excess).map(|(k, _)| k.clone()).collect();
+        let (victims, len) = {
+            let index = lock(&self.index);
+            let excess = index.len().saturating_sub(capacity.get() as usize);
+            (index.iter_lru().take(excess).map(|(k, _)| k.clone()).collect::<Vec<Box<[u8]>>>(), index.len())
+        };
         if !victims.is_empty() {
             let mut writes = WriteSet::new();
             victims.iter().for_each(|k| writes.delete(k));
-            self.store.apply_durably(writes, self.index.len() - victims.len())?;
+            self.store.apply_durably(writes, len - victims.len())?;
         }
-        let evicted = self.index.set_capacity(capacity);
+        let evicted = lock(&self.index).set_capacity(capacity);
         debug_assert_eq!(evicted.len(), victims.len(), "the index evicts what the store deleted");
         tracing::info!(capacity = capacity.get(), evicted = victims.len(), "device cache resized");
         Ok(victims.iter().filter_map(|k| AccessKey::decode(k).ok()).collect())
@@ -246,42 +237,45 @@ impl DeviceCache {
     /// Removes `key` durably; returns whether it was cached.
     pub fn remove(&mut self, key: &AccessKey) -> Result<bool, CacheError> {
         let bytes = key.encode()?;
-        if !self.index.contains(bytes.as_slice()) {
-            return Ok(false);
-        }
+        let len = {
+            let index = lock(&self.index);
+            if !index.contains(bytes.as_slice()) {
+                return Ok(false);
+            }
+            index.len()
+        };
         let mut writes = WriteSet::new();
         writes.delete(&bytes);
-        self.store.apply_durably(writes, self.index.len() - 1)?;
-        self.index.remove(bytes.as_slice());
+        self.store.apply_durably(writes, len - 1)?;
+        lock(&self.index).remove(bytes.as_slice());
         Ok(true)
     }
 
     /// Removes every entry durably.
     pub fn clear(&mut self) -> Result<(), CacheError> {
         self.store.clear()?;
-        self.index.clear();
+        lock(&self.index).clear();
         Ok(())
     }
 
     /// Up to `limit` full records of one kind, most recently used first (reads the store).
     /// At start-up, `entries(Channel::AppTunnel, capacity)` reloads every cached AppTunnel (S7).
     pub fn entries(&self, kind: Channel, limit: usize) -> Result<Vec<(AccessKey, DeviceRecord)>, CacheError> {
-        let mut out = Vec::new();
-        for (key, _) in self.index.iter_mru().filter(|(k, _)| kind_of(k) == Some(kind)).take(limit) {
-            out.extend(self.read_indexed(key)?);
-        }
-        Ok(out)
+        let keys: Vec<Box<[u8]>> = lock(&self.index)
+            .iter_mru()
+            .filter(|(k, _)| kind_of(k) == Some(kind))
+            .take(limit)
+            .map(|(k, _)| k.clone())
+            .collect();
+        self.read_indexed_all(&keys)
     }
 
     /// The full records whose UEM device tag is `tag` ([`crate::uem_tag`]), without
     /// changing their recency (reads the store for those entries only). Devices whose ids
     /// share a tag come together: check each record's id.
     pub fn entries_by_uem_tag(&self, tag: u64) -> Result<Vec<(AccessKey, DeviceRecord)>, CacheError> {
-        let mut out = Vec::new();
-        for (key, _) in self.index.iter_group(tag) {
-            out.extend(self.read_indexed(key)?);
-        }
-        Ok(out)
+        let keys: Vec<Box<[u8]>> = lock(&self.index).iter_group(tag).map(|(k, _)| k.clone()).collect();
+        self.read_indexed_all(&keys)
     }
 
     /// Up to `limit` keys of one kind whose in-memory state passes `wanted`, most recently
@@ -293,8 +287,9 @@ impl DeviceCache {
         limit: usize,
         wanted: impl Fn(&CachedState) -> bool,
     ) -> Result<Vec<AccessKey>, CacheError> {
+        let index = lock(&self.index);
         let mut out = Vec::new();
-        for (key, _) in self.index.iter_mru().filter(|(k, s)| kind_of(k) == Some(kind) && wanted(s)).take(limit) {
+        for (key, _) in index.iter_mru().filter(|(k, s)| kind_of(k) == Some(kind) && wanted(s)).take(limit) {
             out.push(AccessKey::decode(key)?);
         }
         Ok(out)
@@ -302,7 +297,16 @@ impl DeviceCache {
 
     /// The UEM device tags of the cached entries, each once (from memory).
     pub fn uem_tags(&self) -> HashSet<u64> {
-        self.index.group_tags()
+        lock(&self.index).group_tags()
+    }
+
+    /// The stored records of indexed keys, read without holding the index.
+    fn read_indexed_all(&self, keys: &[Box<[u8]>]) -> Result<Vec<(AccessKey, DeviceRecord)>, CacheError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            out.extend(self.read_indexed(key)?);
+        }
+        Ok(out)
     }
 
     /// The stored record of an indexed key; none (and a warning) when the store lacks it.
@@ -322,8 +326,25 @@ impl DeviceCache {
         self.entries(Channel::AppTunnel, limit)
     }
 
-    /// The index, for inspection (e.g. measuring its memory).
-    pub fn index(&self) -> &DeviceIndex {
-        &self.index
+    /// The index, for inspection (e.g. measuring its memory). Lookups wait while the
+    /// guard is held: keep it briefly.
+    pub fn index(&self) -> MutexGuard<'_, DeviceIndex> {
+        lock(&self.index)
     }
+}
+
+/// Which entries must go so that `incoming` fits (the least recently used ones that
+/// `incoming` does not name), and how many entries the cache then holds.
+fn plan_evictions(index: &DeviceIndex, incoming: &[Staged]) -> Result<Plan, CacheError> {
+    let distinct: HashSet<&[u8]> = incoming.iter().map(|s| &s.key[..]).collect();
+    let capacity = index.capacity().get();
+    if distinct.len() > capacity as usize {
+        return Err(CacheError::BatchTooLarge { distinct: distinct.len(), capacity });
+    }
+    let new = distinct.iter().filter(|k| !index.contains(**k)).count();
+    let need = (index.len() + new).saturating_sub(capacity as usize);
+    let victims: Vec<Box<[u8]>> =
+        index.iter_lru().filter(|(k, _)| !distinct.contains(&k[..])).take(need).map(|(k, _)| k.clone()).collect();
+    let count_after = index.len() + new - victims.len();
+    Ok(Plan { victims, count_after })
 }

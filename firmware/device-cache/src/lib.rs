@@ -4,6 +4,7 @@ mod cache;
 mod error;
 mod key;
 mod lru_index;
+mod reader;
 mod record;
 mod record_format;
 mod recovery;
@@ -16,6 +17,7 @@ pub use key::{ENCODED_KEY_MAX, EncodedKey, StoredKey};
 pub use lru_index::{Inserted, LruIndex, MAX_INDEX_CAPACITY, Walk};
 /// The parts of an AppTunnel key, defined once in the decision core.
 pub use postern_decision::{APP_ID_MAX, AppId, SERVICE_NAME_MAX, ServiceName};
+pub use reader::CacheReader;
 pub use record::{CachedState, DeviceRecord, uem_tag};
 pub use record_format::{RECORD_FORMAT_VERSION, decode_record, encode_record};
 pub use recovery::{Damage, Recovery};

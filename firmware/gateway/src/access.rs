@@ -77,14 +77,13 @@ impl Gateway {
     /// The decision the cache alone gives, when it may (S2): not for entries to be asked
     /// about again, nor for a request naming another user than the one recorded.
     fn decided_by_cache(&self, key: &AccessKey, request: &EasRequest) -> Option<Decision> {
-        let mut cache = self.cache();
-        let state = cache.lookup(key)?;
+        let state = self.reader.lookup(key)?;
         let revisit = matches!(state.provenance, Provenance::OutageRule | Provenance::Persisted);
         let other_user = state.user_tag != 0 && state.user_tag != user_tag(request.user.as_ref());
         if revisit || other_user {
             return None;
         }
-        cache.touch(key);
+        self.reader.touch(key);
         Some(decide_cached(state.state, state.provenance))
     }
 
@@ -203,14 +202,11 @@ impl Gateway {
             app_id: app_id.clone(),
             service: service_name.clone(),
         });
-        let previous = {
-            let mut cache = self.cache();
-            if let Some(state) = cache.lookup(&key) {
-                cache.touch(&key);
-                return Ok(self.count(decide_cached(state.state, state.provenance)));
-            }
-            cache.record(&key)?
-        };
+        if let Some(state) = self.reader.lookup(&key) {
+            self.reader.touch(&key);
+            return Ok(self.count(decide_cached(state.state, state.provenance)));
+        }
+        let previous = self.cache().record(&key)?;
         let lookup = match self.ask(self.connector().authorise_app(device, &app_id, &service_name)).await {
             Ok(answer) => AppTunnelLookup::Reachable(answer),
             Err(error) => {

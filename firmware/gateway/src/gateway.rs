@@ -4,7 +4,7 @@ use crate::admission::Admission;
 use crate::blocks::BlockList;
 use crate::error::GatewayError;
 use postern_decision::{AccessKey, Channel, GatewayId, Reason, UemCapabilities, UemSettings, restore_at_startup};
-use postern_device_cache::{DeviceCache, DeviceRecord};
+use postern_device_cache::{CacheReader, DeviceCache, DeviceRecord};
 use postern_metrics::{Counter, LabelledCounter};
 use postern_uem_api::Settings;
 use postern_uem_connector::UemConnector;
@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
-/// Devices read or written per hold of the cache's lock, which requests take too: a
-/// request waits for at most this many record reads.
+/// Devices read or written per hold of the cache's lock. Requests decided from the cache's
+/// memory never take it; a first access reads its device's record under it, so waits for
+/// at most this many record reads and one flush.
 pub(crate) const DEVICES_PER_LOCK: usize = 256;
 
 /// A device or tunnel whose live connections must be closed now (A7).
@@ -37,6 +38,8 @@ pub struct Gateway {
     pub(crate) id: GatewayId,
     connector: RwLock<Arc<dyn UemConnector>>,
     cache: Mutex<DeviceCache>,
+    /// The cache's memory, read by requests without waiting for the cache's writes.
+    pub(crate) reader: CacheReader,
     uem: Mutex<UemView>,
     cuts: broadcast::Sender<Cut>,
     blocks: Mutex<BlockList>,
@@ -69,6 +72,7 @@ impl Gateway {
         Self {
             id,
             connector: RwLock::new(connector),
+            reader: cache.reader(),
             cache: Mutex::new(cache),
             uem: Mutex::new(uem),
             cuts,
