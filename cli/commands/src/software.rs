@@ -3,10 +3,17 @@
 use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;
 use postern_cli_engine::{Invocation, Value};
-use postern_update_agent::Source;
+use postern_update_agent::{InstallPhase, InstallProgress, Source};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-/// `software install`: verifies the bundle while writing the inactive slot.
+/// How often a running install's progress is looked at.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+/// How often the bytes received are printed while they arrive.
+const BYTES_EVERY: Duration = Duration::from_secs(2);
+
+/// `software install`: verifies the bundle while writing the inactive slot, printing each
+/// step and, while the bundle arrives, how much of it has.
 pub(crate) fn install(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
     let appliance = session.appliance();
     let agent = appliance.update_agent().map_err(failed)?.clone();
@@ -14,10 +21,23 @@ pub(crate) fn install(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut 
     let ca = inv.arg("PATH").and_then(Value::as_str).map(Path::new);
     let source = Source::parse(text).map_err(|e| failed(e.to_string()))?;
     let now = appliance.now();
-    writeln!(out, "Verifying and writing the bundle into the inactive slot...")?;
-    let result = appliance
-        .block_on(async move { agent.install(&source, ca, now).await })
-        .ok_or_else(|| failed("the install could not run"))?;
+    writeln!(out, "Installing {text} into the inactive slot.")?;
+    let progress = InstallProgress::default();
+    let result = std::thread::scope(|scope| {
+        let install = scope.spawn(|| appliance.block_on(agent.install_reporting(&source, ca, now, &progress)));
+        let (mut seen, mut bytes_shown_at, mut bytes_shown) = (0, Instant::now(), 0);
+        while !install.is_finished() {
+            std::thread::sleep(PROGRESS_EVERY);
+            show_progress(&progress, &mut seen, out)?;
+            let received = progress.received();
+            if received != bytes_shown && bytes_shown_at.elapsed() >= BYTES_EVERY {
+                writeln!(out, "  {}", received_line(received, progress.total()))?;
+                (bytes_shown_at, bytes_shown) = (Instant::now(), received);
+            }
+        }
+        show_progress(&progress, &mut seen, out)?;
+        install.join().ok().flatten().ok_or_else(|| failed("the install could not run"))
+    })?;
     match result {
         Ok(installed) => {
             writeln!(
@@ -28,6 +48,32 @@ pub(crate) fn install(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut 
             Ok(())
         }
         Err(e) => Err(failed(format!("{e}. Nothing was changed."))),
+    }
+}
+
+/// Prints each phase reached since `seen`, with the bytes received when a phase ends them.
+fn show_progress(progress: &InstallProgress, seen: &mut u8, out: &mut dyn Write) -> Outcome {
+    let (phases, now) = progress.phases_since(*seen);
+    for phase in phases {
+        if phase == InstallPhase::Verifying && progress.received() > 0 {
+            writeln!(out, "  {}", received_line(progress.received(), progress.total()))?;
+        }
+        let mut text = phase.to_string();
+        text[..1].make_ascii_uppercase();
+        writeln!(out, "{text}...")?;
+    }
+    *seen = now;
+    Ok(())
+}
+
+/// `12.5 MiB received`, or `12.5 of 40.0 MiB received (31%)` when the length is known.
+fn received_line(received: u64, total: Option<u64>) -> String {
+    let mib = |bytes: u64| bytes as f64 / f64::from(1 << 20);
+    match total.filter(|t| *t > 0) {
+        Some(total) => {
+            format!("{:.1} of {:.1} MiB received ({}%)", mib(received), mib(total), received * 100 / total)
+        }
+        None => format!("{:.1} MiB received", mib(received)),
     }
 }
 
@@ -57,4 +103,16 @@ pub(crate) fn show(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn received_bytes_read_in_mebibytes_with_a_share_when_the_length_is_known() {
+        assert_eq!(received_line(3 << 19, None), "1.5 MiB received");
+        assert_eq!(received_line(1 << 20, Some(4 << 20)), "1.0 of 4.0 MiB received (25%)");
+        assert_eq!(received_line(0, Some(0)), "0.0 MiB received");
+    }
 }

@@ -21,7 +21,7 @@ pub use error::TransportError;
 pub use host_key::{HOST_KEY_FILE, fingerprint, load_or_create_host_key};
 pub use serial::{CONSOLE_USER, SerialConfig};
 pub use server::{BoundServer, Server, ServerConfig};
-pub use session::{AuthorisedKey, Flow, OneShot, Peer, Privilege, Session, SessionFactory, TransportKind};
+pub use session::{AuthorisedKey, Flow, OneShot, Output, Peer, Privilege, Session, SessionFactory, TransportKind};
 pub use socket_client::{ClientError, run_lines, split_lines};
 pub use socket_protocol::{
     FrameError, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, Request, Response, encode_frame, read_frame,

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use crate::crlf::Crlf;
 use crate::error::TransportError;
 use crate::raw_mode::RawMode;
-use crate::session::{Flow, Peer, Privilege, Session, SessionFactory, TransportKind};
+use crate::session::{Flow, Output, Peer, Privilege, Session, SessionFactory, TransportKind};
 
 /// Where the console is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,35 +99,22 @@ impl Console {
 /// Runs sessions over `input`/`output` one after another.
 fn serve(
     mut input: &File,
-    mut output: impl Write,
+    output: impl Write,
     crlf: Option<Crlf>,
     factory: &dyn SessionFactory,
     peer: &Peer,
     stop: &watch::Receiver<bool>,
 ) -> std::io::Result<End> {
     let mut buf = [0u8; 1024];
-    let mut out = Vec::new();
-    let mut crlf = crlf;
-    let mut write = |out: &[u8], output: &mut dyn Write| -> std::io::Result<()> {
-        match crlf.as_mut() {
-            Some(crlf) => {
-                let mut converted = Vec::with_capacity(out.len());
-                crlf.convert(out, &mut converted);
-                output.write_all(&converted)?;
-            }
-            None => output.write_all(out)?,
-        }
-        output.flush()
-    };
+    let mut out = ConsoleOutput { output, crlf, error: None };
     let mut carried: Vec<u8> = Vec::new();
     loop {
         let mut session = factory.interactive(peer);
-        out.clear();
         session.start(&mut out);
         tracing::info!(user = %peer.user, "console session started");
         // Bytes typed after the one that ended the last session belong to this one.
         let mut rest = feed_bytewise(&mut *session, &carried, &mut out);
-        write(&out, &mut output)?;
+        out.check()?;
         while rest.is_none() {
             if *stop.borrow() {
                 return Ok(End::Stopped);
@@ -143,18 +130,51 @@ fn serve(
                 Err(e) if e.raw_os_error() == Some(nix::libc::EIO) => return Ok(End::EndOfInput),
                 Err(e) => return Err(e),
             };
-            out.clear();
             rest = feed_bytewise(&mut *session, buf.get(..n).unwrap_or_default(), &mut out);
-            write(&out, &mut output)?;
+            out.check()?;
         }
         tracing::info!(user = %peer.user, "console session ended");
         carried = rest.unwrap_or_default();
     }
 }
 
+/// The console's output: each write goes to the terminal at once, with `\r\n` line ends
+/// where the terminal needs them; the first error is kept for the loop to see.
+struct ConsoleOutput<W: Write> {
+    output: W,
+    crlf: Option<Crlf>,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> Output for ConsoleOutput<W> {
+    fn write(&mut self, bytes: &[u8]) {
+        if self.error.is_some() || bytes.is_empty() {
+            return;
+        }
+        let written = match self.crlf.as_mut() {
+            Some(crlf) => {
+                let mut converted = Vec::with_capacity(bytes.len());
+                crlf.convert(bytes, &mut converted);
+                self.output.write_all(&converted)
+            }
+            None => self.output.write_all(bytes),
+        };
+        if let Err(error) = written.and_then(|()| self.output.flush()) {
+            self.error = Some(error);
+        }
+    }
+}
+
+impl<W: Write> ConsoleOutput<W> {
+    /// The first write error since the last check.
+    fn check(&mut self) -> std::io::Result<()> {
+        self.error.take().map_or(Ok(()), Err)
+    }
+}
+
 /// Feeds `input` one byte at a time (console input is slow), so that the bytes after the one
 /// that ends the session are not lost; returns them if the session ended.
-fn feed_bytewise(session: &mut dyn Session, input: &[u8], out: &mut Vec<u8>) -> Option<Vec<u8>> {
+fn feed_bytewise(session: &mut dyn Session, input: &[u8], out: &mut dyn Output) -> Option<Vec<u8>> {
     let ended = input.iter().position(|byte| session.feed(std::slice::from_ref(byte), out) == Flow::End)?;
     Some(input.get(ended + 1..).unwrap_or_default().to_vec())
 }

@@ -4,17 +4,17 @@ use std::fs::File;
 use std::io::Write;
 
 use super::*;
-use crate::session::{AuthorisedKey, OneShot, Session};
+use crate::session::{AuthorisedKey, OneShot, Output, Session};
 
 /// Prompts `> `, answers `got LINE`, ends on `exit`.
 struct LineSession(Vec<u8>);
 
 impl Session for LineSession {
-    fn start(&mut self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"hello\n> ");
+    fn start(&mut self, out: &mut dyn Output) {
+        out.write(b"hello\n> ");
     }
 
-    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Flow {
+    fn feed(&mut self, input: &[u8], out: &mut dyn Output) -> Flow {
         for &b in input {
             if b != b'\n' {
                 self.0.push(b);
@@ -25,7 +25,7 @@ impl Session for LineSession {
             if line == "exit" {
                 return Flow::End;
             }
-            out.extend_from_slice(format!("got {line}\n> ").as_bytes());
+            out.write(format!("got {line}\n> ").as_bytes());
         }
         Flow::Continue
     }

@@ -34,12 +34,26 @@ pub enum Flow {
     End,
 }
 
-/// One interactive CLI session: bytes in, terminal bytes out. Sans-IO: it never blocks.
+/// Where a session's output goes as it is produced. A transport that streams sends each
+/// write on at once, so a long command's progress shows while it runs.
+pub trait Output {
+    /// Takes the next bytes of output.
+    fn write(&mut self, bytes: &[u8]);
+}
+
+impl Output for Vec<u8> {
+    fn write(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// One interactive CLI session: bytes in, terminal bytes out. It may block while a
+/// command runs; transports call it from a thread of its own, never from the runtime's.
 pub trait Session: Send {
     /// Writes the banner and first prompt.
-    fn start(&mut self, out: &mut Vec<u8>);
-    /// Feeds bytes typed by the user, appending what the terminal should show.
-    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Flow;
+    fn start(&mut self, out: &mut dyn Output);
+    /// Feeds bytes typed by the user, writing what the terminal should show.
+    fn feed(&mut self, input: &[u8], out: &mut dyn Output) -> Flow;
 }
 
 /// The result of running command lines non-interactively.
@@ -68,6 +82,13 @@ pub trait SessionFactory: Send + Sync + 'static {
     fn interactive(&self, peer: &Peer) -> Box<dyn Session>;
     /// Runs `lines` (separated by `\n`) as CLI commands for `peer`, non-interactively.
     fn one_shot(&self, peer: &Peer, lines: &str) -> OneShot;
+    /// [`SessionFactory::one_shot`], writing the output to `out` as it comes; returns
+    /// whether every command succeeded. Unless implemented, the output comes at the end.
+    fn run_lines(&self, peer: &Peer, lines: &str, out: &mut dyn Output) -> bool {
+        let result = self.one_shot(peer, lines);
+        out.write(result.output.as_bytes());
+        result.success
+    }
     /// The SSH keys allowed to log in now; asked at every authentication attempt.
     fn authorised_keys(&self) -> Vec<AuthorisedKey>;
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, PublicKeyOffer, Session as SshSession, VerifiedPublicKey};
 use russh::{Channel, ChannelId, ChannelOpenFailure, Pty};
 
-use crate::session::{Flow, Peer, SessionFactory, TransportKind};
+use crate::session::{Peer, SessionFactory, TransportKind};
 use crate::ssh_auth::privilege_for;
 use crate::ssh_channels::Channels;
 use crate::ssh_source_tracker::SourceTracker;
@@ -259,9 +259,7 @@ impl Handler for Connection {
         let Some(peer) = self.peer.as_ref() else {
             return session.channel_failure(channel);
         };
-        if self.channels.shell(channel, &*self.factory, peer, session)? {
-            tracing::info!(peer = %self.addr, user = %peer.user, "ssh interactive session started");
-        }
+        self.channels.shell(channel, &*self.factory, peer, &self.addr, session)?;
         Ok(())
     }
 
@@ -274,21 +272,18 @@ impl Handler for Connection {
         let Some(peer) = self.peer.as_ref() else {
             return session.channel_failure(channel);
         };
-        if let Some(success) = self.channels.exec(channel, &*self.factory, peer, data, session)? {
-            tracing::info!(peer = %self.addr, user = %peer.user, success, "ssh command run");
-        }
+        self.channels.exec(channel, self.factory.clone(), peer, &self.addr, data, session)?;
         Ok(())
     }
 
-    async fn data(&mut self, channel: ChannelId, data: &[u8], session: &mut SshSession) -> Result<(), Self::Error> {
-        if self.channels.data(channel, data, session)? == Flow::End {
-            tracing::info!(peer = %self.addr, user = self.user(), "ssh interactive session ended");
-        }
+    async fn data(&mut self, channel: ChannelId, data: &[u8], _session: &mut SshSession) -> Result<(), Self::Error> {
+        self.channels.data(channel, data);
         Ok(())
     }
 
-    async fn channel_eof(&mut self, channel: ChannelId, session: &mut SshSession) -> Result<(), Self::Error> {
-        self.channels.eof(channel, session)
+    async fn channel_eof(&mut self, channel: ChannelId, _session: &mut SshSession) -> Result<(), Self::Error> {
+        self.channels.eof(channel);
+        Ok(())
     }
 
     async fn channel_close(&mut self, channel: ChannelId, _session: &mut SshSession) -> Result<(), Self::Error> {

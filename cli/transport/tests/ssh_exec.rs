@@ -73,3 +73,28 @@ fn password_and_keyboard_interactive_are_not_offered() -> TestResult {
     }
     f.server.shutdown()
 }
+
+/// A long command's output reaches the client while the command still runs, and the
+/// connection serves other commands meanwhile: `wait-for` prints `waiting`, then blocks
+/// until its file exists, which the test creates only after it read `waiting`.
+#[test]
+fn output_streams_while_a_command_runs_and_other_commands_are_served() -> TestResult {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let f = SshFixture::start()?;
+    let flag = f.dir.path().join("go-on");
+    let mut long =
+        ssh(&f.alice, f.port, "alice").arg(format!("wait-for {}", flag.display())).stdout(Stdio::piped()).spawn()?;
+    let mut lines = BufReader::new(long.stdout.take().ok_or("no stdout")?);
+    let mut first = String::new();
+    lines.read_line(&mut first)?;
+    assert_eq!(first, "waiting\n", "the first line arrives before the command ends");
+    let other = ssh(&f.alice, f.port, "alice").arg("show version").output()?;
+    assert_eq!(stdout(&other), format!("{VERSION_LINE}\n"), "served while the long command runs");
+    std::fs::write(&flag, b"")?;
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut lines, &mut rest)?;
+    assert_eq!(rest, "done\n");
+    assert_eq!(long.wait()?.code(), Some(0));
+    f.server.shutdown()
+}

@@ -34,6 +34,9 @@ struct Plan {
     count_after: usize,
 }
 
+/// Index entries a write changes per hold of the index's lock.
+const ENTRIES_PER_HOLD: usize = 4;
+
 /// The in-memory index the cache uses: stored key bytes to decision state.
 pub type DeviceIndex = LruIndex<Box<[u8]>, CachedState>;
 
@@ -190,18 +193,24 @@ impl DeviceCache {
             writes.delete(victim);
         }
         self.store.apply_durably(writes, count_after)?;
-        let mut index = lock(&self.index);
-        for victim in &victims {
-            index.remove(&victim[..]);
+        // A few entries per hold of the index: readers wait for at most that much work.
+        for chunk in victims.chunks(ENTRIES_PER_HOLD) {
+            let mut index = lock(&self.index);
+            chunk.iter().for_each(|victim| {
+                index.remove(&victim[..]);
+            });
         }
         let mut stray = Vec::new();
-        for Staged { key, state, .. } in encoded {
-            if let Inserted::Added { evicted: Some((key, _)) } = index.insert(key, state) {
-                stray.push(key);
+        let mut staged = encoded.into_iter().peekable();
+        while staged.peek().is_some() {
+            let mut index = lock(&self.index);
+            for Staged { key, state, .. } in staged.by_ref().take(ENTRIES_PER_HOLD) {
+                if let Inserted::Added { evicted: Some((key, _)) } = index.insert(key, state) {
+                    stray.push(key);
+                }
             }
         }
-        let len = index.len();
-        drop(index);
+        let len = lock(&self.index).len();
         if !stray.is_empty() {
             // Unreachable when the plan above is right; keep the store in step regardless.
             tracing::error!(

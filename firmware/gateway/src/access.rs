@@ -9,7 +9,7 @@ use postern_decision::{
     Provenance, Reason, ServiceName, TunnelKey, UemDeviceId, UemLookup, Verdict, decide_cached, decide_first_access,
     decide_first_apptunnel, needs_first_access, state_needs_first_access, user_conflict, user_tag,
 };
-use postern_device_cache::DeviceRecord;
+use postern_device_cache::{CachedState, DeviceRecord};
 use postern_uem_connector::UemError;
 use std::future::Future;
 use std::net::IpAddr;
@@ -77,14 +77,13 @@ impl Gateway {
     /// The decision the cache alone gives, when it may (S2): not for entries to be asked
     /// about again, nor for a request naming another user than the one recorded.
     fn decided_by_cache(&self, key: &AccessKey, request: &EasRequest) -> Option<Decision> {
-        let state = self.reader.lookup(key)?;
-        let revisit = matches!(state.provenance, Provenance::OutageRule | Provenance::Persisted);
-        let other_user = state.user_tag != 0 && state.user_tag != user_tag(request.user.as_ref());
-        if revisit || other_user {
-            return None;
-        }
-        self.reader.touch(key);
-        Some(decide_cached(state.state, state.provenance))
+        let from_cache = |state: &CachedState| {
+            let revisit = matches!(state.provenance, Provenance::OutageRule | Provenance::Persisted);
+            let other_user = state.user_tag != 0 && state.user_tag != user_tag(request.user.as_ref());
+            !revisit && !other_user
+        };
+        let state = self.reader.lookup_touching(key, from_cache)?;
+        from_cache(&state).then(|| decide_cached(state.state, state.provenance))
     }
 
     async fn first_access(
@@ -202,8 +201,7 @@ impl Gateway {
             app_id: app_id.clone(),
             service: service_name.clone(),
         });
-        if let Some(state) = self.reader.lookup(&key) {
-            self.reader.touch(&key);
+        if let Some(state) = self.reader.lookup_touching(&key, |_| true) {
             return Ok(self.count(decide_cached(state.state, state.provenance)));
         }
         let previous = self.cache().record(&key)?;

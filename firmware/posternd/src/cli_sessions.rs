@@ -2,7 +2,7 @@
 
 use postern_cli_commands::{Appliance, CliBackend};
 use postern_cli_engine::{Grammar, Outcome, Session as EngineSession, SessionEvent};
-use postern_cli_transport::{AuthorisedKey, Flow, OneShot, Peer, Session, SessionFactory};
+use postern_cli_transport::{AuthorisedKey, Flow, OneShot, Output, Peer, Session, SessionFactory};
 use postern_update_bundle::ImageTrust;
 use std::sync::Arc;
 
@@ -41,16 +41,55 @@ fn banner(image: Option<ImageTrust>) -> String {
 }
 
 impl Session for Interactive {
-    fn start(&mut self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.banner.as_bytes());
-        let _ = self.session.start(&self.backend, out);
+    fn start(&mut self, out: &mut dyn Output) {
+        out.write(self.banner.as_bytes());
+        let _ = self.session.start(&self.backend, &mut EngineOut { out, lf_only: false, after_cr: false });
     }
 
-    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Flow {
-        match self.session.feed(input, &mut self.backend, out) {
+    fn feed(&mut self, input: &[u8], out: &mut dyn Output) -> Flow {
+        match self.session.feed(input, &mut self.backend, &mut EngineOut { out, lf_only: false, after_cr: false }) {
             Ok(SessionEvent::Continue) => Flow::Continue,
             _ => Flow::End,
         }
+    }
+}
+
+/// The engine's writer over a transport's output: every write is passed on at once, so a
+/// command's progress reaches the operator while it runs. Scripts get `\n` line ends.
+struct EngineOut<'a> {
+    out: &'a mut dyn Output,
+    lf_only: bool,
+    after_cr: bool,
+}
+
+impl embedded_io::ErrorType for EngineOut<'_> {
+    type Error = core::convert::Infallible;
+}
+
+impl embedded_io::Write for EngineOut<'_> {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        if !self.lf_only {
+            self.out.write(buf);
+            return Ok(buf.len());
+        }
+        // `\r\n` becomes `\n`, also when a write ends between the two.
+        let mut plain = Vec::with_capacity(buf.len() + 1);
+        for &byte in buf {
+            if std::mem::take(&mut self.after_cr) && byte != b'\n' {
+                plain.push(b'\r');
+            }
+            if byte == b'\r' {
+                self.after_cr = true;
+            } else {
+                plain.push(byte);
+            }
+        }
+        self.out.write(&plain);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
     }
 }
 
@@ -62,13 +101,21 @@ impl SessionFactory for Sessions {
     }
 
     fn one_shot(&self, peer: &Peer, lines: &str) -> OneShot {
+        let mut output = Vec::new();
+        let success = self.run_lines(peer, lines, &mut output);
+        OneShot { output: String::from_utf8_lossy(&output).into_owned(), success }
+    }
+
+    fn run_lines(&self, peer: &Peer, lines: &str, out: &mut dyn Output) -> bool {
         let (mut session, mut backend) = self.engine_session(peer);
         // Scripts start in privileged EXEC when the peer may; operators stay in EXEC.
         let _ = session.enable();
-        let mut out = Vec::new();
+        let mut out = EngineOut { out, lf_only: true, after_cr: false };
         let outcome = session.run_script(lines, &mut backend, &mut out);
-        let success = matches!(outcome, Ok(Outcome::Success | Outcome::Ended));
-        OneShot { output: String::from_utf8_lossy(&out).replace("\r\n", "\n"), success }
+        if std::mem::take(&mut out.after_cr) {
+            out.out.write(b"\r");
+        }
+        matches!(outcome, Ok(Outcome::Success | Outcome::Ended))
     }
 
     fn authorised_keys(&self) -> Vec<AuthorisedKey> {
@@ -102,5 +149,15 @@ mod tests {
         );
         assert!(banner(Some(ImageTrust::Production)).ends_with("\r\nImage: production\r\n"));
         assert!(!banner(None).contains("Image"));
+    }
+
+    #[test]
+    fn scripts_get_plain_line_feeds_also_across_writes() {
+        let mut collected = Vec::new();
+        let mut out = EngineOut { out: &mut collected, lf_only: true, after_cr: false };
+        for chunk in [&b"a\r\nb\r"[..], b"\nc\rd\r", b"\n"] {
+            embedded_io::Write::write(&mut out, chunk).expect("infallible");
+        }
+        assert_eq!(collected, b"a\nb\nc\rd\n");
     }
 }

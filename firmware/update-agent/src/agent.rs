@@ -5,6 +5,7 @@ use crate::helper_client::HelperClient;
 use crate::helper_protocol::HelperAnswer;
 use crate::image::read_image_trust;
 use crate::installer::{Installer, Target};
+use crate::progress::{Counted, InstallPhase, InstallProgress};
 use crate::records::Records;
 use crate::source::Source;
 use crate::source::pump_reader;
@@ -164,9 +165,20 @@ impl UpdateAgent {
         ca_file: Option<&Path>,
         now_unix: u64,
     ) -> Result<Installed, UpdateError> {
+        self.install_reporting(source, ca_file, now_unix, &InstallProgress::default()).await
+    }
+
+    /// [`UpdateAgent::install`], reporting its phases and the bytes received to `progress`.
+    pub async fn install_reporting(
+        &self,
+        source: &Source,
+        ca_file: Option<&Path>,
+        now_unix: u64,
+        progress: &InstallProgress,
+    ) -> Result<Installed, UpdateError> {
         let _busy =
             Busy::take(&self.busy).ok_or_else(|| UpdateError::Payloads("another install is in progress".into()))?;
-        let result = self.install_now(source, ca_file, now_unix).await;
+        let result = self.install_now(source, ca_file, now_unix, progress).await;
         let line = match &result {
             Ok(i) => format!(
                 "installed {} ({}) into slot {}; on trial for {} boot(s)",
@@ -184,12 +196,16 @@ impl UpdateAgent {
         source: &Source,
         ca_file: Option<&Path>,
         now_unix: u64,
+        progress: &InstallProgress,
     ) -> Result<Installed, UpdateError> {
         self.note_proven()?;
         let ca_file = ca_file.or_else(|| self.default_ca.is_file().then_some(self.default_ca.as_path()));
+        progress.expect(source.file_len());
         let Some(helper) = &self.helper else {
             let mut installer = Installer::new(&self.keys, self.target(now_unix), source.file_len());
-            source.pump(ca_file, &mut installer).await?;
+            progress.enter(InstallPhase::Receiving);
+            source.pump(ca_file, &mut Counted { inner: &mut installer, progress }).await?;
+            progress.enter(InstallPhase::Verifying);
             return self.finish(installer);
         };
         // The daemon only fetches: the helper opens nothing the daemon names, it reads the
@@ -198,11 +214,13 @@ impl UpdateAgent {
             Source::File(path) => File::open(path).map_err(UpdateError::io("opening", path))?,
             Source::Https { .. } => {
                 let mut staging = Staging::create(&self.staging_file, u64::from(self.board.boot.esp_size_mib) << 20)?;
-                source.pump(ca_file, &mut staging).await?;
+                progress.enter(InstallPhase::Receiving);
+                source.pump(ca_file, &mut Counted { inner: &mut staging, progress }).await?;
                 staging.finish()?
             }
         };
         let helper = helper.clone();
+        progress.enter(InstallPhase::Verifying);
         let answer = tokio::task::spawn_blocking(move || helper.install(&bundle))
             .await
             .map_err(|e| UpdateError::Helper(format!("the install did not finish: {e}")))??;

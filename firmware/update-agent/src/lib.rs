@@ -7,6 +7,7 @@ mod helper_protocol;
 mod image;
 mod installer;
 mod mount_state;
+mod progress;
 mod records;
 mod source;
 mod staging;
@@ -16,6 +17,7 @@ pub use agent::{AgentPaths, Installed, UpdateAgent};
 pub use error::UpdateError;
 pub use helper_protocol::{HelperAnswer, HelperRequest, MAX_LINE as HELPER_MAX_LINE};
 pub use image::{IMAGE_FILE, read_image_trust};
+pub use progress::{InstallPhase, InstallProgress};
 pub use source::Source;
 pub use status::{BootPartition, SoftwareStatus};
 
