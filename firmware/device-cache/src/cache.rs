@@ -184,7 +184,7 @@ impl DeviceCache {
             let value = encode_record(record).map_err(|source| CacheError::Record { key: key.to_string(), source })?;
             encoded.push(Staged { key: Box::from(key.encode()?.as_slice()), value, state: record.cached_state() });
         }
-        let Plan { victims, count_after } = plan_evictions(&lock(&self.index), &encoded)?;
+        let Plan { victims, count_after } = plan_evictions(&self.index, &encoded)?;
         let mut writes = WriteSet::new();
         for staged in &mut encoded {
             writes.put(&staged.key, core::mem::take(&mut staged.value));
@@ -343,14 +343,16 @@ impl DeviceCache {
 }
 
 /// Which entries must go so that `incoming` fits (the least recently used ones that
-/// `incoming` does not name), and how many entries the cache then holds.
-fn plan_evictions(index: &DeviceIndex, incoming: &[Staged]) -> Result<Plan, CacheError> {
+/// `incoming` does not name), and how many entries the cache then holds. Only the writer
+/// changes which keys the index holds, so it is read one key per hold.
+fn plan_evictions(index: &SharedIndex, incoming: &[Staged]) -> Result<Plan, CacheError> {
     let distinct: HashSet<&[u8]> = incoming.iter().map(|s| &s.key[..]).collect();
-    let capacity = index.capacity().get();
+    let capacity = lock(index).capacity().get();
     if distinct.len() > capacity as usize {
         return Err(CacheError::BatchTooLarge { distinct: distinct.len(), capacity });
     }
-    let new = distinct.iter().filter(|k| !index.contains(**k)).count();
+    let new = distinct.iter().filter(|k| !lock(index).contains(**k)).count();
+    let index = lock(index);
     let need = (index.len() + new).saturating_sub(capacity as usize);
     let victims: Vec<Box<[u8]>> =
         index.iter_lru().filter(|(k, _)| !distinct.contains(&k[..])).take(need).map(|(k, _)| k.clone()).collect();
