@@ -27,6 +27,8 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("python3", "python3"),
     // The DHCP client's test runs against a real DHCP server in a network namespace.
     ("dnsmasq", "dnsmasq-base"),
+    // The agent's split-DNS test asks its responder and dnsmasq with dig.
+    ("dig", "bind9-dnsutils"),
     // Offloads set through ethtool netlink are read back with ethtool.
     ("ethtool", "ethtool"),
 ];

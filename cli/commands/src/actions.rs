@@ -156,6 +156,7 @@ actions! {
     AGENT_RESOURCE_PORT = 234,
     AGENT_SERVICE = 235,
     AGENT_SHOW_SESSIONS = 236,
+    AGENT_DNS_NAME = 280,
 }
 
 #[cfg(test)]

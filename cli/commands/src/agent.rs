@@ -1,6 +1,6 @@
 //! Endpoint agent commands: the control channel's settings and protected resources in
 //! CONFIG mode (`agent enabled`, `agent port`, `agent resource NAME` → prefixes, ports,
-//! service), and `show agent sessions`.
+//! service, DNS names), and `show agent sessions`.
 
 use crate::actions::*;
 use crate::backend::{CliBackend, Outcome, failed};
@@ -27,7 +27,7 @@ pub(crate) fn config_node() -> Node {
 }
 
 /// The commands of `(config-agent-resource)#`.
-pub(crate) fn resource_mode() -> [Node; 3] {
+pub(crate) fn resource_mode() -> [Node; 4] {
     [
         Node::keyword("prefix", "A destination prefix the resource covers")
             .child(Node::arg("PREFIX", WORD, "ADDRESS/LENGTH, e.g. 10.1.0.0/16").both(AGENT_PREFIX)),
@@ -35,6 +35,14 @@ pub(crate) fn resource_mode() -> [Node; 3] {
             .child(Node::arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port").both(AGENT_RESOURCE_PORT)),
         Node::keyword("service", "The AppTunnel service the traffic is carried to")
             .child(Node::arg("SERVICE", WORD, "AppTunnel service name").action(AGENT_SERVICE)),
+        Node::keyword("name", "A DNS name the agents' split DNS answers for this resource").child(
+            Node::arg(
+                "DNSNAME",
+                ArgKind::Word { max_len: 253 },
+                "intranet.corp.example, or *.corp.example for every name below",
+            )
+            .both(AGENT_DNS_NAME),
+        ),
     ]
 }
 
@@ -114,6 +122,14 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
                         resource.ports.push(port);
                     }
                 }
+                AGENT_DNS_NAME => {
+                    let name = text(inv, "DNSNAME")?;
+                    postern_agent_wire::check_dns_name(name).map_err(|e| failed(format!("{name}: {e}")))?;
+                    resource.names.retain(|n| n != name);
+                    if !no {
+                        resource.names.push(name.into());
+                    }
+                }
                 AGENT_SERVICE => resource.service = text(inv, "SERVICE")?.into(),
                 _ => return Err(failed("this command is not available")),
             }
@@ -135,6 +151,9 @@ pub(crate) fn render(settings: &postern_config::AgentSettings, line: &mut impl F
         }
         for port in &r.ports {
             line(format!(" port {port}"));
+        }
+        for name in &r.names {
+            line(format!(" name {name}"));
         }
         if !r.service.is_empty() {
             line(format!(" service {}", r.service));

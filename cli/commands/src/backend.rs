@@ -133,9 +133,8 @@ impl Backend for CliBackend {
             ACCS_FETCH => configure::accs_fetch(self),
             HC_SHOW_POLICIES | HC_SHOW_RESULTS | HC_SHOW_SESSIONS => host_checker::show(self, inv, out),
             AGENT_SHOW_SESSIONS => crate::agent::show(self, out),
-            AGENT_ENABLED | AGENT_PORT | AGENT_RESOURCE | AGENT_PREFIX | AGENT_RESOURCE_PORT | AGENT_SERVICE => {
-                crate::agent::edit(self, inv)
-            }
+            AGENT_ENABLED | AGENT_PORT | AGENT_RESOURCE | AGENT_PREFIX | AGENT_RESOURCE_PORT | AGENT_SERVICE
+            | AGENT_DNS_NAME => crate::agent::edit(self, inv),
             HC_ENABLED
             | HC_PORT
             | HC_RECHECK

@@ -608,16 +608,20 @@ fn agent_resources_are_configured_rendered_and_refused_by_name() {
     assert!(out.contains("agent.resources[0].service") && out.contains("erp"), "{out}");
     let out = rig.admin_fails("configure terminal ; agent resource intranet ; prefix 10.1.0.1/16");
     assert!(out.contains("host bits set"), "{out}");
+    let out = rig.admin_fails("configure terminal ; agent resource intranet ; name Intranet.corp");
+    assert!(out.contains("lower-case"), "{out}");
     rig.admin(
         "configure terminal ; apptunnel client-ca /etc/postern/device-ca.pem ; apptunnel service crm ; kind http ; \
          server 10.1.0.5:443 ; exit ; agent enabled ; agent port 4444 ; agent resource intranet ; prefix 10.1.0.0/16 ; \
-         prefix fd00:1::/64 ; port 443 ; port 8443 ; no port 8443 ; service crm ; exit ; commit",
+         prefix fd00:1::/64 ; port 443 ; port 8443 ; no port 8443 ; service crm ; name intranet.corp.example ; \
+         name *.intranet.corp.example ; name old.corp.example ; no name old.corp.example ; exit ; commit",
     );
     let settings = rig.appliance.store().running().agent.clone();
     assert!(settings.enabled);
     assert_eq!(settings.port, 4444);
     assert_eq!(settings.resources[0].prefixes, ["10.1.0.0/16", "fd00:1::/64"]);
     assert_eq!(settings.resources[0].ports, [443]);
+    assert_eq!(settings.resources[0].names, ["intranet.corp.example", "*.intranet.corp.example"]);
     let running = rig.admin("show running-config");
     for line in [
         "agent port 4444",
@@ -626,6 +630,7 @@ fn agent_resources_are_configured_rendered_and_refused_by_name() {
         " prefix fd00:1::/64",
         " port 443",
         " service crm",
+        " name *.intranet.corp.example",
     ] {
         assert!(running.lines().any(|l| l == line), "{line:?} missing:\n{running}");
     }

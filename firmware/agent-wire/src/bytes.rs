@@ -52,6 +52,11 @@ impl<'a> Reader<'a> {
         Ok(String::from(text))
     }
 
+    /// Whether every byte was read.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
     /// Fails unless every byte was read.
     pub(crate) fn finish(&self) -> Result<(), WireError> {
         match self.buf.len() {

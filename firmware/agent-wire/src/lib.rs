@@ -6,6 +6,7 @@
 extern crate alloc;
 
 mod bytes;
+mod dns_name;
 mod error;
 mod frames;
 mod message;
@@ -13,6 +14,7 @@ mod packet;
 mod resource;
 
 pub use crate::{
+    dns_name::{MAX_DNS_NAME, MAX_NAMES, MAX_NAMES_TOTAL, check_dns_name},
     error::WireError,
     frames::FrameBuffer,
     message::{COOKIE_LEN, Cookie, MessageType, RefuseReason, Repr},

@@ -2,6 +2,7 @@
 //! AppTunnel service its traffic goes to.
 
 use crate::bytes::{Reader, Writer, check_str};
+use crate::dns_name::{MAX_DNS_NAME, MAX_NAMES, MAX_NAMES_TOTAL, check_dns_name};
 use crate::error::WireError;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -107,7 +108,7 @@ impl core::str::FromStr for Prefix {
 /// One protected resource as the gateway announces it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
-    /// Its name (shown to the user, used by split DNS later).
+    /// Its name (shown to the user).
     pub name: String,
     /// The AppTunnel service its traffic is carried to.
     pub service: String,
@@ -115,6 +116,8 @@ pub struct Resource {
     pub prefixes: Vec<Prefix>,
     /// The destination ports it covers; none means every port.
     pub ports: Vec<u16>,
+    /// The DNS names split DNS answers for it (see [`check_dns_name`]); may be none.
+    pub names: Vec<String>,
 }
 
 impl Resource {
@@ -134,7 +137,10 @@ impl Resource {
         if self.ports.contains(&0) {
             return Err(WireError::Invalid { field: "ports", detail: "port 0" });
         }
-        Ok(())
+        if self.names.len() > MAX_NAMES {
+            return Err(WireError::TooLong { field: "dns names", len: self.names.len(), max: MAX_NAMES });
+        }
+        self.names.iter().try_for_each(|n| check_dns_name(n))
     }
 
     fn parse(r: &mut Reader<'_>) -> Result<Self, WireError> {
@@ -150,7 +156,7 @@ impl Resource {
             return Err(WireError::TooLong { field: "ports", len: count, max: MAX_PORTS });
         }
         let ports = (0..count).map(|_| r.u16("port")).collect::<Result<Vec<_>, _>>()?;
-        let resource = Self { name, service, prefixes, ports };
+        let resource = Self { name, service, prefixes, ports, names: Vec::new() };
         resource.check()?;
         Ok(resource)
     }
@@ -174,22 +180,62 @@ pub(crate) fn check_list(resources: &[Resource]) -> Result<(), WireError> {
     if resources.len() > MAX_RESOURCES {
         return Err(WireError::TooLong { field: "resources", len: resources.len(), max: MAX_RESOURCES });
     }
-    resources.iter().try_for_each(Resource::check)
+    resources.iter().try_for_each(Resource::check)?;
+    let names: usize = resources.iter().map(|r| r.names.len()).sum();
+    if names > MAX_NAMES_TOTAL {
+        return Err(WireError::TooLong { field: "dns names", len: names, max: MAX_NAMES_TOTAL });
+    }
+    Ok(())
 }
 
-/// A u16 count, then each resource.
+/// A u16 count, then each resource; then, if any bytes are left, the names section:
+/// per resource in order, a u8 count of names and each name (str8).
 pub(crate) fn parse_list(r: &mut Reader<'_>) -> Result<Vec<Resource>, WireError> {
     let count = usize::from(r.u16("resource count")?);
     if count > MAX_RESOURCES {
         return Err(WireError::TooLong { field: "resources", len: count, max: MAX_RESOURCES });
     }
-    (0..count).map(|_| Resource::parse(r)).collect()
+    let mut resources = (0..count).map(|_| Resource::parse(r)).collect::<Result<Vec<_>, _>>()?;
+    if r.is_empty() {
+        return Ok(resources);
+    }
+    let mut total = 0;
+    for resource in &mut resources {
+        let count = usize::from(r.u8("dns name count")?);
+        if count > MAX_NAMES {
+            return Err(WireError::TooLong { field: "dns names", len: count, max: MAX_NAMES });
+        }
+        total += count;
+        if total > MAX_NAMES_TOTAL {
+            return Err(WireError::TooLong { field: "dns names", len: total, max: MAX_NAMES_TOTAL });
+        }
+        for _ in 0..count {
+            let name = r.str8("dns name", MAX_DNS_NAME)?;
+            check_dns_name(&name)?;
+            resource.names.push(name);
+        }
+    }
+    if total == 0 {
+        return Err(WireError::Invalid { field: "dns names", detail: "a names section naming nothing" });
+    }
+    Ok(resources)
 }
 
-/// The inverse of [`parse_list`], for a list that passed [`check_list`].
+/// The inverse of [`parse_list`], for a list that passed [`check_list`]. The names
+/// section is left out when no resource has a name, so such a list reads the same to an
+/// agent that predates names.
 pub(crate) fn emit_list(resources: &[Resource], w: &mut Writer<'_>) {
     w.buf.extend_from_slice(&u16::try_from(resources.len()).unwrap_or(u16::MAX).to_be_bytes());
     for resource in resources {
         resource.emit(w);
+    }
+    if resources.iter().all(|r| r.names.is_empty()) {
+        return;
+    }
+    for resource in resources {
+        w.buf.push(u8::try_from(resource.names.len()).unwrap_or(u8::MAX));
+        for name in &resource.names {
+            w.str8(name);
+        }
     }
 }

@@ -8,6 +8,7 @@ fn intranet() -> Resource {
         service: "crm".into(),
         prefixes: vec!["10.1.0.0/16".parse().expect("prefix"), "fd00:1::/64".parse().expect("prefix")],
         ports: vec![443, 8443],
+        names: vec!["intranet.corp.example".into(), "*.intranet.corp.example".into()],
     }
 }
 
@@ -33,6 +34,8 @@ fn every_message_round_trips() {
         Repr::Refused { reason: RefuseReason::CookieUnknown, detail: "start again".into() },
         Repr::Refused { reason: RefuseReason::DeviceBlocked, detail: String::new() },
         Repr::Resources(vec![intranet(), Resource { ports: vec![], ..intranet() }]),
+        Repr::Resources(vec![Resource { names: vec![], ..intranet() }, intranet()]),
+        Repr::Resources(vec![Resource { names: vec![], ..intranet() }]),
         Repr::Revoked { reason: "operator-blocked".into() },
         Repr::Ping(u64::MAX),
         Repr::Pong(3),
@@ -49,8 +52,70 @@ fn the_largest_list_within_the_bounds_fits_a_frame() {
         service: long,
         prefixes: (0..32).map(|i| format!("fd00:{i:x}::/32").parse().expect("prefix")).collect(),
         ports: (1..=32).collect(),
+        names: vec![],
     };
-    round_trip(&Repr::Resources(vec![resource; 256]));
+    let mut resources = vec![resource; 256];
+    let label = "a".repeat(63);
+    let longest = format!("{label}.{label}.{label}.{}", "b".repeat(61));
+    assert_eq!(longest.len(), postern_agent_wire::MAX_DNS_NAME);
+    for r in resources.iter_mut().take(postern_agent_wire::MAX_NAMES_TOTAL / 16) {
+        r.names = vec![longest.clone(); 16];
+    }
+    round_trip(&Repr::Resources(resources.clone()));
+    round_trip(&Repr::Welcome { session: u64::MAX, cookie: [1; 32], resources });
+}
+
+#[test]
+fn a_list_without_names_is_the_layout_before_names() {
+    let plain = Resource { names: vec![], ..intranet() };
+    let frame = Repr::Resources(vec![plain.clone()]).to_frame().expect("emit");
+    let named = Repr::Resources(vec![intranet()]).to_frame().expect("emit");
+    // The named frame is the plain one plus the names section.
+    assert_eq!(&named[5..frame.len()], &frame[5..]);
+    let section = &named[frame.len()..];
+    assert_eq!(section[0], 2);
+    assert_eq!(usize::from(section[1]), "intranet.corp.example".len());
+}
+
+#[test]
+fn dns_names_are_checked() {
+    use postern_agent_wire::check_dns_name;
+    for good in ["intranet.corp.example", "*.corp.example", "a-1.b2.example", "x.y"] {
+        assert_eq!(check_dns_name(good), Ok(()), "{good}");
+    }
+    for bad in [
+        "intranet",
+        "*.example",
+        "Intranet.corp.example",
+        "intranet.corp.example.",
+        "a..example",
+        "-a.example",
+        "a-.example",
+        "a.*.example",
+        "**.example.org",
+        "a_b.example",
+        &format!("{}.example", "a".repeat(64)),
+        &format!("{}.example", ["a"; 130].join(".")),
+    ] {
+        assert!(check_dns_name(bad).is_err(), "{bad}");
+    }
+    let bad = Resource { names: vec!["not a name".into()], ..intranet() };
+    assert!(matches!(Repr::Resources(vec![bad]).to_frame(), Err(WireError::Invalid { field: "dns name", .. })));
+    let many = Resource { names: vec!["a.example".into(); 17], ..intranet() };
+    assert!(matches!(Repr::Resources(vec![many]).to_frame(), Err(WireError::TooLong { field: "dns names", .. })));
+    let each = Resource { names: vec!["a.example".into(); 16], ..intranet() };
+    assert!(matches!(
+        Repr::Resources(vec![each; 16]).to_frame(),
+        Err(WireError::TooLong { field: "dns names", len: 256, .. })
+    ));
+    // A names section naming nothing has another encoding (none): refused.
+    let mut frame = Repr::Resources(vec![Resource { names: vec![], ..intranet() }]).to_frame().expect("emit");
+    frame.push(0);
+    frame[3] += 1;
+    assert!(matches!(
+        Repr::parse(&Packet::new_checked(&frame[..]).expect("framing")),
+        Err(WireError::Invalid { field: "dns names", .. })
+    ));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use crate::config::AgentConfig;
 use crate::control::{Action, Control};
 use crate::error::AgentError;
-use postern_agent_wire::{COOKIE_LEN, Cookie, FrameBuffer, Repr};
+use postern_agent_wire::{COOKIE_LEN, Cookie, FrameBuffer, Repr, Resource};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use std::sync::Arc;
@@ -69,14 +69,18 @@ fn save_cookie(config: &AgentConfig, cookie: Option<Cookie>) {
 }
 
 /// The agent: connects, serves the session, reconnects; returns only on a setup error.
-pub(crate) async fn run(config: AgentConfig) -> Result<(), AgentError> {
+/// Every resource list the gateway announces is sent on `resources`.
+pub(crate) async fn run(
+    config: AgentConfig,
+    resources: tokio::sync::watch::Sender<Vec<Resource>>,
+) -> Result<(), AgentError> {
     std::fs::create_dir_all(&config.state_dir)
         .map_err(|source| AgentError::Io { what: format!("creating {}", config.state_dir.display()), source })?;
     let connector = TlsConnector::from(tls_config(&config)?);
     let host = config.host().map_err(|reason| AgentError::Config { path: "gateway".into(), reason })?;
     let name = ServerName::try_from(host.to_owned()).map_err(|e| tls_error(format!("gateway name {host}"), e))?;
     let mut control = Control::new(env!("CARGO_PKG_VERSION"), load_cookie(&config));
-    let shell = Shell { config: &config, pid: std::process::id() };
+    let shell = Shell { config: &config, pid: std::process::id(), resources };
     shell.publish(&control);
     loop {
         let wait = match connect(&config.gateway, &connector, &name).await {
@@ -115,11 +119,19 @@ async fn connect(
 struct Shell<'a> {
     config: &'a AgentConfig,
     pid: u32,
+    resources: tokio::sync::watch::Sender<Vec<Resource>>,
 }
 
 impl Shell<'_> {
     fn publish(&self, control: &Control) {
         crate::status::write(&self.config.status_file(), &crate::status::render(control, self.pid));
+        self.resources.send_if_modified(|announced| {
+            let changed = *announced != control.resources;
+            if changed {
+                announced.clone_from(&control.resources);
+            }
+            changed
+        });
     }
 
     /// Carries out actions that need no connection; the wait of a reconnect.

@@ -4,7 +4,7 @@ use crate::error::AgentError;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// Every setting of the agent; all are required.
+/// Every setting of the agent; all but `[dns]` are required.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AgentConfig {
@@ -19,6 +19,9 @@ pub(crate) struct AgentConfig {
     pub(crate) key_file: PathBuf,
     /// Where the session cookie (0600) and the status are kept.
     pub(crate) state_dir: PathBuf,
+    /// Split DNS (`[dns]`); absent, the agent leaves the system's DNS alone.
+    #[serde(default)]
+    pub(crate) dns: Option<crate::split_dns::DnsSettings>,
 }
 
 impl AgentConfig {
@@ -29,6 +32,9 @@ impl AgentConfig {
         let config: Self = toml::from_str(&text)
             .map_err(|e| AgentError::Config { path: path.to_path_buf(), reason: e.to_string() })?;
         config.host().map_err(|reason| AgentError::Config { path: path.to_path_buf(), reason })?;
+        if let Some(dns) = &config.dns {
+            dns.synthetic_pool().map_err(|reason| AgentError::Config { path: path.to_path_buf(), reason })?;
+        }
         Ok(config)
     }
 

@@ -5,7 +5,10 @@
 mod channel;
 mod config;
 mod control;
+mod dns_server;
 mod error;
+mod resolv_conf;
+mod split_dns;
 mod status;
 
 use clap::{Parser, Subcommand};
@@ -57,7 +60,18 @@ fn main() -> ExitCode {
                     return ExitCode::from(status::exit::ERROR);
                 }
             };
+            let (resources, announced) = tokio::sync::watch::channel(Vec::new());
             runtime.block_on(async {
+                let split_dns = match &config.dns {
+                    Some(settings) => match split_dns::SplitDns::start(settings, &config.state_dir, announced).await {
+                        Ok(split_dns) => Some(split_dns),
+                        Err(error) => {
+                            tracing::error!(%error, "split DNS cannot start: postern-agent stopped");
+                            return ExitCode::from(status::exit::ERROR);
+                        }
+                    },
+                    None => None,
+                };
                 let stop = async {
                     let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
                     match term {
@@ -70,8 +84,8 @@ fn main() -> ExitCode {
                         }
                     }
                 };
-                tokio::select! {
-                    result = channel::run(config) => match result {
+                let code = tokio::select! {
+                    result = channel::run(config, resources) => match result {
                         Ok(()) => ExitCode::SUCCESS,
                         Err(error) => {
                             tracing::error!(%error, "postern-agent stopped");
@@ -82,7 +96,11 @@ fn main() -> ExitCode {
                         tracing::info!("postern-agent stopped");
                         ExitCode::SUCCESS
                     }
+                };
+                if let Some(split_dns) = split_dns {
+                    split_dns.stop();
                 }
+                code
             })
         }
     }

@@ -4,7 +4,9 @@
 use crate::apptunnel::AppTunnelSettings;
 use crate::checks;
 use crate::validation::{Problem, Report};
-use postern_agent_wire::{MAX_PORTS, MAX_PREFIXES, MAX_RESOURCES, Prefix, Resource};
+use postern_agent_wire::{
+    MAX_NAMES, MAX_NAMES_TOTAL, MAX_PORTS, MAX_PREFIXES, MAX_RESOURCES, Prefix, Resource, WireError, check_dns_name,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -51,6 +53,11 @@ pub struct AgentResource {
     pub ports: Vec<u16>,
     /// The AppTunnel service (by name) the traffic is carried to; required.
     pub service: String,
+    /// DNS names the agents' split DNS answers for this resource: lower-case host names
+    /// (`intranet.corp.example`) or wildcards (`*.corp.example`); at most 16, 240 over
+    /// all resources, each in one resource only. Default: none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
 }
 
 impl AgentSettings {
@@ -72,7 +79,23 @@ impl AgentSettings {
             report.check(at, "resources", Err(Problem::TooLong { len: self.resources.len(), max: MAX_RESOURCES }));
         }
         let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut dns_names: HashMap<&str, String> = HashMap::new();
+        let total: usize = self.resources.iter().map(|r| r.names.len()).sum();
+        if total > MAX_NAMES_TOTAL {
+            report.check(at, "resources", Err(Problem::TooLong { len: total, max: MAX_NAMES_TOTAL }));
+        }
         for (i, resource) in self.resources.iter().enumerate() {
+            for (j, name) in resource.names.iter().enumerate() {
+                let here = format!("{at}.resources[{i}].names[{j}]");
+                match dns_names.entry(name.as_str()) {
+                    Entry::Occupied(first) => {
+                        report.push(here, Problem::Duplicate { value: name.clone(), first: first.get().clone() })
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(here);
+                    }
+                }
+            }
             let here = format!("{at}.resources[{i}]");
             resource.check(&here, apptunnel, report);
             match names.entry(resource.name.as_str()) {
@@ -97,8 +120,13 @@ impl AgentSettings {
             .iter()
             .filter_map(|r| {
                 let prefixes = r.prefixes.iter().map(|p| p.parse::<Prefix>()).collect::<Result<Vec<_>, _>>().ok()?;
-                let resource =
-                    Resource { name: r.name.clone(), service: r.service.clone(), prefixes, ports: r.ports.clone() };
+                let resource = Resource {
+                    name: r.name.clone(),
+                    service: r.service.clone(),
+                    prefixes,
+                    ports: r.ports.clone(),
+                    names: r.names.clone(),
+                };
                 resource.check().is_ok().then_some(resource)
             })
             .collect()
@@ -149,6 +177,20 @@ impl AgentResource {
             if *port == 0 {
                 report.push(format!("{at}.ports[{i}]"), Problem::BelowMin { value: 0, min: 1 });
             }
+        }
+        if self.names.len() > MAX_NAMES {
+            report.check(at, "names", Err(Problem::TooLong { len: self.names.len(), max: MAX_NAMES }));
+        }
+        for (i, name) in self.names.iter().enumerate() {
+            let reason = match check_dns_name(name) {
+                Ok(()) => continue,
+                Err(WireError::Invalid { detail, .. }) => detail,
+                Err(_) => "longer than 253 bytes",
+            };
+            report.push(
+                format!("{at}.names[{i}]"),
+                Problem::BadAddress { expected: "DNS name (like intranet.corp.example or *.corp.example)", reason },
+            );
         }
     }
 }

@@ -12,6 +12,7 @@ fn resource(name: &str, service: &str) -> AgentResource {
         prefixes: vec!["10.1.0.0/16".into(), "fd00:1::/64".into()],
         ports: vec![443],
         service: service.into(),
+        names: vec![],
     }
 }
 
@@ -74,6 +75,43 @@ fn bad_prefixes_ports_and_names_are_refused_by_path() {
     let problem =
         only_problem(&with(vec![resource("intranet", "crm"), resource("intranet", "crm")]), "agent.resources[1].name");
     assert!(matches!(problem, Problem::Duplicate { .. }));
+}
+
+#[test]
+fn dns_names_round_trip_reach_the_wire_and_bad_ones_are_refused_by_path() {
+    let named = AgentResource {
+        names: vec!["intranet.corp.example".into(), "*.intranet.corp.example".into()],
+        ..resource("intranet", "crm")
+    };
+    let config = with(vec![named.clone()]);
+    assert_valid(&config, "named resource");
+    let text = config.to_toml_string().expect("serialises");
+    assert!(text.contains("names = [\"intranet.corp.example\", \"*.intranet.corp.example\"]"), "{text}");
+    assert_eq!(Config::from_toml_str(&text).expect("loads"), config);
+    assert_eq!(config.agent.wire_resources()[0].names, named.names);
+    for (bad, reason) in [
+        ("Intranet.corp.example", "only lower-case letters, digits, '-' and '.' (and a leading '*.') are allowed"),
+        ("intranet", "needs at least two labels"),
+        ("a..example", "a label is empty or longer than 63 bytes"),
+        ("a.*.example", "only lower-case letters, digits, '-' and '.' (and a leading '*.') are allowed"),
+    ] {
+        let resource = AgentResource { names: vec![bad.into()], ..resource("intranet", "crm") };
+        let problem = only_problem(&with(vec![resource]), "agent.resources[0].names[0]");
+        assert!(matches!(problem, Problem::BadAddress { reason: r, .. } if r == reason), "{bad}: {problem:?}");
+    }
+    let many = AgentResource { names: (0..17).map(|i| format!("h{i}.corp.example")).collect(), ..named.clone() };
+    only_problem(&with(vec![many]), "agent.resources[0].names");
+    let twice = AgentResource { names: vec!["intranet.corp.example".into()], ..resource("other", "crm") };
+    let problem = only_problem(&with(vec![named, twice]), "agent.resources[1].names[0]");
+    assert!(matches!(problem, Problem::Duplicate { first, .. } if first == "agent.resources[0].names[0]"));
+    let all: Vec<AgentResource> = (0..16)
+        .map(|r| AgentResource {
+            names: (0..16).map(|i| format!("h{i}.r{r}.corp.example")).collect(),
+            ..resource(&format!("r{r}"), "crm")
+        })
+        .collect();
+    let problem = only_problem(&with(all), "agent.resources");
+    assert!(matches!(problem, Problem::TooLong { len: 256, max: 240 }), "{problem:?}");
 }
 
 #[test]
