@@ -6,6 +6,7 @@
 mod dpkg_status;
 mod os_release;
 mod rpm_list;
+mod session;
 mod sources;
 mod watch;
 
@@ -13,5 +14,6 @@ pub use dpkg_status::{MAX_STATUS_BYTES, parse_dpkg_status};
 pub use os_release::{OsRelease, parse_os_release};
 pub use postern_host_checker::PostureReport;
 pub use rpm_list::{RpmListError, parse_rpm_list};
+pub use session::{SessionError, SessionEvent, SessionSettings, allows, run_session};
 pub use sources::{SourceError, Sources, gather};
 pub use watch::{FileWatcher, WatchError, Woken};

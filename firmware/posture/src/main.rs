@@ -2,23 +2,15 @@
 //! Checker over PT-TLS (RFC 6876), authenticated by the device certificate and/or a SASL
 //! PLAIN user, and prints the verdict and what to fix. Exit status: 0 access allowed, 2 not allowed, 1 error.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Parser;
-use postern_host_checker::{Collector, CollectorOutput, CollectorResult};
-use postern_posture::{FileWatcher, Sources, Woken, gather};
-use postern_tnc_wire::{
-    Limits,
-    pb::AccessRecommendation,
-    pt_tls::{HEADER_LEN, frame_len},
-};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, pem::PemObject};
-use std::os::fd::AsFd;
+use postern_host_checker::CollectorResult;
+use postern_posture::{SessionError, SessionEvent, SessionSettings, Sources, run_session};
+use postern_tnc_wire::pb::AccessRecommendation;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 
 /// Options of `postern-posture`.
 #[derive(Parser, Debug)]
@@ -84,18 +76,10 @@ struct Args {
 /// Why the exchange failed.
 #[derive(Debug, thiserror::Error)]
 enum PostureError {
-    #[error("{0}")]
-    Source(#[from] postern_posture::SourceError),
     #[error("{what}: {reason}")]
     Setup { what: String, reason: String },
-    #[error("talking to the verifier: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("the verifier's message: {0}")]
-    Wire(#[from] postern_tnc_wire::WireError),
     #[error("{0}")]
-    Exchange(String),
-    #[error("{0}")]
-    Watch(#[from] postern_posture::WatchError),
+    Session(#[from] SessionError),
 }
 
 fn setup(what: impl Into<String>, reason: impl ToString) -> PostureError {
@@ -152,18 +136,6 @@ fn sasl_password(args: &Args) -> Result<Vec<u8>, PostureError> {
     Ok(password.into_bytes())
 }
 
-fn read_message(stream: &mut impl Read, limits: &Limits) -> Result<Vec<u8>, PostureError> {
-    let mut header = [0u8; HEADER_LEN];
-    stream.read_exact(&mut header)?;
-    let len = frame_len(&header, limits)?;
-    let mut message = header.to_vec();
-    message.resize(len, 0);
-    stream.read_exact(&mut message[HEADER_LEN..])?;
-    Ok(message)
-}
-
-type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
-
 fn sources(args: &Args) -> Sources {
     Sources {
         os_release: args.os_release.clone(),
@@ -172,48 +144,6 @@ fn sources(args: &Args) -> Sources {
         kernel_release: args.kernel_release.clone(),
         ip_forward: args.ip_forward.clone(),
     }
-}
-
-/// Exchanges messages until the next verdict (`Some`) or the end of the session (`None`);
-/// a verifier's request for a new assessment is answered with the endpoint read again.
-fn until_result(
-    tls: &mut Tls,
-    collector: &mut Collector,
-    limits: &Limits,
-    sources: &Sources,
-) -> Result<Option<CollectorResult>, PostureError> {
-    let mut result = None;
-    loop {
-        let message = read_message(tls, limits)?;
-        for output in collector.receive(&message) {
-            match output {
-                CollectorOutput::Send(bytes) => tls.write_all(&bytes)?,
-                CollectorOutput::Result(r) => result = Some(r),
-                CollectorOutput::Close => {
-                    tls.conn.send_close_notify();
-                    let _ = tls.flush();
-                    return Ok(result);
-                }
-                CollectorOutput::Failed(reason) => return Err(PostureError::Exchange(reason)),
-                CollectorOutput::Recheck => {
-                    let report = gather(sources)?;
-                    eprintln!(
-                        "postern-posture: the verifier asks for a new assessment ({} packages)",
-                        report.packages.len()
-                    );
-                    tls.write_all(&collector.answer_recheck(report)?)?;
-                }
-            }
-        }
-        if result.is_some() && !collector_closes(collector) {
-            return Ok(result);
-        }
-    }
-}
-
-/// Whether the collector ends the session after a verdict (not in watch mode).
-fn collector_closes(collector: &Collector) -> bool {
-    !collector.keeps_open()
 }
 
 /// Prints a verdict; whether access is allowed.
@@ -238,74 +168,55 @@ fn print(result: &CollectorResult) -> bool {
 }
 
 fn run(args: &Args) -> Result<bool, PostureError> {
-    let sources = sources(args);
-    let report = gather(&sources)?;
-    eprintln!(
-        "postern-posture: {} {}, kernel {}, {} packages",
-        report.product,
-        report.version,
-        report.build,
-        report.packages.len()
-    );
-    let watcher =
-        if args.watch { Some(FileWatcher::new(&[&sources.os_release, sources.packages_file()])?) } else { None };
     let host = args
         .server
         .rsplit_once(':')
         .map_or(args.server.as_str(), |(h, _)| h)
         .trim_start_matches('[')
         .trim_end_matches(']');
-    let name = ServerName::try_from(args.server_name.clone().unwrap_or_else(|| host.to_owned()))
-        .map_err(|e| setup("--server-name", e))?;
-    let tcp = TcpStream::connect(&args.server).map_err(|e| setup(format!("connecting to {}", args.server), e))?;
-    tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let connection = rustls::ClientConnection::new(tls_config(args)?, name).map_err(|e| setup("TLS", e))?;
-    let mut tls = rustls::StreamOwned::new(connection, tcp);
-    let limits = Limits::DEFAULT;
-    let mut collector = Collector::new(report, limits);
-    if let Some(user) = &args.sasl_user {
-        collector = collector.with_sasl_plain(user.clone(), sasl_password(args)?);
-    }
-    if watcher.is_some() || args.keep_open {
-        collector = collector.keep_open();
-    }
-    tls.write_all(&collector.start()?)?;
-    if let Some(version) = tls.conn.protocol_version() {
-        eprintln!("postern-posture: connected with {version:?}");
-    }
-    let result = until_result(&mut tls, &mut collector, &limits, &sources)?
-        .ok_or_else(|| PostureError::Exchange("the verifier closed without a result".into()))?;
-    match (&args.sasl_user, collector.sasl_authenticated()) {
-        (Some(user), true) => eprintln!("postern-posture: authenticated as SASL user {user}"),
-        (Some(_), false) => {
-            eprintln!("postern-posture: the verifier offered no SASL; the device certificate alone authenticated")
+    let sasl = match &args.sasl_user {
+        Some(user) => Some((user.clone(), sasl_password(args)?)),
+        None => None,
+    };
+    let settings = SessionSettings {
+        server: args.server.clone(),
+        server_name: args.server_name.clone().unwrap_or_else(|| host.to_owned()),
+        tls: tls_config(args)?,
+        sasl,
+        sources: sources(args),
+        watch: args.watch,
+        keep_open: args.keep_open,
+    };
+    let allowed = run_session(&settings, |event| match event {
+        SessionEvent::Read { report } => eprintln!(
+            "postern-posture: {} {}, kernel {}, {} packages",
+            report.product,
+            report.version,
+            report.build,
+            report.packages.len()
+        ),
+        SessionEvent::Connected { version: Some(version) } => {
+            eprintln!("postern-posture: connected with {version:?}")
         }
-        (None, _) => {}
-    }
-    let mut allowed = print(&result);
-    if !collector.keeps_open() {
-        return Ok(allowed);
-    }
-    // Between assessments the verifier may stay quiet for hours.
-    tls.sock.set_read_timeout(None)?;
-    loop {
-        let woken = match &watcher {
-            Some(watcher) => watcher.wait_change_or(tls.sock.as_fd())?,
-            None => Woken::Readable,
-        };
-        if woken == Woken::Changed {
-            let report = gather(&sources)?;
-            eprintln!(
-                "postern-posture: the endpoint changed ({} packages): asking for a new assessment",
-                report.packages.len()
-            );
-            tls.write_all(&collector.retry(report)?)?;
+        SessionEvent::RecheckAsked { packages } => {
+            eprintln!("postern-posture: the verifier asks for a new assessment ({packages} packages)")
         }
-        match until_result(&mut tls, &mut collector, &limits, &sources)? {
-            Some(result) => allowed = print(&result),
-            None => return Ok(allowed),
+        SessionEvent::Changed { packages } => {
+            eprintln!("postern-posture: the endpoint changed ({packages} packages): asking for a new assessment")
         }
-    }
+        SessionEvent::Authenticated { sasl } => match (&args.sasl_user, sasl) {
+            (Some(user), true) => eprintln!("postern-posture: authenticated as SASL user {user}"),
+            (Some(_), false) => {
+                eprintln!("postern-posture: the verifier offered no SASL; the device certificate alone authenticated")
+            }
+            (None, _) => {}
+        },
+        SessionEvent::Verdict(result) => {
+            print(result);
+        }
+        _ => {}
+    })?;
+    Ok(allowed)
 }
 
 fn main() -> ExitCode {
