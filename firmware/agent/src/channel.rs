@@ -26,7 +26,7 @@ fn tls_error(what: impl Into<String>, reason: impl ToString) -> AgentError {
 }
 
 /// The TLS client: only the configured CA, the device certificate as client identity.
-fn tls_config(config: &AgentConfig) -> Result<Arc<rustls::ClientConfig>, AgentError> {
+pub(crate) fn tls_config(config: &AgentConfig) -> Result<Arc<rustls::ClientConfig>, AgentError> {
     let mut roots = rustls::RootCertStore::empty();
     let ca = config.ca_file.display().to_string();
     for cert in CertificateDer::pem_file_iter(&config.ca_file).map_err(|e| tls_error(&ca, e))? {

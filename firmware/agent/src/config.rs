@@ -22,6 +22,9 @@ pub(crate) struct AgentConfig {
     /// Split DNS (`[dns]`); absent, the agent leaves the system's DNS alone.
     #[serde(default)]
     pub(crate) dns: Option<crate::split_dns::DnsSettings>,
+    /// Posture reporting to the gateway's Host Checker (`[posture]`); absent, none.
+    #[serde(default)]
+    pub(crate) posture: Option<crate::posture::PostureSettings>,
 }
 
 impl AgentConfig {
@@ -56,6 +59,11 @@ impl AgentConfig {
     /// The stored session cookie.
     pub(crate) fn cookie_file(&self) -> PathBuf {
         self.state_dir.join("cookie")
+    }
+
+    /// The last posture verdict, kept for `postern-agent status`.
+    pub(crate) fn posture_file(&self) -> PathBuf {
+        self.state_dir.join("posture")
     }
 
     /// The status `postern-agent status` reads.

@@ -7,6 +7,7 @@ mod config;
 mod control;
 mod dns_server;
 mod error;
+mod posture;
 mod resolv_conf;
 mod split_dns;
 mod status;
@@ -49,6 +50,9 @@ fn main() -> ExitCode {
         Command::Status => {
             let (text, code) = status::report(&config.status_file());
             print!("{text}");
+            if code != status::exit::NOT_RUNNING {
+                print!("{}", posture::status_lines(&config.posture_file()));
+            }
             ExitCode::from(code)
         }
         Command::Run => {
@@ -60,6 +64,16 @@ fn main() -> ExitCode {
                     return ExitCode::from(status::exit::ERROR);
                 }
             };
+            let _ = std::fs::remove_file(config.posture_file());
+            if let Some(settings) = &config.posture {
+                match channel::tls_config(&config) {
+                    Ok(tls) => posture::start(settings.clone(), tls, config.posture_file()),
+                    Err(error) => {
+                        eprintln!("postern-agent: posture reporting cannot start: {error}");
+                        return ExitCode::from(status::exit::ERROR);
+                    }
+                }
+            }
             let (resources, announced) = tokio::sync::watch::channel(Vec::new());
             runtime.block_on(async {
                 let split_dns = match &config.dns {
