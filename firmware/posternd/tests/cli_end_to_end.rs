@@ -168,6 +168,14 @@ fn an_interactive_ssh_login_has_help_completion_and_modes() {
     let shown = wait_screen(screen, "postern-demo(config)#");
     assert!(shown.contains("configure"), "no completion:\n{shown}");
     assert!(shown.contains("postern-demo(config)#"), "not in config mode:\n{shown}");
+    // `do` runs an EXEC command from CONFIG mode; output filters narrow any `show`.
+    tmux(&["send-keys", "-t", "cli", "do show running-config | include ^gateway-id", "Enter"]);
+    let shown = wait_screen(screen, "\ngateway-id postern-1");
+    assert!(shown.contains("\ngateway-id postern-1"), "do and include:\n{shown}");
+    assert!(!shown.contains("\nhostname postern-demo"), "include left other lines in:\n{shown}");
+    tmux(&["send-keys", "-t", "cli", "do show running-config | include ^hostname | count", "Enter"]);
+    let shown = wait_screen(screen, "Count: 1 line\n");
+    assert!(shown.contains("Count: 1 line\n"), "count:\n{shown}");
     tmux(&["send-keys", "-t", "cli", "hostname bad_name!", "Enter"]);
     tmux(&["send-keys", "-t", "cli", "commit", "Enter"]);
     let shown = wait_screen(screen, "gateway.hostname");
