@@ -17,8 +17,15 @@ pub(crate) struct TestArgs {
 
 /// Crates that must build without `std`; each is built alone so that no other crate's
 /// features can hide a dependency that pulls `std` in.
-const NO_STD_CRATES: &[&str] =
-    &["postern-decision", "postern-activesync", "postern-cli-engine", "postern-tnc-wire", "postern-agent-wire"];
+const NO_STD_CRATES: &[&str] = &[
+    "postern-decision",
+    "postern-activesync",
+    "postern-cli-engine",
+    "postern-tnc-wire",
+    "postern-agent-wire",
+    "postern-agent-dns",
+    "postern-proxy-protocol",
+];
 /// Crates whose `std` feature is on by default; built alone without it as well.
 const NO_STD_WITHOUT_DEFAULTS: &[&str] = &["postern-update-bundle"];
 
