@@ -93,7 +93,8 @@ pub(crate) fn prefix(value: &str) -> Result<(), String> {
     let (address, length) = value.split_once('/').ok_or_else(|| format!("{value:?} is not ADDRESS/LENGTH"))?;
     let address: IpAddr = address.parse().map_err(|_| format!("{address:?} is not an IP address"))?;
     let max = if address.is_ipv4() { 32 } else { 128 };
-    let length: u32 = length.parse().ok().filter(|l| *l <= max).ok_or_else(|| format!("length {length:?} is not 0 to {max}"))?;
+    let length: u32 =
+        length.parse().ok().filter(|l| *l <= max).ok_or_else(|| format!("length {length:?} is not 0 to {max}"))?;
     let bits = match address {
         IpAddr::V4(a) => u128::from(u32::from(a)) << 96,
         IpAddr::V6(a) => u128::from(a),

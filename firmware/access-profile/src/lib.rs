@@ -6,6 +6,7 @@
 //! it and reports every problem with its path, [`Profile::summary`] says what `show accs`
 //! prints. Applying, storing and fetching are the caller's.
 
+pub mod api;
 mod check;
 mod model;
 mod summary;

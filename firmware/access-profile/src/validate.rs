@@ -152,7 +152,8 @@ fn rule_problems(report: &mut Report, at: &str, rule: &Rule, pairings: &BTreeSet
         report.count(|| format!("{at}.match.{list}"), len, 0, MAX_LIST);
     }
     for (j, name) in m.pairings.iter().enumerate() {
-        let known = if pairings.contains(name.as_str()) { Ok(()) } else { Err(format!("no pairing is named {name:?}")) };
+        let known =
+            if pairings.contains(name.as_str()) { Ok(()) } else { Err(format!("no pairing is named {name:?}")) };
         report.check(|| format!("{at}.match.pairings[{j}]"), known);
     }
     for (j, app) in m.apps.iter().enumerate() {
