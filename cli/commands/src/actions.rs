@@ -156,6 +156,9 @@ actions! {
     AGENT_RESOURCE_PORT = 234,
     AGENT_SERVICE = 235,
     AGENT_SHOW_SESSIONS = 236,
+    ACCS_CA_FILE = 250,
+    ACCS_TOKEN_FILE = 251,
+    ACCS_SHOW = 252,
 }
 
 #[cfg(test)]
