@@ -20,8 +20,8 @@ pub trait AccsControl: Send + Sync {
     fn status(&self) -> String;
 }
 
-/// `accs ca-file` and `accs token-file` in CONFIG mode.
-pub(crate) fn config_nodes() -> [Node; 2] {
+/// `accs ca-file`, `accs token-file` and `accs import portal-ca|token` in CONFIG mode.
+pub(crate) fn config_nodes() -> [Node; 3] {
     let path = || ArgKind::Word { max_len: 4096 };
     [
         Node::keyword("ca-file", "PEM file of the authorities trusted for the portal (pinned)")
@@ -30,6 +30,12 @@ pub(crate) fn config_nodes() -> [Node; 2] {
         Node::keyword("token-file", "File holding the gateway's bearer token for the portal")
             .no_action(ACCS_TOKEN_FILE)
             .child(Node::arg("FILE", path(), "Absolute path").action(ACCS_TOKEN_FILE)),
+        Node::keyword("import", "Paste a file's content, ended by a line `quit`").children([
+            Node::keyword("portal-ca", "PEM certificates of the authorities trusted for the portal")
+                .action(ACCS_CA_IMPORT)
+                .pastes(),
+            Node::keyword("token", "The gateway's bearer token for the portal").action(ACCS_TOKEN_IMPORT).pastes(),
+        ]),
     ]
 }
 

@@ -159,6 +159,8 @@ actions! {
     ACCS_CA_FILE = 250,
     ACCS_TOKEN_FILE = 251,
     ACCS_SHOW = 252,
+    ACCS_CA_IMPORT = 253,
+    ACCS_TOKEN_IMPORT = 254,
 }
 
 #[cfg(test)]

@@ -106,7 +106,9 @@ impl Backend for CliBackend {
             | HC_PATCH_CA_IMPORT
             | UEM_CA_IMPORT
             | UEM_CREDENTIALS_IMPORT
-            | UEM_SECRET_IMPORT => imports::run(self, inv, out),
+            | UEM_SECRET_IMPORT
+            | ACCS_CA_IMPORT
+            | ACCS_TOKEN_IMPORT => imports::run(self, inv, out),
             CACHE_CLEAR | CACHE_BLOCK | CACHE_UNBLOCK => cache_commands::run(self, inv, out),
             TEST_ACTIVESYNC | TEST_APPTUNNEL => test_access::run(self, inv, out),
             RELOAD => {

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::portal::{TOKEN, setup};
+use common::portal::{TOKEN, setup, setup_without_accs};
 use common::{DEADLINE, Daemon, cli, text};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -101,10 +101,20 @@ fn profiles_are_fetched_on_the_interval_and_at_once_and_only_valid_ones_apply() 
 }
 
 #[test]
-fn with_the_portal_down_the_last_good_profile_is_kept_across_a_restart() {
-    let (dir, mut portal) = setup(3600);
+fn pasted_settings_apply_at_commit_and_the_last_good_profile_outlives_an_outage_and_a_restart() {
+    let (dir, mut portal) = setup_without_accs();
     let dir = dir.path();
     let mut daemon = Daemon::start(dir, &[]);
+    let ca = std::fs::read_to_string(dir.join("portal-certs/ca.pem")).expect("portal CA");
+    let script = format!(
+        "configure terminal\naccs import portal-ca\n{ca}quit\naccs import token\n{TOKEN}\nquit\n\
+         accs portal https://127.0.0.1:{}\naccs sync-interval 3600\ncommit\nend\n",
+        portal.port
+    );
+    let commit = text(&cli(dir, &script));
+    assert!(commit.contains("Committed revision") && !commit.contains("next `reload`"), "{commit}");
+    assert!(!commit.contains(TOKEN) && !text(&cli(dir, "show running-config")).contains(TOKEN));
+    assert!(text(&cli(dir, "show running-config")).contains("! accs token-file: installed"));
     wait_accs(dir, "Profile: revision 1, tenant acme");
     let fingerprint = portal.signing_fingerprint("acme");
     let kept = dir.join("state/accs/profile.json");

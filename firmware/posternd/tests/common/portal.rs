@@ -91,11 +91,7 @@ impl Drop for Portal {
 /// `postern-1` in, and posternd's initial configuration syncing with it every `interval`
 /// seconds.
 pub fn setup(interval: u32) -> (tempfile::TempDir, Portal) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let portal = Portal::start(dir.path(), 0);
-    portal.admin(&["certificates", "acme", "--self-signed"]);
-    portal.admin(&["token", "acme", "postern-1", TOKEN]);
-    std::fs::write(dir.path().join("portal-token"), format!("{TOKEN}\n")).expect("token file");
+    let (dir, portal) = setup_without_accs();
     let config = format!(
         "version = 1\n[gateway]\nid = \"postern-1\"\n\n[accs]\nportal_url = \"https://127.0.0.1:{}\"\nca_file = \"{}\"\ntoken_file = \"{}\"\nsync_interval_secs = {interval}\n",
         portal.port,
@@ -103,5 +99,16 @@ pub fn setup(interval: u32) -> (tempfile::TempDir, Portal) {
         dir.path().join("portal-token").display()
     );
     std::fs::write(dir.path().join("initial.toml"), config).expect("config");
+    (dir, portal)
+}
+
+/// The portal of [`setup`], and posternd's initial configuration without `[accs]`.
+pub fn setup_without_accs() -> (tempfile::TempDir, Portal) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let portal = Portal::start(dir.path(), 0);
+    portal.admin(&["certificates", "acme", "--self-signed"]);
+    portal.admin(&["token", "acme", "postern-1", TOKEN]);
+    std::fs::write(dir.path().join("portal-token"), format!("{TOKEN}\n")).expect("token file");
+    std::fs::write(dir.path().join("initial.toml"), "version = 1\n[gateway]\nid = \"postern-1\"\n").expect("config");
     (dir, portal)
 }
