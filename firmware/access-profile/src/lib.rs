@@ -14,9 +14,9 @@ mod validate;
 
 pub use check::Problem;
 pub use model::{
-    Action, CertifiedKeyPem, IdentityProvider, Pairing, Platform, Posture, Profile, Revocation, Rule, RuleMatch,
-    ServiceProvider,
+    Action, CertifiedKeyPem, IdentityProvider, Pairing, Posture, Profile, Revocation, Rule, RuleMatch, ServiceProvider,
 };
+pub use postern_decision::Platform;
 pub use summary::{PairingLine, ProfileSummary, RuleLine};
 pub use validate::{
     MAX_ACS_URLS, MAX_IDP_CERTIFICATES, MAX_LIST, MAX_NAME, MAX_PAIRINGS, MAX_PROFILE_BYTES, MAX_RULES, MAX_TEXT,

@@ -1,5 +1,6 @@
 //! The profile's shape, as it travels in JSON.
 
+use postern_decision::Platform;
 use serde::{Deserialize, Serialize};
 
 /// A gateway's whole access profile. Applied whole or not at all.
@@ -128,7 +129,7 @@ pub struct RuleMatch {
     /// Device postures.
     #[serde(default)]
     pub posture: Vec<Posture>,
-    /// Device platforms.
+    /// Device platforms (`ios`, `android`, `windows`, `macos`, `other`).
     #[serde(default)]
     pub platforms: Vec<Platform>,
     /// App ids (a sign-in through an AppTunnel carries its app).
@@ -152,24 +153,6 @@ pub enum Posture {
     Managed,
     /// Unknown to the UEM, or not identified.
     Unmanaged,
-}
-
-/// A device platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Platform {
-    /// iOS and iPadOS.
-    Ios,
-    /// Android.
-    Android,
-    /// Windows.
-    Windows,
-    /// macOS.
-    Macos,
-    /// Linux.
-    Linux,
-    /// Anything else.
-    Other,
 }
 
 /// What a rule does with a sign-in.

@@ -108,7 +108,11 @@ fn profile(state: &StateDir, caller: &Caller, req: &Request<Incoming>, invalid: 
     let bytes = match state.profile_bytes(&caller.tenant) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
-            return error(StatusCode::NOT_FOUND, "no_profile", format!("tenant {:?} has no profile yet", caller.tenant));
+            return error(
+                StatusCode::NOT_FOUND,
+                "no_profile",
+                format!("tenant {:?} has no profile yet", caller.tenant),
+            );
         }
         Err(e) => return internal(&e),
     };

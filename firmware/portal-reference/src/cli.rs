@@ -213,7 +213,7 @@ pub(crate) struct RuleArgs {
     /// A posture: compliant, managed, unmanaged (repeat).
     #[arg(long, value_parser = parse_posture)]
     pub(crate) posture: Vec<Posture>,
-    /// A platform: ios, android, windows, macos, linux, other (repeat).
+    /// A platform: ios, android, windows, macos, other (repeat).
     #[arg(long = "platform", value_parser = parse_platform)]
     pub(crate) platforms: Vec<Platform>,
     /// An app id (repeat).
@@ -234,5 +234,5 @@ fn parse_posture(s: &str) -> Result<Posture, String> {
 
 fn parse_platform(s: &str) -> Result<Platform, String> {
     serde_json::from_value(serde_json::Value::String(s.into()))
-        .map_err(|_| format!("{s:?} is not ios, android, windows, macos, linux or other"))
+        .map_err(|_| format!("{s:?} is not ios, android, windows, macos or other"))
 }
