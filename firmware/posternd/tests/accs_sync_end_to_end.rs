@@ -2,7 +2,8 @@
 //! real processes over HTTPS with the portal's CA pinned. The profile is fetched at start,
 //! on the interval and on `accs config-fetch update` (an unchanged one costs a 304); a
 //! profile that fails validation is refused with the old one kept and the reason shown; a
-//! new signing certificate applies without a restart; a wrong token is named; with the
+//! new signing certificate applies without a restart; another CA than the pinned one and
+//! a wrong token are named; with the
 //! portal down the last good profile is kept, also across a restart of posternd.
 
 mod common;
@@ -91,6 +92,24 @@ fn profiles_are_fetched_on_the_interval_and_at_once_and_only_valid_ones_apply() 
     let shown = text(&cli(dir, "show accs"));
     assert!(shown.contains(&format!("SAML signing certificate SHA-256 {after}")), "{shown}");
     assert!(shown.contains("Profile: revision 4,"), "{shown}");
+
+    // The portal's CA is pinned: with another authority the handshake fails.
+    let other = dir.join("other-ca.pem");
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"])
+        .args(["-subj", "/CN=another authority", "-keyout"])
+        .arg(dir.join("other-ca-key.pem"))
+        .arg("-out")
+        .arg(&other)
+        .output()
+        .expect("openssl runs");
+    assert!(made.status.success(), "{}", text(&made));
+    let pinned = dir.join("portal-certs/ca.pem");
+    cli(dir, &format!("configure terminal ; accs ca-file {} ; commit", other.display()));
+    let out = text(&fetch(dir));
+    assert!(out.contains("TLS handshake") && out.contains("UnknownIssuer"), "{out}");
+    cli(dir, &format!("configure terminal ; accs ca-file {} ; commit", pinned.display()));
+    assert!(fetch(dir).status.success());
 
     // A wrong token is named as such; nothing changes.
     std::fs::write(dir.join("portal-token"), "not-the-gateways-token\n").expect("token file");
