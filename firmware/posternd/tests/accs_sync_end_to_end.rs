@@ -3,8 +3,8 @@
 //! on the interval and on `accs config-fetch update` (an unchanged one costs a 304); a
 //! profile that fails validation is refused with the old one kept and the reason shown; a
 //! new signing certificate applies without a restart; another CA than the pinned one and
-//! a wrong token are named; with the
-//! portal down the last good profile is kept, also across a restart of posternd.
+//! a wrong token are named; with the portal down the last good profile is kept, also
+//! across a restart of posternd.
 
 mod common;
 
