@@ -201,3 +201,49 @@ fn restore(bytes: &[u8]) -> Result<InUse, String> {
     kept.profile.validate().map_err(|e| e.to_string())?;
     Ok(InUse { profile: Arc::new(kept.profile), etag: kept.etag, applied_at: kept.applied_at })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use postern_access_profile::CertifiedKeyPem;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn certified() -> CertifiedKeyPem {
+        let key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("key: {e}"));
+        let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap_or_else(|e| panic!("{e}"));
+        let cert = params.self_signed(&key).unwrap_or_else(|e| panic!("cert: {e}"));
+        CertifiedKeyPem { certificate_chain_pem: cert.pem(), private_key_pem: key.serialize_pem() }
+    }
+
+    fn profile(revision: u64) -> Vec<u8> {
+        let p = Profile {
+            revision,
+            tenant: "acme".into(),
+            pairings: Vec::new(),
+            rules: Vec::new(),
+            listener_tls: certified(),
+            saml_signing: certified(),
+        };
+        serde_json::to_vec(&p).unwrap_or_default()
+    }
+
+    #[test]
+    fn revisions_only_go_forward_and_the_kept_profile_survives_a_reopen() {
+        let Ok(dir) = tempfile::tempdir() else { panic!("tempdir") };
+        let at = dir.path().join("accs");
+        let store = AccsStore::open(&at, || 1_000);
+        assert!(store.offer(&profile(2), Some("\"r2\"".into())).is_ok_and(|s| s.contains("revision 2")));
+        let older = store.offer(&profile(1), None);
+        assert!(older.as_ref().is_err_and(|e| e.contains("older than revision 2")), "{older:?}");
+        assert!(store.offer(&profile(2), None).is_ok_and(|s| s.contains("already in use")));
+        let mut broken = profile(3);
+        broken.truncate(broken.len() / 2);
+        assert!(store.offer(&broken, None).is_err());
+        assert_eq!(store.revision(), Some(2));
+
+        let mode = |p: &Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+        assert_eq!((mode(&at), mode(&at.join("profile.json"))), (0o700, 0o600));
+        let reopened = AccsStore::open(&at, || 2_000);
+        assert_eq!((reopened.revision(), reopened.etag().as_deref()), (Some(2), Some("\"r2\"")));
+    }
+}
