@@ -18,6 +18,7 @@ const TARGETS: &[(&str, &str)] = &[
     ("firmware/proxy-protocol/fuzz", "parse_header"),
     ("firmware/tnc-wire/fuzz", "layers"),
     ("firmware/dhcp-client/fuzz", "parse_message"),
+    ("firmware/access-profile/fuzz", "parse_profile"),
 ];
 
 /// Runs `cargo xtask fuzz`.
