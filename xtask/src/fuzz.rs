@@ -12,13 +12,13 @@ pub(crate) struct FuzzArgs {
 
 /// Fuzz targets: (fuzz directory, target name).
 const TARGETS: &[(&str, &str)] = &[
+    ("firmware/access-profile/fuzz", "parse_profile"),
     ("firmware/activesync/fuzz", "parse_target"),
     ("cli/engine/fuzz", "feed_bytes"),
     ("firmware/update-bundle/fuzz", "feed_bundle"),
     ("firmware/proxy-protocol/fuzz", "parse_header"),
     ("firmware/tnc-wire/fuzz", "layers"),
     ("firmware/dhcp-client/fuzz", "parse_message"),
-    ("firmware/access-profile/fuzz", "parse_profile"),
 ];
 
 /// Runs `cargo xtask fuzz`.
