@@ -12,6 +12,7 @@ pub(crate) struct FuzzArgs {
 
 /// Fuzz targets: (fuzz directory, target name).
 const TARGETS: &[(&str, &str)] = &[
+    ("firmware/access-profile/fuzz", "parse_profile"),
     ("firmware/activesync/fuzz", "parse_target"),
     ("cli/engine/fuzz", "feed_bytes"),
     ("firmware/update-bundle/fuzz", "feed_bundle"),

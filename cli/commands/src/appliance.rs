@@ -38,6 +38,7 @@ pub struct Appliance {
     factory_reset: Option<FactoryReset>,
     host_checker: Option<crate::host_checker::HostCheckerStatus>,
     patch_list: Option<Arc<dyn crate::host_checker_patch_list::PatchListControl>>,
+    accs: Option<Arc<dyn crate::accs::AccsControl>>,
     host_checker_sessions: Option<Box<dyn Fn() -> String + Send + Sync>>,
     agent_sessions: Option<Box<dyn Fn() -> String + Send + Sync>>,
     /// The configuration the services started with.
@@ -79,6 +80,7 @@ impl Appliance {
             factory_reset: None,
             host_checker: None,
             patch_list: None,
+            accs: None,
             host_checker_sessions: None,
             agent_sessions: None,
             started,
@@ -200,6 +202,19 @@ impl Appliance {
     pub fn with_patch_list(mut self, control: Arc<dyn crate::host_checker_patch_list::PatchListControl>) -> Self {
         self.patch_list = Some(control);
         self
+    }
+
+    /// Syncs with the administrative portal through `control` (`accs config-fetch update`,
+    /// `show accs`).
+    #[must_use]
+    pub fn with_accs(mut self, control: Arc<dyn crate::accs::AccsControl>) -> Self {
+        self.accs = Some(control);
+        self
+    }
+
+    /// The portal sync, if the daemon runs one.
+    pub fn accs(&self) -> Option<Arc<dyn crate::accs::AccsControl>> {
+        self.accs.clone()
     }
 
     /// Shows the verifier's open sessions with `table`.

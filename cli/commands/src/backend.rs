@@ -106,7 +106,9 @@ impl Backend for CliBackend {
             | HC_PATCH_CA_IMPORT
             | UEM_CA_IMPORT
             | UEM_CREDENTIALS_IMPORT
-            | UEM_SECRET_IMPORT => imports::run(self, inv, out),
+            | UEM_SECRET_IMPORT
+            | ACCS_CA_IMPORT
+            | ACCS_TOKEN_IMPORT => imports::run(self, inv, out),
             CACHE_CLEAR | CACHE_BLOCK | CACHE_UNBLOCK => cache_commands::run(self, inv, out),
             TEST_ACTIVESYNC | TEST_APPTUNNEL => test_access::run(self, inv, out),
             RELOAD => {
@@ -130,7 +132,9 @@ impl Backend for CliBackend {
                 Err(reason) => Err(CommandError::Failed(format!("factory reset not requested: {reason}"))),
             },
             COMMIT | COMMIT_CONFIRMED | ROLLBACK => configure::transaction(self, inv, out),
-            ACCS_FETCH => configure::accs_fetch(self),
+            ACCS_FETCH => crate::accs::fetch(self, out),
+            ACCS_CA_FILE | ACCS_TOKEN_FILE => crate::accs::edit(self, inv),
+            ACCS_SHOW => crate::accs::show(self, out),
             HC_SHOW_POLICIES | HC_SHOW_RESULTS | HC_SHOW_SESSIONS => host_checker::show(self, inv, out),
             AGENT_SHOW_SESSIONS => crate::agent::show(self, out),
             AGENT_ENABLED | AGENT_PORT | AGENT_RESOURCE | AGENT_PREFIX | AGENT_RESOURCE_PORT | AGENT_SERVICE

@@ -328,13 +328,3 @@ pub(crate) fn transaction(session: &mut CliBackend, inv: &Invocation<'_>, out: &
     }
     crate::tls::apply(session, out)
 }
-
-/// `accs config-fetch update` (A2): forces a sync with the administrative portal.
-pub(crate) fn accs_fetch(session: &mut CliBackend) -> Outcome {
-    match &session.appliance().store().running().accs.portal_url {
-        None => Err(failed("no administrative portal is configured (accs portal URL); nothing was fetched")),
-        Some(url) => Err(failed(format!(
-            "fetching from the administrative portal ({url}) is not built yet; nothing was fetched"
-        ))),
-    }
-}

@@ -66,6 +66,7 @@ fn show(in_config: bool) -> Node {
             kw("tls", "The TLS certificate served: source, subject, names, validity, fingerprint").action(SHOW_TLS),
             crate::host_checker::show_node(),
             crate::agent::show_node(),
+            crate::accs::show_node(),
         ]);
     }
     node
@@ -323,14 +324,16 @@ fn config_mode() -> Vec<Node> {
                     .child(arg("KEY", ArgKind::Rest { max_len: 16_384 }, "type base64 [comment]").both(USER_KEY)),
             ]),
         ),
-        kw("accs", "The administrative portal (federation and conditional access)").children([
-            kw("portal", "Portal URL")
-                .no_action(ACCS_PORTAL)
-                .child(arg("URL", LONG_WORD, "https URL").action(ACCS_PORTAL)),
-            kw("sync-interval", "Seconds between portal syncs")
-                .child(arg("SECONDS", SECONDS, "Seconds").action(ACCS_INTERVAL)),
-            kw("config-fetch", "Fetch from the portal now").child(kw("update", "Fetch now").action(ACCS_FETCH)),
-        ]),
+        kw("accs", "The administrative portal (federation and conditional access)")
+            .children([
+                kw("portal", "Portal URL")
+                    .no_action(ACCS_PORTAL)
+                    .child(arg("URL", LONG_WORD, "https URL").action(ACCS_PORTAL)),
+                kw("sync-interval", "Seconds between portal syncs")
+                    .child(arg("SECONDS", SECONDS, "Seconds").action(ACCS_INTERVAL)),
+                kw("config-fetch", "Fetch from the portal now").child(kw("update", "Fetch now").action(ACCS_FETCH)),
+            ])
+            .children(crate::accs::config_nodes()),
         kw("commit", "Make the candidate the running configuration").action(COMMIT).children([
             kw("comment", "Record a comment with the revision")
                 .child(arg("TEXT", ArgKind::Rest { max_len: 256 }, "Comment").action(COMMIT)),

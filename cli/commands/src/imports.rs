@@ -1,13 +1,13 @@
 //! Pasting what a setting would name a file for, on a sealed appliance with no file
 //! transfer: `activesync import backend-ca`, `apptunnel import client-ca`,
-//! `host-checker import patch-list-ca`, and in `uem`
+//! `host-checker import patch-list-ca`, `accs import portal-ca`, `accs import token`, and in `uem`
 //! mode `import ca`, `import credentials`, `import client-secret`. Each is checked, stored
 //! in the state directory (mode 0600) and named in the candidate; `commit` applies it.
 //! `show running-config` describes each such file by fingerprint, never by content.
 
 use crate::actions::{
-    ACTIVESYNC_CA_IMPORT, HC_PATCH_CA_IMPORT, TUNNEL_CA_IMPORT, UEM_CA_IMPORT, UEM_CREDENTIALS_IMPORT,
-    UEM_SECRET_IMPORT,
+    ACCS_CA_IMPORT, ACCS_TOKEN_IMPORT, ACTIVESYNC_CA_IMPORT, HC_PATCH_CA_IMPORT, TUNNEL_CA_IMPORT, UEM_CA_IMPORT,
+    UEM_CREDENTIALS_IMPORT, UEM_SECRET_IMPORT,
 };
 use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;
@@ -39,7 +39,7 @@ pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn 
         }
         _ => {}
     }
-    let path = if matches!(action, UEM_CREDENTIALS_IMPORT | UEM_SECRET_IMPORT) {
+    let path = if matches!(action, UEM_CREDENTIALS_IMPORT | UEM_SECRET_IMPORT | ACCS_TOKEN_IMPORT) {
         let path = imports.store_secret(text).map_err(|e| refused(&e))?;
         writeln!(out, "Secret imported (kept readable only by the gateway); `commit` to use it.")?;
         path
@@ -56,6 +56,8 @@ pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn 
         (ACTIVESYNC_CA_IMPORT, _) => &mut config.activesync.backend_ca_file,
         (TUNNEL_CA_IMPORT, _) => &mut config.apptunnel.client_ca_file,
         (HC_PATCH_CA_IMPORT, _) => &mut config.host_checker.patch_list_ca_file,
+        (ACCS_CA_IMPORT, _) => &mut config.accs.ca_file,
+        (ACCS_TOKEN_IMPORT, _) => &mut config.accs.token_file,
         (UEM_CA_IMPORT, Connector::PosternApi(api)) => &mut api.ca_file,
         (UEM_CA_IMPORT, Connector::Graph(graph)) => &mut graph.ca_file,
         (UEM_CREDENTIALS_IMPORT, Connector::PosternApi(api)) => &mut api.gateway_credentials,
@@ -81,6 +83,8 @@ pub(crate) fn running_comments(config: &Config) -> Vec<String> {
     authorities.extend(
         config.host_checker.remediation_webhook_ca_file.as_ref().map(|p| ("host-checker remediation-webhook-ca", p)),
     );
+    authorities.extend(config.accs.ca_file.as_ref().map(|p| ("accs ca-file", p)));
+    secrets.extend(config.accs.token_file.as_ref().map(|p| ("accs token-file", p)));
     match &config.uem.connector {
         Connector::PosternApi(api) => {
             authorities.extend(api.ca_file.as_ref().map(|p| ("uem ca", p)));

@@ -1,5 +1,6 @@
 //! Postern's command set for the CONFIG-mode CLI: the grammar, and a backend over the configuration store and the device cache.
 
+mod accs;
 mod actions;
 mod agent;
 mod appliance;
@@ -22,6 +23,7 @@ mod software;
 mod test_access;
 mod tls;
 
+pub use accs::{AccsControl, FetchOutcome};
 pub use appliance::{Appliance, CheckinStatus, Clock, FactoryReset, VERSION};
 pub use backend::CliBackend;
 pub use grammar::postern_grammar;

@@ -154,10 +154,7 @@ pub(crate) fn render(config: &Config) -> String {
             line(format!("username {} ssh-key {key}", user.name));
         }
     }
-    if let Some(url) = &config.accs.portal_url {
-        line(format!("accs portal {url}"));
-    }
-    line(format!("accs sync-interval {}", config.accs.sync_interval_secs));
+    crate::accs::render(&config.accs, &mut line);
     crate::host_checker::render(&config.host_checker, &mut line);
     crate::agent::render(&config.agent, &mut line);
     out

@@ -280,12 +280,31 @@ fn factory_reset_outside_an_appliance_says_why_and_does_nothing() {
 }
 
 #[test]
-fn a_portal_setting_with_no_effect_is_refused_at_commit_by_name() {
+fn a_portal_needs_its_ca_and_token_files_and_the_token_is_never_shown() {
     let rig = Rig::new();
     let before = rig.appliance.store().revision();
     let out = rig.admin_fails("configure terminal ; accs portal https://portal.example.com ; commit");
-    assert!(out.contains("accs.portal_url") && out.contains("not supported yet"), "{out}");
+    assert!(out.contains("accs.ca_file") && out.contains("accs.token_file"), "{out}");
     assert_eq!(rig.appliance.store().revision(), before, "nothing was committed");
+    rig.admin(
+        "configure terminal ; accs portal https://portal.example.com ; accs ca-file /etc/postern/portal-ca.pem ; \
+         accs token-file /etc/postern/portal-token ; accs sync-interval 300 ; commit",
+    );
+    let text = rig.admin("show running-config accs");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("accs")).collect::<Vec<_>>(),
+        [
+            "accs portal https://portal.example.com",
+            "accs ca-file /etc/postern/portal-ca.pem",
+            "accs token-file /etc/postern/portal-token",
+            "accs sync-interval 300",
+        ]
+    );
+    let shown = rig.admin("show accs");
+    assert!(shown.contains("Portal: https://portal.example.com (every 300 s)"), "{shown}");
+    assert!(shown.contains("does not sync with a portal"), "no daemon behind this rig: {shown}");
+    rig.admin("configure terminal ; no accs portal ; no accs token-file ; no accs ca-file ; commit");
+    assert!(!rig.admin("show running-config accs").contains("token-file"));
 }
 
 #[test]

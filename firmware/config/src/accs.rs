@@ -1,29 +1,37 @@
-//! `[accs]`: the administrative portal the gateway fetches its access configuration from.
+//! `[accs]`: the administrative portal the gateway fetches its access profile from.
 
 use crate::checks;
 use crate::validation::{Problem, Report};
 use serde::{Deserialize, Serialize};
 use std::ops::RangeInclusive;
+use std::path::PathBuf;
 
 /// Allowed values of `accs.sync_interval_secs`.
-pub const ACCS_SYNC_INTERVAL_SECS: RangeInclusive<u32> = 60..=86_400;
+pub const ACCS_SYNC_INTERVAL_SECS: RangeInclusive<u32> = 5..=86_400;
 
-/// `[accs]`: where the access configuration (federation pairings, conditional access
-/// rules, certificates) comes from, and how often it is fetched.
+/// `[accs]`: where the access profile (federation pairings, conditional access rules,
+/// certificates) comes from, and how often it is fetched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AccsSettings {
-    /// The administrative portal, e.g. `https://portal.example.com`. Default: absent, and
-    /// no portal is configured (`accs config-fetch update` says so). An https URL.
+    /// The administrative portal, e.g. `https://portal.example.com` (port 443 unless the
+    /// URL names one). Default: absent, and nothing is fetched (`accs config-fetch update`
+    /// says so). An https URL; with it, `ca_file` and `token_file` are required.
     pub portal_url: Option<String>,
-    /// Seconds between fetches from the portal. Default 900 (every 15 minutes); 60 to
+    /// PEM file of the certificate authorities trusted for the portal (pinned: the system
+    /// trust store is not used). Absolute.
+    pub ca_file: Option<PathBuf>,
+    /// File holding the gateway's bearer token for the portal (never the token itself, so
+    /// it is never shown). Absolute.
+    pub token_file: Option<PathBuf>,
+    /// Seconds between fetches from the portal. Default 900 (every 15 minutes); 5 to
     /// 86 400.
     pub sync_interval_secs: u32,
 }
 
 impl Default for AccsSettings {
     fn default() -> Self {
-        Self { portal_url: None, sync_interval_secs: 900 }
+        Self { portal_url: None, ca_file: None, token_file: None, sync_interval_secs: 900 }
     }
 }
 
@@ -31,19 +39,20 @@ impl AccsSettings {
     pub(crate) fn check(&self, at: &str, report: &mut Report) {
         if let Some(url) = &self.portal_url {
             report.check(at, "portal_url", checks::https_url(url));
+            let because = || "accs.portal_url is set".to_owned();
+            if self.ca_file.is_none() {
+                report.check(at, "ca_file", Err(Problem::Missing { because: because() }));
+            }
+            if self.token_file.is_none() {
+                report.check(at, "token_file", Err(Problem::Missing { because: because() }));
+            }
+        }
+        if let Some(path) = &self.ca_file {
+            report.check(at, "ca_file", checks::absolute_path(path));
+        }
+        if let Some(path) = &self.token_file {
+            report.check(at, "token_file", checks::absolute_path(path));
         }
         report.check(at, "sync_interval_secs", checks::range(self.sync_interval_secs, &ACCS_SYNC_INTERVAL_SECS));
-    }
-
-    /// Portal sync (A1, A2) is not built: a portal, or a sync interval other than the
-    /// default, would have no effect, so `commit` refuses them.
-    pub(crate) fn check_supported(&self, at: &str, report: &mut Report) {
-        const WHY: &str = "portal sync is not built in this version";
-        if self.portal_url.is_some() {
-            report.check(at, "portal_url", Err(Problem::Unsupported { why: WHY }));
-        }
-        if self.sync_interval_secs != Self::default().sync_interval_secs {
-            report.check(at, "sync_interval_secs", Err(Problem::Unsupported { why: WHY }));
-        }
     }
 }

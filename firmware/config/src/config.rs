@@ -67,7 +67,6 @@ impl Config {
     pub fn validate_for_commit(&self) -> Result<(), ValidationErrors> {
         let mut report = Report::default();
         self.check_all(&mut report);
-        self.accs.check_supported("accs", &mut report);
         report.finish()
     }
 

@@ -189,32 +189,35 @@ fn accs_defaults_to_no_portal_and_a_15_minute_sync() {
 #[test]
 fn accs_settings_are_checked() {
     let mut config = Config::default();
+    config.accs.ca_file = Some("/etc/postern/portal-ca.pem".into());
+    config.accs.token_file = Some("/etc/postern/portal-token".into());
     config.accs.portal_url = Some("http://portal.example.com".into());
     assert_eq!(only_problem(&config, "accs.portal_url"), Problem::NotHttps { scheme: "http".into() });
     config.accs.portal_url = Some("https://portal.example.com/accs".into());
     assert_valid(&config, "an https portal");
-    config.accs.sync_interval_secs = 59;
-    assert_eq!(only_problem(&config, "accs.sync_interval_secs"), Problem::BelowMin { value: 59, min: 60 });
+    config.accs.sync_interval_secs = 4;
+    assert_eq!(only_problem(&config, "accs.sync_interval_secs"), Problem::BelowMin { value: 4, min: 5 });
     config.accs.sync_interval_secs = 86_401;
     assert!(matches!(only_problem(&config, "accs.sync_interval_secs"), Problem::AboveMax { .. }));
-    for good in [60, 86_400] {
+    for good in [5, 86_400] {
         config.accs.sync_interval_secs = good;
         assert_valid(&config, "a bound");
     }
+    config.accs.token_file = Some("relative/token".into());
+    assert!(matches!(only_problem(&config, "accs.token_file"), Problem::NotAbsolute { .. }));
 }
 
 #[test]
-fn portal_sync_settings_load_but_a_commit_of_them_is_refused_as_not_supported() {
-    let stored =
-        Config::from_toml_str("[accs]\nportal_url = \"https://portal.example.com\"\nsync_interval_secs = 600\n")
-            .expect("a stored file holding them still loads");
-    assert_valid(&stored, "stored portal settings");
-    let refused = stored.validate_for_commit().expect_err("they would have no effect");
-    for path in ["accs.portal_url", "accs.sync_interval_secs"] {
+fn a_portal_needs_its_ca_and_token_files_and_then_commits() {
+    let mut config = Config::default();
+    config.accs.portal_url = Some("https://portal.example.com".into());
+    let refused = config.validate_for_commit().expect_err("no CA, no token");
+    for path in ["accs.ca_file", "accs.token_file"] {
         let problem = &refused.get(path).unwrap_or_else(|| panic!("{path} is named: {refused}")).problem;
-        assert!(matches!(problem, Problem::Unsupported { .. }), "{path}: {problem}");
-        assert!(problem.to_string().contains("not supported yet"), "{problem}");
+        assert!(matches!(problem, Problem::Missing { .. }), "{path}: {problem}");
     }
-    assert_eq!(refused.len(), 2);
-    assert!(Config::default().validate_for_commit().is_ok(), "the defaults commit");
+    config.accs.ca_file = Some("/etc/postern/portal-ca.pem".into());
+    config.accs.token_file = Some("/etc/postern/portal-token".into());
+    config.accs.sync_interval_secs = 600;
+    assert!(config.validate_for_commit().is_ok(), "portal sync is built: its settings commit");
 }

@@ -83,7 +83,12 @@ fn everything() -> Config {
         proxy_protocol_from: vec!["10.0.5.0/28".into()],
     };
     config.activesync.proxy_protocol_from = vec!["10.0.5.0/28".into(), "2001:db8:5::/64".into()];
-    config.accs = AccsSettings { portal_url: Some("https://portal.example.com".into()), sync_interval_secs: 300 };
+    config.accs = AccsSettings {
+        portal_url: Some("https://portal.example.com".into()),
+        ca_file: Some("/etc/postern/portal-ca.pem".into()),
+        token_file: Some("/etc/postern/portal-token".into()),
+        sync_interval_secs: 300,
+    };
     config.users = vec![
         User { name: "admin".into(), privilege: Privilege::Administrator, ssh_keys: vec![ED25519.into()] },
         User { name: "noc".into(), privilege: Privilege::Operator, ssh_keys: Vec::new() },

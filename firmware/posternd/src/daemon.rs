@@ -146,6 +146,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let posture_results =
         Arc::new(crate::posture_results::PostureResults::open(&args.state_dir.join("host-checker/results")));
     let patch_list = Arc::new(PatchListStore::open(&args.state_dir.join("host-checker"), unix_now));
+    let accs = Arc::new(crate::accs_store::AccsStore::open(&args.state_dir.join("accs"), unix_now));
+    let (accs_control, accs_forced) = crate::accs_sync::AccsSync::new(accs.clone());
     let access_rules = Arc::new(std::sync::RwLock::new(running.host_checker.access_rules()));
     let access = Arc::new(crate::posture_access::PostureAccess::new(
         access_rules.clone(),
@@ -215,7 +217,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_live_settings(live_settings(&live, agent.is_some()))
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management(management.status(ssh_addr, metrics_addr))
-        .with_patch_list(patch_list.clone());
+        .with_patch_list(patch_list.clone())
+        .with_accs(Arc::new(accs_control));
     let appliance = match host_checker.as_ref().map(|v| (v.results(), v.sessions())) {
         Some((results, sessions)) => appliance
             .with_host_checker(Box::new(move |device| results.render(device, unix_now())))
@@ -231,6 +234,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     };
     remediation_pending.send(appliance.subscribe(), stop_rx.clone());
     let fetch_task = tokio::spawn(crate::patch_list_fetch::run(patch_list, appliance.subscribe(), stop_rx.clone()));
+    let accs_task = tokio::spawn(crate::accs_sync::run(accs, appliance.subscribe(), accs_forced, stop_rx.clone()));
     let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), live, stop_rx));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
@@ -292,6 +296,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let _ = checkin_task.await;
     let _ = live_task.await;
     let _ = fetch_task.await;
+    let _ = accs_task.await;
     server.shutdown().await?;
     Ok(exit)
 }
@@ -299,6 +304,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
 /// The settings services apply at once: the agents' resources too while agents are served.
 fn live_settings(live: &LiveServices, agent: bool) -> Vec<&'static str> {
     let mut settings = live.settings();
+    settings.push("accs");
     if agent {
         settings.push("agent resource");
     }

@@ -1,5 +1,6 @@
 //! One HTTPS request from the gateway to a server the operator names, trusting only the
-//! CA configured for it: the patch list's staging server, the remediation webhook.
+//! CA configured for it: the patch list's staging server, the remediation webhook, the
+//! administrative portal.
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -21,6 +22,18 @@ pub(crate) async fn request(
     body: Option<(&'static str, Vec<u8>)>,
     limit: usize,
 ) -> Result<(hyper::StatusCode, Vec<u8>), String> {
+    exchange(method, url, ca_file, &[], body, limit).await.map(|(status, _, bytes)| (status, bytes))
+}
+
+/// As [`request`], with extra request headers, also returning the answer's headers.
+pub(crate) async fn exchange(
+    method: hyper::Method,
+    url: &str,
+    ca_file: &Path,
+    headers: &[(hyper::header::HeaderName, String)],
+    body: Option<(&'static str, Vec<u8>)>,
+    limit: usize,
+) -> Result<(hyper::StatusCode, hyper::HeaderMap, Vec<u8>), String> {
     let Ok(Source::Https { host, port, path }) = Source::parse(url) else {
         return Err(format!("{url} is not an https URL"));
     };
@@ -47,6 +60,9 @@ pub(crate) async fn request(
         .uri(path)
         .header(hyper::header::HOST, host)
         .header(hyper::header::USER_AGENT, "postern-gateway");
+    for (name, value) in headers {
+        builder = builder.header(name, value);
+    }
     let bytes = match body {
         Some((content_type, bytes)) => {
             builder = builder.header(hyper::header::CONTENT_TYPE, content_type);
@@ -61,6 +77,7 @@ pub(crate) async fn request(
             .map_err(|e| step("waiting for the answer")(&e))?
             .map_err(|e| step("waiting for the answer")(&e))?;
         let status = response.status();
+        let answer_headers = response.headers().clone();
         let mut body = response.into_body();
         let mut bytes = Vec::new();
         while let Some(frame) = tokio::time::timeout(STALL, body.frame()).await.map_err(|e| step("reading")(&e))? {
@@ -72,7 +89,7 @@ pub(crate) async fn request(
                 bytes.extend_from_slice(data);
             }
         }
-        Ok((status, bytes))
+        Ok((status, answer_headers, bytes))
     }
     .await;
     driver.abort();

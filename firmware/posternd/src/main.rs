@@ -1,5 +1,7 @@
 //! `posternd`: the Postern gateway daemon.
 
+mod accs_store;
+mod accs_sync;
 mod agent;
 mod agent_connection;
 mod agent_sessions;

@@ -14,12 +14,10 @@ mod feed;
 mod holders;
 mod http;
 mod persist;
-mod self_signed;
 mod serve;
 mod server;
 mod state;
 mod store;
-mod tls;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod haproxy;
+pub mod portal;
 pub mod posture;
 pub mod proxy;
 pub mod uem;

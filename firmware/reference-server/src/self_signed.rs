@@ -8,16 +8,16 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// The CA certificate clients trust.
-pub(crate) const CA_FILE: &str = "ca.pem";
+pub const CA_FILE: &str = "ca.pem";
 /// The server certificate, signed by the CA.
-pub(crate) const CERT_FILE: &str = "server.pem";
+pub const CERT_FILE: &str = "server.pem";
 /// The server's private key.
-pub(crate) const KEY_FILE: &str = "server-key.pem";
+pub const KEY_FILE: &str = "server-key.pem";
 
 /// Why the certificates could not be made.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum CertGenError {
+pub enum CertGenError {
     /// Generating a key or certificate failed.
     #[error("cannot generate the test certificates: {0}")]
     Generate(#[from] rcgen::Error),
@@ -33,8 +33,8 @@ pub(crate) enum CertGenError {
 }
 
 /// The server certificate and key paths in `dir`, generating all three files unless
-/// they are all there already.
-pub(crate) fn ensure(dir: &Path) -> Result<(PathBuf, PathBuf), CertGenError> {
+/// they are all there already. `server` names the server in the certificates' common names.
+pub fn ensure(dir: &Path, server: &str) -> Result<(PathBuf, PathBuf), CertGenError> {
     let (ca, cert, key) = (dir.join(CA_FILE), dir.join(CERT_FILE), dir.join(KEY_FILE));
     if ca.exists() && cert.exists() && key.exists() {
         return Ok((cert, key));
@@ -47,7 +47,7 @@ pub(crate) fn ensure(dir: &Path) -> Result<(PathBuf, PathBuf), CertGenError> {
 
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "Postern reference UEM test CA");
+    ca_params.distinguished_name.push(DnType::CommonName, format!("{server} test CA"));
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let ca_key = KeyPair::generate()?;
     let ca_cert = ca_params.self_signed(&ca_key)?;
@@ -55,7 +55,7 @@ pub(crate) fn ensure(dir: &Path) -> Result<(PathBuf, PathBuf), CertGenError> {
 
     let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
     let mut params = CertificateParams::new(names)?;
-    params.distinguished_name.push(DnType::CommonName, "Postern reference UEM");
+    params.distinguished_name.push(DnType::CommonName, server);
     params.use_authority_key_identifier_extension = true;
     let server_key = KeyPair::generate()?;
     let server_cert = params.signed_by(&server_key, &issuer)?;

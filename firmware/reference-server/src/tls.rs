@@ -10,7 +10,7 @@ use std::sync::Arc;
 /// Why the TLS configuration could not be built.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum TlsError {
+pub enum TlsError {
     /// A PEM file could not be read or holds nothing usable.
     #[error("cannot read {what} from {}: {source}", path.display())]
     Pem {
@@ -28,7 +28,7 @@ pub(crate) enum TlsError {
 }
 
 /// The server configuration for this certificate chain and key (HTTP/1.1 over ALPN).
-pub(crate) fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsError> {
+pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsError> {
     let pem = |what, path: &Path| {
         let path = path.to_owned();
         move |source| TlsError::Pem { what, path, source }

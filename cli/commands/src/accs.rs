@@ -1,0 +1,104 @@
+//! The administrative portal in the CLI (A1, A2): its CA and token files in CONFIG mode,
+//! `accs config-fetch update` (fetches at once and waits for the result) and `show accs`.
+
+use crate::actions::*;
+use crate::backend::{CliBackend, Outcome, failed};
+use core::fmt::Write;
+use postern_cli_engine::{ArgKind, Invocation, Node, Value};
+use std::future::Future;
+use std::pin::Pin;
+
+/// A fetch under way: says what it did, or why nothing changed.
+pub type FetchOutcome = Pin<Box<dyn Future<Output = Result<String, String>> + Send>>;
+
+/// The daemon's portal sync.
+pub trait AccsControl: Send + Sync {
+    /// Fetches from the portal now (with the running settings) and applies a new profile.
+    fn fetch_now(&self) -> FetchOutcome;
+    /// The sync's state for `show accs`: last attempt and its result, last success, and
+    /// the profile in use (revision, tenant, pairings and rules one line each).
+    fn status(&self) -> String;
+}
+
+/// `accs ca-file`, `accs token-file` and `accs import portal-ca|token` in CONFIG mode.
+pub(crate) fn config_nodes() -> [Node; 3] {
+    let path = || ArgKind::Word { max_len: 4096 };
+    [
+        Node::keyword("ca-file", "PEM file of the authorities trusted for the portal (pinned)")
+            .no_action(ACCS_CA_FILE)
+            .child(Node::arg("FILE", path(), "Absolute path").action(ACCS_CA_FILE)),
+        Node::keyword("token-file", "File holding the gateway's bearer token for the portal")
+            .no_action(ACCS_TOKEN_FILE)
+            .child(Node::arg("FILE", path(), "Absolute path").action(ACCS_TOKEN_FILE)),
+        Node::keyword("import", "Paste a file's content, ended by a line `quit`").children([
+            Node::keyword("portal-ca", "PEM certificates of the authorities trusted for the portal")
+                .action(ACCS_CA_IMPORT)
+                .pastes(),
+            Node::keyword("token", "The gateway's bearer token for the portal").action(ACCS_TOKEN_IMPORT).pastes(),
+        ]),
+    ]
+}
+
+/// `show accs`.
+pub(crate) fn show_node() -> Node {
+    Node::keyword("accs", "Portal sync: last attempt, last success, the profile in use").action(ACCS_SHOW)
+}
+
+/// Edits the CA or token file in the candidate.
+pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
+    let value = if inv.negated() { None } else { inv.arg("FILE").and_then(Value::as_str).map(Into::into) };
+    let settings = &mut session.candidate().config_mut().accs;
+    match inv.action() {
+        ACCS_CA_FILE => settings.ca_file = value,
+        ACCS_TOKEN_FILE => settings.token_file = value,
+        _ => return Err(failed("this command is not available")),
+    }
+    Ok(())
+}
+
+/// `accs config-fetch update`: fetches now with the running settings and prints the result.
+pub(crate) fn fetch(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    if session.appliance().store().running().accs.portal_url.is_none() {
+        return Err(failed("no administrative portal is configured (accs portal URL); nothing was fetched"));
+    }
+    let control = session.appliance().accs().ok_or_else(|| failed("this gateway does not sync with a portal"))?;
+    let outcome = session
+        .appliance()
+        .block_on(control.fetch_now())
+        .ok_or_else(|| failed("the fetch could not be run on this gateway"))?;
+    match outcome {
+        Ok(done) => {
+            writeln!(out, "{done}")?;
+            Ok(())
+        }
+        Err(reason) => Err(failed(reason)),
+    }
+}
+
+/// `show accs`.
+pub(crate) fn show(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    let accs = session.appliance().store().running().accs.clone();
+    match &accs.portal_url {
+        Some(url) => writeln!(out, "Portal: {url} (every {} s)", accs.sync_interval_secs)?,
+        None => writeln!(out, "Portal: none configured (accs portal URL)")?,
+    }
+    match session.appliance().accs() {
+        Some(control) => out.write_str(&control.status())?,
+        None => writeln!(out, "This gateway does not sync with a portal.")?,
+    }
+    Ok(())
+}
+
+/// `accs …` lines of `show running-config` (the token file's path, never the token).
+pub(crate) fn render(settings: &postern_config::AccsSettings, line: &mut impl FnMut(String)) {
+    if let Some(url) = &settings.portal_url {
+        line(format!("accs portal {url}"));
+    }
+    if let Some(file) = &settings.ca_file {
+        line(format!("accs ca-file {}", file.display()));
+    }
+    if let Some(file) = &settings.token_file {
+        line(format!("accs token-file {}", file.display()));
+    }
+    line(format!("accs sync-interval {}", settings.sync_interval_secs));
+}
