@@ -1,0 +1,1 @@
+//! SAML federation proxy core.
