@@ -1,1 +1,12 @@
-//! SAML federation proxy core.
+//! SAML federation proxy core: Postern is the IdP a cloud service (SP) trusts and the SP
+//! the real IdP trusts. Sans-IO: every function takes the time and the stores it needs;
+//! XML signatures go through libxmlsec1 (samael), never through code of our own.
+
+pub mod access;
+pub mod binding;
+pub mod config;
+pub mod sp_request;
+pub mod xml_guard;
+
+#[cfg(test)]
+mod test_support;
