@@ -120,6 +120,7 @@ pub fn encode_redirect(destination: &str, field: &str, xml: &str, relay_state: O
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
     use super::*;
 
     #[test]

@@ -130,6 +130,7 @@ pub fn check_xml(bytes: &[u8], limits: XmlLimits) -> Result<(&str, XmlShape), Xm
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
     use super::*;
 
     const SMALL: XmlLimits = XmlLimits { max_bytes: 1024, max_depth: 4 };

@@ -1,4 +1,5 @@
 //! Table tests of the conditional access rules.
+#![allow(clippy::unwrap_used, reason = "tests")]
 
 use super::*;
 use std::collections::HashMap;

@@ -1,4 +1,5 @@
 //! AuthnRequests from the SP: accepted only from the pairing's SP and for its ACS URLs.
+#![allow(clippy::unwrap_used, reason = "tests")]
 
 use super::*;
 use crate::binding::encode_redirect;
