@@ -29,6 +29,13 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("dnsmasq", "dnsmasq-base"),
     // Offloads set through ethtool netlink are read back with ethtool.
     ("ethtool", "ethtool"),
+    // The federation proxy signs and verifies XML through libxmlsec1 (samael, bindgen);
+    // its tests sign the IdP's documents with the xmlsec1 command.
+    ("xmlsec1", "xmlsec1"),
+    ("xmlsec1-config", "libxmlsec1-dev"),
+    ("xml2-config", "libxml2-dev"),
+    ("pkg-config", "pkg-config"),
+    ("clang", "clang"),
 ];
 
 /// The pinned Python packages of the end-to-end tests (a real ActiveSync client library),

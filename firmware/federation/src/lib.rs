@@ -5,6 +5,9 @@
 pub mod access;
 pub mod binding;
 pub mod config;
+pub mod expiring;
+pub mod idp_request;
+pub mod idp_response;
 pub mod sp_request;
 pub mod xml_guard;
 

@@ -31,3 +31,6 @@ pub(crate) fn config() -> FederationConfig {
         released_attributes: vec![],
     }
 }
+
+mod signer;
+pub(crate) use signer::{IdpDoc, TestSigner};
