@@ -149,11 +149,17 @@ mod tests {
         let message = decode_post(body.as_bytes(), "SAMLResponse", 1024).expect("decodes");
         assert_eq!(message.xml, b"<r/>");
         let twice = format!("{body}&SAMLResponse=eA==");
-        assert_eq!(decode_post(twice.as_bytes(), "SAMLResponse", 1024).unwrap_err(), BindingError::Repeated("SAMLResponse"));
+        assert_eq!(
+            decode_post(twice.as_bytes(), "SAMLResponse", 1024).unwrap_err(),
+            BindingError::Repeated("SAMLResponse")
+        );
         let long = format!("SAMLResponse=eA==&RelayState={}", "r".repeat(81));
         assert!(matches!(decode_post(long.as_bytes(), "SAMLResponse", 1024), Err(BindingError::TooLarge { .. })));
         assert_eq!(decode_post(b"x=1", "SAMLResponse", 1024).unwrap_err(), BindingError::Missing("SAMLResponse"));
-        assert_eq!(decode_post(b"SAMLResponse=***", "SAMLResponse", 1024).unwrap_err(), BindingError::Base64("SAMLResponse"));
+        assert_eq!(
+            decode_post(b"SAMLResponse=***", "SAMLResponse", 1024).unwrap_err(),
+            BindingError::Base64("SAMLResponse")
+        );
     }
 
     #[test]

@@ -45,7 +45,13 @@ impl<V> ExpiringStore<V> {
     }
 
     /// Holds `value` under `key` until `expires`; refuses when full of unexpired entries.
-    pub fn insert(&mut self, key: String, expires: DateTime<Utc>, value: V, now: DateTime<Utc>) -> Result<(), StoreFull> {
+    pub fn insert(
+        &mut self,
+        key: String,
+        expires: DateTime<Utc>,
+        value: V,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreFull> {
         if self.entries.len() >= self.capacity && !self.entries.contains_key(&key) {
             self.entries.retain(|_, (expiry, _)| now < *expiry);
             if self.entries.len() >= self.capacity {

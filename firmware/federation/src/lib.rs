@@ -8,7 +8,9 @@ pub mod config;
 pub mod expiring;
 pub mod idp_request;
 pub mod idp_response;
+pub mod signing;
 pub mod sp_request;
+pub mod sp_response;
 pub mod xml_guard;
 
 #[cfg(test)]

@@ -100,9 +100,7 @@ pub fn accept_xml(
     let acs_url = match (&request.assertion_consumer_service_url, request.assertion_consumer_service_index) {
         (Some(url), _) if pairing.sp_acs_urls.contains(url) => url.clone(),
         (Some(url), _) => return Err(SpRequestError::UnknownAcs(url.clone())),
-        (None, Some(index)) => {
-            pairing.sp_acs_urls.get(index).cloned().ok_or(SpRequestError::UnknownAcsIndex(index))?
-        }
+        (None, Some(index)) => pairing.sp_acs_urls.get(index).cloned().ok_or(SpRequestError::UnknownAcsIndex(index))?,
         (None, None) => pairing.sp_acs_urls.first().cloned().ok_or(SpRequestError::UnknownAcsIndex(0))?,
     };
     tracing::debug!(sp = %issuer, request_id = %request.id, acs = %acs_url, "AuthnRequest accepted");

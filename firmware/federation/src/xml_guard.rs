@@ -169,9 +169,10 @@ mod tests {
     #[test]
     fn depth_and_size_are_bounded() {
         assert_eq!(check_xml(b"<a><b><c><d><e/></d></c></b></a>", SMALL).map(|_| ()), Ok(()));
-        assert_eq!(check_xml(b"<a><b><c><d><e></e></d></c></b></a>", SMALL).unwrap_err(), XmlGuardError::TooDeep {
-            limit: 4
-        });
+        assert_eq!(
+            check_xml(b"<a><b><c><d><e></e></d></c></b></a>", SMALL).unwrap_err(),
+            XmlGuardError::TooDeep { limit: 4 }
+        );
         let big = vec![b' '; 1025];
         assert_eq!(check_xml(&big, SMALL).unwrap_err(), XmlGuardError::TooLarge { size: 1025, limit: 1024 });
     }

@@ -86,7 +86,9 @@ fn first_matching_rule_decides() {
 fn no_match_denies_with_a_reason_and_a_remedy() {
     let context = SignInContext::new(&certificate("good-win"), &directory(), "192.0.2.1".parse().expect("ip"), vec![]);
     let decision = evaluate(&rules(), &context);
-    assert!(matches!(decision.action, Action::Deny { ref reason, ref remedy } if !reason.is_empty() && !remedy.is_empty()));
+    assert!(
+        matches!(decision.action, Action::Deny { ref reason, ref remedy } if !reason.is_empty() && !remedy.is_empty())
+    );
     assert_eq!(evaluate(&[], &context).rule, None);
 }
 

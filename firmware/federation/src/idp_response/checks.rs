@@ -78,7 +78,11 @@ fn early(now: DateTime<Utc>, not_before: DateTime<Utc>) -> bool {
 }
 
 /// The Response's own fields: issuer, destination, status (refuse-only: it may be unsigned).
-pub(super) fn envelope(response: &Response, assertion: &Assertion, config: &FederationConfig) -> Result<(), ResponseError> {
+pub(super) fn envelope(
+    response: &Response,
+    assertion: &Assertion,
+    config: &FederationConfig,
+) -> Result<(), ResponseError> {
     if response.version != "2.0" {
         return Err(ResponseError::NotResponse(format!("version {}", response.version)));
     }
@@ -137,8 +141,7 @@ pub(super) fn assertion(
     {
         return Err(ResponseError::Expired(format!("subject confirmation not before {not_before}")));
     }
-    let confirmation_end =
-        data.not_on_or_after.ok_or_else(|| ResponseError::Confirmation("no NotOnOrAfter".into()))?;
+    let confirmation_end = data.not_on_or_after.ok_or_else(|| ResponseError::Confirmation("no NotOnOrAfter".into()))?;
     if late(now, confirmation_end) {
         return Err(ResponseError::Expired(format!("subject confirmation not on or after {confirmation_end}")));
     }
@@ -148,8 +151,7 @@ pub(super) fn assertion(
 
 fn bearer_data(assertion: &Assertion) -> Result<&samael::schema::SubjectConfirmationData, ResponseError> {
     let confirmations = assertion.subject.as_ref().and_then(|s| s.subject_confirmations.as_ref());
-    let bearers: Vec<_> =
-        confirmations.into_iter().flatten().filter(|c| c.method.as_deref() == Some(BEARER)).collect();
+    let bearers: Vec<_> = confirmations.into_iter().flatten().filter(|c| c.method.as_deref() == Some(BEARER)).collect();
     match bearers.as_slice() {
         [one] => one.subject_confirmation_data.as_ref().ok_or_else(|| ResponseError::Confirmation("no data".into())),
         [] => Err(ResponseError::Confirmation("none".into())),

@@ -41,13 +41,7 @@ impl Harness {
     }
 }
 
-fn strip_declaration(xml: &str) -> &str {
-    let xml = xml.trim();
-    match xml.strip_prefix("<?xml") {
-        Some(rest) => rest.split_once("?>").map_or(xml, |(_, body)| body.trim()),
-        None => xml,
-    }
-}
+use crate::signing::without_declaration as strip_declaration;
 
 #[test]
 fn a_signed_response_yields_the_user_and_consumes_the_request() {
@@ -123,19 +117,17 @@ fn a_signed_assertion_hidden_in_extensions_is_refused() {
     let signed = harness.signer.sign(&doc.assertion(true));
     // The signed assertion moved into Extensions, a forged one (same ID) where it belongs.
     let evil = IdpDoc { name_id: "admin@example.com".into(), ..doc.clone() };
-    let wrapped = doc.response(
-        &format!("{}{}", evil.assertion(false), strip_declaration(&signed)),
-        false,
-    )
-    .replacen(strip_declaration(&signed), &format!("<samlp:Extensions>{}</samlp:Extensions>", strip_declaration(&signed)), 1);
+    let wrapped = doc.response(&format!("{}{}", evil.assertion(false), strip_declaration(&signed)), false).replacen(
+        strip_declaration(&signed),
+        &format!("<samlp:Extensions>{}</samlp:Extensions>", strip_declaration(&signed)),
+        1,
+    );
     assert!(harness.verify(&wrapped).is_err());
     // The whole signed Response wrapped inside a forged one's Extensions, no other assertion.
     let signed_response = harness.signed_response(&doc);
     let outer = IdpDoc { response_id: "_outer".into(), ..doc.clone() };
-    let wrapper = outer.response(
-        &format!("<samlp:Extensions>{}</samlp:Extensions>", strip_declaration(&signed_response)),
-        false,
-    );
+    let wrapper =
+        outer.response(&format!("<samlp:Extensions>{}</samlp:Extensions>", strip_declaration(&signed_response)), false);
     let error = harness.verify(&wrapper).unwrap_err();
     assert!(matches!(error, ResponseError::Signature(_)), "{error}");
     assert_eq!(harness.pending.len(), 1);
@@ -178,10 +170,7 @@ fn another_audience_recipient_destination_or_issuer_is_refused() {
     let other_recipient = IdpDoc { recipient: "https://other.example/acs".into(), ..base.clone() };
     assert!(matches!(harness.verify(&harness.signed_response(&other_recipient)), Err(ResponseError::Recipient(_))));
     let other_destination = IdpDoc { destination: "https://other.example/acs".into(), ..base.clone() };
-    assert!(matches!(
-        harness.verify(&harness.signed_response(&other_destination)),
-        Err(ResponseError::Destination(_))
-    ));
+    assert!(matches!(harness.verify(&harness.signed_response(&other_destination)), Err(ResponseError::Destination(_))));
     let other_issuer = IdpDoc { issuer: "https://other.example/idp".into(), ..base.clone() };
     assert!(matches!(harness.verify(&harness.signed_response(&other_issuer)), Err(ResponseError::Issuer(_))));
     assert_eq!(harness.pending.len(), 1);

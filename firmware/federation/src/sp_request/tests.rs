@@ -19,7 +19,8 @@ fn accept(xml: &str) -> Result<SpRequest, SpRequestError> {
 
 #[test]
 fn a_request_from_the_pairing_sp_is_accepted_with_its_acs_url() {
-    let xml = request(SP_ENTITY, &format!(r#"AssertionConsumerServiceURL="{SP_ACS}" ProtocolBinding="{POST_BINDING}""#));
+    let xml =
+        request(SP_ENTITY, &format!(r#"AssertionConsumerServiceURL="{SP_ACS}" ProtocolBinding="{POST_BINDING}""#));
     let accepted = accept(&xml).expect("accepted");
     assert_eq!(accepted, SpRequest { id: "id-sp-1".into(), acs_url: SP_ACS.into(), relay_state: Some("rs".into()) });
 }
@@ -56,10 +57,8 @@ fn another_destination_or_binding_is_refused() {
 
 #[test]
 fn dtd_entities_and_other_documents_are_refused() {
-    let with_dtd = request(SP_ENTITY, "").replace(
-        "<samlp:AuthnRequest",
-        r#"<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><samlp:AuthnRequest"#,
-    );
+    let with_dtd = request(SP_ENTITY, "")
+        .replace("<samlp:AuthnRequest", r#"<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><samlp:AuthnRequest"#);
     assert_eq!(accept(&with_dtd).unwrap_err(), SpRequestError::Xml(XmlGuardError::Doctype));
     let entity = request("&e;", "");
     assert_eq!(accept(&entity).unwrap_err(), SpRequestError::Xml(XmlGuardError::Entity("e".into())));

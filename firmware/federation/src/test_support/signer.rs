@@ -60,22 +60,8 @@ impl TestSigner {
     }
 }
 
-/// An empty RSA-SHA256 signature template over the element with id `id`.
-pub(crate) fn signature_template(id: &str) -> String {
-    format!(
-        concat!(
-            r#"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>"#,
-            r#"<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>"#,
-            r#"<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>"#,
-            r##"<ds:Reference URI="#{id}"><ds:Transforms>"##,
-            r#"<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>"#,
-            r#"<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>"#,
-            r#"<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>"#,
-            r#"<ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/>"#,
-            r#"<ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>"#
-        ),
-        id = id
-    )
+fn signature_template(id: &str) -> String {
+    crate::signing::signature_template(id, None)
 }
 
 /// The fields of an IdP Response the tests vary.
