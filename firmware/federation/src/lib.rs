@@ -6,6 +6,7 @@ pub mod access;
 pub mod binding;
 pub mod config;
 pub mod expiring;
+pub mod flow;
 pub mod idp_request;
 pub mod idp_response;
 pub mod signing;
