@@ -84,6 +84,19 @@ fn an_unsigned_response_or_another_key_is_refused() {
 }
 
 #[test]
+fn a_sha1_signature_is_refused() {
+    let mut harness = Harness::new();
+    let doc = IdpDoc::new(REQUEST);
+    let template = doc
+        .response(&doc.assertion(false), true)
+        .replace("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2000/09/xmldsig#rsa-sha1")
+        .replace("http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2000/09/xmldsig#sha1");
+    let signed = harness.signer.sign(&template);
+    assert!(signed.contains("xmldsig#rsa-sha1"));
+    assert!(matches!(harness.verify(&signed), Err(ResponseError::Signature(_))));
+}
+
+#[test]
 fn an_unsigned_assertion_swapped_into_a_signed_response_is_refused() {
     let mut harness = Harness::new();
     let doc = IdpDoc::new(REQUEST);
