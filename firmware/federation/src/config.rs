@@ -4,14 +4,14 @@
 use crate::access::Rule;
 
 /// One cloud service (SP) federated with one real identity provider through Postern.
+/// AuthnRequest signatures are not checked (the ACS URL allow-list guards where
+/// assertions go), so the SP's certificate is not part of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pairing {
     /// The SP's entity id (the Issuer of its AuthnRequests).
     pub sp_entity_id: String,
     /// The SP's Assertion Consumer Service URLs; the first is used when a request names none.
     pub sp_acs_urls: Vec<String>,
-    /// The SP's certificate (DER), kept for its metadata; AuthnRequest signatures are not checked.
-    pub sp_certificate_der: Option<Vec<u8>>,
     /// The real IdP's entity id (the Issuer of its Responses and Assertions).
     pub idp_entity_id: String,
     /// The real IdP's single sign-on URL (HTTP-Redirect binding).

@@ -226,7 +226,6 @@ impl ServerFile {
             pairing: Pairing {
                 sp_entity_id: p.sp_entity_id.clone(),
                 sp_acs_urls: p.sp_acs_urls.clone(),
-                sp_certificate_der: None,
                 idp_entity_id: p.idp_entity_id.clone(),
                 idp_sso_url: p.idp_sso_url.clone(),
                 idp_signing_certs_der: p.idp_signing_certs.iter().map(|c| cert_der(c)).collect::<Result<_, _>>()?,
@@ -244,3 +243,6 @@ impl ServerFile {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -14,7 +14,6 @@ pub(crate) fn config() -> FederationConfig {
         pairing: Pairing {
             sp_entity_id: SP_ENTITY.into(),
             sp_acs_urls: vec![SP_ACS.into(), "https://sp.example/acs2".into()],
-            sp_certificate_der: None,
             idp_entity_id: IDP_ENTITY.into(),
             idp_sso_url: "https://idp.example/sso".into(),
             idp_signing_certs_der: vec![],
