@@ -1,7 +1,8 @@
 //! End to end with real processes: a pysaml2 SP and a pysaml2 IdP (xmlsec1 signing) on
 //! real HTTP sockets, the federation server between them on its TLS listener, driven by
 //! a scripted browser (Python requests) that follows redirects and submits forms. A
-//! compliant device (by its certificate) signs in; a non-compliant one sees the deny page.
+//! compliant device (by its certificate) signs in, with the SP's request sent by either
+//! binding; a non-compliant one sees the deny page; one without a certificate is unmanaged.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
@@ -182,8 +183,12 @@ fn start() -> Result<World, Error> {
 }
 
 fn browse(world: &World, device: Option<&str>) -> Result<(u16, String), Error> {
+    browse_from(world, &world.sp_login, device)
+}
+
+fn browse_from(world: &World, start: &str, device: Option<&str>) -> Result<(u16, String), Error> {
     let mut command = Command::new("python3");
-    command.arg(format!("{SCRIPTS}/browse.py")).arg(&world.sp_login).arg(&world.tls_ca);
+    command.arg(format!("{SCRIPTS}/browse.py")).arg(start).arg(&world.tls_ca);
     if let Some(device) = device {
         let uri = format!("urn:postern:uem-device:{device}");
         let (cert, key) =
@@ -214,5 +219,10 @@ fn a_compliant_device_signs_in_and_a_non_compliant_one_sees_the_deny_page() -> R
     let (status, page) = browse(&world, None)?;
     assert_eq!(status, 403, "{page}");
     assert!(page.contains("This device is not managed."), "{page}");
+
+    // The SP's request by HTTP-POST instead of HTTP-Redirect.
+    let (status, page) = browse_from(&world, &format!("{}-post", world.sp_login), Some("good-device"))?;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("signed in as alice@example.com relay /inbox"), "{page}");
     Ok(())
 }

@@ -1,4 +1,4 @@
-"""A scripted browser: follows redirects and submits the forms pages post on load.
+"""A scripted browser: follows redirects and submits the SAML forms pages post on load.
 
 Usage: browse.py START_URL CA_FILE [DEVICE_CERT DEVICE_KEY]
 Prints the final status and page, after at most five form submissions.
@@ -33,7 +33,7 @@ page = session.get(start, timeout=30)
 for _ in range(5):
     form = Form()
     form.feed(page.text)
-    if not form.action or "SAMLResponse" not in form.fields:
+    if not form.action or not {"SAMLRequest", "SAMLResponse"} & form.fields.keys():
         break
     page = session.post(form.action, data=form.fields, timeout=30)
 print(page.status_code)

@@ -2,7 +2,8 @@
 
 Usage: sp.py KEY CERT IDP_METADATA_FILE
 Prints "port N" once listening. GET /login starts a sign-in at the IdP named in the
-metadata file (read at the first request); POST /acs checks the Response with pysaml2 and
+metadata file (read at the first request) with the HTTP-Redirect binding, GET /login-post
+with the HTTP-POST binding (an auto-submitting form); POST /acs checks the Response with pysaml2 and
 answers "signed in as NAME" with the attributes, or 403 with pysaml2's error.
 """
 import sys
@@ -56,14 +57,22 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
-        if self.path != "/login":
+        bindings = {"/login": BINDING_HTTP_REDIRECT, "/login-post": BINDING_HTTP_POST}
+        if self.path not in bindings:
             return self.reply(404, "no such page")
         with LOCK:
             sp = client()
             idp = next(iter(sp.metadata.identity_providers()))
             request_id, info = sp.prepare_for_authenticate(entityid=idp, relay_state="/inbox",
-                                                           binding=BINDING_HTTP_REDIRECT)
+                                                           binding=bindings[self.path])
             OUTSTANDING[request_id] = "/inbox"
+        if bindings[self.path] == BINDING_HTTP_POST:
+            body = info["data"].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return self.wfile.write(body)
         self.reply(302, "", [h for h in info["headers"] if h[0] == "Location"])
 
     def do_POST(self):
