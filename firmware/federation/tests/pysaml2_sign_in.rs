@@ -36,7 +36,8 @@ fn first_line_after(stdout: ChildStdout, prefix: &str) -> Result<String, Error> 
 }
 
 fn spawn(processes: &mut Processes, command: &mut Command, prefix: &str) -> Result<String, Error> {
-    let mut child = command.stdout(Stdio::piped()).spawn()?;
+    // pysaml2 warns about a cryptography deprecation on every start.
+    let mut child = command.env("PYTHONWARNINGS", "ignore").stdout(Stdio::piped()).spawn()?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
     processes.0.push(child);
     first_line_after(stdout, prefix)
@@ -88,6 +89,7 @@ impl Ca {
 
 struct World {
     dir: tempfile::TempDir,
+    base: String,
     _processes: Processes,
     sp_login: String,
     tls_ca: PathBuf,
@@ -158,7 +160,7 @@ fn start() -> Result<World, Error> {
     std::fs::write(&config_path, serde_json::to_vec_pretty(&config)?)?;
     let listening = spawn(
         &mut processes,
-        Command::new(env!("CARGO_BIN_EXE_postern-federation-server")).arg(&config_path),
+        Command::new(env!("CARGO_BIN_EXE_postern-federation-server")).arg(&config_path).env("RUST_LOG", "warn"),
         "listening on ",
     )?;
     assert_eq!(listening, format!("127.0.0.1:{port}"));
@@ -174,6 +176,7 @@ fn start() -> Result<World, Error> {
         assert!(status.success(), "fetching {path}");
     }
     Ok(World {
+        base,
         tls_ca: d.join("tls-ca.pem"),
         sp_login: format!("http://127.0.0.1:{sp_port}/login"),
         device_ca,
@@ -219,6 +222,23 @@ fn a_compliant_device_signs_in_and_a_non_compliant_one_sees_the_deny_page() -> R
     let (status, page) = browse(&world, None)?;
     assert_eq!(status, 403, "{page}");
     assert!(page.contains("This device is not managed."), "{page}");
+
+    // Refusals reach the browser as pages naming the reason.
+    for (args, expected) in [
+        (vec![format!("{}/saml/idp/sso?SAMLRequest=%%%", world.base)], "not valid base64"),
+        (
+            vec!["--data".into(), "SAMLResponse=PHg%2B".into(), format!("{}/saml/sp/acs", world.base)],
+            "not a SAML 2.0 Response",
+        ),
+    ] {
+        let output = Command::new("curl")
+            .args(["-sS", "-w", "\n%{http_code}", "--cacert"])
+            .arg(&world.tls_ca)
+            .args(&args)
+            .output()?;
+        let text = String::from_utf8(output.stdout)?;
+        assert!(text.ends_with("\n400") && text.contains(expected), "{args:?}: {text}");
+    }
 
     // The SP's request by HTTP-POST instead of HTTP-Redirect.
     let (status, page) = browse_from(&world, &format!("{}-post", world.sp_login), Some("good-device"))?;
