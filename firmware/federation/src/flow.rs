@@ -139,14 +139,23 @@ impl Federation {
     }
 
     /// The IdP's Response arrives at the ACS: verify it, apply the rules, answer the SP.
+    /// `binding` is how the browser posting it is tied to a device now: a sign-in started
+    /// on one device and finished on another is unidentified (the unmanaged rule).
     pub fn on_idp_response(
         &mut self,
         body: &[u8],
+        binding: DeviceBinding,
         directory: &dyn DeviceDirectory,
         now: DateTime<Utc>,
     ) -> Result<SignInRecord, FlowError> {
         let (user, pending) = verify_post(body, &self.config, &mut self.pending, &mut self.replay, now)?;
-        let context = SignInContext::new(&pending.binding, directory, pending.source, user.attribute(GROUPS_ATTRIBUTE));
+        let binding = if binding == pending.binding {
+            binding
+        } else {
+            tracing::warn!(started = ?pending.binding, finished = ?binding, "sign-in finished on another device");
+            DeviceBinding::Unidentified
+        };
+        let context = SignInContext::new(&binding, directory, pending.source, user.attribute(GROUPS_ATTRIBUTE));
         let decision = evaluate(&self.config.rules, &context);
         let outcome = match decision.action {
             Action::Allow => Outcome::Allow(self.respond(&pending.sp_request, &user, now)?),

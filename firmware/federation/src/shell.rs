@@ -114,17 +114,19 @@ impl FederationService {
                     Err(error) => refused(&error),
                 }
             }
-            (Method::POST, ACS_PATH) => match federation.on_idp_response(&body, self.directory.as_ref(), now) {
-                Ok(record) => {
-                    let status = if matches!(record.outcome, Outcome::Deny { .. }) {
-                        StatusCode::FORBIDDEN
-                    } else {
-                        StatusCode::OK
-                    };
-                    reply(status, "text/html; charset=utf-8", record.outcome.html())
+            (Method::POST, ACS_PATH) => {
+                match federation.on_idp_response(&body, binding, self.directory.as_ref(), now) {
+                    Ok(record) => {
+                        let status = if matches!(record.outcome, Outcome::Deny { .. }) {
+                            StatusCode::FORBIDDEN
+                        } else {
+                            StatusCode::OK
+                        };
+                        reply(status, "text/html; charset=utf-8", record.outcome.html())
+                    }
+                    Err(error) => refused(&error),
                 }
-                Err(error) => refused(&error),
-            },
+            }
             (Method::GET, IDP_METADATA_PATH) => {
                 reply(StatusCode::OK, "application/samlmetadata+xml", idp_metadata(&federation.config().local))
             }

@@ -32,6 +32,10 @@ fn rule(name: &str, posture: Posture, action: Action) -> Rule {
 }
 
 fn sign_in(binding: DeviceBinding) -> (SignInRecord, String) {
+    sign_in_across(binding.clone(), binding)
+}
+
+fn sign_in_across(binding: DeviceBinding, finished_on: DeviceBinding) -> (SignInRecord, String) {
     let idp = TestSigner::new("idp");
     let ours = TestSigner::new("postern");
     let mut config = config();
@@ -67,7 +71,7 @@ fn sign_in(binding: DeviceBinding) -> (SignInRecord, String) {
     let body = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("SAMLResponse", &base64::Engine::encode(&base64::engine::general_purpose::STANDARD, signed))
         .finish();
-    let record = federation.on_idp_response(body.as_bytes(), &OneDevice, now).unwrap();
+    let record = federation.on_idp_response(body.as_bytes(), finished_on, &OneDevice, now).unwrap();
     let html = record.outcome.html();
     (record, html)
 }
@@ -95,4 +99,13 @@ fn an_unidentified_device_gets_the_unmanaged_rule() {
     assert_eq!(record.rule.as_deref(), Some("unmanaged"));
     assert!(matches!(record.outcome, Outcome::Warn { .. }));
     assert!(html.contains("This device is not managed.") && html.contains("Continue") && !html.contains("submit()"));
+}
+
+#[test]
+fn a_sign_in_finished_on_another_device_is_unidentified() {
+    let good = DeviceBinding::Certificate { device_id: "good".into() };
+    let (record, _) = sign_in_across(good.clone(), DeviceBinding::Unidentified);
+    assert_eq!((record.rule.as_deref(), record.device_id), (Some("unmanaged"), None));
+    let (record, _) = sign_in_across(DeviceBinding::Unidentified, good);
+    assert_eq!(record.rule.as_deref(), Some("unmanaged"));
 }
