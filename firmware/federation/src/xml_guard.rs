@@ -1,5 +1,8 @@
 //! The checks every XML input passes before any XML library sees it: bounded size and
-//! depth, no DTD, no entity other than XML's own, no comment, no processing instruction.
+//! depth, no DTD, no entity other than XML's own, no comment, no CDATA section, no
+//! processing instruction. Comments and CDATA sections are invisible to exclusive
+//! canonicalisation, so they could split a signed text (a NameID) without breaking its
+//! signature; SAML messages do not need them.
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -47,6 +50,9 @@ pub enum XmlGuardError {
     /// A comment was present.
     #[error("XML document has a comment; SAML messages with comments are refused")]
     Comment,
+    /// A CDATA section was present.
+    #[error("XML document has a CDATA section; SAML messages with CDATA are refused")]
+    CData,
     /// A processing instruction other than the XML declaration.
     #[error("XML document has a processing instruction")]
     ProcessingInstruction,
@@ -119,7 +125,8 @@ pub fn check_xml(bytes: &[u8], limits: XmlLimits) -> Result<(&str, XmlShape), Xm
                 }
             }
             Event::Eof => break,
-            Event::Text(_) | Event::CData(_) | Event::Decl(_) => {}
+            Event::CData(_) => return Err(XmlGuardError::CData),
+            Event::Text(_) | Event::Decl(_) => {}
         }
     }
     if shape.root.is_empty() {
@@ -158,6 +165,12 @@ mod tests {
     fn a_comment_is_refused() {
         let xml = b"<NameID>alice@example.com<!---->.evil.example</NameID>";
         assert_eq!(check_xml(xml, SMALL).unwrap_err(), XmlGuardError::Comment);
+    }
+
+    #[test]
+    fn a_cdata_section_is_refused() {
+        let xml = b"<NameID>alice@example.com<![CDATA[.evil.example]]></NameID>";
+        assert_eq!(check_xml(xml, SMALL).unwrap_err(), XmlGuardError::CData);
     }
 
     #[test]

@@ -222,3 +222,17 @@ fn the_post_binding_carries_the_response() {
     let now = Utc::now();
     assert!(verify_post(body.as_bytes(), &harness.config, &mut harness.pending, &mut harness.replay, now).is_ok());
 }
+
+#[test]
+fn a_name_id_split_by_cdata_is_refused_and_by_a_character_reference_reads_whole() {
+    let name = "admin@example.com.evil.example";
+    let mut harness = Harness::new();
+    let doc = IdpDoc { name_id: name.into(), ..IdpDoc::new(REQUEST) };
+    let signed = harness.signed_response(&doc);
+    let cdata = signed.replace(name, "admin@example.com<![CDATA[.evil.example]]>");
+    assert_eq!(harness.verify(&cdata).unwrap_err(), ResponseError::Xml(XmlGuardError::CData));
+    let reference = signed.replace(name, "admin@example.com&#46;evil.example");
+    assert_ne!(reference, signed);
+    let (user, _) = harness.verify(&reference).expect("the same signed text");
+    assert_eq!(user.name_id, name);
+}
