@@ -105,6 +105,7 @@ pub fn verify_xml<P>(
     checks::envelope(&envelope, &assertion, config)?;
     let expires = checks::assertion(&assertion, config, now)?;
     let request_id = checks::in_response_to(&assertion, &envelope)?;
+    let user = checks::user(&assertion)?;
     if replay.contains(&assertion.id, now) {
         return Err(ResponseError::Replayed(assertion.id.clone()));
     }
@@ -113,7 +114,6 @@ pub fn verify_xml<P>(
     }
     replay.insert(assertion.id.clone(), expires, (), now)?;
     let sign_in = pending.take(&request_id, now).ok_or(ResponseError::UnknownRequest(request_id))?;
-    let user = checks::user(&assertion)?;
     tracing::info!(assertion_id = %user.assertion_id, name_id = %user.name_id, "IdP assertion verified");
     Ok((user, sign_in))
 }

@@ -236,3 +236,51 @@ fn a_name_id_split_by_cdata_is_refused_and_by_a_character_reference_reads_whole(
     let (user, _) = harness.verify(&reference).expect("the same signed text");
     assert_eq!(user.name_id, name);
 }
+
+#[test]
+fn each_missing_or_wrong_part_is_refused_by_its_own_check() {
+    let mut harness = Harness::new();
+    let doc = IdpDoc::new(REQUEST);
+    let unsigned = doc.response(&doc.assertion(false), true);
+    let audience =
+        format!("<saml:AudienceRestriction><saml:Audience>{}</saml:Audience></saml:AudienceRestriction>", doc.audience);
+    let name_id = format!(
+        r#"<saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">{}</saml:NameID>"#,
+        doc.name_id
+    );
+    let edits: Vec<(&str, String, Box<dyn Fn(&ResponseError) -> bool>)> = vec![
+        (
+            "urn:oasis:names:tc:SAML:2.0:status:Success",
+            "urn:oasis:names:tc:SAML:2.0:status:Requester".into(),
+            Box::new(|e| matches!(e, ResponseError::Status(_))),
+        ),
+        (audience.as_str(), String::new(), Box::new(|e| matches!(e, ResponseError::Audience(_)))),
+        (name_id.as_str(), String::new(), Box::new(|e| *e == ResponseError::NoNameId)),
+        (
+            r#"Method="urn:oasis:names:tc:SAML:2.0:cm:bearer""#,
+            r#"Method="urn:oasis:names:tc:SAML:2.0:cm:holder-of-key""#.into(),
+            Box::new(|e| matches!(e, ResponseError::Confirmation(_))),
+        ),
+        (
+            r#"InResponseTo="id-postern-request-1" NotOnOrAfter"#,
+            "NotOnOrAfter".into(),
+            Box::new(|e| matches!(e, ResponseError::UnknownRequest(_))),
+        ),
+        (
+            "<samlp:Response ",
+            r#"<samlp:Response Version="1.1" "#.into(),
+            Box::new(|e| matches!(e, ResponseError::NotResponse(_))),
+        ),
+    ];
+    for (from, to, expected) in edits {
+        assert!(unsigned.contains(from), "{from}");
+        let edited = unsigned.replacen(from, &to, 1).replacen(r#" Version="2.0""#, "", usize::from(to.contains("1.1")));
+        let error = harness.verify(&harness.signer.sign(&edited)).unwrap_err();
+        assert!(expected(&error), "{from} → {to}: {error}");
+    }
+    let encrypted = unsigned
+        .replace("<saml:Assertion ", "<saml:EncryptedAssertion><saml:Assertion ")
+        .replace("</saml:Assertion>", "</saml:Assertion></saml:EncryptedAssertion>");
+    assert_eq!(harness.verify(&encrypted).unwrap_err(), ResponseError::EncryptedAssertion);
+    assert_eq!(harness.pending.len(), 1, "nothing refused consumed the request");
+}
