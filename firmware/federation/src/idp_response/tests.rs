@@ -237,6 +237,9 @@ fn a_name_id_split_by_cdata_is_refused_and_by_a_character_reference_reads_whole(
     assert_eq!(user.name_id, name);
 }
 
+/// What a refusal must look like.
+type Expected = Box<dyn Fn(&ResponseError) -> bool>;
+
 #[test]
 fn each_missing_or_wrong_part_is_refused_by_its_own_check() {
     let mut harness = Harness::new();
@@ -248,7 +251,7 @@ fn each_missing_or_wrong_part_is_refused_by_its_own_check() {
         r#"<saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">{}</saml:NameID>"#,
         doc.name_id
     );
-    let edits: Vec<(&str, String, Box<dyn Fn(&ResponseError) -> bool>)> = vec![
+    let edits: Vec<(&str, String, Expected)> = vec![
         (
             "urn:oasis:names:tc:SAML:2.0:status:Success",
             "urn:oasis:names:tc:SAML:2.0:status:Requester".into(),
