@@ -44,6 +44,11 @@ impl<V> ExpiringStore<V> {
         self.entries.get(key).is_some_and(|(expires, _)| now < *expires)
     }
 
+    /// How many unexpired entries at `now` satisfy `predicate`.
+    pub fn count_live(&self, now: DateTime<Utc>, predicate: impl Fn(&V) -> bool) -> usize {
+        self.entries.values().filter(|(expires, value)| now < *expires && predicate(value)).count()
+    }
+
     /// Holds `value` under `key` until `expires`; refuses when full of unexpired entries.
     pub fn insert(
         &mut self,

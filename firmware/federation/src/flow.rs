@@ -17,6 +17,10 @@ use std::net::IpAddr;
 mod pages;
 pub use pages::{deny_page, warn_page};
 
+/// At most this many sign-ins from one source address wait at the IdP at once, so one
+/// client cannot fill the pending store for everyone.
+pub const PENDING_PER_SOURCE: usize = 100;
+
 /// The attribute of the IdP's assertion that lists the user's groups.
 pub const GROUPS_ATTRIBUTE: &str = "groups";
 
@@ -134,6 +138,12 @@ impl Federation {
             Incoming::Redirect(query) => accept_redirect(query, pairing, local)?,
             Incoming::Post(body) => accept_post(body, pairing, local)?,
         };
+        if self.pending.count_live(now, |p| p.source == source) >= PENDING_PER_SOURCE {
+            return Err(FlowError::Full(StoreFull {
+                what: "pending sign-in from one address",
+                capacity: PENDING_PER_SOURCE,
+            }));
+        }
         let pending = PendingSignIn { sp_request, binding, source };
         Ok(start_idp_sign_in(&self.config, pending, &mut self.pending, now)?)
     }

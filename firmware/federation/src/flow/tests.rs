@@ -109,3 +109,22 @@ fn a_sign_in_finished_on_another_device_is_unidentified() {
     let (record, _) = sign_in_across(DeviceBinding::Unidentified, good);
     assert_eq!(record.rule.as_deref(), Some("unmanaged"));
 }
+
+#[test]
+fn one_address_cannot_fill_the_pending_store() {
+    let mut federation = Federation::new(config());
+    let request = format!(
+        r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="sp-1" Version="2.0" IssueInstant="2026-12-05T10:00:00Z"><saml:Issuer>{SP_ENTITY}</saml:Issuer></samlp:AuthnRequest>"#
+    );
+    let url = encode_redirect("https://postern.example/saml/idp/sso", "SAMLRequest", &request, None);
+    let query = url.split_once('?').unwrap().1;
+    let (now, busy, other) = (Utc::now(), "192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
+    for _ in 0..PENDING_PER_SOURCE {
+        federation.on_sp_request(Incoming::Redirect(query), DeviceBinding::Unidentified, busy, now).unwrap();
+    }
+    let refused = federation.on_sp_request(Incoming::Redirect(query), DeviceBinding::Unidentified, busy, now);
+    assert!(matches!(refused, Err(FlowError::Full(_))));
+    assert!(federation.on_sp_request(Incoming::Redirect(query), DeviceBinding::Unidentified, other, now).is_ok());
+    let later = now + crate::idp_request::PENDING_LIFETIME;
+    assert!(federation.on_sp_request(Incoming::Redirect(query), DeviceBinding::Unidentified, busy, later).is_ok());
+}
