@@ -31,11 +31,22 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("dig", "bind9-dnsutils"),
     // Offloads set through ethtool netlink are read back with ethtool.
     ("ethtool", "ethtool"),
+    // The federation proxy signs and verifies XML through libxmlsec1 (samael, bindgen);
+    // its tests sign the IdP's documents with the xmlsec1 command.
+    ("xmlsec1", "xmlsec1"),
+    ("xmlsec1-config", "libxmlsec1-dev"),
+    ("xml2-config", "libxml2-dev"),
+    ("pkg-config", "pkg-config"),
+    ("clang", "clang"),
 ];
 
-/// The pinned Python packages of the end-to-end tests (a real ActiveSync client library),
-/// relative to the workspace root, and a module that is importable once they are in.
-pub(crate) const TEST_PYTHON: (&str, &str) = ("firmware/posternd/tests/activesync/requirements.txt", "pyactivesync");
+/// The pinned Python packages of the end-to-end tests (a real ActiveSync client library;
+/// a real SAML SP and IdP), each file relative to the workspace root with a module that is
+/// importable once its packages are in.
+pub(crate) const TEST_PYTHON: &[(&str, &str)] = &[
+    ("firmware/posternd/tests/activesync/requirements.txt", "pyactivesync"),
+    ("firmware/federation/tests/saml/requirements.txt", "saml2"),
+];
 
 /// What `cargo xtask bench proxy` needs besides the test tools: the load generator and
 /// the peer proxy (also the back end), installed only when that benchmark runs.

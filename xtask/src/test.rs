@@ -34,7 +34,9 @@ pub(crate) fn run(args: &TestArgs) -> Result {
     say("checking the tools the tests use (ssh, tmux, curl, openssl, setpriv, e2fsprogs, losetup, python3)");
     packages::ensure(packages::TEST_TOOLS)?;
     say("checking the Python packages the tests use (a real ActiveSync client)");
-    packages::ensure_python(packages::TEST_PYTHON)?;
+    for python in packages::TEST_PYTHON {
+        packages::ensure_python(*python)?;
+    }
     say("checking the formatting (cargo fmt --check; rustfmt.toml holds the house style)");
     if !cargo().args(["fmt", "--version"]).output().is_ok_and(|o| o.status.success()) {
         say("installing rustfmt (needed and not found)");

@@ -1,0 +1,162 @@
+//! The thin hyper shell around the sans-IO core: `FederationService` serves the SSO
+//! endpoint for SPs, the ACS for the IdP and both metadata documents on connections the
+//! project's TLS front end (postern-proxy-front) has handshaken.
+
+use crate::access::{DeviceBinding, DeviceDirectory};
+use crate::flow::{Federation, FlowError, Incoming, Outcome};
+use crate::metadata::{idp_metadata, sp_metadata};
+use crate::xml_guard::RESPONSE_LIMITS;
+use chrono::Utc;
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::{Bytes, Incoming as Body};
+use hyper::{Method, Request, Response, StatusCode, header};
+use postern_proxy_apptunnel::device_identity;
+use postern_proxy_front::{HttpLimits, PeerInfo, hardened_http1_builder};
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpStream;
+use tokio_rustls::server::TlsStream;
+
+/// Path of the SSO endpoint (SPs send AuthnRequests here).
+pub const SSO_PATH: &str = "/saml/idp/sso";
+/// Path of the ACS (the IdP posts Responses here).
+pub const ACS_PATH: &str = "/saml/sp/acs";
+/// Path of Postern's IdP metadata.
+pub const IDP_METADATA_PATH: &str = "/saml/idp/metadata";
+/// Path of Postern's SP metadata.
+pub const SP_METADATA_PATH: &str = "/saml/sp/metadata";
+
+/// Largest request body read (a base64, form-encoded Response of the largest size accepted).
+const MAX_BODY: usize = RESPONSE_LIMITS.max_bytes * 2;
+
+/// The federation proxy's HTTP service.
+pub struct FederationService {
+    federation: Mutex<Federation>,
+    directory: Arc<dyn DeviceDirectory + Send + Sync>,
+}
+
+impl std::fmt::Debug for FederationService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FederationService").finish_non_exhaustive()
+    }
+}
+
+type Reply = Response<Full<Bytes>>;
+
+fn reply(status: StatusCode, content_type: &str, body: String) -> Reply {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    if let Ok(value) = header::HeaderValue::from_str(content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+}
+
+fn error_page(status: StatusCode, error: &dyn std::fmt::Display) -> Reply {
+    let text = quick_xml::escape::escape(error.to_string()).into_owned();
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign-in failed</title></head><body><h1>Sign-in failed</h1><p class=\"error\">{text}</p></body></html>\n"
+    );
+    reply(status, "text/html; charset=utf-8", body)
+}
+
+impl FederationService {
+    /// A service for `federation`, looking devices up in `directory`.
+    pub fn new(federation: Federation, directory: Arc<dyn DeviceDirectory + Send + Sync>) -> Arc<Self> {
+        Arc::new(Self { federation: Mutex::new(federation), directory })
+    }
+
+    /// Serves one handshaken connection until it ends or the listener shuts down.
+    pub async fn serve(self: Arc<Self>, tls: TlsStream<TcpStream>, peer: PeerInfo) {
+        let binding = bind_device(&peer);
+        let source = peer.addr.ip();
+        let service = hyper::service::service_fn(move |request| {
+            let this = Arc::clone(&self);
+            let binding = binding.clone();
+            async move { Ok::<_, std::convert::Infallible>(this.handle(request, binding, source).await) }
+        });
+        let connection =
+            hardened_http1_builder(&HttpLimits::default()).serve_connection(hyper_util::rt::TokioIo::new(tls), service);
+        tokio::pin!(connection);
+        tokio::select! {
+            _ = connection.as_mut() => {}
+            _ = peer.shutdown_requested() => {
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
+        }
+    }
+
+    async fn handle(&self, request: Request<Body>, binding: DeviceBinding, source: std::net::IpAddr) -> Reply {
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(error) => return error_page(StatusCode::PAYLOAD_TOO_LARGE, &error),
+        };
+        let now = Utc::now();
+        let mut federation = match self.federation.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match (method, path.as_str()) {
+            (Method::GET, SSO_PATH) | (Method::POST, SSO_PATH) => {
+                let incoming = if query.is_empty() { Incoming::Post(&body) } else { Incoming::Redirect(&query) };
+                match federation.on_sp_request(incoming, binding, source, now) {
+                    Ok(redirect) => {
+                        let mut response = reply(StatusCode::FOUND, "text/plain", String::new());
+                        if let Ok(location) = header::HeaderValue::from_str(&redirect.location) {
+                            response.headers_mut().insert(header::LOCATION, location);
+                        }
+                        response
+                    }
+                    Err(error) => refused(&error),
+                }
+            }
+            (Method::POST, ACS_PATH) => {
+                match federation.on_idp_response(&body, binding, self.directory.as_ref(), now) {
+                    Ok(record) => {
+                        let status = if matches!(record.outcome, Outcome::Deny { .. }) {
+                            StatusCode::FORBIDDEN
+                        } else {
+                            StatusCode::OK
+                        };
+                        reply(status, "text/html; charset=utf-8", record.outcome.html())
+                    }
+                    Err(error) => refused(&error),
+                }
+            }
+            (Method::GET, IDP_METADATA_PATH) => {
+                reply(StatusCode::OK, "application/samlmetadata+xml", idp_metadata(&federation.config().local))
+            }
+            (Method::GET, SP_METADATA_PATH) => {
+                reply(StatusCode::OK, "application/samlmetadata+xml", sp_metadata(&federation.config().local))
+            }
+            _ => error_page(StatusCode::NOT_FOUND, &format_args!("no SAML endpoint at {path}")),
+        }
+    }
+}
+
+fn refused(error: &FlowError) -> Reply {
+    tracing::warn!(error = %error, "sign-in refused");
+    let status = match error {
+        FlowError::Full(_) => StatusCode::SERVICE_UNAVAILABLE,
+        FlowError::Sign(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        FlowError::Request(_) | FlowError::Response(_) => StatusCode::BAD_REQUEST,
+    };
+    error_page(status, error)
+}
+
+/// The device a connection's client certificate names (by AppTunnel's rule); none, or one
+/// naming no device, leaves the sign-in unidentified.
+fn bind_device(peer: &PeerInfo) -> DeviceBinding {
+    match peer.client_cert.as_ref().map(|cert| device_identity(Some(cert), false)) {
+        Some(Ok(id)) => DeviceBinding::Certificate { device_id: id.to_string() },
+        Some(Err(error)) => {
+            tracing::info!(peer = %peer.addr, reason = error.code(), "device certificate names no device");
+            DeviceBinding::Unidentified
+        }
+        None => DeviceBinding::Unidentified,
+    }
+}
