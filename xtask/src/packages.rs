@@ -29,6 +29,8 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("dnsmasq", "dnsmasq-base"),
     // Offloads set through ethtool netlink are read back with ethtool.
     ("ethtool", "ethtool"),
+    // Network namespaces, veth pairs and routes of the agent's data channel test.
+    ("ip", "iproute2"),
 ];
 
 /// The pinned Python packages of the end-to-end tests (a real ActiveSync client library),

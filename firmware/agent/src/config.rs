@@ -4,7 +4,7 @@ use crate::error::AgentError;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// Every setting of the agent; all are required.
+/// Every setting of the agent; all are required but `[data]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AgentConfig {
@@ -19,6 +19,9 @@ pub(crate) struct AgentConfig {
     pub(crate) key_file: PathBuf,
     /// Where the session cookie (0600) and the status are kept.
     pub(crate) state_dir: PathBuf,
+    /// The data channel (TUN interface, routes, tunnels); absent: none.
+    #[serde(default)]
+    pub(crate) data: Option<crate::data::DataSettings>,
 }
 
 impl AgentConfig {
@@ -29,6 +32,9 @@ impl AgentConfig {
         let config: Self = toml::from_str(&text)
             .map_err(|e| AgentError::Config { path: path.to_path_buf(), reason: e.to_string() })?;
         config.host().map_err(|reason| AgentError::Config { path: path.to_path_buf(), reason })?;
+        if let Some(data) = &config.data {
+            data.check().map_err(|reason| AgentError::Config { path: path.to_path_buf(), reason })?;
+        }
         Ok(config)
     }
 

@@ -1,0 +1,276 @@
+//! The endpoint agent's data channel end to end (Z2), in two network namespaces the test
+//! makes: the gateway's (this test thread's own: posternd and a back end on 10.200.0.5)
+//! and the endpoint's (`ip netns exec`: postern-agent with its TUN interface, and curl),
+//! joined by a veth pair. `curl http://10.200.0.5:PORT/` on the endpoint goes through the
+//! TUN, the agent's user-space TCP stack and an AppTunnel to the back end; another port in
+//! the protected prefix is reset at once; the channel closes when idle and on
+//! `postern-agent disconnect` and reopens on the next request; blocking the device from
+//! the CLI cuts its flows and refuses new ones. Needs root.
+
+mod common;
+
+use common::posture::server_pki;
+use common::proxy::{device_pki, port_from, spawn_backend, write_config};
+use common::{Daemon, cli, free_configured_port, text};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const GATEWAY: &str = "192.168.77.1";
+const ENDPOINT: &str = "192.168.77.2";
+const PROTECTED: &str = "10.200.0.5";
+
+fn agent_binary() -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_posternd")).with_file_name("postern-agent");
+    assert!(path.is_file(), "{} is missing: build the workspace's binaries first (cargo build --bins)", path.display());
+    path
+}
+
+fn run(args: &[&str]) -> String {
+    let out = Command::new(args[0]).args(&args[1..]).output().unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    assert!(out.status.success(), "{args:?}: {}", text(&out));
+    text(&out)
+}
+
+/// The endpoint's namespace, removed when dropped.
+struct Endpoint(String);
+
+impl Endpoint {
+    /// Makes the namespace and the veth pair; this thread is in the gateway's namespace.
+    fn new() -> Self {
+        let name = format!("pt-endpoint-{}", std::process::id());
+        run(&["ip", "link", "set", "lo", "up"]);
+        run(&["ip", "netns", "add", &name]);
+        let endpoint = Self(name);
+        run(&["ip", "link", "add", "gw0", "type", "veth", "peer", "name", "ep0"]);
+        run(&["ip", "link", "set", "ep0", "netns", &endpoint.0]);
+        run(&["ip", "addr", "add", &format!("{GATEWAY}/24"), "dev", "gw0"]);
+        run(&["ip", "link", "set", "gw0", "up"]);
+        run(&["ip", "addr", "add", &format!("{PROTECTED}/32"), "dev", "lo"]);
+        endpoint.exec(&["ip", "link", "set", "lo", "up"]);
+        endpoint.exec(&["ip", "addr", "add", &format!("{ENDPOINT}/24"), "dev", "ep0"]);
+        endpoint.exec(&["ip", "link", "set", "ep0", "up"]);
+        endpoint
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", &self.0, program]);
+        command
+    }
+
+    fn exec(&self, args: &[&str]) -> Output {
+        let out = self.command(args[0]).args(&args[1..]).output().expect("ip netns exec runs");
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        out
+    }
+
+    /// curl on the endpoint: (exit code, body, seconds taken).
+    fn curl(&self, url: &str) -> (Option<i32>, String, Duration) {
+        let start = Instant::now();
+        let out = self.command("curl").args(["-s", "--max-time", "10", url]).output().expect("curl runs");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), start.elapsed())
+    }
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+/// A back end on 10.200.0.5 (the gateway's side): `/` answers at once, `/slow` streams a
+/// line a second for a minute (its length announced, so a cut shows).
+fn backend() -> common::proxy::Backend {
+    let script = r#"
+import http.server, time
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    def do_GET(self):
+        self.send_response(200)
+        if self.path == "/slow":
+            self.send_header("Content-Length", "300")
+        self.end_headers()
+        if self.path == "/slow":
+            for i in range(60):
+                self.wfile.write(b"tick\n"); self.wfile.flush(); time.sleep(1)
+        else:
+            self.wfile.write(("back end saw " + self.client_address[0] + "\n").encode())
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("10.200.0.5", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+    let mut command = Command::new("python3");
+    command.arg("-c").arg(script);
+    spawn_backend(command)
+}
+
+/// The server certificate again, naming the gateway's veth address too.
+fn certificate_for_the_veth(dir: &Path) {
+    std::fs::write(
+        dir.join("server.ext"),
+        format!("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:{GATEWAY}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"),
+    )
+    .expect("ext");
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(["x509", "-req", "-in", "server.csr", "-CA", "server-ca.pem", "-CAkey", "server-ca-key.pem"])
+        .args(["-CAcreateserial", "-days", "2", "-out", "cert.pem", "-extfile", "server.ext"])
+        .output()
+        .expect("openssl runs");
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+struct Agent {
+    child: Child,
+    config: PathBuf,
+    log: PathBuf,
+}
+
+impl Agent {
+    fn status(&self) -> String {
+        let out =
+            Command::new(agent_binary()).arg("--config").arg(&self.config).arg("status").output().expect("status");
+        text(&out)
+    }
+
+    fn wait_status(&self, wanted: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let status = self.status();
+            if status.contains(wanted) {
+                return status;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "status never said {wanted:?}:\n{status}\nagent log:\n{}",
+                std::fs::read_to_string(&self.log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn flows_reach_protected_resources_through_the_tun_and_apptunnel() {
+    assert!(nix::unistd::geteuid().is_root(), "this test makes network namespaces: run it as root");
+    std::thread::spawn(|| {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).expect("a network namespace");
+        scenario();
+    })
+    .join()
+    .expect("test thread");
+}
+
+fn scenario() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    let endpoint = Endpoint::new();
+    server_pki(dir);
+    certificate_for_the_veth(dir);
+    device_pki(dir, &["uem-0001"]);
+    let back = backend();
+    let port = back.port;
+    let agent_port = free_configured_port();
+    let config = format!(
+        "\n[apptunnel]\nclient_ca_file = \"{}\"\n\n[[apptunnel.services]]\nname = \"crm\"\nkind = \"tcp\"\n\
+         servers = [\"{PROTECTED}:{port}\"]\n\n[agent]\nenabled = true\nport = {agent_port}\n\n\
+         [[agent.resources]]\nname = \"intranet\"\nprefixes = [\"10.200.0.0/24\"]\nports = [{port}]\nservice = \"crm\"\n",
+        dir.join("device-ca.pem").display()
+    );
+    write_config(dir, 9, &config);
+    let mut daemon = Daemon::start(dir, &["--apptunnel-listen", "0.0.0.0:0"]);
+    let tunnels = port_from(&daemon.line_with("AppTunnel listening"));
+
+    let agent_config = dir.join("agent.toml");
+    std::fs::write(
+        &agent_config,
+        format!(
+            "gateway = \"{GATEWAY}:{agent_port}\"\nca_file = \"{}\"\ncertificate_file = \"{}\"\nkey_file = \"{}\"\n\
+             state_dir = \"{}\"\n\n[data]\napptunnel = \"{GATEWAY}:{tunnels}\"\ntun = \"pt0\"\nidle_secs = 3\n",
+            dir.join("server-ca.pem").display(),
+            dir.join("uem-0001.pem").display(),
+            dir.join("uem-0001-key.pem").display(),
+            dir.join("agent").display()
+        ),
+    )
+    .expect("agent config");
+    let log = dir.join("agent.log");
+    let child = endpoint
+        .command(agent_binary().to_str().expect("path"))
+        .arg("--config")
+        .arg(&agent_config)
+        .arg("run")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("postern-agent starts");
+    let agent = Agent { child, config: agent_config, log };
+    let status = agent.wait_status("State: connected");
+    assert!(status.contains("Data channel: closed"), "{status}");
+    let routes = text(&endpoint.exec(&["ip", "route", "show", "dev", "pt0"]));
+    assert_eq!(routes.trim(), "10.200.0.0/24 proto static scope link", "only the protected prefix is routed");
+
+    // Through the tunnel: the back end sees the gateway, not the endpoint.
+    let url = format!("http://{PROTECTED}:{port}/");
+    let (code, body, _) = endpoint.curl(&url);
+    assert_eq!((code, body.as_str()), (Some(0), format!("back end saw {PROTECTED}\n").as_str()), "{}", agent.log());
+    let status = agent.status();
+    assert!(status.contains("Data channel: open"), "{status}");
+    daemon.line_with("AppTunnel");
+
+    // A port of the prefix that is not protected is reset at once.
+    let (code, _, took) = endpoint.curl(&format!("http://{PROTECTED}:{}/", port.wrapping_add(1).max(1)));
+    assert_eq!(code, Some(7), "curl: could not connect (reset)");
+    assert!(took < Duration::from_secs(2), "reset, not left hanging: {took:?}");
+    assert!(agent.log().contains("flow reset: the destination is not protected"), "{}", agent.log());
+
+    // Idle for 3 s: closed; the next request opens it again.
+    agent.wait_status("Data channel: closed");
+    assert!(agent.log().contains("data channel closed reason=idle"), "{}", agent.log());
+    let (code, body, _) = endpoint.curl(&url);
+    assert_eq!(code, Some(0), "reopened: {body}");
+
+    // `postern-agent disconnect` closes it; the next request reopens it.
+    let out = Command::new(agent_binary()).arg("--config").arg(&agent.config).arg("disconnect").output().expect("runs");
+    assert!(out.status.success(), "{}", text(&out));
+    agent.wait_status("Data channel: closed");
+    let (code, _, _) = endpoint.curl(&url);
+    assert_eq!(code, Some(0), "reopened after disconnect");
+
+    // Blocking the device cuts its flow and refuses new ones.
+    let slow = endpoint
+        .command("curl")
+        .args(["-s", "--max-time", "30", &format!("http://{PROTECTED}:{port}/slow")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("curl runs");
+    agent.wait_status("Data channel: open, 1 flows");
+    std::thread::sleep(Duration::from_millis(1500));
+    let out = cli(dir, "device-cache block uem-0001");
+    assert!(out.status.success(), "{}", text(&out));
+    let blocked_at = Instant::now();
+    let slow = slow.wait_with_output().expect("curl ends");
+    let cut = blocked_at.elapsed();
+    println!("flow cut {cut:?} after the block");
+    assert!(cut < Duration::from_secs(3), "the flow was not cut: {cut:?}");
+    assert!(String::from_utf8_lossy(&slow.stdout).contains("tick"), "the flow had carried bytes");
+    assert_ne!(slow.status.code(), Some(0), "a cut flow is not a complete answer");
+    let (code, _, took) = endpoint.curl(&url);
+    assert_ne!(code, Some(0), "a blocked device opens no flow");
+    assert!(took < Duration::from_secs(3), "refused, not left hanging: {took:?}");
+}
