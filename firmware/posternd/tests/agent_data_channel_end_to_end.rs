@@ -4,8 +4,9 @@
 //! joined by a veth pair. `curl http://10.200.0.5:PORT/` on the endpoint goes through the
 //! TUN, the agent's user-space TCP stack and an AppTunnel to the back end; another port in
 //! the protected prefix is reset at once; the channel closes when idle and on
-//! `postern-agent disconnect` and reopens on the next request; blocking the device from
-//! the CLI cuts its flows and refuses new ones. Needs root.
+//! `postern-agent disconnect` and reopens on the next request; stopping the agent resets
+//! its flows; blocking the device from the CLI cuts its flows and refuses new ones.
+//! Needs root.
 
 mod common;
 
@@ -102,7 +103,7 @@ print(s.server_address[1], flush=True)
 s.serve_forever()
 "#;
     let mut command = Command::new("python3");
-    command.arg("-c").arg(script);
+    command.arg("-c").arg(script).stderr(Stdio::null());
     spawn_backend(command)
 }
 
@@ -120,6 +121,35 @@ fn certificate_for_the_veth(dir: &Path) {
         .output()
         .expect("openssl runs");
     assert!(out.status.success(), "{}", text(&out));
+}
+
+/// Starts postern-agent on the endpoint, appending its log to `log`.
+fn start_agent(endpoint: &Endpoint, config: &Path, log: &Path) -> Child {
+    let log = std::fs::File::options().create(true).append(true).open(log).expect("log");
+    endpoint
+        .command(agent_binary().to_str().expect("path"))
+        .arg("--config")
+        .arg(config)
+        .arg("run")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("postern-agent starts")
+}
+
+/// A slow download on the endpoint, started once the agent shows its flow.
+fn slow_download(endpoint: &Endpoint, agent: &Agent, port: u16) -> Child {
+    let slow = endpoint
+        .command("curl")
+        .args(["-s", "--max-time", "30", &format!("http://{PROTECTED}:{port}/slow")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("curl runs");
+    agent.wait_status("Data channel: open, 1 flows");
+    std::thread::sleep(Duration::from_millis(1500));
+    slow
 }
 
 struct Agent {
@@ -208,16 +238,7 @@ fn scenario() {
     )
     .expect("agent config");
     let log = dir.join("agent.log");
-    let child = endpoint
-        .command(agent_binary().to_str().expect("path"))
-        .arg("--config")
-        .arg(&agent_config)
-        .arg("run")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log"))
-        .spawn()
-        .expect("postern-agent starts");
+    let child = start_agent(&endpoint, &agent_config, &log);
     let agent = Agent { child, config: agent_config, log };
     let status = agent.wait_status("State: connected");
     assert!(status.contains("Data channel: closed"), "{status}");
@@ -226,10 +247,16 @@ fn scenario() {
 
     // Through the tunnel: the back end sees the gateway, not the endpoint.
     let url = format!("http://{PROTECTED}:{port}/");
-    let (code, body, _) = endpoint.curl(&url);
+    let (code, body, closed_took) = endpoint.curl(&url);
     assert_eq!((code, body.as_str()), (Some(0), format!("back end saw {PROTECTED}\n").as_str()), "{}", agent.log());
     let status = agent.status();
     assert!(status.contains("Data channel: open"), "{status}");
+    let (code, _, open_took) = endpoint.curl(&url);
+    assert_eq!(code, Some(0));
+    println!(
+        "a request took {closed_took:?} with the data channel closed, {open_took:?} with it open ({:.2}x)",
+        closed_took.as_secs_f64() / open_took.as_secs_f64()
+    );
     daemon.line_with("AppTunnel");
 
     // A port of the prefix that is not protected is reset at once.
@@ -251,16 +278,23 @@ fn scenario() {
     let (code, _, _) = endpoint.curl(&url);
     assert_eq!(code, Some(0), "reopened after disconnect");
 
+    // Stopping the agent (SIGTERM) resets its flows; started again, it resumes.
+    let slow = slow_download(&endpoint, &agent, port);
+    let stopped_at = Instant::now();
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(agent.child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+    let slow = slow.wait_with_output().expect("curl ends");
+    assert!(stopped_at.elapsed() < Duration::from_secs(3), "reset at shutdown: {:?}", stopped_at.elapsed());
+    assert_ne!(slow.status.code(), Some(0), "a reset flow is not a complete answer");
+    let mut agent = agent;
+    let _ = agent.child.wait();
+    agent.child = start_agent(&endpoint, &agent.config, &agent.log);
+    agent.wait_status("State: connected");
+    let (code, _, _) = endpoint.curl(&url);
+    assert_eq!(code, Some(0), "works after a restart: {}", agent.log());
+
     // Blocking the device cuts its flow and refuses new ones.
-    let slow = endpoint
-        .command("curl")
-        .args(["-s", "--max-time", "30", &format!("http://{PROTECTED}:{port}/slow")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("curl runs");
-    agent.wait_status("Data channel: open, 1 flows");
-    std::thread::sleep(Duration::from_millis(1500));
+    let slow = slow_download(&endpoint, &agent, port);
     let out = cli(dir, "device-cache block uem-0001");
     assert!(out.status.success(), "{}", text(&out));
     let blocked_at = Instant::now();
