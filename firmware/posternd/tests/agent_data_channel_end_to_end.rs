@@ -229,7 +229,7 @@ fn scenario() {
         &agent_config,
         format!(
             "gateway = \"{GATEWAY}:{agent_port}\"\nca_file = \"{}\"\ncertificate_file = \"{}\"\nkey_file = \"{}\"\n\
-             state_dir = \"{}\"\n\n[data]\napptunnel = \"{GATEWAY}:{tunnels}\"\ntun = \"pt0\"\nidle_secs = 3\n",
+             state_dir = \"{}\"\n\n[data]\napptunnel = \"{GATEWAY}:{tunnels}\"\ntun = \"pt0\"\ntun_address = \"100.64.9.1\"\nidle_secs = 3\n",
             dir.join("server-ca.pem").display(),
             dir.join("uem-0001.pem").display(),
             dir.join("uem-0001-key.pem").display(),
@@ -244,6 +244,8 @@ fn scenario() {
     assert!(status.contains("Data channel: closed"), "{status}");
     let routes = text(&endpoint.exec(&["ip", "route", "show", "dev", "pt0"]));
     assert_eq!(routes.trim(), "10.200.0.0/24 proto static scope link", "only the protected prefix is routed");
+    let addresses = text(&endpoint.exec(&["ip", "-4", "-o", "addr", "show", "dev", "pt0"]));
+    assert!(addresses.contains("inet 100.64.9.1/32"), "tun_address: {addresses}");
 
     // Through the tunnel: the back end sees the gateway, not the endpoint.
     let url = format!("http://{PROTECTED}:{port}/");
