@@ -80,25 +80,33 @@ impl Drop for Endpoint {
     }
 }
 
-/// A back end on 10.200.0.5 (the gateway's side): `/` answers at once, `/slow` streams a
-/// line a second for a minute (its length announced, so a cut shows).
+/// A back end on the gateway's side (every address, 10.200.0.5 among them): `/` answers at
+/// once, `/slow` streams a line a second for a minute (its length announced, so a cut
+/// shows), `/big` sends 512 MiB.
 fn backend() -> common::proxy::Backend {
     let script = r#"
 import http.server, time
+BIG_MIB = 512
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
     def do_GET(self):
         self.send_response(200)
         if self.path == "/slow":
             self.send_header("Content-Length", "300")
+        if self.path == "/big":
+            self.send_header("Content-Length", str(BIG_MIB << 20))
         self.end_headers()
-        if self.path == "/slow":
+        if self.path == "/big":
+            chunk = bytes(1 << 20)
+            for i in range(BIG_MIB):
+                self.wfile.write(chunk)
+        elif self.path == "/slow":
             for i in range(60):
                 self.wfile.write(b"tick\n"); self.wfile.flush(); time.sleep(1)
         else:
             self.wfile.write(("back end saw " + self.client_address[0] + "\n").encode())
     def log_message(self, *a): pass
-s = http.server.ThreadingHTTPServer(("10.200.0.5", 0), H)
+s = http.server.ThreadingHTTPServer(("0.0.0.0", 0), H)
 print(s.server_address[1], flush=True)
 s.serve_forever()
 "#;
@@ -195,53 +203,78 @@ impl Drop for Agent {
 
 #[test]
 fn flows_reach_protected_resources_through_the_tun_and_apptunnel() {
+    in_gateway_namespace(scenario);
+}
+
+/// The gateway (this thread's namespace: posternd, the back end), the endpoint's
+/// namespace and a connected agent in it.
+struct Rig {
+    dir: tempfile::TempDir,
+    agent: Agent,
+    daemon: Daemon,
+    endpoint: Endpoint,
+    back: common::proxy::Backend,
+    tunnels: u16,
+}
+
+impl Rig {
+    fn new(idle_secs: u64) -> Self {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let dir = temp.path();
+        let endpoint = Endpoint::new();
+        server_pki(dir);
+        certificate_for_the_veth(dir);
+        device_pki(dir, &["uem-0001"]);
+        let back = backend();
+        let port = back.port;
+        let agent_port = free_configured_port();
+        let config = format!(
+            "\n[apptunnel]\nclient_ca_file = \"{}\"\n\n[[apptunnel.services]]\nname = \"crm\"\nkind = \"tcp\"\n\
+             servers = [\"{PROTECTED}:{port}\"]\n\n[agent]\nenabled = true\nport = {agent_port}\n\n\
+             [[agent.resources]]\nname = \"intranet\"\nprefixes = [\"10.200.0.0/24\"]\nports = [{port}]\nservice = \"crm\"\n",
+            dir.join("device-ca.pem").display()
+        );
+        write_config(dir, 9, &config);
+        let mut daemon = Daemon::start(dir, &["--apptunnel-listen", "0.0.0.0:0"]);
+        let tunnels = port_from(&daemon.line_with("AppTunnel listening"));
+        let agent_config = dir.join("agent.toml");
+        std::fs::write(
+            &agent_config,
+            format!(
+                "gateway = \"{GATEWAY}:{agent_port}\"\nca_file = \"{}\"\ncertificate_file = \"{}\"\nkey_file = \"{}\"\n\
+                 state_dir = \"{}\"\n\n[data]\napptunnel = \"{GATEWAY}:{tunnels}\"\ntun = \"pt0\"\n\
+                 tun_address = \"100.64.9.1\"\nidle_secs = {idle_secs}\n",
+                dir.join("server-ca.pem").display(),
+                dir.join("uem-0001.pem").display(),
+                dir.join("uem-0001-key.pem").display(),
+                dir.join("agent").display()
+            ),
+        )
+        .expect("agent config");
+        let log = dir.join("agent.log");
+        let child = start_agent(&endpoint, &agent_config, &log);
+        let agent = Agent { child, config: agent_config, log };
+        let status = agent.wait_status("State: connected");
+        assert!(status.contains("Data channel: closed"), "{status}");
+        Self { dir: temp, agent, daemon, endpoint, back, tunnels }
+    }
+}
+
+/// Runs `test` in a network namespace of its own thread (the gateway's).
+fn in_gateway_namespace(test: fn()) {
     assert!(nix::unistd::geteuid().is_root(), "this test makes network namespaces: run it as root");
-    std::thread::spawn(|| {
+    std::thread::spawn(move || {
         nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).expect("a network namespace");
-        scenario();
+        test();
     })
     .join()
     .expect("test thread");
 }
 
 fn scenario() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let dir = dir.path();
-    let endpoint = Endpoint::new();
-    server_pki(dir);
-    certificate_for_the_veth(dir);
-    device_pki(dir, &["uem-0001"]);
-    let back = backend();
-    let port = back.port;
-    let agent_port = free_configured_port();
-    let config = format!(
-        "\n[apptunnel]\nclient_ca_file = \"{}\"\n\n[[apptunnel.services]]\nname = \"crm\"\nkind = \"tcp\"\n\
-         servers = [\"{PROTECTED}:{port}\"]\n\n[agent]\nenabled = true\nport = {agent_port}\n\n\
-         [[agent.resources]]\nname = \"intranet\"\nprefixes = [\"10.200.0.0/24\"]\nports = [{port}]\nservice = \"crm\"\n",
-        dir.join("device-ca.pem").display()
-    );
-    write_config(dir, 9, &config);
-    let mut daemon = Daemon::start(dir, &["--apptunnel-listen", "0.0.0.0:0"]);
-    let tunnels = port_from(&daemon.line_with("AppTunnel listening"));
-
-    let agent_config = dir.join("agent.toml");
-    std::fs::write(
-        &agent_config,
-        format!(
-            "gateway = \"{GATEWAY}:{agent_port}\"\nca_file = \"{}\"\ncertificate_file = \"{}\"\nkey_file = \"{}\"\n\
-             state_dir = \"{}\"\n\n[data]\napptunnel = \"{GATEWAY}:{tunnels}\"\ntun = \"pt0\"\ntun_address = \"100.64.9.1\"\nidle_secs = 3\n",
-            dir.join("server-ca.pem").display(),
-            dir.join("uem-0001.pem").display(),
-            dir.join("uem-0001-key.pem").display(),
-            dir.join("agent").display()
-        ),
-    )
-    .expect("agent config");
-    let log = dir.join("agent.log");
-    let child = start_agent(&endpoint, &agent_config, &log);
-    let agent = Agent { child, config: agent_config, log };
-    let status = agent.wait_status("State: connected");
-    assert!(status.contains("Data channel: closed"), "{status}");
+    let rig = Rig::new(3);
+    let (dir, endpoint, agent, port) = (rig.dir.path(), &rig.endpoint, rig.agent, rig.back.port);
+    let mut daemon = rig.daemon;
     let routes = text(&endpoint.exec(&["ip", "route", "show", "dev", "pt0"]));
     assert_eq!(routes.trim(), "10.200.0.0/24 proto static scope link", "only the protected prefix is routed");
     let addresses = text(&endpoint.exec(&["ip", "-4", "-o", "addr", "show", "dev", "pt0"]));
@@ -281,7 +314,7 @@ fn scenario() {
     assert_eq!(code, Some(0), "reopened after disconnect");
 
     // Stopping the agent (SIGTERM) resets its flows; started again, it resumes.
-    let slow = slow_download(&endpoint, &agent, port);
+    let slow = slow_download(endpoint, &agent, port);
     let stopped_at = Instant::now();
     let pid = nix::unistd::Pid::from_raw(i32::try_from(agent.child.id()).expect("pid"));
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
@@ -290,13 +323,13 @@ fn scenario() {
     assert_ne!(slow.status.code(), Some(0), "a reset flow is not a complete answer");
     let mut agent = agent;
     let _ = agent.child.wait();
-    agent.child = start_agent(&endpoint, &agent.config, &agent.log);
+    agent.child = start_agent(endpoint, &agent.config, &agent.log);
     agent.wait_status("State: connected");
     let (code, _, _) = endpoint.curl(&url);
     assert_eq!(code, Some(0), "works after a restart: {}", agent.log());
 
     // Blocking the device cuts its flow and refuses new ones.
-    let slow = slow_download(&endpoint, &agent, port);
+    let slow = slow_download(endpoint, &agent, port);
     let out = cli(dir, "device-cache block uem-0001");
     assert!(out.status.success(), "{}", text(&out));
     let blocked_at = Instant::now();
@@ -309,4 +342,62 @@ fn scenario() {
     let (code, _, took) = endpoint.curl(&url);
     assert_ne!(code, Some(0), "a blocked device opens no flow");
     assert!(took < Duration::from_secs(3), "refused, not left hanging: {took:?}");
+}
+
+/// CPU time (user + system, in clock ticks of 10 ms) process `pid` has used.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    after.split_whitespace().skip(11).take(2).filter_map(|f| f.parse::<u64>().ok()).sum()
+}
+
+#[test]
+#[ignore = "a benchmark: cargo test --release -p posternd --test agent_data_channel_end_to_end -- --ignored --nocapture"]
+fn throughput_through_the_agent_against_apptunnel_and_direct() {
+    in_gateway_namespace(benchmark);
+}
+
+fn benchmark() {
+    let rig = Rig::new(300);
+    let dir = rig.dir.path();
+    let port = rig.back.port;
+    let (agent, daemon) = (rig.agent.child.id(), rig.daemon.child.id());
+    let through_agent = vec![format!("http://{PROTECTED}:{port}/big")];
+    let mut through_apptunnel: Vec<String> =
+        ["-p", "--proxy", &format!("https://{GATEWAY}:{}", rig.tunnels)].iter().map(ToString::to_string).collect();
+    for (flag, file) in
+        [("--proxy-cacert", "server-ca.pem"), ("--proxy-cert", "uem-0001.pem"), ("--proxy-key", "uem-0001-key.pem")]
+    {
+        through_apptunnel.extend([flag.to_owned(), dir.join(file).display().to_string()]);
+    }
+    through_apptunnel.extend([
+        "--proxy-header".into(),
+        "X-Postern-App: postern-agent".into(),
+        through_agent[0].clone(),
+    ]);
+    let direct = vec![format!("http://{GATEWAY}:{port}/big")];
+    for (name, args) in
+        [("direct TCP", &direct), ("curl through AppTunnel", &through_apptunnel), ("through the agent", &through_agent)]
+    {
+        let (agent_before, daemon_before) = (cpu_ticks(agent), cpu_ticks(daemon));
+        let start = Instant::now();
+        let out = rig
+            .endpoint
+            .command("curl")
+            .args(["-s", "-o", "/dev/null", "--max-time", "120", "-w", "%{size_download}"])
+            .args(args.iter())
+            .output()
+            .expect("curl runs");
+        let took = start.elapsed().as_secs_f64();
+        let bytes: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0.0);
+        assert_eq!(bytes as u64, 512 << 20, "{name}: {}", text(&out));
+        let agent_ms = (cpu_ticks(agent) - agent_before) * 10;
+        let daemon_ms = (cpu_ticks(daemon) - daemon_before) * 10;
+        println!(
+            "{name}: {:.0} MiB/s; CPU per GiB: agent {} ms, posternd {} ms",
+            bytes / took / f64::from(1 << 20),
+            agent_ms * 2,
+            daemon_ms * 2
+        );
+    }
 }
