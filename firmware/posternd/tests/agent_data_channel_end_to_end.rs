@@ -231,7 +231,8 @@ impl Rig {
         let config = format!(
             "\n[apptunnel]\nclient_ca_file = \"{}\"\n\n[[apptunnel.services]]\nname = \"crm\"\nkind = \"tcp\"\n\
              servers = [\"{PROTECTED}:{port}\"]\n\n[agent]\nenabled = true\nport = {agent_port}\n\n\
-             [[agent.resources]]\nname = \"intranet\"\nprefixes = [\"10.200.0.0/24\"]\nports = [{port}]\nservice = \"crm\"\n",
+             [[agent.resources]]\nname = \"intranet\"\nprefixes = [\"10.200.0.0/24\"]\nports = [{port}]\nservice = \"crm\"\n\n\
+             [[agent.resources]]\nname = \"elsewhere\"\nprefixes = [\"10.201.0.0/24\"]\nports = [80]\nservice = \"crm\"\n",
             dir.join("device-ca.pem").display()
         );
         write_config(dir, 9, &config);
@@ -276,7 +277,11 @@ fn scenario() {
     let (dir, endpoint, agent, port) = (rig.dir.path(), &rig.endpoint, rig.agent, rig.back.port);
     let mut daemon = rig.daemon;
     let routes = text(&endpoint.exec(&["ip", "route", "show", "dev", "pt0"]));
-    assert_eq!(routes.trim(), "10.200.0.0/24 proto static scope link", "only the protected prefix is routed");
+    assert_eq!(
+        routes.lines().map(str::trim).collect::<Vec<_>>(),
+        ["10.200.0.0/24 proto static scope link", "10.201.0.0/24 proto static scope link"],
+        "only the protected prefixes are routed"
+    );
     let addresses = text(&endpoint.exec(&["ip", "-4", "-o", "addr", "show", "dev", "pt0"]));
     assert!(addresses.contains("inet 100.64.9.1/32"), "tun_address: {addresses}");
 
@@ -299,6 +304,13 @@ fn scenario() {
     assert_eq!(code, Some(7), "curl: could not connect (reset)");
     assert!(took < Duration::from_secs(2), "reset, not left hanging: {took:?}");
     assert!(agent.log().contains("flow reset: the destination is not protected"), "{}", agent.log());
+
+    // A destination the gateway's service does not serve: the gateway refuses the tunnel,
+    // and the flow is reset at once.
+    let (code, _, took) = endpoint.curl("http://10.201.0.9/");
+    assert_eq!(code, Some(56), "curl: connection reset after connecting");
+    assert!(took < Duration::from_secs(2), "reset, not left hanging: {took:?}");
+    assert!(agent.log().contains("the gateway refused the tunnel (404): unknown-service"), "{}", agent.log());
 
     // Idle for 3 s: closed; the next request opens it again.
     agent.wait_status("Data channel: closed");
