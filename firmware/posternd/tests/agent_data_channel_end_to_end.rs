@@ -412,4 +412,34 @@ fn benchmark() {
             daemon_ms * 2
         );
     }
+
+    // Memory per idle flow: 60 connections held open without a byte (AppTunnel admits 64
+    // connections per device by default).
+    let before = rss_kib(agent);
+    let script = format!(
+        "import socket, time\nheld = [socket.create_connection(('{PROTECTED}', {port})) for _ in range(60)]\n\
+         print('open', flush=True)\ntime.sleep(30)\n"
+    );
+    let mut holder =
+        rig.endpoint.command("python3").args(["-c", &script]).stdout(Stdio::piped()).spawn().expect("python3 runs");
+    rig.agent.wait_status("Data channel: open, 60 flows");
+    std::thread::sleep(Duration::from_millis(500));
+    let after = rss_kib(agent);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    println!(
+        "memory per idle flow: {} KiB of agent RSS ({before} KiB before, {after} KiB with 60)",
+        (after - before) / 60
+    );
+}
+
+/// The resident memory of process `pid`, in KiB.
+fn rss_kib(pid: u32) -> i64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
