@@ -38,6 +38,8 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("xml2-config", "libxml2-dev"),
     ("pkg-config", "pkg-config"),
     ("clang", "clang"),
+    // Network namespaces, veth pairs and routes of the agent's data channel test.
+    ("ip", "iproute2"),
 ];
 
 /// The pinned Python packages of the end-to-end tests (a real ActiveSync client library;

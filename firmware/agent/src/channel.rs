@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::watch;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
@@ -68,19 +69,40 @@ fn save_cookie(config: &AgentConfig, cookie: Option<Cookie>) {
     }
 }
 
-/// The agent: connects, serves the session, reconnects; returns only on a setup error.
-/// Every resource list the gateway announces is sent on `resources`.
-pub(crate) async fn run(
-    config: AgentConfig,
-    resources: tokio::sync::watch::Sender<Vec<Resource>>,
-) -> Result<(), AgentError> {
+/// The agent: connects, serves the session, reconnects, and runs the data channel if
+/// configured; returns only on a setup error. Every resource list the gateway announces
+/// is sent on `resources` (split DNS and the data channel follow it).
+pub(crate) async fn run(config: AgentConfig, resources: watch::Sender<Vec<Resource>>) -> Result<(), AgentError> {
     std::fs::create_dir_all(&config.state_dir)
         .map_err(|source| AgentError::Io { what: format!("creating {}", config.state_dir.display()), source })?;
-    let connector = TlsConnector::from(tls_config(&config)?);
+    let tls = tls_config(&config)?;
+    let watched = resources.subscribe();
+    let Some(data) = config.data.clone() else {
+        let _ = std::fs::remove_file(crate::data::status_file(&config.state_dir));
+        return control_channel(&config, tls, resources).await;
+    };
+    let host = data.host();
+    let name = ServerName::try_from(host.to_owned()).map_err(|e| tls_error(format!("AppTunnel name {host}"), e))?;
+    tokio::select! {
+        result = control_channel(&config, tls.clone(), resources) => result,
+        result = crate::data::run(data, tls, name, watched, &config.state_dir) => {
+            result.map_err(|reason| AgentError::Data { reason })
+        }
+    }
+}
+
+/// The control channel: connects, serves the session, reconnects; publishes the
+/// resources to `resources`.
+async fn control_channel(
+    config: &AgentConfig,
+    tls: Arc<rustls::ClientConfig>,
+    resources: watch::Sender<Vec<Resource>>,
+) -> Result<(), AgentError> {
+    let connector = TlsConnector::from(tls);
     let host = config.host().map_err(|reason| AgentError::Config { path: "gateway".into(), reason })?;
     let name = ServerName::try_from(host.to_owned()).map_err(|e| tls_error(format!("gateway name {host}"), e))?;
-    let mut control = Control::new(env!("CARGO_PKG_VERSION"), load_cookie(&config));
-    let shell = Shell { config: &config, pid: std::process::id(), resources };
+    let mut control = Control::new(env!("CARGO_PKG_VERSION"), load_cookie(config));
+    let shell = Shell { config, pid: std::process::id(), resources };
     shell.publish(&control);
     loop {
         let wait = match connect(&config.gateway, &connector, &name).await {
@@ -119,16 +141,17 @@ async fn connect(
 struct Shell<'a> {
     config: &'a AgentConfig,
     pid: u32,
-    resources: tokio::sync::watch::Sender<Vec<Resource>>,
+    /// The resources, for split DNS and the data channel.
+    resources: watch::Sender<Vec<Resource>>,
 }
 
 impl Shell<'_> {
     fn publish(&self, control: &Control) {
         crate::status::write(&self.config.status_file(), &crate::status::render(control, self.pid));
-        self.resources.send_if_modified(|announced| {
-            let changed = *announced != control.resources;
+        self.resources.send_if_modified(|current| {
+            let changed = *current != control.resources;
             if changed {
-                announced.clone_from(&control.resources);
+                current.clone_from(&control.resources);
             }
             changed
         });

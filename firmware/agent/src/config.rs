@@ -4,7 +4,7 @@ use crate::error::AgentError;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// Every setting of the agent; all but `[dns]` are required.
+/// Every setting of the agent; all are required but `[dns]`, `[posture]` and `[data]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AgentConfig {
@@ -25,6 +25,9 @@ pub(crate) struct AgentConfig {
     /// Posture reporting to the gateway's Host Checker (`[posture]`); absent, none.
     #[serde(default)]
     pub(crate) posture: Option<crate::posture::PostureSettings>,
+    /// The data channel (TUN interface, routes, tunnels); absent: none.
+    #[serde(default)]
+    pub(crate) data: Option<crate::data::DataSettings>,
 }
 
 impl AgentConfig {
@@ -37,6 +40,9 @@ impl AgentConfig {
         config.host().map_err(|reason| AgentError::Config { path: path.to_path_buf(), reason })?;
         if let Some(dns) = &config.dns {
             dns.synthetic_pool().map_err(|reason| AgentError::Config { path: path.to_path_buf(), reason })?;
+        }
+        if let Some(data) = &config.data {
+            data.check().map_err(|reason| AgentError::Config { path: path.to_path_buf(), reason })?;
         }
         Ok(config)
     }

@@ -30,4 +30,10 @@ pub(crate) enum AgentError {
         /// What is wrong.
         reason: String,
     },
+    /// The data channel cannot be set up (TUN interface, routes).
+    #[error("data channel: {reason}")]
+    Data {
+        /// What failed.
+        reason: String,
+    },
 }

@@ -1,10 +1,12 @@
 //! `postern-agent`: the endpoint agent. `run` keeps the control channel to the gateway up
 //! (always on, resumed silently with the session cookie); `status` prints the state and
-//! the protected resources, with an exit code per state.
+//! the protected resources, with an exit code per state; `disconnect` closes the data
+//! channel.
 
 mod channel;
 mod config;
 mod control;
+mod data;
 mod dns_server;
 mod error;
 mod posture;
@@ -35,6 +37,9 @@ enum Command {
     /// Print the state and the resources. Exit code: 0 connected, 2 starting or
     /// reconnecting, 3 refused, 4 revoked, 5 not running, 1 error.
     Status,
+    /// Close the data channel now (every flow reset); the next flow to a protected
+    /// destination opens it again. Exit code: 0 asked, 5 not running, 1 error.
+    Disconnect,
 }
 
 fn main() -> ExitCode {
@@ -53,6 +58,11 @@ fn main() -> ExitCode {
             if code != status::exit::NOT_RUNNING {
                 print!("{}", posture::status_lines(&config.posture_file()));
             }
+            ExitCode::from(code)
+        }
+        Command::Disconnect => {
+            let (text, code) = data::request_disconnect(&config.status_file());
+            print!("{text}");
             ExitCode::from(code)
         }
         Command::Run => {

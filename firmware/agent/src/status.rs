@@ -48,6 +48,18 @@ pub(crate) fn write(path: &Path, text: &str) {
     }
 }
 
+/// The data channel's state as the running agent last wrote it next to `status`.
+fn data_line(status: &Path) -> String {
+    let file = crate::data::status_file(status.parent().unwrap_or(Path::new(".")));
+    match std::fs::read_to_string(file) {
+        Ok(text) => match text.trim().strip_prefix("open ") {
+            Some(flows) => format!("open, {flows} flows"),
+            None => "closed".into(),
+        },
+        Err(_) => "not configured".into(),
+    }
+}
+
 /// What `postern-agent status` prints and its exit code.
 pub(crate) fn report(path: &Path) -> (String, u8) {
     let Ok(text) = std::fs::read_to_string(path) else {
@@ -71,6 +83,7 @@ pub(crate) fn report(path: &Path) -> (String, u8) {
     if let Some(session) = field("session ") {
         let _ = writeln!(out, "Session: {session}");
     }
+    let _ = writeln!(out, "Data channel: {}", data_line(path));
     let resources: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("resource ")).collect();
     let _ = writeln!(out, "Resources: {}", resources.len());
     for r in resources {

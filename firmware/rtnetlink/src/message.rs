@@ -1,5 +1,5 @@
 //! rtnetlink messages, encoded and decoded without I/O: bring a link up, add or remove an
-//! address or a default route, and read the kernel's acknowledgement.
+//! address, a default route or a route to a prefix out of a link, and read the kernel's acknowledgement.
 
 use std::net::IpAddr;
 
@@ -18,11 +18,13 @@ const IFA_ADDRESS: u16 = 1;
 const IFLA_IFNAME: u16 = 3;
 const IFLA_MTU: u16 = 4;
 const IFA_LOCAL: u16 = 2;
+const RTA_DST: u16 = 1;
 const RTA_OIF: u16 = 4;
 const RTA_GATEWAY: u16 = 5;
 const RT_TABLE_MAIN: u8 = 254;
 const RTPROT_STATIC: u8 = 4;
 const RT_SCOPE_UNIVERSE: u8 = 0;
+const RT_SCOPE_LINK: u8 = 253;
 const RTN_UNICAST: u8 = 1;
 const AF_INET: u8 = 2;
 const AF_INET6: u8 = 10;
@@ -87,6 +89,24 @@ pub enum Request {
         /// The next hop.
         gateway: IpAddr,
     },
+    /// Add (or replace) a route to a prefix straight out of a link (no next hop).
+    Route {
+        /// The link.
+        index: u32,
+        /// The prefix's network address.
+        destination: IpAddr,
+        /// Its length.
+        prefix: u8,
+    },
+    /// Remove a route to a prefix out of a link.
+    RemoveRoute {
+        /// The link.
+        index: u32,
+        /// The prefix's network address.
+        destination: IpAddr,
+        /// Its length.
+        prefix: u8,
+    },
 }
 
 impl Request {
@@ -140,9 +160,25 @@ impl Request {
                 push_attr(&mut out, RTA_OIF, &index.to_ne_bytes());
                 if matches!(self, Request::DefaultRoute { .. }) { RTM_NEWROUTE } else { RTM_DELROUTE }
             }
+            Request::Route { index, destination, prefix } | Request::RemoveRoute { index, destination, prefix } => {
+                out.extend_from_slice(&[
+                    family(destination),
+                    *prefix,
+                    0,
+                    0,
+                    RT_TABLE_MAIN,
+                    RTPROT_STATIC,
+                    RT_SCOPE_LINK,
+                    RTN_UNICAST,
+                ]);
+                out.extend_from_slice(&0u32.to_ne_bytes()); // flags
+                push_attr(&mut out, RTA_DST, &octets(destination));
+                push_attr(&mut out, RTA_OIF, &index.to_ne_bytes());
+                if matches!(self, Request::Route { .. }) { RTM_NEWROUTE } else { RTM_DELROUTE }
+            }
         };
         let flags = match self {
-            Request::Address { .. } | Request::DefaultRoute { .. } => {
+            Request::Address { .. } | Request::DefaultRoute { .. } | Request::Route { .. } => {
                 NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE
             }
             _ => NLM_F_REQUEST | NLM_F_ACK,
@@ -242,6 +278,19 @@ mod tests {
         let route = Request::RemoveDefaultRoute { index: 2, gateway }.emit(1);
         assert_eq!(u16::from_ne_bytes([route[4], route[5]]), RTM_DELROUTE);
         assert_eq!(route[16..], Request::DefaultRoute { index: 2, gateway }.emit(1)[16..]);
+    }
+
+    #[test]
+    fn a_prefix_route_names_its_destination_and_link_in_link_scope() {
+        let destination: IpAddr = "10.200.0.0".parse().expect("address");
+        let msg = Request::Route { index: 5, destination, prefix: 24 }.emit(1);
+        assert_eq!(msg[4..6], RTM_NEWROUTE.to_ne_bytes());
+        assert_eq!(msg[16..24], [AF_INET, 24, 0, 0, RT_TABLE_MAIN, RTPROT_STATIC, RT_SCOPE_LINK, RTN_UNICAST]);
+        assert_eq!(msg[28..36], [8, 0, 1, 0, 10, 200, 0, 0], "RTA_DST");
+        assert_eq!(msg[36..40], [8, 0, 4, 0], "RTA_OIF");
+        let removal = Request::RemoveRoute { index: 5, destination, prefix: 24 }.emit(1);
+        assert_eq!(removal[4..6], RTM_DELROUTE.to_ne_bytes());
+        assert_eq!(removal[16..], msg[16..]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Shared by the end-to-end tests: a posternd process, the `postern` client, SSH keys.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod agent_data;
 pub mod haproxy;
 pub mod portal;
 pub mod posture;
