@@ -11,17 +11,11 @@ mod common;
 use common::posture::server_pki;
 use common::proxy::{apptunnel_section, common_name_only_device, device_pki, port_from, write_config};
 use common::uem::setup;
-use common::{Daemon, cli, free_configured_port, text};
+use common::{Daemon, agent_binary, cli, free_configured_port, text};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn agent_binary() -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_posternd")).with_file_name("postern-agent");
-    assert!(path.is_file(), "{} is missing: build the workspace's binaries first (cargo build --bins)", path.display());
-    path
-}
 
 /// The gateway: server and device PKI, `[agent]` on a port of its own with one resource.
 fn gateway(dir: &Path) -> (Daemon, u16) {

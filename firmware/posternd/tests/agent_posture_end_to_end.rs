@@ -9,7 +9,7 @@ mod common;
 
 use common::posture::{fixtures, replace, server_pki, start_on_any_port};
 use common::proxy::{apptunnel_section, device_pki, write_config};
-use common::{Daemon, cli, free_configured_port, text};
+use common::{Daemon, agent_binary, cli, free_configured_port, text};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,12 +23,6 @@ name = "debian-baseline"
 platforms = ["linux:debian"]
 forbidden = ["telnetd"]
 "#;
-
-fn agent_binary() -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_posternd")).with_file_name("postern-agent");
-    assert!(path.is_file(), "{} is missing: build the workspace's binaries first (cargo build --bins)", path.display());
-    path
-}
 
 /// `postern-agent status` for the agent configured in `config`.
 fn status(config: &Path) -> (Option<i32>, String) {

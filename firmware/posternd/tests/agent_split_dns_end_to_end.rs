@@ -10,18 +10,12 @@ mod common;
 
 use common::posture::server_pki;
 use common::proxy::{apptunnel_section, device_pki, write_config};
-use common::{Daemon, cli, free_configured_port, text};
+use common::{Daemon, agent_binary, cli, free_configured_port, text};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SYSTEM_RESOLV_CONF: &str = "search corp.example\nnameserver 127.0.0.2\noptions edns0\n";
-
-fn agent_binary() -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_posternd")).with_file_name("postern-agent");
-    assert!(path.is_file(), "{} is missing: build the workspace's binaries first (cargo build --bins)", path.display());
-    path
-}
 
 fn run(args: &[&str]) {
     let out = Command::new(args[0]).args(&args[1..]).output().unwrap_or_else(|e| panic!("{args:?}: {e}"));

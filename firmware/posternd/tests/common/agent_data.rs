@@ -14,11 +14,7 @@ pub const GATEWAY: &str = "192.168.77.1";
 pub const ENDPOINT: &str = "192.168.77.2";
 pub const PROTECTED: &str = "10.200.0.5";
 
-pub fn agent_binary() -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_posternd")).with_file_name("postern-agent");
-    assert!(path.is_file(), "{} is missing: build the workspace's binaries first (cargo build --bins)", path.display());
-    path
-}
+pub use super::agent_binary;
 
 pub fn run(args: &[&str]) -> String {
     let out = Command::new(args[0]).args(&args[1..]).output().unwrap_or_else(|e| panic!("{args:?}: {e}"));

@@ -193,3 +193,10 @@ pub fn free_configured_port() -> u16 {
         .find(|p| std::net::TcpListener::bind(("0.0.0.0", *p)).is_ok())
         .expect("a free port below the ephemeral range")
 }
+
+/// The `postern-agent` binary beside posternd.
+pub fn agent_binary() -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_posternd")).with_file_name("postern-agent");
+    assert!(path.is_file(), "{} is missing: build the workspace's binaries first (cargo build --bins)", path.display());
+    path
+}
