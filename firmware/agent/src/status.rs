@@ -53,6 +53,7 @@ fn data_line(status: &Path) -> String {
     let file = crate::data::status_file(status.parent().unwrap_or(Path::new(".")));
     match std::fs::read_to_string(file) {
         Ok(text) => match text.trim().strip_prefix("open ") {
+            Some("1") => "open, 1 flow".into(),
             Some(flows) => format!("open, {flows} flows"),
             None => "closed".into(),
         },

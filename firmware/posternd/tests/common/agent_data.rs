@@ -144,7 +144,7 @@ pub fn slow_download(endpoint: &Endpoint, agent: &Agent, port: u16) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("curl runs");
-    agent.wait_status("Data channel: open, 1 flows");
+    agent.wait_status("Data channel: open, 1 flow\n");
     std::thread::sleep(Duration::from_millis(1500));
     slow
 }
