@@ -43,9 +43,8 @@ fn profiles_are_fetched_on_the_interval_and_at_once_and_only_valid_ones_apply() 
     let took = wait_accs(dir, "Profile: revision 2, tenant acme");
     assert!(took < Duration::from_secs(15), "the interval fetch took {took:?}");
 
-    // A long interval, committed, applies at once; then a forced fetch gets what changed.
-    let commit = text(&cli(dir, "configure terminal ; accs sync-interval 3600 ; commit"));
-    assert!(commit.contains("Committed revision") && !commit.contains("next `reload`"), "{commit}");
+    // A portal change, then a long interval committed: the commit fetches at once (the
+    // next interval fetch would be an hour away).
     portal.admin(&[
         "rule",
         "acme",
@@ -57,31 +56,38 @@ fn profiles_are_fetched_on_the_interval_and_at_once_and_only_valid_ones_apply() 
         "--posture",
         "unmanaged",
     ]);
+    let commit = text(&cli(dir, "configure terminal ; accs sync-interval 3600 ; commit"));
+    assert!(commit.contains("Committed revision") && !commit.contains("next `reload`"), "{commit}");
+    let took = wait_accs(dir, "Profile: revision 3, tenant acme");
+    assert!(took < Duration::from_secs(5), "the fetch after the commit took {took:?}");
+
+    // Nothing is pending now; a forced fetch gets what changed since.
+    portal.admin(&["bump", "acme"]);
     let forced = fetch(dir);
     assert!(forced.status.success(), "{}", text(&forced));
     assert!(
-        text(&forced).contains("Profile revision 3 of tenant acme applied: 0 pairings, 1 rules."),
+        text(&forced).contains("Profile revision 4 of tenant acme applied: 0 pairings, 1 rules."),
         "{}",
         text(&forced)
     );
     let unchanged = text(&fetch(dir));
-    assert!(unchanged.contains("Profile revision 3 is unchanged at the portal."), "a 304: {unchanged}");
+    assert!(unchanged.contains("Profile revision 4 is unchanged at the portal."), "a 304: {unchanged}");
     let shown = text(&cli(dir, "show accs"));
     assert!(shown.contains("  unmanaged-out  deny  posture=unmanaged"), "{shown}");
     assert!(shown.contains("Last success: 20") && shown.contains(" UTC ("), "a human time: {shown}");
 
-    // A profile that fails validation: refused, the reason shown, revision 3 kept.
+    // A profile that fails validation: refused, the reason shown, revision 4 kept.
     portal.admin(&["fault", "invalid-profile"]);
     let refused = fetch(dir);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     assert!(
-        text(&refused).contains("profile revision 4 refused")
+        text(&refused).contains("profile revision 5 refused")
             && text(&refused).contains("saml_signing.private_key_pem"),
         "{}",
         text(&refused)
     );
     let shown = text(&cli(dir, "show accs"));
-    assert!(shown.contains("FAILED: profile revision 4 refused") && shown.contains("Profile: revision 3,"), "{shown}");
+    assert!(shown.contains("FAILED: profile revision 5 refused") && shown.contains("Profile: revision 4,"), "{shown}");
 
     // New certificates: applied by the next fetch, no restart.
     let before = portal.signing_fingerprint("acme");
@@ -91,7 +97,7 @@ fn profiles_are_fetched_on_the_interval_and_at_once_and_only_valid_ones_apply() 
     assert!(fetch(dir).status.success());
     let shown = text(&cli(dir, "show accs"));
     assert!(shown.contains(&format!("SAML signing certificate SHA-256 {after}")), "{shown}");
-    assert!(shown.contains("Profile: revision 4,"), "{shown}");
+    assert!(shown.contains("Profile: revision 5,"), "{shown}");
 
     // The portal's CA is pinned: with another authority the handshake fails.
     let other = dir.join("other-ca.pem");
