@@ -20,9 +20,14 @@ pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Announces a step on stderr so the operator sees what is happening.
+/// When the first step was announced; steps are stamped with the time since.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Announces a step on stderr, stamped with minutes:seconds since the first, so the
+/// operator sees what is happening and where the time goes.
 pub(crate) fn say(what: &str) {
-    eprintln!("==> {what}");
+    let secs = STARTED.get_or_init(std::time::Instant::now).elapsed().as_secs();
+    eprintln!("==> [{:02}:{:02}] {what}", secs / 60, secs % 60);
 }
 
 /// Runs a command in the workspace root and fails if it does not exit with success.

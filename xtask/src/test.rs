@@ -7,8 +7,8 @@ use crate::{fuzz, packages};
 /// Options of `cargo xtask test`.
 #[derive(clap::Args)]
 pub(crate) struct TestArgs {
-    /// Seconds to fuzz the ActiveSync parser (0 skips fuzzing).
-    #[arg(long, default_value_t = 60)]
+    /// Seconds to fuzz each fuzz target (0 skips fuzzing; `cargo xtask fuzz` runs longer).
+    #[arg(long, default_value_t = 30)]
     fuzz_seconds: u64,
     /// Skip building the appliance image twice and booting it under qemu.
     #[arg(long)]
