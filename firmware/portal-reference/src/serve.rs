@@ -5,24 +5,16 @@ use crate::api::{self, ApiContext};
 use crate::cli::ServeArgs;
 use crate::faults::Faults;
 use crate::store::StateDir;
-use postern_reference_server::{CertGenError, PortError, TlsError};
+use postern_reference_server::{PortError, TlsSetupError};
 use std::sync::Arc;
-use tokio::signal::unix::{SignalKind, signal};
-use tokio_rustls::TlsAcceptor;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub(crate) enum ServeError {
-    /// Neither `--cert`/`--key` nor `--self-signed` was given.
-    #[error("give --cert and --key, or --self-signed DIR")]
-    NoCertificate,
-    /// The test certificates could not be made.
-    #[error(transparent)]
-    CertGen(#[from] CertGenError),
     /// TLS could not be set up.
     #[error(transparent)]
-    Tls(#[from] TlsError),
+    Tls(#[from] TlsSetupError),
     /// The listener could not be bound, or the port file written.
     #[error(transparent)]
     Port(#[from] PortError),
@@ -42,12 +34,7 @@ pub(crate) enum ServeError {
 
 /// Runs the server.
 pub(crate) async fn run(args: ServeArgs) -> Result<(), ServeError> {
-    let (cert, key) = match (&args.self_signed, &args.cert, &args.key) {
-        (Some(dir), _, _) => postern_reference_server::ensure_self_signed(dir, "Postern reference portal")?,
-        (None, Some(cert), Some(key)) => (cert.clone(), key.clone()),
-        _ => return Err(ServeError::NoCertificate),
-    };
-    let acceptor = TlsAcceptor::from(postern_reference_server::server_config(&cert, &key)?);
+    let acceptor = args.tls.acceptor("Postern reference portal")?;
     std::fs::create_dir_all(&args.state)
         .map_err(|source| ServeError::State { path: args.state.display().to_string(), source })?;
     let listener = postern_reference_server::bind(&args.listen).await?;
@@ -68,10 +55,5 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), ServeError> {
         writes: tokio::sync::Mutex::new(()),
     });
     tokio::spawn(postern_reference_server::serve_tls(listener, acceptor, move |req| api::handle(ctx.clone(), req)));
-    let mut term = signal(SignalKind::terminate()).map_err(ServeError::Signal)?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-    Ok(())
+    postern_reference_server::until_terminated().await.map_err(ServeError::Signal)
 }

@@ -3,19 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use postern_access_profile::api::{PROFILE_PATH, SIGN_INS_PATH, SignInReceipt};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use postern_reference_server::{call_trusting, wait_for_port};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
+use std::time::Duration;
 
 const TOKEN: &str = "gw1-portal-secret-token";
 
@@ -40,14 +35,7 @@ impl Portal {
             .stdout(Stdio::null())
             .spawn()
             .expect("spawn postern-portal");
-        let start = Instant::now();
-        let port = loop {
-            if let Some(port) = std::fs::read_to_string(&port_file).ok().and_then(|t| t.trim().parse().ok()) {
-                break port;
-            }
-            assert!(start.elapsed() < Duration::from_secs(20), "no port file");
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let port = wait_for_port(&port_file, Duration::from_secs(20)).expect("the portal announces its port");
         Self { child, dir: dir.to_owned(), port }
     }
 
@@ -79,21 +67,6 @@ impl Portal {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> (u16, hyper::HeaderMap, Bytes) {
-        let ca = CertificateDer::from_pem_file(self.dir.join("certs/ca.pem")).expect("ca.pem");
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(ca).expect("add CA");
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let tcp = TcpStream::connect(("127.0.0.1", self.port)).await.expect("connect");
-        let name = ServerName::try_from("localhost").expect("name");
-        let tls = TlsConnector::from(Arc::new(config)).connect(name, tcp).await.expect("TLS handshake");
-        let (mut sender, conn) =
-            hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.expect("HTTP handshake");
-        tokio::spawn(conn);
         let mut req = hyper::Request::builder().method(method).uri(path).header("host", "localhost");
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -102,11 +75,8 @@ impl Portal {
             req = req.header("content-type", "application/json");
         }
         let req = req.body(Full::new(Bytes::from(body.unwrap_or_default()))).expect("request");
-        let response = sender.send_request(req).await.expect("send");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = Limited::new(response.into_body(), 16 << 20).collect().await.expect("body").to_bytes();
-        (status, headers, bytes)
+        let answer = call_trusting(&self.dir.join("certs/ca.pem"), self.port, req, 16 << 20).await.expect("an answer");
+        (answer.status, answer.headers, answer.body)
     }
 
     async fn get_profile(&self, extra: &[(&str, &str)]) -> (u16, hyper::HeaderMap, Bytes) {

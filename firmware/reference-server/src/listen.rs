@@ -11,7 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
@@ -33,23 +33,15 @@ where
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    loop {
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            return;
-        };
-        let Ok((tcp, _peer)) = listener.accept().await else {
-            continue;
-        };
+    accept_loop(listener, move |tcp| {
         let (tls, handler) = (tls.clone(), handler.clone());
-        tokio::spawn(async move {
-            let _permit = permit;
-            let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(tcp)).await else {
-                return;
-            };
-            serve_connection(stream, handler).await;
-        });
-    }
+        async move {
+            if let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(tcp)).await {
+                serve_connection(stream, handler).await;
+            }
+        }
+    })
+    .await;
 }
 
 /// Serves `handler` in plain HTTP until the process ends.
@@ -61,6 +53,15 @@ where
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    accept_loop(listener, move |tcp| serve_connection(tcp, handler.clone())).await;
+}
+
+/// Accepts connections, at most [`MAX_CONNECTIONS`] served at once, each by `serve`.
+async fn accept_loop<S, Fut>(listener: TcpListener, serve: S)
+where
+    S: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let Ok(permit) = permits.clone().acquire_owned().await else {
@@ -69,10 +70,10 @@ where
         let Ok((tcp, _peer)) = listener.accept().await else {
             continue;
         };
-        let handler = handler.clone();
+        let connection = serve(tcp);
         tokio::spawn(async move {
             let _permit = permit;
-            serve_connection(tcp, handler).await;
+            connection.await;
         });
     }
 }

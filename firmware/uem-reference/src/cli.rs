@@ -49,15 +49,9 @@ pub(crate) struct ServeArgs {
     /// The state file (created if missing).
     #[arg(long)]
     pub(crate) state: PathBuf,
-    /// Server certificate chain (PEM).
-    #[arg(long, required_unless_present = "self_signed", requires = "key")]
-    pub(crate) cert: Option<PathBuf>,
-    /// Server private key (PEM).
-    #[arg(long, requires = "cert")]
-    pub(crate) key: Option<PathBuf>,
-    /// Generate (or reuse) a test CA and server certificate in this directory.
-    #[arg(long, conflicts_with_all = ["cert", "key"])]
-    pub(crate) self_signed: Option<PathBuf>,
+    /// The server's certificate.
+    #[command(flatten)]
+    pub(crate) tls: postern_reference_server::TlsArgs,
     /// Write the API port here once listening.
     #[arg(long)]
     pub(crate) port_file: Option<PathBuf>,

@@ -8,26 +8,18 @@ use crate::cli::ServeArgs;
 use crate::faults::Faults;
 use crate::persist::PersistError;
 use crate::store::Store;
-use postern_reference_server::{CertGenError, PortError, TlsError};
+use postern_reference_server::{PortError, TlsSetupError};
 
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::signal::unix::{SignalKind, signal};
-use tokio_rustls::TlsAcceptor;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub(crate) enum ServeError {
-    /// Neither `--cert`/`--key` nor `--self-signed` was given.
-    #[error("give --cert and --key, or --self-signed DIR")]
-    NoCertificate,
-    /// The test certificates could not be made.
-    #[error(transparent)]
-    CertGen(#[from] CertGenError),
     /// TLS could not be set up.
     #[error(transparent)]
-    Tls(#[from] TlsError),
+    Tls(#[from] TlsSetupError),
     /// The admin token could not be made or read.
     #[error(transparent)]
     AdminToken(#[from] AdminTokenError),
@@ -44,12 +36,7 @@ pub(crate) enum ServeError {
 
 /// Runs the server.
 pub(crate) async fn run(args: ServeArgs) -> Result<(), ServeError> {
-    let (cert, key) = match (&args.self_signed, &args.cert, &args.key) {
-        (Some(dir), _, _) => postern_reference_server::ensure_self_signed(dir, "Postern reference UEM")?,
-        (None, Some(cert), Some(key)) => (cert.clone(), key.clone()),
-        _ => return Err(ServeError::NoCertificate),
-    };
-    let acceptor = TlsAcceptor::from(postern_reference_server::server_config(&cert, &key)?);
+    let acceptor = args.tls.acceptor("Postern reference UEM")?;
     let store = Store::open(args.state.clone(), args.log_limit as usize)?;
     let faults = args.faults.then(|| Arc::new(Faults::default()));
     // The token exists before any port is announced: whoever waits for the admin port
@@ -78,12 +65,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), ServeError> {
     tokio::spawn(crate::server::serve_api(api, acceptor, api_ctx));
     tokio::spawn(crate::server::serve_admin(admin, admin_ctx));
 
-    let mut term = signal(SignalKind::terminate()).map_err(ServeError::Signal)?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-    Ok(())
+    postern_reference_server::until_terminated().await.map_err(ServeError::Signal)
 }
 
 fn display(listener: &TcpListener) -> String {

@@ -2,17 +2,11 @@
 
 #![allow(dead_code, unreachable_pub, reason = "shared by several test files")]
 
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
+use std::time::Duration;
 
 pub const TOKEN: &str = "gw1-secret-token";
 
@@ -25,16 +19,8 @@ pub struct Uem {
 }
 
 fn wait_for_port(path: &Path) -> u16 {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            if let Ok(port) = text.trim().parse() {
-                return port;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("no port in {} after 20 s", path.display());
+    postern_reference_server::wait_for_port(path, Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("no port in {} after 20 s", path.display()))
 }
 
 impl Uem {
@@ -92,21 +78,6 @@ impl Uem {
         token: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> (u16, Bytes) {
-        let ca = CertificateDer::from_pem_file(self.dir.join("certs/ca.pem")).expect("ca.pem");
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(ca).expect("add CA");
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let tcp = TcpStream::connect(("127.0.0.1", self.port)).await.expect("connect");
-        let name = ServerName::try_from("localhost").expect("name");
-        let tls = TlsConnector::from(Arc::new(config)).connect(name, tcp).await.expect("TLS handshake");
-        let (mut sender, conn) =
-            hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.expect("HTTP handshake");
-        tokio::spawn(conn);
         let mut req = hyper::Request::builder().method(method).uri(path_and_query).header("host", "localhost");
         if let Some(token) = token {
             req = req.header("authorization", format!("Bearer {token}"));
@@ -115,10 +86,9 @@ impl Uem {
             req = req.header("content-type", "application/json");
         }
         let req = req.body(Full::new(Bytes::from(body.unwrap_or_default()))).expect("request");
-        let response = sender.send_request(req).await.expect("send");
-        let status = response.status().as_u16();
-        let bytes = Limited::new(response.into_body(), 64 * 1024 * 1024).collect().await.expect("body").to_bytes();
-        (status, bytes)
+        let ca = self.dir.join("certs/ca.pem");
+        let answer = postern_reference_server::call_trusting(&ca, self.port, req, 64 << 20).await.expect("an answer");
+        (answer.status, answer.body)
     }
 
     /// `GET` with the gateway's token, decoded as JSON.
