@@ -6,6 +6,7 @@ use super::idle::{self, Device, IdleMemory};
 use super::nginx::FileServers;
 use super::pki::Pki;
 use super::posternd::{self, Posternd};
+use super::process::Placement;
 use super::report::Bulk;
 use super::scratch::Scratch;
 use super::tls;
@@ -64,7 +65,7 @@ pub(crate) fn measure(
         "posternd-apptunnel",
         &config,
         &[("--apptunnel-listen", "AppTunnel listening")],
-        plan.cpu,
+        Placement::Pinned(plan.cpu),
         log,
     )?;
     let gateway = *addrs.first().ok_or_else(|| StepError("posternd announced no AppTunnel listener".into()))?;

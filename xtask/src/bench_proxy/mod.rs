@@ -1,6 +1,7 @@
 //! `cargo xtask bench proxy`: Postern and nginx side by side on loopback. wrk sends ~1 KiB
 //! ActiveSync POSTs through each proxy (keep-alive, then a new TLS connection per
-//! request) to the same nginx back end; each proxy's CPU time per request is read from
+//! request, resumed as wrk does; then our own generator with a full handshake each time)
+//! to the same nginx back end; each proxy's CPU time per request is read from
 //! /proc. Then, on a fresh posternd, resident memory per idle AppTunnel, and AppTunnel
 //! bulk throughput (curl through a tunnel) against a direct TLS connection.
 
@@ -8,6 +9,7 @@ mod activesync;
 mod apptunnel;
 mod bulk;
 mod cpu;
+mod handshake_load;
 mod held_backend;
 mod idle;
 mod nginx;
@@ -31,6 +33,7 @@ use activesync::{Contender, Load};
 use nginx::{FileServers, Nginx};
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use posternd::Posternd;
+use process::Placement;
 use scratch::{Scratch, free_port};
 use std::net::SocketAddr;
 
@@ -94,6 +97,42 @@ fn loopback(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
 
+/// What both proxies of a comparison are started with.
+struct Pair<'a> {
+    binary: &'a std::path::Path,
+    scratch: &'a Scratch,
+    pki: &'a pki::Pki,
+    backend: SocketAddr,
+    log: &'a str,
+}
+
+impl Pair<'_> {
+    /// Starts posternd and nginx as proxies to the back end, placed as `placement` says
+    /// (`names` name their files), runs `compare` on them, then stops both.
+    fn run<T>(
+        &self,
+        placement: Placement,
+        names: (&str, &'static str),
+        compare: impl FnOnce(&Contender<'_>, &Contender<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let config = posternd::config(self.pki, self.backend, &[], 0)?;
+        let listener = [("--listen", "ActiveSync proxy listening")];
+        let (mut daemon, addrs) =
+            Posternd::start(self.binary, self.scratch, names.0, &config, &listener, placement, self.log)?;
+        let postern_addr =
+            *addrs.first().ok_or_else(|| StepError("posternd announced no ActiveSync listener".into()))?;
+        let peer = Nginx::proxy(self.scratch, names.1, loopback(free_port()?), self.backend, self.pki, placement)?;
+        let daemon_pid = daemon.pid();
+        let postern_pids = move || vec![daemon_pid];
+        let nginx_pids = || peer.pids();
+        let postern = Contender { name: "Postern", addr: postern_addr, pids: &postern_pids };
+        let nginx = Contender { name: "nginx", addr: peer.addr, pids: &nginx_pids };
+        let outcome = compare(&postern, &nginx)?;
+        daemon.check_running()?;
+        Ok(outcome)
+    }
+}
+
 /// Runs the whole comparison and prints the table and the verdicts. Missed targets are
 /// reported, never an error: the machine is shared and noisy.
 pub(crate) fn run(args: &ProxyArgs) -> Result {
@@ -117,36 +156,20 @@ pub(crate) fn run(args: &ProxyArgs) -> Result {
         "back end: nginx on {}; proxies pinned to CPU {proxy_cpu:?}, wrk and back end to CPU {load_cpu:?}",
         backend.addr
     ));
-    let scenarios = {
-        let config = posternd::config(&pki, backend.addr, &[], 0)?;
-        let (mut daemon, addrs) = Posternd::start(
-            &binary,
-            &scratch,
-            "posternd-activesync",
-            &config,
-            &[("--listen", "ActiveSync proxy listening")],
-            proxy_cpu,
-            &args.postern_log,
-        )?;
-        let postern_addr =
-            *addrs.first().ok_or_else(|| StepError("posternd announced no ActiveSync listener".into()))?;
-        let peer = Nginx::proxy(&scratch, loopback(free_port()?), backend.addr, &pki, proxy_cpu)?;
-        let daemon_pid = daemon.pid();
-        let postern_pids = move || vec![daemon_pid];
-        let nginx_pids = || peer.pids();
-        let postern = Contender { name: "Postern", addr: postern_addr, pids: &postern_pids };
-        let nginx = Contender { name: "nginx", addr: peer.addr, pids: &nginx_pids };
-        let load = Load { seconds: args.seconds, connections: args.connections, cpu: load_cpu };
-        let scenarios = activesync::compare(
-            &scratch,
-            &postern,
-            &nginx,
-            load,
-            (posternd::ACTIVESYNC_USER, posternd::ACTIVESYNC_DEVICE),
-        )?;
-        daemon.check_running()?;
-        scenarios
-    };
+    let device = (posternd::ACTIVESYNC_USER, posternd::ACTIVESYNC_DEVICE);
+    let pair = Pair { binary: &binary, scratch: &scratch, pki: &pki, backend: backend.addr, log: &args.postern_log };
+    let one = Placement::Pinned(proxy_cpu);
+    let load = Load { seconds: args.seconds, connections: args.connections, cpu: load_cpu, threads: 1 };
+    let mut scenarios = pair.run(one, ("posternd-activesync", "proxy"), |postern, nginx| {
+        activesync::compare(&scratch, &pki.ca, postern, nginx, load, device)
+    })?;
+    let all = std::thread::available_parallelism().map_or(1, |n| u16::try_from(n.get()).unwrap_or(u16::MAX));
+    if all > 1 {
+        let load = Load { connections: args.connections * u32::from(all), cpu: None, threads: all, ..load };
+        scenarios.push(pair.run(Placement::Spread(all), ("posternd-spread", "proxy-spread"), |postern, nginx| {
+            activesync::compare_spread(&scratch, &pki.ca, postern, nginx, load, device)
+        })?);
+    }
     let (bulk, idle) = if plan.bulk_bytes > 0 || plan.idle_tunnels > 0 {
         apptunnel::measure(&binary, &scratch, &pki, plan, files, &args.postern_log)?
     } else {

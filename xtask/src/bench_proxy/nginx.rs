@@ -4,7 +4,7 @@
 
 use super::cpu;
 use super::pki::Pki;
-use super::process::{Spawned, pinned};
+use super::process::{Placement, Spawned, pinned};
 use super::scratch::Scratch;
 use crate::shell::{Result, StepError};
 use nix::sys::signal::{Signal, kill};
@@ -24,12 +24,13 @@ pub(crate) struct Nginx {
 /// Connections an nginx worker takes unless told otherwise.
 const WORKER_CONNECTIONS: usize = 16_384;
 
-/// Settings shared by every role: one worker with room for `connections` connections (and
-/// the descriptors they need), no daemonising, files in the scratch dir.
-fn common(dir: &Path, role: &str, connections: usize) -> String {
+/// Settings shared by every role: `workers` workers with room for `connections`
+/// connections each (and the descriptors they need), no daemonising, files in the scratch
+/// dir.
+fn common(dir: &Path, role: &str, connections: usize, workers: u16) -> String {
     let d = dir.display();
     format!(
-        "worker_processes 1;\nworker_rlimit_nofile {};\ndaemon off;\npid {d}/nginx-{role}.pid;\nerror_log {d}/nginx-{role}-error.log warn;\n\
+        "worker_processes {workers};\nworker_rlimit_nofile {};\ndaemon off;\npid {d}/nginx-{role}.pid;\nerror_log {d}/nginx-{role}-error.log warn;\n\
          events {{ worker_connections {connections}; }}\n",
         connections + 1024
     )
@@ -61,7 +62,7 @@ fn backend_conf(dir: &Path, addr: SocketAddr, files: FileServers, pki: &Pki) -> 
          location / {{ default_type text/plain; return 200 \"exchange back end\\n\"; }}\n  }}\n  server {{\n    \
          listen {} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};\n    root {}/www;\n  }}\n  server {{\n    \
          listen {};\n    root {}/www;\n  }}\n}}\n",
-        common(dir, "backend", WORKER_CONNECTIONS),
+        common(dir, "backend", WORKER_CONNECTIONS, 1),
         temp_paths(dir, "backend"),
         files.tls,
         pki.server_cert.display(),
@@ -74,14 +75,14 @@ fn backend_conf(dir: &Path, addr: SocketAddr, files: FileServers, pki: &Pki) -> 
 
 /// The peer proxy: TLS 1.2/1.3 with the benchmark certificate, an access log like
 /// Postern's, and a keep-alive upstream pool.
-fn proxy_conf(dir: &Path, addr: SocketAddr, backend: SocketAddr, pki: &Pki) -> String {
+fn proxy_conf(dir: &Path, role: &str, addr: SocketAddr, backend: SocketAddr, pki: &Pki, workers: u16) -> String {
     format!(
-        "{}http {{\n{}  access_log {}/nginx-proxy-access.log;\n  keepalive_requests 1000000;\n  \
+        "{}http {{\n{}  access_log {}/nginx-{role}-access.log;\n  keepalive_requests 1000000;\n  \
          upstream exchange {{ server {backend}; keepalive 64; keepalive_requests 1000000; }}\n  server {{\n    \
          listen {addr} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};\n    ssl_protocols TLSv1.2 TLSv1.3;\n    \
          location / {{ proxy_pass http://exchange; proxy_http_version 1.1; proxy_set_header Connection \"\"; }}\n  }}\n}}\n",
-        common(dir, "proxy", WORKER_CONNECTIONS),
-        temp_paths(dir, "proxy"),
+        common(dir, role, WORKER_CONNECTIONS, workers),
+        temp_paths(dir, role),
         dir.display(),
         pki.server_cert.display(),
         pki.server_key.display()
@@ -96,7 +97,7 @@ fn holding_conf(dir: &Path, addr: SocketAddr, backend: SocketAddr, pki: &Pki, he
          upstream exchange {{ server {backend}; keepalive 64; }}\n  server {{\n    \
          listen {addr} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};\n    ssl_protocols TLSv1.2 TLSv1.3;\n    \
          location / {{ proxy_pass http://exchange; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_read_timeout 3600s; }}\n  }}\n}}\n",
-        common(dir, "holding", 2 * held + 2048),
+        common(dir, "holding", 2 * held + 2048, 1),
         temp_paths(dir, "holding"),
         dir.display(),
         pki.server_cert.display(),
@@ -120,19 +121,22 @@ impl Nginx {
         cpu: Option<usize>,
     ) -> Result<Self> {
         let conf = scratch.write("nginx-backend.conf", &backend_conf(scratch.path(), addr, files, pki))?;
-        Self::start(scratch.path(), "backend", &conf, addr, cpu)
+        Self::start(scratch.path(), "backend", &conf, addr, Placement::Pinned(cpu))
     }
 
-    /// Starts the peer proxy on `addr` in front of `backend`, pinned to `cpu` when given.
+    /// Starts the peer proxy as `role` (its files' names) on `addr` in front of `backend`,
+    /// placed as `placement` says.
     pub(crate) fn proxy(
         scratch: &Scratch,
+        role: &'static str,
         addr: SocketAddr,
         backend: SocketAddr,
         pki: &Pki,
-        cpu: Option<usize>,
+        placement: Placement,
     ) -> Result<Self> {
-        let conf = scratch.write("nginx-proxy.conf", &proxy_conf(scratch.path(), addr, backend, pki))?;
-        Self::start(scratch.path(), "proxy", &conf, addr, cpu)
+        let text = proxy_conf(scratch.path(), role, addr, backend, pki, placement.workers());
+        let conf = scratch.write(&format!("nginx-{role}.conf"), &text)?;
+        Self::start(scratch.path(), role, &conf, addr, placement)
     }
 
     /// Starts the peer proxy for `held` held requests on `addr` in front of `backend`.
@@ -145,11 +149,11 @@ impl Nginx {
         cpu: Option<usize>,
     ) -> Result<Self> {
         let conf = scratch.write("nginx-holding.conf", &holding_conf(scratch.path(), addr, backend, pki, held))?;
-        Self::start(scratch.path(), "holding", &conf, addr, cpu)
+        Self::start(scratch.path(), "holding", &conf, addr, Placement::Pinned(cpu))
     }
 
-    fn start(dir: &Path, role: &'static str, conf: &Path, addr: SocketAddr, cpu: Option<usize>) -> Result<Self> {
-        let mut cmd = pinned(cpu, &program());
+    fn start(dir: &Path, role: &'static str, conf: &Path, addr: SocketAddr, placement: Placement) -> Result<Self> {
+        let mut cmd = pinned(placement.cpu(), &program());
         cmd.arg("-p").arg(dir).arg("-e").arg(dir.join(format!("nginx-{role}-error.log"))).arg("-c").arg(conf);
         let name = match role {
             "backend" => "nginx (back end)",
@@ -164,7 +168,7 @@ impl Nginx {
                 .into_iter()
                 .filter(|&p| cpu::command_name(p).as_deref() == Some("nginx"))
                 .collect();
-            if !workers.is_empty() {
+            if workers.len() >= usize::from(placement.workers()) {
                 break workers;
             }
             if start.elapsed() > Duration::from_secs(10) {
@@ -212,7 +216,7 @@ mod tests {
             FileServers { tls: "127.0.0.1:2".parse().expect("addr"), plain: "127.0.0.1:3".parse().expect("addr") };
         let confs = [
             scratch.write("backend.conf", &backend_conf(scratch.path(), addr, files, &pki)).expect("write"),
-            scratch.write("proxy.conf", &proxy_conf(scratch.path(), addr, addr, &pki)).expect("write"),
+            scratch.write("proxy.conf", &proxy_conf(scratch.path(), "proxy", addr, addr, &pki, 2)).expect("write"),
             scratch.write("holding.conf", &holding_conf(scratch.path(), addr, addr, &pki, 20_000)).expect("write"),
         ];
         for conf in confs {

@@ -8,6 +8,7 @@ use super::nginx::Nginx;
 use super::ping_client::{self, PingEnd};
 use super::pki::Pki;
 use super::posternd::{self as daemon, Posternd};
+use super::process::Placement;
 use super::scratch::{Scratch, free_port};
 use super::{cores, cpu, idle, loopback, raise_open_files, tls};
 use crate::packages;
@@ -124,7 +125,7 @@ pub(crate) fn run(args: &PingArgs) -> Result {
             "posternd-pings",
             &config,
             &[("--listen", "ActiveSync proxy listening")],
-            proxy_cpu,
+            Placement::Pinned(proxy_cpu),
             "info",
         )?;
         let addr = *addrs.first().ok_or_else(|| StepError("posternd announced no ActiveSync listener".into()))?;

@@ -3,7 +3,7 @@
 //! the back ends.
 
 use super::pki::Pki;
-use super::process::{Spawned, logged_addr, pinned};
+use super::process::{Placement, Spawned, logged_addr, pinned};
 use super::scratch::Scratch;
 use crate::shell::{Result, StepError, cargo, exec, root, say};
 use postern_config::{AppTunnelService, Config, Connector, Platform, ReportedState, ServiceKind, StaticDevice};
@@ -15,9 +15,6 @@ use std::path::{Path, PathBuf};
 pub(crate) const ACTIVESYNC_USER: &str = "alice%40example.com";
 /// Its ActiveSync device id.
 pub(crate) const ACTIVESYNC_DEVICE: &str = "ApplA1B2C3D4E5F6";
-
-/// posternd's async worker threads in the benchmark: one, like nginx's one worker.
-const WORKER_THREADS: &str = "1";
 
 /// A running posternd; stopped when dropped.
 pub(crate) struct Posternd {
@@ -90,18 +87,18 @@ impl Posternd {
         name: &str,
         config: &Config,
         listeners: &[(&str, &str)],
-        cpu: Option<usize>,
+        placement: Placement,
         log: &str,
     ) -> Result<(Self, Vec<SocketAddr>)> {
         let dir = scratch.path().join(name);
         std::fs::create_dir_all(&dir).map_err(|e| StepError(format!("creating {}: {e}", dir.display())))?;
         let initial = dir.join("initial.toml");
         config.save(&initial).map_err(|e| StepError(format!("writing {}: {e}", initial.display())))?;
-        let mut cmd = pinned(cpu, binary);
+        let mut cmd = pinned(placement.cpu(), binary);
         cmd.arg("--state-dir").arg(dir.join("state")).arg("--device-cache").arg(dir.join("cache"));
         cmd.arg("--socket").arg(dir.join("cli.sock")).arg("--initial-config").arg(&initial);
-        // One worker thread, as nginx runs one worker process: both are pinned to one core.
-        cmd.args(["--worker-threads", WORKER_THREADS]);
+        // As many worker threads as nginx gets worker processes.
+        cmd.arg("--worker-threads").arg(placement.workers().to_string());
         for (flag, _) in listeners {
             cmd.args([*flag, "127.0.0.1:0"]);
         }

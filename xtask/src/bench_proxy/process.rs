@@ -104,6 +104,33 @@ impl Drop for Spawned {
     }
 }
 
+/// Where a proxy runs and with how many workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// One worker, on this core when one is given.
+    Pinned(Option<usize>),
+    /// This many workers, wherever the kernel puts them.
+    Spread(u16),
+}
+
+impl Placement {
+    /// The core to pin to, if any.
+    pub(crate) fn cpu(self) -> Option<usize> {
+        match self {
+            Self::Pinned(cpu) => cpu,
+            Self::Spread(_) => None,
+        }
+    }
+
+    /// Worker threads (posternd) or processes (nginx).
+    pub(crate) fn workers(self) -> u16 {
+        match self {
+            Self::Pinned(_) => 1,
+            Self::Spread(workers) => workers.max(1),
+        }
+    }
+}
+
 /// `program`, run through `taskset -c CPU` when a core is given.
 pub(crate) fn pinned(cpu: Option<usize>, program: &Path) -> Command {
     match cpu {

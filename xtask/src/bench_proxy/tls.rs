@@ -46,6 +46,21 @@ pub(crate) fn connector(ca: &Path, identity: Option<(&Path, &Path)>) -> Result<T
     Ok(TlsConnector::from(Arc::new(config)))
 }
 
+/// A TLS client trusting `ca` that never resumes a session: every handshake is a full one.
+pub(crate) fn fresh_connector(ca: &Path) -> Result<TlsConnector> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in certs(ca)? {
+        roots.add(cert).map_err(tls_error("the trusted certificate"))?;
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error("TLS versions"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.resumption = rustls::client::Resumption::disabled();
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
 /// The name the server certificate is issued for.
 pub(crate) fn server_name() -> ServerName<'static> {
     ServerName::IpAddress(std::net::IpAddr::from([127, 0, 0, 1]).into())

@@ -64,6 +64,20 @@ fn script(connections: Connections) -> String {
     )
 }
 
+/// The request the script sends with `Connection: close`, as bytes, for load generators
+/// of our own: the same method, headers and body.
+pub(crate) fn close_request(url: &str, addr: SocketAddr) -> Vec<u8> {
+    let target = url.split_once(&addr.to_string()).map_or("/", |(_, rest)| rest);
+    let mut request = format!(
+        "POST {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/vnd.ms-sync.wbxml\r\n\
+         MS-ASProtocolVersion: 16.1\r\nUser-Agent: Apple-iPhone15C2/2104.106\r\nConnection: close\r\n\
+         Content-Length: {BODY_BYTES}\r\n\r\n"
+    )
+    .into_bytes();
+    request.extend(std::iter::repeat_n([3_u8, 1, 106, 0], BODY_BYTES / 4).flatten());
+    request
+}
+
 /// The request target: a plain-form ActiveSync `Sync` of the benchmark device.
 pub(crate) fn url(proxy: SocketAddr, user: &str, device: &str) -> String {
     format!("https://{proxy}/Microsoft-Server-ActiveSync?Cmd=Sync&User={user}&DeviceId={device}&DeviceType=iPhone")
@@ -82,16 +96,21 @@ fn parse(output: &str) -> Option<WrkResult> {
     })
 }
 
-/// Runs wrk (one thread, `connections` open at once) against `url` for `seconds`, pinned
-/// to `cpu` when given.
-pub(crate) fn run(
-    scratch: &Scratch,
-    url: &str,
-    mode: Connections,
-    connections: u32,
-    seconds: u64,
-    cpu: Option<usize>,
-) -> Result<WrkResult> {
+/// How wrk drives: connections open at once, its threads, and the core it is pinned to
+/// (when one is given).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Drive {
+    /// Connections open at once.
+    pub(crate) connections: u32,
+    /// wrk's threads.
+    pub(crate) threads: u16,
+    /// The core, if any.
+    pub(crate) cpu: Option<usize>,
+}
+
+/// Runs wrk against `url` for `seconds` as `drive` says.
+pub(crate) fn run(scratch: &Scratch, url: &str, mode: Connections, drive: Drive, seconds: u64) -> Result<WrkResult> {
+    let Drive { connections, threads, cpu } = drive;
     let name = match mode {
         Connections::KeepAlive => "wrk-keepalive.lua",
         Connections::NewPerRequest => "wrk-close.lua",
@@ -107,7 +126,7 @@ pub(crate) fn run(
     };
     cmd.args([
         "--threads",
-        "1",
+        &threads.to_string(),
         "--connections",
         &connections.to_string(),
         "--duration",
@@ -145,6 +164,23 @@ mod tests {
         assert!((r.rate() - 1234.438).abs() < 0.01, "{}", r.rate());
         assert_eq!(parse("Running 10s test\n"), None);
         assert_eq!(parse("POSTERN_WRK requests=1 duration_us=x p99_us=1 errors=0"), None);
+    }
+
+    #[test]
+    fn our_own_request_is_the_scripts_post_with_a_kibibyte_body() {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 4443));
+        let request = close_request(&url(addr, "u", "d"), addr);
+        let text = String::from_utf8_lossy(&request);
+        assert!(
+            text.starts_with(
+                "POST /Microsoft-Server-ActiveSync?Cmd=Sync&User=u&DeviceId=d&DeviceType=iPhone HTTP/1.1\r\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("\r\nConnection: close\r\n") && text.contains("\r\nContent-Length: 1024\r\n"), "{text}");
+        let head = text.find("\r\n\r\n").map(|at| at + 4).unwrap_or_default();
+        assert_eq!(request.len() - head, BODY_BYTES);
+        assert_eq!(&request[head..head + 4], &[3, 1, 106, 0]);
     }
 
     #[test]
