@@ -125,7 +125,8 @@ fn a_damaged_segment_is_moved_aside_and_nothing_else_is_lost() {
     let lost: Vec<u64> = in_second[1..].to_vec();
     let expected: Vec<u64> = (0..20).filter(|n| !lost.contains(n)).collect();
     assert_eq!(kept, expected, "only the damaged record and those after it in its file are left out");
-    let aside = second.with_file_name(format!("{}.corrupt-1", second.file_name().and_then(|n| n.to_str()).expect("name")));
+    let aside =
+        second.with_file_name(format!("{}.corrupt-1", second.file_name().and_then(|n| n.to_str()).expect("name")));
     assert_eq!(std::fs::read(&aside).expect("moved aside, not deleted"), bytes);
     drop(queue);
     assert_eq!(pending(&open(dir.path(), small())), expected, "stable on the next open");
