@@ -1,14 +1,15 @@
 //! Sign-in reporting end to end (A3): posternd and the reference portal (postern-portal)
 //! as real processes over HTTPS. Reports are seeded into posternd's queue on the data
 //! area with the queue's own library while posternd is stopped (nothing produces sign-ins
-//! yet); posternd uploads them in batches. With the portal stopped they stay pending and
-//! `show accs reports` says why; once it is back they arrive, each once. posternd killed
+//! yet); posternd uploads them in batches. With the portal stopped, or refusing the
+//! token, they stay pending and `show accs reports` says why; a commit of the `accs`
+//! settings tries again at once, and they arrive, each once. posternd killed
 //! with SIGKILL in the middle of an upload loses none, and a report sent again is counted
 //! once by the portal.
 
 mod common;
 
-use common::portal::{Portal, setup};
+use common::portal::{Portal, TOKEN, setup};
 use common::{Daemon, cli, text};
 use postern_access_profile::api::{SignIn, SignInResult};
 use postern_durable_queue::{Bounds, DurableQueue};
@@ -110,8 +111,24 @@ fn reports_wait_out_a_stopped_portal_then_arrive_in_batches_each_once() {
     assert!(summary.contains("Sign-in reports: 1101 pending, 0 dropped; last upload: 20"), "{summary}");
     assert!(summary.contains(" FAILED (show accs reports)"), "{summary}");
 
+    // Back, but the gateway's token is refused: an answer retrying does not change is
+    // shown, the batch kept, and the next attempt a minute away.
+    std::fs::write(dir.join("portal-token"), "not-the-gateways-token\n").expect("token file");
     let portal = Portal::start(dir, port);
+    let shown = wait_reports(dir, "refused the gateway's token (401)");
+    assert!(shown.contains("Sign-in reports: 1101 pending (") && shown.contains("Next attempt: "), "{shown}");
+    let next = shown.lines().find(|l| l.starts_with("Next attempt: ")).expect("next attempt");
+    let secs = next.split("(in ").nth(1).map(|s| s.trim_end_matches(')')).expect("in how long");
+    let away = if secs == "1 min" { 60 } else { secs.trim_end_matches(" s").parse().expect("seconds") };
+    assert!(away > 40, "a minute away: {shown}");
+
+    // The token fixed, a commit that changes an accs setting tries again at once.
+    std::fs::write(dir.join("portal-token"), format!("{TOKEN}\n")).expect("token file");
+    let commit = text(&cli(dir, "configure terminal ; accs sync-interval 3599 ; commit"));
+    assert!(commit.contains("Committed revision"), "{commit}");
+    let start = Instant::now();
     let shown = wait_reports(dir, "Sign-in reports: 0 pending");
+    assert!(start.elapsed() < Duration::from_secs(30), "at once, not after the back-off: {:?}", start.elapsed());
     assert!(shown.contains("Set aside (the portal API would refuse them): 1"), "{shown}");
     assert!(shown.contains("Last success: 20") && shown.contains(" new, 0 already at the portal)"), "{shown}");
     assert!(daemon.line_with("sign-in report set aside").contains("sign-in-99999"));
