@@ -170,3 +170,55 @@ impl SignInReports {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SignInReports;
+    use postern_access_profile::api::{SignIn, SignInResult};
+
+    fn sign_in(id: &str, time_unix: u64) -> SignIn {
+        SignIn {
+            id: id.into(),
+            time_unix,
+            user: Some("ana@example.com".into()),
+            device: None,
+            app: None,
+            pairing: "crm".into(),
+            rule: None,
+            result: SignInResult::Denied,
+            reason: Some("not compliant".into()),
+        }
+    }
+
+    #[test]
+    fn recorded_reports_are_kept_across_a_reopen_and_shown() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let reports = SignInReports::open(dir.path(), || 1_700_000_100);
+        reports.record(sign_in("a", 1_700_000_000));
+        reports.record(sign_in("b", 1_700_000_050));
+        assert!(reports.set_aside(&sign_in("bad", 1), "pairing: must not be empty"));
+        drop(reports);
+
+        let reports = SignInReports::open(dir.path(), || 1_700_000_100);
+        let shown = reports.render();
+        assert!(shown.starts_with("Sign-in reports: 2 pending ("), "{shown}");
+        assert!(shown.contains("the oldest from 2023-11-14 22:13:20 UTC (1 min ago)"), "{shown}");
+        assert!(shown.contains("Set aside (the portal API would refuse them): 1"), "{shown}");
+        assert!(shown.contains("Last upload attempt: none since start"), "{shown}");
+        assert_eq!(
+            reports.summary(),
+            "Sign-in reports: 2 pending, 0 dropped; last upload: none since start (show accs reports)\n"
+        );
+    }
+
+    #[test]
+    fn a_queue_that_cannot_be_opened_is_said_so() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("not-a-directory");
+        std::fs::write(&file, b"x").expect("file");
+        let reports = SignInReports::open(&file, || 0);
+        reports.record(sign_in("a", 1));
+        assert!(reports.render().starts_with("Sign-in reports: NOT KEPT, the queue is unavailable: "));
+        assert!(reports.summary().contains("NOT KEPT"));
+    }
+}
