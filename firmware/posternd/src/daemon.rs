@@ -238,7 +238,9 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     remediation_pending.send(appliance.subscribe(), stop_rx.clone());
     let fetch_task = tokio::spawn(crate::patch_list_fetch::run(patch_list, appliance.subscribe(), stop_rx.clone()));
     let accs_task = tokio::spawn(crate::accs_sync::run(accs, appliance.subscribe(), accs_forced, stop_rx.clone()));
-    let upload_task = tokio::spawn(crate::sign_in_upload::run(sign_in_reports, appliance.subscribe(), stop_rx.clone()));
+    // `sign_in_reports` stays in scope for the federation listener to record into.
+    let upload_task =
+        tokio::spawn(crate::sign_in_upload::run(sign_in_reports.clone(), appliance.subscribe(), stop_rx.clone()));
     let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), live, stop_rx));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
