@@ -147,7 +147,7 @@ fn a_sigkill_mid_upload_loses_nothing_and_a_report_sent_again_is_counted_once() 
     // Every answer of the portal takes a second, so the upload is caught in the middle.
     portal.admin(&["fault", "slow", "--secs", "1", "--count", "1000"]);
     let mut daemon = Daemon::start(dir, &[]);
-    daemon.wait_for("sign-in reports uploaded");
+    daemon.line_with("sign-in reports uploaded");
     daemon.child.kill().expect("SIGKILL");
     daemon.child.wait().expect("reaped");
     drop(daemon);
