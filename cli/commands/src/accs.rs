@@ -1,5 +1,6 @@
 //! The administrative portal in the CLI (A1, A2): its CA and token files in CONFIG mode,
-//! `accs config-fetch update` (fetches at once and waits for the result) and `show accs`.
+//! `accs config-fetch update` (fetches at once and waits for the result), `show accs` and
+//! `show accs reports` (A3).
 
 use crate::actions::*;
 use crate::backend::{CliBackend, Outcome, failed};
@@ -16,8 +17,12 @@ pub trait AccsControl: Send + Sync {
     /// Fetches from the portal now (with the running settings) and applies a new profile.
     fn fetch_now(&self) -> FetchOutcome;
     /// The sync's state for `show accs`: last attempt and its result, last success, and
-    /// the profile in use (revision, tenant, pairings and rules one line each).
+    /// the profile in use (revision, tenant, pairings and rules one line each), and one
+    /// line about the sign-in reports.
     fn status(&self) -> String;
+    /// The sign-in reports for `show accs reports`: pending, oldest, bound and drops, the
+    /// last upload attempt and its result, the last success.
+    fn reports(&self) -> String;
 }
 
 /// `accs ca-file`, `accs token-file` and `accs import portal-ca|token` in CONFIG mode.
@@ -39,9 +44,12 @@ pub(crate) fn config_nodes() -> [Node; 3] {
     ]
 }
 
-/// `show accs`.
+/// `show accs` and `show accs reports`.
 pub(crate) fn show_node() -> Node {
-    Node::keyword("accs", "Portal sync: last attempt, last success, the profile in use").action(ACCS_SHOW)
+    Node::keyword("accs", "Portal sync: last attempt, last success, the profile in use").action(ACCS_SHOW).child(
+        Node::keyword("reports", "Sign-in reports: pending, oldest, dropped, last upload and its result")
+            .action(ACCS_REPORTS),
+    )
 }
 
 /// Edits the CA or token file in the candidate.
@@ -85,6 +93,15 @@ pub(crate) fn show(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
     match session.appliance().accs() {
         Some(control) => out.write_str(&control.status())?,
         None => writeln!(out, "This gateway does not sync with a portal.")?,
+    }
+    Ok(())
+}
+
+/// `show accs reports`.
+pub(crate) fn show_reports(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    match session.appliance().accs() {
+        Some(control) => out.write_str(&control.reports())?,
+        None => writeln!(out, "This gateway does not report sign-ins.")?,
     }
     Ok(())
 }

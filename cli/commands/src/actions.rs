@@ -162,6 +162,7 @@ actions! {
     AGENT_SERVICE = 235,
     AGENT_SHOW_SESSIONS = 236,
     AGENT_DNS_NAME = 280,
+    ACCS_REPORTS = 300,
 }
 
 #[cfg(test)]

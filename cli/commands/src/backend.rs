@@ -135,6 +135,7 @@ impl Backend for CliBackend {
             ACCS_FETCH => crate::accs::fetch(self, out),
             ACCS_CA_FILE | ACCS_TOKEN_FILE => crate::accs::edit(self, inv),
             ACCS_SHOW => crate::accs::show(self, out),
+            ACCS_REPORTS => crate::accs::show_reports(self, out),
             HC_SHOW_POLICIES | HC_SHOW_RESULTS | HC_SHOW_SESSIONS => host_checker::show(self, inv, out),
             AGENT_SHOW_SESSIONS => crate::agent::show(self, out),
             AGENT_ENABLED | AGENT_PORT | AGENT_RESOURCE | AGENT_PREFIX | AGENT_RESOURCE_PORT | AGENT_SERVICE

@@ -303,6 +303,8 @@ fn a_portal_needs_its_ca_and_token_files_and_the_token_is_never_shown() {
     let shown = rig.admin("show accs");
     assert!(shown.contains("Portal: https://portal.example.com (every 300 s)"), "{shown}");
     assert!(shown.contains("does not sync with a portal"), "no daemon behind this rig: {shown}");
+    let reports = rig.admin("show accs reports");
+    assert!(reports.contains("This gateway does not report sign-ins."), "{reports}");
     rig.admin("configure terminal ; no accs portal ; no accs token-file ; no accs ca-file ; commit");
     assert!(!rig.admin("show running-config accs").contains("token-file"));
 }

@@ -4,6 +4,7 @@
 //! commit that changes the `accs` settings, and on `accs config-fetch update`.
 
 use crate::accs_store::AccsStore;
+use crate::sign_in_reports::SignInReports;
 use hyper::header::{AUTHORIZATION, ETAG, HeaderName, IF_NONE_MATCH};
 use postern_access_profile::api::{ApiError, PROFILE_PATH};
 use postern_cli_commands::{AccsControl, FetchOutcome};
@@ -23,14 +24,16 @@ type Reply = oneshot::Sender<Result<String, String>>;
 /// The CLI's handle on the sync.
 pub(crate) struct AccsSync {
     store: Arc<AccsStore>,
+    reports: Arc<SignInReports>,
     requests: mpsc::Sender<Reply>,
 }
 
 impl AccsSync {
-    /// The handle, and the receiver of its forced fetches for [`run`].
-    pub(crate) fn new(store: Arc<AccsStore>) -> (Self, mpsc::Receiver<Reply>) {
+    /// The handle (which also shows the sign-in reports), and the receiver of its forced
+    /// fetches for [`run`].
+    pub(crate) fn new(store: Arc<AccsStore>, reports: Arc<SignInReports>) -> (Self, mpsc::Receiver<Reply>) {
         let (requests, receiver) = mpsc::channel(8);
-        (Self { store, requests }, receiver)
+        (Self { store, reports, requests }, receiver)
     }
 }
 
@@ -49,11 +52,15 @@ impl AccsControl for AccsSync {
     }
 
     fn status(&self) -> String {
-        self.store.render()
+        self.store.render() + &self.reports.summary()
+    }
+
+    fn reports(&self) -> String {
+        self.reports.render()
     }
 }
 
-fn read_token(settings: &AccsSettings) -> Result<String, String> {
+pub(crate) fn read_token(settings: &AccsSettings) -> Result<String, String> {
     let path = settings.token_file.as_ref().ok_or("no token file is configured (accs token-file)")?;
     let mut text = String::new();
     std::fs::File::open(path)

@@ -147,7 +147,10 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         Arc::new(crate::posture_results::PostureResults::open(&args.state_dir.join("host-checker/results")));
     let patch_list = Arc::new(PatchListStore::open(&args.state_dir.join("host-checker"), unix_now));
     let accs = Arc::new(crate::accs_store::AccsStore::open(&args.state_dir.join("accs"), unix_now));
-    let (accs_control, accs_forced) = crate::accs_sync::AccsSync::new(accs.clone());
+    // Where the federation listener hands each sign-in (A3); uploaded by its own task.
+    let sign_in_reports =
+        Arc::new(crate::sign_in_reports::SignInReports::open(&args.state_dir.join("accs/sign-ins"), unix_now));
+    let (accs_control, accs_forced) = crate::accs_sync::AccsSync::new(accs.clone(), sign_in_reports.clone());
     let access_rules = Arc::new(std::sync::RwLock::new(running.host_checker.access_rules()));
     let access = Arc::new(crate::posture_access::PostureAccess::new(
         access_rules.clone(),
@@ -235,6 +238,9 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     remediation_pending.send(appliance.subscribe(), stop_rx.clone());
     let fetch_task = tokio::spawn(crate::patch_list_fetch::run(patch_list, appliance.subscribe(), stop_rx.clone()));
     let accs_task = tokio::spawn(crate::accs_sync::run(accs, appliance.subscribe(), accs_forced, stop_rx.clone()));
+    // `sign_in_reports` stays in scope for the federation listener to record into.
+    let upload_task =
+        tokio::spawn(crate::sign_in_upload::run(sign_in_reports.clone(), appliance.subscribe(), stop_rx.clone()));
     let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), live, stop_rx));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
@@ -297,6 +303,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let _ = live_task.await;
     let _ = fetch_task.await;
     let _ = accs_task.await;
+    let _ = upload_task.await;
     server.shutdown().await?;
     Ok(exit)
 }

@@ -25,6 +25,8 @@ mod posture_cuts;
 mod posture_results;
 mod remediation_hook;
 mod remediation_queue;
+mod sign_in_reports;
+mod sign_in_upload;
 mod state;
 mod tls;
 mod uem_settings;

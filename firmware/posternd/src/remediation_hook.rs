@@ -3,8 +3,8 @@
 //! retried with back-off until the receiver answers 2xx or the attempts run out. Checks
 //! wait in a durable queue on the data area, so a restart resumes them.
 
-use crate::remediation_queue::DurableQueue;
 use postern_config::Config;
+use postern_durable_queue::DurableQueue;
 use postern_host_checker::Decision;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -14,8 +14,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
-/// Failed checks waiting to be sent; beyond this, the oldest are dropped (and logged).
-const QUEUE: usize = 4096;
 /// Attempts per failed check.
 const ATTEMPTS: u32 = 8;
 /// The first wait before a retry; each retry doubles it (1, 2, 4 … 64 s).
@@ -43,7 +41,9 @@ pub(crate) struct FailedCheck {
 /// Where failed checks are handed to the sender.
 #[derive(Clone)]
 pub(crate) struct RemediationHook {
-    queue: Arc<DurableQueue>,
+    /// `None` when the queue's directory could not be opened (logged): checks are then
+    /// not sent.
+    queue: Option<Arc<DurableQueue<FailedCheck>>>,
     queued: Arc<Notify>,
     /// Whether a webhook is configured: without one, failed checks are not queued.
     configured: Arc<AtomicBool>,
@@ -74,8 +74,14 @@ impl RemediationHook {
     /// The hook and its queue, kept in `dir` (the checks a previous run left are sent
     /// first); `configured` says whether the configuration at start names a webhook.
     pub(crate) fn open(dir: &std::path::Path, configured: bool) -> (Self, Pending) {
-        let queue = Arc::new(DurableQueue::open(dir, QUEUE));
-        let pending = queue.len();
+        let queue = match crate::remediation_queue::open(dir) {
+            Ok(queue) => Some(Arc::new(queue)),
+            Err(error) => {
+                tracing::error!(dir = %dir.display(), %error, "remediation webhook queue unavailable: failed checks are not sent");
+                None
+            }
+        };
+        let pending = queue.as_ref().map_or(0, |q| q.len());
         if pending > 0 {
             tracing::info!(pending, "remediation webhook checks resumed");
         }
@@ -85,11 +91,11 @@ impl RemediationHook {
 
     /// Queues every failed check of `decision`; nothing while no webhook is configured.
     pub(crate) fn failed(&self, device: &str, peer: SocketAddr, at: u64, decision: &Decision) {
-        if !self.configured.load(Ordering::Relaxed) {
+        let Some(queue) = self.queue.as_ref().filter(|_| self.configured.load(Ordering::Relaxed)) else {
             return;
-        }
+        };
         for outcome in decision.outcomes.iter().filter(|o| !o.passed) {
-            self.queue.push(FailedCheck {
+            let check = FailedCheck {
                 device: device.to_owned(),
                 peer,
                 at,
@@ -97,7 +103,10 @@ impl RemediationHook {
                 check: outcome.check.clone(),
                 reason: outcome.reason.clone(),
                 remediation: outcome.remediation.clone(),
-            });
+            };
+            if let Err(error) = queue.push(&check) {
+                tracing::error!(device = %check.device, check = %check.check, %error, "webhook check not queued: not sent");
+            }
         }
         self.queued.notify_one();
     }
@@ -109,17 +118,30 @@ fn target(running: &watch::Receiver<Arc<Config>>) -> Option<(String, PathBuf)> {
 }
 
 async fn send_all(hook: RemediationHook, running: watch::Receiver<Arc<Config>>, mut stop: watch::Receiver<bool>) {
+    let Some(queue) = hook.queue.clone() else { return };
     loop {
-        let Some((seq, check)) = hook.queue.front() else {
+        let front = match queue.peek(1, usize::MAX) {
+            Ok(front) => front.into_iter().next(),
+            Err(error) => {
+                tracing::error!(%error, "remediation webhook queue unreadable; trying again in a minute");
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(60)) => continue,
+                    _ = stop.changed() => return,
+                }
+            }
+        };
+        let Some(front) = front else {
             tokio::select! {
                 () = hook.queued.notified() => continue,
                 _ = stop.changed() => return,
             }
         };
-        if !deliver(&check, &running, &mut stop).await {
+        if !deliver(&front.item, &running, &mut stop).await {
             return;
         }
-        hook.queue.remove(seq);
+        if let Err(error) = queue.ack_through(front.seq) {
+            tracing::error!(seq = front.seq, %error, "a sent webhook check stays queued: it is sent again");
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod common;
 use common::posture::{fixtures, posture, server_pki, start_on_any_port, webhook_receiver};
 use common::proxy::{apptunnel_section, device_pki, write_config};
 use common::{cli, text};
+use postern_durable_queue::{Bounds, DurableQueue};
 use std::time::{Duration, Instant};
 
 const POLICY: &str = r#"
@@ -115,10 +116,13 @@ fn checks_waiting_for_a_receiver_survive_a_kill_and_arrive_exactly_once() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(daemon.wait_for("remediation webhook failed; retrying").contains("check=required:openssl"));
     let queued = dir.join("state/host-checker/webhook");
-    assert_eq!(std::fs::read_dir(&queued).expect("queue directory").count(), 2, "both checks are kept on disk");
 
     // Killed (SIGKILL) while the receiver is down; started again, it resumes both.
     drop(daemon);
+    let kept: DurableQueue<serde_json::Value> =
+        DurableQueue::open(&queued, Bounds::new(4096, 16 * 1024 * 1024)).expect("the queue opens");
+    assert_eq!(kept.len(), 2, "both checks are kept on disk");
+    drop(kept);
     let (mut daemon, _port) = start_on_any_port(dir, &[]);
     assert!(daemon.line_with("remediation webhook checks resumed").contains("pending=2"));
     let _receiver = webhook_receiver(dir, receiver_port);
@@ -128,7 +132,11 @@ fn checks_waiting_for_a_receiver_survive_a_kill_and_arrive_exactly_once() {
     daemon.wait_for("remediation webhook sent");
     daemon.wait_for("remediation webhook sent");
     let start = Instant::now();
-    while std::fs::read_dir(&queued).expect("queue directory").count() > 0 {
+    let segments = || {
+        let files = std::fs::read_dir(&queued).expect("queue directory").map(|e| e.expect("entry").path());
+        files.filter(|p| p.extension().is_some_and(|x| x == "seg")).count()
+    };
+    while segments() > 0 {
         assert!(start.elapsed() < Duration::from_secs(10), "sent checks stay queued");
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -131,6 +131,16 @@ impl Daemon {
         self.seen.iter().position(|l| l.contains(needle))
     }
 
+    /// The index of the first line seen so far, from `from` on, that contains `needle`.
+    pub fn seen_position_after(&self, needle: &str, from: usize) -> Option<usize> {
+        self.seen.iter().skip(from).position(|l| l.contains(needle)).map(|i| i + from)
+    }
+
+    /// Line `at` of those seen so far.
+    pub fn seen_line(&self, at: usize) -> &str {
+        &self.seen[at]
+    }
+
     pub fn ssh_port(&self) -> u16 {
         let line = self.seen.iter().find(|l| l.contains("SSH CLI listening")).expect("ssh listening line");
         let addr = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()).expect("addr field");
