@@ -1,5 +1,6 @@
-//! The administrative portal in the CLI (A1, A2): its CA and token files in CONFIG mode,
-//! `accs config-fetch update` (fetches at once and waits for the result) and `show accs`.
+//! The administrative portal in the CLI (A1, A2): its CA and token files and the
+//! federation listener's address and public URL in CONFIG mode, `accs config-fetch update`
+//! (fetches at once and waits for the result) and `show accs`.
 
 use crate::actions::*;
 use crate::backend::{CliBackend, Outcome, failed};
@@ -20,10 +21,23 @@ pub trait AccsControl: Send + Sync {
     fn status(&self) -> String;
 }
 
-/// `accs ca-file`, `accs token-file` and `accs import portal-ca|token` in CONFIG mode.
-pub(crate) fn config_nodes() -> [Node; 3] {
+/// `accs ca-file`, `accs token-file`, `accs import portal-ca|token` and
+/// `accs federation listen|url` in CONFIG mode.
+pub(crate) fn config_nodes() -> [Node; 4] {
     let path = || ArgKind::Word { max_len: 4096 };
     [
+        Node::keyword("federation", "The SAML federation listener").children([
+            Node::keyword("listen", "Address of the federation listener (HTTPS)")
+                .no_action(ACCS_FEDERATION_LISTEN)
+                .child(
+                    Node::arg("ADDRESS", ArgKind::Word { max_len: 64 }, "IP:PORT, e.g. 0.0.0.0:8443 or [::]:8443")
+                        .action(ACCS_FEDERATION_LISTEN),
+                ),
+            Node::keyword("url", "Postern's public base URL for federation").no_action(ACCS_FEDERATION_URL).child(
+                Node::arg("URL", ArgKind::Word { max_len: 2048 }, "https://HOST[:PORT], e.g. https://sso.example.com")
+                    .action(ACCS_FEDERATION_URL),
+            ),
+        ]),
         Node::keyword("ca-file", "PEM file of the authorities trusted for the portal (pinned)")
             .no_action(ACCS_CA_FILE)
             .child(Node::arg("FILE", path(), "Absolute path").action(ACCS_CA_FILE)),
@@ -46,11 +60,20 @@ pub(crate) fn show_node() -> Node {
 
 /// Edits the CA or token file in the candidate.
 pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
-    let value = if inv.negated() { None } else { inv.arg("FILE").and_then(Value::as_str).map(Into::into) };
+    let word = |name: &str| if inv.negated() { None } else { inv.arg(name).and_then(Value::as_str) };
     let settings = &mut session.candidate().config_mut().accs;
     match inv.action() {
-        ACCS_CA_FILE => settings.ca_file = value,
-        ACCS_TOKEN_FILE => settings.token_file = value,
+        ACCS_CA_FILE => settings.ca_file = word("FILE").map(Into::into),
+        ACCS_TOKEN_FILE => settings.token_file = word("FILE").map(Into::into),
+        ACCS_FEDERATION_LISTEN => {
+            settings.federation_listen = word("ADDRESS")
+                .map(|text| {
+                    text.parse()
+                        .map_err(|_| failed(format!("`{text}` is not an address and port (IP:PORT, [IPv6]:PORT)")))
+                })
+                .transpose()?;
+        }
+        ACCS_FEDERATION_URL => settings.federation_url = word("URL").map(Into::into),
         _ => return Err(failed("this command is not available")),
     }
     Ok(())
@@ -101,4 +124,10 @@ pub(crate) fn render(settings: &postern_config::AccsSettings, line: &mut impl Fn
         line(format!("accs token-file {}", file.display()));
     }
     line(format!("accs sync-interval {}", settings.sync_interval_secs));
+    if let Some(addr) = &settings.federation_listen {
+        line(format!("accs federation listen {addr}"));
+    }
+    if let Some(url) = &settings.federation_url {
+        line(format!("accs federation url {url}"));
+    }
 }

@@ -162,6 +162,8 @@ actions! {
     AGENT_SERVICE = 235,
     AGENT_SHOW_SESSIONS = 236,
     AGENT_DNS_NAME = 280,
+    ACCS_FEDERATION_LISTEN = 290,
+    ACCS_FEDERATION_URL = 291,
 }
 
 #[cfg(test)]

@@ -23,14 +23,19 @@ type Reply = oneshot::Sender<Result<String, String>>;
 /// The CLI's handle on the sync.
 pub(crate) struct AccsSync {
     store: Arc<AccsStore>,
+    federation: Arc<crate::federation::FederationPlane>,
     requests: mpsc::Sender<Reply>,
 }
 
 impl AccsSync {
-    /// The handle, and the receiver of its forced fetches for [`run`].
-    pub(crate) fn new(store: Arc<AccsStore>) -> (Self, mpsc::Receiver<Reply>) {
+    /// The handle (showing `federation`'s state too), and the receiver of its forced
+    /// fetches for [`run`].
+    pub(crate) fn new(
+        store: Arc<AccsStore>,
+        federation: Arc<crate::federation::FederationPlane>,
+    ) -> (Self, mpsc::Receiver<Reply>) {
         let (requests, receiver) = mpsc::channel(8);
-        (Self { store, requests }, receiver)
+        (Self { store, federation, requests }, receiver)
     }
 }
 
@@ -49,7 +54,7 @@ impl AccsControl for AccsSync {
     }
 
     fn status(&self) -> String {
-        self.store.render()
+        self.store.render() + &self.federation.render()
     }
 }
 

@@ -1,0 +1,86 @@
+//! What the federation listener needs from the rest of the gateway: the devices the device
+//! cache knows (the compliance the proxies enforce) and where sign-in records go.
+
+use postern_access_profile::api::{SignIn, SignInResult};
+use postern_decision::{DeviceState, UemDeviceId};
+use postern_federation::access::{DeviceDirectory, DeviceRecord};
+use postern_federation::flow::{Outcome, SignInRecord};
+use postern_federation::profile::platform_name;
+use postern_gateway::Gateway;
+use std::sync::Arc;
+
+/// Receives every decided sign-in (allowed, warned or denied) as the portal's report.
+pub(crate) type SignInSink = Arc<dyn Fn(SignIn) + Send + Sync>;
+
+/// The sink of this gateway: one tracing event per sign-in.
+pub(crate) fn logging_sink() -> SignInSink {
+    Arc::new(|sign_in: SignIn| {
+        tracing::info!(
+            id = %sign_in.id,
+            time_unix = sign_in.time_unix,
+            user = sign_in.user.as_deref(),
+            device = sign_in.device.as_deref(),
+            app = sign_in.app.as_deref(),
+            pairing = %sign_in.pairing,
+            rule = sign_in.rule.as_deref(),
+            result = ?sign_in.result,
+            reason = sign_in.reason.as_deref(),
+            "sign-in recorded"
+        );
+    })
+}
+
+/// The report of a decided sign-in, with a fresh unique id.
+pub(crate) fn sign_in(record: &SignInRecord, time_unix: u64) -> SignIn {
+    let (result, reason) = match &record.outcome {
+        Outcome::Allow(_) => (SignInResult::Allowed, None),
+        Outcome::Warn { message, .. } => (SignInResult::Warned, Some(message.clone())),
+        Outcome::Deny { reason, .. } => (SignInResult::Denied, Some(reason.clone())),
+    };
+    SignIn {
+        id: format!("{:032x}", rand::random::<u128>()),
+        time_unix,
+        user: Some(record.user.clone()),
+        device: record.device_id.clone(),
+        app: record.app.clone(),
+        pairing: record.pairing.clone(),
+        rule: record.rule.clone(),
+        result,
+        reason,
+    }
+}
+
+/// The device cache as the federation core's device directory: a UEM device is managed
+/// when the cache holds an entry of it, and compliant when its most recently updated
+/// entry is allowed (the state the proxies enforce).
+pub(crate) struct CacheDirectory {
+    gateway: Arc<Gateway>,
+}
+
+impl CacheDirectory {
+    /// The directory over `gateway`'s device cache.
+    pub(crate) fn new(gateway: Arc<Gateway>) -> Self {
+        Self { gateway }
+    }
+}
+
+impl DeviceDirectory for CacheDirectory {
+    fn lookup(&self, device_id: &str) -> Option<DeviceRecord> {
+        let id = UemDeviceId::new(device_id).ok()?;
+        let entries = match self.gateway.cache().entries_by_uem_tag(postern_device_cache::uem_tag(Some(&id))) {
+            Ok(entries) => entries,
+            Err(error) => {
+                tracing::warn!(device = device_id, %error, "the device cache could not be read: the device counts as unmanaged");
+                return None;
+            }
+        };
+        let (_, newest) = entries
+            .into_iter()
+            .filter(|(_, record)| record.identity.uem_device_id.as_ref() == Some(&id))
+            .max_by_key(|(_, record)| record.updated_ms)?;
+        Some(DeviceRecord {
+            platform: platform_name(newest.identity.platform).to_owned(),
+            compliant: newest.state == DeviceState::Allowed,
+        })
+    }
+}
