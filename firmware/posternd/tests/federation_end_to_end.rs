@@ -5,7 +5,8 @@
 //! makes one device known and compliant through an ActiveSync access. A scripted browser
 //! signs in with that device's certificate (the SP accepts Postern's signed assertion) and
 //! with an unknown device's (the deny page with the rule's message, 403); every sign-in
-//! leaves a record; a rule changed at the portal applies without a restart.
+//! leaves a record; a rule and a listener certificate changed at the portal apply without
+//! a restart.
 
 mod common;
 
@@ -177,7 +178,7 @@ fn world() -> World {
     let (tmp, uem) = setup();
     let dir = tmp.path().to_path_buf();
     device_pki(&dir, &["uem-0001", "uem-9999"]);
-    web_pki(&dir, &["postern-tls", "sp-tls", "idp-tls"]);
+    web_pki(&dir, &["postern-tls", "postern-tls-2", "sp-tls", "idp-tls"]);
     for name in ["sp", "idp", "postern-signing"] {
         rsa_signing(&dir, name);
     }
@@ -246,7 +247,7 @@ fn world() -> World {
 }
 
 #[test]
-fn a_compliant_device_signs_in_an_unknown_one_is_denied_and_a_new_rule_applies_at_once() {
+fn a_compliant_device_signs_in_an_unknown_one_is_denied_and_portal_changes_apply_at_once() {
     let world = world();
     let dir = world.dir();
     let mut daemon = Daemon::start(dir, &[]);
@@ -304,6 +305,43 @@ fn a_compliant_device_signs_in_an_unknown_one_is_denied_and_a_new_rule_applies_a
     let (status, page) = browse(dir, &login, Some("uem-0001"));
     assert_eq!(status, 403, "{page}");
     assert!(page.contains("Mail is closed for maintenance until 06:00."), "{page}");
+
+    // A new listener certificate at the portal serves the next handshake.
+    let first = served_subject(dir, &world.base);
+    assert!(first.contains("postern-tls") && !first.contains("postern-tls-2"), "the first certificate: {first}");
+    let path = |name: &str| dir.join(name).display().to_string();
+    world.portal.admin(&[
+        "certificates",
+        "acme",
+        "--listener-cert",
+        &path("postern-tls-2.pem"),
+        "--listener-key",
+        &path("postern-tls-2.key"),
+        "--signing-cert",
+        &path("postern-signing.pem"),
+        "--signing-key",
+        &path("postern-signing.key"),
+    ]);
+    let fetched = text(&cli(dir, "configure terminal ; accs config-fetch update"));
+    assert!(fetched.contains(&format!("Profile revision {} of tenant acme applied", next + 1)), "{fetched}");
+    let start = Instant::now();
+    while !served_subject(dir, &world.base).contains("postern-tls-2") {
+        assert!(start.elapsed() < DEADLINE, "the new certificate was never served");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     assert!(daemon.logged("federation configuration applied"), "swapped in place");
     assert!(!daemon.logged("federation listener stopped"), "the listener kept running");
+}
+
+/// The subject of the certificate the federation listener at `base` serves now.
+fn served_subject(dir: &Path, base: &str) -> String {
+    let connect = base.trim_start_matches("https://");
+    let out = Command::new("openssl")
+        .args(["s_client", "-connect", connect, "-CAfile"])
+        .arg(dir.join("web-ca.pem"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl s_client runs");
+    let shown = text(&out);
+    shown.lines().find(|l| l.starts_with("subject=")).unwrap_or_default().to_owned()
 }
