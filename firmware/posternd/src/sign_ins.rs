@@ -84,3 +84,36 @@ impl DeviceDirectory for CacheDirectory {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use postern_federation::sp_response::SpResponse;
+
+    fn record(outcome: Outcome) -> SignInRecord {
+        SignInRecord {
+            pairing: "mail".into(),
+            app: None,
+            user: "alice@example.com".into(),
+            device_id: Some("uem-0001".into()),
+            rule: Some("compliant".into()),
+            outcome,
+        }
+    }
+
+    #[test]
+    fn every_decided_sign_in_becomes_a_valid_report_with_its_own_id() {
+        let response = SpResponse { acs_url: "https://sp.example/acs".into(), xml: String::new(), relay_state: None };
+        let allowed = sign_in(&record(Outcome::Allow(response.clone())), 1_700_000_000);
+        let warned = sign_in(&record(Outcome::Warn { message: "Update soon.".into(), response }), 1);
+        let denied = sign_in(&record(Outcome::Deny { reason: "Not managed.".into(), remedy: String::new() }), 1);
+        assert_eq!((allowed.result, allowed.reason.as_deref()), (SignInResult::Allowed, None));
+        assert_eq!((warned.result, warned.reason.as_deref()), (SignInResult::Warned, Some("Update soon.")));
+        assert_eq!((denied.result, denied.reason.as_deref()), (SignInResult::Denied, Some("Not managed.")));
+        assert_eq!((allowed.pairing.as_str(), allowed.device.as_deref()), ("mail", Some("uem-0001")));
+        assert_eq!(allowed.time_unix, 1_700_000_000);
+        assert!(allowed.id != warned.id && warned.id != denied.id);
+        let batch = postern_access_profile::api::SignInBatch { sign_ins: vec![allowed, warned, denied] };
+        assert!(batch.validate().is_ok(), "the portal's API accepts them");
+    }
+}
