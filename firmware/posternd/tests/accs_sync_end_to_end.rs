@@ -159,5 +159,8 @@ fn pasted_settings_apply_at_commit_and_the_last_good_profile_outlives_an_outage_
     assert!(shown.contains("Profile: revision 1, tenant acme"), "{shown}");
     assert!(shown.contains(&format!("SAML signing certificate SHA-256 {fingerprint}")), "{shown}");
     assert!(shown.contains("Last success: none since start"), "{shown}");
-    assert!(shown.contains("not built yet"), "nothing pretends the profile is used: {shown}");
+    assert!(
+        shown.contains("Federation: not served: no listener address is set (accs federation listen)"),
+        "nothing pretends the profile is served: {shown}"
+    );
 }
