@@ -11,6 +11,10 @@ mod cli_sessions;
 mod daemon;
 mod data_plane;
 mod error;
+#[cfg(feature = "federation")]
+mod federation;
+#[cfg(not(feature = "federation"))]
+#[path = "federation_absent.rs"]
 mod federation;
 mod host_checker;
 mod host_checker_sasl;

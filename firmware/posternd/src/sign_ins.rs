@@ -1,13 +1,17 @@
 //! What the federation listener needs from the rest of the gateway: the devices the device
 //! cache knows (the compliance the proxies enforce) and where sign-in records go.
 
-use postern_access_profile::api::{SignIn, SignInResult};
-use postern_decision::{DeviceState, UemDeviceId};
-use postern_federation::access::{DeviceDirectory, DeviceRecord};
-use postern_federation::flow::{Outcome, SignInRecord};
-use postern_federation::profile::platform_name;
-use postern_gateway::Gateway;
+use postern_access_profile::api::SignIn;
 use std::sync::Arc;
+#[cfg(feature = "federation")]
+use {
+    postern_access_profile::api::SignInResult,
+    postern_decision::{DeviceState, UemDeviceId},
+    postern_federation::access::{DeviceDirectory, DeviceRecord},
+    postern_federation::flow::{Outcome, SignInRecord},
+    postern_federation::profile::platform_name,
+    postern_gateway::Gateway,
+};
 
 /// Receives every decided sign-in (allowed, warned or denied) as the portal's report.
 pub(crate) type SignInSink = Arc<dyn Fn(SignIn) + Send + Sync>;
@@ -31,6 +35,7 @@ pub(crate) fn logging_sink() -> SignInSink {
 }
 
 /// The report of a decided sign-in, with a fresh unique id.
+#[cfg(feature = "federation")]
 pub(crate) fn sign_in(record: &SignInRecord, time_unix: u64) -> SignIn {
     let (result, reason) = match &record.outcome {
         Outcome::Allow(_) => (SignInResult::Allowed, None),
@@ -53,10 +58,12 @@ pub(crate) fn sign_in(record: &SignInRecord, time_unix: u64) -> SignIn {
 /// The device cache as the federation core's device directory: a UEM device is managed
 /// when the cache holds an entry of it, and compliant when its most recently updated
 /// entry is allowed (the state the proxies enforce).
+#[cfg(feature = "federation")]
 pub(crate) struct CacheDirectory {
     gateway: Arc<Gateway>,
 }
 
+#[cfg(feature = "federation")]
 impl CacheDirectory {
     /// The directory over `gateway`'s device cache.
     pub(crate) fn new(gateway: Arc<Gateway>) -> Self {
@@ -64,6 +71,7 @@ impl CacheDirectory {
     }
 }
 
+#[cfg(feature = "federation")]
 impl DeviceDirectory for CacheDirectory {
     fn lookup(&self, device_id: &str) -> Option<DeviceRecord> {
         let id = UemDeviceId::new(device_id).ok()?;
@@ -85,7 +93,7 @@ impl DeviceDirectory for CacheDirectory {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "federation"))]
 mod tests {
     use super::*;
     use postern_federation::sp_response::SpResponse;
