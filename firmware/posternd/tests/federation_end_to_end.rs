@@ -4,7 +4,8 @@
 //! federation listener with the profile's certificates; the reference UEM (postern-uem)
 //! makes one device known and compliant through an ActiveSync access. A scripted browser
 //! signs in with that device's certificate (the SP accepts Postern's signed assertion) and
-//! with an unknown device's (the deny page with the rule's message, 403); every sign-in
+//! with an unknown device's (the deny page with the rule's message, 403) and, once the UEM
+//! calls it non-compliant, with the first device's again (no rule allows it); every sign-in
 //! leaves a record; a rule and a listener certificate changed at the portal apply without
 //! a restart.
 
@@ -158,7 +159,7 @@ fn fetch_metadata(dir: &Path, url: &str, file: &Path) {
 
 struct World {
     tmp: tempfile::TempDir,
-    _uem: common::uem::Uem,
+    uem: common::uem::Uem,
     portal: Portal,
     _scripts: Scripts,
     sp: u16,
@@ -243,7 +244,7 @@ fn world() -> World {
         path("portal-token"),
     ));
     std::fs::write(dir.join("initial.toml"), config).expect("configuration");
-    World { tmp, _uem: uem, portal, _scripts: scripts, sp, base: format!("https://127.0.0.1:{port}") }
+    World { tmp, uem, portal, _scripts: scripts, sp, base: format!("https://127.0.0.1:{port}") }
 }
 
 #[test]
@@ -285,6 +286,15 @@ fn a_compliant_device_signs_in_an_unknown_one_is_denied_and_portal_changes_apply
     assert!(page.contains("This device is not managed: enrol it in the company portal app first."), "{page}");
     let record = daemon.wait_for("sign-in recorded");
     assert!(record.contains("rule=unmanaged") && record.contains("result=Denied"), "{record}");
+
+    // The device turns non-compliant at the UEM: managed but not compliant, no rule allows it.
+    world.uem.admin(&["status", "uem-0001", "noncompliant", "--action", "block"]);
+    wait_cache(dir, "ALICE0001", "blocked");
+    let (status, page) = browse(dir, &login, Some("uem-0001"));
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("No access rule allows this sign-in."), "{page}");
+    world.uem.admin(&["status", "uem-0001", "compliant"]);
+    wait_cache(dir, "ALICE0001", "allowed");
 
     // A rule changed at the portal applies at the next fetch, without a restart.
     world.portal.admin(&[
