@@ -319,6 +319,23 @@ fn a_compliant_device_signs_in_an_unknown_one_is_denied_and_portal_changes_apply
     // A new listener certificate at the portal serves the next handshake.
     let first = served_subject(dir, &world.base);
     assert!(first.contains("postern-tls") && !first.contains("postern-tls-2"), "the first certificate: {first}");
+    let mut open = Command::new("openssl")
+        .args(["s_client", "-ign_eof", "-connect", world.base.trim_start_matches("https://"), "-CAfile"])
+        .arg(dir.join("web-ca.pem"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_client runs");
+    let mut open_out = BufReader::new(open.stdout.take().expect("stdout"));
+    let handshaken = loop {
+        let mut line = String::new();
+        assert!(open_out.read_line(&mut line).expect("s_client output") > 0, "s_client ended early");
+        if line.starts_with("subject=") {
+            break line;
+        }
+    };
+    assert!(!handshaken.contains("postern-tls-2"), "opened with the first certificate: {handshaken}");
     let path = |name: &str| dir.join(name).display().to_string();
     world.portal.admin(&[
         "certificates",
@@ -339,6 +356,13 @@ fn a_compliant_device_signs_in_an_unknown_one_is_denied_and_portal_changes_apply
         assert!(start.elapsed() < DEADLINE, "the new certificate was never served");
         std::thread::sleep(Duration::from_millis(200));
     }
+    // The connection opened with the first certificate still answers.
+    let request = "GET /saml/idp/metadata HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    std::io::Write::write_all(open.stdin.as_mut().expect("stdin"), request.as_bytes()).expect("request sent");
+    let mut answered = String::new();
+    std::io::Read::read_to_string(&mut open_out, &mut answered).expect("s_client output");
+    let _ = open.wait();
+    assert!(answered.contains("HTTP/1.1 200") && answered.contains("EntityDescriptor"), "{answered}");
     assert!(daemon.logged("federation configuration applied"), "swapped in place");
     assert!(!daemon.logged("federation listener stopped"), "the listener kept running");
 }
