@@ -1,6 +1,6 @@
-//! The administrative portal in the CLI (A1, A2): its CA and token files in CONFIG mode,
-//! `accs config-fetch update` (fetches at once and waits for the result), `show accs` and
-//! `show accs reports` (A3).
+//! The administrative portal in the CLI (A1, A2): its CA and token files and the
+//! federation listener's address and public URL in CONFIG mode, `accs config-fetch update`
+//! (fetches at once and waits for the result), `show accs` and `show accs reports` (A3).
 
 use crate::actions::*;
 use crate::backend::{CliBackend, Outcome, failed};
@@ -23,12 +23,28 @@ pub trait AccsControl: Send + Sync {
     /// The sign-in reports for `show accs reports`: pending, oldest, bound and drops, the
     /// last upload attempt and its result, the last success.
     fn reports(&self) -> String;
+    /// Whether this gateway can serve the SAML federation listener; without it the
+    /// `accs federation` settings are refused, as they would have no effect.
+    fn serves_federation(&self) -> bool;
 }
 
-/// `accs ca-file`, `accs token-file` and `accs import portal-ca|token` in CONFIG mode.
-pub(crate) fn config_nodes() -> [Node; 3] {
+/// `accs ca-file`, `accs token-file`, `accs import portal-ca|token` and
+/// `accs federation listen|url` in CONFIG mode.
+pub(crate) fn config_nodes() -> [Node; 4] {
     let path = || ArgKind::Word { max_len: 4096 };
     [
+        Node::keyword("federation", "The SAML federation listener").children([
+            Node::keyword("listen", "Address of the federation listener (HTTPS)")
+                .no_action(ACCS_FEDERATION_LISTEN)
+                .child(
+                    Node::arg("ADDRESS", ArgKind::Word { max_len: 64 }, "IP:PORT, e.g. 0.0.0.0:8443 or [::]:8443")
+                        .action(ACCS_FEDERATION_LISTEN),
+                ),
+            Node::keyword("url", "Postern's public base URL for federation").no_action(ACCS_FEDERATION_URL).child(
+                Node::arg("URL", ArgKind::Word { max_len: 2048 }, "https://HOST[:PORT], e.g. https://sso.example.com")
+                    .action(ACCS_FEDERATION_URL),
+            ),
+        ]),
         Node::keyword("ca-file", "PEM file of the authorities trusted for the portal (pinned)")
             .no_action(ACCS_CA_FILE)
             .child(Node::arg("FILE", path(), "Absolute path").action(ACCS_CA_FILE)),
@@ -54,11 +70,26 @@ pub(crate) fn show_node() -> Node {
 
 /// Edits the CA or token file in the candidate.
 pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
-    let value = if inv.negated() { None } else { inv.arg("FILE").and_then(Value::as_str).map(Into::into) };
+    let word = |name: &str| if inv.negated() { None } else { inv.arg(name).and_then(Value::as_str) };
+    let federation = matches!(inv.action(), ACCS_FEDERATION_LISTEN | ACCS_FEDERATION_URL);
+    if federation && !inv.negated() && session.appliance().accs().is_some_and(|control| !control.serves_federation()) {
+        return Err(failed(
+            "this gateway's posternd is built without the SAML federation listener (the appliance image does not ship it yet); nothing was changed",
+        ));
+    }
     let settings = &mut session.candidate().config_mut().accs;
     match inv.action() {
-        ACCS_CA_FILE => settings.ca_file = value,
-        ACCS_TOKEN_FILE => settings.token_file = value,
+        ACCS_CA_FILE => settings.ca_file = word("FILE").map(Into::into),
+        ACCS_TOKEN_FILE => settings.token_file = word("FILE").map(Into::into),
+        ACCS_FEDERATION_LISTEN => {
+            settings.federation_listen = word("ADDRESS")
+                .map(|text| {
+                    text.parse()
+                        .map_err(|_| failed(format!("`{text}` is not an address and port (IP:PORT, [IPv6]:PORT)")))
+                })
+                .transpose()?;
+        }
+        ACCS_FEDERATION_URL => settings.federation_url = word("URL").map(Into::into),
         _ => return Err(failed("this command is not available")),
     }
     Ok(())
@@ -118,4 +149,10 @@ pub(crate) fn render(settings: &postern_config::AccsSettings, line: &mut impl Fn
         line(format!("accs token-file {}", file.display()));
     }
     line(format!("accs sync-interval {}", settings.sync_interval_secs));
+    if let Some(addr) = &settings.federation_listen {
+        line(format!("accs federation listen {addr}"));
+    }
+    if let Some(url) = &settings.federation_url {
+        line(format!("accs federation url {url}"));
+    }
 }

@@ -133,7 +133,9 @@ impl Backend for CliBackend {
             },
             COMMIT | COMMIT_CONFIRMED | ROLLBACK => configure::transaction(self, inv, out),
             ACCS_FETCH => crate::accs::fetch(self, out),
-            ACCS_CA_FILE | ACCS_TOKEN_FILE => crate::accs::edit(self, inv),
+            ACCS_CA_FILE | ACCS_TOKEN_FILE | ACCS_FEDERATION_LISTEN | ACCS_FEDERATION_URL => {
+                crate::accs::edit(self, inv)
+            }
             ACCS_SHOW => crate::accs::show(self, out),
             ACCS_REPORTS => crate::accs::show_reports(self, out),
             HC_SHOW_POLICIES | HC_SHOW_RESULTS | HC_SHOW_SESSIONS => host_checker::show(self, inv, out),

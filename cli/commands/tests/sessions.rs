@@ -310,6 +310,31 @@ fn a_portal_needs_its_ca_and_token_files_and_the_token_is_never_shown() {
 }
 
 #[test]
+fn the_federation_listener_and_url_are_edited_shown_and_checked() {
+    let rig = Rig::new();
+    let out = rig.admin_fails("configure terminal ; accs federation listen 8443");
+    assert!(out.contains("is not an address and port"), "{out}");
+    let out = rig.admin_fails("configure terminal ; accs federation url http://sso.example.com ; commit");
+    assert!(out.contains("accs.federation_url"), "{out}");
+    let out = rig.admin_fails("configure terminal ; accs federation url https://sso.example.com/saml ; commit");
+    assert!(out.contains("accs.federation_url") && out.contains("scheme, host and port only"), "{out}");
+    rig.admin(
+        "configure terminal ; accs federation listen [::]:8443 ; accs federation url https://sso.example.com ; commit",
+    );
+    let running = rig.appliance.store().running().accs.clone();
+    assert_eq!(running.federation_listen, Some("[::]:8443".parse().expect("address")));
+    let text = rig.admin("show running-config accs");
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    assert!(
+        lines.contains(&"accs federation listen [::]:8443")
+            && lines.contains(&"accs federation url https://sso.example.com"),
+        "{text}"
+    );
+    rig.admin("configure terminal ; no accs federation listen ; no accs federation url ; commit");
+    assert!(!rig.admin("show running-config accs").contains("federation"));
+}
+
+#[test]
 fn uem_sub_mode_edits_the_static_connector() {
     let rig = Rig::new();
     rig.admin("conf t ; uem ; checkin compliance 20 ; new-device-when-unreachable block ; device NEWPHONE0001 zoe@example.com uem-0100 allowed ; commit");

@@ -3,6 +3,7 @@
 use crate::checks;
 use crate::validation::{Problem, Report};
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
@@ -27,11 +28,27 @@ pub struct AccsSettings {
     /// Seconds between fetches from the portal. Default 900 (every 15 minutes); 5 to
     /// 86 400.
     pub sync_interval_secs: u32,
+    /// Address of the SAML federation listener (HTTPS, with the profile's listener
+    /// certificate), e.g. `0.0.0.0:8443`. Default: absent, and the federation proxy is not
+    /// served. Applies at commit.
+    pub federation_listen: Option<SocketAddr>,
+    /// Postern's public base URL for federation, e.g. `https://sso.example.com` (scheme,
+    /// host and port only): its IdP entity id, SSO URL, ACS URL and metadata URLs lie
+    /// under it (`/saml/idp/…`, `/saml/sp/…`). Default: absent, and the federation proxy is
+    /// not served. https only. Applies at commit.
+    pub federation_url: Option<String>,
 }
 
 impl Default for AccsSettings {
     fn default() -> Self {
-        Self { portal_url: None, ca_file: None, token_file: None, sync_interval_secs: 900 }
+        Self {
+            portal_url: None,
+            ca_file: None,
+            token_file: None,
+            sync_interval_secs: 900,
+            federation_listen: None,
+            federation_url: None,
+        }
     }
 }
 
@@ -54,5 +71,19 @@ impl AccsSettings {
             report.check(at, "token_file", checks::absolute_path(path));
         }
         report.check(at, "sync_interval_secs", checks::range(self.sync_interval_secs, &ACCS_SYNC_INTERVAL_SECS));
+        if let Some(url) = &self.federation_url {
+            report.check(at, "federation_url", checks::https_url(url).and_then(|()| base_only(url)));
+        }
+    }
+}
+
+/// A base URL names the scheme, host and port only (an optional trailing `/`).
+fn base_only(url: &str) -> Result<(), Problem> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    match rest.find(['/', '?', '#']).and_then(|at| rest.get(at..)) {
+        Some(tail) if tail != "/" => {
+            Err(Problem::BadUrl { reason: "give the scheme, host and port only: Postern's paths lie under it" })
+        }
+        _ => Ok(()),
     }
 }

@@ -208,6 +208,23 @@ fn accs_settings_are_checked() {
 }
 
 #[test]
+fn the_federation_url_is_an_https_base_url() {
+    let mut config = Config::default();
+    assert_eq!((config.accs.federation_listen, config.accs.federation_url.as_deref()), (None, None));
+    config.accs.federation_listen = Some("0.0.0.0:8443".parse().expect("address"));
+    config.accs.federation_url = Some("http://sso.example.com".into());
+    assert_eq!(only_problem(&config, "accs.federation_url"), Problem::NotHttps { scheme: "http".into() });
+    for with_more in ["https://sso.example.com/saml", "https://sso.example.com/?a=1", "https://sso.example.com#x"] {
+        config.accs.federation_url = Some(with_more.into());
+        assert!(matches!(only_problem(&config, "accs.federation_url"), Problem::BadUrl { .. }), "{with_more}");
+    }
+    for good in ["https://sso.example.com", "https://sso.example.com:8443/", "https://[2001:db8::1]:8443"] {
+        config.accs.federation_url = Some(good.into());
+        assert_valid(&config, good);
+    }
+}
+
+#[test]
 fn a_portal_needs_its_ca_and_token_files_and_then_commits() {
     let mut config = Config::default();
     config.accs.portal_url = Some("https://portal.example.com".into());

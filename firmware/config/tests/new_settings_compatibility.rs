@@ -88,6 +88,8 @@ fn everything() -> Config {
         ca_file: Some("/etc/postern/portal-ca.pem".into()),
         token_file: Some("/etc/postern/portal-token".into()),
         sync_interval_secs: 300,
+        federation_listen: Some("0.0.0.0:8443".parse().expect("address")),
+        federation_url: Some("https://sso.example.com".into()),
     };
     config.users = vec![
         User { name: "admin".into(), privilege: Privilege::Administrator, ssh_keys: vec![ED25519.into()] },

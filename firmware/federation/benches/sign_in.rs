@@ -40,6 +40,7 @@ fn configs() -> (FederationConfig, FederationConfig) {
     let (key, cert) = key_and_cert();
     let issuer = FederationConfig {
         pairing: Pairing {
+            name: "bench".into(),
             sp_entity_id: "https://sp.example/metadata".into(),
             sp_acs_urls: vec!["https://sp.example/acs".into()],
             idp_entity_id: "https://idp.example/metadata".into(),

@@ -1,5 +1,6 @@
-//! The configuration the federation core works from: one SP/IdP pairing, Postern's own
-//! identities and keys, and the conditional access rules. The portal's profile maps onto it.
+//! The configuration the federation core works from: SP/IdP pairings, Postern's own
+//! identities and keys, and the conditional access rules of each pairing. The portal's
+//! profile maps onto it ([`crate::profile`]).
 
 use crate::access::Rule;
 
@@ -8,6 +9,8 @@ use crate::access::Rule;
 /// assertions go), so the SP's certificate is not part of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pairing {
+    /// The pairing's name (reported with each sign-in; rules may name it).
+    pub name: String,
     /// The SP's entity id (the Issuer of its AuthnRequests).
     pub sp_entity_id: String,
     /// The SP's Assertion Consumer Service URLs; the first is used when a request names none.
@@ -37,7 +40,8 @@ pub struct LocalIdentity {
     pub signing_cert_der: Vec<u8>,
 }
 
-/// Everything the federation core needs for one pairing.
+/// Everything the federation core needs for one pairing (its rules are those that apply
+/// to it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FederationConfig {
     /// The SP/IdP pairing.
@@ -48,4 +52,49 @@ pub struct FederationConfig {
     pub rules: Vec<Rule>,
     /// Attribute names copied from the IdP's assertion into Postern's (all when empty).
     pub released_attributes: Vec<String>,
+}
+
+/// Every pairing Postern serves, with Postern's own identities (shared by all pairings).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FederationSet {
+    local: LocalIdentity,
+    pairings: Vec<FederationConfig>,
+}
+
+impl FederationSet {
+    /// The set of `pairings`, each with `local` as Postern's identities.
+    pub fn new(local: LocalIdentity, pairings: Vec<(Pairing, Vec<Rule>, Vec<String>)>) -> Self {
+        let pairings = pairings
+            .into_iter()
+            .map(|(pairing, rules, released_attributes)| FederationConfig {
+                pairing,
+                local: local.clone(),
+                rules,
+                released_attributes,
+            })
+            .collect();
+        Self { local, pairings }
+    }
+
+    /// Postern's identities.
+    pub fn local(&self) -> &LocalIdentity {
+        &self.local
+    }
+
+    /// The pairings, in the profile's order.
+    pub fn pairings(&self) -> &[FederationConfig] {
+        &self.pairings
+    }
+
+    /// The pairing named `name`.
+    pub fn by_name(&self, name: &str) -> Option<&FederationConfig> {
+        self.pairings.iter().find(|config| config.pairing.name == name)
+    }
+}
+
+impl From<FederationConfig> for FederationSet {
+    /// A set of the one pairing `config`.
+    fn from(config: FederationConfig) -> Self {
+        Self { local: config.local.clone(), pairings: vec![config] }
+    }
 }

@@ -224,6 +224,7 @@ impl ServerFile {
         let l = &self.local;
         Ok(FederationConfig {
             pairing: Pairing {
+                name: "pairing".into(),
                 sp_entity_id: p.sp_entity_id.clone(),
                 sp_acs_urls: p.sp_acs_urls.clone(),
                 idp_entity_id: p.idp_entity_id.clone(),

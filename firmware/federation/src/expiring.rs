@@ -44,6 +44,11 @@ impl<V> ExpiringStore<V> {
         self.entries.get(key).is_some_and(|(expires, _)| now < *expires)
     }
 
+    /// The value of `key` if held and unexpired at `now`.
+    pub fn get(&self, key: &str, now: DateTime<Utc>) -> Option<&V> {
+        self.entries.get(key).filter(|(expires, _)| now < *expires).map(|(_, value)| value)
+    }
+
     /// How many unexpired entries at `now` satisfy `predicate`.
     pub fn count_live(&self, now: DateTime<Utc>, predicate: impl Fn(&V) -> bool) -> usize {
         self.entries.values().filter(|(expires, value)| now < *expires && predicate(value)).count()

@@ -1,13 +1,14 @@
-//! One sign-in from end to end, sans-IO: the SP's request in, Postern's request to the
-//! IdP out; the IdP's Response in, the conditional access decision and Postern's Response
-//! (or a deny page) out. The caller supplies the time, the device binding and the device
-//! directory.
+//! One sign-in from end to end, sans-IO: the SP's request in (its Issuer selects the
+//! pairing), Postern's request to the IdP out; the IdP's Response in (matched back to the
+//! pending sign-in, and so to its pairing, by InResponseTo), the pairing's conditional
+//! access decision and Postern's Response (or a deny page) out. The caller supplies the
+//! time, the device binding and the device directory.
 
 use crate::access::{Action, DeviceBinding, DeviceDirectory, SignInContext, evaluate};
-use crate::config::FederationConfig;
+use crate::config::{FederationConfig, FederationSet, LocalIdentity};
 use crate::expiring::StoreFull;
 use crate::idp_request::{IdpRedirect, PendingRequests, pending_requests, start_idp_sign_in};
-use crate::idp_response::{ReplayStore, ResponseError, VerifiedUser, replay_store, verify_post};
+use crate::idp_response::{ReplayStore, ResponseError, VerifiedUser, claimed_request, replay_store, verify_post};
 use crate::signing::SignError;
 use crate::sp_request::{SpRequest, SpRequestError, accept_post, accept_redirect};
 use crate::sp_response::{SpResponse, issue};
@@ -27,6 +28,8 @@ pub const GROUPS_ATTRIBUTE: &str = "groups";
 /// What Postern remembers about a sign-in while the user is at the IdP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingSignIn {
+    /// The pairing's name.
+    pub pairing: String,
     /// The SP's request.
     pub sp_request: SpRequest,
     /// How the browser was tied to a device when the SP's request arrived.
@@ -59,6 +62,17 @@ pub enum FlowError {
     /// Postern's Response could not be signed.
     #[error(transparent)]
     Sign(#[from] SignError),
+    /// The pairing the sign-in started with is no longer served (a new profile removed it).
+    #[error("the sign-in's pairing `{0}` is no longer served")]
+    PairingGone(String),
+    /// The verified Response answers a sign-in of another pairing than the one it claimed.
+    #[error("the Response answers a sign-in of pairing `{answered}`, not of `{claimed}`")]
+    OtherPairing {
+        /// The pairing of the request the unverified Response named.
+        claimed: String,
+        /// The pairing of the request the verified Response answers.
+        answered: String,
+    },
 }
 
 /// The end of a sign-in.
@@ -96,6 +110,10 @@ impl Outcome {
 /// A sign-in's result as reported: who, which device, which rule, what happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignInRecord {
+    /// The pairing signed in to.
+    pub pairing: String,
+    /// The app, when the sign-in came through an AppTunnel.
+    pub app: Option<String>,
     /// The user's NameID.
     pub user: String,
     /// The device, when identified.
@@ -106,23 +124,35 @@ pub struct SignInRecord {
     pub outcome: Outcome,
 }
 
-/// The federation proxy for one pairing: configuration and its bounded stores.
+/// The federation proxy for every pairing: the configuration and the bounded stores they share.
 #[derive(Debug)]
 pub struct Federation {
-    config: FederationConfig,
+    set: FederationSet,
     pending: PendingRequests<PendingSignIn>,
     replay: ReplayStore,
 }
 
 impl Federation {
-    /// A proxy for `config` with empty stores.
-    pub fn new(config: FederationConfig) -> Self {
-        Self { config, pending: pending_requests(), replay: replay_store() }
+    /// A proxy for `set` with empty stores.
+    pub fn new(set: FederationSet) -> Self {
+        Self { set, pending: pending_requests(), replay: replay_store() }
     }
 
     /// The configuration.
-    pub fn config(&self) -> &FederationConfig {
-        &self.config
+    pub fn set(&self) -> &FederationSet {
+        &self.set
+    }
+
+    /// Postern's identities.
+    pub fn local(&self) -> &LocalIdentity {
+        self.set.local()
+    }
+
+    /// Serves `set` from now on. Sign-ins in progress are kept: one whose pairing `set`
+    /// still has finishes under the new configuration, one whose pairing it lacks is
+    /// refused when its Response arrives. Used assertion ids stay used.
+    pub fn reconfigure(&mut self, set: FederationSet) {
+        self.set = set;
     }
 
     /// The SP's AuthnRequest arrives: accept it and send the browser to the IdP.
@@ -133,10 +163,14 @@ impl Federation {
         source: IpAddr,
         now: DateTime<Utc>,
     ) -> Result<IdpRedirect, FlowError> {
-        let (pairing, local) = (&self.config.pairing, &self.config.local);
-        let sp_request = match incoming {
-            Incoming::Redirect(query) => accept_redirect(query, pairing, local)?,
-            Incoming::Post(body) => accept_post(body, pairing, local)?,
+        let pairings: Vec<_> = self.set.pairings().iter().map(|config| &config.pairing).collect();
+        let local = self.set.local();
+        let (index, sp_request) = match incoming {
+            Incoming::Redirect(query) => accept_redirect(query, &pairings, local)?,
+            Incoming::Post(body) => accept_post(body, &pairings, local)?,
+        };
+        let Some(config) = self.set.pairings().get(index) else {
+            return Err(FlowError::PairingGone(index.to_string()));
         };
         if self.pending.count_live(now, |p| p.source == source) >= PENDING_PER_SOURCE {
             return Err(FlowError::Full(StoreFull {
@@ -144,8 +178,8 @@ impl Federation {
                 capacity: PENDING_PER_SOURCE,
             }));
         }
-        let pending = PendingSignIn { sp_request, binding, source };
-        Ok(start_idp_sign_in(&self.config, pending, &mut self.pending, now)?)
+        let pending = PendingSignIn { pairing: config.pairing.name.clone(), sp_request, binding, source };
+        Ok(start_idp_sign_in(config, pending, &mut self.pending, now)?)
     }
 
     /// The IdP's Response arrives at the ACS: verify it, apply the rules, answer the SP.
@@ -158,7 +192,16 @@ impl Federation {
         directory: &dyn DeviceDirectory,
         now: DateTime<Utc>,
     ) -> Result<SignInRecord, FlowError> {
-        let (user, pending) = verify_post(body, &self.config, &mut self.pending, &mut self.replay, now)?;
+        let claimed = claimed_request(body)?;
+        let pairing = match self.pending.get(&claimed, now) {
+            Some(pending) => pending.pairing.clone(),
+            None => return Err(ResponseError::UnknownRequest(claimed).into()),
+        };
+        let config = self.set.by_name(&pairing).ok_or_else(|| FlowError::PairingGone(pairing.clone()))?;
+        let (user, pending) = verify_post(body, config, &mut self.pending, &mut self.replay, now)?;
+        if pending.pairing != pairing {
+            return Err(FlowError::OtherPairing { claimed: pairing, answered: pending.pairing });
+        }
         let binding = if binding == pending.binding {
             binding
         } else {
@@ -166,15 +209,16 @@ impl Federation {
             DeviceBinding::Unidentified
         };
         let context = SignInContext::new(&binding, directory, pending.source, user.attribute(GROUPS_ATTRIBUTE));
-        let decision = evaluate(&self.config.rules, &context);
+        let decision = evaluate(&config.rules, &context);
         let outcome = match decision.action {
-            Action::Allow => Outcome::Allow(self.respond(&pending.sp_request, &user, now)?),
+            Action::Allow => Outcome::Allow(respond(config, &pending.sp_request, &user, now)?),
             Action::Warn { message } => {
-                Outcome::Warn { message, response: self.respond(&pending.sp_request, &user, now)? }
+                Outcome::Warn { message, response: respond(config, &pending.sp_request, &user, now)? }
             }
             Action::Deny { reason, remedy } => Outcome::Deny { reason, remedy },
         };
         tracing::info!(
+            pairing = %pairing,
             user = %user.name_id,
             device = ?context.device_id,
             posture = ?context.posture,
@@ -182,13 +226,27 @@ impl Federation {
             allowed = !matches!(outcome, Outcome::Deny { .. }),
             "sign-in decided"
         );
-        Ok(SignInRecord { user: user.name_id, device_id: context.device_id, rule: decision.rule, outcome })
-    }
-
-    fn respond(&self, request: &SpRequest, user: &VerifiedUser, now: DateTime<Utc>) -> Result<SpResponse, SignError> {
-        issue(&self.config, request, user, now)
+        Ok(SignInRecord {
+            pairing,
+            app: context.app,
+            user: user.name_id,
+            device_id: context.device_id,
+            rule: decision.rule,
+            outcome,
+        })
     }
 }
 
+fn respond(
+    config: &FederationConfig,
+    request: &SpRequest,
+    user: &VerifiedUser,
+    now: DateTime<Utc>,
+) -> Result<SpResponse, SignError> {
+    issue(config, request, user, now)
+}
+
+#[cfg(test)]
+mod pairing_tests;
 #[cfg(test)]
 mod tests;

@@ -82,6 +82,23 @@ pub fn verify_post<P>(
     verify_xml(&message.xml, config, pending, replay, now)
 }
 
+/// The request a posted Response claims to answer (the Response's InResponseTo, or its
+/// assertion's bearer confirmation's), read before any verification. It only selects the
+/// pairing whose IdP certificates then verify the Response; the verified value decides.
+pub fn claimed_request(body: &[u8]) -> Result<String, ResponseError> {
+    let message = binding::decode_post(body, "SAMLResponse", RESPONSE_LIMITS.max_bytes)?;
+    let (text, shape) = check_xml(&message.xml, RESPONSE_LIMITS)?;
+    if shape.root != "Response" {
+        return Err(ResponseError::NotResponse(format!("root element is {}", shape.root)));
+    }
+    let envelope: Response = text.parse().map_err(|e| ResponseError::NotResponse(format!("{e}")))?;
+    if let Some(id) = envelope.in_response_to {
+        return Ok(id);
+    }
+    let assertion = envelope.assertion.as_ref().ok_or(ResponseError::AssertionCount(0))?;
+    checks::in_response_to(assertion, &envelope)
+}
+
 /// Verifies the XML of the IdP's Response; see [`verify_post`].
 pub fn verify_xml<P>(
     xml: &[u8],

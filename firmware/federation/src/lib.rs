@@ -12,6 +12,7 @@ pub mod flow;
 pub mod idp_request;
 pub mod idp_response;
 pub mod metadata;
+pub mod profile;
 pub mod shell;
 pub mod signing;
 pub mod sp_request;

@@ -3,7 +3,8 @@
 //! project's TLS front end (postern-proxy-front) has handshaken.
 
 use crate::access::{DeviceBinding, DeviceDirectory};
-use crate::flow::{Federation, FlowError, Incoming, Outcome};
+use crate::config::FederationSet;
+use crate::flow::{Federation, FlowError, Incoming, Outcome, SignInRecord};
 use crate::metadata::{idp_metadata, sp_metadata};
 use crate::xml_guard::RESPONSE_LIMITS;
 use chrono::Utc;
@@ -28,10 +29,14 @@ pub const SP_METADATA_PATH: &str = "/saml/sp/metadata";
 /// Largest request body read (a base64, form-encoded Response of the largest size accepted).
 const MAX_BODY: usize = RESPONSE_LIMITS.max_bytes * 2;
 
+/// Told of each decided sign-in (allowed, warned or denied) with its time in Unix seconds.
+pub type SignInReporter = Arc<dyn Fn(&SignInRecord, u64) + Send + Sync>;
+
 /// The federation proxy's HTTP service.
 pub struct FederationService {
     federation: Mutex<Federation>,
     directory: Arc<dyn DeviceDirectory + Send + Sync>,
+    reporter: Option<SignInReporter>,
 }
 
 impl std::fmt::Debug for FederationService {
@@ -63,7 +68,27 @@ fn error_page(status: StatusCode, error: &dyn std::fmt::Display) -> Reply {
 impl FederationService {
     /// A service for `federation`, looking devices up in `directory`.
     pub fn new(federation: Federation, directory: Arc<dyn DeviceDirectory + Send + Sync>) -> Arc<Self> {
-        Arc::new(Self { federation: Mutex::new(federation), directory })
+        Arc::new(Self { federation: Mutex::new(federation), directory, reporter: None })
+    }
+
+    /// A service for `federation`, looking devices up in `directory`, telling `reporter`
+    /// of every decided sign-in.
+    pub fn reporting(
+        federation: Federation,
+        directory: Arc<dyn DeviceDirectory + Send + Sync>,
+        reporter: SignInReporter,
+    ) -> Arc<Self> {
+        Arc::new(Self { federation: Mutex::new(federation), directory, reporter: Some(reporter) })
+    }
+
+    /// Serves `set` from the next request on; sign-ins in progress are kept (see
+    /// [`Federation::reconfigure`]) and connections stay open.
+    pub fn reconfigure(&self, set: FederationSet) {
+        self.lock().reconfigure(set);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Federation> {
+        self.federation.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Serves one handshaken connection until it ends or the listener shuts down.
@@ -96,14 +121,11 @@ impl FederationService {
             Err(error) => return error_page(StatusCode::PAYLOAD_TOO_LARGE, &error),
         };
         let now = Utc::now();
-        let mut federation = match self.federation.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
         match (method, path.as_str()) {
             (Method::GET, SSO_PATH) | (Method::POST, SSO_PATH) => {
                 let incoming = if query.is_empty() { Incoming::Post(&body) } else { Incoming::Redirect(&query) };
-                match federation.on_sp_request(incoming, binding, source, now) {
+                let started = self.lock().on_sp_request(incoming, binding, source, now);
+                match started {
                     Ok(redirect) => {
                         let mut response = reply(StatusCode::FOUND, "text/plain", String::new());
                         if let Ok(location) = header::HeaderValue::from_str(&redirect.location) {
@@ -115,8 +137,12 @@ impl FederationService {
                 }
             }
             (Method::POST, ACS_PATH) => {
-                match federation.on_idp_response(&body, binding, self.directory.as_ref(), now) {
+                let decided = self.lock().on_idp_response(&body, binding, self.directory.as_ref(), now);
+                match decided {
                     Ok(record) => {
+                        if let Some(report) = &self.reporter {
+                            report(&record, u64::try_from(now.timestamp()).unwrap_or_default());
+                        }
                         let status = if matches!(record.outcome, Outcome::Deny { .. }) {
                             StatusCode::FORBIDDEN
                         } else {
@@ -128,10 +154,10 @@ impl FederationService {
                 }
             }
             (Method::GET, IDP_METADATA_PATH) => {
-                reply(StatusCode::OK, "application/samlmetadata+xml", idp_metadata(&federation.config().local))
+                reply(StatusCode::OK, "application/samlmetadata+xml", idp_metadata(self.lock().local()))
             }
             (Method::GET, SP_METADATA_PATH) => {
-                reply(StatusCode::OK, "application/samlmetadata+xml", sp_metadata(&federation.config().local))
+                reply(StatusCode::OK, "application/samlmetadata+xml", sp_metadata(self.lock().local()))
             }
             _ => error_page(StatusCode::NOT_FOUND, &format_args!("no SAML endpoint at {path}")),
         }
@@ -143,7 +169,9 @@ fn refused(error: &FlowError) -> Reply {
     let status = match error {
         FlowError::Full(_) => StatusCode::SERVICE_UNAVAILABLE,
         FlowError::Sign(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        FlowError::Request(_) | FlowError::Response(_) => StatusCode::BAD_REQUEST,
+        FlowError::Request(_) | FlowError::Response(_) | FlowError::PairingGone(_) | FlowError::OtherPairing { .. } => {
+            StatusCode::BAD_REQUEST
+        }
     };
     error_page(status, error)
 }

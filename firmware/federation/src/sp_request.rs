@@ -31,14 +31,9 @@ pub enum SpRequestError {
     /// The XML is not a SAML 2.0 AuthnRequest.
     #[error("not a SAML 2.0 AuthnRequest: {0}")]
     NotAuthnRequest(String),
-    /// The Issuer is not the pairing's SP.
-    #[error("AuthnRequest from unknown SP `{issuer}` (expected `{expected}`)")]
-    UnknownSp {
-        /// Who sent it.
-        issuer: String,
-        /// The pairing's SP.
-        expected: String,
-    },
+    /// The Issuer is the SP of no pairing.
+    #[error("AuthnRequest from `{0}`, which is the service provider of no pairing")]
+    UnknownSp(String),
     /// The Destination is not Postern's SSO URL.
     #[error("AuthnRequest for destination `{0}`, not this gateway's SSO URL")]
     WrongDestination(String),
@@ -53,25 +48,36 @@ pub enum SpRequestError {
     UnsupportedBinding(String),
 }
 
-/// Accepts an AuthnRequest sent with the HTTP-Redirect binding (`query` without `?`).
-pub fn accept_redirect(query: &str, pairing: &Pairing, local: &LocalIdentity) -> Result<SpRequest, SpRequestError> {
+/// Accepts an AuthnRequest sent with the HTTP-Redirect binding (`query` without `?`) from
+/// the SP of one of `pairings`; returns that pairing's index with the request.
+pub fn accept_redirect(
+    query: &str,
+    pairings: &[&Pairing],
+    local: &LocalIdentity,
+) -> Result<(usize, SpRequest), SpRequestError> {
     let message = binding::decode_redirect(query, "SAMLRequest", REQUEST_LIMITS.max_bytes)?;
-    accept_xml(&message.xml, message.relay_state, pairing, local)
+    accept_xml(&message.xml, message.relay_state, pairings, local)
 }
 
-/// Accepts an AuthnRequest sent with the HTTP-POST binding (form-encoded `body`).
-pub fn accept_post(body: &[u8], pairing: &Pairing, local: &LocalIdentity) -> Result<SpRequest, SpRequestError> {
+/// Accepts an AuthnRequest sent with the HTTP-POST binding (form-encoded `body`); see
+/// [`accept_redirect`].
+pub fn accept_post(
+    body: &[u8],
+    pairings: &[&Pairing],
+    local: &LocalIdentity,
+) -> Result<(usize, SpRequest), SpRequestError> {
     let message = binding::decode_post(body, "SAMLRequest", REQUEST_LIMITS.max_bytes)?;
-    accept_xml(&message.xml, message.relay_state, pairing, local)
+    accept_xml(&message.xml, message.relay_state, pairings, local)
 }
 
-/// Accepts the XML of an AuthnRequest: only the pairing's SP, only its ACS URLs.
+/// Accepts the XML of an AuthnRequest: the pairing is the one whose SP is the Issuer, and
+/// only its ACS URLs are accepted.
 pub fn accept_xml(
     xml: &[u8],
     relay_state: Option<String>,
-    pairing: &Pairing,
+    pairings: &[&Pairing],
     local: &LocalIdentity,
-) -> Result<SpRequest, SpRequestError> {
+) -> Result<(usize, SpRequest), SpRequestError> {
     let (text, shape) = check_xml(xml, REQUEST_LIMITS)?;
     if shape.root != "AuthnRequest" {
         return Err(SpRequestError::NotAuthnRequest(format!("root element is {}", shape.root)));
@@ -84,9 +90,11 @@ pub fn accept_xml(
         return Err(SpRequestError::NotAuthnRequest("ID empty or too long".into()));
     }
     let issuer = request.issuer.as_ref().and_then(|issuer| issuer.value.clone()).unwrap_or_default();
-    if issuer != pairing.sp_entity_id {
-        return Err(SpRequestError::UnknownSp { issuer, expected: pairing.sp_entity_id.clone() });
-    }
+    let (index, pairing) = pairings
+        .iter()
+        .enumerate()
+        .find(|(_, pairing)| pairing.sp_entity_id == issuer)
+        .ok_or_else(|| SpRequestError::UnknownSp(issuer.clone()))?;
     if let Some(destination) = &request.destination
         && destination != &local.idp_sso_url
     {
@@ -103,8 +111,8 @@ pub fn accept_xml(
         (None, Some(index)) => pairing.sp_acs_urls.get(index).cloned().ok_or(SpRequestError::UnknownAcsIndex(index))?,
         (None, None) => pairing.sp_acs_urls.first().cloned().ok_or(SpRequestError::UnknownAcsIndex(0))?,
     };
-    tracing::debug!(sp = %issuer, request_id = %request.id, acs = %acs_url, "AuthnRequest accepted");
-    Ok(SpRequest { id: request.id, acs_url, relay_state })
+    tracing::debug!(pairing = %pairing.name, sp = %issuer, request_id = %request.id, acs = %acs_url, "AuthnRequest accepted");
+    Ok((index, SpRequest { id: request.id, acs_url, relay_state }))
 }
 
 #[cfg(test)]

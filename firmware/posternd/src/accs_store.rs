@@ -73,7 +73,6 @@ impl AccsStore {
     }
 
     /// The profile in use.
-    #[allow(dead_code, reason = "read by the federation listener, which is not built yet")]
     pub(crate) fn current(&self) -> Option<Arc<Profile>> {
         self.in_use.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|u| u.profile.clone())
     }
@@ -191,7 +190,6 @@ impl AccsStore {
         for r in &s.rules {
             let _ = writeln!(out, "  {}  {}  {}", r.name, r.action, r.conditions);
         }
-        out.push_str("Not applied to traffic: the federation proxy that uses the profile is not built yet.\n");
         out
     }
 }

@@ -25,15 +25,20 @@ type Reply = oneshot::Sender<Result<String, String>>;
 pub(crate) struct AccsSync {
     store: Arc<AccsStore>,
     reports: Arc<SignInReports>,
+    federation: Arc<crate::federation::FederationPlane>,
     requests: mpsc::Sender<Reply>,
 }
 
 impl AccsSync {
-    /// The handle (which also shows the sign-in reports), and the receiver of its forced
-    /// fetches for [`run`].
-    pub(crate) fn new(store: Arc<AccsStore>, reports: Arc<SignInReports>) -> (Self, mpsc::Receiver<Reply>) {
+    /// The handle (showing `federation`'s state and the sign-in reports too), and the
+    /// receiver of its forced fetches for [`run`].
+    pub(crate) fn new(
+        store: Arc<AccsStore>,
+        reports: Arc<SignInReports>,
+        federation: Arc<crate::federation::FederationPlane>,
+    ) -> (Self, mpsc::Receiver<Reply>) {
         let (requests, receiver) = mpsc::channel(8);
-        (Self { store, reports, requests }, receiver)
+        (Self { store, reports, federation, requests }, receiver)
     }
 }
 
@@ -52,11 +57,15 @@ impl AccsControl for AccsSync {
     }
 
     fn status(&self) -> String {
-        self.store.render() + &self.reports.summary()
+        self.store.render() + &self.federation.render() + &self.reports.summary()
     }
 
     fn reports(&self) -> String {
         self.reports.render()
+    }
+
+    fn serves_federation(&self) -> bool {
+        crate::federation::SERVED
     }
 }
 

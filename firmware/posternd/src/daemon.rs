@@ -77,6 +77,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let host_checker_socket =
         crate::host_checker::bind(args.host_checker_listen, crate::management::startup_config(args).as_ref()).await?;
     let agent_socket = crate::agent::bind(crate::management::startup_config(args).as_ref()).await?;
+    let federation_socket = crate::federation::bind(crate::management::startup_config(args).as_ref()).await;
     let metrics_addr = sockets.metrics_addr();
     if let Some(parent) = args.socket.parent() {
         std::fs::create_dir_all(parent).map_err(|source| DaemonError::Io { path: parent.to_path_buf(), source })?;
@@ -150,7 +151,6 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     // Where the federation listener hands each sign-in (A3); uploaded by its own task.
     let sign_in_reports =
         Arc::new(crate::sign_in_reports::SignInReports::open(&args.state_dir.join("accs/sign-ins"), unix_now));
-    let (accs_control, accs_forced) = crate::accs_sync::AccsSync::new(accs.clone(), sign_in_reports.clone());
     let access_rules = Arc::new(std::sync::RwLock::new(running.host_checker.access_rules()));
     let access = Arc::new(crate::posture_access::PostureAccess::new(
         access_rules.clone(),
@@ -195,6 +195,14 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .ok()
     });
     let agent = agent_socket.and_then(|tcp| start_agent(args, &running, &tls, &data_plane, &gateway, tcp));
+    let federation = crate::federation::FederationPlane::new(
+        gateway.clone(),
+        crate::sign_ins::reporting_sink(sign_in_reports.clone()),
+        data_plane.front_metrics(),
+        args.state_dir.join("accs/federation-tls"),
+    );
+    let (accs_control, accs_forced) =
+        crate::accs_sync::AccsSync::new(accs.clone(), sign_in_reports.clone(), federation.clone());
     let mut watchers = data_plane.watchers();
     watchers.extend(host_checker.as_ref().map(HostCheckerPlane::watcher));
     watchers.extend(agent.as_ref().map(|(plane, _)| plane.watcher()));
@@ -237,10 +245,17 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     };
     remediation_pending.send(appliance.subscribe(), stop_rx.clone());
     let fetch_task = tokio::spawn(crate::patch_list_fetch::run(patch_list, appliance.subscribe(), stop_rx.clone()));
-    let accs_task = tokio::spawn(crate::accs_sync::run(accs, appliance.subscribe(), accs_forced, stop_rx.clone()));
-    // `sign_in_reports` stays in scope for the federation listener to record into.
+    let accs_task =
+        tokio::spawn(crate::accs_sync::run(accs.clone(), appliance.subscribe(), accs_forced, stop_rx.clone()));
     let upload_task =
         tokio::spawn(crate::sign_in_upload::run(sign_in_reports.clone(), appliance.subscribe(), stop_rx.clone()));
+    let federation_task = tokio::spawn(crate::federation::run(
+        federation,
+        accs,
+        appliance.subscribe(),
+        federation_socket,
+        stop_rx.clone(),
+    ));
     let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), live, stop_rx));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
@@ -304,6 +319,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let _ = fetch_task.await;
     let _ = accs_task.await;
     let _ = upload_task.await;
+    let _ = federation_task.await;
     server.shutdown().await?;
     Ok(exit)
 }

@@ -11,6 +11,11 @@ mod cli_sessions;
 mod daemon;
 mod data_plane;
 mod error;
+#[cfg(feature = "federation")]
+mod federation;
+#[cfg(not(feature = "federation"))]
+#[path = "federation_absent.rs"]
+mod federation;
 mod host_checker;
 mod host_checker_sasl;
 mod host_checker_session;
@@ -27,6 +32,7 @@ mod remediation_hook;
 mod remediation_queue;
 mod sign_in_reports;
 mod sign_in_upload;
+mod sign_ins;
 mod state;
 mod tls;
 mod uem_settings;

@@ -66,7 +66,6 @@ impl SignInReports {
     }
 
     /// Keeps `sign_in` on the data area (flushed before this returns) for the uploader.
-    #[allow(dead_code, reason = "called by the federation listener, which is wired in separately")]
     pub(crate) fn record(&self, sign_in: SignIn) {
         let Ok(queue) = &self.queue else {
             tracing::error!(id = %sign_in.id, pairing = %sign_in.pairing, "sign-in not reported: the report queue is unavailable");

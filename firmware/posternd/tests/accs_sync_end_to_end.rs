@@ -159,5 +159,20 @@ fn pasted_settings_apply_at_commit_and_the_last_good_profile_outlives_an_outage_
     assert!(shown.contains("Profile: revision 1, tenant acme"), "{shown}");
     assert!(shown.contains(&format!("SAML signing certificate SHA-256 {fingerprint}")), "{shown}");
     assert!(shown.contains("Last success: none since start"), "{shown}");
-    assert!(shown.contains("not built yet"), "nothing pretends the profile is used: {shown}");
+    #[cfg(feature = "federation")]
+    assert!(
+        shown.contains("Federation: not served: no listener address is set (accs federation listen)"),
+        "nothing pretends the profile is served: {shown}"
+    );
+    #[cfg(not(feature = "federation"))]
+    {
+        assert!(
+            shown.contains("Federation: not served: this posternd is built without"),
+            "nothing pretends the profile is served: {shown}"
+        );
+        // Settings that would have no effect here are refused, and nothing changes.
+        let refused = cli(dir, "configure terminal ; accs federation listen 127.0.0.1:0 ; commit");
+        assert!(text(&refused).contains("built without the SAML federation listener"), "{}", text(&refused));
+        assert!(!text(&cli(dir, "show running-config")).contains("federation"), "nothing was changed");
+    }
 }

@@ -37,7 +37,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let listener = Listener::bind(file.listen, ListenerConfig::default(), watcher, metrics).await?;
     let addr = listener.local_addr();
     let directory = Arc::new(config_file::DeviceTable(file.devices));
-    let service = FederationService::new(Federation::new(config), directory);
+    let service = FederationService::new(Federation::new(config.into()), directory);
     let _handle = listener.serve(move |tls, peer| Arc::clone(&service).serve(tls, peer));
     println!("listening on {addr}");
     tokio::signal::ctrl_c().await?;

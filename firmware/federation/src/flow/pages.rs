@@ -12,12 +12,15 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-/// The page of a denied sign-in: why, and what to do.
+/// The page of a denied sign-in: why, and what to do (no such paragraph when `remedy` is
+/// empty: a profile's rule says both in its one message).
 pub fn deny_page(reason: &str, remedy: &str) -> String {
-    page(
-        "Sign-in blocked",
-        &format!("<p class=\"reason\">{}</p><p class=\"remedy\">What to do: {}</p>", escape(reason), escape(remedy)),
-    )
+    let remedy = if remedy.is_empty() {
+        String::new()
+    } else {
+        format!("<p class=\"remedy\">What to do: {}</p>", escape(remedy))
+    };
+    page("Sign-in blocked", &format!("<p class=\"reason\">{}</p>{remedy}", escape(reason)))
 }
 
 /// The page of a sign-in allowed with a warning: the warning, and a button that posts

@@ -54,7 +54,7 @@ fn sign_in_across(binding: DeviceBinding, finished_on: DeviceBinding) -> (SignIn
         ),
         rule("unmanaged", Posture::Unmanaged, Action::Warn { message: "This device is not managed.".into() }),
     ];
-    let mut federation = Federation::new(config);
+    let mut federation = Federation::new(config.into());
     let request = format!(
         r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="sp-1" Version="2.0" IssueInstant="2026-12-05T10:00:00Z" AssertionConsumerServiceURL="{SP_ACS}"><saml:Issuer>{SP_ENTITY}</saml:Issuer></samlp:AuthnRequest>"#
     );
@@ -112,7 +112,7 @@ fn a_sign_in_finished_on_another_device_is_unidentified() {
 
 #[test]
 fn one_address_cannot_fill_the_pending_store() {
-    let mut federation = Federation::new(config());
+    let mut federation = Federation::new(config().into());
     let request = format!(
         r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="sp-1" Version="2.0" IssueInstant="2026-12-05T10:00:00Z"><saml:Issuer>{SP_ENTITY}</saml:Issuer></samlp:AuthnRequest>"#
     );

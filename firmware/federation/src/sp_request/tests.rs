@@ -14,7 +14,29 @@ fn request(issuer: &str, extra: &str) -> String {
 
 fn accept(xml: &str) -> Result<SpRequest, SpRequestError> {
     let config = config();
-    accept_xml(xml.as_bytes(), Some("rs".into()), &config.pairing, &config.local)
+    accept_xml(xml.as_bytes(), Some("rs".into()), &[&config.pairing], &config.local).map(|(_, request)| request)
+}
+
+#[test]
+fn the_issuer_selects_its_pairing_and_only_that_pairing_acs_urls() {
+    let first = config().pairing;
+    let mut second = first.clone();
+    second.name = "second".into();
+    second.sp_entity_id = "https://second.example/sp".into();
+    second.sp_acs_urls = vec!["https://second.example/acs".into()];
+    let local = config().local;
+    let pairings = [&first, &second];
+    let of_second = request(&second.sp_entity_id, "");
+    let (index, accepted) = accept_xml(of_second.as_bytes(), None, &pairings, &local).expect("accepted");
+    assert_eq!((index, accepted.acs_url.as_str()), (1, "https://second.example/acs"));
+    let borrowed = request(&second.sp_entity_id, &format!(r#"AssertionConsumerServiceURL="{SP_ACS}""#));
+    assert_eq!(
+        accept_xml(borrowed.as_bytes(), None, &pairings, &local).unwrap_err(),
+        SpRequestError::UnknownAcs(SP_ACS.into()),
+        "the first pairing's ACS URL is not the second's"
+    );
+    let (index, _) = accept_xml(request(SP_ENTITY, "").as_bytes(), None, &pairings, &local).expect("accepted");
+    assert_eq!(index, 0);
 }
 
 #[test]
@@ -44,7 +66,7 @@ fn another_acs_url_is_refused() {
 
 #[test]
 fn an_unknown_sp_is_refused() {
-    assert!(matches!(accept(&request("https://other.example/sp", "")), Err(SpRequestError::UnknownSp { .. })));
+    assert!(matches!(accept(&request("https://other.example/sp", "")), Err(SpRequestError::UnknownSp(_))));
 }
 
 #[test]
@@ -73,12 +95,12 @@ fn both_bindings_carry_the_request_and_its_relay_state() {
     let xml = request(SP_ENTITY, "");
     let url = encode_redirect("https://postern.example/saml/idp/sso", "SAMLRequest", &xml, Some("/inbox"));
     let query = url.split_once('?').map(|(_, query)| query).unwrap_or_default();
-    let redirected = accept_redirect(query, &config.pairing, &config.local).expect("redirect");
+    let (_, redirected) = accept_redirect(query, &[&config.pairing], &config.local).expect("redirect");
     assert_eq!(redirected.relay_state.as_deref(), Some("/inbox"));
     let body = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("SAMLRequest", &base64::engine::general_purpose::STANDARD.encode(&xml))
         .append_pair("RelayState", "/inbox")
         .finish();
-    let posted = accept_post(body.as_bytes(), &config.pairing, &config.local).expect("post");
+    let (_, posted) = accept_post(body.as_bytes(), &[&config.pairing], &config.local).expect("post");
     assert_eq!(posted, redirected);
 }

@@ -12,6 +12,7 @@ pub(crate) const OUR_SP_ENTITY: &str = "https://postern.example/saml/sp";
 pub(crate) fn config() -> FederationConfig {
     FederationConfig {
         pairing: Pairing {
+            name: "mail".into(),
             sp_entity_id: SP_ENTITY.into(),
             sp_acs_urls: vec![SP_ACS.into(), "https://sp.example/acs2".into()],
             idp_entity_id: IDP_ENTITY.into(),

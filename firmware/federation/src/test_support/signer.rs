@@ -42,6 +42,12 @@ impl TestSigner {
         run(Command::new("openssl").args(["pkey", "-outform", "DER", "-in"]).arg(self.path("key.pem")))
     }
 
+    /// The certificate and the private key, PEM.
+    pub(crate) fn pem(&self) -> (String, String) {
+        let read = |name: &str| std::fs::read_to_string(self.path(name)).expect("PEM file");
+        (read("cert.pem"), read("key.pem"))
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }

@@ -1,10 +1,13 @@
 """A pysaml2 identity provider on a real HTTP socket, signing in every request as one user.
 
 Usage: idp.py KEY CERT SP_METADATA_FILE
+With SAML_TLS_CERT and SAML_TLS_KEY (PEM files) in the environment it speaks HTTPS.
 Prints "port N" once listening. GET /sso?SAMLRequest=… (HTTP-Redirect) answers with an
 auto-submitting form posting a Response, signed on the Response and the Assertion, to the
 requester's ACS. The SP metadata (Postern's) is read at the first request.
 """
+import os
+import ssl
 import sys
 import threading
 import urllib.parse
@@ -18,6 +21,12 @@ from saml2.server import Server
 KEY, CERT, SP_METADATA = sys.argv[1:4]
 server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
 BASE = f"http://127.0.0.1:{server.server_address[1]}"
+if os.environ.get("SAML_TLS_CERT"):
+    # HTTPS with this certificate and key (PEM files), for a profile that accepts https URLs only.
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(os.environ["SAML_TLS_CERT"], os.environ["SAML_TLS_KEY"])
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    BASE = f"https://127.0.0.1:{server.server_address[1]}"
 LOCK = threading.Lock()
 IDP = []
 

@@ -1,11 +1,14 @@
 """A pysaml2 service provider (the cloud service) on a real HTTP socket.
 
 Usage: sp.py KEY CERT IDP_METADATA_FILE
+With SAML_TLS_CERT and SAML_TLS_KEY (PEM files) in the environment it speaks HTTPS.
 Prints "port N" once listening. GET /login starts a sign-in at the IdP named in the
 metadata file (read at the first request) with the HTTP-Redirect binding, GET /login-post
 with the HTTP-POST binding (an auto-submitting form); POST /acs checks the Response with pysaml2 and
 answers "signed in as NAME" with the attributes, or 403 with pysaml2's error.
 """
+import os
+import ssl
 import sys
 import threading
 import urllib.parse
@@ -18,6 +21,12 @@ from saml2.config import SPConfig
 KEY, CERT, IDP_METADATA = sys.argv[1:4]
 server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
 BASE = f"http://127.0.0.1:{server.server_address[1]}"
+if os.environ.get("SAML_TLS_CERT"):
+    # HTTPS with this certificate and key (PEM files), for a profile that accepts https URLs only.
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(os.environ["SAML_TLS_CERT"], os.environ["SAML_TLS_KEY"])
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    BASE = f"https://127.0.0.1:{server.server_address[1]}"
 LOCK = threading.Lock()
 OUTSTANDING = {}
 CLIENT = []
