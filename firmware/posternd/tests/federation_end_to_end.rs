@@ -365,6 +365,31 @@ fn a_compliant_device_signs_in_an_unknown_one_is_denied_and_portal_changes_apply
     assert!(answered.contains("HTTP/1.1 200") && answered.contains("EntityDescriptor"), "{answered}");
     assert!(daemon.logged("federation configuration applied"), "swapped in place");
     assert!(!daemon.logged("federation listener stopped"), "the listener kept running");
+
+    // Every sign-in of this run reached the portal, each once (A3): one allowed, three denied.
+    let start = Instant::now();
+    let reported = loop {
+        let listed = world.portal.admin(&["sign-ins", "acme"]);
+        let reported: Vec<(String, String)> = listed
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line).expect("one JSON object a line");
+                let field = |name: &str| value["sign_in"][name].as_str().unwrap_or_default().to_owned();
+                (field("result"), field("user"))
+            })
+            .collect();
+        if reported.len() >= 4 {
+            break reported;
+        }
+        assert!(start.elapsed() < DEADLINE, "the portal holds only {reported:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let results: Vec<&str> = reported.iter().map(|(result, _)| result.as_str()).collect();
+    assert_eq!(results.len(), 4, "{reported:?}");
+    assert_eq!(results.iter().filter(|r| **r == "allowed").count(), 1, "{reported:?}");
+    assert_eq!(results.iter().filter(|r| **r == "denied").count(), 3, "{reported:?}");
+    assert!(reported.iter().all(|(_, user)| user == "alice@example.com"), "{reported:?}");
 }
 
 /// The subject of the certificate the federation listener at `base` serves now.
