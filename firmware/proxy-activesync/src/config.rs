@@ -116,7 +116,8 @@ pub struct ProxyConfig {
     pub hold_max: Duration,
     /// How long to wait for a TCP (and TLS) connection to the back end (default 10 s).
     pub connect_timeout: Duration,
-    /// Idle back-end connections kept for reuse (default 32).
+    /// Idle back-end connections kept for reuse (default 256: more than the busiest
+    /// keep-alive load keeps in flight, so none is closed and reopened per request).
     pub pool_idle_max: usize,
     /// Limits on request heads (default: 30 s to send a head, which also bounds the idle
     /// wait between keep-alive requests; 16 KiB per head, else `431`; 100 headers).
@@ -144,7 +145,7 @@ impl ProxyConfig {
             response_timeout: Duration::from_secs(60),
             hold_max: Duration::from_secs(35 * 60),
             connect_timeout: Duration::from_secs(10),
-            pool_idle_max: 32,
+            pool_idle_max: 256,
             http: postern_proxy_front::HttpLimits {
                 header_read_timeout: Duration::from_secs(30),
                 ..postern_proxy_front::HttpLimits::default()
