@@ -153,7 +153,12 @@ pub(crate) async fn run(
         settings,
         published: None,
     };
-    tracing::info!(tun = %channel.settings.tun, address = %channel.settings.tun_address, "data channel ready (closed until a protected destination is reached)");
+    tracing::info!(
+        tun = %channel.settings.tun,
+        address = %channel.settings.tun_address,
+        idle_secs = channel.settings.idle_secs,
+        "data channel ready (closed until a protected destination is reached)"
+    );
     let initial = resources.borrow_and_update().clone();
     channel.set_resources(initial);
     channel.publish();

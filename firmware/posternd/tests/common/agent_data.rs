@@ -66,6 +66,7 @@ impl Endpoint {
 impl Drop for Endpoint {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+        let _ = std::fs::remove_dir_all(Path::new("/etc/netns").join(&self.0));
     }
 }
 
