@@ -10,7 +10,8 @@
 //! nginx sees the gateway's address); a download from the outside server by name moves
 //! the outside link's counters and not the TUN's or the gateway link's, and its DNS query
 //! reaches dnsmasq while no protected name does; `ssh` to the corporate sshd runs a
-//! command; a large file arrives intact (sha256). The idle time the agent runs with,
+//! command; a large file arrives intact (sha256), and another with a few percent of the
+//! packets between the TUN and the agent's stack dropped and corrupted. The idle time the agent runs with,
 //! unconfigured, is the default 300 s (from its log). Needs root.
 //!
 //! The large file is [`BIG_MIB`] MiB, which a debug build moves in CI's time; the 1 GiB
@@ -18,7 +19,7 @@
 
 mod common;
 
-use common::agent_data::{Agent, Endpoint, GATEWAY, certificate_for_the_veth, in_gateway_namespace, run, start_agent};
+use common::agent_data::{Agent, Endpoint, GATEWAY, agent_binary, certificate_for_the_veth, in_gateway_namespace, run, start_agent};
 use common::agent_net::{counters, dnsmasq, http_server, link, nginx, random_file, sshd, wait_file};
 use common::posture::server_pki;
 use common::proxy::{device_pki, port_from, write_config};
@@ -32,6 +33,10 @@ const INTRANET: &str = "10.200.0.5";
 const OUTSIDE: &str = "203.0.113.1";
 /// The large transfer's size.
 const BIG_MIB: u64 = 256;
+/// The size of the transfer through injected faults.
+const FAULTS_MIB: u64 = 8;
+/// The agent's `[data.faults]` for that transfer: a few percent dropped and corrupted.
+const FAULTS: &str = "\n[data.faults]\ndrop_pct = 2\ncorrupt_pct = 2\nseed = 7\n";
 /// The outside download's size.
 const OUTSIDE_MIB: u64 = 8;
 /// What the TUN and the gateway link may carry while the outside download runs (IPv6
@@ -100,6 +105,7 @@ fn scenario() {
     std::fs::create_dir_all(&web).expect("web root");
     std::fs::write(web.join("index.html"), "intranet home\n").expect("index");
     let (_, big_sum) = random_file(&web, "big.bin", BIG_MIB);
+    let (_, faults_sum) = random_file(&web, "faults.bin", FAULTS_MIB);
     let _nginx = nginx(&corp, dir, INTRANET, "intranet.corp.example", &web);
     let (_sshd, client_key) = sshd(&corp, dir, 2222);
     let public = dir.join("public");
@@ -186,4 +192,41 @@ fn scenario() {
     assert_eq!(sum, big_sum, "{BIG_MIB} MiB arrived intact");
     println!("{BIG_MIB} MiB through the agent in {took:?}");
 
+    // Again with faults between the TUN and the agent's stack: still intact.
+    let mut agent = agent;
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(agent.child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+    let _ = agent.child.wait();
+    agent_config(dir, &client, agent_port, tunnels, FAULTS);
+    agent.child = start_agent(&client, &agent.config, &agent.log);
+    agent.wait_status("State: connected");
+    wait_file(&agent.log, "data.faults: dropping and corrupting packets");
+    let start = Instant::now();
+    let sum = sha256_through(&client, "https://intranet.corp.example/faults.bin", &ca);
+    let took = start.elapsed();
+    assert_eq!(sum, faults_sum, "{FAULTS_MIB} MiB arrived intact through dropped and corrupted packets");
+    println!("{FAULTS_MIB} MiB through the agent with faults in {took:?}");
+    let out = agent_binary_disconnect(&agent);
+    assert!(out.contains("Data channel: closing"), "{out}");
+    let tally = wait_file(&agent.log, "fault injector (data.faults) so far");
+    let line = tally.lines().find(|l| l.contains("fault injector")).expect("tally line").to_owned();
+    let dropped: u64 = line
+        .split("dropped=")
+        .nth(1)
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {line}"));
+    assert!(dropped > 0, "packets were dropped: {line}");
+    println!("{line}");
+}
+
+/// `postern-agent disconnect`'s output.
+fn agent_binary_disconnect(agent: &Agent) -> String {
+    let out = std::process::Command::new(agent_binary())
+        .arg("--config")
+        .arg(&agent.config)
+        .arg("disconnect")
+        .output()
+        .expect("postern-agent disconnect runs");
+    text(&out)
 }

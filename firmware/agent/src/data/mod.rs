@@ -5,6 +5,7 @@
 //! `postern-agent disconnect` (SIGUSR1) and at shutdown (every flow reset), and opens
 //! again at the next flow without the user seeing a change.
 
+mod faults;
 mod flows;
 mod settings;
 mod tun;
@@ -41,6 +42,8 @@ struct DataChannel {
     settings: DataSettings,
     status_file: PathBuf,
     published: Option<String>,
+    /// `[data.faults]`: the injector between the TUN and the stack.
+    faults: Option<faults::Faults>,
 }
 
 fn now() -> StackInstant {
@@ -51,7 +54,13 @@ impl DataChannel {
     /// Writes every packet the stack has for the endpoint to the TUN.
     fn flush(&mut self) {
         let device = self.tun.get_mut();
-        while let Some(packet) = self.stack.pop_packet() {
+        while let Some(mut packet) = self.stack.pop_packet() {
+            if let Some(faults) = &mut self.faults {
+                match faults.outbound(&packet, now()) {
+                    Some(passed) => packet = passed,
+                    None => continue,
+                }
+            }
             if let Some(token) = device.transmit(now()) {
                 token.consume(packet.len(), |buf| buf.copy_from_slice(&packet));
             }
@@ -63,7 +72,13 @@ impl DataChannel {
         let device = self.tun.get_mut();
         while let Some((rx, _)) = device.receive(now()) {
             let packet = rx.consume(<[u8]>::to_vec);
-            self.stack.push_packet(packet);
+            let packet = match &mut self.faults {
+                Some(faults) => faults.inbound(packet, now()),
+                None => Some(packet),
+            };
+            if let Some(packet) = packet {
+                self.stack.push_packet(packet);
+            }
         }
     }
 
@@ -113,6 +128,10 @@ impl DataChannel {
         }
         self.flows.close();
         tracing::info!(reason, "data channel closed");
+        if let Some(faults) = &self.faults {
+            let (passed, dropped) = faults.tally();
+            tracing::info!(passed, dropped, "fault injector (data.faults) so far");
+        }
         self.stack.poll(now());
         self.flush();
         self.publish();
@@ -134,7 +153,18 @@ pub(crate) async fn run(
     state_dir: &Path,
 ) -> Result<(), String> {
     let (device, routes) = tun::Tun::open(&settings.tun, settings.tun_address)?;
-    let mtu = device.capabilities().max_transmission_unit;
+    let mut mtu = device.capabilities().max_transmission_unit;
+    let faults = settings.faults.map(faults::Faults::new);
+    if let Some(injected) = &settings.faults {
+        mtu = mtu.min(faults::MAX_PACKET);
+        tracing::warn!(
+            drop_pct = injected.drop_pct,
+            corrupt_pct = injected.corrupt_pct,
+            seed = injected.seed,
+            mtu,
+            "data.faults: dropping and corrupting packets between the TUN and the stack (a testing aid)"
+        );
+    }
     // `AsyncFd` owns the device, so its descriptor outlives the registration: the I/O
     // safety `register` asks its caller to promise (behind `unsafe`, which the workspace
     // forbids) holds here.
@@ -152,6 +182,7 @@ pub(crate) async fn run(
         status_file: status_file(state_dir),
         settings,
         published: None,
+        faults,
     };
     tracing::info!(
         tun = %channel.settings.tun,
