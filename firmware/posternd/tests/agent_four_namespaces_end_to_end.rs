@@ -210,13 +210,14 @@ fn scenario() {
     assert!(out.contains("Data channel: closing"), "{out}");
     let tally = wait_file(&agent.log, "fault injector (data.faults) so far");
     let line = tally.lines().find(|l| l.contains("fault injector")).expect("tally line").to_owned();
-    let dropped: u64 = line
-        .split("dropped=")
-        .nth(1)
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no count in {line}"));
-    assert!(dropped > 0, "packets were dropped: {line}");
+    let count = |field: &str| -> u64 {
+        line.split(&format!("{field}="))
+            .nth(1)
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in {line}"))
+    };
+    assert!(count("dropped") > 0 && count("corrupted") > 0, "packets were dropped and corrupted: {line}");
     println!("{line}");
 }
 

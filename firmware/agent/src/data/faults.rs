@@ -108,9 +108,8 @@ pub(crate) struct Faults {
     injector: FaultInjector<Queues>,
     incoming: Packets,
     outgoing: Packets,
-    /// Packets that came through, and packets the injector dropped, for the log.
-    passed: u64,
-    lost: u64,
+    /// Packets that came through, those dropped, and those corrupted, for the log.
+    tally: Tally,
 }
 
 impl Faults {
@@ -121,43 +120,58 @@ impl Faults {
         let mut injector = FaultInjector::new(queues, settings.seed);
         injector.set_drop_chance(settings.drop_pct);
         injector.set_corrupt_chance(settings.corrupt_pct);
-        Self { injector, incoming, outgoing, passed: 0, lost: 0 }
+        Self { injector, incoming, outgoing, tally: Tally::default() }
     }
 
     /// A packet from the endpoint, as the stack gets it (`None`: dropped).
     pub(crate) fn inbound(&mut self, packet: Vec<u8>, now: Instant) -> Option<Vec<u8>> {
-        lock(&self.incoming).push_back(packet);
+        lock(&self.incoming).push_back(packet.clone());
         // The injector takes the packet off the queue even when it drops it.
         let received = self.injector.receive(now).map(|(rx, _)| rx.consume(<[u8]>::to_vec));
-        self.count(received.is_some());
+        self.tally.count(&packet, received.as_deref());
         received
     }
 
     /// A packet from the stack, as the endpoint gets it (`None`: dropped).
     pub(crate) fn outbound(&mut self, packet: &[u8], now: Instant) -> Option<Vec<u8>> {
         if packet.len() > MAX_PACKET {
-            self.count(false);
+            self.tally.count(packet, None);
             return None;
         }
         if let Some(token) = self.injector.transmit(now) {
             token.consume(packet.len(), |buf| buf.copy_from_slice(packet));
         }
         let sent = lock(&self.outgoing).pop_front();
-        self.count(sent.is_some());
+        self.tally.count(packet, sent.as_deref());
         sent
     }
 
-    fn count(&mut self, passed: bool) {
-        if passed {
-            self.passed += 1;
-        } else {
-            self.lost += 1;
-        }
+    /// What the injector did so far.
+    pub(crate) fn tally(&self) -> Tally {
+        self.tally
     }
+}
 
-    /// Packets passed and dropped so far.
-    pub(crate) fn tally(&self) -> (u64, u64) {
-        (self.passed, self.lost)
+/// Packets through the injector so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    /// Packets that came out (corrupted or not).
+    pub(crate) passed: u64,
+    /// Packets dropped.
+    pub(crate) dropped: u64,
+    /// Packets that came out changed.
+    pub(crate) corrupted: u64,
+}
+
+impl Tally {
+    fn count(&mut self, packet: &[u8], out: Option<&[u8]>) {
+        match out {
+            None => self.dropped += 1,
+            Some(out) => {
+                self.passed += 1;
+                self.corrupted += u64::from(out != packet);
+            }
+        }
     }
 }
 
@@ -188,7 +202,7 @@ mod tests {
             assert_eq!(faults.inbound(packet.clone(), Instant::ZERO), Some(packet.clone()));
             assert_eq!(faults.outbound(&packet, Instant::ZERO).as_deref(), Some(&packet[..]));
         }
-        assert_eq!(faults.tally(), (200, 0));
+        assert_eq!(faults.tally(), Tally { passed: 200, dropped: 0, corrupted: 0 });
     }
 
     #[test]
@@ -209,6 +223,7 @@ mod tests {
                     Some(_) => {}
                 }
             }
+            assert_eq!(faults.tally(), Tally { passed: 2000 - dropped, dropped, corrupted });
             (dropped, corrupted)
         };
         let (dropped, corrupted) = run();

@@ -129,8 +129,13 @@ impl DataChannel {
         self.flows.close();
         tracing::info!(reason, "data channel closed");
         if let Some(faults) = &self.faults {
-            let (passed, dropped) = faults.tally();
-            tracing::info!(passed, dropped, "fault injector (data.faults) so far");
+            let tally = faults.tally();
+            tracing::info!(
+                passed = tally.passed,
+                dropped = tally.dropped,
+                corrupted = tally.corrupted,
+                "fault injector (data.faults) so far"
+            );
         }
         self.stack.poll(now());
         self.flush();
