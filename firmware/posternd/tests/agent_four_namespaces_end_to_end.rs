@@ -19,7 +19,9 @@
 
 mod common;
 
-use common::agent_data::{Agent, Endpoint, GATEWAY, agent_binary, certificate_for_the_veth, in_gateway_namespace, run, start_agent};
+use common::agent_data::{
+    Agent, Endpoint, GATEWAY, agent_binary, certificate_for_the_veth, in_gateway_namespace, run, start_agent,
+};
 use common::agent_net::{counters, dnsmasq, http_server, link, nginx, random_file, sshd, wait_file};
 use common::posture::server_pki;
 use common::proxy::{device_pki, port_from, write_config};
