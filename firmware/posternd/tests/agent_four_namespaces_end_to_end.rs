@@ -108,7 +108,7 @@ fn scenario() {
     std::fs::write(web.join("index.html"), "intranet home\n").expect("index");
     let (_, big_sum) = random_file(&web, "big.bin", BIG_MIB);
     let (_, faults_sum) = random_file(&web, "faults.bin", FAULTS_MIB);
-    let _nginx = nginx(&corp, dir, INTRANET, "intranet.corp.example", &web);
+    let _nginx = nginx(Some(&corp), dir, (INTRANET, 443), "intranet.corp.example", &web);
     let (_sshd, client_key) = sshd(&corp, dir, 2222);
     let public = dir.join("public");
     std::fs::create_dir_all(&public).expect("public root");

@@ -113,10 +113,16 @@ pub fn random_file(dir: &Path, name: &str, mib: u64) -> (PathBuf, String) {
     (path, sum.split_whitespace().next().expect("sum").to_owned())
 }
 
-/// nginx serving `root` over HTTPS on `address`:443 as `name` (a certificate of its own,
-/// `DIR/NAME.pem`, which clients trust as the authority), logging each request's peer
-/// address to `DIR/nginx-access.log`.
-pub fn nginx(namespace: &Endpoint, dir: &Path, address: &str, name: &str, root: &Path) -> Server {
+/// nginx serving `root` over HTTPS on `address`:`port` as `name` (a certificate of its
+/// own, `DIR/NAME.pem`, which clients trust as the authority), logging each request's
+/// peer address to `DIR/nginx-access.log`; in `namespace` (`None`: this thread's).
+pub fn nginx(
+    namespace: Option<&Endpoint>,
+    dir: &Path,
+    (address, port): (&str, u16),
+    name: &str,
+    root: &Path,
+) -> Server {
     let (cert, key) = (dir.join(format!("{name}.pem")), dir.join(format!("{name}-key.pem")));
     run(&[
         "openssl",
@@ -143,9 +149,9 @@ pub fn nginx(namespace: &Endpoint, dir: &Path, address: &str, name: &str, root: 
     let config = format!(
         "daemon off;\nmaster_process off;\nerror_log {log}/error.log;\npid {log}/nginx.pid;\nevents {{}}\n\
          http {{\n  log_format peer '$remote_addr $request $status $body_bytes_sent';\n\
-         access_log {access} peer;\n  client_body_temp_path {log}/body;\n  proxy_temp_path {log}/proxy;\n\
+         access_log {access} peer;\n  output_buffers 2 1m;\n  client_body_temp_path {log}/body;\n  proxy_temp_path {log}/proxy;\n\
          fastcgi_temp_path {log}/fastcgi;\n  uwsgi_temp_path {log}/uwsgi;\n  scgi_temp_path {log}/scgi;\n\
-         server {{\n    listen {address}:443 ssl;\n    server_name {name};\n    ssl_certificate {cert};\n\
+         server {{\n    listen {address}:{port} ssl;\n    server_name {name};\n    ssl_certificate {cert};\n\
          ssl_certificate_key {key};\n    root {root};\n  }}\n}}\n",
         log = prefix.join("logs").display(),
         access = dir.join("nginx-access.log").display(),
@@ -155,12 +161,18 @@ pub fn nginx(namespace: &Endpoint, dir: &Path, address: &str, name: &str, root: 
     );
     std::fs::write(prefix.join("nginx.conf"), config).expect("nginx.conf");
     let conf = prefix.join("nginx.conf");
-    let child = namespace.spawn(
-        &["nginx", "-p", prefix.to_str().expect("path"), "-e", "stderr", "-c", conf.to_str().expect("path")],
-        &dir.join("nginx.log"),
-    );
-    let server = Server(child);
-    wait_listening(namespace, 443);
+    let args = ["nginx", "-p", prefix.to_str().expect("path"), "-e", "stderr", "-c", conf.to_str().expect("path")];
+    let log = dir.join("nginx.log");
+    let server = match namespace {
+        Some(namespace) => Server(namespace.spawn(&args, &log)),
+        None => {
+            let log = std::fs::File::create(&log).expect("log file");
+            let mut command = Command::new(args[0]);
+            command.args(&args[1..]).stdin(Stdio::null()).stdout(log.try_clone().expect("log")).stderr(log);
+            Server(command.spawn().expect("nginx starts"))
+        }
+    };
+    wait_listening(namespace, port);
     server
 }
 
@@ -187,7 +199,7 @@ pub fn sshd(namespace: &Endpoint, dir: &Path, port: u16) -> (Server, PathBuf) {
         args.extend(["-o", option.as_str()]);
     }
     let server = Server(namespace.spawn(&args, &dir.join("sshd.log")));
-    wait_listening(namespace, port.parse().expect("port"));
+    wait_listening(Some(namespace), port.parse().expect("port"));
     (server, dir.join("client_key"))
 }
 
@@ -214,7 +226,7 @@ pub fn dnsmasq(namespace: &Endpoint, dir: &Path, address: &str, answers: &[(&str
     args.extend(answers.iter().map(|(name, at)| format!("--address=/{name}/{at}")));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let server = Server(namespace.spawn(&args, &dir.join("dnsmasq.out")));
-    wait_listening(namespace, 53);
+    wait_listening(Some(namespace), 53);
     server
 }
 
@@ -223,20 +235,22 @@ pub fn http_server(namespace: &Endpoint, dir: &Path, address: &str, root: &Path)
     let root = root.to_str().expect("path");
     let args = ["python3", "-m", "http.server", "--bind", address, "--directory", root, "80"];
     let server = Server(namespace.spawn(&args, &dir.join("http-server.log")));
-    wait_listening(namespace, 80);
+    wait_listening(Some(namespace), 80);
     server
 }
 
-/// Waits (15 s at most) until something listens on `port` in `namespace`.
-fn wait_listening(namespace: &Endpoint, port: u16) {
+/// Waits (15 s at most) until something listens on `port` in `namespace` (`None`: this
+/// thread's).
+fn wait_listening(namespace: Option<&Endpoint>, port: u16) {
     let start = Instant::now();
     let wanted = format!(":{port} ");
     loop {
-        let out = namespace.command("ss").args(["-Hltun"]).output().expect("ss runs");
+        let mut command = namespace.map_or_else(|| Command::new("ss"), |n| n.command("ss"));
+        let out = command.arg("-Hltun").output().expect("ss runs");
         if String::from_utf8_lossy(&out.stdout).contains(&wanted) {
             return;
         }
-        assert!(start.elapsed() < Duration::from_secs(15), "nothing listens on port {port} in {}", namespace.0);
+        assert!(start.elapsed() < Duration::from_secs(15), "nothing listens on port {port}");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
