@@ -11,11 +11,13 @@
 //! the outside link's counters and not the TUN's or the gateway link's, and its DNS query
 //! reaches dnsmasq while no protected name does; `ssh` to the corporate sshd runs a
 //! command; a large file arrives intact (sha256), and another with a few percent of the
-//! packets between the TUN and the agent's stack dropped and corrupted. The idle time the agent runs with,
-//! unconfigured, is the default 300 s (from its log). Needs root.
+//! packets between the TUN and the agent's stack dropped and corrupted (`[data.faults]`).
+//! The idle time the agent runs with, unconfigured, is the default 300 s (from its log).
+//! Needs root.
 //!
-//! The large file is [`BIG_MIB`] MiB, which a debug build moves in CI's time; the 1 GiB
-//! transfer is in the release benchmark (`agent_data_channel_bench.rs`).
+//! The large file is [`BIG_MIB`] MiB, which a debug build moves in CI's time (the whole
+//! test takes about 45 s on a loaded 2-core machine); the 1 GiB transfer is in the
+//! release benchmark (`agent_data_channel_bench.rs`).
 
 mod common;
 
@@ -208,7 +210,7 @@ fn scenario() {
     let took = start.elapsed();
     assert_eq!(sum, faults_sum, "{FAULTS_MIB} MiB arrived intact through dropped and corrupted packets");
     println!("{FAULTS_MIB} MiB through the agent with faults in {took:?}");
-    let out = agent_binary_disconnect(&agent);
+    let out = disconnect(&agent);
     assert!(out.contains("Data channel: closing"), "{out}");
     let tally = wait_file(&agent.log, "fault injector (data.faults) so far");
     let line = tally.lines().find(|l| l.contains("fault injector")).expect("tally line").to_owned();
@@ -224,7 +226,7 @@ fn scenario() {
 }
 
 /// `postern-agent disconnect`'s output.
-fn agent_binary_disconnect(agent: &Agent) -> String {
+fn disconnect(agent: &Agent) -> String {
     let out = std::process::Command::new(agent_binary())
         .arg("--config")
         .arg(&agent.config)
