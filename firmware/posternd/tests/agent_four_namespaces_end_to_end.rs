@@ -11,7 +11,8 @@
 //! the outside link's counters and not the TUN's or the gateway link's, and its DNS query
 //! reaches dnsmasq while no protected name does; `ssh` to the corporate sshd runs a
 //! command; a large file arrives intact (sha256), and another with a few percent of the
-//! packets between the TUN and the agent's stack dropped and corrupted (`[data.faults]`).
+//! packets between the TUN and the agent's stack dropped, corrupted and reordered
+//! (`[data.faults]`).
 //! The idle time the agent runs with, unconfigured, is the default 300 s (from its log).
 //! Needs root.
 //!
@@ -39,8 +40,9 @@ const OUTSIDE: &str = "203.0.113.1";
 const BIG_MIB: u64 = 256;
 /// The size of the transfer through injected faults.
 const FAULTS_MIB: u64 = 8;
-/// The agent's `[data.faults]` for that transfer: a few percent dropped and corrupted.
-const FAULTS: &str = "\n[data.faults]\ndrop_pct = 2\ncorrupt_pct = 2\nseed = 7\n";
+/// The agent's `[data.faults]` for that transfer: a few percent dropped, corrupted and
+/// reordered.
+const FAULTS: &str = "\n[data.faults]\ndrop_pct = 2\ncorrupt_pct = 2\nreorder_pct = 2\nseed = 7\n";
 /// The outside download's size.
 const OUTSIDE_MIB: u64 = 8;
 /// What the TUN and the gateway link may carry while the outside download runs (IPv6
@@ -204,11 +206,11 @@ fn scenario() {
     agent_config(dir, &client, agent_port, tunnels, FAULTS);
     agent.child = start_agent(&client, &agent.config, &agent.log);
     agent.wait_status("State: connected");
-    wait_file(&agent.log, "data.faults: dropping and corrupting packets");
+    wait_file(&agent.log, "data.faults: dropping, corrupting and reordering packets");
     let start = Instant::now();
     let sum = sha256_through(&client, "https://intranet.corp.example/faults.bin", &ca);
     let took = start.elapsed();
-    assert_eq!(sum, faults_sum, "{FAULTS_MIB} MiB arrived intact through dropped and corrupted packets");
+    assert_eq!(sum, faults_sum, "{FAULTS_MIB} MiB arrived intact through dropped, corrupted, reordered packets");
     println!("{FAULTS_MIB} MiB through the agent with faults in {took:?}");
     let out = disconnect(&agent);
     assert!(out.contains("Data channel: closing"), "{out}");
@@ -221,7 +223,8 @@ fn scenario() {
             .and_then(|v| v.parse().ok())
             .unwrap_or_else(|| panic!("no {field} in {line}"))
     };
-    assert!(count("dropped") > 0 && count("corrupted") > 0, "packets were dropped and corrupted: {line}");
+    let faults = [count("dropped"), count("corrupted"), count("reordered")];
+    assert!(faults.iter().all(|n| *n > 0), "packets were dropped, corrupted and reordered: {line}");
     println!("{line}");
 }
 

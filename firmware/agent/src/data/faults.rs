@@ -1,8 +1,9 @@
 //! `[data.faults]`, a testing aid: smoltcp's `FaultInjector` between the TUN interface and
 //! the agent's stack, dropping and corrupting a share of the packets both ways, so that
-//! tests show flows survive a lossy, damaging link. Absent, packets pass untouched. The
-//! injector does not reorder packets.
+//! tests show flows survive a lossy, damaging link; and [`Reorder`] after it, swapping a
+//! share of neighbouring packets. Absent, packets pass untouched.
 
+use super::reorder::Reorder;
 use serde::Deserialize;
 use smoltcp::phy::{Device, DeviceCapabilities, FaultInjector, Medium, RxToken, TxToken};
 use smoltcp::time::Instant;
@@ -29,6 +30,9 @@ pub(crate) struct FaultSettings {
     /// Percent of packets with a byte corrupted (0 to 50).
     #[serde(default)]
     pub(crate) corrupt_pct: u8,
+    /// Percent of packets let out after the packet that follows them (0 to 50).
+    #[serde(default)]
+    pub(crate) reorder_pct: u8,
     /// The random generator's seed (not 0): one seed, one sequence of faults.
     #[serde(default = "default_seed")]
     pub(crate) seed: u32,
@@ -37,7 +41,9 @@ pub(crate) struct FaultSettings {
 impl FaultSettings {
     /// What is wrong with the settings, if anything.
     pub(crate) fn check(&self) -> Result<(), String> {
-        for (name, pct) in [("drop_pct", self.drop_pct), ("corrupt_pct", self.corrupt_pct)] {
+        let shares =
+            [("drop_pct", self.drop_pct), ("corrupt_pct", self.corrupt_pct), ("reorder_pct", self.reorder_pct)];
+        for (name, pct) in shares {
             if pct > MAX_PCT {
                 return Err(format!("data.faults.{name} {pct} is above {MAX_PCT}"));
             }
@@ -110,6 +116,9 @@ pub(crate) struct Faults {
     outgoing: Packets,
     /// Packets that came through, those dropped, and those corrupted, for the log.
     tally: Tally,
+    /// Reordering of what the injector let through, each way.
+    reorder_in: Reorder,
+    reorder_out: Reorder,
 }
 
 impl Faults {
@@ -120,11 +129,26 @@ impl Faults {
         let mut injector = FaultInjector::new(queues, settings.seed);
         injector.set_drop_chance(settings.drop_pct);
         injector.set_corrupt_chance(settings.corrupt_pct);
-        Self { injector, incoming, outgoing, tally: Tally::default() }
+        let reorder_in = Reorder::new(settings.reorder_pct, settings.seed.rotate_left(8));
+        let reorder_out = Reorder::new(settings.reorder_pct, settings.seed.rotate_left(16));
+        Self { injector, incoming, outgoing, tally: Tally::default(), reorder_in, reorder_out }
     }
 
-    /// A packet from the endpoint, as the stack gets it (`None`: dropped).
-    pub(crate) fn inbound(&mut self, packet: Vec<u8>, now: Instant) -> Option<Vec<u8>> {
+    /// A packet from the endpoint: the packets the stack gets now (none when it was
+    /// dropped or is held back; with a held one after it).
+    pub(crate) fn inbound(&mut self, packet: Vec<u8>, now: Instant) -> Vec<Vec<u8>> {
+        let passed = self.inject_inbound(packet, now);
+        passed.map(|p| self.reorder_in.pass(p)).unwrap_or_default()
+    }
+
+    /// A packet from the stack: the packets the endpoint gets now.
+    pub(crate) fn outbound(&mut self, packet: &[u8], now: Instant) -> Vec<Vec<u8>> {
+        let passed = self.inject_outbound(packet, now);
+        passed.map(|p| self.reorder_out.pass(p)).unwrap_or_default()
+    }
+
+    /// A packet from the endpoint through the injector (`None`: dropped).
+    fn inject_inbound(&mut self, packet: Vec<u8>, now: Instant) -> Option<Vec<u8>> {
         lock(&self.incoming).push_back(packet.clone());
         // The injector takes the packet off the queue even when it drops it.
         let received = self.injector.receive(now).map(|(rx, _)| rx.consume(<[u8]>::to_vec));
@@ -132,8 +156,8 @@ impl Faults {
         received
     }
 
-    /// A packet from the stack, as the endpoint gets it (`None`: dropped).
-    pub(crate) fn outbound(&mut self, packet: &[u8], now: Instant) -> Option<Vec<u8>> {
+    /// A packet from the stack through the injector (`None`: dropped).
+    fn inject_outbound(&mut self, packet: &[u8], now: Instant) -> Option<Vec<u8>> {
         if packet.len() > MAX_PACKET {
             self.tally.count(packet, None);
             return None;
@@ -146,9 +170,9 @@ impl Faults {
         sent
     }
 
-    /// What the injector did so far.
+    /// What the injector and the reordering did so far.
     pub(crate) fn tally(&self) -> Tally {
-        self.tally
+        Tally { reordered: self.reorder_in.swapped + self.reorder_out.swapped, ..self.tally }
     }
 }
 
@@ -161,6 +185,8 @@ pub(crate) struct Tally {
     pub(crate) dropped: u64,
     /// Packets that came out changed.
     pub(crate) corrupted: u64,
+    /// Packets let out after their successor.
+    pub(crate) reordered: u64,
 }
 
 impl Tally {
@@ -180,7 +206,7 @@ mod tests {
     use super::*;
 
     fn settings(drop_pct: u8, corrupt_pct: u8) -> FaultSettings {
-        FaultSettings { drop_pct, corrupt_pct, seed: 7 }
+        FaultSettings { drop_pct, corrupt_pct, reorder_pct: 0, seed: 7 }
     }
 
     #[test]
@@ -189,9 +215,10 @@ mod tests {
         assert_eq!(settings(51, 0).check(), Err("data.faults.drop_pct 51 is above 50".into()));
         assert_eq!(settings(0, 90).check(), Err("data.faults.corrupt_pct 90 is above 50".into()));
         assert!(FaultSettings { seed: 0, ..settings(1, 1) }.check().is_err());
-        assert!(toml::from_str::<FaultSettings>("drop_pct = 3\nreorder_pct = 1").is_err(), "no reordering");
-        let parsed: FaultSettings = toml::from_str("drop_pct = 3").expect("parses");
-        assert_eq!(parsed, FaultSettings { drop_pct: 3, corrupt_pct: 0, seed: 1 });
+        assert!(FaultSettings { reorder_pct: 51, ..settings(0, 0) }.check().is_err());
+        assert!(toml::from_str::<FaultSettings>("drop_pct = 3\nduplicate_pct = 1").is_err(), "unknown key");
+        let parsed: FaultSettings = toml::from_str("drop_pct = 3\nreorder_pct = 2").expect("parses");
+        assert_eq!(parsed, FaultSettings { drop_pct: 3, corrupt_pct: 0, reorder_pct: 2, seed: 1 });
     }
 
     #[test]
@@ -199,10 +226,10 @@ mod tests {
         let mut faults = Faults::new(settings(0, 0));
         for i in 0..100u8 {
             let packet = vec![i; 64];
-            assert_eq!(faults.inbound(packet.clone(), Instant::ZERO), Some(packet.clone()));
-            assert_eq!(faults.outbound(&packet, Instant::ZERO).as_deref(), Some(&packet[..]));
+            assert_eq!(faults.inbound(packet.clone(), Instant::ZERO), vec![packet.clone()]);
+            assert_eq!(faults.outbound(&packet, Instant::ZERO), vec![packet]);
         }
-        assert_eq!(faults.tally(), Tally { passed: 200, dropped: 0, corrupted: 0 });
+        assert_eq!(faults.tally(), Tally { passed: 200, ..Tally::default() });
     }
 
     #[test]
@@ -213,9 +240,9 @@ mod tests {
             for i in 0..2000u32 {
                 let packet = i.to_be_bytes().repeat(16);
                 let got = if i % 2 == 0 {
-                    faults.inbound(packet.clone(), Instant::ZERO)
+                    faults.inject_inbound(packet.clone(), Instant::ZERO)
                 } else {
-                    faults.outbound(&packet, Instant::ZERO)
+                    faults.inject_outbound(&packet, Instant::ZERO)
                 };
                 match got {
                     None => dropped += 1,
@@ -223,7 +250,7 @@ mod tests {
                     Some(_) => {}
                 }
             }
-            assert_eq!(faults.tally(), Tally { passed: 2000 - dropped, dropped, corrupted });
+            assert_eq!(faults.tally(), Tally { passed: 2000 - dropped, dropped, corrupted, reordered: 0 });
             (dropped, corrupted)
         };
         let (dropped, corrupted) = run();

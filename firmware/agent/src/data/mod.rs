@@ -7,6 +7,7 @@
 
 mod faults;
 mod flows;
+mod reorder;
 mod settings;
 mod tun;
 mod tunnel;
@@ -54,15 +55,15 @@ impl DataChannel {
     /// Writes every packet the stack has for the endpoint to the TUN.
     fn flush(&mut self) {
         let device = self.tun.get_mut();
-        while let Some(mut packet) = self.stack.pop_packet() {
-            if let Some(faults) = &mut self.faults {
-                match faults.outbound(&packet, now()) {
-                    Some(passed) => packet = passed,
-                    None => continue,
+        while let Some(packet) = self.stack.pop_packet() {
+            let packets = match &mut self.faults {
+                Some(faults) => faults.outbound(&packet, now()),
+                None => vec![packet],
+            };
+            for packet in packets {
+                if let Some(token) = device.transmit(now()) {
+                    token.consume(packet.len(), |buf| buf.copy_from_slice(&packet));
                 }
-            }
-            if let Some(token) = device.transmit(now()) {
-                token.consume(packet.len(), |buf| buf.copy_from_slice(&packet));
             }
         }
     }
@@ -72,12 +73,9 @@ impl DataChannel {
         let device = self.tun.get_mut();
         while let Some((rx, _)) = device.receive(now()) {
             let packet = rx.consume(<[u8]>::to_vec);
-            let packet = match &mut self.faults {
-                Some(faults) => faults.inbound(packet, now()),
-                None => Some(packet),
-            };
-            if let Some(packet) = packet {
-                self.stack.push_packet(packet);
+            match &mut self.faults {
+                Some(faults) => faults.inbound(packet, now()).into_iter().for_each(|p| self.stack.push_packet(p)),
+                None => self.stack.push_packet(packet),
             }
         }
     }
@@ -134,6 +132,7 @@ impl DataChannel {
                 passed = tally.passed,
                 dropped = tally.dropped,
                 corrupted = tally.corrupted,
+                reordered = tally.reordered,
                 "fault injector (data.faults) so far"
             );
         }
@@ -165,9 +164,10 @@ pub(crate) async fn run(
         tracing::warn!(
             drop_pct = injected.drop_pct,
             corrupt_pct = injected.corrupt_pct,
+            reorder_pct = injected.reorder_pct,
             seed = injected.seed,
             mtu,
-            "data.faults: dropping and corrupting packets between the TUN and the stack (a testing aid)"
+            "data.faults: dropping, corrupting and reordering packets between the TUN and the stack (a testing aid)"
         );
     }
     // `AsyncFd` owns the device, so its descriptor outlives the registration: the I/O
