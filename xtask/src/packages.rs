@@ -40,6 +40,11 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("clang", "clang"),
     // Network namespaces, veth pairs and routes of the agent's data channel test.
     ("ip", "iproute2"),
+    // The agent's four-namespace test: corporate servers (nginx over HTTPS, OpenSSH's sshd)
+    // reached through the agent, and `ss` to see them listen.
+    ("nginx", "nginx"),
+    ("sshd", "openssh-server"),
+    ("ss", "iproute2"),
 ];
 
 /// The pinned Python packages of the end-to-end tests (a real ActiveSync client library;

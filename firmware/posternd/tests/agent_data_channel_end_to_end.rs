@@ -5,7 +5,8 @@
 //! TUN, the agent's user-space TCP stack and an AppTunnel to the back end; another port in
 //! the protected prefix is reset at once; the channel closes when idle and on
 //! `postern-agent disconnect` and reopens on the next request; stopping the agent resets
-//! its flows; blocking the device from the CLI cuts its flows and refuses new ones.
+//! its flows; blocking the device from the CLI cuts its flows within 1 s (counted from
+//! before the CLI command) and refuses new ones within 1 s.
 //! Needs root.
 
 mod common;
@@ -90,16 +91,17 @@ fn scenario() {
 
     // Blocking the device cuts its flow and refuses new ones.
     let slow = slow_download(endpoint, &agent, port);
+    let blocked_at = Instant::now();
     let out = cli(dir, "device-cache block uem-0001");
     assert!(out.status.success(), "{}", text(&out));
-    let blocked_at = Instant::now();
     let slow = slow.wait_with_output().expect("curl ends");
     let cut = blocked_at.elapsed();
-    println!("flow cut {cut:?} after the block");
-    assert!(cut < Duration::from_secs(3), "the flow was not cut: {cut:?}");
+    println!("flow cut {cut:?} after the block was asked");
+    assert!(cut < Duration::from_secs(1), "the flow was not cut within 1 s of the block: {cut:?}");
     assert!(String::from_utf8_lossy(&slow.stdout).contains("tick"), "the flow had carried bytes");
     assert_ne!(slow.status.code(), Some(0), "a cut flow is not a complete answer");
     let (code, _, took) = endpoint.curl(&url);
     assert_ne!(code, Some(0), "a blocked device opens no flow");
-    assert!(took < Duration::from_secs(3), "refused, not left hanging: {took:?}");
+    println!("a new flow refused in {took:?}");
+    assert!(took < Duration::from_secs(1), "refused, not left hanging: {took:?}");
 }

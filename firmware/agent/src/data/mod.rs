@@ -5,7 +5,9 @@
 //! `postern-agent disconnect` (SIGUSR1) and at shutdown (every flow reset), and opens
 //! again at the next flow without the user seeing a change.
 
+mod faults;
 mod flows;
+mod reorder;
 mod settings;
 mod tun;
 mod tunnel;
@@ -41,6 +43,8 @@ struct DataChannel {
     settings: DataSettings,
     status_file: PathBuf,
     published: Option<String>,
+    /// `[data.faults]`: the injector between the TUN and the stack.
+    faults: Option<faults::Faults>,
 }
 
 fn now() -> StackInstant {
@@ -52,8 +56,14 @@ impl DataChannel {
     fn flush(&mut self) {
         let device = self.tun.get_mut();
         while let Some(packet) = self.stack.pop_packet() {
-            if let Some(token) = device.transmit(now()) {
-                token.consume(packet.len(), |buf| buf.copy_from_slice(&packet));
+            let packets = match &mut self.faults {
+                Some(faults) => faults.outbound(&packet, now()),
+                None => vec![packet],
+            };
+            for packet in packets {
+                if let Some(token) = device.transmit(now()) {
+                    token.consume(packet.len(), |buf| buf.copy_from_slice(&packet));
+                }
             }
         }
     }
@@ -63,7 +73,10 @@ impl DataChannel {
         let device = self.tun.get_mut();
         while let Some((rx, _)) = device.receive(now()) {
             let packet = rx.consume(<[u8]>::to_vec);
-            self.stack.push_packet(packet);
+            match &mut self.faults {
+                Some(faults) => faults.inbound(packet, now()).into_iter().for_each(|p| self.stack.push_packet(p)),
+                None => self.stack.push_packet(packet),
+            }
         }
     }
 
@@ -113,6 +126,16 @@ impl DataChannel {
         }
         self.flows.close();
         tracing::info!(reason, "data channel closed");
+        if let Some(faults) = &self.faults {
+            let tally = faults.tally();
+            tracing::info!(
+                passed = tally.passed,
+                dropped = tally.dropped,
+                corrupted = tally.corrupted,
+                reordered = tally.reordered,
+                "fault injector (data.faults) so far"
+            );
+        }
         self.stack.poll(now());
         self.flush();
         self.publish();
@@ -134,7 +157,19 @@ pub(crate) async fn run(
     state_dir: &Path,
 ) -> Result<(), String> {
     let (device, routes) = tun::Tun::open(&settings.tun, settings.tun_address)?;
-    let mtu = device.capabilities().max_transmission_unit;
+    let mut mtu = device.capabilities().max_transmission_unit;
+    let faults = settings.faults.map(faults::Faults::new);
+    if let Some(injected) = &settings.faults {
+        mtu = mtu.min(faults::MAX_PACKET);
+        tracing::warn!(
+            drop_pct = injected.drop_pct,
+            corrupt_pct = injected.corrupt_pct,
+            reorder_pct = injected.reorder_pct,
+            seed = injected.seed,
+            mtu,
+            "data.faults: dropping, corrupting and reordering packets between the TUN and the stack (a testing aid)"
+        );
+    }
     // `AsyncFd` owns the device, so its descriptor outlives the registration: the I/O
     // safety `register` asks its caller to promise (behind `unsafe`, which the workspace
     // forbids) holds here.
@@ -152,8 +187,14 @@ pub(crate) async fn run(
         status_file: status_file(state_dir),
         settings,
         published: None,
+        faults,
     };
-    tracing::info!(tun = %channel.settings.tun, address = %channel.settings.tun_address, "data channel ready (closed until a protected destination is reached)");
+    tracing::info!(
+        tun = %channel.settings.tun,
+        address = %channel.settings.tun_address,
+        idle_secs = channel.settings.idle_secs,
+        "data channel ready (closed until a protected destination is reached)"
+    );
     let initial = resources.borrow_and_update().clone();
     channel.set_resources(initial);
     channel.publish();

@@ -37,6 +37,10 @@ pub(crate) struct DataSettings {
     /// Seconds without a byte carried after which the data channel closes (1 or more).
     #[serde(default = "default_idle_secs")]
     pub(crate) idle_secs: u64,
+    /// A testing aid: packets dropped and corrupted between the TUN and the stack
+    /// (`[data.faults]`); absent, none.
+    #[serde(default)]
+    pub(crate) faults: Option<super::faults::FaultSettings>,
 }
 
 impl DataSettings {
@@ -47,6 +51,9 @@ impl DataSettings {
         }
         if self.idle_secs == 0 {
             return Err("data.idle_secs must be at least 1".into());
+        }
+        if let Some(faults) = &self.faults {
+            faults.check()?;
         }
         let port = self.apptunnel.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()).filter(|p| *p != 0);
         if port.is_none() || self.host().is_empty() {
@@ -78,6 +85,7 @@ mod tests {
         assert_eq!(settings.idle(), Duration::from_secs(300));
         assert_eq!(settings.tun, "postern0");
         assert_eq!(settings.tun_address, Ipv4Addr::new(100, 64, 0, 1));
+        assert_eq!(settings.faults, None);
         assert_eq!(settings.check(), Ok(()));
     }
 
@@ -88,5 +96,7 @@ mod tests {
         assert!(parse("apptunnel = \"gw\"").is_err());
         assert!(parse("apptunnel = \"gw:1\"\ntun = \"a-name-far-too-long\"").is_err());
         assert!(toml::from_str::<DataSettings>("apptunnel = \"gw:1\"\nidle = 3").is_err(), "unknown key");
+        let faults = parse("apptunnel = \"gw:1\"\n[faults]\ndrop_pct = 60");
+        assert_eq!(faults, Err("data.faults.drop_pct 60 is above 50".into()));
     }
 }

@@ -66,19 +66,28 @@ impl Endpoint {
 impl Drop for Endpoint {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+        let _ = std::fs::remove_dir_all(Path::new("/etc/netns").join(&self.0));
     }
 }
 
 /// A back end on the gateway's side (every address, 10.200.0.5 among them): `/` answers at
 /// once, `/slow` streams a line a second for a minute (its length announced, so a cut
-/// shows), `/big` sends 512 MiB.
-pub fn backend() -> Backend {
+/// shows), `/big` sends 1 GiB of zeros, `/file` the file `$POSTERN_BACKEND_FILE`.
+pub fn backend(file: Option<&Path>) -> Backend {
     let script = r#"
-import http.server, time
-BIG_MIB = 512
+import http.server, os, shutil, time
+BIG_MIB = 1024
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
     def do_GET(self):
+        if self.path == "/file":
+            name = os.environ["POSTERN_BACKEND_FILE"]
+            self.send_response(200)
+            self.send_header("Content-Length", str(os.path.getsize(name)))
+            self.end_headers()
+            with open(name, "rb") as f:
+                shutil.copyfileobj(f, self.wfile, 1 << 20)
+            return
         self.send_response(200)
         if self.path == "/slow":
             self.send_header("Content-Length", "300")
@@ -101,6 +110,9 @@ s.serve_forever()
 "#;
     let mut command = Command::new("python3");
     command.arg("-c").arg(script).stderr(Stdio::null());
+    if let Some(file) = file {
+        command.env("POSTERN_BACKEND_FILE", file);
+    }
     spawn_backend(command)
 }
 
@@ -203,13 +215,18 @@ pub struct Rig {
 
 impl Rig {
     pub fn new(idle_secs: u64) -> Self {
+        Self::serving(idle_secs, None)
+    }
+
+    /// [`Rig::new`] with the back end's `/file` serving `file`.
+    pub fn serving(idle_secs: u64, file: Option<&Path>) -> Self {
         let temp = tempfile::tempdir().expect("temp dir");
         let dir = temp.path();
         let endpoint = Endpoint::new();
         server_pki(dir);
         certificate_for_the_veth(dir);
         device_pki(dir, &["uem-0001"]);
-        let back = backend();
+        let back = backend(file);
         let port = back.port;
         let agent_port = free_configured_port();
         let config = format!(

@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod agent_data;
+pub mod agent_net;
 pub mod haproxy;
 pub mod portal;
 pub mod posture;
