@@ -124,26 +124,7 @@ pub fn nginx(
     root: &Path,
 ) -> Server {
     let (cert, key) = (dir.join(format!("{name}.pem")), dir.join(format!("{name}-key.pem")));
-    run(&[
-        "openssl",
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        &format!("/CN={name}"),
-        "-addext",
-        &format!("subjectAltName=DNS:{name}"),
-        "-keyout",
-        key.to_str().expect("path"),
-        "-out",
-        cert.to_str().expect("path"),
-    ]);
+    super::proxy::self_signed(&cert, &key, name, &format!("DNS:{name}"));
     let prefix = dir.join("nginx");
     std::fs::create_dir_all(prefix.join("logs")).expect("nginx dir");
     let config = format!(

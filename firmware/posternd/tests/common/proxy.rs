@@ -119,24 +119,18 @@ pub fn backend_log(dir: &Path) -> String {
 
 /// A self-signed server certificate for localhost: `dir/cert.pem`, `dir/key.pem`.
 pub fn certificate(dir: &Path) {
+    self_signed(&dir.join("cert.pem"), &dir.join("key.pem"), "localhost", "IP:127.0.0.1,DNS:localhost");
+}
+
+/// A self-signed ECDSA P-256 certificate for `name` with the subject alternative names
+/// `san` (OpenSSL's syntax), valid for two days, written to `cert` and `key`.
+pub fn self_signed(cert: &Path, key: &Path, name: &str, san: &str) {
     let out = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-        ])
-        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout"])
-        .arg(dir.join("key.pem"))
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
+        .args(["-subj", &format!("/CN={name}"), "-addext", &format!("subjectAltName={san}"), "-keyout"])
+        .arg(key)
         .arg("-out")
-        .arg(dir.join("cert.pem"))
+        .arg(cert)
         .output()
         .expect("openssl runs");
     assert!(out.status.success(), "{}", text(&out));
