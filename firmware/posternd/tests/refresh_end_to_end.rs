@@ -18,7 +18,7 @@ const REFRESH: (&str, &str) = ("POSTERN_TEST_REFRESH_UNMATCHED_SECS", "2");
 fn restored_devices_keep_their_first_access_checks_through_an_outage_until_the_uem_answers() {
     let (dir, mut uem) = setup();
     let mut daemon = Daemon::start(dir.path(), &[]);
-    daemon.wait_for("UEM settings received");
+    daemon.line_with("UEM settings received");
     assert!(activesync(dir.path(), "ALICE0001", "alice%40example.com").contains("allow reason=uem-compliant"));
     drop(daemon);
     // While the gateway is down, the UEM hands alice's phone to bob: only matching the
@@ -46,7 +46,7 @@ fn restored_devices_keep_their_first_access_checks_through_an_outage_until_the_u
     uem.restart();
     // The UEM is back: its check-ins (a full compliance snapshot naming uem-0001 as
     // compliant) must not turn the restored record into a plain cached one.
-    daemon.wait_for("UEM settings received");
+    daemon.line_with("UEM settings received");
     daemon.wait_for("compliance check-in");
     let out = activesync(dir.path(), "ALICE0001", "alice%40example.com");
     assert!(out.contains("block reason=user-mismatch"), "matched again, the phone is bob's now: {out}");
@@ -63,7 +63,7 @@ fn an_ambiguous_match_loses_its_allowance_when_a_candidate_turns_noncompliant_an
         uem.admin(&["enrol", "--uem-id", uem_id, "--user", "carol@example.com", "--platform", "ios"]);
     }
     let mut daemon = Daemon::start_env(dir.path(), &[], &[REFRESH]);
-    daemon.wait_for("UEM settings received");
+    daemon.line_with("UEM settings received");
     let out = activesync(dir.path(), "CAROLNEW1", "carol%40example.com");
     assert!(out.contains("allow reason=ambiguous-match-all-compliant"), "{out}");
     assert!(activesync(dir.path(), "CAROLNEW1", "carol%40example.com").contains("allow reason=cached-allowed"));
@@ -97,7 +97,7 @@ fn wait_entry(dir: &std::path::Path, id: &str, entry: &str, state: &str) -> Dura
 fn a_tunnel_admitted_on_a_timed_out_authorisation_gets_its_real_state_at_the_next_checkin() {
     let (dir, uem) = setup();
     let mut daemon = Daemon::start(dir.path(), &[]);
-    daemon.wait_for("UEM settings received");
+    daemon.line_with("UEM settings received");
     daemon.wait_for("compliance check-in");
     // The next UEM answer comes after 8 s: past the gateway's 5 s lookup bound, while the
     // check-ins keep succeeding. A check-in may take the slow answer first (its request

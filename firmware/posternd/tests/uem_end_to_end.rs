@@ -52,7 +52,7 @@ fn first_accesses_checkins_and_enforcement_latency() {
 fn an_outage_uses_the_uem_rules_and_devices_are_asked_about_again() {
     let (dir, mut uem) = setup();
     let mut daemon = Daemon::start(dir.path(), &[]);
-    daemon.wait_for("UEM settings received");
+    daemon.line_with("UEM settings received");
     assert!(activesync(dir.path(), "ALICE0001", "alice%40example.com").contains("allow"));
     uem.stop();
     // S3: the UEM said to let new devices in while it is unreachable; known ones keep their state.
