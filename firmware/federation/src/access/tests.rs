@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 use super::*;
+use crate::test_support::rule;
 use std::collections::HashMap;
 
 struct Table(HashMap<&'static str, DeviceRecord>);
@@ -22,18 +23,6 @@ fn directory() -> Table {
 
 fn deny(reason: &str) -> Action {
     Action::Deny { reason: reason.into(), remedy: "call the help desk".into() }
-}
-
-fn rule(name: &str, action: Action) -> Rule {
-    Rule {
-        name: name.into(),
-        postures: vec![],
-        platforms: vec![],
-        apps: vec![],
-        networks: vec![],
-        groups: vec![],
-        action,
-    }
 }
 
 fn rules() -> Vec<Rule> {

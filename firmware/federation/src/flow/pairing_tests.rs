@@ -4,28 +4,16 @@
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 use super::*;
-use crate::access::{DeviceRecord, Rule};
+use crate::access::DeviceRecord;
 use crate::binding::encode_redirect;
 use crate::config::Pairing;
-use crate::test_support::{IdpDoc, SP_ENTITY, TestSigner, config};
+use crate::test_support::{IdpDoc, SP_ENTITY, TestSigner, config, rule};
 
 struct NoDevices;
 
 impl DeviceDirectory for NoDevices {
     fn lookup(&self, _: &str) -> Option<DeviceRecord> {
         None
-    }
-}
-
-fn rule(name: &str, action: Action) -> Rule {
-    Rule {
-        name: name.into(),
-        postures: vec![],
-        platforms: vec![],
-        apps: vec![],
-        networks: vec![],
-        groups: vec![],
-        action,
     }
 }
 

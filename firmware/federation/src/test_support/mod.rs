@@ -1,5 +1,6 @@
 //! A configuration shared by the unit tests.
 
+use crate::access::{Action, Rule};
 use crate::config::{FederationConfig, LocalIdentity, Pairing};
 
 pub(crate) const SP_ENTITY: &str = "https://sp.example/metadata";
@@ -34,3 +35,16 @@ pub(crate) fn config() -> FederationConfig {
 
 mod signer;
 pub(crate) use signer::{IdpDoc, TestSigner};
+
+/// A rule named `name` that matches every sign-in and takes `action`.
+pub(crate) fn rule(name: &str, action: Action) -> Rule {
+    Rule {
+        name: name.into(),
+        postures: vec![],
+        platforms: vec![],
+        apps: vec![],
+        networks: vec![],
+        groups: vec![],
+        action,
+    }
+}
