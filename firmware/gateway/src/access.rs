@@ -121,9 +121,10 @@ impl Gateway {
         };
         let uem = self.uem();
         let previous_record = previous.map(|p| p.to_decision(key));
+        let gateway = self.id();
         let outcome = decide_first_access(&FirstAccess {
             request,
-            gateway: &self.id,
+            gateway: &gateway,
             lookup,
             settings: uem.settings,
             caps: uem.caps,

@@ -35,7 +35,7 @@ pub(crate) struct UemView {
 
 /// The access service shared by the proxy, the check-ins and the CLI.
 pub struct Gateway {
-    pub(crate) id: GatewayId,
+    id: RwLock<GatewayId>,
     connector: RwLock<Arc<dyn UemConnector>>,
     cache: Mutex<DeviceCache>,
     /// The cache's memory, read by requests without waiting for the cache's writes.
@@ -70,7 +70,7 @@ impl Gateway {
         let inventory_changed = tokio::sync::Notify::new();
         let (blocks_added, _) = tokio::sync::watch::channel(0);
         Self {
-            id,
+            id: RwLock::new(id),
             connector: RwLock::new(connector),
             reader: cache.reader(),
             cache: Mutex::new(cache),
@@ -174,6 +174,18 @@ impl Gateway {
         if let Some(settings) = settings {
             self.set_uem_settings(settings);
         }
+    }
+
+    /// The id this gateway registers under with the UEM, and decides tunnels by.
+    pub fn id(&self) -> GatewayId {
+        self.id.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Takes a new id (`gateway-id` committed); the caller switches the connector to one
+    /// built with it.
+    pub fn set_id(&self, id: GatewayId) {
+        tracing::info!(gateway_id = %id, "gateway id applied");
+        *self.id.write().unwrap_or_else(PoisonError::into_inner) = id;
     }
 
     pub(crate) fn uem(&self) -> UemView {

@@ -112,7 +112,6 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let tls = Arc::new(DaemonTls::open(&args.state_dir, &running)?);
     let id = GatewayId::new(&running.gateway.id)
         .map_err(|e| DaemonError::Setting { setting: "gateway.id", reason: e.to_string() })?;
-    let gateway_id = id.clone();
     let uem = connector(&running, &id);
     tracing::info!(connector = uem.kind(), "UEM connector ready");
     let registry = postern_metrics::Registry::new();
@@ -213,7 +212,6 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let live = LiveServices {
         gateway: gateway.clone(),
         checkins: checkins.clone(),
-        gateway_id,
         state_dir: args.state_dir.clone(),
         tunnels: data_plane.tunnel_proxy(),
         activesync: data_plane.activesync_proxy(),

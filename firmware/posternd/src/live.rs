@@ -23,8 +23,6 @@ pub(crate) struct LiveServices {
     pub(crate) gateway: Arc<Gateway>,
     /// The UEM check-in schedule.
     pub(crate) checkins: Arc<Checkins>,
-    /// This gateway's id, which a new UEM connector is built with.
-    pub(crate) gateway_id: GatewayId,
     /// Where the settings each UEM provided are kept.
     pub(crate) state_dir: PathBuf,
     /// The AppTunnel proxy, when it runs.
@@ -46,6 +44,7 @@ impl LiveServices {
             "tls key",
             "tls min-version",
             "device-cache size",
+            "gateway-id",
             "uem checkin",
             "uem connector",
             "host-checker policy",
@@ -91,7 +90,10 @@ fn apply(before: &Config, after: &Config, services: &LiveServices) {
     if let Some(proxy) = services.activesync.as_deref() {
         apply_activesync(before, after, proxy);
     }
-    if before.uem.connector != after.uem.connector || inventory_hold_secs(before) != inventory_hold_secs(after) {
+    if before.uem.connector != after.uem.connector
+        || before.gateway.id != after.gateway.id
+        || inventory_hold_secs(before) != inventory_hold_secs(after)
+    {
         switch_uem(after, services);
     } else if before.uem.checkins != after.uem.checkins {
         services.checkins.reconfigure(&after.uem.checkins);
@@ -168,16 +170,26 @@ fn apply_activesync(before: &Config, after: &Config, proxy: &ActiveSyncProxy) {
 }
 
 /// Another UEM, or the same one reached differently (address, credentials, CA, the
-/// inventory hold its connector asks for): a new connector takes every later call, the
+/// inventory hold its connector asks for, this gateway's id): a new connector takes every later call, the
 /// check-ins start again with it (registration, then a full compliance pull), and the
 /// UEM's settings are the ones kept for it, if any. Decisions already in the cache stay
 /// until the new UEM's answers change them, as after a `reload`.
 fn switch_uem(after: &Config, services: &LiveServices) {
-    let uem = connector(after, &services.gateway_id);
+    let gateway_id = match GatewayId::new(&after.gateway.id) {
+        Ok(id) => id,
+        Err(error) => {
+            tracing::error!(gateway_id = %after.gateway.id, %error, "gateway id not applied; the UEM connector is unchanged");
+            return;
+        }
+    };
+    if services.gateway.id() != gateway_id {
+        services.gateway.set_id(gateway_id.clone());
+    }
+    let uem = connector(after, &gateway_id);
     let features = uem.features();
     let identity = connector_identity(after);
     let settings_file = SettingsFile::new(&services.state_dir, &identity);
     services.gateway.switch_connector(uem, settings_file.load().as_ref());
     services.checkins.switch_uem(&after.uem.checkins, features, settings_file);
-    tracing::info!(connector = %identity, "UEM connector applied");
+    tracing::info!(connector = %identity, gateway_id = %gateway_id, "UEM connector applied");
 }

@@ -200,3 +200,38 @@ fn a_committed_uem_connector_takes_over_at_once() {
     assert!(!pending.contains("uem"), "{pending}");
     assert!(daemon.child.try_wait().expect("status").is_none(), "posternd is still running");
 }
+
+#[test]
+fn a_committed_gateway_id_registers_with_the_uem_at_once() {
+    let (dir, uem) = setup();
+    let mut daemon = Daemon::start(dir.path(), &[]);
+    daemon.wait_for("compliance check-in");
+    assert!(activesync(dir.path(), "ALICE0001", "alice%40example.com").contains("allow reason=uem-compliant"));
+    assert!(!uem.admin(&["inventory"]).contains("postern-7"), "no gateway has this id yet");
+    // The UEM knows the new id by a token of its own, which the operator puts in the
+    // credentials file before the commit.
+    uem.admin(&["token", "postern-7", "token-of-postern-7"]);
+    std::fs::write(dir.path().join("token"), "token-of-postern-7").expect("token file");
+    let committed = text(&cli(dir.path(), "configure terminal\ngateway-id postern-7\ncommit\n"));
+    assert!(committed.contains("Committed"), "{committed}");
+    assert!(!committed.contains("next `reload`"), "the gateway id applies at commit:\n{committed}");
+    let applied = daemon.wait_for("UEM connector applied");
+    assert!(applied.contains("postern-7"), "the connector is rebuilt with the new id: {applied}");
+    // A block pushes the inventory at once: under the new id, with the new token.
+    let out = cli(dir.path(), "device-cache block ALICE0001");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let start = Instant::now();
+    while !uem.admin(&["inventory"]).contains("postern-7") {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no inventory under the new id within 5 s: {}\n{}",
+            uem.admin(&["inventory"]),
+            text(&cli(dir.path(), "show checkins"))
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pending = text(&cli(dir.path(), "show configuration pending-reload"));
+    assert!(!pending.contains("gateway-id"), "{pending}");
+    let version = text(&cli(dir.path(), "show version"));
+    assert!(version.contains("gateway id postern-7"), "{version}");
+}
