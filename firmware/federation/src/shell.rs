@@ -11,7 +11,7 @@ use chrono::Utc;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::{Bytes, Incoming as Body};
 use hyper::{Method, Request, Response, StatusCode, header};
-use postern_proxy_apptunnel::device_identity;
+use postern_proxy_apptunnel::{TunnelOrigins, device_identity};
 use postern_proxy_front::{HttpLimits, PeerInfo, hardened_http1_builder};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpStream;
@@ -37,6 +37,8 @@ pub struct FederationService {
     federation: Mutex<Federation>,
     directory: Arc<dyn DeviceDirectory + Send + Sync>,
     reporter: Option<SignInReporter>,
+    /// The AppTunnel proxy's back-end connections, when a service may lead here.
+    tunnels: std::sync::OnceLock<TunnelOrigins>,
 }
 
 impl std::fmt::Debug for FederationService {
@@ -68,7 +70,7 @@ fn error_page(status: StatusCode, error: &dyn std::fmt::Display) -> Reply {
 impl FederationService {
     /// A service for `federation`, looking devices up in `directory`.
     pub fn new(federation: Federation, directory: Arc<dyn DeviceDirectory + Send + Sync>) -> Arc<Self> {
-        Arc::new(Self { federation: Mutex::new(federation), directory, reporter: None })
+        Arc::new(Self { federation: Mutex::new(federation), directory, reporter: None, tunnels: Default::default() })
     }
 
     /// A service for `federation`, looking devices up in `directory`, telling `reporter`
@@ -78,7 +80,19 @@ impl FederationService {
         directory: Arc<dyn DeviceDirectory + Send + Sync>,
         reporter: SignInReporter,
     ) -> Arc<Self> {
-        Arc::new(Self { federation: Mutex::new(federation), directory, reporter: Some(reporter) })
+        Arc::new(Self {
+            federation: Mutex::new(federation),
+            directory,
+            reporter: Some(reporter),
+            tunnels: Default::default(),
+        })
+    }
+
+    /// Ties connections that come through an AppTunnel to the tunnel's device and app
+    /// (`DeviceBinding::AppTunnel`), looked up in `origins`. Set once; later calls are
+    /// ignored.
+    pub fn bind_tunnels(&self, origins: TunnelOrigins) {
+        let _ = self.tunnels.set(origins);
     }
 
     /// Serves `set` from the next request on; sign-ins in progress are kept (see
@@ -93,8 +107,14 @@ impl FederationService {
 
     /// Serves one handshaken connection until it ends or the listener shuts down.
     pub async fn serve(self: Arc<Self>, tls: TlsStream<TcpStream>, peer: PeerInfo) {
-        let binding = bind_device(&peer);
-        let source = peer.addr.ip();
+        let through = self.tunnels.get().zip(tls.get_ref().0.local_addr().ok());
+        let (binding, source) = match through.and_then(|(tunnels, local)| tunnels.lookup(peer.addr, local)) {
+            Some(origin) => {
+                tracing::info!(peer = %peer.addr, client = %origin.client, device = %origin.uem_device_id, app = %origin.app, "sign-in connection through an AppTunnel");
+                (DeviceBinding::AppTunnel { device_id: origin.uem_device_id, app: origin.app }, origin.client.ip())
+            }
+            None => (bind_device(&peer), peer.addr.ip()),
+        };
         let service = hyper::service::service_fn(move |request| {
             let this = Arc::clone(&self);
             let binding = binding.clone();

@@ -199,6 +199,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         crate::sign_ins::reporting_sink(sign_in_reports.clone()),
         data_plane.front_metrics(),
         args.state_dir.join("accs/federation-tls"),
+        data_plane.tunnel_proxy().map(|proxy| proxy.origins()),
     );
     let (accs_control, accs_forced) =
         crate::accs_sync::AccsSync::new(accs.clone(), sign_in_reports.clone(), federation.clone());

@@ -12,6 +12,7 @@ use postern_federation::flow::Federation;
 use postern_federation::profile::federation_set;
 use postern_federation::shell::{FederationService, SignInReporter};
 use postern_gateway::Gateway;
+use postern_proxy_apptunnel::TunnelOrigins;
 use postern_proxy_front::{
     CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, ReloadOutcome,
     TlsSettings,
@@ -53,6 +54,7 @@ pub(crate) struct FederationPlane {
     reporter: SignInReporter,
     front: FrontMetrics,
     tls_dir: PathBuf,
+    tunnels: Option<TunnelOrigins>,
     running: tokio::sync::Mutex<Option<Running>>,
     applied: Mutex<Option<Wanted>>,
     status: Mutex<String>,
@@ -70,14 +72,22 @@ pub(crate) async fn bind(startup: Option<&Config>) -> Option<TcpListener> {
 
 impl FederationPlane {
     /// A plane that looks devices up in `gateway`'s cache and hands sign-ins to `sink`;
-    /// the listener's TLS files are kept in `tls_dir`.
-    pub(crate) fn new(gateway: Arc<Gateway>, sink: SignInSink, front: FrontMetrics, tls_dir: PathBuf) -> Arc<Self> {
+    /// the listener's TLS files are kept in `tls_dir`. Connections that come through an
+    /// AppTunnel are found in `tunnels` (the AppTunnel proxy's, when it runs).
+    pub(crate) fn new(
+        gateway: Arc<Gateway>,
+        sink: SignInSink,
+        front: FrontMetrics,
+        tls_dir: PathBuf,
+        tunnels: Option<TunnelOrigins>,
+    ) -> Arc<Self> {
         let reporter: SignInReporter = Arc::new(move |record, time_unix| sink(sign_in(record, time_unix)));
         Arc::new(Self {
             gateway,
             reporter,
             front,
             tls_dir,
+            tunnels,
             running: tokio::sync::Mutex::new(None),
             applied: Mutex::new(None),
             status: Mutex::new("Federation: not served yet\n".into()),
@@ -204,6 +214,9 @@ impl FederationPlane {
             .map_err(|e| format!("listener: {e}"))?;
         let directory = Arc::new(CacheDirectory::new(self.gateway.clone()));
         let service = FederationService::reporting(Federation::new(set), directory, self.reporter.clone());
+        if let Some(tunnels) = &self.tunnels {
+            service.bind_tunnels(tunnels.clone());
+        }
         let serving = service.clone();
         tracing::info!(addr = %listener.local_addr(), "federation listener listening");
         let handle = listener.serve(move |tls, peer: PeerInfo| serving.clone().serve(tls, peer));

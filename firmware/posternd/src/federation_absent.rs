@@ -24,7 +24,13 @@ pub(crate) async fn bind(_startup: Option<&Config>) -> Option<TcpListener> {
 
 impl FederationPlane {
     /// The stand-in; the arguments are those of the real plane.
-    pub(crate) fn new(_gateway: Arc<Gateway>, _sink: SignInSink, _front: FrontMetrics, _tls_dir: PathBuf) -> Arc<Self> {
+    pub(crate) fn new(
+        _gateway: Arc<Gateway>,
+        _sink: SignInSink,
+        _front: FrontMetrics,
+        _tls_dir: PathBuf,
+        _tunnels: Option<postern_proxy_apptunnel::TunnelOrigins>,
+    ) -> Arc<Self> {
         Arc::new(Self)
     }
 

@@ -114,7 +114,13 @@ fn spawn_script(scripts: &mut Scripts, dir: &Path, script: &str, key: &str, meta
 /// Runs the scripted browser from `start` with `device`'s certificate (from
 /// [`device_pki`]); returns the final status and page.
 fn browse(dir: &Path, start: &str, device: Option<&str>) -> (u16, String) {
+    browse_env(dir, start, device, &[])
+}
+
+/// [`browse`] with `env` for the browser (its AppTunnel, say).
+fn browse_env(dir: &Path, start: &str, device: Option<&str>, env: &[(&str, String)]) -> (u16, String) {
     let mut command = Command::new("python3");
+    command.envs(env.iter().map(|(k, v)| (k, v.as_str())));
     command.arg(format!("{SAML_SCRIPTS}/browse.py")).arg(start).arg(dir.join("web-ca.pem"));
     if let Some(device) = device {
         command.arg(dir.join(format!("{device}.pem"))).arg(dir.join(format!("{device}-key.pem")));
@@ -163,6 +169,7 @@ struct World {
     portal: Portal,
     _scripts: Scripts,
     sp: u16,
+    idp: u16,
     base: String,
 }
 
@@ -244,7 +251,7 @@ fn world() -> World {
         path("portal-token"),
     ));
     std::fs::write(dir.join("initial.toml"), config).expect("configuration");
-    World { tmp, uem, portal, _scripts: scripts, sp, base: format!("https://127.0.0.1:{port}") }
+    World { tmp, uem, portal, _scripts: scripts, sp, idp, base: format!("https://127.0.0.1:{port}") }
 }
 
 #[test]
@@ -403,4 +410,78 @@ fn served_subject(dir: &Path, base: &str) -> String {
         .expect("openssl s_client runs");
     let shown = text(&out);
     shown.lines().find(|l| l.starts_with("subject=")).unwrap_or_default().to_owned()
+}
+
+/// A sign-in that comes through an AppTunnel is tied to the tunnel's device and app, with
+/// no certificate shown to the federation listener, and rules on apps decide it.
+#[test]
+fn a_sign_in_through_an_apptunnel_carries_its_device_and_app() {
+    let world = world();
+    let dir = world.dir();
+    let fed_port: u16 = world.base.rsplit(':').next().and_then(|p| p.parse().ok()).expect("federation port");
+    let mut config = std::fs::read_to_string(dir.join("initial.toml")).expect("configuration");
+    // The AppTunnel listener serves the web CA's certificate for 127.0.0.1, as the browser checks.
+    config.push_str(&format!(
+        "\n[tls]\ncertificate_file = \"{}\"\nkey_file = \"{}\"\n",
+        dir.join("postern-tls.pem").display(),
+        dir.join("postern-tls.key").display()
+    ));
+    for (name, port) in [("sign-in", fed_port), ("sp", world.sp), ("idp", world.idp)] {
+        config.push_str(&format!(
+            "\n[[apptunnel.services]]\nname = \"{name}\"\nkind = \"tcp\"\nservers = [\"127.0.0.1:{port}\"]\n"
+        ));
+    }
+    std::fs::write(dir.join("initial.toml"), config).expect("configuration");
+    let mut daemon = Daemon::start(dir, &["--apptunnel-listen", "127.0.0.1:0"]);
+    let tunnel = common::proxy::port_from(&daemon.line_with("AppTunnel listening"));
+    wait_accs(dir, "tenant acme");
+    // Only the managed browser may sign in, and only on a compliant device.
+    world.portal.admin(&[
+        "rule",
+        "acme",
+        "compliant",
+        "--action",
+        "allow",
+        "--posture",
+        "compliant",
+        "--app",
+        "com.example.browser",
+    ]);
+    let commit = text(&cli(dir, &format!("configure terminal ; accs federation url {} ; commit", world.base)));
+    assert!(commit.contains("Committed revision"), "{commit}");
+    wait_accs(dir, "Federation: serving on");
+    let fetched = text(&cli(dir, "configure terminal ; accs config-fetch update"));
+    assert!(fetched.contains("applied") || fetched.contains("unchanged"), "{fetched}");
+    fetch_metadata(dir, &format!("{}/saml/idp/metadata", world.base), &dir.join("postern-idp.xml"));
+    fetch_metadata(dir, &format!("{}/saml/sp/metadata", world.base), &dir.join("postern-sp.xml"));
+    assert!(activesync(dir, "ALICE0001", "alice%40example.com").contains("allow reason=uem-compliant"));
+    wait_cache(dir, "ALICE0001", "allowed");
+
+    let login = format!("https://127.0.0.1:{}/login", world.sp);
+    let through = |app: &str| {
+        let env = [("BROWSE_APPTUNNEL", format!("https://127.0.0.1:{tunnel}")), ("BROWSE_APP", app.to_owned())];
+        browse_env(dir, &login, Some("uem-0001"), &env)
+    };
+    let (status, page) = through("com.example.browser");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("signed in as alice@example.com"), "{page}");
+    let bound = daemon.wait_for("sign-in connection through an AppTunnel");
+    assert!(bound.contains("device=uem-0001") && bound.contains("app=com.example.browser"), "{bound}");
+    let record = daemon.wait_for("sign-in recorded");
+    for field in ["device=uem-0001", "app=com.example.browser", "rule=compliant", "result=Allowed"] {
+        assert!(record.contains(field), "{field}: {record}");
+    }
+
+    // Another app on the same compliant device: the rule on apps does not allow it.
+    let (status, page) = through("com.example.other");
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("No access rule allows this sign-in."), "{page}");
+    let record = daemon.wait_for("sign-in recorded");
+    assert!(record.contains("app=com.example.other") && record.contains("result=Denied"), "{record}");
+
+    // The device's certificate shown to the listener directly names no app.
+    let (status, page) = browse(dir, &login, Some("uem-0001"));
+    assert_eq!(status, 403, "{page}");
+    let record = daemon.wait_for("sign-in recorded");
+    assert!(record.contains("device=uem-0001") && !record.contains("app=com."), "{record}");
 }

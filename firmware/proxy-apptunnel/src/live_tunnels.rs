@@ -1,5 +1,6 @@
 //! The tunnels open now, by cache key, so a cut (A7) can close them.
 
+use crate::origins::OriginGuard;
 use postern_decision::{AccessKey, TunnelKey};
 use postern_gateway::Gateway;
 use postern_metrics::Gauge;
@@ -28,6 +29,8 @@ pub(crate) struct TunnelGuard {
     id: u64,
     /// Becomes `true` when the tunnel is cut.
     pub(crate) cut: watch::Receiver<bool>,
+    /// Its back-end connection, as listeners of this gateway look it up.
+    pub(crate) origin: Option<OriginGuard>,
 }
 
 impl LiveTunnels {
@@ -49,7 +52,7 @@ impl LiveTunnels {
         if let Some(open) = &self.open {
             open.inc();
         }
-        TunnelGuard { live: self.clone(), key, id, cut: rx }
+        TunnelGuard { live: self.clone(), key, id, cut: rx, origin: None }
     }
 
     /// Cuts every tunnel of `key`; returns how many.

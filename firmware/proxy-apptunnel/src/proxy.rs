@@ -6,6 +6,7 @@ use crate::device_limits::DeviceLimits;
 use crate::error::AppTunnelError;
 use crate::identity::device_identity;
 use crate::live_tunnels::{LiveTunnels, follow_cuts};
+use crate::origins::TunnelOrigins;
 use crate::pool::ServerHealth;
 use crate::requests::{Connection, Pending};
 use crate::services::ServiceTable;
@@ -33,6 +34,8 @@ pub struct AppTunnelProxy {
     services: RwLock<(Vec<AppTunnelService>, Arc<ServiceTable>)>,
     pub(crate) config: AppTunnelConfig,
     pub(crate) live: Arc<LiveTunnels>,
+    /// The back-end connections of open tunnels, for listeners of this gateway.
+    pub(crate) origins: TunnelOrigins,
     pub(crate) devices: Arc<DeviceLimits>,
     /// The idle timeout in milliseconds: the configuration's, until a commit changes it.
     pub(crate) idle_timeout_ms: AtomicU64,
@@ -58,7 +61,8 @@ impl AppTunnelProxy {
         follow_cuts(&gateway, Arc::downgrade(&live));
         let devices = DeviceLimits::new(config.max_connections_per_device);
         let idle_timeout_ms = AtomicU64::new(u64::try_from(config.idle_timeout.as_millis()).unwrap_or(u64::MAX));
-        Ok(Arc::new(Self { gateway, services, config, live, devices, idle_timeout_ms }))
+        let origins = TunnelOrigins::default();
+        Ok(Arc::new(Self { gateway, services, config, live, origins, devices, idle_timeout_ms }))
     }
 
     /// A new idle timeout (`apptunnel idle-timeout` at commit): tunnels and back-end
@@ -95,6 +99,12 @@ impl AppTunnelProxy {
     /// The idle timeout in force.
     pub(crate) fn idle_timeout(&self) -> Duration {
         Duration::from_millis(self.idle_timeout_ms.load(Ordering::Relaxed))
+    }
+
+    /// Which tunnel opened a connection that reached a listener of this gateway (the
+    /// federation listener, when a service leads to it).
+    pub fn origins(&self) -> TunnelOrigins {
+        self.origins.clone()
     }
 
     /// How many tunnels are open now (CONNECT tunnels and plain HTTP back-end connections).

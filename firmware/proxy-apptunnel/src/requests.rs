@@ -142,10 +142,11 @@ impl AppTunnelProxy {
         let key = TunnelKey { uem_device_id: device, app_id: app, service };
         let label = format!("{}/{}/{}->{host}:{port}", key.uem_device_id, key.app_id.as_str(), key.service.as_str());
         if connect {
-            let guard = self.live.register(key.clone());
+            let mut guard = self.live.register(key.clone());
             self.decide(&key, &label).await?;
             self.role_check(&key, &label)?;
             let backend = self.connect_backend(&route, &label).await?;
+            guard.origin = self.origins.register(&backend, &key, connection.client);
             if *guard.cut.borrow() {
                 return Err(refusal(StatusCode::FORBIDDEN, "tunnel-cut", "cut"));
             }
@@ -230,8 +231,9 @@ impl AppTunnelProxy {
         self.role_check(&key, label)?;
         let mut upstream = match (upstream.take(), guard) {
             (Some(upstream), _) => upstream,
-            (None, Some(guard)) => {
+            (None, Some(mut guard)) => {
                 let stream = self.connect_backend(route, label).await?;
+                guard.origin = self.origins.register(&stream, &key, connection.client);
                 Upstream::open(stream, guard, key, target).await.map_err(|error| {
                     tracing::warn!(tunnel = %label, %error, "AppTunnel back end failed the HTTP handshake");
                     refusal(StatusCode::BAD_GATEWAY, "backend-unreachable", "backend-unreachable")
