@@ -24,7 +24,13 @@ pub(crate) async fn bind(_startup: Option<&Config>) -> Option<TcpListener> {
 
 impl FederationPlane {
     /// The stand-in; the arguments are those of the real plane.
-    pub(crate) fn new(_gateway: Arc<Gateway>, _sink: SignInSink, _front: FrontMetrics, _tls_dir: PathBuf) -> Arc<Self> {
+    pub(crate) fn new(
+        _gateway: Arc<Gateway>,
+        _sink: SignInSink,
+        _failures: Arc<crate::sign_in_failures::FailedSignIns>,
+        _front: FrontMetrics,
+        _tls_dir: PathBuf,
+    ) -> Arc<Self> {
         Arc::new(Self)
     }
 
