@@ -38,6 +38,12 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
     ("xml2-config", "libxml2-dev"),
     ("pkg-config", "pkg-config"),
     ("clang", "clang"),
+    // One federation sign-in runs in a real browser: headless chromium driven by its
+    // chromedriver, the device certificate and test CA in an NSS database (certutil, pk12util).
+    ("chromium", "chromium"),
+    ("chromedriver", "chromium-driver"),
+    ("certutil", "libnss3-tools"),
+    ("pk12util", "libnss3-tools"),
     // Network namespaces, veth pairs and routes of the agent's data channel test.
     ("ip", "iproute2"),
     // The agent's four-namespace test: corporate servers (nginx over HTTPS, OpenSSH's sshd)
@@ -53,6 +59,7 @@ pub(crate) const TEST_TOOLS: &[(&str, &str)] = &[
 pub(crate) const TEST_PYTHON: &[(&str, &str)] = &[
     ("firmware/posternd/tests/activesync/requirements.txt", "pyactivesync"),
     ("firmware/federation/tests/saml/requirements.txt", "saml2"),
+    ("firmware/federation/tests/saml/requirements.txt", "selenium"),
 ];
 
 /// What `cargo xtask bench proxy` needs besides the test tools: the load generator and

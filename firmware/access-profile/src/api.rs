@@ -17,6 +17,11 @@ pub const MAX_SIGN_INS_PER_BATCH: usize = 500;
 pub const MAX_SIGN_IN_BATCH_BYTES: usize = 1024 * 1024;
 /// Longest event id.
 pub const MAX_EVENT_ID: usize = 128;
+/// Longest reason code.
+pub const MAX_CODE: usize = 64;
+/// The `pairing` of a failed sign-in whose pairing could not be told (a request from no
+/// pairing's SP, a malformed message); no pairing can have this name.
+pub const UNKNOWN_PAIRING: &str = "(unknown)";
 
 /// What became of a sign-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +64,10 @@ pub struct SignIn {
     /// Why, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Why, as a stable code for a denied or failed sign-in (`denied-by-rule`,
+    /// `bad-signature`, `unknown-acs`…): 1 to [`MAX_CODE`] lowercase letters, digits or `-`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// `POST /api/v1/gateway/sign-ins`.
@@ -119,7 +128,60 @@ impl SignInBatch {
                     push(format!("sign_ins[{i}].{field}"), check::text(value));
                 }
             }
+            if let Some(code) = &s.code {
+                push(format!("sign_ins[{i}].code"), reason_code(code));
+            }
         }
         if problems.is_empty() { Ok(()) } else { Err(Problems(problems)) }
+    }
+}
+
+/// A reason code: 1 to [`MAX_CODE`] of `a`–`z`, `0`–`9` and `-`.
+fn reason_code(code: &str) -> Result<(), String> {
+    if code.is_empty() || code.len() > MAX_CODE {
+        return Err(format!("must be 1 to {MAX_CODE} characters"));
+    }
+    match code.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+        Some(c) => Err(format!("holds {c:?}; only a-z, 0-9 and '-' are allowed")),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SignIn, SignInBatch, SignInResult, UNKNOWN_PAIRING};
+
+    fn failed(code: Option<&str>) -> SignIn {
+        SignIn {
+            id: "gw-1".into(),
+            time_unix: 1,
+            user: None,
+            device: None,
+            app: None,
+            pairing: UNKNOWN_PAIRING.into(),
+            rule: None,
+            result: SignInResult::Failed,
+            reason: Some("AuthnRequest from `x`, which is the service provider of no pairing".into()),
+            code: code.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn reason_codes_are_checked_and_optional() {
+        let batch = |code| SignInBatch { sign_ins: vec![failed(code)] };
+        assert_eq!(batch(Some("unknown-sp")).validate(), Ok(()));
+        assert_eq!(batch(None).validate(), Ok(()), "a report without a code is still valid");
+        for bad in ["", "Unknown-SP", "unknown sp", "x\u{7}", &"a".repeat(65)] {
+            let problems = batch(Some(bad)).validate().err().map(|p| p.to_string()).unwrap_or_default();
+            assert!(problems.contains("sign_ins[0].code"), "{bad:?}: {problems}");
+        }
+    }
+
+    #[test]
+    fn a_report_without_a_code_reads_as_before_and_none_is_not_written() {
+        let old = r#"{"id":"a","time_unix":1,"pairing":"crm","result":"denied","reason":"no"}"#;
+        let read: SignIn = serde_json::from_str(old).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read.code, None);
+        assert_eq!(serde_json::to_string(&read).unwrap_or_default(), old);
     }
 }

@@ -16,7 +16,9 @@ use chrono::{DateTime, Utc};
 use std::net::IpAddr;
 
 mod pages;
+mod refusal;
 pub use pages::{deny_page, warn_page};
+pub use refusal::Refusal;
 
 /// At most this many sign-ins from one source address wait at the IdP at once, so one
 /// client cannot fill the pending store for everyone.

@@ -3,9 +3,12 @@
 //! project's TLS front end (postern-proxy-front) has handshaken.
 
 use crate::access::{DeviceBinding, DeviceDirectory};
+use crate::binding::BindingError;
 use crate::config::FederationSet;
-use crate::flow::{Federation, FlowError, Incoming, Outcome, SignInRecord};
+use crate::flow::{Federation, FlowError, Incoming, Outcome, Refusal, SignInRecord};
+use crate::idp_response::ResponseError;
 use crate::metadata::{idp_metadata, sp_metadata};
+use crate::sp_request::SpRequestError;
 use crate::xml_guard::RESPONSE_LIMITS;
 use chrono::Utc;
 use http_body_util::{BodyExt as _, Full, Limited};
@@ -32,11 +35,16 @@ const MAX_BODY: usize = RESPONSE_LIMITS.max_bytes * 2;
 /// Told of each decided sign-in (allowed, warned or denied) with its time in Unix seconds.
 pub type SignInReporter = Arc<dyn Fn(&SignInRecord, u64) + Send + Sync>;
 
+/// Told of each refused sign-in step (a refused AuthnRequest or Response, a body too
+/// large) with the browser's address and the time in Unix seconds.
+pub type RefusalReporter = Arc<dyn Fn(&Refusal, std::net::IpAddr, u64) + Send + Sync>;
+
 /// The federation proxy's HTTP service.
 pub struct FederationService {
     federation: Mutex<Federation>,
     directory: Arc<dyn DeviceDirectory + Send + Sync>,
     reporter: Option<SignInReporter>,
+    refusals: Option<RefusalReporter>,
     /// The AppTunnel proxy's back-end connections, when a service may lead here.
     tunnels: std::sync::OnceLock<TunnelOrigins>,
 }
@@ -70,7 +78,13 @@ fn error_page(status: StatusCode, error: &dyn std::fmt::Display) -> Reply {
 impl FederationService {
     /// A service for `federation`, looking devices up in `directory`.
     pub fn new(federation: Federation, directory: Arc<dyn DeviceDirectory + Send + Sync>) -> Arc<Self> {
-        Arc::new(Self { federation: Mutex::new(federation), directory, reporter: None, tunnels: Default::default() })
+        Arc::new(Self {
+            federation: Mutex::new(federation),
+            directory,
+            reporter: None,
+            refusals: None,
+            tunnels: Default::default(),
+        })
     }
 
     /// A service for `federation`, looking devices up in `directory`, telling `reporter`
@@ -84,6 +98,23 @@ impl FederationService {
             federation: Mutex::new(federation),
             directory,
             reporter: Some(reporter),
+            refusals: None,
+            tunnels: Default::default(),
+        })
+    }
+
+    /// As [`FederationService::reporting`], and telling `refusals` of every refused step.
+    pub fn reporting_refusals(
+        federation: Federation,
+        directory: Arc<dyn DeviceDirectory + Send + Sync>,
+        reporter: SignInReporter,
+        refusals: RefusalReporter,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            federation: Mutex::new(federation),
+            directory,
+            reporter: Some(reporter),
+            refusals: Some(refusals),
             tunnels: Default::default(),
         })
     }
@@ -93,6 +124,14 @@ impl FederationService {
     /// ignored.
     pub fn bind_tunnels(&self, origins: TunnelOrigins) {
         let _ = self.tunnels.set(origins);
+    }
+
+    /// Tells the refusal reporter, if any, and answers the browser with the error page.
+    fn refuse(&self, refusal: &Refusal, source: std::net::IpAddr, now: chrono::DateTime<Utc>) -> Reply {
+        if let Some(report) = &self.refusals {
+            report(refusal, source, u64::try_from(now.timestamp()).unwrap_or_default());
+        }
+        refused(&refusal.error)
     }
 
     /// Serves `set` from the next request on; sign-ins in progress are kept (see
@@ -138,13 +177,25 @@ impl FederationService {
         let query = request.uri().query().unwrap_or_default().to_owned();
         let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(error) => return error_page(StatusCode::PAYLOAD_TOO_LARGE, &error),
+            Err(error) => {
+                let too_large = BindingError::TooLarge { field: "request body", limit: MAX_BODY };
+                let flow_error: Option<FlowError> = match path.as_str() {
+                    SSO_PATH => Some(SpRequestError::Binding(too_large).into()),
+                    ACS_PATH => Some(ResponseError::Binding(too_large).into()),
+                    _ => None,
+                };
+                if let (Some(report), Some(flow_error)) = (&self.refusals, flow_error) {
+                    let refusal = Refusal::unattributed(&binding, flow_error);
+                    report(&refusal, source, u64::try_from(Utc::now().timestamp()).unwrap_or_default());
+                }
+                return error_page(StatusCode::PAYLOAD_TOO_LARGE, &error);
+            }
         };
         let now = Utc::now();
         match (method, path.as_str()) {
             (Method::GET, SSO_PATH) | (Method::POST, SSO_PATH) => {
                 let incoming = if query.is_empty() { Incoming::Post(&body) } else { Incoming::Redirect(&query) };
-                let started = self.lock().on_sp_request(incoming, binding, source, now);
+                let started = self.lock().on_sp_request(incoming, binding.clone(), source, now);
                 match started {
                     Ok(redirect) => {
                         let mut response = reply(StatusCode::FOUND, "text/plain", String::new());
@@ -153,11 +204,14 @@ impl FederationService {
                         }
                         response
                     }
-                    Err(error) => refused(&error),
+                    Err(error) => {
+                        let refusal = self.lock().sp_request_refusal(incoming, &binding, error);
+                        self.refuse(&refusal, source, now)
+                    }
                 }
             }
             (Method::POST, ACS_PATH) => {
-                let decided = self.lock().on_idp_response(&body, binding, self.directory.as_ref(), now);
+                let decided = self.lock().on_idp_response(&body, binding.clone(), self.directory.as_ref(), now);
                 match decided {
                     Ok(record) => {
                         if let Some(report) = &self.reporter {
@@ -170,7 +224,10 @@ impl FederationService {
                         };
                         reply(status, "text/html; charset=utf-8", record.outcome.html())
                     }
-                    Err(error) => refused(&error),
+                    Err(error) => {
+                        let refusal = self.lock().idp_response_refusal(&body, &binding, error, now);
+                        self.refuse(&refusal, source, now)
+                    }
                 }
             }
             (Method::GET, IDP_METADATA_PATH) => {

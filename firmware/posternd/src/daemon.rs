@@ -194,9 +194,11 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .ok()
     });
     let agent = agent_socket.and_then(|tcp| start_agent(args, &running, &tls, &data_plane, &gateway, tcp));
+    let sign_in_sink = crate::sign_ins::reporting_sink(sign_in_reports.clone());
     let federation = crate::federation::FederationPlane::new(
         gateway.clone(),
-        crate::sign_ins::reporting_sink(sign_in_reports.clone()),
+        sign_in_sink.clone(),
+        crate::sign_in_failures::FailedSignIns::new(sign_in_sink, sign_in_reports.clone()),
         data_plane.front_metrics(),
         args.state_dir.join("accs/federation-tls"),
         data_plane.tunnel_proxy().map(|proxy| proxy.origins()),

@@ -5,12 +5,13 @@
 //! configuration is swapped under the running service and a new TLS pair serves the next
 //! handshake; only a new listen address restarts the listener.
 
+use crate::sign_in_failures::{FailedSignIns, failed};
 use crate::sign_ins::{CacheDirectory, SignInSink, sign_in};
 use postern_access_profile::Profile;
 use postern_config::Config;
 use postern_federation::flow::Federation;
 use postern_federation::profile::federation_set;
-use postern_federation::shell::{FederationService, SignInReporter};
+use postern_federation::shell::{FederationService, RefusalReporter, SignInReporter};
 use postern_gateway::Gateway;
 use postern_proxy_apptunnel::TunnelOrigins;
 use postern_proxy_front::{
@@ -52,6 +53,7 @@ pub(crate) const SERVED: bool = true;
 pub(crate) struct FederationPlane {
     gateway: Arc<Gateway>,
     reporter: SignInReporter,
+    refusals: RefusalReporter,
     front: FrontMetrics,
     tls_dir: PathBuf,
     tunnels: Option<TunnelOrigins>,
@@ -71,20 +73,25 @@ pub(crate) async fn bind(startup: Option<&Config>) -> Option<TcpListener> {
 }
 
 impl FederationPlane {
-    /// A plane that looks devices up in `gateway`'s cache and hands sign-ins to `sink`;
-    /// the listener's TLS files are kept in `tls_dir`. Connections that come through an
-    /// AppTunnel are found in `tunnels` (the AppTunnel proxy's, when it runs).
+    /// A plane that looks devices up in `gateway`'s cache, hands decided sign-ins to `sink`
+    /// and refused ones to `failures`; the listener's TLS files are kept in `tls_dir`.
+    /// Connections that come through an AppTunnel are found in `tunnels` (the AppTunnel
+    /// proxy's, when it runs).
     pub(crate) fn new(
         gateway: Arc<Gateway>,
         sink: SignInSink,
+        failures: Arc<FailedSignIns>,
         front: FrontMetrics,
         tls_dir: PathBuf,
         tunnels: Option<TunnelOrigins>,
     ) -> Arc<Self> {
         let reporter: SignInReporter = Arc::new(move |record, time_unix| sink(sign_in(record, time_unix)));
+        let refusals: RefusalReporter =
+            Arc::new(move |refusal, source, time_unix| failures.report(failed(refusal, time_unix), source));
         Arc::new(Self {
             gateway,
             reporter,
+            refusals,
             front,
             tls_dir,
             tunnels,
@@ -213,7 +220,12 @@ impl FederationPlane {
         let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), self.front.clone())
             .map_err(|e| format!("listener: {e}"))?;
         let directory = Arc::new(CacheDirectory::new(self.gateway.clone()));
-        let service = FederationService::reporting(Federation::new(set), directory, self.reporter.clone());
+        let service = FederationService::reporting_refusals(
+            Federation::new(set),
+            directory,
+            self.reporter.clone(),
+            self.refusals.clone(),
+        );
         if let Some(tunnels) = &self.tunnels {
             service.bind_tunnels(tunnels.clone());
         }

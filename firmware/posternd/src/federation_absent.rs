@@ -27,6 +27,7 @@ impl FederationPlane {
     pub(crate) fn new(
         _gateway: Arc<Gateway>,
         _sink: SignInSink,
+        _failures: Arc<crate::sign_in_failures::FailedSignIns>,
         _front: FrontMetrics,
         _tls_dir: PathBuf,
         _tunnels: Option<postern_proxy_apptunnel::TunnelOrigins>,

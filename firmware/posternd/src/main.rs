@@ -30,6 +30,7 @@ mod posture_cuts;
 mod posture_results;
 mod remediation_hook;
 mod remediation_queue;
+mod sign_in_failures;
 mod sign_in_reports;
 mod sign_in_upload;
 mod sign_ins;

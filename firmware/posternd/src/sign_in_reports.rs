@@ -8,6 +8,7 @@ use postern_access_profile::api::SignIn;
 use postern_durable_queue::{Bounds, DurableQueue};
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use tokio::sync::Notify;
 
@@ -41,6 +42,9 @@ pub(crate) struct SignInReports {
     /// Wakes the uploader when a report is queued.
     pub(crate) queued: Notify,
     pub(crate) status: Mutex<UploadStatus>,
+    /// Failed sign-ins counted, not reported, since start (a source over its bound:
+    /// [`crate::sign_in_failures`]).
+    pub(crate) suppressed: AtomicU64,
     clock: fn() -> u64,
 }
 
@@ -62,7 +66,14 @@ impl SignInReports {
                 tracing::info!(pending = stats.pending, dropped = stats.dropped, "sign-in reports resumed");
             }
         }
-        Self { queue, refused, queued: Notify::new(), status: Mutex::new(UploadStatus::default()), clock }
+        Self {
+            queue,
+            refused,
+            queued: Notify::new(),
+            status: Mutex::new(UploadStatus::default()),
+            suppressed: AtomicU64::new(0),
+            clock,
+        }
     }
 
     /// Keeps `sign_in` on the data area (flushed before this returns) for the uploader.
@@ -130,6 +141,12 @@ impl SignInReports {
             Ok(refused) => writeln!(out, "Set aside (the portal API would refuse them): {}", refused.len()),
             Err(error) => writeln!(out, "Set aside: unavailable: {error}"),
         };
+        let _ = writeln!(
+            out,
+            "Failed sign-ins not reported (over {} a minute from one source): {} since start",
+            crate::sign_in_failures::FAILURES_PER_SOURCE_PER_MINUTE,
+            self.suppressed.load(Ordering::Relaxed)
+        );
         let status = self.status().clone();
         if let Some(idle) = &status.idle {
             let _ = writeln!(out, "Uploads: none: {idle}");
@@ -186,6 +203,7 @@ mod tests {
             rule: None,
             result: SignInResult::Denied,
             reason: Some("not compliant".into()),
+            code: Some("denied-by-rule".into()),
         }
     }
 

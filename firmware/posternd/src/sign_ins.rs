@@ -30,19 +30,24 @@ pub(crate) fn reporting_sink(reports: Arc<crate::sign_in_reports::SignInReports>
             rule = sign_in.rule.as_deref(),
             result = ?sign_in.result,
             reason = sign_in.reason.as_deref(),
+            code = sign_in.code.as_deref(),
             "sign-in recorded"
         );
         reports.record(sign_in);
     })
 }
 
+/// The reason code of a sign-in a conditional access rule denied.
+#[cfg(feature = "federation")]
+pub(crate) const DENIED_BY_RULE: &str = "denied-by-rule";
+
 /// The report of a decided sign-in, with a fresh unique id.
 #[cfg(feature = "federation")]
 pub(crate) fn sign_in(record: &SignInRecord, time_unix: u64) -> SignIn {
-    let (result, reason) = match &record.outcome {
-        Outcome::Allow(_) => (SignInResult::Allowed, None),
-        Outcome::Warn { message, .. } => (SignInResult::Warned, Some(message.clone())),
-        Outcome::Deny { reason, .. } => (SignInResult::Denied, Some(reason.clone())),
+    let (result, reason, code) = match &record.outcome {
+        Outcome::Allow(_) => (SignInResult::Allowed, None, None),
+        Outcome::Warn { message, .. } => (SignInResult::Warned, Some(message.clone()), None),
+        Outcome::Deny { reason, .. } => (SignInResult::Denied, Some(reason.clone()), Some(DENIED_BY_RULE.to_owned())),
     };
     SignIn {
         id: format!("{:032x}", rand::random::<u128>()),
@@ -54,6 +59,7 @@ pub(crate) fn sign_in(record: &SignInRecord, time_unix: u64) -> SignIn {
         rule: record.rule.clone(),
         result,
         reason,
+        code,
     }
 }
 
@@ -120,6 +126,10 @@ mod tests {
         assert_eq!((allowed.result, allowed.reason.as_deref()), (SignInResult::Allowed, None));
         assert_eq!((warned.result, warned.reason.as_deref()), (SignInResult::Warned, Some("Update soon.")));
         assert_eq!((denied.result, denied.reason.as_deref()), (SignInResult::Denied, Some("Not managed.")));
+        assert_eq!(
+            (allowed.code.as_deref(), warned.code.as_deref(), denied.code.as_deref()),
+            (None, None, Some(DENIED_BY_RULE))
+        );
         assert_eq!((allowed.pairing.as_str(), allowed.device.as_deref()), ("mail", Some("uem-0001")));
         assert_eq!(allowed.time_unix, 1_700_000_000);
         assert!(allowed.id != warned.id && warned.id != denied.id);

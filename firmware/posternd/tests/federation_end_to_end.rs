@@ -7,109 +7,18 @@
 //! with an unknown device's (the deny page with the rule's message, 403) and, once the UEM
 //! calls it non-compliant, with the first device's again (no rule allows it); every sign-in
 //! leaves a record; a rule and a listener certificate changed at the portal apply without
-//! a restart.
+//! a restart. Refused sign-ins (a tampered Response, an unknown ACS, garbage) reach the
+//! portal as `failed` reports with their reason code, within the per-source bound.
 
 mod common;
 
-use common::portal::{Portal, TOKEN as PORTAL_TOKEN};
-use common::proxy::device_pki;
-use common::uem::{activesync, setup, wait_cache};
-use common::{DEADLINE, Daemon, cli, free_configured_port, text};
+use common::federation::{SAML_SCRIPTS, fetch_metadata, reports_at_portal, revision_of, serve_url, wait_accs, world};
+use common::uem::{activesync, wait_cache};
+use common::{DEADLINE, Daemon, cli, text};
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const SAML_SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../federation/tests/saml");
-
-/// The pysaml2 processes, killed when the test ends.
-struct Scripts(Vec<Child>);
-
-impl Drop for Scripts {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl runs");
-    assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
-}
-
-/// An RSA key and self-signed certificate (`NAME.key`, `NAME.pem`) for SAML signing.
-fn rsa_signing(dir: &Path, name: &str) {
-    let subject = format!("/CN={name}");
-    let (key, cert) = (format!("{name}.key"), format!("{name}.pem"));
-    openssl(
-        dir,
-        &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", &subject, "-keyout", &key, "-out",
-            &cert,
-        ],
-    );
-}
-
-/// A CA (`web-ca.pem`) and an HTTPS certificate for 127.0.0.1 per name (`NAME.pem`, `NAME.key`).
-fn web_pki(dir: &Path, names: &[&str]) {
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    openssl(
-        dir,
-        &[
-            &["req", "-x509"][..],
-            &ec,
-            &["-days", "2", "-subj", "/CN=web-ca", "-keyout", "web-ca.key", "-out", "web-ca.pem"],
-        ]
-        .concat(),
-    );
-    for name in names {
-        let (key, csr, cert, ext) =
-            (format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"), format!("{name}.ext"));
-        std::fs::write(dir.join(&ext), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n").expect("ext file");
-        openssl(dir, &[&["req"][..], &ec, &["-subj", &format!("/CN={name}"), "-keyout", &key, "-out", &csr]].concat());
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &csr,
-                "-CA",
-                "web-ca.pem",
-                "-CAkey",
-                "web-ca.key",
-                "-CAcreateserial",
-                "-days",
-                "2",
-                "-out",
-                &cert,
-                "-extfile",
-                &ext,
-            ],
-        );
-    }
-}
-
-fn spawn_script(scripts: &mut Scripts, dir: &Path, script: &str, key: &str, metadata: &Path) -> u16 {
-    let mut child = Command::new("python3")
-        .arg(format!("{SAML_SCRIPTS}/{script}"))
-        .arg(dir.join(format!("{key}.key")))
-        .arg(dir.join(format!("{key}.pem")))
-        .arg(metadata)
-        .env("PYTHONWARNINGS", "ignore")
-        .env("SAML_TLS_CERT", dir.join(format!("{key}-tls.pem")))
-        .env("SAML_TLS_KEY", dir.join(format!("{key}-tls.key")))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let stdout = child.stdout.take().expect("stdout");
-    scripts.0.push(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("a line");
-    line.trim().strip_prefix("port ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("{script}: {line}"))
-}
 
 /// Runs the scripted browser from `start` with `device`'s certificate (from
 /// [`device_pki`]); returns the final status and page.
@@ -130,128 +39,6 @@ fn browse_env(dir: &Path, start: &str, device: Option<&str>, env: &[(&str, Strin
     let page = String::from_utf8_lossy(&output.stdout).into_owned();
     let (status, page) = page.split_once('\n').expect("a status line");
     (status.parse().expect("a status"), page.to_owned())
-}
-
-/// Polls `show accs` until it contains `needle`; returns what it showed.
-fn wait_accs(dir: &Path, needle: &str) -> String {
-    let start = Instant::now();
-    loop {
-        let shown = text(&cli(dir, "show accs"));
-        if shown.contains(needle) {
-            return shown;
-        }
-        assert!(start.elapsed() < DEADLINE, "show accs never showed {needle:?}; last:\n{shown}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// The profile revision `show accs` names.
-fn revision_of(shown: &str) -> u64 {
-    let after = shown.split("Profile: revision ").nth(1).expect("a profile");
-    after.split(',').next().and_then(|r| r.parse().ok()).expect("a revision")
-}
-
-fn fetch_metadata(dir: &Path, url: &str, file: &Path) {
-    let out = Command::new("curl")
-        .args(["-sSf", "--cacert"])
-        .arg(dir.join("web-ca.pem"))
-        .arg("-o")
-        .arg(file)
-        .arg(url)
-        .output()
-        .expect("curl runs");
-    assert!(out.status.success(), "{url}: {}", text(&out));
-}
-
-struct World {
-    tmp: tempfile::TempDir,
-    uem: common::uem::Uem,
-    portal: Portal,
-    _scripts: Scripts,
-    sp: u16,
-    idp: u16,
-    base: String,
-}
-
-impl World {
-    fn dir(&self) -> &Path {
-        self.tmp.path()
-    }
-}
-
-/// The UEM with `uem-0001` enrolled, the portal with tenant `acme` holding the pairing
-/// `mail` (SP and IdP on HTTPS) and its two rules, and posternd's initial configuration
-/// (UEM, portal, device CA, the federation listener on a free port, no public URL yet).
-fn world() -> World {
-    let (tmp, uem) = setup();
-    let dir = tmp.path().to_path_buf();
-    device_pki(&dir, &["uem-0001", "uem-9999"]);
-    web_pki(&dir, &["postern-tls", "postern-tls-2", "sp-tls", "idp-tls"]);
-    for name in ["sp", "idp", "postern-signing"] {
-        rsa_signing(&dir, name);
-    }
-    let mut scripts = Scripts(Vec::new());
-    let (idp_md, sp_md) = (dir.join("postern-idp.xml"), dir.join("postern-sp.xml"));
-    let sp = spawn_script(&mut scripts, &dir, "sp.py", "sp", &idp_md);
-    let idp = spawn_script(&mut scripts, &dir, "idp.py", "idp", &sp_md);
-
-    let portal = Portal::start(&dir, 0);
-    let path = |name: &str| dir.join(name).display().to_string();
-    portal.admin(&[
-        "certificates",
-        "acme",
-        "--listener-cert",
-        &path("postern-tls.pem"),
-        "--listener-key",
-        &path("postern-tls.key"),
-        "--signing-cert",
-        &path("postern-signing.pem"),
-        "--signing-key",
-        &path("postern-signing.key"),
-    ]);
-    portal.admin(&["token", "acme", "postern-1", PORTAL_TOKEN]);
-    std::fs::write(dir.join("portal-token"), PORTAL_TOKEN).expect("token file");
-    portal.admin(&[
-        "pairing",
-        "acme",
-        "mail",
-        "--sp-entity-id",
-        &format!("https://127.0.0.1:{sp}/metadata"),
-        "--acs-url",
-        &format!("https://127.0.0.1:{sp}/acs"),
-        "--sp-cert",
-        &path("sp.pem"),
-        "--idp-entity-id",
-        &format!("https://127.0.0.1:{idp}/metadata"),
-        "--sso-url",
-        &format!("https://127.0.0.1:{idp}/sso"),
-        "--idp-cert",
-        &path("idp.pem"),
-    ]);
-    portal.admin(&["rule", "acme", "compliant", "--action", "allow", "--posture", "compliant"]);
-    portal.admin(&[
-        "rule",
-        "acme",
-        "unmanaged",
-        "--action",
-        "deny",
-        "--posture",
-        "unmanaged",
-        "--message",
-        "This device is not managed: enrol it in the company portal app first.",
-    ]);
-
-    let port = free_configured_port();
-    let mut config = std::fs::read_to_string(dir.join("initial.toml")).expect("UEM configuration");
-    config.push_str(&format!(
-        "\n[apptunnel]\nclient_ca_file = \"{}\"\n\n[accs]\nportal_url = \"https://127.0.0.1:{}\"\nca_file = \"{}\"\ntoken_file = \"{}\"\nfederation_listen = \"127.0.0.1:{port}\"\n",
-        path("device-ca.pem"),
-        portal.port,
-        path("portal-certs/ca.pem"),
-        path("portal-token"),
-    ));
-    std::fs::write(dir.join("initial.toml"), config).expect("configuration");
-    World { tmp, uem, portal, _scripts: scripts, sp, idp, base: format!("https://127.0.0.1:{port}") }
 }
 
 #[test]
@@ -484,4 +271,84 @@ fn a_sign_in_through_an_apptunnel_carries_its_device_and_app() {
     assert_eq!(status, 403, "{page}");
     let record = daemon.wait_for("sign-in recorded");
     assert!(record.contains("device=uem-0001") && !record.contains("app=com."), "{record}");
+}
+
+/// Runs refusals.py (`KIND` against the listener at `world.base`); returns the statuses.
+fn refusals(world: &common::federation::World, kind: &str, arg: &str) -> Vec<u16> {
+    let output = Command::new("python3")
+        .arg(format!("{SAML_SCRIPTS}/refusals.py"))
+        .args([kind, &world.base])
+        .arg(world.dir().join("web-ca.pem"))
+        .arg(arg)
+        .env("PYTHONWARNINGS", "ignore")
+        .output()
+        .expect("refusals.py runs");
+    assert!(output.status.success(), "refusals.py {kind}: {}", text(&output));
+    String::from_utf8_lossy(&output.stdout).lines().map(|l| l.trim().parse().expect("a status")).collect()
+}
+
+/// `show accs reports`' count of failed sign-ins over the per-source bound.
+fn suppressed(dir: &Path) -> u64 {
+    let shown = text(&cli(dir, "show accs reports"));
+    let line =
+        shown.lines().find(|l| l.starts_with("Failed sign-ins not reported")).unwrap_or_else(|| panic!("{shown}"));
+    line.rsplit(": ")
+        .next()
+        .and_then(|n| n.trim_end_matches(" since start").parse().ok())
+        .unwrap_or_else(|| panic!("{line}"))
+}
+
+#[test]
+fn refused_sign_ins_reach_the_portal_with_their_reason_and_a_flood_is_bounded() {
+    let world = world();
+    let dir = world.dir();
+    let mut daemon = Daemon::start(dir, &[]);
+    serve_url(&world);
+
+    // A Response whose user was changed after the IdP signed it, and a request naming an
+    // ACS the pairing does not have: refused (400), and one report each.
+    let login = format!("https://127.0.0.1:{}/login", world.sp);
+    assert_eq!(refusals(&world, "tampered", &login), [400]);
+    daemon.wait_for("code=bad-signature");
+    let sp_entity = format!("https://127.0.0.1:{}/metadata", world.sp);
+    assert_eq!(refusals(&world, "unknown-acs", &sp_entity), [400]);
+    daemon.wait_for("code=unknown-acs");
+    let reported = reports_at_portal(&world, 2);
+    let field = |value: &serde_json::Value, name: &str| value["sign_in"][name].as_str().unwrap_or_default().to_owned();
+    let mut seen: Vec<(String, String, String)> =
+        reported.iter().map(|r| (field(r, "result"), field(r, "pairing"), field(r, "code"))).collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("failed".to_owned(), "mail".to_owned(), "bad-signature".to_owned()),
+            ("failed".to_owned(), "mail".to_owned(), "unknown-acs".to_owned())
+        ],
+        "{reported:?}"
+    );
+    assert!(reported.iter().all(|r| field(r, "user").is_empty()), "no unverified user is reported: {reported:?}");
+    assert!(field(&reported[0], "reason").len() > 10, "{reported:?}");
+
+    // Garbage from one address: at most the bound a minute is reported, the rest counted.
+    let flood = 25;
+    assert!(refusals(&world, "garbage", &flood.to_string()).iter().all(|s| *s == 400));
+    let sent = flood + 2;
+    let start = Instant::now();
+    loop {
+        let at_portal = reports_at_portal(&world, 2).len();
+        let counted = usize::try_from(suppressed(dir)).expect("a count");
+        if at_portal + counted == sent {
+            // Two minutes at most were touched, ten reports each.
+            assert!(at_portal <= 20 && counted >= sent - 20, "{at_portal} reported, {counted} counted");
+            break;
+        }
+        assert!(start.elapsed() < DEADLINE, "{at_portal} reported and {counted} counted of {sent}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(daemon.logged("failed sign-ins from this source are over the bound"), "said once in the log");
+    let malformed = reports_at_portal(&world, 3);
+    assert!(
+        malformed.iter().any(|r| field(r, "code") == "request-malformed" && field(r, "pairing") == "(unknown)"),
+        "{malformed:?}"
+    );
 }

@@ -30,6 +30,7 @@ fn sign_in(n: u32) -> SignIn {
         rule: Some("compliant-in".into()),
         result: SignInResult::Allowed,
         reason: None,
+        code: None,
     }
 }
 

@@ -53,6 +53,11 @@ def idp():
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         url = urllib.parse.urlparse(self.path)
+        if url.path != "/sso":  # a real browser also asks for /favicon.ico
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         query = urllib.parse.parse_qs(url.query)
         with LOCK:
             server_ = idp()

@@ -3,6 +3,7 @@
 
 pub mod agent_data;
 pub mod agent_net;
+pub mod federation;
 pub mod haproxy;
 pub mod portal;
 pub mod posture;
