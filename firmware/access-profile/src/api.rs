@@ -30,6 +30,9 @@ pub enum SignInResult {
     Denied,
     /// Failed (the IdP's response was refused, or the request was malformed).
     Failed,
+    /// The sessions of an earlier sign-in were revoked because its device stopped being
+    /// allowed (A5); `device` names it and `reason` says what was done and how it went.
+    Revoked,
 }
 
 /// One sign-in through the gateway (A3).
@@ -117,6 +120,13 @@ impl SignInBatch {
             for (field, value) in optional {
                 if let Some(value) = value {
                     push(format!("sign_ins[{i}].{field}"), check::text(value));
+                }
+            }
+            if s.result == SignInResult::Revoked {
+                for (field, value) in [("device", &s.device), ("reason", &s.reason)] {
+                    if value.is_none() {
+                        push(format!("sign_ins[{i}].{field}"), Err("a revoked report must have one".into()));
+                    }
                 }
             }
         }
