@@ -6,6 +6,7 @@ use crate::access::{DeviceBinding, DeviceDirectory};
 use crate::config::FederationSet;
 use crate::flow::{Federation, FlowError, Incoming, Outcome, SignInRecord};
 use crate::metadata::{idp_metadata, sp_metadata};
+use crate::sessions::IssuedSession;
 use crate::xml_guard::RESPONSE_LIMITS;
 use chrono::Utc;
 use http_body_util::{BodyExt as _, Full, Limited};
@@ -32,11 +33,15 @@ const MAX_BODY: usize = RESPONSE_LIMITS.max_bytes * 2;
 /// Told of each decided sign-in (allowed, warned or denied) with its time in Unix seconds.
 pub type SignInReporter = Arc<dyn Fn(&SignInRecord, u64) + Send + Sync>;
 
+/// Told of each session issued to an SP for an identified device (A5).
+pub type SessionRecorder = Arc<dyn Fn(Vec<IssuedSession>) + Send + Sync>;
+
 /// The federation proxy's HTTP service.
 pub struct FederationService {
     federation: Mutex<Federation>,
     directory: Arc<dyn DeviceDirectory + Send + Sync>,
     reporter: Option<SignInReporter>,
+    sessions: Option<SessionRecorder>,
 }
 
 impl std::fmt::Debug for FederationService {
@@ -68,7 +73,7 @@ fn error_page(status: StatusCode, error: &dyn std::fmt::Display) -> Reply {
 impl FederationService {
     /// A service for `federation`, looking devices up in `directory`.
     pub fn new(federation: Federation, directory: Arc<dyn DeviceDirectory + Send + Sync>) -> Arc<Self> {
-        Arc::new(Self { federation: Mutex::new(federation), directory, reporter: None })
+        Arc::new(Self { federation: Mutex::new(federation), directory, reporter: None, sessions: None })
     }
 
     /// A service for `federation`, looking devices up in `directory`, telling `reporter`
@@ -78,7 +83,23 @@ impl FederationService {
         directory: Arc<dyn DeviceDirectory + Send + Sync>,
         reporter: SignInReporter,
     ) -> Arc<Self> {
-        Arc::new(Self { federation: Mutex::new(federation), directory, reporter: Some(reporter) })
+        Arc::new(Self { federation: Mutex::new(federation), directory, reporter: Some(reporter), sessions: None })
+    }
+
+    /// As [`FederationService::reporting`], also handing every session issued to an SP
+    /// for an identified device to `sessions` before the browser gets its answer.
+    pub fn reporting_sessions(
+        federation: Federation,
+        directory: Arc<dyn DeviceDirectory + Send + Sync>,
+        reporter: SignInReporter,
+        sessions: SessionRecorder,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            federation: Mutex::new(federation),
+            directory,
+            reporter: Some(reporter),
+            sessions: Some(sessions),
+        })
     }
 
     /// Serves `set` from the next request on; sign-ins in progress are kept (see
@@ -137,9 +158,16 @@ impl FederationService {
                 }
             }
             (Method::POST, ACS_PATH) => {
-                let decided = self.lock().on_idp_response(&body, binding, self.directory.as_ref(), now);
+                let (decided, issued) = {
+                    let mut federation = self.lock();
+                    let decided = federation.on_idp_response(&body, binding, self.directory.as_ref(), now);
+                    (decided, federation.take_issued())
+                };
                 match decided {
                     Ok(record) => {
+                        if let Some(recorder) = self.sessions.as_ref().filter(|_| !issued.is_empty()) {
+                            recorder(issued);
+                        }
                         if let Some(report) = &self.reporter {
                             report(&record, u64::try_from(now.timestamp()).unwrap_or_default());
                         }
