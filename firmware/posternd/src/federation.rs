@@ -5,6 +5,7 @@
 //! configuration is swapped under the running service and a new TLS pair serves the next
 //! handshake; only a new listen address restarts the listener.
 
+use crate::revocation::Revocations;
 use crate::sign_ins::{CacheDirectory, SignInSink, sign_in};
 use postern_access_profile::Profile;
 use postern_config::Config;
@@ -51,6 +52,7 @@ pub(crate) const SERVED: bool = true;
 pub(crate) struct FederationPlane {
     gateway: Arc<Gateway>,
     reporter: SignInReporter,
+    revocations: Arc<Revocations>,
     front: FrontMetrics,
     tls_dir: PathBuf,
     running: tokio::sync::Mutex<Option<Running>>,
@@ -69,13 +71,17 @@ pub(crate) async fn bind(startup: Option<&Config>) -> Option<TcpListener> {
 }
 
 impl FederationPlane {
-    /// A plane that looks devices up in `gateway`'s cache and hands sign-ins to `sink`;
-    /// the listener's TLS files are kept in `tls_dir`.
+    /// A plane that looks devices up in `gateway`'s cache and hands sign-ins (and
+    /// revocations) to `sink`; the listener's TLS files are kept in `tls_dir`, the issued
+    /// sessions in `federation-sessions.json` beside it.
     pub(crate) fn new(gateway: Arc<Gateway>, sink: SignInSink, front: FrontMetrics, tls_dir: PathBuf) -> Arc<Self> {
+        let revocations =
+            Revocations::open(gateway.clone(), sink.clone(), tls_dir.with_file_name("federation-sessions.json"));
         let reporter: SignInReporter = Arc::new(move |record, time_unix| sink(sign_in(record, time_unix)));
         Arc::new(Self {
             gateway,
             reporter,
+            revocations,
             front,
             tls_dir,
             running: tokio::sync::Mutex::new(None),
@@ -87,6 +93,11 @@ impl FederationPlane {
     /// The federation part of `show accs`.
     pub(crate) fn render(&self) -> String {
         self.status.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// `show accs sessions`: the issued sessions and the revocations (A5).
+    pub(crate) fn sessions(&self) -> String {
+        self.revocations.render()
     }
 
     fn say(&self, status: String) {
@@ -203,7 +214,13 @@ impl FederationPlane {
         let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), self.front.clone())
             .map_err(|e| format!("listener: {e}"))?;
         let directory = Arc::new(CacheDirectory::new(self.gateway.clone()));
-        let service = FederationService::reporting(Federation::new(set), directory, self.reporter.clone());
+        let revocations = self.revocations.clone();
+        let service = FederationService::reporting_sessions(
+            Federation::new(set),
+            directory,
+            self.reporter.clone(),
+            Arc::new(move |sessions| revocations.record(sessions)),
+        );
         let serving = service.clone();
         tracing::info!(addr = %listener.local_addr(), "federation listener listening");
         let handle = listener.serve(move |tls, peer: PeerInfo| serving.clone().serve(tls, peer));
@@ -244,9 +261,12 @@ pub(crate) async fn run(
     mut bound: Option<TcpListener>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let revoking =
+        tokio::spawn(crate::revocation::run(plane.revocations.clone(), plane.gateway.subscribe_cuts(), stop.clone()));
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         let config = running.borrow_and_update().clone();
+        plane.revocations.follow(config.clone(), store.current());
         plane.follow(&config, store.current(), &mut bound).await;
         tokio::select! {
             _ = tick.tick() => {}
@@ -257,4 +277,5 @@ pub(crate) async fn run(
     if let Some(old) = plane.running.lock().await.take() {
         let _ = old.handle.shutdown(DRAIN).await;
     }
+    let _ = revoking.await;
 }

@@ -366,7 +366,8 @@ fn a_compliant_device_signs_in_an_unknown_one_is_denied_and_portal_changes_apply
     assert!(daemon.logged("federation configuration applied"), "swapped in place");
     assert!(!daemon.logged("federation listener stopped"), "the listener kept running");
 
-    // Every sign-in of this run reached the portal, each once (A3): one allowed, three denied.
+    // Every sign-in of this run reached the portal, each once (A3): one allowed, three
+    // denied; and the allowed session's revocation when its device was cut (A5).
     let start = Instant::now();
     let reported = loop {
         let listed = world.portal.admin(&["sign-ins", "acme"]);
@@ -379,16 +380,17 @@ fn a_compliant_device_signs_in_an_unknown_one_is_denied_and_portal_changes_apply
                 (field("result"), field("user"))
             })
             .collect();
-        if reported.len() >= 4 {
+        if reported.len() >= 5 {
             break reported;
         }
         assert!(start.elapsed() < DEADLINE, "the portal holds only {reported:?}");
         std::thread::sleep(Duration::from_millis(200));
     };
     let results: Vec<&str> = reported.iter().map(|(result, _)| result.as_str()).collect();
-    assert_eq!(results.len(), 4, "{reported:?}");
+    assert_eq!(results.len(), 5, "{reported:?}");
     assert_eq!(results.iter().filter(|r| **r == "allowed").count(), 1, "{reported:?}");
     assert_eq!(results.iter().filter(|r| **r == "denied").count(), 3, "{reported:?}");
+    assert_eq!(results.iter().filter(|r| **r == "revoked").count(), 1, "{reported:?}");
     assert!(reported.iter().all(|(_, user)| user == "alice@example.com"), "{reported:?}");
 }
 
