@@ -21,6 +21,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, watch};
 
+mod show;
+
 /// How many finished revocations `show accs sessions` lists.
 const RECENT: usize = 20;
 /// The session file is written at most this often (and at shutdown).
@@ -258,46 +260,6 @@ impl Revocations {
             postern_logging::utc_time(time_unix)
         ));
         recent.truncate(RECENT);
-    }
-
-    /// `show accs sessions`.
-    pub(crate) fn render(&self) -> String {
-        let now = now();
-        let store = lock(&self.store);
-        let live = store.live(now);
-        let mut out = format!(
-            "Federation sessions: {} live (kept {} h after issue, at most {}; revoked when their device is cut)\n",
-            live.len(),
-            postern_federation::sessions::SESSION_RECORD_LIFETIME.num_hours(),
-            postern_federation::sessions::SESSION_CAPACITY
-        );
-        for s in live {
-            out.push_str(&format!(
-                "  {}  device {}  user {}  issued {}  session {}\n",
-                s.pairing,
-                s.device_id,
-                s.name_id,
-                postern_logging::utc_time(u64::try_from(s.issued_unix).unwrap_or_default()),
-                s.session_index
-            ));
-        }
-        drop(store);
-        let in_progress = lock(&self.in_progress);
-        out.push_str(&format!("Revocations in progress: {}\n", in_progress.len()));
-        for job in in_progress.values() {
-            out.push_str(&format!("  {job}\n"));
-        }
-        drop(in_progress);
-        let recent = lock(&self.recent);
-        if recent.is_empty() {
-            out.push_str("Revocations since start: none\n");
-        } else {
-            out.push_str("Revocations since start (newest first):\n");
-            for line in recent.iter() {
-                out.push_str(&format!("  {line}\n"));
-            }
-        }
-        out
     }
 }
 
