@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 /// How long a session is remembered after Postern issued it. An SP decides how long its
 /// own session lasts and does not say; a working day covers the common SP sessions.
 pub const SESSION_RECORD_LIFETIME: TimeDelta = TimeDelta::hours(12);
-/// At most this many sessions are remembered at once.
-pub const SESSION_CAPACITY: usize = 100_000;
+/// At most this many sessions are remembered at once (the whole store is written to a
+/// file when it changes: 20 000 sessions are about 8 MB of JSON).
+pub const SESSION_CAPACITY: usize = 20_000;
 
 /// The SAML attribute Microsoft Entra ID puts the user's object id in; when the IdP's
 /// assertion has it, revocation calls name the user by it, otherwise by the NameID.

@@ -121,7 +121,9 @@ impl Revocations {
         if !self.dirty.swap(false, Ordering::AcqRel) {
             return;
         }
-        let json = match serde_json::to_vec(&*lock(&self.store)) {
+        // A copy, so sign-ins do not wait while it is serialised and written.
+        let snapshot = lock(&self.store).clone();
+        let json = match serde_json::to_vec(&snapshot) {
             Ok(json) => json,
             Err(error) => return tracing::error!(%error, "federation sessions not serialised"),
         };
