@@ -76,7 +76,12 @@ pub(crate) fn run(args: &TestArgs) -> Result {
         "warnings",
     ]))?;
     exec(cargo().args(["test", "--package", "posternd", "--features", "federation", "--bin", "posternd"]))?;
-    for test in ["federation_end_to_end", "federation_browser_end_to_end", "accs_sync_end_to_end"] {
+    for test in [
+        "federation_end_to_end",
+        "federation_browser_end_to_end",
+        "federation_revocation_end_to_end",
+        "accs_sync_end_to_end",
+    ] {
         exec(cargo().args(["test", "--package", "posternd", "--features", "federation", "--test", test]))?;
     }
     say("building the documentation (broken links are errors)");

@@ -26,10 +26,15 @@ pub trait AccsControl: Send + Sync {
     /// Whether this gateway can serve the SAML federation listener; without it the
     /// `accs federation` settings are refused, as they would have no effect.
     fn serves_federation(&self) -> bool;
+    /// The federation sessions for `show accs sessions` (A5): the live sessions Postern
+    /// issued and the revocations under way or recently done.
+    fn sessions(&self) -> String {
+        "This gateway keeps no federation sessions.\n".into()
+    }
 }
 
-/// `accs ca-file`, `accs token-file`, `accs import portal-ca|token` and
-/// `accs federation listen|url` in CONFIG mode.
+/// `accs ca-file`, `accs token-file`, `accs import portal-ca|token`,
+/// `accs federation listen|url|revocation-ca-file` in CONFIG mode.
 pub(crate) fn config_nodes() -> [Node; 4] {
     let path = || ArgKind::Word { max_len: 4096 };
     [
@@ -44,6 +49,12 @@ pub(crate) fn config_nodes() -> [Node; 4] {
                 Node::arg("URL", ArgKind::Word { max_len: 2048 }, "https://HOST[:PORT], e.g. https://sso.example.com")
                     .action(ACCS_FEDERATION_URL),
             ),
+            Node::keyword(
+                "revocation-ca-file",
+                "PEM file of the authorities trusted for session revocation (SPs' Single Logout, Graph)",
+            )
+            .no_action(ACCS_REVOCATION_CA_FILE)
+            .child(Node::arg("FILE", path(), "Absolute path").action(ACCS_REVOCATION_CA_FILE)),
         ]),
         Node::keyword("ca-file", "PEM file of the authorities trusted for the portal (pinned)")
             .no_action(ACCS_CA_FILE)
@@ -60,18 +71,20 @@ pub(crate) fn config_nodes() -> [Node; 4] {
     ]
 }
 
-/// `show accs` and `show accs reports`.
+/// `show accs`, `show accs reports` and `show accs sessions`.
 pub(crate) fn show_node() -> Node {
-    Node::keyword("accs", "Portal sync: last attempt, last success, the profile in use").action(ACCS_SHOW).child(
+    Node::keyword("accs", "Portal sync: last attempt, last success, the profile in use").action(ACCS_SHOW).children([
         Node::keyword("reports", "Sign-in reports: pending, oldest, dropped, last upload and its result")
             .action(ACCS_REPORTS),
-    )
+        Node::keyword("sessions", "Federation sessions issued to cloud services, and revocations (A5)")
+            .action(ACCS_SESSIONS),
+    ])
 }
 
 /// Edits the CA or token file in the candidate.
 pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
     let word = |name: &str| if inv.negated() { None } else { inv.arg(name).and_then(Value::as_str) };
-    let federation = matches!(inv.action(), ACCS_FEDERATION_LISTEN | ACCS_FEDERATION_URL);
+    let federation = matches!(inv.action(), ACCS_FEDERATION_LISTEN | ACCS_FEDERATION_URL | ACCS_REVOCATION_CA_FILE);
     if federation && !inv.negated() && session.appliance().accs().is_some_and(|control| !control.serves_federation()) {
         return Err(failed(
             "this gateway's posternd is built without the SAML federation listener (the appliance image does not ship it yet); nothing was changed",
@@ -90,6 +103,7 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
                 .transpose()?;
         }
         ACCS_FEDERATION_URL => settings.federation_url = word("URL").map(Into::into),
+        ACCS_REVOCATION_CA_FILE => settings.revocation_ca_file = word("FILE").map(Into::into),
         _ => return Err(failed("this command is not available")),
     }
     Ok(())
@@ -137,6 +151,15 @@ pub(crate) fn show_reports(session: &mut CliBackend, out: &mut dyn Write) -> Out
     Ok(())
 }
 
+/// `show accs sessions`.
+pub(crate) fn show_sessions(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
+    match session.appliance().accs() {
+        Some(control) => out.write_str(&control.sessions())?,
+        None => writeln!(out, "This gateway keeps no federation sessions.")?,
+    }
+    Ok(())
+}
+
 /// `accs …` lines of `show running-config` (the token file's path, never the token).
 pub(crate) fn render(settings: &postern_config::AccsSettings, line: &mut impl FnMut(String)) {
     if let Some(url) = &settings.portal_url {
@@ -154,5 +177,8 @@ pub(crate) fn render(settings: &postern_config::AccsSettings, line: &mut impl Fn
     }
     if let Some(url) = &settings.federation_url {
         line(format!("accs federation url {url}"));
+    }
+    if let Some(file) = &settings.revocation_ca_file {
+        line(format!("accs federation revocation-ca-file {}", file.display()));
     }
 }

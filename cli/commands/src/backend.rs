@@ -133,11 +133,12 @@ impl Backend for CliBackend {
             },
             COMMIT | COMMIT_CONFIRMED | ROLLBACK => configure::transaction(self, inv, out),
             ACCS_FETCH => crate::accs::fetch(self, out),
-            ACCS_CA_FILE | ACCS_TOKEN_FILE | ACCS_FEDERATION_LISTEN | ACCS_FEDERATION_URL => {
+            ACCS_CA_FILE | ACCS_TOKEN_FILE | ACCS_FEDERATION_LISTEN | ACCS_FEDERATION_URL | ACCS_REVOCATION_CA_FILE => {
                 crate::accs::edit(self, inv)
             }
             ACCS_SHOW => crate::accs::show(self, out),
             ACCS_REPORTS => crate::accs::show_reports(self, out),
+            ACCS_SESSIONS => crate::accs::show_sessions(self, out),
             HC_SHOW_POLICIES | HC_SHOW_RESULTS | HC_SHOW_SESSIONS => host_checker::show(self, inv, out),
             AGENT_SHOW_SESSIONS => crate::agent::show(self, out),
             AGENT_ENABLED | AGENT_PORT | AGENT_RESOURCE | AGENT_PREFIX | AGENT_RESOURCE_PORT | AGENT_SERVICE

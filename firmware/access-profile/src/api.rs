@@ -35,6 +35,9 @@ pub enum SignInResult {
     Denied,
     /// Failed (the IdP's response was refused, or the request was malformed).
     Failed,
+    /// The sessions of an earlier sign-in were revoked because its device stopped being
+    /// allowed (A5); `device` names it and `reason` says what was done and how it went.
+    Revoked,
 }
 
 /// One sign-in through the gateway (A3).
@@ -130,6 +133,13 @@ impl SignInBatch {
             }
             if let Some(code) = &s.code {
                 push(format!("sign_ins[{i}].code"), reason_code(code));
+            }
+            if s.result == SignInResult::Revoked {
+                for (field, value) in [("device", &s.device), ("reason", &s.reason)] {
+                    if value.is_none() {
+                        push(format!("sign_ins[{i}].{field}"), Err("a revoked report must have one".into()));
+                    }
+                }
             }
         }
         if problems.is_empty() { Ok(()) } else { Err(Problems(problems)) }

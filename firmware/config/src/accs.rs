@@ -37,6 +37,12 @@ pub struct AccsSettings {
     /// under it (`/saml/idp/…`, `/saml/sp/…`). Default: absent, and the federation proxy is
     /// not served. https only. Applies at commit.
     pub federation_url: Option<String>,
+    /// PEM file of the certificate authorities trusted for session revocation (A5): the
+    /// SPs' Single Logout URLs and the revocation endpoints (for Entra ID, the token and
+    /// Graph URLs). Pinned: the system trust store is not used. Default: absent, and every
+    /// revocation call fails (logged and reported); Postern's own session records are
+    /// still forgotten. Absolute. Applies at commit.
+    pub revocation_ca_file: Option<PathBuf>,
 }
 
 impl Default for AccsSettings {
@@ -48,6 +54,7 @@ impl Default for AccsSettings {
             sync_interval_secs: 900,
             federation_listen: None,
             federation_url: None,
+            revocation_ca_file: None,
         }
     }
 }
@@ -69,6 +76,9 @@ impl AccsSettings {
         }
         if let Some(path) = &self.token_file {
             report.check(at, "token_file", checks::absolute_path(path));
+        }
+        if let Some(path) = &self.revocation_ca_file {
+            report.check(at, "revocation_ca_file", checks::absolute_path(path));
         }
         report.check(at, "sync_interval_secs", checks::range(self.sync_interval_secs, &ACCS_SYNC_INTERVAL_SECS));
         if let Some(url) = &self.federation_url {

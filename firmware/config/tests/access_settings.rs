@@ -208,6 +208,16 @@ fn accs_settings_are_checked() {
 }
 
 #[test]
+fn the_revocation_ca_file_is_absolute() {
+    let mut config = Config::default();
+    assert_eq!(config.accs.revocation_ca_file, None);
+    config.accs.revocation_ca_file = Some("revocation-ca.pem".into());
+    assert!(matches!(only_problem(&config, "accs.revocation_ca_file"), Problem::NotAbsolute { .. }));
+    config.accs.revocation_ca_file = Some("/etc/postern/revocation-ca.pem".into());
+    assert_valid(&config, "an absolute CA file");
+}
+
+#[test]
 fn the_federation_url_is_an_https_base_url() {
     let mut config = Config::default();
     assert_eq!((config.accs.federation_listen, config.accs.federation_url.as_deref()), (None, None));

@@ -90,6 +90,7 @@ fn everything() -> Config {
         sync_interval_secs: 300,
         federation_listen: Some("0.0.0.0:8443".parse().expect("address")),
         federation_url: Some("https://sso.example.com".into()),
+        revocation_ca_file: Some("/etc/postern/revocation-ca.pem".into()),
     };
     config.users = vec![
         User { name: "admin".into(), privilege: Privilege::Administrator, ssh_keys: vec![ED25519.into()] },

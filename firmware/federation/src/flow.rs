@@ -5,13 +5,14 @@
 //! time, the device binding and the device directory.
 
 use crate::access::{Action, DeviceBinding, DeviceDirectory, SignInContext, evaluate};
-use crate::config::{FederationConfig, FederationSet, LocalIdentity};
+use crate::config::{FederationSet, LocalIdentity};
 use crate::expiring::StoreFull;
 use crate::idp_request::{IdpRedirect, PendingRequests, pending_requests, start_idp_sign_in};
 use crate::idp_response::{ReplayStore, ResponseError, VerifiedUser, claimed_request, replay_store, verify_post};
+use crate::sessions::{ENTRA_OBJECT_ID_ATTRIBUTE, IssuedSession, SESSION_RECORD_LIFETIME};
 use crate::signing::SignError;
 use crate::sp_request::{SpRequest, SpRequestError, accept_post, accept_redirect};
-use crate::sp_response::{SpResponse, issue};
+use crate::sp_response::{ASSERTION_LIFETIME, SpResponse, issue_session};
 use chrono::{DateTime, Utc};
 use std::net::IpAddr;
 
@@ -132,12 +133,13 @@ pub struct Federation {
     set: FederationSet,
     pending: PendingRequests<PendingSignIn>,
     replay: ReplayStore,
+    issued: Vec<IssuedSession>,
 }
 
 impl Federation {
     /// A proxy for `set` with empty stores.
     pub fn new(set: FederationSet) -> Self {
-        Self { set, pending: pending_requests(), replay: replay_store() }
+        Self { set, pending: pending_requests(), replay: replay_store(), issued: Vec::new() }
     }
 
     /// The configuration.
@@ -148,6 +150,12 @@ impl Federation {
     /// Postern's identities.
     pub fn local(&self) -> &LocalIdentity {
         self.set.local()
+    }
+
+    /// The sessions issued to SPs for identified devices since the last call (A5), for
+    /// the caller to remember until they expire or are revoked.
+    pub fn take_issued(&mut self) -> Vec<IssuedSession> {
+        std::mem::take(&mut self.issued)
     }
 
     /// Serves `set` from now on. Sign-ins in progress are kept: one whose pairing `set`
@@ -212,11 +220,16 @@ impl Federation {
         };
         let context = SignInContext::new(&binding, directory, pending.source, user.attribute(GROUPS_ATTRIBUTE));
         let decision = evaluate(&config.rules, &context);
-        let outcome = match decision.action {
-            Action::Allow => Outcome::Allow(respond(config, &pending.sp_request, &user, now)?),
-            Action::Warn { message } => {
-                Outcome::Warn { message, response: respond(config, &pending.sp_request, &user, now)? }
+        let mut respond = || -> Result<SpResponse, SignError> {
+            let (response, session_index) = issue_session(config, &pending.sp_request, &user, now)?;
+            if let Some(device_id) = &context.device_id {
+                self.issued.push(issued_session(&pairing, device_id, &user, session_index, now));
             }
+            Ok(response)
+        };
+        let outcome = match decision.action {
+            Action::Allow => Outcome::Allow(respond()?),
+            Action::Warn { message } => Outcome::Warn { message, response: respond()? },
             Action::Deny { reason, remedy } => Outcome::Deny { reason, remedy },
         };
         tracing::info!(
@@ -239,13 +252,25 @@ impl Federation {
     }
 }
 
-fn respond(
-    config: &FederationConfig,
-    request: &SpRequest,
+fn issued_session(
+    pairing: &str,
+    device_id: &str,
     user: &VerifiedUser,
+    session_index: String,
     now: DateTime<Utc>,
-) -> Result<SpResponse, SignError> {
-    issue(config, request, user, now)
+) -> IssuedSession {
+    let object_id = user.attribute(ENTRA_OBJECT_ID_ATTRIBUTE).into_iter().find(|id| !id.is_empty());
+    IssuedSession {
+        session_index,
+        pairing: pairing.to_owned(),
+        device_id: device_id.to_owned(),
+        name_id: user.name_id.clone(),
+        name_id_format: user.name_id_format.clone(),
+        revocation_user: object_id.unwrap_or_else(|| user.name_id.clone()),
+        issued_unix: now.timestamp(),
+        assertion_not_on_or_after_unix: (now + ASSERTION_LIFETIME).timestamp(),
+        expires_unix: (now + SESSION_RECORD_LIFETIME).timestamp(),
+    }
 }
 
 #[cfg(test)]

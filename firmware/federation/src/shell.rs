@@ -8,6 +8,7 @@ use crate::config::FederationSet;
 use crate::flow::{Federation, FlowError, Incoming, Outcome, Refusal, SignInRecord};
 use crate::idp_response::ResponseError;
 use crate::metadata::{idp_metadata, sp_metadata};
+use crate::sessions::IssuedSession;
 use crate::sp_request::SpRequestError;
 use crate::xml_guard::RESPONSE_LIMITS;
 use chrono::Utc;
@@ -39,12 +40,26 @@ pub type SignInReporter = Arc<dyn Fn(&SignInRecord, u64) + Send + Sync>;
 /// large) with the browser's address and the time in Unix seconds.
 pub type RefusalReporter = Arc<dyn Fn(&Refusal, std::net::IpAddr, u64) + Send + Sync>;
 
+/// Told of each session issued to an SP for an identified device (A5).
+pub type SessionRecorder = Arc<dyn Fn(Vec<IssuedSession>) + Send + Sync>;
+
+/// Whom the service tells of what happens; each is optional.
+#[derive(Clone, Default)]
+pub struct ServiceHooks {
+    /// Every decided sign-in.
+    pub sign_ins: Option<SignInReporter>,
+    /// Every refused step.
+    pub refusals: Option<RefusalReporter>,
+    /// Every session issued to an SP for an identified device, before the browser gets
+    /// its answer.
+    pub sessions: Option<SessionRecorder>,
+}
+
 /// The federation proxy's HTTP service.
 pub struct FederationService {
     federation: Mutex<Federation>,
     directory: Arc<dyn DeviceDirectory + Send + Sync>,
-    reporter: Option<SignInReporter>,
-    refusals: Option<RefusalReporter>,
+    hooks: ServiceHooks,
     /// The AppTunnel proxy's back-end connections, when a service may lead here.
     tunnels: std::sync::OnceLock<TunnelOrigins>,
 }
@@ -78,13 +93,7 @@ fn error_page(status: StatusCode, error: &dyn std::fmt::Display) -> Reply {
 impl FederationService {
     /// A service for `federation`, looking devices up in `directory`.
     pub fn new(federation: Federation, directory: Arc<dyn DeviceDirectory + Send + Sync>) -> Arc<Self> {
-        Arc::new(Self {
-            federation: Mutex::new(federation),
-            directory,
-            reporter: None,
-            refusals: None,
-            tunnels: Default::default(),
-        })
+        Self::with_hooks(federation, directory, ServiceHooks::default())
     }
 
     /// A service for `federation`, looking devices up in `directory`, telling `reporter`
@@ -94,29 +103,17 @@ impl FederationService {
         directory: Arc<dyn DeviceDirectory + Send + Sync>,
         reporter: SignInReporter,
     ) -> Arc<Self> {
-        Arc::new(Self {
-            federation: Mutex::new(federation),
-            directory,
-            reporter: Some(reporter),
-            refusals: None,
-            tunnels: Default::default(),
-        })
+        Self::with_hooks(federation, directory, ServiceHooks { sign_ins: Some(reporter), ..ServiceHooks::default() })
     }
 
-    /// As [`FederationService::reporting`], and telling `refusals` of every refused step.
-    pub fn reporting_refusals(
+    /// A service for `federation`, looking devices up in `directory`, telling `hooks` of
+    /// what happens.
+    pub fn with_hooks(
         federation: Federation,
         directory: Arc<dyn DeviceDirectory + Send + Sync>,
-        reporter: SignInReporter,
-        refusals: RefusalReporter,
+        hooks: ServiceHooks,
     ) -> Arc<Self> {
-        Arc::new(Self {
-            federation: Mutex::new(federation),
-            directory,
-            reporter: Some(reporter),
-            refusals: Some(refusals),
-            tunnels: Default::default(),
-        })
+        Arc::new(Self { federation: Mutex::new(federation), directory, hooks, tunnels: Default::default() })
     }
 
     /// Ties connections that come through an AppTunnel to the tunnel's device and app
@@ -128,7 +125,7 @@ impl FederationService {
 
     /// Tells the refusal reporter, if any, and answers the browser with the error page.
     fn refuse(&self, refusal: &Refusal, source: std::net::IpAddr, now: chrono::DateTime<Utc>) -> Reply {
-        if let Some(report) = &self.refusals {
+        if let Some(report) = &self.hooks.refusals {
             report(refusal, source, u64::try_from(now.timestamp()).unwrap_or_default());
         }
         refused(&refusal.error)
@@ -184,7 +181,7 @@ impl FederationService {
                     ACS_PATH => Some(ResponseError::Binding(too_large).into()),
                     _ => None,
                 };
-                if let (Some(report), Some(flow_error)) = (&self.refusals, flow_error) {
+                if let (Some(report), Some(flow_error)) = (&self.hooks.refusals, flow_error) {
                     let refusal = Refusal::unattributed(&binding, flow_error);
                     report(&refusal, source, u64::try_from(Utc::now().timestamp()).unwrap_or_default());
                 }
@@ -211,10 +208,17 @@ impl FederationService {
                 }
             }
             (Method::POST, ACS_PATH) => {
-                let decided = self.lock().on_idp_response(&body, binding.clone(), self.directory.as_ref(), now);
+                let (decided, issued) = {
+                    let mut federation = self.lock();
+                    let decided = federation.on_idp_response(&body, binding.clone(), self.directory.as_ref(), now);
+                    (decided, federation.take_issued())
+                };
                 match decided {
                     Ok(record) => {
-                        if let Some(report) = &self.reporter {
+                        if let Some(recorder) = self.hooks.sessions.as_ref().filter(|_| !issued.is_empty()) {
+                            recorder(issued);
+                        }
+                        if let Some(report) = &self.hooks.sign_ins {
                             report(&record, u64::try_from(now.timestamp()).unwrap_or_default());
                         }
                         let status = if matches!(record.outcome, Outcome::Deny { .. }) {

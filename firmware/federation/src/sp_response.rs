@@ -42,6 +42,17 @@ pub fn issue(
     user: &VerifiedUser,
     now: DateTime<Utc>,
 ) -> Result<SpResponse, SignError> {
+    issue_session(config, request, user, now).map(|(response, _)| response)
+}
+
+/// As [`issue`], also returning the SessionIndex of the assertion (its id), which names
+/// the SP's session in a later LogoutRequest.
+pub fn issue_session(
+    config: &FederationConfig,
+    request: &SpRequest,
+    user: &VerifiedUser,
+    now: DateTime<Utc>,
+) -> Result<(SpResponse, String), SignError> {
     let assertion_id = samael::crypto::gen_saml_assertion_id();
     let response_id = samael::crypto::gen_saml_response_id();
     let key = &config.local.signing_key_der;
@@ -51,7 +62,7 @@ pub fn issue(
         response_xml(config, request, &response_id, &signature_template(&response_id, cert), &assertion, now);
     let xml = sign_first_template(&response, key)?;
     tracing::info!(sp = %config.pairing.sp_entity_id, acs = %request.acs_url, response_id = %response_id, "Response issued");
-    Ok(SpResponse { acs_url: request.acs_url.clone(), xml, relay_state: request.relay_state.clone() })
+    Ok((SpResponse { acs_url: request.acs_url.clone(), xml, relay_state: request.relay_state.clone() }, assertion_id))
 }
 
 fn instant(time: DateTime<Utc>) -> String {

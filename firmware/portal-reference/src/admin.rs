@@ -204,8 +204,36 @@ fn pairing_from(args: &PairingArgs) -> Result<Pairing, AdminError> {
             sso_url: args.sso_url.clone(),
             signing_certificates_pem: args.idp_certs.iter().map(|p| read(p)).collect::<Result<_, _>>()?,
         },
-        revocation: Revocation::None,
+        revocation: revocation_from(args)?,
     })
+}
+
+fn revocation_from(args: &PairingArgs) -> Result<Revocation, AdminError> {
+    let entra = [&args.entra_tenant_id, &args.entra_client_id].iter().any(|o| o.is_some())
+        || args.entra_client_secret_file.is_some();
+    match args.revocation {
+        crate::cli::RevocationArg::None if entra => {
+            Err(AdminError::Argument("the --entra-* options need --revocation entra-graph".into()))
+        }
+        crate::cli::RevocationArg::None => Ok(Revocation::None),
+        crate::cli::RevocationArg::EntraGraph => {
+            let (Some(tenant_id), Some(client_id), Some(secret)) =
+                (&args.entra_tenant_id, &args.entra_client_id, &args.entra_client_secret_file)
+            else {
+                return Err(AdminError::Argument(
+                    "--revocation entra-graph needs --entra-tenant-id, --entra-client-id and --entra-client-secret-file"
+                        .into(),
+                ));
+            };
+            Ok(Revocation::EntraGraph {
+                tenant_id: tenant_id.clone(),
+                client_id: client_id.clone(),
+                client_secret: read(secret)?.trim().to_owned(),
+                graph_url: args.graph_url.clone(),
+                login_url: args.login_url.clone(),
+            })
+        }
+    }
 }
 
 impl RuleArgs {

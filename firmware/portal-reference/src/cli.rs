@@ -59,6 +59,15 @@ pub(crate) enum ActionArg {
     Warn,
 }
 
+/// A pairing's session revocation (A5) on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum RevocationArg {
+    /// No revocation call.
+    None,
+    /// Microsoft Graph's `revokeSignInSessions` (give the `--entra-*` options).
+    EntraGraph,
+}
+
 /// A fault on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum FaultArg {
@@ -104,7 +113,7 @@ pub(crate) enum AdminCommand {
         signing_key: Option<PathBuf>,
     },
     /// Add or replace a pairing.
-    Pairing(PairingArgs),
+    Pairing(Box<PairingArgs>),
     /// Remove a pairing.
     RemovePairing {
         /// The tenant.
@@ -186,6 +195,24 @@ pub(crate) struct PairingArgs {
     /// A signing certificate of the identity provider (PEM file; repeat for more).
     #[arg(long = "idp-cert", required = true)]
     pub(crate) idp_certs: Vec<PathBuf>,
+    /// Session revocation when a device turns non-compliant.
+    #[arg(long, value_enum, default_value = "none")]
+    pub(crate) revocation: RevocationArg,
+    /// Entra ID: the tenant id.
+    #[arg(long)]
+    pub(crate) entra_tenant_id: Option<String>,
+    /// Entra ID: the application (client) id allowed to revoke sessions.
+    #[arg(long)]
+    pub(crate) entra_client_id: Option<String>,
+    /// Entra ID: a file holding the client secret (not on the command line).
+    #[arg(long)]
+    pub(crate) entra_client_secret_file: Option<PathBuf>,
+    /// Entra ID: the Graph endpoint.
+    #[arg(long, default_value = "https://graph.microsoft.com")]
+    pub(crate) graph_url: String,
+    /// Entra ID: the token endpoint.
+    #[arg(long, default_value = "https://login.microsoftonline.com")]
+    pub(crate) login_url: String,
 }
 
 /// `postern-portal admin rule`.

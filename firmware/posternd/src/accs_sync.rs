@@ -67,6 +67,10 @@ impl AccsControl for AccsSync {
     fn serves_federation(&self) -> bool {
         crate::federation::SERVED
     }
+
+    fn sessions(&self) -> String {
+        self.federation.sessions()
+    }
 }
 
 pub(crate) fn read_token(settings: &AccsSettings) -> Result<String, String> {

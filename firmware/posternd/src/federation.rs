@@ -5,13 +5,14 @@
 //! configuration is swapped under the running service and a new TLS pair serves the next
 //! handshake; only a new listen address restarts the listener.
 
+use crate::revocation::Revocations;
 use crate::sign_in_failures::{FailedSignIns, failed};
 use crate::sign_ins::{CacheDirectory, SignInSink, sign_in};
 use postern_access_profile::Profile;
 use postern_config::Config;
 use postern_federation::flow::Federation;
 use postern_federation::profile::federation_set;
-use postern_federation::shell::{FederationService, RefusalReporter, SignInReporter};
+use postern_federation::shell::{FederationService, RefusalReporter, ServiceHooks, SignInReporter};
 use postern_gateway::Gateway;
 use postern_proxy_apptunnel::TunnelOrigins;
 use postern_proxy_front::{
@@ -54,6 +55,7 @@ pub(crate) struct FederationPlane {
     gateway: Arc<Gateway>,
     reporter: SignInReporter,
     refusals: RefusalReporter,
+    revocations: Arc<Revocations>,
     front: FrontMetrics,
     tls_dir: PathBuf,
     tunnels: Option<TunnelOrigins>,
@@ -73,8 +75,9 @@ pub(crate) async fn bind(startup: Option<&Config>) -> Option<TcpListener> {
 }
 
 impl FederationPlane {
-    /// A plane that looks devices up in `gateway`'s cache, hands decided sign-ins to `sink`
-    /// and refused ones to `failures`; the listener's TLS files are kept in `tls_dir`.
+    /// A plane that looks devices up in `gateway`'s cache, hands decided sign-ins (and
+    /// revocations) to `sink` and refused ones to `failures`; the listener's TLS files are
+    /// kept in `tls_dir`, the issued sessions in `federation-sessions.json` beside it.
     /// Connections that come through an AppTunnel are found in `tunnels` (the AppTunnel
     /// proxy's, when it runs).
     pub(crate) fn new(
@@ -85,6 +88,8 @@ impl FederationPlane {
         tls_dir: PathBuf,
         tunnels: Option<TunnelOrigins>,
     ) -> Arc<Self> {
+        let revocations =
+            Revocations::open(gateway.clone(), sink.clone(), tls_dir.with_file_name("federation-sessions.json"));
         let reporter: SignInReporter = Arc::new(move |record, time_unix| sink(sign_in(record, time_unix)));
         let refusals: RefusalReporter =
             Arc::new(move |refusal, source, time_unix| failures.report(failed(refusal, time_unix), source));
@@ -92,6 +97,7 @@ impl FederationPlane {
             gateway,
             reporter,
             refusals,
+            revocations,
             front,
             tls_dir,
             tunnels,
@@ -104,6 +110,11 @@ impl FederationPlane {
     /// The federation part of `show accs`.
     pub(crate) fn render(&self) -> String {
         self.status.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// `show accs sessions`: the issued sessions and the revocations (A5).
+    pub(crate) fn sessions(&self) -> String {
+        self.revocations.render()
     }
 
     fn say(&self, status: String) {
@@ -220,12 +231,13 @@ impl FederationPlane {
         let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), self.front.clone())
             .map_err(|e| format!("listener: {e}"))?;
         let directory = Arc::new(CacheDirectory::new(self.gateway.clone()));
-        let service = FederationService::reporting_refusals(
-            Federation::new(set),
-            directory,
-            self.reporter.clone(),
-            self.refusals.clone(),
-        );
+        let revocations = self.revocations.clone();
+        let hooks = ServiceHooks {
+            sign_ins: Some(self.reporter.clone()),
+            refusals: Some(self.refusals.clone()),
+            sessions: Some(Arc::new(move |sessions| revocations.record(sessions))),
+        };
+        let service = FederationService::with_hooks(Federation::new(set), directory, hooks);
         if let Some(tunnels) = &self.tunnels {
             service.bind_tunnels(tunnels.clone());
         }
@@ -269,9 +281,12 @@ pub(crate) async fn run(
     mut bound: Option<TcpListener>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let revoking =
+        tokio::spawn(crate::revocation::run(plane.revocations.clone(), plane.gateway.subscribe_cuts(), stop.clone()));
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         let config = running.borrow_and_update().clone();
+        plane.revocations.follow(config.clone(), store.current());
         plane.follow(&config, store.current(), &mut bound).await;
         tokio::select! {
             _ = tick.tick() => {}
@@ -282,4 +297,5 @@ pub(crate) async fn run(
     if let Some(old) = plane.running.lock().await.take() {
         let _ = old.handle.shutdown(DRAIN).await;
     }
+    let _ = revoking.await;
 }

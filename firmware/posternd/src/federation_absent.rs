@@ -35,6 +35,11 @@ impl FederationPlane {
         Arc::new(Self)
     }
 
+    /// `show accs sessions`.
+    pub(crate) fn sessions(&self) -> String {
+        "Federation sessions: none (this posternd is built without the SAML federation listener)\n".into()
+    }
+
     /// The federation part of `show accs`.
     pub(crate) fn render(&self) -> String {
         "Federation: not served: this posternd is built without the SAML federation listener (feature `federation`)\n"

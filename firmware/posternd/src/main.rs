@@ -30,6 +30,10 @@ mod posture_cuts;
 mod posture_results;
 mod remediation_hook;
 mod remediation_queue;
+#[cfg(feature = "federation")]
+mod revocation;
+#[cfg(feature = "federation")]
+mod revocation_calls;
 mod sign_in_failures;
 mod sign_in_reports;
 mod sign_in_upload;

@@ -9,7 +9,8 @@
 mod common;
 
 use common::Daemon;
-use common::federation::{SAML_SCRIPTS, openssl, serve_url, world};
+use common::federation::{serve_url, world};
+use common::saml::{SAML_SCRIPTS, openssl};
 use common::uem::{activesync, wait_cache};
 use std::path::{Path, PathBuf};
 use std::process::Command;

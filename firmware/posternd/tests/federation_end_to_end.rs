@@ -12,34 +12,14 @@
 
 mod common;
 
-use common::federation::{SAML_SCRIPTS, fetch_metadata, reports_at_portal, revision_of, serve_url, wait_accs, world};
+use common::federation::{fetch_metadata, reports_at_portal, revision_of, serve_url, wait_accs, world};
+use common::saml::{SAML_SCRIPTS, browse, browse_env};
 use common::uem::{activesync, wait_cache};
 use common::{DEADLINE, Daemon, cli, text};
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Runs the scripted browser from `start` with `device`'s certificate (from
-/// [`device_pki`]); returns the final status and page.
-fn browse(dir: &Path, start: &str, device: Option<&str>) -> (u16, String) {
-    browse_env(dir, start, device, &[])
-}
-
-/// [`browse`] with `env` for the browser (its AppTunnel, say).
-fn browse_env(dir: &Path, start: &str, device: Option<&str>, env: &[(&str, String)]) -> (u16, String) {
-    let mut command = Command::new("python3");
-    command.envs(env.iter().map(|(k, v)| (k, v.as_str())));
-    command.arg(format!("{SAML_SCRIPTS}/browse.py")).arg(start).arg(dir.join("web-ca.pem"));
-    if let Some(device) = device {
-        command.arg(dir.join(format!("{device}.pem"))).arg(dir.join(format!("{device}-key.pem")));
-    }
-    let output = command.env("PYTHONWARNINGS", "ignore").output().expect("browse.py runs");
-    assert!(output.status.success(), "browse.py: {}", text(&output));
-    let page = String::from_utf8_lossy(&output.stdout).into_owned();
-    let (status, page) = page.split_once('\n').expect("a status line");
-    (status.parse().expect("a status"), page.to_owned())
-}
 
 #[test]
 fn a_compliant_device_signs_in_an_unknown_one_is_denied_and_portal_changes_apply_at_once() {
@@ -160,7 +140,8 @@ fn a_compliant_device_signs_in_an_unknown_one_is_denied_and_portal_changes_apply
     assert!(daemon.logged("federation configuration applied"), "swapped in place");
     assert!(!daemon.logged("federation listener stopped"), "the listener kept running");
 
-    // Every sign-in of this run reached the portal, each once (A3): one allowed, three denied.
+    // Every sign-in of this run reached the portal, each once (A3): one allowed, three
+    // denied; and the allowed session's revocation when its device was cut (A5).
     let start = Instant::now();
     let reported = loop {
         let listed = world.portal.admin(&["sign-ins", "acme"]);
@@ -173,16 +154,17 @@ fn a_compliant_device_signs_in_an_unknown_one_is_denied_and_portal_changes_apply
                 (field("result"), field("user"))
             })
             .collect();
-        if reported.len() >= 4 {
+        if reported.len() >= 5 {
             break reported;
         }
         assert!(start.elapsed() < DEADLINE, "the portal holds only {reported:?}");
         std::thread::sleep(Duration::from_millis(200));
     };
     let results: Vec<&str> = reported.iter().map(|(result, _)| result.as_str()).collect();
-    assert_eq!(results.len(), 4, "{reported:?}");
+    assert_eq!(results.len(), 5, "{reported:?}");
     assert_eq!(results.iter().filter(|r| **r == "allowed").count(), 1, "{reported:?}");
     assert_eq!(results.iter().filter(|r| **r == "denied").count(), 3, "{reported:?}");
+    assert_eq!(results.iter().filter(|r| **r == "revoked").count(), 1, "{reported:?}");
     assert!(reported.iter().all(|(_, user)| user == "alice@example.com"), "{reported:?}");
 }
 

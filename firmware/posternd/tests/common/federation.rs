@@ -5,101 +5,17 @@ use super::portal::{Portal, TOKEN as PORTAL_TOKEN};
 use super::proxy::device_pki;
 use super::uem::setup;
 use super::{DEADLINE, cli, free_configured_port, text};
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The pysaml2 SP and IdP and the browsers that drive them.
-pub const SAML_SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../federation/tests/saml");
+pub use super::saml::{Scripts, rsa_signing, web_pki};
 
-/// The pysaml2 processes, killed when the test ends.
-pub struct Scripts(Vec<Child>);
-
-impl Drop for Scripts {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-pub fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl runs");
-    assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
-}
-
-/// An RSA key and self-signed certificate (`NAME.key`, `NAME.pem`) for SAML signing.
-pub fn rsa_signing(dir: &Path, name: &str) {
-    let subject = format!("/CN={name}");
-    let (key, cert) = (format!("{name}.key"), format!("{name}.pem"));
-    openssl(
-        dir,
-        &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", &subject, "-keyout", &key, "-out",
-            &cert,
-        ],
-    );
-}
-
-/// A CA (`web-ca.pem`) and an HTTPS certificate for 127.0.0.1 per name (`NAME.pem`, `NAME.key`).
-pub fn web_pki(dir: &Path, names: &[&str]) {
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    openssl(
-        dir,
-        &[
-            &["req", "-x509"][..],
-            &ec,
-            &["-days", "2", "-subj", "/CN=web-ca", "-keyout", "web-ca.key", "-out", "web-ca.pem"],
-        ]
-        .concat(),
-    );
-    for name in names {
-        let (key, csr, cert, ext) =
-            (format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"), format!("{name}.ext"));
-        std::fs::write(dir.join(&ext), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n").expect("ext file");
-        openssl(dir, &[&["req"][..], &ec, &["-subj", &format!("/CN={name}"), "-keyout", &key, "-out", &csr]].concat());
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &csr,
-                "-CA",
-                "web-ca.pem",
-                "-CAkey",
-                "web-ca.key",
-                "-CAcreateserial",
-                "-days",
-                "2",
-                "-out",
-                &cert,
-                "-extfile",
-                &ext,
-            ],
-        );
-    }
-}
-
+/// Starts the SP or IdP `script` signing with `KEY.key`/`KEY.pem`, reading the other
+/// side's metadata from `metadata`, on HTTPS with `KEY-tls.pem`; returns its port.
 pub fn spawn_script(scripts: &mut Scripts, dir: &Path, script: &str, key: &str, metadata: &Path) -> u16 {
-    let mut child = Command::new("python3")
-        .arg(format!("{SAML_SCRIPTS}/{script}"))
-        .arg(dir.join(format!("{key}.key")))
-        .arg(dir.join(format!("{key}.pem")))
-        .arg(metadata)
-        .env("PYTHONWARNINGS", "ignore")
-        .env("SAML_TLS_CERT", dir.join(format!("{key}-tls.pem")))
-        .env("SAML_TLS_KEY", dir.join(format!("{key}-tls.key")))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let stdout = child.stdout.take().expect("stdout");
-    scripts.0.push(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("a line");
-    line.trim().strip_prefix("port ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("{script}: {line}"))
+    let (signing_key, signing_cert) = (dir.join(format!("{key}.key")), dir.join(format!("{key}.pem")));
+    super::saml::spawn_script(scripts, dir, script, key, &[&signing_key, &signing_cert, metadata])
 }
 
 /// Polls `show accs` until it contains `needle`; returns what it showed.

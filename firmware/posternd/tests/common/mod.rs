@@ -8,6 +8,7 @@ pub mod haproxy;
 pub mod portal;
 pub mod posture;
 pub mod proxy;
+pub mod saml;
 pub mod uem;
 
 use std::io::{BufRead, BufReader};
