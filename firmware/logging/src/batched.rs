@@ -18,7 +18,7 @@ struct Shared {
     pending: Mutex<Pending>,
     wake: Condvar,
     /// Held while writing, so that a flush and the background writer keep lines in order.
-    sink: Mutex<Box<dyn Write + Send>>,
+    sink: Mutex<Sink>,
     limit: usize,
     report: ReportFormat,
 }
@@ -46,6 +46,13 @@ impl ReportFormat {
             ),
         }
     }
+}
+
+/// The destination, with the buffer of the last batch written: swapped with the pending
+/// one at each write, so that neither is allocated again while the daemon is busy.
+struct Sink {
+    out: Box<dyn Write + Send>,
+    spare: Vec<u8>,
 }
 
 #[derive(Default)]
@@ -76,19 +83,22 @@ impl Shared {
     /// Writes what is pending now.
     fn write_pending(&self) {
         let mut sink = lock(&self.sink);
-        let (bytes, dropped) = {
+        let Sink { out, spare } = &mut *sink;
+        spare.clear();
+        let dropped = {
             let mut pending = lock(&self.pending);
-            (std::mem::take(&mut pending.bytes), std::mem::take(&mut pending.dropped))
+            std::mem::swap(&mut pending.bytes, spare);
+            std::mem::take(&mut pending.dropped)
         };
-        if bytes.is_empty() && dropped == 0 {
+        if spare.is_empty() && dropped == 0 {
             return;
         }
         // A sink that fails has nowhere to report it: the lines are lost, the daemon goes on.
-        let _ = sink.write_all(&bytes);
+        let _ = out.write_all(spare);
         if dropped > 0 {
-            let _ = sink.write_all(self.report.line(dropped).as_bytes());
+            let _ = out.write_all(self.report.line(dropped).as_bytes());
         }
-        let _ = sink.flush();
+        let _ = out.flush();
     }
 
     fn run_writer(&self) {
@@ -122,7 +132,7 @@ impl Batched {
         let shared = Arc::new(Shared {
             pending: Mutex::new(Pending::default()),
             wake: Condvar::new(),
-            sink: Mutex::new(sink),
+            sink: Mutex::new(Sink { out: sink, spare: Vec::new() }),
             limit,
             report,
         });

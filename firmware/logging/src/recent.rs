@@ -16,6 +16,11 @@ const LINE_MAX: usize = 1024;
 /// would push every other event out within milliseconds; it is in the daemon's log.
 const ACCESS_TARGET: &str = "postern::access";
 
+thread_local! {
+    /// Each thread's event line being rendered, reused from event to event.
+    static LINE: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(256));
+}
+
 /// The most recent log events, shared between the logging layer and its readers.
 #[derive(Clone)]
 pub struct RecentEvents {
@@ -39,14 +44,17 @@ impl RecentEvents {
         RecentLayer { events: self.clone() }
     }
 
-    fn push(&self, line: String) {
+    /// Keeps a copy of `line`; once the ring is full, in the string of the event it
+    /// pushes out, so that a busy daemon does not allocate per event.
+    fn push(&self, line: &str) {
+        if self.capacity == 0 {
+            return;
+        }
         let mut ring = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if ring.len() >= self.capacity {
-            ring.pop_front();
-        }
-        if self.capacity > 0 {
-            ring.push_back(line);
-        }
+        let mut kept = if ring.len() >= self.capacity { ring.pop_front().unwrap_or_default() } else { String::new() };
+        kept.clear();
+        kept.push_str(line);
+        ring.push_back(kept);
     }
 }
 
@@ -63,19 +71,30 @@ impl<S: Subscriber> Layer<S> for RecentLayer {
         if meta.target() == ACCESS_TARGET {
             return;
         }
-        let mut text = String::with_capacity(160);
-        let _ = write!(text, "{} {}: ", meta.level(), meta.target());
-        let mut fields = FieldWriter::new(&mut text);
-        event.record(&mut fields);
-        let _ = fields.finish();
-        if text.len() > LINE_MAX {
-            let mut cut = LINE_MAX;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
+        let render = |text: &mut String| {
+            text.clear();
+            let _ = write!(text, "{} {}: ", meta.level(), meta.target());
+            let mut fields = FieldWriter::new(text);
+            event.record(&mut fields);
+            let _ = fields.finish();
+            if text.len() > LINE_MAX {
+                let mut cut = LINE_MAX;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text.truncate(cut);
             }
-            text.truncate(cut);
-        }
-        self.events.push(text);
+            self.events.push(text);
+            // A huge event's buffer is not kept for the thread's life.
+            if text.capacity() > 4 * LINE_MAX {
+                *text = String::with_capacity(256);
+            }
+        };
+        // An event logged while a field is being rendered gets a buffer of its own.
+        LINE.with(|line| match line.try_borrow_mut() {
+            Ok(mut text) => render(&mut text),
+            Err(_) => render(&mut String::new()),
+        });
     }
 }
 

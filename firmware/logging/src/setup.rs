@@ -4,7 +4,8 @@
 use crate::batched;
 use crate::line::{LineFields, LineFormat};
 use crate::recent::{RECENT_EVENTS, RecentEvents};
-use tracing_subscriber::fmt::writer::BoxMakeWriter;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::writer::EitherWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -36,10 +37,7 @@ pub fn init_batched(default_filter: &str, json: bool) -> RecentEvents {
 fn install(default_filter: &str, json: bool, batched: Option<batched::Batched>) -> RecentEvents {
     let recent = RecentEvents::new(RECENT_EVENTS);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let writer = match batched {
-        Some(batched) => BoxMakeWriter::new(batched),
-        None => BoxMakeWriter::new(std::io::stderr),
-    };
+    let writer = Destination(batched);
     let stderr = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer);
     let stderr =
         if json { stderr.json().boxed() } else { stderr.event_format(LineFormat).fmt_fields(LineFields).boxed() };
@@ -47,4 +45,19 @@ fn install(default_filter: &str, json: bool, batched: Option<batched::Batched>) 
     // A second init in the same process (tests) keeps the first subscriber.
     let _ = tracing_subscriber::registry().with(stderr.with_filter(filter)).with(kept).try_init();
     recent
+}
+
+/// Where the text goes: the batch when there is one, else stderr. A writer of its own
+/// type rather than a boxed one, so that no event allocates for its writer.
+struct Destination(Option<batched::Batched>);
+
+impl<'a> MakeWriter<'a> for Destination {
+    type Writer = EitherWriter<batched::BatchWriter<'a>, std::io::Stderr>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        match &self.0 {
+            Some(batched) => EitherWriter::A(batched.make_writer()),
+            None => EitherWriter::B(std::io::stderr()),
+        }
+    }
 }

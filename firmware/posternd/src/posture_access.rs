@@ -84,8 +84,13 @@ impl postern_proxy_apptunnel::PostureGate for PostureAccess {
 impl postern_proxy_activesync::DevicePosture for PostureAccess {
     fn refusal(&self, device: Option<&str>, user: Option<&str>) -> Option<String> {
         if let (Some(device), Some(user)) = (device, user) {
-            let known = self.users.lock().unwrap_or_else(PoisonError::into_inner).get(device).cloned();
-            if known.as_ref().and_then(Option::as_deref) != Some(user) {
+            let known = self
+                .users
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(device)
+                .is_some_and(|known| known.as_deref() == Some(user));
+            if !known {
                 self.remember(device, Some(user.to_owned()));
             }
         }

@@ -34,6 +34,8 @@ pub(crate) struct Backend {
     authority: String,
     /// What the back end gets as `Host` when the proxy rewrites it.
     pub(crate) host_header: String,
+    /// The same, as a header value made once (none when it is not a valid one).
+    pub(crate) host_value: Option<hyper::http::HeaderValue>,
     tls: Option<(TlsConnector, ServerName<'static>)>,
     connect_timeout: Duration,
     idle: Mutex<Vec<Connection>>,
@@ -64,6 +66,7 @@ impl Backend {
         Ok(Self {
             authority: url.authority(),
             host_header: url.host_header(),
+            host_value: hyper::http::HeaderValue::try_from(url.host_header()).ok(),
             tls,
             connect_timeout: config.connect_timeout,
             idle: Mutex::new(Vec::new()),

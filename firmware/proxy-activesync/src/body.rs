@@ -51,10 +51,11 @@ impl Body for UpBody {
 
 /// One request's access-log line, written when its response body is done with.
 pub(crate) struct AccessRecord {
-    pub(crate) method: String,
-    pub(crate) path: String,
+    pub(crate) method: hyper::Method,
+    /// The request's target; only its path is logged (the query names users and devices).
+    pub(crate) uri: hyper::Uri,
     pub(crate) peer: std::net::SocketAddr,
-    pub(crate) device: Option<String>,
+    pub(crate) device: Option<postern_decision::EasDeviceId>,
     pub(crate) status: u16,
     pub(crate) bytes_in: Arc<AtomicU64>,
     pub(crate) bytes_out: u64,
@@ -77,9 +78,9 @@ impl Drop for AccessRecord {
         tracing::info!(
             target: "postern::access",
             method = %self.method,
-            path = %self.path,
+            path = %self.uri.path(),
             peer = %self.peer.ip(),
-            device = self.device.as_deref().unwrap_or("-"),
+            device = self.device.as_ref().map_or("-", |d| d.as_str()),
             status = self.status,
             bytes_in = self.bytes_in.load(Ordering::Relaxed),
             bytes_out = self.bytes_out,

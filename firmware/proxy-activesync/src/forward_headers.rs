@@ -15,8 +15,8 @@ const FORWARDING: [HeaderName; 4] = [header::FORWARDED, X_FORWARDED_FOR, X_FORWA
 pub(crate) fn for_backend(
     headers: &mut HeaderMap,
     config: &ProxyConfig,
-    backend_host: &str,
-    peer: std::net::IpAddr,
+    backend_host: Option<&HeaderValue>,
+    peer: Option<&HeaderValue>,
     proto: &'static str,
 ) {
     strip_hop_by_hop(headers);
@@ -27,12 +27,12 @@ pub(crate) fn for_backend(
         }
     }
     if config.host_header == HostHeader::Rewrite || client_host.is_none() {
-        if let Ok(host) = HeaderValue::from_str(backend_host) {
-            headers.insert(header::HOST, host);
+        if let Some(host) = backend_host {
+            headers.insert(header::HOST, host.clone());
         }
     }
-    if let Ok(ip) = HeaderValue::from_str(&peer.to_string()) {
-        headers.insert(X_FORWARDED_FOR, ip);
+    if let Some(ip) = peer {
+        headers.insert(X_FORWARDED_FOR, ip.clone());
     }
     headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(proto));
     if let Some(host) = client_host {
@@ -55,7 +55,9 @@ mod tests {
         h.insert("x-forwarded-for", "6.6.6.6".parse().unwrap());
         h.insert("ms-asprotocolversion", "14.1".parse().unwrap());
         let config = ProxyConfig::new("https://exch.internal:8443").unwrap();
-        for_backend(&mut h, &config, &config.backend.host_header(), "192.0.2.7".parse().unwrap(), "https");
+        let host = HeaderValue::from_str(&config.backend.host_header()).ok();
+        let peer = HeaderValue::from_static("192.0.2.7");
+        for_backend(&mut h, &config, host.as_ref(), Some(&peer), "https");
         assert_eq!(h[header::HOST], "exch.internal:8443");
         assert_eq!(h["x-forwarded-host"], "mail.public.example");
         assert_eq!(h["x-forwarded-for"], "192.0.2.7");
@@ -72,7 +74,8 @@ mod tests {
         h.insert(header::HOST, "mail.public.example".parse().unwrap());
         let mut config = ProxyConfig::new("http://exch.internal").unwrap();
         config.host_header = HostHeader::Keep;
-        for_backend(&mut h, &config, &config.backend.host_header(), "::1".parse().unwrap(), "https");
+        let host = HeaderValue::from_str(&config.backend.host_header()).ok();
+        for_backend(&mut h, &config, host.as_ref(), Some(&HeaderValue::from_static("::1")), "https");
         assert_eq!(h[header::HOST], "mail.public.example");
     }
 }

@@ -1,6 +1,6 @@
 //! Live requests per device, so a cut (A7) can end them at once.
 
-use postern_decision::{AccessKey, EasDeviceId};
+use postern_decision::{AccessKey, EasDeviceId, UserId};
 use postern_gateway::{Cut, Gateway};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,7 +11,7 @@ use tokio::sync::{broadcast, oneshot, watch};
 pub(crate) const LAGGED: &str = "cuts-missed";
 
 /// One live request: the sender that ends it, and the user it names.
-type Entry = (oneshot::Sender<&'static str>, Option<String>);
+type Entry = (oneshot::Sender<&'static str>, Option<UserId>);
 
 /// Every live request of every device, each with the sender that ends it.
 #[derive(Default)]
@@ -49,7 +49,7 @@ impl Registry {
     pub(crate) fn register(
         self: &Arc<Self>,
         device: EasDeviceId,
-        user: Option<String>,
+        user: Option<UserId>,
     ) -> (Registration, oneshot::Receiver<&'static str>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
@@ -75,7 +75,9 @@ impl Registry {
         for (device, requests) in live.iter_mut() {
             let ended: Vec<(u64, &'static str)> = requests
                 .iter()
-                .filter_map(|(id, (_, user))| refused(device, user.as_deref()).map(|reason| (*id, reason)))
+                .filter_map(|(id, (_, user))| {
+                    refused(device, user.as_ref().map(UserId::as_str)).map(|reason| (*id, reason))
+                })
                 .collect();
             for (id, reason) in ended {
                 if let Some((tx, _)) = requests.remove(&id) {

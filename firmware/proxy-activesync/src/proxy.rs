@@ -134,8 +134,8 @@ impl ActiveSyncProxy {
     /// to a held `Ping` or `Sync` when the gateway stops; otherwise the back end's answer (502 when it cannot be reached, 504 when it is slow).
     pub async fn handle(&self, request: Request<Incoming>, client: &ClientInfo) -> Response<ProxyBody> {
         let mut record = AccessRecord {
-            method: request.method().to_string(),
-            path: request.uri().path().to_owned(),
+            method: request.method().clone(),
+            uri: request.uri().clone(),
             peer: client.peer,
             device: None,
             status: 0,
@@ -171,11 +171,10 @@ impl ActiveSyncProxy {
             // tells the client which versions and commands the back end supports.
             Route::Discovery => self.forward(request, client, record, None, false).await,
             Route::Device { request: eas, command } => {
-                record.device = Some(eas.eas_device_id.to_string());
+                record.device = Some(eas.eas_device_id.clone());
                 // Registered before deciding, so a cut that lands during the decision
                 // still ends this request.
-                let (registration, mut cut) =
-                    self.live.register(eas.eas_device_id.clone(), eas.user.as_ref().map(|u| u.as_str().to_owned()));
+                let (registration, mut cut) = self.live.register(eas.eas_device_id.clone(), eas.user.clone());
                 let command_name = command.map_or("-", |c| c.as_str());
                 let decision = match self.gateway.activesync_access_from(&eas, Some(client.peer.ip())).await {
                     Ok(decision) => decision,
@@ -253,8 +252,8 @@ impl ActiveSyncProxy {
         forward_headers::for_backend(
             &mut parts.headers,
             &self.config,
-            &backend.host_header,
-            client.peer.ip(),
+            backend.host_value.as_ref(),
+            client.forwarded_for.as_ref(),
             client.proto,
         );
         // Origin form for the back end: the path and query as received, without parsing

@@ -21,15 +21,32 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     if !headers.keys().any(|name| HOP_BY_HOP.contains(name)) {
         return;
     }
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
+    let mut connection = headers.get_all(header::CONNECTION).iter();
+    match (connection.next(), connection.next()) {
+        // The usual case, one `Connection` header: its tokens are removed by name as they
+        // are read, without building a list (a clone of the value shares its bytes).
+        (Some(only), None) => {
+            let only = only.clone();
+            for token in only.to_str().unwrap_or_default().split(',') {
+                let token = token.trim();
+                if !token.is_empty() {
+                    headers.remove(token);
+                }
+            }
+        }
+        (None, _) => {}
+        (Some(_), Some(_)) => {
+            let named: Vec<HeaderName> = headers
+                .get_all(header::CONNECTION)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
+                .collect();
+            for name in named {
+                headers.remove(name);
+            }
+        }
     }
     for name in &HOP_BY_HOP {
         headers.remove(name);
@@ -51,6 +68,18 @@ mod tests {
         headers.insert("keep-alive", "timeout=5".parse().unwrap());
         headers.insert(header::TRANSFER_ENCODING, "chunked".parse().unwrap());
         headers.insert(header::TE, "trailers".parse().unwrap());
+        headers.insert(header::CONTENT_TYPE, "application/vnd.ms-sync.wbxml".parse().unwrap());
+        strip_hop_by_hop(&mut headers);
+        let left: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+        assert_eq!(left, ["content-type"]);
+    }
+
+    #[test]
+    fn one_connection_header_has_its_named_headers_removed_whatever_their_case() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONNECTION, "Keep-Alive, X-Trace, not a name,".parse().unwrap());
+        headers.insert("x-trace", "1".parse().unwrap());
+        headers.insert("keep-alive", "timeout=5".parse().unwrap());
         headers.insert(header::CONTENT_TYPE, "application/vnd.ms-sync.wbxml".parse().unwrap());
         strip_hop_by_hop(&mut headers);
         let left: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();

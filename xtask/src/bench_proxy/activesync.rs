@@ -103,8 +103,24 @@ const TWO_WORKERS: &[Target] = &[Target { figure: Figure::Rate, bound: 1.0 }];
 const FULL_HANDSHAKE: &[Target] =
     &[Target { figure: Figure::TotalCpu, bound: 0.6 }, Target { figure: Figure::P99, bound: 1.0 }];
 
-/// Every scenario, each proxy in turn: keep-alive, a new TLS connection per request as wrk
-/// makes it (resumed), and a new one with a full handshake.
+/// A scenario, as `--only` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Which {
+    /// Keep-alive, one worker each, pinned.
+    KeepAlive,
+    /// A new TLS connection per request, resumed (wrk).
+    Resumed,
+    /// A new TLS connection per request, full handshake.
+    Full,
+    /// Keep-alive with one worker per core, neither proxy pinned.
+    AllWorkers,
+}
+
+/// The scenarios run with one pinned worker each, in order.
+pub(crate) const PINNED: &[Which] = &[Which::KeepAlive, Which::Resumed, Which::Full];
+
+/// The chosen scenarios of [`PINNED`], each proxy in turn: keep-alive, a new TLS
+/// connection per request as wrk makes it (resumed), and a new one with a full handshake.
 pub(crate) fn compare(
     scratch: &Scratch,
     ca: &Path,
@@ -112,14 +128,16 @@ pub(crate) fn compare(
     nginx: &Contender<'_>,
     load: Load,
     device: (&str, &str),
+    which: &[Which],
 ) -> Result<Vec<Scenario>> {
     let plan = [
-        ("keep-alive, 1 KiB POST", Traffic::Wrk(Connections::KeepAlive), KEEP_ALIVE),
-        ("new TLS conn., resumed", Traffic::Wrk(Connections::NewPerRequest), RESUMED),
-        ("new TLS conn., full", Traffic::FullHandshake, FULL_HANDSHAKE),
+        (Which::KeepAlive, "keep-alive, 1 KiB POST", Traffic::Wrk(Connections::KeepAlive), KEEP_ALIVE),
+        (Which::Resumed, "new TLS conn., resumed", Traffic::Wrk(Connections::NewPerRequest), RESUMED),
+        (Which::Full, "new TLS conn., full", Traffic::FullHandshake, FULL_HANDSHAKE),
     ];
     plan.into_iter()
-        .map(|(name, traffic, targets)| {
+        .filter(|(w, ..)| which.contains(w))
+        .map(|(_, name, traffic, targets)| {
             side_by_side(scratch, ca, (postern, nginx), load, device, (name, traffic, targets))
         })
         .collect()

@@ -61,6 +61,12 @@ pub(crate) struct ProxyArgs {
     /// decision and request, as in production.
     #[arg(long, default_value = "info")]
     postern_log: String,
+    /// With `proxy`: run only these ActiveSync scenarios (repeatable; all when none).
+    #[arg(long = "only", value_enum)]
+    only: Vec<activesync::Which>,
+    /// With `proxy`: a posternd binary to run instead of building one (to compare builds).
+    #[arg(long)]
+    posternd: Option<std::path::PathBuf>,
 }
 
 /// Raises this process's open-file limit (inherited by everything it starts) so that
@@ -138,7 +144,11 @@ impl Pair<'_> {
 pub(crate) fn run(args: &ProxyArgs) -> Result {
     packages::ensure(packages::BENCH_PROXY_TOOLS)?;
     raise_open_files(u64::try_from(args.idle_tunnels).unwrap_or(u64::MAX).saturating_mul(3).saturating_add(4096))?;
-    let binary = posternd::build()?;
+    let binary = match &args.posternd {
+        Some(path) if path.is_file() => path.clone(),
+        Some(path) => return Err(StepError(format!("no posternd binary at {}", path.display()))),
+        None => posternd::build()?,
+    };
     let (proxy_cpu, load_cpu) = cores();
     let scratch = Scratch::new()?;
     let plan = apptunnel::Plan {
@@ -160,11 +170,17 @@ pub(crate) fn run(args: &ProxyArgs) -> Result {
     let pair = Pair { binary: &binary, scratch: &scratch, pki: &pki, backend: backend.addr, log: &args.postern_log };
     let one = Placement::Pinned(proxy_cpu);
     let load = Load { seconds: args.seconds, connections: args.connections, cpu: load_cpu, threads: 1 };
-    let mut scenarios = pair.run(one, ("posternd-activesync", "proxy"), |postern, nginx| {
-        activesync::compare(&scratch, &pki.ca, postern, nginx, load, device)
-    })?;
+    let wanted = |which: activesync::Which| args.only.is_empty() || args.only.contains(&which);
+    let pinned: Vec<_> = activesync::PINNED.iter().copied().filter(|w| wanted(*w)).collect();
+    let mut scenarios = if pinned.is_empty() {
+        Vec::new()
+    } else {
+        pair.run(one, ("posternd-activesync", "proxy"), |postern, nginx| {
+            activesync::compare(&scratch, &pki.ca, postern, nginx, load, device, &pinned)
+        })?
+    };
     let all = std::thread::available_parallelism().map_or(1, |n| u16::try_from(n.get()).unwrap_or(u16::MAX));
-    if all > 1 {
+    if all > 1 && wanted(activesync::Which::AllWorkers) {
         let load = Load { connections: args.connections * u32::from(all), cpu: None, threads: all, ..load };
         scenarios.push(pair.run(Placement::Spread(all), ("posternd-spread", "proxy-spread"), |postern, nginx| {
             activesync::compare_spread(&scratch, &pki.ca, postern, nginx, load, device)
