@@ -78,21 +78,21 @@ impl Hardware {
             return Vec::new();
         }
         let slot = SECOND_NIC_PCI.rsplit(':').next().and_then(|s| s.split('.').next()).unwrap_or("09");
-        let device = format!("{},netdev=n1,mac={SECOND_NIC_MAC},addr=0x{slot}", self.nic);
+        let device = format!("{},netdev=n1,mac={SECOND_NIC_MAC},addr=0x{slot},romfile=", self.nic);
         vec!["-netdev".into(), "user,id=n1,restrict=on".into(), "-device".into(), device]
     }
 
+    /// The disk is the firmware's only boot device (`bootindex=0`): with a boot order
+    /// from qemu, OVMF connects only the devices in it, so it neither binds its network
+    /// stack to the cards nor offers network boot.
     fn disk_args(&self, disk: &Path) -> Vec<String> {
-        let drive = |extra: &str| format!("file={},format=raw,{extra}", disk.display());
-        match self.disk {
-            DiskBus::Virtio => vec!["-drive".into(), drive("if=virtio")],
-            DiskBus::Ahci => {
-                vec!["-drive".into(), drive("if=none,id=d0"), "-device".into(), "ide-hd,drive=d0,bus=ide.0".into()]
-            }
-            DiskBus::Nvme => {
-                vec!["-drive".into(), drive("if=none,id=d0"), "-device".into(), "nvme,drive=d0,serial=postern0".into()]
-            }
-        }
+        let drive = format!("file={},format=raw,if=none,id=d0", disk.display());
+        let device = match self.disk {
+            DiskBus::Virtio => "virtio-blk-pci,drive=d0,bootindex=0",
+            DiskBus::Ahci => "ide-hd,drive=d0,bus=ide.0,bootindex=0",
+            DiskBus::Nvme => "nvme,drive=d0,serial=postern0,bootindex=0",
+        };
+        vec!["-drive".into(), drive, "-device".into(), device.into()]
     }
 }
 
@@ -138,6 +138,12 @@ impl Vm {
             s
         });
         let started = Instant::now();
+        // A virtio disk comes after the cards, so that each keeps the PCI slot it had as
+        // `-drive if=virtio` (created after every `-device`).
+        let (disk_first, disk_last) = match hardware.disk {
+            DiskBus::Virtio => (Vec::new(), hardware.disk_args(disk)),
+            _ => (hardware.disk_args(disk), Vec::new()),
+        };
         let mut qemu = Command::new("qemu-system-x86_64");
         qemu.args(["-nodefaults", "-display", "none", "-serial", "stdio", "-monitor", "none"]);
         if stop_on_reboot {
@@ -147,9 +153,11 @@ impl Vm {
             .args(["-M", hardware.machine, "-smp", &hardware.cpus.to_string(), "-m", &memory_mib.to_string()])
             .arg("-bios")
             .arg(&image.firmware)
-            .args(hardware.disk_args(disk))
-            .args(["-netdev", &netdev, "-device", &format!("{},netdev=n0", hardware.nic)])
+            .args(disk_first)
+            // No option ROM on the cards: the appliance never boots from the network.
+            .args(["-netdev", &netdev, "-device", &format!("{},netdev=n0,romfile=", hardware.nic)])
             .args(hardware.second_nic_args())
+            .args(disk_last)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
