@@ -78,21 +78,21 @@ impl Hardware {
             return Vec::new();
         }
         let slot = SECOND_NIC_PCI.rsplit(':').next().and_then(|s| s.split('.').next()).unwrap_or("09");
-        let device = format!("{},netdev=n1,mac={SECOND_NIC_MAC},addr=0x{slot}", self.nic);
+        let device = format!("{},netdev=n1,mac={SECOND_NIC_MAC},addr=0x{slot},romfile=", self.nic);
         vec!["-netdev".into(), "user,id=n1,restrict=on".into(), "-device".into(), device]
     }
 
+    /// The disk is the firmware's only boot device (`bootindex=0`): with a boot order
+    /// from qemu, OVMF connects only the devices in it, so it neither binds its network
+    /// stack to the cards nor offers network boot.
     fn disk_args(&self, disk: &Path) -> Vec<String> {
-        let drive = |extra: &str| format!("file={},format=raw,{extra}", disk.display());
-        match self.disk {
-            DiskBus::Virtio => vec!["-drive".into(), drive("if=virtio")],
-            DiskBus::Ahci => {
-                vec!["-drive".into(), drive("if=none,id=d0"), "-device".into(), "ide-hd,drive=d0,bus=ide.0".into()]
-            }
-            DiskBus::Nvme => {
-                vec!["-drive".into(), drive("if=none,id=d0"), "-device".into(), "nvme,drive=d0,serial=postern0".into()]
-            }
-        }
+        let drive = format!("file={},format=raw,if=none,id=d0", disk.display());
+        let device = match self.disk {
+            DiskBus::Virtio => "virtio-blk-pci,drive=d0,bootindex=0",
+            DiskBus::Ahci => "ide-hd,drive=d0,bus=ide.0,bootindex=0",
+            DiskBus::Nvme => "nvme,drive=d0,serial=postern0,bootindex=0",
+        };
+        vec!["-drive".into(), drive, "-device".into(), device.into()]
     }
 }
 
@@ -101,7 +101,7 @@ impl Hardware {
 pub struct Vm {
     child: Child,
     serial_in: ChildStdin,
-    output: Arc<Mutex<Vec<u8>>>,
+    output: Arc<Mutex<Console>>,
     forwards: Vec<(u16, u16)>,
     started: Instant,
 }
@@ -137,6 +137,13 @@ impl Vm {
             s.push_str(&format!(",hostfwd=tcp:127.0.0.1:{host}-:{guest}"));
             s
         });
+        let started = Instant::now();
+        // A virtio disk comes after the cards, so that each keeps the PCI slot it had as
+        // `-drive if=virtio` (created after every `-device`).
+        let (disk_first, disk_last) = match hardware.disk {
+            DiskBus::Virtio => (Vec::new(), hardware.disk_args(disk)),
+            _ => (hardware.disk_args(disk), Vec::new()),
+        };
         let mut qemu = Command::new("qemu-system-x86_64");
         qemu.args(["-nodefaults", "-display", "none", "-serial", "stdio", "-monitor", "none"]);
         if stop_on_reboot {
@@ -146,15 +153,17 @@ impl Vm {
             .args(["-M", hardware.machine, "-smp", &hardware.cpus.to_string(), "-m", &memory_mib.to_string()])
             .arg("-bios")
             .arg(&image.firmware)
-            .args(hardware.disk_args(disk))
-            .args(["-netdev", &netdev, "-device", &format!("{},netdev=n0", hardware.nic)])
+            .args(disk_first)
+            // No option ROM on the cards: the appliance never boots from the network.
+            .args(["-netdev", &netdev, "-device", &format!("{},netdev=n0,romfile=", hardware.nic)])
             .args(hardware.second_nic_args())
+            .args(disk_last)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()?;
         let serial_in = child.stdin.take().ok_or_else(|| std::io::Error::other("qemu has no stdin"))?;
-        let output = Arc::new(Mutex::new(Vec::new()));
+        let output = Arc::new(Mutex::new(Console::default()));
         for stream in [
             child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
             child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
@@ -163,9 +172,9 @@ impl Vm {
         .flatten()
         {
             let sink = output.clone();
-            std::thread::spawn(move || copy_into(stream, &sink));
+            std::thread::spawn(move || copy_into(stream, &sink, started));
         }
-        Ok(Self { child, serial_in, output, forwards, started: Instant::now() })
+        Ok(Self { child, serial_in, output, forwards, started })
     }
 
     /// The loopback port forwarded to `guest`.
@@ -180,12 +189,26 @@ impl Vm {
 
     /// Everything the console printed so far.
     pub fn serial_log(&self) -> String {
-        String::from_utf8_lossy(&self.output.lock().map(|o| o.clone()).unwrap_or_default()).into_owned()
+        String::from_utf8_lossy(&self.output.lock().map(|o| o.bytes.clone()).unwrap_or_default()).into_owned()
+    }
+
+    /// Every complete console line so far, each with the time since qemu started at which
+    /// its last byte arrived: the boot's timeline as the host saw it.
+    pub fn timed_lines(&self) -> Vec<(Duration, String)> {
+        let Ok(console) = self.output.lock() else { return Vec::new() };
+        let mut lines = Vec::new();
+        let mut start = 0;
+        for (at, _) in console.bytes.iter().enumerate().filter(|(_, b)| **b == b'\n') {
+            let line = String::from_utf8_lossy(&console.bytes[start..at]).trim_end_matches('\r').to_owned();
+            lines.push((console.arrival(at), line));
+            start = at + 1;
+        }
+        lines
     }
 
     /// The console's length so far (a mark for [`Vm::wait_for_after`]).
     pub fn mark(&self) -> usize {
-        self.output.lock().map(|o| o.len()).unwrap_or(0)
+        self.output.lock().map(|o| o.bytes.len()).unwrap_or(0)
     }
 
     /// Waits until the console prints `needle` after byte `mark`; returns what was printed
@@ -195,7 +218,7 @@ impl Vm {
         loop {
             let text = {
                 let out = self.output.lock().map_err(|_| "console buffer poisoned".to_owned())?;
-                String::from_utf8_lossy(out.get(mark..).unwrap_or_default()).into_owned()
+                String::from_utf8_lossy(out.bytes.get(mark..).unwrap_or_default()).into_owned()
             };
             if let Some(at) = text.find(needle) {
                 return Ok(text[..at + needle.len()].to_owned());
@@ -247,14 +270,32 @@ fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn copy_into(mut stream: Box<dyn Read + Send>, sink: &Mutex<Vec<u8>>) {
+/// What the console printed, with the time each piece arrived.
+#[derive(Debug, Default)]
+struct Console {
+    bytes: Vec<u8>,
+    /// (offset just past a piece, time since qemu started when it arrived), in order.
+    arrivals: Vec<(usize, Duration)>,
+}
+
+impl Console {
+    /// When the byte at `offset` arrived.
+    fn arrival(&self, offset: usize) -> Duration {
+        let i = self.arrivals.partition_point(|(end, _)| *end <= offset);
+        self.arrivals.get(i).map(|(_, t)| *t).unwrap_or_default()
+    }
+}
+
+fn copy_into(mut stream: Box<dyn Read + Send>, sink: &Mutex<Console>, started: Instant) {
     let mut buf = [0u8; 4096];
     while let Ok(n) = stream.read(&mut buf) {
         if n == 0 {
             break;
         }
         if let Ok(mut out) = sink.lock() {
-            out.extend_from_slice(&buf[..n]);
+            out.bytes.extend_from_slice(&buf[..n]);
+            let end = out.bytes.len();
+            out.arrivals.push((end, started.elapsed()));
         }
     }
 }

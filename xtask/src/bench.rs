@@ -17,6 +17,8 @@ pub(crate) struct BenchArgs {
     proxy: crate::bench_proxy::ProxyArgs,
     #[command(flatten)]
     pings: crate::bench_proxy::PingArgs,
+    #[command(flatten)]
+    boots: crate::bench_image::BootArgs,
 }
 
 /// Packages that carry benchmarks.
@@ -32,7 +34,7 @@ pub(crate) fn run(args: &BenchArgs) -> Result {
         return crate::bench_proxy::run_pings(&args.pings);
     }
     if args.filter.as_deref() == Some("image") {
-        return crate::bench_image::run();
+        return crate::bench_image::run(&args.boots);
     }
     if args.filter.as_deref() == Some("host-checker") {
         return host_checker();

@@ -66,9 +66,12 @@ pub(crate) fn run(args: &VmArgs) -> Result {
             .args(["-nodefaults", "-display", "none", "-serial", "mon:stdio"])
             .args(["-M", &vm.machine, "-m", &vm.memory_mib.to_string()])
             .args(["-bios", &vm.firmware])
+            // No option ROM on the card, and the disk as the only boot device: OVMF then
+            // connects only the disk and boots it without trying the network.
+            .args(["-netdev", &forwards, "-device", &format!("{},netdev=n0,romfile=", vm.nic_model)])
             .arg("-drive")
-            .arg(format!("file={},format=raw,if=virtio", disk.display()))
-            .args(["-netdev", &forwards, "-device", &format!("{},netdev=n0", vm.nic_model)]),
+            .arg(format!("file={},format=raw,if=none,id=d0", disk.display()))
+            .args(["-device", "virtio-blk-pci,drive=d0,bootindex=0"]),
     )
 }
 

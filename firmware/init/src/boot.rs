@@ -10,7 +10,7 @@ use crate::paths::{
 use crate::supervisor::Ending;
 use crate::{
     block_devices, data_area, factory_reset, install_helper, kernel_modules, mounts, naming, network, nic_queues,
-    owner_tree, shutdown, supervisor,
+    owner_tree, shutdown, supervisor, timing,
 };
 use nix::unistd::{Gid, Uid, User, chown};
 use postern_board::Board;
@@ -53,25 +53,30 @@ const DISK_WAIT: Duration = Duration::from_secs(10);
 
 /// Everything before the daemon starts; returns posternd's arguments and the booted slot.
 fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitError> {
-    mounts::mount_system()?;
+    use timing::step;
+    step("kernel file systems", mounts::mount_system)?;
+    tracing::info!(since_kernel_ms = timing::since_kernel_start().as_millis() as u64, "init started");
     // Ctrl-Alt-Del becomes SIGINT to init (an orderly reboot), not an instant reset.
     nix::sys::reboot::set_cad_enabled(false).map_err(InitError::sys("disabling Ctrl-Alt-Del"))?;
     let board = Board::load(Path::new(BOARD_FILE))?;
     tracing::info!(board = %board.name, "booting");
-    kernel_modules::load(&board.kernel.modules)?;
-    let drivers = kernel_modules::load_for_hardware(&board.kernel.modules);
+    step("board modules", || kernel_modules::load(&board.kernel.modules))?;
+    let drivers = step("hardware drivers", || kernel_modules::load_for_hardware(&board.kernel.modules));
     tracing::info!(count = drivers.len(), "drivers loaded for the hardware present");
     let owner = daemon_user()?;
-    let booted = esp::mount_esp(&board.boot.esp_device, owner.1)?;
+    let booted = step("boot partition", || esp::mount_esp(&board.boot.esp_device, owner.1))?;
     *on_trial = booted.as_ref().is_some_and(|b| b.on_trial);
-    let data = block_devices::resolve(&board.disk.data_device, DISK_WAIT)?;
-    mount_data(&data.to_string_lossy(), *on_trial)?;
-    prepare_state(owner)?;
+    let data = step("data disk", || block_devices::resolve(&board.disk.data_device, DISK_WAIT))?;
+    step("data area", || mount_data(&data.to_string_lossy(), *on_trial))?;
+    step("state directories", || prepare_state(owner))?;
     let config = load_config();
-    naming::apply(&config.interfaces);
-    network::configure(&config.interfaces)?;
-    let unsteered: Vec<&str> = config.interfaces.iter().filter(|i| !i.steering).map(|i| i.name.as_str()).collect();
-    nic_queues::spread(&unsteered);
+    step("network", || {
+        naming::apply(&config.interfaces);
+        network::configure(&config.interfaces)?;
+        let unsteered: Vec<&str> = config.interfaces.iter().filter(|i| !i.steering).map(|i| i.name.as_str()).collect();
+        nic_queues::spread(&unsteered);
+        Ok::<(), InitError>(())
+    })?;
     if booted.is_some() {
         install_helper::start();
     }

@@ -27,6 +27,7 @@ mod paths;
 mod restart_policy;
 mod shutdown;
 mod supervisor;
+mod timing;
 
 use std::process::ExitCode;
 

@@ -48,7 +48,16 @@ use std::process::ExitCode;
 /// The exit status that asks the appliance's init to reboot (see `postern-init`).
 const EXIT_REBOOT: u8 = 11;
 
+/// When this process started: its start-up time is logged against it.
+pub(crate) static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Milliseconds since the process started.
+pub(crate) fn startup_ms() -> u64 {
+    STARTED.get().map_or(0, |t| t.elapsed().as_millis() as u64)
+}
+
 fn main() -> ExitCode {
+    STARTED.get_or_init(std::time::Instant::now);
     let args = args::Args::parse();
     let logs = postern_logging::init_batched(&args.log_filter, args.log_json);
     let status = serve(&args, logs);
