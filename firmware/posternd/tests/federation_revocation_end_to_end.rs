@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::portal::{Portal, TOKEN as PORTAL_TOKEN};
+use common::federation::tenant_portal;
 use common::proxy::device_pki;
 use common::saml::{Scripts, browse, curl, rsa_signing, spawn_script, web_pki};
 use common::uem::{activesync, setup, wait_cache};
@@ -86,22 +86,8 @@ fn a_device_turning_non_compliant_loses_its_sessions_within_seconds() {
     let graph =
         spawn_script(&mut scripts, dir, "graph.py", "graph", &[Path::new(TENANT_ID), Path::new(CLIENT_ID), &secret]);
 
-    let portal = Portal::start(dir, 0);
+    let portal = tenant_portal(dir);
     let path = |name: &str| dir.join(name).display().to_string();
-    portal.admin(&[
-        "certificates",
-        "acme",
-        "--listener-cert",
-        &path("postern-tls.pem"),
-        "--listener-key",
-        &path("postern-tls.key"),
-        "--signing-cert",
-        &path("postern-signing.pem"),
-        "--signing-key",
-        &path("postern-signing.key"),
-    ]);
-    portal.admin(&["token", "acme", "postern-1", PORTAL_TOKEN]);
-    std::fs::write(dir.join("portal-token"), PORTAL_TOKEN).expect("token file");
     let graph_url = format!("https://127.0.0.1:{graph}");
     for (name, port, keys, revocation) in [("mail", sp, "sp", true), ("crm", crm, "crm", false)] {
         let (sp_id, acs, slo) = (

@@ -84,22 +84,8 @@ pub fn world() -> World {
     let sp = spawn_script(&mut scripts, &dir, "sp.py", "sp", &idp_md);
     let idp = spawn_script(&mut scripts, &dir, "idp.py", "idp", &sp_md);
 
-    let portal = Portal::start(&dir, 0);
+    let portal = tenant_portal(&dir);
     let path = |name: &str| dir.join(name).display().to_string();
-    portal.admin(&[
-        "certificates",
-        "acme",
-        "--listener-cert",
-        &path("postern-tls.pem"),
-        "--listener-key",
-        &path("postern-tls.key"),
-        "--signing-cert",
-        &path("postern-signing.pem"),
-        "--signing-key",
-        &path("postern-signing.key"),
-    ]);
-    portal.admin(&["token", "acme", "postern-1", PORTAL_TOKEN]);
-    std::fs::write(dir.join("portal-token"), PORTAL_TOKEN).expect("token file");
     portal.admin(&[
         "pairing",
         "acme",
@@ -141,6 +127,29 @@ pub fn world() -> World {
     ));
     std::fs::write(dir.join("initial.toml"), config).expect("configuration");
     World { tmp, uem, portal, _scripts: scripts, sp, idp, base: format!("https://127.0.0.1:{port}") }
+}
+
+/// The reference portal with tenant `acme`: Postern's listener pair `postern-tls` and
+/// signing pair `postern-signing` (made beforehand in `dir`), and the token of gateway
+/// `postern-1`, also written to `dir/portal-token`.
+pub fn tenant_portal(dir: &Path) -> Portal {
+    let portal = Portal::start(dir, 0);
+    let path = |name: &str| dir.join(name).display().to_string();
+    portal.admin(&[
+        "certificates",
+        "acme",
+        "--listener-cert",
+        &path("postern-tls.pem"),
+        "--listener-key",
+        &path("postern-tls.key"),
+        "--signing-cert",
+        &path("postern-signing.pem"),
+        "--signing-key",
+        &path("postern-signing.key"),
+    ]);
+    portal.admin(&["token", "acme", "postern-1", PORTAL_TOKEN]);
+    std::fs::write(dir.join("portal-token"), PORTAL_TOKEN).expect("token file");
+    portal
 }
 
 /// Commits Postern's public URL on a running posternd, waits until the listener serves it
