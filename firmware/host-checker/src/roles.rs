@@ -150,6 +150,18 @@ impl AccessRules {
         self.roles.iter().any(|r| r.opens(resource))
     }
 
+    /// Whether `resource` is open to every device whatever its posture and user (no realm
+    /// policy, no role opens it): the proxies then need not look the device up.
+    pub fn leaves_open(&self, resource: Resource<'_>) -> bool {
+        self.realm_policies.is_empty() && !self.guards(resource)
+    }
+
+    /// Whether any role picks users by name or domain (not `*`): a device's user then
+    /// matters somewhere.
+    pub fn picks_users(&self) -> bool {
+        self.roles.iter().any(|r| r.users.iter().any(|m| *m != UserMatch::Everyone))
+    }
+
     /// Every policy a realm or a role requires.
     pub fn required_policies(&self) -> impl Iterator<Item = &str> {
         self.realm_policies.iter().chain(self.roles.iter().flat_map(|r| &r.policies)).map(String::as_str)

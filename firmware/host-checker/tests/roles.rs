@@ -211,3 +211,17 @@ fn every_policy_a_realm_or_role_requires_is_listed_and_users_are_needed_only_for
     assert!(!rules.needs_user(Resource::Service("wiki")));
     assert!(!rules.needs_user(Resource::Service("intranet")));
 }
+
+#[test]
+fn a_resource_is_left_open_only_without_realm_policies_and_roles_that_open_it() {
+    let none = AccessRules::default();
+    assert!(none.leaves_open(Resource::ActiveSync) && !none.picks_users());
+    let guarded = rules(&[]);
+    assert!(!guarded.leaves_open(Resource::ActiveSync), "staff opens ActiveSync");
+    assert!(!guarded.leaves_open(Resource::Service("crm")));
+    assert!(guarded.leaves_open(Resource::Service("payroll")), "no role opens it");
+    assert!(guarded.picks_users());
+    assert!(!rules(&["baseline"]).leaves_open(Resource::Service("payroll")), "a realm policy guards everything");
+    let everyone = AccessRules { realm_policies: vec![], roles: vec![role("wiki", &[], &["wiki"], false, &["*"])] };
+    assert!(everyone.leaves_open(Resource::ActiveSync) && !everyone.picks_users());
+}

@@ -82,7 +82,16 @@ impl postern_proxy_apptunnel::PostureGate for PostureAccess {
 }
 
 impl postern_proxy_activesync::DevicePosture for PostureAccess {
-    fn refusal(&self, device: Option<&str>, user: Option<&str>) -> Option<String> {
+    fn refusal(&self, device: &dyn Fn() -> Option<String>, user: Option<&str>) -> Option<String> {
+        {
+            let rules = self.rules();
+            // Neither this request's answer nor any role's choice of users needs the device.
+            if rules.leaves_open(Resource::ActiveSync) && !rules.picks_users() {
+                return None;
+            }
+        }
+        let device = device();
+        let device = device.as_deref();
         if let (Some(device), Some(user)) = (device, user) {
             let known = self
                 .users

@@ -8,9 +8,11 @@ use std::sync::Arc;
 
 /// Where the proxy learns whether a device may reach the back end.
 pub trait DevicePosture: Send + Sync {
-    /// The refusal reason for UEM device `device` (none when the cache does not know
-    /// which it is: a guarded back end then refuses) acting for `user`, or `None`.
-    fn refusal(&self, device: Option<&str>, user: Option<&str>) -> Option<String>;
+    /// The refusal reason for the UEM device `device` finds (none when the cache does not
+    /// know which it is: a guarded back end then refuses) acting for `user`, or `None`.
+    /// `device` reads the device cache's record: the gate calls it only when the answer
+    /// can depend on it.
+    fn refusal(&self, device: &dyn Fn() -> Option<String>, user: Option<&str>) -> Option<String>;
 }
 
 /// The gate the proxy consults; the daemon follows committed roles behind it.

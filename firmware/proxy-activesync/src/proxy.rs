@@ -216,9 +216,9 @@ impl ActiveSyncProxy {
                     );
                 }
                 if let Some(posture) = &self.config.posture {
-                    let device = self.gateway.uem_device_of(&eas.eas_device_id);
+                    let device = || self.gateway.uem_device_of(&eas.eas_device_id);
                     let user = eas.user.as_ref().map(|u| u.as_str());
-                    if let Some(reason) = posture.results.refusal(device.as_deref(), user) {
+                    if let Some(reason) = posture.results.refusal(&device, user) {
                         let outcome = crate::posture::outcome(&reason);
                         log_decision(&eas, command_name, "block", outcome);
                         self.gateway.count_posture_refusal();
