@@ -8,7 +8,7 @@ use crate::{fuzz, packages};
 #[derive(clap::Args)]
 pub(crate) struct TestArgs {
     /// Seconds to fuzz each fuzz target (0 skips fuzzing; `cargo xtask fuzz` runs longer).
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 20)]
     fuzz_seconds: u64,
     /// Skip building the appliance image twice and booting it under qemu.
     #[arg(long)]
