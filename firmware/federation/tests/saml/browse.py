@@ -8,13 +8,14 @@ request goes through that AppTunnel (CONNECT over mutual TLS with the device cer
 naming the app in X-Postern-App; the tunnel's certificate is checked with CA_FILE too) and
 the certificate is not shown to the sites themselves.
 """
-import html.parser
 import os
 import ssl
 import sys
 
 import requests
 import requests.adapters
+
+from forms import Form
 
 
 class AppTunnel(requests.adapters.HTTPAdapter):
@@ -32,19 +33,6 @@ class AppTunnel(requests.adapters.HTTPAdapter):
     def proxy_manager_for(self, proxy, **proxy_kwargs):
         proxy_kwargs["proxy_ssl_context"] = self.context
         return super().proxy_manager_for(proxy, **proxy_kwargs)
-
-
-class Form(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.action, self.fields = None, {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = attrs.get("action")
-        if tag == "input" and attrs.get("name"):
-            self.fields[attrs["name"]] = attrs.get("value", "")
 
 
 start, ca = sys.argv[1:3]

@@ -10,30 +10,18 @@ Prints the status of each answer Postern gave, one a line.
 """
 import base64
 import datetime
-import html.parser
 import sys
 import uuid
 import zlib
 
 import requests
 
+from forms import Form
+
 kind, postern, ca, arg = sys.argv[1:5]
 session = requests.Session()
 session.trust_env = False
 session.verify = ca
-
-
-class Form(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.action, self.fields = None, {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = attrs.get("action")
-        if tag == "input" and attrs.get("name"):
-            self.fields[attrs["name"]] = attrs.get("value", "")
 
 
 if kind == "tampered":
