@@ -27,8 +27,6 @@ mod show;
 const RECENT: usize = 20;
 /// The session file is written at most this often (and at shutdown).
 const PERSIST_EVERY: Duration = Duration::from_secs(1);
-/// Longest reason text in a report (the API's bound on free text).
-const MAX_REASON: usize = 1000;
 
 type Inputs = Option<(Arc<Config>, Option<Arc<Profile>>)>;
 
@@ -236,14 +234,6 @@ impl Revocations {
             tracing::error!(device, pairing, sessions = sessions.len(), since_cut_ms, outcome = %summary, "session revocation incomplete");
         }
         let time_unix = u64::try_from(now().timestamp()).unwrap_or_default();
-        let mut reason_text = summary.clone();
-        if reason_text.len() > MAX_REASON {
-            let mut cut = MAX_REASON;
-            while !reason_text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            reason_text.truncate(cut);
-        }
         (self.sink)(SignIn {
             id: format!("{:032x}", rand::random::<u128>()),
             time_unix,
@@ -253,7 +243,7 @@ impl Revocations {
             pairing: pairing.clone(),
             rule: None,
             result: SignInResult::Revoked,
-            reason: Some(reason_text),
+            reason: crate::sign_ins::report_text(&summary),
             code: Some("device-cut".into()),
         });
         lock(&self.in_progress).remove(&job);

@@ -120,28 +120,14 @@ pub(crate) fn failed(
         id: format!("{:032x}", rand::random::<u128>()),
         time_unix,
         user: None,
-        device: refusal.device_id.as_deref().and_then(clean),
+        device: refusal.device_id.as_deref().and_then(crate::sign_ins::report_text),
         app: None,
         pairing: refusal.pairing.clone().unwrap_or_else(|| UNKNOWN_PAIRING.to_owned()),
         rule: None,
         result: SignInResult::Failed,
-        reason: clean(&refusal.error.to_string()),
+        reason: crate::sign_ins::report_text(&refusal.error.to_string()),
         code: Some(refusal.code().to_owned()),
     }
-}
-
-/// `text` as the portal API takes free text: control characters as spaces, at most
-/// 1024 bytes (cut at a character boundary); `None` when nothing is left.
-#[cfg(feature = "federation")]
-fn clean(text: &str) -> Option<String> {
-    let mut out = String::new();
-    for c in text.chars().map(|c| if c.is_control() { ' ' } else { c }) {
-        if out.len() + c.len_utf8() > postern_access_profile::MAX_TEXT {
-            break;
-        }
-        out.push(c);
-    }
-    (!out.trim().is_empty()).then_some(out)
 }
 
 #[cfg(test)]

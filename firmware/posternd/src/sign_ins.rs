@@ -101,6 +101,20 @@ impl DeviceDirectory for CacheDirectory {
     }
 }
 
+/// `text` as the portal API takes free text: control characters as spaces, at most
+/// [`postern_access_profile::MAX_TEXT`] bytes (cut at a character boundary); `None` when nothing is left.
+#[cfg(feature = "federation")]
+pub(crate) fn report_text(text: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in text.chars().map(|c| if c.is_control() { ' ' } else { c }) {
+        if out.len() + c.len_utf8() > postern_access_profile::MAX_TEXT {
+            break;
+        }
+        out.push(c);
+    }
+    (!out.trim().is_empty()).then_some(out)
+}
+
 #[cfg(all(test, feature = "federation"))]
 mod tests {
     use super::*;
