@@ -62,10 +62,12 @@ pub(crate) fn run(args: &TestArgs) -> Result {
     exec(cargo().args(["build", "--workspace", "--bins"]))?;
     exec(cargo().args(["test", "--workspace", "--lib", "--bins", "--tests", "--examples"]))?;
     // posternd's SAML federation listener is a feature the appliance image leaves out until
-    // it ships libxmlsec1 (firmware/posternd/Cargo.toml): linted and tested here with it.
+    // it ships libxmlsec1 (firmware/appliance/Cargo.toml): linted and tested here with it.
     say("linting and testing posternd with the federation listener (feature `federation`)");
     exec(cargo().args([
         "clippy",
+        "--package",
+        "postern-appliance",
         "--package",
         "posternd",
         "--features",
@@ -75,7 +77,7 @@ pub(crate) fn run(args: &TestArgs) -> Result {
         "-D",
         "warnings",
     ]))?;
-    exec(cargo().args(["test", "--package", "posternd", "--features", "federation", "--bin", "posternd"]))?;
+    exec(cargo().args(["test", "--package", "postern-appliance", "--features", "federation", "--lib"]))?;
     for test in [
         "federation_end_to_end",
         "federation_browser_end_to_end",

@@ -106,13 +106,13 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         tracing::info!(user = %user, uid = dropped.uid, gid = dropped.gid, "running unprivileged");
     }
 
-    tracing::info!(startup_ms = crate::startup_ms(), "listeners bound");
+    tracing::info!(startup_ms = crate::serve::startup_ms(), "listeners bound");
     let store = open_store(args)?;
     let cache = open_cache(args, store.running())?;
-    tracing::info!(startup_ms = crate::startup_ms(), "stores opened");
+    tracing::info!(startup_ms = crate::serve::startup_ms(), "stores opened");
     let running = store.running().clone();
     let tls = Arc::new(DaemonTls::open(&args.state_dir, &running)?);
-    tracing::info!(startup_ms = crate::startup_ms(), "TLS identity ready");
+    tracing::info!(startup_ms = crate::serve::startup_ms(), "TLS identity ready");
     let id = GatewayId::new(&running.gateway.id)
         .map_err(|e| DaemonError::Setting { setting: "gateway.id", reason: e.to_string() })?;
     let uem = connector(&running, &id);
@@ -269,7 +269,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         tracing::info!(%addr, "SSH CLI listening");
     }
     tracing::info!(socket = %args.socket.display(), version = postern_cli_commands::VERSION,
-        startup_ms = crate::startup_ms(), "posternd ready");
+        startup_ms = crate::serve::startup_ms(), "posternd ready");
 
     let mut term =
         signal(SignalKind::terminate()).map_err(|source| DaemonError::Io { path: "SIGTERM".into(), source })?;

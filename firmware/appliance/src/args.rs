@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// Options of `posternd`.
 #[derive(clap::Parser, Debug)]
 #[command(name = "posternd", version, about = "The Postern gateway daemon")]
-pub(crate) struct Args {
+pub struct Args {
     /// Where the configuration history and the SSH host key live.
     #[arg(long, default_value = "/var/lib/postern")]
     pub(crate) state_dir: PathBuf,
@@ -74,8 +74,8 @@ pub(crate) struct Args {
     pub(crate) esp: Option<PathBuf>,
     /// Log filter when RUST_LOG is not set.
     #[arg(long, default_value = "info")]
-    pub(crate) log_filter: String,
+    pub log_filter: String,
     /// Log JSON lines instead of text.
     #[arg(long)]
-    pub(crate) log_json: bool,
+    pub log_json: bool,
 }

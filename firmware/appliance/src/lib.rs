@@ -1,0 +1,50 @@
+//! The running appliance: configuration store, gateway (decisions, cache, check-ins),
+//! data-plane listeners, Host Checker, endpoint agents, Access, update agent and logs,
+//! wired into one daemon that `posternd` starts.
+
+mod accs_store;
+mod accs_sync;
+mod agent;
+mod agent_connection;
+mod agent_sessions;
+mod args;
+mod checkins;
+mod cli_sessions;
+mod daemon;
+mod data_plane;
+mod error;
+#[cfg(feature = "federation")]
+mod federation;
+#[cfg(not(feature = "federation"))]
+#[path = "federation_absent.rs"]
+mod federation;
+mod host_checker;
+mod host_checker_sasl;
+mod host_checker_session;
+mod host_checker_sessions;
+mod https_client;
+mod live;
+mod management;
+mod patch_list_fetch;
+mod patch_list_store;
+mod posture_access;
+mod posture_cuts;
+mod posture_results;
+mod remediation_hook;
+mod remediation_queue;
+#[cfg(feature = "federation")]
+mod revocation;
+#[cfg(feature = "federation")]
+mod revocation_calls;
+mod sign_in_failures;
+mod sign_in_reports;
+mod sign_in_upload;
+mod sign_ins;
+mod state;
+mod tls;
+mod uem_settings;
+
+mod serve;
+
+pub use args::Args;
+pub use serve::{mark_started, serve};
