@@ -6,16 +6,11 @@ use crate::actions::*;
 use crate::backend::{CliBackend, Outcome, failed};
 use core::fmt::Write;
 use postern_cli_engine::{ArgKind, Invocation, Node, Value};
-use std::future::Future;
-use std::pin::Pin;
-
-/// A fetch under way: says what it did, or why nothing changed.
-pub type FetchOutcome = Pin<Box<dyn Future<Output = Result<String, String>> + Send>>;
-
 /// The daemon's portal sync.
 pub trait AccsControl: Send + Sync {
-    /// Fetches from the portal now (with the running settings) and applies a new profile.
-    fn fetch_now(&self) -> FetchOutcome;
+    /// Fetches from the portal now (with the running settings), applies a new profile and
+    /// says what it did, or why nothing changed; returns when the fetch is done.
+    fn fetch_now(&self) -> Result<String, String>;
     /// The sync's state for `show accs`: last attempt and its result, last success, and
     /// the profile in use (revision, tenant, pairings and rules one line each), and one
     /// line about the sign-in reports.
@@ -115,11 +110,7 @@ pub(crate) fn fetch(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
         return Err(failed("no administrative portal is configured (accs portal URL); nothing was fetched"));
     }
     let control = session.appliance().accs().ok_or_else(|| failed("this gateway does not sync with a portal"))?;
-    let outcome = session
-        .appliance()
-        .block_on(control.fetch_now())
-        .ok_or_else(|| failed("the fetch could not be run on this gateway"))?;
-    match outcome {
+    match control.fetch_now() {
         Ok(done) => {
             writeln!(out, "{done}")?;
             Ok(())

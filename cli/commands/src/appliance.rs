@@ -30,7 +30,7 @@ pub struct Appliance {
     started_at: u64,
     reload: Box<dyn Fn() + Send + Sync>,
     checkins: Option<CheckinStatus>,
-    runtime: Option<tokio::runtime::Handle>,
+    services: Option<Arc<dyn crate::services::Services>>,
     updates: Result<Arc<UpdateAgent>, String>,
     image_trust: Option<ImageTrust>,
     tls: Option<Arc<dyn TlsControl>>,
@@ -72,7 +72,7 @@ impl Appliance {
             started_at,
             reload,
             checkins: None,
-            runtime: None,
+            services: None,
             updates: Err("not started from a system slot".into()),
             image_trust: None,
             tls: None,
@@ -121,10 +121,10 @@ impl Appliance {
         self
     }
 
-    /// Lets `test activesync` and `test apptunnel` run the gateway's async decisions.
+    /// The daemon's services that `test activesync|apptunnel` and `software install` wait for.
     #[must_use]
-    pub fn with_runtime(mut self, runtime: tokio::runtime::Handle) -> Self {
-        self.runtime = Some(runtime);
+    pub fn with_services(mut self, services: Arc<dyn crate::services::Services>) -> Self {
+        self.services = Some(services);
         self
     }
 
@@ -251,11 +251,9 @@ impl Appliance {
         self.checkins.as_ref().map(|status| status())
     }
 
-    /// Runs a future on the daemon's runtime from a CLI thread, waiting for its result.
-    pub fn block_on<T: Send>(&self, future: impl std::future::Future<Output = T> + Send) -> Option<T> {
-        let runtime = self.runtime.as_ref()?;
-        // A scoped plain thread may block on the runtime whatever thread the CLI runs on.
-        std::thread::scope(|scope| scope.spawn(|| runtime.block_on(future)).join().ok())
+    /// The daemon's services, when a daemon runs them.
+    pub fn services(&self) -> Option<&dyn crate::services::Services> {
+        self.services.as_deref()
     }
 
     /// The configuration store. A panic in another session must not lock everyone out,

@@ -18,15 +18,17 @@ mod imports;
 mod interfaces;
 mod live;
 mod render;
+mod services;
 mod show;
 mod software;
 mod test_access;
 mod tls;
 
-pub use accs::{AccsControl, FetchOutcome};
+pub use accs::AccsControl;
 pub use appliance::{Appliance, CheckinStatus, Clock, FactoryReset, VERSION};
 pub use backend::CliBackend;
 pub use grammar::postern_grammar;
 pub use host_checker::HostCheckerStatus;
 pub use host_checker_patch_list::PatchListControl;
+pub use services::Services;
 pub use tls::{ServedTls, TlsControl, TlsSource};

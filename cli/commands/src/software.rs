@@ -17,6 +17,7 @@ const BYTES_EVERY: Duration = Duration::from_secs(2);
 pub(crate) fn install(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
     let appliance = session.appliance();
     let agent = appliance.update_agent().map_err(failed)?.clone();
+    let services = appliance.services().ok_or_else(|| failed("software install needs the running daemon"))?;
     let text = inv.arg("SOURCE").and_then(Value::as_str).ok_or_else(|| failed("SOURCE is missing"))?;
     let ca = inv.arg("PATH").and_then(Value::as_str).map(Path::new);
     let source = Source::parse(text).map_err(|e| failed(e.to_string()))?;
@@ -24,7 +25,7 @@ pub(crate) fn install(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut 
     writeln!(out, "Installing {text} into the inactive slot.")?;
     let progress = InstallProgress::default();
     let result = std::thread::scope(|scope| {
-        let install = scope.spawn(|| appliance.block_on(agent.install_reporting(&source, ca, now, &progress)));
+        let install = scope.spawn(|| services.install(&agent, &source, ca, now, &progress));
         let (mut seen, mut bytes_shown_at, mut bytes_shown) = (0, Instant::now(), 0);
         while !install.is_finished() {
             std::thread::sleep(PROGRESS_EVERY);
@@ -36,7 +37,7 @@ pub(crate) fn install(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut 
             }
         }
         show_progress(&progress, &mut seen, out)?;
-        install.join().ok().flatten().ok_or_else(|| failed("the install could not run"))
+        install.join().map_err(|_| failed("the install could not run"))
     })?;
     match result {
         Ok(installed) => {

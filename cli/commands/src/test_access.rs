@@ -14,8 +14,7 @@ fn text<'a>(inv: &Invocation<'a>, name: &str) -> Result<&'a str, postern_cli_eng
 
 /// Runs the test command.
 pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
-    let appliance = session.appliance();
-    let gateway = appliance.gateway().clone();
+    let services = session.appliance().services().ok_or_else(|| failed("the access service is not running"))?;
     let decision = if inv.action() == TEST_ACTIVESYNC {
         let target = text(inv, "TARGET")?;
         let parsed = ActiveSyncRequest::parse(Method::Post, target.as_bytes())
@@ -26,14 +25,13 @@ pub(crate) fn run(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn 
             user: parsed.user().map(UserId::new).transpose().map_err(|e| failed(e.to_string()))?,
             platform: parsed.device_type().map_or(Platform::Other, Platform::from_device_type),
         };
-        appliance.block_on(async move { gateway.activesync_access(&request).await })
+        services.activesync_access(request)
     } else {
         let device = UemDeviceId::new(text(inv, "UEM-ID")?).map_err(|e| failed(e.to_string()))?;
         let (app, service) = (text(inv, "APP")?.to_owned(), text(inv, "SERVICE")?.to_owned());
-        appliance.block_on(async move { gateway.apptunnel_access(&device, &app, &service).await })
+        services.apptunnel_access(device, app, service)
     };
-    let decision =
-        decision.ok_or_else(|| failed("the access service is not running"))?.map_err(|e| failed(e.to_string()))?;
+    let decision = decision.map_err(failed)?;
     writeln!(out, "{} reason={} basis={}", decision.verdict.code(), decision.reason.code(), decision.basis)?;
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! Postern's command set driven through the real engine, with a real configuration store
 //! and device cache on disk.
 
-use postern_cli_commands::{Appliance, CliBackend, postern_grammar};
+use postern_cli_commands::{Appliance, CliBackend, Services, postern_grammar};
 use postern_cli_engine::{Grammar, Outcome, Privilege, Session};
 use postern_config::Config;
 use postern_config_store::ConfigStore;
-use postern_decision::{AppTunnelAnswer, EasRequest, GatewayId, UemDeviceId};
+use postern_decision::{AppTunnelAnswer, Decision, EasRequest, GatewayId, UemDeviceId};
 use postern_device_cache::{CacheConfig, DeviceCache};
 use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
@@ -13,6 +13,7 @@ use postern_uem_api::{
     AppId, ComplianceChanges, Cursor, DeviceLookup, InventoryEntry, ServiceName, Settings, TunnelActions,
 };
 use postern_uem_connector::{Features, UemConnector, UemError, UemFuture};
+use postern_update_agent::{InstallProgress, Installed, Source, UpdateAgent};
 use postern_update_bundle::ImageTrust;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -64,8 +65,32 @@ impl UemConnector for DownUem {
     }
 }
 
+/// The daemon's side of the CLI's services, as posternd runs them: on a runtime of its own.
+struct RigServices {
+    gateway: Arc<Gateway>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Services for RigServices {
+    fn activesync_access(&self, request: EasRequest) -> Result<Decision, String> {
+        self.runtime.block_on(self.gateway.activesync_access(&request)).map_err(|e| e.to_string())
+    }
+    fn apptunnel_access(&self, device: UemDeviceId, app: String, service: String) -> Result<Decision, String> {
+        self.runtime.block_on(self.gateway.apptunnel_access(&device, &app, &service)).map_err(|e| e.to_string())
+    }
+    fn install(
+        &self,
+        agent: &UpdateAgent,
+        source: &Source,
+        ca_file: Option<&std::path::Path>,
+        now_unix: u64,
+        progress: &InstallProgress,
+    ) -> Result<Installed, String> {
+        self.runtime.block_on(agent.install_reporting(source, ca_file, now_unix, progress)).map_err(|e| e.to_string())
+    }
+}
+
 struct Rig {
-    _runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
     appliance: Arc<Appliance>,
     grammar: Arc<Grammar>,
@@ -86,11 +111,12 @@ impl Rig {
         let gateway = Arc::new(Gateway::new(id, Arc::new(DownUem), cache, || clock() * 1000, Duration::from_secs(1)));
         let runtime =
             tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+        let services = Arc::new(RigServices { gateway: gateway.clone(), runtime });
         let appliance = Appliance::new(store, gateway, RecentEvents::new(100), clock, Box::new(|| {}))
-            .with_runtime(runtime.handle().clone())
+            .with_services(services)
             .with_image_trust(trust);
         let grammar = Arc::new(postern_grammar().expect("grammar builds"));
-        Self { _runtime: runtime, _dir: dir, appliance: Arc::new(appliance), grammar }
+        Self { _dir: dir, appliance: Arc::new(appliance), grammar }
     }
 
     /// Runs a `;`-separated script from privileged EXEC in one session.

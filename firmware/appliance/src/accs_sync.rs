@@ -7,19 +7,19 @@ use crate::accs_store::AccsStore;
 use crate::sign_in_reports::SignInReports;
 use hyper::header::{AUTHORIZATION, ETAG, HeaderName, IF_NONE_MATCH};
 use postern_access_profile::api::{ApiError, PROFILE_PATH};
-use postern_cli_commands::{AccsControl, FetchOutcome};
+use postern_cli_commands::AccsControl;
 use postern_config::{AccsSettings, Config};
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 
 /// Longest token file read.
 const TOKEN_MAX: u64 = 4096;
 /// Longest a forced fetch waits for its turn and its result.
 const FORCED_WAIT: Duration = Duration::from_secs(90);
 
-type Reply = oneshot::Sender<Result<String, String>>;
+type Reply = std::sync::mpsc::SyncSender<Result<String, String>>;
 
 /// The CLI's handle on the sync.
 pub(crate) struct AccsSync {
@@ -43,17 +43,21 @@ impl AccsSync {
 }
 
 impl AccsControl for AccsSync {
-    fn fetch_now(&self) -> FetchOutcome {
-        let requests = self.requests.clone();
-        Box::pin(async move {
-            let (reply, answer) = oneshot::channel();
-            requests.send(reply).await.map_err(|_| "the portal sync is not running".to_owned())?;
-            match tokio::time::timeout(FORCED_WAIT, answer).await {
-                Ok(Ok(outcome)) => outcome,
-                Ok(Err(_)) => Err("the portal sync stopped before answering".into()),
-                Err(_) => Err(format!("no result within {} s", FORCED_WAIT.as_secs())),
+    fn fetch_now(&self) -> Result<String, String> {
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.requests.try_send(reply).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => "other fetches are waiting; try again in a moment".to_owned(),
+            mpsc::error::TrySendError::Closed(_) => "the portal sync is not running".to_owned(),
+        })?;
+        match answer.recv_timeout(FORCED_WAIT) {
+            Ok(outcome) => outcome,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                Err("the portal sync stopped before answering".into())
             }
-        })
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                Err(format!("no result within {} s", FORCED_WAIT.as_secs()))
+            }
+        }
     }
 
     fn status(&self) -> String {

@@ -223,9 +223,10 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         activesync: data_plane.activesync_proxy(),
         watchers: watchers.clone(),
     };
+    let services = crate::cli_services::CliServices::new(gateway.clone(), tokio::runtime::Handle::current());
     let appliance = Appliance::new(store, gateway, logs, unix_now, Box::new(move || on_reload.notify_one()))
         .with_checkins(Box::new(move || postern_checkin::render_table(&status.status())))
-        .with_runtime(tokio::runtime::Handle::current())
+        .with_services(Arc::new(services))
         .with_updates(update_agent(args))
         .with_image_trust(image_trust())
         .with_tls(tls)

@@ -9,6 +9,7 @@ mod agent_connection;
 mod agent_sessions;
 mod args;
 mod checkins;
+mod cli_services;
 mod cli_sessions;
 mod daemon;
 mod data_plane;
