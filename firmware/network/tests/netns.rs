@@ -9,7 +9,8 @@ use postern_config::Interface;
 use postern_network::{Applied, Options, apply_with, plan};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 fn with(name: &str, addresses: &[&str], gateway: Option<&str>) -> Interface {
     Interface {
@@ -22,10 +23,19 @@ fn with(name: &str, addresses: &[&str], gateway: Option<&str>) -> Interface {
 /// Applies the plan from `before` to `after` inside `ns`.
 fn change(ns: &Namespace, before: &[Interface], after: &[Interface]) -> Applied {
     let records = tempfile::tempdir().expect("dir");
-    let options =
-        Options { link_wait: Duration::from_millis(200), refused_dir: records.path().into(), ..Options::default() };
+    change_recording(ns, records.path(), before, after)
+}
+
+/// As [`change`], recording what drivers refuse in `records`.
+fn change_recording(ns: &Namespace, records: &Path, before: &[Interface], after: &[Interface]) -> Applied {
+    let options = Options { link_wait: Duration::from_millis(200), refused_dir: records.into(), ..Options::default() };
     let plan = plan(before, after);
     ns.enter(|| apply_with(&plan, &options)).unwrap_or_else(|e| panic!("{plan:#?}: {e}"))
+}
+
+/// A setting under `/proc/sys/net`, read by a process in the namespace.
+fn sysctl(ns: &Namespace, path: &str) -> String {
+    namespace::run(&["ip", "netns", "exec", &ns.name, "cat", &format!("/proc/sys/net/{path}")]).trim().to_owned()
 }
 
 fn link(ns: &Namespace, device: &str) -> String {
@@ -52,6 +62,7 @@ fn an_address_is_removed_while_another_on_the_same_link_and_prefix_stays() {
     let applied = change(&a, &[], &first);
     assert_eq!(a.addresses("va"), ["10.1.0.1/24", "10.1.0.9/24", "2001:db8:1::1/64"]);
     assert!(is_up(&a, "va") && applied.missing.is_empty());
+    assert_eq!(sysctl(&a, "ipv6/conf/va/accept_ra"), "0", "a static interface ignores router advertisements");
     // 10.1.0.1 is the prefix's primary address: without promotion the kernel would take
     // 10.1.0.9 away with it.
     let second = [with("va", &["10.1.0.9/24", "10.1.0.20/24", "2001:db8:1::1/64"], None)];
@@ -168,7 +179,11 @@ fn a_connection_on_an_unchanged_address_survives_addresses_added_and_removed_bes
     // Another address on the same link and prefix is added (it is a secondary of
     // 10.6.0.1), another prefix too; then both are removed.
     let two = [with("va", &["10.6.0.1/24", "10.6.0.7/24", "10.7.0.1/24"], None)];
+    let started = Instant::now();
     change(&a, &one, &two);
+    let took = started.elapsed();
+    eprintln!("three addresses added in {took:?}");
+    assert!(took < Duration::from_secs(1), "a change applies within a second: {took:?}");
     assert_eq!(a.addresses("va"), ["10.6.0.1/24", "10.6.0.7/24", "10.7.0.1/24"]);
     echo(2);
     change(&a, &two, &one);
@@ -181,4 +196,30 @@ fn a_connection_on_an_unchanged_address_survives_addresses_added_and_removed_bes
         "{events:#?}"
     );
     assert!(!events.iter().any(|e| e.contains("10.6.0.1/24")), "the unchanged address was never touched: {events:#?}");
+}
+
+#[test]
+fn what_the_driver_refuses_is_recorded_and_a_later_change_keeps_the_refusals_it_does_not_touch() {
+    if !root() {
+        return;
+    }
+    let (a, _b) = pair();
+    let records = tempfile::tempdir().expect("dir");
+    let record = records.path().join("va.refused");
+    let rings = Interface { rx_ring: Some(256), mtu: Some(1400), ..Interface::named("va") };
+    let applied = change_recording(&a, records.path(), &[], std::slice::from_ref(&rings));
+    let text = std::fs::read_to_string(&record).expect("record");
+    assert!(text.starts_with("rx-ring/tx-ring: the driver has no ring settings"), "veth has none: {text}");
+    assert_eq!(applied.refused.len(), 1, "{applied:?}");
+    assert!(is_up(&a, "va") && link(&a, "va").contains(" mtu 1400 "), "the interface still comes up");
+    // An MTU change leaves the rings' refusal where it is; an MTU the kernel refuses joins it.
+    let tiny = Interface { mtu: Some(60), ..rings.clone() };
+    change_recording(&a, records.path(), std::slice::from_ref(&rings), std::slice::from_ref(&tiny));
+    let lines: Vec<String> = std::fs::read_to_string(&record).expect("record").lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("rx-ring/tx-ring") && lines[1].starts_with("mtu 60: "), "{lines:?}");
+    // No longer listed, then listed afresh without rings: the record starts over and is gone.
+    change_recording(&a, records.path(), std::slice::from_ref(&tiny), &[]);
+    change_recording(&a, records.path(), &[], &[Interface::named("va")]);
+    assert!(!record.exists(), "{:?}", std::fs::read_to_string(&record));
 }
