@@ -1,23 +1,14 @@
-//! DHCP and SLAAC for the interfaces configured with `dhcp`: a client thread per interface,
+//! DHCP for the interfaces configured with `dhcp`: a client thread per interface,
 //! restarted after a failure, applying its leases over rtnetlink and recording them in
 //! [`LEASE_DIR`] for the CLI.
 
 use postern_dhcp_client::lease_file::LEASE_DIR;
-use postern_dhcp_client::{shell, sink::KernelSink, slaac};
+use postern_dhcp_client::{shell, sink::KernelSink};
 use std::path::Path;
 use std::time::Duration;
 
 /// How long a failed client waits before starting again.
 const RESTART_DELAY: Duration = Duration::from_secs(10);
-
-/// Router advertisements and address autoconfiguration on for a DHCP interface, off for
-/// one with static addresses only (it holds exactly the configured addresses).
-pub(crate) fn set_slaac(name: &str, dhcp: bool) {
-    match slaac::set(Path::new(slaac::IPV6_CONF), name, dhcp) {
-        Ok(()) => tracing::info!(interface = name, on = dhcp, "IPv6 autoconfiguration set"),
-        Err(error) => tracing::warn!(interface = name, %error, "IPv6 autoconfiguration not set"),
-    }
-}
 
 /// Starts the client of `name` (kernel index `index`) on a thread of its own;
 /// `use_router`: whether the lease's router becomes the default route.

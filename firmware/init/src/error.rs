@@ -34,6 +34,9 @@ pub(crate) enum InitError {
         /// What was tried.
         detail: String,
     },
+    /// The configured interfaces could not be applied.
+    #[error("configuring the interfaces: {0}")]
+    Network(#[from] postern_network::NetworkError),
     /// A step failed for a reason of its own.
     #[error("{step}: {reason}")]
     Failed {

@@ -21,7 +21,6 @@ mod mounts;
 mod naming;
 mod network;
 mod nic_queues;
-mod nic_settings;
 mod owner_tree;
 mod paths;
 mod restart_policy;
