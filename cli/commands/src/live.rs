@@ -55,7 +55,9 @@ pub(crate) fn changed(before: &Config, after: &Config) -> BTreeSet<String> {
 }
 
 /// Of the settings changed since the services started, those no service applies live
-/// (`live` lists setting names or their first words, e.g. `tls certificate`, `uem`).
+/// (`live` lists setting names or their first words, e.g. `tls certificate`, `uem`). When
+/// the interfaces apply live (`interface` in `live`), what of them cannot (a DHCP or match
+/// change, a setting given back to the driver) is named as the network plan names it.
 pub(crate) fn pending_reload(started: &Config, running: &Config, live: &[&str]) -> Vec<String> {
     let is_live = |setting: &str| {
         ALWAYS_LIVE
@@ -63,7 +65,11 @@ pub(crate) fn pending_reload(started: &Config, running: &Config, live: &[&str]) 
             .chain(live)
             .any(|l| setting == *l || setting.strip_prefix(l).is_some_and(|rest| rest.starts_with(' ')))
     };
-    changed(started, running).into_iter().filter(|s| !is_live(s)).collect()
+    let mut pending: Vec<String> = changed(started, running).into_iter().filter(|s| !is_live(s)).collect();
+    if live.contains(&"interface") {
+        pending.extend(postern_network::plan(&started.interfaces, &running.interfaces).not_live);
+    }
+    pending
 }
 
 #[cfg(test)]
@@ -91,5 +97,28 @@ mod tests {
         assert_eq!(pending_reload(&Config::default(), &after, &["uem checkin"]), ["tls min-version"]);
         assert_eq!(pending_reload(&Config::default(), &after, &["tls", "uem"]), Vec::<String>::new());
         assert_eq!(pending_reload(&after, &after, &[]), Vec::<String>::new());
+    }
+
+    fn interface(name: &str, addresses: &[&str], dhcp: bool) -> postern_config::Interface {
+        let addresses: Vec<String> = addresses.iter().map(|a| format!("\"{a}\"")).collect();
+        let text =
+            format!("[[interfaces]]\nname = \"{name}\"\naddresses = [{}]\ndhcp = {dhcp}\n", addresses.join(", "));
+        let parsed = Config::from_toml_str(&text).expect("a configuration");
+        parsed.interfaces.into_iter().next().expect("one interface")
+    }
+
+    #[test]
+    fn live_interfaces_leave_pending_only_what_the_network_plan_cannot_apply() {
+        let mut before = Config::default();
+        before.interfaces = vec![interface("eth0", &["192.0.2.10/24"], false), interface("eth1", &[], false)];
+        let mut after = before.clone();
+        after.interfaces[0] = interface("eth0", &["192.0.2.11/24"], false);
+        after.interfaces[1] = interface("eth1", &[], true);
+        // Without a service that applies them, both interfaces wait whole.
+        assert_eq!(pending_reload(&before, &after, &[]), ["interface eth0", "interface eth1"]);
+        // With one, only the DHCP change waits, named as typed.
+        let pending = pending_reload(&before, &after, &["interface"]);
+        assert_eq!(pending.len(), 1, "{pending:?}");
+        assert!(pending[0].starts_with("interface eth1") && pending[0].contains("dhcp"), "{pending:?}");
     }
 }
