@@ -75,6 +75,11 @@ fn boot(on_trial: &mut bool) -> Result<(Vec<String>, Option<BootedSlot>), InitEr
         network::configure(&config.interfaces)?;
         let unsteered: Vec<&str> = config.interfaces.iter().filter(|i| !i.steering).map(|i| i.name.as_str()).collect();
         nic_queues::spread(&unsteered);
+        // The refused driver settings are recorded again when a commit changes them, by
+        // posternd's helper, which runs as the daemon's user.
+        let refused = Path::new(postern_rtnetlink::REFUSED_DIR);
+        std::fs::create_dir_all(refused).map_err(InitError::io(format!("creating {}", refused.display())))?;
+        owner_tree::chown_tree(refused, owner.0, owner.1)?;
         Ok::<(), InitError>(())
     })?;
     if booted.is_some() {
