@@ -32,6 +32,12 @@ pub enum TransportError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A new SSH listening socket could not be taken into use.
+    #[error("cannot move the SSH server to the new socket: {source}")]
+    Rebind {
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// The socket path is a symbolic link, or another kind of file than a socket.
     #[error("refusing socket path {path}: {reason}")]
     UnsafeSocketPath {

@@ -13,6 +13,7 @@ mod socket_server;
 mod ssh_auth;
 mod ssh_channels;
 mod ssh_handler;
+mod ssh_rebind;
 mod ssh_server;
 mod ssh_source_limits;
 mod ssh_source_tracker;
@@ -28,5 +29,6 @@ pub use socket_protocol::{
 };
 pub use socket_server::socket_privilege;
 pub use ssh_auth::privilege_for;
+pub use ssh_rebind::SshRebind;
 pub use ssh_server::SshConfig;
 pub use ssh_source_limits::{Admission, SourceLimits, SourceLimitsConfig, source_key};

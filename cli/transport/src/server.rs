@@ -11,6 +11,7 @@ use crate::error::TransportError;
 use crate::serial::{Console, SerialConfig};
 use crate::session::SessionFactory;
 use crate::socket_server::SocketListener;
+use crate::ssh_rebind::SshRebind;
 use crate::ssh_server::{BoundSsh, SshConfig, SshListener};
 
 /// Which transports to run; each one left `None` is not started.
@@ -33,6 +34,7 @@ type TaskResult = (&'static str, Result<(), TransportError>);
 /// The running transports.
 pub struct Server {
     ssh_addr: Option<SocketAddr>,
+    ssh_rebind: Option<SshRebind>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<TaskResult>,
 }
@@ -79,6 +81,7 @@ impl BoundServer {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
         let ssh_addr = ssh.as_ref().and_then(SshListener::local_addr);
+        let ssh_rebind = ssh.as_ref().map(SshListener::rebind);
         if let Some(ssh) = ssh {
             tracing::info!(addr = ?ssh_addr, "ssh server listening");
             let (factory, stopped) = (Arc::clone(&factory), stopped.clone());
@@ -103,7 +106,7 @@ impl BoundServer {
             tracing::info!(console = ?self.serial, "serial console starting");
             tasks.spawn_blocking(move || ("serial", console.run(factory, stopped)));
         }
-        Ok(Server { ssh_addr, stop, tasks })
+        Ok(Server { ssh_addr, ssh_rebind, stop, tasks })
     }
 }
 
@@ -114,9 +117,15 @@ impl Server {
         BoundServer::bind(config).await?.serve(factory)
     }
 
-    /// The address the SSH server is bound to, if it runs.
+    /// The address the SSH server was bound to when it started, if it runs.
     pub fn ssh_addr(&self) -> Option<SocketAddr> {
         self.ssh_addr
+    }
+
+    /// What moves the running SSH server to another socket; `None` when SSH was not
+    /// started.
+    pub fn ssh_rebind(&self) -> Option<SshRebind> {
+        self.ssh_rebind.clone()
     }
 
     /// Stops every transport: listeners close, SSH clients are disconnected, the socket file is

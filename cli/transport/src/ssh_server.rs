@@ -17,6 +17,7 @@ use crate::error::TransportError;
 use crate::host_key::{fingerprint, load_or_create_host_key};
 use crate::session::SessionFactory;
 use crate::ssh_handler::Connection;
+use crate::ssh_rebind::{Accepting, SshRebind};
 use crate::ssh_source_limits::{Admission, SourceLimits, SourceLimitsConfig};
 use crate::ssh_source_tracker::{SharedLimits, SourceTracker};
 
@@ -97,13 +98,15 @@ impl BoundSsh {
             ..Config::default()
         });
         let limits = Arc::new(Mutex::new(SourceLimits::new(config.source_limits)));
-        Ok(SshListener { listener, config, russh, limits })
+        let (rebind, accepting) = SshRebind::new(listener);
+        Ok(SshListener { accepting, rebind, config, russh, limits })
     }
 }
 
 /// A bound SSH listener with its host key, ready to serve.
 pub(crate) struct SshListener {
-    listener: TcpListener,
+    accepting: Accepting,
+    rebind: SshRebind,
     config: SshConfig,
     russh: Arc<Config>,
     limits: SharedLimits,
@@ -112,17 +115,30 @@ pub(crate) struct SshListener {
 impl SshListener {
     /// The address actually bound.
     pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
-        self.listener.local_addr().ok()
+        self.rebind.local_addr()
     }
 
-    /// Accepts connections until `stop` turns true, then disconnects every client.
-    pub(crate) async fn serve(self, factory: Arc<dyn SessionFactory>, mut stop: watch::Receiver<bool>) {
+    /// What moves this server to another socket while it serves.
+    pub(crate) fn rebind(&self) -> SshRebind {
+        self.rebind.clone()
+    }
+
+    /// Accepts connections, on whichever socket [`SshRebind`] gives it last, until `stop`
+    /// turns true, then disconnects every client.
+    pub(crate) async fn serve(mut self, factory: Arc<dyn SessionFactory>, mut stop: watch::Receiver<bool>) {
         let permits = Arc::new(Semaphore::new(self.config.max_connections));
         let mut connections = JoinSet::new();
+        let mut listener = self.accepting.borrow_and_update().clone();
         loop {
             let accepted = tokio::select! {
                 _ = stop.wait_for(|s| *s) => break,
-                accepted = self.listener.accept() => accepted,
+                Ok(()) = self.accepting.changed() => {
+                    listener = self.accepting.borrow_and_update().clone();
+                    let addr = listener.as_ref().and_then(|l| l.local_addr().ok());
+                    tracing::info!(addr = ?addr, "ssh server moved to another socket; open sessions kept");
+                    continue;
+                }
+                accepted = accept(listener.as_deref()) => accepted,
                 Some(_) = connections.join_next(), if !connections.is_empty() => continue,
             };
             let (stream, addr) = match accepted {
@@ -158,6 +174,14 @@ impl SshListener {
         // Each connection watches `stop` itself and disconnects its client.
         while connections.join_next().await.is_some() {}
         tracing::info!("ssh server stopped");
+    }
+}
+
+/// The next connection on `listener`; never, while there is none.
+async fn accept(listener: Option<&TcpListener>) -> std::io::Result<(TcpStream, SocketAddr)> {
+    match listener {
+        Some(listener) => listener.accept().await,
+        None => std::future::pending().await,
     }
 }
 

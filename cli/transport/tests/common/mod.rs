@@ -34,6 +34,16 @@ impl TestServer {
         self.server.as_ref().and_then(Server::ssh_addr).map_or(0, |a| a.port())
     }
 
+    /// What moves the running SSH server to another socket.
+    pub fn ssh_rebind(&self) -> Option<postern_cli_transport::SshRebind> {
+        self.server.as_ref().and_then(Server::ssh_rebind)
+    }
+
+    /// Runs `work` on the server's runtime.
+    pub fn block_on<T>(&self, work: impl std::future::Future<Output = T>) -> T {
+        self.runtime.block_on(work)
+    }
+
     pub fn shutdown(mut self) -> TestResult {
         if let Some(server) = self.server.take() {
             self.runtime.block_on(server.shutdown())?;
