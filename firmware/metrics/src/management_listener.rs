@@ -21,7 +21,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -42,6 +42,9 @@ const MAX_HEAD_BYTES: usize = 8 * 1024;
 pub struct MetricsServer {
     addr: SocketAddr,
     task: JoinHandle<()>,
+    registry: Registry,
+    health: Health,
+    gate: Arc<Gate>,
 }
 
 impl MetricsServer {
@@ -79,9 +82,27 @@ impl MetricsServer {
             "reason",
             &["source", "busy"],
         )?;
-        let gate = Gate { allowed, refused };
-        let task = tokio::spawn(accept_loop(listener, registry, gate, health));
-        Ok(Self { addr: local, task })
+        let gate = Arc::new(Gate { allowed: RwLock::new(allowed), refused });
+        let task = tokio::spawn(accept_loop(listener, registry.clone(), gate.clone(), health.clone()));
+        Ok(Self { addr: local, task, registry, health, gate })
+    }
+
+    /// Serves on `listener` from now on (a commit moved the management address); the old
+    /// socket and the connections open on it are closed. Must be called inside a tokio
+    /// runtime.
+    pub fn move_to(&mut self, listener: TcpListener) -> Result<SocketAddr, MetricsError> {
+        let local = listener
+            .local_addr()
+            .map_err(|source| MetricsError::Bind { addr: SocketAddr::from(([0, 0, 0, 0], 0)), source })?;
+        self.task.abort();
+        self.task = tokio::spawn(accept_loop(listener, self.registry.clone(), self.gate.clone(), self.health.clone()));
+        self.addr = local;
+        Ok(local)
+    }
+
+    /// The sources allowed from the next connection on (connections open go on).
+    pub fn set_allowed(&self, allowed: SourcePrefixes) {
+        *self.gate.allowed.write().unwrap_or_else(PoisonError::into_inner) = allowed;
     }
 
     /// The address actually bound.
@@ -103,12 +124,19 @@ impl Drop for MetricsServer {
 }
 
 /// Who may connect, and the count of those who may not.
+#[derive(Debug)]
 struct Gate {
-    allowed: SourcePrefixes,
+    allowed: RwLock<SourcePrefixes>,
     refused: LabelledCounter,
 }
 
-async fn accept_loop(listener: TcpListener, registry: Registry, gate: Gate, health: Health) {
+impl Gate {
+    fn allows(&self, peer: std::net::IpAddr) -> bool {
+        self.allowed.read().unwrap_or_else(PoisonError::into_inner).allows(peer)
+    }
+}
+
+async fn accept_loop(listener: TcpListener, registry: Registry, gate: Arc<Gate>, health: Health) {
     let slots = Arc::new(Semaphore::new(MANAGEMENT_MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     loop {
@@ -122,7 +150,7 @@ async fn accept_loop(listener: TcpListener, registry: Registry, gate: Gate, heal
                         continue;
                     }
                 };
-                if !gate.allowed.allows(peer.ip()) {
+                if !gate.allows(peer.ip()) {
                     gate.refused.inc("source");
                     tracing::warn!(%peer, "management connection refused: source not allowed");
                     continue;

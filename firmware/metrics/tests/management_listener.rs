@@ -88,3 +88,27 @@ async fn health_answers_200_while_serving_and_503_once_withdrawn() -> Result<(),
     assert_eq!((code.as_str(), body.as_str()), ("503", "withdrawn: shutting down\n"));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_serves_the_new_socket_closes_the_old_and_the_allowed_sources_change_live()
+-> Result<(), Box<dyn std::error::Error>> {
+    let registry = Registry::new();
+    let mut server = MetricsServer::bind("127.0.0.1:0".parse()?, registry, SourcePrefixes::any()).await?;
+    let old = format!("http://{}/metrics", server.local_addr());
+    let moved = server.move_to(tokio::net::TcpListener::bind("127.0.0.1:0").await?)?;
+    let new = format!("http://{moved}/metrics");
+    let url = new.clone();
+    let (code, _) = tokio::task::spawn_blocking(move || curl(&[&url])).await?;
+    assert_eq!(code, "200", "the new socket serves");
+    let (code, _) = tokio::task::spawn_blocking(move || curl(&[&old])).await?;
+    assert_eq!(code, "000", "the old socket is closed");
+
+    server.set_allowed(SourcePrefixes::parse(&["127.0.0.2/32"])?);
+    let url = new.clone();
+    let (code, _) = tokio::task::spawn_blocking(move || curl(&["--interface", "127.0.0.1", &url])).await?;
+    assert_eq!(code, "000", "a source no longer allowed is closed at accept");
+    let (code, body) = tokio::task::spawn_blocking(move || curl(&["--interface", "127.0.0.2", &new])).await?;
+    assert_eq!(code, "200", "the newly allowed source is served");
+    assert!(body.contains(&format!("{REFUSED_METRIC}{{reason=\"source\"}} 1\n")), "one refusal counted:\n{body}");
+    Ok(())
+}
