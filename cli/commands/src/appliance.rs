@@ -34,7 +34,7 @@ pub struct Appliance {
     updates: Result<Arc<UpdateAgent>, String>,
     image_trust: Option<ImageTrust>,
     tls: Option<Arc<dyn TlsControl>>,
-    management: Option<String>,
+    management: Option<ManagementStatus>,
     factory_reset: Option<FactoryReset>,
     host_checker: Option<crate::host_checker::HostCheckerStatus>,
     patch_list: Option<Arc<dyn crate::host_checker_patch_list::PatchListControl>>,
@@ -48,6 +48,9 @@ pub struct Appliance {
     /// The running configuration, published after every commit and revert.
     published: watch::Sender<Arc<Config>>,
 }
+
+/// Says where the management plane listens now, for `show management`.
+pub type ManagementStatus = Box<dyn Fn() -> String + Send + Sync>;
 
 /// Leaves the request for a factory reset where init finds it at the next boot.
 pub type FactoryReset = Box<dyn Fn() -> Result<(), String> + Send + Sync>;
@@ -157,16 +160,16 @@ impl Appliance {
     }
 
     /// What `show management` reports as the management plane's listeners now (where SSH
-    /// and metrics listen, or why they do not).
+    /// and metrics listen, or why they do not), asked at each `show`.
     #[must_use]
-    pub fn with_management(mut self, status: String) -> Self {
+    pub fn with_management(mut self, status: ManagementStatus) -> Self {
         self.management = Some(status);
         self
     }
 
-    /// Where the management plane listens now, as the daemon reported it.
-    pub fn management_status(&self) -> Option<&str> {
-        self.management.as_deref()
+    /// Where the management plane listens now, as the daemon reports it.
+    pub fn management_status(&self) -> Option<String> {
+        self.management.as_ref().map(|status| status())
     }
 
     /// Whether this runs from a production or a test image, if known.

@@ -25,7 +25,7 @@ mod test_access;
 mod tls;
 
 pub use accs::AccsControl;
-pub use appliance::{Appliance, CheckinStatus, Clock, FactoryReset, VERSION};
+pub use appliance::{Appliance, CheckinStatus, Clock, FactoryReset, ManagementStatus, VERSION};
 pub use backend::CliBackend;
 pub use grammar::postern_grammar;
 pub use host_checker::HostCheckerStatus;

@@ -109,8 +109,10 @@ mod tests {
 
     #[test]
     fn live_interfaces_leave_pending_only_what_the_network_plan_cannot_apply() {
-        let mut before = Config::default();
-        before.interfaces = vec![interface("eth0", &["192.0.2.10/24"], false), interface("eth1", &[], false)];
+        let before = Config {
+            interfaces: vec![interface("eth0", &["192.0.2.10/24"], false), interface("eth1", &[], false)],
+            ..Config::default()
+        };
         let mut after = before.clone();
         after.interfaces[0] = interface("eth0", &["192.0.2.11/24"], false);
         after.interfaces[1] = interface("eth1", &[], true);

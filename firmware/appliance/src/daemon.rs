@@ -232,7 +232,10 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_tls(tls)
         .with_live_settings(live_settings(&live, agent.is_some()))
         .with_factory_reset(factory_reset_request(&args.state_dir))
-        .with_management(management.status(ssh_addr, metrics_addr))
+        .with_management({
+            let status = management.status(ssh_addr, metrics_addr);
+            Box::new(move || status.clone())
+        })
         .with_patch_list(patch_list.clone())
         .with_accs(Arc::new(accs_control));
     let appliance = match host_checker.as_ref().map(|v| (v.results(), v.sessions())) {

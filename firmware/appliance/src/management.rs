@@ -55,12 +55,16 @@ pub(crate) fn startup_config(args: &Args) -> Option<Config> {
 impl ManagementPlan {
     /// Decides from the flags and the configuration.
     pub(crate) fn decide(args: &Args) -> Self {
-        let config = startup_config(args);
-        let resolved: Result<ManagementPlane, NoManagementAddress> = match &config {
+        Self::decide_for(args, startup_config(args).as_ref())
+    }
+
+    /// Decides from the flags and `config` (`None`: the configuration cannot be read).
+    pub(crate) fn decide_for(args: &Args, config: Option<&Config>) -> Self {
+        let resolved: Result<ManagementPlane, NoManagementAddress> = match config {
             Some(config) => config.management_plane(),
             None => Err(NoManagementAddress::BadAddress("(the configuration cannot be read)".into())),
         };
-        let configured_allowed = config.as_ref().map(|c| c.management.metrics_allowed.clone()).unwrap_or_default();
+        let configured_allowed = config.map(|c| c.management.metrics_allowed.clone()).unwrap_or_default();
         let (ssh, metrics) = match &resolved {
             Ok(plane) => (Some(plane.ssh), Some(plane.metrics)),
             Err(_) => (None, None),
