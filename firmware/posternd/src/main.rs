@@ -6,6 +6,7 @@ mod agent;
 mod agent_connection;
 mod agent_sessions;
 mod args;
+mod binder;
 mod checkins;
 mod cli_sessions;
 mod daemon;
@@ -17,10 +18,12 @@ mod federation;
 #[path = "federation_absent.rs"]
 mod federation;
 mod host_checker;
+mod host_checker_listener;
 mod host_checker_sasl;
 mod host_checker_session;
 mod host_checker_sessions;
 mod https_client;
+mod listener_slot;
 mod live;
 mod management;
 mod patch_list_fetch;
@@ -57,6 +60,9 @@ pub(crate) fn startup_ms() -> u64 {
 }
 
 fn main() -> ExitCode {
+    if let Some(status) = privileged_helper() {
+        return status;
+    }
     STARTED.get_or_init(std::time::Instant::now);
     let args = args::Args::parse();
     let logs = postern_logging::init_batched(&args.log_filter, args.log_json);
@@ -94,4 +100,24 @@ fn serve(args: &args::Args, logs: postern_logging::RecentEvents) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `posternd --privileged-helper USER`: the helper mode (see `postern-privileged-helper`),
+/// started by posternd itself before it gives up root; `None` in every other mode.
+fn privileged_helper() -> Option<ExitCode> {
+    let mut argv = std::env::args_os().skip(1);
+    if argv.next()? != postern_privileged_helper::HELPER_FLAG {
+        return None;
+    }
+    let Some(user) = argv.next().and_then(|u| u.into_string().ok()) else {
+        eprintln!("posternd: {} needs a user name", postern_privileged_helper::HELPER_FLAG);
+        return Some(ExitCode::FAILURE);
+    };
+    Some(match postern_privileged_helper::run(&user) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("posternd: privileged helper: {error}");
+            ExitCode::FAILURE
+        }
+    })
 }
