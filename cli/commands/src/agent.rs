@@ -58,7 +58,10 @@ pub(crate) fn show_node() -> Node {
 pub(crate) fn show(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
     match session.appliance().agent_sessions() {
         Some(table) => out.write_str(&table)?,
-        None => writeln!(out, "The agent control channel is not running (agent enabled, then reload).")?,
+        None => writeln!(
+            out,
+            "The agent control channel is not running (it needs apptunnel client-ca when posternd starts: set it, then reload)."
+        )?,
     }
     Ok(())
 }

@@ -176,7 +176,10 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
     if inv.action() == HC_SHOW_SESSIONS {
         match session.appliance().host_checker_sessions() {
             Some(table) => out.write_str(&table)?,
-            None => writeln!(out, "The Host Checker verifier is not running (host-checker enabled, then reload).")?,
+            None => writeln!(
+                out,
+                "The Host Checker verifier is not running (it needs apptunnel client-ca when posternd starts: set it, then reload)."
+            )?,
         }
         return Ok(());
     }
@@ -184,7 +187,10 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
         let device = inv.arg("DEVICE").and_then(Value::as_str);
         match session.appliance().host_checker_results(device) {
             Some(table) => out.write_str(&table)?,
-            None => writeln!(out, "The Host Checker verifier is not running (host-checker enabled, then reload).")?,
+            None => writeln!(
+                out,
+                "The Host Checker verifier is not running (it needs apptunnel client-ca when posternd starts: set it, then reload)."
+            )?,
         }
         return Ok(());
     }
