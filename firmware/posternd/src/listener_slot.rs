@@ -38,6 +38,8 @@ pub(crate) struct ListenerSlot<S> {
     retired: Arc<Mutex<Vec<watch::Sender<bool>>>>,
     /// The last address a bind was refused for, so that a retry logs it once.
     refused: Mutex<Option<SocketAddr>>,
+    /// Held for a whole [`Self::follow`], which both a commit and a periodic check call.
+    following: Mutex<()>,
 }
 
 impl<S: ConnectionService> ListenerSlot<S> {
@@ -61,6 +63,7 @@ impl<S: ConnectionService> ListenerSlot<S> {
             running: Mutex::new(None),
             retired: Arc::default(),
             refused: Mutex::new(None),
+            following: Mutex::new(()),
         }
     }
 
@@ -90,6 +93,7 @@ impl<S: ConnectionService> ListenerSlot<S> {
     /// Listens on `wanted`, or nowhere for `None` (see [`Self::try_follow`]); a refused bind
     /// is logged once per address, and tried again at the next call.
     pub(crate) fn follow(&self, wanted: Option<SocketAddr>) {
+        let _one_at_a_time = self.following.lock().unwrap_or_else(PoisonError::into_inner);
         let outcome = self.try_follow(wanted);
         let mut refused = self.refused.lock().unwrap_or_else(PoisonError::into_inner);
         match outcome {
@@ -104,7 +108,7 @@ impl<S: ConnectionService> ListenerSlot<S> {
 
     /// Starts, moves or stops the listener if it does not listen on `wanted` already. A
     /// bind that fails keeps the listener where it was; the error says why.
-    pub(crate) fn try_follow(&self, wanted: Option<SocketAddr>) -> Result<(), postern_privileged_helper::BindError> {
+    fn try_follow(&self, wanted: Option<SocketAddr>) -> Result<(), postern_privileged_helper::BindError> {
         let current = self.lock().as_ref().map(|r| r.wanted);
         if current == wanted {
             return Ok(());

@@ -91,31 +91,28 @@ fn commit(dir: &Path, commands: &str) {
 }
 
 /// Whether `port` accepts a TCP connection, tried until it does (`true`) or `within`
-/// passed (`false`).
+/// passed (`false`); prints how long it took.
 fn accepts_within(port: u16, within: Duration) -> bool {
-    let start = Instant::now();
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return true;
-        }
-        if start.elapsed() > within {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    connects_within(port, within, true)
 }
 
 /// Whether `port` refuses connections, tried until it does or `within` passed.
 fn refuses_within(port: u16, within: Duration) -> bool {
+    connects_within(port, within, false)
+}
+
+fn connects_within(port: u16, within: Duration, wanted: bool) -> bool {
     let start = Instant::now();
     loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() == wanted {
+            let what = if wanted { "accepted" } else { "refused" };
+            println!("port {port} {what} {:?} after the commit returned", start.elapsed());
             return true;
         }
         if start.elapsed() > within {
             return false;
         }
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(2));
     }
 }
 
@@ -275,4 +272,47 @@ fn the_agent_listener_and_the_host_checker_follow_commits_without_the_helper() {
         }
     };
     start_move_stop(dir, &mut held, "host-checker", third, first);
+}
+
+#[test]
+fn the_helper_process_keeps_two_capabilities_binds_below_1024_and_answers_malformed_requests() {
+    use postern_privileged_helper::{Answer, Helper};
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: the privileged helper needs the test to run as root");
+        return;
+    }
+    let Some(nobody) = nix::unistd::User::from_name("nobody").ok().flatten() else {
+        eprintln!("skipped: no user named nobody");
+        return;
+    };
+    let helper = Helper::spawn(Path::new(env!("CARGO_BIN_EXE_posternd")), "nobody").expect("the helper starts");
+    let pid = helper.pid();
+    // Its first answer comes after it changed identity: the status is final by then.
+    let (answer, fd) = helper.ask_raw(&[0xff; 200]).expect("an oversized request is answered");
+    assert!(matches!(answer, Answer::Malformed { .. }) && fd.is_none(), "{answer:?}");
+    let (answer, fd) = helper.ask_raw(b"\x07not a request").expect("garbage is answered");
+    assert!(matches!(answer, Answer::Malformed { .. }) && fd.is_none(), "{answer:?}");
+    let uid = nobody.uid.as_raw().to_string();
+    assert_eq!(proc_status(pid, "Uid").split_whitespace().collect::<Vec<_>>(), [uid.as_str(); 4]);
+    for set in ["CapEff", "CapPrm", "CapBnd"] {
+        assert_eq!(proc_status(pid, set), HELPER_CAPS, "{set} of the helper");
+    }
+    for set in ["CapInh", "CapAmb"] {
+        assert_eq!(proc_status(pid, set), "0000000000000000", "{set} of the helper");
+    }
+    assert_eq!(proc_status(pid, "NoNewPrivs"), "1");
+    // Running as nobody, it still binds a port below 1024, and the socket listens here.
+    let port = free_privileged_port(&[]);
+    let listener = helper.bind_tcp(format!("127.0.0.1:{port}").parse().expect("address")).expect("bound");
+    assert_eq!(listener.local_addr().expect("address").port(), port);
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let refused = helper.bind_tcp(format!("127.0.0.1:{port}").parse().expect("address")).expect_err("in use");
+    assert!(refused.to_string().contains("in use"), "{refused}");
+    // Gone with its socket.
+    drop(helper);
+    let start = Instant::now();
+    while !proc_status(pid, "State").starts_with('Z') && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(proc_status(pid, "State").starts_with('Z'), "the helper exits when its socket closes");
 }
