@@ -210,7 +210,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     });
     let agent = (agent_socket.is_some() || running.apptunnel.client_ca_file.is_some())
         .then_some(())
-        .and_then(|()| start_agent(args, &running, &tls, &data_plane, &gateway, (agent_socket, binder)));
+        .and_then(|()| start_agent(args, &running, &tls, &data_plane, &gateway, (agent_socket, binder.clone())));
     let sign_in_sink = crate::sign_ins::reporting_sink(sign_in_reports.clone());
     let federation = crate::federation::FederationPlane::new(
         gateway.clone(),
@@ -276,7 +276,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         federation,
         accs,
         appliance.subscribe(),
-        federation_socket,
+        (federation_socket, binder),
         stop_rx.clone(),
     ));
     let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), live, stop_rx));
