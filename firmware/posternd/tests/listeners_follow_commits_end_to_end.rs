@@ -3,7 +3,9 @@
 //! an ActiveSync connection opened before keeps working, and `show configuration
 //! pending-reload` no longer names them. Run as root with `--user nobody`, the verifier
 //! moves to ports below 1024 through the privileged helper, which runs as nobody with
-//! exactly CAP_NET_BIND_SERVICE and CAP_NET_ADMIN.
+//! exactly CAP_NET_BIND_SERVICE and CAP_NET_ADMIN, answers malformed requests and exits
+//! with posternd. Started without the device CA, the settings are named as waiting for
+//! `reload` instead.
 
 mod common;
 
@@ -315,4 +317,19 @@ fn the_helper_process_keeps_two_capabilities_binds_below_1024_and_answers_malfor
         std::thread::sleep(Duration::from_millis(10));
     }
     assert!(proc_status(pid, "State").starts_with('Z'), "the helper exits when its socket closes");
+}
+
+#[test]
+fn without_the_device_ca_at_start_the_listener_settings_are_named_as_waiting_for_reload() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    std::fs::write(dir.join("initial.toml"), postern_config::DEMO_TOML).expect("config");
+    let _daemon = Daemon::start(dir, &[]);
+    let port = free_configured_port();
+    let out = cli(dir, &format!("configure terminal ; agent port {port} ; host-checker port {port} ; commit"));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Applies at the next `reload`"), "{}", text(&out));
+    let pending = text(&cli(dir, "show configuration pending-reload"));
+    assert!(pending.contains("agent port") && pending.contains("host-checker port"), "{pending}");
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "nothing listens: neither is enabled");
 }
