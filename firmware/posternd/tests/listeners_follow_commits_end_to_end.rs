@@ -303,9 +303,12 @@ fn the_helper_process_keeps_two_capabilities_binds_below_1024_and_answers_malfor
         assert_eq!(proc_status(pid, set), "0000000000000000", "{set} of the helper");
     }
     assert_eq!(proc_status(pid, "NoNewPrivs"), "1");
+    println!("helper resident memory: {}, threads: {}", proc_status(pid, "VmRSS"), proc_status(pid, "Threads"));
     // Running as nobody, it still binds a port below 1024, and the socket listens here.
     let port = free_privileged_port(&[]);
+    let asked = Instant::now();
     let listener = helper.bind_tcp(format!("127.0.0.1:{port}").parse().expect("address")).expect("bound");
+    println!("a bind through the helper took {:?}", asked.elapsed());
     assert_eq!(listener.local_addr().expect("address").port(), port);
     assert!(TcpStream::connect(("127.0.0.1", port)).is_ok());
     let refused = helper.bind_tcp(format!("127.0.0.1:{port}").parse().expect("address")).expect_err("in use");
