@@ -13,9 +13,8 @@ const WORD: ArgKind = ArgKind::Word { max_len: 64 };
 /// `agent …` in CONFIG mode.
 pub(crate) fn config_node() -> Node {
     Node::keyword("agent", "Endpoint agents' control channel and the protected resources").children([
-        Node::keyword("enabled", "Listen for endpoint agents (needs apptunnel client-ca; applies at reload)")
-            .both(AGENT_ENABLED),
-        Node::keyword("port", "TCP port of the control channel (applies at reload)").child(
+        Node::keyword("enabled", "Listen for endpoint agents (needs apptunnel client-ca)").both(AGENT_ENABLED),
+        Node::keyword("port", "TCP port of the control channel (moves at commit; open sessions stay)").child(
             Node::arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port (default 4443)").action(AGENT_PORT),
         ),
         Node::keyword("resource", "Configure a protected resource (sent to agents at commit)").child(
@@ -59,7 +58,10 @@ pub(crate) fn show_node() -> Node {
 pub(crate) fn show(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
     match session.appliance().agent_sessions() {
         Some(table) => out.write_str(&table)?,
-        None => writeln!(out, "The agent control channel is not running (agent enabled, then reload).")?,
+        None => writeln!(
+            out,
+            "The agent control channel is not running (it needs apptunnel client-ca when posternd starts: set it, then reload)."
+        )?,
     }
     Ok(())
 }

@@ -22,7 +22,7 @@ pub(crate) fn config_node() -> Node {
             Node::keyword("recheck-interval", "Ask open sessions for a new assessment this long after each decision")
                 .no_action(HC_RECHECK)
                 .child(Node::arg("SECONDS", ArgKind::Integer { min: 5, max: 86_400 }, "Seconds").action(HC_RECHECK)),
-            Node::keyword("port", "TCP port of the verifier (applies at reload)").child(
+            Node::keyword("port", "TCP port of the verifier (moves at commit; open sessions stay)").child(
                 Node::arg("PORT", ArgKind::Integer { min: 1, max: 65_535 }, "Port (PT-TLS: 271)").action(HC_PORT),
             ),
             Node::keyword("policy", "Configure a Host Checker policy").child(
@@ -176,7 +176,10 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
     if inv.action() == HC_SHOW_SESSIONS {
         match session.appliance().host_checker_sessions() {
             Some(table) => out.write_str(&table)?,
-            None => writeln!(out, "The Host Checker verifier is not running (host-checker enabled, then reload).")?,
+            None => writeln!(
+                out,
+                "The Host Checker verifier is not running (it needs apptunnel client-ca when posternd starts: set it, then reload)."
+            )?,
         }
         return Ok(());
     }
@@ -184,7 +187,10 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
         let device = inv.arg("DEVICE").and_then(Value::as_str);
         match session.appliance().host_checker_results(device) {
             Some(table) => out.write_str(&table)?,
-            None => writeln!(out, "The Host Checker verifier is not running (host-checker enabled, then reload).")?,
+            None => writeln!(
+                out,
+                "The Host Checker verifier is not running (it needs apptunnel client-ca when posternd starts: set it, then reload)."
+            )?,
         }
         return Ok(());
     }

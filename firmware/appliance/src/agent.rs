@@ -4,7 +4,9 @@
 //! every commit that changes them, and sessions revoked when the gateway cuts the device.
 
 use crate::agent_sessions::Sessions;
+use crate::binder::Binder;
 use crate::error::DaemonError;
+use crate::listener_slot::ListenerSlot;
 use crate::tls::Pair;
 use postern_agent_wire::Resource;
 use postern_config::Config;
@@ -12,8 +14,7 @@ use postern_decision::AccessKey;
 use postern_device_cache::uem_tag;
 use postern_gateway::{BlockOrigin, Gateway};
 use postern_proxy_front::{
-    CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor,
-    TlsSettings,
+    CertificateWatcher, ClientAuth, ConnectionService, FrontMetrics, PeerInfo, TlsFloor, TlsSettings,
 };
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -29,11 +30,19 @@ const CERTIFICATE_CHECK: Duration = Duration::from_secs(30);
 /// How often changed sessions are written to their file.
 const SESSIONS_FLUSH: Duration = Duration::from_secs(1);
 
-/// Where the control channel listens: every address on `agent.port`; nothing unless
+/// How long agent connections have to close when the channel stops (they are told first).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+/// Where the control channel is to listen: every address on `agent.port`; nowhere unless
 /// `agent.enabled`.
+fn wanted(settings: &postern_config::AgentSettings) -> Option<SocketAddr> {
+    settings.enabled.then(|| SocketAddr::from((Ipv4Addr::UNSPECIFIED, settings.port)))
+}
+
+/// The socket bound at start-up (as root, before the privileges go), if the channel is
+/// enabled.
 pub(crate) async fn bind(startup: Option<&Config>) -> Result<Option<TcpListener>, DaemonError> {
-    let Some(settings) = startup.map(|c| &c.agent).filter(|s| s.enabled) else { return Ok(None) };
-    let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, settings.port));
+    let Some(addr) = startup.and_then(|c| wanted(&c.agent)) else { return Ok(None) };
     TcpListener::bind(addr)
         .await
         .map(Some)
@@ -114,7 +123,7 @@ impl CommitsLater {
 
 /// The running control channel.
 pub(crate) struct AgentPlane {
-    handle: ListenerHandle,
+    listener: Arc<ListenerSlot<AgentService>>,
     tasks: Vec<JoinHandle<()>>,
     watcher: Arc<CertificateWatcher>,
     shared: Arc<Shared>,
@@ -129,7 +138,10 @@ pub(crate) struct AgentInputs<'a> {
     pub(crate) config: &'a Config,
     pub(crate) pair: &'a Pair,
     pub(crate) front: FrontMetrics,
-    pub(crate) tcp: TcpListener,
+    /// The socket bound at start-up, if enabled then.
+    pub(crate) tcp: Option<TcpListener>,
+    /// Binds the listener a commit starts or moves.
+    pub(crate) binder: Binder,
     pub(crate) gateway: Arc<Gateway>,
     pub(crate) state_dir: &'a Path,
     pub(crate) clock: fn() -> u64,
@@ -137,9 +149,10 @@ pub(crate) struct AgentInputs<'a> {
 }
 
 impl AgentPlane {
-    /// Serves the control channel on `tcp`.
+    /// The control channel, serving on `tcp` if enabled at start-up; commits start, move
+    /// and stop its listener (`agent enabled`, `agent port`).
     pub(crate) fn start(inputs: AgentInputs<'_>) -> Result<Self, DaemonError> {
-        let AgentInputs { config, pair, front, tcp, gateway, state_dir, clock, commits } = inputs;
+        let AgentInputs { config, pair, front, tcp, binder, gateway, state_dir, clock, commits } = inputs;
         let ca = config
             .apptunnel
             .client_ca_file
@@ -161,11 +174,19 @@ impl AgentPlane {
         });
         let watcher = CertificateWatcher::new(tls, front.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
-        let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), front)
-            .map_err(|e| setting("agent.port", e))?;
-        tracing::info!(addr = %listener.local_addr(), resources = config.agent.resources.len(), "agent control channel listening");
-        let serving = shared.clone();
-        let handle = listener.serve(move |tls, peer: PeerInfo| serve(tls, peer, serving.clone()));
+        let listener = Arc::new(ListenerSlot::new(
+            "agent",
+            watcher.clone(),
+            front,
+            binder,
+            AgentService(shared.clone()),
+            SHUTDOWN_GRACE,
+        ));
+        if let Some(tcp) = tcp {
+            let wanted = wanted(&config.agent).unwrap_or(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)));
+            let addr = listener.serve_on(wanted, tcp).map_err(|e| setting("agent.port", e))?;
+            tracing::info!(%addr, resources = config.agent.resources.len(), "agent control channel listening");
+        }
         let flushing = shared.sessions.clone();
         let tasks = vec![
             reload,
@@ -177,11 +198,11 @@ impl AgentPlane {
                     let _ = tokio::task::spawn_blocking(move || sessions.flush()).await;
                 }
             }),
-            tokio::spawn(follow_commits(shared.clone(), commits)),
+            tokio::spawn(follow_commits(shared.clone(), commits, listener.clone())),
             tokio::spawn(follow_blocks(shared.clone(), gateway.subscribe_blocks())),
             tokio::spawn(follow_cuts(shared.clone(), gateway.subscribe_cuts())),
         ];
-        Ok(Self { handle, tasks, watcher, shared })
+        Ok(Self { listener, tasks, watcher, shared })
     }
 
     /// The certificate watcher, to follow a committed certificate change.
@@ -198,12 +219,21 @@ impl AgentPlane {
     /// Stops accepting and closes every agent connection (the sessions stay, for the
     /// agents to resume).
     pub(crate) async fn shutdown(self) {
-        let report = self.handle.shutdown(Duration::from_secs(1)).await;
-        for task in self.tasks {
+        for task in &self.tasks {
             task.abort();
         }
+        self.listener.shutdown().await;
         self.shared.sessions.flush();
-        tracing::info!(?report, "agent control channel closed");
+        tracing::info!("agent control channel closed");
+    }
+}
+
+/// The control channel as the listener's connection service.
+pub(crate) struct AgentService(Arc<Shared>);
+
+impl ConnectionService for AgentService {
+    fn serve(&self, stream: TlsStream<TcpStream>, peer: PeerInfo) -> impl Future<Output = ()> + Send + 'static {
+        serve(stream, peer, self.0.clone())
     }
 }
 
@@ -212,10 +242,16 @@ async fn serve(tls: TlsStream<TcpStream>, peer: PeerInfo, shared: Arc<Shared>) {
     crate::agent_connection::serve(tls, peer, device.map(|d| d.to_string()).map_err(|e| e.to_string()), shared).await;
 }
 
-async fn follow_commits(shared: Arc<Shared>, commits: oneshot::Receiver<watch::Receiver<Arc<Config>>>) {
+async fn follow_commits(
+    shared: Arc<Shared>,
+    commits: oneshot::Receiver<watch::Receiver<Arc<Config>>>,
+    listener: Arc<ListenerSlot<AgentService>>,
+) {
     let Ok(mut commits) = commits.await else { return };
     while commits.changed().await.is_ok() {
-        let wanted = commits.borrow_and_update().agent.wire_resources();
+        let config = commits.borrow_and_update().clone();
+        listener.follow(wanted(&config.agent));
+        let wanted = config.agent.wire_resources();
         let mut resources = shared.resources.write().unwrap_or_else(PoisonError::into_inner);
         if *resources != wanted {
             *resources = wanted;

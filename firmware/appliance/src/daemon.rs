@@ -75,7 +75,8 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     })
     .await?;
     let host_checker_socket =
-        crate::host_checker::bind(args.host_checker_listen, crate::management::startup_config(args).as_ref()).await?;
+        crate::host_checker_listener::bind(args.host_checker_listen, crate::management::startup_config(args).as_ref())
+            .await?;
     let agent_socket = crate::agent::bind(crate::management::startup_config(args).as_ref()).await?;
     let federation_socket = crate::federation::bind(crate::management::startup_config(args).as_ref()).await;
     let metrics_addr = sockets.metrics_addr();
@@ -100,6 +101,9 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         other => other?,
     };
     let ssh_addr = cli.ssh_addr();
+    // Listeners a commit starts or moves later are bound by the privileged helper once
+    // root is gone; it is started now, while posternd still may.
+    let binder = crate::binder::Binder::start(args.user.as_deref());
     if let Some(user) = &args.user {
         let dropped = postern_process::drop_privileges(user)
             .map_err(|e| DaemonError::Setting { setting: "--user", reason: e.to_string() })?;
@@ -178,13 +182,20 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         management.metrics_allowed.clone(),
         posture,
     )?;
-    let host_checker = host_checker_socket.and_then(|tcp| {
+    // The verifier's state lives while it is disabled, so that a commit can start it; it
+    // needs the device CA to identify devices.
+    let host_checker_wanted = host_checker_socket.is_some() || running.apptunnel.client_ca_file.is_some();
+    let host_checker = host_checker_wanted.then_some(()).and_then(|()| {
         HostCheckerPlane::start(
             &running,
             &tls.pair(&running),
             &registry,
             data_plane.front_metrics(),
-            tcp,
+            crate::host_checker_listener::Placement {
+                tcp: host_checker_socket,
+                flag: args.host_checker_listen,
+                binder: binder.clone(),
+            },
             unix_now,
             crate::host_checker::PostureStores {
                 results: posture_results,
@@ -195,8 +206,11 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         )
         .map_err(|error| tracing::error!(%error, "Host Checker verifier not started"))
         .ok()
+        .map(Arc::new)
     });
-    let agent = agent_socket.and_then(|tcp| start_agent(args, &running, &tls, &data_plane, &gateway, tcp));
+    let agent = (agent_socket.is_some() || running.apptunnel.client_ca_file.is_some())
+        .then_some(())
+        .and_then(|()| start_agent(args, &running, &tls, &data_plane, &gateway, (agent_socket, binder.clone())));
     let sign_in_sink = crate::sign_ins::reporting_sink(sign_in_reports.clone());
     let federation = crate::federation::FederationPlane::new(
         gateway.clone(),
@@ -209,7 +223,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let (accs_control, accs_forced) =
         crate::accs_sync::AccsSync::new(accs.clone(), sign_in_reports.clone(), federation.clone());
     let mut watchers = data_plane.watchers();
-    watchers.extend(host_checker.as_ref().map(HostCheckerPlane::watcher));
+    watchers.extend(host_checker.as_ref().map(|verifier| verifier.watcher()));
     watchers.extend(agent.as_ref().map(|(plane, _)| plane.watcher()));
     tls.watch(watchers.clone());
     let reload = Arc::new(Notify::new());
@@ -230,7 +244,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .with_updates(update_agent(args))
         .with_image_trust(image_trust())
         .with_tls(tls)
-        .with_live_settings(live_settings(&live, agent.is_some()))
+        .with_live_settings(live_settings(&live, agent.is_some(), host_checker.is_some()))
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management({
             let status = management.status(ssh_addr, metrics_addr);
@@ -252,6 +266,11 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         None => appliance,
     };
     remediation_pending.send(appliance.subscribe(), stop_rx.clone());
+    if let Some(verifier) = &host_checker {
+        let follow =
+            crate::host_checker_listener::follow_commits(verifier.clone(), appliance.subscribe(), stop_rx.clone());
+        tokio::spawn(follow);
+    }
     let fetch_task = tokio::spawn(crate::patch_list_fetch::run(patch_list, appliance.subscribe(), stop_rx.clone()));
     let accs_task =
         tokio::spawn(crate::accs_sync::run(accs.clone(), appliance.subscribe(), accs_forced, stop_rx.clone()));
@@ -261,7 +280,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         federation,
         accs,
         appliance.subscribe(),
-        federation_socket,
+        (federation_socket, binder),
         stop_rx.clone(),
     ));
     let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), live, stop_rx));
@@ -317,7 +336,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     }
     data_plane.shutdown().await;
     if let Some(verifier) = host_checker {
-        verifier.shutdown(Duration::from_secs(5)).await;
+        verifier.shutdown().await;
     }
     if let Some((plane, _)) = agent {
         plane.shutdown().await;
@@ -333,12 +352,16 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     Ok(exit)
 }
 
-/// The settings services apply at once: the agents' resources too while agents are served.
-fn live_settings(live: &LiveServices, agent: bool) -> Vec<&'static str> {
+/// The settings services apply at once: the agents' resources and listener, and the
+/// verifier's listener, too while their planes run (they need the device CA).
+fn live_settings(live: &LiveServices, agent: bool, host_checker: bool) -> Vec<&'static str> {
     let mut settings = live.settings();
     settings.push("accs");
     if agent {
-        settings.push("agent resource");
+        settings.extend(["agent resource", "agent enabled", "agent port"]);
+    }
+    if host_checker {
+        settings.extend(["host-checker enabled", "host-checker port", "host-checker sasl-mode"]);
     }
     settings
 }
@@ -351,7 +374,7 @@ fn start_agent(
     tls: &DaemonTls,
     data_plane: &DataPlane,
     gateway: &Arc<Gateway>,
-    tcp: tokio::net::TcpListener,
+    (tcp, binder): (Option<tokio::net::TcpListener>, crate::binder::Binder),
 ) -> Option<(crate::agent::AgentPlane, crate::agent::CommitsLater)> {
     let (commits, later) = crate::agent::CommitsLater::new();
     crate::agent::AgentPlane::start(crate::agent::AgentInputs {
@@ -359,6 +382,7 @@ fn start_agent(
         pair: &tls.pair(running),
         front: data_plane.front_metrics(),
         tcp,
+        binder,
         gateway: gateway.clone(),
         state_dir: &args.state_dir,
         clock: unix_now,

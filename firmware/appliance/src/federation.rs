@@ -5,6 +5,7 @@
 //! configuration is swapped under the running service and a new TLS pair serves the next
 //! handshake; only a new listen address restarts the listener.
 
+use crate::binder::Binder;
 use crate::revocation::Revocations;
 use crate::sign_in_failures::{FailedSignIns, failed};
 use crate::sign_ins::{CacheDirectory, SignInSink, sign_in};
@@ -122,8 +123,14 @@ impl FederationPlane {
     }
 
     /// Serves what `config` and `profile` ask for, changing only what changed.
-    /// `bound` is the socket bound at start, used when it is the address asked for.
-    pub(crate) async fn follow(&self, config: &Config, profile: Option<Arc<Profile>>, bound: &mut Option<TcpListener>) {
+    /// `bound` is the socket bound at start, used when it is the address asked for; any
+    /// other address is bound by the binder (through the privileged helper once root is gone).
+    pub(crate) async fn follow(
+        &self,
+        config: &Config,
+        profile: Option<Arc<Profile>>,
+        bound: (&mut Option<TcpListener>, &Binder),
+    ) {
         let wanted = Wanted {
             listen: config.accs.federation_listen,
             url: config.accs.federation_url.clone(),
@@ -214,7 +221,7 @@ impl FederationPlane {
     async fn start(
         &self,
         listen: SocketAddr,
-        bound: &mut Option<TcpListener>,
+        (bound, binder): (&mut Option<TcpListener>, &Binder),
         tls_files: (PathBuf, PathBuf),
         client_auth: ClientAuth,
         floor: postern_proxy_front::TlsFloor,
@@ -222,7 +229,7 @@ impl FederationPlane {
     ) -> Result<Running, String> {
         let tcp = match bound.take() {
             Some(tcp) if tcp.local_addr().is_ok_and(|a| a == listen) => tcp,
-            _ => TcpListener::bind(listen).await.map_err(|e| format!("cannot bind {listen}: {e}"))?,
+            _ => binder.bind(listen).map_err(|e| e.to_string())?,
         };
         let mut settings = TlsSettings::new(&tls_files.0, &tls_files.1);
         settings.client_auth = client_auth;
@@ -278,7 +285,7 @@ pub(crate) async fn run(
     plane: Arc<FederationPlane>,
     store: Arc<crate::accs_store::AccsStore>,
     mut running: tokio::sync::watch::Receiver<Arc<Config>>,
-    mut bound: Option<TcpListener>,
+    (mut bound, binder): (Option<TcpListener>, Binder),
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let revoking =
@@ -287,7 +294,7 @@ pub(crate) async fn run(
     loop {
         let config = running.borrow_and_update().clone();
         plane.revocations.follow(config.clone(), store.current());
-        plane.follow(&config, store.current(), &mut bound).await;
+        plane.follow(&config, store.current(), (&mut bound, &binder)).await;
         tokio::select! {
             _ = tick.tick() => {}
             changed = running.changed() => if changed.is_err() { break },

@@ -52,7 +52,7 @@ pub(crate) async fn run(
     _plane: Arc<FederationPlane>,
     store: Arc<crate::accs_store::AccsStore>,
     running: tokio::sync::watch::Receiver<Arc<Config>>,
-    _bound: Option<TcpListener>,
+    _bound: (Option<TcpListener>, crate::binder::Binder),
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     if running.borrow().accs.federation_listen.is_some() {

@@ -4,22 +4,21 @@
 //! patch list they use, the sessions open.
 
 use crate::error::DaemonError;
+use crate::host_checker_listener::{Placement, SHUTDOWN_GRACE, client_auth, follow_sasl_mode, wanted};
 use crate::host_checker_sasl::Identity;
 use crate::host_checker_sessions::Sessions;
+use crate::listener_slot::ListenerSlot;
 use crate::patch_list_store::PatchListStore;
 use crate::posture_results::PostureResults;
 use crate::tls::Pair;
 use postern_config::{Config, HostCheckerSettings};
 use postern_host_checker::PolicySet;
 use postern_metrics::{Counter, LabelledCounter, Registry};
-use postern_proxy_front::{
-    CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor,
-    TlsSettings,
-};
+use postern_proxy_front::{CertificateWatcher, ConnectionService, FrontMetrics, PeerInfo, TlsFloor, TlsSettings};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio_rustls::server::TlsStream;
 
@@ -27,20 +26,6 @@ use tokio_rustls::server::TlsStream;
 const CERTIFICATE_CHECK: Duration = Duration::from_secs(30);
 /// Result labels of `postern_host_checker_checks_total`.
 const RESULTS: &[&str] = &["compliant", "noncompliant", "failed"];
-
-/// Where the verifier listens: `--host-checker-listen`, else every address on
-/// `host_checker.port`; nothing unless `host_checker.enabled`.
-pub(crate) async fn bind(
-    flag: Option<SocketAddr>,
-    startup: Option<&Config>,
-) -> Result<Option<TcpListener>, DaemonError> {
-    let Some(settings) = startup.map(|c| &c.host_checker).filter(|s| s.enabled) else { return Ok(None) };
-    let addr = flag.unwrap_or(SocketAddr::from((Ipv4Addr::UNSPECIFIED, settings.port)));
-    TcpListener::bind(addr)
-        .await
-        .map(Some)
-        .map_err(|e| DaemonError::Setting { setting: "host_checker.port", reason: format!("cannot bind {addr}: {e}") })
-}
 
 /// What every session of the verifier shares.
 pub(crate) struct Shared {
@@ -56,9 +41,6 @@ pub(crate) struct Shared {
     pub(crate) millis: Counter,
     common_name_fallback: bool,
     pub(crate) clock: fn() -> u64,
-    /// `host_checker.sasl.mode` as the listener started: its TLS handshake follows it,
-    /// so a commit changes it at the next reload (the accounts change at once).
-    sasl_mode: postern_config::SaslMode,
 }
 
 /// What the verifier keeps beside its sessions: each device's last decision and the
@@ -76,7 +58,9 @@ pub(crate) struct PostureStores {
 
 /// The running verifier.
 pub(crate) struct HostCheckerPlane {
-    handle: ListenerHandle,
+    listener: ListenerSlot<Verifier>,
+    /// `--host-checker-listen`, which wins over `host_checker.port`.
+    flag: Option<SocketAddr>,
     reload: JoinHandle<()>,
     watcher: Arc<CertificateWatcher>,
     shared: Arc<Shared>,
@@ -98,10 +82,10 @@ impl Shared {
         (secs > 0).then(|| Duration::from_secs(secs.into()))
     }
 
-    /// The SASL mode the listener started with and the committed accounts.
+    /// The committed SASL mode and accounts (the listener's handshake follows the mode
+    /// from the same commit on: see [`HostCheckerPlane::follow`]).
     pub(crate) fn sasl(&self) -> postern_config::HostCheckerSasl {
-        let users = self.seen.lock().unwrap_or_else(PoisonError::into_inner).sasl.users.clone();
-        postern_config::HostCheckerSasl { mode: self.sasl_mode, users }
+        self.seen.lock().unwrap_or_else(PoisonError::into_inner).sasl.clone()
     }
 
     /// The policies for a new session, with the patch list in use now.
@@ -116,13 +100,14 @@ impl Shared {
 }
 
 impl HostCheckerPlane {
-    /// Serves PT-TLS on `tcp` with the configuration's certificate and policies.
+    /// The verifier with the configuration's certificate and policies, serving PT-TLS on
+    /// `placement.tcp` when the Host Checker is enabled (the socket bound at start-up).
     pub(crate) fn start(
         config: &Config,
         pair: &Pair,
         registry: &Registry,
         front: FrontMetrics,
-        tcp: TcpListener,
+        placement: Placement,
         clock: fn() -> u64,
         stores: PostureStores,
     ) -> Result<Self, DaemonError> {
@@ -135,10 +120,7 @@ impl HostCheckerPlane {
         let mut tls = TlsSettings::new(&pair.certificate, &pair.key);
         // A client without a certificate gets past the handshake only when SASL may
         // stand in for it; `plan` refuses it again per session if a commit changed that.
-        tls.client_auth = match config.host_checker.sasl.mode {
-            postern_config::SaslMode::Optional => ClientAuth::Optional(ca),
-            _ => ClientAuth::Required(ca),
-        };
+        tls.client_auth = client_auth(config.host_checker.sasl.mode, ca);
         tls.floor = match config.tls.min_version {
             postern_config::TlsVersion::Tls13 => TlsFloor::Tls13,
             _ => TlsFloor::Tls12,
@@ -169,16 +151,18 @@ impl HostCheckerPlane {
             millis,
             common_name_fallback: config.apptunnel.identity_from_common_name,
             clock,
-            sasl_mode: config.host_checker.sasl.mode,
         });
         let watcher = CertificateWatcher::new(tls, front.clone()).map_err(|e| setting("tls", e))?;
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
-        let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), front)
-            .map_err(|e| setting("host_checker.port", e))?;
-        tracing::info!(addr = %listener.local_addr(), policies = config.host_checker.policies.len(), "Host Checker verifier listening");
-        let serving = shared.clone();
-        let handle = listener.serve(move |tls, peer: PeerInfo| serve(tls, peer, serving.clone()));
-        Ok(Self { handle, reload, watcher, shared })
+        let Placement { tcp, flag, binder } = placement;
+        let listener =
+            ListenerSlot::new("host-checker", watcher.clone(), front, binder, Verifier(shared.clone()), SHUTDOWN_GRACE);
+        if let Some(tcp) = tcp {
+            let wanted = wanted(flag, &config.host_checker).unwrap_or(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)));
+            let addr = listener.serve_on(wanted, tcp).map_err(|e| setting("host_checker.port", e))?;
+            tracing::info!(%addr, policies = config.host_checker.policies.len(), "Host Checker verifier listening");
+        }
+        Ok(Self { listener, flag, reload, watcher, shared })
     }
 
     /// The certificate watcher, to follow a committed certificate change.
@@ -196,10 +180,15 @@ impl HostCheckerPlane {
         self.shared.sessions.clone()
     }
 
-    /// Takes committed policies into use for the next sessions (a commit takes effect at
-    /// once; the port and `enabled` at the next reload).
+    /// Takes committed settings into use: policies for the next sessions, the SASL mode
+    /// for the next handshakes, and `enabled` and `port` by starting, moving or stopping
+    /// the listener (sessions open stay; see `listener_slot`).
     pub(crate) fn follow(&self, running: &HostCheckerSettings) {
+        self.listener.follow(wanted(self.flag, running));
         let mut seen = self.shared.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if seen.sasl.mode != running.sasl.mode {
+            follow_sasl_mode(&self.watcher, running.sasl.mode);
+        }
         if *seen != *running {
             *self.shared.policies.lock().unwrap_or_else(PoisonError::into_inner) =
                 policy_set(running, &self.shared.patch_list);
@@ -211,11 +200,19 @@ impl HostCheckerPlane {
         }
     }
 
-    /// Stops accepting and lets live sessions finish for a while.
-    pub(crate) async fn shutdown(self, grace: Duration) {
-        let report = self.handle.shutdown(grace).await;
+    /// Stops accepting and lets live sessions finish for a while ([`SHUTDOWN_GRACE`]).
+    pub(crate) async fn shutdown(&self) {
+        self.listener.shutdown().await;
         self.reload.abort();
-        tracing::info!(?report, "Host Checker listener drained");
+    }
+}
+
+/// The verifier as the listener's connection service.
+pub(crate) struct Verifier(Arc<Shared>);
+
+impl ConnectionService for Verifier {
+    fn serve(&self, stream: TlsStream<TcpStream>, peer: PeerInfo) -> impl Future<Output = ()> + Send + 'static {
+        serve(stream, peer, self.0.clone())
     }
 }
 

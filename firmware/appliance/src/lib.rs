@@ -8,6 +8,7 @@ mod agent;
 mod agent_connection;
 mod agent_sessions;
 mod args;
+mod binder;
 mod checkins;
 mod cli_services;
 mod cli_sessions;
@@ -20,10 +21,13 @@ mod federation;
 #[path = "federation_absent.rs"]
 mod federation;
 mod host_checker;
+mod host_checker_listener;
 mod host_checker_sasl;
 mod host_checker_session;
 mod host_checker_sessions;
 mod https_client;
+mod helper_mode;
+mod listener_slot;
 mod live;
 mod management;
 mod patch_list_fetch;
@@ -48,4 +52,5 @@ mod uem_settings;
 mod serve;
 
 pub use args::Args;
+pub use helper_mode::privileged_helper;
 pub use serve::{mark_started, serve};

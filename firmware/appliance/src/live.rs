@@ -131,7 +131,9 @@ fn apply_tls(before: &Config, after: &Config, watchers: &[Arc<CertificateWatcher
     for watcher in watchers {
         let outcome = watcher.reconfigure(|settings| {
             settings.floor = floor;
-            if let (ClientAuth::Required(ca), Some(new)) = (&mut settings.client_auth, &client_ca) {
+            if let (ClientAuth::Required(ca) | ClientAuth::Optional(ca), Some(new)) =
+                (&mut settings.client_auth, &client_ca)
+            {
                 ca.clone_from(new);
             }
         });

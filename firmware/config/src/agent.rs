@@ -22,11 +22,11 @@ pub const AGENT_RESOURCE_NAME_MAX: usize = 64;
 pub struct AgentSettings {
     /// Whether the control channel listens. Default `false`. Needs
     /// `apptunnel.client_ca_file`: agents authenticate with their device certificate.
-    /// Applies at the next `reload`.
+    /// Applies at commit (posternd starts or stops the listener).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub enabled: bool,
     /// TCP port of the control channel on every address. Default 4443; 1 to 65535;
-    /// applies at the next `reload`.
+    /// applies at commit (the listener moves; sessions open on the old port stay).
     pub port: u16,
     /// The protected resources (`[[agent.resources]]`), sent to every agent at once when
     /// a commit changes them. Default: none. At most 256, names unique.

@@ -20,7 +20,7 @@ pub struct HostCheckerSettings {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub enabled: bool,
     /// TCP port of the verifier on every address. Default 271 (PT-TLS); 1 to 65535;
-    /// applies at the next `reload`.
+    /// applies at commit (the listener moves; sessions open on the old port stay).
     pub port: u16,
     /// The policies (`[[host_checker.policies]]`), every one applied to the endpoints of
     /// the platforms it names. Default: none, and every endpoint is denied with "no

@@ -4,7 +4,8 @@
 //! that changes them, resumes its session with its cookie after posternd restarts (same
 //! session id), starts afresh when the gateway no longer knows the cookie, and is revoked
 //! at once when the device is blocked from the CLI or made non-compliant at the UEM; a
-//! blocked device is refused.
+//! blocked device is refused. A commit that moves `agent port` keeps a connected agent on
+//! its session and connection, while new agents connect on the new port.
 
 mod common;
 
@@ -268,4 +269,32 @@ fn a_device_made_non_compliant_at_the_uem_loses_its_session_at_the_check_in() {
     assert!(daemon.wait_for("agent session revoked").contains("uem-0001"));
     let second = Agent::of_device(dir, port, "second", "uem-0001");
     second.wait_status(3, |s| s.contains("refused: device-blocked (blocked)"));
+}
+
+#[test]
+fn a_connected_agent_stays_connected_when_a_commit_moves_the_port_and_new_agents_use_the_new_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    let (mut daemon, port) = gateway(dir);
+    let agent = Agent::start(dir, port, "agent");
+    let session = session_of(&agent.wait_status(0, |s| s.contains("State: connected")));
+    let moved = loop {
+        let candidate = free_configured_port();
+        if candidate != port {
+            break candidate;
+        }
+    };
+    let out = cli(dir, &format!("configure terminal ; agent port {moved} ; commit"));
+    assert!(out.status.success() && !text(&out).contains("reload"), "{}", text(&out));
+    daemon.wait_for("listener moved by a commit");
+    let newcomer = Agent::of_device(dir, moved, "newcomer", "laptop-1");
+    newcomer.wait_status(0, |s| s.contains("State: connected"));
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the old port no longer accepts");
+    // The agent on the old port is still served on its connection: a commit reaches it.
+    let out = cli(dir, "configure terminal ; agent resource wiki ; prefix 10.2.0.0/24 ; service crm ; exit ; commit");
+    assert!(out.status.success(), "{}", text(&out));
+    let status = agent.wait_status(0, |s| s.contains("wiki -> service crm"));
+    assert_eq!(session_of(&status), session, "the same session, never dropped:\n{status}");
+    assert!(!daemon.logged("agent disconnected"), "no agent was disconnected by the move");
+    assert!(!agent.log().contains("reconnect"), "the agent never reconnected:\n{}", agent.log());
 }

@@ -10,7 +10,16 @@
 //! each thread's capabilities as its ids change), so it is safe with a running Tokio
 //! runtime. `no_new_privs` is then set so no later exec can gain privileges; that flag
 //! is per thread (inherited by threads created afterwards), which is enough for the
-//! daemon, which never executes programs.
+//! daemon, which never executes programs after this point.
+//!
+//! posternd itself keeps no capability. Listeners that a commit starts or moves later are
+//! bound by the privileged helper (`postern-privileged-helper`), which posternd starts
+//! just before it calls [`drop_privileges`]: the helper runs as the same user and keeps two
+//! capabilities, `CAP_NET_BIND_SERVICE` and `CAP_NET_ADMIN`, with `no_new_privs` set and
+//! nothing inheritable. That is safe because the helper parses nothing from the network:
+//! its only input is a typed, bounded request from posternd over a socket pair, and its
+//! only output a listening TCP socket, so a compromised posternd gains a listening socket
+//! and nothing else.
 
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use nix::unistd::{Gid, Uid, User, getegid, geteuid, getgid, getuid, setgid, setgroups, setuid};
