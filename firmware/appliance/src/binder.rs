@@ -3,6 +3,7 @@
 //! through the privileged helper when posternd dropped root (`--user` as root), in
 //! process otherwise (no privilege to lose, e.g. tests run by a normal user).
 
+use postern_config::Interface;
 use postern_privileged_helper::{Answer, BindError, Helper, Request};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,12 +43,29 @@ impl Binder {
                 (Answer::Refused { reason, .. } | Answer::Malformed { reason }, None) => {
                     return Err(BindError::Refused { address, reason });
                 }
-                (Answer::Bound { .. }, None) => {
+                (_, None) => {
                     return Err(BindError::Refused { address, reason: "no socket was made".into() });
                 }
             },
         };
         tokio::net::TcpListener::from_std(listener)
             .map_err(|e| BindError::Refused { address, reason: format!("registering with the runtime: {e}") })
+    }
+
+    /// Whether this process can change the interfaces: through the helper, or itself as root.
+    pub(crate) fn configures_interfaces(&self) -> bool {
+        matches!(self, Self::Helper(_)) || nix::unistd::geteuid().is_root()
+    }
+
+    /// Changes the interfaces from `before` to `after` (blocking: netlink, and up to a few
+    /// seconds' wait for a link the change brings up).
+    pub(crate) fn apply_interfaces(&self, before: &[Interface], after: &[Interface]) -> Result<Answer, String> {
+        let text =
+            |list: &[Interface]| serde_json::to_string(list).map_err(|e| format!("encoding the interfaces: {e}"));
+        let (before, after) = (text(before)?, text(after)?);
+        match self {
+            Self::Helper(helper) => helper.apply_interfaces(before, after).map_err(|e| e.to_string()),
+            Self::InProcess => Ok(postern_privileged_helper::act(&Request::ApplyInterfaces { before, after }).0),
+        }
     }
 }

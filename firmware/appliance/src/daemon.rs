@@ -236,6 +236,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         tunnels: data_plane.tunnel_proxy(),
         activesync: data_plane.activesync_proxy(),
         watchers: watchers.clone(),
+        interfaces: Some(binder.clone()).filter(crate::binder::Binder::configures_interfaces),
     };
     let services = crate::cli_services::CliServices::new(gateway.clone(), tokio::runtime::Handle::current());
     let appliance = Appliance::new(store, gateway, logs, unix_now, Box::new(move || on_reload.notify_one()))

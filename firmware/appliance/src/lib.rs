@@ -20,13 +20,14 @@ mod federation;
 #[cfg(not(feature = "federation"))]
 #[path = "federation_absent.rs"]
 mod federation;
+mod helper_mode;
 mod host_checker;
 mod host_checker_listener;
 mod host_checker_sasl;
 mod host_checker_session;
 mod host_checker_sessions;
 mod https_client;
-mod helper_mode;
+mod interfaces_live;
 mod listener_slot;
 mod live;
 mod management;

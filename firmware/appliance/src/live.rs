@@ -31,6 +31,9 @@ pub(crate) struct LiveServices {
     pub(crate) activesync: Option<Arc<ActiveSyncProxy>>,
     /// Every TLS listener's configuration (ActiveSync, AppTunnel, Host Checker).
     pub(crate) watchers: Vec<Arc<CertificateWatcher>>,
+    /// What changes the network interfaces, when this process may (through its privileged
+    /// helper, or as root).
+    pub(crate) interfaces: Option<crate::binder::Binder>,
 }
 
 impl LiveServices {
@@ -60,6 +63,9 @@ impl LiveServices {
         if self.activesync.is_some() {
             live.extend(["activesync backend", "activesync backend-ca"]);
         }
+        if self.interfaces.is_some() {
+            live.push("interface");
+        }
         live
     }
 }
@@ -78,6 +84,14 @@ pub(crate) async fn apply_commits(
         }
         let next = published.borrow_and_update().clone();
         apply(&applied, &next, &services);
+        if let Some(binder) = services.interfaces.clone()
+            && applied.interfaces != next.interfaces
+        {
+            // Netlink is blocking, and a link brought up is waited for; the next commit's
+            // change is planned from this one's, so it is awaited.
+            let (before, after) = (applied.interfaces.clone(), next.interfaces.clone());
+            let _ = tokio::task::spawn_blocking(move || crate::interfaces_live::apply(&binder, &before, &after)).await;
+        }
         applied = next;
     }
 }

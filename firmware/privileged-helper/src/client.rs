@@ -79,7 +79,15 @@ impl Helper {
             (Answer::Refused { reason, .. }, _) => Err(BindError::Refused { address, reason }),
             (Answer::Malformed { reason }, _) => Err(helper(HelperError::Answer(format!("request refused: {reason}")))),
             (Answer::Bound { .. }, None) => Err(helper(HelperError::Answer("no socket attached".into()))),
+            (other, _) => Err(helper(HelperError::Answer(format!("{other:?} to a socket request")))),
         }
+    }
+
+    /// Has the helper change the interfaces from `before` to `after` (JSON lists of
+    /// `[[interfaces]]` entries); its answer is `Applied` or `NotApplied`.
+    pub fn apply_interfaces(&self, before: String, after: String) -> Result<Answer, HelperError> {
+        let (answer, _) = self.ask(&Request::ApplyInterfaces { before, after })?;
+        Ok(answer)
     }
 
     /// Sends one request and reads its answer, with the descriptor attached if any.

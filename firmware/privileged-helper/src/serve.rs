@@ -1,8 +1,9 @@
 //! The helper's side: read one request per packet, act, answer, until posternd closes
 //! its end. posternd is not trusted here: a request is read into a bounded buffer,
 //! anything but a well-formed request is answered `Malformed`, descriptors posternd might
-//! attach are discarded by the kernel (no control buffer is offered), and the only thing
-//! handed out is a listening TCP socket.
+//! attach are discarded by the kernel (no control buffer is offered), and the only things
+//! it does are handing out a listening TCP socket and changing the configured interfaces'
+//! links, addresses and routes.
 
 use crate::HelperError;
 use crate::wire::{Answer, MAX_REQUEST, Request};
@@ -22,7 +23,7 @@ const BACKLOG: i32 = 1024;
 pub fn serve(socket: impl AsFd) -> Result<(), HelperError> {
     // One byte more than a request may have, so that a longer one shows as truncated
     // even where the kernel does not report MSG_TRUNC.
-    let mut buffer = [0u8; MAX_REQUEST + 1];
+    let mut buffer = vec![0u8; MAX_REQUEST + 1];
     loop {
         let received = rustix::net::recvmsg(
             &socket,
@@ -61,7 +62,34 @@ pub fn act(request: &Request) -> (Answer, Option<OwnedFd>) {
                 (Answer::refused(errno.raw_os_error(), &format!("{call}: {}", std::io::Error::from(errno))), None)
             }
         },
+        Request::ApplyInterfaces { before, after } => (apply_interfaces(before, after), None),
     }
+}
+
+/// Reads both interface lists, plans the change between them and carries it out.
+fn apply_interfaces(before: &str, after: &str) -> Answer {
+    let read = |what: &str, text: &str| {
+        serde_json::from_str::<Vec<postern_config::Interface>>(text)
+            .map_err(|e| Answer::malformed(&format!("the {what} interfaces: {e}")))
+    };
+    let (before, after) = match (read("running", before), read("committed", after)) {
+        (Ok(before), Ok(after)) => (before, after),
+        (Err(answer), _) | (_, Err(answer)) => return answer,
+    };
+    let plan = postern_network::plan(&before, &after);
+    match postern_network::apply(&plan) {
+        Ok(applied) => Answer::Applied {
+            done: count(applied.done),
+            already: count(applied.already),
+            missing: count(applied.missing.len()),
+            refused: count(applied.refused.len()),
+        },
+        Err(error) => Answer::not_applied(&error.to_string()),
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// A nonblocking, close-on-exec TCP socket with `SO_REUSEADDR`, bound to `address` and

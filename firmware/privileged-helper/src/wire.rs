@@ -5,8 +5,9 @@
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
-/// The largest request the helper reads; a longer packet is answered `Malformed`.
-pub const MAX_REQUEST: usize = 64;
+/// The largest request the helper reads; a longer packet is answered `Malformed`. An
+/// interface change carries two interface lists; a socket request needs a few bytes.
+pub const MAX_REQUEST: usize = 64 * 1024;
 /// The largest answer posternd reads.
 pub const MAX_ANSWER: usize = 256;
 /// The longest error text an answer carries (longer texts are cut on a char boundary).
@@ -19,6 +20,14 @@ pub enum Request {
     BindTcp {
         /// Where to listen (port 0 picks a free one).
         address: SocketAddr,
+    },
+    /// The network interfaces changed from `before` to `after` (each a JSON list of
+    /// `[[interfaces]]` entries): only what differs is changed, over netlink.
+    ApplyInterfaces {
+        /// The interfaces as the running system has them configured.
+        before: String,
+        /// The interfaces as the committed configuration has them.
+        after: String,
     },
 }
 
@@ -35,6 +44,24 @@ pub enum Answer {
         /// The errno of the failed call.
         errno: i32,
         /// The call and the errno's text, e.g. "bind: Address in use".
+        reason: String,
+    },
+    /// The interfaces were changed: how many changes were made, how many the kernel had
+    /// made already, how many interfaces of the plan do not exist, and how many driver
+    /// settings the driver refused.
+    Applied {
+        /// Changes carried out.
+        done: u32,
+        /// Changes already in place.
+        already: u32,
+        /// Interfaces not found (their changes skipped).
+        missing: u32,
+        /// Driver settings refused.
+        refused: u32,
+    },
+    /// The interfaces were not (or not wholly) changed, and why.
+    NotApplied {
+        /// What went wrong.
         reason: String,
     },
     /// The request could not be read (too long, not a request, trailing bytes).
@@ -101,6 +128,11 @@ impl Answer {
         Self::Refused { errno, reason: bounded(reason) }
     }
 
+    /// An interface change that failed, with the text cut to its bound.
+    pub fn not_applied(reason: &str) -> Self {
+        Self::NotApplied { reason: bounded(reason) }
+    }
+
     /// A malformed-request answer, with the text cut to its bound.
     pub fn malformed(reason: &str) -> Self {
         Self::Malformed { reason: bounded(reason) }
@@ -146,7 +178,7 @@ mod tests {
     #[test]
     fn every_answer_fits_its_bound_even_with_a_long_reason() {
         let long = "é".repeat(500);
-        for answer in [Answer::refused(98, &long), Answer::malformed(&long)] {
+        for answer in [Answer::refused(98, &long), Answer::malformed(&long), Answer::not_applied(&long)] {
             let bytes = answer.encode().expect("fits");
             assert_eq!(Answer::decode(&bytes), Ok(answer));
         }

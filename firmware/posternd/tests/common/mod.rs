@@ -52,6 +52,15 @@ impl Daemon {
         Self::spawn(command, dir, &["--ssh-listen", "127.0.0.1:0"], extra)
     }
 
+    /// [`Daemon::start`] inside the network namespace `netns` (made by the test with `ip
+    /// netns add`): `ip netns exec` enters it and runs posternd in its place, so `child` is
+    /// posternd. Needs root.
+    pub fn start_in_netns(dir: &Path, netns: &str, extra: &[&str]) -> Self {
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", netns]).arg(env!("CARGO_BIN_EXE_posternd"));
+        Self::spawn(command, dir, &["--ssh-listen", "127.0.0.1:0"], extra)
+    }
+
     /// [`Daemon::start`] with extra environment variables (the tests' overrides).
     pub fn start_env(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_posternd"));
