@@ -299,7 +299,7 @@ fn config_mode() -> Vec<Node> {
         kw("uem", "Configure the UEM connector and check-ins").action(UEM).enters(MODE_UEM),
         crate::host_checker::config_node(),
         crate::agent::config_node(),
-        kw("management", "Where SSH and metrics listen (applies at reload)").children([
+        kw("management", "Where SSH and metrics listen").children([
             kw("address", "The address SSH and metrics bind")
                 .no_action(MGMT_ADDRESS)
                 .child(arg("ADDRESS", WORD, "IPv4 or IPv6 address").action(MGMT_ADDRESS)),

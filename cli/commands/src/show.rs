@@ -215,8 +215,9 @@ pub(crate) fn checkins(session: &mut CliBackend, out: &mut dyn Write) -> Outcome
     Ok(())
 }
 
-/// `show management`: where SSH and metrics listen now (as the daemon started them), and
-/// where the running configuration puts them from the next `reload`.
+/// `show management`: where SSH and metrics listen now, and where the running
+/// configuration puts them (the same once a commit has moved them, or at the next `reload`
+/// when commits cannot: `show configuration pending-reload` says which).
 pub(crate) fn management(session: &mut CliBackend, out: &mut dyn Write) -> Outcome {
     match session.appliance().management_status() {
         Some(now) => writeln!(out, "Now: {now}")?,
@@ -233,7 +234,7 @@ pub(crate) fn management(session: &mut CliBackend, out: &mut dyn Write) -> Outco
         ),
         Err(why) => format!("SSH and metrics not started: {why}"),
     };
-    writeln!(out, "Configured (applies at reload): {configured}")?;
+    writeln!(out, "Configured: {configured}")?;
     Ok(())
 }
 

@@ -64,6 +64,12 @@ pub struct Args {
     /// the appliance, so that listeners, privileges and every setting start afresh.
     #[arg(long)]
     pub(crate) supervised: bool,
+    /// The network interfaces are this system's to configure (the appliance's init brought
+    /// them up from the configuration): a commit applies `interface …` at once, through
+    /// the privileged helper (or itself as root). Without it, interface changes wait for
+    /// `reload`, so that posternd run by hand never reconfigures the host's network.
+    #[arg(long)]
+    pub(crate) manage_interfaces: bool,
     /// Worker threads of the async runtime that serves every listener; default one per
     /// core the process may run on.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]

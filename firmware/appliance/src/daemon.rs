@@ -236,20 +236,28 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         tunnels: data_plane.tunnel_proxy(),
         activesync: data_plane.activesync_proxy(),
         watchers: watchers.clone(),
-        interfaces: Some(binder.clone()).filter(crate::binder::Binder::configures_interfaces),
+        interfaces: Some(binder.clone()).filter(|b| args.manage_interfaces && b.configures_interfaces()),
     };
     let services = crate::cli_services::CliServices::new(gateway.clone(), tokio::runtime::Handle::current());
+    let management_status = Arc::new(std::sync::Mutex::new(management.status(ssh_addr, metrics_addr)));
+    // Commits move SSH and metrics when both run and no flag placed either.
+    let flags = crate::management::Flags::of(args);
+    let manages = flags.ssh_listen.is_none()
+        && flags.metrics_listen.is_none()
+        && ssh_addr.is_some()
+        && data_plane.metrics_server().is_some();
+    let management_binder = binder.clone();
     let appliance = Appliance::new(store, gateway, logs, unix_now, Box::new(move || on_reload.notify_one()))
         .with_checkins(Box::new(move || postern_checkin::render_table(&status.status())))
         .with_services(Arc::new(services))
         .with_updates(update_agent(args))
         .with_image_trust(image_trust())
         .with_tls(tls)
-        .with_live_settings(live_settings(&live, agent.is_some(), host_checker.is_some()))
+        .with_live_settings(live_settings(&live, agent.is_some(), host_checker.is_some(), manages))
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management({
-            let status = management.status(ssh_addr, metrics_addr);
-            Box::new(move || status.clone())
+            let status = management_status.clone();
+            Box::new(move || status.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone())
         })
         .with_patch_list(patch_list.clone())
         .with_accs(Arc::new(accs_control));
@@ -284,6 +292,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         (federation_socket, binder),
         stop_rx.clone(),
     ));
+    let management_stop = stop_rx.clone();
     let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), live, stop_rx));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
@@ -291,6 +300,16 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let server = cli.serve(Arc::new(Sessions::new(appliance.clone(), grammar)))?;
     if let Some(addr) = server.ssh_addr() {
         tracing::info!(%addr, "SSH CLI listening");
+    }
+    let follower = crate::management_live::ManagementLive::new(
+        flags,
+        management_binder,
+        server.ssh_rebind(),
+        data_plane.metrics_server(),
+        management_status,
+    );
+    if let Some(follower) = follower.filter(|_| manages) {
+        tokio::spawn(follower.follow(appliance.subscribe(), management_stop));
     }
     tracing::info!(socket = %args.socket.display(), version = postern_cli_commands::VERSION,
         startup_ms = crate::serve::startup_ms(), "posternd ready");
@@ -354,10 +373,14 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
 }
 
 /// The settings services apply at once: the agents' resources and listener, and the
-/// verifier's listener, too while their planes run (they need the device CA).
-fn live_settings(live: &LiveServices, agent: bool, host_checker: bool) -> Vec<&'static str> {
+/// verifier's listener, too while their planes run (they need the device CA), and the
+/// management plane while commits can move it.
+fn live_settings(live: &LiveServices, agent: bool, host_checker: bool, management: bool) -> Vec<&'static str> {
     let mut settings = live.settings();
     settings.push("accs");
+    if management {
+        settings.push("management");
+    }
     if agent {
         settings.extend(["agent resource", "agent enabled", "agent port"]);
     }

@@ -14,7 +14,7 @@ use postern_proxy_front::{
     TlsSettings,
 };
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -34,7 +34,7 @@ type Running = (ListenerHandle, JoinHandle<()>, Arc<CertificateWatcher>);
 pub(crate) struct DataPlane {
     proxy: Option<Running>,
     tunnels: Option<Running>,
-    metrics: Option<MetricsServer>,
+    metrics: Option<Arc<Mutex<MetricsServer>>>,
     watchers: Vec<Arc<CertificateWatcher>>,
     health: Health,
     front: FrontMetrics,
@@ -176,7 +176,7 @@ impl DataPlane {
                 let server = MetricsServer::serve_with_health(tcp, registry, metrics_allowed, health.clone())
                     .map_err(|e| setting("--metrics-listen", e))?;
                 tracing::info!(addr = %server.local_addr(), "metrics listening");
-                Some(server)
+                Some(Arc::new(Mutex::new(server)))
             }
             None => None,
         };
@@ -192,6 +192,11 @@ impl DataPlane {
     /// The running ActiveSync proxy, for settings that apply at commit.
     pub(crate) fn activesync_proxy(&self) -> Option<Arc<ActiveSyncProxy>> {
         self.activesync_proxy.clone()
+    }
+
+    /// The running metrics listener, for a commit that moves it.
+    pub(crate) fn metrics_server(&self) -> Option<Arc<Mutex<MetricsServer>>> {
+        self.metrics.clone()
     }
 
     /// The TLS front's metrics, for other TLS listeners of the data plane.
@@ -289,7 +294,7 @@ impl DataPlane {
             tracing::info!(?report, "listener drained");
         }
         if let Some(metrics) = self.metrics {
-            metrics.shutdown().await;
+            metrics.lock().unwrap_or_else(PoisonError::into_inner).stop();
         }
     }
 }

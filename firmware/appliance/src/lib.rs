@@ -31,6 +31,7 @@ mod interfaces_live;
 mod listener_slot;
 mod live;
 mod management;
+mod management_live;
 mod patch_list_fetch;
 mod patch_list_store;
 mod posture_access;

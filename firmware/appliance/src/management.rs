@@ -52,14 +52,28 @@ pub(crate) fn startup_config(args: &Args) -> Option<Config> {
     }
 }
 
+/// `--ssh-listen` and `--metrics-listen`, which win over the configuration.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Flags {
+    pub(crate) ssh_listen: Option<SocketAddr>,
+    pub(crate) metrics_listen: Option<SocketAddr>,
+}
+
+impl Flags {
+    /// The flags as given.
+    pub(crate) fn of(args: &Args) -> Self {
+        Self { ssh_listen: args.ssh_listen, metrics_listen: args.metrics_listen }
+    }
+}
+
 impl ManagementPlan {
     /// Decides from the flags and the configuration.
     pub(crate) fn decide(args: &Args) -> Self {
-        Self::decide_for(args, startup_config(args).as_ref())
+        Self::decide_for(Flags::of(args), startup_config(args).as_ref())
     }
 
     /// Decides from the flags and `config` (`None`: the configuration cannot be read).
-    pub(crate) fn decide_for(args: &Args, config: Option<&Config>) -> Self {
+    pub(crate) fn decide_for(args: Flags, config: Option<&Config>) -> Self {
         let resolved: Result<ManagementPlane, NoManagementAddress> = match config {
             Some(config) => config.management_plane(),
             None => Err(NoManagementAddress::BadAddress("(the configuration cannot be read)".into())),

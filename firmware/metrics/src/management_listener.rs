@@ -100,6 +100,12 @@ impl MetricsServer {
         Ok(local)
     }
 
+    /// Stops accepting and closes the open connections; [`MetricsServer::move_to`] serves
+    /// again.
+    pub fn stop(&mut self) {
+        self.task.abort();
+    }
+
     /// The sources allowed from the next connection on (connections open go on).
     pub fn set_allowed(&self, allowed: SourcePrefixes) {
         *self.gate.allowed.write().unwrap_or_else(PoisonError::into_inner) = allowed;

@@ -139,7 +139,7 @@ fn an_address_added_and_removed_at_commit_keeps_a_connection_on_the_unchanged_ad
     let mut daemon = Daemon::start_in_netns(
         dir.path(),
         &gateway,
-        &["--listen", "0.0.0.0:0", "--metrics-listen", "127.0.0.1:0", "--user", "nobody"],
+        &["--listen", "0.0.0.0:0", "--metrics-listen", "127.0.0.1:0", "--user", "nobody", "--manage-interfaces"],
     );
     daemon.line_with("privileged helper started");
     daemon.line_with("running unprivileged");

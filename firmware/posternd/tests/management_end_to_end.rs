@@ -98,7 +98,7 @@ fn without_a_management_address_neither_ssh_nor_metrics_starts() {
     let shown = text(&out);
     assert!(shown.contains("Now: SSH not listening, metrics not listening"), "{shown}");
     assert!(shown.contains("no interface is configured"), "{shown}");
-    assert!(shown.contains("Configured (applies at reload): SSH and metrics not started"), "{shown}");
+    assert!(shown.contains("Configured: SSH and metrics not started"), "{shown}");
 
     let out = cli(
         dir.path(),
