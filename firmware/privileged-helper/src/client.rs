@@ -100,7 +100,13 @@ impl Helper {
     /// requests).
     pub fn ask_raw(&self, bytes: &[u8]) -> Result<(Answer, Option<OwnedFd>), HelperError> {
         let socket = self.socket.lock().unwrap_or_else(PoisonError::into_inner);
-        exchange(&socket, bytes)
+        exchange(&socket, bytes).map_err(|error| {
+            // A helper that has gone is reaped here, and its end said.
+            match self.child.lock().unwrap_or_else(PoisonError::into_inner).try_wait() {
+                Ok(Some(status)) => HelperError::Answer(format!("the helper has exited ({status}): {error}")),
+                _ => error,
+            }
+        })
     }
 }
 
