@@ -89,8 +89,13 @@ pub(crate) async fn apply_commits(
         {
             // Netlink is blocking, and a link brought up is waited for; the next commit's
             // change is planned from this one's, so it is awaited.
+            // A shutdown does not wait for it (a link the change brings up is waited for).
             let (before, after) = (applied.interfaces.clone(), next.interfaces.clone());
-            let _ = tokio::task::spawn_blocking(move || crate::interfaces_live::apply(&binder, &before, &after)).await;
+            let change = tokio::task::spawn_blocking(move || crate::interfaces_live::apply(&binder, &before, &after));
+            tokio::select! {
+                _ = change => {}
+                _ = stop.changed() => return,
+            }
         }
         applied = next;
     }

@@ -77,7 +77,9 @@ fn apply_interfaces(before: &str, after: &str) -> Answer {
         (Err(answer), _) | (_, Err(answer)) => return answer,
     };
     let plan = postern_network::plan(&before, &after);
-    match postern_network::apply(&plan) {
+    // At a commit the cards are there or not: no wait for a driver, as at boot.
+    let options = postern_network::Options { link_wait: std::time::Duration::ZERO, ..Default::default() };
+    match postern_network::apply_with(&plan, &options) {
         Ok(applied) => Answer::Applied {
             done: count(applied.done),
             already: count(applied.already),
