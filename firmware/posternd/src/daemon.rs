@@ -222,6 +222,15 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         tunnels: data_plane.tunnel_proxy(),
         activesync: data_plane.activesync_proxy(),
         watchers: watchers.clone(),
+        balancers: data_plane.balancers(),
+        common_name: [
+            host_checker.as_ref().map(HostCheckerPlane::common_name_fallback),
+            agent.as_ref().map(|(plane, _)| plane.common_name_fallback()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        access_rules: access_rules.clone(),
     };
     let appliance = Appliance::new(store, gateway, logs, unix_now, Box::new(move || on_reload.notify_one()))
         .with_checkins(Box::new(move || postern_checkin::render_table(&status.status())))

@@ -21,13 +21,16 @@ mod host_checker_sasl;
 mod host_checker_session;
 mod host_checker_sessions;
 mod https_client;
+mod identity_fallback;
 mod live;
+mod live_access;
 mod management;
 mod patch_list_fetch;
 mod patch_list_store;
 mod posture_access;
 mod posture_cuts;
 mod posture_results;
+mod proxy_protocol;
 mod remediation_hook;
 mod remediation_queue;
 #[cfg(feature = "federation")]
