@@ -1,15 +1,17 @@
 //! Settings that decide how the proxy listeners admit a connection, applied at commit:
 //! `activesync proxy-protocol-from` and `apptunnel proxy-protocol-from` (which balancers
-//! may send a PROXY protocol header) and `apptunnel identity-from-common-name`. Each is
-//! observed from outside by a real client within a second of the commit, while a tunnel
-//! opened before it keeps working.
+//! may send a PROXY protocol header) and `apptunnel identity-from-common-name` (AppTunnel
+//! and the Host Checker). Each is observed from outside by a real client within a second
+//! of the commit, while a tunnel opened before it keeps working.
 
 mod common;
 
 use common::haproxy::{Frontend, Haproxy};
 use common::live::{OpenTunnel, all_in_effect, commit_now, gateway, within_a_second};
+use common::posture::{fixtures, posture, server_pki, start_on_any_port};
 use common::proxy::{
-    ALLOWED_QUERY, activesync, activesync_from, common_name_only_device, through_tunnel, through_tunnel_from,
+    ALLOWED_QUERY, activesync, activesync_from, apptunnel_section, backend, common_name_only_device, device_pki,
+    through_tunnel, through_tunnel_from, write_config,
 };
 use std::path::Path;
 use std::process::Command;
@@ -109,4 +111,25 @@ fn the_common_name_fallback_applies_at_commit_while_a_tunnel_stays_open() {
     commit_now(&dir, "no apptunnel identity-from-common-name");
     within_a_second("the common name no longer identifies the device", || status() == "403");
     assert!(tunnel.get("/still-open"), "the tunnel was dropped by the commits: {}", tunnel.seen);
+}
+
+#[test]
+fn the_host_checker_identifies_a_device_by_its_common_name_from_the_commit_on() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    server_pki(dir);
+    device_pki(dir, &["uem-0001"]);
+    common_name_only_device(dir, "uem-0001");
+    let back = backend(dir);
+    let policy = "[host_checker]\nenabled = true\n\n[[host_checker.policies]]\nname = \"debian-baseline\"\n\
+                  platforms = [\"linux:debian\"]\nrequired = [\"openssl >= 3.0.15\"]\n";
+    write_config(dir, back.port, &format!("{}{policy}", apptunnel_section(dir, back.port)));
+    let (mut daemon, port) = start_on_any_port(dir, &[]);
+    let check = || posture(dir, port, "cn-uem-0001", "compliant", &fixtures("compliant").join("status"), "1.3");
+    assert_ne!(check().status.code(), Some(0), "a certificate without the device URI was assessed");
+    daemon.wait_for("Host Checker client without a device identity");
+
+    commit_now(dir, "apptunnel identity-from-common-name");
+    within_a_second("the common name identifies the endpoint", || check().status.code() == Some(0));
+    all_in_effect(dir);
 }
