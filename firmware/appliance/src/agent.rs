@@ -54,7 +54,7 @@ pub(crate) struct Shared {
     pub(crate) sessions: Arc<Sessions>,
     resources: RwLock<Vec<Resource>>,
     gateway: Arc<Gateway>,
-    common_name_fallback: bool,
+    common_name_fallback: crate::identity_fallback::CommonNameFallback,
     pub(crate) clock: fn() -> u64,
 }
 
@@ -169,7 +169,9 @@ impl AgentPlane {
             sessions,
             resources: RwLock::new(config.agent.wire_resources()),
             gateway: gateway.clone(),
-            common_name_fallback: config.apptunnel.identity_from_common_name,
+            common_name_fallback: crate::identity_fallback::CommonNameFallback::new(
+                config.apptunnel.identity_from_common_name,
+            ),
             clock,
         });
         let watcher = CertificateWatcher::new(tls, front.clone()).map_err(|e| setting("tls", e))?;
@@ -210,6 +212,11 @@ impl AgentPlane {
         self.watcher.clone()
     }
 
+    /// `apptunnel identity-from-common-name` as this listener reads it, for a commit to change.
+    pub(crate) fn common_name_fallback(&self) -> crate::identity_fallback::CommonNameFallback {
+        self.shared.common_name_fallback.clone()
+    }
+
     /// `show agent sessions`.
     pub(crate) fn table(&self) -> Box<dyn Fn() -> String + Send + Sync> {
         let shared = self.shared.clone();
@@ -238,7 +245,7 @@ impl ConnectionService for AgentService {
 }
 
 async fn serve(tls: TlsStream<TcpStream>, peer: PeerInfo, shared: Arc<Shared>) {
-    let device = postern_proxy_apptunnel::device_identity(peer.client_cert.as_ref(), shared.common_name_fallback);
+    let device = postern_proxy_apptunnel::device_identity(peer.client_cert.as_ref(), shared.common_name_fallback.get());
     crate::agent_connection::serve(tls, peer, device.map(|d| d.to_string()).map_err(|e| e.to_string()), shared).await;
 }
 

@@ -237,6 +237,15 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         activesync: data_plane.activesync_proxy(),
         watchers: watchers.clone(),
         interfaces: Some(binder.clone()).filter(|b| args.manage_interfaces && b.configures_interfaces()),
+        balancers: data_plane.balancers(),
+        common_name: [
+            host_checker.as_ref().map(|verifier| verifier.common_name_fallback()),
+            agent.as_ref().map(|(plane, _)| plane.common_name_fallback()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        access_rules: access_rules.clone(),
     };
     let services = crate::cli_services::CliServices::new(gateway.clone(), tokio::runtime::Handle::current());
     let management_status = Arc::new(std::sync::Mutex::new(management.status(ssh_addr, metrics_addr)));

@@ -3,6 +3,7 @@
 //! gateway's self-made one when none is configured; they start when the back end is known.
 
 use crate::error::DaemonError;
+use crate::proxy_protocol::{ListenerBalancers, balancers};
 use crate::tls::Pair;
 use postern_config::{Config, TlsVersion};
 use postern_gateway::Gateway;
@@ -10,8 +11,8 @@ use postern_metrics::{Health, MetricsServer, Registry, SourcePrefixes};
 use postern_proxy_activesync::{ActiveSyncProxy, ClientInfo, ProxyConfig, register_request_counter};
 use postern_proxy_apptunnel::{AppTunnelConfig, AppTunnelMetrics, AppTunnelProxy, PostureRequirements};
 use postern_proxy_front::{
-    CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo, TlsFloor,
-    TlsSettings,
+    Balancers, CertificateWatcher, ClientAuth, FrontMetrics, Listener, ListenerConfig, ListenerHandle, PeerInfo,
+    TlsFloor, TlsSettings,
 };
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -40,6 +41,7 @@ pub(crate) struct DataPlane {
     front: FrontMetrics,
     tunnel_proxy: Option<Arc<AppTunnelProxy>>,
     activesync_proxy: Option<Arc<ActiveSyncProxy>>,
+    balancers: ListenerBalancers,
 }
 
 /// Where the data plane listens.
@@ -104,15 +106,6 @@ pub(crate) fn tls_floor(config: &Config) -> TlsFloor {
     }
 }
 
-/// Makes `listener` read a PROXY protocol header from `balancers`, when any are listed.
-fn behind_balancers(listener: Listener, balancers: &[String], at: &'static str) -> Result<Listener, DaemonError> {
-    if balancers.is_empty() {
-        return Ok(listener);
-    }
-    let prefixes = SourcePrefixes::parse(balancers).map_err(|e| setting(at, e))?;
-    Ok(listener.with_proxy_protocol(prefixes))
-}
-
 fn setting(setting: &'static str, reason: impl ToString) -> DaemonError {
     DaemonError::Setting { setting, reason: reason.to_string() }
 }
@@ -141,6 +134,7 @@ impl DataPlane {
         let front = FrontMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
         let requests = register_request_counter(&registry).map_err(|e| setting("metrics", e))?;
         let tunnel_metrics = AppTunnelMetrics::register(&registry).map_err(|e| setting("metrics", e))?;
+        let mut balancers = ListenerBalancers::default();
         let (proxy, activesync_proxy) = match at.activesync {
             Some(tcp) => {
                 let extras = |proxy: &mut ProxyConfig| {
@@ -149,7 +143,10 @@ impl DataPlane {
                     proxy.posture = posture.activesync;
                 };
                 match Self::start_proxy(config, pair, gateway.clone(), tcp, front.clone(), extras) {
-                    Ok((running, proxy)) => (Some(running), Some(proxy)),
+                    Ok((running, proxy, following)) => {
+                        balancers.activesync = Some(following);
+                        (Some(running), Some(proxy))
+                    }
                     Err(error) => {
                         tracing::error!(%error, "ActiveSync proxy not started");
                         (None, None)
@@ -162,7 +159,10 @@ impl DataPlane {
             Some(tcp) => {
                 match Self::start_tunnels(config, pair, gateway, tcp, front.clone(), tunnel_metrics, posture.apptunnel)
                 {
-                    Ok((running, proxy)) => (Some(running), Some(proxy)),
+                    Ok((running, proxy, following)) => {
+                        balancers.apptunnel = Some(following);
+                        (Some(running), Some(proxy))
+                    }
                     Err(error) => {
                         tracing::error!(%error, "AppTunnel not started");
                         (None, None)
@@ -181,7 +181,7 @@ impl DataPlane {
             None => None,
         };
         let watchers = [&proxy, &tunnels].into_iter().flatten().map(|(_, _, watcher)| watcher.clone()).collect();
-        Ok(Self { proxy, tunnels, metrics, watchers, health, front, tunnel_proxy, activesync_proxy })
+        Ok(Self { proxy, tunnels, metrics, watchers, health, front, tunnel_proxy, activesync_proxy, balancers })
     }
 
     /// The running AppTunnel proxy, for settings that apply at commit.
@@ -197,6 +197,11 @@ impl DataPlane {
     /// The running metrics listener, for a commit that moves it.
     pub(crate) fn metrics_server(&self) -> Option<Arc<Mutex<MetricsServer>>> {
         self.metrics.clone()
+    }
+
+    /// The balancer lists the proxy listeners follow, for `proxy-protocol-from` at commit.
+    pub(crate) fn balancers(&self) -> ListenerBalancers {
+        self.balancers.clone()
     }
 
     /// The TLS front's metrics, for other TLS listeners of the data plane.
@@ -225,7 +230,7 @@ impl DataPlane {
         metrics: FrontMetrics,
         tunnel_metrics: AppTunnelMetrics,
         posture: Option<PostureRequirements>,
-    ) -> Result<(Running, Arc<AppTunnelProxy>), DaemonError> {
+    ) -> Result<(Running, Arc<AppTunnelProxy>, Balancers), DaemonError> {
         let ca = config
             .apptunnel
             .client_ca_file
@@ -240,12 +245,12 @@ impl DataPlane {
         let reload = watcher.spawn_periodic(CERTIFICATE_CHECK);
         let listener = Listener::on(tcp, ListenerConfig::default(), watcher.clone(), metrics)
             .map_err(|e| setting("--apptunnel-listen", e))?;
-        let listener =
-            behind_balancers(listener, &config.apptunnel.proxy_protocol_from, "apptunnel.proxy_protocol_from")?;
+        let following = balancers(&config.apptunnel.proxy_protocol_from, "apptunnel.proxy_protocol_from")?;
+        let listener = listener.with_balancers(following.clone());
         tracing::info!(addr = %listener.local_addr(), proxy_protocol = !config.apptunnel.proxy_protocol_from.is_empty(), "AppTunnel listening");
         let serving = proxy.clone();
         let handle = listener.serve(move |tls, peer: PeerInfo| serving.clone().serve(tls, peer));
-        Ok(((handle, reload, watcher), proxy))
+        Ok(((handle, reload, watcher), proxy, following))
     }
 
     fn start_proxy(
@@ -255,7 +260,7 @@ impl DataPlane {
         tcp: TcpListener,
         metrics: FrontMetrics,
         extras: impl FnOnce(&mut ProxyConfig),
-    ) -> Result<(Running, Arc<ActiveSyncProxy>), DaemonError> {
+    ) -> Result<(Running, Arc<ActiveSyncProxy>, Balancers), DaemonError> {
         let backend = config
             .activesync
             .backend_url
@@ -272,12 +277,12 @@ impl DataPlane {
         let mut front = ListenerConfig::default();
         front.limits.max_total = ACTIVESYNC_CONNECTIONS;
         let listener = Listener::on(tcp, front, watcher.clone(), metrics).map_err(|e| setting("--listen", e))?;
-        let listener =
-            behind_balancers(listener, &config.activesync.proxy_protocol_from, "activesync.proxy_protocol_from")?;
+        let following = balancers(&config.activesync.proxy_protocol_from, "activesync.proxy_protocol_from")?;
+        let listener = listener.with_balancers(following.clone());
         tracing::info!(addr = %listener.local_addr(), proxy_protocol = !config.activesync.proxy_protocol_from.is_empty(), "ActiveSync proxy listening");
         let serving = proxy.clone();
         let handle = listener.serve(move |tls, peer: PeerInfo| serving.clone().serve(tls, ClientInfo::https(&peer)));
-        Ok(((handle, reload, watcher), proxy))
+        Ok(((handle, reload, watcher), proxy, following))
     }
 
     /// Turns the health answers (`/health` on the metrics and ActiveSync listeners) to 503;

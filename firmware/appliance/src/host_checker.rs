@@ -39,7 +39,7 @@ pub(crate) struct Shared {
     pub(crate) sessions: Arc<Sessions>,
     pub(crate) checks: LabelledCounter,
     pub(crate) millis: Counter,
-    common_name_fallback: bool,
+    common_name_fallback: crate::identity_fallback::CommonNameFallback,
     pub(crate) clock: fn() -> u64,
 }
 
@@ -149,7 +149,9 @@ impl HostCheckerPlane {
             sessions: Arc::new(Sessions::default()),
             checks,
             millis,
-            common_name_fallback: config.apptunnel.identity_from_common_name,
+            common_name_fallback: crate::identity_fallback::CommonNameFallback::new(
+                config.apptunnel.identity_from_common_name,
+            ),
             clock,
         });
         let watcher = CertificateWatcher::new(tls, front.clone()).map_err(|e| setting("tls", e))?;
@@ -168,6 +170,11 @@ impl HostCheckerPlane {
     /// The certificate watcher, to follow a committed certificate change.
     pub(crate) fn watcher(&self) -> Arc<CertificateWatcher> {
         self.watcher.clone()
+    }
+
+    /// `apptunnel identity-from-common-name` as this listener reads it, for a commit to change.
+    pub(crate) fn common_name_fallback(&self) -> crate::identity_fallback::CommonNameFallback {
+        self.shared.common_name_fallback.clone()
     }
 
     /// The results, for the CLI.
@@ -220,7 +227,7 @@ async fn serve(tls: TlsStream<TcpStream>, peer: PeerInfo, shared: Arc<Shared>) {
     let identity = if peer.client_cert.is_none() {
         Identity::UserOnly
     } else {
-        match postern_proxy_apptunnel::device_identity(peer.client_cert.as_ref(), shared.common_name_fallback) {
+        match postern_proxy_apptunnel::device_identity(peer.client_cert.as_ref(), shared.common_name_fallback.get()) {
             Ok(id) => Identity::Device(id.to_string()),
             Err(error) => {
                 tracing::warn!(peer = %peer.addr, %error, "Host Checker client without a device identity: closed");

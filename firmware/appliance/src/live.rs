@@ -3,6 +3,8 @@
 
 use crate::checkins::Checkins;
 use crate::data_plane::tls_floor;
+use crate::identity_fallback::CommonNameFallback;
+use crate::proxy_protocol::ListenerBalancers;
 use crate::state::{connector, connector_identity, inventory_hold_secs};
 use crate::uem_settings::SettingsFile;
 use postern_config::Config;
@@ -13,7 +15,7 @@ use postern_proxy_apptunnel::AppTunnelProxy;
 use postern_proxy_front::{CertificateWatcher, ClientAuth, ReloadOutcome};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -34,6 +36,13 @@ pub(crate) struct LiveServices {
     /// What changes the network interfaces, when this process may (through its privileged
     /// helper, or as root).
     pub(crate) interfaces: Option<crate::binder::Binder>,
+    /// The PROXY protocol balancers of the proxy listeners.
+    pub(crate) balancers: ListenerBalancers,
+    /// The device identity fallback of the listeners beside AppTunnel that identify
+    /// devices by certificate (Host Checker, the agents' control channel).
+    pub(crate) common_name: Vec<CommonNameFallback>,
+    /// The Host Checker roles and realm policies the proxies' gates read.
+    pub(crate) access_rules: Arc<RwLock<postern_host_checker::AccessRules>>,
 }
 
 impl LiveServices {
@@ -56,6 +65,13 @@ impl LiveServices {
             "host-checker sasl-user",
             "shutdown-notice",
             "apptunnel idle-timeout",
+            "apptunnel identity-from-common-name",
+            "activesync proxy-protocol-from",
+            "apptunnel proxy-protocol-from",
+            "host-checker realm-policy",
+            "host-checker role",
+            "host-checker remediation-webhook",
+            "host-checker remediation-webhook-ca",
         ];
         if self.tunnels.is_some() {
             live.extend(["apptunnel service", "apptunnel client-ca"]);
@@ -103,6 +119,9 @@ pub(crate) async fn apply_commits(
 
 fn apply(before: &Config, after: &Config, services: &LiveServices) {
     apply_tls(before, after, &services.watchers);
+    crate::proxy_protocol::apply(before, after, &services.balancers);
+    crate::live_access::apply_identity_fallback(before, after, services.tunnels.as_deref(), &services.common_name);
+    crate::live_access::apply_access_rules(after, &services.access_rules);
     if let Some(tunnels) = services.tunnels.as_deref() {
         apply_apptunnel(before, after, tunnels);
     }

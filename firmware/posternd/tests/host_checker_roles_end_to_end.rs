@@ -41,12 +41,15 @@ fn reason(head: &str) -> Option<&str> {
     head.lines().find_map(|l| l.strip_prefix("x-postern-reason: ")).map(str::trim)
 }
 
-/// Polls `probe` until it gives `want` (a commit applies within a second).
+/// Polls `probe` until it gives `want`: a commit applies at once, so a probe begun within
+/// a second of it sees the change.
 fn until<T: PartialEq + std::fmt::Debug>(want: T, probe: impl Fn() -> T) {
     let start = Instant::now();
     loop {
+        let began = start.elapsed();
         let got = probe();
         if got == want {
+            assert!(began < Duration::from_secs(1), "{want:?} only after {began:?}");
             return;
         }
         assert!(start.elapsed() < Duration::from_secs(10), "still {got:?}, wanted {want:?}");
@@ -54,9 +57,10 @@ fn until<T: PartialEq + std::fmt::Debug>(want: T, probe: impl Fn() -> T) {
     }
 }
 
+/// Commits `script`; roles and realm policies wait for no `reload`.
 fn commit(dir: &Path, script: &str) {
     let out = text(&cli(dir, &format!("configure terminal ; {script} ; commit")));
-    assert!(out.contains("Committed revision"), "{out}");
+    assert!(out.contains("Committed revision") && !out.contains("Applies at the next"), "{out}");
 }
 
 #[test]
@@ -177,4 +181,10 @@ fn a_realm_policy_refuses_every_resource_before_the_uem_until_the_device_passes_
         })
         .unwrap_or_default();
     assert!(queued.is_empty(), "queued for no webhook: {queued:?}");
+
+    // Without the realm policy, and no role guarding crm, the UEM decides at once.
+    commit(dir, "no host-checker realm-policy debian-baseline");
+    until("200".to_owned(), || through_tunnel(dir, tunnels, DEVICE, &url, true).0);
+    let pending = text(&cli(dir, "show configuration pending-reload"));
+    assert!(pending.contains("Every committed setting is in effect"), "{pending}");
 }

@@ -65,7 +65,9 @@ fn failed_checks_are_posted_and_retried_until_the_receiver_is_back() {
             ca.display()
         ),
     ));
-    assert!(commit.contains("Committed revision"), "{commit}");
+    assert!(commit.contains("Committed revision") && !commit.contains("Applies at the next"), "{commit}");
+    let pending = text(&cli(dir, "show configuration pending-reload"));
+    assert!(pending.contains("Every committed setting is in effect"), "{pending}");
 
     // A non-compliant endpoint: two failed checks, two POSTs.
     let bad = || posture(dir, port, "dev-bad", "noncompliant", &fixtures("noncompliant").join("status"), "1.3");

@@ -16,7 +16,7 @@ use postern_config::AppTunnelService;
 use postern_gateway::Gateway;
 use postern_proxy_front::{PeerInfo, hardened_http1_builder};
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -39,6 +39,9 @@ pub struct AppTunnelProxy {
     pub(crate) devices: Arc<DeviceLimits>,
     /// The idle timeout in milliseconds: the configuration's, until a commit changes it.
     pub(crate) idle_timeout_ms: AtomicU64,
+    /// Whether a certificate without the device URI is named by its subject common name:
+    /// the configuration's, until a commit changes it.
+    common_name_fallback: AtomicBool,
 }
 
 impl std::fmt::Debug for AppTunnelProxy {
@@ -62,7 +65,16 @@ impl AppTunnelProxy {
         let devices = DeviceLimits::new(config.max_connections_per_device);
         let idle_timeout_ms = AtomicU64::new(u64::try_from(config.idle_timeout.as_millis()).unwrap_or(u64::MAX));
         let origins = TunnelOrigins::default();
-        Ok(Arc::new(Self { gateway, services, config, live, origins, devices, idle_timeout_ms }))
+        let common_name_fallback = AtomicBool::new(config.identity_from_common_name);
+        Ok(Arc::new(Self { gateway, services, config, live, origins, devices, idle_timeout_ms, common_name_fallback }))
+    }
+
+    /// Turns the common-name fallback of device identities on or off
+    /// (`apptunnel identity-from-common-name` at commit): connections accepted from now on
+    /// follow it; open ones keep the device they were identified as.
+    pub fn set_identity_from_common_name(&self, on: bool) {
+        self.common_name_fallback.store(on, Ordering::Relaxed);
+        tracing::info!(identity_from_common_name = on, "AppTunnel device identity fallback changed");
     }
 
     /// A new idle timeout (`apptunnel idle-timeout` at commit): tunnels and back-end
@@ -129,7 +141,7 @@ impl AppTunnelProxy {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let identity = device_identity(peer.client_cert.as_ref(), self.config.identity_from_common_name);
+        let identity = device_identity(peer.client_cert.as_ref(), self.common_name_fallback.load(Ordering::Relaxed));
         if let Err(error) = &identity {
             tracing::warn!(client = %peer.addr, reason = error.code(), %error, "AppTunnel client has no device identity: refused");
         }

@@ -1,5 +1,6 @@
 //! Postern's TLS front end: certificates reloaded without dropping connections, connection limits, handshake timeouts, graceful shutdown and privilege dropping.
 
+mod balancers;
 mod certificate_watcher;
 mod connection_limits;
 mod error;
@@ -12,6 +13,7 @@ mod proxy_header;
 mod service;
 mod tls_config;
 
+pub use balancers::Balancers;
 pub use certificate_watcher::{CertificateWatcher, ReloadOutcome};
 pub use connection_limits::{ConnectionLimits, Refusal};
 pub use error::FrontError;

@@ -24,6 +24,7 @@
 //! # let _ = report; Ok(()) }
 //! ```
 
+use crate::balancers::Balancers;
 use crate::certificate_watcher::CertificateWatcher;
 use crate::connection_limits::{ConnectionLimits, ConnectionPermit, ConnectionTracker};
 use crate::error::FrontError;
@@ -64,7 +65,7 @@ pub struct Listener {
     config: ListenerConfig,
     watcher: Arc<CertificateWatcher>,
     metrics: FrontMetrics,
-    proxy_protocol: Option<SourcePrefixes>,
+    proxy_protocol: Balancers,
 }
 
 /// How a shutdown went.
@@ -108,7 +109,7 @@ impl Listener {
         let addr = tcp
             .local_addr()
             .map_err(|source| FrontError::Bind { addr: SocketAddr::from(([0, 0, 0, 0], 0)), source })?;
-        Ok(Self { tcp, addr, config, watcher, metrics, proxy_protocol: None })
+        Ok(Self { tcp, addr, config, watcher, metrics, proxy_protocol: Balancers::default() })
     }
 
     /// Expects a PROXY protocol header (v1 or v2) before the TLS handshake of every
@@ -116,8 +117,15 @@ impl Listener {
     /// or without a valid header within the handshake timeout, is closed and logged. The
     /// header's client address is then the connection's address for the limits and for
     /// the service ([`PeerInfo::addr`]).
-    pub fn with_proxy_protocol(mut self, balancers: SourcePrefixes) -> Self {
-        self.proxy_protocol = Some(balancers);
+    pub fn with_proxy_protocol(self, balancers: SourcePrefixes) -> Self {
+        self.with_balancers(Balancers::new(Some(balancers)))
+    }
+
+    /// Follows `balancers` for the PROXY protocol, as [`Listener::with_proxy_protocol`]
+    /// does with a fixed list: each connection is admitted under the list in force when it
+    /// is accepted, so a change through a clone of `balancers` applies to the next ones.
+    pub fn with_balancers(mut self, balancers: Balancers) -> Self {
+        self.proxy_protocol = balancers;
         self
     }
 
@@ -206,7 +214,7 @@ async fn accept_loop<S: ConnectionService>(
                     tracing::info!(listener = %listener_addr, peer = %addr, euid, "first connection accepted");
                 }
                 // Behind a balancer the limits count clients, known only once the header is read.
-                let permit = if let Some(balancers) = &proxy_from {
+                let permit = if let Some(balancers) = proxy_from.current() {
                     if !balancers.allows(addr.ip()) {
                         metrics.proxy_protocol_refused.inc("source");
                         tracing::warn!(peer = %addr, "PROXY protocol connection from a source that is not a configured balancer refused");

@@ -9,7 +9,7 @@ use postern_tnc_wire::{
 };
 
 fn seed(name: &str) -> Vec<u8> {
-    let path = format!("{}/fuzz/corpus/layers/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../fuzz/corpus/layers/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

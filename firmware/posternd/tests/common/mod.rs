@@ -5,6 +5,7 @@ pub mod agent_data;
 pub mod agent_net;
 pub mod federation;
 pub mod haproxy;
+pub mod live;
 pub mod portal;
 pub mod posture;
 pub mod proxy;

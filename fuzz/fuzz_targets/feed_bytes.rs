@@ -3,7 +3,7 @@
 #![no_main]
 
 #[allow(dead_code, unreachable_pub)]
-#[path = "../../tests/common/mod.rs"]
+#[path = "../../cli/engine/tests/common/mod.rs"]
 mod common;
 
 use common::{Toy, grammar};
