@@ -2,26 +2,24 @@
 //! reload on request.
 
 use crate::args::Args;
+use crate::as_root::AsRoot;
 use crate::checkins::Checkins;
 use crate::cli_sessions::Sessions;
-use crate::data_plane::{Addresses, BoundSockets, DataPlane, PostureGates};
+use crate::data_plane::{DataPlane, PostureGates};
 use crate::error::DaemonError;
 use crate::host_checker::HostCheckerPlane;
 use crate::live::LiveServices;
-use crate::management::ManagementPlan;
 use crate::patch_list_store::PatchListStore;
 use crate::state::{connector, connector_identity, open_cache, open_store};
 use crate::tls::DaemonTls;
 use crate::uem_settings::SettingsFile;
 use postern_cli_commands::{Appliance, postern_grammar};
-use postern_cli_transport::{BoundServer, SerialConfig, ServerConfig, SshConfig, TransportError};
 use postern_decision::GatewayId;
 use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
 use postern_proxy_apptunnel::PostureRequirements;
 use postern_update_agent::{AgentPaths, UpdateAgent};
 use postern_update_bundle::ImageTrust;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -31,10 +29,6 @@ use tokio::sync::{Notify, watch};
 
 /// How long a first access waits for the UEM before the outage rules apply (S3, S5).
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
-/// The open-file limit asked for at start: every proxy connection takes a descriptor on
-/// each side; the ActiveSync listener admits up to 25 000 connections and the AppTunnel
-/// listener 10 000 (data_plane.rs), 70 000 descriptors with both full.
-const OPEN_FILES: u64 = 131_072;
 
 /// How the daemon ended.
 pub(crate) enum Exit {
@@ -56,60 +50,17 @@ fn unix_now_ms() -> u64 {
 
 /// Runs until stopped or reloaded.
 pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonError> {
-    match postern_process::raise_open_file_limit(OPEN_FILES) {
-        Ok(limit) => tracing::info!(limit, "open-file limit"),
-        Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
-    }
-    // Bind every listener first (privileged ports need root), then give up root, and only
-    // then read the stores, the keys and the certificates and accept connections: no byte
-    // from a client is ever parsed as root.
-    // The management plane's addresses come from the configuration, read as a plain file
-    // now (see management.rs), or from --ssh-listen / --metrics-listen.
-    let management = ManagementPlan::decide(args);
-    management.log();
-    let sockets = BoundSockets::bind(Addresses {
-        activesync: args.listen,
-        apptunnel: args.apptunnel_listen,
-        metrics: management.metrics,
-        metrics_required: management.metrics_from_flag,
-    })
-    .await?;
-    let host_checker_socket =
-        crate::host_checker_listener::bind(args.host_checker_listen, crate::management::startup_config(args).as_ref())
-            .await?;
-    let agent_socket = crate::agent::bind(crate::management::startup_config(args).as_ref()).await?;
-    let federation_socket = crate::federation::bind(crate::management::startup_config(args).as_ref()).await;
-    let metrics_addr = sockets.metrics_addr();
-    if let Some(parent) = args.socket.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| DaemonError::Io { path: parent.to_path_buf(), source })?;
-    }
-    let config = |ssh: Option<SocketAddr>| ServerConfig {
-        ssh: ssh.map(|listen| SshConfig::new(listen, args.state_dir.join("ssh"))),
-        socket: Some(args.socket.clone()),
-        serial: match (&args.serial, args.console) {
-            (Some(device), _) => Some(SerialConfig::Device(device.clone())),
-            (None, true) => Some(SerialConfig::Stdio),
-            (None, false) => None,
-        },
-        more_consoles: args.also_console.iter().cloned().map(SerialConfig::Device).collect(),
-    };
-    let cli = match BoundServer::bind(config(management.ssh)).await {
-        Err(TransportError::Listen { addr, source }) if !management.ssh_from_flag => {
-            tracing::error!(%addr, error = %source, "SSH not started: the management address cannot be bound");
-            BoundServer::bind(config(None)).await?
-        }
-        other => other?,
-    };
-    let ssh_addr = cli.ssh_addr();
-    // Listeners a commit starts or moves later are bound by the privileged helper once
-    // root is gone; it is started now, while posternd still may.
-    let binder = crate::binder::Binder::start(args.user.as_deref());
-    if let Some(user) = &args.user {
-        let dropped = postern_process::drop_privileges(user)
-            .map_err(|e| DaemonError::Setting { setting: "--user", reason: e.to_string() })?;
-        tracing::info!(user = %user, uid = dropped.uid, gid = dropped.gid, "running unprivileged");
-    }
-
+    let AsRoot {
+        management,
+        sockets,
+        host_checker_socket,
+        agent_socket,
+        federation_socket,
+        metrics_addr,
+        cli,
+        ssh_addr,
+        binder,
+    } = crate::as_root::bind_then_drop_root(args).await?;
     tracing::info!(startup_ms = crate::serve::startup_ms(), "listeners bound");
     let store = open_store(args)?;
     let cache = open_cache(args, store.running())?;

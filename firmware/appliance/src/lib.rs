@@ -8,6 +8,7 @@ mod agent;
 mod agent_connection;
 mod agent_sessions;
 mod args;
+mod as_root;
 mod binder;
 mod checkins;
 mod cli_services;
