@@ -216,7 +216,7 @@ fn a_device_turning_non_compliant_loses_its_sessions_within_seconds() {
 
     // Logged with fields, within the bound, for both pairings.
     for _ in 0..2 {
-        let line = daemon.wait_for("posternd::revocation: sessions revoked");
+        let line = daemon.wait_for("postern_appliance::revocation: sessions revoked");
         let ms: u64 = line
             .split("since_cut_ms=")
             .nth(1)
