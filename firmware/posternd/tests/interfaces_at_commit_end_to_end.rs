@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::live::within_a_second;
 use common::proxy::{certificate, port_from, write_config};
 use common::{Daemon, cli, text};
 use std::io::{BufRead, BufReader, Write};
@@ -98,18 +99,6 @@ impl Drop for TlsClient {
     }
 }
 
-/// How long until `check` holds, polled every 10 ms for up to 5 s.
-fn within(mut check: impl FnMut() -> bool) -> Option<Duration> {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(5) {
-        if check() {
-            return Some(start.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    None
-}
-
 fn addresses(gateway: &str) -> String {
     ip(&["-n", gateway, "-o", "addr", "show", "dev", "v0"])
 }
@@ -150,16 +139,14 @@ fn an_address_added_and_removed_at_commit_keeps_a_connection_on_the_unchanged_ad
 
     let out = cli(dir.path(), "configure terminal ; interface v0 ; ip address 10.77.1.1/24 ; exit ; commit");
     assert!(out.status.success() && !text(&out).contains("Applies at the next"), "{}", text(&out));
-    let added = within(|| addresses(&gateway).contains("10.77.1.1/24"));
-    assert!(added.is_some_and(|d| d < Duration::from_secs(1)), "added within 1 s: {added:?}\n{}", addresses(&gateway));
+    within_a_second("added within 1 s", || addresses(&gateway).contains("10.77.1.1/24"));
     assert!(addresses(&gateway).contains("10.77.0.1/24"), "the unchanged address stays");
     let pending = text(&cli(dir.path(), "show configuration pending-reload"));
     assert!(pending.contains("Every committed setting is in effect"), "{pending}");
 
     let out = cli(dir.path(), "configure terminal ; interface v0 ; no ip address 10.77.1.1/24 ; exit ; commit");
     assert!(out.status.success(), "{}", text(&out));
-    let removed = within(|| !addresses(&gateway).contains("10.77.1.1/24"));
-    assert!(removed.is_some_and(|d| d < Duration::from_secs(1)), "removed within 1 s: {removed:?}");
+    within_a_second("removed within 1 s", || !addresses(&gateway).contains("10.77.1.1/24"));
     assert!(addresses(&gateway).contains("10.77.0.1/24"), "the unchanged address stays");
 
     // The connection opened before both commits still carries a request and its answer.

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::live::within_a_second;
 use common::{Daemon, cli, keygen, text};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -34,18 +35,6 @@ fn ssh(dir: &std::path::Path, port: u16) -> Command {
         .arg(dir.join("admin"))
         .args(["-p", &port.to_string(), "admin@127.0.0.1"]);
     command
-}
-
-/// How long until `check` holds, polled every 10 ms for up to 5 s.
-fn within(mut check: impl FnMut() -> bool) -> Option<Duration> {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(5) {
-        if check() {
-            return Some(start.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    None
 }
 
 fn refused(port: u16) -> bool {
@@ -99,10 +88,8 @@ fn ssh_and_metrics_move_at_commit_and_an_open_session_goes_on() {
         &format!("configure terminal ; management ssh-port {new_ssh} ; management metrics-port {new_metrics} ; commit"),
     );
     assert!(out.status.success() && !text(&out).contains("Applies at the next"), "{}", text(&out));
-    let moved = within(|| !refused(new_ssh) && refused(ssh_port));
-    assert!(moved.is_some_and(|d| d < Duration::from_secs(1)), "SSH moved within 1 s: {moved:?}");
-    let moved = within(|| curl("127.0.0.1", new_metrics) == "200" && refused(metrics_port));
-    assert!(moved.is_some_and(|d| d < Duration::from_secs(1)), "metrics moved within 1 s: {moved:?}");
+    within_a_second("SSH moved within 1 s", || !refused(new_ssh) && refused(ssh_port));
+    within_a_second("metrics moved within 1 s", || curl("127.0.0.1", new_metrics) == "200" && refused(metrics_port));
 
     let login = ssh(dir.path(), new_ssh).arg("show management").output().expect("ssh runs");
     let shown = text(&login);
@@ -114,8 +101,7 @@ fn ssh_and_metrics_move_at_commit_and_an_open_session_goes_on() {
     assert_eq!(curl("127.0.0.2", new_metrics), "000", "127.0.0.2 is not allowed yet");
     let out = cli(dir.path(), "configure terminal ; management metrics-allow 127.0.0.2/32 ; commit");
     assert!(out.status.success(), "{}", text(&out));
-    let allowed = within(|| curl("127.0.0.2", new_metrics) == "200");
-    assert!(allowed.is_some_and(|d| d < Duration::from_secs(1)), "the new source is served within 1 s: {allowed:?}");
+    within_a_second("the new source is served within 1 s", || curl("127.0.0.2", new_metrics) == "200");
     let pending = text(&cli(dir.path(), "show configuration pending-reload"));
     assert!(pending.contains("Every committed setting is in effect"), "{pending}");
     drop(input);
