@@ -4,6 +4,7 @@
 use crate::faults::{FaultKind, Faults};
 use crate::http::{Body, error, json, read_json_body, with_json_type};
 use crate::store::{Received, StateDir, StoreError, token_hash};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, ETAG, HeaderValue, IF_NONE_MATCH, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
@@ -39,20 +40,21 @@ pub(crate) async fn handle(ctx: Arc<ApiContext>, req: Request<Incoming>) -> Resp
         Ok(None) => {
             let mut response = error(StatusCode::UNAUTHORIZED, "unauthorized", "a valid bearer token is required");
             response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return response;
+            return early(req, response).await;
         }
-        Err(e) => return internal(&e),
+        Err(e) => return early(req, internal(&e)).await,
     };
     let fault = ctx.faults.as_ref().and_then(|f| f.take(&ctx.state));
     match fault {
         Some(FaultKind::Status500) => {
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "injected fault: status 500");
+            return early(req, error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "injected fault: status 500")).await;
         }
         Some(FaultKind::Unavailable) => {
-            return error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "injected fault: down for maintenance");
+            let down = error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "injected fault: down for maintenance");
+            return early(req, down).await;
         }
         Some(FaultKind::Garbage) => {
-            return with_json_type(StatusCode::OK, &b"{\"revision\": <<not JSON>> \x00\xff"[..]);
+            return early(req, with_json_type(StatusCode::OK, &b"{\"revision\": <<not JSON>> \x00\xff"[..])).await;
         }
         Some(FaultKind::Slow { secs }) => {
             tokio::time::sleep(Duration::from_secs(secs.min(crate::faults::SLOW_MAX_SECS))).await
@@ -65,10 +67,25 @@ pub(crate) async fn handle(ctx: Arc<ApiContext>, req: Request<Incoming>) -> Resp
         (PROFILE_PATH, &Method::GET) => profile(&ctx.state, &caller, &req, invalid),
         (SIGN_INS_PATH, &Method::POST) => sign_ins(&ctx, &caller, req).await,
         (PROFILE_PATH | SIGN_INS_PATH, method) => {
-            error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("{method} is not allowed here"))
+            let refused =
+                error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("{method} is not allowed here"));
+            early(req, refused).await
         }
-        _ => error(StatusCode::NOT_FOUND, "not_found", "no such resource"),
+        _ => early(req, error(StatusCode::NOT_FOUND, "not_found", "no such resource")).await,
     }
+}
+
+/// Most time spent reading a body that an early answer does not need.
+const DISCARD_WAIT: Duration = Duration::from_secs(10);
+
+/// Answers before the body is read, as a server with lingering close does: what is left of
+/// the body (at most one batch's bytes, for at most `DISCARD_WAIT`) is read and dropped
+/// first. Closing with unread bytes would reset the connection, and a client still
+/// writing its body would see the reset instead of the answer.
+async fn early(req: Request<Incoming>, answer: Response<Body>) -> Response<Body> {
+    let body = Limited::new(req.into_body(), MAX_SIGN_IN_BATCH_BYTES);
+    let _ = tokio::time::timeout(DISCARD_WAIT, body.collect()).await;
+    answer
 }
 
 fn internal(e: &StoreError) -> Response<Body> {

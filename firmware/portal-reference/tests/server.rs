@@ -134,6 +134,21 @@ async fn a_wrong_or_missing_token_gets_401() {
     }
 }
 
+/// A batch refused for its token is answered after its body is read: a client still
+/// writing a large body reads the 401, not a reset from unread bytes.
+#[tokio::test]
+async fn a_refused_large_batch_gets_its_401_not_a_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path());
+    portal.setup();
+    let body = format!("{{\"sign_ins\": [], \"padding\": \"{}\"}}", "x".repeat(1000 * 1000));
+    for _ in 0..5 {
+        let headers = [("authorization", "Bearer not-the-token-at-all")];
+        let (status, _, _) = portal.call("POST", SIGN_INS_PATH, &headers, Some(body.clone())).await;
+        assert_eq!(status, 401);
+    }
+}
+
 #[tokio::test]
 async fn a_retried_sign_in_batch_is_counted_once_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
