@@ -159,7 +159,8 @@ fn a_production_image_has_its_own_identity_and_trusts_only_the_operators_key() {
     let own = console.fingerprint();
     assert_ne!(own, other_fingerprint, "two appliances must not share a key");
 
-    // Give it an address and a back end; they apply at reload.
+    // Give it an address and a back end (both apply at commit), then reload: after the
+    // reboot the proxy still serves the key this appliance made for itself.
     for line in [
         "configure terminal",
         "interface eth0",

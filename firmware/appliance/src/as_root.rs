@@ -7,7 +7,7 @@ use crate::args::Args;
 use crate::binder::Binder;
 use crate::data_plane::{Addresses, BoundSockets};
 use crate::error::DaemonError;
-use crate::management::ManagementPlan;
+use crate::management::{Flags, ManagementPlan};
 use postern_cli_transport::{BoundServer, SerialConfig, ServerConfig, SshConfig, TransportError};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -50,7 +50,9 @@ pub(crate) async fn bind_then_drop_root(args: &Args) -> Result<AsRoot, DaemonErr
     // from a client is ever parsed as root.
     // The management plane's addresses come from the configuration, read as a plain file
     // now (see management.rs), or from --ssh-listen / --metrics-listen.
-    let management = ManagementPlan::decide(args);
+    // Read once: every listener below is placed from the same configuration.
+    let startup = crate::management::startup_config(args);
+    let management = ManagementPlan::decide_for(Flags::of(args), startup.as_ref());
     management.log();
     let sockets = BoundSockets::bind(Addresses {
         activesync: args.listen,
@@ -59,11 +61,9 @@ pub(crate) async fn bind_then_drop_root(args: &Args) -> Result<AsRoot, DaemonErr
         metrics_required: management.metrics_from_flag,
     })
     .await?;
-    let host_checker_socket =
-        crate::host_checker_listener::bind(args.host_checker_listen, crate::management::startup_config(args).as_ref())
-            .await?;
-    let agent_socket = crate::agent::bind(crate::management::startup_config(args).as_ref()).await?;
-    let federation_socket = crate::federation::bind(crate::management::startup_config(args).as_ref()).await;
+    let host_checker_socket = crate::host_checker_listener::bind(args.host_checker_listen, startup.as_ref()).await?;
+    let agent_socket = crate::agent::bind(startup.as_ref()).await?;
+    let federation_socket = crate::federation::bind(startup.as_ref()).await;
     let metrics_addr = sockets.metrics_addr();
     if let Some(parent) = args.socket.parent() {
         std::fs::create_dir_all(parent).map_err(|source| DaemonError::Io { path: parent.to_path_buf(), source })?;

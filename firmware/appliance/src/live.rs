@@ -88,10 +88,37 @@ impl LiveServices {
 
 /// Applies each published configuration until the sender goes away or `stop` is set.
 pub(crate) async fn apply_commits(
-    mut published: watch::Receiver<Arc<Config>>,
+    published: watch::Receiver<Arc<Config>>,
     services: LiveServices,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
+    each_commit(published, stop, |before, after| {
+        apply(&before, &after, &services);
+        let binder = services.interfaces.clone().filter(|_| before.interfaces != after.interfaces);
+        async move {
+            if let Some(binder) = binder {
+                // Netlink is blocking, and a link brought up is waited for; the next
+                // commit's change is planned from this one's, so it is awaited.
+                let (before, after) = (before.interfaces.clone(), after.interfaces.clone());
+                let _ =
+                    tokio::task::spawn_blocking(move || crate::interfaces_live::apply(&binder, &before, &after)).await;
+            }
+        }
+    })
+    .await;
+}
+
+/// Calls `apply(applied, next)` for each configuration published until the sender goes
+/// away or `stop` is set, and awaits the work it returns before taking the next one; a
+/// shutdown does not wait for that work.
+pub(crate) async fn each_commit<Apply, Work>(
+    mut published: watch::Receiver<Arc<Config>>,
+    mut stop: watch::Receiver<bool>,
+    mut apply: Apply,
+) where
+    Apply: FnMut(Arc<Config>, Arc<Config>) -> Work,
+    Work: Future<Output = ()>,
+{
     let mut applied = published.borrow_and_update().clone();
     loop {
         tokio::select! {
@@ -99,19 +126,10 @@ pub(crate) async fn apply_commits(
             _ = stop.changed() => return,
         }
         let next = published.borrow_and_update().clone();
-        apply(&applied, &next, &services);
-        if let Some(binder) = services.interfaces.clone()
-            && applied.interfaces != next.interfaces
-        {
-            // Netlink is blocking, and a link brought up is waited for; the next commit's
-            // change is planned from this one's, so it is awaited.
-            // A shutdown does not wait for it (a link the change brings up is waited for).
-            let (before, after) = (applied.interfaces.clone(), next.interfaces.clone());
-            let change = tokio::task::spawn_blocking(move || crate::interfaces_live::apply(&binder, &before, &after));
-            tokio::select! {
-                _ = change => {}
-                _ = stop.changed() => return,
-            }
+        let work = apply(applied, next.clone());
+        tokio::select! {
+            () = work => {}
+            _ = stop.changed() => return,
         }
         applied = next;
     }

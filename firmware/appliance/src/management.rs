@@ -67,11 +67,6 @@ impl Flags {
 }
 
 impl ManagementPlan {
-    /// Decides from the flags and the configuration.
-    pub(crate) fn decide(args: &Args) -> Self {
-        Self::decide_for(Flags::of(args), startup_config(args).as_ref())
-    }
-
     /// Decides from the flags and `config` (`None`: the configuration cannot be read).
     pub(crate) fn decide_for(args: Flags, config: Option<&Config>) -> Self {
         let resolved: Result<ManagementPlane, NoManagementAddress> = match config {

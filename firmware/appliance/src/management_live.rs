@@ -39,17 +39,12 @@ impl ManagementLive {
     }
 
     /// Applies each published configuration until the sender goes away or `stop` is set.
-    pub(crate) async fn follow(self, mut published: watch::Receiver<Arc<Config>>, mut stop: watch::Receiver<bool>) {
-        let mut applied = published.borrow_and_update().clone();
-        loop {
-            tokio::select! {
-                changed = published.changed() => if changed.is_err() { return },
-                _ = stop.changed() => return,
-            }
-            let next = published.borrow_and_update().clone();
-            self.apply(&applied, &next);
-            applied = next;
-        }
+    pub(crate) async fn follow(self, published: watch::Receiver<Arc<Config>>, stop: watch::Receiver<bool>) {
+        crate::live::each_commit(published, stop, |before, after| {
+            self.apply(&before, &after);
+            std::future::ready(())
+        })
+        .await;
     }
 
     fn apply(&self, before: &Config, after: &Config) {

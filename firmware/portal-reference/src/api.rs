@@ -47,7 +47,8 @@ pub(crate) async fn handle(ctx: Arc<ApiContext>, req: Request<Incoming>) -> Resp
     let fault = ctx.faults.as_ref().and_then(|f| f.take(&ctx.state));
     match fault {
         Some(FaultKind::Status500) => {
-            return early(req, error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "injected fault: status 500")).await;
+            return early(req, error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "injected fault: status 500"))
+                .await;
         }
         Some(FaultKind::Unavailable) => {
             let down = error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "injected fault: down for maintenance");
