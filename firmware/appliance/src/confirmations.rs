@@ -1,10 +1,15 @@
 //! The automatic revert of a `commit confirmed` that was not confirmed in time: the daemon
-//! asks every second. The store makes the revert and publishes the restored configuration
-//! to the services (which apply it); the TLS identity is applied here, and the revert is
-//! logged.
+//! asks every [`CHECK_EVERY`]. The store makes the revert and publishes the restored
+//! configuration to the services (which apply it); the TLS identity is applied here, and
+//! the revert is logged.
 
 use postern_config::Config;
 use postern_config_store::SharedStore;
+use std::time::Duration;
+
+/// How often the daemon asks: a revert takes effect within this of its deadline (a whole
+/// second). Asking costs a lock and a comparison while nothing is pending.
+pub(crate) const CHECK_EVERY: Duration = Duration::from_millis(250);
 
 /// Reverts an unconfirmed `commit confirmed` whose deadline has passed at `now` (Unix
 /// seconds), then serves the restored TLS identity with `apply_tls`. Returns the revert's

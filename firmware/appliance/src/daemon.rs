@@ -281,13 +281,16 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let mut int =
         signal(SignalKind::interrupt()).map_err(|source| DaemonError::Io { path: "SIGINT".into(), source })?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut revert = tokio::time::interval(crate::confirmations::CHECK_EVERY);
     let exit = loop {
         tokio::select! {
             _ = term.recv() => break Exit::Stopped,
             _ = int.recv() => break Exit::Stopped,
             () = reload.notified() => break Exit::Reload,
-            _ = tick.tick() => {
+            _ = revert.tick() => {
                 crate::confirmations::revert_if_due(&store, |running| tls.apply(running), unix_now());
+            }
+            _ = tick.tick() => {
                 proving = still_proving(proving);
                 let settings = store.lock().running().host_checker.clone();
                 if let Some(verifier) = &host_checker {

@@ -42,7 +42,7 @@ impl SharedStore {
 
     /// Reverts an unconfirmed `commit confirmed` whose deadline has passed and publishes
     /// the configuration it restored (see [`ConfigStore::tick`]). The gateway calls this
-    /// at start and then every second; it returns the revert's revision, if one was made.
+    /// at start and then several times a second; it returns the revert's revision, if one was made.
     pub fn tick(&self, now: u64) -> Result<Option<RevisionInfo>, StoreError> {
         let mut store = self.lock();
         let reverted = store.store.tick(now)?;
