@@ -1,16 +1,16 @@
-//! What every CLI session shares: the configuration store, the device cache, the recent
-//! log events, and the hooks into the daemon.
+//! What every CLI session shares: the configuration store (owned by the appliance, which
+//! publishes each commit and reverts an unconfirmed `commit confirmed`), the device cache,
+//! the recent log events, and the hooks into the daemon.
 
 use crate::tls::TlsControl;
 use postern_config::Config;
-use postern_config_store::ConfigStore;
+use postern_config_store::{SharedStore, StoreGuard};
 use postern_device_cache::DeviceCache;
 use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
 use postern_update_agent::UpdateAgent;
 use postern_update_bundle::ImageTrust;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use tokio::sync::watch;
+use std::sync::{Arc, MutexGuard};
 
 /// The software version shown by `show version` and `show software`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -23,7 +23,7 @@ pub type CheckinStatus = Box<dyn Fn() -> String + Send + Sync>;
 
 /// The state shared by all CLI sessions of one gateway.
 pub struct Appliance {
-    store: Mutex<ConfigStore>,
+    store: Arc<SharedStore>,
     gateway: Arc<Gateway>,
     logs: RecentEvents,
     clock: Clock,
@@ -45,8 +45,6 @@ pub struct Appliance {
     started: Config,
     /// Settings the services apply at once (names or their first words).
     live: Vec<&'static str>,
-    /// The running configuration, published after every commit and revert.
-    published: watch::Sender<Arc<Config>>,
 }
 
 /// Says where the management plane listens now, for `show management`.
@@ -56,19 +54,22 @@ pub type ManagementStatus = Box<dyn Fn() -> String + Send + Sync>;
 pub type FactoryReset = Box<dyn Fn() -> Result<(), String> + Send + Sync>;
 
 impl Appliance {
-    /// Bundles the stores; `reload` is called when an administrator types `reload`.
+    /// Bundles the stores; `reload` is called when an administrator types `reload`. The
+    /// configuration store is the appliance's: sessions commit through it (each commit is
+    /// published to the services by the store) and the appliance reverts an unconfirmed
+    /// `commit confirmed` (`SharedStore::tick`). Its running configuration now is the one
+    /// the services started with.
     pub fn new(
-        store: ConfigStore,
+        store: Arc<SharedStore>,
         gateway: Arc<Gateway>,
         logs: RecentEvents,
         clock: Clock,
         reload: Box<dyn Fn() + Send + Sync>,
     ) -> Self {
         let started_at = clock();
-        let started = store.running().clone();
-        let (published, _) = watch::channel(Arc::new(started.clone()));
+        let started = store.lock().running().clone();
         Self {
-            store: Mutex::new(store),
+            store,
             gateway,
             logs,
             clock,
@@ -88,7 +89,6 @@ impl Appliance {
             agent_sessions: None,
             started,
             live: Vec::new(),
-            published,
         }
     }
 
@@ -98,18 +98,6 @@ impl Appliance {
     pub fn with_live_settings(mut self, live: Vec<&'static str>) -> Self {
         self.live = live;
         self
-    }
-
-    /// The running configuration as it changes: each service subscribes and applies what
-    /// changed. A new value follows every commit and every automatic revert.
-    pub fn subscribe(&self) -> watch::Receiver<Arc<Config>> {
-        self.published.subscribe()
-    }
-
-    /// Publishes the running configuration to the services (after a commit or revert).
-    pub(crate) fn publish(&self) {
-        let running = Arc::new(self.store().running().clone());
-        self.published.send_replace(running);
     }
 
     /// Changed settings that no service applies live: they take effect at the next `reload`.
@@ -259,10 +247,10 @@ impl Appliance {
         self.services.as_deref()
     }
 
-    /// The configuration store. A panic in another session must not lock everyone out,
-    /// so a poisoned lock is taken over.
-    pub fn store(&self) -> MutexGuard<'_, ConfigStore> {
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The configuration store, locked: reads, and commits that publish themselves. A
+    /// panic in another session must not lock everyone out, so a poisoned lock is taken over.
+    pub fn store(&self) -> StoreGuard<'_> {
+        self.store.lock()
     }
 
     /// The device cache.
@@ -308,26 +296,5 @@ impl Appliance {
         request()?;
         self.request_reload();
         Ok(())
-    }
-
-    /// Reverts an unconfirmed `commit confirmed` whose deadline passed; the daemon calls
-    /// this periodically. Returns the revision the revert created, if any.
-    pub fn tick(&self) -> Result<Option<u64>, postern_config_store::StoreError> {
-        let now = self.now();
-        let reverted = self.store().tick(now)?;
-        if let Some(info) = &reverted {
-            tracing::warn!(
-                revision = info.number,
-                "commit confirmed was not confirmed in time: configuration rolled back"
-            );
-            self.publish();
-            if let Some(tls) = self.tls() {
-                let running = self.store().running().clone();
-                if let Err(reason) = tls.apply(&running) {
-                    tracing::error!(%reason, "the rolled-back TLS certificate could not be applied; the previous one is still served");
-                }
-            }
-        }
-        Ok(reverted.map(|info| info.number))
     }
 }

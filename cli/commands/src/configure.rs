@@ -321,7 +321,6 @@ pub(crate) fn transaction(session: &mut CliBackend, inv: &Invocation<'_>, out: &
         },
     }
     tracing::info!(revision = info.number, who = %who, "configuration committed");
-    session.appliance().publish();
     let pending = session.appliance().pending_reload();
     if !pending.is_empty() {
         writeln!(out, "Applies at the next `reload`: {} (`show configuration pending-reload`).", pending.join(", "))?;

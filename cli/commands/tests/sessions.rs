@@ -4,7 +4,7 @@
 use postern_cli_commands::{Appliance, CliBackend, Services, postern_grammar};
 use postern_cli_engine::{Grammar, Outcome, Privilege, Session};
 use postern_config::Config;
-use postern_config_store::ConfigStore;
+use postern_config_store::{ConfigStore, SharedStore};
 use postern_decision::{AppTunnelAnswer, Decision, EasRequest, GatewayId, UemDeviceId};
 use postern_device_cache::{CacheConfig, DeviceCache};
 use postern_gateway::Gateway;
@@ -92,6 +92,8 @@ impl Services for RigServices {
 
 struct Rig {
     _dir: tempfile::TempDir,
+    /// The store as the appliance owns it: the rig reverts and subscribes as the daemon does.
+    store: Arc<SharedStore>,
     appliance: Arc<Appliance>,
     grammar: Arc<Grammar>,
 }
@@ -104,7 +106,8 @@ impl Rig {
     /// A rig whose appliance runs from an image of this trust (none: not from an image).
     fn with_image(trust: Option<ImageTrust>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = ConfigStore::open(&dir.path().join("config"), Config::demo()).expect("store").store;
+        let opened = ConfigStore::open(&dir.path().join("config"), Config::demo()).expect("store");
+        let store = Arc::new(SharedStore::new(opened.store));
         let capacity = NonZeroU32::new(100).expect("non-zero");
         let cache = DeviceCache::open(&CacheConfig::new(dir.path().join("cache"), capacity)).expect("cache").cache;
         let id = GatewayId::new("postern-1").expect("id");
@@ -112,11 +115,11 @@ impl Rig {
         let runtime =
             tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
         let services = Arc::new(RigServices { gateway: gateway.clone(), runtime });
-        let appliance = Appliance::new(store, gateway, RecentEvents::new(100), clock, Box::new(|| {}))
+        let appliance = Appliance::new(store.clone(), gateway, RecentEvents::new(100), clock, Box::new(|| {}))
             .with_services(services)
             .with_image_trust(trust);
         let grammar = Arc::new(postern_grammar().expect("grammar builds"));
-        Self { _dir: dir, appliance: Arc::new(appliance), grammar }
+        Self { _dir: dir, store, appliance: Arc::new(appliance), grammar }
     }
 
     /// Runs a `;`-separated script from privileged EXEC in one session.
@@ -129,6 +132,12 @@ impl Rig {
         let mut out = Vec::new();
         let outcome = session.run_script(script, &mut backend, &mut out).expect("output");
         (outcome, String::from_utf8(out).expect("utf-8"))
+    }
+
+    /// The appliance's periodic revert of an unconfirmed `commit confirmed`, at the rig's
+    /// clock: the revert's revision, if one was made.
+    fn tick(&self) -> Result<Option<u64>, postern_config_store::StoreError> {
+        self.store.tick(clock()).map(|reverted| reverted.map(|info| info.number))
     }
 
     fn admin(&self, script: &str) -> String {
@@ -244,16 +253,16 @@ fn commit_confirmed_reverts_unless_confirmed() {
     let out = rig.admin("conf t ; hostname trial ; commit confirmed 2");
     assert!(out.contains("rolls back by itself in 120 s"), "{out}");
     NOW.fetch_add(60, Ordering::SeqCst);
-    assert_eq!(rig.appliance.tick().expect("tick"), None, "not yet");
+    assert_eq!(rig.tick().expect("tick"), None, "not yet");
     NOW.fetch_add(61, Ordering::SeqCst);
-    assert!(rig.appliance.tick().expect("tick").is_some(), "reverted at the deadline");
+    assert!(rig.tick().expect("tick").is_some(), "reverted at the deadline");
     assert_eq!(rig.appliance.store().running().gateway.hostname, "postern-demo");
 
     rig.admin("conf t ; hostname kept ; commit confirmed 1");
     let out = rig.admin("conf t ; commit");
     assert!(out.contains("confirms revision"), "{out}");
     NOW.fetch_add(3600, Ordering::SeqCst);
-    assert_eq!(rig.appliance.tick().expect("tick"), None);
+    assert_eq!(rig.tick().expect("tick"), None);
     assert_eq!(rig.appliance.store().running().gateway.hostname, "kept");
 }
 
@@ -626,7 +635,7 @@ fn show_interfaces_lists_the_kernels_interfaces_with_counters() {
 #[test]
 fn a_commit_names_what_waits_for_reload_and_publishes_the_configuration() {
     let rig = Rig::new();
-    let mut published = rig.appliance.subscribe();
+    let mut published = rig.store.subscribe();
     assert!(rig.admin("show configuration pending-reload").contains("Every committed setting is in effect"));
     let out = rig.admin("configure terminal ; tls min-version 1.3 ; hostname edge3 ; commit");
     assert!(
@@ -650,7 +659,7 @@ fn an_automatic_rollback_is_published_and_every_prompt_follows_it() {
     session.enable().expect("administrators may enable");
     let mut backend = CliBackend::new(rig.appliance.clone(), "watcher");
     let mut screen = Vec::new();
-    let mut published = rig.appliance.subscribe();
+    let mut published = rig.store.subscribe();
     rig.admin("conf t ; hostname trial ; commit confirmed 1");
     session.feed(b"\r", &mut backend, &mut screen).expect("output");
     assert!(
@@ -660,7 +669,7 @@ fn an_automatic_rollback_is_published_and_every_prompt_follows_it() {
     );
     published.borrow_and_update();
     NOW.fetch_add(61, Ordering::SeqCst);
-    assert!(rig.appliance.tick().expect("tick").is_some(), "reverted at the deadline");
+    assert!(rig.tick().expect("tick").is_some(), "reverted at the deadline");
     assert!(published.has_changed().expect("sender alive"), "the revert is published to the services");
     assert_eq!(published.borrow_and_update().gateway.hostname, "postern-demo");
     screen.clear();

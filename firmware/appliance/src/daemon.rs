@@ -1,5 +1,6 @@
-//! The daemon's life: open the stores, serve the CLI, revert unconfirmed commits, stop or
-//! reload on request.
+//! The daemon's life: open the stores (the configuration store is the appliance's, shared
+//! with the CLI sessions), serve the CLI, revert unconfirmed commits, stop or reload on
+//! request.
 
 use crate::args::Args;
 use crate::as_root::AsRoot;
@@ -13,7 +14,8 @@ use crate::patch_list_store::PatchListStore;
 use crate::state::{connector, connector_identity, open_cache, open_store};
 use crate::tls::DaemonTls;
 use crate::uem_settings::SettingsFile;
-use postern_cli_commands::{Appliance, postern_grammar};
+use postern_cli_commands::{Appliance, TlsControl, postern_grammar};
+use postern_config_store::SharedStore;
 use postern_decision::GatewayId;
 use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
@@ -62,10 +64,12 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         binder,
     } = crate::as_root::bind_then_drop_root(args).await?;
     tracing::info!(startup_ms = crate::serve::startup_ms(), "listeners bound");
-    let store = open_store(args)?;
-    let cache = open_cache(args, store.running())?;
+    // The appliance owns the configuration store: sessions commit through it, and it
+    // publishes every new running configuration to the services.
+    let store = Arc::new(SharedStore::new(open_store(args, unix_now())?));
+    let running = store.lock().running().clone();
+    let cache = open_cache(args, &running)?;
     tracing::info!(startup_ms = crate::serve::startup_ms(), "stores opened");
-    let running = store.running().clone();
     let tls = Arc::new(DaemonTls::open(&args.state_dir, &running)?);
     tracing::info!(startup_ms = crate::serve::startup_ms(), "TLS identity ready");
     let id = GatewayId::new(&running.gateway.id)
@@ -207,12 +211,12 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         && ssh_addr.is_some()
         && data_plane.metrics_server().is_some();
     let management_binder = binder.clone();
-    let appliance = Appliance::new(store, gateway, logs, unix_now, Box::new(move || on_reload.notify_one()))
+    let appliance = Appliance::new(store.clone(), gateway, logs, unix_now, Box::new(move || on_reload.notify_one()))
         .with_checkins(Box::new(move || postern_checkin::render_table(&status.status())))
         .with_services(Arc::new(services))
         .with_updates(update_agent(args))
         .with_image_trust(image_trust())
-        .with_tls(tls)
+        .with_tls(tls.clone())
         .with_live_settings(live_settings(&live, agent.is_some(), host_checker.is_some(), manages))
         .with_factory_reset(factory_reset_request(&args.state_dir))
         .with_management({
@@ -229,31 +233,29 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     };
     let appliance = match &agent {
         Some((plane, commits)) => {
-            commits.send(appliance.subscribe());
+            commits.send(store.subscribe());
             appliance.with_agent_sessions(plane.table())
         }
         None => appliance,
     };
-    remediation_pending.send(appliance.subscribe(), stop_rx.clone());
+    remediation_pending.send(store.subscribe(), stop_rx.clone());
     if let Some(verifier) = &host_checker {
-        let follow =
-            crate::host_checker_listener::follow_commits(verifier.clone(), appliance.subscribe(), stop_rx.clone());
+        let follow = crate::host_checker_listener::follow_commits(verifier.clone(), store.subscribe(), stop_rx.clone());
         tokio::spawn(follow);
     }
-    let fetch_task = tokio::spawn(crate::patch_list_fetch::run(patch_list, appliance.subscribe(), stop_rx.clone()));
-    let accs_task =
-        tokio::spawn(crate::accs_sync::run(accs.clone(), appliance.subscribe(), accs_forced, stop_rx.clone()));
+    let fetch_task = tokio::spawn(crate::patch_list_fetch::run(patch_list, store.subscribe(), stop_rx.clone()));
+    let accs_task = tokio::spawn(crate::accs_sync::run(accs.clone(), store.subscribe(), accs_forced, stop_rx.clone()));
     let upload_task =
-        tokio::spawn(crate::sign_in_upload::run(sign_in_reports.clone(), appliance.subscribe(), stop_rx.clone()));
+        tokio::spawn(crate::sign_in_upload::run(sign_in_reports.clone(), store.subscribe(), stop_rx.clone()));
     let federation_task = tokio::spawn(crate::federation::run(
         federation,
         accs,
-        appliance.subscribe(),
+        store.subscribe(),
         (federation_socket, binder),
         stop_rx.clone(),
     ));
     let management_stop = stop_rx.clone();
-    let live_task = tokio::spawn(crate::live::apply_commits(appliance.subscribe(), live, stop_rx));
+    let live_task = tokio::spawn(crate::live::apply_commits(store.subscribe(), live, stop_rx));
     let mut proving = appliance.update_agent().ok().cloned();
     let appliance = Arc::new(appliance);
     let grammar = Arc::new(postern_grammar().map_err(|e| DaemonError::Grammar(e.to_string()))?);
@@ -269,7 +271,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         management_status,
     );
     if let Some(follower) = follower.filter(|_| manages) {
-        tokio::spawn(follower.follow(appliance.subscribe(), management_stop));
+        tokio::spawn(follower.follow(store.subscribe(), management_stop));
     }
     tracing::info!(socket = %args.socket.display(), version = postern_cli_commands::VERSION,
         startup_ms = crate::serve::startup_ms(), "posternd ready");
@@ -279,17 +281,18 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     let mut int =
         signal(SignalKind::interrupt()).map_err(|source| DaemonError::Io { path: "SIGINT".into(), source })?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut revert = tokio::time::interval(crate::confirmations::CHECK_EVERY);
     let exit = loop {
         tokio::select! {
             _ = term.recv() => break Exit::Stopped,
             _ = int.recv() => break Exit::Stopped,
             () = reload.notified() => break Exit::Reload,
+            _ = revert.tick() => {
+                crate::confirmations::revert_if_due(&store, |running| tls.apply(running), unix_now());
+            }
             _ = tick.tick() => {
-                if let Err(e) = appliance.tick() {
-                    tracing::error!(error = %e, "reverting an unconfirmed commit failed");
-                }
                 proving = still_proving(proving);
-                let settings = appliance.store().running().host_checker.clone();
+                let settings = store.lock().running().host_checker.clone();
                 if let Some(verifier) = &host_checker {
                     verifier.follow(&settings);
                 }
@@ -306,7 +309,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     // the listeners keep serving until the notice is over, then drain.
     data_plane.withdraw();
     // Read now, not at start: `shutdown-notice` applies at commit.
-    let notice = Duration::from_secs(appliance.store().running().gateway.shutdown_notice_secs.into());
+    let notice = Duration::from_secs(store.lock().running().gateway.shutdown_notice_secs.into());
     if !notice.is_zero() {
         tracing::info!(
             notice_secs = notice.as_secs(),

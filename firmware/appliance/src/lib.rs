@@ -13,6 +13,7 @@ mod binder;
 mod checkins;
 mod cli_services;
 mod cli_sessions;
+mod confirmations;
 mod daemon;
 mod data_plane;
 mod error;

@@ -22,8 +22,10 @@ fn initial_config(args: &Args) -> Result<Config, DaemonError> {
     }
 }
 
-/// Opens the configuration store (recovering a damaged history from its mirror file).
-pub(crate) fn open_store(args: &Args) -> Result<ConfigStore, DaemonError> {
+/// Opens the configuration store (recovering a damaged history from its mirror file). A
+/// `commit confirmed` whose deadline passed while the daemon was down is reverted at `now`,
+/// before any service starts from the running configuration.
+pub(crate) fn open_store(args: &Args, now: u64) -> Result<ConfigStore, DaemonError> {
     let dir = args.state_dir.join("config");
     let opened = ConfigStore::open(&dir, initial_config(args)?)?;
     if let Some(recovery) = &opened.recovery {
@@ -33,7 +35,13 @@ pub(crate) fn open_store(args: &Args) -> Result<ConfigStore, DaemonError> {
             "configuration history was damaged: moved aside, running configuration restored from its mirror"
         );
     }
-    let store = opened.store;
+    let mut store = opened.store;
+    if let Some(reverted) = store.tick(now)? {
+        tracing::warn!(
+            revision = reverted.number,
+            "commit confirmed was not confirmed before the restart: rolled back"
+        );
+    }
     tracing::info!(dir = %dir.display(), revision = store.revision(), "configuration store open");
     Ok(store)
 }
