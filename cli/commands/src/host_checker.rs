@@ -173,8 +173,13 @@ pub(crate) fn edit(session: &mut CliBackend, inv: &Invocation<'_>) -> Outcome {
 
 /// `show host-checker policies` and `show host-checker results [DEVICE]`.
 pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn Write) -> Outcome {
+    let enabled = session.appliance().store().running().host_checker.enabled;
     if inv.action() == HC_SHOW_SESSIONS {
         match session.appliance().host_checker_sessions() {
+            Some(_) if !enabled => writeln!(
+                out,
+                "The Host Checker verifier is disabled: it accepts no sessions (`host-checker enabled` in CONFIG mode starts it)."
+            )?,
             Some(table) => out.write_str(&table)?,
             None => writeln!(
                 out,
@@ -186,7 +191,12 @@ pub(crate) fn show(session: &mut CliBackend, inv: &Invocation<'_>, out: &mut dyn
     if inv.action() == HC_SHOW_RESULTS {
         let device = inv.arg("DEVICE").and_then(Value::as_str);
         match session.appliance().host_checker_results(device) {
-            Some(table) => out.write_str(&table)?,
+            Some(table) => {
+                if !enabled {
+                    writeln!(out, "The Host Checker verifier is disabled; these results are kept from when it ran.")?;
+                }
+                out.write_str(&table)?;
+            }
             None => writeln!(
                 out,
                 "The Host Checker verifier is not running (it needs apptunnel client-ca when posternd starts: set it, then reload)."

@@ -105,6 +105,11 @@ impl Rig {
 
     /// A rig whose appliance runs from an image of this trust (none: not from an image).
     fn with_image(trust: Option<ImageTrust>) -> Self {
+        Self::built(trust, |appliance| appliance)
+    }
+
+    /// A rig whose appliance `more` completes (hooks into a daemon's services).
+    fn built(trust: Option<ImageTrust>, more: impl FnOnce(Appliance) -> Appliance) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let opened = ConfigStore::open(&dir.path().join("config"), Config::demo()).expect("store");
         let store = Arc::new(SharedStore::new(opened.store));
@@ -118,6 +123,7 @@ impl Rig {
         let appliance = Appliance::new(store.clone(), gateway, RecentEvents::new(100), clock, Box::new(|| {}))
             .with_services(services)
             .with_image_trust(trust);
+        let appliance = more(appliance);
         let grammar = Arc::new(postern_grammar().expect("grammar builds"));
         Self { _dir: dir, store, appliance: Arc::new(appliance), grammar }
     }
@@ -718,4 +724,23 @@ fn agent_resources_are_configured_rendered_and_refused_by_name() {
     assert!(rig.admin("show agent sessions").contains("not running"), "no control channel in this rig");
     rig.admin("configure terminal ; no agent resource intranet ; commit");
     assert!(rig.appliance.store().running().agent.resources.is_empty());
+}
+
+/// With the verifier's state kept but `host-checker enabled` off, `show host-checker
+/// sessions|results` say it is disabled rather than show tables as if it listened.
+#[test]
+fn a_disabled_verifier_says_so_instead_of_an_empty_table() {
+    let rig = Rig::built(None, |appliance| {
+        appliance
+            .with_host_checker_sessions(Box::new(|| "SESSION TABLE\n".into()))
+            .with_host_checker(Box::new(|_| "RESULTS TABLE\n".into()))
+    });
+    let sessions = rig.admin("show host-checker sessions");
+    assert!(sessions.contains("disabled: it accepts no sessions") && !sessions.contains("SESSION TABLE"), "{sessions}");
+    let results = rig.admin("show host-checker results");
+    assert!(results.contains("disabled; these results are kept") && results.contains("RESULTS TABLE"), "{results}");
+    rig.admin("configure terminal ; apptunnel client-ca /etc/postern/device-ca.pem ; host-checker enabled ; commit");
+    assert!(rig.admin("show host-checker sessions").contains("SESSION TABLE"));
+    let results = rig.admin("show host-checker results");
+    assert!(!results.contains("disabled") && results.contains("RESULTS TABLE"), "{results}");
 }
