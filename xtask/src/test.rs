@@ -53,6 +53,10 @@ pub(crate) fn run(args: &TestArgs) -> Result {
         say(&format!("building {krate} on its own without its std feature (no_std + alloc)"));
         exec(cargo().args(["build", "--package", krate, "--no-default-features"]))?;
     }
+    // Within the workspace, features unify: only a build of its own shows that the
+    // appliance's set-up builds and lints without the daemon (feature `daemon`).
+    say("linting postern-demo on its own (postern-appliance without its daemon feature)");
+    exec(cargo().args(["clippy", "--package", "postern-demo", "--all-targets", "--", "-D", "warnings"]))?;
     say("linting the workspace (clippy, warnings are errors)");
     exec(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     say("running unit, property, integration and crash tests");

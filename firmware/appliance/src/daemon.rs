@@ -16,7 +16,6 @@ use crate::tls::DaemonTls;
 use crate::uem_settings::SettingsFile;
 use postern_cli_commands::{Appliance, TlsControl, postern_grammar};
 use postern_config_store::SharedStore;
-use postern_decision::GatewayId;
 use postern_gateway::Gateway;
 use postern_logging::RecentEvents;
 use postern_proxy_apptunnel::PostureRequirements;
@@ -29,9 +28,6 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, watch};
 
-/// How long a first access waits for the UEM before the outage rules apply (S3, S5).
-const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// How the daemon ended.
 pub(crate) enum Exit {
     /// Stopped by a signal or the console closing.
@@ -42,12 +38,6 @@ pub(crate) enum Exit {
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-fn unix_now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Runs until stopped or reloaded.
@@ -72,8 +62,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
     tracing::info!(startup_ms = crate::serve::startup_ms(), "stores opened");
     let tls = Arc::new(DaemonTls::open(&args.state_dir, &running)?);
     tracing::info!(startup_ms = crate::serve::startup_ms(), "TLS identity ready");
-    let id = GatewayId::new(&running.gateway.id)
-        .map_err(|e| DaemonError::Setting { setting: "gateway.id", reason: e.to_string() })?;
+    let id = crate::setup::gateway_id(&running)?;
     let uem = connector(&running, &id);
     tracing::info!(connector = uem.kind(), "UEM connector ready");
     let registry = postern_metrics::Registry::new();
@@ -87,9 +76,7 @@ pub(crate) async fn run(args: &Args, logs: RecentEvents) -> Result<Exit, DaemonE
         .map_err(|e| DaemonError::Setting { setting: "blocks", reason: e.to_string() })?;
     tracing::info!(pinned = blocks.len(), "pinned blocks loaded");
     let gateway = Arc::new(
-        Gateway::new(id, uem, cache, unix_now_ms, LOOKUP_TIMEOUT)
-            .with_decision_counter(&decisions)
-            .with_block_list(blocks),
+        crate::setup::gateway(&running, uem, cache)?.with_decision_counter(&decisions).with_block_list(blocks),
     );
     gateway
         .restore_at_startup()

@@ -17,9 +17,9 @@ pub(crate) enum DaemonError {
     /// The configuration store could not be opened.
     #[error("configuration store: {0}")]
     Store(#[from] postern_config_store::StoreError),
-    /// The device cache could not be opened.
-    #[error("device cache: {0}")]
-    Cache(#[from] postern_device_cache::CacheError),
+    /// The gateway could not be set up from the configuration (its id, the device cache).
+    #[error("{0}")]
+    Setup(#[from] crate::setup::SetupError),
     /// A setting cannot be used as configured.
     #[error("{setting}: {reason}")]
     Setting {

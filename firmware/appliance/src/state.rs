@@ -5,10 +5,9 @@ use crate::error::DaemonError;
 use postern_config::{Config, Connector};
 use postern_config_store::ConfigStore;
 use postern_decision::GatewayId;
-use postern_device_cache::{CacheConfig, DeviceCache};
+use postern_device_cache::DeviceCache;
 use postern_uem_connector::{PosternApiConnector, StaticUem, UemConnector, Unusable};
 use postern_uem_graph::{GraphConnector, GraphSettings};
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// The configuration to start from on a first boot.
@@ -46,20 +45,11 @@ pub(crate) fn open_store(args: &Args, now: u64) -> Result<ConfigStore, DaemonErr
     Ok(store)
 }
 
-/// Opens the device cache sized by the running configuration (S9).
+/// Opens the device cache sized by the running configuration (S9), where `--device-cache`
+/// says or else where the configuration does.
 pub(crate) fn open_cache(args: &Args, config: &Config) -> Result<DeviceCache, DaemonError> {
     let path = args.device_cache.clone().unwrap_or_else(|| config.device_cache.path.clone());
-    let capacity = NonZeroU32::new(config.device_cache.size).unwrap_or(NonZeroU32::MIN);
-    let opened = DeviceCache::open(&CacheConfig::new(&path, capacity))?;
-    if let Some(recovery) = &opened.recovery {
-        tracing::error!(
-            moved_to = %recovery.moved_to.display(),
-            damage = %recovery.damage,
-            "device cache was damaged: moved aside; devices will be decided as first accesses"
-        );
-    }
-    tracing::info!(path = %path.display(), entries = opened.cache.len(), capacity = capacity.get(), evicted = opened.evicted_at_open, "device cache open");
-    Ok(opened.cache)
+    Ok(crate::setup::open_device_cache(&path, config)?.cache)
 }
 
 /// The UEM connector the configuration names. A change of connector applies at the next

@@ -20,14 +20,9 @@ pub(crate) enum DemoError {
     /// The static UEM could not be built from the configuration.
     #[error("{0}")]
     Uem(#[from] postern_uem_connector::SetupError),
-    /// A configured identifier is not acceptable to the decision core.
-    #[error("{setting}: {source}")]
-    Identifier {
-        /// The dotted path of the setting.
-        setting: String,
-        /// Why.
-        source: postern_decision::IdError,
-    },
+    /// The gateway could not be set up from the configuration.
+    #[error("{0}")]
+    Setup(#[from] postern_appliance::setup::SetupError),
     /// The device cache failed.
     #[error("device cache: {0}")]
     Cache(#[from] postern_device_cache::CacheError),

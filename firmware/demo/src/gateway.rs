@@ -4,6 +4,7 @@
 use crate::error::DemoError;
 use crate::report::Row;
 use postern_activesync::{ActiveSyncRequest, Method};
+use postern_config::Config;
 use postern_decision::{AppTunnelAnswer, Decision, EasDeviceId, EasRequest, Platform, UemDeviceId, UemStatus, UserId};
 use postern_device_cache::DeviceCache;
 use postern_gateway::Gateway;
@@ -91,20 +92,16 @@ fn decided_by(decision: &Decision) -> &'static str {
 }
 
 impl Demo {
-    /// The access service over an open cache, with the UEM's settings already received.
-    pub(crate) fn new(
-        id: postern_decision::GatewayId,
-        uem: StaticUem,
-        cache: DeviceCache,
-        now_ms: fn() -> u64,
-    ) -> Result<Self, DemoError> {
+    /// The access service the configuration describes (the appliance's set-up) over an open
+    /// cache, asking `uem`, whose settings (the outage rule, S3) it has already received.
+    pub(crate) fn new(config: &Config, uem: StaticUem, cache: DeviceCache) -> Result<Self, DemoError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|source| DemoError::Io { path: "async runtime".into(), source })?;
         let settings = uem.settings();
         let uem = Arc::new(Switchable { uem, up: AtomicBool::new(true) });
-        let gateway = Gateway::new(id, uem.clone(), cache, now_ms, Duration::from_secs(5));
+        let gateway = postern_appliance::setup::gateway(config, uem.clone(), cache)?;
         gateway.set_uem_settings(&settings);
         Ok(Self { gateway, uem, runtime })
     }

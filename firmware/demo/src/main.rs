@@ -9,13 +9,11 @@ mod scenario;
 use clap::Parser;
 use error::DemoError;
 use gateway::Demo;
+use postern_appliance::setup;
 use postern_config::{Config, Connector};
-use postern_decision::GatewayId;
-use postern_device_cache::{CacheConfig, DeviceCache};
 use postern_uem_connector::StaticUem;
 use report::Row;
 use scenario::Step;
-use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -38,10 +36,8 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    // The appliance's log lines (as posternd's) on stderr; the printed rows are the output.
+    let _recent = postern_logging::init("error", false);
     match run(&Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -62,8 +58,7 @@ fn run(args: &Args) -> Result<(), DemoError> {
     let Connector::Static(static_config) = &config.uem.connector else {
         return Err(DemoError::NotStatic);
     };
-    let id = GatewayId::new(&config.gateway.id)
-        .map_err(|source| DemoError::Identifier { setting: "gateway.id".into(), source })?;
+    let id = setup::gateway_id(&config)?;
     let uem = StaticUem::from_config(static_config, &id)?;
     let steps = match &args.scenario {
         Some(path) => scenario::parse(
@@ -73,8 +68,7 @@ fn run(args: &Args) -> Result<(), DemoError> {
     };
 
     let cache_dir = args.state_dir.join("device-cache");
-    let capacity = NonZeroU32::new(config.device_cache.size).unwrap_or(NonZeroU32::MIN);
-    let mut opened = DeviceCache::open(&CacheConfig::new(&cache_dir, capacity))?;
+    let mut opened = setup::open_device_cache(&cache_dir, &config)?;
     if args.fresh {
         opened.cache.clear()?;
     }
@@ -86,8 +80,8 @@ fn run(args: &Args) -> Result<(), DemoError> {
         );
     }
     println!("Postern demo: gateway {id}, {source}, {} UEM devices", uem.device_count());
-    println!("device cache: {} (capacity {capacity})", cache_dir.display());
-    let gateway = Demo::new(id, uem, opened.cache, now_ms)?;
+    println!("device cache: {} (capacity {})", cache_dir.display(), opened.cache.capacity());
+    let gateway = Demo::new(&config, uem, opened.cache)?;
     let (devices, tunnels) = gateway.restore()?;
     println!(
         "start-up: {devices} ActiveSync devices restored (asked again as first accesses), {tunnels} AppTunnels reloaded"
@@ -116,10 +110,4 @@ fn run(args: &Args) -> Result<(), DemoError> {
     }
     println!("\ndevice cache now holds {} entries; run again to see them restored", gateway.cached());
     Ok(())
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

@@ -69,3 +69,16 @@ fn a_damaged_cache_is_moved_aside_and_devices_are_asked_about_again() {
     assert!(out.contains("start-up: 0 ActiveSync devices restored"), "{out}");
     assert!(row(&out, "Sync (plain)", "ApplA1B2C3D4E5F6", 0).contains("uem-compliant"));
 }
+
+#[test]
+fn the_cache_is_sized_by_the_configuration() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = postern_config::Config::demo();
+    config.device_cache.size = 3;
+    let file = dir.path().join("demo.toml");
+    config.save(&file).expect("configuration written");
+    let out = run_demo(&dir.path().join("state"), &["--config", file.to_str().expect("utf-8 path")]);
+    assert!(out.contains("(capacity 3)"), "{out}");
+    // The sample caches 8 entries; the configured size keeps the 3 most recently used (S9).
+    assert!(out.contains("device cache now holds 3 entries"), "{out}");
+}
