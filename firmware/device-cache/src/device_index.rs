@@ -1,0 +1,287 @@
+//! The cache's in-memory index, split into shards by a hash of the key, each behind a lock
+//! of its own. A write holds one shard at a time, so a request for a device in another
+//! shard never waits for it, not even while the writing thread is descheduled holding
+//! its shard (on a busy machine, that is what made requests wait for milliseconds).
+//!
+//! Recency stays exact across the shards: every use of an entry takes a stamp from one
+//! counter while its shard is held, so each shard keeps its entries in stamp order, and
+//! the least recently used entry of the whole index is the shard tail with the smallest
+//! stamp. Walks in recency order merge the shards by stamp.
+
+use crate::lru_index::{Inserted, LruIndex, MAX_INDEX_CAPACITY};
+use crate::record::CachedState;
+use std::collections::{BinaryHeap, HashSet};
+use std::hash::{BuildHasher, RandomState};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::{Duration, Instant};
+
+/// How many shards the index has: a writer holding one leaves the others to requests.
+pub const SHARDS: usize = 32;
+
+/// How long a request spins for a held shard before it sleeps: a write holds a shard for
+/// about a microsecond, and waking from a sleep costs more than that.
+const SPIN: Duration = Duration::from_micros(50);
+
+/// An entry's decision state and when it was last used (a stamp of the index's counter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamped {
+    state: CachedState,
+    used: u64,
+}
+
+type Shard = LruIndex<Box<[u8]>, Stamped>;
+
+/// The cache's in-memory index: stored key bytes to decision state, bounded, in
+/// least-recently-used order, also listed by the UEM device tag of each entry.
+///
+/// Which keys it holds is changed by one writer at a time (the cache); requests look up
+/// and mark entries used concurrently. The index never evicts by itself: the writer
+/// removes the entries it chose (see [`DeviceIndex::lru_keys`]) before it adds others.
+pub struct DeviceIndex {
+    shards: Box<[Mutex<Shard>]>,
+    clock: AtomicU64,
+    len: AtomicUsize,
+    capacity: AtomicU32,
+    hasher: RandomState,
+}
+
+impl DeviceIndex {
+    /// An empty index for at most `capacity` entries (capped at [`MAX_INDEX_CAPACITY`]).
+    pub fn new(capacity: NonZeroU32) -> Self {
+        let unbounded = NonZeroU32::new(MAX_INDEX_CAPACITY).unwrap_or(NonZeroU32::MAX);
+        let shards = (0..SHARDS).map(|_| Mutex::new(Shard::grouped(unbounded, |s| s.state.uem_tag))).collect();
+        Self {
+            shards,
+            clock: AtomicU64::new(0),
+            len: AtomicUsize::new(0),
+            capacity: AtomicU32::new(capacity.get().min(MAX_INDEX_CAPACITY)),
+            hasher: RandomState::new(),
+        }
+    }
+
+    /// Makes room for `additional` more entries, so that adding them does not grow a hash
+    /// table while its shard is held.
+    pub fn reserve(&self, additional: usize) {
+        // Keys spread evenly over the shards; the slack covers the spread's deviation.
+        let each = additional / SHARDS + additional / SHARDS / 8 + 64;
+        self.shards.iter().for_each(|shard| lock(shard).reserve(each));
+    }
+
+    /// How many entries the index holds.
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
+
+    /// Whether the index holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The most entries the cache keeps.
+    pub fn capacity(&self) -> NonZeroU32 {
+        NonZeroU32::new(self.capacity.load(Ordering::Relaxed)).unwrap_or(NonZeroU32::MIN)
+    }
+
+    fn shard(&self, key: &[u8]) -> &Mutex<Shard> {
+        let at = (self.hasher.hash_one(key) % SHARDS as u64) as usize;
+        &self.shards[at]
+    }
+
+    fn stamp(&self) -> u64 {
+        self.clock.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The decision state for `key`; recency is unchanged.
+    pub fn get(&self, key: &[u8]) -> Option<CachedState> {
+        lock_soon(self.shard(key)).get(key).map(|s| s.state)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains(&self, key: &[u8]) -> bool {
+        lock(self.shard(key)).contains(key)
+    }
+
+    /// The decision state for `key`, marking it the most recently used when `touch_if`
+    /// says so; one hold of its shard for both.
+    pub fn lookup_touching(&self, key: &[u8], touch_if: impl FnOnce(&CachedState) -> bool) -> Option<CachedState> {
+        let mut shard = lock_soon(self.shard(key));
+        let state = shard.get(key)?.state;
+        if touch_if(&state) {
+            let used = self.stamp();
+            shard.touch_with(key, |s| s.used = used);
+        }
+        Some(state)
+    }
+
+    /// Marks `key` as the most recently used; returns whether it is present.
+    pub fn touch(&self, key: &[u8]) -> bool {
+        let mut shard = lock_soon(self.shard(key));
+        let used = self.stamp();
+        shard.touch_with(key, |s| s.used = used)
+    }
+
+    /// Inserts or replaces the state for `key` and makes it the most recently used;
+    /// returns the previous state. Never evicts: the index may hold more than its
+    /// capacity until the writer removes entries.
+    pub fn insert(&self, key: Box<[u8]>, state: CachedState) -> Option<CachedState> {
+        let mut shard = lock(self.shard(&key));
+        let used = self.stamp();
+        match shard.insert(key, Stamped { state, used }) {
+            Inserted::Updated(old) => Some(old.state),
+            Inserted::Added { .. } => {
+                self.len.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// Removes `key`; returns its state if it was present.
+    pub fn remove(&self, key: &[u8]) -> Option<CachedState> {
+        let removed = lock(self.shard(key)).remove(key)?;
+        self.len.fetch_sub(1, Ordering::Relaxed);
+        Some(removed.state)
+    }
+
+    /// Removes and returns the least recently used entry.
+    pub fn pop_lru(&self) -> Option<(Box<[u8]>, CachedState)> {
+        loop {
+            let mut oldest: Option<(u64, usize)> = None;
+            for (at, shard) in self.shards.iter().enumerate() {
+                if let Some(used) = tail_stamp(&lock(shard)) {
+                    if oldest.is_none_or(|(best, _)| used < best) {
+                        oldest = Some((used, at));
+                    }
+                }
+            }
+            let (used, at) = oldest?;
+            let mut shard = lock(&self.shards[at]);
+            // A request may have used that entry since: then look again.
+            if tail_stamp(&shard) == Some(used) {
+                let (key, value) = shard.pop_lru()?;
+                self.len.fetch_sub(1, Ordering::Relaxed);
+                return Some((key, value.state));
+            }
+        }
+    }
+
+    /// Changes the capacity; when it shrinks below the entries held, the least recently
+    /// used go first and are returned.
+    pub fn set_capacity(&self, capacity: NonZeroU32) -> Vec<(Box<[u8]>, CachedState)> {
+        self.capacity.store(capacity.get().min(MAX_INDEX_CAPACITY), Ordering::Relaxed);
+        let mut evicted = Vec::new();
+        while self.len() > capacity.get() as usize {
+            match self.pop_lru() {
+                Some(entry) => evicted.push(entry),
+                None => break,
+            }
+        }
+        evicted
+    }
+
+    /// Removes every entry; the capacity stays.
+    pub fn clear(&self) {
+        let mut shards: Vec<_> = self.shards.iter().map(lock).collect();
+        shards.iter_mut().for_each(|shard| shard.clear());
+        self.len.store(0, Ordering::Relaxed);
+    }
+
+    /// Up to `limit` keys from the least recently used on (the eviction order), leaving
+    /// out those `skip` names. Holds every shard while it walks: keep `limit` small.
+    pub fn lru_keys(&self, limit: usize, skip: impl Fn(&[u8]) -> bool) -> Vec<Box<[u8]>> {
+        let mut out = Vec::new();
+        if limit > 0 {
+            self.walk(true, |key, _| {
+                if !skip(key) {
+                    out.push(Box::from(key));
+                }
+                out.len() < limit
+            });
+        }
+        out
+    }
+
+    /// Up to `limit` keys whose entry passes `wanted`, from the most recently used on.
+    /// Holds every shard while it walks.
+    pub fn mru_keys_where(&self, limit: usize, wanted: impl Fn(&[u8], &CachedState) -> bool) -> Vec<Box<[u8]>> {
+        let mut out = Vec::new();
+        if limit > 0 {
+            self.walk(false, |key, state| {
+                if wanted(key, state) {
+                    out.push(Box::from(key));
+                }
+                out.len() < limit
+            });
+        }
+        out
+    }
+
+    /// Visits the entries in recency order (least recent first when `from_lru`) until
+    /// `visit` returns false, merging the shards by stamp.
+    fn walk(&self, from_lru: bool, mut visit: impl FnMut(&[u8], &CachedState) -> bool) {
+        let shards: Vec<_> = self.shards.iter().map(lock).collect();
+        let mut walks: Vec<_> =
+            shards.iter().map(|s| if from_lru { s.iter_lru() } else { s.iter_mru() }.peekable()).collect();
+        // A max-heap of each shard's next entry: the newest first, or the oldest first.
+        let rank = |used: u64| if from_lru { u64::MAX - used } else { used };
+        let mut heap: BinaryHeap<(u64, usize)> =
+            walks.iter_mut().enumerate().filter_map(|(at, w)| w.peek().map(|(_, s)| (rank(s.used), at))).collect();
+        while let Some((_, at)) = heap.pop() {
+            let Some((key, stamped)) = walks[at].next() else { continue };
+            if !visit(key, &stamped.state) {
+                return;
+            }
+            if let Some((_, s)) = walks[at].peek() {
+                heap.push((rank(s.used), at));
+            }
+        }
+    }
+
+    /// The keys of the entries whose UEM device tag is `tag` (none for 0); one shard held
+    /// at a time.
+    pub fn group_keys(&self, tag: u64) -> Vec<Box<[u8]>> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            out.extend(lock(shard).iter_group(tag).map(|(k, _)| k.clone()));
+        }
+        out
+    }
+
+    /// The distinct UEM device tags of the entries, each once; one shard held at a time.
+    pub fn group_tags(&self) -> HashSet<u64> {
+        let mut tags = HashSet::new();
+        for shard in self.shards.iter() {
+            tags.extend(lock(shard).group_tags());
+        }
+        tags
+    }
+}
+
+fn tail_stamp(shard: &Shard) -> Option<u64> {
+    shard.iter_lru().next().map(|(_, s)| s.used)
+}
+
+/// Takes a shard's lock; a poisoned lock is taken over (a shard is changed only by code
+/// that does not panic midway).
+fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    shard.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Takes a shard's lock for a request: spinning briefly first, so that a request meeting
+/// a write's short hold does not pay a sleep and a wake-up.
+fn lock_soon(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    let started = Instant::now();
+    loop {
+        match shard.try_lock() {
+            Ok(guard) => return guard,
+            Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) if started.elapsed() < SPIN => std::hint::spin_loop(),
+            Err(TryLockError::WouldBlock) => return lock(shard),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "device_index_tests.rs"]
+mod tests;
