@@ -10,7 +10,7 @@
 
 use crate::lru_index::{Inserted, LruIndex, MAX_INDEX_CAPACITY};
 use crate::record::CachedState;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -19,6 +19,10 @@ use std::time::{Duration, Instant};
 
 /// How many shards the index has: a writer holding one leaves the others to requests.
 pub const SHARDS: usize = 32;
+
+/// Which shards hold entries of a UEM device tag: bit `i` for shard `i`.
+type ShardMask = u32;
+const _: () = assert!(SHARDS <= ShardMask::BITS as usize);
 
 /// How long a request spins for a held shard before it sleeps: a write holds a shard for
 /// about a microsecond, and waking from a sleep costs more than that.
@@ -41,6 +45,10 @@ type Shard = LruIndex<Box<[u8]>, Stamped>;
 /// removes the entries it chose (see [`DeviceIndex::lru_keys`]) before it adds others.
 pub struct DeviceIndex {
     shards: Box<[Mutex<Shard>]>,
+    /// The shards that hold entries of each UEM device tag, so that listing a device's
+    /// entries reads only those; changed while the shard concerned is held. Requests
+    /// never take this lock.
+    groups: Mutex<HashMap<u64, ShardMask>>,
     clock: AtomicU64,
     len: AtomicUsize,
     capacity: AtomicU32,
@@ -54,6 +62,7 @@ impl DeviceIndex {
         let shards = (0..SHARDS).map(|_| Mutex::new(Shard::grouped(unbounded, |s| s.state.uem_tag))).collect();
         Self {
             shards,
+            groups: Mutex::new(HashMap::new()),
             clock: AtomicU64::new(0),
             len: AtomicUsize::new(0),
             capacity: AtomicU32::new(capacity.get().min(MAX_INDEX_CAPACITY)),
@@ -67,6 +76,7 @@ impl DeviceIndex {
         // Keys spread evenly over the shards; the slack covers the spread's deviation.
         let each = additional / SHARDS + additional / SHARDS / 8 + 64;
         self.shards.iter().for_each(|shard| lock(shard).reserve(each));
+        lock_groups(&self.groups).reserve(additional);
     }
 
     /// How many entries the index holds.
@@ -85,8 +95,32 @@ impl DeviceIndex {
     }
 
     fn shard(&self, key: &[u8]) -> &Mutex<Shard> {
-        let at = (self.hasher.hash_one(key) % SHARDS as u64) as usize;
-        &self.shards[at]
+        &self.shards[self.shard_at(key)]
+    }
+
+    fn shard_at(&self, key: &[u8]) -> usize {
+        (self.hasher.hash_one(key) % SHARDS as u64) as usize
+    }
+
+    /// Notes that shard `at` holds entries of `tag`.
+    fn grouped(&self, at: usize, tag: u64) {
+        if tag != 0 {
+            *lock_groups(&self.groups).entry(tag).or_default() |= 1 << at;
+        }
+    }
+
+    /// Notes that shard `at` (held: `shard`) may no longer hold entries of `tag`.
+    fn ungrouped(&self, shard: &Shard, at: usize, tag: u64) {
+        if tag == 0 || shard.iter_group(tag).next().is_some() {
+            return;
+        }
+        let mut groups = lock_groups(&self.groups);
+        if let Some(mask) = groups.get_mut(&tag) {
+            *mask &= !(1 << at);
+            if *mask == 0 {
+                groups.remove(&tag);
+            }
+        }
     }
 
     fn stamp(&self) -> u64 {
@@ -126,11 +160,20 @@ impl DeviceIndex {
     /// returns the previous state. Never evicts: the index may hold more than its
     /// capacity until the writer removes entries.
     pub fn insert(&self, key: Box<[u8]>, state: CachedState) -> Option<CachedState> {
-        let mut shard = lock(self.shard(&key));
+        let at = self.shard_at(&key);
+        let mut shard = lock(&self.shards[at]);
         let used = self.stamp();
+        let tag = state.uem_tag;
         match shard.insert(key, Stamped { state, used }) {
-            Inserted::Updated(old) => Some(old.state),
+            Inserted::Updated(old) => {
+                if old.state.uem_tag != tag {
+                    self.grouped(at, tag);
+                    self.ungrouped(&shard, at, old.state.uem_tag);
+                }
+                Some(old.state)
+            }
             Inserted::Added { .. } => {
+                self.grouped(at, tag);
                 self.len.fetch_add(1, Ordering::Relaxed);
                 None
             }
@@ -139,7 +182,10 @@ impl DeviceIndex {
 
     /// Removes `key`; returns its state if it was present.
     pub fn remove(&self, key: &[u8]) -> Option<CachedState> {
-        let removed = lock(self.shard(key)).remove(key)?;
+        let at = self.shard_at(key);
+        let mut shard = lock(&self.shards[at]);
+        let removed = shard.remove(key)?;
+        self.ungrouped(&shard, at, removed.state.uem_tag);
         self.len.fetch_sub(1, Ordering::Relaxed);
         Some(removed.state)
     }
@@ -160,6 +206,7 @@ impl DeviceIndex {
             // A request may have used that entry since: then look again.
             if tail_stamp(&shard) == Some(used) {
                 let (key, value) = shard.pop_lru()?;
+                self.ungrouped(&shard, at, value.state.uem_tag);
                 self.len.fetch_sub(1, Ordering::Relaxed);
                 return Some((key, value.state));
             }
@@ -184,6 +231,7 @@ impl DeviceIndex {
     pub fn clear(&self) {
         let mut shards: Vec<_> = self.shards.iter().map(lock).collect();
         shards.iter_mut().for_each(|shard| shard.clear());
+        lock_groups(&self.groups).clear();
         self.len.store(0, Ordering::Relaxed);
     }
 
@@ -238,23 +286,20 @@ impl DeviceIndex {
         }
     }
 
-    /// The keys of the entries whose UEM device tag is `tag` (none for 0); one shard held
-    /// at a time.
+    /// The keys of the entries whose UEM device tag is `tag` (none for 0), read from the
+    /// shards that hold any, one at a time.
     pub fn group_keys(&self, tag: u64) -> Vec<Box<[u8]>> {
+        let mask = lock_groups(&self.groups).get(&tag).copied().unwrap_or(0);
         let mut out = Vec::new();
-        for shard in self.shards.iter() {
+        for (_, shard) in self.shards.iter().enumerate().filter(|(at, _)| mask & (1 << at) != 0) {
             out.extend(lock(shard).iter_group(tag).map(|(k, _)| k.clone()));
         }
         out
     }
 
-    /// The distinct UEM device tags of the entries, each once; one shard held at a time.
+    /// The distinct UEM device tags of the entries, each once.
     pub fn group_tags(&self) -> HashSet<u64> {
-        let mut tags = HashSet::new();
-        for shard in self.shards.iter() {
-            tags.extend(lock(shard).group_tags());
-        }
-        tags
+        lock_groups(&self.groups).keys().copied().collect()
     }
 }
 
@@ -266,6 +311,10 @@ fn tail_stamp(shard: &Shard) -> Option<u64> {
 /// that does not panic midway).
 fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
     shard.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn lock_groups(groups: &Mutex<HashMap<u64, ShardMask>>) -> MutexGuard<'_, HashMap<u64, ShardMask>> {
+    groups.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Takes a shard's lock for a request: spinning briefly first, so that a request meeting
