@@ -6,11 +6,11 @@
 //! Recency stays exact across the shards: every use of an entry takes a stamp from one
 //! counter while its shard is held, so each shard keeps its entries in stamp order, and
 //! the least recently used entry of the whole index is the shard tail with the smallest
-//! stamp. Walks in recency order merge the shards by stamp.
+//! stamp. Walks in recency order read one shard at a time and merge by stamp.
 
 use crate::lru_index::{Inserted, LruIndex, MAX_INDEX_CAPACITY};
 use crate::record::CachedState;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -236,54 +236,37 @@ impl DeviceIndex {
     }
 
     /// Up to `limit` keys from the least recently used on (the eviction order), leaving
-    /// out those `skip` names. Holds every shard while it walks: keep `limit` small.
+    /// out those `skip` names. One shard is held at a time.
     pub fn lru_keys(&self, limit: usize, skip: impl Fn(&[u8]) -> bool) -> Vec<Box<[u8]>> {
-        let mut out = Vec::new();
-        if limit > 0 {
-            self.walk(true, |key, _| {
-                if !skip(key) {
-                    out.push(Box::from(key));
-                }
-                out.len() < limit
-            });
-        }
-        out
+        self.in_order(true, limit, |key, _| !skip(key))
     }
 
     /// Up to `limit` keys whose entry passes `wanted`, from the most recently used on.
-    /// Holds every shard while it walks.
+    /// One shard is held at a time.
     pub fn mru_keys_where(&self, limit: usize, wanted: impl Fn(&[u8], &CachedState) -> bool) -> Vec<Box<[u8]>> {
-        let mut out = Vec::new();
-        if limit > 0 {
-            self.walk(false, |key, state| {
-                if wanted(key, state) {
-                    out.push(Box::from(key));
-                }
-                out.len() < limit
-            });
-        }
-        out
+        self.in_order(false, limit, wanted)
     }
 
-    /// Visits the entries in recency order (least recent first when `from_lru`) until
-    /// `visit` returns false, merging the shards by stamp.
-    fn walk(&self, from_lru: bool, mut visit: impl FnMut(&[u8], &CachedState) -> bool) {
-        let shards: Vec<_> = self.shards.iter().map(lock).collect();
-        let mut walks: Vec<_> =
-            shards.iter().map(|s| if from_lru { s.iter_lru() } else { s.iter_mru() }.peekable()).collect();
-        // A max-heap of each shard's next entry: the newest first, or the oldest first.
-        let rank = |used: u64| if from_lru { u64::MAX - used } else { used };
-        let mut heap: BinaryHeap<(u64, usize)> =
-            walks.iter_mut().enumerate().filter_map(|(at, w)| w.peek().map(|(_, s)| (rank(s.used), at))).collect();
-        while let Some((_, at)) = heap.pop() {
-            let Some((key, stamped)) = walks[at].next() else { continue };
-            if !visit(key, &stamped.state) {
-                return;
-            }
-            if let Some((_, s)) = walks[at].peek() {
-                heap.push((rank(s.used), at));
-            }
+    /// Up to `limit` keys that pass `wanted`, least recent first when `from_lru`: each
+    /// shard gives its first `limit` in its own order (one shard held at a time), and
+    /// these are merged by stamp. An entry used meanwhile keeps the place it had when its
+    /// shard was read.
+    fn in_order(&self, from_lru: bool, limit: usize, wanted: impl Fn(&[u8], &CachedState) -> bool) -> Vec<Box<[u8]>> {
+        let mut found: Vec<(u64, Box<[u8]>)> = Vec::new();
+        if limit == 0 {
+            return Vec::new();
         }
+        for shard in self.shards.iter() {
+            let shard = lock(shard);
+            let walk = if from_lru { shard.iter_lru() } else { shard.iter_mru() };
+            found.extend(walk.filter(|(k, s)| wanted(k, &s.state)).take(limit).map(|(k, s)| (s.used, k.clone())));
+        }
+        if from_lru {
+            found.sort_unstable_by_key(|(used, _)| *used);
+        } else {
+            found.sort_unstable_by_key(|(used, _)| std::cmp::Reverse(*used));
+        }
+        found.into_iter().take(limit).map(|(_, key)| key).collect()
     }
 
     /// The keys of the entries whose UEM device tag is `tag` (none for 0), read from the
