@@ -41,8 +41,8 @@ pub(crate) fn known_values(
 fn cached_ids(session: &CliBackend, typed: &str) -> Vec<String> {
     let cache = session.appliance().cache();
     let mut ids = Vec::new();
-    for (key, _) in cache.index().iter_mru().take(SCANNED_MAX) {
-        let id = match AccessKey::decode(key) {
+    for key in cache.index().mru_keys_where(SCANNED_MAX, |_, _| true) {
+        let id = match AccessKey::decode(&key) {
             Ok(AccessKey::ActiveSync(id)) => id.as_str().to_owned(),
             Ok(AccessKey::AppTunnel(tunnel)) => tunnel.uem_device_id.as_str().to_owned(),
             Err(_) => continue,

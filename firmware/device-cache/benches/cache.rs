@@ -92,7 +92,7 @@ fn index_memory(_: &mut Criterion) {
         let n: u32 = 1_000_000;
         let before = resident_bytes();
         // Grouped by UEM device as the cache builds it, each entry a device of its own.
-        let mut index = DeviceIndex::grouped(NonZeroU32::new(n).expect("non-zero"), |s| s.uem_tag);
+        let index = DeviceIndex::new(NonZeroU32::new(n).expect("non-zero"));
         for i in 0..n {
             let bytes = key(i).encode().expect("encodes");
             let uem_tag = u64::from(i) + 1;

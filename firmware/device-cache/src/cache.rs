@@ -4,12 +4,13 @@
 //! to disk, and only then changes the index, so what the index says was acknowledged and
 //! survives a crash. The index has its own lock, held for memory work only, never across a
 //! store read or flush: a [`CacheReader`] looks devices up while a write is on its way to
-//! the disk.
+//! the disk. The index is split into shards, each with its own lock, and a write holds
+//! one shard at a time (see [`DeviceIndex`]).
 
+use crate::device_index::DeviceIndex;
 use crate::error::CacheError;
 use crate::key::{StoredKey, kind_of};
-use crate::lru_index::{Inserted, LruIndex};
-use crate::reader::{CacheReader, SharedIndex, lock};
+use crate::reader::CacheReader;
 use crate::record::{CachedState, DeviceRecord};
 use crate::record_format::{decode_record, encode_record};
 use crate::recovery::{Recovery, hex, open_or_recover};
@@ -18,7 +19,7 @@ use postern_decision::{AccessKey, Channel};
 use std::collections::HashSet;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A record ready to be written: its stored key, stored value and decision state.
@@ -33,12 +34,6 @@ struct Plan {
     victims: Vec<Box<[u8]>>,
     count_after: usize,
 }
-
-/// Index entries a write changes per hold of the index's lock.
-const ENTRIES_PER_HOLD: usize = 4;
-
-/// The in-memory index the cache uses: stored key bytes to decision state.
-pub type DeviceIndex = LruIndex<Box<[u8]>, CachedState>;
 
 /// Bytes of storage-engine page cache used unless configured otherwise. Lookups never
 /// read the store, so it only speeds up writes and record reads.
@@ -84,7 +79,7 @@ pub struct Opened {
 /// The persistent, bounded, least-recently-used device cache.
 pub struct DeviceCache {
     store: SledStore,
-    index: SharedIndex,
+    index: Arc<DeviceIndex>,
 }
 
 impl DeviceCache {
@@ -106,12 +101,12 @@ impl DeviceCache {
             store.apply_durably(writes, entries.len() - excess)?;
             tracing::info!(path = %config.path.display(), excess, capacity = config.capacity.get(), "device cache held more entries than its capacity; evicted the least recently written");
         }
-        let mut index = DeviceIndex::grouped(config.capacity, |state| state.uem_tag);
+        let index = DeviceIndex::new(config.capacity);
         index.reserve(entries.len() - excess);
         for e in entries.into_iter().skip(excess) {
             index.insert(e.key, e.state);
         }
-        let index = Arc::new(Mutex::new(index));
+        let index = Arc::new(index);
         Ok(Opened { cache: DeviceCache { store, index }, recovery, evicted_at_open: excess })
     }
 
@@ -122,17 +117,17 @@ impl DeviceCache {
 
     /// How many entries the cache holds.
     pub fn len(&self) -> usize {
-        lock(&self.index).len()
+        self.index.len()
     }
 
     /// Whether the cache holds no entry.
     pub fn is_empty(&self) -> bool {
-        lock(&self.index).is_empty()
+        self.index.is_empty()
     }
 
     /// The most entries the cache holds before it evicts.
     pub fn capacity(&self) -> NonZeroU32 {
-        lock(&self.index).capacity()
+        self.index.capacity()
     }
 
     /// A reader of this cache's memory that does not wait for its writes.
@@ -193,24 +188,22 @@ impl DeviceCache {
             writes.delete(victim);
         }
         self.store.apply_durably(writes, count_after)?;
-        // A few entries per hold of the index: readers wait for at most that much work.
-        for chunk in victims.chunks(ENTRIES_PER_HOLD) {
-            let mut index = lock(&self.index);
-            chunk.iter().for_each(|victim| {
-                index.remove(&victim[..]);
-            });
+        // One entry per hold of one shard: a request waits for at most that much work, and
+        // only when its device is in the same shard.
+        for victim in &victims {
+            self.index.remove(victim);
+        }
+        for Staged { key, state, .. } in encoded {
+            self.index.insert(key, state);
         }
         let mut stray = Vec::new();
-        let mut staged = encoded.into_iter().peekable();
-        while staged.peek().is_some() {
-            let mut index = lock(&self.index);
-            for Staged { key, state, .. } in staged.by_ref().take(ENTRIES_PER_HOLD) {
-                if let Inserted::Added { evicted: Some((key, _)) } = index.insert(key, state) {
-                    stray.push(key);
-                }
+        while self.index.len() > self.index.capacity().get() as usize {
+            match self.index.pop_lru() {
+                Some((key, _)) => stray.push(key),
+                None => break,
             }
         }
-        let len = lock(&self.index).len();
+        let len = self.index.len();
         if !stray.is_empty() {
             // Unreachable when the plan above is right; keep the store in step regardless.
             tracing::error!(
@@ -227,18 +220,20 @@ impl DeviceCache {
     /// Changes the capacity (`device-cache size` at commit). Shrinking evicts the least
     /// recently used entries durably first; returns their keys.
     pub fn resize(&mut self, capacity: NonZeroU32) -> Result<Vec<AccessKey>, CacheError> {
-        let (victims, len) = {
-            let index = lock(&self.index);
-            let excess = index.len().saturating_sub(capacity.get() as usize);
-            (index.iter_lru().take(excess).map(|(k, _)| k.clone()).collect::<Vec<Box<[u8]>>>(), index.len())
-        };
+        let len = self.index.len();
+        let victims = self.index.lru_keys(len.saturating_sub(capacity.get() as usize), |_| false);
         if !victims.is_empty() {
             let mut writes = WriteSet::new();
             victims.iter().for_each(|k| writes.delete(k));
             self.store.apply_durably(writes, len - victims.len())?;
         }
-        let evicted = lock(&self.index).set_capacity(capacity);
-        debug_assert_eq!(evicted.len(), victims.len(), "the index evicts what the store deleted");
+        // The entries the store dropped, not whichever are least recent by now: requests
+        // may have used some of them meanwhile.
+        for victim in &victims {
+            self.index.remove(victim);
+        }
+        let evicted = self.index.set_capacity(capacity);
+        debug_assert!(evicted.is_empty(), "the index evicts only what the store deleted");
         tracing::info!(capacity = capacity.get(), evicted = victims.len(), "device cache resized");
         Ok(victims.iter().filter_map(|k| AccessKey::decode(k).ok()).collect())
     }
@@ -246,36 +241,28 @@ impl DeviceCache {
     /// Removes `key` durably; returns whether it was cached.
     pub fn remove(&mut self, key: &AccessKey) -> Result<bool, CacheError> {
         let bytes = key.encode()?;
-        let len = {
-            let index = lock(&self.index);
-            if !index.contains(bytes.as_slice()) {
-                return Ok(false);
-            }
-            index.len()
-        };
+        if !self.index.contains(bytes.as_slice()) {
+            return Ok(false);
+        }
+        let len = self.index.len();
         let mut writes = WriteSet::new();
         writes.delete(&bytes);
         self.store.apply_durably(writes, len - 1)?;
-        lock(&self.index).remove(bytes.as_slice());
+        self.index.remove(bytes.as_slice());
         Ok(true)
     }
 
     /// Removes every entry durably.
     pub fn clear(&mut self) -> Result<(), CacheError> {
         self.store.clear()?;
-        lock(&self.index).clear();
+        self.index.clear();
         Ok(())
     }
 
     /// Up to `limit` full records of one kind, most recently used first (reads the store).
     /// At start-up, `entries(Channel::AppTunnel, capacity)` reloads every cached AppTunnel (S7).
     pub fn entries(&self, kind: Channel, limit: usize) -> Result<Vec<(AccessKey, DeviceRecord)>, CacheError> {
-        let keys: Vec<Box<[u8]>> = lock(&self.index)
-            .iter_mru()
-            .filter(|(k, _)| kind_of(k) == Some(kind))
-            .take(limit)
-            .map(|(k, _)| k.clone())
-            .collect();
+        let keys = self.index.mru_keys_where(limit, |k, _| kind_of(k) == Some(kind));
         self.read_indexed_all(&keys)
     }
 
@@ -283,7 +270,7 @@ impl DeviceCache {
     /// changing their recency (reads the store for those entries only). Devices whose ids
     /// share a tag come together: check each record's id.
     pub fn entries_by_uem_tag(&self, tag: u64) -> Result<Vec<(AccessKey, DeviceRecord)>, CacheError> {
-        let keys: Vec<Box<[u8]>> = lock(&self.index).iter_group(tag).map(|(k, _)| k.clone()).collect();
+        let keys = self.index.group_keys(tag);
         self.read_indexed_all(&keys)
     }
 
@@ -296,17 +283,13 @@ impl DeviceCache {
         limit: usize,
         wanted: impl Fn(&CachedState) -> bool,
     ) -> Result<Vec<AccessKey>, CacheError> {
-        let index = lock(&self.index);
-        let mut out = Vec::new();
-        for (key, _) in index.iter_mru().filter(|(k, s)| kind_of(k) == Some(kind) && wanted(s)).take(limit) {
-            out.push(AccessKey::decode(key)?);
-        }
-        Ok(out)
+        let keys = self.index.mru_keys_where(limit, |k, s| kind_of(k) == Some(kind) && wanted(s));
+        keys.iter().map(|k| AccessKey::decode(k).map_err(CacheError::from)).collect()
     }
 
     /// The UEM device tags of the cached entries, each once (from memory).
     pub fn uem_tags(&self) -> HashSet<u64> {
-        lock(&self.index).group_tags()
+        self.index.group_tags()
     }
 
     /// The stored records of indexed keys, read without holding the index.
@@ -335,27 +318,26 @@ impl DeviceCache {
         self.entries(Channel::AppTunnel, limit)
     }
 
-    /// The index, for inspection (e.g. measuring its memory). Lookups wait while the
-    /// guard is held: keep it briefly.
-    pub fn index(&self) -> MutexGuard<'_, DeviceIndex> {
-        lock(&self.index)
+    /// The in-memory index, for inspection (e.g. listing recent keys).
+    pub fn index(&self) -> &DeviceIndex {
+        &self.index
     }
 }
 
 /// Which entries must go so that `incoming` fits (the least recently used ones that
 /// `incoming` does not name), and how many entries the cache then holds. Only the writer
-/// changes which keys the index holds, so it is read one key per hold.
-fn plan_evictions(index: &SharedIndex, incoming: &[Staged]) -> Result<Plan, CacheError> {
+/// changes which keys the index holds, so it is read one key per hold; the shards are all
+/// held together only to pick victims, when there are any.
+fn plan_evictions(index: &DeviceIndex, incoming: &[Staged]) -> Result<Plan, CacheError> {
     let distinct: HashSet<&[u8]> = incoming.iter().map(|s| &s.key[..]).collect();
-    let capacity = lock(index).capacity().get();
+    let capacity = index.capacity().get();
     if distinct.len() > capacity as usize {
         return Err(CacheError::BatchTooLarge { distinct: distinct.len(), capacity });
     }
-    let new = distinct.iter().filter(|k| !lock(index).contains(**k)).count();
-    let index = lock(index);
-    let need = (index.len() + new).saturating_sub(capacity as usize);
-    let victims: Vec<Box<[u8]>> =
-        index.iter_lru().filter(|(k, _)| !distinct.contains(&k[..])).take(need).map(|(k, _)| k.clone()).collect();
-    let count_after = index.len() + new - victims.len();
+    let new = distinct.iter().filter(|k| !index.contains(k)).count();
+    let len = index.len();
+    let need = (len + new).saturating_sub(capacity as usize);
+    let victims = index.lru_keys(need, |k| distinct.contains(k));
+    let count_after = len + new - victims.len();
     Ok(Plan { victims, count_after })
 }

@@ -1,6 +1,7 @@
 //! The persistent, bounded, least-recently-used device cache: sled for durability, an in-memory index for lookups.
 
 mod cache;
+mod device_index;
 mod error;
 mod key;
 mod lru_index;
@@ -11,7 +12,8 @@ mod recovery;
 mod seal;
 mod sled_store;
 
-pub use cache::{CacheConfig, DEFAULT_STORE_CACHE_BYTES, DeviceCache, DeviceIndex, Opened};
+pub use cache::{CacheConfig, DEFAULT_STORE_CACHE_BYTES, DeviceCache, Opened};
+pub use device_index::{DeviceIndex, SHARDS};
 pub use error::{CacheError, KeyError, RecordError};
 pub use key::{ENCODED_KEY_MAX, EncodedKey, StoredKey};
 pub use lru_index::{Inserted, LruIndex, MAX_INDEX_CAPACITY, Walk};

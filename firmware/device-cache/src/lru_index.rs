@@ -135,6 +135,29 @@ impl<K: Hash + Eq, V> LruIndex<K, V> {
         }
     }
 
+    /// Marks `key` as the most recently used and lets `update` change its value in place;
+    /// returns whether it was present.
+    pub fn touch_with<Q>(&mut self, key: &Q, update: impl FnOnce(&mut V)) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let Some(at) = self.find(key) else { return false };
+        self.unlink(at);
+        self.push_front(at);
+        let group_of = self.group_of;
+        let tags = self.slots.get_mut(at as usize).and_then(|slot| slot.entry.as_mut()).map(|(_, v)| {
+            let before = group_of(v);
+            update(v);
+            (before, group_of(v))
+        });
+        if let Some((before, after)) = tags.filter(|(before, after)| before != after) {
+            self.ungroup(at, before);
+            self.group(at, after);
+        }
+        true
+    }
+
     /// Inserts or replaces the value for `key` and makes it the most recently used.
     pub fn insert(&mut self, key: K, value: V) -> Inserted<K, V> {
         if let Some(at) = self.find::<K>(&key) {
