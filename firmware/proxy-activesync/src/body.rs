@@ -52,8 +52,10 @@ impl Body for UpBody {
 /// One request's access-log line, written when its response body is done with.
 pub(crate) struct AccessRecord {
     pub(crate) method: hyper::Method,
-    /// The request's target; only its path is logged (the query names users and devices).
-    pub(crate) uri: hyper::Uri,
+    /// The request's path (the query, which names users and devices, is not logged). A
+    /// copy: the request's own target shares the connection's read buffer, which a held
+    /// request would otherwise keep from being reused.
+    pub(crate) path: Box<str>,
     pub(crate) peer: std::net::SocketAddr,
     pub(crate) device: Option<postern_decision::EasDeviceId>,
     pub(crate) status: u16,
@@ -78,7 +80,7 @@ impl Drop for AccessRecord {
         tracing::info!(
             target: "postern::access",
             method = %self.method,
-            path = %self.uri.path(),
+            path = %self.path,
             peer = %self.peer.ip(),
             device = self.device.as_ref().map_or("-", |d| d.as_str()),
             status = self.status,

@@ -16,6 +16,7 @@ use hyper_util::rt::TokioIo;
 use postern_decision::EasRequest;
 use postern_gateway::Gateway;
 use std::convert::Infallible;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -101,7 +102,7 @@ impl ActiveSyncProxy {
     /// is answered 503 at once), its answer says `Connection: close`, and an idle
     /// connection is closed. The front end may instead run its own hyper server and call
     /// [`ActiveSyncProxy::handle`].
-    pub async fn serve<I>(self: Arc<Self>, io: I, client: ClientInfo)
+    pub fn serve<I>(self: Arc<Self>, io: I, client: ClientInfo) -> impl Future<Output = ()> + Send + 'static
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
@@ -112,18 +113,22 @@ impl ActiveSyncProxy {
                 async move { Ok::<_, Infallible>(proxy.handle(request, &client).await) }
             })
         };
+        // Built before the returned future, which then holds the stream once (inside the
+        // connection) rather than once more as an argument kept for its whole life.
         let served =
             postern_proxy_front::hardened_http1_builder(&self.config.http).serve_connection(TokioIo::new(io), service);
-        tokio::pin!(served);
-        let served = tokio::select! {
-            served = served.as_mut() => served,
-            () = client.shutdown_requested() => {
-                served.as_mut().graceful_shutdown();
-                served.as_mut().await
+        async move {
+            tokio::pin!(served);
+            let served = tokio::select! {
+                served = served.as_mut() => served,
+                () = client.shutdown_requested() => {
+                    served.as_mut().graceful_shutdown();
+                    served.as_mut().await
+                }
+            };
+            if let Err(error) = served {
+                tracing::debug!(peer = %client.peer, %error, "client connection ended with an error");
             }
-        };
-        if let Err(error) = served {
-            tracing::debug!(peer = %client.peer, %error, "client connection ended with an error");
         }
     }
 
@@ -135,7 +140,7 @@ impl ActiveSyncProxy {
     pub async fn handle(&self, request: Request<Incoming>, client: &ClientInfo) -> Response<ProxyBody> {
         let mut record = AccessRecord {
             method: request.method().clone(),
-            uri: request.uri().clone(),
+            path: request.uri().path().into(),
             peer: client.peer,
             device: None,
             status: 0,
@@ -174,9 +179,13 @@ impl ActiveSyncProxy {
                 record.device = Some(eas.eas_device_id.clone());
                 // Registered before deciding, so a cut that lands during the decision
                 // still ends this request.
-                let (registration, mut cut) = self.live.register(eas.eas_device_id.clone(), eas.user.clone());
+                let (registration, mut cut) =
+                    self.live.register(eas.eas_device_id.clone(), eas.user.as_ref().map(|u| u.as_str()));
                 let command_name = command.map_or("-", |c| c.as_str());
-                let decision = match self.gateway.activesync_access_from(&eas, Some(client.peer.ip())).await {
+                // Boxed: the decision's state is needed only while deciding, and a held
+                // request's future would otherwise keep room for it as long as it is held.
+                let deciding = Box::pin(self.gateway.activesync_access_from(&eas, Some(client.peer.ip())));
+                let decision = match deciding.await {
                     Ok(decision) => decision,
                     Err(postern_gateway::GatewayError::Busy { what, retry_after }) => {
                         log_decision(&eas, command_name, "busy", "overloaded");
@@ -339,7 +348,9 @@ impl ActiveSyncProxy {
     ) -> Result<(Connection, Response<Incoming>), BackendError> {
         let mut request = request;
         for _ in 0..2 {
-            let mut conn = backend.connection().await?;
+            // Boxed, as is a new connection's set-up below: transient states that a held
+            // request's future would otherwise keep room for while it waits.
+            let mut conn = Box::pin(backend.connection()).await?;
             match conn.sender.try_send_request(request).await {
                 Ok(response) => return Ok((conn, response)),
                 Err(mut failed) => match failed.take_message() {
@@ -348,7 +359,7 @@ impl ActiveSyncProxy {
                 },
             }
         }
-        let mut conn = backend.connect_new().await?;
+        let mut conn = Box::pin(backend.connect_new()).await?;
         Ok(conn.sender.send_request(request).await.map(|response| (conn, response))?)
     }
 }

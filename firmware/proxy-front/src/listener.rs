@@ -250,22 +250,28 @@ async fn accept_loop<S: ConnectionService>(
                             }
                         }
                     };
-                    match accept_tls(acceptor, stream, config.handshake_timeout).await {
-                        Err((reason, detail)) => {
-                            metrics.handshake_failures.inc(reason.label());
-                            tracing::debug!(%addr, reason = reason.label(), detail, "TLS handshake failed");
-                        }
-                        Ok(tls) => {
-                            metrics.handshakes_completed.inc();
-                            let client_cert = tls
-                                .get_ref()
-                                .1
-                                .peer_certificates()
-                                .and_then(|chain| chain.first())
-                                .map(|cert| cert.clone().into_owned());
-                            service.serve(tls, PeerInfo { addr, client_cert, shutdown }).await;
-                        }
-                    }
+                    // The handshake's state is boxed and the service's future made in a
+                    // block of its own: the task then keeps room only for what serving
+                    // needs, for as long as the connection lives (held requests included).
+                    let serving = {
+                        let tls = match Box::pin(accept_tls(acceptor, stream, config.handshake_timeout)).await {
+                            Err((reason, detail)) => {
+                                metrics.handshake_failures.inc(reason.label());
+                                tracing::debug!(%addr, reason = reason.label(), detail, "TLS handshake failed");
+                                return;
+                            }
+                            Ok(tls) => tls,
+                        };
+                        metrics.handshakes_completed.inc();
+                        let client_cert = tls
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .and_then(|chain| chain.first())
+                            .map(|cert| cert.clone().into_owned());
+                        service.serve(tls, PeerInfo { addr, client_cert, shutdown })
+                    };
+                    serving.await;
                 });
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
