@@ -7,8 +7,8 @@ use postern_config::Config;
 use postern_config_store::SharedStore;
 use std::time::Duration;
 
-/// How often the daemon asks: a revert takes effect within this of its deadline (a whole
-/// second). Asking costs a lock and a comparison while nothing is pending.
+/// How often the daemon asks: a revert takes effect within this of its deadline (deadlines
+/// are whole seconds). Asking costs a lock and a comparison while nothing is pending.
 pub(crate) const CHECK_EVERY: Duration = Duration::from_millis(250);
 
 /// Reverts an unconfirmed `commit confirmed` whose deadline has passed at `now` (Unix
@@ -23,7 +23,7 @@ pub(crate) fn revert_if_due(
         Ok(Some(info)) => info,
         Ok(None) => return None,
         Err(error) => {
-            tracing::error!(%error, "reverting an unconfirmed commit failed; retried in a second");
+            tracing::error!(%error, "reverting an unconfirmed commit failed; retried at the next check");
             return None;
         }
     };

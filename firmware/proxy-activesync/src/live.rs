@@ -1,6 +1,6 @@
 //! Live requests per device, so a cut (A7) can end them at once.
 
-use postern_decision::{AccessKey, EasDeviceId};
+use postern_decision::{AccessKey, EasDeviceId, UserId};
 use postern_gateway::{Cut, Gateway};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +12,7 @@ pub(crate) const LAGGED: &str = "cuts-missed";
 
 /// One live request: the sender that ends it, and the user it names (boxed: a held
 /// request keeps its entry, and a `UserId` holds room for the longest user id inline).
-type Entry = (oneshot::Sender<&'static str>, Option<Box<str>>);
+type Entry = (oneshot::Sender<&'static str>, Option<Box<UserId>>);
 
 /// Every live request of every device, each with the sender that ends it.
 #[derive(Default)]
@@ -50,11 +50,11 @@ impl Registry {
     pub(crate) fn register(
         self: &Arc<Self>,
         device: EasDeviceId,
-        user: Option<&str>,
+        user: Option<&UserId>,
     ) -> (Registration, oneshot::Receiver<&'static str>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        let user = user.map(Box::from);
+        let user = user.cloned().map(Box::new);
         self.lock().entry(device.clone()).or_default().insert(id, (tx, user));
         (Registration { registry: self.clone(), device, id }, rx)
     }
@@ -77,7 +77,9 @@ impl Registry {
         for (device, requests) in live.iter_mut() {
             let ended: Vec<(u64, &'static str)> = requests
                 .iter()
-                .filter_map(|(id, (_, user))| refused(device, user.as_deref()).map(|reason| (*id, reason)))
+                .filter_map(|(id, (_, user))| {
+                    refused(device, user.as_deref().map(UserId::as_str)).map(|reason| (*id, reason))
+                })
                 .collect();
             for (id, reason) in ended {
                 if let Some((tx, _)) = requests.remove(&id) {

@@ -179,8 +179,7 @@ impl ActiveSyncProxy {
                 record.device = Some(eas.eas_device_id.clone());
                 // Registered before deciding, so a cut that lands during the decision
                 // still ends this request.
-                let (registration, mut cut) =
-                    self.live.register(eas.eas_device_id.clone(), eas.user.as_ref().map(|u| u.as_str()));
+                let (registration, mut cut) = self.live.register(eas.eas_device_id.clone(), eas.user.as_ref());
                 let command_name = command.map_or("-", |c| c.as_str());
                 // Boxed: the decision's state is needed only while deciding, and a held
                 // request's future would otherwise keep room for it as long as it is held.
