@@ -31,6 +31,8 @@ pub(crate) struct Plan {
     pub(crate) idle_tunnels: usize,
     /// The core posternd is pinned to, if any.
     pub(crate) cpu: Option<usize>,
+    /// The core curl is pinned to for the bulk transfers, if any (the back end's).
+    pub(crate) client_cpu: Option<usize>,
 }
 
 impl Plan {
@@ -92,9 +94,10 @@ pub(crate) fn measure(
         let device = posternd::bench_device(0);
         let (mut direct, mut tunnelled, mut tls_in_tunnel) = (Duration::MAX, Duration::MAX, Duration::MAX);
         for _ in 0..BULK_ROUNDS {
-            direct = direct.min(bulk::direct(pki, &https, plan.bulk_bytes)?);
-            tunnelled = tunnelled.min(bulk::tunnelled(pki, gateway, &device, &http, plan.bulk_bytes)?);
-            tls_in_tunnel = tls_in_tunnel.min(bulk::tunnelled(pki, gateway, &device, &https, plan.bulk_bytes)?);
+            let (bytes, cpu) = (plan.bulk_bytes, plan.client_cpu);
+            direct = direct.min(bulk::direct(pki, &https, bytes, cpu)?);
+            tunnelled = tunnelled.min(bulk::tunnelled(pki, gateway, &device, &http, bytes, cpu)?);
+            tls_in_tunnel = tls_in_tunnel.min(bulk::tunnelled(pki, gateway, &device, &https, bytes, cpu)?);
         }
         Some(Bulk { bytes: plan.bulk_bytes, direct, tunnelled, tls_in_tunnel })
     } else {

@@ -55,21 +55,38 @@ fn fetch(mut cmd: Command, expect: u64, path: &str) -> Result<Duration> {
     }
 }
 
-fn curl(pki: &Pki, url: &str) -> Command {
-    let mut cmd = Command::new("curl");
+/// curl for `url`, pinned to `cpu` when one is given (the same core for the direct and the
+/// tunnelled transfer, so that where the scheduler puts curl does not decide the ratio).
+fn curl(pki: &Pki, url: &str, cpu: Option<usize>) -> Command {
+    let mut cmd = match cpu {
+        Some(cpu) => {
+            let mut taskset = Command::new("taskset");
+            taskset.arg("-c").arg(cpu.to_string()).arg("curl");
+            taskset
+        }
+        None => Command::new("curl"),
+    };
     cmd.arg("--cacert").arg(&pki.ca).arg(url);
     cmd
 }
 
-/// Time to fetch `url` (`expect` bytes) over a direct TLS connection.
-pub(crate) fn direct(pki: &Pki, url: &str, expect: u64) -> Result<Duration> {
-    fetch(curl(pki, url), expect, "direct")
+/// Time to fetch `url` (`expect` bytes) over a direct TLS connection, curl on `cpu`.
+pub(crate) fn direct(pki: &Pki, url: &str, expect: u64, cpu: Option<usize>) -> Result<Duration> {
+    fetch(curl(pki, url, cpu), expect, "direct")
 }
 
-/// Time to fetch `url` (`expect` bytes) through an AppTunnel of `gateway` as `device`.
-pub(crate) fn tunnelled(pki: &Pki, gateway: SocketAddr, device: &str, url: &str, expect: u64) -> Result<Duration> {
+/// Time to fetch `url` (`expect` bytes) through an AppTunnel of `gateway` as `device`,
+/// curl on `cpu`.
+pub(crate) fn tunnelled(
+    pki: &Pki,
+    gateway: SocketAddr,
+    device: &str,
+    url: &str,
+    expect: u64,
+    cpu: Option<usize>,
+) -> Result<Duration> {
     let (cert, key) = pki.device(device);
-    let mut cmd = curl(pki, url);
+    let mut cmd = curl(pki, url, cpu);
     cmd.arg("--proxytunnel").arg("--proxy").arg(format!("https://{gateway}"));
     cmd.arg("--proxy-cacert").arg(&pki.ca).arg("--proxy-cert").arg(cert).arg("--proxy-key").arg(key);
     cmd.arg("--proxy-header").arg(format!("X-Postern-App: {APP}"));

@@ -155,6 +155,7 @@ pub(crate) fn run(args: &ProxyArgs) -> Result {
         bulk_bytes: args.bulk_mib.saturating_mul(1_048_576),
         idle_tunnels: args.idle_tunnels,
         cpu: proxy_cpu,
+        client_cpu: load_cpu,
     };
     let devices: Vec<String> = (0..plan.devices()).map(posternd::bench_device).collect();
     say(&format!("making certificates (ECDSA P-256) for the proxies and {} devices", devices.len()));
