@@ -37,6 +37,9 @@ pub(crate) enum DemoError {
         /// What is wrong.
         message: String,
     },
+    /// The demo's output could not be written (its reader went away, for one).
+    #[error("writing the output: {0}")]
+    Output(std::io::Error),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -14,8 +14,15 @@ use postern_config::{Config, Connector};
 use postern_uem_connector::StaticUem;
 use report::Row;
 use scenario::Step;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Writes one line of the demo's output; a reader that went away ends the run.
+macro_rules! say {
+    ($out:expr) => { writeln!($out).map_err(DemoError::Output)? };
+    ($out:expr, $($arg:tt)*) => { writeln!($out, $($arg)*).map_err(DemoError::Output)? };
+}
 
 /// Command-line options.
 #[derive(Parser)]
@@ -40,6 +47,8 @@ fn main() -> ExitCode {
     let _recent = postern_logging::init("error", false);
     match run(&Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        // Piped into `head` or the like: the reader has what it wanted.
+        Err(DemoError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("postern-demo: {e}");
             ExitCode::FAILURE
@@ -67,47 +76,60 @@ fn run(args: &Args) -> Result<(), DemoError> {
         None => scenario::parse(scenario::SAMPLE)?,
     };
 
+    let mut out = std::io::stdout().lock();
     let cache_dir = args.state_dir.join("device-cache");
     let mut opened = setup::open_device_cache(&cache_dir, &config)?;
     if args.fresh {
         opened.cache.clear()?;
     }
     if let Some(recovery) = &opened.recovery {
-        println!(
+        say!(
+            out,
             "device cache was damaged ({}); kept at {}; starting empty",
             recovery.damage,
             recovery.moved_to.display()
         );
     }
-    println!("Postern demo: gateway {id}, {source}, {} UEM devices", uem.device_count());
-    println!("device cache: {} (capacity {})", cache_dir.display(), opened.cache.capacity());
+    say!(out, "Postern demo: gateway {id}, {source}, {} UEM devices", uem.device_count());
+    say!(out, "device cache: {} (capacity {})", cache_dir.display(), opened.cache.capacity());
     let gateway = Demo::new(&config, uem, opened.cache)?;
     let (devices, tunnels) = gateway.restore()?;
-    println!(
+    say!(
+        out,
         "start-up: {devices} ActiveSync devices restored (asked again as first accesses), {tunnels} AppTunnels reloaded"
     );
-    println!();
-    println!("{}", Row::heading());
+    say!(out);
+    say!(out, "{}", Row::heading());
     for step in steps {
         match step {
-            Step::Say(text) => println!("\n-- {text}"),
+            Step::Say(text) => say!(out, "\n-- {text}"),
             Step::Uem(up) => {
                 gateway.set_uem(up);
-                println!("-- UEM is {}", if up { "reachable" } else { "unreachable" });
+                say!(out, "-- UEM is {}", if up { "reachable" } else { "unreachable" });
             }
-            Step::Request { method, target } => println!("{}", gateway.request(method, &target)?.line()),
+            Step::Request { method, target } => {
+                say!(out, "{}", gateway.request(method, &target)?.line());
+            }
             Step::Report { device, status } => {
                 if !gateway.uem_report(&device, status) {
-                    println!("-- the UEM has no device {device}");
+                    say!(out, "-- the UEM has no device {device}");
                 }
             }
-            Step::Checkin => gateway.checkin()?.iter().for_each(|r| println!("{}", r.line())),
-            Step::Recheck => gateway.recheck()?.iter().for_each(|r| println!("{}", r.line())),
+            Step::Checkin => {
+                for row in gateway.checkin()? {
+                    say!(out, "{}", row.line());
+                }
+            }
+            Step::Recheck => {
+                for row in gateway.recheck()? {
+                    say!(out, "{}", row.line());
+                }
+            }
             Step::AppTunnel { device, app, service } => {
-                println!("{}", gateway.app_tunnel(&device, &app, &service)?.line());
+                say!(out, "{}", gateway.app_tunnel(&device, &app, &service)?.line());
             }
         }
     }
-    println!("\ndevice cache now holds {} entries; run again to see them restored", gateway.cached());
+    say!(out, "\ndevice cache now holds {} entries; run again to see them restored", gateway.cached());
     Ok(())
 }

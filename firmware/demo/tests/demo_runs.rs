@@ -82,3 +82,22 @@ fn the_cache_is_sized_by_the_configuration() {
     // The sample caches 8 entries; the configured size keeps the 3 most recently used (S9).
     assert!(out.contains("device cache now holds 3 entries"), "{out}");
 }
+
+#[test]
+fn a_reader_that_went_away_ends_the_run_quietly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_postern-demo"))
+        .arg("--state-dir")
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("postern-demo starts");
+    // The pipe's reader is gone before the demo writes its first line (it opens its
+    // device cache first), as when its output goes into `head` and head has ended.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("postern-demo ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "status {:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
