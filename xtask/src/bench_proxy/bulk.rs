@@ -4,6 +4,7 @@
 //! connection, and from the TLS file server, TLS end to end inside the tunnel.
 
 use super::pki::Pki;
+use super::process::pinned;
 use crate::shell::{Result, StepError};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -58,14 +59,7 @@ fn fetch(mut cmd: Command, expect: u64, path: &str) -> Result<Duration> {
 /// curl for `url`, pinned to `cpu` when one is given (the same core for the direct and the
 /// tunnelled transfer, so that where the scheduler puts curl does not decide the ratio).
 fn curl(pki: &Pki, url: &str, cpu: Option<usize>) -> Command {
-    let mut cmd = match cpu {
-        Some(cpu) => {
-            let mut taskset = Command::new("taskset");
-            taskset.arg("-c").arg(cpu.to_string()).arg("curl");
-            taskset
-        }
-        None => Command::new("curl"),
-    };
+    let mut cmd = pinned(cpu, Path::new("curl"));
     cmd.arg("--cacert").arg(&pki.ca).arg(url);
     cmd
 }

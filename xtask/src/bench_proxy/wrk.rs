@@ -1,10 +1,11 @@
 //! wrk, driven by a Lua script that sends ~1 KiB ActiveSync `Sync` POSTs and prints its
 //! own summary line, which is parsed here.
 
+use super::process::pinned;
 use super::scratch::Scratch;
 use crate::shell::{Result, StepError};
 use std::net::SocketAddr;
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 /// Size of each request body: a WBXML-sized `Sync`.
@@ -116,14 +117,7 @@ pub(crate) fn run(scratch: &Scratch, url: &str, mode: Connections, drive: Drive,
         Connections::NewPerRequest => "wrk-close.lua",
     };
     let script = scratch.write(name, &script(mode))?;
-    let mut cmd = match cpu {
-        Some(cpu) => {
-            let mut cmd = Command::new("taskset");
-            cmd.args(["-c", &cpu.to_string(), "wrk"]);
-            cmd
-        }
-        None => Command::new("wrk"),
-    };
+    let mut cmd = pinned(cpu, Path::new("wrk"));
     cmd.args([
         "--threads",
         &threads.to_string(),
